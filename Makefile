@@ -1,0 +1,176 @@
+# The build: the kernel (x86_64, freestanding), the portable core's host build
+# (unit tests under ASan/UBSan, fuzzers), and the commands of the README.
+#
+# Sources are found by folder, so adding a file needs no edit here:
+#   mm/*.c                 portable memory core (kernel and host)
+#   arch/x86_64/*.{c,S}    x86_64 boot, CPU tables, interrupts, platform
+#   kernel/**/*.c          kernel proper
+#   tests/kernel/*.c       in-kernel test suites (KTAP)
+#   host/*.c               host platform for the core
+#   tests/host/test_*.c    one cmocka test program each
+#   fuzz/fuzz_*.c          one libFuzzer target each
+
+ARCH      ?= x86_64
+BUILD     ?= build
+ACCEL     ?= tcg
+QEMU_MEM  ?= 512M
+TIMEOUT   ?= 120
+FUZZ_SECONDS ?= 10
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+# --- toolchain -----------------------------------------------------------------
+CC        := gcc
+LD        := ld
+OBJCOPY   := objcopy
+NM        := nm
+CLANG     := clang
+GCC_INC   := $(shell $(CC) -print-file-name=include)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+
+# Kernel: no libc, no red zone (interrupts share the stack), no SSE (we do not
+# save it), frame pointers for backtraces, code model for the top 2 GiB.
+KCFLAGS   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INC) \
+             -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
+             -mgeneral-regs-only -mno-sse -mno-mmx -mno-avx -fno-omit-frame-pointer \
+             -fno-optimize-sibling-calls -fno-strict-aliasing -fno-common -I. \
+             -DMM_KERNEL $(KDEFS)
+# The core is plain C11 on top of that: no GNU dialect, no libc headers.
+CORE_STD  := -std=c11
+KASFLAGS  := -g -I. -D__ASSEMBLY__
+KLDFLAGS  := -n -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
+
+HOST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+HCFLAGS   := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -I. -DMM_HOST
+HCORE     := $(CORE_STD) -ffreestanding -nostdinc -isystem $(GCC_INC)
+
+# --- sources ---------------------------------------------------------------------
+CORE_SRC    := $(wildcard mm/*.c)
+ARCH_SRC    := $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
+KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
+KTEST_SRC   := $(wildcard tests/kernel/*.c)
+HOSTPLAT    := $(wildcard host/*.c)
+# Kernel files that are pure data processing, so the host tests and fuzzers use them too.
+HOST_KSRC   := kernel/boot/multiboot.c
+HTEST_SRC   := $(wildcard tests/host/test_*.c)
+FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
+
+KOBJ := $(patsubst %,$(BUILD)/kernel/%.o,$(ARCH_SRC) $(KERNEL_SRC) $(KTEST_SRC) $(CORE_SRC))
+
+# --- kernel ----------------------------------------------------------------------
+KERNEL    := $(BUILD)/kernel/kernel.elf
+
+$(BUILD)/kernel/mm/%.c.o: mm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) $(CORE_STD) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/%.c.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/kernel/%.S.o: %.S
+	@mkdir -p $(@D)
+	$(CC) $(KCFLAGS) $(KASFLAGS) -MMD -MP -c $< -o $@
+
+# Two links: the first without symbol names, whose text addresses the second
+# link keeps because the name table sits after all code (see kernel.ld).
+$(BUILD)/kernel/ksyms0.o: tools/mksyms.sh
+	@mkdir -p $(@D)
+	printf '' | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms0.S
+	$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms0.S -o $@
+
+$(BUILD)/kernel/pass1.elf: $(KOBJ) $(BUILD)/kernel/ksyms0.o arch/$(ARCH)/kernel.ld
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms0.o
+
+$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf tools/mksyms.sh
+	$(NM) -n --defined-only $< | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms.S
+	$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
+
+$(KERNEL): $(KOBJ) $(BUILD)/kernel/ksyms.o arch/$(ARCH)/kernel.ld tools/check-image.sh
+	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms.o
+	sh tools/check-image.sh $@ $(BUILD)/kernel/pass1.elf
+
+kernel: $(KERNEL)
+
+# --- ISO (GRUB, multiboot 2) -----------------------------------------------------
+ISO := $(BUILD)/memcore.iso
+$(ISO): $(KERNEL) tools/grub.cfg
+	@mkdir -p $(BUILD)/iso/boot/grub
+	cp $(KERNEL) $(BUILD)/iso/boot/kernel.elf
+	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+
+iso: deps-boot $(ISO)
+
+# --- host build of the core ---------------------------------------------------------
+HOBJ_CORE := $(patsubst %.c,$(BUILD)/host/%.o,$(CORE_SRC))
+HOBJ_PLAT := $(patsubst %.c,$(BUILD)/host/%.o,$(HOSTPLAT) $(HOST_KSRC))
+HTESTS    := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(HTEST_SRC))
+
+$(BUILD)/host/mm/%.o: mm/%.c
+	@mkdir -p $(@D)
+	$(CC) $(HCFLAGS) $(HCORE) $(HOST_SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host/tests/%: tests/host/%.c $(HOBJ_CORE) $(HOBJ_PLAT)
+	@mkdir -p $(@D)
+	$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread
+
+host-tests: $(HTESTS)
+
+# --- fuzzers (clang, libFuzzer) -------------------------------------------------------
+FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
+             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h)
+	@mkdir -p $(@D)
+	$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
+
+fuzzers: $(FUZZERS)
+
+# --- host benchmarks (optimized, no sanitizers) ---------------------------------------
+BENCH_SRC := $(wildcard bench/*.c)
+BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+BCFLAGS   := -std=gnu11 -O2 -g $(WARN) -I. -DMM_HOST -DNDEBUG
+$(BUILD)/bench/%: bench/%.c $(CORE_SRC) $(HOSTPLAT) $(wildcard mm/*.h host/*.h bench/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(BCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) -lpthread -lm
+
+bench: deps-bench $(BENCHES)
+	@sh bench/run.sh $(BUILD)
+
+deps-bench:
+	@sh mk/deps.sh bench
+
+# --- commands ------------------------------------------------------------------------
+all: deps-build $(KERNEL) host-tests
+
+deps-build:
+	@sh mk/deps.sh build
+deps-boot:
+	@sh mk/deps.sh boot
+deps-test:
+	@sh mk/deps.sh test
+
+run: deps-build deps-boot $(KERNEL)
+	sh tools/qemu-run-kernel.sh --interactive --mem $(QEMU_MEM) $(KERNEL) "$(CMDLINE)"
+
+debug: deps-build deps-boot $(KERNEL)
+	sh tools/qemu-run-kernel.sh --debug --mem $(QEMU_MEM) $(KERNEL) "$(CMDLINE)"
+
+test: deps-test
+	@$(MAKE) --no-print-directory all fuzzers $(ISO)
+	@sh tools/run-tests.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all kernel iso host-tests fuzzers bench run debug test clean deps-build deps-boot deps-test deps-bench
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

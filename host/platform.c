@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* The porting interface implemented for a Linux host process (see sim.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "host/sim.h"
+#include "mm/platform.h"
+
+static uint8_t *ram;
+static uint64_t ram_size;
+static int log_level = LOG_WARN;
+static phys_addr_t pt_root;
+static char last_log[512];
+
+struct sim_counters sim_count;
+void (*sim_panic_hook)(const char *msg);
+
+int sim_ram_init(uint64_t bytes)
+{
+	sim_ram_fini();
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -1;
+	ram = p;
+	ram_size = bytes;
+	return 0;
+}
+
+void sim_ram_fini(void)
+{
+	if (ram)
+		munmap(ram, ram_size);
+	ram = NULL;
+	ram_size = 0;
+}
+
+uint64_t sim_ram_size(void)
+{
+	return ram_size;
+}
+
+void sim_set_log_level(int level)
+{
+	log_level = level;
+}
+
+const char *sim_last_log(void)
+{
+	return last_log;
+}
+
+void *plat_phys_to_virt(phys_addr_t pa)
+{
+	if (pa >= ram_size)
+		plat_panic("host: physical address %#llx beyond simulated RAM (%#llx)",
+			   (unsigned long long)pa, (unsigned long long)ram_size);
+	return ram + pa;
+}
+
+phys_addr_t plat_virt_to_phys(const void *va)
+{
+	return (phys_addr_t)((const uint8_t *)va - ram);
+}
+
+void plat_tlb_flush_page(uintptr_t va)
+{
+	(void)va;
+	sim_count.tlb_flush_page++;
+}
+
+void plat_tlb_flush_all(void)
+{
+	sim_count.tlb_flush_all++;
+}
+
+void plat_set_pt_root(phys_addr_t root)
+{
+	pt_root = root;
+}
+
+phys_addr_t plat_pt_root(void)
+{
+	return pt_root;
+}
+
+/* Each host thread plays one CPU, numbered in order of first use. */
+unsigned plat_cpu_id(void)
+{
+	static unsigned next;
+	static _Thread_local unsigned id = ~0u;
+
+	if (id == ~0u)
+		id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % MM_MAX_CPUS;
+	return id;
+}
+
+unsigned long plat_irq_save(void)
+{
+	return 0;
+}
+
+void plat_irq_restore(unsigned long flags)
+{
+	(void)flags;
+}
+
+void plat_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
+
+void plat_log(enum plat_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	if ((unsigned)level < 4)
+		sim_count.log[level]++;
+	if ((int)level <= log_level)
+		fprintf(stderr, "%s\n", last_log);
+}
+
+_Noreturn void plat_panic(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (sim_panic_hook)
+		sim_panic_hook(msg);
+	fprintf(stderr, "PANIC: %s\n", msg);
+	abort();
+}

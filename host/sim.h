@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host platform: the portable core running as an ordinary Linux process.
+ * Physical memory is simulated by one large lazily-backed mapping, so a test
+ * can give the core 64 GiB of "RAM" and pay only for the pages it touches.
+ */
+#ifndef HOST_SIM_H
+#define HOST_SIM_H
+
+#include <stdint.h>
+
+/* Provide [0, bytes) of simulated physical memory. Returns 0 or -1. */
+int sim_ram_init(uint64_t bytes);
+void sim_ram_fini(void);
+uint64_t sim_ram_size(void);
+
+/* Messages at or below this level are printed (default LOG_WARN). */
+void sim_set_log_level(int level);
+/* Counters the tests read: log lines by level, TLB flushes. */
+struct sim_counters {
+	unsigned long log[4];
+	unsigned long tlb_flush_page;
+	unsigned long tlb_flush_all;
+};
+extern struct sim_counters sim_count;
+/* The last message logged, for tests that check a report was made. */
+const char *sim_last_log(void);
+
+/*
+ * plat_panic() calls this hook if set (a test can longjmp out of it to check
+ * that a panic happened); otherwise it prints the message and aborts.
+ */
+extern void (*sim_panic_hook)(const char *msg);
+
+#endif

@@ -1,0 +1,45 @@
+#!/bin/sh
+# Installs, with apt-get, the Debian packages a build step needs and the
+# machine lacks, saying which and why. Usage: mk/deps.sh build|boot|test|bench
+set -eu
+
+need_build="gcc:compiler make:build binutils:linker libcmocka-dev:host-unit-tests clang:fuzzers libclang-rt-14-dev:libFuzzer-runtime"
+need_boot="qemu-system-x86:emulator grub-pc-bin:ISO-boot grub-common:grub-mkrescue xorriso:ISO-image mtools:ISO-image cpio:initrd gdb:make-debug"
+need_test="$need_build $need_boot"
+need_bench="$need_build gnuplot-nox:charts"
+
+case "${1:-build}" in
+build) want=$need_build ;;
+boot) want=$need_boot ;;
+test) want=$need_test ;;
+bench) want=$need_bench ;;
+*) echo "mk/deps.sh: unknown set '$1'" >&2; exit 2 ;;
+esac
+
+missing=""
+why=""
+for item in $want; do
+	pkg=${item%%:*}
+	if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+		missing="$missing $pkg"
+		why="$why\n  $pkg (for ${item#*:})"
+	fi
+done
+[ -z "$missing" ] && exit 0
+
+printf "deps: missing Debian packages:$why\n"
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: run as root, or install them yourself: apt-get install$missing" >&2
+	exit 1
+fi
+echo "deps: installing them with apt-get"
+export DEBIAN_FRONTEND=noninteractive
+if [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists 2>/dev/null | grep -v lock)" ] ||
+   [ -n "$(find /var/lib/apt/lists -maxdepth 0 -mmin +1440 2>/dev/null)" ]; then
+	apt-get update -qq
+fi
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+echo "deps: installed$missing"

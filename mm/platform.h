@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The porting interface: everything the portable memory core needs from the
+ * machine it runs on. A kernel that reuses the core implements these
+ * functions and nothing else; docs/porting.md describes each one's contract.
+ *
+ * Implementations in this tree: arch/x86_64/platform.c (the kernel) and
+ * host/platform.c (simulated physical memory on a Linux host).
+ */
+#ifndef MM_PLATFORM_H
+#define MM_PLATFORM_H
+
+#include "types.h"
+
+/* --- Physical memory access ------------------------------------------- */
+
+/* Kernel-virtual address through which physical address @pa is reachable. */
+void *plat_phys_to_virt(phys_addr_t pa);
+/* Inverse of plat_phys_to_virt() for addresses inside the direct map. */
+phys_addr_t plat_virt_to_phys(const void *va);
+
+/* --- Address translation hardware -------------------------------------- */
+
+/* Forget any cached translation of virtual address @va on this CPU. */
+void plat_tlb_flush_page(uintptr_t va);
+/* Forget all non-global cached translations on this CPU. */
+void plat_tlb_flush_all(void);
+/* Make @root the active top-level page table; plat_pt_root() reads it. */
+void plat_set_pt_root(phys_addr_t root);
+phys_addr_t plat_pt_root(void);
+
+/* --- CPUs and interrupts ------------------------------------------------ */
+
+/* Index of the executing CPU, 0 .. MM_MAX_CPUS-1. */
+unsigned plat_cpu_id(void);
+/* Disable interrupts, returning the previous state for plat_irq_restore(). */
+unsigned long plat_irq_save(void);
+void plat_irq_restore(unsigned long flags);
+/* Hint to the CPU that we are spinning (PAUSE on x86). */
+void plat_cpu_relax(void);
+
+#define MM_MAX_CPUS	64
+
+/* --- Diagnostics ---------------------------------------------------------- */
+
+enum plat_log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+
+/* printf-style message; supports %d %i %u %x %X %p %s %c %zu %llx and friends. */
+void plat_log(enum plat_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The core found one of its own invariants broken: report and stop. */
+_Noreturn void plat_panic(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+#define mm_err(...)	plat_log(LOG_ERR, __VA_ARGS__)
+#define mm_warn(...)	plat_log(LOG_WARN, __VA_ARGS__)
+#define mm_info(...)	plat_log(LOG_INFO, __VA_ARGS__)
+#define mm_debug(...)	plat_log(LOG_DEBUG, __VA_ARGS__)
+
+#endif
