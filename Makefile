@@ -41,7 +41,7 @@ KCFLAGS   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
 # The core is plain C11 on top of that: no GNU dialect, no libc headers.
 CORE_STD  := -std=c11
 KASFLAGS  := -g -I. -D__ASSEMBLY__
-KLDFLAGS  := -n -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
+KLDFLAGS  := --no-warn-rwx-segments -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
 
 HOST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 HCFLAGS   := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -I. -DMM_HOST

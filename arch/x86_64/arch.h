@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kernel proper uses of the x86_64 port. The memory core never
+ * includes this: it reaches the machine only through mm/platform.h.
+ */
+#ifndef ARCH_X86_64_ARCH_H
+#define ARCH_X86_64_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/trap.h"
+
+enum { IST_DOUBLE_FAULT = 1, IST_PAGE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 4 };
+
+/* Bring up this CPU: descriptor tables, interrupt controller, features. */
+void arch_init(void);
+void gdt_init(void);
+void tss_set_kernel_stack(uint64_t rsp0);
+uintptr_t ist_stack_base(unsigned ist);
+
+/* CPU features found by arch_init(). */
+struct cpu_features {
+	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid;
+	unsigned phys_bits, virt_bits;
+	char vendor[13];
+};
+extern struct cpu_features cpu_features;
+
+/* Devices every PC has. */
+void serial_init(void);
+void serial_putc(char c);
+int serial_getc(void);		/* -1 if nothing has arrived */
+void serial_enable_rx_irq(void);	/* once interrupts can be taken */
+bool serial_present(void);
+void vga_init(void);
+void vga_putc(char c);
+
+/* Leave the machine. */
+_Noreturn void machine_reboot(void);
+_Noreturn void machine_poweroff(void);
+/* QEMU's isa-debug-exit device: QEMU exits with status (code << 1) | 1. */
+void qemu_debug_exit(uint8_t code);
+
+/* A non-local jump, also taken from a trap handler by rewriting the frame. */
+struct jmp_state {
+	uint64_t rbx, rbp, r12, r13, r14, r15, rsp, rip;
+};
+int arch_setjmp(struct jmp_state *js) __attribute__((returns_twice));
+_Noreturn void arch_longjmp(struct jmp_state *js, int val);
+void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val);
+
+/*
+ * Catching an expected CPU exception (tests, probing): arm a catcher, run
+ * code that may fault; if it does, the trap handler records what happened
+ * and resumes after FAULT_TRY with a false result.
+ *
+ *	struct fault_catch fc;
+ *	if (FAULT_TRY(&fc)) {
+ *		*(volatile int *)addr = 1;
+ *		fault_catch_disarm();
+ *	}
+ *	if (fc.caught) ... fc.vector, fc.error, fc.addr (CR2), fc.rip
+ */
+struct fault_catch {
+	struct jmp_state js;
+	bool caught;
+	unsigned vector;
+	uint64_t error, addr, rip;
+};
+void fault_catch_arm(struct fault_catch *fc);
+void fault_catch_disarm(void);
+#define FAULT_TRY(fc)	(fault_catch_arm(fc), arch_setjmp(&(fc)->js) == 0)
+
+/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
+_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
+/* A page fault's one chance to be resolved before that (the VMM's hook). */
+extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
+
+/* The kernel's image, from kernel.ld. */
+extern char _boot_start[], _boot_end[], _text[], _etext[], _rodata[], _erodata[];
+extern char _data[], _edata[], __bss_start[], _end[];
+extern char boot_stack_bottom[], boot_stack_top[];
+
+#endif

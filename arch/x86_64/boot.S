@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Entry from a multiboot 1 or multiboot 2 loader: 32-bit protected mode,
+ * paging off, EAX = loader magic, EBX = physical address of its information.
+ *
+ * We build just enough page tables to enter long mode (the first 4 GiB
+ * identity-mapped, at the direct map, and the first 1 GiB at the kernel's
+ * link address), switch to 64-bit code and jump to the higher half. The
+ * kernel replaces these tables with its own once it knows the memory map.
+ */
+#include "arch/x86_64/memlayout.h"
+
+#define MB1_MAGIC	0x1BADB002
+#define MB1_FLAGS	0x00010003	/* align modules, memory info, address fields */
+#define MB2_MAGIC	0xE85250D6
+
+#define PTE_P		0x001
+#define PTE_W		0x002
+#define PTE_PS		0x080
+
+#define CR0_PG		(1 << 31)
+#define CR0_WP		(1 << 16)
+#define CR4_PAE		(1 << 5)
+#define MSR_EFER	0xC0000080
+#define EFER_LME	(1 << 8)
+#define EFER_NXE	(1 << 11)
+
+	.section .multiboot, "a"
+	.balign 4
+mb1_header:
+	.long MB1_MAGIC
+	.long MB1_FLAGS
+	.long -(MB1_MAGIC + MB1_FLAGS)
+	.long mb1_header		/* header_addr */
+	.long KERNEL_LMA		/* load_addr */
+	.long _edata_phys		/* load_end_addr */
+	.long _end_phys			/* bss_end_addr */
+	.long _start32			/* entry_addr */
+
+	.balign 8
+mb2_header:
+	.long MB2_MAGIC
+	.long 0				/* architecture: i386 protected mode */
+	.long mb2_header_end - mb2_header
+	.long -(MB2_MAGIC + (mb2_header_end - mb2_header))
+	.balign 8			/* tag: page-align modules */
+	.short 6, 0
+	.long 8
+	.balign 8			/* tag: end */
+	.short 0, 0
+	.long 8
+mb2_header_end:
+
+	.section .boot.text, "ax"
+	.code32
+	.globl _start32
+_start32:
+	cli
+	cld
+	movl %eax, %edi			/* loader magic: first argument of kmain */
+	movl %ebx, %esi			/* information address: second */
+	movl $boot32_stack_top, %esp
+
+	/* Long mode? CPUID 0x80000001 EDX bit 29. */
+	movl $0x80000000, %eax
+	cpuid
+	cmpl $0x80000001, %eax
+	jb no_long_mode
+	movl $0x80000001, %eax
+	cpuid
+	btl $29, %edx
+	jnc no_long_mode
+	movl %edx, %ebp			/* keep the feature bits: NX is bit 20 */
+
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $boot_pml4, %eax
+	movl %eax, %cr3
+
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	btl $20, %ebp
+	jnc 1f
+	orl $EFER_NXE, %eax
+1:	wrmsr
+
+	movl %cr0, %eax
+	orl $(CR0_PG | CR0_WP), %eax
+	movl %eax, %cr0
+
+	lgdt boot_gdt_ptr
+	ljmp $SEL_KCODE, $start64_low
+
+no_long_mode:
+	movl $msg_no_lm, %ebx
+	movl $0xb8000, %edi
+1:	movb (%ebx), %al
+	testb %al, %al
+	jz 3f
+	movb %al, (%edi)		/* to the VGA screen */
+	movb $0x4f, 1(%edi)
+	addl $2, %edi
+	movw $0x3f8, %dx		/* and to COM1 */
+	outb %al, %dx
+	incl %ebx
+	jmp 1b
+3:	hlt
+	jmp 3b
+
+	.code64
+start64_low:
+	movw $SEL_KDATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorw %ax, %ax
+	movw %ax, %fs
+	movw %ax, %gs
+	movabsq $start64, %rax
+	jmp *%rax
+
+	.section .boot.data, "aw"
+msg_no_lm:
+	.asciz "memcore: this CPU has no long mode (x86_64); cannot boot."
+
+	.balign 8
+boot_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff	/* 0x08: 64-bit kernel code */
+	.quad 0x00cf92000000ffff	/* 0x10: kernel data */
+boot_gdt_end:
+boot_gdt_ptr:
+	.short boot_gdt_end - boot_gdt - 1
+	.long boot_gdt
+
+	.balign 4096
+boot_pml4:
+	.quad boot_pdpt_low + (PTE_P | PTE_W)	/* 0: identity, for the jump */
+	.fill 255, 8, 0
+	.quad boot_pdpt_low + (PTE_P | PTE_W)	/* 256: direct map */
+	.fill 254, 8, 0
+	.quad boot_pdpt_high + (PTE_P | PTE_W)	/* 511: kernel image */
+boot_pdpt_low:
+	.quad boot_pd + (PTE_P | PTE_W)
+	.quad boot_pd + 0x1000 + (PTE_P | PTE_W)
+	.quad boot_pd + 0x2000 + (PTE_P | PTE_W)
+	.quad boot_pd + 0x3000 + (PTE_P | PTE_W)
+	.fill 508, 8, 0
+boot_pdpt_high:
+	.fill 510, 8, 0
+	.quad boot_pd + (PTE_P | PTE_W)		/* -2 GiB: first 1 GiB */
+	.quad 0
+boot_pd:				/* 2048 large pages: 4 GiB */
+	.set addr, 0
+	.rept 2048
+	.quad addr + (PTE_P | PTE_W | PTE_PS)
+	.set addr, addr + 0x200000
+	.endr
+
+	.balign 16
+	.fill 1024, 1, 0
+boot32_stack_top:
+
+	.text
+	.code64
+	.globl start64
+start64:
+	movabsq $boot_stack_top, %rsp
+	/* Clear .bss (the stack lives there too, so nothing on it yet). */
+	movl %edi, %r12d
+	movl %esi, %r13d
+	movabsq $__bss_start, %rdi
+	movabsq $_end, %rcx
+	subq %rdi, %rcx
+	shrq $3, %rcx
+	xorl %eax, %eax
+	rep stosq
+	xorl %ebp, %ebp			/* end of the frame-pointer chain */
+	movl %r12d, %edi
+	movl %r13d, %esi
+	call kmain
+1:	cli
+	hlt
+	jmp 1b
+
+	.bss
+	.balign 4096
+	.globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom:
+	.skip BOOT_STACK_SIZE
+boot_stack_top:

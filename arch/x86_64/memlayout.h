@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The x86_64 kernel's virtual memory layout.
+ *
+ *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
+ *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory
+ *   ffffffff80000000 - ffffffffffffffff  kernel image (linked here, loaded at 1 MiB)
+ */
+#ifndef ARCH_X86_64_MEMLAYOUT_H
+#define ARCH_X86_64_MEMLAYOUT_H
+
+#define KERNEL_LMA		0x100000
+#define KERNEL_VMA		0xffffffff80000000
+#define DIRECT_MAP_BASE		0xffff800000000000
+/* What boot.S maps of the direct map before the kernel builds its own tables. */
+#define EARLY_DIRECT_MAP_SIZE	0x100000000
+
+#define BOOT_STACK_SIZE		16384
+#define IST_STACK_SIZE		8192
+
+/* GDT selectors; the order is the one SYSCALL/SYSRET require. */
+#define SEL_KCODE	0x08
+#define SEL_KDATA	0x10
+#define SEL_UDATA	0x1b
+#define SEL_UCODE	0x23
+#define SEL_TSS		0x28
+
+#endif

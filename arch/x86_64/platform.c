@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+/* The memory core's porting interface (mm/platform.h) on x86_64. */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "kernel/lib.h"
+#include "mm/platform.h"
+
+void *plat_phys_to_virt(phys_addr_t pa)
+{
+	return (void *)(DIRECT_MAP_BASE + pa);
+}
+
+phys_addr_t plat_virt_to_phys(const void *va)
+{
+	uintptr_t v = (uintptr_t)va;
+
+	if (v >= KERNEL_VMA)
+		return v - KERNEL_VMA;
+	return v - DIRECT_MAP_BASE;
+}
+
+void plat_tlb_flush_page(uintptr_t va)
+{
+	invlpg(va);
+}
+
+void plat_tlb_flush_all(void)
+{
+	write_cr3(read_cr3());
+}
+
+void plat_set_pt_root(phys_addr_t root)
+{
+	write_cr3(root);
+}
+
+phys_addr_t plat_pt_root(void)
+{
+	return read_cr3() & ~0xfffull;
+}
+
+unsigned plat_cpu_id(void)
+{
+	return 0;	/* one CPU until SMP bring-up */
+}
+
+unsigned long plat_irq_save(void)
+{
+	unsigned long flags = read_rflags();
+
+	cli();
+	return flags;
+}
+
+void plat_irq_restore(unsigned long flags)
+{
+	if (flags & RFLAGS_IF)
+		sti();
+}
+
+void plat_cpu_relax(void)
+{
+	__asm__ volatile("pause");
+}
+
+void plat_log(enum plat_log_level level, const char *fmt, ...)
+{
+	static const char *const prefix[] = { "error: ", "warning: ", "", "" };
+	va_list ap;
+
+	if (level == LOG_DEBUG && !log_debug_enabled)
+		return;
+	kprintf("mm: %s", prefix[level]);
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+}
+
+_Noreturn void plat_panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(fmt, ap);
+}

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/* Where every interrupt and exception lands after isr.S saved the state. */
+#include "arch/x86_64/arch.h"
+#include "kernel/lib.h"
+
+static const char *const exception_names[32] = {
+	"divide error", "debug", "NMI", "breakpoint", "overflow",
+	"bound range exceeded", "invalid opcode", "device not available",
+	"double fault", "coprocessor segment overrun", "invalid TSS",
+	"segment not present", "stack-segment fault", "general protection fault",
+	"page fault", "reserved (15)", "x87 floating-point error", "alignment check",
+	"machine check", "SIMD floating-point error", "virtualization exception",
+	"control protection", "reserved (22)", "reserved (23)", "reserved (24)",
+	"reserved (25)", "reserved (26)", "reserved (27)", "hypervisor injection",
+	"VMM communication", "security exception", "reserved (31)",
+};
+
+static irq_handler_fn irq_handlers[16];
+static struct fault_catch *catcher;
+bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
+
+const char *trap_name(unsigned vector)
+{
+	if (vector < 32)
+		return exception_names[vector];
+	if (vector >= VEC_IRQ0 && vector < VEC_IRQ0 + 16)
+		return "IRQ";
+	return "interrupt";
+}
+
+void pf_decode(uint64_t error, char *buf, unsigned len)
+{
+	ksnprintf(buf, len, "%s %s in %s mode%s%s%s",
+		  error & PF_P ? "protection violation on" : "not-present page on",
+		  error & PF_I ? "instruction fetch" : error & PF_W ? "write" : "read",
+		  error & PF_U ? "user" : "kernel",
+		  error & PF_RSVD ? ", reserved bit set" : "",
+		  error & PF_PK ? ", protection key" : "",
+		  error & PF_SS ? ", shadow stack" : "");
+}
+
+void irq_register(unsigned irq, irq_handler_fn fn)
+{
+	irq_handlers[irq] = fn;
+}
+
+void fault_catch_arm(struct fault_catch *fc)
+{
+	fc->caught = false;
+	fc->vector = 0;
+	fc->error = fc->addr = fc->rip = 0;
+	catcher = fc;
+}
+
+void fault_catch_disarm(void)
+{
+	catcher = NULL;
+}
+
+/* Resume at the state @js saved, as if arch_setjmp() had returned @val. */
+void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val)
+{
+	f->rbx = js->rbx;
+	f->rbp = js->rbp;
+	f->r12 = js->r12;
+	f->r13 = js->r13;
+	f->r14 = js->r14;
+	f->r15 = js->r15;
+	f->rsp = js->rsp;
+	f->rip = js->rip;
+	f->rax = val;
+	f->rflags &= ~RFLAGS_AC;	/* leave no SMAP window open */
+}
+
+static bool catch_exception(struct trap_frame *f, uint64_t cr2)
+{
+	struct fault_catch *fc = catcher;
+
+	if (!fc || f->vector == VEC_NMI || (f->cs & 3))
+		return false;
+	catcher = NULL;
+	fc->caught = true;
+	fc->vector = f->vector;
+	fc->error = f->error;
+	fc->addr = cr2;
+	fc->rip = f->rip;
+	trap_frame_longjmp(f, &fc->js, 1);
+	return true;
+}
+
+static void exception(struct trap_frame *f)
+{
+	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
+
+	if (catch_exception(f, cr2))
+		return;
+	if (f->vector == VEC_PF && page_fault_hook && page_fault_hook(f, cr2))
+		return;
+	panic_trap(f, cr2);
+}
+
+static void irq(struct trap_frame *f)
+{
+	unsigned n = f->vector - VEC_IRQ0;
+
+	if (irq_handlers[n])
+		irq_handlers[n](n);
+	pic_eoi(n);
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector < 32)
+		exception(f);
+	else if (f->vector < VEC_IRQ0 + 16)
+		irq(f);
+	else
+		kprintf("trap: unexpected interrupt %lu\n", f->vector);
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MIT
+/* The console: output to the serial line and the screen, input from serial. */
+#include "arch/x86_64/arch.h"
+#include "kernel/lib.h"
+
+void console_putc(char c)
+{
+	if (c == '\n')
+		serial_putc('\r');
+	serial_putc(c);
+	vga_putc(c);
+}
+
+void console_write(const char *s, size_t n)
+{
+	while (n--)
+		console_putc(*s++);
+}
+
+int console_getc(void)
+{
+	int c;
+
+	while ((c = serial_getc()) < 0)
+		sti_hlt();	/* the UART interrupt wakes us */
+	return c;
+}

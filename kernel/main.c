@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/* The kernel's C entry point, called by boot.S in long mode. */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+#include "mm/platform.h"
+
+struct boot_info boot_info;
+
+/* Bootloader data lies below 4 GiB, which boot.S put in the direct map. */
+static const void *early_phys_read(uint64_t pa, uint64_t len, void *ctx)
+{
+	(void)ctx;
+	if (pa >= EARLY_DIRECT_MAP_SIZE || len > EARLY_DIRECT_MAP_SIZE - pa)
+		return NULL;
+	return plat_phys_to_virt(pa);
+}
+
+/* The identity map of low memory was only for the jump to the higher half. */
+static void drop_identity_map(void)
+{
+	uint64_t *pml4 = plat_phys_to_virt(read_cr3() & ~0xfffull);
+
+	pml4[0] = 0;
+	plat_tlb_flush_all();
+}
+
+static void reserve_boot_ranges(struct boot_info *bi)
+{
+	struct memmap *map = &bi->map;
+
+	memmap_carve(map, KERNEL_LMA, (uintptr_t)_end - KERNEL_VMA, MEMMAP_KERNEL);
+	memmap_carve(map, bi->info_start, bi->info_end, MEMMAP_BOOTINFO);
+	for (unsigned i = 0; i < bi->nmodules; i++)
+		memmap_carve(map, bi->module[i].start, bi->module[i].end, MEMMAP_MODULE);
+}
+
+static void print_boot_info(const struct boot_info *bi)
+{
+	kprintf("boot: multiboot %u from \"%s\", command line \"%s\"\n",
+		bi->protocol, bi->loader[0] ? bi->loader : "unknown", bi->cmdline);
+	for (unsigned i = 0; i < bi->nmodules; i++)
+		kprintf("boot: module %u: [%#lx-%#lx) \"%s\"\n", i,
+			bi->module[i].start, bi->module[i].end, bi->module[i].cmdline);
+	kprintf("kernel: image [%#lx-%#lx), text %pS..\n",
+		(uint64_t)KERNEL_LMA, (uintptr_t)_end - KERNEL_VMA, (void *)_text);
+}
+
+static _Noreturn void run_tests(void)
+{
+	char filter[128] = "";
+
+	cmdline_value("test", filter, sizeof(filter));
+	int failed = ktest_run(filter);
+	kprintf("ktest: %s\n", failed ? "FAILED" : "all suites passed");
+	qemu_debug_exit(failed ? 1 : 0);
+	machine_poweroff();
+}
+
+/**
+ * kmain() - the kernel's C entry point.
+ * @magic: the bootloader's magic number (multiboot 1 or 2)
+ * @info_pa: physical address of the bootloader's information
+ */
+void kmain(uint32_t magic, uint32_t info_pa);
+void kmain(uint32_t magic, uint32_t info_pa)
+{
+	serial_init();
+	vga_init();
+	kprintf("\n" KERNEL_NAME ": x86_64 memory-management kernel\n");
+	arch_init();
+	drop_identity_map();
+
+	if (multiboot_parse(magic, info_pa, early_phys_read, NULL, &boot_info) < 0)
+		panic("boot: cannot continue without a usable memory map "
+		      "(magic %#x, information at %#x)", magic, info_pa);
+	cmdline_set(boot_info.cmdline);
+	print_boot_info(&boot_info);
+	reserve_boot_ranges(&boot_info);
+	memmap_print(&boot_info.map);
+
+	serial_enable_rx_irq();
+	sti();
+	if (cmdline_has("test") || cmdline_value("test", NULL, 0))
+		run_tests();
+	shell_run();
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The end of the line: a broken invariant or a fault nobody handled.
+ * Report what happened, where (registers, backtrace with names), stop.
+ */
+#include "arch/x86_64/arch.h"
+#include "kernel/lib.h"
+
+void (*panic_exit_hook)(void);
+static int panicking;
+
+/* Frame records live on some kernel stack; stop at anything implausible. */
+static bool plausible_frame(uintptr_t rbp)
+{
+	return rbp >= 0xffff800000000000ul && (rbp & 7) == 0;
+}
+
+void backtrace_from(uintptr_t rip, uintptr_t rbp)
+{
+	kprintf("backtrace:\n");
+	if (rip)
+		kprintf("  [<%016lx>] %pS\n", rip, (void *)rip);
+	for (int depth = 0; depth < 32 && plausible_frame(rbp); depth++) {
+		const uintptr_t *frame = (const uintptr_t *)rbp;
+		uintptr_t ret = frame[1];
+		if (!ret)
+			break;
+		kprintf("  [<%016lx>] %pS\n", ret, (void *)ret);
+		if (frame[0] <= rbp)	/* stacks grow down: callers are above */
+			break;
+		rbp = frame[0];
+	}
+}
+
+void backtrace(void)
+{
+	backtrace_from(0, (uintptr_t)__builtin_frame_address(0));
+}
+
+static _Noreturn void panic_stop(void)
+{
+	kprintf("--- end of panic report ---\n");
+	if (panic_exit_hook)
+		panic_exit_hook();
+	cpu_halt_forever();
+}
+
+static bool panic_enter(void)
+{
+	cli();
+	if (panicking++) {
+		kprintf("\nPANIC while panicking; halting\n");
+		return false;
+	}
+	return true;
+}
+
+_Noreturn void vpanic(const char *fmt, va_list ap)
+{
+	if (!panic_enter())
+		cpu_halt_forever();
+	kprintf("\nPANIC: ");
+	kvprintf(fmt, ap);
+	kprintf("\n");
+	kprintf("cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n",
+		read_cr0(), read_cr2(), read_cr3(), read_cr4());
+	backtrace();
+	panic_stop();
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vpanic(fmt, ap);
+}
+
+static void dump_frame(const struct trap_frame *f)
+{
+	kprintf("rip=%016lx cs=%04lx rflags=%016lx rsp=%016lx ss=%04lx\n",
+		f->rip, f->cs, f->rflags, f->rsp, f->ss);
+	kprintf("rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+	kprintf("r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n", f->r9, f->r10, f->r11, f->r12);
+	kprintf("r13=%016lx r14=%016lx r15=%016lx\n", f->r13, f->r14, f->r15);
+	kprintf("cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n",
+		read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+/**
+ * panic_trap() - report an exception the kernel could not handle, and stop.
+ * @f: the state at the fault
+ * @cr2: the faulting address, for page faults
+ */
+_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2)
+{
+	if (!panic_enter())
+		cpu_halt_forever();
+	kprintf("\nPANIC: %s (vector %lu, error code %#lx) at %pS\n",
+		trap_name(f->vector), f->vector, f->error, (void *)f->rip);
+	if (f->vector == VEC_PF) {
+		char what[96];
+		pf_decode(f->error, what, sizeof(what));
+		kprintf("page fault at address %#lx: %s\n", cr2, what);
+	}
+	dump_frame(f);
+	backtrace_from(f->rip, f->rbp);
+	panic_stop();
+}
