@@ -21,6 +21,15 @@ FUZZ_SECONDS ?= 10
 .SUFFIXES:
 .DELETE_ON_ERROR:
 
+# V=1 shows every command.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
+
 # --- toolchain -----------------------------------------------------------------
 CC        := gcc
 LD        := ld
@@ -65,32 +74,39 @@ KERNEL    := $(BUILD)/kernel/kernel.elf
 
 $(BUILD)/kernel/mm/%.c.o: mm/%.c
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) $(CORE_STD) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) $(CORE_STD) -MMD -MP -c $< -o $@
 
 $(BUILD)/kernel/%.c.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/kernel/%.S.o: %.S
 	@mkdir -p $(@D)
-	$(CC) $(KCFLAGS) $(KASFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KCFLAGS) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 # Two links: the first without symbol names, whose text addresses the second
 # link keeps because the name table sits after all code (see kernel.ld).
 $(BUILD)/kernel/ksyms0.o: tools/mksyms.sh
 	@mkdir -p $(@D)
 	printf '' | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms0.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms0.S -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms0.S -o $@
 
 $(BUILD)/kernel/pass1.elf: $(KOBJ) $(BUILD)/kernel/ksyms0.o arch/$(ARCH)/kernel.ld
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms0.o
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms0.o
 
 $(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf tools/mksyms.sh
 	$(NM) -n --defined-only $< | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms.S
-	$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
 
 $(KERNEL): $(KOBJ) $(BUILD)/kernel/ksyms.o arch/$(ARCH)/kernel.ld tools/check-image.sh
-	$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms.o
+	$(call say,LD,$@)
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms.o
 	sh tools/check-image.sh $@ $(BUILD)/kernel/pass1.elf
 
 kernel: $(KERNEL)
@@ -112,15 +128,18 @@ HTESTS    := $(patsubst tests/host/%.c,$(BUILD)/host/tests/%,$(HTEST_SRC))
 
 $(BUILD)/host/mm/%.o: mm/%.c
 	@mkdir -p $(@D)
-	$(CC) $(HCFLAGS) $(HCORE) $(HOST_SAN) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(HCFLAGS) $(HCORE) $(HOST_SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -c $< -o $@
 
 $(BUILD)/host/tests/%: tests/host/%.c $(HOBJ_CORE) $(HOBJ_PLAT)
 	@mkdir -p $(@D)
-	$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread
 
 host-tests: $(HTESTS)
 
@@ -130,7 +149,8 @@ FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 $(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h)
 	@mkdir -p $(@D)
-	$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
+	$(call say,LINK,$@)
+	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
 
 fuzzers: $(FUZZERS)
 
@@ -140,7 +160,8 @@ BENCHES   := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 BCFLAGS   := -std=gnu11 -O2 -g $(WARN) -I. -DMM_HOST -DNDEBUG
 $(BUILD)/bench/%: bench/%.c $(CORE_SRC) $(HOSTPLAT) $(wildcard mm/*.h host/*.h bench/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(BCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) -lpthread -lm
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(BCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) -lpthread -lm
 
 bench: deps-bench $(BENCHES)
 	@sh bench/run.sh $(BUILD)
@@ -159,14 +180,18 @@ deps-test:
 	@sh mk/deps.sh test
 
 run: deps-build deps-boot $(KERNEL)
-	sh tools/qemu-run-kernel.sh --interactive --mem $(QEMU_MEM) $(KERNEL) "$(CMDLINE)"
+	@python3 tools/qemu.py run --mem $(QEMU_MEM) $(KERNEL) $(CMDLINE)
 
+# QEMU waits for gdb with the console on build/debug-serial.log; gdb loads
+# the symbols, connects and stops at kmain.
 debug: deps-build deps-boot $(KERNEL)
-	sh tools/qemu-run-kernel.sh --debug --mem $(QEMU_MEM) $(KERNEL) "$(CMDLINE)"
+	@python3 tools/qemu.py debug --mem $(QEMU_MEM) $(KERNEL) $(CMDLINE) \
+		> $(BUILD)/debug-serial.log 2>&1 < /dev/null & pid=$$!; \
+	sleep 1; gdb -q -x tools/gdbinit; kill $$pid 2>/dev/null || true
 
 test: deps-test
 	@$(MAKE) --no-print-directory all fuzzers $(ISO)
-	@sh tools/run-tests.sh
+	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:
 	rm -rf $(BUILD)

@@ -11,5 +11,6 @@ extern struct boot_info boot_info;
 
 void memmap_print(const struct memmap *map);
 void shell_run(void);
+int crash(const char *kind);
 
 #endif

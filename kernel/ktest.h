@@ -39,7 +39,7 @@ struct ktest_suite {
 	static const struct ktest_suite *const sname##_entry		\
 	__attribute__((section(".ktests"), used)) = &sname##_suite
 
-#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
+
 
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt, ...)
 	PRINTF(4, 5);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #define PRINTF(f, a)	__attribute__((format(printf, f, a)))
+#define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * Formatting: %d %i %u %x %X %o %c %s %p %% with flags (- 0 + space #),

@@ -47,6 +47,12 @@ static void print_boot_info(const struct boot_info *bi)
 		(uint64_t)KERNEL_LMA, (uintptr_t)_end - KERNEL_VMA, (void *)_text);
 }
 
+/* panic=exit: a panic ends the emulator with status 7 (tests watch for it). */
+static void panic_exit_qemu(void)
+{
+	qemu_debug_exit(3);
+}
+
 static _Noreturn void run_tests(void)
 {
 	char filter[128] = "";
@@ -82,6 +88,11 @@ void kmain(uint32_t magic, uint32_t info_pa)
 
 	serial_enable_rx_irq();
 	sti();
+	char kind[16];
+	if (cmdline_has("panic=exit"))
+		panic_exit_hook = panic_exit_qemu;
+	if (cmdline_value("crash", kind, sizeof(kind)))
+		crash(kind);
 	if (cmdline_has("test") || cmdline_value("test", NULL, 0))
 		run_tests();
 	shell_run();

@@ -106,5 +106,11 @@ _Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2)
 	}
 	dump_frame(f);
 	backtrace_from(f->rip, f->rbp);
+	/* A leaf function keeps no frame record: its caller is on the stack top. */
+	uintptr_t top = plausible_frame(f->rsp) ? *(const uintptr_t *)f->rsp : 0;
+	uintptr_t off;
+	if (ksym_lookup(top, &off))
+		kprintf("  [<%016lx>] ? %pS (stack top, if %pS is a leaf)\n", top, (void *)top,
+			(void *)f->rip);
 	panic_stop();
 }

@@ -4,7 +4,7 @@
 set -eu
 
 need_build="gcc:compiler make:build binutils:linker libcmocka-dev:host-unit-tests clang:fuzzers libclang-rt-14-dev:libFuzzer-runtime"
-need_boot="qemu-system-x86:emulator grub-pc-bin:ISO-boot grub-common:grub-mkrescue xorriso:ISO-image mtools:ISO-image cpio:initrd gdb:make-debug"
+need_boot="python3:test-driver qemu-system-x86:emulator grub-pc-bin:ISO-boot grub-common:grub-mkrescue xorriso:ISO-image mtools:ISO-image cpio:initrd gdb:make-debug"
 need_test="$need_build $need_boot"
 need_bench="$need_build gnuplot-nox:charts"
 

@@ -4,6 +4,7 @@
  *
  *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
  *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory
+ *   fffffd0000000000 - fffffdffffffffff  never mapped (tests probe faults here)
  *   ffffffff80000000 - ffffffffffffffff  kernel image (linked here, loaded at 1 MiB)
  */
 #ifndef ARCH_X86_64_MEMLAYOUT_H
@@ -12,6 +13,7 @@
 #define KERNEL_LMA		0x100000
 #define KERNEL_VMA		0xffffffff80000000
 #define DIRECT_MAP_BASE		0xffff800000000000
+#define KERNEL_NEVER_MAPPED	0xfffffd0000000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */
 #define EARLY_DIRECT_MAP_SIZE	0x100000000
 

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Crashing on purpose, to see (and test) the kernel's reports: the shell's
+ * `crash KIND` and the boot option crash=KIND.
+ */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "kernel/kernel.h"
+#include "kernel/shell.h"
+
+static void __attribute__((noinline)) crash_page_fault(void)
+{
+	*(volatile uint64_t *)(KERNEL_NEVER_MAPPED + 0x2a8) = 1;
+}
+
+static void __attribute__((noinline)) crash_invalid_opcode(void)
+{
+	__asm__ volatile("ud2");
+}
+
+static void __attribute__((noinline)) crash_panic(void)
+{
+	panic("crash: panic requested");
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} kinds[] = {
+	{ "pf", crash_page_fault },
+	{ "ud", crash_invalid_opcode },
+	{ "panic", crash_panic },
+};
+
+/**
+ * crash() - crash the kernel in the named way.
+ * @kind: "pf" (kernel page fault), "ud" (invalid opcode) or "panic"
+ *
+ * Return: -1 if @kind is unknown; otherwise it does not return.
+ */
+int crash(const char *kind)
+{
+	for (unsigned i = 0; i < ARRAY_LEN(kinds); i++)
+		if (!strcmp(kind, kinds[i].name)) {
+			kprintf("crash: %s, on purpose\n", kind);
+			kinds[i].fn();
+		}
+	kprintf("crash: unknown kind '%s' (pf, ud, panic)\n", kind);
+	return -1;
+}
+
+static int cmd_crash(int argc, char **argv)
+{
+	if (argc != 2) {
+		kprintf("usage: crash pf|ud|panic\n");
+		return 1;
+	}
+	return crash(argv[1]);
+}
+SHELL_COMMAND(crash, "crash the kernel on purpose: crash pf|ud|panic", cmd_crash);

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/* What the kernel learned at boot: the memory map, the command line. */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "kernel/kernel.h"
+#include "kernel/ktest.h"
+
+static void map_is_normalized(struct ktest *t)
+{
+	const struct memmap *map = &boot_info.map;
+
+	KEXPECT(t, map->count > 0);
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct memmap_range *r = &map->range[i];
+		KEXPECT(t, r->base < r->end);
+		KEXPECT_EQ(t, r->base & 0xfff, 0);
+		KEXPECT_EQ(t, r->end & 0xfff, 0);
+		KEXPECT(t, r->end <= PHYS_ADDR_LIMIT);
+		if (i) {
+			KEXPECT(t, map->range[i - 1].end <= r->base);
+			/* adjacent ranges of one type would have been merged */
+			KEXPECT(t, map->range[i - 1].end < r->base ||
+				   map->range[i - 1].type != r->type);
+		}
+	}
+}
+
+static bool covered_by(const struct memmap *map, uint64_t base, uint64_t end, uint32_t type)
+{
+	for (unsigned i = 0; i < map->count; i++)
+		if (map->range[i].type == type && map->range[i].base <= base &&
+		    map->range[i].end >= end)
+			return true;
+	return false;
+}
+
+static void kernel_image_reserved(struct ktest *t)
+{
+	uint64_t end = ALIGN_UP((uintptr_t)_end - KERNEL_VMA, PAGE_SIZE);
+
+	KEXPECT(t, covered_by(&boot_info.map, KERNEL_LMA, end, MEMMAP_KERNEL));
+	KEXPECT(t, boot_info.info_end > boot_info.info_start);
+}
+
+static void has_usable_memory(struct ktest *t)
+{
+	KEXPECT(t, memmap_bytes(&boot_info.map, MEMMAP_USABLE) >= 16ull << 20);
+	KEXPECT(t, memmap_highest_usable(&boot_info.map) > 1ull << 20);
+	KEXPECT(t, !boot_info.map_from_fallback);
+}
+
+static void command_line(struct ktest *t)
+{
+	char value[32];
+
+	KEXPECT(t, cmdline_has("test") || cmdline_value("test", value, sizeof(value)));
+	KEXPECT(t, !cmdline_has("no-such-option"));
+	KEXPECT(t, !cmdline_value("no-such-key", value, sizeof(value)));
+}
+
+static void number_parsing(struct ktest *t)
+{
+	uint64_t v;
+
+	KEXPECT(t, parse_u64("42", &v) && v == 42);
+	KEXPECT(t, parse_u64("0x1f", &v) && v == 31);
+	KEXPECT(t, parse_u64("64M", &v) && v == 64ull << 20);
+	KEXPECT(t, parse_u64("6G", &v) && v == 6ull << 30);
+	KEXPECT(t, !parse_u64("", &v));
+	KEXPECT(t, !parse_u64("12x", &v));
+	KEXPECT(t, !parse_u64("99999999999999999999", &v));
+	KEXPECT(t, !parse_u64("17179869184G", &v));
+}
+
+static void cpu_state(struct ktest *t)
+{
+	KEXPECT(t, read_cr0() & CR0_WP);	/* the kernel respects read-only pages */
+	KEXPECT(t, !cpu_features.nx || (rdmsr(MSR_EFER) & EFER_NXE));
+	KEXPECT(t, read_rflags() & RFLAGS_IF);
+}
+
+KTEST_SUITE(boot,
+	    KTEST_CASE(map_is_normalized),
+	    KTEST_CASE(kernel_image_reserved),
+	    KTEST_CASE(has_usable_memory),
+	    KTEST_CASE(command_line),
+	    KTEST_CASE(number_parsing),
+	    KTEST_CASE(cpu_state));

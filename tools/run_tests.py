@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""Runs every test suite and prints one closing line: `N passed, N failed`.
+
+Suites: host unit tests (cmocka, TAP output), short fuzz runs, the in-kernel
+KTAP suites booted in QEMU at several memory sizes, the boot memory map at
+each size, a deliberate kernel crash (the panic report), and shell sessions
+over the serial console, booted directly and from the GRUB ISO.
+
+  tools/run_tests.py [--build DIR] [--only SUITE,...] [--fuzz-seconds N] [-v]
+"""
+import argparse
+import glob
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import qemu  # noqa: E402
+
+results = []        # (name, ok, detail)
+verbose = False
+
+
+def record(name, ok, detail=""):
+    results.append((name, ok, detail))
+    if not ok or verbose:
+        print("%s %s%s" % ("PASS" if ok else "FAIL", name,
+                           (": " + detail) if detail and not ok else ""), flush=True)
+
+
+def parse_tap(text, prefix):
+    """Records each `ok`/`not ok` test line; returns how many there were."""
+    n = 0
+    for m in re.finditer(r"^\s*(not )?ok \d+ (?:- )?([^#\n]*?)\s*(#.*)?$", text, re.M):
+        record(prefix + m.group(2), m.group(1) is None)
+        n += 1
+    return n
+
+
+def host_unit_tests(build):
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    for exe in sorted(glob.glob(os.path.join(build, "host/tests/test_*"))):
+        if exe.endswith(".d"):
+            continue
+        name = os.path.basename(exe)
+        try:
+            p = subprocess.run([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=600)
+            out, status = p.stdout.decode("utf-8", "replace"), p.returncode
+        except subprocess.TimeoutExpired:
+            out, status = "", "timeout"
+        n = parse_tap(out, "host/%s/" % name)
+        if status != 0 or n == 0:
+            tail = "\n".join(out.splitlines()[-15:])
+            record("host/%s" % name, False, "exit status %s, %d results\n%s" % (status, n, tail))
+
+
+def fuzz_runs(build, seconds):
+    for exe in sorted(glob.glob(os.path.join(build, "fuzz/fuzz_*"))):
+        name = os.path.basename(exe)
+        corpus = os.path.join(build, "fuzz-corpus", name)
+        os.makedirs(corpus, exist_ok=True)
+        cmd = [exe, "-max_total_time=%d" % seconds, "-print_final_stats=0", corpus]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=seconds + 120)
+        out = p.stdout.decode("utf-8", "replace")
+        record("fuzz/%s (%ds)" % (name, seconds), p.returncode == 0,
+               "exit %d\n%s" % (p.returncode, "\n".join(out.splitlines()[-25:])))
+
+
+def size_bytes(s):
+    return int(s[:-1]) << {"K": 10, "M": 20, "G": 30}[s[-1]]
+
+
+RANGE_RE = re.compile(r"^\s+\[0x([0-9a-f]+)-0x([0-9a-f]+)\)\s+\d+ \S+\s+(.+?)\s*$", re.M)
+
+
+def check_memory_map(name, out, mem):
+    """The boot log's map must account for the RAM QEMU was given."""
+    ranges = [(int(a, 16), int(b, 16), t) for a, b, t in RANGE_RE.findall(out)]
+    if not ranges:
+        record(name, False, "no memory map in the boot log")
+        return
+    ram = sum(b - a for a, b, t in ranges if t in ("usable", "kernel", "module", "bootinfo",
+                                                   "framedb"))
+    want = size_bytes(mem)
+    ok = want - (2 << 20) <= ram <= want
+    detail = "RAM in map %d KiB, QEMU has %d KiB" % (ram >> 10, want >> 10)
+    if ok and want > (4 << 30):
+        ok = any(b > (4 << 30) and t == "usable" for a, b, t in ranges)
+        detail = "no usable memory above 4 GiB"
+    sorted_ok = all(ranges[i][1] <= ranges[i + 1][0] for i in range(len(ranges) - 1))
+    record(name, ok and sorted_ok, detail if not ok else "ranges overlap or unsorted")
+
+
+def kernel_tests(kernel, mems, timeout):
+    for mem in mems:
+        out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
+                                           timeout=timeout)
+        prefix = "kernel@%s/" % mem
+        check_memory_map(prefix + "boot-memory-map", out, mem)
+        ktap = out[out.find("KTAP version 1"):] if "KTAP version 1" in out else ""
+        plan = re.search(r"^1\.\.(\d+)$", ktap, re.M)
+        suites = re.findall(r"^(not )?ok \d+ (\S+)", ktap, re.M)
+        n = parse_tap("\n".join(line for line in ktap.splitlines() if line.startswith("    ")),
+                      prefix)
+        complete = plan and int(plan.group(1)) == len(suites) and n > 0
+        status_ok = status == qemu.EXIT_TESTS_PASSED if all(not s[0] for s in suites) \
+            else status == qemu.EXIT_TESTS_FAILED
+        if not complete or not status_ok or timed_out:
+            why = "timed out" if timed_out else "exit status %s, %d of %s suites reported" % (
+                status, len(suites), plan.group(1) if plan else "?")
+            record(prefix + "ktap-run", False, why + "\n" + "\n".join(out.splitlines()[-30:]))
+
+
+def crash_report(kernel, timeout):
+    """A deliberate kernel page fault must give the full report, then stop."""
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="64M", cmdline="crash=pf panic=exit",
+                                       timeout=timeout)
+    want = ["PANIC: page fault (vector 14, error code 0x2) at crash_page_fault+",
+            "page fault at address 0xfffffd00000002a8: not-present page on write in kernel mode",
+            "rip=", "cr2=fffffd00000002a8", "backtrace:", "] crash_page_fault+", "] ? crash+",
+            "] kmain+", "--- end of panic report ---"]
+    missing = [w for w in want if w not in out]
+    record("kernel/panic-report", not missing and status == qemu.EXIT_PANIC,
+           "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
+
+
+def shell_session(name, **boot_args):
+    s = qemu.Session(**boot_args)
+    prompt = "memcore> "
+    try:
+        s.expect(prompt, timeout=90)
+        s.send("help\r")
+        out = s.expect(prompt)
+        record(name + "/help", all(c in out for c in ("memmap", "reboot", "halt", "help")), out)
+        s.send("memmap\r")
+        out = s.expect(prompt)
+        record(name + "/memmap", "usable" in out and "KiB usable" in out, out)
+        s.send("helx\x7fp\r")          # a typo, erased with backspace
+        out = s.expect(prompt)
+        record(name + "/line-editing", "memmap" in out and "unknown" not in out, out)
+        s.send("frobnicate\r")
+        out = s.expect(prompt)
+        record(name + "/unknown-command", "unknown command" in out, out)
+        s.send("halt\r")
+        s.expect("System halted.")
+        status = s.wait(timeout=30)
+        record(name + "/halt", status == 0, "QEMU exit status %s" % status)
+    except (TimeoutError, EOFError) as e:
+        record(name, False, "%s; console so far:\n%s" % (e, s.out[-2000:]))
+    finally:
+        s.close()
+
+
+def main():
+    global verbose
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--only", default="")
+    ap.add_argument("--fuzz-seconds", type=int, default=int(os.environ.get("FUZZ_SECONDS", 10)))
+    ap.add_argument("--timeout", type=int, default=int(os.environ.get("TIMEOUT", 120)))
+    ap.add_argument("-v", "--verbose", action="store_true")
+    a = ap.parse_args()
+    verbose = a.verbose
+    only = set(filter(None, a.only.split(",")))
+    kernel = os.path.join(a.build, "kernel/kernel.elf")
+    iso = os.path.join(a.build, "memcore.iso")
+
+    suites = [
+        ("host", lambda: host_unit_tests(a.build)),
+        ("fuzz", lambda: fuzz_runs(a.build, a.fuzz_seconds)),
+        ("kernel", lambda: kernel_tests(kernel, ["32M", "512M", "4G", "6G"], a.timeout)),
+        ("panic", lambda: crash_report(kernel, a.timeout)),
+        ("shell", lambda: shell_session("shell-kernel", kernel=kernel)),
+        ("iso", lambda: shell_session("shell-iso", iso=iso)),
+    ]
+    for name, run in suites:
+        if only and name not in only:
+            continue
+        before = len(results)
+        print("== %s" % name, flush=True)
+        run()
+        done = results[before:]
+        print("   %d passed, %d failed" % (sum(ok for _, ok, _ in done),
+                                           sum(not ok for _, ok, _ in done)), flush=True)
+    passed = sum(ok for _, ok, _ in results)
+    failed = len(results) - passed
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not results else 0)
+
+
+if __name__ == "__main__":
+    main()
