@@ -84,6 +84,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	cmdline_set(boot_info.cmdline);
 	print_boot_info(&boot_info);
 	reserve_boot_ranges(&boot_info);
+	direct_map_extend(&boot_info.map);
 	memmap_print(&boot_info.map);
 
 	serial_enable_rx_irq();

@@ -29,6 +29,10 @@ struct cpu_features {
 };
 extern struct cpu_features cpu_features;
 
+/* Map RAM above 4 GiB into the direct map (boot.S mapped the first 4 GiB). */
+struct memmap;
+uint64_t direct_map_extend(struct memmap *map);
+
 /* Devices every PC has. */
 void serial_init(void);
 void serial_putc(char c);

@@ -136,6 +136,7 @@ boot_gdt_ptr:
 	.long boot_gdt
 
 	.balign 4096
+	.globl boot_pml4, boot_pdpt_low
 boot_pml4:
 	.quad boot_pdpt_low + (PTE_P | PTE_W)	/* 0: identity, for the jump */
 	.fill 255, 8, 0

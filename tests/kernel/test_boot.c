@@ -4,6 +4,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
+#include "mm/platform.h"
 
 static void map_is_normalized(struct ktest *t)
 {
@@ -79,10 +80,43 @@ static void cpu_state(struct ktest *t)
 	KEXPECT(t, read_rflags() & RFLAGS_IF);
 }
 
+/* Reads and writes back one word of physical memory; false if that faults. */
+static bool probe_phys(uint64_t pa)
+{
+	volatile uint64_t *p = plat_phys_to_virt(pa);
+	struct fault_catch fc;
+
+	if (FAULT_TRY(&fc)) {
+		*p = *p;
+		fault_catch_disarm();
+	}
+	return !fc.caught;
+}
+
+/* Every usable byte must be reachable through the direct map. */
+static void direct_map_covers_ram(struct ktest *t)
+{
+	const struct memmap *map = &boot_info.map;
+	unsigned checked = 0, failed = 0;
+
+	for (unsigned i = 0; i < map->count; i++) {
+		const struct memmap_range *r = &map->range[i];
+		if (r->type != MEMMAP_USABLE)
+			continue;
+		/* every 2 MiB of each usable range, and its last word */
+		for (uint64_t pa = r->base; pa < r->end; pa += 2ull << 20, checked++)
+			failed += !probe_phys(pa);
+		failed += !probe_phys(r->end - 8);
+	}
+	KEXPECT(t, checked > 0);
+	KEXPECT_EQ(t, failed, 0);
+}
+
 KTEST_SUITE(boot,
 	    KTEST_CASE(map_is_normalized),
 	    KTEST_CASE(kernel_image_reserved),
 	    KTEST_CASE(has_usable_memory),
 	    KTEST_CASE(command_line),
 	    KTEST_CASE(number_parsing),
-	    KTEST_CASE(cpu_state));
+	    KTEST_CASE(cpu_state),
+	    KTEST_CASE(direct_map_covers_ram));
