@@ -117,6 +117,7 @@ $(ISO): $(KERNEL) tools/grub.cfg
 	@mkdir -p $(BUILD)/iso/boot/grub
 	cp $(KERNEL) $(BUILD)/iso/boot/kernel.elf
 	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
+	printf 'a multiboot 2 module, to show modules are found\n' > $(BUILD)/iso/boot/hello.txt
 	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
 
 iso: deps-boot $(ISO)

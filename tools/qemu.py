@@ -43,9 +43,9 @@ def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
     return cmd + list(extra)
 
 
-def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None):
+def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=()):
     """Boots once, non-interactively. Returns (output, status, timed_out)."""
-    cmd = qemu_command(kernel, iso, mem, cmdline, accel)
+    cmd = qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout)

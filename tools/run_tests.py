@@ -94,12 +94,27 @@ def check_memory_map(name, out, mem):
     record(name, ok and sorted_ok, detail if not ok else "ranges overlap or unsorted")
 
 
+def check_module(name, out, path):
+    """A multiboot module must be found, named and reserved in the map."""
+    size = os.path.getsize(path)
+    m = re.search(r"boot: module 0: \[0x([0-9a-f]+)-0x([0-9a-f]+)\)", out)
+    ok = m and int(m.group(2), 16) - int(m.group(1), 16) == size
+    ranges = [(int(a, 16), int(b, 16), t) for a, b, t in RANGE_RE.findall(out)]
+    reserved = ok and any(t == "module" and a <= int(m.group(1), 16) and b >= int(m.group(2), 16)
+                          for a, b, t in ranges)
+    record(name, bool(ok and reserved), "module of %d bytes not found or not reserved" % size)
+
+
 def kernel_tests(kernel, mems, timeout):
+    module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
     for mem in mems:
+        extra = ["-initrd", module] if mem == "512M" else []
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
-                                           timeout=timeout)
+                                           timeout=timeout, extra=extra)
         prefix = "kernel@%s/" % mem
         check_memory_map(prefix + "boot-memory-map", out, mem)
+        if extra:
+            check_module(prefix + "multiboot1-module", out, module)
         ktap = out[out.find("KTAP version 1"):] if "KTAP version 1" in out else ""
         plan = re.search(r"^1\.\.(\d+)$", ktap, re.M)
         suites = re.findall(r"^(not )?ok \d+ (\S+)", ktap, re.M)
@@ -138,6 +153,8 @@ def shell_session(name, **boot_args):
         s.send("memmap\r")
         out = s.expect(prompt)
         record(name + "/memmap", "usable" in out and "KiB usable" in out, out)
+        if "iso" in boot_args:
+            record(name + "/multiboot2-module", re.search(r"\) +\d+ B +module", out) is not None, out)
         s.send("helx\x7fp\r")          # a typo, erased with backspace
         out = s.expect(prompt)
         record(name + "/line-editing", "memmap" in out and "unknown" not in out, out)
