@@ -142,13 +142,32 @@ $(BUILD)/host/tests/%: tests/host/%.c $(HOBJ_CORE) $(HOBJ_PLAT)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread
 
-host-tests: $(HTESTS)
+# Tests that start threads run again under ThreadSanitizer.
+HTEST_THREADED := $(shell grep -l pthread_create $(HTEST_SRC) /dev/null 2>/dev/null)
+HTESTS_TSAN := $(patsubst tests/host/%.c,$(BUILD)/host-tsan/tests/%,$(HTEST_THREADED))
+TSAN := -fsanitize=thread
+$(BUILD)/host-tsan/mm/%.o: mm/%.c
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HCFLAGS) $(HCORE) $(TSAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host-tsan/%.o: %.c
+	$(call say,CC,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host-tsan/tests/%: tests/host/%.c $(patsubst $(BUILD)/host/%,$(BUILD)/host-tsan/%,$(HOBJ_CORE) $(HOBJ_PLAT))
+	$(call say,LINK,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -o $@ $^ -lcmocka -lpthread
+
+host-tests: $(HTESTS) $(HTESTS_TSAN)
 
 # --- fuzzers (clang, libFuzzer) -------------------------------------------------------
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h tests/host/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)

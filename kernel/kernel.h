@@ -10,6 +10,9 @@
 extern struct boot_info boot_info;
 
 void memmap_print(const struct memmap *map);
+void pmm_print_summary(void);
+void pmm_print_zones(void);
+void pmm_print_stats(void);
 void shell_run(void);
 int crash(const char *kind);
 

@@ -5,6 +5,7 @@
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "mm/platform.h"
+#include "mm/pmm.h"
 
 struct boot_info boot_info;
 
@@ -85,7 +86,10 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	print_boot_info(&boot_info);
 	reserve_boot_ranges(&boot_info);
 	direct_map_extend(&boot_info.map);
+	if (pmm_init(&boot_info.map) < 0)
+		panic("pmm: no usable RAM, or no room for the frame database");
 	memmap_print(&boot_info.map);
+	pmm_print_summary();
 
 	serial_enable_rx_irq();
 	sti();

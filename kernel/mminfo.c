@@ -2,6 +2,8 @@
 /* Memory reports shared by the boot log and the shell. */
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
+#include "kernel/shell.h"
+#include "mm/pmm.h"
 
 /**
  * memmap_print() - print a normalized memory map and its totals.
@@ -19,7 +21,147 @@ void memmap_print(const struct memmap *map)
 	}
 	uint64_t usable = memmap_bytes(map, MEMMAP_USABLE);
 	uint64_t kernel = memmap_bytes(map, MEMMAP_KERNEL) + memmap_bytes(map, MEMMAP_MODULE) +
-			  memmap_bytes(map, MEMMAP_BOOTINFO);
-	kprintf("memory: %lu KiB usable (%pB), %lu KiB kernel/boot, highest usable %#lx\n",
-		usable >> 10, &usable, kernel >> 10, memmap_highest_usable(map));
+			  memmap_bytes(map, MEMMAP_BOOTINFO) + memmap_bytes(map, MEMMAP_FRAMEDB);
+	kprintf("memory: %lu KiB usable (%pB), %lu KiB kernel/boot/frame database, "
+		"highest usable %#lx\n", usable >> 10, &usable, kernel >> 10,
+		memmap_highest_usable(map));
 }
+
+/* The frame database's cost, as the boot log and memstat state it. */
+static void print_metadata(const struct pmm_stats *st)
+{
+	kprintf("pmm: frame database %lu KiB at %#lx: %u bytes per 4 KiB frame, "
+		"%u.%02u %% of managed memory\n", st->metadata_bytes >> 10, st->metadata_base,
+		st->frame_desc_bytes, st->metadata_bp / 100, st->metadata_bp % 100);
+}
+
+void pmm_print_summary(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	print_metadata(&st);
+	kprintf("pmm: %lu frames: %lu free, %lu used, %lu reserved\n", st.total_frames,
+		st.free_frames, st.used_frames, st.reserved_frames);
+}
+
+/* --- memmap's per-zone view: regions of RAM with their usage ------------------- */
+
+#define MAX_REGIONS	64
+#define BAR_WIDTH	32
+
+struct region {
+	phys_addr_t base, end;
+	enum pmm_zone zone;
+	uint64_t frames[4];		/* by enum pmm_frame_state */
+};
+
+struct region_list {
+	struct region r[MAX_REGIONS];
+	unsigned n;
+	bool truncated;
+};
+
+static void add_run(phys_addr_t base, phys_addr_t end, enum pmm_zone zone,
+		    enum pmm_frame_state state, void *ctx)
+{
+	struct region_list *l = ctx;
+	struct region *last = l->n ? &l->r[l->n - 1] : NULL;
+
+	if (!last || last->end != base || last->zone != zone) {
+		if (l->n == MAX_REGIONS) {
+			l->truncated = true;
+			return;
+		}
+		last = &l->r[l->n++];
+		*last = (struct region){ .base = base, .zone = zone };
+	}
+	last->end = end;
+	last->frames[state] += (end - base) >> PAGE_SHIFT;
+}
+
+/* Reserved as 'r', used as '#', free as '.', in proportion. */
+static void draw_bar(const struct region *r, char *bar)
+{
+	uint64_t total = (r->end - r->base) >> PAGE_SHIFT;
+	uint64_t marks[3] = { r->frames[PMM_FRAME_RESERVED], r->frames[PMM_FRAME_USED],
+			      r->frames[PMM_FRAME_FREE] };
+	const char sym[3] = { 'r', '#', '.' };
+	unsigned pos = 0;
+	uint64_t acc = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		acc += marks[k];
+		unsigned upto = total ? (acc * BAR_WIDTH + total / 2) / total : 0;
+		if (marks[k] && upto == pos && pos < BAR_WIDTH)
+			upto = pos + 1;	/* anything present shows at least once */
+		while (pos < upto && pos < BAR_WIDTH)
+			bar[pos++] = sym[k];
+	}
+	while (pos < BAR_WIDTH)
+		bar[pos++] = '.';
+	bar[pos] = 0;
+}
+
+/**
+ * pmm_print_zones() - each region of RAM, by zone, with its usage as a bar
+ */
+void pmm_print_zones(void)
+{
+	static struct region_list list;
+	char bar[BAR_WIDTH + 1];
+
+	list.n = 0;
+	list.truncated = false;
+	pmm_walk(add_run, &list);
+	kprintf("RAM by zone ('r' reserved, '#' used, '.' free):\n");
+	for (unsigned i = 0; i < list.n; i++) {
+		const struct region *r = &list.r[i];
+		uint64_t size = r->end - r->base;
+		draw_bar(r, bar);
+		kprintf("  %-6s [0x%012lx-0x%012lx) %10pB [%s] %lu free\n",
+			pmm_zone_name(r->zone), r->base, r->end, &size, bar,
+			r->frames[PMM_FRAME_FREE]);
+	}
+	if (list.truncated)
+		kprintf("  (more regions than shown)\n");
+}
+
+/**
+ * pmm_print_stats() - the PMM's statistics, per zone and in total
+ */
+void pmm_print_stats(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	kprintf("physical memory (frames of 4 KiB):\n");
+	kprintf("  %-7s %10s %10s %10s %10s %8s\n", "zone", "total", "free", "used",
+		"reserved", "cached");
+	for (unsigned z = 0; z < PMM_NR_ZONES; z++) {
+		const struct pmm_zone_stats *zs = &st.zone[z];
+		kprintf("  %-7s %10lu %10lu %10lu %10lu %8lu\n", zs->name, zs->total_frames,
+			zs->free_frames, zs->used_frames, zs->reserved_frames, zs->cached_frames);
+	}
+	kprintf("  %-7s %10lu %10lu %10lu %10lu %8lu\n", "all", st.total_frames,
+		st.free_frames, st.used_frames, st.reserved_frames, st.cached_frames);
+	uint64_t total = st.total_frames << PAGE_SHIFT, free = st.free_frames << PAGE_SHIFT;
+	kprintf("  total %pB, free %pB; allocation failures %lu, bad calls reported %lu\n",
+		&total, &free, st.alloc_failures, st.bad_calls);
+	kprintf("  free blocks by order:");
+	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
+		uint64_t n = 0;
+		for (unsigned z = 0; z < PMM_NR_ZONES; z++)
+			n += st.zone[z].free_blocks[o];
+		kprintf(" %lu", n);
+	}
+	kprintf("\n");
+	print_metadata(&st);
+}
+
+static int cmd_memstat(int argc, char **argv)
+{
+	pmm_print_stats();
+	return 0;
+}
+SHELL_COMMAND(memstat, "memory statistics: frames per zone, metadata", cmd_memstat);

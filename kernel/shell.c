@@ -103,9 +103,10 @@ SHELL_COMMAND(help, "list the commands", cmd_help);
 static int cmd_memmap(int argc, char **argv)
 {
 	memmap_print(&boot_info.map);
+	pmm_print_zones();
 	return 0;
 }
-SHELL_COMMAND(memmap, "print the physical memory map", cmd_memmap);
+SHELL_COMMAND(memmap, "the physical memory map, and RAM by zone with its usage", cmd_memmap);
 
 static int cmd_reboot(int argc, char **argv)
 {

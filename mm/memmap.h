@@ -37,6 +37,8 @@ struct memmap {
 	struct memmap_range range[MEMMAP_MAX_RANGES];	/* normalized */
 	unsigned count;
 	unsigned dropped;	/* raw entries rejected as invalid or over capacity */
+	/* Working space of normalization and carving, so none is on the stack. */
+	struct memmap_range scratch[MEMMAP_MAX_RANGES];
 };
 
 void memmap_init(struct memmap *map);

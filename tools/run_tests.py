@@ -18,14 +18,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
 
-results = []        # (name, ok, detail)
+results = []        # (name, ok, detail); ok is None for a skipped test
 verbose = False
 
 
 def record(name, ok, detail=""):
     results.append((name, ok, detail))
-    if not ok or verbose:
-        print("%s %s%s" % ("PASS" if ok else "FAIL", name,
+    if ok is False or verbose:
+        print("%s %s%s" % ({True: "PASS", False: "FAIL", None: "SKIP"}[ok], name,
                            (": " + detail) if detail and not ok else ""), flush=True)
 
 
@@ -33,17 +33,20 @@ def parse_tap(text, prefix):
     """Records each `ok`/`not ok` test line; returns how many there were."""
     n = 0
     for m in re.finditer(r"^\s*(not )?ok \d+ (?:- )?([^#\n]*?)\s*(#.*)?$", text, re.M):
-        record(prefix + m.group(2), m.group(1) is None)
+        skipped = re.match(r"#\s*SKIP", m.group(3) or "", re.I) is not None
+        record(prefix + m.group(2), None if skipped else m.group(1) is None)
         n += 1
     return n
 
 
 def host_unit_tests(build):
     env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
-    for exe in sorted(glob.glob(os.path.join(build, "host/tests/test_*"))):
+    exes = glob.glob(os.path.join(build, "host/tests/test_*")) + \
+        glob.glob(os.path.join(build, "host-tsan/tests/test_*"))
+    for exe in sorted(exes):
         if exe.endswith(".d"):
             continue
-        name = os.path.basename(exe)
+        name = os.path.basename(exe) + ("-tsan" if "host-tsan" in exe else "")
         try:
             p = subprocess.run([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                timeout=600)
@@ -171,6 +174,13 @@ def shell_session(name, **boot_args):
         s.close()
 
 
+def tally(rs):
+    passed = sum(ok is True for _, ok, _ in rs)
+    failed = sum(ok is False for _, ok, _ in rs)
+    skipped = sum(ok is None for _, ok, _ in rs)
+    return "%d passed, %d failed" % (passed, failed) + (", %d skipped" % skipped if skipped else "")
+
+
 def main():
     global verbose
     ap = argparse.ArgumentParser(description=__doc__,
@@ -201,11 +211,9 @@ def main():
         print("== %s" % name, flush=True)
         run()
         done = results[before:]
-        print("   %d passed, %d failed" % (sum(ok for _, ok, _ in done),
-                                           sum(not ok for _, ok, _ in done)), flush=True)
-    passed = sum(ok for _, ok, _ in results)
-    failed = len(results) - passed
-    print("%d passed, %d failed" % (passed, failed))
+        print("   %s" % tally(done), flush=True)
+    failed = sum(ok is False for _, ok, _ in results)
+    print(tally(results))
     sys.exit(1 if failed or not results else 0)
 
 

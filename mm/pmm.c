@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The PMM's entry points: allocation with zone fallback, freeing and
+ * reference counts, with every caller-supplied frame checked first.
+ *
+ * Single frames go through the per-CPU caches (mm/pmm_pcp.c), larger blocks
+ * straight to the zone's buddy lists (mm/buddy.c). Each entry point passes
+ * its own return address down, so reports name the caller's code.
+ */
+#include "zone.h"
+
+#ifdef MM_HARDENED
+const bool pmm_hardened = true;
+#else
+const bool pmm_hardened = false;
+#endif
+
+/* The fast path is inlined into each entry point; so is the return address. */
+#define FAST		static inline __attribute__((always_inline))
+#define CALLER		__builtin_return_address(0)
+#define NO_ORDER	(~0u)
+#define ZONE_FLAGS	(PMM_ZONE_DMA | PMM_ZONE_DMA32)
+
+static void report(const char *fn, phys_addr_t frame, unsigned order, const char *what,
+		   void *caller)
+{
+	__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
+	if (order == NO_ORDER)
+		mm_err("pmm: %s(%#llx): %s; called from %p", fn, (unsigned long long)frame,
+		       what, caller);
+	else
+		mm_err("pmm: %s(%#llx, order %u): %s; called from %p", fn,
+		       (unsigned long long)frame, order, what, caller);
+}
+
+/* Why frame @pfn, with descriptor flags @flags, is not an allocated block's start. */
+static const char *not_allocated(pfn_t pfn, unsigned flags)
+{
+	if (flags & FRAME_HOLE)
+		return "not RAM (a hole or firmware range in the memory map)";
+	if (flags & FRAME_RESERVED)
+		return "frame is reserved";
+	if (!(flags & (FRAME_FREE | FRAME_PCP)) &&
+	    pmm_frame_state(pfn << PAGE_SHIFT) == PMM_FRAME_USED)
+		return "inside an allocated block, not its first frame";
+	return "frame is free (double free, or never allocated)";
+}
+
+/* The descriptor of the allocated block starting at @frame, or NULL after a report. */
+FAST struct frame *alloc_head(const char *fn, phys_addr_t frame, unsigned order,
+			       void *caller)
+{
+	struct frame *f;
+
+	if (frame & (PAGE_SIZE - 1)) {
+		report(fn, frame, order, "address not page-aligned", caller);
+		return NULL;
+	}
+	f = pfn_frame_checked(frame >> PAGE_SHIFT);
+	if (!f) {
+		report(fn, frame, order, "not RAM managed by the PMM", caller);
+		return NULL;
+	}
+	unsigned flags = frame_flags(f);
+
+	if (likely(flags == FRAME_ALLOC))
+		return f;
+	report(fn, frame, order, not_allocated(frame >> PAGE_SHIFT, flags), caller);
+	return NULL;
+}
+
+/* Scrub (hardened builds) and return a block whose last reference is gone. */
+FAST void release(pfn_t pfn, struct frame *f)
+{
+	unsigned order = f->order;
+
+	if (pmm_hardened)
+		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+	if (order == 0) {
+		pcp_free(pfn, f);
+	} else {
+		struct zone *z = &pmm.zone[pfn_zone(pfn)];
+		unsigned long irq = spin_lock_irqsave(&z->lock);
+
+		buddy_free(z, pfn, order);
+		spin_unlock_irqrestore(&z->lock, irq);
+	}
+}
+
+/* Drop one reference to the allocated block at @pfn; free it on the last. */
+FAST uint32_t drop_ref(pfn_t pfn, struct frame *f)
+{
+	uint32_t r = __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE);
+
+	if (r == 1)	/* the only holder: nobody else may touch the count */
+		__atomic_store_n(&f->refcount, 0, __ATOMIC_RELAXED);
+	else if ((r = __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL)) != 0)
+		return r;
+	release(pfn, f);
+	return 0;
+}
+
+/* First frame of a block from zone @top or, failing that, the zones below it. */
+FAST pfn_t alloc_from(enum pmm_zone top, unsigned order)
+{
+	for (int zi = (int)top; zi >= 0; zi--) {
+		struct zone *z = &pmm.zone[zi];
+		pfn_t pfn;
+
+		if (!z->managed)
+			continue;
+		if (order == 0) {
+			pfn = pcp_alloc((enum pmm_zone)zi);
+		} else {
+			unsigned long irq = spin_lock_irqsave(&z->lock);
+
+			pfn = buddy_alloc(z, order, FRAME_ALLOC);
+			spin_unlock_irqrestore(&z->lock, irq);
+		}
+		if (pfn != PFN_NIL)
+			return pfn;
+	}
+	return PFN_NIL;
+}
+
+/* Memory is short: empty all CPUs' caches into the buddy lists and try again. */
+static pfn_t alloc_retry(enum pmm_zone top, unsigned order)
+{
+	pcp_drain_all();
+	pfn_t pfn = alloc_from(top, order);
+
+	if (pfn == PFN_NIL)
+		__atomic_fetch_add(&pmm.alloc_failures, 1, __ATOMIC_RELAXED);
+	return pfn;
+}
+
+FAST phys_addr_t alloc_block(const char *fn, unsigned order, unsigned flags,
+			     void *caller)
+{
+	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS)) ||
+	    (flags & ZONE_FLAGS) == ZONE_FLAGS) {
+		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
+		mm_err("pmm: %s(order %u, flags %#x): bad order or flags; called from %p",
+		       fn, order, flags, caller);
+		return PMM_NO_FRAME;
+	}
+	enum pmm_zone top = (flags & PMM_ZONE_DMA) ? PMM_ZONE_ID_DMA :
+			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 : PMM_ZONE_ID_NORMAL;
+	pfn_t pfn = alloc_from(top, order);
+
+	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(top, order)) == PFN_NIL)
+		return PMM_NO_FRAME;
+	if (flags & PMM_ZERO)
+		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+	return pfn << PAGE_SHIFT;
+}
+
+FAST void free_block(const char *fn, phys_addr_t frame, unsigned order, void *caller)
+{
+	struct frame *f;
+
+	if (frame == PMM_NO_FRAME)
+		return;
+	if (order > PMM_MAX_ORDER) {
+		report(fn, frame, order, "order out of range", caller);
+		return;
+	}
+	f = alloc_head(fn, frame, order, caller);
+	if (!f)
+		return;
+	if (unlikely(f->order != order)) {
+		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
+		mm_err("pmm: %s(%#llx, order %u): block was allocated with order %u; called from %p",
+		       fn, (unsigned long long)frame, order, f->order, caller);
+		return;
+	}
+	drop_ref(frame >> PAGE_SHIFT, f);
+}
+
+/**
+ * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
+ * @order: 0 .. PMM_MAX_ORDER
+ * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags)
+{
+	return alloc_block("pmm_alloc_pages", order, flags, CALLER);
+}
+
+/**
+ * pmm_free_pages() - drop a reference to a block from pmm_alloc_pages()
+ * @frame: the block's physical address
+ * @order: the order it was allocated with
+ */
+void pmm_free_pages(phys_addr_t frame, unsigned order)
+{
+	free_block("pmm_free_pages", frame, order, CALLER);
+}
+
+/**
+ * pmm_get() - take another reference to an allocated block
+ * @frame: the block's physical address
+ *
+ * Return: the new count, or 0 if @frame is not an allocated block (reported).
+ */
+uint32_t pmm_get(phys_addr_t frame)
+{
+	struct frame *f = alloc_head("pmm_get", frame, NO_ORDER, CALLER);
+
+	if (!f)
+		return 0;
+	uint32_t r = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+
+	do {	/* never resurrect a block whose last reference is going away */
+		if (r == 0 || r == UINT32_MAX) {
+			report("pmm_get", frame, NO_ORDER,
+			       r ? "reference count overflow" : "frame is being freed", CALLER);
+			return 0;
+		}
+	} while (!__atomic_compare_exchange_n(&f->refcount, &r, r + 1, true,
+					      __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return r + 1;
+}
+
+/**
+ * pmm_put() - drop a reference to an allocated block, freeing it on the last
+ * @frame: the block's physical address
+ *
+ * Return: the remaining count (0: freed, or @frame was bad and reported).
+ */
+uint32_t pmm_put(phys_addr_t frame)
+{
+	struct frame *f = alloc_head("pmm_put", frame, NO_ORDER, CALLER);
+
+	return f ? drop_ref(frame >> PAGE_SHIFT, f) : 0;
+}
+
+/**
+ * pmm_refcount() - the reference count of the block starting at @frame
+ * @frame: physical address
+ *
+ * Return: the count, or 0 if @frame does not start an allocated block.
+ */
+uint32_t pmm_refcount(phys_addr_t frame)
+{
+	struct frame *f;
+
+	if (frame & (PAGE_SIZE - 1))
+		return 0;
+	f = pfn_frame_checked(frame >> PAGE_SHIFT);
+	if (!f || frame_flags(f) != FRAME_ALLOC)
+		return 0;
+	return __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+}
+
+/**
+ * pmm_alloc_frame() - allocate one frame
+ *
+ * Return: its physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_frame(void)
+{
+	return alloc_block("pmm_alloc_frame", 0, 0, CALLER);
+}
+
+/**
+ * pmm_free_frame() - free a frame from pmm_alloc_frame()
+ * @frame: its physical address
+ */
+void pmm_free_frame(phys_addr_t frame)
+{
+	free_block("pmm_free_frame", frame, 0, CALLER);
+}
+
+/**
+ * pmm_alloc_page() - allocate one zeroed frame (the seeds clear pages on allocation)
+ *
+ * Return: its physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_page(void)
+{
+	return alloc_block("pmm_alloc_page", 0, PMM_ZERO, CALLER);
+}
+
+/**
+ * pmm_free_page() - free a frame from pmm_alloc_page()
+ * @frame: its physical address
+ */
+void pmm_free_page(phys_addr_t frame)
+{
+	free_block("pmm_free_page", frame, 0, CALLER);
+}
+
+/**
+ * allocate_page() - allocate one frame
+ *
+ * Return: its kernel-virtual (direct-map) address, or NULL.
+ */
+void *allocate_page(void)
+{
+	phys_addr_t pa = alloc_block("allocate_page", 0, 0, CALLER);
+
+	return pa == PMM_NO_FRAME ? NULL : plat_phys_to_virt(pa);
+}
+
+/**
+ * free_page() - free a frame from allocate_page()
+ * @page: its direct-map address; NULL is ignored
+ */
+void free_page(void *page)
+{
+	if (page)
+		free_block("free_page", plat_virt_to_phys(page), 0, CALLER);
+}

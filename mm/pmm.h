@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The physical memory manager: a buddy allocator over a frame database.
+ *
+ * Every 4 KiB frame of RAM has a 16-byte descriptor (mm/frame.h). Free
+ * memory sits in per-zone buddy lists of naturally aligned blocks of 2^order
+ * frames, order 0 to PMM_MAX_ORDER; a small per-CPU cache of single frames
+ * sits in front of them for the hot path. Callers see frames as physical
+ * addresses; PMM_NO_FRAME means "none".
+ *
+ * Zones, as on Linux: DMA is RAM below 16 MiB (ISA DMA), DMA32 below 4 GiB,
+ * NORMAL the rest. A request takes memory from its preferred zone and falls
+ * back to the zones below it (NORMAL -> DMA32 -> DMA), never upwards.
+ *
+ * Physical address 0 is never handed out, so a frame of 0 can be used as
+ * "no page" by code that prefers it; PMM_NO_FRAME is the official sentinel.
+ *
+ * Bad input (double free, wrong order, foreign address, ...) is reported with
+ * mm_err() naming the caller and leaves the allocator untouched; running out
+ * of memory returns PMM_NO_FRAME. The PMM never panics on its own.
+ */
+#ifndef MM_PMM_H
+#define MM_PMM_H
+
+#include "memmap.h"
+#include "types.h"
+
+#define PMM_MAX_ORDER	10			/* largest block: 2^10 frames, 4 MiB */
+#define PMM_NO_FRAME	(~(phys_addr_t)0)
+
+/* Allocation flags. With no zone flag the request prefers ZONE_NORMAL. */
+#define PMM_ZERO	(1u << 0)	/* fill the block with zeroes */
+#define PMM_ZONE_DMA	(1u << 1)	/* below 16 MiB only */
+#define PMM_ZONE_DMA32	(1u << 2)	/* below 4 GiB only */
+
+enum pmm_zone {
+	PMM_ZONE_ID_DMA,
+	PMM_ZONE_ID_DMA32,
+	PMM_ZONE_ID_NORMAL,
+	PMM_NR_ZONES
+};
+
+#define PMM_DMA_LIMIT	((phys_addr_t)16 << 20)
+#define PMM_DMA32_LIMIT	((phys_addr_t)4 << 30)
+
+/* What a frame is used for, as pmm_frame_state() and pmm_walk() see it. */
+enum pmm_frame_state {
+	PMM_FRAME_ABSENT,	/* not RAM the PMM knows of */
+	PMM_FRAME_RESERVED,	/* RAM never handed out: kernel, boot data, frame database */
+	PMM_FRAME_FREE,		/* in the buddy lists or a per-CPU cache */
+	PMM_FRAME_USED,		/* part of an allocated block */
+};
+
+/* Frame counts of one zone. total = free + used + reserved. */
+struct pmm_zone_stats {
+	const char *name;
+	phys_addr_t base, end;		/* lowest and highest RAM address + 1; 0, 0 if empty */
+	uint64_t total_frames;		/* RAM frames in the zone */
+	uint64_t free_frames;		/* free, including cached_frames */
+	uint64_t used_frames;		/* handed out */
+	uint64_t reserved_frames;	/* RAM never handed out */
+	uint64_t cached_frames;		/* free frames held by the per-CPU caches */
+	uint64_t free_blocks[PMM_MAX_ORDER + 1];	/* free buddy blocks by order */
+};
+
+struct pmm_stats {
+	struct pmm_zone_stats zone[PMM_NR_ZONES];
+	/* Totals over the zones; managed memory is free + used. */
+	uint64_t total_frames, free_frames, used_frames, reserved_frames, cached_frames;
+	uint64_t metadata_bytes;	/* the frame database: section table + descriptors */
+	phys_addr_t metadata_base;	/* where it lives */
+	uint32_t frame_desc_bytes;	/* size of one descriptor */
+	uint32_t metadata_bp;		/* metadata_bytes in 1/100 % of managed memory */
+	uint64_t alloc_failures;	/* requests answered PMM_NO_FRAME for lack of memory */
+	uint64_t bad_calls;		/* bad-input reports */
+};
+
+/**
+ * pmm_init() - build the frame database and hand all usable RAM to the buddy lists
+ * @map: normalized memory map; the database's range is carved into it
+ *
+ * Sizes the database from the map (descriptors only for sections of RAM
+ * that exist, so holes cost nothing), places it in usable RAM - below 4 GiB
+ * when possible, since the early direct map covers that, and above 16 MiB
+ * when possible, to leave ZONE_DMA alone - and marks it MEMMAP_FRAMEDB in
+ * @map. It is reached through plat_phys_to_virt(). Everything not
+ * MEMMAP_USABLE, and the first frame, is reserved; the rest is freed into
+ * maximal naturally aligned blocks. RAM above 16 TiB is ignored.
+ * May be called again, with a fresh map, to start over (the host tests do).
+ *
+ * Return: 0, or -1 if there is no usable RAM or no room for the database.
+ */
+int pmm_init(struct memmap *map);
+
+/**
+ * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
+ * @order: 0 .. PMM_MAX_ORDER
+ * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32
+ *
+ * The block is taken from the preferred zone or a lower one. Before giving up
+ * the per-CPU caches of all CPUs are drained into the buddy lists and the
+ * search repeated. The block starts with a reference count of 1.
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags);
+
+/**
+ * pmm_free_pages() - drop a reference to a block from pmm_alloc_pages()
+ * @frame: the block's physical address
+ * @order: the order it was allocated with
+ *
+ * Like pmm_put(), but checks @order: the block goes back when its last
+ * reference is dropped. Freeing PMM_NO_FRAME does nothing.
+ */
+void pmm_free_pages(phys_addr_t frame, unsigned order);
+
+/**
+ * pmm_get() - take another reference to an allocated block
+ * @frame: the block's physical address (its first frame)
+ *
+ * For shared and copy-on-write pages. Return: the new count, or 0 if
+ * @frame is not an allocated block (reported).
+ */
+uint32_t pmm_get(phys_addr_t frame);
+
+/**
+ * pmm_put() - drop a reference to an allocated block, freeing it on the last
+ * @frame: the block's physical address (its first frame)
+ *
+ * Return: the remaining count (0: freed, or @frame was bad and reported).
+ */
+uint32_t pmm_put(phys_addr_t frame);
+
+/**
+ * pmm_refcount() - the reference count of the block starting at @frame
+ * @frame: physical address
+ *
+ * Return: the count, or 0 if @frame does not start an allocated block.
+ */
+uint32_t pmm_refcount(phys_addr_t frame);
+
+/**
+ * pmm_frame_state() - what the frame holding physical address @addr is used for
+ * @addr: any physical address
+ *
+ * Return: PMM_FRAME_ABSENT, _RESERVED, _FREE (cached or in the buddy lists) or _USED.
+ */
+enum pmm_frame_state pmm_frame_state(phys_addr_t addr);
+
+/**
+ * pmm_frame_zone() - the zone physical address @addr belongs to
+ * @addr: any physical address
+ *
+ * Return: PMM_ZONE_ID_DMA, _DMA32 or _NORMAL, by address alone.
+ */
+enum pmm_zone pmm_frame_zone(phys_addr_t addr);
+
+/**
+ * pmm_drain() - return the frames of every CPU's cache to the buddy lists
+ *
+ * The allocator does this itself before reporting out of memory; tests and
+ * memory-pressure code may call it directly.
+ */
+void pmm_drain(void);
+
+/**
+ * pmm_get_stats() - frame counts per zone and in total, metadata size, counters
+ * @st: filled in
+ */
+void pmm_get_stats(struct pmm_stats *st);
+
+/**
+ * pmm_zone_name() - "DMA", "DMA32" or "Normal"
+ * @zone: a zone id
+ */
+const char *pmm_zone_name(enum pmm_zone zone);
+
+/*
+ * pmm_walk() callback: frames [@base, @end) of @zone are all in @state.
+ * It runs with the zone's lock held and must not call into the PMM.
+ */
+typedef void (*pmm_walk_fn)(phys_addr_t base, phys_addr_t end, enum pmm_zone zone,
+			    enum pmm_frame_state state, void *ctx);
+
+/**
+ * pmm_walk() - report the RAM the PMM knows of as runs of one zone and state
+ * @fn: called for each maximal run, in address order
+ * @ctx: passed to @fn
+ *
+ * For the memory-map views of the shell. Costs one step per buddy block or
+ * reserved frame, not per frame.
+ */
+void pmm_walk(pmm_walk_fn fn, void *ctx);
+
+/**
+ * pmm_check() - verify every invariant of the frame database and buddy lists
+ *
+ * Each problem found is reported with mm_err(). Slow (visits every
+ * descriptor): for tests, fuzzers and a debugging shell.
+ *
+ * Return: the number of problems, 0 if all is well.
+ */
+unsigned pmm_check(void);
+
+/* True when built with MM_HARDENED: freed frames are scrubbed (zeroed). */
+extern const bool pmm_hardened;
+
+/*
+ * The seeds' names, as thin wrappers. Frames are physical addresses, except
+ * for allocate_page() and free_page(), which use the frame's kernel-virtual
+ * address in the direct map, as the seeds' callers expect.
+ */
+
+/**
+ * pmm_alloc_frame() - allocate one frame
+ *
+ * Return: its physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_frame(void);
+
+/**
+ * pmm_free_frame() - free a frame from pmm_alloc_frame()
+ * @frame: its physical address
+ */
+void pmm_free_frame(phys_addr_t frame);
+
+/**
+ * pmm_alloc_page() - allocate one frame, zeroed (the seeds clear pages on allocation)
+ *
+ * Return: its physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_page(void);
+
+/**
+ * pmm_free_page() - free a frame from pmm_alloc_page()
+ * @frame: its physical address
+ */
+void pmm_free_page(phys_addr_t frame);
+
+/**
+ * allocate_page() - allocate one frame
+ *
+ * Return: its direct-map address, or NULL.
+ */
+void *allocate_page(void);
+
+/**
+ * free_page() - free a frame from allocate_page()
+ * @page: its direct-map address; NULL is ignored
+ */
+void free_page(void *page);
+
+#endif

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-CPU caches of single frames in front of the buddy lists: the slow
+ * paths. The fast paths, pcp_alloc() and pcp_free(), are in mm/zone.h.
+ *
+ * Most allocations are one frame, and most frames are freed soon after on
+ * the same CPU, so each CPU keeps a short LIFO list per zone: the hot path
+ * is a pop or a push under a lock nobody else normally takes, and touches
+ * the zone's lock once per batch. The lock (rather than only masking
+ * interrupts) lets another CPU drain the cache when memory runs short.
+ */
+#include "zone.h"
+
+/**
+ * pcp_drain_list() - move up to @n frames from a CPU's cache to the buddy lists
+ * @zi: the zone the list caches
+ * @l: the list; its CPU's cache lock is held
+ * @n: how many frames at most
+ */
+void pcp_drain_list(enum pmm_zone zi, struct pcp_list *l, uint32_t n)
+{
+	struct zone *z = &pmm.zone[zi];
+	unsigned long irq = spin_lock_irqsave(&z->lock);
+
+	while (n-- && l->count) {
+		pfn_t pfn = l->head;
+
+		l->head = pfn_frame(pfn)->next;
+		l->count--;
+		buddy_free(z, pfn, 0);
+	}
+	spin_unlock_irqrestore(&z->lock, irq);
+}
+
+/**
+ * pcp_refill() - fill an empty CPU cache with a batch of frames of zone @zi
+ * @zi: the zone
+ * @l: the list; its CPU's cache lock is held
+ *
+ * Return: false if the zone has no free frame.
+ */
+bool pcp_refill(enum pmm_zone zi, struct pcp_list *l)
+{
+	struct zone *z = &pmm.zone[zi];
+	unsigned long irq = spin_lock_irqsave(&z->lock);
+
+	for (uint32_t i = 0; i < z->pcp_batch; i++) {
+		pfn_t pfn = buddy_alloc(z, 0, FRAME_PCP);
+
+		if (pfn == PFN_NIL)
+			break;
+		pfn_frame(pfn)->next = l->head;
+		l->head = (uint32_t)pfn;
+		l->count++;
+	}
+	spin_unlock_irqrestore(&z->lock, irq);
+	return l->count != 0;
+}
+
+/**
+ * pcp_drain_all() - empty every CPU's cache into the buddy lists
+ */
+void pcp_drain_all(void)
+{
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		struct pcp *pcp = &pmm.pcp[cpu];
+		unsigned long irq = spin_lock_irqsave(&pcp->lock);
+
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+			if (pcp->list[zi].count)
+				pcp_drain_list((enum pmm_zone)zi, &pcp->list[zi], UINT32_MAX);
+		spin_unlock_irqrestore(&pcp->lock, irq);
+	}
+}
+
+/**
+ * pcp_setup() - empty all caches and size them to their zones
+ *
+ * A zone's cache limit is 1/256 of the zone per CPU, between 8 and 128
+ * frames, so a small ZONE_DMA is not all parked in caches. Batches are a
+ * quarter of that.
+ */
+void pcp_setup(void)
+{
+	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+		pmm.pcp[cpu].lock = (spinlock_t)SPINLOCK_INIT;
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+			pmm.pcp[cpu].list[zi] = (struct pcp_list){ PFN_NIL, 0 };
+	}
+	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+		struct zone *z = &pmm.zone[zi];
+		uint64_t high = MM_MIN(MM_MAX(z->managed / 256, 8), 128);
+
+		z->pcp_high = (uint32_t)high;
+		z->pcp_batch = (uint32_t)(high / 4);
+	}
+}
