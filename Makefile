@@ -63,7 +63,7 @@ KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
 KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)
 # Kernel files that are pure data processing, so the host tests and fuzzers use them too.
-HOST_KSRC   := kernel/boot/multiboot.c
+HOST_KSRC   := kernel/boot/multiboot.c kernel/fs/initrd.c kernel/proc/elf.c
 HTEST_SRC   := $(wildcard tests/host/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
@@ -167,7 +167,7 @@ host-tests: $(HTESTS) $(HTESTS_TSAN)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h tests/host/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h tests/host/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
@@ -188,6 +188,10 @@ bench: deps-bench $(BENCHES)
 
 deps-bench:
 	@sh mk/deps.sh bench
+
+# Subsystems with build steps of their own (libraries, extra programs) add
+# them in mk/*.mk.
+-include $(wildcard mk/*.mk)
 
 # --- commands ------------------------------------------------------------------------
 all: deps-build $(KERNEL) host-tests

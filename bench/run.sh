@@ -6,7 +6,9 @@
 # A benchmark program reports on stdout one line per figure,
 #     name value unit [target]
 # with target "<=N" or ">=N" if the figure has one; other lines are ignored.
-# New programs (bench/*.c) are picked up with no change here. Missed targets
+# New programs (bench/*.c) are picked up with no change here, and so are
+# scripts bench/*.sh other than this one (run as `sh SCRIPT BUILD`, same
+# output protocol), for benchmarks that run other programs. Missed targets
 # are shown, not fatal: timings vary from machine to machine.
 set -eu
 
@@ -24,6 +26,19 @@ for prog in "$dir"/*; do
 	echo "bench: running $name" >&2
 	if ! "$prog" > "$dir/$name.out"; then
 		echo "bench: $name failed" >&2
+		status=1
+	fi
+	awk 'NF >= 3 && NF <= 4 && $2 ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/' \
+		"$dir/$name.out" >> "$lines"
+done
+
+for script in bench/*.sh; do
+	[ "$(basename "$script")" = run.sh ] && continue
+	[ -f "$script" ] || continue
+	name=$(basename "$script" .sh)
+	echo "bench: running $script" >&2
+	if ! sh "$script" "$build" > "$dir/$name.out"; then
+		echo "bench: $script failed" >&2
 		status=1
 	fi
 	awk 'NF >= 3 && NF <= 4 && $2 ~ /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$/' \

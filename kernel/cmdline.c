@@ -10,6 +10,7 @@ void cmdline_set(const char *s)
 {
 	strlcpy(cmdline, s, sizeof(cmdline));
 	log_debug_enabled = cmdline_has("debug");
+	log_quiet = cmdline_has("quiet");
 }
 
 const char *cmdline_get(void)

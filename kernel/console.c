@@ -2,6 +2,7 @@
 /* The console: output to the serial line and the screen, input from serial. */
 #include "arch/x86_64/arch.h"
 #include "kernel/lib.h"
+#include "kernel/task.h"
 
 void console_putc(char c)
 {
@@ -17,11 +18,16 @@ void console_write(const char *s, size_t n)
 		console_putc(*s++);
 }
 
+/* Waiting for a key lets other tasks run, or the CPU sleep until an interrupt. */
 int console_getc(void)
 {
 	int c;
 
-	while ((c = serial_getc()) < 0)
-		sti_hlt();	/* the UART interrupt wakes us */
+	while ((c = serial_getc()) < 0) {
+		if (sched_others_runnable())
+			yield();
+		else
+			sti_hlt();
+	}
 	return c;
 }

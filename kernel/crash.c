@@ -18,6 +18,22 @@ static void __attribute__((noinline)) crash_invalid_opcode(void)
 	__asm__ volatile("ud2");
 }
 
+/* Each frame keeps a buffer alive, so the recursion must really use stack. */
+static long __attribute__((noinline)) recurse(long depth)
+{
+	volatile char frame[256];
+
+	frame[0] = (char)depth;
+	if (depth < 0)		/* never: keeps the compiler from calling it infinite */
+		return 0;
+	return recurse(depth + 1) + frame[0];
+}
+
+static void __attribute__((noinline)) crash_stack_overflow(void)
+{
+	recurse(0);
+}
+
 static void __attribute__((noinline)) crash_panic(void)
 {
 	panic("crash: panic requested");
@@ -30,11 +46,13 @@ static const struct {
 	{ "pf", crash_page_fault },
 	{ "ud", crash_invalid_opcode },
 	{ "panic", crash_panic },
+	{ "stack", crash_stack_overflow },
 };
 
 /**
  * crash() - crash the kernel in the named way.
- * @kind: "pf" (kernel page fault), "ud" (invalid opcode) or "panic"
+ * @kind: "pf" (kernel page fault), "ud" (invalid opcode), "panic", "stack"
+ *        (overflow the current kernel stack)
  *
  * Return: -1 if @kind is unknown; otherwise it does not return.
  */
@@ -45,16 +63,16 @@ int crash(const char *kind)
 			kprintf("crash: %s, on purpose\n", kind);
 			kinds[i].fn();
 		}
-	kprintf("crash: unknown kind '%s' (pf, ud, panic)\n", kind);
+	kprintf("crash: unknown kind '%s' (pf, ud, panic, stack)\n", kind);
 	return -1;
 }
 
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc != 2) {
-		kprintf("usage: crash pf|ud|panic\n");
+		kprintf("usage: crash pf|ud|panic|stack\n");
 		return 1;
 	}
 	return crash(argv[1]);
 }
-SHELL_COMMAND(crash, "crash the kernel on purpose: crash pf|ud|panic", cmd_crash);
+SHELL_COMMAND(crash, "crash the kernel on purpose: crash pf|ud|panic|stack", cmd_crash);

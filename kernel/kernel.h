@@ -15,5 +15,11 @@ void pmm_print_zones(void);
 void pmm_print_stats(void);
 void shell_run(void);
 int crash(const char *kind);
+struct vm_space;
+void pagemap_print(const struct vm_space *vs);
+void pagemap_print_range(const struct vm_space *vs, uintptr_t start, uintptr_t end);
+void pagemap_process(const char *pid);
+void memstat_process(const char *pid);
+int run_user_tests(void);
 
 #endif

@@ -48,6 +48,8 @@ bool cmdline_has(const char *word);
 /* Value of key=value, copied into @buf; false if absent. */
 bool cmdline_value(const char *key, char *buf, size_t len);
 extern bool log_debug_enabled;
+/* quiet: kprintf prints nothing (processes still write to the console). */
+extern bool log_quiet;
 
 /* Symbols, for backtraces. */
 const char *ksym_lookup(uintptr_t addr, uintptr_t *offset);

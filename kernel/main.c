@@ -3,9 +3,13 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "kernel/kernel.h"
+#include "kernel/heap.h"
 #include "kernel/ktest.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "kernel/fs/file.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
 
 struct boot_info boot_info;
 
@@ -54,6 +58,15 @@ static void panic_exit_qemu(void)
 	qemu_debug_exit(3);
 }
 
+/* Task 0 once process 1 runs: collect orphans, otherwise sleep. */
+static _Noreturn void idle_forever(void)
+{
+	for (;;) {
+		reap_orphans();
+		sleep_on(idle_forever);
+	}
+}
+
 static _Noreturn void run_tests(void)
 {
 	char filter[128] = "";
@@ -90,6 +103,14 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		panic("pmm: no usable RAM, or no room for the frame database");
 	memmap_print(&boot_info.map);
 	pmm_print_summary();
+	kernel_space_init(&boot_info.map);
+	heap_boot_init();
+	sched_init();
+	syscall_table_init();
+	proc_faults_init();
+	if (boot_info.nmodules)
+		fs_init(plat_phys_to_virt(boot_info.module[0].start),
+			boot_info.module[0].end - boot_info.module[0].start);
 
 	serial_enable_rx_irq();
 	sti();
@@ -100,5 +121,12 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		crash(kind);
 	if (cmdline_has("test") || cmdline_value("test", NULL, 0))
 		run_tests();
+	if (cmdline_has("usertest")) {
+		int failed = run_user_tests();
+		qemu_debug_exit(failed ? 1 : 0);
+		machine_poweroff();
+	}
+	if (proc_start_init())
+		idle_forever();
 	shell_run();
 }

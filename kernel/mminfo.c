@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Memory reports shared by the boot log and the shell. */
+#include "kernel/heap.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/shell.h"
@@ -161,7 +162,12 @@ void pmm_print_stats(void)
 
 static int cmd_memstat(int argc, char **argv)
 {
+	if (argc > 1) {
+		memstat_process(argv[1]);
+		return 0;
+	}
 	pmm_print_stats();
+	heap_print_stats();
 	return 0;
 }
-SHELL_COMMAND(memstat, "memory statistics: frames per zone, metadata", cmd_memstat);
+SHELL_COMMAND(memstat, "memory statistics (memstat PID: one process)", cmd_memstat);

@@ -7,6 +7,12 @@
 #include "kernel/lib.h"
 
 void (*panic_exit_hook)(void);
+
+/* Can [addr, addr + len) be read without faulting? A report must not fault. */
+static bool mapped(uintptr_t addr, unsigned len)
+{
+	return kernel_mapped(addr) && kernel_mapped(addr + len - 1);
+}
 static int panicking;
 
 /* Frame records live on some kernel stack; stop at anything implausible. */
@@ -15,21 +21,40 @@ static bool plausible_frame(uintptr_t rbp)
 	return rbp >= 0xffff800000000000ul && (rbp & 7) == 0;
 }
 
+/* Prints one entry, folding runs of the same return address (deep recursion). */
+static void print_entry(uintptr_t ret, uintptr_t *last, unsigned *repeats)
+{
+	if (ret == *last) {
+		++*repeats;
+		return;
+	}
+	if (*repeats)
+		kprintf("  ... the same %u more times\n", *repeats);
+	*repeats = 0;
+	*last = ret;
+	if (ret)
+		kprintf("  [<%016lx>] %pS\n", ret, (void *)ret);
+}
+
 void backtrace_from(uintptr_t rip, uintptr_t rbp)
 {
+	uintptr_t last = 0;
+	unsigned repeats = 0;
+
 	kprintf("backtrace:\n");
 	if (rip)
-		kprintf("  [<%016lx>] %pS\n", rip, (void *)rip);
-	for (int depth = 0; depth < 32 && plausible_frame(rbp); depth++) {
+		print_entry(rip, &last, &repeats);
+	for (int depth = 0; depth < 4096 && plausible_frame(rbp) && mapped(rbp, 16); depth++) {
 		const uintptr_t *frame = (const uintptr_t *)rbp;
 		uintptr_t ret = frame[1];
 		if (!ret)
 			break;
-		kprintf("  [<%016lx>] %pS\n", ret, (void *)ret);
+		print_entry(ret, &last, &repeats);
 		if (frame[0] <= rbp)	/* stacks grow down: callers are above */
 			break;
 		rbp = frame[0];
 	}
+	print_entry(0, &last, &repeats);
 }
 
 void backtrace(void)
@@ -48,6 +73,7 @@ static _Noreturn void panic_stop(void)
 static bool panic_enter(void)
 {
 	cli();
+	log_quiet = false;	/* a panic is always reported */
 	if (panicking++) {
 		kprintf("\nPANIC while panicking; halting\n");
 		return false;
@@ -100,14 +126,15 @@ _Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2)
 	kprintf("\nPANIC: %s (vector %lu, error code %#lx) at %pS\n",
 		trap_name(f->vector), f->vector, f->error, (void *)f->rip);
 	if (f->vector == VEC_PF) {
-		char what[96];
+		char what[96], region[64];
 		pf_decode(f->error, what, sizeof(what));
-		kprintf("page fault at address %#lx: %s\n", cr2, what);
+		kprintf("page fault at address %#lx: %s; region: %s\n", cr2, what,
+			kernel_region_of(cr2, region, sizeof(region)));
 	}
 	dump_frame(f);
 	backtrace_from(f->rip, f->rbp);
 	/* A leaf function keeps no frame record: its caller is on the stack top. */
-	uintptr_t top = plausible_frame(f->rsp) ? *(const uintptr_t *)f->rsp : 0;
+	uintptr_t top = plausible_frame(f->rsp) && mapped(f->rsp, 8) ? *(const uintptr_t *)f->rsp : 0;
 	uintptr_t off;
 	if (ksym_lookup(top, &off))
 		kprintf("  [<%016lx>] ? %pS (stack top, if %pS is a leaf)\n", top, (void *)top,

@@ -23,7 +23,7 @@ phys_addr_t plat_virt_to_phys(const void *va);
 
 /* Forget any cached translation of virtual address @va on this CPU. */
 void plat_tlb_flush_page(uintptr_t va);
-/* Forget all non-global cached translations on this CPU. */
+/* Forget all cached translations on this CPU, global ones included. */
 void plat_tlb_flush_all(void);
 /* Make @root the active top-level page table; plat_pt_root() reads it. */
 void plat_set_pt_root(phys_addr_t root);

@@ -28,6 +28,24 @@ EXIT_TESTS_FAILED = 3      # kernel wrote 1
 EXIT_PANIC = 7             # kernel wrote 3 (panic=exit)
 
 
+def newc_archive(files):
+    """A cpio "newc" archive of {name in archive: bytes}, as the kernel reads it."""
+    out = bytearray()
+
+    def entry(name, data, mode, ino):
+        nm = name.encode() + b"\0"
+        fields = [ino, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(nm), 0]
+        out.extend(b"070701" + b"".join(b"%08X" % f for f in fields) + nm)
+        out.extend(b"\0" * (-len(out) % 4))
+        out.extend(data)
+        out.extend(b"\0" * (-len(out) % 4))
+
+    for ino, (name, data) in enumerate(sorted(files.items()), 1):
+        entry(name, data, 0o100755, ino)
+    entry("TRAILER!!!", b"", 0, 0)
+    return bytes(out)
+
+
 def accel_args(accel):
     accel = accel or os.environ.get("ACCEL", "tcg")
     return ["-accel", accel]

@@ -59,6 +59,23 @@ def host_unit_tests(build):
             record("host/%s" % name, False, "exit status %s, %d results\n%s" % (status, n, tail))
 
 
+def script_tests(build):
+    """tests/scripts/*.sh: each is run as `sh SCRIPT BUILD` and prints TAP."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for script in sorted(glob.glob(os.path.join(here, "tests/scripts/*.sh"))):
+        name = os.path.basename(script)[:-3]
+        try:
+            p = subprocess.run(["sh", script, build], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=1800)
+            out, status = p.stdout.decode("utf-8", "replace"), p.returncode
+        except subprocess.TimeoutExpired:
+            out, status = "", "timeout"
+        n = parse_tap(out, "scripts/%s/" % name)
+        if status != 0 or n == 0:
+            record("scripts/%s" % name, False, "exit status %s, %d results\n%s" % (
+                status, n, "\n".join(out.splitlines()[-20:])))
+
+
 def fuzz_runs(build, seconds):
     for exe in sorted(glob.glob(os.path.join(build, "fuzz/fuzz_*"))):
         name = os.path.basename(exe)
@@ -108,13 +125,16 @@ def check_module(name, out, path):
     record(name, bool(ok and reserved), "module of %d bytes not found or not reserved" % size)
 
 
-def kernel_tests(kernel, mems, timeout):
+def kernel_tests(kernel, machines, timeout):
+    """Boots the in-kernel suites once per (memory size, CPU model)."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
-    for mem in mems:
+    for mem, cpu in machines:
         extra = ["-initrd", module] if mem == "512M" else []
+        if cpu:
+            extra += ["-cpu", cpu]      # the last -cpu wins
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
                                            timeout=timeout, extra=extra)
-        prefix = "kernel@%s/" % mem
+        prefix = "kernel@%s%s/" % (mem, "-" + cpu if cpu else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
         if extra:
             check_module(prefix + "multiboot1-module", out, module)
@@ -132,12 +152,88 @@ def kernel_tests(kernel, mems, timeout):
             record(prefix + "ktap-run", False, why + "\n" + "\n".join(out.splitlines()[-30:]))
 
 
+def stack_overflow_report(kernel, timeout):
+    """Overflowing the boot stack must be reported as a stack overflow, not triple-fault."""
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="64M", cmdline="crash=stack panic=exit",
+                                       timeout=timeout)
+    want = ["PANIC: page fault (vector 14, error code 0x2) at recurse",
+            "not-present page on write in kernel mode; region: stack guard (boot stack)",
+            "backtrace:", "... the same", "] crash_stack_overflow+", "--- end of panic report ---"]
+    missing = [w for w in want if w not in out]
+    record("kernel/stack-overflow-report", not missing and status == qemu.EXIT_PANIC,
+           "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
+
+
+USER_START = re.compile(r"^# usertest: start (\S+)$")
+USER_END = re.compile(r"^# usertest: end (\S+) status (-?\d+) leaked (-?\d+)$")
+
+
+def user_programs(kernel, build, timeout):
+    """Every tests/user program on the kernel, with a frame-leak check after each."""
+    initrd = os.path.join(build, "user/initrd.cpio")
+    if not os.path.exists(initrd):
+        record("user/initrd", False, "%s was not built" % initrd)
+        return
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="1G", cmdline="usertest panic=exit",
+                                       timeout=timeout * 5, extra=["-initrd", initrd])
+    current, body, seen = None, [], 0
+    for line in out.splitlines():
+        m = USER_START.match(line)
+        if m:
+            current, body = m.group(1).lstrip("/"), []
+            continue
+        m = USER_END.match(line)
+        if m and current:
+            seen += 1
+            n = parse_tap("\n".join(body), "user/%s/" % current)
+            st, leaked = int(m.group(2)), int(m.group(3))
+            record("user/%s/exit-status" % current, st == 0 and n > 0,
+                   "wait status %#x, %d results\n%s" % (st, n, "\n".join(body[-20:])))
+            record("user/%s/no-frames-leaked" % current, leaked == 0,
+                   "%d frames not returned" % leaked)
+            current = None
+            continue
+        if current:
+            body.append(line)
+    expected = len(glob.glob(os.path.join(build, "user/t_*"))) - \
+        len(glob.glob(os.path.join(build, "user/t_*.d")))
+    if seen != expected or timed_out or status not in (qemu.EXIT_TESTS_PASSED,
+                                                       qemu.EXIT_TESTS_FAILED):
+        record("user/run", False, "%d of %d programs reported, status %s%s\n%s" % (
+            seen, expected, status, ", timed out" if timed_out else "", out[-3000:]))
+
+
+def foreign_programs(build, timeout):
+    """Programs we did not write, on our kernel through tools/qemu-run, against Linux (this host)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for prog, args in [("foreign/enough", ["20", "7", "10"])]:
+        exe = os.path.join(build, prog)
+        name = "qemu-run/" + os.path.basename(prog)
+        if not os.path.exists(exe):
+            record(name, False, "%s was not built" % exe)
+            continue
+        native = subprocess.run([exe] + args, stdout=subprocess.PIPE, timeout=60)
+        try:
+            ours = subprocess.run([os.path.join(here, "qemu-run"), "--timeout", str(timeout),
+                                   exe] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=timeout + 30)
+        except subprocess.TimeoutExpired:
+            record(name, False, "timed out")
+            continue
+        same = ours.stdout == native.stdout and ours.returncode == native.returncode
+        record(name + "/same-output-and-status-as-linux", same,
+               "status %d vs %d; output %d vs %d bytes\n%s" % (
+                   ours.returncode, native.returncode, len(ours.stdout), len(native.stdout),
+                   ours.stderr.decode("utf-8", "replace")[-1000:]))
+
+
 def crash_report(kernel, timeout):
     """A deliberate kernel page fault must give the full report, then stop."""
     out, status, timed_out = qemu.boot(kernel=kernel, mem="64M", cmdline="crash=pf panic=exit",
                                        timeout=timeout)
     want = ["PANIC: page fault (vector 14, error code 0x2) at crash_page_fault+",
-            "page fault at address 0xfffffd00000002a8: not-present page on write in kernel mode",
+            "page fault at address 0xfffffd00000002a8: not-present page on write in kernel mode;"
+            " region: unmapped",
             "rip=", "cr2=fffffd00000002a8", "backtrace:", "] crash_page_fault+", "] ? crash+",
             "] kmain+", "--- end of panic report ---"]
     missing = [w for w in want if w not in out]
@@ -198,9 +294,15 @@ def main():
 
     suites = [
         ("host", lambda: host_unit_tests(a.build)),
+        ("scripts", lambda: script_tests(a.build)),
         ("fuzz", lambda: fuzz_runs(a.build, a.fuzz_seconds)),
-        ("kernel", lambda: kernel_tests(kernel, ["32M", "512M", "4G", "6G"], a.timeout)),
-        ("panic", lambda: crash_report(kernel, a.timeout)),
+        # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.
+        ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
+                                                 ("6G", None), ("512M", "qemu64")], a.timeout)),
+        ("panic", lambda: (crash_report(kernel, a.timeout),
+                           stack_overflow_report(kernel, a.timeout))),
+        ("user", lambda: user_programs(kernel, a.build, a.timeout)),
+        ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("shell", lambda: shell_session("shell-kernel", kernel=kernel)),
         ("iso", lambda: shell_session("shell-iso", iso=iso)),
     ]

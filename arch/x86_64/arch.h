@@ -33,6 +33,38 @@ extern struct cpu_features cpu_features;
 struct memmap;
 uint64_t direct_map_extend(struct memmap *map);
 
+/* The kernel's address space (kernel_space.c). */
+struct vm_space;
+extern struct vm_space kernel_vm;
+void kernel_space_init(const struct memmap *map);
+const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len);
+bool kernel_mapped(uintptr_t addr);
+/* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */
+long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top);
+
+/* x87/SSE state of a user task (FXSAVE format). */
+struct fpu_state {
+	uint8_t area[512];
+} __attribute__((aligned(16)));
+void fpu_init(void);
+void fpu_save(struct fpu_state *s);
+void fpu_restore(const struct fpu_state *s);
+void fpu_init_state(struct fpu_state *s);
+
+/* Task switching (switch.S): save callee-saved state, continue on @new_rsp. */
+void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
+extern char task_trampoline[];
+extern char ret_to_user[];
+
+/* The timer: PIT at TIMER_HZ; time since boot from the calibrated TSC. */
+#define TIMER_HZ	100
+void timer_init(void (*tick)(void));
+uint64_t time_ns(void);		/* monotonic, since boot */
+uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
+
+/* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */
+uint64_t arch_random(void);
+
 /* Devices every PC has. */
 void serial_init(void);
 void serial_putc(char c);
@@ -77,6 +109,14 @@ struct fault_catch {
 void fault_catch_arm(struct fault_catch *fc);
 void fault_catch_disarm(void);
 #define FAULT_TRY(fc)	(fault_catch_arm(fc), arch_setjmp(&(fc)->js) == 0)
+
+/* Exceptions from user mode (the process layer kills or resolves). */
+extern void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
+
+/* User memory access with fault recovery (usercopy.S); SMAP-aware. */
+uint64_t user_copy(void *dst, const void *src, uint64_t n);	/* bytes not copied */
+uint64_t user_zero(void *dst, uint64_t n);			/* bytes not zeroed */
+int64_t user_strncpy(char *dst, const char *src, uint64_t n);	/* len, n, or -1 */
 
 /* Kernel-mode faults nobody handled end here (kernel/panic.c). */
 _Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);

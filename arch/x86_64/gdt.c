@@ -20,8 +20,14 @@ struct tss {
 static struct tss tss;
 static uint64_t gdt[7] __attribute__((aligned(16)));
 
-/* IST stacks: a fault taken on a broken kernel stack still has one to run on. */
-static uint8_t ist_stack[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(4096)));
+/*
+ * IST stacks: a fault taken on a broken kernel stack still has one to run
+ * on. Each has a page below it that the kernel leaves unmapped.
+ */
+static struct {
+	uint8_t guard[4096];
+	uint8_t stack[IST_STACK_SIZE];
+} ist_stacks[IST_COUNT] __attribute__((aligned(4096)));
 
 #define SEG_CODE64_K	0x00af9a000000ffffull
 #define SEG_DATA_K	0x00cf92000000ffffull
@@ -37,9 +43,9 @@ static void set_tss_descriptor(unsigned slot, uint64_t base, uint32_t limit)
 	gdt[slot + 1] = base >> 32;
 }
 
-uintptr_t ist_stack_base(unsigned ist)
+uintptr_t ist_stack_base(unsigned n)
 {
-	return (uintptr_t)ist_stack[ist - 1];
+	return (uintptr_t)ist_stacks[n - 1].stack;
 }
 
 void tss_set_kernel_stack(uint64_t rsp0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Bringing up the boot CPU: what it can do, and its tables. */
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
 
 struct cpu_features cpu_features;
@@ -53,6 +54,9 @@ void arch_init(void)
 	gdt_init();
 	idt_init();
 	pic_init();
+	percpu_init();
+	syscall_init();
+	fpu_init();
 	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s\n",
 		cpu_features.vendor, cpu_features.phys_bits, cpu_features.virt_bits,
 		cpu_features.nx ? " NX" : "", cpu_features.smep ? " SMEP" : "",

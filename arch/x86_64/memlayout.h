@@ -3,7 +3,8 @@
  * The x86_64 kernel's virtual memory layout.
  *
  *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
- *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory
+ *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory (64 TiB)
+ *   ffffc90000000000 - ffffe8ffffffffff  vmalloc area (32 TiB): kernel stacks, large allocations
  *   fffffd0000000000 - fffffdffffffffff  never mapped (tests probe faults here)
  *   ffffffff80000000 - ffffffffffffffff  kernel image (linked here, loaded at 1 MiB)
  */
@@ -13,7 +14,11 @@
 #define KERNEL_LMA		0x100000
 #define KERNEL_VMA		0xffffffff80000000
 #define DIRECT_MAP_BASE		0xffff800000000000
+#define DIRECT_MAP_END		0xffffc00000000000
+#define VMALLOC_BASE		0xffffc90000000000
+#define VMALLOC_END		0xffffe90000000000
 #define KERNEL_NEVER_MAPPED	0xfffffd0000000000
+#define USER_SPACE_END		0x0000800000000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */
 #define EARLY_DIRECT_MAP_SIZE	0x100000000
 

@@ -24,9 +24,17 @@ void plat_tlb_flush_page(uintptr_t va)
 	invlpg(va);
 }
 
+/* Kernel mappings are global: toggling CR4.PGE drops those too. */
 void plat_tlb_flush_all(void)
 {
-	write_cr3(read_cr3());
+	uint64_t cr4 = read_cr4();
+
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
 }
 
 void plat_set_pt_root(phys_addr_t root)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* arch_setjmp/arch_longjmp: save and restore the callee-saved state. */
+/* Non-local jumps, and calling a function on another stack. */
 	.text
 	.globl arch_setjmp
 arch_setjmp:
@@ -30,3 +30,17 @@ arch_longjmp:
 	movq 40(%rdi), %r15
 	movq 48(%rdi), %rsp
 	jmpq *56(%rdi)
+
+/* long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top) */
+	.globl call_on_stack
+call_on_stack:
+	pushq %rbp
+	movq %rsp, %rbp
+	movq %rdx, %rsp
+	andq $-16, %rsp
+	movq %rdi, %rax
+	movq %rsi, %rdi
+	call *%rax
+	movq %rbp, %rsp
+	popq %rbp
+	ret

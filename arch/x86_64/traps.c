@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Where every interrupt and exception lands after isr.S saved the state. */
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
 
 static const char *const exception_names[32] = {
@@ -14,6 +15,10 @@ static const char *const exception_names[32] = {
 	"reserved (25)", "reserved (26)", "reserved (27)", "hypervisor injection",
 	"VMM communication", "security exception", "reserved (31)",
 };
+
+/* isr.S finds cs and rip at these offsets. */
+_Static_assert(__builtin_offsetof(struct trap_frame, rip) == 136, "trap_frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, cs) == 144, "trap_frame layout");
 
 static irq_handler_fn irq_handlers[16];
 static struct fault_catch *catcher;
@@ -88,13 +93,51 @@ static bool catch_exception(struct trap_frame *f, uint64_t cr2)
 	return true;
 }
 
+/* Faulting instructions that have a recovery path (usercopy.S). */
+struct extable_entry {
+	uint64_t insn, fixup;
+};
+extern const struct extable_entry _ex_table_start[], _ex_table_end[];
+
+static bool extable_fixup(struct trap_frame *f)
+{
+	for (const struct extable_entry *e = _ex_table_start; e < _ex_table_end; e++)
+		if (e->insn == f->rip) {
+			f->rip = e->fixup;
+			return true;
+		}
+	return false;
+}
+
+/*
+ * A trap from user mode may arrive on an IST stack; the rest of its
+ * handling (which may switch tasks) must run on the task's kernel stack.
+ */
+struct trap_frame *trap_frame_to_kstack(struct trap_frame *f);
+struct trap_frame *trap_frame_to_kstack(struct trap_frame *f)
+{
+	struct trap_frame *k = (struct trap_frame *)(this_cpu()->kstack_top) - 1;
+
+	if (k != f)
+		memmove(k, f, sizeof(*k));
+	return k;
+}
+
+void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
+
 static void exception(struct trap_frame *f)
 {
 	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 
+	if ((f->cs & 3) && user_exception_hook) {
+		user_exception_hook(f, cr2);
+		return;
+	}
 	if (catch_exception(f, cr2))
 		return;
 	if (f->vector == VEC_PF && page_fault_hook && page_fault_hook(f, cr2))
+		return;
+	if (extable_fixup(f))
 		return;
 	panic_trap(f, cr2);
 }
@@ -110,10 +153,13 @@ static void irq(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
-	if (f->vector < 32)
+	if (f->vector < 32) {
+		if (f->cs & 3)
+			sti();		/* user faults may take time (copying pages) */
 		exception(f);
-	else if (f->vector < VEC_IRQ0 + 16)
+	} else if (f->vector < VEC_IRQ0 + 16) {
 		irq(f);
+	}
 	else
 		kprintf("trap: unexpected interrupt %lu\n", f->vector);
 }

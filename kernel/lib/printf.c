@@ -261,8 +261,12 @@ static void console_out(char c, void *ctx)
 	console_putc(c);
 }
 
+bool log_quiet;
+
 int kvprintf(const char *fmt, va_list ap)
 {
+	if (log_quiet)
+		return 0;
 	return kvformat(console_out, NULL, fmt, ap);
 }
 

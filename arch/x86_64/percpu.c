@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+/* The boot CPU's per-CPU block, and the SYSCALL machinery that uses it. */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/percpu.h"
+
+#define MSR_STAR		0xC0000081
+#define MSR_LSTAR		0xC0000082
+#define MSR_FMASK		0xC0000084
+#define MSR_KERNEL_GS_BASE	0xC0000102
+#define EFER_SCE		(1ul << 0)
+
+struct cpu_local cpu0;
+
+void percpu_init(void)
+{
+	cpu0.self = &cpu0;
+	wrmsr(MSR_GS_BASE, (uint64_t)&cpu0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);	/* the user's, until a process sets one */
+}
+
+void cpu_set_kernel_stack(uint64_t top)
+{
+	this_cpu()->kstack_top = top;
+	tss_set_kernel_stack(top);
+}
+
+extern char syscall_entry[];
+
+/**
+ * syscall_init() - enable SYSCALL and point it at syscall_entry
+ *
+ * STAR gives the kernel selectors (CS at 0x08, SS at 0x10) and the base
+ * from which SYSRET would compute the user ones (SS 0x1b, CS 0x23). FMASK
+ * clears IF, DF, TF and AC on entry, so the entry code starts with
+ * interrupts off, string operations forward and SMAP armed.
+ */
+void syscall_init(void)
+{
+	wrmsr(MSR_STAR, ((uint64_t)(SEL_UDATA - 8 - 3) << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, RFLAGS_IF | (1ul << 10) | (1ul << 8) | RFLAGS_AC);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Allocator workloads for bench/heap.sh, run under each allocator through
+ * LD_PRELOAD. Usage: heap_workload WORKLOAD [scale]
+ *
+ *   churn     alloc/free pairs of fixed sizes 32..512 over a small live set
+ *   random    sizes 8 B..64 KiB (log-uniform), a bounded live set replaced at random
+ *   prodcons  two threads: one allocates, the other frees
+ *   realloc   buffers grown by realloc in small steps up to 64 KiB
+ *   frag      a mix of sizes, a random half freed, then regrown to the same live size
+ *
+ * Prints `ops_per_s N` (malloc, free and realloc calls per second),
+ * `peak_live_bytes N`, `peak_rss_bytes N` and `rss_over_live N`.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static uint64_t rng = 88172645463325252ull;
+static size_t live, peak_live;
+
+static inline uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Log-uniform in [lo, hi]: small sizes as common as large ones per octave. */
+static size_t log_size(unsigned lo_shift, unsigned hi_shift)
+{
+	unsigned sh = lo_shift + (unsigned)(next() % (hi_shift - lo_shift));
+	size_t base = (size_t)1 << sh;
+	return base + next() % base;
+}
+
+static void note_alloc(size_t n)
+{
+	live += n;
+	if (live > peak_live)
+		peak_live = live;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint64_t churn(uint64_t scale)
+{
+	enum { SLOTS = 4096 };
+	static void *slot[SLOTS];
+	static size_t len[SLOTS];
+	static const size_t sizes[] = { 32, 48, 64, 96, 128, 192, 256, 384, 512 };
+	uint64_t ops = 0, n = 20000000 * scale;
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned k = (unsigned)(i * 2654435761u) % SLOTS;
+		if (slot[k]) {
+			free(slot[k]);
+			live -= len[k];
+			ops++;
+		}
+		len[k] = sizes[i % 9];
+		slot[k] = malloc(len[k]);
+		*(volatile char *)slot[k] = 1;
+		note_alloc(len[k]);
+		ops++;
+	}
+	for (unsigned k = 0; k < SLOTS; k++)
+		free(slot[k]), ops++;
+	return ops;
+}
+
+static uint64_t random_sizes(uint64_t scale)
+{
+	enum { SLOTS = 2048 };
+	static char *slot[SLOTS];
+	static size_t len[SLOTS];
+	uint64_t ops = 0, n = 4000000 * scale;
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned k = (unsigned)(next() % SLOTS);
+		if (slot[k]) {
+			free(slot[k]);
+			live -= len[k];
+			ops++;
+		}
+		len[k] = log_size(3, 16);
+		slot[k] = malloc(len[k]);
+		slot[k][0] = slot[k][len[k] - 1] = 1;
+		note_alloc(len[k]);
+		ops++;
+	}
+	for (unsigned k = 0; k < SLOTS; k++)
+		free(slot[k]), ops++;
+	return ops;
+}
+
+#define RING 4096
+static void *ring[RING];
+static unsigned head, tail;
+static uint64_t pc_n;
+static size_t pc_live, pc_peak;		/* approximate: producer's view */
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	for (uint64_t i = 0; i < pc_n; i++) {
+		unsigned t = __atomic_load_n(&tail, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&head, __ATOMIC_ACQUIRE) == t)
+			;
+		void *p = ring[t % RING];
+		__atomic_store_n(&tail, t + 1, __ATOMIC_RELEASE);
+		free(p);
+	}
+	return NULL;
+}
+
+static uint64_t prodcons(uint64_t scale)
+{
+	pthread_t c;
+
+	pc_n = 1000000 * scale;
+	pthread_create(&c, NULL, consumer, NULL);
+	for (uint64_t i = 0; i < pc_n; i++) {
+		size_t sz = 16 + (next() % 1009);
+		char *p = malloc(sz);
+		p[0] = 1;
+		unsigned h = __atomic_load_n(&head, __ATOMIC_RELAXED);
+		while (h - __atomic_load_n(&tail, __ATOMIC_ACQUIRE) >= RING)
+			;
+		ring[h % RING] = p;
+		__atomic_store_n(&head, h + 1, __ATOMIC_RELEASE);
+		pc_live = (size_t)(h + 1 - __atomic_load_n(&tail, __ATOMIC_RELAXED)) * 520;
+		if (pc_live > pc_peak)
+			pc_peak = pc_live;
+	}
+	pthread_join(c, NULL);
+	peak_live = pc_peak;
+	return 2 * pc_n;
+}
+
+static uint64_t reallocs(uint64_t scale)
+{
+	enum { BUFS = 512 };
+	static char *buf[BUFS];
+	static size_t len[BUFS];
+	uint64_t ops = 0, n = 2000000 * scale;
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned k = (unsigned)(next() % BUFS);
+		size_t grow = 1 + next() % 256;
+		if (len[k] + grow > 65536) {
+			free(buf[k]);
+			live -= len[k];
+			buf[k] = NULL;
+			len[k] = 0;
+			ops++;
+			continue;
+		}
+		buf[k] = realloc(buf[k], len[k] + grow);
+		memset(buf[k] + len[k], (int)k, grow);
+		len[k] += grow;
+		note_alloc(grow);
+		ops++;
+	}
+	for (unsigned k = 0; k < BUFS; k++)
+		free(buf[k]), ops++;
+	return ops;
+}
+
+static size_t frag_size(void)
+{
+	return log_size(4, 12);			/* 16 B .. 8 KiB */
+}
+
+static uint64_t frag(uint64_t scale)
+{
+	size_t n = 400000 * scale;
+	char **p = calloc(n, sizeof(*p));
+	size_t *len = calloc(n, sizeof(*len));
+	uint64_t ops = 0;
+
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < n; i++) {	/* (re)grow */
+			if (p[i])
+				continue;
+			len[i] = frag_size();
+			p[i] = malloc(len[i]);
+			memset(p[i], 1, len[i]);
+			note_alloc(len[i]);
+			ops++;
+		}
+		for (size_t i = 0; i < n; i++) {	/* a random half freed */
+			if (next() & 1) {
+				free(p[i]);
+				p[i] = NULL;
+				live -= len[i];
+				ops++;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(p[i]), ops++;
+	free(p);
+	free(len);
+	return ops;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		uint64_t (*run)(uint64_t scale);
+	} w[] = {
+		{ "churn", churn }, { "random", random_sizes }, { "prodcons", prodcons },
+		{ "realloc", reallocs }, { "frag", frag },
+	};
+	uint64_t scale = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+
+	for (unsigned i = 0; argc > 1 && i < sizeof(w) / sizeof(w[0]); i++) {
+		if (strcmp(argv[1], w[i].name))
+			continue;
+		double t0 = now();
+		uint64_t ops = w[i].run(scale ? scale : 1);
+		double dt = now() - t0;
+		struct rusage ru;
+		getrusage(RUSAGE_SELF, &ru);
+		double rss = (double)ru.ru_maxrss * 1024;
+		printf("ops_per_s %.0f\npeak_live_bytes %zu\npeak_rss_bytes %.0f\nrss_over_live %.3f\n",
+		       ops / dt, peak_live, rss, peak_live ? rss / peak_live : 0);
+		return 0;
+	}
+	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag [scale]\n");
+	return 2;
+}

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzes the page-table engine against a flat model: virtual page -> frame
+ * and protection.
+ *
+ * Byte 0 picks the format (x86_64, i386 PAE, i386). The rest is a sequence
+ * of 8-byte operations on two or three 2 GiB windows of address space
+ * placed at the edges that matter (the canonical hole, the top of the
+ * address space, the 4 GiB limit):
+ *
+ *   b0  bits 0-2: kind (map, map, unmap, protect, map large, memory, unmap
+ *       large-aligned, invalid); bit 3: PT_MAP_REPLACE; bit 4: PT_MAP_LARGE;
+ *       bits 5-7: length class
+ *   b1  protection (memory: frames to leave free)
+ *   b2  window (bits 0-3) and alignment class of the start (bits 4-5)
+ *   b3-4 start, b5-6 length, b7 physical address
+ *
+ * After each operation the result must be what the model predicts (-EEXIST,
+ * -EINVAL, or success; -ENOMEM changing nothing), and every page of the
+ * range, plus its neighbours, must translate as the model says through
+ * pt_translate() and through the soft MMU, whose permission checks must
+ * agree with the model's protections. At the end everything is unmapped,
+ * the released frames must match the model, and every page-table page must
+ * be back in the PMM.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "host/sim.h"
+#include "host/soft_mmu.h"
+#include "mm/memmap.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+
+#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
+
+#define PG		4096ull
+#define MiB		(1ull << 20)
+#define GiB		(1ull << 30)
+#define WIN_SIZE	(2 * GiB)
+#define WIN_PAGES	(WIN_SIZE / PG)
+#define MAX_WIN		3
+#define CHUNK		512			/* model pages per dirty bit */
+#define OP_SIZE		8
+#define PROT_BITS	(PT_WRITE | PT_EXEC | PT_USER | PT_GLOBAL | PT_NOCACHE)
+
+struct world {
+	const struct pt_format *fmt;
+	unsigned nwin;
+	uintptr_t win[MAX_WIN];
+	uint64_t pa_span;		/* physical addresses used lie below this */
+	unsigned large_pages;		/* 4 KiB pages in the smallest large page */
+};
+
+static struct world w;
+static struct pt_space sp;
+static struct smmu mmu;
+static struct memmap map;
+/* The model: 0, or pfn << 12 | prot << 1 | 1. */
+static uint64_t model[MAX_WIN][WIN_PAGES];
+static uint8_t dirty[MAX_WIN][WIN_PAGES / CHUNK];
+static phys_addr_t eaten[1 << 16];
+static size_t neaten;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sim_set_log_level(-1);
+	map.range[0] = (struct memmap_range){ 0x100000, 48 * MiB, MEMMAP_USABLE };
+	map.count = 1;
+	CHECK(sim_ram_init(48 * MiB) == 0);
+	CHECK(pmm_init(&map) == 0);
+	return 0;
+}
+
+static void pick_world(uint8_t sel)
+{
+	memset(&w, 0, sizeof(w));
+	switch (sel % 3) {
+	case 0:
+		w.fmt = &pt_format_x86_64;
+		w.nwin = 3;
+		w.win[0] = (1ull << 47) - WIN_SIZE;		/* below the canonical hole */
+		w.win[1] = 0xffff800000000000ull;		/* above it */
+		w.win[2] = (uintptr_t)0 - WIN_SIZE;		/* the very top */
+		w.pa_span = 1ull << 40;
+		break;
+	case 1:
+		w.fmt = &pt_format_i386_pae;
+		w.nwin = 2;
+		w.win[0] = 0;
+		w.win[1] = WIN_SIZE;
+		w.pa_span = 1ull << 40;
+		break;
+	default:
+		w.fmt = &pt_format_i386;
+		w.nwin = 2;
+		w.win[0] = 0;
+		w.win[1] = WIN_SIZE;
+		w.pa_span = 1ull << 32;
+		break;
+	}
+	w.large_pages = 1u << w.fmt->index_bits[0];
+}
+
+/* --- the model ------------------------------------------------------------------- */
+
+SMMU_ORACLE static uint64_t *slot(unsigned win, uint64_t page)
+{
+	return &model[win][page];
+}
+
+/* Mapped pages of the model and a hash of their frames, kept as it changes. */
+struct tally {
+	uint64_t pages, hash;
+};
+
+static struct tally total;
+
+SMMU_ORACLE static uint64_t mix(uint64_t pfn)
+{
+	pfn *= 0x9e3779b97f4a7c15ull;
+	return pfn ^ (pfn >> 29);
+}
+
+SMMU_ORACLE static void set_slot(unsigned win, uint64_t page, uint64_t v)
+{
+	uint64_t *m = slot(win, page);
+
+	if (*m & 1) {
+		total.pages--;
+		total.hash -= mix(*m >> 12);
+	}
+	if (v & 1) {
+		total.pages++;
+		total.hash += mix(v >> 12);
+	}
+	*m = v;
+}
+
+SMMU_ORACLE static void touch(unsigned win, uint64_t first, uint64_t n)
+{
+	for (uint64_t c = first / CHUNK; c <= (first + n - 1) / CHUNK; c++)
+		dirty[win][c] = 1;
+}
+
+SMMU_ORACLE static unsigned model_prot(uint64_t m)
+{
+	unsigned prot = (unsigned)(m >> 1) & PROT_BITS;
+
+	return w.fmt->nx ? prot : prot | PT_EXEC;
+}
+
+/* Does the soft MMU allow @acc in @mode to a page the model gives @prot? */
+SMMU_ORACLE static bool allowed(unsigned prot, enum smmu_access acc, enum smmu_mode mode)
+{
+	bool user = prot & PT_USER;
+
+	if (mode == SMMU_USER)
+		return user && (acc != SMMU_WRITE || (prot & PT_WRITE)) &&
+		       (acc != SMMU_FETCH || (prot & PT_EXEC));
+	if (acc == SMMU_FETCH)
+		return !user && (prot & PT_EXEC);	/* SMEP */
+	return acc != SMMU_WRITE || (prot & PT_WRITE);	/* AC is set: no SMAP */
+}
+
+/* The soft MMU must agree with the model about @va, mapped by @m to @pa. */
+SMMU_ORACLE static void check_mmu(uintptr_t va, uint64_t m, phys_addr_t pa, unsigned rot)
+{
+	/* A kernel read, and one other access that rotates. */
+	static const enum smmu_access accs[] = { SMMU_WRITE, SMMU_FETCH, SMMU_READ, SMMU_WRITE,
+						 SMMU_FETCH };
+	static const enum smmu_mode modes[] = { SMMU_KERNEL, SMMU_KERNEL, SMMU_USER, SMMU_USER,
+						SMMU_USER };
+	unsigned k = rot % 5;
+	phys_addr_t spa;
+
+	CHECK(smmu_translate(&mmu, va, SMMU_READ, SMMU_KERNEL, &spa) == 0 && spa == pa);
+	uint32_t r = smmu_translate(&mmu, va, accs[k], modes[k], &spa);
+
+	CHECK(!r == allowed(model_prot(m), accs[k], modes[k]));
+	CHECK(!r ? spa == pa : (r & PF_P) != 0);
+}
+
+/*
+ * Pages [page, hi) of window @win must translate exactly as the model says.
+ * Checks the leaf holding @page; returns the first page after what it checked.
+ * Every page of a large leaf is checked against the model, but the leaf is
+ * one entry: pt_translate() and the soft MMU look at its first and last page
+ * in the range only.
+ */
+SMMU_ORACLE static uint64_t check_leaf(unsigned win, uint64_t page, uint64_t hi)
+{
+	uintptr_t va = w.win[win] + page * PG;
+	uint64_t m = *slot(win, page), size;
+	phys_addr_t pa, spa;
+	unsigned prot;
+	bool mapped = pt_translate(&sp, va, &pa, &prot, &size);
+
+	CHECK(mapped == (m & 1));
+	if (!mapped) {
+		CHECK(smmu_translate(&mmu, va, SMMU_READ, SMMU_KERNEL, &spa) == SMMU_FAULT);
+		return page + 1;
+	}
+	CHECK(pa == (m & PAGE_MASK));
+	CHECK((prot & ~(unsigned)(PT_ACCESSED | PT_DIRTY)) == model_prot(m));
+	CHECK(size % PG == 0 && size <= WIN_SIZE);
+	check_mmu(va, m, pa, (unsigned)page);
+
+	/* The rest of the leaf: one run of the model with one protection. */
+	uint64_t base = page - (va & (size - 1)) / PG, end = MM_MIN(base + size / PG, hi), p;
+
+	for (p = base; p < base + size / PG; p++) {
+		uint64_t mp = *slot(win, p);
+
+		CHECK((mp & 1) && (mp & PAGE_MASK) == pa + (p - page) * PG &&
+		      model_prot(mp) == model_prot(m));
+	}
+	if (end - 1 > page) {
+		phys_addr_t last_pa;
+
+		CHECK(pt_translate(&sp, va + (end - 1 - page) * PG, &last_pa, NULL, NULL));
+		CHECK(last_pa == pa + (end - 1 - page) * PG);
+		check_mmu(va + (end - 1 - page) * PG, m, last_pa, (unsigned)end);
+	}
+	return end;
+}
+
+/* Check [first, first + n) of window @win and one page either side. */
+SMMU_ORACLE static void check_range(unsigned win, uint64_t first, uint64_t n)
+{
+	uint64_t p = first ? first - 1 : 0, hi = MM_MIN(first + n + 1, WIN_PAGES);
+
+	while (p < hi)
+		p = check_leaf(win, p, hi);
+}
+
+/* --- memory pressure --------------------------------------------------------------- */
+
+static void uneat(void)
+{
+	while (neaten)
+		pmm_free_pages(eaten[--neaten], 0);
+}
+
+static void eat(size_t leave)
+{
+	phys_addr_t pa;
+
+	uneat();
+	while (neaten < sizeof(eaten) / sizeof(eaten[0]) &&
+	       (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME)
+		eaten[neaten++] = pa;
+	while (leave-- && neaten)
+		pmm_free_pages(eaten[--neaten], 0);
+}
+
+static uint64_t free_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+/* --- releases -------------------------------------------------------------------------- */
+
+SMMU_ORACLE static void on_release(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	struct tally *t = ctx;
+
+	CHECK(size % PG == 0 && pa % PG == 0);
+	for (uint64_t off = 0; off < size; off += PG) {
+		t->pages++;
+		t->hash += mix((pa + off) >> 12);
+	}
+}
+
+SMMU_ORACLE static struct tally model_tally(unsigned win, uint64_t first, uint64_t n)
+{
+	struct tally t = { 0, 0 };
+
+	for (uint64_t p = first; p < first + n; p++)
+		if (*slot(win, p) & 1) {
+			t.pages++;
+			t.hash += mix(*slot(win, p) >> 12);
+		}
+	return t;
+}
+
+SMMU_ORACLE static bool any_mapped(unsigned win, uint64_t first, uint64_t n)
+{
+	for (uint64_t p = first; p < first + n; p++)
+		if (*slot(win, p) & 1)
+			return true;
+	return false;
+}
+
+/* --- one operation ---------------------------------------------------------------------- */
+
+struct op {
+	unsigned kind, flags, prot, win;
+	uint64_t first, n;
+	phys_addr_t pa;
+	const uint8_t *b;
+};
+
+static uint64_t length(const uint8_t *b)
+{
+	uint64_t v = (uint64_t)b[5] | (uint64_t)b[6] << 8;
+	uint64_t large = w.large_pages, huge = w.fmt->levels > 3 ? 1u << 18 : large;
+
+	switch (b[0] >> 5) {
+	case 4:
+		return 1 + v % 512;
+	case 5:
+		return 1 + v % 1024;
+	case 6:
+		return (1 + v % 2) * large + (v >> 12) % 3;
+	case 7:
+		if ((v & 0x3f) == 0)	/* rarely: up to two of the largest pages */
+			return (1 + (v >> 6) % 2) * huge + (v >> 8) % 2;
+		return (1 + (v >> 6) % 3) * large - (v >> 10) % 2;
+	default:
+		return 1 + v % 16;
+	}
+}
+
+static void decode(struct op *o, const uint8_t *b)
+{
+	static const unsigned shifts[4] = { 0, 3, 9, 18 };
+	unsigned align = (b[2] >> 4) & 3;
+	unsigned shift = align == 2 ? w.fmt->index_bits[0] : shifts[align];
+	uint64_t start = ((uint64_t)b[3] | (uint64_t)b[4] << 8) << shift;
+
+	o->b = b;
+	o->kind = b[0] & 7;
+	o->flags = ((b[0] & 8) ? PT_MAP_REPLACE : 0) | ((b[0] & 16) ? PT_MAP_LARGE : 0);
+	o->prot = b[1] & PT_PROT_MASK;
+	o->win = (b[2] & 15) % w.nwin;
+	o->first = start % WIN_PAGES;
+	o->n = MM_MIN(length(b), WIN_PAGES - o->first);
+
+	/* Physical: congruent with va modulo the largest page (large pages possible), or not. */
+	uint64_t off = o->first * PG;
+
+	if (b[7] & 0x80)
+		o->pa = ((uint64_t)(b[7] & 0x7f) * 7919 * PG) % (w.pa_span / 4);
+	else
+		o->pa = off + ((uint64_t)(b[7] & 3) << (w.pa_span > (1ull << 32) ? 38 : 29));
+	if (o->pa + o->n * PG > w.pa_span)
+		o->pa = 0;
+}
+
+static void do_map(const struct op *o, unsigned flags)
+{
+	uintptr_t va = w.win[o->win] + o->first * PG;
+	uint64_t tables = sp.table_pages, frames = free_frames();
+	bool conflict = !(flags & PT_MAP_REPLACE) && any_mapped(o->win, o->first, o->n);
+	int r = pt_map(&sp, va, o->pa, o->n * PG, o->prot, flags);
+
+	if (r) {
+		CHECK(conflict ? r == -MM_EEXIST : r == -MM_ENOMEM);
+		CHECK(sp.table_pages == tables && free_frames() == frames);
+		return;
+	}
+	CHECK(!conflict);
+	for (uint64_t i = 0; i < o->n; i++)
+		set_slot(o->win, o->first + i,
+			 (o->pa + i * PG) | (uint64_t)(o->prot & PROT_BITS) << 1 | 1);
+}
+
+static void do_unmap(const struct op *o, uint64_t first, uint64_t n)
+{
+	uintptr_t va = w.win[o->win] + first * PG;
+	uint64_t tables = sp.table_pages, frames = free_frames();
+	struct tally got = { 0, 0 }, want = model_tally(o->win, first, n);
+	int r = pt_unmap(&sp, va, n * PG, on_release, &got);
+
+	if (r) {
+		CHECK(r == -MM_ENOMEM && frames < 2 * PT_MAX_LEVELS);
+		CHECK(sp.table_pages == tables && free_frames() == frames && got.pages == 0);
+		return;
+	}
+	CHECK(got.pages == want.pages && got.hash == want.hash);
+	for (uint64_t p = first; p < first + n; p++)
+		set_slot(o->win, p, 0);
+}
+
+static void do_protect(const struct op *o)
+{
+	uintptr_t va = w.win[o->win] + o->first * PG;
+	uint64_t tables = sp.table_pages, frames = free_frames();
+	int r = pt_protect(&sp, va, o->n * PG, o->prot);
+
+	if (r) {
+		CHECK(r == -MM_ENOMEM && frames < 2 * PT_MAX_LEVELS);
+		CHECK(sp.table_pages == tables && free_frames() == frames);
+		return;
+	}
+	for (uint64_t i = 0; i < o->n; i++) {
+		uint64_t *m = slot(o->win, o->first + i);
+
+		if (*m & 1)
+			*m = (*m & PAGE_MASK) | (uint64_t)(o->prot & PROT_BITS) << 1 | 1;
+	}
+}
+
+/* Arguments the engine must refuse, without allocating anything. */
+static void do_invalid(const struct op *o)
+{
+	uintptr_t base = w.win[o->win], va;
+	uint64_t len, tables = sp.table_pages, frames = free_frames();
+	unsigned k = o->b[5] % 6;
+
+	switch (k) {
+	case 0:		/* across the window's upper edge, where the address space ends */
+		va = base + WIN_SIZE - (o->n % 8 + 1) * PG;
+		len = (o->n % 8 + 2) * PG;
+		if (w.fmt->va_sign_extend && o->win == 1)
+			return;		/* continues into canonical space */
+		if (!w.fmt->va_sign_extend && o->win == 0)
+			return;
+		break;
+	case 1:		/* across the lower edge of the upper half */
+		if (!w.fmt->va_sign_extend || o->win != 1)
+			return;
+		va = base - PG * (o->n % 4 + 1);
+		len = PG * (o->n % 4 + 2);
+		break;
+	case 2:
+		va = base + o->first * PG + 1 + o->b[6] % 4095;
+		len = PG;
+		break;
+	case 3:
+		va = base + o->first * PG;
+		len = o->n * PG - 1 - o->b[6] % 4095;
+		break;
+	case 4:
+		va = base + o->first * PG;
+		len = 0;
+		break;
+	default:	/* frames beyond the physical limit */
+		va = base + o->first * PG;
+		len = o->n * PG;
+		CHECK(pt_map(&sp, va, w.fmt->phys_limit - len + PG, len, o->prot, 0) == -MM_EINVAL);
+		CHECK(pt_map(&sp, va, ~(phys_addr_t)0 & PAGE_MASK, len, o->prot, 0) == -MM_EINVAL);
+		CHECK(sp.table_pages == tables && free_frames() == frames);
+		return;
+	}
+	CHECK(pt_map(&sp, va, 0, len, o->prot, 0) == -MM_EINVAL);
+	CHECK(pt_unmap(&sp, va, len, on_release, NULL) == -MM_EINVAL);
+	CHECK(pt_protect(&sp, va, len, o->prot) == -MM_EINVAL);
+	CHECK(sp.table_pages == tables && free_frames() == frames);
+}
+
+static void run_op(const uint8_t *b, unsigned step)
+{
+	struct op o;
+
+	decode(&o, b);
+	touch(o.win, o.first, o.n);
+	switch (o.kind) {
+	case 0:
+	case 1:
+		do_map(&o, o.flags);
+		break;
+	case 2:
+		do_unmap(&o, o.first, o.n);
+		break;
+	case 3:
+		do_protect(&o);
+		break;
+	case 4:
+		do_map(&o, o.flags | PT_MAP_LARGE);
+		break;
+	case 5:
+		if (b[0] & 8)
+			uneat();
+		else
+			eat(b[1]);
+		return;
+	case 6: {	/* the large pages around the range, whole */
+		uint64_t first = o.first - o.first % w.large_pages;
+		uint64_t end = MM_MIN(ALIGN_UP(o.first + o.n, (uint64_t)w.large_pages), WIN_PAGES);
+
+		do_unmap(&o, first, end - first);
+		check_range(o.win, first, end - first);
+		return;
+	}
+	default:
+		do_invalid(&o);
+		break;
+	}
+	check_range(o.win, o.first, o.n);
+	if (sp.table_pages < 64 || step % 16 == 0)
+		CHECK(pt_check(&sp) == 0);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return 0;
+	pick_world(data[0]);
+
+	uint64_t free0 = free_frames();
+
+	CHECK(pt_space_init(&sp, w.fmt) == 0);
+	smmu_init(&mmu, &sp);
+	mmu.ac = true;
+	data++;
+	size--;
+	for (unsigned step = 0; size >= OP_SIZE; step++, data += OP_SIZE, size -= OP_SIZE)
+		run_op(data, step);
+	uneat();
+
+	/* Unmap everything: the frames released are the model's, every table comes back. */
+	struct tally got = { 0, 0 };
+
+	for (unsigned win = 0; win < w.nwin; win++)
+		CHECK(pt_unmap(&sp, w.win[win], WIN_SIZE, on_release, &got) == 0);
+	CHECK(got.pages == total.pages && got.hash == total.hash);
+	total = (struct tally){ 0, 0 };
+	for (unsigned win = 0; win < w.nwin; win++) {
+		for (uint64_t c = 0; c < WIN_PAGES / CHUNK; c++)
+			if (dirty[win][c]) {
+				memset(slot(win, c * CHUNK), 0, CHUNK * sizeof(uint64_t));
+				dirty[win][c] = 0;
+			}
+	}
+	CHECK(sp.table_pages == 1 && pt_check(&sp) == 0);
+	pt_space_destroy(&sp);
+	CHECK(free_frames() == free0);
+	return 0;
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libkmalloc.so: the kernel heap as a program's malloc (LD_PRELOAD it).
+ * Each thread gets the heap's per-CPU lists as thread-local storage; a
+ * pthread key gives them back when the thread ends. The heap sets itself up
+ * on the first call, which may come before any constructor runs.
+ * KMALLOC_DEBUG=1 in the environment turns the debug checks on in a build
+ * that has them (libkmalloc-debug.so has them on by default).
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "host/heap_pages_mmap.h"
+#include "mm/heap_impl.h"
+
+#define EXPORT	__attribute__((visibility("default")))
+
+static pthread_key_t exit_key;
+static int state;		/* 0 not set up, 1 setting up, 2 ready */
+
+static void thread_gone(void *arg)
+{
+	(void)arg;
+	heap_thread_exit();
+}
+
+static void thread_attached(void)
+{
+	pthread_setspecific(exit_key, (void *)1);
+}
+
+static void setup(void)
+{
+	unsigned flags = 0;
+
+	if (__atomic_exchange_n(&state, 1, __ATOMIC_ACQ_REL) != 0) {
+		while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+			plat_cpu_relax();
+		return;
+	}
+#ifdef MM_HEAP_DEBUG
+	const char *d = getenv("KMALLOC_DEBUG");
+	if (!d || *d != '0')
+		flags |= HEAP_DEBUG;
+#endif
+	if (heap_init(&heap_pages_mmap, flags))
+		abort();
+	pthread_key_create(&exit_key, thread_gone);
+	heap_cpu_attach_hook = thread_attached;
+	__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+}
+
+static inline void ready(void)
+{
+	if (unlikely(__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2))
+		setup();
+}
+
+EXPORT void *malloc(size_t size)
+{
+	ready();
+	void *p = kmalloc(size ? size : 1);
+	if (unlikely(!p))
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT void free(void *p)
+{
+	if (p)
+		kfree(p);
+}
+
+EXPORT void *calloc(size_t n, size_t size)
+{
+	ready();
+	void *p = kcalloc(n ? n : 1, size ? size : 1);
+	if (unlikely(!p))
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT void *realloc(void *p, size_t size)
+{
+	ready();
+	if (p && !size) {
+		kfree(p);
+		return NULL;
+	}
+	void *q = krealloc(p, size);
+	if (unlikely(!q))
+		errno = ENOMEM;
+	return q;
+}
+
+EXPORT void *reallocarray(void *p, size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (__builtin_mul_overflow(n, size, &bytes)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, bytes);
+}
+
+static void *aligned(size_t align, size_t size)
+{
+	ready();
+	void *p = kmalloc_aligned(size ? size : 1, align);
+	if (unlikely(!p))
+		errno = ENOMEM;
+	return p;
+}
+
+EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+	if (!align || (align & (align - 1)) || align % sizeof(void *))
+		return EINVAL;
+	void *p = aligned(align, size);
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+	if (!align || (align & (align - 1))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return aligned(align, size);
+}
+
+EXPORT void *memalign(size_t align, size_t size)
+{
+	return aligned_alloc(align, size);
+}
+
+EXPORT void *valloc(size_t size)
+{
+	return aligned(PAGE_SIZE, size);
+}
+
+EXPORT void *pvalloc(size_t size)
+{
+	return aligned(PAGE_SIZE, ALIGN_UP(size ? size : 1, (size_t)PAGE_SIZE));
+}
+
+EXPORT size_t malloc_usable_size(void *p)
+{
+	return p ? ksize(p) : 0;
+}

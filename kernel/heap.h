@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's side of the heap: boot set-up and reports (kernel/heap_shell.c). */
+#ifndef KERNEL_HEAP_H
+#define KERNEL_HEAP_H
+
+/* Sets the heap up over the PMM and vmalloc; heap=debug turns the checks on. */
+void heap_boot_init(void);
+/* memstat's heap lines: Sarrus's figures and one line per cache in use. */
+void heap_print_stats(void);
+
+#endif

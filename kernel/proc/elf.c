@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* ELF64 header checks for static x86_64 executables (see elf.h). */
+#include "kernel/proc/elf.h"
+#include "kernel/errno.h"
+#include "mm/platform.h"
+
+#define ET_EXEC		2
+#define EM_X86_64	62
+#define PT_LOAD		1
+#define PT_INTERP	3
+#define PT_PHDR		6
+#define PF_X		1
+#define PF_W		2
+#define PF_R		4
+
+struct ehdr {
+	uint8_t ident[16];
+	uint16_t type, machine;
+	uint32_t version;
+	uint64_t entry, phoff, shoff;
+	uint32_t flags;
+	uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+};
+
+struct phdr {
+	uint32_t type, flags;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+static int fail(const char **why, const char *reason)
+{
+	*why = reason;
+	return -ENOEXEC;
+}
+
+static const char *check_ehdr(const struct ehdr *e, uint64_t size)
+{
+	if (memcmp(e->ident, "\177ELF", 4))
+		return "not an ELF file";
+	if (e->ident[4] != 2 || e->ident[5] != 1)
+		return "not a 64-bit little-endian ELF file";
+	if (e->machine != EM_X86_64)
+		return "not an x86_64 program";
+	if (e->type != ET_EXEC)
+		return "not a static executable (ET_EXEC); position-independent programs are not supported";
+	if (e->phentsize != sizeof(struct phdr) || e->phnum == 0 || e->phnum > 64)
+		return "bad program header table size";
+	if (e->phoff > size || (uint64_t)e->phnum * e->phentsize > size - e->phoff)
+		return "program headers lie outside the file";
+	return NULL;
+}
+
+static const char *check_load(const struct phdr *p, uint64_t size, uint64_t user_end)
+{
+	if (p->filesz > p->memsz)
+		return "segment larger in the file than in memory";
+	if (p->offset > size || p->filesz > size - p->offset)
+		return "segment lies outside the file";
+	if (p->memsz == 0 || p->vaddr >= user_end || p->memsz > user_end - p->vaddr)
+		return "segment outside user space";
+	if ((p->vaddr & (PAGE_SIZE - 1)) != (p->offset & (PAGE_SIZE - 1)))
+		return "segment address and file offset disagree modulo the page size";
+	if (p->vaddr < PAGE_SIZE)
+		return "segment in the null page";
+	return NULL;
+}
+
+static unsigned prot_of(uint32_t flags)
+{
+	return (flags & PF_R ? ELF_PROT_READ : 0) | (flags & PF_W ? ELF_PROT_WRITE : 0) |
+	       (flags & PF_X ? ELF_PROT_EXEC : 0);
+}
+
+/* Loaded segments may not share a page: each page gets one protection. */
+static bool overlaps(const struct elf_image *img, uint64_t start, uint64_t end)
+{
+	for (unsigned i = 0; i < img->nseg; i++) {
+		uint64_t s = ALIGN_DOWN(img->seg[i].vaddr, PAGE_SIZE);
+		uint64_t e = ALIGN_UP(img->seg[i].vaddr + img->seg[i].memsz, PAGE_SIZE);
+		if (start < e && s < end)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * elf_parse() - check an executable and list what to load
+ * @data: the file
+ * @size: its size
+ * @user_end: first address above user space
+ * @img: filled in
+ * @why: set to the reason on failure
+ *
+ * Return: 0, or -ENOEXEC.
+ */
+int elf_parse(const uint8_t *data, uint64_t size, uint64_t user_end,
+	      struct elf_image *img, const char **why)
+{
+	struct ehdr e;
+	const char *bad;
+
+	if (size < sizeof(e))
+		return fail(why, "file too short for an ELF header");
+	memcpy(&e, data, sizeof(e));
+	if ((bad = check_ehdr(&e, size)))
+		return fail(why, bad);
+	memset(img, 0, sizeof(*img));
+	img->entry = e.entry;
+	img->phnum = e.phnum;
+	img->phentsize = e.phentsize;
+	for (unsigned i = 0; i < e.phnum; i++) {
+		struct phdr p;
+		memcpy(&p, data + e.phoff + (uint64_t)i * sizeof(p), sizeof(p));
+		if (p.type == PT_INTERP)
+			return fail(why, "dynamically linked (has an interpreter); build it static");
+		if (p.type == PT_PHDR)
+			img->phdr_vaddr = p.vaddr;
+		if (p.type != PT_LOAD)
+			continue;
+		if ((bad = check_load(&p, size, user_end)))
+			return fail(why, bad);
+		if (img->nseg == ELF_MAX_SEGMENTS)
+			return fail(why, "too many loadable segments");
+		uint64_t start = ALIGN_DOWN(p.vaddr, PAGE_SIZE);
+		uint64_t end = ALIGN_UP(p.vaddr + p.memsz, PAGE_SIZE);
+		if (end < start || end > user_end)	/* rounding wrapped, or past the last page */
+			return fail(why, "segment outside user space");
+		if (overlaps(img, start, end))
+			return fail(why, "loadable segments overlap");
+		img->seg[img->nseg++] = (struct elf_segment){ p.vaddr, p.memsz, p.offset,
+							      p.filesz, prot_of(p.flags) };
+		if (!img->phdr_vaddr && p.offset == 0 && e.phoff + e.phnum * sizeof(p) <= p.filesz)
+			img->phdr_vaddr = p.vaddr + e.phoff;
+		img->end = MM_MAX(img->end, p.vaddr + p.memsz);
+	}
+	if (!img->nseg)
+		return fail(why, "nothing to load");
+	bool entry_ok = false;
+	for (unsigned i = 0; i < img->nseg; i++)
+		entry_ok |= (img->seg[i].prot & ELF_PROT_EXEC) && e.entry >= img->seg[i].vaddr &&
+			    e.entry - img->seg[i].vaddr < img->seg[i].memsz;
+	if (!entry_ok)
+		return fail(why, "entry point not in an executable segment");
+	return 0;
+}

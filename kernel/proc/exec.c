@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Loading a static ELF executable from the RAM disk into a fresh address
+ * space, and the initial stack the x86_64 System V ABI describes: argc,
+ * argv, envp and the auxiliary vector, strings above them.
+ */
+#include "kernel/fs/file.h"
+#include "kernel/proc/elf.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+
+#define AT_NULL		0
+#define AT_PHDR		3
+#define AT_PHENT	4
+#define AT_PHNUM	5
+#define AT_PAGESZ	6
+#define AT_ENTRY	9
+#define AT_UID		11
+#define AT_EUID		12
+#define AT_GID		13
+#define AT_EGID		14
+#define AT_CLKTCK	17
+#define AT_SECURE	23
+#define AT_RANDOM	25
+#define AT_EXECFN	31
+
+static uint64_t random_source(void *ctx)
+{
+	return arch_random();
+}
+
+/**
+ * proc_as_params() - how every user address space is laid out
+ */
+struct as_params proc_as_params(void)
+{
+	return (struct as_params){
+		.fmt = kernel_vm.pt.fmt,
+		.kernel = &kernel_vm.pt,
+		.random = random_source,
+		.no_aslr = cmdline_has("norandmaps"),
+	};
+}
+
+static struct as_file exe_file(const struct initrd_file *node)
+{
+	return (struct as_file){ .name = node->name, .data = node->data, .size = node->size };
+}
+
+static unsigned mm_prot(unsigned elf_prot)
+{
+	return (elf_prot & ELF_PROT_READ ? MM_PROT_READ : 0) |
+	       (elf_prot & ELF_PROT_WRITE ? MM_PROT_WRITE : 0) |
+	       (elf_prot & ELF_PROT_EXEC ? MM_PROT_EXEC : 0);
+}
+
+/*
+ * One segment: its file bytes mapped privately from the file, the rest of
+ * the last file page zeroed, anonymous zero pages for the rest (bss).
+ */
+static long load_segment(struct as *as, const struct elf_segment *s, const struct as_file *file)
+{
+	uintptr_t start = ALIGN_DOWN(s->vaddr, PAGE_SIZE);
+	uintptr_t file_end = ALIGN_UP(s->vaddr + s->filesz, PAGE_SIZE);
+	uintptr_t end = ALIGN_UP(s->vaddr + s->memsz, PAGE_SIZE);
+	unsigned prot = mm_prot(s->prot);
+	long r;
+
+	if (s->filesz) {
+		r = as_mmap(as, start, file_end - start, prot,
+			    MM_MAP_PRIVATE | MM_MAP_FIXED, file, ALIGN_DOWN(s->offset, PAGE_SIZE));
+		if (r < 0)
+			return r;
+		uint64_t tail = file_end - (s->vaddr + s->filesz);
+		if (tail && s->memsz > s->filesz) {
+			static const uint8_t zeros[PAGE_SIZE];
+			if (as_copy_out(as, s->vaddr + s->filesz, zeros, tail))
+				return -EFAULT;
+		}
+	} else {
+		file_end = start;
+	}
+	if (end > file_end) {
+		r = as_mmap(as, file_end, end - file_end, prot,
+			    MM_MAP_PRIVATE | MM_MAP_FIXED | MM_MAP_ANONYMOUS, NULL, 0);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Strings copied in from the caller (user or kernel), packed for the new stack. */
+struct args {
+	char buf[ARG_MAX_BYTES];
+	uint32_t used, argc, envc;
+	uint32_t off[ARG_MAX_COUNT];	/* argv then envp string offsets into buf */
+};
+
+static long add_string(struct args *a, const char *s, bool from_user)
+{
+	uint32_t room = sizeof(a->buf) - a->used;
+	int64_t len;
+
+	if (a->argc + a->envc >= ARG_MAX_COUNT)
+		return -E2BIG;
+	if (from_user) {
+		len = strncpy_from_user(a->buf + a->used, (uint64_t)s, room);
+		if (len == -ENAMETOOLONG)
+			return -E2BIG;
+		if (len < 0)
+			return len;
+	} else {
+		len = strlen(s);
+		if ((uint64_t)len >= room)
+			return -E2BIG;
+		memcpy(a->buf + a->used, s, len + 1);
+	}
+	a->off[a->argc + a->envc] = a->used;
+	a->used += len + 1;
+	return 0;
+}
+
+static long add_vector(struct args *a, char *const *v, bool from_user, uint32_t *count)
+{
+	for (unsigned i = 0; v; i++) {
+		uint64_t p;
+		if (from_user) {
+			if (copy_from_user(&p, (uint64_t)(v + i), 8))
+				return -EFAULT;
+		} else {
+			p = (uint64_t)v[i];
+		}
+		if (!p)
+			break;
+		long r = add_string(a, (const char *)p, from_user);
+		if (r)
+			return r;
+		(*count)++;
+	}
+	return 0;
+}
+
+static long push(struct as *as, uintptr_t *sp, const void *data, uint64_t len)
+{
+	*sp -= len;
+	return as_copy_out(as, *sp, data, len) ? -EFAULT : 0;
+}
+
+/* Builds the initial stack below as->stack_top; returns the new RSP or -errno. */
+static long build_stack(struct as *as, const struct args *a, const struct elf_image *img)
+{
+	uintptr_t sp = as->stack_top, strings;
+	uint64_t rnd[2] = { arch_random(), arch_random() };
+	long r;
+
+	if ((r = push(as, &sp, a->buf, a->used)))
+		return r;
+	strings = sp;
+	if ((r = push(as, &sp, rnd, sizeof(rnd))))
+		return r;
+	uintptr_t at_random = sp;
+	uint64_t auxv[] = {
+		AT_PHDR, img->phdr_vaddr, AT_PHENT, img->phentsize, AT_PHNUM, img->phnum,
+		AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0,
+		AT_EGID, 0, AT_CLKTCK, TIMER_HZ, AT_SECURE, 0, AT_RANDOM, at_random,
+		AT_EXECFN, strings + (a->argc ? a->off[0] : 0), AT_NULL, 0,
+	};
+	uint64_t words = 1 + a->argc + 1 + a->envc + 1 + ARRAY_LEN(auxv);
+	sp = ALIGN_DOWN(sp - words * 8, 16);	/* argc lands 16-byte aligned */
+	uintptr_t p = sp;
+	uint64_t word = a->argc;
+	if (as_copy_out(as, p, &word, 8))
+		return -EFAULT;
+	p += 8;
+	/* argv pointers, NULL, envp pointers, NULL */
+	for (uint32_t i = 0; i <= a->argc + a->envc + 1; i++, p += 8) {
+		if (i == a->argc || i == a->argc + a->envc + 1)
+			word = 0;
+		else
+			word = strings + a->off[i < a->argc ? i : i - 1];
+		if (as_copy_out(as, p, &word, 8))
+			return -EFAULT;
+	}
+	if (as_copy_out(as, p, auxv, sizeof(auxv)))
+		return -EFAULT;
+	return sp;
+}
+
+/* Makes sure the space has its main stack region below stack_top. */
+static long ensure_stack(struct as *as)
+{
+	struct as_stats st;
+
+	as_get_stats(as, &st);
+	if (st.stack)
+		return 0;
+	long r = as_mmap(as, as->stack_top - AS_STACK_INITIAL, AS_STACK_INITIAL,
+			 MM_PROT_READ | MM_PROT_WRITE,
+			 MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED | MM_MAP_GROWSDOWN,
+			 NULL, 0);
+	return r < 0 ? r : 0;
+}
+
+/**
+ * exec_into() - build a process image of @node in the empty space @as
+ * @as: a fresh address space
+ * @node: the executable
+ * @a: its arguments and environment
+ * @entry: set to the entry point
+ * @sp: set to the initial stack pointer
+ *
+ * Return: 0 or -errno; on failure @as holds a partial image (destroy it).
+ */
+static long exec_into(struct as *as, const struct initrd_file *node, const struct args *a,
+		      uint64_t *entry, uint64_t *sp)
+{
+	static struct as_file files[TASK_MAX];	/* lives as long as the mappings */
+	struct elf_image img;
+	const char *why;
+	long r = elf_parse(node->data, node->size, AS_TASK_SIZE, &img, &why);
+
+	if (r) {
+		kprintf("exec: %s: %s\n", node->name, why);
+		return r;
+	}
+	struct as_file *file = &files[node - root_fs->file];
+	*file = exe_file(node);
+	for (unsigned i = 0; i < img.nseg; i++)
+		if ((r = load_segment(as, &img.seg[i], file)))
+			return r;
+	if ((r = as_set_brk_base(as, img.end)) || (r = ensure_stack(as)))
+		return r;
+	long top = build_stack(as, a, &img);
+	if (top < 0)
+		return top;
+	*entry = img.entry;
+	*sp = top;
+	return 0;
+}
+
+static void reset_user_frame(struct trap_frame *f, uint64_t entry, uint64_t sp)
+{
+	memset(f, 0, sizeof(*f));
+	f->rip = entry;
+	f->rsp = sp;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	f->rflags = RFLAGS_IF | 0x2;
+	f->vector = SYSCALL_VECTOR;
+}
+
+static struct args exec_args;	/* one exec at a time: the kernel is not preemptive */
+
+/**
+ * load_image() - give @t a new address space holding @path
+ * @t: the task (its current space, if any, is kept on failure)
+ * @path: the executable on the RAM disk
+ * @argv: arguments
+ * @envp: environment
+ * @from_user: @argv and @envp (and their strings) are user pointers
+ *
+ * Return: 0 or -errno.
+ */
+long load_image(struct task *t, const char *path, char *const *argv, char *const *envp,
+		bool from_user)
+{
+	const struct initrd_file *node = root_fs ? initrd_lookup(root_fs, path) : NULL;
+	struct as *new_as = as_alloc();
+	uint64_t entry, sp;
+	long r;
+
+	if (!node)
+		return -ENOENT;
+	if ((node->mode & 0170000) != 0100000)
+		return -EACCES;
+	if (!new_as)
+		return -ENOMEM;
+	struct args *a = &exec_args;
+	a->used = a->argc = a->envc = 0;
+	if ((r = add_vector(a, argv, from_user, &a->argc)) ||
+	    (r = add_vector(a, envp, from_user, &a->envc)))
+		goto fail;
+	struct as_params params = proc_as_params();
+	if ((r = as_init(new_as, &params)))
+		goto fail;
+	if ((r = exec_into(new_as, node, a, &entry, &sp))) {
+		as_destroy(new_as);
+		goto fail;
+	}
+	struct as *old = t->mm;
+	t->mm = new_as;
+	if (t == current())
+		as_activate(new_as);
+	if (old) {
+		as_destroy(old);
+		as_free(old);
+	}
+	const char *base = node->name;
+	for (const char *p = node->name; *p; p++)
+		if (*p == '/')
+			base = p + 1;
+	strlcpy(t->name, base, sizeof(t->name));
+	reset_user_frame(t->frame, entry, sp);
+	fpu_init_state(&t->fpu);
+	t->fs_base = 0;
+	if (t == current()) {
+		fpu_restore(&t->fpu);
+		wrmsr(MSR_FS_BASE, 0);
+	}
+	return 0;
+fail:
+	as_free(new_as);
+	return r;
+}
+
+static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	char path[256];
+	int64_t len = strncpy_from_user(path, upath, sizeof(path));
+
+	if (len < 0)
+		return len;
+	long r = load_image(current(), path, (char *const *)argv, (char *const *)envp, true);
+	if (!r)
+		vfork_release(current());
+	return r;
+}
+SYSCALL_DEFINE(SYS_execve, execve, sys_execve);

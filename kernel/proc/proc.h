@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* User processes: creation from an executable, fork, exit, wait, kill. */
+#ifndef KERNEL_PROC_PROC_H
+#define KERNEL_PROC_PROC_H
+
+#include "kernel/task.h"
+#include "mm/as.h"
+
+#define ARG_MAX_BYTES	(64 * 1024)	/* argv + envp strings */
+#define ARG_MAX_COUNT	1024
+
+#define SIGTRAP		5
+#define SIGILL		4
+#define SIGBUS		7
+#define SIGFPE		8
+#define SIGKILL		9
+#define SIGSEGV		11
+
+/* The address space of @t, or NULL for a kernel thread. */
+struct as *task_as(struct task *t);
+
+/* Starts @path from the RAM disk as a new process; returns it or NULL (*err set). */
+struct task *proc_spawn(const char *path, const char *const *argv, struct task *parent,
+			long *err);
+/* Replaces the current process's image; 0 or -errno (the old image stays). */
+long proc_exec(const char *path, char *const *argv, char *const *envp);
+_Noreturn void proc_exit(int status_word);
+/* Waits for a child like wait4(); returns its pid, 0 (WNOHANG), or -errno. */
+long proc_wait(int pid, int *status, int options);
+
+void proc_kill(struct task *t, int sig);
+void proc_faults_init(void);
+bool proc_start_init(void);
+void init_exited(int status_word);
+void task_free_later(struct task *t);
+void reap_orphans(void);
+void vfork_release(struct task *t);
+struct as *as_alloc(void);
+void as_free(struct as *as);
+struct as_params proc_as_params(void);
+long load_image(struct task *t, const char *path, char *const *argv, char *const *envp,
+		bool from_user);
+/* The shell's `run`: spawn, wait, report. Returns the wait status word. */
+int proc_run_and_wait(const char *path, const char *const *argv);
+
+#endif

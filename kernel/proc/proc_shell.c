@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Processes from the shell: run, ps, pagemap PID, memstat PID; and the
+ * user-program test mode, which runs every test program on the RAM disk
+ * and checks that each one gives back every frame it used.
+ */
+#include "arch/x86_64/memlayout.h"
+#include "kernel/fs/file.h"
+#include "kernel/kernel.h"
+#include "kernel/proc/proc.h"
+#include "kernel/shell.h"
+#include "mm/pmm.h"
+
+static uint64_t free_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_drain();
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+static void print_status(const char *name, int pid, int status)
+{
+	if (status & 0x7f)
+		kprintf("%s (pid %d) killed by signal %d\n", name, pid, status & 0x7f);
+	else
+		kprintf("%s (pid %d) exited with status %d\n", name, pid, (status >> 8) & 0xff);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	if (argc < 2) {
+		kprintf("usage: run PROGRAM [ARGS...]\n");
+		return 1;
+	}
+	uint64_t before = free_frames();
+	int status = proc_run_and_wait(argv[1], (const char *const *)argv + 1);
+	if (status < 0)
+		return 1;
+	print_status(argv[1], 0, status);
+	uint64_t after = free_frames();
+	if (after != before)
+		kprintf("run: %ld frames not returned\n", (long)(before - after));
+	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+}
+SHELL_COMMAND(run, "run a program from the RAM disk: run PROG [ARGS]", cmd_run);
+
+static const char *state_name(enum task_state s)
+{
+	static const char *const names[] = { "-", "run", "sleep", "zombie" };
+	return names[s];
+}
+
+static int cmd_ps(int argc, char **argv)
+{
+	kprintf("  %5s %5s %-7s %10s %10s %5s  %s\n", "pid", "ppid", "state", "rss", "vsize",
+		"maps", "name");
+	for (unsigned i = 0; i < TASK_MAX; i++) {
+		struct task *t = &tasks[i];
+		struct as_stats st = { 0 };
+		if (t->state == TASK_UNUSED)
+			continue;
+		if (t->mm)
+			as_get_stats(t->mm, &st);
+		uint64_t rss = st.rss * PAGE_SIZE;
+		kprintf("  %5d %5d %-7s %10pB %10pB %5lu  %s%s\n", t->pid,
+			t->parent ? t->parent->pid : 0, state_name(t->state), &rss, &st.vsize,
+			st.regions, t->name, t->mm ? "" : " [kernel]");
+	}
+	return 0;
+}
+SHELL_COMMAND(ps, "processes with their resident and virtual sizes", cmd_ps);
+
+static int print_region(const struct as_region_info *ri, void *ctx)
+{
+	uint64_t size = ri->end - ri->start, res = ri->resident * PAGE_SIZE;
+
+	kprintf("  %012lx-%012lx %10pB %c%c%c%c %10pB resident  %s\n", ri->start, ri->end, &size,
+		ri->prot & MM_PROT_READ ? 'r' : '-', ri->prot & MM_PROT_WRITE ? 'w' : '-',
+		ri->prot & MM_PROT_EXEC ? 'x' : '-', ri->backing == AS_ANON_SHARED ? 's' : 'p',
+		&res, ri->name);
+	return 0;
+}
+
+static struct task *user_task(const char *arg)
+{
+	uint64_t pid;
+	struct task *t = parse_u64(arg, &pid) ? task_by_pid((int)pid) : NULL;
+
+	if (!t || !t->mm) {
+		kprintf("no process %s\n", arg);
+		return NULL;
+	}
+	return t;
+}
+
+/* pagemap PID: the process's regions, then its page-table mappings. */
+void pagemap_process(const char *arg)
+{
+	struct task *t = user_task(arg);
+
+	if (!t)
+		return;
+	kprintf("pid %d (%s) regions:\n", t->pid, t->name);
+	as_for_each_region(t->mm, print_region, NULL);
+	kprintf("pid %d (%s) page tables (user half):\n", t->pid, t->name);
+	pagemap_print_range(&t->mm->vs, 0, USER_SPACE_END);
+}
+
+void memstat_process(const char *arg)
+{
+	struct task *t = user_task(arg);
+	struct as_stats st;
+
+	if (!t)
+		return;
+	as_get_stats(t->mm, &st);
+	uint64_t rss = st.rss * PAGE_SIZE, tables = st.table_pages * PAGE_SIZE;
+	kprintf("pid %d (%s): virtual %pB in %lu regions, resident %pB, heap %pB, stack %pB, "
+		"page tables %pB\n", t->pid, t->name, &st.vsize, st.regions, &rss, &st.heap,
+		&st.stack, &tables);
+}
+
+/* --- usertest: every /t_* program on the RAM disk, with a frame check -------------- */
+
+static int compare_names(const struct initrd_file *a, const struct initrd_file *b)
+{
+	return strcmp(a->name, b->name);
+}
+
+/**
+ * run_user_tests() - run each test program, reporting status and leaks
+ *
+ * Each program's own TAP output appears between two marker lines, which
+ * the host driver parses:
+ *   # usertest: start /t_name
+ *   # usertest: end /t_name status S leaked L
+ * Return: the number of programs that failed (nonzero status or leak).
+ */
+int run_user_tests(void)
+{
+	const struct initrd_file *list[INITRD_MAX_FILES];
+	unsigned n = 0, failed = 0;
+
+	for (unsigned i = 0; root_fs && i < root_fs->count; i++)
+		if (!strncmp(root_fs->file[i].name, "/t_", 3))
+			list[n++] = &root_fs->file[i];
+	for (unsigned i = 1; i < n; i++)	/* insertion sort: a few dozen names */
+		for (unsigned j = i; j > 0 && compare_names(list[j - 1], list[j]) > 0; j--) {
+			const struct initrd_file *tmp = list[j];
+			list[j] = list[j - 1];
+			list[j - 1] = tmp;
+		}
+	kprintf("# usertest: %u programs\n", n);
+	for (unsigned i = 0; i < n; i++) {
+		const char *argv[] = { list[i]->name, NULL };
+		uint64_t before = free_frames();
+		kprintf("# usertest: start %s\n", list[i]->name);
+		int status = proc_run_and_wait(list[i]->name, argv);
+		long leaked = (long)(before - free_frames());
+		kprintf("# usertest: end %s status %d leaked %ld\n", list[i]->name, status, leaked);
+		failed += status != 0 || leaked != 0;
+	}
+	return failed;
+}

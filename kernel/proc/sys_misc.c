@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+/* Small system calls: identity, time, randomness, and what musl expects. */
+#include "kernel/kernel.h"
+#include "kernel/proc/syscall.h"
+
+#define ARCH_SET_GS	0x1001
+#define ARCH_SET_FS	0x1002
+#define ARCH_GET_FS	0x1003
+#define ARCH_GET_GS	0x1004
+#define CLOCK_REALTIME	0
+#define CLOCK_MONOTONIC	1
+#define CLOCK_PROCESS_CPUTIME_ID 2
+#define CLOCK_THREAD_CPUTIME_ID 3
+#define CLOCK_MONOTONIC_RAW 4
+#define CLOCK_REALTIME_COARSE 5
+#define CLOCK_MONOTONIC_COARSE 6
+#define CLOCK_BOOTTIME	7
+#define GRND_NONBLOCK	1
+#define GRND_RANDOM	2
+#define GRND_INSECURE	4
+
+static long sys_getpid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	return current()->pid;
+}
+SYSCALL_DEFINE(SYS_getpid, getpid, sys_getpid);
+SYSCALL_DEFINE(SYS_gettid, gettid, sys_getpid);	/* one thread per process */
+
+static long sys_getppid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			uint64_t a5)
+{
+	struct task *p = current()->parent;
+
+	return p ? p->pid : 0;
+}
+SYSCALL_DEFINE(SYS_getppid, getppid, sys_getppid);
+
+static long sys_set_tid_address(uint64_t tidptr, uint64_t a1, uint64_t a2, uint64_t a3,
+				uint64_t a4, uint64_t a5)
+{
+	current()->clear_child_tid = tidptr;
+	return current()->pid;
+}
+SYSCALL_DEFINE(SYS_set_tid_address, set_tid_address, sys_set_tid_address);
+
+static long sys_arch_prctl(uint64_t code, uint64_t addr, uint64_t a2, uint64_t a3,
+			   uint64_t a4, uint64_t a5)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= USER_SPACE_END)
+			return -EPERM;
+		current()->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &current()->fs_base, 8);
+	case ARCH_SET_GS:
+	case ARCH_GET_GS:
+		return -EINVAL;		/* nothing uses the user GS base here */
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL_DEFINE(SYS_arch_prctl, arch_prctl, sys_arch_prctl);
+
+static long sys_uname(uint64_t ubuf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	char u[6][65];
+
+	memset(u, 0, sizeof(u));
+	strlcpy(u[0], "Linux", 65);		/* the ABI we speak */
+	strlcpy(u[1], KERNEL_NAME, 65);
+	strlcpy(u[2], "6.1.0-" KERNEL_NAME, 65);
+	strlcpy(u[3], "#1 " KERNEL_NAME, 65);
+	strlcpy(u[4], "x86_64", 65);
+	strlcpy(u[5], "(none)", 65);
+	return copy_to_user(ubuf, u, sizeof(u));
+}
+SYSCALL_DEFINE(SYS_uname, uname, sys_uname);
+
+static long sys_clock_gettime(uint64_t clock, uint64_t uts, uint64_t a2, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	uint64_t ns;
+
+	switch (clock) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+		ns = boot_epoch_seconds() * 1000000000ull + time_ns();
+		break;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		ns = time_ns();
+		break;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		ns = time_ns() - current()->started_ns;
+		break;
+	default:
+		return -EINVAL;
+	}
+	uint64_t ts[2] = { ns / 1000000000ull, ns % 1000000000ull };
+	return copy_to_user(uts, ts, sizeof(ts));
+}
+SYSCALL_DEFINE(SYS_clock_gettime, clock_gettime, sys_clock_gettime);
+
+static long sys_nanosleep(uint64_t ureq, uint64_t urem, uint64_t a2, uint64_t a3,
+			  uint64_t a4, uint64_t a5)
+{
+	int64_t req[2];
+
+	if (copy_from_user(req, ureq, sizeof(req)))
+		return -EFAULT;
+	if (req[0] < 0 || req[1] < 0 || req[1] >= 1000000000)
+		return -EINVAL;
+	uint64_t ns = (uint64_t)req[0] * 1000000000ull + (uint64_t)req[1];
+	if ((uint64_t)req[0] > UINT64_MAX / 2000000000ull)
+		ns = UINT64_MAX / 2;
+	sleep_until(time_ns() + ns);
+	return 0;
+}
+SYSCALL_DEFINE(SYS_nanosleep, nanosleep, sys_nanosleep);
+
+static long sys_getrandom(uint64_t ubuf, uint64_t len, uint64_t flags, uint64_t a3,
+			  uint64_t a4, uint64_t a5)
+{
+	if (flags & ~(uint64_t)(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if (len > 33554431)
+		len = 33554431;		/* Linux's per-call limit */
+	for (uint64_t done = 0; done < len; done += 8) {
+		uint64_t r = arch_random();
+		if (copy_to_user(ubuf + done, &r, MM_MIN(8, len - done)))
+			return done ? (long)done : -EFAULT;
+	}
+	return len;
+}
+SYSCALL_DEFINE(SYS_getrandom, getrandom, sys_getrandom);
+
+static long sys_sched_yield(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			    uint64_t a5)
+{
+	yield();
+	return 0;
+}
+SYSCALL_DEFINE(SYS_sched_yield, sched_yield, sys_sched_yield);
+
+/* Signals: accepted with default actions only (musl's fork and exit call these). */
+static long sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t size,
+			     uint64_t a4, uint64_t a5)
+{
+	if (sig == 0 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
+		return -EINVAL;
+	if (oact) {
+		uint64_t none[4] = { 0 };	/* handler SIG_DFL, no flags, no mask */
+		if (copy_to_user(oact, none, sizeof(none)))
+			return -EFAULT;
+	}
+	return 0;
+}
+SYSCALL_DEFINE(SYS_rt_sigaction, rt_sigaction, sys_rt_sigaction);
+
+static long sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t oset, uint64_t size,
+			       uint64_t a4, uint64_t a5)
+{
+	if (size != 8 || (set && how > 2))
+		return -EINVAL;
+	if (oset) {
+		uint64_t empty = 0;
+		if (copy_to_user(oset, &empty, 8))
+			return -EFAULT;
+	}
+	return 0;
+}
+SYSCALL_DEFINE(SYS_rt_sigprocmask, rt_sigprocmask, sys_rt_sigprocmask);

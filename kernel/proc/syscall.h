@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Linux x86_64 system-call ABI: number in RAX, arguments in RDI, RSI,
+ * RDX, R10, R8, R9, result (or -errno) in RAX. Each implementation file
+ * registers its calls in the table with SYSCALL_DEFINE.
+ */
+#ifndef KERNEL_PROC_SYSCALL_H
+#define KERNEL_PROC_SYSCALL_H
+
+#include "kernel/errno.h"
+#include "kernel/task.h"
+#include "kernel/uaccess.h"
+
+#define NR_SYSCALLS	512
+
+typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+			   uint64_t a4, uint64_t a5);
+
+struct syscall_entry {
+	unsigned nr;
+	const char *name;
+	syscall_fn fn;
+};
+
+#define SYSCALL_DEFINE(number, sname, fn)				\
+	static const struct syscall_entry syscall_##sname = { number, #sname, fn }; \
+	static const struct syscall_entry *const syscall_entry_##sname	\
+	__attribute__((section(".syscalls"), used)) = &syscall_##sname
+
+/* Linux x86_64 numbers used in this kernel. */
+enum {
+	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_stat = 4,
+	SYS_fstat = 5, SYS_lstat = 6, SYS_lseek = 8, SYS_mmap = 9, SYS_mprotect = 10,
+	SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14,
+	SYS_ioctl = 16, SYS_readv = 19, SYS_writev = 20, SYS_sched_yield = 24,
+	SYS_mremap = 25, SYS_madvise = 28, SYS_nanosleep = 35, SYS_getpid = 39,
+	SYS_clone = 56, SYS_fork = 57, SYS_vfork = 58, SYS_execve = 59, SYS_exit = 60,
+	SYS_wait4 = 61, SYS_kill = 62, SYS_uname = 63, SYS_getppid = 110,
+	SYS_arch_prctl = 158, SYS_gettid = 186, SYS_set_tid_address = 218,
+	SYS_clock_gettime = 228, SYS_exit_group = 231, SYS_openat = 257,
+	SYS_newfstatat = 262, SYS_getrandom = 318,
+};
+
+/* Statistics per system call (the `perf` counters build on these). */
+struct syscall_stats {
+	uint64_t calls, cycles;
+};
+extern struct syscall_stats syscall_stats[NR_SYSCALLS];
+const char *syscall_name(unsigned nr);
+void syscall_table_init(void);
+
+#endif

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Exceptions raised by user code. A page fault goes to the process's
+ * address space, which may resolve it (demand paging, copy-on-write, stack
+ * growth). Anything else kills the process with the signal Linux would
+ * send, after a one-line report; the kernel and other processes go on.
+ */
+#include "arch/x86_64/memlayout.h"
+#include "kernel/proc/proc.h"
+
+struct region_hit {
+	uintptr_t addr;
+	const char *name;
+	bool inside, below_stack;
+};
+
+static int find_region(const struct as_region_info *ri, void *ctx)
+{
+	struct region_hit *h = ctx;
+
+	if (h->addr >= ri->start && h->addr < ri->end) {
+		h->name = ri->name;
+		h->inside = true;
+		return 1;
+	}
+	if ((ri->flags & AS_R_GROWSDOWN) && h->addr < ri->start &&
+	    ri->start - h->addr <= AS_STACK_GUARD_GAP + AS_STACK_LIMIT_DEFAULT)
+		h->below_stack = true;
+	return 0;
+}
+
+/* Which part of the process's memory @addr falls in, for the report. */
+static const char *user_region_of(struct as *as, uintptr_t addr, char *buf, unsigned len)
+{
+	struct region_hit h = { .addr = addr };
+
+	if (addr < AS_MMAP_MIN_ADDR)
+		return "null page";
+	if (addr >= AS_TASK_SIZE)
+		return addr >= USER_SPACE_END ? "kernel space" : "top guard page";
+	as_for_each_region(as, find_region, &h);
+	if (h.inside) {
+		ksnprintf(buf, len, "%s", h.name);
+		return buf;
+	}
+	return h.below_stack ? "stack guard gap" : "unmapped";
+}
+
+static int signal_for(unsigned vector)
+{
+	switch (vector) {
+	case VEC_DE: case VEC_MF: case VEC_XM: return SIGFPE;
+	case VEC_UD: return SIGILL;
+	case VEC_BP: case VEC_DB: return SIGTRAP;
+	case VEC_AC: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+static const char *signal_name(int sig)
+{
+	switch (sig) {
+	case SIGFPE: return "SIGFPE";
+	case SIGILL: return "SIGILL";
+	case SIGTRAP: return "SIGTRAP";
+	case SIGBUS: return "SIGBUS";
+	case SIGKILL: return "SIGKILL";
+	default: return "SIGSEGV";
+	}
+}
+
+static void report(struct task *t, const struct trap_frame *f, uint64_t cr2, int sig,
+		   const char *why)
+{
+	char what[96], region[64];
+
+	if (f->vector == VEC_PF) {
+		pf_decode(f->error, what, sizeof(what));
+		kprintf("pid %d (%s): killed by %s: %s at %#lx, rip %#lx: %s; region: %s\n",
+			t->pid, t->name, signal_name(sig), why, cr2, f->rip, what,
+			user_region_of(t->mm, cr2, region, sizeof(region)));
+	} else {
+		kprintf("pid %d (%s): killed by %s: %s at rip %#lx\n", t->pid, t->name,
+			signal_name(sig), trap_name(f->vector), f->rip);
+	}
+}
+
+static void user_exception(struct trap_frame *f, uint64_t cr2)
+{
+	struct task *t = current();
+
+	t->frame = f;
+	if (f->vector == VEC_PF && t->mm) {
+		struct vm_fault vf = { .addr = cr2, .flags = f->error & VM_FAULT_MASK,
+				       .ip = f->rip };
+		enum vm_fault_result r = vm_handle_fault(&t->mm->vs, &vf);
+		if (r == VM_FAULT_RESOLVED)
+			return;
+		if (r == VM_FAULT_OOM) {
+			report(t, f, cr2, SIGKILL, "out of memory");
+			proc_kill(t, SIGKILL);
+		}
+		report(t, f, cr2, SIGSEGV, "bad access");
+		proc_kill(t, SIGSEGV);
+	}
+	int sig = signal_for(f->vector);
+	report(t, f, cr2, sig, "");
+	proc_kill(t, sig);
+}
+
+void proc_faults_init(void)
+{
+	user_exception_hook = user_exception;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every pointer a process passes in is checked and copied with fault
+ * recovery: a bad one gives -EFAULT, never a kernel fault. The range check
+ * (below the end of user space, no wraparound) comes first; a fault on an
+ * unmapped page inside the range is recovered by the exception table.
+ */
+#ifndef KERNEL_UACCESS_H
+#define KERNEL_UACCESS_H
+
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/memlayout.h"
+#include "kernel/errno.h"
+
+static inline bool user_range_ok(uint64_t uaddr, uint64_t len)
+{
+	return uaddr <= USER_SPACE_END && len <= USER_SPACE_END - uaddr;
+}
+
+static inline int copy_from_user(void *dst, uint64_t usrc, uint64_t len)
+{
+	if (!user_range_ok(usrc, len))
+		return -EFAULT;
+	return user_copy(dst, (const void *)usrc, len) ? -EFAULT : 0;
+}
+
+static inline int copy_to_user(uint64_t udst, const void *src, uint64_t len)
+{
+	if (!user_range_ok(udst, len))
+		return -EFAULT;
+	return user_copy((void *)udst, src, len) ? -EFAULT : 0;
+}
+
+static inline int clear_user(uint64_t udst, uint64_t len)
+{
+	if (!user_range_ok(udst, len))
+		return -EFAULT;
+	return user_zero((void *)udst, len) ? -EFAULT : 0;
+}
+
+/*
+ * Copies a NUL-terminated string of at most @max - 1 characters.
+ * Returns its length, -EFAULT, or -ENAMETOOLONG.
+ */
+static inline int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t max)
+{
+	uint64_t n = max;
+
+	if (usrc >= USER_SPACE_END)
+		return -EFAULT;
+	if (n > USER_SPACE_END - usrc)
+		n = USER_SPACE_END - usrc;
+	int64_t len = user_strncpy(dst, (const char *)usrc, n);
+	if (len < 0)
+		return -EFAULT;
+	if ((uint64_t)len == n)
+		return n == max ? -ENAMETOOLONG : -EFAULT;
+	return len;
+}
+
+#endif

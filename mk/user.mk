@@ -1,0 +1,29 @@
+# User-space test programs (tests/user/t_*.c): static x86_64 Linux programs
+# built with musl, that print TAP. They run natively on Linux and, packed in
+# an initrd at /t_NAME, on our kernel.
+#
+#   build/user/t_NAME        one program per tests/user/t_NAME.c
+#   build/user/initrd.cpio   all of them, at /t_NAME
+
+USER_SRC    := $(wildcard tests/user/t_*.c)
+USER_PROGS  := $(patsubst tests/user/%.c,$(BUILD)/user/%,$(USER_SRC))
+USER_HDR    := $(wildcard tests/user/*.h)
+USER_INITRD := $(BUILD)/user/initrd.cpio
+MUSL_CC     := musl-gcc
+UCFLAGS     := -static -O2 -Wall -Wextra -Werror
+
+# musl-gcc comes from mk/deps.sh build (musl-tools), so that goes first.
+$(BUILD)/user/t_%: tests/user/t_%.c $(USER_HDR) mk/user.mk | deps-build
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(MUSL_CC) $(UCFLAGS) -o $@ $<
+
+$(USER_INITRD): $(USER_PROGS) tools/mkinitrd.py tools/qemu.py
+	@mkdir -p $(@D)
+	$(call say,CPIO,$@)
+	$(Q)python3 tools/mkinitrd.py $@ $(USER_PROGS)
+
+user-programs: $(USER_PROGS) $(USER_INITRD)
+all: $(USER_PROGS) $(USER_INITRD)
+
+.PHONY: user-programs

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-process address spaces: a page-table root plus an address-ordered set
+ * of regions, with the Linux semantics of mmap, munmap, mprotect, mremap,
+ * madvise, brk and fork on top, and the fault routine that makes memory on
+ * demand (zero pages, copy-on-write, shared anonymous pages, file pages,
+ * stack growth).
+ *
+ * Ownership of frames: every present user page-table entry holds one PMM
+ * reference to its frame; a shared anonymous object holds one more to each
+ * of its frames. Copy-on-write is "the frame has more than one reference".
+ * Destroying a space drops every reference and frees every page-table page
+ * but the kernel's shared upper half.
+ *
+ * The system-call layer copies arguments from user space and passes them
+ * here unchanged; results are Linux's: an address or 0 on success, a
+ * negated MM_E* code of Linux's number on failure.
+ *
+ * Locking: each space has a spinlock taken by every entry point and by the
+ * fault routine; shared objects have their own, taken inside it.
+ */
+#ifndef MM_AS_H
+#define MM_AS_H
+
+#include "fault.h"
+
+/* Linux errno numbers mm/errno.h does not have yet. */
+#ifndef MM_EBADF
+#define MM_EBADF	9
+#endif
+#ifndef MM_EAGAIN
+#define MM_EAGAIN	11
+#endif
+#ifndef MM_EOPNOTSUPP
+#define MM_EOPNOTSUPP	95
+#endif
+
+/* mmap/mprotect protections: Linux's values. */
+#define MM_PROT_NONE		0x0
+#define MM_PROT_READ		0x1
+#define MM_PROT_WRITE		0x2
+#define MM_PROT_EXEC		0x4
+#define MM_PROT_SEM		0x8
+#define MM_PROT_GROWSDOWN	0x01000000
+#define MM_PROT_GROWSUP		0x02000000
+
+/* mmap flags: Linux's x86_64 values. */
+#define MM_MAP_SHARED		0x01
+#define MM_MAP_PRIVATE		0x02
+#define MM_MAP_SHARED_VALIDATE	0x03
+#define MM_MAP_TYPE		0x0f
+#define MM_MAP_FIXED		0x10
+#define MM_MAP_ANONYMOUS	0x20
+#define MM_MAP_32BIT		0x40
+#define MM_MAP_GROWSDOWN	0x0100
+#define MM_MAP_DENYWRITE	0x0800
+#define MM_MAP_EXECUTABLE	0x1000
+#define MM_MAP_LOCKED		0x2000
+#define MM_MAP_NORESERVE	0x4000
+#define MM_MAP_POPULATE		0x8000
+#define MM_MAP_NONBLOCK		0x10000
+#define MM_MAP_STACK		0x20000
+#define MM_MAP_HUGETLB		0x40000
+#define MM_MAP_SYNC		0x80000
+#define MM_MAP_FIXED_NOREPLACE	0x100000
+#define MM_MAP_UNINITIALIZED	0x4000000
+#define MM_MAP_HUGE_SHIFT	26
+#define MM_MAP_HUGE_MASK	0x3f
+
+/* mremap flags. */
+#define MM_MREMAP_MAYMOVE	1
+#define MM_MREMAP_FIXED		2
+#define MM_MREMAP_DONTUNMAP	4
+
+/* madvise advice: Linux's values (the ones accepted). */
+#define MM_MADV_NORMAL		0
+#define MM_MADV_RANDOM		1
+#define MM_MADV_SEQUENTIAL	2
+#define MM_MADV_WILLNEED	3
+#define MM_MADV_DONTNEED	4
+#define MM_MADV_FREE		8
+#define MM_MADV_REMOVE		9
+#define MM_MADV_DONTFORK	10
+#define MM_MADV_DOFORK		11
+#define MM_MADV_HUGEPAGE	14
+#define MM_MADV_NOHUGEPAGE	15
+#define MM_MADV_DONTDUMP	16
+#define MM_MADV_DODUMP		17
+#define MM_MADV_COLD		20
+#define MM_MADV_PAGEOUT		21
+
+/*
+ * The x86_64 user layout, as Linux's. User space ends one page below the
+ * non-canonical hole (TASK_SIZE: a SYSRET to the last canonical page is
+ * unsafe); the kernel half is root slots 256..511.
+ */
+#define AS_TASK_SIZE		0x00007ffffffff000ull
+#define AS_MMAP_MIN_ADDR	0x10000ull		/* the null guard: vm.mmap_min_addr */
+#define AS_KERNEL_SLOT_FIRST	256
+#define AS_KERNEL_SLOT_COUNT	256
+#define AS_STACK_LIMIT_DEFAULT	(8ull << 20)		/* RLIMIT_STACK */
+#define AS_STACK_GUARD_GAP	(256ull << 12)		/* stack_guard_gap: 1 MiB */
+#define AS_STACK_INITIAL	(128ull << 10)		/* first stack region (setup_arg_pages) */
+#define AS_STACK_RND_MASK	0x3fffffull		/* stack top randomization, in pages: 16 GiB */
+#define AS_MMAP_RND_BITS	28			/* mmap base randomization, in pages: 1 TiB */
+#define AS_BRK_RND_RANGE	0x02000000ull		/* brk base randomization: 32 MiB */
+#define AS_MMAP_GAP_MIN		(128ull << 20)		/* least room between mmap base and stack */
+#define AS_BRK_DEFAULT		0x01000000ull		/* brk base before as_set_brk_base() */
+#define AS_MAX_MAP_COUNT	65530			/* vm.max_map_count */
+
+/* What is behind a region. */
+enum as_backing {
+	AS_ANON_PRIVATE,	/* zero-filled on demand, copy-on-write across fork */
+	AS_ANON_SHARED,		/* zero-filled on demand, one set of frames for all sharers */
+	AS_FILE_PRIVATE,	/* filled from a file on demand, then private */
+};
+
+/* Region flags. */
+#define AS_R_GROWSDOWN	0x1	/* a stack: faults below it grow it */
+#define AS_R_NOMAYWRITE	0x2	/* can never become writable (shared read-only file) */
+#define AS_R_HEAP	0x4	/* the brk area */
+#define AS_R_STACK	0x8	/* the main stack */
+#define AS_R_DONTFORK	0x10	/* not inherited (MADV_DONTFORK) */
+
+/*
+ * A file as the address space sees it: bytes in memory (the kernel's
+ * initrd files). @get/@put, if set, are called when a region starts and
+ * stops referring to it; without them the file must outlive every mapping.
+ */
+struct as_file {
+	const char *name;
+	const void *data;
+	uint64_t size;
+	void (*get)(const struct as_file *f);
+	void (*put)(const struct as_file *f);
+};
+
+struct as_shm;
+
+/* One region: [start, end) with one protection and one backing. */
+struct as_region {
+	uintptr_t start, end;
+	uint32_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
+	uint16_t flags;			/* AS_R_* */
+	uint8_t backing;		/* enum as_backing */
+	struct as_shm *shm;		/* AS_ANON_SHARED: the frames */
+	const struct as_file *file;	/* AS_FILE_PRIVATE */
+	uint64_t pgoff;			/* page offset of start in shm or file */
+};
+
+/* How a space is laid out and randomized. */
+struct as_params {
+	const struct pt_format *fmt;	/* NULL: x86_64 */
+	struct pt_space *kernel;	/* shares its root slots 256..511; NULL: none */
+	uint64_t (*random)(void *ctx);	/* per-boot random source (RDRAND); NULL: no ASLR */
+	void *random_ctx;
+	bool no_aslr;			/* boot option: fixed layout for reproducible runs */
+	uint64_t stack_limit;		/* RLIMIT_STACK; 0: AS_STACK_LIMIT_DEFAULT */
+};
+
+/* A process's address space. Embed it; as_init() sets it up. */
+struct as {
+	struct vm_space vs;
+	spinlock_t lock;
+	struct as_params params;
+	struct as_region *reg;		/* sorted by address, disjoint */
+	uint32_t nr, cap;		/* regions used and room for */
+	unsigned reg_order;		/* PMM order of the array */
+	uintptr_t mmap_base;		/* top-down allocations start below it */
+	uintptr_t stack_top;
+	uintptr_t start_brk, brk;	/* the heap is [start_brk, PAGE_ALIGN(brk)) */
+	uint64_t stack_limit;
+	uint64_t commit_limit;		/* pages: one mapping may not ask for more */
+	uint64_t rss;			/* pages mapped in the page tables */
+};
+
+/* Usage figures for ps and memstat. */
+struct as_stats {
+	uint64_t vsize;		/* bytes in regions */
+	uint64_t rss;		/* resident pages */
+	uint64_t regions;
+	uint64_t table_pages;	/* page-table pages, root included */
+	uint64_t heap;		/* bytes in the brk area */
+	uint64_t stack;		/* bytes in the stack region */
+};
+
+/* A region as the iterator shows it. */
+struct as_region_info {
+	uintptr_t start, end;
+	uint32_t prot;
+	uint16_t flags;
+	enum as_backing backing;
+	uint64_t offset;	/* bytes into the file or shared object */
+	uint64_t resident;	/* pages present */
+	const char *name;	/* "[heap]", "[stack]", "[anon]", "[shmem]" or the file's name */
+};
+
+typedef int (*as_region_fn)(const struct as_region_info *ri, void *ctx);
+
+/* --- life cycle (as_layout.c, as_fork.c, as_destroy.c) ---------------------- */
+
+int as_init(struct as *as, const struct as_params *p);
+int as_fork(struct as *child, struct as *parent);
+void as_destroy(struct as *as);
+void as_activate(struct as *as);
+int as_set_brk_base(struct as *as, uintptr_t image_end);
+
+/* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c) */
+
+long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
+	     unsigned long flags, const struct as_file *file, uint64_t off);
+int as_munmap(struct as *as, uintptr_t addr, uint64_t len);
+int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot);
+long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
+	       unsigned long flags, uintptr_t new_addr);
+int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice);
+uintptr_t as_brk(struct as *as, uintptr_t brk);
+
+/* --- faults and kernel access (as_fault.c, as_access.c) ---------------------- */
+
+enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f);
+int as_copy_out(struct as *as, uintptr_t va, const void *buf, size_t len);
+int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len);
+
+/* --- accounting (as_info.c) ----------------------------------------------- */
+
+void as_get_stats(struct as *as, struct as_stats *st);
+int as_for_each_region(struct as *as, as_region_fn fn, void *ctx);
+unsigned as_check(struct as *as);
+
+#endif

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel access to a process's memory without switching to its tables:
+ * execve writing the new stack's arguments, ptrace-like readers, and the
+ * host tests. Each page is made present with the rights a user access
+ * would need (faulting it in, breaking copy-on-write), then reached through
+ * the direct map.
+ */
+#include "as_internal.h"
+
+/* Copy between @buf and [va, va + len) of @as; @write: into the space. */
+static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write)
+{
+	unsigned flags = VM_FAULT_USER | (write ? VM_FAULT_WRITE : 0);
+	uint8_t *p = buf;
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	int err = 0;
+
+	while (len) {
+		size_t n = MM_MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
+		phys_addr_t pa = 0;
+		unsigned prot = 0;
+		bool present = pt_translate(&as->vs.pt, va, &pa, &prot, NULL);
+		enum vm_fault_result r = VM_FAULT_RESOLVED;
+
+		if (!present || !vm_fault_permitted(prot, flags)) {
+			r = as_fault_locked(as, va, flags | (present ? VM_FAULT_PRESENT : 0));
+			if (r == VM_FAULT_RESOLVED)
+				present = pt_translate(&as->vs.pt, va, &pa, &prot, NULL);
+		}
+		if (r != VM_FAULT_RESOLVED || !present || !vm_fault_permitted(prot, flags)) {
+			err = r == VM_FAULT_OOM ? -MM_ENOMEM : -MM_EFAULT;
+			break;
+		}
+		if (write)
+			memcpy(plat_phys_to_virt(pa), p, n);
+		else
+			memcpy(p, plat_phys_to_virt(pa), n);
+		p += n;
+		va += n;
+		len -= n;
+	}
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err;
+}
+
+/**
+ * as_copy_out() - copy @len bytes from the kernel to @va in @as
+ * @as: the space (need not be active)
+ * @va: user address
+ * @buf: kernel bytes
+ * @len: count
+ *
+ * Return: 0, -MM_EFAULT (unmapped or not writable), -MM_ENOMEM. Bytes
+ * before a failing page have been copied.
+ */
+int as_copy_out(struct as *as, uintptr_t va, const void *buf, size_t len)
+{
+	return access(as, va, (void *)(uintptr_t)buf, len, true);
+}
+
+/**
+ * as_copy_in() - copy @len bytes at @va in @as to the kernel
+ * @as: the space (need not be active)
+ * @buf: kernel buffer
+ * @va: user address
+ * @len: count
+ *
+ * Return: 0, -MM_EFAULT (unmapped or not readable), -MM_ENOMEM.
+ */
+int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len)
+{
+	return access(as, va, buf, len, false);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+/*
+ * brk: the heap is anonymous private memory from start_brk up to the
+ * break, rounded up to a page. Growing maps more (fresh pages read as
+ * zeroes, so memory given back and taken again is zero), shrinking unmaps.
+ * As Linux's raw system call, it answers the break it ends up with: the
+ * old one when the request is refused.
+ */
+#include "as_internal.h"
+
+/* Grow the heap from page @old to page @new: not into a mapping or its guard gap. */
+static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
+{
+	uint32_t i = as_region_lower(as, old);
+	struct as_region r = {
+		.start = old,
+		.end = new,
+		.prot = MM_PROT_READ | MM_PROT_WRITE,
+		.flags = AS_R_HEAP,
+		.backing = AS_ANON_PRIVATE,
+	};
+
+	/* Linux leaves at least a page between the break and the next mapping. */
+	if (i < as->nr && new + PAGE_SIZE > as_region_start_gap(&as->reg[i]))
+		return -MM_ENOMEM;
+	if (new > AS_TASK_SIZE || ((new - old) >> PAGE_SHIFT) > as->commit_limit)
+		return -MM_ENOMEM;
+	return as_map_region(as, &r);
+}
+
+static uintptr_t brk_locked(struct as *as, uintptr_t brk)
+{
+	uintptr_t newbrk = AS_PAGE_ALIGN(brk), oldbrk = AS_PAGE_ALIGN(as->brk);
+
+	if (brk < as->start_brk)
+		return as->brk;
+	if (newbrk == oldbrk) {
+		as->brk = brk;
+		return brk;
+	}
+	if (brk <= as->brk) {
+		if (as_region_reserve(as, 2))
+			return as->brk;
+		as_unmap_range(as, newbrk, oldbrk);
+		as->brk = brk;
+		return brk;
+	}
+	if (!newbrk || heap_grow(as, oldbrk, newbrk))
+		return as->brk;
+	as->brk = brk;
+	return brk;
+}
+
+/**
+ * as_brk() - the brk system call, as the kernel (not the C library) has it
+ * @as: the space
+ * @brk: the new break; 0 or anything below the heap's start asks for the current one
+ *
+ * Return: the new break, or the unchanged one if the heap cannot be moved
+ * there (another mapping in the way, beyond user space, out of memory).
+ */
+uintptr_t as_brk(struct as *as, uintptr_t brk)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	uintptr_t ret = brk_locked(as, brk);
+
+	spin_unlock_irqrestore(&as->lock, fl);
+	return ret;
+}

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The fault routine of a process's space: faults are how its memory is
+ * made. A page is filled when first touched (zeroes, the file's bytes, or
+ * the shared object's frame), copied when written while shared
+ * copy-on-write, and the stack region grows down to its limit when touched
+ * below its bottom, but not into the guard gap above the region below.
+ */
+#include "as_internal.h"
+
+/**
+ * as_pte_prot() - page-table protections for a page of region @r
+ * @r: the region
+ * @write: may a private page be writable (it is not shared copy-on-write)?
+ *
+ * x86 cannot express write-only or execute-only, so any access right makes
+ * the page readable. PROT_NONE pages stay mapped (they keep their frames)
+ * but for the kernel only, so every user access faults and is refused.
+ */
+unsigned as_pte_prot(const struct as_region *r, bool write)
+{
+	unsigned p = PT_USER;
+
+	if (r->prot == MM_PROT_NONE)
+		return PT_READ;
+	if ((r->prot & MM_PROT_WRITE) && (write || r->backing == AS_ANON_SHARED))
+		p |= PT_WRITE;
+	if (r->prot & MM_PROT_EXEC)
+		p |= PT_EXEC;
+	return p;
+}
+
+/* Does region protection @prot allow the access? */
+static bool access_ok(uint32_t prot, unsigned flags)
+{
+	if (prot == MM_PROT_NONE)
+		return false;
+	if ((flags & VM_FAULT_WRITE) && !(prot & MM_PROT_WRITE))
+		return false;
+	if ((flags & VM_FAULT_EXEC) && !(prot & MM_PROT_EXEC))
+		return false;
+	return true;
+}
+
+/*
+ * Grow a stack region down to cover @addr (Linux's expand_downwards()):
+ * within the size limit, above the null guard, and not within the guard
+ * gap above an accessible region below.
+ */
+static struct as_region *grow_stack(struct as *as, uintptr_t addr)
+{
+	uint32_t i = as_region_lower(as, addr);
+	uintptr_t start = addr & PAGE_MASK;
+	struct as_region *r, *prev;
+
+	if (i >= as->nr || !(as->reg[i].flags & AS_R_GROWSDOWN))
+		return NULL;
+	r = &as->reg[i];
+	if (start < AS_MMAP_MIN_ADDR || r->end - start > as->stack_limit)
+		return NULL;
+	prev = i ? &as->reg[i - 1] : NULL;
+	if (prev && !(prev->flags & AS_R_GROWSDOWN) && prev->prot != MM_PROT_NONE &&
+	    start - prev->end < AS_STACK_GUARD_GAP)
+		return NULL;
+	r->start = start;
+	return r;
+}
+
+/* A fresh frame with the contents page @va of @r starts with; PMM_NO_FRAME if none. */
+static phys_addr_t fill_frame(const struct as_region *r, uintptr_t va)
+{
+	uint64_t idx = r->pgoff + ((va - r->start) >> PAGE_SHIFT);
+	phys_addr_t pa;
+
+	if (r->backing == AS_ANON_PRIVATE)
+		return pmm_alloc_pages(0, PMM_ZERO);
+	if (r->backing == AS_ANON_SHARED) {
+		pa = as_shm_page(r->shm, idx);
+		if (pa != PMM_NO_FRAME)
+			pmm_get(pa);	/* the mapping's own reference */
+		return pa;
+	}
+	pa = pmm_alloc_pages(0, 0);
+	if (pa != PMM_NO_FRAME) {
+		uint64_t off = idx << PAGE_SHIFT;
+		uint64_t n = MM_MIN(PAGE_SIZE, r->file->size - off);
+		uint8_t *p = plat_phys_to_virt(pa);
+
+		memcpy(p, (const uint8_t *)r->file->data + off, n);
+		memset(p + n, 0, PAGE_SIZE - n);
+	}
+	return pa;
+}
+
+/* Map page @va of @r for the first time. */
+static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va)
+{
+	phys_addr_t pa;
+
+	/* A file page wholly past the end of the file: SIGBUS on Linux. */
+	if (r->backing == AS_FILE_PRIVATE &&
+	    ((r->pgoff + ((va - r->start) >> PAGE_SHIFT)) << PAGE_SHIFT) >= r->file->size)
+		return VM_FAULT_UNRESOLVED;
+	pa = fill_frame(r, va);
+	if (pa == PMM_NO_FRAME)
+		return VM_FAULT_OOM;
+	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, true), 0)) {
+		pmm_put(pa);
+		return VM_FAULT_OOM;
+	}
+	as->rss++;
+	return VM_FAULT_RESOLVED;
+}
+
+/* A write to a present read-only page of writable region @r: break copy-on-write. */
+static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va, phys_addr_t old)
+{
+	phys_addr_t pa;
+
+	/* The last user of the frame, or a shared page: just allow the write. */
+	if (r->backing == AS_ANON_SHARED || pmm_refcount(old) == 1) {
+		if (pt_protect(&as->vs.pt, va, PAGE_SIZE, as_pte_prot(r, true)))
+			return VM_FAULT_OOM;
+		return VM_FAULT_RESOLVED;
+	}
+	pa = pmm_alloc_pages(0, 0);
+	if (pa == PMM_NO_FRAME)
+		return VM_FAULT_OOM;
+	memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(old), PAGE_SIZE);
+	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, true), PT_MAP_REPLACE)) {
+		pmm_put(pa);
+		return VM_FAULT_OOM;
+	}
+	pmm_put(old);
+	return VM_FAULT_RESOLVED;
+}
+
+/**
+ * as_fault_locked() - resolve a fault at @addr in @as, lock held
+ * @as: the space
+ * @addr: the faulting address
+ * @flags: VM_FAULT_*
+ *
+ * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (no region, or the region
+ * forbids the access) or VM_FAULT_OOM.
+ */
+enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags)
+{
+	uintptr_t va = addr & PAGE_MASK;
+	struct as_region *r;
+	phys_addr_t pa;
+	unsigned prot, want;
+
+	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
+		return VM_FAULT_UNRESOLVED;
+	r = as_region_find(as, addr);
+	if (!r)
+		r = grow_stack(as, addr);
+	if (!r || !access_ok(r->prot, flags))
+		return VM_FAULT_UNRESOLVED;
+	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL))
+		return fill(as, r, va);
+	pa &= PAGE_MASK;
+	if ((flags & VM_FAULT_WRITE) && !(prot & PT_WRITE))
+		return cow(as, r, va, pa);
+	/* Entries lagging behind the region (an exec right): bring them up to date. */
+	want = as_pte_prot(r, prot & PT_WRITE);
+	if ((prot & PT_PROT_MASK & ~(PT_ACCESSED | PT_DIRTY)) != want) {
+		if (pt_protect(&as->vs.pt, va, PAGE_SIZE, want))
+			return VM_FAULT_OOM;
+		return VM_FAULT_RESOLVED;
+	}
+	/* The entry allows it: a kernel access to a user page (SMAP, SMEP). */
+	return VM_FAULT_UNRESOLVED;
+}
+
+/**
+ * as_fault() - the vm_space fault routine of a process's address space
+ * @vs: the space (embedded in a struct as)
+ * @f: the fault
+ *
+ * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (SIGSEGV or SIGBUS) or
+ * VM_FAULT_OOM (the caller kills the process, as the OOM killer would).
+ */
+enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
+{
+	struct as *as = vs->priv;
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	enum vm_fault_result r = as_fault_locked(as, f->addr, f->flags);
+
+	spin_unlock_irqrestore(&as->lock, fl);
+	return r;
+}
+
+/**
+ * as_populate() - fault in [@start, @end) as MAP_POPULATE does
+ * @as: the space, locked
+ * @start: page-aligned
+ * @end: page-aligned
+ *
+ * Writable private pages are written (copy-on-write broken up front); the
+ * first failure stops it, and is not an error of the mmap that asked.
+ */
+void as_populate(struct as *as, uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		struct as_region *r = as_region_find(as, va);
+		unsigned flags = VM_FAULT_USER;
+		unsigned prot;
+
+		if (!r || r->prot == MM_PROT_NONE)
+			continue;
+		if (r->prot & MM_PROT_WRITE)
+			flags |= VM_FAULT_WRITE;
+		if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
+		    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
+			continue;
+		if (as_fault_locked(as, va, flags) != VM_FAULT_RESOLVED)
+			return;
+	}
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+/*
+ * What a space looks like from outside: usage figures for ps and memstat,
+ * the regions with names for a pagemap-style listing, and a consistency
+ * check for tests and the debugging shell.
+ */
+#include "as_internal.h"
+
+static int count_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	*(uint64_t *)ctx += size >> PAGE_SHIFT;
+	return 0;
+}
+
+/* Pages present in [start, end). */
+static uint64_t resident(const struct as *as, uintptr_t start, uintptr_t end)
+{
+	uint64_t n = 0;
+
+	pt_walk(&as->vs.pt, start, end, count_leaf, &n);
+	return n;
+}
+
+/**
+ * as_get_stats() - usage of a space
+ * @as: the space
+ * @st: filled in: virtual size, resident pages, regions, page-table pages,
+ *	heap and stack sizes
+ */
+void as_get_stats(struct as *as, struct as_stats *st)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+
+	memset(st, 0, sizeof(*st));
+	for (uint32_t i = 0; i < as->nr; i++) {
+		const struct as_region *r = &as->reg[i];
+		uint64_t len = r->end - r->start;
+
+		st->vsize += len;
+		if (r->flags & AS_R_HEAP)
+			st->heap += len;
+		if (r->flags & AS_R_STACK)
+			st->stack += len;
+	}
+	st->rss = as->rss;
+	st->regions = as->nr;
+	st->table_pages = as->vs.pt.table_pages;
+	spin_unlock_irqrestore(&as->lock, fl);
+}
+
+static const char *region_name(const struct as_region *r)
+{
+	if (r->flags & AS_R_HEAP)
+		return "[heap]";
+	if (r->flags & AS_R_STACK)
+		return "[stack]";
+	if (r->backing == AS_FILE_PRIVATE)
+		return r->file->name ? r->file->name : "[file]";
+	return r->backing == AS_ANON_SHARED ? "[shmem]" : "[anon]";
+}
+
+/**
+ * as_for_each_region() - visit the regions in address order
+ * @as: the space
+ * @fn: called with each region's description; a non-zero return stops the walk
+ * @ctx: passed to @fn
+ *
+ * @fn runs with the space locked: it must not call back into @as.
+ *
+ * Return: the first non-zero value of @fn, or 0.
+ */
+int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	int ret = 0;
+
+	for (uint32_t i = 0; i < as->nr && !ret; i++) {
+		const struct as_region *r = &as->reg[i];
+		struct as_region_info ri = {
+			.start = r->start,
+			.end = r->end,
+			.prot = r->prot,
+			.flags = r->flags,
+			.backing = (enum as_backing)r->backing,
+			.offset = r->backing == AS_ANON_PRIVATE ? 0 : r->pgoff << PAGE_SHIFT,
+			.resident = resident(as, r->start, r->end),
+			.name = region_name(r),
+		};
+
+		ret = fn(&ri, ctx);
+	}
+	spin_unlock_irqrestore(&as->lock, fl);
+	return ret;
+}
+
+/**
+ * as_check() - verify a space's invariants
+ * @as: the space, not changing meanwhile
+ *
+ * Regions sorted, disjoint, page-aligned, inside user space, non-empty;
+ * no page mapped outside a region; every mapped page's frame referenced;
+ * the resident count right; the page tables themselves (pt_check()).
+ * Each problem is reported with mm_err(). Slow: for tests and fuzzers.
+ *
+ * Return: the number of problems.
+ */
+unsigned as_check(struct as *as)
+{
+	unsigned bad = pt_check(&as->vs.pt);
+	uint64_t in_regions = 0;
+	uintptr_t prev_end = 0;
+
+	for (uint32_t i = 0; i < as->nr; i++) {
+		const struct as_region *r = &as->reg[i];
+
+		if (r->start >= r->end || r->start < prev_end || (r->start | r->end) & ~PAGE_MASK ||
+		    r->end > AS_TASK_SIZE || r->start < AS_MMAP_MIN_ADDR) {
+			mm_err("as: bad region %u [%#llx, %#llx)", i, (unsigned long long)r->start,
+			       (unsigned long long)r->end);
+			bad++;
+		}
+		prev_end = r->end;
+		in_regions += resident(as, r->start, r->end);
+	}
+	if (in_regions != as->rss || resident(as, 0, AS_TASK_SIZE + PAGE_SIZE) != as->rss) {
+		mm_err("as: %llu pages in regions, rss %llu", (unsigned long long)in_regions,
+		       (unsigned long long)as->rss);
+		bad++;
+	}
+	return bad;
+}

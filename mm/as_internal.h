@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the files of the address-space layer share among themselves and
+ * nobody else: the region set, the shared anonymous objects, page helpers.
+ * Everything here runs with the space's lock held unless it says otherwise.
+ */
+#ifndef MM_AS_INTERNAL_H
+#define MM_AS_INTERNAL_H
+
+#include "as.h"
+#include "pmm.h"
+
+#define AS_PAGE_ALIGN(x)	(((x) + PAGE_SIZE - 1) & PAGE_MASK)	/* 0 on overflow near the top */
+
+/* --- the region set (as_region.c) -------------------------------------------- */
+
+/* Index of the first region ending above @addr (nr if none). */
+uint32_t as_region_lower(const struct as *as, uintptr_t addr);
+/* The region containing @addr, or NULL. */
+struct as_region *as_region_find(const struct as *as, uintptr_t addr);
+/* Is any region overlapping [start, end)? */
+bool as_region_overlaps(const struct as *as, uintptr_t start, uintptr_t end);
+/* Make room for @more regions beyond nr: 0 or -MM_ENOMEM. */
+int as_region_reserve(struct as *as, uint32_t more);
+/* Cut the region containing @addr in two at @addr (room must be reserved). */
+void as_region_split(struct as *as, uintptr_t addr);
+/* Insert @r (not overlapping anything; room reserved); returns its index. */
+uint32_t as_region_insert(struct as *as, const struct as_region *r);
+/* Drop region @i from the set, dropping its references (not its pages). */
+void as_region_remove(struct as *as, uint32_t i);
+/* Merge region @i with its neighbours where they are alike. */
+void as_region_merge(struct as *as, uint32_t i);
+/* Take references for a copy of @r (a split or a fork). */
+void as_region_ref(const struct as_region *r);
+/* Drop them. */
+void as_region_unref(const struct as_region *r);
+/* Free the array. */
+void as_region_free_all(struct as *as);
+/* Lowest address a stack region lets others use (its guard gap below). */
+uintptr_t as_region_start_gap(const struct as_region *r);
+
+/* --- shared anonymous objects (as_shm.c) ------------------------------------- */
+
+struct as_shm *as_shm_create(void);
+void as_shm_get(struct as_shm *shm);
+void as_shm_put(struct as_shm *shm);
+/* The frame at page @idx, allocated zeroed if absent; PMM_NO_FRAME if out of memory. */
+phys_addr_t as_shm_page(struct as_shm *shm, uint64_t idx);
+/* Forget the frames of pages [first, first + n). */
+void as_shm_punch(struct as_shm *shm, uint64_t first, uint64_t n);
+
+/* --- pages (as_fault.c, as_unmap.c) --------------------------------------------- */
+
+/* PT_* bits for a page of @r; private pages get PT_WRITE only if @write. */
+unsigned as_pte_prot(const struct as_region *r, bool write);
+/* Resolve a fault at @addr; @flags are VM_FAULT_*. */
+enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
+/* Fault in every page of [start, end) as MAP_POPULATE does, errors ignored. */
+void as_populate(struct as *as, uintptr_t start, uintptr_t end);
+/* Remove the pages of [start, end), dropping their frames' references. */
+void as_zap(struct as *as, uintptr_t start, uint64_t len);
+/* Remove [start, end) from the space: regions and pages. Room must be reserved (2). */
+void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end);
+
+/* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
+int as_map_region(struct as *as, const struct as_region *r);
+
+/* --- layout (as_layout.c) --------------------------------------------------------- */
+
+/* Linux's get_unmapped_area(): an address or a negated error. */
+long as_get_area(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags);
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * madvise with Linux's argument rules. MADV_DONTNEED (and MADV_FREE, which
+ * may behave the same) drops the pages: private anonymous memory reads as
+ * zeroes afterwards, file pages are read again, shared anonymous pages come
+ * back from the shared object. MADV_REMOVE also frees a shared object's
+ * pages. The rest are hints we may ignore, as Linux may.
+ */
+#include "as_internal.h"
+
+static bool advice_known(int advice)
+{
+	switch (advice) {
+	case MM_MADV_NORMAL:
+	case MM_MADV_RANDOM:
+	case MM_MADV_SEQUENTIAL:
+	case MM_MADV_WILLNEED:
+	case MM_MADV_DONTNEED:
+	case MM_MADV_FREE:
+	case MM_MADV_REMOVE:
+	case MM_MADV_DONTFORK:
+	case MM_MADV_DOFORK:
+	case MM_MADV_HUGEPAGE:
+	case MM_MADV_NOHUGEPAGE:
+	case MM_MADV_DONTDUMP:
+	case MM_MADV_DODUMP:
+	case MM_MADV_COLD:
+	case MM_MADV_PAGEOUT:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Apply @advice to [start, end) of region @r, which contains that range. */
+static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t end, int advice)
+{
+	switch (advice) {
+	case MM_MADV_DONTNEED:
+	case MM_MADV_FREE:
+		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
+			return -MM_EINVAL;
+		as_zap(as, start, end - start);
+		return 0;
+	case MM_MADV_REMOVE:
+		if (r->backing != AS_ANON_SHARED)
+			return -MM_EINVAL;
+		as_zap(as, start, end - start);
+		as_shm_punch(r->shm, r->pgoff + ((start - r->start) >> PAGE_SHIFT),
+			     (end - start) >> PAGE_SHIFT);
+		return 0;
+	case MM_MADV_DONTFORK:
+	case MM_MADV_DOFORK:
+		return -MM_EAGAIN;	/* a flag change: done by the caller, regions split */
+	default:
+		return 0;
+	}
+}
+
+/* MADV_DONTFORK/DOFORK: set or clear the flag on [start, end), splitting regions. */
+static int set_dontfork(struct as *as, uintptr_t start, uintptr_t end, bool on)
+{
+	int err = as_region_reserve(as, 2);
+	uint32_t i;
+
+	if (err)
+		return err;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
+		if (on)
+			as->reg[i].flags |= AS_R_DONTFORK;
+		else
+			as->reg[i].flags &= ~AS_R_DONTFORK;
+	}
+	/* Merge what became alike; a merge shrinks the set, so look at @i again. */
+	i = as_region_lower(as, start);
+	while (i < as->nr && as->reg[i].start <= end) {
+		uint32_t before = as->nr;
+
+		as_region_merge(as, i);
+		if (as->nr == before)
+			i++;
+	}
+	return 0;
+}
+
+/* Walk the regions of [start, end) as madvise_walk_vmas() does: holes give ENOMEM at the end. */
+static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int advice)
+{
+	int hole = 0;
+	uintptr_t cur = start;
+
+	while (cur < end) {
+		uint32_t i = as_region_lower(as, cur);
+		struct as_region *r;
+		uintptr_t stop;
+		int err;
+
+		if (i >= as->nr || as->reg[i].start >= end) {
+			hole = -MM_ENOMEM;
+			break;
+		}
+		r = &as->reg[i];
+		if (r->start > cur)
+			hole = -MM_ENOMEM;
+		cur = MM_MAX(cur, r->start);
+		stop = MM_MIN(end, r->end);
+		err = advise(as, r, cur, stop, advice);
+		if (err == -MM_EAGAIN)
+			err = set_dontfork(as, cur, stop, advice == MM_MADV_DONTFORK);
+		if (err)
+			return err;
+		cur = stop;
+	}
+	return hole;
+}
+
+/**
+ * as_madvise() - the madvise system call
+ * @as: the space
+ * @addr: page-aligned
+ * @len: bytes, rounded up; 0 does nothing
+ * @advice: MM_MADV_*
+ *
+ * Errors: EINVAL (unknown advice, unaligned, wrapping length, MADV_FREE on
+ * a non-anonymous-private or MADV_REMOVE on a non-shared mapping), ENOMEM
+ * (part of the range unmapped: the mapped parts are still advised).
+ *
+ * Return: 0 or a negated error.
+ */
+int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
+{
+	uint64_t alen = AS_PAGE_ALIGN(len);
+	unsigned long fl;
+	uintptr_t end;
+	int err;
+
+	if (!advice_known(advice))
+		return -MM_EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -MM_EINVAL;
+	if (len && !alen)
+		return -MM_EINVAL;
+	end = addr + alen;
+	if (end < addr)
+		return -MM_EINVAL;
+	if (end == addr)
+		return 0;
+	fl = spin_lock_irqsave(&as->lock);
+	err = madvise_locked(as, addr, end, advice);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err;
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mmap and munmap with Linux's argument rules and error numbers, in
+ * Linux's order of checks (arch/x86/kernel/sys_x86_64.c, ksys_mmap_pgoff(),
+ * do_mmap(), __get_unmapped_area(), mmap_region(), __vm_munmap()), so a
+ * call that breaks several rules fails as it would on Linux.
+ */
+#include "as_internal.h"
+
+/* Flags MAP_SHARED_VALIDATE knows; others give EOPNOTSUPP (LEGACY_MAP_MASK). */
+#define LEGACY_MAP_MASK	(MM_MAP_SHARED | MM_MAP_PRIVATE | MM_MAP_FIXED | MM_MAP_ANONYMOUS | \
+			 MM_MAP_DENYWRITE | MM_MAP_EXECUTABLE | MM_MAP_UNINITIALIZED | \
+			 MM_MAP_GROWSDOWN | MM_MAP_LOCKED | MM_MAP_NORESERVE | MM_MAP_POPULATE | \
+			 MM_MAP_NONBLOCK | MM_MAP_STACK | MM_MAP_HUGETLB | MM_MAP_32BIT | \
+			 ((unsigned long)MM_MAP_HUGE_MASK << MM_MAP_HUGE_SHIFT))
+
+/* The region an mmap call asks for, or a negated error (do_mmap()'s type switch). */
+static int describe(struct as_region *r, unsigned long prot, unsigned long flags,
+		    const struct as_file *file, uint64_t pgoff)
+{
+	r->prot = (uint32_t)(prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC));
+	r->flags = (flags & MM_MAP_GROWSDOWN) ? AS_R_GROWSDOWN : 0;
+	if (file) {
+		switch (flags & MM_MAP_TYPE) {
+		case MM_MAP_SHARED:
+			flags &= LEGACY_MAP_MASK;
+			/* fall through */
+		case MM_MAP_SHARED_VALIDATE:
+			if (flags & ~LEGACY_MAP_MASK)
+				return -MM_EOPNOTSUPP;
+			/* Our files are read-only: a shared mapping can never be written. */
+			if (prot & MM_PROT_WRITE)
+				return -MM_EACCES;
+			r->flags |= AS_R_NOMAYWRITE;
+			break;
+		case MM_MAP_PRIVATE:
+			break;
+		default:
+			return -MM_EINVAL;
+		}
+		r->backing = AS_FILE_PRIVATE;
+		r->file = file;
+		r->pgoff = pgoff;
+		return 0;
+	}
+	switch (flags & MM_MAP_TYPE) {
+	case MM_MAP_SHARED:
+		if (flags & MM_MAP_GROWSDOWN)
+			return -MM_EINVAL;
+		r->backing = AS_ANON_SHARED;
+		break;
+	case MM_MAP_PRIVATE:
+		r->backing = AS_ANON_PRIVATE;
+		break;
+	default:
+		return -MM_EINVAL;
+	}
+	return 0;
+}
+
+/* Linux's overcommit heuristic: no single mapping may need more than all RAM. */
+static bool too_big(const struct as *as, const struct as_region *r, unsigned long flags,
+		    uint64_t len)
+{
+	bool charged = r->backing == AS_ANON_SHARED ||
+		       ((r->prot & MM_PROT_WRITE) && !(flags & MM_MAP_NORESERVE));
+
+	return charged && (len >> PAGE_SHIFT) > as->commit_limit;
+}
+
+/**
+ * as_map_region() - put region @r in the space, replacing whatever was there
+ * @as: the space, locked
+ * @r: the new region, its references taken; on failure the caller drops them
+ *
+ * Return: 0 or -MM_ENOMEM (nothing changed).
+ */
+int as_map_region(struct as *as, const struct as_region *r)
+{
+	int err = as_region_reserve(as, 3);
+
+	if (err)
+		return err;
+	as_unmap_range(as, r->start, r->end);
+	as_region_merge(as, as_region_insert(as, r));
+	return 0;
+}
+
+static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
+			unsigned long flags, const struct as_file *file, uint64_t pgoff)
+{
+	struct as_region r = { 0 };
+	long a, err;
+
+	if (as->nr > AS_MAX_MAP_COUNT)
+		return -MM_ENOMEM;
+	a = as_get_area(as, addr, len, flags);
+	if (a < 0)
+		return a;
+	if ((flags & MM_MAP_FIXED_NOREPLACE) && as_region_overlaps(as, (uintptr_t)a, a + len))
+		return -MM_EEXIST;
+	err = describe(&r, prot, flags, file, pgoff);
+	if (err)
+		return err;
+	if (too_big(as, &r, flags, len))
+		return -MM_ENOMEM;
+	r.start = (uintptr_t)a;
+	r.end = (uintptr_t)a + len;
+	if (r.backing == AS_ANON_SHARED) {
+		r.shm = as_shm_create();
+		if (!r.shm)
+			return -MM_ENOMEM;
+	} else if (file && file->get) {
+		file->get(file);
+	}
+	err = as_map_region(as, &r);
+	if (err) {
+		as_region_unref(&r);
+		return err;
+	}
+	if ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
+	    (flags & MM_MAP_LOCKED))
+		as_populate(as, r.start, r.end);
+	return a;
+}
+
+/**
+ * as_mmap() - the mmap system call
+ * @as: the calling process's space
+ * @addr: MAP_FIXED: where; otherwise a hint
+ * @len: bytes, rounded up to pages
+ * @prot: MM_PROT_*; unknown bits are ignored, as Linux's mmap does
+ * @flags: MM_MAP_*: exactly one of SHARED, PRIVATE, SHARED_VALIDATE, and
+ *	   ANONYMOUS, FIXED, FIXED_NOREPLACE, POPULATE, NORESERVE, GROWSDOWN...
+ * @file: the file, for a mapping without MAP_ANONYMOUS (NULL: a bad fd)
+ * @off: byte offset into @file, page-aligned
+ *
+ * Errors: EINVAL (unaligned offset or fixed address, length 0, bad mapping
+ * type), EBADF (no file), ENOMEM (length overflows or exceeds user space, no
+ * room, too many regions, more than all RAM asked for, no memory),
+ * EOVERFLOW (offset + length wraps), EPERM (fixed address below
+ * AS_MMAP_MIN_ADDR), EEXIST (MAP_FIXED_NOREPLACE over a mapping), EACCES
+ * (shared writable file mapping of our read-only files), EOPNOTSUPP
+ * (unknown flag with MAP_SHARED_VALIDATE).
+ *
+ * Return: the address of the mapping, or a negated error.
+ */
+long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
+	     unsigned long flags, const struct as_file *file, uint64_t off)
+{
+	uint64_t pgoff = off >> PAGE_SHIFT;
+	unsigned long fl;
+	long ret;
+
+	if (off & ~PAGE_MASK)
+		return -MM_EINVAL;
+	if (flags & MM_MAP_ANONYMOUS)
+		file = NULL;
+	else if (!file)
+		return -MM_EBADF;
+	if (flags & MM_MAP_HUGETLB)
+		return file ? -MM_EINVAL : -MM_ENOMEM;	/* no huge page pool */
+	if (!len)
+		return -MM_EINVAL;
+	if (flags & MM_MAP_FIXED_NOREPLACE)
+		flags |= MM_MAP_FIXED;
+	if (!(flags & MM_MAP_FIXED)) {
+		addr &= PAGE_MASK;
+		if (addr && addr < AS_MMAP_MIN_ADDR)
+			addr = AS_MMAP_MIN_ADDR;
+	}
+	len = AS_PAGE_ALIGN(len);
+	if (!len)
+		return -MM_ENOMEM;
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -MM_EOVERFLOW;
+	fl = spin_lock_irqsave(&as->lock);
+	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return ret;
+}
+
+/**
+ * as_munmap() - the munmap system call
+ * @as: the space
+ * @addr: page-aligned
+ * @len: bytes, rounded up to pages; non-zero
+ *
+ * Unmapping holes is not an error; regions straddling the ends are split.
+ *
+ * Return: 0, -MM_EINVAL (unaligned, empty, beyond user space), -MM_ENOMEM
+ * (a split needed memory it could not get, or too many regions).
+ */
+int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
+{
+	unsigned long fl;
+	uintptr_t end;
+	int err;
+
+	if ((addr & ~PAGE_MASK) || addr > AS_TASK_SIZE || len > AS_TASK_SIZE - addr)
+		return -MM_EINVAL;
+	end = addr + AS_PAGE_ALIGN(len);
+	if (end == addr)
+		return -MM_EINVAL;
+	fl = spin_lock_irqsave(&as->lock);
+	err = as_region_reserve(as, 2);
+	if (!err)
+		as_unmap_range(as, addr, end);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err;
+}

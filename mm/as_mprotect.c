@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mprotect with Linux's rules (do_mprotect_pkey()): regions are changed in
+ * address order, split where the range cuts them, merged where they become
+ * alike; a hole stops the walk with ENOMEM, leaving the regions before it
+ * changed, as on Linux.
+ */
+#include "as_internal.h"
+
+#define PROT_KNOWN	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM)
+#define PROT_ACCESS	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
+
+/*
+ * Give [start, end) of region @i protection @prot. Private pages lose write
+ * permission: the next write faults, and as_fault() gives it back after
+ * copying if the frame is shared copy-on-write.
+ */
+static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, uintptr_t *next)
+{
+	struct as_region *r = as_region_find(as, start);
+	uint32_t i;
+	int err;
+
+	end = MM_MIN(end, r->end);
+	*next = end;
+	if (r->prot == prot)
+		return 0;
+	if ((prot & MM_PROT_WRITE) && (r->flags & AS_R_NOMAYWRITE))
+		return -MM_EACCES;
+	err = as_region_reserve(as, 2);
+	if (err)
+		return err;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	i = as_region_lower(as, start);
+	r = &as->reg[i];
+	r->prot = prot;
+	err = pt_protect(&as->vs.pt, r->start, r->end - r->start, as_pte_prot(r, false));
+	if (err)
+		plat_panic("as: mprotect of 4 KiB pages failed: %d", err);
+	as_region_merge(as, i);
+	return 0;
+}
+
+static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsigned long prot,
+			   unsigned long grows)
+{
+	uint32_t i = as_region_lower(as, start);
+	uintptr_t cur;
+
+	if (i >= as->nr || as->reg[i].start >= end)
+		return -MM_ENOMEM;
+	if (grows & MM_PROT_GROWSDOWN) {
+		start = as->reg[i].start;
+		if (!(as->reg[i].flags & AS_R_GROWSDOWN))
+			return -MM_EINVAL;
+	} else if (grows & MM_PROT_GROWSUP) {
+		return -MM_EINVAL;	/* no region grows up on x86 */
+	} else if (as->reg[i].start > start) {
+		return -MM_ENOMEM;
+	}
+	for (cur = start; cur < end;) {
+		int err;
+
+		if (!as_region_find(as, cur))
+			return -MM_ENOMEM;
+		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), &cur);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * as_mprotect() - the mprotect system call
+ * @as: the space
+ * @addr: page-aligned start
+ * @len: bytes, rounded up to pages; 0 does nothing
+ * @prot: MM_PROT_* (PROT_SEM accepted and ignored), optionally with
+ *	  PROT_GROWSDOWN to extend the change down to the start of a stack region
+ *
+ * Errors: EINVAL (unaligned, unknown bits, both GROWS flags, GROWSDOWN on a
+ * region that does not grow), ENOMEM (range wraps or covers unmapped pages,
+ * or a split found no memory), EACCES (write on a shared read-only file
+ * mapping).
+ *
+ * Return: 0 or a negated error.
+ */
+int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
+{
+	unsigned long grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
+	unsigned long fl;
+	uintptr_t end;
+	int err;
+
+	prot &= ~grows;
+	if (grows == (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP))
+		return -MM_EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -MM_EINVAL;
+	if (!len)
+		return 0;
+	len = AS_PAGE_ALIGN(len);
+	end = addr + len;
+	if (end <= addr)
+		return -MM_ENOMEM;
+	if (prot & ~(unsigned long)PROT_KNOWN)
+		return -MM_EINVAL;
+	fl = spin_lock_irqsave(&as->lock);
+	err = mprotect_locked(as, addr, end, prot, grows);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err;
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mremap with Linux's rules (mm/mremap.c): shrinking unmaps the tail,
+ * growing extends in place when nothing is in the way, and otherwise, with
+ * MREMAP_MAYMOVE, the pages move - their page-table entries, not their
+ * contents - to a new place. MREMAP_FIXED picks the place (unmapping what
+ * was there), MREMAP_DONTUNMAP leaves the old region behind, empty.
+ */
+#include "as_internal.h"
+
+#define MREMAP_KNOWN	(MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED | MM_MREMAP_DONTUNMAP)
+
+struct leaf {
+	uintptr_t va;
+	phys_addr_t pa;
+	unsigned prot;
+};
+
+static int first_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	struct leaf *l = ctx;
+
+	*l = (struct leaf){ va, pa, prot & PT_PROT_MASK };
+	return 1;
+}
+
+/* The first present page in [from, to), if any. */
+static bool next_present(struct as *as, uintptr_t from, uintptr_t to, struct leaf *l)
+{
+	return from < to && pt_walk(&as->vs.pt, from, to, first_leaf, l) == 1;
+}
+
+/*
+ * Move the entries of [from, from + len) to @to: all or none. The frames'
+ * references move with them.
+ */
+static int move_pages(struct as *as, uintptr_t from, uint64_t len, uintptr_t to)
+{
+	struct leaf l;
+	uintptr_t va = from;
+
+	if (!len)
+		return 0;
+	while (next_present(as, va, from + len, &l)) {
+		if (pt_map(&as->vs.pt, to + (l.va - from), l.pa, PAGE_SIZE, l.prot, 0)) {
+			if (l.va > from)
+				pt_unmap(&as->vs.pt, to, l.va - from, NULL, NULL);
+			return -MM_ENOMEM;
+		}
+		va = l.va + PAGE_SIZE;
+	}
+	pt_unmap(&as->vs.pt, from, len, NULL, NULL);
+	return 0;
+}
+
+/* Linux's vma_to_resize(): the region [addr, addr + old_len) lies in, or an error. */
+static long resize_check(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len)
+{
+	struct as_region *r = as_region_find(as, addr);
+
+	if (!r)
+		return -MM_EFAULT;
+	if (!old_len && r->backing != AS_ANON_SHARED && !(r->flags & AS_R_NOMAYWRITE))
+		return -MM_EINVAL;
+	if (old_len > r->end - addr)
+		return -MM_EFAULT;
+	if (new_len == old_len)
+		return r - as->reg;
+	if (r->pgoff + ((addr - r->start) >> PAGE_SHIFT) + (new_len >> PAGE_SHIFT) < r->pgoff)
+		return -MM_EINVAL;
+	return r - as->reg;
+}
+
+/* Move [addr, addr + old_len) of region @i to [new_addr, new_addr + new_len). */
+static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, uintptr_t new_addr,
+		 uint64_t new_len, unsigned long flags)
+{
+	struct as_region n = as->reg[i];
+	int err = as_region_reserve(as, 4);
+
+	if (err)
+		return err;
+	n.pgoff += (addr - n.start) >> PAGE_SHIFT;
+	n.start = new_addr;
+	n.end = new_addr + new_len;
+	n.flags &= ~(AS_R_HEAP | AS_R_STACK);
+	err = move_pages(as, addr, old_len, new_addr);
+	if (err)
+		return err;
+	as_region_ref(&n);
+	if (!(flags & MM_MREMAP_DONTUNMAP) && old_len)
+		as_unmap_range(as, addr, addr + old_len);
+	as_region_merge(as, as_region_insert(as, &n));
+	return (long)new_addr;
+}
+
+/* Linux's mremap_to(): MREMAP_FIXED or MREMAP_DONTUNMAP. */
+static long remap_to(struct as *as, uintptr_t addr, uint64_t old_len, uintptr_t new_addr,
+		     uint64_t new_len, unsigned long flags)
+{
+	long ret;
+
+	if (new_addr & ~PAGE_MASK)
+		return -MM_EINVAL;
+	if (new_len > AS_TASK_SIZE || new_addr > AS_TASK_SIZE - new_len)
+		return -MM_EINVAL;
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -MM_EINVAL;
+	if (as->nr + 2 >= AS_MAX_MAP_COUNT - 3 || as_region_reserve(as, 4))
+		return -MM_ENOMEM;
+	if (flags & MM_MREMAP_FIXED) {
+		if (new_addr < AS_MMAP_MIN_ADDR)
+			return -MM_EPERM;
+		as_unmap_range(as, new_addr, new_addr + new_len);
+	}
+	if (old_len > new_len) {
+		as_unmap_range(as, addr + new_len, addr + old_len);
+		old_len = new_len;
+	}
+	ret = resize_check(as, addr, old_len, new_len);
+	if (ret < 0)
+		return ret;
+	if (!(flags & MM_MREMAP_FIXED)) {
+		long a = as_get_area(as, new_addr, new_len, 0);
+
+		if (a < 0)
+			return a;
+		new_addr = (uintptr_t)a;
+	}
+	return move(as, (uint32_t)ret, addr, old_len, new_addr, new_len, flags);
+}
+
+/* Grow region @i, ending at @addr + @old_len, in place if nothing is in the way. */
+static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t new_len)
+{
+	if (addr > AS_TASK_SIZE - new_len)
+		return false;
+	if (i + 1 < as->nr && as->reg[i + 1].start < addr + new_len)
+		return false;
+	as->reg[i].end = addr + new_len;
+	as_region_merge(as, i);
+	return true;
+}
+
+static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
+			  unsigned long flags, uintptr_t new_addr)
+{
+	long ret;
+	long a;
+
+	if (flags & (MM_MREMAP_FIXED | MM_MREMAP_DONTUNMAP))
+		return remap_to(as, addr, old_len, new_addr, new_len, flags);
+	if (old_len >= new_len) {
+		/* Always allowed; equal lengths succeed even over a hole, as on Linux. */
+		if (old_len != new_len) {
+			uintptr_t start = addr + new_len;
+
+			if (start > AS_TASK_SIZE || old_len - new_len > AS_TASK_SIZE - start)
+				return -MM_EINVAL;
+			if (as_region_reserve(as, 2))
+				return -MM_ENOMEM;
+			as_unmap_range(as, addr + new_len, addr + old_len);
+		}
+		return (long)addr;
+	}
+	ret = resize_check(as, addr, old_len, new_len);
+	if (ret < 0)
+		return ret;
+	if (old_len && old_len == as->reg[ret].end - addr &&
+	    grow_in_place(as, (uint32_t)ret, addr, new_len))
+		return (long)addr;
+	if (!(flags & MM_MREMAP_MAYMOVE))
+		return -MM_ENOMEM;
+	a = as_get_area(as, 0, new_len, 0);
+	if (a < 0)
+		return a;
+	return move(as, (uint32_t)ret, addr, old_len, (uintptr_t)a, new_len, flags);
+}
+
+/**
+ * as_mremap() - the mremap system call
+ * @as: the space
+ * @addr: page-aligned start of the old range, inside one region
+ * @old_len: bytes (rounded up); 0 with MREMAP_MAYMOVE duplicates a shared mapping
+ * @new_len: bytes (rounded up); non-zero
+ * @flags: MM_MREMAP_MAYMOVE, _FIXED (needs MAYMOVE), _DONTUNMAP (needs
+ *	   MAYMOVE and equal lengths)
+ * @new_addr: with MREMAP_FIXED: where to; with DONTUNMAP alone: a hint
+ *
+ * Errors: EINVAL (bad flags, unaligned, zero new length, overlapping fixed
+ * target, old length 0 of a private mapping), EFAULT (the old range is not
+ * one mapping), ENOMEM (cannot grow in place without MAYMOVE, no room, no
+ * memory), EPERM (fixed target in the null guard).
+ *
+ * Return: the new address, or a negated error.
+ */
+long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
+	       unsigned long flags, uintptr_t new_addr)
+{
+	unsigned long fl;
+	long ret;
+
+	if (flags & ~(unsigned long)MREMAP_KNOWN)
+		return -MM_EINVAL;
+	if ((flags & MM_MREMAP_FIXED) && !(flags & MM_MREMAP_MAYMOVE))
+		return -MM_EINVAL;
+	if ((flags & MM_MREMAP_DONTUNMAP) && (!(flags & MM_MREMAP_MAYMOVE) || old_len != new_len))
+		return -MM_EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -MM_EINVAL;
+	old_len = AS_PAGE_ALIGN(old_len);
+	new_len = AS_PAGE_ALIGN(new_len);
+	if (!new_len)
+		return -MM_EINVAL;
+	fl = spin_lock_irqsave(&as->lock);
+	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return ret;
+}

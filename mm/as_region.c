@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The region set of an address space: a sorted array of disjoint regions in
+ * PMM pages, searched by bisection (O(log n) lookup). Insertion and removal
+ * move the tail, which for the few hundred regions of a process costs less
+ * than a tree's pointer chasing; the array doubles when full, up to
+ * vm.max_map_count regions.
+ */
+#include "as_internal.h"
+
+/**
+ * as_region_lower() - index of the first region that ends above @addr
+ * @as: the space
+ * @addr: an address
+ *
+ * Return: the index, or as->nr if every region ends at or below @addr.
+ */
+uint32_t as_region_lower(const struct as *as, uintptr_t addr)
+{
+	uint32_t lo = 0, hi = as->nr;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (as->reg[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/**
+ * as_region_find() - the region containing @addr
+ * @as: the space
+ * @addr: an address
+ *
+ * Return: the region, or NULL if @addr is in a hole.
+ */
+struct as_region *as_region_find(const struct as *as, uintptr_t addr)
+{
+	uint32_t i = as_region_lower(as, addr);
+
+	if (i < as->nr && as->reg[i].start <= addr)
+		return &as->reg[i];
+	return NULL;
+}
+
+/**
+ * as_region_overlaps() - does any region overlap [@start, @end)?
+ * @as: the space
+ * @start: first byte
+ * @end: end, exclusive, > @start
+ */
+bool as_region_overlaps(const struct as *as, uintptr_t start, uintptr_t end)
+{
+	uint32_t i = as_region_lower(as, start);
+
+	return i < as->nr && as->reg[i].start < end;
+}
+
+/**
+ * as_region_start_gap() - lowest address below @r that others may use
+ * @r: a region
+ *
+ * A stack keeps a guard gap below it free, so it can grow (Linux's
+ * vm_start_gap()).
+ */
+uintptr_t as_region_start_gap(const struct as_region *r)
+{
+	if (!(r->flags & AS_R_GROWSDOWN))
+		return r->start;
+	return r->start > AS_STACK_GUARD_GAP ? r->start - AS_STACK_GUARD_GAP : 0;
+}
+
+/**
+ * as_region_reserve() - make room for @more regions beyond the current ones
+ * @as: the space
+ * @more: how many
+ *
+ * Callers reserve before changing anything, so running out of memory (or of
+ * vm.max_map_count) changes nothing.
+ *
+ * Return: 0 or -MM_ENOMEM.
+ */
+int as_region_reserve(struct as *as, uint32_t more)
+{
+	uint64_t need = (uint64_t)as->nr + more;
+	unsigned order = as->reg_order;
+	phys_addr_t pa;
+	struct as_region *n;
+
+	if (need <= as->cap)
+		return 0;
+	if (need > AS_MAX_MAP_COUNT + 2)
+		return -MM_ENOMEM;
+	if (as->reg)
+		order++;
+	while ((PAGE_SIZE << order) / sizeof(struct as_region) < need)
+		order++;
+	if (order > PMM_MAX_ORDER)
+		return -MM_ENOMEM;
+	pa = pmm_alloc_pages(order, 0);
+	if (pa == PMM_NO_FRAME)
+		return -MM_ENOMEM;
+	n = plat_phys_to_virt(pa);
+	if (as->reg) {
+		memcpy(n, as->reg, as->nr * sizeof(*n));
+		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);
+	}
+	as->reg = n;
+	as->reg_order = order;
+	as->cap = (uint32_t)((PAGE_SIZE << order) / sizeof(struct as_region));
+	return 0;
+}
+
+/**
+ * as_region_ref() - take the references a copy of @r holds
+ * @r: the region being copied (split or inherited)
+ */
+void as_region_ref(const struct as_region *r)
+{
+	if (r->shm)
+		as_shm_get(r->shm);
+	if (r->file && r->file->get)
+		r->file->get(r->file);
+}
+
+/**
+ * as_region_unref() - drop the references of a region going away
+ * @r: the region
+ */
+void as_region_unref(const struct as_region *r)
+{
+	if (r->shm)
+		as_shm_put(r->shm);
+	if (r->file && r->file->put)
+		r->file->put(r->file);
+}
+
+/**
+ * as_region_insert() - add a region to the set
+ * @as: the space, with room reserved
+ * @r: the region; it overlaps nothing and its references are the set's now
+ *
+ * Return: its index.
+ */
+uint32_t as_region_insert(struct as *as, const struct as_region *r)
+{
+	uint32_t i = as_region_lower(as, r->start);
+
+	if (as->nr >= as->cap)
+		plat_panic("as: region insert without room");
+	memmove(&as->reg[i + 1], &as->reg[i], (as->nr - i) * sizeof(*r));
+	as->reg[i] = *r;
+	as->nr++;
+	return i;
+}
+
+/**
+ * as_region_split() - cut the region containing @addr in two at @addr
+ * @as: the space, with room for one more region reserved
+ * @addr: page-aligned; nothing happens if it is in a hole or at a region's start
+ */
+void as_region_split(struct as *as, uintptr_t addr)
+{
+	uint32_t i = as_region_lower(as, addr);
+	struct as_region *r;
+
+	if (i >= as->nr || as->reg[i].start >= addr)
+		return;
+	if (as->nr >= as->cap)
+		plat_panic("as: region split without room");
+	memmove(&as->reg[i + 1], &as->reg[i], (as->nr - i) * sizeof(*r));
+	as->nr++;
+	r = &as->reg[i];
+	r[0].end = addr;
+	r[1].start = addr;
+	r[1].pgoff += (addr - r[0].start) >> PAGE_SHIFT;
+	as_region_ref(&r[1]);
+}
+
+/**
+ * as_region_remove() - drop region @i and its references (its pages stay)
+ * @as: the space
+ * @i: index
+ */
+void as_region_remove(struct as *as, uint32_t i)
+{
+	as_region_unref(&as->reg[i]);
+	memmove(&as->reg[i], &as->reg[i + 1], (as->nr - i - 1) * sizeof(as->reg[0]));
+	as->nr--;
+}
+
+/* Could @a and @b, @a right below @b, be one region? */
+static bool mergeable(const struct as_region *a, const struct as_region *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
+	    a->backing != b->backing || a->shm != b->shm || a->file != b->file)
+		return false;
+	if (a->backing == AS_ANON_PRIVATE)
+		return true;
+	return a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;
+}
+
+/**
+ * as_region_merge() - join region @i with alike neighbours
+ * @as: the space
+ * @i: index of a region that just changed
+ */
+void as_region_merge(struct as *as, uint32_t i)
+{
+	if (i + 1 < as->nr && mergeable(&as->reg[i], &as->reg[i + 1])) {
+		as->reg[i].end = as->reg[i + 1].end;
+		as_region_remove(as, i + 1);
+	}
+	if (i > 0 && mergeable(&as->reg[i - 1], &as->reg[i])) {
+		as->reg[i - 1].end = as->reg[i].end;
+		as_region_remove(as, i);
+	}
+}
+
+/**
+ * as_region_free_all() - drop every region's references and free the array
+ * @as: the space (its pages already gone)
+ */
+void as_region_free_all(struct as *as)
+{
+	for (uint32_t i = 0; i < as->nr; i++)
+		as_region_unref(&as->reg[i]);
+	if (as->reg)
+		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);
+	as->reg = NULL;
+	as->nr = as->cap = 0;
+	as->reg_order = 0;
+}

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kernel heap: SLUB-like object caches and the kmalloc family.
+ *
+ * Memory comes in slabs of HEAP_SLAB_SIZE bytes, naturally aligned, from a
+ * page source (mm/heap_pages.h). A slab holds objects of one cache; its
+ * header sits at its start, so the slab of any object is found by masking
+ * the object's address. Each CPU (a thread, on the host) keeps a short free
+ * list per cache in front of the slabs: allocation and free are a pop and a
+ * push on it, and the cache's lock is taken only to move a batch of objects
+ * between that list and the slabs. A slab that becomes empty goes back to
+ * the page source, beyond one kept per cache, so the heap contracts.
+ *
+ * kmalloc serves sizes up to KMALLOC_MAX_SIZE from size-class caches and
+ * larger ones from the page source's large areas (vmalloc in the kernel),
+ * which are followed by an unmapped guard gap and recorded in a hash table.
+ *
+ * kmalloc(0) returns ZERO_SIZE_PTR, as Linux does: not NULL, so callers do
+ * not mistake it for failure, but an address in the never-mapped null page,
+ * so any access to it faults. kfree() and ksize() accept it (ksize gives 0).
+ *
+ * Debugging (red zones, sites, poison, double/invalid-free reports, leak
+ * report) is compiled in with MM_HEAP_DEBUG and switched on by
+ * heap_init(HEAP_DEBUG). Hardening (obfuscated, checked free-list pointers,
+ * zero on free) is compiled in with MM_HARDENED.
+ */
+#ifndef MM_HEAP_H
+#define MM_HEAP_H
+
+#include "spinlock.h"
+#include "types.h"
+
+/* Slab geometry: one naturally aligned run of pages per slab. */
+#ifndef HEAP_SLAB_SHIFT
+#define HEAP_SLAB_SHIFT		16			/* 64 KiB */
+#endif
+#define HEAP_SLAB_SIZE		((uintptr_t)1 << HEAP_SLAB_SHIFT)
+#define HEAP_SLAB_ORDER		(HEAP_SLAB_SHIFT - PAGE_SHIFT)
+
+/* Size classes: 8 bytes to KMALLOC_MAX_SIZE (8 KiB in the kernel). */
+#define KMALLOC_MIN_SIZE	8
+#ifndef KMALLOC_MAX_SIZE
+#define KMALLOC_MAX_SIZE	8192
+#endif
+#define HEAP_MAX_CLASSES	48
+#define HEAP_MAX_CACHES		128		/* kmalloc, DMA and named caches */
+#define HEAP_NAME_LEN		24
+
+#define ZERO_SIZE_PTR		((void *)16)
+#define ZERO_OR_NULL_PTR(p)	((uintptr_t)(p) <= (uintptr_t)ZERO_SIZE_PTR)
+
+/* heap_init() flags */
+#define HEAP_DEBUG		0x1	/* red zones, sites, poison, free checks (MM_HEAP_DEBUG) */
+
+/* kmem_cache_create() flags */
+#define KMEM_DMA		0x1	/* slabs physically contiguous, below 16 MiB */
+#define KMEM_DEBUG		0x2	/* debug checks on this cache even if off globally (MM_HEAP_DEBUG) */
+
+/* Byte patterns of the debug build. */
+#define HEAP_POISON_FREE	0x6b	/* a freed object's payload */
+#define HEAP_REDZONE_BYTE	0xcc	/* bytes between the requested size and the object's end */
+#define HEAP_SLAB_MAGIC		0x51ab51ab5eedcafeull
+
+typedef void (*kmem_ctor_t)(void *obj);
+
+/* Where an object was allocated or freed: file and line, or a return address. */
+struct heap_site {
+	const char *file;
+	uint32_t line;
+	const void *ret;
+};
+
+/* Per-object record of the debug build, kept beside the slab's objects. */
+struct heap_objmeta {
+	struct heap_site alloc, free;
+	uint32_t req_size;		/* what the caller asked for; the rest is red zone */
+	uint32_t epoch;			/* heap_mark() generation at allocation */
+	uint8_t state;			/* HEAP_OBJ_* */
+};
+
+enum { HEAP_OBJ_FREE, HEAP_OBJ_LIVE };
+
+/* The header at the start of every slab. */
+struct slab {
+	uint64_t magic;			/* HEAP_SLAB_MAGIC */
+	struct kmem_cache *cache;
+	struct slab *prev, *next;	/* in the cache's partial, full or empty list */
+	void *freelist;			/* freed objects (pointers encoded) */
+	uintptr_t objs;			/* first object */
+	struct heap_objmeta *meta;	/* debug build: one per object, else NULL */
+	uint32_t inuse;			/* objects out of the slab (including per-CPU lists) */
+	uint32_t carved;		/* objects ever handed out: the rest are untouched */
+	uint32_t capacity;
+	uint32_t large_size;		/* a DMA area's bytes (cache heap_dma_large) */
+	uint8_t list;			/* SLAB_LIST_* */
+	uint8_t order;			/* pages of the slab, as a power of two */
+};
+
+enum { SLAB_LIST_PARTIAL, SLAB_LIST_FULL, SLAB_LIST_EMPTY };
+
+struct slab_list {
+	struct slab *head;
+	uint64_t count;
+};
+
+struct kmem_cache {
+	uint32_t id;			/* index of the per-CPU free lists */
+	uint32_t size;			/* object stride */
+	uint32_t obj_size;		/* what the creator asked for */
+	uint32_t align;
+	uint32_t flags;			/* KMEM_* */
+	uint32_t batch;			/* objects moved per refill or flush */
+	uint32_t capacity;		/* objects per slab */
+	uint32_t fp_offset;		/* where a free object keeps its free-list pointer */
+	kmem_ctor_t ctor;
+	spinlock_t lock;		/* everything below */
+	unsigned long lock_flags;	/* interrupt state saved by the lock's holder */
+	struct slab_list partial, full, empty;
+	uint64_t slabs_created, slabs_freed;
+	bool debug;			/* slabs carry struct heap_objmeta */
+	bool live;
+	char name[HEAP_NAME_LEN];
+};
+
+/*
+ * A CPU's (or thread's) free list of one cache, with its counts in the same
+ * cache line (written by the owner only, as relaxed atomics, so that
+ * statistics may read them).
+ */
+struct heap_cpu_list {
+	void *head;
+	uint32_t count;
+	uint32_t pad;
+	uint64_t nalloc, nfree;
+};
+
+struct heap_cpu {
+	struct heap_cpu_list list[HEAP_MAX_CACHES];
+	/* Allocations outside the lists: large areas, debug caches. */
+	uint64_t nalloc, nfree;
+	int64_t live_bytes;		/* bytes it handed out minus bytes it took back */
+	struct heap_cpu *next;		/* all of them, for statistics */
+};
+
+/* Sarrus's memory_stats_t, with the heap's detail after it. */
+typedef struct memory_stats {
+	uint64_t total_physical;	/* bytes of RAM the page source manages */
+	uint64_t used_physical;
+	uint64_t free_physical;
+	uint64_t heap_size;		/* bytes held by the heap: slabs + large areas */
+	uint64_t heap_used;		/* bytes in live objects (whole size classes) */
+	uint64_t heap_free;		/* heap_size - heap_used */
+	uint64_t allocation_count;
+	uint64_t free_count;
+	uint64_t slab_bytes, large_bytes, large_count;
+} memory_stats_t;
+
+struct kmem_cache_stats {
+	const char *name;
+	uint32_t obj_size, objs_per_slab;
+	uint64_t slabs, empty_slabs;	/* slabs held, of which empty */
+	uint64_t objs_inuse;		/* out of the slabs (live or in per-CPU lists) */
+	uint64_t objs_total;		/* slabs * objs_per_slab */
+};
+
+/* --- Setup --------------------------------------------------------------- */
+
+struct heap_page_source;
+
+/**
+ * heap_init() - set the heap up over a page source
+ * @src: where slabs and large areas come from (mm/heap_pages.h)
+ * @flags: HEAP_DEBUG to switch the debug checks on (if compiled in)
+ *
+ * May be called again to start over (host tests); objects of the previous
+ * heap are forgotten, not freed. Return: 0, or -1 if out of memory.
+ */
+int heap_init(struct heap_page_source *src, unsigned flags);
+
+/**
+ * heap_debug_enabled() - whether the debug checks are on
+ *
+ * Return: true with MM_HEAP_DEBUG compiled in and HEAP_DEBUG given to heap_init().
+ */
+bool heap_debug_enabled(void);
+
+/* --- Object caches ---------------------------------------------------------- */
+
+/**
+ * kmem_cache_create() - a cache of objects of one size (the seeds' MemoryPool)
+ * @name: for statistics (copied)
+ * @size: object size, 1 .. HEAP_SLAB_SIZE / 8
+ * @align: power of two, 0 for 8; objects are aligned to it
+ * @flags: KMEM_DMA, KMEM_DEBUG
+ * @ctor: called once per object when it is first carved from a slab; freed
+ *	  objects must be returned in the constructed state
+ *
+ * Return: the cache, or NULL (bad size, no free cache slot, out of memory).
+ */
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     unsigned flags, kmem_ctor_t ctor);
+
+/**
+ * kmem_cache_destroy() - free a cache and its slabs
+ * @c: the cache; NULL is ignored
+ *
+ * Objects still live are reported (mm_err) and their slabs leaked, not freed.
+ */
+void kmem_cache_destroy(struct kmem_cache *c);
+
+/**
+ * kmem_cache_alloc() - an object from @c
+ * @c: the cache
+ *
+ * Return: the object, or NULL if out of memory.
+ */
+void *kmem_cache_alloc(struct kmem_cache *c);
+
+/**
+ * kmem_cache_free() - give an object back to its cache
+ * @c: the cache it came from
+ * @obj: the object; NULL is ignored
+ */
+void kmem_cache_free(struct kmem_cache *c, void *obj);
+
+/**
+ * kmem_cache_shrink() - return the cache's empty slabs to the page source
+ * @c: the cache
+ */
+void kmem_cache_shrink(struct kmem_cache *c);
+
+/**
+ * kmem_cache_get_stats() - slab and object counts of a cache
+ * @c: the cache
+ * @st: filled in
+ */
+void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st);
+
+/**
+ * kmem_cache_for_each() - call @fn for every live cache (kmalloc's included)
+ * @fn: the callback
+ * @ctx: passed to @fn
+ */
+void kmem_cache_for_each(void (*fn)(struct kmem_cache *c, void *ctx), void *ctx);
+
+/* --- kmalloc ------------------------------------------------------------------ */
+
+void *kmalloc_at(size_t size, const char *file, int line);
+void *kzalloc_at(size_t size, const char *file, int line);
+void *kcalloc_at(size_t n, size_t size, const char *file, int line);
+void *krealloc_at(void *p, size_t size, const char *file, int line);
+void *kmalloc_aligned_at(size_t size, size_t align, const char *file, int line);
+void *kmalloc_dma_at(size_t size, const char *file, int line);
+void kfree_at(const void *p, const char *file, int line);
+void *kmem_cache_alloc_at(struct kmem_cache *c, const char *file, int line);
+void kmem_cache_free_at(struct kmem_cache *c, void *obj, const char *file, int line);
+
+/**
+ * kmalloc() - allocate @size bytes, aligned to 16 (8 for sizes 8 and 24)
+ * @size: bytes; 0 gives ZERO_SIZE_PTR
+ *
+ * Return: the memory, or NULL if out of memory.
+ */
+void *kmalloc(size_t size);
+
+/**
+ * kzalloc() - kmalloc(), zeroed
+ * @size: bytes
+ *
+ * Return: the memory or NULL.
+ */
+void *kzalloc(size_t size);
+
+/**
+ * kcalloc() - zeroed array of @n elements of @size bytes
+ * @n: count
+ * @size: element size
+ *
+ * Return: the memory, or NULL if out of memory or if @n * @size overflows.
+ */
+void *kcalloc(size_t n, size_t size);
+
+/**
+ * krealloc() - resize an allocation, in place when its size class allows
+ * @p: from the kmalloc family, or NULL (then as kmalloc)
+ * @size: new size; 0 frees @p and gives ZERO_SIZE_PTR
+ *
+ * Return: the memory (contents kept up to the smaller size), or NULL with
+ * @p untouched if out of memory.
+ */
+void *krealloc(void *p, size_t size);
+
+/**
+ * kmalloc_aligned() - allocate @size bytes aligned to @align
+ * @size: bytes
+ * @align: any power of two, page size and beyond included
+ *
+ * Return: the memory, or NULL (out of memory, @align not a power of two).
+ */
+void *kmalloc_aligned(size_t size, size_t align);
+
+/**
+ * kmalloc_dma() - memory for ISA DMA: below 16 MiB and physically contiguous
+ * @size: bytes
+ *
+ * Return: the memory, or NULL if the DMA zone is exhausted (or the page
+ * source has none).
+ */
+void *kmalloc_dma(size_t size);
+
+/**
+ * kfree() - free memory from the kmalloc family
+ * @p: NULL and ZERO_SIZE_PTR are ignored; with debugging on, a pointer
+ *     that is not a live allocation is reported and ignored
+ */
+void kfree(const void *p);
+
+/**
+ * ksize() - usable size of an allocation (its size class, or its area)
+ * @p: from the kmalloc family
+ *
+ * Return: the bytes the caller may use; 0 for NULL, ZERO_SIZE_PTR and
+ * pointers the heap does not know.
+ */
+size_t ksize(const void *p);
+
+/**
+ * heap_owns() - whether @p is a live allocation (or object) start of this heap
+ * @p: any pointer
+ *
+ * For the malloc build, which may see pointers it never handed out.
+ * Return: true if kfree(@p) would accept it.
+ */
+bool heap_owns(const void *p);
+
+/* The seeds' names (MyOS, SimpleOS, the Windows-style KernelHeap). */
+void *AllocateMemory(size_t size);
+void *AllocateAlignedMemory(size_t size, size_t align);
+void FreeMemory(void *p);
+size_t GetMemorySize(const void *p);
+void *AllocateKernelMemory(size_t size);
+void FreeKernelMemory(void *p);
+
+/* --- Statistics, draining, debugging ------------------------------------------------ */
+
+/**
+ * heap_get_stats() - Sarrus's memory_stats_t figures
+ * @st: filled in
+ */
+void heap_get_stats(memory_stats_t *st);
+
+/**
+ * heap_drain() - flush this CPU's (thread's) free lists and free every empty slab
+ *
+ * After it, the frames the heap holds are exactly those of live objects'
+ * slabs and large areas.
+ */
+void heap_drain(void);
+
+/**
+ * heap_thread_exit() - give back a host thread's free lists (thread-local builds)
+ *
+ * Threads call it, or a thread-exit hook does, before the thread ends.
+ */
+void heap_thread_exit(void);
+
+/**
+ * heap_check() - on demand: verify every live object's red zone and every
+ * free object's poison (debug build), and the slab lists
+ *
+ * Return: the number of problems found, each reported with mm_err().
+ */
+unsigned heap_check(void);
+
+/**
+ * heap_mark() - start a leak-report generation
+ *
+ * Return: the new generation number.
+ */
+uint32_t heap_mark(void);
+
+/**
+ * heap_leak_report() - report every object allocated since the last mark and still live
+ *
+ * Needs the debug checks on. Return: the number of such objects.
+ */
+unsigned heap_leak_report(void);
+
+/* Counts of problems the debug checks found (for tests). */
+struct heap_debug_counts {
+	uint64_t double_frees, invalid_frees, redzone_hits, use_after_free, freelist_corrupt;
+};
+
+/**
+ * heap_debug_get_counts() - the problems reported since heap_init()
+ * @c: filled in
+ */
+void heap_debug_get_counts(struct heap_debug_counts *c);
+
+/* One live object, as heap_for_each_live() reports it. */
+struct heap_live_obj {
+	const void *ptr;
+	size_t size;			/* requested (debug) or class size */
+	const char *cache;
+	struct heap_site site;
+	uint32_t epoch;
+};
+
+/**
+ * heap_for_each_live() - call @fn for every live object with a known site (debug) and large area
+ * @fn: returns non-zero to stop; runs under a cache lock and must not allocate
+ * @ctx: passed to @fn
+ *
+ * Return: the number of objects visited.
+ */
+unsigned heap_for_each_live(int (*fn)(const struct heap_live_obj *o, void *ctx), void *ctx);
+
+/**
+ * heap_fragmentation_pct() - external fragmentation of the slab layer, in percent
+ *
+ * The share of bytes in the heap's slabs not used by live objects.
+ * Return: 0 .. 100.
+ */
+unsigned heap_fragmentation_pct(void);
+
+/* With MM_HEAP_DEBUG, calls record their file and line. */
+#if defined(MM_HEAP_DEBUG) && !defined(HEAP_NO_SITE_MACROS)
+#define kmalloc(s)		kmalloc_at((s), __FILE__, __LINE__)
+#define kzalloc(s)		kzalloc_at((s), __FILE__, __LINE__)
+#define kcalloc(n, s)		kcalloc_at((n), (s), __FILE__, __LINE__)
+#define krealloc(p, s)		krealloc_at((p), (s), __FILE__, __LINE__)
+#define kmalloc_aligned(s, a)	kmalloc_aligned_at((s), (a), __FILE__, __LINE__)
+#define kmalloc_dma(s)		kmalloc_dma_at((s), __FILE__, __LINE__)
+#define kfree(p)		kfree_at((p), __FILE__, __LINE__)
+#define kmem_cache_alloc(c)	kmem_cache_alloc_at((c), __FILE__, __LINE__)
+#define kmem_cache_free(c, o)	kmem_cache_free_at((c), (o), __FILE__, __LINE__)
+#endif
+
+#endif

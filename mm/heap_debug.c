@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The heap's debug checks (MM_HEAP_DEBUG, on with heap_init(HEAP_DEBUG)).
+ *
+ * Debug caches bypass the per-CPU lists, so every allocation and free sees
+ * the object's record (struct heap_objmeta, at the end of its slab): state,
+ * requested size, allocation and free sites, mark generation. The bytes from
+ * the requested size to the end of the object are a red zone of
+ * HEAP_REDZONE_BYTE (kmalloc always leaves at least 8), checked on free and
+ * by heap_check(); a freed object is filled with HEAP_POISON_FREE, checked
+ * when it is handed out again. Bad frees are reported with both sites and
+ * otherwise ignored.
+ */
+#include "heap_impl.h"
+
+/**
+ * heap_print_site() - log one site as "what file:line (return address)"
+ * @what: what happened there
+ * @site: the site; NULL or empty prints "unknown"
+ */
+void heap_print_site(const char *what, const struct heap_site *site)
+{
+	if (!site || (!site->file && !site->ret))
+		mm_err("heap:   %s at an unknown site", what);
+	else if (site->file)
+		mm_err("heap:   %s at %s:%u (%p)", what, site->file, site->line, site->ret);
+	else
+		mm_err("heap:   %s from %p", what, site->ret);
+}
+
+static void count(uint64_t *ctr)
+{
+	__atomic_add_fetch(ctr, 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * heap_freelist_corrupt() - a free-list pointer failed its check (hardened build)
+ * @slot: where it was stored
+ * @value: what it decoded to
+ *
+ * Return: NULL: the rest of the list is dropped (leaked) rather than followed.
+ */
+void *heap_freelist_corrupt(const void *slot, const void *value)
+{
+	count(&heap.dbg.freelist_corrupt);
+	mm_err("heap: corrupt free-list pointer at %p (decodes to %p): list dropped", slot, value);
+	return NULL;
+}
+
+/**
+ * debug_report_bad_free() - report a free of something the heap did not hand out
+ * @p: the pointer
+ * @why: what is wrong with it
+ * @site: the freeing call
+ */
+void debug_report_bad_free(const void *p, const char *why, const struct heap_site *site)
+{
+	count(&heap.dbg.invalid_frees);
+	mm_err("heap: invalid free of %p: %s; ignored", p, why);
+	heap_print_site("freed", site);
+}
+
+/* First byte of [@from, @to) of @obj that is not @val, or -1. */
+static long check_bytes(const uint8_t *obj, size_t from, size_t to, uint8_t val)
+{
+	for (size_t i = from; i < to; i++)
+		if (obj[i] != val)
+			return (long)i;
+	return -1;
+}
+
+static size_t fp_end(const struct kmem_cache *c)
+{
+	return c->fp_offset == 0 ? 8 : 0;	/* the free pointer overlays the first word */
+}
+
+/* Poison intact on a free object? Reports if not. */
+static bool check_poison(struct kmem_cache *c, const uint8_t *obj, const struct heap_objmeta *m)
+{
+	if (c->ctor)
+		return true;
+	long bad = check_bytes(obj, fp_end(c), c->fp_offset ? c->fp_offset : c->size,
+			       HEAP_POISON_FREE);
+	if (bad < 0)
+		return true;
+	count(&heap.dbg.use_after_free);
+	mm_err("heap: use after free: %s object %p written at offset %ld after it was freed",
+	       c->name, (const void *)obj, bad);
+	heap_print_site("allocated", &m->alloc);
+	heap_print_site("freed", &m->free);
+	return false;
+}
+
+/* Red zone intact on a live object? Reports if not. */
+static bool check_redzone(struct kmem_cache *c, const uint8_t *obj, const struct heap_objmeta *m,
+			  const struct heap_site *site)
+{
+	size_t end = c->ctor ? c->obj_size : c->size;
+	long bad = c->ctor ? -1 : check_bytes(obj, m->req_size, end, HEAP_REDZONE_BYTE);
+
+	if (bad < 0)
+		return true;
+	count(&heap.dbg.redzone_hits);
+	mm_err("heap: red zone of %s object %p (%u bytes) overwritten at offset %ld",
+	       c->name, (const void *)obj, m->req_size, bad);
+	heap_print_site("allocated", &m->alloc);
+	if (site)
+		heap_print_site("detected on free", site);
+	return false;
+}
+
+/**
+ * debug_alloc() - allocation in a debug cache: straight from the slabs, with checks
+ * @c: the cache
+ * @site: the caller
+ * @req: bytes requested; the object's rest becomes red zone
+ */
+void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req)
+{
+	cache_lock(c);
+	struct slab *s = cache_slab_with_room(c);
+	if (!s) {
+		cache_unlock(c);
+		return NULL;
+	}
+	bool reused = s->freelist != NULL;
+	uint8_t *obj = slab_take(c, s);
+	struct heap_objmeta *m = &s->meta[slab_index(c, s, obj)];
+	if (reused)
+		check_poison(c, obj, m);
+	*m = (struct heap_objmeta){ .req_size = (uint32_t)req, .epoch = heap.epoch,
+				    .state = HEAP_OBJ_LIVE };
+	if (site)
+		m->alloc = *site;
+	slab_relist(c, s);
+	cache_unlock(c);
+	if (!c->ctor)
+		memset(obj + req, HEAP_REDZONE_BYTE, c->size - req);
+	heap_account((int64_t)c->size);
+	return obj;
+}
+
+/**
+ * debug_free() - free in a debug cache: the pointer, state and red zone checked first
+ * @c: the cache of @s
+ * @s: the slab @obj points into
+ * @obj: the pointer being freed
+ * @site: the caller
+ */
+void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site)
+{
+	uint32_t i = slab_index(c, s, obj);
+
+	if (i == UINT32_MAX || i >= s->carved) {
+		uintptr_t off = (uintptr_t)obj - s->objs;
+		count(&heap.dbg.invalid_frees);
+		mm_err("heap: invalid free of %p: not the start of a %s object; ignored",
+		       obj, c->name);
+		if ((uintptr_t)obj >= s->objs && off / c->size < s->carved) {
+			struct heap_objmeta *m = &s->meta[off / c->size];
+			mm_err("heap:   it points %lu bytes into object %p",
+			       (unsigned long)(off % c->size), (void *)(s->objs + off - off % c->size));
+			heap_print_site("that object was allocated", &m->alloc);
+		}
+		heap_print_site("freed", site);
+		return;
+	}
+	cache_lock(c);
+	struct heap_objmeta *m = &s->meta[i];
+	if (m->state != HEAP_OBJ_LIVE) {
+		struct heap_site first = m->free, alloc = m->alloc;
+		cache_unlock(c);
+		count(&heap.dbg.double_frees);
+		mm_err("heap: double free of %s object %p; ignored", c->name, obj);
+		heap_print_site("allocated", &alloc);
+		heap_print_site("first freed", &first);
+		heap_print_site("freed again", site);
+		return;
+	}
+	check_redzone(c, obj, m, site);
+	m->state = HEAP_OBJ_FREE;
+	if (site)
+		m->free = *site;
+	if (!c->ctor)
+		memset(obj, HEAP_POISON_FREE, c->size);
+	slab_give(c, s, obj);
+	cache_release_empty(c, 1);
+	cache_unlock(c);
+	heap_account(-(int64_t)c->size);
+}
+
+/* --- walks over every object ---------------------------------------------------- */
+
+typedef int (*obj_fn)(struct kmem_cache *c, struct slab *s, uint8_t *obj,
+		      struct heap_objmeta *m, void *ctx);
+
+static int walk_slabs(struct kmem_cache *c, struct slab *s, obj_fn fn, void *ctx)
+{
+	for (; s; s = s->next) {
+		for (uint32_t i = 0; i < s->carved; i++) {
+			int r = fn(c, s, (uint8_t *)(s->objs + (uintptr_t)i * c->size),
+				   &s->meta[i], ctx);
+			if (r)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* @fn for every carved object of every debug cache, under the cache's lock. */
+static int walk_objects(obj_fn fn, void *ctx)
+{
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		if (!c || !c->debug)
+			continue;
+		cache_lock(c);
+		int r = walk_slabs(c, c->partial.head, fn, ctx);
+		if (!r)
+			r = walk_slabs(c, c->full.head, fn, ctx);
+		if (!r)
+			r = walk_slabs(c, c->empty.head, fn, ctx);
+		cache_unlock(c);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int check_one(struct kmem_cache *c, struct slab *s, uint8_t *obj,
+		     struct heap_objmeta *m, void *ctx)
+{
+	unsigned *problems = ctx;
+
+	if (m->state == HEAP_OBJ_LIVE)
+		*problems += !check_redzone(c, obj, m, NULL);
+	else
+		*problems += !check_poison(c, obj, m);
+	return 0;
+}
+
+/* Slab list invariants of one cache. */
+static unsigned check_lists(struct kmem_cache *c)
+{
+	unsigned problems = 0;
+	const struct slab_list *lists[3] = { &c->partial, &c->full, &c->empty };
+
+	cache_lock(c);
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t n = 0;
+		for (struct slab *s = lists[k]->head; s; s = s->next, n++) {
+			if (s->magic != HEAP_SLAB_MAGIC || s->cache != c || s->list != k ||
+			    s->inuse > s->capacity || s->carved > s->capacity ||
+			    (k == SLAB_LIST_EMPTY && s->inuse) ||
+			    (k == SLAB_LIST_FULL && s->inuse != s->capacity)) {
+				mm_err("heap: %s: slab %p inconsistent (list %u, inuse %u of %u)",
+				       c->name, (void *)s, k, s->inuse, s->capacity);
+				problems++;
+			}
+		}
+		if (n != lists[k]->count) {
+			mm_err("heap: %s: list %u holds %lu slabs, counted %lu", c->name, k,
+			       (unsigned long)n, (unsigned long)lists[k]->count);
+			problems++;
+		}
+	}
+	cache_unlock(c);
+	return problems;
+}
+
+unsigned heap_check(void)
+{
+	unsigned problems = 0;
+
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		if (c)
+			problems += check_lists(c);
+	}
+	walk_objects(check_one, &problems);
+	return problems;
+}
+
+uint32_t heap_mark(void)
+{
+	return __atomic_add_fetch(&heap.epoch, 1, __ATOMIC_RELAXED);
+}
+
+struct live_walk {
+	int (*fn)(const struct heap_live_obj *o, void *ctx);
+	void *ctx;
+	unsigned n;
+	uint32_t min_epoch;
+};
+
+static int live_one(struct kmem_cache *c, struct slab *s, uint8_t *obj,
+		    struct heap_objmeta *m, void *ctx)
+{
+	struct live_walk *w = ctx;
+
+	if (m->state != HEAP_OBJ_LIVE || m->epoch < w->min_epoch)
+		return 0;
+	struct heap_live_obj o = { obj, m->req_size, c->name, m->alloc, m->epoch };
+	w->n++;
+	return w->fn ? w->fn(&o, w->ctx) : 0;
+}
+
+static unsigned walk_live(struct live_walk *w)
+{
+	walk_objects(live_one, w);
+	unsigned long f = spin_lock_irqsave(&heap.large_lock);
+	for (unsigned b = 0; b < HEAP_SLAB_SIZE / sizeof(void *); b++) {
+		for (struct heap_large *l = heap.large_hash[b]; l; l = l->next) {
+			if (l->epoch < w->min_epoch)
+				continue;
+			struct heap_live_obj o = { l->ptr, l->size, "large", l->site, l->epoch };
+			w->n++;
+			if (w->fn && w->fn(&o, w->ctx))
+				goto out;
+		}
+	}
+out:
+	spin_unlock_irqrestore(&heap.large_lock, f);
+	return w->n;
+}
+
+unsigned heap_for_each_live(int (*fn)(const struct heap_live_obj *o, void *ctx), void *ctx)
+{
+	struct live_walk w = { fn, ctx, 0, 0 };
+
+	return walk_live(&w);
+}
+
+static int report_leak(const struct heap_live_obj *o, void *ctx)
+{
+	(void)ctx;
+	mm_err("heap: leak: %zu bytes at %p (%s), generation %u", o->size, o->ptr, o->cache,
+	       o->epoch);
+	heap_print_site("allocated", &o->site);
+	return 0;
+}
+
+unsigned heap_leak_report(void)
+{
+	struct live_walk w = { report_leak, NULL, 0, __atomic_load_n(&heap.epoch, __ATOMIC_RELAXED) };
+
+	if (!heap.debug) {
+		mm_warn("heap: leak report needs the debug checks (heap=debug)");
+		return 0;
+	}
+	return walk_live(&w);
+}
+
+void heap_debug_get_counts(struct heap_debug_counts *c)
+{
+	c->double_frees = __atomic_load_n(&heap.dbg.double_frees, __ATOMIC_RELAXED);
+	c->invalid_frees = __atomic_load_n(&heap.dbg.invalid_frees, __ATOMIC_RELAXED);
+	c->redzone_hits = __atomic_load_n(&heap.dbg.redzone_hits, __ATOMIC_RELAXED);
+	c->use_after_free = __atomic_load_n(&heap.dbg.use_after_free, __ATOMIC_RELAXED);
+	c->freelist_corrupt = __atomic_load_n(&heap.dbg.freelist_corrupt, __ATOMIC_RELAXED);
+}

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Heap-internal: the global state, the per-CPU (or per-thread) lists and
+ * the helpers shared by slab.c, kmalloc.c and heap_debug.c.
+ */
+#ifndef MM_HEAP_IMPL_H
+#define MM_HEAP_IMPL_H
+
+#define HEAP_NO_SITE_MACROS
+#include "heap.h"
+#include "heap_pages.h"
+#include "platform.h"
+
+#define HEAP_SLAB_HDR	128		/* struct slab, rounded to two cache lines */
+#define HEAP_LARGE_BUCKETS	4096
+
+/* A large area, recorded in the hash table so kfree() can tell it is ours. */
+struct heap_large {
+	const void *ptr;
+	size_t size;			/* requested */
+	void *base;			/* what the page source gave */
+	size_t len;
+	struct heap_site site;
+	uint32_t epoch;
+	struct heap_large *next;
+};
+
+struct heap_state {
+	struct heap_page_source *src;
+	uintptr_t arena_lo, arena_span;
+	bool debug;
+	uintptr_t secret;			/* free-list pointer key (hardened) */
+	struct kmem_cache *cache[HEAP_MAX_CACHES];	/* by id; NULL if free */
+	spinlock_t caches_lock;
+	struct kmem_cache kmalloc_cache[HEAP_MAX_CLASSES];
+	struct kmem_cache dma_cache[HEAP_MAX_CLASSES];
+	struct kmem_cache meta_caches[3];	/* caches, heap_cpu, heap_large */
+	struct kmem_cache dma_large;		/* pseudo-cache of one-object DMA slabs */
+	unsigned nclasses;
+	/* Large areas. */
+	spinlock_t large_lock;
+	struct heap_large **large_hash;
+	uint64_t large_bytes, large_count;
+	/* Threads' lists (host) and the counts of threads gone. */
+	spinlock_t cpus_lock;
+	struct heap_cpu *cpus;
+	uint64_t gone_nalloc, gone_nfree;
+	int64_t gone_bytes;
+	uint64_t dma_large_bytes;
+	uint32_t epoch;			/* heap_mark() generation */
+	struct heap_debug_counts dbg;
+};
+
+extern struct heap_state heap;
+extern uint32_t heap_class_size[];
+#define heap_cache_cache	(&heap.meta_caches[0])
+#define heap_cpu_cache		(&heap.meta_caches[1])
+#define heap_large_cache	(&heap.meta_caches[2])
+
+/* --- per-CPU lists: IRQ-masked per-CPU array in the kernel, thread-local on hosts --- */
+#ifdef MM_KERNEL
+extern struct heap_cpu heap_cpu_array[MM_MAX_CPUS];
+static inline struct heap_cpu *heap_cpu_enter(unsigned long *flags)
+{
+	*flags = plat_irq_save();
+	return &heap_cpu_array[plat_cpu_id()];
+}
+static inline void heap_cpu_exit(unsigned long flags)
+{
+	plat_irq_restore(flags);
+}
+#else
+extern _Thread_local struct heap_cpu *heap_tls;
+struct heap_cpu *heap_cpu_attach(void);
+/* NULL only when the thread's lists cannot be allocated: use the slabs directly. */
+static inline struct heap_cpu *heap_cpu_enter(unsigned long *flags)
+{
+	struct heap_cpu *hc = heap_tls;
+
+	(void)flags;
+	return likely(hc != NULL) ? hc : heap_cpu_attach();
+}
+static inline void heap_cpu_exit(unsigned long flags)
+{
+	(void)flags;
+}
+#endif
+
+/* Called when a host thread gets its lists (the malloc build registers an exit hook). */
+extern void (*heap_cpu_attach_hook)(void);
+
+/* Statistics counters: owner-written, read by anyone. */
+static inline void heap_count(uint64_t *ctr)
+{
+	__atomic_store_n(ctr, *ctr + 1, __ATOMIC_RELAXED);
+}
+
+static inline void heap_count_bytes(int64_t *ctr, int64_t d)
+{
+	__atomic_store_n(ctr, *ctr + d, __ATOMIC_RELAXED);
+}
+
+/* --- free-list pointers: obfuscated with the per-boot secret when hardened --- */
+static inline void *fl_code(const void *ptr, const void *slot)
+{
+#ifdef MM_HARDENED
+	return (void *)((uintptr_t)ptr ^ heap.secret ^ ((uintptr_t)slot >> 3));
+#else
+	(void)slot;
+	return (void *)ptr;
+#endif
+}
+
+void *heap_freelist_corrupt(const void *slot, const void *value);
+
+static inline struct slab *slab_of(const void *p)
+{
+	return (struct slab *)((uintptr_t)p & ~(HEAP_SLAB_SIZE - 1));
+}
+
+/* Hardened: a free-list pointer must be an object start of the same cache. */
+static inline bool fl_plausible(const struct kmem_cache *c, const void *next)
+{
+	if ((uintptr_t)next - heap.arena_lo >= heap.arena_span)
+		return false;
+	const struct slab *s = slab_of(next);
+	return s->magic == HEAP_SLAB_MAGIC && s->cache == c && (uintptr_t)next >= s->objs &&
+	       ((uintptr_t)next - s->objs) % c->size == 0;
+}
+
+static inline void *fl_get(const struct kmem_cache *c, const void *obj)
+{
+	void *const *slot = (void *const *)((const char *)obj + c->fp_offset);
+	void *next = fl_code(*slot, slot);
+#ifdef MM_HARDENED
+	if (unlikely(next && !fl_plausible(c, next)))
+		next = heap_freelist_corrupt(slot, next);
+#endif
+	return next;
+}
+
+static inline void fl_set(const struct kmem_cache *c, void *obj, const void *next)
+{
+	void **slot = (void **)((char *)obj + c->fp_offset);
+	*slot = fl_code(next, slot);
+}
+
+/* The slab holding @p if @p lies in a slab of this heap, else NULL. */
+static inline struct slab *slab_lookup(const void *p)
+{
+	if ((uintptr_t)p - heap.arena_lo >= heap.arena_span)
+		return NULL;
+	struct slab *s = slab_of(p);
+	return s->magic == HEAP_SLAB_MAGIC ? s : NULL;
+}
+
+/* A cache's lock; the saved interrupt state lives in the cache while it is held. */
+static inline void cache_lock(struct kmem_cache *c)
+{
+	unsigned long f = spin_lock_irqsave(&c->lock);
+
+	c->lock_flags = f;
+}
+
+static inline void cache_unlock(struct kmem_cache *c)
+{
+	spin_unlock_irqrestore(&c->lock, c->lock_flags);
+}
+
+/* slab.c */
+int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+		     unsigned flags, kmem_ctor_t ctor);
+void *cache_alloc_slow(struct kmem_cache *c);
+void cache_free_slow(struct kmem_cache *c, void *obj);
+void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l);
+void *cache_alloc_locked(struct kmem_cache *c);
+void cache_free_locked(struct kmem_cache *c, void *obj);
+void heap_cpu_flush_all(struct heap_cpu *hc);
+uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void *obj);
+
+/* kmalloc.c */
+void heap_account(int64_t bytes);
+
+/* heap_debug.c */
+void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);
+void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site);
+void debug_report_bad_free(const void *p, const char *why, const struct heap_site *site);
+void heap_print_site(const char *what, const struct heap_site *site);
+void *slab_take(struct kmem_cache *c, struct slab *s);
+void slab_relist(struct kmem_cache *c, struct slab *s);
+void slab_give(struct kmem_cache *c, struct slab *s, void *obj);
+struct slab *cache_slab_with_room(struct kmem_cache *c);
+void cache_release_empty(struct kmem_cache *c, unsigned keep);
+
+/* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */
+
+#ifdef MM_HEAP_DEBUG
+#define HEAP_SITE(f, l)	(&(struct heap_site){ (f), (uint32_t)(l), __builtin_return_address(0) })
+#else
+#define HEAP_SITE(f, l)	((const struct heap_site *)NULL)
+#endif
+
+/**
+ * cache_alloc() - an object of @c
+ * @c: the cache
+ * @site: the caller (debug caches)
+ * @req: bytes the caller asked for (debug caches: the rest is red zone)
+ */
+static inline __attribute__((always_inline))
+void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req)
+{
+	unsigned long flags;
+
+#ifdef MM_HEAP_DEBUG
+	if (unlikely(c->debug))
+		return debug_alloc(c, site, req);
+#endif
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+	if (likely(hc != NULL)) {
+		struct heap_cpu_list *l = &hc->list[c->id];
+		void *obj = l->head;
+		if (likely(obj != NULL)) {
+			l->head = fl_get(c, obj);
+			l->count--;
+			heap_count(&l->nalloc);
+			heap_cpu_exit(flags);
+			return obj;
+		}
+	}
+	heap_cpu_exit(flags);
+	return cache_alloc_slow(c);
+}
+
+/**
+ * cache_free() - give @obj back to @c
+ * @c: the object's cache
+ * @s: its slab
+ * @obj: the object
+ * @site: the caller (debug caches)
+ */
+static inline __attribute__((always_inline))
+void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site)
+{
+	unsigned long flags;
+
+#ifdef MM_HEAP_DEBUG
+	if (unlikely(c->debug)) {
+		debug_free(c, s, obj, site);
+		return;
+	}
+#endif
+	(void)s;
+	(void)site;
+#ifdef MM_HARDENED
+	if (!c->ctor)
+		memset(obj, 0, c->size);
+#endif
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+	if (unlikely(!hc)) {
+		heap_cpu_exit(flags);
+		cache_free_slow(c, obj);
+		return;
+	}
+	struct heap_cpu_list *l = &hc->list[c->id];
+	fl_set(c, obj, l->head);
+	l->head = obj;
+	heap_count(&l->nfree);
+	if (unlikely(++l->count > 2 * c->batch))
+		cache_flush_batch(c, l);
+	heap_cpu_exit(flags);
+}
+
+#endif

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The heap's page source in the kernel (and on the simulator): slabs are PMM
+ * blocks seen through the direct map, large areas are vmalloc areas (DMA
+ * ones PMM blocks from ZONE_DMA, which are physically contiguous).
+ */
+#include "heap_pages.h"
+#include "platform.h"
+#include "pmm.h"
+#include "vmalloc.h"
+
+static int kpages_init(struct heap_page_source *src)
+{
+	struct pmm_stats st;
+	phys_addr_t end = 0;
+
+	pmm_get_stats(&st);
+	for (unsigned z = 0; z < PMM_NR_ZONES; z++)
+		end = MM_MAX(end, st.zone[z].end);
+	if (!end)
+		return -1;
+	src->arena_lo = (uintptr_t)plat_phys_to_virt(0);
+	src->arena_hi = src->arena_lo + end;
+	return 0;
+}
+
+static void *kpages_get(unsigned order, unsigned flags)
+{
+	unsigned pf = (flags & HEAP_PG_ZERO ? PMM_ZERO : 0) | (flags & HEAP_PG_DMA ? PMM_ZONE_DMA : 0);
+	phys_addr_t pa = pmm_alloc_pages(order, pf);
+
+	return pa == PMM_NO_FRAME ? NULL : plat_phys_to_virt(pa);
+}
+
+static void kpages_put(void *p, unsigned order)
+{
+	pmm_free_pages(plat_virt_to_phys(p), order);
+}
+
+static unsigned order_of(size_t bytes)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/* DMA areas are PMM blocks (their alignment is their size); others come from vmalloc. */
+static void *klarge_get(size_t size, size_t align, unsigned flags, void **base, size_t *len)
+{
+	if (flags & HEAP_PG_DMA) {
+		unsigned order = order_of(MM_MAX(size, align));
+		if (order > PMM_MAX_ORDER)
+			return NULL;
+		void *p = kpages_get(order, flags);
+		*base = p;
+		*len = (size_t)(PAGE_SIZE << order) | 1;	/* low bit: a PMM block */
+		return p;
+	}
+	size_t extra = align > PAGE_SIZE ? align - PAGE_SIZE : 0;
+	size_t bytes = ALIGN_UP(size, (size_t)PAGE_SIZE) + extra;
+	if (bytes < size)
+		return NULL;
+	void *p = vmalloc_prot(bytes, VMALLOC_PROT, flags & HEAP_PG_ZERO ? VMALLOC_ZERO : 0);
+	if (!p)
+		return NULL;
+	*base = p;
+	*len = bytes;
+	return (void *)ALIGN_UP((uintptr_t)p, (uintptr_t)MM_MAX(align, (size_t)PAGE_SIZE));
+}
+
+static void klarge_put(void *base, size_t len)
+{
+	if (len & 1)
+		kpages_put(base, order_of(len & ~(size_t)1));
+	else
+		vfree(base);
+}
+
+static void kphys(uint64_t *total, uint64_t *used)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	*total = (st.free_frames + st.used_frames) << PAGE_SHIFT;
+	*used = st.used_frames << PAGE_SHIFT;
+}
+
+struct heap_page_source heap_pages_kernel = {
+	.name = "pmm+vmalloc",
+	.init = kpages_init,
+	.pages_get = kpages_get,
+	.pages_put = kpages_put,
+	.large_get = klarge_get,
+	.large_put = klarge_put,
+	.phys = kphys,
+};

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The page-table engine: one walker for every paging format.
+ *
+ * A format (struct pt_format) is data: how many levels, how many index bits
+ * each level takes, the entry size, and which bits mean present, writable,
+ * user, no-execute, global, large, accessed and dirty. x86_64 four-level,
+ * i386 two-level and i386 PAE three-level are all descriptions walked by the
+ * same code (mm/pt_formats.c). A kernel on a CPU without NX or 1 GiB pages
+ * uses a copy of the format with .nx = 0 or that bit of .large_levels cleared.
+ *
+ * Callers speak in format-independent protections (PT_*). Page-table pages
+ * come from the PMM and go back to it when they become empty. TLB
+ * invalidations are batched per operation through the platform.
+ *
+ * Errors are negated codes of mm/errno.h. Every modifying call checks all
+ * of its arguments first and either does all of its work or none of it.
+ *
+ * Concurrency: modifications take the space's lock (interrupts off).
+ * pt_translate() and pt_walk() read without it; see there. TLB
+ * invalidation is for the calling CPU only (no cross-CPU shootdown yet).
+ */
+#ifndef MM_PT_H
+#define MM_PT_H
+
+#include "errno.h"
+#include "spinlock.h"
+#include "types.h"
+
+#define PT_MAX_LEVELS	5
+
+/* Protections and attributes of a mapping, independent of the format. */
+#define PT_READ		0x00	/* every present mapping is readable */
+#define PT_WRITE	0x01
+#define PT_EXEC		0x02	/* without it: no-execute (if the format has NX) */
+#define PT_USER		0x04
+#define PT_GLOBAL	0x08	/* survives root switches (kernel mappings) */
+#define PT_NOCACHE	0x10	/* uncached: device memory */
+#define PT_ACCESSED	0x20	/* set by the MMU; may be preset by pt_map()/pt_protect() */
+#define PT_DIRTY	0x40	/* set by the MMU; may be preset by pt_map()/pt_protect() */
+#define PT_PROT_MASK	0x7f
+
+/* pt_map() flags. */
+#define PT_MAP_LARGE	0x1	/* use large pages wherever va, pa and length allow */
+#define PT_MAP_REPLACE	0x2	/* overwrite existing mappings instead of failing */
+
+/* Invalidate single pages up to this many changed leaves; flush everything above. */
+#define PT_TLB_BATCH	32
+
+/*
+ * A paging format. Level 0 holds 4 KiB leaves; level L > 0 holds tables or,
+ * if bit L of large_levels is set, large leaves of 2^shift[L] bytes.
+ */
+struct pt_format {
+	const char *name;
+	uint8_t levels;				/* 4 on x86_64 */
+	uint8_t entry_size;			/* 4 or 8 bytes */
+	uint8_t va_bits;			/* width of a virtual address */
+	uint8_t va_sign_extend;			/* upper half by sign extension */
+	uint8_t index_bits[PT_MAX_LEVELS];	/* per level, level 0 first */
+	uint8_t shift[PT_MAX_LEVELS];		/* lowest va bit a level indexes */
+	uint8_t large_levels;			/* bit L set: level L may hold a large leaf */
+	uint64_t present, writable, user, accessed, dirty, large, global, nx, nocache;
+	uint64_t large_pat;			/* the PAT bit of a large leaf (not address) */
+	uint64_t addr_mask;			/* physical address bits of an entry */
+	uint64_t table_bits;			/* set in entries that point to a table */
+	uint64_t root_table_bits;		/* the same in the root (PAE: present only) */
+	uint64_t rsvd_bits;			/* must-be-zero bits of every entry */
+	uint64_t phys_limit;			/* mapped physical addresses lie below this */
+	uint64_t table_limit;			/* page tables lie below this */
+	uint64_t root_limit;			/* the root lies below this (CR3's reach) */
+};
+
+extern const struct pt_format pt_format_x86_64;		/* 4 levels, 48-bit, 2M + 1G pages */
+extern const struct pt_format pt_format_i386;		/* 2 levels, 4-byte entries, 4M */
+extern const struct pt_format pt_format_i386_pae;	/* 3 levels, 64-bit entries, 2 MiB pages */
+
+/* Space flags. */
+#define PT_SPACE_KERNEL	0x1	/* always active (kernel mappings): always flushed */
+#define PT_SPACE_SHARED	0x2	/* set by pt_space_share_kernel() on the source */
+
+/* One address space's page tables. */
+struct pt_space {
+	const struct pt_format *fmt;
+	phys_addr_t root;		/* physical address of the top-level table */
+	uint64_t table_pages;		/* page-table pages held, the root included */
+	unsigned flags;			/* PT_SPACE_* */
+	/* Root slots [pin_first, pin_end) are shared with other spaces: their tables stay. */
+	uint16_t pin_first, pin_end;
+	/* Root slots [borrow_first, borrow_end) are another space's: read-only here. */
+	uint16_t borrow_first, borrow_end;
+	spinlock_t lock;
+};
+
+/* A run of leaves contiguous in virtual and physical memory, with one protection. */
+struct pt_range {
+	uintptr_t va;
+	phys_addr_t pa;
+	uint64_t len;
+	unsigned prot;		/* PT_* without PT_ACCESSED and PT_DIRTY */
+};
+
+typedef int (*pt_walk_fn)(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx);
+typedef int (*pt_range_fn)(const struct pt_range *r, void *ctx);
+typedef void (*pt_release_fn)(phys_addr_t pa, uint64_t size, void *ctx);
+
+/**
+ * pt_space_init() - set up an empty address space
+ * @s: the space
+ * @fmt: its paging format (must outlive @s)
+ *
+ * Allocates a zeroed root table from the PMM (below fmt->root_limit). Set
+ * PT_SPACE_KERNEL in @s->flags afterwards for the kernel's own space.
+ *
+ * Return: 0, -MM_EINVAL for an inconsistent format, -MM_ENOMEM.
+ */
+int pt_space_init(struct pt_space *s, const struct pt_format *fmt);
+
+/**
+ * pt_space_destroy() - free every page-table page of a space
+ * @s: the space; must not be the active one
+ *
+ * The mapped frames are not touched (unmap them first with a release
+ * callback if they need freeing); tables of borrowed root slots are left to
+ * their owner. Refuses, with a report, to destroy the active space.
+ */
+void pt_space_destroy(struct pt_space *s);
+
+/**
+ * pt_space_share_kernel() - make root slots of @src visible in @dst
+ * @dst: a space with nothing mapped in those slots (typically a new user space)
+ * @src: the kernel space
+ * @first: first root slot (x86_64: 256 for the upper half)
+ * @count: number of slots
+ *
+ * Copies the root entries, so all later changes below them in @src are seen
+ * by @dst. To keep that true, @src gets a table in every such slot now, and
+ * keeps it even when it becomes empty (the slots are "pinned"); @src is
+ * marked PT_SPACE_SHARED (its changes are flushed whatever is active). In
+ * @dst the slots become read-only: pt_map(), pt_unmap() and pt_protect()
+ * refuse them and pt_space_destroy() leaves them alone. One range per @dst.
+ *
+ * Return: 0; -MM_EINVAL for bad slots, mismatched formats or a @dst that
+ * already borrows; -MM_EEXIST if @dst has tables there; -MM_ENOMEM (nothing changed).
+ */
+int pt_space_share_kernel(struct pt_space *dst, struct pt_space *src, unsigned first,
+			  unsigned count);
+
+/**
+ * pt_map() - map [va, va + len) to [pa, pa + len)
+ * @s: the space
+ * @va: page-aligned, canonical virtual address
+ * @pa: page-aligned physical address; pa + len <= fmt->phys_limit
+ * @len: bytes, a non-zero multiple of PAGE_SIZE; the range may not wrap
+ *	 or cross the non-canonical hole
+ * @prot: PT_* (formats without NX map everything executable)
+ * @flags: PT_MAP_LARGE, PT_MAP_REPLACE
+ *
+ * With PT_MAP_LARGE, each piece whose va and pa are aligned to a large page
+ * size of the format and which covers a whole large page becomes one large
+ * leaf (largest first). Without PT_MAP_REPLACE the call fails if anything in
+ * the range is mapped; with it, old mappings are overwritten (their frames
+ * are the caller's business), their TLB entries flushed, and tables only
+ * they used freed. The page tables needed are allocated before anything is
+ * changed, so running out of memory changes nothing.
+ *
+ * Return: 0, -MM_EINVAL, -MM_EEXIST, -MM_ENOMEM.
+ */
+int pt_map(struct pt_space *s, uintptr_t va, phys_addr_t pa, uint64_t len, unsigned prot,
+	   unsigned flags);
+
+/**
+ * pt_unmap() - remove the mappings of [va, va + len)
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ * @release: called for each removed leaf with its physical address and size
+ *	     (for a large leaf cut by the range: the part removed), in address
+ *	     order, under the space's lock and before the TLB flush; may be NULL
+ * @ctx: passed to @release
+ *
+ * Holes are skipped. A large leaf only partly inside the range is split
+ * first; the tables that needs are allocated before anything changes, so
+ * -MM_ENOMEM leaves the space as it was. Tables that become empty are freed.
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM.
+ */
+int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
+
+/**
+ * pt_protect() - change the protections of the mappings in [va, va + len)
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ * @prot: the new PT_* protections. PT_ACCESSED and PT_DIRTY set those bits;
+ *	  bits the MMU already set are kept either way.
+ *
+ * Unmapped holes in the range are skipped (it is not an error to protect a
+ * sparse range). A large leaf partly inside the range is split unless it
+ * already has @prot; as for pt_unmap(), -MM_ENOMEM changes nothing.
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM.
+ */
+int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot);
+
+/**
+ * pt_translate() - look up the mapping of one virtual address
+ * @s: the space
+ * @va: any address (non-canonical ones are simply not mapped)
+ * @pa: if not NULL, the physical address of @va (page offset included)
+ * @prot: if not NULL, the leaf's PT_* bits, with PT_ACCESSED and PT_DIRTY as
+ *	  the MMU left them; formats without NX always report PT_EXEC
+ * @page_size: if not NULL, the size of the leaf (4 KiB, 2 MiB, ...)
+ *
+ * Lockless: reads each entry once, atomically, like the MMU. The answer is
+ * exact unless @va is being changed concurrently; a concurrent pt_unmap()
+ * may free a table the walk is reading, so callers racing with one on the
+ * same range must hold the space's lock.
+ *
+ * Return: true if @va is mapped.
+ */
+bool pt_translate(const struct pt_space *s, uintptr_t va, phys_addr_t *pa, unsigned *prot,
+		  uint64_t *page_size);
+
+/**
+ * pt_walk() - visit the leaves of [start, end) in address order
+ * @s: the space
+ * @start: first address (any; the non-canonical hole is skipped)
+ * @end: exclusive end; pt_walk(s, 0, UINTPTR_MAX, ...) visits everything
+ * @fn: called with each leaf overlapping the range, whole (not clipped)
+ * @ctx: passed to @fn
+ *
+ * Lockless, with the same rules as pt_translate(); @fn must not modify @s.
+ *
+ * Return: the first non-zero value @fn returned (which stops the walk), or 0.
+ */
+int pt_walk(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn fn, void *ctx);
+
+/**
+ * pt_walk_ranges() - pt_walk() merging leaves into runs
+ * @s: the space
+ * @start: as for pt_walk()
+ * @end: as for pt_walk()
+ * @fn: called with each maximal run of leaves contiguous in virtual and
+ *	physical memory with equal protections (accessed/dirty ignored)
+ * @ctx: passed to @fn
+ *
+ * Return: the first non-zero value @fn returned, or 0.
+ */
+int pt_walk_ranges(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_range_fn fn,
+		   void *ctx);
+
+/**
+ * pt_check_range() - would @s accept [va, va + len) for pt_map/unmap/protect?
+ * @s: the space
+ * @va: start
+ * @len: length
+ *
+ * Return: 0, or -MM_EINVAL if unaligned, empty, wrapping, non-canonical,
+ * across the non-canonical hole, or touching root slots borrowed from another space.
+ */
+int pt_check_range(const struct pt_space *s, uintptr_t va, uint64_t len);
+
+/**
+ * pt_va_canonical() - is @va a valid virtual address in format @fmt?
+ * @fmt: the format
+ * @va: the address
+ */
+bool pt_va_canonical(const struct pt_format *fmt, uintptr_t va);
+
+/**
+ * pt_format_check() - is the format's data self-consistent?
+ * @fmt: the format
+ *
+ * Checks levels, entry size, shifts against index bits, and the virtual
+ * address width. pt_space_init() calls it.
+ *
+ * Return: 0 or -MM_EINVAL (reported).
+ */
+int pt_format_check(const struct pt_format *fmt);
+
+/**
+ * pt_check() - verify the invariants of a space's tables
+ * @s: the space (not being modified meanwhile)
+ *
+ * Every table's entry count matches its present entries, no table but the
+ * root and pinned slots is empty, leaves sit only at levels that allow them
+ * and are aligned, and table_pages counts the tables. Each problem is
+ * reported with mm_err(). Slow: for tests, fuzzers and a debugging shell.
+ *
+ * Return: the number of problems, 0 if all is well.
+ */
+unsigned pt_check(const struct pt_space *s);
+
+/**
+ * pt_prot_string() - "rwxug" style rendering of PT_* bits, for logs and the shell
+ * @prot: PT_* bits
+ * @buf: at least 8 bytes
+ *
+ * Return: @buf, e.g. "rw--g-" (r, w, x, u, g, c for uncached).
+ */
+char *pt_prot_string(unsigned prot, char *buf);
+
+#endif

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pt_unmap() and pt_protect(): change what is mapped in a range.
+ *
+ * Only a large leaf that straddles one of the range's two ends needs
+ * splitting, and each end needs at most one split per level, so the tables
+ * are counted by two lookups and reserved before anything changes. Tables
+ * emptied by an unmap are freed on the way back up, except the root's
+ * pinned slots (shared with other spaces).
+ */
+#include "pt_impl.h"
+
+/* Would pt_protect() leave leaf @e as it is? */
+static bool prot_unchanged(const struct pt_op *op, uint64_t e)
+{
+	return ((e & ~pt_perm_mask(op->f)) | op->bits) == e;
+}
+
+/* Splits needed so that no leaf straddles @boundary, judged at the leaf holding @va. */
+static unsigned splits_at(const struct pt_op *op, uintptr_t va, uintptr_t boundary, bool protect)
+{
+	const struct pt_format *f = op->f;
+	phys_addr_t tpa = op->s->root;
+	unsigned level = pt_top(f), n = 0;
+	uint64_t e;
+
+	for (;;) {
+		e = pte_get(f, pt_table(tpa), lvl_index(f, level, va));
+		if (!(e & f->present) || level == 0)
+			return 0;
+		if (pte_is_leaf(f, level, e))
+			break;
+		tpa = e & f->addr_mask;
+		level--;
+	}
+	if (protect && prot_unchanged(op, e))
+		return 0;
+	for (; level > 0 && !IS_ALIGNED(boundary, lvl_size(f, level)); level--)
+		n++;
+	return n;
+}
+
+/* Reserve the tables splitting the leaves at both ends of [va, last] takes. */
+static int reserve_splits(struct pt_op *op, uintptr_t va, uintptr_t last, bool protect)
+{
+	return pt_op_reserve(op, splits_at(op, va, va, protect) +
+				 splits_at(op, last, last + 1, protect));
+}
+
+static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *t, unsigned i,
+		       uintptr_t va)
+{
+	const struct pt_format *f = op->f;
+	uint64_t old = pte_xchg(f, t, i, 0);
+
+	(*pt_used(tpa))--;
+	pt_tlb_add(op, va);
+	if (op->release)
+		op->release(pte_leaf_pa(f, level, old), lvl_size(f, level), op->ctx);
+}
+
+static void unmap_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
+			uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	void *t = pt_table(tpa);
+
+	for (;;) {
+		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
+		unsigned i = lvl_index(f, level, va);
+		uint64_t e = pte_get(f, t, i);
+		bool whole = end == slot_end && IS_ALIGNED(va, lvl_size(f, level));
+
+		if (!(e & f->present)) {
+			/* a hole */
+		} else if (pte_is_leaf(f, level, e) && whole) {
+			clear_leaf(op, level, tpa, t, i, va);
+		} else {
+			phys_addr_t child = pte_is_leaf(f, level, e) ?
+					    pt_split_leaf(op, level, t, i) : e & f->addr_mask;
+
+			unmap_level(op, level - 1, child, va, end);
+			if (*pt_used(child) == 0 && !pt_pinned(op->s, level, i)) {
+				pte_set(f, t, i, 0);
+				(*pt_used(tpa))--;
+				pt_op_free_table(op, child, va);
+			}
+		}
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+/*
+ * Fast path: [va, last] inside one page table, so no splits. If the table
+ * empties, a general pass over the same (now empty) range frees it and any
+ * table above that empties with it.
+ */
+static bool unmap_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	phys_addr_t tpa = pt_leaf_table(op->s, va, last);
+
+	if (!tpa)
+		return false;
+
+	void *t = pt_table(tpa);
+	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
+
+	for (unsigned i = first; i <= end; i++)
+		if (pte_get(f, t, i) & f->present)
+			clear_leaf(op, 0, tpa, t, i, va + (uintptr_t)(i - first) * PAGE_SIZE);
+	if (*pt_used(tpa) == 0)
+		unmap_level(op, pt_top(f), op->s->root, va, last);
+	return true;
+}
+
+/**
+ * pt_unmap() - remove the mappings of [va, va + len)
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE
+ * @release: called for each removed leaf (may be NULL)
+ * @ctx: passed to @release
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM (nothing changed on failure).
+ */
+int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx)
+{
+	int r = pt_check_range(s, va, len);
+
+	if (r)
+		return r;
+
+	struct pt_op op;
+	uintptr_t last = va + (len - 1);
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	pt_op_begin(&op, s);
+	op.release = release;
+	op.ctx = ctx;
+	if (!unmap_in_table(&op, va, last)) {
+		r = reserve_splits(&op, va, last, false);
+		if (!r)
+			unmap_level(&op, pt_top(s->fmt), s->root, va, last);
+	}
+	pt_op_end(&op);
+	spin_unlock_irqrestore(&s->lock, irq);
+	return r;
+}
+
+static void protect_leaf(struct pt_op *op, void *t, unsigned i, uintptr_t va)
+{
+	const struct pt_format *f = op->f;
+	uint64_t e = pte_get(f, t, i), n;
+
+	do {	/* keep accessed/dirty bits the MMU sets meanwhile */
+		n = (e & ~pt_perm_mask(f)) | op->bits;
+		if (n == e)
+			return;
+	} while (!pte_cmpxchg(f, t, i, &e, n));
+	pt_tlb_add(op, va);
+}
+
+static void protect_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
+			  uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	void *t = pt_table(tpa);
+
+	for (;;) {
+		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
+		unsigned i = lvl_index(f, level, va);
+		uint64_t e = pte_get(f, t, i);
+		bool whole = end == slot_end && IS_ALIGNED(va, lvl_size(f, level));
+
+		if (!(e & f->present)) {
+			/* a hole: skipped */
+		} else if (!pte_is_leaf(f, level, e)) {
+			protect_level(op, level - 1, e & f->addr_mask, va, end);
+		} else if (whole) {
+			protect_leaf(op, t, i, va);
+		} else if (!prot_unchanged(op, e)) {
+			protect_level(op, level - 1, pt_split_leaf(op, level, t, i), va, end);
+		}
+		if (end == last)
+			return;
+		va = end + 1;
+	}
+}
+
+/* Fast path: [va, last] inside one page table, so no splits. */
+static bool protect_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	phys_addr_t tpa = pt_leaf_table(op->s, va, last);
+
+	if (!tpa)
+		return false;
+
+	void *t = pt_table(tpa);
+	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
+
+	for (unsigned i = first; i <= end; i++)
+		if (pte_get(f, t, i) & f->present)
+			protect_leaf(op, t, i, va + (uintptr_t)(i - first) * PAGE_SIZE);
+	return true;
+}
+
+/**
+ * pt_protect() - change the protections of the mappings in [va, va + len)
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE
+ * @prot: the new PT_* protections
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM (nothing changed on failure).
+ */
+int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot)
+{
+	int r = pt_check_range(s, va, len);
+
+	if (r)
+		return r;
+	if (prot & ~PT_PROT_MASK)
+		return -MM_EINVAL;
+
+	struct pt_op op;
+	uintptr_t last = va + (len - 1);
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	pt_op_begin(&op, s);
+	op.bits = pt_prot_bits(s->fmt, prot);
+	if (!protect_in_table(&op, va, last)) {
+		r = reserve_splits(&op, va, last, true);
+		if (!r)
+			protect_level(&op, pt_top(s->fmt), s->root, va, last);
+	}
+	pt_op_end(&op);
+	spin_unlock_irqrestore(&s->lock, irq);
+	return r;
+}

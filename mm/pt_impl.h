@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page-table engine internals, shared by mm/pt*.c: entry access, level
+ * geometry, protection encoding, and the per-operation context (tables
+ * reserved up front, the TLB batch).
+ *
+ * Each table page keeps a count of its present entries in the spare field of
+ * its PMM frame descriptor, so an unmap knows a table became empty without
+ * scanning it; lookups never touch it.
+ */
+#ifndef MM_PT_IMPL_H
+#define MM_PT_IMPL_H
+
+#include "frame.h"
+#include "pt.h"
+
+/* --- entries ------------------------------------------------------------- */
+
+static inline void *pt_table(phys_addr_t tpa)
+{
+	return plat_phys_to_virt(tpa);
+}
+
+/* Entries are read and written atomically: the MMU reads them concurrently. */
+static inline uint64_t pte_get(const struct pt_format *f, const void *t, unsigned i)
+{
+	if (f->entry_size == 8)
+		return __atomic_load_n((const uint64_t *)t + i, __ATOMIC_ACQUIRE);
+	return __atomic_load_n((const uint32_t *)t + i, __ATOMIC_ACQUIRE);
+}
+
+static inline void pte_set(const struct pt_format *f, void *t, unsigned i, uint64_t e)
+{
+	if (f->entry_size == 8)
+		__atomic_store_n((uint64_t *)t + i, e, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELEASE);
+}
+
+/* Swap, returning the old entry with whatever accessed/dirty bits the MMU set. */
+static inline uint64_t pte_xchg(const struct pt_format *f, void *t, unsigned i, uint64_t e)
+{
+	if (f->entry_size == 8)
+		return __atomic_exchange_n((uint64_t *)t + i, e, __ATOMIC_ACQ_REL);
+	return __atomic_exchange_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_ACQ_REL);
+}
+
+/* Replace *old with e if the entry still holds *old; else *old = current entry. */
+static inline bool pte_cmpxchg(const struct pt_format *f, void *t, unsigned i, uint64_t *old,
+			       uint64_t e)
+{
+	if (f->entry_size == 8)
+		return __atomic_compare_exchange_n((uint64_t *)t + i, old, e, false,
+						   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	uint32_t o = (uint32_t)*old;
+	bool ok = __atomic_compare_exchange_n((uint32_t *)t + i, &o, (uint32_t)e, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	*old = o;
+	return ok;
+}
+
+/* --- geometry ------------------------------------------------------------ */
+
+static inline bool va_canonical(const struct pt_format *f, uintptr_t va)
+{
+	unsigned bits = f->va_bits;
+
+	if (bits >= sizeof(uintptr_t) * 8)
+		return true;
+	if (!f->va_sign_extend)
+		return (va >> bits) == 0;
+	uintptr_t high = va >> (bits - 1);	/* the sign bit and everything above */
+
+	return high == 0 || high == (UINTPTR_MAX >> (bits - 1));
+}
+
+static inline unsigned pt_top(const struct pt_format *f)
+{
+	return f->levels - 1u;
+}
+
+/* Bytes one entry at @level covers. */
+static inline uint64_t lvl_size(const struct pt_format *f, unsigned level)
+{
+	return (uint64_t)1 << f->shift[level];
+}
+
+static inline unsigned lvl_entries(const struct pt_format *f, unsigned level)
+{
+	return 1u << f->index_bits[level];
+}
+
+static inline unsigned lvl_index(const struct pt_format *f, unsigned level, uintptr_t va)
+{
+	return (unsigned)(va >> f->shift[level]) & (lvl_entries(f, level) - 1);
+}
+
+/* Last address of the range an entry at @level holding @va covers (never wraps). */
+static inline uintptr_t slot_last(const struct pt_format *f, unsigned level, uintptr_t va)
+{
+	return va | (uintptr_t)(lvl_size(f, level) - 1);
+}
+
+static inline bool pte_is_leaf(const struct pt_format *f, unsigned level, uint64_t e)
+{
+	return level == 0 || (e & f->large);
+}
+
+/* Physical address of a leaf: the PAT bit of a large leaf is below its alignment. */
+static inline phys_addr_t pte_leaf_pa(const struct pt_format *f, unsigned level, uint64_t e)
+{
+	return e & f->addr_mask & ~(lvl_size(f, level) - 1);
+}
+
+static inline uint64_t table_entry(const struct pt_format *f, unsigned level, phys_addr_t child)
+{
+	return child | (level == pt_top(f) ? f->root_table_bits : f->table_bits);
+}
+
+/* Present entries in table @tpa (the PMM leaves the descriptor's spare field to its owner). */
+static inline uint16_t *pt_used(phys_addr_t tpa)
+{
+	return &pfn_frame(tpa >> PAGE_SHIFT)->spare;
+}
+
+/* --- protections ----------------------------------------------------------- */
+
+/* The bits pt_protect() replaces; accessed and dirty are only ever added. */
+static inline uint64_t pt_perm_mask(const struct pt_format *f)
+{
+	return f->writable | f->user | f->global | f->nocache | f->nx;
+}
+
+static inline uint64_t pt_prot_bits(const struct pt_format *f, unsigned prot)
+{
+	uint64_t e = f->present;
+
+	if (prot & PT_WRITE)
+		e |= f->writable;
+	if (prot & PT_USER)
+		e |= f->user;
+	if (prot & PT_GLOBAL)
+		e |= f->global;
+	if (prot & PT_NOCACHE)
+		e |= f->nocache;
+	if (prot & PT_ACCESSED)
+		e |= f->accessed;
+	if (prot & PT_DIRTY)
+		e |= f->dirty;
+	if (!(prot & PT_EXEC))
+		e |= f->nx;		/* 0 in formats without NX */
+	return e;
+}
+
+static inline unsigned pt_entry_prot(const struct pt_format *f, uint64_t e)
+{
+	unsigned prot = 0;
+
+	if (e & f->writable)
+		prot |= PT_WRITE;
+	if (!(e & f->nx))
+		prot |= PT_EXEC;
+	if (e & f->user)
+		prot |= PT_USER;
+	if (e & f->global)
+		prot |= PT_GLOBAL;
+	if (e & f->nocache)
+		prot |= PT_NOCACHE;
+	if (e & f->accessed)
+		prot |= PT_ACCESSED;
+	if (e & f->dirty)
+		prot |= PT_DIRTY;
+	return prot;
+}
+
+/* --- one modifying operation ------------------------------------------------ */
+
+struct pt_op {
+	struct pt_space *s;
+	const struct pt_format *f;
+	phys_addr_t reserve;		/* zeroed tables taken up front, linked by first word */
+	uint64_t delta;			/* pt_map: pa - va */
+	uint64_t bits;			/* pt_map, pt_protect: entry bits of the new leaves */
+	unsigned flags;			/* pt_map: PT_MAP_* */
+	pt_release_fn release;		/* pt_unmap */
+	void *ctx;
+	/* TLB batch: pages to invalidate. */
+	bool active;			/* the MMU may be using these tables */
+	bool flush_all;			/* too many: flush everything instead */
+	unsigned ntlb;
+	uintptr_t tlb[PT_TLB_BATCH];
+};
+
+/* mm/pt.c */
+void pt_op_begin(struct pt_op *op, struct pt_space *s);
+int pt_op_reserve(struct pt_op *op, uint64_t n);
+phys_addr_t pt_op_take_table(struct pt_op *op);
+void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va);
+void pt_op_end(struct pt_op *op);
+void pt_tlb_add(struct pt_op *op, uintptr_t va);
+phys_addr_t pt_split_leaf(struct pt_op *op, unsigned level, void *t, unsigned i);
+phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last);
+
+static inline bool pt_pinned(const struct pt_space *s, unsigned level, unsigned i)
+{
+	return level == pt_top(s->fmt) && i >= s->pin_first && i < s->pin_end;
+}
+
+#endif

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Object caches: slabs carved from the page source, a per-CPU free list in
+ * front of each cache, per-cache locks behind it.
+ *
+ * A slab is HEAP_SLAB_SIZE bytes, naturally aligned: header, objects, and
+ * (debug build) one struct heap_objmeta per object at the end. Objects are
+ * carved lazily (a bump index), so pages of a new slab are touched only as
+ * objects are used. Power-of-two object sizes are naturally aligned, which
+ * kmalloc_aligned() relies on.
+ */
+#include "heap_impl.h"
+
+#ifdef MM_KERNEL
+struct heap_cpu heap_cpu_array[MM_MAX_CPUS];
+#else
+_Thread_local struct heap_cpu *heap_tls;
+#endif
+void (*heap_cpu_attach_hook)(void);
+
+/* --- slab lists ---------------------------------------------------------------- */
+
+static struct slab_list *list_of(struct kmem_cache *c, unsigned which)
+{
+	return which == SLAB_LIST_PARTIAL ? &c->partial :
+	       which == SLAB_LIST_FULL ? &c->full : &c->empty;
+}
+
+static void list_del(struct kmem_cache *c, struct slab *s)
+{
+	struct slab_list *l = list_of(c, s->list);
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		l->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	l->count--;
+}
+
+static void list_add(struct kmem_cache *c, struct slab *s, unsigned which)
+{
+	struct slab_list *l = list_of(c, which);
+
+	s->list = which;
+	s->prev = NULL;
+	s->next = l->head;
+	if (l->head)
+		l->head->prev = s;
+	l->head = s;
+	l->count++;
+}
+
+/**
+ * slab_relist() - put @s on the list its fill level calls for
+ * @c: the cache, locked
+ * @s: a slab of it
+ */
+void slab_relist(struct kmem_cache *c, struct slab *s)
+{
+	unsigned want = s->inuse == 0 ? SLAB_LIST_EMPTY :
+			s->inuse == s->capacity ? SLAB_LIST_FULL : SLAB_LIST_PARTIAL;
+
+	if (want != s->list) {
+		list_del(c, s);
+		list_add(c, s, want);
+	}
+}
+
+/* --- slabs ----------------------------------------------------------------------- */
+
+static uintptr_t objs_offset(const struct kmem_cache *c)
+{
+	uintptr_t a = (c->size & (c->size - 1)) == 0 ? c->size : c->align;
+
+	return ALIGN_UP((uintptr_t)HEAP_SLAB_HDR, MM_MAX(a, (uintptr_t)8));
+}
+
+static struct slab *slab_new(struct kmem_cache *c)
+{
+	struct slab *s = heap.src->pages_get(HEAP_SLAB_ORDER,
+					     c->flags & KMEM_DMA ? HEAP_PG_DMA : 0);
+	if (!s)
+		return NULL;
+	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = c, .capacity = c->capacity,
+			    .order = HEAP_SLAB_ORDER };
+	s->objs = (uintptr_t)s + objs_offset(c);
+	if (c->debug) {
+		s->meta = (struct heap_objmeta *)ALIGN_UP(s->objs + (uintptr_t)c->capacity * c->size,
+							   (uintptr_t)8);
+		memset(s->meta, 0, c->capacity * sizeof(struct heap_objmeta));
+	}
+	return s;
+}
+
+static void slab_free(struct slab *s)
+{
+	s->magic = 0;
+	heap.src->pages_put(s, s->order);
+}
+
+/**
+ * slab_index() - the index of @obj in @s, or UINT32_MAX if it is not an object start
+ * @c: the cache
+ * @s: the slab
+ * @obj: any pointer into @s
+ */
+uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void *obj)
+{
+	uintptr_t off = (uintptr_t)obj - s->objs;
+
+	if ((uintptr_t)obj < s->objs || off >= (uintptr_t)s->capacity * c->size ||
+	    off % c->size)
+		return UINT32_MAX;
+	return (uint32_t)(off / c->size);
+}
+
+/**
+ * slab_take() - one object out of @s (free list first, then never-used ones)
+ * @c: the cache, locked
+ * @s: a slab of it with room
+ */
+void *slab_take(struct kmem_cache *c, struct slab *s)
+{
+	void *obj = s->freelist;
+
+	if (obj) {
+		s->freelist = fl_get(c, obj);
+	} else {
+		obj = (void *)(s->objs + (uintptr_t)s->carved * c->size);
+		s->carved++;
+		if (c->ctor)
+			c->ctor(obj);
+	}
+	s->inuse++;
+	return obj;
+}
+
+/**
+ * slab_give() - put @obj back on its slab's free list
+ * @c: the cache, locked
+ * @s: the slab
+ * @obj: an object of @s
+ */
+void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
+{
+	fl_set(c, obj, s->freelist);
+	s->freelist = obj;
+	s->inuse--;
+	slab_relist(c, s);
+}
+
+/**
+ * cache_slab_with_room() - a partial or empty slab of @c, or a new one; lock held
+ * @c: the cache
+ *
+ * Drops and retakes the lock around the page source. Return: NULL if out of memory.
+ */
+struct slab *cache_slab_with_room(struct kmem_cache *c)
+{
+	if (c->partial.head)
+		return c->partial.head;
+	if (c->empty.head) {
+		struct slab *s = c->empty.head;
+		list_del(c, s);
+		list_add(c, s, SLAB_LIST_PARTIAL);
+		return s;
+	}
+	cache_unlock(c);
+	struct slab *s = slab_new(c);
+	cache_lock(c);
+	if (!s)
+		return c->partial.head;		/* someone may have freed meanwhile */
+	c->slabs_created++;
+	list_add(c, s, SLAB_LIST_PARTIAL);
+	return s;
+}
+
+/**
+ * cache_release_empty() - free empty slabs of @c beyond @keep; lock held, dropped around the frees
+ * @c: the cache
+ * @keep: empty slabs to keep for the next allocations
+ */
+void cache_release_empty(struct kmem_cache *c, unsigned keep)
+{
+	while (c->empty.count > keep) {
+		struct slab *s = c->empty.head;
+		list_del(c, s);
+		c->slabs_freed++;
+		cache_unlock(c);
+		slab_free(s);
+		cache_lock(c);
+	}
+}
+
+/* --- the slow paths: batches between a CPU's list and the slabs --------------- */
+
+/* Fill @l with up to a batch of objects; returns one of them for the caller. */
+static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
+{
+	void *first = NULL;
+	unsigned n = 0;
+
+	cache_lock(c);
+	while (n < c->batch) {
+		struct slab *s = cache_slab_with_room(c);
+		if (!s)
+			break;
+		while (n < c->batch && s->inuse < s->capacity) {
+			void *obj = slab_take(c, s);
+			if (!first) {
+				first = obj;
+			} else {
+				fl_set(c, obj, l->head);
+				l->head = obj;
+				l->count++;
+			}
+			n++;
+		}
+		slab_relist(c, s);
+	}
+	cache_unlock(c);
+	return first;
+}
+
+/* Return @n objects from the head of @l to their slabs. */
+static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned n)
+{
+	cache_lock(c);
+	while (n-- && l->head) {
+		void *obj = l->head;
+		l->head = fl_get(c, obj);
+		l->count--;
+		slab_give(c, slab_of(obj), obj);
+	}
+	cache_release_empty(c, 1);
+	cache_unlock(c);
+}
+
+/**
+ * cache_alloc_locked() - an object straight from the slabs, bypassing per-CPU lists
+ * @c: the cache
+ */
+void *cache_alloc_locked(struct kmem_cache *c)
+{
+	void *obj = NULL;
+
+	cache_lock(c);
+	struct slab *s = cache_slab_with_room(c);
+	if (s) {
+		obj = slab_take(c, s);
+		slab_relist(c, s);
+	}
+	cache_unlock(c);
+	return obj;
+}
+
+/**
+ * cache_free_locked() - an object straight back to its slab
+ * @c: the cache
+ * @obj: the object
+ */
+void cache_free_locked(struct kmem_cache *c, void *obj)
+{
+	cache_lock(c);
+	slab_give(c, slab_of(obj), obj);
+	cache_release_empty(c, 1);
+	cache_unlock(c);
+}
+
+/* --- behind the fast paths (mm/heap_impl.h) ------------------------------------- */
+
+/**
+ * cache_alloc_slow() - an object of @c when this CPU's list is empty
+ * @c: the cache (not a debug one)
+ *
+ * Refills the list with a batch from the slabs. Return: NULL if out of memory.
+ */
+void *cache_alloc_slow(struct kmem_cache *c)
+{
+	unsigned long flags;
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+
+	if (unlikely(!hc))
+		return cache_alloc_locked(c);
+	struct heap_cpu_list *l = &hc->list[c->id];
+	void *obj = l->head;
+	if (obj) {
+		l->head = fl_get(c, obj);
+		l->count--;
+	} else {
+		obj = cache_refill(c, l);
+	}
+	if (likely(obj))
+		heap_count(&l->nalloc);
+	heap_cpu_exit(flags);
+	return obj;
+}
+
+/**
+ * cache_free_slow() - give @obj back when this CPU has no lists
+ * @c: the object's cache
+ * @obj: the object
+ */
+void cache_free_slow(struct kmem_cache *c, void *obj)
+{
+	cache_free_locked(c, obj);
+}
+
+/**
+ * cache_flush_batch() - this CPU's list of @c grew too long: a batch back to the slabs
+ * @c: the cache
+ * @l: the list (interrupts off in the kernel)
+ */
+void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
+{
+	cache_flush(c, l, c->batch);
+}
+
+/**
+ * heap_cpu_flush_all() - return every object of @hc's lists to the slabs
+ * @hc: a CPU's lists (the caller's own)
+ */
+void heap_cpu_flush_all(struct heap_cpu *hc)
+{
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = heap.cache[id];
+		if (c && hc->list[id].count)
+			cache_flush(c, &hc->list[id], hc->list[id].count);
+	}
+}
+
+#ifndef MM_KERNEL
+/**
+ * heap_cpu_attach() - give the calling thread its lists
+ *
+ * Return: them, or NULL if out of memory.
+ */
+struct heap_cpu *heap_cpu_attach(void)
+{
+	struct heap_cpu *hc = cache_alloc_locked(heap_cpu_cache);
+
+	if (!hc)
+		return NULL;
+	memset(hc, 0, sizeof(*hc));
+	unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
+	hc->next = heap.cpus;
+	heap.cpus = hc;
+	spin_unlock_irqrestore(&heap.cpus_lock, f);
+	heap_tls = hc;
+	if (heap_cpu_attach_hook)
+		heap_cpu_attach_hook();
+	return hc;
+}
+#endif
+
+/**
+ * heap_thread_exit() - give back the calling host thread's lists
+ */
+void heap_thread_exit(void)
+{
+#ifndef MM_KERNEL
+	struct heap_cpu *hc = heap_tls;
+
+	if (!hc)
+		return;
+	heap_cpu_flush_all(hc);
+	unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
+	for (struct heap_cpu **pp = &heap.cpus; *pp; pp = &(*pp)->next) {
+		if (*pp == hc) {
+			*pp = hc->next;
+			break;
+		}
+	}
+	heap.gone_nalloc += hc->nalloc;
+	heap.gone_nfree += hc->nfree;
+	heap.gone_bytes += hc->live_bytes;
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		const struct heap_cpu_list *l = &hc->list[id];
+		heap.gone_nalloc += l->nalloc;
+		heap.gone_nfree += l->nfree;
+		if (heap.cache[id])
+			heap.gone_bytes += (int64_t)(l->nalloc - l->nfree) * heap.cache[id]->size;
+	}
+	spin_unlock_irqrestore(&heap.cpus_lock, f);
+	heap_tls = NULL;
+	cache_free_locked(heap_cpu_cache, hc);
+#endif
+}
+
+/* --- caches ------------------------------------------------------------------------- */
+
+static bool power_of_two(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+/**
+ * slab_cache_setup() - fill in a cache and give it an id
+ * @c: zeroed storage for it
+ * @name: its name
+ * @size: object size
+ * @align: object alignment (power of two or 0)
+ * @flags: KMEM_*
+ * @ctor: constructor or NULL
+ *
+ * Return: 0, or -1 (bad size or alignment, no free id).
+ */
+int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+		     unsigned flags, kmem_ctor_t ctor)
+{
+	if (!align)
+		align = 8;
+	if (!size || size > HEAP_SLAB_SIZE / 8 || !power_of_two(align) || align > PAGE_SIZE)
+		return -1;
+	*c = (struct kmem_cache){ .obj_size = size, .align = align, .flags = flags, .ctor = ctor };
+	size_t stride = ALIGN_UP(MM_MAX(size, (size_t)8), MM_MAX(align, (size_t)8));
+	if (ctor) {			/* the free pointer must not clobber a constructed object */
+		c->fp_offset = stride;
+		stride = ALIGN_UP(stride + 8, MM_MAX(align, (size_t)8));
+	}
+	c->size = stride;
+#ifdef MM_HEAP_DEBUG
+	c->debug = heap.debug || (flags & KMEM_DEBUG);
+#endif
+	size_t per = stride + (c->debug ? sizeof(struct heap_objmeta) : 0);
+	c->capacity = (HEAP_SLAB_SIZE - objs_offset(c) - (c->debug ? 8 : 0)) / per;
+	c->batch = MM_MAX(4u, MM_MIN(64u, (unsigned)(16384 / stride)));
+	unsigned i;
+	for (i = 0; i < sizeof(c->name) - 1 && name && name[i]; i++)
+		c->name[i] = name[i];
+	c->name[i] = 0;
+	unsigned long f = spin_lock_irqsave(&heap.caches_lock);
+	for (i = 0; i < HEAP_MAX_CACHES && heap.cache[i]; i++)
+		;
+	if (i < HEAP_MAX_CACHES) {
+		c->id = i;
+		c->live = true;
+		heap.cache[i] = c;
+	}
+	spin_unlock_irqrestore(&heap.caches_lock, f);
+	return c->live ? 0 : -1;
+}
+
+struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align,
+				     unsigned flags, kmem_ctor_t ctor)
+{
+	struct kmem_cache *c = cache_alloc_locked(heap_cache_cache);
+
+	if (!c)
+		return NULL;
+	if (slab_cache_setup(c, name, size, align, flags, ctor)) {
+		cache_free_locked(heap_cache_cache, c);
+		return NULL;
+	}
+	return c;
+}
+
+void kmem_cache_destroy(struct kmem_cache *c)
+{
+	if (!c)
+		return;
+	unsigned long flags;
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+	if (hc && hc->list[c->id].count)
+		cache_flush(c, &hc->list[c->id], hc->list[c->id].count);
+	heap_cpu_exit(flags);
+	cache_lock(c);
+	cache_release_empty(c, 0);
+	bool busy = c->partial.count || c->full.count;
+	cache_unlock(c);
+	if (busy)
+		mm_err("heap: kmem_cache_destroy(%s): objects still in use; their slabs are leaked",
+		       c->name);
+	unsigned long f = spin_lock_irqsave(&heap.caches_lock);
+	heap.cache[c->id] = NULL;
+	spin_unlock_irqrestore(&heap.caches_lock, f);
+	c->live = false;
+	cache_free_locked(heap_cache_cache, c);
+}
+
+void *kmem_cache_alloc_at(struct kmem_cache *c, const char *file, int line)
+{
+	struct heap_site site = { file, (uint32_t)line, __builtin_return_address(0) };
+
+	return cache_alloc(c, &site, c->obj_size);
+}
+
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+	return cache_alloc(c, NULL, c->obj_size);
+}
+
+void kmem_cache_free_at(struct kmem_cache *c, void *obj, const char *file, int line)
+{
+	struct heap_site site = { file, (uint32_t)line, __builtin_return_address(0) };
+
+	if (!obj)
+		return;
+	struct slab *s = slab_lookup(obj);
+	if (!s || s->cache != c) {
+		debug_report_bad_free(obj, s ? "object of another cache" : "not a slab object",
+				      &site);
+		return;
+	}
+	cache_free(c, s, obj, &site);
+}
+
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	kmem_cache_free_at(c, obj, NULL, 0);
+}
+
+void kmem_cache_shrink(struct kmem_cache *c)
+{
+	unsigned long flags;
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+
+	if (hc && hc->list[c->id].count)
+		cache_flush(c, &hc->list[c->id], hc->list[c->id].count);
+	heap_cpu_exit(flags);
+	cache_lock(c);
+	cache_release_empty(c, 0);
+	cache_unlock(c);
+}
+
+void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
+{
+	cache_lock(c);
+	uint64_t inuse = 0;
+	for (struct slab *s = c->partial.head; s; s = s->next)
+		inuse += s->inuse;
+	inuse += c->full.count * c->capacity;
+	*st = (struct kmem_cache_stats){
+		.name = c->name, .obj_size = c->obj_size, .objs_per_slab = c->capacity,
+		.slabs = c->partial.count + c->full.count + c->empty.count,
+		.empty_slabs = c->empty.count, .objs_inuse = inuse,
+	};
+	cache_unlock(c);
+	st->objs_total = st->slabs * st->objs_per_slab;
+}
+
+void kmem_cache_for_each(void (*fn)(struct kmem_cache *c, void *ctx), void *ctx)
+{
+	for (unsigned i = 0; i < HEAP_MAX_CACHES; i++) {
+		struct kmem_cache *c = __atomic_load_n(&heap.cache[i], __ATOMIC_ACQUIRE);
+		if (c)
+			fn(c, ctx);
+	}
+}

@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The vmalloc window as an augmented AVL tree of segments (see vmalloc.h).
+ *
+ * Every byte of the window belongs to exactly one segment: free, or an area
+ * (mapped pages plus guard). Neighbouring free segments are always merged.
+ * Each node keeps max_free, the largest free segment in its subtree, so the
+ * lowest-addressed fit is found in one descent.
+ *
+ * The lock covers the tree only: pages are mapped and unmapped outside it,
+ * while the area's segment is marked MAPPING or FREEING so nobody else uses
+ * or frees it. Lock order: vmalloc, then the space's lock, then the PMM's.
+ */
+#include "pmm.h"
+#include "vmalloc.h"
+
+enum seg_state { SEG_FREE, SEG_MAPPING, SEG_BUSY, SEG_FREEING };
+
+struct vnode {
+	uintptr_t start;
+	uint64_t len;			/* bytes: an area's size + VMALLOC_GUARD */
+	uint64_t max_free;		/* largest free segment in this subtree */
+	struct vnode *left, *right;	/* right doubles as the free-list link */
+	uint32_t height;
+	uint8_t state;			/* enum seg_state */
+	uint8_t prot;			/* areas: PT_* */
+};
+
+/* A page of nodes; pages with a free node are on a list. */
+struct npage {
+	struct npage *next, *prev;
+	struct vnode *free;
+	uint32_t used;
+};
+
+#define NODES_PER_PAGE	((PAGE_SIZE - sizeof(struct npage)) / sizeof(struct vnode))
+
+static struct {
+	spinlock_t lock;
+	struct pt_space *space;
+	uintptr_t base, end;
+	struct vnode *root;
+	struct npage *partial;		/* pages with free nodes */
+	uint64_t node_pages;
+	uint64_t used;			/* bytes of the window not in free segments */
+	uint64_t areas, bytes;
+	uint64_t alloc_failures, bad_frees;
+} vm;
+
+/* --- node pages -------------------------------------------------------------- */
+
+static void npage_unlink(struct npage *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		vm.partial = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	p->next = p->prev = NULL;
+}
+
+static void npage_push(struct npage *p)
+{
+	p->prev = NULL;
+	p->next = vm.partial;
+	if (vm.partial)
+		vm.partial->prev = p;
+	vm.partial = p;
+}
+
+static struct vnode *node_alloc(void)
+{
+	struct npage *p = vm.partial;
+
+	if (!p) {
+		phys_addr_t pa = pmm_alloc_pages(0, PMM_ZERO);
+		struct vnode *n;
+
+		if (pa == PMM_NO_FRAME)
+			return NULL;
+		p = plat_phys_to_virt(pa);
+		n = (struct vnode *)(p + 1);
+		for (size_t i = 0; i < NODES_PER_PAGE; i++) {
+			n[i].right = p->free;
+			p->free = &n[i];
+		}
+		npage_push(p);
+		vm.node_pages++;
+	}
+	struct vnode *n = p->free;
+
+	p->free = n->right;
+	p->used++;
+	if (!p->free)
+		npage_unlink(p);
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
+static void node_free(struct vnode *n)
+{
+	struct npage *p = (struct npage *)((uintptr_t)n & ~(uintptr_t)(PAGE_SIZE - 1));
+
+	if (!p->free)
+		npage_push(p);
+	n->right = p->free;
+	p->free = n;
+	if (--p->used == 0) {
+		npage_unlink(p);
+		pmm_free_pages(plat_virt_to_phys(p), 0);
+		vm.node_pages--;
+	}
+}
+
+/* --- the augmented AVL tree ---------------------------------------------------- */
+
+static uint32_t height(const struct vnode *n)
+{
+	return n ? n->height : 0;
+}
+
+static uint64_t max_free(const struct vnode *n)
+{
+	return n ? n->max_free : 0;
+}
+
+static void update(struct vnode *n)
+{
+	uint64_t m = n->state == SEG_FREE ? n->len : 0;
+
+	n->height = 1 + MM_MAX(height(n->left), height(n->right));
+	m = MM_MAX(m, max_free(n->left));
+	n->max_free = MM_MAX(m, max_free(n->right));
+}
+
+static struct vnode *rotate_right(struct vnode *n)
+{
+	struct vnode *l = n->left;
+
+	n->left = l->right;
+	l->right = n;
+	update(n);
+	update(l);
+	return l;
+}
+
+static struct vnode *rotate_left(struct vnode *n)
+{
+	struct vnode *r = n->right;
+
+	n->right = r->left;
+	r->left = n;
+	update(n);
+	update(r);
+	return r;
+}
+
+static struct vnode *balance(struct vnode *n)
+{
+	int bf = (int)height(n->left) - (int)height(n->right);
+
+	if (bf > 1) {
+		if (height(n->left->left) < height(n->left->right))
+			n->left = rotate_left(n->left);
+		return rotate_right(n);
+	}
+	if (bf < -1) {
+		if (height(n->right->right) < height(n->right->left))
+			n->right = rotate_right(n->right);
+		return rotate_left(n);
+	}
+	update(n);
+	return n;
+}
+
+static struct vnode *insert(struct vnode *t, struct vnode *n)
+{
+	if (!t) {
+		n->left = n->right = NULL;
+		update(n);
+		return n;
+	}
+	if (n->start < t->start)
+		t->left = insert(t->left, n);
+	else
+		t->right = insert(t->right, n);
+	return balance(t);
+}
+
+static struct vnode *remove_min(struct vnode *t, struct vnode **min)
+{
+	if (!t->left) {
+		*min = t;
+		return t->right;
+	}
+	t->left = remove_min(t->left, min);
+	return balance(t);
+}
+
+/* Unlink the node starting at @start (which must exist); nodes keep their identity. */
+static struct vnode *remove(struct vnode *t, uintptr_t start)
+{
+	if (start < t->start) {
+		t->left = remove(t->left, start);
+	} else if (start > t->start) {
+		t->right = remove(t->right, start);
+	} else {
+		struct vnode *l = t->left, *r = t->right, *m;
+
+		if (!r)
+			return l;
+		r = remove_min(r, &m);
+		m->left = l;
+		m->right = r;
+		return balance(m);
+	}
+	return balance(t);
+}
+
+/* Recompute max_free on the path to the node at @start after it changed. */
+static void touch(struct vnode *t, uintptr_t start)
+{
+	if (start < t->start)
+		touch(t->left, start);
+	else if (start > t->start)
+		touch(t->right, start);
+	update(t);
+}
+
+/* The segment holding @addr (inside the window). */
+static struct vnode *find(uintptr_t addr)
+{
+	struct vnode *t = vm.root, *best = NULL;
+
+	while (t) {
+		if (addr < t->start) {
+			t = t->left;
+		} else {
+			best = t;
+			t = t->right;
+		}
+	}
+	return best && addr - best->start < best->len ? best : NULL;
+}
+
+/* The lowest-addressed free segment of at least @need bytes. */
+static struct vnode *find_fit(uint64_t need)
+{
+	struct vnode *t = vm.root;
+
+	while (t) {
+		if (max_free(t->left) >= need)
+			t = t->left;
+		else if (t->state == SEG_FREE && t->len >= need)
+			return t;
+		else if (max_free(t->right) >= need)
+			t = t->right;
+		else
+			return NULL;
+	}
+	return NULL;
+}
+
+static void free_tree(struct vnode *t)
+{
+	if (!t)
+		return;
+	free_tree(t->left);
+	free_tree(t->right);
+	node_free(t);
+}
+
+/* --- segments ----------------------------------------------------------------- */
+
+/* Carve a segment of @need bytes for an area; @spare is used if the fit is split. */
+static struct vnode *segment_take(uint64_t need, struct vnode *spare)
+{
+	struct vnode *gap = find_fit(need);
+
+	if (!gap)
+		return NULL;
+	vm.used += need;
+	if (gap->len == need) {
+		gap->state = SEG_MAPPING;
+		touch(vm.root, gap->start);
+		node_free(spare);
+		return gap;
+	}
+	spare->start = gap->start;
+	spare->len = need;
+	spare->state = SEG_MAPPING;
+	gap->start += need;		/* still between the same neighbours */
+	gap->len -= need;
+	touch(vm.root, gap->start);
+	vm.root = insert(vm.root, spare);
+	return spare;
+}
+
+/* Return segment @n to the free space, merging it with free neighbours. */
+static void segment_release(struct vnode *n)
+{
+	struct vnode *next = n->start + n->len < vm.end ? find(n->start + n->len) : NULL;
+	struct vnode *prev = n->start > vm.base ? find(n->start - 1) : NULL;
+
+	vm.used -= n->len;
+	n->state = SEG_FREE;
+	if (next && next->state == SEG_FREE) {
+		n->len += next->len;
+		vm.root = remove(vm.root, next->start);
+		node_free(next);
+	}
+	if (prev && prev->state == SEG_FREE) {
+		prev->len += n->len;
+		vm.root = remove(vm.root, n->start);
+		node_free(n);
+		n = prev;
+	}
+	touch(vm.root, n->start);
+}
+
+/* --- the interface -------------------------------------------------------------- */
+
+/**
+ * vmalloc_init() - set the window and the page tables vmalloc maps into
+ * @s: the space
+ * @base: page-aligned start
+ * @end: page-aligned exclusive end
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM.
+ */
+int vmalloc_init(struct pt_space *s, uintptr_t base, uintptr_t end)
+{
+	if (!s || !IS_ALIGNED(base, PAGE_SIZE) || !IS_ALIGNED(end, PAGE_SIZE) || end < base ||
+	    end - base < 2 * PAGE_SIZE || pt_check_range(s, base, end - base))
+		return -MM_EINVAL;
+
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	int r = 0;
+
+	free_tree(vm.root);
+	vm.root = node_alloc();
+	if (vm.root) {
+		vm.root->start = base;
+		vm.root->len = end - base;
+		vm.root->state = SEG_FREE;
+		update(vm.root);
+	} else {
+		r = -MM_ENOMEM;
+	}
+	vm.space = vm.root ? s : NULL;
+	vm.base = base;
+	vm.end = end;
+	vm.used = vm.areas = vm.bytes = vm.alloc_failures = vm.bad_frees = 0;
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return r;
+}
+
+static void release_frame(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	(void)ctx;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
+		pmm_free_pages(pa + off, 0);
+}
+
+/* Back [va, va + size) with fresh frames; on failure nothing stays mapped. */
+static int map_pages(uintptr_t va, uint64_t size, unsigned prot, unsigned flags)
+{
+	unsigned pflags = (flags & VMALLOC_ZERO) ? PMM_ZERO : 0;
+
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+		phys_addr_t pa = pmm_alloc_pages(0, pflags);
+		int r = pa == PMM_NO_FRAME ? -MM_ENOMEM :
+			pt_map(vm.space, va + off, pa, PAGE_SIZE, prot, 0);
+
+		if (r) {
+			if (pa != PMM_NO_FRAME)
+				pmm_free_pages(pa, 0);
+			if (off)
+				pt_unmap(vm.space, va, off, release_frame, NULL);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/**
+ * vmalloc_fini() - free vmalloc's bookkeeping; vmalloc is off until vmalloc_init()
+ */
+void vmalloc_fini(void)
+{
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+
+	free_tree(vm.root);
+	vm.root = NULL;
+	vm.space = NULL;
+	vm.base = vm.end = 0;
+	vm.used = vm.areas = vm.bytes = 0;
+	spin_unlock_irqrestore(&vm.lock, irq);
+}
+
+/**
+ * vmalloc_prot() - allocate and map a virtually contiguous area
+ * @size: bytes
+ * @prot: PT_* protections
+ * @flags: VMALLOC_ZERO
+ *
+ * Return: the area's address, or NULL.
+ */
+void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
+{
+	uint64_t pages = ALIGN_UP(size, PAGE_SIZE);
+	uint64_t need = pages + VMALLOC_GUARD;
+
+	if (!size || pages < size || need < pages || (prot & ~PT_PROT_MASK) ||
+	    (flags & ~VMALLOC_ZERO))
+		return NULL;
+
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	struct vnode *spare = vm.space && max_free(vm.root) >= need ? node_alloc() : NULL;
+	struct vnode *n = spare ? segment_take(need, spare) : NULL;
+
+	if (n)
+		n->prot = (uint8_t)prot;
+	else
+		vm.alloc_failures++;
+	spin_unlock_irqrestore(&vm.lock, irq);
+	if (!n)
+		return NULL;
+
+	int r = map_pages(n->start, pages, prot, flags);
+
+	irq = spin_lock_irqsave(&vm.lock);
+	if (r) {
+		segment_release(n);
+		vm.alloc_failures++;
+		n = NULL;
+	} else {
+		n->state = SEG_BUSY;
+		vm.areas++;
+		vm.bytes += pages;
+	}
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return n ? (void *)n->start : NULL;
+}
+
+/**
+ * vmalloc() - allocate a virtually contiguous area, contents undefined
+ * @size: bytes
+ *
+ * Return: the area's address or NULL.
+ */
+void *vmalloc(uint64_t size)
+{
+	return vmalloc_prot(size, VMALLOC_PROT, 0);
+}
+
+/**
+ * vzalloc() - allocate a zeroed virtually contiguous area
+ * @size: bytes
+ *
+ * Return: the area's address or NULL.
+ */
+void *vzalloc(uint64_t size)
+{
+	return vmalloc_prot(size, VMALLOC_PROT, VMALLOC_ZERO);
+}
+
+/**
+ * vfree() - unmap an area and free its frames
+ * @addr: what vmalloc*() returned; NULL is ignored
+ */
+void vfree(void *addr)
+{
+	uintptr_t va = (uintptr_t)addr;
+
+	if (!addr)
+		return;
+
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	struct vnode *n = va >= vm.base && va < vm.end ? find(va) : NULL;
+	const char *why = !n ? "not in the vmalloc window" :
+			  n->state == SEG_FREE ? "not allocated (double free?)" :
+			  n->start != va ? "not the start of its area" :
+			  n->state != SEG_BUSY ? "area is being mapped or freed" : NULL;
+
+	if (!why)
+		n->state = SEG_FREEING;
+	else
+		vm.bad_frees++;
+	spin_unlock_irqrestore(&vm.lock, irq);
+	if (why) {
+		mm_err("vfree(%p): %s; called from %p", addr, why, __builtin_return_address(0));
+		return;
+	}
+	uint64_t size = n->len - VMALLOC_GUARD;
+
+	pt_unmap(vm.space, va, size, release_frame, NULL);
+	irq = spin_lock_irqsave(&vm.lock);
+	segment_release(n);
+	vm.areas--;
+	vm.bytes -= size;
+	spin_unlock_irqrestore(&vm.lock, irq);
+}
+
+/**
+ * vmalloc_area_of() - the area whose pages or guard gap hold @addr
+ * @addr: any address
+ * @area: filled in if found
+ *
+ * Return: true if found.
+ */
+bool vmalloc_area_of(const void *addr, struct vmalloc_area *area)
+{
+	uintptr_t va = (uintptr_t)addr;
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	const struct vnode *n = va >= vm.base && va < vm.end ? find(va) : NULL;
+	bool found = n && n->state == SEG_BUSY;
+
+	if (found)
+		*area = (struct vmalloc_area){ n->start, n->len - VMALLOC_GUARD, VMALLOC_GUARD,
+					       n->prot };
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return found;
+}
+
+static int each(const struct vnode *t, int (*fn)(const struct vmalloc_area *, void *), void *ctx)
+{
+	int r;
+
+	if (!t)
+		return 0;
+	r = each(t->left, fn, ctx);
+	if (!r && t->state == SEG_BUSY) {
+		struct vmalloc_area a = { t->start, t->len - VMALLOC_GUARD, VMALLOC_GUARD,
+					  t->prot };
+
+		r = fn(&a, ctx);
+	}
+	return r ? r : each(t->right, fn, ctx);
+}
+
+/**
+ * vmalloc_for_each() - call @fn for every live area in address order
+ * @fn: returns non-zero to stop
+ * @ctx: passed to @fn
+ *
+ * Return: the first non-zero value of @fn, or 0.
+ */
+int vmalloc_for_each(int (*fn)(const struct vmalloc_area *area, void *ctx), void *ctx)
+{
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	int r = each(vm.root, fn, ctx);
+
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return r;
+}
+
+/**
+ * vmalloc_get_stats() - counts of areas, bytes, free space and bookkeeping
+ * @st: filled in
+ */
+void vmalloc_get_stats(struct vmalloc_stats *st)
+{
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+
+	*st = (struct vmalloc_stats){
+		.base = vm.base,
+		.end = vm.end,
+		.areas = vm.areas,
+		.bytes = vm.bytes,
+		.free_bytes = vm.root ? vm.end - vm.base - vm.used : 0,
+		.largest_free = max_free(vm.root),
+		.node_pages = vm.node_pages,
+		.alloc_failures = vm.alloc_failures,
+		.bad_frees = vm.bad_frees,
+	};
+	spin_unlock_irqrestore(&vm.lock, irq);
+}

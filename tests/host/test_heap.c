@@ -1,0 +1,461 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Tests of the kernel heap (fast build): the kmalloc family over mmap-backed
+ * pages (so large areas can be touched), and over the PMM and vmalloc on
+ * simulated RAM for exhaustion, DMA and exact frame accounting; threads
+ * freeing each other's objects (also run under TSan).
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "host/heap_pages_mmap.h"
+#include "mm/heap.h"
+#include "mm/vmalloc.h"
+#include "tests/host/vm_test_util.h"
+
+#define VBASE	0xffffc90000000000ull
+
+static struct pt_space ks;
+
+static void panic_hook(const char *msg)
+{
+	fail_msg("unexpected panic: %s", msg);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sim_set_log_level(-1);
+	sim_panic_hook = panic_hook;
+	heap_pages_mmap_set_arena((size_t)4 << 30);
+	return 0;
+}
+
+static void mmap_heap(void)
+{
+	assert_int_equal(heap_init(&heap_pages_mmap, 0), 0);
+}
+
+/* Simulated RAM with the PMM and a vmalloc window; the heap over them. */
+static void sim_heap(uint64_t ram)
+{
+	assert_int_equal(vm_ram_setup(ram), 0);
+	assert_int_equal(pt_space_init(&ks, &pt_format_x86_64), 0);
+	ks.flags |= PT_SPACE_KERNEL;
+	assert_int_equal(vmalloc_init(&ks, VBASE, VBASE + TiB), 0);
+	assert_int_equal(heap_init(&heap_pages_kernel, 0), 0);
+	kfree(kmalloc(8));	/* this thread's lists: held until it ends */
+	heap_drain();
+}
+
+static void sim_heap_done(void)
+{
+}
+
+/* vmalloc's state lives in simulated RAM: drop it before the next test replaces the RAM. */
+static int vm_teardown(void **state)
+{
+	(void)state;
+	vmalloc_fini();
+	return 0;
+}
+
+static void fill_check(uint8_t *p, size_t n, uint8_t v)
+{
+	memset(p, v, n);
+	for (size_t i = 0; i < n; i += 61)
+		assert_int_equal(p[i], v);
+}
+
+static void every_size(void **state)
+{
+	(void)state;
+	mmap_heap();
+	for (size_t size = 1; size <= 20000; size += size < 300 ? 1 : 97) {
+		uint8_t *p = kmalloc(size);
+		assert_non_null(p);
+		assert_true(ksize(p) >= size);
+		assert_int_equal((uintptr_t)p % 8, 0);
+		if (ksize(p) % 16 == 0)
+			assert_int_equal((uintptr_t)p % 16, 0);
+		fill_check(p, size, (uint8_t)size);
+		kfree(p);
+	}
+	memory_stats_t st;
+	heap_drain();
+	heap_get_stats(&st);
+	assert_int_equal(st.heap_used, 0);
+	assert_int_equal(st.allocation_count, st.free_count);
+}
+
+static void null_and_zero(void **state)
+{
+	(void)state;
+	mmap_heap();
+	kfree(NULL);
+	void *z = kmalloc(0);
+	assert_ptr_equal(z, ZERO_SIZE_PTR);
+	assert_int_equal(ksize(z), 0);
+	kfree(z);
+	char *p = krealloc(z, 10);
+	assert_non_null(p);
+	assert_true(!ZERO_OR_NULL_PTR(p));
+	assert_ptr_equal(krealloc(p, 0), ZERO_SIZE_PTR);
+	assert_ptr_equal(kmalloc_dma(0), ZERO_SIZE_PTR);
+	struct heap_debug_counts c;
+	heap_debug_get_counts(&c);
+	assert_int_equal(c.invalid_frees, 0);
+}
+
+static void calloc_overflow(void **state)
+{
+	(void)state;
+	mmap_heap();
+	assert_null(kcalloc(SIZE_MAX / 2, 3));
+	assert_null(kcalloc((size_t)1 << 33, (size_t)1 << 33));
+	uint8_t *p = kmalloc(200);
+	memset(p, 0xff, 200);
+	kfree(p);
+	uint8_t *q = kcalloc(25, 8);		/* likely the same object: must be zeroed */
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(q[i], 0);
+	kfree(q);
+	q = kcalloc(1000, 100);			/* large */
+	for (int i = 0; i < 100000; i += 7)
+		assert_int_equal(q[i], 0);
+	kfree(q);
+}
+
+static void realloc_in_place_and_moving(void **state)
+{
+	(void)state;
+	mmap_heap();
+	char *p = kmalloc(20);
+	strcpy(p, "hello, heap");
+	size_t room = ksize(p);
+	assert_ptr_equal(krealloc(p, room), p);		/* same class: in place */
+	char *q = krealloc(p, 5000);
+	assert_non_null(q);
+	assert_string_equal(q, "hello, heap");
+	char *r = krealloc(q, 300000);			/* into a large area */
+	assert_string_equal(r, "hello, heap");
+	memset(r + 1000, 1, 299000);
+	char *s = krealloc(r, 10);			/* shrinking stays in place */
+	assert_ptr_equal(s, r);
+	kfree(s);
+}
+
+static void alignment(void **state)
+{
+	(void)state;
+	mmap_heap();
+	for (size_t align = 1; align <= ((size_t)1 << 21); align <<= 1) {
+		size_t sizes[] = { 1, 24, 100, 4000, 70000 };
+		for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+			uint8_t *p = kmalloc_aligned(sizes[i], align);
+			assert_non_null(p);
+			assert_int_equal((uintptr_t)p % align, 0);
+			assert_true(ksize(p) >= sizes[i]);
+			fill_check(p, sizes[i], 0x5a);
+			kfree(p);
+		}
+	}
+	assert_null(kmalloc_aligned(10, 48));		/* not a power of two */
+	uint8_t *p = AllocateAlignedMemory(64, 64);
+	assert_int_equal((uintptr_t)p % 64, 0);
+	assert_true(GetMemorySize(p) >= 64);
+	FreeMemory(p);
+}
+
+static void large_areas(void **state)
+{
+	(void)state;
+	mmap_heap();
+	uint8_t *p = kmalloc(1 << 20);
+	assert_non_null(p);
+	assert_true(ksize(p) >= (1 << 20));
+	fill_check(p, 1 << 20, 3);
+	memory_stats_t st;
+	heap_get_stats(&st);
+	assert_true(st.large_bytes >= (1 << 20));
+	assert_int_equal(st.large_count, 1);
+	assert_true(heap_owns(p));
+	assert_false(heap_owns(p + 16));
+	kfree(p);
+	heap_get_stats(&st);
+	assert_int_equal(st.large_count, 0);
+}
+
+static int ctor_calls;
+static void ctor(void *obj)
+{
+	ctor_calls++;
+	memcpy(obj, "constructed", 12);
+}
+
+static void object_caches(void **state)
+{
+	(void)state;
+	mmap_heap();
+	struct kmem_cache *c = kmem_cache_create("thing", 100, 64, 0, ctor);
+	assert_non_null(c);
+	void *objs[500];
+	for (int i = 0; i < 500; i++) {
+		objs[i] = kmem_cache_alloc(c);
+		assert_non_null(objs[i]);
+		assert_int_equal((uintptr_t)objs[i] % 64, 0);
+		assert_string_equal(objs[i], "constructed");
+	}
+	assert_true(ctor_calls >= 500);		/* a batch is carved, and constructed, at once */
+	int calls = ctor_calls;
+	struct kmem_cache_stats st;
+	kmem_cache_get_stats(c, &st);
+	assert_int_equal(st.obj_size, 100);
+	assert_true(st.objs_inuse >= 500);
+	for (int i = 0; i < 500; i++)
+		kmem_cache_free(c, objs[i]);
+	void *again = kmem_cache_alloc(c);
+	assert_string_equal(again, "constructed");	/* the free pointer left it alone */
+	assert_int_equal(ctor_calls, calls);
+	kmem_cache_free(c, again);
+	kmem_cache_shrink(c);
+	kmem_cache_get_stats(c, &st);
+	assert_int_equal(st.slabs, 0);			/* contracted */
+	kmem_cache_destroy(c);
+	assert_null(kmem_cache_create("bad", 0, 8, 0, NULL));
+	assert_null(kmem_cache_create("bad", 100, 3, 0, NULL));
+}
+
+static void seed_names(void **state)
+{
+	(void)state;
+	mmap_heap();
+	void *a = AllocateMemory(40), *b = AllocateKernelMemory(4000);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(GetMemorySize(a) >= 40);
+	FreeMemory(a);
+	FreeKernelMemory(b);
+	memory_stats_t st;
+	heap_get_stats(&st);
+	assert_int_equal(st.allocation_count, 2);
+	assert_int_equal(st.free_count, 2);
+	assert_true(st.total_physical > 0);
+	assert_int_equal(st.heap_free, st.heap_size - st.heap_used);
+}
+
+static void bad_frees_reported(void **state)
+{
+	(void)state;
+	mmap_heap();
+	int on_stack;
+	void *foreign = malloc(32);
+	unsigned long errs = sim_count.log[LOG_ERR];
+	kfree(&on_stack);
+	kfree(foreign);
+	assert_int_equal(sim_count.log[LOG_ERR] - errs >= 2, 1);
+	assert_non_null(strstr(sim_last_log(), "freed"));
+	struct heap_debug_counts c;
+	heap_debug_get_counts(&c);
+	assert_int_equal(c.invalid_frees, 2);
+	assert_false(heap_owns(foreign));
+	assert_int_equal(ksize(foreign), 0);
+	free(foreign);
+	void *big = kmalloc(100000);
+	kfree(big);
+	kfree(big);				/* a large area twice: the second is refused */
+	heap_debug_get_counts(&c);
+	assert_int_equal(c.invalid_frees, 3);
+}
+
+/* --- over the PMM and vmalloc on simulated RAM --------------------------------------- */
+
+static void frames_back_exactly(void **state)
+{
+	(void)state;
+	sim_heap(64 * MiB);
+	uint64_t free0 = vm_free_frames();
+	void *p[3000];
+	for (int i = 0; i < 3000; i++) {
+		p[i] = kmalloc((size_t)(i * 37) % 9000 + 1);	/* some are large (vmalloc) */
+		assert_non_null(p[i]);
+	}
+	assert_true(vm_free_frames() < free0);
+	for (int i = 0; i < 3000; i += 2)
+		kfree(p[i]);
+	for (int i = 1; i < 3000; i += 2)
+		kfree(p[i]);
+	heap_drain();
+	assert_int_equal(vm_free_frames(), free0);
+	memory_stats_t st;
+	heap_get_stats(&st);
+	assert_int_equal(st.heap_used, 0);
+	assert_int_equal(pmm_check(), 0);
+	sim_heap_done();
+}
+
+static void dma_below_16m(void **state)
+{
+	(void)state;
+	sim_heap(64 * MiB);
+	uint64_t free0 = vm_free_frames();
+	size_t sizes[] = { 1, 64, 3000, 8192, 100000, 1 << 20 };
+	for (unsigned i = 0; i < ARRAY_SIZE(sizes); i++) {
+		uint8_t *p = kmalloc_dma(sizes[i]);
+		assert_non_null(p);
+		phys_addr_t pa = plat_virt_to_phys(p);
+		assert_true(pa + sizes[i] <= PMM_DMA_LIMIT);
+		assert_true(ksize(p) >= sizes[i]);
+		memset(p, 0x77, sizes[i]);		/* physically contiguous: one run of sim RAM */
+		kfree(p);
+	}
+	heap_drain();
+	assert_int_equal(vm_free_frames(), free0);
+	sim_heap_done();
+}
+
+static void oom_returns_null_and_recovers(void **state)
+{
+	(void)state;
+	sim_heap(32 * MiB);
+	uint64_t free0 = vm_free_frames();
+	struct vm_eaten e = { 0 };
+	vm_eat(&e, 0);
+	void **objs = malloc(200000 * sizeof(void *));
+	size_t n = 0;
+	void *o;
+	while (n < 200000 && (o = kmalloc(512)) != NULL)	/* what the lists already hold */
+		objs[n++] = o;
+	assert_null(kmalloc(512));
+	assert_null(kmalloc(100000));
+	assert_null(kmalloc_dma(64));
+	assert_null(kmem_cache_create("x", 64, 8, 0, NULL) ? (void *)1 : NULL);
+	vm_uneat(&e);
+	void *big = kmalloc(100000);
+	assert_non_null(big);
+	kfree(big);
+	for (size_t i = 0; i < n; i++)
+		kfree(objs[i]);
+	free(objs);
+	for (int i = 0; i < 1000; i++)
+		objs = kmalloc(512), assert_non_null(objs), kfree(objs);
+	heap_drain();
+	assert_int_equal(vm_free_frames(), free0);
+	sim_heap_done();
+}
+
+/* --- threads ------------------------------------------------------------------------- */
+
+#define RING	1024
+struct ring {
+	void *slot[RING];
+	unsigned head, tail;		/* atomics */
+};
+
+static struct ring ring;
+
+static void *producer(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < 100000; i++) {
+		uint32_t *p = kmalloc(16 + i % 500);
+		assert_non_null(p);
+		*p = i;
+		unsigned h = __atomic_load_n(&ring.head, __ATOMIC_RELAXED);
+		while (h - __atomic_load_n(&ring.tail, __ATOMIC_ACQUIRE) == RING)
+			;
+		ring.slot[h % RING] = p;
+		__atomic_store_n(&ring.head, h + 1, __ATOMIC_RELEASE);
+	}
+	heap_thread_exit();
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < 100000; i++) {
+		unsigned t = __atomic_load_n(&ring.tail, __ATOMIC_RELAXED);
+		while (__atomic_load_n(&ring.head, __ATOMIC_ACQUIRE) == t)
+			;
+		uint32_t *p = ring.slot[t % RING];
+		__atomic_store_n(&ring.tail, t + 1, __ATOMIC_RELEASE);
+		assert_int_equal(*p, i);
+		kfree(p);
+	}
+	heap_thread_exit();
+	return NULL;
+}
+
+static void *churner(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	void *live[256] = { 0 };
+
+	for (int i = 0; i < 200000; i++) {
+		seed = seed * 1103515245 + 12345;
+		unsigned k = (seed >> 8) % 256;
+		if (live[k]) {
+			assert_int_equal(*(uint8_t *)live[k], k);
+			kfree(live[k]);
+			live[k] = NULL;
+		} else {
+			size_t size = (seed >> 16) % 3000 + 1;
+			live[k] = kmalloc(size);
+			assert_non_null(live[k]);
+			memset(live[k], (int)k, size);
+		}
+	}
+	for (int k = 0; k < 256; k++)
+		kfree(live[k]);
+	heap_thread_exit();
+	return NULL;
+}
+
+static void threads_share_the_heap(void **state)
+{
+	(void)state;
+	mmap_heap();
+	pthread_t t[6];
+	memset(&ring, 0, sizeof(ring));
+	pthread_create(&t[0], NULL, producer, NULL);
+	pthread_create(&t[1], NULL, consumer, NULL);
+	for (int i = 2; i < 6; i++)
+		pthread_create(&t[i], NULL, churner, (void *)(uintptr_t)i);
+	for (int i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	memory_stats_t st;
+	heap_drain();
+	heap_get_stats(&st);
+	assert_int_equal(st.heap_used, 0);
+	assert_int_equal(st.allocation_count, st.free_count);
+	assert_true(st.allocation_count >= 100000 + 4 * 100000);
+	assert_int_equal(heap_check(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_size),
+		cmocka_unit_test(null_and_zero),
+		cmocka_unit_test(calloc_overflow),
+		cmocka_unit_test(realloc_in_place_and_moving),
+		cmocka_unit_test(alignment),
+		cmocka_unit_test(large_areas),
+		cmocka_unit_test(object_caches),
+		cmocka_unit_test(seed_names),
+		cmocka_unit_test(bad_frees_reported),
+		cmocka_unit_test_teardown(frames_back_exactly, vm_teardown),
+		cmocka_unit_test_teardown(dma_below_16m, vm_teardown),
+		cmocka_unit_test_teardown(oom_returns_null_and_recovers, vm_teardown),
+		cmocka_unit_test(threads_share_the_heap),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}

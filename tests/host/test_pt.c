@@ -1,0 +1,1067 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests of the page-table engine on simulated RAM: mapping,
+ * translation, large pages, splitting, unmapping with release callbacks,
+ * protections, empty-table reclamation with exact frame accounting,
+ * rollback when memory runs out, TLB batching, argument checks, sharing of
+ * kernel slots, walks, and the i386 and PAE formats.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "mm/pt_impl.h"
+#include "tests/host/vm_test_util.h"
+
+#define UPPER	0xffff800000000000ull	/* first upper-half address */
+#define TOP_PG	0xfffffffffffff000ull	/* the last page of the address space */
+
+static struct pt_space sp;
+static uint64_t free0;		/* free frames before the test built its space */
+
+static void panic_hook(const char *msg)
+{
+	fail_msg("unexpected panic: %s", msg);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sim_set_log_level(-1);
+	sim_panic_hook = panic_hook;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sim_ram_fini();
+	return 0;
+}
+
+/* Fresh RAM and PMM, and an empty space of format @fmt in sp. */
+static void start(const struct pt_format *fmt)
+{
+	assert_int_equal(vm_ram_setup(64 * MiB), 0);
+	free0 = vm_free_frames();
+	assert_int_equal(pt_space_init(&sp, fmt), 0);
+	assert_int_equal(sp.table_pages, 1);
+	assert_int_equal(vm_free_frames(), free0 - 1);
+}
+
+/* Everything unmapped: only the root is left; destroying it gives back every frame. */
+static void finish(void)
+{
+	assert_int_equal(pt_check(&sp), 0);
+	pt_space_destroy(&sp);
+	assert_int_equal(vm_free_frames(), free0);
+}
+
+static void unmap_all(struct pt_space *s)
+{
+	assert_int_equal(pt_unmap(s, 0, 1ull << 47, NULL, NULL), 0);
+	if (s->fmt->va_sign_extend)
+		assert_int_equal(pt_unmap(s, UPPER, 1ull << 47, NULL, NULL), 0);
+	assert_int_equal(pt_check(s), 0);
+}
+
+static void expect_map(const struct pt_space *s, uintptr_t va, phys_addr_t pa, unsigned prot,
+		       uint64_t size)
+{
+	phys_addr_t got;
+	unsigned p;
+	uint64_t sz;
+
+	assert_true(pt_translate(s, va, &got, &p, &sz));
+	assert_int_equal(got, pa);
+	assert_int_equal(p & ~(unsigned)(PT_ACCESSED | PT_DIRTY), prot);
+	assert_int_equal(sz, size);
+}
+
+static void expect_unmapped(const struct pt_space *s, uintptr_t va)
+{
+	assert_false(pt_translate(s, va, NULL, NULL, NULL));
+}
+
+static void reset_tlb(void)
+{
+	sim_count.tlb_flush_page = sim_count.tlb_flush_all = 0;
+}
+
+/* --- formats ------------------------------------------------------------------- */
+
+static void test_formats(void **state)
+{
+	struct pt_format bad = pt_format_x86_64;
+
+	(void)state;
+	assert_int_equal(pt_format_check(&pt_format_x86_64), 0);
+	assert_int_equal(pt_format_check(&pt_format_i386), 0);
+	assert_int_equal(pt_format_check(&pt_format_i386_pae), 0);
+	bad.shift[2] = 31;
+	assert_int_equal(pt_format_check(&bad), -MM_EINVAL);
+	bad = pt_format_x86_64;
+	bad.large_levels |= 1;
+	assert_int_equal(pt_format_check(&bad), -MM_EINVAL);
+	bad = pt_format_x86_64;
+	bad.va_bits = 47;
+	assert_int_equal(pt_format_check(&bad), -MM_EINVAL);
+	assert_int_equal(vm_ram_setup(16 * MiB), 0);
+	assert_int_equal(pt_space_init(&sp, &bad), -MM_EINVAL);
+
+	assert_true(pt_va_canonical(&pt_format_x86_64, 0x00007fffffffffffull));
+	assert_false(pt_va_canonical(&pt_format_x86_64, 0x0000800000000000ull));
+	assert_false(pt_va_canonical(&pt_format_x86_64, 0xffff7fffffffffffull));
+	assert_true(pt_va_canonical(&pt_format_x86_64, UPPER));
+	assert_true(pt_va_canonical(&pt_format_i386, 0xffffffffull));
+	assert_false(pt_va_canonical(&pt_format_i386_pae, 0x100000000ull));
+
+	char buf[8];
+
+	assert_string_equal(pt_prot_string(PT_WRITE | PT_GLOBAL, buf), "rw--g-");
+	assert_string_equal(pt_prot_string(PT_EXEC | PT_USER | PT_NOCACHE, buf), "r-xu-c");
+	assert_string_equal(mm_strerror(-MM_EEXIST), "EEXIST");
+	assert_string_equal(mm_strerror(MM_ENOMEM), "ENOMEM");
+}
+
+/* --- map and translate ------------------------------------------------------------- */
+
+static void test_map_4k(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0x400000, 0x1234000, 3 * PG, PT_WRITE, 0), 0);
+	/* root + PDPT + PD + PT */
+	assert_int_equal(sp.table_pages, 4);
+	assert_int_equal(vm_free_frames(), free0 - 4);
+	for (unsigned i = 0; i < 3; i++)
+		expect_map(&sp, 0x400000 + i * PG, 0x1234000 + i * PG, PT_WRITE, PG);
+	expect_map(&sp, 0x401abc, 0x1235abc, PT_WRITE, PG);
+	expect_unmapped(&sp, 0x3ff000);
+	expect_unmapped(&sp, 0x403000);
+	expect_unmapped(&sp, 0x400000 + GiB);
+	expect_unmapped(&sp, 0x0000800000000000ull);	/* non-canonical */
+
+	/* Every protection bit round-trips. */
+	unsigned prots[] = { 0, PT_WRITE, PT_EXEC, PT_USER, PT_GLOBAL, PT_NOCACHE,
+			     PT_WRITE | PT_EXEC | PT_USER | PT_GLOBAL | PT_NOCACHE };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(prots); i++) {
+		uintptr_t va = 0x800000 + i * PG;
+
+		assert_int_equal(pt_map(&sp, va, 0x9000 * (i + 1), PG, prots[i], 0), 0);
+		expect_map(&sp, va, 0x9000 * (i + 1), prots[i], PG);
+	}
+	/* Preset accessed/dirty are reported. */
+	unsigned p;
+
+	assert_int_equal(pt_map(&sp, 0x900000, 0x5000, PG, PT_ACCESSED | PT_DIRTY, 0), 0);
+	assert_true(pt_translate(&sp, 0x900000, NULL, &p, NULL));
+	assert_int_equal(p, PT_ACCESSED | PT_DIRTY);
+
+	/* Upper half, and the very last page of the address space. */
+	assert_int_equal(pt_map(&sp, UPPER, 0x7000, PG, PT_GLOBAL, 0), 0);
+	assert_int_equal(pt_map(&sp, TOP_PG, 0x8000, PG, 0, 0), 0);
+	expect_map(&sp, UPPER + 5, 0x7005, PT_GLOBAL, PG);
+	expect_map(&sp, UINTPTR_MAX, 0x8fff, 0, PG);
+	assert_int_equal(pt_check(&sp), 0);
+	unmap_all(&sp);
+	assert_int_equal(sp.table_pages, 1);
+	finish();
+}
+
+static void test_map_large(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+
+	(void)state;
+	start(&pt_format_x86_64);
+	/* 1 GiB + 2 MiB + 4 KiB, all aligned: one leaf of each size. */
+	uint64_t len = GiB + 2 * MiB + PG;
+
+	assert_int_equal(pt_map(&sp, GiB, 4 * GiB, len, PT_WRITE, PT_MAP_LARGE), 0);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 3);
+	assert_int_equal(ls->l[0].size, GiB);
+	assert_int_equal(ls->l[1].size, 2 * MiB);
+	assert_int_equal(ls->l[2].size, PG);
+	assert_int_equal(ls->bytes, len);
+	expect_map(&sp, GiB + 12345, 4 * GiB + 12345, PT_WRITE, GiB);
+	expect_map(&sp, 2 * GiB + 0x100000, 5 * GiB + 0x100000, PT_WRITE, 2 * MiB);
+	expect_map(&sp, 2 * GiB + 2 * MiB, 5 * GiB + 2 * MiB, PT_WRITE, PG);
+	/* root, PDPT, PD (for the 2 MiB leaf), PT (for the 4 KiB one) */
+	assert_int_equal(sp.table_pages, 4);
+	unmap_all(&sp);
+
+	/* Unaligned start: 4 KiB pages up to the 2 MiB boundary, then large. */
+	assert_int_equal(pt_map(&sp, 2 * MiB - PG, 2 * MiB - PG, 4 * MiB + PG, 0, PT_MAP_LARGE), 0);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 3);
+	assert_int_equal(ls->l[0].size, PG);
+	assert_int_equal(ls->l[1].size, 2 * MiB);
+	assert_int_equal(ls->l[2].size, 2 * MiB);
+	unmap_all(&sp);
+
+	/* pa not aligned like va: no large page is possible. */
+	assert_int_equal(pt_map(&sp, 2 * MiB, 2 * MiB + PG, 2 * MiB, 0, PT_MAP_LARGE), 0);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 512);
+	unmap_all(&sp);
+
+	/* Without PT_MAP_LARGE, 4 KiB pages only. */
+	assert_int_equal(pt_map(&sp, 2 * MiB, 2 * MiB, 2 * MiB, 0, 0), 0);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 512);
+	unmap_all(&sp);
+
+	/* A format copy without 1 GiB pages (a CPU without PDPE1GB) uses 2 MiB ones. */
+	struct pt_format no1g = pt_format_x86_64;
+	struct pt_space s2;
+
+	no1g.large_levels = 1u << 1;
+	assert_int_equal(pt_space_init(&s2, &no1g), 0);
+	assert_int_equal(pt_map(&s2, GiB, GiB, GiB, 0, PT_MAP_LARGE), 0);
+	vm_leaves(&s2, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 512);
+	assert_int_equal(ls->l[0].size, 2 * MiB);
+	unmap_all(&s2);
+	pt_space_destroy(&s2);
+	free(ls);
+	finish();
+}
+
+static void test_map_exists(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0x10000, 0x10000, PG, 0, 0), 0);
+	uint64_t tables = sp.table_pages, frames = vm_free_frames();
+
+	/* Overlap at the end of a longer range: nothing of it is mapped. */
+	assert_int_equal(pt_map(&sp, 0x8000, 0x50000, 9 * PG, 0, 0), -MM_EEXIST);
+	for (uintptr_t va = 0x8000; va < 0x11000; va += PG)
+		if (va != 0x10000)
+			expect_unmapped(&sp, va);
+	expect_map(&sp, 0x10000, 0x10000, 0, PG);
+	assert_int_equal(sp.table_pages, tables);
+	assert_int_equal(vm_free_frames(), frames);
+
+	/* A range that would need new tables before the conflict allocates none. */
+	assert_int_equal(pt_map(&sp, 2 * GiB + 0x10000, 0, PG, 0, 0), 0);
+	tables = sp.table_pages;
+	frames = vm_free_frames();
+	assert_int_equal(pt_map(&sp, GiB, 0, GiB + 0x10000 + PG, 0, 0), -MM_EEXIST);
+	expect_unmapped(&sp, GiB);
+	assert_int_equal(sp.table_pages, tables);
+	assert_int_equal(vm_free_frames(), frames);
+
+	/* A large leaf in the way of 4 KiB pages, and 4 KiB pages in the way of a large one. */
+	assert_int_equal(pt_map(&sp, 4 * GiB, 4 * GiB, 2 * MiB, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(pt_map(&sp, 4 * GiB + 8 * PG, 0, PG, 0, 0), -MM_EEXIST);
+	assert_int_equal(pt_map(&sp, 4 * GiB - 2 * MiB, 0, 4 * MiB, 0, PT_MAP_LARGE), -MM_EEXIST);
+	expect_unmapped(&sp, 4 * GiB - 2 * MiB);
+	assert_int_equal(pt_map(&sp, 0, 0, 2 * MiB, 0, PT_MAP_LARGE), -MM_EEXIST);
+	assert_int_equal(pt_check(&sp), 0);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_map_replace(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+
+	(void)state;
+	start(&pt_format_x86_64);
+	/* 4 KiB over 4 KiB */
+	assert_int_equal(pt_map(&sp, 0x10000, 0x10000, 4 * PG, 0, 0), 0);
+	assert_int_equal(pt_map(&sp, 0x11000, 0x90000, 2 * PG, PT_WRITE, PT_MAP_REPLACE), 0);
+	expect_map(&sp, 0x10000, 0x10000, 0, PG);
+	expect_map(&sp, 0x11000, 0x90000, PT_WRITE, PG);
+	expect_map(&sp, 0x12000, 0x91000, PT_WRITE, PG);
+	expect_map(&sp, 0x13000, 0x13000, 0, PG);
+	unmap_all(&sp);
+
+	/* A 2 MiB leaf over a table of 4 KiB leaves: the table goes back. */
+	assert_int_equal(pt_map(&sp, 2 * MiB, 0x100000, 16 * PG, 0, 0), 0);
+	assert_int_equal(sp.table_pages, 4);
+	assert_int_equal(pt_map(&sp, 2 * MiB, 8 * MiB, 2 * MiB, PT_WRITE,
+				PT_MAP_LARGE | PT_MAP_REPLACE), 0);
+	assert_int_equal(sp.table_pages, 3);
+	expect_map(&sp, 2 * MiB + 5 * PG, 8 * MiB + 5 * PG, PT_WRITE, 2 * MiB);
+	assert_int_equal(pt_check(&sp), 0);
+
+	/* 4 KiB inside that 2 MiB leaf: it is split, the rest keeps its translation. */
+	assert_int_equal(pt_map(&sp, 2 * MiB + 7 * PG, 0x777000, PG, 0, PT_MAP_REPLACE), 0);
+	assert_int_equal(sp.table_pages, 4);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 512);
+	expect_map(&sp, 2 * MiB + 7 * PG, 0x777000, 0, PG);
+	expect_map(&sp, 2 * MiB + 6 * PG, 8 * MiB + 6 * PG, PT_WRITE, PG);
+	expect_map(&sp, 4 * MiB - PG, 10 * MiB - PG, PT_WRITE, PG);
+
+	/* A 1 GiB leaf over a PD with tables below: the whole subtree goes. */
+	assert_int_equal(pt_map(&sp, 0, 0, GiB, PT_EXEC, PT_MAP_LARGE | PT_MAP_REPLACE), 0);
+	assert_int_equal(sp.table_pages, 2);
+	expect_map(&sp, 2 * MiB + 7 * PG, 2 * MiB + 7 * PG, PT_EXEC, GiB);
+
+	/* Split a 1 GiB leaf down to 4 KiB for one page: 2 new tables. */
+	assert_int_equal(pt_map(&sp, 3 * MiB, 0xabc000, PG, 0, PT_MAP_REPLACE), 0);
+	assert_int_equal(sp.table_pages, 4);
+	vm_leaves(&sp, 0, GiB, ls);
+	assert_int_equal(ls->n, 511 + 512);
+	assert_int_equal(ls->bytes, GiB);
+	expect_map(&sp, 3 * MiB, 0xabc000, 0, PG);
+	expect_map(&sp, 3 * MiB + PG, 3 * MiB + PG, PT_EXEC, PG);
+	expect_map(&sp, 5 * MiB, 5 * MiB, PT_EXEC, 2 * MiB);
+	assert_int_equal(pt_check(&sp), 0);
+	free(ls);
+	unmap_all(&sp);
+	finish();
+}
+
+/* --- unmap ------------------------------------------------------------------------ */
+
+struct released {
+	struct { phys_addr_t pa; uint64_t size; } r[1024];
+	unsigned n;
+	uint64_t bytes;
+};
+
+static void record_release(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	struct released *rel = ctx;
+
+	if (rel->n < ARRAY_SIZE(rel->r)) {
+		rel->r[rel->n].pa = pa;
+		rel->r[rel->n].size = size;
+	}
+	rel->n++;
+	rel->bytes += size;
+}
+
+static void test_unmap_release(void **state)
+{
+	struct released *rel = calloc(1, sizeof(*rel));
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0x200000, 0x5000000, 8 * PG, 0, 0), 0);
+	assert_int_equal(pt_map(&sp, GiB, 2 * GiB, 2 * MiB, 0, PT_MAP_LARGE), 0);
+	/* One range over both, with holes: leaves are released in address order. */
+	assert_int_equal(pt_unmap(&sp, 0x201000, GiB + 2 * MiB - 0x201000, record_release, rel), 0);
+	assert_int_equal(rel->n, 8);
+	for (unsigned i = 0; i < 7; i++) {
+		assert_int_equal(rel->r[i].pa, 0x5001000 + i * PG);
+		assert_int_equal(rel->r[i].size, PG);
+	}
+	assert_int_equal(rel->r[7].pa, 2 * GiB);
+	assert_int_equal(rel->r[7].size, 2 * MiB);
+	expect_map(&sp, 0x200000, 0x5000000, 0, PG);
+	expect_unmapped(&sp, 0x201000);
+	/* The PD that held the 2 MiB leaf is gone; the one with 0x200000 stays. */
+	assert_int_equal(sp.table_pages, 4);
+
+	/* Unmapping nothing is fine. */
+	rel->n = 0;
+	assert_int_equal(pt_unmap(&sp, 64 * GiB, GiB, record_release, rel), 0);
+	assert_int_equal(rel->n, 0);
+	assert_int_equal(pt_unmap(&sp, 0x200000, PG, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1);
+	free(rel);
+	finish();
+}
+
+static void test_unmap_split(void **state)
+{
+	struct released rel = { .n = 0 };
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 2 * MiB, 6 * MiB, 2 * MiB, PT_WRITE, PT_MAP_LARGE), 0);
+	assert_int_equal(pt_unmap(&sp, 2 * MiB + 10 * PG, 2 * PG, record_release, &rel), 0);
+	assert_int_equal(rel.n, 2);
+	assert_int_equal(rel.r[0].pa, 6 * MiB + 10 * PG);
+	assert_int_equal(rel.r[1].pa, 6 * MiB + 11 * PG);
+	assert_int_equal(rel.r[0].size, PG);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 510);
+	expect_map(&sp, 2 * MiB + 9 * PG, 6 * MiB + 9 * PG, PT_WRITE, PG);
+	expect_unmapped(&sp, 2 * MiB + 10 * PG);
+	expect_map(&sp, 2 * MiB + 12 * PG, 6 * MiB + 12 * PG, PT_WRITE, PG);
+	unmap_all(&sp);
+
+	/* A 1 GiB leaf cut at both ends by one range: two splits per end. */
+	assert_int_equal(pt_map(&sp, GiB, GiB, GiB, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(sp.table_pages, 2);
+	assert_int_equal(pt_unmap(&sp, GiB + 3 * MiB + PG, 500 * MiB, NULL, NULL), 0);
+	vm_leaves(&sp, GiB, 2 * GiB, ls);
+	assert_int_equal(ls->bytes, GiB - 500 * MiB);
+	assert_int_equal(sp.table_pages, 2 + 1 + 2);	/* PD and two PTs */
+	expect_map(&sp, GiB + 3 * MiB, GiB + 3 * MiB, 0, PG);
+	expect_map(&sp, GiB + 2 * MiB, GiB + 2 * MiB, 0, PG);
+	expect_map(&sp, GiB, GiB, 0, 2 * MiB);
+	expect_unmapped(&sp, GiB + 3 * MiB + PG);
+	expect_unmapped(&sp, GiB + 503 * MiB);
+	expect_map(&sp, GiB + 503 * MiB + PG, GiB + 503 * MiB + PG, 0, PG);
+	expect_map(&sp, GiB + 504 * MiB, GiB + 504 * MiB, 0, 2 * MiB);
+	assert_int_equal(pt_check(&sp), 0);
+	free(ls);
+	unmap_all(&sp);
+	finish();
+}
+
+/* Many mappings spread over every level, unmapped in pieces: every table comes back. */
+static void test_reclaim_exact(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	uintptr_t base[] = { 0, 0x7ffffffff000ull - 64 * PG, 512 * GiB, 3 * GiB + 5 * MiB,
+			     UPPER, UPPER + 700 * GiB, TOP_PG - 100 * PG };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(base); i++)
+		assert_int_equal(pt_map(&sp, base[i], 0x100000 + i * MiB, 65 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_map(&sp, 7 * GiB, 7 * GiB, 3 * GiB, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(vm_free_frames(), free0 - sp.table_pages);
+	for (unsigned i = 0; i < ARRAY_SIZE(base); i++) {
+		assert_int_equal(pt_unmap(&sp, base[i] + 7 * PG, 30 * PG, NULL, NULL), 0);
+		assert_int_equal(pt_unmap(&sp, base[i], 7 * PG, NULL, NULL), 0);
+		assert_int_equal(pt_check(&sp), 0);
+		assert_int_equal(pt_unmap(&sp, base[i] + 37 * PG, 28 * PG, NULL, NULL), 0);
+		assert_int_equal(pt_check(&sp), 0);
+	}
+	assert_int_equal(pt_unmap(&sp, 7 * GiB + 4 * MiB, 2 * GiB, NULL, NULL), 0);
+	assert_int_equal(pt_unmap(&sp, 6 * GiB, 4 * GiB, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1);
+	assert_int_equal(vm_free_frames(), free0 - 1);
+	finish();
+}
+
+/* --- protect ----------------------------------------------------------------------- */
+
+static void test_protect(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0x10000, 0x10000, 4 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_map(&sp, 0x20000, 0x20000, 4 * PG, PT_WRITE, 0), 0);
+	/* Holes between the two runs are skipped. */
+	assert_int_equal(pt_protect(&sp, 0x12000, 0x20000, PT_EXEC | PT_USER), 0);
+	expect_map(&sp, 0x11000, 0x11000, PT_WRITE, PG);
+	expect_map(&sp, 0x12000, 0x12000, PT_EXEC | PT_USER, PG);
+	expect_map(&sp, 0x13000, 0x13000, PT_EXEC | PT_USER, PG);
+	expect_unmapped(&sp, 0x14000);
+	expect_map(&sp, 0x23000, 0x23000, PT_EXEC | PT_USER, PG);
+
+	/* Accessed and dirty survive; they can be set but are never cleared. */
+	assert_int_equal(pt_protect(&sp, 0x10000, PG, PT_DIRTY | PT_ACCESSED), 0);
+	assert_int_equal(pt_protect(&sp, 0x10000, PG, PT_GLOBAL), 0);
+	unsigned p;
+
+	assert_true(pt_translate(&sp, 0x10000, NULL, &p, NULL));
+	assert_int_equal(p, PT_GLOBAL | PT_DIRTY | PT_ACCESSED);
+	unmap_all(&sp);
+
+	/* Partial protect of a 2 MiB leaf splits it; whole leaves stay large. */
+	assert_int_equal(pt_map(&sp, 2 * MiB, 2 * MiB, 4 * MiB, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(sp.table_pages, 4 - 1);
+	assert_int_equal(pt_protect(&sp, 4 * MiB - PG, 2 * MiB + PG, PT_WRITE), 0);
+	assert_int_equal(sp.table_pages, 4);
+	expect_map(&sp, 4 * MiB - 2 * PG, 4 * MiB - 2 * PG, 0, PG);
+	expect_map(&sp, 4 * MiB - PG, 4 * MiB - PG, PT_WRITE, PG);
+	expect_map(&sp, 4 * MiB, 4 * MiB, PT_WRITE, 2 * MiB);
+	/* Partial protect to the protection it already has: no split. */
+	assert_int_equal(pt_protect(&sp, 4 * MiB + PG, PG, PT_WRITE), 0);
+	assert_int_equal(sp.table_pages, 4);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 513);
+	assert_int_equal(pt_check(&sp), 0);
+	free(ls);
+	unmap_all(&sp);
+	finish();
+}
+
+/* --- running out of memory ---------------------------------------------------------- */
+
+static void test_oom_map(void **state)
+{
+	struct vm_eaten eat = { 0 };
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0x1000, 0x1000, PG, 0, 0), 0);
+	/*
+	 * [1 TiB - 1 MiB, 1 TiB + 2 GiB + 2 MiB + 4 KiB) with large pages needs 6
+	 * tables: PDPT, PD, PT below 1 TiB; PDPT, PD, PT above (two 1 GiB leaves,
+	 * one 2 MiB, one 4 KiB). With fewer, nothing changes.
+	 */
+	uintptr_t va = 2 * 512 * GiB - MiB;
+	phys_addr_t pa = GiB - MiB;
+	uint64_t len = 2 * GiB + 3 * MiB + PG;
+
+	for (size_t leave = 0; leave < 6; leave++) {
+		vm_eat(&eat, leave);
+		uint64_t frames = vm_free_frames(), tables = sp.table_pages;
+
+		assert_int_equal(pt_map(&sp, va, pa, len, 0, PT_MAP_LARGE), -MM_ENOMEM);
+		assert_int_equal(vm_free_frames(), frames);
+		assert_int_equal(sp.table_pages, tables);
+		expect_unmapped(&sp, va);
+		expect_unmapped(&sp, va + len - PG);
+		assert_int_equal(pt_check(&sp), 0);
+		vm_uneat(&eat);
+	}
+	vm_eat(&eat, 6);
+	assert_int_equal(pt_map(&sp, va, pa, len, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(vm_free_frames(), 0);
+	vm_uneat(&eat);
+	assert_int_equal(sp.table_pages, 4 + 6);
+
+	/* Replacing: the split needs tables too; without them the old mapping stays. */
+	vm_eat(&eat, 1);
+	assert_int_equal(pt_map(&sp, va + MiB + GiB + 5 * PG, 0x9000, PG, 0, PT_MAP_REPLACE),
+			 -MM_ENOMEM);
+	expect_map(&sp, va + MiB + GiB + 5 * PG, 2 * GiB + 5 * PG, 0, GiB);
+	vm_uneat_one(&eat);
+	assert_int_equal(pt_map(&sp, va + MiB + GiB + 5 * PG, 0x9000, PG, 0, PT_MAP_REPLACE), 0);
+	expect_map(&sp, va + MiB + GiB + 5 * PG, 0x9000, 0, PG);
+	vm_uneat(&eat);
+	assert_int_equal(pt_check(&sp), 0);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_oom_split(void **state)
+{
+	struct vm_eaten eat = { 0 };
+	struct released rel = { .n = 0 };
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, GiB, 0, GiB, PT_WRITE, PT_MAP_LARGE), 0);
+	uint64_t tables = sp.table_pages;
+
+	/* Cutting a 4 KiB hole needs two tables (PD, PT). */
+	for (size_t leave = 0; leave < 2; leave++) {
+		vm_eat(&eat, leave);
+		uint64_t frames = vm_free_frames();
+
+		assert_int_equal(pt_unmap(&sp, GiB + 5 * PG, PG, record_release, &rel), -MM_ENOMEM);
+		assert_int_equal(pt_protect(&sp, GiB + 5 * PG, PG, 0), -MM_ENOMEM);
+		assert_int_equal(rel.n, 0);
+		assert_int_equal(vm_free_frames(), frames);
+		assert_int_equal(sp.table_pages, tables);
+		expect_map(&sp, GiB + 5 * PG, 5 * PG, PT_WRITE, GiB);
+		vm_uneat(&eat);
+	}
+	/* Unmapping or protecting whole leaves needs nothing. */
+	vm_eat(&eat, 0);
+	assert_int_equal(pt_protect(&sp, GiB, GiB, PT_EXEC), 0);
+	assert_int_equal(pt_protect(&sp, GiB + PG, PG, PT_EXEC), 0);	/* unchanged */
+	assert_int_equal(pt_unmap(&sp, 0, 4 * GiB, record_release, &rel), 0);
+	assert_int_equal(rel.n, 1);
+	vm_uneat(&eat);
+	finish();
+}
+
+/* --- TLB batching ---------------------------------------------------------------------- */
+
+static void test_tlb_inactive(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	reset_tlb();
+	assert_int_equal(pt_map(&sp, 0, 0, 64 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_protect(&sp, 0, 64 * PG, 0), 0);
+	assert_int_equal(pt_unmap(&sp, 0, 64 * PG, NULL, NULL), 0);
+	/* Not the active root and not a kernel space: nothing to flush. */
+	assert_int_equal(sim_count.tlb_flush_page, 0);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	finish();
+}
+
+static void test_tlb_batching(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	plat_set_pt_root(sp.root);
+	reset_tlb();
+	/* Filling not-present entries flushes nothing. */
+	assert_int_equal(pt_map(&sp, 0x100000, 0, 100 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+
+	/* Restricting: one invalidation per changed page up to the batch size. */
+	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 10);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);	/* no change */
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+	assert_int_equal(pt_protect(&sp, 0x100000, PT_TLB_BATCH * PG, PT_WRITE | PT_EXEC), 0);
+	assert_int_equal(sim_count.tlb_flush_page, PT_TLB_BATCH);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_protect(&sp, 0x100000, (PT_TLB_BATCH + 1) * PG, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 0);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+
+	/* Unmapping: the same rule. */
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, 0x100000, PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1);
+	assert_int_equal(pt_unmap(&sp, 0x101000, PT_TLB_BATCH * PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	assert_int_equal(pt_unmap(&sp, 0, GiB, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
+
+	/* A large leaf is one invalidation. */
+	assert_int_equal(pt_map(&sp, 0, 0, 8 * MiB, 0, PT_MAP_LARGE), 0);
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, 0, 8 * MiB, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 4);
+
+	/* Replacing a mapping flushes the old one. */
+	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0), 0);
+	reset_tlb();
+	assert_int_equal(pt_map(&sp, 0, PG, PG, 0, PT_MAP_REPLACE), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1);
+	plat_set_pt_root(0);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_tlb_kernel(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	sp.flags |= PT_SPACE_KERNEL;	/* always active, though not the root */
+	assert_int_equal(pt_map(&sp, UPPER, 0, 100 * PG, PT_GLOBAL, 0), 0);
+	reset_tlb();
+	assert_int_equal(pt_protect(&sp, UPPER, 20 * PG, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 20);
+	/* A full flush drops global translations too: one is enough. */
+	assert_int_equal(pt_unmap(&sp, UPPER, 100 * PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 20);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+	unmap_all(&sp);
+	finish();
+}
+
+/* --- arguments ------------------------------------------------------------------------ */
+
+static void test_invalid(void **state)
+{
+	(void)state;
+	start(&pt_format_x86_64);
+	uint64_t frames = vm_free_frames();
+	const struct { uintptr_t va; uint64_t len; } bad[] = {
+		{ 0x1001, PG }, { 0x1000, 0x800 }, { 0x1000, 0 }, { TOP_PG, 2 * PG },
+		{ 0x0000800000000000ull, PG }, { 0x00007ffffffff000ull, 2 * PG },
+		{ 0xffff7ffffffff000ull, 2 * PG },
+		{ 0x00007ffffffff000ull, UPPER + PG - 0x00007ffffffff000ull },
+		{ 0, UINT64_MAX & PAGE_MASK },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		assert_int_equal(pt_map(&sp, bad[i].va, 0, bad[i].len, 0, 0), -MM_EINVAL);
+		assert_int_equal(pt_unmap(&sp, bad[i].va, bad[i].len, NULL, NULL), -MM_EINVAL);
+		assert_int_equal(pt_protect(&sp, bad[i].va, bad[i].len, 0), -MM_EINVAL);
+		assert_int_equal(pt_check_range(&sp, bad[i].va, bad[i].len), -MM_EINVAL);
+	}
+	assert_int_equal(pt_map(&sp, 0, 0x1001, PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&sp, 0, (1ull << 52) - PG, 2 * PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&sp, 0, UINT64_MAX & PAGE_MASK, PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&sp, 0, 0, PG, 0x80, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0x4), -MM_EINVAL);
+	assert_int_equal(pt_protect(&sp, 0, PG, 0x100), -MM_EINVAL);
+	assert_int_equal(sp.table_pages, 1);
+	assert_int_equal(vm_free_frames(), frames);
+	/* The edges that are valid. */
+	assert_int_equal(pt_map(&sp, 0x00007ffffffff000ull, (1ull << 52) - PG, PG, 0, 0), 0);
+	assert_int_equal(pt_map(&sp, TOP_PG, 0, PG, 0, 0), 0);
+	unmap_all(&sp);
+	finish();
+}
+
+/* --- walks ------------------------------------------------------------------------------ */
+
+struct ranges {
+	struct pt_range r[16];
+	unsigned n;
+};
+
+static int collect_range(const struct pt_range *r, void *ctx)
+{
+	struct ranges *rs = ctx;
+
+	if (rs->n < ARRAY_SIZE(rs->r))
+		rs->r[rs->n] = *r;
+	rs->n++;
+	return 0;
+}
+
+static int stop_at_third(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	(void)va, (void)pa, (void)size, (void)prot;
+	return ++*(int *)ctx == 3 ? 42 : 0;
+}
+
+static void test_walk_ranges(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+	struct ranges rs = { .n = 0 };
+
+	(void)state;
+	start(&pt_format_x86_64);
+	/* contiguous 4 KiB + 2 MiB + 4 KiB with one prot: one range */
+	assert_int_equal(pt_map(&sp, 2 * MiB - 2 * PG, 2 * MiB - 2 * PG, 2 * MiB + 3 * PG, PT_WRITE,
+				PT_MAP_LARGE), 0);
+	/* then a different prot, then a physical discontinuity, then upper half */
+	assert_int_equal(pt_map(&sp, 4 * MiB + PG, 4 * MiB + PG, PG, 0, 0), 0);
+	assert_int_equal(pt_map(&sp, 4 * MiB + 2 * PG, 0x9000000, PG, 0, 0), 0);
+	assert_int_equal(pt_map(&sp, UPPER, 0, PG, PT_GLOBAL, 0), 0);
+	/* dirty does not split a range */
+	assert_int_equal(pt_protect(&sp, 2 * MiB - PG, PG, PT_WRITE | PT_DIRTY), 0);
+
+	pt_walk_ranges(&sp, 0, UINTPTR_MAX, collect_range, &rs);
+	assert_int_equal(rs.n, 4);
+	assert_int_equal(rs.r[0].va, 2 * MiB - 2 * PG);
+	assert_int_equal(rs.r[0].len, 2 * MiB + 3 * PG);
+	assert_int_equal(rs.r[0].prot, PT_WRITE);
+	assert_int_equal(rs.r[1].va, 4 * MiB + PG);
+	assert_int_equal(rs.r[2].pa, 0x9000000);
+	assert_int_equal(rs.r[3].va, UPPER);
+	assert_int_equal(rs.r[3].prot, PT_GLOBAL);
+
+	/* Leaves overlapping [start, end) are reported whole, in order. */
+	vm_leaves(&sp, 2 * MiB + 5, 2 * MiB + 6, ls);
+	assert_int_equal(ls->n, 1);
+	assert_int_equal(ls->l[0].va, 2 * MiB);
+	assert_int_equal(ls->l[0].size, 2 * MiB);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 7);
+	for (size_t i = 1; i < ls->n; i++)
+		assert_true(ls->l[i].va > ls->l[i - 1].va);
+	vm_leaves(&sp, 0x0000800000000000ull, UPPER, ls);	/* the hole */
+	assert_int_equal(ls->n, 0);
+	vm_leaves(&sp, 5, 5, ls);
+	assert_int_equal(ls->n, 0);
+
+	int count = 0;
+
+	assert_int_equal(pt_walk(&sp, 0, UINTPTR_MAX, stop_at_third, &count), 42);
+	assert_int_equal(count, 3);
+	free(ls);
+	unmap_all(&sp);
+	finish();
+}
+
+/* --- spaces ---------------------------------------------------------------------------- */
+
+static void test_share_kernel(void **state)
+{
+	struct pt_space user;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	sp.flags |= PT_SPACE_KERNEL;
+	assert_int_equal(pt_map(&sp, UPPER, 0x100000, 4 * PG, PT_WRITE | PT_GLOBAL, 0), 0);
+	assert_int_equal(pt_space_init(&user, &pt_format_x86_64), 0);
+	assert_int_equal(pt_map(&user, 0x400000, 0x200000, PG, PT_USER, 0), 0);
+	uint64_t ktables = sp.table_pages;
+
+	assert_int_equal(pt_space_share_kernel(&user, &sp, 0, 512), -MM_EEXIST);
+	assert_int_equal(pt_space_share_kernel(&user, &sp, 256, 257), -MM_EINVAL);
+	assert_int_equal(pt_space_share_kernel(&user, &user, 256, 1), -MM_EINVAL);
+	assert_int_equal(sp.table_pages, ktables);
+	assert_int_equal(pt_space_share_kernel(&user, &sp, 256, 256), 0);
+	/* Every kernel slot got a PDPT (one existed). */
+	assert_int_equal(sp.table_pages, ktables + 255);
+	assert_int_equal(pt_space_share_kernel(&user, &sp, 256, 256), -MM_EINVAL);
+
+	/* The user space sees kernel mappings, including later ones. */
+	expect_map(&user, UPPER + PG, 0x101000, PT_WRITE | PT_GLOBAL, PG);
+	assert_int_equal(pt_map(&sp, UPPER + 300 * GiB, 0x300000, PG, 0, 0), 0);
+	expect_map(&user, UPPER + 300 * GiB, 0x300000, 0, PG);
+	/* ... but may not change them. */
+	assert_int_equal(pt_map(&user, UPPER + 8 * PG, 0, PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_unmap(&user, UPPER, PG, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_protect(&user, UPPER, PG, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&user, 0x401000, 0, PG, 0, 0), 0);
+
+	/* Emptying a pinned slot keeps its PDPT; the tables below go. */
+	assert_int_equal(pt_unmap(&sp, UPPER, 1ull << 47, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1 + 256);
+	expect_unmapped(&user, UPPER);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&user), 0);
+
+	/* A kernel space's changes are flushed even when another root is active. */
+	plat_set_pt_root(user.root);
+	assert_int_equal(pt_map(&sp, UPPER, 0, PG, 0, 0), 0);
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, UPPER, PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1);
+
+	/* The active space may not be destroyed. */
+	pt_space_destroy(&user);
+	assert_int_not_equal(user.root, 0);
+	plat_set_pt_root(0);
+	assert_int_equal(pt_unmap(&user, 0, 1ull << 47, NULL, NULL), 0);
+	pt_space_destroy(&user);	/* leaves the shared tables alone */
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(vm_free_frames(), free0 - sp.table_pages);
+	finish();
+}
+
+/* --- other formats ---------------------------------------------------------------------- */
+
+static void test_i386(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+	struct released rel = { .n = 0 };
+
+	(void)state;
+	start(&pt_format_i386);
+	assert_int_equal(pt_map(&sp, 0x400000, 0x1000000, 3 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(sp.table_pages, 2);
+	/* No NX: every mapping is executable. */
+	expect_map(&sp, 0x401000, 0x1001000, PT_WRITE | PT_EXEC, PG);
+	/* 4 MiB pages, and the top of the 4 GiB address space. */
+	assert_int_equal(pt_map(&sp, 0xc0000000, 0x800000, 8 * MiB + PG, 0, PT_MAP_LARGE), 0);
+	vm_leaves(&sp, 0xc0000000, 0xd0000000, ls);
+	assert_int_equal(ls->n, 3);
+	assert_int_equal(ls->l[0].size, 4 * MiB);
+	expect_map(&sp, 0xc0123456, 0x923456, PT_EXEC, 4 * MiB);
+	assert_int_equal(pt_map(&sp, 0xfffff000, 0xfffff000, PG, 0, 0), 0);
+	expect_map(&sp, 0xffffffff, 0xffffffff, PT_EXEC, PG);
+	/* Beyond 32 bits: no such address or frame. */
+	assert_int_equal(pt_map(&sp, 0x100000000ull, 0, PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&sp, 0, 0x100000000ull, PG, 0, 0), -MM_EINVAL);
+	expect_unmapped(&sp, 0x100000000ull + 0x400000);
+	/* Split a 4 MiB page. */
+	assert_int_equal(pt_unmap(&sp, 0xc0001000, PG, record_release, &rel), 0);
+	assert_int_equal(rel.n, 1);
+	assert_int_equal(rel.r[0].pa, 0x801000);
+	vm_leaves(&sp, 0xc0000000, 0xc0400000, ls);
+	assert_int_equal(ls->n, 1023);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1);
+	free(ls);
+	finish();
+}
+
+static void test_pae(void **state)
+{
+	(void)state;
+	start(&pt_format_i386_pae);
+	assert_int_equal(pt_map(&sp, 0xc0000000, 0x200000000ull, 2 * MiB + PG, PT_WRITE,
+				PT_MAP_LARGE), 0);
+	expect_map(&sp, 0xc0000000, 0x200000000ull, PT_WRITE, 2 * MiB);
+	expect_map(&sp, 0xc0200000, 0x200200000ull, PT_WRITE, PG);
+	/* Root entries (PDPTEs) carry the present bit and the address only. */
+	uint64_t pdpte = ((uint64_t *)plat_phys_to_virt(sp.root))[3];
+
+	assert_int_equal(pdpte & 0xfff, 1);
+	/* NX works in PAE. */
+	assert_int_equal(pt_map(&sp, 0x1000, 0x1000, PG, PT_EXEC, 0), 0);
+	expect_map(&sp, 0x1000, 0x1000, PT_EXEC, PG);
+	assert_int_equal(pt_map(&sp, 0xfffff000, 0, 2 * PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1);
+	finish();
+}
+
+/* --- random operations against a model, every format ------------------------------------ */
+
+#define MODEL_PAGES	4096	/* 16 MiB of address space */
+
+struct model {
+	uint64_t page[MODEL_PAGES];	/* 0, or pa | prot << 1 | 1 */
+};
+
+static uint64_t rng_state = 88172645463325252ull;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static void model_check(const struct model *m, uintptr_t base, const struct pt_format *f)
+{
+	for (unsigned i = 0; i < MODEL_PAGES; i++) {
+		phys_addr_t pa;
+		unsigned prot;
+		bool mapped = pt_translate(&sp, base + i * PG, &pa, &prot, NULL);
+
+		assert_int_equal(mapped, m->page[i] & 1);
+		if (!mapped)
+			continue;
+		unsigned want = (unsigned)(m->page[i] >> 1) & 0x7ff;
+
+		if (!f->nx)
+			want |= PT_EXEC;
+		assert_int_equal(pa, m->page[i] & PAGE_MASK);
+		assert_int_equal(prot, want);
+	}
+}
+
+static void random_ops(const struct pt_format *f, uintptr_t base)
+{
+	static struct model m;
+	uint64_t large = 1ull << f->shift[1];
+
+	start(f);
+	memset(&m, 0, sizeof(m));
+	for (unsigned op = 0; op < 3000; op++) {
+		unsigned first = rnd() % MODEL_PAGES;
+		unsigned left = MODEL_PAGES - first;
+		unsigned n = 1 + rnd() % (rnd() % 4 == 0 ? left : MM_MIN(64u, left));
+		unsigned prot = rnd() % 8 & (PT_WRITE | PT_EXEC | PT_USER);
+		uintptr_t va = base + first * PG;
+		phys_addr_t pa = (rnd() % 2 ? va - base : (rnd() % 1024) * PG) + 64 * MiB;
+		unsigned kind = rnd() % 3;
+		bool any = false;
+
+		n = MM_MIN(n, MODEL_PAGES - first);
+		for (unsigned i = 0; i < n; i++)
+			any |= m.page[first + i] & 1;
+		if (kind == 0) {
+			unsigned flags = (rnd() % 2 ? PT_MAP_LARGE : 0) |
+					 (rnd() % 3 == 0 ? PT_MAP_REPLACE : 0);
+			int r = pt_map(&sp, va, pa, n * PG, prot, flags);
+
+			if (any && !(flags & PT_MAP_REPLACE)) {
+				assert_int_equal(r, -MM_EEXIST);
+				continue;
+			}
+			assert_int_equal(r, 0);
+			for (unsigned i = 0; i < n; i++)
+				m.page[first + i] = (pa + i * PG) | (uint64_t)prot << 1 | 1;
+		} else if (kind == 1) {
+			assert_int_equal(pt_unmap(&sp, va, n * PG, NULL, NULL), 0);
+			memset(&m.page[first], 0, n * sizeof(m.page[0]));
+		} else {
+			assert_int_equal(pt_protect(&sp, va, n * PG, prot), 0);
+			for (unsigned i = 0; i < n; i++)
+				if (m.page[first + i] & 1)
+					m.page[first + i] = (m.page[first + i] & PAGE_MASK) |
+							    (uint64_t)prot << 1 | 1;
+		}
+		if (op % 50 == 0 || n > 64) {
+			model_check(&m, base, f);
+			assert_int_equal(pt_check(&sp), 0);
+		}
+	}
+	model_check(&m, base, f);
+	(void)large;
+	assert_int_equal(pt_unmap(&sp, base, MODEL_PAGES * PG, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, 1);
+	finish();
+}
+
+static void test_random_x86_64(void **state)
+{
+	(void)state;
+	random_ops(&pt_format_x86_64, 2 * 512 * GiB - 8 * MiB);	/* across a PML4 boundary */
+}
+
+static void test_random_i386(void **state)
+{
+	(void)state;
+	random_ops(&pt_format_i386, 0xc0000000 - 8 * MiB);
+}
+
+static void test_random_pae(void **state)
+{
+	(void)state;
+	random_ops(&pt_format_i386_pae, 0x80000000 - 8 * MiB);
+}
+
+/* --- lockless translation while another thread changes the space ---------------------------- */
+
+static int stop_flag, mutator_errors;
+
+/* Maps, splits and unmaps 2 MiB pieces next to the range being translated. */
+static void *mutator(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; !__atomic_load_n(&stop_flag, __ATOMIC_RELAXED) && i < 20000; i++) {
+		uintptr_t va = 64 * MiB + (i % 64) * 2 * MiB;
+
+		if (pt_map(&sp, va, va, 2 * MiB, PT_WRITE, i % 2 ? PT_MAP_LARGE : 0) ||
+		    pt_protect(&sp, va + PG, PG, 0) || pt_unmap(&sp, va, 2 * MiB, NULL, NULL))
+			mutator_errors++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_translate(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_map(&sp, 0, 0x100000, 2 * MiB, PT_WRITE, 0), 0);
+	stop_flag = mutator_errors = 0;
+	assert_int_equal(pthread_create(&t, NULL, mutator, NULL), 0);
+	for (unsigned i = 0; i < 200000; i++) {
+		phys_addr_t pa;
+		uintptr_t va = (i * 7919 % 512) * PG;
+
+		assert_true(pt_translate(&sp, va, &pa, NULL, NULL));
+		assert_int_equal(pa, 0x100000 + va);
+	}
+	__atomic_store_n(&stop_flag, 1, __ATOMIC_RELAXED);
+	pthread_join(t, NULL);
+	assert_int_equal(mutator_errors, 0);
+	unmap_all(&sp);
+	finish();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_map_4k),
+		cmocka_unit_test(test_map_large),
+		cmocka_unit_test(test_map_exists),
+		cmocka_unit_test(test_map_replace),
+		cmocka_unit_test(test_unmap_release),
+		cmocka_unit_test(test_unmap_split),
+		cmocka_unit_test(test_reclaim_exact),
+		cmocka_unit_test(test_protect),
+		cmocka_unit_test(test_oom_map),
+		cmocka_unit_test(test_oom_split),
+		cmocka_unit_test(test_tlb_inactive),
+		cmocka_unit_test(test_tlb_batching),
+		cmocka_unit_test(test_tlb_kernel),
+		cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_walk_ranges),
+		cmocka_unit_test(test_share_kernel),
+		cmocka_unit_test(test_i386),
+		cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_random_x86_64),
+		cmocka_unit_test(test_random_i386),
+		cmocka_unit_test(test_random_pae),
+		cmocka_unit_test(test_concurrent_translate),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

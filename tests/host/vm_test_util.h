@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the host tests of the page-table engine, the soft MMU
+ * and vmalloc: simulated RAM with a PMM on it, frame accounting, memory
+ * exhaustion, and leaf collection.
+ */
+#ifndef TESTS_HOST_VM_TEST_UTIL_H
+#define TESTS_HOST_VM_TEST_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/sim.h"
+#include "mm/memmap.h"
+#include "mm/platform.h"
+#include "mm/pmm.h"
+#include "mm/pt.h"
+
+#define KiB	(1ull << 10)
+#define MiB	(1ull << 20)
+#define GiB	(1ull << 30)
+#define TiB	(1ull << 40)
+#define PG	4096ull
+
+/* Simulated RAM [0, bytes) with everything above 1 MiB usable; 0 or -1. */
+static inline int vm_ram_setup(uint64_t bytes)
+{
+	static struct memmap map;
+
+	memset(&map, 0, sizeof(map));
+	map.range[0] = (struct memmap_range){ 0x100000, bytes, MEMMAP_USABLE };
+	map.count = 1;
+	if (sim_ram_init(bytes) || pmm_init(&map))
+		return -1;
+	plat_set_pt_root(0);
+	memset(&sim_count, 0, sizeof(sim_count));
+	return 0;
+}
+
+static inline uint64_t vm_free_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+/* Frames taken by vm_eat() to starve the PMM. */
+struct vm_eaten {
+	phys_addr_t *frame;
+	size_t n, cap;
+};
+
+/* Allocate every free frame, then give back @leave of them. */
+static inline void vm_eat(struct vm_eaten *e, size_t leave)
+{
+	phys_addr_t pa;
+
+	e->n = 0;
+	while ((pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME) {
+		if (e->n == e->cap) {
+			e->cap = e->cap ? 2 * e->cap : 1024;
+			e->frame = realloc(e->frame, e->cap * sizeof(*e->frame));
+		}
+		e->frame[e->n++] = pa;
+	}
+	while (leave-- && e->n)
+		pmm_free_pages(e->frame[--e->n], 0);
+}
+
+/* Give back one (more) eaten frame; false if none is left. */
+static inline bool vm_uneat_one(struct vm_eaten *e)
+{
+	if (!e->n)
+		return false;
+	pmm_free_pages(e->frame[--e->n], 0);
+	return true;
+}
+
+static inline void vm_uneat(struct vm_eaten *e)
+{
+	while (vm_uneat_one(e))
+		;
+	free(e->frame);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Leaves as pt_walk() reports them. */
+struct vm_leaf {
+	uintptr_t va;
+	phys_addr_t pa;
+	uint64_t size;
+	unsigned prot;
+};
+
+struct vm_leaves {
+	struct vm_leaf l[4096];
+	size_t n;
+	uint64_t bytes;
+};
+
+static inline int vm_collect_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot,
+				  void *ctx)
+{
+	struct vm_leaves *ls = ctx;
+
+	if (ls->n < sizeof(ls->l) / sizeof(ls->l[0]))
+		ls->l[ls->n] = (struct vm_leaf){ va, pa, size, prot };
+	ls->n++;
+	ls->bytes += size;
+	return 0;
+}
+
+/* Count the leaves of each size in [start, end). */
+static inline void vm_leaves(const struct pt_space *s, uintptr_t start, uintptr_t end,
+			     struct vm_leaves *ls)
+{
+	ls->n = 0;
+	ls->bytes = 0;
+	pt_walk(s, start, end, vm_collect_leaf, ls);
+}
+
+#endif

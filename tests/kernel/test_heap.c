@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The kernel heap on real memory: the kmalloc family, alignment, DMA memory
+ * below 16 MiB, large areas with a guard gap that faults, exhaustion of the
+ * PMM and recovery, every frame back after a workload, object caches, and
+ * the debug checks when they are compiled in.
+ */
+#include "arch/x86_64/arch.h"
+#include "kernel/ktest.h"
+#include "mm/heap.h"
+#include "mm/platform.h"
+#include "mm/pmm.h"
+#include "mm/vmalloc.h"
+
+/* Free frames with the heap's and the PMM's per-CPU caches emptied. */
+static uint64_t free_frames(void)
+{
+	struct pmm_stats st;
+
+	heap_drain();
+	pmm_drain();
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+static void kmalloc_family(struct ktest *t)
+{
+	uint64_t before = free_frames();
+
+	kfree(NULL);
+	KEXPECT(t, kmalloc(0) == ZERO_SIZE_PTR);
+	kfree(ZERO_SIZE_PTR);
+	KEXPECT_EQ(t, ksize(ZERO_SIZE_PTR), 0);
+	for (size_t size = 1; size <= 20000; size = size * 3 / 2 + 1) {
+		uint8_t *p = kmalloc(size);
+		KEXPECT(t, p != NULL);
+		if (!p)
+			continue;
+		KEXPECT(t, ksize(p) >= size);
+		KEXPECT_EQ(t, (uintptr_t)p % 8, 0);
+		memset(p, 0xab, size);
+		KEXPECT_EQ(t, p[size - 1], 0xab);
+		kfree(p);
+	}
+	KEXPECT(t, kcalloc(~(size_t)0 / 4, 8) == NULL);		/* overflow */
+	uint32_t *z = kcalloc(100, 4);
+	unsigned nonzero = 0;
+	for (int i = 0; i < 100; i++)
+		nonzero += z[i] != 0;
+	KEXPECT_EQ(t, nonzero, 0);
+	char *r = krealloc(z, 8);
+	KEXPECT(t, r == (char *)z);				/* shrinking: in place */
+	r = krealloc(r, 100000);					/* into vmalloc */
+	KEXPECT(t, r != NULL);
+	KEXPECT_EQ(t, ((uint32_t *)r)[1], 0);
+	kfree(r);
+	void *a = AllocateMemory(100), *b = AllocateKernelMemory(200);
+	KEXPECT(t, GetMemorySize(a) >= 100 && GetMemorySize(b) >= 200);
+	FreeMemory(a);
+	FreeKernelMemory(b);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void aligned(struct ktest *t)
+{
+	for (size_t align = 1; align <= (2u << 20); align <<= 1) {
+		uint8_t *p = kmalloc_aligned(100, align);
+		KEXPECT(t, p != NULL);
+		KEXPECT_EQ(t, (uintptr_t)p % align, 0);
+		if (p)
+			memset(p, 1, 100);
+		kfree(p);
+	}
+	KEXPECT(t, kmalloc_aligned(8, 3) == NULL);
+	void *p = AllocateAlignedMemory(5000, PAGE_SIZE);
+	KEXPECT_EQ(t, (uintptr_t)p % PAGE_SIZE, 0);
+	FreeMemory(p);
+}
+
+static void dma_below_16m(struct ktest *t)
+{
+	uint64_t before = free_frames();
+	size_t sizes[] = { 1, 500, 8192, 65536, 300000 };
+
+	for (unsigned i = 0; i < ARRAY_LEN(sizes); i++) {
+		uint8_t *p = kmalloc_dma(sizes[i]);
+		KEXPECT(t, p != NULL);
+		if (!p)
+			continue;
+		phys_addr_t pa = plat_virt_to_phys(p);
+		KEXPECT(t, pa + sizes[i] <= PMM_DMA_LIMIT);
+		/* Physically contiguous: the direct map is linear, and every frame is one block's. */
+		KEXPECT_EQ(t, plat_virt_to_phys(p + sizes[i] - 1), pa + sizes[i] - 1);
+		KEXPECT_EQ(t, pmm_frame_state(pa + sizes[i] - 1), PMM_FRAME_USED);
+		memset(p, 0x3c, sizes[i]);
+		kfree(p);
+	}
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void large_has_guard(struct ktest *t)
+{
+	size_t size = 3 * PAGE_SIZE + 100;
+	uint8_t *p = kmalloc(size);
+	struct vmalloc_area area;
+	struct fault_catch fc;
+
+	KEXPECT(t, p != NULL);
+	if (!p)
+		return;
+	KEXPECT(t, vmalloc_area_of(p, &area));
+	memset(p, 0x11, ksize(p));
+	uintptr_t guard = (uintptr_t)p + ALIGN_UP(size, PAGE_SIZE);
+	KEXPECT_EQ(t, ksize(p), heap_debug_enabled() ? size : ALIGN_UP(size, PAGE_SIZE));
+	if (FAULT_TRY(&fc)) {
+		*(volatile uint8_t *)guard = 1;
+		fault_catch_disarm();
+	}
+	KEXPECT(t, fc.caught);
+	KEXPECT_EQ(t, fc.vector, VEC_PF);
+	KEXPECT_EQ(t, fc.addr, guard);
+	kfree(p);
+}
+
+static void oom_returns_null_and_recovers(struct ktest *t)
+{
+	uint64_t before = free_frames();
+	phys_addr_t chain = PMM_NO_FRAME;
+	void *objs = NULL;		/* kmalloc'd objects, chained through their first word */
+	unsigned n = 0;
+
+	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
+		phys_addr_t f;
+		while ((f = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
+			uint64_t *p = plat_phys_to_virt(f);
+			p[0] = chain;
+			p[1] = order;
+			chain = f;
+		}
+	}
+	void *o;
+	while (n < 100000 && (o = kmalloc(256)) != NULL) {
+		*(void **)o = objs;
+		objs = o;
+		n++;
+	}
+	KEXPECT(t, kmalloc(256) == NULL);
+	KEXPECT(t, kmalloc(100000) == NULL);
+	KEXPECT(t, kmalloc_dma(100) == NULL);
+	while (chain != PMM_NO_FRAME) {
+		uint64_t *p = plat_phys_to_virt(chain);
+		phys_addr_t next = p[0];
+		pmm_free_pages(chain, p[1]);
+		chain = next;
+	}
+	void *big = kmalloc(100000);
+	KEXPECT(t, big != NULL);
+	kfree(big);
+	while (objs) {
+		void *next = *(void **)objs;
+		kfree(objs);
+		objs = next;
+	}
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void frames_back_after_workload(struct ktest *t)
+{
+	static void *p[2000];
+	uint64_t before = free_frames();
+
+	for (unsigned i = 0; i < ARRAY_LEN(p); i++)
+		p[i] = kmalloc((i * 131) % 12000 + 1);
+	for (unsigned i = 0; i < ARRAY_LEN(p); i += 3)
+		kfree(p[i]);
+	for (unsigned i = 0; i < ARRAY_LEN(p); i++)
+		if (i % 3)
+			kfree(p[i]);
+	KEXPECT_EQ(t, free_frames(), before);
+	memory_stats_t st;
+	heap_get_stats(&st);
+	KEXPECT_EQ(t, st.heap_used, 0);
+	KEXPECT(t, st.allocation_count >= 2000);
+	KEXPECT_EQ(t, heap_check(), 0);
+}
+
+static unsigned ctor_calls;
+static void ctor(void *obj)
+{
+	ctor_calls++;
+	*(uint64_t *)obj = 0xc0ffee;
+}
+
+static void object_caches(struct ktest *t)
+{
+	uint64_t before = free_frames();
+	struct kmem_cache *c = kmem_cache_create("ktest", 48, 16, 0, ctor);
+	void *o[300];
+
+	KEXPECT(t, c != NULL);
+	if (!c)
+		return;
+	for (int i = 0; i < 300; i++) {
+		o[i] = kmem_cache_alloc(c);
+		KEXPECT_EQ(t, *(uint64_t *)o[i], 0xc0ffee);
+		KEXPECT_EQ(t, (uintptr_t)o[i] % 16, 0);
+	}
+	KEXPECT(t, ctor_calls >= 300);
+	for (int i = 0; i < 300; i++)
+		kmem_cache_free(c, o[i]);
+	kmem_cache_destroy(c);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void debug_checks(struct ktest *t)
+{
+#ifdef MM_HEAP_DEBUG
+	struct kmem_cache *c = kmem_cache_create("ktest-debug", 60, 8, KMEM_DEBUG, NULL);
+	struct heap_debug_counts before, after;
+
+	heap_debug_get_counts(&before);
+	uint8_t *p = kmem_cache_alloc(c), *q = kmem_cache_alloc(c);
+	kmem_cache_free(c, p);
+	kmem_cache_free(c, p);			/* double free: reported, ignored */
+	kmem_cache_free(c, q + 4);		/* interior pointer */
+	q[60] = 0;				/* red zone */
+	kmem_cache_free(c, q);
+	uint8_t *r = kmem_cache_alloc(c);
+	kmem_cache_free(c, r);
+	r[10] = 0;				/* use after free */
+	KEXPECT_EQ(t, heap_check(), 1);
+	r[10] = HEAP_POISON_FREE;
+	heap_debug_get_counts(&after);
+	KEXPECT_EQ(t, after.double_frees - before.double_frees, 1);
+	KEXPECT_EQ(t, after.invalid_frees - before.invalid_frees, 1);
+	KEXPECT_EQ(t, after.redzone_hits - before.redzone_hits, 1);
+	KEXPECT_EQ(t, after.use_after_free - before.use_after_free, 1);
+	kmem_cache_destroy(c);
+#else
+	ktest_skip(t, "debug checks not built (MM_HEAP_DEBUG)");
+#endif
+}
+
+KTEST_SUITE(heap,
+	KTEST_CASE(kmalloc_family),
+	KTEST_CASE(aligned),
+	KTEST_CASE(dma_below_16m),
+	KTEST_CASE(large_has_guard),
+	KTEST_CASE(oom_returns_null_and_recovers),
+	KTEST_CASE(frames_back_after_workload),
+	KTEST_CASE(object_caches),
+	KTEST_CASE(debug_checks));
