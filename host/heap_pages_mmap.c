@@ -19,6 +19,7 @@
 #define MAX_ORDER	24
 #define CACHED_MAX	64
 #define CACHED_BYTES	((size_t)64 << 20)
+#define HOT_BYTES	((size_t)16 << 20)
 
 struct cached_area {
 	void *base;
@@ -31,6 +32,8 @@ static struct {
 	void *map;
 	size_t map_len;
 	void *free_run[MAX_ORDER + 1];		/* freed runs, linked through their first word */
+	void *hot_run[MAX_ORDER + 1];		/* the same, memory kept */
+	size_t hot_bytes;
 	struct cached_area cached[CACHED_MAX];
 	unsigned ncached;
 	size_t cached_bytes;
@@ -72,8 +75,14 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 
 	if (order > MAX_ORDER)
 		return NULL;
+	bool dirty = false;
 	unsigned long f = spin_lock_irqsave(&mp.lock);
-	if (mp.free_run[order]) {
+	if (mp.hot_run[order]) {
+		p = mp.hot_run[order];
+		mp.hot_run[order] = *(void **)p;
+		mp.hot_bytes -= size;
+		dirty = true;
+	} else if (mp.free_run[order]) {
 		p = mp.free_run[order];
 		mp.free_run[order] = *(void **)p;
 		*(void **)p = NULL;		/* the rest is zero: DONTNEED'd */
@@ -85,16 +94,33 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 		}
 	}
 	spin_unlock_irqrestore(&mp.lock, f);
-	(void)flags;				/* fresh and recycled runs both read as zero */
+	if (dirty && (flags & HEAP_PG_ZERO))
+		memset(p, 0, size);
+	else if (dirty)
+		*(void **)p = NULL;
 	return p;
 }
 
+/*
+ * Up to HOT_BYTES of freed runs keep their memory, so that a slab freed and
+ * needed again soon costs no page faults; the rest is given back at once.
+ */
 static void mmap_pages_put(void *p, unsigned order)
 {
 	size_t size = (size_t)PAGE_SIZE << order;
-
-	madvise(p, size, MADV_DONTNEED);
 	unsigned long f = spin_lock_irqsave(&mp.lock);
+	bool hot = mp.hot_bytes + size <= HOT_BYTES;
+
+	if (hot) {
+		*(void **)p = mp.hot_run[order];
+		mp.hot_run[order] = p;
+		mp.hot_bytes += size;
+	}
+	spin_unlock_irqrestore(&mp.lock, f);
+	if (hot)
+		return;
+	madvise(p, size, MADV_DONTNEED);
+	f = spin_lock_irqsave(&mp.lock);
 	*(void **)p = mp.free_run[order];
 	mp.free_run[order] = p;
 	spin_unlock_irqrestore(&mp.lock, f);

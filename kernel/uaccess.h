@@ -12,6 +12,9 @@
 #include "arch/x86_64/memlayout.h"
 #include "kernel/errno.h"
 
+/* Does the current process's memory allow this access? (kernel/proc/proc.c) */
+bool user_access_ok(uint64_t uaddr, uint64_t len, bool write);
+
 static inline bool user_range_ok(uint64_t uaddr, uint64_t len)
 {
 	return uaddr <= USER_SPACE_END && len <= USER_SPACE_END - uaddr;
@@ -19,21 +22,21 @@ static inline bool user_range_ok(uint64_t uaddr, uint64_t len)
 
 static inline int copy_from_user(void *dst, uint64_t usrc, uint64_t len)
 {
-	if (!user_range_ok(usrc, len))
+	if (!user_range_ok(usrc, len) || !user_access_ok(usrc, len, false))
 		return -EFAULT;
 	return user_copy(dst, (const void *)usrc, len) ? -EFAULT : 0;
 }
 
 static inline int copy_to_user(uint64_t udst, const void *src, uint64_t len)
 {
-	if (!user_range_ok(udst, len))
+	if (!user_range_ok(udst, len) || !user_access_ok(udst, len, true))
 		return -EFAULT;
 	return user_copy((void *)udst, src, len) ? -EFAULT : 0;
 }
 
 static inline int clear_user(uint64_t udst, uint64_t len)
 {
-	if (!user_range_ok(udst, len))
+	if (!user_range_ok(udst, len) || !user_access_ok(udst, len, true))
 		return -EFAULT;
 	return user_zero((void *)udst, len) ? -EFAULT : 0;
 }
@@ -46,7 +49,7 @@ static inline int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t max)
 {
 	uint64_t n = max;
 
-	if (usrc >= USER_SPACE_END)
+	if (usrc >= USER_SPACE_END || !user_access_ok(usrc, 1, false))
 		return -EFAULT;
 	if (n > USER_SPACE_END - usrc)
 		n = USER_SPACE_END - usrc;

@@ -24,17 +24,6 @@
 
 #include "fault.h"
 
-/* Linux errno numbers mm/errno.h does not have yet. */
-#ifndef MM_EBADF
-#define MM_EBADF	9
-#endif
-#ifndef MM_EAGAIN
-#define MM_EAGAIN	11
-#endif
-#ifndef MM_EOPNOTSUPP
-#define MM_EOPNOTSUPP	95
-#endif
-
 /* mmap/mprotect protections: Linux's values. */
 #define MM_PROT_NONE		0x0
 #define MM_PROT_READ		0x1
@@ -227,5 +216,6 @@ int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len);
 void as_get_stats(struct as *as, struct as_stats *st);
 int as_for_each_region(struct as *as, as_region_fn fn, void *ctx);
 unsigned as_check(struct as *as);
+bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write);
 
 #endif

@@ -129,3 +129,50 @@ unsigned as_check(struct as *as)
 	}
 	return bad;
 }
+
+/**
+ * as_access_ok() - may the kernel, acting for the process, access this range?
+ * @as: the space
+ * @addr: first byte
+ * @len: bytes (0 is always allowed)
+ * @write: a write (else a read)
+ *
+ * Every byte must lie in a region whose protection allows the access, as
+ * Linux's fault handler requires of a copy_to_user()/copy_from_user().
+ * (PROT_NONE pages keep their frames mapped for the kernel only, so the
+ * page tables alone cannot say no.) A hole just below a stack counts as the
+ * stack: the fault will grow it, or fail.
+ *
+ * Return: true if allowed.
+ */
+bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
+{
+	unsigned long need = write ? MM_PROT_WRITE : MM_PROT_READ;
+	uintptr_t end = addr + len;
+	bool ok = true;
+
+	if (!len)
+		return true;
+	if (end < addr)
+		return false;
+	unsigned long flags = spin_lock_irqsave(&as->lock);
+	uint32_t i = as_region_lower(as, addr);
+	for (uintptr_t at = addr; at < end && ok; i++) {
+		const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
+		if (!r) {
+			ok = false;
+		} else if (r->start > at) {
+			ok = (r->flags & AS_R_GROWSDOWN) && r->start - at <= as->stack_limit &&
+			     (r->prot & need);
+			at = r->start;
+			i--;		/* then the region itself */
+			if (ok && r->start >= end)
+				break;
+		} else {
+			ok = (r->prot & need) != 0;
+			at = r->end;
+		}
+	}
+	spin_unlock_irqrestore(&as->lock, flags);
+	return ok;
+}

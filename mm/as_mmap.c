@@ -174,6 +174,9 @@ long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 		return -MM_ENOMEM;
 	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
 		return -MM_EOVERFLOW;
+	/* Linux's file_mmap_ok(): offset + length must fit a file size (loff_t). */
+	if (file && (len > (uint64_t)INT64_MAX || off > (uint64_t)INT64_MAX - len))
+		return -MM_EOVERFLOW;
 	fl = spin_lock_irqsave(&as->lock);
 	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff);
 	spin_unlock_irqrestore(&as->lock, fl);

@@ -212,6 +212,9 @@ long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len
 	new_len = AS_PAGE_ALIGN(new_len);
 	if (!new_len)
 		return -MM_EINVAL;
+	/* Linux 6.17 and later check this first (earlier ones said ENOMEM later on). */
+	if (new_len > AS_TASK_SIZE)
+		return -MM_EINVAL;
 	fl = spin_lock_irqsave(&as->lock);
 	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr);
 	spin_unlock_irqrestore(&as->lock, fl);

@@ -11,6 +11,8 @@
 #define MM_EPERM	1	/* operation not permitted */
 #define MM_ENOENT	2	/* no such object */
 #define MM_EIO		5	/* I/O error (or access beyond memory) */
+#define MM_EBADF	9	/* bad file descriptor */
+#define MM_EAGAIN	11	/* try again */
 #define MM_ENOMEM	12	/* out of memory */
 #define MM_EACCES	13	/* permission denied */
 #define MM_EFAULT	14	/* bad address: an unresolved page fault */
@@ -21,6 +23,7 @@
 #define MM_ERANGE	34	/* result out of range */
 #define MM_ENOSYS	38	/* not implemented */
 #define MM_EOVERFLOW	75	/* value too large */
+#define MM_EOPNOTSUPP	95	/* operation not supported */
 
 /**
  * mm_strerror() - short name of an error code

@@ -43,6 +43,9 @@
 #define KMALLOC_MAX_SIZE	8192
 #endif
 #define HEAP_MAX_CLASSES	48
+#ifndef HEAP_EMPTY_KEEP
+#define HEAP_EMPTY_KEEP		1	/* empty slabs a cache keeps before giving them back */
+#endif
 #define HEAP_MAX_CACHES		128		/* kmalloc, DMA and named caches */
 #define HEAP_NAME_LEN		24
 
@@ -189,7 +192,7 @@ bool heap_debug_enabled(void);
 /**
  * kmem_cache_create() - a cache of objects of one size (the seeds' MemoryPool)
  * @name: for statistics (copied)
- * @size: object size, 1 .. HEAP_SLAB_SIZE / 8
+ * @size: object size, 1 .. HEAP_SLAB_SIZE / 4
  * @align: power of two, 0 for 8; objects are aligned to it
  * @flags: KMEM_DMA, KMEM_DEBUG
  * @ctor: called once per object when it is first carved from a slab; freed

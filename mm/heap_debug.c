@@ -60,10 +60,22 @@ void debug_report_bad_free(const void *p, const char *why, const struct heap_sit
 	heap_print_site("freed", site);
 }
 
-/* First byte of [@from, @to) of @obj that is not @val, or -1. */
+/* First byte of [@from, @to) of @obj that is not @val, or -1; a word at a time. */
 static long check_bytes(const uint8_t *obj, size_t from, size_t to, uint8_t val)
 {
-	for (size_t i = from; i < to; i++)
+	uint64_t pat = 0x0101010101010101ull * val;
+	size_t i = from;
+
+	for (; i < to && (i & 7); i++)
+		if (obj[i] != val)
+			return (long)i;
+	for (; i + 8 <= to; i += 8) {
+		uint64_t w;
+		memcpy(&w, obj + i, 8);
+		if (w != pat)
+			break;
+	}
+	for (; i < to; i++)
 		if (obj[i] != val)
 			return (long)i;
 	return -1;
@@ -184,7 +196,7 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	if (!c->ctor)
 		memset(obj, HEAP_POISON_FREE, c->size);
 	slab_give(c, s, obj);
-	cache_release_empty(c, 1);
+	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 	heap_account(-(int64_t)c->size);
 }

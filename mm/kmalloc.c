@@ -363,7 +363,7 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 		do_kfree(p, HEAP_SITE(file, line));
 		return ZERO_SIZE_PTR;
 	}
-	size_t room = usable_size(p), old = ksize(p);
+	size_t room = usable_size(p), old = heap.debug ? ksize(p) : room;
 	if (!room) {
 		debug_report_bad_free(p, "krealloc of memory the heap does not know",
 				      HEAP_SITE(file, line));

@@ -234,7 +234,7 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 		l->count--;
 		slab_give(c, slab_of(obj), obj);
 	}
-	cache_release_empty(c, 1);
+	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 }
 
@@ -265,7 +265,7 @@ void cache_free_locked(struct kmem_cache *c, void *obj)
 {
 	cache_lock(c);
 	slab_give(c, slab_of(obj), obj);
-	cache_release_empty(c, 1);
+	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 }
 
@@ -412,7 +412,7 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 {
 	if (!align)
 		align = 8;
-	if (!size || size > HEAP_SLAB_SIZE / 8 || !power_of_two(align) || align > PAGE_SIZE)
+	if (!size || size > HEAP_SLAB_SIZE / 4 || !power_of_two(align) || align > PAGE_SIZE)
 		return -1;
 	*c = (struct kmem_cache){ .obj_size = size, .align = align, .flags = flags, .ctor = ctor };
 	size_t stride = ALIGN_UP(MM_MAX(size, (size_t)8), MM_MAX(align, (size_t)8));

@@ -133,6 +133,21 @@ static bool kernel_page_fault(struct trap_frame *f, uint64_t addr)
 	return vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
 }
 
+/*
+ * Every process shares the kernel half by copying its 256 root entries, so
+ * each must point to a table that stays. Creating them now, not when the
+ * first process starts, keeps that one-time megabyte out of its accounts.
+ */
+static void pin_kernel_half(void)
+{
+	struct pt_space probe;
+
+	if (pt_space_init(&probe, &kernel_format) ||
+	    pt_space_share_kernel(&probe, &kernel_vm.pt, 256, 256))
+		panic("kernel space: no memory for the shared kernel half");
+	pt_space_destroy(&probe);
+}
+
 /**
  * kernel_space_init() - build the kernel's page tables and switch to them
  * @map: the memory map (the direct map covers its RAM)
@@ -160,6 +175,7 @@ void kernel_space_init(const struct memmap *map)
 
 	if (vmalloc_init(&kernel_vm.pt, VMALLOC_BASE, VMALLOC_END))
 		panic("kernel space: cannot set up the vmalloc area");
+	pin_kernel_half();
 	kprintf("vm: kernel page tables at %#lx, %lu table pages; W^X image, NX%s%s%s\n",
 		kernel_vm.pt.root, kernel_vm.pt.table_pages,
 		read_cr4() & CR4_SMEP ? ", SMEP" : "", read_cr4() & CR4_SMAP ? ", SMAP" : "",

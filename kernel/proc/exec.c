@@ -72,7 +72,7 @@ static long load_segment(struct as *as, const struct elf_segment *s, const struc
 		if (r < 0)
 			return r;
 		uint64_t tail = file_end - (s->vaddr + s->filesz);
-		if (tail && s->memsz > s->filesz) {
+		if (tail && s->memsz > s->filesz && (s->prot & ELF_PROT_WRITE)) {
 			static const uint8_t zeros[PAGE_SIZE];
 			if (as_copy_out(as, s->vaddr + s->filesz, zeros, tail))
 				return -EFAULT;

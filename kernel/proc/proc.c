@@ -52,6 +52,13 @@ struct vm_space *current_user_space(void)
 	return t && t->mm ? &t->mm->vs : NULL;
 }
 
+bool user_access_ok(uint64_t uaddr, uint64_t len, bool write)
+{
+	struct task *t = current();
+
+	return !t->mm || as_access_ok(t->mm, uaddr, len, write);
+}
+
 void arch_switch_address_space(struct task *next)
 {
 	if (next->mm)
