@@ -128,7 +128,7 @@ static int cmd_memtest(int argc, char **argv)
 }
 SHELL_COMMAND(memtest, "heap stress with verification patterns (memtest [rounds])", cmd_memtest);
 
-#define FRAG_OBJS	4096
+#define FRAG_OBJS	16384
 
 static int cmd_fragtest(int argc, char **argv)
 {

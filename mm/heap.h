@@ -43,6 +43,12 @@
 #define KMALLOC_MAX_SIZE	8192
 #endif
 #define HEAP_MAX_CLASSES	48
+/* Objects moved per refill or flush of a per-CPU list: about HEAP_BATCH_BYTES worth. */
+#ifndef HEAP_BATCH_BYTES
+#define HEAP_BATCH_BYTES	16384
+#endif
+#define HEAP_BATCH_MIN		4u
+#define HEAP_BATCH_MAX		64u
 #ifndef HEAP_EMPTY_KEEP
 #define HEAP_EMPTY_KEEP		1	/* empty slabs a cache keeps before giving them back */
 #endif
@@ -87,6 +93,10 @@ enum { HEAP_OBJ_FREE, HEAP_OBJ_LIVE };
 struct slab {
 	uint64_t magic;			/* HEAP_SLAB_MAGIC */
 	struct kmem_cache *cache;
+	/* Copies of the cache's, so that a free touches only this line. */
+	uint16_t cache_id;
+	uint16_t flush_at;		/* per-CPU list length that triggers a flush */
+	uint32_t fp_offset;
 	struct slab *prev, *next;	/* in the cache's partial, full or empty list */
 	void *freelist;			/* freed objects (pointers encoded) */
 	uintptr_t objs;			/* first object */

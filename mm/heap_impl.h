@@ -261,11 +261,13 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 		cache_free_slow(c, obj);
 		return;
 	}
-	struct heap_cpu_list *l = &hc->list[c->id];
-	fl_set(c, obj, l->head);
+	/* The slab's copies of id, free-pointer offset and limit: no look at *c. */
+	struct heap_cpu_list *l = &hc->list[s->cache_id];
+	void **slot = (void **)((char *)obj + s->fp_offset);
+	*slot = fl_code(l->head, slot);
 	l->head = obj;
 	heap_count(&l->nfree);
-	if (unlikely(++l->count > 2 * c->batch))
+	if (unlikely(++l->count > s->flush_at))
 		cache_flush_batch(c, l);
 	heap_cpu_exit(flags);
 }

@@ -238,7 +238,11 @@ static void dma_large_free(struct slab *s, const void *p, const struct heap_site
 /* Red zone the debug build keeps after every kmalloc object. */
 static inline size_t with_redzone(size_t size)
 {
+#ifdef MM_HEAP_DEBUG
 	return heap.debug ? size + 8 : size;
+#else
+	return size;
+#endif
 }
 
 static inline __attribute__((always_inline))

@@ -84,7 +84,8 @@ static struct slab *slab_new(struct kmem_cache *c)
 	if (!s)
 		return NULL;
 	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = c, .capacity = c->capacity,
-			    .order = HEAP_SLAB_ORDER };
+			    .order = HEAP_SLAB_ORDER, .cache_id = (uint16_t)c->id,
+			    .flush_at = (uint16_t)(2 * c->batch), .fp_offset = c->fp_offset };
 	s->objs = (uintptr_t)s + objs_offset(c);
 	if (c->debug) {
 		s->meta = (struct heap_objmeta *)ALIGN_UP(s->objs + (uintptr_t)c->capacity * c->size,
@@ -426,7 +427,7 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 #endif
 	size_t per = stride + (c->debug ? sizeof(struct heap_objmeta) : 0);
 	c->capacity = (HEAP_SLAB_SIZE - objs_offset(c) - (c->debug ? 8 : 0)) / per;
-	c->batch = MM_MAX(4u, MM_MIN(64u, (unsigned)(16384 / stride)));
+	c->batch = MM_MAX(HEAP_BATCH_MIN, MM_MIN(HEAP_BATCH_MAX, (unsigned)(HEAP_BATCH_BYTES / stride)));
 	unsigned i;
 	for (i = 0; i < sizeof(c->name) - 1 && name && name[i]; i++)
 		c->name[i] = name[i];

@@ -76,8 +76,8 @@ def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None,
 class Session:
     """An interactive boot: send lines to the serial console, wait for text."""
 
-    def __init__(self, kernel=None, iso=None, mem="512M", cmdline="", accel=None):
-        cmd = qemu_command(kernel, iso, mem, cmdline, accel)
+    def __init__(self, kernel=None, iso=None, mem="512M", cmdline="", accel=None, extra=()):
+        cmd = qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT)
         self.out = ""

@@ -260,6 +260,15 @@ def shell_session(name, **boot_args):
         s.send("frobnicate\r")
         out = s.expect(prompt)
         record(name + "/unknown-command", "unknown command" in out, out)
+        if "extra" in boot_args:       # booted with the user programs' initrd
+            s.send("run /t_fresh\r")
+            out = s.expect(prompt, timeout=120)
+            record(name + "/run", "/t_fresh exited with status 0" in out and
+                   "not returned" not in out and "not ok" not in out, out)
+            s.send("ps\r")
+            out = s.expect(prompt)
+            record(name + "/ps", re.search(r"\s0\s+0 run .* kernel \[kernel\]", out) is not None,
+                   out)
         s.send("halt\r")
         s.expect("System halted.")
         status = s.wait(timeout=30)
@@ -303,7 +312,8 @@ def main():
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: user_programs(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
-        ("shell", lambda: shell_session("shell-kernel", kernel=kernel)),
+        ("shell", lambda: shell_session("shell-kernel", kernel=kernel,
+                                        extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")])),
         ("iso", lambda: shell_session("shell-iso", iso=iso)),
     ]
     for name, run in suites:

@@ -20,12 +20,12 @@ static uint64_t free_frames(void)
 	return st.free_frames;
 }
 
-static void print_status(const char *name, int pid, int status)
+static void print_status(const char *name, int status)
 {
 	if (status & 0x7f)
-		kprintf("%s (pid %d) killed by signal %d\n", name, pid, status & 0x7f);
+		kprintf("%s killed by signal %d\n", name, status & 0x7f);
 	else
-		kprintf("%s (pid %d) exited with status %d\n", name, pid, (status >> 8) & 0xff);
+		kprintf("%s exited with status %d\n", name, (status >> 8) & 0xff);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -38,7 +38,7 @@ static int cmd_run(int argc, char **argv)
 	int status = proc_run_and_wait(argv[1], (const char *const *)argv + 1);
 	if (status < 0)
 		return 1;
-	print_status(argv[1], 0, status);
+	print_status(argv[1], status);
 	uint64_t after = free_frames();
 	if (after != before)
 		kprintf("run: %ld frames not returned\n", (long)(before - after));
