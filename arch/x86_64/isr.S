@@ -29,11 +29,9 @@ isr_stubs:
 
 #define TF_CS	144	/* offset of cs in struct trap_frame */
 
-trap_common:
-	testb $3, 24(%rsp)		/* cs, above vector, error and rip */
-	jz 1f
-	swapgs				/* from user mode: our GS base */
-1:	pushq %rax
+/* The general registers, in struct trap_frame order (r15 lowest). */
+	.macro PUSH_REGS
+	pushq %rax
 	pushq %rbx
 	pushq %rcx
 	pushq %rdx
@@ -48,6 +46,33 @@ trap_common:
 	pushq %r13
 	pushq %r14
 	pushq %r15
+	.endm
+
+/* Undoes PUSH_REGS and drops the vector and error code: ready for IRETQ. */
+	.macro POP_FRAME
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp
+	.endm
+
+trap_common:
+	testb $3, 24(%rsp)		/* cs, above vector, error and rip */
+	jz 1f
+	swapgs				/* from user mode: our GS base */
+1:	PUSH_REGS
 	cld
 	movq %rsp, %rdi
 	testb $3, TF_CS(%rsp)
@@ -76,42 +101,12 @@ ret_to_user:
 	movq %rsp, %rdi
 	call user_return_work		/* rescheduling, pending kills */
 	cli
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp			/* vector and error code */
+	POP_FRAME
 	swapgs
 	iretq
 
 restore_regs_iret:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp			/* vector and error code */
+	POP_FRAME
 	iretq
 
 /*
@@ -130,21 +125,7 @@ syscall_entry:
 	pushq %rcx
 	pushq $0
 	pushq $SYSCALL_VECTOR
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	movq %rsp, %rdi
 	xorl %ebp, %ebp
 	sti
