@@ -186,6 +186,16 @@ static void mmap_large_put(void *base, size_t len)
 		munmap(base, len + PAGE_SIZE);
 }
 
+void heap_pages_mmap_lock(void)
+{
+	spin_lock_irqsave(&mp.lock);
+}
+
+void heap_pages_mmap_unlock(void)
+{
+	spin_unlock_irqrestore(&mp.lock, 0);
+}
+
 static void mmap_phys(uint64_t *total, uint64_t *used)
 {
 	long pages = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);

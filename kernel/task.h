@@ -41,6 +41,7 @@ struct task {
 
 	struct as *mm;			/* NULL for kernel threads */
 	struct file *fd[FD_MAX];
+	bool fd_cloexec[FD_MAX];	/* closed by execve */
 
 	const void *wchan;		/* what a blocked task waits for */
 	uint64_t wake_at_ns;		/* for sleeps with a deadline; 0: none */

@@ -258,6 +258,11 @@ void kmem_cache_for_each(void (*fn)(struct kmem_cache *c, void *ctx), void *ctx)
 
 /* --- kmalloc ------------------------------------------------------------------ */
 
+/*
+ * The kmalloc family with the caller's file and line, which the debug build
+ * keeps with each object and names in its reports; with MM_HEAP_DEBUG the
+ * plain names below are macros for these. Same contracts as the plain ones.
+ */
 void *kmalloc_at(size_t size, const char *file, int line);
 void *kzalloc_at(size_t size, const char *file, int line);
 void *kcalloc_at(size_t n, size_t size, const char *file, int line);

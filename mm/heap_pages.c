@@ -2,7 +2,7 @@
 /*
  * The heap's page source in the kernel (and on the simulator): slabs are PMM
  * blocks seen through the direct map, large areas are vmalloc areas (DMA
- * ones PMM blocks from ZONE_DMA, which are physically contiguous).
+ * come from the size classes' DMA caches or are one-object slabs, see kmalloc.c).
  */
 #include "heap_pages.h"
 #include "platform.h"
@@ -37,29 +37,12 @@ static void kpages_put(void *p, unsigned order)
 	pmm_free_pages(plat_virt_to_phys(p), order);
 }
 
-static unsigned order_of(size_t bytes)
-{
-	unsigned order = 0;
-
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	return order;
-}
-
-/* DMA areas are PMM blocks (their alignment is their size); others come from vmalloc. */
+/* Large areas come from vmalloc, over-allocated for alignments beyond a page. */
 static void *klarge_get(size_t size, size_t align, unsigned flags, void **base, size_t *len)
 {
-	if (flags & HEAP_PG_DMA) {
-		unsigned order = order_of(MM_MAX(size, align));
-		if (order > PMM_MAX_ORDER)
-			return NULL;
-		void *p = kpages_get(order, flags);
-		*base = p;
-		*len = (size_t)(PAGE_SIZE << order) | 1;	/* low bit: a PMM block */
-		return p;
-	}
 	size_t extra = align > PAGE_SIZE ? align - PAGE_SIZE : 0;
 	size_t bytes = ALIGN_UP(size, (size_t)PAGE_SIZE) + extra;
+
 	if (bytes < size)
 		return NULL;
 	void *p = vmalloc_prot(bytes, VMALLOC_PROT, flags & HEAP_PG_ZERO ? VMALLOC_ZERO : 0);
@@ -72,10 +55,8 @@ static void *klarge_get(size_t size, size_t align, unsigned flags, void **base, 
 
 static void klarge_put(void *base, size_t len)
 {
-	if (len & 1)
-		kpages_put(base, order_of(len & ~(size_t)1));
-	else
-		vfree(base);
+	(void)len;
+	vfree(base);
 }
 
 static void kphys(uint64_t *total, uint64_t *used)

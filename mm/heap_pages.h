@@ -23,7 +23,8 @@ struct heap_page_source {
 	void (*pages_put)(void *p, unsigned order);
 	/*
 	 * At least @size bytes aligned to @align (a power of two), with an
-	 * unmapped guard after; *@base and *@len say what large_put() needs.
+	 * unmapped guard after; *@base and *@len say what large_put() needs,
+	 * and @ptr + usable bytes = *@base + *@len. @flags: HEAP_PG_ZERO.
 	 */
 	void *(*large_get)(size_t size, size_t align, unsigned flags, void **base, size_t *len);
 	void (*large_put)(void *base, size_t len);

@@ -109,7 +109,10 @@ bool heap_debug_enabled(void)
 	return heap.debug;
 }
 
-/* Count an allocation (+) or free (-) of @bytes done outside the per-CPU lists. */
+/**
+ * heap_account() - count an allocation (+) or free (-) done outside the per-CPU lists
+ * @bytes: its size, negative for a free
+ */
 void heap_account(int64_t bytes)
 {
 	unsigned long flags;

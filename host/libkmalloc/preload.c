@@ -32,6 +32,32 @@ static void thread_attached(void)
 	pthread_setspecific(exit_key, (void *)1);
 }
 
+/*
+ * fork() in a threaded program: take every heap lock first, so that the
+ * child does not inherit one held by a thread that no longer exists.
+ */
+static void fork_prepare(void)
+{
+	spin_lock_irqsave(&heap.caches_lock);
+	for (unsigned i = 0; i < HEAP_MAX_CACHES; i++)
+		if (heap.cache[i])
+			cache_lock(heap.cache[i]);
+	spin_lock_irqsave(&heap.large_lock);
+	spin_lock_irqsave(&heap.cpus_lock);
+	heap_pages_mmap_lock();
+}
+
+static void fork_done(void)
+{
+	heap_pages_mmap_unlock();
+	spin_unlock_irqrestore(&heap.cpus_lock, 0);
+	spin_unlock_irqrestore(&heap.large_lock, 0);
+	for (unsigned i = HEAP_MAX_CACHES; i-- > 0;)
+		if (heap.cache[i])
+			cache_unlock(heap.cache[i]);
+	spin_unlock_irqrestore(&heap.caches_lock, 0);
+}
+
 static void setup(void)
 {
 	unsigned flags = 0;
@@ -48,9 +74,11 @@ static void setup(void)
 #endif
 	if (heap_init(&heap_pages_mmap, flags))
 		abort();
-	pthread_key_create(&exit_key, thread_gone);
-	heap_cpu_attach_hook = thread_attached;
+	/* Ready before the hooks are registered, in case registering allocates. */
 	__atomic_store_n(&state, 2, __ATOMIC_RELEASE);
+	pthread_key_create(&exit_key, thread_gone);
+	pthread_atfork(fork_prepare, fork_done, fork_done);
+	heap_cpu_attach_hook = thread_attached;
 }
 
 static inline void ready(void)

@@ -8,6 +8,7 @@
 #define O_CREAT		0100
 #define O_TRUNC		01000
 #define O_DIRECTORY	0200000
+#define O_CLOEXEC	02000000
 #define AT_FDCWD	(-100)
 #define PATH_MAX	256
 #define IOV_MAX		1024
@@ -162,7 +163,10 @@ static long do_open(uint64_t upath, uint64_t flags)
 	struct file *f = console ? file_open_console() : file_open_node(node);
 	if (!f)
 		return -ENFILE;
-	return fd_install(f);
+	int fd = fd_install(f);
+	if (fd >= 0)
+		current()->fd_cloexec[fd] = flags & O_CLOEXEC;
+	return fd;
 }
 
 static long sys_open(uint64_t path, uint64_t flags, uint64_t mode, uint64_t a3, uint64_t a4,
@@ -190,6 +194,7 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	if (!f)
 		return -EBADF;
 	current()->fd[fd] = NULL;
+	current()->fd_cloexec[fd] = false;
 	file_put(f);
 	return 0;
 }
@@ -276,3 +281,54 @@ static long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 	return -ENOTTY;
 }
 SYSCALL_DEFINE(SYS_ioctl, ioctl, sys_ioctl);
+
+#define F_DUPFD		0
+#define F_GETFD		1
+#define F_SETFD		2
+#define F_GETFL		3
+#define F_SETFL		4
+#define F_DUPFD_CLOEXEC	1030
+#define FD_CLOEXEC	1
+
+static long dup_from(struct file *f, uint64_t min, bool cloexec)
+{
+	struct task *t = current();
+
+	for (uint64_t fd = min; fd < FD_MAX; fd++)
+		if (!t->fd[fd]) {
+			t->fd[fd] = file_get(f);
+			t->fd_cloexec[fd] = cloexec;
+			return fd;
+		}
+	return -EMFILE;
+}
+
+/* fcntl: duplicating, the close-on-exec flag, and the status flags (read only). */
+static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	struct task *t = current();
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		if (arg >= FD_MAX)
+			return -EINVAL;
+		return dup_from(f, arg, cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return t->fd_cloexec[fd] ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		t->fd_cloexec[fd] = arg & FD_CLOEXEC;
+		return 0;
+	case F_GETFL:
+		return f->is_console ? 2 : 0;	/* O_RDWR for the console, else O_RDONLY */
+	case F_SETFL:
+		return 0;			/* O_APPEND, O_NONBLOCK: nothing to change here */
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL_DEFINE(SYS_fcntl, fcntl, sys_fcntl);

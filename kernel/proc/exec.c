@@ -321,9 +321,17 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 
 	if (len < 0)
 		return len;
-	long r = load_image(current(), path, (char *const *)argv, (char *const *)envp, true);
-	if (!r)
-		vfork_release(current());
-	return r;
+	struct task *t = current();
+	long r = load_image(t, path, (char *const *)argv, (char *const *)envp, true);
+	if (r)
+		return r;
+	for (int fd = 0; fd < FD_MAX; fd++)
+		if (t->fd_cloexec[fd]) {
+			file_put(t->fd[fd]);
+			t->fd[fd] = NULL;
+			t->fd_cloexec[fd] = false;
+		}
+	vfork_release(t);
+	return 0;
 }
 SYSCALL_DEFINE(SYS_execve, execve, sys_execve);

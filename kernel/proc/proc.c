@@ -144,8 +144,10 @@ static long do_fork(uint64_t child_stack, bool vfork)
 	fpu_save(&parent->fpu);
 	child->fpu = parent->fpu;
 	child->fs_base = rdmsr(MSR_FS_BASE);
-	for (int fd = 0; fd < FD_MAX; fd++)
+	for (int fd = 0; fd < FD_MAX; fd++) {
 		child->fd[fd] = parent->fd[fd] ? file_get(parent->fd[fd]) : NULL;
+		child->fd_cloexec[fd] = parent->fd_cloexec[fd];
+	}
 	task_prepare_switch(child, (uint64_t)child->frame, user_task_start, NULL);
 	int pid = child->pid;
 	if (vfork)

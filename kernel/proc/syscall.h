@@ -32,7 +32,7 @@ enum {
 	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_stat = 4,
 	SYS_fstat = 5, SYS_lstat = 6, SYS_lseek = 8, SYS_mmap = 9, SYS_mprotect = 10,
 	SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13, SYS_rt_sigprocmask = 14,
-	SYS_ioctl = 16, SYS_readv = 19, SYS_writev = 20, SYS_sched_yield = 24,
+	SYS_ioctl = 16, SYS_fcntl = 72, SYS_readv = 19, SYS_writev = 20, SYS_sched_yield = 24,
 	SYS_mremap = 25, SYS_madvise = 28, SYS_nanosleep = 35, SYS_getpid = 39,
 	SYS_clone = 56, SYS_fork = 57, SYS_vfork = 58, SYS_execve = 59, SYS_exit = 60,
 	SYS_wait4 = 61, SYS_kill = 62, SYS_uname = 63, SYS_getppid = 110,

@@ -6,6 +6,8 @@
  */
 #include "util.h"
 
+#include <fcntl.h>
+
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -148,6 +150,19 @@ int main(void)
 		ok_killed_by(st, SIGKILL, "wait sees the child killed by signal 9");
 		ok(!WIFEXITED(st), "not as an exit");
 		/* No kill of the reaped pid: on a busy host it could belong to another process. */
+	}
+
+	/* fcntl: descriptors and the close-on-exec flag, on the console */
+	{
+		int fd = fcntl(1, F_DUPFD_CLOEXEC, 10);
+
+		ok(fd >= 10, "F_DUPFD_CLOEXEC gives a descriptor at or above 10");
+		ok_eq(fcntl(fd, F_GETFD), FD_CLOEXEC, "and it is close-on-exec");
+		ok_eq(fcntl(fd, F_SETFD, 0), 0, "F_SETFD clears the flag");
+		ok_eq(fcntl(fd, F_GETFD), 0, "F_GETFD reads it back clear");
+		ok_eq(write(fd, "", 0), 0, "the duplicate writes");
+		ok_eq(close(fd), 0, "and closes");
+		ok_sys(fcntl(fd, F_GETFD), EBADF, "a closed descriptor: EBADF");
 	}
 
 	/* exit codes and wait4 */
