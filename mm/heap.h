@@ -218,6 +218,9 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
  * @c: the cache; NULL is ignored
  *
  * Objects still live are reported (mm_err) and their slabs leaked, not freed.
+ * The calling CPU's list is flushed; on a host, other threads that used the
+ * cache must have ended (heap_thread_exit()) first, since the cache's id is
+ * reused.
  */
 void kmem_cache_destroy(struct kmem_cache *c);
 
