@@ -23,16 +23,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "host/sim.h"
 #include "host/soft_mmu.h"
 #include "mm/as.h"
-#include "mm/memmap.h"
-#include "mm/pmm.h"
+#include "tests/host/sim_setup.h"
 
 #define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define PG		4096ull
-#define MiB		(1ull << 20)
 #define NPAGES		64
 #define WIN		0x10000000ull
 #define HEAP_PAGE	48
@@ -63,9 +59,8 @@ static uint8_t shval[MAX_MAPS][MAX_IDX];
 static uint8_t cells[MAX_CELLS];
 static uint32_t ncells;
 static unsigned nmaps;
-static struct memmap map;
-static phys_addr_t eaten[1 << 15];
-static size_t neaten;
+static phys_addr_t eaten_frames[1 << 15];
+static struct sim_hoard eaten = { eaten_frames, 0, 1 << 15 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,20 +69,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	sim_set_log_level(-1);
-	map.range[0] = (struct memmap_range){ 0x100000, 64 * MiB, MEMMAP_USABLE };
-	map.count = 1;
-	CHECK(sim_ram_init(64 * MiB) == 0);
-	CHECK(pmm_init(&map) == 0);
+	sim_quiet();
+	CHECK(sim_ram_pmm_flat(64 * MiB) == 0);
 	return 0;
-}
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_get_stats(&st);
-	return st.free_frames;
 }
 
 /* --- the model -------------------------------------------------------------------- */
@@ -345,23 +329,6 @@ static void op_dontneed(struct proc *pr, unsigned first, unsigned n)
 	CHECK(r == (hole ? -MM_ENOMEM : 0));
 }
 
-static void starve(unsigned leave)
-{
-	phys_addr_t pa;
-
-	while (neaten < sizeof(eaten) / sizeof(eaten[0]) &&
-	       (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME)
-		eaten[neaten++] = pa;
-	while (leave-- && neaten)
-		pmm_free_pages(eaten[--neaten], 0);
-}
-
-static void feed(void)
-{
-	while (neaten)
-		pmm_free_pages(eaten[--neaten], 0);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t free0;
@@ -369,7 +336,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 4 * 400)
 		return 0;
-	free0 = free_frames();
+	free0 = sim_free_frames();
 	memset(procs, 0, sizeof(procs));
 	ncells = 0;
 	nmaps = 1;	/* id 0: the heap */
@@ -430,10 +397,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 11:
 			if (starved) {
-				feed();
+				sim_feed(&eaten);
 				starved = false;
 			} else {
-				starve(b[3]);
+				sim_starve(&eaten, b[3]);
 				starved = true;
 			}
 			break;
@@ -443,12 +410,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (pr->live)
 			verify(pr, starved, (b[3] & 0x60) == 0x60);
 	}
-	feed();
+	sim_feed(&eaten);
 	for (unsigned i = 0; i < MAX_PROC; i++)
 		if (procs[i].live) {
 			verify(&procs[i], false, true);
 			as_destroy(&procs[i].as);
 		}
-	CHECK(free_frames() == free0);
+	CHECK(sim_free_frames() == free0);
 	return 0;
 }

@@ -27,17 +27,12 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "host/sim.h"
 #include "host/soft_mmu.h"
-#include "mm/memmap.h"
-#include "mm/pmm.h"
 #include "mm/pt.h"
+#include "tests/host/sim_setup.h"
 
 #define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
-#define PG		4096ull
-#define MiB		(1ull << 20)
-#define GiB		(1ull << 30)
 #define WIN_SIZE	(2 * GiB)
 #define WIN_PAGES	(WIN_SIZE / PG)
 #define MAX_WIN		3
@@ -56,12 +51,11 @@ struct world {
 static struct world w;
 static struct pt_space sp;
 static struct smmu mmu;
-static struct memmap map;
 /* The model: 0, or pfn << 12 | prot << 1 | 1. */
 static uint64_t model[MAX_WIN][WIN_PAGES];
 static uint8_t dirty[MAX_WIN][WIN_PAGES / CHUNK];
-static phys_addr_t eaten[1 << 16];
-static size_t neaten;
+static phys_addr_t eaten_frames[1 << 16];
+static struct sim_hoard eaten = { eaten_frames, 0, 1 << 16 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -70,11 +64,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	sim_set_log_level(-1);
-	map.range[0] = (struct memmap_range){ 0x100000, 48 * MiB, MEMMAP_USABLE };
-	map.count = 1;
-	CHECK(sim_ram_init(48 * MiB) == 0);
-	CHECK(pmm_init(&map) == 0);
+	sim_quiet();
+	CHECK(sim_ram_pmm_flat(48 * MiB) == 0);
 	return 0;
 }
 
@@ -240,34 +231,6 @@ SMMU_ORACLE static void check_range(unsigned win, uint64_t first, uint64_t n)
 		p = check_leaf(win, p, hi);
 }
 
-/* --- memory pressure --------------------------------------------------------------- */
-
-static void uneat(void)
-{
-	while (neaten)
-		pmm_free_pages(eaten[--neaten], 0);
-}
-
-static void eat(size_t leave)
-{
-	phys_addr_t pa;
-
-	uneat();
-	while (neaten < sizeof(eaten) / sizeof(eaten[0]) &&
-	       (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME)
-		eaten[neaten++] = pa;
-	while (leave-- && neaten)
-		pmm_free_pages(eaten[--neaten], 0);
-}
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
-
 /* --- releases -------------------------------------------------------------------------- */
 
 SMMU_ORACLE static void on_release(phys_addr_t pa, uint64_t size, void *ctx)
@@ -360,13 +323,13 @@ static void decode(struct op *o, const uint8_t *b)
 static void do_map(const struct op *o, unsigned flags)
 {
 	uintptr_t va = w.win[o->win] + o->first * PG;
-	uint64_t tables = sp.table_pages, frames = free_frames();
+	uint64_t tables = sp.table_pages, frames = sim_free_frames();
 	bool conflict = !(flags & PT_MAP_REPLACE) && any_mapped(o->win, o->first, o->n);
 	int r = pt_map(&sp, va, o->pa, o->n * PG, o->prot, flags);
 
 	if (r) {
 		CHECK(conflict ? r == -MM_EEXIST : r == -MM_ENOMEM);
-		CHECK(sp.table_pages == tables && free_frames() == frames);
+		CHECK(sp.table_pages == tables && sim_free_frames() == frames);
 		return;
 	}
 	CHECK(!conflict);
@@ -378,13 +341,13 @@ static void do_map(const struct op *o, unsigned flags)
 static void do_unmap(const struct op *o, uint64_t first, uint64_t n)
 {
 	uintptr_t va = w.win[o->win] + first * PG;
-	uint64_t tables = sp.table_pages, frames = free_frames();
+	uint64_t tables = sp.table_pages, frames = sim_free_frames();
 	struct tally got = { 0, 0 }, want = model_tally(o->win, first, n);
 	int r = pt_unmap(&sp, va, n * PG, on_release, &got);
 
 	if (r) {
 		CHECK(r == -MM_ENOMEM && frames < 2 * PT_MAX_LEVELS);
-		CHECK(sp.table_pages == tables && free_frames() == frames && got.pages == 0);
+		CHECK(sp.table_pages == tables && sim_free_frames() == frames && got.pages == 0);
 		return;
 	}
 	CHECK(got.pages == want.pages && got.hash == want.hash);
@@ -395,12 +358,12 @@ static void do_unmap(const struct op *o, uint64_t first, uint64_t n)
 static void do_protect(const struct op *o)
 {
 	uintptr_t va = w.win[o->win] + o->first * PG;
-	uint64_t tables = sp.table_pages, frames = free_frames();
+	uint64_t tables = sp.table_pages, frames = sim_free_frames();
 	int r = pt_protect(&sp, va, o->n * PG, o->prot);
 
 	if (r) {
 		CHECK(r == -MM_ENOMEM && frames < 2 * PT_MAX_LEVELS);
-		CHECK(sp.table_pages == tables && free_frames() == frames);
+		CHECK(sp.table_pages == tables && sim_free_frames() == frames);
 		return;
 	}
 	for (uint64_t i = 0; i < o->n; i++) {
@@ -415,7 +378,7 @@ static void do_protect(const struct op *o)
 static void do_invalid(const struct op *o)
 {
 	uintptr_t base = w.win[o->win], va;
-	uint64_t len, tables = sp.table_pages, frames = free_frames();
+	uint64_t len, tables = sp.table_pages, frames = sim_free_frames();
 	unsigned k = o->b[5] % 6;
 
 	switch (k) {
@@ -450,13 +413,13 @@ static void do_invalid(const struct op *o)
 		len = o->n * PG;
 		CHECK(pt_map(&sp, va, w.fmt->phys_limit - len + PG, len, o->prot, 0) == -MM_EINVAL);
 		CHECK(pt_map(&sp, va, ~(phys_addr_t)0 & PAGE_MASK, len, o->prot, 0) == -MM_EINVAL);
-		CHECK(sp.table_pages == tables && free_frames() == frames);
+		CHECK(sp.table_pages == tables && sim_free_frames() == frames);
 		return;
 	}
 	CHECK(pt_map(&sp, va, 0, len, o->prot, 0) == -MM_EINVAL);
 	CHECK(pt_unmap(&sp, va, len, on_release, NULL) == -MM_EINVAL);
 	CHECK(pt_protect(&sp, va, len, o->prot) == -MM_EINVAL);
-	CHECK(sp.table_pages == tables && free_frames() == frames);
+	CHECK(sp.table_pages == tables && sim_free_frames() == frames);
 }
 
 static void run_op(const uint8_t *b, unsigned step)
@@ -481,9 +444,9 @@ static void run_op(const uint8_t *b, unsigned step)
 		break;
 	case 5:
 		if (b[0] & 8)
-			uneat();
+			sim_feed(&eaten);
 		else
-			eat(b[1]);
+			sim_starve(&eaten, b[1]);
 		return;
 	case 6: {	/* the large pages around the range, whole */
 		uint64_t first = o.first - o.first % w.large_pages;
@@ -508,7 +471,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	pick_world(data[0]);
 
-	uint64_t free0 = free_frames();
+	uint64_t free0 = sim_free_frames();
 
 	CHECK(pt_space_init(&sp, w.fmt) == 0);
 	smmu_init(&mmu, &sp);
@@ -517,7 +480,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	for (unsigned step = 0; size >= OP_SIZE; step++, data += OP_SIZE, size -= OP_SIZE)
 		run_op(data, step);
-	uneat();
+	sim_feed(&eaten);
 
 	/* Unmap everything: the frames released are the model's, every table comes back. */
 	struct tally got = { 0, 0 };
@@ -535,6 +498,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(sp.table_pages == 1 && pt_check(&sp) == 0);
 	pt_space_destroy(&sp);
-	CHECK(free_frames() == free0);
+	CHECK(sim_free_frames() == free0);
 	return 0;
 }

@@ -5,8 +5,8 @@ set -eu
 
 need_build="gcc:compiler make:build binutils:linker libcmocka-dev:host-unit-tests clang:fuzzers libclang-rt-14-dev:libFuzzer-runtime musl-tools:user-programs"
 need_boot="python3:test-driver qemu-system-x86:emulator grub-pc-bin:ISO-boot grub-common:grub-mkrescue xorriso:ISO-image mtools:ISO-image cpio:initrd gdb:make-debug"
-need_test="$need_build $need_boot zlib1g-dev:a-foreign-test-program git:heap-preload-test sqlite3:heap-preload-test"
-need_bench="$need_build gnuplot-nox:charts libjemalloc2:heap-bench-peer libtcmalloc-minimal4:heap-bench-peer libmimalloc2.0:heap-bench-peer"
+need_test="$need_build $need_boot linux-image-amd64:reference-kernel-for-differential-tests zlib1g-dev:a-foreign-test-program git:heap-preload-test sqlite3:heap-preload-test"
+need_bench="$need_build $need_boot linux-image-amd64:reference-kernel-for-differential-tests gnuplot-nox:charts libjemalloc2:heap-bench-peer libtcmalloc-minimal4:heap-bench-peer libmimalloc2.0:heap-bench-peer"
 
 case "${1:-build}" in
 build) want=$need_build ;;

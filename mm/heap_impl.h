@@ -171,7 +171,7 @@ static inline void cache_unlock(struct kmem_cache *c)
 int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
 		     unsigned flags, kmem_ctor_t ctor);
 void *cache_alloc_slow(struct kmem_cache *c);
-void cache_free_slow(struct kmem_cache *c, void *obj);
+void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj);
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l);
 void *cache_alloc_locked(struct kmem_cache *c);
 void cache_free_locked(struct kmem_cache *c, void *obj);
@@ -209,13 +209,29 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep);
 static inline __attribute__((always_inline))
 void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req)
 {
-	unsigned long flags;
-
 #ifdef MM_HEAP_DEBUG
 	if (unlikely(c->debug))
 		return debug_alloc(c, site, req);
+#else
+	(void)site;
+	(void)req;
 #endif
+#ifdef MM_KERNEL
+	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
+	struct heap_cpu_list *l = &hc->list[c->id];
+	void *obj = l->head;
+	if (likely(obj != NULL)) {
+		l->head = fl_get(c, obj);
+		l->count--;
+		heap_count(&l->nalloc);
+		heap_cpu_exit(flags);
+		return obj;
+	}
+	heap_cpu_exit(flags);
+#else
+	/* No lists yet (first call of this thread): the slow path attaches them. */
+	struct heap_cpu *hc = heap_tls;
 	if (likely(hc != NULL)) {
 		struct heap_cpu_list *l = &hc->list[c->id];
 		void *obj = l->head;
@@ -223,11 +239,10 @@ void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 			l->head = fl_get(c, obj);
 			l->count--;
 			heap_count(&l->nalloc);
-			heap_cpu_exit(flags);
 			return obj;
 		}
 	}
-	heap_cpu_exit(flags);
+#endif
 	return cache_alloc_slow(c);
 }
 
@@ -241,26 +256,27 @@ void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 static inline __attribute__((always_inline))
 void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site)
 {
-	unsigned long flags;
-
 #ifdef MM_HEAP_DEBUG
 	if (unlikely(c->debug)) {
 		debug_free(c, s, obj, site);
 		return;
 	}
 #endif
-	(void)s;
 	(void)site;
 #ifdef MM_HARDENED
 	if (!c->ctor)
 		memset(obj, 0, c->size);
 #endif
+#ifdef MM_KERNEL
+	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
-	if (unlikely(!hc)) {
-		heap_cpu_exit(flags);
-		cache_free_slow(c, obj);
+#else
+	struct heap_cpu *hc = heap_tls;
+	if (unlikely(!hc)) {		/* attaches the lists, or frees to the slab */
+		cache_free_slow(c, s, obj);
 		return;
 	}
+#endif
 	/* The slab's copies of id, free-pointer offset and limit: no look at *c. */
 	struct heap_cpu_list *l = &hc->list[s->cache_id];
 	void **slot = (void **)((char *)obj + s->fp_offset);
@@ -269,7 +285,9 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	heap_count(&l->nfree);
 	if (unlikely(++l->count > s->flush_at))
 		cache_flush_batch(c, l);
+#ifdef MM_KERNEL
 	heap_cpu_exit(flags);
+#endif
 }
 
 #endif

@@ -18,6 +18,13 @@ static const uint8_t small_class[17] = {	/* (size + 7) / 8 -> class, sizes <= 12
 	0, 0, 1, 2, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9
 };
 
+/*
+ * Sizes up to SMALL_ID_MAX straight to their class's cache id (and so to
+ * this CPU's list), by (size + 7) / 8: class bounds are multiples of 8.
+ */
+#define SMALL_ID_MAX	MM_MIN(1024, KMALLOC_MAX_SIZE)
+static uint8_t small_id[SMALL_ID_MAX / 8 + 1];
+
 static bool power_of_two(size_t x)
 {
 	return x && !(x & (x - 1));
@@ -100,6 +107,8 @@ int heap_init(struct heap_page_source *src, unsigned flags)
 		    slab_cache_setup(&heap.dma_cache[i], dma, class_size[i], align, KMEM_DMA, NULL))
 			return -1;
 	}
+	for (unsigned i = 0; i < ARRAY_SIZE(small_id); i++)
+		small_id[i] = (uint8_t)heap.kmalloc_cache[size_index(i ? i * 8 : 1)].id;
 	heap.dma_large = (struct kmem_cache){ .name = "dma-large", .size = 1, .capacity = 1 };
 	return 0;
 }
@@ -248,6 +257,36 @@ static inline size_t with_redzone(size_t size)
 #endif
 }
 
+/*
+ * A kmalloc class object: the per-thread list found by a table lookup,
+ * without a look at the cache (kmalloc caches have no constructor, so
+ * their free pointer is at offset 0).
+ */
+static inline __attribute__((always_inline))
+void *kmalloc_class(size_t need, const struct heap_site *site, size_t size)
+{
+#if defined(MM_KERNEL) || defined(MM_HARDENED) || defined(MM_HEAP_DEBUG)
+	return cache_alloc(&heap.kmalloc_cache[size_index(need)], site, size);
+#else
+	(void)site;
+	(void)size;
+	unsigned id = likely(need <= SMALL_ID_MAX) ? small_id[(need + 7) >> 3]
+						    : heap.kmalloc_cache[size_index(need)].id;
+	struct heap_cpu *hc = heap_tls;
+	if (likely(hc != NULL)) {
+		struct heap_cpu_list *l = &hc->list[id];
+		void *obj = l->head;
+		if (likely(obj != NULL)) {
+			l->head = *(void **)obj;
+			l->count--;
+			heap_count(&l->nalloc);
+			return obj;
+		}
+	}
+	return cache_alloc_slow(heap.cache[id]);
+#endif
+}
+
 static inline __attribute__((always_inline))
 void *do_kmalloc(size_t size, const struct heap_site *site)
 {
@@ -256,7 +295,7 @@ void *do_kmalloc(size_t size, const struct heap_site *site)
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(need <= KMALLOC_MAX_SIZE))
-		return cache_alloc(&heap.kmalloc_cache[size_index(need)], site, size);
+		return kmalloc_class(need, site, size);
 	if (size > ((size_t)1 << 46))
 		return NULL;
 	return large_alloc(size, PAGE_SIZE, 0, site);
@@ -274,6 +313,9 @@ void *(kmalloc)(size_t size)
 
 void *kzalloc_at(size_t size, const char *file, int line)
 {
+	/* A large area comes zeroed from the page source: fresh mappings need no memset. */
+	if (with_redzone(size) > KMALLOC_MAX_SIZE && size <= ((size_t)1 << 46))
+		return large_alloc(size, PAGE_SIZE, HEAP_PG_ZERO, HEAP_SITE(file, line));
 	void *p = do_kmalloc(size, HEAP_SITE(file, line));
 
 	if (!ZERO_OR_NULL_PTR(p))

@@ -300,13 +300,31 @@ void *cache_alloc_slow(struct kmem_cache *c)
 }
 
 /**
- * cache_free_slow() - give @obj back when this CPU has no lists
- * @c: the object's cache
+ * cache_free_slow() - give @obj back when this thread has no lists yet
+ * @c: the object's cache (not a debug one)
+ * @s: its slab
  * @obj: the object
+ *
+ * Attaches the thread's lists and pushes @obj on its list, or, if they
+ * cannot be had, gives @obj straight back to its slab.
  */
-void cache_free_slow(struct kmem_cache *c, void *obj)
+void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
 {
-	cache_free_locked(c, obj);
+	unsigned long flags;
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+
+	if (unlikely(!hc)) {
+		heap_cpu_exit(flags);
+		cache_free_locked(c, obj);
+		return;
+	}
+	struct heap_cpu_list *l = &hc->list[s->cache_id];
+	fl_set(c, obj, l->head);
+	l->head = obj;
+	heap_count(&l->nfree);
+	if (++l->count > s->flush_at)
+		cache_flush_batch(c, l);
+	heap_cpu_exit(flags);
 }
 
 /**

@@ -21,6 +21,20 @@ MACHINE = [
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 ]
 QEMU = "qemu-system-x86_64"
+# Memory of the machine both kernels run on when they are compared.
+SHARED_MEM = "1G"
+# The guest clock advances 1 ns per guest instruction: timings measured with
+# it are instruction counts, repeatable between boots (each iteration of a
+# rep instruction counts once).
+ICOUNT = ["-icount", "shift=0,sleep=off"]
+
+# The reference kernel: Debian's (package linux-image-amd64), booted on the
+# same machine with 4 KiB pages and four-level paging, console on the serial
+# port, and QEMU ending when it powers off or panics.
+LINUX_KERNEL_GLOB = "/boot/vmlinuz-*-amd64"
+LINUX_CMDLINE = "console=ttyS0 quiet panic=-1 transparent_hugepage=never no5lvl"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LINUX_INIT_SRC = os.path.join(ROOT, "tools/linux-init.c")
 
 # isa-debug-exit turns a write of V into exit status (V << 1) | 1.
 EXIT_TESTS_PASSED = 1      # kernel wrote 0
@@ -46,6 +60,48 @@ def newc_archive(files):
     return bytes(out)
 
 
+def linux_kernel():
+    """The newest installed Debian kernel image, or None."""
+    import glob
+    import re
+
+    def version(path):
+        return [int(x) for x in re.findall(r"\d+", os.path.basename(path))]
+    found = sorted(glob.glob(LINUX_KERNEL_GLOB), key=version)
+    return found[-1] if found else None
+
+
+def linux_init(build=None):
+    """Path of the static init of the Linux initramfs, built if missing or stale."""
+    out = os.path.join(build or os.path.join(ROOT, "build"), "tools/linux-init")
+    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(LINUX_INIT_SRC):
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        subprocess.run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror",
+                        "-o", out, LINUX_INIT_SRC], check=True)
+    return out
+
+
+def linux_initramfs(files, argv=None, build=None):
+    """An initramfs of {name: bytes} at /NAME, with our init; with @argv (a
+    list of words) the init runs that program, else every /t_* program."""
+    files = dict(files)
+    with open(linux_init(build), "rb") as f:
+        files["init"] = f.read()
+    if argv:
+        files["init.args"] = b"".join(w.encode() + b"\0" for w in argv)
+    return newc_archive(files)
+
+
+def linux_command(initrd, icount=False, accel=None, cmdline="", extra=()):
+    """QEMU booting the reference Linux kernel with @initrd (a file)."""
+    kernel = linux_kernel()
+    if not kernel:
+        raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB)
+    return qemu_command(kernel=kernel, mem=SHARED_MEM, accel=accel,
+                        cmdline=" ".join(filter(None, [LINUX_CMDLINE, cmdline])),
+                        extra=["-initrd", initrd] + (ICOUNT if icount else []) + list(extra))
+
+
 def accel_args(accel):
     accel = accel or os.environ.get("ACCEL", "tcg")
     return ["-accel", accel]
@@ -61,9 +117,11 @@ def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
     return cmd + list(extra)
 
 
-def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=()):
-    """Boots once, non-interactively. Returns (output, status, timed_out)."""
-    cmd = qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
+def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=(),
+         cmd=None):
+    """Boots once, non-interactively (our kernel, or the QEMU command @cmd).
+    Returns (output, status, timed_out)."""
+    cmd = cmd or qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout)
@@ -71,6 +129,57 @@ def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None,
     except subprocess.TimeoutExpired as e:
         out = (e.stdout or b"").decode("utf-8", "replace").replace("\r\n", "\n")
         return out, None, True
+
+
+START = b"init: starting "
+
+
+def run_program(cmd, timeout, show_all=False, tool="qemu-run"):
+    """Runs QEMU command @cmd whose process 1 runs a program: streams what
+    comes after the line "init: starting ..." (everything if @show_all) to
+    stdout, and returns the program's exit status (from the isa-debug-exit
+    port), 124 on timeout, 125 if the guest stopped without a status."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    started = show_all
+    pending = b""
+    deadline = time.monotonic() + timeout
+    out = sys.stdout.buffer
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            p.kill()
+            p.wait()
+            sys.stderr.write("%s: timed out after %gs\n" % (tool, timeout))
+            return 124
+        r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
+        if not r:
+            continue
+        chunk = os.read(p.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        pending = (pending + chunk).replace(b"\r\n", b"\n")
+        if not started:
+            i = pending.find(START)
+            j = pending.find(b"\n", i) if i >= 0 else -1
+            if j < 0:
+                continue
+            pending, started = pending[j + 1:], True
+        if pending.endswith(b"\r"):
+            out.write(pending[:-1])
+            pending = b"\r"
+        else:
+            out.write(pending)
+            pending = b""
+        out.flush()
+    if not started:
+        out.write(pending)
+    status = p.wait()
+    if status % 2 == 1:
+        return status >> 1
+    sys.stderr.write("%s: the kernel stopped without an exit status (QEMU status %d)\n"
+                     % (tool, status))
+    return 125
 
 
 class Session:

@@ -166,6 +166,45 @@ def stack_overflow_report(kernel, timeout):
 
 USER_START = re.compile(r"^# usertest: start (\S+)$")
 USER_END = re.compile(r"^# usertest: end (\S+) status (-?\d+) leaked (-?\d+)$")
+TAP_LINE = re.compile(r"^\s*(not )?ok \d+ (?:- )?([^#\n]*?)\s*(#.*)?$", re.M)
+user_tap = {}       # our kernel's results, for the differential suite
+
+
+def split_usertest(out):
+    """{program: (body lines, wait status, frames leaked)} from a usertest boot's output."""
+    progs, current, body = {}, None, []
+    for line in out.splitlines():
+        m = USER_START.match(line)
+        if m:
+            current, body = m.group(1).lstrip("/"), []
+            continue
+        m = USER_END.match(line)
+        if m and current:
+            progs[current] = (body, int(m.group(2)), int(m.group(3)))
+            current = None
+            continue
+        if current:
+            body.append(line)
+    return progs
+
+
+def tap_outcomes(lines):
+    """[(test name, "ok" | "not ok" | "skip")] of a program's TAP output, in order;
+    a name seen before gets " (#2)", " (#3)"..."""
+    seen, res = {}, []
+    for m in TAP_LINE.finditer("\n".join(lines)):
+        name = m.group(2)
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            name += " (#%d)" % seen[name]
+        skipped = re.match(r"#\s*SKIP", m.group(3) or "", re.I) is not None
+        res.append((name, "skip" if skipped else "not ok" if m.group(1) else "ok"))
+    return res
+
+
+def expected_user_programs(build):
+    return sorted(os.path.basename(p) for p in glob.glob(os.path.join(build, "user/t_*"))
+                  if not p.endswith(".d"))
 
 
 def user_programs(kernel, build, timeout):
@@ -174,33 +213,74 @@ def user_programs(kernel, build, timeout):
     if not os.path.exists(initrd):
         record("user/initrd", False, "%s was not built" % initrd)
         return
-    out, status, timed_out = qemu.boot(kernel=kernel, mem="1G", cmdline="usertest panic=exit",
+    out, status, timed_out = qemu.boot(kernel=kernel, mem=qemu.SHARED_MEM,
+                                       cmdline="usertest panic=exit",
                                        timeout=timeout * 5, extra=["-initrd", initrd])
-    current, body, seen = None, [], 0
-    for line in out.splitlines():
-        m = USER_START.match(line)
-        if m:
-            current, body = m.group(1).lstrip("/"), []
-            continue
-        m = USER_END.match(line)
-        if m and current:
-            seen += 1
-            n = parse_tap("\n".join(body), "user/%s/" % current)
-            st, leaked = int(m.group(2)), int(m.group(3))
-            record("user/%s/exit-status" % current, st == 0 and n > 0,
-                   "wait status %#x, %d results\n%s" % (st, n, "\n".join(body[-20:])))
-            record("user/%s/no-frames-leaked" % current, leaked == 0,
-                   "%d frames not returned" % leaked)
-            current = None
-            continue
-        if current:
-            body.append(line)
-    expected = len(glob.glob(os.path.join(build, "user/t_*"))) - \
-        len(glob.glob(os.path.join(build, "user/t_*.d")))
-    if seen != expected or timed_out or status not in (qemu.EXIT_TESTS_PASSED,
-                                                       qemu.EXIT_TESTS_FAILED):
+    progs = split_usertest(out)
+    for prog, (body, st, leaked) in progs.items():
+        n = parse_tap("\n".join(body), "user/%s/" % prog)
+        user_tap[prog] = (tap_outcomes(body), st)
+        record("user/%s/exit-status" % prog, st == 0 and n > 0,
+               "wait status %#x, %d results\n%s" % (st, n, "\n".join(body[-20:])))
+        record("user/%s/no-frames-leaked" % prog, leaked == 0,
+               "%d frames not returned" % leaked)
+    expected = expected_user_programs(build)
+    if len(progs) != len(expected) or timed_out or status not in (qemu.EXIT_TESTS_PASSED,
+                                                                  qemu.EXIT_TESTS_FAILED):
         record("user/run", False, "%d of %d programs reported, status %s%s\n%s" % (
-            seen, expected, status, ", timed out" if timed_out else "", out[-3000:]))
+            len(progs), len(expected), status, ", timed out" if timed_out else "", out[-3000:]))
+
+
+def describe_status(st):
+    if st is None:
+        return "no result"
+    return "killed by signal %d" % (st & 0x7f) if st & 0x7f else "exit %d" % (st >> 8 & 0xff)
+
+
+def differential(kernel, build, timeout):
+    """Every tests/user program on Linux (one boot for all), whose TAP results
+    must agree with ours, test by test."""
+    import tempfile
+    import time
+    if not qemu.linux_kernel():
+        record("diff/linux-kernel", False, "no %s (apt-get install linux-image-amd64)"
+               % qemu.LINUX_KERNEL_GLOB)
+        return
+    if not user_tap:
+        user_programs(kernel, build, timeout)
+    expected = expected_user_programs(build)
+    files = {}
+    for prog in expected:
+        with open(os.path.join(build, "user", prog), "rb") as f:
+            files[prog] = f.read()
+    with tempfile.NamedTemporaryFile(suffix=".cpio", delete=False) as rd:
+        rd.write(qemu.linux_initramfs(files, build=build))
+    try:
+        t0 = time.monotonic()
+        out, status, timed_out = qemu.boot(cmd=qemu.linux_command(rd.name), timeout=timeout * 5)
+        secs = time.monotonic() - t0
+    finally:
+        os.unlink(rd.name)
+    progs = split_usertest(out.replace("\r", ""))
+    if verbose:
+        print("   Linux boot with %d programs: %.1f s" % (len(progs), secs))
+    if len(progs) != len(expected) or timed_out:
+        record("diff/linux-run", False, "%d of %d programs reported on Linux, status %s%s\n%s" % (
+            len(progs), len(expected), status, ", timed out" if timed_out else "", out[-3000:]))
+    for prog in expected:
+        ours, ours_st = user_tap.get(prog, ([], None))
+        body, linux_st, _ = progs.get(prog, ([], None, 0))
+        theirs = tap_outcomes(body)
+        mine, ref = dict(ours), dict(theirs)
+        names = [n for n, _ in theirs] + [n for n, _ in ours if n not in ref]
+        for name in names:
+            a, b = mine.get(name, "missing"), ref.get(name, "missing")
+            record("diff/%s/%s" % (prog, name), a == b,
+                   "%s: ours %s, Linux %s" % (prog + "/" + name, a, b))
+        record("diff/%s/exit-status" % prog, ours_st == linux_st and bool(theirs),
+               "%s: ours %s, Linux %s (%d results on Linux)%s" % (
+                   prog, describe_status(ours_st), describe_status(linux_st), len(theirs),
+                   ("\nLinux said:\n" + "\n".join(body[-20:])) if ours_st != linux_st else ""))
 
 
 def foreign_programs(build, timeout):
@@ -311,6 +391,7 @@ def main():
         ("panic", lambda: (crash_report(kernel, a.timeout),
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: user_programs(kernel, a.build, a.timeout)),
+        ("diff", lambda: differential(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("shell", lambda: shell_session("shell-kernel", kernel=kernel,
                                         extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")])),

@@ -14,6 +14,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "kernel/lib.h"
+#include "kernel/perf.h"
 #include "kernel/task.h"
 #include "mm/fault.h"
 #include "mm/memmap.h"
@@ -130,7 +131,15 @@ static bool kernel_page_fault(struct trap_frame *f, uint64_t addr)
 	struct vm_fault vf = { .addr = addr, .flags = f->error & VM_FAULT_MASK, .ip = f->rip };
 	struct vm_space *user = addr < USER_SPACE_END ? current_user_space() : NULL;
 
+#ifdef KPERF
+	uint64_t start = rdtsc();
+	bool ok = vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
+	if (user)
+		perf_fault_account(PERF_FAULT_KERNEL, rdtsc() - start);
+	return ok;
+#else
 	return vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
+#endif
 }
 
 /*

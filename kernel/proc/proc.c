@@ -6,6 +6,7 @@
  */
 #include "kernel/fs/file.h"
 #include "kernel/kernel.h"
+#include "kernel/perf.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
@@ -404,6 +405,12 @@ void init_exited(int status_word)
 	kprintf("init: process 1 (%s) %s %d; powering off\n", init_task->name,
 		(status_word & 0x7f) ? "killed by signal" : "exited with status",
 		(status_word & 0x7f) ? status_word & 0x7f : code);
+	if (cmdline_has("perf")) {
+		bool quiet = log_quiet;
+		log_quiet = false;	/* asked for: printed even when quiet */
+		perf_print();
+		log_quiet = quiet;
+	}
 	qemu_debug_exit(code);
 	machine_poweroff();
 }

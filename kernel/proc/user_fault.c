@@ -6,7 +6,11 @@
  * send, after a one-line report; the kernel and other processes go on.
  */
 #include "arch/x86_64/memlayout.h"
+#include "kernel/perf.h"
 #include "kernel/proc/proc.h"
+#ifdef KPERF
+#include "mm/as_internal.h"
+#endif
 
 struct region_hit {
 	uintptr_t addr;
@@ -85,6 +89,24 @@ static void report(struct task *t, const struct trap_frame *f, uint64_t cr2, int
 	}
 }
 
+#ifdef KPERF
+/* What kind of fault this will be, from the region before it is handled. */
+static enum perf_fault_kind fault_kind(struct as *as, uint64_t addr, unsigned flags)
+{
+	const struct as_region *r = as_region_find(as, addr);
+
+	if (!r)
+		return PERF_FAULT_STACK;
+	if (flags & VM_FAULT_PRESENT)
+		return (flags & VM_FAULT_WRITE) ? PERF_FAULT_COW : PERF_FAULT_SPURIOUS;
+	switch (r->backing) {
+	case AS_ANON_SHARED: return PERF_FAULT_SHARED;
+	case AS_FILE_PRIVATE: return PERF_FAULT_FILE;
+	default: return PERF_FAULT_ZERO;
+	}
+}
+#endif
+
 static void user_exception(struct trap_frame *f, uint64_t cr2)
 {
 	struct task *t = current();
@@ -93,7 +115,15 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 	if (f->vector == VEC_PF && t->mm) {
 		struct vm_fault vf = { .addr = cr2, .flags = f->error & VM_FAULT_MASK,
 				       .ip = f->rip };
+#ifdef KPERF
+		enum perf_fault_kind kind = fault_kind(t->mm, cr2, vf.flags);
+		uint64_t start = rdtsc();
+#endif
 		enum vm_fault_result r = vm_handle_fault(&t->mm->vs, &vf);
+#ifdef KPERF
+		perf_fault_account(r == VM_FAULT_RESOLVED ? kind : PERF_FAULT_KILLED,
+				   rdtsc() - start);
+#endif
 		if (r == VM_FAULT_RESOLVED)
 			return;
 		if (r == VM_FAULT_OOM) {

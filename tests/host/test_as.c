@@ -29,26 +29,6 @@ static phys_addr_t kframe;
 static uint64_t free0;
 static struct proc P, C;
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_ram_fini();
-	return 0;
-}
-
 /* Fresh RAM and a kernel space with one page in its upper half. */
 static int before(void **state)
 {
@@ -60,7 +40,7 @@ static int before(void **state)
 	/* The first sharing pins a table in each kernel slot for good: do it before counting. */
 	assert_int_equal(as_init(&P.as, &(struct as_params){ .kernel = &kspace }), 0);
 	as_destroy(&P.as);
-	free0 = vm_free_frames();
+	free0 = sim_free_frames();
 	return 0;
 }
 
@@ -68,7 +48,7 @@ static int before(void **state)
 static int after(void **state)
 {
 	(void)state;
-	assert_int_equal(vm_free_frames(), free0);
+	assert_int_equal(sim_free_frames(), free0);
 	assert_true(pt_translate(&kspace, 0xffff800000000000ull, NULL, NULL, NULL));
 	assert_int_equal(pt_check(&kspace), 0);
 	pt_unmap(&kspace, 0xffff800000000000ull, PG, NULL, NULL);
@@ -256,10 +236,10 @@ static void test_fork_cow_both_ways(void **state)
 	assert_int_equal(upeek(&P, a + PG), 'a');
 	assert_int_equal(upeek(&C, a + PG), 'c');
 	/* The last user of a frame writes without copying. */
-	uint64_t before = vm_free_frames();
+	uint64_t before = sim_free_frames();
 	assert_int_equal(uwrite8(&C, a, 'C'), 0);	/* C alone has the 'A' frame now */
 	assert_int_equal(uwrite8(&P, a + PG, 'b'), 0);	/* P alone has the 'a' frame */
-	assert_int_equal(vm_free_frames(), before);
+	assert_int_equal(sim_free_frames(), before);
 	/* Untouched pages stay unmapped in both; both fault them in separately. */
 	assert_int_equal(uwrite8(&C, a + 3 * PG, 1), 0);
 	assert_int_equal(upeek(&P, a + 3 * PG), 0);
@@ -809,5 +789,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounting, before, after),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
 }

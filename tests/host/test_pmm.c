@@ -14,82 +14,28 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "host/sim.h"
-#include "mm/memmap.h"
-#include "mm/platform.h"
-#include "mm/pmm.h"
+#include "tests/host/sim_setup.h"
 
-#define KiB	(1ull << 10)
-#define MiB	(1ull << 20)
-#define GiB	(1ull << 30)
-#define FRAME	4096ull
+#define FRAME	PG
 
 static struct memmap map;
-
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	return 0;
-}
-
-/* Each test counts its own reports. */
-static int reset_counts(void **state)
-{
-	(void)state;
-	memset(&sim_count, 0, sizeof(sim_count));
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_ram_fini();
-	return 0;
-}
-
-static void map_clear(void)
-{
-	memset(&map, 0, sizeof(map));
-}
-
-static void map_add(phys_addr_t base, phys_addr_t end, uint32_t type)
-{
-	map.range[map.count++] = (struct memmap_range){ base, end, type };
-}
 
 /* A PC with @ram bytes below 3 GiB and the rest from 4 GiB: low memory, BIOS, kernel. */
 static void boot_pc(uint64_t ram)
 {
 	uint64_t low = ram < 3 * GiB ? ram : 3 * GiB;
 
-	map_clear();
-	map_add(0, 0x9f000, MEMMAP_USABLE);
-	map_add(0x9f000, 0x100000, MEMMAP_RESERVED);
-	map_add(0x100000, 0x400000, MEMMAP_KERNEL);
-	map_add(0x400000, low, MEMMAP_USABLE);
+	sim_map_clear(&map);
+	sim_map_add(&map, 0, 0x9f000, MEMMAP_USABLE);
+	sim_map_add(&map, 0x9f000, 0x100000, MEMMAP_RESERVED);
+	sim_map_add(&map, 0x100000, 0x400000, MEMMAP_KERNEL);
+	sim_map_add(&map, 0x400000, low, MEMMAP_USABLE);
 	if (ram > low) {
-		map_add(3 * GiB, 4 * GiB, MEMMAP_RESERVED);	/* the PCI hole */
-		map_add(4 * GiB, 4 * GiB + (ram - low), MEMMAP_USABLE);
+		sim_map_add(&map, 3 * GiB, 4 * GiB, MEMMAP_RESERVED);	/* the PCI hole */
+		sim_map_add(&map, 4 * GiB, 4 * GiB + (ram - low), MEMMAP_USABLE);
 	}
 	assert_int_equal(sim_ram_init(ram > low ? 4 * GiB + (ram - low) : ram), 0);
 	assert_int_equal(pmm_init(&map), 0);
-}
-
-static uint64_t errors(void)
-{
-	return sim_count.log[LOG_ERR];
-}
-
-static void expect_clean(void)
-{
-	assert_int_equal(pmm_check(), 0);
 }
 
 /* Stats equal apart from the counters of bad calls and failures. */
@@ -102,12 +48,6 @@ static void assert_same_stats(const struct pmm_stats *a, const struct pmm_stats 
 	assert_memory_equal(&x, &y, sizeof(x));
 }
 
-static void drained_stats(struct pmm_stats *st)
-{
-	pmm_drain();
-	pmm_get_stats(st);
-}
-
 /* --- the frame database ----------------------------------------------------- */
 
 static void test_init_32m(void **state)
@@ -117,7 +57,7 @@ static void test_init_32m(void **state)
 	(void)state;
 	boot_pc(32 * MiB);
 	pmm_get_stats(&st);
-	expect_clean();
+	sim_expect_clean();
 
 	/* All RAM is counted, reserved or managed, and nothing is in use yet. */
 	assert_int_equal(st.total_frames, (32 * MiB - 0x61000) / FRAME);
@@ -159,7 +99,7 @@ static void test_init_6g_pc(void **state)
 	(void)state;
 	boot_pc(6 * GiB);
 	pmm_get_stats(&st);
-	expect_clean();
+	sim_expect_clean();
 	assert_true(st.metadata_bp <= 160);
 	/* Descriptors for RAM only: the PCI hole costs a table entry, not 1 MiB. */
 	assert_true(st.metadata_bytes <= 6 * GiB / FRAME * 16 + 2 * FRAME);
@@ -176,13 +116,13 @@ static void test_init_sparse(void **state)
 	struct pmm_stats st;
 
 	(void)state;
-	map_clear();
-	map_add(0x100000, 2 * GiB, MEMMAP_USABLE);
-	map_add(64 * GiB, 66 * GiB, MEMMAP_USABLE);
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, 2 * GiB, MEMMAP_USABLE);
+	sim_map_add(&map, 64 * GiB, 66 * GiB, MEMMAP_USABLE);
 	assert_int_equal(sim_ram_init(66 * GiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	pmm_get_stats(&st);
-	expect_clean();
+	sim_expect_clean();
 	assert_true(st.metadata_bytes <= 4 * GiB / FRAME * 16 + 2 * FRAME);
 	assert_true(st.metadata_bp <= 160);
 	assert_int_equal(pmm_frame_state(32 * GiB), PMM_FRAME_ABSENT);
@@ -192,7 +132,7 @@ static void test_init_sparse(void **state)
 	assert_true(hi >= 64 * GiB && hi < 66 * GiB);
 	assert_int_equal(pmm_frame_state(hi + 5 * FRAME), PMM_FRAME_USED);
 	pmm_free_pages(hi, PMM_MAX_ORDER);
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* 64 GiB initializes, and its metadata stays small. */
@@ -206,24 +146,24 @@ static void test_init_64g(void **state)
 	assert_true(st.metadata_bp <= 160);
 	assert_int_equal(st.zone[PMM_ZONE_ID_NORMAL].free_blocks[PMM_MAX_ORDER],
 			 61 * GiB / (FRAME << PMM_MAX_ORDER));
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_init_failures(void **state)
 {
-	uint64_t e = errors();
+	uint64_t e = sim_errors();
 
 	(void)state;
 	assert_int_equal(sim_ram_init(64 * MiB), 0);
-	map_clear();
+	sim_map_clear(&map);
 	assert_int_equal(pmm_init(&map), -1);			/* empty map */
-	map_add(0, 64 * MiB, MEMMAP_RESERVED);
+	sim_map_add(&map, 0, 64 * MiB, MEMMAP_RESERVED);
 	assert_int_equal(pmm_init(&map), -1);			/* nothing usable */
-	map_clear();
-	map_add(0, 60 * MiB, MEMMAP_KERNEL);			/* no room for the database */
-	map_add(60 * MiB, 60 * MiB + FRAME, MEMMAP_USABLE);
+	sim_map_clear(&map);
+	sim_map_add(&map, 0, 60 * MiB, MEMMAP_KERNEL);		/* no room for the database */
+	sim_map_add(&map, 60 * MiB, 60 * MiB + FRAME, MEMMAP_USABLE);
 	assert_int_equal(pmm_init(&map), -1);
-	assert_int_equal(errors(), e + 3);
+	assert_int_equal(sim_errors(), e + 3);
 	/* Nothing is handed out after a failed init. */
 	assert_int_equal(pmm_alloc_pages(0, 0), PMM_NO_FRAME);
 }
@@ -245,7 +185,7 @@ static void test_init_normalized_map(void **state)
 	assert_int_equal(sim_ram_init(128 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	pmm_get_stats(&st);
-	expect_clean();
+	sim_expect_clean();
 	assert_int_equal(pmm_frame_state(0x2a5000), PMM_FRAME_RESERVED);
 	assert_int_equal(pmm_frame_state(0x2a6000), PMM_FRAME_FREE);
 	assert_int_equal(pmm_frame_state(0x7fe0000), PMM_FRAME_RESERVED);
@@ -258,13 +198,14 @@ static void test_init_carve_fails(void **state)
 	struct pmm_stats st;
 
 	(void)state;
-	map_clear();
+	sim_map_clear(&map);
 	for (unsigned i = 0; i < MEMMAP_MAX_RANGES; i++)	/* a full map */
-		map_add(i * 2 * MiB, (i * 2 + 1) * MiB, i & 1 ? MEMMAP_RESERVED : MEMMAP_USABLE);
+		sim_map_add(&map, i * 2 * MiB, (i * 2 + 1) * MiB,
+			    i & 1 ? MEMMAP_RESERVED : MEMMAP_USABLE);
 	assert_int_equal(sim_ram_init(MEMMAP_MAX_RANGES * 2 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	pmm_get_stats(&st);
-	expect_clean();
+	sim_expect_clean();
 	assert_int_equal(pmm_frame_state(st.metadata_base), PMM_FRAME_RESERVED);
 	for (phys_addr_t a; (a = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME;)
 		assert_true(a < st.metadata_base || a >= st.metadata_base + st.metadata_bytes);
@@ -276,7 +217,7 @@ static void test_reinit(void **state)
 	boot_pc(32 * MiB);
 	assert_int_not_equal(pmm_alloc_pages(3, 0), PMM_NO_FRAME);
 	boot_pc(64 * MiB);
-	expect_clean();
+	sim_expect_clean();
 
 	struct pmm_stats st;
 
@@ -293,7 +234,7 @@ static void test_orders_aligned(void **state)
 
 	(void)state;
 	boot_pc(256 * MiB);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
 		blk[o] = pmm_alloc_pages(o, 0);
 		assert_int_not_equal(blk[o], PMM_NO_FRAME);
@@ -307,12 +248,12 @@ static void test_orders_aligned(void **state)
 
 	pmm_get_stats(&mid);
 	assert_int_equal(mid.used_frames, (1u << (PMM_MAX_ORDER + 1)) - 1);
-	expect_clean();
+	sim_expect_clean();
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
 		pmm_free_pages(blk[o], o);
-	drained_stats(&after);
+	sim_drained_stats(&after);
 	assert_same_stats(&before, &after);
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_zero_flag(void **state)
@@ -342,7 +283,7 @@ static void test_zero_flag(void **state)
 	for (size_t i = 0; i < FRAME; i++)
 		assert_int_equal(q[i], 0);
 	pmm_free_page(c);
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_hardened_scrub(void **state)
@@ -379,7 +320,7 @@ static void test_aliases(void **state)
 
 	(void)state;
 	boot_pc(64 * MiB);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 
 	phys_addr_t a = pmm_alloc_frame(), b = pmm_alloc_page();
 	void *v = allocate_page();
@@ -394,8 +335,8 @@ static void test_aliases(void **state)
 	free_page(v);
 	free_page(NULL);		/* ignored, like free(NULL) */
 	pmm_free_frame(PMM_NO_FRAME);	/* ignored too */
-	assert_int_equal(errors(), 0);
-	drained_stats(&after);
+	assert_int_equal(sim_errors(), 0);
+	sim_drained_stats(&after);
 	assert_same_stats(&before, &after);
 }
 
@@ -404,9 +345,9 @@ static void test_aliases(void **state)
 /* ZONE_DMA 1-16 MiB, DMA32 16-24 MiB, NORMAL 4 GiB-4 GiB+8 MiB. */
 static void boot_three_zones(void)
 {
-	map_clear();
-	map_add(0x100000, 24 * MiB, MEMMAP_USABLE);
-	map_add(4 * GiB, 4 * GiB + 8 * MiB, MEMMAP_USABLE);
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, 24 * MiB, MEMMAP_USABLE);
+	sim_map_add(&map, 4 * GiB, 4 * GiB + 8 * MiB, MEMMAP_USABLE);
 	assert_int_equal(sim_ram_init(4 * GiB + 8 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 }
@@ -447,7 +388,7 @@ static void test_zone_preference(void **state)
 	assert_string_equal(pmm_zone_name(PMM_ZONE_ID_DMA), "DMA");
 	assert_string_equal(pmm_zone_name(PMM_ZONE_ID_DMA32), "DMA32");
 	assert_string_equal(pmm_zone_name(PMM_ZONE_ID_NORMAL), "Normal");
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* Take everything a request with @flags can get at @order; returns the count. */
@@ -468,7 +409,7 @@ static void test_zone_fallback(void **state)
 
 	(void)state;
 	boot_three_zones();
-	drained_stats(&before);
+	sim_drained_stats(&before);
 
 	/* NORMAL first, then DMA32, then DMA: watch the zone change as each runs dry. */
 	unsigned n = grab_all(0, 0, got, 16384);
@@ -505,8 +446,8 @@ static void test_zone_fallback(void **state)
 	assert_true(got[n32 - 1] < 16 * MiB);
 	for (unsigned i = 0; i < n32; i++)
 		pmm_free_pages(got[i], 3);
-	expect_clean();
-	assert_int_equal(errors(), 0);
+	sim_expect_clean();
+	assert_int_equal(sim_errors(), 0);
 }
 
 /* --- exhaustion, merging, per-CPU caches ----------------------------------------------- */
@@ -526,20 +467,20 @@ static void test_exhaust_and_merge_back(void **state)
 
 	(void)state;
 	boot_pc(32 * MiB);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	unsigned n = grab_all(0, 0, got, 8192);
 
 	assert_int_equal(n, before.free_frames);
 	assert_int_equal(pmm_alloc_pages(0, 0), PMM_NO_FRAME);	/* and no panic, no report */
 	assert_int_equal(pmm_alloc_pages(PMM_MAX_ORDER, PMM_ZONE_DMA), PMM_NO_FRAME);
-	assert_int_equal(errors(), 0);
+	assert_int_equal(sim_errors(), 0);
 	qsort(got, n, sizeof(got[0]), cmp_addr);
 	for (unsigned i = 0; i < n; i++) {
 		assert_int_not_equal(got[i], 0);
 		if (i)
 			assert_int_not_equal(got[i], got[i - 1]);
 	}
-	expect_clean();
+	sim_expect_clean();
 
 	srand(7);
 	for (unsigned i = n - 1; i > 0; i--) {	/* shuffle */
@@ -551,10 +492,10 @@ static void test_exhaust_and_merge_back(void **state)
 	}
 	for (unsigned i = 0; i < n; i++)
 		pmm_free_pages(got[i], 0);
-	drained_stats(&after);
+	sim_drained_stats(&after);
 	/* Same free blocks by order as right after init: merged back to maximal blocks. */
 	assert_same_stats(&before, &after);
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_merge_buddies(void **state)
@@ -562,12 +503,12 @@ static void test_merge_buddies(void **state)
 	struct pmm_stats before, mid, after;
 
 	(void)state;
-	map_clear();
-	map_add(1 * MiB, 2 * MiB, MEMMAP_USABLE);	/* the database goes here */
-	map_add(8 * MiB, 12 * MiB, MEMMAP_USABLE);	/* one maximal block */
+	sim_map_clear(&map);
+	sim_map_add(&map, 1 * MiB, 2 * MiB, MEMMAP_USABLE);	/* the database goes here */
+	sim_map_add(&map, 8 * MiB, 12 * MiB, MEMMAP_USABLE);	/* one maximal block */
 	assert_int_equal(sim_ram_init(12 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	assert_int_equal(before.zone[PMM_ZONE_ID_DMA].free_blocks[PMM_MAX_ORDER], 1);
 	phys_addr_t a = pmm_alloc_pages(PMM_MAX_ORDER - 1, 0);
 	phys_addr_t b = pmm_alloc_pages(PMM_MAX_ORDER - 1, 0);
@@ -579,7 +520,7 @@ static void test_merge_buddies(void **state)
 			 before.zone[PMM_ZONE_ID_DMA].free_blocks[PMM_MAX_ORDER - 1] + 1);
 	assert_int_equal(mid.zone[PMM_ZONE_ID_DMA].free_blocks[PMM_MAX_ORDER], 0);
 	pmm_free_pages(b, PMM_MAX_ORDER - 1);
-	drained_stats(&after);
+	sim_drained_stats(&after);
 	assert_same_stats(&before, &after);
 }
 
@@ -609,7 +550,7 @@ static void test_pcp_drained_under_pressure(void **state)
 
 	(void)state;
 	boot_pc(32 * MiB);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	assert_int_equal(pthread_create(&t, NULL, fill_own_cache, &job), 0);
 	pthread_join(t, NULL);
 	pmm_get_stats(&st);
@@ -628,7 +569,7 @@ static void test_pcp_drained_under_pressure(void **state)
 		pmm_free_pages(got[i], 0);
 	pmm_get_stats(&st);
 	assert_true(st.zone[PMM_ZONE_ID_DMA32].cached_frames <= 128);
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* --- reference counts ------------------------------------------------------------------ */
@@ -639,7 +580,7 @@ static void test_refcounts(void **state)
 
 	(void)state;
 	boot_pc(64 * MiB);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	phys_addr_t a = pmm_alloc_pages(0, 0), b = pmm_alloc_pages(4, 0);
 
 	assert_int_equal(pmm_get(a), 2);
@@ -657,10 +598,10 @@ static void test_refcounts(void **state)
 	assert_int_equal(pmm_put(b), 1);
 	assert_int_equal(pmm_put(b), 0);	/* frees the whole order-4 block */
 	assert_int_equal(pmm_frame_state(b + 15 * FRAME), PMM_FRAME_FREE);
-	assert_int_equal(errors(), 0);
-	drained_stats(&after);
+	assert_int_equal(sim_errors(), 0);
+	sim_drained_stats(&after);
 	assert_same_stats(&before, &after);
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* --- bad input: reported with the caller's address, nothing changed ---------------------- */
@@ -671,7 +612,7 @@ static struct pmm_stats st_before;
 static void bad_begin(void)
 {
 	pmm_get_stats(&st_before);
-	err_before = errors();
+	err_before = sim_errors();
 }
 
 /* One report was made, it names a caller inside @fn (a small wrapper), and nothing changed. */
@@ -681,7 +622,7 @@ static void bad_end(const void *fn, const char *what)
 	const char *msg = sim_last_log();
 	const char *at = strstr(msg, "called from ");
 
-	assert_int_equal(errors(), err_before + 1);
+	assert_int_equal(sim_errors(), err_before + 1);
 	if (what && !strstr(msg, what))
 		fail_msg("report \"%s\" does not say \"%s\"", msg, what);
 	assert_non_null(at);
@@ -692,7 +633,7 @@ static void bad_end(const void *fn, const char *what)
 	pmm_get_stats(&now);
 	assert_int_equal(now.bad_calls, st_before.bad_calls + 1);
 	assert_same_stats(&st_before, &now);
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* Call sites of known address, for checking that reports name them. */
@@ -795,7 +736,7 @@ static void test_bad_wrong_order(void **state)
 	BAD(do_get(a + 2 * FRAME), do_get, "not its first frame");
 	pmm_free_pages(a, 2);
 	pmm_free_frame(b);
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_bad_address(void **state)
@@ -900,7 +841,7 @@ static void test_random_against_model(void **state)
 
 	(void)state;
 	boot_three_zones();
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	srand(12345);
 	for (unsigned step = 0; step < 60000; step++) {
 		unsigned r = (unsigned)rand() % 10;
@@ -941,7 +882,7 @@ static void test_random_against_model(void **state)
 			pmm_get_stats(&st);
 			assert_int_equal(st.used_frames, used);
 			assert_int_equal(st.free_frames + st.used_frames + st.reserved_frames, st.total_frames);
-			expect_clean();
+			sim_expect_clean();
 		}
 	}
 	while (nlive) {
@@ -949,10 +890,10 @@ static void test_random_against_model(void **state)
 			pmm_put(live[nlive - 1].a);
 		nlive--;
 	}
-	assert_int_equal(errors(), 0);
-	drained_stats(&st);
+	assert_int_equal(sim_errors(), 0);
+	sim_drained_stats(&st);
 	assert_same_stats(&before, &st);
-	expect_clean();
+	sim_expect_clean();
 }
 
 /* --- concurrency --------------------------------------------------------------------------- */
@@ -1022,13 +963,13 @@ static void run_threads(phys_addr_t ram_end, bool expect_shortage)
 	pthread_t t[THREADS];
 	struct pmm_stats before, after;
 
-	map_clear();
-	map_add(0x100000, ram_end < 20 * MiB ? ram_end : 20 * MiB, MEMMAP_USABLE);
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, ram_end < 20 * MiB ? ram_end : 20 * MiB, MEMMAP_USABLE);
 	if (ram_end > 32 * MiB)
-		map_add(32 * MiB, ram_end, MEMMAP_USABLE);
+		sim_map_add(&map, 32 * MiB, ram_end, MEMMAP_USABLE);
 	assert_int_equal(sim_ram_init(ram_end), 0);
 	assert_int_equal(pmm_init(&map), 0);
-	drained_stats(&before);
+	sim_drained_stats(&before);
 	memset(owner, 0, sizeof(owner));
 	twice = 0;
 	for (uintptr_t i = 0; i < THREADS; i++)
@@ -1036,12 +977,12 @@ static void run_threads(phys_addr_t ram_end, bool expect_shortage)
 	for (unsigned i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	assert_int_equal(twice, 0);
-	assert_int_equal(errors(), 0);
-	drained_stats(&after);
+	assert_int_equal(sim_errors(), 0);
+	sim_drained_stats(&after);
 	if (expect_shortage)
 		assert_true(after.alloc_failures > 0);	/* the drain-and-retry path ran */
 	assert_same_stats(&before, &after);
-	expect_clean();
+	sim_expect_clean();
 }
 
 static void test_threads(void **state)
@@ -1062,7 +1003,7 @@ static void test_threads_short_of_memory(void **state)
 
 int main(void)
 {
-#define T(fn)	cmocka_unit_test_setup(fn, reset_counts)
+#define T(fn)	cmocka_unit_test_setup(fn, sim_test_reset_counts)
 	const struct CMUnitTest tests[] = {
 		T(test_init_32m),
 		T(test_init_6g_pc),
@@ -1095,5 +1036,5 @@ int main(void)
 		T(test_threads_short_of_memory),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
 }

@@ -25,34 +25,14 @@
 static struct pt_space sp;
 static uint64_t free0;		/* free frames before the test built its space */
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_ram_fini();
-	return 0;
-}
-
 /* Fresh RAM and PMM, and an empty space of format @fmt in sp. */
 static void start(const struct pt_format *fmt)
 {
 	assert_int_equal(vm_ram_setup(64 * MiB), 0);
-	free0 = vm_free_frames();
+	free0 = sim_free_frames();
 	assert_int_equal(pt_space_init(&sp, fmt), 0);
 	assert_int_equal(sp.table_pages, 1);
-	assert_int_equal(vm_free_frames(), free0 - 1);
+	assert_int_equal(sim_free_frames(), free0 - 1);
 }
 
 /* Everything unmapped: only the root is left; destroying it gives back every frame. */
@@ -60,7 +40,7 @@ static void finish(void)
 {
 	assert_int_equal(pt_check(&sp), 0);
 	pt_space_destroy(&sp);
-	assert_int_equal(vm_free_frames(), free0);
+	assert_int_equal(sim_free_frames(), free0);
 }
 
 static void unmap_all(struct pt_space *s)
@@ -139,7 +119,7 @@ static void test_map_4k(void **state)
 	assert_int_equal(pt_map(&sp, 0x400000, 0x1234000, 3 * PG, PT_WRITE, 0), 0);
 	/* root + PDPT + PD + PT */
 	assert_int_equal(sp.table_pages, 4);
-	assert_int_equal(vm_free_frames(), free0 - 4);
+	assert_int_equal(sim_free_frames(), free0 - 4);
 	for (unsigned i = 0; i < 3; i++)
 		expect_map(&sp, 0x400000 + i * PG, 0x1234000 + i * PG, PT_WRITE, PG);
 	expect_map(&sp, 0x401abc, 0x1235abc, PT_WRITE, PG);
@@ -241,7 +221,7 @@ static void test_map_exists(void **state)
 	(void)state;
 	start(&pt_format_x86_64);
 	assert_int_equal(pt_map(&sp, 0x10000, 0x10000, PG, 0, 0), 0);
-	uint64_t tables = sp.table_pages, frames = vm_free_frames();
+	uint64_t tables = sp.table_pages, frames = sim_free_frames();
 
 	/* Overlap at the end of a longer range: nothing of it is mapped. */
 	assert_int_equal(pt_map(&sp, 0x8000, 0x50000, 9 * PG, 0, 0), -MM_EEXIST);
@@ -250,16 +230,16 @@ static void test_map_exists(void **state)
 			expect_unmapped(&sp, va);
 	expect_map(&sp, 0x10000, 0x10000, 0, PG);
 	assert_int_equal(sp.table_pages, tables);
-	assert_int_equal(vm_free_frames(), frames);
+	assert_int_equal(sim_free_frames(), frames);
 
 	/* A range that would need new tables before the conflict allocates none. */
 	assert_int_equal(pt_map(&sp, 2 * GiB + 0x10000, 0, PG, 0, 0), 0);
 	tables = sp.table_pages;
-	frames = vm_free_frames();
+	frames = sim_free_frames();
 	assert_int_equal(pt_map(&sp, GiB, 0, GiB + 0x10000 + PG, 0, 0), -MM_EEXIST);
 	expect_unmapped(&sp, GiB);
 	assert_int_equal(sp.table_pages, tables);
-	assert_int_equal(vm_free_frames(), frames);
+	assert_int_equal(sim_free_frames(), frames);
 
 	/* A large leaf in the way of 4 KiB pages, and 4 KiB pages in the way of a large one. */
 	assert_int_equal(pt_map(&sp, 4 * GiB, 4 * GiB, 2 * MiB, 0, PT_MAP_LARGE), 0);
@@ -429,7 +409,7 @@ static void test_reclaim_exact(void **state)
 		assert_int_equal(pt_map(&sp, base[i], 0x100000 + i * MiB, 65 * PG, PT_WRITE, 0), 0);
 	assert_int_equal(pt_map(&sp, 7 * GiB, 7 * GiB, 3 * GiB, 0, PT_MAP_LARGE), 0);
 	assert_int_equal(pt_check(&sp), 0);
-	assert_int_equal(vm_free_frames(), free0 - sp.table_pages);
+	assert_int_equal(sim_free_frames(), free0 - sp.table_pages);
 	for (unsigned i = 0; i < ARRAY_SIZE(base); i++) {
 		assert_int_equal(pt_unmap(&sp, base[i] + 7 * PG, 30 * PG, NULL, NULL), 0);
 		assert_int_equal(pt_unmap(&sp, base[i], 7 * PG, NULL, NULL), 0);
@@ -440,7 +420,7 @@ static void test_reclaim_exact(void **state)
 	assert_int_equal(pt_unmap(&sp, 7 * GiB + 4 * MiB, 2 * GiB, NULL, NULL), 0);
 	assert_int_equal(pt_unmap(&sp, 6 * GiB, 4 * GiB, NULL, NULL), 0);
 	assert_int_equal(sp.table_pages, 1);
-	assert_int_equal(vm_free_frames(), free0 - 1);
+	assert_int_equal(sim_free_frames(), free0 - 1);
 	finish();
 }
 
@@ -510,10 +490,10 @@ static void test_oom_map(void **state)
 
 	for (size_t leave = 0; leave < 6; leave++) {
 		vm_eat(&eat, leave);
-		uint64_t frames = vm_free_frames(), tables = sp.table_pages;
+		uint64_t frames = sim_free_frames(), tables = sp.table_pages;
 
 		assert_int_equal(pt_map(&sp, va, pa, len, 0, PT_MAP_LARGE), -MM_ENOMEM);
-		assert_int_equal(vm_free_frames(), frames);
+		assert_int_equal(sim_free_frames(), frames);
 		assert_int_equal(sp.table_pages, tables);
 		expect_unmapped(&sp, va);
 		expect_unmapped(&sp, va + len - PG);
@@ -522,7 +502,7 @@ static void test_oom_map(void **state)
 	}
 	vm_eat(&eat, 6);
 	assert_int_equal(pt_map(&sp, va, pa, len, 0, PT_MAP_LARGE), 0);
-	assert_int_equal(vm_free_frames(), 0);
+	assert_int_equal(sim_free_frames(), 0);
 	vm_uneat(&eat);
 	assert_int_equal(sp.table_pages, 4 + 6);
 
@@ -553,12 +533,12 @@ static void test_oom_split(void **state)
 	/* Cutting a 4 KiB hole needs two tables (PD, PT). */
 	for (size_t leave = 0; leave < 2; leave++) {
 		vm_eat(&eat, leave);
-		uint64_t frames = vm_free_frames();
+		uint64_t frames = sim_free_frames();
 
 		assert_int_equal(pt_unmap(&sp, GiB + 5 * PG, PG, record_release, &rel), -MM_ENOMEM);
 		assert_int_equal(pt_protect(&sp, GiB + 5 * PG, PG, 0), -MM_ENOMEM);
 		assert_int_equal(rel.n, 0);
-		assert_int_equal(vm_free_frames(), frames);
+		assert_int_equal(sim_free_frames(), frames);
 		assert_int_equal(sp.table_pages, tables);
 		expect_map(&sp, GiB + 5 * PG, 5 * PG, PT_WRITE, GiB);
 		vm_uneat(&eat);
@@ -664,7 +644,7 @@ static void test_invalid(void **state)
 {
 	(void)state;
 	start(&pt_format_x86_64);
-	uint64_t frames = vm_free_frames();
+	uint64_t frames = sim_free_frames();
 	const struct { uintptr_t va; uint64_t len; } bad[] = {
 		{ 0x1001, PG }, { 0x1000, 0x800 }, { 0x1000, 0 }, { TOP_PG, 2 * PG },
 		{ 0x0000800000000000ull, PG }, { 0x00007ffffffff000ull, 2 * PG },
@@ -686,7 +666,7 @@ static void test_invalid(void **state)
 	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0x4), -MM_EINVAL);
 	assert_int_equal(pt_protect(&sp, 0, PG, 0x100), -MM_EINVAL);
 	assert_int_equal(sp.table_pages, 1);
-	assert_int_equal(vm_free_frames(), frames);
+	assert_int_equal(sim_free_frames(), frames);
 	/* The edges that are valid. */
 	assert_int_equal(pt_map(&sp, 0x00007ffffffff000ull, (1ull << 52) - PG, PG, 0, 0), 0);
 	assert_int_equal(pt_map(&sp, TOP_PG, 0, PG, 0, 0), 0);
@@ -821,7 +801,7 @@ static void test_share_kernel(void **state)
 	assert_int_equal(pt_unmap(&user, 0, 1ull << 47, NULL, NULL), 0);
 	pt_space_destroy(&user);	/* leaves the shared tables alone */
 	assert_int_equal(pt_check(&sp), 0);
-	assert_int_equal(vm_free_frames(), free0 - sp.table_pages);
+	assert_int_equal(sim_free_frames(), free0 - sp.table_pages);
 	finish();
 }
 
@@ -1063,5 +1043,5 @@ int main(void)
 		cmocka_unit_test(test_concurrent_translate),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
 }

@@ -31,30 +31,10 @@ static uint64_t free0;
 static phys_addr_t frames[1024];	/* frames the test mapped, freed by finish() */
 static unsigned nframes;
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_ram_fini();
-	return 0;
-}
-
 static void start(const struct pt_format *fmt, vm_fault_fn fault)
 {
 	assert_int_equal(vm_ram_setup(64 * MiB), 0);
-	free0 = vm_free_frames();
+	free0 = sim_free_frames();
 	nframes = 0;
 	assert_int_equal(vm_space_init(&vs, fmt, fault, NULL), 0);
 	smmu_init(&mmu, &vs.pt);
@@ -76,7 +56,7 @@ static void finish(void)
 	vm_space_destroy(&vs);
 	while (nframes)
 		pmm_free_pages(frames[--nframes], 0);
-	assert_int_equal(vm_free_frames(), free0);
+	assert_int_equal(sim_free_frames(), free0);
 }
 
 static phys_addr_t take_frame(void)
@@ -609,5 +589,5 @@ int main(void)
 		cmocka_unit_test(test_spurious),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
 }

@@ -25,26 +25,6 @@
 static struct pt_space ks;
 static uint64_t free0;
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sim_ram_fini();
-	return 0;
-}
-
 /* vmalloc's state lives in simulated RAM: drop it before the next test replaces the RAM. */
 static int test_teardown(void **state)
 {
@@ -60,7 +40,7 @@ static void start_window(uintptr_t base, uintptr_t end)
 	assert_int_equal(pt_space_init(&ks, &pt_format_x86_64), 0);
 	ks.flags |= PT_SPACE_KERNEL;
 	assert_int_equal(vmalloc_init(&ks, base, end), 0);
-	free0 = vm_free_frames();
+	free0 = sim_free_frames();
 }
 
 static void start(void)
@@ -80,7 +60,7 @@ static void finish(void)
 	assert_int_equal(st.largest_free, st.end - st.base);
 	assert_int_equal(ks.table_pages, 1);
 	assert_int_equal(pt_check(&ks), 0);
-	assert_int_equal(vm_free_frames(), free0);
+	assert_int_equal(sim_free_frames(), free0);
 }
 
 /* Every page of the area is mapped to its own allocated frame; the guard is not mapped. */
@@ -115,7 +95,7 @@ static void test_basic(void **state)
 	assert_int_equal(st.areas, 1);
 	assert_int_equal(st.bytes, 3 * PG);
 	assert_int_equal(st.free_bytes, TiB - 4 * PG);
-	assert_int_equal(vm_free_frames(), free0 - 3 - (ks.table_pages - 1));
+	assert_int_equal(sim_free_frames(), free0 - 3 - (ks.table_pages - 1));
 	vfree(a);
 	assert_false(pt_translate(&ks, VBASE, NULL, NULL, NULL));
 	assert_null(vmalloc(0));
@@ -243,9 +223,9 @@ static void test_bad_free(void **state)
 	start();
 	void *p = vmalloc(2 * PG);
 
-	errs = sim_count.log[LOG_ERR];
+	errs = sim_errors();
 	vfree(NULL);
-	assert_int_equal(sim_count.log[LOG_ERR], errs);
+	assert_int_equal(sim_errors(), errs);
 	vfree((char *)p + PG);			/* inside */
 	assert_non_null(strstr(sim_last_log(), "not the start"));
 	vfree((char *)p + 2 * PG);		/* its guard */
@@ -253,7 +233,7 @@ static void test_bad_free(void **state)
 	assert_non_null(strstr(sim_last_log(), "double free"));
 	vfree((void *)0x1000);			/* not in the window */
 	assert_non_null(strstr(sim_last_log(), "window"));
-	assert_int_equal(sim_count.log[LOG_ERR], errs + 4);
+	assert_int_equal(sim_errors(), errs + 4);
 	expect_area(p, 2 * PG, VMALLOC_PROT);	/* untouched */
 	vfree(p);
 	vfree(p);				/* double free */
@@ -276,7 +256,7 @@ static void test_oom(void **state)
 	for (size_t leave = 0; leave < 8; leave++) {
 		vm_eat(&eat, leave);
 		assert_null(vmalloc(8 * PG));
-		assert_int_equal(vm_free_frames(), leave);
+		assert_int_equal(sim_free_frames(), leave);
 		vm_uneat(&eat);
 	}
 	/* With exactly 8, it works. */
@@ -285,20 +265,20 @@ static void test_oom(void **state)
 	vm_eat(&eat, 8);
 	far[0] = vmalloc(8 * PG);
 	assert_non_null(far[0]);
-	assert_int_equal(vm_free_frames(), 0);
+	assert_int_equal(sim_free_frames(), 0);
 	vm_uneat(&eat);
 	vmalloc_get_stats(&st);
 	assert_int_equal(st.alloc_failures, 8);
 	assert_int_equal(st.areas, 2);
 
 	/* The window runs out; then the RAM, half-way through mapping: rolled back. */
-	uint64_t frames = vm_free_frames(), tables = ks.table_pages;
+	uint64_t frames = sim_free_frames(), tables = ks.table_pages;
 
 	assert_null(vmalloc(TiB));
 	assert_null(vmalloc(TiB - 11 * PG));
 	far[1] = vmalloc(TiB - 12 * PG);	/* + guard: exactly what is left of the window */
 	assert_null(far[1]);
-	assert_int_equal(vm_free_frames(), frames);
+	assert_int_equal(sim_free_frames(), frames);
 	assert_int_equal(ks.table_pages, tables);
 	vmalloc_get_stats(&st);
 	assert_int_equal(st.areas, 2);
@@ -435,10 +415,10 @@ static void test_window(void **state)
 	vfree(p);
 	vfree(q);
 	/* Starting over with nothing allocated leaks nothing. */
-	uint64_t frames = vm_free_frames();
+	uint64_t frames = sim_free_frames();
 
 	assert_int_equal(vmalloc_init(&ks, VBASE, VEND), 0);
-	assert_int_equal(vm_free_frames(), frames);
+	assert_int_equal(sim_free_frames(), frames);
 	assert_int_equal(ks.table_pages, 1);
 }
 
@@ -470,5 +450,5 @@ int main(void)
 		cmocka_unit_test_teardown(test_flushes, test_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Helpers shared by the host tests of the page-table engine, the soft MMU
- * and vmalloc: simulated RAM with a PMM on it, frame accounting, memory
- * exhaustion, and leaf collection.
+ * and vmalloc: simulated RAM with a PMM on it and no page table loaded,
+ * memory exhaustion, and leaf collection.
  */
 #ifndef TESTS_HOST_VM_TEST_UTIL_H
 #define TESTS_HOST_VM_TEST_UTIL_H
@@ -10,39 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host/sim.h"
-#include "mm/memmap.h"
-#include "mm/platform.h"
-#include "mm/pmm.h"
 #include "mm/pt.h"
+#include "tests/host/sim_setup.h"
 
-#define KiB	(1ull << 10)
-#define MiB	(1ull << 20)
-#define GiB	(1ull << 30)
-#define TiB	(1ull << 40)
-#define PG	4096ull
-
-/* Simulated RAM [0, bytes) with everything above 1 MiB usable; 0 or -1. */
+/*
+ * Simulated RAM [0, bytes) with everything above 1 MiB usable, no page
+ * table loaded and the counters at zero; 0 or -1.
+ */
 static inline int vm_ram_setup(uint64_t bytes)
 {
-	static struct memmap map;
-
-	memset(&map, 0, sizeof(map));
-	map.range[0] = (struct memmap_range){ 0x100000, bytes, MEMMAP_USABLE };
-	map.count = 1;
-	if (sim_ram_init(bytes) || pmm_init(&map))
+	if (sim_ram_pmm_flat(bytes))
 		return -1;
 	plat_set_pt_root(0);
-	memset(&sim_count, 0, sizeof(sim_count));
+	sim_reset_counts();
 	return 0;
 }
 
+/* The older name of sim_free_frames(), still used by the heap's tests. */
 static inline uint64_t vm_free_frames(void)
 {
-	struct pmm_stats st;
-
-	pmm_get_stats(&st);
-	return st.free_frames;
+	return sim_free_frames();
 }
 
 /* Frames taken by vm_eat() to starve the PMM. */

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The guest benchmark (bench/guest/guestbench.c) on our kernel and on Linux
+# (Debian's kernel), on the same QEMU machine, each booted twice: under
+# -icount shift=0,sleep=off (the guest clock counts instructions:
+# deterministic, the primary comparison) and under plain TCG (wall clock,
+# varies with host load: secondary). Prints, per figure F,
+#     guest.F.icount.ours  guest.F.icount.linux  guest.F.icount.ratio (ours/Linux, <=1.0)
+#     guest.F.tcg.ours     guest.F.tcg.linux     guest.F.tcg.ratio
+# and writes BUILD/bench/guest_ratios.png (gnuplot). Usage: sh bench/guest.sh BUILD
+set -eu
+
+build=${1:-build}
+dir=$build/bench
+prog=$build/guest/guestbench
+true_bin=$build/guest/guest_true
+kernel=$build/kernel/kernel.elf
+rounds=${GUEST_BENCH_ROUNDS:-5}
+figures="fault_zero fault_cow mmap_4k mmap_1m brk_64k mprotect fork_64m munmap_64m execve"
+mkdir -p "$dir"
+
+for f in "$prog" "$true_bin" "$kernel"; do
+	if [ ! -f "$f" ]; then
+		echo "guest bench: $f missing (make bench builds it)" >&2
+		exit 1
+	fi
+done
+
+status=0
+for mode in icount tcg; do
+	flag=""
+	[ "$mode" = icount ] && flag=--icount
+	for k in ours linux; do
+		out=$dir/guest_$k.$mode.txt
+		if [ "$k" = ours ]; then
+			run="tools/qemu-run --kernel $kernel --cmdline norandmaps"
+		else
+			run="tools/linux-run --build $build --cmdline norandmaps"
+		fi
+		start=$(date +%s)
+		# shellcheck disable=SC2086
+		if ! $run $flag --timeout 600 --file "$true_bin" "$prog" "$rounds" > "$out"; then
+			echo "guest bench: $k ($mode) failed" >&2
+			status=1
+		fi
+		echo "guest bench: $k under $mode: $(($(date +%s) - start)) s" >&2
+	done
+done
+
+dat=$dir/guest_ratios.dat
+echo "figure icount tcg" > "$dat"
+for f in $figures; do
+	line=$f
+	for mode in icount tcg; do
+		o=$(awk -v n="guest.$f" '$1 == n { print $2 }' "$dir/guest_ours.$mode.txt")
+		l=$(awk -v n="guest.$f" '$1 == n { print $2 }' "$dir/guest_linux.$mode.txt")
+		target=""
+		[ "$mode" = icount ] && target=" <=1.0"
+		if [ -z "$o" ] || [ -z "$l" ]; then
+			echo "guest bench: no $f figure under $mode" >&2
+			line="$line 0"
+			status=1
+			continue
+		fi
+		ztarget=""
+		[ "$f" = fault_zero ] && ztarget=" <=100000"
+		echo "guest.$f.$mode.ours $o ns$ztarget"
+		echo "guest.$f.$mode.linux $l ns"
+		r=$(awk -v o="$o" -v l="$l" 'BEGIN { printf "%.3f", o / l }')
+		echo "guest.$f.$mode.ratio $r x$target"
+		line="$line $r"
+	done
+	echo "$line" >> "$dat"
+done
+
+if command -v gnuplot > /dev/null; then
+	gnuplot <<GP 2>/dev/null || echo "guest bench: gnuplot failed" >&2
+set terminal pngcairo size 900,500 noenhanced
+set output "$dir/guest_ratios.png"
+set title "Our kernel's cost over Linux's, same binary, same QEMU machine (lower is better)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "ours / Linux"
+set yrange [0:*]
+set grid ytics
+set key top left
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
+plot for [i=2:3] "$dat" using i:xtic(1) title columnhead
+GP
+	echo "guest bench: wrote $dir/guest_ratios.png" >&2
+else
+	echo "guest bench: gnuplot not installed; no chart" >&2
+fi
+exit $status

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The `perf` shell command: where the kernel's time goes, per system call
+ * and per page-fault kind, in calls and TSC cycles (under QEMU -icount the
+ * TSC counts guest instructions). Fault counters exist in a KPERF build
+ * (make KDEFS=-DKPERF): classifying a fault costs a region lookup.
+ */
+#include "kernel/perf.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/shell.h"
+
+struct perf_counter perf_faults[PERF_FAULT_KINDS];
+
+static const char *const fault_names[PERF_FAULT_KINDS] = {
+	[PERF_FAULT_ZERO] = "demand-zero", [PERF_FAULT_COW] = "copy-on-write",
+	[PERF_FAULT_SHARED] = "shared", [PERF_FAULT_FILE] = "file",
+	[PERF_FAULT_STACK] = "stack-growth", [PERF_FAULT_SPURIOUS] = "spurious",
+	[PERF_FAULT_KERNEL] = "kernel-mode", [PERF_FAULT_KILLED] = "killed",
+};
+
+static void row(const char *kind, const char *name, uint64_t calls, uint64_t cycles)
+{
+	kprintf("perf: %-8s %-16s %12lu calls %16lu cycles %12lu per call\n", kind, name,
+		calls, cycles, calls ? cycles / calls : 0);
+}
+
+void perf_print(void)
+{
+	uint64_t calls = 0, cycles = 0;
+
+	for (unsigned nr = 0; nr < NR_SYSCALLS; nr++) {
+		const struct syscall_stats *s = &syscall_stats[nr];
+		if (!s->calls)
+			continue;
+		row("syscall", syscall_name(nr), s->calls, s->cycles);
+		calls += s->calls;
+		cycles += s->cycles;
+	}
+	row("syscall", "(all)", calls, cycles);
+#ifdef KPERF
+	calls = cycles = 0;
+	for (unsigned k = 0; k < PERF_FAULT_KINDS; k++) {
+		if (!perf_faults[k].calls)
+			continue;
+		row("fault", fault_names[k], perf_faults[k].calls, perf_faults[k].cycles);
+		calls += perf_faults[k].calls;
+		cycles += perf_faults[k].cycles;
+	}
+	row("fault", "(all)", calls, cycles);
+#else
+	(void)fault_names;
+	kprintf("perf: page faults are counted in a KPERF build (make KDEFS=-DKPERF)\n");
+#endif
+}
+
+void perf_reset(void)
+{
+	for (unsigned nr = 0; nr < NR_SYSCALLS; nr++)
+		syscall_stats[nr] = (struct syscall_stats){ 0 };
+	for (unsigned k = 0; k < PERF_FAULT_KINDS; k++)
+		perf_faults[k] = (struct perf_counter){ 0 };
+}
+
+static int cmd_perf(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "reset")) {
+		perf_reset();
+		return 0;
+	}
+	if (argc > 1) {
+		kprintf("usage: perf [reset]\n");
+		return 1;
+	}
+	perf_print();
+	return 0;
+}
+SHELL_COMMAND(perf, "calls and TSC cycles per system call and fault kind: perf [reset]",
+	      cmd_perf);

@@ -1,0 +1,36 @@
+# Guest programs: static musl binaries that run on our kernel and on the
+# reference Linux kernel in QEMU (tools/qemu-run, tools/linux-run).
+#
+#   build/tools/linux-init     process 1 of the Linux initramfs (tools/linux-init.c)
+#   build/guest/guestbench     the guest benchmark (bench/guest/guestbench.c)
+#   build/guest/guest_true     the small binary it execs
+#
+# They live outside build/bench: bench/run.sh runs every program there on the
+# host; bench/guest.sh boots the two kernels with these instead.
+
+GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true
+LINUX_INIT  := $(BUILD)/tools/linux-init
+GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+
+$(BUILD)/guest/%: bench/guest/%.c mk/guest.mk | deps-build
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+$(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+guest-programs: $(GUEST_PROGS) $(LINUX_INIT)
+all: $(LINUX_INIT)
+bench: $(KERNEL) guest-programs
+
+.PHONY: guest-programs
+
+# The profiling build: fault counters by kind (kernel/perf.c), in $(BUILD)/kperf;
+# tools/qemu-run --perf uses it when it is there.
+kperf:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/kperf KDEFS=-DKPERF kernel
+
+.PHONY: kperf

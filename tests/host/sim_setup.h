@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Setup shared by the host tests and the fuzzers of the memory core:
+ * simulated RAM with a PMM on it built from a memory map, frame counting,
+ * starving the PMM, quiet logs and the count of reported errors.
+ *
+ * The first part is plain C, for the fuzzers as well. Included after
+ * <cmocka.h>, the header also gives the tests' group fixtures (quiet logs,
+ * a panic fails the test, simulated RAM released at the end) and checks.
+ */
+#ifndef TESTS_HOST_SIM_SETUP_H
+#define TESTS_HOST_SIM_SETUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "host/sim.h"
+#include "mm/memmap.h"
+#include "mm/platform.h"
+#include "mm/pmm.h"
+
+#define KiB	(1ull << 10)
+#define MiB	(1ull << 20)
+#define GiB	(1ull << 30)
+#define TiB	(1ull << 40)
+#define PG	4096ull
+
+/* --- memory maps and simulated RAM ------------------------------------------------ */
+
+static inline void sim_map_clear(struct memmap *map)
+{
+	memset(map, 0, sizeof(*map));
+}
+
+/* Append [@base, @end) of type @type, as the firmware would list it. */
+static inline void sim_map_add(struct memmap *map, phys_addr_t base, phys_addr_t end,
+			       uint32_t type)
+{
+	map->range[map->count++] = (struct memmap_range){ base, end, type };
+}
+
+/* Simulated RAM [0, @bytes) and a PMM built from @map: 0 or -1. */
+static inline int sim_ram_pmm_init(uint64_t bytes, struct memmap *map)
+{
+	if (sim_ram_init(bytes) || pmm_init(map))
+		return -1;
+	return 0;
+}
+
+/* Simulated RAM [0, @bytes) with everything above 1 MiB usable, and a PMM on it: 0 or -1. */
+static inline int sim_ram_pmm_flat(uint64_t bytes)
+{
+	static struct memmap map;
+
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, bytes, MEMMAP_USABLE);
+	return sim_ram_pmm_init(bytes, &map);
+}
+
+/* --- counting ------------------------------------------------------------------------ */
+
+static inline uint64_t sim_free_frames(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+/* The PMM's statistics with every per-CPU cache emptied back into the zones first. */
+static inline void sim_drained_stats(struct pmm_stats *st)
+{
+	pmm_drain();
+	pmm_get_stats(st);
+}
+
+/* Errors reported through the log since the counters were last reset. */
+static inline unsigned long sim_errors(void)
+{
+	return sim_count.log[LOG_ERR];
+}
+
+static inline void sim_reset_counts(void)
+{
+	memset(&sim_count, 0, sizeof(sim_count));
+}
+
+/* Print nothing: the tests count reports through sim_count instead. */
+static inline void sim_quiet(void)
+{
+	sim_set_log_level(-1);
+}
+
+/* --- memory pressure ---------------------------------------------------------------- */
+
+/* Frames taken from the PMM to starve it: at most @cap of them, in @frame. */
+struct sim_hoard {
+	phys_addr_t *frame;
+	size_t n, cap;
+};
+
+/* Give every hoarded frame back. */
+static inline void sim_feed(struct sim_hoard *h)
+{
+	while (h->n)
+		pmm_free_pages(h->frame[--h->n], 0);
+}
+
+/*
+ * Leave the PMM @leave free frames: give back what @h holds, take free
+ * frames until the PMM or the hoard runs out, then give back @leave of them.
+ */
+static inline void sim_starve(struct sim_hoard *h, size_t leave)
+{
+	phys_addr_t pa;
+
+	sim_feed(h);
+	while (h->n < h->cap && (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME)
+		h->frame[h->n++] = pa;
+	while (leave-- && h->n)
+		pmm_free_pages(h->frame[--h->n], 0);
+}
+
+/* --- cmocka fixtures ----------------------------------------------------------------- */
+
+#ifdef CMOCKA_H_
+
+static inline void sim_panic_fails_test(const char *msg)
+{
+	fail_msg("unexpected panic: %s", msg);
+}
+
+/* Group setup: quiet logs, and a panic in the core fails the running test. */
+static inline int sim_group_setup(void **state)
+{
+	(void)state;
+	sim_quiet();
+	sim_panic_hook = sim_panic_fails_test;
+	return 0;
+}
+
+/* Group teardown: release the simulated RAM of the last test. */
+static inline int sim_group_teardown(void **state)
+{
+	(void)state;
+	sim_ram_fini();
+	return 0;
+}
+
+/* Per-test setup: each test counts its own reports. */
+static inline int sim_test_reset_counts(void **state)
+{
+	(void)state;
+	sim_reset_counts();
+	return 0;
+}
+
+/* The PMM's database is consistent. */
+static inline void sim_expect_clean(void)
+{
+	assert_int_equal(pmm_check(), 0);
+}
+
+#endif /* CMOCKA_H_ */
+
+#endif

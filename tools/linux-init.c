@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/*
+ * linux-init: process 1 of the reference Linux boot (tools/linux-run and
+ * the differential tests). A static musl program, alone in the initramfs
+ * with the programs it runs.
+ *
+ * If /init.args exists (NUL-separated words: the program and its
+ * arguments), it prints "init: starting PROG", runs it and passes its exit
+ * status (128+N if signal N killed it) to QEMU through the isa-debug-exit
+ * port, as our kernel does when its process 1 exits.
+ *
+ * Otherwise it runs every /t_* program in name order, between the markers
+ * our kernel's `usertest` mode prints:
+ *   # usertest: start /t_name
+ *   # usertest: end /t_name status S leaked -1
+ * (S is the wait status; Linux is not checked for leaks) and reports the
+ * number of programs that failed.
+ *
+ * Either way it then powers the machine off.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/io.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DEBUG_EXIT_PORT 0xf4
+
+static void console(void)
+{
+	int fd;
+
+	if (fcntl(1, F_GETFD) >= 0)
+		return;
+	mkdir("/dev", 0755);
+	mknod("/dev/console", S_IFCHR | 0600, makedev(5, 1));
+	fd = open("/dev/console", O_RDWR);
+	if (fd < 0)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+}
+
+static _Noreturn void power_off(int code)
+{
+	fflush(stdout);
+	sync();
+	if (ioperm(DEBUG_EXIT_PORT, 4, 1) == 0)
+		outb((unsigned char)code, DEBUG_EXIT_PORT);
+	reboot(RB_POWER_OFF);
+	for (;;)
+		pause();
+}
+
+static int run(char *const argv[])
+{
+	static char *const envp[] = { "PATH=/", "HOME=/", NULL };
+	int status;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execve(argv[0], argv, envp);
+		fprintf(stderr, "init: cannot run %s\n", argv[0]);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		;
+	/* Reap whatever the program left behind: we are their parent now. */
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return status;
+}
+
+static int code_of(int status)
+{
+	if (status < 0)
+		return 127;
+	return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+static int one_program(int fd)
+{
+	static char buf[65536];
+	char *argv[256];
+	ssize_t n, len = 0;
+	int argc = 0;
+
+	while ((n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += n;
+	close(fd);
+	buf[len] = 0;
+	for (char *p = buf; p < buf + len && argc < 255; p += strlen(p) + 1)
+		argv[argc++] = p;
+	argv[argc] = NULL;
+	if (!argc)
+		return 127;
+	printf("init: starting %s\n", argv[0]);
+	return code_of(run(argv));
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int all_tests(void)
+{
+	char *names[1024];
+	int n = 0, failed = 0;
+	struct dirent *e;
+	DIR *d = opendir("/");
+
+	while (d && (e = readdir(d)) && n < 1024)
+		if (!strncmp(e->d_name, "t_", 2))
+			names[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	qsort(names, n, sizeof(names[0]), by_name);
+	printf("# usertest: %d programs\n", n);
+	for (int i = 0; i < n; i++) {
+		char path[300];
+		char *argv[] = { path, NULL };
+
+		snprintf(path, sizeof(path), "/%s", names[i]);
+		printf("# usertest: start %s\n", path);
+		int status = run(argv);
+		printf("# usertest: end %s status %d leaked -1\n", path, status);
+		failed += status != 0;
+	}
+	return failed;
+}
+
+int main(void)
+{
+	int fd;
+
+	console();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open("/init.args", O_RDONLY);
+	power_off(fd >= 0 ? one_program(fd) : all_tests() ? 1 : 0);
+}
