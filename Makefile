@@ -20,6 +20,8 @@ FUZZ_SECONDS ?= 10
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+# Keep intermediate objects (the TSan builds would otherwise be redone each time).
+.SECONDARY:
 
 # V=1 shows every command.
 ifeq ($(V),1)

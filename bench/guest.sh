@@ -81,6 +81,8 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel "ours / Linux"
+set xtics rotate by -30
+set bmargin 5
 set yrange [0:*]
 set grid ytics
 set key top left
