@@ -19,7 +19,9 @@
 #define MAX_ORDER	24
 #define CACHED_MAX	64
 #define CACHED_BYTES	((size_t)64 << 20)
-#define HOT_BYTES	((size_t)16 << 20)
+#ifndef HOT_BYTES
+#define HOT_BYTES	((size_t)32 << 20)
+#endif
 
 struct cached_area {
 	void *base;

@@ -97,6 +97,7 @@ struct slab {
 	uint16_t cache_id;
 	uint16_t flush_at;		/* per-CPU list length that triggers a flush */
 	uint32_t fp_offset;
+	uint32_t usable;		/* bytes an object may hold (fast build's ksize) */
 	struct slab *prev, *next;	/* in the cache's partial, full or empty list */
 	void *freelist;			/* freed objects (pointers encoded) */
 	uintptr_t objs;			/* first object */
@@ -143,7 +144,7 @@ struct kmem_cache {
 struct heap_cpu_list {
 	void *head;
 	uint32_t count;
-	uint32_t pad;
+	uint32_t limit;			/* count beyond which a free flushes a batch; 0 until set */
 	uint64_t nalloc, nfree;
 };
 

@@ -277,13 +277,13 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 		return;
 	}
 #endif
-	/* The slab's copies of id, free-pointer offset and limit: no look at *c. */
+	/* The slab's copies of id and free-pointer offset, the list's limit: no look at *c. */
 	struct heap_cpu_list *l = &hc->list[s->cache_id];
 	void **slot = (void **)((char *)obj + s->fp_offset);
 	*slot = fl_code(l->head, slot);
 	l->head = obj;
 	heap_count(&l->nfree);
-	if (unlikely(++l->count > s->flush_at))
+	if (unlikely(++l->count > l->limit))
 		cache_flush_batch(c, l);
 #ifdef MM_KERNEL
 	heap_cpu_exit(flags);

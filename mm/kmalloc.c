@@ -374,6 +374,8 @@ static size_t usable_size(const void *p)
 	struct slab *s = slab_lookup(p);
 
 	if (s) {
+		if (likely(s->usable))		/* every slab of a plain cache */
+			return s->usable;
 		struct kmem_cache *c = s->cache;
 		if (c == &heap.dma_large)
 			return s->large_size;
@@ -429,7 +431,16 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 		}
 		return p;
 	}
-	void *q = do_kmalloc(size, HEAP_SITE(file, line));
+	/*
+	 * Growing out of its class: a class further up, so that a buffer grown
+	 * in small steps moves (and is copied) half as often, through half as
+	 * many classes. Not with the debug checks, whose red zone follows the
+	 * requested size; not into a large area.
+	 */
+	size_t want = size;
+	if (!heap.debug && size <= KMALLOC_MAX_SIZE)
+		want = MM_MIN(size + size / 4, (size_t)KMALLOC_MAX_SIZE);
+	void *q = do_kmalloc(want, HEAP_SITE(file, line));
 	if (!q)
 		return NULL;
 	memcpy(q, p, MM_MIN(old, size));

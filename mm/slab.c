@@ -85,7 +85,8 @@ static struct slab *slab_new(struct kmem_cache *c)
 		return NULL;
 	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = c, .capacity = c->capacity,
 			    .order = HEAP_SLAB_ORDER, .cache_id = (uint16_t)c->id,
-			    .flush_at = (uint16_t)(2 * c->batch), .fp_offset = c->fp_offset };
+			    .flush_at = (uint16_t)(2 * c->batch), .fp_offset = c->fp_offset,
+			    .usable = c->debug ? 0 : c->ctor ? c->obj_size : c->size };
 	s->objs = (uintptr_t)s + objs_offset(c);
 	if (c->debug) {
 		s->meta = (struct heap_objmeta *)ALIGN_UP(s->objs + (uintptr_t)c->capacity * c->size,
@@ -197,13 +198,28 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 
 /* --- the slow paths: batches between a CPU's list and the slabs --------------- */
 
-/* Fill @l with up to a batch of objects; returns one of them for the caller. */
+/*
+ * Fill the empty @l with a batch of objects or more; returns one of them for
+ * the caller. A slab's free list is handed over whole, without a walk
+ * through its (cold) objects, and the list's limit raised to hold it.
+ */
 static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 {
 	void *first = NULL;
 	unsigned n = 0;
 
 	cache_lock(c);
+	struct slab *s0 = cache_slab_with_room(c);
+	if (s0 && s0->freelist) {
+		n = s0->carved - s0->inuse;
+		first = s0->freelist;
+		l->head = fl_get(c, first);
+		l->count = n - 1;
+		s0->freelist = NULL;
+		s0->inuse = s0->carved;
+		slab_relist(c, s0);
+	}
+	l->limit = MM_MAX(2 * c->batch, n + c->batch);
 	while (n < c->batch) {
 		struct slab *s = cache_slab_with_room(c);
 		if (!s)
@@ -322,7 +338,7 @@ void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
 	fl_set(c, obj, l->head);
 	l->head = obj;
 	heap_count(&l->nfree);
-	if (++l->count > s->flush_at)
+	if (++l->count > l->limit)
 		cache_flush_batch(c, l);
 	heap_cpu_exit(flags);
 }
@@ -334,6 +350,13 @@ void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
  */
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 {
+	uint32_t base = 2 * c->batch;
+
+	if (l->limit < base) {		/* not set yet (or set for a former cache of this id) */
+		l->limit = base;
+		if (l->count <= base)
+			return;
+	}
 	cache_flush(c, l, c->batch);
 }
 
