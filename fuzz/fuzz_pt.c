@@ -9,11 +9,20 @@
  * address space, the 4 GiB limit):
  *
  *   b0  bits 0-2: kind (map, map, unmap, protect, map large, memory, unmap
- *       large-aligned, invalid); bit 3: PT_MAP_REPLACE; bit 4: PT_MAP_LARGE;
- *       bits 5-7: length class
+ *       large-aligned, invalid); bit 3: PT_MAP_REPLACE (protect: copy the
+ *       range into a second space instead, with pt_copy_range(); bit 4:
+ *       PT_COPY_COW; b6: which leaves the callback skips); bit 4:
+ *       PT_MAP_LARGE; bits 5-7: length class
  *   b1  protection (memory: frames to leave free)
  *   b2  window (bits 0-3) and alignment class of the start (bits 4-5)
  *   b3-4 start, b5-6 length, b7 physical address
+ *
+ * A copy must put exactly the leaves the callback accepted, each page as
+ * the model has it (read-only with copy-on-write), into the second space,
+ * take write permission from the copied pages of the first with
+ * copy-on-write and change nothing else; copying the same range again must
+ * find everything in the way; the second space is then emptied and
+ * destroyed, giving back every table (the first keeps any split tables).
  *
  * After each operation the result must be what the model predicts (-EEXIST,
  * -EINVAL, or success; -ENOMEM changing nothing), and every page of the
@@ -49,7 +58,7 @@ struct world {
 };
 
 static struct world w;
-static struct pt_space sp;
+static struct pt_space sp, sp2;
 static struct smmu mmu;
 /* The model: 0, or pfn << 12 | prot << 1 | 1. */
 static uint64_t model[MAX_WIN][WIN_PAGES];
@@ -374,6 +383,104 @@ static void do_protect(const struct op *o)
 	}
 }
 
+/* --- copies ---------------------------------------------------------------------------- */
+
+struct copy_ctx {
+	unsigned win, flags;
+	uint8_t skip;			/* skip leaves whose page number hashes to this (0x80: none) */
+	struct tally copied, skipped;
+};
+
+/* pt_copy_range() callback: checks the leaf against the model, decides, updates the model. */
+SMMU_ORACLE static int on_copy(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot,
+			       void *ctx)
+{
+	struct copy_ctx *c = ctx;
+	uint64_t first = (va - w.win[c->win]) / PG;
+	bool skip = c->skip != 0x80 && (uint8_t)(mix(va >> 12) & 7) == (c->skip & 7);
+	struct tally *t = skip ? &c->skipped : &c->copied;
+
+	CHECK(va >= w.win[c->win] && size % PG == 0 && va % size == 0 && pa % size == 0);
+	CHECK(first + size / PG <= WIN_PAGES);
+	for (uint64_t p = first; p < first + size / PG; p++) {
+		uint64_t m = *slot(c->win, p);
+
+		CHECK((m & 1) && (m & PAGE_MASK) == pa + (p - first) * PG);
+		CHECK((*prot & ~(unsigned)(PT_ACCESSED | PT_DIRTY)) == model_prot(m));
+		t->pages++;
+		t->hash += mix(m >> 12);
+		if (!skip && (c->flags & PT_COPY_COW))
+			set_slot(c->win, p, m & ~((uint64_t)PT_WRITE << 1));
+	}
+	if (skip)
+		return PT_COPY_SKIP;
+	*prot &= ~(unsigned)(PT_ACCESSED | PT_DIRTY);
+	return 0;
+}
+
+/* pt_walk() of the copy: each leaf inside the range, each page as the model has it. */
+struct copy_check {
+	unsigned win, flags;
+	uintptr_t lo, hi;
+	struct tally seen;
+};
+
+SMMU_ORACLE static int check_copy_leaf(uintptr_t va, phys_addr_t pa, uint64_t size,
+				       unsigned prot, void *ctx)
+{
+	struct copy_check *c = ctx;
+	uint64_t first = (va - w.win[c->win]) / PG;
+
+	CHECK(va >= c->lo && va + size - 1 <= c->hi - 1);
+	CHECK(!(prot & (PT_ACCESSED | PT_DIRTY)));
+	for (uint64_t p = first; p < first + size / PG; p++) {
+		uint64_t m = *slot(c->win, p);
+		unsigned want = model_prot(m);
+
+		if (c->flags & PT_COPY_COW)
+			want &= ~(unsigned)PT_WRITE;
+		CHECK((m & 1) && (m & PAGE_MASK) == pa + (p - first) * PG && prot == want);
+		c->seen.pages++;
+		c->seen.hash += mix(m >> 12);
+	}
+	return 0;
+}
+
+static void do_copy(const struct op *o)
+{
+	uintptr_t va = w.win[o->win] + o->first * PG;
+	struct tally want = model_tally(o->win, o->first, o->n);
+	struct copy_ctx c = { o->win, (o->b[0] & 16) ? PT_COPY_COW : 0, o->b[6], { 0, 0 },
+			      { 0, 0 } };
+	struct copy_check cc = { o->win, c.flags, va, va + o->n * PG, { 0, 0 } };
+	uint64_t frames = sim_free_frames(), tables = sp.table_pages;
+
+	if (pt_space_init(&sp2, w.fmt))
+		return;		/* no memory for a root */
+	int r = pt_copy_range(&sp2, &sp, va, o->n * PG, c.flags, on_copy, &c);
+
+	if (r) {
+		CHECK(r == -MM_ENOMEM);
+		CHECK(c.copied.pages == 0 && c.skipped.pages == 0);
+		CHECK(sp2.table_pages == 1 && sp.table_pages == tables);
+		pt_space_destroy(&sp2);
+		CHECK(sim_free_frames() == frames);
+		return;
+	}
+	CHECK(c.copied.pages + c.skipped.pages == want.pages);
+	CHECK(c.copied.hash + c.skipped.hash == want.hash);
+	CHECK(pt_walk(&sp2, 0, UINTPTR_MAX, check_copy_leaf, &cc) == 0);
+	CHECK(cc.seen.pages == c.copied.pages && cc.seen.hash == c.copied.hash);
+	CHECK(pt_check(&sp2) == 0);
+	if (c.copied.pages)
+		CHECK(pt_copy_range(&sp2, &sp, va, o->n * PG, 0, NULL, NULL) == -MM_EEXIST);
+	for (unsigned win = 0; win < w.nwin; win++)
+		CHECK(pt_unmap(&sp2, w.win[win], WIN_SIZE, NULL, NULL) == 0);
+	CHECK(sp2.table_pages == 1);
+	pt_space_destroy(&sp2);
+	CHECK(sim_free_frames() == frames - (sp.table_pages - tables));
+}
+
 /* Arguments the engine must refuse, without allocating anything. */
 static void do_invalid(const struct op *o)
 {
@@ -437,7 +544,10 @@ static void run_op(const uint8_t *b, unsigned step)
 		do_unmap(&o, o.first, o.n);
 		break;
 	case 3:
-		do_protect(&o);
+		if (b[0] & 8)
+			do_copy(&o);
+		else
+			do_protect(&o);
 		break;
 	case 4:
 		do_map(&o, o.flags | PT_MAP_LARGE);

@@ -8,41 +8,43 @@
  */
 #include "as_internal.h"
 
-struct fork_ctx {
-	struct as *child;
-	int err;
-};
-
-/* pt_walk() callback: map the parent's page read-only in the child. */
-static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+/*
+ * pt_copy_range() callback: the child's copy of a page holds a reference to
+ * the frame of its own and is read-only (PT_COPY_COW takes write permission
+ * from the parent's), and its accessed and dirty bits start clear.
+ */
+static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot, void *ctx)
 {
-	struct fork_ctx *fc = ctx;
+	struct as *child = ctx;
 
-	prot &= ~(PT_WRITE | PT_ACCESSED | PT_DIRTY);
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+	(void)va;
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		pmm_get(pa + off);
-		fc->err = pt_map(&fc->child->vs.pt, va + off, pa + off, PAGE_SIZE, prot, 0);
-		if (fc->err) {
-			pmm_put(pa + off);
-			return 1;
-		}
-		fc->child->rss++;
-	}
+	child->rss += size >> PAGE_SHIFT;
+	*prot &= ~(unsigned)(PT_WRITE | PT_ACCESSED | PT_DIRTY);
 	return 0;
 }
 
-/* Share the private pages of parent region @r with the child, copy-on-write. */
+/*
+ * Share the private pages of parent region @r with the child, copy-on-write:
+ * one pass over the parent's page tables, table by table, that maps each
+ * page in the child and write-protects the parent's writable ones (one TLB
+ * flush at the end). Running out of memory for the child's tables changes
+ * nothing in this region.
+ */
 static int copy_region(struct as *parent, const struct as_region *r, struct as *child)
 {
-	struct fork_ctx fc = { child, 0 };
+	int err;
 
 	if (r->backing == AS_ANON_SHARED)
 		return 0;
-	/* Write-protect the parent's copies first: from now on a write copies. */
-	if (r->prot & MM_PROT_WRITE)
-		pt_protect(&parent->vs.pt, r->start, r->end - r->start, as_pte_prot(r, false));
-	pt_walk(&parent->vs.pt, r->start, r->end, copy_page, &fc);
-	return fc.err;
+	err = pt_copy_range(&child->vs.pt, &parent->vs.pt, r->start, r->end - r->start,
+			    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
+	/* The child has nothing there yet: anything but running out is a broken invariant. */
+	if (err && err != -MM_ENOMEM)
+		plat_panic("as: fork: copying [%#llx, %#llx) failed: %d",
+			   (unsigned long long)r->start, (unsigned long long)r->end, err);
+	return err;
 }
 
 /* The child's region set: a copy of the parent's, with references of its own. */

@@ -141,21 +141,6 @@ void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 }
 
 /**
- * pt_tlb_add() - note that the leaf at @va changed
- * @op: the operation
- * @va: the leaf's address (one invalidation covers a large leaf)
- */
-void pt_tlb_add(struct pt_op *op, uintptr_t va)
-{
-	if (!op->active || op->flush_all)
-		return;
-	if (op->ntlb == PT_TLB_BATCH)
-		op->flush_all = true;
-	else
-		op->tlb[op->ntlb++] = va;
-}
-
-/**
  * pt_op_end() - give back unused reserved tables and flush the batch
  * @op: the operation
  */

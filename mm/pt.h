@@ -44,6 +44,12 @@
 #define PT_MAP_LARGE	0x1	/* use large pages wherever va, pa and length allow */
 #define PT_MAP_REPLACE	0x2	/* overwrite existing mappings instead of failing */
 
+/* pt_copy_range() flags. */
+#define PT_COPY_COW	0x1	/* copy-on-write: the copied leaves lose PT_WRITE on both sides */
+
+/* A pt_copy_fn return value: leave this leaf out of the copy. */
+#define PT_COPY_SKIP	1
+
 /* Invalidate single pages up to this many changed leaves; flush everything above. */
 #define PT_TLB_BATCH	32
 
@@ -103,6 +109,7 @@ struct pt_range {
 typedef int (*pt_walk_fn)(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx);
 typedef int (*pt_range_fn)(const struct pt_range *r, void *ctx);
 typedef void (*pt_release_fn)(phys_addr_t pa, uint64_t size, void *ctx);
+typedef int (*pt_copy_fn)(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot, void *ctx);
 
 /**
  * pt_space_init() - set up an empty address space
@@ -202,6 +209,42 @@ int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn relea
  * Return: 0, -MM_EINVAL, -MM_ENOMEM.
  */
 int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot);
+
+/**
+ * pt_copy_range() - copy the leaves of [va, va + len) from @src into @dst
+ * @dst: the space receiving the copies (same format as @src, not @src)
+ * @src: the space copied from
+ * @va: page-aligned, canonical; the same addresses in both spaces
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ * @flags: PT_COPY_COW
+ * @fn: called for each leaf about to be copied, in address order, under
+ *	both spaces' locks, with its address, physical address and size and
+ *	in *prot its PT_* bits in @src (PT_ACCESSED and PT_DIRTY as the MMU
+ *	left them), which it may change to become the copy's; it returns 0 to
+ *	copy, PT_COPY_SKIP to leave the leaf alone in both spaces, or a
+ *	negative error that stops the copy. It must not call into either
+ *	space. NULL copies every leaf as it is.
+ * @ctx: passed to @fn
+ *
+ * The page tables are walked table by table, both spaces side by side. A
+ * leaf wholly inside the range is copied as one leaf of the same size; a
+ * large leaf cut by an end of the range is copied as the smaller leaves it
+ * would split into, and split in @src only if PT_COPY_COW must
+ * write-protect part of it. With PT_COPY_COW every copied leaf is
+ * read-only in @dst, and a writable one becomes read-only in @src too
+ * (the invalidations are batched into one flush at the end), so that the
+ * first write on either side faults. Holes are skipped. The copies must
+ * land on holes of @dst; its tables are reused, the missing ones allocated
+ * before anything changes, as are the tables splits in @src need.
+ *
+ * Locks @src, then @dst.
+ *
+ * Return: 0; -MM_EINVAL; -MM_EEXIST if @dst maps something where a copy
+ * goes; -MM_ENOMEM (in these three cases nothing changed); or the first
+ * negative value @fn returned, with the leaves before it copied.
+ */
+int pt_copy_range(struct pt_space *dst, struct pt_space *src, uintptr_t va, uint64_t len,
+		  unsigned flags, pt_copy_fn fn, void *ctx);
 
 /**
  * pt_translate() - look up the mapping of one virtual address

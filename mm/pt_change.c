@@ -59,12 +59,44 @@ static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *
 		op->release(pte_leaf_pa(f, level, old), lvl_size(f, level), op->ctx);
 }
 
+/*
+ * Clear the present entries of page table @tpa for [va, last] (inside it):
+ * one loop, the table's entry count updated once. Inlined into both callers:
+ * the small unmaps of the fast path pay no extra call.
+ */
+static inline __attribute__((always_inline))
+void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	void *t = pt_table(tpa);
+	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
+	unsigned cleared = 0;
+
+	for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
+		uint64_t old;
+
+		if (!(pte_get(f, t, i) & f->present))
+			continue;
+		old = pte_xchg(f, t, i, 0);
+		cleared++;
+		pt_tlb_add(op, va);
+		if (op->release)
+			op->release(pte_leaf_pa(f, 0, old), PAGE_SIZE, op->ctx);
+	}
+	if (cleared)
+		*pt_used(tpa) = (uint16_t)(*pt_used(tpa) - cleared);
+}
+
 static void unmap_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
 			uintptr_t last)
 {
 	const struct pt_format *f = op->f;
 	void *t = pt_table(tpa);
 
+	if (level == 0) {
+		unmap_ptes(op, tpa, va, last);
+		return;
+	}
 	for (;;) {
 		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
 		unsigned i = lvl_index(f, level, va);
@@ -105,12 +137,7 @@ static bool unmap_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
 	if (!tpa)
 		return false;
 
-	void *t = pt_table(tpa);
-	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
-
-	for (unsigned i = first; i <= end; i++)
-		if (pte_get(f, t, i) & f->present)
-			clear_leaf(op, 0, tpa, t, i, va + (uintptr_t)(i - first) * PAGE_SIZE);
+	unmap_ptes(op, tpa, va, last);
 	if (*pt_used(tpa) == 0)
 		unmap_level(op, pt_top(f), op->s->root, va, last);
 	return true;

@@ -197,9 +197,23 @@ int pt_op_reserve(struct pt_op *op, uint64_t n);
 phys_addr_t pt_op_take_table(struct pt_op *op);
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va);
 void pt_op_end(struct pt_op *op);
-void pt_tlb_add(struct pt_op *op, uintptr_t va);
 phys_addr_t pt_split_leaf(struct pt_op *op, unsigned level, void *t, unsigned i);
 phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last);
+
+/*
+ * Note that the leaf at @va changed (one invalidation covers a large leaf).
+ * Inline: the per-leaf loops call it for every page, and it usually has
+ * nothing to do (an inactive space, or a full flush already due).
+ */
+static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
+{
+	if (!op->active || op->flush_all)
+		return;
+	if (op->ntlb == PT_TLB_BATCH)
+		op->flush_all = true;
+	else
+		op->tlb[op->ntlb++] = va;
+}
 
 static inline bool pt_pinned(const struct pt_space *s, unsigned level, unsigned i)
 {

@@ -4,7 +4,8 @@
  * translation, large pages, splitting, unmapping with release callbacks,
  * protections, empty-table reclamation with exact frame accounting,
  * rollback when memory runs out, TLB batching, argument checks, sharing of
- * kernel slots, walks, and the i386 and PAE formats.
+ * kernel slots, copying ranges between spaces (fork), walks, and the i386
+ * and PAE formats.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -805,6 +806,424 @@ static void test_share_kernel(void **state)
 	finish();
 }
 
+/* --- copying between spaces ------------------------------------------------------------- */
+
+/* What a pt_copy_range() callback saw, and what it decided. */
+struct copy_log {
+	unsigned calls, copied;
+	uint64_t bytes;			/* of the leaves copied */
+	struct vm_leaf l[64];		/* the first leaves offered */
+	uintptr_t skip_va;		/* leave out the leaf at this address (0: none) */
+	unsigned fail_at;		/* fail the call with this number, from 1 (0: never) */
+	bool clean;			/* clear accessed and dirty in the copies */
+};
+
+static int log_copy(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot, void *ctx)
+{
+	struct copy_log *cl = ctx;
+	unsigned n = cl->calls++;
+
+	if (n < ARRAY_SIZE(cl->l))
+		cl->l[n] = (struct vm_leaf){ va, pa, size, *prot };
+	if (cl->fail_at && cl->calls == cl->fail_at)
+		return -MM_EFAULT;
+	if (cl->skip_va && va == cl->skip_va)
+		return PT_COPY_SKIP;
+	if (cl->clean)
+		*prot &= ~(unsigned)(PT_ACCESSED | PT_DIRTY);
+	cl->copied++;
+	cl->bytes += size;
+	return 0;
+}
+
+/* The exact PT_* bits of @va, accessed and dirty included. */
+static unsigned prot_of(const struct pt_space *s, uintptr_t va)
+{
+	unsigned p = ~0u;
+
+	assert_true(pt_translate(s, va, NULL, &p, NULL));
+	return p;
+}
+
+static void test_copy_4k(void **state)
+{
+	struct pt_space d;
+	struct copy_log cl = { .clean = true };
+	const unsigned rw = PT_WRITE | PT_USER;
+	const uintptr_t va0 = 4 * MiB - 8 * PG;	/* 16 pages across a page-table boundary */
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_space_init(&d, &pt_format_x86_64), 0);
+	assert_int_equal(pt_map(&sp, va0, 0x100000, 16 * PG, rw | PT_ACCESSED | PT_DIRTY, 0), 0);
+	assert_int_equal(pt_map(&sp, va0 + 17 * PG, 0x200000, PG, PT_USER, 0), 0);	/* a hole before */
+	assert_int_equal(pt_map(&sp, va0 - PG, 0x300000, PG, rw, 0), 0);	/* outside the range */
+	uint64_t stables = sp.table_pages;
+
+	/* Copy-on-write: both sides read-only; the read-only page is copied as it is. */
+	assert_int_equal(pt_copy_range(&d, &sp, va0, 18 * PG, PT_COPY_COW, log_copy, &cl), 0);
+	assert_int_equal(cl.calls, 17);
+	assert_int_equal(cl.copied, 17);
+	assert_int_equal(cl.bytes, 17 * PG);
+	assert_int_equal(cl.l[0].va, va0);
+	assert_int_equal(cl.l[0].pa, 0x100000);
+	assert_int_equal(cl.l[0].size, PG);
+	assert_int_equal(cl.l[0].prot, rw | PT_ACCESSED | PT_DIRTY);	/* the source's, as it was */
+	assert_int_equal(cl.l[16].va, va0 + 17 * PG);
+	for (unsigned i = 0; i < 16; i++) {
+		expect_map(&d, va0 + i * PG, 0x100000 + i * PG, PT_USER, PG);
+		assert_int_equal(prot_of(&d, va0 + i * PG), PT_USER);	/* cleaned by the callback */
+		assert_int_equal(prot_of(&sp, va0 + i * PG), PT_USER | PT_ACCESSED | PT_DIRTY);
+	}
+	expect_unmapped(&d, va0 + 16 * PG);
+	expect_map(&d, va0 + 17 * PG, 0x200000, PT_USER, PG);
+	expect_map(&sp, va0 + 17 * PG, 0x200000, PT_USER, PG);
+	expect_unmapped(&d, va0 - PG);
+	expect_map(&sp, va0 - PG, 0x300000, rw, PG);
+	assert_int_equal(d.table_pages, 5);	/* root, PDPT, PD, two PTs */
+	assert_int_equal(sp.table_pages, stables);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&d), 0);
+
+	/* Again: every copy would land on a mapping; nothing is offered or changed. */
+	uint64_t frames = sim_free_frames();
+
+	memset(&cl, 0, sizeof(cl));
+	assert_int_equal(pt_copy_range(&d, &sp, va0 - PG, 19 * PG, PT_COPY_COW, log_copy, &cl),
+			 -MM_EEXIST);
+	assert_int_equal(cl.calls, 0);
+	expect_map(&sp, va0 - PG, 0x300000, rw, PG);
+	assert_int_equal(d.table_pages, 5);
+	assert_int_equal(sim_free_frames(), frames);
+
+	/* Into a table of the destination that has other entries; no callback: copied as is. */
+	assert_int_equal(pt_map(&d, va0 - 2 * PG, 0x400000, PG, 0, 0), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, va0 - PG, PG, 0, NULL, NULL), 0);
+	expect_map(&d, va0 - PG, 0x300000, rw, PG);
+	expect_map(&sp, va0 - PG, 0x300000, rw, PG);
+	expect_map(&d, va0 - 2 * PG, 0x400000, 0, PG);
+	assert_int_equal(d.table_pages, 5);
+
+	/* A skipped leaf is left alone on both sides, and no empty table is left behind. */
+	assert_int_equal(pt_map(&sp, 8 * GiB, 0x500000, 2 * PG, PT_WRITE, 0), 0);
+	frames = sim_free_frames();
+	memset(&cl, 0, sizeof(cl));
+	cl.skip_va = 8 * GiB;
+	assert_int_equal(pt_copy_range(&d, &sp, 8 * GiB, PG, PT_COPY_COW, log_copy, &cl), 0);
+	assert_int_equal(cl.calls, 1);
+	assert_int_equal(cl.copied, 0);
+	assert_int_equal(d.table_pages, 5);
+	assert_int_equal(sim_free_frames(), frames);
+	expect_map(&sp, 8 * GiB, 0x500000, PT_WRITE, PG);
+	assert_int_equal(pt_check(&d), 0);
+	memset(&cl, 0, sizeof(cl));
+	cl.skip_va = 8 * GiB;
+	assert_int_equal(pt_copy_range(&d, &sp, 8 * GiB, 2 * PG, PT_COPY_COW, log_copy, &cl), 0);
+	assert_int_equal(cl.calls, 2);
+	expect_unmapped(&d, 8 * GiB);
+	expect_map(&d, 8 * GiB + PG, 0x501000, 0, PG);
+	expect_map(&sp, 8 * GiB, 0x500000, PT_WRITE, PG);
+	expect_map(&sp, 8 * GiB + PG, 0x501000, 0, PG);
+	assert_int_equal(d.table_pages, 7);
+
+	/* A source range with tables but no leaves in it: nothing to do, nothing made. */
+	frames = sim_free_frames();
+	assert_int_equal(pt_copy_range(&d, &sp, 8 * GiB + 2 * PG, MiB, 0, NULL, NULL), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, 9 * GiB, GiB, 0, NULL, NULL), 0);
+	assert_int_equal(sim_free_frames(), frames);
+
+	/* The callback's error stops the copy; what was copied before stays copied. */
+	assert_int_equal(pt_map(&sp, 16 * GiB, 0x600000, 4 * PG, PT_WRITE, 0), 0);
+	memset(&cl, 0, sizeof(cl));
+	cl.fail_at = 3;
+	assert_int_equal(pt_copy_range(&d, &sp, 16 * GiB, 4 * PG, PT_COPY_COW, log_copy, &cl),
+			 -MM_EFAULT);
+	assert_int_equal(cl.calls, 3);
+	expect_map(&d, 16 * GiB + PG, 0x601000, 0, PG);
+	expect_unmapped(&d, 16 * GiB + 2 * PG);
+	expect_map(&sp, 16 * GiB + PG, 0x601000, 0, PG);
+	expect_map(&sp, 16 * GiB + 2 * PG, 0x602000, PT_WRITE, PG);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&d), 0);
+
+	unmap_all(&d);
+	pt_space_destroy(&d);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_copy_large(void **state)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+	struct copy_log cl = { 0 };
+	struct pt_space d;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_space_init(&d, &pt_format_x86_64), 0);
+	/* 1 GiB + 2 MiB + 4 KiB, aligned: one leaf of each size, copied as they are. */
+	assert_int_equal(pt_map(&sp, GiB, 4 * GiB, GiB + 2 * MiB + PG, PT_WRITE, PT_MAP_LARGE), 0);
+	uint64_t stables = sp.table_pages;
+
+	assert_int_equal(pt_copy_range(&d, &sp, GiB, GiB + 2 * MiB + PG, 0, log_copy, &cl), 0);
+	assert_int_equal(cl.calls, 3);
+	assert_int_equal(cl.l[0].size, GiB);
+	assert_int_equal(cl.l[1].size, 2 * MiB);
+	assert_int_equal(cl.l[2].size, PG);
+	vm_leaves(&d, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 3);
+	assert_int_equal(ls->bytes, GiB + 2 * MiB + PG);
+	expect_map(&d, GiB + 12345, 4 * GiB + 12345, PT_WRITE, GiB);
+	expect_map(&d, 2 * GiB + MiB, 5 * GiB + MiB, PT_WRITE, 2 * MiB);
+	expect_map(&d, 2 * GiB + 2 * MiB, 5 * GiB + 2 * MiB, PT_WRITE, PG);
+	assert_int_equal(d.table_pages, 4);
+	unmap_all(&d);
+
+	/*
+	 * Part of the 1 GiB leaf, cut inside 2 MiB pieces at both ends, without
+	 * copy-on-write: the copy gets the leaves a split would give, and the
+	 * source is not split.
+	 */
+	uintptr_t va = GiB + 2 * MiB - PG;
+	uint64_t len = 4 * MiB + 2 * PG;
+
+	memset(&cl, 0, sizeof(cl));
+	assert_int_equal(pt_copy_range(&d, &sp, va, len, 0, log_copy, &cl), 0);
+	assert_int_equal(cl.calls, 4);
+	vm_leaves(&d, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 4);
+	assert_int_equal(ls->l[0].size, PG);
+	assert_int_equal(ls->l[1].size, 2 * MiB);
+	assert_int_equal(ls->l[2].size, 2 * MiB);
+	assert_int_equal(ls->l[3].size, PG);
+	assert_int_equal(ls->bytes, len);
+	expect_map(&d, va, 4 * GiB + 2 * MiB - PG, PT_WRITE, PG);
+	expect_map(&d, va + PG, 4 * GiB + 2 * MiB, PT_WRITE, 2 * MiB);
+	expect_map(&d, va + len - PG, 4 * GiB + 6 * MiB, PT_WRITE, PG);
+	assert_int_equal(d.table_pages, 5);	/* root, PDPT, PD, two PTs */
+	assert_int_equal(sp.table_pages, stables);
+	expect_map(&sp, va, 4 * GiB + 2 * MiB - PG, PT_WRITE, GiB);
+	unmap_all(&d);
+
+	/* The same with copy-on-write: the source is split as far as needed, only the range loses write. */
+	assert_int_equal(pt_copy_range(&d, &sp, va, len, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, stables + 3);	/* a PD for the 1 GiB leaf, two PTs */
+	expect_map(&sp, va - PG, 4 * GiB + 2 * MiB - 2 * PG, PT_WRITE, PG);
+	expect_map(&sp, va, 4 * GiB + 2 * MiB - PG, 0, PG);
+	expect_map(&sp, va + PG, 4 * GiB + 2 * MiB, 0, 2 * MiB);
+	expect_map(&sp, va + len - PG, 4 * GiB + 6 * MiB, 0, PG);
+	expect_map(&sp, va + len, 4 * GiB + 6 * MiB + PG, PT_WRITE, PG);
+	expect_map(&sp, GiB + 8 * MiB, 4 * GiB + 8 * MiB, PT_WRITE, 2 * MiB);
+	vm_leaves(&d, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, 4);
+	expect_map(&d, va + PG, 4 * GiB + 2 * MiB, 0, 2 * MiB);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&d), 0);
+	vm_leaves(&sp, GiB, 2 * GiB, ls);
+	assert_int_equal(ls->bytes, GiB);
+
+	/* A read-only large leaf is not split, copy-on-write or not. */
+	assert_int_equal(pt_map(&sp, 8 * GiB, 8 * GiB, 2 * MiB, 0, PT_MAP_LARGE), 0);
+	stables = sp.table_pages;
+	assert_int_equal(pt_copy_range(&d, &sp, 8 * GiB + PG, PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(sp.table_pages, stables);
+	expect_map(&d, 8 * GiB + PG, 8 * GiB + PG, 0, PG);
+
+	/* A large leaf where the destination has a table, and the other way round: conflicts. */
+	uint64_t frames = sim_free_frames();
+
+	assert_int_equal(pt_copy_range(&d, &sp, 8 * GiB, 2 * MiB, 0, NULL, NULL), -MM_EEXIST);
+	assert_int_equal(pt_map(&d, 10 * GiB, 0, 2 * MiB, 0, PT_MAP_LARGE), 0);
+	assert_int_equal(pt_map(&sp, 10 * GiB + PG, 0x100000, PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_map(&sp, 10 * GiB + MiB, 0x200000, PG, PT_WRITE, 0), 0);
+	frames = sim_free_frames();
+	assert_int_equal(pt_copy_range(&d, &sp, 10 * GiB, 2 * MiB, PT_COPY_COW, NULL, NULL),
+			 -MM_EEXIST);
+	expect_map(&sp, 10 * GiB + PG, 0x100000, PT_WRITE, PG);
+	/* ... but a part of the source's table with nothing in it is no conflict. */
+	assert_int_equal(pt_copy_range(&d, &sp, 10 * GiB + 2 * PG, 4 * PG, 0, NULL, NULL), 0);
+	assert_int_equal(sim_free_frames(), frames);
+	expect_map(&d, 10 * GiB + 3 * PG, 3 * PG, 0, 2 * MiB);
+	assert_int_equal(pt_check(&d), 0);
+
+	free(ls);
+	unmap_all(&d);
+	pt_space_destroy(&d);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_copy_oom(void **state)
+{
+	struct vm_eaten eat = { 0 };
+	struct copy_log cl = { 0 };
+	struct pt_space d;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_space_init(&d, &pt_format_x86_64), 0);
+	/* Across a 1 GiB boundary: the copy needs a PDPT, two PDs and two PTs. */
+	assert_int_equal(pt_map(&sp, GiB - PG, 0x100000, 2 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_map(&sp, GiB + 4 * MiB, 0x200000, PG, PT_WRITE, 0), 0);	/* not copied */
+
+	for (size_t leave = 0; leave < 5; leave++) {
+		vm_eat(&eat, leave);
+		uint64_t frames = sim_free_frames();
+
+		assert_int_equal(pt_copy_range(&d, &sp, GiB - PG, 2 * PG, PT_COPY_COW, log_copy, &cl),
+				 -MM_ENOMEM);
+		assert_int_equal(cl.calls, 0);
+		assert_int_equal(sim_free_frames(), frames);
+		assert_int_equal(d.table_pages, 1);
+		expect_map(&sp, GiB - PG, 0x100000, PT_WRITE, PG);
+		expect_unmapped(&d, GiB - PG);
+		assert_int_equal(pt_check(&d), 0);
+		vm_uneat(&eat);
+	}
+	vm_eat(&eat, 5);
+	assert_int_equal(pt_copy_range(&d, &sp, GiB - PG, 2 * PG, PT_COPY_COW, log_copy, &cl), 0);
+	assert_int_equal(sim_free_frames(), 0);
+	vm_uneat(&eat);
+	assert_int_equal(cl.copied, 2);
+	assert_int_equal(d.table_pages, 6);
+	expect_map(&d, GiB, 0x101000, 0, PG);
+	expect_map(&sp, GiB, 0x101000, 0, PG);
+	unmap_all(&d);
+
+	/* Copy-on-write of part of a writable large leaf: the source's split needs a table too. */
+	assert_int_equal(pt_map(&sp, 4 * GiB, 4 * GiB, 2 * MiB, PT_WRITE, PT_MAP_LARGE), 0);
+	uint64_t stables = sp.table_pages;
+
+	for (size_t leave = 0; leave < 4; leave++) {
+		vm_eat(&eat, leave);
+		uint64_t frames = sim_free_frames();
+
+		assert_int_equal(pt_copy_range(&d, &sp, 4 * GiB + PG, PG, PT_COPY_COW, NULL, NULL),
+				 -MM_ENOMEM);
+		assert_int_equal(sim_free_frames(), frames);
+		assert_int_equal(d.table_pages, 1);
+		assert_int_equal(sp.table_pages, stables);
+		expect_map(&sp, 4 * GiB + PG, 4 * GiB + PG, PT_WRITE, 2 * MiB);
+		vm_uneat(&eat);
+	}
+	vm_eat(&eat, 4);
+	assert_int_equal(pt_copy_range(&d, &sp, 4 * GiB + PG, PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(sim_free_frames(), 0);
+	vm_uneat(&eat);
+	assert_int_equal(sp.table_pages, stables + 1);
+	expect_map(&sp, 4 * GiB + PG, 4 * GiB + PG, 0, PG);
+	expect_map(&sp, 4 * GiB, 4 * GiB, PT_WRITE, PG);
+	expect_map(&d, 4 * GiB + PG, 4 * GiB + PG, 0, PG);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&d), 0);
+
+	unmap_all(&d);
+	pt_space_destroy(&d);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_copy_tlb(void **state)
+{
+	struct pt_space d;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_space_init(&d, &pt_format_x86_64), 0);
+	assert_int_equal(pt_map(&sp, 0x100000, 0x100000, 100 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(pt_map(&sp, 0x200000, 0x200000, 10 * PG, 0, 0), 0);
+	plat_set_pt_root(sp.root);
+	reset_tlb();
+	/* The source is active: only taking write permission away needs invalidations. */
+	assert_int_equal(pt_copy_range(&d, &sp, 0x200000, 10 * PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x100000, 10 * PG, 0, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+	/* One per page up to the batch size, then one flush of everything. */
+	assert_int_equal(pt_copy_range(&d, &sp, 0x10a000, 10 * PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 10);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_copy_range(&d, &sp, 0x114000, PT_TLB_BATCH * PG, PT_COPY_COW, NULL,
+				       NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, PT_TLB_BATCH);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_copy_range(&d, &sp, 0x134000, (PT_TLB_BATCH + 1) * PG, PT_COPY_COW,
+				       NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 0);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+	/* An active destination: holes filled, nothing to flush. */
+	plat_set_pt_root(d.root);
+	reset_tlb();
+	assert_int_equal(pt_copy_range(&d, &sp, 0x155000, 15 * PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+	plat_set_pt_root(0);
+	for (uintptr_t va = 0x100000; va < 0x164000; va += PG)
+		expect_map(&d, va, va, va < 0x10a000 ? PT_WRITE : 0, PG);
+	unmap_all(&d);
+	pt_space_destroy(&d);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_copy_invalid(void **state)
+{
+	struct pt_space d, e;
+	uint64_t frames;
+
+	(void)state;
+	start(&pt_format_x86_64);
+	assert_int_equal(pt_space_init(&d, &pt_format_x86_64), 0);
+	assert_int_equal(pt_space_init(&e, &pt_format_i386), 0);
+	assert_int_equal(pt_map(&sp, 0x10000, 0x10000, PG, PT_WRITE, 0), 0);
+	frames = sim_free_frames();
+	assert_int_equal(pt_copy_range(&sp, &sp, 0x10000, PG, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&e, &sp, 0x10000, PG, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x10000, PG, 0x80, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x10001, PG, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x10000, 0, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x10000, PG + 1, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, TOP_PG, 2 * PG, 0, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_copy_range(&d, &sp, 0x00007ffffffff000ull, 2 * PG, 0, NULL, NULL),
+			 -MM_EINVAL);
+	assert_int_equal(sim_free_frames(), frames);
+	assert_int_equal(d.table_pages, 1);
+	expect_map(&sp, 0x10000, 0x10000, PT_WRITE, PG);
+	pt_space_destroy(&e);
+	pt_space_destroy(&d);
+	unmap_all(&sp);
+	finish();
+}
+
+/* i386: the root holds 4 MiB leaves; a cut one is copied as 4 KiB pages. */
+static void test_copy_i386(void **state)
+{
+	struct pt_space d;
+
+	(void)state;
+	start(&pt_format_i386);
+	assert_int_equal(pt_space_init(&d, &pt_format_i386), 0);
+	assert_int_equal(pt_map(&sp, 0xc0000000, 0x800000, 8 * MiB, PT_WRITE, PT_MAP_LARGE), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, 0xc0400000, 4 * MiB, PT_COPY_COW, NULL, NULL), 0);
+	expect_map(&d, 0xc0400000, 0xc00000, PT_EXEC, 4 * MiB);
+	expect_map(&sp, 0xc0400000, 0xc00000, PT_EXEC, 4 * MiB);
+	assert_int_equal(d.table_pages, 1);
+	assert_int_equal(pt_copy_range(&d, &sp, 0xc0001000, 2 * PG, PT_COPY_COW, NULL, NULL), 0);
+	expect_map(&d, 0xc0001000, 0x801000, PT_EXEC, PG);
+	expect_map(&d, 0xc0002000, 0x802000, PT_EXEC, PG);
+	expect_unmapped(&d, 0xc0003000);
+	expect_map(&sp, 0xc0001000, 0x801000, PT_EXEC, PG);
+	expect_map(&sp, 0xc0003000, 0x803000, PT_WRITE | PT_EXEC, PG);
+	assert_int_equal(d.table_pages, 2);
+	assert_int_equal(sp.table_pages, 2);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&d), 0);
+	assert_int_equal(pt_unmap(&d, 0, 1ull << 32, NULL, NULL), 0);
+	pt_space_destroy(&d);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	finish();
+}
+
 /* --- other formats ---------------------------------------------------------------------- */
 
 static void test_i386(void **state)
@@ -1035,6 +1454,12 @@ int main(void)
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_walk_ranges),
 		cmocka_unit_test(test_share_kernel),
+		cmocka_unit_test(test_copy_4k),
+		cmocka_unit_test(test_copy_large),
+		cmocka_unit_test(test_copy_oom),
+		cmocka_unit_test(test_copy_tlb),
+		cmocka_unit_test(test_copy_invalid),
+		cmocka_unit_test(test_copy_i386),
 		cmocka_unit_test(test_i386),
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_random_x86_64),
