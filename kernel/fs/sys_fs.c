@@ -39,8 +39,8 @@ static int fd_install(struct file *f)
 	return -EMFILE;
 }
 
-static long sys_read(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
+/* read and write: one file, one user buffer, checked before the transfer. */
+static long transfer(uint64_t fd, uint64_t buf, uint64_t len, bool writing)
 {
 	struct file *f = fd_file(fd);
 
@@ -48,20 +48,20 @@ static long sys_read(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint6
 		return -EBADF;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
-	return f->ops->read(f, buf, len);
+	return writing ? f->ops->write(f, buf, len) : f->ops->read(f, buf, len);
+}
+
+static long sys_read(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	return transfer(fd, buf, len, false);
 }
 SYSCALL_DEFINE(SYS_read, read, sys_read);
 
 static long sys_write(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
-	struct file *f = fd_file(fd);
-
-	if (!f)
-		return -EBADF;
-	if (!user_range_ok(buf, len))
-		return -EFAULT;
-	return f->ops->write(f, buf, len);
+	return transfer(fd, buf, len, true);
 }
 SYSCALL_DEFINE(SYS_write, write, sys_write);
 
