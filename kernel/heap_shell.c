@@ -4,6 +4,7 @@
  * commands memtest (allocation stress with verification patterns),
  * fragtest (the fragmentation figure after a mixed workload) and heapdump.
  */
+#include "arch/x86_64/arch.h"
 #include "kernel/heap.h"
 #include "kernel/lib.h"
 #include "kernel/shell.h"
@@ -23,6 +24,7 @@ void heap_boot_init(void)
 
 	if (cmdline_value("heap", opt, sizeof(opt)) && !strcmp(opt, "debug"))
 		flags |= HEAP_DEBUG;
+	heap_pages_kernel.seed = arch_random();
 	if (heap_init(&heap_pages_kernel, flags))
 		panic("heap: no memory to set up the heap");
 	kprintf("heap: slabs of %lu KiB, kmalloc classes 8..%u bytes, larger from vmalloc; "

@@ -32,6 +32,8 @@ struct heap_page_source {
 	void (*phys)(uint64_t *total, uint64_t *used);
 	/* Every slab lies in [arena_lo, arena_hi). */
 	uintptr_t arena_lo, arena_hi;
+	/* Random bits from the environment for the hardened free-list secret (0: none). */
+	uint64_t seed;
 };
 
 /* The kernel's (and the simulator's): PMM frames and vmalloc areas. */

@@ -53,12 +53,11 @@ static void init_classes(void)
 	heap.nclasses = n;
 }
 
-static uint64_t boot_secret(const void *salt)
+/* The per-boot secret: the environment's random seed, mixed with addresses. */
+static uint64_t boot_secret(const struct heap_page_source *src)
 {
-	uint64_t x = (uintptr_t)salt ^ (uintptr_t)&salt ^ 0x9e3779b97f4a7c15ull;
-#if defined(__x86_64__)
-	x ^= __builtin_ia32_rdtsc();
-#endif
+	uint64_t x = src->seed ^ (uintptr_t)src ^ (uintptr_t)&x ^ 0x9e3779b97f4a7c15ull;
+
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ull;
 	x ^= x >> 29;

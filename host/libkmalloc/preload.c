@@ -72,6 +72,7 @@ static void setup(void)
 	if (!d || *d != '0')
 		flags |= HEAP_DEBUG;
 #endif
+	heap_pages_mmap.seed = (uint64_t)__builtin_ia32_rdtsc() ^ (uintptr_t)&flags;
 	if (heap_init(&heap_pages_mmap, flags))
 		abort();
 	/* Ready before the hooks are registered, in case registering allocates. */
