@@ -4,13 +4,19 @@
  * tests of large areas, which the simulator's vmalloc cannot back).
  *
  * Slabs are carved from one reserved, lazily backed arena, so "is this a
- * slab pointer" is a range check; freed runs are kept per order with their
- * memory given back (MADV_DONTNEED). Large areas are mappings of their own
- * with a PROT_NONE guard page after them; a few freed ones are kept for
- * reuse, since a mapping costs two system calls and its page faults.
+ * slab pointer" is a range check. A freed run keeps its memory for a while
+ * (PURGE_DELAY_NS), the way jemalloc and mimalloc decay their dirty pages: a
+ * program that frees a lot and allocates again, or exits, pays no
+ * MADV_DONTNEED and no page faults for it. Runs older than that, and the
+ * oldest beyond HOT_MAX, are given back; the check runs whenever a run is got
+ * or put, so an idle program keeps what it freed last (malloc_trim() gives
+ * it all back). Large areas are mappings of their own with a PROT_NONE guard
+ * page after them; a few freed ones are kept for reuse, since a mapping costs
+ * two system calls and its page faults.
  */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host/heap_pages_mmap.h"
@@ -19,8 +25,11 @@
 #define MAX_ORDER	24
 #define CACHED_MAX	64
 #define CACHED_BYTES	((size_t)64 << 20)
-#ifndef HOT_BYTES
-#define HOT_BYTES	((size_t)32 << 20)
+#ifndef HOT_MAX
+#define HOT_MAX		((size_t)1 << 30)
+#endif
+#ifndef PURGE_DELAY_NS
+#define PURGE_DELAY_NS	100000000ull		/* 100 ms */
 #endif
 
 struct cached_area {
@@ -28,13 +37,23 @@ struct cached_area {
 	size_t len;
 };
 
+/* A freed run whose memory is kept, linked through its first bytes. */
+struct hot_run {
+	struct hot_run *older, *newer;
+	uint64_t freed_ns;
+};
+
+struct hot_queue {
+	struct hot_run *oldest, *newest;
+};
+
 static struct {
 	spinlock_t lock;
 	uintptr_t lo, hi, cursor;
 	void *map;
 	size_t map_len;
-	void *free_run[MAX_ORDER + 1];		/* freed runs, linked through their first word */
-	void *hot_run[MAX_ORDER + 1];		/* the same, memory kept */
+	void *free_run[MAX_ORDER + 1];		/* purged runs, linked through their first word */
+	struct hot_queue hot[MAX_ORDER + 1];	/* freed runs with their memory, by age */
 	size_t hot_bytes;
 	struct cached_area cached[CACHED_MAX];
 	unsigned ncached;
@@ -46,6 +65,14 @@ static size_t arena_bytes = (size_t)64 << 30;
 void heap_pages_mmap_set_arena(size_t bytes)
 {
 	arena_bytes = bytes;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static int mmap_init(struct heap_page_source *src)
@@ -70,6 +97,56 @@ static int mmap_init(struct heap_page_source *src)
 	return 0;
 }
 
+static void hot_unlink(unsigned order, struct hot_run *r)
+{
+	struct hot_queue *q = &mp.hot[order];
+
+	if (r->older)
+		r->older->newer = r->newer;
+	else
+		q->oldest = r->newer;
+	if (r->newer)
+		r->newer->older = r->older;
+	else
+		q->newest = r->older;
+	mp.hot_bytes -= (size_t)PAGE_SIZE << order;
+}
+
+/* The order of the oldest kept run that is due (older than @cutoff, or over HOT_MAX), or -1. */
+static int hot_due(uint64_t cutoff)
+{
+	int best = -1;
+
+	for (unsigned o = 0; o <= MAX_ORDER; o++) {
+		const struct hot_run *r = mp.hot[o].oldest;
+		if (r && (best < 0 || r->freed_ns < mp.hot[best].oldest->freed_ns))
+			best = (int)o;
+	}
+	if (best >= 0 && mp.hot_bytes <= HOT_MAX && mp.hot[best].oldest->freed_ns > cutoff)
+		return -1;
+	return best;
+}
+
+/*
+ * Give back the memory of the runs that are due (every kept run if @all);
+ * lock held on entry, dropped around each madvise.
+ */
+static void purge_locked(uint64_t now, bool all)
+{
+	uint64_t cutoff = all ? UINT64_MAX : now > PURGE_DELAY_NS ? now - PURGE_DELAY_NS : 0;
+
+	for (int o; (o = hot_due(cutoff)) >= 0;) {
+		struct hot_run *r = mp.hot[o].oldest;
+		size_t size = (size_t)PAGE_SIZE << o;
+		hot_unlink((unsigned)o, r);
+		spin_unlock_irqrestore(&mp.lock, 0);
+		madvise(r, size, MADV_DONTNEED);
+		spin_lock_irqsave(&mp.lock);
+		*(void **)r = mp.free_run[o];
+		mp.free_run[o] = r;
+	}
+}
+
 static void *mmap_pages_get(unsigned order, unsigned flags)
 {
 	size_t size = (size_t)PAGE_SIZE << order;
@@ -79,10 +156,10 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 		return NULL;
 	bool dirty = false;
 	unsigned long f = spin_lock_irqsave(&mp.lock);
-	if (mp.hot_run[order]) {
-		p = mp.hot_run[order];
-		mp.hot_run[order] = *(void **)p;
-		mp.hot_bytes -= size;
+	struct hot_run *r = mp.hot[order].newest;
+	if (r) {			/* the most recently freed: likeliest still in cache */
+		hot_unlink(order, r);
+		p = r;
 		dirty = true;
 	} else if (mp.free_run[order]) {
 		p = mp.free_run[order];
@@ -95,38 +172,35 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 			mp.cursor = a + size;
 		}
 	}
+	if (mp.hot_bytes)
+		purge_locked(now_ns(), false);
 	spin_unlock_irqrestore(&mp.lock, f);
 	if (dirty && (flags & HEAP_PG_ZERO))
 		memset(p, 0, size);
 	else if (dirty)
-		*(void **)p = NULL;
+		memset(p, 0, sizeof(struct hot_run));
 	return p;
 }
 
-/*
- * Up to HOT_BYTES of freed runs keep their memory, so that a slab freed and
- * needed again soon costs no page faults; the rest is given back at once.
- */
+/* A freed run keeps its memory until it is due for purging (see the top). */
 static void mmap_pages_put(void *p, unsigned order)
 {
-	size_t size = (size_t)PAGE_SIZE << order;
+	struct hot_run *r = p;
 	unsigned long f = spin_lock_irqsave(&mp.lock);
-	bool hot = mp.hot_bytes + size <= HOT_BYTES;
+	struct hot_queue *q = &mp.hot[order];
+	uint64_t now = now_ns();
 
-	if (hot) {
-		*(void **)p = mp.hot_run[order];
-		mp.hot_run[order] = p;
-		mp.hot_bytes += size;
-	}
-	spin_unlock_irqrestore(&mp.lock, f);
-	if (hot)
-		return;
-	madvise(p, size, MADV_DONTNEED);
-	f = spin_lock_irqsave(&mp.lock);
-	*(void **)p = mp.free_run[order];
-	mp.free_run[order] = p;
+	*r = (struct hot_run){ .older = q->newest, .freed_ns = now };
+	if (q->newest)
+		q->newest->newer = r;
+	else
+		q->oldest = r;
+	q->newest = r;
+	mp.hot_bytes += (size_t)PAGE_SIZE << order;
+	purge_locked(now, false);
 	spin_unlock_irqrestore(&mp.lock, f);
 }
+
 
 /* A freed area of exactly @len bytes, if one is kept. */
 static void *take_cached(size_t len)
@@ -186,6 +260,21 @@ static void mmap_large_put(void *base, size_t len)
 	spin_unlock_irqrestore(&mp.lock, f);
 	if (base)
 		munmap(base, len + PAGE_SIZE);
+}
+
+void heap_pages_mmap_trim(void)
+{
+	unsigned long f = spin_lock_irqsave(&mp.lock);
+
+	purge_locked(0, true);
+	while (mp.ncached) {
+		struct cached_area a = mp.cached[--mp.ncached];
+		mp.cached_bytes -= a.len;
+		spin_unlock_irqrestore(&mp.lock, f);
+		munmap(a.base, a.len + PAGE_SIZE);
+		f = spin_lock_irqsave(&mp.lock);
+	}
+	spin_unlock_irqrestore(&mp.lock, f);
 }
 
 void heap_pages_mmap_lock(void)

@@ -141,11 +141,17 @@ struct kmem_cache {
  * cache line (written by the owner only, as relaxed atomics, so that
  * statistics may read them).
  */
+/*
+ * A CPU's free list of one cache: it holds limit - room objects, and a free
+ * that takes room below 0 flushes a batch. Allocations are not counted on
+ * the fast path: they are nfree + moved - objects held (heap_list_nalloc()).
+ */
 struct heap_cpu_list {
 	void *head;
-	uint32_t count;
-	uint32_t limit;			/* count beyond which a free flushes a batch; 0 until set */
-	uint64_t nalloc, nfree;
+	int32_t room;
+	uint32_t limit;			/* 0 until set */
+	uint64_t nfree;
+	int64_t moved;			/* objects taken from the slabs minus objects given back */
 };
 
 struct heap_cpu {

@@ -86,8 +86,44 @@ static inline void heap_cpu_exit(unsigned long flags)
 }
 #endif
 
+/*
+ * The fast build on a host (the malloc build): kmalloc() finds this thread's
+ * list by a table lookup, and kmalloc_cached() is its fast path alone.
+ */
+#if !defined(MM_KERNEL) && !defined(MM_HARDENED) && !defined(MM_HEAP_DEBUG)
+#define KMALLOC_THREAD_FAST 1
+/**
+ * kmalloc_cached() - an object of @size bytes from this thread's list, or NULL
+ * @size: bytes; 0 is served as 1
+ *
+ * NULL when the list is empty, the thread has no lists yet (the heap may not
+ * even be set up) or @size is beyond the classes: then call kmalloc().
+ */
+void *kmalloc_cached(size_t size);
+#else
+static inline void *kmalloc_cached(size_t size)
+{
+	(void)size;
+	return NULL;
+}
+#endif
+
 /* Called when a host thread gets its lists (the malloc build registers an exit hook). */
 extern void (*heap_cpu_attach_hook)(void);
+
+/* Objects on @l. */
+static inline uint32_t heap_list_count(const struct heap_cpu_list *l)
+{
+	return __atomic_load_n(&l->limit, __ATOMIC_RELAXED) -
+	       (uint32_t)__atomic_load_n(&l->room, __ATOMIC_RELAXED);
+}
+
+/* Allocations served from @l so far (see struct heap_cpu_list). */
+static inline uint64_t heap_list_nalloc(const struct heap_cpu_list *l)
+{
+	return __atomic_load_n(&l->nfree, __ATOMIC_RELAXED) +
+	       (uint64_t)__atomic_load_n(&l->moved, __ATOMIC_RELAXED) - heap_list_count(l);
+}
 
 /* Statistics counters: owner-written, read by anyone. */
 static inline void heap_count(uint64_t *ctr)
@@ -95,7 +131,7 @@ static inline void heap_count(uint64_t *ctr)
 	__atomic_store_n(ctr, *ctr + 1, __ATOMIC_RELAXED);
 }
 
-static inline void heap_count_bytes(int64_t *ctr, int64_t d)
+static inline void heap_count_add(int64_t *ctr, int64_t d)
 {
 	__atomic_store_n(ctr, *ctr + d, __ATOMIC_RELAXED);
 }
@@ -223,8 +259,7 @@ void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	void *obj = l->head;
 	if (likely(obj != NULL)) {
 		l->head = fl_get(c, obj);
-		l->count--;
-		heap_count(&l->nalloc);
+		l->room++;
 		heap_cpu_exit(flags);
 		return obj;
 	}
@@ -237,8 +272,7 @@ void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 		void *obj = l->head;
 		if (likely(obj != NULL)) {
 			l->head = fl_get(c, obj);
-			l->count--;
-			heap_count(&l->nalloc);
+			l->room++;
 			return obj;
 		}
 	}
@@ -283,7 +317,7 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	*slot = fl_code(l->head, slot);
 	l->head = obj;
 	heap_count(&l->nfree);
-	if (unlikely(++l->count > l->limit))
+	if (unlikely(--l->room < 0))
 		cache_flush_batch(c, l);
 #ifdef MM_KERNEL
 	heap_cpu_exit(flags);

@@ -128,7 +128,7 @@ void heap_account(int64_t bytes)
 
 	if (hc) {
 		heap_count(bytes >= 0 ? &hc->nalloc : &hc->nfree);
-		heap_count_bytes(&hc->live_bytes, bytes);
+		heap_count_add(&hc->live_bytes, bytes);
 	} else {
 		unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
 		*(bytes >= 0 ? &heap.gone_nalloc : &heap.gone_nfree) += 1;
@@ -256,33 +256,54 @@ static inline size_t with_redzone(size_t size)
 #endif
 }
 
-/*
- * A kmalloc class object: the per-thread list found by a table lookup,
- * without a look at the cache (kmalloc caches have no constructor, so
- * their free pointer is at offset 0).
- */
-static inline __attribute__((always_inline))
-void *kmalloc_class(size_t need, const struct heap_site *site, size_t size)
+#ifdef KMALLOC_THREAD_FAST
+/* The cache id of the class for @need bytes (0 .. KMALLOC_MAX_SIZE; 0 counts as 1). */
+static inline unsigned class_id(size_t need)
 {
-#if defined(MM_KERNEL) || defined(MM_HARDENED) || defined(MM_HEAP_DEBUG)
-	return cache_alloc(&heap.kmalloc_cache[size_index(need)], site, size);
-#else
-	(void)site;
-	(void)size;
-	unsigned id = likely(need <= SMALL_ID_MAX) ? small_id[(need + 7) >> 3]
-						    : heap.kmalloc_cache[size_index(need)].id;
+	return likely(need <= SMALL_ID_MAX) ? small_id[(need + 7) >> 3]
+					    : heap.kmalloc_cache[size_index(need)].id;
+}
+
+/*
+ * A pop from this thread's list of cache @id, without a look at the cache
+ * (kmalloc caches have no constructor: their free pointer is at offset 0).
+ */
+static inline __attribute__((always_inline)) void *thread_pop(unsigned id)
+{
 	struct heap_cpu *hc = heap_tls;
+
 	if (likely(hc != NULL)) {
 		struct heap_cpu_list *l = &hc->list[id];
 		void *obj = l->head;
 		if (likely(obj != NULL)) {
 			l->head = *(void **)obj;
-			l->count--;
-			heap_count(&l->nalloc);
+			l->room++;
 			return obj;
 		}
 	}
-	return cache_alloc_slow(heap.cache[id]);
+	return NULL;
+}
+
+void *kmalloc_cached(size_t size)
+{
+	if (likely(size <= SMALL_ID_MAX))
+		return thread_pop(small_id[(size + 7) >> 3]);
+	return size <= KMALLOC_MAX_SIZE ? thread_pop(heap.kmalloc_cache[size_index(size)].id) : NULL;
+}
+#endif
+
+/* A kmalloc class object (malloc build: the thread's list found by a table lookup). */
+static inline __attribute__((always_inline))
+void *kmalloc_class(size_t need, const struct heap_site *site, size_t size)
+{
+#ifndef KMALLOC_THREAD_FAST
+	return cache_alloc(&heap.kmalloc_cache[size_index(need)], site, size);
+#else
+	(void)site;
+	(void)size;
+	unsigned id = class_id(need);
+	void *obj = thread_pop(id);
+	return likely(obj != NULL) ? obj : cache_alloc_slow(heap.cache[id]);
 #endif
 }
 
@@ -587,7 +608,7 @@ void heap_get_stats(memory_stats_t *st)
 		live += __atomic_load_n(&hc->live_bytes, __ATOMIC_RELAXED);
 		for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
 			const struct heap_cpu_list *l = &hc->list[id];
-			uint64_t a = __atomic_load_n(&l->nalloc, __ATOMIC_RELAXED);
+			uint64_t a = heap_list_nalloc(l);
 			uint64_t f = __atomic_load_n(&l->nfree, __ATOMIC_RELAXED);
 			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_RELAXED);
 			na += a;

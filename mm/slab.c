@@ -214,12 +214,10 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		n = s0->carved - s0->inuse;
 		first = s0->freelist;
 		l->head = fl_get(c, first);
-		l->count = n - 1;
 		s0->freelist = NULL;
 		s0->inuse = s0->carved;
 		slab_relist(c, s0);
 	}
-	l->limit = MM_MAX(2 * c->batch, n + c->batch);
 	while (n < c->batch) {
 		struct slab *s = cache_slab_with_room(c);
 		if (!s)
@@ -231,28 +229,34 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 			} else {
 				fl_set(c, obj, l->head);
 				l->head = obj;
-				l->count++;
 			}
 			n++;
 		}
 		slab_relist(c, s);
 	}
 	cache_unlock(c);
+	/* The list was empty; it now holds all but @first. */
+	l->limit = MM_MAX(2 * c->batch, n + c->batch);
+	l->room = (int32_t)(l->limit - (n ? n - 1 : 0));
+	heap_count_add(&l->moved, n);
 	return first;
 }
 
 /* Return @n objects from the head of @l to their slabs. */
 static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned n)
 {
+	int64_t given = 0;
+
 	cache_lock(c);
-	while (n-- && l->head) {
+	for (; n && l->head; n--, given++) {
 		void *obj = l->head;
 		l->head = fl_get(c, obj);
-		l->count--;
+		l->room++;
 		slab_give(c, slab_of(obj), obj);
 	}
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
+	heap_count_add(&l->moved, -given);
 }
 
 /**
@@ -305,12 +309,10 @@ void *cache_alloc_slow(struct kmem_cache *c)
 	void *obj = l->head;
 	if (obj) {
 		l->head = fl_get(c, obj);
-		l->count--;
+		l->room++;
 	} else {
 		obj = cache_refill(c, l);
 	}
-	if (likely(obj))
-		heap_count(&l->nalloc);
 	heap_cpu_exit(flags);
 	return obj;
 }
@@ -338,7 +340,7 @@ void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
 	fl_set(c, obj, l->head);
 	l->head = obj;
 	heap_count(&l->nfree);
-	if (++l->count > l->limit)
+	if (--l->room < 0)
 		cache_flush_batch(c, l);
 	heap_cpu_exit(flags);
 }
@@ -353,8 +355,9 @@ void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 	uint32_t base = 2 * c->batch;
 
 	if (l->limit < base) {		/* not set yet (or set for a former cache of this id) */
+		l->room += (int32_t)(base - l->limit);
 		l->limit = base;
-		if (l->count <= base)
+		if (l->room >= 0)
 			return;
 	}
 	cache_flush(c, l, c->batch);
@@ -368,8 +371,8 @@ void heap_cpu_flush_all(struct heap_cpu *hc)
 {
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
 		struct kmem_cache *c = heap.cache[id];
-		if (c && hc->list[id].count)
-			cache_flush(c, &hc->list[id], hc->list[id].count);
+		if (c && heap_list_count(&hc->list[id]))
+			cache_flush(c, &hc->list[id], heap_list_count(&hc->list[id]));
 	}
 }
 
@@ -420,10 +423,11 @@ void heap_thread_exit(void)
 	heap.gone_bytes += hc->live_bytes;
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
 		const struct heap_cpu_list *l = &hc->list[id];
-		heap.gone_nalloc += l->nalloc;
+		uint64_t na = heap_list_nalloc(l);
+		heap.gone_nalloc += na;
 		heap.gone_nfree += l->nfree;
 		if (heap.cache[id])
-			heap.gone_bytes += (int64_t)(l->nalloc - l->nfree) * heap.cache[id]->size;
+			heap.gone_bytes += (int64_t)(na - l->nfree) * heap.cache[id]->size;
 	}
 	spin_unlock_irqrestore(&heap.cpus_lock, f);
 	heap_tls = NULL;
@@ -505,8 +509,8 @@ void kmem_cache_destroy(struct kmem_cache *c)
 		return;
 	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
-	if (hc && hc->list[c->id].count)
-		cache_flush(c, &hc->list[c->id], hc->list[c->id].count);
+	if (hc && heap_list_count(&hc->list[c->id]))
+		cache_flush(c, &hc->list[c->id], heap_list_count(&hc->list[c->id]));
 	heap_cpu_exit(flags);
 	cache_lock(c);
 	cache_release_empty(c, 0);
@@ -559,8 +563,8 @@ void kmem_cache_shrink(struct kmem_cache *c)
 	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
 
-	if (hc && hc->list[c->id].count)
-		cache_flush(c, &hc->list[c->id], hc->list[c->id].count);
+	if (hc && heap_list_count(&hc->list[c->id]))
+		cache_flush(c, &hc->list[c->id], heap_list_count(&hc->list[c->id]));
 	heap_cpu_exit(flags);
 	cache_lock(c);
 	cache_release_empty(c, 0);

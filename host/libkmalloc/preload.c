@@ -88,13 +88,21 @@ static inline void ready(void)
 		setup();
 }
 
-EXPORT void *malloc(size_t size)
+/* Everything but a pop from the thread's list: out of line, so malloc() needs no stack frame. */
+static __attribute__((noinline)) void *malloc_slow(size_t size)
 {
 	ready();
 	void *p = kmalloc(size ? size : 1);
 	if (unlikely(!p))
 		errno = ENOMEM;
 	return p;
+}
+
+EXPORT void *malloc(size_t size)
+{
+	void *p = kmalloc_cached(size);
+
+	return likely(p != NULL) ? p : malloc_slow(size);
 }
 
 EXPORT void free(void *p)
@@ -183,4 +191,15 @@ EXPORT void *pvalloc(size_t size)
 EXPORT size_t malloc_usable_size(void *p)
 {
 	return p ? ksize(p) : 0;
+}
+
+/* glibc's: give memory back to the system; 1 if some could be. */
+EXPORT int malloc_trim(size_t pad)
+{
+	(void)pad;
+	if (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)
+		return 0;
+	heap_drain();
+	heap_pages_mmap_trim();
+	return 1;
 }

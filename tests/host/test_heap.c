@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "host/heap_pages_mmap.h"
@@ -191,6 +193,55 @@ static void large_areas(void **state)
 	kfree(p);
 	heap_get_stats(&st);
 	assert_int_equal(st.large_count, 0);
+}
+
+/* Pages of [p, p + len) resident in memory. */
+static size_t resident_pages(void *p, size_t len)
+{
+	unsigned char vec[1024];
+	size_t n = len / PAGE_SIZE, r = 0;
+
+	assert_true(n <= sizeof(vec));
+	assert_int_equal(mincore(p, len, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		r += vec[i] & 1;
+	return r;
+}
+
+/*
+ * The malloc build's page source keeps a freed slab run's memory for reuse,
+ * gives it back once it has been unused for a while (checked on the next
+ * get or put), and gives everything back on a trim.
+ */
+static void freed_runs_decay(void **state)
+{
+	(void)state;
+	struct heap_page_source *src = &heap_pages_mmap;
+	size_t len = (size_t)PAGE_SIZE << HEAP_SLAB_ORDER;
+
+	mmap_heap();
+	uint8_t *a = src->pages_get(HEAP_SLAB_ORDER, 0);
+	assert_non_null(a);
+	memset(a, 0xa5, len);
+	src->pages_put(a, HEAP_SLAB_ORDER);
+	assert_int_equal(resident_pages(a, len), len / PAGE_SIZE);	/* kept */
+	assert_ptr_equal(src->pages_get(HEAP_SLAB_ORDER, HEAP_PG_ZERO), a);	/* and reused */
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(a[i], 0);
+	memset(a, 0xa5, len);
+	src->pages_put(a, HEAP_SLAB_ORDER);
+	heap_pages_mmap_trim();
+	assert_true(resident_pages(a, len) <= 1);	/* trimmed (the first word links it) */
+
+	uint8_t *b = src->pages_get(HEAP_SLAB_ORDER, 0);
+	assert_ptr_equal(b, a);
+	memset(b, 0xa5, len);
+	src->pages_put(b, HEAP_SLAB_ORDER);
+	nanosleep(&(struct timespec){ .tv_nsec = 300000000 }, NULL);	/* past the delay */
+	uint8_t *c = src->pages_get(0, 0);				/* any call checks */
+	assert_true(resident_pages(b, len) <= 1);
+	src->pages_put(c, 0);
+	heap_pages_mmap_trim();
 }
 
 static int ctor_calls;
@@ -449,6 +500,7 @@ int main(void)
 		cmocka_unit_test(realloc_in_place_and_moving),
 		cmocka_unit_test(alignment),
 		cmocka_unit_test(large_areas),
+		cmocka_unit_test(freed_runs_decay),
 		cmocka_unit_test(object_caches),
 		cmocka_unit_test(seed_names),
 		cmocka_unit_test(bad_frees_reported),
