@@ -16,7 +16,7 @@ dir=$build/bench
 prog=$build/heap-bench/heap_workload
 ours=$(cd "$build/host" && pwd)/libkmalloc.so
 debug=$(cd "$build/host" && pwd)/libkmalloc-debug.so
-rounds=${HEAP_BENCH_ROUNDS:-2}
+rounds=${HEAP_BENCH_ROUNDS:-5}
 workloads="churn random prodcons realloc frag"
 mkdir -p "$dir"
 raw=$dir/heap_raw.txt

@@ -107,8 +107,7 @@ EXPORT void *malloc(size_t size)
 
 EXPORT void free(void *p)
 {
-	if (p)
-		kfree(p);
+	kfree(p);			/* which takes NULL */
 }
 
 EXPORT void *calloc(size_t n, size_t size)
