@@ -280,6 +280,19 @@ void *cache_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	return cache_alloc_slow(c);
 }
 
+/* Push @obj, an object of slab @s, on list @l; a full list sends a batch back to the slabs. */
+static inline __attribute__((always_inline))
+void list_push(struct heap_cpu_list *l, struct slab *s, void *obj)
+{
+	void **slot = (void **)((char *)obj + s->fp_offset);
+
+	*slot = fl_code(l->head, slot);
+	l->head = obj;
+	heap_count(&l->nfree);
+	if (unlikely(--l->room < 0))
+		cache_flush_batch(s->cache, l);
+}
+
 /**
  * cache_free() - give @obj back to @c
  * @c: the object's cache
@@ -311,14 +324,8 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 		return;
 	}
 #endif
-	/* The slab's copies of id and free-pointer offset, the list's limit: no look at *c. */
-	struct heap_cpu_list *l = &hc->list[s->cache_id];
-	void **slot = (void **)((char *)obj + s->fp_offset);
-	*slot = fl_code(l->head, slot);
-	l->head = obj;
-	heap_count(&l->nfree);
-	if (unlikely(--l->room < 0))
-		cache_flush_batch(c, l);
+	/* The slab's copies of id and free-pointer offset: no look at *c. */
+	list_push(&hc->list[s->cache_id], s, obj);
 #ifdef MM_KERNEL
 	heap_cpu_exit(flags);
 #endif

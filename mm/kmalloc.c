@@ -383,8 +383,31 @@ void kfree_at(const void *p, const char *file, int line)
 	do_kfree(p, HEAP_SITE(file, line));
 }
 
+#ifdef KMALLOC_THREAD_FAST
+/*
+ * kfree()'s fast path in the malloc build: an object of a plain cache (one
+ * with a usable size: not a debug cache, not a DMA area) onto this thread's
+ * list. NULL and ZERO_SIZE_PTR lie below the arena: the general path.
+ */
+static inline __attribute__((always_inline)) bool thread_push(const void *p)
+{
+	if ((uintptr_t)p - heap.arena_lo >= heap.arena_span)
+		return false;
+	struct slab *s = slab_of(p);
+	struct heap_cpu *hc = heap_tls;
+	if (unlikely(s->magic != HEAP_SLAB_MAGIC || !s->usable || !hc))
+		return false;
+	list_push(&hc->list[s->cache_id], s, (void *)p);
+	return true;
+}
+#endif
+
 void (kfree)(const void *p)
 {
+#ifdef KMALLOC_THREAD_FAST
+	if (likely(thread_push(p)))
+		return;
+#endif
 	do_kfree(p, HEAP_SITE(NULL, 0));
 }
 
