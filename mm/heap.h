@@ -47,7 +47,7 @@
 #ifndef HEAP_BATCH_BYTES
 #define HEAP_BATCH_BYTES	16384
 #endif
-#define HEAP_BATCH_MIN		4u
+#define HEAP_BATCH_MIN		1u	/* large objects one by one: a list of them holds memory no other class can use */
 #define HEAP_BATCH_MAX		64u
 #ifndef HEAP_EMPTY_KEEP
 #define HEAP_EMPTY_KEEP		1	/* empty slabs a cache keeps before giving them back */
