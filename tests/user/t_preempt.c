@@ -1,9 +1,10 @@
 /*
  * t_preempt: the timer preempts a process that never makes a system call,
  * so two such processes run side by side. Each spins on a counter in shared
- * memory; each waits, still spinning and without a system call, until the
- * other's counter has moved. Without preemption the first to spin would
- * wait forever (the rdtsc bound then fails the test instead of hanging).
+ * memory and waits, still spinning and without a system call, until it has
+ * seen the other's counter move; each keeps counting until the other has
+ * seen it move too. Without preemption the first to spin would wait forever
+ * (the rdtsc bound then fails the test instead of hanging).
  */
 #include "tap.h"
 #include "util.h"
@@ -13,18 +14,33 @@
 
 #define SPIN_LIMIT	(20ull * 1000 * 1000 * 1000)	/* TSC cycles: seconds, not forever */
 
-/* Spins until *other reaches @want or the TSC bound passes, counting in *mine. */
-static int spin_until(volatile unsigned long *mine, volatile unsigned long *other,
-		      unsigned long want)
+enum { PARENT_COUNT, CHILD_COUNT, CHILD_DONE, PARENT_DONE };
+
+/*
+ * Counts in *mine until *other has moved @want past the value it had when
+ * this started (a change seen while spinning), or until the TSC bound.
+ */
+static int saw_other_move(volatile unsigned long *mine, volatile unsigned long *other,
+			  unsigned long want)
 {
 	unsigned long long start = __rdtsc();
+	unsigned long from = *other;
 
-	while (*other < want) {
+	while (*other - from < want) {
 		(*mine)++;
 		if (__rdtsc() - start > SPIN_LIMIT)
 			return 0;
 	}
 	return 1;
+}
+
+/* Counts in *mine until *flag is set (or the TSC bound). */
+static void count_until(volatile unsigned long *mine, volatile unsigned long *flag)
+{
+	unsigned long long start = __rdtsc();
+
+	while (!*flag && __rdtsc() - start <= SPIN_LIMIT)
+		(*mine)++;
 }
 
 int main(void)
@@ -36,14 +52,15 @@ int main(void)
 		return done_testing();
 	pid_t pid = tap_fork();
 	if (pid == 0) {
-		/* The child needs the parent to have counted, and to keep going after. */
-		int ok1 = spin_until(&c[1], &c[0], 1000);
-		c[2] = ok1;
-		spin_until(&c[1], &c[3], 1);
-		_exit(ok1 ? 0 : 1);
+		int seen = saw_other_move(&c[CHILD_COUNT], &c[PARENT_COUNT], 1000);
+		c[CHILD_DONE] = 1;
+		count_until(&c[CHILD_COUNT], &c[PARENT_DONE]);
+		_exit(seen ? 0 : 1);
 	}
-	ok(spin_until(&c[0], &c[1], 100000), "the parent saw the child run while it spun");
-	c[3] = 1;
+	ok(saw_other_move(&c[PARENT_COUNT], &c[CHILD_COUNT], 1000),
+	   "the parent saw the child run while it spun");
+	count_until(&c[PARENT_COUNT], &c[CHILD_DONE]);
+	c[PARENT_DONE] = 1;
 	int st = tap_wait(pid);
 	ok(expect_exited_with(st, 0), "the child saw the parent run while it spun");
 	return done_testing();
