@@ -391,11 +391,9 @@ void kfree_at(const void *p, const char *file, int line)
  */
 static inline __attribute__((always_inline)) bool thread_push(const void *p)
 {
-	if ((uintptr_t)p - heap.arena_lo >= heap.arena_span)
-		return false;
-	struct slab *s = slab_of(p);
+	struct slab *s = slab_lookup(p);
 	struct heap_cpu *hc = heap_tls;
-	if (unlikely(s->magic != HEAP_SLAB_MAGIC || !s->usable || !hc))
+	if (unlikely(!s || !s->usable || !hc))
 		return false;
 	list_push(&hc->list[s->cache_id], s, (void *)p);
 	return true;
