@@ -17,7 +17,7 @@ prog=$build/heap-bench/heap_workload
 ours=$(cd "$build/host" && pwd)/libkmalloc.so
 debug=$(cd "$build/host" && pwd)/libkmalloc-debug.so
 rounds=${HEAP_BENCH_ROUNDS:-5}
-workloads="churn random prodcons realloc frag"
+workloads=${HEAP_BENCH_WORKLOADS:-"churn random prodcons realloc frag phase grow"}
 mkdir -p "$dir"
 raw=$dir/heap_raw.txt
 : > "$raw"
@@ -73,7 +73,7 @@ while [ $r -lt "$rounds" ]; do
 done
 if [ -f "$debug" ]; then
 	for w in churn random frag; do
-		run "$w" debug
+		case " $workloads " in *" $w "*) run "$w" debug ;; esac
 	done
 fi
 

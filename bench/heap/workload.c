@@ -8,6 +8,11 @@
  *   prodcons  two threads: one allocates, the other frees
  *   realloc   buffers grown by realloc in small steps up to 64 KiB
  *   frag      a mix of sizes, a random half freed, then regrown to the same live size
+ *   phase     a live set of 64 MiB whose size range changes every phase: 24 phases,
+ *             each frees a random 90 % of what is held, then allocates up to 64 MiB
+ *             live from one octave of 16 B..512 KiB other than the last phase's
+ *   grow      2048 buffers grown by realloc in small steps up to 16 B..256 KiB,
+ *             half to the exact length, half geometrically (capacity x1.5)
  *
  * Prints `ops_per_s N` (malloc, free and realloc calls per second),
  * `peak_live_bytes N`, `peak_rss_bytes N` and `rss_over_live N`.
@@ -216,6 +221,106 @@ static uint64_t frag(uint64_t scale)
 	return ops;
 }
 
+/*
+ * The phase workload's blocks are linked through their first two words (next,
+ * length), so the program's own bookkeeping adds nothing to the resident set.
+ */
+struct block {
+	struct block *next;
+	size_t len;
+};
+
+/* Writes each page of a new block once, as a program filling it would. */
+static void touch_pages(char *p, size_t n)
+{
+	for (size_t off = 4096; off < n; off += 4096)
+		p[off] = 1;
+	p[n - 1] = 1;
+}
+
+static uint64_t phase(uint64_t scale)
+{
+	const size_t cap = ((size_t)64 << 20) * scale;
+	struct block *held = NULL;
+	uint64_t ops = 0;
+	unsigned octave = 4;
+
+	for (int ph = 0; ph < 24; ph++) {
+		struct block **pp = &held;
+		while (*pp) {				/* a random 90 % freed */
+			struct block *b = *pp;
+			if (next() % 10) {
+				*pp = b->next;
+				live -= b->len;
+				free(b);
+				ops++;
+			} else {
+				pp = &b->next;
+			}
+		}
+		/* one octave of [16 B, 512 KiB), never the last phase's */
+		octave = 4 + (octave - 4 + 1 + (unsigned)(next() % 14)) % 15;
+		for (;;) {
+			size_t base = (size_t)1 << octave;
+			size_t n = base + next() % base;
+			if (live + n > cap)
+				break;
+			struct block *b = malloc(n);
+			touch_pages((char *)b, n);
+			b->len = n;
+			b->next = held;
+			held = b;
+			note_alloc(n);
+			ops++;
+		}
+	}
+	while (held) {
+		struct block *b = held;
+		held = b->next;
+		free(b);
+		ops++;
+	}
+	return ops;
+}
+
+static uint64_t grow(uint64_t scale)
+{
+	enum { BUFS = 2048 };
+	static char *buf[BUFS];
+	static size_t len[BUFS], cap[BUFS], target[BUFS];
+	uint64_t ops = 0, n = 2000000 * scale;
+
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned k = (unsigned)(next() % BUFS);
+		if (!target[k])
+			target[k] = log_size(4, 18);	/* 16 B .. 256 KiB */
+		size_t step = 1 + next() % 256, want = len[k] + step;
+		if (want > target[k]) {			/* done: freed, started again */
+			free(buf[k]);
+			live -= len[k];
+			buf[k] = NULL;
+			len[k] = cap[k] = target[k] = 0;
+			ops++;
+			continue;
+		}
+		if (want > cap[k]) {
+			/* even buffers exact, odd ones geometric */
+			size_t c = (k & 1) ? (cap[k] + cap[k] / 2 > want ? cap[k] + cap[k] / 2 : want) : want;
+			if (k & 1)
+				c = c < 64 ? 64 : c;
+			buf[k] = realloc(buf[k], c);
+			cap[k] = c;
+			ops++;
+		}
+		memset(buf[k] + len[k], (int)k, step);
+		len[k] = want;
+		note_alloc(step);
+	}
+	for (unsigned k = 0; k < BUFS; k++)
+		free(buf[k]), ops++;
+	return ops;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -223,7 +328,7 @@ int main(int argc, char **argv)
 		uint64_t (*run)(uint64_t scale);
 	} w[] = {
 		{ "churn", churn }, { "random", random_sizes }, { "prodcons", prodcons },
-		{ "realloc", reallocs }, { "frag", frag },
+		{ "realloc", reallocs }, { "frag", frag }, { "phase", phase }, { "grow", grow },
 	};
 	uint64_t scale = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 
@@ -240,6 +345,6 @@ int main(int argc, char **argv)
 		       ops / dt, peak_live, rss, peak_live ? rss / peak_live : 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag [scale]\n");
+	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow [scale]\n");
 	return 2;
 }
