@@ -111,6 +111,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	if (boot_info.nmodules)
 		fs_init(plat_phys_to_virt(boot_info.module[0].start),
 			boot_info.module[0].end - boot_info.module[0].start);
+	else
+		fs_init(NULL, 0);
 
 	serial_enable_rx_irq();
 	sti();

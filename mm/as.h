@@ -101,7 +101,8 @@
 enum as_backing {
 	AS_ANON_PRIVATE,	/* zero-filled on demand, copy-on-write across fork */
 	AS_ANON_SHARED,		/* zero-filled on demand, one set of frames for all sharers */
-	AS_FILE_PRIVATE,	/* filled from a file on demand, then private */
+	AS_FILE_PRIVATE,	/* the file's cached pages, copied on the first write */
+	AS_FILE_SHARED,		/* the file's cached pages themselves */
 };
 
 /* Region flags. */
@@ -112,19 +113,24 @@ enum as_backing {
 #define AS_R_DONTFORK	0x10	/* not inherited (MADV_DONTFORK) */
 
 /*
- * A file as the address space sees it: bytes in memory (the kernel's
- * initrd files). @get/@put, if set, are called when a region starts and
- * stops referring to it; without them the file must outlive every mapping.
+ * A file as the address space sees it: a name and its page-cache object
+ * (mm/pcache.h), whose size bounds the mapping (pages past it: SIGBUS).
+ * @get/@put, if set, are called when a region starts and stops referring to
+ * it (System V segments count attachments so); without them the as_file
+ * must outlive every mapping (the page-cache object is counted by itself).
  */
 struct as_file {
 	const char *name;
-	const void *data;
-	uint64_t size;
+	struct pcache *pc;
 	void (*get)(const struct as_file *f);
 	void (*put)(const struct as_file *f);
 };
 
-struct as_shm;
+/* How the descriptor behind a file mapping was opened (as_mmap_file()). */
+#define AS_FMODE_READ	0x1
+#define AS_FMODE_WRITE	0x2
+
+struct pcache;
 
 /* One region: [start, end) with one protection and one backing. */
 struct as_region {
@@ -132,9 +138,9 @@ struct as_region {
 	uint32_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
 	uint16_t flags;			/* AS_R_* */
 	uint8_t backing;		/* enum as_backing */
-	struct as_shm *shm;		/* AS_ANON_SHARED: the frames */
-	const struct as_file *file;	/* AS_FILE_PRIVATE */
-	uint64_t pgoff;			/* page offset of start in shm or file */
+	struct pcache *shm;		/* shared or file: the page-cache object */
+	const struct as_file *file;	/* file mappings: name and attach hooks */
+	uint64_t pgoff;			/* page offset of start in the object */
 };
 
 /* How a space is laid out and randomized. */
@@ -161,6 +167,7 @@ struct as {
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages: one mapping may not ask for more */
 	uint64_t rss;			/* pages mapped in the page tables */
+	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
 };
 
 /* Usage figures for ps and memstat. */
@@ -198,12 +205,25 @@ int as_set_brk_base(struct as *as, uintptr_t image_end);
 
 long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 	     unsigned long flags, const struct as_file *file, uint64_t off);
+long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
+		  unsigned long flags, const struct as_file *file, uint64_t off, unsigned fmode);
+int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags);
+long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec);
 int as_munmap(struct as *as, uintptr_t addr, uint64_t len);
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot);
 long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
 	       unsigned long flags, uintptr_t new_addr);
 int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice);
 uintptr_t as_brk(struct as *as, uintptr_t brk);
+
+/* msync flags. */
+#define MM_MS_ASYNC		1
+#define MM_MS_INVALIDATE	2
+#define MM_MS_SYNC		4
+
+/* --- every space (as_rmap.c) ------------------------------------------------ */
+
+void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n);
 
 /* --- faults and kernel access (as_fault.c, as_access.c) ---------------------- */
 

@@ -15,8 +15,10 @@
  */
 void as_destroy(struct as *as)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl;
 
+	as_list_del(as);
+	fl = spin_lock_irqsave(&as->lock);
 	for (uint32_t i = 0; i < as->nr; i++)
 		as_zap(as, as->reg[i].start, as->reg[i].end - as->reg[i].start);
 	as_region_free_all(as);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The fault routine of a process's space: faults are how its memory is
- * made. A page is filled when first touched (zeroes, the file's bytes, or
- * the shared object's frame), copied when written while shared
+ * made. A page is filled when first touched (zeroes, or the frame of the
+ * page-cache object behind a file or shared mapping), copied when written while shared
  * copy-on-write, and the stack region grows down to its limit when touched
  * below its bottom, but not into the guard gap above the region below.
  */
@@ -23,7 +23,8 @@ unsigned as_pte_prot(const struct as_region *r, bool write)
 
 	if (r->prot == MM_PROT_NONE)
 		return PT_READ;
-	if ((r->prot & MM_PROT_WRITE) && (write || r->backing == AS_ANON_SHARED))
+	if ((r->prot & MM_PROT_WRITE) &&
+	    (write || r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED))
 		p |= PT_WRITE;
 	if (r->prot & MM_PROT_EXEC)
 		p |= PT_EXEC;
@@ -66,45 +67,41 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	return r;
 }
 
-/* A fresh frame with the contents page @va of @r starts with; PMM_NO_FRAME if none. */
-static phys_addr_t fill_frame(const struct as_region *r, uintptr_t va)
+/*
+ * Map page @va of @r for the first time. Anonymous private pages start
+ * zeroed; shared ones (anonymous or file) map the object's frame itself; a
+ * private file page maps the cached frame read-only, or a copy of it when
+ * the first access is a write (a later write copies in cow()).
+ */
+static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va, unsigned flags)
 {
 	uint64_t idx = r->pgoff + ((va - r->start) >> PAGE_SHIFT);
+	bool writable = true;
 	phys_addr_t pa;
 
-	if (r->backing == AS_ANON_PRIVATE)
-		return pmm_alloc_pages(0, PMM_ZERO);
-	if (r->backing == AS_ANON_SHARED) {
-		pa = as_shm_page(r->shm, idx);
-		if (pa != PMM_NO_FRAME)
-			pmm_get(pa);	/* the mapping's own reference */
-		return pa;
+	if (r->backing == AS_ANON_PRIVATE) {
+		pa = pmm_alloc_pages(0, PMM_ZERO);
+	} else {
+		int got = pcache_lookup(r->shm, idx, true, &pa);
+
+		if (got == PCACHE_BEYOND)
+			return VM_FAULT_SIGBUS;
+		if (got != PCACHE_OK)
+			return VM_FAULT_OOM;
+		if (r->backing == AS_FILE_PRIVATE && (flags & VM_FAULT_WRITE)) {
+			phys_addr_t copy = pmm_alloc_pages(0, 0);
+
+			if (copy != PMM_NO_FRAME)
+				memcpy(plat_phys_to_virt(copy), plat_phys_to_virt(pa), PAGE_SIZE);
+			pmm_put(pa);
+			pa = copy;
+		} else if (r->backing == AS_FILE_PRIVATE) {
+			writable = false;
+		}
 	}
-	pa = pmm_alloc_pages(0, 0);
-	if (pa != PMM_NO_FRAME) {
-		uint64_t off = idx << PAGE_SHIFT;
-		uint64_t n = MM_MIN(PAGE_SIZE, r->file->size - off);
-		uint8_t *p = plat_phys_to_virt(pa);
-
-		memcpy(p, (const uint8_t *)r->file->data + off, n);
-		memset(p + n, 0, PAGE_SIZE - n);
-	}
-	return pa;
-}
-
-/* Map page @va of @r for the first time. */
-static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va)
-{
-	phys_addr_t pa;
-
-	/* A file page wholly past the end of the file: SIGBUS on Linux. */
-	if (r->backing == AS_FILE_PRIVATE &&
-	    ((r->pgoff + ((va - r->start) >> PAGE_SHIFT)) << PAGE_SHIFT) >= r->file->size)
-		return VM_FAULT_UNRESOLVED;
-	pa = fill_frame(r, va);
 	if (pa == PMM_NO_FRAME)
 		return VM_FAULT_OOM;
-	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, true), 0)) {
+	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, writable), 0)) {
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
@@ -118,7 +115,8 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 	phys_addr_t pa;
 
 	/* The last user of the frame, or a shared page: just allow the write. */
-	if (r->backing == AS_ANON_SHARED || pmm_refcount(old) == 1) {
+	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
+	    pmm_refcount(old) == 1) {
 		if (pt_protect(&as->vs.pt, va, PAGE_SIZE, as_pte_prot(r, true)))
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
@@ -142,7 +140,8 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
  * @flags: VM_FAULT_*
  *
  * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (no region, or the region
- * forbids the access) or VM_FAULT_OOM.
+ * forbids the access), VM_FAULT_SIGBUS (a file page past the end of the
+ * file) or VM_FAULT_OOM.
  */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags)
 {
@@ -159,7 +158,7 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 	if (!r || !access_ok(r->prot, flags))
 		return VM_FAULT_UNRESOLVED;
 	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL))
-		return fill(as, r, va);
+		return fill(as, r, va, flags);
 	pa &= PAGE_MASK;
 	if ((flags & VM_FAULT_WRITE) && !(prot & PT_WRITE))
 		return cow(as, r, va, pa);
@@ -179,7 +178,7 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
  * @vs: the space (embedded in a struct as)
  * @f: the fault
  *
- * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (SIGSEGV or SIGBUS) or
+ * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (SIGSEGV), VM_FAULT_SIGBUS or
  * VM_FAULT_OOM (the caller kills the process, as the OOM killer would).
  */
 enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)

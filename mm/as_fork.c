@@ -36,7 +36,7 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 {
 	int err;
 
-	if (r->backing == AS_ANON_SHARED)
+	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED)
 		return 0;
 	err = pt_copy_range(&child->vs.pt, &parent->vs.pt, r->start, r->end - r->start,
 			    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
@@ -108,6 +108,7 @@ int as_fork(struct as *child, struct as *parent)
 	for (uint32_t i = 0; !err && i < child->nr; i++)
 		err = copy_region(parent, &child->reg[i], child);
 	spin_unlock_irqrestore(&parent->lock, fl);
+	as_list_add(child);
 	if (err)
 		as_destroy(child);
 	return err;

@@ -54,8 +54,8 @@ static const char *region_name(const struct as_region *r)
 		return "[heap]";
 	if (r->flags & AS_R_STACK)
 		return "[stack]";
-	if (r->backing == AS_FILE_PRIVATE)
-		return r->file->name ? r->file->name : "[file]";
+	if (r->backing == AS_FILE_PRIVATE || r->backing == AS_FILE_SHARED)
+		return r->file && r->file->name ? r->file->name : "[file]";
 	return r->backing == AS_ANON_SHARED ? "[shmem]" : "[anon]";
 }
 

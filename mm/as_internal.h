@@ -8,6 +8,7 @@
 #define MM_AS_INTERNAL_H
 
 #include "as.h"
+#include "pcache.h"
 #include "pmm.h"
 
 #define AS_PAGE_ALIGN(x)	(((x) + PAGE_SIZE - 1) & PAGE_MASK)	/* 0 on overflow near the top */
@@ -39,15 +40,11 @@ void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
 uintptr_t as_region_start_gap(const struct as_region *r);
 
-/* --- shared anonymous objects (as_shm.c) ------------------------------------- */
+/* --- every space (as_rmap.c) ------------------------------------------------------ */
 
-struct as_shm *as_shm_create(void);
-void as_shm_get(struct as_shm *shm);
-void as_shm_put(struct as_shm *shm);
-/* The frame at page @idx, allocated zeroed if absent; PMM_NO_FRAME if out of memory. */
-phys_addr_t as_shm_page(struct as_shm *shm, uint64_t idx);
-/* Forget the frames of pages [first, first + n). */
-void as_shm_punch(struct as_shm *shm, uint64_t first, uint64_t n);
+/* Add a new space to the list of all, or take it out (no space lock held). */
+void as_list_add(struct as *as);
+void as_list_del(struct as *as);
 
 /* --- pages (as_fault.c, as_unmap.c) --------------------------------------------- */
 

@@ -97,8 +97,10 @@ int as_init(struct as *as, const struct as_params *p)
 	err = as_set_brk_base(as, AS_BRK_DEFAULT);
 	if (!err)
 		err = make_stack(as);
-	if (!err)
+	if (!err) {
+		as_list_add(as);
 		return 0;
+	}
 fail:
 	as_region_free_all(as);
 	vm_space_destroy(&as->vs);

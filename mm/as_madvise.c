@@ -2,9 +2,11 @@
 /*
  * madvise with Linux's argument rules. MADV_DONTNEED (and MADV_FREE, which
  * may behave the same) drops the pages: private anonymous memory reads as
- * zeroes afterwards, file pages are read again, shared anonymous pages come
- * back from the shared object. MADV_REMOVE also frees a shared object's
- * pages. The rest are hints we may ignore, as Linux may.
+ * zeroes afterwards, private file pages revert to the file, shared pages
+ * (anonymous or file) come back from the page cache with their data.
+ * MADV_REMOVE punches a hole in the shared object itself: every sharer
+ * reads zeroes there afterwards. The rest are hints we may ignore, as
+ * Linux may.
  */
 #include "as_internal.h"
 
@@ -41,13 +43,6 @@ static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t
 		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
 			return -MM_EINVAL;
 		as_zap(as, start, end - start);
-		return 0;
-	case MM_MADV_REMOVE:
-		if (r->backing != AS_ANON_SHARED)
-			return -MM_EINVAL;
-		as_zap(as, start, end - start);
-		as_shm_punch(r->shm, r->pgoff + ((start - r->start) >> PAGE_SHIFT),
-			     (end - start) >> PAGE_SHIFT);
 		return 0;
 	case MM_MADV_DONTFORK:
 	case MM_MADV_DOFORK:
@@ -116,6 +111,50 @@ static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int adv
 	return hole;
 }
 
+/*
+ * MADV_REMOVE, region by region as Linux's madvise_remove() does: the hole
+ * is punched in the object with the space unlocked, and every mapping of
+ * it, in every space, is zapped (as_unmap_object()).
+ */
+static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
+{
+	uintptr_t cur = start;
+	int hole = 0;
+
+	while (cur < end) {
+		unsigned long fl = spin_lock_irqsave(&as->lock);
+		uint32_t i = as_region_lower(as, cur);
+		struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
+		struct pcache *pc;
+		uint64_t first, n;
+		uintptr_t stop;
+
+		if (!r || r->start >= end) {
+			spin_unlock_irqrestore(&as->lock, fl);
+			return -MM_ENOMEM;
+		}
+		if (r->start > cur)
+			hole = -MM_ENOMEM;
+		cur = MM_MAX(cur, r->start);
+		stop = MM_MIN(end, r->end);
+		if (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE ||
+		    (r->flags & AS_R_NOMAYWRITE)) {
+			spin_unlock_irqrestore(&as->lock, fl);
+			return r->backing == AS_ANON_PRIVATE ? -MM_EINVAL : -MM_EACCES;
+		}
+		pc = r->shm;
+		first = r->pgoff + ((cur - r->start) >> PAGE_SHIFT);
+		n = (stop - cur) >> PAGE_SHIFT;
+		pcache_get(pc);
+		spin_unlock_irqrestore(&as->lock, fl);
+		pcache_punch(pc, first, n);
+		as_unmap_object(pc, first, n);
+		pcache_put(pc);
+		cur = stop;
+	}
+	return hole;
+}
+
 /**
  * as_madvise() - the madvise system call
  * @as: the space
@@ -124,7 +163,8 @@ static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int adv
  * @advice: MM_MADV_*
  *
  * Errors: EINVAL (unknown advice, unaligned, wrapping length, MADV_FREE on
- * a non-anonymous-private or MADV_REMOVE on a non-shared mapping), ENOMEM
+ * a non-anonymous-private or MADV_REMOVE on a private anonymous mapping),
+ * EACCES (MADV_REMOVE on a private file mapping or one never writable), ENOMEM
  * (part of the range unmapped: the mapped parts are still advised).
  *
  * Return: 0 or a negated error.
@@ -147,6 +187,8 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 		return -MM_EINVAL;
 	if (end == addr)
 		return 0;
+	if (advice == MM_MADV_REMOVE)
+		return madvise_remove(as, addr, end);
 	fl = spin_lock_irqsave(&as->lock);
 	err = madvise_locked(as, addr, end, advice);
 	spin_unlock_irqrestore(&as->lock, fl);

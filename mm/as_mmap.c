@@ -16,7 +16,7 @@
 
 /* The region an mmap call asks for, or a negated error (do_mmap()'s type switch). */
 static int describe(struct as_region *r, unsigned long prot, unsigned long flags,
-		    const struct as_file *file, uint64_t pgoff)
+		    const struct as_file *file, uint64_t pgoff, unsigned fmode)
 {
 	r->prot = (uint32_t)(prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC));
 	r->flags = (flags & MM_MAP_GROWSDOWN) ? AS_R_GROWSDOWN : 0;
@@ -28,17 +28,24 @@ static int describe(struct as_region *r, unsigned long prot, unsigned long flags
 		case MM_MAP_SHARED_VALIDATE:
 			if (flags & ~LEGACY_MAP_MASK)
 				return -MM_EOPNOTSUPP;
-			/* Our files are read-only: a shared mapping can never be written. */
-			if (prot & MM_PROT_WRITE)
+			/* A descriptor not open for writing: never writable, now or later. */
+			if (!(fmode & AS_FMODE_WRITE)) {
+				if (prot & MM_PROT_WRITE)
+					return -MM_EACCES;
+				r->flags |= AS_R_NOMAYWRITE;
+			}
+			if (!(fmode & AS_FMODE_READ))
 				return -MM_EACCES;
-			r->flags |= AS_R_NOMAYWRITE;
+			r->backing = AS_FILE_SHARED;
 			break;
 		case MM_MAP_PRIVATE:
+			if (!(fmode & AS_FMODE_READ))
+				return -MM_EACCES;
+			r->backing = AS_FILE_PRIVATE;
 			break;
 		default:
 			return -MM_EINVAL;
 		}
-		r->backing = AS_FILE_PRIVATE;
 		r->file = file;
 		r->pgoff = pgoff;
 		return 0;
@@ -87,7 +94,8 @@ int as_map_region(struct as *as, const struct as_region *r)
 }
 
 static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
-			unsigned long flags, const struct as_file *file, uint64_t pgoff)
+			unsigned long flags, const struct as_file *file, uint64_t pgoff,
+			unsigned fmode)
 {
 	struct as_region r = { 0 };
 	long a, err;
@@ -99,7 +107,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		return a;
 	if ((flags & MM_MAP_FIXED_NOREPLACE) && as_region_overlaps(as, (uintptr_t)a, a + len))
 		return -MM_EEXIST;
-	err = describe(&r, prot, flags, file, pgoff);
+	err = describe(&r, prot, flags, file, pgoff, fmode);
 	if (err)
 		return err;
 	if (too_big(as, &r, flags, len))
@@ -107,11 +115,14 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 	r.start = (uintptr_t)a;
 	r.end = (uintptr_t)a + len;
 	if (r.backing == AS_ANON_SHARED) {
-		r.shm = as_shm_create();
+		r.shm = pcache_create(0);
 		if (!r.shm)
 			return -MM_ENOMEM;
-	} else if (file && file->get) {
-		file->get(file);
+		pcache_map_get(r.shm);		/* the region's reference ... */
+		pcache_put(r.shm);		/* ... is the creator's */
+	} else if (file) {
+		r.shm = file->pc;
+		as_region_ref(&r);
 	}
 	err = as_map_region(as, &r);
 	if (err) {
@@ -139,14 +150,37 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
  * type), EBADF (no file), ENOMEM (length overflows or exceeds user space, no
  * room, too many regions, more than all RAM asked for, no memory),
  * EOVERFLOW (offset + length wraps), EPERM (fixed address below
- * AS_MMAP_MIN_ADDR), EEXIST (MAP_FIXED_NOREPLACE over a mapping), EACCES
- * (shared writable file mapping of our read-only files), EOPNOTSUPP
+ * AS_MMAP_MIN_ADDR), EEXIST (MAP_FIXED_NOREPLACE over a mapping), EOPNOTSUPP
  * (unknown flag with MAP_SHARED_VALIDATE).
  *
  * Return: the address of the mapping, or a negated error.
  */
 long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 	     unsigned long flags, const struct as_file *file, uint64_t off)
+{
+	return as_mmap_file(as, addr, len, prot, flags, file, off,
+			    AS_FMODE_READ | AS_FMODE_WRITE);
+}
+
+/**
+ * as_mmap_file() - mmap with the access mode of the file's descriptor
+ * @as: the space
+ * @addr: as for as_mmap()
+ * @len: as for as_mmap()
+ * @prot: as for as_mmap()
+ * @flags: as for as_mmap()
+ * @file: the file, or NULL
+ * @off: as for as_mmap()
+ * @fmode: AS_FMODE_READ | AS_FMODE_WRITE as the descriptor allows
+ *
+ * Linux's rules: a file mapping needs a readable descriptor, a writable
+ * shared one a writable descriptor (EACCES); a shared mapping of a
+ * read-only descriptor can never be made writable by mprotect.
+ *
+ * Return: as for as_mmap().
+ */
+long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
+		  unsigned long flags, const struct as_file *file, uint64_t off, unsigned fmode)
 {
 	uint64_t pgoff = off >> PAGE_SHIFT;
 	unsigned long fl;
@@ -178,7 +212,7 @@ long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 	if (file && (len > (uint64_t)INT64_MAX || off > (uint64_t)INT64_MAX - len))
 		return -MM_EOVERFLOW;
 	fl = spin_lock_irqsave(&as->lock);
-	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff);
+	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
 	spin_unlock_irqrestore(&as->lock, fl);
 	return ret;
 }

@@ -60,7 +60,7 @@ static long resize_check(struct as *as, uintptr_t addr, uint64_t old_len, uint64
 
 	if (!r)
 		return -MM_EFAULT;
-	if (!old_len && r->backing != AS_ANON_SHARED && !(r->flags & AS_R_NOMAYWRITE))
+	if (!old_len && r->backing != AS_ANON_SHARED && r->backing != AS_FILE_SHARED)
 		return -MM_EINVAL;
 	if (old_len > r->end - addr)
 		return -MM_EFAULT;

@@ -121,7 +121,7 @@ int as_region_reserve(struct as *as, uint32_t more)
 void as_region_ref(const struct as_region *r)
 {
 	if (r->shm)
-		as_shm_get(r->shm);
+		pcache_map_get(r->shm);
 	if (r->file && r->file->get)
 		r->file->get(r->file);
 }
@@ -133,7 +133,7 @@ void as_region_ref(const struct as_region *r)
 void as_region_unref(const struct as_region *r)
 {
 	if (r->shm)
-		as_shm_put(r->shm);
+		pcache_map_put(r->shm);
 	if (r->file && r->file->put)
 		r->file->put(r->file);
 }

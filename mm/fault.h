@@ -36,6 +36,7 @@ enum vm_fault_result {
 	VM_FAULT_RESOLVED,	/* the mapping now allows the access: retry it */
 	VM_FAULT_UNRESOLVED,	/* a genuine bad access: the caller kills or panics */
 	VM_FAULT_OOM,		/* could be resolved, but memory ran out */
+	VM_FAULT_SIGBUS,	/* a file page past the end of the file (BUS_ADRERR) */
 };
 
 struct vm_space;

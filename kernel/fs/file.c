@@ -1,52 +1,74 @@
 // SPDX-License-Identifier: MIT
-/* Open files of the console and the RAM disk. */
+/* Open files: the console and the RAM file system's files. */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
+#include "mm/heap.h"
 
-#define FILE_MAX	1024
 #define CHUNK		256
 
-static struct file files[FILE_MAX];
 static struct initrd rd;
 struct initrd *root_fs;
 
+/**
+ * fs_init() - parse the boot module's archive and mount the RAM file system over it
+ * @archive: the cpio archive, or NULL
+ * @size: its size
+ */
 void fs_init(const uint8_t *archive, uint64_t size)
 {
-	if (initrd_parse(&rd, archive, size) < 0) {
+	if (archive && initrd_parse(&rd, archive, size) < 0) {
 		kprintf("initrd: module is not a cpio (newc) archive; no files\n");
-		return;
+	} else if (archive) {
+		root_fs = &rd;
+		kprintf("initrd: %u files\n", rd.count);
 	}
-	root_fs = &rd;
-	kprintf("initrd: %u files\n", rd.count);
+	ramfs_init();
 }
 
 static struct file *file_alloc(const struct file_ops *ops)
 {
-	for (unsigned i = 0; i < FILE_MAX; i++)
-		if (!files[i].refs) {
-			files[i] = (struct file){ .refs = 1, .ops = ops };
-			return &files[i];
-		}
-	return NULL;
+	struct file *f = kzalloc(sizeof(*f));
+
+	if (f) {
+		f->refs = 1;
+		f->ops = ops;
+	}
+	return f;
 }
 
 struct file *file_get(struct file *f)
 {
-	f->refs++;
+	__atomic_fetch_add(&f->refs, 1, __ATOMIC_RELAXED);
 	return f;
 }
 
+/**
+ * file_put() - a descriptor lets go of @f; the last frees it
+ * @f: the file (NULL is fine)
+ */
 void file_put(struct file *f)
 {
-	if (f && f->refs > 0)
-		f->refs--;
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	inode_put(f->inode);
+	kfree(f);
+}
+
+bool file_readable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+bool file_writable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
 }
 
 /* --- the console ------------------------------------------------------------ */
 
-static long con_write(struct file *f, uint64_t ubuf, uint64_t len)
+static long con_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
 	char buf[CHUNK];
 
@@ -61,7 +83,7 @@ static long con_write(struct file *f, uint64_t ubuf, uint64_t len)
 }
 
 /* A line at a time, like a terminal in canonical mode (without editing). */
-static long con_read(struct file *f, uint64_t ubuf, uint64_t len)
+static long con_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
 	char c;
 	uint64_t n = 0;
@@ -88,39 +110,111 @@ struct file *file_open_console(void)
 {
 	struct file *f = file_alloc(&console_ops);
 
-	if (f)
+	if (f) {
 		f->is_console = true;
+		f->flags = O_RDWR;
+	}
 	return f;
 }
 
-/* --- RAM-disk files ---------------------------------------------------------- */
+/* --- RAM file system files ------------------------------------------------------ */
 
-static long node_read(struct file *f, uint64_t ubuf, uint64_t len)
+/*
+ * Reads and writes go page by page through the page cache, each page held
+ * by a reference while its bytes are copied, so a concurrent truncation
+ * cannot free it under the copy.
+ */
+static long reg_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
-	const struct initrd_file *node = f->node;
+	struct pcache *pc = f->inode->pc;
+	uint64_t size = pcache_size(pc), done = 0;
 
-	if (f->pos >= node->size)
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (*pos >= size)
 		return 0;
-	uint64_t n = MM_MIN(len, node->size - f->pos);
-	if (copy_to_user(ubuf, node->data + f->pos, n))
-		return -EFAULT;
-	f->pos += n;
-	return n;
+	len = MM_MIN(len, size - *pos);
+	while (done < len) {
+		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
+		uint64_t n = MM_MIN(len - done, PAGE_SIZE - in);
+		phys_addr_t pa;
+		bool bad;
+
+		if (pcache_lookup(pc, off >> PAGE_SHIFT, false, &pa) != PCACHE_OK)
+			break;
+		if (pa == PMM_NO_FRAME) {
+			static const uint8_t zeros[PAGE_SIZE];
+			bad = copy_to_user(ubuf + done, zeros, n);
+		} else {
+			bad = copy_to_user(ubuf + done, (uint8_t *)plat_phys_to_virt(pa) + in, n);
+			pmm_put(pa);
+		}
+		if (bad) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	*pos += done;
+	f->inode->atime = fs_now();
+	return done;
 }
 
-static long node_write(struct file *f, uint64_t ubuf, uint64_t len)
+static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
-	return -EBADF;		/* opened read-only: the RAM disk is */
+	struct pcache *pc = f->inode->pc;
+	uint64_t done = 0;
+
+	if (f->flags & O_APPEND)
+		*pos = pcache_size(pc);
+	if (len > (uint64_t)INT64_MAX - *pos)
+		return -EFBIG;
+	while (done < len) {
+		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
+		uint64_t n = MM_MIN(len - done, PAGE_SIZE - in);
+		phys_addr_t pa;
+		bool bad;
+
+		if (pcache_grab(pc, off >> PAGE_SHIFT, &pa) != PCACHE_OK) {
+			if (!done)
+				return -ENOSPC;
+			break;
+		}
+		bad = copy_from_user((uint8_t *)plat_phys_to_virt(pa) + in, ubuf + done, n);
+		pmm_put(pa);
+		if (bad) {
+			if (!done)
+				return -EFAULT;
+			break;
+		}
+		done += n;
+		pcache_extend(pc, *pos + done);
+	}
+	*pos += done;
+	f->inode->mtime = f->inode->ctime = fs_now();
+	return done;
 }
 
-static const struct file_ops node_ops = { node_read, node_write };
+static const struct file_ops reg_ops = { reg_read, reg_write };
 
-struct file *file_open_node(const struct initrd_file *node)
+/**
+ * file_open_inode() - an open file of @ino
+ * @ino: the inode; the file takes over the caller's reference
+ * @flags: the open flags (access mode, O_APPEND...)
+ *
+ * Return: the file, or NULL if out of memory (the reference is dropped).
+ */
+struct file *file_open_inode(struct inode *ino, unsigned flags)
 {
-	struct file *f = file_alloc(&node_ops);
+	struct file *f = file_alloc(&reg_ops);
 
-	if (f)
-		f->node = node;
+	if (!f) {
+		inode_put(ino);
+		return NULL;
+	}
+	f->inode = ino;
+	f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH);
 	return f;
 }
 
@@ -134,25 +228,28 @@ static void put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-void file_stat(const struct initrd_file *node, bool console, uint8_t st[144])
+void file_stat(const struct inode *ino, uint8_t st[144])
 {
 	memset(st, 0, 144);
-	if (console) {
+	if (!ino) {
 		put64(st + 0, 5);			/* st_dev */
 		put64(st + 8, 1);			/* st_ino */
+		put64(st + 16, 1);			/* st_nlink */
 		put32(st + 24, 0020620);		/* character device, rw--w---- */
 		put64(st + 40, (5ull << 8) | 1);	/* st_rdev: like /dev/console */
 		put64(st + 56, 1024);			/* st_blksize */
-	} else {
-		put64(st + 0, 1);
-		put64(st + 8, node->ino);
-		put32(st + 24, node->mode);
-		put64(st + 48, node->size);
-		put64(st + 56, 4096);
-		put64(st + 64, (node->size + 511) / 512);
-		put64(st + 72, node->mtime);		/* atime, mtime, ctime */
-		put64(st + 88, node->mtime);
-		put64(st + 104, node->mtime);
+		return;
 	}
-	put64(st + 16, 1);				/* st_nlink */
+	uint64_t size = ino->pc ? pcache_size(ino->pc) : 4096;
+	uint64_t pages = ino->pc ? ino->pc->nrpages : 1;
+	put64(st + 0, 1);
+	put64(st + 8, ino->ino);
+	put64(st + 16, ino->nlink);
+	put32(st + 24, ino->mode);
+	put64(st + 48, size);
+	put64(st + 56, 4096);
+	put64(st + 64, pages * 8);		/* 512-byte blocks allocated */
+	put64(st + 72, ino->atime);
+	put64(st + 88, ino->mtime);
+	put64(st + 104, ino->ctime);
 }

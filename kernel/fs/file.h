@@ -1,41 +1,62 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Open files: the console (standard input and output of every process) and
- * read-only files of the initial RAM disk. A file is shared by the
- * descriptors that refer to it (after fork or dup) and counts them.
+ * Open files: the console (standard input and output of every process),
+ * and files and directories of the RAM file system (ramfs.h). A file is
+ * shared by the descriptors that refer to it (after fork or dup) and counts
+ * them; the last one closed releases its inode.
  */
 #ifndef KERNEL_FS_FILE_H
 #define KERNEL_FS_FILE_H
 
 #include "kernel/fs/initrd.h"
+#include "kernel/fs/ramfs.h"
 #include "kernel/lib.h"
+
+/* open flags: Linux's x86_64 values. */
+#define O_ACCMODE	3
+#define O_RDONLY	0
+#define O_WRONLY	1
+#define O_RDWR		2
+#define O_CREAT		0100
+#define O_EXCL		0200
+#define O_NOCTTY	0400
+#define O_TRUNC		01000
+#define O_APPEND	02000
+#define O_NONBLOCK	04000
+#define O_DIRECTORY	0200000
+#define O_NOFOLLOW	0400000
+#define O_CLOEXEC	02000000
+#define O_PATH		010000000
 
 struct file;
 
 struct file_ops {
-	/* Both move data between the file and a user buffer; return bytes or -errno. */
-	long (*read)(struct file *f, uint64_t ubuf, uint64_t len);
-	long (*write)(struct file *f, uint64_t ubuf, uint64_t len);
+	/* Both move data between the file and a user buffer at *@pos; return bytes or -errno. */
+	long (*read)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
+	long (*write)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 };
 
 struct file {
 	int refs;
 	const struct file_ops *ops;
-	const struct initrd_file *node;	/* NULL for the console */
+	struct inode *inode;		/* NULL for the console */
 	uint64_t pos;
+	unsigned flags;			/* O_ACCMODE, O_APPEND, O_NONBLOCK as opened or set */
 	bool is_console;
 };
 
-/* The RAM disk, from the boot module; NULL if there is none. */
+/* The initial RAM disk as parsed, from the boot module; NULL if there is none. */
 extern struct initrd *root_fs;
 void fs_init(const uint8_t *archive, uint64_t size);
 
 struct file *file_open_console(void);
-struct file *file_open_node(const struct initrd_file *node);
+struct file *file_open_inode(struct inode *ino, unsigned flags);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+bool file_readable(const struct file *f);
+bool file_writable(const struct file *f);
 
-/* Fills a Linux x86_64 struct stat (144 bytes) in @st. */
-void file_stat(const struct initrd_file *node, bool console, uint8_t st[144]);
+/* Fills a Linux x86_64 struct stat (144 bytes) in @st; @ino NULL: the console. */
+void file_stat(const struct inode *ino, uint8_t st[144]);
 
 #endif

@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: MIT
-/* File system calls over the console and the read-only RAM disk. */
+/*
+ * File system calls over the console and the RAM file system: descriptors,
+ * reading and writing, positions and sizes. Names (open, mkdir, unlink,
+ * rename, stat, getdents64) are in sys_names.c.
+ */
 #include "kernel/fs/file.h"
+#include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
 
-#define O_ACCMODE	3
-#define O_RDONLY	0
-#define O_CREAT		0100
-#define O_TRUNC		01000
-#define O_DIRECTORY	0200000
-#define O_CLOEXEC	02000000
-#define AT_FDCWD	(-100)
-#define PATH_MAX	256
 #define IOV_MAX		1024
-#define TIOCGWINSZ	0x5413
-#define TCGETS		0x5401
+#define SEEK_SET	0
+#define SEEK_CUR	1
+#define SEEK_END	2
+#define SEEK_DATA	3
+#define SEEK_HOLE	4
 
-static struct file *fd_file(uint64_t fd)
+struct file *fd_file(uint64_t fd)
 {
 	return fd < FD_MAX ? current()->fd[fd] : NULL;
 }
@@ -23,47 +23,84 @@ static struct file *fd_file(uint64_t fd)
 /**
  * fd_install() - give @f the lowest free descriptor of the current task
  * @f: an open file (its reference passes to the table)
+ * @cloexec: the descriptor's close-on-exec flag
  *
  * Return: the descriptor, or -EMFILE (and @f is released).
  */
-static int fd_install(struct file *f)
+int fd_install(struct file *f, bool cloexec)
 {
 	struct task *t = current();
 
 	for (int fd = 0; fd < FD_MAX; fd++)
 		if (!t->fd[fd]) {
 			t->fd[fd] = f;
+			t->fd_cloexec[fd] = cloexec;
 			return fd;
 		}
 	file_put(f);
 	return -EMFILE;
 }
 
-/* read and write: one file, one user buffer, checked before the transfer. */
-static long transfer(uint64_t fd, uint64_t buf, uint64_t len, bool writing)
+/* One transfer at *@pos, with the checks every read and write share. */
+static long rw(struct file *f, uint64_t buf, uint64_t len, bool writing, uint64_t *pos)
 {
-	struct file *f = fd_file(fd);
-
 	if (!f)
+		return -EBADF;
+	if (writing ? !file_writable(f) : !file_readable(f))
 		return -EBADF;
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
-	return writing ? f->ops->write(f, buf, len) : f->ops->read(f, buf, len);
+	if ((int64_t)len < 0)
+		len = INT64_MAX & PAGE_MASK;
+	return writing ? f->ops->write(f, buf, len, pos) : f->ops->read(f, buf, len, pos);
 }
 
 static long sys_read(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
-	return transfer(fd, buf, len, false);
+	struct file *f = fd_file(fd);
+
+	return rw(f, buf, len, false, f ? &f->pos : NULL);
 }
 SYSCALL_DEFINE(SYS_read, read, sys_read);
 
 static long sys_write(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
-	return transfer(fd, buf, len, true);
+	struct file *f = fd_file(fd);
+
+	return rw(f, buf, len, true, f ? &f->pos : NULL);
 }
 SYSCALL_DEFINE(SYS_write, write, sys_write);
+
+/* pread64 and pwrite64: at an offset, the file's position untouched. */
+static long positional(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, bool writing)
+{
+	struct file *f = fd_file(fd);
+	uint64_t pos = off;
+
+	if (!f)
+		return -EBADF;
+	if ((int64_t)off < 0)
+		return -EINVAL;
+	if (f->is_console)
+		return -ESPIPE;
+	return rw(f, buf, len, writing, &pos);
+}
+
+static long sys_pread64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, uint64_t a4,
+			uint64_t a5)
+{
+	return positional(fd, buf, len, off, false);
+}
+SYSCALL_DEFINE(SYS_pread64, pread64, sys_pread64);
+
+static long sys_pwrite64(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, uint64_t a4,
+			 uint64_t a5)
+{
+	return positional(fd, buf, len, off, true);
+}
+SYSCALL_DEFINE(SYS_pwrite64, pwrite64, sys_pwrite64);
 
 /*
  * readv/writev, checked as Linux checks them before moving a byte: a length
@@ -110,7 +147,7 @@ static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
 			return total ? total : -EFAULT;
 		if (!iov[1])
 			continue;
-		long n = writing ? f->ops->write(f, iov[0], iov[1]) : f->ops->read(f, iov[0], iov[1]);
+		long n = rw(f, iov[0], iov[1], writing, &f->pos);
 		if (n < 0)
 			return total ? total : n;
 		total += n;
@@ -134,58 +171,6 @@ static long sys_writev(uint64_t fd, uint64_t iov, uint64_t cnt, uint64_t a3, uin
 }
 SYSCALL_DEFINE(SYS_writev, writev, sys_writev);
 
-static long lookup_user_path(uint64_t upath, const struct initrd_file **node, bool *console)
-{
-	char path[PATH_MAX];
-	int64_t len = strncpy_from_user(path, upath, sizeof(path));
-
-	if (len < 0)
-		return len;
-	if (len == 0)
-		return -ENOENT;
-	*console = !strcmp(path, "/dev/console") || !strcmp(path, "/dev/tty");
-	*node = root_fs && !*console ? initrd_lookup(root_fs, path) : NULL;
-	return *console || *node ? 0 : -ENOENT;
-}
-
-static long do_open(uint64_t upath, uint64_t flags)
-{
-	const struct initrd_file *node;
-	bool console;
-	long err = lookup_user_path(upath, &node, &console);
-
-	if (err)
-		return (flags & O_CREAT) && err == -ENOENT ? -EROFS : err;
-	if (!console && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-		return -EROFS;
-	if (node && (flags & O_DIRECTORY) && (node->mode & 0170000) != 0040000)
-		return -ENOTDIR;
-	struct file *f = console ? file_open_console() : file_open_node(node);
-	if (!f)
-		return -ENFILE;
-	int fd = fd_install(f);
-	if (fd >= 0)
-		current()->fd_cloexec[fd] = flags & O_CLOEXEC;
-	return fd;
-}
-
-static long sys_open(uint64_t path, uint64_t flags, uint64_t mode, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
-{
-	return do_open(path, flags);
-}
-SYSCALL_DEFINE(SYS_open, open, sys_open);
-
-/* Only absolute paths or the working directory, which is always the root. */
-static long sys_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode,
-		       uint64_t a4, uint64_t a5)
-{
-	if ((int)dirfd != AT_FDCWD && !fd_file(dirfd))
-		return -EBADF;
-	return do_open(path, flags);
-}
-SYSCALL_DEFINE(SYS_openat, openat, sys_openat);
-
 static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
@@ -204,16 +189,24 @@ static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, u
 		      uint64_t a5)
 {
 	struct file *f = fd_file(fd);
+	uint64_t size;
 	int64_t base;
 
 	if (!f)
 		return -EBADF;
 	if (f->is_console)
 		return -ESPIPE;
+	size = f->inode->pc ? pcache_size(f->inode->pc) : 0;
 	switch (whence) {
-	case 0: base = 0; break;
-	case 1: base = f->pos; break;
-	case 2: base = f->node->size; break;
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = f->pos; break;
+	case SEEK_END: base = size; break;
+	case SEEK_DATA:		/* the whole file is data: holes read as zeroes */
+	case SEEK_HOLE:
+		if ((int64_t)off < 0 || off >= size || !f->inode->pc)
+			return -ENXIO;
+		f->pos = whence == SEEK_DATA ? off : size;
+		return f->pos;
 	default: return -EINVAL;
 	}
 	int64_t pos = base + (int64_t)off;
@@ -224,51 +217,103 @@ static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, u
 }
 SYSCALL_DEFINE(SYS_lseek, lseek, sys_lseek);
 
-static long stat_to_user(const struct initrd_file *node, bool console, uint64_t ust)
+static long sys_ftruncate(uint64_t fd, uint64_t len, uint64_t a2, uint64_t a3, uint64_t a4,
+			  uint64_t a5)
 {
-	uint8_t st[144];
+	struct file *f = fd_file(fd);
 
-	file_stat(node, console, st);
-	return copy_to_user(ust, st, sizeof(st));
+	if (!f)
+		return -EBADF;
+	if ((int64_t)len < 0 || f->is_console || !file_writable(f) || !S_ISREG(f->inode->mode))
+		return -EINVAL;
+	return fs_truncate(f->inode, len);
 }
+SYSCALL_DEFINE(SYS_ftruncate, ftruncate, sys_ftruncate);
 
-static long sys_fstat(uint64_t fd, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
+static long sys_fsync(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
 	struct file *f = fd_file(fd);
 
 	if (!f)
 		return -EBADF;
-	return stat_to_user(f->node, f->is_console, ust);
+	return f->is_console ? -EINVAL : 0;	/* the page cache is the file: nothing to write */
 }
-SYSCALL_DEFINE(SYS_fstat, fstat, sys_fstat);
+SYSCALL_DEFINE(SYS_fsync, fsync, sys_fsync);
+SYSCALL_DEFINE(SYS_fdatasync, fdatasync, sys_fsync);
 
-static long sys_stat(uint64_t path, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
+#define FALLOC_FL_KEEP_SIZE	0x01
+#define FALLOC_FL_PUNCH_HOLE	0x02
+
+/* Zero [from, to) inside one page of @pc, if the page is there. */
+static void zero_part(struct pcache *pc, uint64_t from, uint64_t to)
 {
-	const struct initrd_file *node;
-	bool console;
-	long err = lookup_user_path(path, &node, &console);
+	phys_addr_t pa;
 
-	return err ? err : stat_to_user(node, console, ust);
+	if (from >= to || pcache_lookup(pc, from >> PAGE_SHIFT, false, &pa) != PCACHE_OK ||
+	    pa == PMM_NO_FRAME)
+		return;
+	memset((uint8_t *)plat_phys_to_virt(pa) + (from & ~PAGE_MASK), 0, to - from);
+	pmm_put(pa);
 }
-SYSCALL_DEFINE(SYS_stat, stat, sys_stat);
-SYSCALL_DEFINE(SYS_lstat, lstat, sys_stat);
 
-#define AT_EMPTY_PATH	0x1000
-
-static long sys_newfstatat(uint64_t dirfd, uint64_t path, uint64_t ust, uint64_t flags,
-			   uint64_t a4, uint64_t a5)
+/* FALLOC_FL_PUNCH_HOLE: zero the partial pages at the ends, drop the whole ones. */
+static long punch_hole(struct inode *ino, uint64_t off, uint64_t end)
 {
-	char first;
+	struct pcache *pc = ino->pc;
+	uint64_t first = (off + PAGE_SIZE - 1) >> PAGE_SHIFT, last = end >> PAGE_SHIFT;
 
-	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, path, 1) && !first)
-		return sys_fstat(dirfd, ust, 0, 0, 0, 0);
-	if ((int)dirfd != AT_FDCWD && !fd_file(dirfd))
+	end = MM_MIN(end, pcache_size(pc));
+	if (off >= end)
+		return 0;
+	if (first > last) {		/* inside one page */
+		zero_part(pc, off, end);
+		return 0;
+	}
+	zero_part(pc, off, first << PAGE_SHIFT);
+	zero_part(pc, last << PAGE_SHIFT, end);
+	if (last > first) {
+		pcache_punch(pc, first, last - first);
+		as_unmap_object(pc, first, last - first);
+	}
+	return 0;
+}
+
+static long sys_fallocate(uint64_t fd, uint64_t mode, uint64_t off, uint64_t len, uint64_t a4,
+			  uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	struct pcache *pc;
+
+	if ((int64_t)off < 0 || (int64_t)len <= 0)
+		return -EINVAL;
+	if (mode & ~(uint64_t)(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return -EOPNOTSUPP;
+	if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	if (!f || !file_writable(f))
 		return -EBADF;
-	return sys_stat(path, ust, 0, 0, 0, 0);
+	if (f->is_console)
+		return -ESPIPE;
+	if (S_ISDIR(f->inode->mode))
+		return -EISDIR;
+	if (off + len < off || off + len > (uint64_t)INT64_MAX)
+		return -EFBIG;
+	pc = f->inode->pc;
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		return punch_hole(f->inode, off, off + len);
+	for (uint64_t i = off >> PAGE_SHIFT; i < (off + len + PAGE_SIZE - 1) >> PAGE_SHIFT; i++) {
+		phys_addr_t pa;
+
+		if (pcache_grab(pc, i, &pa) != PCACHE_OK)
+			return -ENOSPC;
+		pmm_put(pa);
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE))
+		pcache_extend(pc, off + len);
+	return 0;
 }
-SYSCALL_DEFINE(SYS_newfstatat, newfstatat, sys_newfstatat);
+SYSCALL_DEFINE(SYS_fallocate, fallocate, sys_fallocate);
 
 static long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
@@ -303,7 +348,7 @@ static long dup_from(struct file *f, uint64_t min, bool cloexec)
 	return -EMFILE;
 }
 
-/* fcntl: duplicating, the close-on-exec flag, and the status flags (read only). */
+/* fcntl: duplicating, the close-on-exec flag, and the status flags. */
 static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
@@ -324,9 +369,11 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 		t->fd_cloexec[fd] = arg & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
-		return f->is_console ? 2 : 0;	/* O_RDWR for the console, else O_RDONLY */
+		return f->flags;
 	case F_SETFL:
-		return 0;			/* O_APPEND, O_NONBLOCK: nothing to change here */
+		f->flags = (f->flags & ~(unsigned)(O_APPEND | O_NONBLOCK)) |
+			   (arg & (O_APPEND | O_NONBLOCK));
+		return 0;
 	default:
 		return -EINVAL;
 	}

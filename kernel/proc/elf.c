@@ -96,14 +96,35 @@ static bool overlaps(const struct elf_image *img, uint64_t start, uint64_t end)
 int elf_parse(const uint8_t *data, uint64_t size, uint64_t user_end,
 	      struct elf_image *img, const char **why)
 {
+	return elf_parse_head(data, size, size, user_end, img, why);
+}
+
+/**
+ * elf_parse_head() - elf_parse() from the start of the file alone
+ * @data: the first @avail bytes of the file
+ * @avail: how many there are
+ * @size: the file's size
+ * @user_end: first address above user space
+ * @img: filled in
+ * @why: set to the reason on failure
+ *
+ * The program header table must lie within the @avail bytes.
+ *
+ * Return: 0, or -ENOEXEC.
+ */
+int elf_parse_head(const uint8_t *data, uint64_t avail, uint64_t size, uint64_t user_end,
+		   struct elf_image *img, const char **why)
+{
 	struct ehdr e;
 	const char *bad;
 
-	if (size < sizeof(e))
+	if (size < sizeof(e) || avail < sizeof(e))
 		return fail(why, "file too short for an ELF header");
 	memcpy(&e, data, sizeof(e));
 	if ((bad = check_ehdr(&e, size)))
 		return fail(why, bad);
+	if (e.phoff > avail || (uint64_t)e.phnum * sizeof(struct phdr) > avail - e.phoff)
+		return fail(why, "program headers beyond the part of the file read");
 	memset(img, 0, sizeof(*img));
 	img->entry = e.entry;
 	img->phnum = e.phnum;

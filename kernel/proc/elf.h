@@ -37,5 +37,7 @@ struct elf_image {
  */
 int elf_parse(const uint8_t *data, uint64_t size, uint64_t user_end,
 	      struct elf_image *img, const char **why);
+int elf_parse_head(const uint8_t *data, uint64_t avail, uint64_t size, uint64_t user_end,
+		   struct elf_image *img, const char **why);
 
 #endif

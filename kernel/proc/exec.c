@@ -42,11 +42,6 @@ struct as_params proc_as_params(void)
 	};
 }
 
-static struct as_file exe_file(const struct initrd_file *node)
-{
-	return (struct as_file){ .name = node->name, .data = node->data, .size = node->size };
-}
-
 static unsigned mm_prot(unsigned elf_prot)
 {
 	return (elf_prot & ELF_PROT_READ ? MM_PROT_READ : 0) |
@@ -201,32 +196,40 @@ static long ensure_stack(struct as *as)
 	return r < 0 ? r : 0;
 }
 
+/* The first page of an executable: its ELF and program headers. */
+static uint8_t exec_head[PAGE_SIZE];
+
 /**
- * exec_into() - build a process image of @node in the empty space @as
+ * exec_into() - build a process image of @ino in the empty space @as
  * @as: a fresh address space
- * @node: the executable
+ * @ino: the executable (a regular file of the RAM file system)
  * @a: its arguments and environment
  * @entry: set to the entry point
  * @sp: set to the initial stack pointer
  *
+ * The headers are parsed from the file's first page (the program headers
+ * must lie within it, as every linker puts them); the segments are mapped
+ * privately from the file's page cache.
+ *
  * Return: 0 or -errno; on failure @as holds a partial image (destroy it).
  */
-static long exec_into(struct as *as, const struct initrd_file *node, const struct args *a,
+static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 		      uint64_t *entry, uint64_t *sp)
 {
-	static struct as_file files[TASK_MAX];	/* lives as long as the mappings */
+	uint64_t size = pcache_size(ino->pc);
+	long head = pcache_read(ino->pc, 0, exec_head, sizeof(exec_head));
 	struct elf_image img;
 	const char *why;
-	long r = elf_parse(node->data, node->size, AS_TASK_SIZE, &img, &why);
+	long r;
 
+	memset(exec_head + head, 0, sizeof(exec_head) - head);
+	r = elf_parse_head(exec_head, head, size, AS_TASK_SIZE, &img, &why);
 	if (r) {
-		kprintf("exec: %s: %s\n", node->name, why);
+		kprintf("exec: %s: %s\n", ino->name, why);
 		return r;
 	}
-	struct as_file *file = &files[node - root_fs->file];
-	*file = exe_file(node);
 	for (unsigned i = 0; i < img.nseg; i++)
-		if ((r = load_segment(as, &img.seg[i], file)))
+		if ((r = load_segment(as, &img.seg[i], &ino->af)))
 			return r;
 	if ((r = as_set_brk_base(as, img.end)) || (r = ensure_stack(as)))
 		return r;
@@ -264,17 +267,22 @@ static struct args exec_args;	/* one exec at a time: the kernel is not preemptiv
 long load_image(struct task *t, const char *path, char *const *argv, char *const *envp,
 		bool from_user)
 {
-	const struct initrd_file *node = root_fs ? initrd_lookup(root_fs, path) : NULL;
-	struct as *new_as = as_alloc();
+	struct inode *ino;
+	struct as *new_as;
 	uint64_t entry, sp;
-	long r;
+	long r = fs_lookup(path, &ino);
 
-	if (!node)
-		return -ENOENT;
-	if ((node->mode & 0170000) != 0100000)
+	if (r)
+		return r;
+	if (!S_ISREG(ino->mode)) {
+		inode_put(ino);
 		return -EACCES;
-	if (!new_as)
+	}
+	new_as = as_alloc();
+	if (!new_as) {
+		inode_put(ino);
 		return -ENOMEM;
+	}
 	struct args *a = &exec_args;
 	a->used = a->argc = a->envc = 0;
 	if ((r = add_vector(a, argv, from_user, &a->argc)) ||
@@ -283,7 +291,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	struct as_params params = proc_as_params();
 	if ((r = as_init(new_as, &params)))
 		goto fail;
-	if ((r = exec_into(new_as, node, a, &entry, &sp))) {
+	if ((r = exec_into(new_as, ino, a, &entry, &sp))) {
 		as_destroy(new_as);
 		goto fail;
 	}
@@ -295,11 +303,12 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		as_destroy(old);
 		as_free(old);
 	}
-	const char *base = node->name;
-	for (const char *p = node->name; *p; p++)
+	const char *base = path;
+	for (const char *p = path; *p; p++)
 		if (*p == '/')
 			base = p + 1;
 	strlcpy(t->name, base, sizeof(t->name));
+	inode_put(ino);
 	reset_user_frame(t->frame, entry, sp);
 	fpu_init_state(&t->fpu);
 	t->fs_base = 0;
@@ -310,6 +319,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	return 0;
 fail:
 	as_free(new_as);
+	inode_put(ino);
 	return r;
 }
 

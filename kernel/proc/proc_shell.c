@@ -9,12 +9,14 @@
 #include "kernel/kernel.h"
 #include "kernel/proc/proc.h"
 #include "kernel/shell.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 
 static uint64_t free_frames(void)
 {
 	struct pmm_stats st;
 
+	heap_drain();		/* the heap's per-CPU lists and empty slabs are not in use */
 	pmm_drain();
 	pmm_get_stats(&st);
 	return st.free_frames;
@@ -78,7 +80,7 @@ static int print_region(const struct as_region_info *ri, void *ctx)
 
 	kprintf("  %012lx-%012lx %10pB %c%c%c%c %10pB resident  %s\n", ri->start, ri->end, &size,
 		ri->prot & MM_PROT_READ ? 'r' : '-', ri->prot & MM_PROT_WRITE ? 'w' : '-',
-		ri->prot & MM_PROT_EXEC ? 'x' : '-', ri->backing == AS_ANON_SHARED ? 's' : 'p',
+		ri->prot & MM_PROT_EXEC ? 'x' : '-', (ri->backing == AS_ANON_SHARED || ri->backing == AS_FILE_SHARED) ? 's' : 'p',
 		&res, ri->name);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * space layer (mm/as.h), which implements Linux's semantics and errors.
  */
 #include "kernel/fs/file.h"
+#include "kernel/fs/sys_fs.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
@@ -12,33 +13,27 @@ static struct as *cur_as(void)
 	return current()->mm;
 }
 
-/* The as_file of an open RAM-disk file, kept as long as the file system. */
-static const struct as_file *file_of(struct file *f)
-{
-	static struct as_file files[INITRD_MAX_FILES];
-	struct as_file *af = &files[f->node - root_fs->file];
-
-	*af = (struct as_file){ .name = f->node->name, .data = f->node->data,
-				.size = f->node->size };
-	return af;
-}
-
+/*
+ * mmap of a descriptor: its file's page cache, with the access the
+ * descriptor was opened with (Linux's EACCES rules are the address space's).
+ */
 static long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
 		     uint64_t off)
 {
 	const struct as_file *file = NULL;
+	unsigned fmode = 0;
 
 	if (!(flags & MM_MAP_ANONYMOUS)) {
-		struct file *f = (int)fd >= 0 && fd < FD_MAX ? current()->fd[fd] : NULL;
+		struct file *f = (int)fd >= 0 ? fd_file(fd) : NULL;
 		if (!f)
 			return -EBADF;
-		if (f->is_console)
+		if (f->is_console || !S_ISREG(f->inode->mode))
 			return -ENODEV;
-		if ((flags & MM_MAP_TYPE) != MM_MAP_PRIVATE)
-			return (prot & MM_PROT_WRITE) ? -EACCES : -ENODEV;
-		file = file_of(f);
+		file = &f->inode->af;
+		fmode = (file_readable(f) ? AS_FMODE_READ : 0) |
+			(file_writable(f) ? AS_FMODE_WRITE : 0);
 	}
-	return as_mmap(cur_as(), addr, len, prot, flags, file, off);
+	return as_mmap_file(cur_as(), addr, len, prot, flags, file, off, fmode);
 }
 SYSCALL_DEFINE(SYS_mmap, mmap, sys_mmap);
 
@@ -69,6 +64,42 @@ static long sys_madvise(uint64_t addr, uint64_t len, uint64_t advice, uint64_t a
 	return as_madvise(cur_as(), addr, len, (int)advice);
 }
 SYSCALL_DEFINE(SYS_madvise, madvise, sys_madvise);
+
+static long sys_msync(uint64_t addr, uint64_t len, uint64_t flags, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return as_msync(cur_as(), addr, len, (int)flags);
+}
+SYSCALL_DEFINE(SYS_msync, msync, sys_msync);
+
+/* mincore, in chunks of a kernel buffer, with Linux's order of checks. */
+static long sys_mincore(uint64_t addr, uint64_t len, uint64_t uvec, uint64_t a3, uint64_t a4,
+			uint64_t a5)
+{
+	uint8_t vec[256];
+	uint64_t pages;
+
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (len > AS_TASK_SIZE || addr > AS_TASK_SIZE - len)
+		return -ENOMEM;
+	pages = (len >> PAGE_SHIFT) + ((len & (PAGE_SIZE - 1)) != 0);
+	if (!user_range_ok(uvec, pages))
+		return -EFAULT;
+	while (pages) {
+		long n = as_mincore(cur_as(), addr, MM_MIN(pages, sizeof(vec)), vec);
+
+		if (n < 0)
+			return n;
+		if (copy_to_user(uvec, vec, n))
+			return -EFAULT;
+		uvec += n;
+		addr += (uint64_t)n << PAGE_SHIFT;
+		pages -= n;
+	}
+	return 0;
+}
+SYSCALL_DEFINE(SYS_mincore, mincore, sys_mincore);
 
 static long sys_brk(uint64_t brk, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		    uint64_t a5)

@@ -39,6 +39,13 @@ enum {
 	SYS_arch_prctl = 158, SYS_gettid = 186, SYS_set_tid_address = 218,
 	SYS_clock_gettime = 228, SYS_exit_group = 231, SYS_openat = 257,
 	SYS_newfstatat = 262, SYS_getrandom = 318,
+	/* files, file mappings, shared memory */
+	SYS_pread64 = 17, SYS_pwrite64 = 18, SYS_msync = 26, SYS_mincore = 27, SYS_shmget = 29,
+	SYS_shmat = 30, SYS_shmctl = 31, SYS_shmdt = 67, SYS_fsync = 74, SYS_fdatasync = 75,
+	SYS_truncate = 76, SYS_ftruncate = 77, SYS_rename = 82, SYS_mkdir = 83, SYS_rmdir = 84,
+	SYS_creat = 85, SYS_unlink = 87, SYS_getdents64 = 217, SYS_mkdirat = 258,
+	SYS_unlinkat = 263, SYS_renameat = 264, SYS_fallocate = 285, SYS_renameat2 = 316,
+	SYS_memfd_create = 319,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */

@@ -102,6 +102,7 @@ static enum perf_fault_kind fault_kind(struct as *as, uint64_t addr, unsigned fl
 	switch (r->backing) {
 	case AS_ANON_SHARED: return PERF_FAULT_SHARED;
 	case AS_FILE_PRIVATE: return PERF_FAULT_FILE;
+	case AS_FILE_SHARED: return PERF_FAULT_SHARED;
 	default: return PERF_FAULT_ZERO;
 	}
 }
@@ -129,6 +130,10 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 		if (r == VM_FAULT_OOM) {
 			report(t, f, cr2, SIGKILL, "out of memory");
 			proc_kill(t, SIGKILL);
+		}
+		if (r == VM_FAULT_SIGBUS) {
+			report(t, f, cr2, SIGBUS, "past the end of the file");
+			proc_kill(t, SIGBUS);
 		}
 		report(t, f, cr2, SIGSEGV, "bad access");
 		proc_kill(t, SIGSEGV);

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
+#include "mm/pcache.h"
 
 #define RW	(MM_PROT_READ | MM_PROT_WRITE)
 #define ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
@@ -478,12 +479,14 @@ static void test_map_fixed(void **state)
 static void test_file_private(void **state)
 {
 	static uint8_t data[2 * 4096 + 100];
-	struct as_file f = { "init", data, sizeof(data), NULL, NULL };
+	struct pcache *pc = pcache_create(PCACHE_SIZED);
+	struct as_file f = { "init", pc, NULL, NULL };
 	long a;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + 1);
+	assert_int_equal(pcache_write(pc, 0, data, sizeof(data)), sizeof(data));
 	start(&P);
 	a = as_mmap(&P.as, 0, 4 * PG, MM_PROT_READ | MM_PROT_WRITE, MM_MAP_PRIVATE, &f, PG);
 	assert_true(a > 0);
@@ -492,21 +495,27 @@ static void test_file_private(void **state)
 	assert_int_equal(upeek(&P, (uintptr_t)a + PG + 100), 0);	/* past EOF in the last page */
 	assert_int_equal(upeek(&P, (uintptr_t)a + 2 * PG), -1);		/* a page wholly past EOF */
 	assert_int_equal(uwrite8(&P, (uintptr_t)a, 0xee), 0);
-	assert_int_equal(data[PG], (uint8_t)(PG * 7 + 1));		/* private: the file is untouched */
+	uint8_t b = 0;
+	assert_int_equal(pcache_read(pc, PG, &b, 1), 1);
+	assert_int_equal(b, (uint8_t)(PG * 7 + 1));			/* private: the file is untouched */
 	assert_int_equal(as_madvise(&P.as, (uintptr_t)a, PG, MM_MADV_DONTNEED), 0);
 	assert_int_equal(upeek(&P, (uintptr_t)a), data[PG]);
-	/* Shared: read-only only (our files are), and never writable later. */
-	a = as_mmap(&P.as, 0, PG, MM_PROT_READ, MM_MAP_SHARED, &f, 0);
+	/* Shared on a read-only descriptor: never writable, now or later. */
+	a = as_mmap_file(&P.as, 0, PG, MM_PROT_READ, MM_MAP_SHARED, &f, 0, AS_FMODE_READ);
 	assert_true(a > 0);
 	assert_int_equal(upeek(&P, (uintptr_t)a + 1), data[1]);
 	assert_int_equal(as_mprotect(&P.as, (uintptr_t)a, PG, RW), -MM_EACCES);
-	assert_int_equal(as_mmap(&P.as, 0, PG, RW, MM_MAP_SHARED, &f, 0), -MM_EACCES);
+	assert_int_equal(as_mmap_file(&P.as, 0, PG, RW, MM_MAP_SHARED, &f, 0, AS_FMODE_READ),
+			 -MM_EACCES);
+	assert_int_equal(as_mmap_file(&P.as, 0, PG, MM_PROT_READ, MM_MAP_PRIVATE, &f, 0,
+				      AS_FMODE_WRITE), -MM_EACCES);
 	assert_int_equal(as_mmap(&P.as, 0, PG, MM_PROT_READ, MM_MAP_SHARED_VALIDATE | 0x200000, &f, 0),
 			 -MM_EOPNOTSUPP);
 	assert_int_equal(as_mmap(&P.as, 0, PG, MM_PROT_READ, MM_MAP_PRIVATE, &f, 1), -MM_EINVAL);
 	assert_int_equal(as_mmap(&P.as, 0, PG, MM_PROT_READ, MM_MAP_PRIVATE, NULL, 0), -MM_EBADF);
 	assert_int_equal(as_mmap(&P.as, 0, PG, MM_PROT_READ, 0, &f, 0), -MM_EINVAL);
 	finish(&P);
+	pcache_put(pc);
 }
 
 /* --- stack --------------------------------------------------------------------------------- */
@@ -729,11 +738,13 @@ static int list_region(const struct as_region_info *ri, void *ctx)
 static void test_accounting(void **state)
 {
 	static const uint8_t data[10] = "0123456789";
-	struct as_file f = { "/bin/sh", data, sizeof(data), NULL, NULL };
+	struct pcache *pc = pcache_create(PCACHE_SIZED);
+	struct as_file f = { "/bin/sh", pc, NULL, NULL };
 	struct listing l = { 0 };
 	struct as_stats st;
 
 	(void)state;
+	assert_int_equal(pcache_write(pc, 0, data, sizeof(data)), sizeof(data));
 	start(&P);
 	assert_int_equal(as_mmap(&P.as, 0x400000, PG, MM_PROT_READ | MM_PROT_EXEC,
 				 MM_MAP_PRIVATE | MM_MAP_FIXED, &f, 0), 0x400000);
@@ -764,6 +775,7 @@ static void test_accounting(void **state)
 	assert_string_equal(back, "hello, world");
 	assert_int_equal(as_copy_out(&P.as, 0x400000, buf, 1), -MM_EFAULT);
 	finish(&P);
+	pcache_put(pc);
 }
 
 int main(void)

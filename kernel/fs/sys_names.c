@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: MIT
+/*
+ * System calls on names: open/openat/creat, stat family, mkdir, rmdir,
+ * unlink, rename, truncate, getdents64 and memfd_create. Relative paths
+ * start at the root (the working directory of every process) or at a
+ * directory descriptor for the *at calls.
+ */
+#include "kernel/fs/file.h"
+#include "kernel/fs/sys_fs.h"
+#include "kernel/proc/syscall.h"
+#include "mm/heap.h"
+
+#define AT_FDCWD		(-100)
+#define AT_REMOVEDIR		0x200
+#define AT_EMPTY_PATH		0x1000
+#define PATH_BUF		256
+#define UMASK			022	/* init's umask */
+
+/* A user path, copied in: 0, -EFAULT, -ENAMETOOLONG, -ENOENT (empty). */
+static long get_path(uint64_t upath, char path[PATH_BUF])
+{
+	int64_t len = strncpy_from_user(path, upath, PATH_BUF);
+
+	if (len < 0)
+		return len;
+	return len ? 0 : -ENOENT;
+}
+
+/* Where a relative path of an *at call starts: NULL (the root) or a directory, referenced. */
+static long at_dir(uint64_t dirfd, const char *path, struct inode **start)
+{
+	struct file *f;
+
+	*start = NULL;
+	if ((int)dirfd == AT_FDCWD || path[0] == '/')
+		return 0;
+	f = fd_file(dirfd);
+	if (!f)
+		return -EBADF;
+	if (f->is_console || !S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	*start = inode_get(f->inode);
+	return 0;
+}
+
+static bool is_console_path(const char *path)
+{
+	return !strcmp(path, "/dev/console") || !strcmp(path, "/dev/tty");
+}
+
+static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode)
+{
+	char path[PATH_BUF], name[NAME_MAX + 1];
+	struct inode *start, *dir, *ino;
+	struct file *f;
+	unsigned acc = flags & O_ACCMODE;
+	long err = get_path(upath, path);
+
+	if (err)
+		return err;
+	if (is_console_path(path)) {
+		f = file_open_console();
+		return f ? fd_install(f, flags & O_CLOEXEC) : -ENFILE;
+	}
+	if ((err = at_dir(dirfd, path, &start)))
+		return err;
+	err = fs_lookup_parent(start, path, &dir, name);
+	inode_put(start);
+	if (err)
+		return err;
+	err = fs_open_in(dir, name, flags & O_CREAT, flags & O_EXCL, mode & ~UMASK, &ino);
+	inode_put(dir);
+	if (err)
+		return err;
+	if (S_ISDIR(ino->mode) && (acc != O_RDONLY || (flags & O_CREAT)))
+		err = -EISDIR;
+	else if (!S_ISDIR(ino->mode) && (flags & O_DIRECTORY))
+		err = -ENOTDIR;
+	else if (!S_ISDIR(ino->mode) && path[strlen(path) - 1] == '/')
+		err = -ENOTDIR;
+	else if ((flags & O_TRUNC) && S_ISREG(ino->mode) && (acc == O_WRONLY || acc == O_RDWR))
+		err = fs_truncate(ino, 0);
+	if (err) {
+		inode_put(ino);
+		return err;
+	}
+	f = file_open_inode(ino, flags);
+	return f ? fd_install(f, flags & O_CLOEXEC) : -ENFILE;
+}
+
+static long sys_open(uint64_t path, uint64_t flags, uint64_t mode, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	return do_open(AT_FDCWD, path, flags, mode);
+}
+SYSCALL_DEFINE(SYS_open, open, sys_open);
+
+static long sys_openat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mode,
+		       uint64_t a4, uint64_t a5)
+{
+	return do_open(dirfd, path, flags, mode);
+}
+SYSCALL_DEFINE(SYS_openat, openat, sys_openat);
+
+static long sys_creat(uint64_t path, uint64_t mode, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return do_open(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
+}
+SYSCALL_DEFINE(SYS_creat, creat, sys_creat);
+
+static long stat_to_user(const struct inode *ino, uint64_t ust)
+{
+	uint8_t st[144];
+
+	file_stat(ino, st);
+	return copy_to_user(ust, st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long sys_fstat(uint64_t fd, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return -EBADF;
+	return stat_to_user(f->inode, ust);
+}
+SYSCALL_DEFINE(SYS_fstat, fstat, sys_fstat);
+
+static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t ust)
+{
+	char path[PATH_BUF];
+	struct inode *start, *ino;
+	long err = get_path(upath, path);
+
+	if (err)
+		return err;
+	if (is_console_path(path))
+		return stat_to_user(NULL, ust);
+	if ((err = at_dir(dirfd, path, &start)))
+		return err;
+	err = fs_lookup_at(start, path, &ino);
+	inode_put(start);
+	if (err)
+		return err;
+	err = stat_to_user(ino, ust);
+	inode_put(ino);
+	return err;
+}
+
+static long sys_stat(uint64_t path, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	return stat_at(AT_FDCWD, path, ust);
+}
+SYSCALL_DEFINE(SYS_stat, stat, sys_stat);
+SYSCALL_DEFINE(SYS_lstat, lstat, sys_stat);
+
+static long sys_newfstatat(uint64_t dirfd, uint64_t path, uint64_t ust, uint64_t flags,
+			   uint64_t a4, uint64_t a5)
+{
+	char first;
+
+	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, path, 1) && !first)
+		return sys_fstat(dirfd, ust, 0, 0, 0, 0);
+	return stat_at(dirfd, path, ust);
+}
+SYSCALL_DEFINE(SYS_newfstatat, newfstatat, sys_newfstatat);
+
+/* The parent directory and last name of a user path for mkdir, unlink, rename. */
+static long parent_of(uint64_t dirfd, uint64_t upath, struct inode **dir, char *name)
+{
+	char path[PATH_BUF];
+	struct inode *start;
+	long err = get_path(upath, path);
+
+	if (err)
+		return err;
+	if ((err = at_dir(dirfd, path, &start)))
+		return err;
+	err = fs_lookup_parent(start, path, dir, name);
+	inode_put(start);
+	return err;
+}
+
+static long do_mkdir(uint64_t dirfd, uint64_t upath, uint64_t mode)
+{
+	char name[NAME_MAX + 1];
+	struct inode *dir;
+	long err = parent_of(dirfd, upath, &dir, name);
+
+	if (err)
+		return err;
+	err = fs_mkdir(dir, name, mode & ~UMASK & 07777);
+	inode_put(dir);
+	return err;
+}
+
+static long sys_mkdir(uint64_t path, uint64_t mode, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return do_mkdir(AT_FDCWD, path, mode);
+}
+SYSCALL_DEFINE(SYS_mkdir, mkdir, sys_mkdir);
+
+static long sys_mkdirat(uint64_t dirfd, uint64_t path, uint64_t mode, uint64_t a3, uint64_t a4,
+			uint64_t a5)
+{
+	return do_mkdir(dirfd, path, mode);
+}
+SYSCALL_DEFINE(SYS_mkdirat, mkdirat, sys_mkdirat);
+
+static long do_unlink(uint64_t dirfd, uint64_t upath, bool rmdir)
+{
+	char name[NAME_MAX + 1];
+	struct inode *dir;
+	long err = parent_of(dirfd, upath, &dir, name);
+
+	if (err)
+		return err;
+	err = fs_unlink(dir, name, rmdir);
+	inode_put(dir);
+	return err;
+}
+
+static long sys_unlink(uint64_t path, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	return do_unlink(AT_FDCWD, path, false);
+}
+SYSCALL_DEFINE(SYS_unlink, unlink, sys_unlink);
+
+static long sys_rmdir(uint64_t path, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return do_unlink(AT_FDCWD, path, true);
+}
+SYSCALL_DEFINE(SYS_rmdir, rmdir, sys_rmdir);
+
+static long sys_unlinkat(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t a3,
+			 uint64_t a4, uint64_t a5)
+{
+	if (flags & ~(uint64_t)AT_REMOVEDIR)
+		return -EINVAL;
+	return do_unlink(dirfd, path, flags & AT_REMOVEDIR);
+}
+SYSCALL_DEFINE(SYS_unlinkat, unlinkat, sys_unlinkat);
+
+static long do_rename(uint64_t odfd, uint64_t opath, uint64_t ndfd, uint64_t npath)
+{
+	char oname[NAME_MAX + 1], nname[NAME_MAX + 1];
+	struct inode *odir, *ndir;
+	long err = parent_of(odfd, opath, &odir, oname);
+
+	if (err)
+		return err;
+	err = parent_of(ndfd, npath, &ndir, nname);
+	if (!err) {
+		err = fs_rename(odir, oname, ndir, nname);
+		inode_put(ndir);
+	}
+	inode_put(odir);
+	return err;
+}
+
+static long sys_rename(uint64_t o, uint64_t n, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	return do_rename(AT_FDCWD, o, AT_FDCWD, n);
+}
+SYSCALL_DEFINE(SYS_rename, rename, sys_rename);
+
+static long sys_renameat(uint64_t od, uint64_t o, uint64_t nd, uint64_t n, uint64_t a4,
+			 uint64_t a5)
+{
+	return do_rename(od, o, nd, n);
+}
+SYSCALL_DEFINE(SYS_renameat, renameat, sys_renameat);
+
+static long sys_renameat2(uint64_t od, uint64_t o, uint64_t nd, uint64_t n, uint64_t flags,
+			  uint64_t a5)
+{
+	if (flags)
+		return -EINVAL;		/* RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT: not here */
+	return do_rename(od, o, nd, n);
+}
+SYSCALL_DEFINE(SYS_renameat2, renameat2, sys_renameat2);
+
+static long sys_truncate(uint64_t upath, uint64_t len, uint64_t a2, uint64_t a3, uint64_t a4,
+			 uint64_t a5)
+{
+	char path[PATH_BUF];
+	struct inode *ino;
+	long err = get_path(upath, path);
+
+	if (err)
+		return err;
+	if ((int64_t)len < 0)
+		return -EINVAL;
+	if ((err = fs_lookup(path, &ino)))
+		return err;
+	err = fs_truncate(ino, len);
+	inode_put(ino);
+	return err;
+}
+SYSCALL_DEFINE(SYS_truncate, truncate, sys_truncate);
+
+#define DT_DIR	4
+#define DT_REG	8
+
+/* One linux_dirent64 record into @buf at @used; false if it does not fit. */
+static bool put_dirent(uint8_t *buf, uint64_t room, uint64_t *used, uint64_t ino, uint64_t next,
+		       uint8_t type, const char *name)
+{
+	size_t nlen = strlen(name);
+	uint16_t reclen = (uint16_t)((19 + nlen + 1 + 7) & ~7ull);
+	uint8_t *r = buf + *used;
+
+	if (*used + reclen > room)
+		return false;
+	memset(r, 0, reclen);
+	memcpy(r, &ino, 8);
+	memcpy(r + 8, &next, 8);
+	memcpy(r + 16, &reclen, 2);
+	r[18] = type;
+	memcpy(r + 19, name, nlen);
+	*used += reclen;
+	return true;
+}
+
+/*
+ * getdents64: "." at position 0, ".." at 1, then the entries in creation
+ * order, each position its creation cookie, so removing entries between
+ * calls neither repeats nor skips the others.
+ */
+static long sys_getdents64(uint64_t fd, uint64_t udirp, uint64_t count, uint64_t a3,
+			   uint64_t a4, uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	uint64_t used = 0, room = MM_MIN(count, 4096);
+	struct inode *dir;
+	uint8_t *buf;
+
+	if (!f)
+		return -EBADF;
+	if (f->is_console || !S_ISDIR(f->inode->mode))
+		return -ENOTDIR;
+	if (!user_range_ok(udirp, count))
+		return -EFAULT;
+	buf = kmalloc(room);
+	if (!buf)
+		return -ENOMEM;
+	dir = f->inode;
+	fs_lock();
+	for (;;) {
+		struct dentry *d;
+		bool ok;
+
+		if (f->pos == 0) {
+			ok = put_dirent(buf, room, &used, dir->ino, 1, DT_DIR, ".");
+		} else if (f->pos == 1) {
+			ok = put_dirent(buf, room, &used, dir->parent ? dir->parent->ino : dir->ino,
+					2, DT_DIR, "..");
+		} else if ((d = fs_dir_next(dir, f->pos))) {
+			ok = put_dirent(buf, room, &used, d->inode->ino, d->cookie + 1,
+					S_ISDIR(d->inode->mode) ? DT_DIR : DT_REG, d->name);
+			if (ok)
+				f->pos = d->cookie;
+		} else {
+			break;
+		}
+		if (!ok)
+			break;
+		f->pos++;
+	}
+	fs_unlock();
+	long ret = used ? (copy_to_user(udirp, buf, used) ? -EFAULT : (long)used) :
+		   (f->pos >= 2 && !fs_dir_next(dir, f->pos) ? 0 : -EINVAL);
+	kfree(buf);
+	return ret;
+}
+SYSCALL_DEFINE(SYS_getdents64, getdents64, sys_getdents64);
+
+#define MFD_CLOEXEC		1
+#define MFD_ALLOW_SEALING	2
+#define MFD_NAME_MAX		249
+
+/* memfd_create: a file of its own with no name in any directory, open read-write. */
+static long sys_memfd_create(uint64_t uname, uint64_t flags, uint64_t a2, uint64_t a3,
+			     uint64_t a4, uint64_t a5)
+{
+	char name[7 + MFD_NAME_MAX + 2] = "memfd:";
+	int64_t len;
+	struct inode *ino;
+	struct file *f;
+
+	if (flags & ~(uint64_t)(MFD_CLOEXEC | MFD_ALLOW_SEALING))
+		return -EINVAL;
+	len = strncpy_from_user(name + 6, uname, MFD_NAME_MAX + 1);
+	if (len == -ENAMETOOLONG || len > MFD_NAME_MAX)
+		return -EINVAL;
+	if (len < 0)
+		return len;
+	ino = inode_new(S_IFREG | 0777, name);
+	if (!ino)
+		return -ENOMEM;
+	f = file_open_inode(ino, O_RDWR);
+	return f ? fd_install(f, flags & MFD_CLOEXEC) : -ENFILE;
+}
+SYSCALL_DEFINE(SYS_memfd_create, memfd_create, sys_memfd_create);

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Every address space, on one list, so that a change to a page-cache object
+ * reaches all its mappings: truncating a file and MADV_REMOVE/fallocate
+ * punching a hole zap the pages of every region mapping the range, in
+ * every space, and the next access faults (SIGBUS past the end, or the
+ * object's new page).
+ *
+ * Objects that nobody maps (pc->mapcount == 0) cost nothing; otherwise the
+ * walk visits each space's regions in the object's range - rare operations
+ * (truncation of a mapped file), not a fault path.
+ *
+ * Lock order: all_lock, then a space's lock, then the object's lock.
+ */
+#include "as_internal.h"
+
+static spinlock_t all_lock;
+static struct as *all_head;
+
+/**
+ * as_list_add() - put a new space on the list of all spaces
+ * @as: the space (not locked)
+ */
+void as_list_add(struct as *as)
+{
+	unsigned long fl = spin_lock_irqsave(&all_lock);
+
+	as->all_prev = NULL;
+	as->all_next = all_head;
+	if (all_head)
+		all_head->all_prev = as;
+	all_head = as;
+	spin_unlock_irqrestore(&all_lock, fl);
+}
+
+/**
+ * as_list_del() - take a space off the list (before it is destroyed)
+ * @as: the space (not locked); a space never added is left alone
+ */
+void as_list_del(struct as *as)
+{
+	unsigned long fl = spin_lock_irqsave(&all_lock);
+
+	if (as->all_prev)
+		as->all_prev->all_next = as->all_next;
+	else if (all_head == as)
+		all_head = as->all_next;
+	if (as->all_next)
+		as->all_next->all_prev = as->all_prev;
+	as->all_prev = as->all_next = NULL;
+	spin_unlock_irqrestore(&all_lock, fl);
+}
+
+/* Zap what @as maps of pages [first, end) of @pc. */
+static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t end)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+
+	for (uint32_t i = 0; i < as->nr; i++) {
+		const struct as_region *r = &as->reg[i];
+		uint64_t rend = r->pgoff + ((r->end - r->start) >> PAGE_SHIFT);
+		uint64_t lo, hi;
+
+		if (r->shm != pc || rend <= first || r->pgoff >= end)
+			continue;
+		lo = MM_MAX(first, r->pgoff);
+		hi = MM_MIN(end, rend);
+		as_zap(as, r->start + ((lo - r->pgoff) << PAGE_SHIFT), (hi - lo) << PAGE_SHIFT);
+	}
+	spin_unlock_irqrestore(&as->lock, fl);
+}
+
+/**
+ * as_unmap_object() - zap every mapping of pages [@first, @first + @n) of @pc
+ * @pc: the page-cache object
+ * @first: first page index
+ * @n: page count (may run to the end of the index space)
+ *
+ * Private copies made by copy-on-write go too, as Linux's truncation does:
+ * past the end of a file there is nothing left to map. Call it with no
+ * space locked, after the object itself changed.
+ */
+void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n)
+{
+	uint64_t end = first + n < first ? UINT64_MAX : first + n;
+	unsigned long fl;
+
+	if (!__atomic_load_n(&pc->mapcount, __ATOMIC_RELAXED) || !n)
+		return;
+	fl = spin_lock_irqsave(&all_lock);
+	for (struct as *as = all_head; as; as = as->all_next)
+		zap_in(as, pc, first, end);
+	spin_unlock_irqrestore(&all_lock, fl);
+}
