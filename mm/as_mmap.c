@@ -246,3 +246,59 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 	spin_unlock_irqrestore(&as->lock, fl);
 	return err;
 }
+
+/**
+ * as_file_at() - the file mapping that starts at @addr (shmdt's lookup)
+ * @as: the space
+ * @addr: an address
+ * @pgoff: set to the region's page offset into the file
+ *
+ * Return: the region's as_file, or NULL if no file region starts at @addr.
+ * The pointer is only compared or used while the caller keeps the mapping.
+ */
+const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	const struct as_region *r = as_region_find(as, addr);
+	const struct as_file *f = r && r->start == addr ? r->file : NULL;
+
+	if (f)
+		*pgoff = r->pgoff;
+	spin_unlock_irqrestore(&as->lock, fl);
+	return f;
+}
+
+/**
+ * as_unmap_file() - unmap the regions of @file within [@addr, @addr + @len)
+ * @as: the space
+ * @addr: page-aligned
+ * @len: bytes, page multiple
+ * @file: only regions mapping it go; others in the range stay
+ *
+ * Return: the number of regions removed, or -MM_ENOMEM.
+ */
+long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	uintptr_t end = addr + len;
+	long n = 0;
+	int err = 0;
+
+	for (uint32_t i = as_region_lower(as, addr); i < as->nr && as->reg[i].start < end;) {
+		struct as_region *r = &as->reg[i];
+		uintptr_t s = r->start, e = MM_MIN(r->end, end);
+
+		if (r->file != file) {
+			i++;
+			continue;
+		}
+		err = as_region_reserve(as, 2);
+		if (err)
+			break;
+		as_unmap_range(as, s, e);
+		n++;
+		i = as_region_lower(as, e);
+	}
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err ? err : n;
+}
