@@ -112,6 +112,12 @@ void plat_cpu_relax(void)
 	__builtin_ia32_pause();
 }
 
+/* Host programs are not preempted by us; nothing is ever killed. */
+bool plat_preempt_point(void)
+{
+	return false;
+}
+
 void plat_log(enum plat_log_level level, const char *fmt, ...)
 {
 	va_list ap;

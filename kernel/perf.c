@@ -5,6 +5,7 @@
  * TSC counts guest instructions). Fault counters exist in a KPERF build
  * (make KDEFS=-DKPERF): classifying a fault costs a region lookup.
  */
+#include "arch/x86_64/irqoff.h"
 #include "kernel/perf.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/shell.h"
@@ -47,6 +48,9 @@ void perf_print(void)
 		cycles += perf_faults[k].cycles;
 	}
 	row("fault", "(all)", calls, cycles);
+	struct irqoff_record io;
+	irqoff_get(&io);
+	kprintf("perf: irqoff max %lu cycles %lu ns at %pS\n", io.cycles, io.ns, (void *)io.site);
 #else
 	(void)fault_names;
 	kprintf("perf: page faults are counted in a KPERF build (make KDEFS=-DKPERF)\n");
@@ -59,6 +63,9 @@ void perf_reset(void)
 		syscall_stats[nr] = (struct syscall_stats){ 0 };
 	for (unsigned k = 0; k < PERF_FAULT_KINDS; k++)
 		perf_faults[k] = (struct perf_counter){ 0 };
+#ifdef KPERF
+	irqoff_reset();
+#endif
 }
 
 static int cmd_perf(int argc, char **argv)

@@ -22,9 +22,12 @@ $(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
 	$(call say,LINK,$@)
 	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
 
-guest-programs: $(GUEST_PROGS) $(LINUX_INIT)
+# The hostile set whose longest interrupts-off stretch bench/irqoff.sh reports.
+HOSTILE_PROG := $(BUILD)/guest/hostile
+
+guest-programs: $(GUEST_PROGS) $(HOSTILE_PROG) $(LINUX_INIT)
 all: $(LINUX_INIT)
-bench: $(KERNEL) guest-programs
+bench: $(KERNEL) guest-programs kperf
 
 .PHONY: guest-programs
 

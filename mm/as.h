@@ -61,6 +61,12 @@
 #define MM_MREMAP_FIXED		2
 #define MM_MREMAP_DONTUNMAP	4
 
+/* mlock2 and mlockall flags. */
+#define MM_MLOCK_ONFAULT	1
+#define MM_MCL_CURRENT		1
+#define MM_MCL_FUTURE		2
+#define MM_MCL_ONFAULT		4
+
 /* madvise advice: Linux's values (the ones accepted). */
 #define MM_MADV_NORMAL		0
 #define MM_MADV_RANDOM		1
@@ -71,10 +77,14 @@
 #define MM_MADV_REMOVE		9
 #define MM_MADV_DONTFORK	10
 #define MM_MADV_DOFORK		11
+#define MM_MADV_MERGEABLE	12
+#define MM_MADV_UNMERGEABLE	13
 #define MM_MADV_HUGEPAGE	14
 #define MM_MADV_NOHUGEPAGE	15
 #define MM_MADV_DONTDUMP	16
 #define MM_MADV_DODUMP		17
+#define MM_MADV_WIPEONFORK	18
+#define MM_MADV_KEEPONFORK	19
 #define MM_MADV_COLD		20
 #define MM_MADV_PAGEOUT		21
 
@@ -111,6 +121,8 @@ enum as_backing {
 #define AS_R_HEAP	0x4	/* the brk area */
 #define AS_R_STACK	0x8	/* the main stack */
 #define AS_R_DONTFORK	0x10	/* not inherited (MADV_DONTFORK) */
+#define AS_R_WIPEONFORK	0x20	/* inherited empty (MADV_WIPEONFORK) */
+#define AS_R_LOCKED	0x40	/* mlock()ed: populated, and MADV_DONTNEED refused */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -168,6 +180,7 @@ struct as {
 	uint64_t commit_limit;		/* pages: one mapping may not ask for more */
 	uint64_t rss;			/* pages mapped in the page tables */
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
+	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 };
 
 /* Usage figures for ps and memstat. */
@@ -201,7 +214,7 @@ void as_destroy(struct as *as);
 void as_activate(struct as *as);
 int as_set_brk_base(struct as *as, uintptr_t image_end);
 
-/* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c) */
+/* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c, as_mlock.c) */
 
 long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 	     unsigned long flags, const struct as_file *file, uint64_t off);
@@ -217,6 +230,10 @@ long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len
 	       unsigned long flags, uintptr_t new_addr);
 int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice);
 uintptr_t as_brk(struct as *as, uintptr_t brk);
+int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags);
+int as_munlock(struct as *as, uintptr_t addr, uint64_t len);
+int as_mlockall(struct as *as, unsigned long flags);
+int as_munlockall(struct as *as);
 
 /* msync flags. */
 #define MM_MS_ASYNC		1

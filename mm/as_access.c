@@ -8,15 +8,24 @@
  */
 #include "as_internal.h"
 
+/* Pages copied per hold of the lock: execve copies megabytes of arguments. */
+#define ACCESS_BATCH	16
+
 /* Copy between @buf and [va, va + len) of @as; @write: into the space. */
 static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write)
 {
 	unsigned flags = VM_FAULT_USER | (write ? VM_FAULT_WRITE : 0);
 	uint8_t *p = buf;
 	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned batch = 0;
 	int err = 0;
 
 	while (len) {
+		if (++batch == ACCESS_BATCH) {
+			batch = 0;
+			spin_unlock_irqrestore(&as->lock, fl);
+			fl = spin_lock_irqsave(&as->lock);
+		}
 		size_t n = MM_MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
 		phys_addr_t pa = 0;
 		unsigned prot = 0;

@@ -26,4 +26,5 @@ void as_destroy(struct as *as)
 	if (as->rss)
 		mm_err("as: %llu pages left after destroy", (unsigned long long)as->rss);
 	vm_space_destroy(&as->vs);
+	as_zero_put();
 }

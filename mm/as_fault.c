@@ -79,7 +79,13 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 	bool writable = true;
 	phys_addr_t pa;
 
-	if (r->backing == AS_ANON_PRIVATE) {
+	if (r->backing == AS_ANON_PRIVATE && !(flags & VM_FAULT_WRITE)) {
+		/* Reading private anonymous memory: the zero page, until written. */
+		if (pt_map(&as->vs.pt, va, as_zero_page(), PAGE_SIZE, as_pte_prot(r, false), 0))
+			return VM_FAULT_OOM;
+		as->rss++;
+		return VM_FAULT_RESOLVED;
+	} else if (r->backing == AS_ANON_PRIVATE) {
 		pa = pmm_alloc_pages(0, PMM_ZERO);
 	} else {
 		int got = pcache_lookup(r->shm, idx, true, &pa);
@@ -113,23 +119,26 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va, phys_addr_t old)
 {
 	phys_addr_t pa;
+	bool zero = as_is_zero_page(old);
 
 	/* The last user of the frame, or a shared page: just allow the write. */
-	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
-	    pmm_refcount(old) == 1) {
+	if (!zero && (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
+		      pmm_refcount(old) == 1)) {
 		if (pt_protect(&as->vs.pt, va, PAGE_SIZE, as_pte_prot(r, true)))
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
 	}
-	pa = pmm_alloc_pages(0, 0);
+	pa = pmm_alloc_pages(0, zero ? PMM_ZERO : 0);
 	if (pa == PMM_NO_FRAME)
 		return VM_FAULT_OOM;
-	memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(old), PAGE_SIZE);
+	if (!zero)
+		memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(old), PAGE_SIZE);
 	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, true), PT_MAP_REPLACE)) {
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
-	pmm_put(old);
+	if (!zero)
+		pmm_put(old);
 	return VM_FAULT_RESOLVED;
 }
 
@@ -191,30 +200,76 @@ enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
 	return r;
 }
 
+/* Pages faulted in per hold of the lock: bounds the time with interrupts off. */
+#define POPULATE_BATCH	64
+
+/* Populate the page at @va of region @r: 0, -MM_EFAULT (not allowed), -MM_ENOMEM. */
+static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
+{
+	unsigned flags = VM_FAULT_USER;
+	enum vm_fault_result res;
+	unsigned prot;
+
+	/* Writable private pages are written, to break copy-on-write now. */
+	if ((r->prot & MM_PROT_WRITE) && r->backing != AS_ANON_SHARED)
+		flags |= VM_FAULT_WRITE;
+	if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
+	    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
+		return 0;
+	res = as_fault_locked(as, va, flags);
+	if (res == VM_FAULT_OOM)
+		return -MM_ENOMEM;
+	return res == VM_FAULT_RESOLVED ? 0 : -MM_EFAULT;
+}
+
 /**
- * as_populate() - fault in [@start, @end) as MAP_POPULATE does
- * @as: the space, locked
+ * as_populate() - fault in [@start, @end) as MAP_POPULATE and mlock do
+ * @as: the space, not locked
  * @start: page-aligned
  * @end: page-aligned
+ * @ignore_errors: skip regions that cannot be populated (MAP_POPULATE);
+ *		   else stop at the first (mlock)
  *
- * Writable private pages are written (copy-on-write broken up front); the
- * first failure stops it, and is not an error of the mmap that asked.
+ * Writable private pages are written (copy-on-write broken up front),
+ * readable ones map the zero page; holes are skipped. The lock is held for
+ * a bounded batch of pages at a time, with a preemption point between
+ * batches, so a huge range neither freezes the machine nor escapes a kill.
+ *
+ * Return: 0, -MM_EFAULT (a PROT_NONE or unpopulatable region, unless
+ * ignored), -MM_ENOMEM (out of memory: always stops), -MM_EINTR (killed).
  */
-void as_populate(struct as *as, uintptr_t start, uintptr_t end)
+int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors)
 {
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
-		struct as_region *r = as_region_find(as, va);
-		unsigned flags = VM_FAULT_USER;
-		unsigned prot;
+	uintptr_t va = start;
+	int err = 0;
 
-		if (!r || r->prot == MM_PROT_NONE)
-			continue;
-		if (r->prot & MM_PROT_WRITE)
-			flags |= VM_FAULT_WRITE;
-		if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
-		    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
-			continue;
-		if (as_fault_locked(as, va, flags) != VM_FAULT_RESOLVED)
-			return;
+	while (va < end && !err) {
+		unsigned long fl = spin_lock_irqsave(&as->lock);
+
+		for (unsigned n = 0; va < end && n < POPULATE_BATCH && !err; n++) {
+			uint32_t i = as_region_lower(as, va);
+			const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
+
+			if (!r || r->start >= end) {
+				va = end;		/* nothing more mapped in the range */
+				break;
+			}
+			if (r->start > va)
+				va = r->start;		/* a hole: skipped */
+			if (r->prot == MM_PROT_NONE)
+				err = -MM_EFAULT;
+			else
+				err = populate_page(as, r, va);
+			if (err == -MM_EFAULT && ignore_errors) {
+				err = 0;
+				va = MM_MIN(r->end, end);	/* on with the next region */
+				continue;
+			}
+			va += PAGE_SIZE;
+		}
+		spin_unlock_irqrestore(&as->lock, fl);
+		if (!err && va < end && plat_preempt_point())
+			err = -MM_EINTR;
 	}
+	return err;
 }

@@ -19,7 +19,8 @@ static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot
 
 	(void)va;
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		pmm_get(pa + off);
+		if (!as_is_zero_page(pa + off))
+			pmm_get(pa + off);
 	child->rss += size >> PAGE_SHIFT;
 	*prot &= ~(unsigned)(PT_WRITE | PT_ACCESSED | PT_DIRTY);
 	return 0;
@@ -36,8 +37,9 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 {
 	int err;
 
-	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED)
-		return 0;
+	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
+	    (r->flags & AS_R_WIPEONFORK))
+		return 0;	/* shared: faulted in from the object; wiped: zero-filled anew */
 	err = pt_copy_range(&child->vs.pt, &parent->vs.pt, r->start, r->end - r->start,
 			    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
 	/* The child has nothing there yet: anything but running out is a broken invariant. */
@@ -60,7 +62,8 @@ static int copy_regions(struct as *child, const struct as *parent)
 		if (r->flags & AS_R_DONTFORK)
 			continue;
 		as_region_ref(r);
-		child->reg[child->nr++] = *r;
+		child->reg[child->nr] = *r;
+		child->reg[child->nr++].flags &= (uint16_t)~AS_R_LOCKED;	/* locks are not inherited */
 	}
 	return 0;
 }
@@ -85,14 +88,20 @@ int as_fork(struct as *child, struct as *parent)
 	int err;
 
 	memset(child, 0, sizeof(*child));
-	err = vm_space_init(&child->vs, p.fmt, as_fault, child);
+	err = as_zero_get();
 	if (err)
 		return err;
+	err = vm_space_init(&child->vs, p.fmt, as_fault, child);
+	if (err) {
+		as_zero_put();
+		return err;
+	}
 	if (p.kernel) {
 		err = pt_space_share_kernel(&child->vs.pt, p.kernel, AS_KERNEL_SLOT_FIRST,
 					    AS_KERNEL_SLOT_COUNT);
 		if (err) {
 			vm_space_destroy(&child->vs);
+			as_zero_put();
 			return err;
 		}
 	}

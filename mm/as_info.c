@@ -147,7 +147,8 @@ unsigned as_check(struct as *as)
  */
 bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 {
-	unsigned long need = write ? MM_PROT_WRITE : MM_PROT_READ;
+	/* x86 pages that allow any access are readable, as Linux's vma_is_accessible(). */
+	unsigned long need = write ? MM_PROT_WRITE : MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC;
 	uintptr_t end = addr + len;
 	bool ok = true;
 

@@ -35,6 +35,8 @@ void as_region_merge(struct as *as, uint32_t i);
 void as_region_ref(const struct as_region *r);
 /* Drop them. */
 void as_region_unref(const struct as_region *r);
+/* Set (@on) or clear region flag @flag on [start, end), splitting and merging: 0 or -MM_ENOMEM. */
+int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on);
 /* Free the array. */
 void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
@@ -46,14 +48,21 @@ uintptr_t as_region_start_gap(const struct as_region *r);
 void as_list_add(struct as *as);
 void as_list_del(struct as *as);
 
+/* --- the shared zero page (as_zero.c) ----------------------------------------- */
+
+int as_zero_get(void);
+void as_zero_put(void);
+phys_addr_t as_zero_page(void);
+bool as_is_zero_page(phys_addr_t pa);
+
 /* --- pages (as_fault.c, as_unmap.c) --------------------------------------------- */
 
 /* PT_* bits for a page of @r; private pages get PT_WRITE only if @write. */
 unsigned as_pte_prot(const struct as_region *r, bool write);
 /* Resolve a fault at @addr; @flags are VM_FAULT_*. */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
-/* Fault in every page of [start, end) as MAP_POPULATE does, errors ignored. */
-void as_populate(struct as *as, uintptr_t start, uintptr_t end);
+/* Fault in [start, end) as MAP_POPULATE or mlock do, lock NOT held (it is taken in batches). */
+int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors);
 /* Remove the pages of [start, end), dropping their frames' references. */
 void as_zap(struct as *as, uintptr_t start, uint64_t len);
 /* Remove [start, end) from the space: regions and pages. Room must be reserved (2). */

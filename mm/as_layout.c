@@ -81,9 +81,14 @@ int as_init(struct as *as, const struct as_params *p)
 	if (!as->params.fmt)
 		as->params.fmt = &pt_format_x86_64;
 	as->stack_limit = as->params.stack_limit ? as->params.stack_limit : AS_STACK_LIMIT_DEFAULT;
-	err = vm_space_init(&as->vs, as->params.fmt, as_fault, as);
+	err = as_zero_get();
 	if (err)
 		return err;
+	err = vm_space_init(&as->vs, as->params.fmt, as_fault, as);
+	if (err) {
+		as_zero_put();
+		return err;
+	}
 	if (as->params.kernel) {
 		err = pt_space_share_kernel(&as->vs.pt, as->params.kernel, AS_KERNEL_SLOT_FIRST,
 					    AS_KERNEL_SLOT_COUNT);
@@ -104,6 +109,7 @@ int as_init(struct as *as, const struct as_params *p)
 fail:
 	as_region_free_all(as);
 	vm_space_destroy(&as->vs);
+	as_zero_put();
 	return err;
 }
 

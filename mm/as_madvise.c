@@ -22,6 +22,10 @@ static bool advice_known(int advice)
 	case MM_MADV_REMOVE:
 	case MM_MADV_DONTFORK:
 	case MM_MADV_DOFORK:
+	case MM_MADV_MERGEABLE:
+	case MM_MADV_UNMERGEABLE:
+	case MM_MADV_WIPEONFORK:
+	case MM_MADV_KEEPONFORK:
 	case MM_MADV_HUGEPAGE:
 	case MM_MADV_NOHUGEPAGE:
 	case MM_MADV_DONTDUMP:
@@ -42,42 +46,30 @@ static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t
 	case MM_MADV_FREE:
 		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
 			return -MM_EINVAL;
+		if (r->flags & AS_R_LOCKED)
+			return -MM_EINVAL;	/* can_madv_lru_vma() */
 		as_zap(as, start, end - start);
 		return 0;
+	case MM_MADV_WIPEONFORK:
+		if (r->backing != AS_ANON_PRIVATE)
+			return -MM_EINVAL;
+		/* fall through */
 	case MM_MADV_DONTFORK:
 	case MM_MADV_DOFORK:
+	case MM_MADV_KEEPONFORK:
 		return -MM_EAGAIN;	/* a flag change: done by the caller, regions split */
 	default:
-		return 0;
+		return 0;	/* hints; MADV_MERGEABLE too: no page merging here */
 	}
 }
 
-/* MADV_DONTFORK/DOFORK: set or clear the flag on [start, end), splitting regions. */
-static int set_dontfork(struct as *as, uintptr_t start, uintptr_t end, bool on)
+/* The region flag a flag-changing advice sets or clears. */
+static int set_advice_flag(struct as *as, uintptr_t start, uintptr_t end, int advice)
 {
-	int err = as_region_reserve(as, 2);
-	uint32_t i;
+	bool wipe = advice == MM_MADV_WIPEONFORK || advice == MM_MADV_KEEPONFORK;
 
-	if (err)
-		return err;
-	as_region_split(as, start);
-	as_region_split(as, end);
-	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
-		if (on)
-			as->reg[i].flags |= AS_R_DONTFORK;
-		else
-			as->reg[i].flags &= ~AS_R_DONTFORK;
-	}
-	/* Merge what became alike; a merge shrinks the set, so look at @i again. */
-	i = as_region_lower(as, start);
-	while (i < as->nr && as->reg[i].start <= end) {
-		uint32_t before = as->nr;
-
-		as_region_merge(as, i);
-		if (as->nr == before)
-			i++;
-	}
-	return 0;
+	return as_region_set_flag(as, start, end, wipe ? AS_R_WIPEONFORK : AS_R_DONTFORK,
+				  advice == MM_MADV_DONTFORK || advice == MM_MADV_WIPEONFORK);
 }
 
 /* Walk the regions of [start, end) as madvise_walk_vmas() does: holes give ENOMEM at the end. */
@@ -103,7 +95,7 @@ static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int adv
 		stop = MM_MIN(end, r->end);
 		err = advise(as, r, cur, stop, advice);
 		if (err == -MM_EAGAIN)
-			err = set_dontfork(as, cur, stop, advice == MM_MADV_DONTFORK);
+			err = set_advice_flag(as, cur, stop, advice);
 		if (err)
 			return err;
 		cur = stop;

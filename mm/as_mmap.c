@@ -20,6 +20,8 @@ static int describe(struct as_region *r, unsigned long prot, unsigned long flags
 {
 	r->prot = (uint32_t)(prot & (MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC));
 	r->flags = (flags & MM_MAP_GROWSDOWN) ? AS_R_GROWSDOWN : 0;
+	if (flags & MM_MAP_LOCKED)
+		r->flags |= AS_R_LOCKED;
 	if (file) {
 		switch (flags & MM_MAP_TYPE) {
 		case MM_MAP_SHARED:
@@ -46,6 +48,9 @@ static int describe(struct as_region *r, unsigned long prot, unsigned long flags
 		default:
 			return -MM_EINVAL;
 		}
+		/* Only anonymous memory grows (do_mmap() refuses VM_GROWSDOWN on files). */
+		if (flags & MM_MAP_GROWSDOWN)
+			return -MM_EINVAL;
 		r->file = file;
 		r->pgoff = pgoff;
 		return 0;
@@ -129,9 +134,6 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		as_region_unref(&r);
 		return err;
 	}
-	if ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
-	    (flags & MM_MAP_LOCKED))
-		as_populate(as, r.start, r.end);
 	return a;
 }
 
@@ -212,8 +214,14 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	if (file && (len > (uint64_t)INT64_MAX || off > (uint64_t)INT64_MAX - len))
 		return -MM_EOVERFLOW;
 	fl = spin_lock_irqsave(&as->lock);
+	if (as->lock_future)
+		flags |= MM_MAP_LOCKED;
 	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
 	spin_unlock_irqrestore(&as->lock, fl);
+	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
+	if (ret >= 0 && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
+			 (flags & MM_MAP_LOCKED)))
+		as_populate(as, (uintptr_t)ret, (uintptr_t)ret + len, true);
 	return ret;
 }
 

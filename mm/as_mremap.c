@@ -94,6 +94,12 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 	return (long)new_addr;
 }
 
+/* Would munmap(@start, @len) pass its argument checks? */
+static bool unmap_ok(uintptr_t start, uint64_t len)
+{
+	return start <= AS_TASK_SIZE && len <= AS_TASK_SIZE - start;
+}
+
 /* Linux's mremap_to(): MREMAP_FIXED or MREMAP_DONTUNMAP. */
 static long remap_to(struct as *as, uintptr_t addr, uint64_t old_len, uintptr_t new_addr,
 		     uint64_t new_len, unsigned long flags)
@@ -114,6 +120,9 @@ static long remap_to(struct as *as, uintptr_t addr, uint64_t old_len, uintptr_t 
 		as_unmap_range(as, new_addr, new_addr + new_len);
 	}
 	if (old_len > new_len) {
+		/* do_munmap()'s checks: a tail beyond user space is EINVAL, nothing unmapped. */
+		if (!unmap_ok(addr + new_len, old_len - new_len))
+			return -MM_EINVAL;
 		as_unmap_range(as, addr + new_len, addr + old_len);
 		old_len = new_len;
 	}
@@ -148,14 +157,15 @@ static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint6
 	long ret;
 	long a;
 
+	/* The source must be mapped before anything else happens (vma_lookup() first). */
+	if (!as_region_find(as, addr))
+		return -MM_EFAULT;
 	if (flags & (MM_MREMAP_FIXED | MM_MREMAP_DONTUNMAP))
 		return remap_to(as, addr, old_len, new_addr, new_len, flags);
 	if (old_len >= new_len) {
-		/* Always allowed; equal lengths succeed even over a hole, as on Linux. */
+		/* Shrinking is always allowed, past the region too. */
 		if (old_len != new_len) {
-			uintptr_t start = addr + new_len;
-
-			if (start > AS_TASK_SIZE || old_len - new_len > AS_TASK_SIZE - start)
+			if (!unmap_ok(addr + new_len, old_len - new_len))
 				return -MM_EINVAL;
 			if (as_region_reserve(as, 2))
 				return -MM_ENOMEM;

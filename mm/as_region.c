@@ -221,6 +221,49 @@ void as_region_merge(struct as *as, uint32_t i)
 }
 
 /**
+ * as_region_set_flag() - set or clear a region flag on a range
+ * @as: the space, locked
+ * @start: page-aligned
+ * @end: page-aligned, > @start; holes in between are skipped
+ * @flag: an AS_R_* flag
+ * @on: set it (else clear it)
+ *
+ * Regions straddling the ends are split; those that became alike merge.
+ *
+ * Return: 0 or -MM_ENOMEM (nothing changed).
+ */
+int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on)
+{
+	int err = as_region_reserve(as, 2);
+	uint32_t i;
+
+	if (err)
+		return err;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
+		if (on)
+			as->reg[i].flags |= flag;
+		else
+			as->reg[i].flags &= (uint16_t)~flag;
+	}
+	/* Merge what became alike; a merge shrinks the set, so look at @i again. */
+	i = as_region_lower(as, start);
+	if (i > 0)
+		i--;
+	while (i < as->nr && as->reg[i].start <= end) {
+		uint32_t before = as->nr;
+
+		as_region_merge(as, i);
+		if (as->nr == before)
+			i++;
+		else if (i > 0)
+			i--;
+	}
+	return 0;
+}
+
+/**
  * as_region_free_all() - drop every region's references and free the array
  * @as: the space (its pages already gone)
  */

@@ -12,7 +12,8 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 	struct as *as = ctx;
 
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		pmm_put(pa + off);
+		if (!as_is_zero_page(pa + off))
+			pmm_put(pa + off);
 		as->rss--;
 	}
 }

@@ -14,6 +14,7 @@ const char *mm_strerror(int err)
 	case 0:			return "OK";
 	case MM_EPERM:		return "EPERM";
 	case MM_ENOENT:		return "ENOENT";
+	case MM_EINTR:		return "EINTR";
 	case MM_EIO:		return "EIO";
 	case MM_ENOMEM:		return "ENOMEM";
 	case MM_EACCES:		return "EACCES";

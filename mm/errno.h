@@ -10,6 +10,7 @@
 
 #define MM_EPERM	1	/* operation not permitted */
 #define MM_ENOENT	2	/* no such object */
+#define MM_EINTR	4	/* interrupted (the caller was killed) */
 #define MM_EIO		5	/* I/O error (or access beyond memory) */
 #define MM_EBADF	9	/* bad file descriptor */
 #define MM_EAGAIN	11	/* try again */

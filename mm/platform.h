@@ -38,6 +38,13 @@ unsigned long plat_irq_save(void);
 void plat_irq_restore(unsigned long flags);
 /* Hint to the CPU that we are spinning (PAUSE on x86). */
 void plat_cpu_relax(void);
+/*
+ * A preemption point in a long operation, called with no lock held and
+ * interrupts as the caller found them: let other tasks run if one is due.
+ * Returns true if the calling task was killed meanwhile, so the operation
+ * should stop early (with an error its caller tolerates).
+ */
+bool plat_preempt_point(void);
 
 #define MM_MAX_CPUS	64
 

@@ -60,6 +60,7 @@ extern char ret_to_user[];
 #define TIMER_HZ	100
 void timer_init(void (*tick)(void));
 uint64_t time_ns(void);		/* monotonic, since boot */
+uint64_t tsc_cycles_to_ns(uint64_t cycles);	/* a TSC interval in nanoseconds */
 uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
 
 /* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */

@@ -3,7 +3,10 @@
 #ifndef ARCH_X86_64_CPU_H
 #define ARCH_X86_64_CPU_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+#include "arch/x86_64/irqoff.h"
 
 #define RFLAGS_IF	(1ul << 9)
 #define RFLAGS_AC	(1ul << 18)
@@ -88,17 +91,26 @@ static inline uint64_t read_rflags(void)
 
 static inline void cli(void)
 {
+#ifdef KPERF
+	bool was_on = read_rflags() & RFLAGS_IF;
+#endif
 	__asm__ volatile("cli" ::: "memory");
+#ifdef KPERF
+	if (was_on)
+		irqoff_begin(irqoff_here());
+#endif
 }
 
 static inline void sti(void)
 {
+	irqoff_end();
 	__asm__ volatile("sti" ::: "memory");
 }
 
 /* Enable interrupts and wait for one, with no window in between. */
 static inline void sti_hlt(void)
 {
+	irqoff_end();
 	__asm__ volatile("sti; hlt" ::: "memory");
 }
 

@@ -56,7 +56,9 @@ unsigned long plat_irq_save(void)
 {
 	unsigned long flags = read_rflags();
 
-	cli();
+	__asm__ volatile("cli" ::: "memory");
+	if (flags & RFLAGS_IF)
+		irqoff_begin((uintptr_t)__builtin_return_address(0));	/* the lock's taker */
 	return flags;
 }
 

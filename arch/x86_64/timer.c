@@ -104,6 +104,11 @@ uint64_t time_ns(void)
 	return t / tsc_per_ms * 1000000 + t % tsc_per_ms * 1000000 / tsc_per_ms;
 }
 
+uint64_t tsc_cycles_to_ns(uint64_t cycles)
+{
+	return cycles / tsc_per_ms * 1000000 + cycles % tsc_per_ms * 1000000 / tsc_per_ms;
+}
+
 uint64_t boot_epoch_seconds(void)
 {
 	return epoch_at_boot;

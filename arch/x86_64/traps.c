@@ -153,6 +153,9 @@ static void irq(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	/* Interrupts went off at entry if they were on before (an interrupt gate). */
+	if (f->rflags & RFLAGS_IF)
+		irqoff_begin(irqoff_here());
 	if (f->vector < 32) {
 		if (f->cs & 3)
 			sti();		/* user faults may take time (copying pages) */
@@ -162,4 +165,6 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	else
 		kprintf("trap: unexpected interrupt %lu\n", f->vector);
+	if (f->rflags & RFLAGS_IF)
+		irqoff_end();		/* iretq turns them back on */
 }

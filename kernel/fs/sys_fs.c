@@ -15,9 +15,10 @@
 #define SEEK_DATA	3
 #define SEEK_HOLE	4
 
+/* Descriptors are unsigned ints in Linux's ABI: the upper half of the register is ignored. */
 struct file *fd_file(uint64_t fd)
 {
-	return fd < FD_MAX ? current()->fd[fd] : NULL;
+	return (uint32_t)fd < FD_MAX ? current()->fd[(uint32_t)fd] : NULL;
 }
 
 /**
@@ -79,10 +80,10 @@ static long positional(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, bo
 	struct file *f = fd_file(fd);
 	uint64_t pos = off;
 
+	if ((int64_t)off < 0)
+		return -EINVAL;		/* ksys_pread64() checks it before the descriptor */
 	if (!f)
 		return -EBADF;
-	if ((int64_t)off < 0)
-		return -EINVAL;
 	if (f->is_console)
 		return -ESPIPE;
 	return rw(f, buf, len, writing, &pos);
@@ -176,6 +177,7 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 {
 	struct file *f = fd_file(fd);
 
+	fd = (uint32_t)fd;
 	if (!f)
 		return -EBADF;
 	current()->fd[fd] = NULL;
@@ -355,6 +357,7 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 	struct file *f = fd_file(fd);
 	struct task *t = current();
 
+	fd = (uint32_t)fd;
 	if (!f)
 		return -EBADF;
 	switch (cmd) {

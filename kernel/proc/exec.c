@@ -8,6 +8,7 @@
 #include "kernel/proc/elf.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
+#include "mm/vmalloc.h"
 
 #define AT_NULL		0
 #define AT_PHDR		3
@@ -84,55 +85,145 @@ static long load_segment(struct as *as, const struct elf_segment *s, const struc
 	return 0;
 }
 
-/* Strings copied in from the caller (user or kernel), packed for the new stack. */
+/*
+ * Strings copied in from the caller (user or kernel), packed for the new
+ * stack: argv's strings, then envp's, each with its NUL. Linux's limits
+ * (bprm_stack_limits(), copy_strings()): all strings and their pointers
+ * within a quarter of the stack limit (at least ARG_MAX, at most 6 MiB),
+ * each string within MAX_ARG_STRLEN. Most fit the static buffer; larger
+ * lists move to a vmalloc()ed one.
+ */
 struct args {
-	char buf[ARG_MAX_BYTES];
-	uint32_t used, argc, envc;
-	uint32_t off[ARG_MAX_COUNT];	/* argv then envp string offsets into buf */
+	char *buf;
+	uint64_t used, cap, room;	/* bytes filled, allocated, allowed */
+	uint32_t argc, envc;
+	char small[ARG_SMALL_BYTES];
 };
+
+/* Make @need more bytes storable (within the room): 0 or -ENOMEM. */
+static long args_reserve(struct args *a, uint64_t need)
+{
+	char *big;
+
+	need = MM_MIN(need, a->room - a->used);
+	if (a->used + need <= a->cap)
+		return 0;
+	big = vmalloc(a->room);
+	if (!big)
+		return -ENOMEM;
+	memcpy(big, a->buf, a->used);
+	a->buf = big;
+	a->cap = a->room;
+	return 0;
+}
+
+static void args_release(struct args *a)
+{
+	if (a->buf != a->small)
+		vfree(a->buf);
+	a->buf = a->small;
+	a->cap = sizeof(a->small);
+}
 
 static long add_string(struct args *a, const char *s, bool from_user)
 {
-	uint32_t room = sizeof(a->buf) - a->used;
+	uint64_t max = MM_MIN(ARG_MAX_STRLEN, a->room - a->used);
 	int64_t len;
+	long r;
 
-	if (a->argc + a->envc >= ARG_MAX_COUNT)
+	if (!max)
 		return -E2BIG;
 	if (from_user) {
-		len = strncpy_from_user(a->buf + a->used, (uint64_t)s, room);
+		/* Into what is left of the buffer; if that is too short, a bigger one and again. */
+		uint64_t fits = MM_MIN(max, a->cap - a->used);
+
+		len = fits ? strncpy_from_user(a->buf + a->used, (uint64_t)s, fits) : -ENAMETOOLONG;
+		if (len == -ENAMETOOLONG && fits < max) {
+			if ((r = args_reserve(a, max)))
+				return r;
+			len = strncpy_from_user(a->buf + a->used, (uint64_t)s, max);
+		}
 		if (len == -ENAMETOOLONG)
 			return -E2BIG;
 		if (len < 0)
 			return len;
 	} else {
 		len = strlen(s);
-		if ((uint64_t)len >= room)
+		if ((uint64_t)len >= max)
 			return -E2BIG;
+		if ((r = args_reserve(a, len + 1)))
+			return r;
 		memcpy(a->buf + a->used, s, len + 1);
 	}
-	a->off[a->argc + a->envc] = a->used;
 	a->used += len + 1;
 	return 0;
 }
 
-static long add_vector(struct args *a, char *const *v, bool from_user, uint32_t *count)
+/* Entry @i of the NULL-terminated vector @v (user or kernel): 0 or -EFAULT. */
+static long vector_entry(char *const *v, uint64_t i, bool from_user, uint64_t *p)
 {
-	for (unsigned i = 0; v; i++) {
-		uint64_t p;
-		if (from_user) {
-			if (copy_from_user(&p, (uint64_t)(v + i), 8))
-				return -EFAULT;
-		} else {
-			p = (uint64_t)v[i];
+	if (!v) {
+		*p = 0;
+		return 0;
+	}
+	if (from_user)
+		return copy_from_user(p, (uint64_t)(v + i), 8) ? -EFAULT : 0;
+	*p = (uint64_t)v[i];
+	return 0;
+}
+
+/* Strings in @v, at most @max (more: -E2BIG). */
+static long count_vector(char *const *v, bool from_user, uint64_t max, uint32_t *count)
+{
+	uint64_t p = 0;
+
+	for (uint64_t i = 0;; i++) {
+		if (vector_entry(v, i, from_user, &p))
+			return -EFAULT;
+		if (!p) {
+			*count = (uint32_t)i;
+			return 0;
 		}
-		if (!p)
-			break;
-		long r = add_string(a, (const char *)p, from_user);
-		if (r)
+		if (i >= max)
+			return -E2BIG;
+	}
+}
+
+static long add_vector(struct args *a, char *const *v, bool from_user, uint32_t count)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t p;
+		long r = vector_entry(v, i, from_user, &p);
+
+		if (!r && !p)
+			r = -EFAULT;	/* the vector changed under us */
+		if (r || (r = add_string(a, (const char *)p, from_user)))
 			return r;
-		(*count)++;
 	}
 	return 0;
+}
+
+/* Count, check against the limits and copy argv and envp into @a. */
+static long gather_args(struct args *a, const char *path, char *const *argv,
+			char *const *envp, bool from_user, uint64_t stack_limit)
+{
+	uint64_t limit = MM_MAX(MM_MIN(ARG_STACK_MAX, stack_limit / 4), ARG_MAX_BYTES);
+	uint64_t ptrs;
+	long r;
+
+	a->buf = a->small;
+	a->cap = sizeof(a->small);
+	a->used = 0;
+	if ((r = count_vector(argv, from_user, limit / 8, &a->argc)) ||
+	    (r = count_vector(envp, from_user, limit / 8, &a->envc)))
+		return r;
+	ptrs = ((uint64_t)MM_MAX(a->argc, 1u) + a->envc) * 8;
+	if (limit <= ptrs + strlen(path) + 1)
+		return -E2BIG;
+	a->room = limit - ptrs - (strlen(path) + 1);	/* Linux copies the path there too */
+	if ((r = add_vector(a, argv, from_user, a->argc)))
+		return r;
+	return add_vector(a, envp, from_user, a->envc);
 }
 
 static long push(struct as *as, uintptr_t *sp, const void *data, uint64_t len)
@@ -158,7 +249,7 @@ static long build_stack(struct as *as, const struct args *a, const struct elf_im
 		AT_PHDR, img->phdr_vaddr, AT_PHENT, img->phentsize, AT_PHNUM, img->phnum,
 		AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0,
 		AT_EGID, 0, AT_CLKTCK, TIMER_HZ, AT_SECURE, 0, AT_RANDOM, at_random,
-		AT_EXECFN, strings + (a->argc ? a->off[0] : 0), AT_NULL, 0,
+		AT_EXECFN, strings, AT_NULL, 0,
 	};
 	uint64_t words = 1 + a->argc + 1 + a->envc + 1 + ARRAY_LEN(auxv);
 	sp = ALIGN_DOWN(sp - words * 8, 16);	/* argc lands 16-byte aligned */
@@ -167,12 +258,15 @@ static long build_stack(struct as *as, const struct args *a, const struct elf_im
 	if (as_copy_out(as, p, &word, 8))
 		return -EFAULT;
 	p += 8;
-	/* argv pointers, NULL, envp pointers, NULL */
+	/* argv pointers, NULL, envp pointers, NULL; the strings lie end to end. */
+	uint64_t at = 0;
 	for (uint32_t i = 0; i <= a->argc + a->envc + 1; i++, p += 8) {
-		if (i == a->argc || i == a->argc + a->envc + 1)
+		if (i == a->argc || i == a->argc + a->envc + 1) {
 			word = 0;
-		else
-			word = strings + a->off[i < a->argc ? i : i - 1];
+		} else {
+			word = strings + at;
+			at += strlen(a->buf + at) + 1;
+		}
 		if (as_copy_out(as, p, &word, 8))
 			return -EFAULT;
 	}
@@ -284,9 +378,8 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		return -ENOMEM;
 	}
 	struct args *a = &exec_args;
-	a->used = a->argc = a->envc = 0;
-	if ((r = add_vector(a, argv, from_user, &a->argc)) ||
-	    (r = add_vector(a, envp, from_user, &a->envc)))
+	uint64_t stack_limit = t->mm ? t->mm->stack_limit : AS_STACK_LIMIT_DEFAULT;
+	if ((r = gather_args(a, path, argv, envp, from_user, stack_limit)))
 		goto fail;
 	struct as_params params = proc_as_params();
 	if ((r = as_init(new_as, &params)))
@@ -316,8 +409,10 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		fpu_restore(&t->fpu);
 		wrmsr(MSR_FS_BASE, 0);
 	}
+	args_release(a);
 	return 0;
 fail:
+	args_release(a);
 	as_free(new_as);
 	inode_put(ino);
 	return r;

@@ -121,9 +121,12 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 
 static long do_fork(uint64_t child_stack, bool vfork)
 {
-	struct task *parent = current(), *child = task_alloc(parent->name);
+	struct task *parent, *child;
 	long r;
 
+	reap_orphans();		/* slots of orphans nobody waits for come back first */
+	parent = current();
+	child = task_alloc(parent->name);
 	if (!child)
 		return -EAGAIN;
 	child->mm = as_alloc();
@@ -201,13 +204,22 @@ SYSCALL_DEFINE(SYS_clone, clone, sys_clone);
 
 /* --- exit, wait, kill ------------------------------------------------------------ */
 
+/*
+ * Children of a dying process go to init; with no init (the shell's `run`,
+ * usertest) nobody will wait for them: zombies among them are freed (later,
+ * as free_later's list is reaped), the living free themselves at exit.
+ */
 static void reparent_children(struct task *dying)
 {
 	for (unsigned i = 0; i < TASK_MAX; i++)
 		if (tasks[i].state != TASK_UNUSED && tasks[i].parent == dying) {
 			tasks[i].parent = init_task && init_task != dying ? init_task : NULL;
-			if (tasks[i].state == TASK_ZOMBIE && tasks[i].parent)
+			if (tasks[i].state != TASK_ZOMBIE)
+				continue;
+			if (tasks[i].parent)
 				wakeup(tasks[i].parent);
+			else
+				task_free_later(&tasks[i]);
 		}
 }
 
@@ -364,15 +376,17 @@ void user_return_work(struct trap_frame *f)
 {
 	struct task *t = current();
 
+	irqoff_begin(irqoff_here());	/* the entry code turned them off */
 	for (;;) {
 		if (t->killed) {
 			sti();
 			proc_exit(t->kill_signal);
 		}
 		if (!need_resched)
-			return;
+			break;
 		schedule();
 	}
+	irqoff_end();			/* iretq or sysret turns them back on */
 }
 
 /* --- process 1 -------------------------------------------------------------------- */

@@ -6,8 +6,11 @@
 #include "kernel/task.h"
 #include "mm/as.h"
 
-#define ARG_MAX_BYTES	(64 * 1024)	/* argv + envp strings */
-#define ARG_MAX_COUNT	1024
+/* execve's argument limits, Linux's: strings and pointers within a quarter of the stack limit. */
+#define ARG_MAX_BYTES	(128 * 1024)		/* ARG_MAX: the least it allows */
+#define ARG_STACK_MAX	(6ull << 20)		/* _STK_LIM / 4 * 3: the most */
+#define ARG_MAX_STRLEN	(128 * 1024)		/* MAX_ARG_STRLEN: one string, its NUL included */
+#define ARG_SMALL_BYTES	(64 * 1024)		/* what fits without vmalloc() */
 
 #define SIGTRAP		5
 #define SIGILL		4

@@ -2,6 +2,7 @@
 /* Small system calls: identity, time, randomness, and what musl expects. */
 #include "kernel/kernel.h"
 #include "kernel/proc/syscall.h"
+#include "mm/as.h"
 
 #define ARCH_SET_GS	0x1001
 #define ARCH_SET_FS	0x1002
@@ -49,7 +50,7 @@ static long sys_arch_prctl(uint64_t code, uint64_t addr, uint64_t a2, uint64_t a
 {
 	switch (code) {
 	case ARCH_SET_FS:
-		if (addr >= USER_SPACE_END)
+		if (addr >= AS_TASK_SIZE)	/* TASK_SIZE_MAX: the last page is not user space */
 			return -EPERM;
 		current()->fs_base = addr;
 		wrmsr(MSR_FS_BASE, addr);

@@ -8,6 +8,13 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
+/* Linux x86_64 numbers of the locking calls. */
+#define SYS_mlock	149
+#define SYS_munlock	150
+#define SYS_mlockall	151
+#define SYS_munlockall	152
+#define SYS_mlock2	325
+
 static struct as *cur_as(void)
 {
 	return current()->mm;
@@ -24,7 +31,8 @@ static long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 	unsigned fmode = 0;
 
 	if (!(flags & MM_MAP_ANONYMOUS)) {
-		struct file *f = (int)fd >= 0 ? fd_file(fd) : NULL;
+		/* Linux's fget() takes an unsigned int: fd_file() ignores the upper half. */
+		struct file *f = fd_file(fd);
 		if (!f)
 			return -EBADF;
 		if (f->is_console || !S_ISREG(f->inode->mode))
@@ -107,3 +115,38 @@ static long sys_brk(uint64_t brk, uint64_t a1, uint64_t a2, uint64_t a3, uint64_
 	return as_brk(cur_as(), brk);
 }
 SYSCALL_DEFINE(SYS_brk, brk, sys_brk);
+
+static long sys_mlock(uint64_t addr, uint64_t len, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return as_mlock(cur_as(), addr, len, 0);
+}
+SYSCALL_DEFINE(SYS_mlock, mlock, sys_mlock);
+
+static long sys_mlock2(uint64_t addr, uint64_t len, uint64_t flags, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	return as_mlock(cur_as(), addr, len, flags);
+}
+SYSCALL_DEFINE(SYS_mlock2, mlock2, sys_mlock2);
+
+static long sys_munlock(uint64_t addr, uint64_t len, uint64_t a2, uint64_t a3, uint64_t a4,
+			uint64_t a5)
+{
+	return as_munlock(cur_as(), addr, len);
+}
+SYSCALL_DEFINE(SYS_munlock, munlock, sys_munlock);
+
+static long sys_mlockall(uint64_t flags, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			 uint64_t a5)
+{
+	return as_mlockall(cur_as(), flags);
+}
+SYSCALL_DEFINE(SYS_mlockall, mlockall, sys_mlockall);
+
+static long sys_munlockall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			   uint64_t a5)
+{
+	return as_munlockall(cur_as());
+}
+SYSCALL_DEFINE(SYS_munlockall, munlockall, sys_munlockall);

@@ -20,6 +20,12 @@
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif
+#ifndef MREMAP_MAYMOVE
+#define MREMAP_MAYMOVE 1
+#endif
+#ifndef MREMAP_FIXED
+#define MREMAP_FIXED 2
+#endif
 
 /* The byte at offset i of a region filled with seed. */
 static TAP_UNUSED inline unsigned char pat(unsigned seed, size_t i)

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The longest interrupts-off stretch (KPERF builds): one start time per
+ * CPU, one maximum for the machine. Bounded latency is a target of the
+ * memory core (issue: no unbounded work with interrupts off), and `make
+ * bench` reports this figure while hostile programs run.
+ */
+#ifdef KPERF
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/irqoff.h"
+#include "mm/platform.h"
+
+static uint64_t start[MM_MAX_CPUS];
+static uintptr_t start_site[MM_MAX_CPUS];
+static struct irqoff_record worst;
+
+void irqoff_begin(uintptr_t site)
+{
+	unsigned cpu = plat_cpu_id();
+
+	if (start[cpu])
+		return;
+	start_site[cpu] = site;
+	start[cpu] = rdtsc();
+}
+
+void irqoff_end(void)
+{
+	unsigned cpu = plat_cpu_id();
+	uint64_t d;
+
+	if (!start[cpu])
+		return;
+	d = rdtsc() - start[cpu];
+	start[cpu] = 0;
+	if (d > worst.cycles) {
+		worst.cycles = d;
+		worst.site = start_site[cpu];
+	}
+}
+
+/**
+ * irqoff_get() - the longest interrupts-off stretch since boot (or reset)
+ * @r: filled in: cycles, the site, and the length in guest nanoseconds
+ */
+void irqoff_get(struct irqoff_record *r)
+{
+	*r = worst;
+	r->ns = tsc_cycles_to_ns(worst.cycles);
+}
+
+void irqoff_reset(void)
+{
+	worst = (struct irqoff_record){ 0 };
+}
+#endif

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hostile: programs that make a kernel do a lot of memory work in one
+ * system call, run one after another, for the interrupts-off measurement
+ * (bench/irqoff.sh): the kernel must do such work in bounded chunks, so no
+ * stretch with interrupts off grows with the size of the request.
+ *
+ *   populate_none  MAP_POPULATE of 1 TiB PROT_NONE (once a 9.5 s hang)
+ *   populate_read  MAP_POPULATE of 1.5 GiB PROT_READ (zero-page mappings)
+ *   munmap_big     munmap of 384 MiB touched
+ *   mprotect_big   mprotect of 256 MiB touched, read-only and back
+ *   fork_big       fork of a process with 256 MiB touched; the child writes
+ *                  some and exits (a big exit), the parent unmaps
+ *   madvise_big    MADV_DONTNEED of 256 MiB touched
+ *   mlock_big      mlock of 256 MiB
+ *   regions        4096 regions made by mprotect splits, then one munmap
+ *   execve_args    execve with 2 MiB of arguments
+ *
+ * Each step prints "hostile.STEP ok" or "hostile.STEP failed"; the exit
+ * status is the number of failures.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PAGE 4096UL
+#define MIB (1UL << 20)
+
+static int failures;
+
+static void report(const char *step, int ok)
+{
+	printf("hostile.%s %s\n", step, ok ? "ok" : "failed");
+	fflush(stdout);
+	failures += !ok;
+}
+
+static char *touched(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	for (size_t i = 0; i < len; i += PAGE)
+		p[i] = (char)i;
+	return p;
+}
+
+static void populate(void)
+{
+	char *p = mmap(NULL, 1UL << 40, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+
+	report("populate_none", p != MAP_FAILED && munmap(p, 1UL << 40) == 0);
+	p = mmap(NULL, 1536 * MIB, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	report("populate_read", p != MAP_FAILED && munmap(p, 1536 * MIB) == 0);
+}
+
+static void big_ranges(void)
+{
+	char *p = touched(384 * MIB);
+
+	report("munmap_big", p && munmap(p, 384 * MIB) == 0);
+	p = touched(256 * MIB);
+	report("mprotect_big", p && mprotect(p, 256 * MIB, PROT_READ) == 0 &&
+			       mprotect(p, 256 * MIB, PROT_READ | PROT_WRITE) == 0);
+	report("madvise_big", p && madvise(p, 256 * MIB, MADV_DONTNEED) == 0);
+	report("mlock_big", p && mlock(p, 256 * MIB) == 0 && munlock(p, 256 * MIB) == 0);
+	if (p)
+		munmap(p, 256 * MIB);
+}
+
+static void big_fork(void)
+{
+	char *p = touched(256 * MIB);
+	int st = -1;
+	pid_t pid;
+
+	if (!p) {
+		report("fork_big", 0);
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		for (size_t i = 0; i < 16 * MIB; i += PAGE)
+			p[i] = 1;
+		_exit(0);
+	}
+	report("fork_big", pid > 0 && waitpid(pid, &st, 0) == pid && st == 0 &&
+			   munmap(p, 256 * MIB) == 0);
+}
+
+static void regions(void)
+{
+	const size_t n = 4096;
+	char *p = touched(n * PAGE);
+	int ok = p != NULL;
+
+	for (size_t i = 0; ok && i < n; i += 2)
+		ok = mprotect(p + i * PAGE, PAGE, PROT_READ) == 0;
+	report("regions", ok && munmap(p, n * PAGE) == 0);
+}
+
+static void big_exec(const char *self)
+{
+	const size_t len = 100000, count = 20;
+	char *s = malloc(len + 1), *argv[count + 3];
+	int st = -1;
+	pid_t pid;
+
+	memset(s, 'h', len);
+	s[len] = 0;
+	argv[0] = (char *)self;
+	argv[1] = "child";
+	for (size_t i = 0; i < count; i++)
+		argv[i + 2] = s;
+	argv[count + 2] = NULL;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		execv(self, argv);
+		_exit(127);
+	}
+	report("execve_args", pid > 0 && waitpid(pid, &st, 0) == pid && st == 0);
+	free(s);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && !strcmp(argv[1], "child"))
+		return argc == 22 ? 0 : 1;
+	populate();
+	big_ranges();
+	big_fork();
+	regions();
+	big_exec(argv[0]);
+	return failures;
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mlock, munlock, mlockall and munlockall with Linux's rules (mm/mlock.c).
+ * Nothing here is ever swapped out, so locking means what Linux makes
+ * visible besides residency: the range must be mapped without holes, its
+ * pages are populated now (mlock2's MLOCK_ONFAULT: later), locked regions
+ * refuse MADV_DONTNEED, and fork does not pass locks on. No RLIMIT_MEMLOCK:
+ * every process here has CAP_IPC_LOCK's rights (it runs as root).
+ */
+#include "as_internal.h"
+
+/*
+ * Set or clear AS_R_LOCKED from @start up to the first hole or @end, as
+ * apply_vma_lock_flags(): 0, or -MM_ENOMEM if there was a hole (the regions
+ * before it changed) or no memory for a split.
+ */
+static int set_locked(struct as *as, uintptr_t start, uintptr_t end, bool on)
+{
+	uintptr_t cur = start;
+	struct as_region *r;
+	int err;
+
+	while (cur < end && (r = as_region_find(as, cur)))
+		cur = MM_MIN(r->end, end);
+	if (cur == start)
+		return -MM_ENOMEM;
+	err = as_region_set_flag(as, start, cur, AS_R_LOCKED, on);
+	return err ? err : cur < end ? -MM_ENOMEM : 0;
+}
+
+/* mlock's and munlock's range: page-aligned, the offset of @addr added to @len. */
+static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool populate)
+{
+	uintptr_t start = addr & PAGE_MASK;
+	uintptr_t end = start + AS_PAGE_ALIGN(len + (addr & ~PAGE_MASK));
+	unsigned long fl;
+	int err;
+
+	if (end < start)
+		return -MM_EINVAL;
+	if (end == start)
+		return 0;
+	fl = spin_lock_irqsave(&as->lock);
+	err = set_locked(as, start, end, on);
+	spin_unlock_irqrestore(&as->lock, fl);
+	if (err || !populate)
+		return err;
+	err = as_populate(as, start, end, false);
+	/* __mlock_posix_error_return(): what POSIX wants mlock to say. */
+	if (err == -MM_EFAULT)
+		return -MM_ENOMEM;
+	return err == -MM_ENOMEM ? -MM_EAGAIN : err;
+}
+
+/**
+ * as_mlock() - the mlock and mlock2 system calls
+ * @as: the space
+ * @addr: any address; the range starts at its page
+ * @len: bytes from @addr
+ * @flags: MM_MLOCK_ONFAULT or 0
+ *
+ * Errors: EINVAL (unknown flags, wrapping range), ENOMEM (a hole in the
+ * range, or a page that cannot be populated, e.g. PROT_NONE), EAGAIN (out
+ * of memory while populating).
+ *
+ * Return: 0 or a negated error.
+ */
+int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags)
+{
+	if (flags & ~(unsigned long)MM_MLOCK_ONFAULT)
+		return -MM_EINVAL;
+	return lock_range(as, addr, len, true, !(flags & MM_MLOCK_ONFAULT));
+}
+
+/**
+ * as_munlock() - the munlock system call
+ * @as: the space
+ * @addr: any address; the range starts at its page
+ * @len: bytes from @addr
+ *
+ * Return: 0, -MM_EINVAL (wrapping range), -MM_ENOMEM (a hole).
+ */
+int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
+{
+	return lock_range(as, addr, len, false, false);
+}
+
+/**
+ * as_mlockall() - the mlockall system call
+ * @as: the space
+ * @flags: MM_MCL_CURRENT (lock and populate what is mapped), MM_MCL_FUTURE
+ *	   (lock what gets mapped later), MM_MCL_ONFAULT (do not populate)
+ *
+ * Return: 0, -MM_EINVAL (no flag, unknown flags, MCL_ONFAULT alone),
+ * -MM_ENOMEM (no memory to split a region), -MM_EINTR (killed while
+ * populating).
+ */
+int as_mlockall(struct as *as, unsigned long flags)
+{
+	const unsigned long known = MM_MCL_CURRENT | MM_MCL_FUTURE | MM_MCL_ONFAULT;
+	unsigned long fl;
+	int err = 0;
+
+	if (!flags || (flags & ~known) || flags == MM_MCL_ONFAULT)
+		return -MM_EINVAL;
+	fl = spin_lock_irqsave(&as->lock);
+	as->lock_future = (flags & MM_MCL_FUTURE) != 0;
+	if (flags & MM_MCL_CURRENT)
+		err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, true);
+	spin_unlock_irqrestore(&as->lock, fl);
+	if (err || !(flags & MM_MCL_CURRENT) || (flags & MM_MCL_ONFAULT))
+		return err;
+	err = as_populate(as, 0, AS_TASK_SIZE, true);
+	return err == -MM_EINTR ? err : 0;	/* mm_populate() ignores the rest */
+}
+
+/**
+ * as_munlockall() - the munlockall system call: every lock, present and future, off
+ * @as: the space
+ *
+ * Return: 0 or -MM_ENOMEM (no memory for the region set).
+ */
+int as_munlockall(struct as *as)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	int err;
+
+	as->lock_future = false;
+	err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, false);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return err;
+}
