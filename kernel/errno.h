@@ -39,4 +39,12 @@
 #define EOVERFLOW	75
 #define EOPNOTSUPP	95
 
+/*
+ * Never seen by programs: a blocking call interrupted by a signal returns
+ * one of these, and signal delivery turns it into EINTR or a restart.
+ */
+#define ERESTARTSYS	512	/* restart if the handler has SA_RESTART */
+#define ERESTARTNOINTR	513	/* always restart */
+#define ERESTARTNOHAND	514	/* restart only if no handler ran */
+
 #endif

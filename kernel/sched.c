@@ -104,7 +104,7 @@ void sleep_until(uint64_t deadline_ns)
 	unsigned long flags = plat_irq_save();
 	struct task *t = current();
 
-	while (time_ns() < deadline_ns && !t->killed) {
+	while (time_ns() < deadline_ns && !signal_pending(t)) {
 		t->wake_at_ns = deadline_ns;
 		t->state = TASK_BLOCKED;
 		t->wchan = &t->wake_at_ns;
@@ -117,6 +117,7 @@ void sleep_until(uint64_t deadline_ns)
 void sched_tick(void)
 {
 	need_resched = true;
+	itimer_tick();
 }
 
 struct task *task_by_pid(int pid)

@@ -11,6 +11,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
+#include "kernel/proc/signal.h"
 
 #define TASK_MAX	512
 #define KSTACK_SIZE	(16 * 1024)
@@ -46,7 +47,8 @@ struct task {
 	const void *wchan;		/* what a blocked task waits for */
 	uint64_t wake_at_ns;		/* for sleeps with a deadline; 0: none */
 	bool killed;			/* exit at the next return to user mode */
-	int kill_signal;
+	int kill_signal;		/* the wait status it dies with */
+	struct task_signals sig;	/* handlers, masks, pending (proc/signal.h) */
 	int exit_code;			/* wait4 status word, once a zombie */
 	uint64_t clear_child_tid;	/* set_tid_address */
 	uint64_t cpu_ns, started_ns;
@@ -74,6 +76,8 @@ void yield(void);
 /* Block on @chan (with interrupts off) until wakeup(@chan). */
 void sleep_on(const void *chan);
 void wakeup(const void *chan);
+/* A signal arrived: end @t's sleep unless it sleeps uninterruptibly. */
+void task_wake_interruptible(struct task *t);
 /* Sleep until time_ns() reaches @deadline_ns. */
 void sleep_until(uint64_t deadline_ns);
 bool sched_others_runnable(void);

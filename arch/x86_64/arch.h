@@ -50,6 +50,8 @@ void fpu_init(void);
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);
 void fpu_init_state(struct fpu_state *s);
+/* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
+int fpu_exception_code(bool simd);
 
 /* Task switching (switch.S): save callee-saved state, continue on @new_rsp. */
 void switch_context(uint64_t *save_rsp, uint64_t new_rsp);

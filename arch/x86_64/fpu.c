@@ -41,3 +41,46 @@ void fpu_init(void)
 	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr));
 	fpu_save(&initial_state);
 }
+
+/* si_code values of SIGFPE (Linux's ABI). */
+#define FPE_FLTDIV	3
+#define FPE_FLTOVF	4
+#define FPE_FLTUND	5
+#define FPE_FLTRES	6
+#define FPE_FLTINV	7
+
+/**
+ * fpu_exception_code() - which floating-point exception a #MF or #XM raised
+ * @simd: #XM (from MXCSR) rather than #MF (from the x87 status word)
+ *
+ * Return: FPE_FLTINV, FPE_FLTDIV, ... for the first unmasked exception that
+ * is flagged, in Linux's order of priority, or 0.
+ */
+int fpu_exception_code(bool simd)
+{
+	struct fpu_state s;
+	uint32_t bits;
+
+	fpu_save(&s);
+	if (simd) {
+		uint32_t mxcsr;
+		memcpy(&mxcsr, s.area + 24, 4);
+		bits = mxcsr & ~(mxcsr >> 7) & 0x3f;
+	} else {
+		uint16_t cwd, swd;
+		memcpy(&cwd, s.area + 0, 2);
+		memcpy(&swd, s.area + 2, 2);
+		bits = swd & ~cwd & 0x3f;
+	}
+	if (bits & 0x01)
+		return FPE_FLTINV;
+	if (bits & 0x04)
+		return FPE_FLTDIV;
+	if (bits & 0x08)
+		return FPE_FLTOVF;
+	if (bits & 0x12)
+		return FPE_FLTUND;
+	if (bits & 0x20)
+		return FPE_FLTRES;
+	return 0;
+}

@@ -430,6 +430,7 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	long r = load_image(t, path, (char *const *)argv, (char *const *)envp, true);
 	if (r)
 		return r;
+	signal_exec(t);
 	for (int fd = 0; fd < FD_MAX; fd++)
 		if (t->fd_cloexec[fd]) {
 			file_put(t->fd[fd]);

@@ -110,6 +110,12 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 		task_free(t);
 		return NULL;
 	}
+	if ((*err = signal_init_task(t))) {
+		as_destroy(t->mm);
+		as_free(t->mm);
+		task_free(t);
+		return NULL;
+	}
 	t->parent = parent;
 	open_console_fds(t);
 	task_prepare_switch(t, (uint64_t)t->frame, user_task_start, NULL);
@@ -135,6 +141,12 @@ static long do_fork(uint64_t child_stack, bool vfork)
 		return -ENOMEM;
 	}
 	if ((r = as_fork(child->mm, parent->mm))) {
+		as_free(child->mm);
+		task_free(child);
+		return r;
+	}
+	if ((r = signal_fork(child, parent))) {
+		as_destroy(child->mm);
 		as_free(child->mm);
 		task_free(child);
 		return r;
@@ -235,6 +247,14 @@ static void release_memory(struct task *t)
 	as_free(as);
 }
 
+/* SIGCHLD ignored or SA_NOCLDWAIT: children leave no zombie (POSIX). */
+static bool parent_reaps_nothing(struct task *p)
+{
+	const struct k_sigaction *ka = p->sig.hand ? &p->sig.hand->action[SIGCHLD - 1] : NULL;
+
+	return ka && (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT));
+}
+
 /**
  * proc_exit() - end the current process
  * @status_word: the wait4 status: (code << 8) for an exit, the signal for a kill
@@ -250,11 +270,17 @@ _Noreturn void proc_exit(int status_word)
 	release_memory(t);
 	vfork_release(t);
 	cli();
+	signal_exit(t);
 	reparent_children(t);
 	t->exit_code = status_word;
 	t->state = TASK_ZOMBIE;
 	if (t == init_task)
 		init_exited(status_word);
+	signal_notify_parent(t, status_word);
+	if (t->parent && parent_reaps_nothing(t->parent)) {
+		wakeup(t->parent);	/* a wait4 there may now find no child */
+		t->parent = NULL;
+	}
 	if (t->parent)
 		wakeup(t->parent);
 	else
@@ -307,9 +333,13 @@ long proc_wait(int pid, int *status, int options)
 			plat_irq_restore(flags);
 			return -ECHILD;
 		}
-		if ((options & WNOHANG) || self->killed) {
+		if (options & WNOHANG) {
 			plat_irq_restore(flags);
-			return self->killed ? -EINTR : 0;
+			return 0;
+		}
+		if (signal_pending(self)) {
+			plat_irq_restore(flags);
+			return -ERESTARTSYS;
 		}
 		sleep_on(self);
 		plat_irq_restore(flags);
@@ -332,24 +362,6 @@ static long sys_wait4(uint64_t pid, uint64_t ustatus, uint64_t options, uint64_t
 }
 SYSCALL_DEFINE(SYS_wait4, wait4, sys_wait4);
 
-static long sys_kill(uint64_t pid, uint64_t sig, uint64_t a2, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
-{
-	struct task *t = task_by_pid((int)pid);
-
-	if ((int)pid <= 0)
-		return -EINVAL;		/* process groups and broadcast: not here */
-	if (!t || t->state == TASK_ZOMBIE || !t->mm)
-		return -ESRCH;
-	if (sig == 0)
-		return 0;
-	if (sig != SIGKILL)
-		return sig > 64 ? -EINVAL : -ENOSYS;
-	proc_kill(t, SIGKILL);
-	return 0;
-}
-SYSCALL_DEFINE(SYS_kill, kill, sys_kill);
-
 /**
  * proc_kill() - make @t die of @sig at its next return to user mode
  * @t: the victim
@@ -363,11 +375,22 @@ void proc_kill(struct task *t, int sig)
 		t->killed = true;
 		t->kill_signal = sig;
 	}
-	if (t->state == TASK_BLOCKED && t->wchan != &vfork_parent[t - tasks])
-		t->state = TASK_RUNNABLE;	/* blocked calls notice and return */
+	task_wake_interruptible(t);
 	plat_irq_restore(flags);
 	if (t == current())
 		proc_exit(sig);
+}
+
+/**
+ * task_wake_interruptible() - a signal or a kill arrived for @t
+ * @t: the task; if it sleeps, the call it sleeps in notices and returns
+ *
+ * Every sleep is interruptible except a vfork parent's wait for its child.
+ */
+void task_wake_interruptible(struct task *t)
+{
+	if (t->state == TASK_BLOCKED && t->wchan != &vfork_parent[t - tasks])
+		t->state = TASK_RUNNABLE;
 }
 
 /* Called on the way back to user mode, interrupts off. */
@@ -378,6 +401,8 @@ void user_return_work(struct trap_frame *f)
 
 	irqoff_begin(irqoff_here());	/* the entry code turned them off */
 	for (;;) {
+		if (t->sig.pending & ~t->sig.blocked)
+			signal_deliver(f);
 		if (t->killed) {
 			sti();
 			proc_exit(t->kill_signal);

@@ -12,12 +12,7 @@
 #define ARG_MAX_STRLEN	(128 * 1024)		/* MAX_ARG_STRLEN: one string, its NUL included */
 #define ARG_SMALL_BYTES	(64 * 1024)		/* what fits without vmalloc() */
 
-#define SIGTRAP		5
-#define SIGILL		4
-#define SIGBUS		7
-#define SIGFPE		8
-#define SIGKILL		9
-#define SIGSEGV		11
+/* Signal numbers and the signal API: kernel/proc/signal.h (through task.h). */
 
 /* The address space of @t, or NULL for a kernel thread. */
 struct as *task_as(struct task *t);

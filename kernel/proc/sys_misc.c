@@ -122,8 +122,17 @@ static long sys_nanosleep(uint64_t ureq, uint64_t urem, uint64_t a2, uint64_t a3
 	uint64_t ns = (uint64_t)req[0] * 1000000000ull + (uint64_t)req[1];
 	if ((uint64_t)req[0] > UINT64_MAX / 2000000000ull)
 		ns = UINT64_MAX / 2;
-	sleep_until(time_ns() + ns);
-	return 0;
+	uint64_t deadline = time_ns() + ns;
+	sleep_until(deadline);
+	uint64_t now = time_ns();
+	if (now >= deadline)
+		return 0;
+	/* Interrupted: what was left, and EINTR (a handler ran, or we die anyway). */
+	int64_t rem[2] = { (int64_t)((deadline - now) / 1000000000ull),
+			   (int64_t)((deadline - now) % 1000000000ull) };
+	if (urem && copy_to_user(urem, rem, sizeof(rem)))
+		return -EFAULT;
+	return -EINTR;
 }
 SYSCALL_DEFINE(SYS_nanosleep, nanosleep, sys_nanosleep);
 
@@ -150,32 +159,3 @@ static long sys_sched_yield(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, 
 	return 0;
 }
 SYSCALL_DEFINE(SYS_sched_yield, sched_yield, sys_sched_yield);
-
-/* Signals: accepted with default actions only (musl's fork and exit call these). */
-static long sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t size,
-			     uint64_t a4, uint64_t a5)
-{
-	if (sig == 0 || sig > 64 || size != 8 || ((sig == 9 || sig == 19) && act))
-		return -EINVAL;
-	if (oact) {
-		uint64_t none[4] = { 0 };	/* handler SIG_DFL, no flags, no mask */
-		if (copy_to_user(oact, none, sizeof(none)))
-			return -EFAULT;
-	}
-	return 0;
-}
-SYSCALL_DEFINE(SYS_rt_sigaction, rt_sigaction, sys_rt_sigaction);
-
-static long sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t oset, uint64_t size,
-			       uint64_t a4, uint64_t a5)
-{
-	if (size != 8 || (set && how > 2))
-		return -EINVAL;
-	if (oset) {
-		uint64_t empty = 0;
-		if (copy_to_user(oset, &empty, 8))
-			return -EFAULT;
-	}
-	return 0;
-}
-SYSCALL_DEFINE(SYS_rt_sigprocmask, rt_sigprocmask, sys_rt_sigprocmask);

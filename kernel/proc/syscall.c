@@ -47,6 +47,7 @@ void syscall_dispatch(struct trap_frame *f)
 	long ret;
 
 	t->frame = f;
+	f->error = nr;		/* orig_rax: a restarted call is issued again */
 	if (nr < NR_SYSCALLS && table[nr]) {
 		uint64_t start = rdtsc();
 		ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);

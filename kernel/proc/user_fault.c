@@ -2,8 +2,9 @@
 /*
  * Exceptions raised by user code. A page fault goes to the process's
  * address space, which may resolve it (demand paging, copy-on-write, stack
- * growth). Anything else kills the process with the signal Linux would
- * send, after a one-line report; the kernel and other processes go on.
+ * growth). Anything else becomes the signal Linux would send, with its
+ * siginfo (force_sig_fault): a handler may fix things and return to the
+ * instruction; without one the process dies, after a one-line report.
  */
 #include "arch/x86_64/memlayout.h"
 #include "kernel/perf.h"
@@ -50,14 +51,38 @@ static const char *user_region_of(struct as *as, uintptr_t addr, char *buf, unsi
 	return h.below_stack ? "stack guard gap" : "unmapped";
 }
 
-static int signal_for(unsigned vector)
+/* The signal and si_code Linux sends for an exception other than a page fault. */
+static void signal_for(const struct trap_frame *f, int *sig, int *code, uint64_t *addr)
 {
-	switch (vector) {
-	case VEC_DE: case VEC_MF: case VEC_XM: return SIGFPE;
-	case VEC_UD: return SIGILL;
-	case VEC_BP: case VEC_DB: return SIGTRAP;
-	case VEC_AC: return SIGBUS;
-	default: return SIGSEGV;
+	*addr = 0;
+	*code = SI_KERNEL;
+	switch (f->vector) {
+	case VEC_DE:
+		*sig = SIGFPE, *code = FPE_INTDIV, *addr = f->rip;
+		break;
+	case VEC_MF:
+	case VEC_XM:
+		*sig = SIGFPE, *code = fpu_exception_code(f->vector == VEC_XM), *addr = f->rip;
+		break;
+	case VEC_UD:
+		*sig = SIGILL, *code = ILL_ILLOPN, *addr = f->rip;
+		break;
+	case VEC_DB:
+		*sig = SIGTRAP, *code = TRAP_TRACE, *addr = f->rip;
+		break;
+	case VEC_BP:
+		*sig = SIGTRAP;
+		break;
+	case VEC_AC:
+		*sig = SIGBUS, *code = BUS_ADRALN;
+		break;
+	case VEC_NP:
+	case VEC_SS:
+		*sig = SIGBUS;
+		break;
+	default:
+		*sig = SIGSEGV;
+		break;
 	}
 }
 
@@ -80,11 +105,11 @@ static void report(struct task *t, const struct trap_frame *f, uint64_t cr2, int
 
 	if (f->vector == VEC_PF) {
 		pf_decode(f->error, what, sizeof(what));
-		kprintf("pid %d (%s): killed by %s: %s at %#lx, rip %#lx: %s; region: %s\n",
+		kprintf("pid %d (%s): %s: %s at %#lx, rip %#lx: %s; region: %s\n",
 			t->pid, t->name, signal_name(sig), why, cr2, f->rip, what,
 			user_region_of(t->mm, cr2, region, sizeof(region)));
 	} else {
-		kprintf("pid %d (%s): killed by %s: %s at rip %#lx\n", t->pid, t->name,
+		kprintf("pid %d (%s): %s: %s at rip %#lx\n", t->pid, t->name,
 			signal_name(sig), trap_name(f->vector), f->rip);
 	}
 }
@@ -107,6 +132,17 @@ static enum perf_fault_kind fault_kind(struct as *as, uint64_t addr, unsigned fl
 	}
 }
 #endif
+
+/*
+ * A fault becomes a signal; the one-line report is for faults that kill
+ * (no handler will see them), as Linux's "segfault at" line.
+ */
+static void fault_signal(struct task *t, struct trap_frame *f, uint64_t cr2, int sig, int code,
+			 uint64_t addr, const char *why)
+{
+	if (!force_sig_fault(sig, code, addr, (unsigned)f->vector, f->error))
+		report(t, f, cr2, sig, why);
+}
 
 static void user_exception(struct trap_frame *f, uint64_t cr2)
 {
@@ -132,15 +168,21 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 			proc_kill(t, SIGKILL);
 		}
 		if (r == VM_FAULT_SIGBUS) {
-			report(t, f, cr2, SIGBUS, "past the end of the file");
-			proc_kill(t, SIGBUS);
+			fault_signal(t, f, cr2, SIGBUS, BUS_ADRERR, cr2, "past the end of the file");
+			return;
 		}
-		report(t, f, cr2, SIGSEGV, "bad access");
-		proc_kill(t, SIGSEGV);
+		/* A region there: the access was not allowed; none: nothing mapped. */
+		struct region_hit h = { .addr = cr2 };
+		if (cr2 < AS_TASK_SIZE)
+			as_for_each_region(t->mm, find_region, &h);
+		fault_signal(t, f, cr2, SIGSEGV, h.inside ? SEGV_ACCERR : SEGV_MAPERR, cr2,
+			     "bad access");
+		return;
 	}
-	int sig = signal_for(f->vector);
-	report(t, f, cr2, sig, "");
-	proc_kill(t, sig);
+	int sig, code;
+	uint64_t addr;
+	signal_for(f, &sig, &code, &addr);
+	fault_signal(t, f, cr2, sig, code, addr, "");
 }
 
 void proc_faults_init(void)

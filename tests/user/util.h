@@ -155,4 +155,22 @@ static TAP_UNUSED uintptr_t raw_brk(uintptr_t addr)
 	return (uintptr_t)syscall(SYS_brk, addr);
 }
 
+/*
+ * Installs @fn for @sig with sigaction(): a plain handler, or with
+ * SA_SIGINFO in @flags a three-argument one; nothing extra is blocked.
+ */
+static TAP_UNUSED int install_handler(int sig, void *fn, int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	if (flags & SA_SIGINFO)
+		sa.sa_sigaction = (void (*)(int, siginfo_t *, void *))fn;
+	else
+		sa.sa_handler = (void (*)(int))fn;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(sig, &sa, NULL);
+}
+
 #endif

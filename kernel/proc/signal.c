@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Sending and delivering signals (the design and lock rule: signal.h).
+ *
+ * A signal is pending on a task until the task returns to user mode with
+ * it unblocked; then its action runs: ignore, a default action (end the
+ * process, stop it until SIGCONT), or a handler, for which the
+ * architecture builds a frame. Standard signals do not queue: a second
+ * one while the first is pending is merged into it, as on Linux.
+ */
+#include "kernel/kernel.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/signal.h"
+#include "kernel/proc/syscall.h"
+
+enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
+
+/* Signals raised by the instruction stream: delivered before the others. */
+#define SIG_SYNCHRONOUS	(sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGILL) | \
+			 sigmask(SIGTRAP) | sigmask(SIGFPE) | sigmask(SIGSYS))
+#define SIG_STOPPING	(sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | \
+			 sigmask(SIGTTOU))
+
+/*
+ * Handler tables. One per process (threads share it), from a pool the
+ * size of the task table like the address spaces; it moves to a kmem
+ * cache together with the rest of the process layer.
+ */
+static struct sighand sighand_pool[TASK_MAX];
+
+static struct sighand *sighand_alloc(void)
+{
+	for (unsigned i = 0; i < TASK_MAX; i++)
+		if (!sighand_pool[i].refs) {
+			memset(&sighand_pool[i], 0, sizeof(sighand_pool[i]));
+			sighand_pool[i].refs = 1;
+			return &sighand_pool[i];
+		}
+	return NULL;
+}
+
+static void sighand_put(struct sighand *h)
+{
+	if (h)
+		h->refs--;
+}
+
+static enum sig_default default_action(int sig)
+{
+	switch (sig) {
+	case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS:
+	case SIGFPE: case SIGSEGV: case SIGXCPU: case SIGXFSZ: case SIGSYS:
+		return SD_CORE;
+	case SIGCHLD: case SIGURG: case SIGWINCH:
+		return SD_IGN;
+	case SIGCONT:
+		return SD_CONT;
+	case SIGSTOP: case SIGTSTP: case SIGTTIN: case SIGTTOU:
+		return SD_STOP;
+	default:
+		return SD_TERM;
+	}
+}
+
+int signal_exit_status(int sig)
+{
+	return sig & 0x7f;	/* no core is dumped: WCOREDUMP stays clear */
+}
+
+/* --- lifecycle ------------------------------------------------------------------- */
+
+int signal_init_task(struct task *t)
+{
+	memset(&t->sig, 0, sizeof(t->sig));
+	t->sig.hand = sighand_alloc();
+	return t->sig.hand ? 0 : -ENOMEM;
+}
+
+int signal_fork(struct task *child, struct task *parent)
+{
+	struct task_signals *c = &child->sig, *p = &parent->sig;
+
+	memset(c, 0, sizeof(*c));
+	if (!p->hand)
+		return signal_init_task(child);
+	c->hand = sighand_alloc();
+	if (!c->hand)
+		return -ENOMEM;
+	memcpy(c->hand->action, p->hand->action, sizeof(c->hand->action));
+	c->blocked = p->blocked;
+	c->ss_sp = p->ss_sp;
+	c->ss_size = p->ss_size;
+	c->ss_flags = p->ss_flags;
+	return 0;
+}
+
+void signal_share(struct task *child, struct task *parent)
+{
+	child->sig.hand = parent->sig.hand;
+	child->sig.hand->refs++;
+	child->sig.blocked = parent->sig.blocked;
+}
+
+void signal_exec(struct task *t)
+{
+	struct sighand *h = t->sig.hand;
+
+	if (!h)
+		return;
+	for (int i = 0; i < NSIG; i++) {
+		struct k_sigaction *ka = &h->action[i];
+		if (ka->handler != SIG_IGN)
+			ka->handler = SIG_DFL;
+		ka->flags = 0;
+		ka->restorer = 0;
+		ka->mask = 0;
+	}
+	t->sig.ss_sp = t->sig.ss_size = 0;
+	t->sig.ss_flags = SS_DISABLE;
+}
+
+static void itimer_disarm(struct task *t);
+
+void signal_exit(struct task *t)
+{
+	unsigned long flags = plat_irq_save();
+
+	itimer_disarm(t);
+	sighand_put(t->sig.hand);
+	t->sig.hand = NULL;
+	t->sig.pending = 0;
+	plat_irq_restore(flags);
+}
+
+/* --- sending --------------------------------------------------------------------- */
+
+static const struct k_sigaction *action_of(struct task *t, int sig)
+{
+	static const struct k_sigaction dfl;
+
+	return t->sig.hand ? &t->sig.hand->action[sig - 1] : &dfl;
+}
+
+bool signal_ignored(struct task *t, int sig)
+{
+	uint64_t h = action_of(t, sig)->handler;
+
+	if (h == SIG_IGN)
+		return true;
+	return h == SIG_DFL && (default_action(sig) == SD_IGN || default_action(sig) == SD_CONT);
+}
+
+bool signal_pending(struct task *t)
+{
+	return t->killed || (t->sig.pending & ~t->sig.blocked);
+}
+
+/* A fatal signal no handler will see: the whole process dies (threads too, later). */
+static bool fatal_now(struct task *t, int sig)
+{
+	if (sig == SIGKILL)
+		return true;
+	if ((t->sig.blocked & sigmask(sig)) || action_of(t, sig)->handler != SIG_DFL)
+		return false;
+	enum sig_default d = default_action(sig);
+	return d == SD_TERM || d == SD_CORE;
+}
+
+int signal_send(struct task *t, const struct ksiginfo *info)
+{
+	int sig = info->signo;
+	sigset_t m = sigmask(sig);
+	unsigned long flags = plat_irq_save();
+
+	if (t->state == TASK_ZOMBIE || !t->sig.hand)
+		goto out;		/* a zombie takes signals and ignores them */
+	if (sig == SIGCONT) {
+		t->sig.pending &= ~SIG_STOPPING;
+		if (t->sig.stopped) {
+			t->sig.stopped = false;
+			task_wake_interruptible(t);
+		}
+	} else if (m & SIG_STOPPING) {
+		t->sig.pending &= ~sigmask(SIGCONT);
+	}
+	if (!(t->sig.blocked & m) && signal_ignored(t, sig))
+		goto out;
+	if (fatal_now(t, sig)) {
+		if (!t->killed) {
+			t->killed = true;
+			t->kill_signal = signal_exit_status(sig);
+		}
+		t->sig.stopped = false;
+		task_wake_interruptible(t);
+		goto out;
+	}
+	if (t->sig.pending & m)
+		goto out;		/* standard signals do not queue */
+	t->sig.pending |= m;
+	t->sig.info[sig - 1] = *info;
+	if (!(t->sig.blocked & m) && !t->sig.stopped)
+		task_wake_interruptible(t);
+out:
+	plat_irq_restore(flags);
+	return 0;
+}
+
+int signal_send_simple(struct task *t, int sig, int code)
+{
+	struct task *self = current();
+	struct ksiginfo info = { .signo = sig, .code = code };
+
+	if (code != SI_KERNEL)
+		info.pid = self->pid;
+	return signal_send(t, &info);
+}
+
+bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error)
+{
+	struct task *t = current();
+	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr,
+				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
+	unsigned long flags = plat_irq_save();
+	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
+
+	/* Blocked or ignored, it would come back at once: take the default. */
+	if (ka->handler == SIG_IGN || (t->sig.blocked & sigmask(sig))) {
+		ka->handler = SIG_DFL;
+		t->sig.blocked &= ~sigmask(sig);
+	}
+	t->sig.pending |= sigmask(sig);
+	t->sig.info[sig - 1] = info;	/* this fault's details win over a kill's */
+	bool handled = ka->handler != SIG_DFL;
+	plat_irq_restore(flags);
+	return handled;
+}
+
+/* The frame could not be written: SIGSEGV, by default if that was SIGSEGV. */
+static void force_sigsegv(struct task *t, int sig)
+{
+	if (sig == SIGSEGV)
+		t->sig.hand->action[SIGSEGV - 1].handler = SIG_DFL;
+	force_sig_fault(SIGSEGV, SI_KERNEL, 0, 0, 0);
+}
+
+void signal_notify_parent(struct task *child, int status_word)
+{
+	struct task *p = child->parent;
+	struct ksiginfo info = { .signo = SIGCHLD, .pid = child->pid };
+
+	if (!p || !p->sig.hand)
+		return;
+	if (status_word & 0x7f) {
+		info.code = (status_word & 0x80) ? CLD_DUMPED : CLD_KILLED;
+		info.status = status_word & 0x7f;
+	} else {
+		info.code = CLD_EXITED;
+		info.status = (status_word >> 8) & 0xff;
+	}
+	signal_send(p, &info);
+}
+
+/* --- delivery -------------------------------------------------------------------- */
+
+static int next_signal(sigset_t ready)
+{
+	sigset_t sync = ready & SIG_SYNCHRONOUS;
+
+	return __builtin_ctzll(sync ? sync : ready) + 1;
+}
+
+/* Default action stop: wait for SIGCONT or death (the parent is not told yet). */
+static void do_stop(struct task *t)
+{
+	t->sig.stopped = true;
+	while (t->sig.stopped && !t->killed) {
+		t->state = TASK_BLOCKED;
+		t->wchan = &t->sig.stopped;
+		schedule();
+		t->wchan = NULL;
+	}
+	t->sig.stopped = false;
+}
+
+/* What an interrupted system call returns once a handler runs. */
+static void syscall_interrupted(struct trap_frame *f, const struct k_sigaction *ka)
+{
+	long r;
+
+	if (!arch_syscall_result(f, &r))
+		return;
+	switch (r) {
+	case -ERESTARTNOHAND:
+		arch_syscall_finish(f, -EINTR);
+		break;
+	case -ERESTARTSYS:
+		if (ka->flags & SA_RESTART)
+			arch_syscall_restart(f);
+		else
+			arch_syscall_finish(f, -EINTR);
+		break;
+	case -ERESTARTNOINTR:
+		arch_syscall_restart(f);
+		break;
+	}
+}
+
+static void run_handler(struct task *t, struct trap_frame *f, int sig, const struct ksiginfo *info)
+{
+	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
+	sigset_t oldmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.blocked;
+
+	syscall_interrupted(f, ka);
+	if (arch_signal_setup_frame(f, ka, info, oldmask, &t->sig)) {
+		force_sigsegv(t, sig);
+		return;
+	}
+	t->sig.restore_mask = false;
+	if (t->sig.ss_flags & SS_AUTODISARM) {
+		t->sig.ss_sp = t->sig.ss_size = 0;
+		t->sig.ss_flags = SS_DISABLE;
+	}
+	t->sig.blocked |= ka->mask;
+	if (!(ka->flags & SA_NODEFER))
+		t->sig.blocked |= sigmask(sig);
+	t->sig.blocked &= ~SIG_UNBLOCKABLE;
+	if (ka->flags & SA_RESETHAND)
+		ka->handler = SIG_DFL;
+}
+
+/**
+ * signal_deliver() - act on the pending, unblocked signals of the current task
+ * @f: its user state, which a handler's frame redirects
+ *
+ * Called with interrupts off on every return to user mode that has work.
+ * Returns only if the task goes on running; a fatal signal ends it here.
+ */
+void signal_deliver(struct trap_frame *f)
+{
+	struct task *t = current();
+	sigset_t ready;
+
+	while (!t->killed && (ready = t->sig.pending & ~t->sig.blocked)) {
+		int sig = next_signal(ready);
+		struct ksiginfo info = t->sig.info[sig - 1];
+		const struct k_sigaction *ka = action_of(t, sig);
+
+		t->sig.pending &= ~sigmask(sig);
+		if (ka->handler == SIG_IGN)
+			continue;
+		if (ka->handler != SIG_DFL) {
+			run_handler(t, f, sig, &info);
+			continue;
+		}
+		switch (default_action(sig)) {
+		case SD_IGN:
+		case SD_CONT:
+			break;
+		case SD_STOP:
+			do_stop(t);
+			break;
+		case SD_TERM:
+		case SD_CORE:
+			t->killed = true;
+			t->kill_signal = signal_exit_status(sig);
+			break;
+		}
+	}
+	if (t->killed)
+		return;		/* user_return_work ends the process */
+	/* No handler ran: interrupted calls start again (sigsuspend's mask ends). */
+	long r;
+	if (arch_syscall_result(f, &r) &&
+	    (r == -ERESTARTNOHAND || r == -ERESTARTSYS || r == -ERESTARTNOINTR))
+		arch_syscall_restart(f);
+	if (t->sig.restore_mask) {
+		t->sig.restore_mask = false;
+		t->sig.blocked = t->sig.saved_mask;
+	}
+}
+
+/* --- the alternate stack ----------------------------------------------------------- */
+
+/**
+ * do_sigaltstack() - sigaltstack() for the current task
+ * @ss: the new stack, or NULL
+ * @old: set to the stack before, or NULL
+ * @sp: the task's user stack pointer now
+ *
+ * Return: 0, -EPERM while running on the alternate stack, -EINVAL for bad
+ * flags, -ENOMEM for a stack under MINSIGSTKSZ.
+ */
+int do_sigaltstack(const struct kstack *ss, struct kstack *old, uint64_t sp)
+{
+	struct task_signals *s = &current()->sig;
+
+	if (old) {
+		old->sp = s->ss_sp;
+		old->size = s->ss_size;
+		old->flags = sas_ss_flags(s, sp) | (s->ss_flags & SS_AUTODISARM);
+	}
+	if (!ss)
+		return 0;
+	if (on_sig_stack(s, sp))
+		return -EPERM;
+	uint32_t mode = ss->flags & ~SS_AUTODISARM;
+	if (mode != SS_DISABLE && mode != SS_ONSTACK && mode != 0)
+		return -EINVAL;
+	if (mode == SS_DISABLE) {
+		s->ss_sp = s->ss_size = 0;
+		s->ss_flags = SS_DISABLE;
+		return 0;
+	}
+	if (ss->size < MINSIGSTKSZ)
+		return -ENOMEM;
+	s->ss_sp = ss->sp;
+	s->ss_size = ss->size;
+	s->ss_flags = ss->flags;
+	return 0;
+}
+
+/* --- ITIMER_REAL --------------------------------------------------------------------- */
+
+/* Armed timers, soonest first: the tick looks at the head only. */
+static struct task *itimer_head;
+
+static void itimer_disarm(struct task *t)
+{
+	for (struct task **pp = &itimer_head; *pp; pp = &(*pp)->sig.itimer_next)
+		if (*pp == t) {
+			*pp = t->sig.itimer_next;
+			break;
+		}
+	t->sig.itimer_next = NULL;
+	t->sig.itimer_expires_ns = 0;
+}
+
+static void itimer_insert(struct task *t)
+{
+	struct task **pp = &itimer_head;
+
+	while (*pp && (*pp)->sig.itimer_expires_ns <= t->sig.itimer_expires_ns)
+		pp = &(*pp)->sig.itimer_next;
+	t->sig.itimer_next = *pp;
+	*pp = t;
+}
+
+/**
+ * itimer_set() - arm (or with @value_ns 0, disarm) the current task's ITIMER_REAL
+ * @value_ns: time to the first expiry
+ * @interval_ns: period after it, 0 for one shot
+ * @old_value_ns: set to the time that was left; @old_interval_ns likewise
+ */
+void itimer_set(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_value_ns,
+		uint64_t *old_interval_ns)
+{
+	struct task *t = current();
+	unsigned long flags = plat_irq_save();
+	uint64_t now = time_ns();
+
+	itimer_get(old_value_ns, old_interval_ns);
+	itimer_disarm(t);
+	if (value_ns) {
+		t->sig.itimer_expires_ns = now + value_ns;
+		t->sig.itimer_interval_ns = interval_ns;
+		itimer_insert(t);
+	}
+	plat_irq_restore(flags);
+}
+
+void itimer_get(uint64_t *value_ns, uint64_t *interval_ns)
+{
+	struct task *t = current();
+	uint64_t now = time_ns(), exp = t->sig.itimer_expires_ns;
+
+	*value_ns = exp ? (exp > now ? exp - now : 1) : 0;
+	*interval_ns = exp ? t->sig.itimer_interval_ns : 0;
+}
+
+void itimer_tick(void)
+{
+	uint64_t now = time_ns();
+
+	while (itimer_head && itimer_head->sig.itimer_expires_ns <= now) {
+		struct task *t = itimer_head;
+		struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
+		uint64_t period = t->sig.itimer_interval_ns;
+		uint64_t next = t->sig.itimer_expires_ns;
+
+		itimer_disarm(t);
+		signal_send(t, &info);
+		if (period) {
+			next += period;
+			if (next <= now)	/* missed periods merge into this one */
+				next += ((now - next) / period + 1) * period;
+			t->sig.itimer_expires_ns = next;
+			t->sig.itimer_interval_ns = period;
+			itimer_insert(t);
+		}
+	}
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The signal system calls, with Linux's argument checks in Linux's order
+ * (sizes first, then the copy of what is read, then the values, then the
+ * copy of what is written back).
+ */
+#include "kernel/kernel.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/signal.h"
+#include "kernel/proc/syscall.h"
+
+#define SA_UNSUPPORTED	0x00000400u
+#define SA_EXPOSE_TAGBITS 0x00000800u
+/* The flags rt_sigaction keeps and reports; others read back as clear. */
+#define SA_UAPI_FLAGS	(SA_NOCLDSTOP | SA_NOCLDWAIT | SA_SIGINFO | SA_ONSTACK | SA_RESTART | \
+			 SA_NODEFER | SA_RESETHAND | SA_EXPOSE_TAGBITS | SA_RESTORER)
+#define ITIMER_REAL	0
+#define ITIMER_VIRTUAL	1
+#define ITIMER_PROF	2
+#define NS_PER_US	1000ull
+#define NS_PER_S	1000000000ull
+
+static bool valid_signal(uint64_t sig)
+{
+	return sig >= 1 && sig <= NSIG;
+}
+
+static long sys_rt_sigaction(uint64_t sig, uint64_t uact, uint64_t uoact, uint64_t size,
+			     uint64_t a4, uint64_t a5)
+{
+	struct task *t = current();
+	struct k_sigaction act, old;
+
+	if (size != sizeof(sigset_t))
+		return -EINVAL;
+	if (uact && copy_from_user(&act, uact, sizeof(act)))
+		return -EFAULT;
+	if (!valid_signal(sig) || (uact && (sigmask((int)sig) & SIG_UNBLOCKABLE)))
+		return -EINVAL;
+	unsigned long flags = plat_irq_save();
+	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
+	old = *ka;
+	old.flags &= SA_UAPI_FLAGS;
+	if (uact) {
+		act.flags &= SA_UAPI_FLAGS;
+		act.mask &= ~SIG_UNBLOCKABLE;
+		*ka = act;
+		/* Now ignored: a pending one goes away (POSIX). */
+		if (signal_ignored(t, (int)sig))
+			t->sig.pending &= ~sigmask((int)sig);
+	}
+	plat_irq_restore(flags);
+	if (uoact && copy_to_user(uoact, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_rt_sigaction, rt_sigaction, sys_rt_sigaction);
+
+static long sys_rt_sigprocmask(uint64_t how, uint64_t uset, uint64_t uoset, uint64_t size,
+			       uint64_t a4, uint64_t a5)
+{
+	struct task_signals *s = &current()->sig;
+	sigset_t set, old = s->blocked;
+
+	if (size != sizeof(sigset_t))
+		return -EINVAL;
+	if (uset) {
+		if (copy_from_user(&set, uset, sizeof(set)))
+			return -EFAULT;
+		set &= ~SIG_UNBLOCKABLE;
+		switch (how) {
+		case SIG_BLOCK: s->blocked |= set; break;
+		case SIG_UNBLOCK: s->blocked &= ~set; break;
+		case SIG_SETMASK: s->blocked = set; break;
+		default: return -EINVAL;
+		}
+	}
+	if (uoset && copy_to_user(uoset, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_rt_sigprocmask, rt_sigprocmask, sys_rt_sigprocmask);
+
+static long sys_rt_sigpending(uint64_t uset, uint64_t size, uint64_t a2, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	struct task_signals *s = &current()->sig;
+	sigset_t set = s->pending & s->blocked;
+
+	if (size > sizeof(sigset_t))
+		return -EINVAL;
+	return copy_to_user(uset, &set, size) ? -EFAULT : 0;
+}
+SYSCALL_DEFINE(SYS_rt_sigpending, rt_sigpending, sys_rt_sigpending);
+
+/* Sleep until a signal is pending (pause, sigsuspend); interrupts off. */
+static void wait_for_signal(struct task *t)
+{
+	while (!signal_pending(t)) {
+		t->state = TASK_BLOCKED;
+		t->wchan = &t->sig;
+		schedule();
+		t->wchan = NULL;
+	}
+}
+
+static long sys_rt_sigsuspend(uint64_t uset, uint64_t size, uint64_t a2, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	struct task *t = current();
+	sigset_t set;
+
+	if (size != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	unsigned long flags = plat_irq_save();
+	t->sig.saved_mask = t->sig.blocked;
+	t->sig.restore_mask = true;	/* signal_deliver puts it back */
+	t->sig.blocked = set & ~SIG_UNBLOCKABLE;
+	wait_for_signal(t);
+	plat_irq_restore(flags);
+	return -ERESTARTNOHAND;
+}
+SYSCALL_DEFINE(SYS_rt_sigsuspend, rt_sigsuspend, sys_rt_sigsuspend);
+
+static long sys_pause(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	unsigned long flags = plat_irq_save();
+
+	wait_for_signal(current());
+	plat_irq_restore(flags);
+	return -ERESTARTNOHAND;
+}
+SYSCALL_DEFINE(SYS_pause, pause, sys_pause);
+
+/* A user process that can be sent signals, by pid. */
+static struct task *signal_target(int pid)
+{
+	struct task *t = task_by_pid(pid);
+
+	return t && t->mm ? t : t && t->state == TASK_ZOMBIE ? t : NULL;
+}
+
+static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	int pid = (int)upid;
+
+	if (pid <= 0)
+		return -EINVAL;		/* process groups and broadcast: not here */
+	struct task *t = signal_target(pid);
+	if (!t)
+		return -ESRCH;
+	if (sig > NSIG)
+		return -EINVAL;
+	return sig ? signal_send_simple(t, (int)sig, SI_USER) : 0;
+}
+SYSCALL_DEFINE(SYS_kill, kill, sys_kill);
+
+/* One thread per process today: a thread id is its process id. */
+static long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	if ((int)tgid <= 0 || (int)tid <= 0)
+		return -EINVAL;
+	struct task *t = signal_target((int)tid);
+	if (!t || t->pid != (int)tgid)
+		return -ESRCH;
+	if (sig > NSIG)
+		return -EINVAL;
+	return sig ? signal_send_simple(t, (int)sig, SI_TKILL) : 0;
+}
+SYSCALL_DEFINE(SYS_tgkill, tgkill, sys_tgkill);
+
+static long sys_tkill(uint64_t tid, uint64_t sig, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	if ((int)tid <= 0)
+		return -EINVAL;
+	struct task *t = signal_target((int)tid);
+	if (!t)
+		return -ESRCH;
+	if (sig > NSIG)
+		return -EINVAL;
+	return sig ? signal_send_simple(t, (int)sig, SI_TKILL) : 0;
+}
+SYSCALL_DEFINE(SYS_tkill, tkill, sys_tkill);
+
+/* stack_t of x86_64 and every 64-bit ABI. */
+struct user_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+};
+
+static long sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t a2, uint64_t a3,
+			    uint64_t a4, uint64_t a5)
+{
+	struct user_stack us;
+	struct kstack ss, old;
+
+	if (uss) {
+		if (copy_from_user(&us, uss, sizeof(us)))
+			return -EFAULT;
+		ss = (struct kstack){ .sp = us.ss_sp, .size = us.ss_size,
+				      .flags = (uint32_t)us.ss_flags };
+	}
+	int r = do_sigaltstack(uss ? &ss : NULL, uoss ? &old : NULL,
+			       arch_frame_sp(current()->frame));
+	if (r || !uoss)
+		return r;
+	us = (struct user_stack){ .ss_sp = old.sp, .ss_flags = (int32_t)old.flags,
+				  .ss_size = old.size };
+	return copy_to_user(uoss, &us, sizeof(us)) ? -EFAULT : 0;
+}
+SYSCALL_DEFINE(SYS_sigaltstack, sigaltstack, sys_sigaltstack);
+
+static long sys_rt_sigreturn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			     uint64_t a5)
+{
+	struct task *t = current();
+	struct trap_frame *f = t->frame;
+	struct kstack ss;
+	sigset_t mask;
+
+	if (arch_signal_restore_frame(f, &mask, &ss)) {
+		force_sig_fault(SIGSEGV, SI_KERNEL, 0, 0, 0);
+		return 0;
+	}
+	t->sig.blocked = mask & ~SIG_UNBLOCKABLE;
+	/* Linux ignores all but a fault here (e.g. EPERM on the stack itself). */
+	do_sigaltstack(&ss, NULL, arch_frame_sp(f));
+	long r;
+	arch_syscall_result(f, &r);
+	arch_syscall_finish(f, r);	/* the restored state is no system call */
+	return r;
+}
+SYSCALL_DEFINE(SYS_rt_sigreturn, rt_sigreturn, sys_rt_sigreturn);
+
+/* --- ITIMER_REAL --------------------------------------------------------------------- */
+
+struct user_timeval {
+	int64_t sec, usec;
+};
+struct user_itimerval {
+	struct user_timeval interval, value;
+};
+
+static uint64_t tv_to_ns(const struct user_timeval *tv)
+{
+	if ((uint64_t)tv->sec > UINT64_MAX / NS_PER_S / 2)
+		return UINT64_MAX / 2;
+	return (uint64_t)tv->sec * NS_PER_S + (uint64_t)tv->usec * NS_PER_US;
+}
+
+/* Linux reports a timer's time rounded up to whole microseconds. */
+static struct user_timeval ns_to_tv(uint64_t ns)
+{
+	uint64_t us = (ns + NS_PER_US - 1) / NS_PER_US;
+
+	return (struct user_timeval){ (int64_t)(us / 1000000), (int64_t)(us % 1000000) };
+}
+
+static bool tv_valid(const struct user_timeval *tv)
+{
+	return tv->sec >= 0 && tv->usec >= 0 && tv->usec < 1000000;
+}
+
+static long sys_getitimer(uint64_t which, uint64_t ucur, uint64_t a2, uint64_t a3,
+			  uint64_t a4, uint64_t a5)
+{
+	struct user_itimerval cur = { { 0, 0 }, { 0, 0 } };
+	uint64_t value, interval;
+
+	if (which == ITIMER_REAL) {
+		itimer_get(&value, &interval);
+		cur.value = ns_to_tv(value);
+		cur.interval = ns_to_tv(interval);
+	} else if (which != ITIMER_VIRTUAL && which != ITIMER_PROF) {
+		return -EINVAL;
+	}
+	return copy_to_user(ucur, &cur, sizeof(cur)) ? -EFAULT : 0;
+}
+SYSCALL_DEFINE(SYS_getitimer, getitimer, sys_getitimer);
+
+static long sys_setitimer(uint64_t which, uint64_t unew, uint64_t uold, uint64_t a3,
+			  uint64_t a4, uint64_t a5)
+{
+	struct user_itimerval nv = { { 0, 0 }, { 0, 0 } }, ov = { { 0, 0 }, { 0, 0 } };
+	uint64_t value, interval;
+
+	if (unew && copy_from_user(&nv, unew, sizeof(nv)))
+		return -EFAULT;
+	if (!tv_valid(&nv.value) || !tv_valid(&nv.interval))
+		return -EINVAL;
+	if (which != ITIMER_REAL)
+		return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? -ENOSYS : -EINVAL;
+	itimer_set(tv_to_ns(&nv.value), tv_to_ns(&nv.interval), &value, &interval);
+	ov.value = ns_to_tv(value);
+	ov.interval = ns_to_tv(interval);
+	if (uold && copy_to_user(uold, &ov, sizeof(ov)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_setitimer, setitimer, sys_setitimer);
+
+static long sys_alarm(uint64_t seconds, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	uint64_t value, interval;
+
+	itimer_set((uint64_t)(uint32_t)seconds * NS_PER_S, 0, &value, &interval);
+	/* Whole seconds left, rounded to nearest, and never 0 for an armed timer. */
+	uint64_t secs = (value + NS_PER_S / 2) / NS_PER_S;
+	return value && !secs ? 1 : (long)secs;
+}
+SYSCALL_DEFINE(SYS_alarm, alarm, sys_alarm);
