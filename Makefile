@@ -14,6 +14,7 @@ ARCH      ?= x86_64
 BUILD     ?= build
 ACCEL     ?= tcg
 QEMU_MEM  ?= 512M
+SMP       ?= 1
 TIMEOUT   ?= 120
 FUZZ_SECONDS ?= 10
 
@@ -206,12 +207,12 @@ deps-test:
 	@sh mk/deps.sh test
 
 run: deps-build deps-boot $(KERNEL)
-	@python3 tools/qemu.py run --mem $(QEMU_MEM) $(KERNEL) $(CMDLINE)
+	@python3 tools/qemu.py run --mem $(QEMU_MEM) --smp $(SMP) $(KERNEL) $(CMDLINE)
 
 # QEMU waits for gdb with the console on build/debug-serial.log; gdb loads
 # the symbols, connects and stops at kmain.
 debug: deps-build deps-boot $(KERNEL)
-	@python3 tools/qemu.py debug --mem $(QEMU_MEM) $(KERNEL) $(CMDLINE) \
+	@python3 tools/qemu.py debug --mem $(QEMU_MEM) --smp $(SMP) $(KERNEL) $(CMDLINE) \
 		> $(BUILD)/debug-serial.log 2>&1 < /dev/null & pid=$$!; \
 	sleep 1; gdb -q -x tools/gdbinit; kill $$pid 2>/dev/null || true
 

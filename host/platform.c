@@ -87,6 +87,23 @@ phys_addr_t plat_pt_root(void)
 }
 
 /* Each host thread plays one CPU, numbered in order of first use. */
+/* One simulated MMU per host thread: only the calling one to flush. */
+mm_cpumask_t plat_cpus_online(void)
+{
+	return (mm_cpumask_t)1 << plat_cpu_id();
+}
+
+void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global)
+{
+	(void)global;
+	if (!(cpus & plat_cpus_online()))
+		return;
+	if (!va)
+		plat_tlb_flush_all();
+	for (unsigned i = 0; va && i < n; i++)
+		plat_tlb_flush_page(va[i]);
+}
+
 unsigned plat_cpu_id(void)
 {
 	static unsigned next;

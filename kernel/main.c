@@ -2,6 +2,7 @@
 /* The kernel's C entry point, called by boot.S in long mode. */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/smp.h"
 #include "kernel/kernel.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
@@ -98,6 +99,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	cmdline_set(boot_info.cmdline);
 	print_boot_info(&boot_info);
 	reserve_boot_ranges(&boot_info);
+	smp_prepare(&boot_info.map);
 	direct_map_extend(&boot_info.map);
 	if (pmm_init(&boot_info.map) < 0)
 		panic("pmm: no usable RAM, or no room for the frame database");
@@ -106,6 +108,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	kernel_space_init(&boot_info.map);
 	heap_boot_init();
 	sched_init();
+	smp_boot();
 	syscall_table_init();
 	proc_faults_init();
 	if (boot_info.nmodules)

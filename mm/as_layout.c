@@ -142,7 +142,7 @@ int as_set_brk_base(struct as *as, uintptr_t image_end)
  */
 void as_activate(struct as *as)
 {
-	plat_set_pt_root(as->vs.pt.root);
+	pt_space_load(&as->vs.pt);
 }
 
 /* Is [addr, addr + len) free, with the stack's guard gap respected? */

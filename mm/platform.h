@@ -48,6 +48,20 @@ bool plat_preempt_point(void);
 
 #define MM_MAX_CPUS	64
 
+/* A set of CPUs: bit n for CPU n. */
+typedef uint64_t mm_cpumask_t;
+
+/* The CPUs running now: a change to kernel mappings must reach them all. */
+mm_cpumask_t plat_cpus_online(void);
+/*
+ * TLB shootdown: forget the translations of the @n pages at @va (all
+ * non-global ones if @va is NULL; with @global, global ones too) on every
+ * CPU in @cpus, this one included if it is in the set, and return only when
+ * all have. One interrupt per target CPU for the whole batch. Called with
+ * interrupts in any state; a CPU waiting for a lock must still answer.
+ */
+void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global);
+
 /* --- Diagnostics ---------------------------------------------------------- */
 
 enum plat_log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };

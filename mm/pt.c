@@ -76,9 +76,11 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 	op->flags = 0;
 	op->release = NULL;
 	op->ctx = NULL;
-	op->active = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) || s->root == plat_pt_root();
+	op->active = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) ||
+		     s->root == plat_pt_root() || s->cpus;
 	op->flush_all = false;
 	op->ntlb = 0;
+	op->nfreed = 0;
 }
 
 /**
@@ -134,10 +136,62 @@ phys_addr_t pt_op_take_table(struct pt_op *op)
  */
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 {
-	if (op->ntlb == 0)
+	if (op->ntlb == 0 && !op->flush_all)
 		pt_tlb_add(op, va);
-	table_free(tpa);
 	op->s->table_pages--;
+	if (likely(!pt_remote_cpus(op->s))) {
+		table_free(tpa);
+		return;
+	}
+	if (op->nfreed == PT_FREE_BATCH)
+		pt_op_flush(op);
+	op->freed[op->nfreed++] = (struct pt_freed){ tpa, 0 };
+}
+
+/* The CPUs to flush: this one if it has the space loaded, and the others. */
+static mm_cpumask_t flush_set(const struct pt_space *s)
+{
+	mm_cpumask_t self = (mm_cpumask_t)1 << plat_cpu_id();
+
+	if (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED))
+		return plat_cpus_online() | self;
+	return s->cpus | (s->root == plat_pt_root() ? self : 0);
+}
+
+/**
+ * pt_op_flush() - flush the batch everywhere it may be cached, then free
+ * @op: the operation
+ *
+ * On one CPU a local flush; otherwise one shootdown for the whole batch.
+ * The leaves and tables held back for it go to their owners afterwards.
+ */
+void pt_op_flush(struct pt_op *op)
+{
+	if (op->ntlb || op->flush_all) {
+		mm_cpumask_t cpus = flush_set(op->s);
+		mm_cpumask_t self = (mm_cpumask_t)1 << plat_cpu_id();
+
+		if (cpus & ~self) {
+			plat_tlb_shootdown(cpus, op->flush_all ? NULL : op->tlb, op->ntlb,
+					   op->flush_all && (op->s->flags & PT_SPACE_KERNEL));
+		} else if (op->flush_all) {
+			plat_tlb_flush_all();
+		} else {
+			for (unsigned i = 0; i < op->ntlb; i++)
+				plat_tlb_flush_page(op->tlb[i]);
+		}
+	}
+	op->ntlb = 0;
+	op->flush_all = false;
+	for (unsigned i = 0; i < op->nfreed; i++) {
+		const struct pt_freed *fr = &op->freed[i];
+
+		if (fr->size)
+			op->release(fr->pa, fr->size, op->ctx);
+		else
+			table_free(fr->pa);
+	}
+	op->nfreed = 0;
 }
 
 /**
@@ -153,13 +207,7 @@ void pt_op_end(struct pt_op *op)
 		*(uint64_t *)pt_table(pa) = 0;
 		table_free(pa);
 	}
-	if (op->flush_all)
-		plat_tlb_flush_all();
-	else
-		for (unsigned i = 0; i < op->ntlb; i++)
-			plat_tlb_flush_page(op->tlb[i]);
-	op->ntlb = 0;
-	op->flush_all = false;
+	pt_op_flush(op);
 }
 
 /**
@@ -275,6 +323,36 @@ static void free_tables(struct pt_space *s, unsigned level, phys_addr_t tpa)
 	s->table_pages--;
 }
 
+static struct pt_space *loaded[MM_MAX_CPUS];
+
+/**
+ * pt_space_load() - make @s the page tables this CPU runs on
+ * @s: the space (the kernel's, or a process's sharing the kernel half)
+ *
+ * Keeps the spaces' CPU sets (see the TLB rule in pt.h): this CPU joins
+ * @s before loading it and leaves the space it ran on after.
+ */
+void pt_space_load(struct pt_space *s)
+{
+	unsigned long irq = plat_irq_save();
+	unsigned cpu = plat_cpu_id();
+	struct pt_space *old = loaded[cpu];
+
+	pt_space_cpu_enter(s, cpu);
+	if (plat_pt_root() != s->root)
+		plat_set_pt_root(s->root);
+	loaded[cpu] = s;
+	if (old && old != s)
+		pt_space_cpu_leave(old, cpu);
+	plat_irq_restore(irq);
+}
+
+/* The space this CPU runs on (NULL before the first pt_space_load()). */
+struct pt_space *pt_space_loaded(void)
+{
+	return loaded[plat_cpu_id()];
+}
+
 /**
  * pt_space_destroy() - free every page-table page of a space
  * @s: the space; must not be the active one
@@ -288,6 +366,13 @@ void pt_space_destroy(struct pt_space *s)
 		       (unsigned long long)s->root);
 		return;
 	}
+	mm_cpumask_t others = pt_remote_cpus(s);
+
+	if (others)	/* CPUs keeping it loaded lazily let go on a flush */
+		plat_tlb_shootdown(others, NULL, 0, false);
+	if (pt_remote_cpus(s))
+		plat_panic("pt: destroying space %#llx that CPUs %#llx still run on",
+			   (unsigned long long)s->root, (unsigned long long)s->cpus);
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
 	free_tables(s, pt_top(s->fmt), s->root);

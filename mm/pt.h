@@ -17,8 +17,19 @@
  * of its arguments first and either does all of its work or none of it.
  *
  * Concurrency: modifications take the space's lock (interrupts off).
- * pt_translate() and pt_walk() read without it; see there. TLB
- * invalidation is for the calling CPU only (no cross-CPU shootdown yet).
+ * pt_translate() and pt_walk() read without it; see there.
+ *
+ * The TLB rule (the one place it is written down): a change that removes or
+ * narrows a translation (unmap, protect, copy-on-write, a table freed) is
+ * flushed on every CPU that may cache it before the call that made it
+ * returns. The CPUs that may cache a space are those in its @cpus set, which
+ * the platform keeps while switching page tables (pt_space_cpu_enter() before
+ * loading a root, pt_space_cpu_leave() after loading another; a CPU that
+ * keeps a space loaded under a kernel thread, lazily, stays in the set);
+ * kernel and shared spaces reach every online CPU. The flush is one batch
+ * per operation (PT_TLB_BATCH pages, or everything), sent as one
+ * plat_tlb_shootdown(). Frames and tables an operation frees while another
+ * CPU may still hold the space go back only after that shootdown.
  */
 #ifndef MM_PT_H
 #define MM_PT_H
@@ -52,6 +63,8 @@
 
 /* Invalidate single pages up to this many changed leaves; flush everything above. */
 #define PT_TLB_BATCH	32
+/* Freed leaves an operation holds back for a shootdown before flushing early. */
+#define PT_FREE_BATCH	64
 
 /*
  * A paging format. Level 0 holds 4 KiB leaves; level L > 0 holds tables or,
@@ -96,7 +109,25 @@ struct pt_space {
 	/* Root slots [borrow_first, borrow_end) are another space's: read-only here. */
 	uint16_t borrow_first, borrow_end;
 	spinlock_t lock;
+	/* CPUs whose MMU may hold this space's translations (see the TLB rule). */
+	volatile mm_cpumask_t cpus;
 };
+
+/* Load @s's root on this CPU, keeping the CPU sets (interrupts off). */
+void pt_space_load(struct pt_space *s);
+struct pt_space *pt_space_loaded(void);
+
+/* The platform's switch code: @cpu is about to load @s's root. */
+static inline void pt_space_cpu_enter(struct pt_space *s, unsigned cpu)
+{
+	__atomic_fetch_or(&s->cpus, (mm_cpumask_t)1 << cpu, __ATOMIC_SEQ_CST);
+}
+
+/* ... @cpu has loaded another root, and keeps nothing of @s. */
+static inline void pt_space_cpu_leave(struct pt_space *s, unsigned cpu)
+{
+	__atomic_fetch_and(&s->cpus, ~((mm_cpumask_t)1 << cpu), __ATOMIC_SEQ_CST);
+}
 
 /* A run of leaves contiguous in virtual and physical memory, with one protection. */
 struct pt_range {

@@ -55,8 +55,7 @@ static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *
 
 	(*pt_used(tpa))--;
 	pt_tlb_add(op, va);
-	if (op->release)
-		op->release(pte_leaf_pa(f, level, old), lvl_size(f, level), op->ctx);
+	pt_op_release(op, pte_leaf_pa(f, level, old), lvl_size(f, level));
 }
 
 /*
@@ -80,8 +79,7 @@ void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 		old = pte_xchg(f, t, i, 0);
 		cleared++;
 		pt_tlb_add(op, va);
-		if (op->release)
-			op->release(pte_leaf_pa(f, 0, old), PAGE_SIZE, op->ctx);
+		pt_op_release(op, pte_leaf_pa(f, 0, old), PAGE_SIZE);
 	}
 	if (cleared)
 		*pt_used(tpa) = (uint16_t)(*pt_used(tpa) - cleared);

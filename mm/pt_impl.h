@@ -189,9 +189,16 @@ struct pt_op {
 	bool flush_all;			/* too many: flush everything instead */
 	unsigned ntlb;
 	uintptr_t tlb[PT_TLB_BATCH];
+	/* Leaves and tables held back until another CPU's TLB cannot reach them. */
+	unsigned nfreed;
+	struct pt_freed {
+		phys_addr_t pa;
+		uint64_t size;		/* 0: a page table */
+	} freed[PT_FREE_BATCH];
 };
 
 /* mm/pt.c */
+void pt_op_flush(struct pt_op *op);
 void pt_op_begin(struct pt_op *op, struct pt_space *s);
 int pt_op_reserve(struct pt_op *op, uint64_t n);
 phys_addr_t pt_op_take_table(struct pt_op *op);
@@ -213,6 +220,33 @@ static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
 		op->flush_all = true;
 	else
 		op->tlb[op->ntlb++] = va;
+}
+
+/* CPUs other than this one that may cache @s's translations. */
+static inline mm_cpumask_t pt_remote_cpus(const struct pt_space *s)
+{
+	mm_cpumask_t all = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) ?
+			   plat_cpus_online() : s->cpus;
+
+	return all & ~((mm_cpumask_t)1 << plat_cpu_id());
+}
+
+/*
+ * A leaf the operation just cleared: released now if no other CPU may hold
+ * the space (the entry is already gone, so none can load it from here on),
+ * else after the shootdown that makes every CPU forget it.
+ */
+static inline void pt_op_release(struct pt_op *op, phys_addr_t pa, uint64_t size)
+{
+	if (!op->release)
+		return;
+	if (likely(!pt_remote_cpus(op->s))) {
+		op->release(pa, size, op->ctx);
+		return;
+	}
+	if (op->nfreed == PT_FREE_BATCH)
+		pt_op_flush(op);
+	op->freed[op->nfreed++] = (struct pt_freed){ pa, size };
 }
 
 static inline bool pt_pinned(const struct pt_space *s, unsigned level, unsigned i)

@@ -4,8 +4,11 @@
 Used by `make run`, `make debug` and the test driver. Every boot has a
 timeout; TCG is the default accelerator (ACCEL=kvm opts into KVM).
 
-  tools/qemu.py run   [--mem 512M] [--accel tcg] KERNEL [CMDLINE...]
-  tools/qemu.py debug [--mem 512M] KERNEL [CMDLINE...]
+  tools/qemu.py run   [--mem 512M] [--smp N] [--accel tcg] KERNEL [CMDLINE...]
+  tools/qemu.py debug [--mem 512M] [--smp N] KERNEL [CMDLINE...]
+
+With --smp N > 1 (and no -icount, which needs one TCG thread) QEMU runs
+each virtual CPU on its own host thread (MTTCG).
 """
 import argparse
 import os
@@ -16,7 +19,7 @@ import time
 
 # The shared machine: the same for our kernel and, later, for Linux.
 MACHINE = [
-    "-machine", "pc", "-cpu", "max,-arch-capabilities", "-smp", "1",
+    "-machine", "pc", "-cpu", "max,-arch-capabilities",
     "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 ]
@@ -92,24 +95,28 @@ def linux_initramfs(files, argv=None, build=None):
     return newc_archive(files)
 
 
-def linux_command(initrd, icount=False, accel=None, cmdline="", extra=()):
+def linux_command(initrd, icount=False, accel=None, cmdline="", extra=(), smp=1):
     """QEMU booting the reference Linux kernel with @initrd (a file)."""
     kernel = linux_kernel()
     if not kernel:
         raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB)
-    return qemu_command(kernel=kernel, mem=SHARED_MEM, accel=accel,
+    return qemu_command(kernel=kernel, mem=SHARED_MEM, accel=accel, smp=smp,
                         cmdline=" ".join(filter(None, [LINUX_CMDLINE, cmdline])),
                         extra=["-initrd", initrd] + (ICOUNT if icount else []) + list(extra))
 
 
-def accel_args(accel):
+def accel_args(accel, smp=1, icount=False):
     accel = accel or os.environ.get("ACCEL", "tcg")
+    if accel == "tcg" and smp > 1 and not icount:
+        accel = "tcg,thread=multi"
     return ["-accel", accel]
 
 
 def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
-                 serial="stdio", extra=()):
-    cmd = [QEMU] + MACHINE + accel_args(accel) + ["-m", mem, "-serial", serial]
+                 serial="stdio", extra=(), smp=1):
+    icount = "-icount" in extra
+    cmd = [QEMU] + MACHINE + ["-smp", str(smp)] + accel_args(accel, smp, icount) + \
+        ["-m", mem, "-serial", serial]
     if iso:
         cmd += ["-cdrom", iso, "-boot", "d"]
     else:
@@ -118,10 +125,10 @@ def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
 
 
 def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=(),
-         cmd=None):
+         cmd=None, smp=1):
     """Boots once, non-interactively (our kernel, or the QEMU command @cmd).
     Returns (output, status, timed_out)."""
-    cmd = cmd or qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
+    cmd = cmd or qemu_command(kernel, iso, mem, cmdline, accel, extra=extra, smp=smp)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout)
@@ -185,8 +192,9 @@ def run_program(cmd, timeout, show_all=False, tool="qemu-run"):
 class Session:
     """An interactive boot: send lines to the serial console, wait for text."""
 
-    def __init__(self, kernel=None, iso=None, mem="512M", cmdline="", accel=None, extra=()):
-        cmd = qemu_command(kernel, iso, mem, cmdline, accel, extra=extra)
+    def __init__(self, kernel=None, iso=None, mem="512M", cmdline="", accel=None, extra=(),
+                 smp=1):
+        cmd = qemu_command(kernel, iso, mem, cmdline, accel, extra=extra, smp=smp)
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT)
         self.out = ""
@@ -235,6 +243,7 @@ def main():
     ap.add_argument("mode", choices=["run", "debug"])
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--accel", default=None)
+    ap.add_argument("--smp", type=int, default=1, help="virtual CPUs")
     ap.add_argument("--iso", action="store_true", help="KERNEL is an ISO image")
     ap.add_argument("kernel")
     ap.add_argument("cmdline", nargs="*")
@@ -248,7 +257,7 @@ def main():
               "in another terminal: gdb -x tools/gdbinit", file=sys.stderr)
     else:
         print("Serial console; Ctrl-A X quits QEMU.", file=sys.stderr)
-    cmd = qemu_command(mem=a.mem, cmdline=cmdline, accel=a.accel,
+    cmd = qemu_command(mem=a.mem, cmdline=cmdline, accel=a.accel, smp=a.smp,
                        serial="mon:stdio", extra=extra, **kw)
     os.execvp(cmd[0], cmd)
 

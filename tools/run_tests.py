@@ -2,7 +2,8 @@
 """Runs every test suite and prints one closing line: `N passed, N failed`.
 
 Suites: host unit tests (cmocka, TAP output), short fuzz runs, the in-kernel
-KTAP suites booted in QEMU at several memory sizes, the boot memory map at
+KTAP suites booted in QEMU at several memory sizes and on two CPUs, the user
+programs on one CPU and on two, the boot memory map at
 each size, a deliberate kernel crash (the panic report), and shell sessions
 over the serial console, booted directly and from the GRUB ISO.
 
@@ -126,15 +127,17 @@ def check_module(name, out, path):
 
 
 def kernel_tests(kernel, machines, timeout):
-    """Boots the in-kernel suites once per (memory size, CPU model)."""
+    """Boots the in-kernel suites once per (memory size, CPU model[, CPUs])."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
-    for mem, cpu in machines:
+    for mem, cpu, *smp in machines:
+        smp = smp[0] if smp else 1
         extra = ["-initrd", module] if mem == "512M" else []
         if cpu:
             extra += ["-cpu", cpu]      # the last -cpu wins
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
-                                           timeout=timeout, extra=extra)
-        prefix = "kernel@%s%s/" % (mem, "-" + cpu if cpu else "")
+                                           timeout=timeout, extra=extra, smp=smp)
+        prefix = "kernel@%s%s%s/" % (mem, "-" + cpu if cpu else "",
+                                     "-smp%d" % smp if smp > 1 else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
         if extra:
             check_module(prefix + "multiboot1-module", out, module)
@@ -207,27 +210,29 @@ def expected_user_programs(build):
                   if not p.endswith(".d"))
 
 
-def user_programs(kernel, build, timeout):
+def user_programs(kernel, build, timeout, smp=1):
     """Every tests/user program on the kernel, with a frame-leak check after each."""
+    top = "user" if smp == 1 else "user@smp%d" % smp
     initrd = os.path.join(build, "user/initrd.cpio")
     if not os.path.exists(initrd):
         record("user/initrd", False, "%s was not built" % initrd)
         return
     out, status, timed_out = qemu.boot(kernel=kernel, mem=qemu.SHARED_MEM,
                                        cmdline="usertest panic=exit",
-                                       timeout=timeout * 5, extra=["-initrd", initrd])
+                                       timeout=timeout * 5, extra=["-initrd", initrd], smp=smp)
     progs = split_usertest(out)
     for prog, (body, st, leaked) in progs.items():
-        n = parse_tap("\n".join(body), "user/%s/" % prog)
-        user_tap[prog] = (tap_outcomes(body), st)
-        record("user/%s/exit-status" % prog, st == 0 and n > 0,
+        n = parse_tap("\n".join(body), "%s/%s/" % (top, prog))
+        if smp == 1:
+            user_tap[prog] = (tap_outcomes(body), st)
+        record("%s/%s/exit-status" % (top, prog), st == 0 and n > 0,
                "wait status %#x, %d results\n%s" % (st, n, "\n".join(body[-20:])))
-        record("user/%s/no-frames-leaked" % prog, leaked == 0,
+        record("%s/%s/no-frames-leaked" % (top, prog), leaked == 0,
                "%d frames not returned" % leaked)
     expected = expected_user_programs(build)
     if len(progs) != len(expected) or timed_out or status not in (qemu.EXIT_TESTS_PASSED,
                                                                   qemu.EXIT_TESTS_FAILED):
-        record("user/run", False, "%d of %d programs reported, status %s%s\n%s" % (
+        record("%s/run" % top, False, "%d of %d programs reported, status %s%s\n%s" % (
             len(progs), len(expected), status, ", timed out" if timed_out else "", out[-3000:]))
 
 
@@ -387,10 +392,12 @@ def main():
         ("fuzz", lambda: fuzz_runs(a.build, a.fuzz_seconds)),
         # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.
         ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
-                                                 ("6G", None), ("512M", "qemu64")], a.timeout)),
+                                                 ("6G", None), ("512M", "qemu64"),
+                                                 ("512M", None, 2)], a.timeout)),
         ("panic", lambda: (crash_report(kernel, a.timeout),
                            stack_overflow_report(kernel, a.timeout))),
-        ("user", lambda: user_programs(kernel, a.build, a.timeout)),
+        ("user", lambda: (user_programs(kernel, a.build, a.timeout),
+                          user_programs(kernel, a.build, a.timeout, smp=2))),
         ("diff", lambda: differential(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("shell", lambda: shell_session("shell-kernel", kernel=kernel,

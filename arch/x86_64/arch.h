@@ -18,6 +18,10 @@ enum { IST_DOUBLE_FAULT = 1, IST_PAGE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_COU
 /* Bring up this CPU: descriptor tables, interrupt controller, features. */
 void arch_init(void);
 void gdt_init(void);
+struct cpu_tables;
+extern const unsigned cpu_tables_size;
+void gdt_load(struct cpu_tables *ct, const uintptr_t *ist_top);
+void idt_load(void);
 void tss_set_kernel_stack(uint64_t rsp0);
 uintptr_t ist_stack_base(unsigned ist);
 
@@ -37,6 +41,8 @@ uint64_t direct_map_extend(struct memmap *map);
 struct vm_space;
 extern struct vm_space kernel_vm;
 void kernel_space_init(const struct memmap *map);
+/* CR4's global pages, SMEP and SMAP, as the CPU offers them (every CPU). */
+void enable_protections(void);
 const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len);
 bool kernel_mapped(uintptr_t addr);
 /* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */

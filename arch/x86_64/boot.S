@@ -8,6 +8,7 @@
  * link address), switch to 64-bit code and jump to the higher half. The
  * kernel replaces these tables with its own once it knows the memory map.
  */
+#include "arch/x86_64/longmode.h"
 #include "arch/x86_64/memlayout.h"
 
 #define MB1_MAGIC	0x1BADB002
@@ -18,12 +19,6 @@
 #define PTE_W		0x002
 #define PTE_PS		0x080
 
-#define CR0_PG		(1 << 31)
-#define CR0_WP		(1 << 16)
-#define CR4_PAE		(1 << 5)
-#define MSR_EFER	0xC0000080
-#define EFER_LME	(1 << 8)
-#define EFER_NXE	(1 << 11)
 
 	.section .multiboot, "a"
 	.balign 4
@@ -71,24 +66,7 @@ _start32:
 	btl $29, %edx
 	jnc no_long_mode
 	movl %edx, %ebp			/* keep the feature bits: NX is bit 20 */
-
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
-	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
-
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	btl $20, %ebp
-	jnc 1f
-	orl $EFER_NXE, %eax
-1:	wrmsr
-
-	movl %cr0, %eax
-	orl $(CR0_PG | CR0_WP), %eax
-	movl %eax, %cr0
+	ENTER_LONG_MODE boot_pml4, %ebp
 
 	lgdt boot_gdt_ptr
 	ljmp $SEL_KCODE, $start64_low
@@ -111,15 +89,7 @@ no_long_mode:
 
 	.code64
 start64_low:
-	movw $SEL_KDATA, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	xorw %ax, %ax
-	movw %ax, %fs
-	movw %ax, %gs
-	movabsq $start64, %rax
-	jmp *%rax
+	ENTER_KERNEL_HALF SEL_KDATA, start64
 
 	.section .boot.data, "aw"
 msg_no_lm:
@@ -136,7 +106,7 @@ boot_gdt_ptr:
 	.long boot_gdt
 
 	.balign 4096
-	.globl boot_pml4, boot_pdpt_low
+	.globl boot_pml4, boot_pdpt_low, boot_pdpt_high
 boot_pml4:
 	.quad boot_pdpt_low + (PTE_P | PTE_W)	/* 0: identity, for the jump */
 	.fill 255, 8, 0

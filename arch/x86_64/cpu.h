@@ -21,6 +21,7 @@
 #define EFER_NXE	(1ul << 11)
 #define MSR_FS_BASE	0xC0000100
 #define MSR_GS_BASE	0xC0000101
+#define MSR_KERNEL_GS_BASE 0xC0000102
 
 static inline void outb(uint16_t port, uint8_t v)
 {

@@ -40,11 +40,6 @@ static void set_gate(unsigned v, uint64_t handler, unsigned ist, uint8_t type)
  */
 void idt_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
-
 	for (unsigned v = 0; v < NVECTORS; v++)
 		set_gate(v, isr_table[v], 0, GATE_INTERRUPT);
 	set_gate(VEC_DF, isr_table[VEC_DF], IST_DOUBLE_FAULT, GATE_INTERRUPT);
@@ -52,5 +47,16 @@ void idt_init(void)
 	set_gate(VEC_NMI, isr_table[VEC_NMI], IST_NMI, GATE_INTERRUPT);
 	set_gate(VEC_MC, isr_table[VEC_MC], IST_MACHINE_CHECK, GATE_INTERRUPT);
 	set_gate(VEC_BP, isr_table[VEC_BP], 0, GATE_INTERRUPT | GATE_USER);
+	idt_load();
+}
+
+/* Every CPU uses the one table. */
+void idt_load(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }

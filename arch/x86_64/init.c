@@ -51,10 +51,10 @@ static void detect_features(void)
 void arch_init(void)
 {
 	detect_features();
+	percpu_init();
 	gdt_init();
 	idt_init();
 	pic_init();
-	percpu_init();
 	syscall_init();
 	fpu_init();
 	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s\n",

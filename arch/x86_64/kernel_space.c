@@ -108,7 +108,7 @@ static void choose_format(void)
 		kernel_format.global = 0;
 }
 
-static void enable_protections(void)
+void enable_protections(void)
 {
 	uint64_t cr4 = read_cr4();
 
@@ -177,7 +177,7 @@ void kernel_space_init(const struct memmap *map)
 	map_data();
 	map_direct(map);
 
-	plat_set_pt_root(kernel_vm.pt.root);
+	pt_space_load(&kernel_vm.pt);
 	enable_protections();
 	plat_tlb_flush_all();
 	page_fault_hook = kernel_page_fault;

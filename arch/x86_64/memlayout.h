@@ -22,6 +22,9 @@
 /* What boot.S maps of the direct map before the kernel builds its own tables. */
 #define EARLY_DIRECT_MAP_SIZE	0x100000000
 
+/* The page below 1 MiB where application processors start (ap_boot.S). */
+#define AP_TRAMPOLINE		0x8000
+
 #define BOOT_STACK_SIZE		16384
 #define IST_STACK_SIZE		8192
 

@@ -7,10 +7,12 @@
 #define MSR_STAR		0xC0000081
 #define MSR_LSTAR		0xC0000082
 #define MSR_FMASK		0xC0000084
-#define MSR_KERNEL_GS_BASE	0xC0000102
 #define EFER_SCE		(1ul << 0)
 
 struct cpu_local cpu0;
+struct cpu_local *cpu_data[MM_MAX_CPUS] = { &cpu0 };
+volatile uint64_t cpu_online_mask = 1;
+unsigned ncpus_online = 1;
 
 void percpu_init(void)
 {

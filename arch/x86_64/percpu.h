@@ -14,16 +14,52 @@
 #define SYSCALL_VECTOR	256	/* trap_frame.vector of a system call */
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/platform.h"
+
+struct cpu_tables;
+struct fault_catch;
+struct pt_space;
+struct task;
+
+/* One CPU's outgoing TLB shootdown (tlb.c); targets read it, then ack. */
+struct tlb_request {
+	const uintptr_t *va;		/* pages to forget, or NULL: everything */
+	unsigned n;
+	bool global;			/* kernel space: global entries too */
+	volatile uint64_t pending;	/* CPUs that have not flushed yet */
+};
+
+/* A CPU's own data; the first three fields' offsets are fixed (above). */
 struct cpu_local {
 	struct cpu_local *self;
 	uint64_t kstack_top;
 	uint64_t user_rsp;
 	struct task *current;
+	unsigned id;			/* 0 .. MM_MAX_CPUS-1; 0 is the boot CPU */
+	unsigned apic_id;
+	unsigned node;			/* NUMA node */
+	struct cpu_tables *tables;	/* GDT and TSS */
+	struct fault_catch *catcher;	/* FAULT_TRY on this CPU */
+	struct task *idle;		/* runs when nothing else does */
+	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
+	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
+	volatile uint64_t tlb_from;	/* CPUs with a request for this one */
+	struct tlb_request tlb_req;
+	uint64_t ticks, ipis, tlb_ipis;
 };
 
 extern struct cpu_local cpu0;
+/* Every started CPU's block, by CPU number; NULL for absent ones. */
+extern struct cpu_local *cpu_data[MM_MAX_CPUS];
+extern volatile uint64_t cpu_online_mask;
+extern unsigned ncpus_online;
+
+#define for_each_online_cpu(c)						\
+	for (unsigned c = 0; c < MM_MAX_CPUS; c++)			\
+		if (cpu_online_mask & (1ull << c))
 
 static inline struct cpu_local *this_cpu(void)
 {

@@ -2,6 +2,8 @@
 /* The memory core's porting interface (mm/platform.h) on x86_64. */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "kernel/lib.h"
 #include "mm/platform.h"
 
@@ -49,7 +51,10 @@ phys_addr_t plat_pt_root(void)
 
 unsigned plat_cpu_id(void)
 {
-	return 0;	/* one CPU until SMP bring-up */
+	unsigned id;
+
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct cpu_local, id)));
+	return id;
 }
 
 unsigned long plat_irq_save(void)
@@ -68,8 +73,10 @@ void plat_irq_restore(unsigned long flags)
 		sti();
 }
 
+/* A CPU spinning for a lock still answers TLB shootdowns (tlb.c). */
 void plat_cpu_relax(void)
 {
+	tlb_poll();
 	__asm__ volatile("pause");
 }
 

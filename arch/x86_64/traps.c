@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Where every interrupt and exception lands after isr.S saved the state. */
 #include "arch/x86_64/arch.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
 
@@ -21,7 +22,6 @@ _Static_assert(__builtin_offsetof(struct trap_frame, rip) == 136, "trap_frame la
 _Static_assert(__builtin_offsetof(struct trap_frame, cs) == 144, "trap_frame layout");
 
 static irq_handler_fn irq_handlers[16];
-static struct fault_catch *catcher;
 bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
 
 const char *trap_name(unsigned vector)
@@ -54,12 +54,12 @@ void fault_catch_arm(struct fault_catch *fc)
 	fc->caught = false;
 	fc->vector = 0;
 	fc->error = fc->addr = fc->rip = 0;
-	catcher = fc;
+	this_cpu()->catcher = fc;
 }
 
 void fault_catch_disarm(void)
 {
-	catcher = NULL;
+	this_cpu()->catcher = NULL;
 }
 
 /* Resume at the state @js saved, as if arch_setjmp() had returned @val. */
@@ -79,11 +79,11 @@ void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int va
 
 static bool catch_exception(struct trap_frame *f, uint64_t cr2)
 {
-	struct fault_catch *fc = catcher;
+	struct fault_catch *fc = this_cpu()->catcher;
 
 	if (!fc || f->vector == VEC_NMI || (f->cs & 3))
 		return false;
-	catcher = NULL;
+	this_cpu()->catcher = NULL;
 	fc->caught = true;
 	fc->vector = f->vector;
 	fc->error = f->error;
@@ -162,8 +162,9 @@ void trap_dispatch(struct trap_frame *f)
 		exception(f);
 	} else if (f->vector < VEC_IRQ0 + 16) {
 		irq(f);
-	}
-	else
+	} else if (f->vector >= VEC_LAPIC_TIMER && lapic_dispatch((unsigned)f->vector)) {
+		/* a local APIC interrupt: timer or IPI */
+	} else
 		kprintf("trap: unexpected interrupt %lu\n", f->vector);
 	if (f->rflags & RFLAGS_IF)
 		irqoff_end();		/* iretq turns them back on */

@@ -62,10 +62,10 @@ bool user_access_ok(uint64_t uaddr, uint64_t len, bool write)
 
 void arch_switch_address_space(struct task *next)
 {
+	this_cpu()->lazy = !next->mm;
 	if (next->mm)
 		as_activate(next->mm);
-	else if (plat_pt_root() != kernel_vm.pt.root)
-		plat_set_pt_root(kernel_vm.pt.root);
+	/* else lazy TLB: a kernel thread keeps the tables it found (tlb.c) */
 }
 
 static struct trap_frame *frame_at_top(struct task *t)
@@ -241,7 +241,7 @@ static void release_memory(struct task *t)
 
 	if (!as)
 		return;
-	plat_set_pt_root(kernel_vm.pt.root);	/* off the tables we free */
+	pt_space_load(&kernel_vm.pt);	/* off the tables we free */
 	t->mm = NULL;
 	as_destroy(as);
 	as_free(as);

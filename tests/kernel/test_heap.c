@@ -170,7 +170,7 @@ static void frames_back_after_workload(struct ktest *t)
 	memory_stats_t st0, st;
 	uint64_t before = free_frames();
 
-	heap_get_stats(&st0);	/* the kernel's own objects (files, inodes) stay */
+	heap_get_stats(&st0);	/* the kernel's own objects (files, inodes, per-CPU data) stay */
 	for (unsigned i = 0; i < ARRAY_LEN(p); i++)
 		p[i] = kmalloc((i * 131) % 12000 + 1);
 	for (unsigned i = 0; i < ARRAY_LEN(p); i += 3)

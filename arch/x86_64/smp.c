@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Starting the application processors, and calls across CPUs.
+ *
+ * Each AP gets a per-CPU block, its own GDT and TSS, four IST stacks and an
+ * idle task whose stack it starts on, all from the kernel's heap and vmalloc
+ * (so the stacks have guard pages). The boot CPU starts one AP at a time:
+ * ap_boot.S reads the stack from ap_boot_rsp, so the next may only start
+ * once this one is up.
+ */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/memlayout.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "kernel/task.h"
+#include "mm/fault.h"
+#include "mm/heap.h"
+#include "mm/memmap.h"
+#include "mm/vmalloc.h"
+
+#define AP_START_TIMEOUT_NS	1000000000ull
+
+extern const char ap_tramp_start[], ap_tramp_end[];
+uint64_t ap_boot_rsp, ap_boot_cr3;
+static struct cpu_local *volatile ap_boot_cpu;
+static uintptr_t ap_ist_top[IST_COUNT];
+
+/* Bootloader-era reads: the boot tables map the first 4 GiB. */
+static const void *early_read(uint64_t pa, uint64_t len, void *ctx)
+{
+	(void)ctx;
+	if (pa >= EARLY_DIRECT_MAP_SIZE || len > EARLY_DIRECT_MAP_SIZE - pa)
+		return NULL;
+	return plat_phys_to_virt(pa);
+}
+
+/**
+ * smp_prepare() - find the CPUs and put the AP trampoline in place
+ * @map: the memory map, from which the trampoline's page is carved
+ *
+ * Runs on the boot tables (their direct map covers the firmware's tables
+ * and low memory) before the PMM takes the memory over.
+ */
+void smp_prepare(struct memmap *map)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	cpu0.apic_id = r[1] >> 24;
+	topology_discover(early_read, NULL, cpu0.apic_id);
+	if (topology.ncpus < 2)
+		return;
+	memmap_carve(map, AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE, MEMMAP_RESERVED);
+	memcpy(plat_phys_to_virt(AP_TRAMPOLINE), ap_tramp_start,
+	       (size_t)(ap_tramp_end - ap_tramp_start));
+}
+
+/* The AP's C entry, on its idle task's stack and the kernel's tables. */
+void ap_entry(void);
+void ap_entry(void)
+{
+	struct cpu_local *c = ap_boot_cpu;
+
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	pt_space_load(&kernel_vm.pt);
+	enable_protections();
+	gdt_load(c->tables, ap_ist_top);
+	idt_load();
+	syscall_init();
+	fpu_init();
+	cpu_set_kernel_stack(c->kstack_top);
+	lapic_init_cpu(true);
+	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&cpu_online_mask, (mm_cpumask_t)1 << c->id, __ATOMIC_SEQ_CST);
+	for (;;)
+		sti_hlt();	/* IPIs and its tick; the scheduler takes over later */
+}
+
+static struct cpu_local *cpu_alloc(unsigned id)
+{
+	struct cpu_local *c = kzalloc(sizeof(*c));
+	struct task *idle = kzalloc(sizeof(*idle));
+
+	if (!c || !idle)
+		return NULL;
+	c->self = c;
+	c->id = id;
+	c->apic_id = topology.apic_id[id];
+	c->node = topology.cpu_node[id];
+	c->tables = kzalloc(cpu_tables_size);
+	idle->kstack = vmalloc(KSTACK_SIZE);
+	if (!c->tables || !idle->kstack)
+		return NULL;
+	for (unsigned i = 0; i < IST_COUNT; i++) {
+		void *st = vmalloc(IST_STACK_SIZE);
+		if (!st)
+			return NULL;
+		ap_ist_top[i] = (uintptr_t)st + IST_STACK_SIZE;
+	}
+	ksnprintf(idle->name, sizeof(idle->name), "idle/%u", id);
+	idle->state = TASK_RUNNABLE;
+	idle->started_ns = time_ns();
+	c->idle = c->current = idle;
+	c->kstack_top = (uint64_t)idle->kstack + KSTACK_SIZE;
+	return c;
+}
+
+static bool start_ap(unsigned id)
+{
+	struct cpu_local *c = cpu_alloc(id);
+
+	if (!c) {
+		kprintf("smp: no memory for CPU %u\n", id);
+		return false;
+	}
+	cpu_data[id] = c;
+	ap_boot_cpu = c;
+	ap_boot_rsp = c->kstack_top;
+	ap_boot_cr3 = kernel_vm.pt.root;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	lapic_start_ap(c->apic_id, AP_TRAMPOLINE >> PAGE_SHIFT);
+	for (uint64_t end = time_ns() + AP_START_TIMEOUT_NS; time_ns() < end;)
+		if (cpu_online_mask & ((mm_cpumask_t)1 << id))
+			return true;
+	kprintf("smp: CPU %u (APIC id %u) did not start\n", id, c->apic_id);
+	return false;
+}
+
+void smp_boot(void)
+{
+	char max[8];
+	uint64_t limit = MM_MAX_CPUS;
+
+	cpu0.node = topology.cpu_node[0];
+	if (cmdline_value("maxcpus", max, sizeof(max)))
+		parse_u64(max, &limit);
+	if (cmdline_has("nosmp"))
+		limit = 1;
+	if (topology.ncpus < 2 || limit < 2)
+		return;
+	lapic_init_boot(topology.lapic_pa);
+	for (unsigned id = 1; id < topology.ncpus && id < limit; id++)
+		if (!start_ap(id))
+			break;	/* a late starter would share the next one's stack */
+	kprintf("smp: %u of %u CPUs online\n", ncpus_online, topology.ncpus);
+}
+
+/* --- Cross-CPU calls --------------------------------------------------------- */
+
+static struct {
+	volatile int busy;
+	void (*fn)(void *);
+	void *arg;
+	volatile mm_cpumask_t pending;
+} call;
+
+void smp_call_handle(void)
+{
+	mm_cpumask_t bit = (mm_cpumask_t)1 << this_cpu()->id;
+
+	if (!(__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE) & bit))
+		return;
+	call.fn(call.arg);
+	__atomic_fetch_and(&call.pending, ~bit, __ATOMIC_SEQ_CST);
+}
+
+void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg)
+{
+	mm_cpumask_t self = (mm_cpumask_t)1 << this_cpu()->id;
+	mm_cpumask_t others = cpus & ~self & cpu_online_mask;
+
+	if (!(read_rflags() & RFLAGS_IF))
+		panic("smp_call with interrupts off");
+	if (others) {
+		while (__atomic_exchange_n(&call.busy, 1, __ATOMIC_ACQUIRE))
+			__asm__ volatile("pause");
+		call.fn = fn;
+		call.arg = arg;
+		__atomic_store_n(&call.pending, others, __ATOMIC_SEQ_CST);
+		for_each_online_cpu(c)
+			if (others & ((mm_cpumask_t)1 << c))
+				lapic_send_ipi(cpu_data[c]->apic_id, VEC_IPI_CALL);
+	}
+	if (cpus & self)
+		fn(arg);
+	if (others) {
+		while (__atomic_load_n(&call.pending, __ATOMIC_ACQUIRE))
+			__asm__ volatile("pause");
+		__atomic_store_n(&call.busy, 0, __ATOMIC_RELEASE);
+	}
+}

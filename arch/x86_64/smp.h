@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Several CPUs: start-up of the application processors, cross-CPU calls
+ * and TLB shootdown (the rule is in mm/pt.h).
+ *
+ * Lock order: smp_call's slot is taken with interrupts on and nothing else
+ * held; a shootdown takes no lock at all (per-CPU mailboxes), so it may be
+ * sent under any lock, and a CPU spinning for a lock still answers one
+ * (plat_cpu_relax() polls its mailbox).
+ */
+#ifndef ARCH_X86_64_SMP_H
+#define ARCH_X86_64_SMP_H
+
+#include "mm/platform.h"
+
+struct memmap;
+
+/* Before the PMM: find the CPUs, set the start-up page aside and fill it. */
+void smp_prepare(struct memmap *map);
+/* After the scheduler: start every other CPU (the cmdline's nosmp: none). */
+void smp_boot(void);
+
+/**
+ * smp_call() - run fn(arg) on every CPU in @cpus, and wait for all
+ * @cpus: the set; this CPU runs @fn too if it is in it
+ * @fn: runs in interrupt context on the others: it must not sleep
+ * @arg: passed to @fn
+ *
+ * Interrupts must be on (a CPU calling another one's way cannot wait with
+ * them off).
+ */
+void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
+
+/* Interrupt handlers (lapic.c). */
+void smp_call_handle(void);
+void tlb_shootdown_handle(void);
+/* Answer a pending shootdown, if any: for loops that wait with interrupts off. */
+void tlb_poll(void);
+
+#endif

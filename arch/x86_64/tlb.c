@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+/*
+ * TLB shootdown (the rule is in mm/pt.h). Each CPU has one outgoing request
+ * in its per-CPU block and a mailbox word naming the CPUs with a request for
+ * it. A sender fills its request, marks each target's mailbox, sends each
+ * one IPI for the whole batch and waits, with interrupts off, until all have
+ * acknowledged; a target reads every request it has, flushes, and clears its
+ * bit in the request's pending set. No lock is taken, and a CPU waiting for a
+ * lock or for its own acknowledgements answers requests meanwhile, so two
+ * CPUs shooting at each other, or one holding a lock the other spins on,
+ * cannot deadlock.
+ *
+ * Lazy TLB: a kernel thread runs on whatever user tables it found loaded
+ * (switching costs a flush). The CPU stays in that space's set, so it still
+ * gets the space's shootdowns; the first one makes it load the kernel's own
+ * tables and leave the set, which is also how a space being destroyed gets
+ * rid of its lazy users.
+ */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/lapic.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "kernel/lib.h"
+#include "mm/fault.h"
+
+static void flush_local(const uintptr_t *va, unsigned n, bool global)
+{
+	if (va) {
+		for (unsigned i = 0; i < n; i++)
+			invlpg(va[i]);
+	} else if (global) {
+		plat_tlb_flush_all();
+	} else {
+		write_cr3(read_cr3());
+	}
+}
+
+void tlb_shootdown_handle(void)
+{
+	struct cpu_local *me = this_cpu();
+	mm_cpumask_t from = __atomic_exchange_n(&me->tlb_from, 0, __ATOMIC_SEQ_CST);
+	mm_cpumask_t bit = (mm_cpumask_t)1 << me->id;
+
+	if (!from)
+		return;
+	if (me->lazy && pt_space_loaded() != &kernel_vm.pt)
+		pt_space_load(&kernel_vm.pt);	/* leave the lazily kept space */
+	for (unsigned s = 0; s < MM_MAX_CPUS; s++) {
+		if (!(from & ((mm_cpumask_t)1 << s)))
+			continue;
+		struct tlb_request *r = &cpu_data[s]->tlb_req;
+		flush_local(r->va, r->n, r->global);
+		/* After this the sender may return: nothing of @r is read again. */
+		__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_SEQ_CST);
+	}
+}
+
+void tlb_poll(void)
+{
+	if (__atomic_load_n(&this_cpu()->tlb_from, __ATOMIC_RELAXED))
+		tlb_shootdown_handle();
+}
+
+void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global)
+{
+	unsigned long irq = plat_irq_save();
+	struct cpu_local *me = this_cpu();
+	mm_cpumask_t self = (mm_cpumask_t)1 << me->id;
+	mm_cpumask_t others = cpus & ~self & cpu_online_mask;
+
+	if (cpus & self)
+		flush_local(va, n, global);
+	if (others) {
+		struct tlb_request *r = &me->tlb_req;
+
+		r->va = va;
+		r->n = n;
+		r->global = global;
+		__atomic_store_n(&r->pending, others, __ATOMIC_SEQ_CST);
+		for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+			if (others & ((mm_cpumask_t)1 << c)) {
+				__atomic_fetch_or(&cpu_data[c]->tlb_from, self, __ATOMIC_SEQ_CST);
+				lapic_send_ipi(cpu_data[c]->apic_id, VEC_IPI_TLB);
+			}
+		while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
+			tlb_poll();
+			__asm__ volatile("pause");
+		}
+	}
+	plat_irq_restore(irq);
+}
+
+mm_cpumask_t plat_cpus_online(void)
+{
+	return cpu_online_mask;
+}

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Several CPUs: cross-CPU calls reach every CPU; a translation removed on
+ * one CPU is gone on all before the call returns (kernel space through
+ * vfree, a process-like space through its CPU set, a lazily kept space on
+ * its destruction); and the PMM, heap, vmalloc and page tables hammered
+ * from every CPU at once give every frame back. On one CPU the cases that
+ * need others are skipped.
+ */
+#include "arch/x86_64/arch.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "kernel/ktest.h"
+#include "mm/fault.h"
+#include "mm/heap.h"
+#include "mm/pmm.h"
+#include "mm/vmalloc.h"
+
+#define USER_VA		0x40000000ul
+#define READER_NS	2000000000ull	/* a reader gives up after 2 s */
+
+static bool need_others(struct ktest *t)
+{
+	if (ncpus_online > 1)
+		return true;
+	ktest_skip(t, "one CPU");
+	return false;
+}
+
+static mm_cpumask_t others(void)
+{
+	return cpu_online_mask & ~((mm_cpumask_t)1 << this_cpu()->id);
+}
+
+static unsigned count(mm_cpumask_t m)
+{
+	unsigned n = 0;
+
+	for (; m; m &= m - 1)
+		n++;
+	return n;
+}
+
+static void drain_cpu(void *arg)
+{
+	(void)arg;
+	heap_drain();
+}
+
+/* Every CPU's heap lists, then every CPU's PMM cache. */
+static uint64_t free_frames(void)
+{
+	struct pmm_stats st;
+
+	smp_call(cpu_online_mask, drain_cpu, NULL);
+	pmm_drain();
+	pmm_get_stats(&st);
+	return st.free_frames;
+}
+
+static uint64_t hits[MM_MAX_CPUS];
+
+static void count_hit(void *arg)
+{
+	(void)arg;
+	__atomic_fetch_add(&hits[this_cpu()->id], 1, __ATOMIC_RELAXED);
+}
+
+static void call_reaches_every_cpu(struct ktest *t)
+{
+	memset(hits, 0, sizeof(hits));
+	for (int i = 0; i < 100; i++)
+		smp_call(cpu_online_mask, count_hit, NULL);
+	for_each_online_cpu(c)
+		KEXPECT_EQ(t, hits[c], 100);
+	smp_call(others(), count_hit, NULL);
+	KEXPECT_EQ(t, hits[this_cpu()->id], 100);
+}
+
+/*
+ * One CPU removes a mapping while the others keep reading it. Once the
+ * removal has returned, no read that starts afterwards may succeed.
+ */
+struct shoot {
+	volatile int *p;
+	struct pt_space *space;		/* readers load it first; NULL: kernel space */
+	bool stay_lazy;			/* readers keep it loaded afterwards */
+	void (*remove)(struct shoot *s);
+	unsigned ready, faulted, violations;
+	uint64_t reads;
+	volatile int removed;
+};
+
+static void reader(struct shoot *s)
+{
+	uint64_t end = time_ns() + READER_NS;
+
+	if (s->space)
+		pt_space_load(s->space);
+	__atomic_fetch_add(&s->ready, 1, __ATOMIC_SEQ_CST);
+	while (time_ns() < end) {
+		struct fault_catch fc;
+		int gone = __atomic_load_n(&s->removed, __ATOMIC_SEQ_CST);
+
+		if (FAULT_TRY(&fc)) {
+			(void)*s->p;
+			fault_catch_disarm();
+		}
+		if (fc.caught) {
+			__atomic_fetch_add(&s->faulted, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		if (gone) {
+			__atomic_fetch_add(&s->violations, 1, __ATOMIC_SEQ_CST);
+			break;
+		}
+		__atomic_fetch_add(&s->reads, 1, __ATOMIC_RELAXED);
+		tlb_poll();	/* interrupts are off in a cross-CPU call */
+	}
+	if (s->space && !s->stay_lazy)
+		pt_space_load(&kernel_vm.pt);
+}
+
+static void shoot_fn(void *arg)
+{
+	struct shoot *s = arg;
+	unsigned n = count(others());
+
+	if (this_cpu()->id != 0) {
+		reader(s);
+		return;
+	}
+	while (__atomic_load_n(&s->ready, __ATOMIC_SEQ_CST) < n ||
+	       __atomic_load_n(&s->reads, __ATOMIC_RELAXED) < 100 * n)
+		__asm__ volatile("pause");
+	s->remove(s);
+	__atomic_store_n(&s->removed, 1, __ATOMIC_SEQ_CST);
+}
+
+static void run_shoot(struct ktest *t, struct shoot *s)
+{
+	unsigned n = count(others());
+
+	smp_call(cpu_online_mask, shoot_fn, s);
+	KEXPECT_EQ(t, s->violations, 0);
+	KEXPECT_EQ(t, s->faulted, n);
+}
+
+static void remove_vfree(struct shoot *s)
+{
+	vfree((void *)s->p);
+}
+
+static void vfree_reaches_every_cpu(struct ktest *t)
+{
+	if (!need_others(t) || this_cpu()->id != 0)
+		return;
+	uint64_t before = free_frames();
+	struct shoot s = { .remove = remove_vfree };
+
+	s.p = vmalloc(PAGE_SIZE);
+	*s.p = 42;
+	run_shoot(t, &s);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void remove_unmap(struct shoot *s)
+{
+	pt_unmap(s->space, USER_VA, PAGE_SIZE, NULL, NULL);
+}
+
+/* A space like a process's: the kernel half shared, a page in the lower half. */
+static bool make_space(struct ktest *t, struct pt_space *ps, phys_addr_t *frame)
+{
+	*frame = pmm_alloc_page();
+	if (*frame == PMM_NO_FRAME || pt_space_init(ps, kernel_vm.pt.fmt) ||
+	    pt_space_share_kernel(ps, &kernel_vm.pt, 256, 256) ||
+	    pt_map(ps, USER_VA, *frame, PAGE_SIZE, PT_WRITE, 0)) {
+		ktest_fail(t, __FILE__, __LINE__, "no memory for a test space");
+		return false;
+	}
+	return true;
+}
+
+static void set_lazy(void *arg)
+{
+	this_cpu()->lazy = arg != NULL;
+}
+
+/*
+ * Readers load a process-like space, the boot CPU unmaps its page. Then
+ * either all readers have left it, or (@lazy) they keep it as a kernel
+ * thread would, and destroying it must evict them.
+ */
+static void space_shootdown(struct ktest *t, bool lazy)
+{
+	if (!need_others(t) || this_cpu()->id != 0)
+		return;
+	uint64_t before = free_frames();
+	struct pt_space ps;
+	phys_addr_t frame;
+
+	if (!make_space(t, &ps, &frame))
+		return;
+	struct shoot s = { .p = (volatile int *)USER_VA, .space = &ps, .stay_lazy = lazy,
+			   .remove = remove_unmap };
+	run_shoot(t, &s);
+	if (lazy) {
+		smp_call(others(), set_lazy, &ps);
+		KEXPECT_EQ(t, ps.cpus, others());	/* still loaded, lazily */
+	}
+	pt_space_destroy(&ps);			/* would panic if one kept it */
+	KEXPECT_EQ(t, ps.cpus, 0);
+	if (lazy)
+		smp_call(others(), set_lazy, NULL);
+	pmm_free_page(frame);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+static void unmap_reaches_cpus_of_space(struct ktest *t)
+{
+	space_shootdown(t, false);
+}
+
+static void destroy_evicts_lazy_cpus(struct ktest *t)
+{
+	space_shootdown(t, true);
+}
+
+/* --- Stress: every CPU at once ------------------------------------------------ */
+
+#define STRESS_ROUNDS	300
+#define STRESS_SLOTS	32
+
+struct stress {
+	unsigned errors;
+	struct pt_space *shared;	/* one space every CPU maps into, each at its own range */
+};
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void stress_fn(void *arg)
+{
+	struct stress *st = arg;
+	unsigned id = this_cpu()->id;
+	uint64_t seed = 0x9e3779b97f4a7c15ull * (id + 1);
+	void *heap[STRESS_SLOTS] = { 0 }, *vm[STRESS_SLOTS / 4] = { 0 };
+	phys_addr_t pages[STRESS_SLOTS];
+	uintptr_t base = USER_VA + (uintptr_t)id * 0x1000000;
+	unsigned errors = 0;
+
+	for (unsigned i = 0; i < STRESS_SLOTS; i++)
+		pages[i] = PMM_NO_FRAME;
+	for (unsigned r = 0; r < STRESS_ROUNDS; r++) {
+		unsigned i = rnd(&seed) % STRESS_SLOTS, j = i % (STRESS_SLOTS / 4);
+
+		if (heap[i]) {
+			if (*(uint32_t *)heap[i] != (id << 16 | i))
+				errors++;
+			kfree(heap[i]);
+			heap[i] = NULL;
+		} else if ((heap[i] = kmalloc(rnd(&seed) % 3000 + 8))) {
+			*(uint32_t *)heap[i] = id << 16 | i;
+		}
+		if (pages[i] != PMM_NO_FRAME) {
+			pt_unmap(st->shared, base + i * PAGE_SIZE, PAGE_SIZE, NULL, NULL);
+			pmm_free_pages(pages[i], i % 3);
+			pages[i] = PMM_NO_FRAME;
+		} else if ((pages[i] = pmm_alloc_pages(i % 3, 0)) != PMM_NO_FRAME &&
+			   pt_map(st->shared, base + i * PAGE_SIZE, pages[i], PAGE_SIZE, PT_WRITE, 0)) {
+			errors++;
+		}
+		if (r % 4 == 0) {
+			if (vm[j]) {
+				if (((volatile uint8_t *)vm[j])[PAGE_SIZE] != (uint8_t)(id + j))
+					errors++;
+				vfree(vm[j]);
+				vm[j] = NULL;
+			} else if ((vm[j] = vmalloc(PAGE_SIZE * (j + 2)))) {
+				((volatile uint8_t *)vm[j])[PAGE_SIZE] = (uint8_t)(id + j);
+			}
+		}
+		tlb_poll();
+	}
+	for (unsigned i = 0; i < STRESS_SLOTS; i++) {
+		kfree(heap[i]);
+		if (pages[i] != PMM_NO_FRAME) {
+			pt_unmap(st->shared, base + i * PAGE_SIZE, PAGE_SIZE, NULL, NULL);
+			pmm_free_pages(pages[i], i % 3);
+		}
+	}
+	for (unsigned j = 0; j < STRESS_SLOTS / 4; j++)
+		vfree(vm[j]);
+	__atomic_fetch_add(&st->errors, errors, __ATOMIC_SEQ_CST);
+}
+
+static void stress_every_cpu(struct ktest *t)
+{
+	if (this_cpu()->id != 0)
+		return;
+	uint64_t before = free_frames();
+	struct vmalloc_stats vs0, vs1;
+	struct pt_space ps;
+	struct stress st = { .shared = &ps };
+
+	vmalloc_get_stats(&vs0);
+	if (pt_space_init(&ps, kernel_vm.pt.fmt)) {
+		ktest_fail(t, __FILE__, __LINE__, "no memory for a test space");
+		return;
+	}
+	for (int round = 0; round < 3; round++)
+		smp_call(cpu_online_mask, stress_fn, &st);
+	KEXPECT_EQ(t, st.errors, 0);
+	KEXPECT_EQ(t, ps.table_pages, 1);	/* every emptied table freed */
+	pt_space_destroy(&ps);
+	vmalloc_get_stats(&vs1);
+	KEXPECT_EQ(t, vs1.areas, vs0.areas);
+	KEXPECT_EQ(t, vs1.bytes, vs0.bytes);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+KTEST_SUITE(smp,
+	KTEST_CASE(call_reaches_every_cpu),
+	KTEST_CASE(vfree_reaches_every_cpu),
+	KTEST_CASE(unmap_reaches_cpus_of_space),
+	KTEST_CASE(destroy_evicts_lazy_cpus),
+	KTEST_CASE(stress_every_cpu));
