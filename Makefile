@@ -67,6 +67,8 @@ KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)
 # Kernel files that are pure data processing, so the host tests and fuzzers use them too.
 HOST_KSRC   := kernel/boot/multiboot.c kernel/fs/initrd.c kernel/proc/elf.c
+# The DOS box's engines (the rest of kernel/dos is kernel glue).
+HOST_KSRC   += kernel/dos/mcb.c kernel/dos/xms.c kernel/dos/ems.c kernel/dos/dos_call.c
 HTEST_SRC   := $(wildcard tests/host/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
@@ -170,7 +172,7 @@ host-tests: $(HTESTS) $(HTESTS_TSAN)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h tests/host/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h kernel/dos/*.h tests/host/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
