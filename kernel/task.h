@@ -27,6 +27,7 @@ enum task_state {
 
 struct file;
 struct as;
+struct dos_kbox;
 
 struct task {
 	int pid;
@@ -52,6 +53,7 @@ struct task {
 	int exit_code;			/* wait4 status word, once a zombie */
 	uint64_t clear_child_tid;	/* set_tid_address */
 	uint64_t cpu_ns, started_ns;
+	struct dos_kbox *dos;		/* its DOS box (kernel/dos), or NULL */
 };
 
 extern struct task tasks[TASK_MAX];

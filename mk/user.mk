@@ -12,11 +12,12 @@ USER_INITRD := $(BUILD)/user/initrd.cpio
 MUSL_CC     := musl-gcc
 UCFLAGS     := -static -O2 -Wall -Wextra -Werror
 
-# musl-gcc comes from mk/deps.sh build (musl-tools), so that goes first.
-$(BUILD)/user/t_%: tests/user/t_%.c $(USER_HDR) mk/user.mk | deps-build
+# musl-gcc comes from mk/deps.sh build (musl-tools), so that goes first. Every
+# program may use memcore's own interfaces (mk/userlib.mk).
+$(BUILD)/user/t_%: tests/user/t_%.c $(USER_HDR) mk/user.mk $(BUILD)/user/libmemcore.a | deps-build
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(MUSL_CC) $(UCFLAGS) -o $@ $<
+	$(Q)$(MUSL_CC) $(UCFLAGS) -I user/include -o $@ $< $(BUILD)/user/libmemcore.a
 
 $(USER_INITRD): $(USER_PROGS) tools/mkinitrd.py tools/qemu.py
 	@mkdir -p $(@D)

@@ -123,6 +123,7 @@ enum as_backing {
 #define AS_R_DONTFORK	0x10	/* not inherited (MADV_DONTFORK) */
 #define AS_R_WIPEONFORK	0x20	/* inherited empty (MADV_WIPEONFORK) */
 #define AS_R_LOCKED	0x40	/* mlock()ed: populated, and MADV_DONTNEED refused */
+#define AS_R_LOWMEM	0x80	/* below the null guard on request (a DOS box: as_map_low()) */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -256,5 +257,12 @@ void as_get_stats(struct as *as, struct as_stats *st);
 int as_for_each_region(struct as *as, as_region_fn fn, void *ctx);
 unsigned as_check(struct as *as);
 bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write);
+
+/* --- low memory and page windows for a DOS box (as_lowmem.c) ----------------- */
+
+int as_map_low(struct as *as, uint64_t len);
+int as_page_frame(struct as *as, uintptr_t va, phys_addr_t *pa);
+int as_swap_pages(struct as *as, uintptr_t va, unsigned n, const phys_addr_t *pa,
+		  unsigned *writes);
 
 #endif

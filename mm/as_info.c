@@ -114,7 +114,8 @@ unsigned as_check(struct as *as)
 		const struct as_region *r = &as->reg[i];
 
 		if (r->start >= r->end || r->start < prev_end || (r->start | r->end) & ~PAGE_MASK ||
-		    r->end > AS_TASK_SIZE || r->start < AS_MMAP_MIN_ADDR) {
+		    r->end > AS_TASK_SIZE ||
+		    (r->start < AS_MMAP_MIN_ADDR && !(r->flags & AS_R_LOWMEM))) {
 			mm_err("as: bad region %u [%#llx, %#llx)", i, (unsigned long long)r->start,
 			       (unsigned long long)r->end);
 			bad++;

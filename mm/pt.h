@@ -207,6 +207,14 @@ int pt_space_share_kernel(struct pt_space *dst, struct pt_space *src, unsigned f
 int pt_map(struct pt_space *s, uintptr_t va, phys_addr_t pa, uint64_t len, unsigned prot,
 	   unsigned flags);
 
+/*
+ * pt_swap() - point the leaves of @n pages (in one existing table) at new
+ * frames (PMM_NO_FRAME: clear), previous frames in @old; one TLB batch.
+ * See mm/pt_swap.c. Return: 0, -MM_EINVAL, -MM_ENOENT (no table there).
+ */
+int pt_swap(struct pt_space *s, uintptr_t va, unsigned n, const phys_addr_t *pa, unsigned prot,
+	    phys_addr_t *old);
+
 /**
  * pt_unmap() - remove the mappings of [va, va + len)
  * @s: the space

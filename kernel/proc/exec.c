@@ -4,6 +4,7 @@
  * space, and the initial stack the x86_64 System V ABI describes: argc,
  * argv, envp and the auxiliary vector, strings above them.
  */
+#include "kernel/dos/box.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/elf.h"
 #include "kernel/proc/proc.h"
@@ -392,6 +393,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	t->mm = new_as;
 	if (t == current())
 		as_activate(new_as);
+	dos_box_release(t);		/* the new image is not a DOS box */
 	if (old) {
 		as_destroy(old);
 		as_free(old);

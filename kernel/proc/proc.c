@@ -4,6 +4,7 @@
  * until it exits or is killed; its parent collects the status with wait4.
  * Every frame and page-table page it had goes back when it exits.
  */
+#include "kernel/dos/box.h"
 #include "kernel/fs/file.h"
 #include "kernel/kernel.h"
 #include "kernel/perf.h"
@@ -239,6 +240,7 @@ static void release_memory(struct task *t)
 {
 	struct as *as = t->mm;
 
+	dos_box_release(t);
 	if (!as)
 		return;
 	pt_space_load(&kernel_vm.pt);	/* off the tables we free */

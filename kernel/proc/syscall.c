@@ -4,10 +4,21 @@
 
 extern const struct syscall_entry *const _syscalls_start[], *const _syscalls_end[];
 
-static syscall_fn table[NR_SYSCALLS];
-static const char *names[NR_SYSCALLS];
+/* Slots 0..511 are Linux's numbers; 512.. are memcore's MEMCORE_SYS_BASE.. . */
+static syscall_fn table[NR_SYSCALL_SLOTS];
+static const char *names[NR_SYSCALL_SLOTS];
 static uint8_t unknown_logged[NR_SYSCALLS / 8];
 struct syscall_stats syscall_stats[NR_SYSCALLS];
+
+/* The table slot of call @nr, or NR_SYSCALL_SLOTS if it has none. */
+static uint64_t slot_of(uint64_t nr)
+{
+	if (nr < NR_SYSCALLS)
+		return nr;
+	if (nr - MEMCORE_SYS_BASE < MEMCORE_SYS_COUNT)
+		return NR_SYSCALLS + (nr - MEMCORE_SYS_BASE);
+	return NR_SYSCALL_SLOTS;
+}
 
 /**
  * syscall_table_init() - fill the dispatch table from the .syscalls section
@@ -15,16 +26,20 @@ struct syscall_stats syscall_stats[NR_SYSCALLS];
 void syscall_table_init(void)
 {
 	for (const struct syscall_entry *const *e = _syscalls_start; e < _syscalls_end; e++) {
-		if ((*e)->nr >= NR_SYSCALLS || table[(*e)->nr])
+		uint64_t s = slot_of((*e)->nr);
+
+		if (s >= NR_SYSCALL_SLOTS || table[s])
 			panic("syscall: bad or duplicate number %u (%s)", (*e)->nr, (*e)->name);
-		table[(*e)->nr] = (*e)->fn;
-		names[(*e)->nr] = (*e)->name;
+		table[s] = (*e)->fn;
+		names[s] = (*e)->name;
 	}
 }
 
 const char *syscall_name(unsigned nr)
 {
-	return nr < NR_SYSCALLS && names[nr] ? names[nr] : "unknown";
+	uint64_t s = slot_of(nr);
+
+	return s < NR_SYSCALL_SLOTS && names[s] ? names[s] : "unknown";
 }
 
 static long unknown(struct task *t, uint64_t nr)
@@ -43,16 +58,18 @@ void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
 	struct task *t = current();
-	uint64_t nr = f->rax;
+	uint64_t nr = f->rax, s = slot_of(nr);
 	long ret;
 
 	t->frame = f;
 	f->error = nr;		/* orig_rax: a restarted call is issued again */
-	if (nr < NR_SYSCALLS && table[nr]) {
+	if (s < NR_SYSCALL_SLOTS && table[s]) {
 		uint64_t start = rdtsc();
-		ret = table[nr](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
-		syscall_stats[nr].calls++;
-		syscall_stats[nr].cycles += rdtsc() - start;
+		ret = table[s](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+		if (s < NR_SYSCALLS) {
+			syscall_stats[s].calls++;
+			syscall_stats[s].cycles += rdtsc() - start;
+		}
 	} else {
 		ret = unknown(t, nr);
 	}

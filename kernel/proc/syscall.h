@@ -13,6 +13,10 @@
 
 #define NR_SYSCALLS	512
 
+/* memcore's own calls sit above Linux's range (user/include/memcore/syscall.h). */
+#include "user/include/memcore/syscall.h"
+#define NR_SYSCALL_SLOTS	(NR_SYSCALLS + MEMCORE_SYS_COUNT)
+
 typedef long (*syscall_fn)(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 			   uint64_t a4, uint64_t a5);
 

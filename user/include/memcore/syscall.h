@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * memcore's own system calls: numbers above Linux's range (Linux uses
+ * 0..511 on x86_64, bit 30 for x32), so a program built for memcore gets
+ * ENOSYS from Linux instead of a wrong call. Each family has a block of 16.
+ * Arguments and results follow the Linux ABI (-errno on failure).
+ */
+#ifndef MEMCORE_SYSCALL_H
+#define MEMCORE_SYSCALL_H
+
+#define MEMCORE_SYS_BASE	1024
+#define MEMCORE_SYS_COUNT	64
+
+/* The DOS box (memcore/dos.h). */
+#define MEMCORE_SYS_dos_init	(MEMCORE_SYS_BASE + 0)	/* (const struct dos_config *) */
+#define MEMCORE_SYS_dos_call	(MEMCORE_SYS_BASE + 1)	/* (vector or MEMCORE_DOS_XMS, struct dos_regs *) */
+#define MEMCORE_SYS_dos_info	(MEMCORE_SYS_BASE + 2)	/* (struct dos_info *) */
+#define MEMCORE_DOS_XMS		0x100			/* dos_call: the XMS far call */
+
+/* The Windows API (memcore/win32.h): MEMCORE_SYS_BASE + 16 .. + 31. */
+
+#endif
