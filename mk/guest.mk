@@ -12,10 +12,10 @@ GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true
 LINUX_INIT  := $(BUILD)/tools/linux-init
 GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 
-$(BUILD)/guest/%: bench/guest/%.c mk/guest.mk | deps-build
+$(BUILD)/guest/%: bench/guest/%.c mk/guest.mk $(BUILD)/user/libmemcore.a | deps-build
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+	$(Q)musl-gcc $(GUEST_CFLAGS) -I user/include -o $@ $< $(BUILD)/user/libmemcore.a
 
 $(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
 	@mkdir -p $(@D)

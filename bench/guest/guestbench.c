@@ -21,6 +21,9 @@
  *   fork_64m    fork + child _exit + wait4 of a process with 64 MiB touched
  *   munmap_64m  munmap of 64 MiB touched, per page
  *   execve      fork + execve of /guest_true (a tiny static binary) + exit + wait4
+ *   dos.ems_map (memcore only: a DOS box, memcore/dos.h) INT 67h 4400h mapping a
+ *               logical EMS page into a window of the page frame, per call; with
+ *               dos.ems_map_pte_writes and dos.ems_map_tlb_flushes per map
  *
  * Usage: guestbench [ROUNDS]   (ROUNDS runs per figure, default 5)
  */
@@ -34,6 +37,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "memcore/dos.h"
 
 #define PAGE 4096UL
 #define MIB (1UL << 20)
@@ -262,6 +267,46 @@ static void execve_true(void)
 	report("execve", v, rounds);
 }
 
+/* In a child, which becomes a DOS box; nothing on Linux (ENOSYS). */
+static void dos_ems_map(void)
+{
+	double v[MAXR];
+	const int n = 256;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	struct dos_regs r = { .eax = 0x4300, .ebx = 8 };
+	struct dos_info a, b;
+	uint16_t h;
+
+	if (dos_init(NULL) || dos_int(0x67, &r) || (r.eax & 0xff00))
+		_exit(0);
+	h = (uint16_t)r.edx;
+	dos_info(&a);
+	for (int k = 0; k < rounds; k++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			r = (struct dos_regs){ .eax = 0x4400 | (i & 3), .ebx = (uint32_t)(i & 7), .edx = h };
+			dos_int(0x67, &r);
+		}
+		v[k] = ns(tsc() - t) / n;
+	}
+	dos_info(&b);
+	report("dos.ems_map", v, rounds);
+	printf("guest.dos.ems_map_pte_writes %.2f writes\n",
+	       (double)(b.ems_pte_writes - a.ems_pte_writes) / (double)(b.ems_maps - a.ems_maps));
+	printf("guest.dos.ems_map_tlb_flushes %.2f flushes\n",
+	       (double)(b.ems_tlb_flushes - a.ems_tlb_flushes) / (double)(b.ems_maps - a.ems_maps));
+	printf("guest.dos.ems_map_bytes_copied %llu bytes\n", (unsigned long long)b.ems_copies);
+	fflush(stdout);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -279,5 +324,6 @@ int main(int argc, char **argv)
 	fork_64m();
 	munmap_64m();
 	execve_true();
+	dos_ems_map();
 	return 0;
 }
