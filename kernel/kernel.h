@@ -11,6 +11,8 @@ extern struct boot_info boot_info;
 
 void memmap_print(const struct memmap *map);
 void pmm_print_summary(void);
+/* The commit policy (vm.overcommit_memory, vm.overcommit_ratio) from the boot options. */
+void commit_boot_init(void);
 void pmm_print_zones(void);
 void pmm_print_stats(void);
 void shell_run(void);

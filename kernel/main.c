@@ -107,6 +107,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	pmm_print_summary();
 	kernel_space_init(&boot_info.map);
 	heap_boot_init();
+	commit_boot_init();
 	sched_init();
 	smp_boot();
 	syscall_table_init();

@@ -4,6 +4,8 @@
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/shell.h"
+#include "mm/commit.h"
+#include "mm/pcache.h"
 #include "mm/pmm.h"
 
 /**
@@ -160,6 +162,54 @@ void pmm_print_stats(void)
 	print_metadata(&st);
 }
 
+/* A decimal boot option, or @def. */
+static unsigned long option(const char *key, unsigned long def)
+{
+	char buf[16];
+	unsigned long v = 0;
+
+	if (!cmdline_value(key, buf, sizeof(buf)) || !buf[0])
+		return def;
+	for (const char *p = buf; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return def;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	return v;
+}
+
+/**
+ * commit_boot_init() - the commit policy from the boot options
+ *
+ * vm.overcommit_memory=0|1|2 and vm.overcommit_ratio=N (percent, default
+ * 50), as Linux's sysctls of those names; RAM is the PMM's managed frames.
+ */
+void commit_boot_init(void)
+{
+	struct pmm_stats st;
+	unsigned long mode = option("vm.overcommit_memory", VM_OVERCOMMIT_GUESS);
+	unsigned long ratio = option("vm.overcommit_ratio", 50);
+
+	pmm_get_stats(&st);
+	if (mode > VM_OVERCOMMIT_NEVER) {
+		kprintf("commit: vm.overcommit_memory=%lu is not 0, 1 or 2; using 0\n", mode);
+		mode = VM_OVERCOMMIT_GUESS;
+	}
+	vm_commit_configure((int)mode, (unsigned)ratio, st.free_frames + st.used_frames);
+}
+
+/* memstat's lines for the page cache and commit accounting, in /proc/meminfo's terms. */
+static void vm_print_stats(void)
+{
+	uint64_t cached = pcache_total_pages() * 4, committed = vm_committed_pages() * 4;
+	uint64_t limit = vm_commit_limit_pages(0) * 4;
+
+	kprintf("page cache: %lu kB in %lu objects (files, shared memory)\n", cached,
+		pcache_total_objects());
+	kprintf("Committed_AS: %lu kB, CommitLimit: %lu kB (vm.overcommit_memory=%d, "
+		"vm.overcommit_ratio=%u)\n", committed, limit, vm_commit_mode(), vm_commit_ratio());
+}
+
 static int cmd_memstat(int argc, char **argv)
 {
 	if (argc > 1) {
@@ -167,6 +217,7 @@ static int cmd_memstat(int argc, char **argv)
 		return 0;
 	}
 	pmm_print_stats();
+	vm_print_stats();
 	heap_print_stats();
 	return 0;
 }

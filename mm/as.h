@@ -124,6 +124,7 @@ enum as_backing {
 #define AS_R_WIPEONFORK	0x20	/* inherited empty (MADV_WIPEONFORK) */
 #define AS_R_LOCKED	0x40	/* mlock()ed: populated, and MADV_DONTNEED refused */
 #define AS_R_LOWMEM	0x80	/* below the null guard on request (a DOS box: as_map_low()) */
+#define AS_R_ACCOUNT	0x100	/* its pages are committed (mm/commit.h) */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -178,7 +179,7 @@ struct as {
 	uintptr_t stack_top;
 	uintptr_t start_brk, brk;	/* the heap is [start_brk, PAGE_ALIGN(brk)) */
 	uint64_t stack_limit;
-	uint64_t commit_limit;		/* pages: one mapping may not ask for more */
+	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
 	uint64_t rss;			/* pages mapped in the page tables */
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */

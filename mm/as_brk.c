@@ -23,9 +23,16 @@ static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
 	/* Linux leaves at least a page between the break and the next mapping. */
 	if (i < as->nr && new + PAGE_SIZE > as_region_start_gap(&as->reg[i]))
 		return -MM_ENOMEM;
-	if (new > AS_TASK_SIZE || ((new - old) >> PAGE_SHIFT) > as->commit_limit)
+	if (new > AS_TASK_SIZE)
 		return -MM_ENOMEM;
-	return as_map_region(as, &r);
+	if (as_charge(as, (new - old) >> PAGE_SHIFT))
+		return -MM_ENOMEM;
+	r.flags |= AS_R_ACCOUNT;
+	if (as_map_region(as, &r)) {
+		as_uncharge_region(&r);
+		return -MM_ENOMEM;
+	}
+	return 0;
 }
 
 static uintptr_t brk_locked(struct as *as, uintptr_t brk)

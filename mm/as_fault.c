@@ -63,6 +63,8 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	if (prev && !(prev->flags & AS_R_GROWSDOWN) && prev->prot != MM_PROT_NONE &&
 	    start - prev->end < AS_STACK_GUARD_GAP)
 		return NULL;
+	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, (r->start - start) >> PAGE_SHIFT))
+		return NULL;	/* acct_stack_growth(): the commit policy said no */
 	r->start = start;
 	return r;
 }

@@ -53,7 +53,15 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 static int copy_regions(struct as *child, const struct as *parent)
 {
 	int err = as_region_reserve(child, parent->nr);
+	uint64_t pages = 0;
 
+	if (err)
+		return err;
+	/* The child's private writable memory is committed too (dup_mmap()). */
+	for (uint32_t i = 0; i < parent->nr; i++)
+		if ((parent->reg[i].flags & (AS_R_ACCOUNT | AS_R_DONTFORK)) == AS_R_ACCOUNT)
+			pages += (parent->reg[i].end - parent->reg[i].start) >> PAGE_SHIFT;
+	err = as_charge(child, pages);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < parent->nr; i++) {

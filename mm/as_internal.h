@@ -8,6 +8,7 @@
 #define MM_AS_INTERNAL_H
 
 #include "as.h"
+#include "commit.h"
 #include "pcache.h"
 #include "pmm.h"
 
@@ -41,6 +42,15 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
 uintptr_t as_region_start_gap(const struct as_region *r);
+
+/* --- commit accounting (as_region.c) --------------------------------------------- */
+
+/* Charge @pages to the commit policy: 0 or -MM_ENOMEM. */
+int as_charge(struct as *as, uint64_t pages);
+/* Give back the charge of region @r, which is going away, if it has one. */
+void as_uncharge_region(const struct as_region *r);
+/* Would a private mapping with @prot (and MAP_NORESERVE if @noreserve) be charged? */
+bool as_accountable(uint8_t backing, uint32_t prot, bool noreserve);
 
 /* --- every space (as_rmap.c) ------------------------------------------------------ */
 

@@ -49,11 +49,13 @@ static int make_stack(struct as *as)
 		.start = as->stack_top - AS_STACK_INITIAL,
 		.end = as->stack_top,
 		.prot = MM_PROT_READ | MM_PROT_WRITE,
-		.flags = AS_R_GROWSDOWN | AS_R_STACK,
+		.flags = AS_R_GROWSDOWN | AS_R_STACK | AS_R_ACCOUNT,
 		.backing = AS_ANON_PRIVATE,
 	};
 	int err = as_region_reserve(as, 1);
 
+	if (!err)
+		err = as_charge(as, AS_STACK_INITIAL >> PAGE_SHIFT);
 	if (!err)
 		as_region_insert(as, &r);
 	return err;

@@ -70,14 +70,25 @@ static int describe(struct as_region *r, unsigned long prot, unsigned long flags
 	return 0;
 }
 
-/* Linux's overcommit heuristic: no single mapping may need more than all RAM. */
-static bool too_big(const struct as *as, const struct as_region *r, unsigned long flags,
-		    uint64_t len)
+/*
+ * The commit charge of a new mapping (mm/commit.h): private writable
+ * memory is charged to the region, shared anonymous memory to its object
+ * (MAP_NORESERVE exempts both unless the policy is strict).
+ */
+static int charge(struct as *as, struct as_region *r, unsigned long flags, uint64_t len)
 {
-	bool charged = r->backing == AS_ANON_SHARED ||
-		       ((r->prot & MM_PROT_WRITE) && !(flags & MM_MAP_NORESERVE));
+	bool noreserve = flags & MM_MAP_NORESERVE;
+	int err;
 
-	return charged && (len >> PAGE_SHIFT) > as->commit_limit;
+	if (r->backing == AS_ANON_SHARED)
+		return noreserve && vm_commit_mode() != VM_OVERCOMMIT_NEVER ? 0 :
+		       as_charge(as, len >> PAGE_SHIFT);
+	if (!as_accountable(r->backing, r->prot, noreserve))
+		return 0;
+	err = as_charge(as, len >> PAGE_SHIFT);
+	if (!err)
+		r->flags |= AS_R_ACCOUNT;
+	return err;
 }
 
 /**
@@ -115,14 +126,22 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 	err = describe(&r, prot, flags, file, pgoff, fmode);
 	if (err)
 		return err;
-	if (too_big(as, &r, flags, len))
-		return -MM_ENOMEM;
+	err = charge(as, &r, flags, len);
+	if (err)
+		return err;
 	r.start = (uintptr_t)a;
 	r.end = (uintptr_t)a + len;
 	if (r.backing == AS_ANON_SHARED) {
+		bool charged = !(flags & MM_MAP_NORESERVE) || vm_commit_mode() == VM_OVERCOMMIT_NEVER;
+
 		r.shm = pcache_create(0);
-		if (!r.shm)
+		if (!r.shm) {
+			if (charged)
+				vm_commit_uncharge(len >> PAGE_SHIFT);
 			return -MM_ENOMEM;
+		}
+		if (charged)
+			r.shm->charged = len >> PAGE_SHIFT;	/* returned when it is freed */
 		pcache_map_get(r.shm);		/* the region's reference ... */
 		pcache_put(r.shm);		/* ... is the creator's */
 	} else if (file) {
@@ -131,6 +150,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 	}
 	err = as_map_region(as, &r);
 	if (err) {
+		as_uncharge_region(&r);
 		as_region_unref(&r);
 		return err;
 	}

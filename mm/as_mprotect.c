@@ -30,11 +30,18 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	err = as_region_reserve(as, 2);
 	if (err)
 		return err;
+	/* Private memory becoming writable is committed now (mprotect_fixup()). */
+	bool charge = !(r->flags & AS_R_ACCOUNT) && as_accountable(r->backing, prot, false) &&
+		      !(r->prot & MM_PROT_WRITE);
+	if (charge && as_charge(as, (end - start) >> PAGE_SHIFT))
+		return -MM_ENOMEM;
 	as_region_split(as, start);
 	as_region_split(as, end);
 	i = as_region_lower(as, start);
 	r = &as->reg[i];
 	r->prot = prot;
+	if (charge)
+		r->flags |= AS_R_ACCOUNT;
 	err = pt_protect(&as->vs.pt, r->start, r->end - r->start, as_pte_prot(r, false));
 	if (err)
 		plat_panic("as: mprotect of 4 KiB pages failed: %d", err);

@@ -84,9 +84,14 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 	n.start = new_addr;
 	n.end = new_addr + new_len;
 	n.flags &= ~(AS_R_HEAP | AS_R_STACK);
+	/* The new region is charged whole; the old range's charge goes when it is unmapped. */
+	if ((n.flags & AS_R_ACCOUNT) && as_charge(as, new_len >> PAGE_SHIFT))
+		return -MM_ENOMEM;
 	err = move_pages(as, addr, old_len, new_addr);
-	if (err)
+	if (err) {
+		as_uncharge_region(&n);
 		return err;
+	}
 	as_region_ref(&n);
 	if (!(flags & MM_MREMAP_DONTUNMAP) && old_len)
 		as_unmap_range(as, addr, addr + old_len);
@@ -145,6 +150,9 @@ static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t ne
 	if (addr > AS_TASK_SIZE - new_len)
 		return false;
 	if (i + 1 < as->nr && as->reg[i + 1].start < addr + new_len)
+		return false;
+	if ((as->reg[i].flags & AS_R_ACCOUNT) &&
+	    as_charge(as, (addr + new_len - as->reg[i].end) >> PAGE_SHIFT))
 		return false;
 	as->reg[i].end = addr + new_len;
 	as_region_merge(as, i);

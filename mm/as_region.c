@@ -139,6 +139,43 @@ void as_region_unref(const struct as_region *r)
 }
 
 /**
+ * as_charge() - commit @pages for @as, if the policy allows
+ * @as: the space (its RAM snapshot is the policy's hint on the host)
+ * @pages: how many
+ *
+ * Return: 0 or -MM_ENOMEM.
+ */
+int as_charge(struct as *as, uint64_t pages)
+{
+	return pages ? vm_commit_charge(pages, as->commit_limit) : 0;
+}
+
+/**
+ * as_uncharge_region() - return the commit charge of a region going away
+ * @r: the region (its whole size is charged if it has AS_R_ACCOUNT)
+ */
+void as_uncharge_region(const struct as_region *r)
+{
+	if (r->flags & AS_R_ACCOUNT)
+		vm_commit_uncharge((r->end - r->start) >> PAGE_SHIFT);
+}
+
+/**
+ * as_accountable() - is a private mapping of this kind charged? (accountable_mapping())
+ * @backing: enum as_backing
+ * @prot: MM_PROT_*
+ * @noreserve: MAP_NORESERVE was asked (ignored in strict mode, as Linux does)
+ */
+bool as_accountable(uint8_t backing, uint32_t prot, bool noreserve)
+{
+	if (backing != AS_ANON_PRIVATE && backing != AS_FILE_PRIVATE)
+		return false;
+	if (noreserve && vm_commit_mode() != VM_OVERCOMMIT_NEVER)
+		return false;
+	return prot & MM_PROT_WRITE;
+}
+
+/**
  * as_region_insert() - add a region to the set
  * @as: the space, with room reserved
  * @r: the region; it overlaps nothing and its references are the set's now
@@ -269,8 +306,10 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
  */
 void as_region_free_all(struct as *as)
 {
-	for (uint32_t i = 0; i < as->nr; i++)
+	for (uint32_t i = 0; i < as->nr; i++) {
+		as_uncharge_region(&as->reg[i]);
 		as_region_unref(&as->reg[i]);
+	}
 	if (as->reg)
 		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);
 	as->reg = NULL;

@@ -58,6 +58,7 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 		struct as_region *r = &as->reg[i];
 
 		as_zap(as, r->start, r->end - r->start);
+		as_uncharge_region(r);
 		as_region_remove(as, i);
 	}
 }

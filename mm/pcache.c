@@ -3,6 +3,7 @@
  * The page cache (see pcache.h): objects of frames indexed by page, in a
  * radix tree of PMM pages.
  */
+#include "commit.h"
 #include "errno.h"
 #include "pcache.h"
 
@@ -71,6 +72,8 @@ void pcache_put(struct pcache *pc)
 		return;
 	if (pc->root)
 		free_tree(pc->root, pc->levels);
+	if (pc->charged)
+		vm_commit_uncharge(pc->charged);
 	__atomic_sub_fetch(&total_pages, pc->nrpages, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&total_objects, 1, __ATOMIC_RELAXED);
 	pmm_free_pages(plat_virt_to_phys(pc), 0);

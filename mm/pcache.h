@@ -34,6 +34,7 @@ struct pcache {
 	phys_addr_t root;	/* top node, 0 if none */
 	uint64_t size;		/* bytes (PCACHE_SIZED) */
 	uint64_t nrpages;	/* frames held */
+	uint64_t charged;	/* pages committed for it, returned when it is freed */
 };
 
 /* Results of pcache_lookup(). */

@@ -230,6 +230,9 @@ def user_programs(kernel, build, timeout, smp=1):
                "wait status %#x, %d results\n%s" % (st, n, "\n".join(body[-20:])))
         record("%s/%s/no-frames-leaked" % (top, prog), leaked == 0,
                "%d frames not returned" % leaked)
+    for prog, kept in re.findall(r"^# usertest: commit /(\S+) (-?\d+)$", out, re.M):
+        record("user/%s/commit-returned" % prog, int(kept) == 0,
+               "%s committed pages not returned (Committed_AS)" % kept)
     expected = expected_user_programs(build)
     if len(progs) != len(expected) or timed_out or status not in (qemu.EXIT_TESTS_PASSED,
                                                                   qemu.EXIT_TESTS_FAILED):

@@ -20,6 +20,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/shell.h"
+#include "mm/commit.h"
 #include "mm/heap.h"
 #include "mm/pcache.h"
 #include "mm/spinlock.h"
@@ -36,6 +37,7 @@
 #define SHM_RND		020000
 #define SHM_REMAP	040000
 #define SHM_EXEC	0100000
+#define SHM_NORESERVE	010000
 #define SHM_DEST	01000
 #define SHMLBA		PAGE_SIZE
 #define SHMMNI		4096
@@ -148,19 +150,26 @@ static struct shm_seg *seg_by_id(int id)
 /* A new segment, listed, with the id's reference and the caller's; lock held. */
 static long seg_new(int key, uint64_t size, uint32_t mode, struct shm_seg **out)
 {
+	uint64_t pages = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	bool charge = !(mode & SHM_NORESERVE) || vm_commit_mode() == VM_OVERCOMMIT_NEVER;
 	struct shm_seg *s;
 	unsigned idx = 0;
 
 	if (nsegs >= SHMMNI)
 		return -ENOSPC;
-	s = kzalloc(sizeof(*s));
-	if (!s)
+	if (charge && vm_commit_charge(pages, 0))	/* committed as Linux's shmem_acct_size() */
 		return -ENOMEM;
-	s->pc = pcache_create(PCACHE_SIZED);
-	if (!s->pc) {
+	s = kzalloc(sizeof(*s));
+	if (s)
+		s->pc = pcache_create(PCACHE_SIZED);
+	if (!s || !s->pc) {
 		kfree(s);
+		if (charge)
+			vm_commit_uncharge(pages);
 		return -ENOMEM;
 	}
+	if (charge)
+		s->pc->charged = pages;		/* returned when the segment's pages go */
 	pcache_set_size(s->pc, (size + PAGE_SIZE - 1) & PAGE_MASK);
 	/* The lowest free index, and a sequence number so a reused index is a new id. */
 	for (bool taken = true; taken; idx++) {

@@ -9,6 +9,7 @@
 #include "kernel/kernel.h"
 #include "kernel/proc/proc.h"
 #include "kernel/shell.h"
+#include "mm/commit.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
 
@@ -138,6 +139,8 @@ static int compare_names(const struct initrd_file *a, const struct initrd_file *
  * the host driver parses:
  *   # usertest: start /t_name
  *   # usertest: end /t_name status S leaked L
+ *   # usertest: commit /t_name C
+ * (C: committed pages not given back, mm/commit.h).
  * Return: the number of programs that failed (nonzero status or leak).
  */
 int run_user_tests(void)
@@ -157,12 +160,14 @@ int run_user_tests(void)
 	kprintf("# usertest: %u programs\n", n);
 	for (unsigned i = 0; i < n; i++) {
 		const char *argv[] = { list[i]->name, NULL };
-		uint64_t before = free_frames();
+		uint64_t before = free_frames(), committed = vm_committed_pages();
 		kprintf("# usertest: start %s\n", list[i]->name);
 		int status = proc_run_and_wait(list[i]->name, argv);
 		long leaked = (long)(before - free_frames());
+		long kept = (long)(vm_committed_pages() - committed);
 		kprintf("# usertest: end %s status %d leaked %ld\n", list[i]->name, status, leaked);
-		failed += status != 0 || leaked != 0;
+		kprintf("# usertest: commit %s %ld\n", list[i]->name, kept);
+		failed += status != 0 || leaked != 0 || kept != 0;
 	}
 	return failed;
 }

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
+#include "mm/commit.h"
 #include "mm/pcache.h"
 
 #define RW	(MM_PROT_READ | MM_PROT_WRITE)
@@ -778,6 +779,67 @@ static void test_accounting(void **state)
 	pcache_put(pc);
 }
 
+/* --- commit accounting ---------------------------------------------------------------- */
+
+static void test_commit_strict(void **state)
+{
+	uint64_t base;
+	long a, b;
+
+	(void)state;
+	vm_commit_configure(VM_OVERCOMMIT_NEVER, 50, 2000);	/* CommitLimit: 1000 pages */
+	start(&P);
+	base = vm_committed_pages();
+	assert_int_equal(base, AS_STACK_INITIAL / PG);		/* the stack is committed */
+	a = as_mmap(&P.as, 0, 600 * PG, RW, ANON, NULL, 0);
+	assert_true(a > 0);
+	assert_int_equal(vm_committed_pages(), base + 600);
+	assert_int_equal(as_mmap(&P.as, 0, 400 * PG, RW, ANON, NULL, 0), -MM_ENOMEM);
+	assert_int_equal(as_mmap(&P.as, 0, 400 * PG, RW, ANON | MM_MAP_NORESERVE, NULL, 0),
+			 -MM_ENOMEM);			/* NORESERVE counts in strict mode */
+	b = as_mmap(&P.as, 0, 4000 * PG, MM_PROT_READ, ANON, NULL, 0);
+	assert_true(b > 0);				/* read-only is not committed */
+	assert_int_equal(as_mprotect(&P.as, (uintptr_t)b, 400 * PG, RW), -MM_ENOMEM);
+	assert_int_equal(as_mprotect(&P.as, (uintptr_t)b, 100 * PG, RW), 0);
+	assert_int_equal(vm_committed_pages(), base + 700);
+	assert_int_equal(as_mmap(&P.as, 0, 400 * PG, RW, SHARED, NULL, 0), -MM_ENOMEM);
+	assert_int_equal(as_mremap(&P.as, (uintptr_t)a, 600 * PG, 1000 * PG, MM_MREMAP_MAYMOVE, 0),
+			 -MM_ENOMEM);			/* growth is committed too */
+	assert_int_equal(as_brk(&P.as, P.as.start_brk + 400 * PG), P.as.start_brk);
+	assert_int_equal(as_fork(&C.as, &P.as), -MM_ENOMEM);	/* the child would need 732 more */
+	assert_int_equal(vm_committed_pages(), base + 700);
+	assert_int_equal(as_munmap(&P.as, (uintptr_t)a + 100 * PG, 300 * PG), 0);
+	assert_int_equal(vm_committed_pages(), base + 400);
+	a = as_mmap(&P.as, 0, 500 * PG, RW, SHARED, NULL, 0);
+	assert_true(a > 0);
+	assert_int_equal(vm_committed_pages(), base + 900);
+	assert_int_equal(as_munmap(&P.as, (uintptr_t)a, 500 * PG), 0);
+	assert_int_equal(vm_committed_pages(), base + 400);
+	fork_into(&C, &P);					/* 432 more now fit */
+	assert_int_equal(vm_committed_pages(), 2 * (base + 400));
+	finish(&C);
+	finish(&P);
+	assert_int_equal(vm_committed_pages(), 0);
+	vm_commit_configure(VM_OVERCOMMIT_GUESS, 50, 0);
+}
+
+static void test_commit_modes(void **state)
+{
+	(void)state;
+	start(&P);
+	/* Heuristic: one request may not exceed all of RAM. */
+	assert_int_equal(as_mmap(&P.as, 0, (P.as.commit_limit + 1) * PG, RW, ANON, NULL, 0),
+			 -MM_ENOMEM);
+	assert_true(as_mmap(&P.as, 0, (P.as.commit_limit + 1) * PG, RW, ANON | MM_MAP_NORESERVE,
+			    NULL, 0) > 0);
+	/* Always: anything. */
+	vm_commit_configure(VM_OVERCOMMIT_ALWAYS, 50, 0);
+	assert_true(as_mmap(&P.as, 0, (P.as.commit_limit + 1) * PG, RW, ANON, NULL, 0) > 0);
+	vm_commit_configure(VM_OVERCOMMIT_GUESS, 50, 0);
+	finish(&P);
+	assert_int_equal(vm_committed_pages(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +861,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_memory, before, after),
 		cmocka_unit_test_setup_teardown(test_aslr, before, after),
 		cmocka_unit_test_setup_teardown(test_accounting, before, after),
+		cmocka_unit_test_setup_teardown(test_commit_strict, before, after),
+		cmocka_unit_test_setup_teardown(test_commit_modes, before, after),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
