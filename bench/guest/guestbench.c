@@ -21,6 +21,12 @@
  *   fork_64m    fork + child _exit + wait4 of a process with 64 MiB touched
  *   munmap_64m  munmap of 64 MiB touched, per page
  *   execve      fork + execve of /guest_true (a tiny static binary) + exit + wait4
+ *   file_read_4k       pread of one cached 4 KiB page of a file in /tmp, per call
+ *   file_write_4k      pwrite of one cached 4 KiB page, per call
+ *   fault_file_shared  first write to each page of a cached 16 MiB file mapped MAP_SHARED, per page
+ *   fault_file_private first write to each page of it mapped MAP_PRIVATE (copy-on-write), per page
+ *   msync_64m          msync(MS_SYNC) of a 64 MiB shared file mapping with every page dirty, per call
+ *   shm_attach         shmat + a write to each page + shmdt of a 1 MiB System V segment, per cycle
  *   dos.ems_map (memcore only: a DOS box, memcore/dos.h) INT 67h 4400h mapping a
  *               logical EMS page into a window of the page frame, per call; with
  *               dos.ems_map_pte_writes and dos.ems_map_tlb_flushes per map
@@ -32,7 +38,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -307,6 +316,116 @@ static void dos_ems_map(void)
 	_exit(0);
 }
 
+/* A file in /tmp of @len bytes, every page written (so every page is in the page cache). */
+static int cached_file(const char *path, size_t len)
+{
+	static char buf[64 * 1024];
+	int fd;
+
+	mkdir("/tmp", 01777);
+	fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
+	if (fd < 0) {
+		perror("guestbench: open");
+		exit(1);
+	}
+	memset(buf, 'f', sizeof(buf));
+	for (size_t off = 0; off < len; off += sizeof(buf))
+		if (pwrite(fd, buf, sizeof(buf), (off_t)off) != (ssize_t)sizeof(buf))
+			exit(1);
+	return fd;
+}
+
+static void file_rw_4k(const char *name, int writing)
+{
+	static char buf[PAGE];
+	double v[MAXR];
+	const int n = 2000;
+	int fd = cached_file("/tmp/guestbench.rw", 16 * PAGE);
+
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			off_t off = (off_t)(i % 16) * PAGE;
+			if ((writing ? pwrite(fd, buf, PAGE, off) : pread(fd, buf, PAGE, off)) != PAGE)
+				exit(1);
+		}
+		v[r] = ns(tsc() - t) / n;
+	}
+	report(name, v, rounds);
+	close(fd);
+	unlink("/tmp/guestbench.rw");
+}
+
+static void fault_file(const char *name, int flags)
+{
+	double v[MAXR];
+	size_t len = 16 * MIB;
+	int fd = cached_file("/tmp/guestbench.map", len);
+
+	for (int r = 0; r < rounds; r++) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, fd, 0);
+		if (p == MAP_FAILED)
+			exit(1);
+		uint64_t t = tsc();
+		for (size_t i = 0; i < len; i += PAGE)
+			((volatile char *)p)[i] = 'g';
+		v[r] = ns(tsc() - t) / (double)(len / PAGE);
+		munmap(p, len);
+	}
+	report(name, v, rounds);
+	close(fd);
+	unlink("/tmp/guestbench.map");
+}
+
+static void msync_64m(void)
+{
+	double v[MAXR];
+	size_t len = 64 * MIB;
+	int fd = cached_file("/tmp/guestbench.sync", len);
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		exit(1);
+	for (int r = 0; r < rounds; r++) {
+		for (size_t i = 0; i < len; i += PAGE)
+			((volatile char *)p)[i] = (char)r;
+		uint64_t t = tsc();
+		if (msync(p, len, MS_SYNC))
+			exit(1);
+		v[r] = ns(tsc() - t);
+	}
+	report("msync_64m", v, rounds);
+	munmap(p, len);
+	close(fd);
+	unlink("/tmp/guestbench.sync");
+}
+
+static void shm_attach(void)
+{
+	double v[MAXR];
+	const int n = 50;
+	size_t len = MIB;
+	int id = shmget(IPC_PRIVATE, len, IPC_CREAT | 0600);
+
+	if (id < 0) {
+		perror("guestbench: shmget");
+		exit(1);
+	}
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			char *p = shmat(id, NULL, 0);
+			if (p == (void *)-1)
+				exit(1);
+			touch(p, len);
+			shmdt(p);
+		}
+		v[r] = ns(tsc() - t) / n;
+	}
+	report("shm_attach", v, rounds);
+	shmctl(id, IPC_RMID, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -324,6 +443,12 @@ int main(int argc, char **argv)
 	fork_64m();
 	munmap_64m();
 	execve_true();
+	file_rw_4k("file_read_4k", 0);
+	file_rw_4k("file_write_4k", 1);
+	fault_file("fault_file_shared", MAP_SHARED);
+	fault_file("fault_file_private", MAP_PRIVATE);
+	msync_64m();
+	shm_attach();
 	dos_ems_map();
 	return 0;
 }
