@@ -132,6 +132,25 @@ unsigned as_check(struct as *as)
 }
 
 /**
+ * as_region_at() - is @addr inside a mapping of @as?
+ * @as: the space
+ * @addr: the address
+ *
+ * What tells a fault's SEGV_ACCERR (a mapping forbids the access) from
+ * SEGV_MAPERR (nothing mapped there). A binary search, no page-table walk.
+ *
+ * Return: true if a region contains @addr.
+ */
+bool as_region_at(struct as *as, uintptr_t addr)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	bool found = as_region_find(as, addr) != NULL;
+
+	spin_unlock_irqrestore(&as->lock, fl);
+	return found;
+}
+
+/**
  * as_access_ok() - may the kernel, acting for the process, access this range?
  * @as: the space
  * @addr: first byte

@@ -56,6 +56,10 @@ void fpu_init(void);
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);
 void fpu_init_state(struct fpu_state *s);
+/* Load the clean state into the registers (a signal handler starts with it). */
+void fpu_load_initial(void);
+/* MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK). */
+uint32_t fpu_mxcsr_mask(void);
 /* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
 int fpu_exception_code(bool simd);
 
@@ -126,6 +130,8 @@ extern void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
 uint64_t user_copy(void *dst, const void *src, uint64_t n);	/* bytes not copied */
 uint64_t user_zero(void *dst, uint64_t n);			/* bytes not zeroed */
 int64_t user_strncpy(char *dst, const char *src, uint64_t n);	/* len, n, or -1 */
+int user_fxsave(void *dst);		/* 0, or -1 on a fault */
+int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
 
 /* Kernel-mode faults nobody handled end here (kernel/panic.c). */
 _Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);

@@ -29,6 +29,19 @@ void fpu_init_state(struct fpu_state *s)
 	*s = initial_state;
 }
 
+void fpu_load_initial(void)
+{
+	fpu_restore(&initial_state);
+}
+
+uint32_t fpu_mxcsr_mask(void)
+{
+	uint32_t mask;
+
+	memcpy(&mask, initial_state.area + 28, 4);
+	return mask ? mask : 0xffbf;	/* 0: the default mask (SDM 10.5.1.2) */
+}
+
 /**
  * fpu_init() - let user code use x87 and SSE, and record a clean state
  */

@@ -31,7 +31,6 @@
 #define RFLAGS_USER	(0x1ul | 0x4ul | 0x10ul | 0x40ul | 0x80ul | RFLAGS_TF | RFLAGS_DF | \
 			 0x800ul | RFLAGS_AC | (1ul << 16))
 #define FXSAVE_MXCSR	24	/* offsets in the FXSAVE area */
-#define FXSAVE_MXCSR_MASK 28
 #define FXSAVE_SW_RESERVED 464
 
 /* struct sigcontext of Linux's x86_64 ABI (uc_mcontext). */
@@ -109,9 +108,9 @@ void arch_syscall_restart(struct trap_frame *f)
 	f->error = NOT_A_SYSCALL;
 }
 
+/* Into a zeroed frame. */
 static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 {
-	memset(si, 0, sizeof(*si));
 	si->si_signo = k->signo;
 	si->si_code = k->code;
 	switch (k->signo) {
@@ -132,7 +131,6 @@ static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 static void fill_sigcontext(struct user_sigcontext *sc, const struct trap_frame *f,
 			    const struct ksiginfo *k, sigset_t oldmask, uint64_t fpstate)
 {
-	memset(sc, 0, sizeof(*sc));
 	sc->r8 = f->r8; sc->r9 = f->r9; sc->r10 = f->r10; sc->r11 = f->r11;
 	sc->r12 = f->r12; sc->r13 = f->r13; sc->r14 = f->r14; sc->r15 = f->r15;
 	sc->rdi = f->rdi; sc->rsi = f->rsi; sc->rbp = f->rbp; sc->rbx = f->rbx;
@@ -152,7 +150,6 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 			    const struct ksiginfo *info, sigset_t oldmask,
 			    struct task_signals *s)
 {
-	struct task *t = current();
 	uint64_t sp = f->rsp - RED_ZONE;
 	bool nested_alt = on_sig_stack(s, f->rsp), entering_alt = false;
 	struct rt_sigframe frame;
@@ -169,9 +166,11 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 	if ((nested_alt || entering_alt) && !on_sig_stack_raw(s, fp))
 		return -EFAULT;
 
-	fpu_save(&t->fpu);
-	memset(t->fpu.area + FXSAVE_SW_RESERVED, 0, sizeof(t->fpu.area) - FXSAVE_SW_RESERVED);
-	if (copy_to_user(fpstate, &t->fpu, sizeof(t->fpu)))
+	/* The live registers are the interrupted code's state: straight to the frame. */
+	if (!user_range_ok(fpstate, sizeof(struct fpu_state)) ||
+	    !user_access_ok(fpstate, sizeof(struct fpu_state), true) ||
+	    user_fxsave((void *)fpstate) ||
+	    clear_user(fpstate + FXSAVE_SW_RESERVED, sizeof(struct fpu_state) - FXSAVE_SW_RESERVED))
 		return -EFAULT;
 	memset(&frame, 0, sizeof(frame));
 	frame.pretcode = ka->restorer;
@@ -194,8 +193,7 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 	f->cs = SEL_UCODE;
 	f->ss = SEL_UDATA;
 	f->rflags &= ~(RFLAGS_DF | RFLAGS_TF);
-	fpu_init_state(&t->fpu);
-	fpu_restore(&t->fpu);
+	fpu_load_initial();
 	return 0;
 }
 
@@ -204,27 +202,30 @@ static bool canonical(uint64_t a)
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
-/* The FPU state a handler returns with; MXCSR bits the CPU lacks would fault. */
+/*
+ * The FPU state a handler returns with, loaded straight from the frame; if
+ * that faults (MXCSR bits the CPU lacks, a misaligned area) it goes through
+ * a kernel copy with MXCSR cleaned, as Linux does.
+ */
 static int restore_fpu(uint64_t ufp)
 {
-	struct task *t = current();
 	struct fpu_state fs;
+	uint32_t mxcsr;
 
 	if (!ufp) {
-		fpu_init_state(&t->fpu);
-	} else {
-		uint32_t mxcsr, mask;
-		if (copy_from_user(&fs, ufp, sizeof(fs)))
-			return -EFAULT;
-		fpu_init_state(&t->fpu);
-		memcpy(&mask, t->fpu.area + FXSAVE_MXCSR_MASK, 4);
-		memcpy(&mxcsr, fs.area + FXSAVE_MXCSR, 4);
-		mxcsr &= mask ? mask : 0xffbf;
-		memcpy(fs.area + FXSAVE_MXCSR, &mxcsr, 4);
-		memcpy(fs.area + FXSAVE_MXCSR_MASK, &mask, 4);
-		t->fpu = fs;
+		fpu_load_initial();
+		return 0;
 	}
-	fpu_restore(&t->fpu);
+	if (!user_range_ok(ufp, sizeof(fs)) || !user_access_ok(ufp, sizeof(fs), false))
+		return -EFAULT;
+	if (!(ufp & 15) && !user_fxrstor((const void *)ufp))
+		return 0;
+	if (copy_from_user(&fs, ufp, sizeof(fs)))
+		return -EFAULT;
+	memcpy(&mxcsr, fs.area + FXSAVE_MXCSR, 4);
+	mxcsr &= fpu_mxcsr_mask();
+	memcpy(fs.area + FXSAVE_MXCSR, &mxcsr, 4);
+	fpu_restore(&fs);
 	return 0;
 }
 

@@ -8,16 +8,28 @@
 	.text
 	.code64
 
-/* uint64_t user_copy(void *dst, const void *src, uint64_t n): bytes NOT copied */
+/*
+ * uint64_t user_copy(void *dst, const void *src, uint64_t n): bytes NOT copied
+ *
+ * Eight bytes at a time, then the tail. A fault in the quadword loop goes
+ * on byte by byte from the quadword that faulted, so the count left is
+ * exact (a read() that faults part-way returns the bytes before the hole).
+ */
 	.globl user_copy
 user_copy:
 	movq %rdx, %rcx
+	shrq $3, %rcx
+	andl $7, %edx
 	stac
-1:	rep movsb
+1:	rep movsq
+	movl %edx, %ecx
+2:	rep movsb
 	clac
 	movq %rcx, %rax
 	ret
-2:	clac
+3:	leaq (%rdx,%rcx,8), %rcx	/* quadwords left as bytes */
+	jmp 2b
+4:	clac
 	movq %rcx, %rax
 	ret
 
@@ -25,13 +37,19 @@ user_copy:
 	.globl user_zero
 user_zero:
 	movq %rsi, %rcx
+	shrq $3, %rcx
+	andl $7, %esi
 	xorl %eax, %eax
 	stac
-3:	rep stosb
+9:	rep stosq
+	movl %esi, %ecx
+10:	rep stosb
 	clac
 	movq %rcx, %rax
 	ret
-4:	clac
+11:	leaq (%rsi,%rcx,8), %rcx
+	jmp 10b
+12:	clac
 	movq %rcx, %rax
 	ret
 
@@ -58,8 +76,35 @@ user_strncpy:
 	movq $-1, %rax
 	ret
 
+/*
+ * int user_fxsave(void *dst), int user_fxrstor(const void *src): the x87/SSE
+ * state to or from a 16-byte aligned user buffer (signal frames); 0, or -1
+ * on a fault (and for fxrstor, on a #GP from reserved MXCSR bits).
+ */
+	.globl user_fxsave
+user_fxsave:
+	stac
+13:	fxsave64 (%rdi)
+	clac
+	xorl %eax, %eax
+	ret
+	.globl user_fxrstor
+user_fxrstor:
+	stac
+14:	fxrstor64 (%rdi)
+	clac
+	xorl %eax, %eax
+	ret
+15:	clac
+	movl $-1, %eax
+	ret
+
 	.section .ex_table, "a"
 	.balign 8
-	.quad 1b, 2b
-	.quad 3b, 4b
+	.quad 1b, 3b
+	.quad 2b, 4b
+	.quad 9b, 11b
+	.quad 10b, 12b
 	.quad 6b, 8b
+	.quad 13b, 15b
+	.quad 14b, 15b

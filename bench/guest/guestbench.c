@@ -30,8 +30,11 @@
  *   dos.ems_map (memcore only: a DOS box, memcore/dos.h) INT 67h 4400h mapping a
  *               logical EMS page into a window of the page frame, per call; with
  *               dos.ems_map_pte_writes and dos.ems_map_tlb_flushes per map
+ *   signal_segv write to a read-only page, SIGSEGV handler mprotects it writable and
+ *               returns, the write runs again (as a GC write barrier), per fault
  *
- * Usage: guestbench [ROUNDS]   (ROUNDS runs per figure, default 5)
+ * Usage: guestbench [ROUNDS [FIGURE]]   (ROUNDS runs per figure, default 5;
+ *        FIGURE: only that figure)
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -39,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -426,29 +430,91 @@ static void shm_attach(void)
 	shmctl(id, IPC_RMID, NULL);
 }
 
+static void segv_fix(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	mprotect((void *)((uintptr_t)si->si_addr & ~(PAGE - 1)), PAGE, PROT_READ | PROT_WRITE);
+}
+
+static void signal_segv(void)
+{
+	double v[MAXR];
+	const int n = 200;
+	struct sigaction sa;
+	char *p = map(PAGE, MAP_PRIVATE | MAP_ANONYMOUS);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = segv_fix;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+	touch(p, PAGE);
+	for (int r = 0; r < rounds; r++) {
+		uint64_t total = 0;
+		for (int i = 0; i < n; i++) {
+			mprotect(p, PAGE, PROT_READ);		/* not timed */
+			uint64_t t = tsc();
+			((volatile char *)p)[i] = 1;		/* fault, handler, return */
+			total += tsc() - t;
+		}
+		v[r] = ns(total) / n;
+	}
+	signal(SIGSEGV, SIG_DFL);
+	munmap(p, PAGE);
+	report("signal_segv", v, rounds);
+}
+
+static const char *only;
+
+static int want(const char *figure)
+{
+	return !only || !strcmp(only, figure);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		rounds = atoi(argv[1]);
+	if (argc > 2)
+		only = argv[2];
 	if (rounds < 1 || rounds > MAXR)
 		rounds = 5;
 	calibrate();
 	printf("# guestbench: %d runs per figure; %.4f ns per TSC tick\n", rounds, ns_per_tick);
-	fault_zero();
-	fault_cow();
-	mmap_pair("mmap_4k", 4 * 1024);
-	mmap_pair("mmap_1m", MIB);
-	brk_64k();
-	mprotect_page();
-	fork_64m();
-	munmap_64m();
-	execve_true();
-	file_rw_4k("file_read_4k", 0);
-	file_rw_4k("file_write_4k", 1);
-	fault_file("fault_file_shared", MAP_SHARED);
-	fault_file("fault_file_private", MAP_PRIVATE);
-	msync_64m();
-	shm_attach();
-	dos_ems_map();
+	if (want("fault_zero"))
+		fault_zero();
+	if (want("fault_cow"))
+		fault_cow();
+	if (want("mmap_4k"))
+		mmap_pair("mmap_4k", 4 * 1024);
+	if (want("mmap_1m"))
+		mmap_pair("mmap_1m", MIB);
+	if (want("brk_64k"))
+		brk_64k();
+	if (want("mprotect"))
+		mprotect_page();
+	if (want("fork_64m"))
+		fork_64m();
+	if (want("munmap_64m"))
+		munmap_64m();
+	if (want("execve"))
+		execve_true();
+	if (want("file_read_4k"))
+		file_rw_4k("file_read_4k", 0);
+	if (want("file_write_4k"))
+		file_rw_4k("file_write_4k", 1);
+	if (want("fault_file_shared"))
+		fault_file("fault_file_shared", MAP_SHARED);
+	if (want("fault_file_private"))
+		fault_file("fault_file_private", MAP_PRIVATE);
+	if (want("msync_64m"))
+		msync_64m();
+	if (want("shm_attach"))
+		shm_attach();
+	if (want("signal_segv"))
+		signal_segv();
+	if (want("dos.ems_map"))
+		dos_ems_map();
 	return 0;
 }

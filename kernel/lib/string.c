@@ -5,10 +5,14 @@
 /* Keep GCC from turning these loops back into calls to themselves. */
 #define NO_BUILTIN __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
+/* Eight bytes at a time, then the tail: a string instruction's count is its work. */
 NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
+	size_t q = n / 8;
 
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	n %= 8;
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
@@ -28,8 +32,12 @@ NO_BUILTIN void *memmove(void *dst, const void *src, size_t n)
 NO_BUILTIN void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	size_t q = n / 8;
+	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
 
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	n %= 8;
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(v) : "memory");
 	return ret;
 }
 

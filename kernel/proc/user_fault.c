@@ -172,10 +172,8 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 			return;
 		}
 		/* A region there: the access was not allowed; none: nothing mapped. */
-		struct region_hit h = { .addr = cr2 };
-		if (cr2 < AS_TASK_SIZE)
-			as_for_each_region(t->mm, find_region, &h);
-		fault_signal(t, f, cr2, SIGSEGV, h.inside ? SEGV_ACCERR : SEGV_MAPERR, cr2,
+		bool mapped = cr2 < AS_TASK_SIZE && as_region_at(t->mm, cr2);
+		fault_signal(t, f, cr2, SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, cr2,
 			     "bad access");
 		return;
 	}
