@@ -38,6 +38,7 @@
 #define ELOOP		40
 #define EOVERFLOW	75
 #define EOPNOTSUPP	95
+#define ETIMEDOUT	110
 
 /*
  * Never seen by programs: a blocking call interrupted by a signal returns

@@ -63,7 +63,7 @@ static void panic_exit_qemu(void)
 static _Noreturn void idle_forever(void)
 {
 	for (;;) {
-		reap_orphans();
+		reap_dead();
 		sleep_on(idle_forever);
 	}
 }

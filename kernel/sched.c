@@ -1,32 +1,103 @@
 // SPDX-License-Identifier: MIT
 /*
- * The scheduler: round robin over the task table. The kernel does not
- * preempt itself: a task switches only when it blocks or yields, or when
- * it returns to user mode after a timer tick asked for a switch. With one
- * CPU and interrupts off around every change of task state, that is all
- * the locking there is.
+ * The scheduler: a FIFO run queue of runnable tasks, wait channels hashed
+ * into buckets (wakeup() looks at one bucket, not every task), and a sleep
+ * queue sorted by deadline (the tick and the scheduler look at its head
+ * only). The kernel does not preempt itself: a task switches only when it
+ * blocks or yields, or when it returns to user mode after a timer tick
+ * asked for a switch.
+ *
+ * A running task is on no queue (on_cpu); a runnable one is on the run
+ * queue; a blocked one may be in a wait bucket and, with a deadline, on the
+ * sleep queue. Locking: interrupts off around every change (one CPU); see
+ * kernel/task.h for the order against the other locks.
  */
 #include "kernel/task.h"
 #include "mm/vmalloc.h"
 
-struct task tasks[TASK_MAX];
+#define WAIT_HASH_BITS	8
+
 volatile bool need_resched;
-static int next_pid;
+static struct list_node run_queue = LIST_INIT(run_queue);
+static struct list_node sleep_queue = LIST_INIT(sleep_queue);
+static struct list_node wait_hash[1u << WAIT_HASH_BITS];
 
-static struct task *pick_next(struct task *prev)
+static struct list_node *wait_bucket(const void *chan)
 {
-	unsigned start = prev ? (unsigned)(prev - tasks) : 0;
+	uint64_t h = (uint64_t)chan * 0x9e3779b97f4a7c15ull;
 
-	for (unsigned i = 1; i <= TASK_MAX; i++) {
-		struct task *t = &tasks[(start + i) % TASK_MAX];
-		if (t->state == TASK_BLOCKED && t->wake_at_ns && time_ns() >= t->wake_at_ns) {
-			t->state = TASK_RUNNABLE;
-			t->wake_at_ns = 0;
-		}
-		if (t->state == TASK_RUNNABLE)
-			return t;
+	return &wait_hash[h >> (64 - WAIT_HASH_BITS)];
+}
+
+static void rq_enqueue(struct task *t)
+{
+	if (!list_linked(&t->run_node) && !t->on_cpu)
+		list_add_tail(&run_queue, &t->run_node);
+}
+
+static struct task *rq_pick(void)
+{
+	if (list_empty(&run_queue))
+		return NULL;
+	struct task *t = list_first(&run_queue, struct task, run_node);
+	list_del(&t->run_node);
+	return t;
+}
+
+/* Wakes every sleeper whose deadline has passed (interrupts off). */
+static void wake_expired(void)
+{
+	uint64_t now = 0;
+
+	while (!list_empty(&sleep_queue)) {
+		struct task *t = list_first(&sleep_queue, struct task, sleep_node);
+		if (!now)
+			now = time_ns();
+		if (t->wake_at_ns > now)
+			return;
+		t->timed_out = true;
+		task_wake(t);
 	}
-	return NULL;
+}
+
+/* Inserts @t by deadline, after those with the same one (FIFO among equals). */
+static void sleep_queue_insert(struct task *t)
+{
+	struct list_node *pos = sleep_queue.prev;
+
+	while (pos != &sleep_queue &&
+	       list_entry(pos, struct task, sleep_node)->wake_at_ns > t->wake_at_ns)
+		pos = pos->prev;
+	list_insert_between(&t->sleep_node, pos, pos->next);
+}
+
+/**
+ * task_wake() - make a blocked task runnable
+ * @t: the task; nothing happens unless it is blocked
+ */
+void task_wake(struct task *t)
+{
+	unsigned long flags = plat_irq_save();
+
+	if (t->state == TASK_BLOCKED) {
+		if (list_linked(&t->sleep_node))
+			list_del(&t->sleep_node);
+		t->state = TASK_RUNNABLE;
+		rq_enqueue(t);
+	}
+	plat_irq_restore(flags);
+}
+
+void task_wake_interruptible(struct task *t)
+{
+	if (t->wchan != &t->vfork_done)
+		task_wake(t);
+}
+
+void task_make_runnable(struct task *t)
+{
+	t->state = TASK_BLOCKED;
+	task_wake(t);
 }
 
 static void switch_to(struct task *prev, struct task *next)
@@ -35,6 +106,7 @@ static void switch_to(struct task *prev, struct task *next)
 		fpu_save(&prev->fpu);
 	prev->fs_base = rdmsr(MSR_FS_BASE);
 	this_cpu()->current = next;
+	next->last_cpu = 0;
 	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
 	if (next->mm)
@@ -47,7 +119,8 @@ static void switch_to(struct task *prev, struct task *next)
  * schedule() - run the next runnable task; idle while there is none
  *
  * Called with interrupts in any state; returns, with them as they were,
- * when this task is chosen again.
+ * when this task is chosen again. A runnable caller goes to the back of the
+ * run queue.
  */
 void schedule(void)
 {
@@ -55,10 +128,21 @@ void schedule(void)
 	struct task *prev = current(), *next;
 
 	need_resched = false;
-	while (!(next = pick_next(prev))) {
+	wake_expired();
+	/*
+	 * Off the CPU from here on as far as wakers know, so a wake while we
+	 * idle below queues it. (One CPU: nobody frees a dead prev before
+	 * the switch, since nothing else runs until then.)
+	 */
+	prev->on_cpu = false;
+	if (prev->state == TASK_RUNNABLE)
+		rq_enqueue(prev);
+	while (!(next = rq_pick())) {
 		sti_hlt();		/* an interrupt may wake someone */
 		cli();
+		wake_expired();
 	}
+	next->on_cpu = true;
 	if (next != prev)
 		switch_to(prev, next);
 	plat_irq_restore(flags);
@@ -71,10 +155,36 @@ void yield(void)
 
 bool sched_others_runnable(void)
 {
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (&tasks[i] != current() && tasks[i].state == TASK_RUNNABLE)
-			return true;
-	return false;
+	unsigned long flags = plat_irq_save();
+
+	wake_expired();
+	bool r = !list_empty(&run_queue);
+	plat_irq_restore(flags);
+	return r;
+}
+
+/**
+ * task_block() - sleep until task_wake() or a deadline
+ * @deadline_ns: time_ns() at which the task wakes by itself; 0 for none
+ *
+ * Call with interrupts off, after setting the current task TASK_BLOCKED and
+ * queueing it where its waker finds it; a wake in between makes this
+ * return at once.
+ * Return: true if the deadline passed before anyone woke it.
+ */
+bool task_block(uint64_t deadline_ns)
+{
+	struct task *t = current();
+
+	t->timed_out = false;
+	if (t->state != TASK_BLOCKED)
+		return false;
+	t->wake_at_ns = deadline_ns;
+	if (deadline_ns)
+		sleep_queue_insert(t);
+	schedule();
+	t->wake_at_ns = 0;
+	return t->timed_out;
 }
 
 void sleep_on(const void *chan)
@@ -83,8 +193,10 @@ void sleep_on(const void *chan)
 	struct task *t = current();
 
 	t->wchan = chan;
+	list_add_tail(wait_bucket(chan), &t->wait_node);
 	t->state = TASK_BLOCKED;
-	schedule();
+	task_block(0);
+	list_del(&t->wait_node);
 	t->wchan = NULL;
 	plat_irq_restore(flags);
 }
@@ -92,10 +204,13 @@ void sleep_on(const void *chan)
 void wakeup(const void *chan)
 {
 	unsigned long flags = plat_irq_save();
+	struct list_node *b = wait_bucket(chan);
 
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (tasks[i].state == TASK_BLOCKED && tasks[i].wchan == chan)
-			tasks[i].state = TASK_RUNNABLE;
+	list_for_each(n, b) {
+		struct task *t = list_entry(n, struct task, wait_node);
+		if (t->wchan == chan)
+			task_wake(t);
+	}
 	plat_irq_restore(flags);
 }
 
@@ -105,71 +220,24 @@ void sleep_until(uint64_t deadline_ns)
 	struct task *t = current();
 
 	while (time_ns() < deadline_ns && !signal_pending(t)) {
-		t->wake_at_ns = deadline_ns;
-		t->state = TASK_BLOCKED;
 		t->wchan = &t->wake_at_ns;
-		schedule();
+		t->state = TASK_BLOCKED;
+		task_block(deadline_ns);
+		t->wchan = NULL;
 	}
-	t->wake_at_ns = 0;
 	plat_irq_restore(flags);
 }
 
 void sched_tick(void)
 {
 	need_resched = true;
+	wake_expired();
 	itimer_tick();
 }
 
-struct task *task_by_pid(int pid)
+uint64_t sched_online_mask(void)
 {
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (tasks[i].state != TASK_UNUSED && tasks[i].pid == pid)
-			return &tasks[i];
-	return NULL;
-}
-
-/**
- * task_alloc() - a free task slot with a kernel stack and a pid
- * @name: for ps and reports
- *
- * Return: the task, state TASK_BLOCKED until task_make_runnable(), or NULL.
- */
-struct task *task_alloc(const char *name)
-{
-	unsigned long flags = plat_irq_save();
-	struct task *t = NULL;
-
-	for (unsigned i = 1; i < TASK_MAX && !t; i++)
-		if (tasks[i].state == TASK_UNUSED)
-			t = &tasks[i];
-	if (t) {
-		memset(t, 0, sizeof(*t));
-		t->state = TASK_BLOCKED;
-		t->pid = ++next_pid;
-	}
-	plat_irq_restore(flags);
-	if (!t)
-		return NULL;
-	t->kstack = vmalloc(KSTACK_SIZE);
-	if (!t->kstack) {
-		t->state = TASK_UNUSED;
-		return NULL;
-	}
-	strlcpy(t->name, name, sizeof(t->name));
-	t->started_ns = time_ns();
-	return t;
-}
-
-void task_free(struct task *t)
-{
-	vfree(t->kstack);
-	t->kstack = NULL;
-	t->state = TASK_UNUSED;
-}
-
-void task_make_runnable(struct task *t)
-{
-	t->state = TASK_RUNNABLE;
+	return 1;	/* CPU 0 */
 }
 
 /*
@@ -241,13 +309,9 @@ struct task *kthread_create(const char *name, void (*fn)(void *arg), void *arg)
  */
 void sched_init(void)
 {
-	struct task *t0 = &tasks[0];
-
-	t0->state = TASK_RUNNABLE;
-	t0->pid = 0;
-	strlcpy(t0->name, "kernel", sizeof(t0->name));
-	t0->kstack = boot_stack_bottom;
-	this_cpu()->current = t0;
+	for (unsigned i = 0; i < ARRAY_LEN(wait_hash); i++)
+		list_init(&wait_hash[i]);
+	task_cache_init();
 	cpu_set_kernel_stack((uint64_t)boot_stack_top);
 	timer_init(sched_tick);
 }

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tasks: kernel threads and user processes. Each has a kernel stack in the
- * vmalloc area (so a guard page lies below it); a user process also has an
- * address space, a saved user state (the trap frame at the top of its
- * kernel stack), its x87/SSE state and file descriptors.
+ * Tasks: kernel threads and the threads of user processes. Each has a
+ * kernel stack in the vmalloc area (so a guard page lies below it) and
+ * comes from the "task" kmem_cache; a pid table finds it by thread id. A
+ * user thread also has a saved user state (the trap frame at the top of its
+ * kernel stack), its x87/SSE state, and shares with the other threads of
+ * its process (its thread group) the address space and descriptor table.
+ *
+ * Lock order (one CPU today: "locked" means interrupts off): the address
+ * space's lock, then the futex buckets, then the scheduler's queues (run
+ * queue, wait-channel buckets, sleep queue) and task lists. Nothing sleeps
+ * with interrupts off except through schedule().
  */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
@@ -11,12 +18,12 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
+#include "kernel/list.h"
 #include "kernel/proc/signal.h"
 
-#define TASK_MAX	512
 #define KSTACK_SIZE	(16 * 1024)
 #define TASK_NAME_MAX	32
-#define FD_MAX		64
+#define PID_MAX		(1 << 22)	/* Linux's pid_max on 64-bit */
 
 enum task_state {
 	TASK_UNUSED,
@@ -26,14 +33,30 @@ enum task_state {
 };
 
 struct file;
+struct files;
 struct as;
 struct dos_kbox;
 
+/*
+ * A process: the threads sharing one thread-group id. It lives as long as
+ * its leader (the first thread), which is reaped only after every thread
+ * has exited.
+ */
+struct thread_group {
+	struct task *leader;
+	struct list_node threads;	/* of task.thread_node, leader included */
+	int live;			/* threads that have not exited */
+	bool exiting;			/* exit_group or a fatal signal: all threads go */
+	int exit_code;			/* the status word once exiting */
+};
+
 struct task {
-	int pid;
+	int pid;			/* thread id */
+	int tgid;			/* = the leader's pid */
 	enum task_state state;
 	char name[TASK_NAME_MAX];
-	struct task *parent;
+	struct task *parent;		/* a leader; NULL for kernel threads and orphans */
+	struct thread_group *group;	/* NULL for kernel threads */
 
 	uint64_t saved_rsp;		/* while switched out */
 	void *kstack;			/* KSTACK_SIZE bytes, vmalloc'd */
@@ -42,35 +65,73 @@ struct task {
 	uint64_t fs_base;
 
 	struct as *mm;			/* NULL for kernel threads */
-	struct file *fd[FD_MAX];
-	bool fd_cloexec[FD_MAX];	/* closed by execve */
+	struct files *files;		/* descriptor table, NULL for kernel threads */
 
+	/* Scheduler state (kernel/sched.c). */
+	struct list_node run_node;	/* on the run queue */
+	struct list_node wait_node;	/* in a wait-channel bucket */
+	struct list_node sleep_node;	/* on the sorted sleep queue */
 	const void *wchan;		/* what a blocked task waits for */
 	uint64_t wake_at_ns;		/* for sleeps with a deadline; 0: none */
+	bool on_cpu;			/* running now (not on the run queue) */
+	bool timed_out;			/* the deadline woke it */
+	unsigned last_cpu;		/* where it ran last */
+	uint64_t affinity;		/* CPUs it may run on, a bit each */
+
+	/* Task lists (kernel/task.c). */
+	struct task *pid_next;		/* pid table chain */
+	struct list_node all_node;	/* every task */
+	struct list_node children;	/* a leader's child processes (their leaders) */
+	struct list_node sibling_node;	/* in the parent's children */
+	struct list_node thread_node;	/* in group->threads */
+	struct list_node dead_node;	/* waiting for its stack to be freed */
+
 	bool killed;			/* exit at the next return to user mode */
+	bool exit_thread_only;		/* ...this thread only (another thread execs) */
 	int kill_signal;		/* the wait status it dies with */
 	struct task_signals sig;	/* handlers, masks, pending (proc/signal.h) */
 	int exit_code;			/* wait4 status word, once a zombie */
-	uint64_t clear_child_tid;	/* set_tid_address */
+	uint64_t clear_child_tid;	/* set_tid_address, CLONE_CHILD_CLEARTID */
+	struct task *vfork_parent;	/* waiting until this task execs or exits */
+	bool vfork_done;		/* (in that parent) the vfork child let go */
 	uint64_t cpu_ns, started_ns;
 	struct dos_kbox *dos;		/* its DOS box (kernel/dos), or NULL */
 };
 
-extern struct task tasks[TASK_MAX];
+/* Every task, in creation order (ps, reparenting). */
+extern struct list_node all_tasks;
 
 static inline struct task *current(void)
 {
 	return this_cpu_current();
 }
 
-void sched_init(void);
-/* Creates a kernel thread running fn(arg); NULL if out of memory or slots. */
-struct task *kthread_create(const char *name, void (*fn)(void *arg), void *arg);
-/* A new task slot with a kernel stack, not yet runnable. */
+static inline bool task_is_leader(const struct task *t)
+{
+	return t->pid == t->tgid;
+}
+
+/* --- tasks (kernel/task.c) ----------------------------------------------------- */
+
+void task_cache_init(void);
+/* A new task with a kernel stack and a pid, blocked until task_make_runnable(). */
 struct task *task_alloc(const char *name);
 void task_free(struct task *t);
-void task_make_runnable(struct task *t);
+/* Frees @t once no CPU runs on its stack any more. */
+void task_free_later(struct task *t);
+/* Frees the tasks handed to task_free_later() that are off every CPU. */
+void reap_dead(void);
 struct task *task_by_pid(int pid);
+void task_swap_pid(struct task *a, struct task *b);
+/* Counts of live task objects and thread groups, for memstat. */
+unsigned task_count(void);
+
+/* --- scheduling (kernel/sched.c) ------------------------------------------------ */
+
+void sched_init(void);
+/* Creates a kernel thread running fn(arg); NULL if out of memory. */
+struct task *kthread_create(const char *name, void (*fn)(void *arg), void *arg);
+void task_make_runnable(struct task *t);
 
 /* Give up the CPU: to the next runnable task, or idle until one exists. */
 void schedule(void);
@@ -78,15 +139,24 @@ void yield(void);
 /* Block on @chan (with interrupts off) until wakeup(@chan). */
 void sleep_on(const void *chan);
 void wakeup(const void *chan);
-/* A signal arrived: end @t's sleep unless it sleeps uninterruptibly. */
-void task_wake_interruptible(struct task *t);
-/* Sleep until time_ns() reaches @deadline_ns. */
+/* Sleep until time_ns() reaches @deadline_ns (or the task is killed). */
 void sleep_until(uint64_t deadline_ns);
+/*
+ * Block the current task (interrupts off, state already TASK_BLOCKED) until
+ * task_wake() or @deadline_ns (0: none). Returns true if the deadline woke it.
+ */
+bool task_block(uint64_t deadline_ns);
+/* Make a blocked @t runnable (interrupts off or not). */
+void task_wake(struct task *t);
+/* A signal arrived: end @t's sleep unless it sleeps uninterruptibly (a vfork parent). */
+void task_wake_interruptible(struct task *t);
 bool sched_others_runnable(void);
 void task_prepare_switch(struct task *t, uint64_t frame_top, void (*fn)(void *), void *arg);
 /* Switches page tables for @next (process.c): its space, or the kernel's. */
 void arch_switch_address_space(struct task *next);
 struct vm_space *current_user_space(void);
+/* Bit mask of the CPUs that run tasks. */
+uint64_t sched_online_mask(void);
 
 /* Timer tick: ask for a reschedule at the next return to user mode. */
 void sched_tick(void);

@@ -8,7 +8,7 @@
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
 
-GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true
+GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis
 LINUX_INIT  := $(BUILD)/tools/linux-init
 GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 

@@ -252,6 +252,16 @@ enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f);
 int as_copy_out(struct as *as, uintptr_t va, const void *buf, size_t len);
 int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len);
 
+/* --- futex keys (as_futex.c) ------------------------------------------------ */
+
+/* What a futex word is: equal keys are the same word. */
+struct as_futex_key {
+	const void *object;	/* the space, or a shared object */
+	uint64_t offset;	/* the address, or the offset in the object */
+};
+
+int as_futex_key(struct as *as, uintptr_t addr, bool shared, struct as_futex_key *key);
+
 /* --- accounting (as_info.c) ----------------------------------------------- */
 
 void as_get_stats(struct as *as, struct as_stats *st);

@@ -68,11 +68,13 @@ static int cmd_mem(int argc, char **argv)
 	bool any = false;
 
 	if (argc < 2) {
-		for (unsigned i = 0; i < TASK_MAX; i++)
-			if (tasks[i].state != TASK_UNUSED && tasks[i].dos) {
-				kprintf("  pid %d (%s) is a DOS box\n", tasks[i].pid, tasks[i].name);
+		list_for_each(n, &all_tasks) {
+			struct task *d = list_entry(n, struct task, all_node);
+			if (d->dos) {
+				kprintf("  pid %d (%s) is a DOS box\n", d->pid, d->name);
 				any = true;
 			}
+		}
 		if (!any)
 			kprintf("no DOS boxes; usage: mem PID\n");
 		return 0;

@@ -8,6 +8,8 @@
 
 #define CHUNK		256
 
+static struct kmem_cache *file_cache;	/* open files */
+
 static struct initrd rd;
 struct initrd *root_fs;
 
@@ -29,9 +31,12 @@ void fs_init(const uint8_t *archive, uint64_t size)
 
 static struct file *file_alloc(const struct file_ops *ops)
 {
-	struct file *f = kzalloc(sizeof(*f));
+	if (!file_cache)
+		file_cache = kmem_cache_create("file", sizeof(struct file), 0, 0, NULL);
+	struct file *f = file_cache ? kmem_cache_alloc(file_cache) : NULL;
 
 	if (f) {
+		memset(f, 0, sizeof(*f));
 		f->refs = 1;
 		f->ops = ops;
 	}
@@ -53,7 +58,7 @@ void file_put(struct file *f)
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	inode_put(f->inode);
-	kfree(f);
+	kmem_cache_free(file_cache, f);
 }
 
 bool file_readable(const struct file *f)

@@ -4,6 +4,7 @@
  * reading and writing, positions and sizes. Names (open, mkdir, unlink,
  * rename, stat, getdents64) are in sys_names.c.
  */
+#include "kernel/fs/fdtable.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
@@ -18,7 +19,7 @@
 /* Descriptors are unsigned ints in Linux's ABI: the upper half of the register is ignored. */
 struct file *fd_file(uint64_t fd)
 {
-	return (uint32_t)fd < FD_MAX ? current()->fd[(uint32_t)fd] : NULL;
+	return (uint32_t)fd < FD_MAX ? current()->files->fd[(uint32_t)fd] : NULL;
 }
 
 /**
@@ -33,9 +34,9 @@ int fd_install(struct file *f, bool cloexec)
 	struct task *t = current();
 
 	for (int fd = 0; fd < FD_MAX; fd++)
-		if (!t->fd[fd]) {
-			t->fd[fd] = f;
-			t->fd_cloexec[fd] = cloexec;
+		if (!t->files->fd[fd]) {
+			t->files->fd[fd] = f;
+			t->files->cloexec[fd] = cloexec;
 			return fd;
 		}
 	file_put(f);
@@ -180,8 +181,8 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	fd = (uint32_t)fd;
 	if (!f)
 		return -EBADF;
-	current()->fd[fd] = NULL;
-	current()->fd_cloexec[fd] = false;
+	current()->files->fd[fd] = NULL;
+	current()->files->cloexec[fd] = false;
 	file_put(f);
 	return 0;
 }
@@ -342,9 +343,9 @@ static long dup_from(struct file *f, uint64_t min, bool cloexec)
 	struct task *t = current();
 
 	for (uint64_t fd = min; fd < FD_MAX; fd++)
-		if (!t->fd[fd]) {
-			t->fd[fd] = file_get(f);
-			t->fd_cloexec[fd] = cloexec;
+		if (!t->files->fd[fd]) {
+			t->files->fd[fd] = file_get(f);
+			t->files->cloexec[fd] = cloexec;
 			return fd;
 		}
 	return -EMFILE;
@@ -367,9 +368,9 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 			return -EINVAL;
 		return dup_from(f, arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return t->fd_cloexec[fd] ? FD_CLOEXEC : 0;
+		return t->files->cloexec[fd] ? FD_CLOEXEC : 0;
 	case F_SETFD:
-		t->fd_cloexec[fd] = arg & FD_CLOEXEC;
+		t->files->cloexec[fd] = arg & FD_CLOEXEC;
 		return 0;
 	case F_GETFL:
 		return f->flags;

@@ -5,6 +5,7 @@
  * argv, envp and the auxiliary vector, strings above them.
  */
 #include "kernel/dos/box.h"
+#include "kernel/fs/fdtable.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/elf.h"
 #include "kernel/proc/proc.h"
@@ -394,10 +395,8 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	if (t == current())
 		as_activate(new_as);
 	dos_box_release(t);		/* the new image is not a DOS box */
-	if (old) {
-		as_destroy(old);
-		as_free(old);
-	}
+	if (old)
+		mm_put(old);		/* a vfork parent or other threads may still use it */
 	const char *base = path;
 	for (const char *p = path; *p; p++)
 		if (*p == '/')
@@ -433,13 +432,18 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	if (r)
 		return r;
 	signal_exec(t);
-	for (int fd = 0; fd < FD_MAX; fd++)
-		if (t->fd_cloexec[fd]) {
-			file_put(t->fd[fd]);
-			t->fd[fd] = NULL;
-			t->fd_cloexec[fd] = false;
-		}
 	vfork_release(t);
+	if ((r = proc_kill_other_threads()))
+		return r;		/* killed meanwhile: dies on the way out */
+	if (t->files->refs > 1) {	/* shared (CLONE_FILES without a thread group): unshare */
+		struct files *own = files_copy(t->files);
+		if (!own)
+			proc_kill(t, SIGKILL);	/* past the point of no return, as Linux */
+		files_put(t->files);
+		t->files = own;
+	}
+	files_close_on_exec(t->files);
+	t->clear_child_tid = 0;
 	return 0;
 }
 SYSCALL_DEFINE(SYS_execve, execve, sys_execve);

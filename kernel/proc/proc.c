@@ -2,43 +2,70 @@
 /*
  * The life of a user process: spawned from the RAM disk or forked, it runs
  * until it exits or is killed; its parent collects the status with wait4.
- * Every frame and page-table page it had goes back when it exits.
+ * Every frame and page-table page it had goes back when it exits. This file:
+ * address-space objects, spawning, process 1, the return to user mode;
+ * clone.c makes processes and threads, exit.c ends them.
  */
-#include "kernel/dos/box.h"
+#include "kernel/fs/fdtable.h"
 #include "kernel/fs/file.h"
 #include "kernel/kernel.h"
 #include "kernel/perf.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-#define WNOHANG		1
-#define CLONE_VM	0x00000100
-#define CLONE_VFORK	0x00004000
-#define CLONE_SETTLS	0x00080000
-#define CLONE_PARENT_SETTID 0x00100000
-#define CLONE_CHILD_CLEARTID 0x00200000
-#define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_THREAD	0x00010000
-#define CLONE_SIGHAND	0x00000800
+#include "mm/heap.h"
 
-static struct as as_pool[TASK_MAX];
-static bool as_used[TASK_MAX];
-static struct task *vfork_parent[TASK_MAX];
-static struct task *init_task;
+/* An address space and the number of tasks using it (CLONE_VM shares it). */
+struct proc_mm {
+	struct as as;
+	int users;
+};
 
+static struct kmem_cache *mm_cache;
+struct task *init_task;
+
+/**
+ * as_alloc() - a new, uninitialised address space with one user
+ *
+ * Return: the space (as_init() it), or NULL if out of memory.
+ */
 struct as *as_alloc(void)
 {
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (!as_used[i]) {
-			as_used[i] = true;
-			return &as_pool[i];
-		}
-	return NULL;
+	if (!mm_cache)
+		mm_cache = kmem_cache_create("mm", sizeof(struct proc_mm), 64, 0, NULL);
+	struct proc_mm *pm = mm_cache ? kmem_cache_alloc(mm_cache) : NULL;
+
+	if (!pm)
+		return NULL;
+	memset(pm, 0, sizeof(*pm));
+	pm->users = 1;
+	return &pm->as;
 }
 
+/* Frees a space from as_alloc() that holds nothing (never initialised, or destroyed). */
 void as_free(struct as *as)
 {
-	as_used[as - as_pool] = false;
+	kmem_cache_free(mm_cache, container_of(as, struct proc_mm, as));
+}
+
+struct as *mm_get(struct as *as)
+{
+	__atomic_add_fetch(&container_of(as, struct proc_mm, as)->users, 1, __ATOMIC_RELAXED);
+	return as;
+}
+
+/**
+ * mm_put() - drop a user of @as; the last one destroys and frees it
+ * @as: a space no CPU has loaded once this is its last user
+ */
+void mm_put(struct as *as)
+{
+	struct proc_mm *pm = container_of(as, struct proc_mm, as);
+
+	if (__atomic_sub_fetch(&pm->users, 1, __ATOMIC_ACQ_REL))
+		return;
+	as_destroy(as);
+	as_free(as);
 }
 
 struct as *task_as(struct task *t)
@@ -63,28 +90,34 @@ bool user_access_ok(uint64_t uaddr, uint64_t len, bool write)
 
 void arch_switch_address_space(struct task *next)
 {
-	this_cpu()->lazy = !next->mm;
 	if (next->mm)
 		as_activate(next->mm);
-	/* else lazy TLB: a kernel thread keeps the tables it found (tlb.c) */
+	else if (plat_pt_root() != kernel_vm.pt.root)
+		plat_set_pt_root(kernel_vm.pt.root);
 }
 
-static struct trap_frame *frame_at_top(struct task *t)
+struct trap_frame *frame_at_top(struct task *t)
 {
 	return (struct trap_frame *)((uint64_t)t->kstack + KSTACK_SIZE) - 1;
 }
 
-static void user_task_start(void *arg)
+void user_task_start(void *arg)
 {
 	(void)arg;	/* task_trampoline continues into ret_to_user */
 }
 
-static void open_console_fds(struct task *t)
+static bool open_console_fds(struct task *t)
 {
 	struct file *con = file_open_console();
 
+	t->files = files_alloc();
+	if (!t->files) {
+		file_put(con);
+		return false;
+	}
 	for (int fd = 0; fd < 3 && con; fd++)
-		t->fd[fd] = fd ? file_get(con) : con;
+		t->files->fd[fd] = fd ? file_get(con) : con;
+	return true;
 }
 
 /**
@@ -106,293 +139,27 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 	if (!t)
 		return NULL;
 	t->frame = frame_at_top(t);
-	*err = load_image(t, path, (char *const *)argv, envp, false);
-	if (*err) {
+	t->group = group_alloc(t);
+	*err = t->group ? load_image(t, path, (char *const *)argv, envp, false) : -ENOMEM;
+	if (*err || !open_console_fds(t)) {
+		*err = *err ? *err : -ENOMEM;
+		if (t->mm)
+			mm_put(t->mm);
+		group_free(t->group);
 		task_free(t);
 		return NULL;
 	}
 	if ((*err = signal_init_task(t))) {
-		as_destroy(t->mm);
-		as_free(t->mm);
+		files_put(t->files);
+		mm_put(t->mm);
+		group_free(t->group);
 		task_free(t);
 		return NULL;
 	}
-	t->parent = parent;
-	open_console_fds(t);
+	proc_set_parent(t, parent);
 	task_prepare_switch(t, (uint64_t)t->frame, user_task_start, NULL);
 	task_make_runnable(t);
 	return t;
-}
-
-/* --- fork ------------------------------------------------------------------------ */
-
-static long do_fork(uint64_t child_stack, bool vfork)
-{
-	struct task *parent, *child;
-	long r;
-
-	reap_orphans();		/* slots of orphans nobody waits for come back first */
-	parent = current();
-	child = task_alloc(parent->name);
-	if (!child)
-		return -EAGAIN;
-	child->mm = as_alloc();
-	if (!child->mm) {
-		task_free(child);
-		return -ENOMEM;
-	}
-	if ((r = as_fork(child->mm, parent->mm))) {
-		as_free(child->mm);
-		task_free(child);
-		return r;
-	}
-	if ((r = signal_fork(child, parent))) {
-		as_destroy(child->mm);
-		as_free(child->mm);
-		task_free(child);
-		return r;
-	}
-	child->parent = parent;
-	child->frame = frame_at_top(child);
-	*child->frame = *parent->frame;
-	child->frame->rax = 0;			/* fork returns 0 in the child */
-	if (child_stack)
-		child->frame->rsp = child_stack;
-	fpu_save(&parent->fpu);
-	child->fpu = parent->fpu;
-	child->fs_base = rdmsr(MSR_FS_BASE);
-	for (int fd = 0; fd < FD_MAX; fd++) {
-		child->fd[fd] = parent->fd[fd] ? file_get(parent->fd[fd]) : NULL;
-		child->fd_cloexec[fd] = parent->fd_cloexec[fd];
-	}
-	task_prepare_switch(child, (uint64_t)child->frame, user_task_start, NULL);
-	int pid = child->pid;
-	if (vfork)
-		vfork_parent[child - tasks] = parent;
-	task_make_runnable(child);
-	/* Like vfork(2): the parent waits until the child execs or exits. */
-	while (vfork && vfork_parent[child - tasks] == parent)
-		sleep_on(&vfork_parent[child - tasks]);
-	return pid;
-}
-
-void vfork_release(struct task *t)
-{
-	if (vfork_parent[t - tasks]) {
-		vfork_parent[t - tasks] = NULL;
-		wakeup(&vfork_parent[t - tasks]);
-	}
-}
-
-static long sys_fork(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
-{
-	return do_fork(0, false);
-}
-SYSCALL_DEFINE(SYS_fork, fork, sys_fork);
-
-static long sys_vfork(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		      uint64_t a5)
-{
-	return do_fork(0, true);
-}
-SYSCALL_DEFINE(SYS_vfork, vfork, sys_vfork);
-
-/* clone with fork-like flags: a new process, never a thread sharing memory. */
-static long sys_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
-		      uint64_t tls, uint64_t a5)
-{
-	if (flags & (CLONE_THREAD | CLONE_SIGHAND))
-		return -EINVAL;
-	if ((flags & CLONE_VM) && !(flags & CLONE_VFORK))
-		return -ENOSYS;		/* threads are not supported */
-	if (flags & CLONE_VM)
-		return -ENOSYS;		/* a vfork sharing memory cannot be emulated by copying */
-	long pid = do_fork(stack, flags & CLONE_VFORK);
-	if (pid > 0 && (flags & CLONE_PARENT_SETTID))
-		copy_to_user(ptid, &pid, 4);
-	return pid;
-}
-SYSCALL_DEFINE(SYS_clone, clone, sys_clone);
-
-/* --- exit, wait, kill ------------------------------------------------------------ */
-
-/*
- * Children of a dying process go to init; with no init (the shell's `run`,
- * usertest) nobody will wait for them: zombies among them are freed (later,
- * as free_later's list is reaped), the living free themselves at exit.
- */
-static void reparent_children(struct task *dying)
-{
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (tasks[i].state != TASK_UNUSED && tasks[i].parent == dying) {
-			tasks[i].parent = init_task && init_task != dying ? init_task : NULL;
-			if (tasks[i].state != TASK_ZOMBIE)
-				continue;
-			if (tasks[i].parent)
-				wakeup(tasks[i].parent);
-			else
-				task_free_later(&tasks[i]);
-		}
-}
-
-static void release_memory(struct task *t)
-{
-	struct as *as = t->mm;
-
-	dos_box_release(t);
-	if (!as)
-		return;
-	pt_space_load(&kernel_vm.pt);	/* off the tables we free */
-	t->mm = NULL;
-	as_destroy(as);
-	as_free(as);
-}
-
-/* SIGCHLD ignored or SA_NOCLDWAIT: children leave no zombie (POSIX). */
-static bool parent_reaps_nothing(struct task *p)
-{
-	const struct k_sigaction *ka = p->sig.hand ? &p->sig.hand->action[SIGCHLD - 1] : NULL;
-
-	return ka && (ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT));
-}
-
-/**
- * proc_exit() - end the current process
- * @status_word: the wait4 status: (code << 8) for an exit, the signal for a kill
- */
-_Noreturn void proc_exit(int status_word)
-{
-	struct task *t = current();
-
-	for (int fd = 0; fd < FD_MAX; fd++) {
-		file_put(t->fd[fd]);
-		t->fd[fd] = NULL;
-	}
-	release_memory(t);
-	vfork_release(t);
-	cli();
-	signal_exit(t);
-	reparent_children(t);
-	t->exit_code = status_word;
-	t->state = TASK_ZOMBIE;
-	if (t == init_task)
-		init_exited(status_word);
-	signal_notify_parent(t, status_word);
-	if (t->parent && parent_reaps_nothing(t->parent)) {
-		wakeup(t->parent);	/* a wait4 there may now find no child */
-		t->parent = NULL;
-	}
-	if (t->parent)
-		wakeup(t->parent);
-	else
-		task_free_later(t);
-	schedule();
-	panic("proc: exited task %d was scheduled again", t->pid);
-}
-
-static long sys_exit(uint64_t code, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-		     uint64_t a5)
-{
-	proc_exit((int)(code & 0xff) << 8);
-}
-SYSCALL_DEFINE(SYS_exit, exit, sys_exit);
-SYSCALL_DEFINE(SYS_exit_group, exit_group, sys_exit);
-
-static struct task *find_zombie(struct task *parent, int pid, bool *any)
-{
-	*any = false;
-	for (unsigned i = 0; i < TASK_MAX; i++) {
-		struct task *c = &tasks[i];
-		if (c->state == TASK_UNUSED || c->parent != parent || (pid > 0 && c->pid != pid))
-			continue;
-		*any = true;
-		if (c->state == TASK_ZOMBIE)
-			return c;
-	}
-	return NULL;
-}
-
-long proc_wait(int pid, int *status, int options)
-{
-	struct task *self = current();
-	bool any;
-
-	if (pid < -1 || pid == 0)
-		pid = -1;		/* process groups: every child is in ours */
-	for (;;) {
-		unsigned long flags = plat_irq_save();
-		struct task *c = find_zombie(self, pid, &any);
-		if (c) {
-			int cpid = c->pid;
-			*status = c->exit_code;
-			c->parent = NULL;
-			plat_irq_restore(flags);
-			task_free(c);
-			return cpid;
-		}
-		if (!any) {
-			plat_irq_restore(flags);
-			return -ECHILD;
-		}
-		if (options & WNOHANG) {
-			plat_irq_restore(flags);
-			return 0;
-		}
-		if (signal_pending(self)) {
-			plat_irq_restore(flags);
-			return -ERESTARTSYS;
-		}
-		sleep_on(self);
-		plat_irq_restore(flags);
-	}
-}
-
-static long sys_wait4(uint64_t pid, uint64_t ustatus, uint64_t options, uint64_t rusage,
-		      uint64_t a4, uint64_t a5)
-{
-	int status = 0;
-
-	if (options & ~(uint64_t)(WNOHANG | 2 | 8 | 0x01000000 | 0x40000000 | 0x80000000))
-		return -EINVAL;
-	long r = proc_wait((int)pid, &status, (int)options);
-	if (r > 0 && ustatus && copy_to_user(ustatus, &status, 4))
-		return -EFAULT;
-	if (r >= 0 && rusage && clear_user(rusage, 144))
-		return -EFAULT;
-	return r;
-}
-SYSCALL_DEFINE(SYS_wait4, wait4, sys_wait4);
-
-/**
- * proc_kill() - make @t die of @sig at its next return to user mode
- * @t: the victim
- * @sig: the signal, reported to its parent
- */
-void proc_kill(struct task *t, int sig)
-{
-	unsigned long flags = plat_irq_save();
-
-	if (!t->killed) {
-		t->killed = true;
-		t->kill_signal = sig;
-	}
-	task_wake_interruptible(t);
-	plat_irq_restore(flags);
-	if (t == current())
-		proc_exit(sig);
-}
-
-/**
- * task_wake_interruptible() - a signal or a kill arrived for @t
- * @t: the task; if it sleeps, the call it sleeps in notices and returns
- *
- * Every sleep is interruptible except a vfork parent's wait for its child.
- */
-void task_wake_interruptible(struct task *t)
-{
-	if (t->state == TASK_BLOCKED && t->wchan != &vfork_parent[t - tasks])
-		t->state = TASK_RUNNABLE;
 }
 
 /* Called on the way back to user mode, interrupts off. */
@@ -407,6 +174,8 @@ void user_return_work(struct trap_frame *f)
 			signal_deliver(f);
 		if (t->killed) {
 			sti();
+			if (t->exit_thread_only)
+				thread_exit(0);
 			proc_exit(t->kill_signal);
 		}
 		if (!need_resched)
@@ -417,27 +186,6 @@ void user_return_work(struct trap_frame *f)
 }
 
 /* --- process 1 -------------------------------------------------------------------- */
-
-static struct task *free_later[TASK_MAX];
-
-/* A parentless task cannot free its own stack while running on it. */
-void task_free_later(struct task *t)
-{
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (!free_later[i]) {
-			free_later[i] = t;
-			return;
-		}
-}
-
-void reap_orphans(void)
-{
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (free_later[i] && free_later[i] != current()) {
-			task_free(free_later[i]);
-			free_later[i] = NULL;
-		}
-}
 
 void init_exited(int status_word)
 {
@@ -517,6 +265,6 @@ int proc_run_and_wait(const char *path, const char *const *argv)
 		return -1;
 	}
 	proc_wait(t->pid, &status, 0);
-	reap_orphans();
+	reap_dead();
 	return status;
 }

@@ -26,15 +26,32 @@ _Noreturn void proc_exit(int status_word);
 /* Waits for a child like wait4(); returns its pid, 0 (WNOHANG), or -errno. */
 long proc_wait(int pid, int *status, int options);
 
+/* Ends the calling thread only (exit(2)); the last thread ends the process. */
+_Noreturn void thread_exit(int status_word);
+/* Kills every thread of @t's process with @sig (SIGKILL or a fatal signal). */
 void proc_kill(struct task *t, int sig);
 void proc_faults_init(void);
 bool proc_start_init(void);
 void init_exited(int status_word);
-void task_free_later(struct task *t);
-void reap_orphans(void);
 void vfork_release(struct task *t);
+extern struct task *init_task;
+
+/* Address spaces from the "mm" cache, shared by CLONE_VM (proc.c). */
 struct as *as_alloc(void);
 void as_free(struct as *as);
+struct as *mm_get(struct as *as);
+void mm_put(struct as *as);
+
+/* Thread groups (exit.c). */
+struct thread_group *group_alloc(struct task *leader);
+void group_free(struct thread_group *g);
+/* Makes @child a child process of @parent's process (NULL: none). */
+void proc_set_parent(struct task *child, struct task *parent);
+/* After exec by a thread of a threaded process: the others are gone. */
+long proc_kill_other_threads(void);
+
+struct trap_frame *frame_at_top(struct task *t);
+void user_task_start(void *arg);
 struct as_params proc_as_params(void);
 long load_image(struct task *t, const char *path, char *const *argv, char *const *envp,
 		bool from_user);

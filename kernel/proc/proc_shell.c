@@ -57,23 +57,25 @@ static const char *state_name(enum task_state s)
 
 static int cmd_ps(int argc, char **argv)
 {
-	kprintf("  %5s %5s %-7s %10s %10s %5s  %s\n", "pid", "ppid", "state", "rss", "vsize",
-		"maps", "name");
-	for (unsigned i = 0; i < TASK_MAX; i++) {
-		struct task *t = &tasks[i];
+	kprintf("  %5s %5s %5s %-7s %3s %10s %10s %5s  %s\n", "pid", "tid", "ppid", "state",
+		"cpu", "rss", "vsize", "maps", "name");
+	list_for_each(n, &all_tasks) {
+		struct task *t = list_entry(n, struct task, all_node);
+		struct task *leader = t->group ? t->group->leader : t;
 		struct as_stats st = { 0 };
-		if (t->state == TASK_UNUSED)
-			continue;
 		if (t->mm)
 			as_get_stats(t->mm, &st);
 		uint64_t rss = st.rss * PAGE_SIZE;
-		kprintf("  %5d %5d %-7s %10pB %10pB %5lu  %s%s\n", t->pid,
-			t->parent ? t->parent->pid : 0, state_name(t->state), &rss, &st.vsize,
-			st.regions, t->name, t->mm ? "" : " [kernel]");
+		kprintf("  %5d %5d %5d %-7s %3u %10pB %10pB %5lu  %s%s\n", t->tgid, t->pid,
+			leader->parent ? leader->parent->tgid : 0, state_name(t->state),
+			t->last_cpu, &rss, &st.vsize, st.regions, t->name,
+			!t->group ? " [kernel]" : task_is_leader(t) ? "" : " [thread]");
 	}
+	kprintf("  %u tasks\n", task_count());
 	return 0;
 }
-SHELL_COMMAND(ps, "processes with their resident and virtual sizes", cmd_ps);
+SHELL_COMMAND(ps, "tasks (every thread) with the CPU each ran on last and their sizes",
+	      cmd_ps);
 
 static int print_region(const struct as_region_info *ri, void *ctx)
 {

@@ -12,6 +12,7 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
+#include "mm/heap.h"
 
 enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
 
@@ -21,28 +22,26 @@ enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
 #define SIG_STOPPING	(sigmask(SIGSTOP) | sigmask(SIGTSTP) | sigmask(SIGTTIN) | \
 			 sigmask(SIGTTOU))
 
-/*
- * Handler tables. One per process (threads share it), from a pool the
- * size of the task table like the address spaces; it moves to a kmem
- * cache together with the rest of the process layer.
- */
-static struct sighand sighand_pool[TASK_MAX];
+/* Handler tables: one per process (threads share it), from the "sighand" cache. */
+static struct kmem_cache *sighand_cache;
 
 static struct sighand *sighand_alloc(void)
 {
-	for (unsigned i = 0; i < TASK_MAX; i++)
-		if (!sighand_pool[i].refs) {
-			memset(&sighand_pool[i], 0, sizeof(sighand_pool[i]));
-			sighand_pool[i].refs = 1;
-			return &sighand_pool[i];
-		}
-	return NULL;
+	if (!sighand_cache)
+		sighand_cache = kmem_cache_create("sighand", sizeof(struct sighand), 0, 0, NULL);
+	struct sighand *h = sighand_cache ? kmem_cache_alloc(sighand_cache) : NULL;
+
+	if (h) {
+		memset(h, 0, sizeof(*h));
+		h->refs = 1;
+	}
+	return h;
 }
 
 static void sighand_put(struct sighand *h)
 {
-	if (h)
-		h->refs--;
+	if (h && !__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL))
+		kmem_cache_free(sighand_cache, h);
 }
 
 static enum sig_default default_action(int sig)
@@ -97,7 +96,7 @@ int signal_fork(struct task *child, struct task *parent)
 void signal_share(struct task *child, struct task *parent)
 {
 	child->sig.hand = parent->sig.hand;
-	child->sig.hand->refs++;
+	__atomic_add_fetch(&child->sig.hand->refs, 1, __ATOMIC_RELAXED);
 	child->sig.blocked = parent->sig.blocked;
 }
 
@@ -211,7 +210,7 @@ int signal_send_simple(struct task *t, int sig, int code)
 	struct ksiginfo info = { .signo = sig, .code = code };
 
 	if (code != SI_KERNEL)
-		info.pid = self->pid;
+		info.pid = self->tgid;	/* si_pid names the process */
 	return signal_send(t, &info);
 }
 

@@ -23,17 +23,24 @@
 static long sys_getpid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
 {
-	return current()->pid;
+	return current()->tgid;
 }
 SYSCALL_DEFINE(SYS_getpid, getpid, sys_getpid);
-SYSCALL_DEFINE(SYS_gettid, gettid, sys_getpid);	/* one thread per process */
+
+static long sys_gettid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		       uint64_t a5)
+{
+	return current()->pid;
+}
+SYSCALL_DEFINE(SYS_gettid, gettid, sys_gettid);
 
 static long sys_getppid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 			uint64_t a5)
 {
-	struct task *p = current()->parent;
+	struct task *t = current();
+	struct task *p = t->group ? t->group->leader->parent : t->parent;
 
-	return p ? p->pid : 0;
+	return p ? p->tgid : 0;
 }
 SYSCALL_DEFINE(SYS_getppid, getppid, sys_getppid);
 

@@ -159,14 +159,14 @@ static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint
 }
 SYSCALL_DEFINE(SYS_kill, kill, sys_kill);
 
-/* One thread per process today: a thread id is its process id. */
+/* A signal for one thread, which must belong to thread group @tgid. */
 static long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
 {
 	if ((int)tgid <= 0 || (int)tid <= 0)
 		return -EINVAL;
 	struct task *t = signal_target((int)tid);
-	if (!t || t->pid != (int)tgid)
+	if (!t || t->tgid != (int)tgid)
 		return -ESRCH;
 	if (sig > NSIG)
 		return -EINVAL;

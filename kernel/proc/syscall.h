@@ -53,6 +53,8 @@ enum {
 	SYS_rt_sigreturn = 15, SYS_pause = 34, SYS_getitimer = 36, SYS_alarm = 37,
 	SYS_setitimer = 38, SYS_rt_sigpending = 127, SYS_rt_sigsuspend = 130,
 	SYS_sigaltstack = 131, SYS_tkill = 200, SYS_tgkill = 234,
+	/* threads */
+	SYS_futex = 202, SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */

@@ -8,6 +8,7 @@
  */
 #include "arch/x86_64/memlayout.h"
 #include "kernel/perf.h"
+#include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
 #ifdef KPERF
 #include "mm/as_internal.h"
@@ -186,4 +187,5 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 void proc_faults_init(void)
 {
 	user_exception_hook = user_exception;
+	futex_init();
 }

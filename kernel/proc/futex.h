@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Futexes: waiting on a user word and waking its waiters (futex.c). */
+#ifndef KERNEL_PROC_FUTEX_H
+#define KERNEL_PROC_FUTEX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct as;
+
+void futex_init(void);
+/* Wakes up to @nr waiters on the word at @uaddr of @as; returns how many or -errno. */
+long futex_wake(struct as *as, uint64_t uaddr, int nr, bool private);
+
+#endif

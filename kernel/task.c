@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Task objects: allocation from the "task" kmem_cache, thread ids from a
+ * hashed pid table (lookup is O(1) on average, never a scan of every task),
+ * the list of all tasks for ps, and deferred freeing of tasks that exited
+ * on their own stack.
+ *
+ * Locking: interrupts off around every change of the table and lists (one
+ * CPU); the order is in kernel/task.h.
+ */
+#include "kernel/task.h"
+#include "mm/heap.h"
+#include "mm/vmalloc.h"
+
+#define PID_HASH_BITS	10
+#define PID_HASH_SIZE	(1u << PID_HASH_BITS)
+
+struct list_node all_tasks = LIST_INIT(all_tasks);
+static struct kmem_cache *task_cache;
+static struct task *pid_hash[PID_HASH_SIZE];
+static struct list_node dead_tasks = LIST_INIT(dead_tasks);
+static int last_pid;
+static unsigned ntasks;
+
+static unsigned pid_slot(int pid)
+{
+	return ((unsigned)pid * 0x9e3779b1u) >> (32 - PID_HASH_BITS);
+}
+
+/**
+ * task_by_pid() - the task with thread id @pid
+ * @pid: a thread id
+ *
+ * Return: the task (any state but unused), or NULL.
+ */
+struct task *task_by_pid(int pid)
+{
+	unsigned long flags = plat_irq_save();
+	struct task *t = pid_hash[pid_slot(pid)];
+
+	while (t && t->pid != pid)
+		t = t->pid_next;
+	plat_irq_restore(flags);
+	return t;
+}
+
+static void pid_insert(struct task *t)
+{
+	unsigned s = pid_slot(t->pid);
+
+	t->pid_next = pid_hash[s];
+	pid_hash[s] = t;
+}
+
+static void pid_remove(struct task *t)
+{
+	struct task **pp = &pid_hash[pid_slot(t->pid)];
+
+	while (*pp && *pp != t)
+		pp = &(*pp)->pid_next;
+	if (*pp)
+		*pp = t->pid_next;
+}
+
+/* The next free thread id after the last one given, wrapping at PID_MAX like Linux. */
+static int pid_next_free(void)
+{
+	for (;;) {
+		if (++last_pid >= PID_MAX)
+			last_pid = 300;		/* Linux skips the daemons' range on wrap */
+		struct task *t = pid_hash[pid_slot(last_pid)];
+		while (t && t->pid != last_pid)
+			t = t->pid_next;
+		if (!t)
+			return last_pid;
+	}
+}
+
+static void task_init_links(struct task *t)
+{
+	list_init(&t->run_node);
+	list_init(&t->wait_node);
+	list_init(&t->sleep_node);
+	list_init(&t->all_node);
+	list_init(&t->children);
+	list_init(&t->sibling_node);
+	list_init(&t->thread_node);
+	list_init(&t->dead_node);
+}
+
+/**
+ * task_cache_init() - create the task cache and make the boot context task 0
+ *
+ * Return: task 0, running on the boot stack.
+ */
+void task_cache_init(void)
+{
+	task_cache = kmem_cache_create("task", sizeof(struct task), 64, 0, NULL);
+	struct task *t0 = task_cache ? kmem_cache_alloc(task_cache) : NULL;
+
+	if (!t0)
+		panic("task: no memory for the task cache");
+	memset(t0, 0, sizeof(*t0));
+	task_init_links(t0);
+	t0->state = TASK_RUNNABLE;
+	t0->on_cpu = true;
+	t0->affinity = ~0ull;
+	strlcpy(t0->name, "kernel", sizeof(t0->name));
+	t0->kstack = boot_stack_bottom;
+	pid_insert(t0);
+	list_add_tail(&all_tasks, &t0->all_node);
+	ntasks = 1;
+	this_cpu()->current = t0;
+}
+
+/**
+ * task_alloc() - a new task with a kernel stack and a thread id
+ * @name: for ps and reports
+ *
+ * Return: the task, state TASK_BLOCKED until task_make_runnable(), or NULL.
+ */
+struct task *task_alloc(const char *name)
+{
+	reap_dead();
+	struct task *t = kmem_cache_alloc(task_cache);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof(*t));
+	t->kstack = vmalloc(KSTACK_SIZE);
+	if (!t->kstack) {
+		kmem_cache_free(task_cache, t);
+		return NULL;
+	}
+	task_init_links(t);
+	t->state = TASK_BLOCKED;
+	t->affinity = ~0ull;
+	strlcpy(t->name, name, sizeof(t->name));
+	t->started_ns = time_ns();
+
+	unsigned long flags = plat_irq_save();
+	t->pid = t->tgid = pid_next_free();
+	pid_insert(t);
+	list_add_tail(&all_tasks, &t->all_node);
+	ntasks++;
+	plat_irq_restore(flags);
+	return t;
+}
+
+/**
+ * task_free() - give back a task that no CPU runs on
+ * @t: the task, off the run queue and every wait list
+ */
+void task_free(struct task *t)
+{
+	unsigned long flags = plat_irq_save();
+
+	pid_remove(t);
+	list_del(&t->all_node);
+	list_del(&t->sibling_node);
+	list_del(&t->thread_node);
+	ntasks--;
+	plat_irq_restore(flags);
+	vfree(t->kstack);
+	kmem_cache_free(task_cache, t);
+}
+
+/* An exiting task cannot free the stack it runs on: the next reap_dead() does. */
+void task_free_later(struct task *t)
+{
+	unsigned long flags = plat_irq_save();
+
+	list_add_tail(&dead_tasks, &t->dead_node);
+	plat_irq_restore(flags);
+}
+
+/**
+ * reap_dead() - free the tasks given to task_free_later() that have left their CPU
+ */
+void reap_dead(void)
+{
+	for (;;) {
+		unsigned long flags = plat_irq_save();
+		struct task *t = NULL;
+		list_for_each(n, &dead_tasks) {
+			struct task *d = list_entry(n, struct task, dead_node);
+			if (!d->on_cpu) {
+				t = d;
+				break;
+			}
+		}
+		if (t)
+			list_del(&t->dead_node);
+		plat_irq_restore(flags);
+		if (!t)
+			return;
+		task_free(t);
+	}
+}
+
+/**
+ * task_swap_pid() - exchange the thread ids of @a and @b (exec by a non-leader)
+ * @a: a task
+ * @b: another; interrupts off
+ */
+void task_swap_pid(struct task *a, struct task *b)
+{
+	pid_remove(a);
+	pid_remove(b);
+	int pid = a->pid;
+	a->pid = b->pid;
+	b->pid = pid;
+	a->tgid = a->pid;
+	pid_insert(a);
+	pid_insert(b);
+}
+
+unsigned task_count(void)
+{
+	return ntasks;
+}
