@@ -4,6 +4,7 @@
 #   build/tools/linux-init     process 1 of the Linux initramfs (tools/linux-init.c)
 #   build/guest/guestbench     the guest benchmark (bench/guest/guestbench.c)
 #   build/guest/guest_true     the small binary it execs
+#   build/guest/wis            the scalability benchmark (bench/guest/wis.c, bench/wis.sh)
 #
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
