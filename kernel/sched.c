@@ -106,7 +106,7 @@ static void switch_to(struct task *prev, struct task *next)
 		fpu_save(&prev->fpu);
 	prev->fs_base = rdmsr(MSR_FS_BASE);
 	this_cpu()->current = next;
-	next->last_cpu = 0;
+	next->last_cpu = this_cpu()->id;
 	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
 	if (next->mm)

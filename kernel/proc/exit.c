@@ -177,7 +177,7 @@ _Noreturn void thread_exit(int status_word)
 	dos_box_release(t);
 	if (t->mm) {
 		struct as *as = t->mm;
-		plat_set_pt_root(kernel_vm.pt.root);	/* off the tables we may free */
+		pt_space_load(&kernel_vm.pt);		/* off the tables we may free */
 		t->mm = NULL;
 		mm_put(as);
 	}

@@ -90,10 +90,10 @@ bool user_access_ok(uint64_t uaddr, uint64_t len, bool write)
 
 void arch_switch_address_space(struct task *next)
 {
+	this_cpu()->lazy = !next->mm;
 	if (next->mm)
 		as_activate(next->mm);
-	else if (plat_pt_root() != kernel_vm.pt.root)
-		plat_set_pt_root(kernel_vm.pt.root);
+	/* else lazy TLB: a kernel thread keeps the tables it found (tlb.c) */
 }
 
 struct trap_frame *frame_at_top(struct task *t)
