@@ -17,10 +17,23 @@ static char last_log[512];
 struct sim_counters sim_count;
 void (*sim_panic_hook)(const char *msg);
 
+/*
+ * A 32-bit build places its RAM low: a 32-bit process under a 64-bit kernel
+ * or qemu-i386 may be given addresses above 3 GiB, which 32-bit ASan does
+ * not count as program memory (its layout follows the i386 3/1 split).
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define SIM_RAM_HINT	NULL
+#else
+#define SIM_RAM_HINT	((void *)0x50000000)
+#endif
+
 int sim_ram_init(uint64_t bytes)
 {
 	sim_ram_fini();
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+	if (bytes > SIM_RAM_MAX)
+		return -1;
+	void *p = mmap(SIM_RAM_HINT, (size_t)bytes, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
@@ -32,7 +45,7 @@ int sim_ram_init(uint64_t bytes)
 void sim_ram_fini(void)
 {
 	if (ram)
-		munmap(ram, ram_size);
+		munmap(ram, (size_t)ram_size);
 	ram = NULL;
 	ram_size = 0;
 }

@@ -9,7 +9,18 @@
 
 #include <stdint.h>
 
-/* Provide [0, bytes) of simulated physical memory. Returns 0 or -1. */
+/*
+ * The most simulated RAM a test process can map in one piece: a 32-bit host
+ * build (gcc -m32) has a 4 GiB address space, part of it ASan's shadow, so
+ * larger machines (and RAM above 4 GiB) are out of its reach.
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define SIM_RAM_MAX	(1ull << 46)
+#else
+#define SIM_RAM_MAX	(1536ull << 20)
+#endif
+
+/* Provide [0, bytes) of simulated physical memory. Returns 0 or -1 (also above SIM_RAM_MAX). */
 int sim_ram_init(uint64_t bytes);
 void sim_ram_fini(void);
 uint64_t sim_ram_size(void);

@@ -89,19 +89,34 @@
 #define MM_MADV_PAGEOUT		21
 
 /*
- * The x86_64 user layout, as Linux's. User space ends one page below the
- * non-canonical hole (TASK_SIZE: a SYSRET to the last canonical page is
- * unsafe); the kernel half is root slots 256..511.
+ * The user layout follows Linux's for the width of a pointer.
+ *
+ * x86_64: user space ends one page below the non-canonical hole (TASK_SIZE:
+ * a SYSRET to the last canonical page is unsafe); the kernel half starts at
+ * the hole's top (root slots 256..511).
+ *
+ * i386 (32-bit pointers): user space is the low 3 GiB and the kernel lives
+ * at 0xC0000000 (PAGE_OFFSET): page-directory slots 768..1023 in two-level
+ * paging, page-directory-pointer slot 3 with PAE. ASLR ranges are Linux's
+ * 32-bit ones (stack 8 MiB, mmap 1 MiB).
  */
+#if UINTPTR_MAX > 0xffffffffu
 #define AS_TASK_SIZE		0x00007ffffffff000ull
+#define AS_USER_END		0x0000800000000000ull	/* the lower half, its last page too */
+#define AS_KERNEL_BASE		0xffff800000000000ull
+#define AS_STACK_RND_MASK	0x3fffffull		/* stack top randomization, in pages: 16 GiB */
+#define AS_MMAP_RND_BITS	28			/* mmap base randomization, in pages: 1 TiB */
+#else
+#define AS_TASK_SIZE		0xc0000000u
+#define AS_USER_END		0xc0000000u		/* the kernel starts right there */
+#define AS_KERNEL_BASE		0xc0000000u
+#define AS_STACK_RND_MASK	0x7ffull		/* in pages: 8 MiB */
+#define AS_MMAP_RND_BITS	8			/* in pages: 1 MiB */
+#endif
 #define AS_MMAP_MIN_ADDR	0x10000ull		/* the null guard: vm.mmap_min_addr */
-#define AS_KERNEL_SLOT_FIRST	256
-#define AS_KERNEL_SLOT_COUNT	256
 #define AS_STACK_LIMIT_DEFAULT	(8ull << 20)		/* RLIMIT_STACK */
 #define AS_STACK_GUARD_GAP	(256ull << 12)		/* stack_guard_gap: 1 MiB */
 #define AS_STACK_INITIAL	(128ull << 10)		/* first stack region (setup_arg_pages) */
-#define AS_STACK_RND_MASK	0x3fffffull		/* stack top randomization, in pages: 16 GiB */
-#define AS_MMAP_RND_BITS	28			/* mmap base randomization, in pages: 1 TiB */
 #define AS_BRK_RND_RANGE	0x02000000ull		/* brk base randomization: 32 MiB */
 #define AS_MMAP_GAP_MIN		(128ull << 20)		/* least room between mmap base and stack */
 #define AS_BRK_DEFAULT		0x01000000ull		/* brk base before as_set_brk_base() */
@@ -159,8 +174,8 @@ struct as_region {
 
 /* How a space is laid out and randomized. */
 struct as_params {
-	const struct pt_format *fmt;	/* NULL: x86_64 */
-	struct pt_space *kernel;	/* shares its root slots 256..511; NULL: none */
+	const struct pt_format *fmt;	/* NULL: x86_64 (i386 PAE with 32-bit pointers) */
+	struct pt_space *kernel;	/* shares its root slots from AS_KERNEL_BASE up; NULL: none */
 	uint64_t (*random)(void *ctx);	/* per-boot random source (RDRAND); NULL: no ASLR */
 	void *random_ctx;
 	bool no_aslr;			/* boot option: fixed layout for reproducible runs */
@@ -217,6 +232,17 @@ void as_activate(struct as *as);
 int as_set_brk_base(struct as *as, uintptr_t image_end);
 
 /* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c, as_mlock.c) */
+
+/*
+ * as_mmap() and as_mremap() return an address or -MM_E*. With 32-bit longs an
+ * address above 2 GiB is negative too, so tell them apart as Linux does
+ * (IS_ERR_VALUE): errors are the last 4095 values.
+ */
+#define AS_MAX_ERRNO	4095
+static inline bool as_is_err(long r)
+{
+	return (unsigned long)r >= (unsigned long)-AS_MAX_ERRNO;
+}
 
 long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 	     unsigned long flags, const struct as_file *file, uint64_t off);

@@ -105,8 +105,7 @@ int as_fork(struct as *child, struct as *parent)
 		return err;
 	}
 	if (p.kernel) {
-		err = pt_space_share_kernel(&child->vs.pt, p.kernel, AS_KERNEL_SLOT_FIRST,
-					    AS_KERNEL_SLOT_COUNT);
+		err = as_share_kernel(&child->vs.pt, p.kernel);
 		if (err) {
 			vm_space_destroy(&child->vs);
 			as_zero_put();

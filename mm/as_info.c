@@ -123,7 +123,7 @@ unsigned as_check(struct as *as)
 		prev_end = r->end;
 		in_regions += resident(as, r->start, r->end);
 	}
-	if (in_regions != as->rss || resident(as, 0, AS_TASK_SIZE + PAGE_SIZE) != as->rss) {
+	if (in_regions != as->rss || resident(as, 0, AS_USER_END) != as->rss) {
 		mm_err("as: %llu pages in regions, rss %llu", (unsigned long long)in_regions,
 		       (unsigned long long)as->rss);
 		bad++;

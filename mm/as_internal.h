@@ -80,6 +80,8 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end);
 
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
 int as_map_region(struct as *as, const struct as_region *r);
+/* Share the kernel space's root slots from AS_KERNEL_BASE up (as_layout.c). */
+int as_share_kernel(struct pt_space *pt, struct pt_space *kernel);
 
 /* --- layout (as_layout.c) --------------------------------------------------------- */
 

@@ -18,6 +18,31 @@
 
 #define AS_UNMAPPED_BASE	(AS_PAGE_ALIGN(AS_TASK_SIZE / 3))	/* bottom-up fallback */
 
+#if UINTPTR_MAX > 0xffffffffu
+#define AS_DEFAULT_FORMAT	(&pt_format_x86_64)
+#else
+#define AS_DEFAULT_FORMAT	(&pt_format_i386_pae)
+#endif
+
+/**
+ * as_share_kernel() - give a new space the kernel half of @kernel
+ * @pt: the new space's page tables
+ * @kernel: the kernel's space (same format)
+ *
+ * The kernel half is every root slot from the one holding AS_KERNEL_BASE to
+ * the last: 256..511 on x86_64, 768..1023 in i386 two-level paging, 3 with PAE.
+ *
+ * Return: as pt_space_share_kernel().
+ */
+int as_share_kernel(struct pt_space *pt, struct pt_space *kernel)
+{
+	const struct pt_format *f = pt->fmt;
+	unsigned top = f->levels - 1u, slots = 1u << f->index_bits[top];
+	unsigned first = (unsigned)(((uint64_t)AS_KERNEL_BASE >> f->shift[top]) & (slots - 1));
+
+	return pt_space_share_kernel(pt, kernel, first, slots - first);
+}
+
 static bool aslr(const struct as *as)
 {
 	return as->params.random && !as->params.no_aslr;
@@ -81,7 +106,7 @@ int as_init(struct as *as, const struct as_params *p)
 	memset(as, 0, sizeof(*as));
 	as->params = p ? *p : none;
 	if (!as->params.fmt)
-		as->params.fmt = &pt_format_x86_64;
+		as->params.fmt = AS_DEFAULT_FORMAT;
 	as->stack_limit = as->params.stack_limit ? as->params.stack_limit : AS_STACK_LIMIT_DEFAULT;
 	err = as_zero_get();
 	if (err)
@@ -92,8 +117,7 @@ int as_init(struct as *as, const struct as_params *p)
 		return err;
 	}
 	if (as->params.kernel) {
-		err = pt_space_share_kernel(&as->vs.pt, as->params.kernel, AS_KERNEL_SLOT_FIRST,
-					    AS_KERNEL_SLOT_COUNT);
+		err = as_share_kernel(&as->vs.pt, as->params.kernel);
 		if (err)
 			goto fail;
 	}

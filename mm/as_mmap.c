@@ -119,7 +119,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 	if (as->nr > AS_MAX_MAP_COUNT)
 		return -MM_ENOMEM;
 	a = as_get_area(as, addr, len, flags);
-	if (a < 0)
+	if (as_is_err(a))
 		return a;
 	if ((flags & MM_MAP_FIXED_NOREPLACE) && as_region_overlaps(as, (uintptr_t)a, a + len))
 		return -MM_EEXIST;

@@ -137,7 +137,7 @@ static long remap_to(struct as *as, uintptr_t addr, uint64_t old_len, uintptr_t 
 	if (!(flags & MM_MREMAP_FIXED)) {
 		long a = as_get_area(as, new_addr, new_len, 0);
 
-		if (a < 0)
+		if (as_is_err(a))
 			return a;
 		new_addr = (uintptr_t)a;
 	}
@@ -190,7 +190,7 @@ static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint6
 	if (!(flags & MM_MREMAP_MAYMOVE))
 		return -MM_ENOMEM;
 	a = as_get_area(as, 0, new_len, 0);
-	if (a < 0)
+	if (as_is_err(a))
 		return a;
 	return move(as, (uint32_t)ret, addr, old_len, (uintptr_t)a, new_len, flags);
 }

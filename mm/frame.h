@@ -82,7 +82,7 @@ static inline struct frame *pfn_frame(pfn_t pfn)
 {
 	const struct section *s = &frame_db.sections[pfn >> SECTION_SHIFT];
 
-	return (struct frame *)(s->base + (pfn & SECTION_MASK) * sizeof(struct frame));
+	return (struct frame *)(s->base + (uintptr_t)(pfn & SECTION_MASK) * sizeof(struct frame));
 }
 
 /* Descriptor of any frame number, or NULL if the frame is not in the database. */

@@ -10,6 +10,14 @@
 #include "heap_impl.h"
 
 #define DMA_LARGE_MAX	((size_t)4 << 20)	/* the PMM's largest block */
+/* Larger requests and alignments are refused before any size arithmetic can wrap. */
+#if SIZE_MAX > 0xffffffffu
+#define LARGE_MAX	((size_t)1 << 46)
+#define LARGE_ALIGN_MAX	((size_t)1 << 40)
+#else
+#define LARGE_MAX	((size_t)1 << 30)
+#define LARGE_ALIGN_MAX	((size_t)1 << 28)
+#endif
 
 struct heap_state heap;
 uint32_t heap_class_size[HEAP_MAX_CLASSES];
@@ -316,7 +324,7 @@ void *do_kmalloc(size_t size, const struct heap_site *site)
 		return ZERO_SIZE_PTR;
 	if (likely(need <= KMALLOC_MAX_SIZE))
 		return kmalloc_class(need, site, size);
-	if (size > ((size_t)1 << 46))
+	if (size > LARGE_MAX)
 		return NULL;
 	return large_alloc(size, PAGE_SIZE, 0, site);
 }
@@ -334,7 +342,7 @@ void *(kmalloc)(size_t size)
 void *kzalloc_at(size_t size, const char *file, int line)
 {
 	/* A large area comes zeroed from the page source: fresh mappings need no memset. */
-	if (with_redzone(size) > KMALLOC_MAX_SIZE && size <= ((size_t)1 << 46))
+	if (with_redzone(size) > KMALLOC_MAX_SIZE && size <= LARGE_MAX)
 		return large_alloc(size, PAGE_SIZE, HEAP_PG_ZERO, HEAP_SITE(file, line));
 	void *p = do_kmalloc(size, HEAP_SITE(file, line));
 
@@ -517,7 +525,7 @@ void *kmalloc_aligned_at(size_t size, size_t align, const char *file, int line)
 		if (p2 <= KMALLOC_MAX_SIZE)
 			return cache_alloc(&heap.kmalloc_cache[size_index(p2)], HEAP_SITE(file, line), size);
 	}
-	if (size > ((size_t)1 << 46) || align > ((size_t)1 << 40))
+	if (size > LARGE_MAX || align > LARGE_ALIGN_MAX)
 		return NULL;
 	return large_alloc(size, MM_MAX(align, (size_t)PAGE_SIZE), 0, HEAP_SITE(file, line));
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Runs every test suite and prints one closing line: `N passed, N failed`.
 
-Suites: host unit tests (cmocka, TAP output), short fuzz runs, the in-kernel
-KTAP suites booted in QEMU at several memory sizes and on two CPUs, the user
+Suites: host unit tests (cmocka, TAP output), the same as 32-bit programs, short fuzz runs,
+the in-kernel KTAP suites booted in QEMU at several memory sizes and on two CPUs, the user
 programs on one CPU and on two, the boot memory map at
 each size, a deliberate kernel crash (the panic report), and shell sessions
 over the serial console, booted directly and from the GRUB ISO.
@@ -47,17 +47,44 @@ def host_unit_tests(build):
     for exe in sorted(exes):
         if exe.endswith(".d"):
             continue
-        name = os.path.basename(exe) + ("-tsan" if "host-tsan" in exe else "")
-        try:
-            p = subprocess.run([exe], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               timeout=600)
-            out, status = p.stdout.decode("utf-8", "replace"), p.returncode
-        except subprocess.TimeoutExpired:
-            out, status = "", "timeout"
-        n = parse_tap(out, "host/%s/" % name)
-        if status != 0 or n == 0:
-            tail = "\n".join(out.splitlines()[-15:])
-            record("host/%s" % name, False, "exit status %s, %d results\n%s" % (status, n, tail))
+        run_cmocka([exe], "host/" + os.path.basename(exe) + ("-tsan" if "host-tsan" in exe else ""),
+                   env, 600)
+
+
+def run_cmocka(cmd, name, env, timeout):
+    """Runs one cmocka program with TAP output and records its results under NAME/."""
+    try:
+        p = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           timeout=timeout)
+        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
+    except subprocess.TimeoutExpired:
+        out, status = "", "timeout"
+    n = parse_tap(out, name + "/")
+    if status != 0 or n == 0:
+        tail = "\n".join(out.splitlines()[-15:])
+        record(name, False, "exit status %s, %d results\n%s" % (status, n, tail))
+
+
+def host32_unit_tests(build):
+    """The core's host tests built with gcc -m32 (build/host32). Where the
+    kernel cannot execute 32-bit programs, qemu-i386 runs them with a 3 GiB
+    address space, as an i386 kernel gives, and without LeakSanitizer (it
+    cannot stop the world under user-mode emulation)."""
+    exes = sorted(e for e in glob.glob(os.path.join(build, "host32/tests/test_*"))
+                  if not e.endswith(".d"))
+    if not exes:
+        record("host32", False, "no 32-bit test programs in %s/host32 (make host32-tests)" % build)
+        return
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="TAP")
+    wrap = []
+    try:
+        subprocess.run([exes[0]], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=600)
+    except OSError:
+        wrap = ["qemu-i386", "-R", "0xc0000000"]
+        env["ASAN_OPTIONS"] = "detect_leaks=0"
+    for exe in exes:
+        run_cmocka(wrap + [exe], "host32/" + os.path.basename(exe), env, 900)
 
 
 def script_tests(build):
@@ -396,6 +423,7 @@ def main():
 
     suites = [
         ("host", lambda: host_unit_tests(a.build)),
+        ("host32", lambda: host32_unit_tests(a.build)),
         ("scripts", lambda: script_tests(a.build)),
         ("fuzz", lambda: fuzz_runs(a.build, a.fuzz_seconds)),
         # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.

@@ -158,6 +158,16 @@ static inline int sim_test_reset_counts(void **state)
 }
 
 /* The PMM's database is consistent. */
+/* Skip the test (saying why) on a host build that cannot simulate @bytes of RAM. */
+static inline void sim_need_ram(uint64_t bytes)
+{
+	if (bytes > SIM_RAM_MAX) {
+		print_message("skipped: %llu MiB of simulated RAM do not fit this build's address space\n",
+			      (unsigned long long)(bytes >> 20));
+		skip();
+	}
+}
+
 static inline void sim_expect_clean(void)
 {
 	assert_int_equal(pmm_check(), 0);

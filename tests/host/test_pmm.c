@@ -34,6 +34,7 @@ static void boot_pc(uint64_t ram)
 		sim_map_add(&map, 3 * GiB, 4 * GiB, MEMMAP_RESERVED);	/* the PCI hole */
 		sim_map_add(&map, 4 * GiB, 4 * GiB + (ram - low), MEMMAP_USABLE);
 	}
+	sim_need_ram(ram > low ? 4 * GiB + (ram - low) : ram);
 	assert_int_equal(sim_ram_init(ram > low ? 4 * GiB + (ram - low) : ram), 0);
 	assert_int_equal(pmm_init(&map), 0);
 }
@@ -119,6 +120,7 @@ static void test_init_sparse(void **state)
 	sim_map_clear(&map);
 	sim_map_add(&map, 0x100000, 2 * GiB, MEMMAP_USABLE);
 	sim_map_add(&map, 64 * GiB, 66 * GiB, MEMMAP_USABLE);
+	sim_need_ram(66 * GiB);
 	assert_int_equal(sim_ram_init(66 * GiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	pmm_get_stats(&st);
@@ -348,6 +350,7 @@ static void boot_three_zones(void)
 	sim_map_clear(&map);
 	sim_map_add(&map, 0x100000, 24 * MiB, MEMMAP_USABLE);
 	sim_map_add(&map, 4 * GiB, 4 * GiB + 8 * MiB, MEMMAP_USABLE);
+	sim_need_ram(4 * GiB + 8 * MiB);
 	assert_int_equal(sim_ram_init(4 * GiB + 8 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 }
@@ -967,6 +970,7 @@ static void run_threads(phys_addr_t ram_end, bool expect_shortage)
 	sim_map_add(&map, 0x100000, ram_end < 20 * MiB ? ram_end : 20 * MiB, MEMMAP_USABLE);
 	if (ram_end > 32 * MiB)
 		sim_map_add(&map, 32 * MiB, ram_end, MEMMAP_USABLE);
+	sim_need_ram(ram_end);
 	assert_int_equal(sim_ram_init(ram_end), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	sim_drained_stats(&before);

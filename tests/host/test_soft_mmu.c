@@ -47,10 +47,12 @@ static void finish(void)
 	struct pt_space *s = &vs.pt;
 
 	assert_int_equal(pt_unmap(s, 0, 1ull << 32, NULL, NULL), 0);
+#if VM_TEST_64BIT_VA
 	if (s->fmt->va_sign_extend) {
 		assert_int_equal(pt_unmap(s, 1ull << 32, 0x7fff00000000ull, NULL, NULL), 0);
 		assert_int_equal(pt_unmap(s, 0xffff800000000000ull, 1ull << 47, NULL, NULL), 0);
 	}
+#endif
 	assert_int_equal(vs.pt.table_pages, 1);
 	assert_int_equal(pt_check(&vs.pt), 0);
 	vm_space_destroy(&vs);
@@ -121,7 +123,7 @@ static void test_read_write(void **state)
 	phys_addr_t pa;
 
 	(void)state;
-	start(&pt_format_x86_64, NULL);
+	start(VM_NATIVE_FORMAT, NULL);
 	pa = map_frame(0x400000, PT_WRITE);
 	assert_int_equal(smmu_write64(&mmu, 0x400008, K, 0x1122334455667788ull), 0);
 	assert_int_equal(*(uint64_t *)plat_phys_to_virt(pa + 8), 0x1122334455667788ull);
@@ -153,8 +155,10 @@ static void test_read_write(void **state)
 	assert_int_equal(pt_map(&vs.pt, 3 * GiB, 1ull << 40, PG, 0, 0), 0);
 	assert_int_equal(smmu_read64(&mmu, 3 * GiB, K, &v), -MM_EIO);
 	assert_int_equal(pt_unmap(&vs.pt, 3 * GiB, PG, NULL, NULL), 0);
+#if VM_TEST_64BIT_VA
 	assert_int_equal(smmu_read64(&mmu, 0x0000800000000000ull, K, &v), -MM_EFAULT);
 	assert_int_equal(mmu.error_code, SMMU_GP);
+#endif
 	finish();
 }
 
@@ -217,11 +221,13 @@ static void check_rules(const struct pt_format *fmt)
 	finish();
 }
 
+#if VM_TEST_64BIT_VA
 static void test_rules_x86_64(void **state)
 {
 	(void)state;
 	check_rules(&pt_format_x86_64);
 }
+#endif
 
 static void test_rules_pae(void **state)
 {
@@ -242,7 +248,7 @@ static void test_control_bits(void **state)
 	phys_addr_t pa;
 
 	(void)state;
-	start(&pt_format_x86_64, NULL);
+	start(VM_NATIVE_FORMAT, NULL);
 	map_frame(0x1000, 0);				/* kernel, read-only */
 	map_frame(0x2000, PT_USER);			/* user, read-only */
 	map_frame(0x3000, PT_USER | PT_EXEC);		/* user code */
@@ -275,7 +281,7 @@ static void test_control_bits(void **state)
 	assert_int_equal(smmu_translate(&mmu, 0x1000, X, K, &pa), FAULT(PF_P | PF_RSVD));
 	finish();
 
-	struct pt_format no_nx = pt_format_x86_64;
+	struct pt_format no_nx = *VM_NATIVE_FORMAT;
 
 	no_nx.nx = 0;
 	start(&no_nx, NULL);
@@ -288,13 +294,14 @@ static void test_control_bits(void **state)
 
 /* --- reserved bits ---------------------------------------------------------------------- */
 
+#if VM_TEST_64BIT_VA
 static void test_reserved_bits(void **state)
 {
 	phys_addr_t pa;
 	uint64_t e;
 
 	(void)state;
-	start(&pt_format_x86_64, NULL);
+	start(VM_NATIVE_FORMAT, NULL);
 	map_frame(0x1000, PT_WRITE);
 	assert_int_equal(pt_map(&vs.pt, GiB, 0, 2 * MiB, PT_WRITE, PT_MAP_LARGE), 0);
 	assert_int_equal(pt_map(&vs.pt, 4 * GiB, 0, GiB, PT_WRITE, PT_MAP_LARGE), 0);
@@ -368,16 +375,19 @@ static void test_reserved_bits(void **state)
 	assert_int_equal(smmu_translate(&mmu, 0x400000, R, K, &pa), 0);
 	finish();
 }
+#endif
 
 /* --- accessed and dirty ------------------------------------------------------------------ */
 
 static void test_accessed_dirty(void **state)
 {
-	const struct pt_format *f = &pt_format_x86_64;
 	phys_addr_t pa;
-	unsigned prot;
 
 	(void)state;
+#if VM_TEST_64BIT_VA
+	const struct pt_format *f = &pt_format_x86_64;
+	unsigned prot;
+
 	start(f, NULL);
 	map_frame(0x1000, PT_WRITE);
 	assert_true(pt_translate(&vs.pt, 0x1000, NULL, &prot, NULL));
@@ -415,13 +425,22 @@ static void test_accessed_dirty(void **state)
 	assert_true(pt_translate(&vs.pt, GiB + 7 * PG, NULL, &prot, NULL));
 	assert_int_equal(prot, PT_WRITE | PT_ACCESSED | PT_DIRTY);
 	finish();
+#endif
 
 	/* PAE PDPTEs have no accessed bit: the MMU leaves them alone. */
 	start(&pt_format_i386_pae, NULL);
 	map_frame(0x1000, PT_WRITE);
 	assert_int_equal(smmu_translate(&mmu, 0x1000, W, K, &pa), 0);
 	assert_int_equal(entry_get(0x1000, 2) & 0xfff, 1);
-	assert_int_not_equal(entry_get(0x1000, 1) & f->accessed, 0);
+	assert_int_not_equal(entry_get(0x1000, 1) & pt_format_i386_pae.accessed, 0);
+	finish();
+	/* Two-level paging: both levels get it. */
+	start(&pt_format_i386, NULL);
+	map_frame(0x1000, PT_WRITE);
+	assert_int_equal(smmu_translate(&mmu, 0x1000, W, K, &pa), 0);
+	assert_int_not_equal(entry_get(0x1000, 1) & pt_format_i386.accessed, 0);
+	assert_int_not_equal(entry_get(0x1000, 0) & pt_format_i386.dirty, 0);
+	assert_int_equal(entry_get(0x1000, 1) & pt_format_i386.dirty, 0);
 	finish();
 }
 
@@ -469,7 +488,7 @@ static void test_fault_reaches_routine(void **state)
 	uint8_t insn[4];
 
 	(void)state;
-	start(&pt_format_x86_64, refuse);
+	start(VM_NATIVE_FORMAT, refuse);
 	routine_calls = 0;
 	map_frame(0x5000, PT_USER);
 	assert_int_equal(smmu_write64(&mmu, 0x5008, U, 1), -MM_EFAULT);
@@ -500,7 +519,7 @@ static void test_demand_paging(void **state)
 	uint64_t v = 0;
 
 	(void)state;
-	start(&pt_format_x86_64, demand);
+	start(VM_NATIVE_FORMAT, demand);
 	routine_calls = 0;
 	/* The first touch faults, the routine maps a page, the retried write lands. */
 	assert_int_equal(smmu_write64(&mmu, 0x7000010, U, 0xfeed), 0);
@@ -538,7 +557,7 @@ static void test_fault_retry_bound(void **state)
 	uint64_t v;
 
 	(void)state;
-	start(&pt_format_x86_64, liar);
+	start(VM_NATIVE_FORMAT, liar);
 	routine_calls = 0;
 	assert_int_equal(smmu_read64(&mmu, 0x1000, U, &v), -MM_EFAULT);
 	assert_int_equal(routine_calls, mmu.max_retries);
@@ -550,7 +569,7 @@ static void test_spurious(void **state)
 	struct vm_fault f = { .addr = 0x3000, .flags = VM_FAULT_PRESENT | VM_FAULT_WRITE };
 
 	(void)state;
-	start(&pt_format_x86_64, refuse);
+	start(VM_NATIVE_FORMAT, refuse);
 	routine_calls = 0;
 	map_frame(0x3000, PT_WRITE);
 	/* A write fault on a page the tables let the kernel write: a stale TLB entry. */
@@ -577,11 +596,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_read_write),
+#if VM_TEST_64BIT_VA
 		cmocka_unit_test(test_rules_x86_64),
+#endif
 		cmocka_unit_test(test_rules_pae),
 		cmocka_unit_test(test_rules_i386),
 		cmocka_unit_test(test_control_bits),
+#if VM_TEST_64BIT_VA
 		cmocka_unit_test(test_reserved_bits),
+#endif
 		cmocka_unit_test(test_accessed_dirty),
 		cmocka_unit_test(test_fault_reaches_routine),
 		cmocka_unit_test(test_demand_paging),

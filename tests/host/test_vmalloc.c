@@ -19,8 +19,9 @@
 #include "mm/vmalloc.h"
 #include "tests/host/vm_test_util.h"
 
-#define VBASE	0xffffc90000000000ull
-#define VEND	(VBASE + TiB)
+#define VBASE	VM_VMALLOC_BASE
+#define VSIZE	VM_VMALLOC_SIZE
+#define VEND	(VBASE + VSIZE)
 
 static struct pt_space ks;
 static uint64_t free0;
@@ -37,7 +38,7 @@ static int test_teardown(void **state)
 static void start_window(uintptr_t base, uintptr_t end)
 {
 	assert_int_equal(vm_ram_setup(64 * MiB), 0);
-	assert_int_equal(pt_space_init(&ks, &pt_format_x86_64), 0);
+	assert_int_equal(pt_space_init(&ks, VM_NATIVE_FORMAT), 0);
 	ks.flags |= PT_SPACE_KERNEL;
 	assert_int_equal(vmalloc_init(&ks, base, end), 0);
 	free0 = sim_free_frames();
@@ -94,7 +95,7 @@ static void test_basic(void **state)
 	vmalloc_get_stats(&st);
 	assert_int_equal(st.areas, 1);
 	assert_int_equal(st.bytes, 3 * PG);
-	assert_int_equal(st.free_bytes, TiB - 4 * PG);
+	assert_int_equal(st.free_bytes, VSIZE - 4 * PG);
 	assert_int_equal(sim_free_frames(), free0 - 3 - (ks.table_pages - 1));
 	vfree(a);
 	assert_false(pt_translate(&ks, VBASE, NULL, NULL, NULL));
@@ -229,7 +230,7 @@ static void test_bad_free(void **state)
 	vfree((char *)p + PG);			/* inside */
 	assert_non_null(strstr(sim_last_log(), "not the start"));
 	vfree((char *)p + 2 * PG);		/* its guard */
-	vfree((void *)(VBASE + GiB));		/* free space */
+	vfree((void *)(VBASE + VSIZE / 2));		/* free space */
 	assert_non_null(strstr(sim_last_log(), "double free"));
 	vfree((void *)0x1000);			/* not in the window */
 	assert_non_null(strstr(sim_last_log(), "window"));
@@ -274,15 +275,15 @@ static void test_oom(void **state)
 	/* The window runs out; then the RAM, half-way through mapping: rolled back. */
 	uint64_t frames = sim_free_frames(), tables = ks.table_pages;
 
-	assert_null(vmalloc(TiB));
-	assert_null(vmalloc(TiB - 11 * PG));
-	far[1] = vmalloc(TiB - 12 * PG);	/* + guard: exactly what is left of the window */
+	assert_null(vmalloc(VSIZE));
+	assert_null(vmalloc(VSIZE - 11 * PG));
+	far[1] = vmalloc(VSIZE - 12 * PG);	/* + guard: exactly what is left of the window */
 	assert_null(far[1]);
 	assert_int_equal(sim_free_frames(), frames);
 	assert_int_equal(ks.table_pages, tables);
 	vmalloc_get_stats(&st);
 	assert_int_equal(st.areas, 2);
-	assert_int_equal(st.largest_free, TiB - 11 * PG);
+	assert_int_equal(st.largest_free, VSIZE - 11 * PG);
 	vfree(far[0]);
 	vfree(keep);
 	finish();
@@ -307,7 +308,7 @@ static void test_reuse_merge(void **state)
 	vfree(e);
 	vfree(d);			/* merges with both neighbours */
 	vmalloc_get_stats(&st);
-	assert_int_equal(st.largest_free, TiB - ((uintptr_t)c - VBASE) - 5 * PG);
+	assert_int_equal(st.largest_free, VSIZE - ((uintptr_t)c - VBASE) - 5 * PG);
 	assert_ptr_equal(vmalloc(9 * PG), (void *)VBASE);	/* 9 + guard: the merged gap */
 	vfree((void *)VBASE);
 	vfree(c);
@@ -396,12 +397,14 @@ static void test_window(void **state)
 {
 	(void)state;
 	assert_int_equal(vm_ram_setup(16 * MiB), 0);
-	assert_int_equal(pt_space_init(&ks, &pt_format_x86_64), 0);
+	assert_int_equal(pt_space_init(&ks, VM_NATIVE_FORMAT), 0);
 	assert_int_equal(vmalloc_init(&ks, VBASE + 1, VEND), -MM_EINVAL);
 	assert_int_equal(vmalloc_init(&ks, VBASE, VBASE), -MM_EINVAL);
 	assert_int_equal(vmalloc_init(&ks, VBASE, VBASE + PG), -MM_EINVAL);
 	assert_int_equal(vmalloc_init(&ks, VEND, VBASE), -MM_EINVAL);
+#if VM_TEST_64BIT_VA
 	assert_int_equal(vmalloc_init(&ks, 0x7fffffff0000ull, 0xffff800000010000ull), -MM_EINVAL);
+#endif
 	assert_int_equal(vmalloc_init(NULL, VBASE, VEND), -MM_EINVAL);
 	/* Any window works; 16 pages hold a 1-page and a 13-page area with their guards. */
 	assert_int_equal(vmalloc_init(&ks, 0x10000, 0x20000), 0);

@@ -14,6 +14,23 @@
 #include "tests/host/sim_setup.h"
 
 /*
+ * A 64-bit build can use x86_64's addresses; a 32-bit one (gcc -m32) tests
+ * the engine on the formats its pointers can address, i386 and PAE, with
+ * VM_NATIVE_FORMAT where a test works in any format.
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define VM_TEST_64BIT_VA	1
+#define VM_NATIVE_FORMAT	(&pt_format_x86_64)
+#define VM_VMALLOC_BASE		0xffffc90000000000ull	/* Linux's vmalloc area */
+#define VM_VMALLOC_SIZE		(1ull << 40)
+#else
+#define VM_TEST_64BIT_VA	0
+#define VM_NATIVE_FORMAT	(&pt_format_i386_pae)
+#define VM_VMALLOC_BASE		0xe0000000u		/* in the kernel's top GiB */
+#define VM_VMALLOC_SIZE		(256u << 20)
+#endif
+
+/*
  * Simulated RAM [0, bytes) with everything above 1 MiB usable, no page
  * table loaded and the counters at zero; 0 or -1.
  */

@@ -1,0 +1,35 @@
+# The portable core and its host unit tests built as 32-bit programs (gcc -m32,
+# ASan + UBSan): uintptr_t and size_t are 32 bits there while physical
+# addresses stay 64 bits, as on an i386 kernel with PAE.
+#
+#   build/host32/tests/test_*   one program per tests/host/test_*.c
+#
+# tools/run_tests.py runs them (suite host32); on a machine whose kernel
+# cannot execute 32-bit programs, under qemu-i386 (user-mode emulation).
+
+H32_FLAGS  := -m32
+HOBJ32_CORE := $(patsubst %.c,$(BUILD)/host32/%.o,$(CORE_SRC))
+HOBJ32_PLAT := $(patsubst %.c,$(BUILD)/host32/%.o,$(HOSTPLAT) $(HOST_KSRC))
+HTESTS32    := $(patsubst tests/host/%.c,$(BUILD)/host32/tests/%,$(HTEST_SRC))
+
+$(BUILD)/host32/mm/%.o: mm/%.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(H32_FLAGS) $(HCFLAGS) $(HCORE) $(HOST_SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host32/%.o: %.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(H32_FLAGS) $(HCFLAGS) $(HOST_SAN) -MMD -MP -c $< -o $@
+
+$(BUILD)/host32/tests/%: tests/host/%.c $(HOBJ32_CORE) $(HOBJ32_PLAT)
+	@mkdir -p $(@D)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(H32_FLAGS) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ32_CORE) $(HOBJ32_PLAT) -lcmocka -lpthread
+
+deps-host32:
+	@sh mk/deps.sh host32
+
+host32-tests: deps-host32 $(HTESTS32)
+
+.PHONY: host32-tests deps-host32
