@@ -239,7 +239,7 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
 	spin_unlock_irqrestore(&as->lock, fl);
 	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
-	if (ret >= 0 && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
+	if (!as_is_err(ret) && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
 			 (flags & MM_MAP_LOCKED)))
 		as_populate(as, (uintptr_t)ret, (uintptr_t)ret + len, true);
 	return ret;
