@@ -17,6 +17,9 @@
  *   map_1g_4k         map 1 GiB with 4 KiB pages and unmap it (per 4 KiB page)
  *   vmalloc_vfree_16k vmalloc(16 KiB) and vfree() it (4 frames, 4 mappings)
  *   pagetable_bytes_per_gib_mapped  table memory for 1 GiB of 4 KiB pages
+ *   i386_2level.map_unmap_4k, i386_pae.map_unmap_4k
+ *                     map_unmap_4k in the i386 formats (4-byte entries, two
+ *                     levels; 8-byte entries, three levels)
  */
 #include <string.h>
 
@@ -36,6 +39,8 @@
 
 static struct memmap map;
 static struct pt_space sp;
+static const struct pt_format *fmt = &pt_format_x86_64;	/* of the next fresh_space() */
+static uintptr_t base = BASE;				/* where map_unmap_4k works */
 
 static void die(const char *what)
 {
@@ -51,14 +56,15 @@ static void must(int r, const char *what)
 
 static void fresh_space(void)
 {
-	must(pt_space_init(&sp, &pt_format_x86_64), "pt_space_init");
+	must(pt_space_init(&sp, fmt), "pt_space_init");
 	plat_set_pt_root(sp.root);
 }
 
 static void drop_space(void)
 {
 	plat_set_pt_root(0);
-	must(pt_unmap(&sp, 0, 1ull << 47, NULL, NULL), "unmap all");
+	must(pt_unmap(&sp, 0, fmt->va_sign_extend ? 1ull << 47 : 1ull << fmt->va_bits, NULL, NULL),
+	     "unmap all");
 	pt_space_destroy(&sp);
 }
 
@@ -69,7 +75,7 @@ static void map_unmap_4k(void *ctx, unsigned iters)
 	static unsigned next;
 	(void)ctx;
 	for (unsigned i = 0; i < iters; i++) {
-		uintptr_t va = BASE + (1 + next++ % 511) * PG;
+		uintptr_t va = base + (1 + next++ % 511) * PG;
 
 		pt_map(&sp, va, 0x100000, PG, PT_WRITE, 0);
 		pt_unmap(&sp, va, PG, NULL, NULL);
@@ -166,6 +172,23 @@ int main(void)
 	ns = bench_low_median_ns(map_unmap_4k, NULL, BUDGET_NS);
 	bench_emit("vmm.map_unmap_4k_cold_ns", ns, "ns", NULL);
 	drop_space();
+
+	/* The same in the i386 formats, below a 32-bit kernel's 3 GiB line. */
+	static const struct { const char *name; const struct pt_format *f; } i386[] = {
+		{ "vmm.i386_2level.map_unmap_4k_ns", &pt_format_i386 },
+		{ "vmm.i386_pae.map_unmap_4k_ns", &pt_format_i386_pae },
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		fmt = i386[i].f;
+		base = 0x40000000;
+		fresh_space();
+		must(pt_map(&sp, base, 0x100000, PG, PT_WRITE, 0), "map");
+		ns = bench_low_median_ns(map_unmap_4k, NULL, BUDGET_NS);
+		bench_emit(i386[i].name, ns, "ns", NULL);
+		drop_space();
+	}
+	fmt = &pt_format_x86_64;
+	base = BASE;
 
 	fresh_space();
 	must(pt_map(&sp, BASE, 0, 2 * MiB, PT_WRITE, PT_MAP_LARGE), "map 2 MiB");
