@@ -10,7 +10,9 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <ucontext.h>
 
@@ -162,6 +164,30 @@ static void test_other_traps(void)
 	}
 }
 
+/* A file mapping longer than the file: past the end is SIGBUS, BUS_ADRERR. */
+static void test_sigbus(void)
+{
+	mkdir("/tmp", 01777);
+	int fd = open("/tmp/t_sigfault.bus", O_CREAT | O_TRUNC | O_RDWR, 0600);
+	char *volatile p;
+
+	ok(fd >= 0 && write(fd, "bus", 3) == 3, "a 3-byte file in /tmp");
+	p = mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	ok(p != MAP_FAILED, "mapped two pages of it");
+	set_handler(SIGBUS, on_fault_jump, 0);
+	reset();
+	if (!sigsetjmp(jb, 1))
+		(void)((volatile char *)p)[PAGE + 10];
+	ok_eq(got_sig, SIGBUS, "reading the page past the end: SIGBUS to the handler");
+	ok_eq(got_code, BUS_ADRERR, "si_code BUS_ADRERR");
+	ok(got_addr == (uintptr_t)p + PAGE + 10, "si_addr is the address read");
+	ok_eq(p[1], 'u', "the page with the file's bytes reads fine");
+	signal(SIGBUS, SIG_DFL);
+	munmap(p, 2 * PAGE);
+	close(fd);
+	unlink("/tmp/t_sigfault.bus");
+}
+
 /* The handler skips the faulting instruction by moving RIP (ud2 is 2 bytes). */
 static void on_ill_skip(int sig, siginfo_t *si, void *ctx)
 {
@@ -281,6 +307,70 @@ static void overflow_no_altstack(void *arg)
 	recurse(0);
 }
 
+/* SS_AUTODISARM: the stack is disarmed while the handler runs on it, and back after. */
+static volatile int alt_flags_in_handler = -1;
+static volatile uintptr_t alt_sp_in_handler;
+
+static void on_usr1_alt(int sig)
+{
+	stack_t cur;
+	volatile char here;
+
+	(void)sig;
+	alt_sp_in_handler = (uintptr_t)&here;
+	sigaltstack(NULL, &cur);
+	alt_flags_in_handler = cur.ss_flags;
+}
+
+static void test_altstack_flags(void)
+{
+	static char stk[32 * 1024];
+	stack_t ss = { .ss_sp = stk, .ss_size = sizeof(stk), .ss_flags = 0 }, cur;
+
+	sigaltstack(&ss, NULL);
+	install_handler(SIGUSR1, (void *)on_usr1_alt, SA_ONSTACK);
+	raise(SIGUSR1);
+	ok(alt_sp_in_handler >= (uintptr_t)stk && alt_sp_in_handler < (uintptr_t)stk + sizeof(stk),
+	   "SA_ONSTACK: the handler runs on the alternate stack");
+	ok_eq(alt_flags_in_handler, SS_ONSTACK, "sigaltstack in the handler says SS_ONSTACK");
+	ss.ss_flags = SS_AUTODISARM;	/* musl refuses SS_ONSTACK */
+	ok_eq(sigaltstack(&ss, NULL), 0, "SS_AUTODISARM accepted");
+	raise(SIGUSR1);
+	ok_eq(alt_flags_in_handler, SS_DISABLE, "SS_AUTODISARM: disarmed inside the handler");
+	sigaltstack(NULL, &cur);
+	ok(cur.ss_sp == stk && (cur.ss_flags & SS_AUTODISARM), "and armed again after sigreturn");
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	raise(SIGUSR1);
+	ok(alt_sp_in_handler < (uintptr_t)stk || alt_sp_in_handler >= (uintptr_t)stk + sizeof(stk),
+	   "with the stack disabled, SA_ONSTACK handlers run on the normal stack");
+	signal(SIGUSR1, SIG_DFL);
+}
+
+static void on_usr2_eperm(int sig)
+{
+	stack_t ss = { .ss_sp = malloc(65536), .ss_size = 65536, .ss_flags = 0 };
+
+	(void)sig;
+	errno = 0;
+	got_code = sigaltstack(&ss, NULL) == -1 ? errno : 0;
+}
+
+static void test_altstack_eperm(void)
+{
+	static char stk[32 * 1024];
+	stack_t ss = { .ss_sp = stk, .ss_size = sizeof(stk), .ss_flags = 0 };
+
+	sigaltstack(&ss, NULL);
+	install_handler(SIGUSR2, (void *)on_usr2_eperm, SA_ONSTACK);
+	reset();
+	raise(SIGUSR2);
+	ok_eq(got_code, EPERM, "changing the alternate stack while running on it: EPERM");
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+	signal(SIGUSR2, SIG_DFL);
+}
+
 static void test_stack_overflow(void)
 {
 	ok_exited_with(run_in_child(overflow_child, NULL), 0,
@@ -372,6 +462,9 @@ int main(void)
 	test_other_traps();
 	test_modify_context();
 	test_fpu();
+	test_sigbus();
+	test_altstack_flags();
+	test_altstack_eperm();
 	test_stack_overflow();
 	test_fatal();
 	return done_testing();

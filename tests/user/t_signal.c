@@ -288,6 +288,40 @@ static void test_defaults(void)
 	ok_killed_by(tap_wait(pid), SIGUSR1, "SIGUSR1 ends a child in nanosleep(100 s)");
 }
 
+/* SIGSTOP stops a child until SIGCONT; a stopped child still dies of SIGKILL. */
+static void test_stop_cont(void)
+{
+	volatile long *counter = map_shared(PAGE);
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		for (;;)
+			(*counter)++;
+	}
+	while (*counter == 0)
+		sched_yield();
+	kill(pid, SIGSTOP);
+	sleep_ms(50);
+	long a = *counter;
+	sleep_ms(50);
+	long b = *counter;
+	ok_eq(b, a, "SIGSTOP: the child does not run");
+	kill(pid, SIGCONT);
+	sleep_ms(50);
+	ok(*counter != b, "SIGCONT: it runs again");
+	kill(pid, SIGTSTP);
+	kill(pid, SIGCONT);
+	sleep_ms(20);
+	a = *counter;
+	sleep_ms(50);
+	ok(*counter != a, "SIGTSTP then SIGCONT: running");
+	kill(pid, SIGSTOP);
+	sleep_ms(20);
+	kill(pid, SIGKILL);
+	ok_killed_by(tap_wait(pid), SIGKILL, "a stopped child dies of SIGKILL");
+	munmap((void *)counter, PAGE);
+}
+
 static void test_sigchld(void)
 {
 	info_handler(SIGCHLD, on_info, 0);
@@ -509,6 +543,7 @@ int main(int argc, char **argv)
 	test_masks();
 	test_timers();
 	test_defaults();
+	test_stop_cont();
 	test_sigchld();
 	test_eintr_restart();
 	test_altstack();
