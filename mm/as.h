@@ -196,6 +196,9 @@ struct as {
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
 	uint64_t rss;			/* pages mapped in the page tables */
+	uint64_t *gap;			/* free-area index (as_gaps.c), PMM pages */
+	uint32_t gap_leaves, gap_dirty;	/* leaves; first stale one (UINT32_MAX: none) */
+	unsigned gap_order;
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 };

@@ -66,6 +66,7 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, (r->start - start) >> PAGE_SHIFT))
 		return NULL;	/* acct_stack_growth(): the commit policy said no */
 	r->start = start;
+	as_gaps_dirty(as, i);
 	return r;
 }
 

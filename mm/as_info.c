@@ -106,7 +106,7 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
  */
 unsigned as_check(struct as *as)
 {
-	unsigned bad = pt_check(&as->vs.pt);
+	unsigned bad = pt_check(&as->vs.pt) + as_gaps_check(as);
 	uint64_t in_regions = 0;
 	uintptr_t prev_end = 0;
 

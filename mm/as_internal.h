@@ -43,6 +43,18 @@ void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
 uintptr_t as_region_start_gap(const struct as_region *r);
 
+/* --- the free-area index (as_gaps.c) ------------------------------------------- */
+
+/* Gaps from region index @j on changed (insertion, removal, resizing). */
+void as_gaps_dirty(struct as *as, uint32_t j);
+void as_gaps_free(struct as *as);
+/* Highest / lowest room for @len in [low, high) in *found (0: none); false: no index memory. */
+bool as_gaps_top_down(struct as *as, uint64_t len, uintptr_t low, uintptr_t high,
+		      uintptr_t *found);
+bool as_gaps_bottom_up(struct as *as, uint64_t len, uintptr_t low, uintptr_t high,
+		       uintptr_t *found);
+unsigned as_gaps_check(const struct as *as);
+
 /* --- commit accounting (as_region.c) --------------------------------------------- */
 
 /* Charge @pages to the commit policy: 0 or -MM_ENOMEM. */

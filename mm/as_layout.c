@@ -247,8 +247,9 @@ long as_get_area(struct as *as, uintptr_t addr, uint64_t len, unsigned long flag
 		    fits(as, addr, len))
 			return (long)addr;
 	}
-	a = top_down(as, len, AS_MMAP_MIN_ADDR, as->mmap_base);
-	if (!a)
+	if (!as_gaps_top_down(as, len, AS_MMAP_MIN_ADDR, as->mmap_base, &a))
+		a = top_down(as, len, AS_MMAP_MIN_ADDR, as->mmap_base);
+	if (!a && !as_gaps_bottom_up(as, len, AS_UNMAPPED_BASE, AS_TASK_SIZE, &a))
 		a = bottom_up(as, len, AS_UNMAPPED_BASE, AS_TASK_SIZE);
 	return a ? (long)a : -MM_ENOMEM;
 }

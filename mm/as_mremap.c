@@ -155,6 +155,7 @@ static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t ne
 	    as_charge(as, (addr + new_len - as->reg[i].end) >> PAGE_SHIFT))
 		return false;
 	as->reg[i].end = addr + new_len;
+	as_gaps_dirty(as, i + 1);
 	as_region_merge(as, i);
 	return true;
 }

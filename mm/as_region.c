@@ -191,6 +191,7 @@ uint32_t as_region_insert(struct as *as, const struct as_region *r)
 	memmove(&as->reg[i + 1], &as->reg[i], (as->nr - i) * sizeof(*r));
 	as->reg[i] = *r;
 	as->nr++;
+	as_gaps_dirty(as, i);
 	return i;
 }
 
@@ -210,6 +211,7 @@ void as_region_split(struct as *as, uintptr_t addr)
 		plat_panic("as: region split without room");
 	memmove(&as->reg[i + 1], &as->reg[i], (as->nr - i) * sizeof(*r));
 	as->nr++;
+	as_gaps_dirty(as, i);
 	r = &as->reg[i];
 	r[0].end = addr;
 	r[1].start = addr;
@@ -227,6 +229,7 @@ void as_region_remove(struct as *as, uint32_t i)
 	as_region_unref(&as->reg[i]);
 	memmove(&as->reg[i], &as->reg[i + 1], (as->nr - i - 1) * sizeof(as->reg[0]));
 	as->nr--;
+	as_gaps_dirty(as, i);
 }
 
 /* Could @a and @b, @a right below @b, be one region? */
@@ -278,6 +281,7 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 		return err;
 	as_region_split(as, start);
 	as_region_split(as, end);
+	as_gaps_dirty(as, as_region_lower(as, start));	/* a flag may be GROWSDOWN */
 	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
 		if (on)
 			as->reg[i].flags |= flag;
@@ -312,6 +316,7 @@ void as_region_free_all(struct as *as)
 	}
 	if (as->reg)
 		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);
+	as_gaps_free(as);
 	as->reg = NULL;
 	as->nr = as->cap = 0;
 	as->reg_order = 0;
