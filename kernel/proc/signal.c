@@ -204,6 +204,40 @@ out:
 	return 0;
 }
 
+/*
+ * The thread a process-directed signal goes to: @t if it can take it now,
+ * else another live thread that does not block it, else a live thread to
+ * hold it pending (Linux keeps a process-wide pending set instead; here the
+ * signal waits on that thread until it unblocks it).
+ */
+static struct task *pick_thread(struct task *t, int sig)
+{
+	struct thread_group *g = t->group;
+	struct task *alive = t->state != TASK_ZOMBIE ? t : NULL;
+
+	if (!g || (alive && !(t->sig.blocked & sigmask(sig))))
+		return t;
+	list_for_each(n, &g->threads) {
+		struct task *o = list_entry(n, struct task, thread_node);
+		if (o->state == TASK_ZOMBIE || !o->sig.hand)
+			continue;
+		if (!(o->sig.blocked & sigmask(sig)))
+			return o;
+		if (!alive)
+			alive = o;
+	}
+	return alive ? alive : t;
+}
+
+int signal_send_process(struct task *t, const struct ksiginfo *info)
+{
+	unsigned long flags = plat_irq_save();
+	struct task *to = pick_thread(t, info->signo);
+
+	plat_irq_restore(flags);
+	return signal_send(to, info);
+}
+
 int signal_send_simple(struct task *t, int sig, int code)
 {
 	struct task *self = current();
@@ -211,7 +245,7 @@ int signal_send_simple(struct task *t, int sig, int code)
 
 	if (code != SI_KERNEL)
 		info.pid = self->tgid;	/* si_pid names the process */
-	return signal_send(t, &info);
+	return code == SI_USER ? signal_send_process(t, &info) : signal_send(t, &info);
 }
 
 bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error)
@@ -256,7 +290,7 @@ void signal_notify_parent(struct task *child, int status_word)
 		info.code = CLD_EXITED;
 		info.status = (status_word >> 8) & 0xff;
 	}
-	signal_send(p, &info);
+	signal_send_process(p, &info);
 }
 
 /* --- delivery -------------------------------------------------------------------- */
@@ -487,7 +521,7 @@ void itimer_tick(void)
 		uint64_t next = t->sig.itimer_expires_ns;
 
 		itimer_disarm(t);
-		signal_send(t, &info);
+		signal_send_process(t, &info);
 		if (period) {
 			next += period;
 			if (next <= now)	/* missed periods merge into this one */

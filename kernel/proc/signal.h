@@ -186,7 +186,9 @@ void signal_exit(struct task *t);
  * Ignored signals are dropped; a fatal one marks @t killed. 0 or -errno.
  */
 int signal_send(struct task *t, const struct ksiginfo *info);
-/* kill(), tgkill(): @sig from the current task (or the kernel: @code SI_KERNEL). */
+/* A process-directed signal (kill, SIGCHLD, SIGALRM) to @t's process. */
+int signal_send_process(struct task *t, const struct ksiginfo *info);
+/* kill() (SI_USER: to the process), tkill/tgkill (SI_TKILL: to the thread): @sig from the current task (or the kernel: @code SI_KERNEL). */
 int signal_send_simple(struct task *t, int sig, int code);
 /**
  * force_sig_fault() - the current task made a fault it cannot continue past

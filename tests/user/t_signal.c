@@ -8,6 +8,7 @@
  * for bad arguments and bad pointers.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -322,6 +323,70 @@ static void test_stop_cont(void)
 	munmap((void *)counter, PAGE);
 }
 
+/* Threads: masks are per thread; a process-directed signal finds a thread that takes it. */
+static volatile pid_t handler_tid, worker_tid;
+static volatile int worker_inherited, worker_stop;
+
+static void on_usr1_tid(int sig)
+{
+	(void)sig;
+	handler_tid = (pid_t)syscall(SYS_gettid);
+	hits++;
+}
+
+static void *worker(void *arg)
+{
+	sigset_t set, cur;
+
+	(void)arg;
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	worker_inherited = sigismember(&cur, SIGUSR1);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	worker_tid = (pid_t)syscall(SYS_gettid);
+	while (!worker_stop)
+		sched_yield();
+	return NULL;
+}
+
+static int wait_hits(int n)
+{
+	long long end = mono_ns() + 2000000000LL;
+
+	while (hits < n && mono_ns() < end)
+		sched_yield();
+	return hits;
+}
+
+static void test_threads(void)
+{
+	sigset_t set, old;
+	pthread_t th;
+
+	handler(SIGUSR1, on_usr1_tid, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, &old);
+	worker_tid = worker_stop = 0;
+	if (!ok(pthread_create(&th, NULL, worker, NULL) == 0, "a second thread"))
+		return;
+	while (!worker_tid)
+		sched_yield();
+	ok(worker_inherited, "a new thread starts with its creator's mask");
+	reset();
+	kill(getpid(), SIGUSR1);
+	ok_eq(wait_hits(1), 1, "kill: the handler runs once, with SIGUSR1 blocked in the main thread");
+	ok(handler_tid == worker_tid, "... in the thread that does not block it");
+	reset();
+	pthread_kill(th, SIGUSR1);
+	ok(wait_hits(1) == 1 && handler_tid == worker_tid, "pthread_kill: in the named thread");
+	worker_stop = 1;
+	pthread_join(th, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 static void test_sigchld(void)
 {
 	info_handler(SIGCHLD, on_info, 0);
@@ -544,6 +609,7 @@ int main(int argc, char **argv)
 	test_timers();
 	test_defaults();
 	test_stop_cont();
+	test_threads();
 	test_sigchld();
 	test_eintr_restart();
 	test_altstack();
