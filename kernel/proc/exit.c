@@ -315,16 +315,24 @@ SYSCALL_DEFINE(SYS_exit_group, exit_group, sys_exit_group);
 
 /* --- wait ------------------------------------------------------------------------ */
 
-/* A reapable child of @parent matching @pid (-1: any); *any says if one matched at all. */
-static struct task *find_zombie(struct task *parent, int pid, bool *any)
+/*
+ * A reapable child of @parent matching @pid (-1: any); *any says if one
+ * matched at all, *stopped is set instead to the status of a stop or
+ * continue to report (WUNTRACED, WCONTINUED) and that child returned.
+ */
+static struct task *find_zombie(struct task *parent, int pid, int options, bool *any,
+				int *stopped)
 {
 	*any = false;
+	*stopped = 0;
 	list_for_each(n, &parent->children) {
 		struct task *c = list_entry(n, struct task, sibling_node);
 		if (pid > 0 && c->pid != pid)
 			continue;
 		*any = true;
 		if (reapable(c) && !c->on_cpu)
+			return c;
+		if (c->state != TASK_ZOMBIE && (*stopped = signal_take_stop_report(c, options)))
 			return c;
 	}
 	return NULL;
@@ -334,12 +342,18 @@ long proc_wait(int pid, int *status, int options)
 {
 	struct task *self = current(), *parent = process_of(self);
 	bool any;
+	int stopped;
 
 	if (pid < -1 || pid == 0)
 		pid = -1;		/* process groups: every child is in ours */
 	for (;;) {
 		unsigned long flags = plat_irq_save();
-		struct task *c = find_zombie(parent, pid, &any);
+		struct task *c = find_zombie(parent, pid, options, &any, &stopped);
+		if (c && stopped) {
+			*status = stopped;
+			plat_irq_restore(flags);
+			return c->pid;
+		}
 		if (c) {
 			int cpid = c->pid;
 			*status = c->exit_code;

@@ -133,6 +133,8 @@ void signal_exit(struct task *t)
 
 /* --- sending --------------------------------------------------------------------- */
 
+static void stop_changed(struct task *t, int sig);
+
 static const struct k_sigaction *action_of(struct task *t, int sig)
 {
 	static const struct k_sigaction dfl;
@@ -178,6 +180,7 @@ int signal_send(struct task *t, const struct ksiginfo *info)
 		if (t->sig.stopped) {
 			t->sig.stopped = false;
 			task_wake_interruptible(t);
+			stop_changed(t, SIGCONT);
 		}
 	} else if (m & SIG_STOPPING) {
 		t->sig.pending &= ~sigmask(SIGCONT);
@@ -293,6 +296,48 @@ void signal_notify_parent(struct task *child, int status_word)
 	signal_send_process(p, &info);
 }
 
+#define WUNTRACED	2
+#define WCONTINUED	8
+
+static struct task *leader_of(struct task *t)
+{
+	return t->group ? t->group->leader : t;
+}
+
+/*
+ * @t stopped (@sig a stop signal) or continued (SIGCONT): record it for the
+ * parent's wait4 and send it SIGCHLD (unless SA_NOCLDSTOP). Interrupts off.
+ */
+static void stop_changed(struct task *t, int sig)
+{
+	struct task *l = leader_of(t), *p = l->parent;
+	struct ksiginfo info = { .signo = SIGCHLD, .pid = l->pid, .status = sig,
+				 .code = sig == SIGCONT ? CLD_CONTINUED : CLD_STOPPED };
+
+	l->sig.stop_report = sig == SIGCONT ? 0 : (uint8_t)sig;
+	l->sig.cont_report = sig == SIGCONT;
+	if (!p || !p->sig.hand)
+		return;
+	if (!(p->sig.hand->action[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+		signal_send_process(p, &info);
+	wakeup(p);			/* a wait4 sleeping there */
+}
+
+int signal_take_stop_report(struct task *child, int options)
+{
+	struct task_signals *s = &child->sig;
+	int status = 0;
+
+	if ((options & WUNTRACED) && s->stop_report) {
+		status = (s->stop_report << 8) | 0x7f;
+		s->stop_report = 0;
+	} else if ((options & WCONTINUED) && s->cont_report) {
+		status = 0xffff;
+		s->cont_report = false;
+	}
+	return status;
+}
+
 /* --- delivery -------------------------------------------------------------------- */
 
 static int next_signal(sigset_t ready)
@@ -302,10 +347,11 @@ static int next_signal(sigset_t ready)
 	return __builtin_ctzll(sync ? sync : ready) + 1;
 }
 
-/* Default action stop: wait for SIGCONT or death (the parent is not told yet). */
-static void do_stop(struct task *t)
+/* Default action stop: tell the parent, wait for SIGCONT or death. */
+static void do_stop(struct task *t, int sig)
 {
 	t->sig.stopped = true;
+	stop_changed(t, sig);
 	while (t->sig.stopped && !t->killed) {
 		t->state = TASK_BLOCKED;
 		t->wchan = &t->sig.stopped;
@@ -390,7 +436,7 @@ void signal_deliver(struct trap_frame *f)
 		case SD_CONT:
 			break;
 		case SD_STOP:
-			do_stop(t);
+			do_stop(t, sig);
 			break;
 		case SD_TERM:
 		case SD_CORE:

@@ -109,6 +109,8 @@
 #define CLD_EXITED	1
 #define CLD_KILLED	2
 #define CLD_DUMPED	3
+#define CLD_STOPPED	5
+#define CLD_CONTINUED	6
 
 typedef uint64_t sigset_t;
 
@@ -151,6 +153,9 @@ struct task_signals {
 	sigset_t saved_mask;		/* rt_sigsuspend: restored after the handler */
 	bool restore_mask;
 	bool stopped;			/* by SIGSTOP and the like, until SIGCONT */
+	/* For the parent's wait4 (on the process leader): WUNTRACED, WCONTINUED. */
+	uint8_t stop_report;		/* the signal that stopped it, 0: none */
+	bool cont_report;
 	uint64_t ss_sp, ss_size;	/* sigaltstack; ss_size 0: none */
 	uint32_t ss_flags;		/* as given to sigaltstack (SS_DISABLE: none) */
 	struct ksiginfo info[NSIG];	/* of each pending signal */
@@ -202,6 +207,11 @@ int signal_send_simple(struct task *t, int sig, int code);
 bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error);
 /* The child @child ended: SIGCHLD (with its status) to its parent. */
 void signal_notify_parent(struct task *child, int status_word);
+/*
+ * wait4's WUNTRACED/WCONTINUED: the status word of a stop or continue of
+ * @child not yet reported (and now consumed), or 0. Interrupts off.
+ */
+int signal_take_stop_report(struct task *child, int options);
 
 /* --- receiving ----------------------------------------------------------------- */
 /* Is a signal waiting that @t would act on now (or is @t being killed)? */

@@ -289,6 +289,15 @@ static void test_defaults(void)
 	ok_killed_by(tap_wait(pid), SIGUSR1, "SIGUSR1 ends a child in nanosleep(100 s)");
 }
 
+static int wait_hits(int n)
+{
+	long long end = mono_ns() + 2000000000LL;
+
+	while (hits < n && mono_ns() < end)
+		sched_yield();
+	return hits;
+}
+
 /* SIGSTOP stops a child until SIGCONT; a stopped child still dies of SIGKILL. */
 static void test_stop_cont(void)
 {
@@ -316,8 +325,28 @@ static void test_stop_cont(void)
 	a = *counter;
 	sleep_ms(50);
 	ok(*counter != a, "SIGTSTP then SIGCONT: running");
+	/* What the parent sees: wait4 with WUNTRACED / WCONTINUED, SIGCHLD's codes. */
+	int st = 0;
+	info_handler(SIGCHLD, on_info, SA_RESTART);
+	reset();
 	kill(pid, SIGSTOP);
-	sleep_ms(20);
+	pid_t r = waitpid(pid, &st, WUNTRACED);
+	ok(r == pid && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "waitpid WUNTRACED reports the stop");
+	ok(last_sig == SIGCHLD && last_code == CLD_STOPPED && last_status == SIGSTOP,
+	   "SIGCHLD with CLD_STOPPED and the stop signal");
+	ok_eq(waitpid(pid, &st, WUNTRACED | WNOHANG), 0, "a stop is reported once");
+	reset();
+	kill(pid, SIGCONT);
+	r = waitpid(pid, &st, WCONTINUED);
+	ok(r == pid && WIFCONTINUED(st), "waitpid WCONTINUED reports the continue");
+	wait_hits(1);		/* Linux sends it once the child runs again */
+	ok(last_code == CLD_CONTINUED && last_status == SIGCONT, "SIGCHLD with CLD_CONTINUED");
+	info_handler(SIGCHLD, on_info, SA_NOCLDSTOP);
+	reset();
+	kill(pid, SIGSTOP);
+	r = waitpid(pid, &st, WUNTRACED);
+	ok(r == pid && WIFSTOPPED(st) && hits == 0, "SA_NOCLDSTOP: no SIGCHLD for the stop");
+	signal(SIGCHLD, SIG_DFL);
 	kill(pid, SIGKILL);
 	ok_killed_by(tap_wait(pid), SIGKILL, "a stopped child dies of SIGKILL");
 	munmap((void *)counter, PAGE);
@@ -348,15 +377,6 @@ static void *worker(void *arg)
 	while (!worker_stop)
 		sched_yield();
 	return NULL;
-}
-
-static int wait_hits(int n)
-{
-	long long end = mono_ns() + 2000000000LL;
-
-	while (hits < n && mono_ns() < end)
-		sched_yield();
-	return hits;
 }
 
 static void test_threads(void)
