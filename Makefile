@@ -3,6 +3,7 @@
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   mm/*.c                 portable memory core (kernel and host)
+#   arch/x86/*.c           PC devices shared by the x86 kernels (PIC, UART, VGA)
 #   arch/x86_64/*.{c,S}    x86_64 boot, CPU tables, interrupts, platform
 #   kernel/**/*.c          kernel proper
 #   tests/kernel/*.c       in-kernel test suites (KTAP)
@@ -61,7 +62,7 @@ HCORE     := $(CORE_STD) -ffreestanding -nostdinc -isystem $(GCC_INC)
 
 # --- sources ---------------------------------------------------------------------
 CORE_SRC    := $(wildcard mm/*.c)
-ARCH_SRC    := $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
+ARCH_SRC    := $(wildcard arch/x86/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
 KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
 KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)

@@ -78,14 +78,7 @@ uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
 /* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */
 uint64_t arch_random(void);
 
-/* Devices every PC has. */
-void serial_init(void);
-void serial_putc(char c);
-int serial_getc(void);		/* -1 if nothing has arrived */
-void serial_enable_rx_irq(void);	/* once interrupts can be taken */
-bool serial_present(void);
-void vga_init(void);
-void vga_putc(char c);
+/* Devices every PC has: arch/x86/pc.h (through trap.h). */
 
 /* Leave the machine. */
 _Noreturn void machine_reboot(void);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/io.h"
 #include "arch/x86_64/irqoff.h"
 
 #define RFLAGS_IF	(1ul << 9)
@@ -22,29 +23,6 @@
 #define MSR_FS_BASE	0xC0000100
 #define MSR_GS_BASE	0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline void outw(uint16_t port, uint16_t v)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline void io_wait(void)
-{
-	outb(0x80, 0);
-}
 
 static inline uint64_t rdmsr(uint32_t msr)
 {

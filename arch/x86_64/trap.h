@@ -5,11 +5,13 @@
 
 #include <stdint.h>
 
+#include "arch/x86/pc.h"
+
 enum {
 	VEC_DE = 0, VEC_DB, VEC_NMI, VEC_BP, VEC_OF, VEC_BR, VEC_UD, VEC_NM,
 	VEC_DF, VEC_CSO, VEC_TS, VEC_NP, VEC_SS, VEC_GP, VEC_PF, VEC_RES15,
 	VEC_MF, VEC_AC, VEC_MC, VEC_XM, VEC_VE, VEC_CP,
-	VEC_IRQ0 = 32,		/* the legacy PICs are remapped here */
+	VEC_IRQ0 = PIC_VECTOR_BASE,	/* the legacy PICs are remapped here */
 	NVECTORS = 256,
 };
 
@@ -35,12 +37,6 @@ void trap_dispatch(struct trap_frame *f);
 /* Writes a page-fault error code as words, e.g. "write, user, not-present". */
 void pf_decode(uint64_t error, char *buf, unsigned len);
 
-typedef void (*irq_handler_fn)(unsigned irq);
-void irq_register(unsigned irq, irq_handler_fn fn);
-
 void idt_init(void);
-void pic_init(void);
-void pic_unmask(unsigned irq);
-void pic_eoi(unsigned irq);
 
 #endif

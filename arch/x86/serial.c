@@ -4,7 +4,8 @@
  * Output polls the transmitter; input arrives by interrupt into a small
  * ring so that the shell can sleep with HLT instead of spinning.
  */
-#include "arch/x86_64/arch.h"
+#include "arch/x86/pc.h"
+#include "mm/platform.h"
 
 #define COM1		0x3f8
 #define REG_DATA	0
@@ -72,15 +73,13 @@ void serial_putc(char c)
 
 int serial_getc(void)
 {
-	unsigned long flags = read_rflags();
+	unsigned long flags = plat_irq_save();
 	int c = -1;
 
-	cli();
 	if (rx_head == rx_tail && present && (inb(COM1 + REG_LSR) & LSR_DATA_READY))
 		serial_irq(IRQ_COM1);		/* polled, before interrupts are on */
 	if (rx_head != rx_tail)
 		c = (unsigned char)rx_ring[rx_tail++ % sizeof(rx_ring)];
-	if (flags & RFLAGS_IF)
-		sti();
+	plat_irq_restore(flags);
 	return c;
 }

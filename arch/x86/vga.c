@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* The VGA text screen, 80x25, written through the direct map. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+/* The VGA text screen, 80x25, written where the kernel maps physical memory. */
+#include "arch/x86/pc.h"
+#include "mm/platform.h"
 
 #define VGA_PHYS	0xb8000
 #define COLS		80
@@ -32,7 +32,7 @@ static void scroll(void)
 
 void vga_init(void)
 {
-	screen = (volatile uint16_t *)(DIRECT_MAP_BASE + VGA_PHYS);
+	screen = plat_phys_to_virt(VGA_PHYS);
 	for (unsigned i = 0; i < ROWS * COLS; i++)
 		screen[i] = ATTR << 8 | ' ';
 	row = col = 0;

@@ -3,7 +3,7 @@
  * The two legacy 8259 PICs, remapped to vectors 32..47 so IRQs do not
  * collide with CPU exceptions. Every line starts masked.
  */
-#include "arch/x86_64/arch.h"
+#include "arch/x86/pc.h"
 
 #define PIC1_CMD	0x20
 #define PIC1_DATA	0x21
@@ -25,9 +25,9 @@ void pic_init(void)
 	io_wait();
 	outb(PIC2_CMD, 0x11);
 	io_wait();
-	outb(PIC1_DATA, VEC_IRQ0);	/* ICW2: vector base */
+	outb(PIC1_DATA, PIC_VECTOR_BASE);	/* ICW2: vector base */
 	io_wait();
-	outb(PIC2_DATA, VEC_IRQ0 + 8);
+	outb(PIC2_DATA, PIC_VECTOR_BASE + 8);
 	io_wait();
 	outb(PIC1_DATA, 4);		/* ICW3: slave on IRQ2 */
 	io_wait();

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The PC devices every x86 kernel here drives the same way, whatever its
+ * mode (arch/x86/): the 8259 PICs, the COM1 UART and the VGA text screen.
+ * Each architecture provides irq_register() (its interrupt entry) and the
+ * core's platform functions they use (plat_irq_save, plat_phys_to_virt).
+ */
+#ifndef ARCH_X86_PC_H
+#define ARCH_X86_PC_H
+
+#include <stdbool.h>
+
+#include "arch/x86/io.h"
+
+/* The legacy PICs' IRQ 0..15 arrive at these vectors (above the exceptions). */
+#define PIC_VECTOR_BASE	32
+
+typedef void (*irq_handler_fn)(unsigned irq);
+void irq_register(unsigned irq, irq_handler_fn fn);	/* per architecture */
+
+void pic_init(void);
+void pic_unmask(unsigned irq);
+void pic_eoi(unsigned irq);
+
+void serial_init(void);
+void serial_putc(char c);
+int serial_getc(void);		/* -1 if nothing has arrived */
+void serial_enable_rx_irq(void);	/* once interrupts can be taken */
+bool serial_present(void);
+
+void vga_init(void);
+void vga_putc(char c);
+
+#endif
