@@ -1,28 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Interrupt and exception entry: the saved state and the vectors. */
+/* Interrupt and exception entry on x86_64: the saved state (vectors: arch/x86/exceptions.h). */
 #ifndef ARCH_X86_64_TRAP_H
 #define ARCH_X86_64_TRAP_H
 
 #include <stdint.h>
 
-#include "arch/x86/pc.h"
-
-enum {
-	VEC_DE = 0, VEC_DB, VEC_NMI, VEC_BP, VEC_OF, VEC_BR, VEC_UD, VEC_NM,
-	VEC_DF, VEC_CSO, VEC_TS, VEC_NP, VEC_SS, VEC_GP, VEC_PF, VEC_RES15,
-	VEC_MF, VEC_AC, VEC_MC, VEC_XM, VEC_VE, VEC_CP,
-	VEC_IRQ0 = PIC_VECTOR_BASE,	/* the legacy PICs are remapped here */
-	NVECTORS = 256,
-};
-
-/* Page-fault error code bits (SDM vol. 3, 4.7). */
-#define PF_P	(1u << 0)	/* protection violation (else: not present) */
-#define PF_W	(1u << 1)	/* write access */
-#define PF_U	(1u << 2)	/* from user mode */
-#define PF_RSVD	(1u << 3)	/* reserved bit set in a paging entry */
-#define PF_I	(1u << 4)	/* instruction fetch */
-#define PF_PK	(1u << 5)	/* protection key */
-#define PF_SS	(1u << 6)	/* shadow stack */
+#include "arch/x86/exceptions.h"
 
 /* What isr.S pushes, lowest address first. */
 struct trap_frame {
@@ -32,10 +15,7 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
-const char *trap_name(unsigned vector);
 void trap_dispatch(struct trap_frame *f);
-/* Writes a page-fault error code as words, e.g. "write, user, not-present". */
-void pf_decode(uint64_t error, char *buf, unsigned len);
 
 void idt_init(void);
 
