@@ -109,6 +109,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	heap_boot_init();
 	commit_boot_init();
 	sched_init();
+	proc_caches_init();
 	smp_boot();
 	syscall_table_init();
 	proc_faults_init();

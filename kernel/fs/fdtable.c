@@ -6,11 +6,14 @@
 
 static struct kmem_cache *files_cache;
 
+struct kmem_cache *files_cache_init(void)
+{
+	return files_cache = kmem_cache_create("files", sizeof(struct files), 0, 0, NULL);
+}
+
 struct files *files_alloc(void)
 {
-	if (!files_cache)
-		files_cache = kmem_cache_create("files", sizeof(struct files), 0, 0, NULL);
-	struct files *fs = files_cache ? kmem_cache_alloc(files_cache) : NULL;
+	struct files *fs = kmem_cache_alloc(files_cache);
 
 	if (fs) {
 		memset(fs, 0, sizeof(*fs));

@@ -19,6 +19,9 @@ struct files {
 	bool cloexec[FD_MAX];	/* closed by execve */
 };
 
+struct kmem_cache;
+/* The "files" cache, at boot. */
+struct kmem_cache *files_cache_init(void);
 /* An empty table, one reference; NULL if out of memory. */
 struct files *files_alloc(void);
 /* A copy of @src sharing its open files; NULL if out of memory. */

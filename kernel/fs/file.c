@@ -29,11 +29,15 @@ void fs_init(const uint8_t *archive, uint64_t size)
 	ramfs_init();
 }
 
+/* The "file" cache, at boot. */
+struct kmem_cache *file_cache_init(void)
+{
+	return file_cache = kmem_cache_create("file", sizeof(struct file), 0, 0, NULL);
+}
+
 static struct file *file_alloc(const struct file_ops *ops)
 {
-	if (!file_cache)
-		file_cache = kmem_cache_create("file", sizeof(struct file), 0, 0, NULL);
-	struct file *f = file_cache ? kmem_cache_alloc(file_cache) : NULL;
+	struct file *f = kmem_cache_alloc(file_cache);
 
 	if (f) {
 		memset(f, 0, sizeof(*f));

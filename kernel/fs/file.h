@@ -49,6 +49,9 @@ struct file {
 extern struct initrd *root_fs;
 void fs_init(const uint8_t *archive, uint64_t size);
 
+struct kmem_cache;
+/* The "file" cache, at boot (proc_caches_init). */
+struct kmem_cache *file_cache_init(void);
 struct file *file_open_console(void);
 struct file *file_open_inode(struct inode *ino, unsigned flags);
 struct file *file_get(struct file *f);

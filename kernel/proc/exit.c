@@ -28,6 +28,12 @@
 
 static struct kmem_cache *group_cache;
 
+struct kmem_cache *group_cache_init(void)
+{
+	return group_cache = kmem_cache_create("thread_group", sizeof(struct thread_group), 0, 0,
+					       NULL);
+}
+
 /**
  * group_alloc() - a thread group (process) with @leader as its only thread
  * @leader: its first task; its tgid becomes its pid
@@ -36,10 +42,7 @@ static struct kmem_cache *group_cache;
  */
 struct thread_group *group_alloc(struct task *leader)
 {
-	if (!group_cache)
-		group_cache = kmem_cache_create("thread_group", sizeof(struct thread_group), 0, 0,
-						NULL);
-	struct thread_group *g = group_cache ? kmem_cache_alloc(group_cache) : NULL;
+	struct thread_group *g = kmem_cache_alloc(group_cache);
 
 	if (!g)
 		return NULL;

@@ -25,15 +25,28 @@ static struct kmem_cache *mm_cache;
 struct task *init_task;
 
 /**
+ * proc_caches_init() - the kmem caches of the process layer, made at boot
+ *
+ * Tasks come from the "task" cache (sched_init); these hold what tasks
+ * share: address spaces, thread groups, descriptor tables, open files,
+ * signal handler tables.
+ */
+void proc_caches_init(void)
+{
+	mm_cache = kmem_cache_create("mm", sizeof(struct proc_mm), 64, 0, NULL);
+	if (!mm_cache || !group_cache_init() || !files_cache_init() || !file_cache_init() ||
+	    !sighand_cache_init())
+		panic("proc: no memory for the process caches at boot");
+}
+
+/**
  * as_alloc() - a new, uninitialised address space with one user
  *
  * Return: the space (as_init() it), or NULL if out of memory.
  */
 struct as *as_alloc(void)
 {
-	if (!mm_cache)
-		mm_cache = kmem_cache_create("mm", sizeof(struct proc_mm), 64, 0, NULL);
-	struct proc_mm *pm = mm_cache ? kmem_cache_alloc(mm_cache) : NULL;
+	struct proc_mm *pm = kmem_cache_alloc(mm_cache);
 
 	if (!pm)
 		return NULL;

@@ -42,6 +42,10 @@ void as_free(struct as *as);
 struct as *mm_get(struct as *as);
 void mm_put(struct as *as);
 
+/* The process layer's kmem caches, at boot (proc.c); the thread-group cache (exit.c). */
+void proc_caches_init(void);
+struct kmem_cache *group_cache_init(void);
+
 /* Thread groups (exit.c). */
 struct thread_group *group_alloc(struct task *leader);
 void group_free(struct thread_group *g);

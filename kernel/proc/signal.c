@@ -25,11 +25,14 @@ enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
 /* Handler tables: one per process (threads share it), from the "sighand" cache. */
 static struct kmem_cache *sighand_cache;
 
+struct kmem_cache *sighand_cache_init(void)
+{
+	return sighand_cache = kmem_cache_create("sighand", sizeof(struct sighand), 0, 0, NULL);
+}
+
 static struct sighand *sighand_alloc(void)
 {
-	if (!sighand_cache)
-		sighand_cache = kmem_cache_create("sighand", sizeof(struct sighand), 0, 0, NULL);
-	struct sighand *h = sighand_cache ? kmem_cache_alloc(sighand_cache) : NULL;
+	struct sighand *h = kmem_cache_alloc(sighand_cache);
 
 	if (h) {
 		memset(h, 0, sizeof(*h));

@@ -174,6 +174,9 @@ struct task;
 struct trap_frame;
 
 /* --- lifecycle (process layer) ------------------------------------------------- */
+struct kmem_cache;
+/* The "sighand" cache, at boot (proc_caches_init). */
+struct kmem_cache *sighand_cache_init(void);
 /* A fresh process: default handlers, nothing blocked. 0 or -ENOMEM. */
 int signal_init_task(struct task *t);
 /* fork: @child gets a copy of @parent's handlers and mask; 0 or -ENOMEM. */
