@@ -3,7 +3,7 @@
 #
 # Sources are found by folder, so adding a file needs no edit here:
 #   mm/*.c                 portable memory core (kernel and host)
-#   arch/x86/*.c           PC devices shared by the x86 kernels (PIC, UART, VGA)
+#   arch/x86/*.c           shared by the x86 kernels: PC devices, timer, exception names
 #   arch/x86_64/*.{c,S}    x86_64 boot, CPU tables, interrupts, platform
 #   kernel/**/*.c          kernel proper
 #   tests/kernel/*.c       in-kernel test suites (KTAP)

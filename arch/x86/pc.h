@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The PC devices every x86 kernel here drives the same way, whatever its
- * mode (arch/x86/): the 8259 PICs, the COM1 UART and the VGA text screen.
+ * mode (arch/x86/): the 8259 PICs, the COM1 UART, the VGA text screen, and
+ * the timer (PIT tick, TSC clock calibrated against the PIT, CMOS real-time clock).
  * Each architecture provides irq_register() (its interrupt entry) and the
  * core's platform functions they use (plat_irq_save, plat_phys_to_virt).
  */
@@ -9,6 +10,7 @@
 #define ARCH_X86_PC_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "arch/x86/io.h"
 
@@ -30,5 +32,12 @@ bool serial_present(void);
 
 void vga_init(void);
 void vga_putc(char c);
+
+/* The timer: PIT at TIMER_HZ; time since boot from the calibrated TSC. */
+#define TIMER_HZ	100
+void timer_init(void (*tick)(void));
+uint64_t time_ns(void);		/* monotonic, since boot */
+uint64_t tsc_cycles_to_ns(uint64_t cycles);	/* a TSC interval in nanoseconds */
+uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
 
 #endif

@@ -68,12 +68,7 @@ void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
 extern char task_trampoline[];
 extern char ret_to_user[];
 
-/* The timer: PIT at TIMER_HZ; time since boot from the calibrated TSC. */
-#define TIMER_HZ	100
-void timer_init(void (*tick)(void));
-uint64_t time_ns(void);		/* monotonic, since boot */
-uint64_t tsc_cycles_to_ns(uint64_t cycles);	/* a TSC interval in nanoseconds */
-uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
+/* The timer (PIT, TSC, CMOS clock): arch/x86/pc.h. */
 
 /* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */
 uint64_t arch_random(void);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "arch/x86/io.h"
+#include "arch/x86/tsc.h"
 #include "arch/x86_64/irqoff.h"
 
 #define RFLAGS_IF	(1ul << 9)
@@ -101,14 +102,6 @@ static inline void hlt(void)
 static inline void invlpg(uintptr_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
 }
 
 /* SMAP: let the kernel touch user pages between stac() and clac(). */

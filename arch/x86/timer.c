@@ -5,7 +5,8 @@
  * QEMU's -icount both advance with the instruction count, so measurements
  * made with them are deterministic.
  */
-#include "arch/x86_64/arch.h"
+#include "arch/x86/pc.h"
+#include "arch/x86/tsc.h"
 #include "kernel/lib.h"
 
 #define PIT_HZ		1193182
