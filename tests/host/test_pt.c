@@ -1296,6 +1296,88 @@ static void test_pae(void **state)
 	finish();
 }
 
+/*
+ * The kernel half of a 32-bit kernel at 0xC0000000: page-directory slots
+ * 768..1023 in two-level paging, PDPT slot 3 with PAE. A user space sees the
+ * kernel's mappings, later ones too, and cannot change them.
+ */
+static void share_kernel_32(const struct pt_format *f, unsigned first, unsigned new_tables)
+{
+	struct pt_space user;
+	unsigned slots = 1u << f->index_bits[f->levels - 1];
+	unsigned x = f->nx ? 0 : PT_EXEC;	/* two-level paging has no NX */
+
+	start(f);
+	sp.flags |= PT_SPACE_KERNEL;
+	assert_int_equal(pt_map(&sp, 0xc0000000, 0x100000, 4 * PG, PT_WRITE | PT_GLOBAL, 0), 0);
+	assert_int_equal(pt_space_init(&user, f), 0);
+	assert_int_equal(pt_map(&user, 0x400000, 0x200000, PG, PT_USER, 0), 0);
+	uint64_t ktables = sp.table_pages;
+
+	assert_int_equal(pt_space_share_kernel(&user, &sp, first, slots - first), 0);
+	assert_int_equal(sp.table_pages, ktables + new_tables);
+	expect_map(&user, 0xc0001000, 0x101000, PT_WRITE | PT_GLOBAL | x, PG);
+	assert_int_equal(pt_map(&sp, 0xf0000000, 0x300000, PG, 0, 0), 0);
+	expect_map(&user, 0xf0000000, 0x300000, x, PG);
+	assert_int_equal(pt_map(&user, 0xc0008000, 0, PG, 0, 0), -MM_EINVAL);
+	assert_int_equal(pt_unmap(&user, 0xc0000000, PG, NULL, NULL), -MM_EINVAL);
+	assert_int_equal(pt_protect(&user, 0xc0000000, PG, 0), -MM_EINVAL);
+	assert_int_equal(pt_map(&user, 0xbffff000, 0, PG, PT_USER, 0), 0);	/* the last user page */
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_check(&user), 0);
+	assert_int_equal(pt_unmap(&user, 0, 0xc0000000, NULL, NULL), 0);
+	pt_space_destroy(&user);	/* leaves the shared tables alone */
+	expect_map(&sp, 0xf0000000, 0x300000, x, PG);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(sim_free_frames(), free0 - sp.table_pages);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	finish();
+}
+
+static void test_share_kernel_i386(void **state)
+{
+	(void)state;
+	share_kernel_32(&pt_format_i386, 768, 255);	/* a page table for every kernel slot */
+	share_kernel_32(&pt_format_i386_pae, 3, 0);	/* its page directory existed */
+}
+
+/* Out of memory in the 32-bit formats: a map needing @need tables fails whole until it has them. */
+static void oom_map_32(const struct pt_format *f, uintptr_t va, unsigned need)
+{
+	struct vm_eaten eat = { 0 };
+	uint64_t len = 2 * PG;
+
+	start(f);
+	assert_int_equal(pt_map(&sp, 0x1000, 0x1000, PG, 0, 0), 0);
+	for (size_t leave = 0; leave < need; leave++) {
+		vm_eat(&eat, leave);
+		uint64_t frames = sim_free_frames(), tables = sp.table_pages;
+
+		assert_int_equal(pt_map(&sp, va, 0x5000, len, PT_WRITE, 0), -MM_ENOMEM);
+		assert_int_equal(sim_free_frames(), frames);
+		assert_int_equal(sp.table_pages, tables);
+		expect_unmapped(&sp, va);
+		expect_unmapped(&sp, va + PG);
+		assert_int_equal(pt_check(&sp), 0);
+		vm_uneat(&eat);
+	}
+	vm_eat(&eat, need);
+	assert_int_equal(pt_map(&sp, va, 0x5000, len, PT_WRITE, 0), 0);
+	assert_int_equal(sim_free_frames(), 0);
+	vm_uneat(&eat);
+	expect_map(&sp, va + PG, 0x6000, PT_WRITE | (f->nx ? 0 : PT_EXEC), PG);
+	assert_int_equal(pt_check(&sp), 0);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	finish();
+}
+
+static void test_oom_map_i386(void **state)
+{
+	(void)state;
+	oom_map_32(&pt_format_i386, 8 * MiB - PG, 2);		/* two page tables */
+	oom_map_32(&pt_format_i386_pae, GiB - PG, 3);	/* a PT below 1 GiB; a PD and a PT above */
+}
+
 /* --- random operations against a model, every format ------------------------------------ */
 
 #define MODEL_PAGES	4096	/* 16 MiB of address space */
@@ -1478,6 +1560,8 @@ int main(void)
 		cmocka_unit_test(test_copy_i386),
 		cmocka_unit_test(test_i386),
 		cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_share_kernel_i386),
+		cmocka_unit_test(test_oom_map_i386),
 #if VM_TEST_64BIT_VA
 		cmocka_unit_test(test_random_x86_64),
 #endif
