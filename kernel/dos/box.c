@@ -311,6 +311,27 @@ long dos_box_stats(struct task *t, struct dos_info *info, struct dos_totals *tot
 }
 
 /**
+ * dos_box_report() - print @t's box like MEM /C (the shell's `mem PID`)
+ * @t: the task
+ * @print: printf-like output
+ * @ctx: for @print
+ *
+ * Return: 0, or -EINVAL if @t is not a box.
+ */
+long dos_box_report(struct task *t, dos_print_fn print, void *ctx)
+{
+	struct dos_kbox *k = t->dos;
+	unsigned long fl;
+
+	if (!k)
+		return -EINVAL;
+	fl = spin_lock_irqsave(&k->lock);
+	dos_mem_report(&k->box, print, ctx);
+	spin_unlock_irqrestore(&k->lock, fl);
+	return 0;
+}
+
+/**
  * dos_box_walk() - MEM /C's walk of @t's MCB chain
  * @t: the task
  * @fn: called per block

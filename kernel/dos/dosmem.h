@@ -227,6 +227,10 @@ struct dos_totals {
 };
 void dos_box_totals(struct dos_box *b, struct dos_totals *t);
 
+/* MEM /C (mem_report.c), printed through @print. */
+typedef void (*dos_print_fn)(void *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dos_mem_report(struct dos_box *b, dos_print_fn print, void *ctx);
+
 /* Register helpers. */
 static inline uint16_t dos_ax(const struct dos_regs *r) { return (uint16_t)r->eax; }
 static inline uint16_t dos_bx(const struct dos_regs *r) { return (uint16_t)r->ebx; }

@@ -727,6 +727,48 @@ static void test_ems_limits(void **state)
 	assert_int_equal(dos_sim_free(s), 0);
 }
 
+/* --- MEM /C --------------------------------------------------------------------------- */
+
+static char report[8192];
+
+static void __attribute__((format(printf, 2, 3))) to_buf(void *ctx, const char *fmt, ...)
+{
+	size_t n = strlen(report);
+	va_list ap;
+
+	(void)ctx;
+	va_start(ap, fmt);
+	vsnprintf(report + n, sizeof(report) - n, fmt, ap);
+	va_end(ap);
+}
+
+static void test_mem_report(void **state)
+{
+	struct dos_sim *s = dos_sim_new(small, 0);
+	struct dos_regs r = { .eax = 0x4300, .ebx = 2 };
+
+	(void)state;
+	dos_int67(&s->box, &r);
+	r = (struct dos_regs){ .eax = 0x0900, .edx = 100 };
+	dos_box_xms(&s->box, &r);
+	report[0] = 0;
+	dos_mem_report(&s->box, to_buf, NULL);
+	assert_non_null(strstr(report, "Conventional        640K       68K      571K"));
+	assert_non_null(strstr(report, "Upper                64K        0K       63K"));
+	assert_non_null(strstr(report, "XMS                1024K      100K      924K"));
+	assert_non_null(strstr(report, "EMS                 256K       32K      224K"));
+	assert_non_null(strstr(report, "0100   M    0101      65520  TEST     program conventional"));
+	assert_non_null(strstr(report, "1100   Z    0000     585696           free    conventional"));
+	assert_non_null(strstr(report, "9fff   M    0008     163840  SC       system  conventional"));
+	assert_non_null(strstr(report, "c800   Z    0000      65520           free    upper"));
+	assert_non_null(strstr(report, "A20 off; 1 XMS handles, 2 EMS handles in use"));
+	s->low[0x11000] = 'X';
+	report[0] = 0;
+	dos_mem_report(&s->box, to_buf, NULL);
+	assert_non_null(strstr(report, "Memory control blocks destroyed"));
+	dos_sim_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -743,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_ems_windows),
 		cmocka_unit_test(test_ems_arrays),
 		cmocka_unit_test(test_ems_limits),
+		cmocka_unit_test(test_mem_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
