@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,6 +268,30 @@ static void child_exits_by_4ch(void *arg)
 	_exit(4);
 }
 
+/* The program pulls its DOS memory out from under the box: errors, no crash, nothing leaked. */
+static void child_unmaps_its_box(void *arg)
+{
+	struct dos_regs r = R(0x4300, 2, 0, 0);
+
+	(void)arg;
+	if (dos_init(NULL) || dos_int(0x67, &r) || (r.eax & 0xff00))
+		_exit(1);
+	uint16_t h = (uint16_t)r.edx;
+
+	if (syscall(SYS_munmap, 0, 0x110000))
+		_exit(2);
+	r = R(0x4800, 0x10, 0, 0);
+	if (dos_int(0x21, &r) || !(r.eflags & DOS_CF) || ax(&r) != 7)
+		_exit(3);
+	r = R(0x4400, 0, 0, h);
+	if (dos_int(0x67, &r) || ah(&r) != 0x80)
+		_exit(4);
+	r = R(0x0300, 0, 0, 0);
+	if (dos_xms(&r) || ax(&r) != 0 || (r.ebx & 0xff) != 0x82)
+		_exit(5);
+	_exit(0);
+}
+
 int main(void)
 {
 	struct dos_regs r;
@@ -289,5 +314,7 @@ int main(void)
 	ems();
 	ok_killed_by(run_in_child(child_not_a_box, NULL), SIGSEGV, "a forked child is not a DOS box");
 	ok_exited_with(run_in_child(child_exits_by_4ch, NULL), 42, "4Ch ends the program with AL");
+	ok_exited_with(run_in_child(child_unmaps_its_box, NULL), 0,
+		       "DOS memory unmapped by the program: errors 7, 80h, 82h, no crash");
 	return done_testing();
 }
