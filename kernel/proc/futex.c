@@ -8,7 +8,8 @@
  * slip between the check and the sleep.
  *
  * Operations: WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAIT_BITSET, WAKE_BITSET,
- * with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME. WAKE_OP and the
+ * with FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME; a signal ends a wait
+ * as on Linux (restarted after an SA_RESTART handler). WAKE_OP and the
  * priority-inheritance operations are ENOSYS (musl uses them for
  * PTHREAD_PRIO_INHERIT mutexes only).
  *
@@ -109,10 +110,13 @@ static void unlock_two(struct futex_bucket *a, struct futex_bucket *b, unsigned 
 
 /*
  * Sleeps on @uaddr if it holds @val, until a wake matching @bitset, the
- * monotonic @deadline_ns (0: none), or a signal (EINTR).
+ * monotonic @deadline_ns (0: none), or a signal: then @interrupted, which
+ * is Linux's restart rule (-ERESTARTSYS without a timeout: an SA_RESTART
+ * handler waits again; -ERESTARTNOHAND for an absolute deadline; -EINTR
+ * for a relative timeout, which cannot be restarted as it was).
  */
 static long futex_wait(struct as *as, uint64_t uaddr, bool private, uint32_t val,
-		       uint64_t deadline_ns, uint32_t bitset)
+		       uint64_t deadline_ns, uint32_t bitset, long interrupted)
 {
 	struct futex_waiter w = { .bitset = bitset, .task = current() };
 	long r = get_key(as, uaddr, private, &w.key);
@@ -149,7 +153,7 @@ static long futex_wait(struct as *as, uint64_t uaddr, bool private, uint32_t val
 	plat_irq_restore(irq);
 	if (w.woken)
 		return 0;
-	return timed_out ? -ETIMEDOUT : -EINTR;
+	return timed_out ? -ETIMEDOUT : interrupted;
 }
 
 /* Wakes up to @nr waiters of @key whose bitset meets @bitset. */
@@ -276,7 +280,9 @@ static long sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime,
 		if ((r = deadline_of(utime, cmd == FUTEX_WAIT_BITSET, realtime, &deadline)))
 			return r;
 		return futex_wait(as, uaddr, private, (uint32_t)val, deadline,
-				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)val3);
+				  cmd == FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : (uint32_t)val3,
+				  !utime ? -ERESTARTSYS :
+				  cmd == FUTEX_WAIT_BITSET ? -ERESTARTNOHAND : -EINTR);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET: {
 		struct as_futex_key key;

@@ -4,7 +4,9 @@
  * WAIT_BITSET), rejects bad arguments (EINVAL, EFAULT); WAKE counts whom it
  * woke; private and shared waits are keyed apart; a shared mapping's word
  * is one futex across processes; REQUEUE and CMP_REQUEUE move waiters;
- * bitsets select; a waiter killed with its process goes away cleanly.
+ * bitsets select; a handled signal ends a wait with EINTR or, with
+ * SA_RESTART, lets it go on; a waiter killed with its process goes away
+ * cleanly.
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -253,6 +255,47 @@ static void test_shared_across_fork(void)
 	munmap((void *)m, PAGE);
 }
 
+static volatile int handled;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	handled++;
+}
+
+/* A signal handled while a thread waits: with SA_RESTART the wait goes on, without it EINTR. */
+static void test_signals(void)
+{
+	static volatile int word;
+	struct waiter w[1];
+	pthread_t t[1];
+	struct sigaction sa = { .sa_handler = on_usr1 };
+
+	for (int restart = 1; restart >= 0; restart--) {
+		sa.sa_flags = restart ? SA_RESTART : 0;
+		sigaction(SIGUSR1, &sa, NULL);
+		handled = 0;
+		start_waiters(w, t, 1, &word, FUTEX_WAIT_PRIVATE, 0);
+		pthread_kill(t[0], SIGUSR1);
+		for (int i = 0; i < 1000 && !handled; i++)
+			sleep_ms(1);
+		sleep_ms(30);
+		if (restart) {
+			ok(handled == 1 && !w[0].done,
+			   "a handler with SA_RESTART runs and the WAIT goes on");
+			ok_eq(futex(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1,
+			      "... until a WAKE, which finds it");
+			pthread_join(t[0], NULL);
+			ok_eq(w[0].ret, 0, "... and it returns 0");
+		} else {
+			pthread_join(t[0], NULL);
+			ok(handled == 1 && w[0].ret == -1 && w[0].err == EINTR,
+			   "without SA_RESTART the WAIT ends with EINTR after the handler");
+		}
+	}
+	signal(SIGUSR1, SIG_DFL);
+}
+
 static void child_killed_waiting(void *arg)
 {
 	static volatile int word;
@@ -291,6 +334,7 @@ int main(void)
 	test_bitset();
 	test_requeue();
 	test_shared_across_fork();
+	test_signals();
 	test_killed_waiters();
 	return done_testing();
 }
