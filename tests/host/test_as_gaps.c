@@ -98,7 +98,7 @@ static void test_placement_matches_a_walk(void **state)
 			uintptr_t want = reference(&as, len);
 			long a = as_mmap(&as, 0, len, (next() & 1) ? RW : MM_PROT_NONE, flags, NULL, 0);
 			mismatches += (uintptr_t)a != want;
-			if (a > 0 && nlive < 256) {
+			if (!as_is_err(a) && nlive < 256) {
 				live[nlive] = (uintptr_t)a;
 				size[nlive++] = len;
 			}
