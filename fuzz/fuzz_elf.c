@@ -67,16 +67,26 @@ static uint16_t le16(const uint8_t *p)
 }
 
 /* Check an accepted file; returns nothing, traps on a violation. */
-static void check_ok(const uint8_t *data, uint64_t size, uint64_t user_end)
+static void check_ok(const uint8_t *data, uint64_t size, uint64_t user_end, unsigned kind)
 {
-	Elf64_Ehdr e;
 	uint64_t end = 0;
 	bool entry_ok = false;
 
-	CHECK(size >= sizeof(e));
-	memcpy(&e, data, sizeof(e));
-	CHECK(img.entry == e.e_entry);
-	CHECK(img.phnum == e.e_phnum && img.phentsize == sizeof(Elf64_Phdr));
+	if (kind == ELF_I386) {
+		Elf32_Ehdr e;
+
+		CHECK(size >= sizeof(e));
+		memcpy(&e, data, sizeof(e));
+		CHECK(img.entry == e.e_entry);
+		CHECK(img.phnum == e.e_phnum && img.phentsize == sizeof(Elf32_Phdr));
+	} else {
+		Elf64_Ehdr e;
+
+		CHECK(size >= sizeof(e));
+		memcpy(&e, data, sizeof(e));
+		CHECK(img.entry == e.e_entry);
+		CHECK(img.phnum == e.e_phnum && img.phentsize == sizeof(Elf64_Phdr));
+	}
 	CHECK(img.nseg >= 1 && img.nseg <= ELF_MAX_SEGMENTS);
 	for (unsigned i = 0; i < img.nseg; i++) {
 		const struct elf_segment *s = &img.seg[i];
@@ -109,17 +119,24 @@ static void check_ok(const uint8_t *data, uint64_t size, uint64_t user_end)
 	CHECK(img.end == end);
 }
 
-static void run(const uint8_t *data, uint64_t size, uint64_t user_end)
+static void run_kind(const uint8_t *data, uint64_t size, uint64_t user_end, unsigned kind)
 {
 	const char *why = NULL;
-	int err = elf_parse(data, size, user_end, &img, &why);
+	int err = elf_parse_kind(data, size, size, user_end, kind, &img, &why);
 
 	if (err == 0) {
-		check_ok(data, size, user_end);
+		check_ok(data, size, user_end, kind);
 	} else {
 		CHECK(err == -ENOEXEC);
 		CHECK(why != NULL && why[0] != 0);
 	}
+}
+
+/* The bytes as an x86_64 program, and as an i386 one below 3 GiB. */
+static void run(const uint8_t *data, uint64_t size, uint64_t user_end)
+{
+	run_kind(data, size, user_end, ELF_X86_64);
+	run_kind(data, size, MM_MIN(user_end, 0xc0000000ull), ELF_I386);
 }
 
 static void fuzz_structured(const uint8_t *in, size_t n, uint64_t user_end)
@@ -213,7 +230,7 @@ static void fuzz_structured(const uint8_t *in, size_t n, uint64_t user_end)
 	if (elf_parse(file, size, user_end, &img, &why) == 0) {
 		unsigned k = 0;
 
-		check_ok(file, size, user_end);
+		check_ok(file, size, user_end, ELF_X86_64);
 		/* The segments are the PT_LOAD headers, in order, nothing else. */
 		for (i = 0; i < nph; i++) {
 			const struct elf_segment *s = &img.seg[k];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests of the ELF64 executable checks: images are built in memory
+ * Unit tests of the executable checks (ELF64 x86_64 and ELF32 i386): images are built in memory
  * (header, program headers, bytes) and copied into a buffer of exactly
  * their size so that ASan sees any read past the end. Real programs come
  * from the compilers when they are installed.
@@ -58,23 +58,29 @@ static void set_ph(unsigned i, uint32_t type, uint32_t flags, uint64_t offset, u
 			       .p_memsz = memsz, .p_align = 0x1000 };
 }
 
+/* A static executable's ELF header (Elf32_Ehdr or Elf64_Ehdr) with NPH program headers after it. */
+#define FILL_EHDR(e, cls, machine, phsize)					\
+	do {									\
+		memcpy((e)->e_ident, ELFMAG, SELFMAG);				\
+		(e)->e_ident[EI_CLASS] = (cls);					\
+		(e)->e_ident[EI_DATA] = ELFDATA2LSB;				\
+		(e)->e_ident[EI_VERSION] = EV_CURRENT;				\
+		(e)->e_type = ET_EXEC;						\
+		(e)->e_machine = (machine);					\
+		(e)->e_version = EV_CURRENT;					\
+		(e)->e_entry = ENTRY;						\
+		(e)->e_phoff = sizeof(*(e));					\
+		(e)->e_ehsize = sizeof(*(e));					\
+		(e)->e_phentsize = (phsize);					\
+		(e)->e_phnum = NPH;						\
+	} while (0)
+
 static void build(void)
 {
 	memset(file, 0, sizeof(file));
 	file_size = FILE_SIZE;
 	eh = (Elf64_Ehdr *)file;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = ENTRY;
-	eh->e_phoff = sizeof(Elf64_Ehdr);
-	eh->e_ehsize = sizeof(Elf64_Ehdr);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
-	eh->e_phnum = NPH;
+	FILL_EHDR(eh, ELFCLASS64, EM_X86_64, sizeof(Elf64_Phdr));
 	set_ph(0, PT_PHDR, PF_R, 64, TEXT_VA + 64, NPH * 56, NPH * 56);
 	set_ph(1, PT_LOAD, PF_R | PF_X, 0, TEXT_VA, 0x1100, 0x1100);
 	set_ph(2, PT_LOAD, PF_R | PF_W, 0x2000, DATA_VA, 0x100, 0x3000);
@@ -838,6 +844,129 @@ static void test_real_dynamic(void **state)
 	assert_string_equal(why, R_TYPE);
 }
 
+/* --- i386 programs (ELF32) --------------------------------------------------- */
+
+#define USER_END_I386	0xc0000000ull
+
+/* The default image's layout as ELF32: PT_PHDR, text R+X, data RW, PT_GNU_STACK. */
+static size_t build32(uint8_t *f, uint16_t phentsize)
+{
+	Elf32_Ehdr *e = (Elf32_Ehdr *)f;
+	Elf32_Phdr *p = (Elf32_Phdr *)(f + sizeof(*e));
+
+	memset(f, 0, FILE_SIZE);
+	FILL_EHDR(e, ELFCLASS32, EM_386, phentsize);
+	p[0] = (Elf32_Phdr){ PT_PHDR, sizeof(*e), TEXT_VA + sizeof(*e), TEXT_VA + sizeof(*e),
+			     NPH * sizeof(*p), NPH * sizeof(*p), PF_R, 4 };
+	p[1] = (Elf32_Phdr){ PT_LOAD, 0, TEXT_VA, TEXT_VA, 0x1100, 0x1100, PF_R | PF_X, 0x1000 };
+	p[2] = (Elf32_Phdr){ PT_LOAD, 0x2000, DATA_VA, DATA_VA, 0x100, 0x3000, PF_R | PF_W, 0x1000 };
+	p[3] = (Elf32_Phdr){ PT_GNU_STACK, 0, 0, 0, 0, 0, PF_R | PF_W, 16 };
+	return FILE_SIZE;
+}
+
+/* Parse @n bytes of @f as an i386 program from a copy of exactly that size (ASan sees overreads). */
+static int parse32(const uint8_t *f, size_t n, unsigned kind)
+{
+	uint8_t *c = malloc(n ? n : 1);
+	int err;
+
+	assert_non_null(c);
+	memcpy(c, f, n);
+	why = NULL;
+	err = elf_parse_kind(c, n, n, USER_END_I386, kind, &img, &why);
+	free(c);
+	return err;
+}
+
+static void test_i386_program(void **state)
+{
+	static uint8_t f[FILE_SIZE];
+	size_t n = build32(f, sizeof(Elf32_Phdr));
+
+	(void)state;
+	assert_int_equal(parse32(f, n, ELF_I386), 0);
+	assert_int_equal(img.entry, ENTRY);
+	assert_int_equal(img.phnum, NPH);
+	assert_int_equal(img.phentsize, sizeof(Elf32_Phdr));
+	assert_int_equal(img.phdr_vaddr, TEXT_VA + sizeof(Elf32_Ehdr));
+	assert_int_equal(img.nseg, 2);
+	assert_int_equal(img.seg[0].vaddr, TEXT_VA);
+	assert_int_equal(img.seg[0].filesz, 0x1100);
+	assert_int_equal(img.seg[0].prot, ELF_PROT_READ | ELF_PROT_EXEC);
+	assert_int_equal(img.seg[1].offset, 0x2000);
+	assert_int_equal(img.seg[1].memsz, 0x3000);
+	assert_int_equal(img.seg[1].prot, ELF_PROT_READ | ELF_PROT_WRITE);
+	assert_int_equal(img.end, DATA_VA + 0x3000);
+	/* Cut anywhere: rejected or accepted, never read past the end. */
+	for (size_t cut = 0; cut < n; cut += 7)
+		if (parse32(f, cut, ELF_I386))
+			assert_non_null(why);
+}
+
+static void test_i386_kinds(void **state)
+{
+	static uint8_t f[FILE_SIZE];
+	size_t n = build32(f, sizeof(Elf32_Phdr));
+	Elf32_Ehdr *e = (Elf32_Ehdr *)f;
+	Elf32_Phdr *p = (Elf32_Phdr *)(f + sizeof(*e));
+
+	(void)state;
+	/* Each kernel takes its own kind only. */
+	assert_int_equal(parse32(f, n, ELF_X86_64), -ENOEXEC);
+	assert_string_equal(why, "not a 64-bit little-endian ELF file");
+	assert_int_equal(elf_parse_kind(file, file_size, file_size, USER_END, ELF_I386, &img, &why),
+			 -ENOEXEC);
+	assert_string_equal(why, "not a 32-bit little-endian ELF file");
+	assert_int_equal(parse32(f, n, 7), -ENOEXEC);
+	e->e_machine = EM_X86_64;
+	assert_int_equal(parse32(f, n, ELF_I386), -ENOEXEC);
+	assert_string_equal(why, "not an i386 program");
+	/* ELF64-sized program headers in an ELF32 file. */
+	n = build32(f, sizeof(Elf64_Phdr));
+	assert_int_equal(parse32(f, n, ELF_I386), -ENOEXEC);
+	assert_string_equal(why, "bad program header table size");
+	/* Too short for even the 52-byte header. */
+	n = build32(f, sizeof(Elf32_Phdr));
+	assert_int_equal(parse32(f, sizeof(Elf32_Ehdr) - 1, ELF_I386), -ENOEXEC);
+	assert_string_equal(why, "file too short for an ELF header");
+	/* A segment reaching the kernel at 3 GiB, and one wrapping 32 bits. */
+	p[2].p_vaddr = 0xbfffe000;
+	assert_int_equal(parse32(f, n, ELF_I386), -ENOEXEC);
+	assert_string_equal(why, "segment outside user space");
+	p[2].p_vaddr = 0xbfffd000;
+	assert_int_equal(parse32(f, n, ELF_I386), 0);
+	assert_int_equal(img.end, USER_END_I386);
+	p[2].p_vaddr = 0xfffff000;
+	assert_int_equal(parse32(f, n, ELF_I386), -ENOEXEC);
+	/* Program headers beyond the file. */
+	n = build32(f, sizeof(Elf32_Phdr));
+	e->e_phoff = FILE_SIZE - 8;
+	assert_int_equal(parse32(f, n, ELF_I386), -ENOEXEC);
+	assert_string_equal(why, "program headers lie outside the file");
+}
+
+/* A real static i386 program, where gcc -m32 can build one. */
+static void test_real_i386_static(void **state)
+{
+	Elf32_Ehdr e;
+
+	(void)state;
+	if (!compile("gcc -m32 -static -no-pie -O2"))
+		skip();
+	memcpy(&e, real_file, sizeof(e));
+	if (elf_parse_kind(real_file, real_size, real_size, USER_END_I386, ELF_I386, &img, &why))
+		fail_msg("a static i386 program rejected: %s", why);
+	assert_int_equal(img.entry, e.e_entry);
+	assert_int_equal(img.phentsize, sizeof(Elf32_Phdr));
+	assert_true(img.nseg >= 2);
+	assert_int_not_equal(img.phdr_vaddr, 0);
+	for (unsigned i = 0; i < img.nseg; i++) {
+		assert_false((img.seg[i].prot & ELF_PROT_WRITE) && (img.seg[i].prot & ELF_PROT_EXEC));
+		assert_true(img.seg[i].vaddr + img.seg[i].memsz <= USER_END_I386);
+	}
+	assert_int_equal(elf_parse(real_file, real_size, USER_END, &img, &why), -ENOEXEC);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -871,6 +1000,9 @@ int main(void)
 		T(test_real_musl_static),
 		T(test_real_glibc_static),
 		T(test_real_dynamic),
+		T(test_i386_program),
+		T(test_i386_kinds),
+		T(test_real_i386_static),
 	};
 
 	sim_set_log_level(-1);
