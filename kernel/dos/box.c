@@ -222,11 +222,11 @@ long dos_box_create(struct task *t, const struct dos_config *cfg)
 	/* The XMS pool: anywhere below 4 GiB, asked for at 1 GiB. */
 	addr = as_mmap(k->as, XMS_POOL_HINT, xms_len, MM_PROT_READ | MM_PROT_WRITE,
 		       MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, NULL, 0);
-	if (addr >= 0 && (uint64_t)addr + xms_len > 0xffffffffull) {
+	if (!as_is_err(addr) && (uint64_t)addr + xms_len > 0xffffffffull) {
 		as_munmap(k->as, (uintptr_t)addr, xms_len);
 		addr = -ENOMEM;
 	}
-	if (addr >= 0) {
+	if (!as_is_err(addr)) {
 		as_madvise(k->as, (uintptr_t)addr, xms_len, MM_MADV_DONTFORK);
 		p.xms_base = (uint32_t)addr;
 		if (dos_box_init(&k->box, &p, &kbox_ops, k)) {
@@ -234,7 +234,7 @@ long dos_box_create(struct task *t, const struct dos_config *cfg)
 			addr = -ENOMEM;
 		}
 	}
-	if (addr < 0) {
+	if (as_is_err(addr)) {
 		as_munmap(k->as, 0, DOS_BOX_MAP_SIZE);
 		kbox_free(k);
 		return addr;

@@ -286,7 +286,7 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 			   AS_FMODE_READ | AS_FMODE_WRITE);
 	if (ret == -EEXIST)
 		ret = -EINVAL;
-	if (ret >= 0) {
+	if (!as_is_err(ret)) {
 		unsigned long fl = spin_lock_irqsave(&shm_lock);
 		s->atime = now();
 		s->lpid = current() ? current()->pid : 0;

@@ -67,7 +67,7 @@ static long load_segment(struct as *as, const struct elf_segment *s, const struc
 	if (s->filesz) {
 		r = as_mmap(as, start, file_end - start, prot,
 			    MM_MAP_PRIVATE | MM_MAP_FIXED, file, ALIGN_DOWN(s->offset, PAGE_SIZE));
-		if (r < 0)
+		if (as_is_err(r))
 			return r;
 		uint64_t tail = file_end - (s->vaddr + s->filesz);
 		if (tail && s->memsz > s->filesz && (s->prot & ELF_PROT_WRITE)) {
@@ -81,7 +81,7 @@ static long load_segment(struct as *as, const struct elf_segment *s, const struc
 	if (end > file_end) {
 		r = as_mmap(as, file_end, end - file_end, prot,
 			    MM_MAP_PRIVATE | MM_MAP_FIXED | MM_MAP_ANONYMOUS, NULL, 0);
-		if (r < 0)
+		if (as_is_err(r))
 			return r;
 	}
 	return 0;
@@ -289,7 +289,7 @@ static long ensure_stack(struct as *as)
 			 MM_PROT_READ | MM_PROT_WRITE,
 			 MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED | MM_MAP_GROWSDOWN,
 			 NULL, 0);
-	return r < 0 ? r : 0;
+	return as_is_err(r) ? r : 0;
 }
 
 /* The first page of an executable: its ELF and program headers. */
