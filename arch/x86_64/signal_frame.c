@@ -128,6 +128,15 @@ static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 	}
 }
 
+int arch_copy_siginfo_to_user(uint64_t uinfo, const struct ksiginfo *info)
+{
+	struct user_siginfo si;
+
+	memset(&si, 0, sizeof(si));
+	fill_siginfo(&si, info);
+	return copy_to_user(uinfo, &si, sizeof(si));
+}
+
 static void fill_sigcontext(struct user_sigcontext *sc, const struct trap_frame *f,
 			    const struct ksiginfo *k, sigset_t oldmask, uint64_t fpstate)
 {

@@ -203,7 +203,7 @@ int signal_send(struct task *t, const struct ksiginfo *info)
 		goto out;		/* standard signals do not queue */
 	t->sig.pending |= m;
 	t->sig.info[sig - 1] = *info;
-	if (!(t->sig.blocked & m) && !t->sig.stopped)
+	if ((!(t->sig.blocked & m) || (t->sig.waiting & m)) && !t->sig.stopped)
 		task_wake_interruptible(t);
 out:
 	plat_irq_restore(flags);
@@ -348,6 +348,22 @@ static int next_signal(sigset_t ready)
 	sigset_t sync = ready & SIG_SYNCHRONOUS;
 
 	return __builtin_ctzll(sync ? sync : ready) + 1;
+}
+
+int signal_dequeue(sigset_t set, struct ksiginfo *info)
+{
+	struct task *t = current();
+	unsigned long flags = plat_irq_save();
+	sigset_t ready = t->sig.pending & set;
+	int sig = 0;
+
+	if (ready) {
+		sig = next_signal(ready);
+		*info = t->sig.info[sig - 1];
+		t->sig.pending &= ~sigmask(sig);
+	}
+	plat_irq_restore(flags);
+	return sig;
 }
 
 /* Default action stop: tell the parent, wait for SIGCONT or death. */

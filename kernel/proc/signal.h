@@ -152,6 +152,7 @@ struct task_signals {
 	sigset_t blocked, pending;
 	sigset_t saved_mask;		/* rt_sigsuspend: restored after the handler */
 	bool restore_mask;
+	sigset_t waiting;		/* rt_sigtimedwait: these wake it though blocked */
 	bool stopped;			/* by SIGSTOP and the like, until SIGCONT */
 	/* For the parent's wait4 (on the process leader): WUNTRACED, WCONTINUED. */
 	uint8_t stop_report;		/* the signal that stopped it, 0: none */
@@ -230,6 +231,11 @@ void itimer_get(uint64_t *value_ns, uint64_t *interval_ns);
 /* Called by the timer tick, interrupts off: sends the SIGALRMs due. */
 void itimer_tick(void);
 
+/*
+ * Takes the lowest pending signal of @set off the current task (synchronous
+ * ones first) with its info: the signal, or 0 if none is pending.
+ */
+int signal_dequeue(sigset_t set, struct ksiginfo *info);
 /* Is @sig's action SIG_IGN (or default-ignore)? */
 bool signal_ignored(struct task *t, int sig);
 /* sigaltstack() for the current task whose user stack pointer is @sp: 0 or -errno. */
@@ -256,6 +262,8 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
  * Return: 0, or -EFAULT for a frame that cannot be read or used.
  */
 int arch_signal_restore_frame(struct trap_frame *f, sigset_t *mask, struct kstack *ss);
+/* Writes @info as the architecture's siginfo_t at @uinfo: 0 or -EFAULT. */
+int arch_copy_siginfo_to_user(uint64_t uinfo, const struct ksiginfo *info);
 /* The user stack pointer saved in @f. */
 uint64_t arch_frame_sp(const struct trap_frame *f);
 /*

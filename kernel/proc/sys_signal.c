@@ -104,6 +104,64 @@ static void wait_for_signal(struct task *t)
 	}
 }
 
+/*
+ * rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): take a pending
+ * signal of the set, waiting for one up to the timeout. The set is normally
+ * blocked; its signals wake the task anyway (sig.waiting).
+ */
+static long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, uint64_t size,
+				uint64_t a4, uint64_t a5)
+{
+	struct task *t = current();
+	struct ksiginfo info;
+	sigset_t set;
+	int64_t ts[2];
+	uint64_t deadline = 0;
+	long r;
+
+	if (size != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, uset, sizeof(set)))
+		return -EFAULT;
+	set &= ~SIG_UNBLOCKABLE;
+	if (uts) {
+		if (copy_from_user(ts, uts, sizeof(ts)))
+			return -EFAULT;
+		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+			return -EINVAL;
+		uint64_t ns = (uint64_t)ts[0] > UINT64_MAX / 2000000000ull ? UINT64_MAX / 2 :
+			      (uint64_t)ts[0] * 1000000000ull + (uint64_t)ts[1];
+		deadline = time_ns() + ns;
+	}
+	unsigned long flags = plat_irq_save();
+	for (;;) {
+		int sig = signal_dequeue(set, &info);
+		if (sig) {
+			r = sig;
+			break;
+		}
+		if (signal_pending(t)) {
+			r = -EINTR;		/* a handler runs, or the process dies */
+			break;
+		}
+		if (uts && time_ns() >= deadline) {
+			r = -EAGAIN;
+			break;
+		}
+		t->sig.waiting = set;
+		t->state = TASK_BLOCKED;
+		t->wchan = &t->sig;
+		task_block(uts ? deadline : 0);
+		t->wchan = NULL;
+		t->sig.waiting = 0;
+	}
+	plat_irq_restore(flags);
+	if (r > 0 && uinfo && arch_copy_siginfo_to_user(uinfo, &info))
+		return -EFAULT;
+	return r;
+}
+SYSCALL_DEFINE(SYS_rt_sigtimedwait, rt_sigtimedwait, sys_rt_sigtimedwait);
+
 static long sys_rt_sigsuspend(uint64_t uset, uint64_t size, uint64_t a2, uint64_t a3,
 			      uint64_t a4, uint64_t a5)
 {

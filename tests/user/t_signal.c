@@ -183,6 +183,58 @@ static void test_masks(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+static void test_sigwait(void)
+{
+	sigset_t set, old;
+	siginfo_t si;
+	struct timespec ts = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	kill(getpid(), SIGUSR2);
+	memset(&si, 0, sizeof(si));
+	ok_eq(sigwaitinfo(&set, &si), SIGUSR2, "sigwaitinfo takes a pending blocked signal");
+	ok(si.si_signo == SIGUSR2 && si.si_code == SI_USER && si.si_pid == getpid(),
+	   "with its siginfo (SI_USER, si_pid)");
+	sigset_t pend;
+	sigpending(&pend);
+	ok(!sigismember(&pend, SIGUSR2), "and it is no longer pending");
+	ok_sys(sigtimedwait(&set, &si, &ts), EAGAIN, "zero timeout with nothing pending: EAGAIN");
+	ts.tv_nsec = 20000000;
+	long long t0 = mono_ns();
+	ok_sys(sigtimedwait(&set, &si, &ts), EAGAIN, "20 ms timeout: EAGAIN");
+	ok(mono_ns() - t0 >= 19000000, "after at least the timeout");
+
+	pid_t parent = getpid(), pid = tap_fork();
+	if (pid == 0) {
+		sleep_ms(30);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	int sig = 0;
+	ok(sigwait(&set, &sig) == 0 && sig == SIGUSR1, "sigwait sleeps until another process sends one");
+	tap_wait(pid);
+
+	handler(SIGALRM, on_sig, 0);
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	setitimer(ITIMER_REAL, &it, NULL);
+	reset();
+	/* Raw: musl's sigtimedwait retries on EINTR. */
+	ok_sys(syscall(SYS_rt_sigtimedwait, &set, &si, NULL, 8), EINTR,
+	       "a handled signal outside the set interrupts it: EINTR");
+	ok_eq(hits, 1, "and its handler ran");
+	signal(SIGALRM, SIG_DFL);
+
+	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, NULL, 4), EINVAL, "rt_sigtimedwait size 4: EINVAL");
+	ok_sys(syscall(SYS_rt_sigtimedwait, (void *)8, NULL, NULL, 8), EFAULT, "bad set pointer: EFAULT");
+	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, (void *)8, 8), EFAULT, "bad timeout pointer: EFAULT");
+	ts.tv_nsec = 1000000000;
+	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8), EINVAL, "tv_nsec 1e9: EINVAL");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 static void test_timers(void)
 {
 	struct itimerval it, old;
@@ -626,6 +678,7 @@ int main(int argc, char **argv)
 		return exec_child();
 	test_basics();
 	test_masks();
+	test_sigwait();
 	test_timers();
 	test_defaults();
 	test_stop_cont();
