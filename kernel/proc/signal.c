@@ -13,6 +13,7 @@
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
+#include "mm/spinlock.h"
 
 enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
 
@@ -122,12 +123,15 @@ void signal_exec(struct task *t)
 }
 
 static void itimer_disarm(struct task *t);
+static spinlock_t itimer_lock = SPINLOCK_INIT;	/* the list of armed ITIMER_REALs */
 
 void signal_exit(struct task *t)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&itimer_lock);
 
 	itimer_disarm(t);
+	spin_unlock_irqrestore(&itimer_lock, flags);
+	flags = plat_irq_save();
 	sighand_put(t->sig.hand);
 	t->sig.hand = NULL;
 	t->sig.pending = 0;
@@ -519,7 +523,10 @@ int do_sigaltstack(const struct kstack *ss, struct kstack *old, uint64_t sp)
 
 /* --- ITIMER_REAL --------------------------------------------------------------------- */
 
-/* Armed timers, soonest first: the tick looks at the head only. */
+/*
+ * Armed timers, soonest first: the tick looks at the head only. The list
+ * lock nests outside the scheduler's (the tick sends signals holding it).
+ */
 static struct task *itimer_head;
 
 static void itimer_disarm(struct task *t)
@@ -553,7 +560,7 @@ void itimer_set(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_value_ns,
 		uint64_t *old_interval_ns)
 {
 	struct task *t = current();
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&itimer_lock);
 	uint64_t now = time_ns();
 
 	itimer_get(old_value_ns, old_interval_ns);
@@ -563,7 +570,7 @@ void itimer_set(uint64_t value_ns, uint64_t interval_ns, uint64_t *old_value_ns,
 		t->sig.itimer_interval_ns = interval_ns;
 		itimer_insert(t);
 	}
-	plat_irq_restore(flags);
+	spin_unlock_irqrestore(&itimer_lock, flags);
 }
 
 void itimer_get(uint64_t *value_ns, uint64_t *interval_ns)
@@ -579,6 +586,9 @@ void itimer_tick(void)
 {
 	uint64_t now = time_ns();
 
+	if (!__atomic_load_n(&itimer_head, __ATOMIC_RELAXED))
+		return;		/* the common case, without the lock */
+	unsigned long flags = spin_lock_irqsave(&itimer_lock);
 	while (itimer_head && itimer_head->sig.itimer_expires_ns <= now) {
 		struct task *t = itimer_head;
 		struct ksiginfo info = { .signo = SIGALRM, .code = SI_KERNEL };
@@ -596,4 +606,5 @@ void itimer_tick(void)
 			itimer_insert(t);
 		}
 	}
+	spin_unlock_irqrestore(&itimer_lock, flags);
 }
