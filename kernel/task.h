@@ -92,6 +92,7 @@ struct task {
 	struct task_signals sig;	/* handlers, masks, pending (proc/signal.h) */
 	int exit_code;			/* wait4 status word, once a zombie */
 	uint64_t clear_child_tid;	/* set_tid_address, CLONE_CHILD_CLEARTID */
+	uint64_t robust_list;		/* set_robust_list: the user's list head */
 	struct task *vfork_parent;	/* waiting until this task execs or exits */
 	bool vfork_done;		/* (in that parent) the vfork child let go */
 	uint64_t cpu_ns, started_ns;

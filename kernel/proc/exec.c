@@ -444,6 +444,7 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	}
 	files_close_on_exec(t->files);
 	t->clear_child_tid = 0;
+	t->robust_list = 0;	/* the old image's list is gone with it */
 	return 0;
 }
 SYSCALL_DEFINE(SYS_execve, execve, sys_execve);

@@ -296,6 +296,52 @@ static void test_signals(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/*
+ * A process-shared robust mutex whose owner process exits holding it: the
+ * kernel walks the owner's robust list, the waiter gets EOWNERDEAD.
+ */
+struct robust_shared {
+	pthread_mutex_t m;
+	volatile int locked;
+};
+
+static void test_robust(void)
+{
+	struct robust_shared *rs = map_shared(PAGE);
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&rs->m, &a);
+	pthread_mutexattr_destroy(&a);
+	pid_t pid = tap_fork();
+	if (pid == 0) {
+		pthread_mutex_lock(&rs->m);
+		rs->locked = 1;
+		sleep_ms(50);
+		_exit(0);		/* still holding it: no unlock, no pthread_exit */
+	}
+	wait_flag(&rs->locked, 1);
+	int r = pthread_mutex_lock(&rs->m);	/* waits, then the owner dies */
+	ok_eq(r, EOWNERDEAD, "a robust mutex held by a process that exits: the waiter gets EOWNERDEAD");
+	ok_eq(pthread_mutex_consistent(&rs->m), 0, "... and can make it consistent");
+	ok_eq(pthread_mutex_unlock(&rs->m), 0, "... and unlock it");
+	ok_exited_with(tap_wait(pid), 0, "the owner exited normally");
+	pid = tap_fork();
+	if (pid == 0) {
+		pthread_mutex_lock(&rs->m);
+		_exit(0);
+	}
+	tap_wait(pid);
+	ok_eq(pthread_mutex_lock(&rs->m), EOWNERDEAD,
+	      "locking after the owner died (no waiter then) also gives EOWNERDEAD");
+	pthread_mutex_consistent(&rs->m);
+	pthread_mutex_unlock(&rs->m);
+	ok_eq(syscall(SYS_set_robust_list, NULL, 8), -1, "set_robust_list with a wrong size fails");
+	munmap(rs, PAGE);
+}
+
 static void child_killed_waiting(void *arg)
 {
 	static volatile int word;
@@ -335,6 +381,7 @@ int main(void)
 	test_requeue();
 	test_shared_across_fork();
 	test_signals();
+	test_robust();
 	test_killed_waiters();
 	return done_testing();
 }

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Robust futexes: a thread registers a list of the locks it holds
+ * (set_robust_list); when it exits or execs holding one, the kernel marks
+ * the lock word FUTEX_OWNER_DIED and wakes one waiter, so a process-shared
+ * robust mutex whose owner died gives EOWNERDEAD instead of a hang. The
+ * list lives in user memory, in Linux's layout; it is walked with checked
+ * copies, at most ROBUST_LIST_LIMIT entries (a corrupt or circular list
+ * cannot hold the kernel).
+ *
+ * The word is read and rewritten with two checked copies: atomic as long as
+ * the process's threads run on one CPU, as they do today (with threads on
+ * several CPUs this needs a cmpxchg on user memory).
+ */
+#include "kernel/proc/futex.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+
+#define FUTEX_WAITERS		0x80000000u
+#define FUTEX_OWNER_DIED	0x40000000u
+#define FUTEX_TID_MASK		0x3fffffffu
+#define ROBUST_LIST_LIMIT	2048
+
+/* struct robust_list_head of the x86_64 ABI. */
+struct robust_list_head {
+	uint64_t next;			/* struct robust_list *: the first entry, or the head */
+	int64_t futex_offset;		/* from an entry to its lock word */
+	uint64_t list_op_pending;	/* an entry being added or removed */
+};
+
+static long sys_set_robust_list(uint64_t head, uint64_t len, uint64_t a2, uint64_t a3,
+				uint64_t a4, uint64_t a5)
+{
+	if (len != sizeof(struct robust_list_head))
+		return -EINVAL;
+	current()->robust_list = head;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_set_robust_list, set_robust_list, sys_set_robust_list);
+
+static long sys_get_robust_list(uint64_t pid, uint64_t uhead, uint64_t ulen, uint64_t a3,
+				uint64_t a4, uint64_t a5)
+{
+	struct task *t = (int)pid ? task_by_pid((int)pid) : current();
+	uint64_t len = sizeof(struct robust_list_head);
+
+	if (!t || !t->group)
+		return -ESRCH;
+	if (copy_to_user(ulen, &len, sizeof(len)) ||
+	    copy_to_user(uhead, &t->robust_list, sizeof(t->robust_list)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_get_robust_list, get_robust_list, sys_get_robust_list);
+
+/* The lock at @uaddr was held by thread @tid, which is gone: mark it and wake a waiter. */
+static void owner_died(struct task *t, uint64_t uaddr, uint32_t tid)
+{
+	uint32_t v;
+
+	if ((uaddr & 3) || copy_from_user(&v, uaddr, sizeof(v)) || (v & FUTEX_TID_MASK) != tid)
+		return;
+	uint32_t n = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
+	if (copy_to_user(uaddr, &n, sizeof(n)))
+		return;
+	if (v & FUTEX_WAITERS)
+		futex_wake(t->mm, uaddr, 1, false);	/* Linux wakes with a shared key */
+}
+
+/**
+ * futex_exit_robust() - release the robust locks the current thread still holds
+ *
+ * Called when a thread exits or execs, while its address space is still
+ * its own. Forgets the list afterwards.
+ */
+void futex_exit_robust(void)
+{
+	struct task *t = current();
+	struct robust_list_head h;
+	uint32_t tid = (uint32_t)t->pid;
+
+	if (!t->robust_list || !t->mm)
+		return;
+	uint64_t head = t->robust_list;
+	t->robust_list = 0;
+	if (copy_from_user(&h, head, sizeof(h)))
+		return;
+	uint64_t entry = h.next;
+	for (unsigned n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
+		uint64_t next;
+		if (copy_from_user(&next, entry & ~1ull, sizeof(next)))
+			break;
+		if (entry != h.list_op_pending)		/* that one is handled last */
+			owner_died(t, (entry & ~1ull) + (uint64_t)h.futex_offset, tid);
+		entry = next;
+	}
+	if (h.list_op_pending)
+		owner_died(t, (h.list_op_pending & ~1ull) + (uint64_t)h.futex_offset, tid);
+}
