@@ -375,12 +375,15 @@ static void do_stop(struct task *t, int sig)
 {
 	t->sig.stopped = true;
 	stop_changed(t, sig);
-	while (t->sig.stopped && !t->killed) {
-		t->state = TASK_BLOCKED;
+	for (;;) {
 		t->wchan = &t->sig.stopped;
-		schedule();
-		t->wchan = NULL;
+		t->state = TASK_BLOCKED;	/* before the check: SIGCONT then wakes us */
+		if (!t->sig.stopped || t->killed)
+			break;
+		task_block(0);
 	}
+	t->state = TASK_RUNNABLE;
+	t->wchan = NULL;
 	t->sig.stopped = false;
 }
 

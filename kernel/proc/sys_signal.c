@@ -96,12 +96,15 @@ SYSCALL_DEFINE(SYS_rt_sigpending, rt_sigpending, sys_rt_sigpending);
 /* Sleep until a signal is pending (pause, sigsuspend); interrupts off. */
 static void wait_for_signal(struct task *t)
 {
-	while (!signal_pending(t)) {
-		t->state = TASK_BLOCKED;
+	for (;;) {
 		t->wchan = &t->sig;
-		schedule();
-		t->wchan = NULL;
+		t->state = TASK_BLOCKED;	/* before the check: a sender then wakes us */
+		if (signal_pending(t))
+			break;
+		task_block(0);
 	}
+	t->state = TASK_RUNNABLE;
+	t->wchan = NULL;
 }
 
 /*
@@ -149,9 +152,11 @@ static long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, uin
 			break;
 		}
 		t->sig.waiting = set;
-		t->state = TASK_BLOCKED;
 		t->wchan = &t->sig;
-		task_block(uts ? deadline : 0);
+		t->state = TASK_BLOCKED;	/* before the check: a sender then wakes us */
+		if (!(t->sig.pending & set) && !signal_pending(t))
+			task_block(uts ? deadline : 0);
+		t->state = TASK_RUNNABLE;
 		t->wchan = NULL;
 		t->sig.waiting = 0;
 	}
