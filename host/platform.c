@@ -10,6 +10,8 @@
 
 static uint8_t *ram;
 static uint64_t ram_size;
+static uint8_t *high;		/* sim_ram_init_split(): the bank above the hole */
+static uint64_t high_base, high_size;
 static int log_level = LOG_WARN;
 static phys_addr_t pt_root;
 static char last_log[512];
@@ -28,26 +30,53 @@ void (*sim_panic_hook)(const char *msg);
 #define SIM_RAM_HINT	((void *)0x50000000)
 #endif
 
+static void *map_bank(void *hint, uint64_t bytes)
+{
+	void *p = mmap(hint, (size_t)bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
 int sim_ram_init(uint64_t bytes)
 {
 	sim_ram_fini();
-	if (bytes > SIM_RAM_MAX)
+	if (bytes > SIM_RAM_MAX || !(ram = map_bank(SIM_RAM_HINT, bytes)))
 		return -1;
-	void *p = mmap(SIM_RAM_HINT, (size_t)bytes, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (p == MAP_FAILED)
-		return -1;
-	ram = p;
 	ram_size = bytes;
 	return 0;
+}
+
+int sim_ram_init_split(uint64_t low, uint64_t hbase, uint64_t hsize)
+{
+	if (hbase < low || hsize > SIM_RAM_MAX - MM_MIN(low, SIM_RAM_MAX) || sim_ram_init(low))
+		return -1;
+	/* Right after the low bank where addresses are scarce (a 32-bit build). */
+	high = map_bank(SIM_RAM_HINT ? ram + ALIGN_UP(low, 1u << 20) + (1u << 20) : NULL, hsize);
+	if (!high) {
+		sim_ram_fini();
+		return -1;
+	}
+	high_base = hbase;
+	high_size = hsize;
+	return 0;
+}
+
+bool sim_ram_has(uint64_t pa, uint64_t len)
+{
+	if (pa <= ram_size && len <= ram_size - pa)
+		return true;
+	return pa >= high_base && pa - high_base <= high_size && len <= high_size - (pa - high_base);
 }
 
 void sim_ram_fini(void)
 {
 	if (ram)
 		munmap(ram, (size_t)ram_size);
-	ram = NULL;
-	ram_size = 0;
+	if (high)
+		munmap(high, (size_t)high_size);
+	ram = high = NULL;
+	ram_size = high_base = high_size = 0;
 }
 
 uint64_t sim_ram_size(void)
@@ -67,15 +96,22 @@ const char *sim_last_log(void)
 
 void *plat_phys_to_virt(phys_addr_t pa)
 {
-	if (pa >= ram_size)
+	if (pa >= ram_size) {
+		if (pa >= high_base && pa - high_base < high_size)
+			return high + (pa - high_base);
 		plat_panic("host: physical address %#llx beyond simulated RAM (%#llx)",
 			   (unsigned long long)pa, (unsigned long long)ram_size);
+	}
 	return ram + pa;
 }
 
 phys_addr_t plat_virt_to_phys(const void *va)
 {
-	return (phys_addr_t)((const uint8_t *)va - ram);
+	const uint8_t *p = va;
+
+	if (high && p >= high && p < high + high_size)
+		return high_base + (phys_addr_t)(p - high);
+	return (phys_addr_t)(p - ram);
 }
 
 void plat_tlb_flush_page(uintptr_t va)

@@ -7,6 +7,7 @@
 #ifndef HOST_SIM_H
 #define HOST_SIM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -22,6 +23,14 @@
 
 /* Provide [0, bytes) of simulated physical memory. Returns 0 or -1 (also above SIM_RAM_MAX). */
 int sim_ram_init(uint64_t bytes);
+/*
+ * Simulated RAM in two banks, [0, @low) and [@high_base, @high_base + @high),
+ * nothing in between: a machine with memory above 4 GiB that a 32-bit build
+ * can simulate too. 0 or -1.
+ */
+int sim_ram_init_split(uint64_t low, uint64_t high_base, uint64_t high);
+/* Is [@pa, @pa + @len) simulated RAM? */
+bool sim_ram_has(uint64_t pa, uint64_t len);
 void sim_ram_fini(void);
 uint64_t sim_ram_size(void);
 

@@ -232,7 +232,7 @@ static int access(struct smmu *m, uintptr_t va, enum smmu_access acc, enum smmu_
 
 		if (r)
 			return r;
-		if (pa[n] + chunk > sim_ram_size())
+		if (!sim_ram_has(pa[n], chunk))
 			return -MM_EIO;
 		done += chunk;
 		a += chunk;

@@ -34,8 +34,8 @@ static void boot_pc(uint64_t ram)
 		sim_map_add(&map, 3 * GiB, 4 * GiB, MEMMAP_RESERVED);	/* the PCI hole */
 		sim_map_add(&map, 4 * GiB, 4 * GiB + (ram - low), MEMMAP_USABLE);
 	}
-	sim_need_ram(ram > low ? 4 * GiB + (ram - low) : ram);
-	assert_int_equal(sim_ram_init(ram > low ? 4 * GiB + (ram - low) : ram), 0);
+	sim_need_ram(ram);
+	assert_int_equal(ram > low ? sim_ram_init_split(low, 4 * GiB, ram - low) : sim_ram_init(ram), 0);
 	assert_int_equal(pmm_init(&map), 0);
 }
 
@@ -120,8 +120,8 @@ static void test_init_sparse(void **state)
 	sim_map_clear(&map);
 	sim_map_add(&map, 0x100000, 2 * GiB, MEMMAP_USABLE);
 	sim_map_add(&map, 64 * GiB, 66 * GiB, MEMMAP_USABLE);
-	sim_need_ram(66 * GiB);
-	assert_int_equal(sim_ram_init(66 * GiB), 0);
+	sim_need_ram(4 * GiB);
+	assert_int_equal(sim_ram_init_split(2 * GiB, 64 * GiB, 2 * GiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 	pmm_get_stats(&st);
 	sim_expect_clean();
@@ -350,8 +350,7 @@ static void boot_three_zones(void)
 	sim_map_clear(&map);
 	sim_map_add(&map, 0x100000, 24 * MiB, MEMMAP_USABLE);
 	sim_map_add(&map, 4 * GiB, 4 * GiB + 8 * MiB, MEMMAP_USABLE);
-	sim_need_ram(4 * GiB + 8 * MiB);
-	assert_int_equal(sim_ram_init(4 * GiB + 8 * MiB), 0);
+	assert_int_equal(sim_ram_init_split(24 * MiB, 4 * GiB, 8 * MiB), 0);
 	assert_int_equal(pmm_init(&map), 0);
 }
 
