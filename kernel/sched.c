@@ -201,6 +201,28 @@ void sleep_on(const void *chan)
 	plat_irq_restore(flags);
 }
 
+/**
+ * sleep_on_unlock() - sleep_on() for a caller that checked its condition under @lock
+ * @chan: what to wait for
+ * @lock: held, taken with spin_lock_irqsave()
+ *
+ * The task is queued on @chan before @lock is released, so a waker that
+ * changes the condition under @lock and then calls wakeup(@chan) cannot be
+ * missed. Returns with @lock released and interrupts still off.
+ */
+void sleep_on_unlock(const void *chan, spinlock_t *lock)
+{
+	struct task *t = current();
+
+	t->wchan = chan;
+	list_add_tail(wait_bucket(chan), &t->wait_node);
+	t->state = TASK_BLOCKED;
+	spin_unlock_irqrestore(lock, plat_irq_save());	/* interrupts stay off */
+	task_block(0);
+	list_del(&t->wait_node);
+	t->wchan = NULL;
+}
+
 void wakeup(const void *chan)
 {
 	unsigned long flags = plat_irq_save();

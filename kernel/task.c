@@ -5,8 +5,9 @@
  * the list of all tasks for ps, and deferred freeing of tasks that exited
  * on their own stack.
  *
- * Locking: interrupts off around every change of the table and lists (one
- * CPU); the order is in kernel/task.h.
+ * Locking: task_lock around every change and lookup of the table and lists;
+ * the order is in kernel/task.h. A pointer task_by_pid() returns is not a
+ * reference: callers rely on the task staying (today: tasks run on one CPU).
  */
 #include "kernel/task.h"
 #include "mm/heap.h"
@@ -19,6 +20,7 @@ struct list_node all_tasks = LIST_INIT(all_tasks);
 static struct kmem_cache *task_cache;
 static struct task *pid_hash[PID_HASH_SIZE];
 static struct list_node dead_tasks = LIST_INIT(dead_tasks);
+static spinlock_t task_lock = SPINLOCK_INIT;	/* the pid table, all_tasks, dead_tasks */
 static int last_pid;
 static unsigned ntasks;
 
@@ -35,12 +37,12 @@ static unsigned pid_slot(int pid)
  */
 struct task *task_by_pid(int pid)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&task_lock);
 	struct task *t = pid_hash[pid_slot(pid)];
 
 	while (t && t->pid != pid)
 		t = t->pid_next;
-	plat_irq_restore(flags);
+	spin_unlock_irqrestore(&task_lock, flags);
 	return t;
 }
 
@@ -137,12 +139,12 @@ struct task *task_alloc(const char *name)
 	strlcpy(t->name, name, sizeof(t->name));
 	t->started_ns = time_ns();
 
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&task_lock);
 	t->pid = t->tgid = pid_next_free();
 	pid_insert(t);
 	list_add_tail(&all_tasks, &t->all_node);
 	ntasks++;
-	plat_irq_restore(flags);
+	spin_unlock_irqrestore(&task_lock, flags);
 	return t;
 }
 
@@ -152,14 +154,14 @@ struct task *task_alloc(const char *name)
  */
 void task_free(struct task *t)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&task_lock);
 
 	pid_remove(t);
 	list_del(&t->all_node);
 	list_del(&t->sibling_node);
 	list_del(&t->thread_node);
 	ntasks--;
-	plat_irq_restore(flags);
+	spin_unlock_irqrestore(&task_lock, flags);
 	vfree(t->kstack);
 	kmem_cache_free(task_cache, t);
 }
@@ -167,10 +169,10 @@ void task_free(struct task *t)
 /* An exiting task cannot free the stack it runs on: the next reap_dead() does. */
 void task_free_later(struct task *t)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = spin_lock_irqsave(&task_lock);
 
 	list_add_tail(&dead_tasks, &t->dead_node);
-	plat_irq_restore(flags);
+	spin_unlock_irqrestore(&task_lock, flags);
 }
 
 /**
@@ -179,7 +181,7 @@ void task_free_later(struct task *t)
 void reap_dead(void)
 {
 	for (;;) {
-		unsigned long flags = plat_irq_save();
+		unsigned long flags = spin_lock_irqsave(&task_lock);
 		struct task *t = NULL;
 		list_for_each(n, &dead_tasks) {
 			struct task *d = list_entry(n, struct task, dead_node);
@@ -190,7 +192,7 @@ void reap_dead(void)
 		}
 		if (t)
 			list_del(&t->dead_node);
-		plat_irq_restore(flags);
+		spin_unlock_irqrestore(&task_lock, flags);
 		if (!t)
 			return;
 		task_free(t);
@@ -200,10 +202,12 @@ void reap_dead(void)
 /**
  * task_swap_pid() - exchange the thread ids of @a and @b (exec by a non-leader)
  * @a: a task
- * @b: another; interrupts off
+ * @b: another
  */
 void task_swap_pid(struct task *a, struct task *b)
 {
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+
 	pid_remove(a);
 	pid_remove(b);
 	int pid = a->pid;
@@ -212,6 +216,7 @@ void task_swap_pid(struct task *a, struct task *b)
 	a->tgid = a->pid;
 	pid_insert(a);
 	pid_insert(b);
+	spin_unlock_irqrestore(&task_lock, flags);
 }
 
 unsigned task_count(void)

@@ -7,10 +7,12 @@
  * kernel stack), its x87/SSE state, and shares with the other threads of
  * its process (its thread group) the address space and descriptor table.
  *
- * Lock order (one CPU today: "locked" means interrupts off): the address
- * space's lock, then the futex buckets, then the scheduler's queues (run
- * queue, wait-channel buckets, sleep queue) and task lists. Nothing sleeps
- * with interrupts off except through schedule().
+ * Lock order: tasklist_lock (kernel/proc/exit.c: thread groups, parents
+ * and children, task states at exit), then task_lock (kernel/task.c: the
+ * pid table and the task lists), then the scheduler's queues (run queue,
+ * wait-channel buckets, sleep queue: interrupts off, one CPU runs tasks
+ * today). The address space's lock and the futex buckets are taken apart
+ * from these. Nothing sleeps holding a lock: sleep_on_unlock() drops it.
  */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
@@ -20,6 +22,7 @@
 #include "kernel/lib.h"
 #include "kernel/list.h"
 #include "kernel/proc/signal.h"
+#include "mm/spinlock.h"
 
 #define KSTACK_SIZE	(16 * 1024)
 #define TASK_NAME_MAX	32
@@ -140,6 +143,8 @@ void yield(void);
 /* Block on @chan (with interrupts off) until wakeup(@chan). */
 void sleep_on(const void *chan);
 void wakeup(const void *chan);
+/* Same, for a caller holding @lock (spin_lock_irqsave): queued first, then @lock released. */
+void sleep_on_unlock(const void *chan, spinlock_t *lock);
 /* Sleep until time_ns() reaches @deadline_ns (or the task is killed). */
 void sleep_until(uint64_t deadline_ns);
 /*

@@ -92,9 +92,9 @@ static long clone_group(struct task *child, struct task *parent, uint64_t flags)
 		proc_set_parent(child, (flags & CLONE_PARENT) ? pl->parent : pl);
 		return 0;
 	}
-	unsigned long irq = plat_irq_save();
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 	if (g->exiting) {
-		plat_irq_restore(irq);
+		spin_unlock_irqrestore(&tasklist_lock, irq);
 		return -EINTR;		/* the process is dying (Linux: fatal signal pending) */
 	}
 	child->group = g;
@@ -102,7 +102,7 @@ static long clone_group(struct task *child, struct task *parent, uint64_t flags)
 	child->parent = g->leader->parent;
 	list_add_tail(&g->threads, &child->thread_node);
 	g->live++;
-	plat_irq_restore(irq);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return 0;
 }
 
@@ -169,15 +169,19 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 	}
 	task_make_runnable(child);
 	/* Like vfork(2): the parent waits until the child execs or exits. */
-	while ((flags & CLONE_VFORK) && !parent->vfork_done)
-		sleep_on(&parent->vfork_done);
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+	while ((flags & CLONE_VFORK) && !parent->vfork_done) {
+		sleep_on_unlock(&parent->vfork_done, &tasklist_lock);
+		spin_lock_irqsave(&tasklist_lock);
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return tid;
 }
 
 /* The child of a vfork has exec'd or exited: its parent goes on. */
 void vfork_release(struct task *t)
 {
-	unsigned long irq = plat_irq_save();
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 	struct task *p = t->vfork_parent;
 
 	if (p) {
@@ -185,7 +189,7 @@ void vfork_release(struct task *t)
 		p->vfork_done = true;
 		wakeup(&p->vfork_done);
 	}
-	plat_irq_restore(irq);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
 
 #define SIGCHLD		17

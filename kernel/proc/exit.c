@@ -8,8 +8,9 @@
  * A process is its leader's task plus its thread group. Non-leader threads
  * are freed as soon as they have left the CPU; the leader stays (a zombie
  * once it exits) until its parent collects the status after every thread
- * has exited. Locking: interrupts off around changes of the group, the
- * children lists and task states (kernel/task.h gives the order).
+ * has exited. Locking: tasklist_lock around changes of the groups, the
+ * children lists and task states at exit (kernel/task.h gives the order);
+ * whoever sleeps on them queues itself before dropping it (sleep_on_unlock).
  */
 #include "kernel/dos/box.h"
 #include "kernel/fs/fdtable.h"
@@ -27,6 +28,13 @@
 #define __WCLONE	0x80000000
 
 static struct kmem_cache *group_cache;
+spinlock_t tasklist_lock = SPINLOCK_INIT;
+
+/* Releases tasklist_lock, leaving interrupts off (for schedule() or a sleep). */
+static void tasklist_unlock_irqoff(void)
+{
+	spin_unlock_irqrestore(&tasklist_lock, plat_irq_save());
+}
 
 struct kmem_cache *group_cache_init(void)
 {
@@ -69,13 +77,13 @@ static struct task *process_of(struct task *t)
 
 void proc_set_parent(struct task *child, struct task *parent)
 {
-	unsigned long irq = plat_irq_save();
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	list_del(&child->sibling_node);
 	child->parent = parent ? process_of(parent) : NULL;
 	if (child->parent)
 		list_add_tail(&child->parent->children, &child->sibling_node);
-	plat_irq_restore(irq);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
 
 /* A child process whose threads have all exited: its parent may collect it. */
@@ -186,7 +194,7 @@ _Noreturn void thread_exit(int status_word)
 		mm_put(as);
 	}
 	vfork_release(t);
-	cli();
+	spin_lock_irqsave(&tasklist_lock);	/* interrupts stay off until we are gone */
 	signal_exit(t);
 	t->exit_code = status_word;
 	t->state = TASK_ZOMBIE;
@@ -198,6 +206,7 @@ _Noreturn void thread_exit(int status_word)
 	}
 	if (!g->live)
 		process_ended(g);
+	tasklist_unlock_irqoff();
 	schedule();
 	panic("proc: exited task %d was scheduled again", t->pid);
 }
@@ -225,15 +234,16 @@ _Noreturn void proc_exit(int status_word)
 {
 	struct task *t = current();
 	struct thread_group *g = t->group;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
-	cli();
 	if (!g->exiting) {
 		g->exiting = true;
 		g->exit_code = status_word;
 		kill_threads(g, t, false);
 	}
-	sti();
-	thread_exit(g->exit_code);
+	int code = g->exit_code;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	thread_exit(code);
 }
 
 /**
@@ -246,14 +256,14 @@ _Noreturn void proc_exit(int status_word)
 void proc_kill(struct task *t, int sig)
 {
 	struct thread_group *g = t->group;
-	unsigned long irq = plat_irq_save();
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	if (!g->exiting) {
 		g->exiting = true;
 		g->exit_code = sig;
 		kill_threads(g, NULL, false);
 	}
-	plat_irq_restore(irq);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (t->group == current()->group)
 		proc_exit(sig);
 }
@@ -267,14 +277,16 @@ long proc_kill_other_threads(void)
 {
 	struct task *t = current();
 	struct thread_group *g = t->group;
-	unsigned long irq = plat_irq_save();
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
 	if (g->live > 1 && !g->exiting)
 		kill_threads(g, t, true);
-	while ((g->live > 1 || (g->leader != t && g->leader->on_cpu)) && !t->killed)
-		sleep_on(g);
+	while ((g->live > 1 || (g->leader != t && g->leader->on_cpu)) && !t->killed) {
+		sleep_on_unlock(g, &tasklist_lock);
+		spin_lock_irqsave(&tasklist_lock);
+	}
 	if (t->killed) {
-		plat_irq_restore(irq);
+		spin_unlock_irqrestore(&tasklist_lock, irq);
 		return -EINTR;
 	}
 	struct task *old = g->leader;
@@ -294,7 +306,7 @@ long proc_kill_other_threads(void)
 		old->group = NULL;
 		task_free_later(old);
 	}
-	plat_irq_restore(irq);
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 	return 0;
 }
 
@@ -350,13 +362,14 @@ long proc_wait(int pid, int *status, int options)
 
 	if (pid < -1 || pid == 0)
 		pid = -1;		/* process groups: every child is in ours */
+	unsigned long flags = spin_lock_irqsave(&tasklist_lock);
 	for (;;) {
-		unsigned long flags = plat_irq_save();
 		struct task *c = find_zombie(parent, pid, options, &any, &stopped);
 		if (c && stopped) {
+			int cpid = c->pid;
 			*status = stopped;
-			plat_irq_restore(flags);
-			return c->pid;
+			spin_unlock_irqrestore(&tasklist_lock, flags);
+			return cpid;
 		}
 		if (c) {
 			int cpid = c->pid;
@@ -364,25 +377,25 @@ long proc_wait(int pid, int *status, int options)
 			list_del(&c->sibling_node);
 			c->parent = NULL;
 			release_group(c);
-			plat_irq_restore(flags);
+			spin_unlock_irqrestore(&tasklist_lock, flags);
 			task_free(c);
 			reap_dead();
 			return cpid;
 		}
 		if (!any) {
-			plat_irq_restore(flags);
+			spin_unlock_irqrestore(&tasklist_lock, flags);
 			return -ECHILD;
 		}
 		if (options & WNOHANG) {
-			plat_irq_restore(flags);
+			spin_unlock_irqrestore(&tasklist_lock, flags);
 			return 0;
 		}
 		if (signal_pending(self)) {
-			plat_irq_restore(flags);
+			spin_unlock_irqrestore(&tasklist_lock, flags);
 			return -ERESTARTSYS;
 		}
-		sleep_on(parent);
-		plat_irq_restore(flags);
+		sleep_on_unlock(parent, &tasklist_lock);
+		spin_lock_irqsave(&tasklist_lock);
 	}
 }
 

@@ -46,6 +46,9 @@ void mm_put(struct as *as);
 void proc_caches_init(void);
 struct kmem_cache *group_cache_init(void);
 
+/* Thread groups, parents and children, task states at exit (exit.c; order in kernel/task.h). */
+extern spinlock_t tasklist_lock;
+
 /* Thread groups (exit.c). */
 struct thread_group *group_alloc(struct task *leader);
 void group_free(struct thread_group *g);
