@@ -124,6 +124,17 @@ void signal_exec(struct task *t)
 
 static void itimer_disarm(struct task *t);
 static spinlock_t itimer_lock = SPINLOCK_INIT;	/* the list of armed ITIMER_REALs */
+static spinlock_t sig_lock = SPINLOCK_INIT;	/* every task's signal state, see signal.h */
+
+unsigned long signal_lock(void)
+{
+	return spin_lock_irqsave(&sig_lock);
+}
+
+void signal_unlock(unsigned long flags)
+{
+	spin_unlock_irqrestore(&sig_lock, flags);
+}
 
 void signal_exit(struct task *t)
 {
@@ -131,11 +142,11 @@ void signal_exit(struct task *t)
 
 	itimer_disarm(t);
 	spin_unlock_irqrestore(&itimer_lock, flags);
-	flags = plat_irq_save();
+	flags = signal_lock();
 	sighand_put(t->sig.hand);
 	t->sig.hand = NULL;
 	t->sig.pending = 0;
-	plat_irq_restore(flags);
+	signal_unlock(flags);
 }
 
 /* --- sending --------------------------------------------------------------------- */
@@ -174,11 +185,12 @@ static bool fatal_now(struct task *t, int sig)
 	return d == SD_TERM || d == SD_CORE;
 }
 
-int signal_send(struct task *t, const struct ksiginfo *info)
+/* sig_lock held. Returns true if a stopped @t was continued (for stop_changed). */
+static bool send_locked(struct task *t, const struct ksiginfo *info)
 {
 	int sig = info->signo;
 	sigset_t m = sigmask(sig);
-	unsigned long flags = plat_irq_save();
+	bool continued = false;
 
 	if (t->state == TASK_ZOMBIE || !t->sig.hand)
 		goto out;		/* a zombie takes signals and ignores them */
@@ -187,7 +199,7 @@ int signal_send(struct task *t, const struct ksiginfo *info)
 		if (t->sig.stopped) {
 			t->sig.stopped = false;
 			task_wake_interruptible(t);
-			stop_changed(t, SIGCONT);
+			continued = true;
 		}
 	} else if (m & SIG_STOPPING) {
 		t->sig.pending &= ~sigmask(SIGCONT);
@@ -210,7 +222,17 @@ int signal_send(struct task *t, const struct ksiginfo *info)
 	if ((!(t->sig.blocked & m) || (t->sig.waiting & m)) && !t->sig.stopped)
 		task_wake_interruptible(t);
 out:
-	plat_irq_restore(flags);
+	return continued;
+}
+
+int signal_send(struct task *t, const struct ksiginfo *info)
+{
+	unsigned long flags = signal_lock();
+	bool continued = send_locked(t, info);
+
+	signal_unlock(flags);
+	if (continued)
+		stop_changed(t, SIGCONT);
 	return 0;
 }
 
@@ -241,11 +263,14 @@ static struct task *pick_thread(struct task *t, int sig)
 
 int signal_send_process(struct task *t, const struct ksiginfo *info)
 {
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = signal_lock();
 	struct task *to = pick_thread(t, info->signo);
+	bool continued = send_locked(to, info);
 
-	plat_irq_restore(flags);
-	return signal_send(to, info);
+	signal_unlock(flags);
+	if (continued)
+		stop_changed(to, SIGCONT);
+	return 0;
 }
 
 int signal_send_simple(struct task *t, int sig, int code)
@@ -263,7 +288,7 @@ bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t
 	struct task *t = current();
 	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr,
 				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = signal_lock();
 	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
 
 	/* Blocked or ignored, it would come back at once: take the default. */
@@ -274,15 +299,18 @@ bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t
 	t->sig.pending |= sigmask(sig);
 	t->sig.info[sig - 1] = info;	/* this fault's details win over a kill's */
 	bool handled = ka->handler != SIG_DFL;
-	plat_irq_restore(flags);
+	signal_unlock(flags);
 	return handled;
 }
 
 /* The frame could not be written: SIGSEGV, by default if that was SIGSEGV. */
 static void force_sigsegv(struct task *t, int sig)
 {
+	unsigned long flags = signal_lock();
+
 	if (sig == SIGSEGV)
 		t->sig.hand->action[SIGSEGV - 1].handler = SIG_DFL;
+	signal_unlock(flags);
 	force_sig_fault(SIGSEGV, SI_KERNEL, 0, 0, 0);
 }
 
@@ -321,11 +349,14 @@ static void stop_changed(struct task *t, int sig)
 	struct ksiginfo info = { .signo = SIGCHLD, .pid = l->pid, .status = sig,
 				 .code = sig == SIGCONT ? CLD_CONTINUED : CLD_STOPPED };
 
+	unsigned long flags = signal_lock();
 	l->sig.stop_report = sig == SIGCONT ? 0 : (uint8_t)sig;
 	l->sig.cont_report = sig == SIGCONT;
-	if (!p || !p->sig.hand)
+	bool tell = p && p->sig.hand && !(p->sig.hand->action[SIGCHLD - 1].flags & SA_NOCLDSTOP);
+	signal_unlock(flags);
+	if (!p)
 		return;
-	if (!(p->sig.hand->action[SIGCHLD - 1].flags & SA_NOCLDSTOP))
+	if (tell)
 		signal_send_process(p, &info);
 	wakeup(p);			/* a wait4 sleeping there */
 }
@@ -333,6 +364,7 @@ static void stop_changed(struct task *t, int sig)
 int signal_take_stop_report(struct task *child, int options)
 {
 	struct task_signals *s = &child->sig;
+	unsigned long flags = signal_lock();
 	int status = 0;
 
 	if ((options & WUNTRACED) && s->stop_report) {
@@ -342,6 +374,7 @@ int signal_take_stop_report(struct task *child, int options)
 		status = 0xffff;
 		s->cont_report = false;
 	}
+	signal_unlock(flags);
 	return status;
 }
 
@@ -357,7 +390,7 @@ static int next_signal(sigset_t ready)
 int signal_dequeue(sigset_t set, struct ksiginfo *info)
 {
 	struct task *t = current();
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = signal_lock();
 	sigset_t ready = t->sig.pending & set;
 	int sig = 0;
 
@@ -366,19 +399,25 @@ int signal_dequeue(sigset_t set, struct ksiginfo *info)
 		*info = t->sig.info[sig - 1];
 		t->sig.pending &= ~sigmask(sig);
 	}
-	plat_irq_restore(flags);
+	signal_unlock(flags);
 	return sig;
 }
 
 /* Default action stop: tell the parent, wait for SIGCONT or death. */
 static void do_stop(struct task *t, int sig)
 {
+	unsigned long flags = signal_lock();
+
 	t->sig.stopped = true;
+	signal_unlock(flags);
 	stop_changed(t, sig);
 	for (;;) {
+		flags = signal_lock();
 		t->wchan = &t->sig.stopped;
 		t->state = TASK_BLOCKED;	/* before the check: SIGCONT then wakes us */
-		if (!t->sig.stopped || t->killed)
+		bool done = !t->sig.stopped || t->killed;
+		signal_unlock(flags);
+		if (done)
 			break;
 		task_block(0);
 	}
@@ -410,9 +449,10 @@ static void syscall_interrupted(struct trap_frame *f, const struct k_sigaction *
 	}
 }
 
-static void run_handler(struct task *t, struct trap_frame *f, int sig, const struct ksiginfo *info)
+/* @ka: the handler as it was when @sig was taken (the table may change meanwhile). */
+static void run_handler(struct task *t, struct trap_frame *f, int sig, const struct ksiginfo *info,
+			const struct k_sigaction *ka)
 {
-	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
 	sigset_t oldmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.blocked;
 
 	syscall_interrupted(f, ka);
@@ -420,6 +460,7 @@ static void run_handler(struct task *t, struct trap_frame *f, int sig, const str
 		force_sigsegv(t, sig);
 		return;
 	}
+	unsigned long flags = signal_lock();
 	t->sig.restore_mask = false;
 	if (t->sig.ss_flags & SS_AUTODISARM) {
 		t->sig.ss_sp = t->sig.ss_size = 0;
@@ -430,7 +471,8 @@ static void run_handler(struct task *t, struct trap_frame *f, int sig, const str
 		t->sig.blocked |= sigmask(sig);
 	t->sig.blocked &= ~SIG_UNBLOCKABLE;
 	if (ka->flags & SA_RESETHAND)
-		ka->handler = SIG_DFL;
+		t->sig.hand->action[sig - 1].handler = SIG_DFL;
+	signal_unlock(flags);
 }
 
 /**
@@ -445,16 +487,22 @@ void signal_deliver(struct trap_frame *f)
 	struct task *t = current();
 	sigset_t ready;
 
-	while (!t->killed && (ready = t->sig.pending & ~t->sig.blocked)) {
+	for (;;) {
+		unsigned long flags = signal_lock();
+		if (t->killed || !(ready = t->sig.pending & ~t->sig.blocked)) {
+			signal_unlock(flags);
+			break;
+		}
 		int sig = next_signal(ready);
 		struct ksiginfo info = t->sig.info[sig - 1];
-		const struct k_sigaction *ka = action_of(t, sig);
+		struct k_sigaction ka = *action_of(t, sig);
 
 		t->sig.pending &= ~sigmask(sig);
-		if (ka->handler == SIG_IGN)
+		signal_unlock(flags);
+		if (ka.handler == SIG_IGN)
 			continue;
-		if (ka->handler != SIG_DFL) {
-			run_handler(t, f, sig, &info);
+		if (ka.handler != SIG_DFL) {
+			run_handler(t, f, sig, &info, &ka);
 			continue;
 		}
 		switch (default_action(sig)) {
@@ -478,10 +526,12 @@ void signal_deliver(struct trap_frame *f)
 	if (arch_syscall_result(f, &r) &&
 	    (r == -ERESTARTNOHAND || r == -ERESTARTSYS || r == -ERESTARTNOINTR))
 		arch_syscall_restart(f);
+	unsigned long flags = signal_lock();
 	if (t->sig.restore_mask) {
 		t->sig.restore_mask = false;
 		t->sig.blocked = t->sig.saved_mask;
 	}
+	signal_unlock(flags);
 }
 
 /* --- the alternate stack ----------------------------------------------------------- */

@@ -17,10 +17,12 @@
  * differs per architecture - frame layout, siginfo layout, which register
  * holds the system-call result - stays behind those hooks.
  *
- * Locking: interrupts off around every change of pending/blocked/handler
- * state (signals are sent from the timer interrupt: ITIMER_REAL). With
- * several CPUs this becomes the sighand lock, taken after the task lock
- * and before no other.
+ * Locking: one spinlock (signal_lock(), interrupts off) guards every
+ * task's pending/blocked/info/waiting/stop fields and the handler tables,
+ * for senders on any CPU and the timer interrupt. Lock order: itimer_lock
+ * (the armed ITIMER_REAL list) -> signal lock -> the scheduler's (a send
+ * wakes its target while holding it). Nothing that copies user memory or
+ * sleeps runs under it; a task reads its own state without it.
  */
 #ifndef KERNEL_PROC_SIGNAL_H
 #define KERNEL_PROC_SIGNAL_H
@@ -173,6 +175,10 @@ struct kstack {
 
 struct task;
 struct trap_frame;
+
+/* The lock of all signal state (see the top); returns the interrupt flags. */
+unsigned long signal_lock(void);
+void signal_unlock(unsigned long flags);
 
 /* --- lifecycle (process layer) ------------------------------------------------- */
 struct kmem_cache;

@@ -37,7 +37,7 @@ static long sys_rt_sigaction(uint64_t sig, uint64_t uact, uint64_t uoact, uint64
 		return -EFAULT;
 	if (!valid_signal(sig) || (uact && (sigmask((int)sig) & SIG_UNBLOCKABLE)))
 		return -EINVAL;
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = signal_lock();
 	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
 	old = *ka;
 	old.flags &= SA_UAPI_FLAGS;
@@ -49,7 +49,7 @@ static long sys_rt_sigaction(uint64_t sig, uint64_t uact, uint64_t uoact, uint64
 		if (signal_ignored(t, (int)sig))
 			t->sig.pending &= ~sigmask((int)sig);
 	}
-	plat_irq_restore(flags);
+	signal_unlock(flags);
 	if (uoact && copy_to_user(uoact, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -67,13 +67,16 @@ static long sys_rt_sigprocmask(uint64_t how, uint64_t uset, uint64_t uoset, uint
 	if (uset) {
 		if (copy_from_user(&set, uset, sizeof(set)))
 			return -EFAULT;
+		if (how > SIG_SETMASK)
+			return -EINVAL;
 		set &= ~SIG_UNBLOCKABLE;
+		unsigned long flags = signal_lock();
 		switch (how) {
 		case SIG_BLOCK: s->blocked |= set; break;
 		case SIG_UNBLOCK: s->blocked &= ~set; break;
-		case SIG_SETMASK: s->blocked = set; break;
-		default: return -EINVAL;
+		default: s->blocked = set; break;
 		}
+		signal_unlock(flags);
 	}
 	if (uoset && copy_to_user(uoset, &old, sizeof(old)))
 		return -EFAULT;
@@ -97,9 +100,12 @@ SYSCALL_DEFINE(SYS_rt_sigpending, rt_sigpending, sys_rt_sigpending);
 static void wait_for_signal(struct task *t)
 {
 	for (;;) {
+		unsigned long flags = signal_lock();
 		t->wchan = &t->sig;
 		t->state = TASK_BLOCKED;	/* before the check: a sender then wakes us */
-		if (signal_pending(t))
+		bool done = signal_pending(t);
+		signal_unlock(flags);
+		if (done)
 			break;
 		task_block(0);
 	}
@@ -151,14 +157,19 @@ static long sys_rt_sigtimedwait(uint64_t uset, uint64_t uinfo, uint64_t uts, uin
 			r = -EAGAIN;
 			break;
 		}
+		unsigned long lk = signal_lock();
 		t->sig.waiting = set;
 		t->wchan = &t->sig;
 		t->state = TASK_BLOCKED;	/* before the check: a sender then wakes us */
-		if (!(t->sig.pending & set) && !signal_pending(t))
+		bool ready = (t->sig.pending & set) || signal_pending(t);
+		signal_unlock(lk);
+		if (!ready)
 			task_block(uts ? deadline : 0);
+		lk = signal_lock();
 		t->state = TASK_RUNNABLE;
 		t->wchan = NULL;
 		t->sig.waiting = 0;
+		signal_unlock(lk);
 	}
 	plat_irq_restore(flags);
 	if (r > 0 && uinfo && arch_copy_siginfo_to_user(uinfo, &info))
@@ -177,10 +188,12 @@ static long sys_rt_sigsuspend(uint64_t uset, uint64_t size, uint64_t a2, uint64_
 		return -EINVAL;
 	if (copy_from_user(&set, uset, sizeof(set)))
 		return -EFAULT;
-	unsigned long flags = plat_irq_save();
+	unsigned long flags = signal_lock();
 	t->sig.saved_mask = t->sig.blocked;
 	t->sig.restore_mask = true;	/* signal_deliver puts it back */
 	t->sig.blocked = set & ~SIG_UNBLOCKABLE;
+	signal_unlock(flags);
+	flags = plat_irq_save();
 	wait_for_signal(t);
 	plat_irq_restore(flags);
 	return -ERESTARTNOHAND;
@@ -293,7 +306,9 @@ static long sys_rt_sigreturn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 		force_sig_fault(SIGSEGV, SI_KERNEL, 0, 0, 0);
 		return 0;
 	}
+	unsigned long flags = signal_lock();
 	t->sig.blocked = mask & ~SIG_UNBLOCKABLE;
+	signal_unlock(flags);
 	/* Linux ignores all but a fault here (e.g. EPERM on the stack itself). */
 	do_sigaltstack(&ss, NULL, arch_frame_sp(f));
 	long r;
