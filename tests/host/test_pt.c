@@ -582,57 +582,6 @@ static void test_tlb_inactive(void **state)
 	finish();
 }
 
-static void test_tlb_batching(void **state)
-{
-	(void)state;
-	start(&pt_format_x86_64);
-	plat_set_pt_root(sp.root);
-	reset_tlb();
-	/* Filling not-present entries flushes nothing. */
-	assert_int_equal(pt_map(&sp, 0x100000, 0, 100 * PG, PT_WRITE, 0), 0);
-	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
-
-	/* Restricting: one invalidation per changed page up to the batch size. */
-	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 10);
-	assert_int_equal(sim_count.tlb_flush_all, 0);
-	reset_tlb();
-	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);	/* no change */
-	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
-	assert_int_equal(pt_protect(&sp, 0x100000, PT_TLB_BATCH * PG, PT_WRITE | PT_EXEC), 0);
-	assert_int_equal(sim_count.tlb_flush_page, PT_TLB_BATCH);
-	assert_int_equal(sim_count.tlb_flush_all, 0);
-	reset_tlb();
-	assert_int_equal(pt_protect(&sp, 0x100000, (PT_TLB_BATCH + 1) * PG, 0), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 0);
-	assert_int_equal(sim_count.tlb_flush_all, 1);
-
-	/* Unmapping: the same rule. */
-	reset_tlb();
-	assert_int_equal(pt_unmap(&sp, 0x100000, PG, NULL, NULL), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 1);
-	assert_int_equal(pt_unmap(&sp, 0x101000, PT_TLB_BATCH * PG, NULL, NULL), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
-	assert_int_equal(sim_count.tlb_flush_all, 0);
-	assert_int_equal(pt_unmap(&sp, 0, GiB, NULL, NULL), 0);
-	assert_int_equal(sim_count.tlb_flush_all, 1);
-	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
-
-	/* A large leaf is one invalidation. */
-	assert_int_equal(pt_map(&sp, 0, 0, 8 * MiB, 0, PT_MAP_LARGE), 0);
-	reset_tlb();
-	assert_int_equal(pt_unmap(&sp, 0, 8 * MiB, NULL, NULL), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 4);
-
-	/* Replacing a mapping flushes the old one. */
-	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0), 0);
-	reset_tlb();
-	assert_int_equal(pt_map(&sp, 0, PG, PG, 0, PT_MAP_REPLACE), 0);
-	assert_int_equal(sim_count.tlb_flush_page, 1);
-	plat_set_pt_root(0);
-	unmap_all(&sp);
-	finish();
-}
 
 static void test_tlb_kernel(void **state)
 {
@@ -1378,6 +1327,69 @@ static void test_oom_map_i386(void **state)
 	oom_map_32(&pt_format_i386_pae, GiB - PG, 3);	/* a PT below 1 GiB; a PD and a PT above */
 }
 
+/* TLB invalidations batched the same way in every format. */
+static void tlb_batching(const struct pt_format *f)
+{
+	start(f);
+	plat_set_pt_root(sp.root);
+	reset_tlb();
+	/* Filling not-present entries flushes nothing. */
+	assert_int_equal(pt_map(&sp, 0x100000, 0, 100 * PG, PT_WRITE, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+
+	/* Restricting: one invalidation per changed page up to the batch size. */
+	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 10);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_protect(&sp, 0x100000, 10 * PG, 0), 0);	/* no change */
+	assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+	/* Every page changes (U is new to all; two-level paging has no NX to clear). */
+	assert_int_equal(pt_protect(&sp, 0x100000, PT_TLB_BATCH * PG, PT_WRITE | PT_USER), 0);
+	assert_int_equal(sim_count.tlb_flush_page, PT_TLB_BATCH);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	reset_tlb();
+	assert_int_equal(pt_protect(&sp, 0x100000, (PT_TLB_BATCH + 1) * PG, 0), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 0);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+
+	/* Unmapping: the same rule. */
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, 0x100000, PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1);
+	assert_int_equal(pt_unmap(&sp, 0x101000, PT_TLB_BATCH * PG, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	assert_int_equal(pt_unmap(&sp, 0, GiB, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_all, 1);
+	assert_int_equal(sim_count.tlb_flush_page, 1 + PT_TLB_BATCH);
+
+	/* A large leaf is one invalidation. */
+	assert_int_equal(pt_map(&sp, 0, 0, 8 * MiB, 0, PT_MAP_LARGE), 0);
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, 0, 8 * MiB, NULL, NULL), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 8 * MiB >> f->shift[1]);	/* 2 or 4 MiB leaves */
+
+	/* Replacing a mapping flushes the old one. */
+	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0), 0);
+	reset_tlb();
+	assert_int_equal(pt_map(&sp, 0, PG, PG, 0, PT_MAP_REPLACE), 0);
+	assert_int_equal(sim_count.tlb_flush_page, 1);
+	plat_set_pt_root(0);
+	unmap_all(&sp);
+	finish();
+}
+
+static void test_tlb_batching(void **state)
+{
+	(void)state;
+#if VM_TEST_64BIT_VA
+	tlb_batching(&pt_format_x86_64);
+#endif
+	tlb_batching(&pt_format_i386_pae);
+	tlb_batching(&pt_format_i386);
+}
+
 /* --- random operations against a model, every format ------------------------------------ */
 
 #define MODEL_PAGES	4096	/* 16 MiB of address space */
@@ -1546,7 +1558,6 @@ int main(void)
 		cmocka_unit_test(test_oom_map),
 		cmocka_unit_test(test_oom_split),
 		cmocka_unit_test(test_tlb_inactive),
-		cmocka_unit_test(test_tlb_batching),
 		cmocka_unit_test(test_tlb_kernel),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_walk_ranges),
@@ -1562,6 +1573,7 @@ int main(void)
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_share_kernel_i386),
 		cmocka_unit_test(test_oom_map_i386),
+		cmocka_unit_test(test_tlb_batching),
 #if VM_TEST_64BIT_VA
 		cmocka_unit_test(test_random_x86_64),
 #endif
