@@ -1390,6 +1390,39 @@ static void test_tlb_batching(void **state)
 	tlb_batching(&pt_format_i386);
 }
 
+/* A partial protect splits a large leaf (2 MiB with PAE, 4 MiB two-level); a whole one stays large. */
+static void protect_split(const struct pt_format *f)
+{
+	struct vm_leaves *ls = calloc(1, sizeof(*ls));
+	uint64_t L = 1ull << f->shift[1];
+	unsigned x = f->nx ? 0 : PT_EXEC;
+
+	start(f);
+	assert_int_equal(pt_map(&sp, L, L, 2 * L, 0, PT_MAP_LARGE), 0);
+	uint64_t tables = sp.table_pages;
+
+	assert_int_equal(pt_protect(&sp, 2 * L - PG, L + PG, PT_WRITE), 0);
+	assert_int_equal(sp.table_pages, tables + 1);
+	expect_map(&sp, 2 * L - 2 * PG, 2 * L - 2 * PG, x, PG);
+	expect_map(&sp, 2 * L - PG, 2 * L - PG, PT_WRITE | x, PG);
+	expect_map(&sp, 2 * L, 2 * L, PT_WRITE | x, L);
+	assert_int_equal(pt_protect(&sp, 2 * L + PG, PG, PT_WRITE), 0);	/* no change: no split */
+	assert_int_equal(sp.table_pages, tables + 1);
+	vm_leaves(&sp, 0, UINTPTR_MAX, ls);
+	assert_int_equal(ls->n, L / PG + 1);
+	assert_int_equal(pt_check(&sp), 0);
+	free(ls);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	finish();
+}
+
+static void test_protect_split_i386(void **state)
+{
+	(void)state;
+	protect_split(&pt_format_i386_pae);
+	protect_split(&pt_format_i386);
+}
+
 /* --- random operations against a model, every format ------------------------------------ */
 
 #define MODEL_PAGES	4096	/* 16 MiB of address space */
@@ -1574,6 +1607,7 @@ int main(void)
 		cmocka_unit_test(test_share_kernel_i386),
 		cmocka_unit_test(test_oom_map_i386),
 		cmocka_unit_test(test_tlb_batching),
+		cmocka_unit_test(test_protect_split_i386),
 #if VM_TEST_64BIT_VA
 		cmocka_unit_test(test_random_x86_64),
 #endif
