@@ -8,6 +8,7 @@
 #include "kernel/fs/fdtable.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/elf.h"
+#include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "mm/vmalloc.h"
@@ -395,8 +396,10 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	if (t == current())
 		as_activate(new_as);
 	dos_box_release(t);		/* the new image is not a DOS box */
-	if (old)
+	if (old) {
+		futex_release_robust(t, old);	/* past the point of no return, as Linux */
 		mm_put(old);		/* a vfork parent or other threads may still use it */
+	}
 	const char *base = path;
 	for (const char *p = path; *p; p++)
 		if (*p == '/')
@@ -444,7 +447,6 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	}
 	files_close_on_exec(t->files);
 	t->clear_child_tid = 0;
-	t->robust_list = 0;	/* the old image's list is gone with it */
 	return 0;
 }
 SYSCALL_DEFINE(SYS_execve, execve, sys_execve);

@@ -182,7 +182,7 @@ _Noreturn void thread_exit(int status_word)
 	struct task *t = current();
 	struct thread_group *g = t->group;
 
-	futex_exit_robust();
+	futex_release_robust(t, t->mm);
 	clear_child_tid(t);
 	files_put(t->files);
 	t->files = NULL;

@@ -9,8 +9,9 @@
 struct as;
 
 void futex_init(void);
-/* The current thread exits or execs: its robust locks get FUTEX_OWNER_DIED (futex_robust.c). */
-void futex_exit_robust(void);
+struct task;
+/* @t exits, or execs (@as: the old image): its robust locks get FUTEX_OWNER_DIED (futex_robust.c). */
+void futex_release_robust(struct task *t, struct as *as);
 /* Wakes up to @nr waiters on the word at @uaddr of @as; returns how many or -errno. */
 long futex_wake(struct as *as, uint64_t uaddr, int nr, bool private);
 

@@ -5,8 +5,10 @@
  * the lock word FUTEX_OWNER_DIED and wakes one waiter, so a process-shared
  * robust mutex whose owner died gives EOWNERDEAD instead of a hang. The
  * list lives in user memory, in Linux's layout; it is walked with checked
- * copies, at most ROBUST_LIST_LIMIT entries (a corrupt or circular list
- * cannot hold the kernel).
+ * copies through the address space (which need not be the loaded one: exec
+ * walks the old image's list after the new one is in), at most
+ * ROBUST_LIST_LIMIT entries (a corrupt or circular list cannot hold the
+ * kernel).
  *
  * The word is read and rewritten with two checked copies: atomic as long as
  * the process's threads run on one CPU, as they do today (with threads on
@@ -53,47 +55,51 @@ static long sys_get_robust_list(uint64_t pid, uint64_t uhead, uint64_t ulen, uin
 }
 SYSCALL_DEFINE(SYS_get_robust_list, get_robust_list, sys_get_robust_list);
 
+/* Reads @len bytes at user address @va of @as: 0 or nonzero. */
+static int peek(struct as *as, void *buf, uint64_t va, size_t len)
+{
+	return !user_range_ok(va, len) || as_copy_in(as, buf, va, len);
+}
+
 /* The lock at @uaddr was held by thread @tid, which is gone: mark it and wake a waiter. */
-static void owner_died(struct task *t, uint64_t uaddr, uint32_t tid)
+static void owner_died(struct as *as, uint64_t uaddr, uint32_t tid)
 {
 	uint32_t v;
 
-	if ((uaddr & 3) || copy_from_user(&v, uaddr, sizeof(v)) || (v & FUTEX_TID_MASK) != tid)
+	if ((uaddr & 3) || peek(as, &v, uaddr, sizeof(v)) || (v & FUTEX_TID_MASK) != tid)
 		return;
 	uint32_t n = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-	if (copy_to_user(uaddr, &n, sizeof(n)))
+	if (as_copy_out(as, uaddr, &n, sizeof(n)))
 		return;
 	if (v & FUTEX_WAITERS)
-		futex_wake(t->mm, uaddr, 1, false);	/* Linux wakes with a shared key */
+		futex_wake(as, uaddr, 1, false);	/* Linux wakes with a shared key */
 }
 
 /**
- * futex_exit_robust() - release the robust locks the current thread still holds
+ * futex_release_robust() - release the robust locks @t still holds in @as
+ * @t: a thread that exits, or execs (@as is then its old image)
+ * @as: the address space its list and locks are in
  *
- * Called when a thread exits or execs, while its address space is still
- * its own. Forgets the list afterwards.
+ * Forgets the list afterwards.
  */
-void futex_exit_robust(void)
+void futex_release_robust(struct task *t, struct as *as)
 {
-	struct task *t = current();
 	struct robust_list_head h;
 	uint32_t tid = (uint32_t)t->pid;
-
-	if (!t->robust_list || !t->mm)
-		return;
 	uint64_t head = t->robust_list;
+
 	t->robust_list = 0;
-	if (copy_from_user(&h, head, sizeof(h)))
+	if (!head || !as || peek(as, &h, head, sizeof(h)))
 		return;
 	uint64_t entry = h.next;
 	for (unsigned n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
 		uint64_t next;
-		if (copy_from_user(&next, entry & ~1ull, sizeof(next)))
+		if (peek(as, &next, entry & ~1ull, sizeof(next)))
 			break;
 		if (entry != h.list_op_pending)		/* that one is handled last */
-			owner_died(t, (entry & ~1ull) + (uint64_t)h.futex_offset, tid);
+			owner_died(as, (entry & ~1ull) + (uint64_t)h.futex_offset, tid);
 		entry = next;
 	}
 	if (h.list_op_pending)
-		owner_died(t, (h.list_op_pending & ~1ull) + (uint64_t)h.futex_offset, tid);
+		owner_died(as, (h.list_op_pending & ~1ull) + (uint64_t)h.futex_offset, tid);
 }

@@ -300,6 +300,8 @@ static void test_signals(void)
  * A process-shared robust mutex whose owner process exits holding it: the
  * kernel walks the owner's robust list, the waiter gets EOWNERDEAD.
  */
+static const char *self_path;
+
 struct robust_shared {
 	pthread_mutex_t m;
 	volatile int locked;
@@ -338,6 +340,21 @@ static void test_robust(void)
 	      "locking after the owner died (no waiter then) also gives EOWNERDEAD");
 	pthread_mutex_consistent(&rs->m);
 	pthread_mutex_unlock(&rs->m);
+	pid = tap_fork();
+	if (pid == 0) {
+		char *argv[] = { (char *)self_path, "exit-now", NULL };
+		pthread_mutex_lock(&rs->m);
+		rs->locked = 2;
+		sleep_ms(50);
+		execve(self_path, argv, (char *[]){ NULL });
+		_exit(3);
+	}
+	wait_flag(&rs->locked, 2);
+	ok_eq(pthread_mutex_lock(&rs->m), EOWNERDEAD,
+	      "a robust mutex held across execve: the waiter gets EOWNERDEAD");
+	pthread_mutex_consistent(&rs->m);
+	pthread_mutex_unlock(&rs->m);
+	ok_exited_with(tap_wait(pid), 0, "... and the new image ran");
 	ok_eq(syscall(SYS_set_robust_list, NULL, 8), -1, "set_robust_list with a wrong size fails");
 	munmap(rs, PAGE);
 }
@@ -372,8 +389,11 @@ static void test_killed_waiters(void)
 	munmap((void *)ready, PAGE);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "exit-now"))
+		return 0;
+	self_path = argv[0];
 	test_errors();
 	test_timeouts();
 	test_wake_counts();
