@@ -2,6 +2,7 @@
 # Turns `nm -n` output on stdin into an assembly symbol table for
 # kernel/ksyms.c: text symbols only, sorted by address.
 awk '
+BEGIN { n = 0 }	# a numeric index from the start: addr[""] is not addr[0]
 $2 ~ /^[tTwW]$/ && $3 !~ /^\./ {
 	addr[n] = $1; name[n] = $3; n++
 }
