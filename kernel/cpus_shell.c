@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+/* The shell's view of the CPUs: who is online, and what each has handled. */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/percpu.h"
+#include "kernel/shell.h"
+#include "kernel/task.h"
+
+static int cmd_cpus(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	kprintf("%u of %u CPUs online (from %s)\n", ncpus_online, topology.ncpus, topology.source);
+	kprintf("cpu apic node      ticks  call IPIs   TLB IPIs  lazy  running\n");
+	for_each_online_cpu(c) {
+		const struct cpu_local *cl = cpu_data[c];
+
+		kprintf("%3u %4u %4u %10lu %10lu %10lu  %4s  %s\n", c, cl->apic_id, cl->node,
+			cl->ticks, cl->ipis, cl->tlb_ipis, cl->lazy ? "yes" : "no",
+			cl->current ? cl->current->name : "?");
+	}
+	if (topology.nnodes > 1)
+		for (unsigned i = 0; i < topology.nmem; i++)
+			kprintf("node %u: memory [%#lx-%#lx)\n", topology.mem[i].node,
+				topology.mem[i].base, topology.mem[i].end);
+	return 0;
+}
+SHELL_COMMAND(cpus, "the CPUs: APIC ids, NUMA nodes, ticks, IPIs taken, lazy TLB, running task",
+	      cmd_cpus);
