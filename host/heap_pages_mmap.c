@@ -10,12 +10,13 @@
  * MADV_DONTNEED and no page faults for it. Runs older than that, and the
  * oldest beyond HOT_MAX, are given back; the check runs whenever a run is got
  * or put, so an idle program keeps what it freed last (malloc_trim() gives
- * it all back). Large areas are mappings of their own with a PROT_NONE guard
- * page after them; a few freed ones are kept for reuse, since a mapping costs
- * two system calls and its page faults.
+ * it all back). Large areas are mappings of their own (see below).
  */
+#define _GNU_SOURCE 1		/* mremap */
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,7 +24,11 @@
 #include "mm/spinlock.h"
 
 #define MAX_ORDER	24
-#define CACHED_MAX	64
+#ifndef PIDFD_SELF_PROCESS
+#define PIDFD_SELF_PROCESS	(-10001)	/* linux/pidfd.h, Linux 6.14 on */
+#endif
+#define CACHED_MAX	256
+#define LARGE_RESERVE_MIN	(sizeof(void *) == 8 ? (size_t)1 << 20 : 0)
 #define CACHED_BYTES	((size_t)64 << 20)
 #ifndef HOT_MAX
 #define HOT_MAX		((size_t)1 << 30)
@@ -33,8 +38,8 @@
 #endif
 
 struct cached_area {
-	void *base;
-	size_t len;
+	struct heap_area area;
+	uint64_t freed_ns;
 };
 
 /* A freed run whose memory is kept, linked through its first bytes. */
@@ -80,7 +85,7 @@ static int mmap_init(struct heap_page_source *src)
 	if (mp.map)
 		munmap(mp.map, mp.map_len);
 	for (unsigned i = 0; i < mp.ncached; i++)
-		munmap(mp.cached[i].base, mp.cached[i].len + PAGE_SIZE);
+		munmap(mp.cached[i].area.base, mp.cached[i].area.reserved);
 	memset(&mp, 0, sizeof(mp));
 	mp.map_len = arena_bytes + HEAP_SLAB_SIZE;
 	void *p = mmap(NULL, mp.map_len, PROT_READ | PROT_WRITE,
@@ -202,64 +207,168 @@ static void mmap_pages_put(void *p, unsigned order)
 }
 
 
-/* A freed area of exactly @len bytes, if one is kept. */
-static void *take_cached(size_t len)
+/*
+ * Large areas: a mapping of twice the first request (LARGE_RESERVE_MIN at
+ * least: address space is cheap on 64-bit hosts) plus a PROT_NONE guard
+ * page, lazily backed, so that realloc grows an area in place without a
+ * system call; past the mapping, mremap moves its pages to one twice the
+ * new size (page-table entries move, no byte is copied). The guard follows
+ * the whole mapping: a write past the usable part but inside the headroom
+ * is not caught. A few freed areas are kept for reuse (a new mapping costs
+ * system calls and page faults) until PURGE_DELAY_NS passes.
+ */
+static size_t reserve_for(size_t len)
 {
-	void *p = NULL;
-	unsigned long f = spin_lock_irqsave(&mp.lock);
-
-	for (unsigned i = 0; i < mp.ncached; i++) {
-		if (mp.cached[i].len == len) {
-			p = mp.cached[i].base;
-			mp.cached[i] = mp.cached[--mp.ncached];
-			mp.cached_bytes -= len;
-			break;
-		}
-	}
-	spin_unlock_irqrestore(&mp.lock, f);
-	return p;
+	return MM_MAX(2 * len, LARGE_RESERVE_MIN) + PAGE_SIZE;
 }
 
-static void *mmap_large_get(size_t size, size_t align, unsigned flags, void **base, size_t *len)
+/* Give the pages of [@p, @p + @n) back; they read as zero if used again. */
+static bool drop_pages(uint8_t *p, size_t n)
+{
+	return !madvise(p, n, MADV_DONTNEED);
+}
+
+/* Of kept areas @a and @b able to hold @len, the better fit: the least usable bytes >= @len. */
+static bool fits_better(const struct heap_area *a, const struct heap_area *b, size_t len)
+{
+	if ((a->len >= len) != (b->len >= len))
+		return a->len >= len;
+	return a->len >= len ? a->len < b->len : a->len > b->len;
+}
+
+/*
+ * The kept area that fits @len best, its pages kept up to four times @len
+ * (a buffer that grew once may grow again), the rest given back. Lock
+ * held; false if none can hold @len.
+ */
+static bool take_cached(size_t len, struct heap_area *a)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < mp.ncached; i++) {
+		const struct heap_area *c = &mp.cached[i].area;
+		if (c->reserved >= len + PAGE_SIZE &&
+		    (best < 0 || fits_better(c, &mp.cached[best].area, len)))
+			best = (int)i;
+	}
+	if (best < 0)
+		return false;
+	*a = mp.cached[best].area;
+	mp.cached_bytes -= a->len;
+	mp.cached[best] = mp.cached[--mp.ncached];
+	if (a->len > 4 * len) {
+		spin_unlock_irqrestore(&mp.lock, 0);
+		drop_pages((uint8_t *)a->base + len, a->len - len);
+		spin_lock_irqsave(&mp.lock);
+		a->len = len;
+	}
+	a->len = MM_MAX(a->len, len);
+	return true;
+}
+
+/* Unmap the kept areas freed before @cutoff; lock held, dropped around each munmap. */
+static void expire_cached(uint64_t cutoff)
+{
+	for (unsigned i = 0; i < mp.ncached;) {
+		if (mp.cached[i].freed_ns > cutoff) {
+			i++;
+			continue;
+		}
+		struct heap_area a = mp.cached[i].area;
+		mp.cached_bytes -= a.len;
+		mp.cached[i] = mp.cached[--mp.ncached];
+		spin_unlock_irqrestore(&mp.lock, 0);
+		munmap(a.base, a.reserved);
+		spin_lock_irqsave(&mp.lock);
+	}
+}
+
+static void *mmap_large_get(size_t size, size_t align, unsigned flags, struct heap_area *a)
 {
 	size_t l = ALIGN_UP(size, (size_t)PAGE_SIZE);
 	size_t extra = align > PAGE_SIZE ? align : 0;
-	void *p = extra ? NULL : take_cached(l);
+	bool cached = false;
 
-	if (p) {
-		if (flags & HEAP_PG_ZERO)
-			memset(p, 0, l);
-	} else {
-		size_t total = l + PAGE_SIZE + extra;
-		uint8_t *m = mmap(NULL, total, PROT_READ | PROT_WRITE,
-				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (m == MAP_FAILED)
-			return NULL;
-		uint8_t *a = extra ? (uint8_t *)ALIGN_UP((uintptr_t)m, (uintptr_t)align) : m;
-		if (a > m)
-			munmap(m, (size_t)(a - m));
-		if (m + total > a + l + PAGE_SIZE)
-			munmap(a + l + PAGE_SIZE, (size_t)(m + total - (a + l + PAGE_SIZE)));
-		mprotect(a + l, PAGE_SIZE, PROT_NONE);
-		p = a;
+	if (l < size || l > ((size_t)1 << 46))
+		return NULL;
+	if (!extra) {
+		unsigned long f = spin_lock_irqsave(&mp.lock);
+		cached = take_cached(l, a);
+		if (mp.ncached)
+			expire_cached(now_ns() - PURGE_DELAY_NS);
+		spin_unlock_irqrestore(&mp.lock, f);
 	}
-	*base = p;
-	*len = l;
+	if (cached) {
+		if (flags & HEAP_PG_ZERO)
+			memset(a->base, 0, a->len);
+		return a->base;
+	}
+	size_t reserved = reserve_for(l), total = reserved + extra;
+	uint8_t *m = mmap(NULL, total, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	uint8_t *p = extra ? (uint8_t *)ALIGN_UP((uintptr_t)m, (uintptr_t)align) : m;
+	if (p > m)
+		munmap(m, (size_t)(p - m));
+	if (m + total > p + reserved)
+		munmap(p + reserved, (size_t)(m + total - (p + reserved)));
+	mprotect(p + reserved - PAGE_SIZE, PAGE_SIZE, PROT_NONE);
+	*a = (struct heap_area){ .base = p, .len = l, .reserved = reserved };
 	return p;
 }
 
-static void mmap_large_put(void *base, size_t len)
+static void *mmap_large_resize(struct heap_area *a, size_t size)
+{
+	size_t l = ALIGN_UP(size, (size_t)PAGE_SIZE);
+	uint8_t *base = a->base;
+
+	if (l < size || l > ((size_t)1 << 46))
+		return NULL;
+	if (l <= a->len) {			/* shrink: the tail pages given back */
+		if (l < a->len && !drop_pages(base + l, a->len - l))
+			return NULL;
+		a->len = l;
+		return base;
+	}
+	if (l + PAGE_SIZE <= a->reserved) {	/* grow in place, by a quarter at least */
+		a->len = MM_MIN(ALIGN_UP(MM_MAX(l, a->len + a->len / 4), (size_t)PAGE_SIZE),
+				a->reserved - PAGE_SIZE);
+		return base;
+	}
+	/* Move: the pages into a new mapping twice the size, its guard page kept. */
+	size_t reserved = reserve_for(l);
+	uint8_t *to = mmap(NULL, reserved, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			   -1, 0);
+	if (to == MAP_FAILED)
+		return NULL;
+	void *moved = mremap(base, a->reserved - PAGE_SIZE, reserved - PAGE_SIZE,
+			     MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	if (moved == MAP_FAILED) {
+		munmap(to, reserved);
+		return NULL;
+	}
+	munmap(base + a->reserved - PAGE_SIZE, PAGE_SIZE);	/* the old guard */
+	*a = (struct heap_area){ .base = to, .len = l, .reserved = reserved };
+	return to;
+}
+
+static void mmap_large_put(const struct heap_area *a)
 {
 	unsigned long f = spin_lock_irqsave(&mp.lock);
+	uint64_t now = now_ns();
+	bool kept = false;
 
-	if (mp.ncached < CACHED_MAX && mp.cached_bytes + len <= CACHED_BYTES) {
-		mp.cached[mp.ncached++] = (struct cached_area){ base, len };
-		mp.cached_bytes += len;
-		base = NULL;
+	if (mp.ncached < CACHED_MAX && mp.cached_bytes + a->len <= CACHED_BYTES) {
+		mp.cached[mp.ncached++] = (struct cached_area){ *a, now };
+		mp.cached_bytes += a->len;
+		kept = true;
 	}
+	if (mp.ncached)
+		expire_cached(now - PURGE_DELAY_NS);
 	spin_unlock_irqrestore(&mp.lock, f);
-	if (base)
-		munmap(base, len + PAGE_SIZE);
+	if (!kept)
+		munmap(a->base, a->reserved);
 }
 
 void heap_pages_mmap_trim(void)
@@ -267,13 +376,7 @@ void heap_pages_mmap_trim(void)
 	unsigned long f = spin_lock_irqsave(&mp.lock);
 
 	purge_locked(0, true);
-	while (mp.ncached) {
-		struct cached_area a = mp.cached[--mp.ncached];
-		mp.cached_bytes -= a.len;
-		spin_unlock_irqrestore(&mp.lock, f);
-		munmap(a.base, a.len + PAGE_SIZE);
-		f = spin_lock_irqsave(&mp.lock);
-	}
+	expire_cached(UINT64_MAX);
 	spin_unlock_irqrestore(&mp.lock, f);
 }
 
@@ -285,6 +388,35 @@ void heap_pages_mmap_lock(void)
 void heap_pages_mmap_unlock(void)
 {
 	spin_unlock_irqrestore(&mp.lock, 0);
+}
+
+/*
+ * All runs in one process_madvise() where the kernel takes MADV_DONTNEED
+ * from a process for itself (Linux 6.13 on): one call, and one TLB flush
+ * on kernels that batch them, where madvise() pays one per run.
+ */
+static void mmap_pages_purge(const struct heap_range *r, unsigned n)
+{
+	static int vector_ok = 1;
+	struct iovec iov[HEAP_SLAB_SIZE / PAGE_SIZE / 2 + 1];
+	size_t total = 0;
+
+	if (n > ARRAY_SIZE(iov))
+		vector_ok = 0;
+	for (unsigned i = 0; vector_ok && i < n; i++) {
+		iov[i] = (struct iovec){ r[i].p, r[i].len };
+		total += r[i].len;
+	}
+	if (vector_ok && n > 1) {
+		long done = syscall(SYS_process_madvise, PIDFD_SELF_PROCESS, iov, (size_t)n,
+				    MADV_DONTNEED, 0u);
+		if (done == (long)total)
+			return;
+		if (done < 0)
+			__atomic_store_n(&vector_ok, 0, __ATOMIC_RELAXED);
+	}
+	for (unsigned i = 0; i < n; i++)
+		madvise(r[i].p, r[i].len, MADV_DONTNEED);
 }
 
 static void mmap_phys(uint64_t *total, uint64_t *used)
@@ -301,6 +433,9 @@ struct heap_page_source heap_pages_mmap = {
 	.pages_get = mmap_pages_get,
 	.pages_put = mmap_pages_put,
 	.large_get = mmap_large_get,
+	.large_resize = mmap_large_resize,
 	.large_put = mmap_large_put,
+	.pages_purge = mmap_pages_purge,
+	.now_ns = now_ns,
 	.phys = mmap_phys,
 };

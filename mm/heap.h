@@ -42,6 +42,13 @@
 #ifndef KMALLOC_MAX_SIZE
 #define KMALLOC_MAX_SIZE	8192
 #endif
+/*
+ * krealloc() moves a buffer grown past this many bytes into a large area,
+ * where it grows in place (when the page source can resize large areas).
+ */
+#ifndef KMALLOC_REALLOC_LARGE
+#define KMALLOC_REALLOC_LARGE	(KMALLOC_MAX_SIZE / 4)
+#endif
 #define HEAP_MAX_CLASSES	48
 /* Objects moved per refill or flush of a per-CPU list: about HEAP_BATCH_BYTES worth. */
 #ifndef HEAP_BATCH_BYTES
@@ -51,6 +58,21 @@
 #define HEAP_BATCH_MAX		64u
 #ifndef HEAP_EMPTY_KEEP
 #define HEAP_EMPTY_KEEP		1	/* empty slabs a cache keeps before giving them back */
+#endif
+/*
+ * Free pages inside a slab are given back once its free objects come to
+ * HEAP_PURGE_MIN bytes and it has waited HEAP_PURGE_DELAY_NS (page sources
+ * that can: the malloc build). A slab three quarters free is one that a
+ * change of workload left behind; one half free is likely to fill again.
+ */
+#ifndef HEAP_PURGE_MIN
+#define HEAP_PURGE_MIN		(HEAP_SLAB_SIZE / 4 * 3)
+#endif
+#ifndef HEAP_PURGE_MIN_PAGES
+#define HEAP_PURGE_MIN_PAGES	8	/* pages a scan must free to give them back */
+#endif
+#ifndef HEAP_PURGE_DELAY_NS
+#define HEAP_PURGE_DELAY_NS	20000000ull		/* 20 ms */
 #endif
 #define HEAP_MAX_CACHES		128		/* kmalloc, DMA and named caches */
 #define HEAP_NAME_LEN		24
@@ -108,6 +130,13 @@ struct slab {
 	uint32_t large_size;		/* a DMA area's bytes (cache heap_dma_large) */
 	uint8_t list;			/* SLAB_LIST_* */
 	uint8_t order;			/* pages of the slab, as a power of two */
+	/* Free pages given back (mm/slab_purge.c). */
+	uint8_t dirty;			/* on the cache's queue of slabs to scan */
+	uint32_t dormant;		/* free objects starting in a purged page: off the free list */
+	uint32_t scan_free;		/* free objects at the last scan, or fewer since */
+	uint64_t dirty_since;		/* when it was queued, ns */
+	struct slab *dirty_prev, *dirty_next;
+	uint64_t purged[(HEAP_SLAB_SIZE / PAGE_SIZE + 63) / 64];	/* pages given back */
 };
 
 enum { SLAB_LIST_PARTIAL, SLAB_LIST_FULL, SLAB_LIST_EMPTY };
@@ -131,6 +160,9 @@ struct kmem_cache {
 	unsigned long lock_flags;	/* interrupt state saved by the lock's holder */
 	struct slab_list partial, full, empty;
 	uint64_t slabs_created, slabs_freed;
+	struct slab *dirty_head, *dirty_tail;	/* slabs waiting to give free pages back */
+	uint64_t pages_purged;		/* pages given back from inside slabs */
+	bool purgeable;			/* free pages inside slabs can be given back */
 	bool debug;			/* slabs carry struct heap_objmeta */
 	bool live;
 	char name[HEAP_NAME_LEN];
@@ -181,6 +213,7 @@ struct kmem_cache_stats {
 	uint64_t slabs, empty_slabs;	/* slabs held, of which empty */
 	uint64_t objs_inuse;		/* out of the slabs (live or in per-CPU lists) */
 	uint64_t objs_total;		/* slabs * objs_per_slab */
+	uint64_t pages_purged;		/* pages given back from inside slabs, ever */
 };
 
 /* --- Setup --------------------------------------------------------------- */

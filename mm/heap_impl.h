@@ -11,15 +11,15 @@
 #include "heap_pages.h"
 #include "platform.h"
 
-#define HEAP_SLAB_HDR	128		/* struct slab, rounded to two cache lines */
+#define HEAP_SLAB_HDR	192		/* struct slab, rounded to three cache lines */
+_Static_assert(sizeof(struct slab) <= HEAP_SLAB_HDR, "struct slab outgrew its header");
 #define HEAP_LARGE_BUCKETS	4096
 
 /* A large area, recorded in the hash table so kfree() can tell it is ours. */
 struct heap_large {
 	const void *ptr;
 	size_t size;			/* requested */
-	void *base;			/* what the page source gave */
-	size_t len;
+	struct heap_area area;		/* what the page source gave */
 	struct heap_site site;
 	uint32_t epoch;
 	struct heap_large *next;
@@ -48,6 +48,10 @@ struct heap_state {
 	int64_t gone_bytes;
 	uint64_t dma_large_bytes;
 	uint32_t epoch;			/* heap_mark() generation */
+	/* Slabs waiting to give free pages back (mm/slab_purge.c). */
+	uint64_t purge_mask[HEAP_MAX_CACHES / 64];	/* caches with slabs queued */
+	uint64_t purge_next_ns;		/* when the first is due; 0: now */
+	bool purging;			/* a thread is scanning */
 	struct heap_debug_counts dbg;
 };
 
@@ -227,6 +231,12 @@ void slab_relist(struct kmem_cache *c, struct slab *s);
 void slab_give(struct kmem_cache *c, struct slab *s, void *obj);
 struct slab *cache_slab_with_room(struct kmem_cache *c);
 void cache_release_empty(struct kmem_cache *c, unsigned keep);
+
+/* slab_purge.c */
+void slab_purge_note(struct kmem_cache *c, struct slab *s);
+void slab_purge_forget(struct kmem_cache *c, struct slab *s);
+void slab_revive(struct kmem_cache *c, struct slab *s);
+void heap_purge_tick(bool growing);
 
 /* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */
 

@@ -38,7 +38,7 @@ static void kpages_put(void *p, unsigned order)
 }
 
 /* Large areas come from vmalloc, over-allocated for alignments beyond a page. */
-static void *klarge_get(size_t size, size_t align, unsigned flags, void **base, size_t *len)
+static void *klarge_get(size_t size, size_t align, unsigned flags, struct heap_area *a)
 {
 	size_t extra = align > PAGE_SIZE ? align - PAGE_SIZE : 0;
 	size_t bytes = ALIGN_UP(size, (size_t)PAGE_SIZE) + extra;
@@ -48,15 +48,13 @@ static void *klarge_get(size_t size, size_t align, unsigned flags, void **base, 
 	void *p = vmalloc_prot(bytes, VMALLOC_PROT, flags & HEAP_PG_ZERO ? VMALLOC_ZERO : 0);
 	if (!p)
 		return NULL;
-	*base = p;
-	*len = bytes;
+	*a = (struct heap_area){ .base = p, .len = bytes, .reserved = bytes };
 	return (void *)ALIGN_UP((uintptr_t)p, (uintptr_t)MM_MAX(align, (size_t)PAGE_SIZE));
 }
 
-static void klarge_put(void *base, size_t len)
+static void klarge_put(const struct heap_area *a)
 {
-	(void)len;
-	vfree(base);
+	vfree(a->base);
 }
 
 static void kphys(uint64_t *total, uint64_t *used)

@@ -14,6 +14,19 @@
 #define HEAP_PG_ZERO	0x1	/* zero the memory */
 #define HEAP_PG_DMA	0x2	/* physically contiguous, below 16 MiB */
 
+/* A large area as the page source gave it. */
+struct heap_area {
+	void *base;		/* start of the area */
+	size_t len;		/* bytes usable from @base */
+	size_t reserved;	/* address space held from @base: headroom and guard included */
+};
+
+/* A run of pages. */
+struct heap_range {
+	void *p;
+	size_t len;
+};
+
 struct heap_page_source {
 	const char *name;
 	/* Called by heap_init(); sets the arena. Return 0 or -1. */
@@ -23,11 +36,27 @@ struct heap_page_source {
 	void (*pages_put)(void *p, unsigned order);
 	/*
 	 * At least @size bytes aligned to @align (a power of two), with an
-	 * unmapped guard after; *@base and *@len say what large_put() needs,
-	 * and @ptr + usable bytes = *@base + *@len. @flags: HEAP_PG_ZERO.
+	 * unmapped guard after; *@a says what large_resize() and large_put()
+	 * need, and ptr + usable bytes = a->base + a->len. @flags: HEAP_PG_ZERO.
 	 */
-	void *(*large_get)(size_t size, size_t align, unsigned flags, void **base, size_t *len);
-	void (*large_put)(void *base, size_t len);
+	void *(*large_get)(size_t size, size_t align, unsigned flags, struct heap_area *a);
+	/*
+	 * Optional (NULL: the heap allocates anew and copies). Makes @a's usable
+	 * length at least @size by mapping more pages into its headroom, or
+	 * failing that by moving its pages (page-table entries, not bytes) to a
+	 * larger reservation; or, if @size is smaller, gives the tail pages
+	 * back. Return: the area's new base (*@a updated), or NULL (*@a as it was).
+	 */
+	void *(*large_resize)(struct heap_area *a, size_t size);
+	void (*large_put)(const struct heap_area *a);
+	/*
+	 * Optional, with now_ns (NULL: pages inside a slab stay until the slab
+	 * is freed): give back the memory of @n runs of whole pages inside a
+	 * slab; they read as zero when next touched.
+	 */
+	void (*pages_purge)(const struct heap_range *r, unsigned n);
+	/* A monotonic clock in ns, for the delay before pages_purge. */
+	uint64_t (*now_ns)(void);
 	/* Bytes of memory managed and in use, for memory_stats_t. */
 	void (*phys)(uint64_t *total, uint64_t *used);
 	/* Every slab lies in [arena_lo, arena_hi). */

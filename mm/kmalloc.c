@@ -155,52 +155,64 @@ static struct heap_large **large_bucket(const void *p)
 	return &heap.large_hash[h >> (64 - (HEAP_SLAB_SHIFT - 3))];
 }
 
-static void *large_alloc(size_t size, size_t align, unsigned flags, const struct heap_site *site)
+static void large_link(struct heap_large *l)
 {
-	void *base;
-	size_t len;
-	struct heap_large *l = cache_alloc(heap_large_cache, NULL, sizeof(*l));
+	struct heap_large **b = large_bucket(l->ptr);
 
-	if (!l)
-		return NULL;
-	void *p = heap.src->large_get(size, align, flags, &base, &len);
-	if (!p) {
-		cache_free(heap_large_cache, slab_of(l), l, NULL);
-		return NULL;
-	}
-	*l = (struct heap_large){ .ptr = p, .size = size, .base = base, .len = len,
-				  .epoch = heap.epoch };
-	if (site)
-		l->site = *site;
-	struct heap_large **b = large_bucket(p);
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
 	l->next = *b;
 	*b = l;
-	heap.large_bytes += len;
+	heap.large_bytes += l->area.len;
 	heap.large_count++;
-	spin_unlock_irqrestore(&heap.large_lock, f);
-	heap_account((int64_t)len);
-	return p;
 }
 
-/* The record of the large area starting at @p, unlinked if @unlink; NULL if none. */
-static struct heap_large *large_find(const void *p, bool unlink)
+/* The record of the large area starting at @p, unlinked if @unlink; lock held; NULL if none. */
+static struct heap_large *large_find_locked(const void *p, bool unlink)
 {
 	struct heap_large **b = large_bucket(p), *l;
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
 
 	for (; (l = *b) != NULL; b = &l->next) {
 		if (l->ptr == p) {
 			if (unlink) {
 				*b = l->next;
-				heap.large_bytes -= l->len;
+				heap.large_bytes -= l->area.len;
 				heap.large_count--;
 			}
 			break;
 		}
 	}
+	return l;
+}
+
+static struct heap_large *large_find(const void *p, bool unlink)
+{
+	unsigned long f = spin_lock_irqsave(&heap.large_lock);
+	struct heap_large *l = large_find_locked(p, unlink);
+
 	spin_unlock_irqrestore(&heap.large_lock, f);
 	return l;
+}
+
+static void *large_alloc(size_t size, size_t align, unsigned flags, const struct heap_site *site)
+{
+	struct heap_large *l = cache_alloc(heap_large_cache, NULL, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	struct heap_area a;
+	heap_purge_tick(true);
+	void *p = heap.src->large_get(size, align, flags, &a);
+	if (!p) {
+		cache_free(heap_large_cache, slab_of(l), l, NULL);
+		return NULL;
+	}
+	*l = (struct heap_large){ .ptr = p, .size = size, .area = a, .epoch = heap.epoch };
+	if (site)
+		l->site = *site;
+	unsigned long f = spin_lock_irqsave(&heap.large_lock);
+	large_link(l);
+	spin_unlock_irqrestore(&heap.large_lock, f);
+	heap_account((int64_t)a.len);
+	return p;
 }
 
 static void large_free(const void *p, const struct heap_site *site)
@@ -211,14 +223,48 @@ static void large_free(const void *p, const struct heap_site *site)
 		debug_report_bad_free(p, "not allocated by the heap (or freed already)", site);
 		return;
 	}
-	heap_account(-(int64_t)l->len);
-	heap.src->large_put(l->base, l->len);
+	heap_account(-(int64_t)l->area.len);
+	heap.src->large_put(&l->area);
 	cache_free(heap_large_cache, slab_of(l), l, NULL);
 }
 
 static size_t large_usable(const struct heap_large *l)
 {
-	return heap.debug ? l->size : (size_t)((uintptr_t)l->base + l->len - (uintptr_t)l->ptr);
+	return heap.debug ? l->size
+			  : (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)l->ptr);
+}
+
+/*
+ * Resize the large area at @p in place or by moving its pages (large_resize
+ * in heap_pages.h). NULL if the page source cannot, and then the caller
+ * copies; never with the debug checks (they keep the requested size), nor
+ * for over-aligned areas (their pointer is not their base).
+ */
+static void *large_resize(void *p, size_t size)
+{
+	if (!heap.src->large_resize || heap.debug)
+		return NULL;
+	unsigned long f = spin_lock_irqsave(&heap.large_lock);
+	struct heap_large *l = large_find_locked(p, true);
+	if (l && l->ptr != l->area.base) {
+		large_link(l);
+		l = NULL;
+	}
+	spin_unlock_irqrestore(&heap.large_lock, f);
+	if (!l)
+		return NULL;
+	size_t was = l->area.len;
+	void *q = heap.src->large_resize(&l->area, size);
+	if (q) {
+		l->ptr = q;
+		l->size = size;
+	}
+	f = spin_lock_irqsave(&heap.large_lock);
+	large_link(l);
+	spin_unlock_irqrestore(&heap.large_lock, f);
+	if (q)
+		heap_account((int64_t)l->area.len - (int64_t)was);
+	return q;
 }
 
 /* --- DMA areas beyond the size classes: one-object slabs from ZONE_DMA --------------- */
@@ -435,7 +481,7 @@ static size_t usable_size(const void *p)
 		return c->ctor ? c->obj_size : c->size;
 	}
 	struct heap_large *l = large_find(p, false);
-	return l ? (size_t)((uintptr_t)l->base + l->len - (uintptr_t)p) : 0;
+	return l ? (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)p) : 0;
 }
 
 size_t ksize(const void *p)
@@ -469,8 +515,8 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 				      HEAP_SITE(file, line));
 		return NULL;
 	}
+	struct slab *s = slab_lookup(p);
 	if (size <= room) {
-		struct slab *s = slab_lookup(p);
 		if (s && s->cache->debug) {	/* new red zone */
 			struct heap_objmeta *m = &s->meta[slab_index(s->cache, s, p)];
 			if (size > m->req_size)
@@ -478,18 +524,39 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 			memset((char *)p + size, HEAP_REDZONE_BYTE, s->cache->size - size);
 			m->req_size = (uint32_t)size;
 		}
+		/* A large area that shrinks by a quarter or more gives its tail pages back. */
+		if (!s && room - size >= MM_MAX(room / 4, (size_t)PAGE_SIZE)) {
+			void *q = size > KMALLOC_MAX_SIZE ? large_resize(p, size) : NULL;
+			if (!q && size <= KMALLOC_MAX_SIZE && (q = do_kmalloc(size, HEAP_SITE(file, line)))) {
+				memcpy(q, p, size);
+				do_kfree(p, HEAP_SITE(file, line));
+			}
+			return q ? q : p;
+		}
 		return p;
+	}
+	/* A large area grows into its headroom, or moves by remapping its pages. */
+	if (!s) {
+		void *q = large_resize(p, size);
+		if (q)
+			return q;
 	}
 	/*
 	 * Growing out of its class: a class further up, so that a buffer grown
 	 * in small steps moves (and is copied) half as often, through half as
 	 * many classes. Not with the debug checks, whose red zone follows the
-	 * requested size; not into a large area.
+	 * requested size; not into a large area. Past KMALLOC_REALLOC_LARGE,
+	 * into a large area if they can grow in place: a buffer grown that far
+	 * is likely to grow further.
 	 */
 	size_t want = size;
+	void *q;
 	if (!heap.debug && size <= KMALLOC_MAX_SIZE)
 		want = MM_MIN(size + size / 4, (size_t)KMALLOC_MAX_SIZE);
-	void *q = do_kmalloc(want, HEAP_SITE(file, line));
+	if (want > KMALLOC_REALLOC_LARGE && heap.src->large_resize && !heap.debug)
+		q = large_alloc(want, PAGE_SIZE, 0, HEAP_SITE(file, line));
+	else
+		q = do_kmalloc(want, HEAP_SITE(file, line));
 	if (!q)
 		return NULL;
 	memcpy(q, p, MM_MIN(old, size));

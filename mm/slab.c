@@ -127,6 +127,10 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
 {
 	void *obj = s->freelist;
 
+	if (!obj && s->carved == s->capacity && s->dormant) {
+		slab_revive(c, s);
+		obj = s->freelist;
+	}
 	if (obj) {
 		s->freelist = fl_get(c, obj);
 	} else {
@@ -136,6 +140,7 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
 			c->ctor(obj);
 	}
 	s->inuse++;
+	s->scan_free = MM_MIN(s->scan_free, s->carved - s->inuse - s->dormant);
 	return obj;
 }
 
@@ -151,6 +156,8 @@ void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
 	s->freelist = obj;
 	s->inuse--;
 	slab_relist(c, s);
+	if (c->purgeable)
+		slab_purge_note(c, s);
 }
 
 /**
@@ -170,6 +177,7 @@ struct slab *cache_slab_with_room(struct kmem_cache *c)
 		return s;
 	}
 	cache_unlock(c);
+	heap_purge_tick(true);
 	struct slab *s = slab_new(c);
 	cache_lock(c);
 	if (!s)
@@ -189,6 +197,7 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 	while (c->empty.count > keep) {
 		struct slab *s = c->empty.head;
 		list_del(c, s);
+		slab_purge_forget(c, s);
 		c->slabs_freed++;
 		cache_unlock(c);
 		slab_free(s);
@@ -211,11 +220,12 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	cache_lock(c);
 	struct slab *s0 = cache_slab_with_room(c);
 	if (s0 && s0->freelist) {
-		n = s0->carved - s0->inuse;
+		n = s0->carved - s0->inuse - s0->dormant;
 		first = s0->freelist;
 		l->head = fl_get(c, first);
 		s0->freelist = NULL;
-		s0->inuse = s0->carved;
+		s0->inuse = s0->carved - s0->dormant;
+		s0->scan_free = 0;
 		slab_relist(c, s0);
 	}
 	while (n < c->batch) {
@@ -235,6 +245,7 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		slab_relist(c, s);
 	}
 	cache_unlock(c);
+	heap_purge_tick(false);
 	/* The list was empty; it now holds all but @first. */
 	l->limit = MM_MAX(2 * c->batch, n + c->batch);
 	l->room = (int32_t)(l->limit - (n ? n - 1 : 0));
@@ -257,6 +268,7 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 	heap_count_add(&l->moved, -given);
+	heap_purge_tick(false);
 }
 
 /**
@@ -470,6 +482,8 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 #ifdef MM_HEAP_DEBUG
 	c->debug = heap.debug || (flags & KMEM_DEBUG);
 #endif
+	c->purgeable = heap.src && heap.src->pages_purge && heap.src->now_ns && !ctor && !c->debug &&
+		       !(flags & KMEM_DMA);
 	size_t per = stride + (c->debug ? sizeof(struct heap_objmeta) : 0);
 	c->capacity = (HEAP_SLAB_SIZE - objs_offset(c) - (c->debug ? 8 : 0)) / per;
 	c->batch = MM_MAX(HEAP_BATCH_MIN, MM_MIN(HEAP_BATCH_MAX, (unsigned)(HEAP_BATCH_BYTES / stride)));
@@ -519,6 +533,7 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	if (busy)
 		mm_err("heap: kmem_cache_destroy(%s): objects still in use; their slabs are leaked",
 		       c->name);
+	__atomic_and_fetch(&heap.purge_mask[c->id / 64], ~(1ull << (c->id % 64)), __ATOMIC_RELAXED);
 	unsigned long f = spin_lock_irqsave(&heap.caches_lock);
 	heap.cache[c->id] = NULL;
 	spin_unlock_irqrestore(&heap.caches_lock, f);
@@ -581,7 +596,7 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 	*st = (struct kmem_cache_stats){
 		.name = c->name, .obj_size = c->obj_size, .objs_per_slab = c->capacity,
 		.slabs = c->partial.count + c->full.count + c->empty.count,
-		.empty_slabs = c->empty.count, .objs_inuse = inuse,
+		.empty_slabs = c->empty.count, .objs_inuse = inuse, .pages_purged = c->pages_purged,
 	};
 	cache_unlock(c);
 	st->objs_total = st->slabs * st->objs_per_slab;

@@ -149,9 +149,45 @@ static void realloc_in_place_and_moving(void **state)
 	char *r = krealloc(q, 300000);			/* into a large area */
 	assert_string_equal(r, "hello, heap");
 	memset(r + 1000, 1, 299000);
-	char *s = krealloc(r, 10);			/* shrinking stays in place */
+	char *s = krealloc(r, 10000);			/* shrinks in place */
 	assert_ptr_equal(s, r);
+	char *t = krealloc(s, 10);			/* into a size class */
+	assert_memory_equal(t, "hello, hea", 10);
+	assert_true(ksize(t) < 64);
+	kfree(t);
+}
+
+/* Large areas grow into their headroom, move by remapping, give back their tail. */
+static void large_areas_resize(void **state)
+{
+	(void)state;
+	mmap_heap();
+	size_t big = (size_t)8 << 20;
+	uint8_t *p = kmalloc(200000);
+	fill_check(p, 200000, 0x37);
+	uint8_t *q = krealloc(p, 300000);		/* into the headroom */
+	assert_ptr_equal(q, p);
+	assert_int_equal(q[199999], 0x37);
+	uint8_t *r = krealloc(q, big);			/* past it: the pages move */
+	assert_non_null(r);
+	for (size_t i = 0; i < 200000; i++)
+		assert_int_equal(r[i], 0x37);
+	memset(r, 0x5a, big);
+	uint8_t *s = krealloc(r, 100000);		/* shrinks in place */
+	assert_ptr_equal(s, r);
+	assert_true(ksize(s) >= 100000 && ksize(s) < big);
+	assert_int_equal(s[99999], 0x5a);
+	unsigned char vec[256];
+	assert_int_equal(mincore(s + (1 << 20), 256 * PAGE_SIZE, vec), 0);
+	for (unsigned i = 0; i < 256; i++)
+		assert_int_equal(vec[i] & 1, 0);	/* the tail was given back */
+	memory_stats_t st;
+	heap_get_stats(&st);
+	assert_int_equal(st.large_count, 1);
+	assert_true(st.large_bytes >= 100000 && st.large_bytes < big);
 	kfree(s);
+	heap_get_stats(&st);
+	assert_int_equal(st.large_count, 0);
 }
 
 static void alignment(void **state)
@@ -206,6 +242,66 @@ static size_t resident_pages(void *p, size_t len)
 	for (size_t i = 0; i < n; i++)
 		r += vec[i] & 1;
 	return r;
+}
+
+static void find_cache(struct kmem_cache *c, void *ctx)
+{
+	struct kmem_cache **found = ctx;
+
+	if (!strcmp(c->name, "kmalloc-1024"))
+		*found = c;
+}
+
+/*
+ * Free pages inside partly used slabs: once nearly every object of a class
+ * is freed, the pages that only free objects cover are given back after the
+ * delay; the objects left keep their contents, and the freed ones (dormant
+ * or not) serve allocations again, each once.
+ */
+static void slab_pages_given_back(void **state)
+{
+	enum { N = 2048, SZ = 1024, KEEP = 64 };
+	static uint8_t *obj[N];
+	struct kmem_cache *c = NULL;
+	struct kmem_cache_stats st;
+
+	(void)state;
+	mmap_heap();
+	kmem_cache_for_each(find_cache, &c);
+	assert_non_null(c);
+	for (unsigned i = 0; i < N; i++) {
+		obj[i] = kmalloc(SZ);
+		memset(obj[i], 0x11, SZ);
+	}
+	for (unsigned i = 0; i < N; i++)
+		if (i % KEEP)
+			kfree(obj[i]);
+	heap_drain();				/* this thread's lists back to the slabs */
+	struct timespec ts = { 0, 2 * (long)HEAP_PURGE_DELAY_NS };
+	nanosleep(&ts, NULL);
+	void *other[100];
+	for (unsigned i = 0; i < 100; i++)	/* a slow path: due slabs are scanned */
+		other[i] = kmalloc(300);
+	for (unsigned i = 0; i < 100; i++)
+		kfree(other[i]);
+	kmem_cache_get_stats(c, &st);
+	assert_true(st.pages_purged > (uint64_t)N * SZ / PAGE_SIZE / 2);
+	uint8_t *slab = (uint8_t *)((uintptr_t)obj[N / 2] & ~(HEAP_SLAB_SIZE - 1));
+	assert_true(resident_pages(slab, HEAP_SLAB_SIZE) <= HEAP_SLAB_SIZE / PAGE_SIZE / 4);
+	for (unsigned i = 0; i < N; i++) {	/* allocate them all again */
+		if (i % KEEP) {
+			obj[i] = kmalloc(SZ);
+			assert_non_null(obj[i]);
+			memset(obj[i], (int)(i % 251), SZ);
+		}
+	}
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t want = i % KEEP ? (uint8_t)(i % 251) : 0x11;
+		assert_int_equal(obj[i][0], want);
+		assert_int_equal(obj[i][SZ - 1], want);
+	}
+	for (unsigned i = 0; i < N; i++)
+		kfree(obj[i]);
 }
 
 /*
@@ -500,7 +596,9 @@ int main(void)
 		cmocka_unit_test(realloc_in_place_and_moving),
 		cmocka_unit_test(alignment),
 		cmocka_unit_test(large_areas),
+		cmocka_unit_test(large_areas_resize),
 		cmocka_unit_test(freed_runs_decay),
+		cmocka_unit_test(slab_pages_given_back),
 		cmocka_unit_test(object_caches),
 		cmocka_unit_test(seed_names),
 		cmocka_unit_test(bad_frees_reported),

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Free pages inside partly used slabs, given back to the page source.
+ *
+ * A slab whose free objects come to HEAP_PURGE_MIN bytes is queued on its
+ * cache. Once it has waited HEAP_PURGE_DELAY_NS (a program that frees and
+ * allocates again soon pays no page faults), the pages it holds that only
+ * free objects cover are given back (pages_purge: MADV_DONTNEED in the
+ * malloc build), so any size class, or any other user of memory, can have
+ * them. A purged page reads as zero, so the objects that start in it leave
+ * the slab's free list: they are "dormant", and return to it, page by page,
+ * when the slab has nothing else to give (slab_revive()).
+ *
+ * Only page sources with pages_purge and now_ns take part (not the kernel's:
+ * its slabs are PMM blocks seen through the direct map); not caches with a
+ * constructor (objects keep their state while free) nor debug caches (free
+ * objects hold poison).
+ *
+ * Locking: a cache's queue is under its lock, and so is its bit in
+ * heap.purge_mask (atomic, read without a lock). The scan runs with no lock
+ * held on entry, takes one cache's lock at a time, and only one thread
+ * scans at once (heap.purging).
+ */
+#include "heap_impl.h"
+
+#define SLAB_PAGES	(HEAP_SLAB_SIZE / PAGE_SIZE)
+
+static bool page_purged(const struct slab *s, unsigned pg)
+{
+	return s->purged[pg / 64] >> (pg % 64) & 1;
+}
+
+/* Free objects of @s that are not given back yet. */
+static uint32_t slab_free_objs(const struct slab *s)
+{
+	return s->carved - s->inuse - s->dormant;
+}
+
+/**
+ * slab_purge_note() - queue @s to have its free pages given back, if worth it
+ * @c: its cache, locked
+ * @s: a slab of @c that objects came back to
+ *
+ * Worth it once its free objects come to HEAP_PURGE_MIN bytes, and to 1/64
+ * of the slab more than at its last scan (or their fewest since): a slab
+ * whose pages all hold live objects is not walked at each object freed.
+ */
+void slab_purge_note(struct kmem_cache *c, struct slab *s)
+{
+	uint32_t nfree = slab_free_objs(s);
+
+	if (s->dirty || !c->purgeable || s->list != SLAB_LIST_PARTIAL ||
+	    (uint64_t)nfree * c->size < HEAP_PURGE_MIN ||
+	    (uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size < HEAP_SLAB_SIZE / 64)
+		return;
+	s->dirty = 1;
+	s->dirty_since = heap.src->now_ns();
+	s->dirty_next = NULL;
+	s->dirty_prev = c->dirty_tail;
+	if (c->dirty_tail)
+		c->dirty_tail->dirty_next = s;
+	else
+		c->dirty_head = s;
+	c->dirty_tail = s;
+	__atomic_or_fetch(&heap.purge_mask[c->id / 64], 1ull << (c->id % 64), __ATOMIC_RELAXED);
+}
+
+/**
+ * slab_purge_forget() - take @s off its cache's queue (it is being freed)
+ * @c: its cache, locked
+ * @s: the slab
+ */
+void slab_purge_forget(struct kmem_cache *c, struct slab *s)
+{
+	if (!s->dirty)
+		return;
+	if (s->dirty_prev)
+		s->dirty_prev->dirty_next = s->dirty_next;
+	else
+		c->dirty_head = s->dirty_next;
+	if (s->dirty_next)
+		s->dirty_next->dirty_prev = s->dirty_prev;
+	else
+		c->dirty_tail = s->dirty_prev;
+	s->dirty = 0;
+}
+
+/* Add the bytes of [@a, @a + @n) to the pages of @s they lie in. */
+static void count_bytes(const struct slab *s, uint32_t *fb, uintptr_t a, uintptr_t n)
+{
+	uintptr_t end = a + n;
+
+	while (a < end) {
+		uintptr_t pg_end = ALIGN_DOWN(a, (uintptr_t)PAGE_SIZE) + PAGE_SIZE;
+		uintptr_t stop = MM_MIN(end, pg_end);
+		fb[(a - (uintptr_t)s) >> PAGE_SHIFT] += (uint32_t)(stop - a);
+		a = stop;
+	}
+}
+
+/* Objects of @c in @s starting in page @pg and carved: [*@lo, *@hi). */
+static void page_objects(const struct kmem_cache *c, const struct slab *s, unsigned pg,
+			 uint32_t *lo, uint32_t *hi)
+{
+	uintptr_t start = (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE, end = start + PAGE_SIZE;
+	uintptr_t first = start > s->objs ? start - s->objs : 0;
+
+	*lo = (uint32_t)MM_MIN((first + c->size - 1) / c->size, (uintptr_t)s->carved);
+	*hi = end > s->objs ? (uint32_t)MM_MIN((end - s->objs + c->size - 1) / c->size,
+					       (uintptr_t)s->carved) : 0;
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
+/* Give back the pages of @s that only free objects cover; @c locked. */
+static void slab_scan(struct kmem_cache *c, struct slab *s)
+{
+	uint32_t fb[SLAB_PAGES] = { 0 };
+	uint64_t newly[(SLAB_PAGES + 63) / 64] = { 0 };
+	uintptr_t carved_end = s->objs + (uintptr_t)s->carved * c->size;
+	unsigned n = 0;
+
+	s->scan_free = slab_free_objs(s);
+	for (void *o = s->freelist; o; o = fl_get(c, o))
+		count_bytes(s, fb, (uintptr_t)o, c->size);
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+		if (!page_purged(s, pg))
+			continue;
+		uint32_t lo, hi;
+		page_objects(c, s, pg, &lo, &hi);
+		for (uint32_t i = lo; i < hi; i++)
+			count_bytes(s, fb, s->objs + (uintptr_t)i * c->size, c->size);
+	}
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+		uintptr_t a = (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE;
+		if (a >= s->objs && a + PAGE_SIZE <= carved_end && fb[pg] == PAGE_SIZE &&
+		    !page_purged(s, pg)) {
+			newly[pg / 64] |= 1ull << (pg % 64);
+			n++;
+		}
+	}
+	if (n < HEAP_PURGE_MIN_PAGES)
+		return;		/* not worth the system call and the page faults after it */
+	/* The free list without the objects that start in those pages. */
+	void **link = &s->freelist;
+	void *prev = NULL;
+	for (void *o = s->freelist; o;) {
+		void *next = fl_get(c, o);
+		unsigned pg = (unsigned)(((uintptr_t)o - (uintptr_t)s) >> PAGE_SHIFT);
+		if (newly[pg / 64] >> (pg % 64) & 1) {
+			s->dormant++;
+		} else {
+			if (prev)
+				fl_set(c, prev, o);
+			else
+				*link = o;
+			prev = o;
+		}
+		o = next;
+	}
+	if (prev)
+		fl_set(c, prev, NULL);
+	else
+		*link = NULL;
+	/* Then the pages, in runs that may take in pages given back before. */
+	struct heap_range runs[SLAB_PAGES / 2 + 1];
+	unsigned nr = 0;
+	c->pages_purged += n;
+	for (unsigned w = 0; w < ARRAY_SIZE(newly); w++)
+		s->purged[w] |= newly[w];
+	for (unsigned pg = 0; pg < SLAB_PAGES;) {
+		if (!(newly[pg / 64] >> (pg % 64) & 1)) {
+			pg++;
+			continue;
+		}
+		unsigned end = pg, last = pg;
+		while (end < SLAB_PAGES && page_purged(s, end)) {
+			if (newly[end / 64] >> (end % 64) & 1)
+				last = end;
+			end++;
+		}
+		runs[nr++] = (struct heap_range){ (char *)s + (uintptr_t)pg * PAGE_SIZE,
+						  (size_t)(last + 1 - pg) * PAGE_SIZE };
+		pg = end;
+	}
+	heap.src->pages_purge(runs, nr);
+	s->scan_free = slab_free_objs(s);
+}
+
+/**
+ * slab_revive() - put the objects of @s's first purged page back on its free list
+ * @c: the cache, locked
+ * @s: a slab with dormant objects
+ */
+void slab_revive(struct kmem_cache *c, struct slab *s)
+{
+	for (unsigned pg = 0; pg < SLAB_PAGES && !s->freelist; pg++) {
+		if (!page_purged(s, pg))
+			continue;
+		s->purged[pg / 64] &= ~(1ull << (pg % 64));
+		uint32_t lo, hi;
+		page_objects(c, s, pg, &lo, &hi);
+		for (uint32_t i = hi; i-- > lo;) {
+			void *o = (void *)(s->objs + (uintptr_t)i * c->size);
+			fl_set(c, o, s->freelist);
+			s->freelist = o;
+			s->dormant--;
+		}
+	}
+}
+
+/* Scan the queued slabs of @c that are due at @now; the earliest time one will be, or 0. */
+static uint64_t purge_cache(struct kmem_cache *c, uint64_t now)
+{
+	uint64_t next = 0;
+
+	cache_lock(c);
+	struct slab *s;
+	while ((s = c->dirty_head) != NULL) {
+		if (s->dirty_since + HEAP_PURGE_DELAY_NS > now) {
+			next = s->dirty_since + HEAP_PURGE_DELAY_NS;
+			break;
+		}
+		slab_purge_forget(c, s);
+		if (s->list == SLAB_LIST_PARTIAL)
+			slab_scan(c, s);
+	}
+	if (!next)
+		__atomic_and_fetch(&heap.purge_mask[c->id / 64], ~(1ull << (c->id % 64)),
+				   __ATOMIC_RELAXED);
+	cache_unlock(c);
+	return next;
+}
+
+/**
+ * heap_purge_tick() - give back the free pages of slabs that waited long enough
+ * @growing: the heap is about to take more memory from its page source: then
+ *           the queued slabs give their free pages back without waiting
+ *
+ * Called by the slow paths with no lock held; cheap when nothing is queued.
+ */
+void heap_purge_tick(bool growing)
+{
+	if (!heap.src->now_ns)
+		return;
+	uint64_t due = __atomic_load_n(&heap.purge_next_ns, __ATOMIC_RELAXED), any = 0;
+	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++)
+		any |= __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
+	if (!any)
+		return;
+	uint64_t now = heap.src->now_ns();
+	if (growing)
+		now += HEAP_PURGE_DELAY_NS;
+	else if (now < due)
+		return;
+	if (__atomic_exchange_n(&heap.purging, true, __ATOMIC_ACQUIRE))
+		return;
+	uint64_t next = UINT64_MAX;
+	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++) {
+		uint64_t m = __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
+		while (m) {
+			unsigned id = w * 64 + (unsigned)__builtin_ctzll(m);
+			m &= m - 1;
+			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+			uint64_t t = c ? purge_cache(c, now) : 0;
+			if (t && t < next)
+				next = t;
+		}
+	}
+	__atomic_store_n(&heap.purge_next_ns, next == UINT64_MAX ? 0 : next, __ATOMIC_RELAXED);
+	__atomic_store_n(&heap.purging, false, __ATOMIC_RELEASE);
+}
