@@ -47,7 +47,7 @@
  * where it grows in place (when the page source can resize large areas).
  */
 #ifndef KMALLOC_REALLOC_LARGE
-#define KMALLOC_REALLOC_LARGE	(KMALLOC_MAX_SIZE / 4)
+#define KMALLOC_REALLOC_LARGE	KMALLOC_MAX_SIZE
 #endif
 #define HEAP_MAX_CLASSES	48
 /* Objects moved per refill or flush of a per-CPU list: about HEAP_BATCH_BYTES worth. */
@@ -162,6 +162,7 @@ struct kmem_cache {
 	uint64_t slabs_created, slabs_freed;
 	struct slab *dirty_head, *dirty_tail;	/* slabs waiting to give free pages back */
 	uint64_t pages_purged;		/* pages given back from inside slabs */
+	uint64_t last_active_ns;	/* purging caches: last refill or flush of a per-CPU list */
 	bool purgeable;			/* free pages inside slabs can be given back */
 	bool debug;			/* slabs carry struct heap_objmeta */
 	bool live;

@@ -3,8 +3,9 @@
  * Free pages inside partly used slabs, given back to the page source.
  *
  * A slab whose free objects come to HEAP_PURGE_MIN bytes is queued on its
- * cache. Once it has waited HEAP_PURGE_DELAY_NS (a program that frees and
- * allocates again soon pays no page faults), the pages it holds that only
+ * cache. Once it has waited HEAP_PURGE_DELAY_NS, and its cache has neither
+ * refilled nor flushed a per-CPU list for as long (a class still in use will
+ * use its free objects, and pays no page faults for them), the pages it holds that only
  * free objects cover are given back (pages_purge: MADV_DONTNEED in the
  * malloc build), so any size class, or any other user of memory, can have
  * them. A purged page reads as zero, so the objects that start in it leave
@@ -210,11 +211,16 @@ void slab_revive(struct kmem_cache *c, struct slab *s)
 }
 
 /* Scan the queued slabs of @c that are due at @now; the earliest time one will be, or 0. */
-static uint64_t purge_cache(struct kmem_cache *c, uint64_t now)
+static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t real_now)
 {
 	uint64_t next = 0;
 
 	cache_lock(c);
+	uint64_t idle_at = c->last_active_ns + HEAP_PURGE_DELAY_NS;
+	if (idle_at > real_now) {	/* the class still allocates: its free objects will be used */
+		cache_unlock(c);
+		return idle_at;
+	}
 	struct slab *s;
 	while ((s = c->dirty_head) != NULL) {
 		if (s->dirty_since + HEAP_PURGE_DELAY_NS > now) {
@@ -248,7 +254,7 @@ void heap_purge_tick(bool growing)
 		any |= __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
 	if (!any)
 		return;
-	uint64_t now = heap.src->now_ns();
+	uint64_t now = heap.src->now_ns(), real_now = now;
 	if (growing)
 		now += HEAP_PURGE_DELAY_NS;
 	else if (now < due)
@@ -262,7 +268,7 @@ void heap_purge_tick(bool growing)
 			unsigned id = w * 64 + (unsigned)__builtin_ctzll(m);
 			m &= m - 1;
 			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
-			uint64_t t = c ? purge_cache(c, now) : 0;
+			uint64_t t = c ? purge_cache(c, now, real_now) : 0;
 			if (t && t < next)
 				next = t;
 		}
