@@ -273,7 +273,7 @@ int as_munlockall(struct as *as);
 
 /* --- every space (as_rmap.c) ------------------------------------------------ */
 
-void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n);
+void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_cows);
 
 /* --- faults and kernel access (as_fault.c, as_access.c) ---------------------- */
 

@@ -139,8 +139,8 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 		n = (stop - cur) >> PAGE_SHIFT;
 		pcache_get(pc);
 		spin_unlock_irqrestore(&as->lock, fl);
+		as_unmap_object(pc, first, n, false);
 		pcache_punch(pc, first, n);
-		as_unmap_object(pc, first, n);
 		pcache_put(pc);
 		cur = stop;
 	}

@@ -51,8 +51,23 @@ void as_list_del(struct as *as)
 	spin_unlock_irqrestore(&all_lock, fl);
 }
 
+/* Zap, in private region @r, only the pages that map the object's own frames. */
+static void zap_cache_pages(struct as *as, const struct as_region *r, struct pcache *pc,
+			    uint64_t lo, uint64_t hi)
+{
+	for (uint64_t idx = lo; idx < hi; idx++) {
+		uintptr_t va = r->start + ((idx - r->pgoff) << PAGE_SHIFT);
+		phys_addr_t pa;
+
+		if (pt_translate(&as->vs.pt, va, &pa, NULL, NULL) &&
+		    (pa & PAGE_MASK) == pcache_find(pc, idx))
+			as_zap(as, va, PAGE_SIZE);
+	}
+}
+
 /* Zap what @as maps of pages [first, end) of @pc. */
-static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t end)
+static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t end,
+		   bool even_cows)
 {
 	unsigned long fl = spin_lock_irqsave(&as->lock);
 
@@ -65,7 +80,11 @@ static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t en
 			continue;
 		lo = MM_MAX(first, r->pgoff);
 		hi = MM_MIN(end, rend);
-		as_zap(as, r->start + ((lo - r->pgoff) << PAGE_SHIFT), (hi - lo) << PAGE_SHIFT);
+		if (!even_cows && r->backing == AS_FILE_PRIVATE)
+			zap_cache_pages(as, r, pc, lo, hi);
+		else
+			as_zap(as, r->start + ((lo - r->pgoff) << PAGE_SHIFT),
+			       (hi - lo) << PAGE_SHIFT);
 	}
 	spin_unlock_irqrestore(&as->lock, fl);
 }
@@ -75,12 +94,15 @@ static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t en
  * @pc: the page-cache object
  * @first: first page index
  * @n: page count (may run to the end of the index space)
+ * @even_cows: private copies made by copy-on-write go too
  *
- * Private copies made by copy-on-write go too, as Linux's truncation does:
- * past the end of a file there is nothing left to map. Call it with no
- * space locked, after the object itself changed.
+ * Truncation zaps everything (@even_cows: past the end of a file there is
+ * nothing left to map) and is called after the object shrank. Punching a
+ * hole keeps private copies, as Linux does: it is called before the pages
+ * leave the object, so the pages still mapping them can be told apart from
+ * the copies. Call it with no space locked.
  */
-void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n)
+void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_cows)
 {
 	uint64_t end = first + n < first ? UINT64_MAX : first + n;
 	unsigned long fl;
@@ -89,6 +111,6 @@ void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n)
 		return;
 	fl = spin_lock_irqsave(&all_lock);
 	for (struct as *as = all_head; as; as = as->all_next)
-		zap_in(as, pc, first, end);
+		zap_in(as, pc, first, end, even_cows);
 	spin_unlock_irqrestore(&all_lock, fl);
 }

@@ -278,7 +278,9 @@ uint64_t pcache_size(struct pcache *pc)
  * @size: new size in bytes
  *
  * Shrinking drops the pages past the new end and zeroes the rest of the
- * last page, so growing again reads zeroes. Mappings of the dropped pages
+ * last page, so growing again reads zeroes. The zeroing is not ordered
+ * against a concurrent write into that page: callers serialize (as a file
+ * system does with its inode lock). Mappings of the dropped pages
  * keep their frames until the caller zaps them (as_unmap_object()).
  */
 void pcache_set_size(struct pcache *pc, uint64_t size)
@@ -295,7 +297,7 @@ void pcache_set_size(struct pcache *pc, uint64_t size)
 			memset(d + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
 		}
 	}
-	pc->size = size;
+	__atomic_store_n(&pc->size, size, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&pc->lock, fl);
 }
 
@@ -326,7 +328,7 @@ void pcache_extend(struct pcache *pc, uint64_t end)
 	if (!(pc->flags & PCACHE_SIZED) || pcache_size(pc) >= end)
 		return;
 	fl = spin_lock_irqsave(&pc->lock);
-	pc->size = MM_MAX(pc->size, end);
+	__atomic_store_n(&pc->size, MM_MAX(pc->size, end), __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&pc->lock, fl);
 }
 
@@ -345,8 +347,11 @@ long pcache_read(struct pcache *pc, uint64_t off, void *buf, uint64_t len)
 {
 	uint64_t done = 0;
 
-	if (pc->flags & PCACHE_SIZED)
-		len = off >= pc->size ? 0 : MM_MIN(len, pc->size - off);
+	if (pc->flags & PCACHE_SIZED) {
+		uint64_t size = pcache_size(pc);
+
+		len = off >= size ? 0 : MM_MIN(len, size - off);
+	}
 	while (done < len) {
 		uint64_t in = (off + done) & ~PAGE_MASK, n = MM_MIN(len - done, PAGE_SIZE - in);
 		phys_addr_t pa;

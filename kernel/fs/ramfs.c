@@ -448,7 +448,7 @@ long fs_truncate(struct inode *ino, uint64_t size)
 	pcache_set_size(ino->pc, size);
 	if (size < old) {
 		uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
-		as_unmap_object(ino->pc, keep, UINT64_MAX - keep);
+		as_unmap_object(ino->pc, keep, UINT64_MAX - keep, true);
 	}
 	ino->mtime = ino->ctime = fs_now();
 	return 0;

@@ -276,8 +276,8 @@ static long punch_hole(struct inode *ino, uint64_t off, uint64_t end)
 	zero_part(pc, off, first << PAGE_SHIFT);
 	zero_part(pc, last << PAGE_SHIFT, end);
 	if (last > first) {
+		as_unmap_object(pc, first, last - first, false);
 		pcache_punch(pc, first, last - first);
-		as_unmap_object(pc, first, last - first);
 	}
 	return 0;
 }

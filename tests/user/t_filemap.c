@@ -84,7 +84,12 @@ static void shared_maps(void)
 	/* MADV_DONTNEED keeps shared data; MADV_REMOVE punches the file. */
 	ok_eq(madvise(a, 4 * PAGE, MADV_DONTNEED), 0, "MADV_DONTNEED on the shared mapping");
 	ok_eq(a[3 * PAGE], 'z', "shared data stays");
+	char *cw = mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	cw[3 * PAGE + 1] = 'c';					/* a private copy of page 3 */
+	ok_eq(cw[2 * PAGE], 0, "a private mapping of the file");
 	ok_eq(madvise(a + 3 * PAGE, PAGE, MADV_REMOVE), 0, "MADV_REMOVE of the last page");
+	ok(cw[3 * PAGE] == 'z' && cw[3 * PAGE + 1] == 'c', "a private copy of the page is kept");
+	munmap(cw, 4 * PAGE);
 	ok_eq(pread(fd, r, 1, 3 * PAGE), 1, "read it");
 	ok_eq(r[0], 0, "the hole reads zero through read()");
 	ok_eq(a[3 * PAGE], 0, "and through the mapping");
