@@ -35,6 +35,6 @@ fi
 echo "$line" | awk '{
 	printf "kernel.irqoff_max_us %.1f us <=1000\n", $6 / 1000
 	printf "kernel.irqoff_max_cycles %s cycles\n", $4
-	printf "# longest interrupts-off stretch began at %s\n", $9
+	printf "# longest interrupts-off stretch began at %s, ended near %s\n", $9, $11
 }'
 exit $status

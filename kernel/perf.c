@@ -50,7 +50,8 @@ void perf_print(void)
 	row("fault", "(all)", calls, cycles);
 	struct irqoff_record io;
 	irqoff_get(&io);
-	kprintf("perf: irqoff max %lu cycles %lu ns at %pS\n", io.cycles, io.ns, (void *)io.site);
+	kprintf("perf: irqoff max %lu cycles %lu ns at %pS until %pS\n", io.cycles, io.ns,
+		(void *)io.site, (void *)io.end_site);
 #else
 	(void)fault_names;
 	kprintf("perf: page faults are counted in a KPERF build (make KDEFS=-DKPERF)\n");

@@ -201,6 +201,8 @@ struct as {
 	unsigned gap_order;
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
+	bool breakable;			/* held through as_lock(): long work may break it */
+	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
 };
 
 /* Usage figures for ps and memstat. */
@@ -233,6 +235,7 @@ int as_fork(struct as *child, struct as *parent);
 void as_destroy(struct as *as);
 void as_activate(struct as *as);
 int as_set_brk_base(struct as *as, uintptr_t image_end);
+void as_set_stack_limit(struct as *as, uint64_t limit);
 
 /* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c, as_mlock.c) */
 

@@ -68,9 +68,10 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk)
  */
 uintptr_t as_brk(struct as *as, uintptr_t brk)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
-	uintptr_t ret = brk_locked(as, brk);
+	uintptr_t ret;
 
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_lock(as);
+	ret = brk_locked(as, brk);
+	as_unlock(as);
 	return ret;
 }

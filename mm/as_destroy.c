@@ -15,14 +15,12 @@
  */
 void as_destroy(struct as *as)
 {
-	unsigned long fl;
-
 	as_list_del(as);
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	for (uint32_t i = 0; i < as->nr; i++)
 		as_zap(as, as->reg[i].start, as->reg[i].end - as->reg[i].start);
 	as_region_free_all(as);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	if (as->rss)
 		mm_err("as: %llu pages left after destroy", (unsigned long long)as->rss);
 	vm_space_destroy(&as->vs);

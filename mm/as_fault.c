@@ -204,7 +204,7 @@ enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
 }
 
 /* Pages faulted in per hold of the lock: bounds the time with interrupts off. */
-#define POPULATE_BATCH	64
+#define POPULATE_BATCH	16
 
 /* Populate the page at @va of region @r: 0, -MM_EFAULT (not allowed), -MM_ENOMEM. */
 static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)

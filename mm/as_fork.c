@@ -40,13 +40,20 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
 	    (r->flags & AS_R_WIPEONFORK))
 		return 0;	/* shared: faulted in from the object; wiped: zero-filled anew */
-	err = pt_copy_range(&child->vs.pt, &parent->vs.pt, r->start, r->end - r->start,
-			    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
-	/* The child has nothing there yet: anything but running out is a broken invariant. */
-	if (err && err != -MM_ENOMEM)
-		plat_panic("as: fork: copying [%#llx, %#llx) failed: %d",
-			   (unsigned long long)r->start, (unsigned long long)r->end, err);
-	return err;
+	/* Batch by batch, the parent's lock broken in between (the child is not seen yet). */
+	for (uintptr_t cur = r->start, va, stop; as_next_batch(parent, cur, r->end, &va, &stop);
+	     cur = stop) {
+		err = pt_copy_range(&child->vs.pt, &parent->vs.pt, va, stop - va,
+				    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
+		/* The child has nothing there yet: anything but running out is a broken invariant. */
+		if (err && err != -MM_ENOMEM)
+			plat_panic("as: fork: copying [%#llx, %#llx) failed: %d",
+				   (unsigned long long)va, (unsigned long long)stop, err);
+		if (err)
+			return err;
+		as_lock_break(parent);
+	}
+	return 0;
 }
 
 /* The child's region set: a copy of the parent's, with references of its own. */
@@ -92,7 +99,6 @@ static int copy_regions(struct as *child, const struct as *parent)
 int as_fork(struct as *child, struct as *parent)
 {
 	struct as_params p = parent->params;
-	unsigned long fl;
 	int err;
 
 	memset(child, 0, sizeof(*child));
@@ -112,7 +118,7 @@ int as_fork(struct as *child, struct as *parent)
 			return err;
 		}
 	}
-	fl = spin_lock_irqsave(&parent->lock);
+	as_lock(parent);
 	child->params = p;
 	child->mmap_base = parent->mmap_base;
 	child->stack_top = parent->stack_top;
@@ -123,7 +129,7 @@ int as_fork(struct as *child, struct as *parent)
 	err = copy_regions(child, parent);
 	for (uint32_t i = 0; !err && i < child->nr; i++)
 		err = copy_region(parent, &child->reg[i], child);
-	spin_unlock_irqrestore(&parent->lock, fl);
+	as_unlock(parent);
 	as_list_add(child);
 	if (err)
 		as_destroy(child);

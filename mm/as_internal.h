@@ -12,6 +12,39 @@
 #include "pcache.h"
 #include "pmm.h"
 
+/*
+ * The space's lock as the system calls take it: long operations in it
+ * (zapping, protecting or copying huge ranges) break it between bounded
+ * batches (as_lock_break()), so interrupts and other tasks get in.
+ * Faults and readers take the spinlock directly and are never broken.
+ * Callers of a breakable operation must not keep pointers into the region
+ * array across it without looking again... which is safe today because a
+ * space's mutators are its own single thread; a space shared by threads
+ * needs a sleeping lock around its mutators first.
+ */
+static inline void as_lock(struct as *as)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+
+	as->lock_fl = fl;
+	as->breakable = true;
+}
+
+static inline void as_unlock(struct as *as)
+{
+	unsigned long fl = as->lock_fl;
+
+	as->breakable = false;
+	spin_unlock_irqrestore(&as->lock, fl);
+}
+
+/* Let interrupts, and tasks that are due, in for a moment (if held by as_lock()). */
+void as_lock_break(struct as *as);
+/* Work on pages is batched: at most this much address space per hold of the lock. */
+#define AS_BATCH_BYTES	(64 * PAGE_SIZE)
+/* The next batch of mapped pages in [from, to): false if none (as_unmap.c). */
+bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start, uintptr_t *stop);
+
 #define AS_PAGE_ALIGN(x)	(((x) + PAGE_SIZE - 1) & PAGE_MASK)	/* 0 on overflow near the top */
 
 /* --- the region set (as_region.c) -------------------------------------------- */
@@ -30,6 +63,8 @@ void as_region_split(struct as *as, uintptr_t addr);
 uint32_t as_region_insert(struct as *as, const struct as_region *r);
 /* Drop region @i from the set, dropping its references (not its pages). */
 void as_region_remove(struct as *as, uint32_t i);
+/* Drop regions [first, last) likewise, in one move of the array. */
+void as_region_remove_range(struct as *as, uint32_t first, uint32_t last);
 /* Merge region @i with its neighbours where they are alike. */
 void as_region_merge(struct as *as, uint32_t i);
 /* Take references for a copy of @r (a split or a fork). */

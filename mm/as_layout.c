@@ -140,6 +140,19 @@ fail:
 }
 
 /**
+ * as_set_stack_limit() - setrlimit(RLIMIT_STACK): how far the stack may grow from now on
+ * @as: the space
+ * @limit: bytes (RLIM_INFINITY: no limit); the stack already there stays
+ */
+void as_set_stack_limit(struct as *as, uint64_t limit)
+{
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+
+	as->stack_limit = limit;
+	spin_unlock_irqrestore(&as->lock, fl);
+}
+
+/**
  * as_set_brk_base() - put the heap right after the program image
  * @as: the space, whose heap is still empty
  * @image_end: the end of the image's last segment (bss included)

@@ -164,7 +164,6 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 {
 	uint64_t alen = AS_PAGE_ALIGN(len);
-	unsigned long fl;
 	uintptr_t end;
 	int err;
 
@@ -181,8 +180,8 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 		return 0;
 	if (advice == MM_MADV_REMOVE)
 		return madvise_remove(as, addr, end);
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	err = madvise_locked(as, addr, end, advice);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	return err;
 }

@@ -205,7 +205,6 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 		  unsigned long flags, const struct as_file *file, uint64_t off, unsigned fmode)
 {
 	uint64_t pgoff = off >> PAGE_SHIFT;
-	unsigned long fl;
 	long ret;
 
 	if (off & ~PAGE_MASK)
@@ -233,11 +232,11 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	/* Linux's file_mmap_ok(): offset + length must fit a file size (loff_t). */
 	if (file && (len > (uint64_t)INT64_MAX || off > (uint64_t)INT64_MAX - len))
 		return -MM_EOVERFLOW;
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	if (as->lock_future)
 		flags |= MM_MAP_LOCKED;
 	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
 	if (!as_is_err(ret) && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
 			 (flags & MM_MAP_LOCKED)))
@@ -258,7 +257,6 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
  */
 int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 {
-	unsigned long fl;
 	uintptr_t end;
 	int err;
 
@@ -267,11 +265,11 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 	end = addr + AS_PAGE_ALIGN(len);
 	if (end == addr)
 		return -MM_EINVAL;
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	err = as_region_reserve(as, 2);
 	if (!err)
 		as_unmap_range(as, addr, end);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	return err;
 }
 

@@ -10,6 +10,22 @@
 #define PROT_KNOWN	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM)
 #define PROT_ACCESS	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
 
+/* Give the pages of [start, end) page-table protections @prot, batch by batch. */
+static void protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot)
+{
+	uintptr_t va, stop;
+
+	while (as_next_batch(as, start, end, &va, &stop)) {
+		int err = pt_protect(&as->vs.pt, va, stop - va, prot);
+
+		if (err)
+			plat_panic("as: mprotect of 4 KiB pages failed: %d", err);
+		start = stop;
+		if (start < end)
+			as_lock_break(as);
+	}
+}
+
 /*
  * Give [start, end) of region @i protection @prot. Private pages lose write
  * permission: the next write faults, and as_fault() gives it back after
@@ -42,9 +58,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	r->prot = prot;
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
-	err = pt_protect(&as->vs.pt, r->start, r->end - r->start, as_pte_prot(r, false));
-	if (err)
-		plat_panic("as: mprotect of 4 KiB pages failed: %d", err);
+	protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	as_region_merge(as, i);
 	return 0;
 }
@@ -96,7 +110,6 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 {
 	unsigned long grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
-	unsigned long fl;
 	uintptr_t end;
 	int err;
 
@@ -113,8 +126,8 @@ int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 		return -MM_ENOMEM;
 	if (prot & ~(unsigned long)PROT_KNOWN)
 		return -MM_EINVAL;
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	err = mprotect_locked(as, addr, end, prot, grows);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	return err;
 }

@@ -41,15 +41,21 @@ static int move_pages(struct as *as, uintptr_t from, uint64_t len, uintptr_t to)
 
 	if (!len)
 		return 0;
-	while (next_present(as, va, from + len, &l)) {
+	for (unsigned n = 1; next_present(as, va, from + len, &l); n++) {
 		if (pt_map(&as->vs.pt, to + (l.va - from), l.pa, PAGE_SIZE, l.prot, 0)) {
 			if (l.va > from)
 				pt_unmap(&as->vs.pt, to, l.va - from, NULL, NULL);
 			return -MM_ENOMEM;
 		}
 		va = l.va + PAGE_SIZE;
+		if (n % 64 == 0)
+			as_lock_break(as);	/* the pages are in both places: nobody else looks */
 	}
-	pt_unmap(&as->vs.pt, from, len, NULL, NULL);
+	/* The old entries go without their references, which moved; batch by batch too. */
+	for (uintptr_t cur = from, stop; as_next_batch(as, cur, from + len, &va, &stop); cur = stop) {
+		pt_unmap(&as->vs.pt, va, stop - va, NULL, NULL);
+		as_lock_break(as);
+	}
 	return 0;
 }
 
@@ -216,7 +222,6 @@ static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint6
 long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
 	       unsigned long flags, uintptr_t new_addr)
 {
-	unsigned long fl;
 	long ret;
 
 	if (flags & ~(unsigned long)MREMAP_KNOWN)
@@ -234,8 +239,8 @@ long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len
 	/* Linux 6.17 and later check this first (earlier ones said ENOMEM later on). */
 	if (new_len > AS_TASK_SIZE)
 		return -MM_EINVAL;
-	fl = spin_lock_irqsave(&as->lock);
+	as_lock(as);
 	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr);
-	spin_unlock_irqrestore(&as->lock, fl);
+	as_unlock(as);
 	return ret;
 }

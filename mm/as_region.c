@@ -232,6 +232,20 @@ void as_region_remove(struct as *as, uint32_t i)
 	as_gaps_dirty(as, i);
 }
 
+/**
+ * as_region_remove_range() - drop regions [@first, @last) and their references
+ * @as: the space
+ * @first: index of the first
+ * @last: index after the last
+ */
+void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
+{
+	for (uint32_t i = first; i < last; i++)
+		as_region_unref(&as->reg[i]);
+	memmove(&as->reg[first], &as->reg[last], (as->nr - last) * sizeof(as->reg[0]));
+	as->nr -= last - first;
+}
+
 /* Could @a and @b, @a right below @b, be one region? */
 static bool mergeable(const struct as_region *a, const struct as_region *b)
 {

@@ -18,25 +18,74 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 	}
 }
 
+static int found_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	*(uintptr_t *)ctx = va;
+	return 1;
+}
+
+/**
+ * as_next_batch() - the next batch of mapped pages in [@from, @to)
+ * @as: the space, locked
+ * @from: page-aligned
+ * @to: page-aligned end
+ * @start: set to the first mapped page
+ * @stop: set to the end of its batch: the end of its page table's span, or @to
+ *
+ * Return: false if nothing is mapped in the range.
+ */
+bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start, uintptr_t *stop)
+{
+	uintptr_t va;
+
+	if (from >= to || pt_walk(&as->vs.pt, from, to, found_leaf, &va) != 1)
+		return false;
+	*start = va;
+	*stop = MM_MIN((va & ~(AS_BATCH_BYTES - 1)) + AS_BATCH_BYTES, to);
+	return true;
+}
+
+/**
+ * as_lock_break() - release and retake the space's lock, letting others in
+ * @as: the space, locked; nothing happens unless it was locked by as_lock()
+ *
+ * Interrupts come back on for a moment (if they were on at as_lock()), and
+ * a task that is due runs.
+ */
+void as_lock_break(struct as *as)
+{
+	if (!as->breakable)
+		return;
+	as_unlock(as);
+	plat_preempt_point();
+	as_lock(as);
+}
+
 /**
  * as_zap() - remove the pages of [@start, @start + @len), keeping the regions
  * @as: the space, locked
  * @start: page-aligned
  * @len: page multiple, may be 0
  *
- * The space only ever has 4 KiB leaves, so pt_unmap() never needs memory
- * here; a failure would be a broken invariant.
+ * Batch by batch (at most a page table's pages each), skipping what is not
+ * mapped, with a lock break between batches. The space only ever has 4 KiB
+ * leaves, so pt_unmap() never needs memory here; a failure would be a
+ * broken invariant.
  */
 void as_zap(struct as *as, uintptr_t start, uint64_t len)
 {
-	int err;
+	uintptr_t cur = start, end = start + len, va, stop;
 
-	if (!len)
-		return;
-	err = pt_unmap(&as->vs.pt, start, len, release, as);
-	if (err)
-		plat_panic("as: unmapping [%#llx, +%#llx) failed: %d", (unsigned long long)start,
-			   (unsigned long long)len, err);
+	while (as_next_batch(as, cur, end, &va, &stop)) {
+		int err = pt_unmap(&as->vs.pt, va, stop - va, release, as);
+
+		if (err)
+			plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
+				   (unsigned long long)stop, err);
+		cur = stop;
+		if (cur < end)
+			as_lock_break(as);
+	}
 }
 
 /**
@@ -49,16 +98,18 @@ void as_zap(struct as *as, uintptr_t start, uint64_t len)
  */
 void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 {
-	uint32_t i;
+	uint32_t first, last;
 
 	as_region_split(as, start);
 	as_region_split(as, end);
-	i = as_region_lower(as, start);
-	while (i < as->nr && as->reg[i].start < end) {
-		struct as_region *r = &as->reg[i];
-
-		as_zap(as, r->start, r->end - r->start);
-		as_uncharge_region(r);
-		as_region_remove(as, i);
-	}
+	first = last = as_region_lower(as, start);
+	while (last < as->nr && as->reg[last].start < end)
+		last++;
+	if (first == last)
+		return;
+	/* The pages, then the regions: all of them in one move of the array, not one each. */
+	as_zap(as, as->reg[first].start, as->reg[last - 1].end - as->reg[first].start);
+	for (uint32_t i = first; i < last; i++)
+		as_uncharge_region(&as->reg[i]);
+	as_region_remove_range(as, first, last);
 }

@@ -36,6 +36,11 @@ void irqoff_end(void)
 	if (d > worst.cycles) {
 		worst.cycles = d;
 		worst.site = start_site[cpu];
+		/* Frame pointers are kept: one level up is who called sti()'s caller. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wframe-address"
+		worst.end_site = (uintptr_t)__builtin_return_address(1);
+#pragma GCC diagnostic pop
 	}
 }
 

@@ -14,6 +14,7 @@
 struct irqoff_record {
 	uint64_t cycles;	/* the longest stretch */
 	uintptr_t site;		/* where interrupts went off for it */
+	uintptr_t end_site;	/* and (near) where they came back on */
 	uint64_t ns;		/* its length in nanoseconds of the guest clock */
 };
 

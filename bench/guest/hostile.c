@@ -13,6 +13,7 @@
  *                  some and exits (a big exit), the parent unmaps
  *   madvise_big    MADV_DONTNEED of 256 MiB touched
  *   mlock_big      mlock of 256 MiB
+ *   mremap_big     mremap moving 256 MiB touched
  *   regions        4096 regions made by mprotect splits, then one munmap
  *   execve_args    execve with 2 MiB of arguments
  *
@@ -69,8 +70,20 @@ static void big_ranges(void)
 			       mprotect(p, 256 * MIB, PROT_READ | PROT_WRITE) == 0);
 	report("madvise_big", p && madvise(p, 256 * MIB, MADV_DONTNEED) == 0);
 	report("mlock_big", p && mlock(p, 256 * MIB) == 0 && munlock(p, 256 * MIB) == 0);
-	if (p)
-		munmap(p, 256 * MIB);
+	if (p) {
+		for (size_t i = 0; i < 256 * MIB; i += PAGE)
+			p[i] = 1;
+		char *q = mremap(p, 256 * MIB, 256 * MIB + PAGE, MREMAP_MAYMOVE);
+		if (q == p) {	/* grew in place: force a move with MREMAP_FIXED */
+			char *dst = mmap(NULL, 256 * MIB + PAGE, PROT_NONE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			q = dst == MAP_FAILED ? MAP_FAILED :
+			    mremap(p, 256 * MIB + PAGE, 256 * MIB + PAGE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+		}
+		report("mremap_big", q != MAP_FAILED && q[PAGE] == 1);
+		munmap(q != MAP_FAILED ? q : p, 256 * MIB + PAGE);
+	}
 }
 
 static void big_fork(void)
