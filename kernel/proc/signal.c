@@ -261,13 +261,30 @@ static struct task *pick_thread(struct task *t, int sig)
 	return alive ? alive : t;
 }
 
-int signal_send_process(struct task *t, const struct ksiginfo *info)
+/* signal_send_process() with tasklist_lock held (the walk of the threads needs it). */
+static int send_process_locked(struct task *t, const struct ksiginfo *info)
 {
 	unsigned long flags = signal_lock();
 	struct task *to = pick_thread(t, info->signo);
 	bool continued = send_locked(to, info);
 
 	signal_unlock(flags);
+	if (continued)
+		stop_changed(to, SIGCONT);
+	return 0;
+}
+
+int signal_send_process(struct task *t, const struct ksiginfo *info)
+{
+	struct ksiginfo i = *info;
+	unsigned long flags = spin_lock_irqsave(&tasklist_lock);
+
+	/* SIGCONT continues the target; its report to the parent comes after. */
+	unsigned long sf = signal_lock();
+	struct task *to = pick_thread(t, i.signo);
+	bool continued = send_locked(to, &i);
+	signal_unlock(sf);
+	spin_unlock_irqrestore(&tasklist_lock, flags);
 	if (continued)
 		stop_changed(to, SIGCONT);
 	return 0;
@@ -328,7 +345,7 @@ void signal_notify_parent(struct task *child, int status_word)
 		info.code = CLD_EXITED;
 		info.status = (status_word >> 8) & 0xff;
 	}
-	signal_send_process(p, &info);
+	send_process_locked(p, &info);	/* the exit path holds tasklist_lock */
 }
 
 #define WUNTRACED	2
@@ -649,7 +666,7 @@ void itimer_tick(void)
 		uint64_t next = t->sig.itimer_expires_ns;
 
 		itimer_disarm(t);
-		signal_send_process(t, &info);
+		signal_send(t, &info);	/* the thread that armed it (tasklist_lock nests outside) */
 		if (period) {
 			next += period;
 			if (next <= now)	/* missed periods merge into this one */

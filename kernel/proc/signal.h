@@ -19,7 +19,8 @@
  *
  * Locking: one spinlock (signal_lock(), interrupts off) guards every
  * task's pending/blocked/info/waiting/stop fields and the handler tables,
- * for senders on any CPU and the timer interrupt. Lock order: itimer_lock
+ * for senders on any CPU and the timer interrupt. Lock order:
+ * tasklist_lock (a process-directed send walks the threads) -> itimer_lock
  * (the armed ITIMER_REAL list) -> signal lock -> the scheduler's (a send
  * wakes its target while holding it). Nothing that copies user memory or
  * sleeps runs under it; a task reads its own state without it.
@@ -215,7 +216,7 @@ int signal_send_simple(struct task *t, int sig, int code);
  * Return: true if a handler will run, false if the default action (death) will.
  */
 bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error);
-/* The child @child ended: SIGCHLD (with its status) to its parent. */
+/* The child @child ended: SIGCHLD (with its status) to its parent; tasklist_lock held. */
 void signal_notify_parent(struct task *child, int status_word);
 /*
  * wait4's WUNTRACED/WCONTINUED: the status word of a stop or continue of
