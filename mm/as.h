@@ -255,7 +255,8 @@ long as_mmap(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 		  unsigned long flags, const struct as_file *file, uint64_t off, unsigned fmode);
 int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags);
-const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff);
+const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
+				 uintptr_t *end);
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file);
 long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec);
 int as_munmap(struct as *as, uintptr_t addr, uint64_t len);

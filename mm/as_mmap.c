@@ -278,11 +278,13 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
  * @as: the space
  * @addr: an address
  * @pgoff: set to the region's page offset into the file
+ * @end: set to the region's end (NULL: not wanted)
  *
  * Return: the region's as_file, or NULL if no file region starts at @addr.
  * The pointer is only compared or used while the caller keeps the mapping.
  */
-const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff)
+const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
+				 uintptr_t *end)
 {
 	unsigned long fl = spin_lock_irqsave(&as->lock);
 	const struct as_region *r = as_region_find(as, addr);
@@ -290,6 +292,8 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff)
 
 	if (f)
 		*pgoff = r->pgoff;
+	if (f && end)
+		*end = r->end;
 	spin_unlock_irqrestore(&as->lock, fl);
 	return f;
 }

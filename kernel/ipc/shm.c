@@ -312,7 +312,7 @@ long UnmapSharedMemoryFromProcess(struct as *space, uintptr_t addr)
 
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	f = as_file_at(space, addr, &pgoff);
+	f = as_file_at(space, addr, &pgoff, NULL);
 	if (!f || f->get != af_get || pgoff)
 		return -EINVAL;
 	return as_unmap_file(space, addr, (of_af(f)->size + PAGE_SIZE - 1) & PAGE_MASK, f) > 0 ?
