@@ -72,7 +72,7 @@
 #define HEAP_PURGE_MIN_PAGES	8	/* pages a scan must free to give them back */
 #endif
 #ifndef HEAP_PURGE_DELAY_NS
-#define HEAP_PURGE_DELAY_NS	20000000ull		/* 20 ms */
+#define HEAP_PURGE_DELAY_NS	100000000ull		/* 100 ms */
 #endif
 #define HEAP_MAX_CACHES		128		/* kmalloc, DMA and named caches */
 #define HEAP_NAME_LEN		24

@@ -218,7 +218,7 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	unsigned n = 0;
 
 	cache_lock(c);
-	if (c->purgeable)
+	if (c->dirty_head)		/* slabs wait to purge: note that the class is in use */
 		c->last_active_ns = heap.src->now_ns();
 	struct slab *s0 = cache_slab_with_room(c);
 	if (s0 && s0->freelist) {
@@ -261,7 +261,7 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 	int64_t given = 0;
 
 	cache_lock(c);
-	if (c->purgeable)
+	if (c->dirty_head)		/* slabs wait to purge: note that the class is in use */
 		c->last_active_ns = heap.src->now_ns();
 	for (; n && l->head; n--, given++) {
 		void *obj = l->head;

@@ -56,6 +56,8 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 		return;
 	s->dirty = 1;
 	s->dirty_since = heap.src->now_ns();
+	if (!c->dirty_head)
+		c->last_active_ns = s->dirty_since;
 	s->dirty_next = NULL;
 	s->dirty_prev = c->dirty_tail;
 	if (c->dirty_tail)
