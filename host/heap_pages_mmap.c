@@ -17,11 +17,19 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "host/heap_pages_mmap.h"
 #include "mm/spinlock.h"
+
+/* The largest area asked of the kernel: 64 TiB, or half the space of a 32-bit process. */
+#if SIZE_MAX > 0xffffffffu
+#define LARGE_MAX ((size_t)1 << 46)
+#else
+#define LARGE_MAX (SIZE_MAX / 2)
+#endif
 
 #define MAX_ORDER	24
 #ifndef PIDFD_SELF_PROCESS
@@ -289,7 +297,7 @@ static void *mmap_large_get(size_t size, size_t align, unsigned flags, struct he
 	size_t extra = align > PAGE_SIZE ? align : 0;
 	bool cached = false;
 
-	if (l < size || l > ((size_t)1 << 46))
+	if (l < size || l > LARGE_MAX)
 		return NULL;
 	if (!extra) {
 		unsigned long f = spin_lock_irqsave(&mp.lock);
@@ -323,7 +331,7 @@ static void *mmap_large_resize(struct heap_area *a, size_t size)
 	size_t l = ALIGN_UP(size, (size_t)PAGE_SIZE);
 	uint8_t *base = a->base;
 
-	if (l < size || l > ((size_t)1 << 46))
+	if (l < size || l > LARGE_MAX)
 		return NULL;
 	if (l <= a->len) {			/* shrink: the tail pages given back */
 		if (l < a->len && !drop_pages(base + l, a->len - l))
