@@ -202,8 +202,22 @@ struct as {
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool breakable;			/* held through as_lock(): long work may break it */
+	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
 };
+
+/**
+ * as_set_shared() - the space gains a second user (a thread or a vfork child)
+ * @as: the space
+ *
+ * From then on long operations keep its lock from start to end: another
+ * thread must never see a half-done munmap, mprotect or fork, nor move the
+ * region array under one. Sticky: it is never cleared.
+ */
+static inline void as_set_shared(struct as *as)
+{
+	__atomic_store_n(&as->shared, true, __ATOMIC_RELEASE);
+}
 
 /* Usage figures for ps and memstat. */
 struct as_stats {

@@ -17,10 +17,11 @@
  * (zapping, protecting or copying huge ranges) break it between bounded
  * batches (as_lock_break()), so interrupts and other tasks get in.
  * Faults and readers take the spinlock directly and are never broken.
- * Callers of a breakable operation must not keep pointers into the region
- * array across it without looking again... which is safe today because a
- * space's mutators are its own single thread; a space shared by threads
- * needs a sleeping lock around its mutators first.
+ * Callers keep indices into the region array across a break, and a fault
+ * could bring back a page already zapped: safe only because a space with
+ * one user alone breaks its lock: once a thread or vfork child shares
+ * it (as_set_shared()), long operations hold the lock to the end, until
+ * the space's mutators take a sleeping lock instead.
  */
 static inline void as_lock(struct as *as)
 {

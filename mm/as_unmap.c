@@ -50,11 +50,13 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
  * @as: the space, locked; nothing happens unless it was locked by as_lock()
  *
  * Interrupts come back on for a moment (if they were on at as_lock()), and
- * a task that is due runs.
+ * a task that is due runs. Never for a space shared by several threads
+ * (as_set_shared()): callers hold indices into the region array across the
+ * break, and another thread could move it or fault back what was zapped.
  */
 void as_lock_break(struct as *as)
 {
-	if (!as->breakable)
+	if (!as->breakable || __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE))
 		return;
 	as_unlock(as);
 	plat_preempt_point();

@@ -64,6 +64,7 @@ void as_free(struct as *as)
 struct as *mm_get(struct as *as)
 {
 	__atomic_add_fetch(&container_of(as, struct proc_mm, as)->users, 1, __ATOMIC_RELAXED);
+	as_set_shared(as);
 	return as;
 }
 
