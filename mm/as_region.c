@@ -244,6 +244,7 @@ void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 		as_region_unref(&as->reg[i]);
 	memmove(&as->reg[first], &as->reg[last], (as->nr - last) * sizeof(as->reg[0]));
 	as->nr -= last - first;
+	as_gaps_dirty(as, first);
 }
 
 /* Could @a and @b, @a right below @b, be one region? */
