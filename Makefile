@@ -173,7 +173,7 @@ host-tests: $(HTESTS) $(HTESTS_TSAN)
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h kernel/dos/*.h tests/host/*.h)
+$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard fuzz/*.h mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h kernel/dos/*.h tests/host/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
 	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)

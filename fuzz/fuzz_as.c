@@ -23,11 +23,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/soft_mmu.h"
 #include "mm/as.h"
 #include "tests/host/sim_setup.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define NPAGES		64
 #define WIN		0x10000000ull
@@ -61,9 +60,6 @@ static uint32_t ncells;
 static unsigned nmaps;
 static phys_addr_t eaten_frames[1 << 15];
 static struct sim_hoard eaten = { eaten_frames, 0, 1 << 15 };
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -22,11 +22,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/sim.h"
 #include "kernel/boot/multiboot.h"
 #include "tests/host/memmap_check.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define HDR_BOOT	6
 #define REC_SIZE	9
@@ -48,9 +47,6 @@ static struct boot_info bi;
 static struct memmap map;
 static struct memmap_range saved[MEMMAP_MAX_RANGES];
 static struct rec recs[MAX_RECS];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

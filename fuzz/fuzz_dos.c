@@ -19,25 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "tests/host/dos_sim.h"
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned byte(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static unsigned word(struct input *in)
-{
-	return byte(in) | byte(in) << 8;
-}
 
 #define MAX_BLOCKS	64
 
@@ -93,15 +76,15 @@ static void check_chain(struct dos_sim *s, struct model *m)
 	      "the chain does not cover its areas");
 }
 
-static void dos_op(struct dos_sim *s, struct model *m, struct input *in)
+static void dos_op(struct dos_sim *s, struct model *m, struct fuzz_input *in)
 {
 	struct dos_regs r = { 0 };
-	unsigned op = byte(in) % 6, i;
+	unsigned op = fuzz_byte(in) % 6, i;
 
 	switch (op) {
 	case 0:		/* allocate */
 		r.eax = 0x4800;
-		r.ebx = word(in) % 0x3000;
+		r.ebx = fuzz_word(in) % 0x3000;
 		dos_int21(&s->box, &r, &(bool){ false });
 		if (!(r.eflags & DOS_CF) && m->nblocks < MAX_BLOCKS) {
 			m->seg[m->nblocks] = (uint16_t)r.eax;
@@ -117,10 +100,10 @@ static void dos_op(struct dos_sim *s, struct model *m, struct input *in)
 	case 2:		/* resize */
 		if (!m->nblocks)
 			return;
-		i = byte(in) % m->nblocks;
+		i = fuzz_byte(in) % m->nblocks;
 		r.es = m->seg[i];
 		r.eax = op == 1 ? 0x4900 : 0x4a00;
-		r.ebx = word(in) % 0x3000;
+		r.ebx = fuzz_word(in) % 0x3000;
 		dos_int21(&s->box, &r, &(bool){ false });
 		if (op == 1 && !(r.eflags & DOS_CF)) {
 			m->seg[i] = m->seg[--m->nblocks];
@@ -130,14 +113,14 @@ static void dos_op(struct dos_sim *s, struct model *m, struct input *in)
 		}
 		break;
 	case 3:		/* strategy or link */
-		r.eax = 0x5800 | (byte(in) & 3);
-		r.ebx = byte(in) & 0x83;
+		r.eax = 0x5800 | (fuzz_byte(in) & 3);
+		r.ebx = fuzz_byte(in) & 0x83;
 		dos_int21(&s->box, &r, &(bool){ false });
 		break;
 	case 4:		/* scribble on a header */
-		if (byte(in) < 250)
+		if (fuzz_byte(in) < 250)
 			return;
-		s->low[0x1000 + (word(in) % 0x9f000)] = (uint8_t)byte(in);
+		s->low[0x1000 + (fuzz_word(in) % 0x9f000)] = (uint8_t)fuzz_byte(in);
 		m->scribbled = true;
 		break;
 	default:	/* largest free */
@@ -148,10 +131,10 @@ static void dos_op(struct dos_sim *s, struct model *m, struct input *in)
 	}
 }
 
-static void ems_op(struct dos_sim *s, struct model *m, struct input *in)
+static void ems_op(struct dos_sim *s, struct model *m, struct fuzz_input *in)
 {
 	struct dos_regs r = { 0 };
-	unsigned op = byte(in) % 5, h = byte(in) % 8, l = byte(in) % 20, w = byte(in) % 4;
+	unsigned op = fuzz_byte(in) % 5, h = fuzz_byte(in) % 8, l = fuzz_byte(in) % 20, w = fuzz_byte(in) % 4;
 
 	switch (op) {
 	case 0:
@@ -193,7 +176,7 @@ static void ems_op(struct dos_sim *s, struct model *m, struct input *in)
 			uint8_t *p = dos_sim_byte(s, ((uint32_t)DOS_EMS_FRAME << 4) + w * DOS_EMS_PAGE);
 
 			check(*p == m->ems_tag[h][l], "a window shows another page's data");
-			*p = m->ems_tag[h][l] = (uint8_t)(byte(in) | 1);
+			*p = m->ems_tag[h][l] = (uint8_t)(fuzz_byte(in) | 1);
 		}
 	}
 	unsigned used = 0;
@@ -203,10 +186,10 @@ static void ems_op(struct dos_sim *s, struct model *m, struct input *in)
 	check(s->box.ems_free == s->box.ems_total - used, "EMS pages lost");
 }
 
-static void xms_op(struct dos_sim *s, struct model *m, struct input *in)
+static void xms_op(struct dos_sim *s, struct model *m, struct fuzz_input *in)
 {
 	struct dos_regs r = { 0 };
-	unsigned op = byte(in) % 4, h = byte(in) % 9, kb = word(in) % 300;
+	unsigned op = fuzz_byte(in) % 4, h = fuzz_byte(in) % 9, kb = fuzz_word(in) % 300;
 
 	switch (op) {
 	case 0:
@@ -223,7 +206,7 @@ static void xms_op(struct dos_sim *s, struct model *m, struct input *in)
 		r.edx = h;
 		break;
 	default:
-		r.eax = 0x0c00 | (byte(in) & 1) << 8;	/* lock or unlock */
+		r.eax = 0x0c00 | (fuzz_byte(in) & 1) << 8;	/* lock or unlock */
 		r.edx = h;
 	}
 	dos_xms_call(&s->box, &r);
@@ -247,7 +230,7 @@ static void xms_op(struct dos_sim *s, struct model *m, struct input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct dos_sim *s = dos_sim_new((struct dos_config){ 640, 64, 1024, 256 }, 0);
 	static struct model m;
 
@@ -257,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i <= DOS_XMS_HANDLES; i++)
 		m.xms_kb[i] = UINT32_MAX;
 	while (in.n) {
-		switch (byte(&in) % 3) {
+		switch (fuzz_byte(&in) % 3) {
 		case 0:
 			dos_op(s, &m, &in);
 			check_chain(s, &m);

@@ -27,21 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/sim.h"
 #include "kernel/errno.h"
 #include "kernel/proc/elf.h"
 #include "mm/types.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define USER_END	0x0000800000000000ull
 #define REC_SIZE	10
 #define MAX_PH		24
 
 static struct elf_image img;
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -25,12 +25,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/soft_mmu.h"
 #include "mm/as.h"
 #include "mm/pcache.h"
 #include "tests/host/sim_setup.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define NP	16
 #define WIN	0x20000000ull
@@ -53,9 +52,6 @@ static uint8_t fbyte[NP];
 static unsigned fsize;		/* pages */
 static struct pcache *pc;
 static struct as_file file;
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

@@ -25,10 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/sim.h"
 #include "kernel/fs/initrd.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define HDR		110
 #define MAX_ENTRIES	(INITRD_MAX_FILES + 64)
@@ -42,9 +41,6 @@ struct written {
 static struct initrd rd;
 static struct written wr[MAX_ENTRIES];
 static uint8_t scratch[1 << 20];
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

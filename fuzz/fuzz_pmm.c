@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/sim.h"
 #include "mm/memmap.h"
 #include "mm/platform.h"
@@ -27,24 +28,6 @@
 #define SIM_RAM		(HIGH_BASE + BANK)
 #define MAX_LIVE	512
 
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned byte(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static unsigned word(struct input *in)
-{
-	return byte(in) | byte(in) << 8;
-}
-
 static struct memmap map;
 static uint8_t owned[SIM_RAM / FRAME];	/* 1: inside a block the model holds */
 
@@ -56,22 +39,11 @@ static unsigned nlive;
 static uint64_t used_frames;
 static unsigned long bad_calls;
 
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_pmm: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
-
 static void panic_hook(const char *msg)
 {
 	fprintf(stderr, "fuzz_pmm: panic: %s\n", msg);
 	abort();
 }
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -85,19 +57,19 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 /* Up to 8 ranges in two 64 MiB banks (at 0 and 4 GiB), through the real normalizer. */
-static void make_map(struct input *in)
+static void make_map(struct fuzz_input *in)
 {
 	static const uint32_t types[] = {
 		MEMMAP_USABLE, MEMMAP_USABLE, MEMMAP_USABLE, MEMMAP_USABLE, MEMMAP_RESERVED,
 		MEMMAP_KERNEL, MEMMAP_ACPI_RECLAIMABLE, MEMMAP_BAD,
 	};
-	unsigned n = 1 + byte(in) % 8;
+	unsigned n = 1 + fuzz_byte(in) % 8;
 
 	memmap_init(&map);
 	for (unsigned i = 0; i < n; i++) {
-		unsigned b = byte(in);
-		uint64_t base = (b & 0x80 ? HIGH_BASE : 0) + (uint64_t)word(in) * 1024;
-		uint64_t len = (uint64_t)word(in) * 1024 + (b & 0x40 ? 32 * MiB : 0);
+		unsigned b = fuzz_byte(in);
+		uint64_t base = (b & 0x80 ? HIGH_BASE : 0) + (uint64_t)fuzz_word(in) * 1024;
+		uint64_t len = (uint64_t)fuzz_word(in) * 1024 + (b & 0x40 ? 32 * MiB : 0);
 
 		base %= SIM_RAM;
 		len = MM_MIN(len, SIM_RAM - base);
@@ -140,10 +112,10 @@ static void check_really_full(unsigned order, unsigned flags)
 	}
 }
 
-static void op_alloc(struct input *in)
+static void op_alloc(struct fuzz_input *in)
 {
-	unsigned order = byte(in) % (PMM_MAX_ORDER + 2);
-	unsigned f = byte(in);
+	unsigned order = fuzz_byte(in) % (PMM_MAX_ORDER + 2);
+	unsigned f = fuzz_byte(in);
 	unsigned flags = (f & 1 ? PMM_ZERO : 0) | (f & 2 ? PMM_ZONE_DMA : 0) |
 			 (f & 4 ? PMM_ZONE_DMA32 : 0) | (f == 0xff ? 1u << 7 : 0);
 	bool bad = order > PMM_MAX_ORDER || (flags & 6) == 6 || (flags & (1u << 7));
@@ -203,11 +175,11 @@ static bool is_live_head(phys_addr_t a)
 }
 
 /* A call that must be reported and change nothing. */
-static void op_bad(struct input *in)
+static void op_bad(struct fuzz_input *in)
 {
 	struct pmm_stats before, after;
-	unsigned kind = byte(in) % 6, i = nlive ? word(in) % nlive : 0;
-	phys_addr_t a = ((phys_addr_t)word(in) << 12) | (byte(in) & 0x80 ? HIGH_BASE : 0);
+	unsigned kind = fuzz_byte(in) % 6, i = nlive ? fuzz_word(in) % nlive : 0;
+	phys_addr_t a = ((phys_addr_t)fuzz_word(in) << 12) | (fuzz_byte(in) & 0x80 ? HIGH_BASE : 0);
 
 	if (kind < 2 && !nlive)
 		return;
@@ -218,17 +190,17 @@ static void op_bad(struct input *in)
 
 	switch (kind) {
 	case 0:	/* wrong order */
-		pmm_free_pages(live[i].a, (live[i].order + 1 + byte(in) % PMM_MAX_ORDER) %
+		pmm_free_pages(live[i].a, (live[i].order + 1 + fuzz_byte(in) % PMM_MAX_ORDER) %
 					  (PMM_MAX_ORDER + 2));
 		break;
 	case 1:	/* not page-aligned */
-		pmm_free_pages(live[i].a + 1 + byte(in) % (FRAME - 1), live[i].order);
+		pmm_free_pages(live[i].a + 1 + fuzz_byte(in) % (FRAME - 1), live[i].order);
 		break;
 	case 2:	/* absurd address */
-		pmm_put(((phys_addr_t)word(in) << 40) | PMM_DMA32_LIMIT * 8);
+		pmm_put(((phys_addr_t)fuzz_word(in) << 40) | PMM_DMA32_LIMIT * 8);
 		break;
 	case 3:	/* not a live block: free, reserved, a hole, or inside a block */
-		pmm_free_pages(a, byte(in) % (PMM_MAX_ORDER + 1));
+		pmm_free_pages(a, fuzz_byte(in) % (PMM_MAX_ORDER + 1));
 		break;
 	case 4:
 		pmm_get(a);
@@ -256,7 +228,7 @@ static void check_model(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct pmm_stats initial, final;
 
 	make_map(&in);
@@ -271,8 +243,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(initial.used_frames == 0 && pmm_check() == 0);
 
 	for (unsigned step = 0; in.n; step++) {
-		unsigned op = byte(&in) % 10;
-		unsigned i = nlive ? word(&in) % nlive : 0;
+		unsigned op = fuzz_byte(&in) % 10;
+		unsigned i = nlive ? fuzz_word(&in) % nlive : 0;
 
 		if (op < 4)
 			op_alloc(&in);

@@ -36,11 +36,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "host/soft_mmu.h"
 #include "mm/pt.h"
 #include "tests/host/sim_setup.h"
-
-#define CHECK(cond)	do { if (!(cond)) __builtin_trap(); } while (0)
 
 #define WIN_SIZE	(2 * GiB)
 #define WIN_PAGES	(WIN_SIZE / PG)
@@ -65,9 +64,6 @@ static uint64_t model[MAX_WIN][WIN_PAGES];
 static uint8_t dirty[MAX_WIN][WIN_PAGES / CHUNK];
 static phys_addr_t eaten_frames[1 << 16];
 static struct sim_hoard eaten = { eaten_frames, 0, 1 << 16 };
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
