@@ -209,8 +209,10 @@ deps-boot:
 deps-test:
 	@sh mk/deps.sh test
 
+# SWAP=image attaches a swap disk (mkswap) used from boot; DISK=image another disk.
 run: deps-build deps-boot $(KERNEL)
-	@python3 tools/qemu.py run --mem $(QEMU_MEM) --smp $(SMP) $(KERNEL) $(CMDLINE)
+	@python3 tools/qemu.py run --mem $(QEMU_MEM) --smp $(SMP) $(if $(SWAP),--swap $(SWAP)) \
+		$(foreach d,$(DISK),--disk $(d)) $(KERNEL) $(CMDLINE)
 
 # QEMU waits for gdb with the console on build/debug-serial.log; gdb loads
 # the symbols, connects and stops at kmain.

@@ -6,6 +6,7 @@
 #include "kernel/kernel.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
+#include "kernel/drivers/drivers.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "kernel/fs/file.h"
@@ -118,6 +119,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 			boot_info.module[0].end - boot_info.module[0].start);
 	else
 		fs_init(NULL, 0);
+	drivers_init();
 
 	serial_enable_rx_irq();
 	sti();

@@ -4,11 +4,15 @@
 Used by `make run`, `make debug` and the test driver. Every boot has a
 timeout; TCG is the default accelerator (ACCEL=kvm opts into KVM).
 
-  tools/qemu.py run   [--mem 512M] [--smp N] [--accel tcg] KERNEL [CMDLINE...]
+  tools/qemu.py run   [--mem 512M] [--smp N] [--accel tcg] [--swap FILE] [--disk FILE]...
+                      KERNEL [CMDLINE...]
   tools/qemu.py debug [--mem 512M] [--smp N] KERNEL [CMDLINE...]
 
 With --smp N > 1 (and no -icount, which needs one TCG thread) QEMU runs
 each virtual CPU on its own host thread (MTTCG).
+
+Disks are virtio-blk devices (raw images), named vda, vdb, ... in the
+order given, --swap first; --swap FILE also boots with swap=/dev/vda.
 """
 import argparse
 import os
@@ -43,6 +47,23 @@ LINUX_INIT_SRC = os.path.join(ROOT, "tools/linux-init.c")
 EXIT_TESTS_PASSED = 1      # kernel wrote 0
 EXIT_TESTS_FAILED = 3      # kernel wrote 1
 EXIT_PANIC = 7             # kernel wrote 3 (panic=exit)
+
+
+def drive(path, fmt="raw"):
+    """QEMU options attaching image @path as the next virtio disk."""
+    return ["-drive", "file=%s,if=virtio,format=%s" % (path.replace(",", ",,"), fmt)]
+
+
+def disk_options(swap=None, disks=()):
+    """(QEMU options, kernel options) for a swap disk and other disks: the
+    swap disk comes first, so it is vda."""
+    extra, cmdline = [], []
+    if swap:
+        extra += drive(swap)
+        cmdline.append("swap=/dev/vda")
+    for d in disks:
+        extra += drive(d)
+    return extra, cmdline
 
 
 def newc_archive(files):
@@ -245,14 +266,17 @@ def main():
     ap.add_argument("--accel", default=None)
     ap.add_argument("--smp", type=int, default=1, help="virtual CPUs")
     ap.add_argument("--iso", action="store_true", help="KERNEL is an ISO image")
+    ap.add_argument("--swap", default=None, help="swap disk image (made by mkswap)")
+    ap.add_argument("--disk", action="append", default=[], help="another disk image")
     ap.add_argument("kernel")
     ap.add_argument("cmdline", nargs="*")
     a = ap.parse_args()
-    cmdline = " ".join(a.cmdline)
+    disks, swapopt = disk_options(a.swap, a.disk)
+    cmdline = " ".join(a.cmdline + swapopt)
     kw = dict(iso=a.kernel) if a.iso else dict(kernel=a.kernel)
-    extra = []
+    extra = list(disks)
     if a.mode == "debug":
-        extra = ["-s", "-S"]
+        extra += ["-s", "-S"]
         print("QEMU is halted with its gdb stub on localhost:1234; "
               "in another terminal: gdb -x tools/gdbinit", file=sys.stderr)
     else:

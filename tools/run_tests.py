@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
+TOOLS = os.path.dirname(os.path.abspath(__file__))
 
 results = []        # (name, ok, detail); ok is None for a skipped test
 verbose = False
@@ -153,12 +154,25 @@ def check_module(name, out, path):
     record(name, bool(ok and reserved), "module of %d bytes not found or not reserved" % size)
 
 
-def kernel_tests(kernel, machines, timeout):
+def test_disks(build):
+    """Fresh disk images for the virtio suites; QEMU options attaching them."""
+    d = os.path.join(build, "disks")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "test.img")
+    subprocess.run([sys.executable, os.path.join(TOOLS, "mkdisk.py"), "test", img], check=True)
+    return qemu.drive(img)
+
+
+def kernel_tests(kernel, machines, timeout, build="build"):
     """Boots the in-kernel suites once per (memory size, CPU model[, CPUs])."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
     for mem, cpu, *smp in machines:
         smp = smp[0] if smp else 1
         extra = ["-initrd", module] if mem == "512M" else []
+        # One machine gets the disks: the virtio suites skip on the others.
+        disks = mem == "512M" and not cpu and smp == 1
+        if disks:
+            extra += test_disks(build)
         if cpu:
             extra += ["-cpu", cpu]      # the last -cpu wins
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
@@ -166,8 +180,13 @@ def kernel_tests(kernel, machines, timeout):
         prefix = "kernel@%s%s%s/" % (mem, "-" + cpu if cpu else "",
                                      "-smp%d" % smp if smp > 1 else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
-        if extra:
+        if mem == "512M":
             check_module(prefix + "multiboot1-module", out, module)
+        if disks:
+            record(prefix + "disk-writes-on-image",
+                   subprocess.run([sys.executable, os.path.join(TOOLS, "mkdisk.py"), "check",
+                                   os.path.join(build, "disks/test.img")]).returncode == 0,
+                   "the kernel's writes did not reach the image")
         ktap = out[out.find("KTAP version 1"):] if "KTAP version 1" in out else ""
         plan = re.search(r"^1\.\.(\d+)$", ktap, re.M)
         suites = re.findall(r"^(not )?ok \d+ (\S+)", ktap, re.M)
@@ -429,7 +448,7 @@ def main():
         # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.
         ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
                                                  ("6G", None), ("512M", "qemu64"),
-                                                 ("512M", None, 2)], a.timeout)),
+                                                 ("512M", None, 2)], a.timeout, a.build)),
         ("panic", lambda: (crash_report(kernel, a.timeout),
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),

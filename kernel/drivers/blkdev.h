@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Block devices: named disks ("vda", "vdb", ... in probe order, as Linux
+ * names virtio disks) that read and write runs of 512-byte sectors to and
+ * from physical memory. A request names page frames, not virtual
+ * addresses, so a swap-out writes the very frame it evicts.
+ *
+ * Lock order: callers may hold any lock of theirs, interrupts on or off;
+ * a device serialises its requests with a lock of its own (innermost).
+ */
+#ifndef KERNEL_DRIVERS_BLKDEV_H
+#define KERNEL_DRIVERS_BLKDEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mm/types.h"
+
+#define SECTOR_SIZE	512
+#define SECTOR_SHIFT	9
+#define BLKDEV_NAME_MAX	8
+
+struct blkdev;
+
+struct blkdev_ops {
+	/* @n physically contiguous bytes at @pa, @n a multiple of SECTOR_SIZE. */
+	int (*rw)(struct blkdev *bd, bool write, uint64_t sector, phys_addr_t pa, uint32_t n);
+	int (*flush)(struct blkdev *bd);
+};
+
+struct blkdev {
+	char name[BLKDEV_NAME_MAX];
+	uint64_t sectors;	/* capacity */
+	bool read_only;
+	bool in_use;		/* claimed (by a swap area) */
+	const struct blkdev_ops *ops;
+	void *priv;
+	uint64_t reads, writes;		/* requests completed */
+	uint64_t read_sectors, written_sectors;
+	struct blkdev *next;
+};
+
+/* Adds @bd under the next free name with @prefix ("vd" gives vda, vdb, ...). */
+void blkdev_register(struct blkdev *bd, const char *prefix);
+/* By name ("vda", or "/dev/vda"); NULL if none. */
+struct blkdev *blkdev_find(const char *name);
+struct blkdev *blkdev_first(void);
+
+/**
+ * blkdev_read() - read @n bytes from sector @sector into physical memory @pa
+ * @bd: the device
+ * @sector: first sector
+ * @pa: destination (physically contiguous)
+ * @n: bytes, a multiple of SECTOR_SIZE
+ *
+ * Return: 0, -EINVAL (beyond the end, or @n not whole sectors), -EIO.
+ */
+int blkdev_read(struct blkdev *bd, uint64_t sector, phys_addr_t pa, uint32_t n);
+/* As blkdev_read(), the other way; also -EROFS on a read-only disk. */
+int blkdev_write(struct blkdev *bd, uint64_t sector, phys_addr_t pa, uint32_t n);
+int blkdev_flush(struct blkdev *bd);
+
+/* The shell's and memstat's lines: one per disk. */
+void blkdev_print(void);
+
+#endif
