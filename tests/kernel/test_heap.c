@@ -11,6 +11,7 @@
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
+#include "tests/kernel/hoard.h"
 
 /* Free frames with the heap's and the PMM's per-CPU caches emptied. */
 static uint64_t free_frames(void)
@@ -125,19 +126,11 @@ static void large_has_guard(struct ktest *t)
 static void oom_returns_null_and_recovers(struct ktest *t)
 {
 	uint64_t before = free_frames();
-	phys_addr_t chain = PMM_NO_FRAME;
+	phys_addr_t chain;
 	void *objs = NULL;		/* kmalloc'd objects, chained through their first word */
 	unsigned n = 0;
 
-	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
-		phys_addr_t f;
-		while ((f = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
-			uint64_t *p = plat_phys_to_virt(f);
-			p[0] = chain;
-			p[1] = order;
-			chain = f;
-		}
-	}
+	hoard_all_frames(&chain);
 	void *o;
 	while (n < 100000 && (o = kmalloc(256)) != NULL) {
 		*(void **)o = objs;
@@ -147,12 +140,7 @@ static void oom_returns_null_and_recovers(struct ktest *t)
 	KEXPECT(t, kmalloc(256) == NULL);
 	KEXPECT(t, kmalloc(100000) == NULL);
 	KEXPECT(t, kmalloc_dma(100) == NULL);
-	while (chain != PMM_NO_FRAME) {
-		uint64_t *p = plat_phys_to_virt(chain);
-		phys_addr_t next = p[0];
-		pmm_free_pages(chain, p[1]);
-		chain = next;
-	}
+	hoard_release(chain);
 	void *big = kmalloc(100000);
 	KEXPECT(t, big != NULL);
 	kfree(big);

@@ -10,6 +10,7 @@
 #include "kernel/ktest.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "tests/kernel/hoard.h"
 
 static uint64_t free_frames(void)
 {
@@ -82,28 +83,14 @@ static void zeroed_on_request(struct ktest *t)
  */
 static void exhaustion_and_recovery(struct ktest *t)
 {
-	uint64_t before = free_frames(), taken = 0;
-	phys_addr_t chain = PMM_NO_FRAME;
+	uint64_t before = free_frames();
+	phys_addr_t chain;
+	uint64_t taken = hoard_all_frames(&chain);
 
-	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
-		phys_addr_t f;
-		while ((f = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
-			uint64_t *p = plat_phys_to_virt(f);
-			p[0] = chain;
-			p[1] = order;
-			chain = f;
-			taken += 1ull << order;
-		}
-	}
 	KEXPECT_EQ(t, taken, before);
 	KEXPECT_EQ(t, pmm_alloc_pages(0, 0), PMM_NO_FRAME);	/* empty, and no panic */
 	KEXPECT_EQ(t, free_frames(), 0);
-	while (chain != PMM_NO_FRAME) {
-		uint64_t *p = plat_phys_to_virt(chain);
-		phys_addr_t next = p[0];
-		pmm_free_pages(chain, p[1]);
-		chain = next;
-	}
+	hoard_release(chain);
 	KEXPECT_EQ(t, free_frames(), before);
 	KEXPECT_EQ(t, pmm_check(), 0);
 	phys_addr_t again = pmm_alloc_pages(PMM_MAX_ORDER, 0);	/* merged back */

@@ -12,13 +12,6 @@
 #include <sys/uio.h>
 #include <sys/utsname.h>
 
-#ifndef MREMAP_MAYMOVE
-#define MREMAP_MAYMOVE 1
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED 2
-#endif
-
 #define KADDR ((void *)0xffff800000000000UL) /* the kernel's half */
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)

@@ -8,13 +8,6 @@
 #define _GNU_SOURCE
 #include "util.h"
 
-#ifndef MREMAP_MAYMOVE
-#define MREMAP_MAYMOVE 1
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED 2
-#endif
-
 static char *cp;
 
 static void child_moves(void *arg)

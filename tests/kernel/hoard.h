@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Starving the kernel on purpose: take every free frame, largest blocks
+ * first, chaining the blocks through their own first words (so holding
+ * them costs no memory), and give them all back afterwards.
+ */
+#ifndef TESTS_KERNEL_HOARD_H
+#define TESTS_KERNEL_HOARD_H
+
+#include "mm/platform.h"
+#include "mm/pmm.h"
+
+/* Takes every frame the PMM will give; returns how many, the chain in @chain. */
+static inline uint64_t hoard_all_frames(phys_addr_t *chain)
+{
+	uint64_t taken = 0;
+
+	*chain = PMM_NO_FRAME;
+	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
+		phys_addr_t f;
+
+		while ((f = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
+			uint64_t *p = plat_phys_to_virt(f);
+
+			p[0] = *chain;
+			p[1] = (uint64_t)order;
+			*chain = f;
+			taken += 1ull << order;
+		}
+	}
+	return taken;
+}
+
+/* Gives back every block of a chain made by hoard_all_frames(). */
+static inline void hoard_release(phys_addr_t chain)
+{
+	while (chain != PMM_NO_FRAME) {
+		uint64_t *p = plat_phys_to_virt(chain);
+		phys_addr_t next = p[0];
+
+		pmm_free_pages(chain, (unsigned)p[1]);
+		chain = next;
+	}
+}
+
+#endif
