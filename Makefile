@@ -67,7 +67,7 @@ KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
 KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)
 # Kernel files that are pure data processing, so the host tests and fuzzers use them too.
-HOST_KSRC   := kernel/boot/multiboot.c kernel/fs/initrd.c kernel/proc/elf.c
+HOST_KSRC   := kernel/boot/multiboot.c kernel/fs/initrd.c kernel/proc/elf.c kernel/swap/swap_format.c
 # The DOS box's engines (the rest of kernel/dos is kernel glue).
 HOST_KSRC   += kernel/dos/mcb.c kernel/dos/xms.c kernel/dos/ems.c kernel/dos/dos_call.c kernel/dos/mem_report.c
 HTEST_SRC   := $(wildcard tests/host/test_*.c)

@@ -54,6 +54,20 @@ def drive(path, fmt="raw"):
     return ["-drive", "file=%s,if=virtio,format=%s" % (path.replace(",", ",,"), fmt)]
 
 
+def mkswap_image(path, mib, label=None):
+    """A fresh image of @mib MiB with util-linux's swap header; False if
+    mkswap is missing (util-linux is essential in Debian, so only off Debian)."""
+    import shutil
+    mkswap = shutil.which("mkswap") or next(
+        (p for p in ("/usr/sbin/mkswap", "/sbin/mkswap") if os.path.exists(p)), None)
+    if not mkswap:
+        return False
+    with open(path, "wb") as f:
+        f.truncate(mib << 20)
+    cmd = [mkswap] + (["-L", label] if label else []) + [path]
+    return subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
 def disk_options(swap=None, disks=()):
     """(QEMU options, kernel options) for a swap disk and other disks: the
     swap disk comes first, so it is vda."""

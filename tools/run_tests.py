@@ -160,7 +160,11 @@ def test_disks(build):
     os.makedirs(d, exist_ok=True)
     img = os.path.join(d, "test.img")
     subprocess.run([sys.executable, os.path.join(TOOLS, "mkdisk.py"), "test", img], check=True)
-    return qemu.drive(img)
+    extra = qemu.drive(img)
+    swap = os.path.join(d, "swap.img")
+    if qemu.mkswap_image(swap, 8, label="memcore-test"):
+        extra += qemu.drive(swap)
+    return extra
 
 
 def kernel_tests(kernel, machines, timeout, build="build"):
