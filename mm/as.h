@@ -315,7 +315,7 @@ void as_get_stats(struct as *as, struct as_stats *st);
 int as_for_each_region(struct as *as, as_region_fn fn, void *ctx);
 unsigned as_check(struct as *as);
 bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write);
-bool as_region_at(struct as *as, uintptr_t addr);
+bool as_region_at(struct as *as, uintptr_t addr, enum as_backing *backing);
 
 /* --- low memory and page windows for a DOS box (as_lowmem.c) ----------------- */
 

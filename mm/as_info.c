@@ -135,19 +135,22 @@ unsigned as_check(struct as *as)
  * as_region_at() - is @addr inside a mapping of @as?
  * @as: the space
  * @addr: the address
+ * @backing: if not NULL and a region is there, receives what backs it
  *
  * What tells a fault's SEGV_ACCERR (a mapping forbids the access) from
  * SEGV_MAPERR (nothing mapped there). A binary search, no page-table walk.
  *
  * Return: true if a region contains @addr.
  */
-bool as_region_at(struct as *as, uintptr_t addr)
+bool as_region_at(struct as *as, uintptr_t addr, enum as_backing *backing)
 {
 	unsigned long fl = spin_lock_irqsave(&as->lock);
-	bool found = as_region_find(as, addr) != NULL;
+	const struct as_region *r = as_region_find(as, addr);
 
+	if (r && backing)
+		*backing = r->backing;
 	spin_unlock_irqrestore(&as->lock, fl);
-	return found;
+	return r != NULL;
 }
 
 /**

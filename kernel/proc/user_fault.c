@@ -10,10 +10,6 @@
 #include "kernel/perf.h"
 #include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
-#ifdef KPERF
-#include "mm/as_internal.h"
-#endif
-
 struct region_hit {
 	uintptr_t addr;
 	const char *name;
@@ -119,13 +115,13 @@ static void report(struct task *t, const struct trap_frame *f, uint64_t cr2, int
 /* What kind of fault this will be, from the region before it is handled. */
 static enum perf_fault_kind fault_kind(struct as *as, uint64_t addr, unsigned flags)
 {
-	const struct as_region *r = as_region_find(as, addr);
+	enum as_backing backing;
 
-	if (!r)
+	if (!as_region_at(as, addr, &backing))
 		return PERF_FAULT_STACK;
 	if (flags & VM_FAULT_PRESENT)
 		return (flags & VM_FAULT_WRITE) ? PERF_FAULT_COW : PERF_FAULT_SPURIOUS;
-	switch (r->backing) {
+	switch (backing) {
 	case AS_ANON_SHARED: return PERF_FAULT_SHARED;
 	case AS_FILE_PRIVATE: return PERF_FAULT_FILE;
 	case AS_FILE_SHARED: return PERF_FAULT_SHARED;
@@ -173,7 +169,7 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 			return;
 		}
 		/* A region there: the access was not allowed; none: nothing mapped. */
-		bool mapped = cr2 < AS_TASK_SIZE && as_region_at(t->mm, cr2);
+		bool mapped = cr2 < AS_TASK_SIZE && as_region_at(t->mm, cr2, NULL);
 		fault_signal(t, f, cr2, SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, cr2,
 			     "bad access");
 		return;
