@@ -154,6 +154,7 @@ struct task *task_alloc(const char *name)
  */
 void task_free(struct task *t)
 {
+	nproc_uncharge(t);
 	unsigned long flags = spin_lock_irqsave(&task_lock);
 
 	pid_remove(t);

@@ -21,6 +21,8 @@
 #include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
 #include "kernel/list.h"
+#include "kernel/proc/cred.h"
+#include "kernel/proc/rlimit.h"
 #include "kernel/proc/signal.h"
 #include "mm/spinlock.h"
 
@@ -51,6 +53,8 @@ struct thread_group {
 	int live;			/* threads that have not exited */
 	bool exiting;			/* exit_group or a fatal signal: all threads go */
 	int exit_code;			/* the status word once exiting */
+	struct cred cred;		/* user and group ids (kernel/proc/cred.c) */
+	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
 };
 
 struct task {
@@ -100,6 +104,7 @@ struct task {
 	bool vfork_done;		/* (in that parent) the vfork child let go */
 	uint64_t cpu_ns, started_ns;
 	struct dos_kbox *dos;		/* its DOS box (kernel/dos), or NULL */
+	struct user_count *nproc_user;	/* counted for RLIMIT_NPROC there (proc/cred.c) */
 };
 
 /* Every task, in creation order (ps, reparenting). */

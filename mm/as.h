@@ -182,6 +182,24 @@ struct as_params {
 	uint64_t stack_limit;		/* RLIMIT_STACK; 0: AS_STACK_LIMIT_DEFAULT */
 };
 
+/*
+ * The resource limits an address space checks itself, in bytes (Linux's
+ * rlimits; AS_RLIM_INFINITY: none). The kernel sets them from its process's
+ * limits with as_set_limits(): memlock is AS_RLIM_INFINITY for a process
+ * with CAP_IPC_LOCK's rights. Linux's rules: mmap, brk, mremap and stack
+ * growth fail with ENOMEM past as_cur (total_vm) or, for private writable
+ * memory, past data_cur (data_vm; data_cur 0 under a larger data_max is
+ * Valgrind's exception); mprotect to writable past data_cur; mlock past
+ * memlock (ENOMEM; MAP_LOCKED: EAGAIN; limit 0: EPERM).
+ */
+#define AS_RLIM_INFINITY	(~0ull)
+struct as_limits {
+	uint64_t as_cur;
+	uint64_t data_cur, data_max;
+	uint64_t memlock;
+	uint64_t data_seg;		/* bytes of the image's data segment (brk's check) */
+};
+
 /* A process's address space. Embed it; as_init() sets it up. */
 struct as {
 	struct vm_space vs;
@@ -196,6 +214,9 @@ struct as {
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
 	uint64_t rss;			/* pages mapped in the page tables */
+	uint64_t total_vm, data_vm;	/* pages in regions; private writable non-stack ones */
+	uint64_t locked_vm;		/* pages in AS_R_LOCKED regions */
+	struct as_limits lim;		/* RLIMIT_AS, _DATA, _MEMLOCK (as_limits.c) */
 	uint64_t *gap;			/* free-area index (as_gaps.c), PMM pages */
 	uint32_t gap_leaves, gap_dirty;	/* leaves; first stale one (UINT32_MAX: none) */
 	unsigned gap_order;
@@ -250,6 +271,7 @@ void as_destroy(struct as *as);
 void as_activate(struct as *as);
 int as_set_brk_base(struct as *as, uintptr_t image_end);
 void as_set_stack_limit(struct as *as, uint64_t limit);
+void as_set_limits(struct as *as, const struct as_limits *lim);
 
 /* --- system calls (as_mmap.c, as_mprotect.c, as_mremap.c, as_madvise.c, as_brk.c, as_mlock.c) */
 

@@ -25,6 +25,11 @@ static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
 		return -MM_ENOMEM;
 	if (new > AS_TASK_SIZE)
 		return -MM_ENOMEM;
+	/* do_brk_flags(): RLIMIT_AS and RLIMIT_DATA, then the commit policy. */
+	if (!as_may_expand(as, r.prot, r.backing, r.flags, (new - old) >> PAGE_SHIFT))
+		return -MM_ENOMEM;
+	if (as->lock_future && !as_memlock_ok(as, (new - old) >> PAGE_SHIFT))
+		return -MM_EAGAIN;
 	if (as_charge(as, (new - old) >> PAGE_SHIFT))
 		return -MM_ENOMEM;
 	r.flags |= AS_R_ACCOUNT;
@@ -40,6 +45,10 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk)
 	uintptr_t newbrk = AS_PAGE_ALIGN(brk), oldbrk = AS_PAGE_ALIGN(as->brk);
 
 	if (brk < as->start_brk)
+		return as->brk;
+	/* check_data_rlimit(): the heap and the data segment within RLIMIT_DATA (shrinking too). */
+	if (as->lim.data_cur != AS_RLIM_INFINITY &&
+	    (brk - as->start_brk) + as->lim.data_seg > as->lim.data_cur)
 		return as->brk;
 	if (newbrk == oldbrk) {
 		as->brk = brk;

@@ -63,9 +63,17 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	if (prev && !(prev->flags & AS_R_GROWSDOWN) && prev->prot != MM_PROT_NONE &&
 	    start - prev->end < AS_STACK_GUARD_GAP)
 		return NULL;
-	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, (r->start - start) >> PAGE_SHIFT))
-		return NULL;	/* acct_stack_growth(): the commit policy said no */
+	/* acct_stack_growth(): RLIMIT_AS, RLIMIT_MEMLOCK, then the commit policy. */
+	uint64_t grow = (r->start - start) >> PAGE_SHIFT;
+	if (!as_may_expand(as, r->prot, r->backing, r->flags, grow))
+		return NULL;
+	if ((r->flags & AS_R_LOCKED) && !as_memlock_ok(as, grow))
+		return NULL;
+	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, grow))
+		return NULL;
+	as_vm_account(as, r, -1);
 	r->start = start;
+	as_vm_account(as, r, 1);
 	as_gaps_dirty(as, i);
 	return r;
 }

@@ -78,7 +78,8 @@ static int copy_regions(struct as *child, const struct as *parent)
 			continue;
 		as_region_ref(r);
 		child->reg[child->nr] = *r;
-		child->reg[child->nr++].flags &= (uint16_t)~AS_R_LOCKED;	/* locks are not inherited */
+		child->reg[child->nr].flags &= (uint16_t)~AS_R_LOCKED;	/* locks are not inherited */
+		as_vm_account(child, &child->reg[child->nr++], 1);
 	}
 	return 0;
 }
@@ -125,6 +126,7 @@ int as_fork(struct as *child, struct as *parent)
 	child->start_brk = parent->start_brk;
 	child->brk = parent->brk;
 	child->stack_limit = parent->stack_limit;
+	child->lim = parent->lim;
 	child->commit_limit = parent->commit_limit;
 	err = copy_regions(child, parent);
 	for (uint32_t i = 0; !err && i < child->nr; i++)

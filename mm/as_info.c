@@ -99,14 +99,15 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
  *
  * Regions sorted, disjoint, page-aligned, inside user space, non-empty;
  * no page mapped outside a region; every mapped page's frame referenced;
- * the resident count right; the page tables themselves (pt_check()).
+ * the resident count right; the page counts the limits use; the page
+ * tables themselves (pt_check()).
  * Each problem is reported with mm_err(). Slow: for tests and fuzzers.
  *
  * Return: the number of problems.
  */
 unsigned as_check(struct as *as)
 {
-	unsigned bad = pt_check(&as->vs.pt) + as_gaps_check(as);
+	unsigned bad = pt_check(&as->vs.pt) + as_gaps_check(as) + as_limits_check(as);
 	uint64_t in_regions = 0;
 	uintptr_t prev_end = 0;
 

@@ -79,6 +79,15 @@ void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
 uintptr_t as_region_start_gap(const struct as_region *r);
 
+/* Resource limits (as_limits.c). */
+void as_limits_none(struct as_limits *lim);
+void as_vm_account(struct as *as, const struct as_region *r, int sign);
+bool as_may_expand(const struct as *as, uint32_t prot, uint8_t backing, uint16_t flags,
+		   uint64_t pages);
+uint64_t as_pages_in(const struct as *as, uintptr_t start, uintptr_t end, bool locked_only);
+bool as_memlock_ok(const struct as *as, uint64_t pages);
+unsigned as_limits_check(const struct as *as);
+
 /* --- the free-area index (as_gaps.c) ------------------------------------------- */
 
 /* Gaps from region index @j on changed (insertion, removal, resizing). */

@@ -108,6 +108,7 @@ int as_init(struct as *as, const struct as_params *p)
 	if (!as->params.fmt)
 		as->params.fmt = AS_DEFAULT_FORMAT;
 	as->stack_limit = as->params.stack_limit ? as->params.stack_limit : AS_STACK_LIMIT_DEFAULT;
+	as_limits_none(&as->lim);
 	err = as_zero_get();
 	if (err)
 		return err;

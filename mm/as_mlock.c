@@ -4,8 +4,9 @@
  * Nothing here is ever swapped out, so locking means what Linux makes
  * visible besides residency: the range must be mapped without holes, its
  * pages are populated now (mlock2's MLOCK_ONFAULT: later), locked regions
- * refuse MADV_DONTNEED, and fork does not pass locks on. No RLIMIT_MEMLOCK:
- * every process here has CAP_IPC_LOCK's rights (it runs as root).
+ * refuse MADV_DONTNEED, and fork does not pass locks on. RLIMIT_MEMLOCK is
+ * the space's lim.memlock (unlimited for a process with CAP_IPC_LOCK's
+ * rights): 0 refuses every lock (EPERM), locking past it is ENOMEM.
  */
 #include "as_internal.h"
 
@@ -41,6 +42,12 @@ static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool
 	if (end == start)
 		return 0;
 	fl = spin_lock_irqsave(&as->lock);
+	/* do_mlock(): what is locked already in the range does not count twice. */
+	if (on && !as_memlock_ok(as, (end - start) >> PAGE_SHIFT) &&
+	    !as_memlock_ok(as, ((end - start) >> PAGE_SHIFT) - as_pages_in(as, start, end, true))) {
+		spin_unlock_irqrestore(&as->lock, fl);
+		return -MM_ENOMEM;
+	}
 	err = set_locked(as, start, end, on);
 	spin_unlock_irqrestore(&as->lock, fl);
 	if (err || !populate)
@@ -69,6 +76,8 @@ int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags)
 {
 	if (flags & ~(unsigned long)MM_MLOCK_ONFAULT)
 		return -MM_EINVAL;
+	if (!as->lim.memlock)
+		return -MM_EPERM;		/* can_do_mlock() */
 	return lock_range(as, addr, len, true, !(flags & MM_MLOCK_ONFAULT));
 }
 
@@ -103,7 +112,13 @@ int as_mlockall(struct as *as, unsigned long flags)
 
 	if (!flags || (flags & ~known) || flags == MM_MCL_ONFAULT)
 		return -MM_EINVAL;
+	if (!as->lim.memlock)
+		return -MM_EPERM;		/* can_do_mlock() */
 	fl = spin_lock_irqsave(&as->lock);
+	if ((flags & MM_MCL_CURRENT) && as->total_vm > as->lim.memlock >> PAGE_SHIFT) {
+		spin_unlock_irqrestore(&as->lock, fl);
+		return -MM_ENOMEM;
+	}
 	as->lock_future = (flags & MM_MCL_FUTURE) != 0;
 	if (flags & MM_MCL_CURRENT)
 		err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, true);

@@ -123,9 +123,18 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		return a;
 	if ((flags & MM_MAP_FIXED_NOREPLACE) && as_region_overlaps(as, (uintptr_t)a, a + len))
 		return -MM_EEXIST;
+	if (as->lim.memlock == 0 && (flags & MM_MAP_LOCKED))
+		return -MM_EPERM;		/* can_do_mlock() */
+	if ((flags & MM_MAP_LOCKED) && !as_memlock_ok(as, len >> PAGE_SHIFT))
+		return -MM_EAGAIN;		/* mlock_future_check() */
 	err = describe(&r, prot, flags, file, pgoff, fmode);
 	if (err)
 		return err;
+	/* mmap_region(): RLIMIT_AS and RLIMIT_DATA, less what MAP_FIXED replaces. */
+	if (!as_may_expand(as, r.prot, r.backing, r.flags, len >> PAGE_SHIFT) &&
+	    !as_may_expand(as, r.prot, r.backing, r.flags, (len >> PAGE_SHIFT) -
+			   as_pages_in(as, (uintptr_t)a, (uintptr_t)a + len, false)))
+		return -MM_ENOMEM;
 	err = charge(as, &r, flags, len);
 	if (err)
 		return err;

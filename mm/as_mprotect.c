@@ -46,6 +46,11 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	err = as_region_reserve(as, 2);
 	if (err)
 		return err;
+	/* mprotect_fixup(): becoming writable may not pass RLIMIT_DATA. */
+	uint64_t pages = (end - start) >> PAGE_SHIFT;
+	if ((prot & MM_PROT_WRITE) && !as_may_expand(as, prot, r->backing, r->flags, pages) &&
+	    as_may_expand(as, r->prot, r->backing, r->flags, pages))
+		return -MM_ENOMEM;
 	/* Private memory becoming writable is committed now (mprotect_fixup()). */
 	bool charge = !(r->flags & AS_R_ACCOUNT) && as_accountable(r->backing, prot, false) &&
 		      !(r->prot & MM_PROT_WRITE);
@@ -55,7 +60,9 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	as_region_split(as, end);
 	i = as_region_lower(as, start);
 	r = &as->reg[i];
+	as_vm_account(as, r, -1);
 	r->prot = prot;
+	as_vm_account(as, r, 1);
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
 	protect_pages(as, r->start, r->end, as_pte_prot(r, false));

@@ -74,6 +74,14 @@ static long resize_check(struct as *as, uintptr_t addr, uint64_t old_len, uint64
 		return r - as->reg;
 	if (r->pgoff + ((addr - r->start) >> PAGE_SHIFT) + (new_len >> PAGE_SHIFT) < r->pgoff)
 		return -MM_EINVAL;
+	if (new_len > old_len) {
+		uint64_t more = (new_len - old_len) >> PAGE_SHIFT;
+
+		if ((r->flags & AS_R_LOCKED) && !as_memlock_ok(as, more))
+			return -MM_EAGAIN;	/* mlock_future_check() */
+		if (!as_may_expand(as, r->prot, r->backing, r->flags, more))
+			return -MM_ENOMEM;	/* RLIMIT_AS, RLIMIT_DATA */
+	}
 	return r - as->reg;
 }
 
@@ -160,7 +168,9 @@ static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t ne
 	if ((as->reg[i].flags & AS_R_ACCOUNT) &&
 	    as_charge(as, (addr + new_len - as->reg[i].end) >> PAGE_SHIFT))
 		return false;
+	as_vm_account(as, &as->reg[i], -1);
 	as->reg[i].end = addr + new_len;
+	as_vm_account(as, &as->reg[i], 1);
 	as_gaps_dirty(as, i + 1);
 	as_region_merge(as, i);
 	return true;

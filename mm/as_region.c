@@ -192,6 +192,7 @@ uint32_t as_region_insert(struct as *as, const struct as_region *r)
 	as->reg[i] = *r;
 	as->nr++;
 	as_gaps_dirty(as, i);
+	as_vm_account(as, r, 1);
 	return i;
 }
 
@@ -226,6 +227,7 @@ void as_region_split(struct as *as, uintptr_t addr)
  */
 void as_region_remove(struct as *as, uint32_t i)
 {
+	as_vm_account(as, &as->reg[i], -1);
 	as_region_unref(&as->reg[i]);
 	memmove(&as->reg[i], &as->reg[i + 1], (as->nr - i - 1) * sizeof(as->reg[0]));
 	as->nr--;
@@ -240,8 +242,10 @@ void as_region_remove(struct as *as, uint32_t i)
  */
 void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 {
-	for (uint32_t i = first; i < last; i++)
+	for (uint32_t i = first; i < last; i++) {
+		as_vm_account(as, &as->reg[i], -1);
 		as_region_unref(&as->reg[i]);
+	}
 	memmove(&as->reg[first], &as->reg[last], (as->nr - last) * sizeof(as->reg[0]));
 	as->nr -= last - first;
 	as_gaps_dirty(as, first);
@@ -265,11 +269,14 @@ static bool mergeable(const struct as_region *a, const struct as_region *b)
  */
 void as_region_merge(struct as *as, uint32_t i)
 {
+	/* The pages stay mapped: counted again for the region that takes them over. */
 	if (i + 1 < as->nr && mergeable(&as->reg[i], &as->reg[i + 1])) {
+		as_vm_account(as, &as->reg[i + 1], 1);
 		as->reg[i].end = as->reg[i + 1].end;
 		as_region_remove(as, i + 1);
 	}
 	if (i > 0 && mergeable(&as->reg[i - 1], &as->reg[i])) {
+		as_vm_account(as, &as->reg[i], 1);
 		as->reg[i - 1].end = as->reg[i].end;
 		as_region_remove(as, i);
 	}
@@ -298,10 +305,12 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 	as_region_split(as, end);
 	as_gaps_dirty(as, as_region_lower(as, start));	/* a flag may be GROWSDOWN */
 	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
+		as_vm_account(as, &as->reg[i], -1);
 		if (on)
 			as->reg[i].flags |= flag;
 		else
 			as->reg[i].flags &= (uint16_t)~flag;
+		as_vm_account(as, &as->reg[i], 1);
 	}
 	/* Merge what became alike; a merge shrinks the set, so look at @i again. */
 	i = as_region_lower(as, start);
@@ -334,5 +343,6 @@ void as_region_free_all(struct as *as)
 	as_gaps_free(as);
 	as->reg = NULL;
 	as->nr = as->cap = 0;
+	as->total_vm = as->data_vm = as->locked_vm = 0;
 	as->reg_order = 0;
 }

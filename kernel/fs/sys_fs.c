@@ -22,6 +22,12 @@ struct file *fd_file(uint64_t fd)
 	return (uint32_t)fd < FD_MAX ? current()->files->fd[(uint32_t)fd] : NULL;
 }
 
+/* Descriptors the current process may use: below RLIMIT_NOFILE, within the table. */
+static uint64_t fd_limit(void)
+{
+	return MM_MIN(task_rlimit(current(), RLIMIT_NOFILE), (uint64_t)FD_MAX);
+}
+
 /**
  * fd_install() - give @f the lowest free descriptor of the current task
  * @f: an open file (its reference passes to the table)
@@ -32,8 +38,9 @@ struct file *fd_file(uint64_t fd)
 int fd_install(struct file *f, bool cloexec)
 {
 	struct task *t = current();
+	uint64_t lim = fd_limit();
 
-	for (int fd = 0; fd < FD_MAX; fd++)
+	for (int fd = 0; (uint64_t)fd < lim; fd++)
 		if (!t->files->fd[fd]) {
 			t->files->fd[fd] = f;
 			t->files->cloexec[fd] = cloexec;
@@ -341,8 +348,9 @@ SYSCALL_DEFINE(SYS_ioctl, ioctl, sys_ioctl);
 static long dup_from(struct file *f, uint64_t min, bool cloexec)
 {
 	struct task *t = current();
+	uint64_t lim = fd_limit();
 
-	for (uint64_t fd = min; fd < FD_MAX; fd++)
+	for (uint64_t fd = min; fd < lim; fd++)
 		if (!t->files->fd[fd]) {
 			t->files->fd[fd] = file_get(f);
 			t->files->cloexec[fd] = cloexec;
@@ -364,8 +372,8 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		if (arg >= FD_MAX)
-			return -EINVAL;
+		if (arg >= task_rlimit(current(), RLIMIT_NOFILE))
+			return -EINVAL;		/* at or above RLIMIT_NOFILE */
 		return dup_from(f, arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
 		return t->files->cloexec[fd] ? FD_CLOEXEC : 0;

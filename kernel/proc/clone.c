@@ -88,6 +88,8 @@ static long clone_group(struct task *child, struct task *parent, uint64_t flags)
 		child->group = group_alloc(child);
 		if (!child->group)
 			return -ENOMEM;
+		child->group->cred = g->cred;
+		child->group->rlim = g->rlim;	/* inherited by fork, kept by execve */
 		struct task *pl = g->leader;
 		proc_set_parent(child, (flags & CLONE_PARENT) ? pl->parent : pl);
 		return 0;
@@ -142,7 +144,8 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 	child = task_alloc(parent->name);
 	if (!child)
 		return -EAGAIN;
-	if ((r = clone_resources(child, parent, flags)) || (r = clone_group(child, parent, flags))) {
+	if ((r = nproc_charge(child, parent)) || (r = clone_resources(child, parent, flags)) ||
+	    (r = clone_group(child, parent, flags))) {
 		clone_undo(child);
 		return r;
 	}

@@ -53,6 +53,18 @@ static unsigned mm_prot(unsigned elf_prot)
 	       (elf_prot & ELF_PROT_EXEC ? MM_PROT_EXEC : 0);
 }
 
+/* end_data - start_data as load_elf_binary() has them (RLIMIT_DATA's brk check). */
+static uint64_t data_segment(const struct elf_image *img)
+{
+	uint64_t start = 0, end = 0;
+
+	for (unsigned i = 0; i < img->nseg; i++) {
+		start = MM_MAX(start, img->seg[i].vaddr);
+		end = MM_MAX(end, img->seg[i].vaddr + img->seg[i].filesz);
+	}
+	return end > start ? end - start : 0;
+}
+
 /*
  * One segment: its file bytes mapped privately from the file, the rest of
  * the last file page zeroed, anonymous zero pages for the rest (bss).
@@ -328,6 +340,7 @@ static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 	for (unsigned i = 0; i < img.nseg; i++)
 		if ((r = load_segment(as, &img.seg[i], &ino->af)))
 			return r;
+	as->lim.data_seg = data_segment(&img);
 	if ((r = as_set_brk_base(as, img.end)) || (r = ensure_stack(as)))
 		return r;
 	long top = build_stack(as, a, &img);
@@ -387,6 +400,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	struct as_params params = proc_as_params();
 	if ((r = as_init(new_as, &params)))
 		goto fail;
+	rlimits_apply(t, new_as);	/* the process's limits outlive its image */
 	if ((r = exec_into(new_as, ino, a, &entry, &sp))) {
 		as_destroy(new_as);
 		goto fail;

@@ -154,6 +154,8 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 		return NULL;
 	t->frame = frame_at_top(t);
 	t->group = group_alloc(t);
+	if (t->group)
+		rlimits_init(&t->group->rlim);
 	*err = t->group ? load_image(t, path, (char *const *)argv, envp, false) : -ENOMEM;
 	if (*err || !open_console_fds(t)) {
 		*err = *err ? *err : -ENOMEM;

@@ -782,6 +782,58 @@ static void test_accounting(void **state)
 	pcache_put(pc);
 }
 
+/* --- resource limits (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK) -------------------------------- */
+
+static void test_limits(void **state)
+{
+	struct as_limits lim = { AS_RLIM_INFINITY, AS_RLIM_INFINITY, AS_RLIM_INFINITY,
+				 AS_RLIM_INFINITY, 0 };
+	uint64_t total;
+	long a, ro;
+
+	(void)state;
+	start(&P);
+	assert_int_equal(as_set_brk_base(&P.as, 0x1000000), 0);
+	total = P.as.total_vm;
+	lim.as_cur = (total + 64) * PG;
+	as_set_limits(&P.as, &lim);
+	/* RLIMIT_AS: 64 pages of room, whatever the kind. */
+	assert_int_equal(as_mmap(&P.as, 0, 65 * PG, MM_PROT_NONE, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS,
+				 NULL, 0), -MM_ENOMEM);
+	a = as_mmap(&P.as, 0, 64 * PG, MM_PROT_READ, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, NULL, 0);
+	assert_false(as_is_err(a));
+	assert_int_equal(as_mmap(&P.as, a, 64 * PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS | MM_MAP_FIXED,
+				 NULL, 0), a);		/* replacing pages costs nothing */
+	assert_int_equal(as_brk(&P.as, 0x1000000 + PG), 0x1000000);
+	assert_int_equal(as_mremap(&P.as, a, 32 * PG, 33 * PG, 0, 0), -MM_ENOMEM);
+	assert_int_equal(as_munmap(&P.as, a, 64 * PG), 0);
+	/* RLIMIT_DATA: only private writable memory counts. */
+	lim.as_cur = AS_RLIM_INFINITY;
+	lim.data_cur = lim.data_max = (P.as.data_vm + 16) * PG;
+	as_set_limits(&P.as, &lim);
+	assert_int_equal(as_mmap(&P.as, 0, 17 * PG, RW, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, NULL, 0),
+			 -MM_ENOMEM);
+	ro = as_mmap(&P.as, 0, 32 * PG, MM_PROT_READ, MM_MAP_PRIVATE | MM_MAP_ANONYMOUS, NULL, 0);
+	assert_false(as_is_err(ro));
+	assert_int_equal(as_mprotect(&P.as, ro, 17 * PG, RW), -MM_ENOMEM);
+	assert_int_equal(as_mprotect(&P.as, ro, 16 * PG, RW), 0);
+	assert_false(as_is_err(as_mmap(&P.as, 0, 64 * PG, RW, MM_MAP_SHARED | MM_MAP_ANONYMOUS, NULL, 0)));
+	/* RLIMIT_MEMLOCK: 8 pages; 0 forbids locking. */
+	lim.data_cur = lim.data_max = AS_RLIM_INFINITY;
+	lim.memlock = 8 * PG;
+	as_set_limits(&P.as, &lim);
+	assert_int_equal(as_mlock(&P.as, ro + 16 * PG, 4 * PG, 0), 0);
+	assert_int_equal(as_mlock(&P.as, ro + 16 * PG, 8 * PG, 0), 0);
+	assert_int_equal(as_mlock(&P.as, ro + 24 * PG, PG, 0), -MM_ENOMEM);
+	assert_int_equal(as_munlock(&P.as, ro + 16 * PG, 8 * PG), 0);
+	assert_int_equal(P.as.locked_vm, 0);
+	lim.memlock = 0;
+	as_set_limits(&P.as, &lim);
+	assert_int_equal(as_mlock(&P.as, ro, PG, 0), -MM_EPERM);
+	assert_int_equal(as_check(&P.as), 0);
+	finish(&P);
+}
+
 /* --- commit accounting ---------------------------------------------------------------- */
 
 static void test_commit_strict(void **state)
@@ -866,6 +918,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accounting, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_strict, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_modes, before, after),
+		cmocka_unit_test_setup_teardown(test_limits, before, after),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);

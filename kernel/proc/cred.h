@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Credentials: the real, effective, saved and file-system user and group
+ * ids of a process (its thread group; musl's set*id calls change every
+ * thread anyway). There are no capability sets: an effective uid of 0 has
+ * every capability, as Linux gives root, and nobody else has any. What
+ * they decide here: RLIMIT_NPROC (tasks counted per real uid; root and
+ * CAP_SYS_RESOURCE are exempt), RLIMIT_MEMLOCK (CAP_IPC_LOCK) and raising
+ * a hard limit (CAP_SYS_RESOURCE).
+ *
+ * Lock order: uid_lock (the per-user task counts) is a leaf.
+ */
+#ifndef KERNEL_PROC_CRED_H
+#define KERNEL_PROC_CRED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+};
+
+struct task;
+struct user_count;
+
+/* Has @t's process root's rights (any capability)? */
+bool cred_capable(const struct task *t);
+/*
+ * Counts new task @t for @parent's real user; -EAGAIN if that passes
+ * RLIMIT_NPROC (and the user is not exempt), -ENOMEM.
+ */
+long nproc_charge(struct task *t, const struct task *parent);
+/* Takes @t out of its user's count (task_free). */
+void nproc_uncharge(struct task *t);
+
+#endif
