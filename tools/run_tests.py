@@ -412,6 +412,22 @@ def shell_session(name, **boot_args):
             out = s.expect(prompt)
             record(name + "/ps", re.search(r"\s0\s+0 run .* kernel \[kernel\]", out) is not None,
                    out)
+            s.send("run /t_dos hold &\r")  # a live DOS box for `mem PID` (EMS handle 0 is the system's)
+            out = s.expect(prompt)
+            job = re.search(r"\[(\d+)\] /t_dos", out)
+            record(name + "/run-background", job is not None, out)
+            if job:
+                if "holding a DOS box" not in out:
+                    s.expect("holding a DOS box", timeout=60)
+                s.send("mem %s\r" % job.group(1))
+                out = s.expect(prompt)
+                record(name + "/mem", "DOS box of pid %s" % job.group(1) in out and
+                       re.search(r"XMS +\d+K +64K", out) is not None and
+                       re.search(r"EMS +\d+K +64K", out) is not None and
+                       "1 XMS handles, 2 EMS handles in use" in out, out)
+                s.send("wait\r")
+                out = s.expect(prompt, timeout=60)
+                record(name + "/wait", "[%s] exited with status 0" % job.group(1) in out, out)
         s.send("halt\r")
         s.expect("System halted.")
         status = s.wait(timeout=30)

@@ -31,23 +31,66 @@ static void print_status(const char *name, int status)
 		kprintf("%s exited with status %d\n", name, (status >> 8) & 0xff);
 }
 
-static int cmd_run(int argc, char **argv)
+static unsigned background;	/* jobs started with `run ... &` and not yet waited for */
+
+/* `run PROG ARGS &`: start it as the shell's child and return at once. */
+static int run_background(int argc, char **argv)
 {
-	if (argc < 2) {
-		kprintf("usage: run PROGRAM [ARGS...]\n");
+	long err;
+	struct task *t;
+
+	argv[argc - 1] = NULL;
+	t = proc_spawn(argv[1], (const char *const *)argv + 1, current(), &err);
+	if (!t) {
+		kprintf("run: cannot start %s: error %ld\n", argv[1], -err);
 		return 1;
 	}
+	background++;			/* a zombie until `wait`: the pid stays ours */
+	kprintf("[%d] %s\n", t->pid, argv[1]);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	if (argc < 2 || (argc == 2 && !strcmp(argv[1], "&"))) {
+		kprintf("usage: run PROGRAM [ARGS...] [&]\n");
+		return 1;
+	}
+	if (!strcmp(argv[argc - 1], "&"))
+		return run_background(argc, argv);
 	uint64_t before = free_frames();
 	int status = proc_run_and_wait(argv[1], (const char *const *)argv + 1);
 	if (status < 0)
 		return 1;
 	print_status(argv[1], status);
 	uint64_t after = free_frames();
-	if (after != before)
+	if (after != before && !background)	/* a background job may hold frames */
 		kprintf("run: %ld frames not returned\n", (long)(before - after));
 	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
 }
-SHELL_COMMAND(run, "run a program from the RAM disk: run PROG [ARGS]", cmd_run);
+SHELL_COMMAND(run, "run a program from the RAM disk: run PROG [ARGS] [&]", cmd_run);
+
+/* `wait`: wait for every background job and say how each ended. */
+static int cmd_wait(int argc, char **argv)
+{
+	int status;
+	long pid;
+	char name[16];
+
+	(void)argc;
+	(void)argv;
+	while (background) {
+		pid = proc_wait(-1, &status, 0);
+		if (pid <= 0)
+			break;
+		background--;
+		ksnprintf(name, sizeof(name), "[%ld]", pid);
+		print_status(name, status);
+	}
+	background = 0;
+	return 0;
+}
+SHELL_COMMAND(wait, "wait for the jobs started with run ... &", cmd_wait);
 
 static const char *state_name(enum task_state s)
 {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memcore/dos.h"
@@ -292,9 +293,39 @@ static void child_unmaps_its_box(void *arg)
 	_exit(0);
 }
 
-int main(void)
+/*
+ * `t_dos hold`: become a DOS box with a program's worth of blocks, XMS and
+ * EMS in use, then stay alive a few seconds so the shell's `mem PID` can
+ * look at a live box (the shell suite does).
+ */
+static int hold(void)
 {
 	struct dos_regs r;
+	struct timespec ts = { 3, 0 };
+
+	if (dos_init(NULL))
+		return 1;
+	r = R(0x4800, 0x0100, 0, 0);		/* 4 KiB of conventional memory */
+	if (dos_int(0x21, &r) || (r.eflags & DOS_CF))
+		return 2;
+	r = R(0x0900, 0, 0, 64);		/* 64 KiB of XMS */
+	if (dos_xms(&r) || ax(&r) != 1)
+		return 3;
+	r = R(0x4300, 4, 0, 0);			/* 4 EMS pages */
+	if (dos_int(0x67, &r) || ah(&r) != 0)
+		return 4;
+	printf("t_dos: holding a DOS box for %ld s\n", (long)ts.tv_sec);
+	fflush(stdout);
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct dos_regs r;
+
+	if (argc > 1 && !strcmp(argv[1], "hold"))
+		return hold();
 	int e = dos_init(NULL);
 
 	if (e == -ENOSYS) {
