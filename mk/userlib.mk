@@ -6,7 +6,7 @@
 
 USERLIB_SRC    := $(wildcard user/lib/*.c)
 USERLIB_OBJ    := $(patsubst user/lib/%.c,$(BUILD)/user/lib/%.o,$(USERLIB_SRC))
-USERLIB_HDR    := $(wildcard user/include/memcore/*.h)
+USERLIB_HDR    := $(wildcard user/include/memcore/*.h user/lib/*.h)
 USERLIB        := $(BUILD)/user/libmemcore.a
 USERLIB_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -I user/include

@@ -140,6 +140,8 @@ enum as_backing {
 #define AS_R_LOCKED	0x40	/* mlock()ed: populated, and MADV_DONTNEED refused */
 #define AS_R_LOWMEM	0x80	/* below the null guard on request (a DOS box: as_map_low()) */
 #define AS_R_ACCOUNT	0x100	/* its pages are committed (mm/commit.h) */
+#define AS_R_RESERVED	0x200	/* Win32: reserved pages, not committed (mm/as_win32.h) */
+#define AS_R_GUARD	0x400	/* Win32: PAGE_GUARD, the first access raises a guard-page fault */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -170,6 +172,9 @@ struct as_region {
 	struct pcache *shm;		/* shared or file: the page-cache object */
 	const struct as_file *file;	/* file mappings: name and attach hooks */
 	uint64_t pgoff;			/* page offset of start in the object */
+	uintptr_t alloc_base;		/* Win32: VirtualAlloc's allocation base; 0: a Linux mapping */
+	uint32_t alloc_prot;		/* Win32: the PAGE_* it was allocated with */
+	uint32_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
 };
 
 /* How a space is laid out and randomized. */

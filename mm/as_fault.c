@@ -175,6 +175,8 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 	r = as_region_find(as, addr);
 	if (!r)
 		r = grow_stack(as, addr);
+	if (r && (r->flags & AS_R_GUARD))
+		return as_win32_guard_fault(as, va);
 	if (!r || !access_ok(r->prot, flags))
 		return VM_FAULT_UNRESOLVED;
 	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL))

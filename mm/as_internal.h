@@ -134,11 +134,20 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 void as_zap(struct as *as, uintptr_t start, uint64_t len);
 /* Remove [start, end) from the space: regions and pages. Room must be reserved (2). */
 void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end);
+/* Set the page-table protections of the mapped pages of [start, end) (as_mprotect.c). */
+void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot);
 
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
 int as_map_region(struct as *as, const struct as_region *r);
 /* Share the kernel space's root slots from AS_KERNEL_BASE up (as_layout.c). */
 int as_share_kernel(struct pt_space *pt, struct pt_space *kernel);
+
+/* --- Win32 allocations (as_win32.c) ------------------------------------------------ */
+
+/* mprotect gave region @r (of a Win32 allocation) its new prot: update its state. */
+void as_win32_protected(struct as_region *r);
+/* First access to a PAGE_GUARD page @va: clear that page's guard. */
+enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va);
 
 /* --- layout (as_layout.c) --------------------------------------------------------- */
 

@@ -10,8 +10,16 @@
 #define PROT_KNOWN	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC | MM_PROT_SEM)
 #define PROT_ACCESS	(MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC)
 
-/* Give the pages of [start, end) page-table protections @prot, batch by batch. */
-static void protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot)
+/**
+ * as_protect_pages() - give the pages of [@start, @end) page-table protections @prot
+ * @as: the space, locked
+ * @start: page-aligned
+ * @end: page-aligned
+ * @prot: PT_* bits
+ *
+ * Batch by batch, skipping what is not mapped, with lock breaks between.
+ */
+void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot)
 {
 	uintptr_t va, stop;
 
@@ -54,6 +62,9 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	/* Private memory becoming writable is committed now (mprotect_fixup()). */
 	bool charge = !(r->flags & AS_R_ACCOUNT) && as_accountable(r->backing, prot, false) &&
 		      !(r->prot & MM_PROT_WRITE);
+	/* Win32: reserved pages made accessible are committed; committed ones are charged. */
+	if (r->alloc_base)
+		charge = (r->flags & AS_R_RESERVED) && prot != MM_PROT_NONE;
 	if (charge && as_charge(as, (end - start) >> PAGE_SHIFT))
 		return -MM_ENOMEM;
 	as_region_split(as, start);
@@ -65,7 +76,9 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	as_vm_account(as, r, 1);
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
-	protect_pages(as, r->start, r->end, as_pte_prot(r, false));
+	if (r->alloc_base)
+		as_win32_protected(r);
+	as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	as_region_merge(as, i);
 	return 0;
 }

@@ -255,7 +255,8 @@ void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 static bool mergeable(const struct as_region *a, const struct as_region *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->backing != b->backing || a->shm != b->shm || a->file != b->file)
+	    a->backing != b->backing || a->shm != b->shm || a->file != b->file ||
+	    a->alloc_base != b->alloc_base || a->alloc_prot != b->alloc_prot || a->wprot != b->wprot)
 		return false;
 	if (a->backing == AS_ANON_PRIVATE)
 		return true;

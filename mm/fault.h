@@ -37,6 +37,7 @@ enum vm_fault_result {
 	VM_FAULT_UNRESOLVED,	/* a genuine bad access: the caller kills or panics */
 	VM_FAULT_OOM,		/* could be resolved, but memory ran out */
 	VM_FAULT_SIGBUS,	/* a file page past the end of the file (BUS_ADRERR) */
+	VM_FAULT_GUARD,		/* a Win32 guard page, its guard now gone: report, then retry */
 };
 
 struct vm_space;

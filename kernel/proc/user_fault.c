@@ -10,6 +10,8 @@
 #include "kernel/perf.h"
 #include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
+#include "user/include/memcore/syscall.h"
+
 struct region_hit {
 	uintptr_t addr;
 	const char *name;
@@ -163,6 +165,11 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 		if (r == VM_FAULT_OOM) {
 			report(t, f, cr2, SIGKILL, "out of memory");
 			proc_kill(t, SIGKILL);
+		}
+		if (r == VM_FAULT_GUARD) {
+			/* A Win32 guard page: its guard is gone; a handler may retry the access. */
+			fault_signal(t, f, cr2, SIGSEGV, MEMCORE_SEGV_GUARD, cr2, "guard page");
+			return;
 		}
 		if (r == VM_FAULT_SIGBUS) {
 			fault_signal(t, f, cr2, SIGBUS, BUS_ADRERR, cr2, "past the end of the file");

@@ -17,6 +17,14 @@
 #define MEMCORE_SYS_dos_info	(MEMCORE_SYS_BASE + 2)	/* (struct dos_info *) */
 #define MEMCORE_DOS_XMS		0x100			/* dos_call: the XMS far call */
 
-/* The Windows API (memcore/win32.h): MEMCORE_SYS_BASE + 16 .. + 31. */
+/* The Windows API (memcore/win32.h): MEMCORE_SYS_BASE + 16 .. + 31; results >= 0 or -ERROR_*. */
+#define MEMCORE_SYS_VirtualAlloc	(MEMCORE_SYS_BASE + 16)	/* (addr, size, type, protect) */
+#define MEMCORE_SYS_VirtualFree		(MEMCORE_SYS_BASE + 17)	/* (addr, size, type) */
+#define MEMCORE_SYS_VirtualQuery	(MEMCORE_SYS_BASE + 18)	/* (addr, MEMORY_BASIC_INFORMATION *, len) */
+#define MEMCORE_SYS_VirtualProtect	(MEMCORE_SYS_BASE + 19)	/* (addr, size, protect, DWORD *old) */
+#define MEMCORE_SYS_VirtualLock		(MEMCORE_SYS_BASE + 20)	/* (addr, size) */
+#define MEMCORE_SYS_VirtualUnlock	(MEMCORE_SYS_BASE + 21)	/* (addr, size) */
+/* si_code of the SIGSEGV a PAGE_GUARD page raises (beside SEGV_MAPERR/SEGV_ACCERR). */
+#define MEMCORE_SEGV_GUARD		0x4701
 
 #endif

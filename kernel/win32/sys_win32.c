@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The Windows memory system calls (numbers in user/include/memcore/syscall.h,
+ * documented in docs/syscalls.md): seed 003's SyscallVirtualAlloc and
+ * SyscallVirtualFree and their siblings, argument plumbing to the kernel
+ * functions of mm/as_win32.h. Results are >= 0 or a negated Windows error
+ * code; a bad pointer is ERROR_NOACCESS, as Windows reports it.
+ */
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+#include "mm/as_win32.h"
+
+static struct as *cur_as(void)
+{
+	return current()->mm;
+}
+
+static long SyscallVirtualAlloc(uint64_t address, uint64_t size, uint64_t type, uint64_t protect,
+				uint64_t a4, uint64_t a5)
+{
+	return VirtualAllocProcessMemory(cur_as(), address, size, (uint32_t)type,
+					 (uint32_t)protect);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualAlloc, VirtualAlloc, SyscallVirtualAlloc);
+
+static long SyscallVirtualFree(uint64_t address, uint64_t size, uint64_t type, uint64_t a3,
+			       uint64_t a4, uint64_t a5)
+{
+	return VirtualFreeProcessMemory(cur_as(), address, size, (uint32_t)type);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualFree, VirtualFree, SyscallVirtualFree);
+
+static long SyscallVirtualQuery(uint64_t address, uint64_t ubuf, uint64_t len, uint64_t a3,
+				uint64_t a4, uint64_t a5)
+{
+	struct memory_basic_information info;
+	long ret;
+
+	if (len < sizeof(info))
+		return -ERROR_BAD_LENGTH;
+	ret = VirtualQueryProcessMemory(cur_as(), address, &info);
+	if (ret < 0)
+		return ret;
+	return copy_to_user(ubuf, &info, sizeof(info)) ? -ERROR_NOACCESS : ret;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualQuery, VirtualQuery, SyscallVirtualQuery);
+
+static long SyscallVirtualProtect(uint64_t address, uint64_t size, uint64_t protect, uint64_t uold,
+				  uint64_t a4, uint64_t a5)
+{
+	uint32_t old = 0;
+	long ret;
+
+	/* The result's place is checked first: a bad one changes nothing. */
+	if (copy_to_user(uold, &old, sizeof(old)))
+		return -ERROR_NOACCESS;
+	ret = VirtualProtectProcessMemory(cur_as(), address, size, (uint32_t)protect, &old);
+	if (ret < 0)
+		return ret;
+	return copy_to_user(uold, &old, sizeof(old)) ? -ERROR_NOACCESS : 0;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualProtect, VirtualProtect, SyscallVirtualProtect);
+
+static long SyscallVirtualLock(uint64_t address, uint64_t size, uint64_t a2, uint64_t a3,
+			       uint64_t a4, uint64_t a5)
+{
+	return VirtualLockProcessMemory(cur_as(), address, size, true);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualLock, VirtualLock, SyscallVirtualLock);
+
+static long SyscallVirtualUnlock(uint64_t address, uint64_t size, uint64_t a2, uint64_t a3,
+				 uint64_t a4, uint64_t a5)
+{
+	return VirtualLockProcessMemory(cur_as(), address, size, false);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_VirtualUnlock, VirtualUnlock, SyscallVirtualUnlock);

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VirtualAlloc, VirtualFree, VirtualQuery, VirtualProtect and VirtualLock
+ * over the region set (mm/as_win32.h has the model). An allocation is the
+ * run of contiguous regions carrying one allocation base; its regions
+ * split where the state or protection of its pages differs and merge back
+ * when they agree again, so the region count follows the number of
+ * distinct runs of pages, not the number of pages.
+ */
+#include "as_internal.h"
+#include "as_win32.h"
+
+#define GRANULE		((uintptr_t)MEMCORE_WIN32_GRANULARITY)
+#define PAGE_BASES	0xffu
+#define PAGE_MODIFIERS	(PAGE_GUARD | PAGE_NOCACHE | PAGE_WRITECOMBINE)
+
+/**
+ * as_win32_mm_prot() - the Linux protection of a page protection
+ * @protect: a valid PAGE_* value; modifiers are ignored (PAGE_GUARD is the
+ *	     region flag AS_R_GUARD, caching attributes are not modelled)
+ *
+ * Return: MM_PROT_*. Write-copy is writable: private pages are copies anyway.
+ */
+uint32_t as_win32_mm_prot(uint32_t protect)
+{
+	switch (protect & PAGE_BASES) {
+	case PAGE_READONLY:
+		return MM_PROT_READ;
+	case PAGE_READWRITE:
+	case PAGE_WRITECOPY:
+		return MM_PROT_READ | MM_PROT_WRITE;
+	case PAGE_EXECUTE:
+		return MM_PROT_EXEC;
+	case PAGE_EXECUTE_READ:
+		return MM_PROT_READ | MM_PROT_EXEC;
+	case PAGE_EXECUTE_READWRITE:
+	case PAGE_EXECUTE_WRITECOPY:
+		return MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC;
+	default:
+		return MM_PROT_NONE;
+	}
+}
+
+/**
+ * as_win32_protect() - the page protection VirtualQuery shows for MM_PROT_*
+ * @prot: MM_PROT_READ | _WRITE | _EXEC
+ *
+ * x86 pages cannot be write-only, so write alone reads as read-write.
+ */
+uint32_t as_win32_protect(uint32_t prot)
+{
+	static const uint32_t map[8] = {
+		PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_READWRITE,
+		PAGE_EXECUTE, PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE, PAGE_EXECUTE_READWRITE,
+	};
+
+	return map[prot & 7];
+}
+
+/* One base protection, at most one modifier, none on PAGE_NOACCESS; write-copy only for views. */
+static bool protect_valid(uint32_t protect, bool mapped)
+{
+	uint32_t base = protect & PAGE_BASES, mod = protect & ~PAGE_BASES;
+
+	if (!base || (base & (base - 1)) || (mod & ~PAGE_MODIFIERS) || (mod & (mod - 1)))
+		return false;
+	if (mod && base == PAGE_NOACCESS)
+		return false;
+	return mapped || (base != PAGE_WRITECOPY && base != PAGE_EXECUTE_WRITECOPY);
+}
+
+/* Give committed region @r page protection @protect (its pages are updated by the caller). */
+static void set_protect(struct as_region *r, uint32_t protect)
+{
+	r->wprot = protect;
+	r->prot = (protect & PAGE_GUARD) ? MM_PROT_NONE : as_win32_mm_prot(protect);
+	if (protect & PAGE_GUARD)
+		r->flags |= AS_R_GUARD;
+	else
+		r->flags &= (uint16_t)~AS_R_GUARD;
+}
+
+/* Does @b continue the allocation of @a (right below it)? */
+static bool same_alloc(const struct as_region *a, const struct as_region *b)
+{
+	return a->alloc_base && a->alloc_base == b->alloc_base && a->end == b->start;
+}
+
+/* End of the allocation that region @i belongs to (a Linux region is its own). */
+static uintptr_t alloc_end(const struct as *as, uint32_t i)
+{
+	while (i + 1 < as->nr && same_alloc(&as->reg[i], &as->reg[i + 1]))
+		i++;
+	return as->reg[i].end;
+}
+
+/*
+ * Do the pages of [start, end) all lie in one Win32 allocation of private
+ * memory? The index of the region holding @start goes in *first.
+ */
+static bool within_one(const struct as *as, uintptr_t start, uintptr_t end, uint32_t *first)
+{
+	uint32_t i = as_region_lower(as, start);
+
+	if (i >= as->nr || as->reg[i].start > start || !as->reg[i].alloc_base ||
+	    as->reg[i].backing != AS_ANON_PRIVATE)
+		return false;
+	*first = i;
+	for (; as->reg[i].end < end; i++)
+		if (i + 1 >= as->nr || !same_alloc(&as->reg[i], &as->reg[i + 1]))
+			return false;
+	return true;
+}
+
+/* Pages of [start, end) in reserved regions, from region @i on. */
+static uint64_t reserved_pages(const struct as *as, uint32_t i, uintptr_t start, uintptr_t end)
+{
+	uint64_t n = 0;
+
+	for (; i < as->nr && as->reg[i].start < end; i++)
+		if (as->reg[i].flags & AS_R_RESERVED)
+			n += (MM_MIN(end, as->reg[i].end) - MM_MAX(start, as->reg[i].start)) >>
+			     PAGE_SHIFT;
+	return n;
+}
+
+enum set_op { SET_COMMIT, SET_DECOMMIT, SET_PROTECT };
+
+/* Merge what became alike in [start, end] (a merge shrinks the set: look at @i again). */
+static void merge_range(struct as *as, uintptr_t start, uintptr_t end)
+{
+	uint32_t i = as_region_lower(as, start);
+
+	if (i > 0)
+		i--;
+	while (i < as->nr && as->reg[i].start <= end) {
+		uint32_t before = as->nr;
+
+		as_region_merge(as, i);
+		if (as->nr == before)
+			i++;
+		else if (i > 0)
+			i--;
+	}
+}
+
+/*
+ * Commit (already charged), decommit or re-protect [start, end) of one
+ * allocation. Committing a committed page changes its protection, as
+ * Windows does. Return: 0 or -MM_ENOMEM (nothing changed).
+ */
+static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op op,
+		     uint32_t protect)
+{
+	int err = as_region_reserve(as, 2);
+
+	if (err)
+		return err;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	for (uint32_t i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
+		struct as_region *r = &as->reg[i];
+
+		if (op == SET_DECOMMIT) {
+			as_zap(as, r->start, r->end - r->start);
+			r = &as->reg[i];
+			as_uncharge_region(r);
+			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED)) |
+					      AS_R_RESERVED);
+			r->prot = MM_PROT_NONE;
+			r->wprot = 0;
+			continue;
+		}
+		if (r->flags & AS_R_RESERVED) {
+			r->flags = (uint16_t)((r->flags & ~AS_R_RESERVED) | AS_R_ACCOUNT);
+			set_protect(r, protect);
+			continue;
+		}
+		set_protect(r, protect);
+		as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
+	}
+	merge_range(as, start, end);
+	return 0;
+}
+
+/* A new allocation at @address (rounded down to 64 KiB) or wherever there is room. */
+static long reserve(struct as *as, uintptr_t address, uint64_t size, uint32_t type,
+		    uint32_t protect)
+{
+	struct as_region r = { .backing = AS_ANON_PRIVATE, .alloc_prot = protect };
+	bool commit = type & MEM_COMMIT;
+	uintptr_t base, end;
+
+	if (address) {
+		if (address < AS_MMAP_MIN_ADDR || address >= AS_TASK_SIZE ||
+		    size > AS_TASK_SIZE - address)
+			return -ERROR_INVALID_PARAMETER;
+		base = ALIGN_DOWN(address, GRANULE);
+		end = AS_PAGE_ALIGN(address + size);
+		if (as_region_overlaps(as, base, end))
+			return -ERROR_INVALID_ADDRESS;
+	} else {
+		uint64_t len = AS_PAGE_ALIGN(size), slack = GRANULE - PAGE_SIZE;
+		long a;
+
+		if (!len || len > AS_TASK_SIZE - slack)
+			return -ERROR_NOT_ENOUGH_MEMORY;
+		a = as_get_area(as, 0, len + slack, 0);
+		if (as_is_err(a))
+			return -ERROR_NOT_ENOUGH_MEMORY;
+		/* The highest 64 KiB boundary the area holds (placement is top-down). */
+		base = ALIGN_DOWN((uintptr_t)a + slack, GRANULE);
+		end = base + len;
+	}
+	if (as->nr > AS_MAX_MAP_COUNT || as_region_reserve(as, 1))
+		return -ERROR_NOT_ENOUGH_MEMORY;
+	if (commit && as_charge(as, (end - base) >> PAGE_SHIFT))
+		return -ERROR_COMMITMENT_LIMIT;
+	r.start = r.alloc_base = base;
+	r.end = end;
+	if (commit) {
+		r.flags = AS_R_ACCOUNT;
+		set_protect(&r, protect);
+	} else {
+		r.flags = AS_R_RESERVED;
+	}
+	as_region_insert(as, &r);
+	return (long)base;
+}
+
+/* Commit pages of an existing reservation. */
+static long commit(struct as *as, uintptr_t address, uint64_t size, uint32_t protect)
+{
+	uintptr_t start = address & PAGE_MASK, end;
+	uint64_t pages;
+	uint32_t i;
+
+	if (address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address)
+		return -ERROR_INVALID_PARAMETER;
+	end = AS_PAGE_ALIGN(address + size);
+	if (!within_one(as, start, end, &i))
+		return -ERROR_INVALID_ADDRESS;
+	pages = reserved_pages(as, i, start, end);
+	if (as_charge(as, pages))
+		return -ERROR_COMMITMENT_LIMIT;
+	if (set_pages(as, start, end, SET_COMMIT, protect)) {
+		vm_commit_uncharge(pages);
+		return -ERROR_NOT_ENOUGH_MEMORY;
+	}
+	return (long)start;
+}
+
+/*
+ * MEM_RESET / MEM_RESET_UNDO: the range must be committed; the contents are
+ * kept (Windows may discard them, and need not), so an undo always finds
+ * them intact.
+ */
+static long reset(struct as *as, uintptr_t address, uint64_t size, uint32_t type,
+		  uint32_t protect)
+{
+	uintptr_t start = address & PAGE_MASK, end;
+	uint32_t i;
+	long ret;
+
+	if ((type & ~(MEM_RESET | MEM_RESET_UNDO)) || type == (MEM_RESET | MEM_RESET_UNDO) ||
+	    !protect_valid(protect, false) || address >= AS_TASK_SIZE ||
+	    size > AS_TASK_SIZE - address)
+		return -ERROR_INVALID_PARAMETER;
+	end = AS_PAGE_ALIGN(address + size);
+	as_lock(as);
+	if (!within_one(as, start, end, &i) || reserved_pages(as, i, start, end))
+		ret = -ERROR_INVALID_ADDRESS;
+	else
+		ret = (long)start;
+	as_unlock(as);
+	return ret;
+}
+
+/**
+ * VirtualAllocProcessMemory() - reserve and/or commit pages (VirtualAlloc)
+ * @space: the process's space
+ * @address: NULL (0): anywhere; with MEM_RESERVE, rounded down to 64 KiB;
+ *	     with MEM_COMMIT alone, rounded down to a page of a reservation
+ * @size: bytes; the pages touched by [@address, @address + @size)
+ * @allocation_type: MEM_RESERVE and/or MEM_COMMIT (MEM_COMMIT alone without
+ *	     an address reserves too), MEM_TOP_DOWN; or MEM_RESET / MEM_RESET_UNDO
+ * @protect: PAGE_* for the committed pages (recorded as the allocation's
+ *	     protection when reserving)
+ *
+ * Committed pages are charged to the commit limit whatever their
+ * protection and read as zeroes until written. Committing committed pages
+ * is not an error: they take the new protection and keep their data.
+ *
+ * Errors: ERROR_INVALID_PARAMETER (size 0, unknown or contradictory flags,
+ * bad protection, a range outside user space), ERROR_INVALID_ADDRESS (a
+ * reservation over something, a commit outside one reservation),
+ * ERROR_NOT_ENOUGH_MEMORY (no room, no memory), ERROR_COMMITMENT_LIMIT (the
+ * commit policy refused), ERROR_PRIVILEGE_NOT_HELD (MEM_LARGE_PAGES),
+ * ERROR_NOT_SUPPORTED (MEM_WRITE_WATCH).
+ *
+ * Return: the base of the pages reserved or committed, or -ERROR_*.
+ */
+long VirtualAllocProcessMemory(struct as *space, uintptr_t address, uint64_t size,
+			       uint32_t allocation_type, uint32_t protect)
+{
+	const uint32_t known = MEM_COMMIT | MEM_RESERVE | MEM_RESET | MEM_RESET_UNDO | MEM_TOP_DOWN |
+			       MEM_WRITE_WATCH | MEM_PHYSICAL | MEM_LARGE_PAGES;
+	uint32_t type = allocation_type;
+	long ret;
+
+	if (!size || (type & ~known))
+		return -ERROR_INVALID_PARAMETER;
+	if (type & (MEM_RESET | MEM_RESET_UNDO))
+		return reset(space, address, size, type, protect);
+	if (!(type & (MEM_COMMIT | MEM_RESERVE)) || (type & MEM_PHYSICAL) ||
+	    !protect_valid(protect, false))
+		return -ERROR_INVALID_PARAMETER;
+	if (type & MEM_LARGE_PAGES)
+		return -ERROR_PRIVILEGE_NOT_HELD;
+	if (type & MEM_WRITE_WATCH)
+		return -ERROR_NOT_SUPPORTED;
+	if (!address)
+		type |= MEM_RESERVE;
+	as_lock(space);
+	if (type & MEM_RESERVE)
+		ret = reserve(space, address, size, type, protect);
+	else
+		ret = commit(space, address, size, protect);
+	as_unlock(space);
+	return ret;
+}
+
+static long release(struct as *as, uintptr_t address, uint64_t size)
+{
+	struct as_region *r;
+
+	if (size)
+		return -ERROR_INVALID_PARAMETER;
+	r = as_region_find(as, address);
+	if (!r || r->alloc_base != address || r->start != address ||
+	    r->backing != AS_ANON_PRIVATE)
+		return -ERROR_INVALID_ADDRESS;
+	if (as_region_reserve(as, 2))
+		return -ERROR_NOT_ENOUGH_MEMORY;
+	as_unmap_range(as, address, alloc_end(as, (uint32_t)(r - as->reg)));
+	return 0;
+}
+
+static long decommit(struct as *as, uintptr_t address, uint64_t size)
+{
+	uintptr_t start = address & PAGE_MASK, end;
+	uint32_t i;
+
+	if (address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address)
+		return -ERROR_INVALID_PARAMETER;
+	if (size) {
+		end = AS_PAGE_ALIGN(address + size);
+	} else {
+		/* Size 0: from @address to the end of its allocation. */
+		if (!within_one(as, start, start + PAGE_SIZE, &i))
+			return -ERROR_INVALID_ADDRESS;
+		end = alloc_end(as, i);
+	}
+	if (!within_one(as, start, end, &i))
+		return -ERROR_INVALID_ADDRESS;
+	return set_pages(as, start, end, SET_DECOMMIT, 0) ? -ERROR_NOT_ENOUGH_MEMORY : 0;
+}
+
+/**
+ * VirtualFreeProcessMemory() - decommit pages or release an allocation (VirtualFree)
+ * @space: the process's space
+ * @address: MEM_RELEASE: the allocation base VirtualAlloc returned;
+ *	     MEM_DECOMMIT: the first page
+ * @size: MEM_RELEASE: must be 0; MEM_DECOMMIT: the pages touched by
+ *	  [@address, @address + @size), or 0 for all to the allocation's end
+ * @free_type: exactly one of MEM_DECOMMIT, MEM_RELEASE
+ *
+ * Release frees every page of the allocation, committed or reserved;
+ * decommit frees frames and charge and keeps the reservation.
+ * Decommitting reserved pages is not an error.
+ *
+ * Errors: ERROR_INVALID_PARAMETER (bad type, release with a size),
+ * ERROR_INVALID_ADDRESS (not an allocation base, a range across
+ * allocations or outside any), ERROR_NOT_ENOUGH_MEMORY (no memory to split).
+ *
+ * Return: 0 or -ERROR_*.
+ */
+long VirtualFreeProcessMemory(struct as *space, uintptr_t address, uint64_t size,
+			      uint32_t free_type)
+{
+	long ret;
+
+	if (free_type != MEM_RELEASE && free_type != MEM_DECOMMIT)
+		return -ERROR_INVALID_PARAMETER;
+	as_lock(space);
+	ret = free_type == MEM_RELEASE ? release(space, address, size) :
+	      decommit(space, address, size);
+	as_unlock(space);
+	return ret;
+}
+
+/* State, protection and type of region @r as VirtualQuery reports them. */
+static void describe(const struct as_region *r, uint32_t *state, uint32_t *protect,
+		     uint32_t *type)
+{
+	bool win = r->alloc_base != 0;
+
+	*state = (r->flags & AS_R_RESERVED) ? MEM_RESERVE : MEM_COMMIT;
+	*protect = !win ? as_win32_protect(r->prot) : (r->flags & AS_R_RESERVED) ? 0 : r->wprot;
+	*type = r->backing == AS_ANON_PRIVATE ? MEM_PRIVATE : MEM_MAPPED;
+}
+
+/**
+ * VirtualQueryProcessMemory() - describe the pages at @address (VirtualQuery)
+ * @space: the process's space
+ * @address: any address in user space
+ * @info: filled with the run of pages from @address's page on that share
+ *	  allocation, state, protection and type
+ *
+ * Free pages report MEM_FREE, PAGE_NOACCESS and no allocation, up to the
+ * next allocation. A Linux mapping is an allocation of its own: committed,
+ * its base the region's start, its protection read from the region.
+ *
+ * Return: sizeof(*@info), or -ERROR_INVALID_PARAMETER beyond user space.
+ */
+long VirtualQueryProcessMemory(struct as *space, uintptr_t address,
+			       struct memory_basic_information *info)
+{
+	uintptr_t va = address & PAGE_MASK;
+	unsigned long fl;
+	uint32_t i;
+
+	if (address >= AS_TASK_SIZE)
+		return -ERROR_INVALID_PARAMETER;
+	memset(info, 0, sizeof(*info));
+	info->base_address = va;
+	fl = spin_lock_irqsave(&space->lock);
+	i = as_region_lower(space, va);
+	if (i >= space->nr || space->reg[i].start > va) {
+		info->region_size = (i < space->nr ? space->reg[i].start : AS_TASK_SIZE) - va;
+		info->state = MEM_FREE;
+		info->protect = PAGE_NOACCESS;
+	} else {
+		const struct as_region *r = &space->reg[i];
+		uint32_t st, pr, ty;
+
+		describe(r, &info->state, &info->protect, &info->type);
+		info->allocation_base = r->alloc_base ? r->alloc_base : r->start;
+		info->allocation_protect = r->alloc_base ? r->alloc_prot : as_win32_protect(r->prot);
+		for (; i + 1 < space->nr && same_alloc(r, r + 1); i++, r++) {
+			describe(r + 1, &st, &pr, &ty);
+			if (st != info->state || pr != info->protect || ty != info->type)
+				break;
+		}
+		info->region_size = r->end - va;
+	}
+	spin_unlock_irqrestore(&space->lock, fl);
+	return sizeof(*info);
+}
+
+/* A Linux mapping re-protected through VirtualProtect: mprotect's rules and charges. */
+static long protect_linux(struct as *as, uintptr_t start, uintptr_t end, uint32_t new_protect,
+			  uint32_t old)
+{
+	int err;
+
+	if (new_protect & PAGE_MODIFIERS)
+		return -ERROR_INVALID_PARAMETER;
+	err = as_mprotect(as, start, end - start, as_win32_mm_prot(new_protect));
+	if (err == -MM_EACCES)
+		return -ERROR_ACCESS_DENIED;
+	if (err)
+		return err == -MM_ENOMEM && as_region_at(as, start, NULL) ? -ERROR_COMMITMENT_LIMIT :
+		       -ERROR_INVALID_ADDRESS;
+	return old;
+}
+
+/**
+ * VirtualProtectProcessMemory() - change the protection of committed pages (VirtualProtect)
+ * @space: the process's space
+ * @address: first byte
+ * @size: the pages touched by [@address, @address + @size); not 0
+ * @new_protect: PAGE_* (PAGE_GUARD makes the pages one-shot guard pages)
+ * @old_protect: set to the protection of the first page before the change
+ *
+ * Every page must be committed, in one allocation (a Linux mapping counts
+ * as one; its protection changes as mprotect would change it).
+ *
+ * Errors: ERROR_INVALID_PARAMETER (bad protection, size 0, outside user
+ * space), ERROR_INVALID_ADDRESS (a free or reserved page, a range across
+ * allocations), ERROR_NOT_ENOUGH_MEMORY, ERROR_ACCESS_DENIED (writable over
+ * a read-only shared file mapping).
+ *
+ * Return: 0 or -ERROR_*.
+ */
+long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t size,
+				 uint32_t new_protect, uint32_t *old_protect)
+{
+	uintptr_t start = address & PAGE_MASK, end;
+	struct as_region *r;
+	uint32_t i;
+	long ret = 0;
+
+	if (!size || address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address ||
+	    !protect_valid(new_protect, true))
+		return -ERROR_INVALID_PARAMETER;
+	end = AS_PAGE_ALIGN(address + size);
+	as_lock(space);
+	r = as_region_find(space, start);
+	if (r && !r->alloc_base) {
+		uint32_t old = as_win32_protect(r->prot);
+		bool inside = end <= r->end;
+
+		as_unlock(space);
+		if (!inside)
+			return -ERROR_INVALID_ADDRESS;
+		ret = protect_linux(space, start, end, new_protect, old);
+		if (ret < 0)
+			return ret;
+		*old_protect = old;
+		return 0;
+	}
+	if (!within_one(space, start, end, &i) || reserved_pages(space, i, start, end))
+		ret = -ERROR_INVALID_ADDRESS;
+	else if (!protect_valid(new_protect, space->reg[i].backing != AS_ANON_PRIVATE))
+		ret = -ERROR_INVALID_PARAMETER;
+	if (!ret) {
+		*old_protect = space->reg[i].wprot;
+		if (set_pages(space, start, end, SET_PROTECT, new_protect))
+			ret = -ERROR_NOT_ENOUGH_MEMORY;
+	}
+	as_unlock(space);
+	return ret;
+}
+
+/**
+ * VirtualLockProcessMemory() - VirtualLock / VirtualUnlock
+ * @space: the process's space
+ * @address: first byte
+ * @size: the pages touched by [@address, @address + @size)
+ * @lock: lock (else unlock)
+ *
+ * Pages must be committed and accessible (ERROR_INVALID_ADDRESS,
+ * ERROR_NOACCESS); unlocking pages that are not all locked fails with
+ * ERROR_NOT_LOCKED and changes nothing. Locked pages are resident.
+ *
+ * Return: 0 or -ERROR_*.
+ */
+long VirtualLockProcessMemory(struct as *space, uintptr_t address, uint64_t size, bool lock)
+{
+	uintptr_t start = address & PAGE_MASK, end;
+	long ret = 0;
+	uint32_t i;
+
+	if (!size || address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address)
+		return -ERROR_INVALID_PARAMETER;
+	end = AS_PAGE_ALIGN(address + size);
+	as_lock(space);
+	i = as_region_lower(space, start);
+	if (i < space->nr && space->reg[i].start <= start && !space->reg[i].alloc_base) {
+		if (end > space->reg[i].end)
+			ret = -ERROR_INVALID_ADDRESS;
+	} else if (!within_one(space, start, end, &i) || reserved_pages(space, i, start, end)) {
+		ret = -ERROR_INVALID_ADDRESS;
+	}
+	for (; !ret && i < space->nr && space->reg[i].start < end; i++) {
+		if (space->reg[i].prot == MM_PROT_NONE)
+			ret = -ERROR_NOACCESS;
+		else if (!lock && !(space->reg[i].flags & AS_R_LOCKED))
+			ret = -ERROR_NOT_LOCKED;
+	}
+	as_unlock(space);
+	if (ret)
+		return ret;
+	ret = lock ? as_mlock(space, start, end - start, 0) : as_munlock(space, start, end - start);
+	return ret ? -ERROR_NOT_ENOUGH_MEMORY : 0;
+}
+
+/**
+ * as_win32_protected() - mprotect changed part of a Win32 allocation
+ * @r: the region, its new Linux protection set
+ *
+ * Reserved pages made accessible are committed now (the caller charged
+ * them); committed pages take the equivalent PAGE_* and lose PAGE_GUARD.
+ */
+void as_win32_protected(struct as_region *r)
+{
+	if ((r->flags & AS_R_RESERVED) && r->prot == MM_PROT_NONE)
+		return;
+	r->flags = (uint16_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) | AS_R_ACCOUNT);
+	r->wprot = as_win32_protect(r->prot);
+}
+
+/**
+ * as_win32_guard_fault() - the first access to a PAGE_GUARD page
+ * @as: the space, locked
+ * @va: the page
+ *
+ * The guard goes from that page alone (one-shot); the access is not
+ * resolved: the program sees a guard-page violation and may retry it.
+ *
+ * Return: VM_FAULT_GUARD, or VM_FAULT_OOM if the region could not be split.
+ */
+enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
+{
+	struct as_region *r;
+
+	if (as_region_reserve(as, 2))
+		return VM_FAULT_OOM;
+	as_region_split(as, va);
+	as_region_split(as, va + PAGE_SIZE);
+	r = as_region_find(as, va);
+	set_protect(r, r->wprot & ~PAGE_GUARD);
+	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
+	merge_range(as, va, va + PAGE_SIZE);
+	return VM_FAULT_GUARD;
+}

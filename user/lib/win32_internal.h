@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: MIT */
+/* What the files of the Win32 library share. */
+#ifndef USER_LIB_WIN32_INTERNAL_H
+#define USER_LIB_WIN32_INTERNAL_H
+
+/* A memcore system call: its result, or -1 with GetLastError() set. */
+long win32_call(long nr, long a, long b, long c, long d);
+
+#endif
