@@ -73,11 +73,11 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	r = &as->reg[i];
 	as_vm_account(as, r, -1);
 	r->prot = prot;
-	as_vm_account(as, r, 1);
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
 	if (r->alloc_base)
 		as_win32_protected(r);
+	as_vm_account(as, r, 1);
 	as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	as_region_merge(as, i);
 	return 0;

@@ -164,19 +164,24 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 		if (op == SET_DECOMMIT) {
 			as_zap(as, r->start, r->end - r->start);
 			r = &as->reg[i];
+			as_vm_account(as, r, -1);
 			as_uncharge_region(r);
 			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED)) |
 					      AS_R_RESERVED);
 			r->prot = MM_PROT_NONE;
 			r->wprot = 0;
+			as_vm_account(as, r, 1);
 			continue;
 		}
+		as_vm_account(as, r, -1);
 		if (r->flags & AS_R_RESERVED) {
 			r->flags = (uint16_t)((r->flags & ~AS_R_RESERVED) | AS_R_ACCOUNT);
 			set_protect(r, protect);
+			as_vm_account(as, r, 1);
 			continue;
 		}
 		set_protect(r, protect);
+		as_vm_account(as, r, 1);
 		as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	}
 	merge_range(as, start, end);
@@ -212,10 +217,6 @@ static long reserve(struct as *as, uintptr_t address, uint64_t size, uint32_t ty
 		base = ALIGN_DOWN((uintptr_t)a + slack, GRANULE);
 		end = base + len;
 	}
-	if (as->nr > AS_MAX_MAP_COUNT || as_region_reserve(as, 1))
-		return -ERROR_NOT_ENOUGH_MEMORY;
-	if (commit && as_charge(as, (end - base) >> PAGE_SHIFT))
-		return -ERROR_COMMITMENT_LIMIT;
 	r.start = r.alloc_base = base;
 	r.end = end;
 	if (commit) {
@@ -224,6 +225,12 @@ static long reserve(struct as *as, uintptr_t address, uint64_t size, uint32_t ty
 	} else {
 		r.flags = AS_R_RESERVED;
 	}
+	/* RLIMIT_AS counts reservations, as Windows' job limits count them. */
+	if (as->nr > AS_MAX_MAP_COUNT || as_region_reserve(as, 1) ||
+	    !as_may_expand(as, r.prot, r.backing, r.flags, (end - base) >> PAGE_SHIFT))
+		return -ERROR_NOT_ENOUGH_MEMORY;
+	if (commit && as_charge(as, (end - base) >> PAGE_SHIFT))
+		return -ERROR_COMMITMENT_LIMIT;
 	as_region_insert(as, &r);
 	return (long)base;
 }
@@ -610,7 +617,9 @@ enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
 	as_region_split(as, va);
 	as_region_split(as, va + PAGE_SIZE);
 	r = as_region_find(as, va);
+	as_vm_account(as, r, -1);
 	set_protect(r, r->wprot & ~PAGE_GUARD);
+	as_vm_account(as, r, 1);
 	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
 	merge_range(as, va, va + PAGE_SIZE);
 	return VM_FAULT_GUARD;
