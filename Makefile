@@ -10,6 +10,7 @@
 #   host/*.c               host platform for the core
 #   tests/host/test_*.c    one cmocka test program each
 #   fuzz/fuzz_*.c          one libFuzzer target each
+# A program that needs a library of its own names it in LDLIBS_<program>.
 
 ARCH      ?= x86_64
 BUILD     ?= build
@@ -146,7 +147,7 @@ $(BUILD)/host/%.o: %.c
 $(BUILD)/host/tests/%: tests/host/%.c $(HOBJ_CORE) $(HOBJ_PLAT)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread
+	$(Q)$(CC) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ_CORE) $(HOBJ_PLAT) -lcmocka -lpthread $(LDLIBS_$*)
 
 # Tests that start threads run again under ThreadSanitizer.
 HTEST_THREADED := $(shell grep -l pthread_create $(HTEST_SRC) /dev/null 2>/dev/null)
@@ -165,7 +166,7 @@ $(BUILD)/host-tsan/%.o: %.c
 $(BUILD)/host-tsan/tests/%: tests/host/%.c $(patsubst $(BUILD)/host/%,$(BUILD)/host-tsan/%,$(HOBJ_CORE) $(HOBJ_PLAT))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -o $@ $^ -lcmocka -lpthread
+	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -o $@ $^ -lcmocka -lpthread $(LDLIBS_$*)
 
 host-tests: $(HTESTS) $(HTESTS_TSAN)
 
@@ -176,7 +177,7 @@ FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -
 $(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard fuzz/*.h mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h kernel/dos/*.h tests/host/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC)
+	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(LDLIBS_$*)
 
 fuzzers: $(FUZZERS)
 
@@ -187,7 +188,7 @@ BCFLAGS   := -std=gnu11 -O2 -g $(WARN) -I. -DMM_HOST -DNDEBUG
 $(BUILD)/bench/%: bench/%.c $(CORE_SRC) $(HOSTPLAT) $(wildcard mm/*.h host/*.h bench/*.h)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(BCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) -lpthread -lm
+	$(Q)$(CC) $(BCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) -lpthread -lm $(LDLIBS_$*)
 
 bench: deps-bench $(BENCHES)
 	@sh bench/run.sh $(BUILD)

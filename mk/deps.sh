@@ -5,11 +5,11 @@
 # package:arch (Debian multiarch), and that architecture is enabled first.
 set -eu
 
-need_build="gcc:compiler make:build binutils:linker libcmocka-dev:host-unit-tests clang:fuzzers libclang-rt-14-dev:libFuzzer-runtime musl-tools:user-programs"
+need_build="gcc:compiler make:build binutils:linker libcmocka-dev:host-unit-tests clang:fuzzers libclang-rt-14-dev:libFuzzer-runtime musl-tools:user-programs liblz4-dev:lz4-test-oracle"
 need_boot="python3:test-driver qemu-system-x86:emulator grub-pc-bin:ISO-boot grub-common:grub-mkrescue xorriso:ISO-image mtools:ISO-image cpio:initrd gdb:make-debug"
 # The core's host tests built as 32-bit programs (gcc -m32 with its ASan and
 # UBSan runtimes, cmocka for i386, and qemu-i386 for kernels without ia32 emulation).
-need_host32="gcc-multilib:32-bit-host-tests libcmocka-dev:i386:32-bit-host-tests qemu-user:32-bit-tests-where-the-kernel-runs-no-32-bit-programs"
+need_host32="gcc-multilib:32-bit-host-tests libcmocka-dev:i386:32-bit-host-tests qemu-user:32-bit-tests-where-the-kernel-runs-no-32-bit-programs liblz4-dev:i386:lz4-test-oracle"
 need_test="$need_build $need_host32 $need_boot linux-image-amd64:reference-kernel-for-differential-tests zlib1g-dev:a-foreign-test-program git:heap-preload-test sqlite3:heap-preload-test"
 need_bench="$need_build $need_boot linux-image-amd64:reference-kernel-for-differential-tests gnuplot-nox:charts libjemalloc2:heap-bench-peer libtcmalloc-minimal4:heap-bench-peer libmimalloc2.0:heap-bench-peer"
 

@@ -27,7 +27,7 @@ $(BUILD)/host32/%.o: %.c
 $(BUILD)/host32/tests/%: tests/host/%.c $(HOBJ32_CORE) $(HOBJ32_PLAT)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(H32_FLAGS) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ32_CORE) $(HOBJ32_PLAT) -lcmocka -lpthread
+	$(Q)$(CC) $(H32_FLAGS) $(HCFLAGS) $(HOST_SAN) -MMD -MP -o $@ $< $(HOBJ32_CORE) $(HOBJ32_PLAT) -lcmocka -lpthread $(LDLIBS_$*)
 
 # The kernel's flags for the core, in 32-bit mode (no -mcmodel=kernel, no red zone: x86_64 only).
 KCFLAGS32   := $(filter-out -mcmodel=kernel -mno-red-zone -mno-avx,$(KCFLAGS)) -m32 $(HEAP_KDEFS)

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: MIT
+/*
+ * LZ4 block compressor and safe decompressor (see lz4.h for the format).
+ *
+ * The compressor is the classic greedy LZ77 with a one-entry-per-bucket hash
+ * table of earlier positions: hash the next 4 bytes, look at the last
+ * position with the same hash, take the match if its 4 bytes agree, extend
+ * it both ways, emit it. On misses it steps forward faster and faster, so
+ * incompressible data is skipped almost at memcpy speed.
+ *
+ * The decompressor checks every length against both ends before it copies;
+ * it is written for clarity first and uses word copies only where they are
+ * provably inside the buffers. No locks, no state: lock-free by construction.
+ */
+#include "lz4.h"
+#include "errno.h"
+
+#define MIN_MATCH	4
+#define LAST_LITERALS	5	/* the block ends with at least this many literals */
+#define MATCH_END_GAP	12	/* no match starts within this many bytes of the end */
+#define MAX_OFFSET	65535
+#define SKIP_SHIFT	6	/* after 2^6 misses in a row, step 2 bytes, and so on */
+#define RUN_MASK	15	/* a nibble of 15: more length bytes follow */
+
+typedef uintptr_t word_t;	/* match counting compares a machine word at a time */
+
+static inline uint32_t read32(const uint8_t *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline word_t read_word(const uint8_t *p)
+{
+	word_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Multiplicative (Fibonacci) hashing of 4 bytes into @log bits. */
+static inline unsigned hash4(uint32_t seq, unsigned log)
+{
+	return (seq * 2654435761u) >> (32 - log);
+}
+
+/* Number of the lowest differing byte of two words (x86 is little-endian). */
+static inline unsigned first_diff_byte(word_t x)
+{
+	if (sizeof(word_t) == 8)
+		return (unsigned)__builtin_ctzll((unsigned long long)x) >> 3;
+	return (unsigned)__builtin_ctz((unsigned)x) >> 3;
+}
+
+/* How many bytes at @a equal those at @b (@b < @a), not going past @limit. */
+static inline size_t common_length(const uint8_t *a, const uint8_t *b, const uint8_t *limit)
+{
+	const uint8_t *start = a;
+
+	while ((size_t)(limit - a) >= sizeof(word_t)) {
+		word_t x = read_word(a) ^ read_word(b);
+
+		if (x)
+			return (size_t)(a - start) + first_diff_byte(x);
+		a += sizeof(word_t);
+		b += sizeof(word_t);
+	}
+	while (a < limit && *a == *b) {
+		a++;
+		b++;
+	}
+	return (size_t)(a - start);
+}
+
+/* Extra bytes a length of @len needs beyond its nibble. */
+static inline size_t length_bytes(size_t len)
+{
+	return len >= RUN_MASK ? (len - RUN_MASK) / 255 + 1 : 0;
+}
+
+/* Write the extra bytes of a length @len >= RUN_MASK. */
+static inline uint8_t *put_length(uint8_t *op, size_t len)
+{
+	for (len -= RUN_MASK; len >= 255; len -= 255)
+		*op++ = 255;
+	*op++ = (uint8_t)len;
+	return op;
+}
+
+/* Token nibble for a length. */
+static inline unsigned nibble(size_t len)
+{
+	return len >= RUN_MASK ? RUN_MASK : (unsigned)len;
+}
+
+/* Copy @lit literals; with @slack, in words, up to 7 bytes too many. */
+static inline void copy_literals(uint8_t *op, const uint8_t *ip, size_t lit, bool slack)
+{
+	if (!slack) {
+		__builtin_memcpy(op, ip, lit);
+		return;
+	}
+	for (uint8_t *end = op + lit; op < end; op += 8, ip += 8)
+		__builtin_memcpy(op, ip, 8);
+}
+
+/* The last sequence: the literals from @anchor to @end. Returns NULL if it does not fit. */
+static uint8_t *put_last_literals(uint8_t *op, uint8_t *oend, const uint8_t *anchor,
+				  const uint8_t *end)
+{
+	size_t lit = (size_t)(end - anchor);
+
+	if (1 + length_bytes(lit) + lit > (size_t)(oend - op))
+		return NULL;
+	*op++ = (uint8_t)(nibble(lit) << 4);
+	if (lit >= RUN_MASK)
+		op = put_length(op, lit);
+	__builtin_memcpy(op, anchor, lit);
+	return op + lit;
+}
+
+/*
+ * The compressor, specialised (by inlining with a constant @small) for inputs
+ * under 64 KiB, whose positions fit the 16-bit table.
+ */
+static inline __attribute__((always_inline)) size_t
+compress(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, struct lz4_work *w, bool small)
+{
+	const unsigned log = small ? LZ4_HASH_LOG + 1 : LZ4_HASH_LOG;
+	const uint8_t *ip = src, *anchor = src, *const end = src + n;
+	uint8_t *op = dst, *const oend = dst + cap;
+
+#define TABLE_GET(h)	 (small ? w->pos16[h] : w->pos32[h])
+#define TABLE_SET(h, p)	 (small ? (void)(w->pos16[h] = (uint16_t)((p) - src)) \
+				: (void)(w->pos32[h] = (uint32_t)((p) - src)))
+
+	if (n > MATCH_END_GAP) {
+		const uint8_t *const last_start = end - MATCH_END_GAP;
+		const uint8_t *const match_limit = end - LAST_LITERALS;
+
+		__builtin_memset(w, 0, sizeof(*w));
+		TABLE_SET(hash4(read32(ip), log), ip);
+		ip++;
+		for (;;) {
+			const uint8_t *ref;
+			unsigned misses = 1u << SKIP_SHIFT;
+			size_t lit, mlen, off;
+			uint8_t *token;
+
+			for (;;) {	/* find a match */
+				uint32_t seq;
+				unsigned h;
+
+				if (ip > last_start)
+					goto last;
+				seq = read32(ip);
+				h = hash4(seq, log);
+				ref = src + TABLE_GET(h);
+				TABLE_SET(h, ip);
+				if (ref < ip && (small || ip - ref <= MAX_OFFSET) && read32(ref) == seq)
+					break;
+				ip += misses++ >> SKIP_SHIFT;
+			}
+			while (ip > anchor && ref > src && ip[-1] == ref[-1]) {
+				ip--;
+				ref--;
+			}
+			mlen = MIN_MATCH + common_length(ip + MIN_MATCH, ref + MIN_MATCH, match_limit);
+			lit = (size_t)(ip - anchor);
+			if (1 + length_bytes(lit) + lit + 2 + length_bytes(mlen - MIN_MATCH) >
+			    (size_t)(oend - op))
+				return 0;
+			token = op++;
+			if (lit >= RUN_MASK)
+				op = put_length(op, lit);
+			copy_literals(op, anchor, lit, (size_t)(oend - op) >= lit + 8);
+			op += lit;
+			off = (size_t)(ip - ref);
+			*op++ = (uint8_t)off;
+			*op++ = (uint8_t)(off >> 8);
+			if (mlen - MIN_MATCH >= RUN_MASK)
+				op = put_length(op, mlen - MIN_MATCH);
+			*token = (uint8_t)(nibble(lit) << 4 | nibble(mlen - MIN_MATCH));
+			ip += mlen;
+			anchor = ip;
+			if (ip > last_start)
+				break;
+			/* Remember a position inside the match: runs continue from there. */
+			TABLE_SET(hash4(read32(ip - 2), log), ip - 2);
+		}
+	}
+last:
+	op = put_last_literals(op, oend, anchor, end);
+	return op ? (size_t)(op - dst) : 0;
+#undef TABLE_GET
+#undef TABLE_SET
+}
+
+size_t lz4_compress(const void *src, size_t n, void *dst, size_t cap, struct lz4_work *work)
+{
+	if (n > LZ4_MAX_INPUT)
+		return 0;
+	if (n < 65536)
+		return compress(src, n, dst, cap, work, true);
+	return compress(src, n, dst, cap, work, false);
+}
+
+/* Add the extra length bytes at *@ip to *@len. False if the block ends first. */
+static inline bool get_length(const uint8_t **ip, const uint8_t *iend, size_t *len)
+{
+	unsigned b;
+
+	do {
+		if (*ip >= iend || *len > (size_t)-1 / 2)
+			return false;
+		b = *(*ip)++;
+		*len += b;
+	} while (b == 255);
+	return true;
+}
+
+static inline void copy8(uint8_t *d, const uint8_t *s)
+{
+	__builtin_memcpy(d, s, 8);
+}
+
+/*
+ * Copy @len bytes from @off back; they may overlap the bytes being written.
+ * With @slack (at least 8 bytes of room past the end), whole words may be
+ * written past @len: the bytes there are overwritten later or lie beyond
+ * the output anyway.
+ */
+static inline void copy_match(uint8_t *op, size_t off, size_t len, bool slack)
+{
+	const uint8_t *m = op - off;
+	uint8_t *const end = op + len;
+
+	if (off == 1) {
+		__builtin_memset(op, *m, len);
+		return;
+	}
+	if (off < 8 && slack) {
+		/*
+		 * A short period: once one multiple of it that is >= 8 bytes
+		 * is written byte by byte, copy from that far back in words.
+		 */
+		size_t far = off * ((8 + off - 1) / off);
+		const uint8_t *head_end = op + (len < far ? len : far);
+
+		while (op < head_end)
+			*op++ = *m++;
+		if (op == end)
+			return;
+		m = op - far;
+		off = far;
+	}
+	if (off >= 8) {
+		/* Each 8-byte read lies wholly before the write it feeds. */
+		if (slack) {
+			while (op < end) {
+				copy8(op, m);
+				op += 8;
+				m += 8;
+			}
+			return;
+		}
+		for (; end - op >= 8; op += 8, m += 8)
+			copy8(op, m);
+	}
+	while (op < end)
+		*op++ = *m++;
+}
+
+int lz4_decompress(const void *src, size_t n, void *dst, size_t cap, size_t *out_len)
+{
+	const uint8_t *ip = src, *const iend = ip + n;
+	uint8_t *op = dst, *const ostart = dst, *const oend = op + cap;
+
+	for (;;) {
+		unsigned token;
+		size_t lit, mlen, off;
+
+		if (ip >= iend)
+			return -MM_EINVAL;
+		token = *ip++;
+		lit = token >> 4;
+		if (lit < RUN_MASK && iend - ip >= 16 && oend - op >= 16) {
+			/* Short literals far from both ends: copy 16, keep @lit. */
+			copy8(op, ip);
+			copy8(op + 8, ip + 8);
+			ip += lit;
+			op += lit;
+			goto offset;
+		}
+		if (lit == RUN_MASK && !get_length(&ip, iend, &lit))
+			return -MM_EINVAL;
+		if (lit > (size_t)(iend - ip))
+			return -MM_EINVAL;
+		if (lit > (size_t)(oend - op))
+			return -MM_ENOSPC;
+		__builtin_memcpy(op, ip, lit);
+		ip += lit;
+		op += lit;
+		if (ip == iend)
+			break;		/* the last sequence has no match */
+		if (iend - ip < 2)
+			return -MM_EINVAL;
+offset:
+		off = (size_t)ip[0] | (size_t)ip[1] << 8;
+		ip += 2;
+		if (off == 0 || off > (size_t)(op - ostart))
+			return -MM_EINVAL;
+		mlen = token & RUN_MASK;
+		if (mlen == RUN_MASK && !get_length(&ip, iend, &mlen))
+			return -MM_EINVAL;
+		mlen += MIN_MATCH;
+		if (mlen > (size_t)(oend - op))
+			return -MM_ENOSPC;
+		copy_match(op, off, mlen, (size_t)(oend - op) - mlen >= 8);
+		op += mlen;
+	}
+	*out_len = (size_t)(op - ostart);
+	return 0;
+}
