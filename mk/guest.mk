@@ -5,11 +5,12 @@
 #   build/guest/guestbench     the guest benchmark (bench/guest/guestbench.c)
 #   build/guest/guest_true     the small binary it execs
 #   build/guest/wis            the scalability benchmark (bench/guest/wis.c, bench/wis.sh)
+#   build/guest/pressure       the memory-pressure benchmark (bench/guest/pressure.c, bench/pressure.sh)
 #
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
 
-GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis
+GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis $(BUILD)/guest/pressure
 LINUX_INIT  := $(BUILD)/tools/linux-init
 GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 

@@ -17,6 +17,14 @@
  * number of programs that failed.
  *
  * Either way it then powers the machine off.
+ *
+ * Before that, for the memory-pressure benchmark: /init.modules (module
+ * file names, one a line) are loaded in order with finit_module, and
+ * /init.zram ("ALGORITHM BYTES") sets up compressed swap as a distribution
+ * would: devtmpfs on /dev, sysfs on /sys, proc on /proc, the algorithm
+ * written to /sys/block/zram0/comp_algorithm before its disksize, a swap
+ * header (version 1, last page, "SWAPSPACE2") in the device's first page,
+ * then swapon.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -24,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/io.h>
+#include <sys/mount.h>
+#include <sys/swap.h>
+#include <sys/syscall.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -82,6 +93,90 @@ static int run(char *const argv[])
 	while (waitpid(-1, NULL, WNOHANG) > 0)
 		;
 	return status;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n = fd >= 0 ? write(fd, text, strlen(text)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)strlen(text)) {
+		printf("init: cannot write \"%s\" to %s\n", text, path);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_modules(void)
+{
+	char list[4096], *save = NULL;
+	int fd = open("/init.modules", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, list, sizeof(list) - 1) : -1;
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	list[n > 0 ? n : 0] = 0;
+	for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+		int mfd = open(name, O_RDONLY);
+		if (mfd < 0 || syscall(SYS_finit_module, mfd, "", 0) != 0) {
+			printf("init: cannot load module %s\n", name);
+			return -1;
+		}
+		close(mfd);
+	}
+	return 0;
+}
+
+/* The swap header mkswap would write: Linux's union swap_header, version 1. */
+static int write_swap_header(const char *dev, unsigned long long bytes)
+{
+	static unsigned char page[4096];
+	unsigned int version = 1, last_page = (unsigned int)(bytes / 4096 - 1);
+	int fd = open(dev, O_WRONLY);
+
+	memcpy(page + 1024, &version, 4);
+	memcpy(page + 1028, &last_page, 4);
+	memcpy(page + 4096 - 10, "SWAPSPACE2", 10);
+	if (fd < 0 || write(fd, page, sizeof(page)) != (ssize_t)sizeof(page) || fsync(fd)) {
+		printf("init: cannot write the swap header to %s\n", dev);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int setup_zram(void)
+{
+	char conf[128], algo[32], size[32];
+	int fd = open("/init.zram", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, conf, sizeof(conf) - 1) : -1;
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	conf[n > 0 ? n : 0] = 0;
+	if (sscanf(conf, "%31s %31s", algo, size) != 2)
+		return -1;
+	mkdir("/sys", 0755);
+	mkdir("/proc", 0755);
+	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) || mount("proc", "/proc", "proc", 0, NULL)) {
+		printf("init: cannot mount devtmpfs, sysfs or proc\n");
+		return -1;
+	}
+	if (write_file("/sys/block/zram0/comp_algorithm", algo) ||
+	    write_file("/sys/block/zram0/disksize", size) ||
+	    write_swap_header("/dev/zram0", strtoull(size, NULL, 0)))
+		return -1;
+	if (swapon("/dev/zram0", 0)) {
+		printf("init: swapon /dev/zram0 failed\n");
+		return -1;
+	}
+	printf("init: swap on /dev/zram0 (%s, %s bytes)\n", algo, size);
+	return 0;
 }
 
 static int code_of(int status)
@@ -149,6 +244,8 @@ int main(void)
 
 	console();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (load_modules() || setup_zram())
+		power_off(126);
 	fd = open("/init.args", O_RDONLY);
 	power_off(fd >= 0 ? one_program(fd) : all_tests() ? 1 : 0);
 }

@@ -119,6 +119,35 @@ def linux_init(build=None):
     return out
 
 
+# Compressed swap on the reference kernel: Debian's modules, in load order.
+ZRAM_MODULES = ["mm/zsmalloc.ko", "drivers/block/zram/zram.ko",
+                "lib/lz4/lz4_compress.ko", "crypto/lz4.ko"]
+
+
+def linux_zram_files(algo, size):
+    """Initramfs files making the init set up zram swap (see tools/linux-init.c):
+    the modules of the reference kernel (decompressed if packed) and /init.zram."""
+    import lzma
+    kernel = linux_kernel()
+    if not kernel:
+        raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB)
+    moddir = "/lib/modules/" + os.path.basename(kernel)[len("vmlinuz-"):] + "/kernel/"
+    files, names = {}, []
+    for m in ZRAM_MODULES:
+        path = moddir + m
+        if os.path.exists(path):
+            data = open(path, "rb").read()
+        elif os.path.exists(path + ".xz"):
+            data = lzma.decompress(open(path + ".xz", "rb").read())
+        else:
+            raise FileNotFoundError(path)
+        files[os.path.basename(m)] = data
+        names.append("/" + os.path.basename(m))
+    files["init.modules"] = "\n".join(names).encode()
+    files["init.zram"] = ("%s %d" % (algo, size)).encode()
+    return files
+
+
 def linux_initramfs(files, argv=None, build=None):
     """An initramfs of {name: bytes} at /NAME, with our init; with @argv (a
     list of words) the init runs that program, else every /t_* program."""
@@ -130,12 +159,12 @@ def linux_initramfs(files, argv=None, build=None):
     return newc_archive(files)
 
 
-def linux_command(initrd, icount=False, accel=None, cmdline="", extra=(), smp=1):
+def linux_command(initrd, icount=False, accel=None, cmdline="", extra=(), smp=1, mem=SHARED_MEM):
     """QEMU booting the reference Linux kernel with @initrd (a file)."""
     kernel = linux_kernel()
     if not kernel:
         raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB)
-    return qemu_command(kernel=kernel, mem=SHARED_MEM, accel=accel, smp=smp,
+    return qemu_command(kernel=kernel, mem=mem, accel=accel, smp=smp,
                         cmdline=" ".join(filter(None, [LINUX_CMDLINE, cmdline])),
                         extra=["-initrd", initrd] + (ICOUNT if icount else []) + list(extra))
 
