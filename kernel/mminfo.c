@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Memory reports shared by the boot log and the shell. */
+#include "kernel/drivers/drivers.h"
 #include "kernel/heap.h"
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
@@ -217,6 +218,8 @@ static int cmd_memstat(int argc, char **argv)
 		return 0;
 	}
 	pmm_print_stats();
+	if (balloon_pages())
+		kprintf("balloon: %lu kB given back to the host\n", (unsigned long)balloon_pages() * 4);
 	vm_print_stats();
 	heap_print_stats();
 	return 0;

@@ -253,6 +253,29 @@ def run_program(cmd, timeout, show_all=False, tool="qemu-run"):
     return 125
 
 
+def monitor(sock, command, timeout=10):
+    """Sends one command to QEMU's human monitor on unix socket @sock
+    (-monitor unix:SOCK,server,nowait); returns the monitor's answer."""
+    import socket
+    m = socket.socket(socket.AF_UNIX)
+    m.settimeout(timeout)
+    m.connect(sock)
+    try:
+        out = b""
+        while b"(qemu) " not in out:        # the banner and first prompt
+            out += m.recv(4096)
+        m.sendall(command.encode() + b"\n")
+        out = b""
+        while out.count(b"(qemu) ") < 1:
+            out += m.recv(4096)
+        # The monitor echoes the line with terminal escapes; the answer follows it.
+        text = out.decode("utf-8", "replace").replace("\r", "")
+        return text[text.rfind(command) + len(command):].split("(qemu) ")[0].strip() \
+            if command in text else text.split("(qemu) ")[0].strip()
+    finally:
+        m.close()
+
+
 class Session:
     """An interactive boot: send lines to the serial console, wait for text."""
 

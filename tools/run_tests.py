@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
@@ -384,6 +385,53 @@ def crash_report(kernel, timeout):
            "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
 
 
+def balloon_session(kernel):
+    """QEMU's monitor `balloon SIZE` takes memory from the guest and gives it
+    back: memstat's free frames follow, and come back exactly."""
+    import tempfile
+    sock = os.path.join(tempfile.mkdtemp(prefix="memcore-mon"), "monitor.sock")
+    s = qemu.Session(kernel=kernel, mem="256M",
+                     extra=["-device", "virtio-balloon-pci",
+                            "-monitor", "unix:%s,server,nowait" % sock])
+    prompt = "memcore> "
+
+    def free_frames():
+        s.send("memstat\r")
+        out = s.expect(prompt)
+        m = re.search(r"^ +all +\d+ +(\d+) ", out, re.M)
+        return (int(m.group(1)) if m else None), out
+
+    def balloon_to(mib):
+        qemu.monitor(sock, "balloon %d" % mib)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if "actual=%d" % mib in qemu.monitor(sock, "info balloon"):
+                return True
+            time.sleep(0.5)
+        return False
+
+    try:
+        out = s.expect(prompt, timeout=90)
+        record("balloon/probe", "balloon: virtio-balloon at pci" in out, out)
+        f0, _ = free_frames()
+        inflated = balloon_to(128)
+        f1, out = free_frames()
+        record("balloon/inflate", inflated and f0 and f1 and
+               32768 <= f0 - f1 <= 32768 + 64 and "balloon: 131072 kB" in out,
+               "free frames %s -> %s\n%s" % (f0, f1, out))
+        deflated = balloon_to(256)
+        f2, out = free_frames()
+        record("balloon/deflate", deflated and f2 == f0,
+               "free frames %s -> %s -> %s\n%s" % (f0, f1, f2, out))
+    except (TimeoutError, EOFError, OSError) as e:
+        record("balloon/session", False, "%s\n%s" % (e, s.out[-2000:]))
+    finally:
+        s.close()
+        if os.path.exists(sock):
+            os.unlink(sock)
+        os.rmdir(os.path.dirname(sock))
+
+
 def shell_session(name, **boot_args):
     s = qemu.Session(**boot_args)
     prompt = "memcore> "
@@ -475,8 +523,9 @@ def main():
                           user_programs(kernel, a.build, a.timeout, smp=2))),
         ("diff", lambda: differential(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
-        ("shell", lambda: shell_session("shell-kernel", kernel=kernel,
-                                        extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")])),
+        ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,
+                                         extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")]),
+                           balloon_session(kernel))),
         ("iso", lambda: shell_session("shell-iso", iso=iso)),
     ]
     for name, run in suites:

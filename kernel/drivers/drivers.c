@@ -10,4 +10,5 @@ void drivers_init(void)
 
 	kprintf("pci: %u functions\n", n);
 	virtio_blk_probe_all();
+	virtio_balloon_probe_all();
 }

@@ -19,9 +19,9 @@
 #include "mm/types.h"
 
 #define VIRTIO_PCI_VENDOR		0x1af4
-#define VIRTIO_PCI_LEGACY_ID(type)	(0x1000 + (type) - 1)	/* transitional devices */
-#define VIRTIO_ID_BLOCK			2
-#define VIRTIO_ID_BALLOON		5
+/* PCI device ids of transitional devices (legacy ids: a list, not a formula). */
+#define VIRTIO_PCI_ID_BLOCK		0x1001
+#define VIRTIO_PCI_ID_BALLOON		0x1002
 
 /* Legacy register block in I/O BAR0 (without MSI-X). */
 #define VIRTIO_PCI_HOST_FEATURES	0x00
@@ -111,8 +111,8 @@ void virtio_notify(struct virtio_dev *vd, uint16_t queue);
 uint16_t virtio_queue_select(struct virtio_dev *vd, uint16_t index);
 /* Gives the selected queue its ring at page frame @pfn (0 takes it away). */
 void virtio_queue_set_pfn(struct virtio_dev *vd, uint32_t pfn);
-/* Finds the next unclaimed transitional device of @type after @from. */
-struct pci_dev *virtio_pci_find(unsigned type, struct pci_dev *from);
+/* Finds the next unclaimed transitional device with PCI id @id after @from. */
+struct pci_dev *virtio_pci_find(uint16_t id, struct pci_dev *from);
 
 /* Virtqueues (virtqueue.c). */
 struct virtqueue *vq_setup(struct virtio_dev *vd, uint16_t index);

@@ -177,7 +177,7 @@ unsigned virtio_blk_probe_all(void)
 {
 	unsigned n = 0;
 
-	for (struct pci_dev *d = NULL; (d = virtio_pci_find(VIRTIO_ID_BLOCK, d));)
+	for (struct pci_dev *d = NULL; (d = virtio_pci_find(VIRTIO_PCI_ID_BLOCK, d));)
 		if (!vblk_probe(d))
 			n++;
 	return n;

@@ -9,11 +9,11 @@
 #include "kernel/lib.h"
 #include "kernel/errno.h"
 
-struct pci_dev *virtio_pci_find(unsigned type, struct pci_dev *from)
+struct pci_dev *virtio_pci_find(uint16_t id, struct pci_dev *from)
 {
 	struct pci_dev *d = from;
 
-	while ((d = pci_find(VIRTIO_PCI_VENDOR, VIRTIO_PCI_LEGACY_ID(type), d)))
+	while ((d = pci_find(VIRTIO_PCI_VENDOR, id, d)))
 		if (!d->claimed)
 			return d;
 	return NULL;
