@@ -222,6 +222,8 @@ struct as {
 	uint64_t total_vm, data_vm;	/* pages in regions; private writable non-stack ones */
 	uint64_t locked_vm;		/* pages in AS_R_LOCKED regions */
 	struct as_limits lim;		/* RLIMIT_AS, _DATA, _MEMLOCK (as_limits.c) */
+	uint64_t swapents;		/* swap entries in the page tables (pages swapped out) */
+	uintptr_t scan_hand;		/* reclaim's clock hand (as_swap.c) */
 	uint64_t *gap;			/* free-area index (as_gaps.c), PMM pages */
 	uint32_t gap_leaves, gap_dirty;	/* leaves; first stale one (UINT32_MAX: none) */
 	unsigned gap_order;
@@ -253,6 +255,7 @@ struct as_stats {
 	uint64_t table_pages;	/* page-table pages, root included */
 	uint64_t heap;		/* bytes in the brk area */
 	uint64_t stack;		/* bytes in the stack region */
+	uint64_t swap;		/* pages swapped out */
 };
 
 /* A region as the iterator shows it. */
@@ -319,6 +322,20 @@ int as_munlockall(struct as *as);
 /* --- every space (as_rmap.c) ------------------------------------------------ */
 
 void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_cows);
+
+/* --- swap (as_swap.c; areas and figures in mm/swap.h) ------------------------ */
+
+/* What a reclaim pass did. */
+struct reclaim_figures {
+	uint64_t scanned;	/* pages looked at */
+	uint64_t swapped;	/* mappings turned into swap entries */
+	uint64_t reclaimed;	/* frames freed */
+};
+
+unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
+			      struct reclaim_figures *st);
+/* Visit every space with @fn until it returns false (the list's lock held, no space lock). */
+void as_for_each(bool (*fn)(struct as *as, void *ctx), void *ctx);
 
 /* --- faults and kernel access (as_fault.c, as_access.c) ---------------------- */
 

@@ -7,6 +7,11 @@
  * below its bottom, but not into the guard gap above the region below.
  */
 #include "as_internal.h"
+#include "reclaim.h"
+
+/* A fault short of memory reclaims this many frames at a time, this many times at most. */
+#define AS_FAULT_RECLAIM_BATCH	32
+#define AS_FAULT_RECLAIM_TRIES	8
 
 /**
  * as_pte_prot() - page-table protections for a page of region @r
@@ -179,8 +184,13 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 		return as_win32_guard_fault(as, va);
 	if (!r || !access_ok(r->prot, flags))
 		return VM_FAULT_UNRESOLVED;
-	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL))
+	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL)) {
+		uint32_t swp;
+
+		if (pt_swp_lookup(&as->vs.pt, va, &swp))
+			return as_swap_in(as, r, va, swp);
 		return fill(as, r, va, flags);
+	}
 	pa &= PAGE_MASK;
 	if ((flags & VM_FAULT_WRITE) && !(prot & PT_WRITE))
 		return cow(as, r, va, pa);
@@ -200,17 +210,28 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
  * @vs: the space (embedded in a struct as)
  * @f: the fault
  *
+ * Out of memory, the task reclaims directly and retries; if that frees
+ * nothing, the OOM handler (mm/reclaim.h) kills a victim and it retries.
+ *
  * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (SIGSEGV), VM_FAULT_SIGBUS or
- * VM_FAULT_OOM (the caller kills the process, as the OOM killer would).
+ * VM_FAULT_OOM (nothing could be freed: the caller kills the process).
  */
 enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
 {
 	struct as *as = vs->priv;
-	unsigned long fl = spin_lock_irqsave(&as->lock);
-	enum vm_fault_result r = as_fault_locked(as, f->addr, f->flags);
 
-	spin_unlock_irqrestore(&as->lock, fl);
-	return r;
+	for (unsigned tries = 0;; tries++) {
+		unsigned long fl = spin_lock_irqsave(&as->lock);
+		enum vm_fault_result r = as_fault_locked(as, f->addr, f->flags);
+
+		spin_unlock_irqrestore(&as->lock, fl);
+		if (r != VM_FAULT_OOM || tries == AS_FAULT_RECLAIM_TRIES)
+			return r;
+		/* No frame: reclaim some ourselves, else have a victim killed, and retry. */
+		if (!reclaim_direct(AS_FAULT_RECLAIM_BATCH) &&
+		    (!reclaim_oom() || plat_preempt_point()))
+			return r;	/* nothing to kill, or we were the victim */
+	}
 }
 
 /* Pages faulted in per hold of the lock: bounds the time with interrupts off. */

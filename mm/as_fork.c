@@ -18,6 +18,14 @@ static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot
 	struct as *child = ctx;
 
 	(void)va;
+	if (size == PT_SIZE_SWAP) {	/* a swapped page: the child's entry holds the slot too */
+		int err = swap_dup((swp_entry_t){ (uint32_t)pa });
+
+		if (err)
+			return err;
+		child->swapents++;
+		return 0;
+	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (!as_is_zero_page(pa + off))
 			pmm_get(pa + off);

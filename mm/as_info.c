@@ -43,6 +43,7 @@ void as_get_stats(struct as *as, struct as_stats *st)
 			st->stack += len;
 	}
 	st->rss = as->rss;
+	st->swap = as->swapents;
 	st->regions = as->nr;
 	st->table_pages = as->vs.pt.table_pages;
 	spin_unlock_irqrestore(&as->lock, fl);

@@ -11,6 +11,7 @@
 #include "commit.h"
 #include "pcache.h"
 #include "pmm.h"
+#include "swap.h"
 
 /*
  * The space's lock as the system calls take it: long operations in it
@@ -148,6 +149,16 @@ int as_share_kernel(struct pt_space *pt, struct pt_space *kernel);
 void as_win32_protected(struct as_region *r);
 /* First access to a PAGE_GUARD page @va: clear that page's guard. */
 enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va);
+
+/* --- swap (as_swap.c) ------------------------------------------------------------ */
+
+/* Fault in the swapped-out page at @va (swap entry @val) of region @r. */
+enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
+				uint32_t val);
+/* Is swap entry @val's page in the swap cache (mincore)? */
+bool as_swap_cached(uint32_t val);
+/* MADV_PAGEOUT on [start, end), lock held by as_lock(). */
+void as_pageout(struct as *as, uintptr_t start, uintptr_t end);
 
 /* --- layout (as_layout.c) --------------------------------------------------------- */
 

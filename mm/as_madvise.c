@@ -50,6 +50,11 @@ static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t
 			return -MM_EINVAL;	/* can_madv_lru_vma() */
 		as_zap(as, start, end - start);
 		return 0;
+	case MM_MADV_PAGEOUT:
+		if (r->flags & AS_R_LOCKED)
+			return -MM_EINVAL;	/* can_madv_lru_vma() */
+		as_pageout(as, start, end);
+		return 0;
 	case MM_MADV_WIPEONFORK:
 		if (r->backing != AS_ANON_PRIVATE)
 			return -MM_EINVAL;

@@ -20,19 +20,19 @@ static int first_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot
 {
 	struct leaf *l = ctx;
 
-	*l = (struct leaf){ va, pa, prot & PT_PROT_MASK };
+	*l = (struct leaf){ va, pa, size == PT_SIZE_SWAP ? ~0u : prot & PT_PROT_MASK };
 	return 1;
 }
 
-/* The first present page in [from, to), if any. */
+/* The first present or swapped page in [from, to), if any (a swap entry: prot ~0u). */
 static bool next_present(struct as *as, uintptr_t from, uintptr_t to, struct leaf *l)
 {
-	return from < to && pt_walk(&as->vs.pt, from, to, first_leaf, l) == 1;
+	return from < to && pt_walk_all(&as->vs.pt, from, to, first_leaf, l) == 1;
 }
 
 /*
  * Move the entries of [from, from + len) to @to: all or none. The frames'
- * references move with them.
+ * references, and swap entries' slot references, move with them.
  */
 static int move_pages(struct as *as, uintptr_t from, uint64_t len, uintptr_t to)
 {
@@ -42,7 +42,11 @@ static int move_pages(struct as *as, uintptr_t from, uint64_t len, uintptr_t to)
 	if (!len)
 		return 0;
 	for (unsigned n = 1; next_present(as, va, from + len, &l); n++) {
-		if (pt_map(&as->vs.pt, to + (l.va - from), l.pa, PAGE_SIZE, l.prot, 0)) {
+		uintptr_t dst = to + (l.va - from);
+		int err = l.prot == ~0u ? pt_swp_set(&as->vs.pt, dst, (uint32_t)l.pa) :
+			  pt_map(&as->vs.pt, dst, l.pa, PAGE_SIZE, l.prot, 0);
+
+		if (err) {
 			if (l.va > from)
 				pt_unmap(&as->vs.pt, to, l.va - from, NULL, NULL);
 			return -MM_ENOMEM;

@@ -62,7 +62,8 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
  * @npages: pages wanted
  * @vec: one byte per page: 1 if resident, else 0
  *
- * A page is resident if mapped; an unmapped page of a file or shared
+ * A page is resident if mapped; a swapped-out one if its frame is still in
+ * the swap cache (as Linux says); an unmapped page of a file or shared
  * mapping is if the page cache holds it (as Linux reports page-cache
  * residency). Stops at the first page outside any region.
  *
@@ -81,8 +82,11 @@ long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec)
 			break;
 		for (; done < npages && va < r->end; done++, va += PAGE_SIZE) {
 			bool in = pt_translate(&as->vs.pt, va, NULL, NULL, NULL);
+			uint32_t swp;
 
-			if (!in && r->shm)
+			if (!in && pt_swp_lookup(&as->vs.pt, va, &swp))
+				in = as_swap_cached(swp);	/* Linux: in the swap cache or not */
+			else if (!in && r->shm)
 				in = pcache_find(r->shm, r->pgoff + ((va - r->start) >> PAGE_SHIFT));
 			vec[done] = in;
 		}

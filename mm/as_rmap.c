@@ -10,7 +10,8 @@
  * walk visits each space's regions in the object's range - rare operations
  * (truncation of a mapped file), not a fault path.
  *
- * Lock order: all_lock, then a space's lock, then the object's lock.
+ * Lock order: all_lock, then a space's lock, then the object's lock (or
+ * swap_lock, mm/swap.h).
  */
 #include "as_internal.h"
 
@@ -112,5 +113,35 @@ void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_co
 	fl = spin_lock_irqsave(&all_lock);
 	for (struct as *as = all_head; as; as = as->all_next)
 		zap_in(as, pc, first, end, even_cows);
+	spin_unlock_irqrestore(&all_lock, fl);
+}
+
+/**
+ * as_for_each() - visit every space until @fn says stop
+ * @fn: called with each space (unlocked; the list's lock held, so it stays); false stops
+ * @ctx: passed to @fn
+ *
+ * The first space visited goes to the end of the list afterwards, so that
+ * repeated walks (reclaim's) start with a different one each time.
+ */
+void as_for_each(bool (*fn)(struct as *as, void *ctx), void *ctx)
+{
+	unsigned long fl = spin_lock_irqsave(&all_lock);
+	struct as *first = all_head, *last = NULL;
+
+	for (struct as *as = all_head; as; as = as->all_next) {
+		last = as;
+		if (!fn(as, ctx))
+			break;
+	}
+	if (first && first->all_next) {
+		while (last->all_next)
+			last = last->all_next;
+		all_head = first->all_next;
+		all_head->all_prev = NULL;
+		first->all_prev = last;
+		first->all_next = NULL;
+		last->all_next = first;
+	}
 	spin_unlock_irqrestore(&all_lock, fl);
 }

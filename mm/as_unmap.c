@@ -11,6 +11,11 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 {
 	struct as *as = ctx;
 
+	if (size == PT_SIZE_SWAP) {
+		swap_free((swp_entry_t){ (uint32_t)pa });
+		as->swapents--;
+		return;
+	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		if (!as_is_zero_page(pa + off))
 			pmm_put(pa + off);
@@ -25,7 +30,7 @@ static int found_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot
 }
 
 /**
- * as_next_batch() - the next batch of mapped pages in [@from, @to)
+ * as_next_batch() - the next batch of mapped (or swapped) pages in [@from, @to)
  * @as: the space, locked
  * @from: page-aligned
  * @to: page-aligned end
@@ -38,7 +43,7 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
 {
 	uintptr_t va;
 
-	if (from >= to || pt_walk(&as->vs.pt, from, to, found_leaf, &va) != 1)
+	if (from >= to || pt_walk_all(&as->vs.pt, from, to, found_leaf, &va) != 1)
 		return false;
 	*start = va;
 	*stop = MM_MIN((va & ~(AS_BATCH_BYTES - 1)) + AS_BATCH_BYTES, to);

@@ -2,6 +2,7 @@
 /* Commit accounting (see commit.h). */
 #include "commit.h"
 #include "errno.h"
+#include "swap.h"
 
 static int mode = VM_OVERCOMMIT_GUESS;
 static unsigned ratio = 50;
@@ -33,14 +34,14 @@ unsigned vm_commit_ratio(void)
 }
 
 /**
- * vm_commit_limit_pages() - CommitLimit: RAM * overcommit_ratio / 100 (no swap)
+ * vm_commit_limit_pages() - CommitLimit: RAM * overcommit_ratio / 100 + swap
  * @ram_hint: RAM in pages if none was configured
  */
 uint64_t vm_commit_limit_pages(uint64_t ram_hint)
 {
 	uint64_t r = ram ? ram : ram_hint;
 
-	return r / 100 * ratio + r % 100 * ratio / 100;
+	return r / 100 * ratio + r % 100 * ratio / 100 + swap_total_pages();
 }
 
 /**
@@ -63,7 +64,7 @@ int vm_commit_charge(uint64_t pages, uint64_t ram_hint)
 			return 0;
 		break;
 	default:
-		if (pages <= r)
+		if (pages <= r + swap_total_pages())
 			return 0;
 		break;
 	}

@@ -170,6 +170,13 @@ void pmm_drain(void);
  */
 void pmm_get_stats(struct pmm_stats *st);
 
+/*
+ * pmm_zone_free() - free frames of zone @zi (per-CPU caches included) and,
+ * in *@managed, the frames it manages: an estimate read without locks, for
+ * reclaim's watermarks on the allocation path.
+ */
+uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed);
+
 /**
  * pmm_zone_name() - "DMA", "DMA32" or "Normal"
  * @zone: a zone id

@@ -380,3 +380,21 @@ unsigned pmm_check(void)
 	unlock_all(irq);
 	return bad;
 }
+
+/**
+ * pmm_zone_free() - lockless estimate of zone @zi's free frames
+ * @zi: the zone
+ * @managed: receives the frames the zone manages (free + used)
+ *
+ * Return: free frames, per-CPU caches included.
+ */
+uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed)
+{
+	const struct zone *z = &pmm.zone[zi];
+	uint64_t n = __atomic_load_n(&z->nr_free, __ATOMIC_RELAXED);
+
+	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+		n += __atomic_load_n(&pmm.pcp[c].list[zi].count, __ATOMIC_RELAXED);
+	*managed = z->managed;
+	return n;
+}

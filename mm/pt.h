@@ -139,6 +139,12 @@ struct pt_range {
 
 typedef int (*pt_walk_fn)(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx);
 typedef int (*pt_range_fn)(const struct pt_range *r, void *ctx);
+/*
+ * Release and copy callbacks see swap entries (not-present level-0 entries
+ * holding a swap entry's value, mm/swap.h) too: with size 0 and the value in
+ * @pa. Walks see them only through pt_walk_all().
+ */
+#define PT_SIZE_SWAP	0
 typedef void (*pt_release_fn)(phys_addr_t pa, uint64_t size, void *ctx);
 typedef int (*pt_copy_fn)(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot, void *ctx);
 
@@ -331,6 +337,46 @@ int pt_walk(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn
  */
 int pt_walk_ranges(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_range_fn fn,
 		   void *ctx);
+
+/*
+ * pt_walk_all() - pt_walk() that also visits swap entries, with size
+ * PT_SIZE_SWAP, the entry's value as @pa and prot 0.
+ */
+int pt_walk_all(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn fn,
+		void *ctx);
+
+/* --- swap entries in page tables (mm/pt_swpent.c) ---------------------------- */
+
+/*
+ * pt_swp_out() - replace the 4 KiB leaf at @va, which must map @pa, with
+ * swap entry @val (30 bits); flushed. *@prot gets the leaf's PT_* bits
+ * (accessed and dirty as the MMU left them). Return: 0; -MM_EAGAIN if the
+ * leaf is gone or maps another frame; -MM_EINVAL.
+ */
+int pt_swp_out(struct pt_space *s, uintptr_t va, phys_addr_t pa, uint32_t val, unsigned *prot);
+
+/*
+ * pt_swp_in() - replace swap entry @val at @va with a 4 KiB leaf mapping @pa
+ * with @prot. Return: 0; -MM_EAGAIN if @va no longer holds @val; -MM_EINVAL.
+ */
+int pt_swp_in(struct pt_space *s, uintptr_t va, uint32_t val, phys_addr_t pa, unsigned prot);
+
+/*
+ * pt_swp_set() - put swap entry @val at @va, where nothing is mapped
+ * (mremap moving one). Return: 0, -MM_EEXIST, -MM_EINVAL, -MM_ENOMEM.
+ */
+int pt_swp_set(struct pt_space *s, uintptr_t va, uint32_t val);
+
+/* pt_swp_lookup() - does @va hold a swap entry? Its value in *@val. Lockless, like pt_translate(). */
+bool pt_swp_lookup(const struct pt_space *s, uintptr_t va, uint32_t *val);
+
+/*
+ * pt_clear_young() - clear the accessed bit of the 4 KiB leaf at @va, as
+ * reclaim's clock does (no flush: a stale TLB entry only delays the next
+ * setting, as on Linux/x86). Return: 1 if it was set, 0 if not, -MM_ENOENT
+ * if no 4 KiB leaf is there.
+ */
+int pt_clear_young(struct pt_space *s, uintptr_t va);
 
 /**
  * pt_check_range() - would @s accept [va, va + len) for pt_map/unmap/protect?

@@ -72,10 +72,17 @@ void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 	unsigned cleared = 0;
 
 	for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
-		uint64_t old;
+		uint64_t old = pte_get(f, t, i);
 
-		if (!(pte_get(f, t, i) & f->present))
+		if (unlikely(!(old & f->present))) {
+			if (old) {	/* a swap entry: nothing for the TLB */
+				pte_set(f, t, i, 0);
+				cleared++;
+				if (op->release)
+					op->release(pte_swp_val(f, old), PT_SIZE_SWAP, op->ctx);
+			}
 			continue;
+		}
 		old = pte_xchg(f, t, i, 0);
 		cleared++;
 		pt_tlb_add(op, va);

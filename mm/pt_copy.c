@@ -70,12 +70,12 @@ static int64_t count_level(struct pt_copy_op *cop, unsigned level, phys_addr_t s
 		unsigned end = first + (unsigned)((last - va) >> PAGE_SHIFT);
 
 		for (unsigned i = first; i <= end; i++) {
-			if (!(pte_get(f, st, i) & f->present))
+			if (!pte_get(f, st, i))		/* (swap entries are copied too) */
 				continue;
 			*found = true;
 			if (!dt)
 				return 0;
-			if (pte_get(f, dt, i) & f->present)
+			if (pte_get(f, dt, i))
 				return -MM_EEXIST;
 		}
 		return 0;
@@ -171,6 +171,21 @@ int copy_leaf(struct pt_copy_op *cop, unsigned level, void *st, unsigned i, uint
 	return 1;
 }
 
+/* Copy swap entry @se into entry @i of @dt, if the callback agrees: as copy_leaf(). */
+static int copy_swp(struct pt_copy_op *cop, uint64_t se, void *dt, unsigned i, uintptr_t va)
+{
+	unsigned prot = 0;
+
+	if (cop->fn) {
+		int r = cop->fn(va, pte_swp_val(cop->f, se), PT_SIZE_SWAP, &prot, cop->ctx);
+
+		if (r)
+			return r < 0 ? r : 0;
+	}
+	pte_set(cop->f, dt, i, se);
+	return 1;
+}
+
 /* Hand fresh destination table @tpa, entry @i of @ptpa, back to the reserve: nothing went in. */
 static void give_back(struct pt_copy_op *cop, phys_addr_t ptpa, unsigned i, phys_addr_t tpa,
 		      uintptr_t va)
@@ -200,8 +215,15 @@ static int copy_level(struct pt_copy_op *cop, unsigned level, phys_addr_t stpa, 
 		for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
 			uint64_t se = pte_get(f, st, i);
 
-			if (!(se & f->present))
+			if (unlikely(!(se & f->present))) {
+				if (se) {
+					r = copy_swp(cop, se, dt, i, va);
+					if (r < 0)
+						break;
+					copied += (unsigned)r;
+				}
 				continue;
+			}
 			r = copy_leaf(cop, 0, st, i, se, dt, va);
 			if (r < 0)
 				break;

@@ -59,6 +59,37 @@ static inline bool pte_cmpxchg(const struct pt_format *f, void *t, unsigned i, u
 	return ok;
 }
 
+/*
+ * Swap entries: a level-0 entry that is not present but not zero holds a
+ * swap entry's value (mm/swap.h), not a frame. Bit 1 (writable, ignored by
+ * the MMU while bit 0 is clear) marks it, so the entry is never zero. In
+ * 8-byte entries the value goes inverted into address bits 20..49: a
+ * speculatively used not-present entry (L1TF) then points far above RAM.
+ * Page tables count swap entries with their present ones (pt_used()).
+ */
+#define PT_SWP_MARK	((uint64_t)1 << 1)
+#define PT_SWP_MASK	((uint32_t)0x3fffffff)
+#define PT_SWP_SHIFT64	20
+
+static inline uint64_t pte_mk_swp(const struct pt_format *f, uint32_t val)
+{
+	if (f->entry_size == 8)
+		return ((uint64_t)(~val & PT_SWP_MASK) << PT_SWP_SHIFT64) | PT_SWP_MARK;
+	return ((uint64_t)(val & PT_SWP_MASK) << 2) | PT_SWP_MARK;
+}
+
+static inline bool pte_is_swp(const struct pt_format *f, uint64_t e)
+{
+	return (e & (f->present | PT_SWP_MARK)) == PT_SWP_MARK;
+}
+
+static inline uint32_t pte_swp_val(const struct pt_format *f, uint64_t e)
+{
+	if (f->entry_size == 8)
+		return ~(uint32_t)(e >> PT_SWP_SHIFT64) & PT_SWP_MASK;
+	return (uint32_t)(e >> 2) & PT_SWP_MASK;
+}
+
 /* --- geometry ------------------------------------------------------------ */
 
 static inline bool va_canonical(const struct pt_format *f, uintptr_t va)

@@ -54,7 +54,7 @@ static int64_t count_tables(const struct pt_op *op, unsigned level, phys_addr_t 
 		bool present = e & f->present;
 
 		if (leaf_fits(op, level, va, end)) {
-			if (present && !replace)
+			if (e && !replace)	/* a leaf, or a swap entry */
 				return -MM_EEXIST;
 		} else if (present && !pte_is_leaf(f, level, e)) {
 			int64_t r = count_tables(op, level - 1, e & f->addr_mask, va, end);
@@ -102,7 +102,8 @@ static void set_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *t,
 
 	if (!(old & f->present)) {	/* nothing cached: no flush */
 		pte_set(f, t, i, e);
-		(*pt_used(tpa))++;
+		if (!old)		/* (else a swap entry, replaced: counted already) */
+			(*pt_used(tpa))++;
 		return;
 	}
 	old = pte_xchg(f, t, i, e);
@@ -161,7 +162,7 @@ static bool map_in_table(struct pt_op *op, uintptr_t va, uintptr_t last, int *r)
 	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
 
 	for (unsigned i = first; i <= end && !(op->flags & PT_MAP_REPLACE); i++)
-		if (pte_get(f, t, i) & f->present) {
+		if (pte_get(f, t, i)) {
 			*r = -MM_EEXIST;
 			return true;
 		}

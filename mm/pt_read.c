@@ -57,6 +57,7 @@ struct walk {
 	const struct pt_format *f;
 	pt_walk_fn fn;
 	void *ctx;
+	bool swp;	/* visit swap entries too */
 };
 
 static int walk_level(const struct walk *w, unsigned level, phys_addr_t tpa, uintptr_t va,
@@ -71,7 +72,8 @@ static int walk_level(const struct walk *w, unsigned level, phys_addr_t tpa, uin
 		int r = 0;
 
 		if (!(e & f->present))
-			r = 0;
+			r = w->swp && level == 0 && pte_is_swp(f, e) ?
+			    w->fn(va, pte_swp_val(f, e), PT_SIZE_SWAP, 0, w->ctx) : 0;
 		else if (pte_is_leaf(f, level, e))
 			r = w->fn(va & ~(uintptr_t)(lvl_size(f, level) - 1),
 				  pte_leaf_pa(f, level, e), lvl_size(f, level), pt_entry_prot(f, e),
@@ -82,6 +84,26 @@ static int walk_level(const struct walk *w, unsigned level, phys_addr_t tpa, uin
 			return r;
 		va = end + 1;
 	}
+}
+
+static int walk(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn fn, void *ctx,
+		bool swp)
+{
+	const struct pt_format *f = s->fmt;
+	struct walk w = { f, fn, ctx, swp };
+	unsigned bits = f->va_bits - (f->va_sign_extend ? 1 : 0);
+	uintptr_t low_last = bits >= sizeof(uintptr_t) * 8 ? UINTPTR_MAX :
+			     ((uintptr_t)1 << bits) - 1;
+	uintptr_t last = end - 1;
+	int r = 0;
+
+	if (start >= end)
+		return 0;
+	if (start <= low_last)
+		r = walk_level(&w, pt_top(f), s->root, start, MM_MIN(last, low_last));
+	if (!r && f->va_sign_extend && last >= ~low_last)
+		r = walk_level(&w, pt_top(f), s->root, MM_MAX(start, ~low_last), last);
+	return r;
 }
 
 /**
@@ -96,21 +118,14 @@ static int walk_level(const struct walk *w, unsigned level, phys_addr_t tpa, uin
  */
 int pt_walk(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn fn, void *ctx)
 {
-	const struct pt_format *f = s->fmt;
-	struct walk w = { f, fn, ctx };
-	unsigned bits = f->va_bits - (f->va_sign_extend ? 1 : 0);
-	uintptr_t low_last = bits >= sizeof(uintptr_t) * 8 ? UINTPTR_MAX :
-			     ((uintptr_t)1 << bits) - 1;
-	uintptr_t last = end - 1;
-	int r = 0;
+	return walk(s, start, end, fn, ctx, false);
+}
 
-	if (start >= end)
-		return 0;
-	if (start <= low_last)
-		r = walk_level(&w, pt_top(f), s->root, start, MM_MIN(last, low_last));
-	if (!r && f->va_sign_extend && last >= ~low_last)
-		r = walk_level(&w, pt_top(f), s->root, MM_MAX(start, ~low_last), last);
-	return r;
+/* pt_walk_all() - pt_walk() visiting swap entries too (size PT_SIZE_SWAP, value in @pa). */
+int pt_walk_all(const struct pt_space *s, uintptr_t start, uintptr_t end, pt_walk_fn fn,
+		void *ctx)
+{
+	return walk(s, start, end, fn, ctx, true);
 }
 
 struct merge {
@@ -185,8 +200,13 @@ static void check_table(struct check *c, unsigned level, phys_addr_t tpa)
 	for (unsigned i = 0; i < lvl_entries(f, level); i++) {
 		uint64_t e = pte_get(f, t, i);
 
-		if (!(e & f->present))
+		if (!(e & f->present)) {
+			if (e && level == 0 && pte_is_swp(f, e))
+				used++;		/* a swap entry */
+			else if (e)
+				check_report(c, tpa, i, "not present but not empty");
 			continue;
+		}
 		used++;
 		if (pte_is_leaf(f, level, e)) {
 			if (level && !(f->large_levels & (1u << level)))

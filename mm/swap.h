@@ -26,9 +26,10 @@
  * stays one frame. The cache holds one frame reference.
  *
  * Lock order (outermost first):
- *   a space's lock (struct as) -> swap_lock (slot maps, the cache index)
- *   -> pmm locks.
- * Backend operations are never called with any of them held (see below).
+ *   the list of all spaces -> a space's lock (struct as) -> its page-table
+ *   lock -> swap_lock (slot maps, the cache index) -> pmm locks;
+ *   a backend's own locks are taken with swap_lock not held.
+ * Backend operations may be called with the first four held (see below).
  */
 #ifndef MM_SWAP_H
 #define MM_SWAP_H
@@ -87,10 +88,14 @@ struct swap_backend_stats {
 
 /*
  * What a backend does. Calls come from task context (the faulting task, a
- * reclaiming task, the reclaim thread, swapoff) with no spinlock of the
- * core held and interrupts enabled: a backend may poll or sleep for a device.
- * Several CPUs may call at once on different slots; never on one slot
- * concurrently (the core serializes a slot through the swap cache).
+ * reclaiming task, the reclaim thread, swapoff), but with the faulting or
+ * scanned space's spinlocks held and interrupts off, as every fault of this
+ * core runs: a backend must not sleep (a device is polled), and takes only
+ * its own locks and the PMM's. Several CPUs may call at once, swap_lock
+ * not held: two reads of one slot may overlap (two processes faulting on
+ * a page they share); a write or discard never overlaps anything on its slot.
+ * A backend allocating RAM (a pool) must not wait for reclaim: it gets
+ * PMM_NO_FRAME and answers -MM_ENOMEM.
  */
 struct swap_backend_ops {
 	/*
@@ -183,10 +188,15 @@ void swap_get_counters(struct swap_counters *c);
 
 /* --- the core's side (mm/swap.c; used by the address-space and reclaim code) ------ */
 
+/* Usable slots over all areas (total_swap_pages: commit accounting counts them). */
+uint64_t swap_total_pages(void);
 /* Is any area active? Reclaim of anonymous memory needs one. */
 bool swap_enabled(void);
-/* A free slot from the highest-priority area with room, count 1: true, or false if none. */
-bool swap_slot_alloc(swp_entry_t *e);
+/*
+ * A free slot from the highest-priority area with room, count 1, skipping
+ * the areas of bits set in @skip: true, or false if none.
+ */
+bool swap_slot_alloc(swp_entry_t *e, uint32_t skip);
 /* Another page-table entry holds @e (fork, mremap keeps one): 0, or -MM_EINVAL for a bad entry. */
 int swap_dup(swp_entry_t e);
 /* A page-table entry holding @e is gone (munmap, exit, swap-in): the slot is freed with its last user. */

@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Swapping private anonymous pages of a space out and in.
+ *
+ * Reclaim's clock is virtual (as Linux 2.4's swap_out()): a hand per space
+ * walks its private anonymous pages; a page whose accessed bit is set gets
+ * the bit cleared and a second chance, one found clear since the last pass
+ * goes to swap. The page-table bits are the reference information, read
+ * where they are, so no per-frame list or reverse map is needed for
+ * anonymous memory, and struct frame stays 16 bytes. A frame shared
+ * copy-on-write by several spaces (after fork) is written once: the first
+ * space to swap it puts it in the swap cache with its slot, the others find
+ * the slot there, and the frame is freed when the last mapping is gone.
+ *
+ * Only private anonymous pages go to swap: shared anonymous and file pages
+ * live in the page cache of a RAM file system, which has no backing store
+ * to write them to. Locked (mlock), low-memory (DOS) and zero-page mappings
+ * are skipped.
+ *
+ * Lock order: the list of all spaces, a space's lock, its page-table lock,
+ * swap_lock (mm/swap.h).
+ */
+#include "as_internal.h"
+#include "reclaim.h"
+#include "swap_internal.h"
+
+/**
+ * as_swap_in() - fault in a swapped-out page
+ * @as: the space, locked
+ * @r: its region
+ * @va: page address, holding swap entry @val
+ * @val: the entry
+ *
+ * The page comes from the swap cache if another mapping brought it in (or
+ * it is still there from being written), else from the backend. It is
+ * mapped writable only if nothing else holds the frame; the entry's slot
+ * reference is dropped (the slot is freed with its last).
+ *
+ * Return: VM_FAULT_RESOLVED, VM_FAULT_OOM, VM_FAULT_SIGBUS (read error).
+ */
+enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
+				uint32_t val)
+{
+	swp_entry_t e = { val };
+	phys_addr_t pa = swap_cache_get(e);
+
+	if (pa != PMM_NO_FRAME) {
+		swap_count_event(SWAP_EV_CACHE_HIT);
+	} else {
+		pa = pmm_alloc_pages(0, 0);
+		if (pa == PMM_NO_FRAME)
+			return VM_FAULT_OOM;
+		if (swap_read(e, pa)) {
+			pmm_put(pa);
+			return VM_FAULT_SIGBUS;
+		}
+		reclaim_count_refault();
+		/* Other entries hold the slot: they will find this frame. */
+		if (swap_count(e) > 1)
+			swap_cache_add(e, pa);	/* on failure they read again: still correct */
+	}
+	bool excl = pmm_refcount(pa) == 1 && swap_count(e) == 1;
+
+	if (pt_swp_in(&as->vs.pt, va, val, pa, as_pte_prot(r, excl) | PT_ACCESSED)) {
+		pmm_put(pa);
+		return VM_FAULT_RESOLVED;	/* changed meanwhile: fault again if need be */
+	}
+	as->rss++;
+	as->swapents--;
+	swap_free(e);
+	return VM_FAULT_RESOLVED;
+}
+
+/* Is swap entry @val's page in the swap cache? */
+bool as_swap_cached(uint32_t val)
+{
+	phys_addr_t pa = swap_cache_get((swp_entry_t){ val });
+
+	if (pa == PMM_NO_FRAME)
+		return false;
+	pmm_put(pa);
+	return true;
+}
+
+/* Store frame @pa in a new slot, trying every area that has room: 0 or -MM_ENOSPC. */
+static int write_new(phys_addr_t pa, swp_entry_t *e)
+{
+	uint32_t skip = 0;
+
+	while (swap_slot_alloc(e, skip)) {
+		if (!swap_write(*e, pa))
+			return 0;
+		skip |= 1u << swp_type(*e);
+		swap_free(*e);
+	}
+	swap_count_event(SWAP_EV_WRITE_FAIL);
+	return -MM_ENOSPC;
+}
+
+/*
+ * Swap out the page at @va of @as, mapping @pa: 1 if its frame was freed,
+ * 0 if it is swapped here but still used elsewhere, or a negated error.
+ */
+static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa)
+{
+	swp_entry_t e;
+	bool cached = swap_cache_lookup_frame(pa, &e);
+	unsigned prot;
+	int err;
+
+	if (cached) {
+		err = swap_dup(e);
+		if (err)
+			return err;
+	} else {
+		err = write_new(pa, &e);
+		if (err)
+			return err;
+		if (pmm_refcount(pa) > 1) {	/* shared copy-on-write: others find it here */
+			err = swap_cache_add(e, pa);
+			if (err) {
+				swap_free(e);
+				return err;
+			}
+			cached = true;
+		}
+	}
+	err = pt_swp_out(&as->vs.pt, va, pa, e.val, &prot);
+	if (err) {
+		swap_free(e);
+		return err;
+	}
+	as->rss--;
+	as->swapents++;
+	if (pmm_put(pa) == 0)
+		return 1;
+	/* Only the swap cache holds the frame now: the slot keeps the page. */
+	if (cached && pmm_refcount(pa) == 1) {
+		swap_cache_del(e);
+		return 1;
+	}
+	return 0;
+}
+
+/* Reclaim's interest in region @r. */
+static bool swappable(const struct as_region *r)
+{
+	return r->backing == AS_ANON_PRIVATE && !(r->flags & (AS_R_LOCKED | AS_R_LOWMEM));
+}
+
+#define SCAN_BATCH	32
+
+struct scan_batch {
+	unsigned n;
+	uintptr_t va[SCAN_BATCH];
+	phys_addr_t pa[SCAN_BATCH];
+};
+
+static int collect(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	struct scan_batch *b = ctx;
+
+	(void)prot;
+	if (size != PAGE_SIZE || as_is_zero_page(pa))
+		return 0;
+	b->va[b->n] = va;
+	b->pa[b->n] = pa;
+	return ++b->n == SCAN_BATCH;
+}
+
+/**
+ * as_reclaim_scan() - move @as's clock hand over up to @nr pages
+ * @as: the space, not locked
+ * @nr: pages to look at
+ * @force: swap out even pages referenced since the last pass (MADV_PAGEOUT)
+ * @st: figures to add to
+ *
+ * Return: frames freed.
+ */
+unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
+			      struct reclaim_figures *st)
+{
+	unsigned long freed = 0, seen = 0;
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+	uintptr_t hand = as->scan_hand;
+	bool wrapped = false;
+
+	while (seen < nr && swap_enabled()) {
+		uint32_t i = as_region_lower(as, hand);
+		struct scan_batch b = { 0 };
+
+		if (i >= as->nr) {
+			if (wrapped)
+				break;
+			wrapped = true;
+			hand = 0;
+			continue;
+		}
+		const struct as_region *r = &as->reg[i];
+
+		if (hand < r->start)
+			hand = r->start;
+		if (!swappable(r)) {
+			hand = r->end;
+			continue;
+		}
+		pt_walk(&as->vs.pt, hand, r->end, collect, &b);
+		hand = b.n == SCAN_BATCH ? b.va[SCAN_BATCH - 1] + PAGE_SIZE : r->end;
+		for (unsigned k = 0; k < b.n; k++) {
+			int young = force ? 0 : pt_clear_young(&as->vs.pt, b.va[k]);
+
+			seen++;
+			if (young)
+				continue;
+			int got = swap_out_page(as, b.va[k], b.pa[k]);
+
+			if (got == -MM_ENOSPC) {
+				seen = nr;	/* swap is full: nothing more to do here */
+				break;
+			}
+			if (got >= 0)
+				st->swapped++;
+			if (got > 0)
+				freed++;
+		}
+	}
+	as->scan_hand = hand;
+	spin_unlock_irqrestore(&as->lock, fl);
+	st->scanned += seen;
+	st->reclaimed += freed;
+	return freed;
+}
+
+/**
+ * as_pageout() - MADV_PAGEOUT: swap out the private anonymous pages of a range now
+ * @as: the space, locked by as_lock()
+ * @start: page-aligned
+ * @end: page-aligned
+ *
+ * Pages shared with other spaces stay (Linux's page_mapcount() != 1 test);
+ * without swap, nothing happens, as on Linux.
+ */
+void as_pageout(struct as *as, uintptr_t start, uintptr_t end)
+{
+	uintptr_t va = start;
+
+	while (va < end && swap_enabled()) {
+		const struct as_region *r = as_region_find(as, va);
+		struct scan_batch b = { 0 };
+
+		if (!r) {
+			uint32_t i = as_region_lower(as, va);
+
+			if (i >= as->nr)
+				return;
+			va = as->reg[i].start;
+			continue;
+		}
+		uintptr_t stop = MM_MIN(r->end, end);
+
+		if (!swappable(r)) {
+			va = stop;
+			continue;
+		}
+		pt_walk(&as->vs.pt, va, stop, collect, &b);
+		va = b.n == SCAN_BATCH ? b.va[SCAN_BATCH - 1] + PAGE_SIZE : stop;
+		for (unsigned k = 0; k < b.n; k++)	/* only this space's pages, as Linux */
+			if (pmm_refcount(b.pa[k]) == 1 &&
+			    swap_out_page(as, b.va[k], b.pa[k]) == -MM_ENOSPC)
+				return;
+		as_lock_break(as);
+	}
+}
+
+/* Bring in every page of area @type that @as holds: 0, -MM_ENOMEM, -MM_EIO. */
+static int unuse_space(struct as *as, int type)
+{
+	int err = 0;
+
+	for (uint32_t i = 0; i < as->nr && !err; i++) {
+		const struct as_region *r = &as->reg[i];
+
+		for (uintptr_t va = r->start; va < r->end && !err; va += PAGE_SIZE) {
+			uint32_t val;
+
+			if (!pt_swp_lookup(&as->vs.pt, va, &val) ||
+			    swp_type((swp_entry_t){ val }) != (unsigned)type)
+				continue;
+			enum vm_fault_result res = as_swap_in(as, r, va, val);
+
+			if (res == VM_FAULT_OOM)
+				err = -MM_ENOMEM;
+			else if (res == VM_FAULT_SIGBUS)
+				err = -MM_EIO;
+		}
+	}
+	return err;
+}
+
+struct unuse {
+	int type;
+	int err;
+};
+
+static bool unuse_one(struct as *as, void *ctx)
+{
+	struct unuse *u = ctx;
+	unsigned long fl = spin_lock_irqsave(&as->lock);
+
+	u->err = unuse_space(as, u->type);
+	spin_unlock_irqrestore(&as->lock, fl);
+	return u->err == 0;
+}
+
+/**
+ * swap_area_remove() - swapoff: bring every page of area @type back, then forget the area
+ * @type: the area
+ *
+ * Return: 0; -MM_EINVAL (no such area); -MM_ENOMEM (not enough RAM: the
+ * area stays, in use again); -MM_EIO (a page could not be read back).
+ */
+int swap_area_remove(int type)
+{
+	struct unuse u = { type, 0 };
+	int err = swap_area_set_removing(type, true);
+
+	if (err)
+		return err;
+	as_for_each(unuse_one, &u);
+	err = u.err ? u.err : swap_area_forget(type);
+	if (err)
+		swap_area_set_removing(type, false);
+	return err;
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Global reclaim: watermarks, the background and direct passes, and the
+ * hand-off to the OOM killer (mm/reclaim.h). The work on pages is
+ * mm/as_swap.c's; this file decides how much and over which spaces.
+ *
+ * A pass visits every space, each from where its clock hand stopped, asking
+ * for about twice the frames still wanted from each; two rounds let pages
+ * referenced before the first have their accessed bit cleared and be taken
+ * in the second, a third round takes pages however recently used.
+ */
+#include "reclaim.h"
+#include "swap.h"
+
+static struct reclaim_stats stats;
+static bool (*oom_handler)(void);
+
+static inline void add(uint64_t *c, uint64_t d)
+{
+	__atomic_fetch_add(c, d, __ATOMIC_RELAXED);
+}
+
+/**
+ * reclaim_watermarks() - the watermarks of zone @zi
+ * @zi: the zone
+ * @w: filled in
+ *
+ * min is 1/128 of the zone's managed frames (at least 32 if it has any),
+ * low twice that, high three times (Linux sizes min from the square root
+ * of memory; a fixed share is simpler and close at these sizes).
+ */
+void reclaim_watermarks(enum pmm_zone zi, struct reclaim_wmark *w)
+{
+	w->free = pmm_zone_free(zi, &w->managed);
+	w->min = w->managed ? MM_MAX(w->managed / 128, (uint64_t)32) : 0;
+	w->min = MM_MIN(w->min, w->managed / 4);
+	w->low = w->min * 2;
+	w->high = w->min * 3;
+}
+
+/* The zones user pages come from: all but DMA, unless DMA is all there is. */
+static bool user_zone(enum pmm_zone zi)
+{
+	uint64_t m;
+
+	if (zi != PMM_ZONE_ID_DMA)
+		return true;
+	pmm_zone_free(PMM_ZONE_ID_DMA32, &m);
+	if (m)
+		return false;
+	pmm_zone_free(PMM_ZONE_ID_NORMAL, &m);
+	return m == 0;
+}
+
+/* Is some user zone below @mark (0: min, 1: low, 2: high)? */
+static bool below(int mark)
+{
+	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+		struct reclaim_wmark w;
+
+		if (!user_zone((enum pmm_zone)zi))
+			continue;
+		reclaim_watermarks((enum pmm_zone)zi, &w);
+		if (!w.managed)
+			continue;
+		if (w.free < (mark == 0 ? w.min : mark == 1 ? w.low : w.high))
+			return true;
+	}
+	return false;
+}
+
+bool reclaim_needed(void)
+{
+	return swap_enabled() && below(1);
+}
+
+struct pass {
+	unsigned long want, freed;
+	bool force;
+	struct reclaim_figures fig;
+};
+
+static bool scan_one(struct as *as, void *ctx)
+{
+	struct pass *p = ctx;
+	unsigned long left = p->want - p->freed;
+
+	p->freed += as_reclaim_scan(as, 2 * left + 32, p->force, &p->fig);
+	return p->freed < p->want;
+}
+
+/* Up to three rounds over every space for @want frames; figures added to the totals. */
+static unsigned long shrink(unsigned long want)
+{
+	struct pass p = { .want = want };
+
+	for (int round = 0; round < 3 && p.freed < want && swap_enabled(); round++) {
+		p.force = round == 2;
+		as_for_each(scan_one, &p);
+	}
+	add(&stats.scanned, p.fig.scanned);
+	add(&stats.swapped, p.fig.swapped);
+	add(&stats.reclaimed, p.fig.reclaimed);
+	return p.freed;
+}
+
+/**
+ * reclaim_background() - one pass of the reclaim thread
+ *
+ * Return: frames freed; stops when every user zone is above its high
+ * watermark, or a round freed nothing.
+ */
+unsigned long reclaim_background(void)
+{
+	unsigned long total = 0, got;
+
+	add(&stats.kswapd_runs, 1);
+	while (swap_enabled() && below(2)) {
+		got = shrink(64);
+		total += got;
+		if (!got)
+			break;
+	}
+	add(&stats.kswapd_reclaimed, total);
+	return total;
+}
+
+/**
+ * reclaim_direct() - reclaim in the task that needs a frame
+ * @want: frames wanted (a batch: the fault needs one, the rest spares a stall)
+ *
+ * Return: frames freed (0: no progress, the caller may call reclaim_oom()).
+ */
+unsigned long reclaim_direct(unsigned long want)
+{
+	unsigned long got;
+
+	add(&stats.direct_runs, 1);
+	got = swap_enabled() ? shrink(want) : 0;
+	add(&stats.direct_reclaimed, got);
+	if (!got)
+		add(&stats.no_progress, 1);
+	return got;
+}
+
+void reclaim_get_stats(struct reclaim_stats *st)
+{
+	uint64_t *d = (uint64_t *)st;
+	const uint64_t *s = (const uint64_t *)&stats;
+
+	for (size_t i = 0; i < sizeof(*st) / sizeof(uint64_t); i++)
+		d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
+}
+
+void reclaim_count_refault(void)
+{
+	add(&stats.refaults, 1);
+}
+
+void reclaim_set_oom_handler(bool (*oom)(void))
+{
+	__atomic_store_n(&oom_handler, oom, __ATOMIC_RELEASE);
+}
+
+/**
+ * reclaim_oom() - out of memory and reclaim cannot help: call the OOM killer
+ *
+ * Return: true if a victim was killed.
+ */
+bool reclaim_oom(void)
+{
+	bool (*fn)(void) = __atomic_load_n(&oom_handler, __ATOMIC_ACQUIRE);
+
+	if (!fn || !fn())
+		return false;
+	add(&stats.oom_kills, 1);
+	return true;
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reclaim: freeing frames when memory runs short, by swapping private
+ * anonymous pages out (mm/as_swap.c holds the clock and the swapping).
+ *
+ * Each zone has three watermarks, Linux's min/low/high, from its managed
+ * frames. Below low, the background reclaim thread (the platform's, woken
+ * through plat hooks in the kernel: kernel/reclaimd.c) reclaims until every
+ * zone is above high again. A task whose fault finds no frame reclaims
+ * directly (a "stall") and retries; when a direct reclaim frees nothing
+ * several times over, the OOM handler the kernel registered picks a victim.
+ *
+ * Lock order: none of its own beyond those of mm/as_swap.c and mm/swap.c;
+ * reclaim is entered with no space locked.
+ */
+#ifndef MM_RECLAIM_H
+#define MM_RECLAIM_H
+
+#include "as.h"
+#include "pmm.h"
+
+struct reclaim_wmark {
+	uint64_t min, low, high;	/* frames */
+	uint64_t free, managed;
+};
+
+/* Figures since boot, for memstat (Linux's /proc/vmstat names in comments). */
+struct reclaim_stats {
+	uint64_t scanned;		/* pgscan: pages the clocks looked at */
+	uint64_t swapped;		/* mappings turned into swap entries */
+	uint64_t reclaimed;		/* pgsteal: frames freed */
+	uint64_t direct_runs;		/* allocstall: direct reclaims by faulting tasks */
+	uint64_t direct_reclaimed;	/* pgsteal_direct */
+	uint64_t kswapd_runs;		/* background passes */
+	uint64_t kswapd_reclaimed;	/* pgsteal_kswapd */
+	uint64_t refaults;		/* swapped-out pages faulted back in (major faults) */
+	uint64_t no_progress;		/* direct reclaims that freed nothing */
+	uint64_t oom_kills;		/* oom_kill */
+};
+
+/* Zone @zi's watermarks and free frames now. */
+void reclaim_watermarks(enum pmm_zone zi, struct reclaim_wmark *w);
+/* Is some zone the allocator serves from below its low watermark? */
+bool reclaim_needed(void);
+/* Background pass: reclaim until every such zone is above high, or no progress. Returns frames freed. */
+unsigned long reclaim_background(void);
+/* Direct reclaim of about @want frames by a task that found none. Returns frames freed. */
+unsigned long reclaim_direct(unsigned long want);
+void reclaim_get_stats(struct reclaim_stats *st);
+void reclaim_count_refault(void);
+
+/*
+ * The kernel's OOM killer: called when direct reclaim freed nothing and
+ * the allocation still fails. Returns true if it killed something (memory
+ * will come back once the victim has exited), false if there was nothing
+ * to kill. NULL (the default, and on the host): nothing is killed.
+ */
+void reclaim_set_oom_handler(bool (*oom)(void));
+bool reclaim_oom(void);
+
+#endif

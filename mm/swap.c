@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Swap areas, their slots and the swap cache (mm/swap.h).
+ *
+ * Each area keeps one 16-bit word per slot: the number of page-table
+ * entries holding the slot, plus SWAP_HAS_CACHE while a frame for it is in
+ * the swap cache. Free slots are found from a cursor that goes round the
+ * area, so allocation is O(1) while the area is far from full (Linux's
+ * swap_map scan has the same shape).
+ *
+ * The swap cache is a hash of nodes by entry and by frame, both ways: a
+ * fault finds the frame of an entry, reclaim finds the entry of a frame
+ * another space already swapped (a page shared copy-on-write after fork).
+ *
+ * Lock order: swap_lock, then the PMM's (frame references) and the heap's.
+ * Backend operations run without swap_lock: a slot being written or
+ * discarded belongs to its caller alone (SWAP_BUSY while discarding).
+ */
+#include "heap.h"
+#include "pmm.h"
+#include "swap.h"
+#include "swap_internal.h"
+#include "spinlock.h"
+
+#define SWAP_HAS_CACHE	0x8000u
+#define SWAP_COUNT_MAX	0x7ffeu
+#define SWAP_BAD	0xffffu		/* reserved: a bad block, or below the first slot */
+#define SWAP_BUSY	0x7fffu		/* being discarded: not free yet */
+
+struct swap_area {
+	struct swap_backend *b;
+	int prio;
+	uint32_t cursor;	/* where the next free-slot search starts */
+	uint32_t usable, used;
+	bool removing;		/* swapoff running: no new slots */
+	uint16_t *map;
+};
+
+/* A frame in the swap cache. */
+struct scache {
+	struct scache *next_e, *next_p;
+	swp_entry_t e;
+	phys_addr_t pa;
+};
+
+#define SCACHE_BUCKETS	1024u
+
+static spinlock_t swap_lock;
+static struct swap_area *areas[SWAP_MAX_AREAS];
+static struct scache *by_entry[SCACHE_BUCKETS], *by_frame[SCACHE_BUCKETS];
+static struct swap_counters ctr;
+
+static inline void count(uint64_t *c, int64_t d)
+{
+	__atomic_fetch_add(c, (uint64_t)d, __ATOMIC_RELAXED);
+}
+
+static unsigned hash_e(swp_entry_t e)
+{
+	return (e.val * 2654435761u) >> 22;
+}
+
+static unsigned hash_p(phys_addr_t pa)
+{
+	return (uint32_t)((pa >> PAGE_SHIFT) * 2654435761u) >> 22;
+}
+
+/* The area and word of @e, or NULL (swap_lock held). */
+static uint16_t *slot_word(swp_entry_t e, struct swap_area **ap)
+{
+	struct swap_area *a = areas[swp_type(e)];
+
+	if (!a || swp_offset(e) >= a->b->nslots)
+		return NULL;
+	*ap = a;
+	return &a->map[swp_offset(e)];
+}
+
+uint64_t swap_total_pages(void)
+{
+	return __atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED);
+}
+
+bool swap_enabled(void)
+{
+	return __atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED) != 0;
+}
+
+/**
+ * swap_area_add() - start swapping to @b (swapon)
+ * @b: the backend
+ * @prio: higher areas are used first
+ * @first: first usable slot
+ *
+ * Return: the area's type, or -MM_EINVAL, -MM_ENOSPC, -MM_ENOMEM, -MM_EBUSY.
+ */
+int swap_area_add(struct swap_backend *b, int prio, uint32_t first)
+{
+	struct swap_area *a;
+	int type = -MM_ENOSPC;
+
+	if (!b || !b->ops || !b->ops->write || !b->ops->read || !b->ops->discard ||
+	    b->nslots > SWAP_MAX_SLOTS || first >= b->nslots)
+		return -MM_EINVAL;
+	a = kzalloc(sizeof(*a));
+	if (a)
+		a->map = kcalloc(b->nslots, sizeof(*a->map));
+	if (!a || !a->map) {
+		kfree(a);
+		return -MM_ENOMEM;
+	}
+	a->b = b;
+	a->prio = prio;
+	a->cursor = first;
+	a->usable = b->nslots - first;
+	for (uint32_t s = 0; s < first; s++)
+		a->map[s] = SWAP_BAD;
+
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	for (unsigned t = 0; t < SWAP_MAX_AREAS; t++)
+		if (areas[t] && areas[t]->b == b)
+			type = -MM_EBUSY;
+	for (unsigned t = 0; t < SWAP_MAX_AREAS && type == -MM_ENOSPC; t++)
+		if (!areas[t]) {
+			areas[t] = a;
+			type = (int)t;
+		}
+	if (type >= 0)
+		count(&ctr.slots_total, a->usable);
+	spin_unlock_irqrestore(&swap_lock, fl);
+	if (type < 0) {
+		kfree(a->map);
+		kfree(a);
+	}
+	return type;
+}
+
+/**
+ * swap_area_reserve() - never use slot @slot of area @type
+ *
+ * Return: 0; -MM_EINVAL (no such area or slot); -MM_EBUSY (the slot is in use).
+ */
+int swap_area_reserve(int type, uint32_t slot)
+{
+	struct swap_area *a;
+	int r = 0;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	uint16_t *w = type >= 0 && type < (int)SWAP_MAX_AREAS ?
+		      slot_word(swp_entry((unsigned)type, slot), &a) : NULL;
+
+	if (!w)
+		r = -MM_EINVAL;
+	else if (*w && *w != SWAP_BAD)
+		r = -MM_EBUSY;
+	else if (!*w) {
+		*w = SWAP_BAD;
+		a->usable--;
+		count(&ctr.slots_total, -1);
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return r;
+}
+
+/* Forget area @type, which holds no slot any more (as_swapoff() brought them in). */
+int swap_area_forget(int type)
+{
+	struct swap_area *a;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	a = areas[type];
+	if (!a || a->used) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+		return a ? -MM_EBUSY : -MM_EINVAL;
+	}
+	areas[type] = NULL;
+	count(&ctr.slots_total, -(int64_t)a->usable);
+	spin_unlock_irqrestore(&swap_lock, fl);
+	kfree(a->map);
+	kfree(a);
+	return 0;
+}
+
+/* Stop (or, with !@on, resume) giving out slots of area @type. */
+int swap_area_set_removing(int type, bool on)
+{
+	int r = -MM_EINVAL;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	if (type >= 0 && type < (int)SWAP_MAX_AREAS && areas[type]) {
+		areas[type]->removing = on;
+		r = 0;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return r;
+}
+
+int swap_area_info(int type, struct swap_area_info *info)
+{
+	struct swap_backend *b;
+	unsigned long fl;
+
+	if (type < 0 || type >= (int)SWAP_MAX_AREAS)
+		return -MM_ENOENT;
+	fl = spin_lock_irqsave(&swap_lock);
+	if (!areas[type]) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+		return -MM_ENOENT;
+	}
+	b = areas[type]->b;
+	*info = (struct swap_area_info){ .name = b->name, .type = type, .prio = areas[type]->prio,
+					 .slots = areas[type]->usable, .used = areas[type]->used };
+	spin_unlock_irqrestore(&swap_lock, fl);
+	/* The area cannot go away under this: only swapoff removes it, and serializes with readers. */
+	if (b->ops->stats)
+		b->ops->stats(b, &info->backend);
+	return 0;
+}
+
+void swap_get_counters(struct swap_counters *c)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	*c = ctr;
+	spin_unlock_irqrestore(&swap_lock, fl);
+}
+
+/* A free slot of @a from its cursor on, or UINT32_MAX (swap_lock held). */
+static uint32_t find_free(struct swap_area *a)
+{
+	uint32_t n = a->b->nslots, s = a->cursor;
+
+	for (uint32_t k = 0; k < n; k++, s = s + 1 == n ? 0 : s + 1)
+		if (!a->map[s]) {
+			a->cursor = s + 1 == n ? 0 : s + 1;
+			return s;
+		}
+	return UINT32_MAX;
+}
+
+/**
+ * swap_slot_alloc() - a free slot of the best area with room, with one reference
+ * @e: receives the entry
+ * @skip: areas (bit per type) not to use: they refused this page already
+ *
+ * Return: true, or false if no area has a free slot.
+ */
+bool swap_slot_alloc(swp_entry_t *e, uint32_t skip)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct swap_area *best = NULL;
+	unsigned bt = 0;
+
+	for (unsigned t = 0; t < SWAP_MAX_AREAS; t++) {
+		struct swap_area *a = areas[t];
+
+		if (a && !a->removing && !(skip & (1u << t)) && a->used < a->usable &&
+		    (!best || a->prio > best->prio)) {
+			best = a;
+			bt = t;
+		}
+	}
+	uint32_t s = best ? find_free(best) : UINT32_MAX;
+
+	if (s != UINT32_MAX) {
+		best->map[s] = 1;
+		best->used++;
+		count(&ctr.slots_used, 1);
+		*e = swp_entry(bt, s);
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return s != UINT32_MAX;
+}
+
+/**
+ * swap_dup() - another page-table entry holds @e
+ *
+ * Return: 0; -MM_EINVAL (not a slot in use); -MM_ENOMEM (too many references).
+ */
+int swap_dup(swp_entry_t e)
+{
+	struct swap_area *a;
+	int r = 0;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	uint16_t *w = slot_word(e, &a);
+	unsigned c = w ? (*w & ~SWAP_HAS_CACHE) : 0;
+
+	if (!w || !*w || *w == SWAP_BAD || *w == SWAP_BUSY)
+		r = -MM_EINVAL;
+	else if (c >= SWAP_COUNT_MAX)
+		r = -MM_ENOMEM;
+	else
+		(*w)++;
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return r;
+}
+
+unsigned swap_count(swp_entry_t e)
+{
+	struct swap_area *a;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	uint16_t *w = slot_word(e, &a);
+	unsigned c = !w || *w == SWAP_BAD || *w == SWAP_BUSY ? 0 :
+		     (*w & ~SWAP_HAS_CACHE) + !!(*w & SWAP_HAS_CACHE);
+
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return c;
+}
+
+/* Unlink the cache node of @e (swap_lock held): returns it, or NULL. */
+static struct scache *cache_unlink(swp_entry_t e)
+{
+	struct scache **pp = &by_entry[hash_e(e)], *n;
+
+	while ((n = *pp) && n->e.val != e.val)
+		pp = &n->next_e;
+	if (!n)
+		return NULL;
+	*pp = n->next_e;
+	pp = &by_frame[hash_p(n->pa)];
+	while (*pp != n)
+		pp = &(*pp)->next_p;
+	*pp = n->next_p;
+	count(&ctr.cache_pages, -1);
+	return n;
+}
+
+/*
+ * Word @w of @e fell to zero references: discard the backend's copy and
+ * free the slot. Called with swap_lock held (@fl its saved state), returns
+ * with it released.
+ */
+static void slot_release(struct swap_area *a, uint16_t *w, swp_entry_t e, unsigned long fl)
+{
+	struct swap_backend *b = a->b;
+
+	*w = SWAP_BUSY;
+	spin_unlock_irqrestore(&swap_lock, fl);
+	b->ops->discard(b, swp_offset(e));
+	fl = spin_lock_irqsave(&swap_lock);
+	*w = 0;
+	a->used--;
+	count(&ctr.slots_used, -1);
+	spin_unlock_irqrestore(&swap_lock, fl);
+}
+
+/* Drop one reference of kind @what (1: an entry; SWAP_HAS_CACHE: the cache's) to @e. */
+static void slot_put(swp_entry_t e, unsigned what)
+{
+	struct swap_area *a;
+	struct scache *drop = NULL;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	uint16_t *w = slot_word(e, &a);
+
+	if (!w || *w == SWAP_BAD || *w == SWAP_BUSY ||
+	    (what == 1 ? !(*w & ~SWAP_HAS_CACHE) : !(*w & SWAP_HAS_CACHE))) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+		mm_err("swap: bad put of entry %#x (%s)", e.val, what == 1 ? "entry" : "cache");
+		return;
+	}
+	*w = (uint16_t)(*w - what);
+	/* Only the cache holds it: nobody can map the frame by this entry again. */
+	if (*w == SWAP_HAS_CACHE && (drop = cache_unlink(e)) != NULL)
+		*w = 0;
+	if (*w) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+	} else {
+		slot_release(a, w, e, fl);
+	}
+	if (drop) {
+		pmm_put(drop->pa);
+		kfree(drop);
+	}
+}
+
+/**
+ * swap_free() - a page-table entry holding @e is gone
+ * @e: the entry
+ *
+ * The slot is freed (and its backend's copy discarded) with its last reference.
+ */
+void swap_free(swp_entry_t e)
+{
+	slot_put(e, 1);
+}
+
+/**
+ * swap_cache_add() - put frame @pa in the swap cache as the page of @e
+ * @e: an entry with at least one reference
+ * @pa: the frame; the cache takes a reference to it
+ *
+ * Return: 0; -MM_EEXIST (the entry has a frame already); -MM_ENOMEM; -MM_EINVAL.
+ */
+int swap_cache_add(swp_entry_t e, phys_addr_t pa)
+{
+	struct scache *n = kmalloc(sizeof(*n));
+	struct swap_area *a;
+	int r = 0;
+
+	if (!n)
+		return -MM_ENOMEM;
+	n->e = e;
+	n->pa = pa;
+
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	uint16_t *w = slot_word(e, &a);
+
+	if (!w || *w == SWAP_BAD || *w == SWAP_BUSY || !*w)
+		r = -MM_EINVAL;
+	else if (*w & SWAP_HAS_CACHE)
+		r = -MM_EEXIST;
+	if (!r) {
+		*w |= SWAP_HAS_CACHE;
+		n->next_e = by_entry[hash_e(e)];
+		by_entry[hash_e(e)] = n;
+		n->next_p = by_frame[hash_p(pa)];
+		by_frame[hash_p(pa)] = n;
+		pmm_get(pa);
+		count(&ctr.cache_pages, 1);
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	if (r)
+		kfree(n);
+	return r;
+}
+
+/**
+ * swap_cache_get() - the frame of @e in the swap cache, with a reference taken
+ *
+ * Return: the frame, or PMM_NO_FRAME.
+ */
+phys_addr_t swap_cache_get(swp_entry_t e)
+{
+	phys_addr_t pa = PMM_NO_FRAME;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	for (struct scache *n = by_entry[hash_e(e)]; n; n = n->next_e)
+		if (n->e.val == e.val) {
+			pa = n->pa;
+			pmm_get(pa);
+			break;
+		}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return pa;
+}
+
+/**
+ * swap_cache_lookup_frame() - the entry whose page frame @pa is, if it is in the swap cache
+ *
+ * Return: true, with the entry in *@e.
+ */
+bool swap_cache_lookup_frame(phys_addr_t pa, swp_entry_t *e)
+{
+	bool found = false;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	for (struct scache *n = by_frame[hash_p(pa)]; n; n = n->next_p)
+		if (n->pa == pa) {
+			*e = n->e;
+			found = true;
+			break;
+		}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return found;
+}
+
+/**
+ * swap_cache_del() - take @e's frame out of the swap cache, dropping the cache's references
+ *
+ * Return: true if it was there.
+ */
+bool swap_cache_del(swp_entry_t e)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_unlink(e);
+	struct swap_area *a;
+	uint16_t *w = slot_word(e, &a);
+
+	if (!n || !w) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+		return false;
+	}
+	*w &= (uint16_t)~SWAP_HAS_CACHE;
+	if (*w)
+		spin_unlock_irqrestore(&swap_lock, fl);
+	else
+		slot_release(a, w, e, fl);
+	pmm_put(n->pa);
+	kfree(n);
+	return true;
+}
+
+/**
+ * swap_write() - store frame @pa's page in @e's slot
+ *
+ * Return: 0, -MM_ENOMEM (the area's backend refused), -MM_EIO.
+ */
+int swap_write(swp_entry_t e, phys_addr_t pa)
+{
+	struct swap_area *a = areas[swp_type(e)];
+	int r = a->b->ops->write(a->b, swp_offset(e), plat_phys_to_virt(pa));
+
+	if (!r)
+		count(&ctr.swpout, 1);
+	return r;
+}
+
+/**
+ * swap_read() - fill frame @pa with @e's page
+ *
+ * Return: 0 or -MM_EIO.
+ */
+int swap_read(swp_entry_t e, phys_addr_t pa)
+{
+	struct swap_area *a = areas[swp_type(e)];
+	int r = a ? a->b->ops->read(a->b, swp_offset(e), plat_phys_to_virt(pa)) : -MM_EIO;
+
+	if (r) {
+		count(&ctr.read_errors, 1);
+		return -MM_EIO;
+	}
+	count(&ctr.swpin, 1);
+	return 0;
+}
+
+/* Figures the address-space layer adds to. */
+void swap_count_event(enum swap_event ev)
+{
+	switch (ev) {
+	case SWAP_EV_CACHE_HIT:
+		count(&ctr.cache_hits, 1);
+		break;
+	case SWAP_EV_WRITE_FAIL:
+		count(&ctr.write_fail, 1);
+		break;
+	}
+}

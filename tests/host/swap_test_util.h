@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A swap backend for host tests and fuzzers: pages kept in host memory,
+ * one copy per slot, with faults to inject (a write refused after a number
+ * of pages, reads failing) and counters to check against.
+ */
+#ifndef TESTS_HOST_SWAP_TEST_UTIL_H
+#define TESTS_HOST_SWAP_TEST_UTIL_H
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/swap.h"
+
+struct test_swap {
+	struct swap_backend b;
+	uint8_t **page;		/* per slot: a copy, or NULL */
+	uint64_t stored;
+	uint64_t max_stored;	/* writes beyond this are refused (-MM_ENOMEM); 0: no limit */
+	bool fail_reads;
+	uint64_t writes, reads, discards, bad_calls;
+};
+
+static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *page)
+{
+	struct test_swap *t = (struct test_swap *)b;
+
+	if (slot >= b->nslots || t->page[slot]) {
+		t->bad_calls++;
+		return -MM_EIO;
+	}
+	if (t->max_stored && t->stored >= t->max_stored)
+		return -MM_ENOMEM;
+	t->page[slot] = malloc(PAGE_SIZE);
+	if (!t->page[slot])
+		return -MM_ENOMEM;
+	memcpy(t->page[slot], page, PAGE_SIZE);
+	t->stored++;
+	t->writes++;
+	return 0;
+}
+
+static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
+{
+	struct test_swap *t = (struct test_swap *)b;
+
+	if (slot >= b->nslots || !t->page[slot]) {
+		t->bad_calls++;
+		return -MM_EIO;
+	}
+	if (t->fail_reads)
+		return -MM_EIO;
+	memcpy(page, t->page[slot], PAGE_SIZE);
+	t->reads++;
+	return 0;
+}
+
+/* Discarding a slot never written (a write that failed) is allowed. */
+static inline void ts_discard(struct swap_backend *b, uint32_t slot)
+{
+	struct test_swap *t = (struct test_swap *)b;
+
+	t->discards++;
+	if (slot < b->nslots && t->page[slot]) {
+		free(t->page[slot]);
+		t->page[slot] = NULL;
+		t->stored--;
+	}
+}
+
+static inline void ts_stats(struct swap_backend *b, struct swap_backend_stats *st)
+{
+	struct test_swap *t = (struct test_swap *)b;
+
+	memset(st, 0, sizeof(*st));
+	st->stored = t->stored;
+	st->orig_bytes = t->stored * PAGE_SIZE;
+	st->reads = t->reads;
+	st->writes = t->writes;
+}
+
+static const struct swap_backend_ops test_swap_ops = {
+	.write = ts_write, .read = ts_read, .discard = ts_discard, .stats = ts_stats,
+};
+
+static inline void test_swap_init(struct test_swap *t, const char *name, uint32_t nslots)
+{
+	memset(t, 0, sizeof(*t));
+	t->b = (struct swap_backend){ &test_swap_ops, name, nslots, true };
+	t->page = calloc(nslots, sizeof(*t->page));
+}
+
+static inline void test_swap_fini(struct test_swap *t)
+{
+	for (uint32_t s = 0; s < t->b.nslots; s++)
+		free(t->page[s]);
+	free(t->page);
+}
+
+#endif

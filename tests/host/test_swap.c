@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Swap: entries in page tables of all three formats, slots and the swap
+ * cache, MADV_PAGEOUT and faulting back, fork of a half-swapped process
+ * with copy-on-write in both directions, a page shared by two processes
+ * read back once, munmap/mremap/mprotect/mincore on swapped ranges,
+ * fallback to a second area, swapoff, read errors, and a working set of
+ * 1.5 times RAM through direct reclaim, with every frame and slot back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests/host/as_test_util.h"
+#include "tests/host/swap_test_util.h"
+#include "host/heap_pages_mmap.h"
+#include "mm/heap.h"
+#include "mm/reclaim.h"
+#include "mm/swap.h"
+
+#define RW	(MM_PROT_READ | MM_PROT_WRITE)
+#define ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
+
+static uint64_t free0;
+static struct proc P, C;
+static struct test_swap TS, TS2;
+static int type1, type2 = -1;
+
+static uint8_t pattern(uintptr_t va, unsigned gen)
+{
+	return (uint8_t)((va >> PAGE_SHIFT) * 31 + gen * 7 + 1);
+}
+
+static int before_ram(uint64_t ram, uint32_t slots)
+{
+	assert_int_equal(vm_ram_setup(ram), 0);
+	free0 = sim_free_frames();
+	test_swap_init(&TS, "test0", slots);
+	type1 = swap_area_add(&TS.b, 10, 1);
+	assert_true(type1 >= 0);
+	return 0;
+}
+
+static int before(void **state)
+{
+	(void)state;
+	return before_ram(64 * MiB, 4096);
+}
+
+static int after(void **state)
+{
+	struct swap_counters c;
+
+	(void)state;
+	if (type2 >= 0) {
+		assert_int_equal(swap_area_remove(type2), 0);
+		test_swap_fini(&TS2);
+		type2 = -1;
+	}
+	swap_get_counters(&c);
+	assert_int_equal(c.slots_used, 0);
+	assert_int_equal(c.cache_pages, 0);
+	assert_int_equal(TS.stored, 0);
+	assert_int_equal(TS.bad_calls, 0);
+	assert_int_equal(swap_area_remove(type1), 0);
+	assert_false(swap_enabled());
+	test_swap_fini(&TS);
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free0);
+	return 0;
+}
+
+static uintptr_t map(struct proc *p, uint64_t len)
+{
+	long a = as_mmap(&p->as, 0, len, RW, ANON, NULL, 0);
+
+	assert_false(as_is_err(a));
+	return (uintptr_t)a;
+}
+
+static void fill(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
+{
+	for (unsigned i = 0; i < pages; i++) {
+		uintptr_t va = a + i * PG;
+
+		assert_int_equal(uwrite8(p, va, pattern(va, gen)), 0);
+		assert_int_equal(uwrite8(p, va + PG - 1, pattern(va, gen) ^ 0xff), 0);
+	}
+}
+
+static void check(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
+{
+	for (unsigned i = 0; i < pages; i++) {
+		uintptr_t va = a + i * PG;
+
+		assert_int_equal(upeek(p, va), pattern(va, gen));
+		assert_int_equal(upeek(p, va + PG - 1), pattern(va, gen) ^ 0xff);
+	}
+}
+
+static void new_proc(struct proc *p)
+{
+	assert_int_equal(as_init(&p->as, NULL), 0);
+	proc_cpu(p);
+}
+
+/* Swap entries in every format: set, found, counted by the table, released on unmap. */
+static uint64_t released_val;
+static unsigned released_swaps;
+
+static void note_release(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	(void)ctx;
+	if (size == PT_SIZE_SWAP) {
+		released_val = pa;
+		released_swaps++;
+	}
+}
+
+static void test_entries_all_formats(void **state)
+{
+	const struct pt_format *fmts[] = { &pt_format_x86_64, &pt_format_i386, &pt_format_i386_pae };
+
+	(void)state;
+	for (unsigned k = 0; k < ARRAY_SIZE(fmts); k++) {
+		struct pt_space s;
+		uintptr_t va = 0x400000;
+		phys_addr_t pa;
+		uint32_t vals[] = { 0, 1, 0x3fffffff, 0x12345678 & 0x3fffffff };
+		unsigned prot;
+		uint32_t got;
+
+		if (sizeof(uintptr_t) == 4 && fmts[k] == &pt_format_x86_64)
+			continue;
+		pa = pmm_alloc_pages(0, PMM_ZERO);
+		assert_int_equal(pt_space_init(&s, fmts[k]), 0);
+		for (unsigned v = 0; v < ARRAY_SIZE(vals); v++) {
+			assert_int_equal(pt_map(&s, va, pa, PG, PT_WRITE | PT_USER | PT_DIRTY, 0), 0);
+			assert_int_equal(pt_swp_out(&s, va, pa + PG, vals[v], &prot), -MM_EAGAIN);
+			assert_int_equal(pt_swp_out(&s, va, pa, vals[v], &prot), 0);
+			assert_true(prot & PT_DIRTY);
+			assert_false(pt_translate(&s, va, NULL, NULL, NULL));
+			assert_true(pt_swp_lookup(&s, va, &got));
+			assert_int_equal(got, vals[v]);
+			assert_int_equal(pt_check(&s), 0);
+			assert_int_equal(pt_map(&s, va, pa, PG, PT_USER, 0), -MM_EEXIST);
+			assert_int_equal(pt_clear_young(&s, va), -MM_ENOENT);
+			assert_int_equal(pt_swp_in(&s, va, vals[v] ^ 1, pa, PT_USER), -MM_EAGAIN);
+			assert_int_equal(pt_swp_in(&s, va, vals[v], pa, PT_USER | PT_ACCESSED), 0);
+			assert_int_equal(pt_clear_young(&s, va), 1);
+			assert_int_equal(pt_clear_young(&s, va), 0);
+			assert_int_equal(pt_swp_out(&s, va, pa, vals[v], &prot), 0);
+			/* Moved elsewhere (mremap), then unmapped: the release sees both. */
+			assert_int_equal(pt_swp_set(&s, va + 0x40000000u, vals[v]), 0);
+			assert_int_equal(pt_swp_set(&s, va + 0x40000000u, vals[v]), -MM_EEXIST);
+			assert_int_equal(pt_check(&s), 0);
+			released_swaps = 0;
+			assert_int_equal(pt_unmap(&s, va, PG, note_release, NULL), 0);
+			assert_int_equal(pt_unmap(&s, va + 0x40000000u, PG, note_release, NULL), 0);
+			assert_int_equal(released_swaps, 2);
+			assert_int_equal(released_val, vals[v]);
+			assert_int_equal(s.table_pages, 1);	/* emptied tables freed */
+		}
+		pt_space_destroy(&s);
+		pmm_put(pa);
+	}
+}
+
+/* MADV_PAGEOUT, mincore, and faulting back in. */
+static void test_pageout_and_back(void **state)
+{
+	uint8_t vec[64];
+	struct as_stats st;
+	uintptr_t a;
+	uint64_t f1;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, 64 * PG);
+	fill(&P, a, 64, 1);
+	f1 = sim_free_frames();
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	pmm_drain();
+	assert_true(sim_free_frames() >= f1 + 64);
+	as_get_stats(&P.as, &st);
+	assert_int_equal(st.rss, 0);
+	assert_int_equal(st.swap, 64);
+	assert_int_equal(TS.stored, 64);
+	assert_int_equal(as_mincore(&P.as, a, 64, vec), 64);
+	for (unsigned i = 0; i < 64; i++)
+		assert_int_equal(vec[i], 0);
+	assert_int_equal(as_check(&P.as), 0);
+	check(&P, a, 64, 1);
+	as_get_stats(&P.as, &st);
+	assert_int_equal(st.rss, 64);
+	assert_int_equal(st.swap, 0);
+	assert_int_equal(TS.stored, 0);		/* slots freed as the pages came back */
+	/* Again, and this time the space goes away with its pages swapped. */
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(TS.stored, 64);
+	as_destroy(&P.as);
+}
+
+/* fork of a half-swapped process: both see the data, writes stay private, one read per page. */
+static void test_fork_half_swapped(void **state)
+{
+	struct swap_counters c0, c1;
+	uintptr_t a;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, 64 * PG);
+	fill(&P, a, 64, 1);
+	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	assert_int_equal(as_check(&C.as), 0);
+	assert_int_equal(swap_count(swp_entry((unsigned)type1, 1)), 2);
+	swap_get_counters(&c0);
+	/* The child reads the swapped half first, the parent finds it in the swap cache. */
+	check(&C, a, 64, 1);
+	check(&P, a, 64, 1);
+	swap_get_counters(&c1);
+	assert_int_equal(c1.swpin - c0.swpin, 32);
+	assert_int_equal(c1.cache_hits - c0.cache_hits, 32);
+	assert_int_equal(c1.cache_pages, 0);	/* the last entry read dropped the cache... */
+	assert_int_equal(c1.slots_used, 0);	/* ...and freed the slots */
+	/* Copy-on-write both ways. */
+	fill(&C, a, 16, 2);
+	check(&P, a, 64, 1);
+	fill(&P, a + 48 * PG, 16, 3);
+	check(&C, a + 48 * PG, 16, 1);
+	check(&C, a, 16, 2);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
+/* Reclaim's clock over two processes sharing frames: each frame written once, freed at the end. */
+static void test_clock_shared_frames(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	struct swap_counters c;
+	uintptr_t a;
+	uint64_t f1;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, 32 * PG);
+	fill(&P, a, 32, 1);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	f1 = sim_free_frames();
+	/* First pass: pages were just touched: only their accessed bits go. */
+	as_reclaim_scan(&P.as, 32, false, &fig);
+	assert_int_equal(fig.swapped, 0);
+	as_reclaim_scan(&P.as, 32, false, &fig);
+	assert_int_equal(fig.swapped, 32);
+	assert_int_equal(fig.reclaimed, 0);	/* the child still maps them */
+	swap_get_counters(&c);
+	assert_int_equal(c.cache_pages, 32);
+	as_reclaim_scan(&C.as, 64, true, &fig);
+	assert_int_equal(fig.swapped, 64);
+	assert_int_equal(fig.reclaimed, 32);
+	assert_int_equal(TS.writes, 32);		/* one write per page */
+	pmm_drain();
+	assert_true(sim_free_frames() >= f1 + 32);
+	swap_get_counters(&c);
+	assert_int_equal(c.cache_pages, 0);
+	check(&P, a, 32, 1);
+	check(&C, a, 32, 1);
+	fill(&P, a, 32, 4);
+	check(&C, a, 32, 1);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
+/* munmap, mremap, mprotect and MADV_DONTNEED on swapped ranges. */
+static void test_calls_on_swapped(void **state)
+{
+	uintptr_t a, b;
+	long m;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, 64 * PG);
+	fill(&P, a, 64, 1);
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	/* munmap of a swapped part frees its slots. */
+	assert_int_equal(as_munmap(&P.as, a + 48 * PG, 16 * PG), 0);
+	assert_int_equal(TS.stored, 48);
+	/* MADV_DONTNEED drops swapped pages: zeroes afterwards. */
+	assert_int_equal(as_madvise(&P.as, a + 40 * PG, 8 * PG, MM_MADV_DONTNEED), 0);
+	assert_int_equal(TS.stored, 40);
+	assert_int_equal(upeek(&P, a + 40 * PG), 0);
+	/* mremap moving swapped pages: the entries move. */
+	m = as_mremap(&P.as, a, 32 * PG, 32 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED,
+		      a + 1024 * PG);
+	assert_false(as_is_err(m));
+	b = (uintptr_t)m;
+	assert_int_equal(TS.stored, 40);
+	assert_int_equal(upeek(&P, a), -1);
+	for (unsigned i = 0; i < 32; i++)
+		assert_int_equal(upeek(&P, b + i * PG), pattern(a + i * PG, 1));
+	/* mprotect read-only: swapped pages come back read-only. */
+	assert_int_equal(as_mprotect(&P.as, a + 32 * PG, 8 * PG, MM_PROT_READ), 0);
+	check(&P, a + 32 * PG, 8, 1);
+	assert_int_equal(uwrite8(&P, a + 32 * PG, 1), -MM_EFAULT);
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+}
+
+/* A second area takes what the first refuses; swapoff brings pages home. */
+static void test_second_area_and_swapoff(void **state)
+{
+	uintptr_t a;
+
+	(void)state;
+	test_swap_init(&TS2, "test1", 1024);
+	type2 = swap_area_add(&TS2.b, 5, 1);
+	assert_true(type2 >= 0);
+	assert_int_equal(swap_area_add(&TS2.b, 5, 1), -MM_EBUSY);
+	TS.max_stored = 10;
+	new_proc(&P);
+	a = map(&P, 32 * PG);
+	fill(&P, a, 32, 1);
+	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(TS.stored, 10);
+	assert_int_equal(TS2.stored, 22);
+	assert_int_equal(swap_area_remove(type2), 0);
+	type2 = -1;
+	test_swap_fini(&TS2);
+	assert_int_equal(P.as.swapents, 10);
+	assert_int_equal(P.as.rss, 22);
+	check(&P, a, 32, 1);
+	TS.max_stored = 0;
+	as_destroy(&P.as);
+}
+
+/* A read error is SIGBUS for the toucher, and loses nothing else. */
+static void test_read_error(void **state)
+{
+	uintptr_t a;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, 4 * PG);
+	fill(&P, a, 4, 1);
+	assert_int_equal(as_madvise(&P.as, a, 4 * PG, MM_MADV_PAGEOUT), 0);
+	TS.fail_reads = true;
+	assert_int_equal(upeek(&P, a), -1);
+	TS.fail_reads = false;
+	check(&P, a, 4, 1);
+	as_destroy(&P.as);
+}
+
+/* A working set of 1.5 times RAM, random access, every byte checked: direct reclaim makes room. */
+static void test_working_set_over_ram(void **state)
+{
+	struct reclaim_stats r0, r1;
+	uint64_t ram = sim_free_frames(), pages = ram * 3 / 2;
+	uint64_t seed = 42;
+	uintptr_t a;
+
+	(void)state;
+	new_proc(&P);
+	a = map(&P, pages * PG);
+	reclaim_get_stats(&r0);
+	fill(&P, a, (unsigned)pages, 1);
+	for (unsigned i = 0; i < pages; i++) {
+		uintptr_t va = a + (test_random(&seed) % pages) * PG;
+
+		assert_int_equal(upeek(&P, va), pattern(va, 1));
+		if (i % 3 == 0)
+			assert_int_equal(uwrite8(&P, va + 1, 0x5a), 0);
+		else
+			assert_int_equal(upeek(&P, va + PG - 1), pattern(va, 1) ^ 0xff);
+	}
+	reclaim_get_stats(&r1);
+	assert_true(r1.direct_runs > r0.direct_runs);
+	assert_true(r1.reclaimed - r0.reclaimed >= pages - ram);
+	assert_true(r1.refaults > r0.refaults);
+	print_message("working set %llu pages on %llu frames: %llu scanned, %llu reclaimed, "
+		      "%llu stalls, %llu refaults\n", (unsigned long long)pages,
+		      (unsigned long long)ram, (unsigned long long)(r1.scanned - r0.scanned),
+		      (unsigned long long)(r1.reclaimed - r0.reclaimed),
+		      (unsigned long long)(r1.direct_runs - r0.direct_runs),
+		      (unsigned long long)(r1.refaults - r0.refaults));
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+}
+
+static int before_small(void **state)
+{
+	(void)state;
+	return before_ram(16 * MiB, 16384);
+}
+
+static int group_setup(void **state)
+{
+	int r = sim_group_setup(state);
+
+	heap_pages_mmap_set_arena((size_t)1 << (sizeof(size_t) == 8 ? 32 : 28));
+	if (!r)
+		r = heap_init(&heap_pages_mmap, 0);
+	return r;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_entries_all_formats, before, after),
+		cmocka_unit_test_setup_teardown(test_pageout_and_back, before, after),
+		cmocka_unit_test_setup_teardown(test_fork_half_swapped, before, after),
+		cmocka_unit_test_setup_teardown(test_clock_shared_frames, before, after),
+		cmocka_unit_test_setup_teardown(test_calls_on_swapped, before, after),
+		cmocka_unit_test_setup_teardown(test_second_area_and_swapoff, before, after),
+		cmocka_unit_test_setup_teardown(test_read_error, before, after),
+		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, sim_group_teardown);
+}
