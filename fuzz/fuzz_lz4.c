@@ -16,17 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz/fuzz.h"
 #include "mm/errno.h"
 #include "mm/lz4.h"
 #include "tests/host/lz4_inputs.h"
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "fuzz_lz4: %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			abort();					\
-		}							\
-	} while (0)
 
 static struct lz4_work work;
 
@@ -79,7 +72,6 @@ static void hostile(const uint8_t *blk, size_t n, size_t cap)
 	free(b);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 3 || size > (1 << 20))
