@@ -1,0 +1,183 @@
+/*
+ * t_win32_section: memcore only (memcore/win32.h): CreateFileMappingA,
+ * OpenFileMappingA, MapViewOfFile, UnmapViewOfFile, FlushViewOfFile and
+ * CloseHandle - anonymous and named sections of the paging file, sections of
+ * a file, views that alias, FILE_MAP_COPY, a named section found again
+ * after fork and after execve, VirtualQuery of a view, Microsoft's error
+ * codes. On Linux: "1..0 # SKIP".
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <memcore/win32.h>
+
+#define SECT "t_win32_section.shared"
+
+/* The program again, after execve: open the named section and sign it. */
+static int exec_child(void)
+{
+	HANDLE s = OpenFileMappingA(FILE_MAP_WRITE, FALSE, SECT);
+	char *v = s ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+
+	if (!v || strcmp(v + 4096, "from the child") != 0)
+		return 2;
+	strcpy(v + 8192, "from the exec'd program");
+	return UnmapViewOfFile(v) && CloseHandle(s) ? 0 : 3;
+}
+
+static void anonymous(void)
+{
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 1 << 20, NULL);
+	MEMORY_BASIC_INFORMATION m;
+	char *a, *b;
+
+	ok(s != NULL && GetLastError() == ERROR_SUCCESS, "an anonymous section of 1 MiB");
+	a = MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0);
+	b = MapViewOfFile(s, FILE_MAP_READ, 0, 65536, 4096);
+	ok(a && b && (uintptr_t)a % 65536 == 0 && (uintptr_t)b % 65536 == 0,
+	   "two views, on 64 KiB boundaries");
+	ok(a[12345] == 0, "a section starts zeroed");
+	a[65536 + 7] = 'x';
+	ok(b[7] == 'x', "views alias: a write through one is seen through the other");
+	ok(VirtualQuery(a + 5000, &m, sizeof(m)) && m.BaseAddress == a + 4096 && m.AllocationBase == a &&
+	   m.Type == MEM_MAPPED && m.State == MEM_COMMIT && m.Protect == PAGE_READWRITE &&
+	   m.RegionSize == (1 << 20) - 4096, "VirtualQuery of a view: MEM_MAPPED, its base");
+	ok(VirtualQuery(b, &m, sizeof(m)) && m.Protect == PAGE_READONLY && m.RegionSize == 4096,
+	   "a FILE_MAP_READ view is read-only");
+	char *c = MapViewOfFile(s, FILE_MAP_COPY, 0, 0, 0);
+	ok(c && c[65536 + 7] == 'x', "a FILE_MAP_COPY view sees the section");
+	c[65536 + 7] = 'y';
+	ok(a[65536 + 7] == 'x' && c[65536 + 7] == 'y', "its writes are its own");
+	a[200000] = 'z';
+	ok(c[200000] == 'z', "pages it has not written follow the section");
+	ok(FlushViewOfFile(a, 0) && FlushViewOfFile(c + 10, 100), "FlushViewOfFile");
+	ok(UnmapViewOfFile(a + 300000), "UnmapViewOfFile from an address inside the view");
+	ok(VirtualQuery(a, &m, sizeof(m)) && m.State == MEM_FREE, "the whole view is gone");
+	SetLastError(0);
+	ok(!UnmapViewOfFile(a) && GetLastError() == ERROR_INVALID_ADDRESS,
+	   "unmapping it again: ERROR_INVALID_ADDRESS");
+	ok(CloseHandle(s), "CloseHandle of the section");
+	ok(b[7] == 'x', "a view outlives the handle");
+	SetLastError(0);
+	ok(!CloseHandle(s) && GetLastError() == ERROR_INVALID_HANDLE,
+	   "a closed handle: ERROR_INVALID_HANDLE");
+	ok(UnmapViewOfFile(b) && UnmapViewOfFile(c), "the other views unmapped");
+}
+
+static void errors(void)
+{
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READONLY, 0, 65536 * 2, NULL);
+
+	SetLastError(0);
+	ok(!MapViewOfFile(s, FILE_MAP_READ, 0, 4096, 0) && GetLastError() == ERROR_MAPPED_ALIGNMENT,
+	   "an offset off 64 KiB: ERROR_MAPPED_ALIGNMENT");
+	SetLastError(0);
+	ok(!MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0) && GetLastError() == ERROR_ACCESS_DENIED,
+	   "FILE_MAP_WRITE of a read-only section: ERROR_ACCESS_DENIED");
+	SetLastError(0);
+	ok(!MapViewOfFile(s, FILE_MAP_READ, 0, 0, 3 * 65536) && GetLastError() == ERROR_ACCESS_DENIED,
+	   "a view past the section's end: ERROR_ACCESS_DENIED");
+	SetLastError(0);
+	ok(!MapViewOfFile((HANDLE)(uintptr_t)4000, FILE_MAP_READ, 0, 0, 0) &&
+	   GetLastError() == ERROR_INVALID_HANDLE, "no such handle: ERROR_INVALID_HANDLE");
+	SetLastError(0);
+	ok(!CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 0, NULL) &&
+	   GetLastError() == ERROR_INVALID_PARAMETER, "an anonymous section of size 0: ERROR_INVALID_PARAMETER");
+	SetLastError(0);
+	ok(!CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_NOACCESS, 0, 4096, NULL) &&
+	   GetLastError() == ERROR_INVALID_PARAMETER, "PAGE_NOACCESS: ERROR_INVALID_PARAMETER");
+	SetLastError(0);
+	ok(!CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_COMMIT | SEC_RESERVE,
+			       0, 4096, NULL) && GetLastError() == ERROR_INVALID_PARAMETER,
+	   "SEC_COMMIT with SEC_RESERVE: ERROR_INVALID_PARAMETER");
+	SetLastError(0);
+	ok(!OpenFileMappingA(FILE_MAP_READ, FALSE, "t_win32_section.none") &&
+	   GetLastError() == ERROR_FILE_NOT_FOUND, "OpenFileMappingA of no section: ERROR_FILE_NOT_FOUND");
+	ok(CloseHandle(s), "closed");
+}
+
+static void named(const char *self)
+{
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 3 * 4096, SECT);
+	char *v;
+
+	ok(s && GetLastError() == ERROR_SUCCESS, "a named section");
+	v = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	strcpy(v, "from the parent");
+	HANDLE again = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, SECT);
+	ok(again && GetLastError() == ERROR_ALREADY_EXISTS, "created again: ERROR_ALREADY_EXISTS");
+	char *w = MapViewOfFile(again, FILE_MAP_READ, 0, 0, 0);
+	ok(w && !strcmp(w, "from the parent") && VirtualQuery(w, &(MEMORY_BASIC_INFORMATION){ 0 },
+							   sizeof(MEMORY_BASIC_INFORMATION)),
+	   "the same section, its size as made");
+	UnmapViewOfFile(w);
+	CloseHandle(again);
+	pid_t pid = tap_fork();
+	if (pid == 0) {
+		HANDLE o = OpenFileMappingA(FILE_MAP_WRITE, FALSE, SECT);
+		char *x = o ? MapViewOfFile(o, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+
+		if (!x || strcmp(x, "from the parent"))
+			_exit(1);
+		strcpy(x + 4096, "from the child");
+		execl(self, self, "exec-child", (char *)NULL);
+		_exit(4);
+	}
+	ok_exited_with(tap_wait(pid), 0, "a child opens it by name, then execve's program too");
+	ok(!strcmp(v + 4096, "from the child") && !strcmp(v + 8192, "from the exec'd program"),
+	   "both wrote into the parent's view");
+	ok(UnmapViewOfFile(v) && CloseHandle(s), "unmapped and closed");
+}
+
+static void file_backed(void)
+{
+	const char *path = "/tmp/t_win32_section.dat";
+	char buf[16] = { 0 };
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	HANDLE f, s;
+	char *v;
+
+	ok(fd >= 0 && write(fd, "hello, sections", 15) == 15, "a 15-byte file");
+	f = memcore_handle_from_fd(fd);
+	s = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 0, NULL);
+	v = s ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+	ok(v && !memcmp(v, "hello, sections", 15), "a view of the file shows its content");
+	v[0] = 'J';
+	ok(FlushViewOfFile(v, 1) && pread(fd, buf, 15, 0) == 15 && buf[0] == 'J',
+	   "a write through the view reaches the file");
+	ok(UnmapViewOfFile(v) && CloseHandle(s), "closed");
+	s = CreateFileMappingA(f, NULL, PAGE_READWRITE, 0, 8192, NULL);
+	struct stat st;
+	ok(s && fstat(fd, &st) == 0 && st.st_size == 8192, "a larger section extends the file");
+	CloseHandle(s);
+	ok(ftruncate(fd, 0) == 0, "the file emptied");
+	SetLastError(0);
+	ok(!CreateFileMappingA(f, NULL, PAGE_READONLY, 0, 0, NULL) && GetLastError() == ERROR_FILE_INVALID,
+	   "an empty file with size 0: ERROR_FILE_INVALID");
+	ok(CloseHandle(f), "the file handle closed");
+	close(fd);
+	unlink(path);
+}
+
+int main(int argc, char **argv)
+{
+	void *probe;
+
+	if (argc > 1 && !strcmp(argv[1], "exec-child"))
+		return exec_child();
+	SetLastError(0);
+	probe = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
+	if (!probe && GetLastError() == ERROR_NOT_SUPPORTED) {
+		printf("1..0 # SKIP no Win32 system calls (memcore only)\n");
+		return 0;
+	}
+	VirtualFree(probe, 0, MEM_RELEASE);
+	anonymous();
+	errors();
+	named(argv[0]);
+	file_backed();
+	shm_unlink("/memcore-win32-" SECT);
+	return done_testing();
+}
