@@ -476,6 +476,24 @@ def shell_session(name, **boot_args):
                 s.send("wait\r")
                 out = s.expect(prompt, timeout=60)
                 record(name + "/wait", "[%s] exited with status 0" % job.group(1) in out, out)
+            s.send("run /t_win32_virtual hold &\r")  # a live Win32 allocation for `vmquery PID`
+            out = s.expect(prompt)
+            job = re.search(r"\[(\d+)\] /t_win32_virtual", out)
+            if job:
+                if "holding an allocation" not in out:
+                    out += s.expect("holding an allocation", timeout=60) + s.expect(" for ", 10)
+                base = re.search(r"holding an allocation at 0x([0-9a-f]+)", out)
+                s.send("vmquery %s\r" % job.group(1))
+                out = s.expect(prompt)
+                b = "%016x" % int(base.group(1), 16) if base else "?"
+                record(name + "/vmquery", bool(base) and bool(re.search(
+                    b + r" +" + b + r" +READWRITE +10000 +COMMIT +READWRITE +PRIVATE", out) and
+                    re.search(r" +READWRITE +1000 +COMMIT +READWRITE\+GUARD +PRIVATE", out) and
+                    re.search(r" +READWRITE +ef000 +RESERVE +- +PRIVATE", out)), out)
+                s.send("wait\r")
+                s.expect(prompt, timeout=60)
+            else:
+                record(name + "/vmquery", False, out)
         s.send("halt\r")
         s.expect("System halted.")
         status = s.wait(timeout=30)

@@ -254,9 +254,31 @@ static void system_info(void)
 	ok(GetLastError() == 1234, "SetLastError/GetLastError");
 }
 
-int main(void)
+/*
+ * `t_win32_virtual hold`: a reservation with committed, guard and reserved
+ * pages, kept a few seconds so the shell's `vmquery PID` can list it.
+ */
+static int hold(void)
+{
+	struct timespec ts = { 3, 0 };
+	char *a = VirtualAlloc(NULL, 1 << 20, MEM_RESERVE, PAGE_READWRITE);
+
+	if (!a || !VirtualAlloc(a, 65536, MEM_COMMIT, PAGE_READWRITE) ||
+	    !VirtualAlloc(a + 65536, 4096, MEM_COMMIT, PAGE_READWRITE | PAGE_GUARD))
+		return 1;
+	printf("t_win32_virtual: holding an allocation at %p for %ld s\n", (void *)a,
+	       (long)ts.tv_sec);
+	fflush(stdout);
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	void *probe;
+
+	if (argc > 1 && !strcmp(argv[1], "hold"))
+		return hold();
 
 	SetLastError(0);
 	probe = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
