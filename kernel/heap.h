@@ -5,6 +5,8 @@
 
 /* Sets the heap up over the PMM and vmalloc; heap=debug turns the checks on. */
 void heap_boot_init(void);
+/* heap_drain() on every CPU (kernel/heap_drain.c): when the kernel needs memory back. */
+void heap_drain_all(void);
 /* memstat's heap lines: Sarrus's figures and one line per cache in use. */
 void heap_print_stats(void);
 

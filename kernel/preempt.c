@@ -21,7 +21,7 @@ bool plat_preempt_point(void)
 {
 	struct task *t = current();
 
-	if (need_resched && (read_rflags() & RFLAGS_IF))
+	if (need_resched() && (read_rflags() & RFLAGS_IF))
 		yield();
 	return t && t->killed;
 }

@@ -6,8 +6,10 @@
  * on their own stack.
  *
  * Locking: task_lock around every change and lookup of the table and lists;
- * the order is in kernel/task.h. A pointer task_by_pid() returns is not a
- * reference: callers rely on the task staying (today: tasks run on one CPU).
+ * the order is in kernel/task.h. task_by_pid() returns a counted reference
+ * (task_put() drops it): a task that exits meanwhile is taken out of the
+ * table at once but its memory stays until the last reference goes, so a
+ * caller on another CPU reads a zombie, never freed memory.
  */
 #include "kernel/task.h"
 #include "mm/heap.h"
@@ -33,7 +35,8 @@ static unsigned pid_slot(int pid)
  * task_by_pid() - the task with thread id @pid
  * @pid: a thread id
  *
- * Return: the task (any state but unused), or NULL.
+ * Return: the task (any state but unused) with a reference the caller
+ * drops with task_put(), or NULL.
  */
 struct task *task_by_pid(int pid)
 {
@@ -42,8 +45,25 @@ struct task *task_by_pid(int pid)
 
 	while (t && t->pid != pid)
 		t = t->pid_next;
+	if (t)
+		__atomic_add_fetch(&t->refs, 1, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&task_lock, flags);
 	return t;
+}
+
+/**
+ * task_put() - drop a reference from task_by_pid()
+ * @t: the task, or NULL
+ *
+ * The last reference (the one task_free() drops, or a lookup's after it)
+ * frees the task's stack and object.
+ */
+void task_put(struct task *t)
+{
+	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	vfree(t->kstack);
+	kmem_cache_free(task_cache, t);
 }
 
 static void pid_insert(struct task *t)
@@ -106,6 +126,7 @@ void task_cache_init(void)
 	task_init_links(t0);
 	t0->state = TASK_RUNNABLE;
 	t0->on_cpu = true;
+	t0->refs = 1;
 	t0->affinity = ~0ull;
 	strlcpy(t0->name, "kernel", sizeof(t0->name));
 	t0->kstack = boot_stack_bottom;
@@ -134,6 +155,7 @@ struct task *task_alloc(const char *name)
 		return NULL;
 	}
 	task_init_links(t);
+	t->refs = 1;
 	t->state = TASK_BLOCKED;
 	t->affinity = ~0ull;
 	strlcpy(t->name, name, sizeof(t->name));
@@ -151,6 +173,9 @@ struct task *task_alloc(const char *name)
 /**
  * task_free() - give back a task that no CPU runs on
  * @t: the task, off the run queue and every wait list
+ *
+ * Its thread id is free from now on; its memory once task_by_pid()'s
+ * callers have let go too.
  */
 void task_free(struct task *t)
 {
@@ -163,8 +188,7 @@ void task_free(struct task *t)
 	list_del(&t->thread_node);
 	ntasks--;
 	spin_unlock_irqrestore(&task_lock, flags);
-	vfree(t->kstack);
-	kmem_cache_free(task_cache, t);
+	task_put(t);
 }
 
 /* An exiting task cannot free the stack it runs on: the next reap_dead() does. */

@@ -9,10 +9,11 @@
  *
  * Lock order: tasklist_lock (kernel/proc/exit.c: thread groups, parents
  * and children, task states at exit), then task_lock (kernel/task.c: the
- * pid table and the task lists), then the scheduler's queues (run queue,
- * wait-channel buckets, sleep queue: interrupts off, one CPU runs tasks
- * today). The address space's lock and the futex buckets are taken apart
- * from these. Nothing sleeps holding a lock: sleep_on_unlock() drops it.
+ * pid table and the task lists), then sched_lock (kernel/sched.c: every
+ * CPU's run queue, the wait-channel buckets, the sleep queue, task states),
+ * the innermost. The signal lock and the futex buckets also nest outside
+ * sched_lock; the address space's lock is taken apart from these. Nothing
+ * sleeps holding a lock: sleep_on_unlock() drops it.
  */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
@@ -29,6 +30,7 @@
 #define KSTACK_SIZE	(16 * 1024)
 #define TASK_NAME_MAX	32
 #define PID_MAX		(1 << 22)	/* Linux's pid_max on 64-bit */
+#define TASK_FD_BORROW_MAX	4	/* descriptors one system call looks up */
 
 enum task_state {
 	TASK_UNUSED,
@@ -59,6 +61,7 @@ struct thread_group {
 
 struct task {
 	int pid;			/* thread id */
+	int refs;			/* the pid table's, and task_by_pid() callers' */
 	int tgid;			/* = the leader's pid */
 	enum task_state state;
 	char name[TASK_NAME_MAX];
@@ -73,6 +76,8 @@ struct task {
 
 	struct as *mm;			/* NULL for kernel threads */
 	struct files *files;		/* descriptor table, NULL for kernel threads */
+	struct file *fd_borrowed[TASK_FD_BORROW_MAX];	/* fd_file() in this system call */
+	unsigned nborrowed;
 
 	/* Scheduler state (kernel/sched.c). */
 	struct list_node run_node;	/* on the run queue */
@@ -82,7 +87,8 @@ struct task {
 	uint64_t wake_at_ns;		/* for sleeps with a deadline; 0: none */
 	bool on_cpu;			/* running now (not on the run queue) */
 	bool timed_out;			/* the deadline woke it */
-	unsigned last_cpu;		/* where it ran last */
+	unsigned last_cpu;		/* where it ran last (runs now, if on_cpu) */
+	unsigned rq_cpu;		/* whose run queue it is on, if queued */
 	uint64_t affinity;		/* CPUs it may run on, a bit each */
 
 	/* Task lists (kernel/task.c). */
@@ -130,12 +136,24 @@ void task_free(struct task *t);
 void task_free_later(struct task *t);
 /* Frees the tasks handed to task_free_later() that are off every CPU. */
 void reap_dead(void);
+/* The task with thread id @pid, referenced (task_put() when done), or NULL. */
 struct task *task_by_pid(int pid);
+void task_put(struct task *t);
 void task_swap_pid(struct task *a, struct task *b);
 /* Counts of live task objects and thread groups, for memstat. */
 unsigned task_count(void);
 
 /* --- scheduling (kernel/sched.c) ------------------------------------------------ */
+
+/*
+ * Waits until @t, which has ended (a zombie), has left its CPU: it only has
+ * to finish its last switch, which takes no lock the caller may hold.
+ */
+static inline void task_wait_off_cpu(const struct task *t)
+{
+	while (__atomic_load_n(&t->on_cpu, __ATOMIC_ACQUIRE))
+		plat_cpu_relax();
+}
 
 void sched_init(void);
 /* Creates a kernel thread running fn(arg); NULL if out of memory. */
@@ -171,6 +189,16 @@ uint64_t sched_online_mask(void);
 
 /* Timer tick: ask for a reschedule at the next return to user mode. */
 void sched_tick(void);
-extern volatile bool need_resched;
+/* Restrict @t to the CPUs of @mask (a subset of sched_online_mask()). */
+void sched_set_affinity(struct task *t, uint64_t mask);
+/* Hooks for the arch code: a new task's first words; an AP joins in (never returns). */
+void sched_finish_switch(void);
+_Noreturn void sched_cpu_start(void);
+
+/* Has this CPU's tick (or a reschedule IPI) asked for a switch? */
+static inline bool need_resched(void)
+{
+	return this_cpu()->need_resched;
+}
 
 #endif

@@ -44,6 +44,8 @@ struct cpu_local {
 	struct cpu_tables *tables;	/* GDT and TSS */
 	struct fault_catch *catcher;	/* FAULT_TRY on this CPU */
 	struct task *idle;		/* runs when nothing else does */
+	struct task *switched_from;	/* during a switch: the task leaving (sched.c) */
+	volatile bool need_resched;	/* switch at the next return to user mode */
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
 	volatile uint64_t tlb_from;	/* CPUs with a request for this one */

@@ -75,8 +75,7 @@ void ap_entry(void)
 	lapic_init_cpu(true);
 	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&cpu_online_mask, (mm_cpumask_t)1 << c->id, __ATOMIC_SEQ_CST);
-	for (;;)
-		sti_hlt();	/* IPIs and its tick; the scheduler takes over later */
+	sched_cpu_start();	/* its idle task from now on */
 }
 
 static struct cpu_local *cpu_alloc(unsigned id)
@@ -149,6 +148,12 @@ void smp_boot(void)
 }
 
 /* --- Cross-CPU calls --------------------------------------------------------- */
+
+/* Makes @cpu look at its run queue (an interrupt ends its idle halt). */
+void smp_send_resched(unsigned cpu)
+{
+	lapic_send_ipi(cpu_data[cpu]->apic_id, VEC_IPI_RESCHED);
+}
 
 static struct {
 	volatile int busy;

@@ -31,6 +31,9 @@ void smp_boot(void);
  */
 void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
 
+/* A reschedule IPI to @cpu (it looks at its run queue). */
+void smp_send_resched(unsigned cpu);
+
 /* Interrupt handlers (lapic.c). */
 void smp_call_handle(void);
 void tlb_shootdown_handle(void);

@@ -26,12 +26,14 @@ switch_context:
 	ret
 
 /*
- * Where a new task's first switch_context() returns: r12 holds the C
+ * Where a new task's first switch_context() returns: it completes the
+ * switch (sched_finish_switch), then r12 holds the C
  * function to run first, r13 its argument. Then, for a user task, the trap
  * frame at the top of its stack takes it to user mode.
  */
 	.globl task_trampoline
 task_trampoline:
+	callq sched_finish_switch	/* releases the scheduler's lock */
 	movq %r13, %rdi
 	callq *%r12
 	jmp ret_to_user

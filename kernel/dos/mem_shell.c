@@ -39,11 +39,13 @@ static int cmd_mem(int argc, char **argv)
 	}
 	t = parse_u64(argv[1], &pid) ? task_by_pid((int)pid) : NULL;
 	if (!t || !t->dos) {
+		task_put(t);
 		kprintf("mem: %s is not a DOS box\n", argv[1]);
 		return 1;
 	}
 	kprintf("DOS box of pid %d (%s)\n\n", t->pid, t->name);
 	dos_box_report(t, print, NULL);
+	task_put(t);
 	return 0;
 }
 SHELL_COMMAND(mem, "a DOS box's memory, as MEM /C shows it: mem PID", cmd_mem);

@@ -18,6 +18,7 @@ struct files *files_alloc(void)
 	if (fs) {
 		memset(fs, 0, sizeof(*fs));
 		fs->refs = 1;
+		fs->lock = (spinlock_t)SPINLOCK_INIT;
 	}
 	return fs;
 }
@@ -28,10 +29,12 @@ struct files *files_copy(const struct files *src)
 
 	if (!fs)
 		return NULL;
+	unsigned long flags = spin_lock_irqsave((spinlock_t *)&src->lock);
 	for (int fd = 0; fd < FD_MAX; fd++) {
 		fs->fd[fd] = src->fd[fd] ? file_get(src->fd[fd]) : NULL;
 		fs->cloexec[fd] = src->cloexec[fd];
 	}
+	spin_unlock_irqrestore((spinlock_t *)&src->lock, flags);
 	return fs;
 }
 
@@ -52,10 +55,14 @@ void files_put(struct files *fs)
 
 void files_close_on_exec(struct files *fs)
 {
-	for (int fd = 0; fd < FD_MAX; fd++)
+	for (int fd = 0; fd < FD_MAX; fd++) {
+		unsigned long flags = spin_lock_irqsave(&fs->lock);
+		struct file *f = fs->cloexec[fd] ? fs->fd[fd] : NULL;
 		if (fs->cloexec[fd]) {
-			file_put(fs->fd[fd]);
 			fs->fd[fd] = NULL;
 			fs->cloexec[fd] = false;
 		}
+		spin_unlock_irqrestore(&fs->lock, flags);
+		file_put(f);
+	}
 }

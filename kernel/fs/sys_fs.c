@@ -16,16 +16,66 @@
 #define SEEK_DATA	3
 #define SEEK_HOLE	4
 
-/* Descriptors are unsigned ints in Linux's ABI: the upper half of the register is ignored. */
+/*
+ * Descriptors are unsigned ints in Linux's ABI: the upper half of the
+ * register is ignored. The file comes with a reference that the system
+ * call's return drops (fd_put_borrowed), so another thread closing the
+ * descriptor meanwhile cannot free it under this call.
+ */
 struct file *fd_file(uint64_t fd)
 {
-	return (uint32_t)fd < FD_MAX ? current()->files->fd[(uint32_t)fd] : NULL;
+	struct task *t = current();
+	struct files *fs = t->files;
+	struct file *f = NULL;
+
+	if ((uint32_t)fd >= FD_MAX)
+		return NULL;
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	if ((f = fs->fd[(uint32_t)fd]))
+		file_get(f);
+	spin_unlock_irqrestore(&fs->lock, flags);
+	if (f) {
+		if (t->nborrowed == TASK_FD_BORROW_MAX)
+			panic("fd: more than %d descriptors looked up in one system call",
+			      TASK_FD_BORROW_MAX);
+		t->fd_borrowed[t->nborrowed++] = f;
+	}
+	return f;
+}
+
+/* At the end of a system call: drops the references fd_file() took. */
+void fd_put_borrowed(struct task *t)
+{
+	while (t->nborrowed)
+		file_put(t->fd_borrowed[--t->nborrowed]);
 }
 
 /* Descriptors the current process may use: below RLIMIT_NOFILE, within the table. */
 static uint64_t fd_limit(void)
 {
 	return MM_MIN(task_rlimit(current(), RLIMIT_NOFILE), (uint64_t)FD_MAX);
+}
+
+/*
+ * The lowest free descriptor at or above @min, below the process's limit,
+ * for @f (a reference it takes over), or -EMFILE.
+ */
+static int fd_place(struct file *f, uint64_t min, bool cloexec)
+{
+	struct files *fs = current()->files;
+	uint64_t lim = fd_limit();
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	int r = -EMFILE;
+
+	for (uint64_t fd = min; fd < lim; fd++)
+		if (!fs->fd[fd]) {
+			fs->fd[fd] = f;
+			fs->cloexec[fd] = cloexec;
+			r = (int)fd;
+			break;
+		}
+	spin_unlock_irqrestore(&fs->lock, flags);
+	return r;
 }
 
 /**
@@ -37,17 +87,11 @@ static uint64_t fd_limit(void)
  */
 int fd_install(struct file *f, bool cloexec)
 {
-	struct task *t = current();
-	uint64_t lim = fd_limit();
+	int fd = fd_place(f, 0, cloexec);
 
-	for (int fd = 0; (uint64_t)fd < lim; fd++)
-		if (!t->files->fd[fd]) {
-			t->files->fd[fd] = f;
-			t->files->cloexec[fd] = cloexec;
-			return fd;
-		}
-	file_put(f);
-	return -EMFILE;
+	if (fd < 0)
+		file_put(f);
+	return fd;
 }
 
 /* One transfer at *@pos, with the checks every read and write share. */
@@ -183,13 +227,20 @@ SYSCALL_DEFINE(SYS_writev, writev, sys_writev);
 static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
-	struct file *f = fd_file(fd);
+	struct files *fs = current()->files;
+	struct file *f = NULL;
 
 	fd = (uint32_t)fd;
+	if (fd >= FD_MAX)
+		return -EBADF;
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	if ((f = fs->fd[fd])) {
+		fs->fd[fd] = NULL;
+		fs->cloexec[fd] = false;
+	}
+	spin_unlock_irqrestore(&fs->lock, flags);
 	if (!f)
 		return -EBADF;
-	current()->files->fd[fd] = NULL;
-	current()->files->cloexec[fd] = false;
 	file_put(f);
 	return 0;
 }
@@ -347,16 +398,27 @@ SYSCALL_DEFINE(SYS_ioctl, ioctl, sys_ioctl);
 
 static long dup_from(struct file *f, uint64_t min, bool cloexec)
 {
-	struct task *t = current();
-	uint64_t lim = fd_limit();
+	int fd = fd_place(file_get(f), min, cloexec);
 
-	for (uint64_t fd = min; fd < lim; fd++)
-		if (!t->files->fd[fd]) {
-			t->files->fd[fd] = file_get(f);
-			t->files->cloexec[fd] = cloexec;
-			return fd;
-		}
-	return -EMFILE;
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+
+/* F_GETFD and F_SETFD (@set: the new flag, or -1 to read it) for @fd, which held @f. */
+static long cloexec_flag(uint64_t fd, struct file *f, int set)
+{
+	struct files *fs = current()->files;
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	long r = -EBADF;		/* closed meanwhile by another thread */
+
+	if (fs->fd[fd] == f) {
+		if (set >= 0)
+			fs->cloexec[fd] = set;
+		r = fs->cloexec[fd] ? FD_CLOEXEC : 0;
+	}
+	spin_unlock_irqrestore(&fs->lock, flags);
+	return set >= 0 && r >= 0 ? 0 : r;
 }
 
 /* fcntl: duplicating, the close-on-exec flag, and the status flags. */
@@ -364,7 +426,6 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 		      uint64_t a5)
 {
 	struct file *f = fd_file(fd);
-	struct task *t = current();
 
 	fd = (uint32_t)fd;
 	if (!f)
@@ -376,10 +437,9 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 			return -EINVAL;		/* at or above RLIMIT_NOFILE */
 		return dup_from(f, arg, cmd == F_DUPFD_CLOEXEC);
 	case F_GETFD:
-		return t->files->cloexec[fd] ? FD_CLOEXEC : 0;
+		return cloexec_flag(fd, f, -1);
 	case F_SETFD:
-		t->files->cloexec[fd] = arg & FD_CLOEXEC;
-		return 0;
+		return cloexec_flag(fd, f, arg & FD_CLOEXEC);
 	case F_GETFL:
 		return f->flags;
 	case F_SETFL:

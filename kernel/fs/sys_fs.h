@@ -5,8 +5,11 @@
 
 #include "kernel/fs/file.h"
 
-/* The current task's file at @fd, or NULL. */
+/* The current task's file at @fd, referenced until the system call returns, or NULL. */
 struct file *fd_file(uint64_t fd);
+struct task;
+/* Drops what fd_file() lent to @t's system call (the dispatcher, at its end). */
+void fd_put_borrowed(struct task *t);
 /* Install @f at the lowest free descriptor: the descriptor or -EMFILE (@f released). */
 int fd_install(struct file *f, bool cloexec);
 

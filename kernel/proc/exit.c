@@ -14,6 +14,7 @@
  */
 #include "kernel/dos/box.h"
 #include "kernel/fs/fdtable.h"
+#include "kernel/fs/sys_fs.h"
 #include "kernel/kernel.h"
 #include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
@@ -184,6 +185,7 @@ _Noreturn void thread_exit(int status_word)
 
 	futex_release_robust(t, t->mm);
 	clear_child_tid(t);
+	fd_put_borrowed(t);			/* an exit from inside a system call */
 	files_put(t->files);
 	t->files = NULL;
 	dos_box_release(t);
@@ -281,10 +283,12 @@ long proc_kill_other_threads(void)
 
 	if (g->live > 1 && !g->exiting)
 		kill_threads(g, t, true);
-	while ((g->live > 1 || (g->leader != t && g->leader->on_cpu)) && !t->killed) {
+	while (g->live > 1 && !t->killed) {
 		sleep_on_unlock(g, &tasklist_lock);
 		spin_lock_irqsave(&tasklist_lock);
 	}
+	if (!t->killed && g->leader != t)
+		task_wait_off_cpu(g->leader);	/* an exited leader may still be switching away */
 	if (t->killed) {
 		spin_unlock_irqrestore(&tasklist_lock, irq);
 		return -EINTR;
@@ -346,8 +350,10 @@ static struct task *find_zombie(struct task *parent, int pid, int options, bool 
 		if (pid > 0 && c->pid != pid)
 			continue;
 		*any = true;
-		if (reapable(c) && !c->on_cpu)
+		if (reapable(c)) {
+			task_wait_off_cpu(c);	/* it may still be switching away */
 			return c;
+		}
 		if (c->state != TASK_ZOMBIE && (*stopped = signal_take_stop_report(c, options)))
 			return c;
 	}

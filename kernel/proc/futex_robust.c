@@ -46,10 +46,15 @@ static long sys_get_robust_list(uint64_t pid, uint64_t uhead, uint64_t ulen, uin
 	struct task *t = (int)pid ? task_by_pid((int)pid) : current();
 	uint64_t len = sizeof(struct robust_list_head);
 
-	if (!t || !t->group)
+	if (!t)
 		return -ESRCH;
-	if (copy_to_user(ulen, &len, sizeof(len)) ||
-	    copy_to_user(uhead, &t->robust_list, sizeof(t->robust_list)))
+	bool user = t->group != NULL;
+	uint64_t head = t->robust_list;
+	if ((int)pid)
+		task_put(t);
+	if (!user)
+		return -ESRCH;
+	if (copy_to_user(ulen, &len, sizeof(len)) || copy_to_user(uhead, &head, sizeof(head)))
 		return -EFAULT;
 	return 0;
 }

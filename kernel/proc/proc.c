@@ -194,7 +194,7 @@ void user_return_work(struct trap_frame *f)
 				thread_exit(0);
 			proc_exit(t->kill_signal);
 		}
-		if (!need_resched)
+		if (!need_resched())
 			break;
 		schedule();
 	}

@@ -7,6 +7,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "kernel/fs/file.h"
 #include "kernel/kernel.h"
+#include "kernel/heap.h"
 #include "kernel/proc/proc.h"
 #include "kernel/shell.h"
 #include "mm/commit.h"
@@ -17,7 +18,7 @@ static uint64_t free_frames(void)
 {
 	struct pmm_stats st;
 
-	heap_drain();		/* the heap's per-CPU lists and empty slabs are not in use */
+	heap_drain_all();	/* every CPU's heap lists and empty slabs are not in use */
 	pmm_drain();
 	pmm_get_stats(&st);
 	return st.free_frames;
@@ -137,10 +138,11 @@ static struct task *user_task(const char *arg)
 	struct task *t = parse_u64(arg, &pid) ? task_by_pid((int)pid) : NULL;
 
 	if (!t || !t->mm) {
+		task_put(t);
 		kprintf("no process %s\n", arg);
 		return NULL;
 	}
-	return t;
+	return t;	/* referenced: task_put() */
 }
 
 /* pagemap PID: the process's regions, then its page-table mappings. */
@@ -154,6 +156,7 @@ void pagemap_process(const char *arg)
 	as_for_each_region(t->mm, print_region, NULL);
 	kprintf("pid %d (%s) page tables (user half):\n", t->pid, t->name);
 	pagemap_print_range(&t->mm->vs, 0, USER_SPACE_END);
+	task_put(t);
 }
 
 void memstat_process(const char *arg)
@@ -168,6 +171,7 @@ void memstat_process(const char *arg)
 	kprintf("pid %d (%s): virtual %pB in %lu regions, resident %pB, heap %pB, stack %pB, "
 		"page tables %pB\n", t->pid, t->name, &st.vsize, st.regions, &rss, &st.heap,
 		&st.stack, &tables);
+	task_put(t);
 }
 
 /* --- usertest: every /t_* program on the RAM disk, with a frame check -------------- */

@@ -211,12 +211,25 @@ static long sys_pause(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 }
 SYSCALL_DEFINE(SYS_pause, pause, sys_pause);
 
-/* A user process that can be sent signals, by pid. */
+/* A user process that can be sent signals, by pid; referenced (task_put). */
 static struct task *signal_target(int pid)
 {
 	struct task *t = task_by_pid(pid);
 
-	return t && t->mm ? t : t && t->state == TASK_ZOMBIE ? t : NULL;
+	if (t && !t->mm && t->state != TASK_ZOMBIE) {
+		task_put(t);		/* a kernel thread */
+		return NULL;
+	}
+	return t;
+}
+
+/* Sends @sig (0: only checks) to a referenced @t and lets it go. */
+static long send_and_put(struct task *t, uint64_t sig, int code)
+{
+	long r = sig > NSIG ? -EINVAL : sig ? signal_send_simple(t, (int)sig, code) : 0;
+
+	task_put(t);
+	return r;
 }
 
 static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -229,9 +242,7 @@ static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint
 	struct task *t = signal_target(pid);
 	if (!t)
 		return -ESRCH;
-	if (sig > NSIG)
-		return -EINVAL;
-	return sig ? signal_send_simple(t, (int)sig, SI_USER) : 0;
+	return send_and_put(t, sig, SI_USER);
 }
 SYSCALL_DEFINE(SYS_kill, kill, sys_kill);
 
@@ -242,11 +253,13 @@ static long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig, uint64_t a3, u
 	if ((int)tgid <= 0 || (int)tid <= 0)
 		return -EINVAL;
 	struct task *t = signal_target((int)tid);
-	if (!t || t->tgid != (int)tgid)
+	if (t && t->tgid != (int)tgid) {
+		task_put(t);
+		t = NULL;
+	}
+	if (!t)
 		return -ESRCH;
-	if (sig > NSIG)
-		return -EINVAL;
-	return sig ? signal_send_simple(t, (int)sig, SI_TKILL) : 0;
+	return send_and_put(t, sig, SI_TKILL);
 }
 SYSCALL_DEFINE(SYS_tgkill, tgkill, sys_tgkill);
 
@@ -258,9 +271,7 @@ static long sys_tkill(uint64_t tid, uint64_t sig, uint64_t a2, uint64_t a3, uint
 	struct task *t = signal_target((int)tid);
 	if (!t)
 		return -ESRCH;
-	if (sig > NSIG)
-		return -EINVAL;
-	return sig ? signal_send_simple(t, (int)sig, SI_TKILL) : 0;
+	return send_and_put(t, sig, SI_TKILL);
 }
 SYSCALL_DEFINE(SYS_tkill, tkill, sys_tkill);
 

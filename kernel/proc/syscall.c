@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Dispatching system calls by Linux's numbers. */
+#include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
 
 extern const struct syscall_entry *const _syscalls_start[], *const _syscalls_end[];
@@ -73,5 +74,7 @@ void syscall_dispatch(struct trap_frame *f)
 	} else {
 		ret = unknown(t, nr);
 	}
+	if (t->nborrowed)
+		fd_put_borrowed(t);
 	f->rax = ret;
 }

@@ -55,7 +55,7 @@ enum {
 	SYS_sigaltstack = 131, SYS_tkill = 200, SYS_tgkill = 234,
 	/* threads */
 	SYS_futex = 202, SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204,
-	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
+	SYS_set_robust_list = 273, SYS_get_robust_list = 274, SYS_getcpu = 309,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */

@@ -7,6 +7,7 @@
  * instruction; without one the process dies, after a one-line report.
  */
 #include "arch/x86_64/memlayout.h"
+#include "kernel/heap.h"
 #include "kernel/perf.h"
 #include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
@@ -156,6 +157,10 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 		uint64_t start = rdtsc();
 #endif
 		enum vm_fault_result r = vm_handle_fault(&t->mm->vs, &vf);
+		if (r == VM_FAULT_OOM) {	/* what every CPU's heap lists hold, first */
+			heap_drain_all();
+			r = vm_handle_fault(&t->mm->vs, &vf);
+		}
 #ifdef KPERF
 		perf_fault_account(r == VM_FAULT_RESOLVED ? kind : PERF_FAULT_KILLED,
 				   rdtsc() - start);

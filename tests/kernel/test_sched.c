@@ -2,8 +2,9 @@
 /*
  * The process layer's scheduler structures: the sorted sleep queue wakes
  * sleepers in deadline order and never early, hashed wait channels wake
- * exactly the tasks of their channel, and the pid table finds every live
- * task and forgets freed ones.
+ * exactly the tasks of their channel, the pid table finds every live
+ * task and forgets freed ones (a lookup's reference outlives the free);
+ * on several CPUs, threads really run at once and affinity is obeyed.
  */
 #include "kernel/ktest.h"
 #include "kernel/task.h"
@@ -29,7 +30,7 @@ static void sleeper(void *arg)
 
 	sleep_until(deadline);
 	woke_late[i] = time_ns() >= deadline;
-	woke_order[nwoke++] = i;
+	woke_order[__atomic_fetch_add(&nwoke, 1, __ATOMIC_SEQ_CST)] = i;
 }
 
 static void sleep_queue_in_deadline_order(struct ktest *t)
@@ -42,6 +43,8 @@ static void sleep_queue_in_deadline_order(struct ktest *t)
 	for (unsigned j = 0; j < 5; j++) {
 		k[j] = kthread_create("sleeper", sleeper, (void *)(uintptr_t)order[j]);
 		KEXPECT(t, k[j] != NULL);
+		if (k[j])	/* one CPU's FIFO queue: they run in the order they wake */
+			sched_set_affinity(k[j], 1);
 	}
 	sleep_until(base_ns + 100 * MS);
 	for (unsigned j = 0; j < 5; j++)
@@ -63,10 +66,7 @@ static void waiter(void *arg)
 
 	sleep_on(arg);
 	plat_irq_restore(flags);
-	if (arg == &chan_a)
-		woke_a++;
-	else
-		woke_b++;
+	__atomic_fetch_add(arg == &chan_a ? &woke_a : &woke_b, 1, __ATOMIC_SEQ_CST);
 }
 
 static void wait_channels_wake_their_own(struct ktest *t)
@@ -76,12 +76,14 @@ static void wait_channels_wake_their_own(struct ktest *t)
 	woke_a = woke_b = 0;
 	for (unsigned j = 0; j < 5; j++)
 		k[j] = kthread_create("waiter", waiter, j < 3 ? &chan_a : &chan_b);
-	for (unsigned j = 0; j < 20; j++)
-		yield();		/* everyone reaches its sleep */
+	for (unsigned j = 0; j < 5; j++)	/* everyone reaches its sleep, on any CPU */
+		while (k[j] && (k[j]->state != TASK_BLOCKED || k[j]->on_cpu))
+			yield();
 	KEXPECT_EQ(t, woke_a + woke_b, 0);
 	wakeup(&chan_a);
-	for (unsigned j = 0; j < 20; j++)
-		yield();
+	for (unsigned j = 0; j < 3; j++)
+		while (k[j] && k[j]->state != TASK_ZOMBIE)
+			yield();
 	KEXPECT_EQ(t, woke_a, 3);
 	KEXPECT_EQ(t, woke_b, 0);
 	wakeup(&chan_b);
@@ -89,6 +91,15 @@ static void wait_channels_wake_their_own(struct ktest *t)
 		if (k[j])
 			reap(k[j]);
 	KEXPECT_EQ(t, woke_b, 2);
+}
+
+/* Does a lookup of @pid give @want (NULL: nothing)? Drops the reference. */
+static bool pid_finds(int pid, struct task *want)
+{
+	struct task *got = task_by_pid(pid);
+
+	task_put(got);
+	return got == want;
 }
 
 static void pid_table_finds_and_forgets(struct ktest *t)
@@ -102,7 +113,7 @@ static void pid_table_finds_and_forgets(struct ktest *t)
 	}
 	KEXPECT_EQ(t, task_count(), before + ARRAY_LEN(k));
 	for (unsigned i = 0; i < ARRAY_LEN(k); i++)
-		found += k[i] && task_by_pid(k[i]->pid) == k[i];
+		found += k[i] && pid_finds(k[i]->pid, k[i]);
 	KEXPECT_EQ(t, found, ARRAY_LEN(k));
 	int freed_pid[150];
 	for (unsigned i = 0; i < ARRAY_LEN(k); i += 2) {
@@ -110,19 +121,107 @@ static void pid_table_finds_and_forgets(struct ktest *t)
 		task_free(k[i]);
 	}
 	for (unsigned i = 0; i < ARRAY_LEN(freed_pid); i++)
-		stale += task_by_pid(freed_pid[i]) != NULL;
+		stale += !pid_finds(freed_pid[i], NULL);
 	KEXPECT_EQ(t, stale, 0);
 	found = 0;
 	for (unsigned i = 1; i < ARRAY_LEN(k); i += 2)
-		found += task_by_pid(k[i]->pid) == k[i];
+		found += pid_finds(k[i]->pid, k[i]);
 	KEXPECT_EQ(t, found, ARRAY_LEN(k) / 2);
+	/* A reference taken by a lookup outlives task_free(): the object stays. */
+	struct task *held = task_by_pid(k[1]->pid);
+	KEXPECT(t, held == k[1]);
 	for (unsigned i = 1; i < ARRAY_LEN(k); i += 2)
 		task_free(k[i]);
 	KEXPECT_EQ(t, task_count(), before);
-	KEXPECT(t, task_by_pid(0) == current() || current()->pid != 0);
+	KEXPECT(t, held && held->refs == 1 && !strcmp(held->name, "pidtest"));
+	task_put(held);
+	KEXPECT(t, pid_finds(0, current()) || current()->pid != 0);
+}
+
+/*
+ * Two kernel threads meet: each announces itself, then spins (it is never
+ * preempted: the kernel does not preempt itself) until it sees the other.
+ * That can only happen if both run at the same time, on two CPUs; on one
+ * CPU each gives up after its deadline. The wake placement has to put
+ * them on different CPUs by itself (no affinity is set).
+ */
+static volatile unsigned met_here[2], met_cpu[2], met_seen[2];
+static volatile uint64_t met_deadline;
+
+static void meeter(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+
+	met_cpu[i] = this_cpu()->id;
+	__atomic_store_n(&met_here[i], 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&met_here[!i], __ATOMIC_SEQ_CST) && time_ns() < met_deadline)
+		plat_cpu_relax();
+	met_seen[i] = __atomic_load_n(&met_here[!i], __ATOMIC_SEQ_CST);
+}
+
+static void threads_run_on_two_cpus_at_once(struct ktest *t)
+{
+	mm_cpumask_t online = sched_online_mask();
+
+	if (!(online & (online - 1))) {
+		ktest_skip(t, "one CPU");
+		return;
+	}
+	struct task *k[2];
+	for (unsigned r = 0; r < 20; r++) {	/* again and again: placement, not luck */
+		met_here[0] = met_here[1] = met_seen[0] = met_seen[1] = 0;
+		met_deadline = time_ns() + 2000 * MS;
+		for (unsigned i = 0; i < 2; i++)
+			k[i] = kthread_create("meeter", meeter, (void *)(uintptr_t)i);
+		for (unsigned i = 0; i < 2; i++)
+			if (k[i])
+				reap(k[i]);
+		KEXPECT(t, k[0] && k[1]);
+		KEXPECT(t, met_seen[0] && met_seen[1]);
+		KEXPECT(t, met_cpu[0] != met_cpu[1]);
+		if (t->failed)
+			return;
+	}
+}
+
+/* A thread restricted to one CPU runs only there, across sleeps and yields. */
+static volatile unsigned pinned_go, pinned_bad;
+
+static void pinned(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+
+	while (!pinned_go)
+		yield();
+	yield();		/* the switch that moves it */
+	for (unsigned j = 0; j < 20; j++) {
+		pinned_bad += this_cpu()->id != cpu;
+		if (j & 1)
+			sleep_until(time_ns() + MS);
+		else
+			yield();
+	}
+}
+
+static void affinity_is_obeyed(struct ktest *t)
+{
+	mm_cpumask_t online = sched_online_mask();
+	unsigned last = 63 - (unsigned)__builtin_clzll(online);
+
+	pinned_go = pinned_bad = 0;
+	struct task *k = kthread_create("pinned", pinned, (void *)(uintptr_t)last);
+	KEXPECT(t, k != NULL);
+	if (!k)
+		return;
+	sched_set_affinity(k, (mm_cpumask_t)1 << last);
+	pinned_go = 1;
+	reap(k);
+	KEXPECT_EQ(t, pinned_bad, 0);
 }
 
 KTEST_SUITE(sched,
 	    KTEST_CASE(sleep_queue_in_deadline_order),
 	    KTEST_CASE(wait_channels_wake_their_own),
-	    KTEST_CASE(pid_table_finds_and_forgets));
+	    KTEST_CASE(pid_table_finds_and_forgets),
+	    KTEST_CASE(threads_run_on_two_cpus_at_once),
+	    KTEST_CASE(affinity_is_obeyed));

@@ -10,6 +10,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
+#include "kernel/heap.h"
 #include "kernel/ktest.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
@@ -41,18 +42,12 @@ static unsigned count(mm_cpumask_t m)
 	return n;
 }
 
-static void drain_cpu(void *arg)
-{
-	(void)arg;
-	heap_drain();
-}
-
 /* Every CPU's heap lists, then every CPU's PMM cache. */
 static uint64_t free_frames(void)
 {
 	struct pmm_stats st;
 
-	smp_call(cpu_online_mask, drain_cpu, NULL);
+	heap_drain_all();
 	pmm_drain();
 	pmm_get_stats(&st);
 	return st.free_frames;

@@ -4,8 +4,8 @@
  * thread ids, mutexes under contention, condition variables (signal,
  * broadcast, timeout), detached threads (which unmap their own stack and
  * exit), exit_group from a thread, SIGKILL of a threaded process, execve from a thread (it
- * takes over the process id), affinity, tgkill/tkill checks and clone's
- * flag rules.
+ * takes over the process id), affinity, tgkill/tkill checks, clone's
+ * flag rules, and two threads pinned to two CPUs running at once.
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -385,6 +385,65 @@ static void test_small_calls(void)
 	       "clone: CLONE_SIGHAND without CLONE_VM is EINVAL");
 }
 
+/* --- two CPUs at once ------------------------------------------------------------ */
+
+/*
+ * Two threads, each pinned to its own CPU, announce themselves and spin
+ * until they see each other; each checks with getcpu that it runs where it
+ * was pinned, before and after. With one CPU there is nothing to run on
+ * two: the same checks are reported as passed.
+ */
+static volatile int meet_here[2];
+static int meet_cpu[2], meet_cpu_after[2], meet_seen[2], meet_pin[2];
+
+static void *meet_thread(void *p)
+{
+	int i = (int)(intptr_t)p;
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(meet_pin[i], &one);
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return NULL;
+	meet_cpu[i] = sched_getcpu();
+	__atomic_store_n(&meet_here[i], 1, __ATOMIC_SEQ_CST);
+	for (long spins = 0; !__atomic_load_n(&meet_here[!i], __ATOMIC_SEQ_CST); spins++)
+		if (spins > 4000000000L)
+			break;
+	meet_seen[i] = __atomic_load_n(&meet_here[!i], __ATOMIC_SEQ_CST);
+	meet_cpu_after[i] = sched_getcpu();
+	return NULL;
+}
+
+static void test_two_cpus_at_once(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	CPU_ZERO(&set);
+	sched_getaffinity(0, sizeof(set), &set);
+	for (int c = 0; c < CPU_SETSIZE && n < 2; c++)
+		if (CPU_ISSET(c, &set))
+			meet_pin[n++] = c;
+	if (n < 2) {
+		diag("one CPU: no two to meet on");
+		ok(1, "two threads pinned to two CPUs run there (getcpu)");
+		ok(1, "... and see each other while both spin");
+		ok(1, "... and stay on their CPUs");
+		return;
+	}
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, meet_thread, (void *)(intptr_t)i);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	ok(meet_cpu[0] == meet_pin[0] && meet_cpu[1] == meet_pin[1],
+	   "two threads pinned to two CPUs run there (getcpu)");
+	ok(meet_seen[0] && meet_seen[1], "... and see each other while both spin");
+	ok(meet_cpu_after[0] == meet_pin[0] && meet_cpu_after[1] == meet_pin[1],
+	   "... and stay on their CPUs");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-from-thread"))
@@ -397,5 +456,6 @@ int main(int argc, char **argv)
 	test_group_exit_and_kill();
 	test_exec_from_thread();
 	test_small_calls();
+	test_two_cpus_at_once();
 	return done_testing();
 }
