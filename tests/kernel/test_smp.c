@@ -12,6 +12,7 @@
 #include "arch/x86_64/smp.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
+#include "kernel/task.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
@@ -20,12 +21,17 @@
 #define USER_VA		0x40000000ul
 #define READER_NS	2000000000ull	/* a reader gives up after 2 s */
 
+/* Several CPUs, and the test on CPU 0 (the remover of the shootdown cases). */
 static bool need_others(struct ktest *t)
 {
-	if (ncpus_online > 1)
-		return true;
-	ktest_skip(t, "one CPU");
-	return false;
+	if (ncpus_online < 2) {
+		ktest_skip(t, "one CPU");
+		return false;
+	}
+	sched_set_affinity(current(), 1);	/* the runner may have moved */
+	while (this_cpu()->id != 0)
+		yield();
+	return true;
 }
 
 static mm_cpumask_t others(void)
@@ -89,7 +95,9 @@ struct shoot {
 static void reader(struct shoot *s)
 {
 	uint64_t end = time_ns() + READER_NS;
+	bool lazy = this_cpu()->lazy;	/* its idle task is a kernel thread */
 
+	this_cpu()->lazy = false;	/* the reader uses the space, as a task would */
 	if (s->space)
 		pt_space_load(s->space);
 	__atomic_fetch_add(&s->ready, 1, __ATOMIC_SEQ_CST);
@@ -114,6 +122,8 @@ static void reader(struct shoot *s)
 	}
 	if (s->space && !s->stay_lazy)
 		pt_space_load(&kernel_vm.pt);
+	if (!s->stay_lazy)
+		this_cpu()->lazy = lazy;
 }
 
 static void shoot_fn(void *arg)
@@ -148,7 +158,7 @@ static void remove_vfree(struct shoot *s)
 
 static void vfree_reaches_every_cpu(struct ktest *t)
 {
-	if (!need_others(t) || this_cpu()->id != 0)
+	if (!need_others(t))
 		return;
 	uint64_t before = free_frames();
 	struct shoot s = { .remove = remove_vfree };
@@ -189,7 +199,7 @@ static void set_lazy(void *arg)
  */
 static void space_shootdown(struct ktest *t, bool lazy)
 {
-	if (!need_others(t) || this_cpu()->id != 0)
+	if (!need_others(t))
 		return;
 	uint64_t before = free_frames();
 	struct pt_space ps;
@@ -297,8 +307,6 @@ static void stress_fn(void *arg)
 
 static void stress_every_cpu(struct ktest *t)
 {
-	if (this_cpu()->id != 0)
-		return;
 	uint64_t before = free_frames();
 	struct vmalloc_stats vs0, vs1;
 	struct pt_space ps;
