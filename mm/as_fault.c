@@ -201,7 +201,17 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
 	}
-	/* The entry allows it: a kernel access to a user page (SMAP, SMEP). */
+	/*
+	 * The entry allows the access. Another thread's fault of this page
+	 * got there first (the page was missing, or read-only for this user
+	 * write, when we faulted): done. Else a kernel access to a user page
+	 * (SMAP, SMEP), which no mapping change can allow. (A kernel write
+	 * that lost such a race to a copy-on-write break looks the same: it
+	 * fails, once, rather than loop on a real SMAP violation.)
+	 */
+	if (!(flags & VM_FAULT_PRESENT) ||
+	    (flags & (VM_FAULT_WRITE | VM_FAULT_USER)) == (VM_FAULT_WRITE | VM_FAULT_USER))
+		return VM_FAULT_RESOLVED;
 	return VM_FAULT_UNRESOLVED;
 }
 
