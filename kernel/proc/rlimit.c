@@ -141,12 +141,15 @@ static long sys_prlimit64(uint64_t pid, uint64_t res, uint64_t unew, uint64_t uo
 
 	if (unew && copy_from_user(&new, unew, sizeof(new)))
 		return -EFAULT;
-	t = (int)pid ? task_by_pid((int)pid) : current();
+	t = (int)pid ? task_by_pid((int)pid) : current();	/* referenced: task_put() */
 	if (!t || !t->group)
-		return -ESRCH;
-	if (!may_prlimit(t))
-		return -EPERM;
-	r = do_prlimit(t, res, unew ? &new : NULL, uold ? &old : NULL);
+		r = -ESRCH;
+	else if (!may_prlimit(t))
+		r = -EPERM;
+	else
+		r = do_prlimit(t, res, unew ? &new : NULL, uold ? &old : NULL);
+	if (t && (int)pid)
+		task_put(t);
 	if (!r && uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
 	return r;
