@@ -48,6 +48,7 @@ static int cmd_vmquery(int argc, char **argv)
 
 	t = argc > 1 && parse_u64(argv[1], &pid) ? task_by_pid((int)pid) : NULL;
 	if (!t || !t->mm) {
+		task_put(t);		/* task_by_pid() returns a reference */
 		kprintf("usage: vmquery PID (a user process)\n");
 		return 1;
 	}
@@ -66,6 +67,7 @@ static int cmd_vmquery(int argc, char **argv)
 		va = m.base_address + m.region_size;
 	}
 	kprintf("%lu runs\n", (unsigned long)runs);
+	task_put(t);
 	return 0;
 }
 SHELL_COMMAND(vmquery, "a process's memory as VirtualQuery sees it: vmquery PID", cmd_vmquery);
