@@ -15,7 +15,7 @@ prog=$build/guest/guestbench
 true_bin=$build/guest/guest_true
 kernel=$build/kernel/kernel.elf
 rounds=${GUEST_BENCH_ROUNDS:-5}
-figures="fault_zero fault_cow mmap_4k mmap_1m brk_64k mprotect fork_64m munmap_64m execve file_read_4k file_write_4k fault_file_shared fault_file_private msync_64m shm_attach signal_segv"
+figures="fault_zero fault_cow mmap_4k mmap_1m brk_64k mprotect fork_64m munmap_64m execve file_read_4k file_write_4k fault_file_shared fault_file_private msync_64m shm_attach signal_segv win32.reserve_commit_64k win32.heap_churn win32.view_map"
 mkdir -p "$dir"
 
 for f in "$prog" "$true_bin" "$kernel"; do

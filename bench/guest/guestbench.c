@@ -30,6 +30,14 @@
  *   dos.ems_map (memcore only: a DOS box, memcore/dos.h) INT 67h 4400h mapping a
  *               logical EMS page into a window of the page frame, per call; with
  *               dos.ems_map_pte_writes and dos.ems_map_tlb_flushes per map
+ *   win32.reserve_commit_64k  VirtualAlloc reserve 1 MiB, commit and touch 64 KiB, VirtualFree
+ *               release, per cycle; on Linux (no Win32 calls) its nearest equivalent:
+ *               mmap 1 MiB PROT_NONE, mprotect 64 KiB read-write, touch, munmap
+ *   win32.heap_churn  HeapAlloc/HeapFree pairs of 16..512 bytes over 64 live blocks of the
+ *               process heap, per pair; on Linux malloc/free (musl's)
+ *   win32.view_map  MapViewOfFile + write to each page + UnmapViewOfFile of a 1 MiB anonymous
+ *               section, per cycle; on Linux mmap MAP_SHARED of a 1 MiB shm_open object + the
+ *               same writes + munmap
  *   signal_segv write to a read-only page, SIGSEGV handler mprotects it writable and
  *               returns, the write runs again (as a GC write barrier), per fault
  *
@@ -52,6 +60,7 @@
 #include <unistd.h>
 
 #include "memcore/dos.h"
+#include "memcore/win32.h"
 
 #define PAGE 4096UL
 #define MIB (1UL << 20)
@@ -465,11 +474,127 @@ static void signal_segv(void)
 	report("signal_segv", v, rounds);
 }
 
+/* Does this kernel have the Win32 calls? (Linux: ENOSYS, ERROR_NOT_SUPPORTED) */
+static int have_win32(void)
+{
+	void *p = VirtualAlloc(NULL, PAGE, MEM_RESERVE, PAGE_NOACCESS);
+
+	if (!p)
+		return 0;
+	VirtualFree(p, 0, MEM_RELEASE);
+	return 1;
+}
+
+static void win32_reserve_commit(void)
+{
+	double v[MAXR];
+	const int n = 100, win = have_win32();
+
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			char *p;
+
+			if (win) {
+				p = VirtualAlloc(NULL, MIB, MEM_RESERVE, PAGE_READWRITE);
+				if (!p || !VirtualAlloc(p, 64 * 1024, MEM_COMMIT, PAGE_READWRITE))
+					exit(1);
+			} else {
+				p = mmap(NULL, MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (p == MAP_FAILED || mprotect(p, 64 * 1024, PROT_READ | PROT_WRITE))
+					exit(1);
+			}
+			touch(p, 64 * 1024);
+			if (win)
+				VirtualFree(p, 0, MEM_RELEASE);
+			else
+				munmap(p, MIB);
+		}
+		v[r] = ns(tsc() - t) / n;
+	}
+	report("win32.reserve_commit_64k", v, rounds);
+}
+
+static void win32_heap_churn(void)
+{
+	double v[MAXR];
+	const int n = 20000, win = have_win32();
+	HANDLE h = win ? GetProcessHeap() : NULL;
+	void *live[64] = { 0 };
+	unsigned x = 12345;
+
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			unsigned k = i & 63;
+			size_t sz;
+
+			x = x * 1103515245u + 12345u;
+			sz = 16 + (x >> 16) % 497;
+			if (win) {
+				HeapFree(h, 0, live[k]);
+				live[k] = HeapAlloc(h, 0, sz);
+			} else {
+				free(live[k]);
+				live[k] = malloc(sz);
+			}
+			*(volatile char *)live[k] = 1;
+		}
+		v[r] = ns(tsc() - t) / n;
+	}
+	for (int k = 0; k < 64; k++) {
+		if (win)
+			HeapFree(h, 0, live[k]);
+		else
+			free(live[k]);
+	}
+	report("win32.heap_churn", v, rounds);
+}
+
+static void win32_view_map(void)
+{
+	double v[MAXR];
+	const int n = 50, win = have_win32();
+	HANDLE s = NULL;
+	int fd = -1;
+
+	if (win) {
+		s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, MIB, NULL);
+	} else {
+		mkdir("/dev/shm", 01777);	/* a bare initramfs may not have it */
+		fd = shm_open("/guestbench.view", O_RDWR | O_CREAT, 0600);
+		if (fd < 0 || ftruncate(fd, MIB))
+			exit(1);
+	}
+	for (int r = 0; r < rounds; r++) {
+		uint64_t t = tsc();
+		for (int i = 0; i < n; i++) {
+			char *p = win ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, MIB) :
+				  mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (!p || p == MAP_FAILED)
+				exit(1);
+			touch(p, MIB);
+			if (win)
+				UnmapViewOfFile(p);
+			else
+				munmap(p, MIB);
+		}
+		v[r] = ns(tsc() - t) / n;
+	}
+	if (win) {
+		CloseHandle(s);
+	} else {
+		close(fd);
+		shm_unlink("/guestbench.view");
+	}
+	report("win32.view_map", v, rounds);
+}
+
 static const char *only;
 
 static int want(const char *figure)
 {
-	return !only || !strcmp(only, figure);
+	return !only || !strncmp(only, figure, strlen(only));	/* a prefix: "win32." */
 }
 
 int main(int argc, char **argv)
@@ -514,6 +639,12 @@ int main(int argc, char **argv)
 		shm_attach();
 	if (want("signal_segv"))
 		signal_segv();
+	if (want("win32.reserve_commit_64k"))
+		win32_reserve_commit();
+	if (want("win32.heap_churn"))
+		win32_heap_churn();
+	if (want("win32.view_map"))
+		win32_view_map();
 	if (want("dos.ems_map"))
 		dos_ems_map();
 	return 0;
