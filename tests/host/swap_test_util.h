@@ -97,4 +97,21 @@ static inline void test_swap_fini(struct test_swap *t)
 	free(t->page);
 }
 
+#ifdef CMOCKA_H_
+#include "host/heap_pages_mmap.h"
+#include "tests/host/sim_setup.h"
+#include "mm/heap.h"
+
+/* Group setup of tests that run processes with swap: quiet logs, and a heap for the core's objects. */
+static inline int swap_test_group_setup(void **state)
+{
+	int r = sim_group_setup(state);
+
+	heap_pages_mmap_set_arena((size_t)1 << (sizeof(size_t) == 8 ? 32 : 28));
+	if (!r)
+		r = heap_init(&heap_pages_mmap, 0);
+	return r;
+}
+#endif
+
 #endif

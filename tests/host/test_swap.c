@@ -400,16 +400,6 @@ static int before_small(void **state)
 	return before_ram(16 * MiB, 16384);
 }
 
-static int group_setup(void **state)
-{
-	int r = sim_group_setup(state);
-
-	heap_pages_mmap_set_arena((size_t)1 << (sizeof(size_t) == 8 ? 32 : 28));
-	if (!r)
-		r = heap_init(&heap_pages_mmap, 0);
-	return r;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -423,5 +413,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, sim_group_teardown);
+	return cmocka_run_group_tests(tests, swap_test_group_setup, sim_group_teardown);
 }

@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The compressed page store (see zstore.h). Lock order: z->lock -> the
+ * pool's lock -> PMM; everything below the public functions runs with
+ * z->lock held.
+ */
+#include "zstore.h"
+#include "errno.h"
+#include "platform.h"
+#include "pmm.h"
+
+enum slot_kind { SLOT_EMPTY, SLOT_SAME, SLOT_LZ4, SLOT_WHOLE };
+
+struct zstore_slot {
+	uint64_t word;			/* SLOT_SAME: the repeated word */
+	zpool_handle_t handle;		/* SLOT_LZ4, SLOT_WHOLE: the object */
+	uint16_t kind;
+	uint16_t len;			/* SLOT_LZ4: the block's length */
+};
+
+#define PER_LEAF	((uint32_t)(PAGE_SIZE / sizeof(struct zstore_slot)))
+#define WORK_ORDER	2		/* struct lz4_work: 16 KiB */
+
+_Static_assert(sizeof(struct lz4_work) <= (PAGE_SIZE << WORK_ORDER), "lz4 work area fits");
+
+static struct zstore *to_z(struct swap_backend *b)
+{
+	return (struct zstore *)((char *)b - __builtin_offsetof(struct zstore, b));
+}
+
+/* The entry of @slot; with @make, its leaf is created (zeroed: empty) if missing. NULL: none/no memory. */
+static struct zstore_slot *slot_entry(struct zstore *z, uint32_t slot, bool make)
+{
+	struct zstore_slot **leaf = &z->dir[slot / PER_LEAF];
+
+	if (!*leaf) {
+		phys_addr_t pa;
+
+		if (!make || (pa = pmm_alloc_pages(0, PMM_ZERO)) == PMM_NO_FRAME)
+			return NULL;
+		*leaf = plat_phys_to_virt(pa);
+		z->meta_pages++;
+	}
+	return &(*leaf)[slot % PER_LEAF];
+}
+
+/* The word @page repeats throughout, if it does. */
+static bool same_filled(const void *page, uint64_t *word)
+{
+	const uint64_t *w = page;
+	uint64_t first = w[0];
+
+	for (size_t i = 1; i < PAGE_SIZE / sizeof(*w); i++)
+		if (w[i] != first)
+			return false;
+	*word = first;
+	return true;
+}
+
+static void fill_words(void *page, uint64_t word)
+{
+	uint64_t *w = page;
+
+	for (size_t i = 0; i < PAGE_SIZE / sizeof(*w); i++)
+		w[i] = word;
+}
+
+/* An object of @len bytes from @src in the pool: its handle, or 0 if no memory. */
+static zpool_handle_t pool_put(struct zstore *z, const void *src, size_t len)
+{
+	zpool_handle_t h;
+
+	if (zpool_alloc(&z->pool, len, &h))
+		return 0;
+	zpool_write(&z->pool, h, src);
+	z->st.compr_bytes += len;
+	return h;
+}
+
+static int write_locked(struct zstore *z, uint32_t slot, const void *page)
+{
+	struct zstore_slot *e = slot_entry(z, slot, true);
+	size_t clen;
+
+	if (!e)
+		return -MM_ENOMEM;
+	if (e->kind != SLOT_EMPTY) {
+		z->st.bad_calls++;
+		mm_err("zstore %s: write to slot %u, which is in use\n", z->b.name, (unsigned)slot);
+		return -MM_EIO;
+	}
+	if (same_filled(page, &e->word)) {
+		e->kind = SLOT_SAME;
+		z->st.same_filled++;
+		return 0;
+	}
+	clen = lz4_compress(page, PAGE_SIZE, z->buf, z->max_compressed, z->work);
+	if (clen) {
+		e->handle = pool_put(z, z->buf, clen);
+		e->kind = SLOT_LZ4;
+		e->len = (uint16_t)clen;
+	} else {
+		e->handle = pool_put(z, page, PAGE_SIZE);
+		e->kind = SLOT_WHOLE;
+	}
+	if (!e->handle) {
+		e->kind = SLOT_EMPTY;
+		return -MM_ENOMEM;
+	}
+	if (e->kind == SLOT_WHOLE)
+		z->st.incompressible++;
+	return 0;
+}
+
+int zstore_write(struct zstore *z, uint32_t slot, const void *page)
+{
+	unsigned long flags;
+	int ret;
+
+	if (slot >= z->b.nslots) {
+		mm_err("zstore %s: write to slot %u of %u\n", z->b.name, (unsigned)slot,
+		       (unsigned)z->b.nslots);
+		__atomic_fetch_add(&z->st.bad_calls, 1, __ATOMIC_RELAXED);
+		return -MM_EIO;
+	}
+	flags = spin_lock_irqsave(&z->lock);
+	ret = write_locked(z, slot, page);
+	if (ret == 0) {
+		z->st.stored++;
+		z->st.writes++;
+	} else if (ret == -MM_ENOMEM) {
+		z->st.failures++;
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	return ret;
+}
+
+static int read_locked(struct zstore *z, uint32_t slot, void *page)
+{
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot, false) : NULL;
+	size_t len;
+
+	if (!e || e->kind == SLOT_EMPTY) {
+		z->st.bad_calls++;
+		mm_err("zstore %s: read of slot %u, which holds nothing\n", z->b.name, (unsigned)slot);
+		return -MM_EIO;
+	}
+	switch (e->kind) {
+	case SLOT_SAME:
+		fill_words(page, e->word);
+		return 0;
+	case SLOT_WHOLE:
+		return zpool_read(&z->pool, e->handle, page, PAGE_SIZE) == (long)PAGE_SIZE ? 0 : -MM_EIO;
+	default:
+		if (zpool_read(&z->pool, e->handle, z->buf, PAGE_SIZE) != e->len ||
+		    lz4_decompress(z->buf, e->len, page, PAGE_SIZE, &len) || len != PAGE_SIZE) {
+			z->st.failures++;
+			mm_err("zstore %s: slot %u: compressed data corrupt\n", z->b.name, (unsigned)slot);
+			return -MM_EIO;
+		}
+		return 0;
+	}
+}
+
+int zstore_read(struct zstore *z, uint32_t slot, void *page)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	int ret = read_locked(z, slot, page);
+
+	if (ret == 0)
+		z->st.reads++;
+	spin_unlock_irqrestore(&z->lock, flags);
+	return ret;
+}
+
+void zstore_discard(struct zstore *z, uint32_t slot)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot, false) : NULL;
+
+	if (e && e->kind != SLOT_EMPTY) {
+		if (e->kind == SLOT_SAME) {
+			z->st.same_filled--;
+		} else {
+			z->st.compr_bytes -= e->kind == SLOT_LZ4 ? e->len : PAGE_SIZE;
+			if (e->kind == SLOT_WHOLE)
+				z->st.incompressible--;
+			zpool_free(&z->pool, e->handle);
+		}
+		e->kind = SLOT_EMPTY;
+		z->st.stored--;
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+}
+
+unsigned long zstore_compact(struct zstore *z)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	unsigned long freed = zpool_compact(&z->pool);
+
+	spin_unlock_irqrestore(&z->lock, flags);
+	return freed;
+}
+
+void zstore_get_stats(struct zstore *z, struct zstore_stats *st)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	struct zpool_stats ps;
+
+	zpool_get_stats(&z->pool, &ps);
+	*st = z->st;
+	st->orig_bytes = st->stored * PAGE_SIZE;
+	st->mem_bytes = zpool_total_bytes(&ps) + z->meta_pages * PAGE_SIZE;
+	spin_unlock_irqrestore(&z->lock, flags);
+}
+
+/* --- the swap backend ----------------------------------------------------------------- */
+
+static int zb_write(struct swap_backend *b, uint32_t slot, const void *page)
+{
+	return zstore_write(to_z(b), slot, page);
+}
+
+static int zb_read(struct swap_backend *b, uint32_t slot, void *page)
+{
+	return zstore_read(to_z(b), slot, page);
+}
+
+static void zb_discard(struct swap_backend *b, uint32_t slot)
+{
+	zstore_discard(to_z(b), slot);
+}
+
+static unsigned long zb_shrink(struct swap_backend *b, unsigned long pages)
+{
+	(void)pages;	/* compaction frees what it can; no lower tier yet */
+	return zstore_compact(to_z(b));
+}
+
+static void zb_stats(struct swap_backend *b, struct swap_backend_stats *out)
+{
+	struct zstore_stats st;
+
+	zstore_get_stats(to_z(b), &st);
+	*out = (struct swap_backend_stats){
+		.stored = st.stored,
+		.orig_bytes = st.orig_bytes,
+		.mem_bytes = st.mem_bytes,
+		.same_filled = st.same_filled,
+		.incompressible = st.incompressible,
+		.reads = st.reads,
+		.writes = st.writes,
+		.failures = st.failures,
+	};
+}
+
+static const struct swap_backend_ops zstore_ops = {
+	.write = zb_write,
+	.read = zb_read,
+	.discard = zb_discard,
+	.shrink = zb_shrink,
+	.stats = zb_stats,
+};
+
+/* --- setup ------------------------------------------------------------------------------ */
+
+static unsigned order_for(size_t bytes)
+{
+	unsigned order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
+{
+	size_t leaves = (nslots + PER_LEAF - 1) / PER_LEAF;
+	phys_addr_t dir, work, buf;
+
+	memset(z, 0, sizeof(*z));
+	if (nslots == 0 || nslots > SWAP_MAX_SLOTS)
+		return -MM_EINVAL;
+	z->dir_order = order_for(leaves * sizeof(*z->dir));
+	if (z->dir_order > PMM_MAX_ORDER)
+		return -MM_EINVAL;
+	if (zpool_init(&z->pool))
+		return -MM_ENOMEM;
+	dir = pmm_alloc_pages(z->dir_order, PMM_ZERO);
+	work = pmm_alloc_pages(WORK_ORDER, 0);
+	buf = pmm_alloc_pages(0, 0);
+	if (dir == PMM_NO_FRAME || work == PMM_NO_FRAME || buf == PMM_NO_FRAME) {
+		pmm_free_pages(dir, z->dir_order);
+		pmm_free_pages(work, WORK_ORDER);
+		pmm_free_pages(buf, 0);
+		zpool_destroy(&z->pool);
+		return -MM_ENOMEM;
+	}
+	z->dir = plat_phys_to_virt(dir);
+	z->work = plat_phys_to_virt(work);
+	z->buf = plat_phys_to_virt(buf);
+	z->meta_pages = (1u << z->dir_order) + (1u << WORK_ORDER) + 1;
+	z->max_compressed = PAGE_SIZE * 3 / 4;
+	z->b.ops = &zstore_ops;
+	z->b.name = name;
+	z->b.nslots = nslots;
+	z->b.in_ram = true;
+	return 0;
+}
+
+void zstore_destroy(struct zstore *z)
+{
+	size_t leaves = (z->b.nslots + PER_LEAF - 1) / PER_LEAF;
+
+	if (!z->dir)
+		return;
+	zpool_destroy(&z->pool);
+	for (size_t i = 0; i < leaves; i++)
+		if (z->dir[i])
+			pmm_free_pages(plat_virt_to_phys(z->dir[i]), 0);
+	pmm_free_pages(plat_virt_to_phys(z->dir), z->dir_order);
+	pmm_free_pages(plat_virt_to_phys(z->work), WORK_ORDER);
+	pmm_free_pages(plat_virt_to_phys(z->buf), 0);
+	memset(z, 0, sizeof(*z));
+}

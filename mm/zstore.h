@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The compressed page store (zram-like): a swap backend that keeps pages in
+ * RAM, compressed. Each slot holds one of
+ *   - nothing;
+ *   - a same-filled page: one 64-bit word repeated, kept as that word;
+ *   - an LZ4 block of the page in the compressed-object pool (mm/zpool.h);
+ *   - the page whole, in the pool, when LZ4 cannot bring it under the
+ *     threshold (compressing it again on every read would cost for nothing).
+ *
+ * It implements struct swap_backend (mm/swap.h): register &store->b with
+ * swap_area_add(). Its slot table is two-level, in PMM frames, leaves made
+ * on first use; the table, the compressor's scratch and the pool are all
+ * counted in mem_bytes.
+ *
+ * Lock order: a store's lock -> its pool's lock -> PMM locks. The store's
+ * lock covers the slot table and the scratch buffers, so one CPU compresses
+ * at a time per store; the work under it is bounded (one page).
+ */
+#ifndef MM_ZSTORE_H
+#define MM_ZSTORE_H
+
+#include "lz4.h"
+#include "spinlock.h"
+#include "swap.h"
+#include "zpool.h"
+
+struct zstore_slot;
+
+struct zstore_stats {
+	uint64_t stored;		/* pages held */
+	uint64_t orig_bytes;		/* stored * PAGE_SIZE */
+	uint64_t compr_bytes;		/* bytes of the objects in the pool (blocks and whole pages) */
+	uint64_t mem_bytes;		/* RAM used: pool frames and tables, slot table, scratch */
+	uint64_t same_filled;		/* pages kept as a word */
+	uint64_t incompressible;	/* pages kept whole */
+	uint64_t reads, writes;		/* operations served */
+	uint64_t failures;		/* writes refused for lack of memory, reads of corrupt data */
+	uint64_t bad_calls;		/* slot out of range, written twice, read while empty */
+};
+
+struct zstore {
+	struct swap_backend b;		/* ops, name, nslots, in_ram */
+	spinlock_t lock;
+	struct zpool pool;
+	struct zstore_slot **dir;	/* leaf frames of the slot table, NULL until used */
+	unsigned dir_order;		/* the directory's size as a PMM order */
+	struct lz4_work *work;		/* compressor scratch (PMM frames) */
+	uint8_t *buf;			/* one page: a block being written or read */
+	size_t max_compressed;		/* blocks larger than this keep the page whole */
+	uint64_t meta_pages;		/* frames of directory, leaves and scratch */
+	struct zstore_stats st;
+};
+
+/**
+ * zstore_init() - an empty store of @nslots slots, ready for swap_area_add(&z->b, ...)
+ * @z: the store
+ * @name: its name in swap lists and memstat ("zram0")
+ * @nslots: 1 .. SWAP_MAX_SLOTS
+ *
+ * Return: 0; -MM_EINVAL (bad @nslots); -MM_ENOMEM.
+ */
+int zstore_init(struct zstore *z, const char *name, uint32_t nslots);
+
+/* Free everything @z holds, pages stored or not; every frame goes back to the PMM. */
+void zstore_destroy(struct zstore *z);
+
+/**
+ * zstore_write() - keep the page at @page under @slot, which must be empty
+ *
+ * Return: 0; -MM_ENOMEM (no frame for it: the caller may try elsewhere);
+ * -MM_EIO (bad or busy slot, reported).
+ */
+int zstore_write(struct zstore *z, uint32_t slot, const void *page);
+
+/**
+ * zstore_read() - fill @page with the content of @slot; the slot keeps it
+ *
+ * Return: 0, or -MM_EIO (empty slot, or stored data found corrupt: reported).
+ */
+int zstore_read(struct zstore *z, uint32_t slot, void *page);
+
+/* Forget @slot's content (nothing if it is empty). */
+void zstore_discard(struct zstore *z, uint32_t slot);
+
+/* Compact the pool: frames given back. */
+unsigned long zstore_compact(struct zstore *z);
+
+void zstore_get_stats(struct zstore *z, struct zstore_stats *st);
+
+#endif
