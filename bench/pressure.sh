@@ -12,8 +12,11 @@
 # other figure; the other kernel is measured regardless.
 # Usage: sh bench/pressure.sh BUILD
 # Environment: PRESSURE_MIB (384), PRESSURE_MEM (256M), PRESSURE_ZRAM (lz4:512),
-# PRESSURE_OURS_OPTS (extra tools/qemu-run options for our kernel, e.g. --swap IMAGE),
+# PRESSURE_OURS_OPTS (extra tools/qemu-run options for our kernel),
+# PRESSURE_OURS_DISK (MiB of the mkswap disk our kernel swaps to, 1024; 0: none),
 # PRESSURE_KERNELS ("ours linux").
+# Our kernel swaps to a virtio disk made by mkswap; compress_ratio.ours
+# appears once its compressed pool reports pressure.swap_orig_bytes/swap_mem_bytes.
 set -eu
 
 build=${1:-build}
@@ -38,8 +41,20 @@ status=0
 for k in $kernels; do
 	out=$dir/pressure_$k.txt
 	if [ "$k" = ours ]; then
+		disk_opt=""
+		if [ "${PRESSURE_OURS_DISK:-1024}" != 0 ]; then
+			img=$dir/pressure-swap.img
+			rm -f "$img"
+			truncate -s "${PRESSURE_OURS_DISK:-1024}M" "$img"
+			if mkswap -L pressure "$img" > /dev/null 2>&1 ||
+			   /usr/sbin/mkswap -L pressure "$img" > /dev/null 2>&1; then
+				disk_opt="--swap $img"
+			else
+				echo "pressure bench: mkswap failed; ours runs without a swap disk" >&2
+			fi
+		fi
 		# shellcheck disable=SC2086
-		set -- tools/qemu-run --kernel "$kernel" ${PRESSURE_OURS_OPTS:-}
+		set -- tools/qemu-run --kernel "$kernel" $disk_opt ${PRESSURE_OURS_OPTS:-}
 	else
 		set -- tools/linux-run --build "$build" --zram "$zram"
 	fi
@@ -53,6 +68,7 @@ for k in $kernels; do
 	fi
 	echo "pressure bench: $k: $(($(date +%s) - start)) s" >&2
 done
+rm -f "$dir/pressure-swap.img"
 
 fig() {	# fig KERNEL NAME: the value of pressure.NAME in KERNEL's output
 	[ -f "$dir/pressure_$1.txt" ] || return 0

@@ -7,6 +7,7 @@
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
 #include "kernel/drivers/drivers.h"
+#include "kernel/swap/swap_dev.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "kernel/fs/file.h"
@@ -120,6 +121,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	else
 		fs_init(NULL, 0);
 	drivers_init();
+	swap_dev_boot();
 
 	serial_enable_rx_irq();
 	sti();

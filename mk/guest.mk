@@ -28,7 +28,8 @@ $(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
 HOSTILE_PROG := $(BUILD)/guest/hostile
 
 guest-programs: $(GUEST_PROGS) $(HOSTILE_PROG) $(LINUX_INIT)
-all: $(LINUX_INIT)
+# The swap suite of tools/run_tests.py runs the pressure program too.
+all: $(LINUX_INIT) $(BUILD)/guest/pressure
 bench: $(KERNEL) guest-programs kperf
 
 .PHONY: guest-programs

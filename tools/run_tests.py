@@ -4,8 +4,11 @@
 Suites: host unit tests (cmocka, TAP output), the same as 32-bit programs, short fuzz runs,
 the in-kernel KTAP suites booted in QEMU at several memory sizes and on two CPUs, the user
 programs on one CPU and on two, the boot memory map at
-each size, a deliberate kernel crash (the panic report), and shell sessions
-over the serial console, booted directly and from the GRUB ISO.
+each size, a deliberate kernel crash (the panic report), a working set larger
+than RAM swapped to a disk made by mkswap (swap), and shell sessions over the
+serial console (with a virtio balloon driven from QEMU's monitor), booted
+directly and from the GRUB ISO. The kernel suites' first 512 MiB machine has
+a pattern disk and an mkswap disk attached.
 
   tools/run_tests.py [--build DIR] [--only SUITE,...] [--fuzz-seconds N] [-v]
 """
@@ -385,6 +388,25 @@ def crash_report(kernel, timeout):
            "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
 
 
+def swap_disk_run(build, timeout):
+    """A working set 1.5x the machine's RAM on a swap disk made by mkswap
+    (swap= boot option through tools/qemu-run --swap): every page intact."""
+    d = os.path.join(build, "disks")
+    os.makedirs(d, exist_ok=True)
+    img = os.path.join(d, "pressure-swap.img")
+    if not qemu.mkswap_image(img, 128, label="pressure"):
+        record("swap/disk-working-set", None, "mkswap not installed")
+        return
+    p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
+                        "--swap", img, "--timeout", str(max(timeout, 300)),
+                        os.path.join(build, "guest/pressure"), "96"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    record("swap/disk-working-set-96M-on-64M", p.returncode == 0 and
+           "pressure.bad_pages 0 pages" in out, out[-3000:])
+    os.unlink(img)
+
+
 def balloon_session(kernel):
     """QEMU's monitor `balloon SIZE` takes memory from the guest and gives it
     back: memstat's free frames follow, and come back exactly."""
@@ -539,6 +561,7 @@ def main():
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),
                           user_programs(kernel, a.build, a.timeout, smp=2))),
+        ("swap", lambda: swap_disk_run(a.build, a.timeout)),
         ("diff", lambda: differential(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,

@@ -56,6 +56,8 @@ enum {
 	/* threads */
 	SYS_futex = 202, SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274, SYS_getcpu = 309,
+	/* swap */
+	SYS_swapon = 167, SYS_swapoff = 168,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */
