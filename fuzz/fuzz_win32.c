@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fuzzes the Win32 allocation state machine (mm/as_win32.c) against a model
+ * of page states.
+ *
+ * One process, a 64-page window of user space at a 64 KiB boundary. The
+ * input is a sequence of 4-byte operations:
+ *
+ *   b0  operation: VirtualAlloc reserve / reserve+commit / commit, VirtualFree
+ *       decommit / release, VirtualProtect, mprotect, munmap, a read or write
+ *   b1  first page; b2 page count (1..8) or the byte written; b3 protection
+ *
+ * The model keeps per page: state (free, reserved, committed), allocation
+ * base and protection, PAGE_* protection, the Linux protection the region
+ * has, and its byte. After each operation the return value must be the
+ * model's, every page's VirtualQuery fields (and run length, where it ends
+ * in the window) must match, every page must read as the model says (or
+ * fault), and as_check() must pass. At the end the space is destroyed and
+ * every frame and every committed page must be back.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fuzz/fuzz.h"
+#include "host/soft_mmu.h"
+#include "mm/as_win32.h"
+#include "mm/commit.h"
+#include "tests/host/sim_setup.h"
+
+#define NPAGES	64
+#define WIN	0x10000000ull
+#define GPAGES	16			/* pages per 64 KiB */
+
+enum { FREE, RESERVED, COMMITTED };
+
+struct mpage {
+	uint8_t state, val;
+	int16_t base;			/* allocation base page, -1: free */
+	uint32_t aprot, prot;		/* PAGE_* */
+	uint32_t mm;			/* the region's MM_PROT_* */
+};
+
+static struct as as;
+static struct smmu mmu;
+static struct mpage pg[NPAGES];
+
+/* Valid protections first, then invalid ones. */
+static const uint32_t prots[] = {
+	PAGE_NOACCESS, PAGE_READONLY, PAGE_READWRITE, PAGE_EXECUTE, PAGE_EXECUTE_READ,
+	PAGE_EXECUTE_READWRITE, PAGE_READWRITE | PAGE_GUARD, PAGE_READONLY | PAGE_GUARD,
+	PAGE_READWRITE | PAGE_NOCACHE,
+	0, PAGE_READWRITE | PAGE_READONLY, PAGE_NOACCESS | PAGE_GUARD, PAGE_WRITECOPY,
+	PAGE_READWRITE | PAGE_GUARD | PAGE_NOCACHE,
+};
+#define NVALID	9
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	sim_quiet();
+	CHECK(sim_ram_pmm_flat(64 * MiB) == 0);
+	return 0;
+}
+
+static uint32_t mm_of(uint32_t prot)
+{
+	return (prot & PAGE_GUARD) ? MM_PROT_NONE : as_win32_mm_prot(prot);
+}
+
+/* Do pages [p, p + n) all belong to one allocation? */
+static bool one_alloc(unsigned p, unsigned n)
+{
+	for (unsigned i = p; i < p + n; i++)
+		if (pg[i].state == FREE || pg[i].base != pg[p].base)
+			return false;
+	return true;
+}
+
+static long m_reserve(unsigned p, unsigned n, uint32_t prot, bool commit, unsigned pi)
+{
+	unsigned base = p & ~(GPAGES - 1u);
+
+	if (pi >= NVALID)
+		return -ERROR_INVALID_PARAMETER;
+	for (unsigned i = base; i < p + n; i++)
+		if (pg[i].state != FREE)
+			return -ERROR_INVALID_ADDRESS;
+	for (unsigned i = base; i < p + n; i++)
+		pg[i] = (struct mpage){ commit ? COMMITTED : RESERVED, 0, (int16_t)base, prot,
+					commit ? prot : 0, commit ? mm_of(prot) : 0 };
+	return (long)(WIN + base * PG);
+}
+
+static long m_commit(unsigned p, unsigned n, uint32_t prot, unsigned pi)
+{
+	if (pi >= NVALID)
+		return -ERROR_INVALID_PARAMETER;
+	if (!one_alloc(p, n))
+		return -ERROR_INVALID_ADDRESS;
+	for (unsigned i = p; i < p + n; i++) {
+		if (pg[i].state == RESERVED)
+			pg[i].val = 0;
+		pg[i].state = COMMITTED;
+		pg[i].prot = prot;
+		pg[i].mm = mm_of(prot);
+	}
+	return (long)(WIN + p * PG);
+}
+
+static long m_decommit(unsigned p, unsigned n)
+{
+	if (!one_alloc(p, n))
+		return -ERROR_INVALID_ADDRESS;
+	for (unsigned i = p; i < p + n; i++) {
+		pg[i].state = RESERVED;
+		pg[i].prot = pg[i].mm = 0;
+		pg[i].val = 0;
+	}
+	return 0;
+}
+
+static long m_release(unsigned p)
+{
+	int16_t b = pg[p].base;
+
+	if (pg[p].state == FREE || b != (int16_t)p)
+		return -ERROR_INVALID_ADDRESS;
+	for (unsigned i = p; i < NPAGES && pg[i].state != FREE && pg[i].base == b; i++)
+		pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+	return 0;
+}
+
+static long m_protect(unsigned p, unsigned n, uint32_t prot, unsigned pi, uint32_t *old)
+{
+	if (pi >= NVALID && prot != PAGE_WRITECOPY)
+		return -ERROR_INVALID_PARAMETER;
+	if (!one_alloc(p, n))
+		return -ERROR_INVALID_ADDRESS;
+	for (unsigned i = p; i < p + n; i++)
+		if (pg[i].state != COMMITTED)
+			return -ERROR_INVALID_ADDRESS;
+	if (pi >= NVALID)
+		return -ERROR_INVALID_PARAMETER;
+	*old = pg[p].prot;
+	for (unsigned i = p; i < p + n; i++) {
+		pg[i].prot = prot;
+		pg[i].mm = mm_of(prot);
+	}
+	return 0;
+}
+
+/* Linux's mprotect: page by page until a hole (ENOMEM), changing what came before. */
+static long m_mprotect(unsigned p, unsigned n, uint32_t prot)
+{
+	for (unsigned i = p; i < p + n; i++) {
+		if (pg[i].state == FREE)
+			return -MM_ENOMEM;
+		if (pg[i].mm == prot)
+			continue;
+		pg[i].mm = prot;
+		if (pg[i].state == RESERVED && prot == MM_PROT_NONE)
+			continue;
+		if (pg[i].state == RESERVED)
+			pg[i].val = 0;
+		pg[i].state = COMMITTED;
+		pg[i].prot = as_win32_protect(prot);
+	}
+	return 0;
+}
+
+/* Run length from page @p as VirtualQuery reports it, or 0 if it leaves the window. */
+static unsigned m_run(unsigned p)
+{
+	unsigned i = p + 1;
+
+	while (i < NPAGES && pg[i].state == pg[p].state && pg[i].base == pg[p].base &&
+	       pg[i].prot == pg[p].prot)
+		i++;
+	return i < NPAGES || pg[p].state != FREE ? i - p : 0;
+}
+
+SMMU_ORACLE static void verify(void)
+{
+	for (unsigned i = 0; i < NPAGES; i++) {
+		struct memory_basic_information m;
+		const struct mpage *q = &pg[i];
+		uintptr_t va = WIN + i * PG;
+		unsigned run = m_run(i);
+		uint8_t v;
+
+		CHECK(VirtualQueryProcessMemory(&as, va + 7, &m) == sizeof(m));
+		CHECK(m.base_address == va);
+		CHECK(m.state == (q->state == FREE ? MEM_FREE : q->state == RESERVED ? MEM_RESERVE :
+				  MEM_COMMIT));
+		CHECK(m.allocation_base == (q->state == FREE ? 0 : WIN + (uintptr_t)q->base * PG));
+		CHECK(m.allocation_protect == (q->state == FREE ? 0 : q->aprot));
+		CHECK(m.protect == (q->state == FREE ? PAGE_NOACCESS : q->prot));
+		CHECK(m.type == (q->state == FREE ? 0 : MEM_PRIVATE));
+		if (run)
+			CHECK(m.region_size == run * PG);
+		/* Reading a guard page would clear its guard: only the others are probed. */
+		if (q->state == COMMITTED && (q->prot & PAGE_GUARD))
+			continue;
+		bool can = q->state == COMMITTED && q->mm != MM_PROT_NONE;
+		int r = smmu_read(&mmu, va + 11, SMMU_USER, &v, 1);
+		CHECK((r == 0) == can);
+		if (can)
+			CHECK(v == q->val);
+	}
+	CHECK(as_check(&as) == 0);
+}
+
+/* A write or read at page @p: a guard page faults once and loses its guard. */
+static void op_access(unsigned p, uint8_t val, bool write)
+{
+	struct mpage *q = &pg[p];
+	uintptr_t va = WIN + p * PG + 11;
+	uint8_t v = val;
+	int r = write ? smmu_write(&mmu, va, SMMU_USER, &v, 1) : smmu_read(&mmu, va, SMMU_USER, &v, 1);
+
+	if (q->state == COMMITTED && (q->prot & PAGE_GUARD)) {
+		CHECK(r != 0);
+		q->prot &= ~PAGE_GUARD;
+		q->mm = as_win32_mm_prot(q->prot);
+		return;
+	}
+	bool ok = q->state == COMMITTED && q->mm != MM_PROT_NONE &&
+		  (!write || (q->mm & MM_PROT_WRITE));
+	CHECK((r == 0) == ok);
+	if (ok && write)
+		q->val = val;
+	if (ok && !write)
+		CHECK(v == q->val);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const uint32_t lprots[] = { MM_PROT_NONE, MM_PROT_READ, MM_PROT_READ | MM_PROT_WRITE,
+					   MM_PROT_WRITE, MM_PROT_READ | MM_PROT_EXEC,
+					   MM_PROT_READ | MM_PROT_WRITE | MM_PROT_EXEC };
+	uint64_t free0, commit0;
+
+	if (size > 4 * 400)
+		return 0;
+	free0 = sim_free_frames();
+	commit0 = vm_committed_pages();
+	CHECK(as_init(&as, NULL) == 0);
+	smmu_init(&mmu, &as.vs.pt);
+	mmu.vs = &as.vs;
+	for (unsigned i = 0; i < NPAGES; i++)
+		pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+	for (size_t off = 0; off + 4 <= size; off += 4) {
+		const uint8_t *b = data + off;
+		unsigned p = b[1] % NPAGES, n = 1 + b[2] % 8, pi = b[3] % ARRAY_SIZE(prots);
+		uint32_t prot = prots[pi], old = 0, mold = 0;
+		uintptr_t va = WIN + p * PG;
+		long want, got;
+
+		if (p + n > NPAGES)
+			n = NPAGES - p;
+		switch (b[0] % 10) {
+		case 0:
+		case 1:
+			want = m_reserve(p, n, prot, b[0] % 10 == 1, pi);
+			got = VirtualAllocProcessMemory(&as, va, n * PG,
+							b[0] % 10 ? MEM_RESERVE | MEM_COMMIT : MEM_RESERVE, prot);
+			break;
+		case 2:
+			want = m_commit(p, n, prot, pi);
+			got = VirtualAllocProcessMemory(&as, va, n * PG, MEM_COMMIT, prot);
+			break;
+		case 3:
+			want = m_decommit(p, n);
+			got = VirtualFreeProcessMemory(&as, va, n * PG, MEM_DECOMMIT);
+			break;
+		case 4:
+			want = m_release(p);
+			got = VirtualFreeProcessMemory(&as, va, 0, MEM_RELEASE);
+			break;
+		case 5:
+			want = m_protect(p, n, prot, pi, &mold);
+			got = VirtualProtectProcessMemory(&as, va, n * PG, prot, &old);
+			if (!got)
+				CHECK(old == mold);
+			break;
+		case 6: {
+			uint32_t lp = lprots[b[3] % ARRAY_SIZE(lprots)];
+
+			want = m_mprotect(p, n, lp);
+			got = as_mprotect(&as, va, n * PG, lp);
+			break;
+		}
+		case 7:
+			for (unsigned i = p; i < p + n; i++)
+				pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+			want = 0;
+			got = as_munmap(&as, va, n * PG);
+			break;
+		default:
+			op_access(p, b[2], b[0] % 10 == 8);
+			want = got = 0;
+			break;
+		}
+		if (got != want)
+			fprintf(stderr, "op %u page %u n %u prot %#x: got %ld, want %ld\n",
+				b[0] % 10, p, n, prot, got, want);
+		CHECK(got == want);
+		verify();
+	}
+	as_destroy(&as);
+	CHECK(sim_free_frames() == free0);
+	CHECK(vm_committed_pages() == commit0);
+	return 0;
+}
