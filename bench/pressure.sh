@@ -12,11 +12,14 @@
 # other figure; the other kernel is measured regardless.
 # Usage: sh bench/pressure.sh BUILD
 # Environment: PRESSURE_MIB (384), PRESSURE_MEM (256M), PRESSURE_ZRAM (lz4:512),
-# PRESSURE_OURS_OPTS (extra tools/qemu-run options for our kernel),
+# PRESSURE_OURS_OPTS (tools/qemu-run options for our kernel; default
+# "--cmdline zram=512M": the compressed in-RAM store, as Linux's zram),
 # PRESSURE_OURS_DISK (MiB of the mkswap disk our kernel swaps to, 1024; 0: none),
 # PRESSURE_KERNELS ("ours linux").
-# Our kernel swaps to a virtio disk made by mkswap; compress_ratio.ours
-# appears once its compressed pool reports pressure.swap_orig_bytes/swap_mem_bytes.
+# Our kernel swaps to its compressed store first (priority 100) and to a
+# virtio disk made by mkswap behind it (what the store refuses);
+# compress_ratio.ours is the store's original bytes over the RAM it uses
+# (MEMCORE_SYS_swap_stats).
 set -eu
 
 build=${1:-build}
@@ -54,7 +57,7 @@ for k in $kernels; do
 			fi
 		fi
 		# shellcheck disable=SC2086
-		set -- tools/qemu-run --kernel "$kernel" $disk_opt ${PRESSURE_OURS_OPTS:-}
+		set -- tools/qemu-run --kernel "$kernel" $disk_opt ${PRESSURE_OURS_OPTS---cmdline zram=512M}
 	else
 		set -- tools/linux-run --build "$build" --zram "$zram"
 	fi
@@ -102,7 +105,10 @@ ro=$(ratio ours)
 [ -n "$rl" ] && echo "guest.pressure.compress_ratio.linux $rl x"
 [ -n "$ro" ] && echo "guest.pressure.compress_ratio.ours $ro x >=${rl:-0}"
 for k in ours linux; do
+	# Faults that had to read a page back: getrusage's ru_majflt, or (our
+	# kernel, which has no getrusage) the pages swapped in.
 	v=$(fig "$k" major_faults)
+	[ -z "$v" ] && v=$(fig "$k" swap_ins)
 	[ -n "$v" ] && echo "guest.pressure.major_faults.$k $v faults"
 	b=$(fig "$k" bad_pages)
 	[ -n "$b" ] && echo "guest.pressure.bad_pages.$k $b pages <=0"

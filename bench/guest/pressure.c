@@ -4,8 +4,7 @@
  * program on our kernel and on Linux with zram, so each kernel has to swap
  * (issue 18's benchmark). Pages are text built from a small dictionary,
  * compressible about as much as text (LZ4 about 2.6x per page), each
- * different; every page is
- * checked on every read.
+ * different; every page is checked on every read.
  *
  * Phases, timed with the guest clock (instructions under -icount shift=0):
  *   write_all    first write of every page, in order
@@ -14,6 +13,8 @@
  * Output, one line per figure:
  *   pressure.PHASE NS ns
  *   pressure.major_faults N faults      (getrusage; absent if the kernel has none)
+ *   pressure.swap_ins N pages, pressure.swap_outs N pages, and for an in-RAM
+ *   store pressure.swap_orig_bytes/swap_mem_bytes (memcore: MEMCORE_SYS_swap_stats)
  *   pressure.zram_orig_bytes N bytes, pressure.zram_mem_used_bytes N bytes
  *                                        (Linux: /sys/block/zram0/mm_stat)
  *   pressure.bad_pages N pages           (must be 0)
@@ -29,7 +30,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "memcore/swap.h"
 
 #define PAGE 4096UL
 #define MIB (1UL << 20)
@@ -116,6 +121,21 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Our kernel's swap figures (ENOSYS on Linux). */
+static void memcore_figures(void)
+{
+	struct memcore_swap_stats st;
+
+	if (syscall(MEMCORE_SYS_swap_stats, &st) != 0)
+		return;
+	printf("pressure.swap_ins %llu pages\n", (unsigned long long)st.swpin);
+	printf("pressure.swap_outs %llu pages\n", (unsigned long long)st.swpout);
+	if (st.ram_bytes) {
+		printf("pressure.swap_orig_bytes %llu bytes\n", (unsigned long long)st.ram_orig_bytes);
+		printf("pressure.swap_mem_bytes %llu bytes\n", (unsigned long long)st.ram_bytes);
+	}
+}
+
 static void zram_figures(void)
 {
 	unsigned long long orig, compr, used;
@@ -174,6 +194,7 @@ int main(int argc, char **argv)
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		printf("pressure.major_faults %ld faults\n", ru.ru_majflt);
 	zram_figures();
+	memcore_figures();
 	printf("pressure.bad_pages %llu pages\n", (unsigned long long)bad);
 	return bad ? 1 : 0;
 }

@@ -17,6 +17,8 @@
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
+#include "mm/swap.h"
+#include "user/include/memcore/swap.h"
 
 #define SWAP_PATH_MAX	4096	/* Linux's PATH_MAX, so the same paths are too long */
 
@@ -77,3 +79,31 @@ static long sys_swapoff(uint64_t upath, uint64_t a1, uint64_t a2, uint64_t a3, u
 	return swap_by_path(upath, false, 0);
 }
 SYSCALL_DEFINE(SYS_swapoff, swapoff, sys_swapoff);
+
+/* Totals over every swap area, disk or RAM, and the core's counters. */
+static long sys_swap_stats(uint64_t ust, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			   uint64_t a5)
+{
+	struct memcore_swap_stats st = { 0 };
+	struct swap_counters c;
+
+	for (int t = 0; t < (int)SWAP_MAX_AREAS; t++) {
+		struct swap_area_info info;
+		if (swap_area_info(t, &info))
+			continue;
+		st.areas++;
+		st.stored_pages += info.backend.stored;
+		st.orig_bytes += info.backend.orig_bytes;
+		st.ram_bytes += info.backend.mem_bytes;
+		if (info.backend.mem_bytes)
+			st.ram_orig_bytes += info.backend.orig_bytes;
+	}
+	swap_get_counters(&c);
+	st.slots_total = c.slots_total;
+	st.slots_used = c.slots_used;
+	st.swpout = c.swpout;
+	st.swpin = c.swpin;
+	st.cache_hits = c.cache_hits;
+	return copy_to_user(ust, &st, sizeof(st));
+}
+SYSCALL_DEFINE(MEMCORE_SYS_swap_stats, swap_stats, sys_swap_stats);
