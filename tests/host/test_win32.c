@@ -54,7 +54,7 @@ static uintptr_t walloc(uintptr_t a, uint64_t size, uint32_t type, uint32_t prot
 {
 	long r = VirtualAllocProcessMemory(&P.as, a, size, type, prot);
 
-	assert_true(r > 0);
+	assert_true(r != 0 && !as_is_err(r));	/* above 2 GiB, a 32-bit long is negative */
 	return (uintptr_t)r;
 }
 
