@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "kernel/drivers/drivers.h"
 #include "kernel/swap/swap_dev.h"
+#include "kernel/swap/swap_zram.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "kernel/fs/file.h"
@@ -122,6 +123,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		fs_init(NULL, 0);
 	drivers_init();
 	swap_dev_boot();
+	swap_zram_boot();
 
 	serial_enable_rx_irq();
 	sti();

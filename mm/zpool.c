@@ -45,6 +45,41 @@ struct zp_handle {
 	uint16_t size;			/* bytes of the object, ZP_HFREE if unused */
 };
 
+/* --- frames ------------------------------------------------------------------------- */
+
+/*
+ * A frame for the pool: from the PMM, or from the reserve when the PMM has
+ * none. A frame the PMM gives also tops the reserve up by one.
+ */
+static phys_addr_t frame_get(struct zpool *p)
+{
+	phys_addr_t pa = pmm_alloc_pages(0, 0);
+
+	if (pa == PMM_NO_FRAME) {
+		if (!p->st.reserve_pages)
+			return PMM_NO_FRAME;
+		p->st.reserve_used++;
+		return p->reserve[--p->st.reserve_pages];
+	}
+	for (int i = 0; i < 2 && p->st.reserve_pages < ZPOOL_RESERVE; i++) {
+		phys_addr_t more = pmm_alloc_pages(0, 0);
+
+		if (more == PMM_NO_FRAME)
+			break;
+		p->reserve[p->st.reserve_pages++] = more;
+	}
+	return pa;
+}
+
+/* A frame the pool no longer needs: to the reserve if it has room, else to the PMM. */
+static void frame_put(struct zpool *p, phys_addr_t pa)
+{
+	if (p->st.reserve_pages < ZPOOL_RESERVE)
+		p->reserve[p->st.reserve_pages++] = pa;
+	else
+		pmm_free_pages(pa, 0);
+}
+
 /* --- tables ------------------------------------------------------------------------- */
 
 static void *frame_va(phys_addr_t pa)
@@ -100,7 +135,7 @@ static uint32_t table_get(struct zpool *p, struct zpool_table *t)
 		uint32_t page = t->nr / t->per_page;
 		phys_addr_t pa;
 
-		if (page >= t->dir_slots || (pa = pmm_alloc_pages(0, 0)) == PMM_NO_FRAME)
+		if (page >= t->dir_slots || (pa = frame_get(p)) == PMM_NO_FRAME)
 			return ZPOOL_NONE;
 		t->dir[page] = frame_va(pa);
 		memset(t->dir[page], 0xff, PAGE_SIZE);	/* a handle entry of all ones is free */
@@ -261,7 +296,7 @@ static void zspage_free(struct zpool *p, uint32_t id)
 
 	list_del(p, id);
 	for (unsigned i = 0; i < n; i++)
-		pmm_free_pages(z->frame[i], 0);
+		frame_put(p, z->frame[i]);
 	p->st.pool_pages -= n;
 	p->st.zspages--;
 	if (z->cls != ZP_HUGE_CLASS)
@@ -280,10 +315,10 @@ static uint32_t zspage_new(struct zpool *p, unsigned cls)
 		return ZPOOL_NONE;
 	z = zs(p, id);
 	for (unsigned i = 0; i < n; i++) {
-		z->frame[i] = pmm_alloc_pages(0, 0);
+		z->frame[i] = frame_get(p);
 		if (z->frame[i] == PMM_NO_FRAME) {
 			while (i--)
-				pmm_free_pages(z->frame[i], 0);
+				frame_put(p, z->frame[i]);
 			table_put(&p->zspages, id);
 			return ZPOOL_NONE;
 		}
@@ -348,6 +383,14 @@ int zpool_init(struct zpool *p)
 		table_fini(p, &p->handles);
 		return -MM_ENOMEM;
 	}
+	/* The reserve starts full: the first pages may come when the PMM is empty. */
+	while (p->st.reserve_pages < ZPOOL_RESERVE) {
+		phys_addr_t pa = pmm_alloc_pages(0, 0);
+
+		if (pa == PMM_NO_FRAME)
+			break;
+		p->reserve[p->st.reserve_pages++] = pa;
+	}
 	return 0;
 }
 
@@ -367,6 +410,8 @@ void zpool_destroy(struct zpool *p)
 		p->cls[c].used = 0;
 	}
 	free_list_all(p, &p->huge_list);
+	while (p->st.reserve_pages)
+		pmm_free_pages(p->reserve[--p->st.reserve_pages], 0);
 	table_fini(p, &p->handles);
 	table_fini(p, &p->zspages);
 	p->st.objects = p->st.obj_bytes = p->st.huge = 0;

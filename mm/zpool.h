@@ -16,8 +16,15 @@
  * written by copying (zpool_read/zpool_write), under the pool's lock.
  *
  * Everything the pool uses comes from the PMM and is counted in its
- * statistics: object frames (pool_pages) and its tables (meta_pages). It
- * never waits: no frame means -MM_ENOMEM.
+ * statistics: object frames (pool_pages), its tables (meta_pages) and a
+ * small reserve (reserve_pages). It never waits: no frame means -MM_ENOMEM.
+ *
+ * The reserve: storing a swapped-out page frees that page's frame, but only
+ * after the pool has found room for it, and reclaim runs exactly when the
+ * PMM has nothing. So the pool keeps ZPOOL_RESERVE frames of its own, used
+ * only when the PMM says no, and tops them up (two for each frame it
+ * takes) while the PMM gives frames again; frames of a zspage it could not
+ * complete go back to the reserve first.
  *
  * Lock order: a pool's lock -> the PMM's locks. It is a spinlock that masks
  * interrupts; the pool calls nothing else while holding it.
@@ -32,6 +39,7 @@
 #define ZPOOL_CLASS_STEP	16		/* slot sizes are multiples of this */
 #define ZPOOL_NR_CLASSES	((unsigned)(PAGE_SIZE / ZPOOL_CLASS_STEP))
 #define ZPOOL_MAX_ZSPAGE	8		/* frames per zspage, at most */
+#define ZPOOL_RESERVE		(4 * ZPOOL_MAX_ZSPAGE)	/* frames kept for when the PMM has none */
 
 /* An object's name; 0 is never a handle. */
 typedef uint32_t zpool_handle_t;
@@ -61,6 +69,8 @@ struct zpool_stats {
 	uint64_t obj_bytes;	/* sum of their sizes */
 	uint64_t pool_pages;	/* frames holding objects */
 	uint64_t meta_pages;	/* frames of handle and zspage tables and their directories */
+	uint64_t reserve_pages;	/* frames held in reserve */
+	uint64_t reserve_used;	/* frames taken from the reserve since the start */
 	uint64_t zspages;	/* groups of frames, the whole-frame ones included */
 	uint64_t huge;		/* objects with a frame of their own */
 	uint64_t compactions;	/* zpool_compact() calls */
@@ -75,6 +85,7 @@ struct zpool {
 	struct zpool_table handles, zspages;
 	struct zpool_class cls[ZPOOL_NR_CLASSES];
 	uint32_t huge_list;	/* zspages of whole-frame objects */
+	phys_addr_t reserve[ZPOOL_RESERVE];	/* reserve_pages of them are held */
 	struct zpool_stats st;
 };
 
@@ -145,7 +156,7 @@ void zpool_get_stats(struct zpool *p, struct zpool_stats *st);
 /* RAM the pool holds, overhead included: its object frames and its tables. */
 static inline uint64_t zpool_total_bytes(const struct zpool_stats *st)
 {
-	return (st->pool_pages + st->meta_pages) * PAGE_SIZE;
+	return (st->pool_pages + st->meta_pages + st->reserve_pages) * PAGE_SIZE;
 }
 
 /**

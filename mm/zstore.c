@@ -28,20 +28,10 @@ static struct zstore *to_z(struct swap_backend *b)
 	return (struct zstore *)((char *)b - __builtin_offsetof(struct zstore, b));
 }
 
-/* The entry of @slot; with @make, its leaf is created (zeroed: empty) if missing. NULL: none/no memory. */
-static struct zstore_slot *slot_entry(struct zstore *z, uint32_t slot, bool make)
+/* The entry of @slot (< nslots). */
+static struct zstore_slot *slot_entry(struct zstore *z, uint32_t slot)
 {
-	struct zstore_slot **leaf = &z->dir[slot / PER_LEAF];
-
-	if (!*leaf) {
-		phys_addr_t pa;
-
-		if (!make || (pa = pmm_alloc_pages(0, PMM_ZERO)) == PMM_NO_FRAME)
-			return NULL;
-		*leaf = plat_phys_to_virt(pa);
-		z->meta_pages++;
-	}
-	return &(*leaf)[slot % PER_LEAF];
+	return &z->dir[slot / PER_LEAF][slot % PER_LEAF];
 }
 
 /* The word @page repeats throughout, if it does. */
@@ -79,11 +69,9 @@ static zpool_handle_t pool_put(struct zstore *z, const void *src, size_t len)
 
 static int write_locked(struct zstore *z, uint32_t slot, const void *page)
 {
-	struct zstore_slot *e = slot_entry(z, slot, true);
+	struct zstore_slot *e = slot_entry(z, slot);
 	size_t clen;
 
-	if (!e)
-		return -MM_ENOMEM;
 	if (e->kind != SLOT_EMPTY) {
 		z->st.bad_calls++;
 		mm_err("zstore %s: write to slot %u, which is in use\n", z->b.name, (unsigned)slot);
@@ -137,7 +125,7 @@ int zstore_write(struct zstore *z, uint32_t slot, const void *page)
 
 static int read_locked(struct zstore *z, uint32_t slot, void *page)
 {
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot, false) : NULL;
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
 	size_t len;
 
 	if (!e || e->kind == SLOT_EMPTY) {
@@ -176,7 +164,7 @@ int zstore_read(struct zstore *z, uint32_t slot, void *page)
 void zstore_discard(struct zstore *z, uint32_t slot)
 {
 	unsigned long flags = spin_lock_irqsave(&z->lock);
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot, false) : NULL;
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
 
 	if (e && e->kind != SLOT_EMPTY) {
 		if (e->kind == SLOT_SAME) {
@@ -301,9 +289,20 @@ int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
 	z->buf = plat_phys_to_virt(buf);
 	z->meta_pages = (1u << z->dir_order) + (1u << WORK_ORDER) + 1;
 	z->max_compressed = PAGE_SIZE * 3 / 4;
+	z->b.nslots = nslots;
+	/* The slot table whole, as zram sizes its table: no allocation when a page comes. */
+	for (size_t i = 0; i < leaves; i++) {
+		phys_addr_t pa = pmm_alloc_pages(0, PMM_ZERO);
+
+		if (pa == PMM_NO_FRAME) {
+			zstore_destroy(z);
+			return -MM_ENOMEM;
+		}
+		z->dir[i] = plat_phys_to_virt(pa);
+		z->meta_pages++;
+	}
 	z->b.ops = &zstore_ops;
 	z->b.name = name;
-	z->b.nslots = nslots;
 	z->b.in_ram = true;
 	return 0;
 }

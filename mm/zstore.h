@@ -9,8 +9,9 @@
  *     threshold (compressing it again on every read would cost for nothing).
  *
  * It implements struct swap_backend (mm/swap.h): register &store->b with
- * swap_area_add(). Its slot table is two-level, in PMM frames, leaves made
- * on first use; the table, the compressor's scratch and the pool are all
+ * swap_area_add(). Its slot table (16 bytes a slot, as zram's) is made
+ * whole at the start, in PMM frames, so storing a page needs no frame but
+ * the pool's; the table, the compressor's scratch and the pool are all
  * counted in mem_bytes.
  *
  * Lock order: a store's lock -> its pool's lock -> PMM locks. The store's
@@ -43,7 +44,7 @@ struct zstore {
 	struct swap_backend b;		/* ops, name, nslots, in_ram */
 	spinlock_t lock;
 	struct zpool pool;
-	struct zstore_slot **dir;	/* leaf frames of the slot table, NULL until used */
+	struct zstore_slot **dir;	/* leaf frames of the slot table */
 	unsigned dir_order;		/* the directory's size as a PMM order */
 	struct lz4_work *work;		/* compressor scratch (PMM frames) */
 	uint8_t *buf;			/* one page: a block being written or read */

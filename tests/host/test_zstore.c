@@ -6,7 +6,8 @@
  * range) and corrupt pool data are reported; lack of frames is -MM_ENOMEM
  * and leaks nothing; and as a swap area under the swap core, pages paged
  * out of a process come back, and a working set of 1.5 times RAM of
- * compressible pages runs through direct reclaim into the store. Every
+ * compressible pages runs through direct reclaim into the store, with
+ * nothing reclaiming in the background. Every
  * frame is back at the end.
  */
 #include <setjmp.h>
@@ -189,23 +190,11 @@ static void page_content(uint8_t *b, uint64_t i)
 	memcpy(b + 100, &i, sizeof(i));
 }
 
-/*
- * What the kernel's reclaim thread does on its own: reclaim in the
- * background below the low watermark, so that the frames under it stay
- * free for the store's pool when a fault reclaims directly.
- */
-static void kswapd(uint64_t i)
-{
-	if (i % 16 == 0 && reclaim_needed())
-		reclaim_background();
-}
-
 static void fill_pages(uintptr_t a, uint64_t n)
 {
 	uint8_t b[PAGE_SIZE];
 
 	for (uint64_t i = 0; i < n; i++) {
-		kswapd(i);
 		page_content(b, i);
 		assert_int_equal(smmu_write(&P.mmu, a + i * PG, SMMU_USER, b, PAGE_SIZE), 0);
 	}
@@ -215,7 +204,6 @@ static void check_page(uintptr_t a, uint64_t i)
 {
 	uint8_t want[PAGE_SIZE], got[PAGE_SIZE];
 
-	kswapd(i);
 	page_content(want, i);
 	assert_int_equal(smmu_read(&P.mmu, a + i * PG, SMMU_USER, got, PAGE_SIZE), 0);
 	assert_memory_equal(got, want, PAGE_SIZE);
@@ -260,7 +248,11 @@ static void test_swap_area(void **state)
 	assert_int_equal(swap_area_remove(type), 0);
 }
 
-/* A compressible working set of 1.5 x RAM through direct reclaim into the store, every page intact. */
+/*
+ * A compressible working set of 1.5 x RAM through direct reclaim alone into
+ * the store, every page intact: reclaim runs when the PMM is empty, and the
+ * pool's reserve lets the first pages in.
+ */
 static void test_working_set_over_ram(void **state)
 {
 	uint64_t ram = sim_free_frames(), pages = ram * 3 / 2, seed = 7;
