@@ -133,6 +133,16 @@ struct file *file_open_console(void)
  * by a reference while its bytes are copied, so a concurrent truncation
  * cannot free it under the copy.
  */
+/*
+ * At most @n bytes at @ubuf, not crossing a user page: a buffer that faults
+ * part-way then gives the exact short count Linux gives (it copies up to the
+ * faulting page), never EFAULT for a chunk that was partly good.
+ */
+static uint64_t user_chunk(uint64_t ubuf, uint64_t n)
+{
+	return MM_MIN(n, PAGE_SIZE - (ubuf & ~PAGE_MASK));
+}
+
 static long reg_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
 	struct pcache *pc = f->inode->pc;
@@ -145,7 +155,7 @@ static long reg_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 	len = MM_MIN(len, size - *pos);
 	while (done < len) {
 		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
-		uint64_t n = MM_MIN(len - done, PAGE_SIZE - in);
+		uint64_t n = user_chunk(ubuf + done, MM_MIN(len - done, PAGE_SIZE - in));
 		phys_addr_t pa;
 		bool bad;
 
@@ -181,7 +191,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 		return -EFBIG;
 	while (done < len) {
 		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
-		uint64_t n = MM_MIN(len - done, PAGE_SIZE - in);
+		uint64_t n = user_chunk(ubuf + done, MM_MIN(len - done, PAGE_SIZE - in));
 		phys_addr_t pa;
 		bool bad;
 

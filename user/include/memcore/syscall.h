@@ -30,4 +30,7 @@
 /* si_code of the SIGSEGV a PAGE_GUARD page raises (beside SEGV_MAPERR/SEGV_ACCERR). */
 #define MEMCORE_SEGV_GUARD		0x4701
 
+/* Memory figures for tests: MEMCORE_SYS_BASE + 32 .. + 47. */
+#define MEMCORE_SYS_free_frames	(MEMCORE_SYS_BASE + 32)	/* (): free frames, caches drained */
+
 #endif

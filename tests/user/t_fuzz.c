@@ -1,0 +1,582 @@
+/*
+ * t_fuzz: the guest system-call fuzzer. Seeded random sequences of memory
+ * system calls (mmap, munmap, mprotect, mremap, madvise, brk, fork, and
+ * read/write/pread/pwrite with good and bad buffers), with arguments biased
+ * toward boundaries (unaligned, empty, huge, wrapping, kernel addresses,
+ * invalid flags), inside a window of address space this program owns, so
+ * results do not depend on where a kernel places things. The calls are made
+ * with syscall(), since musl's wrappers round or check some arguments.
+ *
+ * After each call the program checks its own model of the window (what is
+ * mapped, with which protection, the byte it last wrote in every page); a
+ * fork's child runs its own sequence and checks its copy; after the child
+ * is reaped, memcore's free-frame count (MEMCORE_SYS_free_frames, caches
+ * drained) must be what it was before the fork. Every return value, made
+ * address-independent, goes into a hash printed in the test names, so the
+ * differential suite compares the values of Linux and of memcore.
+ *
+ *   t_fuzz [FIRST_SEED [SEEDS [OPS [trace]]]]     (default: 1 4 300)
+ *
+ * With a fourth argument every call and its result is printed (diagnostics),
+ * to compare a seed's run on two kernels line by line.
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <memcore/syscall.h>
+
+#define WIN		48		/* pages the calls aim at */
+#define SPAN		(WIN + 2)	/* with a PROT_NONE guard page each side */
+#define BLOCK		50		/* calls per reported block */
+#define FILE_PAGES	3
+#define MADV_WIPEONFORK	18
+#define MADV_KEEPONFORK	19
+#define MREMAP_DONTUNMAP 4
+
+struct page {
+	unsigned char mapped, prot, shared, dontfork, wipe;
+	unsigned char val;		/* the byte at probe(i) */
+};
+
+static char *span, *win;		/* win = span + PAGE */
+static struct page pg[WIN];
+static uint64_t rng, hash;
+static int fd_src, fd_dst;
+static int in_child, trace;
+static int model_errors;
+static uintptr_t brk0;
+static sigjmp_buf jb;
+static char last_op[160];		/* the call, for tracing */
+static volatile int faulted;
+
+/* --- randomness and the result hash ------------------------------------------------ */
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static unsigned pick(unsigned n)
+{
+	return (unsigned)(next() % n);
+}
+
+static void mix(long v)
+{
+	hash = (hash ^ (uint64_t)v) * 0x100000001b3ull;
+}
+
+/* A result made address-independent: window offsets, or -errno. */
+static long norm(long r)
+{
+	if (r == -1)
+		return -errno;
+	if ((uintptr_t)r >= (uintptr_t)span && (uintptr_t)r < (uintptr_t)span + SPAN * PAGE)
+		return 0x40000000 + ((uintptr_t)r - (uintptr_t)span);
+	return r;
+}
+
+static void bad(const char *what, long i)
+{
+	model_errors++;
+	if (model_errors < 10)
+		diag("model: %s (page %ld)", what, i);
+}
+
+/* --- arguments biased toward boundaries ---------------------------------------------- */
+
+static unsigned probe(unsigned i)
+{
+	return (i * 263) % PAGE;
+}
+
+/* Mostly window pages (and one past either end), sometimes unaligned or wild. */
+static uintptr_t arg_addr(int wild_ok)
+{
+	static const uintptr_t wild[] = { 0, 1, 0xfff, 0x7ffffffff000ull, 0x800000000000ull,
+					  0xffff800000000000ull, (uintptr_t)-PAGE };
+	unsigned k = pick(20);
+
+	if (wild_ok && k == 0)
+		return wild[pick(sizeof(wild) / sizeof(wild[0]))];
+	uintptr_t a = (uintptr_t)win + ((long)pick(WIN + 1) - (k == 1)) * PAGE;
+	return k == 2 ? a + 1 + pick(PAGE - 1) : a;
+}
+
+static size_t arg_len(void)
+{
+	switch (pick(16)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return PAGE - 1;
+	case 3: return PAGE + 1;
+	case 4: return 1ull << 47;
+	case 5: return (size_t)-PAGE;
+	default: return (1 + pick(8)) * PAGE;
+	}
+}
+
+static int arg_prot(void)
+{
+	int p = (int)pick(8);
+
+	/* Not PROT_EXEC alone: Linux makes it execute-only where the CPU has protection keys. */
+	if (p == PROT_EXEC)
+		p |= PROT_READ;
+
+	if (!pick(16))
+		p |= pick(2) ? 0x8 : PROT_GROWSDOWN;
+	return p;
+}
+
+/* Index of window page @a, or -1 outside the window. */
+static long page_of(uintptr_t a)
+{
+	if (a < (uintptr_t)win || a >= (uintptr_t)win + WIN * PAGE)
+		return -1;
+	return (long)((a - (uintptr_t)win) / PAGE);
+}
+
+/* A range starting past user space: every call must refuse it, touching nothing. */
+static int outside_user(uintptr_t a, size_t len)
+{
+	(void)len;
+	return a >= 0x7ffffffff000ull;
+}
+
+/* The model's page at @a; a scratch entry outside the window. */
+static struct page *at(uintptr_t a)
+{
+	static struct page none;
+	long i = page_of(a);
+
+	none = (struct page){ 0 };
+	return i < 0 ? &none : &pg[i];
+}
+
+/* --- the model ------------------------------------------------------------------------- */
+
+static void model_set(uintptr_t a, size_t len, int mapped, int prot, int shared)
+{
+	for (uintptr_t p = a; p < a + len; p += PAGE) {
+		long i = page_of(p);
+		if (i < 0)
+			continue;
+		pg[i] = (struct page){ (unsigned char)mapped, (unsigned char)prot,
+				       (unsigned char)shared, 0, 0, 0 };
+	}
+}
+
+static void on_segv(int sig)
+{
+	(void)sig;
+	faulted = 1;
+	siglongjmp(jb, 1);
+}
+
+/* Reads (and with @write, writes back) the probe byte of page @i; -1 if it faulted. */
+static int touch(long i, int write, unsigned char v)
+{
+	volatile unsigned char *p = (volatile unsigned char *)win + i * PAGE + probe((unsigned)i);
+	int got;
+
+	faulted = 0;
+	if (sigsetjmp(jb, 1))
+		return -1;
+	got = *p;
+	if (write)
+		*p = v;
+	return got;
+}
+
+/* Every page as the model says: readable or not, writable or not, its byte. */
+static void verify(void)
+{
+	for (long i = 0; i < WIN; i++) {
+		const struct page *m = &pg[i];
+
+		if (in_child && m->mapped && m->shared)
+			continue;	/* the parent's object: a fault here would grow it */
+		int r = touch(i, 0, 0);
+
+		if (!m->mapped || !(m->prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) {
+			if (r >= 0)
+				bad("readable, should fault", i);
+			continue;
+		}
+		if (r < 0) {
+			bad("faults, should be readable", i);
+			continue;
+		}
+		if (r != m->val)
+			bad("content differs", i);
+		if (touch(i, 1, (unsigned char)r) < 0 ? (m->prot & PROT_WRITE) : !(m->prot & PROT_WRITE))
+			bad("writability differs", i);
+	}
+}
+
+/* --- the calls --------------------------------------------------------------------------- */
+
+static int window_range(uintptr_t a, size_t len)
+{
+	return a >= (uintptr_t)win && len <= WIN * PAGE && a + len <= (uintptr_t)win + WIN * PAGE &&
+	       !(a & (PAGE - 1));
+}
+
+static size_t page_up(size_t len)
+{
+	return (len + PAGE - 1) & ~(PAGE - 1);
+}
+
+static long op_mmap(void)
+{
+	uintptr_t a = arg_addr(1);
+	size_t len = arg_len();
+	int prot = arg_prot(), shared = pick(3) == 0;
+	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
+
+	flags |= pick(6) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
+	switch (pick(12)) {
+	case 0: flags |= MAP_POPULATE; break;
+	case 1: flags |= MAP_NORESERVE; break;
+	case 2: flags |= MAP_STACK; break;
+	case 3: flags &= ~(MAP_SHARED | MAP_PRIVATE); break;
+	}
+	/*
+	 * Below vm.mmap_min_addr: Linux lets root (CAP_SYS_RAWIO) map there,
+	 * memcore keeps the null guard for everyone (docs/syscalls.md).
+	 */
+	if (a < 0x10000 && !(a & (PAGE - 1)))
+		return 0;
+	/* MAP_FIXED outside the window would replace this program: only where it must fail. */
+	if (!window_range(a, page_up(len)) && !(a >= (uintptr_t)-PAGE || a >= 0x7ffffffff000ull || a < 0x10000))
+		return 0;
+	snprintf(last_op, sizeof(last_op), "mmap(%#lx, %#zx, %#x, %#x)", (unsigned long)norm((long)a), len, prot, flags);
+	long r = syscall(SYS_mmap, a, len, prot, flags, -1, 0);
+	if (r != -1)
+		model_set((uintptr_t)r, page_up(len), 1, prot & 7, shared);
+	return norm(r);
+}
+
+static long op_munmap(void)
+{
+	uintptr_t a = arg_addr(1);
+	size_t len = arg_len();
+
+	if (!window_range(a & ~(PAGE - 1), page_up(len)) && !outside_user(a, len))
+		return 0;
+	snprintf(last_op, sizeof(last_op), "munmap(%#lx, %#zx)", (unsigned long)norm((long)a), len);
+	long r = syscall(SYS_munmap, a, len);
+	if (!r)
+		model_set(a, page_up(len), 0, 0, 0);
+	return norm(r);
+}
+
+static long op_mprotect(void)
+{
+	uintptr_t a = arg_addr(1);
+	size_t len = arg_len();
+	int prot = arg_prot();
+
+	if (!window_range(a & ~(PAGE - 1), page_up(len)) && !outside_user(a, len))
+		return 0;
+	snprintf(last_op, sizeof(last_op), "mprotect(%#lx, %#zx, %#x)", (unsigned long)norm((long)a), len, prot);
+	long r = syscall(SYS_mprotect, a, len, prot);
+	/* Linux changes the pages up to the first hole, then says ENOMEM. */
+	if (!r || (errno == ENOMEM && window_range(a, page_up(len)) && !(prot & PROT_GROWSDOWN)))
+		for (uintptr_t p = a; p < a + page_up(len) && at(p)->mapped; p += PAGE)
+			at(p)->prot = (unsigned char)(prot & 7);
+	return norm(r);
+}
+
+static long op_madvise(void)
+{
+	static const int advice[] = { MADV_DONTNEED, MADV_DONTNEED, MADV_NORMAL, MADV_DONTFORK,
+				      MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, 99 };
+	uintptr_t a = arg_addr(1);
+	size_t len = arg_len();
+	int adv = advice[pick(sizeof(advice) / sizeof(advice[0]))];
+
+	if (!window_range(a & ~(PAGE - 1), page_up(len)) && !outside_user(a, len))
+		return 0;
+	snprintf(last_op, sizeof(last_op), "madvise(%#lx, %#zx, %d)", (unsigned long)norm((long)a), len, adv);
+	long r = syscall(SYS_madvise, a, len, adv);
+	/*
+	 * Linux advises every mapping in the range and says ENOMEM if there were
+	 * holes; WIPEONFORK/KEEPONFORK stop with EINVAL at the first shared one.
+	 */
+	int wipe = adv == MADV_WIPEONFORK || adv == MADV_KEEPONFORK;
+	if (r && !(window_range(a, page_up(len)) && adv != 99 &&
+		   (errno == ENOMEM || (errno == EINVAL && wipe))))
+		return norm(r);
+	for (uintptr_t p = a; p < a + page_up(len); p += PAGE) {
+		long i = page_of(p);
+		if (i < 0 || !pg[i].mapped)
+			continue;
+		if (wipe && pg[i].shared)
+			break;
+		if (adv == MADV_DONTNEED && !pg[i].shared)
+			pg[i].val = 0;
+		pg[i].dontfork = adv == MADV_DONTFORK ? 1 : adv == MADV_DOFORK ? 0 : pg[i].dontfork;
+		pg[i].wipe = adv == MADV_WIPEONFORK ? 1 : adv == MADV_KEEPONFORK ? 0 : pg[i].wipe;
+	}
+	return norm(r);
+}
+
+static long op_mremap(void)
+{
+	uintptr_t a = arg_addr(1), to = arg_addr(0) & ~(PAGE - 1);
+	size_t old = arg_len() % (9 * PAGE), len = (1 + pick(8)) * PAGE;
+	int flags = 0;
+
+	switch (pick(6)) {
+	case 0: case 1: break;					/* in place */
+	case 2: case 3: flags = MREMAP_MAYMOVE | MREMAP_FIXED; break;
+	case 4: flags = MREMAP_MAYMOVE | MREMAP_DONTUNMAP | MREMAP_FIXED; len = page_up(old); break;
+	case 5: flags = 8; break;				/* unknown */
+	}
+	if (page_of(a) < 0 || !window_range(a & ~(PAGE - 1), page_up(old)) ||
+	    ((flags & MREMAP_FIXED) && !window_range(to, len)))
+		return 0;
+	if (!(flags & MREMAP_FIXED) && !window_range(a & ~(PAGE - 1), len))
+		return 0;
+	if (at(a)->shared && (len > page_up(old) || !old))
+		return 0;	/* growing shared memory past its object: SIGBUS territory */
+	struct page saved[WIN];
+	memcpy(saved, pg, sizeof(pg));
+	snprintf(last_op, sizeof(last_op), "mremap(%#lx, %#zx, %#zx, %d, %#lx)", (unsigned long)norm((long)a), old, len, flags, (unsigned long)norm((long)to));
+	long r = syscall(SYS_mremap, a, old, len, flags, to);
+	int err = r == -1 ? errno : 0;
+	size_t o = page_up(old);
+	/*
+	 * Linux 6.1's order (mremap(), mremap_to()): past the argument checks (on
+	 * the lengths as given) and
+	 * the source lookup, MREMAP_FIXED unmaps the target, and any shrink unmaps
+	 * the source's tail, before the checks that may still fail.
+	 */
+	int valid = !(flags & ~7) && !(a & (PAGE - 1)) && at(a)->mapped &&
+		    (!(flags & MREMAP_DONTUNMAP) || old == len);
+	if (valid && (flags & MREMAP_FIXED) && !(a + o > to && to + len > a)) {
+		model_set(to, len, 0, 0, 0);
+		if (o > len) {
+			model_set(a + len, o - len, 0, 0, 0);
+			o = len;
+		}
+	} else if (valid && !(flags & MREMAP_FIXED) && o >= len) {
+		model_set(a + len, o - len, 0, 0, 0);
+		o = len;
+	}
+	if (err)
+		return -err;
+	long from = page_of(a), dst = page_of((uintptr_t)r);
+	size_t n = o / PAGE, m = len / PAGE;
+	if (!(flags & MREMAP_DONTUNMAP))
+		model_set(a, o, 0, 0, 0);
+	else
+		for (size_t k = 0; k < n; k++)
+			pg[from + k].val = pg[from + k].shared ? pg[from + k].val : 0;
+	for (size_t k = 0; k < m && n; k++) {
+		struct page p = saved[from + (k < n ? k : n - 1)];
+		if (k >= n)
+			p.val = 0;	/* grown: fresh memory */
+		if (dst + (long)k < WIN)
+			pg[dst + k] = p;
+	}
+	return norm(r);
+}
+
+static long op_brk(void)
+{
+	uintptr_t cur = (uintptr_t)syscall(SYS_brk, 0);
+	long delta = ((long)pick(12) - 3) * (long)PAGE + (pick(4) ? 0 : (long)pick(PAGE));
+	uintptr_t want = cur + delta;
+
+	if (want < brk0 || want > brk0 + 64 * PAGE)
+		want = pick(2) ? brk0 - PAGE : brk0;
+	return (long)((uintptr_t)syscall(SYS_brk, want) - brk0);
+}
+
+/* read/pread into and write/pwrite from any buffer: short counts and EFAULT. */
+static long op_io(void)
+{
+	uintptr_t a = arg_addr(1);
+	size_t len = arg_len() % (3 * PAGE);
+	unsigned c = pick(4);
+	long r;
+
+	snprintf(last_op, sizeof(last_op), "io%u(%#lx, %#zx)", c, (unsigned long)norm((long)a), len);
+	/* A child leaves the parent's shared pages alone: a copy would fault them in. */
+	for (uintptr_t p = a & ~(PAGE - 1); in_child && p < a + len; p += PAGE)
+		if (at(p)->shared)
+			return 0;
+	switch (c) {
+	case 0:
+		if (!window_range(a & ~(PAGE - 1), page_up(a + len) - (a & ~(PAGE - 1))) &&
+		    a < 0x800000000000ull)
+			return 0;
+		r = pread(fd_src, (void *)a, len, 0);
+		if (r > 0)
+			for (uintptr_t p = a; p < a + (size_t)r; p++) {
+				long i = page_of(p);
+				if (i >= 0 && (p & (PAGE - 1)) == probe((unsigned)i))
+					pg[i].val = (unsigned char)((p - a) * 31 + 7);
+			}
+		return norm(r);
+	case 1:
+		return norm(pwrite(fd_dst, (void *)a, len, 0));
+	case 2:
+		if (trace)
+			for (uintptr_t p = a & ~(PAGE - 1); p < a + len; p += PAGE)
+				if (page_of(p) >= 0)
+					diag("page %ld: model mapped %d prot %d, touch %d", page_of(p),
+					     at(p)->mapped, at(p)->prot, touch(page_of(p), 0, 0));
+		lseek(fd_dst, 0, SEEK_SET);
+		return norm(write(fd_dst, (void *)a, len));
+	default:
+		return norm(syscall(SYS_write, fd_dst, a | 0xffff000000000000ull, len));
+	}
+}
+
+static long op_store(void)
+{
+	long i = pick(WIN);
+	unsigned char v = (unsigned char)next();
+	const struct page *m = &pg[i];
+
+	if (in_child && m->shared)
+		return 0;
+	int r = touch(i, 1, v);
+	int ok_w = m->mapped && (m->prot & PROT_WRITE);
+	if ((r >= 0 && !faulted) != ok_w)
+		bad("store outcome differs", i);
+	if (r >= 0 && !faulted)
+		pg[i].val = v;
+	return ok_w;
+}
+
+static void run_ops(unsigned n, int depth);
+
+/* fork: the child runs a sequence of its own on its copy and reports by exit status. */
+static long op_fork(int depth)
+{
+	long before = syscall(MEMCORE_SYS_free_frames);
+	pid_t pid;
+	int st;
+
+	if (depth > 1)
+		return 0;
+	fflush(stdout);
+	uint64_t child_seed = next();
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		in_child = 1;
+		model_errors = 0;
+		for (long i = 0; i < WIN; i++) {
+			if (pg[i].dontfork)
+				pg[i] = (struct page){ 0 };
+			else if (pg[i].wipe && !pg[i].shared)
+				pg[i].val = 0;
+		}
+		rng = child_seed | 1;
+		hash = 0;
+		verify();
+		run_ops(40, depth + 1);
+		verify();
+		_exit((int)(hash & 0x7f) | (model_errors ? 0x80 : 0));
+	}
+	st = tap_wait(pid);
+	if (!WIFEXITED(st) || (WEXITSTATUS(st) & 0x80))
+		bad(WIFEXITED(st) ? "the child's model failed" : "the child died", WIFEXITED(st) ? 0 : st);
+	if (before >= 0 && syscall(MEMCORE_SYS_free_frames) != before)
+		bad("free frames not back after the child", syscall(MEMCORE_SYS_free_frames) - before);
+	return WIFEXITED(st) ? WEXITSTATUS(st) & 0x7f : 1000 + WTERMSIG(st);
+}
+
+static void run_ops(unsigned n, int depth)
+{
+	for (unsigned k = 0; k < n; k++) {
+		long r;
+
+		unsigned c = pick(20);
+		static const char *const kind[20] = { "mmap", "mmap", "mmap", "mmap", "munmap",
+			"munmap", "mprotect", "mprotect", "mprotect", "madvise", "madvise", "mremap",
+			"mremap", "brk", "io", "io", "fork", "store", "store", "store" };
+		snprintf(last_op, sizeof(last_op), "%s", kind[c]);
+		switch (c) {
+		case 0: case 1: case 2: case 3: r = op_mmap(); break;
+		case 4: case 5: r = op_munmap(); break;
+		case 6: case 7: case 8: r = op_mprotect(); break;
+		case 9: case 10: r = op_madvise(); break;
+		case 11: case 12: r = op_mremap(); break;
+		case 13: r = op_brk(); break;
+		case 14: case 15: r = op_io(); break;
+		case 16: r = op_fork(depth); break;
+		default: r = op_store(); break;
+		}
+		mix(r);
+		if (trace)
+			diag("%s%u: %s -> %ld (errors %d)", in_child ? "  child " : "", k, last_op, r,
+			     model_errors);
+		if (k % 8 == 7)
+			verify();
+	}
+}
+
+static void setup_files(void)
+{
+	unsigned char buf[FILE_PAGES * PAGE];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i * 31 + 7);
+	fd_src = open("/tmp/t_fuzz.src", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fd_dst = open("/tmp/t_fuzz.dst", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	/* Both sized now: later writes within them allocate no page-cache pages. */
+	if (fd_src < 0 || fd_dst < 0 || write(fd_src, buf, sizeof(buf)) != (long)sizeof(buf) ||
+	    write(fd_dst, buf, sizeof(buf)) != (long)sizeof(buf))
+		diag("cannot make the fuzzer's files: errno %d", errno);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned first = argc > 1 ? (unsigned)atoi(argv[1]) : 1;
+	unsigned seeds = argc > 2 ? (unsigned)atoi(argv[2]) : 4;
+	unsigned ops = argc > 3 ? (unsigned)atoi(argv[3]) : 300;
+
+	trace = argc > 4;
+	mkdir("/tmp", 0777);	/* Linux's test boot has none */
+
+	setup_files();
+	install_handler(SIGSEGV, on_segv, SA_NODEFER);
+	install_handler(SIGBUS, on_segv, SA_NODEFER);
+	span = map_anon(SPAN * PAGE, PROT_NONE);
+	win = span + PAGE;
+	brk0 = (uintptr_t)syscall(SYS_brk, 0);
+	for (unsigned s = first; s < first + seeds; s++) {
+		/* Reserved PROT_NONE: nothing else is placed in the window. */
+		mmap(win, WIN * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+		memset(pg, 0, sizeof(pg));
+		model_set((uintptr_t)win, WIN * PAGE, 1, PROT_NONE, 0);
+		syscall(SYS_brk, brk0);
+		rng = 0x9e3779b97f4a7c15ull * s | 1;
+		for (unsigned b = 0; b < ops; b += BLOCK) {
+			hash = 0xcbf29ce484222325ull;
+			model_errors = 0;
+			run_ops(ops - b < BLOCK ? ops - b : BLOCK, 0);
+			verify();
+			ok(!model_errors, "seed %u calls %u-%u: model holds, results %016llx", s, b,
+			   b + BLOCK - 1, (unsigned long long)hash);
+		}
+	}
+	unlink("/tmp/t_fuzz.src");
+	unlink("/tmp/t_fuzz.dst");
+	return done_testing();
+}
