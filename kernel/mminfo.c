@@ -220,6 +220,9 @@ static int cmd_memstat(int argc, char **argv)
 	pmm_print_stats();
 	if (balloon_pages())
 		kprintf("balloon: %lu kB given back to the host\n", (unsigned long)balloon_pages() * 4);
+	if (balloon_reported_pages())
+		kprintf("balloon: %lu kB of free memory reported to the host\n",
+			(unsigned long)balloon_reported_pages() * 4);
 	vm_print_stats();
 	heap_print_stats();
 	return 0;

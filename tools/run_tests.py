@@ -454,6 +454,34 @@ def balloon_session(kernel):
         os.rmdir(os.path.dirname(sock))
 
 
+def balloon_reporting_session(kernel):
+    """Free-page reporting: the balloon hands free 2 MiB blocks to the host
+    and takes them back; free memory is the same before and after."""
+    s = qemu.Session(kernel=kernel, mem="512M",
+                     extra=["-device", "virtio-balloon-pci,free-page-reporting=on"])
+    prompt = "memcore> "
+    try:
+        out = s.expect(prompt, timeout=90)
+        record("balloon/reporting-probe", "free-page reporting" in out, out)
+        samples = []
+        for _ in range(10):             # until a round has run, then one more sample
+            s.send("memstat\r")
+            out = s.expect(prompt)
+            free = re.search(r"^ +all +\d+ +(\d+) ", out, re.M)
+            rep = re.search(r"balloon: (\d+) kB of free memory reported", out)
+            samples.append((int(free.group(1)) if free else None, int(rep.group(1)) if rep else 0))
+            if len(samples) >= 2 and samples[-2][1]:
+                break
+            time.sleep(1.5)
+        record("balloon/reporting", samples[-2][1] >= 256 * 1024 and
+               samples[-2][0] is not None and samples[-2][0] == samples[-1][0],
+               "free frames and kB reported: %s\n%s" % (samples, out))
+    except (TimeoutError, EOFError) as e:
+        record("balloon/reporting-session", False, "%s\n%s" % (e, s.out[-2000:]))
+    finally:
+        s.close()
+
+
 def shell_session(name, **boot_args):
     s = qemu.Session(**boot_args)
     prompt = "memcore> "
@@ -566,7 +594,7 @@ def main():
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,
                                          extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")]),
-                           balloon_session(kernel))),
+                           balloon_session(kernel), balloon_reporting_session(kernel))),
         ("iso", lambda: shell_session("shell-iso", iso=iso)),
     ]
     for name, run in suites:

@@ -13,5 +13,7 @@ unsigned virtio_blk_probe_all(void);
 unsigned virtio_balloon_probe_all(void);
 /* Frames the balloon holds for the host (0 without one). */
 uint64_t balloon_pages(void);
+/* Frames reported free to the host since boot (free-page reporting; a frame may count twice). */
+uint64_t balloon_reported_pages(void);
 
 #endif

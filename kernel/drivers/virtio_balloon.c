@@ -31,12 +31,20 @@
 #include "mm/pmm.h"
 
 #define VIRTIO_BALLOON_F_MUST_TELL_HOST	(1u << 0)
+#define VIRTIO_BALLOON_F_STATS_VQ	(1u << 1)
+#define VIRTIO_BALLOON_F_FREE_PAGE_HINT	(1u << 3)
+#define VIRTIO_BALLOON_F_REPORTING	(1u << 5)
 
 #define BALLOON_CFG_NUM_PAGES	0	/* host's target */
 #define BALLOON_CFG_ACTUAL	4	/* what the guest holds */
 #define BALLOON_PFN_SHIFT	12	/* the protocol's pages are 4 KiB */
 #define BALLOON_BATCH		256	/* frame numbers per request (Linux's too) */
 #define BALLOON_POLL_MS		50
+/* Free-page reporting: blocks of 2 MiB, a few per request, every second at most. */
+#define REPORT_ORDER		9
+#define REPORT_CHAIN		16
+#define REPORT_ROUND		(PAGE_SIZE / sizeof(phys_addr_t))	/* 512 blocks: 1 GiB a round */
+#define REPORT_EVERY_MS		1000
 
 /* A page recording held frames: a stack of list pages. */
 struct held_page {
@@ -47,11 +55,13 @@ struct held_page {
 
 struct balloon {
 	struct virtio_dev vd;
-	struct virtqueue *inflate, *deflate;
+	struct virtqueue *inflate, *deflate, *report;
 	phys_addr_t batch_pa;		/* one page of frame numbers sent to the host */
 	uint32_t *batch;
 	struct held_page *held;
 	uint32_t nheld;
+	uint64_t reported_pages;	/* reported since boot (a block may count twice) */
+	uint64_t last_report_ns, free_after_report;
 };
 
 static struct balloon *the_balloon;
@@ -60,6 +70,55 @@ static struct balloon *the_balloon;
 uint64_t balloon_pages(void)
 {
 	return the_balloon ? the_balloon->nheld : 0;
+}
+
+/* Frames reported to the host since boot. */
+uint64_t balloon_reported_pages(void)
+{
+	return the_balloon ? the_balloon->reported_pages : 0;
+}
+
+static uint64_t free_frames(uint64_t *total)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	*total = st.free_frames + st.used_frames;
+	return st.free_frames;
+}
+
+/* One round of free-page reporting (see the top of the file). */
+static void report_free(struct balloon *b)
+{
+	uint64_t total, free = free_frames(&total), now = time_ns();
+	unsigned n = 0;
+
+	if (now - b->last_report_ns < REPORT_EVERY_MS * 1000000ull ||
+	    free < b->free_after_report + (1u << REPORT_ORDER))
+		return;
+	b->last_report_ns = now;
+	phys_addr_t list = pmm_alloc_pages(0, 0);
+	if (list == PMM_NO_FRAME)
+		return;
+	phys_addr_t *blocks = plat_phys_to_virt(list);
+	while (n < REPORT_ROUND && free_frames(&total) > total / 8 + (1u << REPORT_ORDER)) {
+		phys_addr_t f = pmm_alloc_pages(REPORT_ORDER, 0);
+		if (f == PMM_NO_FRAME)
+			break;
+		blocks[n++] = f;
+	}
+	for (unsigned i = 0; i < n; i += REPORT_CHAIN) {
+		struct vq_buf bufs[REPORT_CHAIN];
+		unsigned k = 0;
+		for (; k < REPORT_CHAIN && i + k < n; k++)
+			bufs[k] = (struct vq_buf){ blocks[i + k], PAGE_SIZE << REPORT_ORDER, true };
+		if (!vq_run_sync(b->report, bufs, k, NULL))
+			b->reported_pages += (uint64_t)k << REPORT_ORDER;
+	}
+	for (unsigned i = 0; i < n; i++)
+		pmm_free_pages(blocks[i], REPORT_ORDER);
+	pmm_free_pages(list, 0);
+	b->free_after_report = free_frames(&total);
 }
 
 static bool push_held(struct balloon *b, uint32_t pfn)
@@ -145,6 +204,8 @@ static _Noreturn void balloon_thread(void *arg)
 		else if (target < b->nheld)
 			moved = deflate(b, b->nheld - target);
 		virtio_cfg_write32(&b->vd, BALLOON_CFG_ACTUAL, b->nheld);
+		if (b->report && b->nheld == target)
+			report_free(b);
 		/* Keep going while progress is made; otherwise wait for a new target. */
 		if (!moved || b->nheld == target)
 			sleep_until(time_ns() + BALLOON_POLL_MS * 1000000ull);
@@ -159,13 +220,20 @@ static int balloon_probe(struct pci_dev *pci)
 
 	if (!b)
 		return -ENOMEM;
-	int r = virtio_pci_init(&b->vd, pci, VIRTIO_BALLOON_F_MUST_TELL_HOST);
+	int r = virtio_pci_init(&b->vd, pci, VIRTIO_BALLOON_F_MUST_TELL_HOST |
+				VIRTIO_BALLOON_F_STATS_VQ | VIRTIO_BALLOON_F_REPORTING);
 	if (r) {
 		kfree(b);
 		return r;
 	}
 	b->inflate = vq_setup(&b->vd, 0);
 	b->deflate = vq_setup(&b->vd, 1);
+	/* Queues are numbered in order among those the features make exist. */
+	if (b->vd.features & VIRTIO_BALLOON_F_REPORTING) {
+		uint16_t q = 2 + !!(b->vd.features & VIRTIO_BALLOON_F_STATS_VQ) +
+			     !!(b->vd.features & VIRTIO_BALLOON_F_FREE_PAGE_HINT);
+		b->report = vq_setup(&b->vd, q);
+	}
 	b->batch_pa = pmm_alloc_pages(0, PMM_ZONE_DMA32);
 	if (!b->inflate || !b->deflate || b->batch_pa == PMM_NO_FRAME ||
 	    !kthread_create("balloon", balloon_thread, b)) {
@@ -176,7 +244,8 @@ static int balloon_probe(struct pci_dev *pci)
 	b->batch = plat_phys_to_virt(b->batch_pa);
 	virtio_driver_ok(&b->vd);
 	the_balloon = b;
-	kprintf("balloon: virtio-balloon at pci %02x:%02x.%u\n", pci->bus, pci->dev, pci->fn);
+	kprintf("balloon: virtio-balloon at pci %02x:%02x.%u%s\n", pci->bus, pci->dev, pci->fn,
+		b->report ? ", free-page reporting" : "");
 	return 0;
 }
 
