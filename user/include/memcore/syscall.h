@@ -24,13 +24,11 @@
 #define MEMCORE_SYS_VirtualProtect	(MEMCORE_SYS_BASE + 19)	/* (addr, size, protect, DWORD *old) */
 #define MEMCORE_SYS_VirtualLock		(MEMCORE_SYS_BASE + 20)	/* (addr, size) */
 #define MEMCORE_SYS_VirtualUnlock	(MEMCORE_SYS_BASE + 21)	/* (addr, size) */
-/* Memory-pressure figures (memcore/swap.h): MEMCORE_SYS_BASE + 32 .. + 47. */
-#define MEMCORE_SYS_swap_stats		(MEMCORE_SYS_BASE + 32)	/* (struct memcore_swap_stats *) */
-
 /* si_code of the SIGSEGV a PAGE_GUARD page raises (beside SEGV_MAPERR/SEGV_ACCERR). */
 #define MEMCORE_SEGV_GUARD		0x4701
 
-/* Memory figures for tests: MEMCORE_SYS_BASE + 32 .. + 47. */
+/* Memory figures: MEMCORE_SYS_BASE + 32 .. + 47. */
 #define MEMCORE_SYS_free_frames	(MEMCORE_SYS_BASE + 32)	/* (): free frames, caches drained */
+#define MEMCORE_SYS_swap_stats	(MEMCORE_SYS_BASE + 33)	/* (struct memcore_swap_stats *), memcore/swap.h */
 
 #endif
