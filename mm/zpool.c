@@ -418,6 +418,24 @@ void zpool_destroy(struct zpool *p)
 	spin_unlock_irqrestore(&p->lock, flags);
 }
 
+/*
+ * No frame for a new zspage of class *@cls: a partial zspage of the nearest
+ * larger class, wasting the difference, rather than failing. Under memory
+ * pressure this lets pages be stored (and their frames freed) before every
+ * class has a zspage. Sets *@cls; ZPOOL_NONE if there is none.
+ */
+static uint32_t larger_partial(struct zpool *p, unsigned *cls)
+{
+	for (unsigned c = *cls + 1; c < ZPOOL_NR_CLASSES; c++) {
+		if (p->cls[c].partial != ZPOOL_NONE) {
+			*cls = c;
+			p->st.borrowed++;
+			return p->cls[c].partial;
+		}
+	}
+	return ZPOOL_NONE;
+}
+
 static int alloc_locked(struct zpool *p, size_t size, zpool_handle_t *out)
 {
 	unsigned cls = class_of(size);
@@ -429,6 +447,8 @@ static int alloc_locked(struct zpool *p, size_t size, zpool_handle_t *out)
 		return -MM_ENOMEM;
 	if (cls == ZP_HUGE_CLASS || p->cls[cls].partial == ZPOOL_NONE) {
 		id = zspage_new(p, cls);
+		if (id == ZPOOL_NONE && cls != ZP_HUGE_CLASS)
+			id = larger_partial(p, &cls);
 		if (id == ZPOOL_NONE) {
 			table_put(&p->handles, hid);
 			return -MM_ENOMEM;
@@ -664,7 +684,7 @@ static int check_zspage(struct zpool *p, uint32_t id, unsigned c, bool full, uin
 			BAD("zspage %u slot %u names handle %u\n", (unsigned)id, s, (unsigned)h);
 		e = hslot(p, h);
 		if (e->size == ZP_HFREE || e->zspage != id || e->slot != s ||
-		    class_of(e->size) != c)
+		    class_of(e->size) > c)
 			BAD("zspage %u slot %u names handle %u, which disagrees\n", (unsigned)id, s, (unsigned)h);
 		used++;
 	}

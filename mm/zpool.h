@@ -24,7 +24,8 @@
  * PMM has nothing. So the pool keeps ZPOOL_RESERVE frames of its own, used
  * only when the PMM says no, and tops them up (two for each frame it
  * takes) while the PMM gives frames again; frames of a zspage it could not
- * complete go back to the reserve first.
+ * complete go back to the reserve first. When even the reserve cannot start
+ * a zspage, an object goes into a partly used zspage of a larger class.
  *
  * Lock order: a pool's lock -> the PMM's locks. It is a spinlock that masks
  * interrupts; the pool calls nothing else while holding it.
@@ -77,6 +78,7 @@ struct zpool_stats {
 	uint64_t moved;		/* objects moved by them */
 	uint64_t freed_pages;	/* frames they gave back */
 	uint64_t alloc_failures;	/* zpool_alloc() answered -MM_ENOMEM */
+	uint64_t borrowed;	/* objects put in a larger class for lack of a frame */
 	uint64_t bad_calls;	/* bad handles reported */
 };
 

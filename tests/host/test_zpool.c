@@ -4,7 +4,8 @@
  * a page round-trips; waste stays low on a realistic mix of sizes; frees
  * give frames back; compaction after heavy freeing moves objects, frees
  * frames and keeps every byte; bad handles are reported and change nothing;
- * running out of frames is an error, not a leak; threads allocating,
+ * running out of frames is an error, not a leak, and with no free frame the
+ * reserve and larger classes still take objects; threads allocating,
  * reading, freeing and compacting at once (TSan build) lose nothing; and
  * every frame returns to the PMM when the pool is destroyed.
  */
@@ -240,6 +241,45 @@ static void test_out_of_memory(void **state)
 	finish();
 }
 
+/*
+ * With the PMM empty, the reserve starts new zspages until it runs dry;
+ * then objects go into partly used zspages of larger classes, intact.
+ */
+static void test_reserve_and_borrowing(void **state)
+{
+	static phys_addr_t frames[40000];
+	struct sim_hoard hoard = { frames, 0, ARRAY_SIZE(frames) };
+	zpool_handle_t h[200];
+	size_t size[200];
+	struct zpool_stats st;
+	unsigned n = 0;
+
+	(void)state;
+	start();
+	sim_starve(&hoard, 0);
+	for (size_t sz = 3000; sz > 20 && n < 200; sz -= 16) {
+		uint8_t b[PAGE_SIZE];
+
+		fill(b, sz, (uint32_t)n);
+		if (zpool_alloc(&pool, sz, &h[n]))
+			break;
+		assert_int_equal(zpool_write(&pool, h[n], b), 0);
+		size[n++] = sz;
+	}
+	zpool_get_stats(&pool, &st);
+	print_message("%u objects stored with no free frame: %llu reserve frames used, %llu borrowed\n",
+		      n, (unsigned long long)st.reserve_used, (unsigned long long)st.borrowed);
+	assert_true(st.reserve_used > 0);
+	assert_true(st.borrowed > 0);
+	assert_int_equal(zpool_check(&pool), 0);
+	for (unsigned i = 0; i < n; i++)
+		expect_object(h[i], size[i], i);
+	sim_feed(&hoard);
+	for (unsigned i = 0; i < n; i++)
+		zpool_free(&pool, h[i]);
+	finish();
+}
+
 /* --- threads ------------------------------------------------------------------------- */
 
 enum { THREADS = 4, ROUNDS = 3000, KEEP = 64 };
@@ -305,6 +345,7 @@ int main(void)
 		cmocka_unit_test_setup(test_low_waste, sim_test_reset_counts),
 		cmocka_unit_test_setup(test_compaction, sim_test_reset_counts),
 		cmocka_unit_test_setup(test_out_of_memory, sim_test_reset_counts),
+		cmocka_unit_test_setup(test_reserve_and_borrowing, sim_test_reset_counts),
 		cmocka_unit_test_setup(test_threads, sim_test_reset_counts),
 	};
 
