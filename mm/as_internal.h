@@ -69,6 +69,8 @@ void as_region_remove(struct as *as, uint32_t i);
 void as_region_remove_range(struct as *as, uint32_t first, uint32_t last);
 /* Merge region @i with its neighbours where they are alike. */
 void as_region_merge(struct as *as, uint32_t i);
+/* Merge every region in and around [start, end] with alike neighbours. */
+void as_region_merge_range(struct as *as, uintptr_t start, uintptr_t end);
 /* Take references for a copy of @r (a split or a fork). */
 void as_region_ref(const struct as_region *r);
 /* Drop them. */

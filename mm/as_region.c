@@ -313,8 +313,22 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 			as->reg[i].flags &= (uint16_t)~flag;
 		as_vm_account(as, &as->reg[i], 1);
 	}
-	/* Merge what became alike; a merge shrinks the set, so look at @i again. */
-	i = as_region_lower(as, start);
+	as_region_merge_range(as, start, end);
+	return 0;
+}
+
+/**
+ * as_region_merge_range() - merge what became alike in and around [@start, @end]
+ * @as: the space, locked
+ * @start: page-aligned
+ * @end: page-aligned
+ *
+ * A merge shrinks the set, so the region at the same index is looked at again.
+ */
+void as_region_merge_range(struct as *as, uintptr_t start, uintptr_t end)
+{
+	uint32_t i = as_region_lower(as, start);
+
 	if (i > 0)
 		i--;
 	while (i < as->nr && as->reg[i].start <= end) {
@@ -326,7 +340,6 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 		else if (i > 0)
 			i--;
 	}
-	return 0;
 }
 
 /**

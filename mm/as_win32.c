@@ -126,24 +126,6 @@ static uint64_t reserved_pages(const struct as *as, uint32_t i, uintptr_t start,
 
 enum set_op { SET_COMMIT, SET_DECOMMIT, SET_PROTECT };
 
-/* Merge what became alike in [start, end] (a merge shrinks the set: look at @i again). */
-static void merge_range(struct as *as, uintptr_t start, uintptr_t end)
-{
-	uint32_t i = as_region_lower(as, start);
-
-	if (i > 0)
-		i--;
-	while (i < as->nr && as->reg[i].start <= end) {
-		uint32_t before = as->nr;
-
-		as_region_merge(as, i);
-		if (as->nr == before)
-			i++;
-		else if (i > 0)
-			i--;
-	}
-}
-
 /*
  * Commit (already charged), decommit or re-protect [start, end) of one
  * allocation. Committing a committed page changes its protection, as
@@ -184,7 +166,7 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 		as_vm_account(as, r, 1);
 		as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	}
-	merge_range(as, start, end);
+	as_region_merge_range(as, start, end);
 	return 0;
 }
 
@@ -621,6 +603,6 @@ enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
 	set_protect(r, r->wprot & ~PAGE_GUARD);
 	as_vm_account(as, r, 1);
 	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
-	merge_range(as, va, va + PAGE_SIZE);
+	as_region_merge_range(as, va, va + PAGE_SIZE);
 	return VM_FAULT_GUARD;
 }

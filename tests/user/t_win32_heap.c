@@ -10,7 +10,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
-#include <memcore/win32.h>
+#include "win32_util.h"
 
 static int walk_count(HANDLE h, int *busy, size_t *busy_bytes, int *regions)
 {
@@ -233,15 +233,7 @@ static void exceptions(void)
 
 int main(void)
 {
-	void *probe;
-
-	SetLastError(0);
-	probe = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
-	if (!probe && GetLastError() == ERROR_NOT_SUPPORTED) {
-		printf("1..0 # SKIP no Win32 system calls (memcore only)\n");
-		return 0;
-	}
-	VirtualFree(probe, 0, MEM_RELEASE);
+	win32_or_skip();
 	process_heap();
 	growable_and_large();
 	fixed_heap();

@@ -11,7 +11,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <memcore/win32.h>
+#include "win32_util.h"
 
 #define SECT "t_win32_section.shared"
 
@@ -163,17 +163,9 @@ static void file_backed(void)
 
 int main(int argc, char **argv)
 {
-	void *probe;
-
 	if (argc > 1 && !strcmp(argv[1], "exec-child"))
 		return exec_child();
-	SetLastError(0);
-	probe = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
-	if (!probe && GetLastError() == ERROR_NOT_SUPPORTED) {
-		printf("1..0 # SKIP no Win32 system calls (memcore only)\n");
-		return 0;
-	}
-	VirtualFree(probe, 0, MEM_RELEASE);
+	win32_or_skip();
 	anonymous();
 	errors();
 	named(argv[0]);

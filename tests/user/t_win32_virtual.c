@@ -9,7 +9,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
-#include <memcore/win32.h>
+#include "win32_util.h"
 
 #define KB	1024u
 #define G64	(64 * KB)
@@ -275,18 +275,10 @@ static int hold(void)
 
 int main(int argc, char **argv)
 {
-	void *probe;
-
 	if (argc > 1 && !strcmp(argv[1], "hold"))
 		return hold();
 
-	SetLastError(0);
-	probe = VirtualAlloc(NULL, 4096, MEM_RESERVE, PAGE_NOACCESS);
-	if (!probe && GetLastError() == ERROR_NOT_SUPPORTED) {
-		printf("1..0 # SKIP no Win32 system calls (memcore only)\n");
-		return 0;
-	}
-	VirtualFree(probe, 0, MEM_RELEASE);
+	win32_or_skip();
 	system_info();
 	reserve_commit();
 	placement_and_errors();
