@@ -41,6 +41,8 @@
 #ifndef HOT_MAX
 #define HOT_MAX		((size_t)1 << 30)
 #endif
+/* Growing, kept memory that cannot serve the request goes back once this old. */
+#define GROW_KEEP_NS	10000000ull		/* 10 ms */
 #ifndef PURGE_DELAY_NS
 #define PURGE_DELAY_NS	100000000ull		/* 100 ms */
 #endif
@@ -140,14 +142,18 @@ static int hot_due(uint64_t cutoff)
 	return best;
 }
 
-/*
- * Give back the memory of the runs that are due (every kept run if @all);
- * lock held on entry, dropped around each madvise.
- */
-static void purge_locked(uint64_t now, bool all)
+/* The cutoff for kept memory freed @delay ns before @now: older is given back. */
+static uint64_t older_than(uint64_t now, uint64_t delay)
 {
-	uint64_t cutoff = all ? UINT64_MAX : now > PURGE_DELAY_NS ? now - PURGE_DELAY_NS : 0;
+	return now > delay ? now - delay : 0;
+}
 
+/*
+ * Give back the memory of the kept runs freed before @cutoff (and the
+ * oldest beyond HOT_MAX); lock held on entry, dropped around each madvise.
+ */
+static void purge_locked(uint64_t cutoff)
+{
 	for (int o; (o = hot_due(cutoff)) >= 0;) {
 		struct hot_run *r = mp.hot[o].oldest;
 		size_t size = (size_t)PAGE_SIZE << o;
@@ -157,6 +163,23 @@ static void purge_locked(uint64_t now, bool all)
 		spin_lock_irqsave(&mp.lock);
 		*(void **)r = mp.free_run[o];
 		mp.free_run[o] = r;
+	}
+}
+
+/* Unmap the kept areas freed before @cutoff; lock held, dropped around each munmap. */
+static void expire_cached(uint64_t cutoff)
+{
+	for (unsigned i = 0; i < mp.ncached;) {
+		if (mp.cached[i].freed_ns > cutoff) {
+			i++;
+			continue;
+		}
+		struct heap_area a = mp.cached[i].area;
+		mp.cached_bytes -= a.len;
+		mp.cached[i] = mp.cached[--mp.ncached];
+		spin_unlock_irqrestore(&mp.lock, 0);
+		munmap(a.base, a.reserved);
+		spin_lock_irqsave(&mp.lock);
 	}
 }
 
@@ -185,8 +208,11 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 			mp.cursor = a + size;
 		}
 	}
+	uint64_t now = now_ns();
 	if (mp.hot_bytes)
-		purge_locked(now_ns(), false);
+		purge_locked(older_than(now, PURGE_DELAY_NS));
+	if (!dirty && mp.ncached)	/* growing: kept large areas cannot serve slabs */
+		expire_cached(older_than(now, GROW_KEEP_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
 	if (dirty && (flags & HEAP_PG_ZERO))
 		memset(p, 0, size);
@@ -210,7 +236,7 @@ static void mmap_pages_put(void *p, unsigned order)
 		q->oldest = r;
 	q->newest = r;
 	mp.hot_bytes += (size_t)PAGE_SIZE << order;
-	purge_locked(now, false);
+	purge_locked(older_than(now, PURGE_DELAY_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
 }
 
@@ -274,23 +300,6 @@ static bool take_cached(size_t len, struct heap_area *a)
 	return true;
 }
 
-/* Unmap the kept areas freed before @cutoff; lock held, dropped around each munmap. */
-static void expire_cached(uint64_t cutoff)
-{
-	for (unsigned i = 0; i < mp.ncached;) {
-		if (mp.cached[i].freed_ns > cutoff) {
-			i++;
-			continue;
-		}
-		struct heap_area a = mp.cached[i].area;
-		mp.cached_bytes -= a.len;
-		mp.cached[i] = mp.cached[--mp.ncached];
-		spin_unlock_irqrestore(&mp.lock, 0);
-		munmap(a.base, a.reserved);
-		spin_lock_irqsave(&mp.lock);
-	}
-}
-
 static void *mmap_large_get(size_t size, size_t align, unsigned flags, struct heap_area *a)
 {
 	size_t l = ALIGN_UP(size, (size_t)PAGE_SIZE);
@@ -302,8 +311,11 @@ static void *mmap_large_get(size_t size, size_t align, unsigned flags, struct he
 	if (!extra) {
 		unsigned long f = spin_lock_irqsave(&mp.lock);
 		cached = take_cached(l, a);
+		uint64_t now = now_ns();
 		if (mp.ncached)
-			expire_cached(now_ns() - PURGE_DELAY_NS);
+			expire_cached(older_than(now, PURGE_DELAY_NS));
+		if (!cached && mp.hot_bytes)	/* growing: kept slab runs cannot serve it */
+			purge_locked(older_than(now, GROW_KEEP_NS));
 		spin_unlock_irqrestore(&mp.lock, f);
 	}
 	if (cached) {
@@ -373,7 +385,7 @@ static void mmap_large_put(const struct heap_area *a)
 		kept = true;
 	}
 	if (mp.ncached)
-		expire_cached(now - PURGE_DELAY_NS);
+		expire_cached(older_than(now, PURGE_DELAY_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
 	if (!kept)
 		munmap(a->base, a->reserved);
@@ -383,7 +395,7 @@ void heap_pages_mmap_trim(void)
 {
 	unsigned long f = spin_lock_irqsave(&mp.lock);
 
-	purge_locked(0, true);
+	purge_locked(UINT64_MAX);
 	expire_cached(UINT64_MAX);
 	spin_unlock_irqrestore(&mp.lock, f);
 }

@@ -74,6 +74,16 @@
 #ifndef HEAP_PURGE_DELAY_NS
 #define HEAP_PURGE_DELAY_NS	100000000ull		/* 100 ms */
 #endif
+/*
+ * A class is idle once the heap as a whole has handed out this many bytes
+ * since the class last refilled or flushed a per-CPU list (a clock of allocation, not of
+ * time: a program that is not running does not age its classes). When the
+ * heap must take more memory from its page source, idle classes give their
+ * free pages back at once; otherwise after HEAP_PURGE_DELAY_NS too.
+ */
+#ifndef HEAP_PURGE_IDLE_BYTES
+#define HEAP_PURGE_IDLE_BYTES	((uint64_t)8 << 20)
+#endif
 #define HEAP_MAX_CACHES		128		/* kmalloc, DMA and named caches */
 #define HEAP_NAME_LEN		24
 
@@ -134,6 +144,7 @@ struct slab {
 	uint8_t dirty;			/* on the cache's queue of slabs to scan */
 	uint32_t dormant;		/* free objects starting in a purged page: off the free list */
 	uint32_t scan_free;		/* free objects at the last scan, or fewer since */
+	uint32_t scan_inuse;		/* objects in use at the last scan, or more since */
 	uint64_t dirty_since;		/* when it was queued, ns */
 	struct slab *dirty_prev, *dirty_next;
 	uint64_t purged[(HEAP_SLAB_SIZE / PAGE_SIZE + 63) / 64];	/* pages given back */
@@ -162,7 +173,8 @@ struct kmem_cache {
 	uint64_t slabs_created, slabs_freed;
 	struct slab *dirty_head, *dirty_tail;	/* slabs waiting to give free pages back */
 	uint64_t pages_purged;		/* pages given back from inside slabs */
-	uint64_t last_active_ns;	/* purging caches: last refill or flush of a per-CPU list */
+	uint64_t last_use_ns;		/* purging caches: last refill or flush of a per-CPU list, */
+	uint64_t last_use_at;		/* and heap.alloc_clock then */
 	bool purgeable;			/* free pages inside slabs can be given back */
 	bool debug;			/* slabs carry struct heap_objmeta */
 	bool live;

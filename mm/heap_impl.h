@@ -51,6 +51,7 @@ struct heap_state {
 	/* Slabs waiting to give free pages back (mm/slab_purge.c). */
 	uint64_t purge_mask[HEAP_MAX_CACHES / 64];	/* caches with slabs queued */
 	uint64_t purge_next_ns;		/* when the first is due; 0: now */
+	uint64_t alloc_clock;		/* bytes refills of purging caches and large areas took */
 	bool purging;			/* a thread is scanning */
 	struct heap_debug_counts dbg;
 };
@@ -213,6 +214,7 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 void *cache_alloc_slow(struct kmem_cache *c);
 void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj);
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l);
+void cache_flush_own_locked(struct kmem_cache *c);
 void *cache_alloc_locked(struct kmem_cache *c);
 void cache_free_locked(struct kmem_cache *c, void *obj);
 void heap_cpu_flush_all(struct heap_cpu *hc);

@@ -199,6 +199,7 @@ static void *large_alloc(size_t size, size_t align, unsigned flags, const struct
 	if (!l)
 		return NULL;
 	struct heap_area a;
+	__atomic_add_fetch(&heap.alloc_clock, (uint64_t)size, __ATOMIC_RELAXED);
 	heap_purge_tick(true);
 	void *p = heap.src->large_get(size, align, flags, &a);
 	if (!p) {

@@ -140,6 +140,7 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
 			c->ctor(obj);
 	}
 	s->inuse++;
+	s->scan_inuse = MM_MAX(s->scan_inuse, s->inuse);
 	s->scan_free = MM_MIN(s->scan_free, s->carved - s->inuse - s->dormant);
 	return obj;
 }
@@ -208,6 +209,17 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 /* --- the slow paths: batches between a CPU's list and the slabs --------------- */
 
 /*
+ * A refill (@bytes taken) or a flush of a per-CPU list of @c: the class is
+ * in use, and its free objects will serve it (mm/slab_purge.c).
+ */
+static void cache_note_use(struct kmem_cache *c, uint64_t bytes)
+{
+	__atomic_store_n(&c->last_use_at, __atomic_add_fetch(&heap.alloc_clock, bytes, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_use_ns, heap.src->now_ns(), __ATOMIC_RELAXED);
+}
+
+/*
  * Fill the empty @l with a batch of objects or more; returns one of them for
  * the caller. A slab's free list is handed over whole, without a walk
  * through its (cold) objects, and the list's limit raised to hold it.
@@ -218,8 +230,9 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	unsigned n = 0;
 
 	cache_lock(c);
-	if (c->dirty_head)		/* slabs wait to purge: note that the class is in use */
-		c->last_active_ns = heap.src->now_ns();
+	/* First: taking slabs may purge idle classes, and their lists (never this one). */
+	if (c->purgeable)
+		cache_note_use(c, (uint64_t)c->batch * c->size);
 	struct slab *s0 = cache_slab_with_room(c);
 	if (s0 && s0->freelist) {
 		n = s0->carved - s0->inuse - s0->dormant;
@@ -228,6 +241,7 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		s0->freelist = NULL;
 		s0->inuse = s0->carved - s0->dormant;
 		s0->scan_free = 0;
+		s0->scan_inuse = s0->inuse;
 		slab_relist(c, s0);
 	}
 	while (n < c->batch) {
@@ -261,8 +275,8 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 	int64_t given = 0;
 
 	cache_lock(c);
-	if (c->dirty_head)		/* slabs wait to purge: note that the class is in use */
-		c->last_active_ns = heap.src->now_ns();
+	if (c->purgeable)
+		cache_note_use(c, 0);
 	for (; n && l->head; n--, given++) {
 		void *obj = l->head;
 		l->head = fl_get(c, obj);
@@ -273,6 +287,33 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 	cache_unlock(c);
 	heap_count_add(&l->moved, -given);
 	heap_purge_tick(false);
+}
+
+/**
+ * cache_flush_own_locked() - the caller's per-CPU list of @c back to the slabs
+ * @c: the cache, locked (so interrupts are off in the kernel)
+ *
+ * For a class that no longer allocates: its objects on the list would only
+ * keep their pages.
+ */
+void cache_flush_own_locked(struct kmem_cache *c)
+{
+#ifdef MM_KERNEL
+	struct heap_cpu *hc = &heap_cpu_array[plat_cpu_id()];
+#else
+	struct heap_cpu *hc = heap_tls;
+#endif
+	if (!hc)
+		return;
+	struct heap_cpu_list *l = &hc->list[c->id];
+	int64_t given = 0;
+	for (; l->head; given++) {
+		void *obj = l->head;
+		l->head = fl_get(c, obj);
+		l->room++;
+		slab_give(c, slab_of(obj), obj);
+	}
+	heap_count_add(&l->moved, -given);
 }
 
 /**

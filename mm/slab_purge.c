@@ -4,13 +4,19 @@
  *
  * A slab whose free objects come to HEAP_PURGE_MIN bytes is queued on its
  * cache. Once it has waited HEAP_PURGE_DELAY_NS, and its cache has neither
- * refilled nor flushed a per-CPU list for as long (a class still in use will
- * use its free objects, and pays no page faults for them), the pages it holds that only
- * free objects cover are given back (pages_purge: MADV_DONTNEED in the
- * malloc build), so any size class, or any other user of memory, can have
- * them. A purged page reads as zero, so the objects that start in it leave
- * the slab's free list: they are "dormant", and return to it, page by page,
- * when the slab has nothing else to give (slab_revive()).
+ * refilled nor flushed a per-CPU list for as long (a class still in use
+ * will use its free objects, and pays no page faults for them; a class
+ * that a phase of the program has left behind sees neither), the pages it holds
+ * that only free objects cover are given back (pages_purge: MADV_DONTNEED
+ * in the malloc build), so any size class, or any other user of memory, can
+ * have them. When the heap must take more memory from its page source, it
+ * does not wait: classes not used while the heap handed out
+ * HEAP_PURGE_IDLE_BYTES give their free pages back first, and so does the
+ * calling thread's list of them.
+ *
+ * A purged page reads as zero, so the objects that start in it leave the
+ * slab's free list: they are "dormant", and return to it, page by page, when
+ * the slab has nothing else to give (slab_revive()).
  *
  * Only page sources with pages_purge and now_ns take part (not the kernel's:
  * its slabs are PMM blocks seen through the direct map); not caches with a
@@ -42,8 +48,9 @@ static uint32_t slab_free_objs(const struct slab *s)
  * @c: its cache, locked
  * @s: a slab of @c that objects came back to
  *
- * Worth it once its free objects come to HEAP_PURGE_MIN bytes, and to 1/64
- * of the slab more than at its last scan (or their fewest since): a slab
+ * Worth it once its free objects come to HEAP_PURGE_MIN bytes, and since its
+ * last scan either 1/64 of the slab more is free or half the objects then in
+ * use are gone (the last survivors on a page die a few at a time): a slab
  * whose pages all hold live objects is not walked at each object freed.
  */
 void slab_purge_note(struct kmem_cache *c, struct slab *s)
@@ -52,12 +59,16 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 
 	if (s->dirty || !c->purgeable || s->list != SLAB_LIST_PARTIAL ||
 	    (uint64_t)nfree * c->size < HEAP_PURGE_MIN ||
-	    (uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size < HEAP_SLAB_SIZE / 64)
+	    ((uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size < HEAP_SLAB_SIZE / 64 &&
+	     s->inuse > s->scan_inuse / 2))
 		return;
 	s->dirty = 1;
 	s->dirty_since = heap.src->now_ns();
-	if (!c->dirty_head)
-		c->last_active_ns = s->dirty_since;
+	if (!c->dirty_head) {
+		__atomic_store_n(&c->last_use_ns, s->dirty_since, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->last_use_at, __atomic_load_n(&heap.alloc_clock, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+	}
 	s->dirty_next = NULL;
 	s->dirty_prev = c->dirty_tail;
 	if (c->dirty_tail)
@@ -124,6 +135,7 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	unsigned n = 0;
 
 	s->scan_free = slab_free_objs(s);
+	s->scan_inuse = s->inuse;
 	for (void *o = s->freelist; o; o = fl_get(c, o))
 		count_bytes(s, fb, (uintptr_t)o, c->size);
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
@@ -212,17 +224,29 @@ void slab_revive(struct kmem_cache *c, struct slab *s)
 	}
 }
 
-/* Scan the queued slabs of @c that are due at @now; the earliest time one will be, or 0. */
-static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t real_now)
+/* @c has not been used since @idle_since (ns) nor since the heap's clock read @idle_at. */
+static bool cache_idle(const struct kmem_cache *c, uint64_t idle_since, uint64_t idle_at)
+{
+	return __atomic_load_n(&c->last_use_ns, __ATOMIC_RELAXED) <= idle_since &&
+	       __atomic_load_n(&c->last_use_at, __ATOMIC_RELAXED) <= idle_at;
+}
+
+/*
+ * Scan the queued slabs of @c that are due at @now, if @c is idle (see
+ * cache_idle()); the earliest time one will be due, or 0.
+ */
+static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t idle_since,
+			    uint64_t idle_at)
 {
 	uint64_t next = 0;
 
 	cache_lock(c);
-	uint64_t idle_at = c->last_active_ns + HEAP_PURGE_DELAY_NS;
-	if (idle_at > real_now) {	/* the class still allocates: its free objects will be used */
+	if (!cache_idle(c, idle_since, idle_at)) {	/* its free objects will be used */
+		uint64_t t = __atomic_load_n(&c->last_use_ns, __ATOMIC_RELAXED) + HEAP_PURGE_DELAY_NS;
 		cache_unlock(c);
-		return idle_at;
+		return t;
 	}
+	cache_flush_own_locked(c);	/* this thread's list of an idle class: dead weight */
 	struct slab *s;
 	while ((s = c->dirty_head) != NULL) {
 		if (s->dirty_since + HEAP_PURGE_DELAY_NS > now) {
@@ -236,14 +260,41 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t real_no
 	if (!next)
 		__atomic_and_fetch(&heap.purge_mask[c->id / 64], ~(1ull << (c->id % 64)),
 				   __ATOMIC_RELAXED);
+	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 	return next;
+}
+
+/*
+ * The heap grows: the calling thread's lists of classes idle since
+ * @idle_since go back to their slabs, whose free pages can then be given
+ * back (a list that took a slab's whole free list may hold thousands of
+ * objects, one on each of as many pages).
+ */
+static void flush_idle_lists(uint64_t idle_at)
+{
+#ifdef MM_KERNEL
+	(void)idle_at;		/* per-CPU lists: flushed under the cache lock by purge_cache() */
+#else
+	struct heap_cpu *hc = heap_tls;
+
+	for (unsigned id = 0; hc && id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		if (!c || !hc->list[id].head || !c->purgeable || !cache_idle(c, UINT64_MAX, idle_at))
+			continue;
+		cache_lock(c);
+		cache_flush_own_locked(c);
+		cache_release_empty(c, HEAP_EMPTY_KEEP);
+		cache_unlock(c);
+	}
+#endif
 }
 
 /**
  * heap_purge_tick() - give back the free pages of slabs that waited long enough
  * @growing: the heap is about to take more memory from its page source: then
- *           the queued slabs give their free pages back without waiting
+ *           the queued slabs of idle classes give their free pages back
+ *           without waiting
  *
  * Called by the slow paths with no lock held; cheap when nothing is queued.
  */
@@ -251,17 +302,20 @@ void heap_purge_tick(bool growing)
 {
 	if (!heap.src->now_ns)
 		return;
-	uint64_t due = __atomic_load_n(&heap.purge_next_ns, __ATOMIC_RELAXED), any = 0;
+	uint64_t now = heap.src->now_ns(), clock = __atomic_load_n(&heap.alloc_clock, __ATOMIC_RELAXED);
+	/* Growing: idle by the allocation clock; otherwise by time. */
+	uint64_t idle_since = growing ? UINT64_MAX : now > HEAP_PURGE_DELAY_NS ? now - HEAP_PURGE_DELAY_NS : 0;
+	uint64_t idle_at = !growing ? UINT64_MAX : clock > HEAP_PURGE_IDLE_BYTES ? clock - HEAP_PURGE_IDLE_BYTES : 0;
+	if (growing) {
+		flush_idle_lists(idle_at);
+		now += HEAP_PURGE_DELAY_NS;	/* every queued slab is due */
+	} else if (now < __atomic_load_n(&heap.purge_next_ns, __ATOMIC_RELAXED)) {
+		return;
+	}
+	uint64_t any = 0;
 	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++)
 		any |= __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
-	if (!any)
-		return;
-	uint64_t now = heap.src->now_ns(), real_now = now;
-	if (growing)
-		now += HEAP_PURGE_DELAY_NS;
-	else if (now < due)
-		return;
-	if (__atomic_exchange_n(&heap.purging, true, __ATOMIC_ACQUIRE))
+	if (!any || __atomic_exchange_n(&heap.purging, true, __ATOMIC_ACQUIRE))
 		return;
 	uint64_t next = UINT64_MAX;
 	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++) {
@@ -270,7 +324,7 @@ void heap_purge_tick(bool growing)
 			unsigned id = w * 64 + (unsigned)__builtin_ctzll(m);
 			m &= m - 1;
 			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
-			uint64_t t = c ? purge_cache(c, now, real_now) : 0;
+			uint64_t t = c ? purge_cache(c, now, idle_since, idle_at) : 0;
 			if (t && t < next)
 				next = t;
 		}
