@@ -23,5 +23,9 @@ void pagemap_print_range(const struct vm_space *vs, uintptr_t start, uintptr_t e
 void pagemap_process(const char *pid);
 void memstat_process(const char *pid);
 int run_user_tests(void);
+/* Memory pressure: the reclaim thread and the OOM killer (kernel/reclaimd.c, kernel/proc/oom.c). */
+void reclaimd_start(void);
+void oom_init(void);
+void reclaim_print_stats(void);
 
 #endif

@@ -124,6 +124,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	drivers_init();
 	swap_dev_boot();
 	swap_zram_boot();
+	reclaimd_start();
 
 	serial_enable_rx_irq();
 	sti();

@@ -224,6 +224,7 @@ static int cmd_memstat(int argc, char **argv)
 		kprintf("balloon: %lu kB of free memory reported to the host\n",
 			(unsigned long)balloon_reported_pages() * 4);
 	vm_print_stats();
+	reclaim_print_stats();
 	heap_print_stats();
 	return 0;
 }

@@ -57,6 +57,7 @@ struct thread_group {
 	int exit_code;			/* the status word once exiting */
 	struct cred cred;		/* user and group ids (kernel/proc/cred.c) */
 	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
+	int oom_score_adj;		/* -1000..1000 (kernel/proc/oom.c), inherited by fork */
 };
 
 struct task {

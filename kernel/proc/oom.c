@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The OOM killer: when a fault finds no frame and reclaim freed nothing
+ * (mm/reclaim.h), kill the process whose death gives back the most memory,
+ * weighed by its oom_score_adj, as Linux's oom_badness() does: resident
+ * pages + swapped-out pages + page-table pages, plus adj/1000 of all RAM.
+ * -1000 means never; kernel threads (no address space) and process 1 are
+ * never chosen. The victim is reported (pid, name, RSS, swap) and gets
+ * SIGKILL; the kernel carries on.
+ *
+ * oom_score_adj is per process, inherited by fork, set and read with
+ * memcore's call MEMCORE_SYS_oom_score_adj (there is no /proc here).
+ *
+ * Lock order: tasklist_lock, then a space's page-table counters read
+ * without its lock (a snapshot is enough to choose).
+ */
+#include "kernel/kernel.h"
+#include "kernel/proc/proc.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/task.h"
+#include "mm/as.h"
+#include "mm/pmm.h"
+#include "mm/reclaim.h"
+
+#define OOM_ADJ_MIN	(-1000)
+#define OOM_ADJ_MAX	1000
+
+static uint64_t total_pages(void)
+{
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	return st.free_frames + st.used_frames;
+}
+
+/* Linux's oom_badness(): pages the kill would free, adjusted; -1 if never. */
+static int64_t badness(const struct task *t, uint64_t total)
+{
+	const struct as *as = t->mm;
+	int adj = t->group->oom_score_adj;
+	int64_t points;
+
+	if (adj == OOM_ADJ_MIN)
+		return -1;
+	points = (int64_t)(as->rss + as->swapents + as->vs.pt.table_pages);
+	points += (int64_t)adj * (int64_t)(total / 1000);
+	return points > 0 ? points : 1;
+}
+
+/*
+ * Choose and kill. The current task is never killed from here (it may be
+ * in the middle of a system call): if it is the worst, the fault fails
+ * and its caller kills it, with the same report.
+ */
+static bool oom_kill(void)
+{
+	uint64_t total = total_pages();
+	struct task *victim = NULL, *self = current();
+	int64_t best = -1;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	list_for_each(n, &all_tasks) {
+		struct task *t = list_entry(n, struct task, all_node);
+		int64_t b;
+
+		if (!t->mm || !t->group || !task_is_leader(t) || t->tgid == 1 ||
+		    t->group->exiting || t->state == TASK_ZOMBIE)
+			continue;
+		b = badness(t, total);
+		if (b > best) {
+			best = b;
+			victim = t;
+		}
+	}
+	if (victim && (!self || victim->group != self->group)) {
+		kprintf("oom-kill: pid %d (%s) score %lld, rss %llu kB, swap %llu kB, "
+			"oom_score_adj %d\n", victim->pid, victim->name, (long long)best,
+			(unsigned long long)victim->mm->rss * 4,
+			(unsigned long long)victim->mm->swapents * 4, victim->group->oom_score_adj);
+	} else {
+		victim = NULL;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (!victim)
+		return false;
+	proc_kill(victim, SIGKILL);
+	/* Let it die and give its memory back before the fault retries. */
+	for (int i = 0; i < 50 && (read_rflags() & RFLAGS_IF); i++)
+		yield();
+	return true;
+}
+
+/*
+ * oom_score_adj(pid, value, set): pid 0 is the caller. Returns the old value;
+ * with set != 0, stores @value (-1000..1000; lowering needs no privilege
+ * here: every process is root). ESRCH, EINVAL as Linux's file would.
+ */
+static long sys_oom_score_adj(uint64_t pid, uint64_t value, uint64_t set, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	struct task *self = current(), *t;
+	int v = (int)value, old;
+	unsigned long irq;
+
+	(void)a3, (void)a4, (void)a5;
+	if (set && (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX))
+		return -EINVAL;
+	irq = spin_lock_irqsave(&tasklist_lock);
+	t = (int)pid ? task_by_pid((int)pid) : self;
+	if (!t || !t->group) {
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		return -ESRCH;
+	}
+	old = t->group->oom_score_adj;
+	if (set)
+		t->group->oom_score_adj = v;
+	spin_unlock_irqrestore(&tasklist_lock, irq);
+	return old;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_oom_score_adj, oom_score_adj, sys_oom_score_adj);
+
+void oom_init(void)
+{
+	reclaim_set_oom_handler(oom_kill);
+}

@@ -1,0 +1,119 @@
+/*
+ * t_oom_victim: the OOM killer picks the right victim among three.
+ * Children A (16 MiB) and B (24 MiB) keep their memory; C holds only 8 MiB
+ * but has oom_score_adj 900, so it is the one to go. A fourth child with
+ * oom_score_adj -1000 (never killed) touches memory until told to stop;
+ * the parent stops it once the first child has died. C must have died of
+ * SIGKILL, A and B must still be alive with their memory intact.
+ * oom_score_adj is set through memcore's call (MEMCORE_SYS_oom_score_adj:
+ * there is no /proc), or on Linux through /proc/self/oom_score_adj.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include "util.h"
+
+#define MEMCORE_SYS_oom_score_adj 1058
+#define MiB (1UL << 20)
+#define HOG_MAX (4096 * MiB)
+
+struct shared {
+	volatile int ready[3];
+	volatile int stop;
+	volatile unsigned long hog_pages;
+};
+
+static struct shared *sh;
+
+static int set_adj(int v)
+{
+	char buf[16];
+	int fd, n, r;
+
+	if (syscall(MEMCORE_SYS_oom_score_adj, 0, v, 1) >= 0)
+		return 0;
+	/* Linux: the file; its init may not have mounted /proc. */
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd < 0) {
+		mkdir("/proc", 0755);
+		mount("proc", "/proc", "proc", 0, NULL);
+		fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	}
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%d", v);
+	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	return r;
+}
+
+static void holder(int idx, size_t bytes, int adj)
+{
+	char *p = map_anon(bytes, PROT_READ | PROT_WRITE);
+
+	if (p == MAP_FAILED || set_adj(adj))
+		_exit(3);
+	fill(p, bytes, (unsigned)idx + 1);
+	sh->ready[idx] = 1;
+	while (!sh->stop)
+		usleep(10000);
+	_exit(check(p, bytes, (unsigned)idx + 1) == -1 ? 0 : 4);
+}
+
+static void hog(void)
+{
+	/* Not committed (more than RAM): MAP_NORESERVE, as Linux's heuristic mode wants. */
+	char *p = mmap(NULL, HOG_MAX, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (p == MAP_FAILED || set_adj(-1000))
+		_exit(3);
+	for (unsigned long off = 0; off < HOG_MAX && !sh->stop; off += PAGE) {
+		p[off] = 1;
+		sh->hog_pages++;
+	}
+	_exit(0);
+}
+
+int main(void)
+{
+	static const size_t size[3] = { 16 * MiB, 24 * MiB, 8 * MiB };
+	static const int adj[3] = { 0, 0, 900 };
+	pid_t pid[3], hog_pid, first;
+	int st;
+
+	sh = map_shared(PAGE);
+	if (!ok(sh != MAP_FAILED, "mmap a shared page"))
+		return done_testing();
+	for (int i = 0; i < 3; i++) {
+		pid[i] = tap_fork();
+		if (pid[i] == 0)
+			holder(i, size[i], adj[i]);
+		while (pid[i] > 0 && !sh->ready[i])
+			usleep(1000);
+	}
+	ok(pid[0] > 0 && pid[1] > 0 && pid[2] > 0, "three children hold 16, 24 and 8 MiB");
+	hog_pid = tap_fork();
+	if (hog_pid == 0)
+		hog();
+	do
+		first = waitpid(-1, &st, 0);
+	while (first == -1 && errno == EINTR);
+	sh->stop = 1;
+	if (!ok(first == pid[2], "the first to die is the one with oom_score_adj 900"))
+		diag("  died: %d (A %d, B %d, C %d, hog %d)", first, pid[0], pid[1], pid[2], hog_pid);
+	if (!ok(expect_killed_by(st, SIGKILL), "killed by SIGKILL"))
+		tap_diag_status(st);
+	ok_exited_with(tap_wait(hog_pid), 0, "the oom_score_adj -1000 child was spared");
+	for (int i = 0; i < 2; i++) {
+		if (first == pid[i])
+			continue;
+		ok_exited_with(tap_wait(pid[i]), 0, "child %c lived, its memory intact", 'A' + i);
+	}
+	if (first != pid[2])
+		tap_wait(pid[2]);
+	ok(sh->hog_pages > 0, "the hog touched %lu pages", (unsigned long)sh->hog_pages);
+	return done_testing();
+}
