@@ -14,6 +14,7 @@
  * Lock order: tasklist_lock, then a space's page-table counters read
  * without its lock (a snapshot is enough to choose).
  */
+#include "arch/x86/pc.h"
 #include "kernel/kernel.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
@@ -47,15 +48,27 @@ static int64_t badness(const struct task *t, uint64_t total)
 	return points > 0 ? points : 1;
 }
 
+/* Wait (up to 200 ms, if this context may sleep) until @t has exited, its memory given back. */
+static void wait_for_exit(struct task *t)
+{
+	uint64_t until = time_ns() + 200 * 1000000ull;
+
+	while ((read_rflags() & RFLAGS_IF) &&
+	       __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != TASK_ZOMBIE && time_ns() < until)
+		sleep_until(time_ns() + 1000000ull);
+}
+
 /*
- * Choose and kill. The current task is never killed from here (it may be
- * in the middle of a system call): if it is the worst, the fault fails
+ * Choose and kill, or wait for a process already dying (its memory is
+ * coming back: killing another too would be one too many, as Linux's
+ * oom_evaluate_task() aborts on a pending victim). The current task is never killed from here (it may
+ * be in the middle of a system call): if it is the worst, the fault fails
  * and its caller kills it, with the same report.
  */
 static bool oom_kill(void)
 {
 	uint64_t total = total_pages();
-	struct task *victim = NULL, *self = current();
+	struct task *victim = NULL, *dying = NULL, *self = current();
 	int64_t best = -1;
 	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
 
@@ -63,8 +76,15 @@ static bool oom_kill(void)
 		struct task *t = list_entry(n, struct task, all_node);
 		int64_t b;
 
-		if (!t->mm || !t->group || !task_is_leader(t) || t->tgid == 1 ||
-		    t->group->exiting || t->state == TASK_ZOMBIE)
+		if (!t->group || !task_is_leader(t) || t->tgid == 1 || t->state == TASK_ZOMBIE)
+			continue;
+		if (t->group->exiting) {
+			/* A process on its way out still holds memory: wait for it, kill nobody new. */
+			if (!self || t->group != self->group)
+				dying = t;
+			continue;
+		}
+		if (!t->mm)
 			continue;
 		b = badness(t, total);
 		if (b > best) {
@@ -72,21 +92,27 @@ static bool oom_kill(void)
 			victim = t;
 		}
 	}
-	if (victim && (!self || victim->group != self->group)) {
-		kprintf("oom-kill: pid %d (%s) score %lld, rss %llu kB, swap %llu kB, "
-			"oom_score_adj %d\n", victim->pid, victim->name, (long long)best,
-			(unsigned long long)victim->mm->rss * 4,
-			(unsigned long long)victim->mm->swapents * 4, victim->group->oom_score_adj);
-	} else {
+	if (dying)
+		victim = dying;
+	else if (victim && self && victim->group == self->group)
 		victim = NULL;
+	if (victim) {
+		__atomic_add_fetch(&victim->refs, 1, __ATOMIC_RELAXED);	/* task_put() below */
+		if (!dying)
+			kprintf("oom-kill: pid %d (%s) score %lld, rss %llu kB, swap %llu kB, "
+				"oom_score_adj %d\n", victim->pid, victim->name, (long long)best,
+				(unsigned long long)victim->mm->rss * 4,
+				(unsigned long long)victim->mm->swapents * 4,
+				victim->group->oom_score_adj);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
 	if (!victim)
 		return false;
-	proc_kill(victim, SIGKILL);
+	if (!dying)
+		proc_kill(victim, SIGKILL);
 	/* Let it die and give its memory back before the fault retries. */
-	for (int i = 0; i < 50 && (read_rflags() & RFLAGS_IF); i++)
-		yield();
+	wait_for_exit(victim);
+	task_put(victim);
 	return true;
 }
 
@@ -105,16 +131,19 @@ static long sys_oom_score_adj(uint64_t pid, uint64_t value, uint64_t set, uint64
 	(void)a3, (void)a4, (void)a5;
 	if (set && (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX))
 		return -EINVAL;
-	irq = spin_lock_irqsave(&tasklist_lock);
 	t = (int)pid ? task_by_pid((int)pid) : self;
 	if (!t || !t->group) {
-		spin_unlock_irqrestore(&tasklist_lock, irq);
+		if (t && t != self)
+			task_put(t);
 		return -ESRCH;
 	}
+	irq = spin_lock_irqsave(&tasklist_lock);
 	old = t->group->oom_score_adj;
 	if (set)
 		t->group->oom_score_adj = v;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
+	if (t != self)
+		task_put(t);
 	return old;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_oom_score_adj, oom_score_adj, sys_oom_score_adj);

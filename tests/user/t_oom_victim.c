@@ -1,10 +1,11 @@
 /*
  * t_oom_victim: the OOM killer picks the right victim among three.
  * Children A (16 MiB) and B (24 MiB) keep their memory; C holds only 8 MiB
- * but has oom_score_adj 900, so it is the one to go. A fourth child with
- * oom_score_adj -1000 (never killed) touches memory until told to stop;
- * the parent stops it once the first child has died. C must have died of
- * SIGKILL, A and B must still be alive with their memory intact.
+ * but has oom_score_adj 900, so it is the one to go. A fourth process with
+ * oom_score_adj -1000 (never killed) touches memory until C is gone. C must have died of
+ * SIGKILL, A and B must still be alive with their memory intact. The hog
+ * is C's child and stops as soon as C is gone (its parent changes), so
+ * that the memory C gave back is enough and nobody else has to die.
  * oom_score_adj is set through memcore's call (MEMCORE_SYS_oom_score_adj:
  * there is no /proc), or on Linux through /proc/self/oom_score_adj.
  */
@@ -23,6 +24,7 @@ struct shared {
 	volatile int ready[3];
 	volatile int stop;
 	volatile unsigned long hog_pages;
+	volatile int hog_done;
 };
 
 static struct shared *sh;
@@ -49,6 +51,8 @@ static int set_adj(int v)
 	return r;
 }
 
+static void hog(pid_t c);
+
 static void holder(int idx, size_t bytes, int adj)
 {
 	char *p = map_anon(bytes, PROT_READ | PROT_WRITE);
@@ -56,13 +60,15 @@ static void holder(int idx, size_t bytes, int adj)
 	if (p == MAP_FAILED || set_adj(adj))
 		_exit(3);
 	fill(p, bytes, (unsigned)idx + 1);
+	if (idx == 2 && tap_fork() == 0)	/* C's child: the hog */
+		hog(getppid());
 	sh->ready[idx] = 1;
 	while (!sh->stop)
 		usleep(10000);
 	_exit(check(p, bytes, (unsigned)idx + 1) == -1 ? 0 : 4);
 }
 
-static void hog(void)
+static void hog(pid_t c)
 {
 	/* Not committed (more than RAM): MAP_NORESERVE, as Linux's heuristic mode wants. */
 	char *p = mmap(NULL, HOG_MAX, PROT_READ | PROT_WRITE,
@@ -71,9 +77,12 @@ static void hog(void)
 	if (p == MAP_FAILED || set_adj(-1000))
 		_exit(3);
 	for (unsigned long off = 0; off < HOG_MAX && !sh->stop; off += PAGE) {
+		if (getppid() != c)
+			break;	/* C is gone: its memory is enough, nobody else need die */
 		p[off] = 1;
 		sh->hog_pages++;
 	}
+	sh->hog_done = 1;
 	_exit(0);
 }
 
@@ -81,7 +90,7 @@ int main(void)
 {
 	static const size_t size[3] = { 16 * MiB, 24 * MiB, 8 * MiB };
 	static const int adj[3] = { 0, 0, 900 };
-	pid_t pid[3], hog_pid, first;
+	pid_t pid[3], first;
 	int st;
 
 	sh = map_shared(PAGE);
@@ -95,18 +104,17 @@ int main(void)
 			usleep(1000);
 	}
 	ok(pid[0] > 0 && pid[1] > 0 && pid[2] > 0, "three children hold 16, 24 and 8 MiB");
-	hog_pid = tap_fork();
-	if (hog_pid == 0)
-		hog();
 	do
 		first = waitpid(-1, &st, 0);
 	while (first == -1 && errno == EINTR);
 	sh->stop = 1;
 	if (!ok(first == pid[2], "the first to die is the one with oom_score_adj 900"))
-		diag("  died: %d (A %d, B %d, C %d, hog %d)", first, pid[0], pid[1], pid[2], hog_pid);
+		diag("  died: %d (A %d, B %d, C %d)", first, pid[0], pid[1], pid[2]);
 	if (!ok(expect_killed_by(st, SIGKILL), "killed by SIGKILL"))
 		tap_diag_status(st);
-	ok_exited_with(tap_wait(hog_pid), 0, "the oom_score_adj -1000 child was spared");
+	for (int i = 0; i < 500 && !sh->hog_done; i++)
+		usleep(10000);
+	ok(sh->hog_done, "the oom_score_adj -1000 process was spared");
 	for (int i = 0; i < 2; i++) {
 		if (first == pid[i])
 			continue;
