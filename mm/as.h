@@ -16,8 +16,13 @@
  * here unchanged; results are Linux's: an address or 0 on success, a
  * negated MM_E* code of Linux's number on failure.
  *
- * Locking: each space has a spinlock taken by every entry point and by the
- * fault routine; shared objects have their own, taken inside it.
+ * Locking: each space has a reader-writer lock. Page faults (and futex
+ * key lookups) take it for reading, so the threads of one space fault in
+ * parallel; a fault also holds the hashed fault lock of its page
+ * (as_fault.c), so two faults of the same page are one after the other.
+ * Every other entry point takes it for writing. Order: the space's lock,
+ * then a fault lock, then the shared objects' own locks (page cache,
+ * PMM, page tables), taken inside them.
  */
 #ifndef MM_AS_H
 #define MM_AS_H
@@ -208,7 +213,7 @@ struct as_limits {
 /* A process's address space. Embed it; as_init() sets it up. */
 struct as {
 	struct vm_space vs;
-	spinlock_t lock;
+	rwlock_t lock;			/* faults read, everything else writes */
 	struct as_params params;
 	struct as_region *reg;		/* sorted by address, disjoint */
 	uint32_t nr, cap;		/* regions used and room for */

@@ -16,15 +16,15 @@ static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write
 {
 	unsigned flags = VM_FAULT_USER | (write ? VM_FAULT_WRITE : 0);
 	uint8_t *p = buf;
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	unsigned batch = 0;
 	int err = 0;
 
 	while (len) {
 		if (++batch == ACCESS_BATCH) {
 			batch = 0;
-			spin_unlock_irqrestore(&as->lock, fl);
-			fl = spin_lock_irqsave(&as->lock);
+			write_unlock_irqrestore(&as->lock, fl);
+			fl = write_lock_irqsave(&as->lock);
 		}
 		size_t n = MM_MIN(len, PAGE_SIZE - (va & ~PAGE_MASK));
 		phys_addr_t pa = 0;
@@ -49,7 +49,7 @@ static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write
 		va += n;
 		len -= n;
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err;
 }
 

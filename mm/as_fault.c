@@ -99,7 +99,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		/* Reading private anonymous memory: the zero page, until written. */
 		if (pt_map(&as->vs.pt, va, as_zero_page(), PAGE_SIZE, as_pte_prot(r, false), 0))
 			return VM_FAULT_OOM;
-		as->rss++;
+		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
 		pa = pmm_alloc_pages(0, PMM_ZERO);
@@ -127,7 +127,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
-	as->rss++;
+	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);
 	return VM_FAULT_RESOLVED;
 }
 
@@ -158,17 +158,15 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 	return VM_FAULT_RESOLVED;
 }
 
-/**
- * as_fault_locked() - resolve a fault at @addr in @as, lock held
- * @as: the space
- * @addr: the faulting address
- * @flags: VM_FAULT_*
- *
- * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (no region, or the region
- * forbids the access), VM_FAULT_SIGBUS (a file page past the end of the
- * file) or VM_FAULT_OOM.
+/*
+ * The fault at @addr, with the space's lock held for writing (@exclusive)
+ * or for reading: then faults of other pages of the space run at the same
+ * time and this page's fault lock is held. What changes a region (growing
+ * the stack, a Win32 guard page) cannot be done under the read lock: that
+ * sets *retry, to do it all again exclusively.
  */
-enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags)
+static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned flags, bool exclusive,
+				     bool *retry)
 {
 	uintptr_t va = addr & PAGE_MASK;
 	struct as_region *r;
@@ -178,6 +176,10 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
 		return VM_FAULT_UNRESOLVED;
 	r = as_region_find(as, addr);
+	if (!exclusive && (!r || (r->flags & AS_R_GUARD))) {
+		*retry = true;
+		return VM_FAULT_UNRESOLVED;
+	}
 	if (!r)
 		r = grow_stack(as, addr);
 	if (r && (r->flags & AS_R_GUARD))
@@ -216,12 +218,66 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 }
 
 /**
+ * as_fault_locked() - resolve a fault at @addr in @as, lock held for writing
+ * @as: the space
+ * @addr: the faulting address
+ * @flags: VM_FAULT_*
+ *
+ * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (no region, or the region
+ * forbids the access), VM_FAULT_SIGBUS (a file page past the end of the
+ * file) or VM_FAULT_OOM.
+ */
+enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags)
+{
+	bool retry = false;
+
+	return fault_in(as, addr, flags, true, &retry);
+}
+
+/*
+ * Fault locks: two faults of one page must not both fill it or both copy
+ * it, while faults of different pages go on at once. Hashed by space and
+ * page; taken under the space's read lock, before any object's lock.
+ */
+#define FAULT_LOCK_BITS	6
+static spinlock_t fault_locks[1u << FAULT_LOCK_BITS];
+
+static spinlock_t *fault_lock(const struct as *as, uintptr_t addr)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)as ^ (addr >> PAGE_SHIFT)) * 0x9e3779b97f4a7c15ull;
+
+	return &fault_locks[h >> (64 - FAULT_LOCK_BITS)];
+}
+
+/* One try: shared with the space's other faults, or exclusively if it must. */
+static enum vm_fault_result fault_once(struct as *as, const struct vm_fault *f)
+{
+	spinlock_t *pl = fault_lock(as, f->addr);
+	bool retry = false;
+	unsigned long fl = read_lock_irqsave(&as->lock);
+	unsigned long pfl = spin_lock_irqsave(pl);
+	enum vm_fault_result r = fault_in(as, f->addr, f->flags, false, &retry);
+
+	spin_unlock_irqrestore(pl, pfl);
+	read_unlock_irqrestore(&as->lock, fl);
+	if (!retry)
+		return r;
+	fl = write_lock_irqsave(&as->lock);
+	r = as_fault_locked(as, f->addr, f->flags);
+	write_unlock_irqrestore(&as->lock, fl);
+	return r;
+}
+
+/**
  * as_fault() - the vm_space fault routine of a process's address space
  * @vs: the space (embedded in a struct as)
  * @f: the fault
  *
- * Out of memory, the task reclaims directly and retries; if that frees
- * nothing, the OOM handler (mm/reclaim.h) kills a victim and it retries.
+ * Under the space's read lock and the page's fault lock, so the threads of
+ * a space fault in parallel; a fault that must change a region (or finds
+ * none) is done again under the write lock. Out of memory, the task
+ * reclaims directly and retries; if that frees nothing, the OOM handler
+ * (mm/reclaim.h) kills a victim and it retries.
  *
  * Return: VM_FAULT_RESOLVED, VM_FAULT_UNRESOLVED (SIGSEGV), VM_FAULT_SIGBUS or
  * VM_FAULT_OOM (nothing could be freed: the caller kills the process).
@@ -231,10 +287,8 @@ enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
 	struct as *as = vs->priv;
 
 	for (unsigned tries = 0;; tries++) {
-		unsigned long fl = spin_lock_irqsave(&as->lock);
-		enum vm_fault_result r = as_fault_locked(as, f->addr, f->flags);
+		enum vm_fault_result r = fault_once(as, f);
 
-		spin_unlock_irqrestore(&as->lock, fl);
 		if (r != VM_FAULT_OOM || tries == AS_FAULT_RECLAIM_TRIES)
 			return r;
 		/* No frame: reclaim some ourselves, else have a victim killed, and retry. */
@@ -288,7 +342,7 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 	int err = 0;
 
 	while (va < end && !err) {
-		unsigned long fl = spin_lock_irqsave(&as->lock);
+		unsigned long fl = write_lock_irqsave(&as->lock);
 
 		for (unsigned n = 0; va < end && n < POPULATE_BATCH && !err; n++) {
 			uint32_t i = as_region_lower(as, va);
@@ -311,7 +365,7 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 			}
 			va += PAGE_SIZE;
 		}
-		spin_unlock_irqrestore(&as->lock, fl);
+		write_unlock_irqrestore(&as->lock, fl);
 		if (!err && va < end && plat_preempt_point())
 			err = -MM_EINTR;
 	}

@@ -18,7 +18,7 @@
  */
 int as_futex_key(struct as *as, uintptr_t addr, bool shared, struct as_futex_key *key)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = read_lock_irqsave(&as->lock);
 	const struct as_region *r = as_region_find(as, addr);
 	int err = 0;
 
@@ -31,6 +31,6 @@ int as_futex_key(struct as *as, uintptr_t addr, bool shared, struct as_futex_key
 		key->object = as;
 		key->offset = addr | (shared ? 1 : 0);	/* Linux keys private and shared waits apart */
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	read_unlock_irqrestore(&as->lock, fl);
 	return err;
 }

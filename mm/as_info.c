@@ -29,7 +29,7 @@ static uint64_t resident(const struct as *as, uintptr_t start, uintptr_t end)
  */
 void as_get_stats(struct as *as, struct as_stats *st)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	memset(st, 0, sizeof(*st));
 	for (uint32_t i = 0; i < as->nr; i++) {
@@ -46,7 +46,7 @@ void as_get_stats(struct as *as, struct as_stats *st)
 	st->swap = as->swapents;
 	st->regions = as->nr;
 	st->table_pages = as->vs.pt.table_pages;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 static const char *region_name(const struct as_region *r)
@@ -72,7 +72,7 @@ static const char *region_name(const struct as_region *r)
  */
 int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	int ret = 0;
 
 	for (uint32_t i = 0; i < as->nr && !ret; i++) {
@@ -90,7 +90,7 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 
 		ret = fn(&ri, ctx);
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return ret;
 }
 
@@ -146,12 +146,12 @@ unsigned as_check(struct as *as)
  */
 bool as_region_at(struct as *as, uintptr_t addr, enum as_backing *backing)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	const struct as_region *r = as_region_find(as, addr);
 
 	if (r && backing)
 		*backing = r->backing;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return r != NULL;
 }
 
@@ -181,7 +181,7 @@ bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 		return true;
 	if (end < addr)
 		return false;
-	unsigned long flags = spin_lock_irqsave(&as->lock);
+	unsigned long flags = write_lock_irqsave(&as->lock);
 	uint32_t i = as_region_lower(as, addr);
 	for (uintptr_t at = addr; at < end && ok; i++) {
 		const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
@@ -199,6 +199,6 @@ bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 			at = r->end;
 		}
 	}
-	spin_unlock_irqrestore(&as->lock, flags);
+	write_unlock_irqrestore(&as->lock, flags);
 	return ok;
 }

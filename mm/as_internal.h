@@ -26,7 +26,7 @@
  */
 static inline void as_lock(struct as *as)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	as->lock_fl = fl;
 	as->breakable = true;
@@ -37,7 +37,7 @@ static inline void as_unlock(struct as *as)
 	unsigned long fl = as->lock_fl;
 
 	as->breakable = false;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 /* Let interrupts, and tasks that are due, in for a moment (if held by as_lock()). */

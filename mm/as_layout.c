@@ -147,10 +147,10 @@ fail:
  */
 void as_set_stack_limit(struct as *as, uint64_t limit)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	as->stack_limit = limit;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 /**

@@ -22,13 +22,13 @@ void as_limits_none(struct as_limits *lim)
  */
 void as_set_limits(struct as *as, const struct as_limits *lim)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	uint64_t seg = as->lim.data_seg;
 
 	as->lim = *lim;
 	if (!lim->data_seg)
 		as->lim.data_seg = seg;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 /* Linux's is_data_mapping(): VM_WRITE without VM_SHARED or VM_STACK. */

@@ -33,12 +33,12 @@ int as_map_low(struct as *as, uint64_t len)
 
 	if (!len || (len & ~PAGE_MASK) || len > AS_TASK_SIZE)
 		return -MM_EINVAL;
-	fl = spin_lock_irqsave(&as->lock);
+	fl = write_lock_irqsave(&as->lock);
 	if (as_region_overlaps(as, 0, len))
 		err = -MM_EEXIST;
 	else if (!(err = as_region_reserve(as, 1)))
 		as_region_insert(as, &r);
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err;
 }
 
@@ -60,7 +60,7 @@ static struct as_region *low_region(struct as *as, uintptr_t va, uint64_t len)
  */
 int as_page_frame(struct as *as, uintptr_t va, phys_addr_t *pa)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	int err = 0;
 
 	if (!low_region(as, va, PAGE_SIZE))
@@ -72,7 +72,7 @@ int as_page_frame(struct as *as, uintptr_t va, phys_addr_t *pa)
 			err = f == VM_FAULT_OOM ? -MM_ENOMEM : -MM_EFAULT;
 	}
 	*pa &= PAGE_MASK;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err;
 }
 
@@ -90,12 +90,12 @@ int as_swap_pages(struct as *as, uintptr_t va, unsigned n, const phys_addr_t *pa
 		  unsigned *writes)
 {
 	phys_addr_t old[PT_TLB_BATCH];
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	struct as_region *r = low_region(as, va, (uint64_t)n << PAGE_SHIFT);
 	int err;
 
 	if (!r || !n || n > PT_TLB_BATCH) {
-		spin_unlock_irqrestore(&as->lock, fl);
+		write_unlock_irqrestore(&as->lock, fl);
 		return r ? -MM_EINVAL : -MM_EFAULT;
 	}
 	err = pt_swap(&as->vs.pt, va, n, pa, as_pte_prot(r, true), old);
@@ -120,6 +120,6 @@ int as_swap_pages(struct as *as, uintptr_t va, unsigned n, const phys_addr_t *pa
 		if (writes)
 			*writes = n;
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err;
 }

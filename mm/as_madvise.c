@@ -119,7 +119,7 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 	int hole = 0;
 
 	while (cur < end) {
-		unsigned long fl = spin_lock_irqsave(&as->lock);
+		unsigned long fl = write_lock_irqsave(&as->lock);
 		uint32_t i = as_region_lower(as, cur);
 		struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
 		struct pcache *pc;
@@ -127,7 +127,7 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 		uintptr_t stop;
 
 		if (!r || r->start >= end) {
-			spin_unlock_irqrestore(&as->lock, fl);
+			write_unlock_irqrestore(&as->lock, fl);
 			return -MM_ENOMEM;
 		}
 		if (r->start > cur)
@@ -136,14 +136,14 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 		stop = MM_MIN(end, r->end);
 		if (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE ||
 		    (r->flags & AS_R_NOMAYWRITE)) {
-			spin_unlock_irqrestore(&as->lock, fl);
+			write_unlock_irqrestore(&as->lock, fl);
 			return r->backing == AS_ANON_PRIVATE ? -MM_EINVAL : -MM_EACCES;
 		}
 		pc = r->shm;
 		first = r->pgoff + ((cur - r->start) >> PAGE_SHIFT);
 		n = (stop - cur) >> PAGE_SHIFT;
 		pcache_get(pc);
-		spin_unlock_irqrestore(&as->lock, fl);
+		write_unlock_irqrestore(&as->lock, fl);
 		as_unmap_object(pc, first, n, false);
 		pcache_punch(pc, first, n);
 		pcache_put(pc);

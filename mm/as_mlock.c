@@ -41,15 +41,15 @@ static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool
 		return -MM_EINVAL;
 	if (end == start)
 		return 0;
-	fl = spin_lock_irqsave(&as->lock);
+	fl = write_lock_irqsave(&as->lock);
 	/* do_mlock(): what is locked already in the range does not count twice. */
 	if (on && !as_memlock_ok(as, (end - start) >> PAGE_SHIFT) &&
 	    !as_memlock_ok(as, ((end - start) >> PAGE_SHIFT) - as_pages_in(as, start, end, true))) {
-		spin_unlock_irqrestore(&as->lock, fl);
+		write_unlock_irqrestore(&as->lock, fl);
 		return -MM_ENOMEM;
 	}
 	err = set_locked(as, start, end, on);
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	if (err || !populate)
 		return err;
 	err = as_populate(as, start, end, false);
@@ -114,15 +114,15 @@ int as_mlockall(struct as *as, unsigned long flags)
 		return -MM_EINVAL;
 	if (!as->lim.memlock)
 		return -MM_EPERM;		/* can_do_mlock() */
-	fl = spin_lock_irqsave(&as->lock);
+	fl = write_lock_irqsave(&as->lock);
 	if ((flags & MM_MCL_CURRENT) && as->total_vm > as->lim.memlock >> PAGE_SHIFT) {
-		spin_unlock_irqrestore(&as->lock, fl);
+		write_unlock_irqrestore(&as->lock, fl);
 		return -MM_ENOMEM;
 	}
 	as->lock_future = (flags & MM_MCL_FUTURE) != 0;
 	if (flags & MM_MCL_CURRENT)
 		err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, true);
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	if (err || !(flags & MM_MCL_CURRENT) || (flags & MM_MCL_ONFAULT))
 		return err;
 	err = as_populate(as, 0, AS_TASK_SIZE, true);
@@ -137,11 +137,11 @@ int as_mlockall(struct as *as, unsigned long flags)
  */
 int as_munlockall(struct as *as)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	int err;
 
 	as->lock_future = false;
 	err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, false);
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err;
 }

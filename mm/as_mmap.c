@@ -295,7 +295,7 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
 				 uintptr_t *end)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	const struct as_region *r = as_region_find(as, addr);
 	const struct as_file *f = r && r->start == addr ? r->file : NULL;
 
@@ -303,7 +303,7 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
 		*pgoff = r->pgoff;
 	if (f && end)
 		*end = r->end;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return f;
 }
 
@@ -318,7 +318,7 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
  */
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	uintptr_t end = addr + len;
 	long n = 0;
 	int err = 0;
@@ -338,6 +338,6 @@ long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_
 		n++;
 		i = as_region_lower(as, e);
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return err ? err : n;
 }

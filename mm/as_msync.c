@@ -39,7 +39,7 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
 		return -MM_ENOMEM;
 	if (end == addr)
 		return 0;
-	fl = spin_lock_irqsave(&as->lock);
+	fl = write_lock_irqsave(&as->lock);
 	for (uint32_t i = as_region_lower(as, cur);; i++) {
 		if (i >= as->nr || as->reg[i].start >= end) {
 			hole = -MM_ENOMEM;
@@ -51,7 +51,7 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
 		if (cur >= end)
 			break;
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return hole;
 }
 
@@ -71,7 +71,7 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
  */
 long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	uint64_t done = 0;
 
 	while (done < npages) {
@@ -91,6 +91,6 @@ long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec)
 			vec[done] = in;
 		}
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return done ? (long)done : -MM_ENOMEM;
 }

@@ -70,7 +70,7 @@ static void zap_cache_pages(struct as *as, const struct as_region *r, struct pca
 static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t end,
 		   bool even_cows)
 {
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	for (uint32_t i = 0; i < as->nr; i++) {
 		const struct as_region *r = &as->reg[i];
@@ -87,7 +87,7 @@ static void zap_in(struct as *as, struct pcache *pc, uint64_t first, uint64_t en
 			as_zap(as, r->start + ((lo - r->pgoff) << PAGE_SHIFT),
 			       (hi - lo) << PAGE_SHIFT);
 	}
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 /**

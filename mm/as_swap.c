@@ -26,7 +26,8 @@
 
 /**
  * as_swap_in() - fault in a swapped-out page
- * @as: the space, locked
+ * @as: the space, locked (for reading, with the page's fault lock: faults
+ *	of other pages run meanwhile)
  * @r: its region
  * @va: page address, holding swap entry @val
  * @val: the entry
@@ -65,8 +66,8 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 		pmm_put(pa);
 		return VM_FAULT_RESOLVED;	/* changed meanwhile: fault again if need be */
 	}
-	as->rss++;
-	as->swapents--;
+	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
+	__atomic_sub_fetch(&as->swapents, 1, __ATOMIC_RELAXED);
 	swap_free(e);
 	return VM_FAULT_RESOLVED;
 }
@@ -181,7 +182,7 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
 			      struct reclaim_figures *st)
 {
 	unsigned long freed = 0, seen = 0;
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 	uintptr_t hand = as->scan_hand;
 	bool wrapped = false;
 
@@ -225,7 +226,7 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
 		}
 	}
 	as->scan_hand = hand;
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	st->scanned += seen;
 	st->reclaimed += freed;
 	return freed;
@@ -305,10 +306,10 @@ struct unuse {
 static bool unuse_one(struct as *as, void *ctx)
 {
 	struct unuse *u = ctx;
-	unsigned long fl = spin_lock_irqsave(&as->lock);
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	u->err = unuse_space(as, u->type);
-	spin_unlock_irqrestore(&as->lock, fl);
+	write_unlock_irqrestore(&as->lock, fl);
 	return u->err == 0;
 }
 

@@ -423,7 +423,7 @@ long VirtualQueryProcessMemory(struct as *space, uintptr_t address,
 		return -ERROR_INVALID_PARAMETER;
 	memset(info, 0, sizeof(*info));
 	info->base_address = va;
-	fl = spin_lock_irqsave(&space->lock);
+	fl = read_lock_irqsave(&space->lock);
 	i = as_region_lower(space, va);
 	if (i >= space->nr || space->reg[i].start > va) {
 		info->region_size = (i < space->nr ? space->reg[i].start : AS_TASK_SIZE) - va;
@@ -443,7 +443,7 @@ long VirtualQueryProcessMemory(struct as *space, uintptr_t address,
 		}
 		info->region_size = r->end - va;
 	}
-	spin_unlock_irqrestore(&space->lock, fl);
+	read_unlock_irqrestore(&space->lock, fl);
 	return sizeof(*info);
 }
 

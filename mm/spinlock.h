@@ -3,6 +3,11 @@
  * A ticket-free test-and-test-and-set spinlock that also masks interrupts,
  * so a lock taken in thread context cannot deadlock against the same CPU's
  * interrupt handler. Built on compiler atomics and the platform's IRQ hooks.
+ *
+ * rwlock_t: the same for many readers or one writer. Writers are preferred
+ * (a waiting writer holds new readers back), so a stream of readers cannot
+ * starve one; in turn a reader must never take the same lock again while
+ * holding it (a writer waiting in between would deadlock both).
  */
 #ifndef MM_SPINLOCK_H
 #define MM_SPINLOCK_H
@@ -28,6 +33,61 @@ static inline unsigned long spin_lock_irqsave(spinlock_t *l)
 static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 {
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+	plat_irq_restore(flags);
+}
+
+#define RW_WRITER	(1 << 30)	/* held by a writer */
+#define RW_WAITING	(1 << 29)	/* a writer waits: new readers hold back */
+#define RW_READERS	(RW_WAITING - 1)
+
+typedef struct {
+	volatile int state;	/* RW_WRITER, RW_WAITING, and the count of readers */
+} rwlock_t;
+
+#define RWLOCK_INIT	{ 0 }
+
+static inline unsigned long read_lock_irqsave(rwlock_t *l)
+{
+	unsigned long flags = plat_irq_save();
+
+	for (;;) {
+		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+		if (!(s & (RW_WRITER | RW_WAITING)) &&
+		    __atomic_compare_exchange_n(&l->state, &s, s + 1, true, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return flags;
+		plat_cpu_relax();
+	}
+}
+
+static inline void read_unlock_irqrestore(rwlock_t *l, unsigned long flags)
+{
+	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
+	plat_irq_restore(flags);
+}
+
+static inline unsigned long write_lock_irqsave(rwlock_t *l)
+{
+	unsigned long flags = plat_irq_save();
+
+	for (;;) {
+		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
+		if (!(s & (RW_WRITER | RW_READERS))) {
+			if (__atomic_compare_exchange_n(&l->state, &s, RW_WRITER, true,
+							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+				return flags;
+		} else if (!(s & RW_WAITING)) {
+			__atomic_compare_exchange_n(&l->state, &s, s | RW_WAITING, true,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		}
+		plat_cpu_relax();
+	}
+}
+
+/* Another writer may have marked itself waiting meanwhile: that mark stays. */
+static inline void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
+{
+	__atomic_fetch_and(&l->state, ~RW_WRITER, __ATOMIC_RELEASE);
 	plat_irq_restore(flags);
 }
 

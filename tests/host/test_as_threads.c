@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Page faults of several threads in one address space at once (they take
+ * the space's lock for reading; this test runs under TSan too): every
+ * thread touches every page of a shared region, reading some first (the
+ * zero page, then copy-on-write) and writing its own byte of each, in its
+ * own order, so first touches of one page collide; meanwhile another
+ * thread maps, protects and unmaps other regions (the write side, which
+ * moves the region array). No write may be lost, every page is resident
+ * once, the space checks out, and every frame comes back.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/host/as_test_util.h"
+#include "mm/commit.h"
+
+#define RW		(MM_PROT_READ | MM_PROT_WRITE)
+#define PRIV_ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
+#define FAULTERS	4
+#define PAGES		192
+
+static struct proc P;
+static uintptr_t base;
+static volatile int faulters_done;
+static int errors[FAULTERS + 1];
+
+static uint8_t pattern(int thread, unsigned page)
+{
+	return (uint8_t)(thread * 37 + page * 11 + 1);
+}
+
+static void *faulter(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned k = 0; k < PAGES; k++) {
+		unsigned page = (k + (unsigned)id * (PAGES / FAULTERS)) % PAGES;
+		uintptr_t va = base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id;
+		uint8_t v = 0xff, w = pattern(id, page);
+
+		if ((page + (unsigned)id) % 3 == 0 && smmu_read(&mmu, va, SMMU_USER, &v, 1))
+			errors[id]++;
+		if (smmu_write(&mmu, va, SMMU_USER, &w, 1))
+			errors[id]++;
+	}
+	return NULL;
+}
+
+/* The write side: mmap, mprotect and munmap elsewhere while the faults run. */
+static void *mapper(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; !__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE) || i < 64; i++) {
+		long a = as_mmap(&P.as, 0, 4 * PAGE_SIZE, RW, PRIV_ANON, NULL, 0);
+		if (as_is_err(a)) {
+			errors[FAULTERS]++;
+			continue;
+		}
+		if (as_mprotect(&P.as, (uintptr_t)a + PAGE_SIZE, PAGE_SIZE, MM_PROT_READ))
+			errors[FAULTERS]++;
+		if (as_munmap(&P.as, (uintptr_t)a, 4 * PAGE_SIZE))
+			errors[FAULTERS]++;
+	}
+	return NULL;
+}
+
+static void test_threads_fault_one_space(void **state)
+{
+	pthread_t t[FAULTERS + 1];
+
+	(void)state;
+	uint64_t free0 = sim_free_frames();
+	assert_int_equal(as_init(&P.as, NULL), 0);
+	proc_cpu(&P);
+	long a = as_mmap(&P.as, 0, PAGES * PAGE_SIZE, RW, PRIV_ANON, NULL, 0);
+	assert_false(as_is_err(a));
+	base = (uintptr_t)a;
+	faulters_done = 0;
+	assert_int_equal(pthread_create(&t[FAULTERS], NULL, mapper, NULL), 0);
+	for (int i = 0; i < FAULTERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, faulter, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < FAULTERS; i++)
+		pthread_join(t[i], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	pthread_join(t[FAULTERS], NULL);
+	for (int i = 0; i <= FAULTERS; i++)
+		assert_int_equal(errors[i], 0);
+	unsigned lost = 0;
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			lost += upeek(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id) !=
+				pattern(id, page);
+	assert_int_equal(lost, 0);
+	assert_int_equal(P.as.rss, PAGES);
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free0);
+	assert_int_equal(vm_committed_pages(), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	return vm_ram_setup(64 * MiB);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_threads_fault_one_space, setup),
+	};
+
+	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
+}
