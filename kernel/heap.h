@@ -3,10 +3,14 @@
 #ifndef KERNEL_HEAP_H
 #define KERNEL_HEAP_H
 
+#include <stdint.h>
+
 /* Sets the heap up over the PMM and vmalloc; heap=debug turns the checks on. */
 void heap_boot_init(void);
 /* heap_drain() on every CPU (kernel/heap_drain.c): when the kernel needs memory back. */
 void heap_drain_all(void);
+/* Free frames once every CPU's heap lists and frame caches are given back (leak checks). */
+uint64_t free_frames_settled(void);
 /* memstat's heap lines: Sarrus's figures and one line per cache in use. */
 void heap_print_stats(void);
 

@@ -14,16 +14,6 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	heap_drain_all();	/* every CPU's heap lists and empty slabs are not in use */
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
-
 static void print_status(const char *name, int status)
 {
 	if (status & 0x7f)
@@ -59,12 +49,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!strcmp(argv[argc - 1], "&"))
 		return run_background(argc, argv);
-	uint64_t before = free_frames();
+	uint64_t before = free_frames_settled();
 	int status = proc_run_and_wait(argv[1], (const char *const *)argv + 1);
 	if (status < 0)
 		return 1;
 	print_status(argv[1], status);
-	uint64_t after = free_frames();
+	uint64_t after = free_frames_settled();
 	if (after != before && !background)	/* a background job may hold frames */
 		kprintf("run: %ld frames not returned\n", (long)(before - after));
 	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
@@ -209,10 +199,10 @@ int run_user_tests(void)
 	kprintf("# usertest: %u programs\n", n);
 	for (unsigned i = 0; i < n; i++) {
 		const char *argv[] = { list[i]->name, NULL };
-		uint64_t before = free_frames(), committed = vm_committed_pages();
+		uint64_t before = free_frames_settled(), committed = vm_committed_pages();
 		kprintf("# usertest: start %s\n", list[i]->name);
 		int status = proc_run_and_wait(list[i]->name, argv);
-		long leaked = (long)(before - free_frames());
+		long leaked = (long)(before - free_frames_settled());
 		long kept = (long)(vm_committed_pages() - committed);
 		kprintf("# usertest: end %s status %d leaked %ld\n", list[i]->name, status, leaked);
 		kprintf("# usertest: commit %s %ld\n", list[i]->name, kept);

@@ -5,18 +5,12 @@
  * usertest leak check compares. A program (the guest fuzzer) reads it
  * before a fork and after reaping the child: the two must be equal.
  */
-#include "mm/heap.h"
+#include "kernel/heap.h"
 #include "kernel/proc/syscall.h"
-#include "mm/pmm.h"
 
 static long sys_free_frames(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 			    uint64_t a5)
 {
-	struct pmm_stats st;
-
-	heap_drain();
-	pmm_drain();
-	pmm_get_stats(&st);
-	return (long)st.free_frames;
+	return (long)free_frames_settled();
 }
 SYSCALL_DEFINE(MEMCORE_SYS_free_frames, free_frames, sys_free_frames);
