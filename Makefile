@@ -45,17 +45,35 @@ GCC_INC   := $(shell $(CC) -print-file-name=include)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 
-# Kernel: no libc, no red zone (interrupts share the stack), no SSE (we do not
-# save it), frame pointers for backtraces, code model for the top 2 GiB.
+# Kernel: no libc, no SSE (we do not save it), frame pointers for backtraces.
+# x86_64: no red zone (interrupts share the stack), code model for the top 2 GiB.
+# The kernel proper includes its architecture's headers by bare name
+# ("arch.h", "memlayout.h", ...), found in arch/$(ARCH).
+# i386: two-level paging, or PAE with NX when built with PAE=1 (its own
+# build folder); libgcc for 64-bit division.
+ifeq ($(ARCH),i386)
+KARCH     := -m32 -march=i686
+KLDARCH   := -m elf_i386
+KLIBS     := $(shell $(CC) -m32 -print-libgcc-file-name)
+ifeq ($(PAE),1)
+KARCH     += -DI386_PAE
+KDIR      := $(BUILD)/i386-pae
+else
+KDIR      := $(BUILD)/i386
+endif
+else
+KARCH     := -mno-red-zone -mcmodel=kernel -mno-avx
+KDIR      := $(BUILD)/kernel
+endif
 KCFLAGS   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INC) \
-             -fno-stack-protector -fno-pic -fno-pie -mno-red-zone -mcmodel=kernel \
-             -mgeneral-regs-only -mno-sse -mno-mmx -mno-avx -fno-omit-frame-pointer \
+             -fno-stack-protector -fno-pic -fno-pie $(KARCH) \
+             -mgeneral-regs-only -mno-sse -mno-mmx -fno-omit-frame-pointer \
              -fno-optimize-sibling-calls -fno-strict-aliasing -fno-common -I. \
-             -DMM_KERNEL $(KDEFS)
+             -iquote arch/$(ARCH) -DMM_KERNEL $(KDEFS)
 # The core is plain C11 on top of that: no GNU dialect, no libc headers.
 CORE_STD  := -std=c11
-KASFLAGS  := -g -I. -D__ASSEMBLY__
-KLDFLAGS  := --no-warn-rwx-segments -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
+KASFLAGS  := -g -I. -iquote arch/$(ARCH) -D__ASSEMBLY__ $(filter -m32,$(KARCH))
+KLDFLAGS  := $(KLDARCH) --no-warn-rwx-segments -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
 
 HOST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
 HCFLAGS   := -std=gnu11 -O1 -g $(WARN) -fno-omit-frame-pointer -I. -DMM_HOST
@@ -74,58 +92,64 @@ HOST_KSRC   += kernel/dos/mcb.c kernel/dos/xms.c kernel/dos/ems.c kernel/dos/dos
 HTEST_SRC   := $(wildcard tests/host/test_*.c)
 FUZZ_SRC    := $(wildcard fuzz/fuzz_*.c)
 
-KOBJ := $(patsubst %,$(BUILD)/kernel/%.o,$(ARCH_SRC) $(KERNEL_SRC) $(KTEST_SRC) $(CORE_SRC))
+KOBJ := $(patsubst %,$(KDIR)/%.o,$(ARCH_SRC) $(KERNEL_SRC) $(KTEST_SRC) $(CORE_SRC))
 
 # --- kernel ----------------------------------------------------------------------
-KERNEL    := $(BUILD)/kernel/kernel.elf
+KERNEL    := $(KDIR)/kernel.elf
 
-$(BUILD)/kernel/mm/%.c.o: mm/%.c
+$(KDIR)/mm/%.c.o: mm/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(KCFLAGS) $(CORE_STD) -MMD -MP -c $< -o $@
 
-$(BUILD)/kernel/%.c.o: %.c
+$(KDIR)/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/kernel/%.S.o: %.S
+$(KDIR)/%.S.o: %.S
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(KCFLAGS) $(KASFLAGS) -MMD -MP -c $< -o $@
 
 # Two links: the first without symbol names, whose text addresses the second
 # link keeps because the name table sits after all code (see kernel.ld).
-$(BUILD)/kernel/ksyms0.o: tools/mksyms.sh
+$(KDIR)/ksyms0.o: tools/mksyms.sh
 	@mkdir -p $(@D)
-	printf '' | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms0.S
+	printf '' | sh tools/mksyms.sh > $(KDIR)/ksyms0.S
 	$(call say,CC,$@)
-	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms0.S -o $@
+	$(Q)$(CC) $(KASFLAGS) -c $(KDIR)/ksyms0.S -o $@
 
-$(BUILD)/kernel/pass1.elf: $(KOBJ) $(BUILD)/kernel/ksyms0.o arch/$(ARCH)/kernel.ld
+$(KDIR)/pass1.elf: $(KOBJ) $(KDIR)/ksyms0.o arch/$(ARCH)/kernel.ld
 	$(call say,LD,$@)
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms0.o
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(KDIR)/ksyms0.o $(KLIBS)
 
-$(BUILD)/kernel/ksyms.o: $(BUILD)/kernel/pass1.elf tools/mksyms.sh
-	$(NM) -n --defined-only $< | sh tools/mksyms.sh > $(BUILD)/kernel/ksyms.S
+$(KDIR)/ksyms.o: $(KDIR)/pass1.elf tools/mksyms.sh
+	$(NM) -n --defined-only $< | sh tools/mksyms.sh > $(KDIR)/ksyms.S
 	$(call say,CC,$@)
-	$(Q)$(CC) $(KASFLAGS) -c $(BUILD)/kernel/ksyms.S -o $@
+	$(Q)$(CC) $(KASFLAGS) -c $(KDIR)/ksyms.S -o $@
 
-$(KERNEL): $(KOBJ) $(BUILD)/kernel/ksyms.o arch/$(ARCH)/kernel.ld tools/check-image.sh
+$(KERNEL): $(KOBJ) $(KDIR)/ksyms.o arch/$(ARCH)/kernel.ld tools/check-image.sh
 	$(call say,LD,$@)
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(BUILD)/kernel/ksyms.o
-	sh tools/check-image.sh $@ $(BUILD)/kernel/pass1.elf
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJ) $(KDIR)/ksyms.o $(KLIBS)
+	sh tools/check-image.sh $@ $(KDIR)/pass1.elf
 
 kernel: $(KERNEL)
 
+# The i386 kernels (two-level paging and PAE) that `make test` checks too.
+kernel32:
+	@$(MAKE) --no-print-directory ARCH=i386 kernel
+	@$(MAKE) --no-print-directory ARCH=i386 PAE=1 kernel
+
 # --- ISO (GRUB, multiboot 2) -----------------------------------------------------
-ISO := $(BUILD)/memcore.iso
+ISODIR := $(if $(filter x86_64,$(ARCH)),$(BUILD),$(KDIR))
+ISO := $(ISODIR)/memcore.iso
 $(ISO): $(KERNEL) tools/grub.cfg
-	@mkdir -p $(BUILD)/iso/boot/grub
-	cp $(KERNEL) $(BUILD)/iso/boot/kernel.elf
-	cp tools/grub.cfg $(BUILD)/iso/boot/grub/grub.cfg
-	printf 'a multiboot 2 module, to show modules are found\n' > $(BUILD)/iso/boot/hello.txt
-	grub-mkrescue -o $@ $(BUILD)/iso 2>$(BUILD)/grub-mkrescue.log || { cat $(BUILD)/grub-mkrescue.log; exit 1; }
+	@mkdir -p $(ISODIR)/iso/boot/grub
+	cp $(KERNEL) $(ISODIR)/iso/boot/kernel.elf
+	cp tools/grub.cfg $(ISODIR)/iso/boot/grub/grub.cfg
+	printf 'a multiboot 2 module, to show modules are found\n' > $(ISODIR)/iso/boot/hello.txt
+	grub-mkrescue -o $@ $(ISODIR)/iso 2>$(ISODIR)/grub-mkrescue.log || { cat $(ISODIR)/grub-mkrescue.log; exit 1; }
 
 iso: deps-boot $(ISO)
 
@@ -223,12 +247,12 @@ debug: deps-build deps-boot $(KERNEL)
 	sleep 1; gdb -q -x tools/gdbinit; kill $$pid 2>/dev/null || true
 
 test: deps-test
-	@$(MAKE) --no-print-directory all host32-tests fuzzers $(ISO)
+	@$(MAKE) --no-print-directory all host32-tests kernel32 fuzzers $(ISO)
 	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all kernel iso host-tests fuzzers bench run debug test clean deps-build deps-boot deps-test deps-bench
+.PHONY: all kernel kernel32 iso host-tests fuzzers bench run debug test clean deps-build deps-boot deps-test deps-bench
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

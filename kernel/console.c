@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The console: output to the serial line and the screen, input from serial. */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/lib.h"
 #include "kernel/task.h"
 

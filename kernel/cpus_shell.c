@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The shell's view of the CPUs: who is online, and what each has handled. */
-#include "arch/x86_64/acpi.h"
-#include "arch/x86_64/percpu.h"
+#include "acpi.h"
+#include "percpu.h"
 #include "kernel/shell.h"
 #include "kernel/task.h"
 
@@ -14,13 +14,13 @@ static int cmd_cpus(int argc, char **argv)
 	for_each_online_cpu(c) {
 		const struct cpu_local *cl = cpu_data[c];
 
-		kprintf("%3u %4u %4u %10lu %10lu %10lu  %4s  %s\n", c, cl->apic_id, cl->node,
+		kprintf("%3u %4u %4u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "  %4s  %s\n", c, cl->apic_id, cl->node,
 			cl->ticks, cl->ipis, cl->tlb_ipis, cl->lazy ? "yes" : "no",
 			cl->current ? cl->current->name : "?");
 	}
 	if (topology.nnodes > 1)
 		for (unsigned i = 0; i < topology.nmem; i++)
-			kprintf("node %u: memory [%#lx-%#lx)\n", topology.mem[i].node,
+			kprintf("node %u: memory [%#" PRIx64 "-%#" PRIx64 ")\n", topology.mem[i].node,
 				topology.mem[i].base, topology.mem[i].end);
 	return 0;
 }

@@ -3,8 +3,8 @@
  * Crashing on purpose, to see (and test) the kernel's reports: the shell's
  * `crash KIND` and the boot option crash=KIND.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/shell.h"
 

@@ -4,7 +4,7 @@
  * commands memtest (allocation stress with verification patterns),
  * fragtest (the fragmentation figure after a mixed workload) and heapdump.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/heap.h"
 #include "kernel/lib.h"
 #include "kernel/shell.h"
@@ -46,7 +46,7 @@ static void print_cache(struct kmem_cache *c, void *ctx)
 	kmem_cache_get_stats(c, &st);
 	if (!st.slabs && !*all)
 		return;
-	kprintf("  %-16s %6u %6lu %8lu %8lu %6u %%\n", st.name, st.obj_size, st.slabs,
+	kprintf("  %-16s %6u %6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6u %%\n", st.name, st.obj_size, st.slabs,
 		st.objs_inuse, st.objs_total,
 		st.objs_total ? (unsigned)(st.objs_inuse * 100 / st.objs_total) : 0);
 }
@@ -60,9 +60,9 @@ void heap_print_stats(void)
 	bool all = false;
 
 	heap_get_stats(&st);
-	kprintf("heap: size %pB, used %pB, free %pB; %lu allocations, %lu frees\n",
+	kprintf("heap: size %pB, used %pB, free %pB; %" PRIu64 " allocations, %" PRIu64 " frees\n",
 		&st.heap_size, &st.heap_used, &st.heap_free, st.allocation_count, st.free_count);
-	kprintf("  physical: total %pB, used %pB, free %pB; slabs %pB, large %pB in %lu areas\n",
+	kprintf("  physical: total %pB, used %pB, free %pB; slabs %pB, large %pB in %" PRIu64 " areas\n",
 		&st.total_physical, &st.used_physical, &st.free_physical, &st.slab_bytes,
 		&st.large_bytes, st.large_count);
 	kprintf("  %-16s %6s %6s %8s %8s %8s\n", "cache", "size", "slabs", "inuse", "total", "use");
@@ -123,7 +123,7 @@ static int cmd_memtest(int argc, char **argv)
 		slot[k] = NULL;
 	}
 	unsigned problems = heap_check();
-	kprintf("memtest: %lu rounds, %lu bad bytes, %lu failed allocations, heap check %u "
+	kprintf("memtest: %" PRIu64 " rounds, %" PRIu64 " bad bytes, %" PRIu64 " failed allocations, heap check %u "
 		"problems: %s\n", rounds, bad, failed, problems,
 		bad || problems ? "FAILED" : "passed");
 	return bad || problems;
@@ -189,8 +189,8 @@ static int cmd_heapdump(int argc, char **argv)
 	heap_for_each_live(dump_obj, &n);
 	struct heap_debug_counts c;
 	heap_debug_get_counts(&c);
-	kprintf("reported: %lu double frees, %lu invalid frees, %lu red-zone hits, "
-		"%lu use-after-free, %lu corrupt free lists; heap check: %u problems\n",
+	kprintf("reported: %" PRIu64 " double frees, %" PRIu64 " invalid frees, %" PRIu64 " red-zone hits, "
+		"%" PRIu64 " use-after-free, %" PRIu64 " corrupt free lists; heap check: %u problems\n",
 		c.double_frees, c.invalid_frees, c.redzone_hits, c.use_after_free,
 		c.freelist_corrupt, heap_check());
 	return 0;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Running the in-kernel tests and writing KTAP. */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/ktest.h"
 
 extern const struct ktest_suite *const _ktests_start[], *const _ktests_end[];

@@ -52,8 +52,8 @@ void ktest_skip(struct ktest *t, const char *reason);
 	do {								\
 		uint64_t _a = (uint64_t)(a), _b = (uint64_t)(b);	\
 		if (_a != _b)						\
-			ktest_fail(t, __FILE__, __LINE__, "%s == %s: %#lx != %#lx", \
-				   #a, #b, _a, _b);			\
+			ktest_fail(t, __FILE__, __LINE__, "%s == %s: %#llx != %#llx", \
+				   #a, #b, (unsigned long long)_a, (unsigned long long)_b); \
 	} while (0)
 
 #define KEXPECT_STREQ(t, a, b)						\

@@ -9,6 +9,25 @@
 #include <stdint.h>
 
 #define PRINTF(f, a)	__attribute__((format(printf, f, a)))
+
+/*
+ * Length modifiers for fixed-width types, as <inttypes.h> has them: uint64_t
+ * is unsigned long on x86_64 and unsigned long long on i386, uintptr_t
+ * unsigned long and unsigned int. kprintf("%#" PRIx64, v).
+ */
+#if __SIZEOF_LONG__ == 8
+#define PRIu64		"lu"
+#define PRId64		"ld"
+#define PRIx64		"lx"
+#define PRIuPTR		"lu"
+#define PRIxPTR		"lx"
+#else
+#define PRIu64		"llu"
+#define PRId64		"lld"
+#define PRIx64		"llx"
+#define PRIuPTR		"u"
+#define PRIxPTR		"x"
+#endif
 #define ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The kernel's C entry point, called by boot.S in long mode. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
-#include "arch/x86_64/smp.h"
+#include "arch.h"
+#include "memlayout.h"
+#include "smp.h"
 #include "kernel/kernel.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
@@ -50,10 +50,10 @@ static void print_boot_info(const struct boot_info *bi)
 	kprintf("boot: multiboot %u from \"%s\", command line \"%s\"\n",
 		bi->protocol, bi->loader[0] ? bi->loader : "unknown", bi->cmdline);
 	for (unsigned i = 0; i < bi->nmodules; i++)
-		kprintf("boot: module %u: [%#lx-%#lx) \"%s\"\n", i,
+		kprintf("boot: module %u: [%#" PRIx64 "-%#" PRIx64 ") \"%s\"\n", i,
 			bi->module[i].start, bi->module[i].end, bi->module[i].cmdline);
-	kprintf("kernel: image [%#lx-%#lx), text %pS..\n",
-		(uint64_t)KERNEL_LMA, (uintptr_t)_end - KERNEL_VMA, (void *)_text);
+	kprintf("kernel: image [%#" PRIxPTR "-%#" PRIxPTR "), text %pS..\n",
+		(uintptr_t)KERNEL_LMA, (uintptr_t)_end - KERNEL_VMA, (void *)_text);
 }
 
 /* panic=exit: a panic ends the emulator with status 7 (tests watch for it). */
@@ -92,7 +92,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 {
 	serial_init();
 	vga_init();
-	kprintf("\n" KERNEL_NAME ": x86_64 memory-management kernel\n");
+	kprintf("\n" KERNEL_NAME ": %s memory-management kernel\n", ARCH_NAME);
 	arch_init();
 	drop_identity_map();
 

@@ -20,21 +20,21 @@ void memmap_print(const struct memmap *map)
 	for (unsigned i = 0; i < map->count; i++) {
 		const struct memmap_range *r = &map->range[i];
 		uint64_t size = r->end - r->base;
-		kprintf("  [0x%012lx-0x%012lx) %10pB  %s\n", r->base, r->end, &size,
+		kprintf("  [0x%012" PRIx64 "-0x%012" PRIx64 ") %10pB  %s\n", r->base, r->end, &size,
 			memmap_type_name(r->type));
 	}
 	uint64_t usable = memmap_bytes(map, MEMMAP_USABLE);
 	uint64_t kernel = memmap_bytes(map, MEMMAP_KERNEL) + memmap_bytes(map, MEMMAP_MODULE) +
 			  memmap_bytes(map, MEMMAP_BOOTINFO) + memmap_bytes(map, MEMMAP_FRAMEDB);
-	kprintf("memory: %lu KiB usable (%pB), %lu KiB kernel/boot/frame database, "
-		"highest usable %#lx\n", usable >> 10, &usable, kernel >> 10,
+	kprintf("memory: %" PRIu64 " KiB usable (%pB), %" PRIu64 " KiB kernel/boot/frame database, "
+		"highest usable %#" PRIx64 "\n", usable >> 10, &usable, kernel >> 10,
 		memmap_highest_usable(map));
 }
 
 /* The frame database's cost, as the boot log and memstat state it. */
 static void print_metadata(const struct pmm_stats *st)
 {
-	kprintf("pmm: frame database %lu KiB at %#lx: %u bytes per 4 KiB frame, "
+	kprintf("pmm: frame database %" PRIu64 " KiB at %#" PRIx64 ": %u bytes per 4 KiB frame, "
 		"%u.%02u %% of managed memory\n", st->metadata_bytes >> 10, st->metadata_base,
 		st->frame_desc_bytes, st->metadata_bp / 100, st->metadata_bp % 100);
 }
@@ -45,7 +45,7 @@ void pmm_print_summary(void)
 
 	pmm_get_stats(&st);
 	print_metadata(&st);
-	kprintf("pmm: %lu frames: %lu free, %lu used, %lu reserved\n", st.total_frames,
+	kprintf("pmm: %" PRIu64 " frames: %" PRIu64 " free, %" PRIu64 " used, %" PRIu64 " reserved\n", st.total_frames,
 		st.free_frames, st.used_frames, st.reserved_frames);
 }
 
@@ -123,7 +123,7 @@ void pmm_print_zones(void)
 		const struct region *r = &list.r[i];
 		uint64_t size = r->end - r->base;
 		draw_bar(r, bar);
-		kprintf("  %-6s [0x%012lx-0x%012lx) %10pB [%s] %lu free\n",
+		kprintf("  %-6s [0x%012" PRIx64 "-0x%012" PRIx64 ") %10pB [%s] %" PRIu64 " free\n",
 			pmm_zone_name(r->zone), r->base, r->end, &size, bar,
 			r->frames[PMM_FRAME_FREE]);
 	}
@@ -144,20 +144,20 @@ void pmm_print_stats(void)
 		"reserved", "cached");
 	for (unsigned z = 0; z < PMM_NR_ZONES; z++) {
 		const struct pmm_zone_stats *zs = &st.zone[z];
-		kprintf("  %-7s %10lu %10lu %10lu %10lu %8lu\n", zs->name, zs->total_frames,
+		kprintf("  %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", zs->name, zs->total_frames,
 			zs->free_frames, zs->used_frames, zs->reserved_frames, zs->cached_frames);
 	}
-	kprintf("  %-7s %10lu %10lu %10lu %10lu %8lu\n", "all", st.total_frames,
+	kprintf("  %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", "all", st.total_frames,
 		st.free_frames, st.used_frames, st.reserved_frames, st.cached_frames);
 	uint64_t total = st.total_frames << PAGE_SHIFT, free = st.free_frames << PAGE_SHIFT;
-	kprintf("  total %pB, free %pB; allocation failures %lu, bad calls reported %lu\n",
+	kprintf("  total %pB, free %pB; allocation failures %" PRIu64 ", bad calls reported %" PRIu64 "\n",
 		&total, &free, st.alloc_failures, st.bad_calls);
 	kprintf("  free blocks by order:");
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
 		uint64_t n = 0;
 		for (unsigned z = 0; z < PMM_NR_ZONES; z++)
 			n += st.zone[z].free_blocks[o];
-		kprintf(" %lu", n);
+		kprintf(" %" PRIu64, n);
 	}
 	kprintf("\n");
 	print_metadata(&st);
@@ -205,9 +205,9 @@ static void vm_print_stats(void)
 	uint64_t cached = pcache_total_pages() * 4, committed = vm_committed_pages() * 4;
 	uint64_t limit = vm_commit_limit_pages(0) * 4;
 
-	kprintf("page cache: %lu kB in %lu objects (files, shared memory)\n", cached,
+	kprintf("page cache: %" PRIu64 " kB in %" PRIu64 " objects (files, shared memory)\n", cached,
 		pcache_total_objects());
-	kprintf("Committed_AS: %lu kB, CommitLimit: %lu kB (vm.overcommit_memory=%d, "
+	kprintf("Committed_AS: %" PRIu64 " kB, CommitLimit: %" PRIu64 " kB (vm.overcommit_memory=%d, "
 		"vm.overcommit_ratio=%u)\n", committed, limit, vm_commit_mode(), vm_commit_ratio());
 }
 

@@ -4,7 +4,7 @@
  * contiguous in virtual and physical memory, with one protection and one
  * page size, each named by the region it lies in.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/kernel.h"
 #include "kernel/shell.h"
 #include "mm/fault.h"
@@ -22,7 +22,7 @@ static void print_run(const struct run *r)
 	char region[64];
 	const char *size = r->page >= (1ull << 30) ? "1G" : r->page >= (2ull << 20) ? "2M" : "4K";
 
-	kprintf("  %016lx-%016lx %10pB  %c%c%c%c%c  %s  %s\n", r->va, r->va + r->len, &r->len,
+	kprintf("  %016" PRIxPTR "-%016" PRIx64 " %10pB  %c%c%c%c%c  %s  %s\n", r->va, r->va + r->len, &r->len,
 		'r', r->prot & PT_WRITE ? 'w' : '-', r->prot & PT_EXEC ? 'x' : '-',
 		r->prot & PT_USER ? 'u' : '-', r->prot & PT_GLOBAL ? 'g' : '-', size,
 		kernel_region_of(r->va, region, sizeof(region)));
@@ -58,7 +58,7 @@ void pagemap_print_range(const struct vm_space *vs, uintptr_t start, uintptr_t e
 	pt_walk(&vs->pt, start, end, add_leaf, &r);
 	if (r.len)
 		print_run(&r);
-	kprintf("  %lu runs, %lu page-table pages\n", r.runs, vs->pt.table_pages);
+	kprintf("  %lu runs, %" PRIu64 " page-table pages\n", r.runs, vs->pt.table_pages);
 }
 
 void pagemap_print(const struct vm_space *vs)

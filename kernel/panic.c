@@ -3,7 +3,8 @@
  * The end of the line: a broken invariant or a fault nobody handled.
  * Report what happened, where (registers, backtrace with names), stop.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/lib.h"
 
 void (*panic_exit_hook)(void);
@@ -16,9 +17,9 @@ static bool mapped(uintptr_t addr, unsigned len)
 static int panicking;
 
 /* Frame records live on some kernel stack; stop at anything implausible. */
-static bool plausible_frame(uintptr_t rbp)
+static bool plausible_frame(uintptr_t fp)
 {
-	return rbp >= 0xffff800000000000ul && (rbp & 7) == 0;
+	return fp >= KERNEL_SPACE_BASE && (fp & (sizeof(fp) - 1)) == 0;
 }
 
 /* Prints one entry, folding runs of the same return address (deep recursion). */
@@ -33,7 +34,7 @@ static void print_entry(uintptr_t ret, uintptr_t *last, unsigned *repeats)
 	*repeats = 0;
 	*last = ret;
 	if (ret)
-		kprintf("  [<%016lx>] %pS\n", ret, (void *)ret);
+		kprintf("  [<%016" PRIxPTR ">] %pS\n", ret, (void *)ret);
 }
 
 void backtrace_from(uintptr_t rip, uintptr_t rbp)
@@ -44,7 +45,7 @@ void backtrace_from(uintptr_t rip, uintptr_t rbp)
 	kprintf("backtrace:\n");
 	if (rip)
 		print_entry(rip, &last, &repeats);
-	for (int depth = 0; depth < 4096 && plausible_frame(rbp) && mapped(rbp, 16); depth++) {
+	for (int depth = 0; depth < 4096 && plausible_frame(rbp) && mapped(rbp, 2 * sizeof(rbp)); depth++) {
 		const uintptr_t *frame = (const uintptr_t *)rbp;
 		uintptr_t ret = frame[1];
 		if (!ret)
@@ -102,18 +103,6 @@ _Noreturn void panic(const char *fmt, ...)
 	vpanic(fmt, ap);
 }
 
-static void dump_frame(const struct trap_frame *f)
-{
-	kprintf("rip=%016lx cs=%04lx rflags=%016lx rsp=%016lx ss=%04lx\n",
-		f->rip, f->cs, f->rflags, f->rsp, f->ss);
-	kprintf("rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
-	kprintf("rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
-	kprintf("r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n", f->r9, f->r10, f->r11, f->r12);
-	kprintf("r13=%016lx r14=%016lx r15=%016lx\n", f->r13, f->r14, f->r15);
-	kprintf("cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n",
-		read_cr0(), read_cr2(), read_cr3(), read_cr4());
-}
-
 /**
  * panic_trap() - report an exception the kernel could not handle, and stop.
  * @f: the state at the fault
@@ -123,21 +112,22 @@ _Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2)
 {
 	if (!panic_enter())
 		cpu_halt_forever();
-	kprintf("\nPANIC: %s (vector %lu, error code %#lx) at %pS\n",
-		trap_name(f->vector), f->vector, f->error, (void *)f->rip);
+	kprintf("\nPANIC: %s (vector %u, error code %#lx) at %pS\n", trap_name(f->vector),
+		(unsigned)f->vector, (unsigned long)f->error, (void *)trap_ip(f));
 	if (f->vector == VEC_PF) {
 		char what[96], region[64];
 		pf_decode(f->error, what, sizeof(what));
-		kprintf("page fault at address %#lx: %s; region: %s\n", cr2, what,
+		kprintf("page fault at address %#" PRIx64 ": %s; region: %s\n", cr2, what,
 			kernel_region_of(cr2, region, sizeof(region)));
 	}
-	dump_frame(f);
-	backtrace_from(f->rip, f->rbp);
+	trap_frame_print(f);
+	backtrace_from(trap_ip(f), trap_fp(f));
 	/* A leaf function keeps no frame record: its caller is on the stack top. */
-	uintptr_t top = plausible_frame(f->rsp) && mapped(f->rsp, 8) ? *(const uintptr_t *)f->rsp : 0;
+	uintptr_t sp = trap_sp(f);
+	uintptr_t top = plausible_frame(sp) && mapped(sp, sizeof(sp)) ? *(const uintptr_t *)sp : 0;
 	uintptr_t off;
 	if (ksym_lookup(top, &off))
-		kprintf("  [<%016lx>] ? %pS (stack top, if %pS is a leaf)\n", top, (void *)top,
-			(void *)f->rip);
+		kprintf("  [<%016" PRIxPTR ">] ? %pS (stack top, if %pS is a leaf)\n", top, (void *)top,
+			(void *)trap_ip(f));
 	panic_stop();
 }

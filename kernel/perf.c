@@ -5,7 +5,7 @@
  * TSC counts guest instructions). Fault counters exist in a KPERF build
  * (make KDEFS=-DKPERF): classifying a fault costs a region lookup.
  */
-#include "arch/x86_64/irqoff.h"
+#include "irqoff.h"
 #include "kernel/perf.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/shell.h"
@@ -21,7 +21,7 @@ static const char *const fault_names[PERF_FAULT_KINDS] = {
 
 static void row(const char *kind, const char *name, uint64_t calls, uint64_t cycles)
 {
-	kprintf("perf: %-8s %-16s %12lu calls %16lu cycles %12lu per call\n", kind, name,
+	kprintf("perf: %-8s %-16s %12" PRIu64 " calls %16" PRIu64 " cycles %12" PRIu64 " per call\n", kind, name,
 		calls, cycles, calls ? cycles / calls : 0);
 }
 

@@ -58,7 +58,7 @@ static volatile mm_cpumask_t sched_cpus = 1;	/* CPUs that run tasks; CPU 0 from 
 
 static struct list_node *wait_bucket(const void *chan)
 {
-	uint64_t h = (uint64_t)chan * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (uintptr_t)chan * 0x9e3779b97f4a7c15ull;
 
 	return &wait_hash[h >> (64 - WAIT_HASH_BITS)];
 }
@@ -244,17 +244,17 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 {
 	if (prev->mm)
 		fpu_save(&prev->fpu);
-	prev->fs_base = rdmsr(MSR_FS_BASE);
+	prev->fs_base = arch_tls_save();
 	c->current = next;
 	c->switched_from = prev;
 	next->last_cpu = c->id;
 	next->on_cpu = true;
-	cpu_set_kernel_stack((uint64_t)next->kstack + KSTACK_SIZE);
+	cpu_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
 	if (next->mm)
 		fpu_restore(&next->fpu);
-	wrmsr(MSR_FS_BASE, next->fs_base);
-	switch_context(&prev->saved_rsp, next->saved_rsp);
+	arch_tls_load(next->fs_base);
+	switch_context(&prev->saved_sp, next->saved_sp);
 }
 
 /*
@@ -489,18 +489,9 @@ void sched_set_affinity(struct task *t, uint64_t mask)
  * Lays out a switch frame below @frame_top so that the first switch to the
  * task "returns" into task_trampoline, which calls fn(arg).
  */
-void task_prepare_switch(struct task *t, uint64_t frame_top, void (*fn)(void *), void *arg)
+void task_prepare_switch(struct task *t, uintptr_t frame_top, void (*fn)(void *), void *arg)
 {
-	uint64_t *sp = (uint64_t *)frame_top;
-
-	*--sp = (uint64_t)task_trampoline;	/* return address of switch_context */
-	*--sp = 0;				/* rbp */
-	*--sp = 0;				/* rbx */
-	*--sp = (uint64_t)fn;			/* r12 */
-	*--sp = (uint64_t)arg;			/* r13 */
-	*--sp = 0;				/* r14 */
-	*--sp = 0;				/* r15 */
-	t->saved_rsp = (uint64_t)sp;
+	t->saved_sp = switch_frame_init(frame_top, fn, arg);
 }
 
 static void kthread_exit(void)
@@ -539,7 +530,7 @@ struct task *kthread_create(const char *name, void (*fn)(void *arg), void *arg)
 
 	if (!t)
 		return NULL;
-	uint64_t top = (uint64_t)t->kstack + KSTACK_SIZE;
+	uintptr_t top = (uintptr_t)t->kstack + KSTACK_SIZE;
 	struct kthread_start *ks = (struct kthread_start *)(top - 16);
 	ks->fn = fn;
 	ks->arg = arg;
@@ -608,7 +599,7 @@ static void boot_idle_init(void)
 	idle->state = TASK_RUNNABLE;
 	idle->affinity = 1;
 	idle->started_ns = time_ns();
-	task_prepare_switch(idle, (uint64_t)idle->kstack + KSTACK_SIZE, idle_main, NULL);
+	task_prepare_switch(idle, (uintptr_t)idle->kstack + KSTACK_SIZE, idle_main, NULL);
 	cpu0.idle = idle;
 }
 
@@ -621,7 +612,7 @@ void sched_init(void)
 		list_init(&wait_hash[i]);
 	list_init(&rqs[0].tasks);
 	task_cache_init();
-	cpu_set_kernel_stack((uint64_t)boot_stack_top);
+	cpu_set_kernel_stack((uintptr_t)boot_stack_top);
 	timer_init(sched_tick);
 	boot_idle_init();	/* (its start time needs the clock) */
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The interactive shell on the serial console. */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/kernel.h"
 #include "kernel/shell.h"
 

@@ -18,8 +18,8 @@
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
 
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/percpu.h"
+#include "arch.h"
+#include "percpu.h"
 #include "kernel/lib.h"
 #include "kernel/list.h"
 #include "kernel/proc/cred.h"
@@ -69,11 +69,11 @@ struct task {
 	struct task *parent;		/* a leader; NULL for kernel threads and orphans */
 	struct thread_group *group;	/* NULL for kernel threads */
 
-	uint64_t saved_rsp;		/* while switched out */
+	uintptr_t saved_sp;		/* while switched out */
 	void *kstack;			/* KSTACK_SIZE bytes, vmalloc'd */
 	struct trap_frame *frame;	/* user state (user tasks) */
 	struct fpu_state fpu;
-	uint64_t fs_base;
+	uint64_t fs_base;		/* thread pointer state: arch_tls_save() */
 
 	struct as *mm;			/* NULL for kernel threads */
 	struct files *files;		/* descriptor table, NULL for kernel threads */
@@ -181,7 +181,7 @@ void task_wake(struct task *t);
 /* A signal arrived: end @t's sleep unless it sleeps uninterruptibly (a vfork parent). */
 void task_wake_interruptible(struct task *t);
 bool sched_others_runnable(void);
-void task_prepare_switch(struct task *t, uint64_t frame_top, void (*fn)(void *), void *arg);
+void task_prepare_switch(struct task *t, uintptr_t frame_top, void (*fn)(void *), void *arg);
 /* Switches page tables for @next (process.c): its space, or the kernel's. */
 void arch_switch_address_space(struct task *next);
 struct vm_space *current_user_space(void);

@@ -8,8 +8,8 @@
 #ifndef KERNEL_UACCESS_H
 #define KERNEL_UACCESS_H
 
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/errno.h"
 
 /* Does the current process's memory allow this access? (kernel/proc/proc.c) */
@@ -24,21 +24,21 @@ static inline int copy_from_user(void *dst, uint64_t usrc, uint64_t len)
 {
 	if (!user_range_ok(usrc, len) || !user_access_ok(usrc, len, false))
 		return -EFAULT;
-	return user_copy(dst, (const void *)usrc, len) ? -EFAULT : 0;
+	return user_copy(dst, (const void *)(uintptr_t)usrc, len) ? -EFAULT : 0;
 }
 
 static inline int copy_to_user(uint64_t udst, const void *src, uint64_t len)
 {
 	if (!user_range_ok(udst, len) || !user_access_ok(udst, len, true))
 		return -EFAULT;
-	return user_copy((void *)udst, src, len) ? -EFAULT : 0;
+	return user_copy((void *)(uintptr_t)udst, src, len) ? -EFAULT : 0;
 }
 
 static inline int clear_user(uint64_t udst, uint64_t len)
 {
 	if (!user_range_ok(udst, len) || !user_access_ok(udst, len, true))
 		return -EFAULT;
-	return user_zero((void *)udst, len) ? -EFAULT : 0;
+	return user_zero((void *)(uintptr_t)udst, len) ? -EFAULT : 0;
 }
 
 /*
@@ -53,7 +53,7 @@ static inline int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t max)
 		return -EFAULT;
 	if (n > USER_SPACE_END - usrc)
 		n = USER_SPACE_END - usrc;
-	int64_t len = user_strncpy(dst, (const char *)usrc, n);
+	int64_t len = user_strncpy(dst, (const char *)(uintptr_t)usrc, n);
 	if (len < 0)
 		return -EFAULT;
 	if ((uint64_t)len == n)

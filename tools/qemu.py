@@ -28,6 +28,8 @@ MACHINE = [
     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
 ]
 QEMU = "qemu-system-x86_64"
+# The emulator per architecture; a 32-bit ELF kernel means i386.
+QEMU_BY_ARCH = {"x86_64": QEMU, "i386": "qemu-system-i386"}
 # Memory of the machine both kernels run on when they are compared.
 SHARED_MEM = "1G"
 # The guest clock advances 1 ns per guest instruction: timings measured with
@@ -176,10 +178,21 @@ def accel_args(accel, smp=1, icount=False):
     return ["-accel", accel]
 
 
+def kernel_arch(kernel):
+    """"i386" for a 32-bit ELF image, else "x86_64" (64-bit ELF, bzImage)."""
+    try:
+        with open(kernel, "rb") as f:
+            head = f.read(5)
+    except OSError:
+        return "x86_64"
+    return "i386" if head[:4] == b"\x7fELF" and head[4] == 1 else "x86_64"
+
+
 def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
-                 serial="stdio", extra=(), smp=1):
+                 serial="stdio", extra=(), smp=1, arch=None):
     icount = "-icount" in extra
-    cmd = [QEMU] + MACHINE + ["-smp", str(smp)] + accel_args(accel, smp, icount) + \
+    arch = arch or (kernel_arch(kernel) if kernel else "x86_64")
+    cmd = [QEMU_BY_ARCH[arch]] + MACHINE + ["-smp", str(smp)] + accel_args(accel, smp, icount) + \
         ["-m", mem, "-serial", serial]
     if iso:
         cmd += ["-cdrom", iso, "-boot", "d"]
@@ -334,6 +347,8 @@ def main():
     ap.add_argument("--iso", action="store_true", help="KERNEL is an ISO image")
     ap.add_argument("--swap", default=None, help="swap disk image (made by mkswap)")
     ap.add_argument("--disk", action="append", default=[], help="another disk image")
+    ap.add_argument("--arch", choices=sorted(QEMU_BY_ARCH), default=None,
+                    help="the machine (default: from the kernel image; x86_64 for an ISO)")
     ap.add_argument("kernel")
     ap.add_argument("cmdline", nargs="*")
     a = ap.parse_args()
@@ -348,7 +363,7 @@ def main():
     else:
         print("Serial console; Ctrl-A X quits QEMU.", file=sys.stderr)
     cmd = qemu_command(mem=a.mem, cmdline=cmdline, accel=a.accel, smp=a.smp,
-                       serial="mon:stdio", extra=extra, **kw)
+                       serial="mon:stdio", extra=extra, arch=a.arch, **kw)
     os.execvp(cmd[0], cmd)
 
 

@@ -171,7 +171,7 @@ def test_disks(build):
     return extra
 
 
-def kernel_tests(kernel, machines, timeout, build="build"):
+def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
     """Boots the in-kernel suites once per (memory size, CPU model[, CPUs])."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
     for mem, cpu, *smp in machines:
@@ -185,7 +185,7 @@ def kernel_tests(kernel, machines, timeout, build="build"):
             extra += ["-cpu", cpu]      # the last -cpu wins
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
                                            timeout=timeout, extra=extra, smp=smp)
-        prefix = "kernel@%s%s%s/" % (mem, "-" + cpu if cpu else "",
+        prefix = "%s@%s%s%s/" % (name, mem, "-" + cpu if cpu else "",
                                      "-smp%d" % smp if smp > 1 else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
         if mem == "512M":
@@ -585,6 +585,14 @@ def main():
         ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
                                                  ("6G", None), ("512M", "qemu64"),
                                                  ("512M", None, 2)], a.timeout, a.build)),
+        # The i386 kernel, two-level paging and PAE: at most 896 MiB of RAM (no highmem
+        # yet); qemu32 has no NX, SMEP or SMAP.
+        ("kernel32", lambda: (kernel_tests(os.path.join(a.build, "i386/kernel.elf"),
+                                           [("32M", None), ("512M", None), ("512M", "qemu32")],
+                                           a.timeout, a.build, name="kernel32"),
+                              kernel_tests(os.path.join(a.build, "i386-pae/kernel.elf"),
+                                           [("32M", None), ("512M", None)],
+                                           a.timeout, a.build, name="kernel32-pae"))),
         ("panic", lambda: (crash_report(kernel, a.timeout),
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),

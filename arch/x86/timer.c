@@ -94,7 +94,7 @@ void timer_init(void (*tick)(void))
 	outb(PIT_CH0, divisor >> 8);
 	irq_register(0, timer_irq);
 	pic_unmask(0);
-	kprintf("timer: TSC %lu.%03lu MHz, tick %u Hz\n", tsc_per_ms / 1000, tsc_per_ms % 1000,
+	kprintf("timer: TSC %" PRIu64 ".%03" PRIu64 " MHz, tick %u Hz\n", tsc_per_ms / 1000, tsc_per_ms % 1000,
 		TIMER_HZ);
 }
 

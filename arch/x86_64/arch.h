@@ -13,6 +13,10 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/trap.h"
 
+#define ARCH_NAME	"x86_64"
+/* How a kernel stack overflow arrives: a page fault, on its IST stack. */
+#define VEC_STACK_OVERFLOW	VEC_PF
+
 enum { IST_DOUBLE_FAULT = 1, IST_PAGE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 4 };
 
 /* Bring up this CPU: descriptor tables, interrupt controller, features. */
@@ -63,8 +67,13 @@ uint32_t fpu_mxcsr_mask(void);
 /* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
 int fpu_exception_code(bool simd);
 
-/* Task switching (switch.S): save callee-saved state, continue on @new_rsp. */
-void switch_context(uint64_t *save_rsp, uint64_t new_rsp);
+/* Task switching (switch.S): save callee-saved state, continue on @new_sp. */
+void switch_context(uintptr_t *save_sp, uintptr_t new_sp);
+/* A switch frame below @top whose first switch_context() runs fn(arg). */
+uintptr_t switch_frame_init(uintptr_t top, void (*fn)(void *), void *arg);
+/* The user's thread pointer (x86_64: the FS base), saved per task. */
+uint64_t arch_tls_save(void);
+void arch_tls_load(uint64_t tls);
 extern char task_trampoline[];
 extern char ret_to_user[];
 

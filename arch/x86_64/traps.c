@@ -2,6 +2,7 @@
 /* Where every interrupt and exception lands after isr.S saved the state. */
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/lib.h"
 
@@ -136,4 +137,27 @@ void trap_dispatch(struct trap_frame *f)
 		kprintf("trap: unexpected interrupt %lu\n", f->vector);
 	if (f->rflags & RFLAGS_IF)
 		irqoff_end();		/* iretq turns them back on */
+}
+
+void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp)
+{
+	memset(f, 0, sizeof(*f));
+	f->rip = ip;
+	f->rsp = sp;
+	f->cs = SEL_UCODE;
+	f->ss = SEL_UDATA;
+	f->rflags = RFLAGS_IF | 0x2;
+	f->vector = SYSCALL_VECTOR;
+}
+
+void trap_frame_print(const struct trap_frame *f)
+{
+	kprintf("rip=%016lx cs=%04lx rflags=%016lx rsp=%016lx ss=%04lx\n",
+		f->rip, f->cs, f->rflags, f->rsp, f->ss);
+	kprintf("rax=%016lx rbx=%016lx rcx=%016lx rdx=%016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	kprintf("rsi=%016lx rdi=%016lx rbp=%016lx r8 =%016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+	kprintf("r9 =%016lx r10=%016lx r11=%016lx r12=%016lx\n", f->r9, f->r10, f->r11, f->r12);
+	kprintf("r13=%016lx r14=%016lx r15=%016lx\n", f->r13, f->r14, f->r15);
+	kprintf("cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n",
+		read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }

@@ -556,5 +556,5 @@ void ramfs_init(void)
 		fs_mkdir(dev, "shm", 01777);
 		inode_put(dev);
 	}
-	kprintf("ramfs: mounted at / (%lu pages cached)\n", pcache_total_pages());
+	kprintf("ramfs: mounted at / (%" PRIu64 " pages cached)\n", pcache_total_pages());
 }

@@ -370,7 +370,9 @@ struct shmid_ds_abi {
 	uint64_t nattch;
 	uint64_t unused4, unused5;
 };
+#ifdef __x86_64__
 _Static_assert(sizeof(struct shmid_ds_abi) == 112, "struct shmid64_ds is 112 bytes");
+#endif	/* i386's shmid64_ds differs: its IPC_STAT is not translated yet */
 
 static void fill_ds(const struct shm_seg *s, struct shmid_ds_abi *d)
 {
@@ -456,9 +458,9 @@ static int cmd_ipcs(int argc, char **argv)
 	kprintf("%-10s %-10s %-10s %-6s %-12s %-8s %s\n", "key", "shmid", "owner", "perms",
 		"bytes", "nattch", "status");
 	for (struct shm_seg *s = segs; s; s = s->next)
-		kprintf("0x%08x %-10d %-10s %-6o %-12lu %-8u %s\n", (unsigned)s->key, s->id, "root",
+		kprintf("0x%08x %-10d %-10s %-6o %-12" PRIu64 " %-8u %s\n", (unsigned)s->key, s->id, "root",
 			s->mode & 0777, s->size, s->nattch, (s->mode & SHM_DEST) ? "dest" : "");
-	kprintf("%u segments; %lu pages in the page cache (all files)\n", nsegs,
+	kprintf("%u segments; %" PRIu64 " pages in the page cache (all files)\n", nsegs,
 		pcache_total_pages());
 	spin_unlock_irqrestore(&shm_lock, fl);
 	return 0;

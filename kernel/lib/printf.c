@@ -83,9 +83,9 @@ static void put_symbol(struct sink *s, const struct spec *sp, uintptr_t addr)
 	const char *name = ksym_lookup(addr, &off);
 
 	if (name)
-		ksnprintf(buf, sizeof(buf), "%s+%#lx", name, off);
+		ksnprintf(buf, sizeof(buf), "%s+%#" PRIxPTR, name, off);
 	else
-		ksnprintf(buf, sizeof(buf), "%#lx", addr);
+		ksnprintf(buf, sizeof(buf), "%#" PRIxPTR, addr);
 	put_str(s, sp, buf);
 }
 
@@ -100,7 +100,7 @@ static void put_bytes(struct sink *s, const struct spec *sp, uint64_t bytes)
 		scaled >>= 10;
 		u++;
 	}
-	ksnprintf(buf, sizeof(buf), "%lu %s", scaled, unit[u]);
+	ksnprintf(buf, sizeof(buf), "%" PRIu64 " %s", scaled, unit[u]);
 	put_str(s, sp, buf);
 }
 
@@ -157,7 +157,8 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 	if (f[0] == 'h' && f[1] == 'h') sp->length = 'H', f += 2;
 	else if (f[0] == 'l' && f[1] == 'l') sp->length = 'L', f += 2;
 	else if (*f == 'h') sp->length = 'h', f++;
-	else if (*f == 'l' || *f == 'z' || *f == 't' || *f == 'j') sp->length = 'l', f++;
+	else if (*f == 'j') sp->length = 'L', f++;	/* intmax_t is long long */
+	else if (*f == 'l' || *f == 'z' || *f == 't') sp->length = 'l', f++;
 	return f;
 }
 

@@ -5,14 +5,22 @@
 /* Keep GCC from turning these loops back into calls to themselves. */
 #define NO_BUILTIN __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-/* Eight bytes at a time, then the tail: a string instruction's count is its work. */
+/* A machine word at a time, then the tail: a string instruction's count is its work. */
+#ifdef __x86_64__
+#define REP_MOVS_WORD	"rep movsq"
+#define REP_STOS_WORD	"rep stosq"
+#else
+#define REP_MOVS_WORD	"rep movsl"
+#define REP_STOS_WORD	"rep stosl"
+#endif
+
 NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
-	size_t q = n / 8;
+	size_t q = n / sizeof(long);
 
-	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
-	n %= 8;
+	__asm__ volatile(REP_MOVS_WORD : "+D"(dst), "+S"(src), "+c"(q) : : "memory");
+	n %= sizeof(long);
 	__asm__ volatile("rep movsb" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 	return ret;
 }
@@ -32,11 +40,11 @@ NO_BUILTIN void *memmove(void *dst, const void *src, size_t n)
 NO_BUILTIN void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
-	size_t q = n / 8;
-	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+	size_t q = n / sizeof(long);
+	unsigned long v = (uint8_t)c * (~0ul / 0xff);	/* c in every byte */
 
-	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(q) : "a"(v) : "memory");
-	n %= 8;
+	__asm__ volatile(REP_STOS_WORD : "+D"(dst), "+c"(q) : "a"(v) : "memory");
+	n %= sizeof(long);
 	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(v) : "memory");
 	return ret;
 }

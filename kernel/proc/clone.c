@@ -152,12 +152,12 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 	}
 	child->frame = frame_at_top(child);
 	*child->frame = *parent->frame;
-	child->frame->rax = 0;			/* clone returns 0 in the child */
+	trap_set_return(child->frame, 0);	/* clone returns 0 in the child */
 	if (stack)
-		child->frame->rsp = stack;
+		trap_set_sp(child->frame, stack);
 	fpu_save(&parent->fpu);
 	child->fpu = parent->fpu;
-	child->fs_base = (flags & CLONE_SETTLS) ? tls : rdmsr(MSR_FS_BASE);
+	child->fs_base = (flags & CLONE_SETTLS) ? tls : arch_tls_save();
 	child->affinity = parent->affinity;
 	if (flags & CLONE_CHILD_CLEARTID)
 		child->clear_child_tid = ctid;
@@ -166,7 +166,7 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 		as_copy_out(child->mm, ctid, &tid, sizeof(tid));	/* Linux ignores a fault */
 	if (flags & CLONE_PARENT_SETTID)
 		copy_to_user(ptid, &tid, sizeof(tid));
-	task_prepare_switch(child, (uint64_t)child->frame, user_task_start, NULL);
+	task_prepare_switch(child, (uintptr_t)child->frame, user_task_start, NULL);
 	if (flags & CLONE_VFORK) {
 		child->vfork_parent = parent;
 		parent->vfork_done = false;

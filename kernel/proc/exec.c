@@ -152,11 +152,11 @@ static long add_string(struct args *a, const char *s, bool from_user)
 		/* Into what is left of the buffer; if that is too short, a bigger one and again. */
 		uint64_t fits = MM_MIN(max, a->cap - a->used);
 
-		len = fits ? strncpy_from_user(a->buf + a->used, (uint64_t)s, fits) : -ENAMETOOLONG;
+		len = fits ? strncpy_from_user(a->buf + a->used, (uintptr_t)s, fits) : -ENAMETOOLONG;
 		if (len == -ENAMETOOLONG && fits < max) {
 			if ((r = args_reserve(a, max)))
 				return r;
-			len = strncpy_from_user(a->buf + a->used, (uint64_t)s, max);
+			len = strncpy_from_user(a->buf + a->used, (uintptr_t)s, max);
 		}
 		if (len == -ENAMETOOLONG)
 			return -E2BIG;
@@ -181,9 +181,14 @@ static long vector_entry(char *const *v, uint64_t i, bool from_user, uint64_t *p
 		*p = 0;
 		return 0;
 	}
-	if (from_user)
-		return copy_from_user(p, (uint64_t)(v + i), 8) ? -EFAULT : 0;
-	*p = (uint64_t)v[i];
+	if (from_user) {
+		uintptr_t u;	/* a user pointer is as wide as the kernel's */
+		if (copy_from_user(&u, (uintptr_t)(v + i), sizeof(u)))
+			return -EFAULT;
+		*p = u;
+		return 0;
+	}
+	*p = (uintptr_t)v[i];
 	return 0;
 }
 
@@ -212,7 +217,7 @@ static long add_vector(struct args *a, char *const *v, bool from_user, uint32_t 
 
 		if (!r && !p)
 			r = -EFAULT;	/* the vector changed under us */
-		if (r || (r = add_string(a, (const char *)p, from_user)))
+		if (r || (r = add_string(a, (const char *)(uintptr_t)p, from_user)))
 			return r;
 	}
 	return 0;
@@ -229,10 +234,10 @@ static long gather_args(struct args *a, const char *path, char *const *argv,
 	a->buf = a->small;
 	a->cap = sizeof(a->small);
 	a->used = 0;
-	if ((r = count_vector(argv, from_user, limit / 8, &a->argc)) ||
-	    (r = count_vector(envp, from_user, limit / 8, &a->envc)))
+	if ((r = count_vector(argv, from_user, limit / sizeof(uintptr_t), &a->argc)) ||
+	    (r = count_vector(envp, from_user, limit / sizeof(uintptr_t), &a->envc)))
 		return r;
-	ptrs = ((uint64_t)MM_MAX(a->argc, 1u) + a->envc) * 8;
+	ptrs = ((uint64_t)MM_MAX(a->argc, 1u) + a->envc) * sizeof(uintptr_t);
 	if (limit <= ptrs + strlen(path) + 1)
 		return -E2BIG;
 	a->room = limit - ptrs - (strlen(path) + 1);	/* Linux copies the path there too */
@@ -247,7 +252,11 @@ static long push(struct as *as, uintptr_t *sp, const void *data, uint64_t len)
 	return as_copy_out(as, *sp, data, len) ? -EFAULT : 0;
 }
 
-/* Builds the initial stack below as->stack_top; returns the new RSP or -errno. */
+/*
+ * Builds the initial stack below as->stack_top; returns the new stack
+ * pointer or -errno. Its words (argc, pointers, auxv) are the program's
+ * word size, which is the kernel's: 8 bytes on x86_64, 4 on i386.
+ */
 static long build_stack(struct as *as, const struct args *a, const struct elf_image *img)
 {
 	uintptr_t sp = as->stack_top, strings;
@@ -260,29 +269,29 @@ static long build_stack(struct as *as, const struct args *a, const struct elf_im
 	if ((r = push(as, &sp, rnd, sizeof(rnd))))
 		return r;
 	uintptr_t at_random = sp;
-	uint64_t auxv[] = {
+	uintptr_t auxv[] = {
 		AT_PHDR, img->phdr_vaddr, AT_PHENT, img->phentsize, AT_PHNUM, img->phnum,
 		AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0,
 		AT_EGID, 0, AT_CLKTCK, TIMER_HZ, AT_SECURE, 0, AT_RANDOM, at_random,
 		AT_EXECFN, strings, AT_NULL, 0,
 	};
 	uint64_t words = 1 + a->argc + 1 + a->envc + 1 + ARRAY_LEN(auxv);
-	sp = ALIGN_DOWN(sp - words * 8, 16);	/* argc lands 16-byte aligned */
+	sp = ALIGN_DOWN(sp - words * sizeof(uintptr_t), 16);	/* argc lands 16-byte aligned */
 	uintptr_t p = sp;
-	uint64_t word = a->argc;
-	if (as_copy_out(as, p, &word, 8))
+	uintptr_t word = a->argc;
+	if (as_copy_out(as, p, &word, sizeof(word)))
 		return -EFAULT;
-	p += 8;
+	p += sizeof(word);
 	/* argv pointers, NULL, envp pointers, NULL; the strings lie end to end. */
 	uint64_t at = 0;
-	for (uint32_t i = 0; i <= a->argc + a->envc + 1; i++, p += 8) {
+	for (uint32_t i = 0; i <= a->argc + a->envc + 1; i++, p += sizeof(word)) {
 		if (i == a->argc || i == a->argc + a->envc + 1) {
 			word = 0;
 		} else {
 			word = strings + at;
 			at += strlen(a->buf + at) + 1;
 		}
-		if (as_copy_out(as, p, &word, 8))
+		if (as_copy_out(as, p, &word, sizeof(word)))
 			return -EFAULT;
 	}
 	if (as_copy_out(as, p, auxv, sizeof(auxv)))
@@ -351,17 +360,6 @@ static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 	return 0;
 }
 
-static void reset_user_frame(struct trap_frame *f, uint64_t entry, uint64_t sp)
-{
-	memset(f, 0, sizeof(*f));
-	f->rip = entry;
-	f->rsp = sp;
-	f->cs = SEL_UCODE;
-	f->ss = SEL_UDATA;
-	f->rflags = RFLAGS_IF | 0x2;
-	f->vector = SYSCALL_VECTOR;
-}
-
 static struct args exec_args;	/* one exec at a time: the kernel is not preemptive */
 
 /**
@@ -420,12 +418,12 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 			base = p + 1;
 	strlcpy(t->name, base, sizeof(t->name));
 	inode_put(ino);
-	reset_user_frame(t->frame, entry, sp);
+	trap_frame_init_user(t->frame, entry, sp);
 	fpu_init_state(&t->fpu);
 	t->fs_base = 0;
 	if (t == current()) {
 		fpu_restore(&t->fpu);
-		wrmsr(MSR_FS_BASE, 0);
+		arch_tls_load(0);
 	}
 	args_release(a);
 	return 0;
@@ -445,7 +443,7 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	if (len < 0)
 		return len;
 	struct task *t = current();
-	long r = load_image(t, path, (char *const *)argv, (char *const *)envp, true);
+	long r = load_image(t, path, (char *const *)(uintptr_t)argv, (char *const *)(uintptr_t)envp, true);
 	if (r)
 		return r;
 	signal_exec(t);

@@ -55,7 +55,7 @@ static struct futex_bucket buckets[1u << FUTEX_HASH_BITS];
 
 static struct futex_bucket *bucket_of(const struct as_futex_key *k)
 {
-	uint64_t h = ((uint64_t)k->object ^ (k->offset * 0x9e3779b97f4a7c15ull)) *
+	uint64_t h = ((uintptr_t)k->object ^ (k->offset * 0x9e3779b97f4a7c15ull)) *
 		     0xff51afd7ed558ccdull;
 	return &buckets[h >> (64 - FUTEX_HASH_BITS)];
 }

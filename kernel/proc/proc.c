@@ -112,7 +112,7 @@ void arch_switch_address_space(struct task *next)
 
 struct trap_frame *frame_at_top(struct task *t)
 {
-	return (struct trap_frame *)((uint64_t)t->kstack + KSTACK_SIZE) - 1;
+	return (struct trap_frame *)((uintptr_t)t->kstack + KSTACK_SIZE) - 1;
 }
 
 void user_task_start(void *arg)
@@ -173,7 +173,7 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 		return NULL;
 	}
 	proc_set_parent(t, parent);
-	task_prepare_switch(t, (uint64_t)t->frame, user_task_start, NULL);
+	task_prepare_switch(t, (uintptr_t)t->frame, user_task_start, NULL);
 	task_make_runnable(t);
 	return t;
 }

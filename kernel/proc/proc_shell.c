@@ -4,7 +4,7 @@
  * user-program test mode, which runs every test program on the RAM disk
  * and checks that each one gives back every frame it used.
  */
-#include "arch/x86_64/memlayout.h"
+#include "memlayout.h"
 #include "kernel/fs/file.h"
 #include "kernel/kernel.h"
 #include "kernel/heap.h"
@@ -100,7 +100,7 @@ static int cmd_ps(int argc, char **argv)
 		if (t->mm)
 			as_get_stats(t->mm, &st);
 		uint64_t rss = st.rss * PAGE_SIZE;
-		kprintf("  %5d %5d %5d %-7s %3u %10pB %10pB %5lu  %s%s\n", t->tgid, t->pid,
+		kprintf("  %5d %5d %5d %-7s %3u %10pB %10pB %5" PRIu64 "  %s%s\n", t->tgid, t->pid,
 			leader->parent ? leader->parent->tgid : 0, state_name(t->state),
 			t->last_cpu, &rss, &st.vsize, st.regions, t->name,
 			!t->group ? " [kernel]" : task_is_leader(t) ? "" : " [thread]");
@@ -115,7 +115,7 @@ static int print_region(const struct as_region_info *ri, void *ctx)
 {
 	uint64_t size = ri->end - ri->start, res = ri->resident * PAGE_SIZE;
 
-	kprintf("  %012lx-%012lx %10pB %c%c%c%c %10pB resident  %s\n", ri->start, ri->end, &size,
+	kprintf("  %012" PRIxPTR "-%012" PRIxPTR " %10pB %c%c%c%c %10pB resident  %s\n", ri->start, ri->end, &size,
 		ri->prot & MM_PROT_READ ? 'r' : '-', ri->prot & MM_PROT_WRITE ? 'w' : '-',
 		ri->prot & MM_PROT_EXEC ? 'x' : '-', (ri->backing == AS_ANON_SHARED || ri->backing == AS_FILE_SHARED) ? 's' : 'p',
 		&res, ri->name);
@@ -158,7 +158,7 @@ void memstat_process(const char *arg)
 		return;
 	as_get_stats(t->mm, &st);
 	uint64_t rss = st.rss * PAGE_SIZE, tables = st.table_pages * PAGE_SIZE;
-	kprintf("pid %d (%s): virtual %pB in %lu regions, resident %pB, heap %pB, stack %pB, "
+	kprintf("pid %d (%s): virtual %pB in %" PRIu64 " regions, resident %pB, heap %pB, stack %pB, "
 		"page tables %pB\n", t->pid, t->name, &st.vsize, st.regions, &rss, &st.heap,
 		&st.stack, &tables);
 	task_put(t);

@@ -60,7 +60,7 @@ static long sys_arch_prctl(uint64_t code, uint64_t addr, uint64_t a2, uint64_t a
 		if (addr >= AS_TASK_SIZE)	/* TASK_SIZE_MAX: the last page is not user space */
 			return -EPERM;
 		current()->fs_base = addr;
-		wrmsr(MSR_FS_BASE, addr);
+		arch_tls_load(addr);
 		return 0;
 	case ARCH_GET_FS:
 		return copy_to_user(addr, &current()->fs_base, 8);

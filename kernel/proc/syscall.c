@@ -48,7 +48,7 @@ static long unknown(struct task *t, uint64_t nr)
 	if (nr >= NR_SYSCALLS || !(unknown_logged[nr / 8] & (1u << (nr % 8)))) {
 		if (nr < NR_SYSCALLS)
 			unknown_logged[nr / 8] |= 1u << (nr % 8);
-		kprintf("syscall: %s (pid %d) called unimplemented system call %lu: ENOSYS\n",
+		kprintf("syscall: %s (pid %d) called unimplemented system call %" PRIu64 ": ENOSYS\n",
 			t->name, t->pid, nr);
 	}
 	return -ENOSYS;
@@ -59,14 +59,15 @@ void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
 	struct task *t = current();
-	uint64_t nr = f->rax, s = slot_of(nr);
+	uint64_t a[6];
+	uint64_t nr = trap_syscall_args(f, a), s = slot_of(nr);
 	long ret;
 
 	t->frame = f;
 	f->error = nr;		/* orig_rax: a restarted call is issued again */
 	if (s < NR_SYSCALL_SLOTS && table[s]) {
 		uint64_t start = rdtsc();
-		ret = table[s](f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9);
+		ret = table[s](a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (s < NR_SYSCALLS) {
 			syscall_stats[s].calls++;
 			syscall_stats[s].cycles += rdtsc() - start;
@@ -76,5 +77,5 @@ void syscall_dispatch(struct trap_frame *f)
 	}
 	if (t->nborrowed)
 		fd_put_borrowed(t);
-	f->rax = ret;
+	trap_set_return(f, ret);
 }

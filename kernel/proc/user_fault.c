@@ -6,7 +6,7 @@
  * siginfo (force_sig_fault): a handler may fix things and return to the
  * instruction; without one the process dies, after a one-line report.
  */
-#include "arch/x86_64/memlayout.h"
+#include "memlayout.h"
 #include "kernel/heap.h"
 #include "kernel/perf.h"
 #include "kernel/proc/futex.h"
@@ -58,17 +58,17 @@ static void signal_for(const struct trap_frame *f, int *sig, int *code, uint64_t
 	*code = SI_KERNEL;
 	switch (f->vector) {
 	case VEC_DE:
-		*sig = SIGFPE, *code = FPE_INTDIV, *addr = f->rip;
+		*sig = SIGFPE, *code = FPE_INTDIV, *addr = trap_ip(f);
 		break;
 	case VEC_MF:
 	case VEC_XM:
-		*sig = SIGFPE, *code = fpu_exception_code(f->vector == VEC_XM), *addr = f->rip;
+		*sig = SIGFPE, *code = fpu_exception_code(f->vector == VEC_XM), *addr = trap_ip(f);
 		break;
 	case VEC_UD:
-		*sig = SIGILL, *code = ILL_ILLOPN, *addr = f->rip;
+		*sig = SIGILL, *code = ILL_ILLOPN, *addr = trap_ip(f);
 		break;
 	case VEC_DB:
-		*sig = SIGTRAP, *code = TRAP_TRACE, *addr = f->rip;
+		*sig = SIGTRAP, *code = TRAP_TRACE, *addr = trap_ip(f);
 		break;
 	case VEC_BP:
 		*sig = SIGTRAP;
@@ -105,12 +105,12 @@ static void report(struct task *t, const struct trap_frame *f, uint64_t cr2, int
 
 	if (f->vector == VEC_PF) {
 		pf_decode(f->error, what, sizeof(what));
-		kprintf("pid %d (%s): %s: %s at %#lx, rip %#lx: %s; region: %s\n",
-			t->pid, t->name, signal_name(sig), why, cr2, f->rip, what,
+		kprintf("pid %d (%s): %s: %s at %#" PRIx64 ", rip %#" PRIxPTR ": %s; region: %s\n",
+			t->pid, t->name, signal_name(sig), why, cr2, trap_ip(f), what,
 			user_region_of(t->mm, cr2, region, sizeof(region)));
 	} else {
-		kprintf("pid %d (%s): %s: %s at rip %#lx\n", t->pid, t->name,
-			signal_name(sig), trap_name(f->vector), f->rip);
+		kprintf("pid %d (%s): %s: %s at rip %#" PRIxPTR "\n", t->pid, t->name,
+			signal_name(sig), trap_name(f->vector), trap_ip(f));
 	}
 }
 
@@ -151,7 +151,7 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 	t->frame = f;
 	if (f->vector == VEC_PF && t->mm) {
 		struct vm_fault vf = { .addr = cr2, .flags = f->error & VM_FAULT_MASK,
-				       .ip = f->rip };
+				       .ip = trap_ip(f) };
 #ifdef KPERF
 		enum perf_fault_kind kind = fault_kind(t->mm, cr2, vf.flags);
 		uint64_t start = rdtsc();

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /* What the kernel learned at boot: the memory map, the command line. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
+#include "mm/fault.h"
 #include "mm/platform.h"
 
 static void map_is_normalized(struct ktest *t)
@@ -76,7 +77,7 @@ static void number_parsing(struct ktest *t)
 static void cpu_state(struct ktest *t)
 {
 	KEXPECT(t, read_cr0() & CR0_WP);	/* the kernel respects read-only pages */
-	KEXPECT(t, !cpu_features.nx || (rdmsr(MSR_EFER) & EFER_NXE));
+	KEXPECT(t, !kernel_vm.pt.fmt->nx || (rdmsr(MSR_EFER) & EFER_NXE));
 	KEXPECT(t, read_rflags() & RFLAGS_IF);
 }
 

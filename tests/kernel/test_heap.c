@@ -5,7 +5,7 @@
  * PMM and recovery, every frame back after a workload, object caches, and
  * the debug checks when they are compiled in.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/ktest.h"
 #include "mm/heap.h"
 #include "mm/platform.h"

@@ -14,7 +14,8 @@ static void integers(struct ktest *t)
 {
 	EXPECT_FMT(t, "0 -1 42", "%d %i %u", 0, -1, 42u);
 	EXPECT_FMT(t, "-2147483648", "%d", (int)0x80000000);
-	EXPECT_FMT(t, "18446744073709551615", "%lu", ~0ul);
+	EXPECT_FMT(t, sizeof(long) == 8 ? "18446744073709551615" : "4294967295", "%lu", ~0ul);
+	EXPECT_FMT(t, "18446744073709551615", "%llu", ~0ull);
 	EXPECT_FMT(t, "-9223372036854775808", "%lld", (long long)(1ull << 63));
 	EXPECT_FMT(t, "ff FF 0xff 17", "%x %X %#x %o", 255u, 255u, 255u, 15u);
 	EXPECT_FMT(t, "4096 1000", "%zu %zx", (size_t)4096, (size_t)4096);
@@ -48,7 +49,8 @@ static void pointers_and_sizes(struct ktest *t)
 {
 	uint64_t kib = 8192, mib = 3ull << 20, big = 6ull << 30, small = 100;
 
-	EXPECT_FMT(t, "0xffffffff80001000", "%p", (void *)0xffffffff80001000ul);
+	EXPECT_FMT(t, sizeof(void *) == 8 ? "0xffffffff80001000" : "0x80001000", "%p",
+		   (void *)(uintptr_t)0xffffffff80001000ull);
 	EXPECT_FMT(t, "8192 B 3072 KiB 6144 MiB 100 B", "%pB %pB %pB %pB", &kib, &mib, &big, &small);
 }
 

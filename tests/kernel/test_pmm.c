@@ -4,8 +4,8 @@
  * 4 GiB reachable, exhaustion and recovery, bad input refused, and free
  * memory back to exactly where it was after every case.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
 #include "mm/platform.h"

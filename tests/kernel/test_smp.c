@@ -7,9 +7,9 @@
  * from every CPU at once give every frame back. On one CPU the cases that
  * need others are skipped.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch.h"
+#include "percpu.h"
+#include "smp.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
 #include "kernel/task.h"

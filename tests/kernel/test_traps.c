@@ -3,9 +3,10 @@
  * Exceptions provoked on purpose: each must arrive with the right vector,
  * error code and faulting address, and the kernel must carry on.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
+#include "arch.h"
+#include "memlayout.h"
 #include "kernel/ktest.h"
+#include "mm/fault.h"
 
 #define UNMAPPED_KERNEL_VA	(KERNEL_NEVER_MAPPED + 0x1000)
 #define NONCANONICAL_VA		0x8000000000000000ul
@@ -24,7 +25,7 @@ static void pf_read_unmapped(struct ktest *t)
 	struct fault_catch fc;
 
 	if (FAULT_TRY(&fc)) {
-		(void)*(volatile uint64_t *)UNMAPPED_KERNEL_VA;
+		(void)*(volatile uintptr_t *)UNMAPPED_KERNEL_VA;
 		fault_catch_disarm();
 	}
 	expect_pf(t, &fc, UNMAPPED_KERNEL_VA, 0);
@@ -35,7 +36,7 @@ static void pf_write_unmapped(struct ktest *t)
 	struct fault_catch fc;
 
 	if (FAULT_TRY(&fc)) {
-		*(volatile uint64_t *)(UNMAPPED_KERNEL_VA + 8) = 42;
+		*(volatile uintptr_t *)(UNMAPPED_KERNEL_VA + 8) = 42;
 		fault_catch_disarm();
 	}
 	expect_pf(t, &fc, UNMAPPED_KERNEL_VA + 8, PF_W);
@@ -44,7 +45,7 @@ static void pf_write_unmapped(struct ktest *t)
 static void pf_null_pointer(struct ktest *t)
 {
 	struct fault_catch fc;
-	volatile uint64_t *null = NULL;
+	volatile uintptr_t *null = NULL;
 
 	if (FAULT_TRY(&fc)) {
 		(void)*null;
@@ -62,8 +63,9 @@ static void pf_exec_unmapped(struct ktest *t)
 		fn();
 		fault_catch_disarm();
 	}
-	/* The I bit is reported only when NX is enabled. */
-	expect_pf(t, &fc, UNMAPPED_KERNEL_VA, cpu_features.nx ? PF_I : 0);
+	/* The fetch bit is reported with NX enabled or SMEP on (SDM 4.7). */
+	expect_pf(t, &fc, UNMAPPED_KERNEL_VA,
+		  kernel_vm.pt.fmt->nx || (read_cr4() & CR4_SMEP) ? PF_I : 0);
 	KEXPECT_EQ(t, fc.rip, UNMAPPED_KERNEL_VA);
 }
 
@@ -72,7 +74,12 @@ static void gp_noncanonical(struct ktest *t)
 	struct fault_catch fc;
 
 	if (FAULT_TRY(&fc)) {
-		(void)*(volatile uint64_t *)NONCANONICAL_VA;
+#ifdef __x86_64__
+		(void)*(volatile uintptr_t *)NONCANONICAL_VA;
+#else
+		/* No non-canonical addresses on i386: a selector beyond the GDT. */
+		__asm__ volatile("movw %w0, %%es" : : "r"(0xfff8) : "memory");
+#endif
 		fault_catch_disarm();
 	}
 	KEXPECT(t, fc.caught);
@@ -134,7 +141,7 @@ static bool write_faults_at(uint64_t addr)
 	struct fault_catch fc;
 
 	if (FAULT_TRY(&fc)) {
-		*(volatile uint64_t *)addr = 1;
+		*(volatile uintptr_t *)(uintptr_t)addr = 1;
 		fault_catch_disarm();
 	}
 	return fc.caught && fc.addr == addr && fc.error == PF_W;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Rebooting, powering off, and telling QEMU the test result. */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 
 #define QEMU_DEBUG_EXIT_PORT	0xf4
 
@@ -25,7 +25,7 @@ _Noreturn void machine_reboot(void)
 	outb(0x64, 0xfe);		/* keyboard controller: pulse reset */
 	struct {
 		uint16_t limit;
-		uint64_t base;
+		uintptr_t base;
 	} __attribute__((packed)) none = { 0, 0 };
 	__asm__ volatile("lidt %0; int3" : : "m"(none));	/* else triple fault */
 	cpu_halt_forever();

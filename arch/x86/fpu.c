@@ -4,7 +4,7 @@
  * registers (it is built with -mgeneral-regs-only), so each task's state is
  * saved and restored only when switching tasks.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 #include "kernel/lib.h"
 
 #define CR0_MP		(1ul << 1)
@@ -14,14 +14,23 @@
 
 static struct fpu_state initial_state;
 
+/* FXSAVE's 64-bit form saves full 64-bit instruction and data pointers. */
+#ifdef __x86_64__
+#define FXSAVE	"fxsave64"
+#define FXRSTOR	"fxrstor64"
+#else
+#define FXSAVE	"fxsave"
+#define FXRSTOR	"fxrstor"
+#endif
+
 void fpu_save(struct fpu_state *s)
 {
-	__asm__ volatile("fxsave64 %0" : "=m"(*s));
+	__asm__ volatile(FXSAVE " %0" : "=m"(*s));
 }
 
 void fpu_restore(const struct fpu_state *s)
 {
-	__asm__ volatile("fxrstor64 %0" : : "m"(*s));
+	__asm__ volatile(FXRSTOR " %0" : : "m"(*s));
 }
 
 void fpu_init_state(struct fpu_state *s)

@@ -4,11 +4,11 @@
  * otherwise a xorshift generator seeded from the TSC and the RTC. Not
  * cryptographic without RDRAND; nothing here claims otherwise.
  */
-#include "arch/x86_64/arch.h"
+#include "arch.h"
 
 static uint64_t state;
 
-static bool rdrand64(uint64_t *v)
+static bool rdrand_long(unsigned long *v)
 {
 	for (int tries = 0; tries < 10; tries++) {
 		uint8_t ok;
@@ -17,6 +17,17 @@ static bool rdrand64(uint64_t *v)
 			return true;
 	}
 	return false;
+}
+
+/* RDRAND's operand is a register: two reads on a 32-bit CPU. */
+static bool rdrand64(uint64_t *v)
+{
+	unsigned long a, b = 0;
+
+	if (!rdrand_long(&a) || (sizeof(long) < 8 && !rdrand_long(&b)))
+		return false;
+	*v = sizeof(long) < 8 ? (uint64_t)b << 32 | a : a;
+	return true;
 }
 
 uint64_t arch_random(void)

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the kernel proper uses of the i386 port (the same interface as x86_64's). The memory core never
+ * includes this: it reaches the machine only through mm/platform.h.
+ */
+#ifndef ARCH_I386_ARCH_H
+#define ARCH_I386_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu.h"
+#include "trap.h"
+
+#define ARCH_NAME	"i386"
+/*
+ * How a kernel stack overflow arrives: no IST on i386, so the page fault
+ * cannot be delivered on the full stack and becomes a double fault (its
+ * own task, gdt.c), with the faulting address still in CR2.
+ */
+#define VEC_STACK_OVERFLOW	VEC_DF
+
+
+/* Bring up this CPU: descriptor tables, interrupt controller, features. */
+void arch_init(void);
+void gdt_init(void);
+void idt_load(void);
+void tss_set_kernel_stack(uintptr_t esp0);
+/* The double-fault task's stack (its guard page lies below). */
+uintptr_t df_stack_base(void);
+/* set_thread_area(): a user TLS descriptor (struct user_desc) in this CPU's GDT. */
+struct user_desc;
+int tls_desc_set(unsigned entry, const struct user_desc *d);
+
+/* CPU features found by arch_init(). */
+struct cpu_features {
+	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid, pae, pse, fxsr;
+	unsigned phys_bits, virt_bits;
+	char vendor[13];
+};
+extern struct cpu_features cpu_features;
+
+/*
+ * The direct map reaches only the first 896 MiB: RAM above it is taken out
+ * of the map (reserved), so the memory core never gets a frame it cannot
+ * address. Returns those bytes.
+ */
+struct memmap;
+uint64_t direct_map_extend(struct memmap *map);
+
+/* The kernel's address space (kernel_space.c). */
+struct vm_space;
+extern struct vm_space kernel_vm;
+void kernel_space_init(const struct memmap *map);
+/* CR4's global pages, SMEP and SMAP, as the CPU offers them (every CPU). */
+void enable_protections(void);
+const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len);
+bool kernel_mapped(uintptr_t addr);
+/* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */
+long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top);
+
+/* x87/SSE state of a user task (FXSAVE format). */
+struct fpu_state {
+	uint8_t area[512];
+} __attribute__((aligned(16)));
+void fpu_init(void);
+void fpu_save(struct fpu_state *s);
+void fpu_restore(const struct fpu_state *s);
+void fpu_init_state(struct fpu_state *s);
+/* Load the clean state into the registers (a signal handler starts with it). */
+void fpu_load_initial(void);
+/* MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK). */
+uint32_t fpu_mxcsr_mask(void);
+/* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
+int fpu_exception_code(bool simd);
+
+/* Task switching (switch.S): save callee-saved state, continue on @new_sp. */
+void switch_context(uintptr_t *save_sp, uintptr_t new_sp);
+/* A switch frame below @top whose first switch_context() runs fn(arg). */
+uintptr_t switch_frame_init(uintptr_t top, void (*fn)(void *), void *arg);
+/* The user's thread pointer (i386: %gs's TLS descriptor), saved per task. */
+uint64_t arch_tls_save(void);
+void arch_tls_load(uint64_t tls);
+extern char task_trampoline[];
+extern char ret_to_user[];
+
+/* The timer (PIT, TSC, CMOS clock): arch/x86/pc.h. */
+
+/* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */
+uint64_t arch_random(void);
+
+/* Devices every PC has: arch/x86/pc.h (through trap.h). */
+
+/* Leave the machine. */
+_Noreturn void machine_reboot(void);
+_Noreturn void machine_poweroff(void);
+/* QEMU's isa-debug-exit device: QEMU exits with status (code << 1) | 1. */
+void qemu_debug_exit(uint8_t code);
+
+/* A non-local jump, also taken from a trap handler by rewriting the frame. */
+struct jmp_state {
+	uint32_t ebx, esi, edi, ebp, esp, eip;
+};
+int arch_setjmp(struct jmp_state *js) __attribute__((returns_twice));
+_Noreturn void arch_longjmp(struct jmp_state *js, int val);
+void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val);
+
+/*
+ * Catching an expected CPU exception (tests, probing): arm a catcher, run
+ * code that may fault; if it does, the trap handler records what happened
+ * and resumes after FAULT_TRY with a false result.
+ *
+ *	struct fault_catch fc;
+ *	if (FAULT_TRY(&fc)) {
+ *		*(volatile int *)addr = 1;
+ *		fault_catch_disarm();
+ *	}
+ *	if (fc.caught) ... fc.vector, fc.error, fc.addr (CR2), fc.rip
+ */
+struct fault_catch {
+	struct jmp_state js;
+	bool caught;
+	unsigned vector;
+	uint64_t error, addr, rip;	/* rip: the faulting instruction's address */
+};
+void fault_catch_arm(struct fault_catch *fc);
+void fault_catch_disarm(void);
+#define FAULT_TRY(fc)	(fault_catch_arm(fc), arch_setjmp(&(fc)->js) == 0)
+
+/* Exceptions from user mode (the process layer kills or resolves). */
+extern void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
+
+/* User memory access with fault recovery (usercopy.S); SMAP-aware. */
+size_t user_copy(void *dst, const void *src, size_t n);		/* bytes not copied */
+size_t user_zero(void *dst, size_t n);				/* bytes not zeroed */
+long user_strncpy(char *dst, const char *src, size_t n);	/* len, n, or -1 */
+int user_fxsave(void *dst);		/* 0, or -1 on a fault */
+int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
+
+/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
+_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
+/* A page fault's one chance to be resolved before that (the VMM's hook). */
+extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
+
+/* The kernel's image, from kernel.ld. */
+extern char _boot_start[], _boot_end[], _text[], _etext[], _rodata[], _erodata[];
+extern char _data[], _edata[], __bss_start[], _end[];
+extern char boot_stack_bottom[], boot_stack_top[];
+
+#endif

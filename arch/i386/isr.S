@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One entry stub per vector. Each makes the stack look the same (an error
+ * code, real or zero, then the vector number), saves the registers as a
+ * struct trap_frame, loads the kernel's segments and calls trap_dispatch().
+ * int $0x80 from ring 3 arrives here too, as vector SYSCALL_VECTOR.
+ */
+#include "memlayout.h"
+#include "percpu.h"
+
+/* Offsets in struct trap_frame (trap.h). */
+#define TF_EIP	56
+#define TF_CS	60
+
+/* Vectors for which the CPU pushes an error code. */
+#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+	.text
+	.globl isr_stubs
+isr_stubs:
+	.set v, 0
+	.rept 256
+	.balign 16
+	.if HAS_ERROR(v)
+	.else
+	pushl $0
+	.endif
+	pushl $v
+	jmp trap_common
+	.set v, v + 1
+	.endr
+
+trap_common:
+	pushal
+	pushl %ds
+	pushl %es
+	pushl %fs
+	pushl %gs
+	movl $SEL_KDATA, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl $SEL_PERCPU, %eax
+	movl %eax, %fs
+	cld
+	movl %esp, %eax
+	testb $3, TF_CS(%esp)
+	jnz from_user
+	/* A frame record linking the interrupted code into backtraces. */
+	pushl TF_EIP(%eax)
+	pushl %ebp
+	movl %esp, %ebp
+	pushl %eax
+	call trap_dispatch
+	addl $12, %esp
+	jmp restore_regs_iret
+
+from_user:
+	/* The CPU switched to the task's kernel stack (TSS esp0): the frame is at its top. */
+	xorl %ebp, %ebp			/* the user's frames are not ours */
+	pushl %eax
+	call trap_dispatch
+	addl $4, %esp
+	/* fall through */
+
+/* Return to user mode from the trap frame at %esp. */
+	.globl ret_to_user
+ret_to_user:
+	cli
+	pushl %esp
+	call user_return_work		/* rescheduling, pending kills */
+	addl $4, %esp
+	cli
+restore_regs_iret:
+	popl %gs
+	popl %fs
+	popl %es
+	popl %ds
+	popal
+	addl $8, %esp			/* vector and error code */
+	iret
+
+	.section .rodata
+	.balign 4
+	.globl isr_table
+isr_table:
+	.set v, 0
+	.rept 256
+	.long isr_stubs + v * 16
+	.set v, v + 1
+	.endr
+
+/*
+ * The double-fault task starts here, on its own stack, with the error code
+ * (0) pushed (gdt.c). double_fault_report() returns only when it redirected
+ * the interrupted task to a FAULT_TRY catcher: IRET with NT set switches
+ * back to it, and the next double fault resumes this task after the IRET.
+ */
+	.text
+	.globl isr_double_fault
+isr_double_fault:
+	addl $4, %esp
+	xorl %ebp, %ebp
+	call double_fault_report
+	iret
+	jmp isr_double_fault

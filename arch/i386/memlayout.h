@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The i386 kernel's virtual memory layout (a 3 GiB / 1 GiB split, as Linux's):
+ *
+ *   00000000 - bfffffff  user space (3 GiB)
+ *   c0000000 - f7ffffff  direct map of the first 896 MiB of RAM ("lowmem");
+ *                        the kernel image is linked in it, at 0xc0100000
+ *   f8800000 - feffffff  vmalloc area: kernel stacks, large allocations
+ *   ff800000 - ffbfffff  never mapped (tests probe faults here)
+ *
+ * RAM above 896 MiB is not mapped and not given to the memory core (no
+ * highmem yet).
+ */
+#ifndef ARCH_I386_MEMLAYOUT_H
+#define ARCH_I386_MEMLAYOUT_H
+
+#define KERNEL_LMA		0x100000
+#define KERNEL_VMA		0xc0000000
+#define KERNEL_SPACE_BASE	0xc0000000
+#define DIRECT_MAP_BASE		0xc0000000
+#define DIRECT_MAP_END		0xf8000000
+#define LOWMEM_SIZE		(DIRECT_MAP_END - DIRECT_MAP_BASE)
+#define VMALLOC_BASE		0xf8800000
+#define VMALLOC_END		0xff000000
+#define KERNEL_NEVER_MAPPED	0xff800000
+#define USER_SPACE_END		0xc0000000
+/* What boot.S maps of the direct map before the kernel builds its own tables. */
+#define EARLY_DIRECT_MAP_SIZE	LOWMEM_SIZE
+
+#define BOOT_STACK_SIZE		16384
+#define DF_STACK_SIZE		8192
+
+/* GDT selectors: Linux's i386 user selectors are not ABI, ours are simpler. */
+#define SEL_KCODE	0x08
+#define SEL_KDATA	0x10
+#define SEL_UCODE	0x1b
+#define SEL_UDATA	0x23
+#define SEL_TSS		0x28
+#define SEL_PERCPU	0x30	/* %fs in the kernel: this CPU's struct cpu_local */
+#define SEL_DF_TSS	0x38	/* the double-fault task */
+#define GDT_TLS_FIRST	8	/* set_thread_area's three entries: 8, 9, 10 */
+#define GDT_TLS_COUNT	3
+#define GDT_ENTRIES	11
+
+#endif

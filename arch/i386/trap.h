@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Interrupt and exception entry on i386: the saved state, and what the
+ * kernel proper reads and changes of it (the same accessors on x86_64).
+ */
+#ifndef ARCH_I386_TRAP_H
+#define ARCH_I386_TRAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/x86/exceptions.h"
+
+/*
+ * What isr.S pushes, lowest address first: segment registers, PUSHA, the
+ * vector and error code, then the CPU's part. esp and ss are pushed by the
+ * CPU only on entry from ring 3; for a kernel-mode frame the interrupted
+ * stack pointer is the address of the esp field (trap_sp()).
+ */
+struct trap_frame {
+	uint32_t gs, fs, es, ds;
+	uint32_t edi, esi, ebp, esp_pusha, ebx, edx, ecx, eax;
+	uint32_t vector, error;
+	uint32_t eip, cs, eflags;
+	uint32_t esp, ss;		/* from user mode only */
+};
+
+static inline bool trap_from_user(const struct trap_frame *f)
+{
+	return f->cs & 3;
+}
+
+static inline uintptr_t trap_ip(const struct trap_frame *f)
+{
+	return f->eip;
+}
+
+static inline uintptr_t trap_sp(const struct trap_frame *f)
+{
+	return trap_from_user(f) ? f->esp : (uintptr_t)&f->esp;
+}
+
+static inline uintptr_t trap_fp(const struct trap_frame *f)
+{
+	return f->ebp;
+}
+
+static inline void trap_set_ip(struct trap_frame *f, uintptr_t ip)
+{
+	f->eip = ip;
+}
+
+/* Only for user frames. */
+static inline void trap_set_sp(struct trap_frame *f, uintptr_t sp)
+{
+	f->esp = sp;
+}
+
+/* The value a system call or a new thread's clone() returns. */
+static inline void trap_set_return(struct trap_frame *f, long v)
+{
+	f->eax = (uint32_t)v;
+}
+
+/*
+ * A system call's number and arguments (Linux's i386 convention: int $0x80,
+ * eax, then ebx, ecx, edx, esi, edi, ebp).
+ */
+static inline unsigned long trap_syscall_args(const struct trap_frame *f, uint64_t a[6])
+{
+	a[0] = f->ebx, a[1] = f->ecx, a[2] = f->edx, a[3] = f->esi, a[4] = f->edi, a[5] = f->ebp;
+	return f->eax;
+}
+
+/* A fresh user state: ring 3 at @ip with stack @sp, interrupts on. */
+void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp);
+/* The registers, for a panic report. */
+void trap_frame_print(const struct trap_frame *f);
+
+void trap_dispatch(struct trap_frame *f);
+
+void idt_init(void);
+
+#endif
