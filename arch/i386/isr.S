@@ -41,6 +41,8 @@ trap_common:
 	movl %eax, %es
 	movl $SEL_PERCPU, %eax
 	movl %eax, %fs
+	xorl %eax, %eax
+	movl %eax, %gs			/* the kernel uses no %gs: never a stale TLS selector */
 	cld
 	movl %esp, %eax
 	testb $3, TF_CS(%esp)
@@ -71,13 +73,34 @@ ret_to_user:
 	addl $4, %esp
 	cli
 restore_regs_iret:
-	popl %gs
-	popl %fs
-	popl %es
-	popl %ds
+1:	popl %gs
+2:	popl %fs
+3:	popl %es
+4:	popl %ds
 	popal
 	addl $8, %esp			/* vector and error code */
 	iret
+
+/*
+ * A saved selector whose descriptor went away meanwhile (a TLS entry the
+ * program cleared) cannot be reloaded: it becomes the null selector (for
+ * %ds and %es, which must stay usable, the user data segment), as on Linux.
+ */
+5:	movl $0, (%esp)
+	jmp 1b
+6:	movl $0, (%esp)
+	jmp 2b
+7:	movl $SEL_UDATA, (%esp)
+	jmp 3b
+8:	movl $SEL_UDATA, (%esp)
+	jmp 4b
+
+	.section .ex_table, "a"
+	.balign 4
+	.long 1b, 5b
+	.long 2b, 6b
+	.long 3b, 7b
+	.long 4b, 8b
 
 	.section .rodata
 	.balign 4

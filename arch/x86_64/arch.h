@@ -16,6 +16,8 @@
 #define ARCH_NAME	"x86_64"
 /* How a kernel stack overflow arrives: a page fault, on its IST stack. */
 #define VEC_STACK_OVERFLOW	VEC_PF
+/* Programs are x86_64 ELF files. */
+#define ARCH_ELF_KIND		ELF_X86_64
 
 enum { IST_DOUBLE_FAULT = 1, IST_PAGE_FAULT, IST_NMI, IST_MACHINE_CHECK, IST_COUNT = 4 };
 

@@ -254,7 +254,8 @@ static long push(struct as *as, uintptr_t *sp, const void *data, uint64_t len)
 
 /*
  * Builds the initial stack below as->stack_top; returns the new stack
- * pointer or -errno. Its words (argc, pointers, auxv) are the program's
+ * pointer or -errno (as_is_err(): with 32-bit longs a stack address is
+ * negative). Its words (argc, pointers, auxv) are the program's
  * word size, which is the kernel's: 8 bytes on x86_64, 4 on i386.
  */
 static long build_stack(struct as *as, const struct args *a, const struct elf_image *img)
@@ -341,7 +342,7 @@ static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 	long r;
 
 	memset(exec_head + head, 0, sizeof(exec_head) - head);
-	r = elf_parse_head(exec_head, head, size, AS_TASK_SIZE, &img, &why);
+	r = elf_parse_kind(exec_head, head, size, AS_TASK_SIZE, ARCH_ELF_KIND, &img, &why);
 	if (r) {
 		kprintf("exec: %s: %s\n", ino->name, why);
 		return r;
@@ -353,7 +354,7 @@ static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 	if ((r = as_set_brk_base(as, img.end)) || (r = ensure_stack(as)))
 		return r;
 	long top = build_stack(as, a, &img);
-	if (top < 0)
+	if (as_is_err(top))
 		return top;
 	*entry = img.entry;
 	*sp = top;

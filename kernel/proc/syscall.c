@@ -54,20 +54,43 @@ static long unknown(struct task *t, uint64_t nr)
 	return -ENOSYS;
 }
 
-/* Called by syscall_entry with interrupts enabled. */
+/**
+ * syscall_lookup() - the handler of Linux x86_64 (or memcore) call @nr
+ * @nr: the number, as SYSCALL_DEFINE registered it
+ *
+ * For architectures whose numbers differ (i386's table maps onto these).
+ * Return: the handler, or NULL.
+ */
+syscall_fn syscall_lookup(unsigned long nr)
+{
+	uint64_t s = slot_of(nr);
+
+	return s < NR_SYSCALL_SLOTS ? table[s] : NULL;
+}
+
+/* Called by the entry code with interrupts enabled. */
 void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
 	struct task *t = current();
 	uint64_t a[6];
-	uint64_t nr = trap_syscall_args(f, a), s = slot_of(nr);
+	uint64_t nr = trap_syscall_args(f, a), s;
+	syscall_fn fn;
 	long ret;
 
 	t->frame = f;
 	f->error = nr;		/* orig_rax: a restarted call is issued again */
-	if (s < NR_SYSCALL_SLOTS && table[s]) {
+#ifdef ARCH_SYSCALL_NUMBERS
+	/* The architecture's own numbers: its handler, or the shared one it names. */
+	fn = arch_syscall_handler(nr, &s);
+	s = slot_of(s);
+#else
+	s = slot_of(nr);
+	fn = s < NR_SYSCALL_SLOTS ? table[s] : NULL;
+#endif
+	if (fn) {
 		uint64_t start = rdtsc();
-		ret = table[s](a[0], a[1], a[2], a[3], a[4], a[5]);
+		ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (s < NR_SYSCALLS) {
 			syscall_stats[s].calls++;
 			syscall_stats[s].cycles += rdtsc() - start;

@@ -26,6 +26,16 @@ struct syscall_entry {
 	syscall_fn fn;
 };
 
+syscall_fn syscall_lookup(unsigned long nr);
+#ifdef ARCH_SYSCALL_NUMBERS
+/*
+ * The handler of the architecture's call @nr (its own, or a shared one);
+ * *@shared is set to the shared number it stands for (for statistics), or
+ * to a number with no slot.
+ */
+syscall_fn arch_syscall_handler(unsigned long nr, uint64_t *shared);
+#endif
+
 #define SYSCALL_DEFINE(number, sname, fn)				\
 	static const struct syscall_entry syscall_##sname = { number, #sname, fn }; \
 	static const struct syscall_entry *const syscall_entry_##sname	\

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Linux's i386 system-call ABI on the shared handlers. A call whose
+ * arguments mean the same on both ABIs maps to the x86_64 number's handler;
+ * the others have a wrapper here that converts: 64-bit values split in two
+ * registers (_llseek, pread64), page offsets (mmap2) and argument blocks
+ * (old mmap), the i386 layouts of iovec, stat64, sigaction, stack_t and
+ * 32-bit timespec, and what only i386 has (set_thread_area, sigreturn).
+ *
+ * Structure conversion reuses the shared handlers unchanged: the converted
+ * structure is placed in scratch space below the caller's user stack pointer
+ * (free on i386, which has no red zone) and the handler is given that user
+ * address, so every check and fault path stays the handler's own.
+ */
+#include "arch.h"
+#include "memlayout.h"
+#include "percpu.h"
+#include "kernel/proc/syscall.h"
+#include "kernel/task.h"
+
+#define NR_I386		450
+#define SCRATCH_GAP	256	/* left alone below the user's %esp */
+
+/* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
+enum {
+	I386_exit = 1, I386_fork = 2, I386_read = 3, I386_write = 4, I386_open = 5,
+	I386_close = 6, I386_creat = 8, I386_unlink = 10, I386_execve = 11, I386_getpid = 20,
+	I386_alarm = 27, I386_pause = 29, I386_kill = 37, I386_rename = 38, I386_mkdir = 39,
+	I386_rmdir = 40, I386_brk = 45, I386_ioctl = 54, I386_fcntl = 55, I386_getppid = 64,
+	I386_mmap = 90, I386_munmap = 91, I386_truncate = 92, I386_ftruncate = 93,
+	I386_wait4 = 114, I386_fsync = 118, I386_sigreturn = 119, I386_clone = 120,
+	I386_uname = 122, I386_mprotect = 125, I386__llseek = 140, I386_msync = 144,
+	I386_readv = 145, I386_writev = 146, I386_fdatasync = 148, I386_mlock = 150,
+	I386_munlock = 151, I386_mlockall = 152, I386_munlockall = 153, I386_sched_yield = 158,
+	I386_nanosleep = 162, I386_mremap = 163, I386_rt_sigreturn = 173,
+	I386_rt_sigaction = 174, I386_rt_sigprocmask = 175, I386_rt_sigpending = 176,
+	I386_rt_sigsuspend = 179, I386_pread64 = 180, I386_pwrite64 = 181,
+	I386_sigaltstack = 186, I386_vfork = 190, I386_mmap2 = 192, I386_stat64 = 195,
+	I386_lstat64 = 196, I386_fstat64 = 197, I386_getuid32 = 199, I386_getgid32 = 200,
+	I386_geteuid32 = 201, I386_getegid32 = 202, I386_setreuid32 = 203,
+	I386_setregid32 = 204, I386_setresuid32 = 208, I386_getresuid32 = 209,
+	I386_setresgid32 = 210, I386_getresgid32 = 211, I386_setuid32 = 213,
+	I386_setgid32 = 214, I386_mincore = 218, I386_madvise = 219, I386_getdents64 = 220,
+	I386_fcntl64 = 221, I386_gettid = 224, I386_tkill = 238, I386_futex = 240,
+	I386_sched_setaffinity = 241, I386_sched_getaffinity = 242,
+	I386_set_thread_area = 243, I386_exit_group = 252, I386_set_tid_address = 258,
+	I386_tgkill = 270, I386_openat = 295, I386_mkdirat = 296, I386_fstatat64 = 300,
+	I386_unlinkat = 301, I386_renameat = 302, I386_prlimit64 = 340,
+	I386_renameat2 = 353, I386_getrandom = 355, I386_memfd_create = 356,
+	I386_mlock2 = 376, I386_shmget = 395, I386_shmctl = 396, I386_shmat = 397,
+	I386_shmdt = 398, I386_clock_gettime64 = 403, I386_rt_sigtimedwait_time64 = 421,
+	I386_futex_time64 = 422,
+};
+
+/* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
+static const uint16_t same_args[][2] = {
+	{ I386_exit, SYS_exit }, { I386_fork, SYS_fork }, { I386_read, SYS_read },
+	{ I386_write, SYS_write }, { I386_open, SYS_open }, { I386_close, SYS_close },
+	{ I386_creat, SYS_creat }, { I386_unlink, SYS_unlink }, { I386_execve, SYS_execve },
+	{ I386_getpid, SYS_getpid }, { I386_alarm, SYS_alarm }, { I386_pause, SYS_pause },
+	{ I386_kill, SYS_kill }, { I386_rename, SYS_rename }, { I386_mkdir, SYS_mkdir },
+	{ I386_rmdir, SYS_rmdir }, { I386_brk, SYS_brk }, { I386_ioctl, SYS_ioctl },
+	{ I386_fcntl, SYS_fcntl }, { I386_fcntl64, SYS_fcntl }, { I386_getppid, SYS_getppid },
+	{ I386_munmap, SYS_munmap }, { I386_truncate, SYS_truncate },
+	{ I386_ftruncate, SYS_ftruncate }, { I386_wait4, SYS_wait4 }, { I386_fsync, SYS_fsync },
+	{ I386_uname, SYS_uname }, { I386_mprotect, SYS_mprotect }, { I386_msync, SYS_msync },
+	{ I386_fdatasync, SYS_fdatasync }, { I386_mlock, 149 }, { I386_munlock, 150 },
+	{ I386_mlockall, 151 }, { I386_munlockall, 152 }, { I386_sched_yield, SYS_sched_yield },
+	{ I386_mremap, SYS_mremap }, { I386_rt_sigreturn, SYS_rt_sigreturn },
+	{ I386_rt_sigprocmask, SYS_rt_sigprocmask }, { I386_rt_sigpending, SYS_rt_sigpending },
+	{ I386_rt_sigsuspend, SYS_rt_sigsuspend }, { I386_vfork, SYS_vfork },
+	{ I386_getuid32, 102 }, { I386_getgid32, 104 }, { I386_geteuid32, 107 },
+	{ I386_getegid32, 108 }, { I386_setreuid32, 113 }, { I386_setregid32, 114 },
+	{ I386_setresuid32, 117 }, { I386_getresuid32, 118 }, { I386_setresgid32, 119 },
+	{ I386_getresgid32, 120 }, { I386_setuid32, 105 }, { I386_setgid32, 106 },
+	{ I386_mincore, SYS_mincore }, { I386_madvise, SYS_madvise },
+	{ I386_getdents64, SYS_getdents64 }, { I386_gettid, SYS_gettid }, { I386_tkill, SYS_tkill },
+	{ I386_futex, SYS_futex }, { I386_futex_time64, SYS_futex },
+	{ I386_sched_setaffinity, SYS_sched_setaffinity },
+	{ I386_sched_getaffinity, SYS_sched_getaffinity }, { I386_exit_group, SYS_exit_group },
+	{ I386_set_tid_address, SYS_set_tid_address }, { I386_tgkill, SYS_tgkill },
+	{ I386_openat, SYS_openat }, { I386_mkdirat, SYS_mkdirat }, { I386_unlinkat, SYS_unlinkat },
+	{ I386_renameat, SYS_renameat }, { I386_prlimit64, 302 }, { I386_renameat2, SYS_renameat2 },
+	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
+	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
+	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
+	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait },
+};
+
+static long call(unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		 uint64_t a5)
+{
+	syscall_fn fn = syscall_lookup(nr);
+
+	return fn ? fn(a0, a1, a2, a3, a4, a5) : -ENOSYS;
+}
+
+/* Room for @len bytes below the caller's stack pointer (see the top). */
+static uint64_t scratch(uint64_t len)
+{
+	return (current()->frame->esp - SCRATCH_GAP - len) & ~15ull;
+}
+
+static uint64_t join64(uint64_t lo, uint64_t hi)
+{
+	return (uint64_t)(uint32_t)hi << 32 | (uint32_t)lo;
+}
+
+#define WRAPPER(name)							\
+	static long name(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, \
+			 uint64_t a5)
+
+WRAPPER(i386_mmap2)
+{
+	return call(SYS_mmap, a0, a1, a2, a3, (uint64_t)(int32_t)a4, a5 << PAGE_SHIFT);
+}
+
+/* The first mmap: one pointer to its six arguments; a byte offset, page-aligned. */
+WRAPPER(i386_old_mmap)
+{
+	uint32_t arg[6];
+
+	if (copy_from_user(arg, a0, sizeof(arg)))
+		return -EFAULT;
+	if (arg[5] & (PAGE_SIZE - 1))
+		return -EINVAL;
+	return call(SYS_mmap, arg[0], arg[1], arg[2], arg[3], (uint64_t)(int32_t)arg[4], arg[5]);
+}
+
+/* _llseek(fd, offset_high, offset_low, loff_t *result, whence) */
+WRAPPER(i386__llseek)
+{
+	long r = call(SYS_lseek, a0, join64(a2, a1), a4, 0, 0, 0);
+	int64_t pos = r;
+
+	if (r < 0)
+		return r;
+	return copy_to_user(a3, &pos, sizeof(pos)) ? -EFAULT : 0;
+}
+
+WRAPPER(i386_pread64)
+{
+	return call(SYS_pread64, a0, a1, a2, join64(a3, a4), 0, 0);
+}
+
+WRAPPER(i386_pwrite64)
+{
+	return call(SYS_pwrite64, a0, a1, a2, join64(a3, a4), 0, 0);
+}
+
+/* readv/writev: i386 iovecs (two 32-bit words) into x86_64 ones, in the scratch. */
+#define IOV_MAX_I386	1024
+static long vector_io(unsigned nr, uint64_t fd, uint64_t uiov, uint64_t cnt)
+{
+	uint32_t v[2];
+	uint64_t kv[2];
+
+	if (cnt > IOV_MAX_I386)
+		return -EINVAL;
+	uint64_t s = scratch(cnt * sizeof(kv));
+	for (uint64_t i = 0; i < cnt; i++) {
+		if (copy_from_user(v, uiov + i * sizeof(v), sizeof(v)))
+			return -EFAULT;
+		kv[0] = v[0];
+		kv[1] = (uint64_t)(int64_t)(int32_t)v[1];	/* a negative length stays invalid */
+		if (copy_to_user(s + i * sizeof(kv), kv, sizeof(kv)))
+			return -EFAULT;
+	}
+	return call(nr, fd, s, cnt, 0, 0, 0);
+}
+
+WRAPPER(i386_readv)
+{
+	return vector_io(SYS_readv, a0, a1, a2);
+}
+
+WRAPPER(i386_writev)
+{
+	return vector_io(SYS_writev, a0, a1, a2);
+}
+
+/* struct stat of x86_64 (what the shared handlers write) and i386's stat64. */
+struct stat_x86_64 {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t reserved[3];
+};
+
+struct stat64_i386 {
+	uint64_t dev;
+	uint32_t pad0, ino32, mode, nlink, uid, gid;
+	uint64_t rdev;
+	uint32_t pad3;
+	int64_t size;
+	uint32_t blksize;
+	uint64_t blocks;
+	uint32_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	uint64_t ino;
+} __attribute__((packed, aligned(4)));
+_Static_assert(sizeof(struct stat64_i386) == 96, "struct stat64 is 96 bytes");
+
+/* Runs a stat handler on the scratch, then converts into the caller's stat64. */
+static long stat64_of(long r, uint64_t s, uint64_t ust)
+{
+	struct stat_x86_64 k;
+	struct stat64_i386 st;
+
+	if (r < 0)
+		return r;
+	if (copy_from_user(&k, s, sizeof(k)))
+		return -EFAULT;
+	memset(&st, 0, sizeof(st));
+	st.dev = k.dev;
+	st.ino32 = (uint32_t)k.ino;
+	st.ino = k.ino;
+	st.mode = k.mode;
+	st.nlink = (uint32_t)k.nlink;
+	st.uid = k.uid;
+	st.gid = k.gid;
+	st.rdev = k.rdev;
+	st.size = k.size;
+	st.blksize = (uint32_t)k.blksize;
+	st.blocks = (uint64_t)k.blocks;
+	st.atime = (uint32_t)k.atime, st.atime_ns = (uint32_t)k.atime_ns;
+	st.mtime = (uint32_t)k.mtime, st.mtime_ns = (uint32_t)k.mtime_ns;
+	st.ctime = (uint32_t)k.ctime, st.ctime_ns = (uint32_t)k.ctime_ns;
+	return copy_to_user(ust, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+WRAPPER(i386_stat64)
+{
+	uint64_t s = scratch(sizeof(struct stat_x86_64));
+
+	return stat64_of(call(SYS_stat, a0, s, 0, 0, 0, 0), s, a1);
+}
+
+WRAPPER(i386_lstat64)
+{
+	uint64_t s = scratch(sizeof(struct stat_x86_64));
+
+	return stat64_of(call(SYS_lstat, a0, s, 0, 0, 0, 0), s, a1);
+}
+
+WRAPPER(i386_fstat64)
+{
+	uint64_t s = scratch(sizeof(struct stat_x86_64));
+
+	return stat64_of(call(SYS_fstat, a0, s, 0, 0, 0, 0), s, a1);
+}
+
+WRAPPER(i386_fstatat64)
+{
+	uint64_t s = scratch(sizeof(struct stat_x86_64));
+
+	return stat64_of(call(SYS_newfstatat, (uint64_t)(int32_t)a0, a1, s, a3, 0, 0), s, a2);
+}
+
+/* rt_sigaction: i386's struct sigaction has 32-bit handler, flags and restorer. */
+struct sigaction_i386 {
+	uint32_t handler, flags, restorer;
+	uint32_t mask[2];
+};
+
+WRAPPER(i386_rt_sigaction)
+{
+	struct sigaction_i386 a;
+	struct k_sigaction k;
+	uint64_t s = scratch(2 * sizeof(k)), sact = 0, sold = a2 ? s + sizeof(k) : 0;
+
+	if (a1) {
+		if (copy_from_user(&a, a1, sizeof(a)))
+			return -EFAULT;
+		k = (struct k_sigaction){ .handler = a.handler, .flags = a.flags,
+					  .restorer = a.restorer,
+					  .mask = (uint64_t)a.mask[1] << 32 | a.mask[0] };
+		sact = s;
+		if (copy_to_user(sact, &k, sizeof(k)))
+			return -EFAULT;
+	}
+	long r = call(SYS_rt_sigaction, a0, sact, sold, a3, 0, 0);
+	if (r || !a2)
+		return r;
+	if (copy_from_user(&k, sold, sizeof(k)))
+		return -EFAULT;
+	a = (struct sigaction_i386){ .handler = (uint32_t)k.handler, .flags = (uint32_t)k.flags,
+				     .restorer = (uint32_t)k.restorer,
+				     .mask = { (uint32_t)k.mask, (uint32_t)(k.mask >> 32) } };
+	return copy_to_user(a2, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* sigaltstack: stack_t is { void *sp; int flags; size_t size; } on both, widths differ. */
+WRAPPER(i386_sigaltstack)
+{
+	uint32_t u[3];
+	uint64_t k[3], s = scratch(2 * sizeof(k)), sss = 0, sold = a1 ? s + sizeof(k) : 0;
+
+	if (a0) {
+		if (copy_from_user(u, a0, sizeof(u)))
+			return -EFAULT;
+		k[0] = u[0], k[1] = u[1], k[2] = u[2];
+		sss = s;
+		if (copy_to_user(sss, k, sizeof(k)))
+			return -EFAULT;
+	}
+	long r = call(SYS_sigaltstack, sss, sold, 0, 0, 0, 0);
+	if (r || !a1)
+		return r;
+	if (copy_from_user(k, sold, sizeof(k)))
+		return -EFAULT;
+	u[0] = (uint32_t)k[0], u[1] = (uint32_t)k[1], u[2] = (uint32_t)k[2];
+	return copy_to_user(a1, u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/* sigreturn (a handler without SA_SIGINFO): the same frame, one word further up. */
+WRAPPER(i386_sigreturn)
+{
+	current()->frame->esp -= 4;	/* musl's restorer popped the signal number */
+	return call(SYS_rt_sigreturn, 0, 0, 0, 0, 0, 0);
+}
+
+/* nanosleep with 32-bit timespecs. */
+WRAPPER(i386_nanosleep)
+{
+	int32_t t[2];
+	int64_t k[2];
+	uint64_t s = scratch(2 * sizeof(k)), srem = a1 ? s + sizeof(k) : 0;
+
+	if (copy_from_user(t, a0, sizeof(t)))
+		return -EFAULT;
+	k[0] = t[0], k[1] = t[1];
+	if (copy_to_user(s, k, sizeof(k)))
+		return -EFAULT;
+	long r = call(SYS_nanosleep, s, srem, 0, 0, 0, 0);
+	if (r != -EINTR || !a1)
+		return r;
+	if (copy_from_user(k, srem, sizeof(k)))
+		return -EFAULT;
+	t[0] = (int32_t)k[0], t[1] = (int32_t)k[1];
+	return copy_to_user(a1, t, sizeof(t)) ? -EFAULT : r;
+}
+
+/* Linux's struct user_desc (also gdt.c). */
+struct user_desc {
+	uint32_t entry_number, base_addr, limit;
+	uint32_t seg_32bit : 1, contents : 2, read_exec_only : 1, limit_in_pages : 1,
+		 seg_not_present : 1, useable : 1;
+};
+
+/*
+ * set_thread_area: one TLS descriptor (entry -1: the first slot, as musl
+ * asks). Only the first slot is switched per task (task->fs_base), which is
+ * what musl and glibc use.
+ */
+WRAPPER(i386_set_thread_area)
+{
+	struct user_desc d;
+
+	if (copy_from_user(&d, a0, sizeof(d)))
+		return -EFAULT;
+	if (d.entry_number == ~0u) {
+		d.entry_number = GDT_TLS_FIRST;
+		if (copy_to_user(a0, &d, sizeof(d)))
+			return -EFAULT;
+	}
+	if (d.entry_number != GDT_TLS_FIRST)
+		return -EINVAL;
+	if (d.contents == 3 && !d.seg_not_present)
+		return -EINVAL;		/* a code segment with the conforming bit */
+	tls_desc_set(d.entry_number, &d);
+	current()->fs_base = arch_tls_save();
+	return 0;
+}
+
+#define CLONE_SETTLS	0x00080000u
+
+/* clone(flags, stack, parent_tid, tls, child_tid): tls is a struct user_desc. */
+WRAPPER(i386_clone)
+{
+	uint64_t saved = arch_tls_save(), tls = saved;
+	struct user_desc d;
+
+	if (a0 & CLONE_SETTLS) {
+		if (copy_from_user(&d, a3, sizeof(d)))
+			return -EFAULT;
+		if (d.entry_number != GDT_TLS_FIRST && d.entry_number != ~0u)
+			return -EINVAL;
+		tls_desc_set(GDT_TLS_FIRST, &d);	/* the child's, briefly */
+		tls = arch_tls_save();
+		arch_tls_load(saved);
+	}
+	long tid = call(SYS_clone, a0 & ~(uint64_t)CLONE_SETTLS, a1, a2, a4, 0, 0);
+	if (tid > 0 && (a0 & CLONE_SETTLS)) {
+		struct task *child = task_by_pid((int)tid);	/* not yet run: one CPU */
+		if (child)
+			child->fs_base = tls;
+	}
+	return tid;
+}
+
+static const struct {
+	uint16_t nr;
+	syscall_fn fn;
+} own[] = {
+	{ I386_mmap2, i386_mmap2 }, { I386_mmap, i386_old_mmap }, { I386__llseek, i386__llseek },
+	{ I386_pread64, i386_pread64 }, { I386_pwrite64, i386_pwrite64 },
+	{ I386_readv, i386_readv }, { I386_writev, i386_writev }, { I386_stat64, i386_stat64 },
+	{ I386_lstat64, i386_lstat64 }, { I386_fstat64, i386_fstat64 },
+	{ I386_fstatat64, i386_fstatat64 }, { I386_rt_sigaction, i386_rt_sigaction },
+	{ I386_sigaltstack, i386_sigaltstack }, { I386_sigreturn, i386_sigreturn },
+	{ I386_nanosleep, i386_nanosleep }, { I386_set_thread_area, i386_set_thread_area },
+	{ I386_clone, i386_clone },
+};
+
+static syscall_fn handler[NR_I386];
+static uint16_t shared_nr[NR_I386];
+
+static void table_init(void)
+{
+	for (unsigned i = 0; i < ARRAY_LEN(same_args); i++) {
+		handler[same_args[i][0]] = syscall_lookup(same_args[i][1]);
+		shared_nr[same_args[i][0]] = same_args[i][1];
+	}
+	for (unsigned i = 0; i < ARRAY_LEN(own); i++) {
+		handler[own[i].nr] = own[i].fn;
+		shared_nr[own[i].nr] = NR_SYSCALL_SLOTS;	/* no x86_64 statistics slot */
+	}
+}
+
+syscall_fn arch_syscall_handler(unsigned long nr, uint64_t *shared)
+{
+	static bool ready;
+
+	if (!ready) {
+		table_init();
+		ready = true;
+	}
+	if (nr >= MEMCORE_SYS_BASE) {		/* memcore's own numbers are the same */
+		*shared = nr;
+		return syscall_lookup(nr);
+	}
+	if (nr >= NR_I386 || !handler[nr]) {
+		*shared = ~0ull;
+		return NULL;
+	}
+	*shared = shared_nr[nr];
+	return handler[nr];
+}
