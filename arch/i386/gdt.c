@@ -151,7 +151,7 @@ void arch_tls_load(uint64_t tls)
 	gdt[GDT_TLS_FIRST] = tls;
 }
 
-extern char longjmp_regs[];
+extern char longjmp_regs[], longjmp_regs_sti[];
 
 /*
  * The double-fault task: the CPU saved the state at the fault into the
@@ -172,10 +172,11 @@ void double_fault_report(void)
 		fc->error = 0;
 		fc->addr = read_cr2();
 		fc->rip = tss.eip;
-		tss.eip = (uintptr_t)longjmp_regs;
+		/* No interrupt may arrive before the jump leaves the full stack. */
+		tss.eip = (uintptr_t)(tss.eflags & RFLAGS_IF ? longjmp_regs_sti : longjmp_regs);
 		tss.edx = (uintptr_t)&fc->js;
 		tss.eax = 1;
-		tss.eflags &= ~RFLAGS_AC;
+		tss.eflags &= ~(RFLAGS_AC | RFLAGS_IF);
 		/* A task switch loads CR3 but never saves it: give back the tables in use. */
 		tss.cr3 = pt_space_loaded()->root;
 		return;

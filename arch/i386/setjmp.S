@@ -39,6 +39,21 @@ longjmp_regs:
 	movl 16(%edx), %esp
 	jmpl *20(%edx)
 
+/*
+ * The same, entered with interrupts off on a stack that may be unusable
+ * (a kernel stack overflow: the double-fault task resumes here); they come
+ * back on only once the saved stack is loaded.
+ */
+	.globl longjmp_regs_sti
+longjmp_regs_sti:
+	movl 0(%edx), %ebx
+	movl 4(%edx), %esi
+	movl 8(%edx), %edi
+	movl 12(%edx), %ebp
+	movl 16(%edx), %esp
+	sti
+	jmpl *20(%edx)
+
 /* long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top) */
 	.globl call_on_stack
 call_on_stack:
