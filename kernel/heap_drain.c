@@ -5,9 +5,9 @@
  * cannot empty them: a cross-CPU call runs heap_drain() on each, in its
  * interrupt handler, which no list operation can be in the middle of.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch.h"
+#include "percpu.h"
+#include "smp.h"
 #include "kernel/heap.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"

@@ -36,8 +36,7 @@
  * switch it makes the migration rules above simple to prove. Per-queue
  * locks are the next step once a measurement shows this lock contended.
  */
-#include "arch/x86_64/lapic.h"
-#include "arch/x86_64/smp.h"
+#include "smp.h"
 #include "kernel/task.h"
 #include "mm/heap.h"
 #include "mm/vmalloc.h"
@@ -581,7 +580,7 @@ void sched_cpu_start(void)
 	list_init(&rqs[c->id].tasks);
 	__atomic_fetch_or(&sched_cpus, (mm_cpumask_t)1 << c->id, __ATOMIC_SEQ_CST);
 	spin_unlock_irqrestore(&sched_lock, flags);
-	lapic_tick_fn = tick_this_cpu;
+	smp_tick_register(tick_this_cpu);
 	idle_loop();
 }
 

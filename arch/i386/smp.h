@@ -15,6 +15,15 @@ void smp_prepare(struct memmap *map);
 void smp_boot(void);
 /* Runs fn(arg) here if this CPU is in @cpus (the only one online). */
 void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
+/* One CPU: nobody to kick, no application processor ticks. */
+static inline void smp_send_resched(unsigned cpu)
+{
+	(void)cpu;
+}
+static inline void smp_tick_register(void (*fn)(void))
+{
+	(void)fn;
+}
 /* No other CPU sends shootdowns. */
 static inline void tlb_poll(void)
 {

@@ -394,8 +394,10 @@ WRAPPER(i386_clone)
 	long tid = call(SYS_clone, a0 & ~(uint64_t)CLONE_SETTLS, a1, a2, a4, 0, 0);
 	if (tid > 0 && (a0 & CLONE_SETTLS)) {
 		struct task *child = task_by_pid((int)tid);	/* not yet run: one CPU */
-		if (child)
+		if (child) {
 			child->fs_base = tls;
+			task_put(child);
+		}
 	}
 	return tid;
 }

@@ -197,3 +197,8 @@ void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg)
 		__atomic_store_n(&call.busy, 0, __ATOMIC_RELEASE);
 	}
 }
+
+void smp_tick_register(void (*fn)(void))
+{
+	lapic_tick_fn = fn;
+}

@@ -33,6 +33,8 @@ void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
 
 /* A reschedule IPI to @cpu (it looks at its run queue). */
 void smp_send_resched(unsigned cpu);
+/* An application processor's tick (its local APIC timer) calls @fn. */
+void smp_tick_register(void (*fn)(void));
 
 /* Interrupt handlers (lapic.c). */
 void smp_call_handle(void);
