@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The part of the arch interface (arch.h) that is the same on x86_64 and
+ * i386: the kernel's address space, FPU state, task switching, randomness,
+ * leaving the machine. Each arch.h includes it; the kernel proper includes
+ * arch.h, never this file.
+ */
+#ifndef ARCH_X86_ARCH_COMMON_H
+#define ARCH_X86_ARCH_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The kernel's address space (kernel_space.c). */
+struct memmap;
+struct vm_space;
+extern struct vm_space kernel_vm;
+void kernel_space_init(const struct memmap *map);
+/* CR4's global pages, SMEP and SMAP, as the CPU offers them (every CPU). */
+void enable_protections(void);
+const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len);
+bool kernel_mapped(uintptr_t addr);
+/* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */
+long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top);
+
+/* x87/SSE state of a user task (FXSAVE format). */
+struct fpu_state {
+	uint8_t area[512];
+} __attribute__((aligned(16)));
+void fpu_init(void);
+void fpu_save(struct fpu_state *s);
+void fpu_restore(const struct fpu_state *s);
+void fpu_init_state(struct fpu_state *s);
+/* Load the clean state into the registers (a signal handler starts with it). */
+void fpu_load_initial(void);
+/* MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK). */
+uint32_t fpu_mxcsr_mask(void);
+/* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
+int fpu_exception_code(bool simd);
+
+/* Task switching (switch.S): save callee-saved state, continue on @new_sp. */
+void switch_context(uintptr_t *save_sp, uintptr_t new_sp);
+/* A switch frame below @top whose first switch_context() runs fn(arg). */
+uintptr_t switch_frame_init(uintptr_t top, void (*fn)(void *), void *arg);
+/* The user's thread pointer (x86_64: the FS base; i386: %gs's TLS descriptor), per task. */
+uint64_t arch_tls_save(void);
+void arch_tls_load(uint64_t tls);
+extern char task_trampoline[];
+extern char ret_to_user[];
+
+/* The timer (PIT, TSC, CMOS clock): arch/x86/pc.h. */
+
+/* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */
+uint64_t arch_random(void);
+
+/* Devices every PC has: arch/x86/pc.h (through trap.h). */
+
+/* Leave the machine. */
+_Noreturn void machine_reboot(void);
+_Noreturn void machine_poweroff(void);
+/* QEMU's isa-debug-exit device: QEMU exits with status (code << 1) | 1. */
+void qemu_debug_exit(uint8_t code);
+
+#endif
