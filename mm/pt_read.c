@@ -60,12 +60,46 @@ struct walk {
 	bool swp;	/* visit swap entries too */
 };
 
+/*
+ * The last level on its own: one index per page and empty entries skipped
+ * at once. Sparse tables are the common case (a small mapping beside a
+ * populated one shares its table), and the general loop's per-entry span
+ * arithmetic cost about 45 instructions per empty entry there.
+ */
+static int walk_ptes(const struct walk *w, phys_addr_t tpa, uintptr_t va, uintptr_t last)
+{
+	const struct pt_format *f = w->f;
+	const void *t = pt_table(tpa);
+	unsigned i = lvl_index(f, 0, va);
+	unsigned end = i + (unsigned)((last >> PAGE_SHIFT) - (va >> PAGE_SHIFT));
+
+	va &= ~(uintptr_t)(PAGE_SIZE - 1);
+	for (; i <= end; i++, va += PAGE_SIZE) {
+		uint64_t e = pte_get(f, t, i);
+		int r;
+
+		if (!e)
+			continue;
+		if (e & f->present)
+			r = w->fn(va, pte_leaf_pa(f, 0, e), PAGE_SIZE, pt_entry_prot(f, e), w->ctx);
+		else if (w->swp && pte_is_swp(f, e))
+			r = w->fn(va, pte_swp_val(f, e), PT_SIZE_SWAP, 0, w->ctx);
+		else
+			continue;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 static int walk_level(const struct walk *w, unsigned level, phys_addr_t tpa, uintptr_t va,
 		      uintptr_t last)
 {
 	const struct pt_format *f = w->f;
 	const void *t = pt_table(tpa);
 
+	if (level == 0)
+		return walk_ptes(w, tpa, va, last);
 	for (;;) {
 		uintptr_t end = MM_MIN(last, slot_last(f, level, va));
 		uint64_t e = pte_get(f, t, lvl_index(f, level, va));
