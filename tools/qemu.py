@@ -44,6 +44,15 @@ LINUX_KERNEL_GLOB = "/boot/vmlinuz-*-amd64"
 LINUX_CMDLINE = "console=ttyS0 quiet panic=-1 transparent_hugepage=never no5lvl"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LINUX_INIT_SRC = os.path.join(ROOT, "tools/linux-init.c")
+# The i386 reference: Debian's linux-image-686-pae (PAE, NX), unpacked by
+# mk/deps.sh into BUILD/deps/i386 (an i386 kernel package is not installed on
+# an amd64 host), booted on the same machine by qemu-system-i386; its init
+# and programs are i386 programs (tools/cc-i386).
+LINUX_I386_KERNEL_GLOB = "deps/i386/linux-image-686-pae/root/boot/vmlinuz-*-686-pae"
+LINUX_I386_CMDLINE = "console=ttyS0 quiet panic=-1 transparent_hugepage=never"
+# Our kernel per architecture (under BUILD): PAE is the i386 default.
+OUR_KERNEL = {"x86_64": "kernel/kernel.elf", "i386": "i386-pae/kernel.elf"}
+CC_I386 = os.path.join(ROOT, "tools/cc-i386")
 
 # isa-debug-exit turns a write of V into exit status (V << 1) | 1.
 EXIT_TESTS_PASSED = 1      # kernel wrote 0
@@ -100,24 +109,35 @@ def newc_archive(files):
     return bytes(out)
 
 
-def linux_kernel():
-    """The newest installed Debian kernel image, or None."""
+def linux_kernel(arch="x86_64", build=None):
+    """The newest Debian kernel image for @arch, or None. The i386 one is
+    unpacked under @build by mk/deps.sh (done here when missing)."""
     import glob
     import re
 
     def version(path):
         return [int(x) for x in re.findall(r"\d+", os.path.basename(path))]
-    found = sorted(glob.glob(LINUX_KERNEL_GLOB), key=version)
+    pattern = LINUX_KERNEL_GLOB
+    if arch == "i386":
+        build = build or os.path.join(ROOT, "build")
+        pattern = os.path.join(build, LINUX_I386_KERNEL_GLOB)
+        if not glob.glob(pattern):
+            subprocess.run(["sh", os.path.join(ROOT, "mk/deps.sh"), "i386",
+                            os.path.join(build, "deps/i386")], stdout=sys.stderr)
+    found = sorted(glob.glob(pattern), key=version)
     return found[-1] if found else None
 
 
-def linux_init(build=None):
+def linux_init(build=None, arch="x86_64"):
     """Path of the static init of the Linux initramfs, built if missing or stale."""
-    out = os.path.join(build or os.path.join(ROOT, "build"), "tools/linux-init")
+    name = "tools/linux-init" + ("32" if arch == "i386" else "")
+    build = build or os.path.join(ROOT, "build")
+    out = os.path.join(build, name)
     if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(LINUX_INIT_SRC):
         os.makedirs(os.path.dirname(out), exist_ok=True)
-        subprocess.run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror",
-                        "-o", out, LINUX_INIT_SRC], check=True)
+        cc = [CC_I386] if arch == "i386" else ["musl-gcc", "-static"]
+        subprocess.run(cc + ["-O2", "-Wall", "-Wextra", "-Werror", "-o", out, LINUX_INIT_SRC],
+                       check=True, env=dict(os.environ, BUILD=os.path.abspath(build)))
     return out
 
 
@@ -150,24 +170,28 @@ def linux_zram_files(algo, size):
     return files
 
 
-def linux_initramfs(files, argv=None, build=None):
+def linux_initramfs(files, argv=None, build=None, arch="x86_64"):
     """An initramfs of {name: bytes} at /NAME, with our init; with @argv (a
     list of words) the init runs that program, else every /t_* program."""
     files = dict(files)
-    with open(linux_init(build), "rb") as f:
+    with open(linux_init(build, arch), "rb") as f:
         files["init"] = f.read()
     if argv:
         files["init.args"] = b"".join(w.encode() + b"\0" for w in argv)
     return newc_archive(files)
 
 
-def linux_command(initrd, icount=False, accel=None, cmdline="", extra=(), smp=1, mem=SHARED_MEM):
-    """QEMU booting the reference Linux kernel with @initrd (a file)."""
-    kernel = linux_kernel()
+def linux_command(initrd, icount=False, accel=None, cmdline="", extra=(), smp=1, mem=SHARED_MEM,
+                  arch="x86_64", build=None):
+    """QEMU booting the reference Linux kernel of @arch with @initrd (a file)."""
+    kernel = linux_kernel(arch, build)
     if not kernel:
-        raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB)
-    return qemu_command(kernel=kernel, mem=mem, accel=accel, smp=smp,
-                        cmdline=" ".join(filter(None, [LINUX_CMDLINE, cmdline])),
+        raise FileNotFoundError("no %s: apt-get install linux-image-amd64" % LINUX_KERNEL_GLOB
+                                if arch == "x86_64" else
+                                "no i386 kernel: mk/deps.sh i386 BUILD/deps/i386 failed")
+    base = LINUX_I386_CMDLINE if arch == "i386" else LINUX_CMDLINE
+    return qemu_command(kernel=kernel, mem=mem, accel=accel, smp=smp, arch=arch,
+                        cmdline=" ".join(filter(None, [base, cmdline])),
                         extra=["-initrd", initrd] + (ICOUNT if icount else []) + list(extra))
 
 
@@ -179,7 +203,8 @@ def accel_args(accel, smp=1, icount=False):
 
 
 def kernel_arch(kernel):
-    """"i386" for a 32-bit ELF image, else "x86_64" (64-bit ELF, bzImage)."""
+    """"i386" for a 32-bit ELF image (a kernel or a program), else "x86_64"
+    (64-bit ELF, bzImage)."""
     try:
         with open(kernel, "rb") as f:
             head = f.read(5)
