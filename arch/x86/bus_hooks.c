@@ -50,4 +50,5 @@ void arch_port_out32(uint16_t port, uint32_t v) { outl(port, v); }
 void arch_irq_attach(unsigned line, void (*fn)(unsigned line))
 {
 	irq_register(line, fn);
+	pic_unmask(line);
 }

@@ -92,9 +92,10 @@ void blkdev_print(void)
 {
 	for (struct blkdev *d = disks; d; d = d->next)
 		kprintf("disk %s: %lu sectors (%lu MiB)%s%s, %lu reads (%lu sectors), "
-			"%lu writes (%lu sectors)\n", d->name, (unsigned long)d->sectors,
+			"%lu writes (%lu sectors), %lu interrupts, %lu waits asleep\n", d->name, (unsigned long)d->sectors,
 			(unsigned long)(d->sectors >> 11), d->read_only ? ", read-only" : "",
 			d->in_use ? ", in use" : "", (unsigned long)d->reads,
 			(unsigned long)d->read_sectors, (unsigned long)d->writes,
-			(unsigned long)d->written_sectors);
+			(unsigned long)d->written_sectors, (unsigned long)d->irqs,
+			(unsigned long)d->slept);
 }

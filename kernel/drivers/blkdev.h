@@ -5,8 +5,10 @@
  * from physical memory. A request names page frames, not virtual
  * addresses, so a swap-out writes the very frame it evicts.
  *
- * Lock order: callers may hold any lock of theirs, interrupts on or off;
- * a device serialises its requests with a lock of its own (innermost).
+ * Callers may hold any lock of theirs with interrupts off (the device is
+ * then polled); a caller with interrupts on (so holding no spinlock) sleeps
+ * until its request is done, if the device interrupts. Requests of several
+ * callers run at once; a device's own lock is innermost.
  */
 #ifndef KERNEL_DRIVERS_BLKDEV_H
 #define KERNEL_DRIVERS_BLKDEV_H
@@ -37,6 +39,8 @@ struct blkdev {
 	void *priv;
 	uint64_t reads, writes;		/* requests completed */
 	uint64_t read_sectors, written_sectors;
+	uint64_t irqs;			/* interrupts the device raised */
+	uint64_t slept;			/* waits for a request spent asleep */
 	struct blkdev *next;
 };
 

@@ -24,7 +24,11 @@ void arch_port_out8(uint16_t port, uint8_t v);
 void arch_port_out16(uint16_t port, uint16_t v);
 void arch_port_out32(uint16_t port, uint32_t v);
 
-/* Calls @fn on legacy interrupt line @line (PCI's interrupt-line register). */
+/*
+ * Calls @fn (interrupts off) on legacy interrupt line @line (PCI's
+ * interrupt-line register) and unmasks the line. One handler per line: the
+ * caller dispatches among devices sharing it (virtio_pci.c does).
+ */
 void arch_irq_attach(unsigned line, void (*fn)(unsigned line));
 
 #endif

@@ -5,8 +5,9 @@
  * BAR0, which QEMU's transitional devices (its default) offer beside the
  * modern one, and split virtqueues in the legacy layout.
  *
- * Lock order: a driver's lock -> its virtqueue's (vq->lock). Requests are
- * completed by polling the used ring (see virtqueue.c for why).
+ * Lock order: a driver's lock -> its virtqueue's (vq->lock). A driver
+ * either polls the used ring or takes the device's interrupt
+ * (virtio_irq_attach(); see virtqueue.c).
  */
 #ifndef KERNEL_DRIVERS_VIRTIO_H
 #define KERNEL_DRIVERS_VIRTIO_H
@@ -106,6 +107,9 @@ uint32_t virtio_cfg_read32(struct virtio_dev *vd, unsigned off);
 uint64_t virtio_cfg_read64(struct virtio_dev *vd, unsigned off);
 void virtio_cfg_write32(struct virtio_dev *vd, unsigned off, uint32_t v);
 uint8_t virtio_isr_ack(struct virtio_dev *vd);
+/* Call @fn (interrupt context, ISR bits acknowledged) when @vd interrupts: 0, -ENODEV, -ENOMEM. */
+int virtio_irq_attach(struct virtio_dev *vd, void (*fn)(struct virtio_dev *vd, uint8_t isr, void *arg),
+		      void *arg);
 void virtio_notify(struct virtio_dev *vd, uint16_t queue);
 /* Selects queue @index and returns its size (0: the device has no such queue). */
 uint16_t virtio_queue_select(struct virtio_dev *vd, uint16_t index);
@@ -120,6 +124,12 @@ void vq_destroy(struct virtqueue *vq);
 int vq_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, void *cookie);
 void vq_kick(struct virtqueue *vq);
 void *vq_get_used(struct virtqueue *vq, uint32_t *len);
+/* Same, for a caller holding vq->lock. */
+void *vq_get_used_locked(struct virtqueue *vq, uint32_t *len);
+/* Caller holds vq->lock: make a chain available (vq_add() without the lock). */
+int vq_add_locked(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, void *cookie);
+/* Ask the device to interrupt when it uses a buffer (off after vq_setup()). */
+void vq_enable_interrupts(struct virtqueue *vq);
 /* Adds, kicks and spins until the device has used this very chain. */
 int vq_run_sync(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, uint32_t *len);
 

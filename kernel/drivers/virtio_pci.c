@@ -8,6 +8,7 @@
 #include "kernel/drivers/virtio.h"
 #include "kernel/lib.h"
 #include "kernel/errno.h"
+#include "mm/heap.h"
 
 struct pci_dev *virtio_pci_find(uint16_t id, struct pci_dev *from)
 {
@@ -108,4 +109,65 @@ uint16_t virtio_queue_select(struct virtio_dev *vd, uint16_t index)
 void virtio_queue_set_pfn(struct virtio_dev *vd, uint32_t pfn)
 {
 	arch_port_out32(vd->iobase + VIRTIO_PCI_QUEUE_PFN, pfn);
+}
+
+/*
+ * Interrupts. Devices on one legacy line share it (INTx is level-triggered
+ * and wired-OR on PCI): the line's handler asks each of them, by reading its
+ * ISR (which also lowers its line), whether it interrupted. The lists are
+ * built while drivers probe and only read afterwards.
+ */
+#define VIRTIO_IRQ_LINES	16
+
+struct virtio_irq {
+	struct virtio_dev *vd;
+	void (*fn)(struct virtio_dev *vd, uint8_t isr, void *arg);
+	void *arg;
+	struct virtio_irq *next;
+};
+
+static struct virtio_irq *irq_lines[VIRTIO_IRQ_LINES];
+
+static void virtio_line_irq(unsigned line)
+{
+	for (struct virtio_irq *h = __atomic_load_n(&irq_lines[line], __ATOMIC_ACQUIRE); h;
+	     h = h->next) {
+		uint8_t isr = virtio_isr_ack(h->vd);
+
+		if (isr)
+			h->fn(h->vd, isr, h->arg);
+	}
+}
+
+/**
+ * virtio_irq_attach() - call @fn when @vd interrupts
+ * @vd: the device, initialised
+ * @fn: called in interrupt context with the ISR bits read (acknowledged)
+ * @arg: passed to @fn
+ *
+ * Enables the device's INTx (virtio_pci_init() leaves it disabled).
+ *
+ * Return: 0; -ENODEV (no usable legacy line: the driver must poll); -ENOMEM.
+ */
+int virtio_irq_attach(struct virtio_dev *vd, void (*fn)(struct virtio_dev *, uint8_t, void *),
+		      void *arg)
+{
+	unsigned line = vd->pci->irq_line;
+
+	if (!vd->pci->irq_pin || line >= VIRTIO_IRQ_LINES)
+		return -ENODEV;
+	struct virtio_irq *h = kzalloc(sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	h->vd = vd;
+	h->fn = fn;
+	h->arg = arg;
+	h->next = irq_lines[line];
+	__atomic_store_n(&irq_lines[line], h, __ATOMIC_RELEASE);
+	if (!h->next)
+		arch_irq_attach(line, virtio_line_irq);
+	pci_write16(vd->pci, PCI_COMMAND,
+		    pci_read16(vd->pci, PCI_COMMAND) & ~PCI_CMD_INTX_DISABLE);
+	return 0;
 }

@@ -5,11 +5,11 @@
  * physically contiguous block from the PMM, below 4 GiB << 12 as the 32-bit
  * page-frame register requires.
  *
- * Completion is polled, not interrupt-driven: the swap device is written by
- * reclaim, which can run with an address space's spinlock held and
- * interrupts off, where no task may sleep; a request to QEMU completes in
- * microseconds, so spinning on the used ring costs less than a context
- * switch would. The device is told not to interrupt (VRING_AVAIL_F_NO_INTERRUPT).
+ * Completion: a driver either polls the used ring (vq_run_sync(): the
+ * balloon, whose requests are rare) or enables the queue's interrupt and
+ * reaps the ring from its handler (virtio-blk, whose callers sleep until
+ * their request is done). Queues start with the device told not to
+ * interrupt (VRING_AVAIL_F_NO_INTERRUPT).
  */
 #include "kernel/drivers/virtio.h"
 #include "kernel/lib.h"
@@ -91,7 +91,7 @@ void vq_destroy(struct virtqueue *vq)
 }
 
 /* Caller holds vq->lock. */
-static int add_locked(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, void *cookie)
+int vq_add_locked(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, void *cookie)
 {
 	if (!n || n > vq->num_free)
 		return -ENOSPC;
@@ -129,10 +129,15 @@ static int add_locked(struct virtqueue *vq, const struct vq_buf *bufs, unsigned 
 int vq_add(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, void *cookie)
 {
 	unsigned long flags = spin_lock_irqsave(&vq->lock);
-	int r = add_locked(vq, bufs, n, cookie);
+	int r = vq_add_locked(vq, bufs, n, cookie);
 
 	spin_unlock_irqrestore(&vq->lock, flags);
 	return r;
+}
+
+void vq_enable_interrupts(struct virtqueue *vq)
+{
+	__atomic_store_n(&vq->avail->flags, 0, __ATOMIC_RELEASE);
 }
 
 void vq_kick(struct virtqueue *vq)
@@ -156,7 +161,7 @@ static void free_chain(struct virtqueue *vq, uint16_t head)
 	vq->cookie[head] = NULL;
 }
 
-static void *get_used_locked(struct virtqueue *vq, uint32_t *len)
+void *vq_get_used_locked(struct virtqueue *vq, uint32_t *len)
 {
 	if (vq->last_used == __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE))
 		return NULL;
@@ -185,7 +190,7 @@ static void *get_used_locked(struct virtqueue *vq, uint32_t *len)
 void *vq_get_used(struct virtqueue *vq, uint32_t *len)
 {
 	unsigned long flags = spin_lock_irqsave(&vq->lock);
-	void *cookie = get_used_locked(vq, len);
+	void *cookie = vq_get_used_locked(vq, len);
 
 	spin_unlock_irqrestore(&vq->lock, flags);
 	return cookie;
@@ -207,11 +212,11 @@ int vq_run_sync(struct virtqueue *vq, const struct vq_buf *bufs, unsigned n, uin
 {
 	static char token;
 	unsigned long flags = spin_lock_irqsave(&vq->lock);
-	int r = add_locked(vq, bufs, n, &token);
+	int r = vq_add_locked(vq, bufs, n, &token);
 
 	if (r >= 0) {
 		vq_kick(vq);
-		while (!get_used_locked(vq, len))
+		while (!vq_get_used_locked(vq, len))
 			plat_cpu_relax();
 		r = 0;
 	}

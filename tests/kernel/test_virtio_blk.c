@@ -4,11 +4,14 @@
  * suite, tools/mkdisk.py): sector 0 holds TESTDISK_MAGIC, every other
  * sector s holds its number in its first 8 bytes and then byte j = (s + j)
  * ^ 0x5a. The writes of write_back_pattern are checked by the host after
- * the run. Without such a disk every case is skipped.
+ * the run. Without such a disk every case is skipped. Requests of tasks
+ * with interrupts on sleep until the disk's interrupt; with interrupts off
+ * they are polled; both at once, from several tasks, all complete.
  */
 #include "kernel/drivers/blkdev.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
+#include "kernel/task.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 
@@ -150,8 +153,80 @@ static void write_back_pattern(struct ktest *t)
 	KEXPECT_EQ(t, free_frames(), before);
 }
 
+/* A task with interrupts on sleeps until the interrupt says its request is done. */
+static void sleeps_until_the_interrupt(struct ktest *t)
+{
+	struct blkdev *d = test_disk(t);
+	if (!d)
+		return;
+	phys_addr_t f = pmm_alloc_pages(0, 0);
+	uint64_t slept = d->slept, irqs = d->irqs;
+
+	KEXPECT(t, read_rflags() & RFLAGS_IF);
+	for (unsigned i = 0; i < 8; i++) {
+		KEXPECT_EQ(t, blkdev_read(d, 8 + 8 * i, f, PAGE_SIZE), 0);
+		KEXPECT_EQ(t, check_sectors(plat_phys_to_virt(f), 8 + 8 * i, 8, 0x5a), 0);
+	}
+	KEXPECT(t, d->slept >= slept + 8);
+	KEXPECT(t, d->irqs > irqs);
+	pmm_free_pages(f, 0);
+}
+
+#define READERS		4
+#define READER_ROUNDS	32
+
+static struct blkdev *shared_disk;
+static volatile unsigned reader_bad[READERS];
+
+/* Reads and checks pages of the pattern: interrupts on, or off (polling) for odd readers. */
+static void reader(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+	phys_addr_t f = pmm_alloc_pages(0, 0);
+	unsigned bad = f == PMM_NO_FRAME;
+
+	for (unsigned r = 0; r < READER_ROUNDS && !bad; r++) {
+		uint64_t s = 64 + 8 * (r * READERS + i);
+		unsigned long fl = i & 1 ? plat_irq_save() : 0;
+
+		bad += blkdev_read(shared_disk, s, f, PAGE_SIZE) != 0;
+		if (i & 1)
+			plat_irq_restore(fl);
+		bad += check_sectors(plat_phys_to_virt(f), s, 8, 0x5a);
+		yield();
+	}
+	if (f != PMM_NO_FRAME)
+		pmm_free_pages(f, 0);
+	reader_bad[i] = bad;
+}
+
+/* Tasks sleeping and tasks polling on one disk at once: every request completes, right. */
+static void sleepers_and_pollers_at_once(struct ktest *t)
+{
+	struct task *k[READERS];
+
+	shared_disk = test_disk(t);
+	if (!shared_disk)
+		return;
+	for (unsigned i = 0; i < READERS; i++) {
+		reader_bad[i] = 1;
+		k[i] = kthread_create("blkreader", reader, (void *)(uintptr_t)i);
+		KEXPECT(t, k[i] != NULL);
+	}
+	for (unsigned i = 0; i < READERS; i++) {
+		if (!k[i])
+			continue;
+		while (k[i]->state != TASK_ZOMBIE || k[i]->on_cpu)
+			yield();
+		task_free(k[i]);
+		KEXPECT_EQ(t, reader_bad[i], 0);
+	}
+}
+
 KTEST_SUITE(virtio_blk,
 	KTEST_CASE(reads_single_sectors),
 	KTEST_CASE(reads_large_runs),
 	KTEST_CASE(refuses_bad_requests),
-	KTEST_CASE(write_back_pattern));
+	KTEST_CASE(write_back_pattern),
+	KTEST_CASE(sleeps_until_the_interrupt),
+	KTEST_CASE(sleepers_and_pollers_at_once));
