@@ -147,6 +147,8 @@ enum as_backing {
 #define AS_R_ACCOUNT	0x100	/* its pages are committed (mm/commit.h) */
 #define AS_R_RESERVED	0x200	/* Win32: reserved pages, not committed (mm/as_win32.h) */
 #define AS_R_GUARD	0x400	/* Win32: PAGE_GUARD, the first access raises a guard-page fault */
+#define AS_R_WSTACK	0x800	/* Win32: a thread stack, grown by moving its guard page down */
+#define AS_R_WRESET	0x1000	/* Win32: MEM_RESET dropped its contents (MEM_RESET_UNDO fails) */
 
 /*
  * A file as the address space sees it: a name and its page-cache object

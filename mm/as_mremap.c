@@ -101,7 +101,10 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 	n.pgoff += (addr - n.start) >> PAGE_SHIFT;
 	n.start = new_addr;
 	n.end = new_addr + new_len;
-	n.flags &= ~(AS_R_HEAP | AS_R_STACK);
+	n.flags &= ~(AS_R_HEAP | AS_R_STACK | AS_R_WSTACK);
+	/* Win32 pages moved away are an allocation of their own (VirtualQuery's AllocationBase). */
+	if (n.alloc_base)
+		n.alloc_base = new_addr;
 	/* The new region is charged whole; the old range's charge goes when it is unmapped. */
 	if ((n.flags & AS_R_ACCOUNT) && as_charge(as, new_len >> PAGE_SHIFT))
 		return -MM_ENOMEM;

@@ -124,11 +124,11 @@ static uint64_t reserved_pages(const struct as *as, uint32_t i, uintptr_t start,
 	return n;
 }
 
-enum set_op { SET_COMMIT, SET_DECOMMIT, SET_PROTECT };
+enum set_op { SET_COMMIT, SET_DECOMMIT, SET_PROTECT, SET_RESET };
 
 /*
- * Commit (already charged), decommit or re-protect [start, end) of one
- * allocation. Committing a committed page changes its protection, as
+ * Commit (already charged), decommit, re-protect or reset (drop the
+ * contents of, but for locked pages) [start, end) of one allocation. Committing a committed page changes its protection, as
  * Windows does. Return: 0 or -MM_ENOMEM (nothing changed).
  */
 static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op op,
@@ -143,12 +143,19 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 	for (uint32_t i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
 		struct as_region *r = &as->reg[i];
 
+		if (op == SET_RESET) {
+			if (!(r->flags & AS_R_LOCKED)) {
+				as_zap(as, r->start, r->end - r->start);
+				as->reg[i].flags |= AS_R_WRESET;
+			}
+			continue;
+		}
 		if (op == SET_DECOMMIT) {
 			as_zap(as, r->start, r->end - r->start);
 			r = &as->reg[i];
 			as_vm_account(as, r, -1);
 			as_uncharge_region(r);
-			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED)) |
+			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED | AS_R_WRESET)) |
 					      AS_R_RESERVED);
 			r->prot = MM_PROT_NONE;
 			r->wprot = 0;
@@ -239,10 +246,25 @@ static long commit(struct as *as, uintptr_t address, uint64_t size, uint32_t pro
 	return (long)start;
 }
 
+/* MEM_RESET_UNDO: were all of [start, end)'s contents kept? The reset marks go either way. */
+static long reset_undo(struct as *as, uintptr_t start, uintptr_t end, uint32_t i)
+{
+	bool dropped = false;
+
+	for (uint32_t j = i; j < as->nr && as->reg[j].start < end; j++)
+		dropped |= (as->reg[j].flags & AS_R_WRESET) != 0;
+	if (dropped && as_region_set_flag(as, start, end, AS_R_WRESET, false))
+		return -ERROR_NOT_ENOUGH_MEMORY;
+	return dropped ? -ERROR_BUSY : (long)start;
+}
+
 /*
- * MEM_RESET / MEM_RESET_UNDO: the range must be committed; the contents are
- * kept (Windows may discard them, and need not), so an undo always finds
- * them intact.
+ * MEM_RESET / MEM_RESET_UNDO: the range must be committed. MEM_RESET drops
+ * the pages at once (Windows may discard them; they read as zeroes until
+ * written again) and marks them, so a MEM_RESET_UNDO that follows fails:
+ * Microsoft documents that a failed undo means some data was replaced with
+ * zeroes (the code, ERROR_BUSY, is ReclaimVirtualMemory's for discarded
+ * contents). An undo of pages that were never reset succeeds.
  */
 static long reset(struct as *as, uintptr_t address, uint64_t size, uint32_t type,
 		  uint32_t protect)
@@ -259,8 +281,10 @@ static long reset(struct as *as, uintptr_t address, uint64_t size, uint32_t type
 	as_lock(as);
 	if (!within_one(as, start, end, &i) || reserved_pages(as, i, start, end))
 		ret = -ERROR_INVALID_ADDRESS;
+	else if (type == MEM_RESET_UNDO)
+		ret = reset_undo(as, start, end, i);
 	else
-		ret = (long)start;
+		ret = set_pages(as, start, end, SET_RESET, 0) ? -ERROR_NOT_ENOUGH_MEMORY : (long)start;
 	as_unlock(as);
 	return ret;
 }
@@ -580,15 +604,43 @@ void as_win32_protected(struct as_region *r)
 	r->wprot = as_win32_protect(r->prot);
 }
 
+/*
+ * A guard page of a thread stack was touched (its guard is gone): the page
+ * below becomes the guard, committed, so the stack grows a page at a time
+ * as on Windows. The lowest page of the reservation is never committed:
+ * when the guard would have to go there, the stack has overflowed.
+ */
+static enum vm_fault_result stack_grow(struct as *as, uintptr_t va)
+{
+	uintptr_t below = va - PAGE_SIZE;
+	struct as_region *r = as_region_find(as, below);
+
+	if (!r || r->alloc_base != as_region_find(as, va)->alloc_base || below == r->alloc_base)
+		return VM_FAULT_STACK_OVERFLOW;
+	if (!(r->flags & AS_R_RESERVED))
+		return VM_FAULT_RESOLVED;	/* committed below already: no guard to move */
+	if (as_charge(as, 1))
+		return VM_FAULT_STACK_OVERFLOW;
+	if (set_pages(as, below, va, SET_COMMIT, PAGE_READWRITE | PAGE_GUARD)) {
+		vm_commit_uncharge(1);
+		return VM_FAULT_OOM;
+	}
+	return VM_FAULT_RESOLVED;
+}
+
 /**
  * as_win32_guard_fault() - the first access to a PAGE_GUARD page
  * @as: the space, locked
  * @va: the page
  *
- * The guard goes from that page alone (one-shot); the access is not
- * resolved: the program sees a guard-page violation and may retry it.
+ * The guard goes from that page alone (one-shot). In a thread stack
+ * (AS_R_WSTACK) the guard moves to the page below and the access is
+ * retried; elsewhere the access is not resolved: the program sees a
+ * guard-page violation and may retry it.
  *
- * Return: VM_FAULT_GUARD, or VM_FAULT_OOM if the region could not be split.
+ * Return: VM_FAULT_GUARD; in a stack VM_FAULT_RESOLVED, or
+ * VM_FAULT_STACK_OVERFLOW at the end of its reservation (the page is
+ * committed all the same); VM_FAULT_OOM if a region could not be split.
  */
 enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
 {
@@ -604,5 +656,51 @@ enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
 	as_vm_account(as, r, 1);
 	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
 	as_region_merge_range(as, va, va + PAGE_SIZE);
-	return VM_FAULT_GUARD;
+	r = as_region_find(as, va);
+	return (r->flags & AS_R_WSTACK) ? stack_grow(as, va) : VM_FAULT_GUARD;
+}
+
+/**
+ * as_win32_stack() - a thread stack as Windows lays one out
+ * @as: the space
+ * @reserve: bytes of address space (rounded up to 64 KiB)
+ * @commit: bytes committed at its top at once (rounded up to pages)
+ *
+ * The allocation is reserved whole; its top @commit bytes are committed
+ * read-write, the page below them is a committed PAGE_GUARD page, the rest
+ * stays reserved. Touching the guard commits it and moves the guard down
+ * (as_win32_guard_fault()); the lowest page is never committed, so a stack
+ * that reaches it overflows (VM_FAULT_STACK_OVERFLOW). A @reserve too small
+ * for @commit, the guard and that page grows to fit them.
+ *
+ * Return: the allocation base (the stack's top is base + the reserved
+ * size: VirtualQuery tells it), or -ERROR_*.
+ */
+long as_win32_stack(struct as *as, uint64_t reserve_size, uint64_t commit_size)
+{
+	uint64_t top_part = AS_PAGE_ALIGN(commit_size ? commit_size : PAGE_SIZE);
+	uint64_t size;
+	uintptr_t top;
+	long base, ret;
+
+	if (reserve_size > AS_TASK_SIZE || commit_size > AS_TASK_SIZE / 2)
+		return -ERROR_INVALID_PARAMETER;
+	size = ALIGN_UP(MM_MAX(reserve_size, top_part + 2 * PAGE_SIZE), (uint64_t)GRANULE);
+	as_lock(as);
+	base = reserve(as, 0, size, MEM_RESERVE, PAGE_READWRITE);
+	if (as_is_err(base))
+		goto out;
+	top = (uintptr_t)base + size;
+	ret = commit(as, top - top_part, top_part, PAGE_READWRITE);
+	if (!as_is_err(ret))
+		ret = commit(as, top - top_part - PAGE_SIZE, PAGE_SIZE, PAGE_READWRITE | PAGE_GUARD);
+	if (!as_is_err(ret) && as_region_set_flag(as, (uintptr_t)base, top, AS_R_WSTACK, true))
+		ret = -ERROR_NOT_ENOUGH_MEMORY;
+	if (as_is_err(ret)) {
+		release(as, (uintptr_t)base, 0);
+		base = ret;
+	}
+out:
+	as_unlock(as);
+	return base;
 }

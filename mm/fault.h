@@ -38,6 +38,7 @@ enum vm_fault_result {
 	VM_FAULT_OOM,		/* could be resolved, but memory ran out */
 	VM_FAULT_SIGBUS,	/* a file page past the end of the file (BUS_ADRERR) */
 	VM_FAULT_GUARD,		/* a Win32 guard page, its guard now gone: report, then retry */
+	VM_FAULT_STACK_OVERFLOW, /* a Win32 stack's last guard page: committed, no room left */
 };
 
 struct vm_space;

@@ -176,6 +176,11 @@ static void user_exception(struct trap_frame *f, uint64_t cr2)
 			fault_signal(t, f, cr2, SIGSEGV, MEMCORE_SEGV_GUARD, cr2, "guard page");
 			return;
 		}
+		if (r == VM_FAULT_STACK_OVERFLOW) {
+			/* A Win32 stack reached the end of its reservation (STATUS_STACK_OVERFLOW). */
+			fault_signal(t, f, cr2, SIGSEGV, MEMCORE_SEGV_STACK, cr2, "stack overflow");
+			return;
+		}
 		if (r == VM_FAULT_SIGBUS) {
 			fault_signal(t, f, cr2, SIGBUS, BUS_ADRERR, cr2, "past the end of the file");
 			return;

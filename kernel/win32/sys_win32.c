@@ -74,3 +74,11 @@ static long SyscallVirtualUnlock(uint64_t address, uint64_t size, uint64_t a2, u
 	return VirtualLockProcessMemory(cur_as(), address, size, false);
 }
 SYSCALL_DEFINE(MEMCORE_SYS_VirtualUnlock, VirtualUnlock, SyscallVirtualUnlock);
+
+/* A thread stack growing by guard pages (the library's CreateThread): its allocation base. */
+static long SyscallWin32Stack(uint64_t reserve, uint64_t commit, uint64_t a2, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	return as_win32_stack(cur_as(), reserve, commit);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_stack, win32_stack, SyscallWin32Stack);

@@ -182,11 +182,18 @@ static void test_placement_and_errors(void **state)
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE | MEM_DECOMMIT),
 			 -ERROR_INVALID_PARAMETER);
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, 0), -ERROR_INVALID_PARAMETER);
-	/* MEM_RESET wants committed pages, and keeps them. */
+	/* MEM_RESET wants committed pages; it drops their contents, and the undo says so. */
 	assert_int_equal(uwrite(a, 5), 0);
-	assert_int_equal(VirtualAllocProcessMemory(&P.as, a, PG, MEM_RESET, PAGE_NOACCESS), (long)a);
 	assert_int_equal(VirtualAllocProcessMemory(&P.as, a, PG, MEM_RESET_UNDO, PAGE_NOACCESS), (long)a);
-	assert_int_equal(upeek(&P, a), 5);
+	assert_int_equal(upeek(&P, a), 5);			/* never reset: intact */
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, a, PG, MEM_RESET, PAGE_NOACCESS), (long)a);
+	assert_int_equal(upeek(&P, a), 0);			/* discarded */
+	assert_int_equal(query(a).state, MEM_COMMIT);		/* ... still committed */
+	assert_int_equal(uwrite(a, 6), 0);
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, a, PG, MEM_RESET_UNDO, PAGE_NOACCESS),
+			 -ERROR_BUSY);
+	assert_int_equal(upeek(&P, a), 6);
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, a, PG, MEM_RESET_UNDO, PAGE_NOACCESS), (long)a);
 	assert_int_equal(VirtualAllocProcessMemory(&P.as, b, PG, MEM_RESET, PAGE_NOACCESS),
 			 -ERROR_INVALID_ADDRESS);
 	{
@@ -357,6 +364,68 @@ static void test_commit_limit(void **state)
 	vm_commit_configure(VM_OVERCOMMIT_GUESS, 50, 0);
 }
 
+/* Thread stacks: the guard page walks down a page at a time, the last page is never committed. */
+static void test_stack_guard(void **state)
+{
+	uint64_t c0 = vm_committed_pages();
+	long base = as_win32_stack(&P.as, 6 * PG, 2 * PG);
+	uintptr_t a, top;
+
+	(void)state;
+	assert_false(as_is_err(base));
+	a = (uintptr_t)base;
+	top = a + G;						/* rounded up to 64 KiB */
+	assert_int_equal(vm_committed_pages(), c0 + 3);		/* 2 pages + the guard */
+	expect(top - 2 * PG, top - 2 * PG, a, PAGE_READWRITE, 2 * PG, MEM_COMMIT, PAGE_READWRITE,
+	       MEM_PRIVATE);
+	expect(top - 3 * PG, top - 3 * PG, a, PAGE_READWRITE, PG, MEM_COMMIT,
+	       PAGE_READWRITE | PAGE_GUARD, MEM_PRIVATE);
+	expect(a, a, a, PAGE_READWRITE, G - 3 * PG, MEM_RESERVE, 0, MEM_PRIVATE);
+	/* Skipping the guard is an access violation, as on Windows. */
+	assert_int_not_equal(uwrite(top - 5 * PG, 1), 0);
+	/* Touching the guard works at once: the guard moves down. */
+	assert_int_equal(uwrite(top - 3 * PG + 5, 1), 0);
+	assert_int_equal(vm_committed_pages(), c0 + 4);
+	expect(top - 3 * PG, top - 3 * PG, a, PAGE_READWRITE, 3 * PG, MEM_COMMIT, PAGE_READWRITE,
+	       MEM_PRIVATE);
+	expect(top - 4 * PG, top - 4 * PG, a, PAGE_READWRITE, PG, MEM_COMMIT,
+	       PAGE_READWRITE | PAGE_GUARD, MEM_PRIVATE);
+	for (uintptr_t p = top - 4 * PG; p >= a + 2 * PG; p -= PG)
+		assert_int_equal(uwrite(p, 2), 0);
+	expect(a + 2 * PG, a + 2 * PG, a, PAGE_READWRITE, G - 2 * PG, MEM_COMMIT, PAGE_READWRITE,
+	       MEM_PRIVATE);
+	/* The guard at the second page: touching it overflows the stack, and commits it. */
+	struct vm_fault f = { .addr = a + PG, .flags = VM_FAULT_USER | VM_FAULT_WRITE };
+	assert_int_equal(vm_handle_fault(&P.as.vs, &f), VM_FAULT_STACK_OVERFLOW);
+	assert_int_equal(uwrite(a + PG, 3), 0);
+	expect(a, a, a, PAGE_READWRITE, PG, MEM_RESERVE, 0, MEM_PRIVATE);
+	assert_int_not_equal(uwrite(a, 3), 0);			/* the last page: never */
+	assert_int_equal(vm_committed_pages(), c0 + G / PG - 1);
+	assert_int_equal(upeek(&P, top - 3 * PG + 5), 1);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
+	assert_int_equal(vm_committed_pages(), c0);
+	assert_int_equal(as_win32_stack(&P.as, AS_TASK_SIZE + 1, PG), -ERROR_INVALID_PARAMETER);
+}
+
+/* mremap moves Win32 pages into an allocation of their own. */
+static void test_mremap_base(void **state)
+{
+	uintptr_t a = walloc(0, 4 * PG, MEM_COMMIT, PAGE_READWRITE), dst;
+	long m;
+
+	(void)state;
+	assert_int_equal(uwrite(a + 2 * PG, 9), 0);
+	dst = walloc(0, G, MEM_RESERVE, PAGE_READWRITE);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, dst, 0, MEM_RELEASE), 0);
+	m = as_mremap(&P.as, a + 2 * PG, 2 * PG, 3 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, dst);
+	assert_int_equal(m, (long)dst);
+	expect(dst, dst, dst, PAGE_READWRITE, 3 * PG, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
+	assert_int_equal(upeek(&P, dst), 9);
+	expect(a, a, a, PAGE_READWRITE, 2 * PG, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, dst, 0, MEM_RELEASE), 0);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +436,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_linux_calls, before, after),
 		cmocka_unit_test_setup_teardown(test_fork_and_lock, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_limit, before, after),
+		cmocka_unit_test_setup_teardown(test_stack_guard, before, after),
+		cmocka_unit_test_setup_teardown(test_mremap_base, before, after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,8 +140,16 @@ static void placement_and_errors(void)
 	char *big = VirtualAlloc(NULL, (SIZE_T)1 << 42, MEM_RESERVE, PAGE_READWRITE);
 	ok(big != NULL, "reserving 4 TiB costs nothing");
 	ok(big && VirtualFree(big, 0, MEM_RELEASE), "and releases");
+	a[5] = 7;
+	ok(VirtualAlloc(a, 4096, MEM_RESET_UNDO, PAGE_NOACCESS) == a && a[5] == 7,
+	   "MEM_RESET_UNDO of pages never reset: contents intact");
 	ok(VirtualAlloc(a, 4096, MEM_RESET, PAGE_NOACCESS) == a, "MEM_RESET of committed pages");
-	ok(VirtualAlloc(a, 4096, MEM_RESET_UNDO, PAGE_NOACCESS) == a, "MEM_RESET_UNDO");
+	ok(a[5] == 0, "MEM_RESET dropped the contents (they read as zeroes)");
+	query_is(a, a, a, PAGE_READWRITE, 8192, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE,
+		 "reset pages stay committed");
+	ok_err(VirtualAlloc(a, 4096, MEM_RESET_UNDO, PAGE_NOACCESS), ERROR_BUSY,
+	       "MEM_RESET_UNDO after the contents went: fails (ERROR_BUSY)");
+	ok(VirtualAlloc(a, 4096, MEM_RESET_UNDO, PAGE_NOACCESS) == a, "a second MEM_RESET_UNDO succeeds");
 	ok_err(VirtualAlloc(b, 4096, MEM_RESET, PAGE_NOACCESS), ERROR_INVALID_ADDRESS,
 	       "MEM_RESET of reserved pages: ERROR_INVALID_ADDRESS");
 	MEMORY_BASIC_INFORMATION m;

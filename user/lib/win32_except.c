@@ -2,7 +2,8 @@
 /*
  * Vectored exception handlers (memcore/win32.h) over SIGSEGV: an access
  * violation (SEGV_MAPERR/SEGV_ACCERR) or a guard-page violation (the
- * kernel's MEMCORE_SEGV_GUARD) becomes an EXCEPTION_RECORD with Windows'
+ * kernel's MEMCORE_SEGV_GUARD) or a thread stack's overflow
+ * (MEMCORE_SEGV_STACK: STATUS_STACK_OVERFLOW) becomes an EXCEPTION_RECORD with Windows'
  * code and parameters (read/write/execute, the address); handlers run in
  * order, the first to answer EXCEPTION_CONTINUE_EXECUTION resumes the
  * faulting instruction. Unhandled, the process dies of the SIGSEGV.
@@ -55,9 +56,10 @@ static void on_segv(int sig, siginfo_t *si, void *ctx)
 #endif
 
 	if (si->si_code != SEGV_MAPERR && si->si_code != SEGV_ACCERR &&
-	    si->si_code != MEMCORE_SEGV_GUARD)
+	    si->si_code != MEMCORE_SEGV_GUARD && si->si_code != MEMCORE_SEGV_STACK)
 		die_of(sig);		/* sent, not a fault */
 	rec.ExceptionCode = si->si_code == MEMCORE_SEGV_GUARD ? STATUS_GUARD_PAGE_VIOLATION :
+			    si->si_code == MEMCORE_SEGV_STACK ? STATUS_STACK_OVERFLOW :
 			    STATUS_ACCESS_VIOLATION;
 	rec.NumberParameters = 2;
 	rec.ExceptionInformation[0] = (err & 0x10) ? 8 : (err & 0x2) ? 1 : 0;
@@ -71,7 +73,8 @@ static void install(void)
 	struct sigaction sa = { 0 };
 
 	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;	/* a handler may fault again, as on Windows */
+	/* A handler may fault again, as on Windows; CreateThread's threads have an alternate stack. */
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGSEGV, &sa, NULL);
 }

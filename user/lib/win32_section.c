@@ -23,13 +23,14 @@
 #define MAX_HANDLES	1024
 #define G64		((uint64_t)MEMCORE_WIN32_GRANULARITY)
 
-enum kind { K_FILE = 1, K_SECTION };
+enum kind { K_FILE = 1, K_SECTION, K_THREAD };
 
 struct object {
 	enum kind kind;
 	int fd;
 	uint64_t size;		/* sections: bytes */
 	DWORD protect;		/* sections: PAGE_* */
+	void *thread;		/* threads: win32_thread.c's record */
 };
 
 struct view {
@@ -88,7 +89,7 @@ static HANDLE make(enum kind kind, int fd, uint64_t size, DWORD protect)
 		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
-	*o = (struct object){ kind, fd, size, protect };
+	*o = (struct object){ kind, fd, size, protect, NULL };
 	h = new_handle(o);
 	if (!h) {
 		free(o);
@@ -128,9 +129,38 @@ BOOL WINAPI CloseHandle(HANDLE hObject)
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
 	}
-	close(o->fd);
+	if (o->kind == K_THREAD)
+		win32_thread_close(o->thread);
+	else
+		close(o->fd);
 	free(o);
 	return TRUE;
+}
+
+HANDLE win32_thread_handle(void *thread)
+{
+	HANDLE h = make(K_THREAD, -1, 0, 0);
+	struct object *o;
+
+	if (!h)
+		return NULL;
+	lock();
+	o = object_of(h, K_THREAD);
+	o->thread = thread;
+	unlock();
+	return h;
+}
+
+void *win32_thread_of(HANDLE h)
+{
+	struct object *o;
+	void *t;
+
+	lock();
+	o = object_of(h, K_THREAD);
+	t = o ? o->thread : NULL;
+	unlock();
+	return t;
 }
 
 static int writable(DWORD protect)

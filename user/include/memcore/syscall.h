@@ -24,8 +24,11 @@
 #define MEMCORE_SYS_VirtualProtect	(MEMCORE_SYS_BASE + 19)	/* (addr, size, protect, DWORD *old) */
 #define MEMCORE_SYS_VirtualLock		(MEMCORE_SYS_BASE + 20)	/* (addr, size) */
 #define MEMCORE_SYS_VirtualUnlock	(MEMCORE_SYS_BASE + 21)	/* (addr, size) */
+#define MEMCORE_SYS_win32_stack		(MEMCORE_SYS_BASE + 22)	/* (reserve, commit): a thread stack's base */
 /* si_code of the SIGSEGV a PAGE_GUARD page raises (beside SEGV_MAPERR/SEGV_ACCERR). */
 #define MEMCORE_SEGV_GUARD		0x4701
+/* ... and of the one a thread stack raises when its reservation is used up. */
+#define MEMCORE_SEGV_STACK		0x4702
 
 /* Memory figures: MEMCORE_SYS_BASE + 32 .. + 47. */
 #define MEMCORE_SYS_free_frames	(MEMCORE_SYS_BASE + 32)	/* (): free frames, caches drained */

@@ -120,6 +120,7 @@ typedef struct _PROCESS_HEAP_ENTRY {
 #define STATUS_GUARD_PAGE_VIOLATION	0x80000001u
 #define STATUS_ACCESS_VIOLATION		0xC0000005u
 #define STATUS_NO_MEMORY		0xC0000017u
+#define STATUS_STACK_OVERFLOW		0xC00000FDu
 #define EXCEPTION_CONTINUE_EXECUTION	(-1)
 #define EXCEPTION_CONTINUE_SEARCH	0
 #define EXCEPTION_NONCONTINUABLE	0x1u
@@ -186,6 +187,21 @@ BOOL WINAPI FlushViewOfFile(LPCVOID lpBaseAddress, SIZE_T dwNumberOfBytesToFlush
 BOOL WINAPI CloseHandle(HANDLE hObject);
 /* memcore: a Win32 file handle for a descriptor (CreateFileMappingA's hFile). */
 HANDLE memcore_handle_from_fd(int fd);
+
+/* --- threads (stacks reserved, committed and grown by guard pages as on Windows) ----- */
+typedef DWORD (WINAPI *LPTHREAD_START_ROUTINE)(LPVOID lpThreadParameter);
+#define STACK_SIZE_PARAM_IS_A_RESERVATION	0x00010000u
+#define CREATE_SUSPENDED			0x00000004u
+#define INFINITE				0xFFFFFFFFu
+#define WAIT_OBJECT_0				0x00000000u
+#define WAIT_TIMEOUT				0x00000102u
+#define WAIT_FAILED				0xFFFFFFFFu
+#define STILL_ACTIVE				259u
+HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+			   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter,
+			   DWORD dwCreationFlags, LPDWORD lpThreadId);
+DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 
 /* --- exceptions ----------------------------------------------------------------------- */
 PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);

@@ -1,0 +1,216 @@
+/*
+ * t_win32_thread: memcore only (memcore/win32.h): CreateThread's stacks grow
+ * by guard pages as on Windows - reserved whole, the top committed, a
+ * PAGE_GUARD page below that moves down a page per touch, the last page
+ * never committed, STATUS_STACK_OVERFLOW to the vectored handlers at the
+ * end - and WaitForSingleObject / GetExitCodeThread / CloseHandle on thread
+ * handles. On Linux the first call fails and the program reports "1..0 # SKIP".
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#include "win32_util.h"
+
+#define KB	1024u
+
+/* The run of pages at @p as VirtualQuery reports it. */
+static MEMORY_BASIC_INFORMATION q(const void *p)
+{
+	MEMORY_BASIC_INFORMATION m = { 0 };
+
+	VirtualQuery(p, &m, sizeof(m));
+	return m;
+}
+
+/* Bytes of the stack holding @p that are committed, and where its guard page is. */
+static SIZE_T committed(const char *p, char **guard)
+{
+	MEMORY_BASIC_INFORMATION m = q(p);
+	char *base = m.AllocationBase;
+	SIZE_T n = 0;
+
+	*guard = NULL;
+	for (char *c = base; (m = q(c)).AllocationBase == base; c += m.RegionSize) {
+		if (m.State == MEM_COMMIT)
+			n += m.RegionSize;
+		if (m.State == MEM_COMMIT && (m.Protect & PAGE_GUARD))
+			*guard = c;
+	}
+	return n;
+}
+
+struct probe {
+	char *base;		/* the stack's allocation base */
+	SIZE_T size;		/* its reservation */
+	SIZE_T before, after;	/* committed bytes before and after using 200 KiB */
+	char *guard_before, *guard_after;
+	DWORD state, type, aprot;
+	int sum;
+};
+
+static int __attribute__((noinline)) use(int depth)
+{
+	volatile char buf[1024];
+
+	buf[0] = (char)depth;
+	buf[sizeof(buf) - 1] = 1;
+	return depth ? use(depth - 1) + buf[0] + buf[sizeof(buf) - 1] : 0;
+}
+
+static DWORD WINAPI grow(LPVOID arg)
+{
+	struct probe *p = arg;
+	char here = 0;
+	MEMORY_BASIC_INFORMATION m = q(&here);
+
+	p->base = m.AllocationBase;
+	p->state = m.State;
+	p->type = m.Type;
+	p->aprot = m.AllocationProtect;
+	for (char *c = p->base; q(c).AllocationBase == p->base; c += q(c).RegionSize)
+		p->size = (SIZE_T)(c + q(c).RegionSize - p->base);
+	p->before = committed(&here, &p->guard_before);
+	p->sum = use(200);			/* about 200 KiB of stack */
+	p->after = committed(&here, &p->guard_after);
+	return 7;
+}
+
+static volatile int release_it;
+
+static DWORD WINAPI wait_release(LPVOID arg)
+{
+	(void)arg;
+	while (!release_it)
+		usleep(1000);
+	return 3;
+}
+
+static void growth(void)
+{
+	struct probe p = { 0 };
+	DWORD code = 0, tid = 0;
+	HANDLE h = CreateThread(NULL, 0, grow, &p, 0, &tid);
+
+	ok(h != NULL, "CreateThread with the default stack");
+	ok(WaitForSingleObject(h, INFINITE) == WAIT_OBJECT_0, "WaitForSingleObject(INFINITE)");
+	ok(GetExitCodeThread(h, &code) && code == 7, "GetExitCodeThread: the thread's result");
+	ok(p.base && p.state == MEM_COMMIT && p.type == MEM_PRIVATE && p.aprot == PAGE_READWRITE,
+	   "the stack is a private allocation of its own");
+	ok(p.size == 1024 * KB, "1 MiB reserved by default (got %zu KiB)", (size_t)(p.size / KB));
+	ok(p.before <= 16 * KB, "little committed at the start (%zu KiB)", (size_t)(p.before / KB));
+	ok(p.guard_before && p.guard_after && p.guard_after < p.guard_before - 190 * KB,
+	   "the guard page moved down with the stack (%zu KiB)",
+	   (size_t)((p.guard_before - p.guard_after) / KB));
+	ok(p.after >= p.before + 190 * KB && p.after < 300 * KB,
+	   "committed grew with use (%zu KiB)", (size_t)(p.after / KB));
+	ok(q(p.base).State == MEM_RESERVE, "the rest stays reserved");
+	ok(CloseHandle(h), "CloseHandle of the thread");
+	ok(q(p.base).State == MEM_FREE, "the stack is released once the thread ended and its handle closed");
+	ok(GetExitCodeThread(h, &code) == FALSE && GetLastError() == ERROR_INVALID_HANDLE,
+	   "a closed thread handle: ERROR_INVALID_HANDLE");
+}
+
+static void sizes_and_waits(void)
+{
+	struct probe p = { 0 };
+	DWORD code = 0;
+	HANDLE h = CreateThread(NULL, 256 * KB, grow, &p, STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+
+	ok(h && WaitForSingleObject(h, INFINITE) == WAIT_OBJECT_0 && p.size == 256 * KB,
+	   "STACK_SIZE_PARAM_IS_A_RESERVATION: 256 KiB reserved (got %zu KiB)",
+	   (size_t)(p.size / KB));
+	CloseHandle(h);
+	h = CreateThread(NULL, 64 * KB, grow, &p, 0, NULL);
+	ok(h && WaitForSingleObject(h, INFINITE) == WAIT_OBJECT_0 && p.before >= 64 * KB &&
+	   p.size == 1024 * KB, "a commit size: committed at once (%zu KiB of %zu KiB)",
+	   (size_t)(p.before / KB), (size_t)(p.size / KB));
+	CloseHandle(h);
+	release_it = 0;
+	h = CreateThread(NULL, 0, wait_release, NULL, 0, NULL);
+	ok(GetExitCodeThread(h, &code) && code == STILL_ACTIVE, "a running thread: STILL_ACTIVE");
+	ok(WaitForSingleObject(h, 0) == WAIT_TIMEOUT, "WaitForSingleObject(0) on it: WAIT_TIMEOUT");
+	release_it = 1;
+	ok(WaitForSingleObject(h, 10000) == WAIT_OBJECT_0 && GetExitCodeThread(h, &code) && code == 3,
+	   "and WAIT_OBJECT_0 once it ends");
+	CloseHandle(h);
+	SetLastError(0);
+	ok(WaitForSingleObject((HANDLE)(uintptr_t)4000, 0) == WAIT_FAILED &&
+	   GetLastError() == ERROR_INVALID_HANDLE, "a bad handle: WAIT_FAILED, ERROR_INVALID_HANDLE");
+	SetLastError(0);
+	ok(!CreateThread(NULL, 0, grow, &p, CREATE_SUSPENDED, NULL) &&
+	   GetLastError() == ERROR_NOT_SUPPORTED, "CREATE_SUSPENDED: ERROR_NOT_SUPPORTED");
+}
+
+/* --- overflow, in a child: the handler reports in shared memory and exits ------------ */
+static volatile ULONG_PTR *report;	/* code, address, the stack's base */
+static char *stack_base;
+
+static LONG CALLBACK on_overflow(PEXCEPTION_POINTERS ep)
+{
+	report[0] = ep->ExceptionRecord->ExceptionCode;
+	report[1] = ep->ExceptionRecord->ExceptionInformation[1];
+	report[2] = (ULONG_PTR)stack_base;
+	_exit(ep->ExceptionRecord->ExceptionCode == STATUS_STACK_OVERFLOW ? 42 : 43);
+}
+
+static volatile int stop_at = -1;	/* never reached: the recursion is endless */
+
+static int __attribute__((noinline)) forever(int depth)
+{
+	volatile char buf[512];
+
+	buf[0] = (char)depth;
+	if (depth == stop_at)
+		return 0;
+	return forever(depth + 1) + buf[0];
+}
+
+static DWORD WINAPI overflow(LPVOID arg)
+{
+	char here = 0;
+
+	(void)arg;
+	stack_base = q(&here).AllocationBase;
+	return (DWORD)forever(0);
+}
+
+static void stack_overflow(void)
+{
+	int status = 0;
+	pid_t pid;
+
+	report = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (report == MAP_FAILED) {
+		ok(0, "shared page for the report");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		AddVectoredExceptionHandler(1, on_overflow);
+		HANDLE h = CreateThread(NULL, 128 * KB, overflow, NULL,
+					STACK_SIZE_PARAM_IS_A_RESERVATION, NULL);
+		WaitForSingleObject(h, INFINITE);
+		_exit(1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	   "endless recursion on a 128 KiB stack: STATUS_STACK_OVERFLOW to the handler");
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 42))
+		diag("  status %#x, code %#lx", (unsigned)status, (unsigned long)report[0]);
+	ok((report[1] & ~(ULONG_PTR)4095) == report[2] + 4096, "at the reservation's second page");
+	diag("  fault at %#lx, stack base %#lx", (unsigned long)report[1], (unsigned long)report[2]);
+	munmap((void *)report, 4096);
+}
+
+int main(void)
+{
+	win32_or_skip();
+	growth();
+	sizes_and_waits();
+	stack_overflow();
+	return done_testing();
+}

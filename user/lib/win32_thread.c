@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * CreateThread with a Windows stack: the kernel reserves the stack
+ * (MEMCORE_SYS_win32_stack; 1 MiB unless told), commits its top and puts a
+ * PAGE_GUARD page below; each touch of the guard commits that page and
+ * moves the guard down, and the last page of the reservation is never
+ * committed: a thread reaching it gets STATUS_STACK_OVERFLOW (the kernel's
+ * MEMCORE_SEGV_STACK) in its vectored handlers, which run on a small
+ * alternate signal stack of the thread's own. The thread runs as a POSIX
+ * thread on that stack; the stack is released once the thread has ended and
+ * its handle is closed or waited for.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memcore/syscall.h"
+#include "win32_internal.h"
+
+#define DEFAULT_RESERVE	(1u << 20)
+#define ALT_STACK	(64u << 10)
+
+struct thread {
+	pthread_t pt;
+	LPTHREAD_START_ROUTINE fn;
+	LPVOID arg;
+	char *stack;		/* the stack's allocation base */
+	DWORD exit_code;
+	int done;		/* fn returned (atomic) */
+	int joined;
+	int handle_closed;
+};
+
+/* A thread whose handle was closed while it ran: released by the next CreateThread. */
+static struct orphan {
+	struct orphan *next;
+	struct thread *t;
+} *orphans;
+static int orphan_lock;
+
+static void release(struct thread *t)
+{
+	if (!t->joined)
+		pthread_join(t->pt, NULL);
+	VirtualFree(t->stack, 0, MEM_RELEASE);
+	free(t);
+}
+
+static void reap_orphans(void)
+{
+	struct orphan *o, *keep = NULL, *next;
+
+	while (__atomic_exchange_n(&orphan_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	o = orphans;
+	orphans = NULL;
+	__atomic_store_n(&orphan_lock, 0, __ATOMIC_RELEASE);
+	for (; o; o = next) {
+		next = o->next;
+		if (__atomic_load_n(&o->t->done, __ATOMIC_ACQUIRE)) {
+			release(o->t);
+			free(o);
+		} else {
+			o->next = keep;
+			keep = o;
+		}
+	}
+	while (keep) {
+		next = keep->next;
+		while (__atomic_exchange_n(&orphan_lock, 1, __ATOMIC_ACQUIRE))
+			;
+		keep->next = orphans;
+		orphans = keep;
+		__atomic_store_n(&orphan_lock, 0, __ATOMIC_RELEASE);
+		keep = next;
+	}
+}
+
+static void *start(void *p)
+{
+	struct thread *t = p;
+	stack_t alt = { .ss_sp = malloc(ALT_STACK), .ss_size = ALT_STACK };
+	DWORD code;
+
+	if (alt.ss_sp)
+		sigaltstack(&alt, NULL);
+	code = t->fn(t->arg);
+	if (alt.ss_sp) {
+		stack_t off = { .ss_flags = SS_DISABLE };
+
+		sigaltstack(&off, NULL);
+		free(alt.ss_sp);
+	}
+	t->exit_code = code;
+	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Reserve and commit sizes as Windows reads dwStackSize. */
+static void stack_sizes(SIZE_T size, DWORD flags, SIZE_T *reserve, SIZE_T *commit)
+{
+	*reserve = DEFAULT_RESERVE;
+	*commit = MEMCORE_WIN32_PAGE_SIZE;
+	if (flags & STACK_SIZE_PARAM_IS_A_RESERVATION) {
+		if (size)
+			*reserve = size;
+	} else if (size) {
+		*commit = size;
+		if (*commit >= *reserve)	/* the reservation rounds up to 1 MiB */
+			*reserve = (*commit + DEFAULT_RESERVE) & ~(SIZE_T)(DEFAULT_RESERVE - 1);
+	}
+}
+
+HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwStackSize,
+			   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter,
+			   DWORD dwCreationFlags, LPDWORD lpThreadId)
+{
+	struct thread *t;
+	SIZE_T reserve, commit;
+	MEMORY_BASIC_INFORMATION mbi;
+	pthread_attr_t attr;
+	long base;
+	HANDLE h;
+
+	(void)lpThreadAttributes;
+	if (!lpStartAddress || (dwCreationFlags & ~STACK_SIZE_PARAM_IS_A_RESERVATION)) {
+		SetLastError(dwCreationFlags & CREATE_SUSPENDED ? ERROR_NOT_SUPPORTED :
+			     ERROR_INVALID_PARAMETER);
+		return NULL;
+	}
+	reap_orphans();
+	stack_sizes(dwStackSize, dwCreationFlags, &reserve, &commit);
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	base = win32_call(MEMCORE_SYS_win32_stack, (long)reserve, (long)commit, 0, 0);
+	if (base == -1) {
+		free(t);
+		return NULL;
+	}
+	t->stack = (char *)base;
+	t->fn = lpStartAddress;
+	t->arg = lpParameter;
+	VirtualQuery(t->stack, &mbi, sizeof(mbi));	/* the reservation's size: the bottom run */
+	for (char *p = t->stack; VirtualQuery(p, &mbi, sizeof(mbi)) &&
+	     mbi.AllocationBase == t->stack; p += mbi.RegionSize)
+		reserve = (SIZE_T)(p + mbi.RegionSize - t->stack);
+	h = win32_thread_handle(t);
+	if (!h) {
+		VirtualFree(t->stack, 0, MEM_RELEASE);
+		free(t);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	pthread_attr_init(&attr);
+	pthread_attr_setstack(&attr, t->stack, reserve);
+	if (pthread_create(&t->pt, &attr, start, t)) {
+		pthread_attr_destroy(&attr);
+		t->joined = t->done = 1;	/* never started: the handle's close frees it all */
+		CloseHandle(h);
+		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+		return NULL;
+	}
+	pthread_attr_destroy(&attr);
+	if (lpThreadId)
+		*lpThreadId = (DWORD)(uintptr_t)t->pt;
+	return h;
+}
+
+void win32_thread_close(void *thread)
+{
+	struct thread *t = thread;
+	struct orphan *o;
+
+	if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE) || !(o = malloc(sizeof(*o)))) {
+		release(t);	/* ended (or no memory to remember it: wait for it) */
+		return;
+	}
+	o->t = t;
+	while (__atomic_exchange_n(&orphan_lock, 1, __ATOMIC_ACQUIRE))
+		;
+	o->next = orphans;
+	orphans = o;
+	__atomic_store_n(&orphan_lock, 0, __ATOMIC_RELEASE);
+}
+
+/* Threads only: INFINITE joins; a timeout polls every millisecond. */
+DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds)
+{
+	struct thread *t = win32_thread_of(hHandle);
+	struct timespec ms = { 0, 1000000 };
+
+	if (!t) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return WAIT_FAILED;
+	}
+	for (DWORD waited = 0; dwMilliseconds != INFINITE; waited++) {
+		if (__atomic_load_n(&t->done, __ATOMIC_ACQUIRE))
+			break;
+		if (waited >= dwMilliseconds)
+			return WAIT_TIMEOUT;
+		nanosleep(&ms, NULL);
+	}
+	if (!t->joined) {
+		pthread_join(t->pt, NULL);
+		t->joined = 1;
+	}
+	return WAIT_OBJECT_0;
+}
+
+BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode)
+{
+	struct thread *t = win32_thread_of(hThread);
+
+	if (!t) {
+		SetLastError(ERROR_INVALID_HANDLE);
+		return FALSE;
+	}
+	*lpExitCode = __atomic_load_n(&t->done, __ATOMIC_ACQUIRE) ? t->exit_code : STILL_ACTIVE;
+	return TRUE;
+}
