@@ -10,6 +10,7 @@
 #include "kernel/swap/swap_dev.h"
 #include "kernel/swap/swap_zram.h"
 #include "mm/platform.h"
+#include "mm/lru.h"
 #include "mm/pmm.h"
 #include "kernel/fs/file.h"
 #include "kernel/proc/proc.h"
@@ -108,6 +109,8 @@ void kmain(uint32_t magic, uint32_t info_pa)
 		panic("pmm: no usable RAM, or no room for the frame database");
 	memmap_print(&boot_info.map);
 	pmm_print_summary();
+	if (lru_init())
+		kprintf("lru: no memory for the page lists: page-cache pages will not be reclaimed\n");
 	kernel_space_init(&boot_info.map);
 	heap_boot_init();
 	commit_boot_init();

@@ -11,6 +11,8 @@
 #include "kernel/kernel.h"
 #include "kernel/lib.h"
 #include "kernel/task.h"
+#include "mm/lru.h"
+#include "mm/pcache.h"
 #include "mm/reclaim.h"
 #include "mm/swap.h"
 
@@ -61,6 +63,9 @@ void reclaim_print_stats(void)
 		(unsigned long)r.reclaimed, (unsigned long)r.kswapd_reclaimed,
 		(unsigned long)r.direct_reclaimed, (unsigned long)r.direct_runs,
 		(unsigned long)r.no_progress, (unsigned long)r.refaults, (unsigned long)r.oom_kills);
+	kprintf("lru: active_file %lu, inactive_file %lu, page cache in swap %lu kB (table %lu kB)\n",
+		(unsigned long)lru_count(LRU_ACTIVE_FILE), (unsigned long)lru_count(LRU_INACTIVE_FILE),
+		(unsigned long)pcache_total_swapped() * 4, (unsigned long)lru_table_frames() * 4);
 	kprintf("swap: pswpout %lu, pswpin %lu, swap cache hits %lu, write failures %lu, "
 		"read errors %lu\n", (unsigned long)c.swpout, (unsigned long)c.swpin,
 		(unsigned long)c.cache_hits, (unsigned long)c.write_fail,

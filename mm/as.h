@@ -329,6 +329,8 @@ int as_munlockall(struct as *as);
 /* --- every space (as_rmap.c) ------------------------------------------------ */
 
 void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_cows);
+/* Reverse map of a page-cache page: clear and count accessed bits, or zap its entries. */
+unsigned as_rmap_object(struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap);
 
 /* --- swap (as_swap.c; areas and figures in mm/swap.h) ------------------------ */
 

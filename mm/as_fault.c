@@ -106,7 +106,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 	} else {
 		int got = pcache_lookup(r->shm, idx, true, &pa);
 
-		if (got == PCACHE_BEYOND)
+		if (got == PCACHE_BEYOND || got == PCACHE_EIO)
 			return VM_FAULT_SIGBUS;
 		if (got != PCACHE_OK)
 			return VM_FAULT_OOM;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Every address space, on one list, so that a change to a page-cache object
- * reaches all its mappings: truncating a file and MADV_REMOVE/fallocate
+ * reaches all its mappings, and reclaim finds every entry mapping a
+ * page-cache page (as_rmap_object()): truncating a file and MADV_REMOVE/fallocate
  * punching a hole zap the pages of every region mapping the range, in
  * every space, and the next access faults (SIGBUS past the end, or the
  * object's new page).
@@ -114,6 +115,64 @@ void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_co
 	for (struct as *as = all_head; as; as = as->all_next)
 		zap_in(as, pc, first, end, even_cows);
 	spin_unlock_irqrestore(&all_lock, fl);
+}
+
+/* Test-and-clear (@unmap false) or zap (@unmap true) what @as maps of frame @pa, page @idx of @pc. */
+static unsigned rmap_in(struct as *as, struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap)
+{
+	unsigned long fl = write_lock_irqsave(&as->lock);
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < as->nr; i++) {
+		const struct as_region *r = &as->reg[i];
+		uint64_t pages = (r->end - r->start) >> PAGE_SHIFT;
+		uintptr_t va;
+		phys_addr_t got;
+
+		if (r->shm != pc || idx < r->pgoff || idx - r->pgoff >= pages)
+			continue;
+		va = r->start + (uintptr_t)((idx - r->pgoff) << PAGE_SHIFT);
+		if (!pt_translate(&as->vs.pt, va, &got, NULL, NULL) || (got & PAGE_MASK) != pa)
+			continue;	/* not faulted in, or a private copy */
+		if (unmap) {
+			as_zap(as, va, PAGE_SIZE);
+			n++;
+		} else if (pt_clear_young(&as->vs.pt, va) > 0) {
+			n++;
+		}
+	}
+	write_unlock_irqrestore(&as->lock, fl);
+	return n;
+}
+
+/**
+ * as_rmap_object() - the reverse map of a page-cache page: every page-table
+ * entry mapping it
+ * @pc: the object (a reference held)
+ * @idx: the page's index in it
+ * @pa: its frame
+ * @unmap: zap those entries (the next access faults the page in again
+ *	from the object), else test and clear their accessed bits
+ *
+ * The regions mapping @pc, shared or private (whose unwritten pages map the
+ * object's frame read-only), are found by their object and offset, as
+ * Linux's i_mmap does, in every space; an object nobody maps costs
+ * nothing. Call it with no space locked.
+ *
+ * Return: entries found referenced (@unmap false) or zapped.
+ */
+unsigned as_rmap_object(struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap)
+{
+	unsigned long fl;
+	unsigned n = 0;
+
+	if (!__atomic_load_n(&pc->mapcount, __ATOMIC_RELAXED))
+		return 0;
+	fl = spin_lock_irqsave(&all_lock);
+	for (struct as *as = all_head; as; as = as->all_next)
+		n += rmap_in(as, pc, idx, pa, unmap);
+	spin_unlock_irqrestore(&all_lock, fl);
+	return n;
 }
 
 /**

@@ -12,10 +12,10 @@
  * space to swap it puts it in the swap cache with its slot, the others find
  * the slot there, and the frame is freed when the last mapping is gone.
  *
- * Only private anonymous pages go to swap: shared anonymous and file pages
- * live in the page cache of a RAM file system, which has no backing store
- * to write them to. Locked (mlock), low-memory (DOS) and zero-page mappings
- * are skipped.
+ * This clock takes private anonymous pages; shared anonymous, shm and file
+ * pages live in the page cache and go to swap from its LRU lists
+ * (mm/reclaim_file.c, mm/pcache.c). Locked (mlock), low-memory (DOS) and
+ * zero-page mappings are skipped.
  *
  * Lock order: the list of all spaces, a space's lock, its page-table lock,
  * swap_lock (mm/swap.h).
@@ -83,8 +83,16 @@ bool as_swap_cached(uint32_t val)
 	return true;
 }
 
-/* Store frame @pa in a new slot, trying every area that has room: 0 or -MM_ENOSPC. */
-static int write_new(phys_addr_t pa, swp_entry_t *e)
+/**
+ * swap_write_new() - store frame @pa's page in a new slot
+ * @pa: the frame
+ * @e: set to the slot's entry (count 1)
+ *
+ * Every area with room is tried, highest priority first.
+ *
+ * Return: 0 or -MM_ENOSPC.
+ */
+int swap_write_new(phys_addr_t pa, swp_entry_t *e)
 {
 	uint32_t skip = 0;
 
@@ -114,7 +122,7 @@ static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa)
 		if (err)
 			return err;
 	} else {
-		err = write_new(pa, &e);
+		err = swap_write_new(pa, &e);
 		if (err)
 			return err;
 		if (pmm_refcount(pa) > 1) {	/* shared copy-on-write: others find it here */
@@ -328,6 +336,8 @@ int swap_area_remove(int type)
 	if (err)
 		return err;
 	as_for_each(unuse_one, &u);
+	if (!u.err)
+		u.err = pcache_swap_unuse(type);
 	err = u.err ? u.err : swap_area_forget(type);
 	if (err)
 		swap_area_set_removing(type, false);

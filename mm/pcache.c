@@ -5,12 +5,97 @@
  */
 #include "commit.h"
 #include "errno.h"
+#include "lru.h"
 #include "pcache.h"
+#include "reclaim.h"
+#include "swap_internal.h"
 
 #define PC_BITS		9
 #define PC_FANOUT	(1u << PC_BITS)
 
-static uint64_t total_pages, total_objects;
+static uint64_t total_pages, total_objects, total_swapped;
+static spinlock_t pcache_list_lock;
+static struct pcache *pcache_all;
+
+/* A leaf slot holds a frame, 0, or a swap entry (bit 0 set: frames are page-aligned). */
+static bool is_swp(phys_addr_t v)
+{
+	return v & 1;
+}
+
+static swp_entry_t slot_swp(phys_addr_t v)
+{
+	return (swp_entry_t){ (uint32_t)(v >> 1) };
+}
+
+static phys_addr_t swp_slot(swp_entry_t e)
+{
+	return (phys_addr_t)e.val << 1 | 1;
+}
+
+static void list_add(struct pcache *pc)
+{
+	unsigned long fl = spin_lock_irqsave(&pcache_list_lock);
+
+	pc->all_prev = NULL;
+	pc->all_next = pcache_all;
+	if (pcache_all)
+		pcache_all->all_prev = pc;
+	pcache_all = pc;
+	spin_unlock_irqrestore(&pcache_list_lock, fl);
+}
+
+static void list_del(struct pcache *pc)
+{
+	unsigned long fl = spin_lock_irqsave(&pcache_list_lock);
+
+	if (pc->all_prev)
+		pc->all_prev->all_next = pc->all_next;
+	else
+		pcache_all = pc->all_next;
+	if (pc->all_next)
+		pc->all_next->all_prev = pc->all_prev;
+	spin_unlock_irqrestore(&pcache_list_lock, fl);
+}
+
+/* Drop what leaf slot *@p holds (a frame or a swap entry), lock held or object dying. */
+static void drop_slot(struct pcache *pc, phys_addr_t *p)
+{
+	if (is_swp(*p)) {
+		swap_free(slot_swp(*p));
+		pc->nrswapped--;
+		__atomic_sub_fetch(&total_swapped, 1, __ATOMIC_RELAXED);
+	} else {
+		lru_del(*p);
+		pmm_put(*p);
+		pc->nrpages--;
+		__atomic_sub_fetch(&total_pages, 1, __ATOMIC_RELAXED);
+	}
+	*p = 0;
+}
+
+/* Read the swapped page in slot *@p (page @idx) back into a frame, lock held: PCACHE_*. */
+static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p)
+{
+	swp_entry_t e = slot_swp(*p);
+	phys_addr_t pa = pmm_alloc_pages(0, 0);
+
+	if (pa == PMM_NO_FRAME)
+		return PCACHE_NOMEM;
+	if (swap_read(e, pa)) {
+		pmm_put(pa);
+		return PCACHE_EIO;
+	}
+	reclaim_count_refault();
+	*p = pa;
+	swap_free(e);
+	pc->nrswapped--;
+	pc->nrpages++;
+	__atomic_sub_fetch(&total_swapped, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&total_pages, 1, __ATOMIC_RELAXED);
+	lru_add(pa, LRU_FILE, pc, (uintptr_t)idx);
+	return PCACHE_OK;
+}
 
 static phys_addr_t *node(phys_addr_t pa)
 {
@@ -34,6 +119,7 @@ struct pcache *pcache_create(unsigned flags)
 	pc->refs = 1;
 	pc->flags = flags;
 	__atomic_add_fetch(&total_objects, 1, __ATOMIC_RELAXED);
+	list_add(pc);
 	return pc;
 }
 
@@ -46,8 +132,27 @@ void pcache_get(struct pcache *pc)
 	__atomic_fetch_add(&pc->refs, 1, __ATOMIC_RELAXED);
 }
 
-/* Free a subtree of height @level (1: its entries are frames). */
-static void free_tree(phys_addr_t pa, unsigned level)
+/**
+ * pcache_tryget() - a reference to @pc, unless its last one is gone already
+ * @pc: an object reclaim found as the owner of an LRU page (its memory
+ *	stays until that page leaves the list)
+ *
+ * Return: true if the reference was taken.
+ */
+bool pcache_tryget(struct pcache *pc)
+{
+	uint32_t r = __atomic_load_n(&pc->refs, __ATOMIC_RELAXED);
+
+	do {
+		if (!r)
+			return false;
+	} while (!__atomic_compare_exchange_n(&pc->refs, &r, r + 1, true, __ATOMIC_ACQUIRE,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+/* Free a subtree of height @level (1: its entries are frames or swap entries). */
+static void free_tree(struct pcache *pc, phys_addr_t pa, unsigned level)
 {
 	phys_addr_t *n = node(pa);
 
@@ -55,9 +160,9 @@ static void free_tree(phys_addr_t pa, unsigned level)
 		if (!n[i])
 			continue;
 		if (level == 1)
-			pmm_put(n[i]);
+			drop_slot(pc, &n[i]);
 		else
-			free_tree(n[i], level - 1);
+			free_tree(pc, n[i], level - 1);
 	}
 	pmm_free_pages(pa, 0);
 }
@@ -70,11 +175,11 @@ void pcache_put(struct pcache *pc)
 {
 	if (__atomic_sub_fetch(&pc->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	list_del(pc);
 	if (pc->root)
-		free_tree(pc->root, pc->levels);
+		free_tree(pc, pc->root, pc->levels);
 	if (pc->charged)
 		vm_commit_uncharge(pc->charged);
-	__atomic_sub_fetch(&total_pages, pc->nrpages, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&total_objects, 1, __ATOMIC_RELAXED);
 	pmm_free_pages(plat_virt_to_phys(pc), 0);
 }
@@ -165,14 +270,21 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 		goto out;
 	}
 	p = slot(pc, idx, alloc);
-	if (p && !*p && alloc) {
+	if (p && is_swp(*p)) {
+		ret = swap_in(pc, idx, p);
+		if (ret != PCACHE_OK)
+			goto out;
+	} else if (p && !*p && alloc) {
 		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO);
 
 		if (n != PMM_NO_FRAME) {
 			*p = n;
 			pc->nrpages++;
 			__atomic_add_fetch(&total_pages, 1, __ATOMIC_RELAXED);
+			lru_add(n, LRU_FILE, pc, (uintptr_t)idx);
 		}
+	} else if (p && *p) {
+		lru_mark_accessed(*p);
 	}
 	if (p && *p) {
 		*pa = *p;
@@ -195,7 +307,10 @@ out:
  * The caller's reference keeps the frame alive even if the page is punched
  * or truncated meanwhile; a mapping keeps it as its own, others pmm_put() it.
  *
- * Return: PCACHE_OK, PCACHE_NOMEM, or PCACHE_BEYOND (past the end of a file).
+ * A page in swap is read back first.
+ *
+ * Return: PCACHE_OK, PCACHE_NOMEM, PCACHE_BEYOND (past the end of a file),
+ * or PCACHE_EIO (the swapped page could not be read).
  */
 int pcache_lookup(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa)
 {
@@ -207,13 +322,13 @@ int pcache_lookup(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa)
  * @pc: the object
  * @idx: page index
  *
- * Return: its frame (no reference taken: only compare it), or 0.
+ * Return: its frame (no reference taken: only compare it), or 0 (none, or in swap).
  */
 phys_addr_t pcache_find(struct pcache *pc, uint64_t idx)
 {
 	unsigned long fl = spin_lock_irqsave(&pc->lock);
 	phys_addr_t *p = slot(pc, idx, false);
-	phys_addr_t pa = p ? *p : 0;
+	phys_addr_t pa = p && !is_swp(*p) ? *p : 0;
 
 	spin_unlock_irqrestore(&pc->lock, fl);
 	return pa;
@@ -237,12 +352,8 @@ static void punch_locked(struct pcache *pc, uint64_t first, uint64_t n)
 			i = next;
 			continue;
 		}
-		if (*p) {
-			pmm_put(*p);
-			*p = 0;
-			pc->nrpages--;
-			__atomic_sub_fetch(&total_pages, 1, __ATOMIC_RELAXED);
-		}
+		if (*p)
+			drop_slot(pc, p);
 		i++;
 	}
 }
@@ -292,7 +403,11 @@ void pcache_set_size(struct pcache *pc, uint64_t size)
 		phys_addr_t *p;
 
 		punch_locked(pc, keep, UINT64_MAX - keep);
-		if ((size & ~PAGE_MASK) && (p = slot(pc, size >> PAGE_SHIFT, false)) && *p) {
+		p = (size & ~PAGE_MASK) ? slot(pc, size >> PAGE_SHIFT, false) : NULL;
+		/* A swapped last page is read back to be cut (not if memory ran out). */
+		if (p && is_swp(*p))
+			swap_in(pc, size >> PAGE_SHIFT, p);
+		if (p && *p && !is_swp(*p)) {
 			uint8_t *d = plat_phys_to_virt(*p);
 			memset(d + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
 		}
@@ -403,7 +518,98 @@ uint64_t pcache_total_pages(void)
 	return __atomic_load_n(&total_pages, __ATOMIC_RELAXED);
 }
 
+uint64_t pcache_total_swapped(void)
+{
+	return __atomic_load_n(&total_swapped, __ATOMIC_RELAXED);
+}
+
 uint64_t pcache_total_objects(void)
 {
 	return __atomic_load_n(&total_objects, __ATOMIC_RELAXED);
+}
+
+/**
+ * pcache_evict() - send a page to swap (reclaim)
+ * @pc: the object, with a reference held by the caller
+ * @idx: page index
+ * @pa: its frame, isolated from the LRU with a reference held by the caller,
+ *	and unmapped from every space
+ *
+ * The page is written to a new swap slot and the tree keeps the slot. It
+ * stays if anything else holds the frame (mapped again, a read() or
+ * write() copying, a fork copying a mapping) or it left the object.
+ *
+ * Return: 1 (the frame is free once the caller drops its reference), 0
+ * (busy or gone), -MM_ENOSPC (no swap area took it).
+ */
+int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa)
+{
+	unsigned long fl = spin_lock_irqsave(&pc->lock);
+	phys_addr_t *p = slot(pc, idx, false);
+	swp_entry_t e;
+	int ret = 0;
+
+	if (p && *p == pa && pmm_refcount(pa) == 2) {
+		if (swap_write_new(pa, &e)) {
+			ret = -MM_ENOSPC;
+		} else {
+			*p = swp_slot(e);
+			pc->nrpages--;
+			pc->nrswapped++;
+			__atomic_sub_fetch(&total_pages, 1, __ATOMIC_RELAXED);
+			__atomic_add_fetch(&total_swapped, 1, __ATOMIC_RELAXED);
+			lru_del(pa);
+			pmm_put(pa);
+			ret = 1;
+		}
+	}
+	spin_unlock_irqrestore(&pc->lock, fl);
+	return ret;
+}
+
+/* Bring back the pages of area @type in subtree @pa of height @level, lock held. */
+static int unuse_tree(struct pcache *pc, phys_addr_t pa, unsigned level, uint64_t base, int type)
+{
+	phys_addr_t *n = node(pa);
+	int err = 0;
+
+	for (unsigned i = 0; i < PC_FANOUT && !err; i++) {
+		uint64_t idx = base | (uint64_t)i << ((level - 1) * PC_BITS);
+
+		if (!n[i])
+			continue;
+		if (level > 1) {
+			err = unuse_tree(pc, n[i], level - 1, idx, type);
+		} else if (is_swp(n[i]) && swp_type(slot_swp(n[i])) == (unsigned)type) {
+			int r = swap_in(pc, idx, &n[i]);
+
+			err = r == PCACHE_NOMEM ? -MM_ENOMEM : r ? -MM_EIO : 0;
+		}
+	}
+	return err;
+}
+
+/**
+ * pcache_swap_unuse() - swapoff: read back every page-cache page in area @type
+ * @type: the area, no longer handing out slots
+ *
+ * Return: 0, -MM_ENOMEM or -MM_EIO (pages read so far stay in RAM).
+ */
+int pcache_swap_unuse(int type)
+{
+	unsigned long fl = spin_lock_irqsave(&pcache_list_lock);
+	int err = 0;
+
+	for (struct pcache *pc = pcache_all; pc && !err; pc = pc->all_next) {
+		unsigned long f2;
+
+		if (!__atomic_load_n(&pc->nrswapped, __ATOMIC_RELAXED))
+			continue;
+		f2 = spin_lock_irqsave(&pc->lock);
+		if (pc->root)
+			err = unuse_tree(pc, pc->root, pc->levels, 0, type);
+		spin_unlock_irqrestore(&pc->lock, f2);
+	}
+	spin_unlock_irqrestore(&pcache_list_lock, fl);
+	return err;
 }

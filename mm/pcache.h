@@ -13,8 +13,19 @@
  * Frames are found in a radix tree of PMM pages, 512 entries a node, as
  * tall as the largest index needs (4 levels cover 47 bits).
  *
+ * Pages without a backing store (all of ours: RAM file systems, shared
+ * anonymous memory, SysV and POSIX shared memory) go to swap under
+ * pressure, as Linux's shmem does: reclaim (mm/reclaim_file.c) writes the
+ * page to a swap slot and the tree keeps the swap entry in place of the
+ * frame (marked by bit 0); the next lookup reads it back. Each frame in a
+ * tree is on the file LRU lists (mm/lru.h) with the object and index as
+ * its owner.
+ *
  * Locking: pc->lock guards the tree and the size; it is taken inside an
- * address space's lock and never the other way round.
+ * address space's lock and never the other way round; swap_lock and
+ * lru_lock are taken inside it (swap-in and eviction run the swap backend
+ * with it held, interrupts off, as faults do). pcache_list_lock (every
+ * object, for swapoff) is taken outside pc->lock.
  */
 #ifndef MM_PCACHE_H
 #define MM_PCACHE_H
@@ -35,12 +46,15 @@ struct pcache {
 	uint64_t size;		/* bytes (PCACHE_SIZED) */
 	uint64_t nrpages;	/* frames held */
 	uint64_t charged;	/* pages committed for it, returned when it is freed */
+	uint64_t nrswapped;	/* pages in swap */
+	struct pcache *all_next, *all_prev;	/* every object (swapoff) */
 };
 
 /* Results of pcache_lookup(). */
 #define PCACHE_OK	0
 #define PCACHE_NOMEM	1	/* a frame or a tree node could not be had */
 #define PCACHE_BEYOND	2	/* the page lies past the end of a sized object */
+#define PCACHE_EIO	3	/* the page was in swap and could not be read back */
 
 struct pcache *pcache_create(unsigned flags);
 void pcache_get(struct pcache *pc);
@@ -57,8 +71,17 @@ void pcache_set_size(struct pcache *pc, uint64_t size);
 long pcache_read(struct pcache *pc, uint64_t off, void *buf, uint64_t len);
 long pcache_write(struct pcache *pc, uint64_t off, const void *buf, uint64_t len);
 
+/* A reference to @pc unless its last is already gone (reclaim, from an LRU owner). */
+bool pcache_tryget(struct pcache *pc);
+/* Reclaim: page @idx (frame @pa, unmapped, held by the caller) goes to swap: 1, 0 (busy), -MM_ENOSPC. */
+int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa);
+/* swapoff: bring every page of swap area @type back: 0, -MM_ENOMEM, -MM_EIO. */
+int pcache_swap_unuse(int type);
+
 /* Frames held by all page-cache objects, for memstat. */
 uint64_t pcache_total_pages(void);
+/* Their pages in swap. */
+uint64_t pcache_total_swapped(void);
 uint64_t pcache_total_objects(void);
 
 #endif

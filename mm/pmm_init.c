@@ -13,6 +13,7 @@
  * 64 GiB of RAM costs one pass over 256 MiB of descriptors and ~16k blocks.
  */
 #include "zone.h"
+#include "lru.h"
 
 struct frame_db frame_db;
 struct pmm pmm;
@@ -276,6 +277,7 @@ int pmm_init(struct memmap *map)
 	pfn_t nsec;
 
 	reset();
+	lru_reset();	/* its table described the old database */
 	if (!collect_ram(map)) {
 		mm_err("pmm: no usable RAM in the memory map");
 		return -1;

@@ -4,8 +4,9 @@
  * hand-off to the OOM killer (mm/reclaim.h). The work on pages is
  * mm/as_swap.c's; this file decides how much and over which spaces.
  *
- * A pass visits every space, each from where its clock hand stopped, asking
- * for about twice the frames still wanted from each; two rounds let pages
+ * A round scans the inactive file list first (page-cache pages: shared
+ * memory, RAM files), then visits every space, each from where its clock
+ * hand stopped, asking for about twice the frames still wanted from each; two rounds let pages
  * referenced before the first have their accessed bit cleared and be taken
  * in the second, a third round takes pages however recently used.
  */
@@ -95,8 +96,12 @@ static unsigned long shrink(unsigned long want)
 	struct pass p = { .want = want };
 
 	for (int round = 0; round < 3 && p.freed < want && swap_enabled(); round++) {
+		unsigned long left = want - p.freed;
+
 		p.force = round == 2;
-		as_for_each(scan_one, &p);
+		p.freed += reclaim_file_scan(2 * left + 32, left, p.force, &p.fig);
+		if (p.freed < want)
+			as_for_each(scan_one, &p);
 	}
 	add(&stats.scanned, p.fig.scanned);
 	add(&stats.swapped, p.fig.swapped);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reclaim: freeing frames when memory runs short, by swapping private
- * anonymous pages out (mm/as_swap.c holds the clock and the swapping).
+ * anonymous pages out (mm/as_swap.c holds their clock and the swapping)
+ * and page-cache pages (shared memory, RAM files) from the file LRU lists
+ * (mm/reclaim_file.c, mm/lru.h).
  *
  * Each zone has three watermarks, Linux's min/low/high, from its managed
  * frames. Below low, the background reclaim thread (the platform's, woken
@@ -47,6 +49,9 @@ unsigned long reclaim_background(void);
 /* Direct reclaim of about @want frames by a task that found none. Returns frames freed. */
 unsigned long reclaim_direct(unsigned long want);
 void reclaim_get_stats(struct reclaim_stats *st);
+/* Page-cache pages: scan @nr of the inactive file list, until @want freed (mm/reclaim_file.c). */
+unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
+				struct reclaim_figures *fig);
 void reclaim_count_refault(void);
 
 /*

@@ -21,6 +21,8 @@ bool swap_cache_del(swp_entry_t e);
 int swap_write(swp_entry_t e, phys_addr_t pa);
 /* Fill frame @pa from @e's slot: 0 or -MM_EIO. */
 int swap_read(swp_entry_t e, phys_addr_t pa);
+/* Store frame @pa in a new slot of any area with room (entry in *@e, count 1): 0 or -MM_ENOSPC (mm/as_swap.c). */
+int swap_write_new(phys_addr_t pa, swp_entry_t *e);
 
 /* Give out no more slots of area @type (swapoff running), or again (@on false). */
 int swap_area_set_removing(int type, bool on);

@@ -112,6 +112,77 @@ static inline int swap_test_group_setup(void **state)
 		r = heap_init(&heap_pages_mmap, 0);
 	return r;
 }
+
+#ifdef TESTS_HOST_AS_TEST_UTIL_H
+/* Processes with swap: a byte pattern per page and generation, written and checked at both ends. */
+static inline uint8_t swt_pattern(uintptr_t va, unsigned gen)
+{
+	return (uint8_t)((va >> PAGE_SHIFT) * 31 + gen * 7 + 1);
+}
+
+static inline void swt_fill(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
+{
+	for (unsigned i = 0; i < pages; i++) {
+		uintptr_t va = a + i * PG;
+
+		assert_int_equal(uwrite8(p, va, swt_pattern(va, gen)), 0);
+		assert_int_equal(uwrite8(p, va + PG - 1, swt_pattern(va, gen) ^ 0xff), 0);
+	}
+}
+
+static inline void swt_check(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
+{
+	for (unsigned i = 0; i < pages; i++) {
+		uintptr_t va = a + i * PG;
+
+		assert_int_equal(upeek(p, va), swt_pattern(va, gen));
+		assert_int_equal(upeek(p, va + PG - 1), swt_pattern(va, gen) ^ 0xff);
+	}
+}
+
+static inline void swt_new_proc(struct proc *p)
+{
+	assert_int_equal(as_init(&p->as, NULL), 0);
+	proc_cpu(p);
+}
+
+static inline uintptr_t swt_map(struct proc *p, uint64_t len, unsigned flags)
+{
+	long a = as_mmap(&p->as, 0, len, MM_PROT_READ | MM_PROT_WRITE, flags, NULL, 0);
+
+	assert_false(as_is_err(a));
+	return (uintptr_t)a;
+}
+
+/* Fresh simulated RAM of @ram bytes and area @t of @slots at priority 10: its type. */
+static inline int swt_setup(uint64_t ram, struct test_swap *t, uint32_t slots)
+{
+	int type;
+
+	assert_int_equal(vm_ram_setup(ram), 0);
+	test_swap_init(t, "test0", slots);
+	type = swap_area_add(&t->b, 10, 1);
+	assert_true(type >= 0);
+	return type;
+}
+
+/* The end of a test: no slot or swap-cache page left, area @type (backend @t) removed, @free0 frames free. */
+static inline void swt_teardown(struct test_swap *t, int type, uint64_t free0)
+{
+	struct swap_counters c;
+
+	swap_get_counters(&c);
+	assert_int_equal(c.slots_used, 0);
+	assert_int_equal(c.cache_pages, 0);
+	assert_int_equal(t->stored, 0);
+	assert_int_equal(t->bad_calls, 0);
+	assert_int_equal(swap_area_remove(type), 0);
+	assert_false(swap_enabled());
+	test_swap_fini(t);
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free0);
+}
+#endif
 #endif
 
 #endif

@@ -31,18 +31,10 @@ static struct proc P, C;
 static struct test_swap TS, TS2;
 static int type1, type2 = -1;
 
-static uint8_t pattern(uintptr_t va, unsigned gen)
-{
-	return (uint8_t)((va >> PAGE_SHIFT) * 31 + gen * 7 + 1);
-}
-
 static int before_ram(uint64_t ram, uint32_t slots)
 {
-	assert_int_equal(vm_ram_setup(ram), 0);
+	type1 = swt_setup(ram, &TS, slots);
 	free0 = sim_free_frames();
-	test_swap_init(&TS, "test0", slots);
-	type1 = swap_area_add(&TS.b, 10, 1);
-	assert_true(type1 >= 0);
 	return 0;
 }
 
@@ -54,59 +46,19 @@ static int before(void **state)
 
 static int after(void **state)
 {
-	struct swap_counters c;
-
 	(void)state;
 	if (type2 >= 0) {
 		assert_int_equal(swap_area_remove(type2), 0);
 		test_swap_fini(&TS2);
 		type2 = -1;
 	}
-	swap_get_counters(&c);
-	assert_int_equal(c.slots_used, 0);
-	assert_int_equal(c.cache_pages, 0);
-	assert_int_equal(TS.stored, 0);
-	assert_int_equal(TS.bad_calls, 0);
-	assert_int_equal(swap_area_remove(type1), 0);
-	assert_false(swap_enabled());
-	test_swap_fini(&TS);
-	pmm_drain();
-	assert_int_equal(sim_free_frames(), free0);
+	swt_teardown(&TS, type1, free0);
 	return 0;
 }
 
 static uintptr_t map(struct proc *p, uint64_t len)
 {
-	long a = as_mmap(&p->as, 0, len, RW, ANON, NULL, 0);
-
-	assert_false(as_is_err(a));
-	return (uintptr_t)a;
-}
-
-static void fill(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
-{
-	for (unsigned i = 0; i < pages; i++) {
-		uintptr_t va = a + i * PG;
-
-		assert_int_equal(uwrite8(p, va, pattern(va, gen)), 0);
-		assert_int_equal(uwrite8(p, va + PG - 1, pattern(va, gen) ^ 0xff), 0);
-	}
-}
-
-static void check(struct proc *p, uintptr_t a, unsigned pages, unsigned gen)
-{
-	for (unsigned i = 0; i < pages; i++) {
-		uintptr_t va = a + i * PG;
-
-		assert_int_equal(upeek(p, va), pattern(va, gen));
-		assert_int_equal(upeek(p, va + PG - 1), pattern(va, gen) ^ 0xff);
-	}
-}
-
-static void new_proc(struct proc *p)
-{
-	assert_int_equal(as_init(&p->as, NULL), 0);
-	proc_cpu(p);
+	return swt_map(p, len, ANON);
 }
 
 /* Swap entries in every format: set, found, counted by the table, released on unmap. */
@@ -180,9 +132,9 @@ static void test_pageout_and_back(void **state)
 	uint64_t f1;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 64 * PG);
-	fill(&P, a, 64, 1);
+	swt_fill(&P, a, 64, 1);
 	f1 = sim_free_frames();
 	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
 	pmm_drain();
@@ -195,7 +147,7 @@ static void test_pageout_and_back(void **state)
 	for (unsigned i = 0; i < 64; i++)
 		assert_int_equal(vec[i], 0);
 	assert_int_equal(as_check(&P.as), 0);
-	check(&P, a, 64, 1);
+	swt_check(&P, a, 64, 1);
 	as_get_stats(&P.as, &st);
 	assert_int_equal(st.rss, 64);
 	assert_int_equal(st.swap, 0);
@@ -213,9 +165,9 @@ static void test_fork_half_swapped(void **state)
 	uintptr_t a;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 64 * PG);
-	fill(&P, a, 64, 1);
+	swt_fill(&P, a, 64, 1);
 	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
 	assert_int_equal(as_fork(&C.as, &P.as), 0);
 	proc_cpu(&C);
@@ -223,19 +175,19 @@ static void test_fork_half_swapped(void **state)
 	assert_int_equal(swap_count(swp_entry((unsigned)type1, 1)), 2);
 	swap_get_counters(&c0);
 	/* The child reads the swapped half first, the parent finds it in the swap cache. */
-	check(&C, a, 64, 1);
-	check(&P, a, 64, 1);
+	swt_check(&C, a, 64, 1);
+	swt_check(&P, a, 64, 1);
 	swap_get_counters(&c1);
 	assert_int_equal(c1.swpin - c0.swpin, 32);
 	assert_int_equal(c1.cache_hits - c0.cache_hits, 32);
 	assert_int_equal(c1.cache_pages, 0);	/* the last entry read dropped the cache... */
 	assert_int_equal(c1.slots_used, 0);	/* ...and freed the slots */
 	/* Copy-on-write both ways. */
-	fill(&C, a, 16, 2);
-	check(&P, a, 64, 1);
-	fill(&P, a + 48 * PG, 16, 3);
-	check(&C, a + 48 * PG, 16, 1);
-	check(&C, a, 16, 2);
+	swt_fill(&C, a, 16, 2);
+	swt_check(&P, a, 64, 1);
+	swt_fill(&P, a + 48 * PG, 16, 3);
+	swt_check(&C, a + 48 * PG, 16, 1);
+	swt_check(&C, a, 16, 2);
 	as_destroy(&C.as);
 	as_destroy(&P.as);
 }
@@ -249,9 +201,9 @@ static void test_clock_shared_frames(void **state)
 	uint64_t f1;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 32 * PG);
-	fill(&P, a, 32, 1);
+	swt_fill(&P, a, 32, 1);
 	assert_int_equal(as_fork(&C.as, &P.as), 0);
 	proc_cpu(&C);
 	f1 = sim_free_frames();
@@ -271,10 +223,10 @@ static void test_clock_shared_frames(void **state)
 	assert_true(sim_free_frames() >= f1 + 32);
 	swap_get_counters(&c);
 	assert_int_equal(c.cache_pages, 0);
-	check(&P, a, 32, 1);
-	check(&C, a, 32, 1);
-	fill(&P, a, 32, 4);
-	check(&C, a, 32, 1);
+	swt_check(&P, a, 32, 1);
+	swt_check(&C, a, 32, 1);
+	swt_fill(&P, a, 32, 4);
+	swt_check(&C, a, 32, 1);
 	as_destroy(&C.as);
 	as_destroy(&P.as);
 }
@@ -286,9 +238,9 @@ static void test_calls_on_swapped(void **state)
 	long m;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 64 * PG);
-	fill(&P, a, 64, 1);
+	swt_fill(&P, a, 64, 1);
 	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
 	/* munmap of a swapped part frees its slots. */
 	assert_int_equal(as_munmap(&P.as, a + 48 * PG, 16 * PG), 0);
@@ -305,10 +257,10 @@ static void test_calls_on_swapped(void **state)
 	assert_int_equal(TS.stored, 40);
 	assert_int_equal(upeek(&P, a), -1);
 	for (unsigned i = 0; i < 32; i++)
-		assert_int_equal(upeek(&P, b + i * PG), pattern(a + i * PG, 1));
+		assert_int_equal(upeek(&P, b + i * PG), swt_pattern(a + i * PG, 1));
 	/* mprotect read-only: swapped pages come back read-only. */
 	assert_int_equal(as_mprotect(&P.as, a + 32 * PG, 8 * PG, MM_PROT_READ), 0);
-	check(&P, a + 32 * PG, 8, 1);
+	swt_check(&P, a + 32 * PG, 8, 1);
 	assert_int_equal(uwrite8(&P, a + 32 * PG, 1), -MM_EFAULT);
 	assert_int_equal(as_check(&P.as), 0);
 	as_destroy(&P.as);
@@ -325,9 +277,9 @@ static void test_second_area_and_swapoff(void **state)
 	assert_true(type2 >= 0);
 	assert_int_equal(swap_area_add(&TS2.b, 5, 1), -MM_EBUSY);
 	TS.max_stored = 10;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 32 * PG);
-	fill(&P, a, 32, 1);
+	swt_fill(&P, a, 32, 1);
 	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
 	assert_int_equal(TS.stored, 10);
 	assert_int_equal(TS2.stored, 22);
@@ -336,7 +288,7 @@ static void test_second_area_and_swapoff(void **state)
 	test_swap_fini(&TS2);
 	assert_int_equal(P.as.swapents, 10);
 	assert_int_equal(P.as.rss, 22);
-	check(&P, a, 32, 1);
+	swt_check(&P, a, 32, 1);
 	TS.max_stored = 0;
 	as_destroy(&P.as);
 }
@@ -347,14 +299,14 @@ static void test_read_error(void **state)
 	uintptr_t a;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, 4 * PG);
-	fill(&P, a, 4, 1);
+	swt_fill(&P, a, 4, 1);
 	assert_int_equal(as_madvise(&P.as, a, 4 * PG, MM_MADV_PAGEOUT), 0);
 	TS.fail_reads = true;
 	assert_int_equal(upeek(&P, a), -1);
 	TS.fail_reads = false;
-	check(&P, a, 4, 1);
+	swt_check(&P, a, 4, 1);
 	as_destroy(&P.as);
 }
 
@@ -367,18 +319,18 @@ static void test_working_set_over_ram(void **state)
 	uintptr_t a;
 
 	(void)state;
-	new_proc(&P);
+	swt_new_proc(&P);
 	a = map(&P, pages * PG);
 	reclaim_get_stats(&r0);
-	fill(&P, a, (unsigned)pages, 1);
+	swt_fill(&P, a, (unsigned)pages, 1);
 	for (unsigned i = 0; i < pages; i++) {
 		uintptr_t va = a + (test_random(&seed) % pages) * PG;
 
-		assert_int_equal(upeek(&P, va), pattern(va, 1));
+		assert_int_equal(upeek(&P, va), swt_pattern(va, 1));
 		if (i % 3 == 0)
 			assert_int_equal(uwrite8(&P, va + 1, 0x5a), 0);
 		else
-			assert_int_equal(upeek(&P, va + PG - 1), pattern(va, 1) ^ 0xff);
+			assert_int_equal(upeek(&P, va + PG - 1), swt_pattern(va, 1) ^ 0xff);
 	}
 	reclaim_get_stats(&r1);
 	assert_true(r1.direct_runs > r0.direct_runs);

@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The LRU lists (mm/lru.h): doubly linked through a table of per-frame
+ * entries kept beside the frame database, linked by frame number.
+ *
+ * Lock order: lru_lock is taken last (only the PMM's locks inside it).
+ */
+#include "errno.h"
+#include "frame.h"
+#include "lru.h"
+#include "spinlock.h"
+
+/* Entry states (ent->state), under lru_lock. */
+#define ST_LIST_MASK	0x03	/* which list, if ST_ON */
+#define ST_ON		0x04	/* on a list */
+#define ST_ISOLATED	0x08	/* taken off by reclaim, still owned */
+#define ST_FILE		0x10	/* a file page (else anonymous) */
+#define ST_OWNED	(ST_ON | ST_ISOLATED)
+
+struct lru_ent {
+	uintptr_t index;
+	void *owner;
+	uint32_t next, prev;	/* frame numbers, PFN_NIL at the ends */
+	uint8_t state;
+	uint8_t accessed;	/* set without the lock (atomic) */
+};
+_Static_assert(sizeof(struct lru_ent) == (sizeof(void *) == 8 ? 32 : 20), "lru entry size (docs)");
+
+struct lru_head {
+	uint32_t head, tail;
+	uint64_t count;
+};
+
+static spinlock_t lru_lock;
+static struct lru_ent **tab;		/* per section: entries from its frame lo on */
+static pfn_t tab_sections;
+static uint64_t tab_frames;
+static struct lru_head lists[LRU_NR_LISTS];
+
+static unsigned order_for(uint64_t bytes)
+{
+	unsigned o = 0;
+
+	while (((uint64_t)PAGE_SIZE << o) < bytes)
+		o++;
+	return o;
+}
+
+/* Give back what a failed lru_init() took: sections [0, n) and the array. */
+static void free_partial(struct lru_ent **t, pfn_t n, unsigned po)
+{
+	for (pfn_t i = 0; i < n; i++) {
+		const struct section *s = &frame_db.sections[i];
+
+		if (s->lo < s->hi)
+			pmm_free_pages(plat_virt_to_phys(t[i] + s->lo),
+				       order_for((uint64_t)(s->hi - s->lo) * sizeof(struct lru_ent)));
+	}
+	pmm_free_pages(plat_virt_to_phys(t), po);
+}
+
+/**
+ * lru_init() - allocate the per-frame table for the frame database
+ *
+ * Once per PMM (after pmm_init()); the table is never freed.
+ *
+ * Return: 0, or -MM_ENOMEM (nothing allocated; lists stay off).
+ */
+int lru_init(void)
+{
+	pfn_t n = frame_db.nsections;
+	unsigned po = order_for((uint64_t)n * sizeof(*tab));
+	phys_addr_t pa;
+	struct lru_ent **t;
+	uint64_t frames;
+
+	lru_reset();
+	if (!n || po > PMM_MAX_ORDER || (pa = pmm_alloc_pages(po, PMM_ZERO)) == PMM_NO_FRAME)
+		return -MM_ENOMEM;
+	t = plat_phys_to_virt(pa);
+	frames = (uint64_t)1 << po;
+	for (pfn_t i = 0; i < n; i++) {
+		const struct section *s = &frame_db.sections[i];
+		unsigned o;
+
+		if (s->lo >= s->hi)
+			continue;
+		o = order_for((uint64_t)(s->hi - s->lo) * sizeof(struct lru_ent));
+		pa = o <= PMM_MAX_ORDER ? pmm_alloc_pages(o, PMM_ZERO) : PMM_NO_FRAME;
+		if (pa == PMM_NO_FRAME) {
+			free_partial(t, i, po);
+			return -MM_ENOMEM;
+		}
+		t[i] = (struct lru_ent *)plat_phys_to_virt(pa) - s->lo;
+		frames += (uint64_t)1 << o;
+	}
+	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
+		lists[l] = (struct lru_head){ PFN_NIL, PFN_NIL, 0 };
+	tab_sections = n;
+	tab_frames = frames;
+	__atomic_store_n(&tab, t, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/**
+ * lru_reset() - forget the table
+ *
+ * pmm_init() calls it: a new frame database makes the old table
+ * meaningless (the host tests build the PMM, and their RAM, again and
+ * again), so nothing of it is touched, only forgotten.
+ */
+void lru_reset(void)
+{
+	__atomic_store_n(&tab, NULL, __ATOMIC_RELEASE);
+	tab_sections = 0;
+	tab_frames = 0;
+	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
+		lists[l] = (struct lru_head){ PFN_NIL, PFN_NIL, 0 };
+}
+
+bool lru_enabled(void)
+{
+	return __atomic_load_n(&tab, __ATOMIC_ACQUIRE) != NULL;
+}
+
+uint64_t lru_table_frames(void)
+{
+	return tab_frames;
+}
+
+/* The entry of frame @pfn, or NULL (no table, or not RAM). */
+static struct lru_ent *ent(pfn_t pfn)
+{
+	struct lru_ent **t = __atomic_load_n(&tab, __ATOMIC_ACQUIRE);
+	pfn_t sec = pfn >> SECTION_SHIFT;
+	const struct section *s;
+	uint32_t off = (uint32_t)(pfn & SECTION_MASK);
+
+	if (!t || sec >= tab_sections)
+		return NULL;
+	s = &frame_db.sections[sec];
+	if (off < s->lo || off >= s->hi)
+		return NULL;
+	return &t[sec][off];
+}
+
+/* Linking, lru_lock held. */
+static void link_head(struct lru_ent *e, uint32_t pfn, unsigned l)
+{
+	struct lru_head *h = &lists[l];
+
+	e->prev = PFN_NIL;
+	e->next = h->head;
+	if (h->head != PFN_NIL)
+		ent(h->head)->prev = pfn;
+	else
+		h->tail = pfn;
+	h->head = pfn;
+	h->count++;
+	e->state = (uint8_t)((e->state & ST_FILE) | ST_ON | l);
+}
+
+static void unlink(struct lru_ent *e)
+{
+	struct lru_head *h = &lists[e->state & ST_LIST_MASK];
+
+	if (e->prev != PFN_NIL)
+		ent(e->prev)->next = e->next;
+	else
+		h->head = e->next;
+	if (e->next != PFN_NIL)
+		ent(e->next)->prev = e->prev;
+	else
+		h->tail = e->prev;
+	h->count--;
+	e->state &= (uint8_t)~(ST_ON | ST_LIST_MASK);
+}
+
+static unsigned inactive_of(unsigned kind)
+{
+	return kind == LRU_FILE ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+}
+
+/**
+ * lru_add() - put a page on its kind's inactive list
+ * @pa: an allocated order-0 frame
+ * @kind: LRU_ANON or LRU_FILE
+ * @owner: what owns it (the page cache's object for a file page)
+ * @index: the page's index in @owner
+ */
+void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index)
+{
+	struct lru_ent *e = ent(pa >> PAGE_SHIFT);
+	unsigned long fl;
+
+	if (!e)
+		return;
+	fl = spin_lock_irqsave(&lru_lock);
+	if (!(e->state & ST_OWNED)) {
+		e->owner = owner;
+		e->index = index;
+		e->state = kind == LRU_FILE ? ST_FILE : 0;
+		__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
+		link_head(e, (uint32_t)(pa >> PAGE_SHIFT), inactive_of(kind));
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+/**
+ * lru_del() - the owner lets page @pa go
+ * @pa: the frame; the owner still holds its reference
+ *
+ * Off its list; an isolated page is only marked (reclaim drops it when done).
+ */
+void lru_del(phys_addr_t pa)
+{
+	struct lru_ent *e = ent(pa >> PAGE_SHIFT);
+	unsigned long fl;
+
+	if (!e)
+		return;
+	fl = spin_lock_irqsave(&lru_lock);
+	if (e->state & ST_ON)
+		unlink(e);
+	e->state = 0;
+	e->owner = NULL;
+	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+void lru_mark_accessed(phys_addr_t pa)
+{
+	struct lru_ent *e = ent(pa >> PAGE_SHIFT);
+
+	if (e && !__atomic_load_n(&e->accessed, __ATOMIC_RELAXED))
+		__atomic_store_n(&e->accessed, 1, __ATOMIC_RELAXED);
+}
+
+bool lru_test_clear_accessed(phys_addr_t pa)
+{
+	struct lru_ent *e = ent(pa >> PAGE_SHIFT);
+
+	return e && __atomic_exchange_n(&e->accessed, 0, __ATOMIC_RELAXED);
+}
+
+/**
+ * lru_isolate() - take pages from the tail of a list for reclaim
+ * @l: the list
+ * @out: filled with the pages
+ * @n: at most this many
+ *
+ * Each page gets a frame reference (its owner's keeps it allocated while
+ * it is on the list, so taking one is safe here) and leaves the list; it
+ * stays owned until lru_putback() or lru_release().
+ *
+ * Return: pages taken.
+ */
+unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
+{
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+	unsigned got = 0;
+
+	while (got < n && lists[l].tail != PFN_NIL) {
+		uint32_t pfn = lists[l].tail;
+		struct lru_ent *e = ent(pfn);
+		phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
+
+		unlink(e);
+		e->state |= ST_ISOLATED;
+		pmm_get(pa);
+		out[got++] = (struct lru_victim){ pa, e->owner, e->index,
+						  l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE };
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+	return got;
+}
+
+/**
+ * lru_putback() - reclaim is done with an isolated page that stays
+ * @v: from lru_isolate()
+ * @active: to the active list (it was referenced), else the inactive one
+ */
+void lru_putback(const struct lru_victim *v, bool active)
+{
+	struct lru_ent *e = ent(v->pa >> PAGE_SHIFT);
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+
+	if (e->state & ST_ISOLATED) {
+		unsigned l = inactive_of(e->state & ST_FILE ? LRU_FILE : LRU_ANON) + (active ? 1 : 0);
+
+		e->state &= (uint8_t)~ST_ISOLATED;
+		link_head(e, (uint32_t)(v->pa >> PAGE_SHIFT), l);
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+	pmm_put(v->pa);
+}
+
+/**
+ * lru_release() - an isolated page was evicted: forget it, drop the reference
+ * @v: from lru_isolate(); its owner has already called lru_del()
+ */
+void lru_release(const struct lru_victim *v)
+{
+	lru_del(v->pa);
+	pmm_put(v->pa);
+}
+
+/**
+ * lru_deactivate() - age an active list
+ * @kind: LRU_ANON or LRU_FILE
+ * @n: pages to move at most
+ *
+ * Return: pages moved from the tail of the active list to the inactive head.
+ */
+unsigned lru_deactivate(unsigned kind, unsigned n)
+{
+	unsigned a = inactive_of(kind) + 1, moved = 0;
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+
+	while (moved < n && lists[a].tail != PFN_NIL) {
+		uint32_t pfn = lists[a].tail;
+		struct lru_ent *e = ent(pfn);
+
+		unlink(e);
+		__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
+		link_head(e, pfn, inactive_of(kind));
+		moved++;
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+	return moved;
+}
+
+uint64_t lru_count(enum lru_list l)
+{
+	return __atomic_load_n(&lists[l].count, __ATOMIC_RELAXED);
+}
+
+/**
+ * lru_check() - walk every list both ways against the table
+ *
+ * Return: inconsistencies found (reported through mm_err()).
+ */
+unsigned lru_check(void)
+{
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+	unsigned bad = 0;
+
+	for (unsigned l = 0; l < LRU_NR_LISTS && tab; l++) {
+		uint32_t prev = PFN_NIL;
+		uint64_t n = 0;
+
+		for (uint32_t p = lists[l].head; p != PFN_NIL && n <= lists[l].count; p = ent(p)->next) {
+			const struct lru_ent *e = ent(p);
+
+			if (!e || e->prev != prev || (e->state & (ST_ON | ST_LIST_MASK)) != (ST_ON | l) ||
+			    pmm_refcount((phys_addr_t)p << PAGE_SHIFT) == 0) {
+				mm_err("lru: list %u broken at frame %#x", l, p);
+				bad++;
+				break;
+			}
+			prev = p;
+			n++;
+		}
+		if (n != lists[l].count || lists[l].tail != prev) {
+			mm_err("lru: list %u holds %llu pages, counted %llu", l,
+			       (unsigned long long)n, (unsigned long long)lists[l].count);
+			bad++;
+		}
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+	return bad;
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * LRU lists of reclaimable pages, and each page's owner for the reverse map.
+ *
+ * Every page reclaim may take is on one of four lists: active or inactive,
+ * anonymous or file (page cache), as in Linux. A page enters at the head of
+ * its inactive list. Reclaim scans inactive lists from the tail: a page
+ * referenced since it was last looked at (an accessed bit in a page-table
+ * entry mapping it, found through the reverse map, or lru_mark_accessed()
+ * from read()/write()) is promoted to the active list; one that was not is
+ * evicted. When an active list grows larger than its inactive list, pages
+ * move from the active tail to the inactive head, losing their mark, and
+ * must be referenced again to stay. Two lists rather than one clock keep a
+ * page touched once (a streaming read) from pushing out the working set.
+ *
+ * Each page also names its owner: the page-cache object and page index for
+ * a file page (struct pcache), the way Linux's page->mapping and
+ * page->index do, so reclaim can find every page-table entry mapping the
+ * page without a walk of all memory (mm/as_rmap.c).
+ *
+ * The per-page state lives in a table beside the frame database (one entry
+ * per frame of each 128 MiB section that has RAM: 32 bytes a frame on
+ * 64-bit, 20 on 32-bit), allocated from the PMM by lru_init(). struct frame
+ * is untouched. Before lru_init(), or if it failed, lru_add() does nothing
+ * and such pages are not reclaimed.
+ *
+ * A page on a list is pinned by its owner (the page cache's reference):
+ * the owner takes it off with lru_del() before dropping that reference.
+ * Reclaim isolates pages (off the list, a frame reference taken) while it
+ * works on them without lru_lock, then puts them back or lets them go; an
+ * owner deleting an isolated page only marks it gone.
+ *
+ * Lock order: lru_lock is innermost but for the PMM's: it is taken inside
+ * a space's lock, a page-cache object's lock and swap_lock, and nothing but
+ * the PMM is locked while it is held.
+ */
+#ifndef MM_LRU_H
+#define MM_LRU_H
+
+#include "pmm.h"
+
+enum lru_list {
+	LRU_INACTIVE_ANON,
+	LRU_ACTIVE_ANON,
+	LRU_INACTIVE_FILE,
+	LRU_ACTIVE_FILE,
+	LRU_NR_LISTS,
+};
+
+/* Page kinds (lru_add()). */
+#define LRU_ANON	0
+#define LRU_FILE	1
+
+/* A page taken off its list by lru_isolate(). */
+struct lru_victim {
+	phys_addr_t pa;		/* a frame reference is held for the caller */
+	void *owner;
+	uintptr_t index;
+	bool active;		/* came from the active list */
+};
+
+/* Allocate the table for the frame database as it is now: 0 or -MM_ENOMEM. */
+int lru_init(void);
+/* Forget the table (the PMM was built anew: called by pmm_init()). */
+void lru_reset(void);
+/* Is the table there? */
+bool lru_enabled(void);
+/* Frames the table uses. */
+uint64_t lru_table_frames(void);
+
+/* Put allocated page @pa, owned by @owner at @index, at the head of @kind's inactive list. */
+void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index);
+/* Take @pa off its list for good (its owner lets it go); a no-op if it is on none. */
+void lru_del(phys_addr_t pa);
+/* The page was read or written through a system call: counts as a reference. */
+void lru_mark_accessed(phys_addr_t pa);
+/* Test and clear that mark. */
+bool lru_test_clear_accessed(phys_addr_t pa);
+
+/*
+ * Take up to @n pages from the tail of list @l into @out, each with a frame
+ * reference: how many. Pages whose owner let them go meanwhile are skipped.
+ */
+unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n);
+/*
+ * Give an isolated page back: to the head of its kind's active list if
+ * @active, else of its inactive list; if its owner deleted it meanwhile,
+ * it just leaves. Drops the reference lru_isolate() took.
+ */
+void lru_putback(const struct lru_victim *v, bool active);
+/* An isolated page is leaving its owner (evicted): drop isolation and reference. */
+void lru_release(const struct lru_victim *v);
+/* Move up to @n pages from the tail of @kind's active list to its inactive head, marks cleared. */
+unsigned lru_deactivate(unsigned kind, unsigned n);
+
+/* Pages on list @l (isolated pages not counted). */
+uint64_t lru_count(enum lru_list l);
+
+/* Check the lists against the table: errors found (host tests). */
+unsigned lru_check(void);
+
+#endif

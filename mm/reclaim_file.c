@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Reclaim of page-cache pages: the file LRU lists (mm/lru.h) scanned from
+ * the inactive tail. Our page caches have no backing store (RAM file
+ * systems, shared anonymous memory, shm), so an evicted page is written to
+ * swap and its object keeps the slot, as Linux's shmem does; a page of a
+ * file with a backing store would be written back if dirty and dropped.
+ *
+ * A page referenced since it was last seen (accessed bits of the entries
+ * mapping it, through the reverse map, or a read()/write()) moves to the
+ * active list; one that was not is unmapped everywhere and evicted. The
+ * active list is kept no larger than the inactive one by moving its
+ * oldest pages down, marks cleared.
+ *
+ * Lock order: none held across the steps. lru_lock to isolate, then per
+ * page: the list of all spaces -> a space's lock (the reverse map), then
+ * the object's lock -> swap_lock (eviction).
+ */
+#include "as.h"
+#include "lru.h"
+#include "pcache.h"
+#include "reclaim.h"
+#include "swap.h"
+
+#define ISOLATE_BATCH	32
+
+/* One isolated page: 1 freed, 0 kept, -MM_ENOSPC (no swap room). */
+static int shrink_page(const struct lru_victim *v, bool force)
+{
+	struct pcache *pc = v->owner;
+	uint64_t idx = v->index;
+	int ret;
+
+	if (!pcache_tryget(pc)) {	/* the object is being freed: its pages go with it */
+		lru_putback(v, false);
+		return 0;
+	}
+	bool referenced = lru_test_clear_accessed(v->pa);
+
+	referenced |= as_rmap_object(pc, idx, v->pa, false) > 0;
+	if (referenced && !force) {
+		lru_putback(v, true);
+		pcache_put(pc);
+		return 0;
+	}
+	as_rmap_object(pc, idx, v->pa, true);
+	ret = pcache_evict(pc, idx, v->pa);
+	if (ret == 1)
+		lru_release(v);
+	else
+		lru_putback(v, ret == 0);	/* busy: in use; no swap: try later */
+	pcache_put(pc);
+	return ret;
+}
+
+/**
+ * reclaim_file_scan() - scan up to @nr pages of the inactive file list
+ * @nr: pages to look at
+ * @want: stop once this many frames are freed
+ * @force: evict pages even if referenced (the last round of direct reclaim)
+ * @fig: figures to add to
+ *
+ * Return: frames freed.
+ */
+unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
+				struct reclaim_figures *fig)
+{
+	uint64_t act = lru_count(LRU_ACTIVE_FILE), inact = lru_count(LRU_INACTIVE_FILE);
+	unsigned long seen = 0, freed = 0;
+	struct lru_victim v[ISOLATE_BATCH];
+
+	if (!swap_enabled())
+		return 0;
+	if (act > inact)
+		lru_deactivate(LRU_FILE, (unsigned)MM_MIN((uint64_t)nr, act - inact));
+	while (seen < nr && freed < want) {
+		unsigned n = lru_isolate(LRU_INACTIVE_FILE, v,
+					 (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen));
+		unsigned k = 0;
+
+		if (!n)
+			break;
+		for (; k < n; k++) {
+			int got = shrink_page(&v[k], force);
+
+			if (got == -MM_ENOSPC)
+				break;
+			if (got == 1)
+				freed++;
+		}
+		seen += n;
+		if (k < n) {	/* swap is full: give the rest back */
+			for (k++; k < n; k++)
+				lru_putback(&v[k], false);
+			break;
+		}
+	}
+	fig->scanned += seen;
+	fig->swapped += freed;
+	fig->reclaimed += freed;
+	return freed;
+}
