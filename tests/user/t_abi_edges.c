@@ -83,6 +83,14 @@ static void io_edges(void)
 	ok_sys(pread(1, buf, 1, 0), ESPIPE, "pread64 of the console: ESPIPE");
 	ok_sys(pwrite(fd, buf, 1, 0), EBADF, "pwrite64 to a read-only descriptor: EBADF");
 	ok_sys(pwrite(1, buf, 1, 0), ESPIPE, "pwrite64 to the console: ESPIPE");
+
+	/* access_ok(): the buffer must end by TASK_SIZE_MAX, even when it is empty. */
+	ok_sys(raw(SYS_write, 1, 0x800000000000L, 0, 0, 0, 0), EFAULT,
+	       "write() of 0 bytes at 1 << 47: EFAULT");
+	ok_sys(raw(SYS_read, fd, 0x7ffffffff000L, 1, 0, 0, 0), EFAULT,
+	       "read() into the last page below 1 << 47: EFAULT");
+	ok_eq(raw(SYS_write, 1, 0x7ffffffff000L, 0, 0, 0, 0), 0,
+	      "write() of 0 bytes ending at TASK_SIZE_MAX: 0");
 	close(fd);
 }
 

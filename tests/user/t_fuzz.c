@@ -37,13 +37,32 @@
 #define MADV_KEEPONFORK	19
 #define MREMAP_DONTUNMAP 4
 
+/*
+ * What the model knows of a page's contents: the byte at one offset, chosen
+ * when the page came to be (so it moves with the page under mremap).
+ */
+struct cell {
+	unsigned short off;
+	unsigned char val;
+};
+
+/*
+ * A window page as the model sees it. A private page holds its own cell; a
+ * shared page names one in cells[], since two window pages can map one page
+ * of a shared object (mremap MREMAP_DONTUNMAP of shared memory leaves the
+ * source mapped): a write through either shows in both.
+ */
 struct page {
 	unsigned char mapped, prot, shared, dontfork, wipe;
-	unsigned char val;		/* the byte at probe(i) */
+	struct cell own;		/* private */
+	unsigned short cell;		/* shared: cells[cell] */
 };
+
+#define CELLS		(4 * WIN)
 
 static char *span, *win;		/* win = span + PAGE */
 static struct page pg[WIN];
+static struct cell cells[CELLS];
 static uint64_t rng, hash;
 static int fd_src, fd_dst;
 static int in_child, trace;
@@ -163,6 +182,26 @@ static struct page *at(uintptr_t a)
 
 /* --- the model ------------------------------------------------------------------------- */
 
+static struct cell *content(struct page *m)
+{
+	return m->shared ? &cells[m->cell] : &m->own;
+}
+
+/* A fresh page of a shared object: a cell no window page names, holding zero. */
+static unsigned short new_cell(unsigned short off)
+{
+	unsigned char used[CELLS] = { 0 };
+	unsigned short c = 0;
+
+	for (long i = 0; i < WIN; i++)
+		if (pg[i].mapped && pg[i].shared)
+			used[pg[i].cell] = 1;
+	while (used[c])
+		c++;	/* at most WIN of CELLS are named */
+	cells[c] = (struct cell){ off, 0 };
+	return c;
+}
+
 static void model_set(uintptr_t a, size_t len, int mapped, int prot, int shared)
 {
 	for (uintptr_t p = a; p < a + len; p += PAGE) {
@@ -170,7 +209,9 @@ static void model_set(uintptr_t a, size_t len, int mapped, int prot, int shared)
 		if (i < 0)
 			continue;
 		pg[i] = (struct page){ (unsigned char)mapped, (unsigned char)prot,
-				       (unsigned char)shared, 0, 0, 0 };
+				       (unsigned char)shared, 0, 0, { (unsigned short)probe((unsigned)i), 0 }, 0 };
+		if (mapped && shared)
+			pg[i].cell = new_cell(pg[i].own.off);
 	}
 }
 
@@ -181,10 +222,10 @@ static void on_segv(int sig)
 	siglongjmp(jb, 1);
 }
 
-/* Reads (and with @write, writes back) the probe byte of page @i; -1 if it faulted. */
+/* Reads (and with @write, writes back) the model's byte of page @i; -1 if it faulted. */
 static int touch(long i, int write, unsigned char v)
 {
-	volatile unsigned char *p = (volatile unsigned char *)win + i * PAGE + probe((unsigned)i);
+	volatile unsigned char *p = (volatile unsigned char *)win + i * PAGE + content(&pg[i])->off;
 	int got;
 
 	faulted = 0;
@@ -215,8 +256,11 @@ static void verify(void)
 			bad("faults, should be readable", i);
 			continue;
 		}
-		if (r != m->val)
+		if (r != content(&pg[i])->val) {
+			if (trace)
+				diag("page %ld holds %#x, model %#x", i, r, content(&pg[i])->val);
 			bad("content differs", i);
+		}
 		if (touch(i, 1, (unsigned char)r) < 0 ? (m->prot & PROT_WRITE) : !(m->prot & PROT_WRITE))
 			bad("writability differs", i);
 	}
@@ -323,7 +367,7 @@ static long op_madvise(void)
 		if (wipe && pg[i].shared)
 			break;
 		if (adv == MADV_DONTNEED && !pg[i].shared)
-			pg[i].val = 0;
+			pg[i].own.val = 0;
 		pg[i].dontfork = adv == MADV_DONTFORK ? 1 : adv == MADV_DOFORK ? 0 : pg[i].dontfork;
 		pg[i].wipe = adv == MADV_WIPEONFORK ? 1 : adv == MADV_KEEPONFORK ? 0 : pg[i].wipe;
 	}
@@ -381,11 +425,11 @@ static long op_mremap(void)
 		model_set(a, o, 0, 0, 0);
 	else
 		for (size_t k = 0; k < n; k++)
-			pg[from + k].val = pg[from + k].shared ? pg[from + k].val : 0;
+			pg[from + k].own.val = 0;	/* private: emptied; shared: its cell */
 	for (size_t k = 0; k < m && n; k++) {
 		struct page p = saved[from + (k < n ? k : n - 1)];
 		if (k >= n)
-			p.val = 0;	/* grown: fresh memory */
+			p.own.val = 0;	/* grown: fresh memory (never shared) */
 		if (dst + (long)k < WIN)
 			pg[dst + k] = p;
 	}
@@ -413,7 +457,7 @@ static long op_io(void)
 
 	snprintf(last_op, sizeof(last_op), "io%u(%#lx, %#zx)", c, (unsigned long)norm((long)a), len);
 	/* A child leaves the parent's shared pages alone: a copy would fault them in. */
-	for (uintptr_t p = a & ~(PAGE - 1); in_child && p < a + len; p += PAGE)
+	for (uintptr_t p = a & ~(PAGE - 1); in_child && p < a + len && p >= (a & ~(PAGE - 1)); p += PAGE)
 		if (at(p)->shared)
 			return 0;
 	switch (c) {
@@ -425,15 +469,15 @@ static long op_io(void)
 		if (r > 0)
 			for (uintptr_t p = a; p < a + (size_t)r; p++) {
 				long i = page_of(p);
-				if (i >= 0 && (p & (PAGE - 1)) == probe((unsigned)i))
-					pg[i].val = (unsigned char)((p - a) * 31 + 7);
+				if (i >= 0 && (p & (PAGE - 1)) == content(&pg[i])->off)
+					content(&pg[i])->val = (unsigned char)((p - a) * 31 + 7);
 			}
 		return norm(r);
 	case 1:
 		return norm(pwrite(fd_dst, (void *)a, len, 0));
 	case 2:
 		if (trace)
-			for (uintptr_t p = a & ~(PAGE - 1); p < a + len; p += PAGE)
+			for (uintptr_t p = a & ~(PAGE - 1); p < a + len && p >= (a & ~(PAGE - 1)); p += PAGE)
 				if (page_of(p) >= 0)
 					diag("page %ld: model mapped %d prot %d, touch %d", page_of(p),
 					     at(p)->mapped, at(p)->prot, touch(page_of(p), 0, 0));
@@ -457,7 +501,7 @@ static long op_store(void)
 	if ((r >= 0 && !faulted) != ok_w)
 		bad("store outcome differs", i);
 	if (r >= 0 && !faulted)
-		pg[i].val = v;
+		content(&pg[i])->val = v;
 	return ok_w;
 }
 
@@ -484,7 +528,7 @@ static long op_fork(int depth)
 			if (pg[i].dontfork)
 				pg[i] = (struct page){ 0 };
 			else if (pg[i].wipe && !pg[i].shared)
-				pg[i].val = 0;
+				pg[i].own.val = 0;
 		}
 		rng = child_seed | 1;
 		hash = 0;
