@@ -26,6 +26,9 @@ int run_user_tests(void);
 /* Memory pressure: the reclaim thread and the OOM killer (kernel/reclaimd.c, kernel/proc/oom.c). */
 void reclaimd_start(void);
 void oom_init(void);
+struct task;
+long oom_score_adj_xchg(struct task *t, int v, bool set);
+unsigned long oom_score(const struct task *t);
 void reclaim_print_stats(void);
 
 #endif

@@ -226,6 +226,7 @@ struct as {
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
 	uint64_t rss;			/* pages mapped in the page tables */
+	uint64_t hiwater_rss, hiwater_vm;	/* rss and total_vm before their last fall */
 	uint64_t total_vm, data_vm;	/* pages in regions; private writable non-stack ones */
 	uint64_t locked_vm;		/* pages in AS_R_LOCKED regions */
 	struct as_limits lim;		/* RLIMIT_AS, _DATA, _MEMLOCK (as_limits.c) */
@@ -263,6 +264,8 @@ struct as_stats {
 	uint64_t heap;		/* bytes in the brk area */
 	uint64_t stack;		/* bytes in the stack region */
 	uint64_t swap;		/* pages swapped out */
+	uint64_t peak_rss, peak_vm;	/* high-water marks, pages (VmHWM, VmPeak) */
+	uint64_t locked, data;	/* pages in mlock()ed regions, in private writable ones */
 };
 
 /* A region as the iterator shows it. */
@@ -273,6 +276,8 @@ struct as_region_info {
 	enum as_backing backing;
 	uint64_t offset;	/* bytes into the file or shared object */
 	uint64_t resident;	/* pages present */
+	uint64_t swapped;	/* pages swapped out */
+	const struct as_file *file;	/* file and shm mappings: the object; else NULL */
 	const char *name;	/* "[heap]", "[stack]", "[anon]", "[shmem]" or the file's name */
 };
 

@@ -21,6 +21,21 @@ static uint64_t resident(const struct as *as, uintptr_t start, uintptr_t end)
 	return n;
 }
 
+struct page_counts {
+	uint64_t present, swapped;
+};
+
+static int count_entry(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	struct page_counts *c = ctx;
+
+	if (size == PT_SIZE_SWAP)
+		c->swapped++;
+	else
+		c->present += size >> PAGE_SHIFT;
+	return 0;
+}
+
 /**
  * as_get_stats() - usage of a space
  * @as: the space
@@ -44,6 +59,10 @@ void as_get_stats(struct as *as, struct as_stats *st)
 	}
 	st->rss = as->rss;
 	st->swap = as->swapents;
+	st->peak_rss = as->hiwater_rss > as->rss ? as->hiwater_rss : as->rss;
+	st->peak_vm = as->hiwater_vm > as->total_vm ? as->hiwater_vm : as->total_vm;
+	st->locked = as->locked_vm;
+	st->data = as->data_vm;
 	st->regions = as->nr;
 	st->table_pages = as->vs.pt.table_pages;
 	write_unlock_irqrestore(&as->lock, fl);
@@ -77,6 +96,9 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 
 	for (uint32_t i = 0; i < as->nr && !ret; i++) {
 		const struct as_region *r = &as->reg[i];
+		struct page_counts pc = { 0, 0 };
+
+		pt_walk_all(&as->vs.pt, r->start, r->end, count_entry, &pc);
 		struct as_region_info ri = {
 			.start = r->start,
 			.end = r->end,
@@ -84,7 +106,9 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 			.flags = r->flags,
 			.backing = (enum as_backing)r->backing,
 			.offset = r->backing == AS_ANON_PRIVATE ? 0 : r->pgoff << PAGE_SHIFT,
-			.resident = resident(as, r->start, r->end),
+			.resident = pc.present,
+			.swapped = pc.swapped,
+			.file = r->backing == AS_ANON_PRIVATE ? NULL : r->file,
 			.name = region_name(r),
 		};
 

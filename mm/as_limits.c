@@ -48,8 +48,11 @@ void as_vm_account(struct as *as, const struct as_region *r, int sign)
 {
 	uint64_t n = (r->end - r->start) >> PAGE_SHIFT;
 
-	if (sign < 0)
+	if (sign < 0) {
+		if (as->total_vm > as->hiwater_vm)
+			as->hiwater_vm = as->total_vm;	/* VmPeak */
 		n = (uint64_t)0 - n;
+	}
 	as->total_vm += n;
 	if (is_data(r->prot, r->backing, r->flags))
 		as->data_vm += n;

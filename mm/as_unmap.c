@@ -16,6 +16,8 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 		as->swapents--;
 		return;
 	}
+	if (as->rss > as->hiwater_rss)
+		as->hiwater_rss = as->rss;	/* VmHWM: rss just before it falls */
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
 		if (!as_is_zero_page(pa + off))
 			pmm_put(pa + off);

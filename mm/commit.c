@@ -23,6 +23,17 @@ void vm_commit_configure(int m, unsigned r, uint64_t ram_pages)
 	ram = ram_pages;
 }
 
+/* The sysctls vm.overcommit_memory and vm.overcommit_ratio written at run time. */
+void vm_commit_set_mode(int m)
+{
+	vm_commit_configure(m, ratio, ram);
+}
+
+void vm_commit_set_ratio(unsigned r)
+{
+	vm_commit_configure(mode, r, ram);
+}
+
 int vm_commit_mode(void)
 {
 	return mode;

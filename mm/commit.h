@@ -25,6 +25,8 @@
 void vm_commit_configure(int mode, unsigned ratio, uint64_t ram_pages);
 int vm_commit_charge(uint64_t pages, uint64_t ram_hint);
 void vm_commit_uncharge(uint64_t pages);
+void vm_commit_set_mode(int m);
+void vm_commit_set_ratio(unsigned r);
 int vm_commit_mode(void);
 unsigned vm_commit_ratio(void);
 uint64_t vm_committed_pages(void);

@@ -16,12 +16,13 @@
  * (S is the wait status; Linux is not checked for leaks) and reports the
  * number of programs that failed.
  *
- * Either way it then powers the machine off.
+ * Either way it then powers the machine off. First it mounts proc on /proc,
+ * as every Linux system has it (our kernel answers /proc paths itself).
  *
  * Before that, for the memory-pressure benchmark: /init.modules (module
  * file names, one a line) are loaded in order with finit_module, and
  * /init.zram ("ALGORITHM BYTES") sets up compressed swap as a distribution
- * would: devtmpfs on /dev, sysfs on /sys, proc on /proc, the algorithm
+ * would: devtmpfs on /dev, sysfs on /sys, the algorithm
  * written to /sys/block/zram0/comp_algorithm before its disksize, a swap
  * header (version 1, last page, "SWAPSPACE2") in the device's first page,
  * then swapon.
@@ -161,10 +162,9 @@ static int setup_zram(void)
 	if (sscanf(conf, "%31s %31s", algo, size) != 2)
 		return -1;
 	mkdir("/sys", 0755);
-	mkdir("/proc", 0755);
 	if (mount("devtmpfs", "/dev", "devtmpfs", 0, NULL) ||
-	    mount("sysfs", "/sys", "sysfs", 0, NULL) || mount("proc", "/proc", "proc", 0, NULL)) {
-		printf("init: cannot mount devtmpfs, sysfs or proc\n");
+	    mount("sysfs", "/sys", "sysfs", 0, NULL)) {
+		printf("init: cannot mount devtmpfs or sysfs\n");
 		return -1;
 	}
 	if (write_file("/sys/block/zram0/comp_algorithm", algo) ||
@@ -244,6 +244,9 @@ int main(void)
 
 	console();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	mkdir("/proc", 0755);
+	if (mount("proc", "/proc", "proc", 0, NULL))
+		printf("init: cannot mount proc\n");
 	if (load_modules() || setup_zram())
 		power_off(126);
 	fd = open("/init.args", O_RDONLY);

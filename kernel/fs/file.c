@@ -143,7 +143,7 @@ static uint64_t user_chunk(uint64_t ubuf, uint64_t n)
 	return MM_MIN(n, PAGE_SIZE - (ubuf & ~PAGE_MASK));
 }
 
-static long reg_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
+long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 {
 	struct pcache *pc = f->inode->pc;
 	uint64_t size = pcache_size(pc), done = 0;
@@ -215,7 +215,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 	return done;
 }
 
-static const struct file_ops reg_ops = { reg_read, reg_write };
+static const struct file_ops reg_ops = { file_read_regular, reg_write };
 
 /**
  * file_open_inode() - an open file of @ino

@@ -57,6 +57,8 @@ struct file *file_open_inode(struct inode *ino, unsigned flags);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 bool file_readable(const struct file *f);
+/* read() of a RAM file (the regular files' file_ops.read). */
+long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 bool file_writable(const struct file *f);
 
 /* Fills a Linux x86_64 struct stat (144 bytes) in @st; @ino NULL: the console. */

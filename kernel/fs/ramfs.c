@@ -79,6 +79,11 @@ struct inode *inode_new(uint32_t mode, const char *name)
 	return ino;
 }
 
+const struct inode *ramfs_inode_of(const struct as_file *f)
+{
+	return f->get == af_get ? of_af(f) : NULL;
+}
+
 struct inode *inode_get(struct inode *ino)
 {
 	__atomic_fetch_add(&ino->refs, 1, __ATOMIC_RELAXED);
@@ -262,6 +267,33 @@ long fs_lookup_parent(struct inode *start, const char *path, struct inode **dir,
  *
  * Return: 0 or a negated errno (EEXIST, ENOENT, ENOMEM).
  */
+/*
+ * "/a/b/@name" for a new entry of @dir, into @buf: the name mapping listings
+ * (/proc/PID/maps) show, as Linux shows the path it was opened by. fs_lock held.
+ */
+static void path_in(const struct inode *dir, const char *name, char *buf, size_t cap)
+{
+	size_t at = cap - 1;
+	const char *comp = name;
+
+	buf[at] = 0;
+	for (const struct inode *d = dir;; d = d->parent) {
+		size_t n = strlen(comp);
+
+		if (n + 1 > at) {
+			ksnprintf(buf, cap, "%s", name);	/* too deep: the name alone */
+			return;
+		}
+		at -= n;
+		memcpy(buf + at, comp, n);
+		buf[--at] = '/';
+		if (!d || d == fs_root)
+			break;
+		comp = d->name;
+	}
+	memmove(buf, buf + at, cap - at);
+}
+
 long fs_open_in(struct inode *dir, const char *name, bool create, bool excl, uint32_t mode,
 		struct inode **out)
 {
@@ -289,7 +321,12 @@ long fs_open_in(struct inode *dir, const char *name, bool create, bool excl, uin
 		fs_unlock();
 		return -ENOENT;
 	}
-	ino = inode_new(S_IFREG | (mode & 07777), name);
+	char *path = kmalloc(FS_PATH_MAX);
+
+	if (path)
+		path_in(dir, name, path, FS_PATH_MAX);
+	ino = path ? inode_new(S_IFREG | (mode & 07777), path) : NULL;
+	kfree(path);
 	if (!ino)
 		err = -ENOMEM;
 	else if ((err = link_in(dir, name, ino)))

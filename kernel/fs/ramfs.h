@@ -60,6 +60,8 @@ void ramfs_init(void);
 struct inode *inode_get(struct inode *ino);
 void inode_put(struct inode *ino);
 struct inode *inode_new(uint32_t mode, const char *name);
+/* The inode whose mappings see @f, or NULL if @f is not a RAM file's. */
+const struct inode *ramfs_inode_of(const struct as_file *f);
 
 /* Resolve @path (absolute, or relative to "/") to a referenced inode: 0 or a negated errno. */
 long fs_lookup(const char *path, struct inode **out);

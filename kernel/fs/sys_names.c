@@ -6,6 +6,7 @@
  * directory descriptor for the *at calls.
  */
 #include "kernel/fs/file.h"
+#include "kernel/fs/procfs.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
@@ -61,6 +62,10 @@ static long do_open(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mod
 	if (is_console_path(path)) {
 		f = file_open_console();
 		return f ? fd_install(f, flags & O_CLOEXEC) : -ENFILE;
+	}
+	if (!strncmp(path, PROCFS_PREFIX, strlen(PROCFS_PREFIX))) {
+		err = procfs_open(path + strlen(PROCFS_PREFIX), (unsigned)flags, &f);
+		return err ? err : fd_install(f, flags & O_CLOEXEC);
 	}
 	if ((err = at_dir(dirfd, path, &start)))
 		return err;

@@ -9,7 +9,8 @@
  * SIGKILL; the kernel carries on.
  *
  * oom_score_adj is per process, inherited by fork, set and read with
- * memcore's call MEMCORE_SYS_oom_score_adj (there is no /proc here).
+ * memcore's call MEMCORE_SYS_oom_score_adj or /proc/PID/oom_score_adj
+ * (kernel/fs/procfs.c), which also shows /proc/PID/oom_score.
  *
  * Lock order: tasklist_lock, then a space's page-table counters read
  * without its lock (a snapshot is enough to choose).
@@ -22,6 +23,7 @@
 #include "mm/as.h"
 #include "mm/pmm.h"
 #include "mm/reclaim.h"
+#include "mm/swap.h"
 
 #define OOM_ADJ_MIN	(-1000)
 #define OOM_ADJ_MAX	1000
@@ -116,34 +118,57 @@ static bool oom_kill(void)
 	return true;
 }
 
-/*
- * oom_score_adj(pid, value, set): pid 0 is the caller. Returns the old value;
- * with set != 0, stores @value (-1000..1000; lowering needs no privilege
- * here: every process is root). ESRCH, EINVAL as Linux's file would.
+/**
+ * oom_score_adj_xchg() - read, and with @set replace, a process's oom_score_adj
+ * @t: a user task (its process's value)
+ * @v: the new value, -1000..1000 (lowering needs no privilege here: every
+ *     process is root)
+ * @set: store @v
+ *
+ * Return: the old value, or -EINVAL for @v out of range.
  */
-static long sys_oom_score_adj(uint64_t pid, uint64_t value, uint64_t set, uint64_t a3,
-			      uint64_t a4, uint64_t a5)
+long oom_score_adj_xchg(struct task *t, int v, bool set)
 {
-	struct task *self = current(), *t;
-	int v = (int)value, old;
 	unsigned long irq;
+	int old;
 
-	(void)a3, (void)a4, (void)a5;
 	if (set && (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX))
 		return -EINVAL;
-	t = (int)pid ? task_by_pid((int)pid) : self;
-	if (!t || !t->group) {
-		if (t && t != self)
-			task_put(t);
-		return -ESRCH;
-	}
 	irq = spin_lock_irqsave(&tasklist_lock);
 	old = t->group->oom_score_adj;
 	if (set)
 		t->group->oom_score_adj = v;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (t != self)
-		task_put(t);
+	return old;
+}
+
+/**
+ * oom_score() - /proc/PID/oom_score: the badness scaled into 0..2000 as Linux shows it
+ * @t: a user task
+ *
+ * Return: (1000 + badness * 1000 / (RAM + swap)) * 2 / 3, or 0 for a process never chosen.
+ */
+unsigned long oom_score(const struct task *t)
+{
+	uint64_t total = total_pages() + swap_total_pages();
+	int64_t points = badness(t, total);
+
+	if (points < 0)
+		return 0;
+	return (unsigned long)((1000 + points * 1000 / (int64_t)total) * 2 / 3);
+}
+
+/* oom_score_adj(pid, value, set): pid 0 is the caller. ESRCH, EINVAL as Linux's file would. */
+static long sys_oom_score_adj(uint64_t pid, uint64_t value, uint64_t set, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	struct task *t = task_by_pid((int)pid ? (int)pid : current()->pid);
+	long old = -ESRCH;
+
+	(void)a3, (void)a4, (void)a5;
+	if (t && t->group)
+		old = oom_score_adj_xchg(t, (int)value, set);
+	task_put(t);
 	return old;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_oom_score_adj, oom_score_adj, sys_oom_score_adj);

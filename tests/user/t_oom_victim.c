@@ -8,17 +8,12 @@
  * that the memory C gave back is enough and nobody else has to die (C is
  * large enough that the hog notices before that memory runs out: Linux
  * kills again if it does).
- * oom_score_adj is set through memcore's call (MEMCORE_SYS_oom_score_adj:
- * there is no /proc), or on Linux through /proc/self/oom_score_adj.
+ * oom_score_adj is set through /proc/self/oom_score_adj, on both kernels.
  */
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include "util.h"
 
-#define MEMCORE_SYS_oom_score_adj 1058
 #define MiB (1UL << 20)
 #define HOG_MAX (4096 * MiB)
 
@@ -36,15 +31,7 @@ static int set_adj(int v)
 	char buf[16];
 	int fd, n, r;
 
-	if (syscall(MEMCORE_SYS_oom_score_adj, 0, v, 1) >= 0)
-		return 0;
-	/* Linux: the file; its init may not have mounted /proc. */
 	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0) {
-		mkdir("/proc", 0755);
-		mount("proc", "/proc", "proc", 0, NULL);
-		fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	}
 	if (fd < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%d", v);
