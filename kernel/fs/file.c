@@ -237,38 +237,26 @@ struct file *file_open_inode(struct inode *ino, unsigned flags)
 	return f;
 }
 
-static void put64(uint8_t *p, uint64_t v)
+void file_stat(const struct inode *ino, struct linux_stat *st)
 {
-	memcpy(p, &v, 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, 4);
-}
-
-void file_stat(const struct inode *ino, uint8_t st[144])
-{
-	memset(st, 0, 144);
+	memset(st, 0, sizeof(*st));
 	if (!ino) {
-		put64(st + 0, 5);			/* st_dev */
-		put64(st + 8, 1);			/* st_ino */
-		put64(st + 16, 1);			/* st_nlink */
-		put32(st + 24, 0020620);		/* character device, rw--w---- */
-		put64(st + 40, (5ull << 8) | 1);	/* st_rdev: like /dev/console */
-		put64(st + 56, 1024);			/* st_blksize */
+		st->dev = 5;
+		st->ino = 1;
+		st->nlink = 1;
+		st->mode = 0020620;		/* character device, rw--w---- */
+		st->rdev = (5ull << 8) | 1;	/* like /dev/console */
+		st->blksize = 1024;
 		return;
 	}
-	uint64_t size = ino->pc ? pcache_size(ino->pc) : 4096;
-	uint64_t pages = ino->pc ? ino->pc->nrpages : 1;
-	put64(st + 0, 1);
-	put64(st + 8, ino->ino);
-	put64(st + 16, ino->nlink);
-	put32(st + 24, ino->mode);
-	put64(st + 48, size);
-	put64(st + 56, 4096);
-	put64(st + 64, pages * 8);		/* 512-byte blocks allocated */
-	put64(st + 72, ino->atime);
-	put64(st + 88, ino->mtime);
-	put64(st + 104, ino->ctime);
+	st->dev = 1;
+	st->ino = ino->ino;
+	st->nlink = ino->nlink;
+	st->mode = ino->mode;
+	st->size = (int64_t)(ino->pc ? pcache_size(ino->pc) : 4096);
+	st->blksize = 4096;
+	st->blocks = (int64_t)(ino->pc ? ino->pc->nrpages : 1) * 8;	/* 512-byte blocks */
+	st->atime = (int64_t)ino->atime;
+	st->mtime = (int64_t)ino->mtime;
+	st->ctime = (int64_t)ino->ctime;
 }

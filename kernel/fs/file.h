@@ -61,7 +61,21 @@ bool file_readable(const struct file *f);
 long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 bool file_writable(const struct file *f);
 
-/* Fills a Linux x86_64 struct stat (144 bytes) in @st; @ino NULL: the console. */
-void file_stat(const struct inode *ino, uint8_t st[144]);
+/*
+ * Linux's x86_64 struct stat, what stat/fstat/newfstatat return (the i386
+ * calls convert it to their struct stat64).
+ */
+struct linux_stat {
+	uint64_t dev, ino, nlink;
+	uint32_t mode, uid, gid, pad0;
+	uint64_t rdev;
+	int64_t size, blksize, blocks;
+	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	int64_t reserved[3];
+};
+_Static_assert(sizeof(struct linux_stat) == 144, "Linux's x86_64 struct stat is 144 bytes");
+
+/* Fills @st for @ino; NULL: the console. */
+void file_stat(const struct inode *ino, struct linux_stat *st);
 
 #endif

@@ -116,10 +116,10 @@ SYSCALL_DEFINE(SYS_creat, creat, sys_creat);
 
 static long stat_to_user(const struct inode *ino, uint64_t ust)
 {
-	uint8_t st[144];
+	struct linux_stat st;
 
-	file_stat(ino, st);
-	return copy_to_user(ust, st, sizeof(st)) ? -EFAULT : 0;
+	file_stat(ino, &st);
+	return copy_to_user(ust, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
 static long sys_fstat(uint64_t fd, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
