@@ -289,13 +289,24 @@ enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f)
 	for (unsigned tries = 0;; tries++) {
 		enum vm_fault_result r = fault_once(as, f);
 
-		if (r != VM_FAULT_OOM || tries == AS_FAULT_RECLAIM_TRIES)
+		if (r != VM_FAULT_OOM || tries == AS_FAULT_RECLAIM_TRIES || !as_reclaim_for(as))
 			return r;
-		/* No frame: reclaim some ourselves, else have a victim killed, and retry. */
-		if (!reclaim_direct(AS_FAULT_RECLAIM_BATCH) &&
-		    (!reclaim_oom() || plat_preempt_point()))
-			return r;	/* nothing to kill, or we were the victim */
 	}
+}
+
+/**
+ * as_reclaim_for() - out of memory in @as: reclaim some directly, else have a victim killed
+ * @as: the space (not locked)
+ *
+ * For faults, MAP_POPULATE and mlock alike, before they retry.
+ *
+ * Return: true if the caller should retry; false if nothing could be freed
+ * and nothing killed, or the caller itself was the victim.
+ */
+bool as_reclaim_for(struct as *as)
+{
+	(void)as;
+	return reclaim_direct(AS_FAULT_RECLAIM_BATCH) || (reclaim_oom() && !plat_preempt_point());
 }
 
 /* Pages faulted in per hold of the lock: bounds the time with interrupts off. */
@@ -332,13 +343,17 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
  * readable ones map the zero page; holes are skipped. The lock is held for
  * a bounded batch of pages at a time, with a preemption point between
  * batches, so a huge range neither freezes the machine nor escapes a kill.
+ * Out of memory, it reclaims directly (or has a victim killed) and goes on
+ * with the page that failed, as a fault does.
  *
  * Return: 0, -MM_EFAULT (a PROT_NONE or unpopulatable region, unless
- * ignored), -MM_ENOMEM (out of memory: always stops), -MM_EINTR (killed).
+ * ignored), -MM_ENOMEM (out of memory, nothing to reclaim: always stops),
+ * -MM_EINTR (killed).
  */
 int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors)
 {
 	uintptr_t va = start;
+	unsigned tries = 0;
 	int err = 0;
 
 	while (va < end && !err) {
@@ -363,9 +378,14 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 				va = MM_MIN(r->end, end);	/* on with the next region */
 				continue;
 			}
+			if (err == -MM_ENOMEM)
+				break;			/* this page again after reclaim */
 			va += PAGE_SIZE;
+			tries = 0;
 		}
 		write_unlock_irqrestore(&as->lock, fl);
+		if (err == -MM_ENOMEM && tries++ < AS_FAULT_RECLAIM_TRIES && as_reclaim_for(as))
+			err = 0;
 		if (!err && va < end && plat_preempt_point())
 			err = -MM_EINTR;
 	}

@@ -131,6 +131,8 @@ bool as_is_zero_page(phys_addr_t pa);
 unsigned as_pte_prot(const struct as_region *r, bool write);
 /* Resolve a fault at @addr; @flags are VM_FAULT_*. */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
+/* Out of memory in @as (not locked): reclaim directly, else the OOM killer; true: retry. */
+bool as_reclaim_for(struct as *as);
 /* Fault in [start, end) as MAP_POPULATE or mlock do, lock NOT held (it is taken in batches). */
 int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors);
 /* Remove the pages of [start, end), dropping their frames' references. */

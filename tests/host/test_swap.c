@@ -346,6 +346,37 @@ static void test_working_set_over_ram(void **state)
 	as_destroy(&P.as);
 }
 
+/* MAP_POPULATE and mlock reclaim what they need from another process, as faults do. */
+static void test_populate_and_mlock_reclaim(void **state)
+{
+	uint64_t ram = sim_free_frames();
+	unsigned big = (unsigned)(ram * 3 / 4), half = (unsigned)(ram / 2);
+	uintptr_t a, b, c;
+
+	(void)state;
+	swt_new_proc(&P);
+	swt_new_proc(&C);
+	a = map(&P, (uint64_t)big * PG);
+	swt_fill(&P, a, big, 1);
+	/* Every page populated (some swapped out again since: they are not locked). */
+	b = swt_map(&C, (uint64_t)half * PG, ANON | MM_MAP_POPULATE);
+	assert_int_equal(C.as.rss + C.as.swapents, half);
+	c = map(&C, (uint64_t)half / 2 * PG);
+	assert_int_equal(as_mlock(&C.as, c, (uint64_t)half / 2 * PG, 0), 0);
+	for (unsigned i = 0; i < half / 2; i++)	/* locked: all resident, none swapped */
+		assert_true(pt_translate(&C.as.vs.pt, c + i * PG, NULL, NULL, NULL));
+	swt_fill(&P, a, big, 3);			/* pushes others out, never the locked ones */
+	for (unsigned i = 0; i < half / 2; i++)
+		assert_true(pt_translate(&C.as.vs.pt, c + i * PG, NULL, NULL, NULL));
+	swt_check(&P, a, big, 3);
+	swt_fill(&C, b, half, 2);
+	swt_check(&C, b, half, 2);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_check(&C.as), 0);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
 static int before_small(void **state)
 {
 	(void)state;
@@ -363,6 +394,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_second_area_and_swapoff, before, after),
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
+		cmocka_unit_test_setup_teardown(test_populate_and_mlock_reclaim, before_small, after),
 	};
 
 	return cmocka_run_group_tests(tests, swap_test_group_setup, sim_group_teardown);
