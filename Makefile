@@ -17,6 +17,7 @@ BUILD     ?= build
 ACCEL     ?= tcg
 QEMU_MEM  ?= 512M
 SMP       ?= 1
+NUMA      ?= 0
 TIMEOUT   ?= 120
 FUZZ_SECONDS ?= 10
 
@@ -235,8 +236,9 @@ deps-test:
 	@sh mk/deps.sh test
 
 # SWAP=image attaches a swap disk (mkswap) used from boot; DISK=image another disk.
+# NUMA=N splits the memory into N NUMA nodes (SRAT, SLIT) with the CPUs dealt out.
 run: deps-build deps-boot $(KERNEL)
-	@python3 tools/qemu.py run --mem $(QEMU_MEM) --smp $(SMP) $(if $(SWAP),--swap $(SWAP)) \
+	@python3 tools/qemu.py run --mem $(QEMU_MEM) --smp $(SMP) --numa $(NUMA) $(if $(SWAP),--swap $(SWAP)) \
 		$(foreach d,$(DISK),--disk $(d)) $(KERNEL) $(CMDLINE)
 
 # QEMU waits for gdb with the console on build/debug-serial.log; gdb loads

@@ -46,9 +46,10 @@ static void map_add(phys_addr_t base, phys_addr_t end, uint32_t type)
 	map.range[map.count++] = (struct memmap_range){ base, end, type };
 }
 
-static void collect_run(phys_addr_t b, phys_addr_t e, enum pmm_zone z,
+static void collect_run(phys_addr_t b, phys_addr_t e, unsigned node, enum pmm_zone z,
 			enum pmm_frame_state st, void *ctx)
 {
+	(void)node;
 	(void)z;
 	(void)ctx;
 	if (st != PMM_FRAME_FREE)

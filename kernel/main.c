@@ -105,7 +105,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	reserve_boot_ranges(&boot_info);
 	smp_prepare(&boot_info.map);
 	direct_map_extend(&boot_info.map);
-	if (pmm_init(&boot_info.map) < 0)
+	if (pmm_init_numa(&boot_info.map, smp_numa()) < 0)
 		panic("pmm: no usable RAM, or no room for the frame database");
 	memmap_print(&boot_info.map);
 	pmm_print_summary();

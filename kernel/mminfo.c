@@ -56,6 +56,7 @@ void pmm_print_summary(void)
 
 struct region {
 	phys_addr_t base, end;
+	unsigned node;
 	enum pmm_zone zone;
 	uint64_t frames[4];		/* by enum pmm_frame_state */
 };
@@ -66,19 +67,19 @@ struct region_list {
 	bool truncated;
 };
 
-static void add_run(phys_addr_t base, phys_addr_t end, enum pmm_zone zone,
+static void add_run(phys_addr_t base, phys_addr_t end, unsigned node, enum pmm_zone zone,
 		    enum pmm_frame_state state, void *ctx)
 {
 	struct region_list *l = ctx;
 	struct region *last = l->n ? &l->r[l->n - 1] : NULL;
 
-	if (!last || last->end != base || last->zone != zone) {
+	if (!last || last->end != base || last->zone != zone || last->node != node) {
 		if (l->n == MAX_REGIONS) {
 			l->truncated = true;
 			return;
 		}
 		last = &l->r[l->n++];
-		*last = (struct region){ .base = base, .zone = zone };
+		*last = (struct region){ .base = base, .node = node, .zone = zone };
 	}
 	last->end = end;
 	last->frames[state] += (end - base) >> PAGE_SHIFT;
@@ -118,17 +119,35 @@ void pmm_print_zones(void)
 	list.n = 0;
 	list.truncated = false;
 	pmm_walk(add_run, &list);
-	kprintf("RAM by zone ('r' reserved, '#' used, '.' free):\n");
+	bool numa = pmm_node_count() > 1;
+
+	kprintf("RAM by %szone ('r' reserved, '#' used, '.' free):\n", numa ? "node and " : "");
 	for (unsigned i = 0; i < list.n; i++) {
 		const struct region *r = &list.r[i];
 		uint64_t size = r->end - r->base;
 		draw_bar(r, bar);
+		if (numa)
+			kprintf("  node %u", r->node);
 		kprintf("  %-6s [0x%012" PRIx64 "-0x%012" PRIx64 ") %10pB [%s] %" PRIu64 " free\n",
 			pmm_zone_name(r->zone), r->base, r->end, &size, bar,
 			r->frames[PMM_FRAME_FREE]);
 	}
 	if (list.truncated)
 		kprintf("  (more regions than shown)\n");
+}
+
+/* memstat's per-node lines, with the SLIT distances to every node. */
+static void print_nodes(const struct pmm_stats *st)
+{
+	for (unsigned n = 0; n < st->nr_nodes; n++) {
+		const struct pmm_node_stats *ns = &st->node[n];
+		kprintf("  node %-2u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64
+			"  [%#" PRIx64 "-%#" PRIx64 ") distance", n, ns->total_frames, ns->free_frames,
+			ns->used_frames, ns->reserved_frames, ns->cached_frames, ns->base, ns->end);
+		for (unsigned m = 0; m < st->nr_nodes; m++)
+			kprintf(" %u", pmm_node_distance(n, m));
+		kprintf("\n");
+	}
 }
 
 /**
@@ -149,6 +168,8 @@ void pmm_print_stats(void)
 	}
 	kprintf("  %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", "all", st.total_frames,
 		st.free_frames, st.used_frames, st.reserved_frames, st.cached_frames);
+	if (st.nr_nodes > 1)
+		print_nodes(&st);
 	uint64_t total = st.total_frames << PAGE_SHIFT, free = st.free_frames << PAGE_SHIFT;
 	kprintf("  total %pB, free %pB; allocation failures %" PRIu64 ", bad calls reported %" PRIu64 "\n",
 		&total, &free, st.alloc_failures, st.bad_calls);

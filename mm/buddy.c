@@ -68,7 +68,8 @@ pfn_t buddy_alloc(struct zone *z, unsigned order, unsigned state)
 	frame_set_flags(f, state);
 	if (state == FRAME_ALLOC)
 		__atomic_store_n(&f->refcount, 1, __ATOMIC_RELAXED);
-	z->nr_free -= (pfn_t)1 << order;
+	/* read without the lock by pcp_refill() and pmm_zone_free() */
+	__atomic_store_n(&z->nr_free, z->nr_free - ((pfn_t)1 << order), __ATOMIC_RELAXED);
 	return pfn;
 }
 
@@ -83,7 +84,7 @@ void buddy_free(struct zone *z, pfn_t pfn, unsigned order)
 	struct frame *f = pfn_frame(pfn);
 	unsigned o = order;
 
-	z->nr_free += (pfn_t)1 << order;
+	__atomic_store_n(&z->nr_free, z->nr_free + ((pfn_t)1 << order), __ATOMIC_RELAXED);
 	while (o < PMM_MAX_ORDER) {
 		pfn_t bpfn = pfn ^ ((pfn_t)1 << o);
 		struct frame *b = pfn_frame_checked(bpfn);

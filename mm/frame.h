@@ -49,12 +49,14 @@ enum {
 #define PMM_PFN_LIMIT	(((pfn_t)1 << 32) - SECTION_FRAMES)
 
 _Static_assert(PMM_MAX_ORDER < SECTION_SHIFT, "a block must fit in a section");
+_Static_assert(SECTION_FRAMES <= UINT16_MAX, "a section's span must fit its fields");
 _Static_assert(PMM_DMA_LIMIT % (PAGE_SIZE << PMM_MAX_ORDER) == 0, "zones split blocks");
 
 /* Descriptors for frames lo..hi-1 of the section, if lo < hi. */
 struct section {
 	uintptr_t base;		/* where frame 0 of the section's descriptor would be */
-	uint32_t lo, hi;
+	uint16_t lo, hi;	/* 0 .. SECTION_FRAMES */
+	uint32_t node;		/* the NUMA node all its frames belong to */
 };
 
 /* The database: section table, then descriptors, in one run of RAM. */
@@ -105,6 +107,12 @@ static inline enum pmm_zone pfn_zone(pfn_t pfn)
 	if (pfn < (PMM_DMA32_LIMIT >> PAGE_SHIFT))
 		return PMM_ZONE_ID_DMA32;
 	return PMM_ZONE_ID_NORMAL;
+}
+
+/* NUMA node of a frame that has a descriptor. */
+static inline unsigned pfn_node(pfn_t pfn)
+{
+	return frame_db.sections[pfn >> SECTION_SHIFT].node;
 }
 
 #endif

@@ -4,7 +4,9 @@
  * reference counts, with every caller-supplied frame checked first.
  *
  * Single frames go through the per-CPU caches (mm/pmm_pcp.c), larger blocks
- * straight to the zone's buddy lists (mm/buddy.c). Each entry point passes
+ * straight to the zone's buddy lists (mm/buddy.c). A request walks the
+ * nodes nearest first from the calling CPU's node (or the one asked for),
+ * and each node's zones from the preferred one down. Each entry point passes
  * its own return address down, so reports name the caller's code.
  */
 #include "zone.h"
@@ -79,7 +81,7 @@ FAST void release(pfn_t pfn, struct frame *f)
 	if (order == 0) {
 		pcp_free(pfn, f);
 	} else {
-		struct zone *z = &pmm.zone[pfn_zone(pfn)];
+		struct zone *z = pfn_zone_ptr(pfn);
 		unsigned long irq = spin_lock_irqsave(&z->lock);
 
 		buddy_free(z, pfn, order);
@@ -100,41 +102,52 @@ FAST uint32_t drop_ref(pfn_t pfn, struct frame *f)
 	return 0;
 }
 
-/* First frame of a block from zone @top or, failing that, the zones below it. */
-FAST pfn_t alloc_from(enum pmm_zone top, unsigned order)
+/*
+ * First frame of a block from zone @top of node @node or, failing that, the
+ * zones below it, and then the same from the other nodes, nearest first.
+ * @node is -1 for the calling CPU's node.
+ */
+FAST pfn_t alloc_from(int node, enum pmm_zone top, unsigned order)
 {
-	for (int zi = (int)top; zi >= 0; zi--) {
-		struct zone *z = &pmm.zone[zi];
-		pfn_t pfn;
+	unsigned cpu = plat_cpu_id();
+	const uint8_t *nodes = pmm.fallback[node < 0 ? pmm.cpu_node[cpu] : (unsigned)node];
 
-		if (!z->managed)
-			continue;
-		if (order == 0) {
-			pfn = pcp_alloc((enum pmm_zone)zi);
-		} else {
-			unsigned long irq = spin_lock_irqsave(&z->lock);
+	for (unsigned i = 0; i < pmm.nr_nodes; i++) {
+		unsigned n = nodes[i];
 
-			pfn = buddy_alloc(z, order, FRAME_ALLOC);
-			spin_unlock_irqrestore(&z->lock, irq);
+		for (int zi = (int)top; zi >= 0; zi--) {
+			struct zone *z = &pmm.zone[n][zi];
+			pfn_t pfn;
+
+			if (!z->managed)
+				continue;
+			if (order == 0) {
+				pfn = pcp_alloc(cpu, n, (enum pmm_zone)zi);
+			} else {
+				unsigned long irq = spin_lock_irqsave(&z->lock);
+
+				pfn = buddy_alloc(z, order, FRAME_ALLOC);
+				spin_unlock_irqrestore(&z->lock, irq);
+			}
+			if (pfn != PFN_NIL)
+				return pfn;
 		}
-		if (pfn != PFN_NIL)
-			return pfn;
 	}
 	return PFN_NIL;
 }
 
 /* Memory is short: empty all CPUs' caches into the buddy lists and try again. */
-static pfn_t alloc_retry(enum pmm_zone top, unsigned order)
+static pfn_t alloc_retry(int node, enum pmm_zone top, unsigned order)
 {
 	pcp_drain_all();
-	pfn_t pfn = alloc_from(top, order);
+	pfn_t pfn = alloc_from(node, top, order);
 
 	if (pfn == PFN_NIL)
 		__atomic_fetch_add(&pmm.alloc_failures, 1, __ATOMIC_RELAXED);
 	return pfn;
 }
 
-FAST phys_addr_t alloc_block(const char *fn, unsigned order, unsigned flags,
+FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned flags,
 			     void *caller)
 {
 	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS)) ||
@@ -146,9 +159,9 @@ FAST phys_addr_t alloc_block(const char *fn, unsigned order, unsigned flags,
 	}
 	enum pmm_zone top = (flags & PMM_ZONE_DMA) ? PMM_ZONE_ID_DMA :
 			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 : PMM_ZONE_ID_NORMAL;
-	pfn_t pfn = alloc_from(top, order);
+	pfn_t pfn = alloc_from(node, top, order);
 
-	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(top, order)) == PFN_NIL)
+	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, top, order)) == PFN_NIL)
 		return PMM_NO_FRAME;
 	if (flags & PMM_ZERO)
 		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
@@ -186,7 +199,26 @@ FAST void free_block(const char *fn, phys_addr_t frame, unsigned order, void *ca
  */
 phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags)
 {
-	return alloc_block("pmm_alloc_pages", order, flags, CALLER);
+	return alloc_block("pmm_alloc_pages", -1, order, flags, CALLER);
+}
+
+/**
+ * pmm_alloc_pages_node() - pmm_alloc_pages() preferring NUMA node @node
+ * @node: the node to try first; the others follow by distance from it
+ * @order: 0 .. PMM_MAX_ORDER
+ * @flags: as pmm_alloc_pages()
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME.
+ */
+phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags)
+{
+	if (node >= pmm.nr_nodes) {
+		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
+		mm_err("pmm: pmm_alloc_pages_node(node %u): no such node (%u nodes); called from %p",
+		       node, pmm.nr_nodes, CALLER);
+		return PMM_NO_FRAME;
+	}
+	return alloc_block("pmm_alloc_pages_node", (int)node, order, flags, CALLER);
 }
 
 /**
@@ -262,7 +294,7 @@ uint32_t pmm_refcount(phys_addr_t frame)
  */
 phys_addr_t pmm_alloc_frame(void)
 {
-	return alloc_block("pmm_alloc_frame", 0, 0, CALLER);
+	return alloc_block("pmm_alloc_frame", -1, 0, 0, CALLER);
 }
 
 /**
@@ -281,7 +313,7 @@ void pmm_free_frame(phys_addr_t frame)
  */
 phys_addr_t pmm_alloc_page(void)
 {
-	return alloc_block("pmm_alloc_page", 0, PMM_ZERO, CALLER);
+	return alloc_block("pmm_alloc_page", -1, 0, PMM_ZERO, CALLER);
 }
 
 /**
@@ -300,7 +332,7 @@ void pmm_free_page(phys_addr_t frame)
  */
 void *allocate_page(void)
 {
-	phys_addr_t pa = alloc_block("allocate_page", 0, 0, CALLER);
+	phys_addr_t pa = alloc_block("allocate_page", -1, 0, 0, CALLER);
 
 	return pa == PMM_NO_FRAME ? NULL : plat_phys_to_virt(pa);
 }

@@ -12,6 +12,16 @@
  * NORMAL the rest. A request takes memory from its preferred zone and falls
  * back to the zones below it (NORMAL -> DMA32 -> DMA), never upwards.
  *
+ * NUMA: with a description of the machine's nodes (pmm_init_numa(), from
+ * ACPI's SRAT and SLIT on a PC) every node has its own set of zones. A
+ * request is served from the zones of the calling CPU's node first and
+ * falls back to the other nodes in order of distance (SLIT), nearest first;
+ * within a node, zones fall back downwards as above. Without it there is
+ * one node holding all memory, and nothing else changes. A node owns whole
+ * 128 MiB sections of the frame database (the granularity of Linux's x86
+ * memory sections too); a boundary inside a section is reported and the
+ * section goes to the node of its first frame.
+ *
  * Physical address 0 is never handed out, so a frame of 0 can be used as
  * "no page" by code that prefers it; PMM_NO_FRAME is the official sentinel.
  *
@@ -23,6 +33,7 @@
 #define MM_PMM_H
 
 #include "memmap.h"
+#include "platform.h"
 #include "types.h"
 
 #define PMM_MAX_ORDER	10			/* largest block: 2^10 frames, 4 MiB */
@@ -39,6 +50,9 @@ enum pmm_zone {
 	PMM_ZONE_ID_NORMAL,
 	PMM_NR_ZONES
 };
+
+#define MM_MAX_NODES		8	/* NUMA nodes the PMM can keep apart */
+#define PMM_MAX_NODE_RANGES	32	/* memory ranges in a NUMA description */
 
 #define PMM_DMA_LIMIT	((phys_addr_t)16 << 20)
 #define PMM_DMA32_LIMIT	((phys_addr_t)4 << 30)
@@ -63,8 +77,16 @@ struct pmm_zone_stats {
 	uint64_t free_blocks[PMM_MAX_ORDER + 1];	/* free buddy blocks by order */
 };
 
+/* Frame counts of one NUMA node, over its zones. */
+struct pmm_node_stats {
+	phys_addr_t base, end;		/* lowest and highest RAM address + 1; 0, 0 if none */
+	uint64_t total_frames, free_frames, used_frames, reserved_frames, cached_frames;
+};
+
 struct pmm_stats {
-	struct pmm_zone_stats zone[PMM_NR_ZONES];
+	struct pmm_zone_stats zone[PMM_NR_ZONES];	/* each zone summed over the nodes */
+	unsigned nr_nodes;				/* 1 without NUMA */
+	struct pmm_node_stats node[MM_MAX_NODES];	/* nodes 0 .. nr_nodes-1 */
 	/* Totals over the zones; managed memory is free + used. */
 	uint64_t total_frames, free_frames, used_frames, reserved_frames, cached_frames;
 	uint64_t metadata_bytes;	/* the frame database: section table + descriptors */
@@ -92,6 +114,35 @@ struct pmm_stats {
  */
 int pmm_init(struct memmap *map);
 
+/*
+ * The machine's NUMA layout, as the platform found it (ACPI SRAT and SLIT).
+ * Memory outside every range belongs to node 0.
+ */
+struct pmm_numa {
+	unsigned nr_nodes;			/* 1 .. MM_MAX_NODES */
+	unsigned nr_ranges;			/* 0 .. PMM_MAX_NODE_RANGES */
+	struct pmm_node_range {
+		phys_addr_t base, end;		/* [base, end) */
+		unsigned node;
+	} range[PMM_MAX_NODE_RANGES];
+	/* SLIT: 10 on the diagonal, 11..255 elsewhere; all 0 means 10 local, 20 remote. */
+	uint8_t distance[MM_MAX_NODES][MM_MAX_NODES];
+	uint8_t cpu_node[MM_MAX_CPUS];		/* each CPU's node */
+};
+
+/**
+ * pmm_init_numa() - pmm_init() for a machine with NUMA nodes
+ * @map: normalized memory map, as for pmm_init()
+ * @numa: the nodes, their memory, distances and CPUs; NULL: one node
+ *
+ * A description that does not hold together (node out of range, a bad
+ * distance table) is reported; the PMM then ignores the part at fault
+ * (one node, or the default distances) and carries on.
+ *
+ * Return: as pmm_init().
+ */
+int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa);
+
 /**
  * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
  * @order: 0 .. PMM_MAX_ORDER
@@ -104,6 +155,41 @@ int pmm_init(struct memmap *map);
  * Return: the block's physical address, or PMM_NO_FRAME.
  */
 phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags);
+
+/**
+ * pmm_alloc_pages_node() - pmm_alloc_pages() preferring NUMA node @node
+ * @node: the node to try first; the others follow by distance from it
+ * @order: as pmm_alloc_pages()
+ * @flags: as pmm_alloc_pages()
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME (also for a node
+ * that does not exist, reported).
+ */
+phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags);
+
+/**
+ * pmm_node_count() - the number of NUMA nodes (1 without NUMA)
+ */
+unsigned pmm_node_count(void);
+
+/**
+ * pmm_frame_node() - the NUMA node of the RAM at physical address @addr
+ * @addr: any physical address
+ *
+ * Return: its node; 0 for an address the PMM has no descriptor for.
+ */
+unsigned pmm_frame_node(phys_addr_t addr);
+
+/**
+ * pmm_cpu_node() - the NUMA node CPU @cpu allocates from first
+ * @cpu: 0 .. MM_MAX_CPUS-1
+ */
+unsigned pmm_cpu_node(unsigned cpu);
+
+/**
+ * pmm_node_distance() - the SLIT distance from node @a to node @b (10: local)
+ */
+unsigned pmm_node_distance(unsigned a, unsigned b);
 
 /**
  * pmm_free_pages() - drop a reference to a block from pmm_alloc_pages()
@@ -184,15 +270,17 @@ uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed);
 const char *pmm_zone_name(enum pmm_zone zone);
 
 /*
- * pmm_walk() callback: frames [@base, @end) of @zone are all in @state.
- * It runs with the zone's lock held and must not call into the PMM.
+ * pmm_walk() callback: frames [@base, @end) of @zone of NUMA node @node are
+ * all in @state. It runs with the zone's lock held and must not call into
+ * the PMM.
  */
-typedef void (*pmm_walk_fn)(phys_addr_t base, phys_addr_t end, enum pmm_zone zone,
-			    enum pmm_frame_state state, void *ctx);
+typedef void (*pmm_walk_fn)(phys_addr_t base, phys_addr_t end, unsigned node,
+			    enum pmm_zone zone, enum pmm_frame_state state, void *ctx);
 
 /**
  * pmm_walk() - report the RAM the PMM knows of as runs of one zone and state
- * @fn: called for each maximal run, in address order
+ * @fn: called for each maximal run, in address order within a node's zone
+ *      (node by node, each node's zones from DMA up)
  * @ctx: passed to @fn
  *
  * For the memory-map views of the shell. Costs one step per buddy block or

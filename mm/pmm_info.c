@@ -5,21 +5,29 @@
  */
 #include "zone.h"
 
-#define LOCKS	(MM_MAX_CPUS + PMM_NR_ZONES)
+#define NZONES	(MM_MAX_NODES * PMM_NR_ZONES)
+
+/* Zone @i of all, node by node. */
+static struct zone *zone_at(unsigned i)
+{
+	return &pmm.zone[i / PMM_NR_ZONES][i % PMM_NR_ZONES];
+}
+
+#define LOCKS	(MM_MAX_CPUS + NZONES)
 
 /* Freeze the allocator: every CPU cache, then every zone (the lock order). */
 static void lock_all(unsigned long irq[LOCKS])
 {
 	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
 		irq[c] = spin_lock_irqsave(&pmm.pcp[c].lock);
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
-		irq[MM_MAX_CPUS + zi] = spin_lock_irqsave(&pmm.zone[zi].lock);
+	for (unsigned i = 0; i < pmm.nr_nodes * PMM_NR_ZONES; i++)
+		irq[MM_MAX_CPUS + i] = spin_lock_irqsave(&zone_at(i)->lock);
 }
 
 static void unlock_all(unsigned long irq[LOCKS])
 {
-	for (unsigned zi = PMM_NR_ZONES; zi-- > 0;)
-		spin_unlock_irqrestore(&pmm.zone[zi].lock, irq[MM_MAX_CPUS + zi]);
+	for (unsigned i = pmm.nr_nodes * PMM_NR_ZONES; i-- > 0;)
+		spin_unlock_irqrestore(&zone_at(i)->lock, irq[MM_MAX_CPUS + i]);
 	for (unsigned c = MM_MAX_CPUS; c-- > 0;)
 		spin_unlock_irqrestore(&pmm.pcp[c].lock, irq[c]);
 }
@@ -94,7 +102,7 @@ enum pmm_frame_state pmm_frame_state(phys_addr_t addr)
 	if (frame_flags(f) & FRAME_RESERVED)
 		return PMM_FRAME_RESERVED;
 
-	struct zone *z = &pmm.zone[pfn_zone(pfn)];
+	struct zone *z = pfn_zone_ptr(pfn);
 	unsigned long irq = spin_lock_irqsave(&z->lock);
 
 	f = block_head(pfn, &head);
@@ -104,37 +112,70 @@ enum pmm_frame_state pmm_frame_state(phys_addr_t addr)
 	return st;	/* RESERVED if the database is inconsistent; pmm_check() says more */
 }
 
+/* Grow [*base, *end) to cover [lo, hi); an empty range stays as it is. */
+static void cover(phys_addr_t *base, phys_addr_t *end, phys_addr_t lo, phys_addr_t hi)
+{
+	if (lo >= hi)
+		return;
+	if (*base == *end) {
+		*base = lo;
+		*end = hi;
+	}
+	*base = MM_MIN(*base, lo);
+	*end = MM_MAX(*end, hi);
+}
+
+/* Add zone @zi of node @n to the zone's, the node's and the total counts. Locks held. */
+static void add_zone_stats(struct pmm_stats *st, unsigned n, enum pmm_zone zi)
+{
+	const struct zone *z = &pmm.zone[n][zi];
+	struct pmm_zone_stats *zs = &st->zone[zi];
+	struct pmm_node_stats *ns = &st->node[n];
+	uint64_t cached = 0;
+
+	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+		cached += pmm.pcp[c].list[n][zi].count;
+	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
+		zs->free_blocks[o] += z->area[o].nr;
+
+	uint64_t free = z->nr_free + cached, used = z->managed - free;
+
+	cover(&zs->base, &zs->end, z->span_lo << PAGE_SHIFT, z->span_hi << PAGE_SHIFT);
+	cover(&ns->base, &ns->end, z->span_lo << PAGE_SHIFT, z->span_hi << PAGE_SHIFT);
+	zs->cached_frames += cached;
+	zs->free_frames += free;
+	zs->used_frames += used;
+	zs->reserved_frames += z->reserved;
+	zs->total_frames += z->managed + z->reserved;
+	ns->cached_frames += cached;
+	ns->free_frames += free;
+	ns->used_frames += used;
+	ns->reserved_frames += z->reserved;
+	ns->total_frames += z->managed + z->reserved;
+	st->cached_frames += cached;
+	st->free_frames += free;
+	st->used_frames += used;
+	st->reserved_frames += z->reserved;
+	st->total_frames += z->managed + z->reserved;
+}
+
 /**
  * pmm_get_stats() - frame counts per zone and in total, metadata size, counters
  * @st: filled in
  */
 void pmm_get_stats(struct pmm_stats *st)
 {
+	memset(st, 0, sizeof(*st));
+	st->nr_nodes = pmm.nr_nodes;
+	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+		st->zone[zi].name = pmm_zone_name((enum pmm_zone)zi);
+
 	unsigned long irq[LOCKS];
 
-	memset(st, 0, sizeof(*st));
 	lock_all(irq);
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		const struct zone *z = &pmm.zone[zi];
-		struct pmm_zone_stats *zs = &st->zone[zi];
-
-		zs->name = pmm_zone_name((enum pmm_zone)zi);
-		zs->base = z->span_lo << PAGE_SHIFT;
-		zs->end = z->span_hi << PAGE_SHIFT;
-		for (unsigned c = 0; c < MM_MAX_CPUS; c++)
-			zs->cached_frames += pmm.pcp[c].list[zi].count;
-		for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
-			zs->free_blocks[o] = z->area[o].nr;
-		zs->free_frames = z->nr_free + zs->cached_frames;
-		zs->used_frames = z->managed - zs->free_frames;
-		zs->reserved_frames = z->reserved;
-		zs->total_frames = z->managed + z->reserved;
-
-		st->total_frames += zs->total_frames;
-		st->free_frames += zs->free_frames;
-		st->used_frames += zs->used_frames;
-		st->reserved_frames += zs->reserved_frames;
-		st->cached_frames += zs->cached_frames;
+	for (unsigned n = 0; n < pmm.nr_nodes; n++) {
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+			add_zone_stats(st, n, (enum pmm_zone)zi);
 	}
 	unlock_all(irq);
 	st->metadata_bytes = frame_db.bytes;
@@ -152,6 +193,7 @@ void pmm_get_stats(struct pmm_stats *st)
 struct run {
 	pfn_t b, e;
 	enum pmm_frame_state state;
+	unsigned node;
 	enum pmm_zone zone;
 	pmm_walk_fn fn;
 	void *ctx;
@@ -164,8 +206,8 @@ static void run_add(struct run *r, pfn_t b, pfn_t e, enum pmm_frame_state st)
 		return;
 	}
 	if (r->b != r->e && r->state != PMM_FRAME_ABSENT)
-		r->fn(r->b << PAGE_SHIFT, r->e << PAGE_SHIFT, r->zone, r->state, r->ctx);
-	*r = (struct run){ b, e, st, r->zone, r->fn, r->ctx };
+		r->fn(r->b << PAGE_SHIFT, r->e << PAGE_SHIFT, r->node, r->zone, r->state, r->ctx);
+	*r = (struct run){ b, e, st, r->node, r->zone, r->fn, r->ctx };
 }
 
 /* Frames [b, e) of one section's span, a step per block or reserved frame. */
@@ -200,23 +242,25 @@ static void walk_span(struct run *r, pfn_t b, pfn_t e)
  */
 void pmm_walk(pmm_walk_fn fn, void *ctx)
 {
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		struct zone *z = &pmm.zone[zi];
-		struct run r = { 0, 0, PMM_FRAME_ABSENT, (enum pmm_zone)zi, fn, ctx };
-		unsigned long irq = spin_lock_irqsave(&z->lock);
+	for (unsigned n = 0; n < pmm.nr_nodes; n++) {
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+			struct zone *z = &pmm.zone[n][zi];
+			struct run r = { 0, 0, PMM_FRAME_ABSENT, n, (enum pmm_zone)zi, fn, ctx };
+			unsigned long irq = spin_lock_irqsave(&z->lock);
 
-		for (pfn_t b = z->span_lo; b < z->span_hi;) {
-			pfn_t sec = b >> SECTION_SHIFT;
-			const struct section *s = &frame_db.sections[sec];
-			pfn_t base = sec << SECTION_SHIFT;
-			pfn_t e = MM_MIN(z->span_hi, base + SECTION_FRAMES);
+			for (pfn_t b = z->span_lo; b < z->span_hi;) {
+				pfn_t sec = b >> SECTION_SHIFT;
+				const struct section *s = &frame_db.sections[sec];
+				pfn_t base = sec << SECTION_SHIFT;
+				pfn_t e = MM_MIN(z->span_hi, base + SECTION_FRAMES);
 
-			if (s->lo < s->hi)
-				walk_span(&r, MM_MAX(b, base + s->lo), MM_MIN(e, base + s->hi));
-			b = e;
+				if (s->lo < s->hi && s->node == n)	/* spans of nodes may interleave */
+					walk_span(&r, MM_MAX(b, base + s->lo), MM_MIN(e, base + s->hi));
+				b = e;
+			}
+			run_add(&r, 0, 0, PMM_FRAME_ABSENT);	/* flush */
+			spin_unlock_irqrestore(&z->lock, irq);
 		}
-		run_add(&r, 0, 0, PMM_FRAME_ABSENT);	/* flush */
-		spin_unlock_irqrestore(&z->lock, irq);
 	}
 }
 
@@ -270,16 +314,26 @@ static pfn_t check_head(struct tally *t, pfn_t pfn, const struct frame *f, unsig
 	return n;
 }
 
-static void check_descriptors(struct tally t[PMM_NR_ZONES])
+/* Index of frame @pfn's zone in the tallies: node by node. */
+static unsigned tally_index(pfn_t pfn)
+{
+	return pfn_node(pfn) * PMM_NR_ZONES + pfn_zone(pfn);
+}
+
+static void check_descriptors(struct tally t[NZONES])
 {
 	for (pfn_t sec = 0; sec < frame_db.nsections; sec++) {
 		const struct section *s = &frame_db.sections[sec];
 		pfn_t base = sec << SECTION_SHIFT;
 
+		if (s->lo < s->hi && s->node >= pmm.nr_nodes) {
+			problem(&t[0], "section of a node that does not exist", base + s->lo);
+			continue;
+		}
 		for (pfn_t pfn = base + s->lo; pfn < base + s->hi;) {
 			const struct frame *f = pfn_frame(pfn);
 			unsigned flags = frame_flags(f);
-			struct tally *zt = &t[pfn_zone(pfn)];
+			struct tally *zt = &t[tally_index(pfn)];
 
 			if (flags & FRAME_RESERVED) {
 				zt->reserved += !(flags & FRAME_HOLE);
@@ -294,10 +348,10 @@ static void check_descriptors(struct tally t[PMM_NR_ZONES])
 	}
 }
 
-static void check_lists(struct tally t[PMM_NR_ZONES])
+static void check_lists(struct tally t[NZONES])
 {
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		const struct zone *z = &pmm.zone[zi];
+	for (unsigned i = 0; i < pmm.nr_nodes * PMM_NR_ZONES; i++) {
+		const struct zone *z = zone_at(i);
 		uint64_t frames = 0, limit = z->managed + 1;
 
 		for (unsigned o = 0; o <= PMM_MAX_ORDER; o++) {
@@ -308,46 +362,47 @@ static void check_lists(struct tally t[PMM_NR_ZONES])
 				const struct frame *f = pfn_frame_checked(p);
 
 				if (!f || frame_flags(f) != FRAME_FREE || f->order != o ||
-				    pfn_zone(p) != zi || f->prev != prev) {
-					problem(&t[zi], "bad buddy list entry", p);
+				    tally_index(p) != i || f->prev != prev) {
+					problem(&t[i], "bad buddy list entry", p);
 					break;
 				}
 				prev = p;
 				p = f->next;
 			}
 			if (n != a->nr || !!(z->nonempty & (1u << o)) != !!a->nr)
-				problem(&t[zi], "buddy list count or mask wrong", a->head);
+				problem(&t[i], "buddy list count or mask wrong", a->head);
 			frames += (uint64_t)a->nr << o;
 		}
-		if (frames != z->nr_free || frames != t[zi].free)
-			problem(&t[zi], "free frame count disagrees with the lists", 0);
+		if (frames != z->nr_free || frames != t[i].free)
+			problem(&t[i], "free frame count disagrees with the lists", 0);
 	}
 }
 
-static void check_caches(struct tally t[PMM_NR_ZONES])
+static void check_caches(struct tally t[NZONES])
 {
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+	for (unsigned i = 0; i < pmm.nr_nodes * PMM_NR_ZONES; i++) {
 		uint64_t total = 0;
 
 		for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
-			const struct pcp_list *l = &pmm.pcp[c].list[zi];
+			const struct pcp_list *l =
+				&pmm.pcp[c].list[i / PMM_NR_ZONES][i % PMM_NR_ZONES];
 			uint32_t n = 0;
 
 			for (uint32_t p = l->head; p != PFN_NIL && n <= l->count; n++) {
 				const struct frame *f = pfn_frame_checked(p);
 
-				if (!f || frame_flags(f) != FRAME_PCP || pfn_zone(p) != zi) {
-					problem(&t[zi], "bad per-CPU cache entry", p);
+				if (!f || frame_flags(f) != FRAME_PCP || tally_index(p) != i) {
+					problem(&t[i], "bad per-CPU cache entry", p);
 					break;
 				}
 				p = f->next;
 			}
 			if (n != l->count)
-				problem(&t[zi], "per-CPU cache count wrong", l->head);
+				problem(&t[i], "per-CPU cache count wrong", l->head);
 			total += l->count;
 		}
-		if (total != t[zi].cached)
-			problem(&t[zi], "cached frame count disagrees with the caches", 0);
+		if (total != t[i].cached)
+			problem(&t[i], "cached frame count disagrees with the caches", 0);
 	}
 }
 
@@ -358,31 +413,33 @@ static void check_caches(struct tally t[PMM_NR_ZONES])
  */
 unsigned pmm_check(void)
 {
-	struct tally t[PMM_NR_ZONES] = { 0 };
-	unsigned long irq[LOCKS];
+	struct tally t[NZONES] = { 0 };
 	unsigned bad = 0;
 
 	if (!frame_db.sections)
 		return 0;
+
+	unsigned long irq[LOCKS];
+
 	lock_all(irq);
 	check_descriptors(t);
 	check_lists(t);
 	check_caches(t);
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		const struct zone *z = &pmm.zone[zi];
+	for (unsigned i = 0; i < NZONES; i++) {
+		const struct zone *z = zone_at(i);
 
-		if (t[zi].free + t[zi].cached + t[zi].used != z->managed)
-			problem(&t[zi], "managed frames disagree with the database", 0);
-		if (t[zi].reserved != z->reserved)
-			problem(&t[zi], "reserved frames disagree with the database", 0);
-		bad += t[zi].bad;
+		if (t[i].free + t[i].cached + t[i].used != z->managed)
+			problem(&t[i], "managed frames disagree with the database", 0);
+		if (t[i].reserved != z->reserved)
+			problem(&t[i], "reserved frames disagree with the database", 0);
+		bad += t[i].bad;
 	}
 	unlock_all(irq);
 	return bad;
 }
 
 /**
- * pmm_zone_free() - lockless estimate of zone @zi's free frames
+ * pmm_zone_free() - lockless estimate of zone @zi's free frames, over all nodes
  * @zi: the zone
  * @managed: receives the frames the zone manages (free + used)
  *
@@ -390,11 +447,16 @@ unsigned pmm_check(void)
  */
 uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed)
 {
-	const struct zone *z = &pmm.zone[zi];
-	uint64_t n = __atomic_load_n(&z->nr_free, __ATOMIC_RELAXED);
+	uint64_t n = 0;
 
-	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
-		n += __atomic_load_n(&pmm.pcp[c].list[zi].count, __ATOMIC_RELAXED);
-	*managed = z->managed;
+	*managed = 0;
+	for (unsigned node = 0; node < pmm.nr_nodes; node++) {
+		const struct zone *z = &pmm.zone[node][zi];
+
+		n += __atomic_load_n(&z->nr_free, __ATOMIC_RELAXED);
+		for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+			n += __atomic_load_n(&pmm.pcp[c].list[node][zi].count, __ATOMIC_RELAXED);
+		*managed += z->managed;
+	}
 	return n;
 }

@@ -8,8 +8,10 @@
  *    plus one descriptor per frame between the first and last RAM frame of
  *    each 128 MiB section that has RAM.
  * 3. Place it in usable RAM and carve it out of the map.
- * 4. Mark everything that is not usable reserved, and free the usable frames
- *    into the buddy lists in maximal naturally aligned blocks.
+ * 4. Give each section its NUMA node (mm/pmm.h: whole sections per node).
+ * 5. Mark everything that is not usable reserved, and free the usable frames
+ *    into the buddy lists of their node's zones in maximal naturally aligned
+ *    blocks.
  * 64 GiB of RAM costs one pass over 256 MiB of descriptors and ~16k blocks.
  */
 #include "zone.h"
@@ -87,7 +89,7 @@ static uint64_t layout(unsigned n, pfn_t *nsec, struct section *tab, struct fram
 			if (!any || sec != cur) {
 				if (any && tab) {
 					tab[cur] = (struct section){
-						(uintptr_t)(descs + ndesc) - lo * sizeof(struct frame), lo, hi };
+						(uintptr_t)(descs + ndesc) - lo * sizeof(struct frame), lo, hi, 0 };
 				}
 				if (any)
 					ndesc += hi - lo;
@@ -101,7 +103,7 @@ static uint64_t layout(unsigned n, pfn_t *nsec, struct section *tab, struct fram
 	}
 	if (any && tab)
 		tab[cur] = (struct section){
-			(uintptr_t)(descs + ndesc) - lo * sizeof(struct frame), lo, hi };
+			(uintptr_t)(descs + ndesc) - lo * sizeof(struct frame), lo, hi, 0 };
 	if (any)
 		ndesc += hi - lo;
 	*nsec = any ? cur + 1 : 0;
@@ -161,20 +163,20 @@ static void mark_reserved(pfn_t b, pfn_t e, unsigned flags)
 				continue;
 			frame_set_flags(f, flags);
 			if (!(flags & FRAME_HOLE))
-				pmm.zone[pfn_zone(p)].reserved++;
+				pfn_zone_ptr(p)->reserved++;
 		}
 		b = send;
 	}
 }
 
-/* Grow the zones' spans to cover RAM frames [b, e). */
-static void extend_spans(pfn_t b, pfn_t e)
+/* Grow the zones' spans of node @node to cover RAM frames [b, e). */
+static void extend_node_spans(unsigned node, pfn_t b, pfn_t e)
 {
 	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
 		static const pfn_t zlo[] = { 0, PMM_DMA_LIMIT >> PAGE_SHIFT, PMM_DMA32_LIMIT >> PAGE_SHIFT };
 		static const pfn_t zhi[] = { PMM_DMA_LIMIT >> PAGE_SHIFT, PMM_DMA32_LIMIT >> PAGE_SHIFT,
 					     PMM_PFN_LIMIT };
-		struct zone *z = &pmm.zone[zi];
+		struct zone *z = &pmm.zone[node][zi];
 		pfn_t lo = MM_MAX(b, zlo[zi]), hi = MM_MIN(e, zhi[zi]);
 
 		if (lo >= hi)
@@ -186,6 +188,17 @@ static void extend_spans(pfn_t b, pfn_t e)
 	}
 }
 
+/* Grow the spans of the zones covering RAM frames [b, e), section by section. */
+static void extend_spans(pfn_t b, pfn_t e)
+{
+	while (b < e) {
+		pfn_t send = MM_MIN(e, ((b >> SECTION_SHIFT) + 1) << SECTION_SHIFT);
+
+		extend_node_spans(pfn_node(b), b, send);
+		b = send;
+	}
+}
+
 /* Step 4: free frames [b, e) into the buddy lists as maximal aligned blocks. */
 static void free_run(pfn_t b, pfn_t e)
 {
@@ -194,7 +207,7 @@ static void free_run(pfn_t b, pfn_t e)
 
 		while (b + ((pfn_t)1 << o) > e)
 			o--;
-		struct zone *z = &pmm.zone[pfn_zone(b)];
+		struct zone *z = pfn_zone_ptr(b);	/* a block never crosses a section */
 
 		z->managed += (pfn_t)1 << o;
 		buddy_free(z, b, o);
@@ -204,13 +217,15 @@ static void free_run(pfn_t b, pfn_t e)
 
 static void reset(void)
 {
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		struct zone *z = &pmm.zone[zi];
+	for (unsigned n = 0; n < MM_MAX_NODES; n++) {
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+			struct zone *z = &pmm.zone[n][zi];
 
-		z->lock = (spinlock_t)SPINLOCK_INIT;
-		buddy_reset(z);
-		z->managed = z->reserved = 0;
-		z->span_lo = z->span_hi = 0;
+			z->lock = (spinlock_t)SPINLOCK_INIT;
+			buddy_reset(z);
+			z->managed = z->reserved = 0;
+			z->span_lo = z->span_hi = 0;
+		}
 	}
 	frame_db = (struct frame_db){ NULL, 0, 0, 0 };
 	pmm.alloc_failures = 0;
@@ -236,21 +251,34 @@ static unsigned size_and_place(uint64_t *bytes, pfn_t *nsec, uint64_t *ndesc)
 	return 0;
 }
 
+static void log_zone(unsigned node, enum pmm_zone zi, const struct zone *z)
+{
+	unsigned long long lo = z->span_lo << PAGE_SHIFT, hi = z->span_hi << PAGE_SHIFT;
+	unsigned long long managed = z->managed << (PAGE_SHIFT - 10);
+	unsigned long long reserved = z->reserved << (PAGE_SHIFT - 10);
+
+	if (pmm.nr_nodes == 1)
+		mm_info("pmm: zone %-6s [0x%012llx-0x%012llx) %8llu KiB managed, %llu KiB reserved",
+			pmm_zone_name(zi), lo, hi, managed, reserved);
+	else
+		mm_info("pmm: node %u zone %-6s [0x%012llx-0x%012llx) %8llu KiB managed, "
+			"%llu KiB reserved", node, pmm_zone_name(zi), lo, hi, managed, reserved);
+}
+
 static void log_summary(void)
 {
 	uint64_t managed = 0, total = 0;
 
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		const struct zone *z = &pmm.zone[zi];
+	for (unsigned n = 0; n < pmm.nr_nodes; n++) {
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+			const struct zone *z = &pmm.zone[n][zi];
 
-		managed += z->managed;
-		total += z->managed + z->reserved;
-		mm_info("pmm: zone %-6s [0x%012llx-0x%012llx) %8llu KiB managed, %llu KiB reserved",
-			pmm_zone_name((enum pmm_zone)zi),
-			(unsigned long long)(z->span_lo << PAGE_SHIFT),
-			(unsigned long long)(z->span_hi << PAGE_SHIFT),
-			(unsigned long long)(z->managed << (PAGE_SHIFT - 10)),
-			(unsigned long long)(z->reserved << (PAGE_SHIFT - 10)));
+			managed += z->managed;
+			total += z->managed + z->reserved;
+			if (pmm.nr_nodes > 1 && !(z->managed + z->reserved))
+				continue;
+			log_zone(n, (enum pmm_zone)zi, z);
+		}
 	}
 	uint64_t bp = managed ? frame_db.bytes * 10000 / (managed << PAGE_SHIFT) : 0;
 
@@ -273,11 +301,24 @@ static void log_summary(void)
  */
 int pmm_init(struct memmap *map)
 {
+	return pmm_init_numa(map, NULL);
+}
+
+/**
+ * pmm_init_numa() - pmm_init() for a machine with NUMA nodes
+ * @map: normalized memory map
+ * @numa: the nodes, their memory, distances and CPUs; NULL: one node
+ *
+ * Return: as pmm_init().
+ */
+int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa)
+{
 	uint64_t bytes, ndesc;
 	pfn_t nsec;
 
 	reset();
 	lru_reset();	/* its table described the old database */
+	numa = numa_configure(numa);
 	if (!collect_ram(map)) {
 		mm_err("pmm: no usable RAM in the memory map");
 		return -1;
@@ -298,6 +339,8 @@ int pmm_init(struct memmap *map)
 	frame_db.sections = (struct section *)db;
 	frame_db.nsections = nsec;
 	layout(n, &nsec, frame_db.sections, (struct frame *)(db + table_bytes(nsec)));
+	if (numa)
+		numa_assign_sections(numa);
 	if (memmap_carve(map, frame_db.base, frame_db.base + bytes, MEMMAP_FRAMEDB) < 0)
 		mm_warn("pmm: could not mark the frame database in the memory map");
 

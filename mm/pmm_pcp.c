@@ -13,13 +13,12 @@
 
 /**
  * pcp_drain_list() - move up to @n frames from a CPU's cache to the buddy lists
- * @zi: the zone the list caches
+ * @z: the zone the list caches
  * @l: the list; its CPU's cache lock is held
  * @n: how many frames at most
  */
-void pcp_drain_list(enum pmm_zone zi, struct pcp_list *l, uint32_t n)
+void pcp_drain_list(struct zone *z, struct pcp_list *l, uint32_t n)
 {
-	struct zone *z = &pmm.zone[zi];
 	unsigned long irq = spin_lock_irqsave(&z->lock);
 
 	while (n-- && l->count) {
@@ -33,15 +32,17 @@ void pcp_drain_list(enum pmm_zone zi, struct pcp_list *l, uint32_t n)
 }
 
 /**
- * pcp_refill() - fill an empty CPU cache with a batch of frames of zone @zi
- * @zi: the zone
+ * pcp_refill() - fill an empty CPU cache with a batch of frames of zone @z
+ * @z: the zone
  * @l: the list; its CPU's cache lock is held
  *
  * Return: false if the zone has no free frame.
  */
-bool pcp_refill(enum pmm_zone zi, struct pcp_list *l)
+bool pcp_refill(struct zone *z, struct pcp_list *l)
 {
-	struct zone *z = &pmm.zone[zi];
+	if (!__atomic_load_n(&z->nr_free, __ATOMIC_RELAXED))
+		return false;	/* alloc_retry() drains the caches before failing */
+
 	unsigned long irq = spin_lock_irqsave(&z->lock);
 
 	for (uint32_t i = 0; i < z->pcp_batch; i++) {
@@ -66,9 +67,11 @@ void pcp_drain_all(void)
 		struct pcp *pcp = &pmm.pcp[cpu];
 		unsigned long irq = spin_lock_irqsave(&pcp->lock);
 
-		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
-			if (pcp->list[zi].count)
-				pcp_drain_list((enum pmm_zone)zi, &pcp->list[zi], UINT32_MAX);
+		for (unsigned n = 0; n < pmm.nr_nodes; n++)
+			for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+				if (pcp->list[n][zi].count)
+					pcp_drain_list(&pmm.zone[n][zi], &pcp->list[n][zi],
+						       UINT32_MAX);
 		spin_unlock_irqrestore(&pcp->lock, irq);
 	}
 }
@@ -84,14 +87,17 @@ void pcp_setup(void)
 {
 	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
 		pmm.pcp[cpu].lock = (spinlock_t)SPINLOCK_INIT;
-		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
-			pmm.pcp[cpu].list[zi] = (struct pcp_list){ PFN_NIL, 0 };
+		for (unsigned n = 0; n < MM_MAX_NODES; n++)
+			for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++)
+				pmm.pcp[cpu].list[n][zi] = (struct pcp_list){ PFN_NIL, 0 };
 	}
-	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		struct zone *z = &pmm.zone[zi];
-		uint64_t high = MM_MIN(MM_MAX(z->managed / 256, 8), 128);
+	for (unsigned n = 0; n < MM_MAX_NODES; n++) {
+		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
+			struct zone *z = &pmm.zone[n][zi];
+			uint64_t high = MM_MIN(MM_MAX(z->managed / 256, 8), 128);
 
-		z->pcp_high = (uint32_t)high;
-		z->pcp_batch = (uint32_t)(high / 4);
+			z->pcp_high = (uint32_t)high;
+			z->pcp_batch = (uint32_t)(high / 4);
+		}
 	}
 }

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Zones, PMM-internal: each has buddy lists of free blocks (mm/buddy.c)
- * under one spinlock, and every CPU has a small cache of the zone's single
- * frames in front of them (mm/pmm_pcp.c), whose fast path is here so that
- * it inlines into the allocator's entry points.
+ * Zones, PMM-internal: each NUMA node has a set of zones; each zone has
+ * buddy lists of free blocks (mm/buddy.c) under one spinlock, and every CPU
+ * has a small cache of the zone's single frames in front of them
+ * (mm/pmm_pcp.c), whose fast path is here so that it inlines into the
+ * allocator's entry points.
  *
- * Lock order: a CPU's cache lock, then a zone lock.
+ * Lock order: a CPU's cache lock, then a zone lock. No path holds two zone
+ * locks except pmm_check() and pmm_get_stats(), which take all of them in
+ * index order after all cache locks.
  */
 #ifndef MM_ZONE_H
 #define MM_ZONE_H
@@ -39,12 +42,17 @@ struct pcp_list {
 
 struct pcp {
 	_Alignas(64) spinlock_t lock;	/* taken by its CPU, and by remote drains */
-	struct pcp_list list[PMM_NR_ZONES];
+	struct pcp_list list[MM_MAX_NODES][PMM_NR_ZONES];
 };
 
 struct pmm {
-	struct zone zone[PMM_NR_ZONES];
+	struct zone zone[MM_MAX_NODES][PMM_NR_ZONES];
 	struct pcp pcp[MM_MAX_CPUS];
+	unsigned nr_nodes;		/* 1 without NUMA */
+	uint8_t cpu_node[MM_MAX_CPUS];	/* where each CPU allocates first */
+	/* fallback[n]: every node, nearest to @n first (n itself leads). */
+	uint8_t fallback[MM_MAX_NODES][MM_MAX_NODES];
+	uint8_t distance[MM_MAX_NODES][MM_MAX_NODES];
 	uint64_t alloc_failures;	/* atomic */
 	uint64_t bad_calls;		/* atomic */
 };
@@ -56,27 +64,38 @@ pfn_t buddy_alloc(struct zone *z, unsigned order, unsigned state);
 void buddy_free(struct zone *z, pfn_t pfn, unsigned order);
 void buddy_reset(struct zone *z);
 
+/* The zone frame @pfn (which has a descriptor) belongs to. */
+static inline struct zone *pfn_zone_ptr(pfn_t pfn)
+{
+	return &pmm.zone[pfn_node(pfn)][pfn_zone(pfn)];
+}
+
+/* mm/pmm_numa.c: the nodes, set up by pmm_init_numa(). */
+const struct pmm_numa *numa_configure(const struct pmm_numa *numa);
+void numa_assign_sections(const struct pmm_numa *numa);
+
 /* mm/pmm_pcp.c: the per-CPU caches' slow paths. */
-bool pcp_refill(enum pmm_zone zi, struct pcp_list *l);
-void pcp_drain_list(enum pmm_zone zi, struct pcp_list *l, uint32_t n);
+bool pcp_refill(struct zone *z, struct pcp_list *l);
+void pcp_drain_list(struct zone *z, struct pcp_list *l, uint32_t n);
 void pcp_drain_all(void);
 void pcp_setup(void);
 
 /*
- * Take one frame of zone @zi from this CPU's cache, refilling the cache from
- * the buddy lists if it is empty. The frame leaves allocated: FRAME_ALLOC,
+ * Take one frame of zone @zi of node @node from this CPU's cache, refilling
+ * the cache from the buddy lists if it is empty (a zone that has no free
+ * block is passed over without taking its lock: nodes are tried in turn). The frame leaves allocated: FRAME_ALLOC,
  * order 0, one reference. Returns PFN_NIL if the zone has no free frame.
  * Should the caller move to another CPU before the lock is taken, the lock
  * keeps this correct; the cache used is merely not the local one.
  */
-static inline pfn_t pcp_alloc(enum pmm_zone zi)
+static inline pfn_t pcp_alloc(unsigned cpu, unsigned node, enum pmm_zone zi)
 {
-	struct pcp *pcp = &pmm.pcp[plat_cpu_id()];
-	struct pcp_list *l = &pcp->list[zi];
+	struct pcp *pcp = &pmm.pcp[cpu];
+	struct pcp_list *l = &pcp->list[node][zi];
 	unsigned long irq = spin_lock_irqsave(&pcp->lock);
 	pfn_t pfn = PFN_NIL;
 
-	if (likely(l->count) || pcp_refill(zi, l)) {
+	if (likely(l->count) || pcp_refill(&pmm.zone[node][zi], l)) {
 		struct frame *f;
 
 		pfn = l->head;
@@ -98,15 +117,17 @@ static inline pfn_t pcp_alloc(enum pmm_zone zi)
 static inline void pcp_free(pfn_t pfn, struct frame *f)
 {
 	enum pmm_zone zi = pfn_zone(pfn);
+	unsigned node = pfn_node(pfn);
+	struct zone *z = &pmm.zone[node][zi];
 	struct pcp *pcp = &pmm.pcp[plat_cpu_id()];
-	struct pcp_list *l = &pcp->list[zi];
+	struct pcp_list *l = &pcp->list[node][zi];
 	unsigned long irq = spin_lock_irqsave(&pcp->lock);
 
 	frame_set_flags(f, FRAME_PCP);
 	f->next = l->head;
 	l->head = (uint32_t)pfn;
-	if (unlikely(++l->count > pmm.zone[zi].pcp_high))
-		pcp_drain_list(zi, l, pmm.zone[zi].pcp_batch);
+	if (unlikely(++l->count > z->pcp_high))
+		pcp_drain_list(z, l, z->pcp_batch);
 	spin_unlock_irqrestore(&pcp->lock, irq);
 }
 

@@ -4,7 +4,7 @@
 Used by `make run`, `make debug` and the test driver. Every boot has a
 timeout; TCG is the default accelerator (ACCEL=kvm opts into KVM).
 
-  tools/qemu.py run   [--mem 512M] [--smp N] [--accel tcg] [--swap FILE] [--disk FILE]...
+  tools/qemu.py run   [--mem 512M] [--smp N] [--numa N] [--accel tcg] [--swap FILE] [--disk FILE]...
                       KERNEL [CMDLINE...]
   tools/qemu.py debug [--mem 512M] [--smp N] KERNEL [CMDLINE...]
 
@@ -213,6 +213,39 @@ def kernel_arch(kernel):
     return "i386" if head[:4] == b"\x7fELF" and head[4] == 1 else "x86_64"
 
 
+def mem_mib(mem):
+    """QEMU's -m size ("512M", "1G", "2048") in MiB."""
+    units = {"M": 1, "G": 1024, "T": 1024 * 1024}
+    mem = str(mem).upper().rstrip("B")
+    return int(mem[:-1]) * units[mem[-1]] if mem[-1] in units else int(mem)
+
+
+# SLIT distance between two different nodes of the --numa machine: not
+# Linux's default of 20, so that a kernel reading it can be told apart.
+NUMA_REMOTE_DISTANCE = 21
+
+
+def numa_options(nodes, mem, smp):
+    """QEMU options for @nodes NUMA nodes sharing @mem equally (each from a
+    RAM backend, so the SRAT lists them) and the @smp CPUs dealt out in
+    order (CPU i on node i * nodes // smp), with SLIT distances."""
+    total = mem_mib(mem)
+    if nodes < 2:
+        return []
+    if total % nodes:
+        raise ValueError("%s does not split into %d equal NUMA nodes" % (mem, nodes))
+    opts = []
+    for n in range(nodes):
+        cpus = [c for c in range(smp) if c * nodes // smp == n]
+        opts += ["-object", "memory-backend-ram,id=numa%d,size=%dM" % (n, total // nodes),
+                 "-numa", "node,nodeid=%d,memdev=numa%d" % (n, n) +
+                 ("".join(",cpus=%d" % c for c in cpus))]
+    for a in range(nodes):
+        for b in range(a + 1, nodes):
+            opts += ["-numa", "dist,src=%d,dst=%d,val=%d" % (a, b, NUMA_REMOTE_DISTANCE)]
+    return opts
+
+
 def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
                  serial="stdio", extra=(), smp=1, arch=None):
     icount = "-icount" in extra
@@ -369,6 +402,8 @@ def main():
     ap.add_argument("--mem", default="512M")
     ap.add_argument("--accel", default=None)
     ap.add_argument("--smp", type=int, default=1, help="virtual CPUs")
+    ap.add_argument("--numa", type=int, default=0,
+                    help="NUMA nodes: memory split equally, CPUs dealt out in order")
     ap.add_argument("--iso", action="store_true", help="KERNEL is an ISO image")
     ap.add_argument("--swap", default=None, help="swap disk image (made by mkswap)")
     ap.add_argument("--disk", action="append", default=[], help="another disk image")
@@ -380,7 +415,7 @@ def main():
     disks, swapopt = disk_options(a.swap, a.disk)
     cmdline = " ".join(a.cmdline + swapopt)
     kw = dict(iso=a.kernel) if a.iso else dict(kernel=a.kernel)
-    extra = list(disks)
+    extra = list(disks) + numa_options(a.numa, a.mem, a.smp)
     if a.mode == "debug":
         extra += ["-s", "-S"]
         print("QEMU is halted with its gdb stub on localhost:1234; "

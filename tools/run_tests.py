@@ -171,22 +171,31 @@ def test_disks(build):
     return extra
 
 
+# The suites a NUMA machine boots: those whose subject is where frames come from.
+NUMA_SUITES = "numa,pmm,smp,vm,heap"
+
+
 def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
-    """Boots the in-kernel suites once per (memory size, CPU model[, CPUs])."""
+    """Boots the in-kernel suites once per (memory size, CPU model[, CPUs[, NUMA nodes]]);
+    a machine with NUMA nodes boots NUMA_SUITES only."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
-    for mem, cpu, *smp in machines:
-        smp = smp[0] if smp else 1
+    for mem, cpu, *more in machines:
+        smp = more[0] if more else 1
+        numa = more[1] if len(more) > 1 else 0
         extra = ["-initrd", module] if mem == "512M" else []
+        extra += qemu.numa_options(numa, mem, smp)
         # One machine gets the disks: the virtio suites skip on the others.
         disks = mem == "512M" and not cpu and smp == 1
         if disks:
             extra += test_disks(build)
         if cpu:
             extra += ["-cpu", cpu]      # the last -cpu wins
-        out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="test panic=exit",
+        cmdline = ("test=" + NUMA_SUITES if numa else "test") + " panic=exit"
+        out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline=cmdline,
                                            timeout=timeout, extra=extra, smp=smp)
-        prefix = "%s@%s%s%s/" % (name, mem, "-" + cpu if cpu else "",
-                                     "-smp%d" % smp if smp > 1 else "")
+        prefix = "%s@%s%s%s%s/" % (name, mem, "-" + cpu if cpu else "",
+                                   "-smp%d" % smp if smp > 1 else "",
+                                   "-numa%d" % numa if numa else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
         if mem == "512M":
             check_module(prefix + "multiboot1-module", out, module)
@@ -584,7 +593,8 @@ def main():
         # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.
         ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
                                                  ("6G", None), ("512M", "qemu64"),
-                                                 ("512M", None, 2)], a.timeout, a.build)),
+                                                 ("512M", None, 2), ("512M", None, 2, 2)],
+                                          a.timeout, a.build)),
         # The i386 kernel, two-level paging and PAE: at most 896 MiB of RAM (no highmem
         # yet); qemu32 has no NX, SMEP or SMAP.
         ("kernel32", lambda: (kernel_tests(os.path.join(a.build, "i386/kernel.elf"),

@@ -32,6 +32,11 @@ void smp_boot(void)
 {
 }
 
+const struct pmm_numa *smp_numa(void)
+{
+	return NULL;
+}
+
 void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg)
 {
 	if (cpus & 1) {

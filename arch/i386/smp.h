@@ -10,9 +10,12 @@
 #include "mm/platform.h"
 
 struct memmap;
+struct pmm_numa;
 
 void smp_prepare(struct memmap *map);
 void smp_boot(void);
+/* The NUMA nodes smp_prepare() found (SRAT, SLIT), for the PMM; NULL: one node. */
+const struct pmm_numa *smp_numa(void);
 /* Runs fn(arg) here if this CPU is in @cpus (the only one online). */
 void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
 /* One CPU: nobody to kick, no application processor ticks. */

@@ -18,6 +18,7 @@
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/memmap.h"
+#include "mm/pmm.h"
 #include "mm/vmalloc.h"
 
 #define AP_START_TIMEOUT_NS	1000000000ull
@@ -55,6 +56,31 @@ void smp_prepare(struct memmap *map)
 	memmap_carve(map, AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE, MEMMAP_RESERVED);
 	memcpy(plat_phys_to_virt(AP_TRAMPOLINE), ap_tramp_start,
 	       (size_t)(ap_tramp_end - ap_tramp_start));
+}
+
+/**
+ * smp_numa() - the NUMA nodes from the SRAT and SLIT, as the PMM takes them
+ *
+ * Return: the description, or NULL when the firmware gave one node or none.
+ */
+const struct pmm_numa *smp_numa(void)
+{
+	static struct pmm_numa numa;
+	const struct machine_topology *t = &topology;
+
+	if (t->nnodes < 2)
+		return NULL;
+	numa.nr_nodes = t->nnodes;
+	numa.nr_ranges = MM_MIN(t->nmem, PMM_MAX_NODE_RANGES);
+	for (unsigned i = 0; i < numa.nr_ranges; i++)
+		numa.range[i] = (struct pmm_node_range){ t->mem[i].base, t->mem[i].end,
+							  t->mem[i].node };
+	for (unsigned a = 0; a < t->nnodes && a < MM_MAX_NODES; a++)
+		for (unsigned b = 0; b < t->nnodes && b < MM_MAX_NODES; b++)
+			numa.distance[a][b] = t->distance[a][b];
+	for (unsigned c = 0; c < t->ncpus; c++)
+		numa.cpu_node[c] = t->cpu_node[c];
+	return &numa;
 }
 
 /* The AP's C entry, on its idle task's stack and the kernel's tables. */

@@ -14,11 +14,14 @@
 #include "mm/platform.h"
 
 struct memmap;
+struct pmm_numa;
 
 /* Before the PMM: find the CPUs, set the start-up page aside and fill it. */
 void smp_prepare(struct memmap *map);
 /* After the scheduler: start every other CPU (the cmdline's nosmp: none). */
 void smp_boot(void);
+/* The NUMA nodes smp_prepare() found (SRAT, SLIT), for the PMM; NULL: one node. */
+const struct pmm_numa *smp_numa(void);
 
 /**
  * smp_call() - run fn(arg) on every CPU in @cpus, and wait for all
