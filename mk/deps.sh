@@ -21,7 +21,7 @@ need_boot="python3:test-driver qemu-system-x86:emulator grub-pc-bin:ISO-boot gru
 need_host32="gcc-multilib:32-bit-host-tests libcmocka-dev:i386:32-bit-host-tests qemu-user:32-bit-tests-where-the-kernel-runs-no-32-bit-programs liblz4-dev:i386:lz4-test-oracle"
 need_test="$need_build $need_host32 $need_boot linux-image-amd64:reference-kernel-for-differential-tests zlib1g-dev:a-foreign-test-program git:heap-preload-test sqlite3:heap-preload-test"
 # The unpacked ones are listed in unpack_i386.
-need_i386="gcc-multilib:32-bit-user-programs $need_boot"
+need_i386="gcc-multilib:32-bit-user-programs nasm:DOS-.COM-test-programs(tests/dos) $need_boot"
 unpack_i386="musl-dev:i386:32-bit-user-programs(libc) linux-image-686-pae:i386:reference-kernel-for-i386-differential-tests"
 need_bench="$need_build $need_boot linux-image-amd64:reference-kernel-for-differential-tests gnuplot-nox:charts libjemalloc2:heap-bench-peer libtcmalloc-minimal4:heap-bench-peer libmimalloc2.0:heap-bench-peer"
 

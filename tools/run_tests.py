@@ -383,6 +383,42 @@ def foreign_programs(build, timeout):
                    ours.stderr.decode("utf-8", "replace")[-1000:]))
 
 
+def dos_programs(build, timeout):
+    """tests/dos: real-mode .COM programs in a DOS box on the i386 kernel
+    (tools/qemu-run --dos), each one's output and exit status against
+    tests/dos/NAME.expect: the output's lines, then "exit N", and any
+    "stderr: TEXT" lines that dosrun's complaint must contain (the guest's
+    stderr shares the console: its lines are the ones starting "dosrun:")."""
+    root = os.path.dirname(TOOLS)
+    for src in sorted(glob.glob(os.path.join(root, "tests/dos/*.asm"))):
+        name = os.path.splitext(os.path.basename(src))[0]
+        test = "dos/" + name
+        com = os.path.join(build, "dos", name + ".COM")
+        if not os.path.exists(com) or not os.path.exists(os.path.join(build, "dos/dosrun")):
+            record(test, False, "%s was not built (make dos-programs)" % com)
+            continue
+        with open(os.path.join(root, "tests/dos", name + ".expect")) as f:
+            lines = f.read().splitlines()
+        want_err = [l[len("stderr: "):] for l in lines if l.startswith("stderr: ")]
+        lines = [l for l in lines if not l.startswith("stderr: ")]
+        want_status, want_out = int(lines[-1].split()[1]), lines[:-1]
+        try:
+            p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--dos",
+                                "--timeout", str(timeout), com], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=timeout + 30)
+        except subprocess.TimeoutExpired:
+            record(test, False, "timed out")
+            continue
+        out = p.stdout.decode("utf-8", "replace").replace("\r", "").splitlines()
+        err = "\n".join(l for l in out if l.startswith("dosrun:")) + p.stderr.decode("utf-8", "replace")
+        out = [l for l in out if not l.startswith("dosrun:")]
+        record(test + "/output", out == want_out,
+               "got:\n%s\nwant:\n%s\n%s" % ("\n".join(out), "\n".join(want_out), err[-1000:]))
+        record(test + "/exit-status", p.returncode == want_status and
+               all(w in err for w in want_err),
+               "status %d, want %d; stderr:\n%s" % (p.returncode, want_status, err[-1000:]))
+
+
 def crash_report(kernel, timeout):
     """A deliberate kernel page fault must give the full report, then stop."""
     out, status, timed_out = qemu.boot(kernel=kernel, mem="64M", cmdline="crash=pf panic=exit",
@@ -610,6 +646,7 @@ def main():
         ("swap", lambda: swap_disk_run(a.build, a.timeout)),
         ("diff", lambda: differential(kernel, a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
+        ("dos", lambda: dos_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,
                                          extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")]),
                            balloon_session(kernel), balloon_reporting_session(kernel))),

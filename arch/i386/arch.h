@@ -30,6 +30,8 @@ void arch_init(void);
 void gdt_init(void);
 void idt_load(void);
 void tss_set_kernel_stack(uintptr_t esp0);
+/* The DOS box's virtual-8086 monitor (v86.c): true if it handled the exception. */
+bool v86_trap(struct trap_frame *f);
 /* The double-fault task's stack (its guard page lies below). */
 uintptr_t df_stack_base(void);
 /* set_thread_area(): a user TLS descriptor (struct user_desc) in this CPU's GDT. */

@@ -11,6 +11,8 @@
 /* Offsets in struct trap_frame (trap.h). */
 #define TF_EIP	56
 #define TF_CS	60
+#define TF_EFLAGS 64
+#define EFLAGS_VM_BYTE2	0x02	/* EFLAGS.VM (bit 17) in the flags' third byte */
 
 /* Vectors for which the CPU pushes an error code. */
 #define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -45,6 +47,8 @@ trap_common:
 	movl %eax, %gs			/* the kernel uses no %gs: never a stale TLS selector */
 	cld
 	movl %esp, %eax
+	testb $EFLAGS_VM_BYTE2, TF_EFLAGS+2(%esp)	/* virtual-8086 mode: a user frame */
+	jnz from_user
 	testb $3, TF_CS(%esp)
 	jnz from_user
 	/* A frame record linking the interrupted code into backtraces. */

@@ -17,10 +17,17 @@ void percpu_init(void)
 	cpu0.self = &cpu0;
 }
 
+/*
+ * Entries from ring 3 land at @top minus the room of the v86 segments, so
+ * the trap frame is at the same place whether the task runs in protected
+ * mode or in virtual-8086 mode (where the CPU pushes those segments).
+ */
 void cpu_set_kernel_stack(uintptr_t top)
 {
+	const struct trap_frame *user = (const struct trap_frame *)top - 1;
+
 	this_cpu()->kstack_top = top;
-	tss_set_kernel_stack(top);
+	tss_set_kernel_stack(trap_in_v86(user) ? top : top - V86_FRAME_EXTRA);
 }
 
 void smp_prepare(struct memmap *map)

@@ -15,7 +15,10 @@
  * What isr.S pushes, lowest address first: segment registers, PUSHA, the
  * vector and error code, then the CPU's part. esp and ss are pushed by the
  * CPU only on entry from ring 3; for a kernel-mode frame the interrupted
- * stack pointer is the address of the esp field (trap_sp()).
+ * stack pointer is the address of the esp field (trap_sp()). From
+ * virtual-8086 mode (EFLAGS.VM) the CPU also pushes the v86 data segments
+ * above ss; the TSS's esp0 is 16 bytes lower for everything else, so the
+ * frame sits at the same place either way (cpu_set_kernel_stack()).
  */
 struct trap_frame {
 	uint32_t gs, fs, es, ds;
@@ -23,11 +26,21 @@ struct trap_frame {
 	uint32_t vector, error;
 	uint32_t eip, cs, eflags;
 	uint32_t esp, ss;		/* from user mode only */
+	uint32_t v86_es, v86_ds, v86_fs, v86_gs;	/* from virtual-8086 mode only */
 };
 
+#define EFLAGS_VM	(1u << 17)	/* virtual-8086 mode */
+#define V86_FRAME_EXTRA	16		/* the four v86 segments */
+
+static inline bool trap_in_v86(const struct trap_frame *f)
+{
+	return f->eflags & EFLAGS_VM;
+}
+
+/* From ring 3: protected mode or virtual-8086 mode (whose cs is a real-mode segment). */
 static inline bool trap_from_user(const struct trap_frame *f)
 {
-	return f->cs & 3;
+	return (f->cs & 3) || trap_in_v86(f);
 }
 
 static inline uintptr_t trap_ip(const struct trap_frame *f)

@@ -8,6 +8,9 @@
 /* isr.S finds eip and cs at these offsets. */
 _Static_assert(__builtin_offsetof(struct trap_frame, eip) == 56, "trap_frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, cs) == 60, "trap_frame layout");
+_Static_assert(__builtin_offsetof(struct trap_frame, eflags) == 64, "trap_frame layout");
+_Static_assert(sizeof(struct trap_frame) - __builtin_offsetof(struct trap_frame, v86_es) ==
+	       V86_FRAME_EXTRA, "trap_frame layout");
 
 static irq_handler_fn irq_handlers[16];
 bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
@@ -84,6 +87,8 @@ static void exception(struct trap_frame *f)
 {
 	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 
+	if (trap_in_v86(f) && v86_trap(f))
+		return;		/* the DOS box's monitor (v86.c) */
 	if (trap_from_user(f) && user_exception_hook) {
 		user_exception_hook(f, cr2);
 		return;

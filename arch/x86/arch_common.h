@@ -48,6 +48,16 @@ void arch_tls_load(uint64_t tls);
 extern char task_trampoline[];
 extern char ret_to_user[];
 
+/*
+ * The DOS box's virtual-8086 mode (arch/i386/v86.c; long mode has none, so
+ * x86_64 answers -ENOSYS): enter it from the dos_run system call at @f, and
+ * leave it when a signal is due (dos_run returns -EINTR).
+ */
+struct trap_frame;
+struct dos_v86;
+long arch_v86_enter(struct trap_frame *f, const struct dos_v86 *st, uint64_t ustate);
+void arch_v86_interrupted(struct trap_frame *f);
+
 /* The timer (PIT, TSC, CMOS clock): arch/x86/pc.h. */
 
 /* 64 random bits: RDRAND if the CPU has it, else a seeded xorshift. */

@@ -17,6 +17,13 @@ struct trap_frame {
 };
 
 /* What the kernel proper reads and changes of a saved state (the same on i386). */
+/* Long mode has no virtual-8086 mode (arch/i386's DOS box monitor). */
+static inline bool trap_in_v86(const struct trap_frame *f)
+{
+	(void)f;
+	return false;
+}
+
 static inline bool trap_from_user(const struct trap_frame *f)
 {
 	return f->cs & 3;

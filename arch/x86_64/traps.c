@@ -4,6 +4,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/percpu.h"
+#include "kernel/errno.h"
 #include "kernel/lib.h"
 
 /* isr.S finds cs and rip at these offsets. */
@@ -160,4 +161,16 @@ void trap_frame_print(const struct trap_frame *f)
 	kprintf("r13=%016lx r14=%016lx r15=%016lx\n", f->r13, f->r14, f->r15);
 	kprintf("cr0=%016lx cr2=%016lx cr3=%016lx cr4=%016lx\n",
 		read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+/* Long mode has no virtual-8086 mode: a DOS box runs real-mode code only on i386. */
+long arch_v86_enter(struct trap_frame *f, const struct dos_v86 *st, uint64_t ustate)
+{
+	(void)f, (void)st, (void)ustate;
+	return -ENOSYS;
+}
+
+void arch_v86_interrupted(struct trap_frame *f)
+{
+	(void)f;
 }

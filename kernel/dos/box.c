@@ -15,12 +15,17 @@
  * The box holds one reference to each EMS frame and HMA frame; each mapping
  * holds its own, so the box and the address space can go in either order.
  *
- * Lock order: box->lock, then the address space's lock (inside as_*).
+ * Locking: a call copies through the address space (page faults, XMS moves
+ * of megabytes), so it runs with interrupts on under the box's sleeping
+ * lock (box_lock(): a busy flag; the spinlock k->lock only guards that flag,
+ * held for a few instructions). Lock order: the box, then the address
+ * space's lock (inside as_*).
  */
 #include "kernel/dos/box.h"
 #include "kernel/errno.h"
 #include "kernel/kernel.h"
 #include "kernel/proc/proc.h"
+#include "mm/heap.h"
 #include "mm/pmm.h"
 
 #define XMS_POOL_HINT	0x40000000ull	/* where the XMS pool is asked for: 1 GiB */
@@ -29,8 +34,10 @@
 
 struct dos_kbox {
 	struct dos_box box;
-	spinlock_t lock;
+	spinlock_t lock;		/* guards @busy */
+	bool busy;			/* a call is running on the box (box_lock()) */
 	struct as *as;
+	void *v86;			/* the virtual-8086 monitor's state (arch), or NULL */
 	phys_addr_t hma[HMA_PAGES];	/* the HMA's own frames (shown while A20 is on) */
 	phys_addr_t *ems;		/* EMS_FRAMES per pool page; PMM_NO_FRAME: none */
 	uint32_t ems_pages;
@@ -60,6 +67,8 @@ static int k_move(void *ctx, uint32_t dst, uint32_t src, uint32_t n)
 		if (as_copy_in(as, buf, src + off, c) || as_copy_out(as, dst + off, buf, c))
 			return -1;
 		done += c;
+		if (done % (64 * sizeof(buf)) == 0 && plat_preempt_point())
+			return -1;	/* killed: the move is abandoned */
 	}
 	return 0;
 }
@@ -169,6 +178,8 @@ static size_t ems_table_bytes(const struct dos_kbox *k)
 
 static void kbox_free(struct dos_kbox *k)
 {
+	if (k->v86)
+		kfree(k->v86);
 	dos_box_fini(&k->box);
 	for (unsigned i = 0; i < HMA_PAGES; i++)
 		if (k->hma[i] != PMM_NO_FRAME)
@@ -260,6 +271,28 @@ void dos_box_release(struct task *t)
 	kbox_free(k);
 }
 
+/* Take the box for one call; sleeps while another call has it. Interrupts stay as they were. */
+static void box_lock(struct dos_kbox *k)
+{
+	unsigned long fl = spin_lock_irqsave(&k->lock);
+
+	while (k->busy) {
+		sleep_on_unlock(&k->busy, &k->lock);	/* returns unlocked, interrupts off */
+		(void)spin_lock_irqsave(&k->lock);
+	}
+	k->busy = true;
+	spin_unlock_irqrestore(&k->lock, fl);
+}
+
+static void box_unlock(struct dos_kbox *k)
+{
+	unsigned long fl = spin_lock_irqsave(&k->lock);
+
+	k->busy = false;
+	spin_unlock_irqrestore(&k->lock, fl);
+	wakeup(&k->busy);
+}
+
 /**
  * dos_box_call() - an interrupt (0x21, 0x2f, 0x67) or MEMCORE_DOS_XMS in @t's box
  * @t: the task (a box)
@@ -272,18 +305,31 @@ void dos_box_release(struct task *t)
 long dos_box_call(struct task *t, unsigned vector, struct dos_regs *r)
 {
 	struct dos_kbox *k = t->dos;
-	unsigned long fl;
 	int ret = 0;
 
 	if (!k)
 		return -EINVAL;
-	fl = spin_lock_irqsave(&k->lock);
+	box_lock(k);
 	if (vector == MEMCORE_DOS_XMS)
 		dos_box_xms(&k->box, r);
 	else
 		ret = dos_box_int(&k->box, vector, r);
-	spin_unlock_irqrestore(&k->lock, fl);
+	box_unlock(k);
 	return ret < 0 ? -ENOSYS : ret;
+}
+
+/**
+ * dos_box_v86_slot() - where the virtual-8086 monitor keeps @t's state
+ * @t: the task
+ *
+ * Return: the slot (freed with kfree() when the box goes), or NULL if @t is
+ * not a box.
+ */
+void **dos_box_v86_slot(struct task *t)
+{
+	struct dos_kbox *k = t->dos;
+
+	return k ? &k->v86 : NULL;
 }
 
 /**
@@ -297,16 +343,15 @@ long dos_box_call(struct task *t, unsigned vector, struct dos_regs *r)
 long dos_box_stats(struct task *t, struct dos_info *info, struct dos_totals *tot)
 {
 	struct dos_kbox *k = t->dos;
-	unsigned long fl;
 
 	if (!k)
 		return -EINVAL;
-	fl = spin_lock_irqsave(&k->lock);
+	box_lock(k);
 	if (info)
 		*info = k->box.info;
 	if (tot)
 		dos_box_totals(&k->box, tot);
-	spin_unlock_irqrestore(&k->lock, fl);
+	box_unlock(k);
 	return 0;
 }
 
@@ -321,13 +366,12 @@ long dos_box_stats(struct task *t, struct dos_info *info, struct dos_totals *tot
 long dos_box_report(struct task *t, dos_print_fn print, void *ctx)
 {
 	struct dos_kbox *k = t->dos;
-	unsigned long fl;
 
 	if (!k)
 		return -EINVAL;
-	fl = spin_lock_irqsave(&k->lock);
+	box_lock(k);
 	dos_mem_report(&k->box, print, ctx);
-	spin_unlock_irqrestore(&k->lock, fl);
+	box_unlock(k);
 	return 0;
 }
 
@@ -342,13 +386,12 @@ long dos_box_report(struct task *t, dos_print_fn print, void *ctx)
 long dos_box_walk(struct task *t, dos_mcb_fn fn, void *ctx)
 {
 	struct dos_kbox *k = t->dos;
-	unsigned long fl;
 	int r;
 
 	if (!k)
 		return -EINVAL;
-	fl = spin_lock_irqsave(&k->lock);
+	box_lock(k);
 	r = dos_mcb_walk(&k->box, fn, ctx);
-	spin_unlock_irqrestore(&k->lock, fl);
+	box_unlock(k);
 	return r;
 }

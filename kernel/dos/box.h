@@ -13,5 +13,6 @@ long dos_box_call(struct task *t, unsigned vector, struct dos_regs *r);
 long dos_box_stats(struct task *t, struct dos_info *info, struct dos_totals *tot);
 long dos_box_report(struct task *t, dos_print_fn print, void *ctx);
 long dos_box_walk(struct task *t, dos_mcb_fn fn, void *ctx);
+void **dos_box_v86_slot(struct task *t);
 
 #endif

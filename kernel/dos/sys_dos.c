@@ -2,7 +2,8 @@
 /*
  * The DOS box's system calls (numbers in user/include/memcore/syscall.h,
  * documented in docs/syscalls.md): dos_init, dos_call (an interrupt or the
- * XMS far call, registers in and out through user memory) and dos_info.
+ * XMS far call, registers in and out through user memory), dos_run (real-mode
+ * code in virtual-8086 mode) and dos_info.
  */
 #include "kernel/dos/box.h"
 #include "kernel/proc/proc.h"
@@ -39,6 +40,20 @@ static long sys_dos_call(uint64_t vector, uint64_t uregs, uint64_t a2, uint64_t 
 	return 0;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_dos_call, dos_call, sys_dos_call);
+
+/* Run the box's memory in virtual-8086 mode (arch_v86_enter(): i386 only). */
+static long sys_dos_run(uint64_t ustate, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			uint64_t a5)
+{
+	struct dos_v86 st;
+
+	if (!current()->dos)
+		return -EINVAL;
+	if (copy_from_user(&st, ustate, sizeof(st)))
+		return -EFAULT;
+	return arch_v86_enter(current()->frame, &st, ustate);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_dos_run, dos_run, sys_dos_run);
 
 static long sys_dos_info(uint64_t uinfo, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 			 uint64_t a5)

@@ -126,6 +126,15 @@ static long sys_write(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint
 }
 SYSCALL_DEFINE(SYS_write, write, sys_write);
 
+/* write(2) for the kernel's own traps (the DOS box's console output), outside any system call. */
+long fd_write_user(uint64_t fd, uint64_t ubuf, uint64_t len)
+{
+	long r = sys_write(fd, ubuf, len, 0, 0, 0);
+
+	fd_put_borrowed(current());
+	return r;
+}
+
 /* pread64 and pwrite64: at an offset, the file's position untouched. */
 static long positional(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, bool writing)
 {

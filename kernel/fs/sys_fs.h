@@ -12,5 +12,7 @@ struct task;
 void fd_put_borrowed(struct task *t);
 /* Install @f at the lowest free descriptor: the descriptor or -EMFILE (@f released). */
 int fd_install(struct file *f, bool cloexec);
+/* write(@fd, @ubuf, @len) from a trap handler (not inside a system call). */
+long fd_write_user(uint64_t fd, uint64_t ubuf, uint64_t len);
 
 #endif

@@ -186,6 +186,8 @@ void user_return_work(struct trap_frame *f)
 
 	irqoff_begin(irqoff_here());	/* the entry code turned them off */
 	for (;;) {
+		if ((t->sig.pending & ~t->sig.blocked) && trap_in_v86(f))
+			arch_v86_interrupted(f);	/* a DOS box's real-mode code: leave it first */
 		if (t->sig.pending & ~t->sig.blocked)
 			signal_deliver(f);
 		if (t->killed) {

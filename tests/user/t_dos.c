@@ -338,6 +338,13 @@ int main(int argc, char **argv)
 	ok_eq(dos_int(0x10, &r), -ENOSYS, "INT 10h is not ours: ENOSYS");
 	ok_eq(dos_int(0x21, (struct dos_regs *)0xffff800000001000ull), -EFAULT,
 	      "a bad register pointer: EFAULT");
+	{
+		struct dos_v86 st = { .cs = 0x101, .ip = 0x100, .ss = 0x101, .sp = 0xffee };
+
+		/* Long mode has no virtual-8086 mode: real-mode programs run on the i386 kernel. */
+		ok_eq(dos_run(&st), -ENOSYS, "dos_run on x86_64: ENOSYS");
+		ok_eq(dos_run((struct dos_v86 *)0xffff800000001000ull), -EFAULT, "dos_run with a bad pointer: EFAULT");
+	}
 	conventional();
 	upper();
 	xms();

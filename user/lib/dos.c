@@ -39,6 +39,11 @@ int dos_xms(struct dos_regs *r)
 	return sys(MEMCORE_SYS_dos_call, MEMCORE_DOS_XMS, (long)r);
 }
 
+int dos_run(struct dos_v86 *state)
+{
+	return sys(MEMCORE_SYS_dos_run, (long)state, 0);
+}
+
 int dos_info(struct dos_info *info)
 {
 	return sys(MEMCORE_SYS_dos_info, (long)info, 0);

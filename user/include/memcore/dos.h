@@ -34,6 +34,27 @@ struct dos_info {
 int dos_info(struct dos_info *info);	/* 0 or -errno (-ENOSYS: not a DOS box kernel) */
 
 /*
+ * Real-mode programs (memcore extension, the i386 kernel only): dos_run()
+ * runs the box's memory as a real-mode machine in virtual-8086 mode from
+ * cs:ip with the registers given. INT 21h (the memory functions, 02h/09h
+ * console output to descriptor 1, 4Ch/INT 20h exit), INT 2Fh, INT 67h and
+ * far calls to the XMS entry go to the same manager as dos_int()/dos_xms().
+ * It returns when the program ends: DOS_RUN_EXIT | its exit code; or
+ * -ENOSYS (an instruction or interrupt the monitor does not provide: the
+ * state and the bytes at cs:ip are written back), -EFAULT (an exception in
+ * the program: @fault is its vector), -EINTR (a signal), -EINVAL (not a
+ * box), or -ENOSYS from a kernel without virtual-8086 mode (x86_64).
+ */
+struct dos_v86 {
+	struct dos_regs r;		/* general registers, ds, es; eflags: the arithmetic flags */
+	uint16_t cs, ip, ss, sp;
+	uint32_t fault;			/* out: the exception vector, or 0 */
+	uint8_t code[4];		/* out: the bytes at cs:ip where it stopped */
+};
+#define DOS_RUN_EXIT	0x100
+int dos_run(struct dos_v86 *state);
+
+/*
  * Seed 003's DosMemoryManager, as C functions over the same manager.
  * Failures return 0 (a segment, handle or size) or false.
  */

@@ -16,6 +16,7 @@
 #define MEMCORE_SYS_dos_call	(MEMCORE_SYS_BASE + 1)	/* (vector or MEMCORE_DOS_XMS, struct dos_regs *) */
 #define MEMCORE_SYS_dos_info	(MEMCORE_SYS_BASE + 2)	/* (struct dos_info *) */
 #define MEMCORE_DOS_XMS		0x100			/* dos_call: the XMS far call */
+#define MEMCORE_SYS_dos_run	(MEMCORE_SYS_BASE + 3)	/* (struct dos_v86 *): virtual-8086 mode */
 
 /* The Windows API (memcore/win32.h): MEMCORE_SYS_BASE + 16 .. + 31; results >= 0 or -ERROR_*. */
 #define MEMCORE_SYS_VirtualAlloc	(MEMCORE_SYS_BASE + 16)	/* (addr, size, type, protect) */
