@@ -5,7 +5,8 @@
  * the others have a wrapper here that converts: 64-bit values split in two
  * registers (_llseek, pread64), page offsets (mmap2) and argument blocks
  * (old mmap), the i386 layouts of iovec, stat64, sigaction, stack_t and
- * 32-bit timespec, and what only i386 has (set_thread_area, sigreturn).
+ * 32-bit timespec/timeval/itimerval, the ipc() multiplexer, and what only
+ * i386 has (set_thread_area, sigreturn).
  *
  * Structure conversion reuses the shared handlers unchanged: the converted
  * structure is placed in scratch space below the caller's user stack pointer
@@ -25,7 +26,7 @@
 enum {
 	I386_exit = 1, I386_fork = 2, I386_read = 3, I386_write = 4, I386_open = 5,
 	I386_close = 6, I386_creat = 8, I386_unlink = 10, I386_execve = 11, I386_getpid = 20,
-	I386_alarm = 27, I386_pause = 29, I386_kill = 37, I386_rename = 38, I386_mkdir = 39,
+	I386_alarm = 27, I386_pause = 29, I386_setitimer = 104, I386_getitimer = 105, I386_ipc = 117, I386_kill = 37, I386_rename = 38, I386_mkdir = 39,
 	I386_rmdir = 40, I386_brk = 45, I386_ioctl = 54, I386_fcntl = 55, I386_getppid = 64,
 	I386_mmap = 90, I386_munmap = 91, I386_truncate = 92, I386_ftruncate = 93,
 	I386_wait4 = 114, I386_fsync = 118, I386_sigreturn = 119, I386_clone = 120,
@@ -35,7 +36,8 @@ enum {
 	I386_nanosleep = 162, I386_mremap = 163, I386_rt_sigreturn = 173,
 	I386_rt_sigaction = 174, I386_rt_sigprocmask = 175, I386_rt_sigpending = 176,
 	I386_rt_sigsuspend = 179, I386_pread64 = 180, I386_pwrite64 = 181,
-	I386_sigaltstack = 186, I386_vfork = 190, I386_mmap2 = 192, I386_stat64 = 195,
+	I386_rt_sigtimedwait = 177, I386_sigaltstack = 186, I386_vfork = 190, I386_mmap2 = 192,
+	I386_truncate64 = 193, I386_ftruncate64 = 194, I386_stat64 = 195,
 	I386_lstat64 = 196, I386_fstat64 = 197, I386_getuid32 = 199, I386_getgid32 = 200,
 	I386_geteuid32 = 201, I386_getegid32 = 202, I386_setreuid32 = 203,
 	I386_setregid32 = 204, I386_setresuid32 = 208, I386_getresuid32 = 209,
@@ -44,7 +46,8 @@ enum {
 	I386_fcntl64 = 221, I386_gettid = 224, I386_tkill = 238, I386_futex = 240,
 	I386_sched_setaffinity = 241, I386_sched_getaffinity = 242,
 	I386_set_thread_area = 243, I386_exit_group = 252, I386_set_tid_address = 258,
-	I386_tgkill = 270, I386_openat = 295, I386_mkdirat = 296, I386_fstatat64 = 300,
+	I386_tgkill = 270, I386_openat = 295, I386_set_robust_list = 311,
+	I386_get_robust_list = 312, I386_fallocate = 324, I386_mkdirat = 296, I386_fstatat64 = 300,
 	I386_unlinkat = 301, I386_renameat = 302, I386_prlimit64 = 340,
 	I386_renameat2 = 353, I386_getrandom = 355, I386_memfd_create = 356,
 	I386_mlock2 = 376, I386_shmget = 395, I386_shmctl = 396, I386_shmat = 397,
@@ -61,8 +64,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_kill, SYS_kill }, { I386_rename, SYS_rename }, { I386_mkdir, SYS_mkdir },
 	{ I386_rmdir, SYS_rmdir }, { I386_brk, SYS_brk }, { I386_ioctl, SYS_ioctl },
 	{ I386_fcntl, SYS_fcntl }, { I386_fcntl64, SYS_fcntl }, { I386_getppid, SYS_getppid },
-	{ I386_munmap, SYS_munmap }, { I386_truncate, SYS_truncate },
-	{ I386_ftruncate, SYS_ftruncate }, { I386_wait4, SYS_wait4 }, { I386_fsync, SYS_fsync },
+	{ I386_munmap, SYS_munmap }, { I386_wait4, SYS_wait4 }, { I386_fsync, SYS_fsync },
 	{ I386_uname, SYS_uname }, { I386_mprotect, SYS_mprotect }, { I386_msync, SYS_msync },
 	{ I386_fdatasync, SYS_fdatasync }, { I386_mlock, 149 }, { I386_munlock, 150 },
 	{ I386_mlockall, 151 }, { I386_munlockall, 152 }, { I386_sched_yield, SYS_sched_yield },
@@ -75,7 +77,8 @@ static const uint16_t same_args[][2] = {
 	{ I386_getresgid32, 120 }, { I386_setuid32, 105 }, { I386_setgid32, 106 },
 	{ I386_mincore, SYS_mincore }, { I386_madvise, SYS_madvise },
 	{ I386_getdents64, SYS_getdents64 }, { I386_gettid, SYS_gettid }, { I386_tkill, SYS_tkill },
-	{ I386_futex, SYS_futex }, { I386_futex_time64, SYS_futex },
+	{ I386_futex_time64, SYS_futex }, { I386_set_robust_list, SYS_set_robust_list },
+	{ I386_get_robust_list, SYS_get_robust_list },
 	{ I386_sched_setaffinity, SYS_sched_setaffinity },
 	{ I386_sched_getaffinity, SYS_sched_getaffinity }, { I386_exit_group, SYS_exit_group },
 	{ I386_set_tid_address, SYS_set_tid_address }, { I386_tgkill, SYS_tgkill },
@@ -342,6 +345,144 @@ WRAPPER(i386_nanosleep)
 	return copy_to_user(a1, t, sizeof(t)) ? -EFAULT : r;
 }
 
+/* truncate/ftruncate: a signed 32-bit length. */
+WRAPPER(i386_truncate)
+{
+	return call(SYS_truncate, a0, (uint64_t)(int32_t)a1, 0, 0, 0, 0);
+}
+
+WRAPPER(i386_ftruncate)
+{
+	return call(SYS_ftruncate, a0, (uint64_t)(int32_t)a1, 0, 0, 0, 0);
+}
+
+/* truncate64/ftruncate64: the length in two registers. */
+WRAPPER(i386_truncate64)
+{
+	return call(SYS_truncate, a0, join64(a1, a2), 0, 0, 0, 0);
+}
+
+WRAPPER(i386_ftruncate64)
+{
+	return call(SYS_ftruncate, a0, join64(a1, a2), 0, 0, 0, 0);
+}
+
+/* fallocate(fd, mode, offset lo, hi, len lo, hi) */
+WRAPPER(i386_fallocate)
+{
+	return call(SYS_fallocate, a0, a1, join64(a2, a3), join64(a4, a5), 0, 0);
+}
+
+/*
+ * A 32-bit pair (struct timespec or timeval of the old i386 calls) at user
+ * @u, widened into the scratch at @s; 0 or -EFAULT.
+ */
+static long widen_pair(uint64_t u, uint64_t s)
+{
+	int32_t t[2];
+	int64_t k[2];
+
+	if (copy_from_user(t, u, sizeof(t)))
+		return -EFAULT;
+	k[0] = t[0], k[1] = t[1];
+	return copy_to_user(s, k, sizeof(k)) ? -EFAULT : 0;
+}
+
+/* The other way: @n 64-bit words at scratch @s into 32-bit ones at user @u. */
+static long narrow_words(uint64_t s, uint64_t u, unsigned n)
+{
+	int64_t k[4];
+	int32_t t[4];
+
+	if (copy_from_user(k, s, n * sizeof(k[0])))
+		return -EFAULT;
+	for (unsigned i = 0; i < n; i++)
+		t[i] = (int32_t)k[i];
+	return copy_to_user(u, t, n * sizeof(t[0])) ? -EFAULT : 0;
+}
+
+/*
+ * futex with a 32-bit timespec (musl uses it while the time fits in 32
+ * bits): the waits read a timeout; the requeues take a count there.
+ */
+#define FUTEX_CMD(op)		((op) & 0x7f)
+#define FUTEX_WAIT		0
+#define FUTEX_WAIT_BITSET	9
+WRAPPER(i386_futex)
+{
+	uint64_t s = scratch(16);
+	unsigned cmd = FUTEX_CMD((uint32_t)a1);
+
+	if ((cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET) && a3) {
+		if (widen_pair(a3, s))
+			return -EFAULT;
+		a3 = s;
+	}
+	return call(SYS_futex, a0, a1, a2, a3, a4, a5);
+}
+
+/* rt_sigtimedwait(set, info, 32-bit timespec, sigsetsize) */
+WRAPPER(i386_rt_sigtimedwait)
+{
+	uint64_t s = scratch(16);
+
+	if (a2) {
+		if (widen_pair(a2, s))
+			return -EFAULT;
+		a2 = s;
+	}
+	return call(SYS_rt_sigtimedwait, a0, a1, a2, a3, 0, 0);
+}
+
+/* getitimer/setitimer: struct itimerval of four 32-bit words. */
+WRAPPER(i386_getitimer)
+{
+	uint64_t s = scratch(32);
+	long r = call(SYS_getitimer, a0, s, 0, 0, 0, 0);
+
+	return r ? r : narrow_words(s, a1, 4);
+}
+
+WRAPPER(i386_setitimer)
+{
+	uint64_t s = scratch(64), snew = 0, sold = a2 ? s + 32 : 0;
+
+	if (a1) {
+		snew = s;
+		if (widen_pair(a1, s) || widen_pair(a1 + 8, s + 16))
+			return -EFAULT;
+	}
+	long r = call(SYS_setitimer, a0, snew, sold, 0, 0, 0);
+	return r || !a2 ? r : narrow_words(sold, a2, 4);
+}
+
+/*
+ * ipc(call, first, second, third, ptr, fifth): the System V calls i386
+ * programs make through one number (the version in call's upper half is
+ * ignored, as Linux does for these). Only shared memory exists here.
+ */
+enum { IPC_SHMAT = 21, IPC_SHMDT = 22, IPC_SHMGET = 23, IPC_SHMCTL = 24 };
+WRAPPER(i386_ipc)
+{
+	switch (a0 & 0xffff) {
+	case IPC_SHMAT: {
+		long r = call(SYS_shmat, a1, a4, a2, 0, 0, 0);
+		uint32_t addr = (uint32_t)r;
+		if ((unsigned long)r >= (unsigned long)-4095)
+			return r;
+		return copy_to_user(a3, &addr, sizeof(addr)) ? -EFAULT : 0;
+	}
+	case IPC_SHMDT:
+		return call(SYS_shmdt, a4, 0, 0, 0, 0, 0);
+	case IPC_SHMGET:
+		return call(SYS_shmget, a1, a2, a3, 0, 0, 0);
+	case IPC_SHMCTL:
+		return call(SYS_shmctl, a1, a2, a4, 0, 0, 0);
+	default:
+		return -ENOSYS;
+	}
+}
+
 /* Linux's struct user_desc (also gdt.c). */
 struct user_desc {
 	uint32_t entry_number, base_addr, limit;
@@ -413,7 +554,12 @@ static const struct {
 	{ I386_fstatat64, i386_fstatat64 }, { I386_rt_sigaction, i386_rt_sigaction },
 	{ I386_sigaltstack, i386_sigaltstack }, { I386_sigreturn, i386_sigreturn },
 	{ I386_nanosleep, i386_nanosleep }, { I386_set_thread_area, i386_set_thread_area },
-	{ I386_clone, i386_clone },
+	{ I386_clone, i386_clone }, { I386_truncate, i386_truncate },
+	{ I386_ftruncate, i386_ftruncate }, { I386_truncate64, i386_truncate64 },
+	{ I386_ftruncate64, i386_ftruncate64 }, { I386_fallocate, i386_fallocate },
+	{ I386_futex, i386_futex }, { I386_rt_sigtimedwait, i386_rt_sigtimedwait },
+	{ I386_getitimer, i386_getitimer }, { I386_setitimer, i386_setitimer },
+	{ I386_ipc, i386_ipc },
 };
 
 static syscall_fn handler[NR_I386];

@@ -357,7 +357,12 @@ uint64_t GetSharedMemorySize(uint32_t shm_id)
 	return size;
 }
 
-/* struct shmid64_ds of x86_64 (with its struct ipc64_perm), as shmctl copies it. */
+/*
+ * struct shmid64_ds (with its struct ipc64_perm) of the kernel's ABI, as
+ * shmctl copies it: x86_64's, or i386's (16-bit mode, 32-bit words, each
+ * time with a high word for 2038).
+ */
+#ifdef __x86_64__
 struct shmid_ds_abi {
 	int32_t key;
 	uint32_t uid, gid, cuid, cgid;
@@ -370,9 +375,22 @@ struct shmid_ds_abi {
 	uint64_t nattch;
 	uint64_t unused4, unused5;
 };
-#ifdef __x86_64__
 _Static_assert(sizeof(struct shmid_ds_abi) == 112, "struct shmid64_ds is 112 bytes");
-#endif	/* i386's shmid64_ds differs: its IPC_STAT is not translated yet */
+#else
+struct shmid_ds_abi {
+	int32_t key;
+	uint32_t uid, gid, cuid, cgid;
+	uint16_t mode, pad1;
+	uint16_t seq, pad2;
+	uint32_t unused1, unused2;
+	uint32_t segsz;
+	uint32_t atime, atime_high, dtime, dtime_high, ctime, ctime_high;
+	int32_t cpid, lpid;
+	uint32_t nattch;
+	uint32_t unused4, unused5;
+};
+_Static_assert(sizeof(struct shmid_ds_abi) == 84, "i386 struct shmid64_ds is 84 bytes");
+#endif
 
 static void fill_ds(const struct shm_seg *s, struct shmid_ds_abi *d)
 {
@@ -384,6 +402,11 @@ static void fill_ds(const struct shm_seg *s, struct shmid_ds_abi *d)
 	d->atime = s->atime;
 	d->dtime = s->dtime;
 	d->ctime = s->ctime;
+#ifndef __x86_64__
+	d->atime_high = s->atime >> 32;
+	d->dtime_high = s->dtime >> 32;
+	d->ctime_high = s->ctime >> 32;
+#endif
 	d->cpid = s->cpid;
 	d->lpid = s->lpid;
 	d->nattch = s->nattch;

@@ -405,6 +405,9 @@ long proc_wait(int pid, int *status, int options)
 	}
 }
 
+/* struct rusage: two timevals and 14 longs, 18 words of the ABI's width. */
+#define RUSAGE_SIZE	(18 * sizeof(long))
+
 static long sys_wait4(uint64_t pid, uint64_t ustatus, uint64_t options, uint64_t rusage,
 		      uint64_t a4, uint64_t a5)
 {
@@ -416,7 +419,7 @@ static long sys_wait4(uint64_t pid, uint64_t ustatus, uint64_t options, uint64_t
 	long r = proc_wait((int)pid, &status, (int)options);
 	if (r > 0 && ustatus && copy_to_user(ustatus, &status, 4))
 		return -EFAULT;
-	if (r >= 0 && rusage && clear_user(rusage, 144))
+	if (r >= 0 && rusage && clear_user(rusage, RUSAGE_SIZE))
 		return -EFAULT;
 	return r;
 }

@@ -23,11 +23,11 @@
 #define FUTEX_TID_MASK		0x3fffffffu
 #define ROBUST_LIST_LIMIT	2048
 
-/* struct robust_list_head of the x86_64 ABI. */
+/* struct robust_list_head of the ABI: words of the kernel's width (x86_64 or i386). */
 struct robust_list_head {
-	uint64_t next;			/* struct robust_list *: the first entry, or the head */
-	int64_t futex_offset;		/* from an entry to its lock word */
-	uint64_t list_op_pending;	/* an entry being added or removed */
+	unsigned long next;		/* struct robust_list *: the first entry, or the head */
+	long futex_offset;		/* from an entry to its lock word */
+	unsigned long list_op_pending;	/* an entry being added or removed */
 };
 
 static long sys_set_robust_list(uint64_t head, uint64_t len, uint64_t a2, uint64_t a3,
@@ -44,12 +44,12 @@ static long sys_get_robust_list(uint64_t pid, uint64_t uhead, uint64_t ulen, uin
 				uint64_t a4, uint64_t a5)
 {
 	struct task *t = (int)pid ? task_by_pid((int)pid) : current();
-	uint64_t len = sizeof(struct robust_list_head);
+	unsigned long len = sizeof(struct robust_list_head);
 
 	if (!t)
 		return -ESRCH;
 	bool user = t->group != NULL;
-	uint64_t head = t->robust_list;
+	unsigned long head = (unsigned long)t->robust_list;
 	if ((int)pid)
 		task_put(t);
 	if (!user)
@@ -96,15 +96,15 @@ void futex_release_robust(struct task *t, struct as *as)
 	t->robust_list = 0;
 	if (!head || !as || peek(as, &h, head, sizeof(h)))
 		return;
-	uint64_t entry = h.next;
+	unsigned long entry = h.next;
 	for (unsigned n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
-		uint64_t next;
-		if (peek(as, &next, entry & ~1ull, sizeof(next)))
+		unsigned long next;
+		if (peek(as, &next, entry & ~1ul, sizeof(next)))
 			break;
 		if (entry != h.list_op_pending)		/* that one is handled last */
-			owner_died(as, (entry & ~1ull) + (uint64_t)h.futex_offset, tid);
+			owner_died(as, (entry & ~1ul) + (unsigned long)h.futex_offset, tid);
 		entry = next;
 	}
 	if (h.list_op_pending)
-		owner_died(as, (h.list_op_pending & ~1ull) + (uint64_t)h.futex_offset, tid);
+		owner_died(as, (h.list_op_pending & ~1ul) + (unsigned long)h.futex_offset, tid);
 }
