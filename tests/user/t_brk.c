@@ -59,7 +59,7 @@ int main(void)
 	cur = raw_brk(0);
 	ok_eq(raw_brk(start - 64 * PAGE), cur, "a break below the start fails: the old break");
 	ok_eq(raw_brk(1), cur, "a break of 1 fails: the old break");
-	ok_eq(raw_brk(0xffff800000000000UL), cur, "a break in the kernel's half fails");
+	ok_eq(raw_brk(KERNEL_HALF), cur, "a break in the kernel's half fails");
 	ok_eq(raw_brk((uintptr_t)-PAGE), cur, "a break at the top of the address space fails");
 	ok_eq(raw_brk(0), cur, "the break did not move");
 	ok_eq(check(h, 4 * PAGE, 1), -1, "and the heap is intact");

@@ -12,7 +12,11 @@
 #include <sys/ipc.h>
 #include <sys/shm.h>
 
+#if ABI64
 #define HUGE (1ull << 40)
+#else
+#define HUGE (3ul << 29)	/* i386: 1.5 GiB, more than RAM, fits in user space */
+#endif
 
 int main(void)
 {

@@ -35,7 +35,12 @@
 static long futex(volatile int *uaddr, int op, int val, const struct timespec *ts,
 		  volatile int *uaddr2, int val3)
 {
+#ifdef SYS_futex_time64
+	/* i386: musl's struct timespec has a 64-bit time_t, the old call 32 bits */
+	return syscall(SYS_futex_time64, uaddr, op, val, ts, uaddr2, val3);
+#else
 	return syscall(SYS_futex, uaddr, op, val, ts, uaddr2, val3);
+#endif
 }
 
 /* A waiter thread: waits on *word for value 0 with op, records the result. */

@@ -36,6 +36,15 @@
 #define MADV_WIPEONFORK	18
 #define MADV_KEEPONFORK	19
 #define MREMAP_DONTUNMAP 4
+#if ABI64
+#define TASK_END	0x7ffffffff000ull	/* Linux's TASK_SIZE: one page below USER_TOP */
+#define HUGE_LEN	(1ull << 47)
+#define SYS_MMAP	SYS_mmap
+#else
+#define TASK_END	0xc0000000ul		/* i386: all 3 GiB are user space */
+#define HUGE_LEN	(1ul << 31)
+#define SYS_MMAP	SYS_mmap2		/* SYS_mmap is the one taking a pointer; offsets are 0 */
+#endif
 
 /*
  * What the model knows of a page's contents: the byte at one offset, chosen
@@ -119,8 +128,8 @@ static unsigned probe(unsigned i)
 /* Mostly window pages (and one past either end), sometimes unaligned or wild. */
 static uintptr_t arg_addr(int wild_ok)
 {
-	static const uintptr_t wild[] = { 0, 1, 0xfff, 0x7ffffffff000ull, 0x800000000000ull,
-					  0xffff800000000000ull, (uintptr_t)-PAGE };
+	static const uintptr_t wild[] = { 0, 1, 0xfff, TASK_END, USER_TOP, KERNEL_HALF,
+					  (uintptr_t)-PAGE };
 	unsigned k = pick(20);
 
 	if (wild_ok && k == 0)
@@ -136,7 +145,7 @@ static size_t arg_len(void)
 	case 1: return 1;
 	case 2: return PAGE - 1;
 	case 3: return PAGE + 1;
-	case 4: return 1ull << 47;
+	case 4: return HUGE_LEN;
 	case 5: return (size_t)-PAGE;
 	default: return (1 + pick(8)) * PAGE;
 	}
@@ -167,7 +176,7 @@ static long page_of(uintptr_t a)
 static int outside_user(uintptr_t a, size_t len)
 {
 	(void)len;
-	return a >= 0x7ffffffff000ull;
+	return a >= TASK_END;
 }
 
 /* The model's page at @a; a scratch entry outside the window. */
@@ -300,10 +309,10 @@ static long op_mmap(void)
 	if (a < 0x10000 && !(a & (PAGE - 1)))
 		return 0;
 	/* MAP_FIXED outside the window would replace this program: only where it must fail. */
-	if (!window_range(a, page_up(len)) && !(a >= (uintptr_t)-PAGE || a >= 0x7ffffffff000ull || a < 0x10000))
+	if (!window_range(a, page_up(len)) && !(a >= (uintptr_t)-PAGE || a >= TASK_END || a < 0x10000))
 		return 0;
 	snprintf(last_op, sizeof(last_op), "mmap(%#lx, %#zx, %#x, %#x)", (unsigned long)norm((long)a), len, prot, flags);
-	long r = syscall(SYS_mmap, a, len, prot, flags, -1, 0);
+	long r = syscall(SYS_MMAP, a, len, prot, flags, -1, 0);
 	if (r != -1)
 		model_set((uintptr_t)r, page_up(len), 1, prot & 7, shared);
 	return norm(r);
@@ -463,7 +472,7 @@ static long op_io(void)
 	switch (c) {
 	case 0:
 		if (!window_range(a & ~(PAGE - 1), page_up(a + len) - (a & ~(PAGE - 1))) &&
-		    a < 0x800000000000ull)
+		    a < USER_TOP)
 			return 0;
 		r = pread(fd_src, (void *)a, len, 0);
 		if (r > 0)

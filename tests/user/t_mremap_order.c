@@ -8,6 +8,13 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+/* An old length that takes any source past the end of user space. */
+#if ABI64
+#define PAST_USER (1UL << 47)
+#else
+#define PAST_USER USER_TOP
+#endif
+
 static long sys_mremap(void *a, unsigned long ol, unsigned long nl, long fl, void *na)
 {
 	return syscall(SYS_mremap, a, ol, nl, fl, na);
@@ -33,13 +40,13 @@ int main(void)
 	       "MREMAP_FIXED from an unmapped source: EFAULT");
 	ok_eq(check(tgt, 2 * PAGE, 1), -1, "the target is still mapped, its content intact");
 
-	ok_sys(sys_mremap(src, 1UL << 47, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, tgt), EINVAL,
+	ok_sys(sys_mremap(src, PAST_USER, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, tgt), EINVAL,
 	       "MREMAP_FIXED with an old length past user space: EINVAL");
 	ok_eq(check(src, 2 * PAGE, 2), -1, "the source is intact");
 	ok_sys(sys_mremap(src, -PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, tgt), EINVAL,
 	       "MREMAP_FIXED with an old length that wraps: EINVAL");
 	ok_eq(check(src, 2 * PAGE, 2), -1, "the source is still intact");
-	ok_sys(sys_mremap(src, 1UL << 47, PAGE, 0, NULL), EINVAL,
+	ok_sys(sys_mremap(src, PAST_USER, PAGE, 0, NULL), EINVAL,
 	       "shrinking with an old length past user space: EINVAL");
 	ok_eq(check(src, 2 * PAGE, 2), -1, "and the source is intact after that too");
 	ok(stack_byte == 's', "the stack survived");
@@ -48,7 +55,7 @@ int main(void)
 	ok_sys(sys_mremap(hole, 2 * PAGE, PAGE, 0, NULL), EFAULT, "mremap of a hole, shrinking: EFAULT");
 	ok_sys(sys_mremap(hole, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
 	       "mremap of a hole, growing: EFAULT");
-	ok_sys(sys_mremap((void *)0xffff800000000000UL, PAGE, PAGE, 0, NULL), EFAULT,
+	ok_sys(sys_mremap((void *)KERNEL_HALF, PAGE, PAGE, 0, NULL), EFAULT,
 	       "mremap of a kernel address: EFAULT");
 	ok_sys(sys_mremap(src + 2 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
 	       "mremap right after a mapping: EFAULT");

@@ -9,7 +9,11 @@
 #include "util.h"
 
 #define CHUNK (64UL << 20)
+#if ABI64
 #define LIMIT (8UL << 30)
+#else
+#define LIMIT (3UL << 30)	/* i386: all of user space */
+#endif
 #define SECOND_MAX 16 /* chunks: 1 GiB */
 
 /* Shared with the children: how far each may go and how far it got. */

@@ -15,7 +15,11 @@
 #include "util.h"
 
 #define MiB (1UL << 20)
+#if ABI64
 #define HOG_MAX (4096 * MiB)
+#else
+#define HOG_MAX (2560 * MiB)	/* i386: most of the 3 GiB user space */
+#endif
 
 struct shared {
 	volatile int ready[3];

@@ -25,7 +25,7 @@ static long raw_prlimit(long pid, long res, void *new, void *old)
 	return syscall(SYS_prlimit64, pid, res, new, old);
 }
 
-static int set_limit(int res, unsigned long cur, unsigned long max)
+static int set_limit(int res, rlim_t cur, rlim_t max)
 {
 	struct rlimit r = { cur, max };
 

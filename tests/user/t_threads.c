@@ -407,7 +407,7 @@ static void *meet_thread(void *p)
 		return NULL;
 	meet_cpu[i] = sched_getcpu();
 	__atomic_store_n(&meet_here[i], 1, __ATOMIC_SEQ_CST);
-	for (long spins = 0; !__atomic_load_n(&meet_here[!i], __ATOMIC_SEQ_CST); spins++)
+	for (long long spins = 0; !__atomic_load_n(&meet_here[!i], __ATOMIC_SEQ_CST); spins++)
 		if (spins > 4000000000L)
 			break;
 	meet_seen[i] = __atomic_load_n(&meet_here[!i], __ATOMIC_SEQ_CST);

@@ -133,12 +133,21 @@ static void placement_and_errors(void)
 	       "PAGE_WRITECOPY for private memory: ERROR_INVALID_PARAMETER");
 	ok_err(VirtualAlloc(NULL, 4096, MEM_COMMIT | MEM_LARGE_PAGES, PAGE_READWRITE),
 	       ERROR_PRIVILEGE_NOT_HELD, "MEM_LARGE_PAGES: ERROR_PRIVILEGE_NOT_HELD");
+#if ABI64
 	ok_err(VirtualAlloc(NULL, (SIZE_T)1 << 62, MEM_RESERVE, PAGE_READWRITE),
 	       ERROR_NOT_ENOUGH_MEMORY, "more than user space: ERROR_NOT_ENOUGH_MEMORY");
 	ok_err(VirtualAlloc(NULL, (SIZE_T)1 << 42, MEM_COMMIT, PAGE_READWRITE),
 	       ERROR_COMMITMENT_LIMIT, "committing more than RAM: ERROR_COMMITMENT_LIMIT");
 	char *big = VirtualAlloc(NULL, (SIZE_T)1 << 42, MEM_RESERVE, PAGE_READWRITE);
 	ok(big != NULL, "reserving 4 TiB costs nothing");
+#else	/* i386: 3 GiB of user space, less than 1 GiB of RAM */
+	ok_err(VirtualAlloc(NULL, (SIZE_T)15 << 28, MEM_RESERVE, PAGE_READWRITE),
+	       ERROR_NOT_ENOUGH_MEMORY, "more than user space: ERROR_NOT_ENOUGH_MEMORY");
+	ok_err(VirtualAlloc(NULL, (SIZE_T)3 << 29, MEM_COMMIT, PAGE_READWRITE),
+	       ERROR_COMMITMENT_LIMIT, "committing more than RAM: ERROR_COMMITMENT_LIMIT");
+	char *big = VirtualAlloc(NULL, (SIZE_T)3 << 29, MEM_RESERVE, PAGE_READWRITE);
+	ok(big != NULL, "reserving 1.5 GiB costs nothing");
+#endif
 	ok(big && VirtualFree(big, 0, MEM_RELEASE), "and releases");
 	a[5] = 7;
 	ok(VirtualAlloc(a, 4096, MEM_RESET_UNDO, PAGE_NOACCESS) == a && a[5] == 7,

@@ -11,6 +11,7 @@
  *   ok_eq(got, want, fmt,...) ok(got == want) with both values in the diagnostics
  *   ok_sys(ret, err, fmt,...) ok(ret == -1 && errno == err) for a failing call
  *   diag(fmt, ...)            a "# ..." line
+ *   tap_skip(name, why)       "ok N - name # SKIP why": a check that cannot apply here
  *   run_in_child(fn, arg)     fork, run fn in the child, return the wait status
  *   expect_killed_by(st, sig) WIFSIGNALED(st) && WTERMSIG(st) == sig
  *   done_testing()            print the plan "1..N", return 0 iff all passed
@@ -92,6 +93,14 @@ static TAP_UNUSED const char *tap_errno_name(int e)
 	case EOPNOTSUPP: return "EOPNOTSUPP";
 	default: return "?";
 	}
+}
+
+/* A check that cannot apply to this ABI or machine: "ok N - name # SKIP why". */
+static TAP_UNUSED void tap_skip(const char *name, const char *why)
+{
+	tap_count++;
+	printf("ok %d - %s # SKIP %s\n", tap_count, name, why);
+	fflush(stdout);
 }
 
 /* Returns pass, so a test can stop early after a failed setup step. */

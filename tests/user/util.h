@@ -17,6 +17,20 @@
 
 #define PAGE 4096UL
 
+/*
+ * The ABI the program is built for: x86_64 (musl-gcc) or i386
+ * (tools/cc-i386, 3 GiB of user space below the kernel's 1 GiB).
+ */
+#if UINTPTR_MAX > 0xffffffffu
+#define ABI64 1
+#define USER_TOP 0x800000000000UL		/* the end of user space */
+#define KERNEL_HALF 0xffff800000000000UL	/* the start of the kernel's half */
+#else
+#define ABI64 0
+#define USER_TOP 0xc0000000UL
+#define KERNEL_HALF 0xc0000000UL
+#endif
+
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
 #endif

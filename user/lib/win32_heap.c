@@ -126,7 +126,7 @@ static SIZE_T class_size(unsigned c)
 
 static uint16_t check_of(const struct heap *h, const struct block *b)
 {
-	uintptr_t x = (uintptr_t)h ^ ((uintptr_t)b >> 4) ^ b->size ^ ((uint32_t)b->cls << 24);
+	uint64_t x = (uintptr_t)h ^ ((uintptr_t)b >> 4) ^ b->size ^ ((uint32_t)b->cls << 24);
 
 	return (uint16_t)(x ^ (x >> 16) ^ (x >> 32) ^ 0x5a17);
 }
