@@ -98,12 +98,18 @@ static void io_edges(void)
 	ok_sys(pwrite(1, buf, 1, 0), ESPIPE, "pwrite64 to the console: ESPIPE");
 
 	/* access_ok(): the buffer must end by TASK_SIZE_MAX, even when it is empty. */
+#if ABI64
 	ok_sys(raw(SYS_write, 1, 0x800000000000L, 0, 0, 0, 0), EFAULT,
 	       "write() of 0 bytes at 1 << 47: EFAULT");
 	ok_sys(raw(SYS_read, fd, 0x7ffffffff000L, 1, 0, 0, 0), EFAULT,
 	       "read() into the last page below 1 << 47: EFAULT");
 	ok_eq(raw(SYS_write, 1, 0x7ffffffff000L, 0, 0, 0, 0), 0,
 	      "write() of 0 bytes ending at TASK_SIZE_MAX: 0");
+#else
+	tap_skip("write() of 0 bytes at 1 << 47: EFAULT", "i386: no address above 4 GiB");
+	tap_skip("read() into the last page below 1 << 47: EFAULT", "i386: no address above 4 GiB");
+	tap_skip("write() of 0 bytes ending at TASK_SIZE_MAX: 0", "i386: no address above 4 GiB");
+#endif
 	close(fd);
 }
 
