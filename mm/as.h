@@ -344,6 +344,7 @@ struct reclaim_figures {
 	uint64_t scanned;	/* pages looked at */
 	uint64_t swapped;	/* mappings turned into swap entries */
 	uint64_t reclaimed;	/* frames freed */
+	uint64_t queued;	/* pages left for swap_writeback_run() (an area that may sleep) */
 };
 
 unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,

@@ -163,10 +163,12 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
  * or for reading: then faults of other pages of the space run at the same
  * time and this page's fault lock is held. What changes a region (growing
  * the stack, a Win32 guard page) cannot be done under the read lock: that
- * sets *retry, to do it all again exclusively.
+ * sets *retry, to do it all again exclusively. A swap-in that must read
+ * asleep sets @io->need (if @io): the caller reads with no lock held and
+ * tries again.
  */
 static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned flags, bool exclusive,
-				     bool *retry)
+				     bool *retry, struct swap_io *io)
 {
 	uintptr_t va = addr & PAGE_MASK;
 	struct as_region *r;
@@ -190,7 +192,7 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 		uint32_t swp;
 
 		if (pt_swp_lookup(&as->vs.pt, va, &swp))
-			return as_swap_in(as, r, va, swp);
+			return as_swap_in(as, r, va, swp, io);
 		return fill(as, r, va, flags);
 	}
 	pa &= PAGE_MASK;
@@ -231,7 +233,7 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 {
 	bool retry = false;
 
-	return fault_in(as, addr, flags, true, &retry);
+	return fault_in(as, addr, flags, true, &retry, NULL);
 }
 
 /*
@@ -249,22 +251,57 @@ static spinlock_t *fault_lock(const struct as *as, uintptr_t addr)
 	return &fault_locks[h >> (64 - FAULT_LOCK_BITS)];
 }
 
-/* One try: shared with the space's other faults, or exclusively if it must. */
-static enum vm_fault_result fault_once(struct as *as, const struct vm_fault *f)
+/* One try under the space's lock: shared with its other faults, or exclusively. */
+static enum vm_fault_result fault_locked(struct as *as, const struct vm_fault *f, bool exclusive,
+					 bool *retry, struct swap_io *io)
 {
+	enum vm_fault_result r;
+
+	if (exclusive) {
+		unsigned long fl = write_lock_irqsave(&as->lock);
+
+		r = fault_in(as, f->addr, f->flags, true, retry, io);
+		write_unlock_irqrestore(&as->lock, fl);
+		return r;
+	}
 	spinlock_t *pl = fault_lock(as, f->addr);
-	bool retry = false;
 	unsigned long fl = read_lock_irqsave(&as->lock);
 	unsigned long pfl = spin_lock_irqsave(pl);
-	enum vm_fault_result r = fault_in(as, f->addr, f->flags, false, &retry);
 
+	r = fault_in(as, f->addr, f->flags, false, retry, io);
 	spin_unlock_irqrestore(pl, pfl);
 	read_unlock_irqrestore(&as->lock, fl);
-	if (!retry)
-		return r;
-	fl = write_lock_irqsave(&as->lock);
-	r = as_fault_locked(as, f->addr, f->flags);
-	write_unlock_irqrestore(&as->lock, fl);
+	return r;
+}
+
+/*
+ * The fault, shared with the space's other faults, or exclusively if it
+ * must; a swap-in's read is done between tries, with no lock held.
+ */
+static enum vm_fault_result fault_once(struct as *as, const struct vm_fault *f)
+{
+	struct swap_io io = { .pa = PMM_NO_FRAME };
+	bool exclusive = false;
+	enum vm_fault_result r;
+
+	for (;;) {
+		bool retry = false;
+
+		io.need = false;
+		r = fault_locked(as, f, exclusive, &retry, &io);
+		if (io.need) {
+			int err = as_swap_io(&io);
+
+			if (!err)
+				continue;
+			r = err == -MM_ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+			break;
+		}
+		if (!retry || exclusive)
+			break;
+		exclusive = true;
+	}
+	as_swap_io_done(&io);
 	return r;
 }
 

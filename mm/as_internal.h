@@ -156,9 +156,21 @@ enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va);
 
 /* --- swap (as_swap.c) ------------------------------------------------------------ */
 
-/* Fault in the swapped-out page at @va (swap entry @val) of region @r. */
+/* A swap-in's I/O, done with the fault's locks dropped (as_swap_io()). */
+struct swap_io {
+	bool need;		/* drop the locks, call as_swap_io(), try again */
+	uint32_t val;		/* the entry to read */
+	uint32_t ref;		/* with @pa: the entry whose slot reference is held */
+	phys_addr_t pa;		/* a frame read for @ref beside another reader, or PMM_NO_FRAME */
+};
+
+/* Fault in the swapped-out page at @va (swap entry @val) of region @r; @io: see as_swap.c. */
 enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
-				uint32_t val);
+				uint32_t val, struct swap_io *io);
+/* The read @io asks for, no lock held: 0 (fault again), -MM_ENOMEM, -MM_EIO. */
+int as_swap_io(struct swap_io *io);
+/* Drop a frame @io still holds. */
+void as_swap_io_done(struct swap_io *io);
 /* Is swap entry @val's page in the swap cache (mincore)? */
 bool as_swap_cached(uint32_t val);
 /* MADV_PAGEOUT on [start, end), lock held by as_lock(). */

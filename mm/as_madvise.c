@@ -9,6 +9,7 @@
  * Linux may.
  */
 #include "as_internal.h"
+#include "swap_internal.h"
 
 static bool advice_known(int advice)
 {
@@ -188,5 +189,7 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 	as_lock(as);
 	err = madvise_locked(as, addr, end, advice);
 	as_unlock(as);
+	if (advice == MM_MADV_PAGEOUT)
+		swap_writeback_run();	/* writes queued for a disk, done unlocked */
 	return err;
 }

@@ -31,6 +31,10 @@
  * @r: its region
  * @va: page address, holding swap entry @val
  * @val: the entry
+ * @io: NULL if the caller cannot drop its locks (the page is then read
+ *	here, a disk polled); else the I/O to do with no lock held is noted
+ *	in it (@io->need) and the fault is to be tried again after
+ *	as_swap_io(), which may also leave a frame read for @val in it
  *
  * The page comes from the swap cache if another mapping brought it in (or
  * it is still there from being written), else from the backend. It is
@@ -40,13 +44,23 @@
  * Return: VM_FAULT_RESOLVED, VM_FAULT_OOM, VM_FAULT_SIGBUS (read error).
  */
 enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
-				uint32_t val)
+				uint32_t val, struct swap_io *io)
 {
 	swp_entry_t e = { val };
-	phys_addr_t pa = swap_cache_get(e);
+	phys_addr_t pa;
+	int got = swap_cache_lookup(e, &pa);
 
-	if (pa != PMM_NO_FRAME) {
+	if (!got) {
 		swap_count_event(SWAP_EV_CACHE_HIT);
+		swap_cache_take(e, pa);		/* the last user: no longer a cache page */
+	} else if (io && io->pa != PMM_NO_FRAME && io->ref == val) {
+		pa = io->pa;			/* read for this fault, beside another reader */
+		io->pa = PMM_NO_FRAME;
+		swap_free(e);			/* its slot reference: the entry holds one too */
+	} else if (io && (got == -MM_EBUSY || swap_entry_sleeps(e))) {
+		io->need = true;
+		io->val = val;
+		return VM_FAULT_RESOLVED;
 	} else {
 		pa = pmm_alloc_pages(0, 0);
 		if (pa == PMM_NO_FRAME)
@@ -72,33 +86,87 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 	return VM_FAULT_RESOLVED;
 }
 
-/* Is swap entry @val's page in the swap cache? */
-bool as_swap_cached(uint32_t val)
+/* Forget what @io holds: a frame read privately and its slot reference. */
+void as_swap_io_done(struct swap_io *io)
 {
-	phys_addr_t pa = swap_cache_get((swp_entry_t){ val });
-
-	if (pa == PMM_NO_FRAME)
-		return false;
-	pmm_put(pa);
-	return true;
+	if (io->pa == PMM_NO_FRAME)
+		return;
+	pmm_put(io->pa);
+	swap_free((swp_entry_t){ io->ref });
+	io->pa = PMM_NO_FRAME;
 }
 
 /**
- * swap_write_new() - store frame @pa's page in a new slot
- * @pa: the frame
- * @e: set to the slot's entry (count 1)
+ * as_swap_io() - the read a fault noted in @io, with no lock held
+ * @io: from as_swap_in()
  *
- * Every area with room is tried, highest priority first.
+ * The page is read into the swap cache, where the retried fault finds it.
+ * If another task is reading it already (asleep, perhaps, while this
+ * caller cannot sleep), a copy is read into a frame of the fault's own,
+ * with a slot reference held so that the slot keeps that page until the
+ * retried fault has used it or as_swap_io_done().
  *
- * Return: 0 or -MM_ENOSPC.
+ * Return: 0 (try the fault again), -MM_ENOMEM, -MM_EIO.
  */
-int swap_write_new(phys_addr_t pa, swp_entry_t *e)
+int as_swap_io(struct swap_io *io)
+{
+	swp_entry_t e = { io->val };
+	int err;
+
+	io->need = false;
+	as_swap_io_done(io);
+	err = swap_read_into_cache(e);
+	if (err > 0)
+		reclaim_count_refault();
+	if (err != -MM_EBUSY)
+		return err < 0 ? err : 0;
+	if (swap_dup(e))
+		return 0;		/* the slot is gone: the entry changed */
+	io->pa = pmm_alloc_pages(0, 0);
+	err = io->pa == PMM_NO_FRAME ? -MM_ENOMEM : swap_read(e, io->pa);
+	if (err) {
+		if (io->pa != PMM_NO_FRAME)
+			pmm_put(io->pa);
+		io->pa = PMM_NO_FRAME;
+		swap_free(e);
+		return err;
+	}
+	io->ref = io->val;
+	reclaim_count_refault();
+	return 0;
+}
+
+/* Is swap entry @val's page in the swap cache? */
+bool as_swap_cached(uint32_t val)
+{
+	phys_addr_t pa;
+	int got = swap_cache_lookup((swp_entry_t){ val }, &pa);
+
+	if (!got)
+		pmm_put(pa);
+	return got != -MM_ENOENT;	/* being read counts, as a locked page does on Linux */
+}
+
+/*
+ * Store frame @pa in a new slot, trying every area that has room: 0 or
+ * -MM_ENOSPC. With @queued, an area that may sleep gets the page queued in
+ * the swap cache (*@queued), written by swap_writeback_run() once the
+ * locks are released; others (and every area without @queued) are written
+ * here.
+ */
+static int write_new(phys_addr_t pa, swp_entry_t *e, bool *queued)
 {
 	uint32_t skip = 0;
 
 	while (swap_slot_alloc(e, skip)) {
-		if (!swap_write(*e, pa))
+		if (queued && swap_entry_sleeps(*e)) {
+			if (!swap_cache_add_writing(*e, pa)) {
+				*queued = true;
+				return 0;
+			}
+		} else if (!swap_write(*e, pa)) {
 			return 0;
+		}
 		skip |= 1u << swp_type(*e);
 		swap_free(*e);
 	}
@@ -106,26 +174,45 @@ int swap_write_new(phys_addr_t pa, swp_entry_t *e)
 	return -MM_ENOSPC;
 }
 
+/**
+ * swap_write_new() - store frame @pa's page in a new slot, now
+ * @pa: the frame
+ * @e: set to the slot's entry (count 1)
+ *
+ * Every area with room is tried, highest priority first. The write is done
+ * here, by the caller's locks (a disk is then polled).
+ *
+ * Return: 0 or -MM_ENOSPC.
+ */
+int swap_write_new(phys_addr_t pa, swp_entry_t *e)
+{
+	return write_new(pa, e, NULL);
+}
+
 /*
  * Swap out the page at @va of @as, mapping @pa: 1 if its frame was freed,
- * 0 if it is swapped here but still used elsewhere, or a negated error.
+ * 0 if it is swapped here but still used elsewhere or queued for writing
+ * (*@queued), or a negated error.
  */
-static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa)
+static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued)
 {
 	swp_entry_t e;
 	bool cached = swap_cache_lookup_frame(pa, &e);
 	unsigned prot;
 	int err;
 
+	*queued = false;
 	if (cached) {
 		err = swap_dup(e);
 		if (err)
 			return err;
+		*queued = swap_cache_rewrite(e);	/* an earlier write failed: again */
 	} else {
-		err = swap_write_new(pa, &e);
+		err = write_new(pa, &e, queued);
 		if (err)
 			return err;
-		if (pmm_refcount(pa) > 1) {	/* shared copy-on-write: others find it here */
+		cached = *queued;
+		if (!cached && pmm_refcount(pa) > 1) {	/* shared copy-on-write: others find it here */
 			err = swap_cache_add(e, pa);
 			if (err) {
 				swap_free(e);
@@ -144,10 +231,8 @@ static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa)
 	if (pmm_put(pa) == 0)
 		return 1;
 	/* Only the swap cache holds the frame now: the slot keeps the page. */
-	if (cached && pmm_refcount(pa) == 1) {
-		swap_cache_del(e);
+	if (cached && pmm_refcount(pa) == 1 && swap_cache_del(e))
 		return 1;
-	}
 	return 0;
 }
 
@@ -183,6 +268,10 @@ static int collect(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, v
  * @nr: pages to look at
  * @force: swap out even pages referenced since the last pass (MADV_PAGEOUT)
  * @st: figures to add to
+ *
+ * Pages for an area that may sleep are left queued in the swap cache
+ * (counted in @st->queued): the caller runs swap_writeback_run() once it
+ * holds no lock.
  *
  * Return: frames freed.
  */
@@ -221,7 +310,8 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
 			seen++;
 			if (young)
 				continue;
-			int got = swap_out_page(as, b.va[k], b.pa[k]);
+			bool queued;
+			int got = swap_out_page(as, b.va[k], b.pa[k], &queued);
 
 			if (got == -MM_ENOSPC) {
 				seen = nr;	/* swap is full: nothing more to do here */
@@ -231,6 +321,7 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
 				st->swapped++;
 			if (got > 0)
 				freed++;
+			st->queued += queued;
 		}
 	}
 	as->scan_hand = hand;
@@ -247,7 +338,8 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
  * @end: page-aligned
  *
  * Pages shared with other spaces stay (Linux's page_mapcount() != 1 test);
- * without swap, nothing happens, as on Linux.
+ * without swap, nothing happens, as on Linux. Writes to an area that may
+ * sleep are queued: the caller runs swap_writeback_run() after unlocking.
  */
 void as_pageout(struct as *as, uintptr_t start, uintptr_t end)
 {
@@ -273,37 +365,46 @@ void as_pageout(struct as *as, uintptr_t start, uintptr_t end)
 		}
 		pt_walk(&as->vs.pt, va, stop, collect, &b);
 		va = b.n == SCAN_BATCH ? b.va[SCAN_BATCH - 1] + PAGE_SIZE : stop;
-		for (unsigned k = 0; k < b.n; k++)	/* only this space's pages, as Linux */
+		for (unsigned k = 0; k < b.n; k++) {	/* only this space's pages, as Linux */
+			bool queued;
+
 			if (pmm_refcount(b.pa[k]) == 1 &&
-			    swap_out_page(as, b.va[k], b.pa[k]) == -MM_ENOSPC)
+			    swap_out_page(as, b.va[k], b.pa[k], &queued) == -MM_ENOSPC)
 				return;
+		}
 		as_lock_break(as);
 	}
 }
 
-/* Bring in every page of area @type that @as holds: 0, -MM_ENOMEM, -MM_EIO. */
-static int unuse_space(struct as *as, int type)
+/*
+ * Bring in the pages of area @type that @as holds, from *@va on (the
+ * space locked): 0, -MM_ENOMEM, -MM_EIO; or 0 with @io->need set and
+ * *@va where to go on once as_swap_io() has read that page.
+ */
+static int unuse_space(struct as *as, int type, uintptr_t *va, struct swap_io *io)
 {
-	int err = 0;
-
-	for (uint32_t i = 0; i < as->nr && !err; i++) {
+	for (uint32_t i = as_region_lower(as, *va); i < as->nr; i++) {
 		const struct as_region *r = &as->reg[i];
 
-		for (uintptr_t va = r->start; va < r->end && !err; va += PAGE_SIZE) {
+		for (uintptr_t p = MM_MAX(*va, r->start); p < r->end; p += PAGE_SIZE) {
 			uint32_t val;
 
-			if (!pt_swp_lookup(&as->vs.pt, va, &val) ||
+			if (!pt_swp_lookup(&as->vs.pt, p, &val) ||
 			    swp_type((swp_entry_t){ val }) != (unsigned)type)
 				continue;
-			enum vm_fault_result res = as_swap_in(as, r, va, val);
+			enum vm_fault_result res = as_swap_in(as, r, p, val, io);
 
 			if (res == VM_FAULT_OOM)
-				err = -MM_ENOMEM;
-			else if (res == VM_FAULT_SIGBUS)
-				err = -MM_EIO;
+				return -MM_ENOMEM;
+			if (res == VM_FAULT_SIGBUS)
+				return -MM_EIO;
+			if (io->need) {
+				*va = p;
+				return 0;
+			}
 		}
 	}
-	return err;
+	return 0;
 }
 
 struct unuse {
@@ -311,13 +412,30 @@ struct unuse {
 	int err;
 };
 
+/*
+ * The list of all spaces is locked here, so no read sleeps: a disk is
+ * polled. (Linux's swapoff reads the area slot by slot into the swap cache
+ * first; here the area's pages are found through the spaces that map them.)
+ */
 static bool unuse_one(struct as *as, void *ctx)
 {
 	struct unuse *u = ctx;
-	unsigned long fl = write_lock_irqsave(&as->lock);
+	struct swap_io io = { .pa = PMM_NO_FRAME };
+	uintptr_t va = 0;
 
-	u->err = unuse_space(as, u->type);
-	write_unlock_irqrestore(&as->lock, fl);
+	for (;;) {
+		unsigned long fl = write_lock_irqsave(&as->lock);
+
+		io.need = false;
+		u->err = unuse_space(as, u->type, &va, &io);
+		write_unlock_irqrestore(&as->lock, fl);
+		if (u->err || !io.need)
+			break;
+		u->err = as_swap_io(&io);
+		if (u->err)
+			break;
+	}
+	as_swap_io_done(&io);
 	return u->err == 0;
 }
 

@@ -12,6 +12,7 @@
  */
 #include "reclaim.h"
 #include "swap.h"
+#include "swap_internal.h"
 
 static struct reclaim_stats stats;
 static bool (*oom_handler)(void);
@@ -81,27 +82,36 @@ struct pass {
 	struct reclaim_figures fig;
 };
 
+/* Pages queued for a write count as freed while scanning: the write frees them. */
 static bool scan_one(struct as *as, void *ctx)
 {
 	struct pass *p = ctx;
-	unsigned long left = p->want - p->freed;
+	unsigned long left = p->want - MM_MIN(p->want, p->freed + p->fig.queued);
 
 	p->freed += as_reclaim_scan(as, 2 * left + 32, p->force, &p->fig);
-	return p->freed < p->want;
+	return p->freed + p->fig.queued < p->want;
 }
 
-/* Up to three rounds over every space for @want frames; figures added to the totals. */
+/*
+ * Up to three rounds over every space for @want frames; figures added to
+ * the totals. Writes to a disk are done after each round, with no lock
+ * held (the list of spaces is locked during a round).
+ */
 static unsigned long shrink(unsigned long want)
 {
 	struct pass p = { .want = want };
 
 	for (int round = 0; round < 3 && p.freed < want && swap_enabled(); round++) {
-		unsigned long left = want - p.freed;
+		unsigned long left = want - p.freed, wb;
 
 		p.force = round == 2;
 		p.freed += reclaim_file_scan(2 * left + 32, left, p.force, &p.fig);
 		if (p.freed < want)
 			as_for_each(scan_one, &p);
+		wb = swap_writeback_run();
+		p.freed += wb;
+		p.fig.reclaimed += wb;
+		p.fig.queued = 0;
 	}
 	add(&stats.scanned, p.fig.scanned);
 	add(&stats.swapped, p.fig.swapped);

@@ -12,9 +12,20 @@
  * fault finds the frame of an entry, reclaim finds the entry of a frame
  * another space already swapped (a page shared copy-on-write after fork).
  *
+ * I/O outside the locks (areas whose backend may sleep: a disk): a page
+ * goes to the swap cache before its I/O starts and stays there until it
+ * ends, marked: SC_READING (being read: the frame is not the page yet),
+ * SC_WRITING (queued or being written: the frame is the page, the slot not
+ * yet), SC_DIRTY (the slot does not hold the page: not written yet, or the
+ * write failed: the frame is its only copy and is never dropped). A slot
+ * whose node is busy is not released when its last entry goes: the I/O's
+ * end does it. Writes are queued (FIFO) by reclaim under the space's lock
+ * and done by swap_writeback_run() after it is released.
+ *
  * Lock order: swap_lock, then the PMM's (frame references) and the heap's.
  * Backend operations run without swap_lock: a slot being written or
- * discarded belongs to its caller alone (SWAP_BUSY while discarding).
+ * discarded belongs to its caller alone (SWAP_BUSY while discarding; a
+ * busy cache node while reading or writing).
  */
 #include "heap.h"
 #include "pmm.h"
@@ -36,11 +47,18 @@ struct swap_area {
 	uint16_t *map;
 };
 
+#define SC_READING	1u	/* being read from the slot */
+#define SC_WRITING	2u	/* queued for writing, or being written */
+#define SC_DIRTY	4u	/* the slot does not hold the page */
+#define SC_BUSY		(SC_READING | SC_WRITING)
+
 /* A frame in the swap cache. */
 struct scache {
 	struct scache *next_e, *next_p;
+	struct scache *next_q;	/* on the write-back queue */
 	swp_entry_t e;
 	phys_addr_t pa;
+	unsigned flags;		/* SC_* */
 };
 
 #define SCACHE_BUCKETS	1024u
@@ -48,6 +66,7 @@ struct scache {
 static spinlock_t swap_lock;
 static struct swap_area *areas[SWAP_MAX_AREAS];
 static struct scache *by_entry[SCACHE_BUCKETS], *by_frame[SCACHE_BUCKETS];
+static struct scache *wb_head, **wb_tail = &wb_head;	/* writes to do, oldest first */
 static struct swap_counters ctr;
 
 static inline void count(uint64_t *c, int64_t d)
@@ -307,21 +326,39 @@ unsigned swap_count(swp_entry_t e)
 	return c;
 }
 
-/* Unlink the cache node of @e (swap_lock held): returns it, or NULL. */
-static struct scache *cache_unlink(swp_entry_t e)
+/* The cache node of @e, or NULL (swap_lock held). */
+static struct scache *cache_find(swp_entry_t e)
 {
-	struct scache **pp = &by_entry[hash_e(e)], *n;
+	struct scache *n = by_entry[hash_e(e)];
 
-	while ((n = *pp) && n->e.val != e.val)
-		pp = &n->next_e;
-	if (!n)
-		return NULL;
+	while (n && n->e.val != e.val)
+		n = n->next_e;
+	return n;
+}
+
+/* Take node @n out of both hashes (swap_lock held). */
+static void cache_unlink_node(struct scache *n)
+{
+	struct scache **pp = &by_entry[hash_e(n->e)];
+
+	while (*pp != n)
+		pp = &(*pp)->next_e;
 	*pp = n->next_e;
 	pp = &by_frame[hash_p(n->pa)];
 	while (*pp != n)
 		pp = &(*pp)->next_p;
 	*pp = n->next_p;
 	count(&ctr.cache_pages, -1);
+}
+
+/* Unlink the cache node of @e unless its I/O is running (swap_lock held): returns it, or NULL. */
+static struct scache *cache_unlink(swp_entry_t e)
+{
+	struct scache *n = cache_find(e);
+
+	if (!n || (n->flags & SC_BUSY))
+		return NULL;
+	cache_unlink_node(n);
 	return n;
 }
 
@@ -359,7 +396,10 @@ static void slot_put(swp_entry_t e, unsigned what)
 		return;
 	}
 	*w = (uint16_t)(*w - what);
-	/* Only the cache holds it: nobody can map the frame by this entry again. */
+	/*
+	 * Only the cache holds it: nobody can map the frame by this entry
+	 * again. (With its I/O running, the I/O's end drops it.)
+	 */
 	if (*w == SWAP_HAS_CACHE && (drop = cache_unlink(e)) != NULL)
 		*w = 0;
 	if (*w) {
@@ -384,6 +424,9 @@ void swap_free(swp_entry_t e)
 	slot_put(e, 1);
 }
 
+static int cache_add(swp_entry_t e, phys_addr_t pa, unsigned flags);
+static bool cache_drop(struct scache *n, unsigned long fl);
+
 /**
  * swap_cache_add() - put frame @pa in the swap cache as the page of @e
  * @e: an entry with at least one reference
@@ -393,6 +436,12 @@ void swap_free(swp_entry_t e)
  */
 int swap_cache_add(swp_entry_t e, phys_addr_t pa)
 {
+	return cache_add(e, pa, 0);
+}
+
+/* swap_cache_add() in state @flags; SC_WRITING queues the node for write-back. */
+static int cache_add(swp_entry_t e, phys_addr_t pa, unsigned flags)
+{
 	struct scache *n = kmalloc(sizeof(*n));
 	struct swap_area *a;
 	int r = 0;
@@ -401,6 +450,8 @@ int swap_cache_add(swp_entry_t e, phys_addr_t pa)
 		return -MM_ENOMEM;
 	n->e = e;
 	n->pa = pa;
+	n->flags = flags;
+	n->next_q = NULL;
 
 	unsigned long fl = spin_lock_irqsave(&swap_lock);
 	uint16_t *w = slot_word(e, &a);
@@ -417,6 +468,10 @@ int swap_cache_add(swp_entry_t e, phys_addr_t pa)
 		by_frame[hash_p(pa)] = n;
 		pmm_get(pa);
 		count(&ctr.cache_pages, 1);
+		if (flags & SC_WRITING) {
+			*wb_tail = n;
+			wb_tail = &n->next_q;
+		}
 	}
 	spin_unlock_irqrestore(&swap_lock, fl);
 	if (r)
@@ -425,23 +480,41 @@ int swap_cache_add(swp_entry_t e, phys_addr_t pa)
 }
 
 /**
+ * swap_cache_lookup() - the frame of @e in the swap cache, with a reference taken
+ * @e: the entry
+ * @pa: receives the frame
+ *
+ * A frame being written is the page already; one being read is not yet.
+ *
+ * Return: 0 (*@pa holds the page); -MM_EBUSY (being read); -MM_ENOENT.
+ */
+int swap_cache_lookup(swp_entry_t e, phys_addr_t *pa)
+{
+	int r = -MM_ENOENT;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_find(e);
+
+	if (n && (n->flags & SC_READING)) {
+		r = -MM_EBUSY;
+	} else if (n) {
+		*pa = n->pa;
+		pmm_get(n->pa);
+		r = 0;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return r;
+}
+
+/**
  * swap_cache_get() - the frame of @e in the swap cache, with a reference taken
  *
- * Return: the frame, or PMM_NO_FRAME.
+ * Return: the frame, or PMM_NO_FRAME (none, or not read yet).
  */
 phys_addr_t swap_cache_get(swp_entry_t e)
 {
-	phys_addr_t pa = PMM_NO_FRAME;
-	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	phys_addr_t pa;
 
-	for (struct scache *n = by_entry[hash_e(e)]; n; n = n->next_e)
-		if (n->e.val == e.val) {
-			pa = n->pa;
-			pmm_get(pa);
-			break;
-		}
-	spin_unlock_irqrestore(&swap_lock, fl);
-	return pa;
+	return swap_cache_lookup(e, &pa) ? PMM_NO_FRAME : pa;
 }
 
 /**
@@ -467,26 +540,52 @@ bool swap_cache_lookup_frame(phys_addr_t pa, swp_entry_t *e)
 /**
  * swap_cache_del() - take @e's frame out of the swap cache, dropping the cache's references
  *
- * Return: true if it was there.
+ * A frame whose I/O runs, or whose slot does not hold the page (SC_DIRTY),
+ * stays.
+ *
+ * Return: true if it was there and is gone.
  */
 bool swap_cache_del(swp_entry_t e)
 {
 	unsigned long fl = spin_lock_irqsave(&swap_lock);
-	struct scache *n = cache_unlink(e);
-	struct swap_area *a;
-	uint16_t *w = slot_word(e, &a);
+	struct scache *n = cache_find(e);
 
-	if (!n || !w) {
+	if (!n || (n->flags & (SC_BUSY | SC_DIRTY))) {
 		spin_unlock_irqrestore(&swap_lock, fl);
 		return false;
 	}
-	*w &= (uint16_t)~SWAP_HAS_CACHE;
-	if (*w)
+	cache_drop(n, fl);
+	return true;
+}
+
+/**
+ * swap_cache_take() - the faulting mapping is the last user of @e's cached frame @pa
+ * @e: the entry, held by one page-table entry (the faulting one) and the cache
+ * @pa: its frame, referenced by the cache and the caller only
+ *
+ * Takes the frame out of the cache (unless its I/O runs), so that the
+ * fault maps it writable and frees the slot, as a page read for one user
+ * never enters the cache.
+ *
+ * Return: true if taken.
+ */
+bool swap_cache_take(swp_entry_t e, phys_addr_t pa)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_find(e);
+	struct swap_area *a;
+	uint16_t *w = slot_word(e, &a);
+
+	if (!n || !w || n->pa != pa || (n->flags & SC_BUSY) || (*w & ~SWAP_HAS_CACHE) != 1 ||
+	    pmm_refcount(pa) != 2) {
 		spin_unlock_irqrestore(&swap_lock, fl);
-	else
-		slot_release(a, w, e, fl);
-	pmm_put(n->pa);
+		return false;
+	}
+	cache_unlink_node(n);
+	*w &= (uint16_t)~SWAP_HAS_CACHE;
+	spin_unlock_irqrestore(&swap_lock, fl);
 	kfree(n);
+	pmm_put(pa);
 	return true;
 }
 
@@ -534,4 +633,183 @@ void swap_count_event(enum swap_event ev)
 		count(&ctr.write_fail, 1);
 		break;
 	}
+}
+
+/* --- I/O outside the locks ----------------------------------------------------- */
+
+/* Does @e's area do its I/O asleep (a disk)? Its caller holds a reference to @e. */
+bool swap_entry_sleeps(swp_entry_t e)
+{
+	struct swap_area *a = areas[swp_type(e)];
+
+	return a && a->b->may_sleep;
+}
+
+/**
+ * swap_cache_add_writing() - put frame @pa in the cache as @e's page, to be written
+ * @e: a fresh slot (one reference)
+ * @pa: the frame (the cache takes a reference)
+ *
+ * The write happens in swap_writeback_run(), with no lock held; the frame
+ * leaves the cache after it if nothing else maps it.
+ *
+ * Return: 0, -MM_ENOMEM, -MM_EEXIST, -MM_EINVAL.
+ */
+int swap_cache_add_writing(swp_entry_t e, phys_addr_t pa)
+{
+	return cache_add(e, pa, SC_WRITING | SC_DIRTY);
+}
+
+/**
+ * swap_cache_rewrite() - queue @e's cached frame for writing again if its slot lacks it
+ *
+ * For a page whose earlier write failed, swapped out again by another mapping.
+ *
+ * Return: true if it was queued (or is queued already).
+ */
+bool swap_cache_rewrite(swp_entry_t e)
+{
+	bool q = false;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_find(e);
+
+	if (n && (n->flags & SC_WRITING)) {
+		q = true;
+	} else if (n && (n->flags & SC_DIRTY) && !(n->flags & SC_READING)) {
+		n->flags |= SC_WRITING;
+		n->next_q = NULL;
+		*wb_tail = n;
+		wb_tail = &n->next_q;
+		q = true;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return q;
+}
+
+/*
+ * Drop node @n from the cache with its references (swap_lock held, @fl its
+ * saved state; returns with it released; the slot is released with its
+ * last reference). Return: true if that freed the frame.
+ */
+static bool cache_drop(struct scache *n, unsigned long fl)
+{
+	phys_addr_t pa = n->pa;
+	struct swap_area *a;
+	uint16_t *w = slot_word(n->e, &a);
+
+	cache_unlink_node(n);
+	*w &= (uint16_t)~SWAP_HAS_CACHE;
+	if (*w)
+		spin_unlock_irqrestore(&swap_lock, fl);
+	else
+		slot_release(a, w, n->e, fl);
+	kfree(n);
+	return pmm_put(pa) == 0;
+}
+
+/*
+ * The I/O on node @n ended (swap_lock held, @fl its saved state; returns
+ * with it released). Drops the node if no entry needs it any more, or
+ * (@drop_clean) if its frame is clean and only the cache holds it.
+ * Return: true if that freed the frame.
+ */
+static bool io_end(struct scache *n, bool drop_clean, unsigned long fl)
+{
+	struct swap_area *a;
+	uint16_t *w = slot_word(n->e, &a);
+	bool unused = !(*w & ~SWAP_HAS_CACHE);
+
+	if (unused || (drop_clean && !(n->flags & SC_DIRTY) && pmm_refcount(n->pa) == 1))
+		return cache_drop(n, fl);
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return false;
+}
+
+/**
+ * swap_writeback_run() - do the queued writes, oldest first
+ *
+ * Called with no lock held (the backend may sleep): by reclaim after its
+ * scan, by MADV_PAGEOUT after the space's lock. A frame that nothing maps
+ * any more leaves the cache once its page is in the slot; one whose write
+ * failed stays (the page's only copy), SC_DIRTY, counted in write_fail.
+ *
+ * Return: frames freed.
+ */
+unsigned long swap_writeback_run(void)
+{
+	unsigned long freed = 0;
+
+	for (;;) {
+		unsigned long fl = spin_lock_irqsave(&swap_lock);
+		struct scache *n = wb_head;
+
+		if (!n) {
+			spin_unlock_irqrestore(&swap_lock, fl);
+			return freed;
+		}
+		wb_head = n->next_q;
+		if (!wb_head)
+			wb_tail = &wb_head;
+		spin_unlock_irqrestore(&swap_lock, fl);
+
+		/* The node stays: busy nodes are neither dropped nor released. */
+		struct swap_area *a = areas[swp_type(n->e)];
+		int err = a->b->ops->write(a->b, swp_offset(n->e), plat_phys_to_virt(n->pa));
+
+		fl = spin_lock_irqsave(&swap_lock);
+		n->flags &= ~SC_WRITING;
+		if (!err) {
+			n->flags &= ~SC_DIRTY;
+			count(&ctr.swpout, 1);
+		} else {
+			count(&ctr.write_fail, 1);
+		}
+		freed += io_end(n, true, fl);
+	}
+}
+
+/**
+ * swap_read_into_cache() - read @e's page into a new frame of the swap cache
+ * @e: an entry the caller saw in a page table (its lock since released)
+ *
+ * Called with no lock held (the backend may sleep). Other faults on @e
+ * meanwhile find the node SC_READING and do not use its frame; a fault
+ * retried after this finds the page in the cache. If the slot was freed
+ * meanwhile, or the page is in the cache already, nothing is read.
+ *
+ * Return: 1 (read); 0 (nothing to read); -MM_EBUSY (another task is
+ * reading it); -MM_ENOMEM; -MM_EIO.
+ */
+int swap_read_into_cache(swp_entry_t e)
+{
+	phys_addr_t pa = pmm_alloc_pages(0, 0);
+	unsigned long fl;
+	int err;
+
+	if (pa == PMM_NO_FRAME)
+		return -MM_ENOMEM;
+	err = cache_add(e, pa, SC_READING);
+	if (err) {
+		pmm_put(pa);
+		if (err == -MM_EEXIST) {
+			phys_addr_t got;
+
+			err = swap_cache_lookup(e, &got);
+			if (!err)
+				pmm_put(got);
+		}
+		return err == -MM_EBUSY || err == -MM_ENOMEM ? err : 0;
+	}
+	err = swap_read(e, pa);
+	fl = spin_lock_irqsave(&swap_lock);
+
+	struct scache *n = cache_find(e);	/* still there: busy nodes stay */
+
+	n->flags &= ~SC_READING;
+	if (err)
+		cache_drop(n, fl);	/* not the page: waiters read again themselves */
+	else
+		io_end(n, false, fl);
+	pmm_put(pa);
+	return err ? err : 1;
 }

@@ -29,7 +29,8 @@
  *   the list of all spaces -> a space's lock (struct as) -> its page-table
  *   lock -> swap_lock (slot maps, the cache index) -> pmm locks;
  *   a backend's own locks are taken with swap_lock not held.
- * Backend operations may be called with the first four held (see below).
+ * Operations of a backend that may sleep (a disk) are called with none of
+ * these held; others may be called with the first four held (see below).
  */
 #ifndef MM_SWAP_H
 #define MM_SWAP_H
@@ -88,10 +89,13 @@ struct swap_backend_stats {
 
 /*
  * What a backend does. Calls come from task context (the faulting task, a
- * reclaiming task, the reclaim thread, swapoff), but with the faulting or
- * scanned space's spinlocks held and interrupts off, as every fault of this
- * core runs: a backend must not sleep (a device is polled), and takes only
- * its own locks and the PMM's. Several CPUs may call at once, swap_lock
+ * reclaiming task, the reclaim thread, swapoff). A backend marked may_sleep
+ * is called with no lock of the core held, interrupts as the task has them
+ * (on, except in a kernel-mode fault, where it must poll): the page waits
+ * in the swap cache meanwhile, as Linux's does under I/O. Any other backend
+ * is called with the faulting or scanned space's spinlocks held and
+ * interrupts off, as every fault of this core runs: it must not sleep, and
+ * takes only its own locks and the PMM's. Several CPUs may call at once, swap_lock
  * not held: two reads of one slot may overlap (two processes faulting on
  * a page they share); a write or discard never overlaps anything on its slot.
  * A backend allocating RAM (a pool) must not wait for reclaim: it gets
@@ -127,6 +131,13 @@ struct swap_backend {
 	const char *name;	/* "zram0", "vda", ... for swapon's list and memstat */
 	uint32_t nslots;	/* slots 0..nslots-1 exist (at most SWAP_MAX_SLOTS) */
 	bool in_ram;		/* its data lives in RAM: reclaim counts its pool */
+	/*
+	 * Its operations may sleep (a disk): reads and writes are done with
+	 * no lock held, the page in the swap cache. Such a backend answers
+	 * writes with 0 or -MM_EIO only: it cannot refuse for lack of room,
+	 * as the page's entries already name its slot.
+	 */
+	bool may_sleep;
 };
 
 /* --- areas (mm/swap.c) --------------------------------------------------------- */

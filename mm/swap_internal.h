@@ -10,11 +10,19 @@
 
 /* Frame @pa becomes @e's page in the cache (a frame reference taken): 0, -MM_EEXIST, -MM_ENOMEM, -MM_EINVAL. */
 int swap_cache_add(swp_entry_t e, phys_addr_t pa);
-/* @e's cached frame with a reference taken, or PMM_NO_FRAME. */
+/* @e's cached frame with a reference taken, or PMM_NO_FRAME (none, or still being read). */
 phys_addr_t swap_cache_get(swp_entry_t e);
+/* The same: 0 with the frame in *@pa, -MM_EBUSY (being read), -MM_ENOENT. */
+int swap_cache_lookup(swp_entry_t e, phys_addr_t *pa);
+/* The faulting entry is @e's last: take its frame @pa out of the cache. */
+bool swap_cache_take(swp_entry_t e, phys_addr_t pa);
 /* Is frame @pa in the cache? Its entry in *@e. */
 bool swap_cache_lookup_frame(phys_addr_t pa, swp_entry_t *e);
-/* Drop @e's frame from the cache (the slot is freed if nothing else holds it): true if it was there. */
+/*
+ * Drop @e's frame from the cache (the slot is freed if nothing else holds
+ * it): true if it was there and is gone (not while its I/O runs, nor while
+ * its slot lacks the page).
+ */
 bool swap_cache_del(swp_entry_t e);
 
 /* Store frame @pa's page in @e's slot: 0, -MM_ENOMEM (the backend refused), -MM_EIO. */
@@ -23,6 +31,19 @@ int swap_write(swp_entry_t e, phys_addr_t pa);
 int swap_read(swp_entry_t e, phys_addr_t pa);
 /* Store frame @pa in a new slot of any area with room (entry in *@e, count 1): 0 or -MM_ENOSPC (mm/as_swap.c). */
 int swap_write_new(phys_addr_t pa, swp_entry_t *e);
+
+/*
+ * I/O outside the locks, for areas whose backend may sleep (mm/swap.c).
+ * Reclaim queues a page (frame in the cache, SC_WRITING) under the space's
+ * lock; swap_writeback_run(), with no lock held, writes the queue and
+ * frees frames nothing maps. A fault drops its locks, reads the page into
+ * the cache with swap_read_into_cache(), and retries.
+ */
+bool swap_entry_sleeps(swp_entry_t e);
+int swap_cache_add_writing(swp_entry_t e, phys_addr_t pa);
+bool swap_cache_rewrite(swp_entry_t e);
+unsigned long swap_writeback_run(void);
+int swap_read_into_cache(swp_entry_t e);
 
 /* Give out no more slots of area @type (swapoff running), or again (@on false). */
 int swap_area_set_removing(int type, bool on);

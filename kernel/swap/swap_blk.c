@@ -2,7 +2,10 @@
 /*
  * The block-device swap backend. Pages go straight from their frame to the
  * disk and back (the core passes direct-map addresses of frames), one
- * 4 KiB request each; the device polls to completion (kernel/drivers/virtqueue.c).
+ * 4 KiB request each. The backend may sleep (b.may_sleep): the core calls
+ * it with no lock held, and the task sleeps until the disk's interrupt
+ * (kernel/drivers/virtio_blk.c); from a kernel-mode fault, interrupts off,
+ * the request is polled.
  */
 #include "kernel/errno.h"
 #include "kernel/lib.h"
@@ -140,6 +143,7 @@ int swap_blk_open(struct blkdev *bd, struct swap_blk **out, const char **why)
 	memset(sb->stored_map, 0, ((uint64_t)sb->b.nslots + 63) / 64 * 8);
 	sb->b.ops = &swap_blk_ops;
 	sb->b.name = bd->name;
+	sb->b.may_sleep = true;	/* the disk's requests sleep; the core calls with no lock held */
 	sb->bd = bd;
 	sb->lock = (spinlock_t)SPINLOCK_INIT;
 	*out = sb;

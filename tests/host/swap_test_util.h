@@ -2,7 +2,10 @@
 /*
  * A swap backend for host tests and fuzzers: pages kept in host memory,
  * one copy per slot, with faults to inject (a write refused after a number
- * of pages, reads failing) and counters to check against.
+ * of pages, reads or writes failing) and counters to check against. As a
+ * backend that may sleep (a disk), it checks that it is called with no
+ * lock held (the test's @unlocked hook) and can run a hook inside a write
+ * or read, as another task would meanwhile.
  */
 #ifndef TESTS_HOST_SWAP_TEST_UTIL_H
 #define TESTS_HOST_SWAP_TEST_UTIL_H
@@ -17,18 +20,39 @@ struct test_swap {
 	uint8_t **page;		/* per slot: a copy, or NULL */
 	uint64_t stored;
 	uint64_t max_stored;	/* writes beyond this are refused (-MM_ENOMEM); 0: no limit */
-	bool fail_reads;
+	bool fail_reads, fail_writes;
 	uint64_t writes, reads, discards, bad_calls;
+	bool (*unlocked)(void);		/* may_sleep: are the test's spaces unlocked? */
+	uint64_t locked_calls;		/* may_sleep: calls made with a lock held */
+	void (*during_io)(struct test_swap *t, uint32_t slot, bool write);	/* once, then cleared */
 };
+
+/* A sleeping backend's checks and hook, at the start of an operation. */
+static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool write)
+{
+	if (!t->b.may_sleep)
+		return;
+	if (t->unlocked && !t->unlocked())
+		t->locked_calls++;
+	if (t->during_io) {
+		void (*fn)(struct test_swap *, uint32_t, bool) = t->during_io;
+
+		t->during_io = NULL;
+		fn(t, slot, write);
+	}
+}
 
 static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *page)
 {
 	struct test_swap *t = (struct test_swap *)b;
 
+	ts_sleeping_call(t, slot, true);
 	if (slot >= b->nslots || t->page[slot]) {
 		t->bad_calls++;
 		return -MM_EIO;
 	}
+	if (t->fail_writes)
+		return -MM_EIO;
 	if (t->max_stored && t->stored >= t->max_stored)
 		return -MM_ENOMEM;
 	t->page[slot] = malloc(PAGE_SIZE);
@@ -44,6 +68,7 @@ static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
 {
 	struct test_swap *t = (struct test_swap *)b;
 
+	ts_sleeping_call(t, slot, false);
 	if (slot >= b->nslots || !t->page[slot]) {
 		t->bad_calls++;
 		return -MM_EIO;
@@ -86,7 +111,7 @@ static const struct swap_backend_ops test_swap_ops = {
 static inline void test_swap_init(struct test_swap *t, const char *name, uint32_t nslots)
 {
 	memset(t, 0, sizeof(*t));
-	t->b = (struct swap_backend){ &test_swap_ops, name, nslots, true };
+	t->b = (struct swap_backend){ &test_swap_ops, name, nslots, true, false };
 	t->page = calloc(nslots, sizeof(*t->page));
 }
 

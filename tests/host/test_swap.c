@@ -6,6 +6,10 @@
  * read back once, munmap/mremap/mprotect/mincore on swapped ranges,
  * fallback to a second area, swapoff, read errors, and a working set of
  * 1.5 times RAM through direct reclaim, with every frame and slot back.
+ * Every test runs twice: with a backend written under the space's locks
+ * (an in-RAM store) and with one that may sleep (a disk), which must be
+ * called with no lock held; for the latter, faults, unmaps and reads of
+ * other processes happen while its I/O runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +26,7 @@
 #include "mm/heap.h"
 #include "mm/reclaim.h"
 #include "mm/swap.h"
+#include "mm/swap_internal.h"
 
 #define RW	(MM_PROT_READ | MM_PROT_WRITE)
 #define ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
@@ -30,10 +35,19 @@ static uint64_t free0;
 static struct proc P, C;
 static struct test_swap TS, TS2;
 static int type1, type2 = -1;
+static bool sleeping;		/* this round's backend may sleep */
+
+/* The sleeping backend's check: no space of the test is locked. */
+static bool spaces_unlocked(void)
+{
+	return P.as.lock.state == 0 && C.as.lock.state == 0;
+}
 
 static int before_ram(uint64_t ram, uint32_t slots)
 {
 	type1 = swt_setup(ram, &TS, slots);
+	TS.b.may_sleep = sleeping;
+	TS.unlocked = spaces_unlocked;
 	free0 = sim_free_frames();
 	return 0;
 }
@@ -52,6 +66,7 @@ static int after(void **state)
 		test_swap_fini(&TS2);
 		type2 = -1;
 	}
+	assert_int_equal(TS.locked_calls, 0);
 	swt_teardown(&TS, type1, free0);
 	return 0;
 }
@@ -59,6 +74,17 @@ static int after(void **state)
 static uintptr_t map(struct proc *p, uint64_t len)
 {
 	return swt_map(p, len, ANON);
+}
+
+/* A new process @p with @pages pages mapped and filled (generation 1): their address. */
+static uintptr_t filled_proc(struct proc *p, unsigned pages)
+{
+	uintptr_t a;
+
+	swt_new_proc(p);
+	a = map(p, pages * PG);
+	swt_fill(p, a, pages, 1);
+	return a;
 }
 
 /* Swap entries in every format: set, found, counted by the table, released on unmap. */
@@ -132,9 +158,7 @@ static void test_pageout_and_back(void **state)
 	uint64_t f1;
 
 	(void)state;
-	swt_new_proc(&P);
-	a = map(&P, 64 * PG);
-	swt_fill(&P, a, 64, 1);
+	a = filled_proc(&P, 64);
 	f1 = sim_free_frames();
 	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
 	pmm_drain();
@@ -165,9 +189,7 @@ static void test_fork_half_swapped(void **state)
 	uintptr_t a;
 
 	(void)state;
-	swt_new_proc(&P);
-	a = map(&P, 64 * PG);
-	swt_fill(&P, a, 64, 1);
+	a = filled_proc(&P, 64);
 	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
 	assert_int_equal(as_fork(&C.as, &P.as), 0);
 	proc_cpu(&C);
@@ -179,7 +201,8 @@ static void test_fork_half_swapped(void **state)
 	swt_check(&P, a, 64, 1);
 	swap_get_counters(&c1);
 	assert_int_equal(c1.swpin - c0.swpin, 32);
-	assert_int_equal(c1.cache_hits - c0.cache_hits, 32);
+	/* (From a disk the child's read goes to the cache first, its retried fault finds it there.) */
+	assert_int_equal(c1.cache_hits - c0.cache_hits, sleeping ? 64 : 32);
 	assert_int_equal(c1.cache_pages, 0);	/* the last entry read dropped the cache... */
 	assert_int_equal(c1.slots_used, 0);	/* ...and freed the slots */
 	/* Copy-on-write both ways. */
@@ -190,6 +213,13 @@ static void test_fork_half_swapped(void **state)
 	swt_check(&C, a, 16, 2);
 	as_destroy(&C.as);
 	as_destroy(&P.as);
+}
+
+/* One pass of reclaim's clock over @p, with the queued writes done after it as reclaim does. */
+static void scan(struct proc *p, unsigned long nr, bool force, struct reclaim_figures *fig)
+{
+	as_reclaim_scan(&p->as, nr, force, fig);
+	fig->reclaimed += swap_writeback_run();
 }
 
 /* Reclaim's clock over two processes sharing frames: each frame written once, freed at the end. */
@@ -208,14 +238,14 @@ static void test_clock_shared_frames(void **state)
 	proc_cpu(&C);
 	f1 = sim_free_frames();
 	/* First pass: pages were just touched: only their accessed bits go. */
-	as_reclaim_scan(&P.as, 32, false, &fig);
+	scan(&P, 32, false, &fig);
 	assert_int_equal(fig.swapped, 0);
-	as_reclaim_scan(&P.as, 32, false, &fig);
+	scan(&P, 32, false, &fig);
 	assert_int_equal(fig.swapped, 32);
 	assert_int_equal(fig.reclaimed, 0);	/* the child still maps them */
 	swap_get_counters(&c);
 	assert_int_equal(c.cache_pages, 32);
-	as_reclaim_scan(&C.as, 64, true, &fig);
+	scan(&C, 64, true, &fig);
 	assert_int_equal(fig.swapped, 64);
 	assert_int_equal(fig.reclaimed, 32);
 	assert_int_equal(TS.writes, 32);		/* one write per page */
@@ -238,9 +268,7 @@ static void test_calls_on_swapped(void **state)
 	long m;
 
 	(void)state;
-	swt_new_proc(&P);
-	a = map(&P, 64 * PG);
-	swt_fill(&P, a, 64, 1);
+	a = filled_proc(&P, 64);
 	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
 	/* munmap of a swapped part frees its slots. */
 	assert_int_equal(as_munmap(&P.as, a + 48 * PG, 16 * PG), 0);
@@ -273,6 +301,10 @@ static void test_second_area_and_swapoff(void **state)
 
 	(void)state;
 	test_swap_init(&TS2, "test1", 1024);
+	/* A sleeping area cannot refuse for lack of room: the one that refuses is written locked. */
+	TS.b.may_sleep = false;
+	TS2.b.may_sleep = sleeping;
+	TS2.unlocked = spaces_unlocked;
 	type2 = swap_area_add(&TS2.b, 5, 1);
 	assert_true(type2 >= 0);
 	assert_int_equal(swap_area_add(&TS2.b, 5, 1), -MM_EBUSY);
@@ -285,6 +317,7 @@ static void test_second_area_and_swapoff(void **state)
 	assert_int_equal(TS2.stored, 22);
 	assert_int_equal(swap_area_remove(type2), 0);
 	type2 = -1;
+	assert_int_equal(TS2.locked_calls, 0);
 	test_swap_fini(&TS2);
 	assert_int_equal(P.as.swapents, 10);
 	assert_int_equal(P.as.rss, 22);
@@ -377,6 +410,140 @@ static void test_populate_and_mlock_reclaim(void **state)
 	as_destroy(&P.as);
 }
 
+/* A failed write loses nothing: the page stays in RAM (in the swap cache for a disk). */
+static void test_write_error(void **state)
+{
+	struct swap_counters c0, c1;
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 8);
+	swap_get_counters(&c0);
+	TS.fail_writes = true;
+	assert_int_equal(as_madvise(&P.as, a, 8 * PG, MM_MADV_PAGEOUT), 0);
+	swap_get_counters(&c1);
+	assert_int_equal(TS.stored, 0);
+	/* Written under the lock, the first failure stops the pageout; queued, every write fails. */
+	assert_int_equal(c1.write_fail - c0.write_fail, sleeping ? 8 : 1);
+	/* On a disk the entries name their slots: the frames stay in the swap cache. */
+	assert_int_equal(c1.cache_pages, sleeping ? 8 : 0);
+	assert_int_equal(P.as.swapents, sleeping ? 8 : 0);
+	swt_check(&P, a, 4, 1);
+	/* Swapped out again: written this time, and still intact. */
+	TS.fail_writes = false;
+	assert_int_equal(as_madvise(&P.as, a, 8 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(TS.stored, 8 - (sleeping ? 4 : 0));
+	swt_check(&P, a, 8, 1);
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+}
+
+static uintptr_t hook_va;
+static int hook_got;
+
+static void unmap_hook(struct test_swap *t, uint32_t slot, bool write)
+{
+	(void)t, (void)slot, (void)write;
+	hook_got = as_munmap(&P.as, hook_va, PG);
+}
+
+static void peek_hook(struct test_swap *t, uint32_t slot, bool write)
+{
+	(void)t, (void)slot, (void)write;
+	hook_got = upeek(&C, hook_va);
+}
+
+/* While a page is being written, its mapping goes away: the slot is freed after the write. */
+static void test_unmap_during_write(void **state)
+{
+	struct swap_counters c;
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 8);
+	hook_va = a;			/* the first page queued is the first written */
+	hook_got = 1;
+	TS.during_io = unmap_hook;
+	assert_int_equal(as_madvise(&P.as, a, 8 * PG, MM_MADV_PAGEOUT), 0);
+	if (sleeping)
+		assert_int_equal(hook_got, 0);
+	TS.during_io = NULL;
+	swap_get_counters(&c);
+	assert_int_equal(c.cache_pages, 0);
+	assert_int_equal(TS.stored, sleeping ? 7 : 8);
+	assert_int_equal(c.slots_used, sleeping ? 7 : 8);
+	swt_check(&P, a + PG, 7, 1);
+	as_destroy(&P.as);
+}
+
+/* While pages are written, another process faults on one: it finds the frame in the swap cache. */
+static void test_fault_during_write(void **state)
+{
+	struct swap_counters c0, c1;
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 8);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	swap_get_counters(&c0);
+	/* The parent's clock swaps the shared pages; the child reads one meanwhile. */
+	hook_va = a + 5 * PG;
+	hook_got = -2;
+	TS.during_io = peek_hook;
+	struct reclaim_figures fig = { 0 };
+
+	as_reclaim_scan(&P.as, 8, true, &fig);
+	assert_int_equal(fig.swapped, 8);
+	assert_int_equal(fig.queued, sleeping ? 8 : 0);
+	swap_writeback_run();
+	TS.during_io = NULL;
+	if (sleeping)
+		assert_int_equal(hook_got, swt_pattern(a + 5 * PG, 1));
+	swap_get_counters(&c1);
+	assert_int_equal(TS.writes, 8);
+	assert_int_equal(c1.swpin - c0.swpin, 0);	/* nothing read: the frames were there */
+	swt_check(&C, a, 8, 1);
+	swt_check(&P, a, 8, 1);
+	swt_fill(&P, a, 8, 2);
+	swt_check(&C, a, 8, 1);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
+/* While one process reads a page in, another faults on it, or it is unmapped: no loss, no leak. */
+static void test_events_during_read(void **state)
+{
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 8);
+	assert_int_equal(as_madvise(&P.as, a, 8 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	/* The child faults on the page the parent is reading. */
+	hook_va = a;
+	hook_got = -2;
+	TS.during_io = peek_hook;
+	assert_int_equal(upeek(&P, a), swt_pattern(a, 1));
+	if (sleeping)
+		assert_int_equal(hook_got, swt_pattern(a, 1));
+	/* The parent's page is unmapped while the parent reads it: the fault then fails. */
+	hook_va = a + PG;
+	hook_got = 1;
+	TS.during_io = unmap_hook;
+	assert_int_equal(upeek(&P, a + PG), sleeping ? -1 : swt_pattern(a + PG, 1));
+	if (sleeping)
+		assert_int_equal(hook_got, 0);
+	TS.during_io = NULL;
+	swt_check(&C, a, 8, 1);
+	swt_check(&P, a + 2 * PG, 6, 1);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_check(&C.as), 0);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
 static int before_small(void **state)
 {
 	(void)state;
@@ -395,7 +562,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 		cmocka_unit_test_setup_teardown(test_populate_and_mlock_reclaim, before_small, after),
+		cmocka_unit_test_setup_teardown(test_write_error, before, after),
+		cmocka_unit_test_setup_teardown(test_unmap_during_write, before, after),
+		cmocka_unit_test_setup_teardown(test_fault_during_write, before, after),
+		cmocka_unit_test_setup_teardown(test_events_during_read, before, after),
 	};
+	int failed = cmocka_run_group_tests_name("swap, backend written under the locks", tests,
+						 swap_test_group_setup, sim_group_teardown);
 
-	return cmocka_run_group_tests(tests, swap_test_group_setup, sim_group_teardown);
+	sleeping = true;
+	return failed + cmocka_run_group_tests_name("swap, backend that sleeps (no lock held)",
+						    tests, swap_test_group_setup, sim_group_teardown);
 }
