@@ -64,7 +64,8 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 		      !(r->prot & MM_PROT_WRITE);
 	/* Win32: reserved pages made accessible are committed; committed ones are charged. */
 	if (r->alloc_base)
-		charge = (r->flags & AS_R_RESERVED) && prot != MM_PROT_NONE;
+		charge = r->backing == AS_ANON_PRIVATE && (r->flags & AS_R_RESERVED) &&
+			 prot != MM_PROT_NONE;
 	if (charge && as_charge(as, (end - start) >> PAGE_SHIFT))
 		return -MM_ENOMEM;
 	as_region_split(as, start);

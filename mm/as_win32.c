@@ -95,21 +95,28 @@ static uintptr_t alloc_end(const struct as *as, uint32_t i)
 }
 
 /*
- * Do the pages of [start, end) all lie in one Win32 allocation of private
- * memory? The index of the region holding @start goes in *first.
+ * Do the pages of [start, end) all lie in one Win32 allocation (of private
+ * memory, or with @views also a view of a SEC_RESERVE section)? The index
+ * of the region holding @start goes in *first.
  */
-static bool within_one(const struct as *as, uintptr_t start, uintptr_t end, uint32_t *first)
+static bool within(const struct as *as, uintptr_t start, uintptr_t end, uint32_t *first,
+		   bool views)
 {
 	uint32_t i = as_region_lower(as, start);
 
 	if (i >= as->nr || as->reg[i].start > start || !as->reg[i].alloc_base ||
-	    as->reg[i].backing != AS_ANON_PRIVATE)
+	    (as->reg[i].backing != AS_ANON_PRIVATE && !views))
 		return false;
 	*first = i;
 	for (; as->reg[i].end < end; i++)
 		if (i + 1 >= as->nr || !same_alloc(&as->reg[i], &as->reg[i + 1]))
 			return false;
 	return true;
+}
+
+static bool within_one(const struct as *as, uintptr_t start, uintptr_t end, uint32_t *first)
+{
+	return within(as, start, end, first, false);
 }
 
 /* Pages of [start, end) in reserved regions, from region @i on. */
@@ -164,7 +171,9 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 		}
 		as_vm_account(as, r, -1);
 		if (r->flags & AS_R_RESERVED) {
-			r->flags = (uint16_t)((r->flags & ~AS_R_RESERVED) | AS_R_ACCOUNT);
+			/* A view's pages are the section's: charged with it, not here. */
+			r->flags = (uint16_t)((r->flags & ~AS_R_RESERVED) |
+					      (r->backing == AS_ANON_PRIVATE ? AS_R_ACCOUNT : 0));
 			set_protect(r, protect);
 			as_vm_account(as, r, 1);
 			continue;
@@ -234,9 +243,12 @@ static long commit(struct as *as, uintptr_t address, uint64_t size, uint32_t pro
 	if (address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address)
 		return -ERROR_INVALID_PARAMETER;
 	end = AS_PAGE_ALIGN(address + size);
-	if (!within_one(as, start, end, &i))
+	if (!within(as, start, end, &i, true))
 		return -ERROR_INVALID_ADDRESS;
-	pages = reserved_pages(as, i, start, end);
+	if (as->reg[i].backing != AS_ANON_PRIVATE && (as->reg[i].flags & AS_R_NOMAYWRITE) &&
+	    (as_win32_mm_prot(protect) & MM_PROT_WRITE))
+		return -ERROR_ACCESS_DENIED;	/* a writable commit in a read-only view */
+	pages = as->reg[i].backing == AS_ANON_PRIVATE ? reserved_pages(as, i, start, end) : 0;
 	if (as_charge(as, pages))
 		return -ERROR_COMMITMENT_LIMIT;
 	if (set_pages(as, start, end, SET_COMMIT, protect)) {
@@ -533,10 +545,13 @@ long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t s
 		*old_protect = old;
 		return 0;
 	}
-	if (!within_one(space, start, end, &i) || reserved_pages(space, i, start, end))
+	if (!within(space, start, end, &i, true) || reserved_pages(space, i, start, end))
 		ret = -ERROR_INVALID_ADDRESS;
 	else if (!protect_valid(new_protect, space->reg[i].backing != AS_ANON_PRIVATE))
 		ret = -ERROR_INVALID_PARAMETER;
+	else if ((space->reg[i].flags & AS_R_NOMAYWRITE) &&
+		 (as_win32_mm_prot(new_protect) & MM_PROT_WRITE))
+		ret = -ERROR_ACCESS_DENIED;	/* a read-only section's view */
 	if (!ret) {
 		*old_protect = space->reg[i].wprot;
 		if (set_pages(space, start, end, SET_PROTECT, new_protect))
@@ -594,13 +609,15 @@ long VirtualLockProcessMemory(struct as *space, uintptr_t address, uint64_t size
  * @r: the region, its new Linux protection set
  *
  * Reserved pages made accessible are committed now (the caller charged
- * them); committed pages take the equivalent PAGE_* and lose PAGE_GUARD.
+ * private ones; a view's are the section's); committed pages take the
+ * equivalent PAGE_* and lose PAGE_GUARD.
  */
 void as_win32_protected(struct as_region *r)
 {
 	if ((r->flags & AS_R_RESERVED) && r->prot == MM_PROT_NONE)
 		return;
-	r->flags = (uint16_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) | AS_R_ACCOUNT);
+	r->flags = (uint16_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) |
+			      (r->backing == AS_ANON_PRIVATE ? AS_R_ACCOUNT : 0));
 	r->wprot = as_win32_protect(r->prot);
 }
 
@@ -703,4 +720,48 @@ long as_win32_stack(struct as *as, uint64_t reserve_size, uint64_t commit_size)
 out:
 	as_unlock(as);
 	return base;
+}
+
+/**
+ * as_win32_view_reserve() - make a view of a SEC_RESERVE section reserved
+ * @as: the space
+ * @start: the view's base (page-aligned), the start of a mapping of a section
+ * @len: its bytes
+ * @alloc_prot: the section's PAGE_* (VirtualQuery's AllocationProtect)
+ *
+ * The view's pages become an allocation of reserved pages (MEM_RESERVE,
+ * MEM_MAPPED, no access) based at @start; VirtualAlloc(MEM_COMMIT) commits
+ * them later, with the section's data behind them. The mapping must be
+ * inaccessible (PROT_NONE) and not yet a Win32 allocation.
+ *
+ * Return: 0, -ERROR_INVALID_ADDRESS (not such a mapping),
+ * -ERROR_INVALID_PARAMETER, -ERROR_NOT_ENOUGH_MEMORY.
+ */
+long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot)
+{
+	uintptr_t end;
+	struct as_region *r;
+	long ret = 0;
+
+	if ((start & ~PAGE_MASK) || !len || start >= AS_TASK_SIZE || len > AS_TASK_SIZE - start ||
+	    !protect_valid(alloc_prot & ~PAGE_MODIFIERS, true))
+		return -ERROR_INVALID_PARAMETER;
+	end = AS_PAGE_ALIGN(start + len);
+	as_lock(as);
+	r = as_region_find(as, start);
+	if (!r || r->start != start || r->end < end || r->backing == AS_ANON_PRIVATE ||
+	    r->alloc_base || r->prot != MM_PROT_NONE) {
+		ret = -ERROR_INVALID_ADDRESS;
+	} else if (as_region_reserve(as, 2)) {
+		ret = -ERROR_NOT_ENOUGH_MEMORY;
+	} else {
+		as_region_split(as, end);
+		r = as_region_find(as, start);
+		r->flags |= AS_R_RESERVED;
+		r->alloc_base = start;
+		r->alloc_prot = alloc_prot;
+		r->wprot = 0;
+	}
+	as_unlock(as);
+	return ret;
 }

@@ -82,3 +82,11 @@ static long SyscallWin32Stack(uint64_t reserve, uint64_t commit, uint64_t a2, ui
 	return as_win32_stack(cur_as(), reserve, commit);
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_stack, win32_stack, SyscallWin32Stack);
+
+/* A view of a SEC_RESERVE section becomes reserved pages (the library's MapViewOfFile). */
+static long SyscallWin32ViewReserve(uint64_t address, uint64_t size, uint64_t alloc_prot,
+				    uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	return as_win32_view_reserve(cur_as(), address, size, (uint32_t)alloc_prot);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_view_reserve, win32_view_reserve, SyscallWin32ViewReserve);

@@ -426,6 +426,47 @@ static void test_mremap_base(void **state)
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
 }
 
+/* A view of a SEC_RESERVE section: reserved pages of a mapping, committed later, the data shared. */
+static void test_view_reserve(void **state)
+{
+	uint64_t before_maps = vm_committed_pages();
+	long m = as_mmap(&P.as, 0, 8 * PG, MM_PROT_NONE, MM_MAP_SHARED | MM_MAP_ANONYMOUS, NULL, 0);
+	long m2 = as_mmap(&P.as, 0, 8 * PG, MM_PROT_READ | MM_PROT_WRITE, MM_MAP_SHARED | MM_MAP_ANONYMOUS,
+			  NULL, 0);
+	uint64_t c0 = vm_committed_pages();
+	uintptr_t v;
+
+	(void)state;
+	assert_false(as_is_err(m));
+	assert_false(as_is_err(m2));
+	v = (uintptr_t)m;
+	assert_int_equal(as_win32_view_reserve(&P.as, v + PG, PG, PAGE_READWRITE),
+			 -ERROR_INVALID_ADDRESS);			/* not the view's start */
+	assert_int_equal(as_win32_view_reserve(&P.as, (uintptr_t)m2, PG, PAGE_READWRITE),
+			 -ERROR_INVALID_ADDRESS);			/* accessible already */
+	assert_int_equal(as_win32_view_reserve(&P.as, v, 8 * PG, PAGE_READWRITE), 0);
+	expect(v, v, v, PAGE_READWRITE, 8 * PG, MEM_RESERVE, 0, MEM_MAPPED);
+	assert_int_not_equal(uwrite(v, 1), 0);			/* reserved: no access */
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, v + 2 * PG, 2 * PG, MEM_COMMIT,
+						   PAGE_READWRITE), (long)(v + 2 * PG));
+	assert_int_equal(vm_committed_pages(), c0);		/* the section's pages: not charged here */
+	expect(v, v, v, PAGE_READWRITE, 2 * PG, MEM_RESERVE, 0, MEM_MAPPED);
+	expect(v + 2 * PG, v + 2 * PG, v, PAGE_READWRITE, 2 * PG, MEM_COMMIT, PAGE_READWRITE,
+	       MEM_MAPPED);
+	assert_int_equal(uwrite(v + 3 * PG + 1, 9), 0);
+	assert_int_equal(upeek(&P, v + 3 * PG + 1), 9);
+	uint32_t old;
+	assert_int_equal(VirtualProtectProcessMemory(&P.as, v + 2 * PG, PG, PAGE_READONLY, &old), 0);
+	assert_int_equal(old, PAGE_READWRITE);
+	assert_int_not_equal(uwrite(v + 2 * PG, 1), 0);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, v + 2 * PG, PG, MEM_DECOMMIT),
+			 -ERROR_INVALID_ADDRESS);			/* views are not decommitted */
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, v, 0, MEM_RELEASE), -ERROR_INVALID_ADDRESS);
+	assert_int_equal(as_munmap(&P.as, v, 8 * PG), 0);
+	assert_int_equal(as_munmap(&P.as, (uintptr_t)m2, 8 * PG), 0);
+	assert_int_equal(vm_committed_pages(), before_maps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_limit, before, after),
 		cmocka_unit_test_setup_teardown(test_stack_guard, before, after),
 		cmocka_unit_test_setup_teardown(test_mremap_base, before, after),
+		cmocka_unit_test_setup_teardown(test_view_reserve, before, after),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

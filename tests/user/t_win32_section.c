@@ -161,6 +161,35 @@ static void file_backed(void)
 	unlink(path);
 }
 
+/* SEC_RESERVE: views start reserved; VirtualAlloc(MEM_COMMIT) commits their pages. */
+static void sec_reserve(void)
+{
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0,
+				      4 * 65536, NULL);
+	char *v = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	char *w = MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, 0);
+	MEMORY_BASIC_INFORMATION m;
+
+	ok(s && v && w, "a SEC_RESERVE section and two views of it");
+	ok(VirtualQuery(v, &m, sizeof(m)) == sizeof(m) && m.State == MEM_RESERVE &&
+	   m.Type == MEM_MAPPED && m.AllocationBase == v && m.AllocationProtect == PAGE_READWRITE &&
+	   m.Protect == 0 && m.RegionSize == 4 * 65536, "a view is reserved (MEM_RESERVE, MEM_MAPPED)");
+	ok_killed_by(run_in_child(probe_write, v + 100), SIGSEGV,
+		     "touching a reserved page of the view: an access violation");
+	ok(VirtualAlloc(v + 65536, 8192, MEM_COMMIT, PAGE_READWRITE) == v + 65536,
+	   "VirtualAlloc(MEM_COMMIT) commits pages of the view");
+	ok(VirtualQuery(v + 65536, &m, sizeof(m)) == sizeof(m) && m.State == MEM_COMMIT &&
+	   m.Type == MEM_MAPPED && m.AllocationBase == v && m.Protect == PAGE_READWRITE &&
+	   m.RegionSize == 8192, "VirtualQuery: those pages committed, the rest reserved");
+	strcpy(v + 65536, "committed data");
+	ok(VirtualAlloc(w + 65536, 4096, MEM_COMMIT, PAGE_READONLY) == w + 65536 &&
+	   !strcmp(w + 65536, "committed data"),
+	   "the other view, committing the same page, sees the section's data");
+	ok_killed_by(run_in_child(probe_write, w + 65536), SIGSEGV, "committed read-only there");
+	ok(!VirtualFree(v + 65536, 4096, MEM_DECOMMIT), "a view's pages cannot be decommitted");
+	ok(UnmapViewOfFile(v) && UnmapViewOfFile(w) && CloseHandle(s), "unmapped and closed");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-child"))
@@ -170,6 +199,7 @@ int main(int argc, char **argv)
 	errors();
 	named(argv[0]);
 	file_backed();
+	sec_reserve();
 	shm_unlink("/memcore-win32-" SECT);
 	return done_testing();
 }

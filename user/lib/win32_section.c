@@ -5,7 +5,9 @@
  * /dev/shm/memcore-win32-NAME, found again after fork and execve) or of a
  * memfd (anonymous ones); a view is a MAP_SHARED mapping of it (MAP_PRIVATE
  * for FILE_MAP_COPY) placed on a 64 KiB boundary: VirtualAlloc reserves the
- * place, the mapping replaces the reservation. Handles index a table, so a
+ * place, the mapping replaces the reservation. A view of a SEC_RESERVE
+ * section of the paging file is reserved pages until VirtualAlloc commits
+ * them (the kernel's view_reserve call). Handles index a table, so a
  * closed handle is recognised as invalid.
  */
 #define _GNU_SOURCE
@@ -18,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memcore/syscall.h"
 #include "win32_internal.h"
 
 #define MAX_HANDLES	1024
@@ -31,6 +34,7 @@ struct object {
 	uint64_t size;		/* sections: bytes */
 	DWORD protect;		/* sections: PAGE_* */
 	void *thread;		/* threads: win32_thread.c's record */
+	int memory;		/* sections: of the paging file (SEC_RESERVE applies) */
 };
 
 struct view {
@@ -89,7 +93,7 @@ static HANDLE make(enum kind kind, int fd, uint64_t size, DWORD protect)
 		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
-	*o = (struct object){ kind, fd, size, protect, NULL };
+	*o = (struct object){ kind, fd, size, protect, NULL, 0 };
 	h = new_handle(o);
 	if (!h) {
 		free(o);
@@ -298,6 +302,7 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappi
 		close(fd);
 		return NULL;
 	}
+	object_of(h, K_SECTION)->memory = hFile == INVALID_HANDLE_VALUE;
 	SetLastError(existed ? ERROR_ALREADY_EXISTS : ERROR_SUCCESS);
 	return h;
 }
@@ -340,6 +345,7 @@ LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 	struct view *v;
 	SIZE_T n = dwNumberOfBytesToMap;
 	char *place, *p;
+	int reserve;
 
 	if (!s) {
 		SetLastError(ERROR_INVALID_HANDLE);
@@ -375,7 +381,23 @@ LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 		SetLastError(ERROR_NOT_ENOUGH_MEMORY);
 		return NULL;
 	}
-	p = mmap(place, n, prot, (copy ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED, s->fd, (off_t)off);
+	/*
+	 * A view of a SEC_RESERVE section of the paging file starts as reserved
+	 * pages (the kernel's view_reserve): VirtualAlloc(MEM_COMMIT) commits them.
+	 */
+	reserve = (s->protect & SEC_RESERVE) && s->memory;
+	p = mmap(place, n, reserve ? PROT_NONE : prot, (copy ? MAP_PRIVATE : MAP_SHARED) | MAP_FIXED,
+		 s->fd, (off_t)off);
+	if (p != MAP_FAILED && reserve &&
+	    win32_call(MEMCORE_SYS_win32_view_reserve, (long)p, (long)n, (long)(s->protect & 0xff),
+		       0) < 0) {
+		DWORD e = GetLastError();
+
+		munmap(p, n);
+		SetLastError(e);
+		free(v);
+		return NULL;
+	}
 	if (p == MAP_FAILED) {
 		SetLastError(err_of(errno));
 		VirtualFree(place, 0, MEM_RELEASE);
