@@ -460,6 +460,20 @@ def swap_disk_run(build, timeout):
     os.unlink(img)
 
 
+def swap_programs(build, timeout):
+    """tests/user's swap programs on a 64 MiB machine with a 128 MiB
+    compressed swap area (zram=): a working set of 1.5x RAM, fork of a
+    half-swapped process, with frames and slots checked back at the end."""
+    for prog in ("t_swap_pressure", "t_swap_fork"):
+        p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
+                            "--cmdline", "zram=128M", "--timeout", str(max(timeout, 120)),
+                            os.path.join(build, "user", prog)],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = p.stdout.decode("utf-8", "replace")
+        n = parse_tap(out, "swap/%s/" % prog)
+        record("swap/%s/exit-status" % prog, p.returncode == 0 and n > 0, out[-3000:])
+
+
 def balloon_session(kernel):
     """QEMU's monitor `balloon SIZE` takes memory from the guest and gives it
     back: memstat's free frames follow, and come back exactly."""
@@ -657,7 +671,7 @@ def main():
                            stack_overflow_report(kernel, a.timeout))),
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),
                           user_programs(kernel, a.build, a.timeout, smp=2))),
-        ("swap", lambda: swap_disk_run(a.build, a.timeout)),
+        ("swap", lambda: (swap_disk_run(a.build, a.timeout), swap_programs(a.build, a.timeout))),
         ("diff", lambda: differential(kernel, a.build, a.timeout)),
         # The tests/user programs built for i386, on our i386 kernel (PAE) and on
         # Linux i386 (Debian's 686-pae kernel).
