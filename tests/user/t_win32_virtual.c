@@ -203,6 +203,11 @@ static void protect_and_lock(void)
 	ok(VirtualUnlock(a, 2 * 4096), "VirtualUnlock");
 	ok_err(VirtualLock(a + 7 * 4096, 2 * 4096), ERROR_INVALID_ADDRESS,
 	       "VirtualLock over reserved pages: ERROR_INVALID_ADDRESS");
+	ok_err(VirtualProtect(a, 0, PAGE_READONLY, &old), ERROR_INVALID_PARAMETER,
+	       "VirtualProtect with size 0: ERROR_INVALID_PARAMETER");
+	ok(VirtualFree(a + 4096, 0, MEM_DECOMMIT), "MEM_DECOMMIT with size 0 inside: to the end");
+	query_is(a + 4096, a + 4096, a, PAGE_READWRITE, 15 * 4096, MEM_RESERVE, 0, MEM_PRIVATE,
+		 "from that page to the allocation's end: reserved");
 	ok(VirtualFree(a, 0, MEM_DECOMMIT), "MEM_DECOMMIT with size 0 at the base: all pages");
 	query_is(a, a, a, PAGE_READWRITE, 16 * 4096, MEM_RESERVE, 0, MEM_PRIVATE, "all reserved");
 	ok(VirtualFree(a, 0, MEM_RELEASE), "released");
