@@ -61,9 +61,15 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
  * (as_set_shared()): callers hold indices into the region array across the
  * break, and another thread could move it or fault back what was zapped.
  */
+/* Will as_lock_break() let others in? */
+static bool as_can_break(const struct as *as)
+{
+	return as->breakable && !__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);
+}
+
 void as_lock_break(struct as *as)
 {
-	if (!as->breakable || __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE))
+	if (!as_can_break(as))
 		return;
 	as_unlock(as);
 	plat_preempt_point();
@@ -77,15 +83,19 @@ void as_lock_break(struct as *as)
  * @len: page multiple, may be 0
  *
  * Batch by batch (at most a page table's pages each), skipping what is not
- * mapped, with a lock break between batches. The space only ever has 4 KiB
- * leaves, so pt_unmap() never needs memory here; a failure would be a
- * broken invariant.
+ * mapped, with a lock break between batches. Where the lock cannot be
+ * broken (a space shared by threads) the rest goes in one pt_unmap(), so
+ * the other CPUs holding the space get a few shootdowns, not one per batch.
+ * The space only ever has 4 KiB leaves, so pt_unmap() never needs memory
+ * here; a failure would be a broken invariant.
  */
 void as_zap(struct as *as, uintptr_t start, uint64_t len)
 {
 	uintptr_t cur = start, end = start + len, va, stop;
 
 	while (as_next_batch(as, cur, end, &va, &stop)) {
+		if (!as_can_break(as))
+			stop = end;
 		int err = pt_unmap(&as->vs.pt, va, stop - va, release, as);
 
 		if (err)

@@ -81,6 +81,9 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 	op->flush_all = false;
 	op->ntlb = 0;
 	op->nfreed = 0;
+	op->cap = PT_FREE_BATCH;
+	op->grow_failed = false;
+	op->held = op->freed;
 }
 
 /**
@@ -143,9 +146,40 @@ void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 		table_free(tpa);
 		return;
 	}
-	if (op->nfreed == PT_FREE_BATCH)
+	pt_op_hold(op, tpa, 0);
+}
+
+/* Move held[] to a PMM block of PT_FREE_MORE_ORDER: false if there is none. */
+static bool hold_more(struct pt_op *op)
+{
+	if (op->held != op->freed || op->grow_failed)
+		return false;
+
+	phys_addr_t pa = pmm_alloc_pages(PT_FREE_MORE_ORDER, 0);
+
+	if (pa == PMM_NO_FRAME) {
+		op->grow_failed = true;
+		return false;
+	}
+	op->held = plat_phys_to_virt(pa);
+	memcpy(op->held, op->freed, op->nfreed * sizeof(op->freed[0]));
+	op->cap = (unsigned)((PAGE_SIZE << PT_FREE_MORE_ORDER) / sizeof(op->freed[0]));
+	return true;
+}
+
+/**
+ * pt_op_hold() - keep a cleared leaf or unlinked table until the shootdown
+ * @op: the operation
+ * @pa: the leaf's frame (or swap entry), or the table
+ * @size: the leaf's size, or 0 for a table
+ *
+ * Flushes early only when the held set is full and cannot grow.
+ */
+void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size)
+{
+	if (op->nfreed == op->cap && !hold_more(op))
 		pt_op_flush(op);
-	op->freed[op->nfreed++] = (struct pt_freed){ tpa, 0 };
+	op->held[op->nfreed++] = (struct pt_freed){ pa, size };
 }
 
 /* The CPUs to flush: this one if it has the space loaded, and the others. */
@@ -184,7 +218,7 @@ void pt_op_flush(struct pt_op *op)
 	op->ntlb = 0;
 	op->flush_all = false;
 	for (unsigned i = 0; i < op->nfreed; i++) {
-		const struct pt_freed *fr = &op->freed[i];
+		const struct pt_freed *fr = &op->held[i];
 
 		if (fr->size)
 			op->release(fr->pa, fr->size, op->ctx);
@@ -208,6 +242,11 @@ void pt_op_end(struct pt_op *op)
 		table_free(pa);
 	}
 	pt_op_flush(op);
+	if (op->held != op->freed) {
+		pmm_free_pages(plat_virt_to_phys(op->held), PT_FREE_MORE_ORDER);
+		op->held = op->freed;
+		op->cap = PT_FREE_BATCH;
+	}
 }
 
 /**

@@ -65,6 +65,12 @@
 #define PT_TLB_BATCH	32
 /* Freed leaves an operation holds back for a shootdown before flushing early. */
 #define PT_FREE_BATCH	64
+/*
+ * Past PT_FREE_BATCH, an operation tries to hold back this many (a block of
+ * the PMM, as Linux's mmu_gather takes batch pages), so a large munmap in a
+ * space other CPUs hold costs a few shootdowns, not one per 64 pages.
+ */
+#define PT_FREE_MORE_ORDER	3
 
 /*
  * A paging format. Level 0 holds 4 KiB leaves; level L > 0 holds tables or,

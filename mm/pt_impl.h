@@ -221,11 +221,13 @@ struct pt_op {
 	unsigned ntlb;
 	uintptr_t tlb[PT_TLB_BATCH];
 	/* Leaves and tables held back until another CPU's TLB cannot reach them. */
-	unsigned nfreed;
+	unsigned nfreed, cap;		/* in held[] */
+	bool grow_failed;		/* no block for a larger held[]: do not ask again */
 	struct pt_freed {
 		phys_addr_t pa;
 		uint64_t size;		/* 0: a page table */
-	} freed[PT_FREE_BATCH];
+	} *held;			/* freed[], or a PMM block once that is full */
+	struct pt_freed freed[PT_FREE_BATCH];
 };
 
 /* mm/pt.c */
@@ -235,6 +237,7 @@ int pt_op_reserve(struct pt_op *op, uint64_t n);
 phys_addr_t pt_op_take_table(struct pt_op *op);
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va);
 void pt_op_end(struct pt_op *op);
+void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size);
 phys_addr_t pt_split_leaf(struct pt_op *op, unsigned level, void *t, unsigned i);
 phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last);
 
@@ -275,9 +278,7 @@ static inline void pt_op_release(struct pt_op *op, phys_addr_t pa, uint64_t size
 		op->release(pa, size, op->ctx);
 		return;
 	}
-	if (op->nfreed == PT_FREE_BATCH)
-		pt_op_flush(op);
-	op->freed[op->nfreed++] = (struct pt_freed){ pa, size };
+	pt_op_hold(op, pa, size);
 }
 
 static inline bool pt_pinned(const struct pt_space *s, unsigned level, unsigned i)

@@ -34,6 +34,7 @@ struct cpu_local {
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
 	uint64_t ticks, ipis, tlb_ipis;
+	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
 };
 
 extern struct cpu_local cpu0;

@@ -51,6 +51,7 @@ struct cpu_local {
 	volatile uint64_t tlb_from;	/* CPUs with a request for this one */
 	struct tlb_request tlb_req;
 	uint64_t ticks, ipis, tlb_ipis;
+	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
 };
 
 extern struct cpu_local cpu0;

@@ -73,6 +73,8 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 	if (others) {
 		struct tlb_request *r = &me->tlb_req;
 
+		me->tlb_sent++;
+
 		r->va = va;
 		r->n = n;
 		r->global = global;

@@ -232,6 +232,64 @@ static void destroy_evicts_lazy_cpus(struct ktest *t)
 	space_shootdown(t, true);
 }
 
+/*
+ * A large unmap in a space other CPUs hold: the cleared leaves are held
+ * back, past PT_FREE_BATCH, until one shootdown, not flushed 64 at a time;
+ * none goes back before a shootdown has been sent.
+ */
+#define BIG_UNMAP_PAGES	600
+
+static struct {
+	uint64_t sent_at_start, shootdowns;
+	unsigned released, early;
+} big;
+
+static void release_counted(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	(void)ctx;
+	big.early += this_cpu()->tlb_sent == big.sent_at_start;
+	big.released += size == PAGE_SIZE;
+	pmm_free_page(pa);
+}
+
+static void remove_big(struct shoot *s)
+{
+	big.sent_at_start = this_cpu()->tlb_sent;
+	pt_unmap(s->space, USER_VA, BIG_UNMAP_PAGES * PAGE_SIZE, release_counted, NULL);
+	big.shootdowns = this_cpu()->tlb_sent - big.sent_at_start;
+}
+
+static void big_unmap_few_shootdowns(struct ktest *t)
+{
+	if (!need_others(t))
+		return;
+	uint64_t before = free_frames();
+	struct pt_space ps;
+	phys_addr_t frame;
+
+	if (!make_space(t, &ps, &frame))
+		return;
+	for (unsigned i = 1; i < BIG_UNMAP_PAGES; i++) {
+		phys_addr_t f = pmm_alloc_page();
+
+		KEXPECT(t, f != PMM_NO_FRAME);
+		if (f == PMM_NO_FRAME || pt_map(&ps, USER_VA + i * PAGE_SIZE, f, PAGE_SIZE, PT_WRITE, 0))
+			return;
+	}
+	big.released = big.early = 0;
+
+	/* Readers read the last page, so they hold the space until the very end. */
+	struct shoot s = { .p = (volatile int *)(USER_VA + (BIG_UNMAP_PAGES - 1) * PAGE_SIZE),
+			   .space = &ps, .remove = remove_big };
+
+	run_shoot(t, &s);
+	KEXPECT_EQ(t, big.released, BIG_UNMAP_PAGES);
+	KEXPECT_EQ(t, big.early, 0);
+	KEXPECT(t, big.shootdowns >= 1 && big.shootdowns <= 2);
+	pt_space_destroy(&ps);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
 /* --- Stress: every CPU at once ------------------------------------------------ */
 
 #define STRESS_ROUNDS	300
@@ -333,4 +391,5 @@ KTEST_SUITE(smp,
 	KTEST_CASE(vfree_reaches_every_cpu),
 	KTEST_CASE(unmap_reaches_cpus_of_space),
 	KTEST_CASE(destroy_evicts_lazy_cpus),
+	KTEST_CASE(big_unmap_few_shootdowns),
 	KTEST_CASE(stress_every_cpu));
