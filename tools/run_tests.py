@@ -394,8 +394,9 @@ def foreign_programs(build, timeout):
 def dos_programs(build, timeout):
     """tests/dos: real-mode .COM programs in a DOS box on the i386 kernel
     (tools/qemu-run --dos), each one's output and exit status against
-    tests/dos/NAME.expect: the output's lines, then "exit N", and any
-    "stderr: TEXT" lines that dosrun's complaint must contain (the guest's
+    tests/dos/NAME.expect: the output's lines, then "exit N", any "args: ..."
+    for dosrun after the program, and any "stderr: TEXT" lines that dosrun's
+    complaint must contain (the guest's
     stderr shares the console: its lines are the ones starting "dosrun:")."""
     root = os.path.dirname(TOOLS)
     for src in sorted(glob.glob(os.path.join(root, "tests/dos/*.asm"))):
@@ -408,11 +409,12 @@ def dos_programs(build, timeout):
         with open(os.path.join(root, "tests/dos", name + ".expect")) as f:
             lines = f.read().splitlines()
         want_err = [l[len("stderr: "):] for l in lines if l.startswith("stderr: ")]
-        lines = [l for l in lines if not l.startswith("stderr: ")]
+        args = [a for l in lines if l.startswith("args: ") for a in l[len("args: "):].split()]
+        lines = [l for l in lines if not l.startswith(("stderr: ", "args: "))]
         want_status, want_out = int(lines[-1].split()[1]), lines[:-1]
         try:
             p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--dos",
-                                "--timeout", str(timeout), com], stdout=subprocess.PIPE,
+                                "--timeout", str(timeout), com] + args, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=timeout + 30)
         except subprocess.TimeoutExpired:
             record(test, False, "timed out")

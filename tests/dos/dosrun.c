@@ -6,17 +6,26 @@
  * INT 20h at PSP:0000h)
  * and dos_run() runs it. The program prints through INT 21h to descriptor
  * 1; dosrun exits with its exit code, or says why it stopped and exits 126
- * (127: no DOS box here).
+ * (127: no DOS box here). With SECONDS, a SIGALRM from a child then interrupts it: dos_run
+ * returns -EINTR to the handler's caller and dosrun exits 125.
  *
- *   dosrun PROG.COM
+ *   dosrun PROG.COM [SECONDS]
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <memcore/dos.h>
 
 #define COM_MAX	(0x10000 - 0x100 - 2)	/* a .COM fills its segment at most */
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
 
 int main(int argc, char **argv)
 {
@@ -29,8 +38,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	int ret;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: dosrun PROG.COM\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: dosrun PROG.COM [SECONDS]\n");
 		return 2;
 	}
 	f = fopen(argv[1], "rb");
@@ -61,9 +70,24 @@ int main(int argc, char **argv)
 	st.r.ds = st.r.es = st.cs = st.ss = (uint16_t)(r.ebx & 0xffff);
 	st.ip = 0x100;
 	st.sp = (uint16_t)top;
+	if (argc == 3) {
+		struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+		pid_t parent = getpid();
+
+		sigaction(SIGALRM, &sa, NULL);
+		if (fork() == 0) {	/* the alarm: a child that signals after SECONDS */
+			sleep((unsigned)atoi(argv[2]));
+			kill(parent, SIGALRM);
+			_exit(0);
+		}
+	}
 	ret = dos_run(&st);
 	if (ret >= DOS_RUN_EXIT)
 		return ret & 0xff;
+	if (ret == -EINTR) {
+		fprintf(stderr, "dosrun: %s interrupted by a signal\n", argv[1]);
+		return 125;
+	}
 	fprintf(stderr, "dosrun: %s stopped at %04x:%04x (bytes %02x %02x %02x %02x, exception %u): %s\n",
 		argv[1], st.cs, st.ip, st.code[0], st.code[1], st.code[2], st.code[3],
 		(unsigned)st.fault, ret == -ENOSYS ? "not provided by the DOS box" : strerror(-ret));
