@@ -158,7 +158,8 @@ struct slab_list {
 };
 
 struct kmem_cache {
-	uint32_t id;			/* index of the per-CPU free lists */
+	struct heap *heap;		/* the heap it belongs to */
+	uint32_t id;			/* index in its heap (and the global heap's per-CPU lists) */
 	uint32_t size;			/* object stride */
 	uint32_t obj_size;		/* what the creator asked for */
 	uint32_t align;
@@ -496,6 +497,136 @@ unsigned heap_for_each_live(int (*fn)(const struct heap_live_obj *o, void *ctx),
  * Return: 0 .. 100.
  */
 unsigned heap_fragmentation_pct(void);
+
+/* --- Heap instances ----------------------------------------------------------------- */
+
+/*
+ * The heap above is one instance, `heap_global`: kmalloc, kmem_cache_create and the
+ * statistics above use it, with per-CPU lists in front of its caches. A
+ * private heap has the same size classes, large areas, page give-back and
+ * debug checks over a page source of its own (or a shared one), but no
+ * per-CPU lists: each call takes the lock of one size class, as a Win32 heap
+ * serializes its callers. Destroying it frees everything it holds at once,
+ * live objects included. A pointer of one heap given to another (or to
+ * kfree) is reported and ignored: their slabs carry different magics, and a
+ * heap checks that a slab's cache is its own.
+ */
+struct heap;
+extern struct heap heap_global;		/* the global heap: kmalloc's */
+
+/**
+ * heap_create() - a private heap over @src
+ * @src: its page source; initialised here if it was not yet (arena_hi 0),
+ *	 and it may be the global heap's
+ * @flags: HEAP_DEBUG for red zones, poison and free checks (MM_HEAP_DEBUG)
+ *
+ * The heap's own bookkeeping takes one slab of @src. Return: the heap, or
+ * NULL if @src has no memory.
+ */
+struct heap *heap_create(struct heap_page_source *src, unsigned flags);
+
+/**
+ * heap_destroy() - free a private heap and everything allocated from it
+ * @h: the heap; NULL is ignored. Nobody may use it meanwhile or after.
+ *
+ * Every slab and large area goes back to the page source, live or not.
+ */
+void heap_destroy(struct heap *h);
+
+/**
+ * heap_alloc() - @size bytes from @h, aligned to 16 (8 for sizes 8 and 24)
+ * @h: a heap (private, or &heap_global)
+ * @size: bytes; 0 gives ZERO_SIZE_PTR
+ *
+ * Return: the memory, or NULL if out of memory.
+ */
+void *heap_alloc(struct heap *h, size_t size);
+
+/**
+ * heap_zalloc() - heap_alloc(), zeroed
+ * @h: the heap
+ * @size: bytes
+ *
+ * Return: the memory or NULL.
+ */
+void *heap_zalloc(struct heap *h, size_t size);
+
+/**
+ * heap_alloc_aligned() - @size bytes from @h aligned to @align
+ * @h: the heap
+ * @size: bytes
+ * @align: a power of two
+ *
+ * Return: the memory, or NULL.
+ */
+void *heap_alloc_aligned(struct heap *h, size_t size, size_t align);
+
+/**
+ * heap_realloc() - krealloc() within @h
+ * @h: the heap @p came from
+ * @p: NULL (then as heap_alloc) or an allocation of @h
+ * @size: new size; 0 frees @p and gives ZERO_SIZE_PTR
+ *
+ * Large areas grow in place or move by remapping where the page source can.
+ * Return: the memory, or NULL with @p untouched (out of memory, or @p not of @h).
+ */
+void *heap_realloc(struct heap *h, void *p, size_t size);
+
+/**
+ * heap_free() - give an allocation back to @h
+ * @h: the heap
+ * @p: NULL and ZERO_SIZE_PTR are ignored; a pointer that is not an
+ *     allocation of @h is reported and ignored
+ */
+void heap_free(struct heap *h, const void *p);
+
+/**
+ * heap_usable() - ksize() within @h
+ * @h: the heap
+ * @p: an allocation of @h
+ *
+ * Return: the bytes the caller may use (requested bytes in a debug heap), 0 if @p is not of @h.
+ */
+size_t heap_usable(struct heap *h, const void *p);
+
+/**
+ * heap_contains() - whether @p is an allocation start of @h
+ * @h: the heap
+ * @p: any pointer
+ */
+bool heap_contains(struct heap *h, const void *p);
+
+/**
+ * heap_stats() - heap_get_stats() for @h
+ * @h: the heap
+ * @st: filled in
+ */
+void heap_stats(struct heap *h, memory_stats_t *st);
+
+/**
+ * heap_validate() - heap_check() for @h
+ * @h: the heap
+ *
+ * Return: problems found (slab lists; red zones and poison in a debug heap).
+ */
+unsigned heap_validate(struct heap *h);
+
+/**
+ * heap_walk() - heap_for_each_live() for @h
+ * @h: the heap
+ * @fn: as heap_for_each_live()'s
+ * @ctx: passed to @fn
+ *
+ * Return: the objects visited (every live object in a debug heap; large areas otherwise).
+ */
+unsigned heap_walk(struct heap *h, int (*fn)(const struct heap_live_obj *o, void *ctx), void *ctx);
+
+/**
+ * heap_debug_counts() - heap_debug_get_counts() for @h
+ * @h: the heap
+ * @c: filled in
+ */
+void heap_debug_counts(struct heap *h, struct heap_debug_counts *c);
 
 /* With MM_HEAP_DEBUG, calls record their file and line. */
 #if defined(MM_HEAP_DEBUG) && !defined(HEAP_NO_SITE_MACROS)

@@ -35,27 +35,29 @@ static void count(uint64_t *ctr)
 
 /**
  * heap_freelist_corrupt() - a free-list pointer failed its check (hardened build)
+ * @h: the heap
  * @slot: where it was stored
  * @value: what it decoded to
  *
  * Return: NULL: the rest of the list is dropped (leaked) rather than followed.
  */
-void *heap_freelist_corrupt(const void *slot, const void *value)
+void *heap_freelist_corrupt(struct heap *h, const void *slot, const void *value)
 {
-	count(&heap.dbg.freelist_corrupt);
+	count(&h->dbg.freelist_corrupt);
 	mm_err("heap: corrupt free-list pointer at %p (decodes to %p): list dropped", slot, value);
 	return NULL;
 }
 
 /**
  * debug_report_bad_free() - report a free of something the heap did not hand out
+ * @h: the heap it was given to
  * @p: the pointer
  * @why: what is wrong with it
  * @site: the freeing call
  */
-void debug_report_bad_free(const void *p, const char *why, const struct heap_site *site)
+void debug_report_bad_free(struct heap *h, const void *p, const char *why, const struct heap_site *site)
 {
-	count(&heap.dbg.invalid_frees);
+	count(&h->dbg.invalid_frees);
 	mm_err("heap: invalid free of %p: %s; ignored", p, why);
 	heap_print_site("freed", site);
 }
@@ -95,7 +97,7 @@ static bool check_poison(struct kmem_cache *c, const uint8_t *obj, const struct 
 			       HEAP_POISON_FREE);
 	if (bad < 0)
 		return true;
-	count(&heap.dbg.use_after_free);
+	count(&c->heap->dbg.use_after_free);
 	mm_err("heap: use after free: %s object %p written at offset %ld after it was freed",
 	       c->name, (const void *)obj, bad);
 	heap_print_site("allocated", &m->alloc);
@@ -112,7 +114,7 @@ static bool check_redzone(struct kmem_cache *c, const uint8_t *obj, const struct
 
 	if (bad < 0)
 		return true;
-	count(&heap.dbg.redzone_hits);
+	count(&c->heap->dbg.redzone_hits);
 	mm_err("heap: red zone of %s object %p (%u bytes) overwritten at offset %ld",
 	       c->name, (const void *)obj, m->req_size, bad);
 	heap_print_site("allocated", &m->alloc);
@@ -140,7 +142,7 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	struct heap_objmeta *m = &s->meta[slab_index(c, s, obj)];
 	if (reused)
 		check_poison(c, obj, m);
-	*m = (struct heap_objmeta){ .req_size = (uint32_t)req, .epoch = heap.epoch,
+	*m = (struct heap_objmeta){ .req_size = (uint32_t)req, .epoch = c->heap->epoch,
 				    .state = HEAP_OBJ_LIVE };
 	if (site)
 		m->alloc = *site;
@@ -148,7 +150,7 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	cache_unlock(c);
 	if (!c->ctor)
 		memset(obj + req, HEAP_REDZONE_BYTE, c->size - req);
-	heap_account((int64_t)c->size);
+	heap_account(c->heap, (int64_t)c->size);
 	return obj;
 }
 
@@ -165,7 +167,7 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 
 	if (i == UINT32_MAX || i >= s->carved) {
 		uintptr_t off = (uintptr_t)obj - s->objs;
-		count(&heap.dbg.invalid_frees);
+		count(&c->heap->dbg.invalid_frees);
 		mm_err("heap: invalid free of %p: not the start of a %s object; ignored",
 		       obj, c->name);
 		if ((uintptr_t)obj >= s->objs && off / c->size < s->carved) {
@@ -182,7 +184,7 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	if (m->state != HEAP_OBJ_LIVE) {
 		struct heap_site first = m->free, alloc = m->alloc;
 		cache_unlock(c);
-		count(&heap.dbg.double_frees);
+		count(&c->heap->dbg.double_frees);
 		mm_err("heap: double free of %s object %p; ignored", c->name, obj);
 		heap_print_site("allocated", &alloc);
 		heap_print_site("first freed", &first);
@@ -198,7 +200,7 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	slab_give(c, s, obj);
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
-	heap_account(-(int64_t)c->size);
+	heap_account(c->heap, -(int64_t)c->size);
 }
 
 /* --- walks over every object ---------------------------------------------------- */
@@ -220,10 +222,10 @@ static int walk_slabs(struct kmem_cache *c, struct slab *s, obj_fn fn, void *ctx
 }
 
 /* @fn for every carved object of every debug cache, under the cache's lock. */
-static int walk_objects(obj_fn fn, void *ctx)
+static int walk_objects(struct heap *h, obj_fn fn, void *ctx)
 {
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
-		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		struct kmem_cache *c = __atomic_load_n(&h->cache[id], __ATOMIC_ACQUIRE);
 		if (!c || !c->debug)
 			continue;
 		cache_lock(c);
@@ -261,7 +263,7 @@ static unsigned check_lists(struct kmem_cache *c)
 	for (unsigned k = 0; k < 3; k++) {
 		uint64_t n = 0;
 		for (struct slab *s = lists[k]->head; s; s = s->next, n++) {
-			if (s->magic != HEAP_SLAB_MAGIC || s->cache != c || s->list != k ||
+			if (s->magic != c->heap->magic || s->cache != c || s->list != k ||
 			    s->inuse > s->capacity || s->carved > s->capacity ||
 			    (k == SLAB_LIST_EMPTY && s->inuse) ||
 			    (k == SLAB_LIST_FULL && s->inuse != s->capacity)) {
@@ -280,22 +282,27 @@ static unsigned check_lists(struct kmem_cache *c)
 	return problems;
 }
 
-unsigned heap_check(void)
+unsigned heap_validate(struct heap *h)
 {
 	unsigned problems = 0;
 
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
-		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		struct kmem_cache *c = __atomic_load_n(&h->cache[id], __ATOMIC_ACQUIRE);
 		if (c)
 			problems += check_lists(c);
 	}
-	walk_objects(check_one, &problems);
+	walk_objects(h, check_one, &problems);
 	return problems;
+}
+
+unsigned heap_check(void)
+{
+	return heap_validate(&heap_global);
 }
 
 uint32_t heap_mark(void)
 {
-	return __atomic_add_fetch(&heap.epoch, 1, __ATOMIC_RELAXED);
+	return __atomic_add_fetch(&heap_global.epoch, 1, __ATOMIC_RELAXED);
 }
 
 struct live_walk {
@@ -317,12 +324,12 @@ static int live_one(struct kmem_cache *c, struct slab *s, uint8_t *obj,
 	return w->fn ? w->fn(&o, w->ctx) : 0;
 }
 
-static unsigned walk_live(struct live_walk *w)
+static unsigned walk_live(struct heap *h, struct live_walk *w)
 {
-	walk_objects(live_one, w);
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
-	for (unsigned b = 0; b < HEAP_SLAB_SIZE / sizeof(void *); b++) {
-		for (struct heap_large *l = heap.large_hash[b]; l; l = l->next) {
+	walk_objects(h, live_one, w);
+	unsigned long f = spin_lock_irqsave(&h->large_lock);
+	for (size_t b = 0; b < (size_t)1 << h->large_bits; b++) {
+		for (struct heap_large *l = h->large_hash[b]; l; l = l->next) {
 			if (l->epoch < w->min_epoch)
 				continue;
 			struct heap_live_obj o = { l->ptr, l->size, "large", l->site, l->epoch };
@@ -332,15 +339,20 @@ static unsigned walk_live(struct live_walk *w)
 		}
 	}
 out:
-	spin_unlock_irqrestore(&heap.large_lock, f);
+	spin_unlock_irqrestore(&h->large_lock, f);
 	return w->n;
+}
+
+unsigned heap_walk(struct heap *h, int (*fn)(const struct heap_live_obj *o, void *ctx), void *ctx)
+{
+	struct live_walk w = { fn, ctx, 0, 0 };
+
+	return walk_live(h, &w);
 }
 
 unsigned heap_for_each_live(int (*fn)(const struct heap_live_obj *o, void *ctx), void *ctx)
 {
-	struct live_walk w = { fn, ctx, 0, 0 };
-
-	return walk_live(&w);
+	return heap_walk(&heap_global, fn, ctx);
 }
 
 static int report_leak(const struct heap_live_obj *o, void *ctx)
@@ -354,20 +366,25 @@ static int report_leak(const struct heap_live_obj *o, void *ctx)
 
 unsigned heap_leak_report(void)
 {
-	struct live_walk w = { report_leak, NULL, 0, __atomic_load_n(&heap.epoch, __ATOMIC_RELAXED) };
+	struct live_walk w = { report_leak, NULL, 0, __atomic_load_n(&heap_global.epoch, __ATOMIC_RELAXED) };
 
-	if (!heap.debug) {
+	if (!heap_global.debug) {
 		mm_warn("heap: leak report needs the debug checks (heap=debug)");
 		return 0;
 	}
-	return walk_live(&w);
+	return walk_live(&heap_global, &w);
+}
+
+void heap_debug_counts(struct heap *h, struct heap_debug_counts *c)
+{
+	c->double_frees = __atomic_load_n(&h->dbg.double_frees, __ATOMIC_RELAXED);
+	c->invalid_frees = __atomic_load_n(&h->dbg.invalid_frees, __ATOMIC_RELAXED);
+	c->redzone_hits = __atomic_load_n(&h->dbg.redzone_hits, __ATOMIC_RELAXED);
+	c->use_after_free = __atomic_load_n(&h->dbg.use_after_free, __ATOMIC_RELAXED);
+	c->freelist_corrupt = __atomic_load_n(&h->dbg.freelist_corrupt, __ATOMIC_RELAXED);
 }
 
 void heap_debug_get_counts(struct heap_debug_counts *c)
 {
-	c->double_frees = __atomic_load_n(&heap.dbg.double_frees, __ATOMIC_RELAXED);
-	c->invalid_frees = __atomic_load_n(&heap.dbg.invalid_frees, __ATOMIC_RELAXED);
-	c->redzone_hits = __atomic_load_n(&heap.dbg.redzone_hits, __ATOMIC_RELAXED);
-	c->use_after_free = __atomic_load_n(&heap.dbg.use_after_free, __ATOMIC_RELAXED);
-	c->freelist_corrupt = __atomic_load_n(&heap.dbg.freelist_corrupt, __ATOMIC_RELAXED);
+	heap_debug_counts(&heap_global, c);
 }

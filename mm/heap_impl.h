@@ -25,8 +25,16 @@ struct heap_large {
 	struct heap_large *next;
 };
 
-struct heap_state {
+/*
+ * A heap instance: the global one (`heap`, with per-CPU lists) or a private
+ * one (heap_create(), in a slab-sized block of its page source, its large
+ * areas' hash table after it).
+ */
+struct heap {
 	struct heap_page_source *src;
+	uint64_t magic;				/* of its slabs */
+	bool percpu;				/* per-CPU lists in front of its caches: the global heap */
+	unsigned large_bits;			/* log2 of the large areas' hash buckets */
 	uintptr_t arena_lo, arena_span;
 	bool debug;
 	uintptr_t secret;			/* free-list pointer key (hardened) */
@@ -56,11 +64,11 @@ struct heap_state {
 	struct heap_debug_counts dbg;
 };
 
-extern struct heap_state heap;
 extern uint32_t heap_class_size[];
-#define heap_cache_cache	(&heap.meta_caches[0])
-#define heap_cpu_cache		(&heap.meta_caches[1])
-#define heap_large_cache	(&heap.meta_caches[2])
+#define heap_cache_cache	(&heap_global.meta_caches[0])
+#define heap_cpu_cache		(&heap_global.meta_caches[1])
+#define heap_large_cache(h)	(&(h)->meta_caches[2])
+#define HEAP_SLAB_MAGIC_PRIVATE	(HEAP_SLAB_MAGIC ^ 0x7072697661746500ull)	/* slabs of private heaps */
 
 /* --- per-CPU lists: IRQ-masked per-CPU array in the kernel, thread-local on hosts --- */
 #ifdef MM_KERNEL
@@ -142,17 +150,18 @@ static inline void heap_count_add(int64_t *ctr, int64_t d)
 }
 
 /* --- free-list pointers: obfuscated with the per-boot secret when hardened --- */
-static inline void *fl_code(const void *ptr, const void *slot)
+static inline void *fl_code(const struct heap *h, const void *ptr, const void *slot)
 {
 #ifdef MM_HARDENED
-	return (void *)((uintptr_t)ptr ^ heap.secret ^ ((uintptr_t)slot >> 3));
+	return (void *)((uintptr_t)ptr ^ h->secret ^ ((uintptr_t)slot >> 3));
 #else
+	(void)h;
 	(void)slot;
 	return (void *)ptr;
 #endif
 }
 
-void *heap_freelist_corrupt(const void *slot, const void *value);
+void *heap_freelist_corrupt(struct heap *h, const void *slot, const void *value);
 
 static inline struct slab *slab_of(const void *p)
 {
@@ -162,20 +171,22 @@ static inline struct slab *slab_of(const void *p)
 /* Hardened: a free-list pointer must be an object start of the same cache. */
 static inline bool fl_plausible(const struct kmem_cache *c, const void *next)
 {
-	if ((uintptr_t)next - heap.arena_lo >= heap.arena_span)
+	const struct heap *h = c->heap;
+
+	if ((uintptr_t)next - h->arena_lo >= h->arena_span)
 		return false;
 	const struct slab *s = slab_of(next);
-	return s->magic == HEAP_SLAB_MAGIC && s->cache == c && (uintptr_t)next >= s->objs &&
+	return s->magic == h->magic && s->cache == c && (uintptr_t)next >= s->objs &&
 	       ((uintptr_t)next - s->objs) % c->size == 0;
 }
 
 static inline void *fl_get(const struct kmem_cache *c, const void *obj)
 {
 	void *const *slot = (void *const *)((const char *)obj + c->fp_offset);
-	void *next = fl_code(*slot, slot);
+	void *next = fl_code(c->heap, *slot, slot);
 #ifdef MM_HARDENED
 	if (unlikely(next && !fl_plausible(c, next)))
-		next = heap_freelist_corrupt(slot, next);
+		next = heap_freelist_corrupt(c->heap, slot, next);
 #endif
 	return next;
 }
@@ -183,16 +194,26 @@ static inline void *fl_get(const struct kmem_cache *c, const void *obj)
 static inline void fl_set(const struct kmem_cache *c, void *obj, const void *next)
 {
 	void **slot = (void **)((char *)obj + c->fp_offset);
-	*slot = fl_code(next, slot);
+	*slot = fl_code(c->heap, next, slot);
 }
 
-/* The slab holding @p if @p lies in a slab of this heap, else NULL. */
-static inline struct slab *slab_lookup(const void *p)
+/*
+ * The slab holding @p if @p lies in a slab of a heap like @h (same magic,
+ * same arena), else NULL. Private heaps sharing a page source also check
+ * that the slab's cache is theirs.
+ */
+static inline struct slab *slab_lookup_in(const struct heap *h, const void *p)
 {
-	if ((uintptr_t)p - heap.arena_lo >= heap.arena_span)
+	if ((uintptr_t)p - h->arena_lo >= h->arena_span)
 		return NULL;
 	struct slab *s = slab_of(p);
-	return s->magic == HEAP_SLAB_MAGIC ? s : NULL;
+	return s->magic == h->magic ? s : NULL;
+}
+
+/* The slab holding @p if @p lies in a slab of the global heap, else NULL. */
+static inline struct slab *slab_lookup(const void *p)
+{
+	return slab_lookup_in(&heap_global, p);
 }
 
 /* A cache's lock; the saved interrupt state lives in the cache while it is held. */
@@ -209,7 +230,7 @@ static inline void cache_unlock(struct kmem_cache *c)
 }
 
 /* slab.c */
-int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+int slab_cache_setup(struct heap *h, struct kmem_cache *c, const char *name, size_t size, size_t align,
 		     unsigned flags, kmem_ctor_t ctor);
 void *cache_alloc_slow(struct kmem_cache *c);
 void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj);
@@ -221,12 +242,12 @@ void heap_cpu_flush_all(struct heap_cpu *hc);
 uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void *obj);
 
 /* kmalloc.c */
-void heap_account(int64_t bytes);
+void heap_account(struct heap *h, int64_t bytes);
 
 /* heap_debug.c */
 void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);
 void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site);
-void debug_report_bad_free(const void *p, const char *why, const struct heap_site *site);
+void debug_report_bad_free(struct heap *h, const void *p, const char *why, const struct heap_site *site);
 void heap_print_site(const char *what, const struct heap_site *site);
 void *slab_take(struct kmem_cache *c, struct slab *s);
 void slab_relist(struct kmem_cache *c, struct slab *s);
@@ -238,7 +259,7 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep);
 void slab_purge_note(struct kmem_cache *c, struct slab *s);
 void slab_purge_forget(struct kmem_cache *c, struct slab *s);
 void slab_revive(struct kmem_cache *c, struct slab *s);
-void heap_purge_tick(bool growing);
+void heap_purge_tick(struct heap *h, bool growing);
 
 /* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */
 
@@ -298,7 +319,7 @@ void list_push(struct heap_cpu_list *l, struct slab *s, void *obj)
 {
 	void **slot = (void **)((char *)obj + s->fp_offset);
 
-	*slot = fl_code(l->head, slot);
+	*slot = fl_code(&heap_global, l->head, slot);
 	l->head = obj;
 	heap_count(&l->nfree);
 	if (unlikely(--l->room < 0))
@@ -341,6 +362,33 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 #ifdef MM_KERNEL
 	heap_cpu_exit(flags);
 #endif
+}
+
+/* Private heaps: no per-CPU lists, each call takes its class's lock (slab.c). */
+void *private_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);
+void private_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site);
+
+/*
+ * An object of @c, a cache of @h: through the per-CPU lists in the global
+ * heap (@h == &heap_global is known when the caller inlines with the global heap).
+ */
+static inline __attribute__((always_inline))
+void *heap_cache_alloc(struct heap *h, struct kmem_cache *c, const struct heap_site *site, size_t req)
+{
+	if (likely(h == &heap_global))
+		return cache_alloc(c, site, req);
+	return private_alloc(c, site, req);
+}
+
+/* @obj of slab @s back to @c, a cache of @h. */
+static inline __attribute__((always_inline))
+void heap_cache_free(struct heap *h, struct kmem_cache *c, struct slab *s, void *obj,
+		     const struct heap_site *site)
+{
+	if (likely(h == &heap_global))
+		cache_free(c, s, obj, site);
+	else
+		private_free(c, s, obj, site);
 }
 
 #endif

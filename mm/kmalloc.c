@@ -19,7 +19,7 @@
 #define LARGE_ALIGN_MAX	((size_t)1 << 28)
 #endif
 
-struct heap_state heap;
+struct heap heap_global;
 uint32_t heap_class_size[HEAP_MAX_CLASSES];
 #define class_size heap_class_size
 static const uint8_t small_class[17] = {	/* (size + 7) / 8 -> class, sizes <= 128 */
@@ -58,7 +58,7 @@ static void init_classes(void)
 	for (uint32_t p = 128; p < KMALLOC_MAX_SIZE; p *= 2)
 		for (uint32_t q = 1; q <= 4; q++)
 			class_size[n++] = p + q * p / 4;
-	heap.nclasses = n;
+	heap_global.nclasses = n;
 }
 
 /* The per-boot secret: the environment's random seed, mixed with addresses. */
@@ -72,34 +72,29 @@ static uint64_t boot_secret(const struct heap_page_source *src)
 	return x | 1;
 }
 
-int heap_init(struct heap_page_source *src, unsigned flags)
+/*
+ * Fill in @h (zeroed, its src, magic and large hash set) over @src: its
+ * meta caches and size classes, DMA classes for the global heap.
+ */
+static int heap_setup(struct heap *h, struct heap_page_source *src, unsigned flags)
 {
-	memset(&heap, 0, sizeof(heap));
-#ifdef MM_KERNEL
-	memset(heap_cpu_array, 0, sizeof(heap_cpu_array));
-#else
-	heap_tls = NULL;
-#endif
-	if (src->init(src))
-		return -1;
-	heap.src = src;
-	heap.arena_lo = src->arena_lo;
-	heap.arena_span = src->arena_hi - src->arena_lo;
-	heap.secret = boot_secret(src);
+	h->src = src;
+	h->arena_lo = src->arena_lo;
+	h->arena_span = src->arena_hi - src->arena_lo;
+	h->secret = boot_secret(src);
 	init_classes();
-	if (slab_cache_setup(heap_cache_cache, "kmem_cache", sizeof(struct kmem_cache), 64, 0, NULL) ||
-	    slab_cache_setup(heap_cpu_cache, "heap_cpu", sizeof(struct heap_cpu), 64, 0, NULL) ||
-	    slab_cache_setup(heap_large_cache, "heap_large", sizeof(struct heap_large), 8, 0, NULL))
-		return -1;
-	heap.large_hash = src->pages_get(HEAP_SLAB_ORDER, HEAP_PG_ZERO);
-	if (!heap.large_hash)
+	h->nclasses = heap_global.nclasses;
+	/* The heap's own records: never debug caches (they bypass debug_alloc). */
+	if (slab_cache_setup(h, &h->meta_caches[0], "kmem_cache", sizeof(struct kmem_cache), 64, 0, NULL) ||
+	    slab_cache_setup(h, &h->meta_caches[1], "heap_cpu", sizeof(struct heap_cpu), 64, 0, NULL) ||
+	    slab_cache_setup(h, heap_large_cache(h), "heap_large", sizeof(struct heap_large), 8, 0, NULL))
 		return -1;
 #ifdef MM_HEAP_DEBUG
-	heap.debug = flags & HEAP_DEBUG;
+	h->debug = flags & HEAP_DEBUG;
 #else
 	(void)flags;
 #endif
-	for (unsigned i = 0; i < heap.nclasses; i++) {
+	for (unsigned i = 0; i < h->nclasses; i++) {
 		char name[HEAP_NAME_LEN] = "kmalloc-", dma[HEAP_NAME_LEN] = "dma-";
 		char num[12], *e = num + sizeof(num) - 1;
 		uint32_t sz = class_size[i];
@@ -110,27 +105,110 @@ int heap_init(struct heap_page_source *src, unsigned flags)
 		memcpy(name + 8, e, (size_t)(num + sizeof(num) - e));
 		memcpy(dma + 4, e, (size_t)(num + sizeof(num) - e));
 		size_t align = class_size[i] % 16 ? 8 : 16;
-		if (slab_cache_setup(&heap.kmalloc_cache[i], name, class_size[i], align, 0, NULL) ||
-		    slab_cache_setup(&heap.dma_cache[i], dma, class_size[i], align, KMEM_DMA, NULL))
+		if (slab_cache_setup(h, &h->kmalloc_cache[i], name, class_size[i], align, 0, NULL) ||
+		    (h == &heap_global &&
+		     slab_cache_setup(h, &h->dma_cache[i], dma, class_size[i], align, KMEM_DMA, NULL)))
 			return -1;
 	}
-	for (unsigned i = 0; i < ARRAY_SIZE(small_id); i++)
-		small_id[i] = (uint8_t)heap.kmalloc_cache[size_index(i ? i * 8 : 1)].id;
-	heap.dma_large = (struct kmem_cache){ .name = "dma-large", .size = 1, .capacity = 1 };
 	return 0;
+}
+
+int heap_init(struct heap_page_source *src, unsigned flags)
+{
+	memset(&heap_global, 0, sizeof(heap_global));
+#ifdef MM_KERNEL
+	memset(heap_cpu_array, 0, sizeof(heap_cpu_array));
+#else
+	heap_tls = NULL;
+#endif
+	if (src->init(src))
+		return -1;
+	heap_global.magic = HEAP_SLAB_MAGIC;
+	heap_global.percpu = true;
+	heap_global.src = src;
+	heap_global.large_bits = HEAP_SLAB_SHIFT - 3;
+	heap_global.large_hash = src->pages_get(HEAP_SLAB_ORDER, HEAP_PG_ZERO);
+	if (!heap_global.large_hash || heap_setup(&heap_global, src, flags))
+		return -1;
+	for (unsigned i = 0; i < ARRAY_SIZE(small_id); i++)
+		small_id[i] = (uint8_t)heap_global.kmalloc_cache[size_index(i ? i * 8 : 1)].id;
+	heap_global.dma_large = (struct kmem_cache){ .heap = &heap_global, .name = "dma-large", .size = 1, .capacity = 1 };
+	return 0;
+}
+
+/*
+ * A private heap lives in one slab-sized block of its page source: struct
+ * heap, then its large areas' hash table in the rest.
+ */
+_Static_assert(sizeof(struct heap) + 64 * sizeof(void *) <= HEAP_SLAB_SIZE,
+	       "struct heap outgrew a slab");
+
+struct heap *heap_create(struct heap_page_source *src, unsigned flags)
+{
+	if (!src->arena_hi && src->init(src))
+		return NULL;
+	struct heap *h = src->pages_get(HEAP_SLAB_ORDER, HEAP_PG_ZERO);
+	if (!h)
+		return NULL;
+	memset(h, 0, sizeof(*h));
+	uintptr_t table = ALIGN_UP((uintptr_t)(h + 1), (uintptr_t)64);
+	h->large_bits = 63 - (unsigned)__builtin_clzll((uint64_t)(((uintptr_t)h + HEAP_SLAB_SIZE - table) /
+								  sizeof(struct heap_large *)));
+	h->large_hash = (struct heap_large **)table;
+	h->magic = HEAP_SLAB_MAGIC_PRIVATE;
+	if (heap_setup(h, src, flags)) {
+		src->pages_put(h, HEAP_SLAB_ORDER);
+		return NULL;
+	}
+	return h;
+}
+
+/* Every slab of @c back to the page source, objects live or not. */
+static void cache_free_all(struct kmem_cache *c)
+{
+	struct slab_list *lists[3] = { &c->partial, &c->full, &c->empty };
+
+	for (unsigned k = 0; k < 3; k++) {
+		for (struct slab *s = lists[k]->head, *next; s; s = next) {
+			next = s->next;
+			s->magic = 0;
+			c->heap->src->pages_put(s, s->order);
+		}
+	}
+}
+
+void heap_destroy(struct heap *h)
+{
+	if (!h || h == &heap_global)
+		return;
+	struct heap_page_source *src = h->src;
+	for (size_t b = 0; b < (size_t)1 << h->large_bits; b++)
+		for (struct heap_large *l = h->large_hash[b]; l; l = l->next)
+			src->large_put(&l->area);	/* records are in slabs: freed below */
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++)
+		if (h->cache[id])
+			cache_free_all(h->cache[id]);
+	h->magic = 0;
+	src->pages_put(h, HEAP_SLAB_ORDER);
 }
 
 bool heap_debug_enabled(void)
 {
-	return heap.debug;
+	return heap_global.debug;
 }
 
 /**
  * heap_account() - count an allocation (+) or free (-) done outside the per-CPU lists
+ * @h: the heap
  * @bytes: its size, negative for a free
  */
-void heap_account(int64_t bytes)
+void heap_account(struct heap *h, int64_t bytes)
 {
+	if (h != &heap_global) {		/* private: no per-CPU counts */
+		__atomic_add_fetch(bytes >= 0 ? &h->gone_nalloc : &h->gone_nfree, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&h->gone_bytes, bytes, __ATOMIC_RELAXED);
+		return;
+	}
 	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
 
@@ -138,44 +216,44 @@ void heap_account(int64_t bytes)
 		heap_count(bytes >= 0 ? &hc->nalloc : &hc->nfree);
 		heap_count_add(&hc->live_bytes, bytes);
 	} else {
-		unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
-		*(bytes >= 0 ? &heap.gone_nalloc : &heap.gone_nfree) += 1;
-		heap.gone_bytes += bytes;
-		spin_unlock_irqrestore(&heap.cpus_lock, f);
+		unsigned long f = spin_lock_irqsave(&heap_global.cpus_lock);
+		*(bytes >= 0 ? &heap_global.gone_nalloc : &heap_global.gone_nfree) += 1;
+		heap_global.gone_bytes += bytes;
+		spin_unlock_irqrestore(&heap_global.cpus_lock, f);
 	}
 	heap_cpu_exit(flags);
 }
 
 /* --- large areas ------------------------------------------------------------------ */
 
-static struct heap_large **large_bucket(const void *p)
+static struct heap_large **large_bucket(struct heap *h, const void *p)
 {
-	uint64_t h = ((uintptr_t)p >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull;
+	uint64_t x = ((uintptr_t)p >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull;
 
-	return &heap.large_hash[h >> (64 - (HEAP_SLAB_SHIFT - 3))];
+	return &h->large_hash[x >> (64 - h->large_bits)];
 }
 
-static void large_link(struct heap_large *l)
+static void large_link(struct heap *h, struct heap_large *l)
 {
-	struct heap_large **b = large_bucket(l->ptr);
+	struct heap_large **b = large_bucket(h, l->ptr);
 
 	l->next = *b;
 	*b = l;
-	heap.large_bytes += l->area.len;
-	heap.large_count++;
+	h->large_bytes += l->area.len;
+	h->large_count++;
 }
 
 /* The record of the large area starting at @p, unlinked if @unlink; lock held; NULL if none. */
-static struct heap_large *large_find_locked(const void *p, bool unlink)
+static struct heap_large *large_find_locked(struct heap *h, const void *p, bool unlink)
 {
-	struct heap_large **b = large_bucket(p), *l;
+	struct heap_large **b = large_bucket(h, p), *l;
 
 	for (; (l = *b) != NULL; b = &l->next) {
 		if (l->ptr == p) {
 			if (unlink) {
 				*b = l->next;
-				heap.large_bytes -= l->area.len;
-				heap.large_count--;
+				h->large_bytes -= l->area.len;
+				h->large_count--;
 			}
 			break;
 		}
@@ -183,56 +261,72 @@ static struct heap_large *large_find_locked(const void *p, bool unlink)
 	return l;
 }
 
-static struct heap_large *large_find(const void *p, bool unlink)
+static struct heap_large *large_find(struct heap *h, const void *p, bool unlink)
 {
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
-	struct heap_large *l = large_find_locked(p, unlink);
+	unsigned long f = spin_lock_irqsave(&h->large_lock);
+	struct heap_large *l = large_find_locked(h, p, unlink);
 
-	spin_unlock_irqrestore(&heap.large_lock, f);
+	spin_unlock_irqrestore(&h->large_lock, f);
 	return l;
 }
 
-static void *large_alloc(size_t size, size_t align, unsigned flags, const struct heap_site *site)
+/* A large area's record (a private heap does not count it as an allocation). */
+static struct heap_large *large_record(struct heap *h)
 {
-	struct heap_large *l = cache_alloc(heap_large_cache, NULL, sizeof(*l));
+	return h == &heap_global ? cache_alloc(heap_large_cache(h), NULL, sizeof(struct heap_large))
+			  : cache_alloc_locked(heap_large_cache(h));
+}
+
+static void large_record_free(struct heap *h, struct heap_large *l)
+{
+	if (h == &heap_global)
+		cache_free(heap_large_cache(h), slab_of(l), l, NULL);
+	else
+		cache_free_locked(heap_large_cache(h), l);
+}
+
+static void *large_alloc(struct heap *h, size_t size, size_t align, unsigned flags,
+			 const struct heap_site *site)
+{
+	struct heap_large *l = large_record(h);
 
 	if (!l)
 		return NULL;
 	struct heap_area a;
-	__atomic_add_fetch(&heap.alloc_clock, (uint64_t)size, __ATOMIC_RELAXED);
-	heap_purge_tick(true);
-	void *p = heap.src->large_get(size, align, flags, &a);
+	__atomic_add_fetch(&h->alloc_clock, (uint64_t)size, __ATOMIC_RELAXED);
+	heap_purge_tick(h, true);
+	void *p = h->src->large_get(size, align, flags, &a);
 	if (!p) {
-		cache_free(heap_large_cache, slab_of(l), l, NULL);
+		large_record_free(h, l);
 		return NULL;
 	}
-	*l = (struct heap_large){ .ptr = p, .size = size, .area = a, .epoch = heap.epoch };
+	*l = (struct heap_large){ .ptr = p, .size = size, .area = a, .epoch = h->epoch };
 	if (site)
 		l->site = *site;
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
-	large_link(l);
-	spin_unlock_irqrestore(&heap.large_lock, f);
-	heap_account((int64_t)a.len);
+	unsigned long f = spin_lock_irqsave(&h->large_lock);
+	large_link(h, l);
+	spin_unlock_irqrestore(&h->large_lock, f);
+	heap_account(h, (int64_t)a.len);
 	return p;
 }
 
-static void large_free(const void *p, const struct heap_site *site)
+static void large_free(struct heap *h, const void *p, const struct heap_site *site)
 {
-	struct heap_large *l = large_find(p, true);
+	struct heap_large *l = large_find(h, p, true);
 
 	if (!l) {
-		debug_report_bad_free(p, "not allocated by the heap (or freed already)", site);
+		debug_report_bad_free(h, p, "not allocated by the heap (or freed already)", site);
 		return;
 	}
-	heap_account(-(int64_t)l->area.len);
-	heap.src->large_put(&l->area);
-	cache_free(heap_large_cache, slab_of(l), l, NULL);
+	heap_account(h, -(int64_t)l->area.len);
+	h->src->large_put(&l->area);
+	large_record_free(h, l);
 }
 
-static size_t large_usable(const struct heap_large *l)
+static size_t large_usable(struct heap *h, const struct heap_large *l)
 {
-	return heap.debug ? l->size
-			  : (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)l->ptr);
+	return h->debug ? l->size
+			: (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)l->ptr);
 }
 
 /*
@@ -241,30 +335,30 @@ static size_t large_usable(const struct heap_large *l)
  * copies; never with the debug checks (they keep the requested size), nor
  * for over-aligned areas (their pointer is not their base).
  */
-static void *large_resize(void *p, size_t size)
+static void *large_resize(struct heap *h, void *p, size_t size)
 {
-	if (!heap.src->large_resize || heap.debug)
+	if (!h->src->large_resize || h->debug)
 		return NULL;
-	unsigned long f = spin_lock_irqsave(&heap.large_lock);
-	struct heap_large *l = large_find_locked(p, true);
+	unsigned long f = spin_lock_irqsave(&h->large_lock);
+	struct heap_large *l = large_find_locked(h, p, true);
 	if (l && l->ptr != l->area.base) {
-		large_link(l);
+		large_link(h, l);
 		l = NULL;
 	}
-	spin_unlock_irqrestore(&heap.large_lock, f);
+	spin_unlock_irqrestore(&h->large_lock, f);
 	if (!l)
 		return NULL;
 	size_t was = l->area.len;
-	void *q = heap.src->large_resize(&l->area, size);
+	void *q = h->src->large_resize(&l->area, size);
 	if (q) {
 		l->ptr = q;
 		l->size = size;
 	}
-	f = spin_lock_irqsave(&heap.large_lock);
-	large_link(l);
-	spin_unlock_irqrestore(&heap.large_lock, f);
+	f = spin_lock_irqsave(&h->large_lock);
+	large_link(h, l);
+	spin_unlock_irqrestore(&h->large_lock, f);
 	if (q)
-		heap_account((int64_t)l->area.len - (int64_t)was);
+		heap_account(h, (int64_t)l->area.len - (int64_t)was);
 	return q;
 }
 
@@ -276,37 +370,42 @@ static void *dma_large_alloc(size_t size)
 
 	while ((PAGE_SIZE << order) < size + HEAP_SLAB_HDR)
 		order++;
-	struct slab *s = heap.src->pages_get(order, HEAP_PG_DMA);
+	struct slab *s = heap_global.src->pages_get(order, HEAP_PG_DMA);
 	if (!s)
 		return NULL;
-	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = &heap.dma_large, .capacity = 1,
+	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = &heap_global.dma_large, .capacity = 1,
 			    .inuse = 1, .order = (uint8_t)order, .large_size = (uint32_t)size };
 	s->objs = (uintptr_t)s + HEAP_SLAB_HDR;
-	__atomic_add_fetch(&heap.dma_large_bytes, PAGE_SIZE << order, __ATOMIC_RELAXED);
-	heap_account((int64_t)(PAGE_SIZE << order));
+	__atomic_add_fetch(&heap_global.dma_large_bytes, PAGE_SIZE << order, __ATOMIC_RELAXED);
+	heap_account(&heap_global, (int64_t)(PAGE_SIZE << order));
 	return (void *)s->objs;
 }
 
 static void dma_large_free(struct slab *s, const void *p, const struct heap_site *site)
 {
 	if ((uintptr_t)p != s->objs) {
-		debug_report_bad_free(p, "inside a DMA area", site);
+		debug_report_bad_free(&heap_global, p, "inside a DMA area", site);
 		return;
 	}
-	__atomic_sub_fetch(&heap.dma_large_bytes, PAGE_SIZE << s->order, __ATOMIC_RELAXED);
-	heap_account(-(int64_t)(PAGE_SIZE << s->order));
+	__atomic_sub_fetch(&heap_global.dma_large_bytes, PAGE_SIZE << s->order, __ATOMIC_RELAXED);
+	heap_account(&heap_global, -(int64_t)(PAGE_SIZE << s->order));
 	s->magic = 0;
-	heap.src->pages_put(s, s->order);
+	heap_global.src->pages_put(s, s->order);
 }
 
 /* --- the kmalloc family ----------------------------------------------------------------- */
+/*
+ * Each function takes the heap; the kmalloc names pass the global one, a
+ * constant that folds every "private heap?" test away in their copies.
+ */
 
 /* Red zone the debug build keeps after every kmalloc object. */
-static inline size_t with_redzone(size_t size)
+static inline size_t with_redzone(const struct heap *h, size_t size)
 {
 #ifdef MM_HEAP_DEBUG
-	return heap.debug ? size + 8 : size;
+	return h->debug ? size + 8 : size;
 #else
+	(void)h;
 	return size;
 #endif
 }
@@ -316,7 +415,7 @@ static inline size_t with_redzone(size_t size)
 static inline unsigned class_id(size_t need)
 {
 	return likely(need <= SMALL_ID_MAX) ? small_id[(need + 7) >> 3]
-					    : heap.kmalloc_cache[size_index(need)].id;
+					    : heap_global.kmalloc_cache[size_index(need)].id;
 }
 
 /*
@@ -343,64 +442,78 @@ void *kmalloc_cached(size_t size)
 {
 	if (likely(size <= SMALL_ID_MAX))
 		return thread_pop(small_id[(size + 7) >> 3]);
-	return size <= KMALLOC_MAX_SIZE ? thread_pop(heap.kmalloc_cache[size_index(size)].id) : NULL;
+	return size <= KMALLOC_MAX_SIZE ? thread_pop(heap_global.kmalloc_cache[size_index(size)].id) : NULL;
 }
 #endif
 
-/* A kmalloc class object (malloc build: the thread's list found by a table lookup). */
+/* A class object of @h (malloc build's global heap: the thread's list found by a table lookup). */
 static inline __attribute__((always_inline))
-void *kmalloc_class(size_t need, const struct heap_site *site, size_t size)
+void *kmalloc_class(struct heap *h, size_t need, const struct heap_site *site, size_t size)
 {
-#ifndef KMALLOC_THREAD_FAST
-	return cache_alloc(&heap.kmalloc_cache[size_index(need)], site, size);
-#else
-	(void)site;
-	(void)size;
-	unsigned id = class_id(need);
-	void *obj = thread_pop(id);
-	return likely(obj != NULL) ? obj : cache_alloc_slow(heap.cache[id]);
+#ifdef KMALLOC_THREAD_FAST
+	if (likely(h == &heap_global)) {
+		unsigned id = class_id(need);
+		void *obj = thread_pop(id);
+		return likely(obj != NULL) ? obj : cache_alloc_slow(heap_global.cache[id]);
+	}
 #endif
+	return heap_cache_alloc(h, &h->kmalloc_cache[size_index(need)], site, size);
 }
 
 static inline __attribute__((always_inline))
-void *do_kmalloc(size_t size, const struct heap_site *site)
+void *do_kmalloc(struct heap *h, size_t size, const struct heap_site *site)
 {
-	size_t need = with_redzone(size);
+	size_t need = with_redzone(h, size);
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(need <= KMALLOC_MAX_SIZE))
-		return kmalloc_class(need, site, size);
+		return kmalloc_class(h, need, site, size);
 	if (size > LARGE_MAX)
 		return NULL;
-	return large_alloc(size, PAGE_SIZE, 0, site);
+	return large_alloc(h, size, PAGE_SIZE, 0, site);
 }
 
 void *kmalloc_at(size_t size, const char *file, int line)
 {
-	return do_kmalloc(size, HEAP_SITE(file, line));
+	return do_kmalloc(&heap_global, size, HEAP_SITE(file, line));
 }
 
 void *(kmalloc)(size_t size)
 {
-	return do_kmalloc(size, HEAP_SITE(NULL, 0));
+	return do_kmalloc(&heap_global, size, HEAP_SITE(NULL, 0));
 }
 
-void *kzalloc_at(size_t size, const char *file, int line)
+void *heap_alloc(struct heap *h, size_t size)
+{
+	return do_kmalloc(h, size, HEAP_SITE(NULL, 0));
+}
+
+static void *do_kzalloc(struct heap *h, size_t size, const struct heap_site *site)
 {
 	/* A large area comes zeroed from the page source: fresh mappings need no memset. */
-	if (with_redzone(size) > KMALLOC_MAX_SIZE && size <= LARGE_MAX)
-		return large_alloc(size, PAGE_SIZE, HEAP_PG_ZERO, HEAP_SITE(file, line));
-	void *p = do_kmalloc(size, HEAP_SITE(file, line));
+	if (with_redzone(h, size) > KMALLOC_MAX_SIZE && size <= LARGE_MAX)
+		return large_alloc(h, size, PAGE_SIZE, HEAP_PG_ZERO, site);
+	void *p = do_kmalloc(h, size, site);
 
 	if (!ZERO_OR_NULL_PTR(p))
 		memset(p, 0, size);
 	return p;
 }
 
+void *kzalloc_at(size_t size, const char *file, int line)
+{
+	return do_kzalloc(&heap_global, size, HEAP_SITE(file, line));
+}
+
 void *(kzalloc)(size_t size)
 {
 	return kzalloc_at(size, NULL, 0);
+}
+
+void *heap_zalloc(struct heap *h, size_t size)
+{
+	return do_kzalloc(h, size, HEAP_SITE(NULL, 0));
 }
 
 void *kcalloc_at(size_t n, size_t size, const char *file, int line)
@@ -418,24 +531,26 @@ void *(kcalloc)(size_t n, size_t size)
 }
 
 static inline __attribute__((always_inline))
-void do_kfree(const void *p, const struct heap_site *site)
+void do_kfree(struct heap *h, const void *p, const struct heap_site *site)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	struct slab *s = slab_lookup(p);
+	struct slab *s = slab_lookup_in(h, p);
 	if (likely(s != NULL)) {
-		if (unlikely(s->cache == &heap.dma_large))
+		if (unlikely(h != &heap_global && s->cache->heap != h))
+			debug_report_bad_free(h, p, "an object of another heap", site);
+		else if (unlikely(s->cache == &heap_global.dma_large))
 			dma_large_free(s, p, site);
 		else
-			cache_free(s->cache, s, (void *)p, site);
+			heap_cache_free(h, s->cache, s, (void *)p, site);
 		return;
 	}
-	large_free(p, site);
+	large_free(h, p, site);
 }
 
 void kfree_at(const void *p, const char *file, int line)
 {
-	do_kfree(p, HEAP_SITE(file, line));
+	do_kfree(&heap_global, p, HEAP_SITE(file, line));
 }
 
 #ifdef KMALLOC_THREAD_FAST
@@ -461,19 +576,32 @@ void (kfree)(const void *p)
 	if (likely(thread_push(p)))
 		return;
 #endif
-	do_kfree(p, HEAP_SITE(NULL, 0));
+	do_kfree(&heap_global, p, HEAP_SITE(NULL, 0));
+}
+
+void heap_free(struct heap *h, const void *p)
+{
+	do_kfree(h, p, HEAP_SITE(NULL, 0));
+}
+
+/* The slab of @p if it is one of @h's (its cache is @h's), else NULL. */
+static inline struct slab *slab_of_heap(struct heap *h, const void *p)
+{
+	struct slab *s = slab_lookup_in(h, p);
+
+	return s && (h == &heap_global || s->cache->heap == h) ? s : NULL;
 }
 
 /* Bytes @p may grow to in place; 0 if @p is not ours. */
-static size_t usable_size(const void *p)
+static size_t usable_size(struct heap *h, const void *p)
 {
-	struct slab *s = slab_lookup(p);
+	struct slab *s = slab_of_heap(h, p);
 
 	if (s) {
 		if (likely(s->usable))		/* every slab of a plain cache */
 			return s->usable;
 		struct kmem_cache *c = s->cache;
-		if (c == &heap.dma_large)
+		if (c == &heap_global.dma_large)
 			return s->large_size;
 		if (c->debug) {
 			uint32_t i = slab_index(c, s, p);
@@ -481,42 +609,52 @@ static size_t usable_size(const void *p)
 		}
 		return c->ctor ? c->obj_size : c->size;
 	}
-	struct heap_large *l = large_find(p, false);
+	if (slab_lookup_in(h, p))		/* another private heap's */
+		return 0;
+	struct heap_large *l = large_find(h, p, false);
 	return l ? (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)p) : 0;
 }
 
-size_t ksize(const void *p)
+static size_t do_ksize(struct heap *h, const void *p)
 {
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	struct slab *s = slab_lookup(p);
+	struct slab *s = slab_of_heap(h, p);
 	if (s && s->cache->debug) {
 		uint32_t i = slab_index(s->cache, s, p);
 		return i == UINT32_MAX ? 0 : s->meta[i].req_size;
 	}
-	if (!s && heap.debug) {
-		struct heap_large *l = large_find(p, false);
-		return l ? large_usable(l) : 0;
+	if (!s && h->debug) {
+		struct heap_large *l = slab_lookup_in(h, p) ? NULL : large_find(h, p, false);
+		return l ? large_usable(h, l) : 0;
 	}
-	return usable_size(p);
+	return usable_size(h, p);
 }
 
-void *krealloc_at(void *p, size_t size, const char *file, int line)
+size_t ksize(const void *p)
 {
+	return do_ksize(&heap_global, p);
+}
 
+size_t heap_usable(struct heap *h, const void *p)
+{
+	return do_ksize(h, p);
+}
+
+static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap_site *site)
+{
 	if (ZERO_OR_NULL_PTR(p))
-		return do_kmalloc(size, HEAP_SITE(file, line));
+		return do_kmalloc(h, size, site);
 	if (!size) {
-		do_kfree(p, HEAP_SITE(file, line));
+		do_kfree(h, p, site);
 		return ZERO_SIZE_PTR;
 	}
-	size_t room = usable_size(p), old = heap.debug ? ksize(p) : room;
+	size_t room = usable_size(h, p), old = h->debug ? do_ksize(h, p) : room;
 	if (!room) {
-		debug_report_bad_free(p, "krealloc of memory the heap does not know",
-				      HEAP_SITE(file, line));
+		debug_report_bad_free(h, p, "krealloc of memory the heap does not know", site);
 		return NULL;
 	}
-	struct slab *s = slab_lookup(p);
+	struct slab *s = slab_lookup_in(h, p);
 	if (size <= room) {
 		if (s && s->cache->debug) {	/* new red zone */
 			struct heap_objmeta *m = &s->meta[slab_index(s->cache, s, p)];
@@ -527,10 +665,10 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 		}
 		/* A large area that shrinks by a quarter or more gives its tail pages back. */
 		if (!s && room - size >= MM_MAX(room / 4, (size_t)PAGE_SIZE)) {
-			void *q = size > KMALLOC_MAX_SIZE ? large_resize(p, size) : NULL;
-			if (!q && size <= KMALLOC_MAX_SIZE && (q = do_kmalloc(size, HEAP_SITE(file, line)))) {
+			void *q = size > KMALLOC_MAX_SIZE ? large_resize(h, p, size) : NULL;
+			if (!q && size <= KMALLOC_MAX_SIZE && (q = do_kmalloc(h, size, site))) {
 				memcpy(q, p, size);
-				do_kfree(p, HEAP_SITE(file, line));
+				do_kfree(h, p, site);
 			}
 			return q ? q : p;
 		}
@@ -538,7 +676,7 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 	}
 	/* A large area grows into its headroom, or moves by remapping its pages. */
 	if (!s) {
-		void *q = large_resize(p, size);
+		void *q = large_resize(h, p, size);
 		if (q)
 			return q;
 	}
@@ -552,17 +690,22 @@ void *krealloc_at(void *p, size_t size, const char *file, int line)
 	 */
 	size_t want = size;
 	void *q;
-	if (!heap.debug && size <= KMALLOC_MAX_SIZE)
+	if (!h->debug && size <= KMALLOC_MAX_SIZE)
 		want = MM_MIN(size + size / 4, (size_t)KMALLOC_MAX_SIZE);
-	if (want > KMALLOC_REALLOC_LARGE && heap.src->large_resize && !heap.debug)
-		q = large_alloc(want, PAGE_SIZE, 0, HEAP_SITE(file, line));
+	if (want > KMALLOC_REALLOC_LARGE && h->src->large_resize && !h->debug)
+		q = large_alloc(h, want, PAGE_SIZE, 0, site);
 	else
-		q = do_kmalloc(want, HEAP_SITE(file, line));
+		q = do_kmalloc(h, want, site);
 	if (!q)
 		return NULL;
 	memcpy(q, p, MM_MIN(old, size));
-	do_kfree(p, HEAP_SITE(file, line));
+	do_kfree(h, p, site);
 	return q;
+}
+
+void *krealloc_at(void *p, size_t size, const char *file, int line)
+{
+	return do_krealloc(&heap_global, p, size, HEAP_SITE(file, line));
 }
 
 void *(krealloc)(void *p, size_t size)
@@ -570,32 +713,41 @@ void *(krealloc)(void *p, size_t size)
 	return krealloc_at(p, size, NULL, 0);
 }
 
-void *kmalloc_aligned_at(size_t size, size_t align, const char *file, int line)
+void *heap_realloc(struct heap *h, void *p, size_t size)
 {
+	return do_krealloc(h, p, size, HEAP_SITE(NULL, 0));
+}
 
+static void *do_aligned(struct heap *h, size_t size, size_t align, const struct heap_site *site)
+{
 	if (!power_of_two(align))
 		return NULL;
 	if (!size)
 		size = 1;
 	if (align <= 8)
-		return do_kmalloc(size, HEAP_SITE(file, line));
-	if (align == 16 && with_redzone(size) <= 128) {		/* all classes but 8 and 24 */
-		size_t need = with_redzone(size);
+		return do_kmalloc(h, size, site);
+	if (align == 16 && with_redzone(h, size) <= 128) {	/* all classes but 8 and 24 */
+		size_t need = with_redzone(h, size);
 		size_t cls = need <= 16 ? 16 : need <= 32 ? 32 : need;
-		return cache_alloc(&heap.kmalloc_cache[size_index(cls)], HEAP_SITE(file, line), size);
+		return heap_cache_alloc(h, &h->kmalloc_cache[size_index(cls)], site, size);
 	}
 	/* Power-of-two classes are naturally aligned. */
-	size_t p2 = MM_MAX(with_redzone(size), align);
+	size_t p2 = MM_MAX(with_redzone(h, size), align);
 	if (align <= 16)
-		return do_kmalloc(size, HEAP_SITE(file, line));
+		return do_kmalloc(h, size, site);
 	if (p2 <= KMALLOC_MAX_SIZE) {
 		p2 = (size_t)1 << (64 - __builtin_clzll(p2 - 1));
 		if (p2 <= KMALLOC_MAX_SIZE)
-			return cache_alloc(&heap.kmalloc_cache[size_index(p2)], HEAP_SITE(file, line), size);
+			return heap_cache_alloc(h, &h->kmalloc_cache[size_index(p2)], site, size);
 	}
 	if (size > LARGE_MAX || align > LARGE_ALIGN_MAX)
 		return NULL;
-	return large_alloc(size, MM_MAX(align, (size_t)PAGE_SIZE), 0, HEAP_SITE(file, line));
+	return large_alloc(h, size, MM_MAX(align, (size_t)PAGE_SIZE), 0, site);
+}
+
+void *kmalloc_aligned_at(size_t size, size_t align, const char *file, int line)
+{
+	return do_aligned(&heap_global, size, align, HEAP_SITE(file, line));
 }
 
 void *(kmalloc_aligned)(size_t size, size_t align)
@@ -603,14 +755,19 @@ void *(kmalloc_aligned)(size_t size, size_t align)
 	return kmalloc_aligned_at(size, align, NULL, 0);
 }
 
+void *heap_alloc_aligned(struct heap *h, size_t size, size_t align)
+{
+	return do_aligned(h, size, align, HEAP_SITE(NULL, 0));
+}
+
 void *kmalloc_dma_at(size_t size, const char *file, int line)
 {
-	size_t need = with_redzone(size);
+	size_t need = with_redzone(&heap_global, size);
 
 	if (!size)
 		return ZERO_SIZE_PTR;
 	if (need <= KMALLOC_MAX_SIZE)
-		return cache_alloc(&heap.dma_cache[size_index(need)], HEAP_SITE(file, line), size);
+		return cache_alloc(&heap_global.dma_cache[size_index(need)], HEAP_SITE(file, line), size);
 	if (size > DMA_LARGE_MAX)
 		return NULL;
 	return dma_large_alloc(size);
@@ -621,19 +778,26 @@ void *(kmalloc_dma)(size_t size)
 	return kmalloc_dma_at(size, NULL, 0);
 }
 
-bool heap_owns(const void *p)
+bool heap_contains(struct heap *h, const void *p)
 {
 	if (ZERO_OR_NULL_PTR(p))
 		return false;
-	struct slab *s = slab_lookup(p);
+	struct slab *s = slab_lookup_in(h, p);
 	if (!s)
-		return large_find(p, false) != NULL;
-	if (s->cache == &heap.dma_large)
+		return large_find(h, p, false) != NULL;
+	if (h != &heap_global && s->cache->heap != h)
+		return false;
+	if (s->cache == &heap_global.dma_large)
 		return (uintptr_t)p == s->objs;
 	uint32_t i = slab_index(s->cache, s, p);
 	if (i == UINT32_MAX || i >= s->carved)
 		return false;
 	return !s->cache->debug || s->meta[i].state == HEAP_OBJ_LIVE;
+}
+
+bool heap_owns(const void *p)
+{
+	return heap_contains(&heap_global, p);
 }
 
 /* --- the seeds' names -------------------------------------------------------------- */
@@ -670,65 +834,65 @@ void FreeKernelMemory(void *p)
 
 /* --- statistics and draining ------------------------------------------------------------ */
 
-struct sum {
-	uint64_t slab_bytes;
-};
-
-static void add_cache(struct kmem_cache *c, void *ctx)
+void heap_stats(struct heap *h, memory_stats_t *st)
 {
-	struct kmem_cache_stats st;
-	struct sum *s = ctx;
-
-	kmem_cache_get_stats(c, &st);
-	s->slab_bytes += st.slabs * HEAP_SLAB_SIZE;
-}
-
-void heap_get_stats(memory_stats_t *st)
-{
-	struct sum sum = { 0 };
-	uint64_t na = 0, nf = 0;
+	uint64_t na = 0, nf = 0, slab_bytes = 0;
 	int64_t live = 0;
 
 	*st = (memory_stats_t){ 0 };
-	heap.src->phys(&st->total_physical, &st->used_physical);
+	h->src->phys(&st->total_physical, &st->used_physical);
 	st->free_physical = st->total_physical - st->used_physical;
-	kmem_cache_for_each(add_cache, &sum);
-	unsigned long irq = spin_lock_irqsave(&heap.cpus_lock);
-#ifdef MM_KERNEL
-	for (unsigned i = 0; i < MM_MAX_CPUS; i++) {
-		struct heap_cpu *hc = &heap_cpu_array[i];
-#else
-	for (struct heap_cpu *hc = heap.cpus; hc; hc = hc->next) {
-#endif
-		na += __atomic_load_n(&hc->nalloc, __ATOMIC_RELAXED);
-		nf += __atomic_load_n(&hc->nfree, __ATOMIC_RELAXED);
-		live += __atomic_load_n(&hc->live_bytes, __ATOMIC_RELAXED);
-		for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
-			const struct heap_cpu_list *l = &hc->list[id];
-			uint64_t a = heap_list_nalloc(l);
-			uint64_t f = __atomic_load_n(&l->nfree, __ATOMIC_RELAXED);
-			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_RELAXED);
-			na += a;
-			nf += f;
-			if (c)
-				live += (int64_t)(a - f) * c->size;
+	for (unsigned i = 0; i < HEAP_MAX_CACHES; i++) {
+		struct kmem_cache *c = __atomic_load_n(&h->cache[i], __ATOMIC_ACQUIRE);
+		if (c) {
+			struct kmem_cache_stats cs;
+			kmem_cache_get_stats(c, &cs);
+			slab_bytes += cs.slabs * HEAP_SLAB_SIZE;
 		}
 	}
-	na += heap.gone_nalloc;
-	nf += heap.gone_nfree;
-	live += heap.gone_bytes;
-	spin_unlock_irqrestore(&heap.cpus_lock, irq);
-	irq = spin_lock_irqsave(&heap.large_lock);
-	st->large_bytes = heap.large_bytes;
-	st->large_count = heap.large_count;
-	spin_unlock_irqrestore(&heap.large_lock, irq);
-	st->slab_bytes = sum.slab_bytes;
-	st->heap_size = sum.slab_bytes + st->large_bytes +
-			__atomic_load_n(&heap.dma_large_bytes, __ATOMIC_RELAXED);
+	unsigned long irq = spin_lock_irqsave(&h->cpus_lock);
+	if (h == &heap_global) {
+#ifdef MM_KERNEL
+		for (unsigned i = 0; i < MM_MAX_CPUS; i++) {
+			struct heap_cpu *hc = &heap_cpu_array[i];
+#else
+		for (struct heap_cpu *hc = heap_global.cpus; hc; hc = hc->next) {
+#endif
+			na += __atomic_load_n(&hc->nalloc, __ATOMIC_RELAXED);
+			nf += __atomic_load_n(&hc->nfree, __ATOMIC_RELAXED);
+			live += __atomic_load_n(&hc->live_bytes, __ATOMIC_RELAXED);
+			for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+				const struct heap_cpu_list *l = &hc->list[id];
+				uint64_t a = heap_list_nalloc(l);
+				uint64_t f = __atomic_load_n(&l->nfree, __ATOMIC_RELAXED);
+				struct kmem_cache *c = __atomic_load_n(&heap_global.cache[id], __ATOMIC_RELAXED);
+				na += a;
+				nf += f;
+				if (c)
+					live += (int64_t)(a - f) * c->size;
+			}
+		}
+	}
+	na += __atomic_load_n(&h->gone_nalloc, __ATOMIC_RELAXED);
+	nf += __atomic_load_n(&h->gone_nfree, __ATOMIC_RELAXED);
+	live += __atomic_load_n(&h->gone_bytes, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&h->cpus_lock, irq);
+	irq = spin_lock_irqsave(&h->large_lock);
+	st->large_bytes = h->large_bytes;
+	st->large_count = h->large_count;
+	spin_unlock_irqrestore(&h->large_lock, irq);
+	st->slab_bytes = slab_bytes;
+	st->heap_size = slab_bytes + st->large_bytes +
+			__atomic_load_n(&h->dma_large_bytes, __ATOMIC_RELAXED);
 	st->heap_used = live > 0 ? (uint64_t)live : 0;
 	st->heap_free = st->heap_size > st->heap_used ? st->heap_size - st->heap_used : 0;
 	st->allocation_count = na;
 	st->free_count = nf;
+}
+
+void heap_get_stats(memory_stats_t *st)
+{
+	heap_stats(&heap_global, st);
 }
 
 unsigned heap_fragmentation_pct(void)

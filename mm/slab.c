@@ -79,11 +79,11 @@ static uintptr_t objs_offset(const struct kmem_cache *c)
 
 static struct slab *slab_new(struct kmem_cache *c)
 {
-	struct slab *s = heap.src->pages_get(HEAP_SLAB_ORDER,
-					     c->flags & KMEM_DMA ? HEAP_PG_DMA : 0);
+	struct slab *s = c->heap->src->pages_get(HEAP_SLAB_ORDER,
+						  c->flags & KMEM_DMA ? HEAP_PG_DMA : 0);
 	if (!s)
 		return NULL;
-	*s = (struct slab){ .magic = HEAP_SLAB_MAGIC, .cache = c, .capacity = c->capacity,
+	*s = (struct slab){ .magic = c->heap->magic, .cache = c, .capacity = c->capacity,
 			    .order = HEAP_SLAB_ORDER, .cache_id = (uint16_t)c->id,
 			    .flush_at = (uint16_t)(2 * c->batch), .fp_offset = c->fp_offset,
 			    .usable = c->debug ? 0 : c->ctor ? c->obj_size : c->size };
@@ -96,10 +96,10 @@ static struct slab *slab_new(struct kmem_cache *c)
 	return s;
 }
 
-static void slab_free(struct slab *s)
+static void slab_free(struct kmem_cache *c, struct slab *s)
 {
 	s->magic = 0;
-	heap.src->pages_put(s, s->order);
+	c->heap->src->pages_put(s, s->order);
 }
 
 /**
@@ -178,7 +178,7 @@ struct slab *cache_slab_with_room(struct kmem_cache *c)
 		return s;
 	}
 	cache_unlock(c);
-	heap_purge_tick(true);
+	heap_purge_tick(c->heap, true);
 	struct slab *s = slab_new(c);
 	cache_lock(c);
 	if (!s)
@@ -201,7 +201,7 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 		slab_purge_forget(c, s);
 		c->slabs_freed++;
 		cache_unlock(c);
-		slab_free(s);
+		slab_free(c, s);
 		cache_lock(c);
 	}
 }
@@ -214,9 +214,9 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
  */
 static void cache_note_use(struct kmem_cache *c, uint64_t bytes)
 {
-	__atomic_store_n(&c->last_use_at, __atomic_add_fetch(&heap.alloc_clock, bytes, __ATOMIC_RELAXED),
+	__atomic_store_n(&c->last_use_at, __atomic_add_fetch(&c->heap->alloc_clock, bytes, __ATOMIC_RELAXED),
 			 __ATOMIC_RELAXED);
-	__atomic_store_n(&c->last_use_ns, heap.src->now_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&c->last_use_ns, c->heap->src->now_ns(), __ATOMIC_RELAXED);
 }
 
 /*
@@ -261,7 +261,7 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		slab_relist(c, s);
 	}
 	cache_unlock(c);
-	heap_purge_tick(false);
+	heap_purge_tick(&heap_global, false);
 	/* The list was empty; it now holds all but @first. */
 	l->limit = MM_MAX(2 * c->batch, n + c->batch);
 	l->room = (int32_t)(l->limit - (n ? n - 1 : 0));
@@ -286,7 +286,7 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
 	heap_count_add(&l->moved, -given);
-	heap_purge_tick(false);
+	heap_purge_tick(&heap_global, false);
 }
 
 /**
@@ -303,7 +303,7 @@ void cache_flush_own_locked(struct kmem_cache *c)
 #else
 	struct heap_cpu *hc = heap_tls;
 #endif
-	if (!hc)
+	if (!hc || c->heap != &heap_global)
 		return;
 	struct heap_cpu_list *l = &hc->list[c->id];
 	int64_t given = 0;
@@ -345,6 +345,55 @@ void cache_free_locked(struct kmem_cache *c, void *obj)
 	slab_give(c, slab_of(obj), obj);
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
+}
+
+/**
+ * private_alloc() - an object of @c, a cache of a private heap (no per-CPU lists)
+ * @c: the cache
+ * @site: the caller (debug caches)
+ * @req: bytes asked for (debug caches)
+ */
+void *private_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req)
+{
+#ifdef MM_HEAP_DEBUG
+	if (c->debug)
+		return debug_alloc(c, site, req);
+#endif
+	(void)site;
+	(void)req;
+	void *obj = cache_alloc_locked(c);
+	if (obj) {
+		/* In use by the allocation clock (mm/slab_purge.c), without a clock read per call. */
+		__atomic_store_n(&c->last_use_at,
+				 __atomic_add_fetch(&c->heap->alloc_clock, c->size, __ATOMIC_RELAXED),
+				 __ATOMIC_RELAXED);
+		heap_account(c->heap, (int64_t)c->size);
+	}
+	return obj;
+}
+
+/**
+ * private_free() - @obj back to @c, a cache of a private heap
+ * @c: the cache
+ * @s: the object's slab
+ * @obj: the object
+ * @site: the caller (debug caches)
+ */
+void private_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site)
+{
+#ifdef MM_HEAP_DEBUG
+	if (c->debug) {
+		debug_free(c, s, obj, site);
+		return;
+	}
+#endif
+	(void)s;
+	(void)site;
+#ifdef MM_HARDENED
+	memset(obj, 0, c->size);
+#endif
+	cache_free_locked(c, obj);
+	heap_account(c->heap, -(int64_t)c->size);
 }
 
 /* --- behind the fast paths (mm/heap_impl.h) ------------------------------------- */
@@ -427,7 +476,7 @@ void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 void heap_cpu_flush_all(struct heap_cpu *hc)
 {
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
-		struct kmem_cache *c = heap.cache[id];
+		struct kmem_cache *c = heap_global.cache[id];
 		if (c && heap_list_count(&hc->list[id]))
 			cache_flush(c, &hc->list[id], heap_list_count(&hc->list[id]));
 	}
@@ -446,10 +495,10 @@ struct heap_cpu *heap_cpu_attach(void)
 	if (!hc)
 		return NULL;
 	memset(hc, 0, sizeof(*hc));
-	unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
-	hc->next = heap.cpus;
-	heap.cpus = hc;
-	spin_unlock_irqrestore(&heap.cpus_lock, f);
+	unsigned long f = spin_lock_irqsave(&heap_global.cpus_lock);
+	hc->next = heap_global.cpus;
+	heap_global.cpus = hc;
+	spin_unlock_irqrestore(&heap_global.cpus_lock, f);
 	heap_tls = hc;
 	if (heap_cpu_attach_hook)
 		heap_cpu_attach_hook();
@@ -468,25 +517,25 @@ void heap_thread_exit(void)
 	if (!hc)
 		return;
 	heap_cpu_flush_all(hc);
-	unsigned long f = spin_lock_irqsave(&heap.cpus_lock);
-	for (struct heap_cpu **pp = &heap.cpus; *pp; pp = &(*pp)->next) {
+	unsigned long f = spin_lock_irqsave(&heap_global.cpus_lock);
+	for (struct heap_cpu **pp = &heap_global.cpus; *pp; pp = &(*pp)->next) {
 		if (*pp == hc) {
 			*pp = hc->next;
 			break;
 		}
 	}
-	heap.gone_nalloc += hc->nalloc;
-	heap.gone_nfree += hc->nfree;
-	heap.gone_bytes += hc->live_bytes;
+	heap_global.gone_nalloc += hc->nalloc;
+	heap_global.gone_nfree += hc->nfree;
+	heap_global.gone_bytes += hc->live_bytes;
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
 		const struct heap_cpu_list *l = &hc->list[id];
 		uint64_t na = heap_list_nalloc(l);
-		heap.gone_nalloc += na;
-		heap.gone_nfree += l->nfree;
-		if (heap.cache[id])
-			heap.gone_bytes += (int64_t)(na - l->nfree) * heap.cache[id]->size;
+		heap_global.gone_nalloc += na;
+		heap_global.gone_nfree += l->nfree;
+		if (heap_global.cache[id])
+			heap_global.gone_bytes += (int64_t)(na - l->nfree) * heap_global.cache[id]->size;
 	}
-	spin_unlock_irqrestore(&heap.cpus_lock, f);
+	spin_unlock_irqrestore(&heap_global.cpus_lock, f);
 	heap_tls = NULL;
 	cache_free_locked(heap_cpu_cache, hc);
 #endif
@@ -500,7 +549,8 @@ static bool power_of_two(size_t x)
 }
 
 /**
- * slab_cache_setup() - fill in a cache and give it an id
+ * slab_cache_setup() - fill in a cache and give it an id in @h
+ * @h: the heap it belongs to
  * @c: zeroed storage for it
  * @name: its name
  * @size: object size
@@ -510,14 +560,14 @@ static bool power_of_two(size_t x)
  *
  * Return: 0, or -1 (bad size or alignment, no free id).
  */
-int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t align,
+int slab_cache_setup(struct heap *h, struct kmem_cache *c, const char *name, size_t size, size_t align,
 		     unsigned flags, kmem_ctor_t ctor)
 {
 	if (!align)
 		align = 8;
 	if (!size || size > HEAP_SLAB_SIZE / 4 || !power_of_two(align) || align > PAGE_SIZE)
 		return -1;
-	*c = (struct kmem_cache){ .obj_size = size, .align = align, .flags = flags, .ctor = ctor };
+	*c = (struct kmem_cache){ .heap = h, .obj_size = size, .align = align, .flags = flags, .ctor = ctor };
 	size_t stride = ALIGN_UP(MM_MAX(size, (size_t)8), MM_MAX(align, (size_t)8));
 	if (ctor) {			/* the free pointer must not clobber a constructed object */
 		c->fp_offset = stride;
@@ -525,9 +575,9 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 	}
 	c->size = stride;
 #ifdef MM_HEAP_DEBUG
-	c->debug = heap.debug || (flags & KMEM_DEBUG);
+	c->debug = h->debug || (flags & KMEM_DEBUG);
 #endif
-	c->purgeable = heap.src && heap.src->pages_purge && heap.src->now_ns && !ctor && !c->debug &&
+	c->purgeable = h->src && h->src->pages_purge && h->src->now_ns && !ctor && !c->debug &&
 		       !(flags & KMEM_DMA);
 	size_t per = stride + (c->debug ? sizeof(struct heap_objmeta) : 0);
 	c->capacity = (HEAP_SLAB_SIZE - objs_offset(c) - (c->debug ? 8 : 0)) / per;
@@ -536,15 +586,15 @@ int slab_cache_setup(struct kmem_cache *c, const char *name, size_t size, size_t
 	for (i = 0; i < sizeof(c->name) - 1 && name && name[i]; i++)
 		c->name[i] = name[i];
 	c->name[i] = 0;
-	unsigned long f = spin_lock_irqsave(&heap.caches_lock);
-	for (i = 0; i < HEAP_MAX_CACHES && heap.cache[i]; i++)
+	unsigned long f = spin_lock_irqsave(&h->caches_lock);
+	for (i = 0; i < HEAP_MAX_CACHES && h->cache[i]; i++)
 		;
 	if (i < HEAP_MAX_CACHES) {
 		c->id = i;
 		c->live = true;
-		heap.cache[i] = c;
+		h->cache[i] = c;
 	}
-	spin_unlock_irqrestore(&heap.caches_lock, f);
+	spin_unlock_irqrestore(&h->caches_lock, f);
 	return c->live ? 0 : -1;
 }
 
@@ -555,7 +605,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 
 	if (!c)
 		return NULL;
-	if (slab_cache_setup(c, name, size, align, flags, ctor)) {
+	if (slab_cache_setup(&heap_global, c, name, size, align, flags, ctor)) {
 		cache_free_locked(heap_cache_cache, c);
 		return NULL;
 	}
@@ -578,10 +628,10 @@ void kmem_cache_destroy(struct kmem_cache *c)
 	if (busy)
 		mm_err("heap: kmem_cache_destroy(%s): objects still in use; their slabs are leaked",
 		       c->name);
-	__atomic_and_fetch(&heap.purge_mask[c->id / 64], ~(1ull << (c->id % 64)), __ATOMIC_RELAXED);
-	unsigned long f = spin_lock_irqsave(&heap.caches_lock);
-	heap.cache[c->id] = NULL;
-	spin_unlock_irqrestore(&heap.caches_lock, f);
+	__atomic_and_fetch(&heap_global.purge_mask[c->id / 64], ~(1ull << (c->id % 64)), __ATOMIC_RELAXED);
+	unsigned long f = spin_lock_irqsave(&heap_global.caches_lock);
+	heap_global.cache[c->id] = NULL;
+	spin_unlock_irqrestore(&heap_global.caches_lock, f);
 	c->live = false;
 	cache_free_locked(heap_cache_cache, c);
 }
@@ -606,7 +656,7 @@ void kmem_cache_free_at(struct kmem_cache *c, void *obj, const char *file, int l
 		return;
 	struct slab *s = slab_lookup(obj);
 	if (!s || s->cache != c) {
-		debug_report_bad_free(obj, s ? "object of another cache" : "not a slab object",
+		debug_report_bad_free(&heap_global, obj, s ? "object of another cache" : "not a slab object",
 				      &site);
 		return;
 	}
@@ -650,7 +700,7 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 void kmem_cache_for_each(void (*fn)(struct kmem_cache *c, void *ctx), void *ctx)
 {
 	for (unsigned i = 0; i < HEAP_MAX_CACHES; i++) {
-		struct kmem_cache *c = __atomic_load_n(&heap.cache[i], __ATOMIC_ACQUIRE);
+		struct kmem_cache *c = __atomic_load_n(&heap_global.cache[i], __ATOMIC_ACQUIRE);
 		if (c)
 			fn(c, ctx);
 	}

@@ -24,9 +24,9 @@
  * objects hold poison).
  *
  * Locking: a cache's queue is under its lock, and so is its bit in
- * heap.purge_mask (atomic, read without a lock). The scan runs with no lock
+ * heap_global.purge_mask (atomic, read without a lock). The scan runs with no lock
  * held on entry, takes one cache's lock at a time, and only one thread
- * scans at once (heap.purging).
+ * scans at once (heap_global.purging).
  */
 #include "heap_impl.h"
 
@@ -62,11 +62,13 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 	    ((uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size < HEAP_SLAB_SIZE / 64 &&
 	     s->inuse > s->scan_inuse / 2))
 		return;
+	struct heap *h = c->heap;
+
 	s->dirty = 1;
-	s->dirty_since = heap.src->now_ns();
+	s->dirty_since = h->src->now_ns();
 	if (!c->dirty_head) {
 		__atomic_store_n(&c->last_use_ns, s->dirty_since, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->last_use_at, __atomic_load_n(&heap.alloc_clock, __ATOMIC_RELAXED),
+		__atomic_store_n(&c->last_use_at, __atomic_load_n(&h->alloc_clock, __ATOMIC_RELAXED),
 				 __ATOMIC_RELAXED);
 	}
 	s->dirty_next = NULL;
@@ -76,7 +78,7 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 	else
 		c->dirty_head = s;
 	c->dirty_tail = s;
-	__atomic_or_fetch(&heap.purge_mask[c->id / 64], 1ull << (c->id % 64), __ATOMIC_RELAXED);
+	__atomic_or_fetch(&h->purge_mask[c->id / 64], 1ull << (c->id % 64), __ATOMIC_RELAXED);
 }
 
 /**
@@ -198,7 +200,7 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 						  (size_t)(last + 1 - pg) * PAGE_SIZE };
 		pg = end;
 	}
-	heap.src->pages_purge(runs, nr);
+	c->heap->src->pages_purge(runs, nr);
 	s->scan_free = slab_free_objs(s);
 }
 
@@ -258,7 +260,7 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t idle_si
 			slab_scan(c, s);
 	}
 	if (!next)
-		__atomic_and_fetch(&heap.purge_mask[c->id / 64], ~(1ull << (c->id % 64)),
+		__atomic_and_fetch(&c->heap->purge_mask[c->id / 64], ~(1ull << (c->id % 64)),
 				   __ATOMIC_RELAXED);
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);
@@ -271,15 +273,16 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t idle_si
  * back (a list that took a slab's whole free list may hold thousands of
  * objects, one on each of as many pages).
  */
-static void flush_idle_lists(uint64_t idle_at)
+static void flush_idle_lists(struct heap *h, uint64_t idle_at)
 {
 #ifdef MM_KERNEL
+	(void)h;
 	(void)idle_at;		/* per-CPU lists: flushed under the cache lock by purge_cache() */
 #else
-	struct heap_cpu *hc = heap_tls;
+	struct heap_cpu *hc = h == &heap_global ? heap_tls : NULL;
 
 	for (unsigned id = 0; hc && id < HEAP_MAX_CACHES; id++) {
-		struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+		struct kmem_cache *c = __atomic_load_n(&h->cache[id], __ATOMIC_ACQUIRE);
 		if (!c || !hc->list[id].head || !c->purgeable || !cache_idle(c, UINT64_MAX, idle_at))
 			continue;
 		cache_lock(c);
@@ -292,43 +295,44 @@ static void flush_idle_lists(uint64_t idle_at)
 
 /**
  * heap_purge_tick() - give back the free pages of slabs that waited long enough
+ * @h: the heap
  * @growing: the heap is about to take more memory from its page source: then
  *           the queued slabs of idle classes give their free pages back
  *           without waiting
  *
  * Called by the slow paths with no lock held; cheap when nothing is queued.
  */
-void heap_purge_tick(bool growing)
+void heap_purge_tick(struct heap *h, bool growing)
 {
-	if (!heap.src->now_ns)
+	if (!h->src->now_ns)
 		return;
-	uint64_t now = heap.src->now_ns(), clock = __atomic_load_n(&heap.alloc_clock, __ATOMIC_RELAXED);
+	uint64_t now = h->src->now_ns(), clock = __atomic_load_n(&h->alloc_clock, __ATOMIC_RELAXED);
 	/* Growing: idle by the allocation clock; otherwise by time. */
 	uint64_t idle_since = growing ? UINT64_MAX : now > HEAP_PURGE_DELAY_NS ? now - HEAP_PURGE_DELAY_NS : 0;
 	uint64_t idle_at = !growing ? UINT64_MAX : clock > HEAP_PURGE_IDLE_BYTES ? clock - HEAP_PURGE_IDLE_BYTES : 0;
 	if (growing) {
-		flush_idle_lists(idle_at);
+		flush_idle_lists(h, idle_at);
 		now += HEAP_PURGE_DELAY_NS;	/* every queued slab is due */
-	} else if (now < __atomic_load_n(&heap.purge_next_ns, __ATOMIC_RELAXED)) {
+	} else if (now < __atomic_load_n(&h->purge_next_ns, __ATOMIC_RELAXED)) {
 		return;
 	}
 	uint64_t any = 0;
-	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++)
-		any |= __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
-	if (!any || __atomic_exchange_n(&heap.purging, true, __ATOMIC_ACQUIRE))
+	for (unsigned w = 0; w < ARRAY_SIZE(h->purge_mask); w++)
+		any |= __atomic_load_n(&h->purge_mask[w], __ATOMIC_RELAXED);
+	if (!any || __atomic_exchange_n(&h->purging, true, __ATOMIC_ACQUIRE))
 		return;
 	uint64_t next = UINT64_MAX;
-	for (unsigned w = 0; w < ARRAY_SIZE(heap.purge_mask); w++) {
-		uint64_t m = __atomic_load_n(&heap.purge_mask[w], __ATOMIC_RELAXED);
+	for (unsigned w = 0; w < ARRAY_SIZE(h->purge_mask); w++) {
+		uint64_t m = __atomic_load_n(&h->purge_mask[w], __ATOMIC_RELAXED);
 		while (m) {
 			unsigned id = w * 64 + (unsigned)__builtin_ctzll(m);
 			m &= m - 1;
-			struct kmem_cache *c = __atomic_load_n(&heap.cache[id], __ATOMIC_ACQUIRE);
+			struct kmem_cache *c = __atomic_load_n(&h->cache[id], __ATOMIC_ACQUIRE);
 			uint64_t t = c ? purge_cache(c, now, idle_since, idle_at) : 0;
 			if (t && t < next)
 				next = t;
 		}
 	}
-	__atomic_store_n(&heap.purge_next_ns, next == UINT64_MAX ? 0 : next, __ATOMIC_RELAXED);
-	__atomic_store_n(&heap.purging, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&h->purge_next_ns, next == UINT64_MAX ? 0 : next, __ATOMIC_RELAXED);
+	__atomic_store_n(&h->purging, false, __ATOMIC_RELEASE);
 }

@@ -38,24 +38,24 @@ static void thread_attached(void)
  */
 static void fork_prepare(void)
 {
-	spin_lock_irqsave(&heap.caches_lock);
+	spin_lock_irqsave(&heap_global.caches_lock);
 	for (unsigned i = 0; i < HEAP_MAX_CACHES; i++)
-		if (heap.cache[i])
-			cache_lock(heap.cache[i]);
-	spin_lock_irqsave(&heap.large_lock);
-	spin_lock_irqsave(&heap.cpus_lock);
+		if (heap_global.cache[i])
+			cache_lock(heap_global.cache[i]);
+	spin_lock_irqsave(&heap_global.large_lock);
+	spin_lock_irqsave(&heap_global.cpus_lock);
 	heap_pages_mmap_lock();
 }
 
 static void fork_done(void)
 {
 	heap_pages_mmap_unlock();
-	spin_unlock_irqrestore(&heap.cpus_lock, 0);
-	spin_unlock_irqrestore(&heap.large_lock, 0);
+	spin_unlock_irqrestore(&heap_global.cpus_lock, 0);
+	spin_unlock_irqrestore(&heap_global.large_lock, 0);
 	for (unsigned i = HEAP_MAX_CACHES; i-- > 0;)
-		if (heap.cache[i])
-			cache_unlock(heap.cache[i]);
-	spin_unlock_irqrestore(&heap.caches_lock, 0);
+		if (heap_global.cache[i])
+			cache_unlock(heap_global.cache[i]);
+	spin_unlock_irqrestore(&heap_global.caches_lock, 0);
 }
 
 static void setup(void)

@@ -498,6 +498,156 @@ static void oom_returns_null_and_recovers(void **state)
 	sim_heap_done();
 }
 
+/* --- private heaps ------------------------------------------------------------------- */
+
+/* A private heap beside the global one, over the same PMM: isolation, realloc, destroy. */
+static void private_heaps(void **state)
+{
+	(void)state;
+	sim_heap(64 * MiB);
+	uint64_t free0 = vm_free_frames();
+	struct heap *a = heap_create(&heap_pages_kernel, 0), *b = heap_create(&heap_pages_kernel, 0);
+	assert_non_null(a);
+	assert_non_null(b);
+	enum { N = 2000 };
+	static uint8_t *pa[N], *pb[N];
+	for (int i = 0; i < N; i++) {
+		size_t n = (size_t)(i * 53) % 12000 + 1;	/* classes and large areas */
+		pa[i] = heap_alloc(a, n);
+		pb[i] = i % 3 ? heap_zalloc(b, n) : heap_alloc_aligned(b, n, 64);
+		assert_non_null(pa[i]);
+		assert_non_null(pb[i]);
+		assert_true(heap_usable(a, pa[i]) >= n);
+		assert_int_equal(heap_usable(b, pa[i]), 0);
+		assert_true(heap_contains(a, pa[i]) && !heap_contains(b, pa[i]) && !heap_owns(pa[i]));
+		if (i % 3 == 0)
+			assert_int_equal((uintptr_t)pb[i] % 64, 0);
+		if (n > 8192)
+			continue;		/* vmalloc areas are not host memory here */
+		if (i % 3)
+			assert_int_equal(pb[i][n - 1], 0);
+		memset(pa[i], 0xa5, n);
+		memset(pb[i], 0x5b, n);
+	}
+	/* Pointers given to the wrong heap are reported and ignored. */
+	unsigned long errs = sim_count.log[LOG_ERR];
+	struct heap_debug_counts dc, dg;
+	heap_debug_get_counts(&dg);
+	heap_free(b, pa[1]);
+	heap_free(a, pb[1]);
+	kfree(pa[2]);
+	heap_free(a, pa[200]);		/* a large area of a (200 * 53 > 8 KiB) */
+	heap_free(a, pa[200]);		/* freed twice */
+	assert_true(sim_count.log[LOG_ERR] - errs >= 4);
+	heap_debug_get_counts(&dc);
+	assert_int_equal(dc.invalid_frees, dg.invalid_frees + 1);
+	heap_debug_counts(a, &dc);
+	assert_int_equal(dc.invalid_frees, 2);
+	heap_debug_counts(b, &dc);
+	assert_int_equal(dc.invalid_frees, 1);
+	assert_int_equal(pa[1][0], 0xa5);
+	assert_int_equal(pb[1][0], 0x5b);
+	for (int i = 0; i < N; i++)
+		if (i != 200 && (size_t)(i * 53) % 12000 + 1 <= 8192)
+			assert_int_equal(pa[i][0], 0xa5);
+	/* Statistics per heap: a's bytes are a's. */
+	memory_stats_t sa, sb, sg;
+	heap_stats(a, &sa);
+	heap_stats(b, &sb);
+	heap_get_stats(&sg);
+	assert_int_equal(sa.allocation_count, N + sa.free_count - 1);
+	assert_true(sa.heap_used > 0 && sb.heap_used > 0);
+	assert_int_equal(sg.heap_used, 0);
+	assert_int_equal(heap_validate(a), 0);
+	/* b: everything freed, then destroyed; a destroyed with its objects live. */
+	for (int i = 0; i < N; i++)
+		heap_free(b, pb[i]);
+	heap_stats(b, &sb);
+	assert_int_equal(sb.heap_used, 0);
+	assert_int_equal(sb.allocation_count, sb.free_count);
+	heap_destroy(b);
+	heap_destroy(a);
+	heap_drain();
+	assert_int_equal(vm_free_frames(), free0);
+	assert_int_equal(pmm_check(), 0);
+	sim_heap_done();
+}
+
+/* Realloc within a private heap keeps the contents, through classes and large areas. */
+static void private_heap_realloc(void **state)
+{
+	(void)state;
+	mmap_heap();
+	struct heap *a = heap_create(&heap_pages_mmap, 0), *b = heap_create(&heap_pages_mmap, 0);
+	assert_non_null(a);
+	assert_non_null(b);
+	uint8_t *r = heap_alloc(a, 10);
+	memset(r, 7, 10);
+	for (size_t n = 20; n < 3000000; n = n * 3 / 2) {
+		r = heap_realloc(a, r, n);
+		assert_non_null(r);
+		assert_true(heap_contains(a, r) && !heap_contains(b, r) && !heap_owns(r));
+		assert_int_equal(r[9], 7);
+		assert_int_equal(r[n * 2 / 3 - 1], n > 20 ? 9 : r[n * 2 / 3 - 1]);
+		memset(r + 10, 9, n - 10);
+	}
+	unsigned long errs = sim_count.log[LOG_ERR];
+	assert_null(heap_realloc(b, r, 100));	/* not b's: refused, left alone */
+	assert_true(sim_count.log[LOG_ERR] > errs);
+	assert_int_equal(r[9], 7);
+	r = heap_realloc(a, r, 50);		/* back into a class */
+	assert_true(heap_contains(a, r));
+	assert_int_equal(r[49], 9);
+	heap_free(a, r);
+	memory_stats_t st;
+	heap_stats(a, &st);
+	assert_int_equal(st.heap_used, 0);
+	assert_int_equal(st.large_count, 0);
+	heap_destroy(a);
+	heap_destroy(b);
+}
+
+static struct heap *shared_private;
+
+static void *private_churner(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	void *live[128] = { 0 };
+
+	for (int i = 0; i < 40000; i++) {
+		unsigned k = (seed = seed * 1103515245u + 12345u) >> 16 & 127;
+		heap_free(shared_private, live[k]);
+		size_t n = (seed >> 8) % 3000 + 1;
+		live[k] = heap_alloc(shared_private, n);
+		assert_non_null(live[k]);
+		memset(live[k], (int)k, n);
+	}
+	for (int k = 0; k < 128; k++)
+		heap_free(shared_private, live[k]);
+	return NULL;
+}
+
+/* A private heap has no per-CPU lists: threads share it through its class locks. */
+static void private_heap_threads(void **state)
+{
+	(void)state;
+	mmap_heap();
+	shared_private = heap_create(&heap_pages_mmap, 0);
+	assert_non_null(shared_private);
+	pthread_t t[4];
+	for (int i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, private_churner, (void *)(uintptr_t)(i + 1));
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	memory_stats_t st;
+	heap_stats(shared_private, &st);
+	assert_int_equal(st.heap_used, 0);
+	assert_int_equal(st.allocation_count, st.free_count);
+	assert_int_equal(st.allocation_count, 4 * 40000);
+	assert_int_equal(heap_validate(shared_private), 0);
+	heap_destroy(shared_private);
+}
+
 /* --- threads ------------------------------------------------------------------------- */
 
 #define RING	1024
@@ -606,6 +756,9 @@ int main(void)
 		cmocka_unit_test_teardown(dma_below_16m, vm_teardown),
 		cmocka_unit_test_teardown(oom_returns_null_and_recovers, vm_teardown),
 		cmocka_unit_test(threads_share_the_heap),
+		cmocka_unit_test_teardown(private_heaps, vm_teardown),
+		cmocka_unit_test(private_heap_realloc),
+		cmocka_unit_test(private_heap_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "kernel/ktest.h"
 #include "mm/heap.h"
+#include "mm/heap_pages.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
@@ -230,6 +231,45 @@ static void debug_checks(struct ktest *t)
 #endif
 }
 
+/*
+ * A private heap over the PMM and vmalloc beside the global one: its objects
+ * are its own (a kfree of one is refused), and destroying it with objects
+ * still live gives every frame back.
+ */
+static void private_heap(struct ktest *t)
+{
+	static uint8_t *p[1500];
+	uint64_t before = free_frames();
+	struct heap_debug_counts c0, c1;
+	struct heap *h = heap_create(&heap_pages_kernel, 0);
+
+	KEXPECT(t, h != NULL);
+	if (!h)
+		return;
+	for (unsigned i = 0; i < ARRAY_LEN(p); i++) {
+		size_t n = (i * 131) % 12000 + 1;	/* classes and vmalloc areas */
+		p[i] = heap_alloc(h, n);
+		KEXPECT(t, p[i] != NULL && heap_usable(h, p[i]) >= n);
+		if (p[i])
+			memset(p[i], (int)(i & 0xff), n);
+	}
+	heap_debug_get_counts(&c0);
+	kfree(p[1]);				/* not the global heap's: refused */
+	heap_debug_get_counts(&c1);
+	KEXPECT_EQ(t, c1.invalid_frees - c0.invalid_frees, 1);
+	KEXPECT(t, heap_contains(h, p[1]) && !heap_owns(p[1]));
+	p[2] = heap_realloc(h, p[2], 30000);	/* class -> vmalloc area, contents kept */
+	KEXPECT(t, p[2] && p[2][262] == 2);
+	for (unsigned i = 0; i < ARRAY_LEN(p); i += 2)
+		heap_free(h, p[i]);
+	memory_stats_t st;
+	heap_stats(h, &st);
+	KEXPECT_EQ(t, st.allocation_count - st.free_count, ARRAY_LEN(p) / 2);
+	KEXPECT_EQ(t, heap_validate(h), 0);
+	heap_destroy(h);			/* half its objects still live */
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
 KTEST_SUITE(heap,
 	KTEST_CASE(kmalloc_family),
 	KTEST_CASE(aligned),
@@ -238,4 +278,5 @@ KTEST_SUITE(heap,
 	KTEST_CASE(oom_returns_null_and_recovers),
 	KTEST_CASE(frames_back_after_workload),
 	KTEST_CASE(object_caches),
+	KTEST_CASE(private_heap),
 	KTEST_CASE(debug_checks));

@@ -26,7 +26,7 @@ static void panic_hook(const char *msg)
 static int setup(void **state)
 {
 	(void)state;
-	sim_set_log_level(-1);
+	sim_set_log_level(getenv("HLOG") ? 7 : -1);
 	sim_panic_hook = panic_hook;
 	heap_pages_mmap_set_arena((size_t)4 << 30);
 	return 0;
@@ -189,6 +189,34 @@ static void hardened_freelist(void **state)
 	kfree(b);
 }
 
+/* A private heap with the checks on, beside a global heap without them. */
+static void private_debug_heap(void **state)
+{
+	(void)state;
+	assert_int_equal(heap_init(&heap_pages_mmap, 0), 0);
+	struct heap *h = heap_create(&heap_pages_mmap, HEAP_DEBUG);
+	assert_non_null(h);
+	struct heap_debug_counts c;
+	char *p = heap_alloc(h, 40), *q = heap_alloc(h, 100000);
+	assert_int_equal(heap_usable(h, p), 40);	/* the requested size */
+	assert_int_equal(heap_usable(h, q), 100000);
+	p[40] = 1;					/* into the red zone */
+	assert_int_equal(heap_validate(h), 1);
+	heap_free(h, p);
+	heap_free(h, p);
+	heap_debug_counts(h, &c);
+	assert_int_equal(c.redzone_hits, 2);		/* by heap_validate, then on free */
+	assert_int_equal(c.double_frees, 1);
+	assert_int_equal(counts().double_frees, 0);	/* the global heap's are its own */
+	assert_int_equal(heap_walk(h, NULL, NULL), 1);	/* q */
+	/* A hardened private heap checks its free-list pointers too. */
+	uint64_t *a = heap_alloc(h, 64), *b = heap_alloc(h, 64);
+	heap_free(h, a);
+	assert_true(heap_contains(h, b) && !heap_contains(h, a));
+	heap_free(h, b);
+	heap_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -199,6 +227,7 @@ int main(void)
 		cmocka_unit_test_setup(sites_and_leaks, debug_heap),
 		cmocka_unit_test_setup(allocation_site_kept, debug_heap),
 		cmocka_unit_test(hardened_freelist),
+		cmocka_unit_test(private_debug_heap),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
