@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The heap's page source in the kernel (and on the simulator): slabs are PMM
- * blocks seen through the direct map, large areas are vmalloc areas (DMA
+ * blocks seen through the direct map, large areas are vmalloc areas that
+ * krealloc resizes with vrealloc (DMA
  * come from the size classes' DMA caches or are one-object slabs, see kmalloc.c).
  */
 #include "heap_pages.h"
@@ -52,6 +53,18 @@ static void *klarge_get(size_t size, size_t align, unsigned flags, struct heap_a
 	return (void *)ALIGN_UP((uintptr_t)p, (uintptr_t)MM_MAX(align, (size_t)PAGE_SIZE));
 }
 
+/* vrealloc: more pages after the area, or its page-table entries moved; shrinking frees the tail. */
+static void *klarge_resize(struct heap_area *a, size_t size)
+{
+	void *p = vrealloc(a->base, size);
+
+	if (!p)
+		return NULL;
+	a->base = p;
+	a->len = a->reserved = ALIGN_UP(size, (size_t)PAGE_SIZE);
+	return p;
+}
+
 static void klarge_put(const struct heap_area *a)
 {
 	vfree(a->base);
@@ -72,6 +85,7 @@ struct heap_page_source heap_pages_kernel = {
 	.pages_get = kpages_get,
 	.pages_put = kpages_put,
 	.large_get = klarge_get,
+	.large_resize = klarge_resize,
 	.large_put = klarge_put,
 	.phys = kphys,
 };

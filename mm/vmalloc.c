@@ -503,6 +503,149 @@ void vfree(void *addr)
 	spin_unlock_irqrestore(&vm.lock, irq);
 }
 
+/* Map at @to the frames mapped at [@from, @from + @len): page-table entries move, not bytes. */
+static int move_pages(uintptr_t from, uintptr_t to, uint64_t len, unsigned prot)
+{
+	for (uint64_t off = 0; off < len; off += PAGE_SIZE) {
+		phys_addr_t pa;
+		int r = pt_translate(vm.space, from + off, &pa, NULL, NULL) ?
+			pt_map(vm.space, to + off, pa, PAGE_SIZE, prot, 0) : -MM_EINVAL;
+		if (r) {
+			if (off)
+				pt_unmap(vm.space, to, off, NULL, NULL);
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* Cut segment @n (an area, not free) to @keep bytes; the rest becomes free space, using @spare. */
+static void segment_cut(struct vnode *n, uint64_t keep, struct vnode *spare)
+{
+	spare->start = n->start + keep;
+	spare->len = n->len - keep;
+	spare->state = SEG_MAPPING;
+	n->len = keep;
+	touch(vm.root, n->start);
+	vm.root = insert(vm.root, spare);
+	segment_release(spare);
+}
+
+/* Take @delta bytes off the front of the free segment after @n into @n; false if it is too small. */
+static bool segment_extend(struct vnode *n, uint64_t delta)
+{
+	uintptr_t end = n->start + n->len;
+	struct vnode *next = end < vm.end ? find(end) : NULL;
+
+	if (!next || next->state != SEG_FREE || next->len < delta)
+		return false;
+	if (next->len == delta) {
+		vm.root = remove(vm.root, next->start);
+		node_free(next);
+	} else {
+		next->start += delta;		/* still between the same neighbours */
+		next->len -= delta;
+		touch(vm.root, next->start);
+	}
+	n->len += delta;
+	touch(vm.root, n->start);
+	vm.used += delta;
+	return true;
+}
+
+/**
+ * vrealloc() - resize a vmalloc area by mapping, moving or unmapping pages
+ * @addr: what vmalloc*() returned
+ * @size: new size in bytes, > 0
+ *
+ * Shrinking unmaps the tail pages (their frames freed; the guard follows the
+ * new end). Growing maps fresh frames after the area when the window is free
+ * there; otherwise the area moves: its frames are mapped at a new address
+ * (page-table entries move, no byte is copied) and the old range is unmapped.
+ * New pages are not zeroed. The caller must not use the old address after a
+ * move, nor resize or free the area concurrently.
+ *
+ * Return: the area's (possibly new) address, or NULL with the area untouched
+ * (out of memory or window space, or @addr not an area).
+ */
+void *vrealloc(void *addr, uint64_t size)
+{
+	uintptr_t va = (uintptr_t)addr;
+	uint64_t pages = ALIGN_UP(size, PAGE_SIZE);
+
+	if (!addr || !size || pages < size || pages + VMALLOC_GUARD < pages)
+		return NULL;
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	struct vnode *n = va >= vm.base && va < vm.end ? find(va) : NULL;
+	if (!n || n->start != va || n->state != SEG_BUSY) {
+		vm.bad_frees++;
+		spin_unlock_irqrestore(&vm.lock, irq);
+		mm_err("vrealloc(%p): not a vmalloc area; called from %p", addr,
+		       __builtin_return_address(0));
+		return NULL;
+	}
+	uint64_t old = n->len - VMALLOC_GUARD;
+	struct vnode *spare = pages != old ? node_alloc() : NULL;
+	if (pages == old || !spare) {
+		spin_unlock_irqrestore(&vm.lock, irq);
+		return pages == old ? addr : NULL;
+	}
+	n->state = SEG_MAPPING;			/* ours until we are done */
+	if (pages < old) {
+		spin_unlock_irqrestore(&vm.lock, irq);
+		pt_unmap(vm.space, va + pages, old - pages, release_frame, NULL);
+		irq = spin_lock_irqsave(&vm.lock);
+		segment_cut(n, pages + VMALLOC_GUARD, spare);
+		n->state = SEG_BUSY;
+		vm.bytes -= old - pages;
+		spin_unlock_irqrestore(&vm.lock, irq);
+		return addr;
+	}
+	if (segment_extend(n, pages - old)) {	/* in place: map after the old end */
+		spin_unlock_irqrestore(&vm.lock, irq);
+		int r = map_pages(va + old, pages - old, n->prot, 0);
+		irq = spin_lock_irqsave(&vm.lock);
+		if (r) {
+			segment_cut(n, old + VMALLOC_GUARD, spare);
+		} else {
+			node_free(spare);
+			vm.bytes += pages - old;
+		}
+		n->state = SEG_BUSY;
+		spin_unlock_irqrestore(&vm.lock, irq);
+		return r ? NULL : addr;
+	}
+	struct vnode *to = max_free(vm.root) >= pages + VMALLOC_GUARD ?
+			   segment_take(pages + VMALLOC_GUARD, spare) : NULL;
+	if (to) {
+		to->prot = n->prot;
+	} else {
+		node_free(spare);
+		n->state = SEG_BUSY;
+		vm.alloc_failures++;
+	}
+	spin_unlock_irqrestore(&vm.lock, irq);
+	if (!to)
+		return NULL;
+	int r = move_pages(va, to->start, old, n->prot);
+	if (!r && (r = map_pages(to->start + old, pages - old, n->prot, 0)) != 0)
+		pt_unmap(vm.space, to->start, old, NULL, NULL);
+	if (!r)
+		pt_unmap(vm.space, va, old, NULL, NULL);	/* the frames live on at @to */
+	irq = spin_lock_irqsave(&vm.lock);
+	if (r) {
+		segment_release(to);
+		n->state = SEG_BUSY;
+		vm.alloc_failures++;
+	} else {
+		segment_release(n);
+		to->state = SEG_BUSY;
+		vm.bytes += pages - old;
+	}
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return r ? NULL : (void *)to->start;
+}
+
 /**
  * vmalloc_area_of() - the area whose pages or guard gap hold @addr
  * @addr: any address

@@ -104,6 +104,18 @@ void *vzalloc(uint64_t size);
 void vfree(void *addr);
 
 /**
+ * vrealloc() - resize a vmalloc area in place or by moving its page-table entries
+ * @addr: what vmalloc*() returned
+ * @size: new size, > 0
+ *
+ * Shrinking frees the tail pages; growing maps fresh (not zeroed) frames
+ * after the area, or moves the area's frames to a larger range without
+ * copying a byte. Return: the area's address (new after a move), or NULL
+ * with the area as it was.
+ */
+void *vrealloc(void *addr, uint64_t size);
+
+/**
  * vmalloc_area_of() - the area whose pages or guard gap hold @addr
  * @addr: any address
  * @area: filled in if found

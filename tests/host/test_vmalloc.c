@@ -104,6 +104,61 @@ static void test_basic(void **state)
 	finish();
 }
 
+/* The frames behind [@va, @va + @pages pages), in @pa. */
+static void frames_of(uintptr_t va, unsigned pages, phys_addr_t *pa)
+{
+	for (unsigned i = 0; i < pages; i++)
+		assert_true(pt_translate(&ks, va + (uintptr_t)i * PG, &pa[i], NULL, NULL));
+}
+
+/* vrealloc: grow in place, grow by moving page-table entries, shrink; every frame accounted. */
+static void test_vrealloc(void **state)
+{
+	phys_addr_t before[8], after[8];
+	struct vmalloc_stats st;
+
+	(void)state;
+	start();
+	uint8_t *a = vmalloc(2 * PG);
+	frames_of((uintptr_t)a, 2, before);
+	/* Nothing after it: grows in place, its two frames kept. */
+	assert_ptr_equal(vrealloc(a, 5 * PG - 10), a);
+	expect_area(a, 5 * PG, VMALLOC_PROT);
+	frames_of((uintptr_t)a, 2, after);
+	assert_memory_equal(before, after, sizeof(before[0]) * 2);
+	/* Blocked by b: moves; the same frames appear at the new address, in order. */
+	uint8_t *b = vmalloc(PG);
+	assert_int_equal((uintptr_t)b, (uintptr_t)a + 5 * PG + VMALLOC_GUARD);
+	frames_of((uintptr_t)a, 5, before);
+	uint8_t *m = vrealloc(a, 8 * PG);
+	assert_non_null(m);
+	assert_true(m != a);
+	expect_area(m, 8 * PG, VMALLOC_PROT);
+	frames_of((uintptr_t)m, 5, after);
+	assert_memory_equal(before, after, sizeof(before[0]) * 5);
+	assert_false(pt_translate(&ks, (uintptr_t)a, NULL, NULL, NULL));
+	vmalloc_get_stats(&st);
+	assert_int_equal(st.areas, 2);
+	assert_int_equal(st.bytes, 9 * PG);
+	/* Shrinks: the tail's frames go back, the guard follows the new end. */
+	uint64_t free_before = sim_free_frames();
+	assert_ptr_equal(vrealloc(m, 3 * PG), m);
+	expect_area(m, 3 * PG, VMALLOC_PROT);
+	assert_int_equal(sim_free_frames(), free_before + 5);
+	struct vmalloc_area ar;
+	assert_true(vmalloc_area_of(m, &ar));
+	assert_int_equal(ar.size, 3 * PG);
+	assert_ptr_equal(vrealloc(m, 3 * PG - 1), m);	/* same pages: nothing to do */
+	unsigned long errs = sim_count.log[LOG_ERR];
+	assert_null(vrealloc(m + PG, 2 * PG));		/* not an area's start */
+	assert_true(sim_count.log[LOG_ERR] > errs);
+	assert_null(vrealloc(m, (uint64_t)VSIZE));	/* no room in the window: untouched */
+	expect_area(m, 3 * PG, VMALLOC_PROT);
+	vfree(m);
+	vfree(b);
+	finish();
+}
+
 static void test_guard_gaps(void **state)
 {
 	void *p[8];
@@ -443,6 +498,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_basic, test_teardown),
 		cmocka_unit_test_teardown(test_guard_gaps, test_teardown),
+		cmocka_unit_test_teardown(test_vrealloc, test_teardown),
 		cmocka_unit_test_teardown(test_noncontiguous, test_teardown),
 		cmocka_unit_test_teardown(test_lookup, test_teardown),
 		cmocka_unit_test_teardown(test_bad_free, test_teardown),

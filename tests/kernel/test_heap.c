@@ -231,6 +231,35 @@ static void debug_checks(struct ktest *t)
 #endif
 }
 
+/* krealloc of a large area: grows in place or moves its pages (vrealloc), shrinks; contents kept. */
+static void krealloc_large(struct ktest *t)
+{
+	uint64_t before = free_frames();
+	uint8_t *p = kmalloc(20000), *blocker = kmalloc(20000);
+
+	KEXPECT(t, p && blocker);
+	if (!p || !blocker)
+		return;
+	for (unsigned i = 0; i < 20000; i++)
+		p[i] = (uint8_t)(i * 7);
+	uint8_t *q = krealloc(p, 300000);
+	KEXPECT(t, q != NULL);
+	if (q) {
+		unsigned bad = 0;
+		for (unsigned i = 0; i < 20000; i++)
+			bad += q[i] != (uint8_t)(i * 7);
+		KEXPECT_EQ(t, bad, 0);
+		memset(q + 20000, 0x5a, 300000 - 20000);
+		KEXPECT(t, ksize(q) >= 300000);
+		p = krealloc(q, 40000);			/* the tail pages go back */
+		KEXPECT(t, p == q && p[39999] == 0x5a && p[19999] == (uint8_t)(19999 * 7));
+		KEXPECT(t, ksize(p) >= 40000 && ksize(p) < 300000);
+	}
+	kfree(p);
+	kfree(blocker);
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
 /*
  * A private heap over the PMM and vmalloc beside the global one: its objects
  * are its own (a kfree of one is refused), and destroying it with objects
@@ -278,5 +307,6 @@ KTEST_SUITE(heap,
 	KTEST_CASE(oom_returns_null_and_recovers),
 	KTEST_CASE(frames_back_after_workload),
 	KTEST_CASE(object_caches),
+	KTEST_CASE(krealloc_large),
 	KTEST_CASE(private_heap),
 	KTEST_CASE(debug_checks));
