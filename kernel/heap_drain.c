@@ -9,8 +9,14 @@
 #include "percpu.h"
 #include "smp.h"
 #include "kernel/heap.h"
+#include "kernel/kernel.h"
+#include "kernel/task.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
+#include "mm/reclaim.h"
+
+/* How often the heap's reclaim thread looks at free memory. */
+#define HEAP_RECLAIM_POLL_MS	100
 
 static void drain_here(void *arg)
 {
@@ -30,6 +36,51 @@ void heap_drain_all(void)
 		smp_call(cpu_online_mask, drain_here, NULL);
 	else
 		heap_drain();
+}
+
+static void flush_here(void *arg)
+{
+	(void)arg;
+	heap_flush_lists();
+}
+
+/**
+ * heap_reclaim_all() - everything the kernel heap holds unused, back to the PMM
+ *
+ * Every CPU's lists go back to the slabs (by a cross-CPU call when
+ * interrupts are on; else this CPU's only), then heap_shrink(): empty slabs
+ * freed. For direct reclaim (the hook reclaim calls before swapping) and the
+ * heap's reclaim thread. Interrupts on, no spinlock held, for all CPUs.
+ *
+ * Return: frames given back.
+ */
+unsigned long heap_reclaim_all(void)
+{
+	if (ncpus_online > 1 && (read_rflags() & RFLAGS_IF))
+		smp_call(cpu_online_mask, flush_here, NULL);
+	else
+		heap_flush_lists();
+	return heap_shrink(&heap_global);
+}
+
+/* While some zone is below its low watermark, the heap gives back what it does not use. */
+static void heap_reclaimd(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (reclaim_needed())
+			heap_reclaim_all();
+		sleep_until(time_ns() + HEAP_RECLAIM_POLL_MS * 1000000ull);
+	}
+}
+
+/**
+ * heap_reclaimd_start() - start the heap's reclaim thread (kmain, with the scheduler up)
+ */
+void heap_reclaimd_start(void)
+{
+	if (!kthread_create("kheapd", heap_reclaimd, NULL))
+		kprintf("heap: no reclaim thread (out of memory); only direct reclaim shrinks the heap\n");
 }
 
 /**

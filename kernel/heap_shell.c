@@ -65,6 +65,9 @@ void heap_print_stats(void)
 	kprintf("  physical: total %pB, used %pB, free %pB; slabs %pB, large %pB in %" PRIu64 " areas\n",
 		&st.total_physical, &st.used_physical, &st.free_physical, &st.slab_bytes,
 		&st.large_bytes, st.large_count);
+	kprintf("  given back: %" PRIu64 " slabs freed, %" PRIu64 " pages from inside slabs; "
+		"reclaim: %" PRIu64 " shrinks gave %" PRIu64 " pages\n", st.slabs_freed, st.pages_purged,
+		st.shrinks, st.shrunk_pages);
 	kprintf("  %-16s %6s %6s %8s %8s %8s\n", "cache", "size", "slabs", "inuse", "total", "use");
 	kmem_cache_for_each(print_cache, &all);
 }
@@ -132,32 +135,57 @@ SHELL_COMMAND(memtest, "heap stress with verification patterns (memtest [rounds]
 
 #define FRAG_OBJS	16384
 
+/* Slab bytes over live bytes in them, in hundredths (the kernel's RSS/live). */
+static unsigned slab_over_live(void)
+{
+	memory_stats_t st;
+
+	heap_drain();
+	heap_get_stats(&st);
+	uint64_t live = st.heap_used > st.large_bytes ? st.heap_used - st.large_bytes : 0;
+	return live ? (unsigned)(st.slab_bytes * 100 / live) : 0;
+}
+
+/*
+ * The seeds' figure (000: "heap fragmentation < 25 % after stress testing"),
+ * read as free memory that cannot serve a request of the workload's mix,
+ * over free memory (heap_fragmentation_for()), beside slab bytes over live
+ * bytes; after filling, after freeing every other object (the worst case:
+ * no slab empties) and after regrowing into the holes.
+ */
 static int cmd_fragtest(int argc, char **argv)
 {
 	static void *obj[FRAG_OBJS];
-	static const uint16_t sizes[] = { 24, 40, 72, 136, 200, 392, 520, 1000, 1800, 3000 };
+	static const size_t sizes[] = { 24, 40, 72, 136, 200, 392, 520, 1000, 1800, 3000 };
 	uint64_t seed = 42;
-	unsigned got = 0;
+	unsigned got = 0, frag[3], ratio[3];
 
+	(void)argc;
+	(void)argv;
 	for (unsigned i = 0; i < FRAG_OBJS; i++) {
 		obj[i] = kmalloc(sizes[next_rand(&seed) % ARRAY_LEN(sizes)]);
 		got += obj[i] != NULL;
 	}
-	unsigned before = heap_fragmentation_pct();
+	ratio[0] = slab_over_live();
+	frag[0] = heap_fragmentation_for(sizes, ARRAY_LEN(sizes));
 	for (unsigned i = 0; i < FRAG_OBJS; i += 2) {	/* every other: the worst case */
 		kfree(obj[i]);
 		obj[i] = NULL;
 	}
-	heap_drain();
-	unsigned after = heap_fragmentation_pct();
+	ratio[1] = slab_over_live();
+	frag[1] = heap_fragmentation_for(sizes, ARRAY_LEN(sizes));
 	for (unsigned i = 0; i < FRAG_OBJS; i += 2)	/* regrow into the holes */
 		obj[i] = kmalloc(sizes[next_rand(&seed) % ARRAY_LEN(sizes)]);
-	unsigned regrown = heap_fragmentation_pct();
+	ratio[2] = slab_over_live();
+	frag[2] = heap_fragmentation_for(sizes, ARRAY_LEN(sizes));
 	for (unsigned i = 0; i < FRAG_OBJS; i++)
 		kfree(obj[i]);
 	heap_drain();
-	kprintf("fragtest: %u objects of mixed sizes: fragmentation %u %% full, %u %% after "
-		"freeing half, %u %% regrown (target < 25 %%)\n", got, before, after, regrown);
+	kprintf("fragtest: %u objects of 10 sizes, 24..3000 bytes. Fragmentation (free memory no "
+		"request of the mix can use, over free memory; target < 25 %%): %u %% full, %u %% after "
+		"freeing every other object, %u %% regrown. Slab bytes over live bytes: %u.%02u, %u.%02u, "
+		"%u.%02u\n", got, frag[0], frag[1], frag[2], ratio[0] / 100, ratio[0] % 100,
+		ratio[1] / 100, ratio[1] % 100, ratio[2] / 100, ratio[2] % 100);
 	return 0;
 }
 SHELL_COMMAND(fragtest, "fragmentation figure after a mixed workload", cmd_fragtest);

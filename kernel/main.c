@@ -128,6 +128,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	swap_dev_boot();
 	swap_zram_boot();
 	reclaimd_start();
+	heap_reclaimd_start();
 
 	serial_enable_rx_irq();
 	sti();

@@ -219,6 +219,10 @@ typedef struct memory_stats {
 	uint64_t allocation_count;
 	uint64_t free_count;
 	uint64_t slab_bytes, large_bytes, large_count;
+	/* Given back without being freed by the program (purge). */
+	uint64_t pages_purged;		/* pages given back from inside slabs, ever */
+	uint64_t slabs_freed;		/* slabs given back, ever */
+	uint64_t shrinks, shrunk_pages;	/* heap_shrink() calls, pages they gave back */
 } memory_stats_t;
 
 struct kmem_cache_stats {
@@ -228,6 +232,7 @@ struct kmem_cache_stats {
 	uint64_t objs_inuse;		/* out of the slabs (live or in per-CPU lists) */
 	uint64_t objs_total;		/* slabs * objs_per_slab */
 	uint64_t pages_purged;		/* pages given back from inside slabs, ever */
+	uint64_t slabs_freed;		/* slabs given back to the page source, ever */
 };
 
 /* --- Setup --------------------------------------------------------------- */
@@ -433,6 +438,11 @@ void heap_get_stats(memory_stats_t *st);
 void heap_drain(void);
 
 /**
+ * heap_flush_lists() - this CPU's (thread's) free lists back to the slabs, nothing freed
+ */
+void heap_flush_lists(void);
+
+/**
  * heap_thread_exit() - give back a host thread's free lists (thread-local builds)
  *
  * Threads call it, or a thread-exit hook does, before the thread ends.
@@ -604,6 +614,18 @@ bool heap_contains(struct heap *h, const void *p);
 void heap_stats(struct heap *h, memory_stats_t *st);
 
 /**
+ * heap_shrink() - give back everything @h holds unused, now
+ * @h: the heap (&heap_global for the kernel's)
+ *
+ * Every empty slab, and where the page source can, the free pages inside
+ * slabs. Per-CPU lists are not flushed (the kernel's heap_reclaim_all()
+ * flushes every CPU's first). For memory pressure: the cost is page faults
+ * and slab set-up when the memory is wanted again.
+ * Return: pages given back to the page source.
+ */
+unsigned long heap_shrink(struct heap *h);
+
+/**
  * heap_validate() - heap_check() for @h
  * @h: the heap
  *
@@ -627,6 +649,20 @@ unsigned heap_walk(struct heap *h, int (*fn)(const struct heap_live_obj *o, void
  * @c: filled in
  */
 void heap_debug_counts(struct heap *h, struct heap_debug_counts *c);
+
+/**
+ * heap_fragmentation_for() - the seeds' fragmentation for a mix of requests
+ * @sizes: request sizes, each as likely (1 .. KMALLOC_MAX_SIZE; others are ignored)
+ * @n: how many
+ *
+ * Free memory that cannot serve a request, over free memory, averaged over
+ * the requests in @sizes: the free memory is the global heap's free objects
+ * (on slabs, carved or not) and empty slabs; a request can use the free
+ * objects of its size class and the empty slabs, not the free objects of
+ * other classes. Objects on per-CPU lists count as in use (drain first).
+ * Return: 0 .. 100 (0 when nothing is free).
+ */
+unsigned heap_fragmentation_for(const size_t *sizes, unsigned n);
 
 /* With MM_HEAP_DEBUG, calls record their file and line. */
 #if defined(MM_HEAP_DEBUG) && !defined(HEAP_NO_SITE_MACROS)

@@ -61,6 +61,7 @@ struct heap {
 	uint64_t purge_next_ns;		/* when the first is due; 0: now */
 	uint64_t alloc_clock;		/* bytes refills of purging caches and large areas took */
 	bool purging;			/* a thread is scanning */
+	uint64_t shrinks, shrunk_pages;		/* heap_shrink() calls and pages they gave back */
 	struct heap_debug_counts dbg;
 };
 
@@ -260,6 +261,7 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s);
 void slab_purge_forget(struct kmem_cache *c, struct slab *s);
 void slab_revive(struct kmem_cache *c, struct slab *s);
 void heap_purge_tick(struct heap *h, bool growing);
+void slab_purge_all(struct kmem_cache *c);
 
 /* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */
 

@@ -848,6 +848,8 @@ void heap_stats(struct heap *h, memory_stats_t *st)
 			struct kmem_cache_stats cs;
 			kmem_cache_get_stats(c, &cs);
 			slab_bytes += cs.slabs * HEAP_SLAB_SIZE;
+			st->pages_purged += cs.pages_purged;
+			st->slabs_freed += cs.slabs_freed;
 		}
 	}
 	unsigned long irq = spin_lock_irqsave(&h->cpus_lock);
@@ -877,6 +879,10 @@ void heap_stats(struct heap *h, memory_stats_t *st)
 	nf += __atomic_load_n(&h->gone_nfree, __ATOMIC_RELAXED);
 	live += __atomic_load_n(&h->gone_bytes, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&h->cpus_lock, irq);
+	irq = spin_lock_irqsave(&h->caches_lock);
+	st->shrinks = h->shrinks;
+	st->shrunk_pages = h->shrunk_pages;
+	spin_unlock_irqrestore(&h->caches_lock, irq);
 	irq = spin_lock_irqsave(&h->large_lock);
 	st->large_bytes = h->large_bytes;
 	st->large_count = h->large_count;
@@ -904,6 +910,33 @@ unsigned heap_fragmentation_pct(void)
 	if (!st.slab_bytes || in_slabs >= st.slab_bytes)
 		return 0;
 	return (unsigned)((st.slab_bytes - in_slabs) * 100 / st.slab_bytes);
+}
+
+unsigned heap_fragmentation_for(const size_t *sizes, unsigned n)
+{
+	uint64_t free_bytes[HEAP_MAX_CLASSES] = { 0 }, total = 0, empty = 0, unusable = 0;
+	unsigned counted = 0;
+
+	for (unsigned i = 0; i < heap_global.nclasses; i++) {
+		struct kmem_cache_stats st;
+		kmem_cache_get_stats(&heap_global.kmalloc_cache[i], &st);
+		uint64_t size = heap_global.kmalloc_cache[i].size;
+		free_bytes[i] = (st.objs_total - st.objs_inuse) * size;
+		empty += st.empty_slabs * st.objs_per_slab * size;
+		total += free_bytes[i];
+	}
+	if (!total)
+		return 0;
+	for (unsigned k = 0; k < n; k++) {
+		if (!sizes[k] || sizes[k] > KMALLOC_MAX_SIZE)
+			continue;
+		unsigned i = size_index(sizes[k]);
+		/* An empty slab serves any class; a partial one only its own. */
+		uint64_t usable = free_bytes[i] - MM_MIN(free_bytes[i], empty) + empty;
+		unusable += total - MM_MIN(total, usable);
+		counted++;
+	}
+	return counted ? (unsigned)(unusable * 100 / (total * counted)) : 0;
 }
 
 static void shrink_one(struct kmem_cache *c, void *ctx)

@@ -269,8 +269,9 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	return first;
 }
 
-/* Return @n objects from the head of @l to their slabs. */
-static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned n)
+/* Return @n objects from the head of @l to their slabs; empty slabs beyond @keep freed. */
+static void cache_flush_keep(struct kmem_cache *c, struct heap_cpu_list *l, unsigned n,
+			     unsigned keep)
 {
 	int64_t given = 0;
 
@@ -283,10 +284,15 @@ static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned 
 		l->room++;
 		slab_give(c, slab_of(obj), obj);
 	}
-	cache_release_empty(c, HEAP_EMPTY_KEEP);
+	cache_release_empty(c, keep);
 	cache_unlock(c);
 	heap_count_add(&l->moved, -given);
 	heap_purge_tick(&heap_global, false);
+}
+
+static void cache_flush(struct kmem_cache *c, struct heap_cpu_list *l, unsigned n)
+{
+	cache_flush_keep(c, l, n, HEAP_EMPTY_KEEP);
 }
 
 /**
@@ -541,6 +547,56 @@ void heap_thread_exit(void)
 #endif
 }
 
+/**
+ * heap_flush_lists() - this CPU's (thread's) lists of the global heap back to the slabs
+ */
+void heap_flush_lists(void)
+{
+	unsigned long flags;
+	struct heap_cpu *hc = heap_cpu_enter(&flags);
+
+	for (unsigned id = 0; hc && id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = heap_global.cache[id];
+		if (c && heap_list_count(&hc->list[id]))	/* empty slabs stay: heap_shrink() counts them */
+			cache_flush_keep(c, &hc->list[id], heap_list_count(&hc->list[id]), UINT32_MAX);
+	}
+	heap_cpu_exit(flags);
+}
+
+/**
+ * heap_shrink() - give back what @h holds unused: empty slabs, free pages inside slabs
+ * @h: the heap
+ *
+ * Every empty slab goes back to the page source, and where the source can
+ * give back pages inside slabs (pages_purge), every queued slab's free pages
+ * too, at once. Objects on per-CPU lists are not seen (heap_flush_lists()
+ * on each CPU first). Runs under the heap's cache-table lock, so a cache
+ * being destroyed waits. Return: pages given back.
+ */
+unsigned long heap_shrink(struct heap *h)
+{
+	unsigned long pages = 0;
+	unsigned long f = spin_lock_irqsave(&h->caches_lock);
+
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = h->cache[id];
+		if (!c)
+			continue;
+		cache_lock(c);
+		uint64_t freed = c->slabs_freed, purged = c->pages_purged;
+		if (c->purgeable)
+			slab_purge_all(c);
+		cache_release_empty(c, 0);
+		pages += (unsigned long)(((c->slabs_freed - freed) << HEAP_SLAB_ORDER) +
+					 (c->pages_purged - purged));
+		cache_unlock(c);
+	}
+	h->shrinks++;
+	h->shrunk_pages += pages;
+	spin_unlock_irqrestore(&h->caches_lock, f);
+	return pages;
+}
+
 /* --- caches ------------------------------------------------------------------------- */
 
 static bool power_of_two(size_t x)
@@ -692,6 +748,7 @@ void kmem_cache_get_stats(struct kmem_cache *c, struct kmem_cache_stats *st)
 		.name = c->name, .obj_size = c->obj_size, .objs_per_slab = c->capacity,
 		.slabs = c->partial.count + c->full.count + c->empty.count,
 		.empty_slabs = c->empty.count, .objs_inuse = inuse, .pages_purged = c->pages_purged,
+		.slabs_freed = c->slabs_freed,
 	};
 	cache_unlock(c);
 	st->objs_total = st->slabs * st->objs_per_slab;

@@ -226,6 +226,24 @@ void slab_revive(struct kmem_cache *c, struct slab *s)
 	}
 }
 
+/**
+ * slab_purge_all() - give back the free pages of every queued slab of @c now
+ * @c: a purgeable cache, locked
+ *
+ * For heap_shrink(): no delay, no look at whether the class is in use.
+ */
+void slab_purge_all(struct kmem_cache *c)
+{
+	struct slab *s;
+
+	while ((s = c->dirty_head) != NULL) {
+		slab_purge_forget(c, s);
+		if (s->list == SLAB_LIST_PARTIAL)
+			slab_scan(c, s);
+	}
+	__atomic_and_fetch(&c->heap->purge_mask[c->id / 64], ~(1ull << (c->id % 64)), __ATOMIC_RELAXED);
+}
+
 /* @c has not been used since @idle_since (ns) nor since the heap's clock read @idle_at. */
 static bool cache_idle(const struct kmem_cache *c, uint64_t idle_since, uint64_t idle_at)
 {

@@ -498,6 +498,68 @@ static void oom_returns_null_and_recovers(void **state)
 	sim_heap_done();
 }
 
+/* heap_shrink(): empty slabs and the free pages inside slabs given back at once, counted. */
+static void shrink_gives_back(void **state)
+{
+	(void)state;
+	mmap_heap();
+	enum { N = 20000 };
+	static uint8_t *p[N];
+	for (int i = 0; i < N; i++) {
+		p[i] = kmalloc(200);
+		assert_non_null(p[i]);
+		memset(p[i], (int)(i & 0xff), 200);
+	}
+	for (int i = 0; i < N; i++)
+		if ((i / 500) % 8)		/* 7/8 freed, in runs of whole pages */
+			kfree(p[i]);
+	heap_flush_lists();
+	memory_stats_t s0, s1;
+	heap_get_stats(&s0);
+	unsigned long got = heap_shrink(&heap_global);
+	heap_get_stats(&s1);
+	assert_true(got > 0);
+	assert_int_equal(s1.shrinks - s0.shrinks, 1);
+	assert_int_equal(s1.shrunk_pages - s0.shrunk_pages, got);
+	assert_true(s1.pages_purged > 0);
+	assert_true(s1.slabs_freed >= s0.slabs_freed);
+	for (int i = 0; i < N; i += 500)	/* the survivors are intact */
+		for (int j = i; j < i + 500 && !((j / 500) % 8); j++)
+			assert_int_equal(p[j][199], j & 0xff);
+	for (int i = 0; i < N; i++)		/* and memory given back serves again */
+		if ((i / 500) % 8)
+			p[i] = kzalloc(200), assert_non_null(p[i]), assert_int_equal(p[i][100], 0);
+	for (int i = 0; i < N; i++)
+		kfree(p[i]);
+	assert_int_equal(heap_check(), 0);
+}
+
+/* The seeds' fragmentation: free memory a request of the mix cannot use, over free memory. */
+static void fragmentation_for_a_mix(void **state)
+{
+	(void)state;
+	mmap_heap();
+	static void *a[4096], *b[4096];
+	const size_t small[] = { 32 }, both[] = { 32, 1000 };
+	for (int i = 0; i < 4096; i++)
+		a[i] = kmalloc(32), b[i] = kmalloc(1000);
+	for (int i = 0; i < 4096; i += 2)
+		kfree(a[i]), kfree(b[i]);
+	heap_drain();
+	/* Two classes with free objects, none empty: each request uses only its own class's. */
+	assert_int_equal(heap_fragmentation_for(both, 2), 50);
+	unsigned f = heap_fragmentation_for(small, 1);
+	assert_true(f > 50 && f < 100);		/* most free bytes are 1000-byte objects */
+	for (int i = 1; i < 4096; i += 2)
+		kfree(b[i]);			/* b's slabs empty: any request can use them */
+	unsigned g = heap_fragmentation_for(small, 1);
+	assert_true(g < f);
+	for (int i = 1; i < 4096; i += 2)
+		kfree(a[i]);
+	heap_drain();				/* nothing free left in the heap */
+	assert_int_equal(heap_fragmentation_for(both, 2), 0);
+}
+
 /* --- private heaps ------------------------------------------------------------------- */
 
 /* A private heap beside the global one, over the same PMM: isolation, realloc, destroy. */
@@ -756,6 +818,8 @@ int main(void)
 		cmocka_unit_test_teardown(dma_below_16m, vm_teardown),
 		cmocka_unit_test_teardown(oom_returns_null_and_recovers, vm_teardown),
 		cmocka_unit_test(threads_share_the_heap),
+		cmocka_unit_test(fragmentation_for_a_mix),
+		cmocka_unit_test(shrink_gives_back),
 		cmocka_unit_test_teardown(private_heaps, vm_teardown),
 		cmocka_unit_test(private_heap_realloc),
 		cmocka_unit_test(private_heap_threads),
