@@ -13,11 +13,19 @@
  *             live from one octave of 16 B..512 KiB other than the last phase's
  *   grow      2048 buffers grown by realloc in small steps up to 16 B..256 KiB,
  *             half to the exact length, half geometrically (capacity x1.5)
+ *   phasefifo at most 48 MiB live over 20 phases: each frees the oldest 80 % of
+ *             what is held (survivors are the newest), then allocates sizes spread
+ *             over three octaves around a size drawn from 32 B..32 KiB
+ *   phasemix  at most 64 MiB live over 20 phases of two populations: long-lived
+ *             small objects (16..256 B, a quarter of the allocations, 30 % freed per
+ *             phase) beside short-lived ones of one octave of 64 B..256 KiB per
+ *             phase (95 % freed at its end)
  *
  * Prints `ops_per_s N` (malloc, free and realloc calls per second),
  * `peak_live_bytes N`, `peak_rss_bytes N` and `rss_over_live N`.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +291,91 @@ static uint64_t phase(uint64_t scale)
 	return ops;
 }
 
+/* Allocate a block of @n bytes onto *@list, touching each page; false if out of memory. */
+static bool push_block(struct block **list, size_t n)
+{
+	struct block *b = malloc(n);
+
+	if (!b)
+		return false;
+	touch_pages((char *)b, n);
+	b->len = n;
+	b->next = *list;
+	*list = b;
+	note_alloc(n);
+	return true;
+}
+
+/* Free each block of *@list with probability @pct %; the count of frees. */
+static uint64_t free_some(struct block **list, unsigned pct)
+{
+	uint64_t ops = 0;
+
+	for (struct block **pp = list; *pp;) {
+		struct block *b = *pp;
+		if (next() % 100 < pct) {
+			*pp = b->next;
+			live -= b->len;
+			free(b);
+			ops++;
+		} else {
+			pp = &b->next;
+		}
+	}
+	return ops;
+}
+
+static uint64_t free_all(struct block **list)
+{
+	return free_some(list, 100);
+}
+
+static uint64_t phasefifo(uint64_t scale)
+{
+	const size_t cap = ((size_t)48 << 20) * scale;
+	struct block *held = NULL;		/* newest first */
+	uint64_t ops = 0;
+
+	for (int ph = 0; ph < 20; ph++) {
+		size_t n = 0;
+		for (struct block *b = held; b; b = b->next)
+			n++;
+		struct block **pp = &held;		/* keep the newest 20 % */
+		for (size_t k = 0; *pp && k < n / 5; k++)
+			pp = &(*pp)->next;
+		ops += free_all(pp);
+		unsigned mid = 5 + (unsigned)(next() % 11);	/* 32 B .. 32 KiB */
+		for (;;) {
+			size_t sz = log_size(mid - 1, mid + 2);
+			if (live + sz > cap || !push_block(&held, sz))
+				break;
+			ops++;
+		}
+	}
+	return ops + free_all(&held);
+}
+
+static uint64_t phasemix(uint64_t scale)
+{
+	const size_t cap = ((size_t)64 << 20) * scale;
+	struct block *longl = NULL, *shortl = NULL;
+	uint64_t ops = 0;
+	unsigned octave = 6;
+
+	for (int ph = 0; ph < 20; ph++) {
+		ops += free_some(&longl, 30) + free_some(&shortl, 95);
+		octave = 6 + (octave - 6 + 1 + (unsigned)(next() % 11)) % 12;	/* 64 B .. 256 KiB, not the last */
+		for (;;) {
+			bool small = next() % 4 == 0;
+			size_t sz = small ? log_size(4, 8) : ((size_t)1 << octave) + next() % ((size_t)1 << octave);
+			if (live + sz > cap || !push_block(small ? &longl : &shortl, sz))
+				break;
+			ops++;
+		}
+	}
+	return ops + free_all(&longl) + free_all(&shortl);
+}
+
 static uint64_t grow(uint64_t scale)
 {
 	enum { BUFS = 2048 };
@@ -329,6 +422,7 @@ int main(int argc, char **argv)
 	} w[] = {
 		{ "churn", churn }, { "random", random_sizes }, { "prodcons", prodcons },
 		{ "realloc", reallocs }, { "frag", frag }, { "phase", phase }, { "grow", grow },
+		{ "phasefifo", phasefifo }, { "phasemix", phasemix },
 	};
 	uint64_t scale = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 
@@ -345,6 +439,6 @@ int main(int argc, char **argv)
 		       ops / dt, peak_live, rss, peak_live ? rss / peak_live : 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow [scale]\n");
+	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow|phasefifo|phasemix [scale]\n");
 	return 2;
 }
