@@ -6,6 +6,7 @@
 #   build/guest/guest_true     the small binary it execs
 #   build/guest/wis            the scalability benchmark (bench/guest/wis.c, bench/wis.sh)
 #   build/guest/pressure       the memory-pressure benchmark (bench/guest/pressure.c, bench/pressure.sh)
+#   build/guest/swaplat        wake-up latency beside a process swapping (bench/guest/swaplat.c, swap suite)
 #
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
@@ -28,8 +29,8 @@ $(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
 HOSTILE_PROG := $(BUILD)/guest/hostile
 
 guest-programs: $(GUEST_PROGS) $(HOSTILE_PROG) $(LINUX_INIT)
-# The swap suite of tools/run_tests.py runs the pressure program too.
-all: $(LINUX_INIT) $(BUILD)/guest/pressure
+# The swap suite of tools/run_tests.py runs the pressure and swaplat programs too.
+all: $(LINUX_INIT) $(BUILD)/guest/pressure $(BUILD)/guest/swaplat
 bench: $(KERNEL) guest-programs kperf
 
 .PHONY: guest-programs

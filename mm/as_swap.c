@@ -189,6 +189,21 @@ int swap_write_new(phys_addr_t pa, swp_entry_t *e)
 	return write_new(pa, e, NULL);
 }
 
+/**
+ * swap_write_new_queued() - swap_write_new(), but queued for an area that may sleep
+ * @pa: the frame
+ * @e: set to the slot's entry (count 1)
+ * @queued: set if the page went to the swap cache (which holds a frame
+ *	reference) to be written by swap_writeback_run(), with no lock held
+ *
+ * Return: 0 or -MM_ENOSPC.
+ */
+int swap_write_new_queued(phys_addr_t pa, swp_entry_t *e, bool *queued)
+{
+	*queued = false;
+	return write_new(pa, e, queued);
+}
+
 /*
  * Swap out the page at @va of @as, mapping @pa: 1 if its frame was freed,
  * 0 if it is swapped here but still used elsewhere or queued for writing

@@ -74,19 +74,26 @@ static void drop_slot(struct pcache *pc, phys_addr_t *p)
 	*p = 0;
 }
 
-/* Read the swapped page in slot *@p (page @idx) back into a frame, lock held: PCACHE_*. */
+/*
+ * Read the swapped page in slot *@p (page @idx) back into a frame, lock
+ * held: PCACHE_*. A page queued for writing to a disk is still in the swap
+ * cache: its frame is taken back from there.
+ */
 static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p)
 {
 	swp_entry_t e = slot_swp(*p);
-	phys_addr_t pa = pmm_alloc_pages(0, 0);
+	phys_addr_t pa;
 
-	if (pa == PMM_NO_FRAME)
-		return PCACHE_NOMEM;
-	if (swap_read(e, pa)) {
-		pmm_put(pa);
-		return PCACHE_EIO;
+	if (swap_cache_lookup(e, &pa)) {
+		pa = pmm_alloc_pages(0, 0);
+		if (pa == PMM_NO_FRAME)
+			return PCACHE_NOMEM;
+		if (swap_read(e, pa)) {
+			pmm_put(pa);
+			return PCACHE_EIO;
+		}
+		reclaim_count_refault();
 	}
-	reclaim_count_refault();
 	*p = pa;
 	swap_free(e);
 	pc->nrswapped--;
@@ -539,18 +546,23 @@ uint64_t pcache_total_objects(void)
  * stays if anything else holds the frame (mapped again, a read() or
  * write() copying, a fork copying a mapping) or it left the object.
  *
- * Return: 1 (the frame is free once the caller drops its reference), 0
- * (busy or gone), -MM_ENOSPC (no swap area took it).
+ * For an area that may sleep (a disk) the write is queued: the frame waits
+ * in the swap cache for swap_writeback_run(), which frees it.
+ *
+ * Return: 1 (the frame is free once the caller drops its reference), 2
+ * (queued: free once written), 0 (busy or gone), -MM_ENOSPC (no swap area
+ * took it).
  */
 int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa)
 {
 	unsigned long fl = spin_lock_irqsave(&pc->lock);
 	phys_addr_t *p = slot(pc, idx, false);
 	swp_entry_t e;
+	bool queued;
 	int ret = 0;
 
 	if (p && *p == pa && pmm_refcount(pa) == 2) {
-		if (swap_write_new(pa, &e)) {
+		if (swap_write_new_queued(pa, &e, &queued)) {
 			ret = -MM_ENOSPC;
 		} else {
 			*p = swp_slot(e);
@@ -560,7 +572,7 @@ int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa)
 			__atomic_add_fetch(&total_swapped, 1, __ATOMIC_RELAXED);
 			lru_del(pa);
 			pmm_put(pa);
-			ret = 1;
+			ret = queued ? 2 : 1;
 		}
 	}
 	spin_unlock_irqrestore(&pc->lock, fl);

@@ -24,7 +24,7 @@
 
 #define ISOLATE_BATCH	32
 
-/* One isolated page: 1 freed, 0 kept, -MM_ENOSPC (no swap room). */
+/* One isolated page: 1 freed, 2 queued for a disk write (freed by it), 0 kept, -MM_ENOSPC (no swap room). */
 static int shrink_page(const struct lru_victim *v, bool force)
 {
 	struct pcache *pc = v->owner;
@@ -45,7 +45,7 @@ static int shrink_page(const struct lru_victim *v, bool force)
 	}
 	as_rmap_object(pc, idx, v->pa, true);
 	ret = pcache_evict(pc, idx, v->pa);
-	if (ret == 1)
+	if (ret >= 1)
 		lru_release(v);
 	else
 		lru_putback(v, ret == 0);	/* busy: in use; no swap: try later */
@@ -60,20 +60,23 @@ static int shrink_page(const struct lru_victim *v, bool force)
  * @force: evict pages even if referenced (the last round of direct reclaim)
  * @fig: figures to add to
  *
+ * Pages for an area that may sleep are queued (@fig->queued): the caller
+ * runs swap_writeback_run() once it holds no lock.
+ *
  * Return: frames freed.
  */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
 				struct reclaim_figures *fig)
 {
 	uint64_t act = lru_count(LRU_ACTIVE_FILE), inact = lru_count(LRU_INACTIVE_FILE);
-	unsigned long seen = 0, freed = 0;
+	unsigned long seen = 0, freed = 0, queued = 0;
 	struct lru_victim v[ISOLATE_BATCH];
 
 	if (!swap_enabled())
 		return 0;
 	if (act > inact)
 		lru_deactivate(LRU_FILE, (unsigned)MM_MIN((uint64_t)nr, act - inact));
-	while (seen < nr && freed < want) {
+	while (seen < nr && freed + queued < want) {
 		unsigned n = lru_isolate(LRU_INACTIVE_FILE, v,
 					 (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen));
 		unsigned k = 0;
@@ -87,6 +90,7 @@ unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force
 				break;
 			if (got == 1)
 				freed++;
+			queued += got == 2;
 		}
 		seen += n;
 		if (k < n) {	/* swap is full: give the rest back */
@@ -96,7 +100,8 @@ unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force
 		}
 	}
 	fig->scanned += seen;
-	fig->swapped += freed;
+	fig->swapped += freed + queued;
 	fig->reclaimed += freed;
+	fig->queued += queued;
 	return freed;
 }

@@ -31,6 +31,8 @@ int swap_write(swp_entry_t e, phys_addr_t pa);
 int swap_read(swp_entry_t e, phys_addr_t pa);
 /* Store frame @pa in a new slot of any area with room (entry in *@e, count 1): 0 or -MM_ENOSPC (mm/as_swap.c). */
 int swap_write_new(phys_addr_t pa, swp_entry_t *e);
+/* The same, queued in the swap cache (*@queued) for an area that may sleep: swap_writeback_run() writes it. */
+int swap_write_new_queued(phys_addr_t pa, swp_entry_t *e, bool *queued);
 
 /*
  * I/O outside the locks, for areas whose backend may sleep (mm/swap.c).

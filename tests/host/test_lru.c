@@ -25,6 +25,7 @@
 #include "mm/pcache.h"
 #include "mm/reclaim.h"
 #include "mm/swap.h"
+#include "mm/swap_internal.h"
 
 #define SHARED	(MM_MAP_SHARED | MM_MAP_ANONYMOUS)
 
@@ -32,10 +33,12 @@ static uint64_t free0;
 static struct proc P, C;
 static struct test_swap TS, TS2;
 static int type1, type2 = -1;
+static bool sleeping;		/* this round's backend may sleep (a disk): writes are queued */
 
 static int before_ram(uint64_t ram, uint32_t slots)
 {
 	type1 = swt_setup(ram, &TS, slots);
+	TS.b.may_sleep = sleeping;
 	assert_int_equal(lru_init(), 0);
 	free0 = sim_free_frames();
 	return 0;
@@ -74,9 +77,13 @@ static uintptr_t map_shared(struct proc *p, uint64_t len)
 	return swt_map(p, len, SHARED);
 }
 
+/* One scan of the file lists; writes queued for a disk are done after it, as reclaim does. */
 static unsigned long scan(unsigned long nr, bool force, struct reclaim_figures *fig)
 {
-	return reclaim_file_scan(nr, nr, force, fig);
+	unsigned long freed = reclaim_file_scan(nr, nr, force, fig), wb = swap_writeback_run();
+
+	fig->reclaimed += wb;
+	return freed + wb;
 }
 
 /* Moves between the lists, isolation, deletion of an isolated page. */
@@ -365,5 +372,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
 	};
 
-	return cmocka_run_group_tests(tests, swap_test_group_setup, sim_group_teardown);
+	int failed = cmocka_run_group_tests_name("lru, backend written under the locks", tests,
+						 swap_test_group_setup, sim_group_teardown);
+
+	sleeping = true;
+	return failed + cmocka_run_group_tests_name("lru, backend that sleeps (writes queued)",
+						    tests, swap_test_group_setup, sim_group_teardown);
 }
