@@ -22,6 +22,13 @@
 #include "memcore/dos.h"
 #include "tap.h"
 
+/* An address in the kernel's half (on i386 0x1000 is DOS memory in a DOS box). */
+#if UINTPTR_MAX > 0xffffffffu
+#define KERNEL_ADDR 0xffff800000001000ull
+#else
+#define KERNEL_ADDR 0xc0001000u
+#endif
+
 /* A DOS linear address as a pointer (hidden from the compiler's null-page checks). */
 static uint8_t *lin(uintptr_t a)
 {
@@ -336,14 +343,19 @@ int main(int argc, char **argv)
 	ok_eq(dos_init(NULL), -EBUSY, "a second dos_init: EBUSY");
 	r = R(0x0000, 0, 0, 0);
 	ok_eq(dos_int(0x10, &r), -ENOSYS, "INT 10h is not ours: ENOSYS");
-	ok_eq(dos_int(0x21, (struct dos_regs *)0xffff800000001000ull), -EFAULT,
+	ok_eq(dos_int(0x21, (struct dos_regs *)KERNEL_ADDR), -EFAULT,
 	      "a bad register pointer: EFAULT");
 	{
 		struct dos_v86 st = { .cs = 0x101, .ip = 0x100, .ss = 0x101, .sp = 0xffee };
 
 		/* Long mode has no virtual-8086 mode: real-mode programs run on the i386 kernel. */
+#if UINTPTR_MAX > 0xffffffffu
 		ok_eq(dos_run(&st), -ENOSYS, "dos_run on x86_64: ENOSYS");
-		ok_eq(dos_run((struct dos_v86 *)0xffff800000001000ull), -EFAULT, "dos_run with a bad pointer: EFAULT");
+#else
+		(void)st;	/* nothing is loaded at 101h:100h here: it would run zeros */
+		tap_skip("dos_run on x86_64: ENOSYS", "i386 runs real-mode programs (tests/dos)");
+#endif
+		ok_eq(dos_run((struct dos_v86 *)KERNEL_ADDR), -EFAULT, "dos_run with a bad pointer: EFAULT");
 	}
 	conventional();
 	upper();
