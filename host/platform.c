@@ -15,8 +15,13 @@ static uint64_t high_base, high_size;
 static int log_level = LOG_WARN;
 static phys_addr_t pt_root;
 static char last_log[512];
+static phys_addr_t highmem_base = PLAT_NO_HIGHMEM;
+/* Each host thread plays one CPU: its stack of temporary mappings. */
+static _Thread_local void *kmap_stack[PLAT_KMAP_DEPTH];
+static _Thread_local unsigned kmap_depth;
 
 struct sim_counters sim_count;
+unsigned long sim_kmap_high_total;
 void (*sim_panic_hook)(const char *msg);
 
 /*
@@ -77,6 +82,12 @@ void sim_ram_fini(void)
 		munmap(high, (size_t)high_size);
 	ram = high = NULL;
 	ram_size = high_base = high_size = 0;
+	highmem_base = PLAT_NO_HIGHMEM;
+}
+
+void sim_set_highmem(phys_addr_t base)
+{
+	highmem_base = base;
 }
 
 uint64_t sim_ram_size(void)
@@ -96,6 +107,14 @@ const char *sim_last_log(void)
 
 void *plat_phys_to_virt(phys_addr_t pa)
 {
+	if (pa >= highmem_base)
+		plat_panic("host: plat_phys_to_virt(%#llx): high memory (from %#llx) needs plat_kmap()",
+			   (unsigned long long)pa, (unsigned long long)highmem_base);
+	return sim_phys(pa);
+}
+
+void *sim_phys(phys_addr_t pa)
+{
 	if (pa >= ram_size) {
 		if (pa >= high_base && pa - high_base < high_size)
 			return high + (pa - high_base);
@@ -112,6 +131,37 @@ phys_addr_t plat_virt_to_phys(const void *va)
 	if (high && p >= high && p < high + high_size)
 		return high_base + (phys_addr_t)(p - high);
 	return (phys_addr_t)(p - ram);
+}
+
+phys_addr_t plat_highmem_base(void)
+{
+	return highmem_base;
+}
+
+/* All RAM is addressable here; what is checked is the contract of the pair. */
+void *plat_kmap(phys_addr_t pa)
+{
+	void *p;
+
+	if (pa & (PAGE_SIZE - 1))
+		plat_panic("host: plat_kmap(%#llx): not page-aligned", (unsigned long long)pa);
+	if (kmap_depth == PLAT_KMAP_DEPTH)
+		plat_panic("host: plat_kmap(%#llx): more than %u mappings at once",
+			   (unsigned long long)pa, PLAT_KMAP_DEPTH);
+	if (pa >= highmem_base) {
+		sim_count.kmap_high++;
+		__atomic_fetch_add(&sim_kmap_high_total, 1, __ATOMIC_RELAXED);
+	}
+	p = sim_phys(pa);
+	kmap_stack[kmap_depth++] = p;
+	return p;
+}
+
+void plat_kunmap(void *va)
+{
+	if (!kmap_depth || kmap_stack[kmap_depth - 1] != va)
+		plat_panic("host: plat_kunmap(%p): not the last mapping made", va);
+	kmap_depth--;
 }
 
 void plat_tlb_flush_page(uintptr_t va)

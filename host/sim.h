@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mm/types.h"
+
 /*
  * The most simulated RAM a test process can map in one piece: a 32-bit host
  * build (gcc -m32) has a 4 GiB address space, part of it ASan's shadow, so
@@ -33,6 +35,16 @@ int sim_ram_init_split(uint64_t low, uint64_t high_base, uint64_t high);
 bool sim_ram_has(uint64_t pa, uint64_t len);
 void sim_ram_fini(void);
 uint64_t sim_ram_size(void);
+/* The byte at physical @pa as the hardware sees it (the soft MMU, tests' checks). */
+void *sim_phys(phys_addr_t pa);
+/*
+ * Play a 32-bit kernel with high memory: RAM from @base up is reported by
+ * plat_highmem_base() and may be reached only through plat_kmap();
+ * plat_phys_to_virt() of it panics, so a core path that forgets the
+ * temporary mapping fails its test. Set before pmm_init(); sim_ram_fini()
+ * ends it (PLAT_NO_HIGHMEM: all RAM mapped, the default).
+ */
+void sim_set_highmem(phys_addr_t base);
 
 /* Messages at or below this level are printed (default LOG_WARN). */
 void sim_set_log_level(int level);
@@ -41,8 +53,11 @@ struct sim_counters {
 	unsigned long log[4];
 	unsigned long tlb_flush_page;
 	unsigned long tlb_flush_all;
+	unsigned long kmap_high;	/* plat_kmap() calls for frames in high memory */
 };
 extern struct sim_counters sim_count;
+/* plat_kmap() calls for high memory since the process started (never reset). */
+extern unsigned long sim_kmap_high_total;
 /* The last message logged, for tests that check a report was made. */
 const char *sim_last_log(void);
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The software MMU (see soft_mmu.h). The walk reads the engine's tables
- * through plat_phys_to_virt(), exactly as the engine wrote them; the format
- * tells it where the bits are and the control bits which rules apply.
+ * through sim_phys() (the hardware's view of RAM), exactly as the engine
+ * wrote them; the format tells it where the bits are and the control bits
+ * which rules apply.
  */
 #include <string.h>
 
@@ -30,7 +31,7 @@ void smmu_init(struct smmu *m, const struct pt_space *s)
 
 SMMU_ORACLE static uint64_t entry_load(const struct pt_format *f, phys_addr_t table, unsigned i)
 {
-	const void *t = plat_phys_to_virt(table);
+	const void *t = sim_phys(table);
 
 	if (f->entry_size == 8)
 		return __atomic_load_n((const uint64_t *)t + i, __ATOMIC_ACQUIRE);
@@ -40,7 +41,7 @@ SMMU_ORACLE static uint64_t entry_load(const struct pt_format *f, phys_addr_t ta
 SMMU_ORACLE static void entry_or(const struct pt_format *f, phys_addr_t table, unsigned i,
 				  uint64_t bits)
 {
-	void *t = plat_phys_to_virt(table);
+	void *t = sim_phys(table);
 
 	if (f->entry_size == 8)
 		__atomic_fetch_or((uint64_t *)t + i, bits, __ATOMIC_RELAXED);
@@ -240,7 +241,7 @@ static int access(struct smmu *m, uintptr_t va, enum smmu_access acc, enum smmu_
 	done = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t chunk = MM_MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
-		uint8_t *ram = plat_phys_to_virt(pa[i]);
+		uint8_t *ram = sim_phys(pa[i]);
 
 		if (acc == SMMU_WRITE)
 			memcpy(ram, (const uint8_t *)buf + done, chunk);

@@ -163,6 +163,8 @@ void pmm_print_stats(void)
 		"reserved", "cached");
 	for (unsigned z = 0; z < PMM_NR_ZONES; z++) {
 		const struct pmm_zone_stats *zs = &st.zone[z];
+		if (z == PMM_ZONE_ID_HIGHMEM && !zs->total_frames)
+			continue;	/* a kernel with a direct map of all RAM has none */
 		kprintf("  %-7s %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %8" PRIu64 "\n", zs->name, zs->total_frames,
 			zs->free_frames, zs->used_frames, zs->reserved_frames, zs->cached_frames);
 	}

@@ -4,9 +4,10 @@
  * execve writing the new stack's arguments, ptrace-like readers, and the
  * host tests. Each page is made present with the rights a user access
  * would need (faulting it in, breaking copy-on-write), then reached through
- * the direct map.
+ * a temporary mapping (it may be in high memory).
  */
 #include "as_internal.h"
+#include "highmem.h"
 
 /* Pages copied per hold of the lock: execve copies megabytes of arguments. */
 #define ACCESS_BATCH	16
@@ -41,10 +42,7 @@ static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write
 			err = r == VM_FAULT_OOM ? -MM_ENOMEM : -MM_EFAULT;
 			break;
 		}
-		if (write)
-			memcpy(plat_phys_to_virt(pa), p, n);
-		else
-			memcpy(p, plat_phys_to_virt(pa), n);
+		frame_rw(pa & PAGE_MASK, pa & ~PAGE_MASK, p, n, write);
 		p += n;
 		va += n;
 		len -= n;

@@ -7,6 +7,7 @@
  * below its bottom, but not into the guard gap above the region below.
  */
 #include "as_internal.h"
+#include "highmem.h"
 #include "reclaim.h"
 
 /* A fault short of memory reclaims this many frames at a time, this many times at most. */
@@ -102,7 +103,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
-		pa = pmm_alloc_pages(0, PMM_ZERO);
+		pa = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM);
 	} else {
 		int got = pcache_lookup(r->shm, idx, true, &pa);
 
@@ -111,10 +112,10 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		if (got != PCACHE_OK)
 			return VM_FAULT_OOM;
 		if (r->backing == AS_FILE_PRIVATE && (flags & VM_FAULT_WRITE)) {
-			phys_addr_t copy = pmm_alloc_pages(0, 0);
+			phys_addr_t copy = pmm_alloc_pages(0, PMM_HIGHMEM);
 
 			if (copy != PMM_NO_FRAME)
-				memcpy(plat_phys_to_virt(copy), plat_phys_to_virt(pa), PAGE_SIZE);
+				frame_copy(copy, pa);
 			pmm_put(pa);
 			pa = copy;
 		} else if (r->backing == AS_FILE_PRIVATE) {
@@ -144,11 +145,11 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
 	}
-	pa = pmm_alloc_pages(0, zero ? PMM_ZERO : 0);
+	pa = pmm_alloc_pages(0, PMM_HIGHMEM | (zero ? PMM_ZERO : 0));
 	if (pa == PMM_NO_FRAME)
 		return VM_FAULT_OOM;
 	if (!zero)
-		memcpy(plat_phys_to_virt(pa), plat_phys_to_virt(old), PAGE_SIZE);
+		frame_copy(pa, old);
 	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, true), PT_MAP_REPLACE)) {
 		pmm_put(pa);
 		return VM_FAULT_OOM;

@@ -62,7 +62,7 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 		io->val = val;
 		return VM_FAULT_RESOLVED;
 	} else {
-		pa = pmm_alloc_pages(0, 0);
+		pa = pmm_alloc_pages(0, PMM_HIGHMEM);
 		if (pa == PMM_NO_FRAME)
 			return VM_FAULT_OOM;
 		if (swap_read(e, pa)) {

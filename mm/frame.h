@@ -100,8 +100,13 @@ static inline struct frame *pfn_frame_checked(pfn_t pfn)
 	return (struct frame *)(s->base + off * sizeof(struct frame));
 }
 
+/* First frame of ZONE_HIGHMEM (PFN_NIL: none); set by pmm_init(). */
+extern pfn_t pmm_highmem_pfn;
+
 static inline enum pmm_zone pfn_zone(pfn_t pfn)
 {
+	if (unlikely(pfn >= pmm_highmem_pfn))
+		return PMM_ZONE_ID_HIGHMEM;
 	if (pfn < (PMM_DMA_LIMIT >> PAGE_SHIFT))
 		return PMM_ZONE_ID_DMA;
 	if (pfn < (PMM_DMA32_LIMIT >> PAGE_SHIFT))

@@ -16,8 +16,9 @@ static int kpages_init(struct heap_page_source *src)
 	phys_addr_t end = 0;
 
 	pmm_get_stats(&st);
-	for (unsigned z = 0; z < PMM_NR_ZONES; z++)
-		end = MM_MAX(end, st.zone[z].end);
+	for (unsigned z = 0; z < PMM_NR_ZONES; z++)	/* heap pages never come from HighMem */
+		if (z != PMM_ZONE_ID_HIGHMEM)
+			end = MM_MAX(end, st.zone[z].end);
 	if (!end)
 		return -1;
 	src->arena_lo = (uintptr_t)plat_phys_to_virt(0);

@@ -5,6 +5,7 @@
  */
 #include "commit.h"
 #include "errno.h"
+#include "highmem.h"
 #include "lru.h"
 #include "pcache.h"
 #include "reclaim.h"
@@ -282,7 +283,7 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 		if (ret != PCACHE_OK)
 			goto out;
 	} else if (p && !*p && alloc) {
-		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO);
+		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM);
 
 		if (n != PMM_NO_FRAME) {
 			*p = n;
@@ -415,8 +416,9 @@ void pcache_set_size(struct pcache *pc, uint64_t size)
 		if (p && is_swp(*p))
 			swap_in(pc, size >> PAGE_SHIFT, p);
 		if (p && *p && !is_swp(*p)) {
-			uint8_t *d = plat_phys_to_virt(*p);
+			uint8_t *d = plat_kmap(*p);
 			memset(d + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
+			plat_kunmap(d);
 		}
 	}
 	__atomic_store_n(&pc->size, size, __ATOMIC_RELAXED);
@@ -483,7 +485,7 @@ long pcache_read(struct pcache *pc, uint64_t off, void *buf, uint64_t len)
 		if (pa == PMM_NO_FRAME) {
 			memset((uint8_t *)buf + done, 0, n);
 		} else {
-			memcpy((uint8_t *)buf + done, (uint8_t *)plat_phys_to_virt(pa) + in, n);
+			frame_rw(pa, in, (uint8_t *)buf + done, n, false);
 			pmm_put(pa);
 		}
 		done += n;
@@ -512,7 +514,7 @@ long pcache_write(struct pcache *pc, uint64_t off, const void *buf, uint64_t len
 
 		if (pcache_grab(pc, (off + done) >> PAGE_SHIFT, &pa) != PCACHE_OK)
 			break;
-		memcpy((uint8_t *)plat_phys_to_virt(pa) + in, (const uint8_t *)buf + done, n);
+		frame_rw(pa, in, (uint8_t *)buf + done, n, true);
 		pmm_put(pa);
 		done += n;
 		pcache_extend(pc, off + done);

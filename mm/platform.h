@@ -16,8 +16,29 @@
 
 /* Kernel-virtual address through which physical address @pa is reachable. */
 void *plat_phys_to_virt(phys_addr_t pa);
-/* Inverse of plat_phys_to_virt() for addresses inside the direct map. */
+/* Inverse of plat_phys_to_virt() (and of plat_kmap() while the mapping lasts). */
 phys_addr_t plat_virt_to_phys(const void *va);
+
+/*
+ * High memory: RAM the kernel cannot map permanently (a 32-bit kernel has
+ * about 1 GiB of address space for itself). Frames at and above
+ * plat_highmem_base() are never passed to plat_phys_to_virt(): the core
+ * gives them out only to callers that asked for PMM_HIGHMEM (user pages,
+ * page-cache data) and reaches their contents only between plat_kmap() and
+ * plat_kunmap(). A platform that maps all RAM returns PLAT_NO_HIGHMEM and
+ * implements the pair as plat_phys_to_virt() and nothing.
+ */
+#define PLAT_NO_HIGHMEM	(~(phys_addr_t)0)
+phys_addr_t plat_highmem_base(void);
+/*
+ * A temporary mapping of the frame at @pa (page-aligned), valid on this CPU
+ * until plat_kunmap(): mappings nest (at most PLAT_KMAP_DEPTH at once) and
+ * are released in the reverse order. The caller must not sleep or yield
+ * while it holds one; interrupts may come and use their own.
+ */
+#define PLAT_KMAP_DEPTH	4
+void *plat_kmap(phys_addr_t pa);
+void plat_kunmap(void *va);
 
 /* --- Address translation hardware -------------------------------------- */
 

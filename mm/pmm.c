@@ -9,6 +9,7 @@
  * and each node's zones from the preferred one down. Each entry point passes
  * its own return address down, so reports name the caller's code.
  */
+#include "highmem.h"
 #include "zone.h"
 
 #ifdef MM_HARDENED
@@ -21,7 +22,7 @@ const bool pmm_hardened = false;
 #define FAST		static inline __attribute__((always_inline))
 #define CALLER		__builtin_return_address(0)
 #define NO_ORDER	(~0u)
-#define ZONE_FLAGS	(PMM_ZONE_DMA | PMM_ZONE_DMA32)
+#define ZONE_FLAGS	(PMM_ZONE_DMA | PMM_ZONE_DMA32 | PMM_HIGHMEM)
 
 static void report(const char *fn, phys_addr_t frame, unsigned order, const char *what,
 		   void *caller)
@@ -71,13 +72,22 @@ FAST struct frame *alloc_head(const char *fn, phys_addr_t frame, unsigned order,
 	return NULL;
 }
 
+/* Zero a block: in one go through the direct map, a page at a time in high memory. */
+FAST void zero_block(pfn_t pfn, unsigned order)
+{
+	if (unlikely(pfn >= pmm_highmem_pfn))
+		frame_zero(pfn << PAGE_SHIFT, (uint64_t)1 << order);
+	else
+		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+}
+
 /* Scrub (hardened builds) and return a block whose last reference is gone. */
 FAST void release(pfn_t pfn, struct frame *f)
 {
 	unsigned order = f->order;
 
 	if (pmm_hardened)
-		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		zero_block(pfn, order);
 	if (order == 0) {
 		pcp_free(pfn, f);
 	} else {
@@ -150,21 +160,23 @@ static pfn_t alloc_retry(int node, enum pmm_zone top, unsigned order)
 FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned flags,
 			     void *caller)
 {
-	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS)) ||
-	    (flags & ZONE_FLAGS) == ZONE_FLAGS) {
+	unsigned zf = flags & ZONE_FLAGS;
+
+	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS)) || (zf & (zf - 1))) {
 		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
 		mm_err("pmm: %s(order %u, flags %#x): bad order or flags; called from %p",
 		       fn, order, flags, caller);
 		return PMM_NO_FRAME;
 	}
 	enum pmm_zone top = (flags & PMM_ZONE_DMA) ? PMM_ZONE_ID_DMA :
-			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 : PMM_ZONE_ID_NORMAL;
+			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 :
+			    (flags & PMM_HIGHMEM) ? PMM_ZONE_ID_HIGHMEM : PMM_ZONE_ID_NORMAL;
 	pfn_t pfn = alloc_from(node, top, order);
 
 	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, top, order)) == PFN_NIL)
 		return PMM_NO_FRAME;
 	if (flags & PMM_ZERO)
-		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		zero_block(pfn, order);
 	return pfn << PAGE_SHIFT;
 }
 
@@ -193,7 +205,7 @@ FAST void free_block(const char *fn, phys_addr_t frame, unsigned order, void *ca
 /**
  * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
  * @order: 0 .. PMM_MAX_ORDER
- * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32
+ * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM
  *
  * Return: the block's physical address, or PMM_NO_FRAME.
  */

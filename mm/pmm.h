@@ -11,6 +11,9 @@
  * Zones, as on Linux: DMA is RAM below 16 MiB (ISA DMA), DMA32 below 4 GiB,
  * NORMAL the rest. A request takes memory from its preferred zone and falls
  * back to the zones below it (NORMAL -> DMA32 -> DMA), never upwards.
+ * HIGHMEM is RAM from plat_highmem_base() up, which the kernel does not map
+ * permanently (a 32-bit kernel's RAM above ~896 MiB; empty elsewhere): only
+ * PMM_HIGHMEM requests get it, first, and they fall back to all the others.
  *
  * NUMA: with a description of the machine's nodes (pmm_init_numa(), from
  * ACPI's SRAT and SLIT on a PC) every node has its own set of zones. A
@@ -43,11 +46,17 @@
 #define PMM_ZERO	(1u << 0)	/* fill the block with zeroes */
 #define PMM_ZONE_DMA	(1u << 1)	/* below 16 MiB only */
 #define PMM_ZONE_DMA32	(1u << 2)	/* below 4 GiB only */
+/*
+ * The caller reaches the block's contents only through plat_kmap() (a user
+ * page, page-cache data): it may come from high memory. Not with the zones.
+ */
+#define PMM_HIGHMEM	(1u << 3)
 
 enum pmm_zone {
 	PMM_ZONE_ID_DMA,
 	PMM_ZONE_ID_DMA32,
 	PMM_ZONE_ID_NORMAL,
+	PMM_ZONE_ID_HIGHMEM,
 	PMM_NR_ZONES
 };
 
@@ -146,7 +155,7 @@ int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa);
 /**
  * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
  * @order: 0 .. PMM_MAX_ORDER
- * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32
+ * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM
  *
  * The block is taken from the preferred zone or a lower one. Before giving up
  * the per-CPU caches of all CPUs are drained into the buddy lists and the
@@ -238,7 +247,7 @@ enum pmm_frame_state pmm_frame_state(phys_addr_t addr);
  * pmm_frame_zone() - the zone physical address @addr belongs to
  * @addr: any physical address
  *
- * Return: PMM_ZONE_ID_DMA, _DMA32 or _NORMAL, by address alone.
+ * Return: PMM_ZONE_ID_DMA, _DMA32, _NORMAL or _HIGHMEM, by address alone.
  */
 enum pmm_zone pmm_frame_zone(phys_addr_t addr);
 
@@ -264,7 +273,7 @@ void pmm_get_stats(struct pmm_stats *st);
 uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed);
 
 /**
- * pmm_zone_name() - "DMA", "DMA32" or "Normal"
+ * pmm_zone_name() - "DMA", "DMA32", "Normal" or "HighMem"
  * @zone: a zone id
  */
 const char *pmm_zone_name(enum pmm_zone zone);

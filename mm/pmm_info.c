@@ -33,12 +33,12 @@ static void unlock_all(unsigned long irq[LOCKS])
 }
 
 /**
- * pmm_zone_name() - "DMA", "DMA32" or "Normal"
+ * pmm_zone_name() - "DMA", "DMA32", "Normal" or "HighMem"
  * @zone: a zone id
  */
 const char *pmm_zone_name(enum pmm_zone zone)
 {
-	static const char *const name[PMM_NR_ZONES] = { "DMA", "DMA32", "Normal" };
+	static const char *const name[PMM_NR_ZONES] = { "DMA", "DMA32", "Normal", "HighMem" };
 
 	return (unsigned)zone < PMM_NR_ZONES ? name[zone] : "?";
 }

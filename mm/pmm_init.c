@@ -19,6 +19,7 @@
 
 struct frame_db frame_db;
 struct pmm pmm;
+pfn_t pmm_highmem_pfn = PFN_NIL;
 
 struct ram_range {
 	pfn_t b, e;		/* frames [b, e) */
@@ -118,7 +119,7 @@ static uint64_t table_bytes(pfn_t nsec)
 /*
  * Step 3: where @bytes of database go. Below 4 GiB first, because the early
  * direct map covers it; above 16 MiB first, so that ZONE_DMA stays for
- * devices; never frame 0.
+ * devices; never frame 0, never in high memory.
  */
 static phys_addr_t place(unsigned n, uint64_t bytes)
 {
@@ -133,7 +134,7 @@ static phys_addr_t place(unsigned n, uint64_t bytes)
 	for (unsigned w = 0; w < ARRAY_SIZE(window); w++) {
 		for (unsigned i = 0; i < n; i++) {
 			pfn_t b = MM_MAX(ram[i].b, window[w].lo);
-			pfn_t e = MM_MIN(ram[i].e, window[w].hi);
+			pfn_t e = MM_MIN(MM_MIN(ram[i].e, window[w].hi), pmm_highmem_pfn);
 
 			if (ram[i].type == MEMMAP_USABLE && e > b && e - b >= need)
 				return b << PAGE_SHIFT;
@@ -173,11 +174,17 @@ static void mark_reserved(pfn_t b, pfn_t e, unsigned flags)
 static void extend_node_spans(unsigned node, pfn_t b, pfn_t e)
 {
 	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
-		static const pfn_t zlo[] = { 0, PMM_DMA_LIMIT >> PAGE_SHIFT, PMM_DMA32_LIMIT >> PAGE_SHIFT };
+		static const pfn_t zlo[] = { 0, PMM_DMA_LIMIT >> PAGE_SHIFT, PMM_DMA32_LIMIT >> PAGE_SHIFT,
+					     0 };
 		static const pfn_t zhi[] = { PMM_DMA_LIMIT >> PAGE_SHIFT, PMM_DMA32_LIMIT >> PAGE_SHIFT,
-					     PMM_PFN_LIMIT };
+					     PMM_PFN_LIMIT, PMM_PFN_LIMIT };
 		struct zone *z = &pmm.zone[node][zi];
 		pfn_t lo = MM_MAX(b, zlo[zi]), hi = MM_MIN(e, zhi[zi]);
+
+		if (zi == PMM_ZONE_ID_HIGHMEM)
+			lo = MM_MAX(lo, pmm_highmem_pfn);
+		else
+			hi = MM_MIN(hi, pmm_highmem_pfn);
 
 		if (lo >= hi)
 			continue;
@@ -215,6 +222,20 @@ static void free_run(pfn_t b, pfn_t e)
 	}
 }
 
+/*
+ * The platform's high-memory line as a frame number, rounded down to a
+ * whole largest block (a block never straddles two zones); PFN_NIL if it
+ * maps all RAM. It takes precedence over the other zones' bounds.
+ */
+static pfn_t highmem_start(void)
+{
+	phys_addr_t base = plat_highmem_base();
+
+	if (base == PLAT_NO_HIGHMEM || base >= ((phys_addr_t)PMM_PFN_LIMIT << PAGE_SHIFT))
+		return PFN_NIL;
+	return ALIGN_DOWN(base >> PAGE_SHIFT, (pfn_t)1 << PMM_MAX_ORDER);
+}
+
 static void reset(void)
 {
 	for (unsigned n = 0; n < MM_MAX_NODES; n++) {
@@ -228,6 +249,7 @@ static void reset(void)
 		}
 	}
 	frame_db = (struct frame_db){ NULL, 0, 0, 0 };
+	pmm_highmem_pfn = highmem_start();
 	pmm.alloc_failures = 0;
 	pmm.bad_calls = 0;
 }
@@ -277,6 +299,8 @@ static void log_summary(void)
 			total += z->managed + z->reserved;
 			if (pmm.nr_nodes > 1 && !(z->managed + z->reserved))
 				continue;
+			if (zi == PMM_ZONE_ID_HIGHMEM && z->span_lo == z->span_hi)
+				continue;	/* only platforms with high memory have it */
 			log_zone(n, (enum pmm_zone)zi, z);
 		}
 	}

@@ -28,6 +28,7 @@
  * busy cache node while reading or writing).
  */
 #include "heap.h"
+#include "highmem.h"
 #include "pmm.h"
 #include "swap.h"
 #include "swap_internal.h"
@@ -597,8 +598,10 @@ bool swap_cache_take(swp_entry_t e, phys_addr_t pa)
 int swap_write(swp_entry_t e, phys_addr_t pa)
 {
 	struct swap_area *a = areas[swp_type(e)];
-	int r = a->b->ops->write(a->b, swp_offset(e), plat_phys_to_virt(pa));
+	void *page = plat_kmap(pa);
+	int r = a->b->ops->write(a->b, swp_offset(e), page);
 
+	plat_kunmap(page);
 	if (!r)
 		count(&ctr.swpout, 1);
 	return r;
@@ -612,8 +615,10 @@ int swap_write(swp_entry_t e, phys_addr_t pa)
 int swap_read(swp_entry_t e, phys_addr_t pa)
 {
 	struct swap_area *a = areas[swp_type(e)];
-	int r = a ? a->b->ops->read(a->b, swp_offset(e), plat_phys_to_virt(pa)) : -MM_EIO;
+	void *page = plat_kmap(pa);
+	int r = a ? a->b->ops->read(a->b, swp_offset(e), page) : -MM_EIO;
 
+	plat_kunmap(page);
 	if (r) {
 		count(&ctr.read_errors, 1);
 		return -MM_EIO;

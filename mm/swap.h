@@ -104,7 +104,9 @@ struct swap_backend_stats {
 struct swap_backend_ops {
 	/*
 	 * Store the PAGE_SIZE bytes at @page under @slot (which holds nothing).
-	 * Return 0; -MM_ENOMEM (the tier has no room or no memory: the core
+	 * @page (here and in read) may be a temporary mapping of a high-memory
+	 * frame (plat_kmap()): the backend must not sleep while it uses it; a
+	 * device finds the frame with plat_virt_to_phys(). Return 0; -MM_ENOMEM (the tier has no room or no memory: the core
 	 * tries another area); -MM_EIO (device error).
 	 */
 	int (*write)(struct swap_backend *b, uint32_t slot, const void *page);

@@ -47,12 +47,17 @@ struct cpu_features {
 extern struct cpu_features cpu_features;
 
 /*
- * The direct map reaches only the first 896 MiB: RAM above it is taken out
- * of the map (reserved), so the memory core never gets a frame it cannot
- * address. Returns those bytes.
+ * The direct map reaches only the first 896 MiB; RAM above it is high
+ * memory (highmem.c). Only RAM the paging format cannot address (above
+ * 4 GiB without PAE) is taken out of the map. Returns those bytes.
  */
 struct memmap;
 uint64_t direct_map_extend(struct memmap *map);
+/* highmem.c: the kmap window, made in the kernel's tables at boot. */
+struct pt_space;
+void kmap_init(struct pt_space *pt, bool nx);
+uint64_t kmap_virt_to_phys(uintptr_t va);
+unsigned kmap_depth(void);
 
 #include "arch/x86/arch_common.h"
 

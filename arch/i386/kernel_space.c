@@ -7,6 +7,7 @@
  *    rodata read-only, data and bss read+write; all no-execute but text;
  *  - the guard page below each boot-time stack left unmapped;
  *  - a direct map of RAM up to 896 MiB (large pages, no-execute with PAE);
+ *  - the kmap window for high memory (highmem.c);
  *  - nothing below 3 GiB: the null page and all of user space unmapped.
  *
  * Two-level paging (4 KiB and 4 MiB pages, no NX), or PAE with NX in the
@@ -19,6 +20,7 @@
 #include "kernel/perf.h"
 #include "kernel/task.h"
 #include "mm/as_internal.h"
+#include "mm/platform.h"
 #include "mm/fault.h"
 #include "mm/memmap.h"
 #include "mm/vmalloc.h"
@@ -202,6 +204,7 @@ void kernel_space_init(const struct memmap *map)
 
 	if (vmalloc_init(&kernel_vm.pt, VMALLOC_BASE, VMALLOC_END))
 		panic("kernel space: cannot set up the vmalloc area");
+	kmap_init(&kernel_vm.pt, kernel_format.nx);
 	pin_kernel_half();
 	kprintf("vm: %s kernel page tables at %#" PRIx64 ", %" PRIu64 " table pages; W^X image%s%s%s%s\n",
 		kernel_format.name, kernel_vm.pt.root, kernel_vm.pt.table_pages,
@@ -240,6 +243,8 @@ const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len)
 		return "kernel data";
 	if (addr >= DIRECT_MAP_BASE && addr < DIRECT_MAP_END)
 		return "direct map";
+	if (addr >= KMAP_BASE && addr < KMAP_END)
+		return "kmap window";
 	if (addr >= VMALLOC_BASE && addr < VMALLOC_END) {
 		if (vmalloc_area_of((const void *)addr, &area))
 			return addr < area.base + area.size ? "vmalloc area" : "vmalloc guard gap";

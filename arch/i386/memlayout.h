@@ -6,10 +6,11 @@
  *   c0000000 - f7ffffff  direct map of the first 896 MiB of RAM ("lowmem");
  *                        the kernel image is linked in it, at 0xc0100000
  *   f8800000 - feffffff  vmalloc area: kernel stacks, large allocations
+ *   ff000000 - ff1fffff  kmap window: KMAP_SLOTS temporary mappings per CPU
  *   ff800000 - ffbfffff  never mapped (tests probe faults here)
  *
- * RAM above 896 MiB is not mapped and not given to the memory core (no
- * highmem yet).
+ * RAM above 896 MiB is high memory: user pages and page-cache data, reached
+ * by the kernel through the kmap window (highmem.c).
  */
 #ifndef ARCH_I386_MEMLAYOUT_H
 #define ARCH_I386_MEMLAYOUT_H
@@ -22,6 +23,9 @@
 #define LOWMEM_SIZE		(DIRECT_MAP_END - DIRECT_MAP_BASE)
 #define VMALLOC_BASE		0xf8800000
 #define VMALLOC_END		0xff000000
+#define KMAP_BASE		0xff000000
+#define KMAP_SLOTS		8	/* per CPU; the core nests at most PLAT_KMAP_DEPTH */
+#define KMAP_END		(KMAP_BASE + MM_MAX_CPUS * KMAP_SLOTS * 4096)
 #define KERNEL_NEVER_MAPPED	0xff800000
 #define USER_SPACE_END		0xc0000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */

@@ -6,7 +6,7 @@
 #include "kernel/lib.h"
 #include "mm/platform.h"
 
-/* Only lowmem is mapped: the core is given no frame above it (lowmem_clip()). */
+/* Only lowmem is mapped: high memory goes through plat_kmap() (highmem.c). */
 void *plat_phys_to_virt(phys_addr_t pa)
 {
 	return (void *)(uintptr_t)(DIRECT_MAP_BASE + pa);
@@ -14,7 +14,11 @@ void *plat_phys_to_virt(phys_addr_t pa)
 
 phys_addr_t plat_virt_to_phys(const void *va)
 {
-	return (uintptr_t)va - DIRECT_MAP_BASE;
+	uintptr_t v = (uintptr_t)va;
+
+	if (v >= KMAP_BASE && v < KMAP_END)
+		return kmap_virt_to_phys(v);
+	return v - DIRECT_MAP_BASE;
 }
 
 void plat_tlb_flush_page(uintptr_t va)

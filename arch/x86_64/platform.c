@@ -21,6 +21,22 @@ phys_addr_t plat_virt_to_phys(const void *va)
 	return v - DIRECT_MAP_BASE;
 }
 
+/* The direct map covers all RAM: no high memory, a temporary mapping is the direct one. */
+phys_addr_t plat_highmem_base(void)
+{
+	return PLAT_NO_HIGHMEM;
+}
+
+void *plat_kmap(phys_addr_t pa)
+{
+	return plat_phys_to_virt(pa);
+}
+
+void plat_kunmap(void *va)
+{
+	(void)va;
+}
+
 void plat_tlb_flush_page(uintptr_t va)
 {
 	invlpg(va);

@@ -5,6 +5,7 @@
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
+#include "mm/highmem.h"
 
 #define CHUNK		256
 
@@ -138,6 +139,35 @@ struct file *file_open_console(void)
  * part-way then gives the exact short count Linux gives (it copies up to the
  * faulting page), never EFAULT for a chunk that was partly good.
  */
+/*
+ * Copy @n bytes between offset @in of page-cache frame @pa and user memory
+ * (@to_user: from the frame). Through the direct map; a frame in high memory
+ * goes through a small buffer, a chunk at a time, since a temporary mapping
+ * must not be held across a user fault (which may sleep). True if a user
+ * address faulted.
+ */
+static bool frame_user_copy(phys_addr_t pa, uint64_t in, uint64_t ubuf, uint64_t n, bool to_user)
+{
+	uint8_t bounce[256];
+
+	if (pa < plat_highmem_base())
+		return to_user ? copy_to_user(ubuf, (uint8_t *)plat_phys_to_virt(pa) + in, n) :
+				 copy_from_user((uint8_t *)plat_phys_to_virt(pa) + in, ubuf, n);
+	for (uint64_t done = 0, c; done < n; done += c) {
+		c = MM_MIN(n - done, sizeof(bounce));
+		if (to_user) {
+			frame_rw(pa, in + done, bounce, c, false);
+			if (copy_to_user(ubuf + done, bounce, c))
+				return true;
+		} else {
+			if (copy_from_user(bounce, ubuf + done, c))
+				return true;
+			frame_rw(pa, in + done, bounce, c, true);
+		}
+	}
+	return false;
+}
+
 static uint64_t user_chunk(uint64_t ubuf, uint64_t n)
 {
 	return MM_MIN(n, PAGE_SIZE - (ubuf & ~PAGE_MASK));
@@ -165,7 +195,7 @@ long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *po
 			static const uint8_t zeros[PAGE_SIZE];
 			bad = copy_to_user(ubuf + done, zeros, n);
 		} else {
-			bad = copy_to_user(ubuf + done, (uint8_t *)plat_phys_to_virt(pa) + in, n);
+			bad = frame_user_copy(pa, in, ubuf + done, n, true);
 			pmm_put(pa);
 		}
 		if (bad) {
@@ -200,7 +230,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 				return -ENOSPC;
 			break;
 		}
-		bad = copy_from_user((uint8_t *)plat_phys_to_virt(pa) + in, ubuf + done, n);
+		bad = frame_user_copy(pa, in, ubuf + done, n, false);
 		pmm_put(pa);
 		if (bad) {
 			if (!done)

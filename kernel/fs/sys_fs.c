@@ -323,7 +323,10 @@ static void zero_part(struct pcache *pc, uint64_t from, uint64_t to)
 	if (from >= to || pcache_lookup(pc, from >> PAGE_SHIFT, false, &pa) != PCACHE_OK ||
 	    pa == PMM_NO_FRAME)
 		return;
-	memset((uint8_t *)plat_phys_to_virt(pa) + (from & ~PAGE_MASK), 0, to - from);
+	uint8_t *p = plat_kmap(pa);
+
+	memset(p + (from & ~PAGE_MASK), 0, to - from);
+	plat_kunmap(p);
 	pmm_put(pa);
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "host/sim.h"
@@ -44,7 +45,13 @@ static inline void sim_map_add(struct memmap *map, phys_addr_t base, phys_addr_t
 /* Simulated RAM [0, @bytes) and a PMM built from @map: 0 or -1. */
 static inline int sim_ram_pmm_init(uint64_t bytes, struct memmap *map)
 {
-	if (sim_ram_init(bytes) || pmm_init(map))
+	if (sim_ram_init(bytes))
+		return -1;
+#ifdef SIM_TEST_HIGHMEM
+	/* Built as a high-memory variant: the upper half is reached only through plat_kmap(). */
+	sim_set_highmem(ALIGN_DOWN(bytes / 2, (uint64_t)4 << 20));
+#endif
+	if (pmm_init(map))
 		return -1;
 	return 0;
 }
@@ -145,6 +152,13 @@ static inline int sim_group_setup(void **state)
 static inline int sim_group_teardown(void **state)
 {
 	(void)state;
+#ifdef SIM_TEST_HIGHMEM
+	if (!sim_kmap_high_total) {
+		fprintf(stderr, "high-memory variant: no frame in high memory was ever touched\n");
+		sim_ram_fini();
+		return -1;
+	}
+#endif
 	sim_ram_fini();
 	return 0;
 }

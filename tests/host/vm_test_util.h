@@ -61,7 +61,7 @@ static inline void vm_eat(struct vm_eaten *e, size_t leave)
 	phys_addr_t pa;
 
 	e->n = 0;
-	while ((pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME) {
+	while ((pa = pmm_alloc_pages(0, PMM_HIGHMEM)) != PMM_NO_FRAME) {
 		if (e->n == e->cap) {
 			e->cap = e->cap ? 2 * e->cap : 1024;
 			e->frame = realloc(e->frame, e->cap * sizeof(*e->frame));

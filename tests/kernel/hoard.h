@@ -2,7 +2,8 @@
 /*
  * Starving the kernel on purpose: take every free frame, largest blocks
  * first, chaining the blocks through their own first words (so holding
- * them costs no memory), and give them all back afterwards.
+ * them costs no memory), and give them all back afterwards. High memory
+ * too: the words are written through temporary mappings.
  */
 #ifndef TESTS_KERNEL_HOARD_H
 #define TESTS_KERNEL_HOARD_H
@@ -19,11 +20,12 @@ static inline uint64_t hoard_all_frames(phys_addr_t *chain)
 	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
 		phys_addr_t f;
 
-		while ((f = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
-			uint64_t *p = plat_phys_to_virt(f);
+		while ((f = pmm_alloc_pages(order, PMM_HIGHMEM)) != PMM_NO_FRAME) {
+			uint64_t *p = plat_kmap(f);
 
 			p[0] = *chain;
 			p[1] = (uint64_t)order;
+			plat_kunmap(p);
 			*chain = f;
 			taken += 1ull << order;
 		}
@@ -35,10 +37,12 @@ static inline uint64_t hoard_all_frames(phys_addr_t *chain)
 static inline void hoard_release(phys_addr_t chain)
 {
 	while (chain != PMM_NO_FRAME) {
-		uint64_t *p = plat_phys_to_virt(chain);
+		uint64_t *p = plat_kmap(chain);
 		phys_addr_t next = p[0];
+		unsigned order = (unsigned)p[1];
 
-		pmm_free_pages(chain, (unsigned)p[1]);
+		plat_kunmap(p);
+		pmm_free_pages(chain, order);
 		chain = next;
 	}
 }

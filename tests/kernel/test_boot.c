@@ -81,20 +81,25 @@ static void cpu_state(struct ktest *t)
 	KEXPECT(t, read_rflags() & RFLAGS_IF);
 }
 
-/* Reads and writes back one word of physical memory; false if that faults. */
+/*
+ * Reads and writes back one word of physical memory; false if that faults.
+ * High memory through a temporary mapping.
+ */
 static bool probe_phys(uint64_t pa)
 {
-	volatile uint64_t *p = plat_phys_to_virt(pa);
+	uint8_t *page = plat_kmap(pa & PAGE_MASK);
+	volatile uint64_t *p = (volatile uint64_t *)(page + (pa & ~PAGE_MASK));
 	struct fault_catch fc;
 
 	if (FAULT_TRY(&fc)) {
 		*p = *p;
 		fault_catch_disarm();
 	}
+	plat_kunmap(page);
 	return !fc.caught;
 }
 
-/* Every usable byte must be reachable through the direct map. */
+/* Every usable byte must be reachable: the direct map, or kmap in high memory. */
 static void direct_map_covers_ram(struct ktest *t)
 {
 	const struct memmap *map = &boot_info.map;

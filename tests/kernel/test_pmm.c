@@ -50,8 +50,11 @@ static void zones_by_address(struct ktest *t)
 	KEXPECT(t, dma != PMM_NO_FRAME && dma < PMM_DMA_LIMIT);
 	KEXPECT(t, dma32 != PMM_NO_FRAME && dma32 + (8 << PAGE_SHIFT) <= PMM_DMA32_LIMIT);
 	KEXPECT(t, normal != PMM_NO_FRAME);
-	/* With RAM above 4 GiB, the default zone is served from there. */
-	if (memmap_highest_usable(&boot_info.map) > PMM_DMA32_LIMIT) {
+	/* With RAM above 4 GiB in ZONE_NORMAL, the default zone is served from there. */
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	if (st.zone[PMM_ZONE_ID_NORMAL].total_frames) {
 		KEXPECT(t, normal >= PMM_DMA32_LIMIT);
 		volatile uint64_t *p = plat_phys_to_virt(normal);
 		*p = 0x1234567890abcdefull;
