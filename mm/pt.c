@@ -76,8 +76,6 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 	op->flags = 0;
 	op->release = NULL;
 	op->ctx = NULL;
-	op->active = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) ||
-		     s->root == plat_pt_root() || s->cpus;
 	op->flush_all = false;
 	op->ntlb = 0;
 	op->nfreed = 0;
@@ -182,14 +180,18 @@ void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size)
 	op->held[op->nfreed++] = (struct pt_freed){ pa, size };
 }
 
-/* The CPUs to flush: this one if it has the space loaded, and the others. */
+/*
+ * The CPUs to flush: this one if it has the space loaded, and the others
+ * that may. Read after the change (pt_space_cpus_now()), so a CPU that
+ * loads the space later walks the changed tables.
+ */
 static mm_cpumask_t flush_set(const struct pt_space *s)
 {
 	mm_cpumask_t self = (mm_cpumask_t)1 << plat_cpu_id();
 
 	if (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED))
 		return plat_cpus_online() | self;
-	return s->cpus | (s->root == plat_pt_root() ? self : 0);
+	return pt_space_cpus_now(s) | (s->root == plat_pt_root() ? self : 0);
 }
 
 /**
@@ -208,6 +210,8 @@ void pt_op_flush(struct pt_op *op)
 		if (cpus & ~self) {
 			plat_tlb_shootdown(cpus, op->flush_all ? NULL : op->tlb, op->ntlb,
 					   op->flush_all && (op->s->flags & PT_SPACE_KERNEL));
+		} else if (!cpus) {
+			/* no CPU holds the space: nothing cached to drop */
 		} else if (op->flush_all) {
 			plat_tlb_flush_all();
 		} else {

@@ -135,6 +135,18 @@ static inline void pt_space_cpu_leave(struct pt_space *s, unsigned cpu)
 	__atomic_fetch_and(&s->cpus, ~((mm_cpumask_t)1 << cpu), __ATOMIC_SEQ_CST);
 }
 
+/*
+ * @s's CPU set, read after the caller's page-table stores are visible to
+ * all: the locked read-modify-write orders them before the read (x86 lets
+ * a load pass an earlier store) and pairs with pt_space_cpu_enter() before
+ * a CPU loads the root. So either that CPU is in the set returned, or its
+ * table walks see the stores.
+ */
+static inline mm_cpumask_t pt_space_cpus_now(const struct pt_space *s)
+{
+	return __atomic_fetch_or((volatile mm_cpumask_t *)&s->cpus, 0, __ATOMIC_SEQ_CST);
+}
+
 /* A run of leaves contiguous in virtual and physical memory, with one protection. */
 struct pt_range {
 	uintptr_t va;

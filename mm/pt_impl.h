@@ -216,7 +216,6 @@ struct pt_op {
 	pt_release_fn release;		/* pt_unmap */
 	void *ctx;
 	/* TLB batch: pages to invalidate. */
-	bool active;			/* the MMU may be using these tables */
 	bool flush_all;			/* too many: flush everything instead */
 	unsigned ntlb;
 	uintptr_t tlb[PT_TLB_BATCH];
@@ -243,12 +242,13 @@ phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last
 
 /*
  * Note that the leaf at @va changed (one invalidation covers a large leaf).
- * Inline: the per-leaf loops call it for every page, and it usually has
- * nothing to do (an inactive space, or a full flush already due).
+ * Inline: the per-leaf loops call it for every page. Recorded even for a
+ * space no CPU runs on now: one may load it before the change is made, and
+ * only pt_op_flush(), after the change, can tell (see flush_set()).
  */
 static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
 {
-	if (!op->active || op->flush_all)
+	if (op->flush_all)
 		return;
 	if (op->ntlb == PT_TLB_BATCH)
 		op->flush_all = true;
@@ -256,11 +256,11 @@ static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
 		op->tlb[op->ntlb++] = va;
 }
 
-/* CPUs other than this one that may cache @s's translations. */
+/* CPUs other than this one that may cache @s's translations, after the caller's changes. */
 static inline mm_cpumask_t pt_remote_cpus(const struct pt_space *s)
 {
 	mm_cpumask_t all = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) ?
-			   plat_cpus_online() : s->cpus;
+			   plat_cpus_online() : pt_space_cpus_now(s);
 
 	return all & ~((mm_cpumask_t)1 << plat_cpu_id());
 }
