@@ -590,6 +590,29 @@ bool swap_cache_take(swp_entry_t e, phys_addr_t pa)
 	return true;
 }
 
+/* Frame @pa to @slot of area @a: by frame for a device, else through a temporary mapping. */
+static int backend_write(struct swap_area *a, uint32_t slot, phys_addr_t pa)
+{
+	if (a->b->ops->write_frame)
+		return a->b->ops->write_frame(a->b, slot, pa);
+	void *page = plat_kmap(pa);
+	int r = a->b->ops->write(a->b, slot, page);
+
+	plat_kunmap(page);
+	return r;
+}
+
+static int backend_read(struct swap_area *a, uint32_t slot, phys_addr_t pa)
+{
+	if (a->b->ops->read_frame)
+		return a->b->ops->read_frame(a->b, slot, pa);
+	void *page = plat_kmap(pa);
+	int r = a->b->ops->read(a->b, slot, page);
+
+	plat_kunmap(page);
+	return r;
+}
+
 /**
  * swap_write() - store frame @pa's page in @e's slot
  *
@@ -597,11 +620,8 @@ bool swap_cache_take(swp_entry_t e, phys_addr_t pa)
  */
 int swap_write(swp_entry_t e, phys_addr_t pa)
 {
-	struct swap_area *a = areas[swp_type(e)];
-	void *page = plat_kmap(pa);
-	int r = a->b->ops->write(a->b, swp_offset(e), page);
+	int r = backend_write(areas[swp_type(e)], swp_offset(e), pa);
 
-	plat_kunmap(page);
 	if (!r)
 		count(&ctr.swpout, 1);
 	return r;
@@ -615,10 +635,8 @@ int swap_write(swp_entry_t e, phys_addr_t pa)
 int swap_read(swp_entry_t e, phys_addr_t pa)
 {
 	struct swap_area *a = areas[swp_type(e)];
-	void *page = plat_kmap(pa);
-	int r = a ? a->b->ops->read(a->b, swp_offset(e), page) : -MM_EIO;
+	int r = a ? backend_read(a, swp_offset(e), pa) : -MM_EIO;
 
-	plat_kunmap(page);
 	if (r) {
 		count(&ctr.read_errors, 1);
 		return -MM_EIO;
@@ -759,7 +777,7 @@ unsigned long swap_writeback_run(void)
 
 		/* The node stays: busy nodes are neither dropped nor released. */
 		struct swap_area *a = areas[swp_type(n->e)];
-		int err = a->b->ops->write(a->b, swp_offset(n->e), plat_phys_to_virt(n->pa));
+		int err = backend_write(a, swp_offset(n->e), n->pa);
 
 		fl = spin_lock_irqsave(&swap_lock);
 		n->flags &= ~SC_WRITING;

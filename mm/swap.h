@@ -105,9 +105,10 @@ struct swap_backend_ops {
 	/*
 	 * Store the PAGE_SIZE bytes at @page under @slot (which holds nothing).
 	 * @page (here and in read) may be a temporary mapping of a high-memory
-	 * frame (plat_kmap()): the backend must not sleep while it uses it; a
-	 * device finds the frame with plat_virt_to_phys(). Return 0; -MM_ENOMEM (the tier has no room or no memory: the core
-	 * tries another area); -MM_EIO (device error).
+	 * frame (plat_kmap()): the backend must not sleep while it uses it (a
+	 * device that may sleep gives write_frame and read_frame too). Return
+	 * 0; -MM_ENOMEM (the tier has no room or no memory: the core tries
+	 * another area); -MM_EIO (device error).
 	 */
 	int (*write)(struct swap_backend *b, uint32_t slot, const void *page);
 	/*
@@ -115,6 +116,14 @@ struct swap_backend_ops {
 	 * discard only). Return 0 or -MM_EIO (the faulting process gets SIGBUS).
 	 */
 	int (*read)(struct swap_backend *b, uint32_t slot, void *page);
+	/*
+	 * Optional, for a device: write and read as above, given the frame
+	 * instead of a mapping of it. Used in their place when present, so
+	 * that a backend that sleeps holds no temporary mapping of a
+	 * high-memory frame meanwhile (plat_kmap()'s rule).
+	 */
+	int (*write_frame)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
+	int (*read_frame)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
 	/* @slot's content is no longer needed: free what it holds. Never fails. */
 	void (*discard)(struct swap_backend *b, uint32_t slot);
 	/*

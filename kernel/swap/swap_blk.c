@@ -39,11 +39,10 @@ static bool mark(struct swap_blk *sb, uint32_t slot, bool on)
 	return was != on;
 }
 
-static int io(struct swap_blk *sb, bool write, uint32_t slot, const void *page)
+static int io(struct swap_blk *sb, bool write, uint32_t slot, phys_addr_t pa)
 {
 	if (slot == 0 || slot >= sb->b.nslots)
 		return -MM_EIO;
-	phys_addr_t pa = plat_virt_to_phys(page);
 	uint64_t sector = (uint64_t)slot * SECTORS_PER_PAGE;
 	int r = write ? blkdev_write(sb->bd, sector, pa, SWAP_HDR_PAGE) :
 			blkdev_read(sb->bd, sector, pa, SWAP_HDR_PAGE);
@@ -53,19 +52,30 @@ static int io(struct swap_blk *sb, bool write, uint32_t slot, const void *page)
 	return r ? -MM_EIO : 0;
 }
 
-static int sb_write(struct swap_backend *b, uint32_t slot, const void *page)
+/* The disk moves whole frames by DMA: the core hands it frames (write_frame, read_frame). */
+static int sb_write_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
 {
 	struct swap_blk *sb = to_sb(b);
-	int r = io(sb, true, slot, page);
+	int r = io(sb, true, slot, pa);
 
 	if (!r)
 		mark(sb, slot, true);
 	return r;
 }
 
+static int sb_read_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	return io(to_sb(b), false, slot, pa);
+}
+
+static int sb_write(struct swap_backend *b, uint32_t slot, const void *page)
+{
+	return sb_write_frame(b, slot, plat_virt_to_phys(page));
+}
+
 static int sb_read(struct swap_backend *b, uint32_t slot, void *page)
 {
-	return io(to_sb(b), false, slot, page);
+	return sb_read_frame(b, slot, plat_virt_to_phys(page));
 }
 
 /* The disk keeps the old bytes; only the figures change. */
@@ -93,6 +103,8 @@ static void sb_stats(struct swap_backend *b, struct swap_backend_stats *st)
 static const struct swap_backend_ops swap_blk_ops = {
 	.write = sb_write,
 	.read = sb_read,
+	.write_frame = sb_write_frame,
+	.read_frame = sb_read_frame,
 	.discard = sb_discard,
 	.stats = sb_stats,
 };

@@ -42,11 +42,11 @@ static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool wri
 	}
 }
 
-static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *page)
+/* A write's work after the sleeping checks. */
+static inline int ts_store(struct test_swap *t, uint32_t slot, const void *page)
 {
-	struct test_swap *t = (struct test_swap *)b;
+	struct swap_backend *b = &t->b;
 
-	ts_sleeping_call(t, slot, true);
 	if (slot >= b->nslots || t->page[slot]) {
 		t->bad_calls++;
 		return -MM_EIO;
@@ -64,11 +64,17 @@ static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *pa
 	return 0;
 }
 
-static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
+static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *page)
 {
-	struct test_swap *t = (struct test_swap *)b;
+	ts_sleeping_call((struct test_swap *)b, slot, true);
+	return ts_store((struct test_swap *)b, slot, page);
+}
 
-	ts_sleeping_call(t, slot, false);
+/* A read's work after the sleeping checks. */
+static inline int ts_load(struct test_swap *t, uint32_t slot, void *page)
+{
+	struct swap_backend *b = &t->b;
+
 	if (slot >= b->nslots || !t->page[slot]) {
 		t->bad_calls++;
 		return -MM_EIO;
@@ -78,6 +84,37 @@ static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
 	memcpy(page, t->page[slot], PAGE_SIZE);
 	t->reads++;
 	return 0;
+}
+
+static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
+{
+	ts_sleeping_call((struct test_swap *)b, slot, false);
+	return ts_load((struct test_swap *)b, slot, page);
+}
+
+/*
+ * By frame, as a device does it: the sleeping part (the hook) runs with no
+ * temporary mapping held, and the copy, as a DMA would, maps the frame only
+ * for itself.
+ */
+static inline int ts_write_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	ts_sleeping_call((struct test_swap *)b, slot, true);
+	void *page = plat_kmap(pa);
+	int r = ts_store((struct test_swap *)b, slot, page);
+
+	plat_kunmap(page);
+	return r;
+}
+
+static inline int ts_read_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	ts_sleeping_call((struct test_swap *)b, slot, false);
+	void *page = plat_kmap(pa);
+	int r = ts_load((struct test_swap *)b, slot, page);
+
+	plat_kunmap(page);
+	return r;
 }
 
 /* Discarding a slot never written (a write that failed) is allowed. */
@@ -107,6 +144,19 @@ static inline void ts_stats(struct swap_backend *b, struct swap_backend_stats *s
 static const struct swap_backend_ops test_swap_ops = {
 	.write = ts_write, .read = ts_read, .discard = ts_discard, .stats = ts_stats,
 };
+
+/* The same store as a device: the core hands it frames (ts_set_sleeping()). */
+static const struct swap_backend_ops test_swap_dev_ops = {
+	.write = ts_write, .read = ts_read, .discard = ts_discard, .stats = ts_stats,
+	.write_frame = ts_write_frame, .read_frame = ts_read_frame,
+};
+
+/* Make @t a backend that may sleep, reached by frame as a disk is, or an in-RAM one again. */
+static inline void ts_set_sleeping(struct test_swap *t, bool sleeping)
+{
+	t->b.may_sleep = sleeping;
+	t->b.ops = sleeping ? &test_swap_dev_ops : &test_swap_ops;
+}
 
 static inline void test_swap_init(struct test_swap *t, const char *name, uint32_t nslots)
 {

@@ -38,7 +38,7 @@ static bool sleeping;		/* this round's backend may sleep (a disk): writes are qu
 static int before_ram(uint64_t ram, uint32_t slots)
 {
 	type1 = swt_setup(ram, &TS, slots);
-	TS.b.may_sleep = sleeping;
+	ts_set_sleeping(&TS, sleeping);
 	assert_int_equal(lru_init(), 0);
 	free0 = sim_free_frames();
 	return 0;
