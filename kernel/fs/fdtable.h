@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Descriptor tables: descriptor number -> open file, with the close-on-exec
- * flag. A table is shared by the threads of a process (CLONE_FILES) and
- * copied by fork; it counts its sharers and comes from the "files" cache.
+ * flag, growing with the number of descriptors a process opens. A table is
+ * shared by the threads of a process (CLONE_FILES) and copied by fork; it
+ * counts its sharers and comes from the "files" cache.
  *
  * Lock order: files.lock (a table's slots and flags) is a leaf: taken with
  * no other lock held, and only file_get() runs under it (a file is put
@@ -16,15 +17,24 @@
 #include "kernel/lib.h"
 #include "mm/spinlock.h"
 
-#define FD_MAX		64
+/*
+ * A table starts with FD_SMALL slots inside it and grows on demand, by
+ * powers of two, up to the process's RLIMIT_NOFILE (at most NR_OPEN):
+ * Linux's expand_files(). Free slots are found in a bitmap, a word at a time.
+ */
+#define FD_SMALL	64
 
 struct file;
 
 struct files {
 	int refs;
 	spinlock_t lock;
-	struct file *fd[FD_MAX];
-	bool cloexec[FD_MAX];	/* closed by execve */
+	unsigned max;			/* slots in fd[], bits in open[] and cloexec[] */
+	struct file **fd;
+	uint64_t *open;			/* descriptor in use */
+	uint64_t *cloexec;		/* closed by execve */
+	struct file *small_fd[FD_SMALL];
+	uint64_t small_open, small_cloexec;
 };
 
 struct kmem_cache;
@@ -39,5 +49,17 @@ struct files *files_get(struct files *fs);
 void files_put(struct files *fs);
 /* execve: closes the close-on-exec descriptors. */
 void files_close_on_exec(struct files *fs);
+/* Makes @fs hold descriptor @fd (< NR_OPEN); 0 or -ENOMEM. Takes the lock itself. */
+int files_expand(struct files *fs, unsigned fd);
+
+/* With fs->lock held: */
+/* The lowest free descriptor in [@min, @end), or -1 (end clipped to the table). */
+int files_find_free(const struct files *fs, unsigned min, unsigned end);
+/* Puts @f (may be NULL: clears) at @fd < fs->max; returns the file that was there. */
+struct file *files_set(struct files *fs, unsigned fd, struct file *f, bool cloexec);
+static inline bool files_cloexec(const struct files *fs, unsigned fd)
+{
+	return fs->cloexec[fd / 64] >> (fd % 64) & 1;
+}
 
 #endif

@@ -2,6 +2,7 @@
 /* Open files: the console and the RAM file system's files. */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/proc/rlimit.h"
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
@@ -215,8 +216,13 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 	struct pcache *pc = f->inode->pc;
 	uint64_t done = 0;
 
+	if (!len)
+		return 0;	/* generic_write_checks(): before O_APPEND and the limit */
 	if (f->flags & O_APPEND)
 		*pos = pcache_size(pc);
+	long err = rlimit_fsize_write(*pos, &len);
+	if (err)
+		return err;
 	if (len > (uint64_t)INT64_MAX - *pos)
 		return -EFBIG;
 	while (done < len) {

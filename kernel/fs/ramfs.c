@@ -3,6 +3,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/ramfs.h"
+#include "kernel/proc/rlimit.h"
 #include "kernel/task.h"
 #include "mm/heap.h"
 #include "mm/spinlock.h"
@@ -480,7 +481,7 @@ out:
  * Shrinking drops the cached pages past the end and zaps every mapping of
  * them, in every process: an access there then gets SIGBUS.
  *
- * Return: 0, -EISDIR, -EINVAL.
+ * Return: 0, -EISDIR, -EINVAL, -EFBIG (growing past RLIMIT_FSIZE: SIGXFSZ sent).
  */
 long fs_truncate(struct inode *ino, uint64_t size)
 {
@@ -491,6 +492,8 @@ long fs_truncate(struct inode *ino, uint64_t size)
 	if (!ino->pc || size > (uint64_t)INT64_MAX)
 		return -EINVAL;
 	old = pcache_size(ino->pc);
+	if (size > old && rlimit_fsize_grow(size))
+		return -EFBIG;		/* inode_newsize_ok(): SIGXFSZ sent */
 	pcache_set_size(ino->pc, size);
 	if (size < old) {
 		uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;

@@ -9,6 +9,9 @@
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
 
+#define SYS_dup		32
+#define SYS_dup2	33
+#define SYS_dup3	292
 #define IOV_MAX		1024
 #define SEEK_SET	0
 #define SEEK_CUR	1
@@ -28,10 +31,8 @@ struct file *fd_file(uint64_t fd)
 	struct files *fs = t->files;
 	struct file *f = NULL;
 
-	if ((uint32_t)fd >= FD_MAX)
-		return NULL;
 	unsigned long flags = spin_lock_irqsave(&fs->lock);
-	if ((f = fs->fd[(uint32_t)fd]))
+	if ((uint32_t)fd < fs->max && (f = fs->fd[(uint32_t)fd]))
 		file_get(f);
 	spin_unlock_irqrestore(&fs->lock, flags);
 	if (f) {
@@ -50,10 +51,10 @@ void fd_put_borrowed(struct task *t)
 		file_put(t->fd_borrowed[--t->nborrowed]);
 }
 
-/* Descriptors the current process may use: below RLIMIT_NOFILE, within the table. */
+/* Descriptors the current process may use: below RLIMIT_NOFILE (at most NR_OPEN). */
 static uint64_t fd_limit(void)
 {
-	return MM_MIN(task_rlimit(current(), RLIMIT_NOFILE), (uint64_t)FD_MAX);
+	return MM_MIN(task_rlimit(current(), RLIMIT_NOFILE), (uint64_t)NR_OPEN);
 }
 
 /*
@@ -64,18 +65,25 @@ static int fd_place(struct file *f, uint64_t min, bool cloexec)
 {
 	struct files *fs = current()->files;
 	uint64_t lim = fd_limit();
-	unsigned long flags = spin_lock_irqsave(&fs->lock);
-	int r = -EMFILE;
 
-	for (uint64_t fd = min; fd < lim; fd++)
-		if (!fs->fd[fd]) {
-			fs->fd[fd] = f;
-			fs->cloexec[fd] = cloexec;
-			r = (int)fd;
-			break;
-		}
-	spin_unlock_irqrestore(&fs->lock, flags);
-	return r;
+	if (min >= lim)
+		return -EMFILE;
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&fs->lock);
+		int fd = files_find_free(fs, (unsigned)min, (unsigned)lim);
+		unsigned grow = MM_MAX(fs->max, (unsigned)min);
+
+		if (fd >= 0)
+			files_set(fs, (unsigned)fd, f, cloexec);
+		spin_unlock_irqrestore(&fs->lock, flags);
+		if (fd >= 0)
+			return fd;
+		if (grow >= lim)
+			return -EMFILE;
+		int err = files_expand(fs, grow);	/* the table is full below the limit */
+		if (err)
+			return err;
+	}
 }
 
 /**
@@ -240,13 +248,9 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	struct file *f = NULL;
 
 	fd = (uint32_t)fd;
-	if (fd >= FD_MAX)
-		return -EBADF;
 	unsigned long flags = spin_lock_irqsave(&fs->lock);
-	if ((f = fs->fd[fd])) {
-		fs->fd[fd] = NULL;
-		fs->cloexec[fd] = false;
-	}
+	if (fd < fs->max)
+		f = files_set(fs, (unsigned)fd, NULL, false);
 	spin_unlock_irqrestore(&fs->lock, flags);
 	if (!f)
 		return -EBADF;
@@ -424,10 +428,10 @@ static long cloexec_flag(uint64_t fd, struct file *f, int set)
 	unsigned long flags = spin_lock_irqsave(&fs->lock);
 	long r = -EBADF;		/* closed meanwhile by another thread */
 
-	if (fs->fd[fd] == f) {
+	if (fd < fs->max && fs->fd[fd] == f) {
 		if (set >= 0)
-			fs->cloexec[fd] = set;
-		r = fs->cloexec[fd] ? FD_CLOEXEC : 0;
+			files_set(fs, (unsigned)fd, f, set);
+		r = files_cloexec(fs, (unsigned)fd) ? FD_CLOEXEC : 0;
 	}
 	spin_unlock_irqrestore(&fs->lock, flags);
 	return set >= 0 && r >= 0 ? 0 : r;
@@ -463,3 +467,56 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 	}
 }
 SYSCALL_DEFINE(SYS_fcntl, fcntl, sys_fcntl);
+
+static long sys_dup(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+
+	return f ? dup_from(f, 0, false) : -EBADF;
+}
+SYSCALL_DEFINE(SYS_dup, dup, sys_dup);
+
+/*
+ * dup2/dup3: @newfd made to name @oldfd's file, closing what it named;
+ * EBADF for a bad @oldfd or @newfd at or above RLIMIT_NOFILE (Linux's
+ * ksys_dup3(): the table grows to hold it).
+ */
+static long dup_to(uint64_t oldfd, uint64_t newfd, bool cloexec)
+{
+	struct files *fs = current()->files;
+	struct file *f = fd_file(oldfd), *old;
+	unsigned fd = (uint32_t)newfd;
+
+	if (!f)
+		return -EBADF;
+	if (fd >= fd_limit())
+		return -EBADF;
+	if (fd >= __atomic_load_n(&fs->max, __ATOMIC_RELAXED)) {
+		int err = files_expand(fs, fd);
+		if (err)
+			return err;
+	}
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	old = files_set(fs, fd, file_get(f), cloexec);
+	spin_unlock_irqrestore(&fs->lock, flags);
+	file_put(old);
+	return fd;
+}
+
+static long sys_dup2(uint64_t oldfd, uint64_t newfd, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	if ((uint32_t)oldfd == (uint32_t)newfd)
+		return fd_file(oldfd) ? (long)(uint32_t)newfd : -EBADF;
+	return dup_to(oldfd, newfd, false);
+}
+SYSCALL_DEFINE(SYS_dup2, dup2, sys_dup2);
+
+static long sys_dup3(uint64_t oldfd, uint64_t newfd, uint64_t flags, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	if ((flags & ~(uint64_t)O_CLOEXEC) || (uint32_t)oldfd == (uint32_t)newfd)
+		return -EINVAL;
+	return dup_to(oldfd, newfd, flags & O_CLOEXEC);
+}
+SYSCALL_DEFINE(SYS_dup3, dup3, sys_dup3);

@@ -129,8 +129,8 @@ static bool open_console_fds(struct task *t)
 		file_put(con);
 		return false;
 	}
-	for (int fd = 0; fd < 3 && con; fd++)
-		t->files->fd[fd] = fd ? file_get(con) : con;
+	for (unsigned fd = 0; fd < 3 && con; fd++)
+		files_set(t->files, fd, fd ? file_get(con) : con, false);
 	return true;
 }
 

@@ -34,8 +34,7 @@ void rlimits_init(struct rlimits *rl)
 	rl->r[RLIMIT_STACK].cur = AS_STACK_LIMIT_DEFAULT;
 	rl->r[RLIMIT_CORE].cur = 0;
 	rl->r[RLIMIT_NPROC] = (struct rlim){ nproc, nproc };
-	/* Linux: 1024/4096; the descriptor table here holds FD_MAX. */
-	rl->r[RLIMIT_NOFILE] = (struct rlim){ FD_MAX, 4096 };
+	rl->r[RLIMIT_NOFILE] = (struct rlim){ 1024, 4096 };	/* Linux's INR_OPEN_CUR/_MAX */
 	rl->r[RLIMIT_MEMLOCK] = (struct rlim){ 8ull << 20, 8ull << 20 };
 	rl->r[RLIMIT_SIGPENDING] = (struct rlim){ nproc, nproc };
 	rl->r[RLIMIT_MSGQUEUE] = (struct rlim){ 819200, 819200 };
@@ -46,6 +45,31 @@ uint64_t task_rlimit(const struct task *t, unsigned res)
 {
 	return t->group ? __atomic_load_n(&t->group->rlim.r[res].cur, __ATOMIC_RELAXED) :
 			  RLIM_INFINITY;
+}
+
+long rlimit_fsize_write(uint64_t pos, uint64_t *len)
+{
+	uint64_t lim = task_rlimit(current(), RLIMIT_FSIZE);
+
+	if (lim == RLIM_INFINITY)
+		return 0;
+	if (pos >= lim) {
+		signal_send_simple(current(), SIGXFSZ, SI_USER);
+		return -EFBIG;
+	}
+	if (*len > lim - pos)
+		*len = lim - pos;
+	return 0;
+}
+
+long rlimit_fsize_grow(uint64_t size)
+{
+	uint64_t lim = task_rlimit(current(), RLIMIT_FSIZE);
+
+	if (lim == RLIM_INFINITY || size <= lim)
+		return 0;
+	signal_send_simple(current(), SIGXFSZ, SI_USER);
+	return -EFBIG;
 }
 
 void rlimits_apply(const struct task *t, struct as *as)

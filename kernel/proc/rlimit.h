@@ -7,6 +7,7 @@
  *   RLIMIT_NPROC    tasks per real user at fork/clone (EAGAIN; not for root)
  *   RLIMIT_STACK    stack growth and execve's argument room
  *   RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK   the address space (mm/as.h's as_limits)
+ *   RLIMIT_FSIZE    writes and truncation of regular files (SIGXFSZ, EFBIG)
  */
 #ifndef KERNEL_PROC_RLIMIT_H
 #define KERNEL_PROC_RLIMIT_H
@@ -53,5 +54,13 @@ void rlimits_init(struct rlimits *rl);
 uint64_t task_rlimit(const struct task *t, unsigned res);
 /* Hands @t's process's limits to address space @as (setrlimit, setuid, execve). */
 void rlimits_apply(const struct task *t, struct as *as);
+/*
+ * RLIMIT_FSIZE for a write of *@len (> 0) bytes at @pos: 0 with *@len cut to
+ * what fits, or -EFBIG with SIGXFSZ sent when @pos is at or past the limit
+ * (Linux's generic_write_check_limits()).
+ */
+long rlimit_fsize_write(uint64_t pos, uint64_t *len);
+/* RLIMIT_FSIZE for a file growing to @size (truncate): 0, or -EFBIG and SIGXFSZ. */
+long rlimit_fsize_grow(uint64_t size);
 
 #endif
