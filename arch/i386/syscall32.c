@@ -16,6 +16,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "kernel/fs/file.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/task.h"
 
@@ -182,16 +183,7 @@ WRAPPER(i386_writev)
 	return vector_io(SYS_writev, a0, a1, a2);
 }
 
-/* struct stat of x86_64 (what the shared handlers write) and i386's stat64. */
-struct stat_x86_64 {
-	uint64_t dev, ino, nlink;
-	uint32_t mode, uid, gid, pad0;
-	uint64_t rdev;
-	int64_t size, blksize, blocks;
-	int64_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
-	int64_t reserved[3];
-};
-
+/* i386's struct stat64; the shared handlers write struct linux_stat (kernel/fs/file.h). */
 struct stat64_i386 {
 	uint64_t dev;
 	uint32_t pad0, ino32, mode, nlink, uid, gid;
@@ -208,7 +200,7 @@ _Static_assert(sizeof(struct stat64_i386) == 96, "struct stat64 is 96 bytes");
 /* Runs a stat handler on the scratch, then converts into the caller's stat64. */
 static long stat64_of(long r, uint64_t s, uint64_t ust)
 {
-	struct stat_x86_64 k;
+	struct linux_stat k;
 	struct stat64_i386 st;
 
 	if (r < 0)
@@ -235,28 +227,28 @@ static long stat64_of(long r, uint64_t s, uint64_t ust)
 
 WRAPPER(i386_stat64)
 {
-	uint64_t s = scratch(sizeof(struct stat_x86_64));
+	uint64_t s = scratch(sizeof(struct linux_stat));
 
 	return stat64_of(call(SYS_stat, a0, s, 0, 0, 0, 0), s, a1);
 }
 
 WRAPPER(i386_lstat64)
 {
-	uint64_t s = scratch(sizeof(struct stat_x86_64));
+	uint64_t s = scratch(sizeof(struct linux_stat));
 
 	return stat64_of(call(SYS_lstat, a0, s, 0, 0, 0, 0), s, a1);
 }
 
 WRAPPER(i386_fstat64)
 {
-	uint64_t s = scratch(sizeof(struct stat_x86_64));
+	uint64_t s = scratch(sizeof(struct linux_stat));
 
 	return stat64_of(call(SYS_fstat, a0, s, 0, 0, 0, 0), s, a1);
 }
 
 WRAPPER(i386_fstatat64)
 {
-	uint64_t s = scratch(sizeof(struct stat_x86_64));
+	uint64_t s = scratch(sizeof(struct linux_stat));
 
 	return stat64_of(call(SYS_newfstatat, (uint64_t)(int32_t)a0, a1, s, a3, 0, 0), s, a2);
 }
