@@ -6,7 +6,7 @@
 #   build/guest/guest_true     the small binary it execs
 #   build/guest/wis            the scalability benchmark (bench/guest/wis.c, bench/wis.sh)
 #   build/guest/pressure       the memory-pressure benchmark (bench/guest/pressure.c, bench/pressure.sh)
-#   build/guest/swaplat        wake-up latency beside a process swapping (bench/guest/swaplat.c, swap suite)
+#   build/guest/swaplat        wake-up latency beside a process swapping (bench/guest/swaplat.c, bench/swaplat.sh, swap suite)
 #
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
@@ -28,7 +28,7 @@ $(LINUX_INIT): tools/linux-init.c mk/guest.mk | deps-build
 # The hostile set whose longest interrupts-off stretch bench/irqoff.sh reports.
 HOSTILE_PROG := $(BUILD)/guest/hostile
 
-guest-programs: $(GUEST_PROGS) $(HOSTILE_PROG) $(LINUX_INIT)
+guest-programs: $(GUEST_PROGS) $(HOSTILE_PROG) $(BUILD)/guest/swaplat $(LINUX_INIT)
 # The swap suite of tools/run_tests.py runs the pressure and swaplat programs too.
 all: $(LINUX_INIT) $(BUILD)/guest/pressure $(BUILD)/guest/swaplat
 bench: $(KERNEL) guest-programs kperf
