@@ -79,42 +79,90 @@ static const char *region_name(const struct as_region *r)
 	return r->backing == AS_ANON_SHARED ? "[shmem]" : "[anon]";
 }
 
+/*
+ * Where as_for_each_region() is: the region being counted starts at @rstart
+ * (its pages up to @cur are in @pc), and every region ending at or below
+ * @done has been reported.
+ */
+struct region_walk {
+	uintptr_t cur, rstart, done;
+	bool counting;
+	struct page_counts pc;
+};
+
+/*
+ * One step of the walk, with the space locked: count the next batch of the
+ * region at w->cur, or report the region once it is counted. Return 1 if
+ * the walk goes on, 0 at the end, or @fn's non-zero value.
+ */
+static int region_walk_step(struct as *as, struct region_walk *w, as_region_fn fn, void *ctx)
+{
+	uint32_t i = as_region_lower(as, w->cur);
+	const struct as_region *r;
+	uintptr_t va, stop;
+
+	if (i >= as->nr)
+		return 0;
+	r = &as->reg[i];
+	if (!w->counting || r->start != w->rstart) {
+		/* A new region, or the one being counted changed while unlocked. */
+		w->counting = true;
+		w->rstart = r->start;
+		w->cur = MM_MAX(r->start, w->done);
+		w->pc = (struct page_counts){ 0, 0 };
+	}
+	if (as_next_batch(as, w->cur, r->end, &va, &stop)) {
+		pt_walk_all(&as->vs.pt, va, stop, count_entry, &w->pc);
+		w->cur = stop;
+		if (stop < r->end)
+			return 1;
+	}
+	struct as_region_info ri = {
+		.start = MM_MAX(r->start, w->done),
+		.end = r->end,
+		.prot = r->prot,
+		.flags = r->flags,
+		.backing = (enum as_backing)r->backing,
+		.offset = r->backing == AS_ANON_PRIVATE ? 0 : r->pgoff << PAGE_SHIFT,
+		.resident = w->pc.present,
+		.swapped = w->pc.swapped,
+		.file = r->backing == AS_ANON_PRIVATE ? NULL : r->file,
+		.name = region_name(r),
+	};
+	int ret = fn(&ri, ctx);
+
+	w->done = w->cur = r->end;
+	w->counting = false;
+	return ret ? ret : 1;
+}
+
 /**
  * as_for_each_region() - visit the regions in address order
  * @as: the space
  * @fn: called with each region's description; a non-zero return stops the walk
  * @ctx: passed to @fn
  *
- * @fn runs with the space locked: it must not call back into @as.
+ * @fn runs with the space locked: it must not call back into @as. The pages
+ * are counted a batch (AS_BATCH_BYTES) per hold of the lock, so reading a
+ * huge populated space from /proc keeps interrupts off only briefly; the
+ * counts of a region changing meanwhile are a snapshot of no one moment,
+ * as on Linux.
  *
  * Return: the first non-zero value of @fn, or 0.
  */
 int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 {
-	unsigned long fl = write_lock_irqsave(&as->lock);
-	int ret = 0;
+	struct region_walk w = { 0, 0, 0, false, { 0, 0 } };
+	int ret;
 
-	for (uint32_t i = 0; i < as->nr && !ret; i++) {
-		const struct as_region *r = &as->reg[i];
-		struct page_counts pc = { 0, 0 };
+	do {
+		unsigned long fl = write_lock_irqsave(&as->lock);
 
-		pt_walk_all(&as->vs.pt, r->start, r->end, count_entry, &pc);
-		struct as_region_info ri = {
-			.start = r->start,
-			.end = r->end,
-			.prot = r->prot,
-			.flags = r->flags,
-			.backing = (enum as_backing)r->backing,
-			.offset = r->backing == AS_ANON_PRIVATE ? 0 : r->pgoff << PAGE_SHIFT,
-			.resident = pc.present,
-			.swapped = pc.swapped,
-			.file = r->backing == AS_ANON_PRIVATE ? NULL : r->file,
-			.name = region_name(r),
-		};
-
-		ret = fn(&ri, ctx);
-	}
-	write_unlock_irqrestore(&as->lock, fl);
+		ret = region_walk_step(as, &w, fn, ctx);
+		write_unlock_irqrestore(&as->lock, fl);
+		if (ret == 1)
+			plat_preempt_point();
+	} while (ret == 1);
 	return ret;
 }
 

@@ -727,6 +727,8 @@ static void test_aslr(void **state)
 
 struct listing {
 	char names[16][16];
+	uint64_t resident[16];
+	uintptr_t start[16], end[16];
 	unsigned n;
 };
 
@@ -734,8 +736,12 @@ static int list_region(const struct as_region_info *ri, void *ctx)
 {
 	struct listing *l = ctx;
 
-	if (l->n < 16)
+	if (l->n < 16) {
+		l->resident[l->n] = ri->resident;
+		l->start[l->n] = ri->start;
+		l->end[l->n] = ri->end;
 		snprintf(l->names[l->n++], 16, "%s", ri->name);
+	}
 	return 0;
 }
 
@@ -770,6 +776,9 @@ static void test_accounting(void **state)
 	assert_string_equal(l.names[0], "/bin/sh");
 	assert_string_equal(l.names[1], "[heap]");
 	assert_string_equal(l.names[4], "[stack]");
+	assert_int_equal(l.resident[0], 1);
+	assert_int_equal(l.resident[1], 1);
+	assert_int_equal(l.resident[2], 0);
 	/* Kernel access to a space not running: copy out and back in. */
 	char buf[64] = "hello, world", back[64] = { 0 };
 	uintptr_t top = P.as.stack_top;
@@ -780,6 +789,49 @@ static void test_accounting(void **state)
 	assert_int_equal(as_copy_out(&P.as, 0x400000, buf, 1), -MM_EFAULT);
 	finish(&P);
 	pcache_put(pc);
+}
+
+/*
+ * The listing counts pages a batch per hold of the lock: a region of many
+ * batches, with holes and untouched tables, counts exactly, and a walk
+ * stopped by its callback stops.
+ */
+static int stop_at_second(const struct as_region_info *ri, void *ctx)
+{
+	(void)ri;
+	return ++*(unsigned *)ctx == 2 ? 7 : 0;
+}
+
+static void test_listing_batches(void **state)
+{
+	const uint64_t pages = 3 * 64 + 5;	/* 64 pages: AS_BATCH_BYTES, as_internal.h */
+	struct listing l = { 0 };
+	unsigned calls = 0;
+	uintptr_t a, b;
+	uint64_t touched = 0;
+
+	(void)state;
+	start(&P);
+	a = map(&P, 0, (pages + 1024) * PG, RW, ANON);
+	b = map(&P, 0, 2 * PG, MM_PROT_READ, ANON);
+	for (uint64_t i = 0; i < pages; i += (i % 7) ? 1 : 3, touched++)
+		assert_int_equal(uwrite8(&P, a + i * PG, 1), 0);
+	assert_int_equal(uwrite8(&P, a + (pages + 1023) * PG, 1), 0);
+	touched++;
+	as_for_each_region(&P.as, list_region, &l);
+	for (unsigned i = 0; i < l.n; i++) {
+		if (l.start[i] == a) {
+			assert_int_equal(l.end[i], a + (pages + 1024) * PG);
+			assert_int_equal(l.resident[i], touched);
+		}
+		if (l.start[i] == b)
+			assert_int_equal(l.resident[i], 0);
+		if (i)
+			assert_true(l.start[i] >= l.end[i - 1]);
+	}
+	assert_int_equal(as_for_each_region(&P.as, stop_at_second, &calls), 7);
+	assert_int_equal(calls, 2);
+	finish(&P);
 }
 
 /* --- resource limits (RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK) -------------------------------- */
@@ -916,6 +968,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_out_of_memory, before, after),
 		cmocka_unit_test_setup_teardown(test_aslr, before, after),
 		cmocka_unit_test_setup_teardown(test_accounting, before, after),
+		cmocka_unit_test_setup_teardown(test_listing_batches, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_strict, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_modes, before, after),
 		cmocka_unit_test_setup_teardown(test_limits, before, after),
