@@ -27,7 +27,7 @@ int run_user_tests(void);
 void reclaimd_start(void);
 void oom_init(void);
 struct task;
-long oom_score_adj_xchg(struct task *t, int v, bool set);
+int oom_score_adj_xchg(struct task *t, int v, bool set, int *old);
 unsigned long oom_score(const struct task *t);
 void reclaim_print_stats(void);
 

@@ -336,7 +336,10 @@ static long render_pid_file(struct rendering *r, const char *pid, size_t n, cons
 	else if (!strcmp(file, "oom_score"))
 		pb_printf(b, "%lu\n", oom_score(t));
 	else if (!strcmp(file, "oom_score_adj")) {
-		pb_printf(b, "%ld\n", oom_score_adj_xchg(t, 0, false));
+		int adj = 0;
+
+		oom_score_adj_xchg(t, 0, false, &adj);
+		pb_printf(b, "%d\n", adj);
 		r->writable = true;
 	} else
 		err = -ENOENT;
@@ -416,10 +419,10 @@ static long apply(const char *name, int64_t v)
 		return 0;
 	}
 	struct task *t = pid_task(name, (size_t)(slash - name));	/* "PID/oom_score_adj" */
-	long err = t && t->group ? oom_score_adj_xchg(t, (int)v, true) : -ESRCH;
+	long err = t && t->group ? oom_score_adj_xchg(t, (int)v, true, NULL) : -ESRCH;
 
 	task_put(t);
-	return err < 0 ? err : 0;
+	return err;
 }
 
 static long proc_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)

@@ -124,22 +124,24 @@ static bool oom_kill(void)
  * @v: the new value, -1000..1000 (lowering needs no privilege here: every
  *     process is root)
  * @set: store @v
+ * @old: set to the old value (may be NULL)
  *
- * Return: the old value, or -EINVAL for @v out of range.
+ * Return: 0, or -EINVAL for @v out of range (the old value is in range
+ * too, so it cannot be the return value).
  */
-long oom_score_adj_xchg(struct task *t, int v, bool set)
+int oom_score_adj_xchg(struct task *t, int v, bool set, int *old)
 {
 	unsigned long irq;
-	int old;
 
 	if (set && (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX))
 		return -EINVAL;
 	irq = spin_lock_irqsave(&tasklist_lock);
-	old = t->group->oom_score_adj;
+	if (old)
+		*old = t->group->oom_score_adj;
 	if (set)
 		t->group->oom_score_adj = v;
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	return old;
+	return 0;
 }
 
 /**
@@ -158,18 +160,28 @@ unsigned long oom_score(const struct task *t)
 	return (unsigned long)((1000 + points * 1000 / (int64_t)total) * 2 / 3);
 }
 
-/* oom_score_adj(pid, value, set): pid 0 is the caller. ESRCH, EINVAL as Linux's file would. */
-static long sys_oom_score_adj(uint64_t pid, uint64_t value, uint64_t set, uint64_t a3,
+/*
+ * oom_score_adj(pid, const int *new, int *old): pid 0 is the caller; either
+ * pointer may be NULL. 0, or ESRCH, EINVAL (out of range) and EFAULT as
+ * Linux's file would. The old value goes through a pointer, not the return
+ * value: -1000 would read as an error.
+ */
+static long sys_oom_score_adj(uint64_t pid, uint64_t unew, uint64_t uold, uint64_t a3,
 			      uint64_t a4, uint64_t a5)
 {
-	struct task *t = task_by_pid((int)pid ? (int)pid : current()->pid);
-	long old = -ESRCH;
+	struct task *t;
+	int v = 0, old = 0;
+	int err;
 
 	(void)a3, (void)a4, (void)a5;
-	if (t && t->group)
-		old = oom_score_adj_xchg(t, (int)value, set);
+	if (unew && copy_from_user(&v, unew, sizeof(v)))
+		return -EFAULT;
+	t = task_by_pid((int)pid ? (int)pid : current()->pid);
+	err = t && t->group ? oom_score_adj_xchg(t, v, unew != 0, &old) : -ESRCH;
 	task_put(t);
-	return old;
+	if (!err && uold && copy_to_user(uold, &old, sizeof(old)))
+		err = -EFAULT;
+	return err;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_oom_score_adj, oom_score_adj, sys_oom_score_adj);
 

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "memcore/syscall.h"
 #include "tap.h"
 
 #define PAGE 4096ul
@@ -286,6 +287,22 @@ static void test_oom(void)
 	int st;
 	waitpid(pid, &st, 0);
 	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "oom: a child inherits it");
+	ok_eq(put("/proc/self/oom_score_adj", "-5"), 0, "oom: write -5 over -1000");
+	ok_eq(put("/proc/self/oom_score_adj", "0"), 0, "oom: write 0 over -5");
+	ok(slurp("/proc/self/oom_score_adj") > 0 && !strcmp(buf, "0\n"), "oom: 0 reads back");
+	/* memcore's call for the same value: ENOSYS on Linux, so both pass. */
+	int v = -1000, old = 1;
+	long r = syscall(MEMCORE_SYS_oom_score_adj, 0, &v, &old);
+	ok((r == -1 && errno == ENOSYS) || (r == 0 && old == 0),
+	   "oom: memcore call sets -1000, old value 0 (ENOSYS on Linux)");
+	r = syscall(MEMCORE_SYS_oom_score_adj, 0, NULL, &old);
+	ok((r == -1 && errno == ENOSYS) || (r == 0 && old == -1000),
+	   "oom: memcore call reads -1000 back as a value, not an error (ENOSYS on Linux)");
+	r = syscall(MEMCORE_SYS_oom_score_adj, 0, (int *)8, NULL);
+	ok(r == -1 && (errno == EFAULT || errno == ENOSYS), "oom: memcore call bad pointer EFAULT");
+	v = 1001;
+	r = syscall(MEMCORE_SYS_oom_score_adj, 0, &v, NULL);
+	ok(r == -1 && (errno == EINVAL || errno == ENOSYS), "oom: memcore call 1001 EINVAL");
 	put("/proc/self/oom_score_adj", "0");
 }
 

@@ -35,6 +35,6 @@
 /* Memory figures: MEMCORE_SYS_BASE + 32 .. + 47. */
 #define MEMCORE_SYS_free_frames	(MEMCORE_SYS_BASE + 32)	/* (): free frames, caches drained */
 #define MEMCORE_SYS_swap_stats	(MEMCORE_SYS_BASE + 33)	/* (struct memcore_swap_stats *), memcore/swap.h */
-#define MEMCORE_SYS_oom_score_adj	(MEMCORE_SYS_BASE + 34)	/* (pid or 0, value, set): the old value */
+#define MEMCORE_SYS_oom_score_adj	(MEMCORE_SYS_BASE + 34)	/* (pid or 0, const int *new, int *old): 0 */
 
 #endif
