@@ -97,8 +97,12 @@ struct inode *inode_get(struct inode *ino)
  */
 void inode_put(struct inode *ino)
 {
-	if (!ino || __atomic_sub_fetch(&ino->refs, 1, __ATOMIC_ACQ_REL))
+	if (!ino)
 		return;
+	if (ino->transient_dir ? ramfs_transient_put(ino) :
+	    __atomic_sub_fetch(&ino->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	inode_put(ino->transient_dir);
 	if (ino->pc)
 		pcache_put(ino->pc);
 	kfree(ino->name);
@@ -152,7 +156,7 @@ static long link_in(struct inode *dir, const char *name, struct inode *ino)
  * put frees every cached page of the file, too long to do with the tree's
  * lock held and interrupts off (a 64 MiB file: milliseconds).
  */
-static struct inode *unlink_entry(struct inode *dir, struct dentry *d)
+struct inode *fs_unlink_entry(struct inode *dir, struct dentry *d)
 {
 	struct dentry **pp = &dir->children;
 	struct inode *ino = d->inode;
@@ -187,6 +191,7 @@ static long walk(struct inode *start, const char *path, bool parent, struct inod
 		return -ENOENT;
 	if (!cur)
 		return -ENOENT;
+	ramfs_transient_reap();		/* a name whose file is gone is gone */
 	fs_lock();
 	for (;;) {
 		char comp[NAME_MAX + 1];
@@ -395,7 +400,7 @@ long fs_unlink(struct inode *dir, const char *name, bool want_dir)
 	else if (want_dir && d->inode->nchildren)
 		err = -ENOTEMPTY;
 	else
-		gone = unlink_entry(dir, d);
+		gone = fs_unlink_entry(dir, d);
 	fs_unlock();
 	inode_put(gone);
 	return err;
@@ -458,10 +463,10 @@ long fs_rename(struct inode *odir, const char *oname, struct inode *ndir, const 
 	err = link_in(ndir, nname, ino);
 	if (!err) {
 		if (nd)
-			replaced = unlink_entry(ndir, nd);
+			replaced = fs_unlink_entry(ndir, nd);
 		if (S_ISDIR(ino->mode))
-			ino->nlink++;	/* unlink_entry() below takes the "." away once more */
-		inode_put(unlink_entry(odir, od));	/* not the last: @ino's own is held */
+			ino->nlink++;	/* fs_unlink_entry() below takes the "." away once more */
+		inode_put(fs_unlink_entry(odir, od));	/* not the last: @ino's own is held */
 		if (S_ISDIR(ino->mode)) {
 			ino->parent = ndir;
 		}

@@ -45,6 +45,11 @@ struct inode {
 	struct dentry *children;
 	uint32_t nchildren;
 	uint64_t seals;			/* memfd: F_SEAL_* */
+	/* A transient name (ramfs_transient.c): removed once only names refer to the file. */
+	struct inode *transient_dir;	/* the directory naming it (referenced); NULL: not */
+	struct inode *transient_next;	/* on the list of inodes to look at */
+	bool transient_queued;		/* on that list (which holds a reference) */
+	bool transient_done;		/* its name went (or moved): an ordinary file now */
 };
 
 struct dentry {
@@ -75,6 +80,8 @@ long fs_lookup_parent(struct inode *start, const char *path, struct inode **dir,
 		      char name[NAME_MAX + 1]);
 /* The entry @name of @dir, or NULL; fs_lock held. */
 struct dentry *fs_dir_find(struct inode *dir, const char *name);
+/* Remove entry @d of @dir, fs_lock held; the caller puts the inode returned after fs_unlock(). */
+struct inode *fs_unlink_entry(struct inode *dir, struct dentry *d);
 
 /* Open-time creation: the file @name in @dir (created with @mode if @create). */
 long fs_open_in(struct inode *dir, const char *name, bool create, bool excl, uint32_t mode,
@@ -89,6 +96,23 @@ struct dentry *fs_dir_next(struct inode *dir, uint64_t pos);
 
 void fs_lock(void);
 void fs_unlock(void);
+
+/*
+ * Transient names (ramfs_transient.c): a file whose name goes with its last
+ * open file and mapping, as a Windows named section's does. inode_put()
+ * only queues the removal (it may run under an address space's lock, below
+ * fs_lock); ramfs_transient_reap() does it, at the end of every system call
+ * and before every name lookup.
+ */
+long ramfs_make_transient(const char *path, struct inode *ino);
+bool ramfs_transient_put(struct inode *ino);
+void ramfs_transient_reap_now(void);
+extern struct inode *ramfs_transient_list;
+static inline void ramfs_transient_reap(void)
+{
+	if (__atomic_load_n(&ramfs_transient_list, __ATOMIC_RELAXED))
+		ramfs_transient_reap_now();
+}
 uint64_t fs_now(void);
 
 #endif

@@ -100,5 +100,6 @@ void syscall_dispatch(struct trap_frame *f)
 	}
 	if (t->nborrowed)
 		fd_put_borrowed(t);
+	ramfs_transient_reap();		/* names whose files this call let go */
 	trap_set_return(f, ret);
 }

@@ -6,6 +6,8 @@
  * functions of mm/as_win32.h. Results are >= 0 or a negated Windows error
  * code; a bad pointer is ERROR_NOACCESS, as Windows reports it.
  */
+#include "kernel/fs/file.h"
+#include "kernel/fs/sys_fs.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "mm/as_win32.h"
@@ -90,3 +92,29 @@ static long SyscallWin32ViewReserve(uint64_t address, uint64_t size, uint64_t al
 	return as_win32_view_reserve(cur_as(), address, size, (uint32_t)alloc_prot);
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_view_reserve, win32_view_reserve, SyscallWin32ViewReserve);
+
+/*
+ * A named section's file (open for writing on @fd, named @upath) loses its
+ * name with its last handle and view (the library's CreateFileMappingA).
+ */
+static long SyscallWin32SectionName(uint64_t fd, uint64_t upath, uint64_t a2, uint64_t a3,
+				    uint64_t a4, uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	char path[256];
+	int64_t len;
+	long err;
+
+	if (!f || !f->inode)
+		return -ERROR_INVALID_HANDLE;
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -ERROR_ACCESS_DENIED;
+	len = strncpy_from_user(path, upath, sizeof(path));
+	if (len == -EFAULT)
+		return -ERROR_NOACCESS;
+	if (len <= 0)
+		return -ERROR_INVALID_PARAMETER;
+	err = ramfs_make_transient(path, f->inode);
+	return err == -ENOENT ? -ERROR_FILE_NOT_FOUND : err ? -ERROR_INVALID_PARAMETER : 0;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_section_name, win32_section_name, SyscallWin32SectionName);

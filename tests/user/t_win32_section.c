@@ -3,7 +3,8 @@
  * OpenFileMappingA, MapViewOfFile, UnmapViewOfFile, FlushViewOfFile and
  * CloseHandle - anonymous and named sections of the paging file, sections of
  * a file, views that alias, FILE_MAP_COPY, a named section found again
- * after fork and after execve, VirtualQuery of a view, Microsoft's error
+ * after fork and after execve, a named section gone with its last handle
+ * and view (its frames back), VirtualQuery of a view, Microsoft's error
  * codes. On Linux: "1..0 # SKIP".
  */
 #define _GNU_SOURCE
@@ -11,6 +12,8 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <memcore/syscall.h>
 #include "win32_util.h"
 
 #define SECT "t_win32_section.shared"
@@ -131,6 +134,101 @@ static void named(const char *self)
 	ok(UnmapViewOfFile(v) && CloseHandle(s), "unmapped and closed");
 }
 
+#define LIFE "t_win32_section.lifetime"
+#define LIFE_SIZE (64 * 4096)
+
+/* Can the section LIFE be opened by name? The handle is closed again. */
+static int life_open(void)
+{
+	HANDLE o;
+
+	SetLastError(0);
+	o = OpenFileMappingA(FILE_MAP_READ, FALSE, LIFE);
+	if (!o)
+		return GetLastError() == ERROR_FILE_NOT_FOUND ? 0 : -1;
+	CloseHandle(o);
+	return 1;
+}
+
+/*
+ * Microsoft (CreateFileMappingA, "Remarks"): the section object is not
+ * closed until all its views are unmapped and all its handles closed; a
+ * name then opens nothing (OpenFileMappingA: ERROR_FILE_NOT_FOUND). The
+ * second round's free frames must come back exactly (the first makes the
+ * library's own allocations).
+ */
+static void lifetime_round(int round)
+{
+	long before = syscall(MEMCORE_SYS_free_frames), after;
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, LIFE_SIZE, LIFE);
+	char *v = s ? MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, 0) : NULL;
+	HANDLE o;
+	char *w;
+
+	ok(v && GetLastError() == ERROR_SUCCESS, "round %d: a new named section and a view", round);
+	if (!v)
+		return;
+	memset(v, 0x5a, LIFE_SIZE);
+	ok(CloseHandle(s) && life_open() == 1, "handle closed, the view keeps it: found by name");
+	o = OpenFileMappingA(FILE_MAP_READ, FALSE, LIFE);
+	w = o ? MapViewOfFile(o, FILE_MAP_READ, 0, 0, 0) : NULL;
+	ok(w && w[LIFE_SIZE - 1] == 0x5a, "opened by name: the same data");
+	ok(CloseHandle(o) && UnmapViewOfFile(v) && life_open() == 1,
+	   "first view unmapped, the second keeps it");
+	ok(UnmapViewOfFile(w) && life_open() == 0,
+	   "last view unmapped: OpenFileMappingA fails with ERROR_FILE_NOT_FOUND");
+	ok(stat("/dev/shm/memcore-win32-" LIFE, &(struct stat){ 0 }) < 0 && errno == ENOENT,
+	   "its name is gone from /dev/shm");
+	after = syscall(MEMCORE_SYS_free_frames);
+	if (round)
+		ok_eq(after, before, "its frames are back (free frames after, before)");
+}
+
+static void lifetime(void)
+{
+	pid_t pid;
+	HANDLE s;
+	char *v;
+
+	lifetime_round(0);
+	lifetime_round(1);
+	s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, LIFE);
+	v = s ? MapViewOfFile(s, FILE_MAP_READ, 0, 0, 0) : NULL;
+	ok(v && GetLastError() == ERROR_SUCCESS && v[0] == 0,
+	   "made again: a new section (no ERROR_ALREADY_EXISTS), zero-filled");
+	ok(UnmapViewOfFile(v) && CloseHandle(s) && life_open() == 0, "and gone again");
+	pid = tap_fork();
+	if (pid == 0) {
+		HANDLE c = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096,
+					      LIFE);
+		char *x = c ? MapViewOfFile(c, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+
+		if (!x)
+			_exit(1);
+		strcpy(x, "from the child");
+		_exit(life_open() == 1 ? 0 : 2);	/* exits with its handle and view open */
+	}
+	ok_exited_with(tap_wait(pid), 0, "a child makes a named section and exits holding it");
+	ok(life_open() == 0, "the child's exit closed it: not found by name");
+	s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, LIFE);
+	v = s ? MapViewOfFile(s, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+	pid = v ? tap_fork() : -1;
+	if (pid == 0) {
+		HANDLE c = OpenFileMappingA(FILE_MAP_WRITE, FALSE, LIFE);
+		char *x = c ? MapViewOfFile(c, FILE_MAP_WRITE, 0, 0, 0) : NULL;
+
+		if (!x)
+			_exit(1);
+		CloseHandle(c);
+		strcpy(x, "child's");
+		_exit(0);
+	}
+	ok_exited_with(tap_wait(pid), 0, "a child opens the parent's section by name");
+	ok(v && !strcmp(v, "child's") && UnmapViewOfFile(v) && life_open() == 1,
+	   "the parent's handle keeps it after its view and the child are gone");
+	ok(CloseHandle(s) && life_open() == 0, "the parent's last handle closed: gone");
+}
+
 static void file_backed(void)
 {
 	const char *path = "/tmp/t_win32_section.dat";
@@ -198,6 +296,7 @@ int main(int argc, char **argv)
 	anonymous();
 	errors();
 	named(argv[0]);
+	lifetime();
 	file_backed();
 	sec_reserve();
 	shm_unlink("/memcore-win32-" SECT);

@@ -3,7 +3,9 @@
  * Sections and views (memcore/win32.h) over the page cache: a section is a
  * descriptor of a file, of a POSIX shared-memory object (named sections,
  * /dev/shm/memcore-win32-NAME, found again after fork and execve) or of a
- * memfd (anonymous ones); a view is a MAP_SHARED mapping of it (MAP_PRIVATE
+ * memfd (anonymous ones) - a named one loses its name with its last handle
+ * and view, as on Windows (the kernel's section_name call); a view is a
+ * MAP_SHARED mapping of it (MAP_PRIVATE
  * for FILE_MAP_COPY) placed on a 64 KiB boundary: VirtualAlloc reserves the
  * place, the mapping replaces the reservation. A view of a SEC_RESERVE
  * section of the paging file is reserved pages until VirtualAlloc commits
@@ -204,6 +206,15 @@ static DWORD err_of(int e)
 	}
 }
 
+/* The name @path of the object open on @fd goes with its last handle and view. */
+static int transient(int fd, const char *path)
+{
+	char full[300];
+
+	snprintf(full, sizeof(full), "/dev/shm%s", path);
+	return (int)win32_call(MEMCORE_SYS_win32_section_name, fd, (long)full, 0, 0);
+}
+
 /* A named or anonymous section's descriptor, sized; *existed if it was there already. */
 static int open_memory(LPCSTR name, uint64_t size, int *existed)
 {
@@ -219,6 +230,12 @@ static int open_memory(LPCSTR name, uint64_t size, int *existed)
 		if (fd < 0 && errno == EEXIST) {
 			*existed = 1;
 			return shm_open(path, O_RDWR, 0);
+		}
+		if (fd >= 0 && transient(fd, path) < 0) {
+			close(fd);
+			shm_unlink(path);
+			errno = ENOMEM;
+			return -1;
 		}
 	}
 	if (fd >= 0 && ftruncate(fd, (off_t)size) < 0) {
