@@ -30,6 +30,9 @@ static long sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 	const struct as_file *file = NULL;
 	unsigned fmode = 0;
 
+	/* Linux's x86 sys_mmap checks the offset first, anonymous or not, then the descriptor. */
+	if (off & (PAGE_SIZE - 1))
+		return -EINVAL;
 	if (!(flags & MM_MAP_ANONYMOUS)) {
 		/* Linux's fget() takes an unsigned int: fd_file() ignores the upper half. */
 		struct file *f = fd_file(fd);

@@ -1,14 +1,16 @@
 /*
  * t_fuzz: the guest system-call fuzzer. Seeded random sequences of memory
  * system calls (mmap, munmap, mprotect, mremap, madvise, brk, fork, and
- * read/write/pread/pwrite with good and bad buffers), with arguments biased
+ * read/write/pread/pwrite with good and bad buffers), on anonymous memory
+ * and on shared and private mappings of a file, with arguments biased
  * toward boundaries (unaligned, empty, huge, wrapping, kernel addresses,
  * invalid flags), inside a window of address space this program owns, so
  * results do not depend on where a kernel places things. The calls are made
  * with syscall(), since musl's wrappers round or check some arguments.
  *
  * After each call the program checks its own model of the window (what is
- * mapped, with which protection, the byte it last wrote in every page); a
+ * mapped, with which protection, the byte it last wrote in every page; a
+ * private file page reads the file until its first write copies it); a
  * fork's child runs its own sequence and checks its copy; after the child
  * is reaped, memcore's free-frame count (MEMCORE_SYS_free_frames, caches
  * drained) must be what it was before the fork. Every return value, made
@@ -33,6 +35,7 @@
 #define SPAN		(WIN + 2)	/* with a PROT_NONE guard page each side */
 #define BLOCK		50		/* calls per reported block */
 #define FILE_PAGES	3
+#define MAP_FPAGES	8		/* pages of the file the window maps */
 #define MADV_WIPEONFORK	18
 #define MADV_KEEPONFORK	19
 #define MREMAP_DONTUNMAP 4
@@ -64,16 +67,21 @@ struct cell {
 struct page {
 	unsigned char mapped, prot, shared, dontfork, wipe;
 	struct cell own;		/* private */
-	unsigned short cell;		/* shared: cells[cell] */
+	unsigned short cell;		/* shared or cow: cells[cell] */
+	unsigned char file;		/* a file mapping's page: file page + 1; 0: anonymous */
+	unsigned char cow;		/* private file page not written yet: reads the file */
 };
 
-#define CELLS		(4 * WIN)
+/* Cells of shared anonymous objects, then one per page of the mapped file. */
+#define OBJ_CELLS	(4 * WIN)
+#define CELLS		(OBJ_CELLS + MAP_FPAGES)
+#define FILE_CELL(f)	(OBJ_CELLS + (f))
 
 static char *span, *win;		/* win = span + PAGE */
 static struct page pg[WIN];
 static struct cell cells[CELLS];
 static uint64_t rng, hash;
-static int fd_src, fd_dst;
+static int fd_src, fd_dst, fd_map;
 static int in_child, trace;
 static int model_errors;
 static uintptr_t brk0;
@@ -193,7 +201,27 @@ static struct page *at(uintptr_t a)
 
 static struct cell *content(struct page *m)
 {
-	return m->shared ? &cells[m->cell] : &m->own;
+	return m->shared || m->cow ? &cells[m->cell] : &m->own;
+}
+
+/* A private file page (again) reading its file page: before a write, or after MADV_DONTNEED. */
+static void file_cow(struct page *m)
+{
+	m->shared = 0;
+	m->cow = 1;
+	m->cell = (unsigned short)FILE_CELL(m->file - 1);
+}
+
+/* The model of a write of @v to page @i's byte: the first write to a private file page copies it. */
+static void model_write(long i, unsigned char v)
+{
+	struct page *m = &pg[i];
+
+	if (m->cow) {
+		m->own = cells[m->cell];
+		m->cow = 0;
+	}
+	content(m)->val = v;
 }
 
 /* A fresh page of a shared object: a cell no window page names, holding zero. */
@@ -203,10 +231,10 @@ static unsigned short new_cell(unsigned short off)
 	unsigned short c = 0;
 
 	for (long i = 0; i < WIN; i++)
-		if (pg[i].mapped && pg[i].shared)
+		if (pg[i].mapped && pg[i].shared && !pg[i].file)
 			used[pg[i].cell] = 1;
 	while (used[c])
-		c++;	/* at most WIN of CELLS are named */
+		c++;	/* at most WIN of OBJ_CELLS are named */
 	cells[c] = (struct cell){ off, 0 };
 	return c;
 }
@@ -217,8 +245,9 @@ static void model_set(uintptr_t a, size_t len, int mapped, int prot, int shared)
 		long i = page_of(p);
 		if (i < 0)
 			continue;
-		pg[i] = (struct page){ (unsigned char)mapped, (unsigned char)prot,
-				       (unsigned char)shared, 0, 0, { (unsigned short)probe((unsigned)i), 0 }, 0 };
+		pg[i] = (struct page){ .mapped = (unsigned char)mapped, .prot = (unsigned char)prot,
+				       .shared = (unsigned char)shared,
+				       .own = { (unsigned short)probe((unsigned)i), 0 } };
 		if (mapped && shared)
 			pg[i].cell = new_cell(pg[i].own.off);
 	}
@@ -272,6 +301,8 @@ static void verify(void)
 		}
 		if (touch(i, 1, (unsigned char)r) < 0 ? (m->prot & PROT_WRITE) : !(m->prot & PROT_WRITE))
 			bad("writability differs", i);
+		else if (m->prot & PROT_WRITE)
+			model_write(i, (unsigned char)r);	/* the write-back copies a cow page */
 	}
 }
 
@@ -288,12 +319,62 @@ static size_t page_up(size_t len)
 	return (len + PAGE - 1) & ~(PAGE - 1);
 }
 
+/*
+ * mmap of the file (MAP_FPAGES pages, opened read-write), shared or private,
+ * at a page offset, never past its end (that is SIGBUS territory); now and
+ * then an unaligned offset or a closed descriptor, which must fail.
+ */
+static long op_mmap_file(void)
+{
+	uintptr_t a = (uintptr_t)win + pick(WIN) * PAGE;
+	unsigned f = pick(MAP_FPAGES), n = 1 + pick(MAP_FPAGES - f);
+	size_t len = n * PAGE - (pick(4) ? 0 : 1 + pick(PAGE - 1));
+	int prot = arg_prot() & ~PROT_GROWSDOWN, shared = pick(2);
+	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | (pick(6) ? MAP_FIXED : MAP_FIXED_NOREPLACE);
+	long off = (long)f * PAGE, fd = fd_map;
+
+	if (!pick(8))
+		flags |= MAP_POPULATE;
+	if (!pick(16))
+		off += 1 + pick(PAGE - 1);
+	if (!pick(16))
+		fd = 1000;
+	if (a + n * PAGE > (uintptr_t)win + WIN * PAGE)
+		return 0;
+	if (in_child && shared)
+		return 0;	/* the child's writes would change the parent's file */
+	snprintf(last_op, sizeof(last_op), "mmap(%#lx, %#zx, %#x, %#x, file, %#lx)",
+		 (unsigned long)norm((long)a), len, prot, flags, off);
+#if ABI64
+	long r = syscall(SYS_MMAP, a, len, prot, flags, fd, off);
+#else
+	long r = syscall(SYS_MMAP, a, len, prot, flags, fd, off / (long)PAGE);	/* mmap2: in pages */
+#endif
+	if (r == -1)
+		return norm(r);
+	for (unsigned k = 0; k < n; k++) {
+		struct page *m = &pg[page_of((uintptr_t)r) + k];
+
+		*m = (struct page){ .mapped = 1, .prot = (unsigned char)(prot & 7),
+				    .file = (unsigned char)(f + k + 1) };
+		file_cow(m);
+		if (shared) {
+			m->cow = 0;
+			m->shared = 1;
+		}
+	}
+	return norm(r);
+}
+
 static long op_mmap(void)
 {
 	uintptr_t a = arg_addr(1);
 	size_t len = arg_len();
 	int prot = arg_prot(), shared = pick(3) == 0;
 	int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS;
+
+	if (!pick(3))
+		return op_mmap_file();
 
 	flags |= pick(6) ? MAP_FIXED : MAP_FIXED_NOREPLACE;
 	switch (pick(12)) {
@@ -373,9 +454,11 @@ static long op_madvise(void)
 		long i = page_of(p);
 		if (i < 0 || !pg[i].mapped)
 			continue;
-		if (wipe && pg[i].shared)
+		if (wipe && (pg[i].shared || pg[i].file))
 			break;
-		if (adv == MADV_DONTNEED && !pg[i].shared)
+		if (adv == MADV_DONTNEED && pg[i].file && !pg[i].shared)
+			file_cow(&pg[i]);	/* the private copy goes: the file shows again */
+		else if (adv == MADV_DONTNEED && !pg[i].shared)
 			pg[i].own.val = 0;
 		pg[i].dontfork = adv == MADV_DONTFORK ? 1 : adv == MADV_DOFORK ? 0 : pg[i].dontfork;
 		pg[i].wipe = adv == MADV_WIPEONFORK ? 1 : adv == MADV_KEEPONFORK ? 0 : pg[i].wipe;
@@ -400,8 +483,8 @@ static long op_mremap(void)
 		return 0;
 	if (!(flags & MREMAP_FIXED) && !window_range(a & ~(PAGE - 1), len))
 		return 0;
-	if (at(a)->shared && (len > page_up(old) || !old))
-		return 0;	/* growing shared memory past its object: SIGBUS territory */
+	if ((at(a)->shared || at(a)->file) && (len > page_up(old) || !old))
+		return 0;	/* growing shared memory or a file mapping past its object: SIGBUS territory */
 	struct page saved[WIN];
 	memcpy(saved, pg, sizeof(pg));
 	snprintf(last_op, sizeof(last_op), "mremap(%#lx, %#zx, %#zx, %d, %#lx)", (unsigned long)norm((long)a), old, len, flags, (unsigned long)norm((long)to));
@@ -434,7 +517,10 @@ static long op_mremap(void)
 		model_set(a, o, 0, 0, 0);
 	else
 		for (size_t k = 0; k < n; k++)
-			pg[from + k].own.val = 0;	/* private: emptied; shared: its cell */
+			if (pg[from + k].file && !pg[from + k].shared)
+				file_cow(&pg[from + k]);	/* private file: reads the file again */
+			else
+				pg[from + k].own.val = 0;	/* private: emptied; shared: its cell */
 	for (size_t k = 0; k < m && n; k++) {
 		struct page p = saved[from + (k < n ? k : n - 1)];
 		if (k >= n)
@@ -478,6 +564,8 @@ static long op_io(void)
 		if (r > 0)
 			for (uintptr_t p = a; p < a + (size_t)r; p++) {
 				long i = page_of(p);
+				if (i >= 0 && pg[i].cow)
+					model_write(i, content(&pg[i])->val);	/* any write copies it */
 				if (i >= 0 && (p & (PAGE - 1)) == content(&pg[i])->off)
 					content(&pg[i])->val = (unsigned char)((p - a) * 31 + 7);
 			}
@@ -510,7 +598,7 @@ static long op_store(void)
 	if ((r >= 0 && !faulted) != ok_w)
 		bad("store outcome differs", i);
 	if (r >= 0 && !faulted)
-		content(&pg[i])->val = v;
+		model_write(i, v);
 	return ok_w;
 }
 
@@ -592,10 +680,20 @@ static void setup_files(void)
 		buf[i] = (unsigned char)(i * 31 + 7);
 	fd_src = open("/tmp/t_fuzz.src", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	fd_dst = open("/tmp/t_fuzz.dst", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	fd_map = open("/tmp/t_fuzz.map", O_RDWR | O_CREAT | O_TRUNC, 0600);
 	/* Both sized now: later writes within them allocate no page-cache pages. */
 	if (fd_src < 0 || fd_dst < 0 || write(fd_src, buf, sizeof(buf)) != (long)sizeof(buf) ||
 	    write(fd_dst, buf, sizeof(buf)) != (long)sizeof(buf))
 		diag("cannot make the fuzzer's files: errno %d", errno);
+	/* The mapped file: page f holds f + 1 at its cell's offset. */
+	for (unsigned f = 0; f < MAP_FPAGES; f++) {
+		unsigned char page[PAGE] = { 0 };
+
+		cells[FILE_CELL(f)] = (struct cell){ (unsigned short)probe(f + 5), (unsigned char)(f + 1) };
+		page[cells[FILE_CELL(f)].off] = (unsigned char)(f + 1);
+		if (fd_map < 0 || pwrite(fd_map, page, PAGE, (off_t)f * PAGE) != PAGE)
+			diag("cannot write the mapped file: errno %d", errno);
+	}
 }
 
 int main(int argc, char **argv)
@@ -631,5 +729,6 @@ int main(int argc, char **argv)
 	}
 	unlink("/tmp/t_fuzz.src");
 	unlink("/tmp/t_fuzz.dst");
+	unlink("/tmp/t_fuzz.map");
 	return done_testing();
 }
