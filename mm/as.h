@@ -336,6 +336,8 @@ int as_munlockall(struct as *as);
 void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_cows);
 /* Reverse map of a page-cache page: clear and count accessed bits, or zap its entries. */
 unsigned as_rmap_object(struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap);
+/* Set in as_rmap_object()'s result: an mlock()ed region maps the page (never zapped). */
+#define AS_RMAP_LOCKED	0x80000000u
 
 /* --- swap (as_swap.c; areas and figures in mm/swap.h) ------------------------ */
 

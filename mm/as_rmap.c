@@ -117,7 +117,10 @@ void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_co
 	spin_unlock_irqrestore(&all_lock, fl);
 }
 
-/* Test-and-clear (@unmap false) or zap (@unmap true) what @as maps of frame @pa, page @idx of @pc. */
+/*
+ * Test-and-clear (@unmap false) or zap (@unmap true) what @as maps of frame
+ * @pa, page @idx of @pc; an entry in a locked region is left and reported.
+ */
 static unsigned rmap_in(struct as *as, struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap)
 {
 	unsigned long fl = write_lock_irqsave(&as->lock);
@@ -134,7 +137,9 @@ static unsigned rmap_in(struct as *as, struct pcache *pc, uint64_t idx, phys_add
 		va = r->start + (uintptr_t)((idx - r->pgoff) << PAGE_SHIFT);
 		if (!pt_translate(&as->vs.pt, va, &got, NULL, NULL) || (got & PAGE_MASK) != pa)
 			continue;	/* not faulted in, or a private copy */
-		if (unmap) {
+		if (r->flags & AS_R_LOCKED) {
+			n |= AS_RMAP_LOCKED;	/* mlock(): the page stays resident */
+		} else if (unmap) {
 			as_zap(as, va, PAGE_SIZE);
 			n++;
 		} else if (pt_clear_young(&as->vs.pt, va) > 0) {
@@ -157,22 +162,30 @@ static unsigned rmap_in(struct as *as, struct pcache *pc, uint64_t idx, phys_add
  * The regions mapping @pc, shared or private (whose unwritten pages map the
  * object's frame read-only), are found by their object and offset, as
  * Linux's i_mmap does, in every space; an object nobody maps costs
- * nothing. Call it with no space locked.
+ * nothing. Entries in mlock()ed regions are never zapped: their presence
+ * is reported (AS_RMAP_LOCKED), and the page must then stay, as Linux keeps
+ * a page of a VM_LOCKED vma off its evictable lists. Call it with no space
+ * locked.
  *
- * Return: entries found referenced (@unmap false) or zapped.
+ * Return: entries found referenced (@unmap false) or zapped, with
+ * AS_RMAP_LOCKED set if a locked region maps the page.
  */
 unsigned as_rmap_object(struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap)
 {
 	unsigned long fl;
-	unsigned n = 0;
+	unsigned n = 0, locked = 0;
 
 	if (!__atomic_load_n(&pc->mapcount, __ATOMIC_RELAXED))
 		return 0;
 	fl = spin_lock_irqsave(&all_lock);
-	for (struct as *as = all_head; as; as = as->all_next)
-		n += rmap_in(as, pc, idx, pa, unmap);
+	for (struct as *as = all_head; as; as = as->all_next) {
+		unsigned got = rmap_in(as, pc, idx, pa, unmap);
+
+		locked |= got & AS_RMAP_LOCKED;
+		n += got & ~AS_RMAP_LOCKED;
+	}
 	spin_unlock_irqrestore(&all_lock, fl);
-	return n;
+	return n | locked;
 }
 
 /**

@@ -8,7 +8,9 @@
  *
  * A page referenced since it was last seen (accessed bits of the entries
  * mapping it, through the reverse map, or a read()/write()) moves to the
- * active list; one that was not is unmapped everywhere and evicted. The
+ * active list; one that was not is unmapped everywhere and evicted. A page
+ * an mlock()ed region maps is never evicted (it goes back to the active
+ * list: there is no unevictable list yet). The
  * active list is kept no larger than the inactive one by moving its
  * oldest pages down, marks cleared.
  *
@@ -36,14 +38,16 @@ static int shrink_page(const struct lru_victim *v, bool force)
 		return 0;
 	}
 	bool referenced = lru_test_clear_accessed(v->pa);
+	unsigned refs = as_rmap_object(pc, idx, v->pa, false);
 
-	referenced |= as_rmap_object(pc, idx, v->pa, false) > 0;
-	if (referenced && !force) {
+	referenced |= refs != 0;
+	/* Locked (mlock) pages stay whatever @force says; so do referenced ones without it. */
+	if ((referenced && !force) || (refs & AS_RMAP_LOCKED) ||
+	    (as_rmap_object(pc, idx, v->pa, true) & AS_RMAP_LOCKED)) {
 		lru_putback(v, true);
 		pcache_put(pc);
 		return 0;
 	}
-	as_rmap_object(pc, idx, v->pa, true);
 	ret = pcache_evict(pc, idx, v->pa);
 	if (ret >= 1)
 		lru_release(v);

@@ -3,7 +3,7 @@
  * The LRU lists and the reclaim of page-cache pages: list moves and
  * isolation (also from several threads under TSan), shared anonymous
  * memory mapped by a parent and its child swapped out through the reverse
- * map and read back by both, referenced pages kept, an unmapped object
+ * map and read back by both, referenced and mlock()ed pages kept, an unmapped object
  * (a RAM file) swapped and punched, swapoff bringing page-cache pages back,
  * and a shared working set of 1.5 times RAM through direct reclaim - every
  * frame and slot back at the end.
@@ -195,6 +195,43 @@ static void test_referenced_stay(void **state)
 	as_destroy(&P.as);
 }
 
+/*
+ * Pages an mlock()ed region maps are never evicted, even by a forced scan,
+ * though another space maps them unlocked; after munlock they go.
+ */
+static void test_locked_stay(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	struct pcache *pc;
+	uintptr_t a;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = map_shared(&P, 32 * PG);
+	swt_fill(&P, a, 32, 1);
+	pc = as_region_find(&P.as, a)->shm;
+	assert_int_equal(as_fork(&C.as, &P.as), 0);	/* locks are not inherited */
+	proc_cpu(&C);
+	swt_check(&C, a, 32, 1);
+	proc_cpu(&P);
+	assert_int_equal(as_mlock(&P.as, a + 8 * PG, 16 * PG, 0), 0);
+	assert_int_equal(scan(32, true, &fig), 16);	/* the unlocked ones */
+	assert_int_equal(scan(32, true, &fig), 0);
+	assert_int_equal(scan(32, true, &fig), 0);
+	assert_int_equal(TS.writes, 16);
+	for (unsigned i = 0; i < 32; i++)
+		assert_true((pcache_find(pc, i) != 0) == (i >= 8 && i < 24));
+	assert_int_equal(P.as.rss, 16);
+	assert_int_equal(as_munlock(&P.as, a, 32 * PG), 0);
+	assert_int_equal(scan(32, true, &fig), 16);
+	assert_int_equal(pcache_total_swapped(), 32);
+	swt_check(&C, a, 32, 1);
+	proc_cpu(&P);
+	swt_check(&P, a, 32, 1);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
 /* A RAM file nobody maps: its pages go to swap, come back on read(), and punching frees slots. */
 static void test_unmapped_object(void **state)
 {
@@ -365,6 +402,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lists, before, after),
 		cmocka_unit_test_setup_teardown(test_shared_fork, before, after),
 		cmocka_unit_test_setup_teardown(test_referenced_stay, before, after),
+		cmocka_unit_test_setup_teardown(test_locked_stay, before, after),
 		cmocka_unit_test_setup_teardown(test_unmapped_object, before, after),
 		cmocka_unit_test_setup_teardown(test_swapoff, before, after),
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
