@@ -76,9 +76,14 @@ static void heap_reclaimd(void *arg)
 
 /**
  * heap_reclaimd_start() - start the heap's reclaim thread (kmain, with the scheduler up)
+ *
+ * Also makes heap_reclaim_all() the first thing direct reclaim asks
+ * (reclaim_set_shrinker()): a faulting task short of frames takes the
+ * heap's unused slabs before anything is swapped.
  */
 void heap_reclaimd_start(void)
 {
+	reclaim_set_shrinker(heap_reclaim_all);
 	if (!kthread_create("kheapd", heap_reclaimd, NULL))
 		kprintf("heap: no reclaim thread (out of memory); only direct reclaim shrinks the heap\n");
 }

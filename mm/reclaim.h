@@ -38,6 +38,7 @@ struct reclaim_stats {
 	uint64_t refaults;		/* swapped-out pages faulted back in (major faults) */
 	uint64_t no_progress;		/* direct reclaims that freed nothing */
 	uint64_t oom_kills;		/* oom_kill */
+	uint64_t cache_reclaimed;	/* of direct_reclaimed: frames the kernel's caches gave back */
 };
 
 /* Zone @zi's watermarks and free frames now. */
@@ -61,6 +62,13 @@ void reclaim_count_refault(void);
  * to kill. NULL (the default, and on the host): nothing is killed.
  */
 void reclaim_set_oom_handler(bool (*oom)(void));
+
+/*
+ * The kernel's caches (its heap): direct reclaim calls @fn first, before
+ * swapping, and swaps only for what it did not give. @fn returns frames
+ * given back. NULL (the default): none.
+ */
+void reclaim_set_shrinker(unsigned long (*fn)(void));
 bool reclaim_oom(void);
 
 #endif

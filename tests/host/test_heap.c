@@ -19,6 +19,7 @@
 
 #include "host/heap_pages_mmap.h"
 #include "mm/heap.h"
+#include "mm/reclaim.h"
 #include "mm/vmalloc.h"
 #include "tests/host/vm_test_util.h"
 
@@ -534,6 +535,38 @@ static void shrink_gives_back(void **state)
 	assert_int_equal(heap_check(), 0);
 }
 
+/* Direct reclaim's hook: what the heap holds unused comes back before anything is swapped. */
+static unsigned long shrink_global(void)
+{
+	heap_flush_lists();
+	return heap_shrink(&heap_global);
+}
+
+static void direct_reclaim_asks_the_heap(void **state)
+{
+	(void)state;
+	mmap_heap();
+	enum { N = 4000 };
+	static void *p[N];
+	for (int i = 0; i < N; i++)
+		assert_non_null(p[i] = kmalloc(1000));
+	for (int i = 0; i < N; i++)
+		kfree(p[i]);
+	struct reclaim_stats r0, r1;
+	reclaim_get_stats(&r0);
+	assert_int_equal(reclaim_direct(1), 0);		/* no hook, no swap: nothing */
+	reclaim_set_shrinker(shrink_global);
+	unsigned long got = reclaim_direct(1);
+	reclaim_set_shrinker(NULL);
+	reclaim_get_stats(&r1);
+	assert_true(got > 0);		/* the thread's list and the slabs it emptied */
+	assert_int_equal(shrink_global(), 0);	/* and nothing was left */
+	assert_int_equal(r1.cache_reclaimed - r0.cache_reclaimed, got);
+	assert_int_equal(r1.direct_reclaimed - r0.direct_reclaimed, got);
+	assert_int_equal(r1.direct_runs - r0.direct_runs, 2);
+	assert_int_equal(heap_check(), 0);
+}
+
 /* The seeds' fragmentation: free memory a request of the mix cannot use, over free memory. */
 static void fragmentation_for_a_mix(void **state)
 {
@@ -820,6 +853,7 @@ int main(void)
 		cmocka_unit_test(threads_share_the_heap),
 		cmocka_unit_test(fragmentation_for_a_mix),
 		cmocka_unit_test(shrink_gives_back),
+		cmocka_unit_test(direct_reclaim_asks_the_heap),
 		cmocka_unit_test_teardown(private_heaps, vm_teardown),
 		cmocka_unit_test(private_heap_realloc),
 		cmocka_unit_test(private_heap_threads),

@@ -11,6 +11,7 @@
 #include "mm/heap_pages.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "mm/reclaim.h"
 #include "mm/vmalloc.h"
 #include "kernel/heap.h"
 #include "tests/kernel/hoard.h"
@@ -299,6 +300,134 @@ static void reclaim_hook(struct ktest *t)
 }
 
 /*
+ * A phase-changing workload in the kernel (as bench's phase, smaller): each
+ * phase frees a random 90 % of what is held, then allocates up to 3 MiB
+ * live (less on a small machine) from one octave of 16 B..32 KiB other
+ * than the last phase's (small classes, large classes and vmalloc areas). Then direct reclaim
+ * (through the hook the kernel registers) must leave the heap holding no
+ * more than the slabs and areas a survivor pins: every emptied slab and
+ * every per-CPU list goes back to the PMM. Every frame is back once the
+ * survivors are freed too.
+ */
+#define PH_LIVE_MAX	(3u << 20)
+#define PH_PHASES	10
+#define PH_SLABS	2048
+
+struct ph_block {
+	struct ph_block *next;
+	size_t len;
+};
+
+static uint64_t ph_rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t ph_next(void)
+{
+	ph_rng ^= ph_rng << 13;
+	ph_rng ^= ph_rng >> 7;
+	ph_rng ^= ph_rng << 17;
+	return ph_rng;
+}
+
+/* Add slab @s to the sorted set @set of @n; false if the set is full. */
+static bool ph_add_slab(uintptr_t *set, unsigned *n, uintptr_t s)
+{
+	unsigned lo = 0, hi = *n;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+		if (set[mid] == s)
+			return true;
+		if (set[mid] < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (*n == PH_SLABS)
+		return false;
+	memmove(&set[lo + 1], &set[lo], (*n - lo) * sizeof(*set));
+	set[lo] = s;
+	(*n)++;
+	return true;
+}
+
+static void phase_gives_back(struct ktest *t)
+{
+	static uintptr_t slabs[PH_SLABS];
+	struct ph_block *held = NULL;
+	struct reclaim_stats r0, r1;
+	struct vmalloc_stats v0, v1;
+	uint64_t base = free_frames(), peak_used = 0, live = 0, pinned = 0;
+	unsigned octave = 4, nslabs = 0, survivors = 0;
+	bool oom = false;
+	/* The peak can reach a few times the live bytes: at most 1/32 of free memory live. */
+	const uint64_t cap = MM_MIN((uint64_t)PH_LIVE_MAX, base * PAGE_SIZE / 32);
+
+	vmalloc_get_stats(&v0);
+	for (int ph = 0; ph < PH_PHASES && !oom; ph++) {
+		for (struct ph_block **pp = &held; *pp;) {
+			struct ph_block *b = *pp;
+			if (ph_next() % 10) {
+				*pp = b->next;
+				live -= b->len;
+				kfree(b);
+			} else {
+				pp = &b->next;
+			}
+		}
+		octave = 4 + (octave - 4 + 1 + (unsigned)(ph_next() % 10)) % 11;
+		for (;;) {
+			size_t n = ((size_t)1 << octave) + ph_next() % ((size_t)1 << octave);
+			if (live + n > cap)
+				break;
+			struct ph_block *b = kmalloc(n);
+			if (!b) {
+				oom = true;
+				break;
+			}
+			memset(b, 0x5a, n);
+			b->len = n;
+			b->next = held;
+			held = b;
+			live += n;
+		}
+		peak_used = MM_MAX(peak_used, base - MM_MIN(base, free_frames_raw()));
+	}
+	KEXPECT(t, !oom);
+	for (struct ph_block *b = held; b; b = b->next, survivors++) {
+		size_t sz = ksize(b);
+		if (sz <= KMALLOC_MAX_SIZE)
+			KEXPECT(t, ph_add_slab(slabs, &nslabs, (uintptr_t)b & ~(HEAP_SLAB_SIZE - 1)));
+		else
+			pinned += ALIGN_UP(sz, PAGE_SIZE) / PAGE_SIZE;
+	}
+	pinned += (uint64_t)nslabs * (HEAP_SLAB_SIZE / PAGE_SIZE);
+
+	reclaim_get_stats(&r0);
+	unsigned long got = reclaim_direct(1);
+	reclaim_get_stats(&r1);
+	uint64_t held_frames = base - MM_MIN(base, free_frames_raw());
+	kprintf("        # %s: peak %llu frames for %u KiB live (%llu.%02llu x); after reclaim %llu frames "
+		"held for %u survivors (%llu KiB live), %llu pinned by them; reclaim gave %lu\n", t->name,
+		(unsigned long long)peak_used, (unsigned)(cap >> 10),
+		(unsigned long long)(peak_used * PAGE_SIZE / cap),
+		(unsigned long long)(peak_used * PAGE_SIZE * 100 / cap % 100),
+		(unsigned long long)held_frames, survivors, (unsigned long long)(live >> 10),
+		(unsigned long long)pinned, got);
+	KEXPECT(t, got > 0);
+	KEXPECT(t, r1.cache_reclaimed - r0.cache_reclaimed >= got);
+	/* Slack: the large areas' records and the heap's own tables, vmalloc's page tables. */
+	KEXPECT(t, held_frames <= pinned + pinned / 16 + 64);
+
+	while (held) {
+		struct ph_block *b = held;
+		held = b->next;
+		kfree(b);
+	}
+	vmalloc_get_stats(&v1);		/* vmalloc keeps the pages its tree of areas grew */
+	KEXPECT_EQ(t, free_frames() + (v1.node_pages - v0.node_pages), base);
+}
+
+/*
  * A private heap over the PMM and vmalloc beside the global one: its objects
  * are its own (a kfree of one is refused), and destroying it with objects
  * still live gives every frame back.
@@ -347,5 +476,6 @@ KTEST_SUITE(heap,
 	KTEST_CASE(object_caches),
 	KTEST_CASE(krealloc_large),
 	KTEST_CASE(reclaim_hook),
+	KTEST_CASE(phase_gives_back),
 	KTEST_CASE(private_heap),
 	KTEST_CASE(debug_checks));
