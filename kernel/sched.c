@@ -2,39 +2,44 @@
 /*
  * The scheduler, on every online CPU.
  *
- * Each CPU has its own FIFO run queue and an idle task that runs when the
- * queue is empty. A woken task goes to a CPU its affinity allows: an idle
- * one first (preferring where it ran last), else the shortest queue. A CPU
- * that reschedules with nothing waiting in its own queue (idle, or about to
- * run its current task again) takes a waiting task from the longest queue
- * of another (simple load balancing); an idle CPU is kicked with a
- * reschedule IPI when work is queued for it or left waiting elsewhere. Every CPU's timer tick (the PIT on CPU 0,
- * the local APIC timer on the others) asks for a switch at the next return
- * to user mode; the kernel does not preempt itself. Wait channels are
- * hashed into buckets (wakeup() looks at one bucket), and sleepers with a
- * deadline sit on one queue sorted by it (the ticks look at its head).
+ * Each CPU has its own FIFO run queue, with its own lock, and an idle task
+ * that runs when the queue is empty. A woken task goes to a CPU its
+ * affinity allows: an idle one first (preferring where it ran last), else
+ * the shortest queue; a remote idle CPU is kicked with a reschedule IPI. A
+ * CPU that reschedules with nothing waiting in its own queue (idle, or
+ * about to run its current task again) takes a waiting task from the
+ * longest queue of another (simple load balancing: idle pull). Every CPU's
+ * timer tick (the PIT on CPU 0, the local APIC timer on the others) asks
+ * for a switch at the next return to user mode; the kernel does not
+ * preempt itself. Wait channels are hashed into buckets with a lock each
+ * (wakeup() looks at one bucket), and sleepers with a deadline sit on one
+ * queue sorted by it (the ticks look at its head).
  *
- * A running task is on no queue (on_cpu is set from the moment a CPU picks
- * it until the CPU has switched away from its stack, so a reaper or a
- * waker on another CPU can tell); a runnable one is on one CPU's run
- * queue; a blocked one may be in a wait bucket and, with a deadline, on
- * the sleep queue. A wake of a task that is still on its CPU only marks it
- * runnable: its own schedule() queues it again.
+ * A task's scheduling state:
+ *  - on_rq: it is running, or queued on run queue rq_cpu. Set by a wake
+ *    (under the task's pi_lock and the queue's lock), cleared by its own
+ *    schedule() when it blocks or ends (under its CPU's queue lock).
+ *  - on_cpu: a CPU runs on its stack, from the moment the CPU picks it until
+ *    that CPU has switched away (so a reaper or a waker can wait for it).
+ *  - state: RUNNABLE, BLOCKED, ZOMBIE. A task sets BLOCKED on itself, under
+ *    the lock its waker takes too, then calls schedule(). A wake of a task
+ *    still on_rq (it has not got as far as its switch) only marks it
+ *    runnable, under the queue lock its schedule() decides under, so it
+ *    stays. A wake of a task that has left its queue waits for it to leave
+ *    its CPU too, then queues it where select_cpu() says.
  *
- * Lock order: sched_lock is the innermost lock of the kernel proper. It is
- * taken (interrupts off) under tasklist_lock, task_lock, the signal lock
- * and the futex buckets, never the other way round, and nothing but the
- * TLB mailboxes (lock-free) is used under it. It guards every run queue,
- * the wait buckets, the sleep queue and each task's state, on_cpu and
- * queue links. It is held across the context switch: the task switched to
- * releases it (sched_finish_switch()), so no other CPU can pick the task
- * being switched away from until its registers are saved.
- *
- * Why one lock for all the queues: it is taken only to block, wake and
- * switch, never on the memory paths (faults, mmap, the allocators), and its
- * hold times are a few hundred instructions; with the handover across the
- * switch it makes the migration rules above simple to prove. Per-queue
- * locks are the next step once a measurement shows this lock contended.
+ * Lock order, outermost first (all taken with interrupts off):
+ *   a wait bucket's lock, or sleep_lock (the deadline queue)
+ *   -> task.pi_lock (wakes and affinity changes of that task)
+ *   -> run queue locks (two at once only in ascending CPU order: steal())
+ * These are the innermost locks of the kernel proper: tasklist_lock,
+ * task_lock, the signal lock and the futex buckets nest outside them,
+ * and nothing but the TLB mailboxes (lock-free) is used under them. A
+ * CPU's queue lock is held across its context switch and released by the
+ * task switched to (finish_switch()), so no other CPU can take the task
+ * being switched away from off that queue before its registers are saved.
+ * A running task that loses the right to this CPU (affinity) is queued
+ * elsewhere only after that switch.
  */
 #include "smp.h"
 #include "kernel/task.h"
@@ -45,17 +50,34 @@
 #define STEAL_LOOK	8	/* queued tasks an idle CPU looks at per victim */
 
 struct run_queue {
+	spinlock_t lock;
 	struct list_node tasks;		/* of task.run_node, FIFO */
-	unsigned nr;
+	unsigned nr;			/* read without the lock as a hint */
+} __attribute__((aligned(64)));
+
+struct wait_bucket {
+	spinlock_t lock;
+	struct list_node tasks;		/* of task.wait_node */
 };
 
-static spinlock_t sched_lock = SPINLOCK_INIT;
 static struct run_queue rqs[MM_MAX_CPUS];
+static spinlock_t sleep_lock = SPINLOCK_INIT;
 static struct list_node sleep_queue = LIST_INIT(sleep_queue);
-static struct list_node wait_hash[1u << WAIT_HASH_BITS];
+static struct wait_bucket wait_hash[1u << WAIT_HASH_BITS];
 static volatile mm_cpumask_t sched_cpus = 1;	/* CPUs that run tasks; CPU 0 from boot */
 
-static struct list_node *wait_bucket(const void *chan)
+/* Every lock here is taken with interrupts already off. */
+static void lock(spinlock_t *l)
+{
+	(void)spin_lock_irqsave(l);
+}
+
+static void unlock(spinlock_t *l)
+{
+	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+static struct wait_bucket *wait_bucket(const void *chan)
 {
 	uint64_t h = (uintptr_t)chan * 0x9e3779b97f4a7c15ull;
 
@@ -67,19 +89,32 @@ static bool allowed_on(const struct task *t, unsigned cpu)
 	return (t->affinity >> cpu) & 1;
 }
 
-/* Idle and nothing queued (sched_lock held). */
-static bool cpu_is_idle(unsigned cpu)
+static unsigned rq_nr(unsigned cpu)
+{
+	return __atomic_load_n(&rqs[cpu].nr, __ATOMIC_RELAXED);
+}
+
+static void rq_nr_add(unsigned cpu, int d)
+{
+	__atomic_store_n(&rqs[cpu].nr, rqs[cpu].nr + d, __ATOMIC_RELAXED);
+}
+
+static bool cpu_runs_idle(unsigned cpu)
 {
 	const struct cpu_local *c = cpu_data[cpu];
 
-	return c->current == c->idle && !rqs[cpu].nr;
+	return __atomic_load_n(&c->current, __ATOMIC_RELAXED) == c->idle;
+}
+
+/* Idle and nothing queued (a hint: read without the queue's lock). */
+static bool cpu_is_idle(unsigned cpu)
+{
+	return cpu_runs_idle(cpu) && !rq_nr(cpu);
 }
 
 static unsigned cpu_load(unsigned cpu)
 {
-	const struct cpu_local *c = cpu_data[cpu];
-
-	return rqs[cpu].nr + (c->current != c->idle);
+	return rq_nr(cpu) + !cpu_runs_idle(cpu);
 }
 
 /* Where a woken @t should run: idle first (its last CPU best), else the least loaded. */
@@ -105,26 +140,48 @@ static unsigned select_cpu(const struct task *t)
 	return best;
 }
 
+/* Queues @t on @cpu (its queue lock held); a remote idle CPU gets an IPI. */
 static void rq_add(struct task *t, unsigned cpu)
 {
 	list_add_tail(&rqs[cpu].tasks, &t->run_node);
-	rqs[cpu].nr++;
+	rq_nr_add(cpu, 1);
 	t->rq_cpu = cpu;
-	if (cpu != this_cpu()->id && cpu_data[cpu]->current == cpu_data[cpu]->idle)
+	if (cpu != this_cpu()->id && cpu_runs_idle(cpu))
 		smp_send_resched(cpu);
 }
 
 static void rq_remove(struct task *t)
 {
 	list_del(&t->run_node);
-	rqs[t->rq_cpu].nr--;
+	rq_nr_add(t->rq_cpu, -1);
 }
 
-/* Queues a runnable @t that is on no CPU and no queue. */
-static void rq_enqueue(struct task *t)
+/* Puts a runnable @t, on no queue and no CPU, on @cpu's queue (t->pi_lock held). */
+static void activate(struct task *t, unsigned cpu)
 {
-	if (!list_linked(&t->run_node) && !t->on_cpu)
-		rq_add(t, select_cpu(t));
+	lock(&rqs[cpu].lock);
+	rq_add(t, cpu);
+	t->on_rq = true;
+	unlock(&rqs[cpu].lock);
+}
+
+/*
+ * Locks the queue of an on_rq @t and returns its CPU; false if @t is not
+ * on_rq (t->pi_lock held, so nothing queues it meanwhile).
+ */
+static bool lock_task_rq(struct task *t, unsigned *cpu)
+{
+	for (;;) {
+		if (!__atomic_load_n(&t->on_rq, __ATOMIC_ACQUIRE))
+			return false;
+		unsigned c = __atomic_load_n(&t->rq_cpu, __ATOMIC_RELAXED);
+		lock(&rqs[c].lock);
+		if (t->on_rq && t->rq_cpu == c) {
+			*cpu = c;
+			return true;
+		}
+		unlock(&rqs[c].lock);	/* it moved (steal) or left: look again */
+	}
 }
 
 /* An idle @cpu takes the first task it may run from the longest other queue. */
@@ -133,21 +190,28 @@ static void steal(unsigned cpu)
 	unsigned victim = cpu;
 
 	for (unsigned o = 0; o < MM_MAX_CPUS && (sched_cpus >> o); o++)
-		if (o != cpu && rqs[o].nr > rqs[victim].nr)
+		if (o != cpu && ((sched_cpus >> o) & 1) && rq_nr(o) > rq_nr(victim))
 			victim = o;
 	if (victim == cpu)
 		return;
+	lock(&rqs[cpu < victim ? cpu : victim].lock);
+	lock(&rqs[cpu < victim ? victim : cpu].lock);
 	unsigned looked = 0;
-	list_for_each(n, &rqs[victim].tasks) {
-		struct task *t = list_entry(n, struct task, run_node);
-		if (allowed_on(t, cpu)) {
-			rq_remove(t);
-			rq_add(t, cpu);
-			return;
+	if (!rqs[cpu].nr)
+		list_for_each(n, &rqs[victim].tasks) {
+			struct task *t = list_entry(n, struct task, run_node);
+			if (allowed_on(t, cpu)) {
+				rq_remove(t);
+				list_add_tail(&rqs[cpu].tasks, &t->run_node);
+				rq_nr_add(cpu, 1);
+				__atomic_store_n(&t->rq_cpu, cpu, __ATOMIC_RELAXED);
+				break;
+			}
+			if (++looked == STEAL_LOOK)
+				break;
 		}
-		if (++looked == STEAL_LOOK)
-			return;
-	}
+	unlock(&rqs[victim].lock);
+	unlock(&rqs[cpu].lock);
 }
 
 static struct task *rq_pick(unsigned cpu)
@@ -174,42 +238,74 @@ static void kick_idle(unsigned self)
 		}
 }
 
-/* Makes a blocked @t runnable (sched_lock held). */
-static void wake_locked(struct task *t)
+/*
+ * Makes a blocked @t runnable; @timed_out tells it its deadline did.
+ * Return: whether it was blocked (this call woke it).
+ */
+static bool try_wake(struct task *t, bool timed_out)
 {
+	unsigned long flags = spin_lock_irqsave(&t->pi_lock);
+	bool woke = false;
+	unsigned cpu;
+
 	if (t->state != TASK_BLOCKED)
-		return;
-	if (list_linked(&t->sleep_node))
-		list_del(&t->sleep_node);
+		goto out;
+	if (lock_task_rq(t, &cpu)) {	/* not switched away yet: it stays */
+		t->timed_out = timed_out;
+		t->state = TASK_RUNNABLE;
+		unlock(&rqs[cpu].lock);
+		woke = true;
+		goto out;
+	}
+	task_wait_off_cpu(t);		/* its registers are saved */
+	t->timed_out = timed_out;
 	t->state = TASK_RUNNABLE;
-	rq_enqueue(t);
+	activate(t, select_cpu(t));
+	woke = true;
+out:
+	spin_unlock_irqrestore(&t->pi_lock, flags);
+	return woke;
 }
 
-/* Wakes every sleeper whose deadline has passed (sched_lock held). */
+/* Wakes every sleeper whose deadline has passed. */
 static void wake_expired(void)
 {
-	uint64_t now = 0;
+	if (list_empty(&sleep_queue))	/* a hint; the tick looks again */
+		return;
+	unsigned long flags = spin_lock_irqsave(&sleep_lock);
+	uint64_t now = time_ns();
 
 	while (!list_empty(&sleep_queue)) {
 		struct task *t = list_first(&sleep_queue, struct task, sleep_node);
-		if (!now)
-			now = time_ns();
 		if (t->wake_at_ns > now)
-			return;
-		t->timed_out = true;
-		wake_locked(t);
+			break;
+		list_del(&t->sleep_node);
+		try_wake(t, true);
 	}
+	spin_unlock_irqrestore(&sleep_lock, flags);
 }
 
 /* Inserts @t by deadline, after those with the same one (FIFO among equals). */
 static void sleep_queue_insert(struct task *t)
 {
+	unsigned long flags = spin_lock_irqsave(&sleep_lock);
 	struct list_node *pos = sleep_queue.prev;
 
 	while (pos != &sleep_queue &&
 	       list_entry(pos, struct task, sleep_node)->wake_at_ns > t->wake_at_ns)
 		pos = pos->prev;
 	list_insert_between(&t->sleep_node, pos, pos->next);
+	spin_unlock_irqrestore(&sleep_lock, flags);
+}
+
+static void sleep_queue_remove(struct task *t)
+{
+	if (!list_linked(&t->sleep_node))	/* only wake_expired() unlinks it */
+		return;
+	unsigned long flags = spin_lock_irqsave(&sleep_lock);
+	if (list_linked(&t->sleep_node))
+		list_del(&t->sleep_node);
+	spin_unlock_irqrestore(&sleep_lock, flags);
 }
 
 /**
@@ -218,19 +314,13 @@ static void sleep_queue_insert(struct task *t)
  */
 void task_wake(struct task *t)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
-
-	wake_locked(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
+	try_wake(t, false);
 }
 
 void task_wake_interruptible(struct task *t)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
-
-	if (t->wchan != &t->vfork_done)
-		wake_locked(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
+	if (__atomic_load_n(&t->wchan, __ATOMIC_ACQUIRE) != &t->vfork_done)
+		try_wake(t, false);
 }
 
 void task_make_runnable(struct task *t)
@@ -244,9 +334,10 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 	if (prev->mm)
 		fpu_save(&prev->fpu);
 	prev->fs_base = arch_tls_save();
-	c->current = next;
+	__atomic_store_n(&c->current, next, __ATOMIC_RELAXED);
 	c->switched_from = prev;
 	next->last_cpu = c->id;
+	next->rq_cpu = c->id;
 	next->on_cpu = true;
 	cpu_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
@@ -258,47 +349,68 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 
 /*
  * After a switch, on the task switched to (on whichever CPU it now runs):
- * the task switched away from has left its stack, so others may take it.
+ * the task switched away from has left its stack, so others may take it;
+ * this CPU's queue lock, held across the switch, is released; a task that
+ * may no longer run here is queued where it may.
  */
 static void finish_switch(void)
 {
 	struct cpu_local *c = this_cpu();
+	struct task *moving = c->sched_moving;
 
+	c->sched_moving = NULL;
 	__atomic_store_n(&c->switched_from->on_cpu, false, __ATOMIC_RELEASE);
 	c->switched_from = NULL;
+	unlock(&rqs[c->id].lock);
+	if (moving) {
+		unsigned long flags = spin_lock_irqsave(&moving->pi_lock);
+		if (!moving->on_rq && moving->state == TASK_RUNNABLE)
+			activate(moving, select_cpu(moving));
+		spin_unlock_irqrestore(&moving->pi_lock, flags);
+	}
 }
 
 /**
  * sched_finish_switch() - a new task's first words (task_trampoline)
  *
- * Completes the switch that started it and releases sched_lock; interrupts
- * stay off.
+ * Completes the switch that started it; interrupts stay off.
  */
 void sched_finish_switch(void)
 {
 	finish_switch();
-	spin_unlock_irqrestore(&sched_lock, plat_irq_save());
 }
 
-/* schedule() with sched_lock held and interrupts off. */
-static void schedule_locked(void)
+/* schedule() with interrupts off and no scheduler lock held. */
+static void schedule_irqs_off(void)
 {
 	struct cpu_local *c = this_cpu();
 	struct task *prev = c->current, *next;
+	struct run_queue *rq = &rqs[c->id];
 
-	c->need_resched = false;
 	wake_expired();
-	if (!rqs[c->id].nr)
+	if (!rq_nr(c->id))
 		steal(c->id);	/* nothing else waits here: help a CPU where tasks do */
-	if (prev != c->idle && prev->state == TASK_RUNNABLE)
-		rq_add(prev, allowed_on(prev, c->id) ? c->id : select_cpu(prev));
+	lock(&rq->lock);
+	c->need_resched = false;
+	if (prev != c->idle) {
+		if (prev->state != TASK_RUNNABLE)
+			__atomic_store_n(&prev->on_rq, false, __ATOMIC_RELAXED);
+		else if (allowed_on(prev, c->id))
+			rq_add(prev, c->id);
+		else {			/* queued elsewhere once off this CPU */
+			__atomic_store_n(&prev->on_rq, false, __ATOMIC_RELAXED);
+			c->sched_moving = prev;
+		}
+	}
 	next = rq_pick(c->id);
 	if (!next)
 		next = c->idle;
-	else if (rqs[c->id].nr)
+	else if (rq->nr)
 		kick_idle(c->id);
-	if (next == prev)
+	if (next == prev) {
+		unlock(&rq->lock);
 		return;
+	}
 	switch_to(c, prev, next);
 	finish_switch();
 }
@@ -306,16 +418,16 @@ static void schedule_locked(void)
 /**
  * schedule() - run the next runnable task; the idle task if there is none
  *
- * Called with interrupts in any state; returns, with them as they were,
- * when this task is chosen again (perhaps on another CPU). A runnable
- * caller goes to the back of its CPU's run queue.
+ * Called with interrupts in any state and no scheduler lock held; returns,
+ * with interrupts as they were, when this task is chosen again (perhaps on
+ * another CPU). A runnable caller goes to the back of its CPU's run queue.
  */
 void schedule(void)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
+	unsigned long flags = plat_irq_save();
 
-	schedule_locked();
-	spin_unlock_irqrestore(&sched_lock, flags);
+	schedule_irqs_off();
+	plat_irq_restore(flags);
 }
 
 void yield(void)
@@ -326,24 +438,24 @@ void yield(void)
 /* Is there queued work this CPU would switch to? */
 bool sched_others_runnable(void)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
+	unsigned long flags = plat_irq_save();
 
 	wake_expired();
-	bool r = rqs[this_cpu()->id].nr != 0;
-	spin_unlock_irqrestore(&sched_lock, flags);
+	bool r = rq_nr(this_cpu()->id) != 0;
+	plat_irq_restore(flags);
 	return r;
 }
 
 /* Blocks the current task, already TASK_BLOCKED, until woken or @deadline_ns. */
-static bool block_locked(struct task *t, uint64_t deadline_ns)
+static bool block_irqs_off(struct task *t, uint64_t deadline_ns)
 {
-	t->timed_out = false;
 	if (t->state != TASK_BLOCKED)
-		return false;
+		return false;	/* woken already (timed_out is false then) */
 	t->wake_at_ns = deadline_ns;
 	if (deadline_ns)
 		sleep_queue_insert(t);
-	schedule_locked();
+	schedule_irqs_off();
+	sleep_queue_remove(t);
 	t->wake_at_ns = 0;
 	return t->timed_out;
 }
@@ -359,36 +471,44 @@ static bool block_locked(struct task *t, uint64_t deadline_ns)
  */
 bool task_block(uint64_t deadline_ns)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
-	bool r = block_locked(current(), deadline_ns);
+	unsigned long flags = plat_irq_save();
+	bool r = block_irqs_off(current(), deadline_ns);
 
-	spin_unlock_irqrestore(&sched_lock, flags);
+	plat_irq_restore(flags);
 	return r;
 }
 
-/* Sleeps on @chan (sched_lock held). */
-static void sleep_on_locked(struct task *t, const void *chan)
+/* Queues @t on @chan, blocked (interrupts off). */
+static void sleep_on_queue(struct task *t, const void *chan)
 {
-	t->wchan = chan;
-	list_add_tail(wait_bucket(chan), &t->wait_node);
+	struct wait_bucket *b = wait_bucket(chan);
+
+	lock(&b->lock);
+	__atomic_store_n(&t->wchan, chan, __ATOMIC_RELAXED);
+	list_add_tail(&b->tasks, &t->wait_node);
 	t->state = TASK_BLOCKED;
+	unlock(&b->lock);
 }
 
-static void sleep_on_done(struct task *t)
+static void sleep_on_done(struct task *t, const void *chan)
 {
+	struct wait_bucket *b = wait_bucket(chan);
+
+	lock(&b->lock);
 	list_del(&t->wait_node);
 	t->wchan = NULL;
+	unlock(&b->lock);
 }
 
 void sleep_on(const void *chan)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
+	unsigned long flags = plat_irq_save();
 	struct task *t = current();
 
-	sleep_on_locked(t, chan);
-	block_locked(t, 0);
-	sleep_on_done(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
+	sleep_on_queue(t, chan);
+	block_irqs_off(t, 0);
+	sleep_on_done(t, chan);
+	plat_irq_restore(flags);
 }
 
 /**
@@ -403,51 +523,50 @@ void sleep_on(const void *chan)
 void sleep_on_unlock(const void *chan, spinlock_t *lock)
 {
 	struct task *t = current();
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
 
-	sleep_on_locked(t, chan);
+	sleep_on_queue(t, chan);
 	spin_unlock_irqrestore(lock, plat_irq_save());	/* interrupts stay off */
-	block_locked(t, 0);
-	sleep_on_done(t);
-	spin_unlock_irqrestore(&sched_lock, flags);
+	block_irqs_off(t, 0);
+	sleep_on_done(t, chan);
 }
 
 void wakeup(const void *chan)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
-	struct list_node *b = wait_bucket(chan);
+	struct wait_bucket *b = wait_bucket(chan);
+	unsigned long flags = spin_lock_irqsave(&b->lock);
 
-	list_for_each(n, b) {
+	list_for_each(n, &b->tasks) {
 		struct task *t = list_entry(n, struct task, wait_node);
 		if (t->wchan == chan)
-			wake_locked(t);
+			try_wake(t, false);
 	}
-	spin_unlock_irqrestore(&sched_lock, flags);
+	spin_unlock_irqrestore(&b->lock, flags);
 }
 
 void sleep_until(uint64_t deadline_ns)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
+	unsigned long flags = plat_irq_save();
 	struct task *t = current();
 
-	while (time_ns() < deadline_ns && !signal_pending(t)) {
-		t->wchan = &t->wake_at_ns;
+	for (;;) {
+		__atomic_store_n(&t->wchan, &t->wake_at_ns, __ATOMIC_RELAXED);
 		t->state = TASK_BLOCKED;
-		block_locked(t, deadline_ns);
-		t->wchan = NULL;
+		/* Blocked before the checks: a signal sent after them wakes it. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (time_ns() >= deadline_ns || signal_pending(t))
+			break;
+		block_irqs_off(t, deadline_ns);
 	}
-	spin_unlock_irqrestore(&sched_lock, flags);
+	t->state = TASK_RUNNABLE;
+	t->wchan = NULL;
+	plat_irq_restore(flags);
 }
 
 /* Every CPU's tick: a switch at the next return to user mode; due sleepers wake. */
 static void tick_this_cpu(void)
 {
 	this_cpu()->need_resched = true;
-	if (!list_empty(&sleep_queue)) {
-		unsigned long flags = spin_lock_irqsave(&sched_lock);
-		wake_expired();
-		spin_unlock_irqrestore(&sched_lock, flags);
-	}
+	wake_expired();
 }
 
 void sched_tick(void)
@@ -471,17 +590,28 @@ uint64_t sched_online_mask(void)
  */
 void sched_set_affinity(struct task *t, uint64_t mask)
 {
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
+	unsigned long flags = spin_lock_irqsave(&t->pi_lock);
+	unsigned cpu;
+	bool requeue = false;
 
 	t->affinity = mask;
-	if (list_linked(&t->run_node) && !allowed_on(t, t->rq_cpu)) {
-		rq_remove(t);
-		rq_add(t, select_cpu(t));
-	} else if (t->on_cpu && !allowed_on(t, t->last_cpu) && t != current()) {
-		cpu_data[t->last_cpu]->need_resched = true;
-		smp_send_resched(t->last_cpu);
+	if (lock_task_rq(t, &cpu)) {
+		if (list_linked(&t->run_node) && !allowed_on(t, cpu)) {
+			rq_remove(t);
+			requeue = true;
+		} else if (t->on_cpu && !allowed_on(t, cpu) && t != current()) {
+			cpu_data[cpu]->need_resched = true;
+			smp_send_resched(cpu);
+		}
+		unlock(&rqs[cpu].lock);
 	}
-	spin_unlock_irqrestore(&sched_lock, flags);
+	if (requeue) {
+		unsigned to = select_cpu(t);
+		lock(&rqs[to].lock);
+		rq_add(t, to);
+		unlock(&rqs[to].lock);
+	}
+	spin_unlock_irqrestore(&t->pi_lock, flags);
 }
 
 /*
@@ -550,7 +680,7 @@ static _Noreturn void idle_loop(void)
 		cli();
 		schedule();
 		struct cpu_local *c = this_cpu();
-		if (!__atomic_load_n(&rqs[c->id].nr, __ATOMIC_RELAXED) && !c->need_resched)
+		if (!rq_nr(c->id) && !c->need_resched)
 			sti_hlt();
 		else
 			sti();
@@ -576,10 +706,8 @@ void sched_cpu_start(void)
 	c->idle->on_cpu = true;
 	c->idle->last_cpu = c->id;
 	c->idle->affinity = (mm_cpumask_t)1 << c->id;
-	unsigned long flags = spin_lock_irqsave(&sched_lock);
 	list_init(&rqs[c->id].tasks);
 	__atomic_fetch_or(&sched_cpus, (mm_cpumask_t)1 << c->id, __ATOMIC_SEQ_CST);
-	spin_unlock_irqrestore(&sched_lock, flags);
 	smp_tick_register(tick_this_cpu);
 	idle_loop();
 }
@@ -608,7 +736,7 @@ static void boot_idle_init(void)
 void sched_init(void)
 {
 	for (unsigned i = 0; i < ARRAY_LEN(wait_hash); i++)
-		list_init(&wait_hash[i]);
+		list_init(&wait_hash[i].tasks);
 	list_init(&rqs[0].tasks);
 	task_cache_init();
 	cpu_set_kernel_stack((uintptr_t)boot_stack_top);

@@ -126,6 +126,7 @@ void task_cache_init(void)
 	task_init_links(t0);
 	t0->state = TASK_RUNNABLE;
 	t0->on_cpu = true;
+	t0->on_rq = true;
 	t0->refs = 1;
 	t0->affinity = ~0ull;
 	strlcpy(t0->name, "kernel", sizeof(t0->name));

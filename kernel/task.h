@@ -9,11 +9,11 @@
  *
  * Lock order: tasklist_lock (kernel/proc/exit.c: thread groups, parents
  * and children, task states at exit), then task_lock (kernel/task.c: the
- * pid table and the task lists), then sched_lock (kernel/sched.c: every
- * CPU's run queue, the wait-channel buckets, the sleep queue, task states),
- * the innermost. The signal lock and the futex buckets also nest outside
- * sched_lock; the address space's lock is taken apart from these. Nothing
- * sleeps holding a lock: sleep_on_unlock() drops it.
+ * pid table and the task lists), then the scheduler's locks (kernel/sched.c:
+ * a wait-channel bucket's or the sleep queue's, then a task's pi_lock, then
+ * run queue locks), the innermost. The signal lock and the futex buckets
+ * also nest outside the scheduler's; the address space's lock is taken
+ * apart from these. Nothing sleeps holding a lock: sleep_on_unlock() drops it.
  */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
@@ -86,10 +86,12 @@ struct task {
 	struct list_node sleep_node;	/* on the sorted sleep queue */
 	const void *wchan;		/* what a blocked task waits for */
 	uint64_t wake_at_ns;		/* for sleeps with a deadline; 0: none */
-	bool on_cpu;			/* running now (not on the run queue) */
+	spinlock_t pi_lock;		/* wakes and affinity changes of this task */
+	bool on_rq;			/* running, or queued on run queue rq_cpu */
+	bool on_cpu;			/* a CPU is on its stack (not on the run queue) */
 	bool timed_out;			/* the deadline woke it */
 	unsigned last_cpu;		/* where it ran last (runs now, if on_cpu) */
-	unsigned rq_cpu;		/* whose run queue it is on, if queued */
+	unsigned rq_cpu;		/* whose run queue it is on (runs on), if on_rq */
 	uint64_t affinity;		/* CPUs it may run on, a bit each */
 
 	/* Task lists (kernel/task.c). */

@@ -30,6 +30,7 @@ struct cpu_local {
 	struct fault_catch *catcher;	/* FAULT_TRY on this CPU */
 	struct task *idle;		/* runs when nothing else does */
 	struct task *switched_from;	/* during a switch: the task leaving (sched.c) */
+	struct task *sched_moving;	/* during a switch: to be queued on another CPU */
 	volatile bool need_resched;	/* switch at the next return to user mode */
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */

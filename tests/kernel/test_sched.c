@@ -219,9 +219,106 @@ static void affinity_is_obeyed(struct ktest *t)
 	KEXPECT_EQ(t, pinned_bad, 0);
 }
 
+/*
+ * Cross-CPU wakes under stress: RING threads pass a token round a ring
+ * (each sleeps until the token is its own, passes it on and wakes the
+ * next), while another thread keeps moving them between CPUs and a few
+ * sleepers with short deadlines come and go. A lost wake-up stops the
+ * ring; the test then sees the count stand still past its (generous)
+ * deadline. With per-CPU run queues every pass is a wake to another
+ * task's queue, often on another CPU, racing its own switch away.
+ */
+#define RING		4
+#define RING_PASSES	3000
+static spinlock_t ring_lock = SPINLOCK_INIT;
+static volatile unsigned ring_turn, ring_passes, ring_done, ring_stop, ring_wrong;
+
+static void ring_member(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+
+	for (;;) {
+		unsigned long flags = spin_lock_irqsave(&ring_lock);
+		while (ring_turn != me && !ring_stop) {
+			sleep_on_unlock((const void *)&ring_turn, &ring_lock);
+			(void)spin_lock_irqsave(&ring_lock);	/* flags: the first call's */
+		}
+		if (ring_stop || ring_passes >= RING_PASSES) {
+			ring_stop = 1;
+			spin_unlock_irqrestore(&ring_lock, flags);
+			wakeup((const void *)&ring_turn);
+			break;
+		}
+		ring_wrong += this_cpu()->current != current();
+		ring_passes++;
+		ring_turn = (me + 1) % RING;
+		spin_unlock_irqrestore(&ring_lock, flags);
+		wakeup((const void *)&ring_turn);
+	}
+	__atomic_fetch_add(&ring_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void ring_napper(void *arg)
+{
+	(void)arg;
+	while (!ring_stop)
+		sleep_until(time_ns() + (1 + ring_passes % 3) * MS / 2);
+	__atomic_fetch_add(&ring_done, 1, __ATOMIC_SEQ_CST);
+}
+
+static void cross_cpu_wakes_are_never_lost(struct ktest *t)
+{
+	mm_cpumask_t online = sched_online_mask();
+	struct task *k[RING + 2];
+	unsigned n = 0, seed = 12345;
+
+	ring_turn = ring_passes = ring_done = ring_stop = ring_wrong = 0;
+	for (unsigned i = 0; i < RING; i++)
+		k[n++] = kthread_create("ring", ring_member, (void *)(uintptr_t)i);
+	for (unsigned i = 0; i < 2; i++)
+		k[n++] = kthread_create("napper", ring_napper, NULL);
+	for (unsigned i = 0; i < n; i++)
+		KEXPECT(t, k[i] != NULL);
+	if (t->failed)
+		return;
+	uint64_t deadline = time_ns() + 60000 * MS;
+	unsigned last = 0, moves = 0;
+	while (ring_done < n) {
+		/* Move a ring member to a random non-empty set of CPUs. */
+		seed = seed * 1103515245 + 12345;
+		mm_cpumask_t m = (seed >> 8) & online;
+		sched_set_affinity(k[(seed >> 4) % RING], m ? m : online);
+		moves++;
+		yield();
+		if (ring_passes != last) {
+			last = ring_passes;
+			deadline = time_ns() + 60000 * MS;	/* progress: the clock restarts */
+		} else if (time_ns() > deadline) {
+			break;
+		}
+	}
+	KEXPECT_EQ(t, ring_passes, RING_PASSES);
+	kprintf("    # %u passes, %u affinity changes\n", ring_passes, moves);
+	if (ring_done < n) {	/* a lost wake: free the rest so the suite goes on */
+		ring_stop = 1;
+		for (unsigned i = 0; i < n; i++)
+			task_wake(k[i]);
+		wakeup((const void *)&ring_turn);
+		uint64_t give_up = time_ns() + 5000 * MS;
+		while (ring_done < n && time_ns() < give_up)
+			yield();
+	}
+	KEXPECT_EQ(t, ring_done, n);
+	KEXPECT_EQ(t, ring_wrong, 0);
+	if (ring_done == n)
+		for (unsigned i = 0; i < n; i++)
+			reap(k[i]);
+}
+
 KTEST_SUITE(sched,
 	    KTEST_CASE(sleep_queue_in_deadline_order),
 	    KTEST_CASE(wait_channels_wake_their_own),
 	    KTEST_CASE(pid_table_finds_and_forgets),
 	    KTEST_CASE(threads_run_on_two_cpus_at_once),
-	    KTEST_CASE(affinity_is_obeyed));
+	    KTEST_CASE(affinity_is_obeyed),
+	    KTEST_CASE(cross_cpu_wakes_are_never_lost));
