@@ -296,3 +296,15 @@ void file_stat(const struct inode *ino, struct linux_stat *st)
 	st->mtime = (int64_t)ino->mtime;
 	st->ctime = (int64_t)ino->ctime;
 }
+
+void file_pos_lock(struct file *f)
+{
+	if (!f->is_console)
+		kmutex_lock(&f->pos_lock);
+}
+
+void file_pos_unlock(struct file *f)
+{
+	if (!f->is_console)
+		kmutex_unlock(&f->pos_lock);
+}

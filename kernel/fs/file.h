@@ -11,6 +11,7 @@
 #include "kernel/fs/initrd.h"
 #include "kernel/fs/ramfs.h"
 #include "kernel/lib.h"
+#include "kernel/mutex.h"
 
 /* open flags: Linux's x86_64 values. */
 #define O_ACCMODE	3
@@ -41,6 +42,7 @@ struct file {
 	const struct file_ops *ops;
 	struct inode *inode;		/* NULL for the console */
 	uint64_t pos;
+	struct kmutex pos_lock;		/* read, write, lseek, getdents of a shared file: atomic */
 	unsigned flags;			/* O_ACCMODE, O_APPEND, O_NONBLOCK as opened or set */
 	bool is_console;
 };
@@ -60,6 +62,14 @@ bool file_readable(const struct file *f);
 /* read() of a RAM file (the regular files' file_ops.read). */
 long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 bool file_writable(const struct file *f);
+/*
+ * The position lock (Linux's f_pos_lock): held across a read, write,
+ * readv/writev, lseek or getdents64 that uses f->pos, so threads sharing
+ * an open regular file or directory never use or move the same position
+ * twice. The console has no position: a no-op there.
+ */
+void file_pos_lock(struct file *f);
+void file_pos_unlock(struct file *f);
 
 /*
  * Linux's x86_64 struct stat, what stat/fstat/newfstatat return (the i386

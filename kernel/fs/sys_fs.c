@@ -102,6 +102,9 @@ int fd_install(struct file *f, bool cloexec)
 	return fd;
 }
 
+/* A transfer at the file's position, which no other read, write or lseek moves meanwhile. */
+static long rw_at_pos(struct file *f, uint64_t buf, uint64_t len, bool writing);
+
 /* One transfer at *@pos, with the checks every read and write share. */
 static long rw(struct file *f, uint64_t buf, uint64_t len, bool writing, uint64_t *pos)
 {
@@ -116,21 +119,27 @@ static long rw(struct file *f, uint64_t buf, uint64_t len, bool writing, uint64_
 	return writing ? f->ops->write(f, buf, len, pos) : f->ops->read(f, buf, len, pos);
 }
 
+static long rw_at_pos(struct file *f, uint64_t buf, uint64_t len, bool writing)
+{
+	if (!f)
+		return -EBADF;
+	file_pos_lock(f);
+	long r = rw(f, buf, len, writing, &f->pos);
+	file_pos_unlock(f);
+	return r;
+}
+
 static long sys_read(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
-	struct file *f = fd_file(fd);
-
-	return rw(f, buf, len, false, f ? &f->pos : NULL);
+	return rw_at_pos(fd_file(fd), buf, len, false);
 }
 SYSCALL_DEFINE(SYS_read, read, sys_read);
 
 static long sys_write(uint64_t fd, uint64_t buf, uint64_t len, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
-	struct file *f = fd_file(fd);
-
-	return rw(f, buf, len, true, f ? &f->pos : NULL);
+	return rw_at_pos(fd_file(fd), buf, len, true);
 }
 SYSCALL_DEFINE(SYS_write, write, sys_write);
 
@@ -200,17 +209,11 @@ static long check_iovecs(uint64_t uiov, uint64_t iovcnt)
 	return 0;
 }
 
-static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
+/* The transfers of one readv/writev, under the file's position lock. */
+static long vector_io_locked(struct file *f, uint64_t uiov, uint64_t iovcnt, bool writing)
 {
-	struct file *f = fd_file(fd);
-	long total = 0, err;
+	long total = 0;
 
-	if (!f)
-		return -EBADF;
-	if (iovcnt > IOV_MAX)
-		return -EINVAL;
-	if ((err = check_iovecs(uiov, iovcnt)))
-		return err;
 	for (uint64_t i = 0; i < iovcnt; i++) {
 		uint64_t iov[2];
 		if (read_iov(uiov, i, iov))
@@ -224,6 +227,23 @@ static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
 		if ((uint64_t)n < iov[1])
 			break;
 	}
+	return total;
+}
+
+static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
+{
+	struct file *f = fd_file(fd);
+	long total, err;
+
+	if (!f)
+		return -EBADF;
+	if (iovcnt > IOV_MAX)
+		return -EINVAL;
+	if ((err = check_iovecs(uiov, iovcnt)))
+		return err;
+	file_pos_lock(f);
+	total = vector_io_locked(f, uiov, iovcnt, writing);
+	file_pos_unlock(f);
 	return total;
 }
 
@@ -259,17 +279,12 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 }
 SYSCALL_DEFINE(SYS_close, close, sys_close);
 
-static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, uint64_t a4,
-		      uint64_t a5)
+/* lseek's new position, set under the file's position lock. */
+static long lseek_locked(struct file *f, uint64_t off, uint64_t whence)
 {
-	struct file *f = fd_file(fd);
 	uint64_t size;
 	int64_t base;
 
-	if (!f)
-		return -EBADF;
-	if (f->is_console)
-		return -ESPIPE;
 	size = f->inode->pc ? pcache_size(f->inode->pc) : 0;
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
@@ -288,6 +303,21 @@ static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, u
 		return -EINVAL;
 	f->pos = pos;
 	return pos;
+}
+
+static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (f->is_console)
+		return -ESPIPE;
+	file_pos_lock(f);
+	long r = lseek_locked(f, off, whence);
+	file_pos_unlock(f);
+	return r;
 }
 SYSCALL_DEFINE(SYS_lseek, lseek, sys_lseek);
 

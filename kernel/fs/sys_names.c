@@ -357,6 +357,7 @@ static long sys_getdents64(uint64_t fd, uint64_t udirp, uint64_t count, uint64_t
 	if (!buf)
 		return -ENOMEM;
 	dir = f->inode;
+	file_pos_lock(f);
 	fs_lock();
 	for (;;) {
 		struct dentry *d;
@@ -382,6 +383,7 @@ static long sys_getdents64(uint64_t fd, uint64_t udirp, uint64_t count, uint64_t
 	fs_unlock();
 	long ret = used ? (copy_to_user(udirp, buf, used) ? -EFAULT : (long)used) :
 		   (f->pos >= 2 && !fs_dir_next(dir, f->pos) ? 0 : -EINVAL);
+	file_pos_unlock(f);
 	kfree(buf);
 	return ret;
 }
