@@ -20,6 +20,10 @@
  *             small objects (16..256 B, a quarter of the allocations, 30 % freed per
  *             phase) beside short-lived ones of one octave of 64 B..256 KiB per
  *             phase (95 % freed at its end)
+ *   drift     larson-like: two threads each keep about 24 MiB live in a slot array,
+ *             replacing random slots with sizes log-uniform over two octaves whose
+ *             centre drifts 16 B -> 8 KiB -> 16 B; every 200 000 steps the threads
+ *             swap arrays, so each frees what the other allocated
  *
  * Prints `ops_per_s N` (malloc, free and realloc calls per second),
  * `peak_live_bytes N`, `peak_rss_bytes N` and `rss_over_live N`.
@@ -376,6 +380,102 @@ static uint64_t phasemix(uint64_t scale)
 	return ops + free_all(&longl) + free_all(&shortl);
 }
 
+/*
+ * drift: each of two threads keeps about DR_BUDGET bytes live in its slot
+ * array: a step either frees a random slot (over budget) or puts a new
+ * block in a random slot, freeing what was there. Sizes are log-uniform
+ * over two octaves around a centre that drifts 16 B -> 8 KiB -> 16 B over
+ * the run, so old sizes die out at random while new ones arrive (nothing
+ * frees a size class at once). Every DR_ROUND steps the threads meet and
+ * swap arrays (larson's hand-off): frees of the other thread's blocks.
+ */
+#define DR_SLOTS	65536
+#define DR_ROUND	200000
+#define DR_BUDGET	((size_t)24 << 20)
+
+struct dr_array {
+	char *slot[DR_SLOTS];
+	size_t len[DR_SLOTS];
+	size_t live;
+};
+
+static struct dr_array dr_arr[2];
+static pthread_barrier_t dr_bar;
+static uint64_t dr_steps;
+static size_t dr_live, dr_peak;
+
+static void dr_note(ssize_t d)
+{
+	size_t now = __atomic_add_fetch(&dr_live, (size_t)d, __ATOMIC_RELAXED);
+	size_t peak = __atomic_load_n(&dr_peak, __ATOMIC_RELAXED);
+
+	while (now > peak && !__atomic_compare_exchange_n(&dr_peak, &peak, now, true,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+static void *dr_thread(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	uint64_t r = 0x2545f4914f6cdd1dull * (me + 1), ops = 0;
+
+	for (uint64_t i = 0; i < dr_steps; i++) {
+		if (i % DR_ROUND == 0) {
+			pthread_barrier_wait(&dr_bar);
+			me ^= i ? 1 : 0;
+		}
+		struct dr_array *a = &dr_arr[me];
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unsigned k = (unsigned)(r % DR_SLOTS);
+		if (a->slot[k]) {
+			free(a->slot[k]);
+			a->live -= a->len[k];
+			dr_note(-(ssize_t)a->len[k]);
+			a->slot[k] = NULL;
+			ops++;
+		}
+		if (a->live > DR_BUDGET)
+			continue;
+		/* the centre, in 1/16 octaves: 4 -> 13 -> 4 over the run */
+		uint64_t half = dr_steps / 2, pos = i < half ? i : dr_steps - i;
+		unsigned c16 = 64 + (unsigned)(pos * 9 * 16 / (half ? half : 1));
+		r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+		unsigned sh16 = c16 - 16 + (unsigned)(r % 32);	/* +-1 octave */
+		size_t base = (size_t)1 << (sh16 / 16);
+		size_t n = base + base * (sh16 % 16) / 16 + (size_t)(r >> 40) % (base / 16 + 1);
+		char *p = malloc(n);
+		p[0] = p[n - 1] = 1;
+		a->slot[k] = p;
+		a->len[k] = n;
+		a->live += n;
+		dr_note((ssize_t)n);
+		ops++;
+	}
+	pthread_barrier_wait(&dr_bar);
+	return (void *)(uintptr_t)ops;
+}
+
+static uint64_t drift(uint64_t scale)
+{
+	pthread_t t;
+	void *ops1;
+	uint64_t ops = 0;
+
+	dr_steps = 3000000 * scale;
+	pthread_barrier_init(&dr_bar, NULL, 2);
+	pthread_create(&t, NULL, dr_thread, (void *)1);
+	ops = (uint64_t)(uintptr_t)dr_thread((void *)0);
+	pthread_join(t, &ops1);
+	ops += (uint64_t)(uintptr_t)ops1;
+	for (unsigned m = 0; m < 2; m++)
+		for (unsigned k = 0; k < DR_SLOTS; k++)
+			if (dr_arr[m].slot[k])
+				free(dr_arr[m].slot[k]), ops++;
+	live = dr_live;
+	peak_live = dr_peak;
+	return ops;
+}
+
 static uint64_t grow(uint64_t scale)
 {
 	enum { BUFS = 2048 };
@@ -422,7 +522,7 @@ int main(int argc, char **argv)
 	} w[] = {
 		{ "churn", churn }, { "random", random_sizes }, { "prodcons", prodcons },
 		{ "realloc", reallocs }, { "frag", frag }, { "phase", phase }, { "grow", grow },
-		{ "phasefifo", phasefifo }, { "phasemix", phasemix },
+		{ "phasefifo", phasefifo }, { "phasemix", phasemix }, { "drift", drift },
 	};
 	uint64_t scale = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 
@@ -439,6 +539,6 @@ int main(int argc, char **argv)
 		       ops / dt, peak_live, rss, peak_live ? rss / peak_live : 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow|phasefifo|phasemix [scale]\n");
+	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow|phasefifo|phasemix|drift [scale]\n");
 	return 2;
 }
