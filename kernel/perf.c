@@ -3,7 +3,9 @@
  * The `perf` shell command: where the kernel's time goes, per system call
  * and per page-fault kind, in calls and TSC cycles (under QEMU -icount the
  * TSC counts guest instructions). Fault counters exist in a KPERF build
- * (make KDEFS=-DKPERF): classifying a fault costs a region lookup.
+ * (make KDEFS=-DKPERF): classifying a fault costs a region lookup. Each
+ * row also gives the longest single call; a KPERF build adds the longest
+ * interrupts-off stretch and the longest wait of a runnable task for a CPU.
  */
 #include "irqoff.h"
 #include "kernel/perf.h"
@@ -19,35 +21,42 @@ static const char *const fault_names[PERF_FAULT_KINDS] = {
 	[PERF_FAULT_KERNEL] = "kernel-mode", [PERF_FAULT_KILLED] = "killed",
 };
 
-static void row(const char *kind, const char *name, uint64_t calls, uint64_t cycles)
+static void row(const char *kind, const char *name, uint64_t calls, uint64_t cycles, uint64_t max)
 {
-	kprintf("perf: %-8s %-16s %12" PRIu64 " calls %16" PRIu64 " cycles %12" PRIu64 " per call\n", kind, name,
-		calls, cycles, calls ? cycles / calls : 0);
+	kprintf("perf: %-8s %-16s %12" PRIu64 " calls %16" PRIu64 " cycles %12" PRIu64 " per call %12" PRIu64
+		" max\n", kind, name, calls, cycles, calls ? cycles / calls : 0, max);
 }
 
 void perf_print(void)
 {
-	uint64_t calls = 0, cycles = 0;
+	uint64_t calls = 0, cycles = 0, max = 0;
 
 	for (unsigned nr = 0; nr < NR_SYSCALLS; nr++) {
 		const struct syscall_stats *s = &syscall_stats[nr];
 		if (!s->calls)
 			continue;
-		row("syscall", syscall_name(nr), s->calls, s->cycles);
+		row("syscall", syscall_name(nr), s->calls, s->cycles, s->max);
 		calls += s->calls;
 		cycles += s->cycles;
+		max = s->max > max ? s->max : max;
 	}
-	row("syscall", "(all)", calls, cycles);
+	row("syscall", "(all)", calls, cycles, max);
 #ifdef KPERF
-	calls = cycles = 0;
+	calls = cycles = max = 0;
 	for (unsigned k = 0; k < PERF_FAULT_KINDS; k++) {
-		if (!perf_faults[k].calls)
+		const struct perf_counter *c = &perf_faults[k];
+		if (!c->calls)
 			continue;
-		row("fault", fault_names[k], perf_faults[k].calls, perf_faults[k].cycles);
-		calls += perf_faults[k].calls;
-		cycles += perf_faults[k].cycles;
+		row("fault", fault_names[k], c->calls, c->cycles, c->max);
+		calls += c->calls;
+		cycles += c->cycles;
+		max = c->max > max ? c->max : max;
 	}
-	row("fault", "(all)", calls, cycles);
+	row("fault", "(all)", calls, cycles, max);
+	struct sched_wait_record sw;
+	sched_wait_get(&sw);
+	kprintf("perf: sched wait max %lu ns pid %d (%s) after %s left the CPU at %pS\n", sw.ns, sw.pid,
+		sw.name, sw.holder, (void *)sw.holder_site);
 	struct irqoff_record io;
 	irqoff_get(&io);
 	kprintf("perf: irqoff max %lu cycles %lu ns at %pS until %pS\n", io.cycles, io.ns,
@@ -66,6 +75,7 @@ void perf_reset(void)
 		perf_faults[k] = (struct perf_counter){ 0 };
 #ifdef KPERF
 	irqoff_reset();
+	sched_wait_reset();
 #endif
 }
 

@@ -24,6 +24,7 @@ enum perf_fault_kind {
 
 struct perf_counter {
 	uint64_t calls, cycles;
+	uint64_t max;		/* the longest one */
 };
 
 extern struct perf_counter perf_faults[PERF_FAULT_KINDS];
@@ -32,7 +33,25 @@ static inline void perf_fault_account(enum perf_fault_kind k, uint64_t cycles)
 {
 	perf_faults[k].calls++;
 	perf_faults[k].cycles += cycles;
+	if (cycles > perf_faults[k].max)
+		perf_faults[k].max = cycles;
 }
+
+/*
+ * The longest a runnable task waited for a CPU (KPERF builds, kernel/sched.c):
+ * from its wake-up (or preemption) to its switch-in, with the task that held
+ * the CPU last and where that one entered the scheduler to give it up.
+ */
+struct sched_wait_record {
+	uint64_t ns;			/* guest nanoseconds */
+	int pid;
+	char name[16];
+	char holder[16];		/* the task switched away from */
+	uintptr_t holder_site;		/* where it called into the scheduler */
+};
+
+void sched_wait_get(struct sched_wait_record *r);
+void sched_wait_reset(void);
 
 /* Prints the system-call and fault tables (nonzero rows). */
 void perf_print(void);

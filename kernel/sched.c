@@ -42,6 +42,7 @@
  * elsewhere only after that switch.
  */
 #include "smp.h"
+#include "kernel/perf.h"
 #include "kernel/task.h"
 #include "mm/heap.h"
 #include "mm/vmalloc.h"
@@ -83,6 +84,92 @@ static struct wait_bucket *wait_bucket(const void *chan)
 
 	return &wait_hash[h >> (64 - WAIT_HASH_BITS)];
 }
+
+#ifdef KPERF
+/*
+ * The profiling build's record of the longest wait of a runnable task for a
+ * CPU: a woken task that cannot run is kept off by whatever holds the CPU
+ * without entering the scheduler (the kernel does not preempt itself), and
+ * the holder's way into the scheduler says which path that was.
+ */
+static spinlock_t wait_rec_lock = SPINLOCK_INIT;	/* innermost */
+static struct sched_wait_record wait_worst;
+
+/* @t is runnable from now on. */
+static void wait_begin(struct task *t)
+{
+	t->runnable_ns = time_ns();
+}
+
+/* @next gets the CPU from @prev (interrupts off). */
+static void wait_end(const struct task *prev, struct task *next)
+{
+	uint64_t d;
+
+	if (!next->runnable_ns)
+		return;
+	d = time_ns() - next->runnable_ns;
+	next->runnable_ns = 0;
+	if (next == this_cpu()->idle)
+		return;
+	lock(&wait_rec_lock);
+	if (d > wait_worst.ns) {
+		wait_worst.ns = d;
+		wait_worst.pid = next->pid;
+		strlcpy(wait_worst.name, next->name, sizeof(wait_worst.name));
+		strlcpy(wait_worst.holder, prev->name, sizeof(wait_worst.holder));
+		wait_worst.holder_site = prev->sched_site;
+	}
+	unlock(&wait_rec_lock);
+}
+
+static void note_site(uintptr_t site)
+{
+	struct task *t = current();
+
+	if (t)
+		t->sched_site = site;
+}
+
+/**
+ * sched_wait_get() - the longest wait of a runnable task for a CPU (KPERF)
+ * @r: filled in
+ */
+void sched_wait_get(struct sched_wait_record *r)
+{
+	unsigned long flags = spin_lock_irqsave(&wait_rec_lock);
+
+	*r = wait_worst;
+	spin_unlock_irqrestore(&wait_rec_lock, flags);
+}
+
+void sched_wait_reset(void)
+{
+	unsigned long flags = spin_lock_irqsave(&wait_rec_lock);
+
+	wait_worst = (struct sched_wait_record){ 0 };
+	spin_unlock_irqrestore(&wait_rec_lock, flags);
+}
+#else
+static inline void wait_begin(struct task *t)
+{
+	(void)t;
+}
+
+static inline void wait_end(const struct task *prev, struct task *next)
+{
+	(void)prev;
+	(void)next;
+}
+
+static inline void note_site(uintptr_t site)
+{
+	(void)site;
+}
+#endif
+
+/* Notes where the caller of a scheduler entry point is (KPERF: who gave up the CPU). */
+#define NOTE_CALLER()	note_site((uintptr_t)__builtin_return_address(0))
 
 static bool allowed_on(const struct task *t, unsigned cpu)
 {
@@ -260,6 +347,7 @@ static bool try_wake(struct task *t, bool timed_out)
 	task_wait_off_cpu(t);		/* its registers are saved */
 	t->timed_out = timed_out;
 	t->state = TASK_RUNNABLE;
+	wait_begin(t);
 	activate(t, select_cpu(t));
 	woke = true;
 out:
@@ -395,8 +483,10 @@ static void schedule_irqs_off(void)
 	if (prev != c->idle) {
 		if (prev->state != TASK_RUNNABLE)
 			__atomic_store_n(&prev->on_rq, false, __ATOMIC_RELAXED);
-		else if (allowed_on(prev, c->id))
+		else if (allowed_on(prev, c->id)) {
+			wait_begin(prev);
 			rq_add(prev, c->id);
+		}
 		else {			/* queued elsewhere once off this CPU */
 			__atomic_store_n(&prev->on_rq, false, __ATOMIC_RELAXED);
 			c->sched_moving = prev;
@@ -408,9 +498,11 @@ static void schedule_irqs_off(void)
 	else if (rq->nr)
 		kick_idle(c->id);
 	if (next == prev) {
+		next->runnable_ns = 0;
 		unlock(&rq->lock);
 		return;
 	}
+	wait_end(prev, next);
 	switch_to(c, prev, next);
 	finish_switch();
 }
@@ -426,13 +518,18 @@ void schedule(void)
 {
 	unsigned long flags = plat_irq_save();
 
+	NOTE_CALLER();
 	schedule_irqs_off();
 	plat_irq_restore(flags);
 }
 
 void yield(void)
 {
-	schedule();
+	unsigned long flags = plat_irq_save();
+
+	NOTE_CALLER();
+	schedule_irqs_off();
+	plat_irq_restore(flags);
 }
 
 /* Is there queued work this CPU would switch to? */
@@ -472,8 +569,10 @@ static bool block_irqs_off(struct task *t, uint64_t deadline_ns)
 bool task_block(uint64_t deadline_ns)
 {
 	unsigned long flags = plat_irq_save();
-	bool r = block_irqs_off(current(), deadline_ns);
+	bool r;
 
+	NOTE_CALLER();
+	r = block_irqs_off(current(), deadline_ns);
 	plat_irq_restore(flags);
 	return r;
 }
@@ -505,6 +604,7 @@ void sleep_on(const void *chan)
 	unsigned long flags = plat_irq_save();
 	struct task *t = current();
 
+	NOTE_CALLER();
 	sleep_on_queue(t, chan);
 	block_irqs_off(t, 0);
 	sleep_on_done(t, chan);
@@ -524,6 +624,7 @@ void sleep_on_unlock(const void *chan, spinlock_t *lock)
 {
 	struct task *t = current();
 
+	NOTE_CALLER();
 	sleep_on_queue(t, chan);
 	spin_unlock_irqrestore(lock, plat_irq_save());	/* interrupts stay off */
 	block_irqs_off(t, 0);
@@ -548,6 +649,7 @@ void sleep_until(uint64_t deadline_ns)
 	unsigned long flags = plat_irq_save();
 	struct task *t = current();
 
+	NOTE_CALLER();
 	for (;;) {
 		__atomic_store_n(&t->wchan, &t->wake_at_ns, __ATOMIC_RELAXED);
 		t->state = TASK_BLOCKED;

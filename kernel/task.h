@@ -93,6 +93,8 @@ struct task {
 	unsigned last_cpu;		/* where it ran last (runs now, if on_cpu) */
 	unsigned rq_cpu;		/* whose run queue it is on (runs on), if on_rq */
 	uint64_t affinity;		/* CPUs it may run on, a bit each */
+	uint64_t runnable_ns;		/* KPERF: when it last became runnable */
+	uintptr_t sched_site;		/* KPERF: where it last called into the scheduler */
 
 	/* Task lists (kernel/task.c). */
 	struct task *pid_next;		/* pid table chain */

@@ -92,8 +92,12 @@ void syscall_dispatch(struct trap_frame *f)
 		uint64_t start = rdtsc();
 		ret = fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 		if (s < NR_SYSCALLS) {
+			uint64_t d = rdtsc() - start;
+
 			syscall_stats[s].calls++;
-			syscall_stats[s].cycles += rdtsc() - start;
+			syscall_stats[s].cycles += d;
+			if (d > syscall_stats[s].max)
+				syscall_stats[s].max = d;
 		}
 	} else {
 		ret = unknown(t, nr);

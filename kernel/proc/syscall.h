@@ -73,6 +73,7 @@ enum {
 /* Statistics per system call (the `perf` counters build on these). */
 struct syscall_stats {
 	uint64_t calls, cycles;
+	uint64_t max;		/* the longest call, in cycles */
 };
 extern struct syscall_stats syscall_stats[NR_SYSCALLS];
 const char *syscall_name(unsigned nr);
