@@ -249,7 +249,7 @@ debug: deps-build deps-boot $(KERNEL)
 	sleep 1; gdb -q -x tools/gdbinit; kill $$pid 2>/dev/null || true
 
 test: deps-test
-	@$(MAKE) --no-print-directory all host32-tests kernel32 dos-programs fuzzers $(ISO)
+	@$(MAKE) --no-print-directory all host32-tests kernel32 user32-programs dos-programs fuzzers $(ISO)
 	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:

@@ -35,6 +35,14 @@ i386) want=$need_i386 ;;
 *) echo "mk/deps.sh: unknown set '$1'" >&2; exit 2 ;;
 esac
 
+# tools/cc-i386 asks for the set i386 once per program, and make -j runs
+# several at once: one at a time per DIR, or two would unpack (or install)
+# into the same place together.
+if [ "${1:-}" = i386 ] && [ -z "${DEPS_I386_LOCKED:-}" ]; then
+	mkdir -p "${2:?"usage: mk/deps.sh i386 DIR"}"
+	DEPS_I386_LOCKED=1 exec flock "$2/.lock" sh "$0" "$@"
+fi
+
 missing=""
 why=""
 for item in $want; do

@@ -22,12 +22,19 @@
 
 #define NR_I386		450
 #define SCRATCH_GAP	256	/* left alone below the user's %esp */
+/* x86_64 numbers that kernel/proc/syscall.h has no name for */
+#define X86_64_prlimit64	302
+#define X86_64_dup		32
+#define X86_64_dup2		33
+#define X86_64_dup3		292
 
 /* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
 enum {
 	I386_exit = 1, I386_fork = 2, I386_read = 3, I386_write = 4, I386_open = 5,
-	I386_close = 6, I386_creat = 8, I386_unlink = 10, I386_execve = 11, I386_getpid = 20,
-	I386_alarm = 27, I386_pause = 29, I386_setitimer = 104, I386_getitimer = 105, I386_ipc = 117, I386_kill = 37, I386_rename = 38, I386_mkdir = 39,
+	I386_close = 6, I386_creat = 8, I386_lseek = 19, I386_dup = 41, I386_dup2 = 63,
+	I386_swapon = 87, I386_swapoff = 115, I386_getcpu = 318, I386_dup3 = 330, I386_unlink = 10, I386_execve = 11, I386_getpid = 20,
+	I386_alarm = 27, I386_pause = 29, I386_setrlimit = 75, I386_getrlimit = 76,
+	I386_ugetrlimit = 191, I386_setitimer = 104, I386_getitimer = 105, I386_ipc = 117, I386_kill = 37, I386_rename = 38, I386_mkdir = 39,
 	I386_rmdir = 40, I386_brk = 45, I386_ioctl = 54, I386_fcntl = 55, I386_getppid = 64,
 	I386_mmap = 90, I386_munmap = 91, I386_truncate = 92, I386_ftruncate = 93,
 	I386_wait4 = 114, I386_fsync = 118, I386_sigreturn = 119, I386_clone = 120,
@@ -84,7 +91,10 @@ static const uint16_t same_args[][2] = {
 	{ I386_sched_getaffinity, SYS_sched_getaffinity }, { I386_exit_group, SYS_exit_group },
 	{ I386_set_tid_address, SYS_set_tid_address }, { I386_tgkill, SYS_tgkill },
 	{ I386_openat, SYS_openat }, { I386_mkdirat, SYS_mkdirat }, { I386_unlinkat, SYS_unlinkat },
-	{ I386_renameat, SYS_renameat }, { I386_prlimit64, 302 }, { I386_renameat2, SYS_renameat2 },
+	{ I386_renameat, SYS_renameat }, { I386_renameat2, SYS_renameat2 },
+	{ I386_prlimit64, X86_64_prlimit64 }, { I386_dup, X86_64_dup }, { I386_dup2, X86_64_dup2 },
+	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
+	{ I386_getcpu, SYS_getcpu },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
 	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
@@ -337,6 +347,12 @@ WRAPPER(i386_nanosleep)
 	return copy_to_user(a1, t, sizeof(t)) ? -EFAULT : r;
 }
 
+/* lseek: a signed 32-bit offset. */
+WRAPPER(i386_lseek)
+{
+	return call(SYS_lseek, a0, (uint64_t)(int32_t)a1, a2, 0, 0, 0);
+}
+
 /* truncate/ftruncate: a signed 32-bit length. */
 WRAPPER(i386_truncate)
 {
@@ -449,6 +465,54 @@ WRAPPER(i386_setitimer)
 }
 
 /*
+ * getrlimit/setrlimit: struct rlimit of two unsigned longs, RLIM_INFINITY
+ * ~0ul, through prlimit64's 64-bit pairs. The old getrlimit (76) caps both
+ * at 0x7fffffff as Linux's sys_old_getrlimit does; ugetrlimit (191) gives
+ * values that do not fit as RLIM_INFINITY.
+ */
+#define RLIM32_INFINITY	0xffffffffu
+#define RLIM32_OLD_MAX	0x7fffffffu
+
+static long get_rlimit32(uint64_t res, uint64_t u, uint32_t max)
+{
+	uint64_t k[2], s = scratch(sizeof(k));
+	uint32_t t[2];
+	long r = call(X86_64_prlimit64, 0, res, 0, s, 0, 0);
+
+	if (r)
+		return r;
+	if (copy_from_user(k, s, sizeof(k)))
+		return -EFAULT;
+	for (unsigned i = 0; i < 2; i++)
+		t[i] = k[i] > max ? max : (uint32_t)k[i];
+	return copy_to_user(u, t, sizeof(t)) ? -EFAULT : 0;
+}
+
+WRAPPER(i386_getrlimit)
+{
+	return get_rlimit32(a0, a1, RLIM32_OLD_MAX);
+}
+
+WRAPPER(i386_ugetrlimit)
+{
+	return get_rlimit32(a0, a1, RLIM32_INFINITY);
+}
+
+WRAPPER(i386_setrlimit)
+{
+	uint64_t k[2], s = scratch(sizeof(k));
+	uint32_t t[2];
+
+	if (copy_from_user(t, a1, sizeof(t)))
+		return -EFAULT;
+	for (unsigned i = 0; i < 2; i++)
+		k[i] = t[i] == RLIM32_INFINITY ? ~0ull : t[i];
+	if (copy_to_user(s, k, sizeof(k)))
+		return -EFAULT;
+	return call(X86_64_prlimit64, 0, a0, s, 0, 0, 0);
+}
+
+/*
  * ipc(call, first, second, third, ptr, fifth): the System V calls i386
  * programs make through one number (the version in call's upper half is
  * ignored, as Linux does for these). Only shared memory exists here.
@@ -551,7 +615,8 @@ static const struct {
 	{ I386_ftruncate64, i386_ftruncate64 }, { I386_fallocate, i386_fallocate },
 	{ I386_futex, i386_futex }, { I386_rt_sigtimedwait, i386_rt_sigtimedwait },
 	{ I386_getitimer, i386_getitimer }, { I386_setitimer, i386_setitimer },
-	{ I386_ipc, i386_ipc },
+	{ I386_ipc, i386_ipc }, { I386_lseek, i386_lseek }, { I386_getrlimit, i386_getrlimit },
+	{ I386_ugetrlimit, i386_ugetrlimit }, { I386_setrlimit, i386_setrlimit },
 };
 
 static syscall_fn handler[NR_I386];

@@ -19,6 +19,13 @@
 #include "tap.h"
 #include "util.h"
 
+/* The raw call that takes the C library's struct timespec (64-bit time_t on i386 too). */
+#if ABI64
+#define SYS_SIGTIMEDWAIT SYS_rt_sigtimedwait
+#else
+#define SYS_SIGTIMEDWAIT SYS_rt_sigtimedwait_time64
+#endif
+
 static volatile int hits, last_sig, last_code, last_pid, last_status, nested, max_nested;
 static volatile sigset_t mask_in_handler;
 
@@ -222,16 +229,16 @@ static void test_sigwait(void)
 	setitimer(ITIMER_REAL, &it, NULL);
 	reset();
 	/* Raw: musl's sigtimedwait retries on EINTR. */
-	ok_sys(syscall(SYS_rt_sigtimedwait, &set, &si, NULL, 8), EINTR,
+	ok_sys(syscall(SYS_SIGTIMEDWAIT, &set, &si, NULL, 8), EINTR,
 	       "a handled signal outside the set interrupts it: EINTR");
 	ok_eq(hits, 1, "and its handler ran");
 	signal(SIGALRM, SIG_DFL);
 
-	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, NULL, 4), EINVAL, "rt_sigtimedwait size 4: EINVAL");
-	ok_sys(syscall(SYS_rt_sigtimedwait, (void *)8, NULL, NULL, 8), EFAULT, "bad set pointer: EFAULT");
-	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, (void *)8, 8), EFAULT, "bad timeout pointer: EFAULT");
+	ok_sys(syscall(SYS_SIGTIMEDWAIT, &set, NULL, NULL, 4), EINVAL, "rt_sigtimedwait size 4: EINVAL");
+	ok_sys(syscall(SYS_SIGTIMEDWAIT, (void *)8, NULL, NULL, 8), EFAULT, "bad set pointer: EFAULT");
+	ok_sys(syscall(SYS_SIGTIMEDWAIT, &set, NULL, (void *)8, 8), EFAULT, "bad timeout pointer: EFAULT");
 	ts.tv_nsec = 1000000000;
-	ok_sys(syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8), EINVAL, "tv_nsec 1e9: EINVAL");
+	ok_sys(syscall(SYS_SIGTIMEDWAIT, &set, NULL, &ts, 8), EINVAL, "tv_nsec 1e9: EINVAL");
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -631,7 +638,7 @@ static void test_errors(void)
 	       "rt_sigaction bad oldact pointer: EFAULT");
 	ok_sys(syscall(SYS_rt_sigaction, SIGKILL, (void *)8, NULL, 8), EFAULT,
 	       "rt_sigaction(SIGKILL) with a bad pointer: EFAULT first");
-	ok_sys(syscall(SYS_rt_sigaction, SIGUSR1, (void *)0xffff800000000000ul, NULL, 8), EFAULT,
+	ok_sys(syscall(SYS_rt_sigaction, SIGUSR1, (void *)KERNEL_HALF, NULL, 8), EFAULT,
 	       "rt_sigaction kernel pointer: EFAULT");
 	char *ro = map_anon(PAGE, PROT_READ);
 	ok_sys(syscall(SYS_rt_sigaction, SIGUSR1, NULL, ro, 8), EFAULT,

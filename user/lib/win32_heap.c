@@ -51,10 +51,10 @@ _Static_assert(sizeof(struct block) == HDR, "the header keeps data 16-byte align
 
 struct large {				/* a block straight from VirtualAlloc */
 	struct large *next, *prev;
-	SIZE_T size, reserved;
-	uintptr_t pad[2];		/* keeps the data 16-byte aligned */
+	SIZE_T size, reserved;		/* four words: 16 or 32 bytes */
 	struct block b;			/* the block's header, right before its data */
 };
+_Static_assert(sizeof(struct large) % 16 == 0, "a large block's data is 16-byte aligned too");
 
 struct segment {
 	struct segment *next;
