@@ -68,7 +68,7 @@ static void heap_reclaimd(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		if (reclaim_needed())
+		if (reclaim_memory_low())	/* with swap or without: the heap needs none */
 			heap_reclaim_all();
 		sleep_until(time_ns() + HEAP_RECLAIM_POLL_MS * 1000000ull);
 	}

@@ -77,6 +77,11 @@ bool reclaim_needed(void)
 	return swap_enabled() && below(1);
 }
 
+bool reclaim_memory_low(void)
+{
+	return below(1);
+}
+
 struct pass {
 	unsigned long want, freed;
 	bool force;

@@ -43,8 +43,10 @@ struct reclaim_stats {
 
 /* Zone @zi's watermarks and free frames now. */
 void reclaim_watermarks(enum pmm_zone zi, struct reclaim_wmark *w);
-/* Is some zone the allocator serves from below its low watermark? */
+/* Is some zone the allocator serves from below its low watermark, with swap to reclaim into? */
 bool reclaim_needed(void);
+/* Is some zone the allocator serves from below its low watermark (swap or not: caches can give)? */
+bool reclaim_memory_low(void);
 /* Background pass: reclaim until every such zone is above high, or no progress. Returns frames freed. */
 unsigned long reclaim_background(void);
 /* Direct reclaim of about @want frames by a task that found none. Returns frames freed. */

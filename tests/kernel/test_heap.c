@@ -14,6 +14,7 @@
 #include "mm/reclaim.h"
 #include "mm/vmalloc.h"
 #include "kernel/heap.h"
+#include "kernel/task.h"
 #include "tests/kernel/hoard.h"
 
 /* Free frames with the heap's and the PMM's per-CPU caches emptied. */
@@ -428,6 +429,34 @@ static void phase_gives_back(struct ktest *t)
 }
 
 /*
+ * The heap's reclaim thread (kheapd) gives back what the heap holds unused
+ * whenever memory is low, with swap or without (this machine has none
+ * enabled): with every frame taken, it shrinks the heap within a few of its
+ * 100 ms polls of guest time.
+ */
+static void kheapd_shrinks_when_low(struct ktest *t)
+{
+	static void *p[2000];
+	memory_stats_t st0, st;
+	phys_addr_t chain;
+	bool shrunk = false;
+
+	for (unsigned i = 0; i < ARRAY_LEN(p); i++)
+		p[i] = kmalloc(1000 + (i * 37) % 3000);
+	for (unsigned i = 0; i < ARRAY_LEN(p); i++)
+		kfree(p[i]);
+	heap_get_stats(&st0);
+	hoard_all_frames(&chain);
+	for (int i = 0; i < 40 && !shrunk; i++) {	/* up to 2 s of guest time */
+		sleep_until(time_ns() + 50000000ull);
+		heap_get_stats(&st);
+		shrunk = st.shrinks > st0.shrinks;
+	}
+	hoard_release(chain);
+	KEXPECT(t, shrunk);
+}
+
+/*
  * A private heap over the PMM and vmalloc beside the global one: its objects
  * are its own (a kfree of one is refused), and destroying it with objects
  * still live gives every frame back.
@@ -477,5 +506,6 @@ KTEST_SUITE(heap,
 	KTEST_CASE(krealloc_large),
 	KTEST_CASE(reclaim_hook),
 	KTEST_CASE(phase_gives_back),
+	KTEST_CASE(kheapd_shrinks_when_low),
 	KTEST_CASE(private_heap),
 	KTEST_CASE(debug_checks));
