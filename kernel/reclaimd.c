@@ -58,10 +58,10 @@ void reclaim_print_stats(void)
 			(unsigned long)ai.slots, (unsigned long)ai.backend.stored,
 			(unsigned long)(ai.backend.mem_bytes >> 10));
 	}
-	kprintf("reclaim: pgscan %lu, pgsteal %lu (kswapd %lu, direct %lu), allocstall %lu, "
-		"no progress %lu, refaults %lu, oom_kill %lu\n", (unsigned long)r.scanned,
+	kprintf("reclaim: pgscan %lu, pgsteal %lu (kswapd %lu, direct %lu of which %lu from the heap), "
+		"allocstall %lu, no progress %lu, refaults %lu, oom_kill %lu\n", (unsigned long)r.scanned,
 		(unsigned long)r.reclaimed, (unsigned long)r.kswapd_reclaimed,
-		(unsigned long)r.direct_reclaimed, (unsigned long)r.direct_runs,
+		(unsigned long)r.direct_reclaimed, (unsigned long)r.cache_reclaimed, (unsigned long)r.direct_runs,
 		(unsigned long)r.no_progress, (unsigned long)r.refaults, (unsigned long)r.oom_kills);
 	kprintf("lru: active_file %lu, inactive_file %lu, page cache in swap %lu kB (table %lu kB)\n",
 		(unsigned long)lru_count(LRU_ACTIVE_FILE), (unsigned long)lru_count(LRU_INACTIVE_FILE),
