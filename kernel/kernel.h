@@ -28,7 +28,9 @@ void reclaimd_start(void);
 void oom_init(void);
 struct task;
 int oom_score_adj_xchg(struct task *t, int v, bool set, int *old);
-unsigned long oom_score(const struct task *t);
+struct as;
+struct thread_group;
+unsigned long oom_score(const struct as *as, const struct thread_group *g);
 void reclaim_print_stats(void);
 
 #endif

@@ -58,6 +58,7 @@ struct thread_group {
 	struct cred cred;		/* user and group ids (kernel/proc/cred.c) */
 	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
 	int oom_score_adj;		/* -1000..1000 (kernel/proc/oom.c), inherited by fork */
+	int refs;			/* the leader's, and task_pin()s' */
 };
 
 struct task {
@@ -75,7 +76,8 @@ struct task {
 	struct fpu_state fpu;
 	uint64_t fs_base;		/* thread pointer state: arch_tls_save() */
 
-	struct as *mm;			/* NULL for kernel threads */
+	struct as *mm;			/* NULL for kernel threads; changed under alloc_lock */
+	spinlock_t alloc_lock;		/* mm changes (task_set_mm()) vs task_pin() */
 	struct files *files;		/* descriptor table, NULL for kernel threads */
 	struct file *fd_borrowed[TASK_FD_BORROW_MAX];	/* fd_file() in this system call */
 	unsigned nborrowed;

@@ -16,7 +16,8 @@
  *
  * Locking: rendering a process's files takes its address space's lock
  * (through as_for_each_region/as_get_stats) and nothing else; the task is
- * pinned by task_by_pid()'s reference.
+ * kept by task_by_pid()'s reference, its space and thread group by
+ * task_pin(), so a process exiting meanwhile on another CPU frees neither.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
@@ -230,14 +231,15 @@ static const char *state_name(const struct task *t)
 	}
 }
 
-static void render_status(struct pbuf *b, struct task *t)
+static void render_status(struct pbuf *b, const struct task_pin *p)
 {
 	struct as_stats st;
 	struct rss_split rs = { 0 };
-	const struct cred *c = &t->group->cred;
+	const struct task *t = p->t;
+	const struct cred *c = &p->group->cred;
 
-	as_get_stats(t->mm, &st);
-	as_for_each_region(t->mm, split_region, &rs);
+	as_get_stats(p->mm, &st);
+	as_for_each_region(p->mm, split_region, &rs);
 	pb_printf(b, "Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
 		  "PPid:\t%d\nTracerPid:\t0\nUid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n",
 		  t->name, state_name(t), t->tgid, t->pid, t->parent ? t->parent->tgid : 0,
@@ -257,16 +259,16 @@ static void render_status(struct pbuf *b, struct task *t)
 	pb_kb(b, "VmLib", 0);
 	pb_kb(b, "VmPTE", st.table_pages);
 	pb_kb(b, "VmSwap", st.swap);
-	pb_printf(b, "Threads:\t%d\n", t->group->live);
+	pb_printf(b, "Threads:\t%d\n", p->group->live);
 }
 
-static void render_statm(struct pbuf *b, struct task *t)
+static void render_statm(struct pbuf *b, const struct task_pin *p)
 {
 	struct as_stats st;
 	struct rss_split rs = { 0 };
 
-	as_get_stats(t->mm, &st);
-	as_for_each_region(t->mm, split_region, &rs);
+	as_get_stats(p->mm, &st);
+	as_for_each_region(p->mm, split_region, &rs);
 	pb_printf(b, "%" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " 0 %" PRIu64 " 0\n",
 		  st.vsize / PAGE_SIZE, st.rss, rs.file + rs.shmem, rs.exe,
 		  st.data + st.stack / PAGE_SIZE);
@@ -321,20 +323,21 @@ static long render_pid_file(struct rendering *r, const char *pid, size_t n, cons
 {
 	struct task *t = pid_task(pid, n);
 	struct pbuf *b = &r->text;
+	struct task_pin p = { 0 };
 	long err = 0;
 
-	if (!t || !t->mm || !t->group)
+	if (!t || !task_pin(t, &p))
 		err = -ENOENT;
 	else if (!strcmp(file, "maps"))
-		as_for_each_region(t->mm, maps_region, b);
+		as_for_each_region(p.mm, maps_region, b);
 	else if (!strcmp(file, "smaps"))
-		as_for_each_region(t->mm, smaps_region, b);
+		as_for_each_region(p.mm, smaps_region, b);
 	else if (!strcmp(file, "status"))
-		render_status(b, t);
+		render_status(b, &p);
 	else if (!strcmp(file, "statm"))
-		render_statm(b, t);
+		render_statm(b, &p);
 	else if (!strcmp(file, "oom_score"))
-		pb_printf(b, "%lu\n", oom_score(t));
+		pb_printf(b, "%lu\n", oom_score(p.mm, p.group));
 	else if (!strcmp(file, "oom_score_adj")) {
 		int adj = 0;
 
@@ -345,6 +348,8 @@ static long render_pid_file(struct rendering *r, const char *pid, size_t n, cons
 		err = -ENOENT;
 	if (!err)
 		ksnprintf(r->name, sizeof(r->name), "%d/%s", t->tgid, file);
+	if (t)
+		task_unpin(&p);
 	task_put(t);
 	return err;
 }

@@ -58,16 +58,16 @@ static long clone_resources(struct task *child, struct task *parent, uint64_t fl
 	long r;
 
 	if (flags & CLONE_VM) {
-		child->mm = mm_get(parent->mm);
+		task_set_mm(child, mm_get(parent->mm));
 	} else {
-		child->mm = as_alloc();
-		if (!child->mm)
+		struct as *mm = as_alloc();	/* in the child once whole: pins may read it */
+		if (!mm)
 			return -ENOMEM;
-		if ((r = as_fork(child->mm, parent->mm))) {
-			as_free(child->mm);
-			child->mm = NULL;
+		if ((r = as_fork(mm, parent->mm))) {
+			as_free(mm);
 			return r;
 		}
+		task_set_mm(child, mm);
 	}
 	child->files = (flags & CLONE_FILES) ? files_get(parent->files) : files_copy(parent->files);
 	if (!child->files)
@@ -116,9 +116,9 @@ static void clone_undo(struct task *child)
 	if (child->files)
 		files_put(child->files);
 	if (child->mm)
-		mm_put(child->mm);
+		mm_put(task_set_mm(child, NULL));
 	if (child->group && child->group->leader == child)
-		group_free(child->group);
+		group_detach(child);
 	task_free(child);
 }
 

@@ -404,8 +404,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		as_destroy(new_as);
 		goto fail;
 	}
-	struct as *old = t->mm;
-	t->mm = new_as;
+	struct as *old = task_set_mm(t, new_as);
 	if (t == current())
 		as_activate(new_as);
 	dos_box_release(t);		/* the new image is not a DOS box */

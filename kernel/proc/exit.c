@@ -60,13 +60,20 @@ struct thread_group *group_alloc(struct task *leader)
 	list_init(&g->threads);
 	list_add_tail(&g->threads, &leader->thread_node);
 	g->live = 1;
+	g->refs = 1;			/* the leader's, dropped when it is reaped */
 	leader->tgid = leader->pid;
 	return g;
 }
 
-void group_free(struct thread_group *g)
+struct thread_group *group_get(struct thread_group *g)
 {
-	if (g)
+	__atomic_add_fetch(&g->refs, 1, __ATOMIC_RELAXED);
+	return g;
+}
+
+void group_put(struct thread_group *g)
+{
+	if (g && !__atomic_sub_fetch(&g->refs, 1, __ATOMIC_ACQ_REL))
 		kmem_cache_free(group_cache, g);
 }
 
@@ -96,9 +103,11 @@ static bool reapable(const struct task *c)
 /* Frees the thread group of an ended process; its leader task stays for the caller. */
 static void release_group(struct task *leader)
 {
+	struct thread_group *g = leader->group;
+
 	list_del(&leader->thread_node);		/* the last link into the group */
-	group_free(leader->group);
-	leader->group = NULL;
+	leader->group = NULL;			/* (tasklist_lock held: task_pin() reads it) */
+	group_put(g);
 }
 
 /* Frees an ended process nobody will wait for (its leader may still be on its CPU). */
@@ -190,10 +199,8 @@ _Noreturn void thread_exit(int status_word)
 	t->files = NULL;
 	dos_box_release(t);
 	if (t->mm) {
-		struct as *as = t->mm;
 		pt_space_load(&kernel_vm.pt);		/* off the tables we may free */
-		t->mm = NULL;
-		mm_put(as);
+		mm_put(task_set_mm(t, NULL));
 	}
 	vfork_release(t);
 	spin_lock_irqsave(&tasklist_lock);	/* interrupts stay off until we are gone */

@@ -36,11 +36,10 @@ static uint64_t total_pages(void)
 	return st.free_frames + st.used_frames;
 }
 
-/* Linux's oom_badness(): pages the kill would free, adjusted; -1 if never. */
-static int64_t badness(const struct task *t, uint64_t total)
+/* Linux's oom_badness() of space @as, group @g: pages the kill would free, adjusted; -1 if never. */
+static int64_t badness_of(const struct as *as, const struct thread_group *g, uint64_t total)
 {
-	const struct as *as = t->mm;
-	int adj = t->group->oom_score_adj;
+	int adj = g->oom_score_adj;
 	int64_t points;
 
 	if (adj == OOM_ADJ_MIN)
@@ -48,6 +47,12 @@ static int64_t badness(const struct task *t, uint64_t total)
 	points = (int64_t)(as->rss + as->swapents + as->vs.pt.table_pages);
 	points += (int64_t)adj * (int64_t)(total / 1000);
 	return points > 0 ? points : 1;
+}
+
+/* badness_of() a task the caller keeps from exiting (tasklist_lock). */
+static int64_t badness(const struct task *t, uint64_t total)
+{
+	return badness_of(t->mm, t->group, total);
 }
 
 /* Wait (up to 200 ms, if this context may sleep) until @t has exited, its memory given back. */
@@ -136,6 +141,10 @@ int oom_score_adj_xchg(struct task *t, int v, bool set, int *old)
 	if (set && (v < OOM_ADJ_MIN || v > OOM_ADJ_MAX))
 		return -EINVAL;
 	irq = spin_lock_irqsave(&tasklist_lock);
+	if (!t->group) {		/* reaped since the caller looked */
+		spin_unlock_irqrestore(&tasklist_lock, irq);
+		return -ESRCH;
+	}
 	if (old)
 		*old = t->group->oom_score_adj;
 	if (set)
@@ -146,14 +155,15 @@ int oom_score_adj_xchg(struct task *t, int v, bool set, int *old)
 
 /**
  * oom_score() - /proc/PID/oom_score: the badness scaled into 0..2000 as Linux shows it
- * @t: a user task
+ * @as: the process's address space, pinned
+ * @g: its thread group, pinned
  *
  * Return: (1000 + badness * 1000 / (RAM + swap)) * 2 / 3, or 0 for a process never chosen.
  */
-unsigned long oom_score(const struct task *t)
+unsigned long oom_score(const struct as *as, const struct thread_group *g)
 {
 	uint64_t total = total_pages() + swap_total_pages();
-	int64_t points = badness(t, total);
+	int64_t points = badness_of(as, g, total);
 
 	if (points < 0)
 		return 0;

@@ -61,6 +61,12 @@ void as_free(struct as *as)
 	kmem_cache_free(mm_cache, container_of(as, struct proc_mm, as));
 }
 
+struct as *mm_pin(struct as *as)
+{
+	__atomic_add_fetch(&container_of(as, struct proc_mm, as)->users, 1, __ATOMIC_RELAXED);
+	return as;
+}
+
 struct as *mm_get(struct as *as)
 {
 	__atomic_add_fetch(&container_of(as, struct proc_mm, as)->users, 1, __ATOMIC_RELAXED);
@@ -159,16 +165,17 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 	*err = t->group ? load_image(t, path, (char *const *)argv, envp, false) : -ENOMEM;
 	if (*err || !open_console_fds(t)) {
 		*err = *err ? *err : -ENOMEM;
-		if (t->mm)
-			mm_put(t->mm);
-		group_free(t->group);
+		struct as *mm = task_set_mm(t, NULL);
+		if (mm)
+			mm_put(mm);
+		group_detach(t);
 		task_free(t);
 		return NULL;
 	}
 	if ((*err = signal_init_task(t))) {
 		files_put(t->files);
-		mm_put(t->mm);
-		group_free(t->group);
+		mm_put(task_set_mm(t, NULL));
+		group_detach(t);
 		task_free(t);
 		return NULL;
 	}

@@ -40,6 +40,8 @@ extern struct task *init_task;
 struct as *as_alloc(void);
 void as_free(struct as *as);
 struct as *mm_get(struct as *as);
+/* A reference that is not a user task (a pin): the space is not marked shared. */
+struct as *mm_pin(struct as *as);
 void mm_put(struct as *as);
 
 /* The process layer's kmem caches, at boot (proc.c); the thread-group cache (exit.c). */
@@ -51,7 +53,25 @@ extern spinlock_t tasklist_lock;
 
 /* Thread groups (exit.c). */
 struct thread_group *group_alloc(struct task *leader);
-void group_free(struct thread_group *g);
+struct thread_group *group_get(struct thread_group *g);
+/* Drops a reference (the leader's, or a pin's); the last frees the group. NULL is fine. */
+void group_put(struct thread_group *g);
+
+/*
+ * What a lookup by pid reads, kept alive (task_pin.c): the task (the
+ * caller's reference), its address space and its thread group.
+ */
+struct task_pin {
+	struct task *t;
+	struct as *mm;
+	struct thread_group *group;
+};
+bool task_pin(struct task *t, struct task_pin *p);
+void task_unpin(struct task_pin *p);
+/* Sets t->mm under its alloc_lock; returns the old one (the caller mm_put()s it). */
+struct as *task_set_mm(struct task *t, struct as *mm);
+/* Clears a failed clone's or spawn's own group under tasklist_lock and drops it. */
+void group_detach(struct task *t);
 /* Makes @child a child process of @parent's process (NULL: none). */
 void proc_set_parent(struct task *child, struct task *parent);
 /* After exec by a thread of a threaded process: the others are gone. */

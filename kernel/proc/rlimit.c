@@ -72,19 +72,32 @@ long rlimit_fsize_grow(uint64_t size)
 	return -EFBIG;
 }
 
-void rlimits_apply(const struct task *t, struct as *as)
+/* A limit of group @g (NULL: a kernel task, no limit). */
+static uint64_t group_rlimit(const struct thread_group *g, unsigned res)
+{
+	return g ? __atomic_load_n(&g->rlim.r[res].cur, __ATOMIC_RELAXED) : RLIM_INFINITY;
+}
+
+/* rlimits_apply() for the group @g (read once: another CPU may reap a task's). */
+static void rlimits_apply_group(const struct thread_group *g, struct as *as)
 {
 	struct as_limits l = {
-		.as_cur = task_rlimit(t, RLIMIT_AS),
-		.data_cur = task_rlimit(t, RLIMIT_DATA),
-		.data_max = t->group ? t->group->rlim.r[RLIMIT_DATA].max : RLIM_INFINITY,
-		.memlock = cred_capable(t) ? AS_RLIM_INFINITY : task_rlimit(t, RLIMIT_MEMLOCK),
+		.as_cur = group_rlimit(g, RLIMIT_AS),
+		.data_cur = group_rlimit(g, RLIMIT_DATA),
+		.data_max = g ? g->rlim.r[RLIMIT_DATA].max : RLIM_INFINITY,
+		.memlock = !g || g->cred.euid == 0 ? AS_RLIM_INFINITY :
+			   group_rlimit(g, RLIMIT_MEMLOCK),
 	};
 
 	if (!as)
 		return;
 	as_set_limits(as, &l);
-	as_set_stack_limit(as, task_rlimit(t, RLIMIT_STACK));
+	as_set_stack_limit(as, group_rlimit(g, RLIMIT_STACK));
+}
+
+void rlimits_apply(const struct task *t, struct as *as)
+{
+	rlimits_apply_group(t->group, as);
 }
 
 /* do_prlimit(): a hard limit goes up only with CAP_SYS_RESOURCE. */
@@ -117,17 +130,22 @@ static long do_prlimit(struct task *t, uint64_t res, const struct rlim *new, str
 		__atomic_store_n(&cur->max, new->max, __ATOMIC_RELAXED);
 	}
 	spin_unlock_irqrestore(&tasklist_lock, irq);
-	if (new && t->mm)
-		rlimits_apply(t, t->mm);
+	if (new) {		/* @t may be another process, exiting meanwhile: pinned */
+		struct task_pin p;
+		task_pin(t, &p);
+		if (p.mm)
+			rlimits_apply_group(p.group, p.mm);
+		task_unpin(&p);
+	}
 	return 0;
 }
 
 /* check_prlimit_permission(): another process's limits need its ids or CAP_SYS_RESOURCE. */
-static bool may_prlimit(const struct task *t)
+static bool may_prlimit(const struct thread_group *g)
 {
-	const struct cred *me = &current()->group->cred, *c = &t->group->cred;
+	const struct cred *me = &current()->group->cred, *c = &g->cred;
 
-	if (t->group == current()->group || cred_capable(current()))
+	if (g == current()->group || cred_capable(current()))
 		return true;
 	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
 	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
@@ -166,12 +184,17 @@ static long sys_prlimit64(uint64_t pid, uint64_t res, uint64_t unew, uint64_t uo
 	if (unew && copy_from_user(&new, unew, sizeof(new)))
 		return -EFAULT;
 	t = (int)pid ? task_by_pid((int)pid) : current();	/* referenced: task_put() */
-	if (!t || !t->group)
+	struct task_pin p = { 0 };
+	if (t)
+		task_pin(t, &p);	/* its group stays while we read its ids */
+	if (!p.group)
 		r = -ESRCH;
-	else if (!may_prlimit(t))
+	else if (!may_prlimit(p.group))
 		r = -EPERM;
 	else
 		r = do_prlimit(t, res, unew ? &new : NULL, uold ? &old : NULL);
+	if (t)
+		task_unpin(&p);
 	if (t && (int)pid)
 		task_put(t);
 	if (!r && uold && copy_to_user(uold, &old, sizeof(old)))
