@@ -136,6 +136,9 @@ unsigned long reclaim_background(void)
 	unsigned long total = 0, got;
 
 	add(&stats.kswapd_runs, 1);
+	/* In-RAM stores compact their pools first (zsmalloc's shrinker): frames back without I/O. */
+	if (below(2))
+		total = swap_shrink_backends(64);
 	while (swap_enabled() && below(2)) {
 		got = shrink(64);
 		total += got;

@@ -45,6 +45,7 @@ struct swap_area {
 	uint32_t cursor;	/* where the next free-slot search starts */
 	uint32_t usable, used;
 	bool removing;		/* swapoff running: no new slots */
+	unsigned shrinking;	/* swap_shrink_backends() calls in its backend */
 	uint16_t *map;
 };
 
@@ -189,6 +190,12 @@ int swap_area_forget(int type)
 	unsigned long fl = spin_lock_irqsave(&swap_lock);
 
 	a = areas[type];
+	while (a && !a->used && a->shrinking) {	/* a bounded pool compaction: let it end */
+		spin_unlock_irqrestore(&swap_lock, fl);
+		plat_cpu_relax();
+		fl = spin_lock_irqsave(&swap_lock);
+		a = areas[type];
+	}
 	if (!a || a->used) {
 		spin_unlock_irqrestore(&swap_lock, fl);
 		return a ? -MM_EBUSY : -MM_EINVAL;
@@ -199,6 +206,28 @@ int swap_area_forget(int type)
 	kfree(a->map);
 	kfree(a);
 	return 0;
+}
+
+unsigned long swap_shrink_backends(unsigned long pages)
+{
+	unsigned long freed = 0;
+
+	for (unsigned t = 0; t < SWAP_MAX_AREAS && freed < pages; t++) {
+		unsigned long fl = spin_lock_irqsave(&swap_lock);
+		struct swap_area *a = areas[t];
+
+		if (!a || a->removing || !a->used || !a->b->ops->shrink) {
+			spin_unlock_irqrestore(&swap_lock, fl);
+			continue;
+		}
+		a->shrinking++;		/* swap_area_forget() waits for it */
+		spin_unlock_irqrestore(&swap_lock, fl);
+		freed += a->b->ops->shrink(a->b, pages - freed);
+		fl = spin_lock_irqsave(&swap_lock);
+		a->shrinking--;
+		spin_unlock_irqrestore(&swap_lock, fl);
+	}
+	return freed;
 }
 
 /* Stop (or, with !@on, resume) giving out slots of area @type. */

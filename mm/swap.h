@@ -214,6 +214,18 @@ void swap_get_counters(struct swap_counters *c);
 uint64_t swap_total_pages(void);
 /* Is any area active? Reclaim of anonymous memory needs one. */
 bool swap_enabled(void);
+
+/**
+ * swap_shrink_backends() - ask each area's backend to give back RAM it uses
+ * @pages: frames wanted
+ *
+ * Calls the shrink operation of the backends that have one (an in-RAM
+ * store compacts its pool), with no lock held; an area being removed is
+ * skipped, and its removal waits for a shrink under way. Called by reclaim.
+ *
+ * Return: frames freed.
+ */
+unsigned long swap_shrink_backends(unsigned long pages);
 /*
  * A free slot from the highest-priority area with room, count 1, skipping
  * the areas of bits set in @skip: true, or false if none.

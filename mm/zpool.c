@@ -607,12 +607,13 @@ static uint32_t emptiest_movable(struct zpool *p, unsigned c)
 	return lo;
 }
 
-static unsigned long compact_class(struct zpool *p, unsigned c)
+/* Empty up to @max zspages of class @c into its fuller ones; frames freed. */
+static unsigned long compact_class(struct zpool *p, unsigned c, unsigned max)
 {
 	unsigned long freed = 0;
 	uint32_t src;
 
-	while ((src = emptiest_movable(p, c)) != ZPOOL_NONE) {
+	while (max-- && (src = emptiest_movable(p, c)) != ZPOOL_NONE) {
 		struct zspage *z = zs(p, src);
 		uint32_t dst = fullest_except(p, c, src);
 
@@ -632,14 +633,28 @@ static unsigned long compact_class(struct zpool *p, unsigned c)
 	return freed;
 }
 
+/*
+ * Zspages emptied per hold of the pool's lock: at most 8 frames of objects
+ * copied with interrupts off, then others (readers, writers, interrupts)
+ * get in before the next batch.
+ */
+#define COMPACT_BATCH	4
+
 unsigned long zpool_compact(struct zpool *p)
 {
-	unsigned long flags = spin_lock_irqsave(&p->lock), freed = 0;
+	unsigned long flags, freed = 0, got;
 
-	for (unsigned c = 0; c < ZPOOL_NR_CLASSES; c++)
-		freed += compact_class(p, c);
+	for (unsigned c = 0; c < ZPOOL_NR_CLASSES; c++) {
+		do {
+			flags = spin_lock_irqsave(&p->lock);
+			got = compact_class(p, c, COMPACT_BATCH);
+			p->st.freed_pages += got;
+			spin_unlock_irqrestore(&p->lock, flags);
+			freed += got;
+		} while (got);
+	}
+	flags = spin_lock_irqsave(&p->lock);
 	p->st.compactions++;
-	p->st.freed_pages += freed;
 	spin_unlock_irqrestore(&p->lock, flags);
 	return freed;
 }

@@ -146,7 +146,8 @@ long zpool_read(struct zpool *p, zpool_handle_t h, void *dst, size_t cap);
  *
  * For each class, while its partly used zspages have enough free slots to
  * empty one, moves the objects of the emptiest into the fullest. Work is
- * bounded by the objects moved.
+ * bounded by the objects moved, and the lock is let go every few zspages
+ * (interrupts are off only that long).
  *
  * Return: frames given back to the PMM.
  */

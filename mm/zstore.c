@@ -181,13 +181,10 @@ void zstore_discard(struct zstore *z, uint32_t slot)
 	spin_unlock_irqrestore(&z->lock, flags);
 }
 
+/* Without the store's lock: objects move, their handles (all the slots hold) stay. */
 unsigned long zstore_compact(struct zstore *z)
 {
-	unsigned long flags = spin_lock_irqsave(&z->lock);
-	unsigned long freed = zpool_compact(&z->pool);
-
-	spin_unlock_irqrestore(&z->lock, flags);
-	return freed;
+	return zpool_compact(&z->pool);
 }
 
 void zstore_get_stats(struct zstore *z, struct zstore_stats *st)

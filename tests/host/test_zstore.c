@@ -5,7 +5,7 @@
  * are counted where they belong; misuse (busy slot, empty slot, slot out of
  * range) and corrupt pool data are reported; lack of frames is -MM_ENOMEM
  * and leaks nothing; and as a swap area under the swap core, pages paged
- * out of a process come back, and a working set of 1.5 times RAM of
+ * out of a process come back, reclaim's shrink call compacts the pool, and a working set of 1.5 times RAM of
  * compressible pages runs through direct reclaim into the store, with
  * nothing reclaiming in the background. Every
  * frame is back at the end.
@@ -249,6 +249,41 @@ static void test_swap_area(void **state)
 }
 
 /*
+ * Reclaim's call to the backends (swap_shrink_backends()) compacts the pool
+ * once pages coming back have left holes in it: frames go back to the PMM,
+ * the pages still stored read back intact, and the area can be removed.
+ */
+static void test_shrink_compacts(void **state)
+{
+	struct zpool_stats p0, p1;
+	uintptr_t a;
+	unsigned long freed;
+	int type;
+
+	(void)state;
+	type = start_process(1024, &a);
+	fill_pages(a, 1024);
+	assert_int_equal(as_madvise(&P.as, a, 1024 * PG, MM_MADV_PAGEOUT), 0);
+	for (uint64_t i = 0; i < 1024; i++)	/* 3 of 4 come back: holes in every class */
+		if ((i / 64) % 4)
+			check_page(a, i);
+	zpool_get_stats(&Z.pool, &p0);
+	freed = swap_shrink_backends(64);
+	zpool_get_stats(&Z.pool, &p1);
+	assert_true(freed > 0);
+	assert_int_equal(p1.pool_pages, p0.pool_pages - freed);
+	assert_int_equal(p1.objects, p0.objects);
+	assert_true(p1.moved > p0.moved);
+	assert_int_equal(zpool_check(&Z.pool), 0);
+	assert_int_equal(swap_shrink_backends(64), 0);	/* nothing more to gain */
+	for (uint64_t i = 0; i < 1024; i++)
+		check_page(a, i);
+	as_destroy(&P.as);
+	assert_int_equal(swap_area_remove(type), 0);
+	assert_int_equal(swap_shrink_backends(64), 0);	/* no area left */
+}
+
+/*
  * A compressible working set of 1.5 x RAM through direct reclaim alone into
  * the store, every page intact: reclaim runs when the PMM is empty, and the
  * pool's reserve lets the first pages in.
@@ -295,6 +330,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_misuse_and_corruption, before, after),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, before, after),
 		cmocka_unit_test_setup_teardown(test_swap_area, before, after),
+		cmocka_unit_test_setup_teardown(test_shrink_compacts, before, after),
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 	};
 
