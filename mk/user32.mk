@@ -37,7 +37,7 @@ user32-programs: $(USER32_PROGS) $(USER32_INITRD)
 
 .PHONY: user32-programs
 
-# The guest benchmark for i386 (bench/guest32.sh): guestbench and the program
+# The guest benchmark for i386 (bench/guest.sh --arch i386): guestbench and the program
 # it execs, on our i386 kernel (PAE) and Linux i386.
 GUEST32_PROGS := $(BUILD)/guest32/guestbench $(BUILD)/guest32/guest_true
 
