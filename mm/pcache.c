@@ -283,7 +283,7 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 		if (ret != PCACHE_OK)
 			goto out;
 	} else if (p && !*p && alloc) {
-		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM);
+		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM | PMM_USER);	/* a data page */
 
 		if (n != PMM_NO_FRAME) {
 			*p = n;

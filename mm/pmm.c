@@ -23,6 +23,7 @@ const bool pmm_hardened = false;
 #define CALLER		__builtin_return_address(0)
 #define NO_ORDER	(~0u)
 #define ZONE_FLAGS	(PMM_ZONE_DMA | PMM_ZONE_DMA32 | PMM_HIGHMEM)
+#define USER_FLAGS	(PMM_USER | PMM_USER_TABLE)
 
 static void report(const char *fn, phys_addr_t frame, unsigned order, const char *what,
 		   void *caller)
@@ -146,6 +147,52 @@ FAST pfn_t alloc_from(int node, enum pmm_zone top, unsigned order)
 	return PFN_NIL;
 }
 
+/* Frames in the buddy lists of zones @lo..@hi of every node (the per-CPU caches left out). */
+static uint64_t buddy_free_frames(enum pmm_zone lo, enum pmm_zone hi)
+{
+	uint64_t n = 0;
+
+	for (unsigned nd = 0; nd < pmm.nr_nodes; nd++)
+		for (unsigned zi = lo; zi <= hi; zi++)
+			n += __atomic_load_n(&pmm.zone[nd][zi].nr_free, __ATOMIC_RELAXED);
+	return n;
+}
+
+/*
+ * Would 2^@order frames for @flags leave @keep frames the kernel can use?
+ * The kernel's own allocations come from the zones below HIGHMEM, so only
+ * those count; a PMM_HIGHMEM request that high memory can serve takes
+ * nothing from them.
+ */
+static bool leaves(unsigned order, unsigned flags, uint64_t keep)
+{
+	uint64_t n = (uint64_t)1 << order;
+
+	if ((flags & PMM_HIGHMEM) &&
+	    buddy_free_frames(PMM_ZONE_ID_HIGHMEM, PMM_ZONE_ID_HIGHMEM) >= n)
+		return true;
+	return buddy_free_frames(PMM_ZONE_ID_DMA, PMM_ZONE_ID_NORMAL) >= keep + n;
+}
+
+/*
+ * May a PMM_USER or PMM_USER_TABLE request for 2^@order frames be served,
+ * leaving the reserve (half of it for a table)? The caches are drained
+ * before saying no, so frames parked there count.
+ */
+static bool reserve_allows(unsigned order, unsigned flags)
+{
+	uint64_t keep = pmm.reserve >> ((flags & PMM_USER) ? 0 : 1);
+
+	if (leaves(order, flags, keep))
+		return true;
+	pcp_drain_all();
+	if (leaves(order, flags, keep))
+		return true;
+	__atomic_fetch_add(&pmm.reserve_refusals, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&pmm.alloc_failures, 1, __ATOMIC_RELAXED);
+	return false;
+}
+
 /* Memory is short: empty all CPUs' caches into the buddy lists and try again. */
 static pfn_t alloc_retry(int node, enum pmm_zone top, unsigned order)
 {
@@ -162,7 +209,8 @@ FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned 
 {
 	unsigned zf = flags & ZONE_FLAGS;
 
-	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS)) || (zf & (zf - 1))) {
+	if (order > PMM_MAX_ORDER || (flags & ~(PMM_ZERO | ZONE_FLAGS | USER_FLAGS)) ||
+	    (zf & (zf - 1)) || (flags & USER_FLAGS) == USER_FLAGS) {
 		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
 		mm_err("pmm: %s(order %u, flags %#x): bad order or flags; called from %p",
 		       fn, order, flags, caller);
@@ -171,6 +219,8 @@ FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned 
 	enum pmm_zone top = (flags & PMM_ZONE_DMA) ? PMM_ZONE_ID_DMA :
 			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 :
 			    (flags & PMM_HIGHMEM) ? PMM_ZONE_ID_HIGHMEM : PMM_ZONE_ID_NORMAL;
+	if (unlikely(flags & USER_FLAGS) && !reserve_allows(order, flags))
+		return PMM_NO_FRAME;
 	pfn_t pfn = alloc_from(node, top, order);
 
 	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, top, order)) == PFN_NIL)
@@ -205,7 +255,8 @@ FAST void free_block(const char *fn, phys_addr_t frame, unsigned order, void *ca
 /**
  * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
  * @order: 0 .. PMM_MAX_ORDER
- * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM
+ * @flags: PMM_ZERO, at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM,
+ *	   and at most one of PMM_USER, PMM_USER_TABLE (the reserve)
  *
  * Return: the block's physical address, or PMM_NO_FRAME.
  */

@@ -51,6 +51,21 @@
  * page, page-cache data): it may come from high memory. Not with the zones.
  */
 #define PMM_HIGHMEM	(1u << 3)
+/*
+ * The reserve: a few frames that user memory may not take, so that under
+ * total exhaustion the kernel can still finish what it started - the page
+ * tables of a fault in progress, the OOM killer's and an exiting process's
+ * own allocations, the kernel heap. A request for a user page (anonymous,
+ * copy-on-write, page cache) passes PMM_USER and fails while taking it would
+ * leave fewer than pmm_reserve() frames free; a page table of a user space
+ * passes PMM_USER_TABLE and may use half of the reserve (a fault whose data
+ * page was granted can still map it). Everything else may use all of it.
+ * The reserve is of low memory (the zones below HIGHMEM, which the kernel's
+ * own allocations use): PMM_HIGHMEM | PMM_USER served from high memory is
+ * never refused.
+ */
+#define PMM_USER	(1u << 4)
+#define PMM_USER_TABLE	(1u << 5)
 
 enum pmm_zone {
 	PMM_ZONE_ID_DMA,
@@ -104,6 +119,8 @@ struct pmm_stats {
 	uint32_t metadata_bp;		/* metadata_bytes in 1/100 % of managed memory */
 	uint64_t alloc_failures;	/* requests answered PMM_NO_FRAME for lack of memory */
 	uint64_t bad_calls;		/* bad-input reports */
+	uint64_t reserve_frames;	/* pmm_reserve() */
+	uint64_t reserve_refusals;	/* PMM_USER/_TABLE requests refused to keep the reserve */
 };
 
 /**
@@ -155,7 +172,8 @@ int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa);
 /**
  * pmm_alloc_pages() - allocate a naturally aligned block of 2^@order frames
  * @order: 0 .. PMM_MAX_ORDER
- * @flags: PMM_ZERO, and at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM
+ * @flags: PMM_ZERO, at most one of PMM_ZONE_DMA, PMM_ZONE_DMA32, PMM_HIGHMEM,
+ *	   and at most one of PMM_USER, PMM_USER_TABLE (the reserve)
  *
  * The block is taken from the preferred zone or a lower one. Before giving up
  * the per-CPU caches of all CPUs are drained into the buddy lists and the
@@ -250,6 +268,21 @@ enum pmm_frame_state pmm_frame_state(phys_addr_t addr);
  * Return: PMM_ZONE_ID_DMA, _DMA32, _NORMAL or _HIGHMEM, by address alone.
  */
 enum pmm_zone pmm_frame_zone(phys_addr_t addr);
+
+/**
+ * pmm_reserve() - frames user memory leaves free (see PMM_USER)
+ *
+ * 1/256 of the managed frames below high memory, at least 32 and at most
+ * 8192 (32 MiB); 0
+ * before pmm_init().
+ */
+uint64_t pmm_reserve(void);
+
+/**
+ * pmm_set_reserve() - change the reserve (tests)
+ * @frames: the new size
+ */
+void pmm_set_reserve(uint64_t frames);
 
 /**
  * pmm_drain() - return the frames of every CPU's cache to the buddy lists

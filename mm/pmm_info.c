@@ -185,6 +185,8 @@ void pmm_get_stats(struct pmm_stats *st)
 
 	st->metadata_bp = managed ? (uint32_t)(frame_db.bytes * 10000 / managed) : 0;
 	st->alloc_failures = __atomic_load_n(&pmm.alloc_failures, __ATOMIC_RELAXED);
+	st->reserve_frames = pmm.reserve;
+	st->reserve_refusals = __atomic_load_n(&pmm.reserve_refusals, __ATOMIC_RELAXED);
 	st->bad_calls = __atomic_load_n(&pmm.bad_calls, __ATOMIC_RELAXED);
 }
 

@@ -236,6 +236,27 @@ static pfn_t highmem_start(void)
 	return ALIGN_DOWN(base >> PAGE_SHIFT, (pfn_t)1 << PMM_MAX_ORDER);
 }
 
+/* See pmm_reserve(): 1/256 of the managed frames below high memory, 32 .. 8192. */
+static void set_default_reserve(void)
+{
+	uint64_t managed = 0;
+
+	for (unsigned nd = 0; nd < pmm.nr_nodes; nd++)
+		for (unsigned zi = 0; zi < PMM_ZONE_ID_HIGHMEM; zi++)
+			managed += pmm.zone[nd][zi].managed;
+	pmm.reserve = MM_MIN(MM_MAX(managed / 256, (uint64_t)32), (uint64_t)8192);
+}
+
+uint64_t pmm_reserve(void)
+{
+	return pmm.reserve;
+}
+
+void pmm_set_reserve(uint64_t frames)
+{
+	pmm.reserve = frames;
+}
+
 static void reset(void)
 {
 	for (unsigned n = 0; n < MM_MAX_NODES; n++) {
@@ -252,6 +273,8 @@ static void reset(void)
 	pmm_highmem_pfn = highmem_start();
 	pmm.alloc_failures = 0;
 	pmm.bad_calls = 0;
+	pmm.reserve = 0;
+	pmm.reserve_refusals = 0;
 }
 
 /* Steps 2 and 3: size and place the database, dropping top RAM ranges if it cannot fit. */
@@ -389,6 +412,7 @@ int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa)
 		free_run(MM_MAX(b, db_e), e);
 	}
 	pcp_setup();
+	set_default_reserve();
 	log_summary();
 	return 0;
 }

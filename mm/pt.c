@@ -17,10 +17,14 @@
  */
 #include "pt_impl.h"
 
-/* A zeroed page for a table, below @limit, with its entry count cleared. */
-static phys_addr_t table_alloc(uint64_t limit)
+/*
+ * A zeroed page for a table, below @limit, with its entry count cleared. A
+ * user space's tables leave half of the PMM's reserve (PMM_USER_TABLE).
+ */
+static phys_addr_t table_alloc(uint64_t limit, bool user)
 {
-	unsigned flags = PMM_ZERO | (limit <= PMM_DMA32_LIMIT ? PMM_ZONE_DMA32 : 0);
+	unsigned flags = PMM_ZERO | (limit <= PMM_DMA32_LIMIT ? PMM_ZONE_DMA32 : 0) |
+			 (user ? PMM_USER_TABLE : 0);
 	phys_addr_t pa = pmm_alloc_pages(0, flags);
 
 	if (pa != PMM_NO_FRAME)
@@ -94,7 +98,7 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 int pt_op_reserve(struct pt_op *op, uint64_t n)
 {
 	while (n--) {
-		phys_addr_t pa = table_alloc(op->f->table_limit);
+		phys_addr_t pa = table_alloc(op->f->table_limit, !(op->s->flags & PT_SPACE_KERNEL));
 
 		if (pa == PMM_NO_FRAME) {
 			pt_op_end(op);	/* gives back what was taken; nothing to flush yet */
@@ -333,7 +337,7 @@ int pt_space_init(struct pt_space *s, const struct pt_format *fmt)
 		return r;
 	memset(s, 0, sizeof(*s));
 	s->fmt = fmt;
-	s->root = table_alloc(fmt->root_limit);
+	s->root = table_alloc(fmt->root_limit, false);
 	if (s->root == PMM_NO_FRAME) {
 		s->root = 0;
 		return -MM_ENOMEM;

@@ -55,6 +55,8 @@ struct pmm {
 	uint8_t distance[MM_MAX_NODES][MM_MAX_NODES];
 	uint64_t alloc_failures;	/* atomic */
 	uint64_t bad_calls;		/* atomic */
+	uint64_t reserve;		/* pmm_reserve() */
+	uint64_t reserve_refusals;	/* atomic */
 };
 
 extern struct pmm pmm;

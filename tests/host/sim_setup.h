@@ -42,7 +42,11 @@ static inline void sim_map_add(struct memmap *map, phys_addr_t base, phys_addr_t
 	map->range[map->count++] = (struct memmap_range){ base, end, type };
 }
 
-/* Simulated RAM [0, @bytes) and a PMM built from @map: 0 or -1. */
+/*
+ * Simulated RAM [0, @bytes) and a PMM built from @map: 0 or -1. Without a
+ * reserve (pmm_reserve()), so the tests that run memory out frame by frame
+ * count every frame; test_pmm tests the reserve itself.
+ */
 static inline int sim_ram_pmm_init(uint64_t bytes, struct memmap *map)
 {
 	if (sim_ram_init(bytes))
@@ -53,6 +57,7 @@ static inline int sim_ram_pmm_init(uint64_t bytes, struct memmap *map)
 #endif
 	if (pmm_init(map))
 		return -1;
+	pmm_set_reserve(0);
 	return 0;
 }
 

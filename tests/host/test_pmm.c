@@ -451,6 +451,102 @@ static int cmp_addr(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The reserve: user pages leave pmm_reserve() frames, user page tables half
+ * of it, the kernel takes the rest; all of it comes back.
+ */
+static void test_reserve(void **state)
+{
+	static phys_addr_t got[16384];
+	struct pmm_stats before, st;
+	unsigned n = 0, user, tables, kernel;
+
+	(void)state;
+	boot_pc(64 * MiB);
+	sim_drained_stats(&before);
+	uint64_t res = pmm_reserve();
+
+	uint64_t managed = before.free_frames + before.used_frames;
+
+	assert_int_equal(res, MM_MIN(MM_MAX(managed / 256, 32), 8192));
+	assert_int_equal(before.reserve_frames, res);
+	user = grab_all(0, PMM_USER, got, 16384);
+	n += user;
+	sim_drained_stats(&st);
+	assert_int_equal(st.free_frames, res);
+	assert_int_equal(user, before.free_frames - res);
+	assert_int_equal(pmm_alloc_pages(0, PMM_USER | PMM_ZERO), PMM_NO_FRAME);
+	tables = grab_all(0, PMM_USER_TABLE, got + n, 16384 - n);
+	n += tables;
+	assert_int_equal(tables, res - res / 2);
+	kernel = grab_all(0, 0, got + n, 16384 - n);
+	n += kernel;
+	assert_int_equal(kernel, res / 2);
+	pmm_get_stats(&st);
+	assert_int_equal(st.free_frames, 0);
+	assert_true(st.reserve_refusals >= 3);
+	assert_int_equal(sim_errors(), 0);	/* refusals are not reported as errors */
+	for (unsigned i = 0; i < n; i++)
+		pmm_free_pages(got[i], 0);
+
+	/* Larger blocks: as many as fit above the reserve. */
+	n = grab_all(3, PMM_USER, got, 16384);
+	sim_drained_stats(&st);
+	assert_true(st.free_frames >= res && st.free_frames < res + 8);
+	for (unsigned i = 0; i < n; i++)
+		pmm_free_pages(got[i], 3);
+
+	/* A reserve of 0: user pages take everything. */
+	pmm_set_reserve(0);
+	n = grab_all(0, PMM_USER, got, 16384);
+	assert_int_equal(n, before.free_frames);
+	for (unsigned i = 0; i < n; i++)
+		pmm_free_pages(got[i], 0);
+	sim_drained_stats(&st);
+	assert_int_equal(st.free_frames, before.free_frames);
+	sim_expect_clean();
+}
+
+/*
+ * With high memory the reserve is of low memory: user pages that high memory
+ * serves are never refused, and once it is gone they stop at the reserve.
+ */
+static void test_reserve_highmem(void **state)
+{
+	static phys_addr_t got[16384];
+	struct pmm_stats before, st;
+	unsigned n;
+
+	(void)state;
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, 64 * MiB, MEMMAP_USABLE);
+	assert_int_equal(sim_ram_init(64 * MiB), 0);
+	sim_set_highmem(32 * MiB);
+	assert_int_equal(pmm_init(&map), 0);
+	sim_drained_stats(&before);
+	uint64_t res = pmm_reserve(), high = before.zone[PMM_ZONE_ID_HIGHMEM].free_frames;
+	uint64_t low = before.free_frames - high;
+
+	assert_true(high > 0);
+	assert_int_equal(res, MM_MAX(low / 256, 32));	/* managed low memory, within a few frames */
+	/* The kernel takes low memory down to a few frames: high memory still serves users. */
+	n = grab_all(0, 0, got, (unsigned)(low - res / 4));
+	assert_int_equal(n, low - res / 4);
+	got[n] = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);
+	assert_int_not_equal(got[n++], PMM_NO_FRAME);
+	n += grab_all(0, PMM_HIGHMEM | PMM_USER, got + n, 16384 - n);
+	sim_drained_stats(&st);
+	assert_int_equal(st.zone[PMM_ZONE_ID_HIGHMEM].free_frames, 0);
+	assert_int_equal(st.free_frames, res / 4);	/* below the reserve: nothing taken from it */
+	assert_int_equal(pmm_alloc_pages(0, PMM_USER), PMM_NO_FRAME);
+	assert_int_equal(sim_errors(), 0);
+	for (unsigned i = 0; i < n; i++)
+		pmm_free_pages(got[i], 0);
+	sim_drained_stats(&st);
+	assert_int_equal(st.free_frames, before.free_frames);
+	sim_expect_clean();
+}
+
 /* Allocate every frame, check none twice and none at 0, free in random order: all merges back. */
 static void test_exhaust_and_merge_back(void **state)
 {
@@ -762,6 +858,8 @@ static void test_bad_alloc_args(void **state)
 	assert_int_equal(r, PMM_NO_FRAME);
 	BAD(r = do_alloc(0, 1u << 20), do_alloc, "flags");
 	assert_int_equal(r, PMM_NO_FRAME);
+	BAD(r = do_alloc(0, PMM_USER | PMM_USER_TABLE), do_alloc, "flags");
+	assert_int_equal(r, PMM_NO_FRAME);
 }
 
 static void test_bad_refcount_on_free(void **state)
@@ -1015,6 +1113,8 @@ int main(void)
 		T(test_zone_preference),
 		T(test_zone_fallback),
 		T(test_exhaust_and_merge_back),
+		T(test_reserve),
+		T(test_reserve_highmem),
 		T(test_merge_buddies),
 		T(test_pcp_drained_under_pressure),
 		T(test_refcounts),

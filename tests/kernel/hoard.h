@@ -11,8 +11,8 @@
 #include "mm/platform.h"
 #include "mm/pmm.h"
 
-/* Takes every frame the PMM will give; returns how many, the chain in @chain. */
-static inline uint64_t hoard_all_frames(phys_addr_t *chain)
+/* Takes every frame the PMM gives for @flags; returns how many, the chain in @chain. */
+static inline uint64_t hoard_frames(unsigned flags, phys_addr_t *chain)
 {
 	uint64_t taken = 0;
 
@@ -20,7 +20,7 @@ static inline uint64_t hoard_all_frames(phys_addr_t *chain)
 	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
 		phys_addr_t f;
 
-		while ((f = pmm_alloc_pages(order, PMM_HIGHMEM)) != PMM_NO_FRAME) {
+		while ((f = pmm_alloc_pages(order, flags)) != PMM_NO_FRAME) {
 			uint64_t *p = plat_kmap(f);
 
 			p[0] = *chain;
@@ -31,6 +31,12 @@ static inline uint64_t hoard_all_frames(phys_addr_t *chain)
 		}
 	}
 	return taken;
+}
+
+/* Takes every frame the PMM will give; returns how many, the chain in @chain. */
+static inline uint64_t hoard_all_frames(phys_addr_t *chain)
+{
+	return hoard_frames(PMM_HIGHMEM, chain);
 }
 
 /* Gives back every block of a chain made by hoard_all_frames(). */

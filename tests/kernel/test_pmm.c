@@ -6,8 +6,10 @@
  */
 #include "arch.h"
 #include "memlayout.h"
+#include "kernel/heap.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
+#include "mm/heap.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "tests/kernel/hoard.h"
@@ -101,6 +103,42 @@ static void exhaustion_and_recovery(struct ktest *t)
 	pmm_free_pages(again, PMM_MAX_ORDER);
 }
 
+/*
+ * The OOM reserve: once user pages have taken all they may, the kernel's
+ * own allocations (its heap, a page, a user space's page table) still
+ * succeed, and everything comes back.
+ */
+static void reserve_for_the_kernel(struct ktest *t)
+{
+	struct pmm_stats st;
+	phys_addr_t user, kern, table;
+
+	heap_reclaim_all();	/* empty slabs back: the heap must ask the PMM */
+	uint64_t before = free_frames(), res = pmm_reserve();
+
+	KEXPECT(t, res >= 32 && res <= 8192);
+	uint64_t taken = hoard_frames(PMM_USER | PMM_HIGHMEM, &user);
+	KEXPECT_EQ(t, taken + res, before);	/* all but the reserve (of low memory) */
+	KEXPECT_EQ(t, pmm_alloc_pages(0, PMM_USER | PMM_HIGHMEM), PMM_NO_FRAME);
+	KEXPECT_EQ(t, free_frames(), res);
+	void *obj = kmalloc(3000);
+	kern = pmm_alloc_pages(1, PMM_ZERO);
+	table = pmm_alloc_pages(0, PMM_ZERO | PMM_USER_TABLE);
+	KEXPECT(t, obj != NULL);
+	KEXPECT(t, kern != PMM_NO_FRAME);
+	KEXPECT(t, table != PMM_NO_FRAME);
+	pmm_get_stats(&st);
+	KEXPECT(t, st.reserve_refusals > 0);
+	KEXPECT_EQ(t, st.reserve_frames, res);
+	kfree(obj);
+	pmm_free_pages(kern, 1);
+	pmm_free_pages(table, 0);
+	hoard_release(user);
+	heap_reclaim_all();
+	KEXPECT_EQ(t, free_frames(), before);
+	KEXPECT_EQ(t, pmm_check(), 0);
+}
+
 static void bad_input_refused(struct ktest *t)
 {
 	struct pmm_stats st;
@@ -157,6 +195,7 @@ KTEST_SUITE(pmm,
 	    KTEST_CASE(zones_by_address),
 	    KTEST_CASE(zeroed_on_request),
 	    KTEST_CASE(exhaustion_and_recovery),
+	    KTEST_CASE(reserve_for_the_kernel),
 	    KTEST_CASE(bad_input_refused),
 	    KTEST_CASE(reference_counts),
 	    KTEST_CASE(boot_ranges_reserved));
