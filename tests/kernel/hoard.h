@@ -11,13 +11,15 @@
 #include "mm/platform.h"
 #include "mm/pmm.h"
 
-/* Takes every frame the PMM gives for @flags; returns how many, the chain in @chain. */
-static inline uint64_t hoard_frames(unsigned flags, phys_addr_t *chain)
+/*
+ * Takes every block of order @hi down to @lo the PMM gives for @flags,
+ * largest first, onto *@chain (PMM_NO_FRAME: empty); returns how many frames.
+ */
+static inline uint64_t hoard_frames(unsigned flags, int hi, int lo, phys_addr_t *chain)
 {
 	uint64_t taken = 0;
 
-	*chain = PMM_NO_FRAME;
-	for (int order = PMM_MAX_ORDER; order >= 0; order--) {
+	for (int order = hi; order >= lo; order--) {
 		phys_addr_t f;
 
 		while ((f = pmm_alloc_pages(order, flags)) != PMM_NO_FRAME) {
@@ -36,7 +38,8 @@ static inline uint64_t hoard_frames(unsigned flags, phys_addr_t *chain)
 /* Takes every frame the PMM will give; returns how many, the chain in @chain. */
 static inline uint64_t hoard_all_frames(phys_addr_t *chain)
 {
-	return hoard_frames(PMM_HIGHMEM, chain);
+	*chain = PMM_NO_FRAME;
+	return hoard_frames(PMM_HIGHMEM, PMM_MAX_ORDER, 0, chain);
 }
 
 /* Gives back every block of a chain made by hoard_all_frames(). */

@@ -117,13 +117,19 @@ static void reserve_for_the_kernel(struct ktest *t)
 	uint64_t before = free_frames(), res = pmm_reserve();
 
 	KEXPECT(t, res >= 32 && res <= 8192);
-	uint64_t taken = hoard_frames(PMM_USER | PMM_HIGHMEM, &user);
+	/*
+	 * Large blocks, then single pages as user faults take them (from the
+	 * smallest free blocks first), so what is left is whole blocks.
+	 */
+	user = PMM_NO_FRAME;
+	uint64_t taken = hoard_frames(PMM_USER | PMM_HIGHMEM, PMM_MAX_ORDER, 6, &user);
+	taken += hoard_frames(PMM_USER | PMM_HIGHMEM, 0, 0, &user);
 	KEXPECT_EQ(t, taken + res, before);	/* all but the reserve (of low memory) */
 	KEXPECT_EQ(t, pmm_alloc_pages(0, PMM_USER | PMM_HIGHMEM), PMM_NO_FRAME);
 	KEXPECT_EQ(t, free_frames(), res);
-	void *obj = kmalloc(3000);
+	table = pmm_alloc_pages(0, PMM_ZERO | PMM_USER_TABLE);	/* half the reserve */
+	void *obj = kmalloc(3000);	/* a new slab */
 	kern = pmm_alloc_pages(1, PMM_ZERO);
-	table = pmm_alloc_pages(0, PMM_ZERO | PMM_USER_TABLE);
 	KEXPECT(t, obj != NULL);
 	KEXPECT(t, kern != PMM_NO_FRAME);
 	KEXPECT(t, table != PMM_NO_FRAME);
