@@ -6,7 +6,7 @@
  * took must come back (MEMCORE_SYS_free_frames, caches drained).
  *
  *   anonymous memory   writing one byte per page of an 8 GiB MAP_NORESERVE map
- *                      (2 GiB on i386)
+ *                      (1.5 GiB on i386)
  *   page tables        reading one byte per 2 MiB of a 1 TiB map: each read
  *                      maps the shared zero page and costs a page-table page
  * (t_oom checks that a second exhaustion gets as far as the first.)
@@ -28,7 +28,7 @@
 #if ABI64
 #define ANON_LEN (8 * GiB)
 #else
-#define ANON_LEN (2 * GiB)	/* more than the test machine's RAM all the same */
+#define ANON_LEN (3 * GiB / 2)	/* more than the test machine's RAM, under musl's PTRDIFF_MAX */
 #endif
 
 /* Through /proc/self/oom_score_adj, on both kernels (Linux's init mounts /proc). */
