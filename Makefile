@@ -70,10 +70,10 @@ KCFLAGS   := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_I
              -fno-stack-protector -fno-pic -fno-pie $(KARCH) \
              -mgeneral-regs-only -mno-sse -mno-mmx -fno-omit-frame-pointer \
              -fno-optimize-sibling-calls -fno-strict-aliasing -fno-common -I. \
-             -iquote arch/$(ARCH) -DMM_KERNEL $(KDEFS)
+             -iquote arch/$(ARCH) -iquote arch/x86 -DMM_KERNEL $(KDEFS)
 # The core is plain C11 on top of that: no GNU dialect, no libc headers.
 CORE_STD  := -std=c11
-KASFLAGS  := -g -I. -iquote arch/$(ARCH) -D__ASSEMBLY__ $(filter -m32,$(KARCH))
+KASFLAGS  := -g -I. -iquote arch/$(ARCH) -iquote arch/x86 -D__ASSEMBLY__ $(filter -m32,$(KARCH))
 KLDFLAGS  := $(KLDARCH) --no-warn-rwx-segments -nostdlib -z max-page-size=0x1000 -z noexecstack -T arch/$(ARCH)/kernel.ld
 
 HOST_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -18,15 +18,6 @@
 
 struct boot_info boot_info;
 
-/* Bootloader data lies below 4 GiB, which boot.S put in the direct map. */
-static const void *early_phys_read(uint64_t pa, uint64_t len, void *ctx)
-{
-	(void)ctx;
-	if (pa >= EARLY_DIRECT_MAP_SIZE || len > EARLY_DIRECT_MAP_SIZE - pa)
-		return NULL;
-	return plat_phys_to_virt(pa);
-}
-
 /* The identity map of low memory was only for the jump to the higher half. */
 static void drop_identity_map(void)
 {
@@ -97,7 +88,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	arch_init();
 	drop_identity_map();
 
-	if (multiboot_parse(magic, info_pa, early_phys_read, NULL, &boot_info) < 0)
+	if (multiboot_parse(magic, info_pa, boot_phys_read, NULL, &boot_info) < 0)
 		panic("boot: cannot continue without a usable memory map "
 		      "(magic %#x, information at %#x)", magic, info_pa);
 	cmdline_set(boot_info.cmdline);

@@ -286,6 +286,12 @@ typedef int (*as_region_fn)(const struct as_region_info *ri, void *ctx);
 /* --- life cycle (as_layout.c, as_fork.c, as_destroy.c) ---------------------- */
 
 int as_init(struct as *as, const struct as_params *p);
+/*
+ * Give new page tables the kernel half of @kernel (its root slots from
+ * AS_KERNEL_BASE up, shared, not copied); 0 or -MM_ENOMEM. For spaces made
+ * outside as_init(): the kernel's own set-up, tests.
+ */
+int as_share_kernel(struct pt_space *pt, struct pt_space *kernel);
 int as_fork(struct as *child, struct as *parent);
 void as_destroy(struct as *as);
 void as_activate(struct as *as);

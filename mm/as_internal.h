@@ -144,8 +144,6 @@ void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned pr
 
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
 int as_map_region(struct as *as, const struct as_region *r);
-/* Share the kernel space's root slots from AS_KERNEL_BASE up (as_layout.c). */
-int as_share_kernel(struct pt_space *pt, struct pt_space *kernel);
 
 /* --- Win32 allocations (as_win32.c) ------------------------------------------------ */
 

@@ -675,16 +675,16 @@ def main():
                                                  ("6G", None), ("512M", "qemu64"),
                                                  ("512M", None, 2), ("512M", None, 2, 2)],
                                           a.timeout, a.build)),
-        # The i386 kernel, two-level paging and PAE: at most 896 MiB of RAM (no highmem
-        # yet); qemu32 has no NX, SMEP or SMAP.
+        # The i386 kernel, two-level paging and PAE; qemu32 has no NX, SMEP or SMAP.
         # 3G and 8G: RAM above the 896 MiB of lowmem is high memory (kmap).
+        # Two CPUs: 512M two-level, 3G PAE (high memory, firmware tables above lowmem).
         ("kernel32", lambda: (kernel_tests(os.path.join(a.build, "i386/kernel.elf"),
                                            [("32M", None), ("512M", None), ("512M", "qemu32"),
-                                            ("3G", None)],
+                                            ("3G", None), ("512M", None, 2)],
                                            a.timeout, a.build, name="kernel32"),
                               kernel_tests(os.path.join(a.build, "i386-pae/kernel.elf"),
                                            [("32M", None), ("512M", None), ("3G", None),
-                                            ("8G", None)],
+                                            ("8G", None), ("3G", None, 2)],
                                            a.timeout, a.build, name="kernel32-pae"))),
         ("panic", lambda: (crash_report(kernel, a.timeout),
                            stack_overflow_report(kernel, a.timeout))),

@@ -28,11 +28,15 @@
 /* Bring up this CPU: descriptor tables, interrupt controller, features. */
 void arch_init(void);
 void gdt_init(void);
+/* An AP's tables (percpu.c): made by the boot CPU, loaded by the AP itself. */
+struct cpu_local;
+int cpu_tables_alloc(struct cpu_local *c, uint64_t cr3);
+void gdt_load(struct cpu_local *c);
 void idt_load(void);
 void tss_set_kernel_stack(uintptr_t esp0);
 /* The DOS box's virtual-8086 monitor (v86.c): true if it handled the exception. */
 bool v86_trap(struct trap_frame *f);
-/* The double-fault task's stack (its guard page lies below). */
+/* The boot CPU's double-fault task's stack (its guard page lies below). */
 uintptr_t df_stack_base(void);
 /* set_thread_area(): a user TLS descriptor (struct user_desc) in this CPU's GDT. */
 struct user_desc;
@@ -53,6 +57,8 @@ extern struct cpu_features cpu_features;
  */
 struct memmap;
 uint64_t direct_map_extend(struct memmap *map);
+/* Firmware and loader memory before the kernel's tables: a pointer, or NULL (direct_map.c). */
+const void *boot_phys_read(uint64_t pa, uint64_t len, void *ctx);
 /* highmem.c: the kmap window, made in the kernel's tables at boot. */
 struct pt_space;
 void kmap_init(struct pt_space *pt, bool nx);

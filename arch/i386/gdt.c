@@ -4,12 +4,19 @@
  * (the kernel stack for entries from ring 3), a per-CPU data segment for
  * %fs in the kernel, the double-fault task, and three TLS descriptors that
  * user programs fill with set_thread_area() and load into %gs.
+ *
+ * Each CPU has its own set (struct cpu_tables): its TSS holds its kernel
+ * stack, its TLS entries the thread pointer of the task it runs, its
+ * SEL_PERCPU descriptor its own block. The boot CPU's are static; an AP's
+ * come from the heap, with a vmalloc'd double-fault stack.
  */
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
 #include "kernel/lib.h"
+#include "mm/heap.h"
 #include "mm/pt.h"
+#include "mm/vmalloc.h"
 
 struct tss {
 	uint16_t link, r0;
@@ -24,10 +31,14 @@ struct tss {
 	uint16_t trap, iomap_base;
 } __attribute__((packed));
 
-static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct tss tss, df_tss;
+struct cpu_tables {
+	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
+	struct tss tss, df_tss;
+};
 
-/* The double-fault task's stack, with an unmapped page below it. */
+static struct cpu_tables boot_tables;
+
+/* The boot CPU's double-fault task's stack, with an unmapped page below it. */
 static struct {
 	uint8_t guard[4096];
 	uint8_t stack[DF_STACK_SIZE];
@@ -53,41 +64,83 @@ uintptr_t df_stack_base(void)
 
 void tss_set_kernel_stack(uintptr_t esp0)
 {
-	tss.esp0 = esp0;
+	this_cpu()->tables->tss.esp0 = esp0;
 }
 
 extern char isr_double_fault[];
+
+/* A double fault switches to its own task: a fresh stack and known state. */
+static void df_tss_init(struct tss *t, uintptr_t stack_top, uint32_t cr3)
+{
+	t->esp0 = t->esp = stack_top;
+	t->ss0 = t->ss = t->ds = t->es = SEL_KDATA;
+	t->fs = SEL_PERCPU;
+	t->cs = SEL_KCODE;
+	t->eip = (uintptr_t)isr_double_fault;
+	t->eflags = 0x2;
+	t->cr3 = cr3;
+	t->iomap_base = sizeof(*t);
+}
 
 /**
  * gdt_init() - load the boot CPU's GDT and TSS, replacing the loader's GDT.
  */
 void gdt_init(void)
 {
+	/* The boot tables, until kernel_space_init() */
+	df_tss_init(&boot_tables.df_tss, df_stack_base() + DF_STACK_SIZE, read_cr3());
+	cpu0.tables = &boot_tables;
+	gdt_load(&cpu0);
+}
+
+/**
+ * cpu_tables_alloc() - an application processor's GDT, TSS and double-fault task
+ * @c: its per-CPU block (c->tables is set)
+ * @cr3: the page tables its double-fault task runs on
+ *
+ * Return: 0, or -MM_ENOMEM.
+ */
+int cpu_tables_alloc(struct cpu_local *c, uint64_t cr3)
+{
+	struct cpu_tables *ct = kzalloc(sizeof(*ct));
+	void *stack = vmalloc(DF_STACK_SIZE);
+
+	if (!ct || !stack) {
+		kfree(ct);
+		if (stack)
+			vfree(stack);
+		return -MM_ENOMEM;
+	}
+	df_tss_init(&ct->df_tss, (uintptr_t)stack + DF_STACK_SIZE, (uint32_t)cr3);
+	c->tables = ct;
+	return 0;
+}
+
+/**
+ * gdt_load() - fill in and load a CPU's GDT and TSS, and point %fs at its block
+ * @c: the CPU's block (its tables must stay as long as it runs)
+ */
+void gdt_load(struct cpu_local *c)
+{
+	struct cpu_tables *ct = c->tables;
+	uint64_t *gdt = ct->gdt;
+	struct tss *tss = &ct->tss;
+
 	gdt[0] = 0;
 	gdt[SEL_KCODE >> 3] = SEG_CODE_K;
 	gdt[SEL_KDATA >> 3] = SEG_DATA_K;
 	gdt[SEL_UCODE >> 3] = SEG_CODE_U;
 	gdt[SEL_UDATA >> 3] = SEG_DATA_U;
-	gdt[SEL_PERCPU >> 3] = descriptor((uintptr_t)&cpu0, sizeof(cpu0) - 1, 0x92, 0x4);
-	tss.ss0 = SEL_KDATA;
-	tss.iomap_base = sizeof(tss);	/* no I/O bitmap: ring 3 gets no ports */
-	gdt[SEL_TSS >> 3] = descriptor((uintptr_t)&tss, sizeof(tss) - 1, 0x89, 0);
-
-	/* A double fault switches to its own task: a fresh stack and known state. */
-	df_tss.esp0 = df_tss.esp = df_stack_base() + DF_STACK_SIZE;
-	df_tss.ss0 = df_tss.ss = df_tss.ds = df_tss.es = SEL_KDATA;
-	df_tss.fs = SEL_PERCPU;
-	df_tss.cs = SEL_KCODE;
-	df_tss.eip = (uintptr_t)isr_double_fault;
-	df_tss.eflags = 0x2;
-	df_tss.cr3 = read_cr3();	/* the boot tables, until kernel_space_init() */
-	df_tss.iomap_base = sizeof(df_tss);
-	gdt[SEL_DF_TSS >> 3] = descriptor((uintptr_t)&df_tss, sizeof(df_tss) - 1, 0x89, 0);
+	gdt[SEL_PERCPU >> 3] = descriptor((uintptr_t)c, sizeof(*c) - 1, 0x92, 0x4);
+	tss->ss0 = SEL_KDATA;
+	tss->iomap_base = sizeof(*tss);	/* no I/O bitmap: ring 3 gets no ports */
+	gdt[SEL_TSS >> 3] = descriptor((uintptr_t)tss, sizeof(*tss) - 1, 0x89, 0);
+	gdt[SEL_DF_TSS >> 3] = descriptor((uintptr_t)&ct->df_tss, sizeof(ct->df_tss) - 1, 0x89, 0);
 
 	struct {
 		uint16_t limit;
 		uint32_t base;
-	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uintptr_t)gdt };
+	} __attribute__((packed)) ptr = { sizeof(ct->gdt) - 1, (uintptr_t)gdt };
 
 	__asm__ volatile(
 		"lgdt %0\n\t"
@@ -107,7 +160,7 @@ void gdt_init(void)
 void df_tss_set_cr3(uintptr_t cr3);
 void df_tss_set_cr3(uintptr_t cr3)
 {
-	df_tss.cr3 = cr3;
+	this_cpu()->tables->df_tss.cr3 = cr3;
 }
 
 /* Linux's struct user_desc (set_thread_area). */
@@ -128,6 +181,8 @@ int tls_desc_set(unsigned entry, const struct user_desc *d)
 {
 	if (entry < GDT_TLS_FIRST || entry >= GDT_TLS_FIRST + GDT_TLS_COUNT)
 		return -1;
+	uint64_t *gdt = this_cpu()->tables->gdt;
+
 	if (d->seg_not_present || (!d->base_addr && !d->limit && d->read_exec_only)) {
 		gdt[entry] = 0;
 		return 0;
@@ -143,12 +198,12 @@ int tls_desc_set(unsigned entry, const struct user_desc *d)
 /* A task's thread pointer: the first TLS descriptor, saved and loaded whole. */
 uint64_t arch_tls_save(void)
 {
-	return gdt[GDT_TLS_FIRST];
+	return this_cpu()->tables->gdt[GDT_TLS_FIRST];
 }
 
 void arch_tls_load(uint64_t tls)
 {
-	gdt[GDT_TLS_FIRST] = tls;
+	this_cpu()->tables->gdt[GDT_TLS_FIRST] = tls;
 }
 
 extern char longjmp_regs[], longjmp_regs_sti[];
@@ -164,29 +219,30 @@ void double_fault_report(void);
 void double_fault_report(void)
 {
 	struct fault_catch *fc = this_cpu()->catcher;
+	struct tss *tss = &this_cpu()->tables->tss;
 
-	if (fc && !(tss.cs & 3)) {
+	if (fc && !(tss->cs & 3)) {
 		this_cpu()->catcher = NULL;
 		fc->caught = true;
 		fc->vector = VEC_DF;
 		fc->error = 0;
 		fc->addr = read_cr2();
-		fc->rip = tss.eip;
+		fc->rip = tss->eip;
 		/* No interrupt may arrive before the jump leaves the full stack. */
-		tss.eip = (uintptr_t)(tss.eflags & RFLAGS_IF ? longjmp_regs_sti : longjmp_regs);
-		tss.edx = (uintptr_t)&fc->js;
-		tss.eax = 1;
-		tss.eflags &= ~(RFLAGS_AC | RFLAGS_IF);
+		tss->eip = (uintptr_t)(tss->eflags & RFLAGS_IF ? longjmp_regs_sti : longjmp_regs);
+		tss->edx = (uintptr_t)&fc->js;
+		tss->eax = 1;
+		tss->eflags &= ~(RFLAGS_AC | RFLAGS_IF);
 		/* A task switch loads CR3 but never saves it: give back the tables in use. */
-		tss.cr3 = pt_space_loaded()->root;
+		tss->cr3 = pt_space_loaded()->root;
 		return;
 	}
 	struct trap_frame f = {
-		.gs = tss.gs, .fs = tss.fs, .es = tss.es, .ds = tss.ds,
-		.edi = tss.edi, .esi = tss.esi, .ebp = tss.ebp, .esp_pusha = tss.esp,
-		.ebx = tss.ebx, .edx = tss.edx, .ecx = tss.ecx, .eax = tss.eax,
-		.vector = VEC_DF, .error = 0, .eip = tss.eip, .cs = tss.cs,
-		.eflags = tss.eflags, .esp = tss.esp, .ss = tss.ss,
+		.gs = tss->gs, .fs = tss->fs, .es = tss->es, .ds = tss->ds,
+		.edi = tss->edi, .esi = tss->esi, .ebp = tss->ebp, .esp_pusha = tss->esp,
+		.ebx = tss->ebx, .edx = tss->edx, .ecx = tss->ecx, .eax = tss->eax,
+		.vector = VEC_DF, .error = 0, .eip = tss->eip, .cs = tss->cs,
+		.eflags = tss->eflags, .esp = tss->esp, .ss = tss->ss,
 	};
 
 	panic_trap(&f, read_cr2());

@@ -19,7 +19,7 @@
 #include "kernel/lib.h"
 #include "kernel/perf.h"
 #include "kernel/task.h"
-#include "mm/as_internal.h"
+#include "mm/as.h"
 #include "mm/platform.h"
 #include "mm/fault.h"
 #include "mm/memmap.h"
@@ -245,6 +245,8 @@ const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len)
 		return "direct map";
 	if (addr >= KMAP_BASE && addr < KMAP_END)
 		return "kmap window";
+	if (addr >= LAPIC_WINDOW && addr < LAPIC_WINDOW + PAGE_SIZE)
+		return "local APIC";
 	if (addr >= VMALLOC_BASE && addr < VMALLOC_END) {
 		if (vmalloc_area_of((const void *)addr, &area))
 			return addr < area.base + area.size ? "vmalloc area" : "vmalloc guard gap";

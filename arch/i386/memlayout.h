@@ -7,6 +7,7 @@
  *                        the kernel image is linked in it, at 0xc0100000
  *   f8800000 - feffffff  vmalloc area: kernel stacks, large allocations
  *   ff000000 - ff1fffff  kmap window: KMAP_SLOTS temporary mappings per CPU
+ *   ff400000 - ff400fff  the local APIC's registers (uncached)
  *   ff800000 - ffbfffff  never mapped (tests probe faults here)
  *
  * RAM above 896 MiB is high memory: user pages and page-cache data, reached
@@ -26,10 +27,16 @@
 #define KMAP_BASE		0xff000000
 #define KMAP_SLOTS		8	/* per CPU; the core nests at most PLAT_KMAP_DEPTH */
 #define KMAP_END		(KMAP_BASE + MM_MAX_CPUS * KMAP_SLOTS * 4096)
+#define LAPIC_WINDOW		0xff400000
+/* Where the local APIC's registers are mapped: out of the direct map's reach. */
+#define LAPIC_VA(pa)		LAPIC_WINDOW
 #define KERNEL_NEVER_MAPPED	0xff800000
 #define USER_SPACE_END		0xc0000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */
 #define EARLY_DIRECT_MAP_SIZE	LOWMEM_SIZE
+
+/* The page below 1 MiB where application processors start (ap_boot.S). */
+#define AP_TRAMPOLINE		0x8000
 
 #define BOOT_STACK_SIZE		16384
 #define DF_STACK_SIZE		8192

@@ -1,15 +1,21 @@
 // SPDX-License-Identifier: MIT
-/* The boot CPU's per-CPU block; the only CPU the i386 kernel runs on yet. */
-#include "acpi.h"
+/*
+ * Per-CPU blocks on i386: the boot CPU's, and what a new CPU needs before
+ * it runs (arch/x86/smp.c starts it): its own GDT (whose SEL_PERCPU
+ * descriptor points %fs at its block and whose TLS entries hold its task's
+ * thread pointer), TSS and double-fault task with a stack of its own.
+ */
 #include "arch.h"
+#include "memlayout.h"
 #include "percpu.h"
-#include "smp.h"
+#include "mm/fault.h"
 
 struct cpu_local cpu0;
 struct cpu_local *cpu_data[MM_MAX_CPUS] = { &cpu0 };
 volatile uint64_t cpu_online_mask = 1;
 unsigned ncpus_online = 1;
-struct machine_topology topology = { .source = "boot CPU only", .ncpus = 1 };
+/* ap_boot.S sets EFER.NXE before it loads the kernel's tables when this is set. */
+uint32_t ap_boot_nxe;
 
 /* Before gdt_init(), which points SEL_PERCPU at cpu0. */
 void percpu_init(void)
@@ -30,46 +36,18 @@ void cpu_set_kernel_stack(uintptr_t top)
 	tss_set_kernel_stack(trap_in_v86(user) ? top : top - V86_FRAME_EXTRA);
 }
 
-void smp_prepare(struct memmap *map)
+bool arch_cpu_alloc(struct cpu_local *c)
 {
-	(void)map;
+	ap_boot_nxe = cpu_features.nx && (rdmsr(MSR_EFER) & EFER_NXE);
+	return cpu_tables_alloc(c, kernel_vm.pt.root) == 0;
 }
 
-void smp_boot(void)
+void arch_ap_init(struct cpu_local *c)
 {
-}
-
-const struct pmm_numa *smp_numa(void)
-{
-	return NULL;
-}
-
-void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg)
-{
-	if (cpus & 1) {
-		unsigned long irq = plat_irq_save();
-		fn(arg);
-		plat_irq_restore(irq);
-	}
-}
-
-/* One CPU: a shootdown is a local flush. */
-void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global)
-{
-	if (!(cpus & 1))
-		return;
-	if (!va) {
-		if (global)
-			plat_tlb_flush_all();
-		else
-			write_cr3(read_cr3());
-		return;
-	}
-	for (unsigned i = 0; i < n; i++)
-		invlpg(va[i]);
-}
-
-mm_cpumask_t plat_cpus_online(void)
-{
-	return cpu_online_mask;
+	gdt_load(c);		/* %fs: this_cpu() works from here on */
+	pt_space_load(&kernel_vm.pt);
+	enable_protections();
+	idt_load();
+	fpu_init();
+	cpu_set_kernel_stack(c->kstack_top);
 }

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/smp.h"
 #include "mm/platform.h"
 
+struct cpu_tables;
 struct fault_catch;
 struct pt_space;
 struct task;
@@ -27,6 +29,7 @@ struct cpu_local {
 	unsigned id;			/* 0 .. MM_MAX_CPUS-1; 0 is the boot CPU */
 	unsigned apic_id;
 	unsigned node;			/* NUMA node */
+	struct cpu_tables *tables;	/* GDT, TSS and double-fault task */
 	struct fault_catch *catcher;	/* FAULT_TRY on this CPU */
 	struct task *idle;		/* runs when nothing else does */
 	struct task *switched_from;	/* during a switch: the task leaving (sched.c) */
@@ -34,6 +37,8 @@ struct cpu_local {
 	volatile bool need_resched;	/* switch at the next return to user mode */
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
+	volatile uint64_t tlb_from;	/* CPUs with a request for this one */
+	struct tlb_request tlb_req;
 	uint64_t ticks, ipis, tlb_ipis;
 	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
 };
@@ -62,7 +67,6 @@ static inline struct task *this_cpu_current(void)
 }
 
 void percpu_init(void);
-void syscall_init(void);
 /* The kernel stack entries from user mode land on (TSS esp0). */
 void cpu_set_kernel_stack(uintptr_t top);
 #endif

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "arch/x86/smp.h"
 #include "kernel/lib.h"
 #include "mm/platform.h"
 
@@ -73,8 +74,10 @@ void plat_irq_restore(unsigned long flags)
 		sti();
 }
 
+/* A CPU spinning for a lock still answers TLB shootdowns (tlb.c). */
 void plat_cpu_relax(void)
 {
+	tlb_poll();
 	__asm__ volatile("pause");
 }
 

@@ -573,10 +573,15 @@ WRAPPER(i386_set_thread_area)
 
 #define CLONE_SETTLS	0x00080000u
 
-/* clone(flags, stack, parent_tid, tls, child_tid): tls is a struct user_desc. */
+/*
+ * clone(flags, stack, parent_tid, tls, child_tid): tls is a struct user_desc.
+ * The child's descriptor is in this CPU's TLS entry while the clone runs, so
+ * the child starts with it (clone takes the thread pointer it finds there),
+ * before it can run on another CPU; then the parent's goes back.
+ */
 WRAPPER(i386_clone)
 {
-	uint64_t saved = arch_tls_save(), tls = saved;
+	uint64_t saved = arch_tls_save();
 	struct user_desc d;
 
 	if (a0 & CLONE_SETTLS) {
@@ -584,18 +589,11 @@ WRAPPER(i386_clone)
 			return -EFAULT;
 		if (d.entry_number != GDT_TLS_FIRST && d.entry_number != ~0u)
 			return -EINVAL;
-		tls_desc_set(GDT_TLS_FIRST, &d);	/* the child's, briefly */
-		tls = arch_tls_save();
-		arch_tls_load(saved);
+		tls_desc_set(GDT_TLS_FIRST, &d);	/* the child's, for the clone */
 	}
 	long tid = call(SYS_clone, a0 & ~(uint64_t)CLONE_SETTLS, a1, a2, a4, 0, 0);
-	if (tid > 0 && (a0 & CLONE_SETTLS)) {
-		struct task *child = task_by_pid((int)tid);	/* not yet run: one CPU */
-		if (child) {
-			child->fs_base = tls;
-			task_put(child);
-		}
-	}
+	if (a0 & CLONE_SETTLS)
+		arch_tls_load(saved);
 	return tid;
 }
 

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "arch/x86/lapic.h"
 #include "kernel/lib.h"
 
 /* isr.S finds eip and cs at these offsets. */
@@ -122,6 +123,8 @@ void trap_dispatch(struct trap_frame *f)
 	} else if (f->vector == SYSCALL_VECTOR && trap_from_user(f)) {
 		sti();
 		syscall_dispatch(f);
+	} else if (f->vector >= VEC_LAPIC_TIMER && lapic_dispatch(f->vector)) {
+		/* a local APIC interrupt: timer or IPI */
 	} else
 		kprintf("trap: unexpected interrupt %u\n", f->vector);
 }

@@ -10,32 +10,18 @@
  */
 #include "arch/x86_64/longmode.h"
 #include "arch/x86_64/memlayout.h"
-
-
-/* Where a label of the trampoline ends up once copied. */
-#define T(x)		(AP_TRAMPOLINE + (x) - ap_tramp_start)
+#include "arch/x86/ap_tramp.h"
 
 	.section .rodata
 	.balign 16
 	.globl ap_tramp_start, ap_tramp_end
 	.code16
 ap_tramp_start:
-	cli
-	cld
-	xorw %ax, %ax
-	movw %ax, %ds
-	lgdtl T(tramp_gdt_ptr)
-	movl %cr0, %eax
-	orl $CR0_PE, %eax
-	movl %eax, %cr0
-	ljmpl $0x08, $T(tramp32)
+	AP_REAL_TO_PROTECTED tramp_gdt_ptr, tramp32
 
 	.code32
 tramp32:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
+	AP_FLAT_DATA
 	movl $0x80000001, %eax		/* the features: NX */
 	cpuid
 	movl %edx, %ebx
@@ -48,9 +34,7 @@ tramp64:					/* to the higher half, which both tables map */
 
 	.balign 8
 tramp_gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
+	AP_TRAMP_GDT
 	.quad 0x00af9a000000ffff	/* 0x18: 64-bit code */
 tramp_gdt_end:
 tramp_gdt_ptr:

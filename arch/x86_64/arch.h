@@ -42,6 +42,8 @@ extern struct cpu_features cpu_features;
 /* Map RAM above 4 GiB into the direct map (boot.S mapped the first 4 GiB). */
 struct memmap;
 uint64_t direct_map_extend(struct memmap *map);
+/* Firmware and loader memory before the kernel's tables: a pointer, or NULL (direct_map.c). */
+const void *boot_phys_read(uint64_t pa, uint64_t len, void *ctx);
 
 #include "arch/x86/arch_common.h"
 

@@ -94,3 +94,12 @@ uint64_t direct_map_extend(struct memmap *map)
 		kprintf("direct map: %lu MiB of RAM left unmapped\n", lost >> 20);
 	return lost;
 }
+
+/* Bootloader and firmware data lie below 4 GiB, which boot.S put in the direct map. */
+const void *boot_phys_read(uint64_t pa, uint64_t len, void *ctx)
+{
+	(void)ctx;
+	if (pa >= EARLY_DIRECT_MAP_SIZE || len > EARLY_DIRECT_MAP_SIZE - pa)
+		return NULL;
+	return plat_phys_to_virt(pa);
+}

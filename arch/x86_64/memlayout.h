@@ -25,6 +25,8 @@
 
 /* The page below 1 MiB where application processors start (ap_boot.S). */
 #define AP_TRAMPOLINE		0x8000
+/* Where the local APIC's registers are mapped (uncached): in the direct map. */
+#define LAPIC_VA(pa)		(DIRECT_MAP_BASE + (pa))
 
 #define BOOT_STACK_SIZE		16384
 #define IST_STACK_SIZE		8192

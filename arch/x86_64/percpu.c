@@ -3,6 +3,10 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/percpu.h"
+#include "kernel/lib.h"
+#include "mm/fault.h"
+#include "mm/heap.h"
+#include "mm/vmalloc.h"
 
 #define MSR_STAR		0xC0000081
 #define MSR_LSTAR		0xC0000082
@@ -43,4 +47,34 @@ void syscall_init(void)
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, RFLAGS_IF | (1ul << 10) | (1ul << 8) | RFLAGS_AC);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+}
+
+/* An AP's IST stacks, from arch_cpu_alloc() to its arch_ap_init(): one AP starts at a time. */
+static uintptr_t ap_ist_top[IST_COUNT];
+
+bool arch_cpu_alloc(struct cpu_local *c)
+{
+	c->tables = kzalloc(cpu_tables_size);
+	if (!c->tables)
+		return false;
+	for (unsigned i = 0; i < IST_COUNT; i++) {
+		void *st = vmalloc(IST_STACK_SIZE);
+		if (!st)
+			return false;
+		ap_ist_top[i] = (uintptr_t)st + IST_STACK_SIZE;
+	}
+	return true;
+}
+
+void arch_ap_init(struct cpu_local *c)
+{
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	pt_space_load(&kernel_vm.pt);
+	enable_protections();
+	gdt_load(c->tables, ap_ist_top);
+	idt_load();
+	syscall_init();
+	fpu_init();
+	cpu_set_kernel_stack(c->kstack_top);
 }

@@ -17,20 +17,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86/smp.h"
 #include "mm/platform.h"
 
 struct cpu_tables;
 struct fault_catch;
 struct pt_space;
 struct task;
-
-/* One CPU's outgoing TLB shootdown (tlb.c); targets read it, then ack. */
-struct tlb_request {
-	const uintptr_t *va;		/* pages to forget, or NULL: everything */
-	unsigned n;
-	bool global;			/* kernel space: global entries too */
-	volatile uint64_t pending;	/* CPUs that have not flushed yet */
-};
 
 /* A CPU's own data; the first three fields' offsets are fixed (above). */
 struct cpu_local {

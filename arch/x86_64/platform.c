@@ -3,7 +3,7 @@
 #include "arch/x86_64/arch.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch/x86/smp.h"
 #include "kernel/lib.h"
 #include "mm/platform.h"
 

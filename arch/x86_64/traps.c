@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Where every interrupt and exception lands after isr.S saved the state. */
 #include "arch/x86_64/arch.h"
-#include "arch/x86_64/lapic.h"
+#include "arch/x86/lapic.h"
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86_64/percpu.h"
 #include "kernel/errno.h"

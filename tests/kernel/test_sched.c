@@ -19,15 +19,24 @@ static void reap(struct task *t)
 	task_free(t);
 }
 
+/*
+ * The first deadline is far enough ahead that every sleeper is normally in
+ * the queue by then; one that starts after its deadline (a host too loaded
+ * to run the guest) is noted, and the order is then not the queue's to keep.
+ */
+#define FIRST_DEADLINE_MS	200
+
 static uint64_t base_ns;
-static volatile unsigned woke_order[8], nwoke;
+static volatile unsigned woke_order[8], nwoke, started_late;
 static volatile uint64_t woke_late[8];
 
 static void sleeper(void *arg)
 {
 	unsigned i = (unsigned)(uintptr_t)arg;
-	uint64_t deadline = base_ns + (uint64_t)(10 + 10 * i) * MS;
+	uint64_t deadline = base_ns + (uint64_t)(FIRST_DEADLINE_MS + 10 * i) * MS;
 
+	if (time_ns() >= deadline)
+		started_late = 1;
 	sleep_until(deadline);
 	woke_late[i] = time_ns() >= deadline;
 	woke_order[__atomic_fetch_add(&nwoke, 1, __ATOMIC_SEQ_CST)] = i;
@@ -38,7 +47,7 @@ static void sleep_queue_in_deadline_order(struct ktest *t)
 	static const unsigned order[] = { 3, 0, 4, 1, 2 };	/* created out of order */
 	struct task *k[5];
 
-	nwoke = 0;
+	nwoke = started_late = 0;
 	base_ns = time_ns();
 	for (unsigned j = 0; j < 5; j++) {
 		k[j] = kthread_create("sleeper", sleeper, (void *)(uintptr_t)order[j]);
@@ -46,15 +55,18 @@ static void sleep_queue_in_deadline_order(struct ktest *t)
 		if (k[j])	/* one CPU's FIFO queue: they run in the order they wake */
 			sched_set_affinity(k[j], 1);
 	}
-	sleep_until(base_ns + 100 * MS);
+	sleep_until(base_ns + (FIRST_DEADLINE_MS + 90) * MS);
 	for (unsigned j = 0; j < 5; j++)
 		if (k[j])
 			reap(k[j]);
 	KEXPECT_EQ(t, nwoke, 5);
 	for (unsigned j = 0; j < nwoke; j++) {
-		KEXPECT_EQ(t, woke_order[j], j);
+		if (!started_late)
+			KEXPECT_EQ(t, woke_order[j], j);
 		KEXPECT(t, woke_late[j]);
 	}
+	if (started_late)
+		kprintf("        # a sleeper started after its deadline (host load): order not checked\n");
 }
 
 static char chan_a, chan_b;

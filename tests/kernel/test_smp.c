@@ -13,6 +13,7 @@
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
 #include "kernel/task.h"
+#include "mm/as.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
@@ -179,7 +180,7 @@ static bool make_space(struct ktest *t, struct pt_space *ps, phys_addr_t *frame)
 {
 	*frame = pmm_alloc_page();
 	if (*frame == PMM_NO_FRAME || pt_space_init(ps, kernel_vm.pt.fmt) ||
-	    pt_space_share_kernel(ps, &kernel_vm.pt, 256, 256) ||
+	    as_share_kernel(ps, &kernel_vm.pt) ||
 	    pt_map(ps, USER_VA, *frame, PAGE_SIZE, PT_WRITE, 0)) {
 		ktest_fail(t, __FILE__, __LINE__, "no memory for a test space");
 		return false;

@@ -16,10 +16,10 @@
  * tables and leave the set, which is also how a space being destroyed gets
  * rid of its lazy users.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/lapic.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch.h"
+#include "arch/x86/lapic.h"
+#include "percpu.h"
+#include "arch/x86/smp.h"
 #include "kernel/lib.h"
 #include "mm/fault.h"
 

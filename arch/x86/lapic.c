@@ -6,11 +6,11 @@
  * tick; every other CPU ticks with its own APIC timer, calibrated once
  * against the TSC.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/lapic.h"
-#include "arch/x86_64/memlayout.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch.h"
+#include "arch/x86/lapic.h"
+#include "memlayout.h"
+#include "percpu.h"
+#include "arch/x86/smp.h"
 #include "kernel/lib.h"
 #include "mm/fault.h"
 
@@ -138,11 +138,11 @@ void lapic_init_cpu(bool ap)
  */
 void lapic_init_boot(uint64_t pa)
 {
-	uintptr_t va = DIRECT_MAP_BASE + pa;
+	uintptr_t va = LAPIC_VA(pa);
 
 	if (pt_map(&kernel_vm.pt, va, pa, PAGE_SIZE, PT_WRITE | PT_GLOBAL | PT_NOCACHE,
 		   PT_MAP_REPLACE))
-		panic("lapic: cannot map its registers at %#lx", pa);
+		panic("lapic: cannot map its registers at %#" PRIx64, pa);
 	regs = (volatile uint32_t *)va;
 	lapic_init_cpu(false);
 	lapic_enabled = true;

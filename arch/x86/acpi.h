@@ -4,8 +4,8 @@
  * topology: the CPUs' local APIC ids (ACPI MADT, or the MP table when there
  * is no ACPI), and the NUMA nodes of memory and CPUs (ACPI SRAT, SLIT).
  */
-#ifndef ARCH_X86_64_ACPI_H
-#define ARCH_X86_64_ACPI_H
+#ifndef ARCH_X86_ACPI_H
+#define ARCH_X86_ACPI_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -8,13 +8,25 @@
  * sent under any lock, and a CPU spinning for a lock still answers one
  * (plat_cpu_relax() polls its mailbox).
  */
-#ifndef ARCH_X86_64_SMP_H
-#define ARCH_X86_64_SMP_H
+#ifndef ARCH_X86_SMP_H
+#define ARCH_X86_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "mm/platform.h"
 
+struct cpu_local;
 struct memmap;
 struct pmm_numa;
+
+/* One CPU's outgoing TLB shootdown (tlb.c); targets read it, then ack. */
+struct tlb_request {
+	const uintptr_t *va;		/* pages to forget, or NULL: everything */
+	unsigned n;
+	bool global;			/* kernel space: global entries too */
+	volatile uint64_t pending;	/* CPUs that have not flushed yet */
+};
 
 /* Before the PMM: find the CPUs, set the start-up page aside and fill it. */
 void smp_prepare(struct memmap *map);
@@ -38,6 +50,16 @@ void smp_call(mm_cpumask_t cpus, void (*fn)(void *arg), void *arg);
 void smp_send_resched(unsigned cpu);
 /* An application processor's tick (its local APIC timer) calls @fn. */
 void smp_tick_register(void (*fn)(void));
+
+/*
+ * What smp.c asks of each kernel (percpu.c): give a new CPU's block its
+ * descriptor tables and fault stacks (false: no memory), and, on that CPU,
+ * load them and everything else a CPU holds in registers (per-CPU base,
+ * kernel tables, protections, IDT, FPU, kernel stack). The shared code then
+ * starts its local APIC and hands it to the scheduler.
+ */
+bool arch_cpu_alloc(struct cpu_local *c);
+void arch_ap_init(struct cpu_local *c);
 
 /* Interrupt handlers (lapic.c). */
 void smp_call_handle(void);

@@ -2,18 +2,19 @@
 /*
  * Starting the application processors, and calls across CPUs.
  *
- * Each AP gets a per-CPU block, its own GDT and TSS, four IST stacks and an
- * idle task whose stack it starts on, all from the kernel's heap and vmalloc
- * (so the stacks have guard pages). The boot CPU starts one AP at a time:
- * ap_boot.S reads the stack from ap_boot_rsp, so the next may only start
- * once this one is up.
+ * Shared by the x86_64 and i386 kernels. Each AP gets a per-CPU block, its
+ * own descriptor tables and fault stacks (arch_cpu_alloc(): x86_64's IST
+ * stacks, i386's double-fault task) and an idle task whose stack it starts
+ * on, all from the kernel's heap and vmalloc (so the stacks have guard
+ * pages). The boot CPU starts one AP at a time: ap_boot.S reads the stack
+ * from ap_boot_rsp, so the next may only start once this one is up.
  */
-#include "arch/x86_64/acpi.h"
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/lapic.h"
-#include "arch/x86_64/memlayout.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86_64/smp.h"
+#include "arch/x86/acpi.h"
+#include "arch.h"
+#include "arch/x86/lapic.h"
+#include "memlayout.h"
+#include "percpu.h"
+#include "arch/x86/smp.h"
 #include "kernel/task.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
@@ -24,18 +25,8 @@
 #define AP_START_TIMEOUT_NS	1000000000ull
 
 extern const char ap_tramp_start[], ap_tramp_end[];
-uint64_t ap_boot_rsp, ap_boot_cr3;
+uintptr_t ap_boot_rsp, ap_boot_cr3;
 static struct cpu_local *volatile ap_boot_cpu;
-static uintptr_t ap_ist_top[IST_COUNT];
-
-/* Bootloader-era reads: the boot tables map the first 4 GiB. */
-static const void *early_read(uint64_t pa, uint64_t len, void *ctx)
-{
-	(void)ctx;
-	if (pa >= EARLY_DIRECT_MAP_SIZE || len > EARLY_DIRECT_MAP_SIZE - pa)
-		return NULL;
-	return plat_phys_to_virt(pa);
-}
 
 /**
  * smp_prepare() - find the CPUs and put the AP trampoline in place
@@ -50,7 +41,7 @@ void smp_prepare(struct memmap *map)
 
 	cpuid(1, 0, r);
 	cpu0.apic_id = r[1] >> 24;
-	topology_discover(early_read, NULL, cpu0.apic_id);
+	topology_discover(boot_phys_read, NULL, cpu0.apic_id);
 	if (topology.ncpus < 2)
 		return;
 	memmap_carve(map, AP_TRAMPOLINE, AP_TRAMPOLINE + PAGE_SIZE, MEMMAP_RESERVED);
@@ -89,15 +80,7 @@ void ap_entry(void)
 {
 	struct cpu_local *c = ap_boot_cpu;
 
-	wrmsr(MSR_GS_BASE, (uint64_t)c);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
-	pt_space_load(&kernel_vm.pt);
-	enable_protections();
-	gdt_load(c->tables, ap_ist_top);
-	idt_load();
-	syscall_init();
-	fpu_init();
-	cpu_set_kernel_stack(c->kstack_top);
+	arch_ap_init(c);
 	lapic_init_cpu(true);
 	__atomic_fetch_add(&ncpus_online, 1, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&cpu_online_mask, (mm_cpumask_t)1 << c->id, __ATOMIC_SEQ_CST);
@@ -115,21 +98,14 @@ static struct cpu_local *cpu_alloc(unsigned id)
 	c->id = id;
 	c->apic_id = topology.apic_id[id];
 	c->node = topology.cpu_node[id];
-	c->tables = kzalloc(cpu_tables_size);
 	idle->kstack = vmalloc(KSTACK_SIZE);
-	if (!c->tables || !idle->kstack)
+	if (!idle->kstack || !arch_cpu_alloc(c))
 		return NULL;
-	for (unsigned i = 0; i < IST_COUNT; i++) {
-		void *st = vmalloc(IST_STACK_SIZE);
-		if (!st)
-			return NULL;
-		ap_ist_top[i] = (uintptr_t)st + IST_STACK_SIZE;
-	}
 	ksnprintf(idle->name, sizeof(idle->name), "idle/%u", id);
 	idle->state = TASK_RUNNABLE;
 	idle->started_ns = time_ns();
 	c->idle = c->current = idle;
-	c->kstack_top = (uint64_t)idle->kstack + KSTACK_SIZE;
+	c->kstack_top = (uintptr_t)idle->kstack + KSTACK_SIZE;
 	return c;
 }
 

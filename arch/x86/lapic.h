@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The local APIC: each CPU's interrupt controller, timer and IPI sender. */
-#ifndef ARCH_X86_64_LAPIC_H
-#define ARCH_X86_64_LAPIC_H
+#ifndef ARCH_X86_LAPIC_H
+#define ARCH_X86_LAPIC_H
 
 #include <stdbool.h>
 #include <stdint.h>

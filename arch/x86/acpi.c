@@ -7,7 +7,7 @@
  * Every table is checksummed and every entry length checked before use:
  * firmware is input like any other.
  */
-#include "arch/x86_64/acpi.h"
+#include "arch/x86/acpi.h"
 #include "kernel/lib.h"
 
 struct machine_topology topology;
@@ -316,7 +316,7 @@ void topology_discover(const void *(*read)(uint64_t pa, uint64_t len, void *ctx)
 		for (unsigned j = 0; j < MAX_NODES; j++)
 			if (!t->distance[i][j])
 				t->distance[i][j] = i == j ? 10 : 20;
-	kprintf("smp: %u CPU%s from %s, local APIC at %#lx", t->ncpus, t->ncpus > 1 ? "s" : "",
+	kprintf("smp: %u CPU%s from %s, local APIC at %#" PRIx64, t->ncpus, t->ncpus > 1 ? "s" : "",
 		t->source, t->lapic_pa);
 	if (t->nnodes > 1)
 		kprintf(", %u NUMA nodes", t->nnodes);
