@@ -122,7 +122,7 @@ int as_swap_io(struct swap_io *io)
 		return err < 0 ? err : 0;
 	if (swap_dup(e))
 		return 0;		/* the slot is gone: the entry changed */
-	io->pa = pmm_alloc_pages(0, 0);
+	io->pa = pmm_alloc_pages(0, PMM_HIGHMEM);
 	err = io->pa == PMM_NO_FRAME ? -MM_ENOMEM : swap_read(e, io->pa);
 	if (err) {
 		if (io->pa != PMM_NO_FRAME)

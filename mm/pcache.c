@@ -86,7 +86,7 @@ static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p)
 	phys_addr_t pa;
 
 	if (swap_cache_lookup(e, &pa)) {
-		pa = pmm_alloc_pages(0, 0);
+		pa = pmm_alloc_pages(0, PMM_HIGHMEM);
 		if (pa == PMM_NO_FRAME)
 			return PCACHE_NOMEM;
 		if (swap_read(e, pa)) {

@@ -834,7 +834,7 @@ unsigned long swap_writeback_run(void)
  */
 int swap_read_into_cache(swp_entry_t e)
 {
-	phys_addr_t pa = pmm_alloc_pages(0, 0);
+	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM);
 	unsigned long fl;
 	int err;
 

@@ -352,15 +352,6 @@ static void test_working_set_over_ram(void **state)
 	uintptr_t a;
 
 	(void)state;
-#ifdef SIM_TEST_HIGHMEM
-	/*
-	 * Known bug, open: with high memory and a backend that sleeps, a page
-	 * reads back wrong here (a 32-bit kernel with more than 896 MiB swapping
-	 * to a disk). Skipped until it is found, not hidden: see the issue notes.
-	 */
-	if (sleeping)
-		skip();
-#endif
 	swt_new_proc(&P);
 	a = map(&P, pages * PG);
 	reclaim_get_stats(&r0);
