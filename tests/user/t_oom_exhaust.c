@@ -31,21 +31,6 @@
 #define ANON_LEN (3 * GiB / 2)	/* more than the test machine's RAM, under musl's PTRDIFF_MAX */
 #endif
 
-/* Through /proc/self/oom_score_adj, on both kernels (Linux's init mounts /proc). */
-static int set_adj(int v)
-{
-	char buf[16];
-	int fd, n, r;
-
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0)
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%d", v);
-	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
-	close(fd);
-	return r;
-}
-
 /* Free frames on memcore (caches drained); -1 on Linux. */
 static long free_frames(void)
 {
@@ -94,7 +79,7 @@ static void exhaust(const char *what, void (*eat)(void))
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		if (set_adj(1000))
+		if (set_oom_score_adj(1000))
 			_exit(3);
 		eat();
 		_exit(2);	/* survived: the map was too small for this machine */

@@ -30,20 +30,6 @@ struct shared {
 
 static struct shared *sh;
 
-static int set_adj(int v)
-{
-	char buf[16];
-	int fd, n, r;
-
-	fd = open("/proc/self/oom_score_adj", O_WRONLY);
-	if (fd < 0)
-		return -1;
-	n = snprintf(buf, sizeof(buf), "%d", v);
-	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
-	close(fd);
-	return r;
-}
-
 static void hog(pid_t c);
 
 static void holder(int idx, size_t bytes, int adj)
@@ -58,7 +44,7 @@ static void holder(int idx, size_t bytes, int adj)
 	if (idx == 2 && tap_fork() == 0)
 		hog(getppid());
 	p = map_anon(bytes, PROT_READ | PROT_WRITE);
-	if (p == MAP_FAILED || set_adj(adj))
+	if (p == MAP_FAILED || set_oom_score_adj(adj))
 		_exit(3);
 	fill(p, bytes, (unsigned)idx + 1);
 	sh->ready[idx] = 1;
@@ -73,7 +59,7 @@ static void hog(pid_t c)
 	char *p = mmap(NULL, HOG_MAX, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
-	if (p == MAP_FAILED || set_adj(-1000)) {
+	if (p == MAP_FAILED || set_oom_score_adj(-1000)) {
 		sh->stop = 1;	/* nobody will run out of memory: end the test, do not hang it */
 		_exit(3);
 	}

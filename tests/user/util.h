@@ -8,6 +8,7 @@
 
 #include "tap.h"
 
+#include <fcntl.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -173,6 +174,21 @@ static TAP_UNUSED uintptr_t raw_brk(uintptr_t addr)
  * Installs @fn for @sig with sigaction(): a plain handler, or with
  * SA_SIGINFO in @flags a three-argument one; nothing extra is blocked.
  */
+/* Set this process's oom_score_adj through /proc, on both kernels (Linux's init mounts /proc): 0 or -1. */
+static TAP_UNUSED int set_oom_score_adj(int v)
+{
+	char buf[16];
+	int fd, n, r;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY);
+	if (fd < 0)
+		return -1;
+	n = snprintf(buf, sizeof(buf), "%d", v);
+	r = write(fd, buf, (size_t)n) == n ? 0 : -1;
+	close(fd);
+	return r;
+}
+
 static TAP_UNUSED int install_handler(int sig, void *fn, int flags)
 {
 	struct sigaction sa;
