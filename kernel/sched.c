@@ -44,6 +44,7 @@
 #include "smp.h"
 #include "kernel/perf.h"
 #include "kernel/task.h"
+#include "kernel/proc/cputime.h"
 #include "mm/heap.h"
 #include "mm/vmalloc.h"
 
@@ -503,6 +504,7 @@ static void schedule_irqs_off(void)
 		return;
 	}
 	wait_end(prev, next);
+	cputime_switch(prev);
 	switch_to(c, prev, next);
 	finish_switch();
 }
@@ -667,6 +669,7 @@ void sleep_until(uint64_t deadline_ns)
 /* Every CPU's tick: a switch at the next return to user mode; due sleepers wake. */
 static void tick_this_cpu(void)
 {
+	cputime_tick();
 	this_cpu()->need_resched = true;
 	wake_expired();
 }

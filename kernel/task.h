@@ -59,6 +59,7 @@ struct thread_group {
 	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
 	int oom_score_adj;		/* -1000..1000 (kernel/proc/oom.c), inherited by fork */
 	int refs;			/* the leader's, and task_pin()s' */
+	uint64_t cpu_ns;		/* CPU time of all its threads, atomic (proc/cputime.h) */
 };
 
 struct task {
@@ -115,7 +116,8 @@ struct task {
 	uint64_t robust_list;		/* set_robust_list: the user's list head */
 	struct task *vfork_parent;	/* waiting until this task execs or exits */
 	bool vfork_done;		/* (in that parent) the vfork child let go */
-	uint64_t cpu_ns, started_ns;
+	uint64_t cpu_ns;		/* CPU time (proc/cputime.h), written by its CPU only */
+	uint64_t started_ns;
 	struct dos_kbox *dos;		/* its DOS box (kernel/dos), or NULL */
 	struct user_count *nproc_user;	/* counted for RLIMIT_NPROC there (proc/cred.c) */
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Small system calls: identity, time, randomness, and what musl expects. */
 #include "kernel/kernel.h"
+#include "kernel/proc/cputime.h"
 #include "kernel/proc/syscall.h"
 #include "mm/as.h"
 
@@ -106,8 +107,10 @@ static long sys_clock_gettime(uint64_t clock, uint64_t uts, uint64_t a2, uint64_
 		ns = time_ns();
 		break;
 	case CLOCK_PROCESS_CPUTIME_ID:
+		ns = cputime_process_ns();
+		break;
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = time_ns() - current()->started_ns;
+		ns = cputime_thread_ns();
 		break;
 	default:
 		return -EINVAL;
