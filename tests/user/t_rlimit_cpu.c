@@ -8,8 +8,13 @@
  *   limit goes up a second, so SIGXCPU comes again each further second; at
  *   the hard limit SIGKILL; SIGXCPU unhandled ends the process.
  *
- * Only CPU time is compared with the limits (whole seconds apart), never
- * wall-clock time, so a loaded host changes nothing.
+ * What is checked is what Linux guarantees whatever the host's load: the
+ * order and number of the signals, their si_code, the raised soft limit,
+ * and clocks compared with each other. Never is a CPU-time reading compared
+ * with the limit: Linux checks RLIMIT_CPU against tick-sampled time, which
+ * on a loaded (emulated) machine runs ahead of the precise CPU-time clock,
+ * so its SIGXCPU can come before the clock reads a second. The readings go
+ * to diag lines.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -90,14 +95,15 @@ static void soft_and_hard(void)
 		limited(1, 3, 1);
 	st = tap_wait(pid);
 	ok_killed_by(st, SIGKILL, "soft 1 s, hard 3 s: SIGKILL at the hard limit");
-	ok_eq(rep->count, 2, "SIGXCPU at 1 s and again at 2 s of CPU time");
+	ok_eq(rep->count, 2, "two SIGXCPUs (at the soft limit, then a second later) before the SIGKILL");
 	for (int i = 0; i < 2 && i < rep->count; i++) {
 		ok_eq(rep->code[i], SI_KERNEL, "SIGXCPU %d: si_code SI_KERNEL", i + 1);
-		ok(rep->cpu[i] >= (i + 1) * SEC, "SIGXCPU %d: after %d s of CPU time", i + 1, i + 1);
-		if (rep->cpu[i] < (i + 1) * SEC)
-			diag("CPU time %lld ns", rep->cpu[i]);
+		diag("SIGXCPU %d at %lld ms of CPU time", i + 1, rep->cpu[i] / MS);
 		ok_eq(rep->soft[i], i + 2, "SIGXCPU %d: the soft limit went up a second", i + 1);
 	}
+	if (rep->count >= 2)
+		ok(rep->cpu[0] > 0 && rep->cpu[1] > rep->cpu[0],
+		   "the second SIGXCPU came after more CPU time than the first");
 }
 
 static void unhandled(void)
@@ -118,17 +124,20 @@ static void *thread_burn(void *arg)
 
 static void clocks(void)
 {
+	long long w0 = cpu_ns(CLOCK_MONOTONIC);
 	long long p0 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID), t0 = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
 	struct timespec nap = { 0, 200 * MS };
 	pthread_t th[2];
-	long long p1, p2;
+	long long p1, p2, w1;
 
 	ok(p0 >= 0 && t0 >= 0, "CPU-time clocks readable");
 	nanosleep(&nap, NULL);
 	p1 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
-	ok(p1 - p0 < 100 * MS, "sleeping 200 ms costs (almost) no CPU time");
-	if (p1 - p0 >= 100 * MS)
-		diag("%lld ns", p1 - p0);
+	w1 = cpu_ns(CLOCK_MONOTONIC);
+	/* Asleep for at least 200 ms of the wall-clock interval: the CPU
+	 * clock misses (most of) them, however slowly the machine runs. */
+	ok(p1 - p0 + 100 * MS < w1 - w0, "sleeping 200 ms costs (almost) no CPU time");
+	diag("sleep: %lld ms of CPU time in %lld ms", (p1 - p0) / MS, (w1 - w0) / MS);
 	burn(300 * MS);
 	p2 = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
 	ok(p2 - p1 >= 300 * MS, "300 ms of work: the process clock advances as much");
@@ -141,9 +150,12 @@ static void clocks(void)
 	ok(cpu_ns(CLOCK_THREAD_CPUTIME_ID) - t0 < cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - p0,
 	   "the main thread's clock leaves the other threads out");
 
+	/* The parent has used at least 900 ms: a child that inherited it
+	 * would read more than that. */
+	long long parent = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
 	pid_t pid = tap_fork();
 	if (pid == 0)
-		_exit(cpu_ns(CLOCK_PROCESS_CPUTIME_ID) < 200 * MS ? 0 : 1);
+		_exit(cpu_ns(CLOCK_PROCESS_CPUTIME_ID) < parent ? 0 : 1);
 	ok_exited_with(tap_wait(pid), 0, "a forked child's CPU time starts from zero");
 }
 
