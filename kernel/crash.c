@@ -7,6 +7,9 @@
 #include "memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/shell.h"
+#include "kernel/task.h"
+#include "mm/platform.h"
+#include "mm/pmm.h"
 
 static void __attribute__((noinline)) crash_page_fault(void)
 {
@@ -39,6 +42,24 @@ static void __attribute__((noinline)) crash_panic(void)
 	panic("crash: panic requested");
 }
 
+/*
+ * Sleep holding a temporary mapping: the porting rule (no kmap across a task
+ * switch) is checked at the switch, which must name the holder and panic.
+ */
+static void __attribute__((noinline)) crash_kmap_across_switch(void)
+{
+	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+
+	if (pa == PMM_NO_FRAME)
+		panic("crash: no frame to map");
+	volatile uint8_t *p = plat_kmap(pa);
+	p[0] = 1;
+	sleep_until(time_ns() + 1000000);
+	plat_kunmap((void *)p);
+	pmm_free_pages(pa, 0);
+	panic("crash: slept holding a temporary mapping and no task switch caught it");
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -47,12 +68,14 @@ static const struct {
 	{ "ud", crash_invalid_opcode },
 	{ "panic", crash_panic },
 	{ "stack", crash_stack_overflow },
+	{ "kmap", crash_kmap_across_switch },
 };
 
 /**
  * crash() - crash the kernel in the named way.
  * @kind: "pf" (kernel page fault), "ud" (invalid opcode), "panic", "stack"
- *        (overflow the current kernel stack)
+ *        (overflow the current kernel stack), "kmap" (sleep holding a
+ *        temporary mapping)
  *
  * Return: -1 if @kind is unknown; otherwise it does not return.
  */
@@ -63,16 +86,16 @@ int crash(const char *kind)
 			kprintf("crash: %s, on purpose\n", kind);
 			kinds[i].fn();
 		}
-	kprintf("crash: unknown kind '%s' (pf, ud, panic, stack)\n", kind);
+	kprintf("crash: unknown kind '%s' (pf, ud, panic, stack, kmap)\n", kind);
 	return -1;
 }
 
 static int cmd_crash(int argc, char **argv)
 {
 	if (argc != 2) {
-		kprintf("usage: crash pf|ud|panic|stack\n");
+		kprintf("usage: crash pf|ud|panic|stack|kmap\n");
 		return 1;
 	}
 	return crash(argv[1]);
 }
-SHELL_COMMAND(crash, "crash the kernel on purpose: crash pf|ud|panic|stack", cmd_crash);
+SHELL_COMMAND(crash, "crash the kernel on purpose: crash pf|ud|panic|stack|kmap", cmd_crash);

@@ -420,6 +420,9 @@ void task_make_runnable(struct task *t)
 
 static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 {
+	if (kmap_held())
+		panic("sched: %s switches away holding %u temporary mapping(s) (plat_kmap)",
+		      prev->name, kmap_held());
 	if (prev->mm)
 		fpu_save(&prev->fpu);
 	prev->fs_base = arch_tls_save();

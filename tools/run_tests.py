@@ -444,6 +444,21 @@ def crash_report(kernel, timeout):
            "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
 
 
+def kmap_switch_report(kernel, name, mem, timeout):
+    """Sleeping while holding a temporary mapping (plat_kmap) breaks the porting
+    rule; the task switch must catch it, name the holder and stop. On i386 at
+    1 GiB the mapped frame is high memory (a real kmap slot)."""
+    out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline="crash=kmap panic=exit",
+                                       timeout=timeout)
+    want = ["crash: kmap, on purpose",
+            "PANIC: sched: kernel switches away holding 1 temporary mapping(s) (plat_kmap)",
+            "backtrace:", "] sleep_until+", "] crash_kmap_across_switch+",
+            "--- end of panic report ---"]
+    missing = [w for w in want if w not in out]
+    record("%s/kmap-across-switch-report" % name, not missing and status == qemu.EXIT_PANIC,
+           "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
+
+
 def swap_disk_run(build, timeout):
     """A working set 1.5x the machine's RAM on a swap disk made by mkswap
     (swap= boot option through tools/qemu-run --swap): every page intact;
@@ -687,7 +702,9 @@ def main():
                                             ("8G", None), ("3G", None, 2)],
                                            a.timeout, a.build, name="kernel32-pae"))),
         ("panic", lambda: (crash_report(kernel, a.timeout),
-                           stack_overflow_report(kernel, a.timeout))),
+                           stack_overflow_report(kernel, a.timeout),
+                           kmap_switch_report(kernel, "kernel", "64M", a.timeout),
+                           kmap_switch_report(kernel32, "kernel32-pae", "1G", a.timeout))),
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),
                           user_programs(kernel, a.build, a.timeout, smp=2))),
         ("swap", lambda: (swap_disk_run(a.build, a.timeout), swap_programs(a.build, a.timeout))),

@@ -63,7 +63,6 @@ const void *boot_phys_read(uint64_t pa, uint64_t len, void *ctx);
 struct pt_space;
 void kmap_init(struct pt_space *pt, bool nx);
 uint64_t kmap_virt_to_phys(uintptr_t va);
-unsigned kmap_depth(void);
 
 #include "arch/x86/arch_common.h"
 

@@ -16,6 +16,7 @@
  */
 #include "arch.h"
 #include "memlayout.h"
+#include "percpu.h"
 #include "kernel/lib.h"
 #include "mm/platform.h"
 #include "mm/pt.h"
@@ -77,8 +78,20 @@ phys_addr_t plat_highmem_base(void)
 	return LOWMEM_SIZE;
 }
 
+/* Counts every mapping, lowmem or not: the rule is the holder's, not the frame's. */
+static void held_add(int n)
+{
+	if (n > 0)
+		__asm__ volatile("incl %%fs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
+				 : "memory");
+	else
+		__asm__ volatile("decl %%fs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
+				 : "memory");
+}
+
 void *plat_kmap(phys_addr_t pa)
 {
+	held_add(1);
 	if (pa < LOWMEM_SIZE)
 		return plat_phys_to_virt(pa);
 	unsigned cpu = plat_cpu_id();
@@ -103,6 +116,7 @@ void plat_kunmap(void *va)
 {
 	uintptr_t v = (uintptr_t)va;
 
+	held_add(-1);
 	if (v < KMAP_BASE || v >= KMAP_END)
 		return;		/* a lowmem frame, through the direct map */
 	unsigned cpu = plat_cpu_id();
@@ -124,7 +138,7 @@ phys_addr_t kmap_virt_to_phys(uintptr_t va)
 }
 
 /* Temporary mappings held on this CPU: none may be held across a task switch. */
-unsigned kmap_depth(void)
+unsigned kmap_held(void)
 {
-	return depth[plat_cpu_id()];
+	return this_cpu()->kmap_held;
 }

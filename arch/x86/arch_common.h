@@ -38,6 +38,12 @@ uint32_t fpu_mxcsr_mask(void);
 /* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
 int fpu_exception_code(bool simd);
 
+/*
+ * Temporary mappings (plat_kmap()) this CPU holds, high memory or not: the
+ * porting rule says none is held across a task switch (sched.c checks).
+ */
+unsigned kmap_held(void);
+
 /* Task switching (switch.S): save callee-saved state, continue on @new_sp. */
 void switch_context(uintptr_t *save_sp, uintptr_t new_sp);
 /* A switch frame below @top whose first switch_context() runs fn(arg). */

@@ -42,6 +42,7 @@ struct cpu_local {
 	volatile bool need_resched;	/* switch at the next return to user mode */
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
+	unsigned kmap_held;		/* plat_kmap()s not yet undone: none at a switch */
 	volatile uint64_t tlb_from;	/* CPUs with a request for this one */
 	struct tlb_request tlb_req;
 	uint64_t ticks, ipis, tlb_ipis;

@@ -21,7 +21,11 @@ phys_addr_t plat_virt_to_phys(const void *va)
 	return v - DIRECT_MAP_BASE;
 }
 
-/* The direct map covers all RAM: no high memory, a temporary mapping is the direct one. */
+/*
+ * The direct map covers all RAM: no high memory, a temporary mapping is the
+ * direct one. They are counted all the same, so that a holder switching
+ * tasks is caught here too, not only on a kernel with high memory.
+ */
 phys_addr_t plat_highmem_base(void)
 {
 	return PLAT_NO_HIGHMEM;
@@ -29,12 +33,21 @@ phys_addr_t plat_highmem_base(void)
 
 void *plat_kmap(phys_addr_t pa)
 {
+	__asm__ volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
+			 : "memory");
 	return plat_phys_to_virt(pa);
 }
 
 void plat_kunmap(void *va)
 {
 	(void)va;
+	__asm__ volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
+			 : "memory");
+}
+
+unsigned kmap_held(void)
+{
+	return this_cpu()->kmap_held;
 }
 
 void plat_tlb_flush_page(uintptr_t va)
