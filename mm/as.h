@@ -157,11 +157,14 @@ enum as_backing {
  * it (System V segments count attachments so); without them the as_file
  * must outlive every mapping (the page-cache object is counted by itself).
  */
+struct as_section;
+
 struct as_file {
 	const char *name;
 	struct pcache *pc;
 	void (*get)(const struct as_file *f);
 	void (*put)(const struct as_file *f);
+	struct as_section *section;	/* Win32 SEC_RESERVE: its commit state (mm/as_win32.h); or NULL */
 };
 
 /* How the descriptor behind a file mapping was opened (as_mmap_file()). */

@@ -159,6 +159,13 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 	return VM_FAULT_RESOLVED;
 }
 
+/* A reserved page of a SEC_RESERVE section's view: another view may have committed it. */
+static bool as_fault_view_reserved(const struct as_region *r)
+{
+	return (r->flags & AS_R_RESERVED) && r->backing != AS_ANON_PRIVATE && r->file &&
+	       r->file->section;
+}
+
 /*
  * The fault at @addr, with the space's lock held for writing (@exclusive)
  * or for reading: then faults of other pages of the space run at the same
@@ -179,7 +186,7 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
 		return VM_FAULT_UNRESOLVED;
 	r = as_region_find(as, addr);
-	if (!exclusive && (!r || (r->flags & AS_R_GUARD))) {
+	if (!exclusive && (!r || (r->flags & AS_R_GUARD) || as_fault_view_reserved(r))) {
 		*retry = true;
 		return VM_FAULT_UNRESOLVED;
 	}
@@ -187,6 +194,8 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 		r = grow_stack(as, addr);
 	if (r && (r->flags & AS_R_GUARD))
 		return as_win32_guard_fault(as, va);
+	if (r && as_fault_view_reserved(r) && as_win32_view_fault(as, va))
+		r = as_region_find(as, addr);	/* committed in the section by another view */
 	if (!r || !access_ok(r->prot, flags))
 		return VM_FAULT_UNRESOLVED;
 	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL)) {

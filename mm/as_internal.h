@@ -151,6 +151,8 @@ int as_map_region(struct as *as, const struct as_region *r);
 void as_win32_protected(struct as_region *r);
 /* First access to a PAGE_GUARD page @va: clear that page's guard. */
 enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va);
+/* A fault on a reserved page of a view: true if its section committed it (now committed here). */
+bool as_win32_view_fault(struct as *as, uintptr_t va);
 
 /* --- swap (as_swap.c) ------------------------------------------------------------ */
 

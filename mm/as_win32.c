@@ -133,6 +133,67 @@ static uint64_t reserved_pages(const struct as *as, uint32_t i, uintptr_t start,
 
 enum set_op { SET_COMMIT, SET_DECOMMIT, SET_PROTECT, SET_RESET };
 
+/* The SEC_RESERVE section behind region @r, or NULL. */
+static struct as_section *section_of(const struct as_region *r)
+{
+	return r->backing != AS_ANON_PRIVATE && r->file ? r->file->section : NULL;
+}
+
+/* Index in its section of the page of region @r at @va. */
+static uint64_t section_page(const struct as_region *r, uintptr_t va)
+{
+	return r->pgoff + ((va - r->start) >> PAGE_SHIFT);
+}
+
+static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op op,
+		     uint32_t protect);
+
+/*
+ * The pages of [start, end) that a view holds reserved but its section has
+ * committed (through another view, in any process) are committed here
+ * too, with the view's protection (the reserved regions' wprot), as they
+ * are on Windows. Space locked for writing. Return: 0 or -MM_ENOMEM.
+ */
+static int view_sync(struct as *as, uintptr_t start, uintptr_t end)
+{
+	uintptr_t va = start;
+
+	while (va < end) {
+		uint32_t i = as_region_lower(as, va);
+		const struct as_region *r = &as->reg[i];
+		struct as_section *sec;
+		uintptr_t a, b, stop;
+
+		if (i >= as->nr || r->start >= end)
+			break;
+		va = MM_MAX(va, r->start);
+		stop = MM_MIN(end, r->end);
+		sec = section_of(r);
+		if (!sec || !(r->flags & AS_R_RESERVED)) {
+			va = stop;
+			continue;
+		}
+		for (a = va; a < stop && !as_section_committed(sec, section_page(r, a)); a += PAGE_SIZE)
+			;
+		for (b = a; b < stop && as_section_committed(sec, section_page(r, b)); b += PAGE_SIZE)
+			;
+		if (a < b && set_pages(as, a, b, SET_COMMIT, r->wprot))
+			return -MM_ENOMEM;
+		va = b;
+	}
+	return 0;
+}
+
+/* The view holding [start, end) took pages committed: so has its section. */
+static void view_committed(const struct as *as, uintptr_t start, uintptr_t end)
+{
+	const struct as_region *r = as_region_find((struct as *)as, start);
+	struct as_section *sec = r ? section_of(r) : NULL;
+
+	if (sec)
+		as_section_commit(sec, section_page(r, start), (end - start) >> PAGE_SHIFT);
+}
+
 /*
  * Commit (already charged), decommit, re-protect or reset (drop the
  * contents of, but for locked pages) [start, end) of one allocation. Committing a committed page changes its protection, as
@@ -255,6 +316,7 @@ static long commit(struct as *as, uintptr_t address, uint64_t size, uint32_t pro
 		vm_commit_uncharge(pages);
 		return -ERROR_NOT_ENOUGH_MEMORY;
 	}
+	view_committed(as, start, end);
 	return (long)start;
 }
 
@@ -435,6 +497,26 @@ static void describe(const struct as_region *r, uint32_t *state, uint32_t *prote
 	*type = r->backing == AS_ANON_PRIVATE ? MEM_PRIVATE : MEM_MAPPED;
 }
 
+/* Before a query: the view allocation holding @va takes its section's commits. */
+static void view_sync_alloc(struct as *as, uintptr_t va)
+{
+	unsigned long fl = read_lock_irqsave(&as->lock);
+	struct as_region *r = as_region_find(as, va);
+	bool view = r && r->alloc_base && section_of(r);
+
+	read_unlock_irqrestore(&as->lock, fl);
+	if (!view)
+		return;
+	as_lock(as);
+	r = as_region_find(as, va);
+	if (r && r->alloc_base && section_of(r)) {
+		uint32_t i = as_region_lower(as, r->alloc_base);
+
+		view_sync(as, r->alloc_base, alloc_end(as, i));	/* no memory: the query shows it reserved */
+	}
+	as_unlock(as);
+}
+
 /**
  * VirtualQueryProcessMemory() - describe the pages at @address (VirtualQuery)
  * @space: the process's space
@@ -459,6 +541,7 @@ long VirtualQueryProcessMemory(struct as *space, uintptr_t address,
 		return -ERROR_INVALID_PARAMETER;
 	memset(info, 0, sizeof(*info));
 	info->base_address = va;
+	view_sync_alloc(space, va);
 	fl = read_lock_irqsave(&space->lock);
 	i = as_region_lower(space, va);
 	if (i >= space->nr || space->reg[i].start > va) {
@@ -545,7 +628,9 @@ long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t s
 		*old_protect = old;
 		return 0;
 	}
-	if (!within(space, start, end, &i, true) || reserved_pages(space, i, start, end))
+	if (within(space, start, end, &i, true) && view_sync(space, start, end))
+		ret = -ERROR_NOT_ENOUGH_MEMORY;
+	else if (!within(space, start, end, &i, true) || reserved_pages(space, i, start, end))
 		ret = -ERROR_INVALID_ADDRESS;
 	else if (!protect_valid(new_protect, space->reg[i].backing != AS_ANON_PRIVATE))
 		ret = -ERROR_INVALID_PARAMETER;
@@ -553,6 +638,7 @@ long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t s
 		 (as_win32_mm_prot(new_protect) & MM_PROT_WRITE))
 		ret = -ERROR_ACCESS_DENIED;	/* a read-only section's view */
 	if (!ret) {
+		i = as_region_lower(space, start);
 		*old_protect = space->reg[i].wprot;
 		if (set_pages(space, start, end, SET_PROTECT, new_protect))
 			ret = -ERROR_NOT_ENOUGH_MEMORY;
@@ -616,9 +702,32 @@ void as_win32_protected(struct as_region *r)
 {
 	if ((r->flags & AS_R_RESERVED) && r->prot == MM_PROT_NONE)
 		return;
+	if ((r->flags & AS_R_RESERVED) && section_of(r))
+		as_section_commit(section_of(r), r->pgoff, (r->end - r->start) >> PAGE_SHIFT);
 	r->flags = (uint16_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) |
 			      (r->backing == AS_ANON_PRIVATE ? AS_R_ACCOUNT : 0));
 	r->wprot = as_win32_protect(r->prot);
+}
+
+/**
+ * as_win32_view_fault() - a fault on a reserved page of a view
+ * @as: the space, locked for writing
+ * @va: the page
+ *
+ * If the view's section has committed the page (through another view),
+ * it is committed here now, with the view's protection.
+ *
+ * Return: true if the page was committed (the fault goes on with the
+ * region as it is now), false if it stays reserved (an access violation).
+ */
+bool as_win32_view_fault(struct as *as, uintptr_t va)
+{
+	const struct as_region *r = as_region_find(as, va);
+
+	if (!r || !(r->flags & AS_R_RESERVED) || !section_of(r) ||
+	    !as_section_committed(section_of(r), section_page(r, va)))
+		return false;
+	return view_sync(as, va, va + PAGE_SIZE) == 0;
 }
 
 /*
@@ -728,6 +837,8 @@ out:
  * @start: the view's base (page-aligned), the start of a mapping of a section
  * @len: its bytes
  * @alloc_prot: the section's PAGE_* (VirtualQuery's AllocationProtect)
+ * @view_prot: the view's PAGE_* (its access): what pages its section
+ *	       commits through other views get here (0: @alloc_prot)
  *
  * The view's pages become an allocation of reserved pages (MEM_RESERVE,
  * MEM_MAPPED, no access) based at @start; VirtualAlloc(MEM_COMMIT) commits
@@ -737,7 +848,8 @@ out:
  * Return: 0, -ERROR_INVALID_ADDRESS (not such a mapping),
  * -ERROR_INVALID_PARAMETER, -ERROR_NOT_ENOUGH_MEMORY.
  */
-long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot)
+long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot,
+			   uint32_t view_prot)
 {
 	uintptr_t end;
 	struct as_region *r;
@@ -745,6 +857,10 @@ long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_
 
 	if ((start & ~PAGE_MASK) || !len || start >= AS_TASK_SIZE || len > AS_TASK_SIZE - start ||
 	    !protect_valid(alloc_prot & ~PAGE_MODIFIERS, true))
+		return -ERROR_INVALID_PARAMETER;
+	if (!view_prot)
+		view_prot = alloc_prot & PAGE_BASES;
+	if (!protect_valid(view_prot, true) || (view_prot & PAGE_MODIFIERS))
 		return -ERROR_INVALID_PARAMETER;
 	end = AS_PAGE_ALIGN(start + len);
 	as_lock(as);
@@ -760,7 +876,8 @@ long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_
 		r->flags |= AS_R_RESERVED;
 		r->alloc_base = start;
 		r->alloc_prot = alloc_prot;
-		r->wprot = 0;
+		r->wprot = view_prot;	/* reserved: the protection commits elsewhere bring */
+		ret = view_sync(as, start, end) ? -ERROR_NOT_ENOUGH_MEMORY : 0;
 	}
 	as_unlock(as);
 	return ret;

@@ -35,7 +35,24 @@ long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t s
 				 uint32_t new_protect, uint32_t *old_protect);
 long VirtualLockProcessMemory(struct as *space, uintptr_t address, uint64_t size, bool lock);
 long as_win32_stack(struct as *as, uint64_t reserve_size, uint64_t commit_size);
-long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot);
+long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot,
+			   uint32_t view_prot);
+
+/*
+ * The commit state of a SEC_RESERVE section (as_win32_section.c), hung on
+ * its file (struct as_file's section) by the platform: Windows keeps it in
+ * the section, so a page committed through one view is committed in every
+ * view of it, in any process. A view's reserved regions take the section's
+ * committed pages, with the view's protection, whenever a Win32 call or a
+ * fault looks at them. Pages are only ever committed (views cannot be
+ * decommitted), so the bits need no lock.
+ */
+struct as_section *as_section_new(uint64_t pages, uint32_t protect);
+void as_section_free(struct as_section *s);
+/* The section's PAGE_* | SEC_RESERVE as made. */
+uint32_t as_section_protect(const struct as_section *s);
+void as_section_commit(struct as_section *s, uint64_t first, uint64_t n);
+bool as_section_committed(const struct as_section *s, uint64_t page);
 
 /* PAGE_* for Linux protection MM_PROT_* (what VirtualQuery shows for mmap). */
 uint32_t as_win32_protect(uint32_t prot);

@@ -5,6 +5,7 @@
 #include "kernel/fs/ramfs.h"
 #include "kernel/proc/rlimit.h"
 #include "kernel/task.h"
+#include "mm/as_win32.h"
 #include "mm/heap.h"
 #include "mm/spinlock.h"
 
@@ -103,6 +104,7 @@ void inode_put(struct inode *ino)
 	    __atomic_sub_fetch(&ino->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	inode_put(ino->transient_dir);
+	as_section_free(ino->af.section);
 	if (ino->pc)
 		pcache_put(ino->pc);
 	kfree(ino->name);

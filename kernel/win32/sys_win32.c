@@ -10,6 +10,7 @@
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
+#include "mm/pcache.h"
 #include "mm/as_win32.h"
 
 static struct as *cur_as(void)
@@ -87,9 +88,9 @@ SYSCALL_DEFINE(MEMCORE_SYS_win32_stack, win32_stack, SyscallWin32Stack);
 
 /* A view of a SEC_RESERVE section becomes reserved pages (the library's MapViewOfFile). */
 static long SyscallWin32ViewReserve(uint64_t address, uint64_t size, uint64_t alloc_prot,
-				    uint64_t a3, uint64_t a4, uint64_t a5)
+				    uint64_t a3, uint64_t a4, uint64_t a5)	/* a3: the view's PAGE_* */
 {
-	return as_win32_view_reserve(cur_as(), address, size, (uint32_t)alloc_prot);
+	return as_win32_view_reserve(cur_as(), address, size, (uint32_t)alloc_prot, (uint32_t)a3);
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_view_reserve, win32_view_reserve, SyscallWin32ViewReserve);
 
@@ -118,3 +119,35 @@ static long SyscallWin32SectionName(uint64_t fd, uint64_t upath, uint64_t a2, ui
 	return err == -ENOENT ? -ERROR_FILE_NOT_FOUND : err ? -ERROR_INVALID_PARAMETER : 0;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_section_name, win32_section_name, SyscallWin32SectionName);
+
+/*
+ * The SEC_RESERVE section on @fd (a RAM file: named or anonymous section of
+ * the paging file): with @protect (its PAGE_* | SEC_RESERVE) it becomes one,
+ * its pages reserved, unless it is one already; with 0 the call only asks.
+ * Return: the section's protection as made, 0 if it is no such section.
+ */
+static long SyscallWin32SectionReserve(uint64_t fd, uint64_t protect, uint64_t a2, uint64_t a3,
+				       uint64_t a4, uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	struct inode *ino = f ? f->inode : NULL;
+	struct as_section *s;
+
+	if (!ino || !S_ISREG(ino->mode))
+		return -ERROR_INVALID_HANDLE;
+	s = __atomic_load_n(&ino->af.section, __ATOMIC_ACQUIRE);
+	if (!s && protect) {
+		struct as_section *n = as_section_new(ALIGN_UP(pcache_size(ino->pc), (uint64_t)PAGE_SIZE) >> PAGE_SHIFT,
+						      (uint32_t)protect);
+
+		if (!n)
+			return -ERROR_NOT_ENOUGH_MEMORY;
+		if (__atomic_compare_exchange_n(&ino->af.section, &s, n, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			s = n;
+		else
+			as_section_free(n);	/* another caller made it first */
+	}
+	return s ? (long)as_section_protect(s) : 0;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_section_reserve, win32_section_reserve, SyscallWin32SectionReserve);

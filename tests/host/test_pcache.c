@@ -123,7 +123,7 @@ static void test_out_of_memory(void **state)
 static void test_mappings_follow_the_object(void **state)
 {
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "f", pc, NULL, NULL };
+	struct as_file f = { "f", pc, NULL, NULL, NULL };
 	static uint8_t data[4 * 4096];
 	long s, p;
 
@@ -169,7 +169,7 @@ static void test_mappings_follow_the_object(void **state)
 static void test_msync_mincore(void **state)
 {
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "f", pc, NULL, NULL };
+	struct as_file f = { "f", pc, NULL, NULL, NULL };
 	static uint8_t page[4096];
 	uint8_t vec[4];
 	long s, a;

@@ -17,9 +17,20 @@
 #include "tests/host/as_test_util.h"
 #include "mm/as_win32.h"
 #include "mm/commit.h"
+#include "mm/heap.h"
+#include "mm/pcache.h"
+#include "host/heap_pages_mmap.h"
 
 #define U	SMMU_USER
 #define G	((uintptr_t)MEMCORE_WIN32_GRANULARITY)
+
+/* A heap for the core's own objects (a section's commit state). */
+static int heap_group_setup(void **state)
+{
+	(void)state;
+	heap_pages_mmap_set_arena((size_t)1 << (sizeof(size_t) == 8 ? 30 : 26));
+	return heap_init(&heap_pages_mmap, 0);
+}
 
 static struct pt_space kspace;
 static uint64_t free0, commit0;
@@ -440,11 +451,11 @@ static void test_view_reserve(void **state)
 	assert_false(as_is_err(m));
 	assert_false(as_is_err(m2));
 	v = (uintptr_t)m;
-	assert_int_equal(as_win32_view_reserve(&P.as, v + PG, PG, PAGE_READWRITE),
+	assert_int_equal(as_win32_view_reserve(&P.as, v + PG, PG, PAGE_READWRITE, 0),
 			 -ERROR_INVALID_ADDRESS);			/* not the view's start */
-	assert_int_equal(as_win32_view_reserve(&P.as, (uintptr_t)m2, PG, PAGE_READWRITE),
+	assert_int_equal(as_win32_view_reserve(&P.as, (uintptr_t)m2, PG, PAGE_READWRITE, 0),
 			 -ERROR_INVALID_ADDRESS);			/* accessible already */
-	assert_int_equal(as_win32_view_reserve(&P.as, v, 8 * PG, PAGE_READWRITE), 0);
+	assert_int_equal(as_win32_view_reserve(&P.as, v, 8 * PG, PAGE_READWRITE, 0), 0);
 	expect(v, v, v, PAGE_READWRITE, 8 * PG, MEM_RESERVE, 0, MEM_MAPPED);
 	assert_int_not_equal(uwrite(v, 1), 0);			/* reserved: no access */
 	assert_int_equal(VirtualAllocProcessMemory(&P.as, v + 2 * PG, 2 * PG, MEM_COMMIT,
@@ -467,6 +478,83 @@ static void test_view_reserve(void **state)
 	assert_int_equal(vm_committed_pages(), before_maps);
 }
 
+/* A view of @f at page @off of @pages pages, reserved, with view protection @vprot. */
+static uintptr_t section_view(struct proc *p, struct as_file *f, uint64_t off, uint64_t pages,
+			      uint32_t vprot)
+{
+	long m = as_mmap_file(&p->as, 0, pages * PG, MM_PROT_NONE, MM_MAP_SHARED, f, off * PG,
+			      AS_FMODE_READ | AS_FMODE_WRITE);
+
+	assert_false(as_is_err(m));
+	assert_int_equal(as_win32_view_reserve(&p->as, (uintptr_t)m, pages * PG, PAGE_READWRITE,
+					       vprot), 0);
+	return (uintptr_t)m;
+}
+
+/*
+ * SEC_RESERVE commit state is the section's: a page committed through one
+ * view is committed in every view (the view's protection), in any space,
+ * seen by VirtualQuery, by a fault and by VirtualProtect.
+ */
+static void test_section_commit_state(void **state)
+{
+	static struct as_file f;	/* outlives a failed check: teardown unmaps the views */
+	struct pcache *pc = pcache_create(PCACHE_SIZED);
+	uintptr_t a, b, c;
+	uint32_t old;
+
+	(void)state;
+	assert_non_null(pc);
+	f = (struct as_file){ "section", pc, NULL, NULL, NULL };
+	pcache_set_size(pc, 8 * PG);
+	f.section = as_section_new(8, PAGE_READWRITE | SEC_RESERVE);
+	assert_non_null(f.section);
+	assert_int_equal(as_section_protect(f.section), PAGE_READWRITE | SEC_RESERVE);
+	a = section_view(&P, &f, 0, 8, PAGE_READWRITE);
+	b = section_view(&P, &f, 0, 8, PAGE_READONLY);
+	c = section_view(&P, &f, 4, 4, PAGE_READWRITE);	/* the second half only */
+	expect(b, b, b, PAGE_READWRITE, 8 * PG, MEM_RESERVE, 0, MEM_MAPPED);
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, a + 4 * PG, 2 * PG, MEM_COMMIT,
+						   PAGE_READWRITE), (long)(a + 4 * PG));
+	assert_int_equal(uwrite(a + 5 * PG, 42), 0);
+	/* VirtualQuery of another view: committed there too, with that view's protection. */
+	expect(b, b, b, PAGE_READWRITE, 4 * PG, MEM_RESERVE, 0, MEM_MAPPED);
+	expect(b + 4 * PG, b + 4 * PG, b, PAGE_READWRITE, 2 * PG, MEM_COMMIT, PAGE_READONLY,
+	       MEM_MAPPED);
+	assert_int_equal(upeek(&P, b + 5 * PG), 42);
+	assert_int_not_equal(uwrite(b + 5 * PG, 1), 0);		/* the view is read-only */
+	/* A fault on a page the section committed, with no query before it. */
+	assert_int_equal(upeek(&P, c + PG), 42);
+	assert_int_equal(uwrite(c + PG, 43), 0);
+	assert_int_equal(upeek(&P, a + 5 * PG), 43);
+	assert_int_equal(upeek(&P, c + 2 * PG), -1);		/* never committed: reserved */
+	/* VirtualProtect of pages committed elsewhere: committed here first. */
+	assert_int_equal(VirtualProtectProcessMemory(&P.as, c, PG, PAGE_READONLY, &old), 0);
+	assert_int_equal(old, PAGE_READWRITE);
+	assert_int_equal(VirtualProtectProcessMemory(&P.as, c + 2 * PG, PG, PAGE_READONLY, &old),
+			 -ERROR_INVALID_ADDRESS);
+	/* Another space (a child) sees what the section committed after the fork. */
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	assert_int_equal(VirtualAllocProcessMemory(&C.as, c + 3 * PG, PG, MEM_COMMIT,
+						   PAGE_READWRITE), (long)(c + 3 * PG));
+	assert_int_equal(uwrite8(&C, c + 3 * PG, 7), 0);
+	assert_int_equal(upeek(&P, a + 7 * PG), 7);			/* parent's first view */
+	expect(b + 6 * PG, b + 6 * PG, b, PAGE_READWRITE, PG, MEM_RESERVE, 0, MEM_MAPPED);
+	expect(b + 7 * PG, b + 7 * PG, b, PAGE_READWRITE, PG, MEM_COMMIT, PAGE_READONLY,
+	       MEM_MAPPED);
+	/* mprotect making reserved view pages accessible commits them in the section. */
+	assert_int_equal(as_mprotect(&C.as, a, PG, MM_PROT_READ), 0);
+	expect(b, b, b, PAGE_READWRITE, PG, MEM_COMMIT, PAGE_READONLY, MEM_MAPPED);
+	assert_int_equal(as_check(&C.as), 0);
+	as_destroy(&C.as);
+	assert_int_equal(as_munmap(&P.as, a, 8 * PG), 0);
+	assert_int_equal(as_munmap(&P.as, b, 8 * PG), 0);
+	assert_int_equal(as_munmap(&P.as, c, 4 * PG), 0);
+	as_section_free(f.section);
+	pcache_put(pc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,7 +568,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stack_guard, before, after),
 		cmocka_unit_test_setup_teardown(test_mremap_base, before, after),
 		cmocka_unit_test_setup_teardown(test_view_reserve, before, after),
+		cmocka_unit_test_setup_teardown(test_section_commit_state, before, after),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, heap_group_setup, NULL);
 }

@@ -288,6 +288,75 @@ static void sec_reserve(void)
 	ok(UnmapViewOfFile(v) && UnmapViewOfFile(w) && CloseHandle(s), "unmapped and closed");
 }
 
+#define RSV "t_win32_section.reserve"
+
+/* In a child: the section RSV opened by name, its views reserved where nothing committed them. */
+static int reserve_child(void)
+{
+	HANDLE o = OpenFileMappingA(FILE_MAP_ALL_ACCESS, FALSE, RSV);
+	char *x = o ? MapViewOfFile(o, FILE_MAP_ALL_ACCESS, 0, 0, 0) : NULL;
+	MEMORY_BASIC_INFORMATION m;
+
+	if (!x || VirtualQuery(x, &m, sizeof(m)) != sizeof(m))
+		return 1;
+	if (m.State != MEM_COMMIT || m.Protect != PAGE_READWRITE || m.RegionSize != 4096 ||
+	    m.AllocationProtect != PAGE_READWRITE || strcmp(x, "first page"))
+		return 2;
+	if (VirtualQuery(x + 4096, &m, sizeof(m)) != sizeof(m) || m.State != MEM_RESERVE)
+		return 3;
+	if (VirtualAlloc(x + 65536, 4096, MEM_COMMIT, PAGE_READWRITE) != x + 65536)
+		return 4;
+	strcpy(x + 65536, "from the child");
+	return UnmapViewOfFile(x) && CloseHandle(o) ? 0 : 5;
+}
+
+/*
+ * Microsoft (CreateFileMappingA, SEC_RESERVE): the section's pages are
+ * reserved until VirtualAlloc commits them; the commit state is the
+ * section's, so a page committed through one view is committed in every
+ * view of it, in this process or another (opened by name), with the
+ * protection of that view.
+ */
+static void sec_reserve_shared(void)
+{
+	HANDLE s = CreateFileMappingA(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE | SEC_RESERVE, 0,
+				      4 * 65536, RSV);
+	char *v = s ? MapViewOfFile(s, FILE_MAP_ALL_ACCESS, 0, 0, 0) : NULL;
+	char *r = s ? MapViewOfFile(s, FILE_MAP_READ, 0, 0, 0) : NULL;
+	MEMORY_BASIC_INFORMATION m;
+	DWORD old;
+	pid_t pid;
+
+	ok(v && r, "a named SEC_RESERVE section, a read-write and a read-only view");
+	if (!v || !r)
+		return;
+	ok(VirtualAlloc(v, 4096, MEM_COMMIT, PAGE_READWRITE) == v, "a page committed through the first");
+	strcpy(v, "first page");
+	ok(VirtualQuery(r, &m, sizeof(m)) == sizeof(m) && m.State == MEM_COMMIT &&
+	   m.Protect == PAGE_READONLY && m.RegionSize == 4096 && m.AllocationBase == r,
+	   "VirtualQuery of the other view: committed, with that view's protection");
+	ok(!strcmp(r, "first page"), "the other view reads it");
+	ok_killed_by(run_in_child(probe_write, r), SIGSEGV, "and cannot write it (a read view)");
+	ok(VirtualAlloc(v + 8192, 4096, MEM_COMMIT, PAGE_READWRITE) == v + 8192, "a third page");
+	v[8192] = 'x';
+	ok(r[8192] == 'x', "read through the other view with no query first");
+	ok_killed_by(run_in_child(probe_read, r + 4096), SIGSEGV,
+		     "a page no view committed: an access violation in both");
+	SetLastError(0);
+	ok(!VirtualProtect(r + 4096, 4096, PAGE_READONLY, &old) &&
+	   GetLastError() == ERROR_INVALID_ADDRESS, "VirtualProtect of it: ERROR_INVALID_ADDRESS");
+	pid = tap_fork();
+	if (pid == 0)
+		_exit(reserve_child());
+	ok_exited_with(tap_wait(pid), 0,
+		       "a child opening it by name sees what is committed and commits a page");
+	ok(!strcmp(v + 65536, "from the child") && !strcmp(r + 65536, "from the child"),
+	   "the child's page is committed in both views here");
+	ok(VirtualQuery(v + 65536, &m, sizeof(m)) == sizeof(m) && m.State == MEM_COMMIT &&
+	   m.Protect == PAGE_READWRITE, "VirtualQuery agrees");
+	ok(UnmapViewOfFile(v) && UnmapViewOfFile(r) && CloseHandle(s), "unmapped and closed");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-child"))
@@ -299,6 +368,7 @@ int main(int argc, char **argv)
 	lifetime();
 	file_backed();
 	sec_reserve();
+	sec_reserve_shared();
 	shm_unlink("/memcore-win32-" SECT);
 	return done_testing();
 }

@@ -9,7 +9,9 @@
  * for FILE_MAP_COPY) placed on a 64 KiB boundary: VirtualAlloc reserves the
  * place, the mapping replaces the reservation. A view of a SEC_RESERVE
  * section of the paging file is reserved pages until VirtualAlloc commits
- * them (the kernel's view_reserve call). Handles index a table, so a
+ * them (the kernel's view_reserve call); the kernel keeps the section's
+ * commit state (section_reserve call), so a page committed through one view
+ * is committed in all, also in views of sections opened by name. Handles index a table, so a
  * closed handle is recognised as invalid.
  */
 #define _GNU_SOURCE
@@ -314,6 +316,23 @@ HANDLE WINAPI CreateFileMappingA(HANDLE hFile, LPSECURITY_ATTRIBUTES lpFileMappi
 	}
 	if (existed && fstat(fd, &st) == 0)
 		size = (uint64_t)st.st_size;	/* the object as it was made */
+	if (hFile == INVALID_HANDLE_VALUE && (existed || (attrs & SEC_RESERVE))) {
+		/* SEC_RESERVE: the kernel keeps the commit state; an existing section keeps its own. */
+		long made = win32_call(MEMCORE_SYS_win32_section_reserve, fd,
+				       existed || !(attrs & SEC_RESERVE) ? 0 : (long)flProtect, 0, 0);
+
+		if (made < 0) {
+			DWORD e = GetLastError();
+
+			close(fd);
+			SetLastError(e);
+			return NULL;
+		}
+		if (made)
+			flProtect = (DWORD)made;
+		else if (existed)
+			flProtect &= ~(DWORD)SEC_RESERVE;
+	}
 	h = make(K_SECTION, fd, size, flProtect);
 	if (!h) {
 		close(fd);
@@ -329,6 +348,7 @@ HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCST
 	int write = (dwDesiredAccess & FILE_MAP_WRITE) != 0;
 	char path[256];
 	struct stat st;
+	long made;
 	HANDLE h;
 	int fd;
 
@@ -345,10 +365,27 @@ HANDLE WINAPI OpenFileMappingA(DWORD dwDesiredAccess, BOOL bInheritHandle, LPCST
 			close(fd);
 		return NULL;
 	}
-	h = make(K_SECTION, fd, (uint64_t)st.st_size, write ? PAGE_READWRITE : PAGE_READONLY);
+	/* A SEC_RESERVE section: its views are reserved here too, with its commit state. */
+	made = win32_call(MEMCORE_SYS_win32_section_reserve, fd, 0, 0, 0);
+	h = make(K_SECTION, fd, (uint64_t)st.st_size,
+		 made > 0 ? (DWORD)made : write ? PAGE_READWRITE : PAGE_READONLY);
 	if (!h)
 		close(fd);
+	else
+		object_of(h, K_SECTION)->memory = 1;
 	return h;
+}
+
+/* The page protection a view's access gives (pages committed through other views take it). */
+static DWORD view_protect(DWORD access, int copy)
+{
+	int exec = (access & FILE_MAP_EXECUTE) != 0;
+
+	if (copy)
+		return exec ? PAGE_EXECUTE_WRITECOPY : PAGE_WRITECOPY;
+	if (access & FILE_MAP_WRITE)
+		return exec ? PAGE_EXECUTE_READWRITE : PAGE_READWRITE;
+	return exec ? PAGE_EXECUTE_READ : PAGE_READONLY;
 }
 
 LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
@@ -407,7 +444,7 @@ LPVOID WINAPI MapViewOfFile(HANDLE hFileMappingObject, DWORD dwDesiredAccess,
 		 s->fd, (off_t)off);
 	if (p != MAP_FAILED && reserve &&
 	    win32_call(MEMCORE_SYS_win32_view_reserve, (long)p, (long)n, (long)(s->protect & 0xff),
-		       0) < 0) {
+		       (long)view_protect(dwDesiredAccess, copy)) < 0) {
 		DWORD e = GetLastError();
 
 		munmap(p, n);
