@@ -13,7 +13,8 @@
 
 GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis $(BUILD)/guest/pressure
 LINUX_INIT  := $(BUILD)/tools/linux-init
-GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		-fstack-clash-protection
 
 $(BUILD)/guest/%: bench/guest/%.c mk/guest.mk $(BUILD)/user/libmemcore.a | deps-build
 	@mkdir -p $(@D)

@@ -10,7 +10,9 @@ USER_PROGS  := $(patsubst tests/user/%.c,$(BUILD)/user/%,$(USER_SRC))
 USER_HDR    := $(wildcard tests/user/*.h)
 USER_INITRD := $(BUILD)/user/initrd.cpio
 MUSL_CC     := musl-gcc
-UCFLAGS     := -static -O2 -Wall -Wextra -Werror
+# Stack probes (what __chkstk is to Windows compilers): a Win32 program's stacks grow by
+# one guard page at a time (docs/win32.md), so a large frame must touch its pages in order.
+UCFLAGS     := -static -O2 -Wall -Wextra -Werror -fstack-clash-protection
 
 # musl-gcc comes from mk/deps.sh build (musl-tools), so that goes first. Every
 # program may use memcore's own interfaces (mk/userlib.mk).

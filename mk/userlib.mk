@@ -9,7 +9,7 @@ USERLIB_OBJ    := $(patsubst user/lib/%.c,$(BUILD)/user/lib/%.o,$(USERLIB_SRC))
 USERLIB_HDR    := $(wildcard user/include/memcore/*.h user/lib/*.h)
 USERLIB        := $(BUILD)/user/libmemcore.a
 USERLIB_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-		  -Wmissing-prototypes -I user/include
+		  -Wmissing-prototypes -fstack-clash-protection -I user/include
 
 $(BUILD)/user/lib/%.o: user/lib/%.c $(USERLIB_HDR) mk/userlib.mk | deps-build
 	@mkdir -p $(@D)

@@ -831,6 +831,93 @@ out:
 	return base;
 }
 
+/* Add [start, end) to the stack allocation at @base: reserved, or committed with @protect. */
+static void stack_part(struct as *as, uintptr_t base, uintptr_t start, uintptr_t end,
+		       uint32_t protect)
+{
+	struct as_region r = { .start = start, .end = end, .backing = AS_ANON_PRIVATE,
+			       .alloc_base = base, .alloc_prot = PAGE_READWRITE,
+			       .flags = AS_R_STACK | AS_R_WSTACK };
+
+	if (start >= end)
+		return;
+	if (protect) {
+		r.flags |= AS_R_ACCOUNT;
+		set_protect(&r, protect);
+	} else {
+		r.flags |= AS_R_RESERVED;
+	}
+	as_region_insert(as, &r);
+}
+
+/**
+ * as_win32_main_stack() - the main thread's stack becomes a Windows stack
+ * @as: the space
+ * @sp: an address in the stack (the caller's stack pointer)
+ * @reserve: bytes of address space for it (rounded up to 64 KiB; at least
+ *	     what it uses now and two pages)
+ *
+ * Linux's growing stack region holding @sp, [low, top), becomes the
+ * committed top of an allocation reserved down to top - @reserve (its base
+ * on a 64 KiB boundary): the page below low is a committed PAGE_GUARD page,
+ * the rest reserved. From then on it grows as as_win32_stack()'s stacks
+ * do, the guard moving down a page at a time, and overflows when the guard
+ * would reach the lowest page (VM_FAULT_STACK_OVERFLOW). Calling it again
+ * changes nothing.
+ *
+ * Return: the allocation base, or -ERROR_INVALID_ADDRESS (@sp is in no
+ * stack), -ERROR_NOT_ENOUGH_MEMORY (something is mapped below the stack,
+ * no memory), -ERROR_COMMITMENT_LIMIT (the guard page could not be
+ * charged), -ERROR_INVALID_PARAMETER.
+ */
+long as_win32_main_stack(struct as *as, uintptr_t sp, uint64_t reserve)
+{
+	uintptr_t top, low, base;
+	struct as_region *r;
+	uint64_t size;
+	long ret;
+
+	if (reserve > AS_TASK_SIZE)
+		return -ERROR_INVALID_PARAMETER;
+	as_lock(as);
+	r = as_region_find(as, sp);
+	if (r && (r->flags & AS_R_WSTACK) && r->alloc_base) {
+		ret = (long)r->alloc_base;	/* done already */
+		goto out;
+	}
+	ret = -ERROR_INVALID_ADDRESS;
+	if (!r || (r->flags & (AS_R_STACK | AS_R_GROWSDOWN)) != (AS_R_STACK | AS_R_GROWSDOWN) ||
+	    r->alloc_base)
+		goto out;
+	top = r->end;
+	low = r->start;
+	size = MM_MAX(reserve, top - low + 2 * PAGE_SIZE);
+	ret = -ERROR_NOT_ENOUGH_MEMORY;
+	if (size > top - AS_MMAP_MIN_ADDR)
+		goto out;
+	base = ALIGN_DOWN(top - size, GRANULE);
+	if (base < AS_MMAP_MIN_ADDR || as_region_overlaps(as, base, low) || as_region_reserve(as, 2) ||
+	    !as_may_expand(as, MM_PROT_NONE, AS_ANON_PRIVATE, AS_R_RESERVED,
+			   (low - base) >> PAGE_SHIFT))
+		goto out;
+	ret = -ERROR_COMMITMENT_LIMIT;
+	if (as_charge(as, 1))
+		goto out;
+	as_vm_account(as, r, -1);
+	r->flags = (uint16_t)((r->flags & ~AS_R_GROWSDOWN) | AS_R_WSTACK);
+	r->alloc_base = base;
+	r->alloc_prot = PAGE_READWRITE;
+	set_protect(r, as_win32_protect(r->prot));	/* its pages keep their protection */
+	as_vm_account(as, r, 1);
+	stack_part(as, base, low - PAGE_SIZE, low, PAGE_READWRITE | PAGE_GUARD);
+	stack_part(as, base, base, low - PAGE_SIZE, 0);
+	as_region_merge_range(as, base, top);
+	ret = (long)base;
+out:
+	as_unlock(as);
+	return ret;
+}
+
 /**
  * as_win32_view_reserve() - make a view of a SEC_RESERVE section reserved
  * @as: the space

@@ -86,6 +86,14 @@ static long SyscallWin32Stack(uint64_t reserve, uint64_t commit, uint64_t a2, ui
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_stack, win32_stack, SyscallWin32Stack);
 
+/* The main thread's stack (holding @sp) grows by guard pages from now on: its allocation base. */
+static long SyscallWin32MainStack(uint64_t sp, uint64_t reserve, uint64_t a2, uint64_t a3,
+				  uint64_t a4, uint64_t a5)
+{
+	return as_win32_main_stack(cur_as(), sp, reserve);
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_main_stack, win32_main_stack, SyscallWin32MainStack);
+
 /* A view of a SEC_RESERVE section becomes reserved pages (the library's MapViewOfFile). */
 static long SyscallWin32ViewReserve(uint64_t address, uint64_t size, uint64_t alloc_prot,
 				    uint64_t a3, uint64_t a4, uint64_t a5)	/* a3: the view's PAGE_* */

@@ -4,7 +4,9 @@
  * PAGE_GUARD page below that moves down a page per touch, the last page
  * never committed, STATUS_STACK_OVERFLOW to the vectored handlers at the
  * end - and WaitForSingleObject / GetExitCodeThread / CloseHandle on thread
- * handles. On Linux the first call fails and the program reports "1..0 # SKIP".
+ * handles; the main thread's stack grows the same way (from a 1 MiB
+ * reservation, STATUS_STACK_OVERFLOW at its end). On Linux the first call
+ * fails and the program reports "1..0 # SKIP".
  */
 #define _GNU_SOURCE
 #include <sys/mman.h>
@@ -206,9 +208,84 @@ static void stack_overflow(void)
 	munmap((void *)report, 4096);
 }
 
+/* --- the main thread's stack ------------------------------------------------------------- */
+static int guard_hits;
+
+static LONG CALLBACK count_guards(PEXCEPTION_POINTERS ep)
+{
+	if (ep->ExceptionRecord->ExceptionCode == STATUS_GUARD_PAGE_VIOLATION)
+		guard_hits++;
+	return EXCEPTION_CONTINUE_SEARCH;
+}
+
+static void main_stack(void)
+{
+	struct probe p = { 0 };
+	PVOID veh = AddVectoredExceptionHandler(1, count_guards);
+	char here = 0, *top;
+	MEMORY_BASIC_INFORMATION m = q(&here);
+
+	p.base = m.AllocationBase;
+	for (char *c = p.base; q(c).AllocationBase == p.base; c += q(c).RegionSize)
+		p.size = (SIZE_T)(c + q(c).RegionSize - p.base);
+	top = p.base + p.size;
+	ok(m.State == MEM_COMMIT && m.Type == MEM_PRIVATE && m.AllocationProtect == PAGE_READWRITE &&
+	   m.Protect == PAGE_READWRITE, "the main thread's stack is a private Win32 allocation");
+	ok(p.size >= 1024 * KB && p.size < 1088 * KB && (uintptr_t)p.base % (64 * KB) == 0,
+	   "about 1 MiB reserved, based on 64 KiB (got %zu KiB)", (size_t)(p.size / KB));
+	p.before = committed(&here, &p.guard_before);
+	ok(p.guard_before && q(p.guard_before).RegionSize == 4096 &&
+	   q(p.guard_before).Protect == (PAGE_READWRITE | PAGE_GUARD) &&
+	   q(p.guard_before - 4096).State == MEM_RESERVE,
+	   "a PAGE_GUARD page below the committed part, reserved pages below it");
+	ok(q(p.base).State == MEM_RESERVE, "the bottom stays reserved");
+	p.sum = use(300);				/* about 300 KiB of stack */
+	p.after = committed(&here, &p.guard_after);
+	/* Linux's initial stack region was committed whole; below it pages come one by one. */
+	uintptr_t sp = (uintptr_t)&here;
+	ok(p.guard_after && p.guard_after < p.guard_before &&
+	   (uintptr_t)p.guard_after <= sp - 290 * KB && (uintptr_t)p.guard_after > sp - 340 * KB,
+	   "the guard page moved down with the stack, to just below its use (%zu KiB below)",
+	   (size_t)((sp - (uintptr_t)p.guard_after) / KB));
+	ok(p.after == (SIZE_T)(top - p.guard_after),
+	   "committed: from the guard page to the top (%zu KiB)", (size_t)(p.after / KB));
+	ok(guard_hits == 0, "growing the stack raises no guard-page violation (%d)", guard_hits);
+	RemoveVectoredExceptionHandler(veh);
+}
+
+/* Endless recursion on the main thread, in a child. */
+static void main_stack_overflow(void)
+{
+	int status = 0;
+	pid_t pid;
+
+	report = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (report == MAP_FAILED) {
+		ok(0, "shared page for the report");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		char here = 0;
+
+		AddVectoredExceptionHandler(1, on_overflow);
+		stack_base = q(&here).AllocationBase;
+		_exit(forever(0) ? 1 : 2);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	   "endless recursion on the main thread: STATUS_STACK_OVERFLOW to the handler");
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 42))
+		diag("  status %#x, code %#lx", (unsigned)status, (unsigned long)report[0]);
+	ok((report[1] & ~(ULONG_PTR)4095) == report[2] + 4096, "at the reservation's second page");
+	munmap((void *)report, 4096);
+}
+
 int main(void)
 {
 	win32_or_skip();
+	main_stack();
+	main_stack_overflow();
 	growth();
 	sizes_and_waits();
 	stack_overflow();

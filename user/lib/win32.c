@@ -23,6 +23,12 @@ void WINAPI SetLastError(DWORD dwErrCode)
 	last_error = dwErrCode;
 }
 
+/* A Win32 program's main thread runs on a Windows stack (win32_thread.c). */
+__attribute__((constructor)) static void win32_init(void)
+{
+	win32_main_stack_init();
+}
+
 /* A memcore call: its result, or -1 with the last error set. */
 long win32_call(long nr, long a, long b, long c, long d)
 {

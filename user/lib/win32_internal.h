@@ -15,5 +15,6 @@ void win32_raise(DWORD code);
 HANDLE win32_thread_handle(void *thread);	/* NULL when the table is full */
 void *win32_thread_of(HANDLE h);		/* NULL for anything but a thread handle */
 void win32_thread_close(void *thread);		/* win32_thread.c: its handle is closed */
+void win32_main_stack_init(void);		/* win32_thread.c: before main() */
 
 #endif

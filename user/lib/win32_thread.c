@@ -9,6 +9,12 @@
  * alternate signal stack of the thread's own. The thread runs as a POSIX
  * thread on that stack; the stack is released once the thread has ended and
  * its handle is closed or waited for.
+ *
+ * The main thread's stack is made one too, before main() runs
+ * (win32_main_stack_init(), MEMCORE_SYS_win32_main_stack): Linux's stack
+ * becomes the committed top of a reservation (1 MiB, or what the program
+ * sets in memcore_win32_stack_reserve, as a PE header's SizeOfStackReserve
+ * does) with a guard page below it.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -97,6 +103,23 @@ static void *start(void *p)
 	t->exit_code = code;
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* The program's own main-stack reservation, if it defines one (memcore/win32.h). */
+extern const SIZE_T memcore_win32_stack_reserve __attribute__((weak));
+
+void win32_main_stack_init(void)
+{
+	static char alt_stack[ALT_STACK];	/* the overflow handler's stack */
+	SIZE_T reserve = &memcore_win32_stack_reserve ? memcore_win32_stack_reserve : DEFAULT_RESERVE;
+	stack_t alt = { .ss_sp = alt_stack, .ss_size = sizeof(alt_stack) }, old;
+	DWORD saved = GetLastError();
+	char here = 0;
+
+	if (win32_call(MEMCORE_SYS_win32_main_stack, (long)&here, (long)reserve, 0, 0) != -1 &&
+	    sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE))
+		sigaltstack(&alt, NULL);
+	SetLastError(saved);	/* not a Win32 kernel (Linux): the stack stays Linux's */
 }
 
 /* Reserve and commit sizes as Windows reads dwStackSize. */

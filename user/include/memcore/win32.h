@@ -201,6 +201,11 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwSt
 			   LPTHREAD_START_ROUTINE lpStartAddress, LPVOID lpParameter,
 			   DWORD dwCreationFlags, LPDWORD lpThreadId);
 DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
+/*
+ * memcore: the main thread's stack reservation (a PE header's SizeOfStackReserve;
+ * 1 MiB unless a program defines this, e.g. const SIZE_T memcore_win32_stack_reserve = 4 << 20;).
+ */
+extern const SIZE_T memcore_win32_stack_reserve;
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
 
 /* --- exceptions ----------------------------------------------------------------------- */
