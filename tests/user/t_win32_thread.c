@@ -281,6 +281,90 @@ static void main_stack_overflow(void)
 	munmap((void *)report, 4096);
 }
 
+/* --- SetThreadStackGuarantee ---------------------------------------------------------------- */
+#define HANDLER_FRAME	(160 * KB)
+
+/* Uses HANDLER_FRAME of stack, as a handler that logs or cleans up might. */
+static LONG CALLBACK on_overflow_deep(PEXCEPTION_POINTERS ep)
+{
+	volatile char big[HANDLER_FRAME];
+	stack_t ss;
+
+	for (size_t i = 0; i < sizeof(big); i += 4096)
+		big[i] = 1;
+	report[0] = ep->ExceptionRecord->ExceptionCode;
+	report[1] = sigaltstack(NULL, &ss) == 0 && (char *)big >= (char *)ss.ss_sp &&
+		    (char *)big + sizeof(big) <= (char *)ss.ss_sp + ss.ss_size;
+	_exit(ep->ExceptionRecord->ExceptionCode == STATUS_STACK_OVERFLOW ? 42 : 43);
+}
+
+static DWORD WINAPI small_thread_guarantee(LPVOID arg)
+{
+	ULONG v = 0;
+	int *r = arg;
+
+	r[0] = SetThreadStackGuarantee(&v) && v == 0;		/* per thread: none yet */
+	v = 256 * KB;
+	SetLastError(0);
+	r[1] = !SetThreadStackGuarantee(&v) && GetLastError() == ERROR_INVALID_PARAMETER;
+	v = 32 * KB;
+	r[2] = SetThreadStackGuarantee(&v) && v == 0;
+	v = 0;
+	r[3] = SetThreadStackGuarantee(&v) && v == 32 * KB;
+	return 0;
+}
+
+static void stack_guarantee(void)
+{
+	ULONG v = 0;
+	int r[4] = { 0 }, status = 0;
+	pid_t pid;
+
+	/* First, before this thread has a guarantee its children would inherit. */
+	report = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (report == MAP_FAILED) {
+		ok(0, "shared page for the report");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		ULONG g = HANDLER_FRAME + 32 * KB;
+
+		AddVectoredExceptionHandler(1, on_overflow_deep);
+		if (!SetThreadStackGuarantee(&g))
+			_exit(3);
+		_exit(forever(0) ? 1 : 2);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 42 && report[1] == 1,
+	   "a 192 KiB guarantee: the overflow handler uses 160 KiB of stack safely");
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 42 && report[1] == 1))
+		diag("  status %#x, code %#lx, in the alternate stack %lu", (unsigned)status,
+		     (unsigned long)report[0], (unsigned long)report[1]);
+	munmap((void *)report, 4096);
+
+	ok(SetThreadStackGuarantee(&v) && v == 0, "SetThreadStackGuarantee(0): the current one, none yet");
+	v = 192 * KB;
+	ok(SetThreadStackGuarantee(&v) && v == 0, "set 192 KiB: the previous one (0) comes back");
+	v = 0;
+	ok(SetThreadStackGuarantee(&v) && v == 192 * KB, "0 asks: 192 KiB");
+	v = 64 * KB;
+	ok(SetThreadStackGuarantee(&v) && v == 192 * KB, "a smaller one succeeds and returns the current");
+	v = 0;
+	ok(SetThreadStackGuarantee(&v) && v == 192 * KB, "but is ignored: still 192 KiB");
+	v = 2048 * KB;
+	SetLastError(0);
+	ok(!SetThreadStackGuarantee(&v) && GetLastError() == ERROR_INVALID_PARAMETER && v == 2048 * KB,
+	   "beyond the 1 MiB reserve: fails, ERROR_INVALID_PARAMETER");
+	SetLastError(0);
+	ok(!SetThreadStackGuarantee(NULL) && GetLastError() == ERROR_INVALID_PARAMETER, "NULL: fails");
+	HANDLE h = CreateThread(NULL, 128 * KB, small_thread_guarantee, r, STACK_SIZE_PARAM_IS_A_RESERVATION,
+				NULL);
+	ok(h && WaitForSingleObject(h, INFINITE) == WAIT_OBJECT_0 && r[0] && r[1] && r[2] && r[3],
+	   "per thread, bounded by its 128 KiB reserve (%d %d %d %d)", r[0], r[1], r[2], r[3]);
+	CloseHandle(h);
+}
+
 int main(void)
 {
 	win32_or_skip();
@@ -289,5 +373,6 @@ int main(void)
 	growth();
 	sizes_and_waits();
 	stack_overflow();
+	stack_guarantee();
 	return done_testing();
 }

@@ -85,6 +85,78 @@ static void reap_orphans(void)
 	}
 }
 
+/*
+ * SetThreadStackGuarantee: the vectored handlers see STATUS_STACK_OVERFLOW
+ * on the thread's alternate signal stack, so the guarantee is that stack's
+ * room: a guarantee beyond it gets the thread a larger one (own_alt), freed
+ * when a CreateThread thread ends.
+ */
+#define ALT_SLACK	(16u << 10)	/* the signal frame and the handlers' callers */
+static _Thread_local ULONG guarantee;
+static _Thread_local void *own_alt;
+
+/* Bytes reserved for the calling thread's stack (its Win32 allocation), 0 if unknown. */
+static SIZE_T stack_reserve(void)
+{
+	MEMORY_BASIC_INFORMATION m;
+	char here = 0, *base, *c;
+
+	if (!VirtualQuery(&here, &m, sizeof(m)) || m.State != MEM_COMMIT)
+		return 0;
+	base = m.AllocationBase;
+	for (c = base; VirtualQuery(c, &m, sizeof(m)) && m.AllocationBase == base; c += m.RegionSize)
+		;
+	return (SIZE_T)(c - base);
+}
+
+/* An alternate signal stack of at least @bytes for the calling thread. */
+static BOOL alt_stack_at_least(SIZE_T bytes)
+{
+	stack_t old, alt = { .ss_size = (bytes + 4095) & ~(SIZE_T)4095 };
+
+	if (sigaltstack(NULL, &old) || (old.ss_flags & SS_ONSTACK))
+		return FALSE;			/* not while a handler runs on it */
+	if (!(old.ss_flags & SS_DISABLE) && old.ss_size >= bytes)
+		return TRUE;
+	alt.ss_sp = VirtualAlloc(NULL, alt.ss_size, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+	if (!alt.ss_sp)
+		return FALSE;
+	if (sigaltstack(&alt, NULL)) {
+		VirtualFree(alt.ss_sp, 0, MEM_RELEASE);
+		return FALSE;
+	}
+	if (own_alt)
+		VirtualFree(own_alt, 0, MEM_RELEASE);
+	own_alt = alt.ss_sp;
+	return TRUE;
+}
+
+BOOL WINAPI SetThreadStackGuarantee(PULONG StackSizeInBytes)
+{
+	ULONG want, prev = guarantee;
+	SIZE_T reserve;
+
+	if (!StackSizeInBytes) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return FALSE;
+	}
+	want = *StackSizeInBytes;
+	if (want > prev) {			/* 0, or less than now: succeeds, changes nothing */
+		reserve = stack_reserve();
+		if (reserve && want > reserve) {
+			SetLastError(ERROR_INVALID_PARAMETER);	/* beyond the reserved stack */
+			return FALSE;
+		}
+		if (!alt_stack_at_least((SIZE_T)want + ALT_SLACK)) {
+			SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+			return FALSE;
+		}
+		guarantee = want;
+	}
+	*StackSizeInBytes = prev;
+	return TRUE;
+}
+
 static void *start(void *p)
 {
 	struct thread *t = p;
@@ -99,6 +171,13 @@ static void *start(void *p)
 
 		sigaltstack(&off, NULL);
 		free(alt.ss_sp);
+	}
+	if (own_alt) {
+		stack_t off = { .ss_flags = SS_DISABLE };
+
+		sigaltstack(&off, NULL);
+		VirtualFree(own_alt, 0, MEM_RELEASE);
+		own_alt = NULL;
 	}
 	t->exit_code = code;
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);

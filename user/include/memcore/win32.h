@@ -27,7 +27,7 @@ typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD, *PDWORD, *LPDWORD;
 typedef int32_t LONG;
-typedef uint32_t ULONG;
+typedef uint32_t ULONG, *PULONG;
 typedef uintptr_t ULONG_PTR, DWORD_PTR, SIZE_T, *PSIZE_T;
 typedef void VOID, *PVOID, *LPVOID;
 typedef const void *LPCVOID;
@@ -207,6 +207,7 @@ DWORD WINAPI WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds);
  */
 extern const SIZE_T memcore_win32_stack_reserve;
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);
+BOOL WINAPI SetThreadStackGuarantee(PULONG StackSizeInBytes);
 
 /* --- exceptions ----------------------------------------------------------------------- */
 PVOID WINAPI AddVectoredExceptionHandler(ULONG First, PVECTORED_EXCEPTION_HANDLER Handler);
