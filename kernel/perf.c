@@ -8,11 +8,17 @@
  * interrupts-off stretch and the longest wait of a runnable task for a CPU.
  */
 #include "irqoff.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/perf.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/shell.h"
 
 struct perf_counter perf_faults[PERF_FAULT_KINDS];
+
+void kernel_fault_account(uint64_t cycles)
+{
+	perf_fault_account(PERF_FAULT_KERNEL, cycles);
+}
 
 static const char *const fault_names[PERF_FAULT_KINDS] = {
 	[PERF_FAULT_ZERO] = "demand-zero", [PERF_FAULT_COW] = "copy-on-write",

@@ -820,21 +820,46 @@ void sched_cpu_start(void)
 	idle_loop();
 }
 
-/* CPU 0's idle task: a stack of its own, outside the pid table like the APs'. */
-static void boot_idle_init(void)
+/**
+ * sched_idle_task() - make CPU @cpu's idle task
+ * @cpu: the CPU it idles on
+ *
+ * A stack of its own, outside the pid table; runnable, allowed on @cpu only.
+ * Return: the task, or NULL without memory.
+ */
+struct task *sched_idle_task(unsigned cpu)
 {
 	struct task *idle = kzalloc(sizeof(*idle));
 
-	if (!idle || !(idle->kstack = vmalloc(KSTACK_SIZE)))
-		panic("sched: no memory for the idle task");
+	if (!idle)
+		return NULL;
+	if (!(idle->kstack = vmalloc(KSTACK_SIZE))) {
+		kfree(idle);
+		return NULL;
+	}
 	list_init(&idle->run_node);
 	list_init(&idle->wait_node);
 	list_init(&idle->sleep_node);
-	strlcpy(idle->name, "idle/0", sizeof(idle->name));
+	ksnprintf(idle->name, sizeof(idle->name), "idle/%u", cpu);
 	idle->state = TASK_RUNNABLE;
-	idle->affinity = 1;
+	idle->affinity = (mm_cpumask_t)1 << cpu;
 	idle->started_ns = time_ns();
-	task_prepare_switch(idle, (uintptr_t)idle->kstack + KSTACK_SIZE, idle_main, NULL);
+	return idle;
+}
+
+uintptr_t task_kstack_top(const struct task *t)
+{
+	return (uintptr_t)t->kstack + KSTACK_SIZE;
+}
+
+/* CPU 0's idle task starts in idle_main at its first switch. */
+static void boot_idle_init(void)
+{
+	struct task *idle = sched_idle_task(0);
+
+	if (!idle)
+		panic("sched: no memory for the idle task");
+	task_prepare_switch(idle, task_kstack_top(idle), idle_main, NULL);
 	cpu0.idle = idle;
 }
 

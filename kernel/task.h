@@ -20,6 +20,7 @@
 
 #include "arch.h"
 #include "percpu.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
 #include "kernel/list.h"
 #include "kernel/proc/cred.h"
@@ -192,7 +193,6 @@ bool sched_others_runnable(void);
 void task_prepare_switch(struct task *t, uintptr_t frame_top, void (*fn)(void *), void *arg);
 /* Switches page tables for @next (process.c): its space, or the kernel's. */
 void arch_switch_address_space(struct task *next);
-struct vm_space *current_user_space(void);
 /* Bit mask of the CPUs that run tasks. */
 uint64_t sched_online_mask(void);
 
@@ -200,9 +200,6 @@ uint64_t sched_online_mask(void);
 void sched_tick(void);
 /* Restrict @t to the CPUs of @mask (a subset of sched_online_mask()). */
 void sched_set_affinity(struct task *t, uint64_t mask);
-/* Hooks for the arch code: a new task's first words; an AP joins in (never returns). */
-void sched_finish_switch(void);
-_Noreturn void sched_cpu_start(void);
 
 /* Has this CPU's tick (or a reschedule IPI) asked for a switch? */
 static inline bool need_resched(void)

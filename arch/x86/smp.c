@@ -15,7 +15,8 @@
 #include "memlayout.h"
 #include "percpu.h"
 #include "arch/x86/smp.h"
-#include "kernel/task.h"
+#include "kernel/arch_hooks.h"
+#include "kernel/lib.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/memmap.h"
@@ -90,7 +91,7 @@ void ap_entry(void)
 static struct cpu_local *cpu_alloc(unsigned id)
 {
 	struct cpu_local *c = kzalloc(sizeof(*c));
-	struct task *idle = kzalloc(sizeof(*idle));
+	struct task *idle = sched_idle_task(id);
 
 	if (!c || !idle)
 		return NULL;
@@ -98,14 +99,10 @@ static struct cpu_local *cpu_alloc(unsigned id)
 	c->id = id;
 	c->apic_id = topology.apic_id[id];
 	c->node = topology.cpu_node[id];
-	idle->kstack = vmalloc(KSTACK_SIZE);
-	if (!idle->kstack || !arch_cpu_alloc(c))
+	if (!arch_cpu_alloc(c))
 		return NULL;
-	ksnprintf(idle->name, sizeof(idle->name), "idle/%u", id);
-	idle->state = TASK_RUNNABLE;
-	idle->started_ns = time_ns();
 	c->idle = c->current = idle;
-	c->kstack_top = (uintptr_t)idle->kstack + KSTACK_SIZE;
+	c->kstack_top = task_kstack_top(idle);
 	return c;
 }
 

@@ -1,247 +1,43 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel's own address space, built with the memory core's page-table
- * engine once the PMM is up, replacing boot.S's tables:
- *
- *  - the kernel image, section by section, with W^X: text read+execute,
- *    rodata read-only, data and bss read+write; all no-execute but text;
- *  - the guard page below each boot-time stack left unmapped;
- *  - a direct map of all RAM (large pages, no-execute);
- *  - nothing in the lower half: the null page and all of user space unmapped.
- *
- * Then NX (already on), global pages, SMEP and SMAP as the CPU offers them.
+ * x86_64's part of the kernel's address space (arch/x86/kernel_space.c
+ * builds it): the four-level format, the guard pages of the boot and IST
+ * stacks. The direct map covers all RAM, so there are no windows.
  */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
-#include "kernel/lib.h"
-#include "kernel/perf.h"
-#include "kernel/task.h"
-#include "mm/fault.h"
-#include "mm/memmap.h"
-#include "mm/vmalloc.h"
+#include "arch.h"
+#include "memlayout.h"
+#include "arch/x86/kernel_space_arch.h"
 
-
-struct vm_space kernel_vm;
-static struct pt_format kernel_format;
-
-/* The boot-time stacks' guard pages, for the mapper and for fault reports. */
-struct stack_guard {
-	uintptr_t base;
-	const char *stack;
-};
-static struct stack_guard guards[1 + IST_COUNT];
-
-static void collect_guards(void)
+void arch_kernel_format(struct pt_format *f)
 {
-	static const char *const ist_names[] = { "double-fault", "page-fault", "NMI",
-						 "machine-check" };
-
-	guards[0] = (struct stack_guard){ (uintptr_t)boot_stack_bottom - PAGE_SIZE, "boot" };
-	for (unsigned i = 1; i <= IST_COUNT; i++)
-		guards[i] = (struct stack_guard){ ist_stack_base(i) - PAGE_SIZE, ist_names[i - 1] };
-}
-
-static const struct stack_guard *guard_at(uintptr_t addr)
-{
-	for (unsigned i = 0; i < ARRAY_LEN(guards); i++)
-		if (guards[i].base && addr - guards[i].base < PAGE_SIZE)
-			return &guards[i];
-	return NULL;
-}
-
-static void map_or_panic(uintptr_t va, phys_addr_t pa, uint64_t len, unsigned prot,
-			 unsigned flags, const char *what)
-{
-	int err = pt_map(&kernel_vm.pt, va, pa, len, prot, flags);
-
-	if (err)
-		panic("kernel space: cannot map %s [%#lx, +%#lx): error %d", what, va, len, err);
-}
-
-static void map_image_range(uintptr_t start, uintptr_t end, unsigned prot, const char *what)
-{
-	if (end > start)
-		map_or_panic(start, start - KERNEL_VMA, end - start, prot | PT_GLOBAL, 0, what);
-}
-
-/* Data and bss, skipping the guard pages that sit among them. */
-static void map_data(void)
-{
-	uintptr_t from = (uintptr_t)_data, end = ALIGN_UP((uintptr_t)_end, PAGE_SIZE);
-
-	for (uintptr_t va = from; va < end; va += PAGE_SIZE)
-		if (guard_at(va)) {
-			map_image_range(from, va, PT_WRITE, "kernel data");
-			from = va + PAGE_SIZE;
-		}
-	map_image_range(from, end, PT_WRITE, "kernel data");
-}
-
-static bool is_ram(uint32_t type)
-{
-	return type == MEMMAP_USABLE || type == MEMMAP_KERNEL || type == MEMMAP_MODULE ||
-	       type == MEMMAP_BOOTINFO || type == MEMMAP_FRAMEDB;
-}
-
-static void map_direct(const struct memmap *map)
-{
-	for (unsigned i = 0; i < map->count; i++) {
-		const struct memmap_range *r = &map->range[i];
-		if (is_ram(r->type))
-			map_or_panic(DIRECT_MAP_BASE + r->base, r->base, r->end - r->base,
-				     PT_WRITE | PT_GLOBAL, PT_MAP_LARGE, "direct map");
-	}
-	/* The legacy VGA window, for the text console: device memory, uncached. */
-	map_or_panic(DIRECT_MAP_BASE + 0xa0000, 0xa0000, 0x20000,
-		     PT_WRITE | PT_GLOBAL | PT_NOCACHE, PT_MAP_REPLACE, "VGA memory");
-}
-
-/* The x86_64 format as this CPU runs it. */
-static void choose_format(void)
-{
-	kernel_format = pt_format_x86_64;
+	*f = pt_format_x86_64;
 	if (!cpu_features.nx)
-		kernel_format.nx = 0;
+		f->nx = 0;
 	if (!cpu_features.pdpe1gb)
-		kernel_format.large_levels &= ~(1u << 2);
+		f->large_levels &= ~(1u << 2);
 	if (!cpu_features.pge)
-		kernel_format.global = 0;
+		f->global = 0;
 }
 
-void enable_protections(void)
+unsigned arch_stack_guards(struct stack_guard *g)
 {
-	uint64_t cr4 = read_cr4();
+	static const char *const ist_names[IST_COUNT] = { "double-fault", "page-fault", "NMI",
+							  "machine-check" };
 
-	if (cpu_features.pge)
-		cr4 |= CR4_PGE;
-	if (cpu_features.smep)
-		cr4 |= CR4_SMEP;
-	if (cpu_features.smap)
-		cr4 |= CR4_SMAP;
-	write_cr4(cr4);
+	g[0] = (struct stack_guard){ (uintptr_t)boot_stack_bottom - PAGE_SIZE, "boot" };
+	for (unsigned i = 1; i <= IST_COUNT; i++)
+		g[i] = (struct stack_guard){ ist_stack_base(i) - PAGE_SIZE, ist_names[i - 1] };
+	return 1 + IST_COUNT;
 }
 
-/*
- * A kernel-mode fault on a user address (copying to or from a process)
- * is resolved in the process's space: demand paging, copy-on-write.
- * Anything else the kernel's own space must already allow.
- */
-static bool kernel_page_fault(struct trap_frame *f, uint64_t addr)
+void arch_kernel_space_ready(struct pt_space *pt, const struct pt_format *f)
 {
-	struct vm_fault vf = { .addr = addr, .flags = f->error & VM_FAULT_MASK, .ip = f->rip };
-	struct vm_space *user = addr < USER_SPACE_END ? current_user_space() : NULL;
-
-#ifdef KPERF
-	uint64_t start = rdtsc();
-	bool ok = vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
-	if (user)
-		perf_fault_account(PERF_FAULT_KERNEL, rdtsc() - start);
-	return ok;
-#else
-	return vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
-#endif
+	(void)pt;
+	(void)f;
 }
 
-/*
- * Every process shares the kernel half by copying its 256 root entries, so
- * each must point to a table that stays. Creating them now, not when the
- * first process starts, keeps that one-time megabyte out of its accounts.
- */
-static void pin_kernel_half(void)
+const char *arch_kernel_window(uintptr_t addr)
 {
-	struct pt_space probe;
-
-	if (pt_space_init(&probe, &kernel_format) ||
-	    pt_space_share_kernel(&probe, &kernel_vm.pt, 256, 256))
-		panic("kernel space: no memory for the shared kernel half");
-	pt_space_destroy(&probe);
-}
-
-/**
- * kernel_space_init() - build the kernel's page tables and switch to them
- * @map: the memory map (the direct map covers its RAM)
- *
- * Needs the PMM. Panics if the tables cannot be built: the kernel cannot run
- * without them.
- */
-void kernel_space_init(const struct memmap *map)
-{
-	choose_format();
-	collect_guards();
-	if (vm_space_init(&kernel_vm, &kernel_format, NULL, NULL))
-		panic("kernel space: no memory for a root page table");
-	kernel_vm.pt.flags |= PT_SPACE_KERNEL;
-
-	map_image_range((uintptr_t)_text, (uintptr_t)_etext, PT_EXEC, "kernel text");
-	map_image_range((uintptr_t)_rodata, (uintptr_t)_erodata, PT_READ, "kernel rodata");
-	map_data();
-	map_direct(map);
-
-	pt_space_load(&kernel_vm.pt);
-	enable_protections();
-	plat_tlb_flush_all();
-	page_fault_hook = kernel_page_fault;
-
-	if (vmalloc_init(&kernel_vm.pt, VMALLOC_BASE, VMALLOC_END))
-		panic("kernel space: cannot set up the vmalloc area");
-	pin_kernel_half();
-	kprintf("vm: kernel page tables at %#lx, %lu table pages; W^X image, NX%s%s%s\n",
-		kernel_vm.pt.root, kernel_vm.pt.table_pages,
-		read_cr4() & CR4_SMEP ? ", SMEP" : "", read_cr4() & CR4_SMAP ? ", SMAP" : "",
-		read_cr4() & CR4_PGE ? ", global pages" : "");
-}
-
-/**
- * kernel_region_of() - name the part of the address space @addr falls in
- * @addr: a virtual address
- * @buf: room for the name
- * @len: its size
- *
- * For fault reports: null page, user space, a stack guard, kernel text,
- * rodata or data, the direct map, a vmalloc area or its guard gap, unmapped.
- */
-const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len)
-{
-	const struct stack_guard *g = guard_at(addr);
-	struct vmalloc_area area;
-
-	if (addr < PAGE_SIZE)
-		return "null page";
-	if (addr < USER_SPACE_END)
-		return "user space";
-	if (g) {
-		ksnprintf(buf, len, "stack guard (%s stack)", g->stack);
-		return buf;
-	}
-	if (addr >= (uintptr_t)_text && addr < (uintptr_t)_etext)
-		return "kernel text";
-	if (addr >= (uintptr_t)_rodata && addr < (uintptr_t)_erodata)
-		return "kernel rodata";
-	if (addr >= (uintptr_t)_data && addr < (uintptr_t)_end)
-		return "kernel data";
-	if (addr >= DIRECT_MAP_BASE && addr < DIRECT_MAP_END)
-		return "direct map";
-	if (addr >= VMALLOC_BASE && addr < VMALLOC_END) {
-		if (vmalloc_area_of((const void *)addr, &area))
-			return addr < area.base + area.size ? "vmalloc area" : "vmalloc guard gap";
-		/* Just below an area: the guard of a stack that grows down into it. */
-		if (vmalloc_area_of((const void *)(addr + PAGE_SIZE), &area) &&
-		    addr + PAGE_SIZE >= area.base)
-			return "vmalloc guard gap";
-		return "vmalloc (unallocated)";
-	}
-	return "unmapped";
-}
-
-/**
- * kernel_mapped() - can the kernel read @addr without a fault?
- * @addr: a virtual address
- *
- * Before the kernel's tables exist, everything the boot tables map counts.
- */
-bool kernel_mapped(uintptr_t addr)
-{
-	if (!kernel_vm.pt.root)
-		return addr >= DIRECT_MAP_BASE;
-	return pt_translate(&kernel_vm.pt, addr, NULL, NULL, NULL);
+	(void)addr;
+	return NULL;
 }
