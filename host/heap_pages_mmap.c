@@ -4,11 +4,14 @@
  * tests of large areas, which the simulator's vmalloc cannot back).
  *
  * Slabs are carved from one reserved, lazily backed arena, so "is this a
- * slab pointer" is a range check. A freed run keeps its memory for a while
- * (PURGE_DELAY_NS), the way jemalloc and mimalloc decay their dirty pages: a
- * program that frees a lot and allocates again, or exits, pays no
- * MADV_DONTNEED and no page faults for it. Runs older than that, and the
- * oldest beyond HOT_MAX, are given back; the check runs whenever a run is got
+ * slab pointer" is a range check. A freed run keeps its memory (a "hot" run,
+ * reused newest first by any size class) until it has stayed unused for a
+ * whole window of PURGE_DELAY_NS: at the end of each window the pool gives
+ * back, oldest first, as many bytes as it never went below during the window
+ * (its low-water mark). A program that frees and allocates in turn, however
+ * slowly, draws its pool down and pays no MADV_DONTNEED and no page faults
+ * for it; memory it stopped using goes back within two windows. The oldest
+ * runs beyond HOT_MAX go back at once. The check runs whenever a run is got
  * or put, so an idle program keeps what it freed last (malloc_trim() gives
  * it all back). Large areas are mappings of their own (see below).
  */
@@ -70,6 +73,9 @@ static struct {
 	void *free_run[MAX_ORDER + 1];		/* purged runs, linked through their first word */
 	struct hot_queue hot[MAX_ORDER + 1];	/* freed runs with their memory, by age */
 	size_t hot_bytes;
+	size_t hot_low;				/* the least hot_bytes since window_ns */
+	uint64_t window_ns;			/* when the current decay window began */
+	uint64_t last_ns;			/* the last get or put */
 	struct cached_area cached[CACHED_MAX];
 	unsigned ncached;
 	size_t cached_bytes;
@@ -125,6 +131,7 @@ static void hot_unlink(unsigned order, struct hot_run *r)
 	else
 		q->newest = r->older;
 	mp.hot_bytes -= (size_t)PAGE_SIZE << order;
+	mp.hot_low = MM_MIN(mp.hot_low, mp.hot_bytes);
 }
 
 /* The order of the oldest kept run that is due (older than @cutoff, or over HOT_MAX), or -1. */
@@ -149,21 +156,46 @@ static uint64_t older_than(uint64_t now, uint64_t delay)
 }
 
 /*
- * Give back the memory of the kept runs freed before @cutoff (and the
- * oldest beyond HOT_MAX); lock held on entry, dropped around each madvise.
+ * Give back the memory of the kept runs freed before @cutoff, and the oldest
+ * beyond HOT_MAX, and then oldest first until @bytes are given back; lock
+ * held on entry, dropped around each madvise.
  */
-static void purge_locked(uint64_t cutoff)
+static void purge_locked(uint64_t cutoff, size_t bytes)
 {
-	for (int o; (o = hot_due(cutoff)) >= 0;) {
+	size_t done = 0;
+
+	for (int o; (o = hot_due(done < bytes ? UINT64_MAX : cutoff)) >= 0;) {
 		struct hot_run *r = mp.hot[o].oldest;
 		size_t size = (size_t)PAGE_SIZE << o;
 		hot_unlink((unsigned)o, r);
+		done += size;
 		spin_unlock_irqrestore(&mp.lock, 0);
 		madvise(r, size, MADV_DONTNEED);
 		spin_lock_irqsave(&mp.lock);
 		*(void **)r = mp.free_run[o];
 		mp.free_run[o] = r;
 	}
+}
+
+/*
+ * The decay (see the top): at the end of a window, what the pool held
+ * unused all through it goes back; lock held.
+ */
+static void decay_locked(uint64_t now)
+{
+	/* Nothing got or put for a window: the whole pool sat unused. */
+	bool quiet = now - mp.last_ns >= PURGE_DELAY_NS;
+	size_t unused = quiet ? mp.hot_bytes : mp.hot_low;
+
+	mp.last_ns = now;
+	if (!quiet && now - mp.window_ns < PURGE_DELAY_NS) {
+		if (mp.hot_bytes > HOT_MAX)
+			purge_locked(0, 0);
+		return;
+	}
+	mp.window_ns = now;		/* first: the purge drops the lock */
+	purge_locked(0, unused);
+	mp.hot_low = mp.hot_bytes;
 }
 
 /* Unmap the kept areas freed before @cutoff; lock held, dropped around each munmap. */
@@ -209,8 +241,7 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 		}
 	}
 	uint64_t now = now_ns();
-	if (mp.hot_bytes)
-		purge_locked(older_than(now, PURGE_DELAY_NS));
+	decay_locked(now);
 	if (!dirty && mp.ncached)	/* growing: kept large areas cannot serve slabs */
 		expire_cached(older_than(now, GROW_KEEP_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
@@ -229,6 +260,7 @@ static void mmap_pages_put(void *p, unsigned order)
 	struct hot_queue *q = &mp.hot[order];
 	uint64_t now = now_ns();
 
+	decay_locked(now);		/* before @r joins the pool */
 	*r = (struct hot_run){ .older = q->newest, .freed_ns = now };
 	if (q->newest)
 		q->newest->newer = r;
@@ -236,7 +268,6 @@ static void mmap_pages_put(void *p, unsigned order)
 		q->oldest = r;
 	q->newest = r;
 	mp.hot_bytes += (size_t)PAGE_SIZE << order;
-	purge_locked(older_than(now, PURGE_DELAY_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
 }
 
@@ -315,7 +346,7 @@ static void *mmap_large_get(size_t size, size_t align, unsigned flags, struct he
 		if (mp.ncached)
 			expire_cached(older_than(now, PURGE_DELAY_NS));
 		if (!cached && mp.hot_bytes)	/* growing: kept slab runs cannot serve it */
-			purge_locked(older_than(now, GROW_KEEP_NS));
+			purge_locked(older_than(now, GROW_KEEP_NS), 0);
 		spin_unlock_irqrestore(&mp.lock, f);
 	}
 	if (cached) {
@@ -395,7 +426,7 @@ void heap_pages_mmap_trim(void)
 {
 	unsigned long f = spin_lock_irqsave(&mp.lock);
 
-	purge_locked(UINT64_MAX);
+	purge_locked(UINT64_MAX, 0);
 	expire_cached(UINT64_MAX);
 	spin_unlock_irqrestore(&mp.lock, f);
 }

@@ -62,17 +62,23 @@
 /*
  * Free pages inside a slab are given back once its free objects come to
  * HEAP_PURGE_MIN bytes and it has waited HEAP_PURGE_DELAY_NS (page sources
- * that can: the malloc build). A slab three quarters free is one that a
- * change of workload left behind; one half free is likely to fill again.
+ * that can: the malloc build), if its class is idle, or as far as they
+ * stayed unused for HEAP_PURGE_DECAY_NS if it is not (mm/slab_purge.c): the
+ * decay, not this threshold, keeps a class that reuses its free objects
+ * from paying page faults for them.
  */
 #ifndef HEAP_PURGE_MIN
-#define HEAP_PURGE_MIN		(HEAP_SLAB_SIZE / 4 * 3)
+#define HEAP_PURGE_MIN		(HEAP_SLAB_SIZE / 4)
 #endif
 #ifndef HEAP_PURGE_MIN_PAGES
 #define HEAP_PURGE_MIN_PAGES	8	/* pages a scan must free to give them back */
 #endif
 #ifndef HEAP_PURGE_DELAY_NS
 #define HEAP_PURGE_DELAY_NS	100000000ull		/* 100 ms */
+#endif
+/* A class in use gives back the free memory it left unused for this long. */
+#ifndef HEAP_PURGE_DECAY_NS
+#define HEAP_PURGE_DECAY_NS	(4 * HEAP_PURGE_DELAY_NS)
 #endif
 /*
  * A class is idle once the heap as a whole has handed out this many bytes
@@ -174,6 +180,9 @@ struct kmem_cache {
 	uint64_t slabs_created, slabs_freed;
 	struct slab *dirty_head, *dirty_tail;	/* slabs waiting to give free pages back */
 	uint64_t pages_purged;		/* pages given back from inside slabs */
+	uint64_t free_objs;		/* free objects on its slabs' free lists */
+	uint64_t free_low;		/* the least free_objs since window_ns */
+	uint64_t window_ns;		/* when its current purge window began */
 	uint64_t last_use_ns;		/* purging caches: last refill or flush of a per-CPU list, */
 	uint64_t last_use_at;		/* and heap.alloc_clock then */
 	bool purgeable;			/* free pages inside slabs can be given back */

@@ -230,6 +230,13 @@ static inline void cache_unlock(struct kmem_cache *c)
 	spin_unlock_irqrestore(&c->lock, c->lock_flags);
 }
 
+/* @n free objects of @c leave its slabs' free lists; @c locked (mm/slab_purge.c). */
+static inline void cache_free_objs_sub(struct kmem_cache *c, uint64_t n)
+{
+	c->free_objs -= n;
+	c->free_low = MM_MIN(c->free_low, c->free_objs);
+}
+
 /* slab.c */
 int slab_cache_setup(struct heap *h, struct kmem_cache *c, const char *name, size_t size, size_t align,
 		     unsigned flags, kmem_ctor_t ctor);

@@ -133,6 +133,7 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
 	}
 	if (obj) {
 		s->freelist = fl_get(c, obj);
+		cache_free_objs_sub(c, 1);
 	} else {
 		obj = (void *)(s->objs + (uintptr_t)s->carved * c->size);
 		s->carved++;
@@ -156,6 +157,7 @@ void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
 	fl_set(c, obj, s->freelist);
 	s->freelist = obj;
 	s->inuse--;
+	c->free_objs++;
 	slab_relist(c, s);
 	if (c->purgeable)
 		slab_purge_note(c, s);
@@ -199,6 +201,7 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 		struct slab *s = c->empty.head;
 		list_del(c, s);
 		slab_purge_forget(c, s);
+		cache_free_objs_sub(c, s->carved - s->dormant);
 		c->slabs_freed++;
 		cache_unlock(c);
 		slab_free(c, s);
@@ -240,6 +243,7 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		l->head = fl_get(c, first);
 		s0->freelist = NULL;
 		s0->inuse = s0->carved - s0->dormant;
+		cache_free_objs_sub(c, n);
 		s0->scan_free = 0;
 		s0->scan_inuse = s0->inuse;
 		slab_relist(c, s0);

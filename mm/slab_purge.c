@@ -4,12 +4,17 @@
  *
  * A slab whose free objects come to HEAP_PURGE_MIN bytes is queued on its
  * cache. Once it has waited HEAP_PURGE_DELAY_NS, and its cache has neither
- * refilled nor flushed a per-CPU list for as long (a class still in use
- * will use its free objects, and pays no page faults for them; a class
- * that a phase of the program has left behind sees neither), the pages it holds
- * that only free objects cover are given back (pages_purge: MADV_DONTNEED
- * in the malloc build), so any size class, or any other user of memory, can
- * have them. When the heap must take more memory from its page source, it
+ * refilled nor flushed a per-CPU list for as long (a class that a phase of
+ * the program has left behind), the pages it holds that only free objects
+ * cover are given back (pages_purge: MADV_DONTNEED in the malloc build), so
+ * any size class, or any other user of memory, can have them. A class still
+ * in use decays instead: at the end of each window of HEAP_PURGE_DELAY_NS,
+ * its queued slabs give back about as many bytes as its slabs' free lists
+ * never went below during the window (free_low: memory that stayed unused
+ * all through it, such as a class the program's sizes are slowly leaving,
+ * still freed into and now and then allocated from). A class that draws on
+ * its free objects pays no page faults for them. When the heap
+ * must take more memory from its page source, it
  * does not wait: classes not used while the heap handed out
  * HEAP_PURGE_IDLE_BYTES give their free pages back first, and so does the
  * calling thread's list of them.
@@ -161,11 +166,12 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	/* The free list without the objects that start in those pages. */
 	void **link = &s->freelist;
 	void *prev = NULL;
+	uint32_t asleep = 0;
 	for (void *o = s->freelist; o;) {
 		void *next = fl_get(c, o);
 		unsigned pg = (unsigned)(((uintptr_t)o - (uintptr_t)s) >> PAGE_SHIFT);
 		if (newly[pg / 64] >> (pg % 64) & 1) {
-			s->dormant++;
+			asleep++;
 		} else {
 			if (prev)
 				fl_set(c, prev, o);
@@ -179,6 +185,8 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 		fl_set(c, prev, NULL);
 	else
 		*link = NULL;
+	s->dormant += asleep;
+	cache_free_objs_sub(c, asleep);
 	/* Then the pages, in runs that may take in pages given back before. */
 	struct heap_range runs[SLAB_PAGES / 2 + 1];
 	unsigned nr = 0;
@@ -222,6 +230,7 @@ void slab_revive(struct kmem_cache *c, struct slab *s)
 			fl_set(c, o, s->freelist);
 			s->freelist = o;
 			s->dormant--;
+			c->free_objs++;
 		}
 	}
 }
@@ -252,35 +261,59 @@ static bool cache_idle(const struct kmem_cache *c, uint64_t idle_since, uint64_t
 }
 
 /*
- * Scan the queued slabs of @c that are due at @now, if @c is idle (see
- * cache_idle()); the earliest time one will be due, or 0.
+ * A window of @c (in use) ended at @now: its queued slabs give back about
+ * the free memory that stayed unused all through it, oldest queued first.
  */
-static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t idle_since,
-			    uint64_t idle_at)
+static void purge_unused(struct kmem_cache *c, uint64_t now)
 {
-	uint64_t next = 0;
-
-	cache_lock(c);
-	if (!cache_idle(c, idle_since, idle_at)) {	/* its free objects will be used */
-		uint64_t t = __atomic_load_n(&c->last_use_ns, __ATOMIC_RELAXED) + HEAP_PURGE_DELAY_NS;
-		cache_unlock(c);
-		return t;
-	}
-	cache_flush_own_locked(c);	/* this thread's list of an idle class: dead weight */
+	uint64_t want = c->free_low * c->size / PAGE_SIZE, from = c->pages_purged;
 	struct slab *s;
-	while ((s = c->dirty_head) != NULL) {
-		if (s->dirty_since + HEAP_PURGE_DELAY_NS > now) {
-			next = s->dirty_since + HEAP_PURGE_DELAY_NS;
-			break;
-		}
+
+	while (c->pages_purged - from < want && (s = c->dirty_head) != NULL) {
 		slab_purge_forget(c, s);
 		if (s->list == SLAB_LIST_PARTIAL)
 			slab_scan(c, s);
 	}
-	if (!next)
+	c->window_ns = now;
+	c->free_low = c->free_objs;
+}
+
+/*
+ * Scan the queued slabs of @c: if @c is idle (see cache_idle()), those due
+ * at @due; else, once its window ended at @now, what purge_unused() takes.
+ * Returns the earliest time one will be due, or 0.
+ */
+static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t due, uint64_t idle_since,
+			    uint64_t idle_at)
+{
+	uint64_t next = 0;
+	struct slab *s;
+
+	cache_lock(c);
+	if (!cache_idle(c, idle_since, idle_at)) {	/* it draws on its free objects */
+		if (now - c->window_ns >= HEAP_PURGE_DECAY_NS)
+			purge_unused(c, now);
+		/* its window's end, or when it may have gone idle */
+		next = MM_MIN(c->window_ns + HEAP_PURGE_DECAY_NS,
+			      __atomic_load_n(&c->last_use_ns, __ATOMIC_RELAXED) + HEAP_PURGE_DELAY_NS);
+	} else {
+		cache_flush_own_locked(c);	/* this thread's list of an idle class: dead weight */
+		while ((s = c->dirty_head) != NULL) {
+			if (s->dirty_since + HEAP_PURGE_DELAY_NS > due) {
+				next = s->dirty_since + HEAP_PURGE_DELAY_NS;
+				break;
+			}
+			slab_purge_forget(c, s);
+			if (s->list == SLAB_LIST_PARTIAL)
+				slab_scan(c, s);
+		}
+		cache_release_empty(c, HEAP_EMPTY_KEEP);
+	}
+	if (!c->dirty_head) {
+		next = 0;
 		__atomic_and_fetch(&c->heap->purge_mask[c->id / 64], ~(1ull << (c->id % 64)),
 				   __ATOMIC_RELAXED);
-	cache_release_empty(c, HEAP_EMPTY_KEEP);
+	}
 	cache_unlock(c);
 	return next;
 }
@@ -328,9 +361,10 @@ void heap_purge_tick(struct heap *h, bool growing)
 	/* Growing: idle by the allocation clock; otherwise by time. */
 	uint64_t idle_since = growing ? UINT64_MAX : now > HEAP_PURGE_DELAY_NS ? now - HEAP_PURGE_DELAY_NS : 0;
 	uint64_t idle_at = !growing ? UINT64_MAX : clock > HEAP_PURGE_IDLE_BYTES ? clock - HEAP_PURGE_IDLE_BYTES : 0;
+	uint64_t due = now;
 	if (growing) {
 		flush_idle_lists(h, idle_at);
-		now += HEAP_PURGE_DELAY_NS;	/* every queued slab is due */
+		due += HEAP_PURGE_DELAY_NS;	/* every queued slab of an idle class is due */
 	} else if (now < __atomic_load_n(&h->purge_next_ns, __ATOMIC_RELAXED)) {
 		return;
 	}
@@ -346,7 +380,7 @@ void heap_purge_tick(struct heap *h, bool growing)
 			unsigned id = w * 64 + (unsigned)__builtin_ctzll(m);
 			m &= m - 1;
 			struct kmem_cache *c = __atomic_load_n(&h->cache[id], __ATOMIC_ACQUIRE);
-			uint64_t t = c ? purge_cache(c, now, idle_since, idle_at) : 0;
+			uint64_t t = c ? purge_cache(c, now, due, idle_since, idle_at) : 0;
 			if (t && t < next)
 				next = t;
 		}

@@ -253,6 +253,50 @@ static void find_cache(struct kmem_cache *c, void *ctx)
 		*found = c;
 }
 
+enum { SPARSE_N = 2048, SPARSE_SZ = 1024, SPARSE_KEEP = 64 };
+
+/*
+ * SPARSE_N objects of kmalloc-1024 filled with @fill, all but every
+ * SPARSE_KEEP-th freed and this thread's lists flushed: a sparse class.
+ */
+static struct kmem_cache *leave_sparse(uint8_t **obj, uint8_t fill)
+{
+	struct kmem_cache *c = NULL;
+
+	mmap_heap();
+	kmem_cache_for_each(find_cache, &c);
+	assert_non_null(c);
+	for (unsigned i = 0; i < SPARSE_N; i++) {
+		obj[i] = kmalloc(SPARSE_SZ);
+		memset(obj[i], fill, SPARSE_SZ);
+	}
+	for (unsigned i = 0; i < SPARSE_N; i++)
+		if (i % SPARSE_KEEP)
+			kfree(obj[i]);
+	heap_drain();				/* this thread's lists back to the slabs */
+	return c;
+}
+
+/* The freed objects (dormant or not) serve again, each once; the survivors kept @fill. */
+static void sparse_refilled(uint8_t **obj, uint8_t fill)
+{
+	for (unsigned i = 0; i < SPARSE_N; i++) {
+		if (i % SPARSE_KEEP) {
+			obj[i] = kmalloc(SPARSE_SZ);
+			assert_non_null(obj[i]);
+			memset(obj[i], (int)(i % 251), SPARSE_SZ);
+		}
+	}
+	for (unsigned i = 0; i < SPARSE_N; i++) {
+		uint8_t want = i % SPARSE_KEEP ? (uint8_t)(i % 251) : fill;
+		assert_int_equal(obj[i][0], want);
+		assert_int_equal(obj[i][SPARSE_SZ - 1], want);
+	}
+	for (unsigned i = 0; i < SPARSE_N; i++)
+		kfree(obj[i]);
+	assert_int_equal(heap_check(), 0);
+}
+
 /*
  * Free pages inside partly used slabs: once nearly every object of a class
  * is freed, the pages that only free objects cover are given back after the
@@ -261,23 +305,11 @@ static void find_cache(struct kmem_cache *c, void *ctx)
  */
 static void slab_pages_given_back(void **state)
 {
-	enum { N = 2048, SZ = 1024, KEEP = 64 };
-	static uint8_t *obj[N];
-	struct kmem_cache *c = NULL;
+	static uint8_t *obj[SPARSE_N];
 	struct kmem_cache_stats st;
 
 	(void)state;
-	mmap_heap();
-	kmem_cache_for_each(find_cache, &c);
-	assert_non_null(c);
-	for (unsigned i = 0; i < N; i++) {
-		obj[i] = kmalloc(SZ);
-		memset(obj[i], 0x11, SZ);
-	}
-	for (unsigned i = 0; i < N; i++)
-		if (i % KEEP)
-			kfree(obj[i]);
-	heap_drain();				/* this thread's lists back to the slabs */
+	struct kmem_cache *c = leave_sparse(obj, 0x11);
 	struct timespec ts = { 0, 2 * (long)HEAP_PURGE_DELAY_NS };
 	nanosleep(&ts, NULL);
 	void *other[100];
@@ -286,23 +318,48 @@ static void slab_pages_given_back(void **state)
 	for (unsigned i = 0; i < 100; i++)
 		kfree(other[i]);
 	kmem_cache_get_stats(c, &st);
-	assert_true(st.pages_purged > (uint64_t)N * SZ / PAGE_SIZE / 2);
-	uint8_t *slab = (uint8_t *)((uintptr_t)obj[N / 2] & ~(HEAP_SLAB_SIZE - 1));
+	assert_true(st.pages_purged > (uint64_t)SPARSE_N * SPARSE_SZ / PAGE_SIZE / 2);
+	uint8_t *slab = (uint8_t *)((uintptr_t)obj[SPARSE_N / 2] & ~(HEAP_SLAB_SIZE - 1));
 	assert_true(resident_pages(slab, HEAP_SLAB_SIZE) <= HEAP_SLAB_SIZE / PAGE_SIZE / 4);
-	for (unsigned i = 0; i < N; i++) {	/* allocate them all again */
-		if (i % KEEP) {
-			obj[i] = kmalloc(SZ);
-			assert_non_null(obj[i]);
-			memset(obj[i], (int)(i % 251), SZ);
-		}
+	sparse_refilled(obj, 0x11);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A class still in use decays: most of its objects freed, the program goes
+ * on allocating and freeing a few of them through the slabs (refills and
+ * flushes: the class is never idle), and the pages that only free objects
+ * cover go back all the same once they stayed unused for a window; the
+ * survivors keep their contents and every freed object serves again.
+ */
+static void in_use_class_decays(void **state)
+{
+	enum { FEW = 40 };
+	static uint8_t *obj[SPARSE_N];
+	struct kmem_cache_stats st;
+
+	(void)state;
+	struct kmem_cache *c = leave_sparse(obj, 0x22);
+	uint64_t until = mono_ns() + 3 * (HEAP_PURGE_DECAY_NS + HEAP_PURGE_DELAY_NS);
+	while (mono_ns() < until) {
+		void *few[FEW];
+		for (unsigned i = 0; i < FEW; i++)	/* a refill: the class is in use */
+			few[i] = kmalloc(SPARSE_SZ);
+		for (unsigned i = 0; i < FEW; i++)
+			kfree(few[i]);
+		heap_flush_lists();			/* and a flush */
+		nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
 	}
-	for (unsigned i = 0; i < N; i++) {
-		uint8_t want = i % KEEP ? (uint8_t)(i % 251) : 0x11;
-		assert_int_equal(obj[i][0], want);
-		assert_int_equal(obj[i][SZ - 1], want);
-	}
-	for (unsigned i = 0; i < N; i++)
-		kfree(obj[i]);
+	kmem_cache_get_stats(c, &st);
+	assert_true(st.pages_purged > (uint64_t)SPARSE_N * SPARSE_SZ / PAGE_SIZE / 2);
+	sparse_refilled(obj, 0x22);
 }
 
 /*
@@ -844,6 +901,7 @@ int main(void)
 		cmocka_unit_test(large_areas_resize),
 		cmocka_unit_test(freed_runs_decay),
 		cmocka_unit_test(slab_pages_given_back),
+		cmocka_unit_test(in_use_class_decays),
 		cmocka_unit_test(object_caches),
 		cmocka_unit_test(seed_names),
 		cmocka_unit_test(bad_frees_reported),
