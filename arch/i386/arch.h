@@ -14,6 +14,8 @@
 #include "trap.h"
 
 #define ARCH_NAME	"i386"
+/* uname()'s machine, as Linux reports it for this kernel */
+#define UTS_MACHINE	"i686"
 /*
  * How a kernel stack overflow arrives: no IST on i386, so the page fault
  * cannot be delivered on the full stack and becomes a double fault (its

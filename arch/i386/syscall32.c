@@ -17,6 +17,7 @@
 #include "memlayout.h"
 #include "percpu.h"
 #include "kernel/fs/file.h"
+#include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/task.h"
 
@@ -319,11 +320,15 @@ WRAPPER(i386_sigaltstack)
 	return copy_to_user(a1, u, sizeof(u)) ? -EFAULT : 0;
 }
 
-/* sigreturn (a handler without SA_SIGINFO): the same frame, one word further up. */
+/*
+ * sigreturn (a handler without SA_SIGINFO): the same frame, one word further
+ * up. Linux's old frame records no alternate stack, so an SS_AUTODISARM
+ * stack stays disarmed after it.
+ */
 WRAPPER(i386_sigreturn)
 {
 	current()->frame->esp -= 4;	/* musl's restorer popped the signal number */
-	return call(SYS_rt_sigreturn, 0, 0, 0, 0, 0, 0);
+	return signal_return(false);
 }
 
 /* nanosleep with 32-bit timespecs. */

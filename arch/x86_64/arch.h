@@ -14,6 +14,8 @@
 #include "arch/x86_64/trap.h"
 
 #define ARCH_NAME	"x86_64"
+/* uname()'s machine, as Linux reports it for this kernel */
+#define UTS_MACHINE	"x86_64"
 /* How a kernel stack overflow arrives: a page fault, on its IST stack. */
 #define VEC_STACK_OVERFLOW	VEC_PF
 /* Programs are x86_64 ELF files. */

@@ -8,7 +8,16 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-#define CPUMASK_BYTES	8	/* BITS_TO_LONGS(nr_cpu_ids) * sizeof(long) with <= 64 CPUs */
+#define CPUMASK_BYTES	8	/* the most a mask of ours (<= 64 CPUs) takes */
+
+/* Linux's cpumask_size(): the longs that hold nr_cpu_ids bits (4 bytes on i386 up to 32 CPUs). */
+static unsigned cpumask_size(void)
+{
+	unsigned ids = 64 - (unsigned)__builtin_clzll(sched_online_mask() | 1);
+	unsigned bits = 8 * sizeof(long);
+
+	return (ids + bits - 1) / bits * (unsigned)sizeof(long);
+}
 
 /* The thread @pid names (0: the caller), referenced (affinity_put), or NULL. */
 static struct task *affinity_target(uint64_t pid)
@@ -57,16 +66,21 @@ SYSCALL_DEFINE(SYS_sched_setaffinity, sched_setaffinity, sys_sched_setaffinity);
 static long sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t umask, uint64_t a3,
 				  uint64_t a4, uint64_t a5)
 {
-	if (len < CPUMASK_BYTES || (len & (sizeof(long) - 1)))
+	unsigned size = cpumask_size();
+
+	if (len * 8 < 64 - (unsigned)__builtin_clzll(sched_online_mask() | 1) ||
+	    (len & (sizeof(long) - 1)))
 		return -EINVAL;
 	struct task *t = affinity_target(pid);
 	if (!t)
 		return -ESRCH;
 	uint64_t mask = t->affinity & sched_online_mask();
 	affinity_put(t);
-	if (copy_to_user(umask, &mask, CPUMASK_BYTES))
+	if (len > size)
+		len = size;
+	if (copy_to_user(umask, &mask, len))	/* (little-endian: the low bytes first) */
 		return -EFAULT;
-	return CPUMASK_BYTES;
+	return (long)len;
 }
 SYSCALL_DEFINE(SYS_sched_getaffinity, sched_getaffinity, sys_sched_getaffinity);
 

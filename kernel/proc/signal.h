@@ -247,6 +247,8 @@ int signal_dequeue(sigset_t set, struct ksiginfo *info);
 bool signal_ignored(struct task *t, int sig);
 /* sigaltstack() for the current task whose user stack pointer is @sp: 0 or -errno. */
 int do_sigaltstack(const struct kstack *ss, struct kstack *old, uint64_t sp);
+/* rt_sigreturn's work; @restore_altstack false for i386's old sigreturn */
+long signal_return(bool restore_altstack);
 
 /* --- what each architecture provides (arch/<arch>/signal_frame.c) --------------- */
 /**

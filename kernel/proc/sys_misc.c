@@ -84,7 +84,7 @@ static long sys_uname(uint64_t ubuf, uint64_t a1, uint64_t a2, uint64_t a3, uint
 	strlcpy(u[1], KERNEL_NAME, 65);
 	strlcpy(u[2], "6.1.0-" KERNEL_NAME, 65);
 	strlcpy(u[3], "#1 " KERNEL_NAME, 65);
-	strlcpy(u[4], "x86_64", 65);
+	strlcpy(u[4], UTS_MACHINE, 65);
 	strlcpy(u[5], "(none)", 65);
 	return copy_to_user(ubuf, u, sizeof(u));
 }

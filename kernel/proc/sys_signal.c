@@ -305,8 +305,15 @@ static long sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t a2, uint64_t a
 }
 SYSCALL_DEFINE(SYS_sigaltstack, sigaltstack, sys_sigaltstack);
 
-static long sys_rt_sigreturn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
-			     uint64_t a5)
+/**
+ * signal_return() - reload the state the current task's signal frame saved
+ * @restore_altstack: also set the alternate stack the frame recorded, as
+ *	rt_sigreturn does; i386's old sigreturn (a handler without SA_SIGINFO)
+ *	leaves it as the handler left it, as Linux's does
+ *
+ * Return: the restored eax/rax, for the system call's return path.
+ */
+long signal_return(bool restore_altstack)
 {
 	struct task *t = current();
 	struct trap_frame *f = t->frame;
@@ -321,11 +328,18 @@ static long sys_rt_sigreturn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
 	t->sig.blocked = mask & ~SIG_UNBLOCKABLE;
 	signal_unlock(flags);
 	/* Linux ignores all but a fault here (e.g. EPERM on the stack itself). */
-	do_sigaltstack(&ss, NULL, arch_frame_sp(f));
+	if (restore_altstack)
+		do_sigaltstack(&ss, NULL, arch_frame_sp(f));
 	long r;
 	arch_syscall_result(f, &r);
 	arch_syscall_finish(f, r);	/* the restored state is no system call */
 	return r;
+}
+
+static long sys_rt_sigreturn(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			     uint64_t a5)
+{
+	return signal_return(true);
 }
 SYSCALL_DEFINE(SYS_rt_sigreturn, rt_sigreturn, sys_rt_sigreturn);
 

@@ -373,7 +373,23 @@ static void test_altstack_flags(void)
 	raise(SIGUSR1);
 	ok_eq(alt_flags_in_handler, SS_DISABLE, "SS_AUTODISARM: disarmed inside the handler");
 	sigaltstack(NULL, &cur);
-	ok(cur.ss_sp == stk && (cur.ss_flags & SS_AUTODISARM), "and armed again after sigreturn");
+	/*
+	 * rt_sigreturn re-arms it from the frame's uc_stack. On i386 musl returns
+	 * from a handler without SA_SIGINFO through the old sigreturn, whose
+	 * frame records no stack: Linux leaves it disarmed.
+	 */
+	if (ABI64)
+		ok(cur.ss_sp == stk && (cur.ss_flags & SS_AUTODISARM),
+		   "and armed again after sigreturn (i386: still disarmed)");
+	else
+		ok(cur.ss_flags == SS_DISABLE, "and armed again after sigreturn (i386: still disarmed)");
+	ok_eq(sigaltstack(&ss, NULL), 0, "SS_AUTODISARM again");
+	install_handler(SIGUSR1, (void *)on_usr1_alt, SA_ONSTACK | SA_SIGINFO);
+	raise(SIGUSR1);
+	ok_eq(alt_flags_in_handler, SS_DISABLE, "SA_SIGINFO handler: disarmed inside it");
+	sigaltstack(NULL, &cur);
+	ok(cur.ss_sp == stk && (cur.ss_flags & SS_AUTODISARM),
+	   "SA_SIGINFO handler: armed again after rt_sigreturn");
 	ss.ss_flags = SS_DISABLE;
 	sigaltstack(&ss, NULL);
 	raise(SIGUSR1);

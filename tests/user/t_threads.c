@@ -369,8 +369,11 @@ static void test_small_calls(void)
 	cpu_set_t none;
 	CPU_ZERO(&none);
 	ok_sys(sched_setaffinity(0, sizeof(none), &none), EINVAL, "an empty CPU set is EINVAL");
-	ok_sys(syscall(SYS_sched_getaffinity, 0, 4, &set), EINVAL,
+	ok_sys(syscall(SYS_sched_getaffinity, 0, sizeof(long) / 2, &set), EINVAL,
 	       "sched_getaffinity with a buffer smaller than a long is EINVAL");
+	/* (up to 8 * sizeof(long) CPUs, as here) Linux's cpumask_size() is one long */
+	ok_eq(syscall(SYS_sched_getaffinity, 0, sizeof(long), &set), (long)sizeof(long),
+	      "sched_getaffinity into one long returns one long");
 	ok_sys(sched_getaffinity(999999, sizeof(set), &set), ESRCH, "an unknown thread is ESRCH");
 	ok_eq(syscall(SYS_tgkill, getpid(), sys_gettid(), 0), 0, "tgkill(pid, tid, 0) of oneself");
 	ok_sys(syscall(SYS_tgkill, getpid() + 100000, sys_gettid(), 0), ESRCH,
