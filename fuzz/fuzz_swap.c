@@ -2,10 +2,12 @@
 /*
  * Operation sequences of swap and reclaim against a model: up to three
  * processes map private and shared anonymous pages in a window, write and
- * read them, fork, munmap and exit, while pages are pushed out
- * (MADV_PAGEOUT, direct reclaim of both LRU kinds, the file list scanned
- * with and without force) and the PMM is starved so that faults reclaim
- * for themselves. Every read must give the model's byte; at the end every
+ * read them, fork, munmap, mremap (moving pages, so that a page's index
+ * and address part) and exit, while pages are pushed out (MADV_PAGEOUT,
+ * direct reclaim of both LRU kinds, the file and anonymous lists scanned
+ * with and without force: private pages shared after fork leave every
+ * space at once through the reverse map) and the PMM is starved so that
+ * faults reclaim for themselves. Every read must give the model's byte; at the end every
  * frame, swap slot and backend page is back, and the LRU lists are empty.
  */
 #include <stdbool.h>
@@ -15,11 +17,13 @@
 
 #include "fuzz/fuzz.h"
 #include "host/heap_pages_mmap.h"
+#include "mm/as_internal.h"
 #include "mm/heap.h"
 #include "mm/lru.h"
 #include "mm/pcache.h"
 #include "mm/reclaim.h"
 #include "mm/swap.h"
+#include "mm/swap_internal.h"
 #include "tests/host/as_test_util.h"
 #include "tests/host/swap_test_util.h"
 
@@ -148,6 +152,30 @@ static void op_unmap(struct mproc *m, unsigned first, unsigned n)
 		m->pg[first + k].mapped = false;
 }
 
+/* Move pages [first, first + n) to [dst, dst + n) (MREMAP_FIXED): all or nothing. */
+static void op_mremap(struct mproc *m, unsigned first, unsigned n, unsigned dst)
+{
+	struct mpage tmp[NPAGES];
+
+	n = n % (NPAGES - first) + 1;
+	dst %= NPAGES - n + 1;
+	if (dst < first + n && first < dst + n)
+		return;		/* overlapping: EINVAL, not worth a call */
+	if (as_is_err(as_mremap(&m->p.as, va_of(first), (uint64_t)n * PAGE_SIZE,
+				(uint64_t)n * PAGE_SIZE, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED,
+				va_of(dst)))) {
+		/* As on Linux, MREMAP_FIXED may have unmapped the target before failing. */
+		for (unsigned k = 0; k < n; k++)
+			if (!as_region_find(&m->p.as, va_of(dst + k)))
+				m->pg[dst + k].mapped = false;
+		return;
+	}
+	memcpy(tmp, &m->pg[first], n * sizeof(tmp[0]));
+	for (unsigned k = 0; k < n; k++)
+		m->pg[first + k].mapped = false;
+	memcpy(&m->pg[dst], tmp, n * sizeof(tmp[0]));
+}
+
 static void op_exit(struct mproc *m)
 {
 	as_destroy(&m->p.as);
@@ -203,10 +231,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			reclaim_direct(b % 64 + 1);
 			break;
 		case 10:
-			reclaim_file_scan(b % 64 + 1, b % 64 + 1, a & 1, &fig);
+			if (a & 2)
+				reclaim_anon_scan(b % 64 + 1, b % 64 + 1, a & 1, &fig);
+			else
+				reclaim_file_scan(b % 64 + 1, b % 64 + 1, a & 1, &fig);
+			swap_writeback_run();
 			break;
 		case 11:
-			op_unmap(m, i, b);
+			if (b & 0x80)
+				op_mremap(m, i, b & 7, fuzz_byte(&in));
+			else
+				op_unmap(m, i, b);
 			break;
 		case 12:
 			if (m != &procs[0])

@@ -239,6 +239,9 @@ struct as {
 	uint32_t gap_leaves, gap_dirty;	/* leaves; first stale one (UINT32_MAX: none) */
 	unsigned gap_order;
 	struct as *all_prev, *all_next;	/* every space, for as_unmap_object() */
+	uintptr_t anon_id;		/* its family (fork tree): owner of its anonymous LRU pages */
+	struct as *anon_prev, *anon_next;	/* the family's spaces' hash chain (as_anon.c) */
+	bool anon_moved;		/* mremap moved anonymous pages: their index != address */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
@@ -347,6 +350,19 @@ void as_unmap_object(struct pcache *pc, uint64_t first, uint64_t n, bool even_co
 unsigned as_rmap_object(struct pcache *pc, uint64_t idx, phys_addr_t pa, bool unmap);
 /* Set in as_rmap_object()'s result: an mlock()ed region maps the page (never zapped). */
 #define AS_RMAP_LOCKED	0x80000000u
+
+/* A walk of the entries mapping an anonymous page (as_anon.c). */
+struct anon_walk {
+	bool unmap;		/* in: swap the page out of each entry, else test-and-clear young */
+	unsigned mapped;	/* entries found mapping the frame */
+	unsigned young;		/* of those, accessed since the last look */
+	unsigned locked;	/* of those, in mlocked (or DOS) regions: left alone */
+	unsigned swapped;	/* turned into swap entries */
+	bool queued;		/* a write was queued for swap_writeback_run() */
+	int err;		/* the first swap-out error (-MM_ENOSPC: swap is full) */
+};
+/* Visit every entry mapping anonymous page (@id, @idx) at frame @pa; no space locked. */
+void as_anon_rmap(uintptr_t id, uint64_t idx, phys_addr_t pa, struct anon_walk *w);
 
 /* --- swap (as_swap.c; areas and figures in mm/swap.h) ------------------------ */
 

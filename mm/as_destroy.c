@@ -21,6 +21,7 @@ void as_destroy(struct as *as)
 		as_zap(as, as->reg[i].start, as->reg[i].end - as->reg[i].start);
 	as_region_free_all(as);
 	as_unlock(as);
+	as_anon_leave(as);	/* after its pages: reclaim may find them until then */
 	if (as->rss)
 		mm_err("as: %llu pages left after destroy", (unsigned long long)as->rss);
 	vm_space_destroy(&as->vs);

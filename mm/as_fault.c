@@ -78,6 +78,7 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, grow))
 		return NULL;
 	as_vm_account(as, r, -1);
+	r->pgoff -= grow;	/* its pages keep their index (as_anon.c) */
 	r->start = start;
 	as_vm_account(as, r, 1);
 	as_gaps_dirty(as, i);
@@ -129,6 +130,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		return VM_FAULT_OOM;
 	}
 	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);
+	as_anon_add(as, r, va, pa);
 	return VM_FAULT_RESOLVED;
 }
 
@@ -154,6 +156,7 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
+	as_anon_add(as, r, va, pa);
 	if (!zero)
 		pmm_put(old);
 	return VM_FAULT_RESOLVED;

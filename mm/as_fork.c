@@ -141,6 +141,7 @@ int as_fork(struct as *child, struct as *parent)
 		err = copy_region(parent, &child->reg[i], child);
 	as_unlock(parent);
 	as_list_add(child);
+	as_anon_join(child, parent);
 	if (err)
 		as_destroy(child);
 	return err;

@@ -118,6 +118,15 @@ bool as_accountable(uint8_t backing, uint32_t prot, bool noreserve);
 void as_list_add(struct as *as);
 void as_list_del(struct as *as);
 
+/* --- families of spaces, the reverse map of anonymous pages (as_anon.c) ----------- */
+
+/* A new process image starts a family; a fork child joins its parent's; destruction leaves. */
+void as_anon_new(struct as *as);
+void as_anon_join(struct as *child, const struct as *parent);
+void as_anon_leave(struct as *as);
+/* Private anonymous page @pa was just mapped at @va of @r: onto the LRU lists. */
+void as_anon_add(const struct as *as, const struct as_region *r, uintptr_t va, phys_addr_t pa);
+
 /* --- the shared zero page (as_zero.c) ----------------------------------------- */
 
 int as_zero_get(void);
@@ -173,6 +182,12 @@ int as_swap_io(struct swap_io *io);
 void as_swap_io_done(struct swap_io *io);
 /* Is swap entry @val's page in the swap cache (mincore)? */
 bool as_swap_cached(uint32_t val);
+/*
+ * Swap out the page at @va of @as (locked), mapping @pa: 1 if its frame was
+ * freed, 0 if it is swapped here but still used elsewhere or queued for
+ * writing (*@queued), or a negated error (-MM_ENOSPC: no room).
+ */
+int as_swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued);
 /* MADV_PAGEOUT on [start, end), lock held by as_lock(). */
 void as_pageout(struct as *as, uintptr_t start, uintptr_t end);
 

@@ -76,6 +76,7 @@ static int make_stack(struct as *as)
 		.prot = MM_PROT_READ | MM_PROT_WRITE,
 		.flags = AS_R_GROWSDOWN | AS_R_STACK | AS_R_ACCOUNT,
 		.backing = AS_ANON_PRIVATE,
+		.pgoff = (as->stack_top - AS_STACK_INITIAL) >> PAGE_SHIFT,	/* as_anon.c */
 	};
 	int err = as_region_reserve(as, 1);
 
@@ -131,6 +132,7 @@ int as_init(struct as *as, const struct as_params *p)
 		err = make_stack(as);
 	if (!err) {
 		as_list_add(as);
+		as_anon_new(as);
 		return 0;
 	}
 fail:

@@ -100,12 +100,16 @@ static int charge(struct as *as, struct as_region *r, unsigned long flags, uint6
  */
 int as_map_region(struct as *as, const struct as_region *r)
 {
+	struct as_region n = *r;
 	int err = as_region_reserve(as, 3);
 
 	if (err)
 		return err;
-	as_unmap_range(as, r->start, r->end);
-	as_region_merge(as, as_region_insert(as, r));
+	/* A new anonymous region's pages are indexed by their address (as_anon.c). */
+	if (n.backing == AS_ANON_PRIVATE)
+		n.pgoff = n.start >> PAGE_SHIFT;
+	as_unmap_range(as, n.start, n.end);
+	as_region_merge(as, as_region_insert(as, &n));
 	return 0;
 }
 

@@ -114,6 +114,8 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 		return err;
 	}
 	as_region_ref(&n);
+	if (n.backing == AS_ANON_PRIVATE)
+		as->anon_moved = true;	/* its pages keep their index, not their address */
 	if (!(flags & MM_MREMAP_DONTUNMAP) && old_len)
 		as_unmap_range(as, addr, addr + old_len);
 	as_region_merge(as, as_region_insert(as, &n));

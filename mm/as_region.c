@@ -258,8 +258,7 @@ static bool mergeable(const struct as_region *a, const struct as_region *b)
 	    a->backing != b->backing || a->shm != b->shm || a->file != b->file ||
 	    a->alloc_base != b->alloc_base || a->alloc_prot != b->alloc_prot || a->wprot != b->wprot)
 		return false;
-	if (a->backing == AS_ANON_PRIVATE)
-		return true;
+	/* Anonymous regions too, as Linux: their pages' index must not change (as_anon.c). */
 	return a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;
 }
 

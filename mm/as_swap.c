@@ -2,7 +2,13 @@
 /*
  * Swapping private anonymous pages of a space out and in.
  *
- * Reclaim's clock is virtual (as Linux 2.4's swap_out()): a hand per space
+ * Reclaim finds private anonymous pages on the anonymous LRU lists and
+ * every entry mapping one through its fork family (mm/reclaim_anon.c,
+ * mm/as_anon.c), and swaps each entry out with as_swap_out_page() here.
+ * Without the LRU table (lru_init() failed, or a port that does not call
+ * it) a clock per space stands in:
+ *
+ * That clock is virtual (as Linux 2.4's swap_out()): a hand per space
  * walks its private anonymous pages; a page whose accessed bit is set gets
  * the bit cleared and a second chance, one found clear since the last pass
  * goes to swap. The page-table bits are the reference information, read
@@ -82,6 +88,7 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 	}
 	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 	__atomic_sub_fetch(&as->swapents, 1, __ATOMIC_RELAXED);
+	as_anon_add(as, r, va, pa);	/* a page from the swap cache is on the lists already */
 	swap_free(e);
 	return VM_FAULT_RESOLVED;
 }
@@ -204,12 +211,21 @@ int swap_write_new_queued(phys_addr_t pa, swp_entry_t *e, bool *queued)
 	return write_new(pa, e, queued);
 }
 
-/*
- * Swap out the page at @va of @as, mapping @pa: 1 if its frame was freed,
- * 0 if it is swapped here but still used elsewhere or queued for writing
- * (*@queued), or a negated error.
+/**
+ * as_swap_out_page() - swap out one entry of a page
+ * @as: the space, locked
+ * @va: the entry's address
+ * @pa: the frame it maps
+ * @queued: set if the page was queued in the swap cache for a write
+ *
+ * The first entry of a page gets it a slot (in the swap cache if anything
+ * else holds the frame); the others find that slot there and take a swap
+ * count each.
+ *
+ * Return: 1 if the frame was freed, 0 if it is swapped here but still used
+ * elsewhere or queued for writing, or a negated error.
  */
-static int swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued)
+int as_swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued)
 {
 	swp_entry_t e;
 	bool cached = swap_cache_lookup_frame(pa, &e);
@@ -326,7 +342,7 @@ unsigned long as_reclaim_scan(struct as *as, unsigned long nr, bool force,
 			if (young)
 				continue;
 			bool queued;
-			int got = swap_out_page(as, b.va[k], b.pa[k], &queued);
+			int got = as_swap_out_page(as, b.va[k], b.pa[k], &queued);
 
 			if (got == -MM_ENOSPC) {
 				seen = nr;	/* swap is full: nothing more to do here */
@@ -384,7 +400,7 @@ void as_pageout(struct as *as, uintptr_t start, uintptr_t end)
 			bool queued;
 
 			if (pmm_refcount(b.pa[k]) == 1 &&
-			    swap_out_page(as, b.va[k], b.pa[k], &queued) == -MM_ENOSPC)
+			    as_swap_out_page(as, b.va[k], b.pa[k], &queued) == -MM_ENOSPC)
 				return;
 		}
 		as_lock_break(as);

@@ -278,6 +278,7 @@ static long reserve(struct as *as, uintptr_t address, uint64_t size, uint32_t ty
 	}
 	r.start = r.alloc_base = base;
 	r.end = end;
+	r.pgoff = base >> PAGE_SHIFT;	/* its pages' index (as_anon.c) */
 	if (commit) {
 		r.flags = AS_R_ACCOUNT;
 		set_protect(&r, protect);

@@ -29,7 +29,7 @@ struct frame {
 	uint32_t refcount;	/* allocated blocks: references (atomic) */
 	uint8_t order;		/* free and allocated blocks: log2 of the size */
 	uint8_t flags;		/* FRAME_*, read and written atomically */
-	uint16_t spare;
+	uint16_t spare;		/* the owner's: a page table's entry count (mm/pt_impl.h), or FRAME_LRU_ANON */
 };
 _Static_assert(sizeof(struct frame) == 16, "frame descriptor must stay 16 bytes");
 
@@ -40,6 +40,19 @@ enum {
 	FRAME_RESERVED = 1 << 3,
 	FRAME_HOLE = 1 << 4,
 };
+
+/*
+ * An anonymous page on an LRU list has no single owner to take it off
+ * before the last reference goes: the PMM does (lru_page_freed()) when it
+ * sees this mark, and drops such a page's count atomically even from 1, as
+ * the list may be taking a reference at that moment.
+ */
+#define FRAME_LRU_ANON	0x8000	/* above any page table's entry count */
+
+static inline bool frame_on_lru(const struct frame *f)
+{
+	return __atomic_load_n(&f->spare, __ATOMIC_ACQUIRE) & FRAME_LRU_ANON;
+}
 
 /* List links are frame numbers; that limits RAM to 16 TiB (minus a section). */
 #define PFN_NIL		UINT32_MAX

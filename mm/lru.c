@@ -156,7 +156,7 @@ static void link_head(struct lru_ent *e, uint32_t pfn, unsigned l)
 	else
 		h->tail = pfn;
 	h->head = pfn;
-	h->count++;
+	__atomic_store_n(&h->count, h->count + 1, __ATOMIC_RELAXED);	/* read unlocked by lru_count() */
 	e->state = (uint8_t)((e->state & ST_FILE) | ST_ON | l);
 }
 
@@ -172,7 +172,7 @@ static void unlink(struct lru_ent *e)
 		ent(e->next)->prev = e->prev;
 	else
 		h->tail = e->prev;
-	h->count--;
+	__atomic_store_n(&h->count, h->count - 1, __ATOMIC_RELAXED);
 	e->state &= (uint8_t)~(ST_ON | ST_LIST_MASK);
 }
 
@@ -201,9 +201,50 @@ void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index)
 		e->index = index;
 		e->state = kind == LRU_FILE ? ST_FILE : 0;
 		__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
+		if (kind == LRU_ANON)	/* before it can be isolated: the PMM then drops atomically */
+			__atomic_store_n(&pfn_frame(pa >> PAGE_SHIFT)->spare, FRAME_LRU_ANON,
+					 __ATOMIC_RELEASE);
 		link_head(e, (uint32_t)(pa >> PAGE_SHIFT), inactive_of(kind));
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+/* Forget entry @e of frame @pfn (lru_lock held): off its list, mark cleared. */
+static void forget(struct lru_ent *e, pfn_t pfn)
+{
+	if (e->state & ST_ON)
+		unlink(e);
+	e->state = 0;
+	e->owner = NULL;
+	if (frame_on_lru(pfn_frame(pfn)))
+		__atomic_store_n(&pfn_frame(pfn)->spare, 0, __ATOMIC_RELAXED);
+}
+
+/**
+ * lru_page_freed() - the last reference to an anonymous LRU page went
+ * @pfn: its frame, count 0, not yet back in the allocator
+ *
+ * Called by the PMM for frames marked FRAME_LRU_ANON: an anonymous page
+ * leaves its list when its last mapping (or the swap cache) lets it go.
+ */
+void lru_page_freed(pfn_t pfn)
+{
+	struct lru_ent *e = ent(pfn);
+	unsigned long fl;
+
+	if (!e)
+		return;
+	fl = spin_lock_irqsave(&lru_lock);
+	forget(e, pfn);
+	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+/* Is @pa an anonymous page on a list (or isolated from one)? */
+bool lru_anon_page(phys_addr_t pa)
+{
+	struct frame *f = pfn_frame_checked(pa >> PAGE_SHIFT);
+
+	return f && frame_on_lru(f);
 }
 
 /**
@@ -220,10 +261,7 @@ void lru_del(phys_addr_t pa)
 	if (!e)
 		return;
 	fl = spin_lock_irqsave(&lru_lock);
-	if (e->state & ST_ON)
-		unlink(e);
-	e->state = 0;
-	e->owner = NULL;
+	forget(e, pa >> PAGE_SHIFT);
 	spin_unlock_irqrestore(&lru_lock, fl);
 }
 
@@ -242,15 +280,33 @@ bool lru_test_clear_accessed(phys_addr_t pa)
 	return e && __atomic_exchange_n(&e->accessed, 0, __ATOMIC_RELAXED);
 }
 
+/*
+ * A reference to anonymous page @pfn unless its last one is going (its
+ * mappings are dropped without lru_lock; the PMM then takes it off).
+ */
+static bool get_unless_zero(pfn_t pfn)
+{
+	struct frame *f = pfn_frame(pfn);
+	uint32_t r = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+
+	do {
+		if (r == 0 || frame_flags(f) != FRAME_ALLOC)
+			return false;
+	} while (!__atomic_compare_exchange_n(&f->refcount, &r, r + 1, true,
+					      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return true;
+}
+
 /**
  * lru_isolate() - take pages from the tail of a list for reclaim
  * @l: the list
  * @out: filled with the pages
  * @n: at most this many
  *
- * Each page gets a frame reference (its owner's keeps it allocated while
- * it is on the list, so taking one is safe here) and leaves the list; it
- * stays owned until lru_putback() or lru_release().
+ * Each page gets a frame reference and leaves the list: a file page's
+ * owner keeps it allocated while it is on the list; an anonymous page
+ * whose last reference is going meanwhile is dropped from the list
+ * instead. It stays owned until lru_putback() or lru_release().
  *
  * Return: pages taken.
  */
@@ -264,9 +320,14 @@ unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
 		struct lru_ent *e = ent(pfn);
 		phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
 
+		if (!(e->state & ST_FILE) && !get_unless_zero(pfn)) {
+			forget(e, pfn);	/* being freed: lru_page_freed() comes next */
+			continue;
+		}
 		unlink(e);
 		e->state |= ST_ISOLATED;
-		pmm_get(pa);
+		if (e->state & ST_FILE)
+			pmm_get(pa);
 		out[got++] = (struct lru_victim){ pa, e->owner, e->index,
 						  l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE };
 	}
@@ -279,7 +340,7 @@ unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
  * @v: from lru_isolate()
  * @active: to the active list (it was referenced), else the inactive one
  */
-void lru_putback(const struct lru_victim *v, bool active)
+uint32_t lru_putback(const struct lru_victim *v, bool active)
 {
 	struct lru_ent *e = ent(v->pa >> PAGE_SHIFT);
 	unsigned long fl = spin_lock_irqsave(&lru_lock);
@@ -291,7 +352,7 @@ void lru_putback(const struct lru_victim *v, bool active)
 		link_head(e, (uint32_t)(v->pa >> PAGE_SHIFT), l);
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
-	pmm_put(v->pa);
+	return pmm_put(v->pa);
 }
 
 /**

@@ -24,8 +24,12 @@
  * is untouched. Before lru_init(), or if it failed, lru_add() does nothing
  * and such pages are not reclaimed.
  *
- * A page on a list is pinned by its owner (the page cache's reference):
- * the owner takes it off with lru_del() before dropping that reference.
+ * A file page on a list is pinned by its owner (the page cache's
+ * reference): the owner takes it off with lru_del() before dropping that
+ * reference. An anonymous page is held by its mappings (and the swap
+ * cache) alone, so the PMM takes it off when its last reference goes
+ * (lru_page_freed()); its owner is its space family's id and its index the
+ * page's offset in its regions (mm/as_anon.c).
  * Reclaim isolates pages (off the list, a frame reference taken) while it
  * works on them without lru_lock, then puts them back or lets them go; an
  * owner deleting an isolated page only marks it gone.
@@ -72,6 +76,10 @@ uint64_t lru_table_frames(void);
 void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index);
 /* Take @pa off its list for good (its owner lets it go); a no-op if it is on none. */
 void lru_del(phys_addr_t pa);
+/* PMM hook: anonymous page @pfn's last reference went (mm/frame.h FRAME_LRU_ANON). */
+void lru_page_freed(pfn_t pfn);
+/* Is @pa an anonymous page on the lists (or isolated)? */
+bool lru_anon_page(phys_addr_t pa);
 /* The page was read or written through a system call: counts as a reference. */
 void lru_mark_accessed(phys_addr_t pa);
 /* Test and clear that mark. */
@@ -85,9 +93,10 @@ unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n);
 /*
  * Give an isolated page back: to the head of its kind's active list if
  * @active, else of its inactive list; if its owner deleted it meanwhile,
- * it just leaves. Drops the reference lru_isolate() took.
+ * it just leaves. Drops the reference lru_isolate() took: returns the
+ * frame's count left (0: that was the last, the frame is free).
  */
-void lru_putback(const struct lru_victim *v, bool active);
+uint32_t lru_putback(const struct lru_victim *v, bool active);
 /* An isolated page is leaving its owner (evicted): drop isolation and reference. */
 void lru_release(const struct lru_victim *v);
 /* Move up to @n pages from the tail of @kind's active list to its inactive head, marks cleared. */

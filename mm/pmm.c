@@ -10,6 +10,7 @@
  * its own return address down, so reports name the caller's code.
  */
 #include "highmem.h"
+#include "lru.h"
 #include "zone.h"
 
 #ifdef MM_HARDENED
@@ -104,11 +105,15 @@ FAST void release(pfn_t pfn, struct frame *f)
 FAST uint32_t drop_ref(pfn_t pfn, struct frame *f)
 {
 	uint32_t r = __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE);
+	bool on_lru = frame_on_lru(f);
 
-	if (r == 1)	/* the only holder: nobody else may touch the count */
+	/* The only holder: nobody else may touch the count (but the LRU's isolation, mm/lru.c). */
+	if (r == 1 && !on_lru)
 		__atomic_store_n(&f->refcount, 0, __ATOMIC_RELAXED);
 	else if ((r = __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL)) != 0)
 		return r;
+	if (on_lru)
+		lru_page_freed(pfn);
 	release(pfn, f);
 	return 0;
 }

@@ -5,11 +5,15 @@
  * mm/as_swap.c's; this file decides how much and over which spaces.
  *
  * A round scans the inactive file list first (page-cache pages: shared
- * memory, RAM files), then visits every space, each from where its clock
- * hand stopped, asking for about twice the frames still wanted from each; two rounds let pages
- * referenced before the first have their accessed bit cleared and be taken
- * in the second, a third round takes pages however recently used.
+ * memory, RAM files), then the inactive anonymous list (private pages,
+ * found in every space of their fork tree by the reverse map), about twice
+ * the frames still wanted; two rounds let pages referenced before the
+ * first have their accessed bits cleared and be taken in the second, a
+ * third round takes pages however recently used. Without the LRU table
+ * (lru_init() failed) each space's own clock (mm/as_swap.c) stands in for
+ * the anonymous lists.
  */
+#include "lru.h"
 #include "reclaim.h"
 #include "swap.h"
 #include "swap_internal.h"
@@ -112,8 +116,11 @@ static unsigned long shrink(unsigned long want)
 
 		p.force = round == 2;
 		p.freed += reclaim_file_scan(2 * left + 32, left, p.force, &p.fig);
-		if (p.freed < want)
-			as_for_each(scan_one, &p);
+		left = want - MM_MIN(want, p.freed + p.fig.queued);
+		if (left && lru_enabled())
+			p.freed += reclaim_anon_scan(2 * left + 32, left, p.force, &p.fig);
+		else if (left)
+			as_for_each(scan_one, &p);	/* no LRU table: each space's clock */
 		wb = swap_writeback_run();
 		p.freed += wb;
 		p.fig.reclaimed += wb;

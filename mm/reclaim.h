@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reclaim: freeing frames when memory runs short, by swapping private
- * anonymous pages out (mm/as_swap.c holds their clock and the swapping)
- * and page-cache pages (shared memory, RAM files) from the file LRU lists
+ * Reclaim: freeing frames when memory runs short, by swapping out private
+ * anonymous pages from the anonymous LRU lists (mm/reclaim_anon.c, their
+ * reverse map mm/as_anon.c, the swapping mm/as_swap.c) and page-cache
+ * pages (shared memory, RAM files) from the file LRU lists
  * (mm/reclaim_file.c, mm/lru.h).
  *
  * Each zone has three watermarks, Linux's min/low/high, from its managed
@@ -54,6 +55,9 @@ unsigned long reclaim_direct(unsigned long want);
 void reclaim_get_stats(struct reclaim_stats *st);
 /* Page-cache pages: scan @nr of the inactive file list, until @want freed (mm/reclaim_file.c). */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
+				struct reclaim_figures *fig);
+/* Private anonymous pages: the same over the inactive anonymous list (mm/reclaim_anon.c). */
+unsigned long reclaim_anon_scan(unsigned long nr, unsigned long want, bool force,
 				struct reclaim_figures *fig);
 void reclaim_count_refault(void);
 

@@ -25,7 +25,19 @@ struct test_swap {
 	bool (*unlocked)(void);		/* may_sleep: are the test's spaces unlocked? */
 	uint64_t locked_calls;		/* may_sleep: calls made with a lock held */
 	void (*during_io)(struct test_swap *t, uint32_t slot, bool write);	/* once, then cleared */
+	int busy;		/* a sleeping backend is called with no lock held: its own lock */
 };
+
+static inline void ts_lock(struct test_swap *t)
+{
+	while (__atomic_exchange_n(&t->busy, 1, __ATOMIC_ACQUIRE))
+		;
+}
+
+static inline void ts_unlock(struct test_swap *t)
+{
+	__atomic_store_n(&t->busy, 0, __ATOMIC_RELEASE);
+}
 
 /* A sleeping backend's checks and hook, at the start of an operation. */
 static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool write)
@@ -43,7 +55,7 @@ static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool wri
 }
 
 /* A write's work after the sleeping checks. */
-static inline int ts_store(struct test_swap *t, uint32_t slot, const void *page)
+static inline int ts_store_locked(struct test_swap *t, uint32_t slot, const void *page)
 {
 	struct swap_backend *b = &t->b;
 
@@ -64,6 +76,15 @@ static inline int ts_store(struct test_swap *t, uint32_t slot, const void *page)
 	return 0;
 }
 
+static inline int ts_store(struct test_swap *t, uint32_t slot, const void *page)
+{
+	ts_lock(t);
+	int r = ts_store_locked(t, slot, page);
+
+	ts_unlock(t);
+	return r;
+}
+
 static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *page)
 {
 	ts_sleeping_call((struct test_swap *)b, slot, true);
@@ -71,7 +92,7 @@ static inline int ts_write(struct swap_backend *b, uint32_t slot, const void *pa
 }
 
 /* A read's work after the sleeping checks. */
-static inline int ts_load(struct test_swap *t, uint32_t slot, void *page)
+static inline int ts_load_locked(struct test_swap *t, uint32_t slot, void *page)
 {
 	struct swap_backend *b = &t->b;
 
@@ -84,6 +105,15 @@ static inline int ts_load(struct test_swap *t, uint32_t slot, void *page)
 	memcpy(page, t->page[slot], PAGE_SIZE);
 	t->reads++;
 	return 0;
+}
+
+static inline int ts_load(struct test_swap *t, uint32_t slot, void *page)
+{
+	ts_lock(t);
+	int r = ts_load_locked(t, slot, page);
+
+	ts_unlock(t);
+	return r;
 }
 
 static inline int ts_read(struct swap_backend *b, uint32_t slot, void *page)
@@ -122,12 +152,14 @@ static inline void ts_discard(struct swap_backend *b, uint32_t slot)
 {
 	struct test_swap *t = (struct test_swap *)b;
 
+	ts_lock(t);
 	t->discards++;
 	if (slot < b->nslots && t->page[slot]) {
 		free(t->page[slot]);
 		t->page[slot] = NULL;
 		t->stored--;
 	}
+	ts_unlock(t);
 }
 
 static inline void ts_stats(struct swap_backend *b, struct swap_backend_stats *st)

@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Private anonymous pages on the LRU lists and their reverse map
+ * (mm/as_anon.c, mm/reclaim_anon.c): a page shared copy-on-write after fork
+ * is found from its frame in every space of the fork tree, unmapped from
+ * all of them and written once (one slot, a swap count per sharer); the
+ * same after munmap in the child, mremap moving the parent's pages, a
+ * copy-on-write break, the parent's exit; mlocked pages stay; and several
+ * threads forking, writing, unmapping and exiting while another reclaims
+ * (TSan). Every frame, slot and list entry is back at the end.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests/host/as_test_util.h"
+#include "tests/host/swap_test_util.h"
+#include "mm/as_internal.h"
+#include "mm/lru.h"
+#include "mm/reclaim.h"
+#include "mm/swap.h"
+#include "mm/swap_internal.h"
+
+#define PRIV	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
+
+static uint64_t free0;
+static struct proc P, C;
+static struct test_swap TS;
+static int type1;
+static bool sleeping;		/* this round's backend may sleep (a disk): writes are queued */
+
+static int before(void **state)
+{
+	(void)state;
+	type1 = swt_setup(64 * MiB, &TS, 8192);
+	ts_set_sleeping(&TS, sleeping);
+	assert_int_equal(lru_init(), 0);
+	free0 = sim_free_frames();
+	return 0;
+}
+
+static int after(void **state)
+{
+	(void)state;
+	assert_int_equal(lru_check(), 0);
+	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
+		assert_int_equal(lru_count((enum lru_list)l), 0);
+	swt_teardown(&TS, type1, free0);
+	return 0;
+}
+
+/* One scan of the anonymous lists; queued writes done after it, as reclaim does. */
+static unsigned long scan(unsigned long nr, bool force, struct reclaim_figures *fig)
+{
+	unsigned long freed = reclaim_anon_scan(nr, nr, force, fig), wb = swap_writeback_run();
+
+	fig->reclaimed += wb;
+	return freed + wb;
+}
+
+static uint64_t slots_used(void)
+{
+	struct swap_counters c;
+
+	swap_get_counters(&c);
+	return c.slots_used;
+}
+
+/* The swap entry at @va of @p (asserted to be one). */
+static swp_entry_t entry_at(struct proc *p, uintptr_t va)
+{
+	uint32_t val = 0;
+
+	assert_true(pt_swp_lookup(&p->as.vs.pt, va, &val));
+	return (swp_entry_t){ val };
+}
+
+/* A page shared after fork: unmapped from both spaces at once, one slot with a count of two. */
+static void test_fork_shared(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uint64_t f1;
+	uintptr_t a;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, 64 * PG, PRIV);
+	swt_fill(&P, a, 64, 1);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 64);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	swt_check(&C, a, 64, 1);
+	f1 = sim_free_frames();
+	/* Just touched: promoted, accessed bits cleared in both spaces. */
+	assert_int_equal(scan(64, false, &fig), 0);
+	assert_int_equal(lru_count(LRU_ACTIVE_ANON), 64);
+	/* Not touched since: demoted, then swapped out of both, each written once. */
+	assert_int_equal(scan(64, false, &fig), 64);
+	assert_int_equal(fig.reclaimed, 64);
+	assert_int_equal(fig.swapped, 128);
+	assert_int_equal(TS.writes, 64);
+	assert_int_equal(slots_used(), 64);
+	for (unsigned i = 0; i < 64; i++) {
+		swp_entry_t e = entry_at(&P, a + i * PG);
+
+		assert_int_equal(entry_at(&C, a + i * PG).val, e.val);
+		assert_int_equal(swap_count(e), 2);
+	}
+	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(P.as.swapents, 64);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON) + lru_count(LRU_ACTIVE_ANON), 0);
+	pmm_drain();
+	assert_true(sim_free_frames() >= f1 + 64);
+	/* The child reads each page once; the parent finds them in the swap cache. */
+	swt_check(&C, a, 64, 1);
+	assert_int_equal(TS.reads, 64);
+	swt_check(&P, a, 64, 1);
+	assert_int_equal(TS.reads, 64);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 64);
+	/* The child's writes copy; the parent keeps its pages. */
+	swt_fill(&C, a, 32, 2);
+	swt_check(&P, a, 64, 1);
+	swt_check(&C, a, 32, 2);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 96);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_check(&C.as), 0);
+	/* Swapped again, everything, then both exit: every slot goes. */
+	assert_int_equal(scan(128, true, &fig), 96);
+	assert_int_equal(slots_used(), 96);
+	as_destroy(&C.as);
+	as_destroy(&P.as);
+}
+
+/* The child unmaps part, the parent moves its pages elsewhere: still found everywhere. */
+static void test_munmap_mremap(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a, b;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, 32 * PG, PRIV);
+	b = swt_map(&P, 32 * PG, PRIV);		/* a place to move to */
+	assert_int_equal(as_munmap(&P.as, b, 32 * PG), 0);
+	swt_fill(&P, a, 32, 1);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	assert_int_equal(as_munmap(&C.as, a, 8 * PG), 0);
+	assert_int_equal(as_mremap(&P.as, a, 32 * PG, 32 * PG,
+				   MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, b), (long)b);
+	assert_true(P.as.anon_moved);
+	assert_false(C.as.anon_moved);
+	assert_int_equal(scan(64, true, &fig), 32);
+	assert_int_equal(TS.writes, 32);
+	assert_int_equal(slots_used(), 32);
+	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(C.as.rss, 0);
+	for (unsigned i = 0; i < 32; i++)
+		assert_int_equal(swap_count(entry_at(&P, b + i * PG)), i < 8 ? 1 : 2);
+	/* Moved pages read back where they went, with their old contents. */
+	for (unsigned i = 0; i < 32; i++) {
+		assert_int_equal(upeek(&P, b + i * PG), swt_pattern(a + i * PG, 1));
+		if (i >= 8)
+			assert_int_equal(upeek(&C, a + i * PG), swt_pattern(a + i * PG, 1));
+		else
+			assert_int_equal(upeek(&C, a + i * PG), -1);
+	}
+	/* A second move of a now-resident range, then reclaim again. */
+	assert_int_equal(as_mremap(&P.as, b, 32 * PG, 32 * PG,
+				   MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, a), (long)a);
+	assert_int_equal(scan(64, true, &fig), 32);
+	for (unsigned i = 0; i < 32; i++)
+		assert_int_equal(upeek(&P, a + i * PG), swt_pattern(a + i * PG, 1));
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_check(&C.as), 0);
+	as_destroy(&P.as);
+	as_destroy(&C.as);
+}
+
+/* Copy-on-write broken by the parent: two pages per index, each its own slot. */
+static void test_cow_break_and_exit(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, 32 * PG, PRIV);
+	swt_fill(&P, a, 32, 1);
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	swt_fill(&P, a, 32, 2);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 64);
+	assert_int_equal(scan(64, true, &fig), 64);
+	assert_int_equal(TS.writes, 64);
+	for (unsigned i = 0; i < 32; i++) {
+		assert_int_equal(swap_count(entry_at(&P, a + i * PG)), 1);
+		assert_int_equal(swap_count(entry_at(&C, a + i * PG)), 1);
+	}
+	swt_check(&P, a, 32, 2);
+	swt_check(&C, a, 32, 1);
+	/* The parent exits: the child's pages are still found through the family. */
+	as_destroy(&P.as);
+	assert_int_equal(scan(64, true, &fig), 32);
+	assert_int_equal(C.as.rss, 0);
+	swt_check(&C, a, 32, 1);
+	as_destroy(&C.as);
+}
+
+/* mlocked pages stay, however hard reclaim tries; a family of their own is not touched. */
+static void test_mlocked_stay(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a, b;
+
+	(void)state;
+	swt_new_proc(&P);
+	swt_new_proc(&C);			/* another process: another family */
+	assert_true(P.as.anon_id != C.as.anon_id);
+	a = swt_map(&P, 16 * PG, PRIV);
+	b = swt_map(&C, 16 * PG, PRIV);
+	swt_fill(&P, a, 16, 1);
+	swt_fill(&C, b, 16, 1);
+	assert_int_equal(as_mlock(&P.as, a, 16 * PG, 0), 0);
+	assert_int_equal(scan(64, true, &fig), 16);
+	assert_int_equal(P.as.rss, 16);
+	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(lru_count(LRU_ACTIVE_ANON), 16);
+	swt_check(&P, a, 16, 1);
+	swt_check(&C, b, 16, 1);
+	as_destroy(&P.as);
+	as_destroy(&C.as);
+}
+
+/* Threads: each forks, writes, unmaps and exits families of its own while one reclaims. */
+#define WORKERS		3
+#define ROUNDS		12
+#define WPAGES		24
+
+static volatile int workers_left;
+static int errors[WORKERS];
+
+static void *worker(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct proc *p = calloc(2, sizeof(*p)), *c = p + 1;
+	uint64_t seed = (uint64_t)id + 1;
+
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		long a;
+
+		if (as_init(&p->as, NULL)) {
+			errors[id]++;
+			break;
+		}
+		proc_cpu(p);
+		a = as_mmap(&p->as, 0, WPAGES * PG, MM_PROT_READ | MM_PROT_WRITE, PRIV, NULL, 0);
+		if (as_is_err(a))
+			errors[id]++;
+		for (unsigned i = 0; !as_is_err(a) && i < WPAGES; i++)
+			errors[id] += uwrite8(p, (uintptr_t)a + i * PG, (uint8_t)(i + round)) != 0;
+		if (!as_is_err(a) && !as_fork(&c->as, &p->as)) {
+			proc_cpu(c);
+			for (unsigned i = 0; i < WPAGES; i++) {
+				uintptr_t va = (uintptr_t)a + i * PG;
+
+				if (test_random(&seed) & 1)
+					errors[id] += uwrite8(c, va, (uint8_t)(i + round + 1)) != 0;
+				else if (upeek(c, va) != (uint8_t)(i + round))
+					errors[id]++;
+			}
+			if (test_random(&seed) & 1)
+				errors[id] += as_munmap(&p->as, (uintptr_t)a, WPAGES / 2 * PG) != 0;
+			for (unsigned i = WPAGES / 2; i < WPAGES; i++)
+				if (upeek(p, (uintptr_t)a + i * PG) != (uint8_t)(i + round))
+					errors[id]++;
+			as_destroy(&c->as);
+		}
+		as_destroy(&p->as);
+	}
+	free(p);
+	__atomic_sub_fetch(&workers_left, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static struct reclaim_figures thread_fig;
+
+static void *reclaimer(void *arg)
+{
+	(void)arg;
+	while (__atomic_load_n(&workers_left, __ATOMIC_ACQUIRE))
+		scan(16, true, &thread_fig);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[WORKERS + 1];
+
+	(void)state;
+	workers_left = WORKERS;
+	for (uintptr_t i = 0; i < WORKERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
+	assert_int_equal(pthread_create(&t[WORKERS], NULL, reclaimer, NULL), 0);
+	for (unsigned i = 0; i <= WORKERS; i++)
+		pthread_join(t[i], NULL);
+	for (unsigned i = 0; i < WORKERS; i++)
+		assert_int_equal(errors[i], 0);
+	print_message("reclaimed beside the workers: %llu scanned, %llu entries swapped, %llu frames\n",
+		      (unsigned long long)thread_fig.scanned, (unsigned long long)thread_fig.swapped,
+		      (unsigned long long)thread_fig.reclaimed);
+	memset(&thread_fig, 0, sizeof(thread_fig));
+	/* Frames only the swap cache held when a space went: gone with the last scan. */
+	struct reclaim_figures fig = { 0 };
+
+	scan(1024, true, &fig);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fork_shared, before, after),
+		cmocka_unit_test_setup_teardown(test_munmap_mremap, before, after),
+		cmocka_unit_test_setup_teardown(test_cow_break_and_exit, before, after),
+		cmocka_unit_test_setup_teardown(test_mlocked_stay, before, after),
+		cmocka_unit_test_setup_teardown(test_threads, before, after),
+	};
+	int failed = cmocka_run_group_tests_name("anon rmap, backend written under the locks", tests,
+						 swap_test_group_setup, sim_group_teardown);
+
+	sleeping = true;
+	return failed + cmocka_run_group_tests_name("anon rmap, backend that sleeps (writes queued)",
+						    tests, swap_test_group_setup,
+						    sim_group_teardown);
+}
