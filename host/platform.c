@@ -7,6 +7,7 @@
 
 #include "host/sim.h"
 #include "mm/platform.h"
+#include "mm/pt.h"
 
 static uint8_t *ram;
 static uint64_t ram_size;
@@ -192,9 +193,50 @@ mm_cpumask_t plat_cpus_online(void)
 	return (mm_cpumask_t)1 << plat_cpu_id();
 }
 
+/* Per simulated CPU: odd while a soft-MMU access is between its walk and its copy. */
+static unsigned long cpu_access_seq[MM_MAX_CPUS];
+
+bool sim_cpu_access_begin(struct pt_space *s)
+{
+	unsigned cpu = plat_cpu_id();
+	bool held = s && (pt_space_cpus_now(s) & ((mm_cpumask_t)1 << cpu));
+
+	/* Locked updates, so the walk's loads come after them (flush_set() pairs with these). */
+	__atomic_fetch_add(&cpu_access_seq[cpu], 1, __ATOMIC_SEQ_CST);
+	if (s && !held)
+		pt_space_cpu_enter(s, cpu);
+	return held;
+}
+
+void sim_cpu_access_end(struct pt_space *s, bool held)
+{
+	unsigned cpu = plat_cpu_id();
+
+	if (s && !held)
+		pt_space_cpu_leave(s, cpu);
+	__atomic_fetch_add(&cpu_access_seq[cpu], 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The calling CPU's TLB is flushed (counted); every other CPU in @cpus has
+ * no TLB but may be inside an access that walked the old entries: wait for
+ * that access to end, as the interrupt of a real shootdown would.
+ */
 void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global)
 {
+	unsigned self = plat_cpu_id();
+
 	(void)global;
+	/* The caller's changes are ordered before this by pt_space_cpus_now(). */
+	for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
+		unsigned long seq;
+
+		if (c == self || !(cpus & ((mm_cpumask_t)1 << c)))
+			continue;
+		seq = __atomic_load_n(&cpu_access_seq[c], __ATOMIC_SEQ_CST);
+		while ((seq & 1) && __atomic_load_n(&cpu_access_seq[c], __ATOMIC_SEQ_CST) == seq)
+			plat_cpu_relax();
+	}
 	if (!(cpus & plat_cpus_online()))
 		return;
 	if (!va)

@@ -62,6 +62,18 @@ extern unsigned long sim_kmap_high_total;
 const char *sim_last_log(void);
 
 /*
+ * The soft MMU's accesses as a CPU's: between the walk that translates an
+ * access and the copy it allows, the calling thread (a simulated CPU) is in
+ * the space's CPU set and marked busy, so a TLB shootdown from another
+ * thread (plat_tlb_shootdown()) waits for the copy to end, as an interrupt
+ * waits for an instruction boundary, before the core frees what it
+ * unmapped. begin returns what end needs (the CPU already held @s).
+ */
+struct pt_space;
+bool sim_cpu_access_begin(struct pt_space *s);
+void sim_cpu_access_end(struct pt_space *s, bool held);
+
+/*
  * plat_panic() calls this hook if set (a test can longjmp out of it to check
  * that a panic happened); otherwise it prints the message and aborts.
  */

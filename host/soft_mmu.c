@@ -18,9 +18,10 @@
  * @m: the MMU
  * @s: the space
  */
-void smmu_init(struct smmu *m, const struct pt_space *s)
+void smmu_init(struct smmu *m, struct pt_space *s)
 {
 	memset(m, 0, sizeof(*m));
+	m->space = s;
 	m->fmt = s->fmt;
 	m->root = s->root;
 	m->wp = m->nxe = m->smep = m->smap = true;
@@ -38,15 +39,23 @@ SMMU_ORACLE static uint64_t entry_load(const struct pt_format *f, phys_addr_t ta
 	return __atomic_load_n((const uint32_t *)t + i, __ATOMIC_ACQUIRE);
 }
 
-SMMU_ORACLE static void entry_or(const struct pt_format *f, phys_addr_t table, unsigned i,
-				  uint64_t bits)
+/*
+ * Set @bits in the entry at @i if it still holds @seen, as the hardware's
+ * locked update does; false if the entry changed since the walk read it
+ * (another CPU unmapped or swapped it: the access walks again).
+ */
+SMMU_ORACLE static bool entry_set_bits(const struct pt_format *f, phys_addr_t table, unsigned i,
+					uint64_t seen, uint64_t bits)
 {
 	void *t = sim_phys(table);
 
 	if (f->entry_size == 8)
-		__atomic_fetch_or((uint64_t *)t + i, bits, __ATOMIC_RELAXED);
-	else
-		__atomic_fetch_or((uint32_t *)t + i, (uint32_t)bits, __ATOMIC_RELAXED);
+		return __atomic_compare_exchange_n((uint64_t *)t + i, &seen, seen | bits, false,
+						   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+	uint32_t seen32 = (uint32_t)seen;
+
+	return __atomic_compare_exchange_n((uint32_t *)t + i, &seen32, seen32 | (uint32_t)bits, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 /* A PAE PDPTE: no R/W, U/S, A, D, PS, G or XD bits; they are reserved. */
@@ -81,6 +90,7 @@ struct walk_state {
 	unsigned level;
 	phys_addr_t table[PT_MAX_LEVELS];	/* where each level's entry is */
 	unsigned index[PT_MAX_LEVELS];
+	uint64_t entry[PT_MAX_LEVELS];	/* what the walk read at each level */
 	uint64_t leaf;
 };
 
@@ -98,6 +108,7 @@ SMMU_ORACLE static uint32_t walk(struct smmu *m, uintptr_t va, struct walk_state
 
 		w->table[level] = tpa;
 		w->index[level] = i;
+		w->entry[level] = e;
 		if (!(e & f->present))
 			return SMMU_FAULT;
 		if (e & reserved(m, (unsigned)level, e))
@@ -132,8 +143,12 @@ SMMU_ORACLE static bool violates(const struct smmu *m, const struct walk_state *
 	return acc == SMMU_WRITE && m->wp && !w->write;
 }
 
-/* Set accessed along the walk and dirty in the leaf, as the hardware does. */
-SMMU_ORACLE static void mark_used(struct smmu *m, const struct walk_state *w, enum smmu_access acc)
+/*
+ * Set accessed along the walk and dirty in the leaf, as the hardware does:
+ * each entry only if it still holds what the walk read. Return: false if one
+ * changed meanwhile (the walk is redone, as a CPU's locked update would).
+ */
+SMMU_ORACLE static bool mark_used(struct smmu *m, const struct walk_state *w, enum smmu_access acc)
 {
 	const struct pt_format *f = m->fmt;
 
@@ -144,9 +159,11 @@ SMMU_ORACLE static void mark_used(struct smmu *m, const struct walk_state *w, en
 			continue;
 		if (l == w->level && acc == SMMU_WRITE)
 			bits |= f->dirty;
-		if ((entry_load(f, w->table[l], w->index[l]) & bits) != bits)
-			entry_or(f, w->table[l], w->index[l], bits);
+		if ((w->entry[l] & bits) != bits &&
+		    !entry_set_bits(f, w->table[l], w->index[l], w->entry[l], bits))
+			return false;
 	}
+	return true;
 }
 
 /**
@@ -171,18 +188,36 @@ SMMU_ORACLE uint32_t smmu_translate(struct smmu *m, uintptr_t va, enum smmu_acce
 
 	if (!pt_va_canonical(f, va))
 		return SMMU_FAULT | SMMU_GP;
-	r = walk(m, va, &w);
-	if (r)
-		return r | ec;
-	if (violates(m, &w, acc, mode))
-		return SMMU_FAULT | PF_P | ec;
-	mark_used(m, &w, acc);
+	do {
+		r = walk(m, va, &w);
+		if (r)
+			return r | ec;
+		if (violates(m, &w, acc, mode))
+			return SMMU_FAULT | PF_P | ec;
+	} while (!mark_used(m, &w, acc));
 	if (pa) {
 		uint64_t size = 1ull << f->shift[w.level];
 
 		*pa = (w.leaf & f->addr_mask & ~(size - 1)) | (va & (size - 1));
 	}
 	return 0;
+}
+
+/*
+ * A fault @r (smmu_translate()'s) at @va: reported in @m and delivered to
+ * the portable path. Return: true if resolved, so the access is retried.
+ */
+static bool deliver(struct smmu *m, uintptr_t va, uint32_t r, unsigned tries)
+{
+	m->error_code = r & ~SMMU_FAULT;
+	if (r & SMMU_GP)
+		return false;
+	m->cr2 = va;
+	m->faults++;
+
+	struct vm_fault f = { .addr = va, .flags = m->error_code & VM_FAULT_MASK };
+
+	return m->vs && tries < m->max_retries && vm_handle_fault(m->vs, &f) == VM_FAULT_RESOLVED;
 }
 
 /**
@@ -203,53 +238,66 @@ int smmu_access(struct smmu *m, uintptr_t va, enum smmu_access acc, enum smmu_mo
 
 		if (!r)
 			return 0;
-		m->error_code = r & ~SMMU_FAULT;
-		if (r & SMMU_GP)
-			return -MM_EFAULT;
-		m->cr2 = va;
-		m->faults++;
-
-		struct vm_fault f = { .addr = va, .flags = m->error_code & VM_FAULT_MASK };
-
-		if (!m->vs || tries >= m->max_retries ||
-		    vm_handle_fault(m->vs, &f) != VM_FAULT_RESOLVED)
+		if (!deliver(m, va, r, tries))
 			return -MM_EFAULT;
 	}
 }
 
-/* Translate every page of [va, va + len) first, then copy: a faulting access changes nothing. */
+/*
+ * Translate every page of [va, va + len) first, then copy: a faulting access
+ * changes nothing. The walks and the copy are one window that another
+ * thread's shootdown waits for (sim_cpu_access_begin()); a fault is
+ * delivered outside it and the whole access walked again, as a CPU
+ * re-executes the instruction after its fault handler.
+ */
 static int access(struct smmu *m, uintptr_t va, enum smmu_access acc, enum smmu_mode mode,
 		  void *buf, size_t len)
 {
 	enum { MAX_PAGES = 16 };
 	phys_addr_t pa[MAX_PAGES];
-	size_t n = 0, done = 0;
+	unsigned tries[MAX_PAGES] = { 0 };
 
 	if (len == 0 || len > (MAX_PAGES - 1) * PAGE_SIZE)
 		return -MM_EINVAL;
-	for (uintptr_t a = va; done < len; n++) {
-		size_t chunk = MM_MIN(len - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
-		int r = smmu_access(m, a, acc, mode, &pa[n]);
+	for (;;) {
+		bool held = sim_cpu_access_begin(m->space);
+		uintptr_t a = va;
+		size_t n = 0, done = 0;
+		uint32_t r = 0;
 
-		if (r)
-			return r;
-		if (!sim_ram_has(pa[n], chunk))
-			return -MM_EIO;
-		done += chunk;
-		a += chunk;
-	}
-	done = 0;
-	for (size_t i = 0; i < n; i++) {
-		size_t chunk = MM_MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
-		uint8_t *ram = sim_phys(pa[i]);
+		for (; done < len; n++) {
+			size_t chunk = MM_MIN(len - done, PAGE_SIZE - (a & (PAGE_SIZE - 1)));
 
-		if (acc == SMMU_WRITE)
-			memcpy(ram, (const uint8_t *)buf + done, chunk);
-		else
-			memcpy((uint8_t *)buf + done, ram, chunk);
-		done += chunk;
+			r = smmu_translate(m, a, acc, mode, &pa[n]);
+			if (r)
+				break;
+			if (!sim_ram_has(pa[n], chunk)) {
+				sim_cpu_access_end(m->space, held);
+				return -MM_EIO;
+			}
+			done += chunk;
+			a += chunk;
+		}
+		if (r) {
+			sim_cpu_access_end(m->space, held);
+			if (!deliver(m, a, r, tries[n]++))
+				return -MM_EFAULT;
+			continue;
+		}
+		done = 0;
+		for (size_t i = 0; i < n; i++) {
+			size_t chunk = MM_MIN(len - done, PAGE_SIZE - ((va + done) & (PAGE_SIZE - 1)));
+			uint8_t *ram = sim_phys(pa[i]);
+
+			if (acc == SMMU_WRITE)
+				memcpy(ram, (const uint8_t *)buf + done, chunk);
+			else
+				memcpy((uint8_t *)buf + done, ram, chunk);
+			done += chunk;
+		}
+		sim_cpu_access_end(m->space, held);
+		return 0;
 	}
-	return 0;
 }
 
 /**

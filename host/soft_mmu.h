@@ -8,8 +8,9 @@
  * path (vm_handle_fault()) and a resolved fault is retried, as a CPU would
  * return from the handler and re-execute the access.
  *
- * Simplifications: no TLB (every access walks, so no flush is ever needed
- * here), accessed/dirty bits are set only by accesses that succeed, PAE
+ * Simplifications: no TLB (every access walks; the walk's result lives only
+ * until its copy is done, and a shootdown from another thread waits for
+ * that: host/sim.h sim_cpu_access_begin()), accessed/dirty bits are set only by accesses that succeed, PAE
  * PDPTE reserved bits fault at use rather than at the CR3 load, i386 4 MiB
  * pages have no PSE-36 address bits, and a non-canonical address is
  * reported as SMMU_GP (a #GP, no page fault).
@@ -46,6 +47,7 @@ enum smmu_mode { SMMU_KERNEL, SMMU_USER };
 struct smmu {
 	const struct pt_format *fmt;
 	phys_addr_t root;		/* CR3 */
+	struct pt_space *space;		/* whose root that is: its CPU set holds us during an access */
 	struct vm_space *vs;		/* faults go to vm_handle_fault(vs); NULL: none */
 	/* Control bits, all on after smmu_init() except ac. */
 	bool wp;			/* CR0.WP: supervisor writes honour read-only */
@@ -71,7 +73,7 @@ struct smmu {
  * WP, NXE, SMEP and SMAP on, AC off, MAXPHYADDR 52, 1 GiB pages allowed,
  * no fault routine (set m->vs).
  */
-void smmu_init(struct smmu *m, const struct pt_space *s);
+void smmu_init(struct smmu *m, struct pt_space *s);
 
 /**
  * smmu_translate() - one page walk, as the hardware does it, without delivering the fault

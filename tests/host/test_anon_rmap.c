@@ -305,17 +305,6 @@ static void test_threads(void **state)
 	pthread_t t[WORKERS + 1];
 
 	(void)state;
-	if (sizeof(void *) == 4) {
-		/*
-		 * Open: the 32-bit build under qemu-i386 loses a page now and
-		 * then here (a read gives 0, or a fault fails), with this
-		 * reverse map and equally with the per-space clock instead of
-		 * it (reclaim_direct() without the LRU table), so the fault is
-		 * older than the map; the 64-bit builds (ASan, TSan) pass.
-		 */
-		print_message("skipped on 32-bit: pages lost under threads, with the clock too (open)\n");
-		return;
-	}
 	workers_left = WORKERS;
 	for (uintptr_t i = 0; i < WORKERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i), 0);
