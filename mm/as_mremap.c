@@ -98,7 +98,15 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 
 	if (err)
 		return err;
-	n.pgoff += (addr - n.start) >> PAGE_SHIFT;
+	struct leaf l;
+	/*
+	 * An anonymous region that never had a page (Linux: no anon_vma yet)
+	 * is placed anew: its offset follows its new address (copy_vma()), so
+	 * it merges with its new neighbours as a fresh mapping would.
+	 */
+	bool fresh = n.backing == AS_ANON_PRIVATE && !next_present(as, n.start, n.end, &l);
+
+	n.pgoff = fresh ? new_addr >> PAGE_SHIFT : n.pgoff + ((addr - n.start) >> PAGE_SHIFT);
 	n.start = new_addr;
 	n.end = new_addr + new_len;
 	n.flags &= ~(AS_R_HEAP | AS_R_STACK | AS_R_WSTACK);
@@ -114,7 +122,7 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 		return err;
 	}
 	as_region_ref(&n);
-	if (n.backing == AS_ANON_PRIVATE)
+	if (n.backing == AS_ANON_PRIVATE && !fresh)
 		as->anon_moved = true;	/* its pages keep their index, not their address */
 	if (!(flags & MM_MREMAP_DONTUNMAP) && old_len)
 		as_unmap_range(as, addr, addr + old_len);
