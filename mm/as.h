@@ -149,6 +149,8 @@ enum as_backing {
 #define AS_R_GUARD	0x400	/* Win32: PAGE_GUARD, the first access raises a guard-page fault */
 #define AS_R_WSTACK	0x800	/* Win32: a thread stack, grown by moving its guard page down */
 #define AS_R_WRESET	0x1000	/* Win32: MEM_RESET dropped its contents (MEM_RESET_UNDO fails) */
+#define AS_R_WWATCH	0x2000	/* Win32: MEM_WRITE_WATCH allocation */
+#define AS_R_WCLEAN	0x4000	/* Win32: ... its pages not written since the last reset (mapped read-only) */
 
 /*
  * A file as the address space sees it: a name and its page-cache object

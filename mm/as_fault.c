@@ -189,7 +189,8 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
 		return VM_FAULT_UNRESOLVED;
 	r = as_region_find(as, addr);
-	if (!exclusive && (!r || (r->flags & AS_R_GUARD) || as_fault_view_reserved(r))) {
+	if (!exclusive && (!r || (r->flags & AS_R_GUARD) || as_fault_view_reserved(r) ||
+			   as_win32_watch_write(r, flags))) {
 		*retry = true;
 		return VM_FAULT_UNRESOLVED;
 	}
@@ -197,6 +198,8 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 		r = grow_stack(as, addr);
 	if (r && (r->flags & AS_R_GUARD))
 		return as_win32_guard_fault(as, va);
+	if (r && as_win32_watch_write(r, flags))
+		return as_win32_watch_fault(as, va);
 	if (r && as_fault_view_reserved(r) && as_win32_view_fault(as, va))
 		r = as_region_find(as, addr);	/* committed in the section by another view */
 	if (!r || !access_ok(r->prot, flags))

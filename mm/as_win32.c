@@ -74,6 +74,8 @@ static void set_protect(struct as_region *r, uint32_t protect)
 {
 	r->wprot = protect;
 	r->prot = (protect & PAGE_GUARD) ? MM_PROT_NONE : as_win32_mm_prot(protect);
+	if (r->flags & AS_R_WCLEAN)		/* a write must fault first: MEM_WRITE_WATCH */
+		r->prot &= ~(uint32_t)MM_PROT_WRITE;
 	if (protect & PAGE_GUARD)
 		r->flags |= AS_R_GUARD;
 	else
@@ -194,6 +196,18 @@ static void view_committed(const struct as *as, uintptr_t start, uintptr_t end)
 		as_section_commit(sec, section_page(r, start), (end - start) >> PAGE_SHIFT);
 }
 
+/* [start, end) in regions of its own. Return: 0 or -MM_ENOMEM (nothing changed). */
+static int split_range(struct as *as, uintptr_t start, uintptr_t end)
+{
+	int err = as_region_reserve(as, 2);
+
+	if (err)
+		return err;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	return 0;
+}
+
 /*
  * Commit (already charged), decommit, re-protect or reset (drop the
  * contents of, but for locked pages) [start, end) of one allocation. Committing a committed page changes its protection, as
@@ -202,12 +216,10 @@ static void view_committed(const struct as *as, uintptr_t start, uintptr_t end)
 static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op op,
 		     uint32_t protect)
 {
-	int err = as_region_reserve(as, 2);
+	int err = split_range(as, start, end);
 
 	if (err)
 		return err;
-	as_region_split(as, start);
-	as_region_split(as, end);
 	for (uint32_t i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
 		struct as_region *r = &as->reg[i];
 
@@ -281,10 +293,13 @@ static long reserve(struct as *as, uintptr_t address, uint64_t size, uint32_t ty
 	r.pgoff = base >> PAGE_SHIFT;	/* its pages' index (as_anon.c) */
 	if (commit) {
 		r.flags = AS_R_ACCOUNT;
-		set_protect(&r, protect);
 	} else {
 		r.flags = AS_R_RESERVED;
 	}
+	if (type & MEM_WRITE_WATCH)
+		r.flags |= AS_R_WWATCH | AS_R_WCLEAN;
+	if (commit)
+		set_protect(&r, protect);
 	/* RLIMIT_AS counts reservations, as Windows' job limits count them. */
 	if (as->nr > AS_MAX_MAP_COUNT || as_region_reserve(as, 1) ||
 	    !as_may_expand(as, r.prot, r.backing, r.flags, (end - base) >> PAGE_SHIFT))
@@ -405,8 +420,8 @@ long VirtualAllocProcessMemory(struct as *space, uintptr_t address, uint64_t siz
 		return -ERROR_INVALID_PARAMETER;
 	if (type & MEM_LARGE_PAGES)
 		return -ERROR_PRIVILEGE_NOT_HELD;
-	if (type & MEM_WRITE_WATCH)
-		return -ERROR_NOT_SUPPORTED;
+	if ((type & MEM_WRITE_WATCH) && !(type & MEM_RESERVE))
+		return -ERROR_INVALID_PARAMETER;	/* "you must also specify MEM_RESERVE" */
 	if (!address)
 		type |= MEM_RESERVE;
 	as_lock(space);
@@ -755,6 +770,27 @@ static enum vm_fault_result stack_grow(struct as *as, uintptr_t va)
 	return VM_FAULT_RESOLVED;
 }
 
+/*
+ * The page at @va on its own: without region flags @clear, with protection
+ * @protect (its entry read-only until written). Return: 0, or -1 if a
+ * region could not be split.
+ */
+static int page_change(struct as *as, uintptr_t va, uint16_t clear, uint32_t protect)
+{
+	struct as_region *r;
+
+	if (split_range(as, va, va + PAGE_SIZE))
+		return -1;
+	r = as_region_find(as, va);
+	as_vm_account(as, r, -1);
+	r->flags &= (uint16_t)~clear;
+	set_protect(r, protect);
+	as_vm_account(as, r, 1);
+	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
+	as_region_merge_range(as, va, va + PAGE_SIZE);
+	return 0;
+}
+
 /**
  * as_win32_guard_fault() - the first access to a PAGE_GUARD page
  * @as: the space, locked
@@ -771,20 +807,126 @@ static enum vm_fault_result stack_grow(struct as *as, uintptr_t va)
  */
 enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va)
 {
-	struct as_region *r;
+	struct as_region *r = as_region_find(as, va);
 
-	if (as_region_reserve(as, 2))
+	if (page_change(as, va, 0, r->wprot & ~PAGE_GUARD))
 		return VM_FAULT_OOM;
-	as_region_split(as, va);
-	as_region_split(as, va + PAGE_SIZE);
-	r = as_region_find(as, va);
-	as_vm_account(as, r, -1);
-	set_protect(r, r->wprot & ~PAGE_GUARD);
-	as_vm_account(as, r, 1);
-	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
-	as_region_merge_range(as, va, va + PAGE_SIZE);
 	r = as_region_find(as, va);
 	return (r->flags & AS_R_WSTACK) ? stack_grow(as, va) : VM_FAULT_GUARD;
+}
+
+/**
+ * as_win32_watch_fault() - the first write to a page of a MEM_WRITE_WATCH allocation since its reset
+ * @as: the space, locked
+ * @va: the page
+ *
+ * The page leaves its clean run (AS_R_WCLEAN, mapped read-only) and gets
+ * its protection's write right back; the write is retried, and breaks a
+ * copy-on-write share then as any write does.
+ *
+ * Return: VM_FAULT_RESOLVED, or VM_FAULT_OOM if a region could not be split.
+ */
+enum vm_fault_result as_win32_watch_fault(struct as *as, uintptr_t va)
+{
+	return page_change(as, va, AS_R_WCLEAN, as_region_find(as, va)->wprot) ? VM_FAULT_OOM
+										: VM_FAULT_RESOLVED;
+}
+
+bool as_win32_may_write(const struct as_region *r)
+{
+	return !(r->wprot & PAGE_GUARD) && (as_win32_mm_prot(r->wprot) & MM_PROT_WRITE);
+}
+
+/* Has the page of committed region @r been written since the last reset? */
+static bool watch_written(const struct as_region *r)
+{
+	/* Write access without the clean mark, or given back by mprotect: count it written. */
+	return !(r->flags & AS_R_RESERVED) && (!(r->flags & AS_R_WCLEAN) || (r->prot & MM_PROT_WRITE));
+}
+
+/* [start, end) clean again: its writable pages mapped read-only until written. */
+static int watch_reset(struct as *as, uintptr_t start, uintptr_t end)
+{
+	int err = split_range(as, start, end);
+
+	if (err)
+		return err;
+	for (uint32_t i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
+		struct as_region *r = &as->reg[i];
+
+		as_vm_account(as, r, -1);
+		r->flags |= AS_R_WCLEAN;
+		if (!(r->flags & AS_R_RESERVED))
+			set_protect(r, r->wprot);
+		as_vm_account(as, r, 1);
+		as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
+	}
+	as_region_merge_range(as, start, end);
+	return 0;
+}
+
+/**
+ * as_win32_write_watch() - pages of a MEM_WRITE_WATCH allocation written since the last reset
+ * @as: the space
+ * @start: first page
+ * @end: end of the range (page-aligned); [@start, @end) lies in one MEM_WRITE_WATCH allocation
+ * @out: where the written pages' addresses go, in order; NULL: reset the whole range
+ * @max: room in @out
+ * @reset: reset the pages reported (GetWriteWatch's WRITE_WATCH_FLAG_RESET)
+ * @next: where a next call goes on (@end when the range is done)
+ *
+ * A page counts as written from its first write (by the program or the
+ * kernel) after the allocation was made or the page was last reset until
+ * the next reset. Return: the pages put in @out, or -ERROR_INVALID_PARAMETER
+ * (the range is not inside one MEM_WRITE_WATCH allocation),
+ * -ERROR_NOT_ENOUGH_MEMORY (a region could not be split for a reset).
+ */
+long as_win32_write_watch(struct as *as, uintptr_t start, uintptr_t end, uintptr_t *out, unsigned max,
+			  bool reset, uintptr_t *next)
+{
+	long n = 0;
+	uint32_t i;
+
+	*next = end;
+	as_lock(as);
+	if (start >= end || !within_one(as, start, end, &i) || !(as->reg[i].flags & AS_R_WWATCH)) {
+		as_unlock(as);
+		return -ERROR_INVALID_PARAMETER;
+	}
+	if (!out) {
+		n = watch_reset(as, start, end) ? -ERROR_NOT_ENOUGH_MEMORY : 0;
+		as_unlock(as);
+		return n;
+	}
+	for (uintptr_t va = start; va < end; ) {
+		const struct as_region *r = as_region_find(as, va);
+		uintptr_t stop = MM_MIN(r->end, end);
+
+		if (!watch_written(r)) {
+			va = stop;
+			continue;
+		}
+		for (; va < stop && (unsigned long)n < max; va += PAGE_SIZE)
+			out[n++] = va;
+		if ((unsigned long)n == max) {
+			*next = va;
+			break;
+		}
+	}
+	/* Reset what was reported, run by run (the regions change under the loop). */
+	for (long k = 0; reset && k < n; ) {
+		long run = 1;
+
+		while (k + run < n && out[k + run] == out[k] + (uintptr_t)run * PAGE_SIZE)
+			run++;
+		if (watch_reset(as, out[k], out[k] + (uintptr_t)run * PAGE_SIZE)) {
+			n = -ERROR_NOT_ENOUGH_MEMORY;
+			break;
+		}
+		k += run;
+	}
+	as_unlock(as);
+	return n;
 }
 
 /**

@@ -36,6 +36,8 @@ long VirtualProtectProcessMemory(struct as *space, uintptr_t address, uint64_t s
 long VirtualLockProcessMemory(struct as *space, uintptr_t address, uint64_t size, bool lock);
 long as_win32_stack(struct as *as, uint64_t reserve_size, uint64_t commit_size);
 long as_win32_main_stack(struct as *as, uintptr_t sp, uint64_t reserve);
+long as_win32_write_watch(struct as *as, uintptr_t start, uintptr_t end, uintptr_t *out, unsigned max,
+			  bool reset, uintptr_t *next);
 long as_win32_view_reserve(struct as *as, uintptr_t start, uint64_t len, uint32_t alloc_prot,
 			   uint32_t view_prot);
 

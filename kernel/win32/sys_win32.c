@@ -159,3 +159,42 @@ static long SyscallWin32SectionReserve(uint64_t fd, uint64_t protect, uint64_t a
 	return s ? (long)as_section_protect(s) : 0;
 }
 SYSCALL_DEFINE(MEMCORE_SYS_win32_section_reserve, win32_section_reserve, SyscallWin32SectionReserve);
+
+/*
+ * GetWriteWatch and ResetWriteWatch (as_win32_write_watch()): the pages of
+ * [@base, @base + @size) written since their last reset. With @uaddrs, up
+ * to *@ucount page addresses go there and their number to *@ucount
+ * (WRITE_WATCH_FLAG_RESET in @flags: the pages reported are reset); with
+ * @uaddrs 0 the whole range is reset. Addresses are copied with no lock
+ * held, a batch at a time.
+ */
+static long SyscallWin32WriteWatch(uint64_t base, uint64_t size, uint64_t uaddrs, uint64_t ucount,
+				   uint64_t flags, uint64_t a5)
+{
+	uintptr_t buf[64], pos, end, next, max = 0, n = 0;
+	long got;
+
+	if ((flags & ~(uint64_t)1) || !size || base >= AS_TASK_SIZE || size > AS_TASK_SIZE - base)
+		return -ERROR_INVALID_PARAMETER;
+	pos = (uintptr_t)base & PAGE_MASK;
+	end = ALIGN_UP((uintptr_t)(base + size), (uintptr_t)PAGE_SIZE);
+	if (!uaddrs)
+		return as_win32_write_watch(cur_as(), pos, end, NULL, 0, false, &next);
+	if (copy_from_user(&max, ucount, sizeof(max)))
+		return -ERROR_NOACCESS;
+	do {
+		unsigned want = (unsigned)MM_MIN(max - n, (uintptr_t)ARRAY_SIZE(buf));
+
+		got = as_win32_write_watch(cur_as(), pos, end, buf, want, flags & 1, &next);
+		if (got < 0)
+			return got;
+		if (copy_to_user(uaddrs + n * sizeof(uintptr_t), buf, (uint64_t)got * sizeof(uintptr_t)))
+			return -ERROR_NOACCESS;
+		n += (uintptr_t)got;
+		pos = next;
+		if ((unsigned)got < want || !want)
+			break;
+	} while (pos < end && n < max);
+	return copy_to_user(ucount, &n, sizeof(n)) ? -ERROR_NOACCESS : 0;
+}
+SYSCALL_DEFINE(MEMCORE_SYS_win32_write_watch, win32_write_watch, SyscallWin32WriteWatch);

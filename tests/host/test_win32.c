@@ -555,6 +555,62 @@ static void test_section_commit_state(void **state)
 	pcache_put(pc);
 }
 
+/* MEM_WRITE_WATCH: writes mark pages until a reset; reads, commits and VirtualProtect do not. */
+static void test_write_watch(void **state)
+{
+	uintptr_t a, b, out[8], next;
+	uint32_t old;
+
+	(void)state;
+	assert_int_equal(VirtualAllocProcessMemory(&P.as, 0, PG, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE),
+			 -ERROR_INVALID_PARAMETER);
+	a = walloc(0, 8 * PG, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+	walloc(a, 8 * PG, MEM_COMMIT, PAGE_READWRITE);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 0);
+	assert_int_equal(upeek(&P, a + PG), 0);
+	assert_int_equal(uwrite(a + 2 * PG, 5), 0);
+	assert_int_equal(uwrite(a + 5 * PG, 6), 0);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 2);
+	assert_int_equal(out[0], a + 2 * PG);
+	assert_int_equal(out[1], a + 5 * PG);
+	assert_int_equal(next, a + 8 * PG);
+	/* VirtualQuery sees one run: the watch state is not a page attribute. */
+	expect(a, a, a, PAGE_READWRITE, 8 * PG, MEM_COMMIT, PAGE_READWRITE, MEM_PRIVATE);
+	/* Room for one, with reset: that one is reset, and next is where to go on. */
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 1, true, &next), 1);
+	assert_int_equal(next, a + 3 * PG);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 1);
+	assert_int_equal(out[0], a + 5 * PG);
+	/* A reset keeps the data and maps the page read-only: the next write marks it again. */
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, NULL, 0, false, &next), 0);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 0);
+	assert_int_equal(upeek(&P, a + 5 * PG), 6);
+	assert_int_equal(VirtualProtectProcessMemory(&P.as, a + 5 * PG, PG, PAGE_READONLY, &old), 0);
+	assert_int_equal(VirtualProtectProcessMemory(&P.as, a + 5 * PG, PG, PAGE_READWRITE, &old), 0);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 0);
+	assert_int_equal(uwrite(a + 5 * PG, 7), 0);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 1);
+	/* A forked child's writes are its own (copy-on-write breaks through the watch). */
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	assert_int_equal(uwrite8(&C, a + 6 * PG, 1), 0);
+	assert_int_equal(as_win32_write_watch(&C.as, a, a + 8 * PG, out, 8, false, &next), 2);
+	assert_int_equal(out[1], a + 6 * PG);
+	assert_int_equal(upeek(&P, a + 6 * PG), 0);
+	assert_int_equal(as_check(&C.as), 0);
+	as_destroy(&C.as);
+	proc_cpu(&P);
+	assert_int_equal(uwrite(a + 7 * PG, 2), 0);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 8 * PG, out, 8, false, &next), 2);
+	assert_int_equal(out[1], a + 7 * PG);
+	/* Only inside one MEM_WRITE_WATCH allocation. */
+	b = walloc(0, PG, MEM_COMMIT, PAGE_READWRITE);
+	assert_int_equal(as_win32_write_watch(&P.as, b, b + PG, out, 8, false, &next), -ERROR_INVALID_PARAMETER);
+	assert_int_equal(as_win32_write_watch(&P.as, a, a + 9 * PG, out, 8, false, &next), -ERROR_INVALID_PARAMETER);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, b, 0, MEM_RELEASE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +625,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mremap_base, before, after),
 		cmocka_unit_test_setup_teardown(test_view_reserve, before, after),
 		cmocka_unit_test_setup_teardown(test_section_commit_state, before, after),
+		cmocka_unit_test_setup_teardown(test_write_watch, before, after),
 	};
 
 	return cmocka_run_group_tests(tests, heap_group_setup, NULL);

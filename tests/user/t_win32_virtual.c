@@ -295,6 +295,90 @@ static int hold(void)
 	return 0;
 }
 
+/* --- MEM_WRITE_WATCH: GetWriteWatch, ResetWriteWatch ---------------------------------------- */
+#define WW_PAGES	16
+
+/* The written pages GetWriteWatch reports, as page indexes into @base (a bit each). */
+static unsigned watched(char *base, DWORD flags, ULONG_PTR room, ULONG_PTR *count)
+{
+	PVOID addrs[WW_PAGES];
+	DWORD gran = 0;
+	unsigned bits = 0;
+
+	*count = room;
+	if (GetWriteWatch(flags, base, WW_PAGES * 4096, addrs, count, &gran) || gran != 4096)
+		return ~0u;
+	for (ULONG_PTR i = 0; i < *count; i++)
+		bits |= 1u << (((char *)addrs[i] - base) / 4096);
+	return bits;
+}
+
+static void write_watch(void)
+{
+	char *p = VirtualAlloc(NULL, WW_PAGES * 4096, MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE);
+	char *q, *plain = VirtualAlloc(NULL, 4096, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+	PVOID addrs[4];
+	ULONG_PTR n;
+	DWORD gran, old;
+	int status = 0;
+	volatile char sink;
+
+	ok(p != NULL, "VirtualAlloc(MEM_RESERVE | MEM_COMMIT | MEM_WRITE_WATCH)");
+	ok(watched(p, 0, WW_PAGES, &n) == 0 && n == 0, "nothing written yet; granularity 4096");
+	p[3 * 4096] = 3;
+	p[4 * 4096 + 100] = 4;
+	p[9 * 4096 + 4095] = 9;
+	sink = p[5 * 4096];
+	(void)sink;
+	ok(watched(p, 0, WW_PAGES, &n) == (1u << 3 | 1u << 4 | 1u << 9) && n == 3,
+	   "the three pages written, in order; a page read is not");
+	ok(watched(p, 0, WW_PAGES, &n) == (1u << 3 | 1u << 4 | 1u << 9), "asked again: the same");
+	ok(watched(p, WRITE_WATCH_FLAG_RESET, 2, &n) == (1u << 3 | 1u << 4) && n == 2,
+	   "room for 2, WRITE_WATCH_FLAG_RESET: the first two, and they are reset");
+	ok(watched(p, 0, WW_PAGES, &n) == 1u << 9, "the third is still reported");
+	ok(ResetWriteWatch(p, WW_PAGES * 4096) == 0 && watched(p, 0, WW_PAGES, &n) == 0 && n == 0,
+	   "ResetWriteWatch: none written");
+	ok(p[3 * 4096] == 3 && p[4 * 4096 + 100] == 4 && p[9 * 4096 + 4095] == 9, "the data stays");
+	p[3 * 4096] = 33;
+	ok(watched(p, 0, WW_PAGES, &n) == 1u << 3 && p[3 * 4096] == 33, "written again after the reset");
+	ok(VirtualProtect(p + 9 * 4096, 4096, PAGE_READONLY, &old) && old == PAGE_READWRITE &&
+	   VirtualProtect(p + 9 * 4096, 4096, PAGE_READWRITE, &old) && watched(p, 0, WW_PAGES, &n) == 1u << 3,
+	   "VirtualProtect is not a write");
+	ok(VirtualQuery(p, (MEMORY_BASIC_INFORMATION *)(p + 12 * 4096), sizeof(MEMORY_BASIC_INFORMATION)) &&
+	   watched(p, 0, WW_PAGES, &n) == (1u << 3 | 1u << 12), "a write by the kernel (VirtualQuery's answer) counts");
+	pid_t pid = fork();
+	if (pid == 0) {
+		p[6 * 4096] = 6;
+		_exit(watched(p, 0, WW_PAGES, &n) == (1u << 3 | 1u << 6 | 1u << 12) ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "a forked child sees its own writes too");
+	p[7 * 4096] = 7;		/* a copy-on-write break in the parent */
+	ok(watched(p, 0, WW_PAGES, &n) == (1u << 3 | 1u << 7 | 1u << 12) && p[6 * 4096] == 0,
+	   "the parent: its own writes, not the child's");
+
+	q = VirtualAlloc(NULL, 8 * 4096, MEM_RESERVE | MEM_WRITE_WATCH, PAGE_READWRITE);
+	ok(q && VirtualAlloc(q, 4 * 4096, MEM_COMMIT, PAGE_READWRITE) == q, "reserve with MEM_WRITE_WATCH, commit later");
+	n = 4;
+	ok(GetWriteWatch(0, q, 8 * 4096, addrs, &n, &gran) == 0 && n == 0, "committing is not a write");
+	q[4096] = 1;
+	n = 4;
+	ok(GetWriteWatch(0, q, 8 * 4096, addrs, &n, &gran) == 0 && n == 1 && addrs[0] == q + 4096,
+	   "a write to a page committed later");
+	SetLastError(0);
+	ok(VirtualAlloc(q, 4096, MEM_COMMIT | MEM_WRITE_WATCH, PAGE_READWRITE) == NULL &&
+	   GetLastError() == ERROR_INVALID_PARAMETER, "MEM_WRITE_WATCH without MEM_RESERVE: ERROR_INVALID_PARAMETER");
+	n = 4;
+	SetLastError(0);
+	ok(GetWriteWatch(0, plain, 4096, addrs, &n, &gran) != 0 && GetLastError() == ERROR_INVALID_PARAMETER,
+	   "GetWriteWatch of an allocation without it: fails, ERROR_INVALID_PARAMETER");
+	n = 4;
+	ok(GetWriteWatch(0, q, 9 * 4096, addrs, &n, &gran) != 0 && ResetWriteWatch(plain, 4096) != 0 &&
+	   GetWriteWatch(2, q, 4096, addrs, &n, &gran) != 0, "beyond the allocation, reset of another, bad flags: fail");
+	ok(VirtualFree(p, 0, MEM_RELEASE) && VirtualFree(q, 0, MEM_RELEASE) && VirtualFree(plain, 0, MEM_RELEASE),
+	   "released");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "hold"))
@@ -306,5 +390,6 @@ int main(int argc, char **argv)
 	placement_and_errors();
 	protect_and_lock();
 	linux_calls();
+	write_watch();
 	return done_testing();
 }

@@ -109,3 +109,34 @@ BOOL WINAPI VirtualUnlock(LPVOID lpAddress, SIZE_T dwSize)
 {
 	return win32_call(MEMCORE_SYS_VirtualUnlock, (long)lpAddress, (long)dwSize, 0, 0) != -1;
 }
+
+/* Memcore call 1052 (five arguments): 0, or 1 with GetLastError() set. */
+static UINT write_watch(PVOID base, SIZE_T size, PVOID *addrs, ULONG_PTR *count, DWORD flags)
+{
+	int saved = errno;
+
+	if (syscall(MEMCORE_SYS_win32_write_watch, (long)base, (long)size, (long)addrs, (long)count,
+		    (long)flags) != -1)
+		return 0;
+	SetLastError(errno == ENOSYS ? ERROR_NOT_SUPPORTED : (DWORD)errno);
+	errno = saved;
+	return 1;
+}
+
+UINT WINAPI GetWriteWatch(DWORD dwFlags, PVOID lpBaseAddress, SIZE_T dwRegionSize, PVOID *lpAddresses,
+			  ULONG_PTR *lpdwCount, LPDWORD lpdwGranularity)
+{
+	if (!lpAddresses || !lpdwCount || !lpdwGranularity) {
+		SetLastError(ERROR_INVALID_PARAMETER);
+		return 1;
+	}
+	if (write_watch(lpBaseAddress, dwRegionSize, lpAddresses, lpdwCount, dwFlags))
+		return 1;
+	*lpdwGranularity = MEMCORE_WIN32_PAGE_SIZE;
+	return 0;
+}
+
+UINT WINAPI ResetWriteWatch(LPVOID lpBaseAddress, SIZE_T dwRegionSize)
+{
+	return write_watch(lpBaseAddress, dwRegionSize, NULL, NULL, 0);
+}

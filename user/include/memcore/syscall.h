@@ -30,6 +30,7 @@
 #define MEMCORE_SYS_win32_section_name	(MEMCORE_SYS_BASE + 24)	/* (fd, path): name goes with the last user */
 #define MEMCORE_SYS_win32_section_reserve	(MEMCORE_SYS_BASE + 25)	/* (fd, PAGE_*|SEC_RESERVE or 0): commit state */
 #define MEMCORE_SYS_win32_main_stack	(MEMCORE_SYS_BASE + 26)	/* (sp, reserve): main stack by guard pages */
+#define MEMCORE_SYS_win32_write_watch	(MEMCORE_SYS_BASE + 28)	/* (addr, size, PVOID *, ULONG_PTR *count, flags) */
 /* si_code of the SIGSEGV a PAGE_GUARD page raises (beside SEGV_MAPERR/SEGV_ACCERR). */
 #define MEMCORE_SEGV_GUARD		0x4701
 /* ... and of the one a thread stack raises when its reservation is used up. */

@@ -27,8 +27,8 @@ typedef uint8_t BYTE;
 typedef uint16_t WORD;
 typedef uint32_t DWORD, *PDWORD, *LPDWORD;
 typedef int32_t LONG;
-typedef uint32_t ULONG, *PULONG;
-typedef uintptr_t ULONG_PTR, DWORD_PTR, SIZE_T, *PSIZE_T;
+typedef uint32_t ULONG, *PULONG, UINT;
+typedef uintptr_t ULONG_PTR, *PULONG_PTR, DWORD_PTR, SIZE_T, *PSIZE_T;
 typedef void VOID, *PVOID, *LPVOID;
 typedef const void *LPCVOID;
 typedef void *HANDLE, **PHANDLE;
@@ -160,6 +160,11 @@ BOOL WINAPI VirtualProtect(LPVOID lpAddress, SIZE_T dwSize, DWORD flNewProtect,
 			   PDWORD lpflOldProtect);
 BOOL WINAPI VirtualLock(LPVOID lpAddress, SIZE_T dwSize);
 BOOL WINAPI VirtualUnlock(LPVOID lpAddress, SIZE_T dwSize);
+/* MEM_WRITE_WATCH allocations: 0 on success, non-zero (GetLastError) on failure. */
+#define WRITE_WATCH_FLAG_RESET	0x01
+UINT WINAPI GetWriteWatch(DWORD dwFlags, PVOID lpBaseAddress, SIZE_T dwRegionSize, PVOID *lpAddresses,
+			  ULONG_PTR *lpdwCount, LPDWORD lpdwGranularity);
+UINT WINAPI ResetWriteWatch(LPVOID lpBaseAddress, SIZE_T dwRegionSize);
 
 /* --- heaps ------------------------------------------------------------------------ */
 HANDLE WINAPI GetProcessHeap(void);
