@@ -6,13 +6,14 @@
  * One process, a 64-page window of user space at a 64 KiB boundary. The
  * input is a sequence of 4-byte operations:
  *
- *   b0  operation: VirtualAlloc reserve / reserve+commit / commit, VirtualFree
- *       decommit / release, VirtualProtect, mprotect, munmap, a read or write
+ *   b0  operation: VirtualAlloc reserve / reserve+commit (MEM_WRITE_WATCH or not)
+ *       / commit, VirtualFree decommit / release, VirtualProtect, mprotect,
+ *       munmap, a read or write, GetWriteWatch (with reset or not) or ResetWriteWatch
  *   b1  first page; b2 page count (1..8) or the byte written; b3 protection
  *
  * The model keeps per page: state (free, reserved, committed), allocation
  * base and protection, PAGE_* protection, the Linux protection the region
- * has, and its byte. After each operation the return value must be the
+ * has, its byte, and whether it was written since its write watch was reset. After each operation the return value must be the
  * model's, every page's VirtualQuery fields (and run length, where it ends
  * in the window) must match, every page must read as the model says (or
  * fault), and as_check() must pass. At the end the space is destroyed and
@@ -36,6 +37,7 @@ enum { FREE, RESERVED, COMMITTED };
 
 struct mpage {
 	uint8_t state, val;
+	bool watch, written;		/* MEM_WRITE_WATCH allocation; written since the last reset */
 	int16_t base;			/* allocation base page, -1: free */
 	uint32_t aprot, prot;		/* PAGE_* */
 	uint32_t mm;			/* the region's MM_PROT_* */
@@ -78,7 +80,7 @@ static bool one_alloc(unsigned p, unsigned n)
 	return true;
 }
 
-static long m_reserve(unsigned p, unsigned n, uint32_t prot, bool commit, unsigned pi)
+static long m_reserve(unsigned p, unsigned n, uint32_t prot, bool commit, unsigned pi, bool watch)
 {
 	unsigned base = p & ~(GPAGES - 1u);
 
@@ -88,7 +90,7 @@ static long m_reserve(unsigned p, unsigned n, uint32_t prot, bool commit, unsign
 		if (pg[i].state != FREE)
 			return -ERROR_INVALID_ADDRESS;
 	for (unsigned i = base; i < p + n; i++)
-		pg[i] = (struct mpage){ commit ? COMMITTED : RESERVED, 0, (int16_t)base, prot,
+		pg[i] = (struct mpage){ commit ? COMMITTED : RESERVED, 0, watch, false, (int16_t)base, prot,
 					commit ? prot : 0, commit ? mm_of(prot) : 0 };
 	return (long)(WIN + base * PG);
 }
@@ -128,7 +130,7 @@ static long m_release(unsigned p)
 	if (pg[p].state == FREE || b != (int16_t)p)
 		return -ERROR_INVALID_ADDRESS;
 	for (unsigned i = p; i < NPAGES && pg[i].state != FREE && pg[i].base == b; i++)
-		pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+		pg[i] = (struct mpage){ FREE, 0, false, false, -1, 0, 0, 0 };
 	return 0;
 }
 
@@ -168,6 +170,32 @@ static long m_mprotect(unsigned p, unsigned n, uint32_t prot)
 		pg[i].prot = as_win32_protect(prot);
 	}
 	return 0;
+}
+
+/*
+ * GetWriteWatch of [p, p + n) with room for @max (reset: WRITE_WATCH_FLAG_RESET), or
+ * ResetWriteWatch (max -1): the pages the model expects in @out, and where to go on.
+ */
+static long m_watch(unsigned p, unsigned n, int max, bool reset, uintptr_t *out, uintptr_t *next)
+{
+	long k = 0;
+
+	*next = WIN + (p + n) * PG;
+	if (!one_alloc(p, n) || !pg[p].watch)
+		return -ERROR_INVALID_PARAMETER;
+	for (unsigned i = p; i < p + n; i++) {
+		if (max < 0) {
+			pg[i].written = false;
+		} else if (pg[i].state == COMMITTED && pg[i].written) {
+			if (k == max) {
+				*next = WIN + i * PG;
+				break;
+			}
+			out[k++] = WIN + i * PG;
+			pg[i].written = !reset;
+		}
+	}
+	return k;
 }
 
 /* Run length from page @p as VirtualQuery reports it, or 0 if it leaves the window. */
@@ -229,8 +257,10 @@ static void op_access(unsigned p, uint8_t val, bool write)
 	bool ok = q->state == COMMITTED && q->mm != MM_PROT_NONE &&
 		  (!write || (q->mm & MM_PROT_WRITE));
 	CHECK((r == 0) == ok);
-	if (ok && write)
+	if (ok && write) {
 		q->val = val;
+		q->written = q->watch;
+	}
 	if (ok && !write)
 		CHECK(v == q->val);
 }
@@ -250,7 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smmu_init(&mmu, &as.vs.pt);
 	mmu.vs = &as.vs;
 	for (unsigned i = 0; i < NPAGES; i++)
-		pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+		pg[i] = (struct mpage){ FREE, 0, false, false, -1, 0, 0, 0 };
 	for (size_t off = 0; off + 4 <= size; off += 4) {
 		const uint8_t *b = data + off;
 		unsigned p = b[1] % NPAGES, n = 1 + b[2] % 8, pi = b[3] % ARRAY_SIZE(prots);
@@ -260,13 +290,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (p + n > NPAGES)
 			n = NPAGES - p;
-		switch (b[0] % 10) {
+		switch (b[0] % 11) {
 		case 0:
-		case 1:
-			want = m_reserve(p, n, prot, b[0] % 10 == 1, pi);
+		case 1: {
+			bool watch = (b[0] / 11) & 1;
+
+			want = m_reserve(p, n, prot, b[0] % 11 == 1, pi, watch);
 			got = VirtualAllocProcessMemory(&as, va, n * PG,
-							b[0] % 10 ? MEM_RESERVE | MEM_COMMIT : MEM_RESERVE, prot);
+							(b[0] % 11 ? MEM_RESERVE | MEM_COMMIT : MEM_RESERVE) |
+							(watch ? MEM_WRITE_WATCH : 0), prot);
 			break;
+		}
+		case 10: {
+			/* GetWriteWatch (room b[3] % 9, reset on bit 0 of b[0] / 11), or ResetWriteWatch (room 8). */
+			int max = b[3] % 9 == 8 ? -1 : b[3] % 9;
+			bool reset = (b[0] / 11) & 1;
+			uintptr_t out[8], mout[8], next, mnext;
+
+			want = m_watch(p, n, max, reset, mout, &mnext);
+			got = as_win32_write_watch(&as, va, va + n * PG, max < 0 ? NULL : out,
+						   max < 0 ? 0 : (unsigned)max, reset, &next);
+			if (got > 0 && got == want) {
+				CHECK(!memcmp(out, mout, (size_t)got * sizeof(out[0])));
+				CHECK(next == mnext);
+			}
+			break;
+		}
 		case 2:
 			want = m_commit(p, n, prot, pi);
 			got = VirtualAllocProcessMemory(&as, va, n * PG, MEM_COMMIT, prot);
@@ -294,18 +343,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		case 7:
 			for (unsigned i = p; i < p + n; i++)
-				pg[i] = (struct mpage){ FREE, 0, -1, 0, 0, 0 };
+				pg[i] = (struct mpage){ FREE, 0, false, false, -1, 0, 0, 0 };
 			want = 0;
 			got = as_munmap(&as, va, n * PG);
 			break;
 		default:
-			op_access(p, b[2], b[0] % 10 == 8);
+			op_access(p, b[2], b[0] % 11 == 8);
 			want = got = 0;
 			break;
 		}
 		if (got != want)
 			fprintf(stderr, "op %u page %u n %u prot %#x: got %ld, want %ld\n",
-				b[0] % 10, p, n, prot, got, want);
+				b[0] % 11, p, n, prot, got, want);
 		CHECK(got == want);
 		verify();
 	}

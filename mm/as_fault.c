@@ -29,7 +29,8 @@ unsigned as_pte_prot(const struct as_region *r, bool write)
 
 	if (r->prot == MM_PROT_NONE)
 		return PT_READ;
-	if ((r->prot & MM_PROT_WRITE) &&
+	/* A clean page of a MEM_WRITE_WATCH allocation: its first write must fault (as_win32.c). */
+	if ((r->prot & MM_PROT_WRITE) && !(r->flags & AS_R_WCLEAN) &&
 	    (write || r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED))
 		p |= PT_WRITE;
 	if (r->prot & MM_PROT_EXEC)
@@ -375,8 +376,8 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
 	enum vm_fault_result res;
 	unsigned prot;
 
-	/* Writable private pages are written, to break copy-on-write now. */
-	if ((r->prot & MM_PROT_WRITE) && r->backing != AS_ANON_SHARED)
+	/* Writable private pages are written, to break copy-on-write now (not clean watched ones). */
+	if ((r->prot & MM_PROT_WRITE) && r->backing != AS_ANON_SHARED && !(r->flags & AS_R_WCLEAN))
 		flags |= VM_FAULT_WRITE;
 	if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
 	    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))

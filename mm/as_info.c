@@ -267,8 +267,7 @@ bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 			if (ok && r->start >= end)
 				break;
 		} else {
-			/* A clean MEM_WRITE_WATCH page: the write faults, which marks it written. */
-			ok = (r->prot & need) != 0 || (write && (r->flags & AS_R_WCLEAN) && as_win32_may_write(r));
+			ok = (r->prot & need) != 0;
 			at = r->end;
 		}
 	}

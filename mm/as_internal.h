@@ -161,11 +161,10 @@ void as_win32_protected(struct as_region *r);
 /* First access to a PAGE_GUARD page @va: clear that page's guard. */
 enum vm_fault_result as_win32_guard_fault(struct as *as, uintptr_t va);
 enum vm_fault_result as_win32_watch_fault(struct as *as, uintptr_t va);
-bool as_win32_may_write(const struct as_region *r);	/* its PAGE_* allows writing */
 /* A write to a page of @r that MEM_WRITE_WATCH must see first (as_win32_watch_fault()). */
 static inline bool as_win32_watch_write(const struct as_region *r, unsigned fault_flags)
 {
-	return (r->flags & AS_R_WCLEAN) && (fault_flags & VM_FAULT_WRITE) && as_win32_may_write(r);
+	return (r->flags & AS_R_WCLEAN) && (fault_flags & VM_FAULT_WRITE) && (r->prot & MM_PROT_WRITE);
 }
 /* A fault on a reserved page of a view: true if its section committed it (now committed here). */
 bool as_win32_view_fault(struct as *as, uintptr_t va);

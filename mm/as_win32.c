@@ -74,8 +74,6 @@ static void set_protect(struct as_region *r, uint32_t protect)
 {
 	r->wprot = protect;
 	r->prot = (protect & PAGE_GUARD) ? MM_PROT_NONE : as_win32_mm_prot(protect);
-	if (r->flags & AS_R_WCLEAN)		/* a write must fault first: MEM_WRITE_WATCH */
-		r->prot &= ~(uint32_t)MM_PROT_WRITE;
 	if (protect & PAGE_GUARD)
 		r->flags |= AS_R_GUARD;
 	else
@@ -832,19 +830,13 @@ enum vm_fault_result as_win32_watch_fault(struct as *as, uintptr_t va)
 										: VM_FAULT_RESOLVED;
 }
 
-bool as_win32_may_write(const struct as_region *r)
-{
-	return !(r->wprot & PAGE_GUARD) && (as_win32_mm_prot(r->wprot) & MM_PROT_WRITE);
-}
-
-/* Has the page of committed region @r been written since the last reset? */
+/* Has the page of region @r been written since the last reset (and is it committed)? */
 static bool watch_written(const struct as_region *r)
 {
-	/* Write access without the clean mark, or given back by mprotect: count it written. */
-	return !(r->flags & AS_R_RESERVED) && (!(r->flags & AS_R_WCLEAN) || (r->prot & MM_PROT_WRITE));
+	return !(r->flags & (AS_R_RESERVED | AS_R_WCLEAN));
 }
 
-/* [start, end) clean again: its writable pages mapped read-only until written. */
+/* [start, end) clean again: its pages mapped read-only until written (as_pte_prot()). */
 static int watch_reset(struct as *as, uintptr_t start, uintptr_t end)
 {
 	int err = split_range(as, start, end);
@@ -854,11 +846,7 @@ static int watch_reset(struct as *as, uintptr_t start, uintptr_t end)
 	for (uint32_t i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
 		struct as_region *r = &as->reg[i];
 
-		as_vm_account(as, r, -1);
 		r->flags |= AS_R_WCLEAN;
-		if (!(r->flags & AS_R_RESERVED))
-			set_protect(r, r->wprot);
-		as_vm_account(as, r, 1);
 		as_protect_pages(as, r->start, r->end, as_pte_prot(r, false));
 	}
 	as_region_merge_range(as, start, end);
