@@ -15,11 +15,15 @@
 # PRESSURE_OURS_OPTS (tools/qemu-run options for our kernel; default
 # "--cmdline zram=512M": the compressed in-RAM store, as Linux's zram),
 # PRESSURE_OURS_DISK (MiB of the mkswap disk our kernel swaps to, 1024; 0: none),
-# PRESSURE_KERNELS ("ours linux").
+# PRESSURE_KERNELS ("ours linux zswap"), PRESSURE_ZSWAP (32M).
 # Our kernel swaps to its compressed store first (priority 100) and to a
 # virtio disk made by mkswap behind it (what the store refuses);
 # compress_ratio.ours is the store's original bytes over the RAM it uses
-# (MEMCORE_SYS_swap_stats).
+# (MEMCORE_SYS_swap_stats). "zswap" is our kernel again with no zram= but a
+# compressed tier of PRESSURE_ZSWAP in front of the disk (zswap=): the pool
+# fills and its oldest pages move down to the disk; it prints
+# guest.pressure.P.icount.zswap, guest.pressure.written_back.zswap (pages
+# the tier moved down), guest.pressure.bad_pages.zswap and completed.zswap.
 set -eu
 
 build=${1:-build}
@@ -29,7 +33,7 @@ kernel=$build/kernel/kernel.elf
 mib=${PRESSURE_MIB:-384}
 mem=${PRESSURE_MEM:-256M}
 zram=${PRESSURE_ZRAM:-lz4:512}
-kernels=${PRESSURE_KERNELS:-ours linux}
+kernels=${PRESSURE_KERNELS:-ours linux zswap}
 phases="write_all read_all read_random"
 mkdir -p "$dir"
 
@@ -43,7 +47,7 @@ done
 status=0
 for k in $kernels; do
 	out=$dir/pressure_$k.txt
-	if [ "$k" = ours ]; then
+	if [ "$k" != linux ]; then
 		disk_opt=""
 		if [ "${PRESSURE_OURS_DISK:-1024}" != 0 ]; then
 			img=$dir/pressure-swap.img
@@ -56,8 +60,10 @@ for k in $kernels; do
 				echo "pressure bench: mkswap failed; ours runs without a swap disk" >&2
 			fi
 		fi
+		opts=${PRESSURE_OURS_OPTS---cmdline zram=512M}
+		[ "$k" = zswap ] && opts="--cmdline zswap=${PRESSURE_ZSWAP:-32M}"
 		# shellcheck disable=SC2086
-		set -- tools/qemu-run --kernel "$kernel" $disk_opt ${PRESSURE_OURS_OPTS---cmdline zram=512M}
+		set -- tools/qemu-run --kernel "$kernel" $disk_opt $opts
 	else
 		set -- tools/linux-run --build "$build" --zram "$zram"
 	fi
@@ -104,7 +110,14 @@ rl=$(ratio linux)
 ro=$(ratio ours)
 [ -n "$rl" ] && echo "guest.pressure.compress_ratio.linux $rl x"
 [ -n "$ro" ] && echo "guest.pressure.compress_ratio.ours $ro x >=${rl:-0}"
-for k in ours linux; do
+o=$(fig zswap write_all)
+if [ -n "$o" ]; then
+	for p in $phases; do
+		echo "guest.pressure.$p.icount.zswap $(fig zswap "$p") ns"
+	done
+	echo "guest.pressure.written_back.zswap $(fig zswap swap_written_back) pages"
+fi
+for k in ours linux zswap; do
 	# Faults that had to read a page back: getrusage's ru_majflt, or (our
 	# kernel, which has no getrusage) the pages swapped in.
 	v=$(fig "$k" major_faults)

@@ -30,6 +30,25 @@
 #include "reclaim.h"
 #include "swap_internal.h"
 
+/*
+ * @e's page read into a new frame (*@pa): 0, -MM_ENOMEM, -MM_EIO; or, with
+ * @nowait, -MM_EAGAIN if that would sleep (a disk; a tier's page on its
+ * device), to be read with no lock held.
+ */
+static int read_new(swp_entry_t e, bool nowait, phys_addr_t *pa)
+{
+	int err;
+
+	nowait = nowait && swap_entry_sleeps(e);
+	*pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+	if (*pa == PMM_NO_FRAME)
+		return nowait ? -MM_EAGAIN : -MM_ENOMEM;	/* the sleeping path may reclaim */
+	err = nowait ? swap_read_nowait(e, *pa) : swap_read(e, *pa);
+	if (err)
+		pmm_put(*pa);
+	return err;
+}
+
 /**
  * as_swap_in() - fault in a swapped-out page
  * @as: the space, locked (for reading, with the page's fault lock: faults
@@ -63,18 +82,16 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 		pa = io->pa;			/* read for this fault, beside another reader */
 		io->pa = PMM_NO_FRAME;
 		swap_free(e);			/* its slot reference: the entry holds one too */
-	} else if (io && (got == -MM_EBUSY || swap_entry_sleeps(e))) {
-		io->need = true;
-		io->val = val;
-		return VM_FAULT_RESOLVED;
 	} else {
-		pa = pmm_alloc_pages(0, PMM_HIGHMEM);
-		if (pa == PMM_NO_FRAME)
-			return VM_FAULT_OOM;
-		if (swap_read(e, pa)) {
-			pmm_put(pa);
-			return VM_FAULT_SIGBUS;
+		int err = io && got == -MM_EBUSY ? -MM_EAGAIN : read_new(e, io != NULL, &pa);
+
+		if (err == -MM_EAGAIN) {
+			io->need = true;
+			io->val = val;
+			return VM_FAULT_RESOLVED;
 		}
+		if (err)
+			return err == -MM_ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 		reclaim_count_refault();
 		/* Other entries hold the slot: they will find this frame. */
 		if (swap_count(e) > 1)
@@ -156,8 +173,9 @@ bool as_swap_cached(uint32_t val)
 
 /*
  * Store frame @pa in a new slot, trying every area that has room: 0 or
- * -MM_ENOSPC. With @queued, an area that may sleep gets the page queued in
- * the swap cache (*@queued), written by swap_writeback_run() once the
+ * -MM_ENOSPC. With @queued, an area that may sleep stores it now if its
+ * backend can without sleeping (an in-RAM tier), else gets the page queued
+ * in the swap cache (*@queued), written by swap_writeback_run() once the
  * locks are released; others (and every area without @queued) are written
  * here.
  */
@@ -167,7 +185,11 @@ static int write_new(phys_addr_t pa, swp_entry_t *e, bool *queued)
 
 	while (swap_slot_alloc(e, skip)) {
 		if (queued && swap_entry_sleeps(*e)) {
-			if (!swap_cache_add_writing(*e, pa)) {
+			int err = swap_write_nowait(*e, pa);	/* an in-RAM tier stores it now */
+
+			if (!err)
+				return 0;
+			if (err == -MM_EAGAIN && !swap_cache_add_writing(*e, pa)) {
 				*queued = true;
 				return 0;
 			}

@@ -22,6 +22,13 @@
  * end does it. Writes are queued (FIFO) by reclaim under the space's lock
  * and done by swap_writeback_run() after it is released.
  *
+ * Tiers (an in-RAM store in front of a device: ops write_nowait, cold,
+ * move_down): a page is stored without sleeping while the store has room,
+ * else queued as for a disk; swap_tier_writeback() moves the store's oldest
+ * pages down through the swap cache (SC_READING while read from the store,
+ * SC_WRITING while written below), so a fault meanwhile maps the frame and
+ * the slot cannot be freed under the I/O.
+ *
  * Lock order: swap_lock, then the PMM's (frame references) and the heap's.
  * Backend operations run without swap_lock: a slot being written or
  * discarded belongs to its caller alone (SWAP_BUSY while discarding; a
@@ -64,6 +71,7 @@ struct scache {
 };
 
 #define SCACHE_BUCKETS	1024u
+#define TIER_BATCH	32u	/* pages a tier moves down per call, at most */
 
 static spinlock_t swap_lock;
 static struct swap_area *areas[SWAP_MAX_AREAS];
@@ -206,28 +214,6 @@ int swap_area_forget(int type)
 	kfree(a->map);
 	kfree(a);
 	return 0;
-}
-
-unsigned long swap_shrink_backends(unsigned long pages)
-{
-	unsigned long freed = 0;
-
-	for (unsigned t = 0; t < SWAP_MAX_AREAS && freed < pages; t++) {
-		unsigned long fl = spin_lock_irqsave(&swap_lock);
-		struct swap_area *a = areas[t];
-
-		if (!a || a->removing || !a->used || !a->b->ops->shrink) {
-			spin_unlock_irqrestore(&swap_lock, fl);
-			continue;
-		}
-		a->shrinking++;		/* swap_area_forget() waits for it */
-		spin_unlock_irqrestore(&swap_lock, fl);
-		freed += a->b->ops->shrink(a->b, pages - freed);
-		fl = spin_lock_irqsave(&swap_lock);
-		a->shrinking--;
-		spin_unlock_irqrestore(&swap_lock, fl);
-	}
-	return freed;
 }
 
 /* Stop (or, with !@on, resume) giving out slots of area @type. */
@@ -674,6 +660,46 @@ int swap_read(swp_entry_t e, phys_addr_t pa)
 	return 0;
 }
 
+/**
+ * swap_write_nowait() - store frame @pa in @e's slot without sleeping
+ *
+ * For an area that may sleep whose backend keeps some pages in RAM (a
+ * tier); called with the caller's locks held.
+ *
+ * Return: 0; -MM_EAGAIN (it must be written the sleeping way); -MM_EIO.
+ */
+int swap_write_nowait(swp_entry_t e, phys_addr_t pa)
+{
+	struct swap_area *a = areas[swp_type(e)];
+	int r = a && a->b->ops->write_nowait ? a->b->ops->write_nowait(a->b, swp_offset(e), pa) :
+		-MM_EAGAIN;
+
+	if (!r)
+		count(&ctr.swpout, 1);
+	return r;
+}
+
+/**
+ * swap_read_nowait() - fill frame @pa with @e's page without sleeping
+ *
+ * Return: 0; -MM_EAGAIN (it must be read the sleeping way); -MM_EIO.
+ */
+int swap_read_nowait(swp_entry_t e, phys_addr_t pa)
+{
+	struct swap_area *a = areas[swp_type(e)];
+	int r = a && a->b->ops->read_nowait ? a->b->ops->read_nowait(a->b, swp_offset(e), pa) :
+		-MM_EAGAIN;
+
+	if (r == -MM_EAGAIN)
+		return r;
+	if (r) {
+		count(&ctr.read_errors, 1);
+		return -MM_EIO;
+	}
+	count(&ctr.swpin, 1);
+	return 0;
+}
+
 /* Figures the address-space layer adds to. */
 void swap_count_event(enum swap_event ev)
 {
@@ -797,6 +823,8 @@ unsigned long swap_writeback_run(void)
 
 		if (!n) {
 			spin_unlock_irqrestore(&swap_lock, fl);
+			/* A tier that had to refuse pages moves its coldest down: room for the next. */
+			swap_tier_writeback(TIER_BATCH, false);
 			return freed;
 		}
 		wb_head = n->next_q;
@@ -864,4 +892,136 @@ int swap_read_into_cache(swp_entry_t e)
 		io_end(n, false, fl);
 	pmm_put(pa);
 	return err ? err : 1;
+}
+
+/* --- tiers: write-back from RAM to the device below ------------------------------- */
+
+/*
+ * Area @t for a call into its backend with no lock held, counted in
+ * shrinking (swap_area_forget() waits): NULL if it is gone, being
+ * removed, empty, or lacks what @tier asks (cold and move_down).
+ */
+static struct swap_area *area_pin(unsigned t, bool tier)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct swap_area *a = areas[t];
+
+	if (!a || a->removing || !a->used || (tier ? !a->b->ops->cold || !a->b->ops->move_down :
+							  !a->b->ops->shrink))
+		a = NULL;
+	else
+		a->shrinking++;
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return a;
+}
+
+static void area_unpin(struct swap_area *a)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	a->shrinking--;
+	spin_unlock_irqrestore(&swap_lock, fl);
+}
+
+/*
+ * Move slot @slot of area @a (type @t) down to its device: its page goes
+ * into the swap cache (SC_READING while read from the tier, SC_WRITING
+ * while written below), so that faults meanwhile find it there and the
+ * slot cannot be freed under the I/O. Return: 1 moved, 0 skipped (the slot
+ * is free, or in the cache already), -MM_ENOMEM (no frame), -MM_EIO.
+ */
+static int tier_move(struct swap_area *a, unsigned t, uint32_t slot)
+{
+	swp_entry_t e = swp_entry(t, slot);
+	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+	struct scache *n;
+	unsigned long fl;
+	int r;
+
+	if (pa == PMM_NO_FRAME)
+		return -MM_ENOMEM;
+	r = cache_add(e, pa, SC_READING);
+	pmm_put(pa);			/* the cache's reference keeps it; a busy node stays */
+	if (r)
+		return r == -MM_ENOMEM ? r : 0;
+	r = backend_read(a, slot, pa);
+	fl = spin_lock_irqsave(&swap_lock);
+	n = cache_find(e);
+	n->flags = r ? 0 : SC_WRITING;	/* the frame is the page now: faults may map it */
+	if (r) {
+		cache_drop(n, fl);
+		return -MM_EIO;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	r = a->b->ops->move_down(a->b, slot, pa);
+	fl = spin_lock_irqsave(&swap_lock);
+	n->flags &= ~SC_WRITING;
+	io_end(n, true, fl);		/* the slot holds the page either way */
+	return r == -MM_ENOENT ? 0 : r ? -MM_EIO : 1;
+}
+
+/* swap_tier_writeback(), adding to *@freed the frames the pools' compaction gave back. */
+static unsigned long tier_writeback(unsigned long nr, bool force, unsigned long *freed)
+{
+	unsigned long moved = 0;
+	uint32_t slots[TIER_BATCH];
+
+	for (unsigned t = 0; t < SWAP_MAX_AREAS && moved < nr; t++) {
+		struct swap_area *a = area_pin(t, true);
+		bool stop = !a;
+
+		while (!stop && moved < nr) {
+			unsigned n = a->b->ops->cold(a->b, slots,
+						     (unsigned)MM_MIN(nr - moved, TIER_BATCH), force);
+			unsigned long got = 0;
+
+			for (unsigned k = 0; k < n && !stop; k++) {
+				int r = tier_move(a, t, slots[k]);
+
+				got += r > 0;
+				stop = r < 0;
+			}
+			moved += got;
+			stop |= !got;		/* every candidate busy: another time */
+			/* Their objects are freed: compact, so the pool's frames go back and it takes pages again. */
+			if (got && a->b->ops->shrink)
+				*freed += a->b->ops->shrink(a->b, got);
+		}
+		if (a)
+			area_unpin(a);
+	}
+	return moved;
+}
+
+unsigned long swap_tier_writeback(unsigned long nr, bool force)
+{
+	unsigned long freed = 0;
+
+	return tier_writeback(nr, force, &freed);
+}
+
+/* The shrink operation of every area that has one, until @pages frames are freed. */
+static unsigned long shrink_all(unsigned long pages)
+{
+	unsigned long freed = 0;
+
+	for (unsigned t = 0; t < SWAP_MAX_AREAS && freed < pages; t++) {
+		struct swap_area *a = area_pin(t, false);
+
+		if (a) {
+			freed += a->b->ops->shrink(a->b, pages - freed);
+			area_unpin(a);
+		}
+	}
+	return freed;
+}
+
+unsigned long swap_shrink_backends(unsigned long pages)
+{
+	unsigned long freed = shrink_all(pages);
+
+	/* Pages moved down free their RAM copies; compaction after each batch gives the frames back. */
+	if (freed < pages)
+		tier_writeback(pages - freed, true, &freed);
+	return freed;
 }

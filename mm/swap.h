@@ -82,7 +82,7 @@ struct swap_backend_stats {
 	uint64_t mem_bytes;	/* RAM the backend uses for them, overhead included (0: a device) */
 	uint64_t same_filled;	/* pages kept as one repeated word */
 	uint64_t incompressible;	/* pages kept whole */
-	uint64_t written_back;	/* pages moved to a lower tier */
+	uint64_t written_back;	/* pages moved to a lower tier (a tier: orig_bytes and mem_bytes are of RAM) */
 	uint64_t reads, writes;	/* operations served */
 	uint64_t failures;	/* writes refused (full, no memory) and read errors */
 };
@@ -124,6 +124,28 @@ struct swap_backend_ops {
 	 */
 	int (*write_frame)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
 	int (*read_frame)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
+	/*
+	 * Optional, for a backend that may sleep but keeps some pages in RAM
+	 * (a compressed tier in front of a device, like zswap): write_frame
+	 * and read_frame when they can be done without sleeping, called with
+	 * the core's locks held and interrupts off. Return -MM_EAGAIN when
+	 * they cannot (the tier is full; the page is on the device): the core
+	 * then does it the sleeping way, with no lock held.
+	 */
+	int (*write_nowait)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
+	int (*read_nowait)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
+	/*
+	 * Optional, for such a tier: write-back to its device. cold() fills
+	 * @slots with up to @max slots whose pages are in RAM, coldest first,
+	 * that should move down: while the tier is full, or any with @force
+	 * (reclaim wants its RAM); it returns how many. The core takes each
+	 * slot's page into the swap cache (a fault meanwhile finds it there),
+	 * reads it into frame @pa and calls move_down(), with no lock held:
+	 * the page goes to the device at the same slot and the RAM copy is
+	 * freed. 0, -MM_EIO (the RAM copy stays), -MM_ENOENT (not in RAM).
+	 */
+	unsigned (*cold)(struct swap_backend *b, uint32_t *slots, unsigned max, bool force);
+	int (*move_down)(struct swap_backend *b, uint32_t slot, phys_addr_t pa);
 	/* @slot's content is no longer needed: free what it holds. Never fails. */
 	void (*discard)(struct swap_backend *b, uint32_t slot);
 	/*
@@ -216,12 +238,29 @@ uint64_t swap_total_pages(void);
 bool swap_enabled(void);
 
 /**
+ * swap_tier_writeback() - move cold pages of in-RAM tiers down to their devices
+ * @nr: pages at most
+ * @force: also when no tier is full (reclaim wants the RAM they use)
+ *
+ * For areas whose backend is a tier in front of a device (ops cold and
+ * move_down): each page is read into a frame of the swap cache, written to
+ * the device at its slot, and its RAM copy freed; the frame leaves the
+ * cache unless a fault mapped it meanwhile. Called with no lock held (the
+ * device sleeps).
+ *
+ * Return: pages moved.
+ */
+unsigned long swap_tier_writeback(unsigned long nr, bool force);
+
+/**
  * swap_shrink_backends() - ask each area's backend to give back RAM it uses
  * @pages: frames wanted
  *
  * Calls the shrink operation of the backends that have one (an in-RAM
  * store compacts its pool), with no lock held; an area being removed is
- * skipped, and its removal waits for a shrink under way. Called by reclaim.
+ * skipped, and its removal waits for a shrink under way. For what is still
+ * wanted, tiers in front of a device move their coldest pages down
+ * (swap_tier_writeback()). Called by reclaim.
  *
  * Return: frames freed.
  */

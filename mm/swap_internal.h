@@ -29,6 +29,12 @@ bool swap_cache_del(swp_entry_t e);
 int swap_write(swp_entry_t e, phys_addr_t pa);
 /* Fill frame @pa from @e's slot: 0 or -MM_EIO. */
 int swap_read(swp_entry_t e, phys_addr_t pa);
+/*
+ * The same, with the caller's locks held, for an area that may sleep: done
+ * if its backend can without sleeping (an in-RAM tier), else -MM_EAGAIN.
+ */
+int swap_write_nowait(swp_entry_t e, phys_addr_t pa);
+int swap_read_nowait(swp_entry_t e, phys_addr_t pa);
 /* Store frame @pa in a new slot of any area with room (entry in *@e, count 1): 0 or -MM_ENOSPC (mm/as_swap.c). */
 int swap_write_new(phys_addr_t pa, swp_entry_t *e);
 /* The same, queued in the swap cache (*@queued) for an area that may sleep: swap_writeback_run() writes it. */

@@ -12,11 +12,18 @@
 enum slot_kind { SLOT_EMPTY, SLOT_SAME, SLOT_LZ4, SLOT_WHOLE };
 
 struct zstore_slot {
-	uint64_t word;			/* SLOT_SAME: the repeated word */
+	union {
+		uint64_t word;		/* SLOT_SAME: the repeated word */
+		struct {		/* SLOT_LZ4, SLOT_WHOLE: on the age list */
+			uint32_t older, newer;
+		} age;
+	};
 	zpool_handle_t handle;		/* SLOT_LZ4, SLOT_WHOLE: the object */
 	uint16_t kind;
 	uint16_t len;			/* SLOT_LZ4: the block's length */
 };
+
+#define NO_SLOT		UINT32_MAX
 
 #define PER_LEAF	((uint32_t)(PAGE_SIZE / sizeof(struct zstore_slot)))
 #define WORK_ORDER	2		/* struct lz4_work: 16 KiB */
@@ -67,6 +74,46 @@ static zpool_handle_t pool_put(struct zstore *z, const void *src, size_t len)
 	return h;
 }
 
+/* Slot @slot (pooled) becomes the newest on the age list. */
+static void age_add(struct zstore *z, uint32_t slot, struct zstore_slot *e)
+{
+	e->age.older = z->newest;
+	e->age.newer = NO_SLOT;
+	if (z->newest != NO_SLOT)
+		slot_entry(z, z->newest)->age.newer = slot;
+	else
+		z->oldest = slot;
+	z->newest = slot;
+}
+
+static void age_del(struct zstore *z, struct zstore_slot *e)
+{
+	if (e->age.older != NO_SLOT)
+		slot_entry(z, e->age.older)->age.newer = e->age.newer;
+	else
+		z->oldest = e->age.newer;
+	if (e->age.newer != NO_SLOT)
+		slot_entry(z, e->age.newer)->age.older = e->age.older;
+	else
+		z->newest = e->age.older;
+}
+
+/* Free what @e holds (not empty). */
+static void slot_clear(struct zstore *z, struct zstore_slot *e)
+{
+	if (e->kind == SLOT_SAME) {
+		z->st.same_filled--;
+	} else {
+		z->st.compr_bytes -= e->kind == SLOT_LZ4 ? e->len : PAGE_SIZE;
+		if (e->kind == SLOT_WHOLE)
+			z->st.incompressible--;
+		age_del(z, e);
+		zpool_free(&z->pool, e->handle);
+	}
+	e->kind = SLOT_EMPTY;
+	z->st.stored--;
+}
+
 static int write_locked(struct zstore *z, uint32_t slot, const void *page)
 {
 	struct zstore_slot *e = slot_entry(z, slot);
@@ -97,6 +144,7 @@ static int write_locked(struct zstore *z, uint32_t slot, const void *page)
 	}
 	if (e->kind == SLOT_WHOLE)
 		z->st.incompressible++;
+	age_add(z, slot, e);
 	return 0;
 }
 
@@ -166,18 +214,8 @@ void zstore_discard(struct zstore *z, uint32_t slot)
 	unsigned long flags = spin_lock_irqsave(&z->lock);
 	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
 
-	if (e && e->kind != SLOT_EMPTY) {
-		if (e->kind == SLOT_SAME) {
-			z->st.same_filled--;
-		} else {
-			z->st.compr_bytes -= e->kind == SLOT_LZ4 ? e->len : PAGE_SIZE;
-			if (e->kind == SLOT_WHOLE)
-				z->st.incompressible--;
-			zpool_free(&z->pool, e->handle);
-		}
-		e->kind = SLOT_EMPTY;
-		z->st.stored--;
-	}
+	if (e && e->kind != SLOT_EMPTY)
+		slot_clear(z, e);
 	spin_unlock_irqrestore(&z->lock, flags);
 }
 
@@ -247,6 +285,206 @@ static const struct swap_backend_ops zstore_ops = {
 	.stats = zb_stats,
 };
 
+/* --- a tier in front of a device -------------------------------------------------------- */
+
+/* Is the pool at its limit? Stays so until it is down to 7/8 of it (z->lock held). */
+static bool tier_full(struct zstore *z)
+{
+	struct zpool_stats ps;
+	uint64_t pages;
+
+	zpool_get_stats(&z->pool, &ps);
+	pages = ps.pool_pages;
+	if (pages >= z->max_pages)
+		z->full = true;
+	else if (pages <= z->max_pages - z->max_pages / 8)
+		z->full = false;
+	return z->full;
+}
+
+/* The page at @page into the pool, unless it is full: 0, -MM_EAGAIN, -MM_EIO. */
+static int tier_store(struct zstore *z, uint32_t slot, const void *page)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	int r = tier_full(z) ? -MM_EAGAIN : write_locked(z, slot, page);
+
+	if (r == -MM_ENOMEM) {		/* no frame for the pool: the device takes it */
+		z->full = true;
+		r = -MM_EAGAIN;
+	}
+	if (!r) {
+		z->st.stored++;
+		z->st.writes++;
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	return r;
+}
+
+/* @page filled from the pool: 0; -MM_EAGAIN (the slot's page is below); -MM_EIO. */
+static int tier_load(struct zstore *z, uint32_t slot, void *page)
+{
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	int r = -MM_EAGAIN;
+
+	if (slot < z->b.nslots && slot_entry(z, slot)->kind != SLOT_EMPTY) {
+		r = read_locked(z, slot, page);
+		if (!r)
+			z->st.reads++;
+	}
+	spin_unlock_irqrestore(&z->lock, flags);
+	return r;
+}
+
+static int zt_write_nowait(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	void *page = plat_kmap(pa);
+	int r = tier_store(to_z(b), slot, page);
+
+	plat_kunmap(page);
+	return r;
+}
+
+static int zt_read_nowait(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	void *page = plat_kmap(pa);
+	int r = tier_load(to_z(b), slot, page);
+
+	plat_kunmap(page);
+	return r;
+}
+
+/* The device below, by frame if it has the operations (one that sleeps does). */
+static int lower_io(struct zstore *z, bool write, uint32_t slot, phys_addr_t pa)
+{
+	struct swap_backend *l = z->lower;
+	int r;
+
+	if (write ? !!l->ops->write_frame : !!l->ops->read_frame)
+		return write ? l->ops->write_frame(l, slot, pa) : l->ops->read_frame(l, slot, pa);
+	void *page = plat_kmap(pa);
+
+	r = write ? l->ops->write(l, slot, page) : l->ops->read(l, slot, page);
+	plat_kunmap(page);
+	return r;
+}
+
+/* With no lock held: the pool if it has room, else the device. */
+static int zt_write_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	int r = zt_write_nowait(b, slot, pa);
+
+	if (r != -MM_EAGAIN)
+		return r;
+	__atomic_fetch_add(&to_z(b)->st.refused, 1, __ATOMIC_RELAXED);
+	return lower_io(to_z(b), true, slot, pa);
+}
+
+static int zt_read_frame(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	int r = zt_read_nowait(b, slot, pa);
+
+	return r == -MM_EAGAIN ? lower_io(to_z(b), false, slot, pa) : r;
+}
+
+/* By mapping, for a device that never sleeps (one that does gets the frame operations). */
+static int zt_write(struct swap_backend *b, uint32_t slot, const void *page)
+{
+	struct swap_backend *l = to_z(b)->lower;
+	int r = tier_store(to_z(b), slot, page);
+
+	if (r != -MM_EAGAIN)
+		return r;
+	__atomic_fetch_add(&to_z(b)->st.refused, 1, __ATOMIC_RELAXED);
+	return l->ops->write(l, slot, page);
+}
+
+static int zt_read(struct swap_backend *b, uint32_t slot, void *page)
+{
+	struct swap_backend *l = to_z(b)->lower;
+	int r = tier_load(to_z(b), slot, page);
+
+	return r == -MM_EAGAIN ? l->ops->read(l, slot, page) : r;
+}
+
+/* A slot not in the pool is the device's (or holds nothing: a discard there is harmless). */
+static void zt_discard(struct swap_backend *b, uint32_t slot)
+{
+	struct zstore *z = to_z(b);
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
+	bool pooled = e && e->kind != SLOT_EMPTY;
+
+	if (pooled)
+		slot_clear(z, e);
+	spin_unlock_irqrestore(&z->lock, flags);
+	if (!pooled)
+		z->lower->ops->discard(z->lower, slot);
+}
+
+static unsigned zt_cold(struct swap_backend *b, uint32_t *slots, unsigned max, bool force)
+{
+	struct zstore *z = to_z(b);
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	unsigned n = 0;
+
+	if (force || tier_full(z))
+		for (uint32_t s = z->oldest; s != NO_SLOT && n < max; s = slot_entry(z, s)->age.newer)
+			slots[n++] = s;
+	spin_unlock_irqrestore(&z->lock, flags);
+	return n;
+}
+
+/* The core holds @slot (its page in the swap cache, read into @pa): nobody frees it meanwhile. */
+static int zt_move_down(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
+{
+	struct zstore *z = to_z(b);
+	unsigned long flags = spin_lock_irqsave(&z->lock);
+	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
+	bool pooled = e && (e->kind == SLOT_LZ4 || e->kind == SLOT_WHOLE);
+	int r;
+
+	spin_unlock_irqrestore(&z->lock, flags);
+	if (!pooled)
+		return -MM_ENOENT;
+	r = lower_io(z, true, slot, pa);
+	if (r)
+		return r;
+	flags = spin_lock_irqsave(&z->lock);
+	slot_clear(z, e);
+	z->st.written_back++;
+	spin_unlock_irqrestore(&z->lock, flags);
+	return 0;
+}
+
+static void zt_stats(struct swap_backend *b, struct swap_backend_stats *out)
+{
+	struct zstore *z = to_z(b);
+	struct swap_backend_stats lower = { 0 };
+
+	zb_stats(b, out);
+	if (z->lower->ops->stats)
+		z->lower->ops->stats(z->lower, &lower);
+	out->stored += lower.stored;
+	out->reads += lower.reads;
+	out->writes += lower.writes;
+	out->failures += lower.failures;
+	out->written_back = z->st.written_back;
+}
+
+static const struct swap_backend_ops ztier_ops = {
+	.write = zt_write,
+	.read = zt_read,
+	.write_frame = zt_write_frame,
+	.read_frame = zt_read_frame,
+	.write_nowait = zt_write_nowait,
+	.read_nowait = zt_read_nowait,
+	.cold = zt_cold,
+	.move_down = zt_move_down,
+	.discard = zt_discard,
+	.shrink = zb_shrink,
+	.stats = zt_stats,
+};
+
 /* --- setup ------------------------------------------------------------------------------ */
 
 static unsigned order_for(size_t bytes)
@@ -301,6 +539,24 @@ int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
 	z->b.ops = &zstore_ops;
 	z->b.name = name;
 	z->b.in_ram = true;
+	z->oldest = z->newest = NO_SLOT;
+	return 0;
+}
+
+int zstore_init_tier(struct zstore *z, const char *name, struct swap_backend *lower,
+		     uint64_t max_bytes)
+{
+	int r;
+
+	if (!lower || !lower->ops || max_bytes < PAGE_SIZE)
+		return -MM_EINVAL;
+	r = zstore_init(z, name, lower->nslots);
+	if (r)
+		return r;
+	z->lower = lower;
+	z->max_pages = max_bytes / PAGE_SIZE;
+	z->b.ops = &ztier_ops;
+	z->b.may_sleep = lower->may_sleep;
 	return 0;
 }
 

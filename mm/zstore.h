@@ -14,9 +14,19 @@
  * the pool's; the table, the compressor's scratch and the pool are all
  * counted in mem_bytes.
  *
+ * A store can also be a tier in front of a device (zstore_init_tier(), like
+ * Linux's zswap): the area is the device's, its slots the device's; a page
+ * goes to the store while its pool stays under a limit, else straight to
+ * the device; when the store is full (or reclaim wants its RAM) the core
+ * moves its oldest pages down to their own slots on the device
+ * (swap_tier_writeback()), so the store keeps the recent pages and the
+ * machine degrades to the disk instead of failing. Pooled pages are kept on
+ * an age list (oldest first) threaded through the slot table.
+ *
  * Lock order: a store's lock -> its pool's lock -> PMM locks. The store's
  * lock covers the slot table and the scratch buffers, so one CPU compresses
- * at a time per store; the work under it is bounded (one page).
+ * at a time per store; the work under it is bounded (one page). The device
+ * below is called with no lock held.
  */
 #ifndef MM_ZSTORE_H
 #define MM_ZSTORE_H
@@ -38,6 +48,8 @@ struct zstore_stats {
 	uint64_t reads, writes;		/* operations served */
 	uint64_t failures;		/* writes refused for lack of memory, reads of corrupt data */
 	uint64_t bad_calls;		/* slot out of range, written twice, read while empty */
+	uint64_t written_back;		/* a tier: pages moved down to the device */
+	uint64_t refused;		/* a tier: pages sent to the device, the pool being full */
 };
 
 struct zstore {
@@ -50,6 +62,10 @@ struct zstore {
 	uint8_t *buf;			/* one page: a block being written or read */
 	size_t max_compressed;		/* blocks larger than this keep the page whole */
 	uint64_t meta_pages;		/* frames of directory, leaves and scratch */
+	uint32_t oldest, newest;	/* the age list of pooled slots (UINT32_MAX: none) */
+	struct swap_backend *lower;	/* a tier: the device below, else NULL */
+	uint64_t max_pages;		/* a tier: the pool's object frames at most */
+	bool full;			/* a tier: pages go below until the pool shrinks to 7/8 */
 	struct zstore_stats st;
 };
 
@@ -62,6 +78,23 @@ struct zstore {
  * Return: 0; -MM_EINVAL (bad @nslots); -MM_ENOMEM.
  */
 int zstore_init(struct zstore *z, const char *name, uint32_t nslots);
+
+/**
+ * zstore_init_tier() - a store in front of device @lower, ready for swap_area_add(&z->b, ...)
+ * @z: the store
+ * @name: its name in swap lists and memstat (the device's)
+ * @lower: the device's backend (write_frame/read_frame if it sleeps); not
+ *	added as an area itself; it must outlive the store
+ * @max_bytes: the pool's size limit (the frames holding its objects)
+ *
+ * The store takes the device's slot count and may_sleep: the core calls it
+ * as a device, and stores or reads pooled pages without sleeping through
+ * its write_nowait/read_nowait operations.
+ *
+ * Return: 0; -MM_EINVAL; -MM_ENOMEM.
+ */
+int zstore_init_tier(struct zstore *z, const char *name, struct swap_backend *lower,
+		     uint64_t max_bytes);
 
 /* Free everything @z holds, pages stored or not; every frame goes back to the PMM. */
 void zstore_destroy(struct zstore *z);

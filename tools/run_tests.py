@@ -476,6 +476,17 @@ def swap_disk_run(build, timeout):
     out = p.stdout.decode("utf-8", "replace")
     record("swap/disk-working-set-96M-on-64M", p.returncode == 0 and
            "pressure.bad_pages 0 pages" in out, out[-3000:])
+    # The same with a compressed tier of 4 MiB in front of the disk (zswap=):
+    # it fills, its oldest pages move down to the disk, and every page of the
+    # working set is still intact.
+    p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
+                        "--swap", img, "--cmdline", "zswap=4M", "--timeout", str(max(timeout, 300)),
+                        os.path.join(build, "guest/pressure"), "96"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.stdout.decode("utf-8", "replace")
+    moved = re.search(r"^pressure\.swap_written_back (\d+) pages", out, re.M)
+    record("swap/zswap-writeback-96M-on-64M", p.returncode == 0 and
+           "pressure.bad_pages 0 pages" in out and moved is not None and int(moved.group(1)) > 0, out[-3000:])
     # Beside such a process, another one (memory locked, sleeping 1 ms at a
     # time) keeps running and every page of the swapping one stays intact.
     # How late it wakes is a figure of make bench (bench/swaplat.sh), not a

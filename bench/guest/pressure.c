@@ -130,6 +130,7 @@ static void memcore_figures(void)
 		return;
 	printf("pressure.swap_ins %llu pages\n", (unsigned long long)st.swpin);
 	printf("pressure.swap_outs %llu pages\n", (unsigned long long)st.swpout);
+	printf("pressure.swap_written_back %llu pages\n", (unsigned long long)st.written_back);
 	if (st.ram_bytes) {
 		printf("pressure.swap_orig_bytes %llu bytes\n", (unsigned long long)st.ram_orig_bytes);
 		printf("pressure.swap_mem_bytes %llu bytes\n", (unsigned long long)st.ram_bytes);

@@ -4,6 +4,11 @@
  * an area of the core (mm/swap.h) through its block backend (swap_blk.c).
  * Priorities follow Linux: given with SWAP_FLAG_PREFER, otherwise -2, -3,
  * ... in swapon order (so the first disk is used first).
+ *
+ * With zswap=SIZE on the command line, each disk gets a compressed tier in
+ * front of it (mm/zstore.h, zstore_init_tier(), like Linux's zswap): pages
+ * go to a pool of at most SIZE while it has room, and its oldest move down
+ * to the disk when it is full or reclaim wants its RAM.
  */
 #include "kernel/errno.h"
 #include "kernel/lib.h"
@@ -11,9 +16,11 @@
 #include "kernel/swap/swap_dev.h"
 #include "mm/errno.h"
 #include "mm/heap.h"
+#include "mm/zstore.h"
 
 struct disk_area {
 	struct swap_blk *sb;
+	struct zstore *tier;	/* zswap=: the compressed tier in front, or NULL */
 	int type, prio;
 	struct disk_area *next;
 };
@@ -52,6 +59,39 @@ static void reserve_bad(struct disk_area *a)
 			swap_area_reserve(a->type, f->badpages[i]);
 }
 
+/* zswap=SIZE: a compressed tier of at most SIZE in front of the disk of @a: its backend. */
+static struct swap_backend *front(struct disk_area *a)
+{
+	char arg[32];
+	uint64_t bytes;
+
+	if (!cmdline_value("zswap", arg, sizeof(arg)))
+		return &a->sb->b;
+	if (!parse_u64(arg, &bytes) || bytes < PAGE_SIZE) {
+		kprintf("zswap: bad size '%s'\n", arg);
+		return &a->sb->b;
+	}
+	a->tier = kmalloc(sizeof(*a->tier));
+	if (!a->tier || zstore_init_tier(a->tier, a->sb->bd->name, &a->sb->b, bytes)) {
+		kprintf("zswap: no memory for a tier in front of /dev/%s\n", a->sb->bd->name);
+		kfree(a->tier);
+		a->tier = NULL;
+		return &a->sb->b;
+	}
+	kprintf("zswap: a compressed tier of at most %llu KiB in front of /dev/%s\n",
+		(unsigned long long)(bytes >> 10), a->sb->bd->name);
+	return &a->tier->b;
+}
+
+static void drop_tier(struct disk_area *a)
+{
+	if (a->tier) {
+		zstore_destroy(a->tier);
+		kfree(a->tier);
+		a->tier = NULL;
+	}
+}
+
 static long add_area(struct blkdev *bd, uint64_t flags)
 {
 	struct disk_area *a = kzalloc(sizeof(*a));
@@ -65,11 +105,12 @@ static long add_area(struct blkdev *bd, uint64_t flags)
 		return r;
 	}
 	a->prio = flags & SWAP_FLAG_PREFER ? (int)(flags & SWAP_FLAG_PRIO_MASK) : --least_prio;
-	a->type = swap_area_add(&a->sb->b, a->prio, 1);
+	a->type = swap_area_add(front(a), a->prio, 1);
 	if (a->type < 0) {
 		r = a->type == -MM_ENOSPC ? -EPERM : a->type;
 		if (!(flags & SWAP_FLAG_PREFER))
 			least_prio++;
+		drop_tier(a);
 		swap_blk_close(a->sb);
 		kfree(a);
 		return r;
@@ -109,6 +150,7 @@ long swap_dev_off(const char *name)
 	long r = a ? swap_area_remove(a->type) : -EINVAL;
 	if (!r) {
 		*p = a->next;
+		drop_tier(a);
 		swap_blk_close(a->sb);
 		kfree(a);
 	}

@@ -97,6 +97,7 @@ static long sys_swap_stats(uint64_t ust, uint64_t a1, uint64_t a2, uint64_t a3, 
 		st.ram_bytes += info.backend.mem_bytes;
 		if (info.backend.mem_bytes)
 			st.ram_orig_bytes += info.backend.orig_bytes;
+		st.written_back += info.backend.written_back;
 	}
 	swap_get_counters(&c);
 	st.slots_total = c.slots_total;

@@ -24,6 +24,7 @@ struct memcore_swap_stats {
 	uint64_t swpout;	/* pages written to swap since boot */
 	uint64_t swpin;		/* pages read back */
 	uint64_t cache_hits;	/* faults that found the page in the swap cache */
+	uint64_t written_back;	/* pages compressed tiers moved down to their disks (zswap=) */
 };
 
 #endif
