@@ -255,14 +255,26 @@ unsigned plat_cpu_id(void)
 	return id;
 }
 
+/*
+ * Interrupts are simulated per thread as a depth of saves, so that tests
+ * can tell code that would run with interrupts off (a spinlock held):
+ * a backend that may sleep must never be called there (sim_irqs_off()).
+ */
+static _Thread_local unsigned long irq_depth;
+
 unsigned long plat_irq_save(void)
 {
-	return 0;
+	return irq_depth++;
 }
 
 void plat_irq_restore(unsigned long flags)
 {
-	(void)flags;
+	irq_depth = flags;
+}
+
+bool sim_irqs_off(void)
+{
+	return irq_depth != 0;
 }
 
 void plat_cpu_relax(void)

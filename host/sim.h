@@ -48,6 +48,9 @@ void sim_set_highmem(phys_addr_t base);
 
 /* Messages at or below this level are printed (default LOG_WARN). */
 void sim_set_log_level(int level);
+
+/* Would this thread run with interrupts off now (inside plat_irq_save()/restore())? */
+bool sim_irqs_off(void);
 /* Counters the tests read: log lines by level, TLB flushes. */
 struct sim_counters {
 	unsigned long log[4];

@@ -463,33 +463,24 @@ static int unuse_space(struct as *as, int type, uintptr_t *va, struct swap_io *i
 struct unuse {
 	int type;
 	int err;
+	struct swap_io io;	/* the read the walk stopped for */
 };
 
 /*
- * The list of all spaces is locked here, so no read sleeps: a disk is
- * polled. (Linux's swapoff reads the area slot by slot into the swap cache
- * first; here the area's pages are found through the spaces that map them.)
+ * One space of the walk, its lock held only while its entries change
+ * (the list of all spaces is locked around: interrupts are off, no read
+ * here). Stops the walk for a page that must be read first.
  */
 static bool unuse_one(struct as *as, void *ctx)
 {
 	struct unuse *u = ctx;
-	struct swap_io io = { .pa = PMM_NO_FRAME };
 	uintptr_t va = 0;
+	unsigned long fl = write_lock_irqsave(&as->lock);
 
-	for (;;) {
-		unsigned long fl = write_lock_irqsave(&as->lock);
-
-		io.need = false;
-		u->err = unuse_space(as, u->type, &va, &io);
-		write_unlock_irqrestore(&as->lock, fl);
-		if (u->err || !io.need)
-			break;
-		u->err = as_swap_io(&io);
-		if (u->err)
-			break;
-	}
-	as_swap_io_done(&io);
-	return u->err == 0;
+	u->io.need = false;
+	u->err = unuse_space(as, u->type, &va, &u->io);
+	write_unlock_irqrestore(&as->lock, fl);
+	return !u->err && !u->io.need;
 }
 
 /**
@@ -501,12 +492,28 @@ static bool unuse_one(struct as *as, void *ctx)
  */
 int swap_area_remove(int type)
 {
-	struct unuse u = { type, 0 };
+	struct unuse u = { .type = type, .io = { .pa = PMM_NO_FRAME } };
 	int err = swap_area_set_removing(type, true);
 
 	if (err)
 		return err;
-	as_for_each(unuse_one, &u);
+	/*
+	 * As Linux's swapoff: the area's pages are read into the swap cache
+	 * first, with no lock held (a disk sleeps); the walk over the spaces
+	 * then finds them there. A page it still lacks (no memory to read
+	 * ahead, or dropped meanwhile) stops the walk, is read after it, and
+	 * the walk starts again.
+	 */
+	swap_area_readahead(type);
+	for (;;) {
+		as_for_each(unuse_one, &u);
+		if (u.err || !u.io.need)
+			break;
+		u.err = as_swap_io(&u.io);
+		if (u.err)
+			break;
+	}
+	as_swap_io_done(&u.io);
 	if (!u.err)
 		u.err = pcache_swap_unuse(type);
 	err = u.err ? u.err : swap_area_forget(type);

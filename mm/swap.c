@@ -216,6 +216,34 @@ int swap_area_forget(int type)
 	return 0;
 }
 
+/**
+ * swap_area_readahead() - swapoff's first pass: area @type's pages into the swap cache
+ * @type: an area being removed
+ *
+ * Every slot in use whose page is not in the cache is read into it, with
+ * no lock held (the backend may sleep); stops when memory runs out (the
+ * walk over the spaces then reads the rest one by one).
+ */
+void swap_area_readahead(int type)
+{
+	for (uint32_t s = 0;; s++) {
+		unsigned long fl = spin_lock_irqsave(&swap_lock);
+		struct swap_area *a = areas[type];
+		bool want = false;
+
+		if (a && s < a->b->nslots) {
+			uint16_t w = a->map[s];
+
+			want = w != SWAP_BAD && w != SWAP_BUSY && w && !(w & SWAP_HAS_CACHE);
+		}
+		spin_unlock_irqrestore(&swap_lock, fl);
+		if (!a || s >= a->b->nslots)
+			return;
+		if (want && swap_read_into_cache(swp_entry((unsigned)type, s)) == -MM_ENOMEM)
+			return;
+	}
+}
+
 /* Stop (or, with !@on, resume) giving out slots of area @type. */
 int swap_area_set_removing(int type, bool on)
 {

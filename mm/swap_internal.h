@@ -53,6 +53,8 @@ bool swap_cache_rewrite(swp_entry_t e);
 unsigned long swap_writeback_run(void);
 int swap_read_into_cache(swp_entry_t e);
 
+/* swapoff: read every page of area @type not in the swap cache into it, no lock held (as far as memory allows). */
+void swap_area_readahead(int type);
 /* Give out no more slots of area @type (swapoff running), or again (@on false). */
 int swap_area_set_removing(int type, bool on);
 /* Forget area @type once no slot of it is used: 0, -MM_EBUSY, -MM_EINVAL. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "host/sim.h"
 #include "mm/swap.h"
 
 struct test_swap {
@@ -23,7 +24,7 @@ struct test_swap {
 	bool fail_reads, fail_writes;
 	uint64_t writes, reads, discards, bad_calls;
 	bool (*unlocked)(void);		/* may_sleep: are the test's spaces unlocked? */
-	uint64_t locked_calls;		/* may_sleep: calls made with a lock held */
+	uint64_t locked_calls;		/* may_sleep: calls made with a lock held or interrupts off */
 	void (*during_io)(struct test_swap *t, uint32_t slot, bool write);	/* once, then cleared */
 	int busy;		/* a sleeping backend is called with no lock held: its own lock */
 };
@@ -44,7 +45,7 @@ static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool wri
 {
 	if (!t->b.may_sleep)
 		return;
-	if (t->unlocked && !t->unlocked())
+	if ((t->unlocked && !t->unlocked()) || sim_irqs_off())
 		t->locked_calls++;
 	if (t->during_io) {
 		void (*fn)(struct test_swap *, uint32_t, bool) = t->during_io;
