@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "host/sim.h"
+#include "mm/mempolicy.h"
 #include "mm/platform.h"
 #include "mm/pt.h"
 
@@ -286,6 +287,19 @@ void plat_cpu_relax(void)
 bool plat_preempt_point(void)
 {
 	return false;
+}
+
+/* Each host thread plays a kernel thread with its own memory policy. */
+static _Thread_local struct mm_mempolicy thread_policy;
+
+void sim_set_mempolicy(const struct mm_mempolicy *pol)
+{
+	thread_policy = pol ? *pol : (struct mm_mempolicy){ 0 };
+}
+
+const struct mm_mempolicy *plat_mempolicy(void)
+{
+	return thread_policy.mode == MM_MPOL_DEFAULT ? NULL : &thread_policy;
 }
 
 void plat_log(enum plat_log_level level, const char *fmt, ...)

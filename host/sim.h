@@ -46,6 +46,10 @@ void *sim_phys(phys_addr_t pa);
  */
 void sim_set_highmem(phys_addr_t base);
 
+/* The calling thread's memory policy, as plat_mempolicy() reports it; NULL: none. */
+struct mm_mempolicy;
+void sim_set_mempolicy(const struct mm_mempolicy *pol);
+
 /* Messages at or below this level are printed (default LOG_WARN). */
 void sim_set_log_level(int level);
 

@@ -26,6 +26,7 @@
 #include "kernel/proc/cred.h"
 #include "kernel/proc/rlimit.h"
 #include "kernel/proc/signal.h"
+#include "mm/mempolicy.h"
 #include "mm/spinlock.h"
 
 #define KSTACK_SIZE	(16 * 1024)
@@ -97,6 +98,7 @@ struct task {
 	unsigned last_cpu;		/* where it ran last (runs now, if on_cpu) */
 	unsigned rq_cpu;		/* whose run queue it is on (runs on), if on_rq */
 	uint64_t affinity;		/* CPUs it may run on, a bit each */
+	struct mm_mempolicy mempolicy;	/* set_mempolicy(); changed by the task itself only */
 	uint64_t runnable_ns;		/* KPERF: when it last became runnable */
 	uintptr_t sched_site;		/* KPERF: where it last called into the scheduler */
 

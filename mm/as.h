@@ -28,6 +28,7 @@
 #define MM_AS_H
 
 #include "fault.h"
+#include "mempolicy.h"
 
 /* mmap/mprotect protections: Linux's values. */
 #define MM_PROT_NONE		0x0
@@ -187,6 +188,7 @@ struct as_region {
 	uintptr_t alloc_base;		/* Win32: VirtualAlloc's allocation base; 0: a Linux mapping */
 	uint32_t alloc_prot;		/* Win32: the PAGE_* it was allocated with */
 	uint32_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
+	struct mm_mempolicy pol;	/* mbind()'s policy; MPOL_DEFAULT: the thread's */
 };
 
 /* How a space is laid out and randomized. */
@@ -334,6 +336,15 @@ int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
 	       unsigned long flags, uintptr_t new_addr);
 int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice);
+/*
+ * NUMA memory policies (as_mempolicy.c, mm/mempolicy.h): mbind() with
+ * Linux's rules and errors; the policy of the region at @addr (-MM_EFAULT:
+ * none); the node of the page at @addr, faulted in for reading if absent.
+ */
+int as_mbind(struct as *as, uintptr_t start, uint64_t len, const struct mpol_request *req,
+	     unsigned flags, bool may_move_all);
+int as_get_policy(struct as *as, uintptr_t addr, struct mm_mempolicy *pol);
+int as_page_node(struct as *as, uintptr_t addr);
 uintptr_t as_brk(struct as *as, uintptr_t brk);
 int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags);
 int as_munlock(struct as *as, uintptr_t addr, uint64_t len);

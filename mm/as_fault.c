@@ -105,7 +105,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
-		pa = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
+		pa = as_alloc_private_page(r, va, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
 	} else {
 		int got = pcache_lookup(r->shm, idx, true, &pa);
 
@@ -114,7 +114,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		if (got != PCACHE_OK)
 			return VM_FAULT_OOM;
 		if (r->backing == AS_FILE_PRIVATE && (flags & VM_FAULT_WRITE)) {
-			phys_addr_t copy = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);
+			phys_addr_t copy = as_alloc_private_page(r, va, PMM_HIGHMEM | PMM_USER);
 
 			if (copy != PMM_NO_FRAME)
 				frame_copy(copy, pa);
@@ -148,7 +148,7 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
 	}
-	pa = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER | (zero ? PMM_ZERO : 0));
+	pa = as_alloc_private_page(r, va, PMM_HIGHMEM | PMM_USER | (zero ? PMM_ZERO : 0));
 	if (pa == PMM_NO_FRAME)
 		return VM_FAULT_OOM;
 	if (!zero)

@@ -138,6 +138,10 @@ bool as_is_zero_page(phys_addr_t pa);
 
 /* PT_* bits for a page of @r; private pages get PT_WRITE only if @write. */
 unsigned as_pte_prot(const struct as_region *r, bool write);
+/* The policy placing a new private page of @r: its own, the thread's, or NULL (as_mempolicy.c). */
+const struct mm_mempolicy *as_page_policy(const struct as_region *r);
+/* A frame for a private page at @va of @r, placed by that policy; PMM_NO_FRAME if none. */
+phys_addr_t as_alloc_private_page(const struct as_region *r, uintptr_t va, unsigned flags);
 /* Resolve a fault at @addr; @flags are VM_FAULT_*. */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
 /* Out of memory in @as (not locked): reclaim directly, else the OOM killer; true: retry. */

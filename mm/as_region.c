@@ -256,7 +256,8 @@ static bool mergeable(const struct as_region *a, const struct as_region *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
 	    a->backing != b->backing || a->shm != b->shm || a->file != b->file ||
-	    a->alloc_base != b->alloc_base || a->alloc_prot != b->alloc_prot || a->wprot != b->wprot)
+	    a->alloc_base != b->alloc_base || a->alloc_prot != b->alloc_prot || a->wprot != b->wprot ||
+	    !mpol_equal(&a->pol, &b->pol))
 		return false;
 	/* Anonymous regions too, as Linux: their pages' index must not change (as_anon.c). */
 	return a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;

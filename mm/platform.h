@@ -66,6 +66,14 @@ void plat_cpu_relax(void);
  * should stop early (with an error its caller tolerates).
  */
 bool plat_preempt_point(void);
+/*
+ * The NUMA memory policy of the running thread (set_mempolicy(2)), which
+ * places the pages its faults allocate unless their region has its own
+ * (mm/mempolicy.h); NULL: none (MPOL_DEFAULT). Read by the thread's own
+ * faults only, so it needs no lock if only the thread itself changes it.
+ */
+struct mm_mempolicy;
+const struct mm_mempolicy *plat_mempolicy(void);
 
 #define MM_MAX_CPUS	64
 

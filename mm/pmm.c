@@ -25,6 +25,7 @@ const bool pmm_hardened = false;
 #define NO_ORDER	(~0u)
 #define ZONE_FLAGS	(PMM_ZONE_DMA | PMM_ZONE_DMA32 | PMM_HIGHMEM)
 #define USER_FLAGS	(PMM_USER | PMM_USER_TABLE)
+#define ALL_NODES	((1u << MM_MAX_NODES) - 1)
 
 static void report(const char *fn, phys_addr_t frame, unsigned order, const char *what,
 		   void *caller)
@@ -120,10 +121,11 @@ FAST uint32_t drop_ref(pfn_t pfn, struct frame *f)
 
 /*
  * First frame of a block from zone @top of node @node or, failing that, the
- * zones below it, and then the same from the other nodes, nearest first.
+ * zones below it, and then the same from the other nodes, nearest first;
+ * only nodes in @mask are looked at (a memory policy's MPOL_BIND).
  * @node is -1 for the calling CPU's node.
  */
-FAST pfn_t alloc_from(int node, enum pmm_zone top, unsigned order)
+FAST pfn_t alloc_from(int node, unsigned mask, enum pmm_zone top, unsigned order)
 {
 	unsigned cpu = plat_cpu_id();
 	const uint8_t *nodes = pmm.fallback[node < 0 ? pmm.cpu_node[cpu] : (unsigned)node];
@@ -131,6 +133,8 @@ FAST pfn_t alloc_from(int node, enum pmm_zone top, unsigned order)
 	for (unsigned i = 0; i < pmm.nr_nodes; i++) {
 		unsigned n = nodes[i];
 
+		if (!(mask & (1u << n)))
+			continue;
 		for (int zi = (int)top; zi >= 0; zi--) {
 			struct zone *z = &pmm.zone[n][zi];
 			pfn_t pfn;
@@ -199,18 +203,18 @@ static bool reserve_allows(unsigned order, unsigned flags)
 }
 
 /* Memory is short: empty all CPUs' caches into the buddy lists and try again. */
-static pfn_t alloc_retry(int node, enum pmm_zone top, unsigned order)
+static pfn_t alloc_retry(int node, unsigned mask, enum pmm_zone top, unsigned order)
 {
 	pcp_drain_all();
-	pfn_t pfn = alloc_from(node, top, order);
+	pfn_t pfn = alloc_from(node, mask, top, order);
 
 	if (pfn == PFN_NIL)
 		__atomic_fetch_add(&pmm.alloc_failures, 1, __ATOMIC_RELAXED);
 	return pfn;
 }
 
-FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned flags,
-			     void *caller)
+FAST phys_addr_t alloc_block(const char *fn, int node, unsigned mask, unsigned order,
+			     unsigned flags, void *caller)
 {
 	unsigned zf = flags & ZONE_FLAGS;
 
@@ -226,9 +230,9 @@ FAST phys_addr_t alloc_block(const char *fn, int node, unsigned order, unsigned 
 			    (flags & PMM_HIGHMEM) ? PMM_ZONE_ID_HIGHMEM : PMM_ZONE_ID_NORMAL;
 	if (unlikely(flags & USER_FLAGS) && !reserve_allows(order, flags))
 		return PMM_NO_FRAME;
-	pfn_t pfn = alloc_from(node, top, order);
+	pfn_t pfn = alloc_from(node, mask, top, order);
 
-	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, top, order)) == PFN_NIL)
+	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, mask, top, order)) == PFN_NIL)
 		return PMM_NO_FRAME;
 	if (flags & PMM_ZERO)
 		zero_block(pfn, order);
@@ -267,7 +271,7 @@ FAST void free_block(const char *fn, phys_addr_t frame, unsigned order, void *ca
  */
 phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags)
 {
-	return alloc_block("pmm_alloc_pages", -1, order, flags, CALLER);
+	return alloc_block("pmm_alloc_pages", -1, ALL_NODES, order, flags, CALLER);
 }
 
 /**
@@ -286,7 +290,30 @@ phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags)
 		       node, pmm.nr_nodes, CALLER);
 		return PMM_NO_FRAME;
 	}
-	return alloc_block("pmm_alloc_pages_node", (int)node, order, flags, CALLER);
+	return alloc_block("pmm_alloc_pages_node", (int)node, ALL_NODES, order, flags, CALLER);
+}
+
+/**
+ * pmm_alloc_pages_nodes() - pmm_alloc_pages() from the NUMA nodes in @mask only
+ * @node: the node whose distance order is followed (the first if in @mask);
+ *	  -1: the calling CPU's node
+ * @mask: the nodes that may be used, a bit each; nodes that do not exist are ignored
+ * @order: 0 .. PMM_MAX_ORDER
+ * @flags: as pmm_alloc_pages()
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME (also when no node
+ * of @mask exists: nothing to allocate from).
+ */
+phys_addr_t pmm_alloc_pages_nodes(int node, unsigned mask, unsigned order, unsigned flags)
+{
+	if (node >= (int)pmm.nr_nodes) {
+		__atomic_fetch_add(&pmm.bad_calls, 1, __ATOMIC_RELAXED);
+		mm_err("pmm: pmm_alloc_pages_nodes(node %d): no such node (%u nodes); called from %p",
+		       node, pmm.nr_nodes, CALLER);
+		return PMM_NO_FRAME;
+	}
+	return alloc_block("pmm_alloc_pages_nodes", node < 0 ? -1 : node, mask & ALL_NODES, order,
+			   flags, CALLER);
 }
 
 /**
@@ -362,7 +389,7 @@ uint32_t pmm_refcount(phys_addr_t frame)
  */
 phys_addr_t pmm_alloc_frame(void)
 {
-	return alloc_block("pmm_alloc_frame", -1, 0, 0, CALLER);
+	return alloc_block("pmm_alloc_frame", -1, ALL_NODES, 0, 0, CALLER);
 }
 
 /**
@@ -381,7 +408,7 @@ void pmm_free_frame(phys_addr_t frame)
  */
 phys_addr_t pmm_alloc_page(void)
 {
-	return alloc_block("pmm_alloc_page", -1, 0, PMM_ZERO, CALLER);
+	return alloc_block("pmm_alloc_page", -1, ALL_NODES, 0, PMM_ZERO, CALLER);
 }
 
 /**
@@ -400,7 +427,7 @@ void pmm_free_page(phys_addr_t frame)
  */
 void *allocate_page(void)
 {
-	phys_addr_t pa = alloc_block("allocate_page", -1, 0, 0, CALLER);
+	phys_addr_t pa = alloc_block("allocate_page", -1, ALL_NODES, 0, 0, CALLER);
 
 	return pa == PMM_NO_FRAME ? NULL : plat_phys_to_virt(pa);
 }

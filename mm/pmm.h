@@ -195,6 +195,20 @@ phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags);
 phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags);
 
 /**
+ * pmm_alloc_pages_nodes() - pmm_alloc_pages() from the NUMA nodes in @mask only
+ * @node: the node whose distance order is followed (tried first if in @mask);
+ *	  -1: the calling CPU's node
+ * @mask: the nodes that may be used, bit n for node n (a memory policy's
+ *	  MPOL_BIND); nodes that do not exist are ignored
+ * @order: as pmm_alloc_pages()
+ * @flags: as pmm_alloc_pages()
+ *
+ * Return: the block's physical address, or PMM_NO_FRAME (the nodes of
+ * @mask are out of memory, or none exists).
+ */
+phys_addr_t pmm_alloc_pages_nodes(int node, unsigned mask, unsigned order, unsigned flags);
+
+/**
  * pmm_node_count() - the number of NUMA nodes (1 without NUMA)
  */
 unsigned pmm_node_count(void);

@@ -402,6 +402,39 @@ def differential(kernel, build, timeout, arch="x86_64"):
                    ("\nLinux said:\n" + "\n".join(body[-20:])) if ours_st != linux_st else ""))
 
 
+# Programs that also run on a two-node NUMA machine, on both kernels alike.
+NUMA_PROGRAMS = ["t_mempolicy"]
+
+
+def numa_differential(build, timeout, nodes=2, smp=2):
+    """Each NUMA_PROGRAMS program alone on the same NUMA machine (tools/qemu-run
+    and tools/linux-run --numa): its TAP results must agree with Linux's."""
+    top = "diff@numa%d" % nodes
+    for prog in NUMA_PROGRAMS:
+        exe = os.path.join(build, "user", prog)
+        runs = {}
+        for tool, where in (("qemu-run", ["--kernel", os.path.join(build, "kernel/kernel.elf")]),
+                            ("linux-run", ["--build", build])):
+            try:
+                p = subprocess.run([sys.executable, os.path.join(TOOLS, tool), "--numa", str(nodes),
+                                    "--smp", str(smp), "--timeout", str(timeout)] + where + [exe],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   timeout=timeout + 60)
+                out = p.stdout.decode("utf-8", "replace").replace("\r", "")
+                runs[tool] = (tap_outcomes(out.splitlines()), p.returncode, out)
+            except subprocess.TimeoutExpired:
+                runs[tool] = ([], None, "timed out")
+        (mine, ours_st, ours_out), (theirs, linux_st, linux_out) = runs["qemu-run"], runs["linux-run"]
+        ref, got = dict(theirs), dict(mine)
+        names = [n for n, _ in theirs] + [n for n, _ in mine if n not in ref]
+        for name in names:
+            a, b = got.get(name, "missing"), ref.get(name, "missing")
+            record("%s/%s/%s" % (top, prog, name), a == b, "%s: ours %s, Linux %s" % (name, a, b))
+        record("%s/%s/exit-status" % (top, prog), ours_st == linux_st == 0 and bool(theirs),
+               "ours %s, Linux %s (%d results on Linux)\nours:\n%s\nLinux:\n%s" % (
+                   ours_st, linux_st, len(theirs), ours_out[-1500:], linux_out[-1500:]))
+
+
 def foreign_programs(build, timeout):
     """Programs we did not write, on our kernel through tools/qemu-run, against Linux (this host)."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -752,7 +785,8 @@ def main():
         ("user", lambda: (user_programs(kernel, a.build, a.timeout),
                           user_programs(kernel, a.build, a.timeout, smp=2))),
         ("swap", lambda: (swap_disk_run(a.build, a.timeout), swap_programs(a.build, a.timeout))),
-        ("diff", lambda: differential(kernel, a.build, a.timeout)),
+        ("diff", lambda: (differential(kernel, a.build, a.timeout),
+                          numa_differential(a.build, a.timeout))),
         # The tests/user programs built for i386, on our i386 kernel (PAE) and on
         # Linux i386 (Debian's 686-pae kernel).
         ("user32", lambda: user_programs(kernel32, a.build, a.timeout, sub="user32")),

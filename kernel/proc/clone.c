@@ -159,6 +159,7 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 	child->fpu = parent->fpu;
 	child->fs_base = (flags & CLONE_SETTLS) ? tls : arch_tls_save();
 	child->affinity = parent->affinity;
+	child->mempolicy = parent->mempolicy;
 	if (flags & CLONE_CHILD_CLEARTID)
 		child->clear_child_tid = ctid;
 	int tid = child->pid;
