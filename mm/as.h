@@ -179,17 +179,19 @@ struct pcache;
 /* One region: [start, end) with one protection and one backing. */
 struct as_region {
 	uintptr_t start, end;
-	uint32_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
+	uint16_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
 	uint16_t flags;			/* AS_R_* */
 	uint8_t backing;		/* enum as_backing */
+	struct mm_mempolicy pol;	/* mbind()'s policy; MPOL_DEFAULT: the thread's */
 	struct pcache *shm;		/* shared or file: the page-cache object */
 	const struct as_file *file;	/* file mappings: name and attach hooks */
 	uint64_t pgoff;			/* page offset of start in the object */
 	uintptr_t alloc_base;		/* Win32: VirtualAlloc's allocation base; 0: a Linux mapping */
 	uint32_t alloc_prot;		/* Win32: the PAGE_* it was allocated with */
 	uint32_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
-	struct mm_mempolicy pol;	/* mbind()'s policy; MPOL_DEFAULT: the thread's */
 };
+/* The region array holds vm.max_map_count (65530) of them in the PMM's largest block. */
+_Static_assert(sizeof(struct as_region) <= 64, "struct as_region grew past 64 bytes");
 
 /* How a space is laid out and randomized. */
 struct as_params {

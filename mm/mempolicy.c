@@ -106,7 +106,7 @@ int mpol_new(struct mm_mempolicy *pol, unsigned mode, unsigned flags, const uint
 		return -MM_EINVAL;
 	}
 	pol->mode = (uint8_t)mode;
-	pol->flags = (uint16_t)flags;
+	pol->flags = (uint8_t)(flags >> 8);
 	if (mode == MM_MPOL_LOCAL)
 		return 0;
 	if (flags & MM_MPOL_F_RELATIVE_NODES)

@@ -52,12 +52,21 @@ enum mm_mpol_mode {
 #define MM_MPOL_MF_MOVE_ALL	(1u << 2)	/* ... and shared ones (privileged) */
 #define MM_MPOL_MF_VALID	(MM_MPOL_MF_STRICT | MM_MPOL_MF_MOVE | MM_MPOL_MF_MOVE_ALL)
 
-/* A policy: 4 bytes, kept in every region and thread. All zero: MPOL_DEFAULT. */
+/*
+ * A policy: 3 bytes, kept in every region (which must stay 64 bytes) and
+ * thread. All zero: MPOL_DEFAULT.
+ */
 struct mm_mempolicy {
 	uint8_t mode;		/* enum mm_mpol_mode */
 	uint8_t nodes;		/* the nodes, bit n for node n (MM_MAX_NODES bits) */
-	uint16_t flags;		/* MM_MPOL_MODE_FLAGS as given */
+	uint8_t flags;		/* MM_MPOL_MODE_FLAGS as given, >> 8 */
 };
+
+/* The mode flags of @pol, as the ABI has them. */
+static inline unsigned mpol_mode_flags(const struct mm_mempolicy *pol)
+{
+	return (unsigned)pol->flags << 8;
+}
 
 /* A policy as a system call asks for it, before mpol_new()'s checks. */
 struct mpol_request {

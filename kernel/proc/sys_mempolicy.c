@@ -148,7 +148,7 @@ static long get_policy(uint64_t addr, uint64_t flags, int *pval, unsigned *nodes
 		return -EINVAL;
 	}
 	if (!(flags & MPOL_F_NODE)) {
-		*pval = pol.mode | pol.flags;
+		*pval = (int)(pol.mode | mpol_mode_flags(&pol));
 	} else if (flags & MPOL_F_ADDR) {
 		int node = as_page_node(t->mm, addr);
 
