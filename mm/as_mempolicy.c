@@ -138,6 +138,7 @@ static bool move_page(struct as *as, const struct as_region *r, uintptr_t va, ph
 		pmm_put(pa);
 		return false;			/* the old page stays, read-only until a write fault */
 	}
+	as_anon_add(as, r, va, pa);		/* the reclaim lists, as cow() does */
 	pmm_put(old);
 	return true;
 }
