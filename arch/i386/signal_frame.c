@@ -64,6 +64,7 @@ struct user_siginfo {
 	int32_t si_signo, si_errno, si_code;
 	union {
 		struct { int32_t pid; uint32_t uid; } kill;
+		struct { int32_t pid; uint32_t uid; uint32_t value; } rt;
 		struct { int32_t pid; uint32_t uid; int32_t status; int32_t utime, stime; } chld;
 		struct { uint32_t addr; } fault;
 		uint8_t bytes[116];
@@ -124,8 +125,11 @@ static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 		__attribute__((fallthrough));	/* sent by kill */
 	default:
 		si->kill.pid = k->pid;
+		si->kill.uid = k->uid;
 		if (k->signo == SIGCHLD && k->code > 0)
 			si->chld.status = k->status;
+		else if (k->code < 0)
+			si->rt.value = (uint32_t)k->value;	/* sigqueue and the like */
 		break;
 	}
 }

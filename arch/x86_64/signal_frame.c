@@ -63,6 +63,7 @@ struct user_siginfo {
 	int32_t si_signo, si_errno, si_code, pad;
 	union {
 		struct { int32_t pid; uint32_t uid; } kill;
+		struct { int32_t pid; uint32_t uid; uint64_t value; } rt;
 		struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad;
 			 int64_t utime, stime; } chld;
 		struct { uint64_t addr; } fault;
@@ -122,8 +123,11 @@ static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 		__attribute__((fallthrough));	/* sent by kill */
 	default:
 		si->kill.pid = k->pid;
+		si->kill.uid = k->uid;
 		if (k->signo == SIGCHLD && k->code > 0)
 			si->chld.status = k->status;
+		else if (k->code < 0)
+			si->rt.value = k->value;	/* sigqueue and the like */
 		break;
 	}
 }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * User and group ids (Linux's kernel/sys.c rules for the set*id calls) and
- * the per-user task counts RLIMIT_NPROC is checked against. A count node
- * exists while its user has tasks; a task points at the node it is counted
- * in (task.nproc_user), so uncounting needs no lookup.
+ * the per-user counts RLIMIT_NPROC (tasks) and RLIMIT_SIGPENDING (pending
+ * signals) are checked against. A count node exists while its user has
+ * tasks or pending signals; a task points at the node it is counted in
+ * (task.nproc_user), and so does each pending signal (struct sigqueue,
+ * since set*id moves tasks but not what was sent to them), so uncounting
+ * needs no lookup.
  */
 #include "kernel/proc/cred.h"
 #include "kernel/proc/proc.h"
+#include "kernel/proc/rlimit.h"
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
 
@@ -28,6 +32,7 @@
 struct user_count {
 	uint32_t uid;
 	uint32_t tasks;
+	uint64_t sigpending;		/* signals pending on its tasks (RLIMIT_SIGPENDING) */
 	struct user_count *next;
 };
 
@@ -57,11 +62,25 @@ static void count_in(struct task *t, uint32_t uid, struct user_count **spare)
 		*spare = NULL;
 		u->uid = uid;
 		u->tasks = 0;
+		u->sigpending = 0;
 		u->next = users;
 		users = u;
 	}
 	u->tasks++;
 	t->nproc_user = u;
+}
+
+/* Unlinks @u if nothing is counted there any more: then returns it, to free. */
+static struct user_count *unused(struct user_count *u)
+{
+	if (!u || u->tasks || u->sigpending)
+		return NULL;
+	for (struct user_count **p = &users; *p; p = &(*p)->next)
+		if (*p == u) {
+			*p = u->next;
+			break;
+		}
+	return u;
 }
 
 /* Takes @t out of its count; returns the node if it became empty (unlinked, to free). */
@@ -70,14 +89,39 @@ static struct user_count *count_out(struct task *t)
 	struct user_count *u = t->nproc_user;
 
 	t->nproc_user = NULL;
-	if (!u || --u->tasks)
+	if (!u)
 		return NULL;
-	for (struct user_count **p = &users; *p; p = &(*p)->next)
-		if (*p == u) {
-			*p = u->next;
-			break;
+	u->tasks--;
+	return unused(u);
+}
+
+bool sigpending_charge(struct task *t, bool force, struct user_count **u)
+{
+	uint64_t limit = task_rlimit(t, RLIMIT_SIGPENDING);
+	bool ok = true;
+
+	*u = NULL;
+	unsigned long irq = spin_lock_irqsave(&uid_lock);
+	if (t->nproc_user) {
+		ok = force || t->nproc_user->sigpending < limit;
+		if (ok) {
+			t->nproc_user->sigpending++;
+			*u = t->nproc_user;
 		}
-	return u;
+	}
+	spin_unlock_irqrestore(&uid_lock, irq);
+	return ok;
+}
+
+void sigpending_uncharge(struct user_count *u)
+{
+	if (!u)
+		return;
+	unsigned long irq = spin_lock_irqsave(&uid_lock);
+	u->sigpending--;
+	u = unused(u);
+	spin_unlock_irqrestore(&uid_lock, irq);
+	kfree(u);
 }
 
 /**

@@ -5,7 +5,8 @@
  * thread anyway). There are no capability sets: an effective uid of 0 has
  * every capability, as Linux gives root, and nobody else has any. What
  * they decide here: RLIMIT_NPROC (tasks counted per real uid; root and
- * CAP_SYS_RESOURCE are exempt), RLIMIT_MEMLOCK (CAP_IPC_LOCK) and raising
+ * CAP_SYS_RESOURCE are exempt), RLIMIT_SIGPENDING (pending signals counted
+ * per real uid of their target; nobody is exempt), RLIMIT_MEMLOCK (CAP_IPC_LOCK) and raising
  * a hard limit (CAP_SYS_RESOURCE).
  *
  * Lock order: uid_lock (the per-user task counts) is a leaf.
@@ -33,5 +34,14 @@ bool cred_capable(const struct task *t);
 long nproc_charge(struct task *t, const struct task *parent);
 /* Takes @t out of its user's count (task_free). */
 void nproc_uncharge(struct task *t);
+/*
+ * RLIMIT_SIGPENDING: counts one more pending signal for @t's real user and
+ * sets *@u to the count (NULL if @t is counted nowhere: a kernel task).
+ * Past @t's limit (no one is exempt, as on Linux) it counts nothing and
+ * returns false, unless @force. Interrupts off; nests inside the signal lock.
+ */
+bool sigpending_charge(struct task *t, bool force, struct user_count **u);
+/* The pending signal counted at @u (may be NULL) is gone. */
+void sigpending_uncharge(struct user_count *u);
 
 #endif

@@ -9,6 +9,7 @@
  *   RLIMIT_AS, RLIMIT_DATA, RLIMIT_MEMLOCK   the address space (mm/as.h's as_limits)
  *   RLIMIT_FSIZE    writes and truncation of regular files (SIGXFSZ, EFBIG)
  *   RLIMIT_CPU      the timer tick (SIGXCPU each second past soft, SIGKILL at hard: cputime.c)
+ *   RLIMIT_SIGPENDING  pending signals per real user of the target (signal.c, cred.c)
  */
 #ifndef KERNEL_PROC_RLIMIT_H
 #define KERNEL_PROC_RLIMIT_H

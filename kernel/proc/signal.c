@@ -6,9 +6,11 @@
  * it unblocked; then its action runs: ignore, a default action (end the
  * process, stop it until SIGCONT), or a handler, for which the
  * architecture builds a frame. Standard signals do not queue: a second
- * one while the first is pending is merged into it, as on Linux.
+ * one while the first is pending is merged into it, as on Linux; real-time
+ * ones do, each instance with its information (signal.h).
  */
 #include "kernel/kernel.h"
+#include "kernel/proc/cred.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
@@ -25,10 +27,105 @@ enum sig_default { SD_TERM, SD_CORE, SD_IGN, SD_STOP, SD_CONT };
 
 /* Handler tables: one per process (threads share it), from the "sighand" cache. */
 static struct kmem_cache *sighand_cache;
+/* Queued real-time signals, from the "sigqueue" cache. */
+static struct kmem_cache *sigqueue_cache;
 
 struct kmem_cache *sighand_cache_init(void)
 {
+	sigqueue_cache = kmem_cache_create("sigqueue", sizeof(struct sigqueue), 0, 0, NULL);
+	if (!sigqueue_cache)
+		return NULL;
 	return sighand_cache = kmem_cache_create("sighand", sizeof(struct sighand), 0, 0, NULL);
+}
+
+/*
+ * What leaves the pending sets under the signal lock: the counts it held
+ * and the queue entries, given back after the lock (gone_release), since
+ * neither a free nor the last count of a user's node may run under it.
+ */
+struct sig_gone {
+	struct sigqueue *entries;		/* real-time instances, to free */
+	struct user_count *users[SIGRTMIN - 1];	/* standard ones' counts */
+	int n;
+};
+
+static void gone_release(struct sig_gone *g)
+{
+	for (int i = 0; i < g->n; i++)
+		sigpending_uncharge(g->users[i]);
+	g->n = 0;
+	while (g->entries) {
+		struct sigqueue *q = g->entries;
+		g->entries = q->next;
+		sigpending_uncharge(q->user);
+		kmem_cache_free(sigqueue_cache, q);
+	}
+}
+
+/* The information of an instance that could not be counted: Linux's collect_signal(). */
+static void lost_info(struct ksiginfo *info, int sig)
+{
+	*info = (struct ksiginfo){ .signo = sig, .code = SI_USER };
+}
+
+/* Takes one pending instance of @sig off @t, its information into *@info. Lock held. */
+static void take_locked(struct task *t, int sig, struct ksiginfo *info, struct sig_gone *g)
+{
+	struct task_signals *s = &t->sig;
+	sigset_t m = sigmask(sig);
+
+	if (sig < SIGRTMIN) {
+		struct sigqueue *q = &s->std[sig - 1];
+		if (s->lost & m)
+			lost_info(info, sig);
+		else
+			*info = q->info;
+		if (q->user)
+			g->users[g->n++] = q->user;
+		q->user = NULL;
+		s->lost &= ~m;
+		s->pending &= ~m;
+		return;
+	}
+	struct sigqueue **ring = &s->rtq[sig - SIGRTMIN], *last = *ring;
+	if (!last) {
+		lost_info(info, sig);
+		s->pending &= ~m;
+		return;
+	}
+	struct sigqueue *first = last->next;
+	if (first == last) {
+		*ring = NULL;
+		s->pending &= ~m;	/* the last instance (one merged into it is gone too) */
+	} else {
+		last->next = first->next;
+	}
+	*info = first->info;
+	first->next = g->entries;
+	g->entries = first;
+}
+
+/* Every pending instance of the signals in @set goes. Lock held. */
+static void flush_locked(struct task *t, sigset_t set, struct sig_gone *g)
+{
+	struct ksiginfo unused;
+
+	for (set &= t->sig.pending; set; set &= set - 1) {
+		int sig = __builtin_ctzll(set) + 1;
+		while (t->sig.pending & sigmask(sig))
+			take_locked(t, sig, &unused, g);
+	}
+}
+
+void signal_discard(struct task *t, int sig)
+{
+	struct sig_gone g = { 0 };
+	unsigned long flags = signal_lock();
+
+	if (signal_ignored(t, sig))
+		flush_locked(t, sigmask(sig), &g);
+	signal_unlock(flags);
+	gone_release(&g);
 }
 
 static struct sighand *sighand_alloc(void)
@@ -138,6 +235,7 @@ void signal_unlock(unsigned long flags)
 
 void signal_exit(struct task *t)
 {
+	struct sig_gone g = { 0 };
 	unsigned long flags = spin_lock_irqsave(&itimer_lock);
 
 	itimer_disarm(t);
@@ -145,8 +243,9 @@ void signal_exit(struct task *t)
 	flags = signal_lock();
 	sighand_put(t->sig.hand);
 	t->sig.hand = NULL;
-	t->sig.pending = 0;
+	flush_locked(t, t->sig.pending, &g);
 	signal_unlock(flags);
+	gone_release(&g);
 }
 
 /* --- sending --------------------------------------------------------------------- */
@@ -185,24 +284,83 @@ static bool fatal_now(struct task *t, int sig)
 	return d == SD_TERM || d == SD_CORE;
 }
 
-/* sig_lock held. Returns true if a stopped @t was continued (for stop_changed). */
-static bool send_locked(struct task *t, const struct ksiginfo *info)
+/* One send: what it brings (a queue entry) and takes away, and its outcome. */
+struct sending {
+	struct sigqueue *spare;	/* for a real-time signal, allocated before the lock */
+	struct sig_gone gone;
+	int err;		/* -EAGAIN: a real-time signal past RLIMIT_SIGPENDING */
+	bool continued;		/* a stopped target was continued (for stop_changed) */
+};
+
+static void sending_start(struct sending *sd, int sig)
+{
+	*sd = (struct sending){ 0 };
+	if (sig >= SIGRTMIN)
+		sd->spare = kmem_cache_alloc(sigqueue_cache);
+}
+
+/* After the locks: frees what the send did not use or took away. */
+static int sending_end(struct sending *sd)
+{
+	if (sd->spare)
+		kmem_cache_free(sigqueue_cache, sd->spare);
+	gone_release(&sd->gone);
+	return sd->err;
+}
+
+/*
+ * Adds an instance of @info->signo to @t's pending set, counted for
+ * RLIMIT_SIGPENDING if it fits (Linux's __send_signal_locked). Lock held.
+ */
+static void enqueue_locked(struct task *t, const struct ksiginfo *info, struct sending *sd)
+{
+	struct task_signals *s = &t->sig;
+	int sig = info->signo;
+	sigset_t m = sigmask(sig);
+	struct user_count *u;
+	/* Linux lets kill() and the kernel's standard signals pass the limit. */
+	bool force = sig < SIGRTMIN && info->code >= 0;
+	bool counted = (sig < SIGRTMIN || sd->spare) && sigpending_charge(t, force, &u);
+
+	if (counted && sig < SIGRTMIN) {
+		s->std[sig - 1].info = *info;
+		s->std[sig - 1].user = u;
+		s->lost &= ~m;
+	} else if (counted) {
+		struct sigqueue *q = sd->spare, **ring = &s->rtq[sig - SIGRTMIN];
+		sd->spare = NULL;
+		q->info = *info;
+		q->user = u;
+		q->next = *ring ? (*ring)->next : q;
+		if (*ring)
+			(*ring)->next = q;
+		*ring = q;
+	} else if (sig >= SIGRTMIN && info->code != SI_USER) {
+		sd->err = -EAGAIN;	/* sigqueue past the limit */
+		return;
+	} else if (sig < SIGRTMIN) {
+		s->lost |= m;		/* sent, without its information */
+	}
+	s->pending |= m;
+}
+
+/* sig_lock held. */
+static void send_locked(struct task *t, const struct ksiginfo *info, struct sending *sd)
 {
 	int sig = info->signo;
 	sigset_t m = sigmask(sig);
-	bool continued = false;
 
 	if (t->state == TASK_ZOMBIE || !t->sig.hand)
 		goto out;		/* a zombie takes signals and ignores them */
 	if (sig == SIGCONT) {
-		t->sig.pending &= ~SIG_STOPPING;
+		flush_locked(t, SIG_STOPPING, &sd->gone);
 		if (t->sig.stopped) {
 			t->sig.stopped = false;
 			task_wake_interruptible(t);
-			continued = true;
+			sd->continued = true;
 		}
 	} else if (m & SIG_STOPPING) {
-		t->sig.pending &= ~sigmask(SIGCONT);
+		flush_locked(t, sigmask(SIGCONT), &sd->gone);
 	}
 	if (!(t->sig.blocked & m) && signal_ignored(t, sig))
 		goto out;
@@ -215,25 +373,28 @@ static bool send_locked(struct task *t, const struct ksiginfo *info)
 		task_wake_interruptible(t);
 		goto out;
 	}
-	if (t->sig.pending & m)
+	if ((t->sig.pending & m) && sig < SIGRTMIN)
 		goto out;		/* standard signals do not queue */
-	t->sig.pending |= m;
-	t->sig.info[sig - 1] = *info;
+	enqueue_locked(t, info, sd);
+	if (sd->err)
+		goto out;
 	if ((!(t->sig.blocked & m) || (t->sig.waiting & m)) && !t->sig.stopped)
 		task_wake_interruptible(t);
 out:
-	return continued;
+	return;
 }
 
 int signal_send(struct task *t, const struct ksiginfo *info)
 {
-	unsigned long flags = signal_lock();
-	bool continued = send_locked(t, info);
+	struct sending sd;
 
+	sending_start(&sd, info->signo);
+	unsigned long flags = signal_lock();
+	send_locked(t, info, &sd);
 	signal_unlock(flags);
-	if (continued)
+	if (sd.continued)
 		stop_changed(t, SIGCONT);
-	return 0;
+	return sending_end(&sd);
 }
 
 /*
@@ -261,33 +422,39 @@ static struct task *pick_thread(struct task *t, int sig)
 	return alive ? alive : t;
 }
 
-/* signal_send_process() with tasklist_lock held (the walk of the threads needs it). */
-static int send_process_locked(struct task *t, const struct ksiginfo *info)
+/*
+ * SIGCHLD to @t's process, with tasklist_lock held (the exit path's): a
+ * standard signal that is never SIGCONT, so nothing is allocated or freed.
+ */
+static void send_process_locked(struct task *t, const struct ksiginfo *info)
 {
+	struct sending sd = { 0 };
 	unsigned long flags = signal_lock();
-	struct task *to = pick_thread(t, info->signo);
-	bool continued = send_locked(to, info);
 
+	send_locked(pick_thread(t, info->signo), info, &sd);
 	signal_unlock(flags);
-	if (continued)
-		stop_changed(to, SIGCONT);
-	return 0;
 }
 
 int signal_send_process(struct task *t, const struct ksiginfo *info)
 {
-	struct ksiginfo i = *info;
-	unsigned long flags = spin_lock_irqsave(&tasklist_lock);
+	struct sending sd;
 
+	sending_start(&sd, info->signo);
+	unsigned long flags = spin_lock_irqsave(&tasklist_lock);
 	/* SIGCONT continues the target; its report to the parent comes after. */
 	unsigned long sf = signal_lock();
-	struct task *to = pick_thread(t, i.signo);
-	bool continued = send_locked(to, &i);
+	struct task *to = pick_thread(t, info->signo);
+	send_locked(to, info, &sd);
 	signal_unlock(sf);
 	spin_unlock_irqrestore(&tasklist_lock, flags);
-	if (continued)
+	if (sd.continued)
 		stop_changed(to, SIGCONT);
-	return 0;
+	return sending_end(&sd);
+}
+
+int signal_queue(struct task *t, const struct ksiginfo *info, bool thread)
+{
+	return thread ? signal_send(t, info) : signal_send_process(t, info);
 }
 
 int signal_send_simple(struct task *t, int sig, int code)
@@ -295,8 +462,10 @@ int signal_send_simple(struct task *t, int sig, int code)
 	struct task *self = current();
 	struct ksiginfo info = { .signo = sig, .code = code };
 
-	if (code != SI_KERNEL)
+	if (code != SI_KERNEL) {
 		info.pid = self->tgid;	/* si_pid names the process */
+		info.uid = self->group ? self->group->cred.uid : 0;
+	}
 	return code == SI_USER ? signal_send_process(t, &info) : signal_send(t, &info);
 }
 
@@ -307,14 +476,18 @@ bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t
 				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
 	unsigned long flags = signal_lock();
 	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
+	struct sigqueue *q = &t->sig.std[sig - 1];
 
 	/* Blocked or ignored, it would come back at once: take the default. */
 	if (ka->handler == SIG_IGN || (t->sig.blocked & sigmask(sig))) {
 		ka->handler = SIG_DFL;
 		t->sig.blocked &= ~sigmask(sig);
 	}
+	if (!(t->sig.pending & sigmask(sig)))
+		sigpending_charge(t, true, &q->user);
 	t->sig.pending |= sigmask(sig);
-	t->sig.info[sig - 1] = info;	/* this fault's details win over a kill's */
+	t->sig.lost &= ~sigmask(sig);
+	q->info = info;			/* this fault's details win over a kill's */
 	bool handled = ka->handler != SIG_DFL;
 	signal_unlock(flags);
 	return handled;
@@ -407,16 +580,17 @@ static int next_signal(sigset_t ready)
 int signal_dequeue(sigset_t set, struct ksiginfo *info)
 {
 	struct task *t = current();
+	struct sig_gone g = { 0 };
 	unsigned long flags = signal_lock();
 	sigset_t ready = t->sig.pending & set;
 	int sig = 0;
 
 	if (ready) {
 		sig = next_signal(ready);
-		*info = t->sig.info[sig - 1];
-		t->sig.pending &= ~sigmask(sig);
+		take_locked(t, sig, info, &g);
 	}
 	signal_unlock(flags);
+	gone_release(&g);
 	return sig;
 }
 
@@ -505,17 +679,19 @@ void signal_deliver(struct trap_frame *f)
 	sigset_t ready;
 
 	for (;;) {
+		struct sig_gone g = { 0 };
 		unsigned long flags = signal_lock();
 		if (t->killed || !(ready = t->sig.pending & ~t->sig.blocked)) {
 			signal_unlock(flags);
 			break;
 		}
 		int sig = next_signal(ready);
-		struct ksiginfo info = t->sig.info[sig - 1];
+		struct ksiginfo info;
 		struct k_sigaction ka = *action_of(t, sig);
 
-		t->sig.pending &= ~sigmask(sig);
+		take_locked(t, sig, &info, &g);
 		signal_unlock(flags);
+		gone_release(&g);
 		if (ka.handler == SIG_IGN)
 			continue;
 		if (ka.handler != SIG_DFL) {

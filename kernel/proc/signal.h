@@ -6,9 +6,18 @@
  *   - struct sighand: the handler table (rt_sigaction), shared by the tasks
  *     of one process (clone with CLONE_SIGHAND takes a reference);
  *   - per task (struct task_signals in struct task): the blocked mask, the
- *     pending set with one struct ksiginfo per pending signal, the
+ *     pending set with the information of each pending signal, the
  *     alternate stack and the mask sigsuspend saved.
  * A process-directed signal (kill) is queued on the task the pid names.
+ *
+ * Queueing, as on Linux: a standard signal (1..31) is pending once at most
+ * (a second one merges into it); each real-time signal (SIGRTMIN..NSIG)
+ * sent is queued as its own instance, delivered in the order sent, lowest
+ * signal number first. Every pending instance with its information is
+ * counted for the target's real user against RLIMIT_SIGPENDING (cred.c):
+ * past the limit a real-time signal sent with si_code != SI_USER
+ * (sigqueue) fails with EAGAIN; anything else (kill, the kernel's own)
+ * is still sent but its information is lost (SI_USER, no sender).
  *
  * Delivery happens on the way back to user mode (signal_deliver, from
  * user_return_work): a fatal default action ends the process, a handler
@@ -22,8 +31,11 @@
  * for senders on any CPU and the timer interrupt. Lock order:
  * tasklist_lock (a process-directed send walks the threads) -> itimer_lock
  * (the armed ITIMER_REAL list) -> signal lock -> the scheduler's (a send
- * wakes its target while holding it). Nothing that copies user memory or
- * sleeps runs under it; a task reads its own state without it.
+ * wakes its target while holding it) and cred.c's uid_lock (the pending
+ * counts). Nothing that copies user memory, allocates or sleeps runs under
+ * it: a real-time signal's queue entry is allocated before the lock (only
+ * system calls send real-time signals) and entries are freed after it; a
+ * task reads its own state without it.
  */
 #ifndef KERNEL_PROC_SIGNAL_H
 #define KERNEL_PROC_SIGNAL_H
@@ -93,6 +105,7 @@
 /* si_code values */
 #define SI_USER		0
 #define SI_KERNEL	0x80
+#define SI_QUEUE	(-1)
 #define SI_TKILL	(-6)
 #define ILL_ILLOPN	2
 #define ILL_PRVOPC	5
@@ -128,11 +141,21 @@ static inline sigset_t sigmask(int sig)
 /* The kernel's form of a siginfo: the architecture lays it out for the user. */
 struct ksiginfo {
 	int signo, code;
-	int pid;		/* sender (kill) or child (SIGCHLD); uid is always 0 */
+	int pid;		/* sender (kill, sigqueue) or child (SIGCHLD) */
+	uint32_t uid;		/* the sender's real uid */
 	int status;		/* SIGCHLD: exit code or signal */
+	uint64_t value;		/* si_value (sigqueue: rt_sigqueueinfo's _rt layout) */
 	uint64_t addr;		/* faults: the address */
 	uint32_t error;		/* faults: the CPU's error code, for the frame */
 	uint16_t trapno;	/* faults: the CPU exception, for the frame */
+};
+
+/* One pending instance of a signal, counted for RLIMIT_SIGPENDING. */
+struct user_count;
+struct sigqueue {
+	struct sigqueue *next;
+	struct user_count *user;	/* counted there (NULL: nowhere) */
+	struct ksiginfo info;
 };
 
 /* One handler, in the layout of Linux's struct kernel_sigaction. */
@@ -162,7 +185,13 @@ struct task_signals {
 	bool cont_report;
 	uint64_t ss_sp, ss_size;	/* sigaltstack; ss_size 0: none */
 	uint32_t ss_flags;		/* as given to sigaltstack (SS_DISABLE: none) */
-	struct ksiginfo info[NSIG];	/* of each pending signal */
+	/* Standard signals: the one pending instance of each (.next unused). */
+	struct sigqueue std[SIGRTMIN - 1];
+	sigset_t lost;			/* standard ones pending without information */
+	/* Real-time signals: per signal, the newest queued instance, whose
+	 * .next is the oldest (a ring). A pending real-time signal without
+	 * one lost its information. */
+	struct sigqueue *rtq[NSIG - SIGRTMIN + 1];
 	/* ITIMER_REAL (process-wide on Linux; one thread per process today). */
 	uint64_t itimer_expires_ns, itimer_interval_ns;
 	struct task *itimer_next;	/* the sorted list of armed timers */
@@ -204,6 +233,12 @@ void signal_exit(struct task *t);
 int signal_send(struct task *t, const struct ksiginfo *info);
 /* A process-directed signal (kill, SIGCHLD, SIGALRM) to @t's process. */
 int signal_send_process(struct task *t, const struct ksiginfo *info);
+/*
+ * signal_queue() - rt_sigqueueinfo (@thread false: to @t's process) or
+ * rt_tgsigqueueinfo (true: to thread @t): @info as the sender wrote it.
+ * Return: 0, or -EAGAIN for a real-time signal past RLIMIT_SIGPENDING.
+ */
+int signal_queue(struct task *t, const struct ksiginfo *info, bool thread);
 /* kill() (SI_USER: to the process), tkill/tgkill (SI_TKILL: to the thread): @sig from the current task (or the kernel: @code SI_KERNEL). */
 int signal_send_simple(struct task *t, int sig, int code);
 /**
@@ -243,6 +278,8 @@ void itimer_tick(void);
  * ones first) with its info: the signal, or 0 if none is pending.
  */
 int signal_dequeue(sigset_t set, struct ksiginfo *info);
+/* @sig is now ignored (rt_sigaction): its pending instances on @t go. */
+void signal_discard(struct task *t, int sig);
 /* Is @sig's action SIG_IGN (or default-ignore)? */
 bool signal_ignored(struct task *t, int sig);
 /* sigaltstack() for the current task whose user stack pointer is @sp: 0 or -errno. */
@@ -273,6 +310,11 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 int arch_signal_restore_frame(struct trap_frame *f, sigset_t *mask, struct kstack *ss);
 /* Writes @info as the architecture's siginfo_t at @uinfo: 0 or -EFAULT. */
 int arch_copy_siginfo_to_user(uint64_t uinfo, const struct ksiginfo *info);
+/*
+ * Reads the siginfo_t a sender wrote at @uinfo (rt_sigqueueinfo): its
+ * si_code, and si_pid, si_uid and si_value of the _rt layout. 0 or -EFAULT.
+ */
+int arch_copy_siginfo_from_user(struct ksiginfo *info, uint64_t uinfo);
 /* The user stack pointer saved in @f. */
 uint64_t arch_frame_sp(const struct trap_frame *f);
 /*

@@ -45,11 +45,11 @@ static long sys_rt_sigaction(uint64_t sig, uint64_t uact, uint64_t uoact, uint64
 		act.flags &= SA_UAPI_FLAGS;
 		act.mask &= ~SIG_UNBLOCKABLE;
 		*ka = act;
-		/* Now ignored: a pending one goes away (POSIX). */
-		if (signal_ignored(t, (int)sig))
-			t->sig.pending &= ~sigmask((int)sig);
 	}
 	signal_unlock(flags);
+	/* Now ignored: a pending one goes away (POSIX). */
+	if (uact)
+		signal_discard(t, (int)sig);
 	if (uoact && copy_to_user(uoact, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
@@ -246,17 +246,25 @@ static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint
 }
 SYSCALL_DEFINE(SYS_kill, kill, sys_kill);
 
+/* Thread @tid if it belongs to thread group @tgid (referenced), else NULL. */
+static struct task *thread_target(int tgid, int tid)
+{
+	struct task *t = signal_target(tid);
+
+	if (t && t->tgid != tgid) {
+		task_put(t);
+		t = NULL;
+	}
+	return t;
+}
+
 /* A signal for one thread, which must belong to thread group @tgid. */
 static long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
 {
 	if ((int)tgid <= 0 || (int)tid <= 0)
 		return -EINVAL;
-	struct task *t = signal_target((int)tid);
-	if (t && t->tgid != (int)tgid) {
-		task_put(t);
-		t = NULL;
-	}
+	struct task *t = thread_target((int)tgid, (int)tid);
 	if (!t)
 		return -ESRCH;
 	return send_and_put(t, sig, SI_TKILL);
@@ -274,6 +282,61 @@ static long sys_tkill(uint64_t tid, uint64_t sig, uint64_t a2, uint64_t a3, uint
 	return send_and_put(t, sig, SI_TKILL);
 }
 SYSCALL_DEFINE(SYS_tkill, tkill, sys_tkill);
+
+/*
+ * rt_sigqueueinfo/rt_tgsigqueueinfo: a signal with the sender's siginfo
+ * (sigqueue's si_value). Nobody may pretend to be the kernel or kill/tgkill
+ * (si_code >= 0 or SI_TKILL) to another task: EPERM.
+ */
+static long queue_to(struct task *t, uint64_t sig, const struct ksiginfo *info, bool thread)
+{
+	long r = sig > NSIG ? -EINVAL : sig ? signal_queue(t, info, thread) : 0;
+
+	task_put(t);
+	return r;
+}
+
+static bool may_claim(const struct ksiginfo *info, int target)
+{
+	return (info->code < 0 && info->code != SI_TKILL) || target == current()->pid;
+}
+
+static long sys_rt_sigqueueinfo(uint64_t upid, uint64_t sig, uint64_t uinfo, uint64_t a3,
+				uint64_t a4, uint64_t a5)
+{
+	struct ksiginfo info;
+	int pid = (int)upid;
+
+	if (arch_copy_siginfo_from_user(&info, uinfo))
+		return -EFAULT;
+	info.signo = (int)sig;
+	if (!may_claim(&info, pid))
+		return -EPERM;
+	struct task *t = pid > 0 ? signal_target(pid) : NULL;
+	if (!t)
+		return -ESRCH;
+	return queue_to(t, sig, &info, false);
+}
+SYSCALL_DEFINE(SYS_rt_sigqueueinfo, rt_sigqueueinfo, sys_rt_sigqueueinfo);
+
+static long sys_rt_tgsigqueueinfo(uint64_t tgid, uint64_t tid, uint64_t sig, uint64_t uinfo,
+				  uint64_t a4, uint64_t a5)
+{
+	struct ksiginfo info;
+
+	if (arch_copy_siginfo_from_user(&info, uinfo))
+		return -EFAULT;
+	info.signo = (int)sig;
+	if ((int)tgid <= 0 || (int)tid <= 0)
+		return -EINVAL;
+	if (!may_claim(&info, (int)tid))
+		return -EPERM;
+	struct task *t = thread_target((int)tgid, (int)tid);
+	if (!t)
+		return -ESRCH;
+	return queue_to(t, sig, &info, true);
+}
+SYSCALL_DEFINE(SYS_rt_tgsigqueueinfo, rt_tgsigqueueinfo, sys_rt_tgsigqueueinfo);
 
 /* stack_t of x86_64 and every 64-bit ABI. */
 struct user_stack {

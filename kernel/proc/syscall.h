@@ -61,7 +61,8 @@ enum {
 	SYS_unlinkat = 263, SYS_renameat = 264, SYS_fallocate = 285, SYS_renameat2 = 316,
 	SYS_memfd_create = 319,
 	SYS_rt_sigreturn = 15, SYS_pause = 34, SYS_getitimer = 36, SYS_alarm = 37,
-	SYS_setitimer = 38, SYS_rt_sigpending = 127, SYS_rt_sigtimedwait = 128, SYS_rt_sigsuspend = 130,
+	SYS_setitimer = 38, SYS_rt_sigpending = 127, SYS_rt_sigtimedwait = 128, SYS_rt_sigqueueinfo = 129,
+	SYS_rt_sigsuspend = 130, SYS_rt_tgsigqueueinfo = 297,
 	SYS_sigaltstack = 131, SYS_tkill = 200, SYS_tgkill = 234,
 	/* threads */
 	SYS_futex = 202, SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204,

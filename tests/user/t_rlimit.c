@@ -17,9 +17,6 @@
 #define MiB (1024UL * 1024)
 #define NOBODY 65534
 
-/* A child's TAP counters, handed back to the parent (see in_child()). */
-static struct { int count, failed; } *shared_tap;
-
 static long raw_prlimit(long pid, long res, void *new, void *old)
 {
 	return syscall(SYS_prlimit64, pid, res, new, old);
@@ -30,27 +27,6 @@ static int set_limit(int res, rlim_t cur, rlim_t max)
 	struct rlimit r = { cur, max };
 
 	return setrlimit(res, &r);
-}
-
-/* Runs @fn in a child that reports with ok() itself; its counts continue ours. */
-static void in_child(void (*fn)(void), const char *what)
-{
-	pid_t pid = tap_fork();
-
-	if (pid == 0) {
-		fn();
-		fflush(stdout);
-		shared_tap->count = tap_count;
-		shared_tap->failed = tap_failed;
-		_exit(0);
-	}
-	shared_tap->count = -1;
-	int st = tap_wait(pid);
-	if (shared_tap->count >= 0) {
-		tap_count = shared_tap->count;
-		tap_failed = shared_tap->failed;
-	}
-	ok_exited_with(st, 0, "%s: the child finished", what);
 }
 
 static int depth(int n)
@@ -279,12 +255,11 @@ int main(int argc, char **argv)
 		struct rlimit r;
 		return getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur == 8 && r.rlim_max == 8 ? 0 : 1;
 	}
-	shared_tap = map_shared(PAGE);
 	limits_nofile(argv[0]);
-	in_child(limits_as, "RLIMIT_AS");
-	in_child(limits_data, "RLIMIT_DATA");
-	in_child(root_memlock, "root");
-	in_child(user_memlock, "RLIMIT_MEMLOCK");
-	in_child(user_nproc, "RLIMIT_NPROC");
+	in_reporting_child(limits_as, "RLIMIT_AS");
+	in_reporting_child(limits_data, "RLIMIT_DATA");
+	in_reporting_child(root_memlock, "root");
+	in_reporting_child(user_memlock, "RLIMIT_MEMLOCK");
+	in_reporting_child(user_nproc, "RLIMIT_NPROC");
 	return done_testing();
 }

@@ -189,6 +189,46 @@ static TAP_UNUSED int set_oom_score_adj(int v)
 	return r;
 }
 
+/*
+ * Runs @fn in a child that reports with ok() itself (a different user, say):
+ * its TAP counts continue the parent's, then ok() that it finished.
+ */
+static TAP_UNUSED void in_reporting_child(void (*fn)(void), const char *what)
+{
+	static struct { int count, failed; } *shared;
+
+	if (!shared)
+		shared = map_shared(PAGE);
+	pid_t pid = tap_fork();
+	if (pid == 0) {
+		fn();
+		fflush(stdout);
+		shared->count = tap_count;
+		shared->failed = tap_failed;
+		_exit(0);
+	}
+	shared->count = -1;
+	int st = tap_wait(pid);
+	if (shared->count >= 0) {
+		tap_count = shared->count;
+		tap_failed = shared->failed;
+	}
+	ok_exited_with(st, 0, "%s: the child finished", what);
+}
+
+/* Forks a child that maps, writes and checks 16 pages: its wait status (0: it worked). */
+static TAP_UNUSED int fork_ordinary_work(void)
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *p = map_anon(16 * PAGE, PROT_READ | PROT_WRITE);
+		fill(p, 16 * PAGE, 5);
+		_exit(check(p, 16 * PAGE, 5) == -1 ? 0 : 1);
+	}
+	return tap_wait(pid);
+}
+
 static TAP_UNUSED int install_handler(int sig, void *fn, int flags)
 {
 	struct sigaction sa;
