@@ -106,13 +106,6 @@ int main(void)
 	tap_skip("page tables", "3 GiB of address space needs too few tables");
 #endif
 	/* Still able to do ordinary work afterwards. */
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		char *p = map_anon(16 * PAGE, PROT_READ | PROT_WRITE);
-		fill(p, 16 * PAGE, 5);
-		_exit(check(p, 16 * PAGE, 5) == -1 ? 0 : 1);
-	}
-	ok(tap_wait(pid) == 0, "a process forked afterwards runs and exits");
+	ok(fork_ordinary_work() == 0, "a process forked afterwards runs and exits");
 	return done_testing();
 }
