@@ -191,7 +191,7 @@ $(BUILD)/host-tsan/%.o: %.c
 $(BUILD)/host-tsan/tests/%: tests/host/%.c $(patsubst $(BUILD)/host/%,$(BUILD)/host-tsan/%,$(HOBJ_CORE) $(HOBJ_PLAT))
 	$(call say,LINK,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -o $@ $^ -lcmocka -lpthread $(LDLIBS_$*)
+	$(Q)$(CC) $(HCFLAGS) $(TSAN) -MMD -MP -o $@ $(filter %.c %.o,$^) -lcmocka -lpthread $(LDLIBS_$*)
 
 host-tests: $(HTESTS) $(HTESTS_TSAN)
 
