@@ -152,6 +152,8 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 void as_zap(struct as *as, uintptr_t start, uint64_t len);
 /* Remove [start, end) from the space: regions and pages. Room must be reserved (2). */
 void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end);
+/* The same, then as_unlock(); a shared space's pages go under the read lock (as_unmap.c). */
+void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end);
 /* Set the page-table protections of the mapped pages of [start, end) (as_mprotect.c). */
 void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot);
 

@@ -280,10 +280,12 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 		return -MM_EINVAL;
 	as_lock(as);
 	err = as_region_reserve(as, 2);
-	if (!err)
-		as_unmap_range(as, addr, end);
-	as_unlock(as);
-	return err;
+	if (err) {
+		as_unlock(as);
+		return err;
+	}
+	as_unmap_range_unlock(as, addr, end);
+	return 0;
 }
 
 /**

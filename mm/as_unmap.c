@@ -6,23 +6,28 @@
  */
 #include "as_internal.h"
 
-/* pt_unmap() release callback: each removed page held one reference. */
+/*
+ * pt_unmap() release callback: each removed page held one reference. The
+ * figures are atomic: a shared space's munmap zaps under the read lock,
+ * beside faults adding to them (as_unmap_range_unlock()).
+ */
 static void release(phys_addr_t pa, uint64_t size, void *ctx)
 {
 	struct as *as = ctx;
+	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
 
 	if (size == PT_SIZE_SWAP) {
 		swap_free((swp_entry_t){ (uint32_t)pa });
-		as->swapents--;
+		__atomic_sub_fetch(&as->swapents, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	if (as->rss > as->hiwater_rss)
-		as->hiwater_rss = as->rss;	/* VmHWM: rss just before it falls */
-	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
+	/* VmHWM: rss just before it falls. One zapper at a time (write lock, or downgraded). */
+	if (rss > __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED))
+		__atomic_store_n(&as->hiwater_rss, rss, __ATOMIC_RELAXED);
+	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (!as_is_zero_page(pa + off))
 			pmm_put(pa + off);
-		as->rss--;
-	}
+	__atomic_sub_fetch(&as->rss, size >> PAGE_SHIFT, __ATOMIC_RELAXED);
 }
 
 static int found_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
@@ -131,4 +136,102 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 	for (uint32_t i = first; i < last; i++)
 		as_uncharge_region(&as->reg[i]);
 	as_region_remove_range(as, first, last);
+}
+
+/* The most region references (shm, files) a munmap under the read lock keeps. */
+#define AS_HELD_REFS	8
+
+/* Take a reference for each of regions [first, last) that holds one: false if too many. */
+static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_region *held,
+		      unsigned *n)
+{
+	*n = 0;
+	for (uint32_t i = first; i < last; i++)
+		if (as->reg[i].shm || as->reg[i].file)
+			if (++*n > AS_HELD_REFS)
+				return false;
+	*n = 0;
+	for (uint32_t i = first; i < last; i++) {
+		const struct as_region *r = &as->reg[i];
+
+		if (r->shm || r->file) {
+			held[*n] = (struct as_region){ .shm = r->shm, .file = r->file };
+			as_region_ref(&held[(*n)++]);
+		}
+	}
+	return true;
+}
+
+/*
+ * Zap [cur, end), which no region covers any more, under the read lock with
+ * interrupts as they were before as_lock() (@fl): one page table's span
+ * at a time, each under the page-table lock with interrupts off, so faults
+ * of other threads and interrupts run between tables. Only this zap frees
+ * tables here: writers wait for the read lock, and faults find no region.
+ */
+static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned long fl)
+{
+	const struct pt_format *f = as->vs.pt.fmt;
+	uintptr_t span = (uintptr_t)1 << f->shift[1], va;
+
+	plat_irq_restore(fl);
+	while (cur < end && pt_walk_all(&as->vs.pt, cur, end, found_leaf, &va) == 1) {
+		uintptr_t stop = MM_MIN((va & ~(span - 1)) + span, end);
+		int err = pt_unmap(&as->vs.pt, va, stop - va, release, as);
+
+		if (err)
+			plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
+				   (unsigned long long)stop, err);
+		cur = stop;
+	}
+	(void)plat_irq_save();
+}
+
+/**
+ * as_unmap_range_unlock() - as_unmap_range(), then as_unlock()
+ * @as: the space, locked by as_lock(), with room for two more regions reserved
+ * @start: page-aligned
+ * @end: page-aligned, > @start
+ *
+ * In a space shared by threads, the regions leave the set under the write
+ * lock, which then becomes a read lock for zapping their pages table by
+ * table (as Linux's munmap downgrades mmap_lock): the other threads keep
+ * faulting elsewhere, and interrupts are off only inside each table. The
+ * range's region references (shm, files) are kept until its pages are gone;
+ * a range holding more than AS_HELD_REFS of them is zapped under the write
+ * lock as before.
+ */
+void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
+{
+	struct as_region held[AS_HELD_REFS];
+	uint32_t first, last;
+	unsigned n;
+
+	if (!__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE)) {
+		as_unmap_range(as, start, end);
+		as_unlock(as);
+		return;
+	}
+	as_region_split(as, start);
+	as_region_split(as, end);
+	first = last = as_region_lower(as, start);
+	while (last < as->nr && as->reg[last].start < end)
+		last++;
+	if (first == last || !hold_refs(as, first, last, held, &n)) {
+		as_unmap_range(as, start, end);
+		as_unlock(as);
+		return;
+	}
+	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
+	unsigned long fl = as->lock_fl;
+
+	for (uint32_t i = first; i < last; i++)
+		as_uncharge_region(&as->reg[i]);
+	as_region_remove_range(as, first, last);
+	as->breakable = false;
+	write_downgrade(&as->lock);
+	zap_detached(as, zap_start, zap_end, fl);
+	read_unlock_irqrestore(&as->lock, fl);
+	for (unsigned i = 0; i < n; i++)
+		as_region_unref(&held[i]);
 }

@@ -91,4 +91,14 @@ static inline void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 	plat_irq_restore(flags);
 }
 
+/*
+ * A writer becomes a reader without letting anyone in between (Linux's
+ * mmap_write_downgrade()): other readers may join unless a writer waits.
+ * Release it with read_unlock_irqrestore().
+ */
+static inline void write_downgrade(rwlock_t *l)
+{
+	__atomic_fetch_add(&l->state, 1 - RW_WRITER, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -8,12 +8,19 @@
  * thread maps, protects and unmaps other regions (the write side, which
  * moves the region array). No write may be lost, every page is resident
  * once, the space checks out, and every frame comes back.
+ *
+ * The second test unmaps large populated ranges (private and shared
+ * anonymous, across page tables, next to the faulters' region, so they share
+ * a page table with it) in a space marked shared, whose munmap zaps under
+ * the read lock while the faults run.
  */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
@@ -72,18 +79,49 @@ static void *mapper(void *arg)
 	return NULL;
 }
 
-static void test_threads_fault_one_space(void **state)
+/* A space with the faulters' region at base; *free0: the free frames before. */
+static void space_up(bool shared, uint64_t *free0)
 {
-	pthread_t t[FAULTERS + 1];
-
-	(void)state;
-	uint64_t free0 = sim_free_frames();
+	*free0 = sim_free_frames();
 	assert_int_equal(as_init(&P.as, NULL), 0);
 	proc_cpu(&P);
+	if (shared)
+		as_set_shared(&P.as);
 	long a = as_mmap(&P.as, 0, PAGES * PAGE_SIZE, RW, PRIV_ANON, NULL, 0);
 	assert_false(as_is_err(a));
 	base = (uintptr_t)a;
 	faulters_done = 0;
+	memset(errors, 0, sizeof(errors));
+}
+
+/* No errors, no write lost, the space checks out, every frame back. */
+static void space_down(uint64_t free0)
+{
+	unsigned lost = 0;
+
+	for (int i = 0; i <= FAULTERS; i++)
+		assert_int_equal(errors[i], 0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			lost += upeek(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id) !=
+				pattern(id, page);
+	assert_int_equal(lost, 0);
+	assert_int_equal(P.as.rss, PAGES);
+	assert_int_equal(P.as.swapents, 0);
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free0);
+	assert_int_equal(vm_committed_pages(), 0);
+}
+
+static void test_threads_fault_one_space(void **state)
+{
+	pthread_t t[FAULTERS + 1];
+	uint64_t free0;
+
+	(void)state;
+	space_up(false, &free0);
 	assert_int_equal(pthread_create(&t[FAULTERS], NULL, mapper, NULL), 0);
 	for (int i = 0; i < FAULTERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, faulter, (void *)(intptr_t)i), 0);
@@ -91,20 +129,86 @@ static void test_threads_fault_one_space(void **state)
 		pthread_join(t[i], NULL);
 	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
 	pthread_join(t[FAULTERS], NULL);
-	for (int i = 0; i <= FAULTERS; i++)
-		assert_int_equal(errors[i], 0);
-	unsigned lost = 0;
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			lost += upeek(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id) !=
-				pattern(id, page);
-	assert_int_equal(lost, 0);
-	assert_int_equal(P.as.rss, PAGES);
-	assert_int_equal(as_check(&P.as), 0);
-	as_destroy(&P.as);
-	pmm_drain();
-	assert_int_equal(sim_free_frames(), free0);
-	assert_int_equal(vm_committed_pages(), 0);
+	space_down(free0);
+}
+
+#define ZAP_PAGES	700	/* more than one page table's span (512 or 1024 pages) */
+#define ZAP_ROUNDS	6
+static uintptr_t zap_base;
+
+/* Fault the faulters' region over and over until the unmapper is done. */
+static void *refaulter(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned round = 0; round < 2 || !__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE);
+	     round++)
+		for (unsigned k = 0; k < PAGES; k++) {
+			unsigned page = (k * 7 + (unsigned)id * (PAGES / FAULTERS)) % PAGES;
+			uintptr_t va = base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id;
+			uint8_t w = pattern(id, page);
+
+			if (smmu_write(&mmu, va, SMMU_USER, &w, 1))
+				errors[id]++;
+		}
+	return NULL;
+}
+
+/* Map, fill and unmap the range below the faulters' region, ZAP_ROUNDS times. */
+static void *unmapper(void *arg)
+{
+	struct smmu mmu;
+
+	(void)arg;
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned round = 0; round < ZAP_ROUNDS; round++) {
+		long a = as_mmap(&P.as, zap_base, ZAP_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED,
+				 NULL, 0);
+		long b = as_mmap(&P.as, zap_base + 300 * PAGE_SIZE, 8 * PAGE_SIZE, RW,
+				 MM_MAP_SHARED | MM_MAP_ANONYMOUS | MM_MAP_FIXED, NULL, 0);
+
+		if (a != (long)zap_base || as_is_err(b)) {
+			errors[FAULTERS]++;
+			break;
+		}
+		for (unsigned page = 0; page < ZAP_PAGES; page++) {
+			uint8_t w = (uint8_t)(page + round);
+
+			if (smmu_write(&mmu, zap_base + (uintptr_t)page * PAGE_SIZE, SMMU_USER, &w, 1))
+				errors[FAULTERS]++;
+		}
+		if (as_munmap(&P.as, zap_base, ZAP_PAGES * PAGE_SIZE))
+			errors[FAULTERS]++;
+		uint8_t v;	/* gone for every thread once munmap has returned */
+		if (!smmu_read(&mmu, zap_base + 5 * PAGE_SIZE, SMMU_USER, &v, 1))
+			errors[FAULTERS]++;
+	}
+	return NULL;
+}
+
+static void test_threads_munmap_while_faulting(void **state)
+{
+	pthread_t t[FAULTERS + 1];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	uint32_t regions = P.as.nr;
+	zap_base = base - ZAP_PAGES * PAGE_SIZE;	/* right below: a page table in common */
+	for (int i = 0; i < FAULTERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, refaulter, (void *)(intptr_t)i), 0);
+	assert_int_equal(pthread_create(&t[FAULTERS], NULL, unmapper, NULL), 0);
+	pthread_join(t[FAULTERS], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < FAULTERS; i++)
+		pthread_join(t[i], NULL);
+	assert_true(P.as.hiwater_rss >= PAGES + ZAP_PAGES);
+	assert_int_equal(P.as.nr, regions);
+	space_down(free0);
 }
 
 static int setup(void **state)
@@ -117,6 +221,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_threads_fault_one_space, setup),
+		cmocka_unit_test_setup(test_threads_munmap_while_faulting, setup),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
