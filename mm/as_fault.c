@@ -109,8 +109,8 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 	} else {
 		int got = pcache_lookup(r->shm, idx, true, &pa);
 
-		if (got == PCACHE_BEYOND || got == PCACHE_EIO)
-			return VM_FAULT_SIGBUS;
+		if (got == PCACHE_BEYOND || got == PCACHE_EIO || got == PCACHE_NOSPC)
+			return VM_FAULT_SIGBUS;	/* NOSPC: a full RAM fs, as tmpfs */
 		if (got != PCACHE_OK)
 			return VM_FAULT_OOM;
 		if (r->backing == AS_FILE_PRIVATE && (flags & VM_FAULT_WRITE)) {

@@ -59,9 +59,33 @@ static void list_del(struct pcache *pc)
 	spin_unlock_irqrestore(&pcache_list_lock, fl);
 }
 
+/* A new page for @pc, if its quota has room. */
+static bool quota_take(struct pcache *pc)
+{
+	struct pcache_quota *q = pc->quota;
+	uint64_t u;
+
+	if (!q)
+		return true;
+	u = __atomic_load_n(&q->used, __ATOMIC_RELAXED);
+	do {
+		if (u >= q->max)
+			return false;
+	} while (!__atomic_compare_exchange_n(&q->used, &u, u + 1, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void quota_give(struct pcache *pc)
+{
+	if (pc->quota)
+		__atomic_sub_fetch(&pc->quota->used, 1, __ATOMIC_RELAXED);
+}
+
 /* Drop what leaf slot *@p holds (a frame or a swap entry), lock held or object dying. */
 static void drop_slot(struct pcache *pc, phys_addr_t *p)
 {
+	quota_give(pc);
 	if (is_swp(*p)) {
 		swap_free(slot_swp(*p));
 		pc->nrswapped--;
@@ -129,6 +153,11 @@ struct pcache *pcache_create(unsigned flags)
 	__atomic_add_fetch(&total_objects, 1, __ATOMIC_RELAXED);
 	list_add(pc);
 	return pc;
+}
+
+void pcache_set_quota(struct pcache *pc, struct pcache_quota *q)
+{
+	pc->quota = q;
 }
 
 /**
@@ -283,6 +312,10 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 		if (ret != PCACHE_OK)
 			goto out;
 	} else if (p && !*p && alloc) {
+		if (!quota_take(pc)) {
+			ret = PCACHE_NOSPC;
+			goto out;
+		}
 		phys_addr_t n = pmm_alloc_pages(0, PMM_ZERO | PMM_HIGHMEM | PMM_USER);	/* a data page */
 
 		if (n != PMM_NO_FRAME) {
@@ -290,6 +323,8 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 			pc->nrpages++;
 			__atomic_add_fetch(&total_pages, 1, __ATOMIC_RELAXED);
 			lru_add(n, LRU_FILE, pc, (uintptr_t)idx);
+		} else {
+			quota_give(pc);
 		}
 	} else if (p && *p) {
 		lru_mark_accessed(*p);
@@ -318,7 +353,8 @@ out:
  * A page in swap is read back first.
  *
  * Return: PCACHE_OK, PCACHE_NOMEM, PCACHE_BEYOND (past the end of a file),
- * or PCACHE_EIO (the swapped page could not be read).
+ * PCACHE_EIO (the swapped page could not be read) or PCACHE_NOSPC (a new page
+ * past the object's quota).
  */
 int pcache_lookup(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa)
 {

@@ -36,6 +36,16 @@
 /* Object flags. */
 #define PCACHE_SIZED	0x1	/* pages at or past the size are not part of it (a file) */
 
+/*
+ * A limit on the pages of a group of objects, as tmpfs's size= limits a
+ * file system: every page an object holds, in a frame or in swap, counts
+ * in @used (atomic); a new page past @max is refused (PCACHE_NOSPC).
+ */
+struct pcache_quota {
+	uint64_t used;
+	uint64_t max;
+};
+
 struct pcache {
 	spinlock_t lock;
 	uint32_t refs;		/* the owner and each mapping region */
@@ -47,6 +57,7 @@ struct pcache {
 	uint64_t nrpages;	/* frames held */
 	uint64_t charged;	/* pages committed for it, returned when it is freed */
 	uint64_t nrswapped;	/* pages in swap */
+	struct pcache_quota *quota;	/* counted there, or NULL: no limit */
 	struct pcache *all_next, *all_prev;	/* every object (swapoff) */
 };
 
@@ -55,8 +66,11 @@ struct pcache {
 #define PCACHE_NOMEM	1	/* a frame or a tree node could not be had */
 #define PCACHE_BEYOND	2	/* the page lies past the end of a sized object */
 #define PCACHE_EIO	3	/* the page was in swap and could not be read back */
+#define PCACHE_NOSPC	4	/* a new page would pass the object's quota */
 
 struct pcache *pcache_create(unsigned flags);
+/* Counts @pc's pages in @q (NULL: none) from now on; @pc must be empty. */
+void pcache_set_quota(struct pcache *pc, struct pcache_quota *q);
 void pcache_get(struct pcache *pc);
 void pcache_put(struct pcache *pc);
 void pcache_map_get(struct pcache *pc);

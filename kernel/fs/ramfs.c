@@ -7,9 +7,18 @@
 #include "kernel/task.h"
 #include "mm/as_win32.h"
 #include "mm/heap.h"
+#include "mm/pcache.h"
+#include "mm/pmm.h"
 #include "mm/spinlock.h"
 
 struct inode *fs_root;
+/*
+ * The pages of every file, against the file system's size: half of RAM,
+ * tmpfs's default. Past it writes get ENOSPC and faults SIGBUS, so the
+ * page cache can never take the memory processes need (memfd files are
+ * not counted, as Linux's internal mount has no limit).
+ */
+static struct pcache_quota ramfs_quota = { .max = UINT64_MAX };
 static spinlock_t tree_lock;
 static unsigned long tree_flags;
 static uint32_t next_ino = 2;
@@ -62,8 +71,8 @@ struct inode *inode_new(uint32_t mode, const char *name)
 	if (!ino)
 		return NULL;
 	ino->name = kmalloc(len + 1);
-	if (S_ISREG(mode))
-		ino->pc = pcache_create(PCACHE_SIZED);
+	if (S_ISREG(mode) && (ino->pc = pcache_create(PCACHE_SIZED)))
+		pcache_set_quota(ino->pc, &ramfs_quota);
 	if (!ino->name || (S_ISREG(mode) && !ino->pc)) {
 		if (ino->pc)
 			pcache_put(ino->pc);
@@ -591,6 +600,10 @@ void ramfs_init(void)
 {
 	struct inode *dev;
 
+	struct pmm_stats st;
+
+	pmm_get_stats(&st);
+	ramfs_quota.max = (st.free_frames + st.used_frames) / 2;
 	fs_root = inode_new(S_IFDIR | 0755, "/");
 	if (!fs_root)
 		panic("ramfs: no memory for the root directory");
@@ -603,5 +616,6 @@ void ramfs_init(void)
 		fs_mkdir(dev, "shm", 01777);
 		inode_put(dev);
 	}
-	kprintf("ramfs: mounted at / (%" PRIu64 " pages cached)\n", pcache_total_pages());
+	kprintf("ramfs: mounted at / (%" PRIu64 " pages cached, size %" PRIu64 " pages)\n",
+		pcache_total_pages(), ramfs_quota.max);
 }

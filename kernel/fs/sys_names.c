@@ -412,6 +412,7 @@ static long sys_memfd_create(uint64_t uname, uint64_t flags, uint64_t a2, uint64
 	ino = inode_new(S_IFREG | 0777, name);
 	if (!ino)
 		return -ENOMEM;
+	pcache_set_quota(ino->pc, NULL);	/* not in a file system of limited size */
 	f = file_open_inode(ino, O_RDWR);
 	return f ? fd_install(f, flags & MFD_CLOEXEC) : -ENFILE;
 }

@@ -119,6 +119,43 @@ static void test_out_of_memory(void **state)
 	pcache_put(pc);					/* and every frame comes back (after()) */
 }
 
+/* A quota (tmpfs's size=) caps the pages of the objects counted in it. */
+static void test_quota(void **state)
+{
+	struct pcache_quota q = { .max = 5 };
+	struct pcache *a = pcache_create(PCACHE_SIZED), *b = pcache_create(0);
+	static uint8_t page[4 * 4096];
+	phys_addr_t pa;
+
+	(void)state;
+	pcache_set_quota(a, &q);
+	pcache_set_quota(b, &q);
+	assert_int_equal(pcache_write(a, 0, page, 3 * 4096), 3 * 4096);
+	assert_int_equal(pcache_lookup(b, 7, true, &pa), PCACHE_OK);
+	pmm_put(pa);
+	assert_int_equal(pcache_lookup(b, 1ull << 30, true, &pa), PCACHE_OK);
+	pmm_put(pa);
+	assert_int_equal(q.used, 5);
+	/* Full: no new page in either object; the pages they have are still there. */
+	assert_int_equal(pcache_lookup(b, 8, true, &pa), PCACHE_NOSPC);
+	assert_int_equal(pcache_write(a, 3 * 4096, page, 4096), -MM_ENOMEM);
+	assert_int_equal(pcache_size(a), 3 * 4096);
+	assert_int_equal(pcache_write(a, 4096, page, 4096), 4096);
+	assert_int_equal(pcache_lookup(b, 7, true, &pa), PCACHE_OK);
+	pmm_put(pa);
+	assert_int_equal(q.used, 5);
+	/* What leaves an object leaves the count. */
+	pcache_punch(b, 0, UINT64_MAX);
+	assert_int_equal(q.used, 3);
+	pcache_set_size(a, 4096);
+	assert_int_equal(q.used, 1);
+	assert_int_equal(pcache_write(a, 4096, page, 4 * 4096), 4 * 4096);
+	assert_int_equal(q.used, 5);
+	pcache_put(a);
+	pcache_put(b);
+	assert_int_equal(q.used, 0);
+}
+
 /* Two processes share a file; truncation and MADV_REMOVE reach both. */
 static void test_mappings_follow_the_object(void **state)
 {
@@ -257,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pages, before, after),
 		cmocka_unit_test_setup_teardown(test_sparse, before, after),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, before, after),
+		cmocka_unit_test_setup_teardown(test_quota, before, after),
 		cmocka_unit_test_setup_teardown(test_mappings_follow_the_object, before, after),
 		cmocka_unit_test_setup_teardown(test_msync_mincore, before, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
