@@ -1,12 +1,12 @@
 # The kernel heap's extra build steps (sources in mm/slab.c, mm/kmalloc.c,
-# mm/slab_purge.c, mm/heap_debug.c, mm/heap_pages.c; host/heap_pages_mmap.c; host/libkmalloc/).
+# mm/slab_purge.c, mm/heap_runs.c, mm/heap_debug.c, mm/heap_pages.c; host/heap_pages_mmap.c; host/libkmalloc/).
 #
 #   build/host/libkmalloc.so        the heap as malloc (LD_PRELOAD), fast build
 #   build/host/libkmalloc-debug.so  the same with the debug checks on
 #   build/host/tests/test_heap_debug  host tests of the debug and hardened builds
 #   build/heap-bench/heap_workload  the allocator benchmark's workloads (bench/heap.sh)
 
-HEAP_CORE     := mm/slab.c mm/slab_purge.c mm/kmalloc.c mm/heap_debug.c
+HEAP_CORE     := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/kmalloc.c mm/heap_debug.c
 HEAP_SO_SRC   := $(HEAP_CORE) host/heap_pages_mmap.c $(wildcard host/libkmalloc/*.c)
 HEAP_SO_HDR   := $(wildcard mm/*.h host/*.h)
 # As malloc: size classes up to 64 KiB in 512 KiB slabs (touched lazily, so

@@ -98,6 +98,15 @@
 
 /* heap_init() flags */
 #define HEAP_DEBUG		0x1	/* red zones, sites, poison, free checks (MM_HEAP_DEBUG) */
+#define HEAP_PAGE_RUNS		0x2	/* mid sizes from page runs any size shares (mm/heap_runs.c) */
+
+/*
+ * With HEAP_PAGE_RUNS, requests above HEAP_RUN_MIN bytes and up to half a
+ * slab are page runs, best fit, in slabs any such size shares (not debug heaps).
+ */
+#ifndef HEAP_RUN_MIN
+#define HEAP_RUN_MIN		16384
+#endif
 
 /* kmem_cache_create() flags */
 #define KMEM_DMA		0x1	/* slabs physically contiguous, below 16 MiB */

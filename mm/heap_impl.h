@@ -25,6 +25,32 @@ struct heap_large {
 	struct heap_large *next;
 };
 
+/* A page's entry in a run slab's map (mm/heap_runs.c); used at a run's first and last page. */
+struct run_node {
+	struct run_node *prev, *next;	/* free runs of the same length */
+	uint16_t len;			/* first page: pages in the run */
+	uint8_t head;			/* last page of a free run: its first page */
+	uint8_t first : 1;		/* a run starts here */
+	uint8_t free : 1;		/* the run is free (first and last page) */
+	uint32_t freed_ms;		/* first page of a free run: when it was freed */
+};
+
+#define RUN_PAGES	(HEAP_SLAB_SIZE / PAGE_SIZE)
+
+/* Page runs shared by every mid size (mm/heap_runs.c); all under @lock. */
+struct heap_runs {
+	spinlock_t lock;
+	size_t max;				/* largest request served; 0: off */
+	struct kmem_cache cache;		/* pseudo-cache: slab->cache of run slabs */
+	struct run_node *bucket[RUN_PAGES];	/* free runs by length, newest first */
+	uint64_t mask[(RUN_PAGES + 63) / 64];	/* non-empty buckets */
+	struct slab *spare;			/* the one wholly free run slab kept */
+	uint64_t slabs;				/* run slabs held */
+	uint64_t free_pages, purged_pages;	/* in free runs; of them given back */
+	uint64_t purged_total;			/* pages given back so far */
+	uint64_t window_ns;			/* when the current decay window began */
+};
+
 /*
  * A heap instance: the global one (`heap`, with per-CPU lists) or a private
  * one (heap_create(), in a slab-sized block of its page source, its large
@@ -55,6 +81,7 @@ struct heap {
 	uint64_t gone_nalloc, gone_nfree;
 	int64_t gone_bytes;
 	uint64_t dma_large_bytes;
+	struct heap_runs runs;
 	uint32_t epoch;			/* heap_mark() generation */
 	/* Slabs waiting to give free pages back (mm/slab_purge.c). */
 	uint64_t purge_mask[HEAP_MAX_CACHES / 64];	/* caches with slabs queued */
@@ -251,6 +278,21 @@ uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void
 
 /* kmalloc.c */
 void heap_account(struct heap *h, int64_t bytes);
+
+/* heap_runs.c */
+void heap_runs_init(struct heap *h);
+void *runs_alloc(struct heap *h, size_t size);
+void runs_free(struct heap *h, struct slab *s, const void *p, const struct heap_site *site);
+size_t runs_usable(const struct slab *s, const void *p);
+bool runs_resize(struct heap *h, struct slab *s, void *p, size_t size);
+unsigned long runs_shrink(struct heap *h);
+void heap_runs_tick(struct heap *h);
+
+/* Serve @need bytes of @h from page runs? */
+static inline bool runs_serve(const struct heap *h, size_t need)
+{
+	return need > HEAP_RUN_MIN && need <= h->runs.max;
+}
 
 /* heap_debug.c */
 void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);

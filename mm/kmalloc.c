@@ -133,6 +133,8 @@ int heap_init(struct heap_page_source *src, unsigned flags)
 	for (unsigned i = 0; i < ARRAY_SIZE(small_id); i++)
 		small_id[i] = (uint8_t)heap_global.kmalloc_cache[size_index(i ? i * 8 : 1)].id;
 	heap_global.dma_large = (struct kmem_cache){ .heap = &heap_global, .name = "dma-large", .size = 1, .capacity = 1 };
+	if ((flags & HEAP_PAGE_RUNS) && !heap_global.debug)
+		heap_runs_init(&heap_global);
 	return 0;
 }
 
@@ -467,7 +469,11 @@ void *do_kmalloc(struct heap *h, size_t size, const struct heap_site *site)
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (likely(need <= KMALLOC_MAX_SIZE))
+	if (likely(need <= MM_MIN(HEAP_RUN_MIN, KMALLOC_MAX_SIZE)))
+		return kmalloc_class(h, need, site, size);
+	if (runs_serve(h, need))
+		return runs_alloc(h, need);
+	if (need <= KMALLOC_MAX_SIZE)
 		return kmalloc_class(h, need, site, size);
 	if (size > LARGE_MAX)
 		return NULL;
@@ -492,7 +498,7 @@ void *heap_alloc(struct heap *h, size_t size)
 static void *do_kzalloc(struct heap *h, size_t size, const struct heap_site *site)
 {
 	/* A large area comes zeroed from the page source: fresh mappings need no memset. */
-	if (with_redzone(h, size) > KMALLOC_MAX_SIZE && size <= LARGE_MAX)
+	if (with_redzone(h, size) > KMALLOC_MAX_SIZE && size <= LARGE_MAX && !runs_serve(h, size))
 		return large_alloc(h, size, PAGE_SIZE, HEAP_PG_ZERO, site);
 	void *p = do_kmalloc(h, size, site);
 
@@ -541,6 +547,8 @@ void do_kfree(struct heap *h, const void *p, const struct heap_site *site)
 			debug_report_bad_free(h, p, "an object of another heap", site);
 		else if (unlikely(s->cache == &heap_global.dma_large))
 			dma_large_free(s, p, site);
+		else if (s->cache == &h->runs.cache)
+			runs_free(h, s, p, site);
 		else
 			heap_cache_free(h, s->cache, s, (void *)p, site);
 		return;
@@ -603,6 +611,8 @@ static size_t usable_size(struct heap *h, const void *p)
 		struct kmem_cache *c = s->cache;
 		if (c == &heap_global.dma_large)
 			return s->large_size;
+		if (c == &h->runs.cache)
+			return runs_usable(s, p);
 		if (c->debug) {
 			uint32_t i = slab_index(c, s, p);
 			return i == UINT32_MAX ? 0 : c->obj_size - 8;
@@ -663,6 +673,9 @@ static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap
 			memset((char *)p + size, HEAP_REDZONE_BYTE, s->cache->size - size);
 			m->req_size = (uint32_t)size;
 		}
+		/* A page run that shrinks gives its tail pages to the other runs. */
+		if (s && s->cache == &h->runs.cache && runs_serve(h, size))
+			runs_resize(h, s, p, size);
 		/* A large area that shrinks by a quarter or more gives its tail pages back. */
 		if (!s && room - size >= MM_MAX(room / 4, (size_t)PAGE_SIZE)) {
 			void *q = size > KMALLOC_MAX_SIZE ? large_resize(h, p, size) : NULL;
@@ -674,6 +687,9 @@ static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap
 		}
 		return p;
 	}
+	/* A page run grows into the free run after it. */
+	if (s && s->cache == &h->runs.cache && size <= h->runs.max && runs_resize(h, s, p, size))
+		return p;
 	/* A large area grows into its headroom, or moves by remapping its pages. */
 	if (!s) {
 		void *q = large_resize(h, p, size);
@@ -887,6 +903,10 @@ void heap_stats(struct heap *h, memory_stats_t *st)
 	st->large_bytes = h->large_bytes;
 	st->large_count = h->large_count;
 	spin_unlock_irqrestore(&h->large_lock, irq);
+	irq = spin_lock_irqsave(&h->runs.lock);
+	slab_bytes += h->runs.slabs * HEAP_SLAB_SIZE;
+	st->pages_purged += h->runs.purged_total;
+	spin_unlock_irqrestore(&h->runs.lock, irq);
 	st->slab_bytes = slab_bytes;
 	st->heap_size = slab_bytes + st->large_bytes +
 			__atomic_load_n(&h->dma_large_bytes, __ATOMIC_RELAXED);

@@ -595,6 +595,9 @@ unsigned long heap_shrink(struct heap *h)
 					 (c->pages_purged - purged));
 		cache_unlock(c);
 	}
+	spin_unlock_irqrestore(&h->caches_lock, f);
+	pages += runs_shrink(h);
+	f = spin_lock_irqsave(&h->caches_lock);
 	h->shrinks++;
 	h->shrunk_pages += pages;
 	spin_unlock_irqrestore(&h->caches_lock, f);

@@ -357,6 +357,7 @@ void heap_purge_tick(struct heap *h, bool growing)
 {
 	if (!h->src->now_ns)
 		return;
+	heap_runs_tick(h);
 	uint64_t now = h->src->now_ns(), clock = __atomic_load_n(&h->alloc_clock, __ATOMIC_RELAXED);
 	/* Growing: idle by the allocation clock; otherwise by time. */
 	uint64_t idle_since = growing ? UINT64_MAX : now > HEAP_PURGE_DELAY_NS ? now - HEAP_PURGE_DELAY_NS : 0;

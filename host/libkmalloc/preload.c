@@ -43,6 +43,7 @@ static void fork_prepare(void)
 		if (heap_global.cache[i])
 			cache_lock(heap_global.cache[i]);
 	spin_lock_irqsave(&heap_global.large_lock);
+	spin_lock_irqsave(&heap_global.runs.lock);
 	spin_lock_irqsave(&heap_global.cpus_lock);
 	heap_pages_mmap_lock();
 }
@@ -51,6 +52,7 @@ static void fork_done(void)
 {
 	heap_pages_mmap_unlock();
 	spin_unlock_irqrestore(&heap_global.cpus_lock, 0);
+	spin_unlock_irqrestore(&heap_global.runs.lock, 0);
 	spin_unlock_irqrestore(&heap_global.large_lock, 0);
 	for (unsigned i = HEAP_MAX_CACHES; i-- > 0;)
 		if (heap_global.cache[i])
@@ -60,7 +62,7 @@ static void fork_done(void)
 
 static void setup(void)
 {
-	unsigned flags = 0;
+	unsigned flags = HEAP_PAGE_RUNS;
 
 	if (__atomic_exchange_n(&state, 1, __ATOMIC_ACQ_REL) != 0) {
 		while (__atomic_load_n(&state, __ATOMIC_ACQUIRE) != 2)

@@ -889,6 +889,195 @@ static void threads_share_the_heap(void **state)
 	assert_int_equal(heap_check(), 0);
 }
 
+/* --- page runs: mid sizes share whole pages (heap_init(HEAP_PAGE_RUNS)) --------------- */
+
+#define RUN_SLAB(p)	((uintptr_t)(p) & ~(HEAP_SLAB_SIZE - 1))
+
+static void runs_heap(void)
+{
+	assert_int_equal(heap_init(&heap_pages_mmap, HEAP_PAGE_RUNS), 0);
+}
+
+/* Runs are whole pages; freed ones join their neighbours and serve other sizes. */
+static void page_runs_shared_by_sizes(void **state)
+{
+	(void)state;
+	runs_heap();
+	enum { N = 12 };
+	uint8_t *a[N];
+	memory_stats_t s0, s1, s2;
+	for (int i = 0; i < N; i++) {
+		a[i] = kmalloc(20000);
+		assert_non_null(a[i]);
+		assert_int_equal((uintptr_t)a[i] % PAGE_SIZE, 0);
+		assert_int_equal(ksize(a[i]), 5 * PAGE_SIZE);
+		memset(a[i], i + 1, 20000);
+	}
+	heap_get_stats(&s0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(a[i][0], i + 1);
+		assert_int_equal(a[i][19999], i + 1);
+		kfree(a[i]);
+	}
+	heap_get_stats(&s1);
+	assert_true(s1.slab_bytes < s0.slab_bytes);	/* wholly free run slabs went back, but one */
+	/* Other sizes take the kept slab's pages: 7 + 8 pages fill it. */
+	uint8_t *b = kmalloc(28000), *c = kmalloc(30000);
+	assert_non_null(b);
+	assert_non_null(c);
+	assert_int_equal(RUN_SLAB(b), RUN_SLAB(c));
+	heap_get_stats(&s2);
+	assert_int_equal(s2.slab_bytes, s1.slab_bytes);
+	kfree(b);
+	kfree(c);
+	/* Two neighbours freed make one run that an 8-page request fits. */
+	uint8_t *x = kmalloc(20000), *y = kmalloc(20000), *z = kmalloc(20000);
+	assert_int_equal(RUN_SLAB(x), RUN_SLAB(z));
+	assert_ptr_equal(y, x + 5 * PAGE_SIZE);
+	kfree(x);
+	kfree(y);
+	uint8_t *w = kmalloc(32000);
+	assert_ptr_equal(w, x);
+	kfree(w);
+	kfree(z);
+}
+
+/* realloc grows a run into the free pages after it and shrinks it in place. */
+static void page_runs_realloc_in_place(void **state)
+{
+	(void)state;
+	runs_heap();
+	uint8_t *r = kmalloc(17000);
+	assert_non_null(r);
+	for (int i = 0; i < 17000; i++)
+		r[i] = (uint8_t)(i * 7);
+	uint8_t *g = krealloc(r, 30000);
+	assert_ptr_equal(g, r);
+	assert_int_equal(ksize(g), 8 * PAGE_SIZE);
+	for (int i = 0; i < 17000; i += 13)
+		assert_int_equal(g[i], (uint8_t)(i * 7));
+	memset(g + 17000, 0x5a, 13000);
+	uint8_t *t = krealloc(g, 17000);
+	assert_ptr_equal(t, r);
+	assert_int_equal(ksize(t), 5 * PAGE_SIZE);
+	uint8_t *u = kmalloc(20000);		/* 5 pages: the tail given back serves it */
+	assert_non_null(u);
+	assert_ptr_equal(u, t + 5 * PAGE_SIZE);
+	/* Bad frees of runs are reported, the run stays intact. */
+	struct heap_debug_counts c0, c1;
+	heap_debug_get_counts(&c0);
+	kfree(t + PAGE_SIZE);
+	kfree(u);
+	kfree(u);
+	heap_debug_get_counts(&c1);
+	assert_int_equal(c1.invalid_frees - c0.invalid_frees, 2);
+	assert_int_equal(t[16999], (uint8_t)(16999 * 7));
+	kfree(t);
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+
+	while (nanosleep(&ts, &ts))
+		;
+}
+
+/* Free runs give their pages back: at once by heap_shrink(), or after a window unused. */
+static void page_runs_given_back(void **state)
+{
+	(void)state;
+	runs_heap();
+	uint8_t *keep = kmalloc(24000), *a = kmalloc(24000);
+	assert_non_null(keep);
+	assert_non_null(a);
+	memset(a, 0xab, 24000);
+	kfree(a);
+	memory_stats_t s0, s1;
+	heap_get_stats(&s0);
+	/* Unused for two windows: its pages go back when a slow path ticks. */
+	for (int k = 0; k < 2; k++) {
+		sleep_ns(HEAP_PURGE_DECAY_NS + HEAP_PURGE_DECAY_NS / 8);
+		heap_flush_lists();
+		kfree(kmalloc(64));		/* a refill: the heap's purge tick */
+	}
+	heap_get_stats(&s1);
+	assert_true(s1.pages_purged - s0.pages_purged >= 6);
+	uint8_t *b = kmalloc(24000);
+	assert_ptr_equal(b, a);
+	for (int i = 0; i < 24000; i += 97)
+		assert_int_equal(b[i], 0);	/* given back: reads as zero */
+	memset(b, 0xcd, 24000);
+	kfree(b);
+	unsigned long got = heap_shrink(&heap_global);
+	assert_true(got >= 6);
+	b = kmalloc(24000);
+	assert_ptr_equal(b, a);
+	assert_int_equal(b[100], 0);
+	kfree(b);
+	kfree(keep);
+}
+
+struct runs_arg {
+	unsigned id;
+	unsigned long bad;
+};
+
+static void *runs_worker(void *arg)
+{
+	struct runs_arg *ra = arg;
+	uint8_t *live[8] = { 0 };
+	size_t len[8] = { 0 };
+	uint64_t x = 0x9e3779b97f4a7c15ull * (ra->id + 1);
+
+	for (int it = 0; it < 3000; it++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned k = (unsigned)(x % 8);
+		if (live[k]) {
+			if (live[k][0] != (uint8_t)ra->id || live[k][len[k] - 1] != (uint8_t)ra->id)
+				ra->bad++;
+			if (x & 256) {
+				len[k] = 16385 + (size_t)(x >> 20) % 16000;
+				live[k] = krealloc(live[k], len[k]);
+				memset(live[k], (int)ra->id, len[k]);
+				continue;
+			}
+			kfree(live[k]);
+		}
+		len[k] = 16385 + (size_t)(x >> 24) % 16000;
+		live[k] = kmalloc(len[k]);
+		if (!live[k]) {
+			ra->bad++;
+			continue;
+		}
+		memset(live[k], (int)ra->id, len[k]);
+	}
+	for (unsigned k = 0; k < 8; k++)
+		kfree(live[k]);
+	heap_thread_exit();
+	return NULL;
+}
+
+/* Threads allocate, grow and free runs at once (also under TSan). */
+static void page_runs_threads(void **state)
+{
+	(void)state;
+	runs_heap();
+	pthread_t t[4];
+	struct runs_arg a[4];
+	for (unsigned i = 0; i < 4; i++) {
+		a[i] = (struct runs_arg){ .id = i + 1 };
+		assert_int_equal(pthread_create(&t[i], NULL, runs_worker, &a[i]), 0);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(a[i].bad, 0);
+	}
+	memory_stats_t st;
+	heap_get_stats(&st);
+	assert_int_equal(st.heap_used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +1104,10 @@ int main(void)
 		cmocka_unit_test_teardown(private_heaps, vm_teardown),
 		cmocka_unit_test(private_heap_realloc),
 		cmocka_unit_test(private_heap_threads),
+		cmocka_unit_test(page_runs_shared_by_sizes),
+		cmocka_unit_test(page_runs_realloc_in_place),
+		cmocka_unit_test(page_runs_given_back),
+		cmocka_unit_test(page_runs_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
