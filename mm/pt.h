@@ -144,7 +144,22 @@ static inline void pt_space_cpu_leave(struct pt_space *s, unsigned cpu)
  */
 static inline mm_cpumask_t pt_space_cpus_now(const struct pt_space *s)
 {
+#if UINTPTR_MAX == 0xffffffffu
+	/*
+	 * 32-bit: a 64-bit read-modify-write is a call and a cmpxchg8b loop,
+	 * once per cleared leaf. A full fence orders the stores before the
+	 * reads as well, and each CPU's bit lies in one half of the set, which
+	 * one 32-bit read sees whole (x86 is little-endian: word 0 is bits 0-31).
+	 */
+	typedef uint32_t __attribute__((may_alias)) word_t;
+	const volatile word_t *w = (const volatile word_t *)&s->cpus;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return (mm_cpumask_t)__atomic_load_n(&w[1], __ATOMIC_RELAXED) << 32 |
+	       __atomic_load_n(&w[0], __ATOMIC_RELAXED);
+#else
 	return __atomic_fetch_or((volatile mm_cpumask_t *)&s->cpus, 0, __ATOMIC_SEQ_CST);
+#endif
 }
 
 /* A run of leaves contiguous in virtual and physical memory, with one protection. */

@@ -7,6 +7,9 @@
  * are counted by two lookups and reserved before anything changes. Tables
  * emptied by an unmap are freed on the way back up, except the root's
  * pinned slots (shared with other spaces).
+ *
+ * Everything here runs under the space's lock, so entries are read with
+ * pte_get_locked().
  */
 #include "pt_impl.h"
 
@@ -25,7 +28,7 @@ static unsigned splits_at(const struct pt_op *op, uintptr_t va, uintptr_t bounda
 	uint64_t e;
 
 	for (;;) {
-		e = pte_get(f, pt_table(tpa), lvl_index(f, level, va));
+		e = pte_get_locked(f, pt_table(tpa), lvl_index(f, level, va));
 		if (!(e & f->present) || level == 0)
 			return 0;
 		if (pte_is_leaf(f, level, e))
@@ -72,7 +75,7 @@ void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 	unsigned cleared = 0;
 
 	for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
-		uint64_t old = pte_get(f, t, i);
+		uint64_t old = pte_get_locked(f, t, i);
 
 		if (unlikely(!(old & f->present))) {
 			if (old) {	/* a swap entry: nothing for the TLB */
@@ -105,7 +108,7 @@ static void unmap_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintp
 	for (;;) {
 		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
 		unsigned i = lvl_index(f, level, va);
-		uint64_t e = pte_get(f, t, i);
+		uint64_t e = pte_get_locked(f, t, i);
 		bool whole = end == slot_end && IS_ALIGNED(va, lvl_size(f, level));
 
 		if (!(e & f->present)) {
@@ -185,7 +188,7 @@ int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn relea
 static void protect_leaf(struct pt_op *op, void *t, unsigned i, uintptr_t va)
 {
 	const struct pt_format *f = op->f;
-	uint64_t e = pte_get(f, t, i), n;
+	uint64_t e = pte_get_locked(f, t, i), n;
 
 	do {	/* keep accessed/dirty bits the MMU sets meanwhile */
 		n = (e & ~pt_perm_mask(f)) | op->bits;
@@ -204,7 +207,7 @@ static void protect_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uin
 	for (;;) {
 		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
 		unsigned i = lvl_index(f, level, va);
-		uint64_t e = pte_get(f, t, i);
+		uint64_t e = pte_get_locked(f, t, i);
 		bool whole = end == slot_end && IS_ALIGNED(va, lvl_size(f, level));
 
 		if (!(e & f->present)) {
@@ -235,7 +238,7 @@ static bool protect_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
 	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
 
 	for (unsigned i = first; i <= end; i++)
-		if (pte_get(f, t, i) & f->present)
+		if (pte_get_locked(f, t, i) & f->present)
 			protect_leaf(op, t, i, va + (uintptr_t)(i - first) * PAGE_SIZE);
 	return true;
 }

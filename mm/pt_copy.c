@@ -44,7 +44,7 @@ static inline uint64_t src_entry(const struct pt_format *f, unsigned level, phys
 				 uint64_t vleaf, unsigned i)
 {
 	if (stpa)
-		return pte_get(f, pt_table(stpa), i);
+		return pte_get_locked(f, pt_table(stpa), i);
 	return (pte_leaf_pa(f, level + 1, vleaf) + (uint64_t)i * lvl_size(f, level)) |
 	       (vleaf & ~f->addr_mask & ~f->large) | (level ? f->large : 0);
 }
@@ -70,12 +70,12 @@ static int64_t count_level(struct pt_copy_op *cop, unsigned level, phys_addr_t s
 		unsigned end = first + (unsigned)((last - va) >> PAGE_SHIFT);
 
 		for (unsigned i = first; i <= end; i++) {
-			if (!pte_get(f, st, i))		/* (swap entries are copied too) */
+			if (!pte_get_locked(f, st, i))		/* (swap entries are copied too) */
 				continue;
 			*found = true;
 			if (!dt)
 				return 0;
-			if (pte_get(f, dt, i))
+			if (pte_get_locked(f, dt, i))
 				return -MM_EEXIST;
 		}
 		return 0;
@@ -84,7 +84,7 @@ static int64_t count_level(struct pt_copy_op *cop, unsigned level, phys_addr_t s
 		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
 		unsigned i = lvl_index(f, level, va);
 		uint64_t se = src_entry(f, level, stpa, vleaf, i);
-		uint64_t de = dt ? pte_get(f, dt, i) : 0;
+		uint64_t de = dt ? pte_get_locked(f, dt, i) : 0;
 
 		if (se & f->present) {
 			bool leaf = pte_is_leaf(f, level, se);
@@ -213,7 +213,7 @@ static int copy_level(struct pt_copy_op *cop, unsigned level, phys_addr_t stpa, 
 		int r = 0;
 
 		for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
-			uint64_t se = pte_get(f, st, i);
+			uint64_t se = pte_get_locked(f, st, i);
 
 			if (unlikely(!(se & f->present))) {
 				if (se) {
@@ -240,7 +240,7 @@ static int copy_level(struct pt_copy_op *cop, unsigned level, phys_addr_t stpa, 
 
 		if (se & f->present) {
 			bool leaf = pte_is_leaf(f, level, se);
-			uint64_t de = pte_get(f, dt, i);
+			uint64_t de = pte_get_locked(f, dt, i);
 
 			if (leaf && end == slot_end && IS_ALIGNED(va, lvl_size(f, level))) {
 				r = copy_leaf(cop, level, st, i, se, dt, va);

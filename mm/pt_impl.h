@@ -29,6 +29,28 @@ static inline uint64_t pte_get(const struct pt_format *f, const void *t, unsigne
 	return __atomic_load_n((const uint32_t *)t + i, __ATOMIC_ACQUIRE);
 }
 
+/*
+ * pte_get() for a caller holding the space's lock, which every writer of its
+ * tables takes: meanwhile only the MMU changes an entry, and only its
+ * accessed and dirty bits, which lie in the low word of an 8-byte entry. So
+ * on a 32-bit machine two 32-bit reads see a whole entry, where an atomic
+ * 64-bit read is a call and a locked cmpxchg8b (x86 is little-endian: word 0
+ * is bits 0-31).
+ */
+static inline uint64_t pte_get_locked(const struct pt_format *f, const void *t, unsigned i)
+{
+#if UINTPTR_MAX == 0xffffffffu
+	if (f->entry_size == 8) {
+		typedef uint32_t __attribute__((may_alias)) word_t;
+		const word_t *w = (const word_t *)((const uint64_t *)t + i);
+		uint32_t lo = __atomic_load_n(&w[0], __ATOMIC_ACQUIRE);
+
+		return (uint64_t)__atomic_load_n(&w[1], __ATOMIC_RELAXED) << 32 | lo;
+	}
+#endif
+	return pte_get(f, t, i);
+}
+
 static inline void pte_set(const struct pt_format *f, void *t, unsigned i, uint64_t e)
 {
 	if (f->entry_size == 8)
