@@ -218,12 +218,12 @@ unsigned as_check(struct as *as)
  */
 bool as_region_at(struct as *as, uintptr_t addr, enum as_backing *backing)
 {
-	unsigned long fl = write_lock_irqsave(&as->lock);
+	unsigned long fl = read_lock_irqsave(&as->lock);	/* beside the faults */
 	const struct as_region *r = as_region_find(as, addr);
 
 	if (r && backing)
 		*backing = r->backing;
-	write_unlock_irqrestore(&as->lock, fl);
+	read_unlock_irqrestore(&as->lock, fl);
 	return r != NULL;
 }
 

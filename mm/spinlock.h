@@ -7,7 +7,10 @@
  * rwlock_t: the same for many readers or one writer. Writers are preferred
  * (a waiting writer holds new readers back), so a stream of readers cannot
  * starve one; in turn a reader must never take the same lock again while
- * holding it (a writer waiting in between would deadlock both).
+ * holding it (a writer waiting in between would deadlock both). Its holds
+ * can be long (a whole address space's operation), so a waiter spins with
+ * interrupts as they were before the call, turning them off only to try:
+ * the wait is not an interrupts-off stretch unless the caller's was.
  */
 #ifndef MM_SPINLOCK_H
 #define MM_SPINLOCK_H
@@ -46,6 +49,14 @@ typedef struct {
 
 #define RWLOCK_INIT	{ 0 }
 
+/* Wait a moment with interrupts as they were before the lock call (@flags). */
+static inline void rw_wait(unsigned long flags)
+{
+	plat_irq_restore(flags);
+	plat_cpu_relax();
+	(void)plat_irq_save();
+}
+
 static inline unsigned long read_lock_irqsave(rwlock_t *l)
 {
 	unsigned long flags = plat_irq_save();
@@ -56,7 +67,7 @@ static inline unsigned long read_lock_irqsave(rwlock_t *l)
 		    __atomic_compare_exchange_n(&l->state, &s, s + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return flags;
-		plat_cpu_relax();
+		rw_wait(flags);
 	}
 }
 
@@ -80,7 +91,7 @@ static inline unsigned long write_lock_irqsave(rwlock_t *l)
 			__atomic_compare_exchange_n(&l->state, &s, s | RW_WAITING, true,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		}
-		plat_cpu_relax();
+		rw_wait(flags);
 	}
 }
 

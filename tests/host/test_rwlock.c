@@ -3,7 +3,8 @@
  * The reader-writer spinlock (mm/spinlock.h), with many threads (this test
  * runs under TSan too): writers keep two plain words equal, readers never
  * see them differ; readers really share the lock; a waiting writer holds
- * new readers back, so writers make progress under a stream of readers.
+ * new readers back, so writers make progress under a stream of readers;
+ * a writer that downgrades (write_downgrade()) lets readers in, not writers.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -137,12 +138,56 @@ static void test_waiting_writer_goes_first(void **state)
 	assert_int_equal(lock.state, 0);
 }
 
+static volatile int downgraded_reader_in, downgraded_writer_in;
+
+static void *downgraded_reader(void *arg)
+{
+	(void)arg;
+	unsigned long fl = read_lock_irqsave(&lock);
+	downgraded_reader_in = 1;
+	read_unlock_irqrestore(&lock, fl);
+	return NULL;
+}
+
+static void *downgraded_writer(void *arg)
+{
+	(void)arg;
+	unsigned long fl = write_lock_irqsave(&lock);
+	downgraded_writer_in = 1;
+	write_unlock_irqrestore(&lock, fl);
+	return NULL;
+}
+
+static void test_downgrade_lets_readers_in(void **state)
+{
+	pthread_t w, r;
+
+	(void)state;
+	unsigned long fl = write_lock_irqsave(&lock);
+	write_downgrade(&lock);
+	assert_int_equal(lock.state, 1);	/* one reader: us */
+	assert_int_equal(pthread_create(&r, NULL, downgraded_reader, NULL), 0);
+	pthread_join(r, NULL);			/* got in while we hold it */
+	assert_int_equal(downgraded_reader_in, 1);
+	assert_int_equal(pthread_create(&w, NULL, downgraded_writer, NULL), 0);
+	while (!(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_WAITING))
+		plat_cpu_relax();
+	for (volatile long i = 0; i < 20000000; i++)
+		;	/* give the writer time to (wrongly) get in */
+	assert_int_equal(downgraded_writer_in, 0);
+	read_unlock_irqrestore(&lock, fl);
+	pthread_join(w, NULL);
+	assert_int_equal(downgraded_writer_in, 1);
+	assert_int_equal(lock.state, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_readers_never_see_a_half_write),
 		cmocka_unit_test(test_readers_share),
 		cmocka_unit_test(test_waiting_writer_goes_first),
+		cmocka_unit_test(test_downgrade_lets_readers_in),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
