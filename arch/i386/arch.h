@@ -44,13 +44,6 @@ uintptr_t df_stack_base(void);
 struct user_desc;
 int tls_desc_set(unsigned entry, const struct user_desc *d);
 
-/* CPU features found by arch_init(). */
-struct cpu_features {
-	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid, pae, pse, fxsr;
-	unsigned phys_bits, virt_bits;
-	char vendor[13];
-};
-extern struct cpu_features cpu_features;
 
 /*
  * The direct map reaches only the first 896 MiB; RAM above it is high

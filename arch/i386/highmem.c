@@ -78,20 +78,10 @@ phys_addr_t plat_highmem_base(void)
 	return LOWMEM_SIZE;
 }
 
-/* Counts every mapping, lowmem or not: the rule is the holder's, not the frame's. */
-static void held_add(int n)
-{
-	if (n > 0)
-		__asm__ volatile("incl %%fs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
-				 : "memory");
-	else
-		__asm__ volatile("decl %%fs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
-				 : "memory");
-}
-
+/* Every mapping is counted, lowmem or not: the rule is the holder's, not the frame's. */
 void *plat_kmap(phys_addr_t pa)
 {
-	held_add(1);
+	this_cpu_kmap_held_add(1);
 	if (pa < LOWMEM_SIZE)
 		return plat_phys_to_virt(pa);
 	unsigned cpu = plat_cpu_id();
@@ -116,7 +106,7 @@ void plat_kunmap(void *va)
 {
 	uintptr_t v = (uintptr_t)va;
 
-	held_add(-1);
+	this_cpu_kmap_held_add(-1);
 	if (v < KMAP_BASE || v >= KMAP_END)
 		return;		/* a lowmem frame, through the direct map */
 	unsigned cpu = plat_cpu_id();
@@ -135,10 +125,4 @@ phys_addr_t kmap_virt_to_phys(uintptr_t va)
 			      __atomic_load_n((uint32_t *)slot_pte[s], __ATOMIC_ACQUIRE);
 
 	return (e & PAE_ADDR) + (va & (PAGE_SIZE - 1));
-}
-
-/* Temporary mappings held on this CPU: none may be held across a task switch. */
-unsigned kmap_held(void)
-{
-	return this_cpu()->kmap_held;
 }

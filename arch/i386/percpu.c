@@ -23,6 +23,11 @@ void percpu_init(void)
 	cpu0.self = &cpu0;
 }
 
+/* int $0x80 is a gate of the IDT (idt.c): nothing more to set up. */
+void syscall_init(void)
+{
+}
+
 /*
  * Entries from ring 3 land at @top minus the room of the v86 segments, so
  * the trap frame is at the same place whether the task runs in protected

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* The memory core's porting interface (mm/platform.h) on i386. */
+/*
+ * The memory core's porting interface (mm/platform.h) on i386: physical
+ * memory through the direct map of lowmem, high memory through plat_kmap()
+ * (highmem.c); the rest is arch/x86/platform.c.
+ */
 #include "arch.h"
 #include "memlayout.h"
-#include "percpu.h"
-#include "arch/x86/smp.h"
-#include "kernel/lib.h"
 #include "mm/platform.h"
 
-/* Only lowmem is mapped: high memory goes through plat_kmap() (highmem.c). */
 void *plat_phys_to_virt(phys_addr_t pa)
 {
 	return (void *)(uintptr_t)(DIRECT_MAP_BASE + pa);
@@ -20,85 +20,4 @@ phys_addr_t plat_virt_to_phys(const void *va)
 	if (v >= KMAP_BASE && v < KMAP_END)
 		return kmap_virt_to_phys(v);
 	return v - DIRECT_MAP_BASE;
-}
-
-void plat_tlb_flush_page(uintptr_t va)
-{
-	invlpg(va);
-}
-
-/* Kernel mappings are global: toggling CR4.PGE drops those too. */
-void plat_tlb_flush_all(void)
-{
-	unsigned long cr4 = read_cr4();
-
-	if (cr4 & CR4_PGE) {
-		write_cr4(cr4 & ~CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
-}
-
-void plat_set_pt_root(phys_addr_t root)
-{
-	write_cr3(root);
-}
-
-phys_addr_t plat_pt_root(void)
-{
-	return read_cr3() & ~0x1ful;	/* a PAE root is 32-byte aligned */
-}
-
-unsigned plat_cpu_id(void)
-{
-	unsigned id;
-
-	__asm__ volatile("movl %%fs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct cpu_local, id)));
-	return id;
-}
-
-unsigned long plat_irq_save(void)
-{
-	unsigned long flags = read_rflags();
-
-	__asm__ volatile("cli" ::: "memory");
-	if (flags & RFLAGS_IF)
-		irqoff_begin((uintptr_t)__builtin_return_address(0));	/* the lock's taker */
-	return flags;
-}
-
-void plat_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		sti();
-}
-
-/* A CPU spinning for a lock still answers TLB shootdowns (tlb.c). */
-void plat_cpu_relax(void)
-{
-	tlb_poll();
-	__asm__ volatile("pause");
-}
-
-void plat_log(enum plat_log_level level, const char *fmt, ...)
-{
-	static const char *const prefix[] = { "error: ", "warning: ", "", "" };
-	va_list ap;
-
-	if (level == LOG_DEBUG && !log_debug_enabled)
-		return;
-	kprintf("mm: %s", prefix[level]);
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-	kprintf("\n");
-}
-
-_Noreturn void plat_panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpanic(fmt, ap);
 }

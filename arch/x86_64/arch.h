@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/x86_64/cpu.h"
+#include "cpu.h"
 #include "arch/x86_64/trap.h"
 
 #define ARCH_NAME	"x86_64"
@@ -33,13 +33,6 @@ void idt_load(void);
 void tss_set_kernel_stack(uint64_t rsp0);
 uintptr_t ist_stack_base(unsigned ist);
 
-/* CPU features found by arch_init(). */
-struct cpu_features {
-	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid;
-	unsigned phys_bits, virt_bits;
-	char vendor[13];
-};
-extern struct cpu_features cpu_features;
 
 /* Map RAM above 4 GiB into the direct map (boot.S mapped the first 4 GiB). */
 struct memmap;

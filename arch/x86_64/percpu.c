@@ -25,7 +25,7 @@ void percpu_init(void)
 	wrmsr(MSR_KERNEL_GS_BASE, 0);	/* the user's, until a process sets one */
 }
 
-void cpu_set_kernel_stack(uint64_t top)
+void cpu_set_kernel_stack(uintptr_t top)
 {
 	this_cpu()->kstack_top = top;
 	tss_set_kernel_stack(top);

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The memory core's porting interface (mm/platform.h) on x86_64. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/memlayout.h"
-#include "arch/x86_64/percpu.h"
-#include "arch/x86/smp.h"
-#include "kernel/lib.h"
+/*
+ * The memory core's porting interface (mm/platform.h) on x86_64: physical
+ * memory through the direct map (the rest is arch/x86/platform.c).
+ */
+#include "arch.h"
+#include "memlayout.h"
+#include "percpu.h"
 #include "mm/platform.h"
 
 void *plat_phys_to_virt(phys_addr_t pa)
@@ -33,100 +34,12 @@ phys_addr_t plat_highmem_base(void)
 
 void *plat_kmap(phys_addr_t pa)
 {
-	__asm__ volatile("incl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
-			 : "memory");
+	this_cpu_kmap_held_add(1);
 	return plat_phys_to_virt(pa);
 }
 
 void plat_kunmap(void *va)
 {
 	(void)va;
-	__asm__ volatile("decl %%gs:%c0" : : "i"(__builtin_offsetof(struct cpu_local, kmap_held))
-			 : "memory");
-}
-
-unsigned kmap_held(void)
-{
-	return this_cpu()->kmap_held;
-}
-
-void plat_tlb_flush_page(uintptr_t va)
-{
-	invlpg(va);
-}
-
-/* Kernel mappings are global: toggling CR4.PGE drops those too. */
-void plat_tlb_flush_all(void)
-{
-	uint64_t cr4 = read_cr4();
-
-	if (cr4 & CR4_PGE) {
-		write_cr4(cr4 & ~CR4_PGE);
-		write_cr4(cr4);
-	} else {
-		write_cr3(read_cr3());
-	}
-}
-
-void plat_set_pt_root(phys_addr_t root)
-{
-	write_cr3(root);
-}
-
-phys_addr_t plat_pt_root(void)
-{
-	return read_cr3() & ~0xfffull;
-}
-
-unsigned plat_cpu_id(void)
-{
-	unsigned id;
-
-	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(__builtin_offsetof(struct cpu_local, id)));
-	return id;
-}
-
-unsigned long plat_irq_save(void)
-{
-	unsigned long flags = read_rflags();
-
-	__asm__ volatile("cli" ::: "memory");
-	if (flags & RFLAGS_IF)
-		irqoff_begin((uintptr_t)__builtin_return_address(0));	/* the lock's taker */
-	return flags;
-}
-
-void plat_irq_restore(unsigned long flags)
-{
-	if (flags & RFLAGS_IF)
-		sti();
-}
-
-/* A CPU spinning for a lock still answers TLB shootdowns (tlb.c). */
-void plat_cpu_relax(void)
-{
-	tlb_poll();
-	__asm__ volatile("pause");
-}
-
-void plat_log(enum plat_log_level level, const char *fmt, ...)
-{
-	static const char *const prefix[] = { "error: ", "warning: ", "", "" };
-	va_list ap;
-
-	if (level == LOG_DEBUG && !log_debug_enabled)
-		return;
-	kprintf("mm: %s", prefix[level]);
-	va_start(ap, fmt);
-	kvprintf(fmt, ap);
-	va_end(ap);
-	kprintf("\n");
-}
-
-_Noreturn void plat_panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vpanic(fmt, ap);
+	this_cpu_kmap_held_add(-1);
 }

@@ -1,19 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* Thin wrappers over x86_64 instructions the kernel needs. */
-#ifndef ARCH_X86_64_CPU_H
-#define ARCH_X86_64_CPU_H
+/*
+ * Thin wrappers over the x86 instructions both kernels need; unsigned long
+ * is the register width (64 bits on x86_64, 32 on i386). Also what the boot
+ * CPU can do (cpu_features.c).
+ */
+#ifndef ARCH_X86_CPU_H
+#define ARCH_X86_CPU_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86/io.h"
 #include "arch/x86/tsc.h"
-#include "arch/x86_64/irqoff.h"
+#include "irqoff.h"
 
 #define RFLAGS_IF	(1ul << 9)
 #define RFLAGS_AC	(1ul << 18)
 
 #define CR0_WP		(1ul << 16)
+#define CR4_PSE		(1ul << 4)
+#define CR4_PAE		(1ul << 5)
 #define CR4_PGE		(1ul << 7)
 #define CR4_OSFXSR	(1ul << 9)
 #define CR4_SMEP	(1ul << 20)
@@ -45,13 +51,13 @@ static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 #define DEFINE_CR(n)							\
-static inline uint64_t read_cr##n(void)					\
+static inline unsigned long read_cr##n(void)				\
 {									\
-	uint64_t v;							\
+	unsigned long v;						\
 	__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));		\
 	return v;							\
 }									\
-static inline void write_cr##n(uint64_t v)				\
+static inline void write_cr##n(unsigned long v)				\
 {									\
 	__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");	\
 }
@@ -61,11 +67,11 @@ DEFINE_CR(3)
 DEFINE_CR(4)
 #undef DEFINE_CR
 
-static inline uint64_t read_rflags(void)
+static inline unsigned long read_rflags(void)
 {
-	uint64_t f;
+	unsigned long f;
 
-	__asm__ volatile("pushfq; popq %0" : "=r"(f));
+	__asm__ volatile("pushf; pop %0" : "=r"(f));
 	return f;
 }
 
@@ -116,5 +122,16 @@ static inline void clac(void)
 }
 
 _Noreturn void cpu_halt_forever(void);
+
+/* CPU features found by arch_init() (cpu_features_detect()). */
+struct cpu_features {
+	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid, pae, pse, fxsr;
+	unsigned phys_bits, virt_bits;
+	char vendor[13];
+};
+extern struct cpu_features cpu_features;
+/* Fills cpu_features from CPUID on the boot CPU. */
+void cpu_features_detect(void);
+void cpu_features_print(void);
 
 #endif

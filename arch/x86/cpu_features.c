@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* Bringing up the boot CPU: what it can do, and its tables. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86_64/percpu.h"
+/* What the boot CPU can do, from CPUID, for both kernels. */
+#include "arch.h"
 #include "kernel/lib.h"
 
 struct cpu_features cpu_features;
 
-static void detect_features(void)
+/* Leaf 0x80000008's virtual width is long mode's: a 32-bit kernel has 32 bits. */
+static const bool long_mode = sizeof(void *) == 8;
+
+void cpu_features_detect(void)
 {
 	uint32_t r[4];
 	struct cpu_features *f = &cpu_features;
@@ -19,6 +21,9 @@ static void detect_features(void)
 	f->vendor[12] = 0;
 
 	cpuid(1, 0, r);
+	f->fxsr = r[3] >> 24 & 1;
+	f->pae = r[3] >> 6 & 1;
+	f->pse = r[3] >> 3 & 1;
 	f->pge = r[3] >> 13 & 1;
 	f->rdrand = r[2] >> 30 & 1;
 	if (max_leaf >= 7) {
@@ -34,32 +39,23 @@ static void detect_features(void)
 		f->nx = r[3] >> 20 & 1;
 		f->pdpe1gb = r[3] >> 26 & 1;
 	}
-	f->phys_bits = 36;
-	f->virt_bits = 48;
+	f->phys_bits = f->pae ? 36 : 32;
+	f->virt_bits = long_mode ? 48 : 32;
 	if (max_ext >= 0x80000008) {
 		cpuid(0x80000008, 0, r);
 		f->phys_bits = r[0] & 0xff;
-		f->virt_bits = r[0] >> 8 & 0xff;
+		if (long_mode)
+			f->virt_bits = r[0] >> 8 & 0xff;
 	}
 }
 
-/**
- * arch_init() - set up the boot CPU's descriptor tables and interrupts.
- *
- * Interrupts stay disabled; the caller enables them when it is ready.
- */
-void arch_init(void)
+/* The boot line (once the per-CPU block, which the console's lock needs, is set). */
+void cpu_features_print(void)
 {
-	detect_features();
-	percpu_init();
-	gdt_init();
-	idt_init();
-	pic_init();
-	syscall_init();
-	fpu_init();
+	const struct cpu_features *f = &cpu_features;
+
 	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s\n",
-		cpu_features.vendor, cpu_features.phys_bits, cpu_features.virt_bits,
-		cpu_features.nx ? " NX" : "", cpu_features.smep ? " SMEP" : "",
-		cpu_features.smap ? " SMAP" : "", cpu_features.pge ? " PGE" : "",
-		cpu_features.pdpe1gb ? " 1G-pages" : "");
+		f->vendor, f->phys_bits, f->virt_bits, f->nx ? " NX" : "",
+		f->smep ? " SMEP" : "", f->smap ? " SMAP" : "", f->pge ? " PGE" : "",
+		long_mode ? (f->pdpe1gb ? " 1G-pages" : "") : (f->pae ? " PAE" : ""));
 }
