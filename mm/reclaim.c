@@ -12,6 +12,12 @@
  * third round takes pages however recently used. Without the LRU table
  * (lru_init() failed) each space's own clock (mm/as_swap.c) stands in for
  * the anonymous lists.
+ *
+ * Writes to a disk: the background pass writes every queued page; a direct
+ * pass writes as many as it queued itself, or as it still wants (at most
+ * RECLAIM_DIRECT_WRITES a round) if that is more, so a faulting task waits
+ * for its own batch, never for a queue other tasks filled; the reclaim
+ * thread writes what they leave.
  */
 #include "lru.h"
 #include "reclaim.h"
@@ -78,7 +84,7 @@ static bool below(int mark)
 
 bool reclaim_needed(void)
 {
-	return swap_enabled() && below(1);
+	return swap_enabled() && (below(1) || swap_writeback_pending());
 }
 
 bool reclaim_memory_low(void)
@@ -86,8 +92,12 @@ bool reclaim_memory_low(void)
 	return below(1);
 }
 
+/* Pages other tasks queued that a direct reclaim round writes at most (Linux's SWAP_CLUSTER_MAX). */
+#define RECLAIM_DIRECT_WRITES	32ul
+
 struct pass {
 	unsigned long want, freed;
+	bool bounded;		/* direct: its own batch per round, not the whole queue */
 	bool force;
 	struct reclaim_figures fig;
 };
@@ -103,13 +113,30 @@ static bool scan_one(struct as *as, void *ctx)
 }
 
 /*
+ * A round's queued writes: all of them (no bound), else as many as the
+ * round queued (the task's own batch), or if fewer, as frames are still
+ * wanted up to RECLAIM_DIRECT_WRITES (pages other tasks queued: oldest
+ * first). Return: frames freed.
+ */
+static unsigned long writeback(struct pass *p)
+{
+	unsigned long wanted = p->want - MM_MIN(p->want, p->freed), writes;
+
+	if (!p->bounded)
+		return swap_writeback_run();
+	writes = MM_MAX(p->fig.queued, MM_MIN(wanted, RECLAIM_DIRECT_WRITES));
+	return swap_writeback_batch(&writes, ~0ul);
+}
+
+/*
  * Up to three rounds over every space for @want frames; figures added to
  * the totals. Writes to a disk are done after each round, with no lock
- * held (the list of spaces is locked during a round).
+ * held (the list of spaces is locked during a round): all of them, or
+ * (@bounded) a batch per round.
  */
-static unsigned long shrink(unsigned long want)
+static unsigned long shrink(unsigned long want, bool bounded)
 {
-	struct pass p = { .want = want };
+	struct pass p = { .want = want, .bounded = bounded };
 
 	for (int round = 0; round < 3 && p.freed < want && swap_enabled(); round++) {
 		unsigned long left = want - p.freed, wb;
@@ -121,7 +148,7 @@ static unsigned long shrink(unsigned long want)
 			p.freed += reclaim_anon_scan(2 * left + 32, left, p.force, &p.fig);
 		else if (left)
 			as_for_each(scan_one, &p);	/* no LRU table: each space's clock */
-		wb = swap_writeback_run();
+		wb = writeback(&p);
 		p.freed += wb;
 		p.fig.reclaimed += wb;
 		p.fig.queued = 0;
@@ -143,11 +170,16 @@ unsigned long reclaim_background(void)
 	unsigned long total = 0, got;
 
 	add(&stats.kswapd_runs, 1);
+	/* What direct reclaim left queued first: those pages are chosen already. */
+	if (swap_writeback_pending()) {
+		total = swap_writeback_run();
+		add(&stats.reclaimed, total);
+	}
 	/* In-RAM stores compact their pools first (zsmalloc's shrinker): frames back without I/O. */
 	if (below(2))
-		total = swap_shrink_backends(64);
+		total += swap_shrink_backends(64);
 	while (swap_enabled() && below(2)) {
-		got = shrink(64);
+		got = shrink(64, false);
 		total += got;
 		if (!got)
 			break;
@@ -174,7 +206,13 @@ unsigned long reclaim_direct(unsigned long want)
 		add(&stats.cache_reclaimed, got);
 	}
 	if (got < want && swap_enabled())
-		got += shrink(want - got);
+		got += shrink(want - got, true);
+	/* Before the OOM killer: pages others queued, a batch at a time, until one frees a frame. */
+	while (!got && swap_writeback_pending()) {
+		unsigned long writes = RECLAIM_DIRECT_WRITES;
+
+		got = swap_writeback_batch(&writes, 1);
+	}
 	add(&stats.direct_reclaimed, got);
 	if (!got)
 		add(&stats.no_progress, 1);

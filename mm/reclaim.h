@@ -44,7 +44,7 @@ struct reclaim_stats {
 
 /* Zone @zi's watermarks and free frames now. */
 void reclaim_watermarks(enum pmm_zone zi, struct reclaim_wmark *w);
-/* Is some zone the allocator serves from below its low watermark, with swap to reclaim into? */
+/* Is some zone the allocator serves from below its low watermark, with swap to reclaim into, or are disk writes queued? */
 bool reclaim_needed(void);
 /* Is some zone the allocator serves from below its low watermark (swap or not: caches can give)? */
 bool reclaim_memory_low(void);

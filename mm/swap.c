@@ -77,6 +77,7 @@ static spinlock_t swap_lock;
 static struct swap_area *areas[SWAP_MAX_AREAS];
 static struct scache *by_entry[SCACHE_BUCKETS], *by_frame[SCACHE_BUCKETS];
 static struct scache *wb_head, **wb_tail = &wb_head;	/* writes to do, oldest first */
+static unsigned long wb_len;	/* nodes on it (read unlocked by swap_writeback_pending()) */
 static struct swap_counters ctr;
 
 static inline void count(uint64_t *c, int64_t d)
@@ -515,6 +516,7 @@ static int cache_add(swp_entry_t e, phys_addr_t pa, unsigned flags)
 		if (flags & SC_WRITING) {
 			*wb_tail = n;
 			wb_tail = &n->next_q;
+			__atomic_fetch_add(&wb_len, 1, __ATOMIC_RELAXED);
 		}
 	}
 	spin_unlock_irqrestore(&swap_lock, fl);
@@ -786,6 +788,7 @@ bool swap_cache_rewrite(swp_entry_t e)
 		n->next_q = NULL;
 		*wb_tail = n;
 		wb_tail = &n->next_q;
+		__atomic_fetch_add(&wb_len, 1, __ATOMIC_RELAXED);
 		q = true;
 	}
 	spin_unlock_irqrestore(&swap_lock, fl);
@@ -832,16 +835,23 @@ static bool io_end(struct scache *n, bool drop_clean, unsigned long fl)
 }
 
 /**
- * swap_writeback_run() - do the queued writes, oldest first
+ * swap_writeback_batch() - do queued writes, oldest first, until @want frames are freed
+ * @writes: writes allowed, decremented by those done (direct reclaim: a
+ *	    batch, so that a task never waits for a whole queue other tasks
+ *	    filled)
+ * @want: frames wanted: stop once that many are freed (~0: the whole queue)
  *
  * Called with no lock held (the backend may sleep): by reclaim after its
  * scan, by MADV_PAGEOUT after the space's lock. A frame that nothing maps
  * any more leaves the cache once its page is in the slot; one whose write
  * failed stays (the page's only copy), SC_DIRTY, counted in write_fail.
+ * What is left queued is written by the next call (the reclaim thread's).
+ * Once the queue is empty, a tier that had to refuse pages moves up to
+ * TIER_BATCH of its coldest down.
  *
  * Return: frames freed.
  */
-unsigned long swap_writeback_run(void)
+unsigned long swap_writeback_batch(unsigned long *writes, unsigned long want)
 {
 	unsigned long freed = 0;
 
@@ -849,16 +859,18 @@ unsigned long swap_writeback_run(void)
 		unsigned long fl = spin_lock_irqsave(&swap_lock);
 		struct scache *n = wb_head;
 
-		if (!n) {
+		if (!n || !*writes || freed >= want) {
 			spin_unlock_irqrestore(&swap_lock, fl);
-			/* A tier that had to refuse pages moves its coldest down: room for the next. */
-			swap_tier_writeback(TIER_BATCH, false);
+			if (!n)	/* a tier that had to refuse pages moves its coldest down: room for the next */
+				*writes -= MM_MIN(*writes, swap_tier_writeback(TIER_BATCH, false));
 			return freed;
 		}
 		wb_head = n->next_q;
 		if (!wb_head)
 			wb_tail = &wb_head;
+		__atomic_fetch_sub(&wb_len, 1, __ATOMIC_RELAXED);
 		spin_unlock_irqrestore(&swap_lock, fl);
+		(*writes)--;
 
 		/* The node stays: busy nodes are neither dropped nor released. */
 		struct swap_area *a = areas[swp_type(n->e)];
@@ -874,6 +886,24 @@ unsigned long swap_writeback_run(void)
 		}
 		freed += io_end(n, true, fl);
 	}
+}
+
+/* swap_writeback_batch() until the queue is empty. */
+unsigned long swap_writeback_run(void)
+{
+	unsigned long writes = ~0ul;
+
+	return swap_writeback_batch(&writes, ~0ul);
+}
+
+/**
+ * swap_writeback_pending() - pages queued for writing and not started yet
+ *
+ * For the reclaim thread, which writes what direct reclaim left queued.
+ */
+unsigned long swap_writeback_pending(void)
+{
+	return __atomic_load_n(&wb_len, __ATOMIC_RELAXED);
 }
 
 /**

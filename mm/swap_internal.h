@@ -51,6 +51,10 @@ bool swap_entry_sleeps(swp_entry_t e);
 int swap_cache_add_writing(swp_entry_t e, phys_addr_t pa);
 bool swap_cache_rewrite(swp_entry_t e);
 unsigned long swap_writeback_run(void);
+/* At most *@writes of them (direct reclaim's bound; decremented), until @want frames are freed; the rest stay queued. */
+unsigned long swap_writeback_batch(unsigned long *writes, unsigned long want);
+/* Pages queued and not started yet. */
+unsigned long swap_writeback_pending(void);
 int swap_read_into_cache(swp_entry_t e);
 
 /* swapoff: read every page of area @type not in the swap cache into it, no lock held (as far as memory allows). */
