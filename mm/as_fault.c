@@ -100,7 +100,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 
 	if (r->backing == AS_ANON_PRIVATE && !(flags & VM_FAULT_WRITE)) {
 		/* Reading private anonymous memory: the zero page, until written. */
-		if (pt_map(&as->vs.pt, va, as_zero_page(), PAGE_SIZE, as_pte_prot(r, false), 0))
+		if (pt_map_one(&as->vs.pt, va, as_zero_page(), as_pte_prot(r, false)))
 			return VM_FAULT_OOM;
 		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
@@ -126,7 +126,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 	}
 	if (pa == PMM_NO_FRAME)
 		return VM_FAULT_OOM;
-	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, writable), 0)) {
+	if (pt_map_one(&as->vs.pt, va, pa, as_pte_prot(r, writable))) {
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}

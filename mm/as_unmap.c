@@ -166,18 +166,21 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
  * Zap [cur, end), which no region covers any more, under the read lock with
  * interrupts as they were before as_lock() (@fl): one page table's span
  * at a time, each under the page-table lock with interrupts off, so faults
- * of other threads and interrupts run between tables. Only this zap frees
- * tables here: writers wait for the read lock, and faults find no region.
+ * of other threads and interrupts run between tables. Writers wait for the
+ * read lock and faults find no region here, but faults next to the range
+ * may be filling its edge tables without the page-table lock (pt_map_one()):
+ * so no table is freed now; the write lock is taken again afterwards for
+ * pt_prune().
  */
 static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned long fl)
 {
 	const struct pt_format *f = as->vs.pt.fmt;
-	uintptr_t span = (uintptr_t)1 << f->shift[1], va;
+	uintptr_t span = (uintptr_t)1 << f->shift[1], start = cur, va;
 
 	plat_irq_restore(fl);
 	while (cur < end && pt_walk_all(&as->vs.pt, cur, end, found_leaf, &va) == 1) {
 		uintptr_t stop = MM_MIN((va & ~(span - 1)) + span, end);
-		int err = pt_unmap(&as->vs.pt, va, stop - va, release, as);
+		int err = pt_zap(&as->vs.pt, va, stop - va, release, as);
 
 		if (err)
 			plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
@@ -185,6 +188,10 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 		cur = stop;
 	}
 	(void)plat_irq_save();
+	read_unlock_irqrestore(&as->lock, fl);
+	fl = write_lock_irqsave(&as->lock);
+	pt_prune(&as->vs.pt, start, end - start);
+	write_unlock_irqrestore(&as->lock, fl);
 }
 
 /**
@@ -197,6 +204,7 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
  * lock, which then becomes a read lock for zapping their pages table by
  * table (as Linux's munmap downgrades mmap_lock): the other threads keep
  * faulting elsewhere, and interrupts are off only inside each table. The
+ * tables emptied are freed under the write lock again at the end. The
  * range's region references (shm, files) are kept until its pages are gone;
  * a range holding more than AS_HELD_REFS of them is zapped under the write
  * lock as before.
@@ -230,8 +238,7 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 	as_region_remove_range(as, first, last);
 	as->breakable = false;
 	write_downgrade(&as->lock);
-	zap_detached(as, zap_start, zap_end, fl);
-	read_unlock_irqrestore(&as->lock, fl);
+	zap_detached(as, zap_start, zap_end, fl);	/* unlocks */
 	for (unsigned i = 0; i < n; i++)
 		as_region_unref(&held[i]);
 }

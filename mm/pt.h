@@ -246,6 +246,9 @@ int pt_space_share_kernel(struct pt_space *dst, struct pt_space *src, unsigned f
 int pt_map(struct pt_space *s, uintptr_t va, phys_addr_t pa, uint64_t len, unsigned prot,
 	   unsigned flags);
 
+/* One 4 KiB page where nothing is mapped, without the lock if it can (mm/pt_map.c). */
+int pt_map_one(struct pt_space *s, uintptr_t va, phys_addr_t pa, unsigned prot);
+
 /*
  * pt_swap() - point the leaves of @n pages (in one existing table) at new
  * frames (PMM_NO_FRAME: clear), previous frames in @old; one TLB batch.
@@ -271,6 +274,14 @@ int pt_swap(struct pt_space *s, uintptr_t va, unsigned n, const phys_addr_t *pa,
  * Return: 0, -MM_EINVAL, -MM_ENOMEM.
  */
 int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
+
+/*
+ * pt_zap() - pt_unmap() that frees no table, for a range beside pt_map_one()
+ * users; pt_prune() frees the empty tables of a range afterwards, when no
+ * such user can be there (mm/pt_change.c).
+ */
+int pt_zap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
+void pt_prune(struct pt_space *s, uintptr_t va, uint64_t len);
 
 /**
  * pt_protect() - change the protections of the mappings in [va, va + len)

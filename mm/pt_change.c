@@ -56,7 +56,7 @@ static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *
 	const struct pt_format *f = op->f;
 	uint64_t old = pte_xchg(f, t, i, 0);
 
-	(*pt_used(tpa))--;
+	pt_used_add(tpa, -1);
 	pt_tlb_add(op, va);
 	pt_op_release(op, pte_leaf_pa(f, level, old), lvl_size(f, level));
 }
@@ -92,7 +92,7 @@ void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 		pt_op_release(op, pte_leaf_pa(f, 0, old), PAGE_SIZE);
 	}
 	if (cleared)
-		*pt_used(tpa) = (uint16_t)(*pt_used(tpa) - cleared);
+		pt_used_add(tpa, -(int)cleared);
 }
 
 static void unmap_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
@@ -120,7 +120,8 @@ static void unmap_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintp
 					    pt_split_leaf(op, level, t, i) : e & f->addr_mask;
 
 			unmap_level(op, level - 1, child, va, end);
-			if (*pt_used(child) == 0 && !pt_pinned(op->s, level, i)) {
+			if (!op->keep_tables && pt_used_get(child) == 0 &&
+			    !pt_pinned(op->s, level, i)) {
 				pte_set(f, t, i, 0);
 				(*pt_used(tpa))--;
 				pt_op_free_table(op, child, va);
@@ -146,9 +147,36 @@ static bool unmap_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
 		return false;
 
 	unmap_ptes(op, tpa, va, last);
-	if (*pt_used(tpa) == 0)
+	if (!op->keep_tables && pt_used_get(tpa) == 0)
 		unmap_level(op, pt_top(f), op->s->root, va, last);
 	return true;
+}
+
+/* pt_unmap(), freeing the tables it empties unless @keep_tables. */
+static int unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx,
+		 bool keep_tables)
+{
+	int r = pt_check_range(s, va, len);
+
+	if (r)
+		return r;
+
+	struct pt_op op;
+	uintptr_t last = va + (len - 1);
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	pt_op_begin(&op, s);
+	op.release = release;
+	op.ctx = ctx;
+	op.keep_tables = keep_tables;
+	if (!unmap_in_table(&op, va, last)) {
+		r = reserve_splits(&op, va, last, false);
+		if (!r)
+			unmap_level(&op, pt_top(s->fmt), s->root, va, last);
+	}
+	pt_op_end(&op);
+	spin_unlock_irqrestore(&s->lock, irq);
+	return r;
 }
 
 /**
@@ -163,26 +191,71 @@ static bool unmap_in_table(struct pt_op *op, uintptr_t va, uintptr_t last)
  */
 int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx)
 {
-	int r = pt_check_range(s, va, len);
+	return unmap(s, va, len, release, ctx, false);
+}
 
-	if (r)
-		return r;
+/**
+ * pt_zap() - pt_unmap() that frees no table
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ * @release: as for pt_unmap()
+ * @ctx: passed to @release
+ *
+ * For a range whose tables others may be using without the space's lock
+ * (pt_map_one()): they stay, perhaps empty, until pt_prune().
+ *
+ * Return: 0, -MM_EINVAL, -MM_ENOMEM.
+ */
+int pt_zap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx)
+{
+	return unmap(s, va, len, release, ctx, true);
+}
 
+/* Free the empty tables below table @tpa (at @level) in [va, last], which it spans. */
+static void prune_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
+			uintptr_t last)
+{
+	const struct pt_format *f = op->f;
+	void *t = pt_table(tpa);
+	unsigned stop = lvl_index(f, level, last);
+
+	for (unsigned i = lvl_index(f, level, va); i <= stop; i++, va = slot_last(f, level, va) + 1) {
+		uint64_t e = pte_get(f, t, i);
+		phys_addr_t child = e & f->addr_mask;
+
+		if (!(e & f->present) || pte_is_leaf(f, level, e))
+			continue;
+		if (level > 1)
+			prune_level(op, level - 1, child, va, MM_MIN(last, slot_last(f, level, va)));
+		if (pt_used_get(child) == 0 && !pt_pinned(op->s, level, i)) {
+			pte_set(f, t, i, 0);
+			pt_used_add(tpa, -1);
+			pt_op_free_table(op, child, va);
+		}
+	}
+}
+
+/**
+ * pt_prune() - free the empty page tables below [va, va + len)
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ *
+ * What pt_zap() left. Tables with anything in them stay.
+ */
+void pt_prune(struct pt_space *s, uintptr_t va, uint64_t len)
+{
 	struct pt_op op;
-	uintptr_t last = va + (len - 1);
+
+	if (pt_check_range(s, va, len))
+		return;
 	unsigned long irq = spin_lock_irqsave(&s->lock);
 
 	pt_op_begin(&op, s);
-	op.release = release;
-	op.ctx = ctx;
-	if (!unmap_in_table(&op, va, last)) {
-		r = reserve_splits(&op, va, last, false);
-		if (!r)
-			unmap_level(&op, pt_top(s->fmt), s->root, va, last);
-	}
+	prune_level(&op, pt_top(s->fmt), s->root, va, va + (len - 1));
 	pt_op_end(&op);
 	spin_unlock_irqrestore(&s->lock, irq);
-	return r;
 }
 
 static void protect_leaf(struct pt_op *op, void *t, unsigned i, uintptr_t va)

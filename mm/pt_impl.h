@@ -31,7 +31,9 @@ static inline uint64_t pte_get(const struct pt_format *f, const void *t, unsigne
 
 /*
  * pte_get() for a caller holding the space's lock, which every writer of its
- * tables takes: meanwhile only the MMU changes an entry, and only its
+ * tables takes (but pt_map_one(), which only fills empty entries that no
+ * lock holder is reading: a process's faults, in its regions, never in a
+ * range being unmapped): meanwhile only the MMU changes an entry, and only its
  * accessed and dirty bits, which lie in the low word of an 8-byte entry. So
  * on a 32-bit machine two 32-bit reads see a whole entry, where an atomic
  * 64-bit read is a call and a locked cmpxchg8b (x86 is little-endian: word 0
@@ -176,6 +178,20 @@ static inline uint16_t *pt_used(phys_addr_t tpa)
 	return &pfn_frame(tpa >> PAGE_SHIFT)->spare;
 }
 
+/*
+ * A level-0 table's count changes beside pt_map_one(), which fills its
+ * entries without the space's lock: those changes are atomic.
+ */
+static inline void pt_used_add(phys_addr_t tpa, int n)
+{
+	__atomic_add_fetch(pt_used(tpa), (uint16_t)n, __ATOMIC_RELAXED);
+}
+
+static inline uint16_t pt_used_get(phys_addr_t tpa)
+{
+	return __atomic_load_n(pt_used(tpa), __ATOMIC_RELAXED);
+}
+
 /* --- protections ----------------------------------------------------------- */
 
 /* The bits pt_protect() replaces; accessed and dirty are only ever added. */
@@ -236,6 +252,7 @@ struct pt_op {
 	uint64_t bits;			/* pt_map, pt_protect: entry bits of the new leaves */
 	unsigned flags;			/* pt_map: PT_MAP_* */
 	pt_release_fn release;		/* pt_unmap */
+	bool keep_tables;		/* pt_zap(): free no table */
 	void *ctx;
 	/* TLB batch: pages to invalidate. */
 	bool flush_all;			/* too many: flush everything instead */

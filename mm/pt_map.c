@@ -103,7 +103,7 @@ static void set_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *t,
 	if (!(old & f->present)) {	/* nothing cached: no flush */
 		pte_set(f, t, i, e);
 		if (!old)		/* (else a swap entry, replaced: counted already) */
-			(*pt_used(tpa))++;
+			pt_used_add(tpa, 1);
 		return;
 	}
 	old = pte_xchg(f, t, i, e);
@@ -170,6 +170,41 @@ static bool map_in_table(struct pt_op *op, uintptr_t va, uintptr_t last, int *r)
 		set_leaf(op, 0, tpa, t, i, pte_get(f, t, i), va);
 	*r = 0;
 	return true;
+}
+
+/**
+ * pt_map_one() - map one 4 KiB page where nothing is mapped, lock-free if it can
+ * @s: the space
+ * @va: page-aligned, canonical
+ * @pa: page-aligned physical address
+ * @prot: PT_*
+ *
+ * The fault fast path: if @va's page table exists, its entry goes from
+ * empty to the leaf by one compare-and-exchange and the table's count by
+ * one atomic add, without the space's lock, so the faults of the threads
+ * of one space do not queue on it. No flush: nothing was cached. The
+ * caller guarantees that no table of @s is freed meanwhile (a process's
+ * faults hold its space's read lock; its tables are freed only under the
+ * write lock, see pt_zap()). Otherwise, as pt_map() without flags.
+ *
+ * Return: 0, -MM_EINVAL, -MM_EEXIST, -MM_ENOMEM.
+ */
+int pt_map_one(struct pt_space *s, uintptr_t va, phys_addr_t pa, unsigned prot)
+{
+	const struct pt_format *f = s->fmt;
+	phys_addr_t tpa;
+	uint64_t old = 0;
+
+	if (pt_check_range(s, va, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) ||
+	    pa >= f->phys_limit || (prot & ~PT_PROT_MASK))
+		return -MM_EINVAL;
+	tpa = pt_leaf_table(s, va, va);
+	if (tpa && pte_cmpxchg(f, pt_table(tpa), lvl_index(f, 0, va), &old,
+			       pa | pt_prot_bits(f, prot))) {
+		pt_used_add(tpa, 1);
+		return 0;
+	}
+	return pt_map(s, va, pa, PAGE_SIZE, prot, 0);	/* no table yet, or a swap entry */
 }
 
 /**

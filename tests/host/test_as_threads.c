@@ -12,7 +12,9 @@
  * The second test unmaps large populated ranges (private and shared
  * anonymous, across page tables, next to the faulters' region, so they share
  * a page table with it) in a space marked shared, whose munmap zaps under
- * the read lock while the faults run.
+ * the read lock while the faults run; below the range, another thread
+ * maps, reads (first-touch fills in the page table it shares with the
+ * range) and unmaps a small region over and over.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -34,7 +36,7 @@
 static struct proc P;
 static uintptr_t base;
 static volatile int faulters_done;
-static int errors[FAULTERS + 1];
+static int errors[FAULTERS + 2];	/* faulters, mapper or unmapper, cycler */
 
 static uint8_t pattern(int thread, unsigned page)
 {
@@ -99,7 +101,7 @@ static void space_down(uint64_t free0)
 {
 	unsigned lost = 0;
 
-	for (int i = 0; i <= FAULTERS; i++)
+	for (int i = 0; i < FAULTERS + 2; i++)
 		assert_int_equal(errors[i], 0);
 	for (unsigned page = 0; page < PAGES; page++)
 		for (int id = 0; id < FAULTERS; id++)
@@ -190,9 +192,38 @@ static void *unmapper(void *arg)
 	return NULL;
 }
 
+#define CYCLE_PAGES	16
+
+/* Below the unmapped range: fill a small region by reading it, unmap it, again. */
+static void *cycler(void *arg)
+{
+	uintptr_t at = zap_base - CYCLE_PAGES * PAGE_SIZE;
+	struct smmu mmu;
+
+	(void)arg;
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
+		if (as_mmap(&P.as, at, CYCLE_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED, NULL,
+			    0) != (long)at) {
+			errors[FAULTERS + 1]++;
+			break;
+		}
+		for (unsigned page = 0; page < CYCLE_PAGES; page++) {
+			uint8_t v = 1;
+
+			if (smmu_read(&mmu, at + (uintptr_t)page * PAGE_SIZE, SMMU_USER, &v, 1) || v)
+				errors[FAULTERS + 1]++;
+		}
+		if (as_munmap(&P.as, at, CYCLE_PAGES * PAGE_SIZE))
+			errors[FAULTERS + 1]++;
+	}
+	return NULL;
+}
+
 static void test_threads_munmap_while_faulting(void **state)
 {
-	pthread_t t[FAULTERS + 1];
+	pthread_t t[FAULTERS + 2];
 	uint64_t free0;
 
 	(void)state;
@@ -202,10 +233,12 @@ static void test_threads_munmap_while_faulting(void **state)
 	for (int i = 0; i < FAULTERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, refaulter, (void *)(intptr_t)i), 0);
 	assert_int_equal(pthread_create(&t[FAULTERS], NULL, unmapper, NULL), 0);
+	assert_int_equal(pthread_create(&t[FAULTERS + 1], NULL, cycler, NULL), 0);
 	pthread_join(t[FAULTERS], NULL);
 	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < FAULTERS; i++)
 		pthread_join(t[i], NULL);
+	pthread_join(t[FAULTERS + 1], NULL);
 	assert_true(P.as.hiwater_rss >= PAGES + ZAP_PAGES);
 	assert_int_equal(P.as.nr, regions);
 	space_down(free0);

@@ -119,6 +119,53 @@ static void test_formats(void **state)
 	assert_string_equal(mm_strerror(MM_ENOMEM), "ENOMEM");
 }
 
+/* pt_map_one() fills lock-free where the table exists; pt_zap() keeps tables, pt_prune() frees. */
+static void test_map_one_zap_prune(void **state)
+{
+	const struct pt_format *fmts[] = {
+#if VM_TEST_64BIT_VA
+		&pt_format_x86_64,
+#endif
+		&pt_format_i386_pae, &pt_format_i386,
+	};
+
+	(void)state;
+	for (unsigned k = 0; k < ARRAY_SIZE(fmts); k++) {
+		uintptr_t span = (uintptr_t)1 << fmts[k]->shift[1];
+		unsigned x = fmts[k]->nx ? 0 : PT_EXEC;	/* reported where there is no NX */
+
+		start(fmts[k]);
+		assert_int_equal(pt_map_one(&sp, span, 0x1000, PT_WRITE | PT_USER), 0);	/* builds */
+		uint64_t tables = sp.table_pages;
+
+		reset_tlb();
+		assert_int_equal(pt_map_one(&sp, span + PG, 0x2000, PT_USER), 0);
+		assert_int_equal(sp.table_pages, tables);
+		assert_int_equal(sim_count.tlb_flush_page + sim_count.tlb_flush_all, 0);
+		expect_map(&sp, span, 0x1000, PT_WRITE | PT_USER | x, PG);
+		expect_map(&sp, span + PG, 0x2000, PT_USER | x, PG);
+		assert_int_equal(pt_map_one(&sp, span + PG, 0x3000, PT_USER), -MM_EEXIST);
+		expect_map(&sp, span + PG, 0x2000, PT_USER | x, PG);
+		assert_int_equal(pt_map_one(&sp, span + 5, 0x3000, PT_USER), -MM_EINVAL);
+		assert_int_equal(pt_map_one(&sp, span + 2 * PG, 0x3001, PT_USER), -MM_EINVAL);
+		assert_int_equal(pt_check(&sp), 0);
+
+		/* Another table, two spans up; then empty the first without freeing it. */
+		assert_int_equal(pt_map_one(&sp, 3 * span, 0x4000, PT_USER), 0);
+		tables = sp.table_pages;
+		assert_int_equal(pt_zap(&sp, span, 2 * PG, NULL, NULL), 0);
+		expect_unmapped(&sp, span);
+		expect_unmapped(&sp, span + PG);
+		assert_int_equal(sp.table_pages, tables);
+		pt_prune(&sp, 0, 4 * span);
+		assert_int_equal(sp.table_pages, tables - 1);	/* only the empty one */
+		expect_map(&sp, 3 * span, 0x4000, PT_USER | x, PG);
+		assert_int_equal(pt_check(&sp), 0);
+		unmap_all(&sp);
+		finish();
+	}
+}
+
 #if VM_TEST_64BIT_VA
 /* --- map and translate ------------------------------------------------------------- */
 
@@ -1614,6 +1661,7 @@ int main(void)
 		cmocka_unit_test(test_random_i386),
 		cmocka_unit_test(test_random_pae),
 		cmocka_unit_test(test_concurrent_translate),
+		cmocka_unit_test(test_map_one_zap_prune),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
