@@ -24,16 +24,7 @@
 #define MSR_EFER	0xc0000080
 #define EFER_NXE	0x800
 
-	.section .rodata
-	.balign 16
-	.globl ap_tramp_start, ap_tramp_end
-	.code16
-ap_tramp_start:
-	AP_REAL_TO_PROTECTED tramp_gdt_ptr, tramp32
-
-	.code32
-tramp32:
-	AP_FLAT_DATA
+	AP_TRAMP_ENTER
 	movl %cr4, %eax
 #ifdef I386_PAE
 	orl $CR4_PAE, %eax
@@ -49,14 +40,7 @@ tramp32:
 	movl $ap_start_high, %eax
 	jmp *%eax
 
-	.balign 8
-tramp_gdt:
-	AP_TRAMP_GDT
-tramp_gdt_end:
-tramp_gdt_ptr:
-	.short tramp_gdt_end - tramp_gdt - 1
-	.long T(tramp_gdt)
-ap_tramp_end:
+	AP_TRAMP_END
 
 	.text
 ap_start_high:

@@ -36,8 +36,6 @@ int cpu_tables_alloc(struct cpu_local *c, uint64_t cr3);
 void gdt_load(struct cpu_local *c);
 void idt_load(void);
 void tss_set_kernel_stack(uintptr_t esp0);
-/* The DOS box's virtual-8086 monitor (v86.c): true if it handled the exception. */
-bool v86_trap(struct trap_frame *f);
 /* The boot CPU's double-fault task's stack (its guard page lies below). */
 uintptr_t df_stack_base(void);
 /* set_thread_area(): a user TLS descriptor (struct user_desc) in this CPU's GDT. */
@@ -59,56 +57,11 @@ struct pt_space;
 void kmap_init(struct pt_space *pt, bool nx);
 uint64_t kmap_virt_to_phys(uintptr_t va);
 
-#include "arch/x86/arch_common.h"
-
-/* A non-local jump, also taken from a trap handler by rewriting the frame. */
+/* A non-local jump's saved registers (setjmp.S; arch_common.h has the calls). */
 struct jmp_state {
 	uint32_t ebx, esi, edi, ebp, esp, eip;
 };
-int arch_setjmp(struct jmp_state *js) __attribute__((returns_twice));
-_Noreturn void arch_longjmp(struct jmp_state *js, int val);
-void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val);
 
-/*
- * Catching an expected CPU exception (tests, probing): arm a catcher, run
- * code that may fault; if it does, the trap handler records what happened
- * and resumes after FAULT_TRY with a false result.
- *
- *	struct fault_catch fc;
- *	if (FAULT_TRY(&fc)) {
- *		*(volatile int *)addr = 1;
- *		fault_catch_disarm();
- *	}
- *	if (fc.caught) ... fc.vector, fc.error, fc.addr (CR2), fc.rip
- */
-struct fault_catch {
-	struct jmp_state js;
-	bool caught;
-	unsigned vector;
-	uint64_t error, addr, rip;	/* rip: the faulting instruction's address */
-};
-void fault_catch_arm(struct fault_catch *fc);
-void fault_catch_disarm(void);
-#define FAULT_TRY(fc)	(fault_catch_arm(fc), arch_setjmp(&(fc)->js) == 0)
-
-/* Exceptions from user mode (the process layer kills or resolves). */
-extern void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
-
-/* User memory access with fault recovery (usercopy.S); SMAP-aware. */
-size_t user_copy(void *dst, const void *src, size_t n);		/* bytes not copied */
-size_t user_zero(void *dst, size_t n);				/* bytes not zeroed */
-long user_strncpy(char *dst, const char *src, size_t n);	/* len, n, or -1 */
-int user_fxsave(void *dst);		/* 0, or -1 on a fault */
-int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
-
-/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
-_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
-/* A page fault's one chance to be resolved before that (the VMM's hook). */
-extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
-
-/* The kernel's image, from kernel.ld. */
-extern char _boot_start[], _boot_end[], _text[], _etext[], _rodata[], _erodata[];
-extern char _data[], _edata[], __bss_start[], _end[];
-extern char boot_stack_bottom[], boot_stack_top[];
+#include "arch/x86/arch_common.h"
 
 #endif

@@ -11,10 +11,6 @@
  */
 #include "memlayout.h"
 
-#define MB1_MAGIC	0x1BADB002
-#define MB1_FLAGS	0x00010003	/* align modules, memory info, address fields */
-#define MB2_MAGIC	0xE85250D6
-
 #define PTE_P		0x001
 #define PTE_W		0x002
 #define PTE_PS		0x080
@@ -23,31 +19,7 @@
 #define CR4_PSE		0x10
 #define CR4_PAE		0x20
 
-	.section .multiboot, "a"
-	.balign 4
-mb1_header:
-	.long MB1_MAGIC
-	.long MB1_FLAGS
-	.long -(MB1_MAGIC + MB1_FLAGS)
-	.long mb1_header		/* header_addr */
-	.long KERNEL_LMA		/* load_addr */
-	.long _edata_phys		/* load_end_addr */
-	.long _end_phys			/* bss_end_addr */
-	.long _start32			/* entry_addr */
-
-	.balign 8
-mb2_header:
-	.long MB2_MAGIC
-	.long 0				/* architecture: i386 protected mode */
-	.long mb2_header_end - mb2_header
-	.long -(MB2_MAGIC + (mb2_header_end - mb2_header))
-	.balign 8			/* tag: page-align modules */
-	.short 6, 0
-	.long 8
-	.balign 8			/* tag: end */
-	.short 0, 0
-	.long 8
-mb2_header_end:
+#include "boot_common.inc"
 
 	.section .boot.text, "ax"
 	.globl _start32
@@ -124,12 +96,3 @@ start_high:
 1:	cli
 	hlt
 	jmp 1b
-
-	.bss
-	.balign 4096
-	.globl boot_stack_guard, boot_stack_bottom, boot_stack_top
-boot_stack_guard:			/* left unmapped: an overflow faults */
-	.skip 4096
-boot_stack_bottom:
-	.skip BOOT_STACK_SIZE
-boot_stack_top:

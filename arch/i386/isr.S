@@ -14,23 +14,8 @@
 #define TF_EFLAGS 64
 #define EFLAGS_VM_BYTE2	0x02	/* EFLAGS.VM (bit 17) in the flags' third byte */
 
-/* Vectors for which the CPU pushes an error code. */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
 	.text
-	.globl isr_stubs
-isr_stubs:
-	.set v, 0
-	.rept 256
-	.balign 16
-	.if HAS_ERROR(v)
-	.else
-	pushl $0
-	.endif
-	pushl $v
-	jmp trap_common
-	.set v, v + 1
-	.endr
+#include "isr_stubs.inc"
 
 trap_common:
 	pushal
@@ -105,16 +90,6 @@ restore_regs_iret:
 	.long 2b, 6b
 	.long 3b, 7b
 	.long 4b, 8b
-
-	.section .rodata
-	.balign 4
-	.globl isr_table
-isr_table:
-	.set v, 0
-	.rept 256
-	.long isr_stubs + v * 16
-	.set v, v + 1
-	.endr
 
 /*
  * The double-fault task starts here, on its own stack, with the error code

@@ -1,20 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Non-local jumps, and calling a function on another stack. */
+#include "jmp_state.inc"
+
+#define JMP_REGS	%ebx, %esi, %edi, %ebp
+#define JMP_IP		20	/* offset of eip in struct jmp_state */
+
 	.text
 /* int arch_setjmp(struct jmp_state *js): ebx, esi, edi, ebp, esp, eip */
 	.globl arch_setjmp
 arch_setjmp:
 	movl 4(%esp), %eax
-	movl %ebx, 0(%eax)
-	movl %esi, 4(%eax)
-	movl %edi, 8(%eax)
-	movl %ebp, 12(%eax)
-	leal 4(%esp), %ecx		/* the stack as the caller will see it */
-	movl %ecx, 16(%eax)
-	movl (%esp), %ecx		/* where to return */
-	movl %ecx, 20(%eax)
-	xorl %eax, %eax
-	ret
+	JMP_SETJMP %eax, %ecx, JMP_REGS
 
 /* _Noreturn void arch_longjmp(struct jmp_state *js, int val) */
 	.globl arch_longjmp
@@ -32,12 +28,8 @@ longjmp_regs:
 	testl %eax, %eax
 	jnz 1f
 	incl %eax
-1:	movl 0(%edx), %ebx
-	movl 4(%edx), %esi
-	movl 8(%edx), %edi
-	movl 12(%edx), %ebp
-	movl 16(%edx), %esp
-	jmpl *20(%edx)
+1:	JMP_LOAD %edx, JMP_REGS, %esp
+	jmpl *JMP_IP(%edx)
 
 /*
  * The same, entered with interrupts off on a stack that may be unusable
@@ -46,13 +38,9 @@ longjmp_regs:
  */
 	.globl longjmp_regs_sti
 longjmp_regs_sti:
-	movl 0(%edx), %ebx
-	movl 4(%edx), %esi
-	movl 8(%edx), %edi
-	movl 12(%edx), %ebp
-	movl 16(%edx), %esp
+	JMP_LOAD %edx, JMP_REGS, %esp
 	sti
-	jmpl *20(%edx)
+	jmpl *JMP_IP(%edx)
 
 /* long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top) */
 	.globl call_on_stack

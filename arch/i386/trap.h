@@ -29,6 +29,12 @@ struct trap_frame {
 	uint32_t v86_es, v86_ds, v86_fs, v86_gs;	/* from virtual-8086 mode only */
 };
 
+#define TF_IP	eip	/* the names trap_common.h reads */
+#define TF_SP	esp
+#define TF_FLAGS	eflags
+#define TF_FP	ebp
+#define TF_RET	eax
+
 #define EFLAGS_VM	(1u << 17)	/* virtual-8086 mode */
 #define V86_FRAME_EXTRA	16		/* the four v86 segments */
 
@@ -43,36 +49,9 @@ static inline bool trap_from_user(const struct trap_frame *f)
 	return (f->cs & 3) || trap_in_v86(f);
 }
 
-static inline uintptr_t trap_ip(const struct trap_frame *f)
-{
-	return f->eip;
-}
-
 static inline uintptr_t trap_sp(const struct trap_frame *f)
 {
 	return trap_from_user(f) ? f->esp : (uintptr_t)&f->esp;
-}
-
-static inline uintptr_t trap_fp(const struct trap_frame *f)
-{
-	return f->ebp;
-}
-
-static inline void trap_set_ip(struct trap_frame *f, uintptr_t ip)
-{
-	f->eip = ip;
-}
-
-/* Only for user frames. */
-static inline void trap_set_sp(struct trap_frame *f, uintptr_t sp)
-{
-	f->esp = sp;
-}
-
-/* The value a system call or a new thread's clone() returns. */
-static inline void trap_set_return(struct trap_frame *f, long v)
-{
-	f->eax = (uint32_t)v;
 }
 
 /*
@@ -85,13 +64,6 @@ static inline unsigned long trap_syscall_args(const struct trap_frame *f, uint64
 	return f->eax;
 }
 
-/* A fresh user state: ring 3 at @ip with stack @sp, interrupts on. */
-void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp);
-/* The registers, for a panic report. */
-void trap_frame_print(const struct trap_frame *f);
-
-void trap_dispatch(struct trap_frame *f);
-
-void idt_init(void);
+#include "arch/x86/trap_common.h"
 
 #endif

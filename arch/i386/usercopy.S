@@ -5,6 +5,8 @@
  * pages are mapped. A fault on an instruction listed in .ex_table resumes
  * at its fixup, which reports how much was left undone.
  */
+#include "usercopy.inc"
+
 	.text
 
 /*
@@ -78,17 +80,7 @@ user_strncpy:
 	movl 16(%esp), %edi
 	movl 20(%esp), %esi
 	movl 24(%esp), %edx
-	xorl %eax, %eax
-	stac
-5:	cmpl %edx, %eax
-	je 7f
-6:	movb (%esi,%eax), %cl
-	movb %cl, (%edi,%eax)
-	testb %cl, %cl
-	jz 7f
-	incl %eax
-	jmp 5b
-7:	clac
+	UC_STRNCPY %edi, %esi, %edx
 	popl %ebx
 	popl %edi
 	popl %esi
@@ -102,25 +94,7 @@ user_strncpy:
  * state to or from a 16-byte aligned user buffer (signal frames); 0, or -1
  * on a fault (and for fxrstor, on a #GP from reserved MXCSR bits).
  */
-	.globl user_fxsave
-user_fxsave:
-	movl 4(%esp), %edx
-	stac
-13:	fxsave (%edx)
-	clac
-	xorl %eax, %eax
-	ret
-	.globl user_fxrstor
-user_fxrstor:
-	movl 4(%esp), %edx
-	stac
-14:	fxrstor (%edx)
-	clac
-	xorl %eax, %eax
-	ret
-15:	clac
-	movl $-1, %eax
-	ret
+	UC_FXSAVE_FXRSTOR fxsave, fxrstor, %edx, movl 4(%esp), %edx
 
 	.section .ex_table, "a"
 	.balign 4

@@ -40,4 +40,39 @@
 	.quad 0x00cf92000000ffff	/* 0x10: data */
 	.endm
 
+/*
+ * The trampoline's start: from ap_tramp_start (real mode) to tramp32, where
+ * 32-bit code on flat data segments goes on with the arch's next step.
+ */
+	.macro AP_TRAMP_ENTER
+	.section .rodata
+	.balign 16
+	.globl ap_tramp_start, ap_tramp_end
+	.code16
+ap_tramp_start:
+	AP_REAL_TO_PROTECTED tramp_gdt_ptr, tramp32
+
+	.code32
+tramp32:
+	AP_FLAT_DATA
+	.endm
+
+/*
+ * The trampoline's end: its GDT (AP_TRAMP_GDT, then @extra, one more
+ * descriptor at 0x18 if given) and the pointer lgdt loads; ap_tramp_end.
+ */
+	.macro AP_TRAMP_END extra
+	.balign 8
+tramp_gdt:
+	AP_TRAMP_GDT
+	.ifnb \extra
+	.quad \extra
+	.endif
+tramp_gdt_end:
+tramp_gdt_ptr:
+	.short tramp_gdt_end - tramp_gdt - 1
+	.long T(tramp_gdt)
+ap_tramp_end:
+	.endm
+
 #endif

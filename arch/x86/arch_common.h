@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The part of the arch interface (arch.h) that is the same on x86_64 and
- * i386: the kernel's address space, FPU state, task switching, randomness,
- * leaving the machine. Each arch.h includes it; the kernel proper includes
- * arch.h, never this file.
+ * i386: the kernel's address space, FPU state, task switching, non-local
+ * jumps and fault catching, user copies, randomness, leaving the machine.
+ * Each arch.h includes it after its struct jmp_state and struct trap_frame;
+ * the kernel proper includes arch.h, never this file.
  */
 #ifndef ARCH_X86_ARCH_COMMON_H
 #define ARCH_X86_ARCH_COMMON_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* The kernel's address space (kernel_space.c). */
@@ -63,6 +65,8 @@ struct trap_frame;
 struct dos_v86;
 long arch_v86_enter(struct trap_frame *f, const struct dos_v86 *st, uint64_t ustate);
 void arch_v86_interrupted(struct trap_frame *f);
+/* The virtual-8086 monitor: true if it handled the exception (x86_64: never). */
+bool v86_trap(struct trap_frame *f);
 
 /* The timer (PIT, TSC, CMOS clock): arch/x86/pc.h. */
 
@@ -76,5 +80,52 @@ _Noreturn void machine_reboot(void);
 _Noreturn void machine_poweroff(void);
 /* QEMU's isa-debug-exit device: QEMU exits with status (code << 1) | 1. */
 void qemu_debug_exit(uint8_t code);
+
+/* A non-local jump, also taken from a trap handler by rewriting the frame. */
+int arch_setjmp(struct jmp_state *js) __attribute__((returns_twice));
+_Noreturn void arch_longjmp(struct jmp_state *js, int val);
+void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val);
+
+/*
+ * Catching an expected CPU exception (tests, probing): arm a catcher, run
+ * code that may fault; if it does, the trap handler records what happened
+ * and resumes after FAULT_TRY with a false result.
+ *
+ *	struct fault_catch fc;
+ *	if (FAULT_TRY(&fc)) {
+ *		*(volatile int *)addr = 1;
+ *		fault_catch_disarm();
+ *	}
+ *	if (fc.caught) ... fc.vector, fc.error, fc.addr (CR2), fc.rip
+ */
+struct fault_catch {
+	struct jmp_state js;
+	bool caught;
+	unsigned vector;
+	uint64_t error, addr, rip;	/* rip: the faulting instruction's address */
+};
+void fault_catch_arm(struct fault_catch *fc);
+void fault_catch_disarm(void);
+#define FAULT_TRY(fc)	(fault_catch_arm(fc), arch_setjmp(&(fc)->js) == 0)
+
+/* Exceptions from user mode (the process layer kills or resolves). */
+extern void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
+
+/* User memory access with fault recovery (usercopy.S); SMAP-aware. */
+size_t user_copy(void *dst, const void *src, size_t n);		/* bytes not copied */
+size_t user_zero(void *dst, size_t n);				/* bytes not zeroed */
+long user_strncpy(char *dst, const char *src, size_t n);	/* len, n, or -1 */
+int user_fxsave(void *dst);		/* 0, or -1 on a fault */
+int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
+
+/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
+_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
+/* A page fault's one chance to be resolved before that (the VMM's hook). */
+extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
+
+/* The kernel's image, from kernel.ld. */
+extern char _boot_start[], _boot_end[], _text[], _etext[], _rodata[], _erodata[];
+extern char _data[], _edata[], __bss_start[], _end[];
+extern char boot_stack_bottom[], boot_stack_top[];
 
 #endif

@@ -12,16 +12,7 @@
 #include "arch/x86_64/memlayout.h"
 #include "arch/x86/ap_tramp.h"
 
-	.section .rodata
-	.balign 16
-	.globl ap_tramp_start, ap_tramp_end
-	.code16
-ap_tramp_start:
-	AP_REAL_TO_PROTECTED tramp_gdt_ptr, tramp32
-
-	.code32
-tramp32:
-	AP_FLAT_DATA
+	AP_TRAMP_ENTER
 	movl $0x80000001, %eax		/* the features: NX */
 	cpuid
 	movl %edx, %ebx
@@ -32,15 +23,7 @@ tramp32:
 tramp64:					/* to the higher half, which both tables map */
 	ENTER_KERNEL_HALF 0x10, ap_start64
 
-	.balign 8
-tramp_gdt:
-	AP_TRAMP_GDT
-	.quad 0x00af9a000000ffff	/* 0x18: 64-bit code */
-tramp_gdt_end:
-tramp_gdt_ptr:
-	.short tramp_gdt_end - tramp_gdt - 1
-	.long T(tramp_gdt)
-ap_tramp_end:
+	AP_TRAMP_END 0x00af9a000000ffff	/* 0x18: 64-bit code */
 
 	.text
 ap_start64:

@@ -10,22 +10,7 @@
 	.text
 	.code64
 
-/* Vectors for which the CPU pushes an error code. */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
-
-	.globl isr_stubs
-isr_stubs:
-	.set v, 0
-	.rept 256
-	.balign 16
-	.if HAS_ERROR(v)
-	.else
-	pushq $0
-	.endif
-	pushq $v
-	jmp trap_common
-	.set v, v + 1
-	.endr
+#include "isr_stubs.inc"
 
 #define TF_CS	144	/* offset of cs in struct trap_frame */
 
@@ -131,13 +116,3 @@ syscall_entry:
 	sti
 	call syscall_dispatch
 	jmp ret_to_user
-
-	.section .rodata
-	.balign 8
-	.globl isr_table
-isr_table:
-	.set v, 0
-	.rept 256
-	.quad isr_stubs + v * 16
-	.set v, v + 1
-	.endr

@@ -1,35 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /* Non-local jumps, and calling a function on another stack. */
+#include "jmp_state.inc"
+
+#define JMP_REGS	%rbx, %rbp, %r12, %r13, %r14, %r15
+#define JMP_IP		56	/* offset of rip in struct jmp_state */
+
 	.text
+/* int arch_setjmp(struct jmp_state *js): rbx, rbp, r12-r15, rsp, rip */
 	.globl arch_setjmp
 arch_setjmp:
-	movq %rbx, 0(%rdi)
-	movq %rbp, 8(%rdi)
-	movq %r12, 16(%rdi)
-	movq %r13, 24(%rdi)
-	movq %r14, 32(%rdi)
-	movq %r15, 40(%rdi)
-	leaq 8(%rsp), %rax		/* the stack as the caller will see it */
-	movq %rax, 48(%rdi)
-	movq (%rsp), %rax		/* where to return */
-	movq %rax, 56(%rdi)
-	xorl %eax, %eax
-	ret
+	JMP_SETJMP %rdi, %rax, JMP_REGS
 
+/* _Noreturn void arch_longjmp(struct jmp_state *js, int val) */
 	.globl arch_longjmp
 arch_longjmp:
 	movl %esi, %eax
 	testl %eax, %eax
 	jnz 1f
 	incl %eax
-1:	movq 0(%rdi), %rbx
-	movq 8(%rdi), %rbp
-	movq 16(%rdi), %r12
-	movq 24(%rdi), %r13
-	movq 32(%rdi), %r14
-	movq 40(%rdi), %r15
-	movq 48(%rdi), %rsp
-	jmpq *56(%rdi)
+1:	JMP_LOAD %rdi, JMP_REGS, %rsp
+	jmpq *JMP_IP(%rdi)
 
 /* long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top) */
 	.globl call_on_stack

@@ -16,7 +16,12 @@ struct trap_frame {
 	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
 };
 
-/* What the kernel proper reads and changes of a saved state (the same on i386). */
+#define TF_IP	rip	/* the names trap_common.h reads */
+#define TF_SP	rsp
+#define TF_FLAGS	rflags
+#define TF_FP	rbp
+#define TF_RET	rax
+
 /* Long mode has no virtual-8086 mode (arch/i386's DOS box monitor). */
 static inline bool trap_in_v86(const struct trap_frame *f)
 {
@@ -29,35 +34,9 @@ static inline bool trap_from_user(const struct trap_frame *f)
 	return f->cs & 3;
 }
 
-static inline uintptr_t trap_ip(const struct trap_frame *f)
-{
-	return f->rip;
-}
-
 static inline uintptr_t trap_sp(const struct trap_frame *f)
 {
 	return f->rsp;
-}
-
-static inline uintptr_t trap_fp(const struct trap_frame *f)
-{
-	return f->rbp;
-}
-
-static inline void trap_set_ip(struct trap_frame *f, uintptr_t ip)
-{
-	f->rip = ip;
-}
-
-static inline void trap_set_sp(struct trap_frame *f, uintptr_t sp)
-{
-	f->rsp = sp;
-}
-
-/* The value a system call or a new thread's clone() returns. */
-static inline void trap_set_return(struct trap_frame *f, long v)
-{
-	f->rax = (uint64_t)v;
 }
 
 /* A system call's number and arguments (Linux's x86_64 convention). */
@@ -67,13 +46,6 @@ static inline unsigned long trap_syscall_args(const struct trap_frame *f, uint64
 	return f->rax;
 }
 
-/* A fresh user state: ring 3 at @ip with stack @sp, interrupts on. */
-void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp);
-/* The registers, for a panic report. */
-void trap_frame_print(const struct trap_frame *f);
-
-void trap_dispatch(struct trap_frame *f);
-
-void idt_init(void);
+#include "arch/x86/trap_common.h"
 
 #endif

@@ -1,36 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* Where every interrupt and exception lands after isr.S saved the state. */
-#include "arch/x86_64/arch.h"
-#include "arch/x86/lapic.h"
-#include "arch/x86_64/memlayout.h"
-#include "arch/x86_64/percpu.h"
+/* x86_64's trap frame (arch/x86/traps.c dispatches): its layout, new and resumed states, dump. */
+#include "arch.h"
+#include "memlayout.h"
+#include "percpu.h"
 #include "kernel/errno.h"
 #include "kernel/lib.h"
 
 /* isr.S finds cs and rip at these offsets. */
 _Static_assert(__builtin_offsetof(struct trap_frame, rip) == 136, "trap_frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, cs) == 144, "trap_frame layout");
-
-static irq_handler_fn irq_handlers[16];
-bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
-
-void irq_register(unsigned irq, irq_handler_fn fn)
-{
-	irq_handlers[irq] = fn;
-}
-
-void fault_catch_arm(struct fault_catch *fc)
-{
-	fc->caught = false;
-	fc->vector = 0;
-	fc->error = fc->addr = fc->rip = 0;
-	this_cpu()->catcher = fc;
-}
-
-void fault_catch_disarm(void)
-{
-	this_cpu()->catcher = NULL;
-}
 
 /* Resume at the state @js saved, as if arch_setjmp() had returned @val. */
 void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val)
@@ -47,38 +25,6 @@ void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int va
 	f->rflags &= ~RFLAGS_AC;	/* leave no SMAP window open */
 }
 
-static bool catch_exception(struct trap_frame *f, uint64_t cr2)
-{
-	struct fault_catch *fc = this_cpu()->catcher;
-
-	if (!fc || f->vector == VEC_NMI || (f->cs & 3))
-		return false;
-	this_cpu()->catcher = NULL;
-	fc->caught = true;
-	fc->vector = f->vector;
-	fc->error = f->error;
-	fc->addr = cr2;
-	fc->rip = f->rip;
-	trap_frame_longjmp(f, &fc->js, 1);
-	return true;
-}
-
-/* Faulting instructions that have a recovery path (usercopy.S). */
-struct extable_entry {
-	uint64_t insn, fixup;
-};
-extern const struct extable_entry _ex_table_start[], _ex_table_end[];
-
-static bool extable_fixup(struct trap_frame *f)
-{
-	for (const struct extable_entry *e = _ex_table_start; e < _ex_table_end; e++)
-		if (e->insn == f->rip) {
-			f->rip = e->fixup;
-			return true;
-		}
-	return false;
-}
-
 /*
  * A trap from user mode may arrive on an IST stack; the rest of its
  * handling (which may switch tasks) must run on the task's kernel stack.
@@ -91,53 +37,6 @@ struct trap_frame *trap_frame_to_kstack(struct trap_frame *f)
 	if (k != f)
 		memmove(k, f, sizeof(*k));
 	return k;
-}
-
-void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
-
-static void exception(struct trap_frame *f)
-{
-	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
-
-	if ((f->cs & 3) && user_exception_hook) {
-		user_exception_hook(f, cr2);
-		return;
-	}
-	if (catch_exception(f, cr2))
-		return;
-	if (f->vector == VEC_PF && page_fault_hook && page_fault_hook(f, cr2))
-		return;
-	if (extable_fixup(f))
-		return;
-	panic_trap(f, cr2);
-}
-
-static void irq(struct trap_frame *f)
-{
-	unsigned n = f->vector - VEC_IRQ0;
-
-	if (irq_handlers[n])
-		irq_handlers[n](n);
-	pic_eoi(n);
-}
-
-void trap_dispatch(struct trap_frame *f)
-{
-	/* Interrupts went off at entry if they were on before (an interrupt gate). */
-	if (f->rflags & RFLAGS_IF)
-		irqoff_begin(irqoff_here());
-	if (f->vector < 32) {
-		if (f->cs & 3)
-			sti();		/* user faults may take time (copying pages) */
-		exception(f);
-	} else if (f->vector < VEC_IRQ0 + 16) {
-		irq(f);
-	} else if (f->vector >= VEC_LAPIC_TIMER && lapic_dispatch((unsigned)f->vector)) {
-		/* a local APIC interrupt: timer or IPI */
-	} else
-		kprintf("trap: unexpected interrupt %lu\n", f->vector);
-	if (f->rflags & RFLAGS_IF)
-		irqoff_end();		/* iretq turns them back on */
 }
 
 void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp)
@@ -173,4 +72,10 @@ long arch_v86_enter(struct trap_frame *f, const struct dos_v86 *st, uint64_t ust
 void arch_v86_interrupted(struct trap_frame *f)
 {
 	(void)f;
+}
+
+bool v86_trap(struct trap_frame *f)
+{
+	(void)f;
+	return false;
 }

@@ -5,6 +5,8 @@
  * pages are mapped. A fault on an instruction listed in .ex_table resumes
  * at its fixup, which reports how much was left undone.
  */
+#include "usercopy.inc"
+
 	.text
 	.code64
 
@@ -60,17 +62,7 @@ user_zero:
  */
 	.globl user_strncpy
 user_strncpy:
-	xorl %eax, %eax
-	stac
-5:	cmpq %rdx, %rax
-	je 7f
-6:	movb (%rsi,%rax), %cl
-	movb %cl, (%rdi,%rax)
-	testb %cl, %cl
-	jz 7f
-	incq %rax
-	jmp 5b
-7:	clac
+	UC_STRNCPY %rdi, %rsi, %rdx
 	ret
 8:	clac
 	movq $-1, %rax
@@ -81,23 +73,7 @@ user_strncpy:
  * state to or from a 16-byte aligned user buffer (signal frames); 0, or -1
  * on a fault (and for fxrstor, on a #GP from reserved MXCSR bits).
  */
-	.globl user_fxsave
-user_fxsave:
-	stac
-13:	fxsave64 (%rdi)
-	clac
-	xorl %eax, %eax
-	ret
-	.globl user_fxrstor
-user_fxrstor:
-	stac
-14:	fxrstor64 (%rdi)
-	clac
-	xorl %eax, %eax
-	ret
-15:	clac
-	movl $-1, %eax
-	ret
+	UC_FXSAVE_FXRSTOR fxsave64, fxrstor64, %rdi
 
 	.section .ex_table, "a"
 	.balign 8
