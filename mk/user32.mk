@@ -15,11 +15,12 @@ CC_I386       := BUILD=$(abspath $(BUILD)) tools/cc-i386
 # the SSE state on i386 too.
 UCFLAGS32     := $(UCFLAGS) -msse2
 
-$(BUILD)/user32/lib/%.o: user/lib/%.c $(wildcard user/include/memcore/*.h user/lib/*.h) mk/user32.mk tools/cc-i386
+$(BUILD)/user32/lib/%.o: user/lib/%.c $(wildcard user/include/memcore/*.h user/lib/*.h mm/heap*.h) mk/user32.mk tools/cc-i386
 	@mkdir -p $(@D)
 	$(call say,CC32,$@)
 	$(Q)$(CC_I386) $(USERLIB_CFLAGS) -c $< -o $@
 
+# (and the heap core's objects: mk/userlib.mk)
 $(USER32_LIB): $(USER32_LIBOBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^

@@ -108,6 +108,9 @@
 #define HEAP_RUN_MIN		16384
 #endif
 
+/* heap_create() flag, with HEAP_DEBUG: poison is checked by heap_validate() only, not on reuse */
+#define HEAP_CHECK_LAZY		0x4
+
 /* kmem_cache_create() flags */
 #define KMEM_DMA		0x1	/* slabs physically contiguous, below 16 MiB */
 #define KMEM_DEBUG		0x2	/* debug checks on this cache even if off globally (MM_HEAP_DEBUG) */
@@ -667,6 +670,59 @@ unsigned heap_walk(struct heap *h, int (*fn)(const struct heap_live_obj *o, void
  * @c: filled in
  */
 void heap_debug_counts(struct heap *h, struct heap_debug_counts *c);
+
+/**
+ * heap_source() - the page source @h was created over
+ * @h: the heap
+ *
+ * For a platform that embeds the source in its own record of the heap.
+ */
+struct heap_page_source *heap_source(struct heap *h);
+
+/**
+ * heap_resize_in_place() - make @p hold @size bytes without moving it
+ * @h: the heap @p came from
+ * @p: a live allocation of @h
+ * @size: new size, 0 .. the room of @p's size class or large area
+ *
+ * A debug heap's red zone moves to the new end (growth reads as zero), and
+ * the requested size heap_usable() reports follows, large areas included.
+ * Return: @p, or NULL (@p unchanged) if @p is not live in @h or lacks the room.
+ */
+void *heap_resize_in_place(struct heap *h, void *p, size_t size);
+
+/**
+ * heap_validate_object() - whether @p is a live allocation of @h, intact
+ * @h: the heap
+ * @p: any pointer
+ *
+ * Return: true if @p starts a live allocation of @h and (debug heap) its red
+ * zone is intact; a broken red zone is reported as heap_validate() does.
+ */
+bool heap_validate_object(struct heap *h, const void *p);
+
+/* What heap_walk_step() found. */
+enum heap_walk_kind { HEAP_WALK_SLAB = 1, HEAP_WALK_LIVE, HEAP_WALK_FREE, HEAP_WALK_LARGE };
+
+struct heap_walk_entry {
+	const void *ptr;		/* the slab, object or large area; NULL to start */
+	size_t size;			/* slab: its bytes; live: requested; free: object size; large: requested */
+	size_t stride;			/* object: bytes it takes in its slab; large: its area's bytes */
+	const void *first, *end;	/* slab: its first object, the end of its carved objects */
+	enum heap_walk_kind kind;
+};
+
+/**
+ * heap_walk_step() - the entry after @e in a walk over @h (an iterator)
+ * @h: the heap
+ * @e: the entry the last step gave, or one with ptr NULL to start; filled in
+ *
+ * The order is each size class's slabs, a slab entry followed by the objects
+ * carved from it (live or free: debug heaps only, others give their slabs
+ * alone), then the large areas. Nobody may change @h during the walk.
+ * Return: 1 with @e filled in, 0 at the end, -1 if @e is not an entry of @h.
+ */
+int heap_walk_step(struct heap *h, struct heap_walk_entry *e);
 
 /**
  * heap_fragmentation_for() - the seeds' fragmentation for a mix of requests

@@ -8,7 +8,7 @@
  * the requested size to the end of the object are a red zone of
  * HEAP_REDZONE_BYTE (kmalloc always leaves at least 8), checked on free and
  * by heap_check(); a freed object is filled with HEAP_POISON_FREE, checked
- * when it is handed out again. Bad frees are reported with both sites and
+ * when it is handed out again (by heap_validate() only in a HEAP_CHECK_LAZY heap). Bad frees are reported with both sites and
  * otherwise ignored.
  */
 #include "heap_impl.h"
@@ -140,7 +140,7 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	bool reused = s->freelist != NULL;
 	uint8_t *obj = slab_take(c, s);
 	struct heap_objmeta *m = &s->meta[slab_index(c, s, obj)];
-	if (reused)
+	if (reused && !c->heap->lazy)
 		check_poison(c, obj, m);
 	*m = (struct heap_objmeta){ .req_size = (uint32_t)req, .epoch = c->heap->epoch,
 				    .state = HEAP_OBJ_LIVE };
@@ -387,4 +387,19 @@ void heap_debug_counts(struct heap *h, struct heap_debug_counts *c)
 void heap_debug_get_counts(struct heap_debug_counts *c)
 {
 	heap_debug_counts(&heap_global, c);
+}
+
+bool heap_validate_object(struct heap *h, const void *p)
+{
+	if (!heap_contains(h, p))
+		return false;
+	struct slab *s = slab_lookup_in(h, p);
+	if (!s || !s->cache->debug)
+		return true;		/* a large area, or an object without a red zone */
+	struct kmem_cache *c = s->cache;
+	cache_lock(c);
+	uint32_t i = slab_index(c, s, p);
+	bool ok = s->meta[i].state == HEAP_OBJ_LIVE && check_redzone(c, p, &s->meta[i], NULL);
+	cache_unlock(c);
+	return ok;
 }

@@ -63,6 +63,7 @@ struct heap {
 	unsigned large_bits;			/* log2 of the large areas' hash buckets */
 	uintptr_t arena_lo, arena_span;
 	bool debug;
+	bool lazy;				/* HEAP_CHECK_LAZY */
 	uintptr_t secret;			/* free-list pointer key (hardened) */
 	struct kmem_cache *cache[HEAP_MAX_CACHES];	/* by id; NULL if free */
 	spinlock_t caches_lock;
@@ -97,6 +98,14 @@ extern uint32_t heap_class_size[];
 #define heap_cpu_cache		(&heap_global.meta_caches[1])
 #define heap_large_cache(h)	(&(h)->meta_caches[2])
 #define HEAP_SLAB_MAGIC_PRIVATE	(HEAP_SLAB_MAGIC ^ 0x7072697661746500ull)	/* slabs of private heaps */
+
+/* The hash bucket of the large area at @p. */
+static inline struct heap_large **heap_large_bucket(const struct heap *h, const void *p)
+{
+	uint64_t x = ((uintptr_t)p >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull;
+
+	return &h->large_hash[x >> (64 - h->large_bits)];
+}
 
 /* --- per-CPU lists: IRQ-masked per-CPU array in the kernel, thread-local on hosts --- */
 #ifdef MM_KERNEL

@@ -91,6 +91,7 @@ static int heap_setup(struct heap *h, struct heap_page_source *src, unsigned fla
 		return -1;
 #ifdef MM_HEAP_DEBUG
 	h->debug = flags & HEAP_DEBUG;
+	h->lazy = flags & HEAP_CHECK_LAZY;
 #else
 	(void)flags;
 #endif
@@ -230,9 +231,7 @@ void heap_account(struct heap *h, int64_t bytes)
 
 static struct heap_large **large_bucket(struct heap *h, const void *p)
 {
-	uint64_t x = ((uintptr_t)p >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull;
-
-	return &h->large_hash[x >> (64 - h->large_bits)];
+	return heap_large_bucket(h, p);
 }
 
 static void large_link(struct heap *h, struct heap_large *l)
@@ -651,6 +650,41 @@ size_t heap_usable(struct heap *h, const void *p)
 	return do_ksize(h, p);
 }
 
+/*
+ * @p, an allocation of @h in slab @s (NULL: a large area) with room for
+ * @size bytes, holds @size bytes from now on: a debug object's red zone
+ * follows (growth reads as zero), a large area's record keeps the size.
+ */
+static void set_size(struct heap *h, struct slab *s, void *p, size_t size)
+{
+	if (s && s->cache->debug) {
+		struct heap_objmeta *m = &s->meta[slab_index(s->cache, s, p)];
+		if (size > m->req_size)
+			memset((char *)p + m->req_size, 0, size - m->req_size);
+		memset((char *)p + size, HEAP_REDZONE_BYTE, s->cache->size - size);
+		m->req_size = (uint32_t)size;
+	} else if (!s) {
+		unsigned long f = spin_lock_irqsave(&h->large_lock);
+		struct heap_large *l = large_find_locked(h, p, false);
+		if (l)
+			l->size = size;
+		spin_unlock_irqrestore(&h->large_lock, f);
+	}
+}
+
+void *heap_resize_in_place(struct heap *h, void *p, size_t size)
+{
+	if (!heap_contains(h, p) || size > usable_size(h, p))
+		return NULL;
+	set_size(h, slab_lookup_in(h, p), p, size);
+	return p;
+}
+
+struct heap_page_source *heap_source(struct heap *h)
+{
+	return h->src;
+}
+
 static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap_site *site)
 {
 	if (ZERO_OR_NULL_PTR(p))
@@ -666,13 +700,7 @@ static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap
 	}
 	struct slab *s = slab_lookup_in(h, p);
 	if (size <= room) {
-		if (s && s->cache->debug) {	/* new red zone */
-			struct heap_objmeta *m = &s->meta[slab_index(s->cache, s, p)];
-			if (size > m->req_size)
-				memset((char *)p + m->req_size, 0, size - m->req_size);
-			memset((char *)p + size, HEAP_REDZONE_BYTE, s->cache->size - size);
-			m->req_size = (uint32_t)size;
-		}
+		set_size(h, s, p, size);
 		/* A page run that shrinks gives its tail pages to the other runs. */
 		if (s && s->cache == &h->runs.cache && runs_serve(h, size))
 			runs_resize(h, s, p, size);

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Win32 heaps over the heap core (win32_heap.c) and the core's page source
+ * over VirtualAlloc (win32_heap_pages.c).
+ */
+#ifndef USER_LIB_WIN32_HEAP_H
+#define USER_LIB_WIN32_HEAP_H
+
+#include "mm/heap.h"
+#include "mm/heap_pages.h"
+
+/* What a heap's slabs and large areas are charged to: a fixed heap stops at its maximum. */
+struct win32_heap_charge {
+	SIZE_T maximum;			/* 0: growable */
+	SIZE_T used;			/* bytes of slabs and large areas it holds */
+	bool execute;			/* HEAP_CREATE_ENABLE_EXECUTE */
+	bool creating;			/* HeapCreate: the next slab is the heap's own record */
+};
+
+/* The heap the calling thread works on (its HeapXxx call), or NULL. */
+extern _Thread_local struct win32_heap_charge *win32_heap_current;
+
+/* A page source over the process's heap arena, for heap_create(). */
+void win32_heap_source(struct heap_page_source *src);
+
+/* What the 64 KiB granule holding @p is. */
+enum { WIN32_GRANULE_FREE, WIN32_GRANULE_SLAB, WIN32_GRANULE_HEAP, WIN32_GRANULE_OUTSIDE };
+int win32_heap_granule(const void *p);
+
+#endif
