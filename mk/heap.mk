@@ -6,7 +6,7 @@
 #   build/host/tests/test_heap_debug  host tests of the debug and hardened builds
 #   build/heap-bench/heap_workload  the allocator benchmark's workloads (bench/heap.sh)
 
-HEAP_CORE     := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/kmalloc.c mm/heap_debug.c
+HEAP_CORE     := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/kmalloc.c mm/heap_debug.c mm/heap_front.c
 HEAP_SO_SRC   := $(HEAP_CORE) host/heap_pages_mmap.c $(wildcard host/libkmalloc/*.c)
 HEAP_SO_HDR   := $(wildcard mm/*.h host/*.h)
 # As malloc: size classes up to 64 KiB in 512 KiB slabs (touched lazily, so

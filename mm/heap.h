@@ -612,6 +612,17 @@ void *heap_realloc(struct heap *h, void *p, size_t size);
 void heap_free(struct heap *h, const void *p);
 
 /**
+ * heap_release() - heap_free() that tells whether @p was an allocation of @h
+ * @h: the heap
+ * @p: any pointer
+ *
+ * One lookup, and quiet: a pointer that is not a live allocation of @h
+ * (in a debug heap: not live; otherwise: not an allocation start) is left
+ * alone and not reported. Return: true if @p was freed.
+ */
+bool heap_release(struct heap *h, const void *p);
+
+/**
  * heap_usable() - ksize() within @h
  * @h: the heap
  * @p: an allocation of @h

@@ -62,25 +62,42 @@ void debug_report_bad_free(struct heap *h, const void *p, const char *why, const
 	heap_print_site("freed", site);
 }
 
-/* First byte of [@from, @to) of @obj that is not @val, or -1; a word at a time. */
-static long check_bytes(const uint8_t *obj, size_t from, size_t to, uint8_t val)
+/* First byte of [@from, @to) of @obj that is not @val, or -1; a byte at a time. */
+static long find_byte(const uint8_t *obj, size_t from, size_t to, uint8_t val)
 {
-	uint64_t pat = 0x0101010101010101ull * val;
-	size_t i = from;
-
-	for (; i < to && (i & 7); i++)
-		if (obj[i] != val)
-			return (long)i;
-	for (; i + 8 <= to; i += 8) {
-		uint64_t w;
-		memcpy(&w, obj + i, 8);
-		if (w != pat)
-			break;
-	}
-	for (; i < to; i++)
+	for (size_t i = from; i < to; i++)
 		if (obj[i] != val)
 			return (long)i;
 	return -1;
+}
+
+/*
+ * check_bytes() - first byte of [@from, @to) of @obj that is not @val, or -1
+ *
+ * A word at a time from the aligned word holding @from (@obj is 8-aligned:
+ * the bytes before @from in that word are the object's too, and a shift
+ * drops them: x86 is little-endian); bytes alone only for the tail and to
+ * name the offset of a mismatch.
+ */
+static long check_bytes(const uint8_t *obj, size_t from, size_t to, uint8_t val)
+{
+	const uint64_t pat = 0x0101010101010101ull * val;
+	size_t i = from & ~(size_t)7, end = to & ~(size_t)7;
+	uint64_t w;
+
+	if (from >= to)
+		return -1;
+	if (i >= end)
+		return find_byte(obj, from, to, val);
+	memcpy(&w, obj + i, 8);
+	uint64_t diff = (w ^ pat) >> (8 * (from & 7));
+	for (i += 8; !diff && i < end; i += 8) {
+		memcpy(&w, obj + i, 8);
+		diff = w ^ pat;
+	}
+	if (diff)
+		return find_byte(obj, from, to, val);
+	return find_byte(obj, i, to, val);
 }
 
 static size_t fp_end(const struct kmem_cache *c)
@@ -88,13 +105,21 @@ static size_t fp_end(const struct kmem_cache *c)
 	return c->fp_offset == 0 ? 8 : 0;	/* the free pointer overlays the first word */
 }
 
-/* Poison intact on a free object? Reports if not. */
+/*
+ * Poison intact on a free object? Reports if not. A lazy heap poisons the
+ * bytes the block held and leaves its red zone (checked on free) in place:
+ * its free objects read poison up to their last requested size, red zone
+ * bytes after it.
+ */
 static bool check_poison(struct kmem_cache *c, const uint8_t *obj, const struct heap_objmeta *m)
 {
 	if (c->ctor)
 		return true;
-	long bad = check_bytes(obj, fp_end(c), c->fp_offset ? c->fp_offset : c->size,
-			       HEAP_POISON_FREE);
+	size_t from = fp_end(c), to = c->fp_offset ? c->fp_offset : c->size;
+	size_t mid = c->heap->lazy ? MM_MAX(from, MM_MIN((size_t)m->req_size, to)) : to;
+	long bad = check_bytes(obj, from, mid, HEAP_POISON_FREE);
+	if (bad < 0)
+		bad = check_bytes(obj, mid, to, HEAP_REDZONE_BYTE);
 	if (bad < 0)
 		return true;
 	count(&c->heap->dbg.use_after_free);
@@ -121,6 +146,13 @@ static bool check_redzone(struct kmem_cache *c, const uint8_t *obj, const struct
 	if (site)
 		heap_print_site("detected on free", site);
 	return false;
+}
+
+/* check_redzone() for the front lists of private heaps (mm/heap_front.c). */
+bool debug_check_redzone(struct kmem_cache *c, const void *obj, const struct heap_objmeta *m,
+			 const struct heap_site *site)
+{
+	return check_redzone(c, obj, m, site);
 }
 
 /**
@@ -195,8 +227,8 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 	m->state = HEAP_OBJ_FREE;
 	if (site)
 		m->free = *site;
-	if (!c->ctor)
-		memset(obj, HEAP_POISON_FREE, c->size);
+	if (!c->ctor)		/* a lazy heap keeps the red zone (check_poison()) */
+		memset(obj, HEAP_POISON_FREE, c->heap->lazy ? m->req_size : c->size);
 	slab_give(c, s, obj);
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);

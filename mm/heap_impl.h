@@ -51,6 +51,14 @@ struct heap_runs {
 	uint64_t window_ns;			/* when the current decay window began */
 };
 
+/* A private heap's free list of one size class (mm/heap_front.c), under the class's lock. */
+struct heap_front {
+	void *head;
+	uint32_t count, limit;
+	uint32_t recip;			/* 2^32 / object size, rounded up */
+	uint64_t nalloc, nfree;		/* served and taken back by the list (statistics) */
+};
+
 /*
  * A heap instance: the global one (`heap`, with per-CPU lists) or a private
  * one (heap_create(), in a slab-sized block of its page source, its large
@@ -91,6 +99,7 @@ struct heap {
 	bool purging;			/* a thread is scanning */
 	uint64_t shrinks, shrunk_pages;		/* heap_shrink() calls and pages they gave back */
 	struct heap_debug_counts dbg;
+	struct heap_front front[HEAP_MAX_CACHES];	/* private heaps: by cache id */
 };
 
 extern uint32_t heap_class_size[];
@@ -427,6 +436,14 @@ void cache_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 /* Private heaps: no per-CPU lists, each call takes its class's lock (slab.c). */
 void *private_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);
 void private_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site);
+/* ... behind front lists (heap_front.c). */
+void *front_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req);
+void front_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site);
+void heap_front_setup(struct heap *h);
+void heap_front_flush_locked(struct kmem_cache *c);
+void heap_front_counts(struct heap *h, uint64_t *na, uint64_t *nf, int64_t *live);
+bool debug_check_redzone(struct kmem_cache *c, const void *obj, const struct heap_objmeta *m,
+			 const struct heap_site *site);
 
 /*
  * An object of @c, a cache of @h: through the per-CPU lists in the global
@@ -437,7 +454,7 @@ void *heap_cache_alloc(struct heap *h, struct kmem_cache *c, const struct heap_s
 {
 	if (likely(h == &heap_global))
 		return cache_alloc(c, site, req);
-	return private_alloc(c, site, req);
+	return front_alloc(c, site, req);
 }
 
 /* @obj of slab @s back to @c, a cache of @h. */
@@ -448,7 +465,7 @@ void heap_cache_free(struct heap *h, struct kmem_cache *c, struct slab *s, void 
 	if (likely(h == &heap_global))
 		cache_free(c, s, obj, site);
 	else
-		private_free(c, s, obj, site);
+		front_free(c, s, obj, site);
 }
 
 #endif

@@ -163,6 +163,7 @@ struct heap *heap_create(struct heap_page_source *src, unsigned flags)
 		src->pages_put(h, HEAP_SLAB_ORDER);
 		return NULL;
 	}
+	heap_front_setup(h);
 	return h;
 }
 
@@ -919,6 +920,8 @@ void heap_stats(struct heap *h, memory_stats_t *st)
 			}
 		}
 	}
+	else
+		heap_front_counts(h, &na, &nf, &live);	/* mm/heap_front.c */
 	na += __atomic_load_n(&h->gone_nalloc, __ATOMIC_RELAXED);
 	nf += __atomic_load_n(&h->gone_nfree, __ATOMIC_RELAXED);
 	live += __atomic_load_n(&h->gone_bytes, __ATOMIC_RELAXED);

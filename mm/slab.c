@@ -588,6 +588,8 @@ unsigned long heap_shrink(struct heap *h)
 			continue;
 		cache_lock(c);
 		uint64_t freed = c->slabs_freed, purged = c->pages_purged;
+		if (h != &heap_global)
+			heap_front_flush_locked(c);	/* mm/heap_front.c */
 		if (c->purgeable)
 			slab_purge_all(c);
 		cache_release_empty(c, 0);

@@ -71,7 +71,7 @@ static void raise_no_memory(const struct w32heap *w, DWORD flags)
 }
 
 /* A block of @n bytes (0 included: a block of its own with HeapSize 0). */
-static void *block_alloc(struct w32heap *w, SIZE_T n)
+static inline void *block_alloc(struct w32heap *w, SIZE_T n)
 {
 	void *p;
 
@@ -113,14 +113,12 @@ BOOL WINAPI HeapFree(HANDLE hHeap, DWORD dwFlags, LPVOID lpMem)
 		SetLastError(ERROR_INVALID_HANDLE);
 		return FALSE;
 	}
-	if (!heap_contains(w->core, lpMem)) {
-		SetLastError(ERROR_INVALID_PARAMETER);	/* not a live block: a double free? */
-		return FALSE;
-	}
 	enter(w);
-	heap_free(w->core, lpMem);
+	BOOL ok = heap_release(w->core, lpMem);
 	leave();
-	return TRUE;
+	if (!ok)
+		SetLastError(ERROR_INVALID_PARAMETER);	/* not a live block: a double free? */
+	return ok;
 }
 
 SIZE_T WINAPI HeapSize(HANDLE hHeap, DWORD dwFlags, LPCVOID lpMem)

@@ -23,8 +23,26 @@ extern _Thread_local struct win32_heap_charge *win32_heap_current;
 /* A page source over the process's heap arena, for heap_create(). */
 void win32_heap_source(struct heap_page_source *src);
 
-/* What the 64 KiB granule holding @p is. */
+/* The heap arena: 64 KiB granules, slabs and heaps' own records (win32_heap_pages.c). */
+#define WIN32_HEAP_GRANULE	((SIZE_T)1 << HEAP_SLAB_SHIFT)
+#if UINTPTR_MAX > 0xffffffffu
+#define WIN32_HEAP_ARENA_BYTES	((SIZE_T)16 << 30)
+#else
+#define WIN32_HEAP_ARENA_BYTES	((SIZE_T)256 << 20)
+#endif
+#define WIN32_HEAP_GRANULES	(WIN32_HEAP_ARENA_BYTES / WIN32_HEAP_GRANULE)
 enum { WIN32_GRANULE_FREE, WIN32_GRANULE_SLAB, WIN32_GRANULE_HEAP, WIN32_GRANULE_OUTSIDE };
-int win32_heap_granule(const void *p);
+extern char *win32_heap_arena;
+extern uint8_t win32_heap_kind[WIN32_HEAP_GRANULES];
+
+/* What the 64 KiB granule holding @p is (inline: every HeapXxx call asks). */
+static inline int win32_heap_granule(const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)win32_heap_arena;
+
+	if (!win32_heap_arena || off >= WIN32_HEAP_ARENA_BYTES)
+		return WIN32_GRANULE_OUTSIDE;
+	return __atomic_load_n(&win32_heap_kind[off / WIN32_HEAP_GRANULE], __ATOMIC_RELAXED);
+}
 
 #endif

@@ -21,21 +21,17 @@
 #include "memcore/win32.h"
 #include "win32_heap.h"
 
-#define GRANULE		((SIZE_T)1 << HEAP_SLAB_SHIFT)
-#if UINTPTR_MAX > 0xffffffffu
-#define ARENA_BYTES	((SIZE_T)16 << 30)
-#else
-#define ARENA_BYTES	((SIZE_T)256 << 20)
-#endif
-#define GRANULES	(ARENA_BYTES / GRANULE)
+#define GRANULE		WIN32_HEAP_GRANULE
+#define ARENA_BYTES	WIN32_HEAP_ARENA_BYTES
+#define GRANULES	WIN32_HEAP_GRANULES
 
 _Thread_local struct win32_heap_charge *win32_heap_current;
 
-static char *arena;
+char *win32_heap_arena;
 static spinlock_t arena_lock;
 static uint32_t bump;			/* granules never used lie from here */
 static uint32_t nfree, free_stack[GRANULES];	/* granules given back */
-static uint8_t kind[GRANULES];		/* WIN32_GRANULE_* */
+uint8_t win32_heap_kind[WIN32_HEAP_GRANULES];	/* WIN32_GRANULE_* */
 
 static DWORD page_protect(const struct win32_heap_charge *c)
 {
@@ -70,16 +66,16 @@ static void uncharge(SIZE_T bytes)
 
 static int arena_init(struct heap_page_source *src)
 {
-	if (!arena) {
+	if (!win32_heap_arena) {
 		unsigned long f = spin_lock_irqsave(&arena_lock);
-		if (!arena)
-			arena = VirtualAlloc(NULL, ARENA_BYTES, MEM_RESERVE, PAGE_READWRITE);
+		if (!win32_heap_arena)
+			win32_heap_arena = VirtualAlloc(NULL, ARENA_BYTES, MEM_RESERVE, PAGE_READWRITE);
 		spin_unlock_irqrestore(&arena_lock, f);
-		if (!arena)
+		if (!win32_heap_arena)
 			return -1;
 	}
-	src->arena_lo = (uintptr_t)arena;
-	src->arena_hi = (uintptr_t)arena + ARENA_BYTES;
+	src->arena_lo = (uintptr_t)win32_heap_arena;
+	src->arena_hi = (uintptr_t)win32_heap_arena + ARENA_BYTES;
 	return 0;
 }
 
@@ -97,12 +93,12 @@ static void *pages_get(unsigned order, unsigned flags)
 	else if (bump < GRANULES)
 		g = bump++;
 	if (g != UINT32_MAX)
-		kind[g] = header ? WIN32_GRANULE_HEAP : WIN32_GRANULE_SLAB;
+		win32_heap_kind[g] = header ? WIN32_GRANULE_HEAP : WIN32_GRANULE_SLAB;
 	spin_unlock_irqrestore(&arena_lock, f);
-	char *p = g == UINT32_MAX ? NULL : arena + (SIZE_T)g * GRANULE;
+	char *p = g == UINT32_MAX ? NULL : win32_heap_arena + (SIZE_T)g * GRANULE;
 	if (p && !VirtualAlloc(p, GRANULE, MEM_COMMIT, page_protect(c))) {
 		f = spin_lock_irqsave(&arena_lock);
-		kind[g] = WIN32_GRANULE_FREE;
+		win32_heap_kind[g] = WIN32_GRANULE_FREE;
 		free_stack[nfree++] = g;
 		spin_unlock_irqrestore(&arena_lock, f);
 		p = NULL;
@@ -114,13 +110,13 @@ static void *pages_get(unsigned order, unsigned flags)
 
 static void pages_put(void *p, unsigned order)
 {
-	uint32_t g = (uint32_t)(((char *)p - arena) / GRANULE);
-	bool header = kind[g] == WIN32_GRANULE_HEAP;
+	uint32_t g = (uint32_t)(((char *)p - win32_heap_arena) / GRANULE);
+	bool header = win32_heap_kind[g] == WIN32_GRANULE_HEAP;
 
 	(void)order;
 	VirtualFree(p, GRANULE, MEM_DECOMMIT);
 	unsigned long f = spin_lock_irqsave(&arena_lock);
-	kind[g] = WIN32_GRANULE_FREE;
+	win32_heap_kind[g] = WIN32_GRANULE_FREE;
 	free_stack[nfree++] = g;
 	spin_unlock_irqrestore(&arena_lock, f);
 	if (!header)
@@ -161,19 +157,10 @@ void win32_heap_source(struct heap_page_source *src)
 	*src = (struct heap_page_source){ .name = "win32", .init = arena_init, .pages_get = pages_get,
 					  .pages_put = pages_put, .large_get = large_get,
 					  .large_put = large_put, .phys = phys };
-	if (arena) {
-		src->arena_lo = (uintptr_t)arena;
-		src->arena_hi = (uintptr_t)arena + ARENA_BYTES;
+	if (win32_heap_arena) {
+		src->arena_lo = (uintptr_t)win32_heap_arena;
+		src->arena_hi = (uintptr_t)win32_heap_arena + ARENA_BYTES;
 	}
-}
-
-int win32_heap_granule(const void *p)
-{
-	uintptr_t off = (uintptr_t)p - (uintptr_t)arena;
-
-	if (!arena || off >= ARENA_BYTES)
-		return WIN32_GRANULE_OUTSIDE;
-	return __atomic_load_n(&kind[off / GRANULE], __ATOMIC_RELAXED);
 }
 
 /* --- what the heap core needs of its platform (mm/platform.h) --------------------- */

@@ -217,6 +217,70 @@ static void private_debug_heap(void **state)
 	heap_destroy(h);
 }
 
+/*
+ * A lazy debug heap (HEAP_CHECK_LAZY, as Win32 heaps are) frees through its
+ * front lists, with every check kept: red zone on free, double free, and the
+ * poison of an object on the list checked by heap_validate(); heap_shrink()
+ * gives the lists' objects back to the slabs.
+ */
+static void private_lazy_front_lists(void **state)
+{
+	(void)state;
+	assert_int_equal(heap_init(&heap_pages_mmap, 0), 0);
+	struct heap *h = heap_create(&heap_pages_mmap, HEAP_DEBUG | HEAP_CHECK_LAZY);
+	assert_non_null(h);
+	struct heap_debug_counts c;
+	char *live[64] = { 0 };
+	unsigned x = 1;
+	for (int i = 0; i < 20000; i++) {
+		unsigned k = (unsigned)i & 63;
+		x = x * 1103515245u + 12345u;
+		size_t n = 16 + (x >> 16) % 497;
+		if (live[k])
+			assert_true(heap_release(h, live[k]));
+		live[k] = heap_alloc(h, n);
+		assert_non_null(live[k]);
+		assert_int_equal(heap_usable(h, live[k]), n);
+		assert_int_equal((unsigned char)live[k][n], 0xcc);	/* red zone laid */
+		memset(live[k], 0x5a, n);
+	}
+	assert_int_equal(heap_validate(h), 0);
+	/* A pointer freed twice, or inside a block: false, nothing freed, not reported. */
+	char *p = live[0];
+	assert_true(heap_release(h, p));
+	assert_false(heap_release(h, p));
+	assert_false(heap_release(h, live[1] + 16));
+	assert_false(heap_contains(h, p));
+	heap_debug_counts(h, &c);
+	assert_int_equal(c.double_frees + c.invalid_frees + c.redzone_hits + c.use_after_free, 0);
+	/* heap_free() of a block on a front list is a double free, reported. */
+	heap_free(h, p);
+	heap_debug_counts(h, &c);
+	assert_int_equal(c.double_frees, 1);
+	/* Written after it was freed (it sits on a front list): heap_validate() sees it. */
+	p[20] = 1;
+	assert_int_equal(heap_validate(h), 1);
+	p[20] = 0x6b;
+	assert_int_equal(heap_validate(h), 0);
+	/* An overrun is reported when the block is freed. */
+	live[2][heap_usable(h, live[2])] = 0;
+	assert_true(heap_release(h, live[2]));
+	heap_debug_counts(h, &c);
+	assert_int_equal(c.redzone_hits, 1);
+	/* Everything freed: the heap holds nothing once shrunk, front lists included. */
+	for (int k = 3; k < 64; k++)
+		assert_true(heap_release(h, live[k]));
+	heap_release(h, live[1]);
+	memory_stats_t st;
+	heap_stats(h, &st);
+	assert_int_equal(st.heap_used, 0);
+	assert_true(heap_shrink(h) > 0);
+	heap_stats(h, &st);
+	assert_int_equal(st.slab_bytes, 0);
+	assert_int_equal(heap_validate(h), 0);
+	heap_destroy(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +292,7 @@ int main(void)
 		cmocka_unit_test_setup(allocation_site_kept, debug_heap),
 		cmocka_unit_test(hardened_freelist),
 		cmocka_unit_test(private_debug_heap),
+		cmocka_unit_test(private_lazy_front_lists),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
