@@ -11,7 +11,7 @@ USERLIB        := $(BUILD)/user/libmemcore.a
 USERLIB_CFLAGS := -static -O2 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 		  -Wmissing-prototypes -fstack-clash-protection -I user/include -I .
 # The heap core (mm/), with its debug checks, under the Win32 heaps (user/lib/win32_heap.c).
-USERLIB_CORE   := mm/slab.c mm/slab_purge.c mm/kmalloc.c mm/heap_debug.c mm/heap_walk.c mm/heap_front.c
+USERLIB_CORE   := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/kmalloc.c mm/heap_debug.c mm/heap_walk.c mm/heap_front.c
 USERLIB_CORE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -fstack-clash-protection -I . -DMM_HEAP_DEBUG
 USERLIB_COREOBJ := $(patsubst mm/%.c,$(BUILD)/user/core/%.o,$(USERLIB_CORE))
 

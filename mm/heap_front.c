@@ -50,7 +50,10 @@ void heap_front_setup(struct heap *h)
 	}
 }
 
-/* The index of @obj in @s, or UINT32_MAX if it is not an object start. */
+/*
+ * The index of @obj in @s, or UINT32_MAX if it is not an object start; the
+ * caller checks it against s->carved under the class's lock.
+ */
 static inline uint32_t front_index(const struct heap_front *f, const struct kmem_cache *c,
 				   const struct slab *s, const void *obj)
 {
@@ -58,7 +61,7 @@ static inline uint32_t front_index(const struct heap_front *f, const struct kmem
 	uint32_t i = FRONT_RECIP ? (uint32_t)(((uint64_t)(uint32_t)off * f->recip) >> 32)
 				 : (uint32_t)(off / c->size);
 
-	if (off >= HEAP_SLAB_SIZE || off != (uintptr_t)i * c->size || i >= s->carved)
+	if (off >= HEAP_SLAB_SIZE || off != (uintptr_t)i * c->size)
 		return UINT32_MAX;
 	return i;
 }
@@ -153,6 +156,20 @@ static void front_double_free(struct kmem_cache *c, const void *obj, const struc
 }
 #endif
 
+/* A free of something that is not an object start of @s: reported, ignored. */
+static void front_bad_free(struct kmem_cache *c, struct slab *s, void *obj, const struct heap_site *site)
+{
+#ifdef MM_HEAP_DEBUG
+	if (c->debug) {
+		debug_free(c, s, obj, site);	/* reports it, with the object it points into */
+		return;
+	}
+#else
+	(void)s;
+#endif
+	debug_report_bad_free(c->heap, obj, "not the start of an object", site);
+}
+
 /*
  * @obj of slab @s back to @c through the front list. Return: false if @obj
  * is not a live object start (debug heaps; others: not an object start),
@@ -166,12 +183,13 @@ bool front_release(struct kmem_cache *c, struct slab *s, void *obj, const struct
 	struct heap_front *f = &h->front[c->id];
 	uint32_t i = front_index(f, c, s, obj);
 
-	if (unlikely(i == UINT32_MAX)) {
+	cache_lock(c);
+	if (unlikely(i == UINT32_MAX || i >= s->carved)) {
+		cache_unlock(c);
 		if (report)
-			private_free(c, s, obj, site);	/* reports it (debug) */
+			front_bad_free(c, s, obj, site);
 		return false;
 	}
-	cache_lock(c);
 #ifdef MM_HEAP_DEBUG
 	if (c->debug) {
 		struct heap_objmeta *m = &s->meta[i];
