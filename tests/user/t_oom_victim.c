@@ -26,6 +26,7 @@ struct shared {
 	volatile int stop;
 	volatile unsigned long hog_pages;
 	volatile int hog_done;
+	volatile pid_t hog_pid;
 };
 
 static struct shared *sh;
@@ -59,6 +60,7 @@ static void hog(pid_t c)
 	char *p = mmap(NULL, HOG_MAX, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
+	sh->hog_pid = getpid();
 	if (p == MAP_FAILED || set_oom_score_adj(-1000)) {
 		sh->stop = 1;	/* nobody will run out of memory: end the test, do not hang it */
 		_exit(3);
@@ -73,6 +75,30 @@ static void hog(pid_t c)
 	}
 	sh->hog_done = 1;
 	_exit(0);
+}
+
+/*
+ * The hog is C's orphan, so nobody here can wait for it; its memory is back
+ * once it is reaped or a zombie. Wait for that (at most 20 s), or the frame
+ * count taken after this program races the hog's exit on another CPU.
+ */
+static void wait_hog_gone(void)
+{
+	char path[40], buf[512];
+
+	for (int i = 0; i < 2000 && sh->hog_pid > 0; i++) {
+		if (kill(sh->hog_pid, 0) == -1 && errno == ESRCH)
+			return;
+		snprintf(path, sizeof path, "/proc/%d/status", (int)sh->hog_pid);
+		int fd = open(path, O_RDONLY);
+		ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+
+		if (fd >= 0)
+			close(fd);
+		if (n > 0 && (buf[n] = 0, strstr(buf, "State:\tZ")))
+			return;
+		usleep(10000);
+	}
 }
 
 int main(void)
@@ -113,5 +139,6 @@ int main(void)
 		tap_wait(pid[2]);
 	if (!ok(sh->hog_pages > 0, "the hog touched memory"))	/* a fixed name: both kernels' */
 		diag("  the hog touched %lu pages", (unsigned long)sh->hog_pages);
+	wait_hog_gone();
 	return done_testing();
 }
