@@ -20,9 +20,12 @@
  * key lookups) take it for reading, so the threads of one space fault in
  * parallel; a fault also holds the hashed fault lock of its page
  * (as_fault.c), so two faults of the same page are one after the other.
- * Every other entry point takes it for writing. Order: the space's lock,
- * then a fault lock, then the shared objects' own locks (page cache,
- * PMM, page tables), taken inside them.
+ * Every other entry point takes it for writing; munmap of a space shared
+ * by threads then downgrades it to reading while it zaps the pages
+ * (as_unmap.c). Page tables are freed only under the write lock, since
+ * faults fill empty entries without the page-table lock (pt_map_one()).
+ * Order: the space's lock, then a fault lock, then the shared objects'
+ * own locks (page cache, PMM, page tables), taken inside them.
  */
 #ifndef MM_AS_H
 #define MM_AS_H
