@@ -7,13 +7,14 @@
 #   build/heap-bench/heap_workload  the allocator benchmark's workloads (bench/heap.sh)
 
 HEAP_CORE     := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/kmalloc.c mm/heap_debug.c mm/heap_front.c
-HEAP_SO_SRC   := $(HEAP_CORE) host/heap_pages_mmap.c $(wildcard host/libkmalloc/*.c)
+HEAP_SO_SRC   := $(HEAP_CORE) host/heap_pages_mmap.c $(wildcard host/libkmalloc/*.c) user/lib/plat_hosted.c
 HEAP_SO_HDR   := $(wildcard mm/*.h host/*.h)
 # As malloc: size classes up to 64 KiB in 512 KiB slabs (touched lazily, so
 # only used pages count), thread-local lists with initial-exec TLS.
 HEAP_SO_FLAGS := -std=gnu11 -O2 -g -flto $(WARN) -I. -fPIC -shared -fvisibility=hidden \
                  -ftls-model=initial-exec -fno-plt -DNDEBUG \
-                 -DHEAP_SLAB_SHIFT=19 -DKMALLOC_MAX_SIZE=65536 -DHEAP_EMPTY_KEEP=0 -Wl,-z,defs -lpthread
+                 -DHEAP_SLAB_SHIFT=19 -DKMALLOC_MAX_SIZE=65536 -DHEAP_EMPTY_KEEP=0 -Wl,-z,defs -lpthread \
+                 -DPLAT_HOSTED_NAME='"kmalloc"'
 
 # The kernel has the debug checks compiled in (off until heap=debug);
 # `make HEAP_KDEFS=` builds the kernel without them.

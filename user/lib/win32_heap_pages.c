@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The heap core's platform in a Win32 program (win32_heap.c): its page
- * source over VirtualAlloc, and the few plat_* functions the heap uses.
+ * source over VirtualAlloc (its plat_* functions are in plat_hosted.c).
  *
  * Slabs are 64 KiB granules of one arena the process reserves when it makes
  * its first heap: committed when a heap takes one, decommitted when it gives
@@ -13,10 +13,6 @@
  *
  * Lock order: a heap's cache lock, then the arena's lock.
  */
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include "memcore/win32.h"
 #include "win32_heap.h"
@@ -161,61 +157,4 @@ void win32_heap_source(struct heap_page_source *src)
 		src->arena_lo = (uintptr_t)win32_heap_arena;
 		src->arena_hi = (uintptr_t)win32_heap_arena + ARENA_BYTES;
 	}
-}
-
-/* --- what the heap core needs of its platform (mm/platform.h) --------------------- */
-
-unsigned plat_cpu_id(void)
-{
-	return 0;
-}
-
-unsigned long plat_irq_save(void)
-{
-	return 0;
-}
-
-void plat_irq_restore(unsigned long flags)
-{
-	(void)flags;
-}
-
-void plat_cpu_relax(void)
-{
-	__builtin_ia32_pause();
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%s", prefix);
-
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	if (n > (int)sizeof(buf) - 2)
-		n = (int)sizeof(buf) - 2;
-	buf[n++] = '\n';
-	if (write(2, buf, (size_t)n) < 0)
-		return;
-}
-
-/* The heap's reports (a bad free, a broken red zone) go to standard error. */
-void plat_log(enum plat_log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (level > LOG_WARN)
-		return;
-	va_start(ap, fmt);
-	vlog("win32 heap: ", fmt, ap);
-	va_end(ap);
-}
-
-_Noreturn void plat_panic(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("win32 heap: PANIC: ", fmt, ap);
-	va_end(ap);
-	abort();
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * The porting interface for libkmalloc.so: just what the heap uses. Threads
- * are the heap's CPUs (thread-local lists), so interrupts are nothing to
- * mask; messages go to stderr with write(2), which never allocates.
+ * The few plat_* functions (mm/platform.h) the heap core uses when it runs
+ * inside a process: under the Win32 heaps of this library, and as malloc in
+ * libkmalloc.so (mk/heap.mk builds this file into it). Threads are the heap's
+ * CPUs (thread-local lists), so there are no interrupts to mask; messages go
+ * to standard error with write(2), which never allocates.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +12,11 @@
 #include <unistd.h>
 
 #include "mm/platform.h"
+
+/* The name the heap's messages start with; libkmalloc.so says "kmalloc". */
+#ifndef PLAT_HOSTED_NAME
+#define PLAT_HOSTED_NAME "win32 heap"
+#endif
 
 unsigned plat_cpu_id(void)
 {
@@ -44,6 +51,7 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 		return;
 }
 
+/* The heap's reports (a bad free, a broken red zone) go to standard error. */
 void plat_log(enum plat_log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,7 +59,7 @@ void plat_log(enum plat_log_level level, const char *fmt, ...)
 	if (level > LOG_WARN)
 		return;
 	va_start(ap, fmt);
-	vlog("kmalloc: ", fmt, ap);
+	vlog(PLAT_HOSTED_NAME ": ", fmt, ap);
 	va_end(ap);
 }
 
@@ -60,7 +68,7 @@ _Noreturn void plat_panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("kmalloc: PANIC: ", fmt, ap);
+	vlog(PLAT_HOSTED_NAME ": PANIC: ", fmt, ap);
 	va_end(ap);
 	abort();
 }
