@@ -186,6 +186,28 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	return obj;
 }
 
+/*
+ * A free of a pointer that is not an object's start: reported, ignored.
+ * Called with the cache's lock held; drops it before printing.
+ */
+static void invalid_free(struct kmem_cache *c, struct slab *s, void *obj,
+			 const struct heap_site *site)
+{
+	uintptr_t off = (uintptr_t)obj - s->objs;
+	bool inside = (uintptr_t)obj >= s->objs && off / c->size < s->carved;
+	struct heap_site alloc = inside ? s->meta[off / c->size].alloc : (struct heap_site){ 0 };
+
+	cache_unlock(c);
+	count(&c->heap->dbg.invalid_frees);
+	mm_err("heap: invalid free of %p: not the start of a %s object; ignored", obj, c->name);
+	if (inside) {
+		mm_err("heap:   it points %lu bytes into object %p",
+		       (unsigned long)(off % c->size), (void *)(s->objs + off - off % c->size));
+		heap_print_site("that object was allocated", &alloc);
+	}
+	heap_print_site("freed", site);
+}
+
 /**
  * debug_free() - free in a debug cache: the pointer, state and red zone checked first
  * @c: the cache of @s
@@ -197,21 +219,11 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 {
 	uint32_t i = slab_index(c, s, obj);
 
+	cache_lock(c);		/* s->carved grows under it */
 	if (i == UINT32_MAX || i >= s->carved) {
-		uintptr_t off = (uintptr_t)obj - s->objs;
-		count(&c->heap->dbg.invalid_frees);
-		mm_err("heap: invalid free of %p: not the start of a %s object; ignored",
-		       obj, c->name);
-		if ((uintptr_t)obj >= s->objs && off / c->size < s->carved) {
-			struct heap_objmeta *m = &s->meta[off / c->size];
-			mm_err("heap:   it points %lu bytes into object %p",
-			       (unsigned long)(off % c->size), (void *)(s->objs + off - off % c->size));
-			heap_print_site("that object was allocated", &m->alloc);
-		}
-		heap_print_site("freed", site);
+		invalid_free(c, s, obj, site);
 		return;
 	}
-	cache_lock(c);
 	struct heap_objmeta *m = &s->meta[i];
 	if (m->state != HEAP_OBJ_LIVE) {
 		struct heap_site first = m->free, alloc = m->alloc;
