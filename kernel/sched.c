@@ -5,13 +5,20 @@
  * Each CPU has its own FIFO run queue, with its own lock, and an idle task
  * that runs when the queue is empty. A woken task goes to a CPU its
  * affinity allows: an idle one first (preferring where it ran last), else
- * the shortest queue; a remote idle CPU is kicked with a reschedule IPI. A
- * CPU that reschedules with nothing waiting in its own queue (idle, or
- * about to run its current task again) takes a waiting task from the
- * longest queue of another (simple load balancing: idle pull). Every CPU's
- * timer tick (the PIT on CPU 0, the local APIC timer on the others) asks
- * for a switch at the next return to user mode; the kernel does not
- * preempt itself. Wait channels are hashed into buckets with a lock each
+ * the shortest queue; a remote idle CPU is kicked with a reschedule IPI.
+ * Load balancing, both pulls by the CPU that would run the tasks:
+ *  - idle pull: a CPU that reschedules with nothing waiting in its own
+ *    queue (idle, or about to run its current task again) takes a waiting
+ *    task from the longest queue of another;
+ *  - periodic balance: every BALANCE_TICKS ticks a CPU compares its load
+ *    (queued tasks plus the one it runs) with the busiest CPU's, and if
+ *    that one has two or more more, takes half the difference from its
+ *    queue. Only queued tasks move (never one running), only to a CPU
+ *    their affinity allows; the lighter side pulls, so two CPUs never
+ *    trade the same task back and forth.
+ * Every CPU's timer tick (the PIT on CPU 0, the local APIC timer on the
+ * others) asks for a switch at the next return to user mode; the kernel
+ * does not preempt itself. Wait channels are hashed into buckets with a lock each
  * (wakeup() looks at one bucket), and sleepers with a deadline sit on one
  * queue sorted by it (the ticks look at its head).
  *
@@ -31,7 +38,8 @@
  * Lock order, outermost first (all taken with interrupts off):
  *   a wait bucket's lock, or sleep_lock (the deadline queue)
  *   -> task.pi_lock (wakes and affinity changes of that task)
- *   -> run queue locks (two at once only in ascending CPU order: steal())
+ *   -> run queue locks (two at once only in ascending CPU order: steal()
+ *      and balance(), through lock_pair())
  * These are the innermost locks of the kernel proper: tasklist_lock,
  * task_lock, the signal lock and the futex buckets nest outside them,
  * and nothing but the TLB mailboxes (lock-free) is used under them. A
@@ -50,11 +58,17 @@
 
 #define WAIT_HASH_BITS	8
 #define STEAL_LOOK	8	/* queued tasks an idle CPU looks at per victim */
+#define BALANCE_TICKS	4	/* ticks between a CPU's periodic balances */
+#define BALANCE_LOOK	16	/* queued tasks a balance looks at per victim */
 
 struct run_queue {
 	spinlock_t lock;
 	struct list_node tasks;		/* of task.run_node, FIFO */
 	unsigned nr;			/* read without the lock as a hint */
+	/* Only its own CPU, interrupts off: */
+	unsigned ticks;			/* since its last periodic balance */
+	bool balance_due;		/* set by the tick, done by the next schedule() */
+	uint64_t pulled;		/* tasks it took by periodic balance */
 } __attribute__((aligned(64)));
 
 struct wait_bucket {
@@ -272,6 +286,44 @@ static bool lock_task_rq(struct task *t, unsigned *cpu)
 	}
 }
 
+/* Locks the queues of @a and @b (a != b) in ascending CPU order. */
+static void lock_pair(unsigned a, unsigned b)
+{
+	lock(&rqs[a < b ? a : b].lock);
+	lock(&rqs[a < b ? b : a].lock);
+}
+
+static void unlock_pair(unsigned a, unsigned b)
+{
+	unlock(&rqs[a].lock);
+	unlock(&rqs[b].lock);
+}
+
+/*
+ * Moves up to @n queued tasks that may run on @to from @from's queue to the
+ * back of @to's, looking at no more than @look of them (both locks held).
+ * A queued task is off its CPU: its registers were saved before its queue's
+ * lock was released. Return: how many moved.
+ */
+static unsigned move_queued(unsigned to, unsigned from, unsigned n, unsigned look)
+{
+	unsigned moved = 0;
+	struct list_node *pos = rqs[from].tasks.next;
+
+	while (moved < n && look-- && pos != &rqs[from].tasks) {
+		struct task *t = list_entry(pos, struct task, run_node);
+		pos = pos->next;
+		if (!allowed_on(t, to))
+			continue;
+		rq_remove(t);
+		list_add_tail(&rqs[to].tasks, &t->run_node);
+		rq_nr_add(to, 1);
+		__atomic_store_n(&t->rq_cpu, to, __ATOMIC_RELAXED);
+		moved++;
+	}
+	return moved;
+}
+
 /* An idle @cpu takes the first task it may run from the longest other queue. */
 static void steal(unsigned cpu)
 {
@@ -282,24 +334,52 @@ static void steal(unsigned cpu)
 			victim = o;
 	if (victim == cpu)
 		return;
-	lock(&rqs[cpu < victim ? cpu : victim].lock);
-	lock(&rqs[cpu < victim ? victim : cpu].lock);
-	unsigned looked = 0;
+	lock_pair(cpu, victim);
 	if (!rqs[cpu].nr)
-		list_for_each(n, &rqs[victim].tasks) {
-			struct task *t = list_entry(n, struct task, run_node);
-			if (allowed_on(t, cpu)) {
-				rq_remove(t);
-				list_add_tail(&rqs[cpu].tasks, &t->run_node);
-				rq_nr_add(cpu, 1);
-				__atomic_store_n(&t->rq_cpu, cpu, __ATOMIC_RELAXED);
-				break;
-			}
-			if (++looked == STEAL_LOOK)
-				break;
+		move_queued(cpu, victim, 1, STEAL_LOOK);
+	unlock_pair(cpu, victim);
+}
+
+/*
+ * Takes half the load difference from @from's queue if @from has two or
+ * more tasks more than @cpu (@running: @cpu's current task stays runnable).
+ * The loads are compared under both queue locks: there a queue's count and
+ * its CPU's current task agree (a CPU holds its own lock from queueing its
+ * old task until it runs the new one). Return: how many moved.
+ */
+static unsigned balance_from(unsigned cpu, unsigned from, bool running)
+{
+	unsigned moved = 0;
+
+	lock_pair(cpu, from);
+	unsigned have = rqs[cpu].nr + running, load = rqs[from].nr + !cpu_runs_idle(from);
+	if (load >= have + 2)
+		moved = move_queued(cpu, from, (load - have) / 2, BALANCE_LOOK);
+	unlock_pair(cpu, from);
+	rqs[cpu].pulled += moved;
+	return moved;
+}
+
+/*
+ * @cpu's periodic balance, from its schedule(): the busiest CPU first; if
+ * none of its queued tasks may run here (affinity), the others loaded
+ * enough, in CPU order.
+ */
+static void balance(unsigned cpu, bool running)
+{
+	unsigned busiest = cpu, mine = rq_nr(cpu) + running, most = mine;
+
+	for (unsigned o = 0; o < MM_MAX_CPUS && (sched_cpus >> o); o++)
+		if (o != cpu && ((sched_cpus >> o) & 1) && cpu_load(o) > most) {
+			most = cpu_load(o);
+			busiest = o;
 		}
-	unlock(&rqs[victim].lock);
-	unlock(&rqs[cpu].lock);
+	if (most < mine + 2 || balance_from(cpu, busiest, running))
+		return;
+	for (unsigned o = 0; o < MM_MAX_CPUS && (sched_cpus >> o); o++)
+		if (o != cpu && o != busiest && ((sched_cpus >> o) & 1) &&
+		    cpu_load(o) >= mine + 2 && balance_from(cpu, o, running))
+			return;
 }
 
 static struct task *rq_pick(unsigned cpu)
@@ -480,6 +560,11 @@ static void schedule_irqs_off(void)
 	struct run_queue *rq = &rqs[c->id];
 
 	wake_expired();
+	if (rq->balance_due) {
+		rq->balance_due = false;
+		balance(c->id, prev != c->idle && prev->state == TASK_RUNNABLE &&
+			       allowed_on(prev, c->id));
+	}
 	if (!rq_nr(c->id))
 		steal(c->id);	/* nothing else waits here: help a CPU where tasks do */
 	lock(&rq->lock);
@@ -669,11 +754,21 @@ void sleep_until(uint64_t deadline_ns)
 	plat_irq_restore(flags);
 }
 
-/* Every CPU's tick: a switch at the next return to user mode; due sleepers wake. */
+/*
+ * Every CPU's tick: a switch at the next return to user mode; due sleepers
+ * wake; every BALANCE_TICKS ticks that switch balances the load first.
+ */
 static void tick_this_cpu(void)
 {
+	struct cpu_local *c = this_cpu();
+	struct run_queue *rq = &rqs[c->id];
+
 	cputime_tick();
-	this_cpu()->need_resched = true;
+	if (++rq->ticks >= BALANCE_TICKS) {
+		rq->ticks = 0;
+		rq->balance_due = true;
+	}
+	c->need_resched = true;
 	wake_expired();
 }
 
@@ -686,6 +781,18 @@ void sched_tick(void)
 uint64_t sched_online_mask(void)
 {
 	return sched_cpus;
+}
+
+/**
+ * sched_cpu_queue() - a CPU's run queue figures (hints: read without its lock)
+ * @cpu: an online CPU
+ * @queued: set to the tasks waiting in its queue
+ * Return: the tasks it has taken from other CPUs by periodic balance.
+ */
+uint64_t sched_cpu_queue(unsigned cpu, unsigned *queued)
+{
+	*queued = rq_nr(cpu);
+	return __atomic_load_n(&rqs[cpu].pulled, __ATOMIC_RELAXED);
 }
 
 /**

@@ -197,6 +197,8 @@ void task_prepare_switch(struct task *t, uintptr_t frame_top, void (*fn)(void *)
 void arch_switch_address_space(struct task *next);
 /* Bit mask of the CPUs that run tasks. */
 uint64_t sched_online_mask(void);
+/* @cpu's queued tasks (*@queued) and the tasks its periodic balance took. */
+uint64_t sched_cpu_queue(unsigned cpu, unsigned *queued);
 
 /* Timer tick: ask for a reschedule at the next return to user mode. */
 void sched_tick(void);

@@ -177,12 +177,13 @@ NUMA_SUITES = "numa,pmm,smp,vm,heap"
 
 
 def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
-    """Boots the in-kernel suites once per (memory size, CPU model[, CPUs[, NUMA nodes]]);
-    a machine with NUMA nodes boots NUMA_SUITES only."""
+    """Boots the in-kernel suites once per (memory size, CPU model[, CPUs[, NUMA nodes[, suites]]]);
+    a machine with NUMA nodes boots NUMA_SUITES only, one with suites named only those."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
     for mem, cpu, *more in machines:
         smp = more[0] if more else 1
         numa = more[1] if len(more) > 1 else 0
+        only = more[2] if len(more) > 2 else (NUMA_SUITES if numa else None)
         extra = ["-initrd", module] if mem == "512M" else []
         extra += qemu.numa_options(numa, mem, smp)
         # One machine gets the disks: the virtio suites skip on the others.
@@ -191,7 +192,7 @@ def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
             extra += test_disks(build)
         if cpu:
             extra += ["-cpu", cpu]      # the last -cpu wins
-        cmdline = ("test=" + NUMA_SUITES if numa else "test") + " panic=exit"
+        cmdline = ("test=" + only if only else "test") + " panic=exit"
         out, status, timed_out = qemu.boot(kernel=kernel, mem=mem, cmdline=cmdline,
                                            timeout=timeout, extra=extra, smp=smp)
         prefix = "%s@%s%s%s%s/" % (name, mem, "-" + cpu if cpu else "",
@@ -796,7 +797,8 @@ def main():
         # -cpu max has NX, SMEP, SMAP and 1 GiB pages; qemu64 has none of the last three.
         ("kernel", lambda: kernel_tests(kernel, [("32M", None), ("512M", None), ("4G", None),
                                                  ("6G", None), ("512M", "qemu64"),
-                                                 ("512M", None, 2), ("512M", None, 2, 2)],
+                                                 ("512M", None, 2), ("512M", None, 2, 2),
+                                                 ("512M", None, 4, 0, "sched,smp")],
                                           a.timeout, a.build)),
         # The i386 kernel, two-level paging and PAE; qemu32 has no NX, SMEP or SMAP.
         # 3G and 8G: RAM above the 896 MiB of lowmem is high memory (kmap).

@@ -4,7 +4,8 @@
  * sleepers in deadline order and never early, hashed wait channels wake
  * exactly the tasks of their channel, the pid table finds every live
  * task and forgets freed ones (a lookup's reference outlives the free);
- * on several CPUs, threads really run at once and affinity is obeyed.
+ * on several CPUs, threads really run at once, affinity is obeyed and the
+ * periodic balance spreads queued tasks evenly.
  */
 #include "kernel/ktest.h"
 #include "kernel/task.h"
@@ -327,10 +328,128 @@ static void cross_cpu_wakes_are_never_lost(struct ktest *t)
 			reap(k[i]);
 }
 
+/*
+ * Periodic balance: 3 tasks per CPU, all queued on CPU 0 (pinned there,
+ * then let go), each yielding in a loop. Idle pull takes a task only while
+ * the taking CPU's queue is empty, so it leaves each other CPU with two
+ * (one running, one queued) and CPU 0 with the rest; the balance must
+ * spread them to exactly three per CPU. Task 0 stays pinned to CPU 0 the whole time
+ * and must never run elsewhere; every task must keep running (none starved).
+ * The deadlines are generous (guest time, host load): placement, not speed.
+ */
+#define SPREAD_PER	3	/* tasks per CPU */
+#define SPREAD_MAX	(8 * SPREAD_PER)
+#define SPREAD_RUNS	20	/* runs of every task after the spread */
+static volatile unsigned spread_phase, spread_stop, spread_bad;
+static volatile unsigned spread_cpu[SPREAD_MAX], spread_seen[SPREAD_MAX];
+static volatile uint64_t spread_runs[SPREAD_MAX];
+
+static void spreader(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+
+	while (!spread_stop) {
+		unsigned cpu = this_cpu()->id;
+		spread_cpu[i] = cpu;
+		spread_seen[i] = spread_phase;
+		spread_runs[i]++;
+		spread_bad += i == 0 && cpu != 0;
+		yield();
+	}
+}
+
+/* Does every task show phase @phase, and are they @per to a CPU (0: all on CPU 0)? */
+static bool spread_settled(unsigned n, unsigned ncpu, unsigned phase, unsigned per)
+{
+	unsigned count[SPREAD_MAX] = { 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		if (spread_seen[i] != phase)
+			return false;
+		count[spread_cpu[i] % SPREAD_MAX]++;
+	}
+	if (!per)
+		return count[0] == n;
+	for (unsigned c = 0; c < ncpu; c++)
+		if (count[c] != per)
+			return false;
+	return true;
+}
+
+/* Sleeps in 10 ms steps until the tasks settle as asked; false at @secs. */
+static bool spread_wait(unsigned n, unsigned ncpu, unsigned phase, unsigned per, unsigned secs)
+{
+	uint64_t deadline = time_ns() + secs * 1000 * MS;
+
+	while (!spread_settled(n, ncpu, phase, per))
+		if (time_ns() > deadline)
+			return false;
+		else
+			sleep_until(time_ns() + 10 * MS);
+	return true;
+}
+
+static void load_spreads_to_every_cpu(struct ktest *t)
+{
+	mm_cpumask_t online = sched_online_mask();
+	unsigned ncpu = 0;
+	struct task *k[SPREAD_MAX];
+
+	for (mm_cpumask_t m = online; m; m &= m - 1)
+		ncpu++;
+	unsigned n = SPREAD_PER * ncpu;
+
+	if (ncpu < 2 || n > SPREAD_MAX || online != ((mm_cpumask_t)1 << ncpu) - 1) {
+		ktest_skip(t, "needs 2 to 8 CPUs numbered from 0");
+		return;
+	}
+	spread_phase = 1;
+	spread_stop = spread_bad = 0;
+	for (unsigned i = 0; i < n; i++) {
+		spread_seen[i] = spread_runs[i] = 0;
+		k[i] = kthread_create("spread", spreader, (void *)(uintptr_t)i);
+		KEXPECT(t, k[i] != NULL);
+		if (k[i])
+			sched_set_affinity(k[i], 1);
+	}
+	if (t->failed)
+		goto out;
+	KEXPECT(t, spread_wait(n, ncpu, 1, 0, 60));	/* all on CPU 0 */
+	spread_phase = 2;
+	for (unsigned i = 1; i < n; i++)
+		sched_set_affinity(k[i], online);
+	KEXPECT(t, spread_wait(n, ncpu, 2, SPREAD_PER, 60));
+	uint64_t before[SPREAD_MAX];
+	for (unsigned i = 0; i < n; i++)
+		before[i] = spread_runs[i];
+	uint64_t deadline = time_ns() + 60000 * MS;
+	unsigned slow = 0;
+	for (unsigned i = 0; i < n; i++)
+		while (spread_runs[i] < before[i] + SPREAD_RUNS && time_ns() < deadline)
+			sleep_until(time_ns() + 10 * MS);
+	for (unsigned i = 0; i < n; i++)
+		slow += spread_runs[i] < before[i] + SPREAD_RUNS;
+	KEXPECT_EQ(t, slow, 0);
+	KEXPECT(t, spread_settled(n, ncpu, 2, SPREAD_PER));	/* still spread */
+	KEXPECT_EQ(t, spread_bad, 0);
+	unsigned queued;
+	uint64_t pulled = 0;
+	for (unsigned c = 1; c < ncpu; c++)
+		pulled += sched_cpu_queue(c, &queued);
+	kprintf("    # %u tasks on %u CPUs; the other CPUs pulled %" PRIu64 " by balance\n",
+		n, ncpu, pulled);
+out:
+	spread_stop = 1;
+	for (unsigned i = 0; i < n; i++)
+		if (k[i])
+			reap(k[i]);
+}
+
 KTEST_SUITE(sched,
 	    KTEST_CASE(sleep_queue_in_deadline_order),
 	    KTEST_CASE(wait_channels_wake_their_own),
 	    KTEST_CASE(pid_table_finds_and_forgets),
 	    KTEST_CASE(threads_run_on_two_cpus_at_once),
 	    KTEST_CASE(affinity_is_obeyed),
+	    KTEST_CASE(load_spreads_to_every_cpu),
 	    KTEST_CASE(cross_cpu_wakes_are_never_lost));
