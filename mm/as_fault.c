@@ -369,9 +369,14 @@ bool as_reclaim_for(struct as *as)
 /* Pages faulted in per hold of the lock: bounds the time with interrupts off. */
 #define POPULATE_BATCH	16
 
-/* Populate the page at @va of region @r: 0, -MM_EFAULT (not allowed), -MM_ENOMEM. */
-static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
+/*
+ * Populate the page at @va of region @r: 0, -MM_EFAULT (not allowed),
+ * -MM_ENOMEM, -MM_EAGAIN (a swapped page to read with no lock held:
+ * @io->need, as_swap_io(), then this page again).
+ */
+static int populate_page(struct as *as, const struct as_region *r, uintptr_t va, struct swap_io *io)
 {
+	bool retry = false;
 	unsigned flags = VM_FAULT_USER;
 	enum vm_fault_result res;
 	unsigned prot;
@@ -382,7 +387,10 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
 	if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
 	    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
 		return 0;
-	res = as_fault_locked(as, va, flags);
+	io->need = false;
+	res = fault_in(as, va, flags, true, &retry, io);
+	if (io->need)
+		return -MM_EAGAIN;
 	if (res == VM_FAULT_OOM)
 		return -MM_ENOMEM;
 	return res == VM_FAULT_RESOLVED ? 0 : -MM_EFAULT;
@@ -409,6 +417,7 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va)
  */
 int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors)
 {
+	struct swap_io io = { .pa = PMM_NO_FRAME };
 	uintptr_t va = start;
 	unsigned tries = 0;
 	int err = 0;
@@ -429,22 +438,33 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 			if (r->prot == MM_PROT_NONE)
 				err = -MM_EFAULT;
 			else
-				err = populate_page(as, r, va);
+				err = populate_page(as, r, va, &io);
 			if (err == -MM_EFAULT && ignore_errors) {
 				err = 0;
 				va = MM_MIN(r->end, end);	/* on with the next region */
 				continue;
 			}
-			if (err == -MM_ENOMEM)
-				break;			/* this page again after reclaim */
+			if (err == -MM_ENOMEM || err == -MM_EAGAIN)
+				break;			/* this page again after reclaim, or its read */
 			va += PAGE_SIZE;
 			tries = 0;
 		}
 		write_unlock_irqrestore(&as->lock, fl);
+		if (err == -MM_EAGAIN) {
+			/* A swapped page on a disk: read with no lock held, as a fault does. */
+			err = as_swap_io(&io);
+			if (err == -MM_EIO && ignore_errors) {
+				err = 0;		/* a read error: this page stays out */
+				va += PAGE_SIZE;
+			} else if (err == -MM_EIO) {
+				err = -MM_EFAULT;
+			}
+		}
 		if (err == -MM_ENOMEM && tries++ < AS_FAULT_RECLAIM_TRIES && as_reclaim_for(as))
 			err = 0;
 		if (!err && va < end && plat_preempt_point())
 			err = -MM_EINTR;
 	}
+	as_swap_io_done(&io);
 	return err;
 }

@@ -410,6 +410,38 @@ static void test_populate_and_mlock_reclaim(void **state)
 	as_destroy(&P.as);
 }
 
+/*
+ * mlock of swapped-out pages reads every one back and keeps it: from a disk
+ * with no lock held (the backend's check, in after()), a page at a time
+ * between batches of the space's lock.
+ */
+static void test_mlock_swapped(void **state)
+{
+	struct swap_counters c0, c1;
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 64);
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(P.as.swapents, 64);
+	swap_get_counters(&c0);
+	assert_int_equal(as_mlock(&P.as, a, 64 * PG, 0), 0);
+	swap_get_counters(&c1);
+	assert_int_equal(c1.swpin - c0.swpin, 64);
+	assert_int_equal(P.as.swapents, 0);
+	for (unsigned i = 0; i < 64; i++)
+		assert_true(pt_translate(&P.as.vs.pt, a + i * PG, NULL, NULL, NULL));
+	swt_check(&P, a, 64, 1);
+	/* A read error: mlock fails, the page stays swapped, nothing is lost. */
+	assert_int_equal(as_munlock(&P.as, a, 64 * PG), 0);
+	assert_int_equal(as_madvise(&P.as, a, 8 * PG, MM_MADV_PAGEOUT), 0);
+	TS.fail_reads = true;
+	assert_int_equal(as_mlock(&P.as, a, 8 * PG, 0), -MM_ENOMEM);	/* Linux: mlock says ENOMEM */
+	TS.fail_reads = false;
+	swt_check(&P, a, 64, 1);
+	as_destroy(&P.as);
+}
+
 /* A failed write loses nothing: the page stays in RAM (in the swap cache for a disk). */
 static void test_write_error(void **state)
 {
@@ -562,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 		cmocka_unit_test_setup_teardown(test_populate_and_mlock_reclaim, before_small, after),
+		cmocka_unit_test_setup_teardown(test_mlock_swapped, before, after),
 		cmocka_unit_test_setup_teardown(test_write_error, before, after),
 		cmocka_unit_test_setup_teardown(test_unmap_during_write, before, after),
 		cmocka_unit_test_setup_teardown(test_fault_during_write, before, after),
