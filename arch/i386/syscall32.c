@@ -17,6 +17,7 @@
 #include "memlayout.h"
 #include "percpu.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/sys_fs.h"
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/task.h"
@@ -62,7 +63,7 @@ enum {
 	I386_renameat2 = 353, I386_getrandom = 355, I386_memfd_create = 356,
 	I386_mlock2 = 376, I386_shmget = 395, I386_shmctl = 396, I386_shmat = 397,
 	I386_shmdt = 398, I386_clock_gettime64 = 403, I386_rt_sigtimedwait_time64 = 421,
-	I386_futex_time64 = 422,
+	I386_futex_time64 = 422, I386_fadvise64 = 250, I386_fadvise64_64 = 272, I386_statx = 383,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -101,7 +102,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
 	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
-	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait },
+	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait }, { I386_statx, SYS_statx },
 };
 
 static long call(unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -144,14 +145,16 @@ WRAPPER(i386_old_mmap)
 	return call(SYS_mmap, arg[0], arg[1], arg[2], arg[3], (uint64_t)(int32_t)arg[4], arg[5]);
 }
 
-/* _llseek(fd, offset_high, offset_low, loff_t *result, whence) */
+/*
+ * _llseek(fd, offset_high, offset_low, loff_t *result, whence): the whole
+ * 64-bit position (lseek's long result is 32 bits here).
+ */
 WRAPPER(i386__llseek)
 {
-	long r = call(SYS_lseek, a0, join64(a2, a1), a4, 0, 0, 0);
-	int64_t pos = r;
+	int64_t pos = fs_lseek(a0, join64(a2, a1), a4);
 
-	if (r < 0)
-		return r;
+	if (pos < 0)
+		return (long)pos;
 	return copy_to_user(a3, &pos, sizeof(pos)) ? -EFAULT : 0;
 }
 
@@ -388,6 +391,18 @@ WRAPPER(i386_fallocate)
 	return call(SYS_fallocate, a0, a1, join64(a2, a3), join64(a4, a5), 0, 0);
 }
 
+/* fadvise64(fd, offset lo, hi, size_t len, advice): the length is unsigned. */
+WRAPPER(i386_fadvise64)
+{
+	return call(SYS_fadvise64, a0, join64(a1, a2), (uint32_t)a3, a4, 0, 0);
+}
+
+/* fadvise64_64(fd, offset lo, hi, len lo, hi, advice) */
+WRAPPER(i386_fadvise64_64)
+{
+	return call(SYS_fadvise64, a0, join64(a1, a2), join64(a3, a4), a5, 0, 0);
+}
+
 /*
  * A 32-bit pair (struct timespec or timeval of the old i386 calls) at user
  * @u, widened into the scratch at @s; 0 or -EFAULT.
@@ -622,6 +637,7 @@ static const struct {
 	{ I386_getitimer, i386_getitimer }, { I386_setitimer, i386_setitimer },
 	{ I386_ipc, i386_ipc }, { I386_lseek, i386_lseek }, { I386_getrlimit, i386_getrlimit },
 	{ I386_ugetrlimit, i386_ugetrlimit }, { I386_setrlimit, i386_setrlimit },
+	{ I386_fadvise64, i386_fadvise64 }, { I386_fadvise64_64, i386_fadvise64_64 },
 };
 
 static syscall_fn handler[NR_I386];

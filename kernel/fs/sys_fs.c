@@ -279,8 +279,8 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 }
 SYSCALL_DEFINE(SYS_close, close, sys_close);
 
-/* lseek's new position, set under the file's position lock. */
-static long lseek_locked(struct file *f, uint64_t off, uint64_t whence)
+/* lseek's new position (64 bits on every arch), set under the file's position lock. */
+static int64_t lseek_locked(struct file *f, uint64_t off, uint64_t whence)
 {
 	uint64_t size;
 	int64_t base;
@@ -305,8 +305,7 @@ static long lseek_locked(struct file *f, uint64_t off, uint64_t whence)
 	return pos;
 }
 
-static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, uint64_t a4,
-		      uint64_t a5)
+int64_t fs_lseek(uint64_t fd, uint64_t off, uint64_t whence)
 {
 	struct file *f = fd_file(fd);
 
@@ -315,9 +314,22 @@ static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, u
 	if (f->is_console)
 		return -ESPIPE;
 	file_pos_lock(f);
-	long r = lseek_locked(f, off, whence);
+	int64_t r = lseek_locked(f, off, whence);
 	file_pos_unlock(f);
 	return r;
+}
+
+/*
+ * lseek returns a long: where that is 32 bits (i386) a position beyond it
+ * is EOVERFLOW, after the move, as Linux's ksys_lseek() does; _llseek
+ * (arch code) gives the whole position.
+ */
+static long sys_lseek(uint64_t fd, uint64_t off, uint64_t whence, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	int64_t r = fs_lseek(fd, off, whence);
+
+	return (long)r == r ? (long)r : -EOVERFLOW;
 }
 SYSCALL_DEFINE(SYS_lseek, lseek, sys_lseek);
 
@@ -421,6 +433,25 @@ static long sys_fallocate(uint64_t fd, uint64_t mode, uint64_t off, uint64_t len
 	return 0;
 }
 SYSCALL_DEFINE(SYS_fallocate, fallocate, sys_fallocate);
+
+#define POSIX_FADV_NOREUSE	5	/* the last advice: NORMAL, RANDOM, SEQUENTIAL, WILLNEED, DONTNEED */
+
+/*
+ * fadvise64: the page cache here is the file (no backing device to read
+ * ahead from or write back to), so advice is checked and taken as Linux
+ * takes it for tmpfs: a bad descriptor EBADF, a negative length or unknown
+ * advice EINVAL, otherwise nothing to do.
+ */
+static long sys_fadvise64(uint64_t fd, uint64_t off, uint64_t len, uint64_t advice, uint64_t a4,
+			  uint64_t a5)
+{
+	if (!fd_file(fd))
+		return -EBADF;
+	if ((int64_t)len < 0 || (uint32_t)advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}
+SYSCALL_DEFINE(SYS_fadvise64, fadvise64, sys_fadvise64);
 
 static long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		      uint64_t a5)

@@ -12,6 +12,11 @@ struct task;
 void fd_put_borrowed(struct task *t);
 /* Install @f at the lowest free descriptor: the descriptor or -EMFILE (@f released). */
 int fd_install(struct file *f, bool cloexec);
+/*
+ * lseek(@fd, @off, @whence) with the whole 64-bit result: the new position
+ * or -errno (lseek itself and i386's _llseek).
+ */
+int64_t fs_lseek(uint64_t fd, uint64_t off, uint64_t whence);
 /* write(@fd, @ubuf, @len) from a trap handler (not inside a system call). */
 long fd_write_user(uint64_t fd, uint64_t ubuf, uint64_t len);
 

@@ -114,6 +114,9 @@ static long sys_creat(uint64_t path, uint64_t mode, uint64_t a2, uint64_t a3, ui
 }
 SYSCALL_DEFINE(SYS_creat, creat, sys_creat);
 
+/* How a stat call writes what it found: struct stat or struct statx. */
+typedef long (*stat_out_fn)(const struct inode *ino, uint64_t ubuf);
+
 static long stat_to_user(const struct inode *ino, uint64_t ust)
 {
 	struct linux_stat st;
@@ -122,34 +125,44 @@ static long stat_to_user(const struct inode *ino, uint64_t ust)
 	return copy_to_user(ust, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
-static long sys_fstat(uint64_t fd, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
-		      uint64_t a5)
+static long fd_stat(uint64_t fd, uint64_t ubuf, stat_out_fn out)
 {
 	struct file *f = fd_file(fd);
 
 	if (!f)
 		return -EBADF;
-	return stat_to_user(f->inode, ust);
+	return out(f->inode, ubuf);
+}
+
+static long sys_fstat(uint64_t fd, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	return fd_stat(fd, ust, stat_to_user);
 }
 SYSCALL_DEFINE(SYS_fstat, fstat, sys_fstat);
 
-static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t ust)
+/* The stat calls on a path: @dirfd's descriptor itself for "" with AT_EMPTY_PATH. */
+static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t ubuf,
+		    stat_out_fn out)
 {
 	char path[PATH_BUF];
 	struct inode *start, *ino;
-	long err = get_path(upath, path);
+	char first;
+	long err;
 
-	if (err)
+	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, upath, 1) && !first)
+		return fd_stat(dirfd, ubuf, out);
+	if ((err = get_path(upath, path)))
 		return err;
 	if (is_console_path(path))
-		return stat_to_user(NULL, ust);
+		return out(NULL, ubuf);
 	if ((err = at_dir(dirfd, path, &start)))
 		return err;
 	err = fs_lookup_at(start, path, &ino);
 	inode_put(start);
 	if (err)
 		return err;
-	err = stat_to_user(ino, ust);
+	err = out(ino, ubuf);
 	inode_put(ino);
 	return err;
 }
@@ -157,7 +170,7 @@ static long stat_at(uint64_t dirfd, uint64_t upath, uint64_t ust)
 static long sys_stat(uint64_t path, uint64_t ust, uint64_t a2, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
-	return stat_at(AT_FDCWD, path, ust);
+	return stat_at(AT_FDCWD, path, 0, ust, stat_to_user);
 }
 SYSCALL_DEFINE(SYS_stat, stat, sys_stat);
 SYSCALL_DEFINE(SYS_lstat, lstat, sys_stat);
@@ -165,13 +178,100 @@ SYSCALL_DEFINE(SYS_lstat, lstat, sys_stat);
 static long sys_newfstatat(uint64_t dirfd, uint64_t path, uint64_t ust, uint64_t flags,
 			   uint64_t a4, uint64_t a5)
 {
-	char first;
-
-	if ((flags & AT_EMPTY_PATH) && !copy_from_user(&first, path, 1) && !first)
-		return sys_fstat(dirfd, ust, 0, 0, 0, 0);
-	return stat_at(dirfd, path, ust);
+	return stat_at(dirfd, path, flags, ust, stat_to_user);
 }
 SYSCALL_DEFINE(SYS_newfstatat, newfstatat, sys_newfstatat);
+
+/* Linux's struct statx (the same on every arch) and its flags. */
+struct statx_timestamp {
+	int64_t sec;
+	uint32_t nsec;
+	int32_t reserved;
+};
+
+struct linux_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct statx_timestamp atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint32_t dio_mem_align, dio_offset_align;
+	uint64_t spare3[12];
+};
+_Static_assert(sizeof(struct linux_statx) == 256, "Linux's struct statx is 256 bytes");
+
+#define STATX_BASIC_STATS	0x7ffu	/* type, mode, nlink, uid, gid, times, ino, size, blocks */
+#define STATX__RESERVED		0x80000000u
+#define AT_SYMLINK_NOFOLLOW	0x100
+#define AT_NO_AUTOMOUNT		0x800
+#define AT_STATX_SYNC_TYPE	0x6000
+
+/* A device number as struct stat encodes it (new_encode_dev), split. */
+static uint32_t dev_major(uint64_t dev)
+{
+	return (uint32_t)(((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfffull));
+}
+
+static uint32_t dev_minor(uint64_t dev)
+{
+	return (uint32_t)((dev & 0xff) | ((dev >> 12) & ~0xffull));
+}
+
+static struct statx_timestamp stx_time(int64_t sec, int64_t nsec)
+{
+	return (struct statx_timestamp){ .sec = sec, .nsec = (uint32_t)nsec };
+}
+
+static long statx_to_user(const struct inode *ino, uint64_t ubuf)
+{
+	struct linux_stat st;
+	struct linux_statx sx;
+
+	file_stat(ino, &st);
+	memset(&sx, 0, sizeof(sx));
+	sx.mask = STATX_BASIC_STATS;
+	sx.blksize = (uint32_t)st.blksize;
+	sx.nlink = (uint32_t)st.nlink;
+	sx.uid = st.uid;
+	sx.gid = st.gid;
+	sx.mode = (uint16_t)st.mode;
+	sx.ino = st.ino;
+	sx.size = (uint64_t)st.size;
+	sx.blocks = (uint64_t)st.blocks;
+	sx.atime = stx_time(st.atime, st.atime_ns);
+	sx.mtime = stx_time(st.mtime, st.mtime_ns);
+	sx.ctime = stx_time(st.ctime, st.ctime_ns);
+	sx.rdev_major = dev_major(st.rdev);
+	sx.rdev_minor = dev_minor(st.rdev);
+	sx.dev_major = dev_major(st.dev);
+	sx.dev_minor = dev_minor(st.dev);
+	return copy_to_user(ubuf, &sx, sizeof(sx)) ? -EFAULT : 0;
+}
+
+/*
+ * statx(dirfd, path, flags, mask, buf): everything the stat calls know,
+ * whatever @mask asks (Linux may return more than asked, and does here);
+ * its checks in Linux's order: reserved mask bits, the sync type, unknown
+ * flags, then the path.
+ */
+static long sys_statx(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mask,
+		      uint64_t ubuf, uint64_t a5)
+{
+	uint32_t fl = (uint32_t)flags;
+
+	if ((uint32_t)mask & STATX__RESERVED)
+		return -EINVAL;
+	if ((fl & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE)
+		return -EINVAL;
+	if (fl & ~(uint32_t)(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH |
+			     AT_STATX_SYNC_TYPE))
+		return -EINVAL;
+	return stat_at(dirfd, path, fl, ubuf, statx_to_user);
+}
+SYSCALL_DEFINE(SYS_statx, statx, sys_statx);
 
 /* The parent directory and last name of a user path for mkdir, unlink, rename. */
 static long parent_of(uint64_t dirfd, uint64_t upath, struct inode **dir, char *name)

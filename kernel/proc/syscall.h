@@ -59,7 +59,7 @@ enum {
 	SYS_truncate = 76, SYS_ftruncate = 77, SYS_rename = 82, SYS_mkdir = 83, SYS_rmdir = 84,
 	SYS_creat = 85, SYS_unlink = 87, SYS_getdents64 = 217, SYS_mkdirat = 258,
 	SYS_unlinkat = 263, SYS_renameat = 264, SYS_fallocate = 285, SYS_renameat2 = 316,
-	SYS_memfd_create = 319,
+	SYS_memfd_create = 319, SYS_fadvise64 = 221, SYS_statx = 332,
 	SYS_rt_sigreturn = 15, SYS_pause = 34, SYS_getitimer = 36, SYS_alarm = 37,
 	SYS_setitimer = 38, SYS_rt_sigpending = 127, SYS_rt_sigtimedwait = 128, SYS_rt_sigqueueinfo = 129,
 	SYS_rt_sigsuspend = 130, SYS_rt_tgsigqueueinfo = 297,
