@@ -60,6 +60,8 @@ struct thread_group {
 	struct cred cred;		/* user and group ids (kernel/proc/cred.c) */
 	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
 	int oom_score_adj;		/* -1000..1000 (kernel/proc/oom.c), inherited by fork */
+	bool child_subreaper;		/* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants */
+	bool has_child_subreaper;	/* an ancestor is (or was) one: look for it at exit */
 	int refs;			/* the leader's, and task_pin()s' */
 	uint64_t cpu_ns;		/* CPU time of all its threads, atomic (proc/cputime.h) */
 };

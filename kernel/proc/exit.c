@@ -117,11 +117,29 @@ static void free_orphan(struct task *leader)
 	task_free_later(leader);
 }
 
-/* Hands @dying's children to process 1, or orphans them (interrupts off). */
+/* A process that can still adopt children: not ending, some thread not exited. */
+static bool can_adopt(const struct task *p)
+{
+	return p->group && !p->group->exiting && p->group->live > 0;
+}
+
+/*
+ * Linux's find_new_reaper(): the nearest live ancestor of @dying that is a
+ * child subreaper, else process 1, else nobody (tasklist_lock held).
+ */
+static struct task *new_reaper(struct task *dying)
+{
+	if (dying->group && dying->group->has_child_subreaper)
+		for (struct task *a = dying->parent; a && a != init_task; a = a->parent)
+			if (a->group && a->group->child_subreaper && can_adopt(a))
+				return a;
+	return init_task && init_task != dying && can_adopt(init_task) ? init_task : NULL;
+}
+
+/* Hands @dying's children to their new reaper, or orphans them (interrupts off). */
 static void reparent_children(struct task *dying)
 {
-	struct task *heir = init_task && init_task != dying && init_task->group &&
-			    !init_task->group->exiting ? init_task : NULL;
+	struct task *heir = new_reaper(dying);
 
 	list_for_each_safe(n, &dying->children) {
 		struct task *c = list_entry(n, struct task, sibling_node);
@@ -136,6 +154,46 @@ static void reparent_children(struct task *dying)
 				free_orphan(c);
 		}
 	}
+}
+
+static struct task *first_child(struct task *p)
+{
+	return list_empty(&p->children) ? NULL :
+	       list_entry(p->children.next, struct task, sibling_node);
+}
+
+static struct task *next_sibling(struct task *c)
+{
+	struct list_node *n = c->sibling_node.next;
+
+	return n == &c->parent->children ? NULL : list_entry(n, struct task, sibling_node);
+}
+
+/**
+ * proc_set_child_subreaper() - PR_SET_CHILD_SUBREAPER for the calling process
+ * @on: adopt orphaned descendants from now on, or stop
+ *
+ * Every descendant that exists is told to look for it when it ends, as
+ * Linux's propagate_has_child_subreaper() (a subtree already told is
+ * skipped); those forked later inherit that from their parent. The walk
+ * is iterative: a fork bomb's tree may be deep.
+ */
+void proc_set_child_subreaper(bool on)
+{
+	struct task *top = current()->group->leader;
+	unsigned long irq = spin_lock_irqsave(&tasklist_lock);
+
+	top->group->child_subreaper = on;
+	for (struct task *t = on ? first_child(top) : NULL, *n; t; t = n) {
+		bool told = !t->group || t->group->has_child_subreaper;
+
+		if (t->group)
+			t->group->has_child_subreaper = true;
+		n = told ? NULL : first_child(t);
+		while (!n && t != top && !(n = next_sibling(t)))
+			t = t->parent;
+	}
+	spin_unlock_irqrestore(&tasklist_lock, irq);
 }
 
 /* SIGCHLD ignored or SA_NOCLDWAIT: children leave no zombie (POSIX). */

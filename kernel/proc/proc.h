@@ -74,6 +74,7 @@ struct as *task_set_mm(struct task *t, struct as *mm);
 void group_detach(struct task *t);
 /* Makes @child a child process of @parent's process (NULL: none). */
 void proc_set_parent(struct task *child, struct task *parent);
+void proc_set_child_subreaper(bool on);
 /* After exec by a thread of a threaded process: the others are gone. */
 long proc_kill_other_threads(void);
 

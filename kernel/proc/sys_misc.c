@@ -2,6 +2,7 @@
 /* Small system calls: identity, time, randomness, and what musl expects. */
 #include "kernel/kernel.h"
 #include "kernel/proc/cputime.h"
+#include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "mm/as.h"
 
@@ -20,6 +21,8 @@
 #define GRND_NONBLOCK	1
 #define GRND_RANDOM	2
 #define GRND_INSECURE	4
+#define PR_SET_CHILD_SUBREAPER 36
+#define PR_GET_CHILD_SUBREAPER 37
 
 static long sys_getpid(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		       uint64_t a5)
@@ -73,6 +76,25 @@ static long sys_arch_prctl(uint64_t code, uint64_t addr, uint64_t a2, uint64_t a
 	}
 }
 SYSCALL_DEFINE(SYS_arch_prctl, arch_prctl, sys_arch_prctl);
+
+/* prctl(2): the options memcore has; any other is EINVAL, as Linux's unknown ones. */
+static long sys_prctl(uint64_t option, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5,
+		      uint64_t a6)
+{
+	int v;
+
+	switch ((int)option) {
+	case PR_SET_CHILD_SUBREAPER:
+		proc_set_child_subreaper(a2 != 0);
+		return 0;
+	case PR_GET_CHILD_SUBREAPER:
+		v = current()->group->child_subreaper;
+		return copy_to_user(a2, &v, sizeof(v));
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL_DEFINE(SYS_prctl, prctl, sys_prctl);
 
 static long sys_uname(uint64_t ubuf, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		      uint64_t a5)

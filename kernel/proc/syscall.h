@@ -50,7 +50,7 @@ enum {
 	SYS_mremap = 25, SYS_madvise = 28, SYS_nanosleep = 35, SYS_getpid = 39,
 	SYS_clone = 56, SYS_fork = 57, SYS_vfork = 58, SYS_execve = 59, SYS_exit = 60,
 	SYS_wait4 = 61, SYS_kill = 62, SYS_uname = 63, SYS_getppid = 110,
-	SYS_arch_prctl = 158, SYS_gettid = 186, SYS_set_tid_address = 218,
+	SYS_prctl = 157, SYS_arch_prctl = 158, SYS_gettid = 186, SYS_set_tid_address = 218,
 	SYS_clock_gettime = 228, SYS_exit_group = 231, SYS_openat = 257,
 	SYS_newfstatat = 262, SYS_getrandom = 318,
 	/* files, file mappings, shared memory */
