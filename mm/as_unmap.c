@@ -62,9 +62,12 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
  * @as: the space, locked; nothing happens unless it was locked by as_lock()
  *
  * Interrupts come back on for a moment (if they were on at as_lock()), and
- * a task that is due runs. Never for a space shared by several threads
- * (as_set_shared()): callers hold indices into the region array across the
- * break, and another thread could move it or fault back what was zapped.
+ * a task that is due runs. A space shared by several threads (as_set_shared())
+ * keeps its lock: callers hold indices into the region array across the
+ * break, and another thread could move it or fault back what was zapped. It
+ * gets only the interrupt window, so a long hold (fork of a threaded process)
+ * still has no long stretch with interrupts off; no interrupt handler takes
+ * a space's lock.
  */
 /* Will as_lock_break() let others in? */
 static bool as_can_break(const struct as *as)
@@ -74,8 +77,13 @@ static bool as_can_break(const struct as *as)
 
 void as_lock_break(struct as *as)
 {
-	if (!as_can_break(as))
+	if (!as->breakable)
 		return;
+	if (!as_can_break(as)) {
+		plat_irq_restore(as->lock_fl);
+		(void)plat_irq_save();
+		return;
+	}
 	as_unlock(as);
 	plat_preempt_point();
 	as_lock(as);

@@ -174,6 +174,16 @@ static int unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn r
 		if (!r)
 			unmap_level(&op, pt_top(s->fmt), s->root, va, last);
 	}
+	if (keep_tables) {
+		/*
+		 * No table left the space, so only leaves wait for the flush:
+		 * it and their release run after the lock, with interrupts as
+		 * the caller had them (a shootdown's wait, many frames' frees).
+		 */
+		spin_unlock_irqrestore(&s->lock, irq);
+		pt_op_end(&op);
+		return r;
+	}
 	pt_op_end(&op);
 	spin_unlock_irqrestore(&s->lock, irq);
 	return r;
@@ -203,7 +213,11 @@ int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn relea
  * @ctx: passed to @release
  *
  * For a range whose tables others may be using without the space's lock
- * (pt_map_one()): they stay, perhaps empty, until pt_prune().
+ * (pt_map_one()): they stay, perhaps empty, until pt_prune(). The entries
+ * are cleared under the lock; the TLB flush and @release come after it is
+ * dropped, with interrupts as the caller had them, so the caller must keep
+ * others from mapping the range again until pt_zap() returns (munmap: the
+ * range has no region any more).
  *
  * Return: 0, -MM_EINVAL, -MM_ENOMEM.
  */

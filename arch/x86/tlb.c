@@ -3,12 +3,18 @@
  * TLB shootdown (the rule is in mm/pt.h). Each CPU has one outgoing request
  * in its per-CPU block and a mailbox word naming the CPUs with a request for
  * it. A sender fills its request, marks each target's mailbox, sends each
- * one IPI for the whole batch and waits, with interrupts off, until all have
- * acknowledged; a target reads every request it has, flushes, and clears its
- * bit in the request's pending set. No lock is taken, and a CPU waiting for a
- * lock or for its own acknowledgements answers requests meanwhile, so two
- * CPUs shooting at each other, or one holding a lock the other spins on,
- * cannot deadlock.
+ * one IPI for the whole batch and waits until all have acknowledged; a
+ * target reads every request it has, flushes, and clears its bit in the
+ * request's pending set. No lock is taken, and a CPU waiting for a lock or
+ * for its own acknowledgements answers requests meanwhile, so two CPUs
+ * shooting at each other, or one holding a lock the other spins on, cannot
+ * deadlock.
+ *
+ * The wait runs with interrupts as the caller had them: a caller outside
+ * every spinlock (pt_zap()) does not keep them off for as long as the other
+ * CPUs take to answer. An interrupt handler's own shootdown meanwhile first
+ * waits until the interrupted request is answered (one request per CPU;
+ * its targets answer it without this CPU's help).
  *
  * Lazy TLB: a kernel thread runs on whatever user tables it found loaded
  * (switching costs a flush). The CPU stays in that space's set, so it still
@@ -61,6 +67,15 @@ void tlb_poll(void)
 		tlb_shootdown_handle();
 }
 
+/* Wait until every target of @r has flushed, answering requests to this CPU meanwhile. */
+static void wait_answered(struct tlb_request *r)
+{
+	while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
+		tlb_poll();
+		__asm__ volatile("pause");
+	}
+}
+
 void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool global)
 {
 	unsigned long irq = plat_irq_save();
@@ -73,6 +88,7 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 	if (others) {
 		struct tlb_request *r = &me->tlb_req;
 
+		wait_answered(r);	/* an interrupted request of this CPU's */
 		me->tlb_sent++;
 
 		r->va = va;
@@ -84,10 +100,9 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 				__atomic_fetch_or(&cpu_data[c]->tlb_from, self, __ATOMIC_SEQ_CST);
 				lapic_send_ipi(cpu_data[c]->apic_id, VEC_IPI_TLB);
 			}
-		while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
-			tlb_poll();
-			__asm__ volatile("pause");
-		}
+		plat_irq_restore(irq);
+		wait_answered(r);
+		return;
 	}
 	plat_irq_restore(irq);
 }

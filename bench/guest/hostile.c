@@ -8,6 +8,9 @@
  *   populate_none  MAP_POPULATE of 1 TiB PROT_NONE (once a 9.5 s hang)
  *   populate_read  MAP_POPULATE of 1.5 GiB PROT_READ (zero-page mappings)
  *   munmap_big     munmap of 384 MiB touched
+ *   munmap_threads munmap of 128 MiB touched, twice, while another thread of
+ *                  the process keeps writing its own pages (on several CPUs
+ *                  each zap then needs shootdowns)
  *   mprotect_big   mprotect of 256 MiB touched, read-only and back
  *   fork_big       fork of a process with 256 MiB touched; the child writes
  *                  some and exits (a big exit), the parent unmaps
@@ -22,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -86,6 +90,41 @@ static void big_ranges(void)
 	}
 }
 
+/* The other thread of munmap_threads: writes its pages until told to stop. */
+struct writer {
+	volatile int stop;
+	char *p;
+};
+
+static void *writer(void *arg)
+{
+	struct writer *w = arg;
+
+	while (!w->stop)
+		for (size_t i = 0; i < 4 * MIB && !w->stop; i += PAGE)
+			w->p[i]++;
+	return NULL;
+}
+
+static void threaded_munmap(void)
+{
+	struct writer w = { 0, touched(4 * MIB) };
+	pthread_t t;
+	int started = w.p && pthread_create(&t, NULL, writer, &w) == 0, ok = started;
+
+	for (int round = 0; ok && round < 2; round++) {
+		char *p = touched(128 * MIB);
+
+		ok = p && munmap(p, 128 * MIB) == 0;
+	}
+	w.stop = 1;
+	if (started && pthread_join(t, NULL) != 0)
+		ok = 0;
+	if (w.p && munmap(w.p, 4 * MIB) != 0)
+		ok = 0;
+	report("munmap_threads", ok);
+}
+
 static void big_fork(void)
 {
 	char *p = touched(256 * MIB);
@@ -147,6 +186,7 @@ int main(int argc, char **argv)
 		return argc == 22 ? 0 : 1;
 	populate();
 	big_ranges();
+	threaded_munmap();
 	big_fork();
 	regions();
 	big_exec(argv[0]);
