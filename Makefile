@@ -98,15 +98,16 @@ KOBJ := $(patsubst %,$(KDIR)/%.o,$(ARCH_SRC) $(KERNEL_SRC) $(KTEST_SRC) $(CORE_S
 # --- kernel ----------------------------------------------------------------------
 KERNEL    := $(KDIR)/kernel.elf
 
+# KSAN: the sanitizer flags of a sanitized kernel's C files (mk/ksan.mk); empty here.
 $(KDIR)/mm/%.c.o: mm/%.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(KCFLAGS) $(CORE_STD) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(CORE_STD) $(KSAN) -MMD -MP -c $< -o $@
 
 $(KDIR)/%.c.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(KCFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(KCFLAGS) $(KSAN) -MMD -MP -c $< -o $@
 
 $(KDIR)/%.S.o: %.S
 	@mkdir -p $(@D)
@@ -249,7 +250,8 @@ debug: deps-build deps-boot $(KERNEL)
 	sleep 1; gdb -q -x tools/gdbinit; kill $$pid 2>/dev/null || true
 
 test: deps-test
-	@$(MAKE) --no-print-directory all host32-tests kernel32 user32-programs dos-programs fuzzers $(ISO)
+	@$(MAKE) --no-print-directory all host32-tests kernel32 user32-programs dos-programs fuzzers $(ISO) \
+		kernel-ubsan
 	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:

@@ -10,6 +10,7 @@
 #include "kernel/task.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "kernel/ubsan.h"
 
 static void __attribute__((noinline)) crash_page_fault(void)
 {
@@ -60,6 +61,26 @@ static void __attribute__((noinline)) crash_kmap_across_switch(void)
 	panic("crash: slept holding a temporary mapping and no task switch caught it");
 }
 
+#ifdef KUBSAN
+/*
+ * Three undefined operations the UBSan build reports and carries on from
+ * (or panics at the first, with ubsan=panic); then a panic that says how
+ * many were reported. Volatile operands keep the compiler from folding them.
+ */
+static void __attribute__((noinline)) crash_ubsan(void)
+{
+	volatile int big = 0x7fffffff, one = 1, shift = 40, index = 5;
+	int table[4] = { 0 };
+	volatile int sum;
+
+	sum = big + one;
+	sum = one << shift;
+	sum = table[index & 7];
+	(void)sum;
+	panic("crash: carried on after %lu UBSan report(s)", ubsan_reports());
+}
+#endif
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -69,13 +90,17 @@ static const struct {
 	{ "panic", crash_panic },
 	{ "stack", crash_stack_overflow },
 	{ "kmap", crash_kmap_across_switch },
+#ifdef KUBSAN
+	{ "ubsan", crash_ubsan },
+#endif
 };
 
 /**
  * crash() - crash the kernel in the named way.
  * @kind: "pf" (kernel page fault), "ud" (invalid opcode), "panic", "stack"
  *        (overflow the current kernel stack), "kmap" (sleep holding a
- *        temporary mapping)
+ *        temporary mapping); in the UBSan build also "ubsan" (three undefined
+ *        operations, reported, then a panic)
  *
  * Return: -1 if @kind is unknown; otherwise it does not return.
  */

@@ -176,9 +176,11 @@ def test_disks(build):
 NUMA_SUITES = "numa,pmm,smp,vm,heap"
 
 
-def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
+def kernel_tests(kernel, machines, timeout, build="build", name="kernel", check=None):
     """Boots the in-kernel suites once per (memory size, CPU model[, CPUs[, NUMA nodes[, suites]]]);
-    a machine with NUMA nodes boots NUMA_SUITES only, one with suites named only those."""
+    a machine with NUMA nodes boots NUMA_SUITES only, one with suites named only those.
+    @check(prefix, output), if given, judges each boot's whole output too (the
+    sanitized kernels)."""
     module = os.path.join(os.path.dirname(os.path.abspath(__file__)), "grub.cfg")
     for mem, cpu, *more in machines:
         smp = more[0] if more else 1
@@ -199,6 +201,8 @@ def kernel_tests(kernel, machines, timeout, build="build", name="kernel"):
                                    "-smp%d" % smp if smp > 1 else "",
                                    "-numa%d" % numa if numa else "")
         check_memory_map(prefix + "boot-memory-map", out, mem)
+        if check:
+            check(prefix, out)
         if mem == "512M":
             check_module(prefix + "multiboot1-module", out, module)
         if disks:
@@ -296,12 +300,16 @@ def subset_initrd(build, sub, programs):
     return rd.name
 
 
-def user_programs(kernel, build, timeout, smp=1, sub="user", programs=None):
+def user_programs(kernel, build, timeout, smp=1, sub="user", programs=None, name=None,
+                  check=None):
     """Every tests/user program on the kernel, with a frame-leak check after each.
     @sub "user32": the programs built for i386 (tools/cc-i386), on an i386 kernel.
-    @programs: only these (an initrd of them is made), not every one."""
-    top = sub if smp == 1 else "%s@smp%d" % (sub, smp)
-    taps = user32_tap if sub == "user32" else user_tap
+    @programs: only these (an initrd of them is made), not every one.
+    @name: the results' prefix, for another kernel than the normal one (whose
+    results the differential suite then does not use); @check(prefix, output)
+    judges the whole output too."""
+    top = name or (sub if smp == 1 else "%s@smp%d" % (sub, smp))
+    taps = {} if name else user32_tap if sub == "user32" else user_tap
     initrd = os.path.join(build, sub, "initrd.cpio")
     if not os.path.exists(initrd):
         record("%s/initrd" % sub, False, "%s was not built" % initrd)
@@ -316,6 +324,8 @@ def user_programs(kernel, build, timeout, smp=1, sub="user", programs=None):
         if programs:
             os.unlink(initrd)
     progs = split_usertest(out)
+    if check:
+        check(top + "/", out)
     for prog, (body, st, leaked) in progs.items():
         n = parse_tap("\n".join(body), "%s/%s/" % (top, prog))
         if smp == 1:
@@ -541,6 +551,60 @@ def crash_report(kernel, timeout):
     missing = [w for w in want if w not in out]
     record("kernel/panic-report", not missing and status == qemu.EXIT_PANIC,
            "missing %s, status %s\n%s" % (missing, status, out[-2000:]))
+
+
+UBSAN_KERNELS = {"x86_64": "ubsan/kernel/kernel.elf", "i386": "ubsan/i386-pae/kernel.elf"}
+UBSAN_REPORT = re.compile(r"^UBSAN: .*$", re.M)
+
+
+def no_ubsan_reports(prefix, out):
+    """A sanitized kernel's run must report no undefined behaviour."""
+    found = UBSAN_REPORT.findall(out)
+    first = out.find("UBSAN: ")
+    record(prefix + "no-ubsan-reports", not found, "%d report(s):\n%s\n%s" % (
+        len(found), "\n".join(found[:20]), out[first:first + 3000]))
+
+
+def ubsan_crash_reports(kernel, name, timeout):
+    """crash=ubsan does three undefined operations: each is reported (kind,
+    place, values) and the kernel carries on; with ubsan=panic the first stops it."""
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="64M", cmdline="crash=ubsan panic=exit",
+                                       timeout=timeout)
+    want = ["crash: ubsan, on purpose",
+            "UBSAN: signed integer overflow in kernel/crash.c:",
+            "2147483647 + 1 cannot be represented in type 'int'",
+            "UBSAN: shift out of bounds in kernel/crash.c:",
+            "shift exponent 40 is too large for 32-bit type 'int'",
+            "UBSAN: array index out of bounds in kernel/crash.c:",
+            "index 5 is out of range for type 'int [4]'",
+            "] crash_ubsan+", "--- end of UBSAN report ---",
+            "PANIC: crash: carried on after ", " UBSan report(s)"]
+    missing = [w for w in want if w not in out]
+    record("%s/ubsan-reports-and-carries-on" % name, not missing and status == qemu.EXIT_PANIC,
+           "missing %s, status %s\n%s" % (missing, status, out[-3000:]))
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="64M",
+                                       cmdline="crash=ubsan ubsan=panic panic=exit", timeout=timeout)
+    want = ["UBSAN: signed integer overflow in kernel/crash.c:",
+            "PANIC: ubsan: undefined behaviour (ubsan=panic)", "--- end of panic report ---"]
+    missing = [w for w in want if w not in out]
+    record("%s/ubsan-panic-option" % name, not missing and status == qemu.EXIT_PANIC and
+           "UBSAN: shift" not in out, "missing %s, status %s\n%s" % (missing, status, out[-3000:]))
+
+
+def ubsan_suite(build, timeout):
+    """The UBSan kernels (mk/ksan.mk): their reports, then the in-kernel suites
+    (x86_64 on two CPUs, i386) and the user programs under them, with no report."""
+    for arch, path in sorted(UBSAN_KERNELS.items()):
+        kernel = os.path.join(build, path)
+        name = "ubsan-" + arch
+        if not os.path.exists(kernel):
+            record(name, False, "%s was not built (make kernel-ubsan)" % kernel)
+            continue
+        ubsan_crash_reports(kernel, name, timeout)
+        kernel_tests(kernel, [("512M", None, 2)] if arch == "x86_64" else [("512M", None)],
+                     timeout, build, name=name, check=no_ubsan_reports)
+        user_programs(kernel, build, timeout, sub="user" if arch == "x86_64" else "user32",
+                      name=name + "/user", check=no_ubsan_reports)
 
 
 def kmap_switch_report(kernel, name, mem, timeout):
@@ -826,6 +890,8 @@ def main():
                             user_programs(kernel32, a.build, a.timeout, smp=2, sub="user32",
                                           programs=USER32_SMP))),
         ("diff32", lambda: differential(kernel32, a.build, a.timeout, arch="i386")),
+        # The kernels built with the kernel's UBSan (mk/ksan.mk).
+        ("ubsan", lambda: ubsan_suite(a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("dos", lambda: dos_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,
