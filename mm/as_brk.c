@@ -40,7 +40,11 @@ static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
 	return 0;
 }
 
-static uintptr_t brk_locked(struct as *as, uintptr_t brk)
+/*
+ * The new break, or the unchanged one; *@shrink_from: the old page-aligned
+ * break if the heap shrinks (the caller unmaps down to the new one), else 0.
+ */
+static uintptr_t brk_locked(struct as *as, uintptr_t brk, uintptr_t *shrink_from)
 {
 	uintptr_t newbrk = AS_PAGE_ALIGN(brk), oldbrk = AS_PAGE_ALIGN(as->brk);
 
@@ -57,7 +61,7 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk)
 	if (brk <= as->brk) {
 		if (as_region_reserve(as, 2))
 			return as->brk;
-		as_unmap_range(as, newbrk, oldbrk);
+		*shrink_from = oldbrk;
 		as->brk = brk;
 		return brk;
 	}
@@ -77,10 +81,13 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk)
  */
 uintptr_t as_brk(struct as *as, uintptr_t brk)
 {
-	uintptr_t ret;
+	uintptr_t ret, shrink_from = 0;
 
 	as_lock(as);
-	ret = brk_locked(as, brk);
-	as_unlock(as);
+	ret = brk_locked(as, brk, &shrink_from);
+	if (shrink_from)	/* as munmap: a shared space's pages go under the read lock */
+		as_unmap_range_unlock(as, AS_PAGE_ALIGN(ret), shrink_from);
+	else
+		as_unlock(as);
 	return ret;
 }
