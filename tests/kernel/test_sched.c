@@ -7,6 +7,7 @@
  * on several CPUs, threads really run at once, affinity is obeyed and the
  * periodic balance spreads queued tasks evenly.
  */
+#include "percpu.h"
 #include "kernel/ktest.h"
 #include "kernel/task.h"
 
@@ -358,10 +359,30 @@ static void spreader(void *arg)
 	}
 }
 
-/* Does every task show phase @phase, and are they @per to a CPU (0: all on CPU 0)? */
+/* Do the CPUs' loads (queued + running, every task) differ by one at most? */
+static bool loads_even(unsigned ncpu)
+{
+	unsigned lo = ~0u, hi = 0;
+
+	for (unsigned c = 0; c < ncpu; c++) {
+		unsigned q;
+		(void)sched_cpu_queue(c, &q);
+		q += cpu_data[c]->current != cpu_data[c]->idle;
+		lo = q < lo ? q : lo;
+		hi = q > hi ? q : hi;
+	}
+	return hi <= lo + 1;
+}
+
+/*
+ * Does every task show phase @phase, and are they @per to a CPU (0: all on
+ * CPU 0)? One more or less on a CPU is settled too if the loads are even:
+ * another task (of the kernel, or this test's runner) runs there.
+ */
 static bool spread_settled(unsigned n, unsigned ncpu, unsigned phase, unsigned per)
 {
 	unsigned count[SPREAD_MAX] = { 0 };
+	bool exact = true, near = true;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (spread_seen[i] != phase)
@@ -370,10 +391,11 @@ static bool spread_settled(unsigned n, unsigned ncpu, unsigned phase, unsigned p
 	}
 	if (!per)
 		return count[0] == n;
-	for (unsigned c = 0; c < ncpu; c++)
-		if (count[c] != per)
-			return false;
-	return true;
+	for (unsigned c = 0; c < ncpu; c++) {
+		exact &= count[c] == per;
+		near &= count[c] + 1 >= per && count[c] <= per + 1;
+	}
+	return exact || (near && loads_even(ncpu));
 }
 
 /* Sleeps in 10 ms steps until the tasks settle as asked; false at @secs. */
@@ -430,7 +452,7 @@ static void load_spreads_to_every_cpu(struct ktest *t)
 	for (unsigned i = 0; i < n; i++)
 		slow += spread_runs[i] < before[i] + SPREAD_RUNS;
 	KEXPECT_EQ(t, slow, 0);
-	KEXPECT(t, spread_settled(n, ncpu, 2, SPREAD_PER));	/* still spread */
+	KEXPECT(t, spread_wait(n, ncpu, 2, SPREAD_PER, 60));	/* still spread */
 	KEXPECT_EQ(t, spread_bad, 0);
 	unsigned queued;
 	uint64_t pulled = 0;
