@@ -20,11 +20,9 @@
  * key lookups) take it for reading, so the threads of one space fault in
  * parallel; a fault also holds the hashed fault lock of its page
  * (as_fault.c), so two faults of the same page are one after the other.
- * Every other entry point takes it for writing; in a space shared by
- * threads, munmap, MAP_FIXED over a mapping, brk and mremap shrinking and
- * MADV_DONTNEED take the range's regions out, downgrade it to reading while
- * they zap the pages, and upgrade it back (no writer in between) to put
- * the new or kept regions in (as_unmap.c). Page tables are freed only under the write lock, since
+ * Every other entry point takes it for writing; munmap of a space shared
+ * by threads then downgrades it to reading while it zaps the pages
+ * (as_unmap.c). Page tables are freed only under the write lock, since
  * faults fill empty entries without the page-table lock (pt_map_one()).
  * Order: the space's lock, then a fault lock, then the shared objects'
  * own locks (page cache, PMM, page tables), taken inside them.
@@ -256,7 +254,6 @@ struct as {
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
-	uint64_t read_zaps;		/* zaps done under the read lock (as_unmap.c; for tests) */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
 };
 
@@ -266,7 +263,7 @@ struct as {
  *
  * From then on long operations keep its lock from start to end: another
  * thread must never see a half-done munmap, mprotect or fork, nor move the
- * region array under one. Sticky while the space has users: only as_destroy() clears it.
+ * region array under one. Sticky: it is never cleared.
  */
 static inline void as_set_shared(struct as *as)
 {

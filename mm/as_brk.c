@@ -40,11 +40,7 @@ static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
 	return 0;
 }
 
-/*
- * The new break, or the unchanged one; *@shrink_from: the old page-aligned
- * break if the heap shrinks (the caller unmaps down to the new one), else 0.
- */
-static uintptr_t brk_locked(struct as *as, uintptr_t brk, uintptr_t *shrink_from)
+static uintptr_t brk_locked(struct as *as, uintptr_t brk)
 {
 	uintptr_t newbrk = AS_PAGE_ALIGN(brk), oldbrk = AS_PAGE_ALIGN(as->brk);
 
@@ -61,7 +57,7 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk, uintptr_t *shrink_from
 	if (brk <= as->brk) {
 		if (as_region_reserve(as, 2))
 			return as->brk;
-		*shrink_from = oldbrk;
+		as_unmap_range(as, newbrk, oldbrk);
 		as->brk = brk;
 		return brk;
 	}
@@ -81,13 +77,10 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk, uintptr_t *shrink_from
  */
 uintptr_t as_brk(struct as *as, uintptr_t brk)
 {
-	uintptr_t ret, shrink_from = 0;
+	uintptr_t ret;
 
 	as_lock(as);
-	ret = brk_locked(as, brk, &shrink_from);
-	if (shrink_from)	/* as munmap: a shared space's pages go under the read lock */
-		as_unmap_range_unlock(as, AS_PAGE_ALIGN(ret), shrink_from);
-	else
-		as_unlock(as);
+	ret = brk_locked(as, brk);
+	as_unlock(as);
 	return ret;
 }

@@ -16,12 +16,6 @@
 void as_destroy(struct as *as)
 {
 	as_list_del(as);
-	/*
-	 * Its last user is gone: no thread can see a half-done zap any more,
-	 * so it breaks its lock between batches as a space never shared does
-	 * (interrupts come back on between page tables, not after them all).
-	 */
-	__atomic_store_n(&as->shared, false, __ATOMIC_RELEASE);
 	as_lock(as);
 	for (uint32_t i = 0; i < as->nr; i++)
 		as_zap(as, as->reg[i].start, as->reg[i].end - as->reg[i].start);

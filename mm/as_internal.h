@@ -154,25 +154,11 @@ void as_zap(struct as *as, uintptr_t start, uint64_t len);
 void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end);
 /* The same, then as_unlock(); a shared space's pages go under the read lock (as_unmap.c). */
 void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end);
-/* as_zap() keeping the regions (MADV_DONTNEED), then as_unlock(); room reserved (2). */
-void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end);
 /* Set the page-table protections of the mapped pages of [start, end) (as_mprotect.c). */
 void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot);
 
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
 int as_map_region(struct as *as, const struct as_region *r);
-/* The same with room for three regions reserved, then as_unlock() (as_unmap.c). */
-void as_map_region_unlock(struct as *as, const struct as_region *r);
-
-/* @r as it goes in at its address: a new anonymous region's pages are indexed by it (as_anon.c). */
-static inline struct as_region as_region_placed(const struct as_region *r)
-{
-	struct as_region n = *r;
-
-	if (n.backing == AS_ANON_PRIVATE)
-		n.pgoff = n.start >> PAGE_SHIFT;
-	return n;
-}
 
 /* --- Win32 allocations (as_win32.c) ------------------------------------------------ */
 

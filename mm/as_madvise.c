@@ -153,47 +153,6 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 	return hole;
 }
 
-/*
- * MADV_DONTNEED and MADV_FREE in a space shared by threads: region by
- * region, each zapped under the read lock (as_zap_unlock()), so the other
- * threads keep faulting elsewhere; Linux too zaps under mmap_lock for
- * reading. The errors and holes are madvise_locked()'s.
- */
-static int madvise_dontneed_shared(struct as *as, uintptr_t start, uintptr_t end, int advice)
-{
-	uintptr_t cur = start;
-	int hole = 0;
-
-	while (cur < end) {
-		as_lock(as);
-		uint32_t i = as_region_lower(as, cur);
-		struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
-		int err = 0;
-
-		if (!r || r->start >= end) {
-			as_unlock(as);
-			return -MM_ENOMEM;
-		}
-		if (r->start > cur)
-			hole = -MM_ENOMEM;
-		cur = MM_MAX(cur, r->start);
-		uintptr_t stop = MM_MIN(end, r->end);
-		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
-			err = -MM_EINVAL;
-		else if (r->flags & AS_R_LOCKED)
-			err = -MM_EINVAL;	/* can_madv_lru_vma() */
-		else
-			err = as_region_reserve(as, 2);
-		if (err) {
-			as_unlock(as);
-			return err;
-		}
-		as_zap_unlock(as, cur, stop);
-		cur = stop;
-	}
-	return hole;
-}
-
 /**
  * as_madvise() - the madvise system call
  * @as: the space
@@ -227,9 +186,6 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 		return 0;
 	if (advice == MM_MADV_REMOVE)
 		return madvise_remove(as, addr, end);
-	if ((advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) &&
-	    __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE))
-		return madvise_dontneed_shared(as, addr, end, advice);
 	as_lock(as);
 	err = madvise_locked(as, addr, end, advice);
 	as_unlock(as);

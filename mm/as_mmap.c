@@ -100,24 +100,22 @@ static int charge(struct as *as, struct as_region *r, unsigned long flags, uint6
  */
 int as_map_region(struct as *as, const struct as_region *r)
 {
-	struct as_region n = as_region_placed(r);
+	struct as_region n = *r;
 	int err = as_region_reserve(as, 3);
 
 	if (err)
 		return err;
+	/* A new anonymous region's pages are indexed by their address (as_anon.c). */
+	if (n.backing == AS_ANON_PRIVATE)
+		n.pgoff = n.start >> PAGE_SHIFT;
 	as_unmap_range(as, n.start, n.end);
 	as_region_merge(as, as_region_insert(as, &n));
 	return 0;
 }
 
-/*
- * Everything mmap checks and prepares under the lock: the new region in
- * *@out (charged, its references taken, room reserved for it), to go in
- * by as_map_region_unlock(). Return: its address or a negated error.
- */
 static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 			unsigned long flags, const struct as_file *file, uint64_t pgoff,
-			unsigned fmode, struct as_region *out)
+			unsigned fmode)
 {
 	struct as_region r = { 0 };
 	long a, err;
@@ -163,13 +161,12 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		r.shm = file->pc;
 		as_region_ref(&r);
 	}
-	err = as_region_reserve(as, 3);
+	err = as_map_region(as, &r);
 	if (err) {
 		as_uncharge_region(&r);
 		as_region_unref(&r);
 		return err;
 	}
-	*out = r;
 	return a;
 }
 
@@ -251,12 +248,8 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	as_lock(as);
 	if (as->lock_future)
 		flags |= MM_MAP_LOCKED;
-	struct as_region r;
-	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode, &r);
-	if (as_is_err(ret))
-		as_unlock(as);
-	else
-		as_map_region_unlock(as, &r);	/* MAP_FIXED: what was there goes first */
+	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
+	as_unlock(as);
 	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
 	if (!as_is_err(ret) && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
 			 (flags & MM_MAP_LOCKED)))

@@ -193,9 +193,8 @@ static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t ne
 	return true;
 }
 
-/* mremap under the lock; a plain shrink leaves its tail in *@tail for the caller to unmap. */
 static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
-			  unsigned long flags, uintptr_t new_addr, bool *tail)
+			  unsigned long flags, uintptr_t new_addr)
 {
 	long ret;
 	long a;
@@ -212,7 +211,7 @@ static long mremap_locked(struct as *as, uintptr_t addr, uint64_t old_len, uint6
 				return -MM_EINVAL;
 			if (as_region_reserve(as, 2))
 				return -MM_ENOMEM;
-			*tail = true;
+			as_unmap_range(as, addr + new_len, addr + old_len);
 		}
 		return (long)addr;
 	}
@@ -267,12 +266,8 @@ long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len
 	/* Linux 6.17 and later check this first (earlier ones said ENOMEM later on). */
 	if (new_len > AS_TASK_SIZE)
 		return -MM_EINVAL;
-	bool tail = false;
 	as_lock(as);
-	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr, &tail);
-	if (tail)	/* as munmap: a shared space's pages go under the read lock */
-		as_unmap_range_unlock(as, addr + new_len, addr + old_len);
-	else
-		as_unlock(as);
+	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr);
+	as_unlock(as);
 	return ret;
 }

@@ -175,12 +175,10 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
  * interrupts as they were before as_lock() (@fl): one page table's span
  * at a time, each under the page-table lock with interrupts off, so faults
  * of other threads and interrupts run between tables. Writers wait for the
- * read lock and faults find no region here (they wait for the write lock,
- * and so see the range only once the whole change is done), but faults
- * next to the range may be filling its edge tables without the page-table
- * lock (pt_map_one()): so no table is freed now. The lock becomes the
- * write lock again (nobody in between), and the emptied tables are freed.
- * Returns with the write lock held and interrupts off.
+ * read lock and faults find no region here, but faults next to the range
+ * may be filling its edge tables without the page-table lock (pt_map_one()):
+ * so no table is freed now; the write lock is taken again afterwards for
+ * pt_prune().
  */
 static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned long fl)
 {
@@ -197,74 +195,11 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 				   (unsigned long long)stop, err);
 		cur = stop;
 	}
-	read_upgrade(&as->lock, fl);
+	(void)plat_irq_save();
+	read_unlock_irqrestore(&as->lock, fl);
+	fl = write_lock_irqsave(&as->lock);
 	pt_prune(&as->vs.pt, start, end - start);
-}
-
-/* The regions of [start, end), split at both ends: [*first, *last). */
-static void range_regions(struct as *as, uintptr_t start, uintptr_t end, uint32_t *first,
-			  uint32_t *last)
-{
-	as_region_split(as, start);
-	as_region_split(as, end);
-	*first = *last = as_region_lower(as, start);
-	while (*last < as->nr && as->reg[*last].start < end)
-		(*last)++;
-}
-
-/*
- * The shared-space way of replacing regions [first, last): they leave the
- * set (uncharged if @uncharge) under the write lock, which becomes a read
- * lock while their pages are zapped, and the write lock again to free the
- * emptied tables and put @put[0 .. @nput) (at most last - first, not
- * overlapping anything else) in their place, merged with their neighbours.
- * @held: references kept until the zap is done, then dropped. Unlocks.
- */
-static void replace_unlock(struct as *as, uint32_t first, uint32_t last, bool uncharge,
-			   const struct as_region *put, unsigned nput, struct as_region *held,
-			   unsigned nheld)
-{
-	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
-	unsigned long fl = as->lock_fl;
-
-	if (uncharge)
-		for (uint32_t i = first; i < last; i++)
-			as_uncharge_region(&as->reg[i]);
-	as_region_remove_range(as, first, last);
-	as->breakable = false;
-	write_downgrade(&as->lock);
-	zap_detached(as, zap_start, zap_end, fl);
-	as->read_zaps++;
-	for (unsigned i = 0; i < nput; i++)
-		as_region_merge(as, as_region_insert(as, &put[i]));
 	write_unlock_irqrestore(&as->lock, fl);
-	for (unsigned i = 0; i < nheld; i++)
-		as_region_unref(&held[i]);
-}
-
-/*
- * Unmaps [start, end) and puts @put (if not NULL) there, then unlocks: in a
- * space shared by threads through replace_unlock(), unless the range holds
- * more than AS_HELD_REFS region references; else all under the write lock.
- */
-static void unmap_put_unlock(struct as *as, uintptr_t start, uintptr_t end,
-			     const struct as_region *put)
-{
-	struct as_region held[AS_HELD_REFS];
-	uint32_t first, last;
-	unsigned n;
-
-	if (__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE)) {
-		range_regions(as, start, end, &first, &last);
-		if (first != last && hold_refs(as, first, last, held, &n)) {
-			replace_unlock(as, first, last, true, put, put ? 1 : 0, held, n);
-			return;
-		}
-	}
-	as_unmap_range(as, start, end);
-	if (put)
-		as_region_merge(as, as_region_insert(as, put));
-	as_unlock(as);
 }
 
 /**
@@ -284,58 +219,34 @@ static void unmap_put_unlock(struct as *as, uintptr_t start, uintptr_t end,
  */
 void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 {
-	unmap_put_unlock(as, start, end, NULL);
-}
-
-/**
- * as_map_region_unlock() - as_map_region(), then as_unlock() (MAP_FIXED)
- * @as: the space, locked by as_lock(), with room for three more regions reserved
- * @r: the new region, its references taken (they become the region's)
- *
- * What was in the way goes as in as_unmap_range_unlock(); in a space shared
- * by threads the new region comes in only after the old pages are gone, so
- * a fault in the range waits for the write lock and then finds the new
- * region, never an old page under it.
- */
-void as_map_region_unlock(struct as *as, const struct as_region *r)
-{
-	struct as_region n = as_region_placed(r);
-
-	unmap_put_unlock(as, n.start, n.end, &n);
-}
-
-/* The most regions a MADV_DONTNEED under the read lock takes out and puts back. */
-#define AS_ZAP_KEEP	8
-
-/**
- * as_zap_unlock() - as_zap() of [@start, @end), keeping its regions, then as_unlock()
- * @as: the space, locked by as_lock(), with room for two more regions reserved
- * @start: page-aligned
- * @end: page-aligned, > @start
- *
- * MADV_DONTNEED. In a space shared by threads, the regions of the range
- * (at most AS_ZAP_KEEP) leave the set for the zap under the read lock and
- * come back, unchanged and still charged, under the write lock: a fault in
- * the range meanwhile waits and then fills a fresh page. Otherwise (or with
- * more regions) all under the write lock.
- */
-void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end)
-{
-	struct as_region keep[AS_ZAP_KEEP];
+	struct as_region held[AS_HELD_REFS];
 	uint32_t first, last;
+	unsigned n;
 
-	if (__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE)) {
-		range_regions(as, start, end, &first, &last);
-		if (first != last && last - first <= AS_ZAP_KEEP) {
-			for (uint32_t i = first; i < last; i++) {
-				keep[i - first] = as->reg[i];
-				as_region_ref(&keep[i - first]);
-			}
-			replace_unlock(as, first, last, false, keep, last - first, NULL, 0);
-			return;
-		}
+	if (!__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE)) {
+		as_unmap_range(as, start, end);
+		as_unlock(as);
+		return;
 	}
-	as_zap(as, start, end - start);
-	as_region_merge_range(as, start, end);
-	as_unlock(as);
+	as_region_split(as, start);
+	as_region_split(as, end);
+	first = last = as_region_lower(as, start);
+	while (last < as->nr && as->reg[last].start < end)
+		last++;
+	if (first == last || !hold_refs(as, first, last, held, &n)) {
+		as_unmap_range(as, start, end);
+		as_unlock(as);
+		return;
+	}
+	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
+	unsigned long fl = as->lock_fl;
+
+	for (uint32_t i = first; i < last; i++)
+		as_uncharge_region(&as->reg[i]);
+	as_region_remove_range(as, first, last);
+	as->breakable = false;
+	write_downgrade(&as->lock);
+	zap_detached(as, zap_start, zap_end, fl);	/* unlocks */
+	for (unsigned i = 0; i < n; i++)
+		as_region_unref(&held[i]);
 }

@@ -112,29 +112,4 @@ static inline void write_downgrade(rwlock_t *l)
 	__atomic_fetch_add(&l->state, 1 - RW_WRITER, __ATOMIC_RELEASE);
 }
 
-/*
- * The reader that came from write_downgrade() becomes the writer again,
- * with no other writer in between: none can take the lock while it reads,
- * and it marks itself waiting, so new readers hold back while the others
- * finish. Only that one reader may call it (two upgraders would wait for
- * each other forever). Interrupts are off on return; @flags as the lock's
- * first call saved them, for the wait.
- */
-static inline void read_upgrade(rwlock_t *l, unsigned long flags)
-{
-	(void)plat_irq_save();
-	for (;;) {
-		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
-		if ((s & RW_READERS) == 1) {
-			if (__atomic_compare_exchange_n(&l->state, &s, RW_WRITER, true,
-							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-				return;
-		} else if (!(s & RW_WAITING)) {
-			__atomic_compare_exchange_n(&l->state, &s, s | RW_WAITING, true,
-						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-		}
-		rw_wait(flags);
-	}
-}
-
 #endif

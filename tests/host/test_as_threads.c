@@ -15,9 +15,6 @@
  * the read lock while the faults run; below the range, another thread
  * maps, reads (first-touch fills in the page table it shares with the
  * range) and unmaps a small region over and over.
- *
- * The third does the same with the other zaps: MAP_FIXED over a populated
- * mapping, MADV_DONTNEED, mremap shrinking and brk shrinking.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -196,7 +193,6 @@ static void *unmapper(void *arg)
 }
 
 #define CYCLE_PAGES	16
-static unsigned long cycles;	/* the cycler's munmaps */
 
 /* Below the unmapped range: fill a small region by reading it, unmap it, again. */
 static void *cycler(void *arg)
@@ -221,7 +217,6 @@ static void *cycler(void *arg)
 		}
 		if (as_munmap(&P.as, at, CYCLE_PAGES * PAGE_SIZE))
 			errors[FAULTERS + 1]++;
-		cycles++;
 	}
 	return NULL;
 }
@@ -249,153 +244,6 @@ static void test_threads_munmap_while_faulting(void **state)
 	space_down(free0);
 }
 
-/*
- * The other zaps like munmap's: MAP_FIXED over a populated mapping, MADV_DONTNEED,
- * mremap shrinking and brk shrinking, each zapping under the read lock while the
- * faulters and the cycler run; what each leaves is checked once it has returned.
- */
-enum zap_kind { ZAP_MAP_FIXED, ZAP_DONTNEED, ZAP_MREMAP, ZAP_BRK, ZAP_KINDS };
-#define OTHER_ZAP_ROUNDS	2
-/*
- * Zaps under the read lock per round: MAP_FIXED 3 (the shared part mapped
- * over the private one, the replacement, munmap), DONTNEED 5 (the shared
- * part, one per region: private, shared, private, munmap), mremap 3 (the
- * shared part, the tail, munmap), brk 1 (the shrink).
- */
-#define READ_ZAPS_PER_ROUND	12
-
-static struct smmu zmmu;
-static unsigned zap_errors_at[ZAP_KINDS];
-
-static void zap_error(enum zap_kind k)
-{
-	errors[FAULTERS]++;
-	zap_errors_at[k]++;
-}
-
-/* Write page + round into pages [0, n) of @at; false on a fault. */
-static bool fill_pages(uintptr_t at, unsigned n, unsigned round)
-{
-	for (unsigned page = 0; page < n; page++) {
-		uint8_t w = (uint8_t)(page + round + 1);
-
-		if (smmu_write(&zmmu, at + (uintptr_t)page * PAGE_SIZE, SMMU_USER, &w, 1))
-			return false;
-	}
-	return true;
-}
-
-/* How many of pages [from, to) of @at read @want (want < 0: the fill's value) or fault. */
-static unsigned pages_not(uintptr_t at, unsigned from, unsigned to, int want, unsigned round)
-{
-	unsigned bad = 0;
-
-	for (unsigned page = from; page < to; page++) {
-		uint8_t v = 0xee;
-		uint8_t w = want < 0 ? (uint8_t)(page + round + 1) : (uint8_t)want;
-
-		bad += smmu_read(&zmmu, at + (uintptr_t)page * PAGE_SIZE, SMMU_USER, &v, 1) || v != w;
-	}
-	return bad;
-}
-
-/* Does page @page of @at fault (nothing mapped there)? */
-static bool page_gone(uintptr_t at, unsigned page)
-{
-	uint8_t v;
-
-	return smmu_read(&zmmu, at + (uintptr_t)page * PAGE_SIZE, SMMU_USER, &v, 1) != 0;
-}
-
-static void zap_round(enum zap_kind k, unsigned round)
-{
-	uintptr_t at = k == ZAP_BRK ? (P.as.start_brk + PAGE_SIZE - 1) & PAGE_MASK : zap_base;
-
-	if (k == ZAP_BRK) {
-		if (as_brk(&P.as, at + ZAP_PAGES * PAGE_SIZE) != at + ZAP_PAGES * PAGE_SIZE) {
-			zap_error(k);
-			return;
-		}
-	} else if (as_mmap(&P.as, at, ZAP_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED, NULL,
-			   0) != (long)at ||
-		   as_is_err(as_mmap(&P.as, at + 300 * PAGE_SIZE, 8 * PAGE_SIZE, RW,
-				     MM_MAP_SHARED | MM_MAP_ANONYMOUS | MM_MAP_FIXED, NULL, 0))) {
-		zap_error(k);
-		return;
-	}
-	if (!fill_pages(at, ZAP_PAGES, round)) {
-		zap_error(k);
-		return;
-	}
-	switch (k) {
-	case ZAP_MAP_FIXED:	/* new zeroes everywhere, not one old page */
-		if (as_mmap(&P.as, at, ZAP_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED, NULL,
-			    0) != (long)at || pages_not(at, 0, ZAP_PAGES, 0, round))
-			zap_error(k);
-		break;
-	case ZAP_DONTNEED:	/* zeroes, and still mapped (also the shared part: its object keeps them) */
-		if (as_madvise(&P.as, at, ZAP_PAGES * PAGE_SIZE, MM_MADV_DONTNEED) ||
-		    pages_not(at, 0, 300, 0, round) || pages_not(at, 300, 308, -1, round) ||
-		    pages_not(at, 308, ZAP_PAGES, 0, round))
-			zap_error(k);
-		break;
-	case ZAP_MREMAP:	/* the head keeps its data, the tail is gone */
-		if (as_mremap(&P.as, at, ZAP_PAGES * PAGE_SIZE, 100 * PAGE_SIZE, 0, 0) != (long)at ||
-		    pages_not(at, 0, 100, -1, round) || !page_gone(at, 100) ||
-		    !page_gone(at, ZAP_PAGES - 1))
-			zap_error(k);
-		break;
-	case ZAP_BRK:
-		if (as_brk(&P.as, at) != at || !page_gone(at, 0) || !page_gone(at, ZAP_PAGES - 1))
-			zap_error(k);
-		return;
-	default:
-		break;
-	}
-	if (as_munmap(&P.as, at, ZAP_PAGES * PAGE_SIZE) || !page_gone(at, 5))
-		zap_error(k);
-}
-
-static void *zapper(void *arg)
-{
-	(void)arg;
-	smmu_init(&zmmu, &P.as.vs.pt);
-	zmmu.vs = &P.as.vs;
-	for (unsigned round = 0; round < OTHER_ZAP_ROUNDS; round++)
-		for (unsigned k = 0; k < ZAP_KINDS; k++)
-			zap_round((enum zap_kind)k, round);
-	return NULL;
-}
-
-static void test_threads_other_zaps_while_faulting(void **state)
-{
-	pthread_t t[FAULTERS + 2];
-	uint64_t free0;
-
-	(void)state;
-	space_up(true, &free0);
-	uint32_t regions = P.as.nr;
-	zap_base = base - ZAP_PAGES * PAGE_SIZE;
-	memset(zap_errors_at, 0, sizeof(zap_errors_at));
-	P.as.read_zaps = 0;
-	cycles = 0;
-	for (int i = 0; i < FAULTERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, refaulter, (void *)(intptr_t)i), 0);
-	assert_int_equal(pthread_create(&t[FAULTERS], NULL, zapper, NULL), 0);
-	assert_int_equal(pthread_create(&t[FAULTERS + 1], NULL, cycler, NULL), 0);
-	pthread_join(t[FAULTERS], NULL);
-	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < FAULTERS; i++)
-		pthread_join(t[i], NULL);
-	pthread_join(t[FAULTERS + 1], NULL);
-	for (unsigned k = 0; k < ZAP_KINDS; k++)
-		assert_int_equal(zap_errors_at[k], 0);
-	/* Every one of them zapped under the read lock, and each cycler munmap. */
-	assert_int_equal(P.as.read_zaps, OTHER_ZAP_ROUNDS * READ_ZAPS_PER_ROUND + cycles);
-	assert_int_equal(P.as.nr, regions);
-	space_down(free0);
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -407,7 +255,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_threads_fault_one_space, setup),
 		cmocka_unit_test_setup(test_threads_munmap_while_faulting, setup),
-		cmocka_unit_test_setup(test_threads_other_zaps_while_faulting, setup),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);

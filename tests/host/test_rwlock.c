@@ -4,8 +4,7 @@
  * runs under TSan too): writers keep two plain words equal, readers never
  * see them differ; readers really share the lock; a waiting writer holds
  * new readers back, so writers make progress under a stream of readers;
- * a writer that downgrades (write_downgrade()) lets readers in, not writers,
- * and upgrading back (read_upgrade()) goes before a writer that waits.
+ * a writer that downgrades (write_downgrade()) lets readers in, not writers.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -182,48 +181,6 @@ static void test_downgrade_lets_readers_in(void **state)
 	assert_int_equal(lock.state, 0);
 }
 
-static int held_reader_in, held_reader_go;
-
-static void *held_reader(void *arg)
-{
-	(void)arg;
-	unsigned long fl = read_lock_irqsave(&lock);
-	__atomic_store_n(&held_reader_in, 1, __ATOMIC_SEQ_CST);
-	while (!__atomic_load_n(&held_reader_go, __ATOMIC_SEQ_CST))
-		plat_cpu_relax();
-	for (volatile long i = 0; i < 20000000; i++)
-		;	/* still reading when the upgrade starts */
-	read_unlock_irqrestore(&lock, fl);
-	return NULL;
-}
-
-/* The downgraded reader upgrades once the other readers are gone, before a waiting writer. */
-static void test_upgrade_goes_before_waiting_writer(void **state)
-{
-	pthread_t w, r;
-
-	(void)state;
-	downgraded_writer_in = held_reader_in = held_reader_go = 0;
-	unsigned long fl = write_lock_irqsave(&lock);
-	write_downgrade(&lock);
-	assert_int_equal(pthread_create(&r, NULL, held_reader, NULL), 0);
-	while (!__atomic_load_n(&held_reader_in, __ATOMIC_SEQ_CST))
-		plat_cpu_relax();
-	assert_int_equal(pthread_create(&w, NULL, downgraded_writer, NULL), 0);
-	while (!(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_WAITING))
-		plat_cpu_relax();
-	__atomic_store_n(&held_reader_go, 1, __ATOMIC_SEQ_CST);
-	read_upgrade(&lock, fl);
-	assert_true(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_WRITER);
-	assert_int_equal(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_READERS, 0);
-	assert_int_equal(downgraded_writer_in, 0);
-	pthread_join(r, NULL);
-	write_unlock_irqrestore(&lock, fl);
-	pthread_join(w, NULL);
-	assert_int_equal(downgraded_writer_in, 1);
-	assert_int_equal(lock.state, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,7 +188,6 @@ int main(void)
 		cmocka_unit_test(test_readers_share),
 		cmocka_unit_test(test_waiting_writer_goes_first),
 		cmocka_unit_test(test_downgrade_lets_readers_in),
-		cmocka_unit_test(test_upgrade_goes_before_waiting_writer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
