@@ -12,10 +12,15 @@
 /* Pages copied per hold of the lock: execve copies megabytes of arguments. */
 #define ACCESS_BATCH	16
 
-/* Copy between @buf and [va, va + len) of @as; @write: into the space. */
+/*
+ * Copy between @buf and [va, va + len) of @as; @write: into the space. A
+ * page swapped to a disk is read with the lock dropped (as_swap_io()), as
+ * a fault does, and then tried again.
+ */
 static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write)
 {
 	unsigned flags = VM_FAULT_USER | (write ? VM_FAULT_WRITE : 0);
+	struct swap_io io = { .pa = PMM_NO_FRAME };
 	uint8_t *p = buf;
 	unsigned long fl = write_lock_irqsave(&as->lock);
 	unsigned batch = 0;
@@ -34,7 +39,17 @@ static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write
 		enum vm_fault_result r = VM_FAULT_RESOLVED;
 
 		if (!present || !vm_fault_permitted(prot, flags)) {
-			r = as_fault_locked(as, va, flags | (present ? VM_FAULT_PRESENT : 0));
+			r = as_fault_locked_io(as, va, flags | (present ? VM_FAULT_PRESENT : 0), &io);
+			if (io.need) {
+				write_unlock_irqrestore(&as->lock, fl);
+				err = as_swap_io(&io);
+				fl = write_lock_irqsave(&as->lock);
+				if (err) {
+					err = err == -MM_ENOMEM ? -MM_ENOMEM : -MM_EFAULT;
+					break;
+				}
+				continue;	/* this page again */
+			}
 			if (r == VM_FAULT_RESOLVED)
 				present = pt_translate(&as->vs.pt, va, &pa, &prot, NULL);
 		}
@@ -48,6 +63,7 @@ static int access(struct as *as, uintptr_t va, void *buf, size_t len, bool write
 		len -= n;
 	}
 	write_unlock_irqrestore(&as->lock, fl);
+	as_swap_io_done(&io);
 	return err;
 }
 

@@ -90,9 +90,11 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
  * Map page @va of @r for the first time. Anonymous private pages start
  * zeroed; shared ones (anonymous or file) map the object's frame itself; a
  * private file page maps the cached frame read-only, or a copy of it when
- * the first access is a write (a later write copies in cow()).
+ * the first access is a write (a later write copies in cow()). An object's
+ * page on a disk is left to @io as a swap-in's is (NULL: read here).
  */
-static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va, unsigned flags)
+static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va, unsigned flags,
+				 struct swap_io *io)
 {
 	uint64_t idx = r->pgoff + ((va - r->start) >> PAGE_SHIFT);
 	bool writable = true;
@@ -107,8 +109,10 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 	} else if (r->backing == AS_ANON_PRIVATE) {
 		pa = as_alloc_private_page(r, va, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
 	} else {
-		int got = pcache_lookup(r->shm, idx, true, &pa);
+		int got = pcache_lookup_io(r->shm, idx, true, &pa, io);
 
+		if (got == PCACHE_AGAIN)
+			return VM_FAULT_RESOLVED;	/* io->need: read it unlocked, fault again */
 		if (got == PCACHE_BEYOND || got == PCACHE_EIO || got == PCACHE_NOSPC)
 			return VM_FAULT_SIGBUS;	/* NOSPC: a full RAM fs, as tmpfs */
 		if (got != PCACHE_OK)
@@ -210,7 +214,7 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 
 		if (pt_swp_lookup(&as->vs.pt, va, &swp))
 			return as_swap_in(as, r, va, swp, io);
-		return fill(as, r, va, flags);
+		return fill(as, r, va, flags, io);
 	}
 	pa &= PAGE_MASK;
 	if ((flags & VM_FAULT_WRITE) && !(prot & PT_WRITE))
@@ -251,6 +255,31 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 	bool retry = false;
 
 	return fault_in(as, addr, flags, true, &retry, NULL);
+}
+
+/**
+ * as_fault_locked_io() - as_fault_locked(), but a page to read asleep is left to the caller
+ * @as: the space, locked for writing
+ * @addr: the faulting address
+ * @flags: VM_FAULT_*
+ * @io: the read a swapped page needs (@io->pa: PMM_NO_FRAME or what an
+ *	earlier as_swap_io() left in it)
+ *
+ * A page on a disk is not read here, with the lock held and interrupts
+ * off: @io->need is set instead, and the caller drops the lock, calls
+ * as_swap_io(@io) and faults again (the page is then in the swap cache).
+ * The caller ends with as_swap_io_done(@io).
+ *
+ * Return: as as_fault_locked(); VM_FAULT_RESOLVED with @io->need set
+ * means "not yet".
+ */
+enum vm_fault_result as_fault_locked_io(struct as *as, uintptr_t addr, unsigned flags,
+					struct swap_io *io)
+{
+	bool retry = false;
+
+	io->need = false;
+	return fault_in(as, addr, flags, true, &retry, io);
 }
 
 /*
@@ -376,7 +405,6 @@ bool as_reclaim_for(struct as *as)
  */
 static int populate_page(struct as *as, const struct as_region *r, uintptr_t va, struct swap_io *io)
 {
-	bool retry = false;
 	unsigned flags = VM_FAULT_USER;
 	enum vm_fault_result res;
 	unsigned prot;
@@ -387,8 +415,7 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va,
 	if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
 	    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
 		return 0;
-	io->need = false;
-	res = fault_in(as, va, flags, true, &retry, io);
+	res = as_fault_locked_io(as, va, flags, io);
 	if (io->need)
 		return -MM_EAGAIN;
 	if (res == VM_FAULT_OOM)

@@ -12,6 +12,7 @@
 #include "pcache.h"
 #include "pmm.h"
 #include "swap.h"
+#include "swap_internal.h"
 
 /*
  * The space's lock as the system calls take it: long operations in it
@@ -144,6 +145,9 @@ const struct mm_mempolicy *as_page_policy(const struct as_region *r);
 phys_addr_t as_alloc_private_page(const struct as_region *r, uintptr_t va, unsigned flags);
 /* Resolve a fault at @addr; @flags are VM_FAULT_*. */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
+/* The same, a page on a disk left to read with the lock dropped (@io->need: as_swap_io(), again). */
+enum vm_fault_result as_fault_locked_io(struct as *as, uintptr_t addr, unsigned flags,
+					struct swap_io *io);
 /* Out of memory in @as (not locked): reclaim directly, else the OOM killer; true: retry. */
 bool as_reclaim_for(struct as *as);
 /* Fault in [start, end) as MAP_POPULATE or mlock do, lock NOT held (it is taken in batches). */
@@ -177,21 +181,9 @@ bool as_win32_view_fault(struct as *as, uintptr_t va);
 
 /* --- swap (as_swap.c) ------------------------------------------------------------ */
 
-/* A swap-in's I/O, done with the fault's locks dropped (as_swap_io()). */
-struct swap_io {
-	bool need;		/* drop the locks, call as_swap_io(), try again */
-	uint32_t val;		/* the entry to read */
-	uint32_t ref;		/* with @pa: the entry whose slot reference is held */
-	phys_addr_t pa;		/* a frame read for @ref beside another reader, or PMM_NO_FRAME */
-};
-
 /* Fault in the swapped-out page at @va (swap entry @val) of region @r; @io: see as_swap.c. */
 enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
 				uint32_t val, struct swap_io *io);
-/* The read @io asks for, no lock held: 0 (fault again), -MM_ENOMEM, -MM_EIO. */
-int as_swap_io(struct swap_io *io);
-/* Drop a frame @io still holds. */
-void as_swap_io_done(struct swap_io *io);
 /* Is swap entry @val's page in the swap cache (mincore)? */
 bool as_swap_cached(uint32_t val);
 /*

@@ -268,25 +268,40 @@ int as_get_policy(struct as *as, uintptr_t addr, struct mm_mempolicy *pol)
  */
 int as_page_node(struct as *as, uintptr_t addr)
 {
+	struct swap_io io = { .pa = PMM_NO_FRAME };
 	uintptr_t va = addr & PAGE_MASK;
 	const struct as_region *r;
 	phys_addr_t pa;
-	int ret = -MM_EFAULT;
+	int ret;
 
 	if (addr >= AS_TASK_SIZE)
 		return -MM_EFAULT;
-	as_lock(as);
-	r = as_region_find(as, va);
-	if (r && r->prot != MM_PROT_NONE) {
-		enum vm_fault_result res = VM_FAULT_RESOLVED;
+	do {
+		ret = -MM_EFAULT;
+		io.need = false;
+		as_lock(as);
+		r = as_region_find(as, va);
+		if (r && r->prot != MM_PROT_NONE) {
+			enum vm_fault_result res = VM_FAULT_RESOLVED;
 
-		if (!pt_translate(&as->vs.pt, va, &pa, NULL, NULL))
-			res = as_fault_locked(as, va, VM_FAULT_USER);
-		if (res == VM_FAULT_OOM)
-			ret = -MM_ENOMEM;
-		else if (res == VM_FAULT_RESOLVED && pt_translate(&as->vs.pt, va, &pa, NULL, NULL))
-			ret = (int)pmm_frame_node(pa & PAGE_MASK);
-	}
-	as_unlock(as);
+			if (!pt_translate(&as->vs.pt, va, &pa, NULL, NULL))
+				res = as_fault_locked_io(as, va, VM_FAULT_USER, &io);
+			if (res == VM_FAULT_OOM)
+				ret = -MM_ENOMEM;
+			else if (res == VM_FAULT_RESOLVED && pt_translate(&as->vs.pt, va, &pa, NULL, NULL))
+				ret = (int)pmm_frame_node(pa & PAGE_MASK);
+		}
+		as_unlock(as);
+		/* A page swapped to a disk: read with no lock held, then look again. */
+		if (io.need) {
+			int err = as_swap_io(&io);
+
+			if (err)
+				ret = err == -MM_ENOMEM ? -MM_ENOMEM : -MM_EFAULT;
+			else
+				io.need = true;
+		}
+	} while (io.need);
+	as_swap_io_done(&io);
 	return ret;
 }

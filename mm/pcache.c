@@ -102,14 +102,25 @@ static void drop_slot(struct pcache *pc, phys_addr_t *p)
 /*
  * Read the swapped page in slot *@p (page @idx) back into a frame, lock
  * held: PCACHE_*. A page queued for writing to a disk is still in the swap
- * cache: its frame is taken back from there.
+ * cache: its frame is taken back from there. With @io, a page to be read
+ * from a disk is not read here: PCACHE_AGAIN, and the caller drops the
+ * lock, calls as_swap_io(@io) and looks again.
  */
-static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p)
+static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p, struct swap_io *io)
 {
 	swp_entry_t e = slot_swp(*p);
 	phys_addr_t pa;
 
-	if (swap_cache_lookup(e, &pa)) {
+	if (io && io->pa != PMM_NO_FRAME && io->ref == e.val) {
+		pa = io->pa;			/* read for this lookup, beside another reader */
+		io->pa = PMM_NO_FRAME;
+		swap_free(e);			/* its slot reference */
+	} else if (swap_cache_lookup(e, &pa)) {
+		if (io && swap_entry_sleeps(e)) {
+			io->need = true;
+			io->val = e.val;
+			return PCACHE_AGAIN;
+		}
 		pa = pmm_alloc_pages(0, PMM_HIGHMEM);
 		if (pa == PMM_NO_FRAME)
 			return PCACHE_NOMEM;
@@ -294,8 +305,12 @@ static bool beyond(const struct pcache *pc, uint64_t idx)
 	return (pc->flags & PCACHE_SIZED) && idx >= (pc->size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 }
 
-/* pcache_lookup(), with the size check optional (a write extends the file after it). */
-static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, phys_addr_t *pa)
+/*
+ * pcache_lookup(), with the size check optional (a write extends the file
+ * after it); PCACHE_AGAIN: a swapped page to read as @io says, unlocked.
+ */
+static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, phys_addr_t *pa,
+		  struct swap_io *io)
 {
 	unsigned long fl = spin_lock_irqsave(&pc->lock);
 	int ret = PCACHE_OK;
@@ -308,7 +323,7 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 	}
 	p = slot(pc, idx, alloc);
 	if (p && is_swp(*p)) {
-		ret = swap_in(pc, idx, p);
+		ret = swap_in(pc, idx, p, io);
 		if (ret != PCACHE_OK)
 			goto out;
 	} else if (p && !*p && alloc) {
@@ -340,6 +355,25 @@ out:
 	return ret;
 }
 
+/* lookup() for a caller holding no lock: a page on a disk is read with none held. */
+static int lookup_unlocked(struct pcache *pc, uint64_t idx, bool alloc, bool check_size,
+			   phys_addr_t *pa)
+{
+	struct swap_io io = { .pa = PMM_NO_FRAME };
+	int ret;
+
+	while ((ret = lookup(pc, idx, alloc, check_size, pa, &io)) == PCACHE_AGAIN) {
+		int err = as_swap_io(&io);
+
+		if (err) {
+			ret = err == -MM_ENOMEM ? PCACHE_NOMEM : PCACHE_EIO;
+			break;
+		}
+	}
+	as_swap_io_done(&io);
+	return ret;
+}
+
 /**
  * pcache_lookup() - the frame of page @idx, with a reference for the caller
  * @pc: the object
@@ -358,7 +392,23 @@ out:
  */
 int pcache_lookup(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa)
 {
-	return lookup(pc, idx, alloc, true, pa);
+	return lookup_unlocked(pc, idx, alloc, true, pa);
+}
+
+/**
+ * pcache_lookup_io() - pcache_lookup() for a caller holding locks (a fault)
+ * @pc: the object
+ * @idx: page index
+ * @alloc: as pcache_lookup()
+ * @pa: as pcache_lookup()
+ * @io: a page on a disk is not read here: PCACHE_AGAIN with @io->need set;
+ *	the caller drops its locks, calls as_swap_io(@io) and looks again
+ *
+ * Return: as pcache_lookup(), or PCACHE_AGAIN.
+ */
+int pcache_lookup_io(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa, struct swap_io *io)
+{
+	return lookup(pc, idx, alloc, true, pa, io);
 }
 
 /**
@@ -440,25 +490,39 @@ uint64_t pcache_size(struct pcache *pc)
  */
 void pcache_set_size(struct pcache *pc, uint64_t size)
 {
-	unsigned long fl = spin_lock_irqsave(&pc->lock);
+	struct swap_io io = { .pa = PMM_NO_FRAME };
+	bool unread = false;
+	unsigned long fl;
 
-	if (size < pc->size) {
+	for (;;) {
+		fl = spin_lock_irqsave(&pc->lock);
+		if (size >= pc->size)
+			break;
 		uint64_t keep = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 		phys_addr_t *p;
 
 		punch_locked(pc, keep, UINT64_MAX - keep);
 		p = (size & ~PAGE_MASK) ? slot(pc, size >> PAGE_SHIFT, false) : NULL;
-		/* A swapped last page is read back to be cut (not if memory ran out). */
-		if (p && is_swp(*p))
-			swap_in(pc, size >> PAGE_SHIFT, p);
+		/*
+		 * A swapped last page is read back to be cut (not if it cannot
+		 * be); from a disk, with the lock dropped, then all again.
+		 */
+		if (p && is_swp(*p) && !unread &&
+		    swap_in(pc, size >> PAGE_SHIFT, p, &io) == PCACHE_AGAIN) {
+			spin_unlock_irqrestore(&pc->lock, fl);
+			unread = as_swap_io(&io) != 0;
+			continue;
+		}
 		if (p && *p && !is_swp(*p)) {
 			uint8_t *d = plat_kmap(*p);
 			memset(d + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
 			plat_kunmap(d);
 		}
+		break;
 	}
 	__atomic_store_n(&pc->size, size, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&pc->lock, fl);
+	as_swap_io_done(&io);
 }
 
 /**
@@ -473,7 +537,7 @@ void pcache_set_size(struct pcache *pc, uint64_t size)
  */
 int pcache_grab(struct pcache *pc, uint64_t idx, phys_addr_t *pa)
 {
-	return lookup(pc, idx, true, false, pa);
+	return lookup_unlocked(pc, idx, true, false, pa);
 }
 
 /**
@@ -631,7 +695,7 @@ static int unuse_tree(struct pcache *pc, phys_addr_t pa, unsigned level, uint64_
 		if (level > 1) {
 			err = unuse_tree(pc, n[i], level - 1, idx, type);
 		} else if (is_swp(n[i]) && swp_type(slot_swp(n[i])) == (unsigned)type) {
-			int r = swap_in(pc, idx, &n[i]);
+			int r = swap_in(pc, idx, &n[i], NULL);
 
 			err = r == PCACHE_NOMEM ? -MM_ENOMEM : r ? -MM_EIO : 0;
 		}

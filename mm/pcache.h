@@ -67,6 +67,7 @@ struct pcache {
 #define PCACHE_BEYOND	2	/* the page lies past the end of a sized object */
 #define PCACHE_EIO	3	/* the page was in swap and could not be read back */
 #define PCACHE_NOSPC	4	/* a new page would pass the object's quota */
+#define PCACHE_AGAIN	5	/* pcache_lookup_io(): read the page as its swap_io says, look again */
 
 struct pcache *pcache_create(unsigned flags);
 /* Counts @pc's pages in @q (NULL: none) from now on; @pc must be empty. */
@@ -76,6 +77,9 @@ void pcache_put(struct pcache *pc);
 void pcache_map_get(struct pcache *pc);
 void pcache_map_put(struct pcache *pc);
 int pcache_lookup(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa);
+struct swap_io;
+/* The same under the caller's locks: a page on a disk is left to it (PCACHE_AGAIN, mm/swap_internal.h). */
+int pcache_lookup_io(struct pcache *pc, uint64_t idx, bool alloc, phys_addr_t *pa, struct swap_io *io);
 int pcache_grab(struct pcache *pc, uint64_t idx, phys_addr_t *pa);
 void pcache_extend(struct pcache *pc, uint64_t end);
 phys_addr_t pcache_find(struct pcache *pc, uint64_t idx);

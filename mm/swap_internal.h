@@ -8,6 +8,23 @@
 
 #include "swap.h"
 
+/*
+ * A swap-in's I/O, done with the caller's locks dropped: a fault, or a
+ * page-cache lookup, that finds a page to read from a disk notes it here
+ * (@need) instead, drops its locks, calls as_swap_io() and tries again.
+ */
+struct swap_io {
+	bool need;		/* drop the locks, call as_swap_io(), try again */
+	uint32_t val;		/* the entry to read */
+	uint32_t ref;		/* with @pa: the entry whose slot reference is held */
+	phys_addr_t pa;		/* a frame read for @ref beside another reader, or PMM_NO_FRAME */
+};
+
+/* The read @io asks for, no lock held (mm/as_swap.c): 0 (try again), -MM_ENOMEM, -MM_EIO. */
+int as_swap_io(struct swap_io *io);
+/* Drop a frame @io still holds. */
+void as_swap_io_done(struct swap_io *io);
+
 /* Frame @pa becomes @e's page in the cache (a frame reference taken): 0, -MM_EEXIST, -MM_ENOMEM, -MM_EINVAL. */
 int swap_cache_add(swp_entry_t e, phys_addr_t pa);
 /* @e's cached frame with a reference taken, or PMM_NO_FRAME (none, or still being read). */

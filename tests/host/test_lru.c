@@ -6,7 +6,9 @@
  * map and read back by both, referenced and mlock()ed pages kept, an unmapped object
  * (a RAM file) swapped and punched, swapoff bringing page-cache pages back,
  * and a shared working set of 1.5 times RAM through direct reclaim - every
- * frame and slot back at the end.
+ * frame and slot back at the end. A backend that sleeps (a disk) must be
+ * read with no lock held and interrupts on: faults, read() and truncate
+ * drop theirs first.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -35,10 +37,17 @@ static struct test_swap TS, TS2;
 static int type1, type2 = -1;
 static bool sleeping;		/* this round's backend may sleep (a disk): writes are queued */
 
+/* The sleeping backend's check: no space of the test is locked. */
+static bool spaces_unlocked(void)
+{
+	return P.as.lock.state == 0 && C.as.lock.state == 0;
+}
+
 static int before_ram(uint64_t ram, uint32_t slots)
 {
 	type1 = swt_setup(ram, &TS, slots);
 	ts_set_sleeping(&TS, sleeping);
+	TS.unlocked = spaces_unlocked;
 	assert_int_equal(lru_init(), 0);
 	free0 = sim_free_frames();
 	return 0;
@@ -68,6 +77,8 @@ static int after(void **state)
 	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
 		assert_int_equal(lru_count((enum lru_list)l), 0);
 	assert_int_equal(pcache_total_swapped(), 0);
+	/* A disk is read with no lock held: faults, read(), truncate (not swapoff's stragglers). */
+	assert_int_equal(TS.locked_calls, 0);
 	swt_teardown(&TS, type1, free0);
 	return 0;
 }

@@ -442,6 +442,52 @@ static void test_mlock_swapped(void **state)
 	as_destroy(&P.as);
 }
 
+/*
+ * The kernel's copies to and from a process (execve's arguments, a DOS
+ * box's moves) and get_mempolicy's page lookup fault swapped pages in: from
+ * a disk with the space's lock dropped (the backend's check, in after()),
+ * across more pages than one hold of the lock covers.
+ */
+static void test_copy_swapped(void **state)
+{
+	enum { N = 40 };
+	uint8_t *buf = malloc(N * PG);
+	uintptr_t a;
+
+	(void)state;
+	assert_non_null(buf);
+	a = filled_proc(&P, N);
+	assert_int_equal(as_madvise(&P.as, a, N * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(P.as.swapents, N);
+	assert_int_equal(as_copy_in(&P.as, buf, a, N * PG), 0);
+	assert_int_equal(P.as.swapents, 0);
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(buf[i * PG], swt_pattern(a + i * PG, 1));
+		assert_int_equal(buf[i * PG + PG - 1], swt_pattern(a + i * PG, 1) ^ 0xff);
+		buf[i * PG] = swt_pattern(a + i * PG, 2);
+		buf[i * PG + PG - 1] = swt_pattern(a + i * PG, 2) ^ 0xff;
+	}
+	assert_int_equal(as_madvise(&P.as, a, N * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(as_copy_out(&P.as, a, buf, N * PG), 0);
+	assert_int_equal(P.as.swapents, 0);
+	swt_check(&P, a, N, 2);
+	/* get_mempolicy(MPOL_F_NODE | MPOL_F_ADDR) reads a swapped page back first. */
+	assert_int_equal(as_madvise(&P.as, a, PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(as_page_node(&P.as, a), 0);
+	assert_true(pt_translate(&P.as.vs.pt, a, NULL, NULL, NULL));
+	/* A read error: EFAULT, the pages stay swapped, nothing is lost. */
+	assert_int_equal(as_madvise(&P.as, a, 4 * PG, MM_MADV_PAGEOUT), 0);
+	TS.fail_reads = true;
+	assert_int_equal(as_copy_in(&P.as, buf, a, N * PG), -MM_EFAULT);
+	assert_int_equal(as_copy_out(&P.as, a, buf, PG), -MM_EFAULT);
+	assert_int_equal(as_page_node(&P.as, a + PG), -MM_EFAULT);
+	TS.fail_reads = false;
+	assert_int_equal(P.as.swapents, 4);
+	swt_check(&P, a, N, 2);
+	free(buf);
+	as_destroy(&P.as);
+}
+
 /* A failed write loses nothing: the page stays in RAM (in the swap cache for a disk). */
 static void test_write_error(void **state)
 {
@@ -595,6 +641,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 		cmocka_unit_test_setup_teardown(test_populate_and_mlock_reclaim, before_small, after),
 		cmocka_unit_test_setup_teardown(test_mlock_swapped, before, after),
+		cmocka_unit_test_setup_teardown(test_copy_swapped, before, after),
 		cmocka_unit_test_setup_teardown(test_write_error, before, after),
 		cmocka_unit_test_setup_teardown(test_unmap_during_write, before, after),
 		cmocka_unit_test_setup_teardown(test_fault_during_write, before, after),
