@@ -251,7 +251,7 @@ debug: deps-build deps-boot $(KERNEL)
 
 test: deps-test
 	@$(MAKE) --no-print-directory all host32-tests kernel32 user32-programs dos-programs fuzzers $(ISO) \
-		kernel-ubsan
+		kernel-ubsan kernel-kasan
 	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:

@@ -10,7 +10,9 @@
 #include "kernel/task.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "kernel/kasan.h"
 #include "kernel/ubsan.h"
+#include "mm/heap.h"
 
 static void __attribute__((noinline)) crash_page_fault(void)
 {
@@ -81,6 +83,48 @@ static void __attribute__((noinline)) crash_ubsan(void)
 }
 #endif
 
+#ifdef KASAN
+/*
+ * The three heap bugs KASAN and the heap's debug checks catch: a read past
+ * the requested size, a write after free, a second free. Each is reported and
+ * the kernel carries on; then a panic that says how many KASAN reported.
+ */
+static void __attribute__((noinline)) crash_kasan_oob(void)
+{
+	volatile uint8_t *p = kmalloc(20);
+
+	if (!p)
+		panic("crash: no memory");
+	(void)p[20];
+	kfree((void *)p);
+	panic("crash: carried on after %lu KASAN report(s)", kasan_reports());
+}
+
+static void __attribute__((noinline)) crash_kasan_uaf(void)
+{
+	volatile uint64_t *p = kmalloc(64);
+
+	if (!p)
+		panic("crash: no memory");
+	kfree((void *)p);
+	p[3] = 1;
+	panic("crash: carried on after %lu KASAN report(s)", kasan_reports());
+}
+
+static void __attribute__((noinline)) crash_kasan_double_free(void)
+{
+	void *p = kmalloc(48);
+	struct heap_debug_counts c;
+
+	if (!p)
+		panic("crash: no memory");
+	kfree(p);
+	kfree(p);
+	heap_debug_get_counts(&c);
+	panic("crash: carried on after %lu double free(s)", (unsigned long)c.double_frees);
+}
+#endif
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -93,6 +137,11 @@ static const struct {
 #ifdef KUBSAN
 	{ "ubsan", crash_ubsan },
 #endif
+#ifdef KASAN
+	{ "kasan-oob", crash_kasan_oob },
+	{ "kasan-uaf", crash_kasan_uaf },
+	{ "kasan-dfree", crash_kasan_double_free },
+#endif
 };
 
 /**
@@ -100,7 +149,8 @@ static const struct {
  * @kind: "pf" (kernel page fault), "ud" (invalid opcode), "panic", "stack"
  *        (overflow the current kernel stack), "kmap" (sleep holding a
  *        temporary mapping); in the UBSan build also "ubsan" (three undefined
- *        operations, reported, then a panic)
+ *        operations, reported, then a panic); in the KASAN build "kasan-oob",
+ *        "kasan-uaf", "kasan-dfree"
  *
  * Return: -1 if @kind is unknown; otherwise it does not return.
  */

@@ -24,6 +24,9 @@ void heap_boot_init(void)
 
 	if (cmdline_value("heap", opt, sizeof(opt)) && !strcmp(opt, "debug"))
 		flags |= HEAP_DEBUG;
+#ifdef KASAN
+	flags |= HEAP_DEBUG;	/* red zones, sites and the shadow's hooks (mm/heap_debug.c) */
+#endif
 	heap_pages_kernel.seed = arch_random();
 	if (heap_init(&heap_pages_kernel, flags))
 		panic("heap: no memory to set up the heap");

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "smp.h"
+#include "kernel/kasan.h"
 #include "kernel/kernel.h"
 #include "kernel/heap.h"
 #include "kernel/ktest.h"
@@ -103,6 +104,7 @@ void kmain(uint32_t magic, uint32_t info_pa)
 	if (lru_init())
 		kprintf("lru: no memory for the page lists: page-cache pages will not be reclaimed\n");
 	kernel_space_init(&boot_info.map);
+	kasan_init(&boot_info.map);
 	heap_boot_init();
 	commit_boot_init();
 	sched_init();

@@ -3,6 +3,7 @@
 #
 #   build/ubsan/kernel/kernel.elf   x86_64 with the kernel's own UBSan handlers (kernel/ubsan.c)
 #   build/ubsan/i386-pae/kernel.elf the same for i386 (PAE, as the user32 suite runs)
+#   build/kasan/kernel/kernel.elf   x86_64 with the address sanitizer (kernel/kasan.c)
 #
 # The checks are those that mean something in a kernel. Not alignment: x86
 # allows misaligned access and the hardware's packed structures need it.
@@ -14,14 +15,26 @@ KUBSAN_FLAGS := -fsanitize=shift,integer-divide-by-zero,unreachable,vla-bound,nu
 # paths with indices it cannot bound); the normal build keeps the warning.
 KUBSAN_FLAGS += -Wno-array-bounds
 
+# KASAN: outline checks (calls, so that nothing is checked before the shadow
+# exists), no stack or global red zones yet. The heap's own files are not
+# instrumented: they write free-list pointers and records into poisoned objects.
+KKASAN_FLAGS := -fsanitize=kernel-address --param asan-instrumentation-with-call-threshold=0 \
+		--param asan-stack=0 --param asan-globals=0
+KKASAN_EXCLUDE := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/heap_front.c mm/heap_debug.c \
+		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c
+
 # A sanitized build passes KSAN_FLAGS (and KSAN_EXCLUDE, files built without
 # them); the handlers themselves are never instrumented.
 KSAN := $(KSAN_FLAGS)
-$(patsubst %,$(KDIR)/%.o,kernel/ubsan.c $(KSAN_EXCLUDE)): KSAN :=
+$(patsubst %,$(KDIR)/%.o,kernel/ubsan.c kernel/kasan.c $(KSAN_EXCLUDE)): KSAN :=
 
 kernel-ubsan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/ubsan KDEFS=-DKUBSAN KSAN_FLAGS="$(KUBSAN_FLAGS)" kernel
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/ubsan KDEFS=-DKUBSAN KSAN_FLAGS="$(KUBSAN_FLAGS)" \
 		ARCH=i386 PAE=1 kernel
 
-.PHONY: kernel-ubsan
+kernel-kasan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/kasan KDEFS="-DKASAN -DMM_KASAN" \
+		KSAN_FLAGS="$(KKASAN_FLAGS)" KSAN_EXCLUDE="$(KKASAN_EXCLUDE)" kernel
+
+.PHONY: kernel-ubsan kernel-kasan

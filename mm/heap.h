@@ -130,11 +130,15 @@ struct heap_site {
 };
 
 /* Per-object record of the debug build, kept beside the slab's objects. */
+#define HEAP_STACK_DEPTH	6	/* MM_KASAN: return addresses kept per allocation and free */
 struct heap_objmeta {
 	struct heap_site alloc, free;
 	uint32_t req_size;		/* what the caller asked for; the rest is red zone */
 	uint32_t epoch;			/* heap_mark() generation at allocation */
 	uint8_t state;			/* HEAP_OBJ_* */
+#ifdef MM_KASAN
+	const void *alloc_stack[HEAP_STACK_DEPTH], *free_stack[HEAP_STACK_DEPTH];
+#endif
 };
 
 enum { HEAP_OBJ_FREE, HEAP_OBJ_LIVE };
@@ -511,6 +515,34 @@ struct heap_live_obj {
 	struct heap_site site;
 	uint32_t epoch;
 };
+
+#ifdef MM_KASAN
+/* What the heap knows of the object around an address (an address sanitizer's report). */
+struct heap_obj_info {
+	const void *obj;		/* the object's start */
+	size_t req_size, obj_size;	/* requested; its slot in the cache */
+	const char *cache;
+	bool live;			/* else freed (in quarantine or on a free list) */
+	struct heap_site alloc, free;
+	const void *alloc_stack[HEAP_STACK_DEPTH], *free_stack[HEAP_STACK_DEPTH];
+};
+
+/**
+ * heap_object_info() - describe the debug-cache object of the global heap at or nearest @p
+ * @p: an address inside a slab (an object, or the red zone after one)
+ * @out: filled in
+ *
+ * Reads the records without the cache's lock: for reports only.
+ * Return: false if @p is not inside a debug cache's slab.
+ */
+bool heap_object_info(const void *p, struct heap_obj_info *out);
+
+/*
+ * Give every object held in the quarantine back to its slab (leak checks,
+ * reclaim, cache destruction); empty slabs stay for the caller's shrink.
+ */
+void heap_quarantine_flush(void);
+#endif
 
 /**
  * heap_for_each_live() - call @fn for every live object with a known site (debug) and large area

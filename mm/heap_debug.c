@@ -155,6 +155,131 @@ bool debug_check_redzone(struct kmem_cache *c, const void *obj, const struct hea
 	return check_redzone(c, obj, m, site);
 }
 
+#ifdef MM_KASAN
+/*
+ * The address sanitizer's side of the heap (MM_KASAN, the KASAN kernel):
+ * the shadow follows each object's state, and freed objects wait in a
+ * quarantine before they can be handed out again, so that a use after free
+ * hits poisoned memory for a while instead of someone else's object.
+ *
+ * Lock order: a cache's lock, then the quarantine's. Objects leave the
+ * quarantine with only their cache's lock held.
+ */
+#define QUARANTINE_BYTES	(4u << 20)
+
+static struct {
+	spinlock_t lock;
+	void *head, *tail;		/* oldest first, linked through the free-pointer slot */
+	size_t bytes;
+} quarantine = { .lock = SPINLOCK_INIT };
+
+static void **q_link(struct kmem_cache *c, void *obj)
+{
+	return (void **)((uint8_t *)obj + c->fp_offset);
+}
+
+static void kasan_alloc(struct kmem_cache *c, uint8_t *obj, struct heap_objmeta *m, size_t req)
+{
+	size_t used = (req + 7) & ~(size_t)7;
+
+	plat_kasan_unpoison(obj, req);
+	if (used < c->size)
+		plat_kasan_poison(obj + used, c->size - used, KASAN_REDZONE);
+	memset(m->free_stack, 0, sizeof(m->free_stack));
+	plat_kasan_stack(m->alloc_stack, HEAP_STACK_DEPTH);
+}
+
+/*
+ * An object leaves the quarantine: back on its slab's free list, as
+ * debug_free() would. @release: free empty slabs beyond HEAP_EMPTY_KEEP too
+ * (else the caller's shrink does, and counts them).
+ */
+static void quarantine_release(void *obj, bool release)
+{
+	struct slab *s = slab_of(obj);
+	struct kmem_cache *c = s->cache;
+
+	cache_lock(c);
+	slab_give(c, s, obj);
+	if (release)
+		cache_release_empty(c, HEAP_EMPTY_KEEP);
+	cache_unlock(c);
+	heap_account(c->heap, -(int64_t)c->size);
+}
+
+/* Takes objects off the quarantine's head until it holds at most @keep bytes. */
+static void quarantine_trim(size_t keep, bool release)
+{
+	for (;;) {
+		unsigned long f = spin_lock_irqsave(&quarantine.lock);
+		void *obj = quarantine.bytes > keep ? quarantine.head : NULL;
+		if (obj) {
+			struct kmem_cache *c = slab_of(obj)->cache;
+			quarantine.head = *q_link(c, obj);
+			if (!quarantine.head)
+				quarantine.tail = NULL;
+			quarantine.bytes -= c->size;
+		}
+		spin_unlock_irqrestore(&quarantine.lock, f);
+		if (!obj)
+			return;
+		quarantine_release(obj, release);
+	}
+}
+
+/*
+ * debug_free()'s last step in the global heap: poison @obj and queue it
+ * instead of freeing it. Called with @c locked; unlocks it. Private heaps
+ * (their own page sources and lifetimes) free at once: false.
+ */
+static bool kasan_quarantine(struct kmem_cache *c, void *obj, struct heap_objmeta *m)
+{
+	if (c->heap != &heap_global)
+		return false;
+	plat_kasan_stack(m->free_stack, HEAP_STACK_DEPTH);
+	plat_kasan_poison(obj, c->size, KASAN_FREED);
+	*q_link(c, obj) = NULL;
+	unsigned long f = spin_lock_irqsave(&quarantine.lock);
+	if (quarantine.tail)
+		*q_link(slab_of(quarantine.tail)->cache, quarantine.tail) = obj;
+	else
+		quarantine.head = obj;
+	quarantine.tail = obj;
+	quarantine.bytes += c->size;
+	bool over = quarantine.bytes > QUARANTINE_BYTES;
+	spin_unlock_irqrestore(&quarantine.lock, f);
+	cache_unlock(c);
+	if (over)
+		quarantine_trim(QUARANTINE_BYTES / 2, true);
+	return true;
+}
+
+void heap_quarantine_flush(void)
+{
+	quarantine_trim(0, false);	/* every caller shrinks next */
+}
+
+bool heap_object_info(const void *p, struct heap_obj_info *out)
+{
+	struct slab *s = slab_lookup(p);
+
+	if (!s || !s->cache->debug || !s->meta || (uintptr_t)p < s->objs)
+		return false;
+	struct kmem_cache *c = s->cache;
+	uintptr_t i = ((uintptr_t)p - s->objs) / c->size;
+	if (i >= s->carved)
+		return false;
+	const struct heap_objmeta *m = &s->meta[i];
+	*out = (struct heap_obj_info){ .obj = (const void *)(s->objs + i * c->size),
+				       .req_size = m->req_size, .obj_size = c->size, .cache = c->name,
+				       .live = m->state == HEAP_OBJ_LIVE, .alloc = m->alloc,
+				       .free = m->free };
+	memcpy(out->alloc_stack, m->alloc_stack, sizeof(out->alloc_stack));
+	memcpy(out->free_stack, m->free_stack, sizeof(out->free_stack));
+	return true;
+}
+#endif
+
 /**
  * debug_alloc() - allocation in a debug cache: straight from the slabs, with checks
  * @c: the cache
@@ -182,6 +307,9 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 	cache_unlock(c);
 	if (!c->ctor)
 		memset(obj + req, HEAP_REDZONE_BYTE, c->size - req);
+#ifdef MM_KASAN
+	kasan_alloc(c, obj, m, req);
+#endif
 	heap_account(c->heap, (int64_t)c->size);
 	return obj;
 }
@@ -241,6 +369,10 @@ void debug_free(struct kmem_cache *c, struct slab *s, void *obj, const struct he
 		m->free = *site;
 	if (!c->ctor)		/* a lazy heap keeps the red zone (check_poison()) */
 		memset(obj, HEAP_POISON_FREE, c->heap->lazy ? m->req_size : c->size);
+#ifdef MM_KASAN
+	if (kasan_quarantine(c, obj, m))
+		return;		/* cache unlocked; accounted when it leaves the quarantine */
+#endif
 	slab_give(c, s, obj);
 	cache_release_empty(c, HEAP_EMPTY_KEEP);
 	cache_unlock(c);

@@ -1004,5 +1004,8 @@ void heap_drain(void)
 	if (hc)
 		heap_cpu_flush_all(hc);
 	heap_cpu_exit(flags);
+#ifdef MM_KASAN
+	heap_quarantine_flush();
+#endif
 	kmem_cache_for_each(shrink_one, NULL);
 }

@@ -107,4 +107,21 @@ _Noreturn void plat_panic(const char *fmt, ...)
 #define mm_info(...)	plat_log(LOG_INFO, __VA_ARGS__)
 #define mm_debug(...)	plat_log(LOG_DEBUG, __VA_ARGS__)
 
+/* --- Address sanitizer (only in a build with MM_KASAN) -------------------- */
+
+#ifdef MM_KASAN
+/*
+ * The heap tells the platform's shadow memory which bytes may be accessed:
+ * a live object's requested bytes, nothing of its red zone, nothing of a
+ * freed object until it is handed out again. @p and @len are multiples of 8
+ * except the end of an unpoisoned range. @why is one of KASAN_* below.
+ */
+#define KASAN_REDZONE	0xfc	/* between objects, after a request, never handed out */
+#define KASAN_FREED	0xfb	/* freed, in quarantine or on a free list */
+void plat_kasan_poison(const void *p, size_t len, uint8_t why);
+void plat_kasan_unpoison(const void *p, size_t len);
+/* The current call chain's return addresses, innermost first; fills at most @n, returns how many. */
+unsigned plat_kasan_stack(const void **pcs, unsigned n);
+#endif
+
 #endif

@@ -92,12 +92,21 @@ static struct slab *slab_new(struct kmem_cache *c)
 		s->meta = (struct heap_objmeta *)ALIGN_UP(s->objs + (uintptr_t)c->capacity * c->size,
 							   (uintptr_t)8);
 		memset(s->meta, 0, c->capacity * sizeof(struct heap_objmeta));
+#ifdef MM_KASAN
+		if (!c->ctor)	/* else the constructor writes them when they are carved */
+			plat_kasan_poison((void *)s->objs, (size_t)c->capacity * c->size,
+					  KASAN_REDZONE);
+#endif
 	}
 	return s;
 }
 
 static void slab_free(struct kmem_cache *c, struct slab *s)
 {
+#ifdef MM_KASAN
+	if (c->debug)		/* the pages may be anything next */
+		plat_kasan_unpoison(s, HEAP_SLAB_SIZE);
+#endif
 	s->magic = 0;
 	c->heap->src->pages_put(s, s->order);
 }
@@ -580,6 +589,10 @@ void heap_flush_lists(void)
 unsigned long heap_shrink(struct heap *h)
 {
 	unsigned long pages = 0;
+#ifdef MM_KASAN
+	if (h == &heap_global)
+		heap_quarantine_flush();
+#endif
 	unsigned long f = spin_lock_irqsave(&h->caches_lock);
 
 	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
@@ -681,6 +694,10 @@ void kmem_cache_destroy(struct kmem_cache *c)
 {
 	if (!c)
 		return;
+#ifdef MM_KASAN
+	if (c->heap == &heap_global)
+		heap_quarantine_flush();	/* its freed objects may wait there */
+#endif
 	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
 	if (hc && heap_list_count(&hc->list[c->id]))

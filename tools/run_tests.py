@@ -599,6 +599,63 @@ def ubsan_crash_reports(kernel, name, timeout):
 SANITIZED_USER_SKIP = {"t_oom_victim", "t_fork_bomb_mem"}
 
 
+KASAN_KERNEL = "kasan/kernel/kernel.elf"
+KASAN_REPORT = re.compile(r"^KASAN: .*$", re.M)
+
+
+def no_kasan_reports(prefix, out):
+    """The KASAN kernel's run must report no bad access. (The heap's own
+    reports of bad frees are what its suite provokes, and checks.)"""
+    found = KASAN_REPORT.findall(out)
+    first = out.find("KASAN: ")
+    record(prefix + "no-kasan-reports", not found, "%d report(s):\n%s\n%s" % (
+        len(found), "\n".join(found[:20]), out[first:first + 3000] if first >= 0 else ""))
+
+
+def kasan_crash_reports(kernel, timeout):
+    """crash=kasan-oob, kasan-uaf and kasan-dfree: each bug is reported with the
+    access's backtrace and the object's allocation (and free) stack, and the
+    kernel carries on."""
+    common = ["--- end of KASAN report ---", "allocation stack:", "] kmalloc_at+"]
+    cases = {
+        "kasan-oob": ["KASAN: slab-out-of-bounds: read of size 1 at ",
+                      "the address is 0 bytes to the right of a 20-byte object",
+                      "] crash_kasan_oob+", "allocated at kernel/crash.c:",
+                      "PANIC: crash: carried on after 1 KASAN report(s)"] + common,
+        "kasan-uaf": ["KASAN: use-after-free: write of size 8 at ",
+                      "the address is 24 bytes inside a 64-byte object", "freed at kernel/crash.c:",
+                      "free stack:", "] kfree_at+", "] crash_kasan_uaf+",
+                      "PANIC: crash: carried on after 1 KASAN report(s)"] + common,
+        "kasan-dfree": ["heap: double free of kmalloc-", "heap:   allocated at kernel/crash.c:",
+                        "heap:   first freed at kernel/crash.c:",
+                        "heap:   freed again at kernel/crash.c:",
+                        "PANIC: crash: carried on after 1 double free(s)"],
+    }
+    for kind, want in sorted(cases.items()):
+        out, status, timed_out = qemu.boot(kernel=kernel, mem="64M",
+                                           cmdline="crash=%s panic=exit" % kind, timeout=timeout)
+        missing = [w for w in want if w not in out]
+        record("kasan/%s-report" % kind, not missing and status == qemu.EXIT_PANIC,
+               "missing %s, status %s\n%s" % (missing, status, out[-3000:]))
+    out, status, timed_out = qemu.boot(kernel=kernel, mem="64M",
+                                       cmdline="crash=kasan-uaf kasan=panic panic=exit", timeout=timeout)
+    record("kasan/panic-option", "PANIC: kasan: bad access (kasan=panic)" in out and
+           status == qemu.EXIT_PANIC, "status %s\n%s" % (status, out[-3000:]))
+
+
+def kasan_suite(build, timeout):
+    """The KASAN kernel (mk/ksan.mk): its reports, then the in-kernel suites
+    and the user programs under it, with no report."""
+    kernel = os.path.join(build, KASAN_KERNEL)
+    if not os.path.exists(kernel):
+        record("kasan", False, "%s was not built (make kernel-kasan)" % kernel)
+        return
+    kasan_crash_reports(kernel, timeout)
+    kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan", check=no_kasan_reports)
+    user_programs(kernel, build, timeout, name="kasan/user", check=no_kasan_reports,
+                  programs=[p for p in expected_user_programs(build) if p not in SANITIZED_USER_SKIP])
+
+
 def ubsan_suite(build, timeout):
     """The UBSan kernels (mk/ksan.mk): their reports, then the in-kernel suites
     (x86_64 on two CPUs, i386) and the user programs under them (i386: a
@@ -904,6 +961,8 @@ def main():
         ("diff32", lambda: differential(kernel32, a.build, a.timeout, arch="i386")),
         # The kernels built with the kernel's UBSan (mk/ksan.mk).
         ("ubsan", lambda: ubsan_suite(a.build, a.timeout)),
+        # The x86_64 kernel built with KASAN (mk/ksan.mk).
+        ("kasan", lambda: kasan_suite(a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("dos", lambda: dos_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,

@@ -5,6 +5,7 @@
  *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
  *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory (64 TiB)
  *   ffffc90000000000 - ffffe8ffffffffff  vmalloc area (32 TiB): kernel stacks, large allocations
+ *   ffffec0000000000 - fffff3ffffffffff  KASAN build only: shadow of the direct map (1 byte per 8)
  *   fffffd0000000000 - fffffdffffffffff  never mapped (tests probe faults here)
  *   ffffffff80000000 - ffffffffffffffff  kernel image (linked here, loaded at 1 MiB)
  */
@@ -18,6 +19,7 @@
 #define DIRECT_MAP_END		0xffffc00000000000
 #define VMALLOC_BASE		0xffffc90000000000
 #define VMALLOC_END		0xffffe90000000000
+#define KASAN_SHADOW_BASE	0xffffec0000000000
 #define KERNEL_NEVER_MAPPED	0xfffffd0000000000
 #define USER_SPACE_END		0x0000800000000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */
