@@ -652,7 +652,8 @@ def kasan_suite(build, timeout):
         return
     kasan_crash_reports(kernel, timeout)
     kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan", check=no_kasan_reports)
-    user_programs(kernel, build, timeout, name="kasan/user", check=no_kasan_reports,
+    # Twice the time: every access of the kernel is checked (10 min was not enough at load 30).
+    user_programs(kernel, build, 2 * timeout, name="kasan/user", check=no_kasan_reports,
                   programs=[p for p in expected_user_programs(build) if p not in SANITIZED_USER_SKIP])
 
 
