@@ -16,6 +16,7 @@
 void as_destroy(struct as *as)
 {
 	as_list_del(as);
+	pt_space_retire(&as->vs.pt);	/* the zaps below need no atomics, flushes */
 	as_lock(as);
 	for (uint32_t i = 0; i < as->nr; i++)
 		as_zap(as, as->reg[i].start, as->reg[i].end - as->reg[i].start);

@@ -6,28 +6,51 @@
  */
 #include "as_internal.h"
 
-/*
- * pt_unmap() release callback: each removed page held one reference. The
- * figures are atomic: a shared space's munmap zaps under the read lock,
- * beside faults adding to them (as_unmap_range_unlock()).
- */
+/* What one pt_unmap() removed: the space's figures fall once per batch, not per page. */
+struct zap_count {
+	uint64_t pages, swapents;
+};
+
+/* pt_unmap() release callback: each removed page held one reference. */
 static void release(phys_addr_t pa, uint64_t size, void *ctx)
 {
-	struct as *as = ctx;
-	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
+	struct zap_count *zc = ctx;
 
 	if (size == PT_SIZE_SWAP) {
 		swap_free((swp_entry_t){ (uint32_t)pa });
-		__atomic_sub_fetch(&as->swapents, 1, __ATOMIC_RELAXED);
+		zc->swapents++;
 		return;
 	}
-	/* VmHWM: rss just before it falls. One zapper at a time (write lock, or downgraded). */
-	if (rss > __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED))
-		__atomic_store_n(&as->hiwater_rss, rss, __ATOMIC_RELAXED);
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (!as_is_zero_page(pa + off))
 			pmm_put(pa + off);
-	__atomic_sub_fetch(&as->rss, size >> PAGE_SHIFT, __ATOMIC_RELAXED);
+	zc->pages += size >> PAGE_SHIFT;
+}
+
+/*
+ * @unmap (pt_unmap() or pt_zap()) of [va, stop) with the figures updated after it. They are
+ * atomic: a shared space's munmap zaps under the read lock, beside faults
+ * adding to them (as_unmap_range_unlock()); once per batch, since a 64-bit
+ * atomic is a call and a locked cmpxchg8b on i386.
+ */
+static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
+		      int (*unmap)(struct pt_space *, uintptr_t, uint64_t, pt_release_fn, void *))
+{
+	struct zap_count zc = { 0, 0 };
+	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
+	int err;
+
+	/* VmHWM: rss just before it falls. One zapper at a time (write lock, or downgraded). */
+	if (rss > __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED))
+		__atomic_store_n(&as->hiwater_rss, rss, __ATOMIC_RELAXED);
+	err = unmap(&as->vs.pt, va, stop - va, release, &zc);
+	if (err)
+		plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
+			   (unsigned long long)stop, err);
+	if (zc.pages)
+		__atomic_sub_fetch(&as->rss, zc.pages, __ATOMIC_RELAXED);
+	if (zc.swapents)
+		__atomic_sub_fetch(&as->swapents, zc.swapents, __ATOMIC_RELAXED);
 }
 
 static int found_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
@@ -109,11 +132,7 @@ void as_zap(struct as *as, uintptr_t start, uint64_t len)
 	while (as_next_batch(as, cur, end, &va, &stop)) {
 		if (!as_can_break(as))
 			stop = end;
-		int err = pt_unmap(&as->vs.pt, va, stop - va, release, as);
-
-		if (err)
-			plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
-				   (unsigned long long)stop, err);
+		zap_batch(as, va, stop, pt_unmap);
 		cur = stop;
 		if (cur < end)
 			as_lock_break(as);
@@ -188,11 +207,7 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 	plat_irq_restore(fl);
 	while (cur < end && pt_walk_all(&as->vs.pt, cur, end, found_leaf, &va) == 1) {
 		uintptr_t stop = MM_MIN((va & ~(span - 1)) + span, end);
-		int err = pt_zap(&as->vs.pt, va, stop - va, release, as);
-
-		if (err)
-			plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
-				   (unsigned long long)stop, err);
+		zap_batch(as, va, stop, pt_zap);
 		cur = stop;
 	}
 	(void)plat_irq_save();

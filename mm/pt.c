@@ -80,6 +80,7 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 	op->flags = 0;
 	op->release = NULL;
 	op->ctx = NULL;
+	op->retired = (s->flags & PT_SPACE_RETIRED) != 0;
 	op->flush_all = false;
 	op->ntlb = 0;
 	op->nfreed = 0;
@@ -141,7 +142,7 @@ phys_addr_t pt_op_take_table(struct pt_op *op)
  */
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 {
-	if (op->ntlb == 0 && !op->flush_all)
+	if (op->ntlb == 0 && !op->flush_all && !op->retired)
 		pt_tlb_add(op, va);
 	op->s->table_pages--;
 	if (likely(!pt_remote_cpus(op->s))) {
@@ -372,6 +373,43 @@ static void free_tables(struct pt_space *s, unsigned level, phys_addr_t tpa)
 
 static struct pt_space *loaded[MM_MAX_CPUS];
 
+/*
+ * Make the CPUs that keep @s loaded lazily let go. Return: false if a CPU
+ * still runs on it (this one included).
+ */
+static bool space_unloaded(struct pt_space *s)
+{
+	if (s->root == plat_pt_root())
+		return false;
+
+	mm_cpumask_t others = pt_remote_cpus(s);
+
+	if (others)	/* CPUs keeping it loaded lazily let go on a flush */
+		plat_tlb_shootdown(others, NULL, 0, false);
+	return !pt_remote_cpus(s);
+}
+
+/**
+ * pt_space_retire() - declare that no CPU will load @s again
+ * @s: a space about to be torn down (its last user gone); not the active one
+ *
+ * CPUs keeping it loaded lazily let go first. From then on no MMU walks its
+ * tables and no TLB holds its translations, so unmapping clears entries with
+ * plain stores, records nothing to flush and releases frames at once; and
+ * loading the space is a bug (panics). Does nothing for a kernel or shared
+ * space, or one a CPU still runs on (pt_space_destroy() reports that).
+ */
+void pt_space_retire(struct pt_space *s)
+{
+	if (!s->root || (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) || !space_unloaded(s))
+		return;
+
+	unsigned long irq = spin_lock_irqsave(&s->lock);
+
+	s->flags |= PT_SPACE_RETIRED;
+	spin_unlock_irqrestore(&s->lock, irq);
+}
+
 /**
  * pt_space_load() - make @s the page tables this CPU runs on
  * @s: the space (the kernel's, or a process's sharing the kernel half)
@@ -385,6 +423,9 @@ void pt_space_load(struct pt_space *s)
 	unsigned cpu = plat_cpu_id();
 	struct pt_space *old = loaded[cpu];
 
+	if (unlikely(s->flags & PT_SPACE_RETIRED))
+		plat_panic("pt: loading space %#llx, retired (its last user is gone)",
+			   (unsigned long long)s->root);
 	pt_space_cpu_enter(s, cpu);
 	if (plat_pt_root() != s->root)
 		plat_set_pt_root(s->root);
@@ -413,11 +454,7 @@ void pt_space_destroy(struct pt_space *s)
 		       (unsigned long long)s->root);
 		return;
 	}
-	mm_cpumask_t others = pt_remote_cpus(s);
-
-	if (others)	/* CPUs keeping it loaded lazily let go on a flush */
-		plat_tlb_shootdown(others, NULL, 0, false);
-	if (pt_remote_cpus(s))
+	if (!(s->flags & PT_SPACE_RETIRED) && !space_unloaded(s))
 		plat_panic("pt: destroying space %#llx that CPUs %#llx still run on",
 			   (unsigned long long)s->root, (unsigned long long)s->cpus);
 	unsigned long irq = spin_lock_irqsave(&s->lock);

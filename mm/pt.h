@@ -103,6 +103,7 @@ extern const struct pt_format pt_format_i386_pae;	/* 3 levels, 64-bit entries, 2
 /* Space flags. */
 #define PT_SPACE_KERNEL	0x1	/* always active (kernel mappings): always flushed */
 #define PT_SPACE_SHARED	0x2	/* set by pt_space_share_kernel() on the source */
+#define PT_SPACE_RETIRED 0x4	/* set by pt_space_retire(): no CPU loads it again */
 
 /* One address space's page tables. */
 struct pt_space {
@@ -118,6 +119,12 @@ struct pt_space {
 	/* CPUs whose MMU may hold this space's translations (see the TLB rule). */
 	volatile mm_cpumask_t cpus;
 };
+
+/*
+ * Declare that no CPU will load @s again (the last user is gone), so that
+ * tearing it down needs no atomic entry updates, TLB batch or CPU-set reads.
+ */
+void pt_space_retire(struct pt_space *s);
 
 /* Load @s's root on this CPU, keeping the CPU sets (interrupts off). */
 void pt_space_load(struct pt_space *s);

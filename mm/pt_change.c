@@ -54,8 +54,14 @@ static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *
 		       uintptr_t va)
 {
 	const struct pt_format *f = op->f;
-	uint64_t old = pte_xchg(f, t, i, 0);
+	uint64_t old;
 
+	if (op->retired) {
+		old = pte_get_locked(f, t, i);
+		pte_clear_unwalked(f, t, i);
+	} else {
+		old = pte_xchg(f, t, i, 0);
+	}
 	pt_used_add(tpa, -1);
 	pt_tlb_add(op, va);
 	pt_op_release(op, pte_leaf_pa(f, level, old), lvl_size(f, level));
@@ -86,7 +92,10 @@ void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 			}
 			continue;
 		}
-		old = pte_xchg(f, t, i, 0);
+		if (op->retired)	/* no MMU sets accessed or dirty meanwhile */
+			pte_clear_unwalked(f, t, i);
+		else
+			old = pte_xchg(f, t, i, 0);
 		cleared++;
 		pt_tlb_add(op, va);
 		pt_op_release(op, pte_leaf_pa(f, 0, old), PAGE_SIZE);

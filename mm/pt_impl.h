@@ -61,6 +61,30 @@ static inline void pte_set(const struct pt_format *f, void *t, unsigned i, uint6
 		__atomic_store_n((uint32_t *)t + i, (uint32_t)e, __ATOMIC_RELEASE);
 }
 
+/*
+ * Clear an entry that no MMU can walk (a retired space's) and the caller
+ * holds the space's lock for: a plain store, no locked exchange. On a
+ * 32-bit machine the low word, which holds the present and swap bits, goes
+ * first, so a lockless reader sees the entry present or swapped only whole.
+ */
+static inline void pte_clear_unwalked(const struct pt_format *f, void *t, unsigned i)
+{
+#if UINTPTR_MAX == 0xffffffffu
+	if (f->entry_size == 8) {
+		typedef uint32_t __attribute__((may_alias)) word_t;
+		word_t *w = (word_t *)((uint64_t *)t + i);
+
+		__atomic_store_n(&w[0], 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&w[1], 0, __ATOMIC_RELEASE);
+		return;
+	}
+#endif
+	if (f->entry_size == 8)
+		__atomic_store_n((uint64_t *)t + i, 0, __ATOMIC_RELEASE);
+	else
+		__atomic_store_n((uint32_t *)t + i, 0, __ATOMIC_RELEASE);
+}
+
 /* Swap, returning the old entry with whatever accessed/dirty bits the MMU set. */
 static inline uint64_t pte_xchg(const struct pt_format *f, void *t, unsigned i, uint64_t e)
 {
@@ -254,6 +278,7 @@ struct pt_op {
 	pt_release_fn release;		/* pt_unmap */
 	bool keep_tables;		/* pt_zap(): free no table */
 	void *ctx;
+	bool retired;			/* PT_SPACE_RETIRED: no MMU walks the tables */
 	/* TLB batch: pages to invalidate. */
 	bool flush_all;			/* too many: flush everything instead */
 	unsigned ntlb;
@@ -287,7 +312,7 @@ phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last
  */
 static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
 {
-	if (op->flush_all)
+	if (op->flush_all || op->retired)
 		return;
 	if (op->ntlb == PT_TLB_BATCH)
 		op->flush_all = true;
@@ -298,6 +323,9 @@ static inline void pt_tlb_add(struct pt_op *op, uintptr_t va)
 /* CPUs other than this one that may cache @s's translations, after the caller's changes. */
 static inline mm_cpumask_t pt_remote_cpus(const struct pt_space *s)
 {
+	if (s->flags & PT_SPACE_RETIRED)
+		return 0;
+
 	mm_cpumask_t all = (s->flags & (PT_SPACE_KERNEL | PT_SPACE_SHARED)) ?
 			   plat_cpus_online() : pt_space_cpus_now(s);
 

@@ -1270,6 +1270,50 @@ static void test_i386(void **state)
 	finish();
 }
 
+/*
+ * A retired space (its last user gone): no CPU may load it again, so an
+ * unmap clears entries with plain stores and releases every leaf at once,
+ * in order, flushing nothing. A space this CPU runs on is not retired.
+ */
+static void retire_check(const struct pt_format *f)
+{
+	struct released *rel = calloc(1, sizeof(*rel));
+	const unsigned n = 600;		/* more than a PAE or x86_64 page table holds */
+
+	start(f);
+	assert_int_equal(pt_map(&sp, 0x400000, 0x1000000, n * PG, PT_WRITE, 0), 0);
+	plat_set_pt_root(sp.root);
+	pt_space_retire(&sp);
+	assert_false(sp.flags & PT_SPACE_RETIRED);
+	plat_set_pt_root(0);
+	pt_space_retire(&sp);
+	assert_true(sp.flags & PT_SPACE_RETIRED);
+	reset_tlb();
+	assert_int_equal(pt_unmap(&sp, 0x400000, n * PG, record_release, rel), 0);
+	assert_int_equal(rel->n, n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(rel->r[i].pa, 0x1000000 + (uint64_t)i * PG);
+		assert_int_equal(rel->r[i].size, PG);
+	}
+	assert_int_equal(sim_count.tlb_flush_page, 0);
+	assert_int_equal(sim_count.tlb_flush_all, 0);
+	for (unsigned i = 0; i < n; i += 97)
+		expect_unmapped(&sp, 0x400000 + (uintptr_t)i * PG);
+	assert_int_equal(sp.table_pages, 1);
+	free(rel);
+	finish();
+}
+
+static void test_retire(void **state)
+{
+	(void)state;
+#if VM_TEST_64BIT_VA
+	retire_check(&pt_format_x86_64);
+#endif
+	retire_check(&pt_format_i386);
+	retire_check(&pt_format_i386_pae);
+}
+
 static void test_pae(void **state)
 {
 	(void)state;
@@ -1651,6 +1695,7 @@ int main(void)
 		cmocka_unit_test(test_copy_i386),
 		cmocka_unit_test(test_i386),
 		cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_retire),
 		cmocka_unit_test(test_share_kernel_i386),
 		cmocka_unit_test(test_oom_map_i386),
 		cmocka_unit_test(test_tlb_batching),
