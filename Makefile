@@ -84,6 +84,10 @@ HCORE     := $(CORE_STD) -ffreestanding -nostdinc -isystem $(GCC_INC)
 CORE_SRC    := $(wildcard mm/*.c)
 ARCH_SRC    := $(wildcard arch/x86/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard arch/$(ARCH)/*.S)
 KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
+# Linux's i386 system-call ABI on the shared handlers: the i386 kernel only.
+ifneq ($(ARCH),i386)
+KERNEL_SRC  := $(filter-out kernel/proc/compat32.c,$(KERNEL_SRC))
+endif
 KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)
 # Kernel files that are pure data processing, so the host tests and fuzzers use them too.

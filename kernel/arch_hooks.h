@@ -11,10 +11,25 @@
 #ifndef KERNEL_ARCH_HOOKS_H
 #define KERNEL_ARCH_HOOKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+struct dos_regs;
+struct trap_frame;
 struct vm_space;
 struct task;
+
+/* --- the kernel's entries from boot, trap and return paths ------------------------- */
+/* The kernel's C entry (boot.S): the loader's magic and its information's address. */
+void kmain(uint32_t magic, uint32_t info_pa);
+/* A system call from user mode: number and arguments in @f, the result into it. */
+void syscall_dispatch(struct trap_frame *f);
+/* Before every return to user mode (isr.S): rescheduling, signals, pending kills. */
+void user_return_work(struct trap_frame *f);
+/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
+_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
+
+/* --- what the kernel keeps for the arch --------------------------------------------- */
 
 /* The address space of the process running on this CPU; NULL in a kernel thread. */
 struct vm_space *current_user_space(void);
@@ -30,5 +45,27 @@ uintptr_t task_kstack_top(const struct task *t);
 void sched_finish_switch(void);
 /* An AP, on its idle task's stack, joins the scheduler; never returns. */
 _Noreturn void sched_cpu_start(void);
+
+/*
+ * The running process's memory, for arch code that reads or writes it (the
+ * virtual-8086 monitor): checked and fault-recovered as every system
+ * call's copies are (kernel/uaccess.h). 0, or -EFAULT.
+ */
+int user_read(void *dst, uint64_t usrc, uint64_t len);
+int user_write(uint64_t udst, const void *src, uint64_t len);
+
+/*
+ * The DOS box, for the virtual-8086 monitor (arch/i386/v86.c); the
+ * registers are the user ABI's struct dos_regs (memcore/dos.h).
+ */
+/* Where the monitor keeps the running task's state (kfree()d with the box), or NULL: no box. */
+void **dos_v86_slot(void);
+/*
+ * A software interrupt @vector, or the XMS call (MEMCORE_DOS_XMS), of the
+ * running task's real-mode program, on its registers @r (kernel/dos/v86_call.c).
+ */
+long dos_v86_call(unsigned vector, struct dos_regs *r, uint32_t scratch);
+/* Is real-mode @cs:@ip the box's XMS entry (where a far call reaches the XMS driver)? */
+bool dos_v86_is_xms_entry(uint32_t cs, uint32_t ip);
 
 #endif

@@ -80,7 +80,6 @@ static _Noreturn void run_tests(void)
  * @magic: the bootloader's magic number (multiboot 1 or 2)
  * @info_pa: physical address of the bootloader's information
  */
-void kmain(uint32_t magic, uint32_t info_pa);
 void kmain(uint32_t magic, uint32_t info_pa)
 {
 	serial_init();

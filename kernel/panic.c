@@ -5,6 +5,7 @@
  */
 #include "arch.h"
 #include "memlayout.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
 
 void (*panic_exit_hook)(void);

@@ -22,7 +22,7 @@
  * own task, gdt.c), with the faulting address still in CR2.
  */
 #define VEC_STACK_OVERFLOW	VEC_DF
-/* Programs are i386 ELF files using Linux's i386 numbers (syscall32.c). */
+/* Programs are i386 ELF files using Linux's i386 numbers (kernel/proc/compat32.c). */
 #define ARCH_ELF_KIND		ELF_I386
 #define ARCH_SYSCALL_NUMBERS	1
 

@@ -13,6 +13,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
 #include "mm/heap.h"
 #include "mm/pt.h"

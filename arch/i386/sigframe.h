@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * i386's signal frame, laid out as Linux lays out its rt_sigframe
- * (arch/x86/signal_frame.c builds and restores it):
+ * (kernel/proc/signal_frame.c builds and restores it):
  *
  *   higher addresses
  *     FP state: a 112-byte i387 header, then the FXSAVE area (512 bytes),

@@ -14,11 +14,11 @@
  */
 #include "arch.h"
 #include "percpu.h"
-#include "kernel/dos/box.h"
-#include "kernel/dos/v86.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/errno.h"
-#include "kernel/uaccess.h"
 #include "mm/heap.h"
+#include "user/include/memcore/dos.h"
+#include "user/include/memcore/syscall.h"
 
 #define ARITH_FLAGS	0x0cd5u		/* CF PF AF ZF SF DF OF: what a program may set */
 #define EFLAGS_IF	0x0200u
@@ -29,9 +29,9 @@ struct v86_save {
 	bool vif;			/* the program's interrupt flag (CLI/STI) */
 };
 
-static struct v86_save *save_of(struct task *t)
+static struct v86_save *save_of(void)
 {
-	void **slot = dos_box_v86_slot(t);
+	void **slot = dos_v86_slot();
 
 	return slot ? *slot : NULL;
 }
@@ -58,14 +58,14 @@ static void regs_to(struct trap_frame *f, const struct dos_regs *r)
 /* Back to the dos_run caller with @code; the program's state to its struct if @report. */
 static void leave(struct trap_frame *f, long code, uint32_t fault, bool report)
 {
-	struct v86_save *s = save_of(current());
+	struct v86_save *s = save_of();
 	struct dos_v86 st = { .cs = (uint16_t)f->cs, .ip = (uint16_t)f->eip,
 			      .ss = (uint16_t)f->ss, .sp = (uint16_t)f->esp, .fault = fault };
 
 	regs_of(f, &st.r);
 	if (report) {
-		(void)copy_from_user(st.code, linear(f->cs, f->eip), sizeof(st.code));
-		(void)copy_to_user(s->ustate, &st, sizeof(st));
+		(void)user_read(st.code, linear(f->cs, f->eip), sizeof(st.code));
+		(void)user_write(s->ustate, &st, sizeof(st));
 	}
 	*f = s->pm;
 	f->eax = (uint32_t)code;
@@ -83,7 +83,7 @@ static void leave(struct trap_frame *f, long code, uint32_t fault, bool report)
  */
 long arch_v86_enter(struct trap_frame *f, const struct dos_v86 *st, uint64_t ustate)
 {
-	void **slot = dos_box_v86_slot(current());
+	void **slot = dos_v86_slot();
 	struct v86_save *s;
 
 	if (!slot)
@@ -115,7 +115,7 @@ static int push16(struct trap_frame *f, uint16_t v)
 {
 	uint16_t sp = (uint16_t)(f->esp - 2);
 
-	if (copy_to_user(linear(f->ss, sp), &v, 2))
+	if (user_write(linear(f->ss, sp), &v, 2))
 		return -1;
 	f->esp = (f->esp & ~0xffffu) | sp;
 	return 0;
@@ -123,7 +123,7 @@ static int push16(struct trap_frame *f, uint16_t v)
 
 static int pop16(struct trap_frame *f, uint16_t *v)
 {
-	if (copy_from_user(v, linear(f->ss, f->esp), 2))
+	if (user_read(v, linear(f->ss, f->esp), 2))
 		return -1;
 	f->esp = (f->esp & ~0xffffu) | (uint16_t)(f->esp + 2);
 	return 0;
@@ -136,7 +136,7 @@ static void call(struct trap_frame *f, unsigned vector, unsigned len)
 	long ret;
 
 	regs_of(f, &r);
-	ret = dos_v86_call(current(), vector, &r, linear(f->ss, f->esp - 2));
+	ret = dos_v86_call(vector, &r, linear(f->ss, f->esp - 2));
 	if (ret < 0) {
 		leave(f, -ENOSYS, 0, true);	/* at the INT: a vector the box does not answer */
 		return;
@@ -168,7 +168,7 @@ static void xms_call(struct trap_frame *f)
 	struct dos_regs r;
 
 	regs_of(f, &r);
-	dos_v86_call(current(), MEMCORE_DOS_XMS, &r, 0);
+	dos_v86_call(MEMCORE_DOS_XMS, &r, 0);
 	regs_to(f, &r);
 	if (far_return(f, 0))
 		leave(f, -EFAULT, VEC_SS, true);
@@ -218,7 +218,7 @@ static bool far_transfer(struct trap_frame *f)
 	unsigned i = 0, len;
 	uint16_t off, target[2];
 
-	if (copy_from_user(p, linear(f->cs, f->eip), sizeof(p)))
+	if (user_read(p, linear(f->cs, f->eip), sizeof(p)))
 		return false;
 	for (; i < 4; i++) {
 		if (p[i] != 0x26 && p[i] != 0x2e && p[i] != 0x36 && p[i] != 0x3e)
@@ -238,7 +238,7 @@ static bool far_transfer(struct trap_frame *f)
 		len = i + 5;
 	} else if (p[i] == 0xff && ((p[i + 1] >> 3) & 7) == 3 &&
 		   modrm16(f, &p[i + 1], &len, &off, &seg)) {	/* CALL m16:16 */
-		if (copy_from_user(target, linear(overridden ? override : seg, off), 4))
+		if (user_read(target, linear(overridden ? override : seg, off), 4))
 			return false;
 		len += i + 1;
 	} else {
@@ -255,7 +255,7 @@ static bool far_transfer(struct trap_frame *f)
 /* #GP: an instruction IOPL 0 keeps from the program. */
 static void sensitive(struct trap_frame *f, const uint8_t *op)
 {
-	struct v86_save *s = save_of(current());
+	struct v86_save *s = save_of();
 	uint16_t fl;
 
 	switch (op[0]) {
@@ -300,18 +300,18 @@ bool v86_trap(struct trap_frame *f)
 
 	if (f->vector == VEC_PF)
 		return !(f->error & PF_U) && far_transfer(f);
-	if (!save_of(current())) {		/* cannot happen: only dos_run enters */
+	if (!save_of()) {		/* cannot happen: only dos_run enters */
 		f->eflags &= ~EFLAGS_VM;
 		return false;
 	}
 	if ((f->vector == VEC_GP || f->vector == VEC_UD) &&
-	    copy_from_user(op, linear(f->cs, f->eip), sizeof(op))) {
+	    user_read(op, linear(f->cs, f->eip), sizeof(op))) {
 		leave(f, -EFAULT, f->vector, true);
 		return true;
 	}
 	if (f->vector == VEC_GP)
 		sensitive(f, op);
-	else if (f->vector == VEC_UD && f->cs == DOS_BIOS_SEG && f->eip == DOS_XMS_ENTRY_OFF)
+	else if (f->vector == VEC_UD && dos_v86_is_xms_entry(f->cs, f->eip))
 		xms_call(f);
 	else
 		leave(f, -EFAULT, f->vector, true);

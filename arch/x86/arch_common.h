@@ -118,8 +118,6 @@ long user_strncpy(char *dst, const char *src, size_t n);	/* len, n, or -1 */
 int user_fxsave(void *dst);		/* 0, or -1 on a fault */
 int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
 
-/* Kernel-mode faults nobody handled end here (kernel/panic.c). */
-_Noreturn void panic_trap(const struct trap_frame *f, uint64_t cr2);
 /* A page fault's one chance to be resolved before that (the VMM's hook). */
 extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
 

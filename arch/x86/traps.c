@@ -12,13 +12,12 @@
 #include "memlayout.h"
 #include "percpu.h"
 #include "arch/x86/lapic.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
 
 static irq_handler_fn irq_handlers[16];
 bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);
 void (*user_exception_hook)(struct trap_frame *f, uint64_t cr2);
-
-void syscall_dispatch(struct trap_frame *f);
 
 void irq_register(unsigned irq, irq_handler_fn fn)
 {

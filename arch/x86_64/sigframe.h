@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x86_64's signal frame, laid out as Linux lays it out (arch/x86/signal_frame.c
+ * x86_64's signal frame, laid out as Linux lays it out (kernel/proc/signal_frame.c
  * builds and restores it):
  *
  *   higher addresses

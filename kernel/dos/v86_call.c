@@ -6,8 +6,8 @@
  * monitor's own part is DOS's console output (02h, 09h: to descriptor 1)
  * and ending the program (4Ch through the manager, INT 20h as 4C00h).
  */
+#include "kernel/arch_hooks.h"
 #include "kernel/dos/box.h"
-#include "kernel/dos/v86.h"
 #include "kernel/errno.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/proc.h"
@@ -39,7 +39,6 @@ static void print_string(struct dos_regs *r)
 
 /**
  * dos_v86_call() - a software interrupt or XMS call of a box's real-mode program
- * @t: the task (a box)
  * @vector: 0x20, 0x21, 0x2f, 0x67, or MEMCORE_DOS_XMS
  * @r: the program's registers, in and out
  * @scratch: a linear address the call may write a byte at (below the
@@ -48,8 +47,9 @@ static void print_string(struct dos_regs *r)
  * Return: 0 (carry on), DOS_RUN_EXIT | exit code (the program ended), or
  * -ENOSYS (a vector the box does not answer).
  */
-long dos_v86_call(struct task *t, unsigned vector, struct dos_regs *r, uint32_t scratch)
+long dos_v86_call(unsigned vector, struct dos_regs *r, uint32_t scratch)
 {
+	struct task *t = current();
 	uint8_t ah = (uint8_t)(r->eax >> 8);
 	long ret;
 
@@ -70,4 +70,14 @@ long dos_v86_call(struct task *t, unsigned vector, struct dos_regs *r, uint32_t 
 	if (ret == DOS_EXIT)
 		return DOS_RUN_EXIT | (r->eax & 0xff);
 	return ret;
+}
+
+void **dos_v86_slot(void)
+{
+	return dos_box_v86_slot(current());
+}
+
+bool dos_v86_is_xms_entry(uint32_t cs, uint32_t ip)
+{
+	return cs == DOS_BIOS_SEG && ip == DOS_XMS_ENTRY_OFF;
 }

@@ -108,6 +108,16 @@ bool user_access_ok(uint64_t uaddr, uint64_t len, bool write)
 	return !t->mm || as_access_ok(t->mm, uaddr, len, write);
 }
 
+int user_read(void *dst, uint64_t usrc, uint64_t len)
+{
+	return copy_from_user(dst, usrc, len);
+}
+
+int user_write(uint64_t udst, const void *src, uint64_t len)
+{
+	return copy_to_user(udst, src, len);
+}
+
 void arch_switch_address_space(struct task *next)
 {
 	this_cpu()->lazy = !next->mm;
@@ -186,7 +196,6 @@ struct task *proc_spawn(const char *path, const char *const *argv, struct task *
 }
 
 /* Called on the way back to user mode, interrupts off. */
-void user_return_work(struct trap_frame *f);
 void user_return_work(struct trap_frame *f)
 {
 	struct task *t = current();

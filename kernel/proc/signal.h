@@ -287,7 +287,10 @@ int do_sigaltstack(const struct kstack *ss, struct kstack *old, uint64_t sp);
 /* rt_sigreturn's work; @restore_altstack false for i386's old sigreturn */
 long signal_return(bool restore_altstack);
 
-/* --- what each architecture provides (arch/<arch>/signal_frame.c) --------------- */
+/*
+ * --- the x86 signal ABI (kernel/proc/signal_frame.c, siginfo.c), over each
+ * arch's frame layout (arch/<arch>/sigframe.h) --------------------------------
+ */
 /**
  * arch_signal_setup_frame() - build a signal frame on the user stack
  * @f: the user state to save and redirect to the handler

@@ -69,7 +69,6 @@ syscall_fn syscall_lookup(unsigned long nr)
 }
 
 /* Called by the entry code with interrupts enabled. */
-void syscall_dispatch(struct trap_frame *f);
 void syscall_dispatch(struct trap_frame *f)
 {
 	struct task *t = current();

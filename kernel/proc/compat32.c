@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Linux's i386 system-call ABI on the shared handlers. A call whose
+ * Linux's i386 system-call ABI on the shared handlers (the i386 kernel
+ * only: the Makefile leaves this file out of the x86_64 one). A call whose
  * arguments mean the same on both ABIs maps to the x86_64 number's handler;
  * the others have a wrapper here that converts: 64-bit values split in two
  * registers (_llseek, pread64), page offsets (mmap2) and argument blocks
