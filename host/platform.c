@@ -259,9 +259,11 @@ unsigned plat_cpu_id(void)
 /*
  * Interrupts are simulated per thread as a depth of saves, so that tests
  * can tell code that would run with interrupts off (a spinlock held):
- * a backend that may sleep must never be called there (sim_irqs_off()).
+ * a backend that may sleep must never be called there (sim_irqs_off()),
+ * and an allocation there never reclaims (plat_reclaim_begin()).
  */
 static _Thread_local unsigned long irq_depth;
+static _Thread_local bool reclaiming;
 
 unsigned long plat_irq_save(void)
 {
@@ -276,6 +278,20 @@ void plat_irq_restore(unsigned long flags)
 bool sim_irqs_off(void)
 {
 	return irq_depth != 0;
+}
+
+/* A reclaim point: no simulated lock held (interrupts on) and not reclaiming already. */
+bool plat_reclaim_begin(void)
+{
+	if (irq_depth || reclaiming)
+		return false;
+	reclaiming = true;
+	return true;
+}
+
+void plat_reclaim_end(void)
+{
+	reclaiming = false;
 }
 
 void plat_cpu_relax(void)

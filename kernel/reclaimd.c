@@ -6,6 +6,10 @@
  * for themselves. It looks every few milliseconds; the allocator's path is
  * left untouched (no wakeup to take there).
  *
+ * It also installs reclaim_for_alloc() as the PMM's reclaim hook, so a
+ * kernel allocation (a page table, a heap slab, vmalloc) that finds no
+ * frame reclaims too when its context allows.
+ *
  * Locks: none of its own; reclaim takes the spaces' and swap's.
  */
 #include "kernel/kernel.h"
@@ -29,10 +33,15 @@ static void reclaimd(void *arg)
 	}
 }
 
-/* Start the thread and install the OOM killer (kmain, after the drivers). */
+/*
+ * Start the thread, install the OOM killer, and let kernel allocations
+ * that find no memory reclaim at reclaim points (mm/reclaim.h): from here
+ * on (kmain, after the drivers) tasks run and may sleep.
+ */
 void reclaimd_start(void)
 {
 	oom_init();
+	pmm_set_reclaim(reclaim_for_alloc);
 	if (!kthread_create("kswapd", reclaimd, NULL))
 		kprintf("reclaim: no background thread (out of memory); faults reclaim alone\n");
 }
@@ -59,10 +68,10 @@ void reclaim_print_stats(void)
 			(unsigned long)(ai.backend.mem_bytes >> 10));
 	}
 	kprintf("reclaim: pgscan %lu, pgsteal %lu (kswapd %lu, direct %lu of which %lu from the heap), "
-		"allocstall %lu, no progress %lu, refaults %lu, oom_kill %lu\n", (unsigned long)r.scanned,
-		(unsigned long)r.reclaimed, (unsigned long)r.kswapd_reclaimed,
+		"allocstall %lu (%lu for kernel allocations), no progress %lu, refaults %lu, oom_kill %lu\n",
+		(unsigned long)r.scanned, (unsigned long)r.reclaimed, (unsigned long)r.kswapd_reclaimed,
 		(unsigned long)r.direct_reclaimed, (unsigned long)r.cache_reclaimed, (unsigned long)r.direct_runs,
-		(unsigned long)r.no_progress, (unsigned long)r.refaults, (unsigned long)r.oom_kills);
+		(unsigned long)r.alloc_stalls, (unsigned long)r.no_progress, (unsigned long)r.refaults, (unsigned long)r.oom_kills);
 	kprintf("lru: active_file %lu, inactive_file %lu, page cache in swap %lu kB (table %lu kB)\n",
 		(unsigned long)lru_count(LRU_ACTIVE_FILE), (unsigned long)lru_count(LRU_INACTIVE_FILE),
 		(unsigned long)pcache_total_swapped() * 4, (unsigned long)lru_table_frames() * 4);

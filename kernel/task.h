@@ -113,6 +113,7 @@ struct task {
 	struct list_node dead_node;	/* waiting for its stack to be freed */
 
 	bool killed;			/* exit at the next return to user mode */
+	bool reclaiming;		/* in reclaim: its allocations do not reclaim (plat_reclaim_begin) */
 	bool exit_thread_only;		/* ...this thread only (another thread execs) */
 	int kill_signal;		/* the wait status it dies with */
 	struct task_signals sig;	/* handlers, masks, pending (proc/signal.h) */

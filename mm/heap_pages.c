@@ -71,6 +71,12 @@ static void klarge_put(const struct heap_area *a)
 	vfree(a->base);
 }
 
+/* Slabs come from the PMM: its reclaim hook (pmm_set_reclaim()) judges the context. */
+static bool kreclaim(unsigned order)
+{
+	return pmm_reclaim(order);
+}
+
 static void kphys(uint64_t *total, uint64_t *used)
 {
 	struct pmm_stats st;
@@ -89,4 +95,5 @@ struct heap_page_source heap_pages_kernel = {
 	.large_resize = klarge_resize,
 	.large_put = klarge_put,
 	.phys = kphys,
+	.reclaim = kreclaim,
 };

@@ -63,6 +63,13 @@ struct heap_page_source {
 	uintptr_t arena_lo, arena_hi;
 	/* Random bits from the environment for the hardened free-list secret (0: none). */
 	uint64_t seed;
+	/*
+	 * Optional (NULL: no memory means failure): a slab of 2^@order pages
+	 * could not be had; free memory if the caller's context may
+	 * (mm/reclaim.h). Called with none of the heap's locks held. Return:
+	 * true if memory was freed, so the heap tries again.
+	 */
+	bool (*reclaim)(unsigned order);
 };
 
 /* The kernel's (and the simulator's): PMM frames and vmalloc areas. */

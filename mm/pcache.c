@@ -306,11 +306,12 @@ static bool beyond(const struct pcache *pc, uint64_t idx)
 }
 
 /*
- * pcache_lookup(), with the size check optional (a write extends the file
- * after it); PCACHE_AGAIN: a swapped page to read as @io says, unlocked.
+ * One try of pcache_lookup(), under the object's lock, with the size check
+ * optional (a write extends the file after it); PCACHE_AGAIN: a swapped
+ * page to read as @io says, unlocked.
  */
-static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, phys_addr_t *pa,
-		  struct swap_io *io)
+static int lookup_once(struct pcache *pc, uint64_t idx, bool alloc, bool check_size,
+		       phys_addr_t *pa, struct swap_io *io)
 {
 	unsigned long fl = spin_lock_irqsave(&pc->lock);
 	int ret = PCACHE_OK;
@@ -353,6 +354,23 @@ static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, 
 out:
 	spin_unlock_irqrestore(&pc->lock, fl);
 	return ret;
+}
+
+/*
+ * lookup_once(), tried again without a frame: frames are allocated under
+ * the object's lock, where nothing reclaims; without one, it reclaims with
+ * the lock dropped, if the caller's context may (pmm_reclaim(): not from a
+ * fault, whose space is locked), and tries again.
+ */
+static int lookup(struct pcache *pc, uint64_t idx, bool alloc, bool check_size, phys_addr_t *pa,
+		  struct swap_io *io)
+{
+	for (unsigned tries = 0;; tries++) {
+		int r = lookup_once(pc, idx, alloc, check_size, pa, io);
+
+		if (r != PCACHE_NOMEM || tries >= PMM_RECLAIM_TRIES || !pmm_reclaim(0))
+			return r;
+	}
 }
 
 /* lookup() for a caller holding no lock: a page on a disk is read with none held. */

@@ -75,6 +75,17 @@ bool plat_preempt_point(void);
 struct mm_mempolicy;
 const struct mm_mempolicy *plat_mempolicy(void);
 
+/*
+ * Reclaim points (mm/reclaim.h): may an allocation that found no memory
+ * reclaim here, which can sleep and take the spaces' locks? Yes only in a
+ * task that may sleep, with interrupts on (every spinlock of the core masks
+ * them, so none is held), that is not reclaiming already (reclaim's own
+ * allocations never reclaim again). plat_reclaim_begin() answers and, on
+ * true, marks the task reclaiming until plat_reclaim_end().
+ */
+bool plat_reclaim_begin(void);
+void plat_reclaim_end(void);
+
 #define MM_MAX_CPUS	64
 
 /* A set of CPUs: bit n for CPU n. */

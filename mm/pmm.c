@@ -213,6 +213,63 @@ static pfn_t alloc_retry(int node, unsigned mask, enum pmm_zone top, unsigned or
 	return pfn;
 }
 
+/* Reclaim for allocations: pmm_set_reclaim(). */
+static bool (*reclaim_hook)(unsigned order);
+
+/**
+ * pmm_set_reclaim() - what a request that finds no frame calls before it fails
+ * @fn: frees memory for a request of 2^order frames if the caller's context
+ *	may reclaim (mm/reclaim.h: reclaim_for_alloc()); true if it freed some.
+ *	NULL (the default): no frame means failure.
+ */
+void pmm_set_reclaim(bool (*fn)(unsigned order))
+{
+	__atomic_store_n(&reclaim_hook, fn, __ATOMIC_RELEASE);
+}
+
+/**
+ * pmm_reclaim() - run the reclaim hook once for a request of 2^@order frames
+ * @order: the request's order
+ *
+ * For callers that got no memory inside a lock and can reclaim once they
+ * have dropped it (the heap's slabs). Return: true if memory was freed.
+ */
+bool pmm_reclaim(unsigned order)
+{
+	bool (*fn)(unsigned) = __atomic_load_n(&reclaim_hook, __ATOMIC_ACQUIRE);
+
+	return fn && fn(order);
+}
+
+/* One try: the reserve's check, the zones, then the zones with every CPU's cache drained. */
+static inline pfn_t alloc_try(int node, unsigned mask, enum pmm_zone top, unsigned order,
+			       unsigned flags)
+{
+	if (unlikely(flags & USER_FLAGS) && !reserve_allows(order, flags))
+		return PFN_NIL;
+	pfn_t pfn = alloc_from(node, mask, top, order);
+
+	if (unlikely(pfn == PFN_NIL))
+		pfn = alloc_retry(node, mask, top, order);
+	return pfn;
+}
+
+/*
+ * Nothing free: reclaim and try again, while reclaim frees something. Up
+ * to PMM_RECLAIM_TRIES times for small blocks; once for larger ones, which
+ * freeing scattered frames rarely makes (Linux's costly orders).
+ */
+static pfn_t alloc_reclaim(int node, unsigned mask, enum pmm_zone top, unsigned order,
+			   unsigned flags)
+{
+	unsigned tries = order <= PMM_RECLAIM_ORDER ? PMM_RECLAIM_TRIES : 1;
+	pfn_t pfn = PFN_NIL;
+
+	while (pfn == PFN_NIL && tries-- && pmm_reclaim(order))
+		pfn = alloc_try(node, mask, top, order, flags);
+	return pfn;
+}
+
 FAST phys_addr_t alloc_block(const char *fn, int node, unsigned mask, unsigned order,
 			     unsigned flags, void *caller)
 {
@@ -228,11 +285,9 @@ FAST phys_addr_t alloc_block(const char *fn, int node, unsigned mask, unsigned o
 	enum pmm_zone top = (flags & PMM_ZONE_DMA) ? PMM_ZONE_ID_DMA :
 			    (flags & PMM_ZONE_DMA32) ? PMM_ZONE_ID_DMA32 :
 			    (flags & PMM_HIGHMEM) ? PMM_ZONE_ID_HIGHMEM : PMM_ZONE_ID_NORMAL;
-	if (unlikely(flags & USER_FLAGS) && !reserve_allows(order, flags))
-		return PMM_NO_FRAME;
-	pfn_t pfn = alloc_from(node, mask, top, order);
+	pfn_t pfn = alloc_try(node, mask, top, order, flags);
 
-	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_retry(node, mask, top, order)) == PFN_NIL)
+	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_reclaim(node, mask, top, order, flags)) == PFN_NIL)
 		return PMM_NO_FRAME;
 	if (flags & PMM_ZERO)
 		zero_block(pfn, order);

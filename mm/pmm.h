@@ -194,6 +194,18 @@ phys_addr_t pmm_alloc_pages(unsigned order, unsigned flags);
  */
 phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags);
 
+/*
+ * Reclaim for allocations: a request that finds no frame (or only the
+ * reserve) calls the hook set here and tries again while it frees memory,
+ * up to PMM_RECLAIM_TRIES times for orders up to PMM_RECLAIM_ORDER, once
+ * above. The hook decides whether the caller's context may reclaim
+ * (mm/reclaim.h); without one, no frame means failure.
+ */
+#define PMM_RECLAIM_ORDER	3
+#define PMM_RECLAIM_TRIES	3
+void pmm_set_reclaim(bool (*fn)(unsigned order));
+bool pmm_reclaim(unsigned order);
+
 /**
  * pmm_alloc_pages_nodes() - pmm_alloc_pages() from the NUMA nodes in @mask only
  * @node: the node whose distance order is followed (tried first if in @mask);

@@ -24,6 +24,9 @@
 #include "swap.h"
 #include "swap_internal.h"
 
+/* Frames a reclaim for an allocation asks for: the allocation needs one, the rest spares the next. */
+#define RECLAIM_ALLOC_BATCH	32
+
 static struct reclaim_stats stats;
 static bool (*oom_handler)(void);
 static unsigned long (*cache_shrinker)(void);
@@ -167,6 +170,7 @@ static unsigned long shrink(unsigned long want, bool bounded)
  */
 unsigned long reclaim_background(void)
 {
+	bool marked = plat_reclaim_begin();	/* its own allocations never reclaim again */
 	unsigned long total = 0, got;
 
 	add(&stats.kswapd_runs, 1);
@@ -185,16 +189,12 @@ unsigned long reclaim_background(void)
 			break;
 	}
 	add(&stats.kswapd_reclaimed, total);
+	if (marked)
+		plat_reclaim_end();
 	return total;
 }
 
-/**
- * reclaim_direct() - reclaim in the task that needs a frame
- * @want: frames wanted (a batch: the fault needs one, the rest spares a stall)
- *
- * Return: frames freed (0: no progress, the caller may call reclaim_oom()).
- */
-unsigned long reclaim_direct(unsigned long want)
+static unsigned long direct(unsigned long want)
 {
 	unsigned long (*caches)(void) = __atomic_load_n(&cache_shrinker, __ATOMIC_ACQUIRE);
 	unsigned long got = 0;
@@ -217,6 +217,49 @@ unsigned long reclaim_direct(unsigned long want)
 	if (!got)
 		add(&stats.no_progress, 1);
 	return got;
+}
+
+/**
+ * reclaim_direct() - reclaim in the task that needs a frame
+ * @want: frames wanted (a batch: the fault needs one, the rest spares a stall)
+ *
+ * Called with no lock held. Allocations made meanwhile (a swap store's)
+ * do not reclaim again.
+ *
+ * Return: frames freed (0: no progress, the caller may call reclaim_oom()).
+ */
+unsigned long reclaim_direct(unsigned long want)
+{
+	bool marked = plat_reclaim_begin();
+	unsigned long got = direct(want);
+
+	if (marked)
+		plat_reclaim_end();
+	return got;
+}
+
+/**
+ * reclaim_for_alloc() - an allocation found no memory: reclaim if it may (pmm_set_reclaim())
+ * @order: it wanted 2^@order frames
+ *
+ * Only at a reclaim point (plat_reclaim_begin(): a task, no lock held, not
+ * reclaiming already); elsewhere it returns false at once and the
+ * allocation fails as it did. Frees a batch of RECLAIM_ALLOC_BATCH frames
+ * or the block's size, the heap's unused memory first. No OOM kill: a
+ * kernel allocation that still fails reports it to its caller.
+ *
+ * Return: true if frames were freed, so the allocation should try again.
+ */
+bool reclaim_for_alloc(unsigned order)
+{
+	unsigned long got;
+
+	if (!plat_reclaim_begin())
+		return false;
+	add(&stats.alloc_stalls, 1);
+	got = direct(MM_MAX((unsigned long)1 << order, (unsigned long)RECLAIM_ALLOC_BATCH));
+	plat_reclaim_end();
+	return got != 0;
 }
 
 void reclaim_get_stats(struct reclaim_stats *st)

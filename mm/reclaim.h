@@ -13,8 +13,19 @@
  * directly (a "stall") and retries; when a direct reclaim frees nothing
  * several times over, the OOM handler the kernel registered picks a victim.
  *
+ * Kernel allocations reclaim too, at safe points only. A frame the PMM
+ * cannot find (pmm_alloc_pages(), so vmalloc and page tables), or a slab
+ * the heap cannot get (retried once the heap's locks are dropped), calls
+ * reclaim_for_alloc() (registered with pmm_set_reclaim()), which reclaims
+ * only at a reclaim point (mm/platform.h plat_reclaim_begin()): in a task
+ * that may sleep, with interrupts on - every spinlock masks them, so none
+ * is held: not a space's lock, not the page cache's, not a /proc
+ * callback's - and not inside reclaim already (reclaim's own allocations,
+ * the swap stores', kswapd's, never reclaim again). Everywhere else an
+ * allocation fails as it did, and its caller handles the failure.
+ *
  * Lock order: none of its own beyond those of mm/as_swap.c and mm/swap.c;
- * reclaim is entered with no space locked.
+ * reclaim is entered with no lock held.
  */
 #ifndef MM_RECLAIM_H
 #define MM_RECLAIM_H
@@ -40,6 +51,7 @@ struct reclaim_stats {
 	uint64_t no_progress;		/* direct reclaims that freed nothing */
 	uint64_t oom_kills;		/* oom_kill */
 	uint64_t cache_reclaimed;	/* of direct_reclaimed: frames the kernel's caches gave back */
+	uint64_t alloc_stalls;		/* of direct_runs: for kernel allocations (reclaim_for_alloc) */
 };
 
 /* Zone @zi's watermarks and free frames now. */
@@ -52,6 +64,8 @@ bool reclaim_memory_low(void);
 unsigned long reclaim_background(void);
 /* Direct reclaim of about @want frames by a task that found none. Returns frames freed. */
 unsigned long reclaim_direct(unsigned long want);
+/* The PMM's reclaim hook (pmm_set_reclaim()): reclaim for 2^@order frames at a reclaim point only. */
+bool reclaim_for_alloc(unsigned order);
 void reclaim_get_stats(struct reclaim_stats *st);
 /* Page-cache pages: scan @nr of the inactive file list, until @want freed (mm/reclaim_file.c). */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,

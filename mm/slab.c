@@ -335,21 +335,40 @@ void cache_flush_own_locked(struct kmem_cache *c)
 	heap_count_add(&l->moved, -given);
 }
 
+/* Reclaims (and tries again) per allocation that found no slab. */
+#define HEAP_RECLAIM_TRIES	3
+
+/*
+ * No slab could be had for @c: may the caller reclaim and try again? Asked
+ * with the heap's locks dropped (interrupts as the caller had them), of the
+ * page source, which judges the context (heap_pages.h: reclaim).
+ */
+static bool slab_reclaim(struct kmem_cache *c, unsigned *tries)
+{
+	bool (*fn)(unsigned) = c->heap->src->reclaim;
+
+	return fn && (*tries)++ < HEAP_RECLAIM_TRIES && fn(HEAP_SLAB_ORDER);
+}
+
 /**
  * cache_alloc_locked() - an object straight from the slabs, bypassing per-CPU lists
  * @c: the cache
  */
 void *cache_alloc_locked(struct kmem_cache *c)
 {
-	void *obj = NULL;
+	unsigned tries = 0;
+	void *obj;
 
-	cache_lock(c);
-	struct slab *s = cache_slab_with_room(c);
-	if (s) {
-		obj = slab_take(c, s);
-		slab_relist(c, s);
-	}
-	cache_unlock(c);
+	do {
+		obj = NULL;
+		cache_lock(c);
+		struct slab *s = cache_slab_with_room(c);
+		if (s) {
+			obj = slab_take(c, s);
+			slab_relist(c, s);
+		}
+		cache_unlock(c);
+	} while (!obj && slab_reclaim(c, &tries));
 	return obj;
 }
 
@@ -417,13 +436,7 @@ void private_free(struct kmem_cache *c, struct slab *s, void *obj, const struct 
 
 /* --- behind the fast paths (mm/heap_impl.h) ------------------------------------- */
 
-/**
- * cache_alloc_slow() - an object of @c when this CPU's list is empty
- * @c: the cache (not a debug one)
- *
- * Refills the list with a batch from the slabs. Return: NULL if out of memory.
- */
-void *cache_alloc_slow(struct kmem_cache *c)
+static void *cache_alloc_slow_once(struct kmem_cache *c)
 {
 	unsigned long flags;
 	struct heap_cpu *hc = heap_cpu_enter(&flags);
@@ -439,6 +452,23 @@ void *cache_alloc_slow(struct kmem_cache *c)
 		obj = cache_refill(c, l);
 	}
 	heap_cpu_exit(flags);
+	return obj;
+}
+
+/**
+ * cache_alloc_slow() - an object of @c when this CPU's list is empty
+ * @c: the cache (not a debug one)
+ *
+ * Refills the list with a batch from the slabs; with no memory for a new
+ * slab, reclaims if the caller may and tries again. Return: NULL if out of memory.
+ */
+void *cache_alloc_slow(struct kmem_cache *c)
+{
+	unsigned tries = 0;
+	void *obj;
+
+	while (!(obj = cache_alloc_slow_once(c)) && slab_reclaim(c, &tries))
+		;
 	return obj;
 }
 

@@ -10,6 +10,8 @@
  * The lock covers the tree only: pages are mapped and unmapped outside it,
  * while the area's segment is marked MAPPING or FREEING so nobody else uses
  * or frees it. Lock order: vmalloc, then the space's lock, then the PMM's.
+ * Memory for a node page or a table, which the locks keep from reclaiming,
+ * is reclaimed for after they are dropped (pmm_reclaim()), and tried again.
  */
 #include "pmm.h"
 #include "vmalloc.h"
@@ -363,19 +365,37 @@ static void release_frame(phys_addr_t pa, uint64_t size, void *ctx)
 		pmm_free_pages(pa + off, 0);
 }
 
+/*
+ * Map a fresh frame at @va. A frame reclaims for itself (pmm.h); a table is
+ * allocated under the space's lock, where nothing reclaims, so a table that
+ * could not be had is reclaimed for here, with no lock held, and tried again.
+ */
+static int map_page(uintptr_t va, unsigned prot, unsigned pflags)
+{
+	for (unsigned tries = 0;; tries++) {
+		phys_addr_t pa = pmm_alloc_pages(0, pflags);
+		int r;
+
+		if (pa == PMM_NO_FRAME)
+			return -MM_ENOMEM;
+		r = pt_map(vm.space, va, pa, PAGE_SIZE, prot, 0);
+		if (!r)
+			return 0;
+		pmm_free_pages(pa, 0);
+		if (r != -MM_ENOMEM || tries >= PMM_RECLAIM_TRIES || !pmm_reclaim(0))
+			return r;
+	}
+}
+
 /* Back [va, va + size) with fresh frames; on failure nothing stays mapped. */
 static int map_pages(uintptr_t va, uint64_t size, unsigned prot, unsigned flags)
 {
 	unsigned pflags = (flags & VMALLOC_ZERO) ? PMM_ZERO : 0;
 
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE) {
-		phys_addr_t pa = pmm_alloc_pages(0, pflags);
-		int r = pa == PMM_NO_FRAME ? -MM_ENOMEM :
-			pt_map(vm.space, va + off, pa, PAGE_SIZE, prot, 0);
+		int r = map_page(va + off, prot, pflags);
 
 		if (r) {
-			if (pa != PMM_NO_FRAME)
-				pmm_free_pages(pa, 0);
 			if (off)
 				pt_unmap(vm.space, va, off, release_frame, NULL);
 			return r;
@@ -416,17 +436,27 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 	    (flags & ~VMALLOC_ZERO))
 		return NULL;
 
-	unsigned long irq = spin_lock_irqsave(&vm.lock);
-	struct vnode *spare = vm.space && max_free(vm.root) >= need ? node_alloc() : NULL;
-	struct vnode *n = spare ? segment_take(need, spare) : NULL;
+	unsigned long irq;
+	struct vnode *n;
+	bool room;
 
-	if (n)
-		n->prot = (uint8_t)prot;
-	else
-		vm.alloc_failures++;
-	spin_unlock_irqrestore(&vm.lock, irq);
-	if (!n)
-		return NULL;
+	for (unsigned tries = 0;; tries++) {
+		irq = spin_lock_irqsave(&vm.lock);
+		room = vm.space && max_free(vm.root) >= need;
+		struct vnode *spare = room ? node_alloc() : NULL;
+
+		n = spare ? segment_take(need, spare) : NULL;
+		if (n)
+			n->prot = (uint8_t)prot;
+		else
+			vm.alloc_failures++;
+		spin_unlock_irqrestore(&vm.lock, irq);
+		if (n)
+			break;
+		/* A page of nodes could not be had under the lock: reclaim without it. */
+		if (!room || tries >= PMM_RECLAIM_TRIES || !pmm_reclaim(0))
+			return NULL;
+	}
 
 	int r = map_pages(n->start, pages, prot, flags);
 
