@@ -40,7 +40,7 @@ static int read_new(swp_entry_t e, bool nowait, phys_addr_t *pa)
 	int err;
 
 	nowait = nowait && swap_entry_sleeps(e);
-	*pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+	*pa = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);	/* the reserve is for killing */
 	if (*pa == PMM_NO_FRAME)
 		return nowait ? -MM_EAGAIN : -MM_ENOMEM;	/* the sleeping path may reclaim */
 	err = nowait ? swap_read_nowait(e, *pa) : swap_read(e, *pa);
@@ -146,7 +146,7 @@ int as_swap_io(struct swap_io *io)
 		return err < 0 ? err : 0;
 	if (swap_dup(e))
 		return 0;		/* the slot is gone: the entry changed */
-	io->pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+	io->pa = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);
 	err = io->pa == PMM_NO_FRAME ? -MM_ENOMEM : swap_read(e, io->pa);
 	if (err) {
 		if (io->pa != PMM_NO_FRAME)

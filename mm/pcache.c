@@ -121,7 +121,7 @@ static int swap_in(struct pcache *pc, uint64_t idx, phys_addr_t *p, struct swap_
 			io->val = e.val;
 			return PCACHE_AGAIN;
 		}
-		pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+		pa = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);	/* a data page, as a new one */
 		if (pa == PMM_NO_FRAME)
 			return PCACHE_NOMEM;
 		if (swap_read(e, pa)) {

@@ -56,7 +56,7 @@
  * total exhaustion the kernel can still finish what it started - the page
  * tables of a fault in progress, the OOM killer's and an exiting process's
  * own allocations, the kernel heap. A request for a user page (anonymous,
- * copy-on-write, page cache) passes PMM_USER and fails while taking it would
+ * copy-on-write, page cache, a page read back from swap) passes PMM_USER and fails while taking it would
  * leave fewer than pmm_reserve() frames free; a page table of a user space
  * passes PMM_USER_TABLE and may use half of the reserve (a fault whose data
  * page was granted can still map it). Everything else may use all of it.

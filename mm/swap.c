@@ -920,7 +920,7 @@ unsigned long swap_writeback_pending(void)
  */
 int swap_read_into_cache(swp_entry_t e)
 {
-	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM | PMM_USER);	/* a user page: not the reserve */
 	unsigned long fl;
 	int err;
 
