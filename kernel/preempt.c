@@ -33,7 +33,9 @@ bool plat_preempt_point(void)
  * masks them, so none is held), that is not reclaiming already; the task
  * is then marked reclaiming until plat_reclaim_end(). Interrupt handlers,
  * boot (interrupts off until the scheduler runs) and code under a lock say
- * no, and their allocations fail as before.
+ * no, and their allocations fail as before. The core's one lock held with
+ * interrupts on (munmap's downgraded zap) sets the mark itself first
+ * (mm/reclaim.h reclaim_forbid()).
  *
  * Return: true if the caller may reclaim (and must call plat_reclaim_end()).
  */

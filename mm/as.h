@@ -25,7 +25,10 @@
  * (as_unmap.c). Page tables are freed only under the write lock, since
  * faults fill empty entries without the page-table lock (pt_map_one()).
  * Order: the space's lock, then a fault lock, then the shared objects'
- * own locks (page cache, PMM, page tables), taken inside them.
+ * own locks (page cache, PMM, page tables), taken inside them. The lock is
+ * always held with interrupts off, except in munmap's downgraded zap, which
+ * is a no-reclaim scope (mm/reclaim.h reclaim_forbid()): an allocation that
+ * reclaimed there would wait for this space's write lock.
  */
 #ifndef MM_AS_H
 #define MM_AS_H

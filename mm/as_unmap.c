@@ -5,6 +5,7 @@
  * MADV_DONTNEED, brk shrinking, mremap and exit all end up here.
  */
 #include "as_internal.h"
+#include "reclaim.h"
 
 /* What one pt_unmap() removed: the space's figures fall once per batch, not per page. */
 struct zap_count {
@@ -197,7 +198,8 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
  * read lock and faults find no region here, but faults next to the range
  * may be filling its edge tables without the page-table lock (pt_map_one()):
  * so no table is freed now; the write lock is taken again afterwards for
- * pt_prune().
+ * pt_prune(). The read lock is held with interrupts on, so the window is a
+ * no-reclaim scope (mm/reclaim.h): reclaim write-locks spaces, this one too.
  */
 static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned long fl)
 {
@@ -205,11 +207,14 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 	uintptr_t span = (uintptr_t)1 << f->shift[1], start = cur, va;
 
 	plat_irq_restore(fl);
+	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
+
 	while (cur < end && pt_walk_all(&as->vs.pt, cur, end, found_leaf, &va) == 1) {
 		uintptr_t stop = MM_MIN((va & ~(span - 1)) + span, end);
 		zap_batch(as, va, stop, pt_zap);
 		cur = stop;
 	}
+	reclaim_allow(noreclaim);
 	(void)plat_irq_save();
 	read_unlock_irqrestore(&as->lock, fl);
 	fl = write_lock_irqsave(&as->lock);

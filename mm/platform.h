@@ -81,7 +81,9 @@ const struct mm_mempolicy *plat_mempolicy(void);
  * task that may sleep, with interrupts on (every spinlock of the core masks
  * them, so none is held), that is not reclaiming already (reclaim's own
  * allocations never reclaim again). plat_reclaim_begin() answers and, on
- * true, marks the task reclaiming until plat_reclaim_end().
+ * true, marks the task reclaiming until plat_reclaim_end(). The core also
+ * uses the mark for a window where it holds a space's lock with interrupts
+ * on (mm/reclaim.h reclaim_forbid()), so the answer there is no as well.
  */
 bool plat_reclaim_begin(void);
 void plat_reclaim_end(void);

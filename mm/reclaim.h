@@ -24,6 +24,16 @@
  * the swap stores', kswapd's, never reclaim again). Everywhere else an
  * allocation fails as it did, and its caller handles the failure.
  *
+ * The rule "interrupts on = no core lock held" has one exception, and it
+ * is made exact by a no-reclaim scope: munmap of a space shared by threads
+ * zaps under the space's READ lock with interrupts on between page tables
+ * (mm/as_unmap.c zap_detached()). Reclaim write-locks the spaces that map
+ * a page, so an allocation there that reclaimed could wait on its own
+ * lock; the window runs inside reclaim_forbid()/reclaim_allow(), where
+ * plat_reclaim_begin() says no. Any new code that holds a lock reclaim
+ * takes (a space's lock, a family's bucket, lru_lock, swap_lock) with
+ * interrupts on must do the same.
+ *
  * Lock order: none of its own beyond those of mm/as_swap.c and mm/swap.c;
  * reclaim is entered with no lock held.
  */
@@ -74,6 +84,28 @@ unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force
 unsigned long reclaim_anon_scan(unsigned long nr, unsigned long want, bool force,
 				struct reclaim_figures *fig);
 void reclaim_count_refault(void);
+
+/**
+ * reclaim_forbid() - begin a window where allocations never reclaim
+ *
+ * For code that holds a lock reclaim takes while interrupts are on (Linux's
+ * memalloc_noreclaim_save()). The task is marked as if reclaiming, so
+ * plat_reclaim_begin() refuses until reclaim_allow().
+ *
+ * Return: the mark to pass to reclaim_allow() (false: the platform said no
+ * already, so nothing in the window could reclaim anyway).
+ */
+static inline bool reclaim_forbid(void)
+{
+	return plat_reclaim_begin();
+}
+
+/* End a reclaim_forbid() window. */
+static inline void reclaim_allow(bool marked)
+{
+	if (marked)
+		plat_reclaim_end();
+}
 
 /*
  * The kernel's OOM killer: called when direct reclaim freed nothing and

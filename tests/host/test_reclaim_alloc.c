@@ -6,8 +6,9 @@
  * of a heap over kernel pages (a new slab) and a page of a RAM file (its
  * frames are allocated under the object's lock) all fail without the PMM's
  * reclaim hook, and all succeed with it, by swapping the process's pages
- * out. With interrupts off (a lock held), or inside a reclaim already,
- * nothing reclaims and they fail as before. Threads allocating kernel memory
+ * out. With interrupts off (a lock held), inside a reclaim already, or in a
+ * no-reclaim window (reclaim_forbid()), nothing reclaims and they fail as
+ * before. Threads allocating kernel memory
  * beside a thread that dirties the process's pages (also run under TSan)
  * get their memory or a clean failure. The process's bytes survive, and
  * every frame and slot comes back.
@@ -214,6 +215,49 @@ static void test_no_reclaim_where_unsafe(void **state)
 	heap_destroy(h);
 }
 
+/*
+ * A no-reclaim window (reclaim_forbid(), as munmap's zap under a shared
+ * space's read lock): interrupts are on, yet allocations fail without
+ * reclaiming; after it they reclaim again. A threaded munmap of pages both
+ * resident and swapped, which runs such a window, leaves the task able to
+ * reclaim.
+ */
+static void test_no_reclaim_window(void **state)
+{
+	struct vm_eaten eat = { 0 };
+	uint64_t s0, swapped0;
+	uintptr_t a;
+	bool marked;
+
+	(void)state;
+	as_set_shared(&P.as);
+	a = swt_map(&P, 64 * PG, ANON);
+	swt_fill(&P, a, 64, 2);		/* swaps 64 of the process's pages out */
+	assert_int_equal(as_munmap(&P.as, a, 64 * PG), 0);
+	assert_true(plat_reclaim_begin());	/* the window ended */
+	plat_reclaim_end();
+
+	pmm_set_reclaim(reclaim_for_alloc);
+	hoard(&eat);
+	s0 = stalls();
+	swapped0 = P.as.swapents;
+	marked = reclaim_forbid();
+	assert_true(marked);
+	assert_false(sim_irqs_off());
+	assert_false(plat_reclaim_begin());
+	assert_int_equal(pmm_alloc_pages(0, 0), PMM_NO_FRAME);
+	assert_null(vmalloc(4 * PG));
+	reclaim_allow(marked);
+	assert_int_equal(stalls(), s0);
+	assert_int_equal(P.as.swapents, swapped0);
+
+	phys_addr_t pa = pmm_alloc_pages(0, 0);	/* outside it, the same allocation reclaims */
+	assert_int_not_equal(pa, PMM_NO_FRAME);
+	assert_int_equal(stalls(), s0 + 1);
+	pmm_free_pages(pa, 0);
+	vm_uneat(&eat);
+}
+
 /* Threads taking kernel memory while another dirties the process's pages: memory or a clean NULL. */
 #define KTHREADS	3
 #define KROUNDS		400
@@ -306,6 +350,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kernel_allocs_reclaim, before, after),
 		cmocka_unit_test_setup_teardown(test_no_reclaim_where_unsafe, before, after),
+		cmocka_unit_test_setup_teardown(test_no_reclaim_window, before, after),
 		cmocka_unit_test_setup_teardown(test_threads_under_pressure, before, after),
 	};
 
