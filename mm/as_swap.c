@@ -233,16 +233,38 @@ int swap_write_new_queued(phys_addr_t pa, swp_entry_t *e, bool *queued)
 	return write_new(pa, e, queued);
 }
 
+/*
+ * Before a page is copied to its slot, nothing may write it any more: a
+ * writable entry becomes read-only (flushed: a CPU that walked it before
+ * has finished that access). A later write faults and waits for the
+ * space's lock, which the caller holds. Copying first and unmapping after
+ * would lose a store that lands in between, as the frame is freed once
+ * the entry is gone. Return: 0, or -MM_EAGAIN if @va no longer maps @pa.
+ */
+static int stop_writes(struct as *as, uintptr_t va, phys_addr_t pa)
+{
+	phys_addr_t got;
+	uint64_t size;
+	unsigned prot;
+
+	if (!pt_translate(&as->vs.pt, va, &got, &prot, &size) || size != PAGE_SIZE ||
+	    (got & PAGE_MASK) != pa)
+		return -MM_EAGAIN;
+	if (!(prot & PT_WRITE))
+		return 0;
+	return pt_protect(&as->vs.pt, va, PAGE_SIZE, prot & ~PT_WRITE);
+}
+
 /**
  * as_swap_out_page() - swap out one entry of a page
- * @as: the space, locked
+ * @as: the space, locked for writing (no fault runs in it)
  * @va: the entry's address
  * @pa: the frame it maps
  * @queued: set if the page was queued in the swap cache for a write
  *
  * The first entry of a page gets it a slot (in the swap cache if anything
- * else holds the frame); the others find that slot there and take a swap
- * count each.
+ * else holds the frame), written once the entry is read-only; the others
+ * find that slot there and take a swap count each.
  *
  * Return: 1 if the frame was freed, 0 if it is swapped here but still used
  * elsewhere or queued for writing, or a negated error.
@@ -261,7 +283,9 @@ int as_swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued)
 			return err;
 		*queued = swap_cache_rewrite(e);	/* an earlier write failed: again */
 	} else {
-		err = write_new(pa, &e, queued);
+		err = stop_writes(as, va, pa);
+		if (!err)
+			err = write_new(pa, &e, queued);
 		if (err)
 			return err;
 		cached = *queued;

@@ -27,6 +27,7 @@ struct test_swap {
 	bool (*unlocked)(void);		/* may_sleep: are the test's spaces unlocked? */
 	uint64_t locked_calls;		/* may_sleep: calls made with a lock held or interrupts off */
 	void (*during_io)(struct test_swap *t, uint32_t slot, bool write);	/* once, then cleared */
+	void (*on_store)(struct test_swap *t, uint32_t slot);	/* each write, just before its copy */
 	int busy;		/* a sleeping backend is called with no lock held: its own lock */
 };
 
@@ -80,6 +81,8 @@ static inline int ts_store_locked(struct test_swap *t, uint32_t slot, const void
 
 static inline int ts_store(struct test_swap *t, uint32_t slot, const void *page)
 {
+	if (t->on_store)
+		t->on_store(t, slot);
 	ts_lock(t);
 	int r = ts_store_locked(t, slot, page);
 

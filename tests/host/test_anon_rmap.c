@@ -239,10 +239,64 @@ static void test_mlocked_stay(void **state)
 	as_destroy(&C.as);
 }
 
+/* The page test_copy_unwritable() swaps out, and how it was mapped while its copy was made. */
+static struct proc *store_proc;
+static uintptr_t store_va;
+static int store_writable, stores;
+
+static void check_unwritable(struct test_swap *t, uint32_t slot)
+{
+	unsigned prot = 0;
+
+	(void)t;
+	(void)slot;
+	stores++;
+	if (pt_translate(&store_proc->as.vs.pt, store_va, NULL, &prot, NULL) && (prot & PT_WRITE))
+		store_writable++;
+}
+
+/*
+ * A page is copied to its slot only once no entry lets it be written: a
+ * store that another CPU made between the copy and the unmap would be lost
+ * with the frame. The backend looks at the entry while it copies.
+ */
+static void test_copy_unwritable(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, PG, PRIV);
+	swt_fill(&P, a, 1, 1);
+	store_proc = &P;
+	store_va = a;
+	stores = store_writable = 0;
+	TS.on_store = check_unwritable;
+	assert_int_equal(scan(64, true, &fig), 1);
+	TS.on_store = NULL;
+	assert_int_equal(stores, 1);
+	assert_int_equal(store_writable, 0);
+	/* Read back from its slot, and writable again after its fault. */
+	swt_check(&P, a, 1, 1);
+	swt_fill(&P, a, 1, 2);
+	swt_check(&P, a, 1, 2);
+	as_destroy(&P.as);
+}
+
 /* Threads: each forks, writes, unmaps and exits families of its own while one reclaims. */
 #define WORKERS		3
 #define ROUNDS		12
 #define WPAGES		24
+
+/*
+ * Faults one access may take before the soft MMU gives up. A CPU retries an
+ * access for as long as its fault handler resolves it; the soft MMU's small
+ * default only catches a handler that never does. Here the reclaimer forces
+ * pages out in a loop, so it may take a page again between its fault and
+ * the access retried, a few times in a row.
+ */
+#define WORKER_RETRIES	1000
 
 static volatile int workers_left;
 static int errors[WORKERS];
@@ -261,6 +315,7 @@ static void *worker(void *arg)
 			break;
 		}
 		proc_cpu(p);
+		p->mmu.max_retries = WORKER_RETRIES;
 		a = as_mmap(&p->as, 0, WPAGES * PG, MM_PROT_READ | MM_PROT_WRITE, PRIV, NULL, 0);
 		if (as_is_err(a))
 			errors[id]++;
@@ -268,6 +323,7 @@ static void *worker(void *arg)
 			errors[id] += uwrite8(p, (uintptr_t)a + i * PG, (uint8_t)(i + round)) != 0;
 		if (!as_is_err(a) && !as_fork(&c->as, &p->as)) {
 			proc_cpu(c);
+			c->mmu.max_retries = WORKER_RETRIES;
 			for (unsigned i = 0; i < WPAGES; i++) {
 				uintptr_t va = (uintptr_t)a + i * PG;
 
@@ -330,6 +386,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_munmap_mremap, before, after),
 		cmocka_unit_test_setup_teardown(test_cow_break_and_exit, before, after),
 		cmocka_unit_test_setup_teardown(test_mlocked_stay, before, after),
+		cmocka_unit_test_setup_teardown(test_copy_unwritable, before, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
 	};
 	int failed = cmocka_run_group_tests_name("anon rmap, backend written under the locks", tests,
