@@ -158,6 +158,7 @@ enum as_backing {
 #define AS_R_WRESET	0x1000	/* Win32: MEM_RESET dropped its contents (MEM_RESET_UNDO fails) */
 #define AS_R_WWATCH	0x2000	/* Win32: MEM_WRITE_WATCH allocation */
 #define AS_R_WCLEAN	0x4000	/* Win32: ... its pages not written since the last reset (mapped read-only) */
+#define AS_R_NORESERVE	0x8000	/* MAP_NORESERVE outside strict overcommit: never charged */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -193,9 +194,20 @@ struct as_region {
 	const struct as_file *file;	/* file mappings: name and attach hooks */
 	uint64_t pgoff;			/* page offset of start in the object */
 	uintptr_t alloc_base;		/* Win32: VirtualAlloc's allocation base; 0: a Linux mapping */
-	uint32_t alloc_prot;		/* Win32: the PAGE_* it was allocated with */
-	uint32_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
+	uint16_t alloc_prot;		/* Win32: the PAGE_* it was allocated with (all < 0x800) */
+	uint16_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
+	uint32_t anon;			/* its private pages' identity (AS_ANON_*), as_region.c */
 };
+/*
+ * A region's anonymous identity, Linux's vma->anon_vma as far as merging and
+ * mremap can tell: 0 until a private page is first made in it (a write
+ * fault, a copy-on-write, stack growth; not a read of the zero page), then
+ * an id of its space that its splits and moves keep, or that a compatible
+ * neighbour lends it; AS_ANON_FORKED marks one a fork child inherited (the
+ * chain of a cloned anon_vma is not singular).
+ */
+#define AS_ANON_FORKED	0x80000000u
+
 /* The region array holds vm.max_map_count (65530) of them in the PMM's largest block. */
 _Static_assert(sizeof(struct as_region) <= 64, "struct as_region grew past 64 bytes");
 
@@ -254,6 +266,7 @@ struct as {
 	uintptr_t anon_id;		/* its family (fork tree): owner of its anonymous LRU pages */
 	struct as *anon_prev, *anon_next;	/* the family's spaces' hash chain (as_anon.c) */
 	bool anon_moved;		/* mremap moved anonymous pages: their index != address */
+	uint32_t anon_seq;		/* the last region identity it gave (as_region_anon()) */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */

@@ -78,6 +78,7 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 		return NULL;
 	if ((r->flags & AS_R_ACCOUNT) && as_charge(as, grow))
 		return NULL;
+	as_region_anon(as, r);	/* expand_downwards() prepares its anon_vma */
 	as_vm_account(as, r, -1);
 	r->pgoff -= grow;	/* its pages keep their index (as_anon.c) */
 	r->start = start;
@@ -107,6 +108,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
+		as_region_anon(as, r);
 		pa = as_alloc_private_page(r, va, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
 	} else {
 		int got = pcache_lookup_io(r->shm, idx, true, &pa, io);
@@ -118,6 +120,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		if (got != PCACHE_OK)
 			return VM_FAULT_OOM;
 		if (r->backing == AS_FILE_PRIVATE && (flags & VM_FAULT_WRITE)) {
+			as_region_anon(as, r);
 			phys_addr_t copy = as_alloc_private_page(r, va, PMM_HIGHMEM | PMM_USER);
 
 			if (copy != PMM_NO_FRAME)
@@ -145,6 +148,8 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 	phys_addr_t pa;
 	bool zero = as_is_zero_page(old);
 
+	if (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE)
+		as_region_anon(as, r);
 	/* The last user of the frame, or a shared page: just allow the write. */
 	if (!zero && (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
 		      pmm_refcount(old) == 1)) {

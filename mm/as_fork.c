@@ -87,6 +87,10 @@ static int copy_regions(struct as *child, const struct as *parent)
 		as_region_ref(r);
 		child->reg[child->nr] = *r;
 		child->reg[child->nr].flags &= (uint16_t)~AS_R_LOCKED;	/* locks are not inherited */
+		/* anon_vma_fork(): an identity of its own, cloned from the parent's (none if wiped). */
+		if (r->anon)
+			child->reg[child->nr].anon = (r->flags & AS_R_WIPEONFORK) ? 0 :
+				as_region_anon_new(child, AS_ANON_FORKED);
 		as_vm_account(child, &child->reg[child->nr++], 1);
 	}
 	return 0;

@@ -68,8 +68,16 @@ uint32_t as_region_insert(struct as *as, const struct as_region *r);
 void as_region_remove(struct as *as, uint32_t i);
 /* Drop regions [first, last) likewise, in one move of the array. */
 void as_region_remove_range(struct as *as, uint32_t first, uint32_t last);
-/* Merge region @i with its neighbours where they are alike. */
-void as_region_merge(struct as *as, uint32_t i);
+/* Merge region @i, just changed, with alike neighbours; returns the index holding it now. */
+uint32_t as_region_merge(struct as *as, uint32_t i);
+/* Join new region @i with alike neighbours, as mmap does; returns the index holding it now. */
+uint32_t as_region_merge_new(struct as *as, uint32_t i);
+/* Join region @i with the next if alike (mremap growing in place). */
+void as_region_merge_next(struct as *as, uint32_t i);
+/* Give region @r an identity before its first private page (Linux's anon_vma_prepare()). */
+void as_region_anon(struct as *as, struct as_region *r);
+/* A new region identity of @as, with @forked (0 or AS_ANON_FORKED). */
+uint32_t as_region_anon_new(struct as *as, uint32_t forked);
 /* Merge every region in and around [start, end] with alike neighbours. */
 void as_region_merge_range(struct as *as, uintptr_t start, uintptr_t end);
 /* Take references for a copy of @r (a split or a fork). */

@@ -80,6 +80,10 @@ static int charge(struct as *as, struct as_region *r, unsigned long flags, uint6
 	bool noreserve = flags & MM_MAP_NORESERVE;
 	int err;
 
+	/* do_mmap(): VM_NORESERVE, which also keeps it apart from other mappings. */
+	if (noreserve && vm_commit_mode() != VM_OVERCOMMIT_NEVER)
+		r->flags |= AS_R_NORESERVE;
+
 	if (r->backing == AS_ANON_SHARED)
 		return noreserve && vm_commit_mode() != VM_OVERCOMMIT_NEVER ? 0 :
 		       as_charge(as, len >> PAGE_SHIFT);
@@ -109,7 +113,7 @@ int as_map_region(struct as *as, const struct as_region *r)
 	if (n.backing == AS_ANON_PRIVATE)
 		n.pgoff = n.start >> PAGE_SHIFT;
 	as_unmap_range(as, n.start, n.end);
-	as_region_merge(as, as_region_insert(as, &n));
+	as_region_merge_new(as, as_region_insert(as, &n));
 	return 0;
 }
 

@@ -59,8 +59,8 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	if ((prot & MM_PROT_WRITE) && !as_may_expand(as, prot, r->backing, r->flags, pages) &&
 	    as_may_expand(as, r->prot, r->backing, r->flags, pages))
 		return -MM_ENOMEM;
-	/* Private memory becoming writable is committed now (mprotect_fixup()). */
-	bool charge = !(r->flags & AS_R_ACCOUNT) && as_accountable(r->backing, prot, false) &&
+	/* Private memory becoming writable is committed now, unless MAP_NORESERVE (mprotect_fixup()). */
+	bool charge = !(r->flags & AS_R_ACCOUNT) && as_accountable(r->backing, prot, r->flags & AS_R_NORESERVE) &&
 		      !(r->prot & MM_PROT_WRITE);
 	/* Win32: reserved pages made accessible are committed; committed ones are charged. */
 	if (r->alloc_base)

@@ -30,6 +30,22 @@ static bool next_present(struct as *as, uintptr_t from, uintptr_t to, struct lea
 	return from < to && pt_walk_all(&as->vs.pt, from, to, first_leaf, l) == 1;
 }
 
+static int private_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	(void)va, (void)prot, (void)ctx;
+	return size == PT_SIZE_SWAP || !as_is_zero_page(pa);
+}
+
+/*
+ * Has region @r never had a private page? Linux's test is "no anon_vma"; a
+ * page of ours without an identity (none should exist) keeps its index too.
+ */
+static bool never_written(struct as *as, const struct as_region *r)
+{
+	return r->backing == AS_ANON_PRIVATE && !r->anon &&
+	       pt_walk_all(&as->vs.pt, r->start, r->end, private_leaf, NULL) != 1;
+}
+
 /*
  * Move the entries of [from, from + len) to @to: all or none. The frames'
  * references, and swap entries' slot references, move with them.
@@ -89,6 +105,13 @@ static long resize_check(struct as *as, uintptr_t addr, uint64_t old_len, uint64
 	return r - as->reg;
 }
 
+/* A whole region left behind empty loses its identity (move_vma(): unlink_anon_vmas()). */
+static void forget_identity(struct as_region *r, uintptr_t addr, uint64_t len)
+{
+	if (r && r->start == addr && r->end == addr + len)
+		r->anon = 0;
+}
+
 /* Move [addr, addr + old_len) of region @i to [new_addr, new_addr + new_len). */
 static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, uintptr_t new_addr,
 		 uint64_t new_len, unsigned long flags)
@@ -98,13 +121,13 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 
 	if (err)
 		return err;
-	struct leaf l;
 	/*
-	 * An anonymous region that never had a page (Linux: no anon_vma yet)
-	 * is placed anew: its offset follows its new address (copy_vma()), so
-	 * it merges with its new neighbours as a fresh mapping would.
+	 * An anonymous region that never had a private page (no anon_vma;
+	 * zero-page reads do not count) is placed anew: its offset follows its
+	 * new address (copy_vma()), so it merges with its new neighbours as a
+	 * fresh mapping would.
 	 */
-	bool fresh = n.backing == AS_ANON_PRIVATE && !next_present(as, n.start, n.end, &l);
+	bool fresh = never_written(as, &n);
 
 	n.pgoff = fresh ? new_addr >> PAGE_SHIFT : n.pgoff + ((addr - n.start) >> PAGE_SHIFT);
 	n.start = new_addr;
@@ -126,6 +149,8 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 		as->anon_moved = true;	/* its pages keep their index, not their address */
 	if (!(flags & MM_MREMAP_DONTUNMAP) && old_len)
 		as_unmap_range(as, addr, addr + old_len);
+	else if (old_len)
+		forget_identity(as_region_find(as, addr), addr, old_len);
 	as_region_merge(as, as_region_insert(as, &n));
 	return (long)new_addr;
 }
@@ -189,7 +214,7 @@ static bool grow_in_place(struct as *as, uint32_t i, uintptr_t addr, uint64_t ne
 	as->reg[i].end = addr + new_len;
 	as_vm_account(as, &as->reg[i], 1);
 	as_gaps_dirty(as, i + 1);
-	as_region_merge(as, i);
+	as_region_merge_next(as, i);	/* vma_merge() of the extension: the next region only */
 	return true;
 }
 

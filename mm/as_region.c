@@ -251,36 +251,154 @@ void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 	as_gaps_dirty(as, first);
 }
 
-/* Could @a and @b, @a right below @b, be one region? */
-static bool mergeable(const struct as_region *a, const struct as_region *b)
+/* Are @a and @b, @a right below @b, alike but for their access rights and identity? */
+static bool alike_but_prot(const struct as_region *a, const struct as_region *b)
 {
-	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->backing != b->backing || a->shm != b->shm || a->file != b->file ||
-	    a->alloc_base != b->alloc_base || a->alloc_prot != b->alloc_prot || a->wprot != b->wprot ||
-	    !mpol_equal(&a->pol, &b->pol))
+	return a->end == b->start && a->flags == b->flags && a->backing == b->backing &&
+	       a->shm == b->shm && a->file == b->file && a->alloc_base == b->alloc_base &&
+	       a->alloc_prot == b->alloc_prot && a->wprot == b->wprot && mpol_equal(&a->pol, &b->pol) &&
+	       /* Anonymous regions too, as Linux: their pages' index must not change (as_anon.c). */
+	       a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;
+}
+
+/*
+ * May a region with identity @changing join @target (Linux's
+ * is_mergeable_anon_vma())? The same identity, or one side without any when
+ * @target has one of its own: never one a fork child inherited, and, as
+ * Linux 6.1 has it, a region with pages never joins a target without.
+ */
+static bool anon_joins(uint32_t changing, uint32_t target)
+{
+	if ((!changing || !target) && target && !(target & AS_ANON_FORKED))
+		return true;
+	return changing == target;
+}
+
+/*
+ * Could a region that just changed, with identity @changing, join its
+ * neighbour @t? @a and @b are the two, lower and upper.
+ */
+static bool mergeable(const struct as_region *a, const struct as_region *b, uint32_t changing,
+		      const struct as_region *t)
+{
+	if (a->prot != b->prot || !alike_but_prot(a, b))
 		return false;
-	/* Anonymous regions too, as Linux: their pages' index must not change (as_anon.c). */
-	return a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;
+	/* Win32's allocations merge on their own rules (their pages' identity is not seen). */
+	return a->alloc_base || anon_joins(changing, t->anon);
+}
+
+/* Region @i takes over region @i + 1 (alike and adjacent). */
+static void absorb_next(struct as *as, uint32_t i)
+{
+	/* The pages stay mapped: counted again for the region that takes them over. */
+	as_vm_account(as, &as->reg[i + 1], 1);
+	as->reg[i].end = as->reg[i + 1].end;
+	if (!as->reg[i].anon)
+		as->reg[i].anon = as->reg[i + 1].anon;
+	as_region_remove(as, i + 1);
+}
+
+/**
+ * as_region_merge_next() - join region @i, which just grew, with the next if alike
+ * @as: the space
+ * @i: its index
+ */
+void as_region_merge_next(struct as *as, uint32_t i)
+{
+	struct as_region *r = &as->reg[i];
+
+	if (i + 1 < as->nr && mergeable(r, r + 1, r->anon, r + 1))
+		absorb_next(as, i);
 }
 
 /**
  * as_region_merge() - join region @i with alike neighbours
  * @as: the space
  * @i: index of a region that just changed
+ *
+ * In Linux's order (vma_merge()): the region below first, then the one
+ * above too if it may join both.
+ *
+ * Return: the index of the region that holds @i's range now.
  */
-void as_region_merge(struct as *as, uint32_t i)
+uint32_t as_region_merge(struct as *as, uint32_t i)
 {
-	/* The pages stay mapped: counted again for the region that takes them over. */
-	if (i + 1 < as->nr && mergeable(&as->reg[i], &as->reg[i + 1])) {
-		as_vm_account(as, &as->reg[i + 1], 1);
-		as->reg[i].end = as->reg[i + 1].end;
-		as_region_remove(as, i + 1);
+	struct as_region *r = &as->reg[i];
+	bool prev = i > 0 && mergeable(r - 1, r, r->anon, r - 1);
+	bool next = i + 1 < as->nr && mergeable(r, r + 1, r->anon, r + 1);
+
+	if (prev) {
+		if (next && (r[-1].alloc_base || !r[-1].anon || !r[1].anon || r[-1].anon == r[1].anon))
+			absorb_next(as, i);
+		absorb_next(as, i - 1);
+		return i - 1;
 	}
-	if (i > 0 && mergeable(&as->reg[i - 1], &as->reg[i])) {
-		as_vm_account(as, &as->reg[i], 1);
-		as->reg[i - 1].end = as->reg[i].end;
-		as_region_remove(as, i);
-	}
+	if (next)
+		absorb_next(as, i);
+	return i;
+}
+
+/**
+ * as_region_merge_new() - join new region @i with alike neighbours, as mmap does
+ * @as: the space
+ * @i: its index
+ *
+ * Linux 6.1's mmap_region() tries the region above first, then the one below
+ * with the identity of the one above if that joins.
+ *
+ * Return: the index of the region that holds @i's range now.
+ */
+uint32_t as_region_merge_new(struct as *as, uint32_t i)
+{
+	struct as_region *r = &as->reg[i];
+	bool next = i + 1 < as->nr && mergeable(r, r + 1, r->anon, r + 1);
+	bool prev = i > 0 && mergeable(r - 1, r, next ? r[1].anon : r->anon, r - 1);
+
+	if (next)
+		absorb_next(as, i);
+	if (!prev)
+		return i;
+	absorb_next(as, i - 1);
+	return i - 1;
+}
+
+/**
+ * as_region_anon() - give region @r an identity if it has none (Linux's anon_vma_prepare())
+ * @as: the space, locked for reading at least (faults of other pages run at once)
+ * @r: a region of it, about to get its first private page
+ *
+ * A neighbour's own identity is lent when the two could be one region but
+ * for their access rights (find_mergeable_anon_vma(): the one above first);
+ * else a new one. Two faults racing here agree on the first one set.
+ */
+void as_region_anon(struct as *as, struct as_region *r)
+{
+	uint32_t i = (uint32_t)(r - as->reg), id = 0, none = 0;
+
+	if (__atomic_load_n(&r->anon, __ATOMIC_ACQUIRE))
+		return;
+	if (i + 1 < as->nr && alike_but_prot(r, r + 1))
+		id = __atomic_load_n(&r[1].anon, __ATOMIC_ACQUIRE);
+	if ((!id || (id & AS_ANON_FORKED)) && i > 0 && alike_but_prot(r - 1, r))
+		id = __atomic_load_n(&r[-1].anon, __ATOMIC_ACQUIRE);
+	if (!id || (id & AS_ANON_FORKED))
+		id = as_region_anon_new(as, 0);
+	__atomic_compare_exchange_n(&r->anon, &none, id, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * as_region_anon_new() - a new region identity of @as
+ * @as: the space
+ * @forked: 0, or AS_ANON_FORKED for a region a fork child inherits
+ */
+uint32_t as_region_anon_new(struct as *as, uint32_t forked)
+{
+	uint32_t id;
+
+	do
+		id = __atomic_add_fetch(&as->anon_seq, 1, __ATOMIC_RELAXED) & ~AS_ANON_FORKED;
+	while (!id);
+	return id | forked;
 }
 
 /**
@@ -302,18 +420,27 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 
 	if (err)
 		return err;
-	as_region_split(as, start);
-	as_region_split(as, end);
-	as_gaps_dirty(as, as_region_lower(as, start));	/* a flag may be GROWSDOWN */
-	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end; i++) {
-		as_vm_account(as, &as->reg[i], -1);
-		if (on)
-			as->reg[i].flags |= flag;
-		else
-			as->reg[i].flags &= (uint16_t)~flag;
-		as_vm_account(as, &as->reg[i], 1);
+	/* Region by region, as madvise_update_vma(): only those that change split and merge. */
+	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end;) {
+		struct as_region *r = &as->reg[i];
+		uint16_t f = on ? (uint16_t)(r->flags | flag) : (uint16_t)(r->flags & ~flag);
+		uintptr_t s = MM_MAX(start, r->start), e = MM_MIN(end, r->end);
+
+		if (f != r->flags) {
+			as_region_split(as, s);		/* at most at @start and @end: room reserved */
+			as_region_split(as, e);
+			i = as_region_lower(as, s);
+			r = &as->reg[i];
+			as_gaps_dirty(as, i);		/* a flag may be GROWSDOWN */
+			as_vm_account(as, r, -1);
+			r->flags = f;
+			as_vm_account(as, r, 1);
+			as_region_merge(as, i);
+		}
+		if (e >= end)
+			break;
+		i = as_region_lower(as, e);
 	}
-	as_region_merge_range(as, start, end);
 	return 0;
 }
 
@@ -331,15 +458,8 @@ void as_region_merge_range(struct as *as, uintptr_t start, uintptr_t end)
 
 	if (i > 0)
 		i--;
-	while (i < as->nr && as->reg[i].start <= end) {
-		uint32_t before = as->nr;
-
-		as_region_merge(as, i);
-		if (as->nr == before)
-			i++;
-		else if (i > 0)
-			i--;
-	}
+	while (i < as->nr && as->reg[i].start <= end)
+		i = as_region_merge(as, i) + 1;
 }
 
 /**
