@@ -41,6 +41,8 @@ void kernel_fault_account(uint64_t cycles);
 struct task *sched_idle_task(unsigned cpu);
 /* The top of @t's kernel stack (where a trap from user mode lands). */
 uintptr_t task_kstack_top(const struct task *t);
+/* Is @sp on the running task's kernel stack, with at least @room bytes below it? */
+bool task_stack_has_room(uintptr_t sp, uintptr_t room);
 /* A new task's first words (switch.S's task_trampoline): completes the switch. */
 void sched_finish_switch(void);
 /* An AP, on its idle task's stack, joins the scheduler; never returns. */

@@ -592,6 +592,12 @@ static void schedule_irqs_off(void)
 		return;
 	}
 	wait_end(prev, next);
+	if (prev != c->idle) {		/* /proc/PID/status's context switches */
+		if (prev->state == TASK_RUNNABLE)
+			prev->nivcsw++;
+		else
+			prev->nvcsw++;
+	}
 	cputime_switch(prev);
 	switch_to(c, prev, next);
 	finish_switch();
@@ -957,6 +963,21 @@ struct task *sched_idle_task(unsigned cpu)
 uintptr_t task_kstack_top(const struct task *t)
 {
 	return (uintptr_t)t->kstack + KSTACK_SIZE;
+}
+
+/**
+ * task_stack_has_room() - is @sp on the running task's kernel stack, @room bytes above its end?
+ * @sp: a stack pointer (or a trap frame's address)
+ * @room: bytes that must lie below it on that stack
+ *
+ * False with no task, or on any other stack (boot, IST).
+ */
+bool task_stack_has_room(uintptr_t sp, uintptr_t room)
+{
+	const struct task *t = current();
+	uintptr_t base = t ? (uintptr_t)t->kstack : 0;
+
+	return base && sp <= base + KSTACK_SIZE && sp >= base + room;
 }
 
 /* CPU 0's idle task starts in idle_main at its first switch. */

@@ -124,6 +124,7 @@ struct task {
 	bool vfork_done;		/* (in that parent) the vfork child let go */
 	uint64_t cpu_ns;		/* CPU time (proc/cputime.h), written by its CPU only */
 	uint64_t started_ns;
+	unsigned long nvcsw, nivcsw;	/* switches away blocked / still runnable (its CPU writes) */
 	struct dos_kbox *dos;		/* its DOS box (kernel/dos), or NULL */
 	struct user_count *nproc_user;	/* counted for RLIMIT_NPROC there (proc/cred.c) */
 };

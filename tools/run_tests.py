@@ -730,6 +730,16 @@ def swap_disk_run(build, timeout):
     out = p.stdout.decode("utf-8", "replace")
     record("swap/sleeper-beside-disk-swapping", p.returncode == 0 and
            "swaplat.bad_pages 0 pages" in out, out[-3000:])
+    # System calls copying to and from pages on the disk: the kernel-mode
+    # fault waits for the disk asleep, on one CPU and on two.
+    for smp in ("1", "2"):
+        p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--smp", smp,
+                            "--mem", "64M", "--swap", img, "--timeout", str(max(timeout, 120)),
+                            os.path.join(build, "user", "t_swap_kcopy")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        out = p.stdout.decode("utf-8", "replace")
+        n = parse_tap(out, "swap/t_swap_kcopy@smp%s/" % smp)
+        record("swap/t_swap_kcopy@smp%s/exit-status" % smp, p.returncode == 0 and n > 0, out[-3000:])
     os.unlink(img)
 
 

@@ -115,23 +115,38 @@ void enable_protections(void)
 
 /*
  * A kernel-mode fault on a user address (copying to or from a process)
- * is resolved in the process's space: demand paging, copy-on-write.
+ * is resolved in the process's space: demand paging, copy-on-write, a
+ * swap-in. Where interrupts were on, the interrupted code held no spinlock
+ * (all are taken with interrupts off), so the fault runs with them on, as
+ * a user-mode fault does, and a page on a disk is waited for asleep
+ * instead of polled: the copy may sleep. That needs the frame on the
+ * task's own stack (x86_64 moves it there from the IST stack when it has
+ * room; i386 takes it there); otherwise the fault polls as before.
  * Anything else the kernel's own space must already allow.
  */
 static bool kernel_page_fault(struct trap_frame *f, uint64_t addr)
 {
 	struct vm_fault vf = { .addr = addr, .flags = f->error & VM_FAULT_MASK, .ip = trap_ip(f) };
 	struct vm_space *user = addr < USER_SPACE_END ? current_user_space() : NULL;
+	bool irqs = user && (trap_flags(f) & RFLAGS_IF) && task_stack_has_room((uintptr_t)f, 0);
+	bool ok;
 
+	if (irqs) {
+		if (cpu_features.smap)
+			__asm__ volatile("clac" ::: "memory");	/* the copy's stac: not across a switch */
+		sti();
+	}
 #ifdef KPERF
 	uint64_t start = rdtsc();
-	bool ok = vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
+	ok = vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
 	if (user)
 		kernel_fault_account(rdtsc() - start);
-	return ok;
 #else
-	return vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
+	ok = vm_handle_fault(user ? user : &kernel_vm, &vf) == VM_FAULT_RESOLVED;
 #endif
+	if (irqs)
+		cli();		/* iret restores the interrupted flags, AC included */
+	return ok;
 }
 
 /*

@@ -62,6 +62,10 @@ trap_common:
 	movq %rsp, %rdi
 	testb $3, TF_CS(%rsp)
 	jnz from_user
+	/* A page fault on a user address leaves the IST stack (traps.c). */
+	call trap_frame_for_kernel
+	movq %rax, %rsp
+	movq %rax, %rdi
 	/* A frame record linking the interrupted code into backtraces. */
 	pushq 136(%rsp)			/* the interrupted RIP */
 	pushq %rbp

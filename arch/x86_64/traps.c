@@ -3,12 +3,15 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/errno.h"
 #include "kernel/lib.h"
 
 /* isr.S finds cs and rip at these offsets. */
 _Static_assert(__builtin_offsetof(struct trap_frame, rip) == 136, "trap_frame layout");
 _Static_assert(__builtin_offsetof(struct trap_frame, cs) == 144, "trap_frame layout");
+/* A frame moved by trap_frame_for_kernel() keeps the stack 16-byte aligned. */
+_Static_assert(sizeof(struct trap_frame) % 16 == 0, "trap_frame layout");
 
 /* Resume at the state @js saved, as if arch_setjmp() had returned @val. */
 void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int val)
@@ -36,6 +39,26 @@ struct trap_frame *trap_frame_to_kstack(struct trap_frame *f)
 
 	if (k != f)
 		memmove(k, f, sizeof(*k));
+	return k;
+}
+
+/*
+ * A kernel-mode page fault on a user address, where interrupts were on, is
+ * resolved with them on (it may wait for a disk: arch/x86/kernel_space.c).
+ * The CPU delivered it on this CPU's IST stack, which this CPU's next page
+ * fault reuses, so its frame moves onto the interrupted task's own stack,
+ * just below where that stopped, if that leaves the fault as much room as
+ * the IST stack gives it. Any other kernel-mode trap stays where it came.
+ */
+struct trap_frame *trap_frame_for_kernel(struct trap_frame *f);
+struct trap_frame *trap_frame_for_kernel(struct trap_frame *f)
+{
+	struct trap_frame *k = (struct trap_frame *)(f->rsp & ~(uint64_t)15) - 1;
+
+	if (f->vector != VEC_PF || !(f->rflags & RFLAGS_IF) || read_cr2() >= USER_SPACE_END ||
+	    !task_stack_has_room((uintptr_t)k, IST_STACK_SIZE))
+		return f;
+	memmove(k, f, sizeof(*k));
 	return k;
 }
 

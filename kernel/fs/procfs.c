@@ -260,6 +260,9 @@ static void render_status(struct pbuf *b, const struct task_pin *p)
 	pb_kb(b, "VmPTE", st.table_pages);
 	pb_kb(b, "VmSwap", st.swap);
 	pb_printf(b, "Threads:\t%d\n", p->group->live);
+	pb_printf(b, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
+		  __atomic_load_n(&t->nvcsw, __ATOMIC_RELAXED),
+		  __atomic_load_n(&t->nivcsw, __ATOMIC_RELAXED));
 }
 
 static void render_statm(struct pbuf *b, const struct task_pin *p)

@@ -11,6 +11,7 @@
 #include "kernel/proc/futex.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/mutex.h"
 #include "mm/vmalloc.h"
 
 #define AT_NULL		0
@@ -361,7 +362,12 @@ static long exec_into(struct as *as, struct inode *ino, const struct args *a,
 	return 0;
 }
 
-static struct args exec_args;	/* one exec at a time: the kernel is not preemptive */
+/*
+ * One exec's strings at a time: copying them in may sleep (a swapped page
+ * read from a disk), and other CPUs exec too.
+ */
+static struct args exec_args;
+static struct kmutex exec_args_lock;
 
 /**
  * load_image() - give @t a new address space holding @path
@@ -394,6 +400,7 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	}
 	struct args *a = &exec_args;
 	uint64_t stack_limit = t->mm ? t->mm->stack_limit : AS_STACK_LIMIT_DEFAULT;
+	kmutex_lock(&exec_args_lock);
 	if ((r = gather_args(a, path, argv, envp, from_user, stack_limit)))
 		goto fail;
 	struct as_params params = proc_as_params();
@@ -404,6 +411,8 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		as_destroy(new_as);
 		goto fail;
 	}
+	args_release(a);
+	kmutex_unlock(&exec_args_lock);
 	struct as *old = task_set_mm(t, new_as);
 	if (t == current())
 		as_activate(new_as);
@@ -425,10 +434,10 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 		fpu_restore(&t->fpu);
 		arch_tls_load(0);
 	}
-	args_release(a);
 	return 0;
 fail:
 	args_release(a);
+	kmutex_unlock(&exec_args_lock);
 	as_free(new_as);
 	inode_put(ino);
 	return r;
