@@ -699,25 +699,50 @@ int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa)
 	return ret;
 }
 
-/* Bring back the pages of area @type in subtree @pa of height @level, lock held. */
-static int unuse_tree(struct pcache *pc, phys_addr_t pa, unsigned level, uint64_t base, int type)
+/*
+ * Bring back the pages of area @type in subtree @pa of height @level, lock
+ * held. A page on a disk that is not in the swap cache stops the walk with
+ * @io->need set: it is read with no lock held, then the walk starts again.
+ */
+static int unuse_tree(struct pcache *pc, phys_addr_t pa, unsigned level, uint64_t base, int type,
+		      struct swap_io *io)
 {
 	phys_addr_t *n = node(pa);
 	int err = 0;
 
-	for (unsigned i = 0; i < PC_FANOUT && !err; i++) {
+	for (unsigned i = 0; i < PC_FANOUT && !err && !io->need; i++) {
 		uint64_t idx = base | (uint64_t)i << ((level - 1) * PC_BITS);
 
 		if (!n[i])
 			continue;
 		if (level > 1) {
-			err = unuse_tree(pc, n[i], level - 1, idx, type);
+			err = unuse_tree(pc, n[i], level - 1, idx, type, io);
 		} else if (is_swp(n[i]) && swp_type(slot_swp(n[i])) == (unsigned)type) {
-			int r = swap_in(pc, idx, &n[i], NULL);
+			int r = swap_in(pc, idx, &n[i], io);
 
-			err = r == PCACHE_NOMEM ? -MM_ENOMEM : r ? -MM_EIO : 0;
+			err = r == PCACHE_AGAIN ? 0 : r == PCACHE_NOMEM ? -MM_ENOMEM : r ? -MM_EIO : 0;
 		}
 	}
+	return err;
+}
+
+/* One walk over every object, each locked in turn; stops where @io needs a read. */
+static int unuse_all(int type, struct swap_io *io)
+{
+	unsigned long fl = spin_lock_irqsave(&pcache_list_lock);
+	int err = 0;
+
+	for (struct pcache *pc = pcache_all; pc && !err && !io->need; pc = pc->all_next) {
+		unsigned long f2;
+
+		if (!__atomic_load_n(&pc->nrswapped, __ATOMIC_RELAXED))
+			continue;
+		f2 = spin_lock_irqsave(&pc->lock);
+		if (pc->root)
+			err = unuse_tree(pc, pc->root, pc->levels, 0, type, io);
+		spin_unlock_irqrestore(&pc->lock, f2);
+	}
+	spin_unlock_irqrestore(&pcache_list_lock, fl);
 	return err;
 }
 
@@ -725,23 +750,23 @@ static int unuse_tree(struct pcache *pc, phys_addr_t pa, unsigned level, uint64_
  * pcache_swap_unuse() - swapoff: read back every page-cache page in area @type
  * @type: the area, no longer handing out slots
  *
+ * Pages swapoff's read-ahead left out of the swap cache (stragglers) are
+ * read from a disk with no lock held, as a fault does: each stops the walk,
+ * is read into the swap cache, and the walk starts again.
+ *
  * Return: 0, -MM_ENOMEM or -MM_EIO (pages read so far stay in RAM).
  */
 int pcache_swap_unuse(int type)
 {
-	unsigned long fl = spin_lock_irqsave(&pcache_list_lock);
-	int err = 0;
+	struct swap_io io = { .pa = PMM_NO_FRAME };
+	int err;
 
-	for (struct pcache *pc = pcache_all; pc && !err; pc = pc->all_next) {
-		unsigned long f2;
-
-		if (!__atomic_load_n(&pc->nrswapped, __ATOMIC_RELAXED))
-			continue;
-		f2 = spin_lock_irqsave(&pc->lock);
-		if (pc->root)
-			err = unuse_tree(pc, pc->root, pc->levels, 0, type);
-		spin_unlock_irqrestore(&pc->lock, f2);
+	for (;;) {
+		io.need = false;
+		err = unuse_all(type, &io);
+		if (err || !io.need || (err = as_swap_io(&io)))
+			break;
 	}
-	spin_unlock_irqrestore(&pcache_list_lock, fl);
+	as_swap_io_done(&io);
 	return err;
 }

@@ -4,7 +4,8 @@
  * isolation (also from several threads under TSan), shared anonymous
  * memory mapped by a parent and its child swapped out through the reverse
  * map and read back by both, referenced and mlock()ed pages kept, an unmapped object
- * (a RAM file) swapped and punched, swapoff bringing page-cache pages back,
+ * (a RAM file) swapped and punched, swapoff bringing page-cache pages back
+ * (those its read-ahead missed too),
  * and a shared working set of 1.5 times RAM through direct reclaim - every
  * frame and slot back at the end. A backend that sleeps (a disk) must be
  * read with no lock held and interrupts on: faults, read() and truncate
@@ -77,7 +78,7 @@ static int after(void **state)
 	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
 		assert_int_equal(lru_count((enum lru_list)l), 0);
 	assert_int_equal(pcache_total_swapped(), 0);
-	/* A disk is read with no lock held: faults, read(), truncate (not swapoff's stragglers). */
+	/* A disk is read with no lock held: faults, read(), truncate, swapoff's stragglers. */
 	assert_int_equal(TS.locked_calls, 0);
 	swt_teardown(&TS, type1, free0);
 	return 0;
@@ -297,6 +298,40 @@ static void test_swapoff(void **state)
 	as_destroy(&P.as);
 }
 
+/*
+ * swapoff's stragglers: page-cache pages its read-ahead did not bring into
+ * the swap cache (here: all, the unuse pass run alone) are read back too,
+ * from a disk with no lock held and interrupts on.
+ */
+static void test_swapoff_stragglers(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a;
+
+	(void)state;
+	test_swap_init(&TS2, "test1", 1024);
+	ts_set_sleeping(&TS2, sleeping);
+	TS2.unlocked = spaces_unlocked;
+	type2 = swap_area_add(&TS2.b, 20, 1);
+	assert_true(type2 >= 0);
+	swt_new_proc(&P);
+	a = map_shared(&P, 48 * PG);
+	swt_fill(&P, a, 48, 1);
+	assert_int_equal(scan(48, true, &fig), 48);
+	assert_int_equal(TS2.stored, 48);
+	assert_int_equal(swap_area_set_removing(type2, true), 0);
+	assert_int_equal(pcache_swap_unuse(type2), 0);
+	assert_int_equal(pcache_total_swapped(), 0);
+	assert_int_equal(TS2.reads, 48);
+	assert_int_equal(TS2.locked_calls, 0);
+	assert_int_equal(swap_area_remove(type2), 0);
+	test_swap_fini(&TS2);
+	type2 = -1;
+	swt_check(&P, a, 48, 1);
+	assert_int_equal(TS.reads, 0);
+	as_destroy(&P.as);
+}
+
 /* A read error leaves the page in swap and the fault gets SIGBUS. */
 static void test_read_error(void **state)
 {
@@ -416,6 +451,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_locked_stay, before, after),
 		cmocka_unit_test_setup_teardown(test_unmapped_object, before, after),
 		cmocka_unit_test_setup_teardown(test_swapoff, before, after),
+		cmocka_unit_test_setup_teardown(test_swapoff_stragglers, before, after),
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_shared_working_set, before_small, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
