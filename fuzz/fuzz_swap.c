@@ -232,9 +232,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 10:
 			if (a & 2)
-				reclaim_anon_scan(b % 64 + 1, b % 64 + 1, a & 1, &fig);
+				reclaim_anon_scan(b % 64 + 1, b % 64 + 1, a & 1, PMM_ZONE_ID_HIGHMEM, &fig);
 			else
-				reclaim_file_scan(b % 64 + 1, b % 64 + 1, a & 1, &fig);
+				reclaim_file_scan(b % 64 + 1, b % 64 + 1, a & 1, PMM_ZONE_ID_HIGHMEM, &fig);
 			swap_writeback_run();
 			break;
 		case 11:

@@ -298,28 +298,43 @@ static bool get_unless_zero(pfn_t pfn)
 }
 
 /**
- * lru_isolate() - take pages from the tail of a list for reclaim
+ * lru_isolate_zone() - take pages of zones up to @top from the tail of a list
  * @l: the list
  * @out: filled with the pages
  * @n: at most this many
+ * @top: the highest zone wanted (Linux's reclaim_idx): a page of a zone
+ *	 above it is skipped and moved to the head, so the next call looks
+ *	 further down the list; PMM_ZONE_ID_HIGHMEM takes every page
+ * @skipped: set to the pages skipped
  *
  * Each page gets a frame reference and leaves the list: a file page's
  * owner keeps it allocated while it is on the list; an anonymous page
  * whose last reference is going meanwhile is dropped from the list
- * instead. It stays owned until lru_putback() or lru_release().
+ * instead. It stays owned until lru_putback() or lru_release(). At most
+ * LRU_SKIP_MAX pages are skipped per call, which bounds the time the
+ * list's lock is held.
  *
  * Return: pages taken.
  */
-unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
+unsigned lru_isolate_zone(enum lru_list l, struct lru_victim *out, unsigned n,
+			  enum pmm_zone top, unsigned *skipped)
 {
 	unsigned long fl = spin_lock_irqsave(&lru_lock);
-	unsigned got = 0;
+	unsigned got = 0, skip = 0;
 
 	while (got < n && lists[l].tail != PFN_NIL) {
 		uint32_t pfn = lists[l].tail;
 		struct lru_ent *e = ent(pfn);
 		phys_addr_t pa = (phys_addr_t)pfn << PAGE_SHIFT;
 
+		if (pfn_zone(pfn) > top) {
+			if (skip == LRU_SKIP_MAX || skip >= lists[l].count)
+				break;
+			skip++;
+			unlink(e);
+			link_head(e, pfn, l);
+			continue;
+		}
 		if (!(e->state & ST_FILE) && !get_unless_zero(pfn)) {
 			forget(e, pfn);	/* being freed: lru_page_freed() comes next */
 			continue;
@@ -332,7 +347,23 @@ unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
 						  l == LRU_ACTIVE_ANON || l == LRU_ACTIVE_FILE };
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
+	*skipped = skip;
 	return got;
+}
+
+/**
+ * lru_isolate() - take pages of any zone from the tail of a list for reclaim
+ * @l: the list
+ * @out: filled with the pages
+ * @n: at most this many
+ *
+ * Return: pages taken (lru_isolate_zone()).
+ */
+unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
+{
+	unsigned skipped;
+
+	return lru_isolate_zone(l, out, n, PMM_ZONE_ID_HIGHMEM, &skipped);
 }
 
 /**

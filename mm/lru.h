@@ -91,6 +91,14 @@ bool lru_test_clear_accessed(phys_addr_t pa);
  */
 unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n);
 /*
+ * The same for a request of zones up to @top only (a lowmem allocation on a
+ * machine with high memory): pages of higher zones are moved to the head
+ * instead, at most LRU_SKIP_MAX a call, counted in *@skipped.
+ */
+#define LRU_SKIP_MAX	256
+unsigned lru_isolate_zone(enum lru_list l, struct lru_victim *out, unsigned n,
+			  enum pmm_zone top, unsigned *skipped);
+/*
  * Give an isolated page back: to the head of its kind's active list if
  * @active, else of its inactive list; if its owner deleted it meanwhile,
  * it just leaves. Drops the reference lru_isolate() took: returns the

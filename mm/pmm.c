@@ -214,17 +214,25 @@ static pfn_t alloc_retry(int node, unsigned mask, enum pmm_zone top, unsigned or
 }
 
 /* Reclaim for allocations: pmm_set_reclaim(). */
-static bool (*reclaim_hook)(unsigned order);
+static bool (*reclaim_hook)(unsigned order, enum pmm_zone top);
 
 /**
  * pmm_set_reclaim() - what a request that finds no frame calls before it fails
- * @fn: frees memory for a request of 2^order frames if the caller's context
- *	may reclaim (mm/reclaim.h: reclaim_for_alloc()); true if it freed some.
- *	NULL (the default): no frame means failure.
+ * @fn: frees memory for a request of 2^order frames of zones up to top if
+ *	the caller's context may reclaim (mm/reclaim.h: reclaim_for_alloc());
+ *	true if it freed some. NULL (the default): no frame means failure.
  */
-void pmm_set_reclaim(bool (*fn)(unsigned order))
+void pmm_set_reclaim(bool (*fn)(unsigned order, enum pmm_zone top))
 {
 	__atomic_store_n(&reclaim_hook, fn, __ATOMIC_RELEASE);
+}
+
+/* Run the hook once for 2^@order frames of zones up to @top. */
+static bool reclaim_zone(unsigned order, enum pmm_zone top)
+{
+	bool (*fn)(unsigned, enum pmm_zone) = __atomic_load_n(&reclaim_hook, __ATOMIC_ACQUIRE);
+
+	return fn && fn(order, top);
 }
 
 /**
@@ -232,13 +240,14 @@ void pmm_set_reclaim(bool (*fn)(unsigned order))
  * @order: the request's order
  *
  * For callers that got no memory inside a lock and can reclaim once they
- * have dropped it (the heap's slabs). Return: true if memory was freed.
+ * have dropped it (the heap's slabs). The frames are reclaimed in low
+ * memory (up to ZONE_NORMAL), which serves every request.
+ *
+ * Return: true if memory was freed.
  */
 bool pmm_reclaim(unsigned order)
 {
-	bool (*fn)(unsigned) = __atomic_load_n(&reclaim_hook, __ATOMIC_ACQUIRE);
-
-	return fn && fn(order);
+	return reclaim_zone(order, PMM_ZONE_ID_NORMAL);
 }
 
 /* One try: the reserve's check, the zones, then the zones with every CPU's cache drained. */
@@ -265,7 +274,7 @@ static pfn_t alloc_reclaim(int node, unsigned mask, enum pmm_zone top, unsigned 
 	unsigned tries = order <= PMM_RECLAIM_ORDER ? PMM_RECLAIM_TRIES : 1;
 	pfn_t pfn = PFN_NIL;
 
-	while (pfn == PFN_NIL && tries-- && pmm_reclaim(order))
+	while (pfn == PFN_NIL && tries-- && reclaim_zone(order, top))
 		pfn = alloc_try(node, mask, top, order, flags);
 	return pfn;
 }

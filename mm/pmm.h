@@ -198,12 +198,15 @@ phys_addr_t pmm_alloc_pages_node(unsigned node, unsigned order, unsigned flags);
  * Reclaim for allocations: a request that finds no frame (or only the
  * reserve) calls the hook set here and tries again while it frees memory,
  * up to PMM_RECLAIM_TRIES times for orders up to PMM_RECLAIM_ORDER, once
- * above. The hook decides whether the caller's context may reclaim
- * (mm/reclaim.h); without one, no frame means failure.
+ * above. The hook gets the highest zone the request may use, so that a
+ * low-memory request on a machine with high memory is not answered with
+ * frames of high memory (Linux's reclaim_idx). It decides whether the
+ * caller's context may reclaim (mm/reclaim.h); without one, no frame means
+ * failure.
  */
 #define PMM_RECLAIM_ORDER	3
 #define PMM_RECLAIM_TRIES	3
-void pmm_set_reclaim(bool (*fn)(unsigned order));
+void pmm_set_reclaim(bool (*fn)(unsigned order, enum pmm_zone top));
 bool pmm_reclaim(unsigned order);
 
 /**

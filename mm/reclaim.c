@@ -68,9 +68,11 @@ static bool user_zone(enum pmm_zone zi)
 	return m == 0;
 }
 
-/* Is some user zone below @mark (0: min, 1: low, 2: high)? */
-static bool below(int mark)
+/* The highest user zone below @mark (0: min, 1: low, 2: high), or -1 if none is. */
+static int short_zone(int mark)
 {
+	int top = -1;
+
 	for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
 		struct reclaim_wmark w;
 
@@ -80,9 +82,15 @@ static bool below(int mark)
 		if (!w.managed)
 			continue;
 		if (w.free < (mark == 0 ? w.min : mark == 1 ? w.low : w.high))
-			return true;
+			top = (int)zi;
 	}
-	return false;
+	return top;
+}
+
+/* Is some user zone below @mark? */
+static bool below(int mark)
+{
+	return short_zone(mark) >= 0;
 }
 
 bool reclaim_needed(void)
@@ -102,6 +110,7 @@ struct pass {
 	unsigned long want, freed;
 	bool bounded;		/* direct: its own batch per round, not the whole queue */
 	bool force;
+	enum pmm_zone top;	/* frames of zones up to this one are wanted */
 	struct reclaim_figures fig;
 };
 
@@ -132,23 +141,24 @@ static unsigned long writeback(struct pass *p)
 }
 
 /*
- * Up to three rounds over every space for @want frames; figures added to
- * the totals. Writes to a disk are done after each round, with no lock
- * held (the list of spaces is locked during a round): all of them, or
- * (@bounded) a batch per round.
+ * Up to three rounds over every space for @want frames of zones up to
+ * @top; figures added to the totals. Writes to a disk are done after each
+ * round, with no lock held (the list of spaces is locked during a round):
+ * all of them, or (@bounded) a batch per round. Without the LRU table,
+ * each space's clock takes frames of any zone.
  */
-static unsigned long shrink(unsigned long want, bool bounded)
+static unsigned long shrink(unsigned long want, bool bounded, enum pmm_zone top)
 {
-	struct pass p = { .want = want, .bounded = bounded };
+	struct pass p = { .want = want, .bounded = bounded, .top = top };
 
 	for (int round = 0; round < 3 && p.freed < want && swap_enabled(); round++) {
 		unsigned long left = want - p.freed, wb;
 
 		p.force = round == 2;
-		p.freed += reclaim_file_scan(2 * left + 32, left, p.force, &p.fig);
+		p.freed += reclaim_file_scan(2 * left + 32, left, p.force, top, &p.fig);
 		left = want - MM_MIN(want, p.freed + p.fig.queued);
 		if (left && lru_enabled())
-			p.freed += reclaim_anon_scan(2 * left + 32, left, p.force, &p.fig);
+			p.freed += reclaim_anon_scan(2 * left + 32, left, p.force, top, &p.fig);
 		else if (left)
 			as_for_each(scan_one, &p);	/* no LRU table: each space's clock */
 		wb = writeback(&p);
@@ -166,7 +176,7 @@ static unsigned long shrink(unsigned long want, bool bounded)
  * reclaim_background() - one pass of the reclaim thread
  *
  * Return: frames freed; stops when every user zone is above its high
- * watermark, or a round freed nothing.
+ * watermark, or a round freed nothing of the zones still short.
  */
 unsigned long reclaim_background(void)
 {
@@ -182,8 +192,13 @@ unsigned long reclaim_background(void)
 	/* In-RAM stores compact their pools first (zsmalloc's shrinker): frames back without I/O. */
 	if (below(2))
 		total += swap_shrink_backends(64);
-	while (swap_enabled() && below(2)) {
-		got = shrink(64, false);
+	/*
+	 * The highest zone still short decides which frames help: while high
+	 * memory is short any will do; once only low memory is, frames of high
+	 * memory are skipped (freeing them would not lift it).
+	 */
+	for (int top; swap_enabled() && (top = short_zone(2)) >= 0;) {
+		got = shrink(64, false, (enum pmm_zone)top);
 		total += got;
 		if (!got)
 			break;
@@ -194,7 +209,7 @@ unsigned long reclaim_background(void)
 	return total;
 }
 
-static unsigned long direct(unsigned long want)
+static unsigned long direct(unsigned long want, enum pmm_zone top)
 {
 	unsigned long (*caches)(void) = __atomic_load_n(&cache_shrinker, __ATOMIC_ACQUIRE);
 	unsigned long got = 0;
@@ -206,7 +221,7 @@ static unsigned long direct(unsigned long want)
 		add(&stats.cache_reclaimed, got);
 	}
 	if (got < want && swap_enabled())
-		got += shrink(want - got, true);
+		got += shrink(want - got, true, top);
 	/* Before the OOM killer: pages others queued, a batch at a time, until one frees a frame. */
 	while (!got && swap_writeback_pending()) {
 		unsigned long writes = RECLAIM_DIRECT_WRITES;
@@ -231,7 +246,7 @@ static unsigned long direct(unsigned long want)
 unsigned long reclaim_direct(unsigned long want)
 {
 	bool marked = plat_reclaim_begin();
-	unsigned long got = direct(want);
+	unsigned long got = direct(want, PMM_ZONE_ID_HIGHMEM);
 
 	if (marked)
 		plat_reclaim_end();
@@ -241,6 +256,9 @@ unsigned long reclaim_direct(unsigned long want)
 /**
  * reclaim_for_alloc() - an allocation found no memory: reclaim if it may (pmm_set_reclaim())
  * @order: it wanted 2^@order frames
+ * @top: of zones up to this one (PMM_ZONE_ID_NORMAL: low memory, on a
+ *	 machine with high memory): frames of higher zones are not taken,
+ *	 since freeing them would not help it
  *
  * Only at a reclaim point (plat_reclaim_begin(): a task, no lock held, not
  * reclaiming already); elsewhere it returns false at once and the
@@ -250,14 +268,14 @@ unsigned long reclaim_direct(unsigned long want)
  *
  * Return: true if frames were freed, so the allocation should try again.
  */
-bool reclaim_for_alloc(unsigned order)
+bool reclaim_for_alloc(unsigned order, enum pmm_zone top)
 {
 	unsigned long got;
 
 	if (!plat_reclaim_begin())
 		return false;
 	add(&stats.alloc_stalls, 1);
-	got = direct(MM_MAX((unsigned long)1 << order, (unsigned long)RECLAIM_ALLOC_BATCH));
+	got = direct(MM_MAX((unsigned long)1 << order, (unsigned long)RECLAIM_ALLOC_BATCH), top);
 	plat_reclaim_end();
 	return got != 0;
 }

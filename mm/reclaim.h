@@ -74,15 +74,21 @@ bool reclaim_memory_low(void);
 unsigned long reclaim_background(void);
 /* Direct reclaim of about @want frames by a task that found none. Returns frames freed. */
 unsigned long reclaim_direct(unsigned long want);
-/* The PMM's reclaim hook (pmm_set_reclaim()): reclaim for 2^@order frames at a reclaim point only. */
-bool reclaim_for_alloc(unsigned order);
+/*
+ * The PMM's reclaim hook (pmm_set_reclaim()): reclaim for 2^@order frames
+ * of zones up to @top, at a reclaim point only.
+ */
+bool reclaim_for_alloc(unsigned order, enum pmm_zone top);
 void reclaim_get_stats(struct reclaim_stats *st);
-/* Page-cache pages: scan @nr of the inactive file list, until @want freed (mm/reclaim_file.c). */
+/*
+ * Page-cache pages: scan @nr of the inactive file list, until @want frames
+ * of zones up to @top are freed (mm/reclaim_file.c).
+ */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
-				struct reclaim_figures *fig);
+				enum pmm_zone top, struct reclaim_figures *fig);
 /* Private anonymous pages: the same over the inactive anonymous list (mm/reclaim_anon.c). */
 unsigned long reclaim_anon_scan(unsigned long nr, unsigned long want, bool force,
-				struct reclaim_figures *fig);
+				enum pmm_zone top, struct reclaim_figures *fig);
 void reclaim_count_refault(void);
 
 /**

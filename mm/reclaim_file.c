@@ -62,6 +62,9 @@ static int shrink_page(const struct lru_victim *v, bool force)
  * @nr: pages to look at
  * @want: stop once this many frames are freed
  * @force: evict pages even if referenced (the last round of direct reclaim)
+ * @top: the highest zone whose frames are wanted (Linux's reclaim_idx): pages
+ *	 of higher zones are skipped (mm/lru.h lru_isolate_zone()) and do not
+ *	 count in @nr; at most the whole list is looked at once
  * @fig: figures to add to
  *
  * Pages for an area that may sleep are queued (@fig->queued): the caller
@@ -70,22 +73,26 @@ static int shrink_page(const struct lru_victim *v, bool force)
  * Return: frames freed.
  */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
-				struct reclaim_figures *fig)
+				enum pmm_zone top, struct reclaim_figures *fig)
 {
 	uint64_t act = lru_count(LRU_ACTIVE_FILE), inact = lru_count(LRU_INACTIVE_FILE);
 	unsigned long seen = 0, freed = 0, queued = 0;
+	uint64_t skips = 0, len;
 	struct lru_victim v[ISOLATE_BATCH];
 
 	if (!swap_enabled())
 		return 0;
 	if (act > inact)
 		lru_deactivate(LRU_FILE, (unsigned)MM_MIN((uint64_t)nr, act - inact));
+	len = lru_count(LRU_INACTIVE_FILE);
 	while (seen < nr && freed + queued < want) {
-		unsigned n = lru_isolate(LRU_INACTIVE_FILE, v,
-					 (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen));
-		unsigned k = 0;
+		unsigned skipped, k = 0;
+		unsigned n = lru_isolate_zone(LRU_INACTIVE_FILE, v,
+					      (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen),
+					      top, &skipped);
 
-		if (!n)
+		skips += skipped;
+		if (!n && (!skipped || skips >= len))	/* none left, or every page seen */
 			break;
 		for (; k < n; k++) {
 			int got = shrink_page(&v[k], force);

@@ -58,7 +58,7 @@ static int after(void **state)
 /* One scan of the anonymous lists; queued writes done after it, as reclaim does. */
 static unsigned long scan(unsigned long nr, bool force, struct reclaim_figures *fig)
 {
-	unsigned long freed = reclaim_anon_scan(nr, nr, force, fig), wb = swap_writeback_run();
+	unsigned long freed = reclaim_anon_scan(nr, nr, force, PMM_ZONE_ID_HIGHMEM, fig), wb = swap_writeback_run();
 
 	fig->reclaimed += wb;
 	return freed + wb;

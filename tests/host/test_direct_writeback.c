@@ -62,7 +62,7 @@ static uintptr_t queue_pages(void)
 	swt_new_proc(&P);
 	a = swt_map(&P, PAGES * PG, PRIV);
 	swt_fill(&P, a, PAGES, 7);
-	assert_int_equal(reclaim_anon_scan(QUEUED, QUEUED, true, &fig), 0);
+	assert_int_equal(reclaim_anon_scan(QUEUED, QUEUED, true, PMM_ZONE_ID_HIGHMEM, &fig), 0);
 	assert_int_equal(fig.queued, QUEUED);
 	assert_int_equal(swap_writeback_pending(), QUEUED);
 	assert_int_equal(TS.writes, 0);

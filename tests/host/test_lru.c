@@ -92,7 +92,7 @@ static uintptr_t map_shared(struct proc *p, uint64_t len)
 /* One scan of the file lists; writes queued for a disk are done after it, as reclaim does. */
 static unsigned long scan(unsigned long nr, bool force, struct reclaim_figures *fig)
 {
-	unsigned long freed = reclaim_file_scan(nr, nr, force, fig), wb = swap_writeback_run();
+	unsigned long freed = reclaim_file_scan(nr, nr, force, PMM_ZONE_ID_HIGHMEM, fig), wb = swap_writeback_run();
 
 	fig->reclaimed += wb;
 	return freed + wb;
