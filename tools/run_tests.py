@@ -477,6 +477,53 @@ def numa_differential(build, timeout, nodes=2, smp=2):
                    ours_st, linux_st, len(theirs), ours_out[-1500:], linux_out[-1500:]))
 
 
+# Programs that compare with Linux under memory pressure: each alone on a
+# machine with compressed swap, both kernels (Debian's 6.1 with zram does
+# not boot in 64 MiB with the modules in its initramfs: 96 MiB for both).
+SWAP_DIFF_PROGRAMS = ["t_swap_pressure"]
+SWAP_DIFF_MEM, SWAP_DIFF_ZRAM_MIB = "96M", 192
+
+
+def swap_differential(build, timeout):
+    """Each SWAP_DIFF_PROGRAMS program alone on the same machine with swap:
+    ours with zram=, Linux with a zram device (lz4, tools/linux-run --zram).
+    Its TAP results must agree, and both must have run the working set that
+    needs swap (its diag line), not the small one."""
+    top = "diff@swap"
+    for prog in SWAP_DIFF_PROGRAMS:
+        exe = os.path.join(build, "user", prog)
+        runs = {}
+        for tool, where in (("qemu-run", ["--kernel", os.path.join(build, "kernel/kernel.elf"),
+                                          "--cmdline", "zram=%dM" % SWAP_DIFF_ZRAM_MIB]),
+                            ("linux-run", ["--build", build,
+                                           "--zram", "lz4:%d" % SWAP_DIFF_ZRAM_MIB])):
+            t = max(timeout, 300)
+            try:
+                p = subprocess.run([sys.executable, os.path.join(TOOLS, tool), "--mem",
+                                    SWAP_DIFF_MEM, "--timeout", str(t)] + where + [exe],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   timeout=t + 60)
+                out = p.stdout.decode("utf-8", "replace").replace("\r", "")
+                runs[tool] = (tap_outcomes(out.splitlines()), p.returncode, out)
+            except subprocess.TimeoutExpired:
+                runs[tool] = ([], None, "timed out")
+        (mine, ours_st, ours_out), (theirs, linux_st, linux_out) = runs["qemu-run"], runs["linux-run"]
+        ref, got = dict(theirs), dict(mine)
+        names = [n for n, _ in theirs] + [n for n, _ in mine if n not in ref]
+        for name in names:
+            a, b = got.get(name, "missing"), ref.get(name, "missing")
+            record("%s/%s/%s" % (top, prog, name), a == b, "%s: ours %s, Linux %s" % (name, a, b))
+        sets = [re.search(r"^# RAM (\d+) kB, swap free (\d+) kB: working set (\d+) pages", out, re.M)
+                for out in (ours_out, linux_out)]
+        record("%s/%s/working-set-beyond-ram" % (top, prog),
+               all(m and int(m.group(3)) * 4 > int(m.group(1)) for m in sets),
+               "ours: %s; Linux: %s" % tuple(m.group(0) if m else "no working-set line"
+                                             for m in sets))
+        record("%s/%s/exit-status" % (top, prog), ours_st == linux_st == 0 and bool(theirs),
+               "ours %s, Linux %s (%d results on Linux)\nours:\n%s\nLinux:\n%s" % (
+                   ours_st, linux_st, len(theirs), ours_out[-1500:], linux_out[-1500:]))
+
+
 def foreign_programs(build, timeout):
     """Programs we did not write, on our kernel through tools/qemu-run, against Linux (this host)."""
     here = os.path.dirname(os.path.abspath(__file__))
@@ -962,7 +1009,8 @@ def main():
                           user_programs(kernel, a.build, a.timeout, smp=2))),
         ("swap", lambda: (swap_disk_run(a.build, a.timeout), swap_programs(a.build, a.timeout))),
         ("diff", lambda: (differential(kernel, a.build, a.timeout),
-                          numa_differential(a.build, a.timeout))),
+                          numa_differential(a.build, a.timeout),
+                          swap_differential(a.build, a.timeout))),
         # The tests/user programs built for i386, on our i386 kernel (PAE) and on
         # Linux i386 (Debian's 686-pae kernel).
         ("user32", lambda: (user_programs(kernel32, a.build, a.timeout, sub="user32"),
