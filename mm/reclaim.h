@@ -91,6 +91,14 @@ unsigned long reclaim_anon_scan(unsigned long nr, unsigned long want, bool force
 				enum pmm_zone top, struct reclaim_figures *fig);
 void reclaim_count_refault(void);
 
+/* The one scan loop of both kinds (mm/reclaim_scan.c); shrink frees one isolated page. */
+struct lru_victim;
+typedef int (*reclaim_shrink_fn)(const struct lru_victim *v, bool force,
+				 struct reclaim_figures *fig);
+unsigned long reclaim_lru_scan(unsigned kind, reclaim_shrink_fn shrink, unsigned long nr,
+			       unsigned long want, bool force, enum pmm_zone top,
+			       struct reclaim_figures *fig);
+
 /**
  * reclaim_forbid() - begin a window where allocations never reclaim
  *

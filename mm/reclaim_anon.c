@@ -21,8 +21,6 @@
 #include "swap.h"
 #include "swap_internal.h"
 
-#define ISOLATE_BATCH	32
-
 /*
  * The entries are gone: let the frame go if only the swap cache holds it
  * besides our reference (not while a queued write runs: that frees it).
@@ -68,55 +66,17 @@ static int shrink_page(const struct lru_victim *v, bool force, struct reclaim_fi
  * @nr: pages to look at
  * @want: stop once this many frames are freed
  * @force: swap out pages even if referenced (the last round of direct reclaim)
- * @top: the highest zone whose frames are wanted (Linux's reclaim_idx): pages
- *	 of higher zones are skipped (mm/lru.h lru_isolate_zone()) and do not
- *	 count in @nr; at most the whole list is looked at once
+ * @top: the highest zone whose frames are wanted (pages of higher zones skipped)
  * @fig: figures to add to
  *
- * Pages for an area that may sleep are queued (@fig->queued): the caller
- * runs swap_writeback_run() once it holds no lock.
+ * The loop is reclaim_lru_scan()'s. Pages for an area that may sleep are
+ * queued (@fig->queued): the caller runs swap_writeback_run() once it
+ * holds no lock.
  *
  * Return: frames freed.
  */
 unsigned long reclaim_anon_scan(unsigned long nr, unsigned long want, bool force,
 				enum pmm_zone top, struct reclaim_figures *fig)
 {
-	uint64_t act = lru_count(LRU_ACTIVE_ANON), inact = lru_count(LRU_INACTIVE_ANON);
-	unsigned long seen = 0, freed = 0, queued = 0;
-	uint64_t skips = 0, len;
-	struct lru_victim v[ISOLATE_BATCH];
-
-	if (!swap_enabled())
-		return 0;
-	if (act > inact)
-		lru_deactivate(LRU_ANON, (unsigned)MM_MIN((uint64_t)nr, act - inact));
-	len = lru_count(LRU_INACTIVE_ANON);
-	while (seen < nr && freed + queued < want) {
-		unsigned skipped, k = 0;
-		unsigned n = lru_isolate_zone(LRU_INACTIVE_ANON, v,
-					      (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen),
-					      top, &skipped);
-
-		skips += skipped;
-		if (!n && (!skipped || skips >= len))	/* none left, or every page seen */
-			break;
-		for (; k < n; k++) {
-			int got = shrink_page(&v[k], force, fig);
-
-			if (got == -MM_ENOSPC)
-				break;
-			freed += got == 1;
-			queued += got == 2;
-		}
-		seen += n;
-		if (k < n) {	/* swap is full: give the rest back */
-			for (k++; k < n; k++)
-				lru_putback(&v[k], false);
-			break;
-		}
-	}
-	fig->scanned += seen;
-	fig->reclaimed += freed;
-	fig->queued += queued;
-	return freed;
+	return reclaim_lru_scan(LRU_ANON, shrink_page, nr, want, force, top, fig);
 }

@@ -24,10 +24,8 @@
 #include "reclaim.h"
 #include "swap.h"
 
-#define ISOLATE_BATCH	32
-
 /* One isolated page: 1 freed, 2 queued for a disk write (freed by it), 0 kept, -MM_ENOSPC (no swap room). */
-static int shrink_page(const struct lru_victim *v, bool force)
+static int shrink_page(const struct lru_victim *v, bool force, struct reclaim_figures *fig)
 {
 	struct pcache *pc = v->owner;
 	uint64_t idx = v->index;
@@ -49,10 +47,12 @@ static int shrink_page(const struct lru_victim *v, bool force)
 		return 0;
 	}
 	ret = pcache_evict(pc, idx, v->pa);
-	if (ret >= 1)
+	if (ret >= 1) {
 		lru_release(v);
-	else
+		fig->swapped++;
+	} else {
 		lru_putback(v, ret == 0);	/* busy: in use; no swap: try later */
+	}
 	pcache_put(pc);
 	return ret;
 }
@@ -62,57 +62,17 @@ static int shrink_page(const struct lru_victim *v, bool force)
  * @nr: pages to look at
  * @want: stop once this many frames are freed
  * @force: evict pages even if referenced (the last round of direct reclaim)
- * @top: the highest zone whose frames are wanted (Linux's reclaim_idx): pages
- *	 of higher zones are skipped (mm/lru.h lru_isolate_zone()) and do not
- *	 count in @nr; at most the whole list is looked at once
+ * @top: the highest zone whose frames are wanted (pages of higher zones skipped)
  * @fig: figures to add to
  *
- * Pages for an area that may sleep are queued (@fig->queued): the caller
- * runs swap_writeback_run() once it holds no lock.
+ * The loop is reclaim_lru_scan()'s. Pages for an area that may sleep are
+ * queued (@fig->queued): the caller runs swap_writeback_run() once it
+ * holds no lock.
  *
  * Return: frames freed.
  */
 unsigned long reclaim_file_scan(unsigned long nr, unsigned long want, bool force,
 				enum pmm_zone top, struct reclaim_figures *fig)
 {
-	uint64_t act = lru_count(LRU_ACTIVE_FILE), inact = lru_count(LRU_INACTIVE_FILE);
-	unsigned long seen = 0, freed = 0, queued = 0;
-	uint64_t skips = 0, len;
-	struct lru_victim v[ISOLATE_BATCH];
-
-	if (!swap_enabled())
-		return 0;
-	if (act > inact)
-		lru_deactivate(LRU_FILE, (unsigned)MM_MIN((uint64_t)nr, act - inact));
-	len = lru_count(LRU_INACTIVE_FILE);
-	while (seen < nr && freed + queued < want) {
-		unsigned skipped, k = 0;
-		unsigned n = lru_isolate_zone(LRU_INACTIVE_FILE, v,
-					      (unsigned)MM_MIN((unsigned long)ISOLATE_BATCH, nr - seen),
-					      top, &skipped);
-
-		skips += skipped;
-		if (!n && (!skipped || skips >= len))	/* none left, or every page seen */
-			break;
-		for (; k < n; k++) {
-			int got = shrink_page(&v[k], force);
-
-			if (got == -MM_ENOSPC)
-				break;
-			if (got == 1)
-				freed++;
-			queued += got == 2;
-		}
-		seen += n;
-		if (k < n) {	/* swap is full: give the rest back */
-			for (k++; k < n; k++)
-				lru_putback(&v[k], false);
-			break;
-		}
-	}
-	fig->scanned += seen;
-	fig->swapped += freed + queued;
-	fig->reclaimed += freed;
-	fig->queued += queued;
-	return freed;
+	return reclaim_lru_scan(LRU_FILE, shrink_page, nr, want, force, top, fig);
 }
