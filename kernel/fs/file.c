@@ -2,6 +2,7 @@
 /* Open files: the console and the RAM file system's files. */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/largefile.h"
 #include "kernel/proc/rlimit.h"
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
@@ -223,6 +224,11 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 	long err = rlimit_fsize_write(*pos, &len);
 	if (err)
 		return err;
+	if (!(f->flags & O_LARGEFILE)) {	/* generic_write_check_limits() */
+		if (*pos >= (uint64_t)MAX_NON_LFS)
+			return -EFBIG;
+		len = MM_MIN(len, (uint64_t)MAX_NON_LFS - *pos);
+	}
 	if (len > (uint64_t)INT64_MAX - *pos)
 		return -EFBIG;
 	while (done < len) {
@@ -256,7 +262,7 @@ static const struct file_ops reg_ops = { file_read_regular, reg_write };
 /**
  * file_open_inode() - an open file of @ino
  * @ino: the inode; the file takes over the caller's reference
- * @flags: the open flags (access mode, O_APPEND...)
+ * @flags: the open flags (access mode, O_APPEND, O_LARGEFILE...)
  *
  * Return: the file, or NULL if out of memory (the reference is dropped).
  */
@@ -269,7 +275,9 @@ struct file *file_open_inode(struct inode *ino, unsigned flags)
 		return NULL;
 	}
 	f->inode = ino;
-	f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH);
+	f->flags = flags & (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_PATH | O_LARGEFILE);
+	if (FORCE_O_LARGEFILE)
+		f->flags |= O_LARGEFILE;
 	return f;
 }
 

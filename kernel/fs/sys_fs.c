@@ -12,6 +12,8 @@
 #define SYS_dup		32
 #define SYS_dup2	33
 #define SYS_dup3	292
+#define X86_64_readahead	187
+#define X86_64_sync_file_range	277
 #define IOV_MAX		1024
 #define SEEK_SET	0
 #define SEEK_CUR	1
@@ -452,6 +454,53 @@ static long sys_fadvise64(uint64_t fd, uint64_t off, uint64_t len, uint64_t advi
 	return 0;
 }
 SYSCALL_DEFINE(SYS_fadvise64, fadvise64, sys_fadvise64);
+
+/*
+ * readahead(fd, offset, count): Linux's ksys_readahead() on a RAM file
+ * system: EBADF unless open for reading, EINVAL unless a regular file,
+ * else WILLNEED advice, which has nothing to do here (the page cache is
+ * the file).
+ */
+static long sys_readahead(uint64_t fd, uint64_t off, uint64_t count, uint64_t a3, uint64_t a4,
+			  uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f || !file_readable(f) || (f->flags & O_PATH))
+		return -EBADF;
+	if (f->is_console || !S_ISREG(f->inode->mode))
+		return -EINVAL;
+	return 0;
+}
+SYSCALL_DEFINE(X86_64_readahead, readahead, sys_readahead);
+
+#define SYNC_FILE_RANGE_VALID	7	/* WAIT_BEFORE | WRITE | WAIT_AFTER */
+
+/*
+ * sync_file_range(fd, offset, nbytes, flags): checked as Linux's
+ * sync_file_range() checks it; there is no disk behind the page cache to
+ * write to. Where long is 32 bits, a range that starts beyond the page
+ * cache's reach (2^32 pages) "succeeds" before the file type is looked at.
+ */
+static long sys_sync_file_range(uint64_t fd, uint64_t off, uint64_t nbytes, uint64_t flags,
+				uint64_t a4, uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+	int64_t end = (int64_t)(off + nbytes);
+
+	if (!f)
+		return -EBADF;
+	if ((uint32_t)flags & ~(uint32_t)SYNC_FILE_RANGE_VALID)
+		return -EINVAL;
+	if ((int64_t)off < 0 || end < 0 || end < (int64_t)off)
+		return -EINVAL;
+	if (sizeof(long) == 4 && off >= (0x100000000ull << PAGE_SHIFT))
+		return 0;
+	if (f->is_console || !(S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode)))
+		return -ESPIPE;
+	return 0;
+}
+SYSCALL_DEFINE(X86_64_sync_file_range, sync_file_range, sys_sync_file_range);
 
 static long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		      uint64_t a5)

@@ -6,6 +6,7 @@
  * directory descriptor for the *at calls.
  */
 #include "kernel/fs/file.h"
+#include "kernel/fs/largefile.h"
 #include "kernel/fs/procfs.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
@@ -513,7 +514,7 @@ static long sys_memfd_create(uint64_t uname, uint64_t flags, uint64_t a2, uint64
 	if (!ino)
 		return -ENOMEM;
 	pcache_set_quota(ino->pc, NULL);	/* not in a file system of limited size */
-	f = file_open_inode(ino, O_RDWR);
+	f = file_open_inode(ino, O_RDWR | O_LARGEFILE);	/* as Linux's memfd_create() */
 	return f ? fd_install(f, flags & MFD_CLOEXEC) : -ENFILE;
 }
 SYSCALL_DEFINE(SYS_memfd_create, memfd_create, sys_memfd_create);

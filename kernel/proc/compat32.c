@@ -18,6 +18,7 @@
 #include "memlayout.h"
 #include "percpu.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/largefile.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
@@ -30,6 +31,11 @@
 #define X86_64_dup		32
 #define X86_64_dup2		33
 #define X86_64_dup3		292
+#define X86_64_gettimeofday	96
+#define X86_64_time		201
+#define X86_64_clock_getres	229
+#define X86_64_readahead	187
+#define X86_64_sync_file_range	277
 
 /* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
 enum {
@@ -65,6 +71,10 @@ enum {
 	I386_mlock2 = 376, I386_shmget = 395, I386_shmctl = 396, I386_shmat = 397,
 	I386_shmdt = 398, I386_clock_gettime64 = 403, I386_rt_sigtimedwait_time64 = 421,
 	I386_futex_time64 = 422, I386_fadvise64 = 250, I386_fadvise64_64 = 272, I386_statx = 383,
+	I386_time = 13, I386_oldstat = 18, I386_oldfstat = 28, I386_gettimeofday = 78,
+	I386_oldlstat = 84, I386_stat = 106, I386_lstat = 107, I386_fstat = 108,
+	I386_readahead = 225, I386_clock_gettime = 265, I386_clock_getres = 266,
+	I386_sync_file_range = 314, I386_clock_getres_time64 = 406,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -104,6 +114,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
 	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
 	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait }, { I386_statx, SYS_statx },
+	{ I386_clock_getres_time64, X86_64_clock_getres },
 };
 
 static long call(unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -381,9 +392,18 @@ WRAPPER(i386_truncate64)
 	return call(SYS_truncate, a0, join64(a1, a2), 0, 0, 0, 0);
 }
 
+/*
+ * ftruncate64 is Linux's "small" ftruncate on i386 (ia32_ftruncate64()):
+ * past 2 GiB - 1 only on a file opened with O_LARGEFILE, else EINVAL.
+ */
 WRAPPER(i386_ftruncate64)
 {
-	return call(SYS_ftruncate, a0, join64(a1, a2), 0, 0, 0, 0);
+	struct file *f = fd_file(a0);
+	int64_t len = (int64_t)join64(a1, a2);
+
+	if (f && !(f->flags & O_LARGEFILE) && len > MAX_NON_LFS)
+		return -EINVAL;
+	return call(SYS_ftruncate, a0, (uint64_t)len, 0, 0, 0, 0);
 }
 
 /* fallocate(fd, mode, offset lo, hi, len lo, hi) */
@@ -620,6 +640,171 @@ WRAPPER(i386_clone)
 	return tid;
 }
 
+/*
+ * The stat calls before stat64: struct stat (106-108) with 32-bit fields
+ * and __old_kernel_stat (18, 28, 84) with 16-bit ones. What does not fit is
+ * EOVERFLOW, as Linux's cp_new_stat() and cp_old_stat() give it: a size
+ * past 2 GiB - 1, an inode number or link count that is cut; user and group
+ * ids above 65535 read as 65534 where they are 16 bits.
+ */
+struct stat_i386 {
+	uint32_t dev, ino;
+	uint16_t mode, nlink, uid, gid;
+	uint32_t rdev, size, blksize, blocks;
+	uint32_t atime, atime_ns, mtime, mtime_ns, ctime, ctime_ns;
+	uint32_t unused[2];
+};
+_Static_assert(sizeof(struct stat_i386) == 64, "i386's struct stat is 64 bytes");
+
+struct old_stat_i386 {
+	uint16_t dev, ino, mode, nlink, uid, gid, rdev, pad;
+	uint32_t size, atime, mtime, ctime;
+};
+_Static_assert(sizeof(struct old_stat_i386) == 32, "struct __old_kernel_stat is 32 bytes");
+
+#define OVERFLOW_ID	65534u		/* Linux's overflowuid/overflowgid */
+
+static uint16_t id16(uint32_t id)
+{
+	return id > 0xffff ? OVERFLOW_ID : (uint16_t)id;
+}
+
+/* A device number as Linux encodes it for user space, in the 16-bit old form. */
+static uint16_t old_encode_dev(uint64_t dev)
+{
+	uint32_t major = (dev >> 8) & 0xfff, minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+
+	return (uint16_t)(major << 8 | minor);
+}
+
+static long stat32_fill(const struct linux_stat *k, struct stat_i386 *st)
+{
+	if (k->size > MAX_NON_LFS || k->ino != (uint32_t)k->ino || k->nlink > 0xffff)
+		return -EOVERFLOW;
+	*st = (struct stat_i386){
+		.dev = (uint32_t)k->dev, .ino = (uint32_t)k->ino, .mode = (uint16_t)k->mode,
+		.nlink = (uint16_t)k->nlink, .uid = id16(k->uid), .gid = id16(k->gid),
+		.rdev = (uint32_t)k->rdev, .size = (uint32_t)k->size,
+		.blksize = (uint32_t)k->blksize, .blocks = (uint32_t)k->blocks,
+		.atime = (uint32_t)k->atime, .atime_ns = (uint32_t)k->atime_ns,
+		.mtime = (uint32_t)k->mtime, .mtime_ns = (uint32_t)k->mtime_ns,
+		.ctime = (uint32_t)k->ctime, .ctime_ns = (uint32_t)k->ctime_ns,
+	};
+	return 0;
+}
+
+static long old_stat_fill(const struct linux_stat *k, struct old_stat_i386 *st)
+{
+	if (k->ino > 0xffff || k->nlink > 0xffff || k->size > MAX_NON_LFS)
+		return -EOVERFLOW;
+	*st = (struct old_stat_i386){
+		.dev = old_encode_dev(k->dev), .ino = (uint16_t)k->ino, .mode = (uint16_t)k->mode,
+		.nlink = (uint16_t)k->nlink, .uid = id16(k->uid), .gid = id16(k->gid),
+		.rdev = old_encode_dev(k->rdev), .size = (uint32_t)k->size,
+		.atime = (uint32_t)k->atime, .mtime = (uint32_t)k->mtime, .ctime = (uint32_t)k->ctime,
+	};
+	return 0;
+}
+
+/* Runs the x86_64 stat call @nr on @a0 into the scratch, then converts (@old: 18/28/84). */
+static long stat32(unsigned nr, uint64_t a0, uint64_t ust, bool old)
+{
+	uint64_t s = scratch(sizeof(struct linux_stat));
+	long r = call(nr, a0, s, 0, 0, 0, 0);
+	struct linux_stat k;
+
+	if (r < 0)
+		return r;
+	if (copy_from_user(&k, s, sizeof(k)))
+		return -EFAULT;
+	if (old) {
+		struct old_stat_i386 st;
+		r = old_stat_fill(&k, &st);
+		return r ? r : copy_to_user(ust, &st, sizeof(st));
+	}
+	struct stat_i386 st;
+	r = stat32_fill(&k, &st);
+	return r ? r : copy_to_user(ust, &st, sizeof(st));
+}
+
+WRAPPER(i386_stat)
+{
+	return stat32(SYS_stat, a0, a1, false);
+}
+
+WRAPPER(i386_lstat)
+{
+	return stat32(SYS_lstat, a0, a1, false);
+}
+
+WRAPPER(i386_fstat)
+{
+	return stat32(SYS_fstat, a0, a1, false);
+}
+
+WRAPPER(i386_oldstat)
+{
+	return stat32(SYS_stat, a0, a1, true);
+}
+
+WRAPPER(i386_oldlstat)
+{
+	return stat32(SYS_lstat, a0, a1, true);
+}
+
+WRAPPER(i386_oldfstat)
+{
+	return stat32(SYS_fstat, a0, a1, true);
+}
+
+/* clock_gettime/clock_getres with a 32-bit timespec (musl uses the *_time64 calls). */
+WRAPPER(i386_clock_gettime)
+{
+	uint64_t s = scratch(16);
+	long r = call(SYS_clock_gettime, (uint64_t)(int32_t)a0, s, 0, 0, 0, 0);
+
+	return r ? r : narrow_words(s, a1, 2);
+}
+
+WRAPPER(i386_clock_getres)
+{
+	uint64_t s = scratch(16);
+	long r = call(X86_64_clock_getres, (uint64_t)(int32_t)a0, a1 ? s : 0, 0, 0, 0, 0);
+
+	return r || !a1 ? r : narrow_words(s, a1, 2);
+}
+
+/* gettimeofday: a 32-bit timeval; struct timezone is the same on both ABIs. */
+WRAPPER(i386_gettimeofday)
+{
+	uint64_t s = scratch(16);
+	long r = call(X86_64_gettimeofday, a0 ? s : 0, a1, 0, 0, 0, 0);
+
+	return r || !a0 ? r : narrow_words(s, a0, 2);
+}
+
+/* time: 32-bit seconds, stored at @a0 too if given. */
+WRAPPER(i386_time)
+{
+	int32_t t = (int32_t)call(X86_64_time, 0, 0, 0, 0, 0, 0);
+
+	if (a0 && copy_to_user(a0, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+
+/* readahead(fd, offset lo, hi, size_t count) */
+WRAPPER(i386_readahead)
+{
+	return call(X86_64_readahead, a0, join64(a1, a2), (uint32_t)a3, 0, 0, 0);
+}
+
+/* sync_file_range(fd, offset lo, hi, nbytes lo, hi, flags) */
+WRAPPER(i386_sync_file_range)
+{
+	return call(X86_64_sync_file_range, a0, join64(a1, a2), join64(a3, a4), a5, 0, 0);
+}
+
 static const struct {
 	uint16_t nr;
 	syscall_fn fn;
@@ -639,6 +824,12 @@ static const struct {
 	{ I386_ipc, i386_ipc }, { I386_lseek, i386_lseek }, { I386_getrlimit, i386_getrlimit },
 	{ I386_ugetrlimit, i386_ugetrlimit }, { I386_setrlimit, i386_setrlimit },
 	{ I386_fadvise64, i386_fadvise64 }, { I386_fadvise64_64, i386_fadvise64_64 },
+	{ I386_stat, i386_stat }, { I386_lstat, i386_lstat }, { I386_fstat, i386_fstat },
+	{ I386_oldstat, i386_oldstat }, { I386_oldlstat, i386_oldlstat },
+	{ I386_oldfstat, i386_oldfstat }, { I386_clock_gettime, i386_clock_gettime },
+	{ I386_clock_getres, i386_clock_getres }, { I386_gettimeofday, i386_gettimeofday },
+	{ I386_time, i386_time }, { I386_readahead, i386_readahead },
+	{ I386_sync_file_range, i386_sync_file_range },
 };
 
 static syscall_fn handler[NR_I386];

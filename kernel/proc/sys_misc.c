@@ -18,6 +18,9 @@
 #define CLOCK_REALTIME_COARSE 5
 #define CLOCK_MONOTONIC_COARSE 6
 #define CLOCK_BOOTTIME	7
+#define X86_64_gettimeofday	96
+#define X86_64_time		201
+#define X86_64_clock_getres	229
 #define GRND_NONBLOCK	1
 #define GRND_RANDOM	2
 #define GRND_INSECURE	4
@@ -112,35 +115,83 @@ static long sys_uname(uint64_t ubuf, uint64_t a1, uint64_t a2, uint64_t a3, uint
 }
 SYSCALL_DEFINE(SYS_uname, uname, sys_uname);
 
-static long sys_clock_gettime(uint64_t clock, uint64_t uts, uint64_t a2, uint64_t a3,
-			      uint64_t a4, uint64_t a5)
+/* The reading of @clock in nanoseconds, or -EINVAL for a clock there is not. */
+static int64_t clock_ns(uint64_t clock)
 {
-	uint64_t ns;
-
 	switch (clock) {
 	case CLOCK_REALTIME:
 	case CLOCK_REALTIME_COARSE:
-		ns = boot_epoch_seconds() * 1000000000ull + time_ns();
-		break;
+		return (int64_t)(boot_epoch_seconds() * 1000000000ull + time_ns());
 	case CLOCK_MONOTONIC:
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_BOOTTIME:
-		ns = time_ns();
-		break;
+		return (int64_t)time_ns();
 	case CLOCK_PROCESS_CPUTIME_ID:
-		ns = cputime_process_ns();
-		break;
+		return (int64_t)cputime_process_ns();
 	case CLOCK_THREAD_CPUTIME_ID:
-		ns = cputime_thread_ns();
-		break;
+		return (int64_t)cputime_thread_ns();
 	default:
 		return -EINVAL;
 	}
-	uint64_t ts[2] = { ns / 1000000000ull, ns % 1000000000ull };
+}
+
+static long sys_clock_gettime(uint64_t clock, uint64_t uts, uint64_t a2, uint64_t a3,
+			      uint64_t a4, uint64_t a5)
+{
+	int64_t ns = clock_ns(clock);
+
+	if (ns < 0)
+		return ns;
+	uint64_t ts[2] = { (uint64_t)ns / 1000000000ull, (uint64_t)ns % 1000000000ull };
 	return copy_to_user(uts, ts, sizeof(ts));
 }
 SYSCALL_DEFINE(SYS_clock_gettime, clock_gettime, sys_clock_gettime);
+
+/*
+ * clock_getres: every clock here reads the nanosecond clock (the coarse
+ * ones too), so each has a resolution of 1 ns; a NULL @ures only checks
+ * the clock, as on Linux.
+ */
+static long sys_clock_getres(uint64_t clock, uint64_t ures, uint64_t a2, uint64_t a3,
+			     uint64_t a4, uint64_t a5)
+{
+	int64_t ns = clock_ns(clock);
+	uint64_t ts[2] = { 0, 1 };
+
+	if (ns < 0)
+		return ns;
+	return ures ? copy_to_user(ures, ts, sizeof(ts)) : 0;
+}
+SYSCALL_DEFINE(X86_64_clock_getres, clock_getres, sys_clock_getres);
+
+/* gettimeofday(tv, tz): either may be NULL; the time zone is UTC, no DST. */
+static long sys_gettimeofday(uint64_t utv, uint64_t utz, uint64_t a2, uint64_t a3,
+			     uint64_t a4, uint64_t a5)
+{
+	uint64_t ns = (uint64_t)clock_ns(CLOCK_REALTIME);
+	int64_t tv[2] = { (int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000) };
+	int32_t tz[2] = { 0, 0 };
+
+	if (utv && copy_to_user(utv, tv, sizeof(tv)))
+		return -EFAULT;
+	if (utz && copy_to_user(utz, tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL_DEFINE(X86_64_gettimeofday, gettimeofday, sys_gettimeofday);
+
+/* time(tloc): the seconds since the epoch, also stored at @tloc if given. */
+static long sys_time(uint64_t tloc, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		     uint64_t a5)
+{
+	int64_t t = clock_ns(CLOCK_REALTIME) / 1000000000;
+
+	if (tloc && copy_to_user(tloc, &t, sizeof(t)))
+		return -EFAULT;
+	return (long)t;
+}
+SYSCALL_DEFINE(X86_64_time, time, sys_time);
 
 static long sys_nanosleep(uint64_t ureq, uint64_t urem, uint64_t a2, uint64_t a3,
 			  uint64_t a4, uint64_t a5)

@@ -5,8 +5,12 @@
  * one-register x86_64 forms: a sparse file of 3 to 5 GiB is sized, sought,
  * written, read, mapped, allocated and punched beyond 2 GiB. The raw lseek
  * call returns a long: on i386 a position past 2 GiB is EOVERFLOW (after
- * the move), as Linux does. statx against stat, and its errors. Everything
- * under /tmp (made if missing), removed at the end.
+ * the move), as Linux does. statx against stat, and its errors. The same
+ * file opened through the raw open call without O_LARGEFILE: on i386 a
+ * write stops at 2 GiB - 1 (short, then EFBIG) and ftruncate64 past it is
+ * EINVAL, reads and seeks are not limited, and open itself is not refused
+ * (Linux's RAM file systems do not check it); x86_64 always has large-file
+ * support. Everything under /tmp (made if missing), removed at the end.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -15,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 
 #define PATH	"/tmp/t_lfs"
 #define GIB	(1LL << 30)
@@ -303,6 +308,81 @@ static void statx_checks(int fd)
 	       "statx of fd -1: EBADF");
 }
 
+#define RAW_O_LARGEFILE	0100000		/* x86's value; musl's O_LARGEFILE is 0 on x86_64 */
+#define NON_LFS_MAX	0x7fffffffLL
+
+/* The raw ftruncate64 (ftruncate on x86_64): the length in two registers on i386. */
+static long raw_ftruncate64(int fd, long long len)
+{
+#ifdef SYS_ftruncate64
+	return syscall(SYS_ftruncate64, fd, (long)len, (long)(len >> 32));
+#else
+	return syscall(SYS_ftruncate, fd, len);
+#endif
+}
+
+/* An i386 outcome, or x86_64's (large-file support forced) in the same check. */
+#define I386_OR(i386, x86_64)	(ON_I386 ? (i386) : (x86_64))
+
+static void without_largefile(int big)
+{
+	struct iovec iov = { buf, 10 };
+	int fd;
+
+	ok_eq(ftruncate(big, 3 * GIB), 0, "the file at 3 GiB again");
+	fd = syscall(SYS_open, PATH, O_RDWR);
+
+	ok(fd >= 0, "raw open without O_LARGEFILE of a 3 GiB file succeeds (RAM file system)");
+	if (fd < 0)
+		return;
+	ok_eq(fcntl(fd, F_GETFL) & RAW_O_LARGEFILE, I386_OR(0, RAW_O_LARGEFILE),
+	      "F_GETFL: O_LARGEFILE only where it is forced (x86_64)");
+	ok_eq(fcntl(big, F_GETFL) & RAW_O_LARGEFILE, RAW_O_LARGEFILE,
+	      "F_GETFL of musl's open: O_LARGEFILE");
+	fill(buf, 16, 41);
+	ok_eq(pread(fd, back, 10, 2 * GIB + 5), 10, "pread past 2 GiB is not limited");
+	ok_eq(lseek(fd, 2 * GIB + 5, SEEK_SET), 2 * GIB + 5, "_llseek past 2 GiB is not limited");
+	ok_eq(read(fd, back, 10), 10, "read past 2 GiB is not limited");
+	ok_eq(lseek(fd, NON_LFS_MAX - 4, SEEK_SET), NON_LFS_MAX - 4, "seek to 2 GiB - 5");
+	ok_eq(write(fd, buf, 10), I386_OR(4, 10), "write across 2 GiB - 1 is cut short there (i386)");
+	ok_eq(lseek(fd, 0, SEEK_CUR), I386_OR(NON_LFS_MAX, NON_LFS_MAX + 6),
+	      "the position moved by what was written");
+	lseek(fd, NON_LFS_MAX, SEEK_SET);
+	if (ON_I386)
+		ok_sys(write(fd, buf, 10), EFBIG, "write at 2 GiB - 1: EFBIG (i386)");
+	else
+		ok_eq(write(fd, buf, 10), 10, "write at 2 GiB - 1: EFBIG (i386)");
+	if (ON_I386)
+		ok_sys(pwrite(fd, buf, 10, 2 * GIB + 4), EFBIG, "pwrite past 2 GiB: EFBIG (i386)");
+	else
+		ok_eq(pwrite(fd, buf, 10, 2 * GIB + 4), 10, "pwrite past 2 GiB: EFBIG (i386)");
+	ok_eq(pwrite(fd, buf, 10, NON_LFS_MAX - 3), I386_OR(3, 10), "pwrite across it is cut short");
+	ok_eq(pwrite(fd, buf, 0, 2 * GIB + 4), 0, "an empty pwrite past 2 GiB gives 0");
+	lseek(fd, NON_LFS_MAX - 2, SEEK_SET);
+	ok_eq(writev(fd, &iov, 1), I386_OR(2, 10), "writev across 2 GiB - 1 is cut short");
+	ok_eq(reads_back(big, NON_LFS_MAX - 2, 2, 41), 1, "what was written reads back");
+	ok_eq(file_size(fd), 3 * GIB, "the size did not change");
+	ok_eq(raw_ftruncate64(fd, GIB), 0, "ftruncate64 to 1 GiB");
+	ok_eq(raw_ftruncate64(fd, NON_LFS_MAX), 0, "ftruncate64 to 2 GiB - 1");
+	if (ON_I386)
+		ok_sys(raw_ftruncate64(fd, 2 * GIB), EINVAL, "ftruncate64 to 2 GiB: EINVAL (i386)");
+	else
+		ok_eq(raw_ftruncate64(fd, 2 * GIB), 0, "ftruncate64 to 2 GiB: EINVAL (i386)");
+	ok_eq(raw_ftruncate64(big, 3 * GIB), 0, "on a large-file descriptor it is allowed");
+	close(fd);
+
+	fd = syscall(SYS_open, PATH, O_WRONLY | O_APPEND);
+	if (ON_I386)
+		ok_sys(write(fd, buf, 10), EFBIG, "O_APPEND to a 3 GiB file: EFBIG (i386)");
+	else
+		ok_eq(write(fd, buf, 10), 10, "O_APPEND to a 3 GiB file: EFBIG (i386)");
+	fcntl(fd, F_SETFL, O_APPEND | RAW_O_LARGEFILE);
+	ok_eq(fcntl(fd, F_GETFL) & RAW_O_LARGEFILE, I386_OR(0, RAW_O_LARGEFILE),
+	      "F_SETFL does not change O_LARGEFILE");
+	close(fd);
+	ok_eq(raw_ftruncate64(big, 3 * GIB), 0, "back to 3 GiB");
+}
+
 int main(void)
 {
 	mkdir("/tmp", 01777);
@@ -317,6 +397,7 @@ int main(void)
 	mappings(fd);
 	allocation(fd);
 	statx_checks(fd);
+	without_largefile(fd);
 	close(fd);
 	ok_eq(unlink(PATH), 0, "unlink it");
 	return done_testing();
