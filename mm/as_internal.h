@@ -141,7 +141,13 @@ void as_anon_add(const struct as *as, const struct as_region *r, uintptr_t va, p
 int as_zero_get(void);
 void as_zero_put(void);
 phys_addr_t as_zero_page(void);
-bool as_is_zero_page(phys_addr_t pa);
+extern phys_addr_t as_zero_pa;
+
+/* Is @pa, a frame mapped in a space (which holds the zero page), the zero page? Once per page. */
+static inline bool as_is_zero_page(phys_addr_t pa)
+{
+	return (pa & PAGE_MASK) == as_zero_pa;
+}
 
 /* --- pages (as_fault.c, as_unmap.c) --------------------------------------------- */
 

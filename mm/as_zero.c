@@ -17,7 +17,7 @@
 #include "as_internal.h"
 
 static spinlock_t zero_lock = SPINLOCK_INIT;
-static phys_addr_t zero_pa = PMM_NO_FRAME;
+phys_addr_t as_zero_pa = PMM_NO_FRAME;	/* written under zero_lock */
 static uint64_t zero_users;
 
 /**
@@ -31,8 +31,8 @@ int as_zero_get(void)
 	int err = 0;
 
 	if (!zero_users) {
-		zero_pa = pmm_alloc_pages(0, PMM_ZERO);
-		if (zero_pa == PMM_NO_FRAME)
+		as_zero_pa = pmm_alloc_pages(0, PMM_ZERO);
+		if (as_zero_pa == PMM_NO_FRAME)
 			err = -MM_ENOMEM;
 	}
 	if (!err)
@@ -51,8 +51,8 @@ void as_zero_put(void)
 	if (!zero_users)
 		plat_panic("as: zero page released more often than taken");
 	if (!--zero_users) {
-		pmm_put(zero_pa);
-		zero_pa = PMM_NO_FRAME;
+		pmm_put(as_zero_pa);
+		as_zero_pa = PMM_NO_FRAME;
 	}
 	spin_unlock_irqrestore(&zero_lock, fl);
 }
@@ -62,14 +62,5 @@ void as_zero_put(void)
  */
 phys_addr_t as_zero_page(void)
 {
-	return zero_pa;
-}
-
-/**
- * as_is_zero_page() - is @pa the shared zero page?
- * @pa: a frame mapped in a space that holds a reference to the zero page
- */
-bool as_is_zero_page(phys_addr_t pa)
-{
-	return (pa & PAGE_MASK) == zero_pa;
+	return as_zero_pa;
 }

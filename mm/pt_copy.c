@@ -120,15 +120,11 @@ static int64_t count_level(struct pt_copy_op *cop, unsigned level, phys_addr_t s
 	}
 }
 
-/* Take write permission from source leaf @i of @st (now @e); the copy shares its frame. */
+/* Take write permission from source leaf @i of @st; the copy shares its frame. */
 static inline __attribute__((always_inline))
-void write_protect(struct pt_copy_op *cop, void *st, unsigned i, uint64_t e, uintptr_t va)
+void write_protect(struct pt_copy_op *cop, void *st, unsigned i, uintptr_t va)
 {
-	const struct pt_format *f = cop->f;
-
-	/* keep accessed/dirty bits the MMU sets meanwhile */
-	while (!pte_cmpxchg(f, st, i, &e, e & ~f->writable))
-		;
+	pte_wrprotect(cop->f, st, i);
 	pt_tlb_add(&cop->sop, va);
 }
 
@@ -160,14 +156,14 @@ int copy_leaf(struct pt_copy_op *cop, unsigned level, void *st, unsigned i, uint
 	if (cop->flags & PT_COPY_COW) {
 		prot &= ~(unsigned)PT_WRITE;
 		if (st && (se & f->writable))
-			write_protect(cop, st, i, se, va);
+			write_protect(cop, st, i, va);
 	}
 	prot &= PT_PROT_MASK;
 	if (prot != cop->memo_cprot) {
 		cop->memo_cprot = prot;
 		cop->memo_cbits = pt_prot_bits(f, prot);
 	}
-	pte_set(f, dt, i, pa | cop->memo_cbits | (level ? f->large : 0));
+	pte_fill_locked(f, dt, i, pa | cop->memo_cbits | (level ? f->large : 0));
 	return 1;
 }
 
@@ -182,7 +178,7 @@ static int copy_swp(struct pt_copy_op *cop, uint64_t se, void *dt, unsigned i, u
 		if (r)
 			return r < 0 ? r : 0;
 	}
-	pte_set(cop->f, dt, i, se);
+	pte_fill_locked(cop->f, dt, i, se);
 	return 1;
 }
 

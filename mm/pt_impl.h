@@ -108,6 +108,47 @@ static inline bool pte_cmpxchg(const struct pt_format *f, void *t, unsigned i, u
 }
 
 /*
+ * Fill empty entry @i with @e, holding the space's lock (every writer of a
+ * non-empty entry holds it). On a 32-bit machine two plain stores, the high
+ * word first, where an atomic 8-byte store is a call and a locked cmpxchg8b
+ * loop: the low word holds the present and swap bits, so until it lands the
+ * MMU and lockless readers see an entry neither present nor swapped, and
+ * pt_map_one()'s compare-and-exchange from empty fails.
+ */
+static inline void pte_fill_locked(const struct pt_format *f, void *t, unsigned i, uint64_t e)
+{
+#if UINTPTR_MAX == 0xffffffffu
+	if (f->entry_size == 8) {
+		typedef uint32_t __attribute__((may_alias)) word_t;
+		word_t *w = (word_t *)((uint64_t *)t + i);
+
+		__atomic_store_n(&w[1], (uint32_t)(e >> 32), __ATOMIC_RELAXED);
+		__atomic_store_n(&w[0], (uint32_t)e, __ATOMIC_RELEASE);
+		return;
+	}
+#endif
+	pte_set(f, t, i, e);
+}
+
+/*
+ * Take write permission from entry @i by one locked AND, keeping the
+ * accessed and dirty bits the MMU may set meanwhile. The writable bit is in
+ * the low word, so on a 32-bit machine a 4-byte AND does it (the high word
+ * changes only under the lock) instead of a cmpxchg8b loop.
+ */
+static inline void pte_wrprotect(const struct pt_format *f, void *t, unsigned i)
+{
+	if (f->entry_size == 4 || UINTPTR_MAX == 0xffffffffu) {
+		typedef uint32_t __attribute__((may_alias)) word_t;
+		word_t *w = (word_t *)((char *)t + (size_t)i * f->entry_size);
+
+		__atomic_fetch_and(w, ~(uint32_t)f->writable, __ATOMIC_ACQ_REL);
+		return;
+	}
+	__atomic_fetch_and((uint64_t *)t + i, ~f->writable, __ATOMIC_ACQ_REL);
+}
+
+/*
  * Swap entries: a level-0 entry that is not present but not zero holds a
  * swap entry's value (mm/swap.h), not a frame. Bit 1 (writable, ignored by
  * the MMU while bit 0 is clear) marks it, so the entry is never zero. In
