@@ -28,7 +28,7 @@ static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot
 	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
 		if (!as_is_zero_page(pa + off))
-			pmm_get(pa + off);
+			pmm_get_mapped(pa + off);	/* the parent's mapping holds one */
 	child->rss += size >> PAGE_SHIFT;
 	*prot &= ~(unsigned)(PT_WRITE | PT_ACCESSED | PT_DIRTY);
 	return 0;
@@ -52,7 +52,8 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 	for (uintptr_t cur = r->start, va, stop; as_next_batch(parent, cur, r->end, &va, &stop);
 	     cur = stop) {
 		err = pt_copy_range(&child->vs.pt, &parent->vs.pt, va, stop - va,
-				    (r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0, copy_page, child);
+				    PT_COPY_EMPTY | ((r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0),
+				    copy_page, child);
 		/* The child has nothing there yet: anything but running out is a broken invariant. */
 		if (err && err != -MM_ENOMEM)
 			plat_panic("as: fork: copying [%#llx, %#llx) failed: %d",

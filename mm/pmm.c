@@ -415,6 +415,21 @@ uint32_t pmm_get(phys_addr_t frame)
 	return r + 1;
 }
 
+void pmm_get_mapped(phys_addr_t frame)
+{
+	if (pmm_hardened) {
+		(void)pmm_get(frame);
+		return;
+	}
+
+	uint32_t r = __atomic_fetch_add(&pfn_frame(frame >> PAGE_SHIFT)->refcount, 1,
+					__ATOMIC_RELAXED);
+
+	if (unlikely(r == 0 || r == UINT32_MAX))
+		plat_panic("pmm: pmm_get_mapped(%#llx): reference count %u of a mapped frame",
+			   (unsigned long long)frame, r);
+}
+
 /**
  * pmm_put() - drop a reference to an allocated block, freeing it on the last
  * @frame: the block's physical address

@@ -267,6 +267,18 @@ void pmm_free_pages(phys_addr_t frame, unsigned order);
 uint32_t pmm_get(phys_addr_t frame);
 
 /**
+ * pmm_get_mapped() - take another reference to a frame the caller has mapped
+ * @frame: an allocated block's first frame, mapped in a page table whose
+ *	lock the caller holds (fork's copies)
+ *
+ * That mapping holds a reference no one can drop meanwhile, so the count
+ * cannot reach zero under us: one locked increment, without pmm_get()'s
+ * checks of @frame and its compare-and-exchange loop (hardened builds still
+ * check). A count found at zero is a broken invariant and panics.
+ */
+void pmm_get_mapped(phys_addr_t frame);
+
+/**
  * pmm_put() - drop a reference to an allocated block, freeing it on the last
  * @frame: the block's physical address (its first frame)
  *

@@ -57,6 +57,7 @@
 
 /* pt_copy_range() flags. */
 #define PT_COPY_COW	0x1	/* copy-on-write: the copied leaves lose PT_WRITE on both sides */
+#define PT_COPY_EMPTY	0x2	/* @dst maps nothing in the range (a new space): not checked */
 
 /* A pt_copy_fn return value: leave this leaf out of the copy. */
 #define PT_COPY_SKIP	1
@@ -312,7 +313,7 @@ int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot);
  * @src: the space copied from
  * @va: page-aligned, canonical; the same addresses in both spaces
  * @len: non-zero multiple of PAGE_SIZE, no wrap
- * @flags: PT_COPY_COW
+ * @flags: PT_COPY_COW, PT_COPY_EMPTY
  * @fn: called for each leaf about to be copied, in address order, under
  *	both spaces' locks, with its address, physical address and size and
  *	in *prot its PT_* bits in @src (PT_ACCESSED and PT_DIRTY as the MMU
@@ -331,7 +332,9 @@ int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot);
  * (the invalidations are batched into one flush at the end), so that the
  * first write on either side faults. Holes are skipped. The copies must
  * land on holes of @dst; its tables are reused, the missing ones allocated
- * before anything changes, as are the tables splits in @src need.
+ * before anything changes, as are the tables splits in @src need. With
+ * PT_COPY_EMPTY the caller vouches that @dst maps nothing in the range, and
+ * the entries of @dst's existing page tables are not read to find out.
  *
  * Locks @src, then @dst.
  *

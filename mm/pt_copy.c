@@ -65,6 +65,10 @@ static int64_t count_level(struct pt_copy_op *cop, unsigned level, phys_addr_t s
 	int64_t n = 0;
 
 	if (level == 0 && stpa) {	/* the common case: one scan of a page table */
+		if (dt && (cop->flags & PT_COPY_EMPTY)) {
+			*found = true;	/* (perhaps nothing: copy_level() finds out) */
+			return 0;	/* nothing there to collide with, no table needed */
+		}
 		const void *st = pt_table(stpa);
 		unsigned first = lvl_index(f, 0, va);
 		unsigned end = first + (unsigned)((last - va) >> PAGE_SHIFT);
@@ -278,7 +282,7 @@ static int copy_level(struct pt_copy_op *cop, unsigned level, phys_addr_t stpa, 
  * @src: the space copied from
  * @va: page-aligned, canonical
  * @len: non-zero multiple of PAGE_SIZE
- * @flags: PT_COPY_COW
+ * @flags: PT_COPY_COW, PT_COPY_EMPTY
  * @fn: per-leaf decision and hook (may be NULL)
  * @ctx: passed to @fn
  *
@@ -291,7 +295,7 @@ int pt_copy_range(struct pt_space *dst, struct pt_space *src, uintptr_t va, uint
 	const struct pt_format *f = src->fmt;
 	int r;
 
-	if (dst == src || dst->fmt != f || (flags & ~(unsigned)PT_COPY_COW))
+	if (dst == src || dst->fmt != f || (flags & ~(unsigned)(PT_COPY_COW | PT_COPY_EMPTY)))
 		return -MM_EINVAL;
 	r = pt_check_range(src, va, len);
 	if (!r)

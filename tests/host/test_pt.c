@@ -1230,6 +1230,57 @@ static void test_copy_i386(void **state)
 	finish();
 }
 
+/*
+ * PT_COPY_EMPTY (fork into a new space), PAE: copied in batches, the later ones
+ * partly into a page table an earlier batch made, give what one copy gives;
+ * a batch over a hole of such a table copies nothing and leaves no table.
+ */
+static void test_copy_empty(void **state)
+{
+	struct pt_space d, e;
+	const uintptr_t va0 = 4 * MiB - 20 * PG;	/* 100 pages across a page-table boundary */
+	const unsigned ef = PT_COPY_EMPTY | PT_COPY_COW;
+
+	(void)state;
+	start(&pt_format_i386_pae);
+	assert_int_equal(pt_space_init(&d, &pt_format_i386_pae), 0);
+	assert_int_equal(pt_space_init(&e, &pt_format_i386_pae), 0);
+	assert_int_equal(pt_map(&sp, va0, 0x1000000, 50 * PG, PT_WRITE | PT_USER, 0), 0);
+	assert_int_equal(pt_map(&sp, va0 + 60 * PG, 0x2000000, 40 * PG, PT_USER, 0), 0);
+	/* e: in one go, checked; d: in batches, unchecked. */
+	assert_int_equal(pt_copy_range(&e, &sp, va0, 100 * PG, PT_COPY_COW, NULL, NULL), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, va0, 10 * PG, ef, NULL, NULL), 0);
+	assert_int_equal(pt_copy_range(&d, &sp, va0 + 10 * PG, 40 * PG, ef, NULL, NULL), 0);
+	uint64_t tables = d.table_pages, frames = sim_free_frames();
+
+	assert_int_equal(pt_copy_range(&d, &sp, va0 + 50 * PG, 10 * PG, ef, NULL, NULL), 0);
+	assert_int_equal(d.table_pages, tables);		/* the hole: nothing, no table */
+	assert_int_equal(sim_free_frames(), frames);
+	assert_int_equal(pt_copy_range(&d, &sp, va0 + 60 * PG, 40 * PG, ef, NULL, NULL), 0);
+	for (unsigned i = 0; i < 100; i++) {
+		uintptr_t va = va0 + i * PG;
+
+		if (i >= 50 && i < 60) {
+			expect_unmapped(&d, va);
+			continue;
+		}
+		phys_addr_t pa = i < 50 ? 0x1000000 + i * PG : 0x2000000 + (i - 60) * PG;
+
+		expect_map(&d, va, pa, PT_USER, PG);
+		expect_map(&e, va, pa, PT_USER, PG);
+		expect_map(&sp, va, pa, PT_USER, PG);	/* write-protected */
+	}
+	assert_int_equal(d.table_pages, e.table_pages);
+	assert_int_equal(pt_check(&d), 0);
+	assert_int_equal(pt_check(&e), 0);
+	assert_int_equal(pt_unmap(&d, 0, 1ull << 32, NULL, NULL), 0);
+	assert_int_equal(pt_unmap(&e, 0, 1ull << 32, NULL, NULL), 0);
+	pt_space_destroy(&d);
+	pt_space_destroy(&e);
+	assert_int_equal(pt_unmap(&sp, 0, 1ull << 32, NULL, NULL), 0);
+	finish();
+}
+
 /* --- other formats ---------------------------------------------------------------------- */
 
 static void test_i386(void **state)
@@ -1693,6 +1744,7 @@ int main(void)
 		cmocka_unit_test(test_copy_invalid),
 #endif
 		cmocka_unit_test(test_copy_i386),
+		cmocka_unit_test(test_copy_empty),
 		cmocka_unit_test(test_i386),
 		cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_retire),
