@@ -111,6 +111,34 @@ static void __attribute__((noinline)) crash_kasan_uaf(void)
 	panic("crash: carried on after %lu KASAN report(s)", kasan_reports());
 }
 
+/* A read of a frame after free_page(): the PMM poisons the frames it holds free. */
+static void __attribute__((noinline)) crash_kasan_page_uaf(void)
+{
+	volatile uint64_t *p = allocate_page();
+
+	if (!p)
+		panic("crash: no memory");
+	p[5] = 1;
+	free_page((void *)p);
+	(void)p[5];
+	panic("crash: carried on after %lu KASAN report(s)", kasan_reports());
+}
+
+/* memcpy() 32 bytes into a 16-byte object: the copies check their whole range. */
+static void __attribute__((noinline)) crash_kasan_memcpy(void)
+{
+	volatile size_t n = 32;		/* not a constant: a real call, not inlined stores */
+	uint8_t *dst = kmalloc(16), *src = kmalloc(32);
+
+	if (!dst || !src)
+		panic("crash: no memory");
+	memset(src, 0x5a, n);
+	memcpy(dst, src, n);
+	kfree(src);
+	kfree(dst);
+	panic("crash: carried on after %lu KASAN report(s)", kasan_reports());
+}
+
 static void __attribute__((noinline)) crash_kasan_double_free(void)
 {
 	void *p = kmalloc(48);
@@ -141,6 +169,8 @@ static const struct {
 	{ "kasan-oob", crash_kasan_oob },
 	{ "kasan-uaf", crash_kasan_uaf },
 	{ "kasan-dfree", crash_kasan_double_free },
+	{ "kasan-page-uaf", crash_kasan_page_uaf },
+	{ "kasan-memcpy", crash_kasan_memcpy },
 #endif
 };
 
@@ -150,7 +180,7 @@ static const struct {
  *        (overflow the current kernel stack), "kmap" (sleep holding a
  *        temporary mapping); in the UBSan build also "ubsan" (three undefined
  *        operations, reported, then a panic); in the KASAN build "kasan-oob",
- *        "kasan-uaf", "kasan-dfree"
+ *        "kasan-uaf", "kasan-dfree", "kasan-page-uaf", "kasan-memcpy"
  *
  * Return: -1 if @kind is unknown; otherwise it does not return.
  */

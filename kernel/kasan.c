@@ -9,7 +9,8 @@
  * all 8 may be accessed, 1-7 if only that many leading bytes may, or a
  * KASAN_* code (negative as a signed byte) if none may. The heap keeps the
  * shadow (mm/heap_debug.c): a live object's requested bytes are open, its
- * red zone and freed objects (held in a quarantine for a while) are not.
+ * red zone and freed objects (held in a quarantine for a while) are not;
+ * neither are the frames the PMM holds free (mm/pmm.c).
  *
  * A bad access is reported with its backtrace and the object's allocation
  * and free stacks, then the kernel carries on (kasan=panic: it panics);
@@ -69,6 +70,15 @@ static bool page_has_ram(const struct memmap *map, phys_addr_t lo, phys_addr_t h
 	return false;
 }
 
+/* pmm_walk(): the frames free at boot; from now on the PMM keeps their shadow. */
+static void poison_free_run(phys_addr_t base, phys_addr_t end, unsigned node, enum pmm_zone zone,
+			    enum pmm_frame_state state, void *ctx)
+{
+	(void)node, (void)zone, (void)ctx;
+	if (state == PMM_FRAME_FREE && zone != PMM_ZONE_ID_HIGHMEM)
+		plat_kasan_poison(plat_phys_to_virt(base), end - base, KASAN_PAGE_FREE);
+}
+
 /**
  * kasan_init() - map the shadow of the direct map's RAM and start checking
  * @map: the memory map (the direct map covers its RAM)
@@ -103,6 +113,7 @@ void kasan_init(const struct memmap *map)
 		own += ram;
 	}
 	tracked_end = DIRECT_MAP_BASE + (uintptr_t)top;
+	pmm_walk(poison_free_run, NULL);
 	char v[8];
 	panic_mode = cmdline_value("kasan", v, sizeof(v)) && !strcmp(v, "panic");
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
@@ -166,6 +177,10 @@ static int8_t bad_shadow(uintptr_t addr, size_t size, uintptr_t *where)
 	uintptr_t end = addr + size < tracked_end ? addr + size : tracked_end;
 
 	for (uintptr_t g = addr & ~(uintptr_t)7; g < end; g += 8) {
+		if (!(g & 63) && end - g >= 64 && !*(const uint64_t *)shadow_of(g)) {
+			g += 56;	/* 64 bytes open: a whole shadow word at once */
+			continue;
+		}
 		int8_t s = *shadow_of(g);
 		if (!s)
 			continue;
@@ -195,10 +210,16 @@ static void print_stack(const char *what, const void *const *pcs)
 		kprintf("  [<%016lx>] %pS\n", (unsigned long)pcs[i], pcs[i]);
 }
 
-static void describe(uintptr_t addr)
+static void describe(uintptr_t addr, int8_t why)
 {
 	struct heap_obj_info o;
 
+	if ((uint8_t)why == KASAN_PAGE_FREE) {
+		phys_addr_t pa = plat_virt_to_phys((void *)addr);
+		kprintf("the address is %#lx bytes into frame %#" PRIx64 ", which the PMM holds free\n",
+			(unsigned long)(pa & (PAGE_SIZE - 1)), (uint64_t)(pa & ~(phys_addr_t)(PAGE_SIZE - 1)));
+		return;
+	}
 	if (!heap_object_info((const void *)addr, &o)) {
 		kprintf("the address is not in a heap object\n");
 		return;
@@ -230,11 +251,12 @@ static void report(uintptr_t addr, size_t size, bool write, const void *ip)
 	if (!s || seen_before(ip) || __atomic_exchange_n(&reporting, 1, __ATOMIC_ACQUIRE))
 		return;
 	reports++;
-	const char *kind = (uint8_t)s == KASAN_FREED ? "use-after-free" : "slab-out-of-bounds";
+	const char *kind = (uint8_t)s == KASAN_FREED ? "use-after-free" :
+			   (uint8_t)s == KASAN_PAGE_FREE ? "use-after-free-page" : "slab-out-of-bounds";
 	kprintf("KASAN: %s: %s of size %zu at %#lx by %pS\n", kind, write ? "write" : "read", size,
 		(unsigned long)addr, ip);
 	backtrace();
-	describe(where);
+	describe(where, s);
 	kprintf("--- end of KASAN report ---\n");
 	if (panic_mode)
 		panic("kasan: bad access (kasan=panic)");
@@ -251,6 +273,12 @@ static inline void check(uintptr_t addr, size_t size, bool write, const void *ip
 	uintptr_t where;
 	if (bad_shadow(addr, size, &where))
 		report(addr, size, write, ip);
+}
+
+void kasan_check_range(const void *p, size_t n, bool write, const void *ip)
+{
+	if (n)
+		check((uintptr_t)p, n, write, ip);
 }
 
 #define CHECKS(n)								\

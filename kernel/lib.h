@@ -46,6 +46,17 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
+#ifdef KASAN
+/* The KASAN build's unchecked copies, for its files without the checks (kernel/lib/string.c). */
+void *__memcpy(void *dst, const void *src, size_t n);
+void *__memmove(void *dst, const void *src, size_t n);
+void *__memset(void *dst, int c, size_t n);
+#ifndef __SANITIZE_ADDRESS__
+#define memcpy	__memcpy
+#define memmove	__memmove
+#define memset	__memset
+#endif
+#endif
 size_t strlen(const char *s);
 size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);

@@ -131,6 +131,7 @@ _Noreturn void plat_panic(const char *fmt, ...)
  */
 #define KASAN_REDZONE	0xfc	/* between objects, after a request, never handed out */
 #define KASAN_FREED	0xfb	/* freed, in quarantine or on a free list */
+#define KASAN_PAGE_FREE	0xff	/* a frame the PMM holds free */
 void plat_kasan_poison(const void *p, size_t len, uint8_t why);
 void plat_kasan_unpoison(const void *p, size_t len);
 /* The current call chain's return addresses, innermost first; fills at most @n, returns how many. */

@@ -84,6 +84,26 @@ FAST void zero_block(pfn_t pfn, unsigned order)
 		memset(plat_phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
 }
 
+/*
+ * The address sanitizer's view of a block (MM_KASAN): a free block's bytes
+ * may not be touched until it is handed out again. Only the direct map has
+ * a shadow: high memory is left alone.
+ */
+FAST void kasan_block(pfn_t pfn, unsigned order, bool free)
+{
+#ifdef MM_KASAN
+	if (pfn >= pmm_highmem_pfn)
+		return;
+	void *va = plat_phys_to_virt(pfn << PAGE_SHIFT);
+	if (free)
+		plat_kasan_poison(va, PAGE_SIZE << order, KASAN_PAGE_FREE);
+	else
+		plat_kasan_unpoison(va, PAGE_SIZE << order);
+#else
+	(void)pfn, (void)order, (void)free;
+#endif
+}
+
 /* Scrub (hardened builds) and return a block whose last reference is gone. */
 FAST void release(pfn_t pfn, struct frame *f)
 {
@@ -91,6 +111,7 @@ FAST void release(pfn_t pfn, struct frame *f)
 
 	if (pmm_hardened)
 		zero_block(pfn, order);
+	kasan_block(pfn, order, true);
 	if (order == 0) {
 		pcp_free(pfn, f);
 	} else {
@@ -298,6 +319,7 @@ FAST phys_addr_t alloc_block(const char *fn, int node, unsigned mask, unsigned o
 
 	if (unlikely(pfn == PFN_NIL) && (pfn = alloc_reclaim(node, mask, top, order, flags)) == PFN_NIL)
 		return PMM_NO_FRAME;
+	kasan_block(pfn, order, false);
 	if (flags & PMM_ZERO)
 		zero_block(pfn, order);
 	return pfn << PAGE_SHIFT;

@@ -39,4 +39,18 @@ void *memmove(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
+#if defined(MM_KASAN) && !defined(__SANITIZE_ADDRESS__)
+/*
+ * An address-sanitized build's files that are built without the checks (the
+ * heap writes into the memory it poisons) use the platform's unchecked
+ * copies; everything else goes through the checked ones (docs/porting.md).
+ */
+void *__memcpy(void *dst, const void *src, size_t n);
+void *__memmove(void *dst, const void *src, size_t n);
+void *__memset(void *dst, int c, size_t n);
+#define memcpy	__memcpy
+#define memmove	__memmove
+#define memset	__memset
+#endif
+
 #endif

@@ -658,9 +658,10 @@ def no_kasan_reports(prefix, out):
 
 
 def kasan_crash_reports(kernel, timeout):
-    """crash=kasan-oob, kasan-uaf and kasan-dfree: each bug is reported with the
-    access's backtrace and the object's allocation (and free) stack, and the
-    kernel carries on."""
+    """crash=kasan-oob, kasan-uaf, kasan-dfree, kasan-page-uaf (a frame read after
+    free_page) and kasan-memcpy (a copy past an object): each bug is reported
+    with the access's backtrace and the object's allocation (and free) stack,
+    and the kernel carries on."""
     common = ["--- end of KASAN report ---", "allocation stack:", "] kmalloc_at+"]
     cases = {
         "kasan-oob": ["KASAN: slab-out-of-bounds: read of size 1 at ",
@@ -671,6 +672,14 @@ def kasan_crash_reports(kernel, timeout):
                       "the address is 24 bytes inside a 64-byte object", "freed at kernel/crash.c:",
                       "free stack:", "] kfree_at+", "] crash_kasan_uaf+",
                       "PANIC: crash: carried on after 1 KASAN report(s)"] + common,
+        "kasan-page-uaf": ["KASAN: use-after-free-page: read of size 8 at ",
+                           "bytes into frame 0x", ", which the PMM holds free",
+                           "] crash_kasan_page_uaf+", "--- end of KASAN report ---",
+                           "PANIC: crash: carried on after 1 KASAN report(s)"],
+        "kasan-memcpy": ["KASAN: slab-out-of-bounds: write of size 32 at ", "] memcpy+",
+                         "the address is 0 bytes to the right of a 16-byte object",
+                         "] crash_kasan_memcpy+",
+                         "PANIC: crash: carried on after 1 KASAN report(s)"] + common,
         "kasan-dfree": ["heap: double free of kmalloc-", "heap:   allocated at kernel/crash.c:",
                         "heap:   first freed at kernel/crash.c:",
                         "heap:   freed again at kernel/crash.c:",

@@ -5,6 +5,21 @@
 /* Keep GCC from turning these loops back into calls to themselves. */
 #define NO_BUILTIN __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
+#ifdef KASAN
+/*
+ * The KASAN build: memcpy, memmove and memset check their whole ranges
+ * against the shadow first (kernel/kasan.c); the copies themselves are
+ * __memcpy, __memmove and __memset, which the files built without the checks
+ * call directly (kernel/lib.h, mm/types.h).
+ */
+#include "kernel/kasan.h"
+#define RAW(f)		__##f
+#define RAW_ATTR	__attribute__((no_sanitize_address))
+#else
+#define RAW(f)		f
+#define RAW_ATTR
+#endif
+
 /* A machine word at a time, then the tail: a string instruction's count is its work. */
 #ifdef __x86_64__
 #define REP_MOVS_WORD	"rep movsq"
@@ -14,7 +29,7 @@
 #define REP_STOS_WORD	"rep stosl"
 #endif
 
-NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n)
+NO_BUILTIN RAW_ATTR void *RAW(memcpy)(void *dst, const void *src, size_t n)
 {
 	void *ret = dst;
 	size_t q = n / sizeof(long);
@@ -25,19 +40,19 @@ NO_BUILTIN void *memcpy(void *dst, const void *src, size_t n)
 	return ret;
 }
 
-NO_BUILTIN void *memmove(void *dst, const void *src, size_t n)
+NO_BUILTIN RAW_ATTR void *RAW(memmove)(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
 	if (d <= s || d >= s + n)
-		return memcpy(dst, src, n);
+		return RAW(memcpy)(dst, src, n);
 	while (n--)
 		d[n] = s[n];
 	return dst;
 }
 
-NO_BUILTIN void *memset(void *dst, int c, size_t n)
+NO_BUILTIN RAW_ATTR void *RAW(memset)(void *dst, int c, size_t n)
 {
 	void *ret = dst;
 	size_t q = n / sizeof(long);
@@ -48,6 +63,28 @@ NO_BUILTIN void *memset(void *dst, int c, size_t n)
 	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(v) : "memory");
 	return ret;
 }
+
+#ifdef KASAN
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	kasan_check_range(src, n, false, __builtin_return_address(0));
+	kasan_check_range(dst, n, true, __builtin_return_address(0));
+	return __memcpy(dst, src, n);
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	kasan_check_range(src, n, false, __builtin_return_address(0));
+	kasan_check_range(dst, n, true, __builtin_return_address(0));
+	return __memmove(dst, src, n);
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+	kasan_check_range(dst, n, true, __builtin_return_address(0));
+	return __memset(dst, c, n);
+}
+#endif
 
 NO_BUILTIN int memcmp(const void *a, const void *b, size_t n)
 {
