@@ -54,6 +54,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	err = as_region_reserve(as, 2);
 	if (err)
 		return err;
+	r = as_region_find(as, start);	/* the reserve may have moved the region array */
 	/* mprotect_fixup(): becoming writable may not pass RLIMIT_DATA. */
 	uint64_t pages = (end - start) >> PAGE_SHIFT;
 	if ((prot & MM_PROT_WRITE) && !as_may_expand(as, prot, r->backing, r->flags, pages) &&

@@ -441,9 +441,11 @@ static long release(struct as *as, uintptr_t address, uint64_t size)
 	if (!r || r->alloc_base != address || r->start != address ||
 	    r->backing != AS_ANON_PRIVATE)
 		return -ERROR_INVALID_ADDRESS;
+	uint32_t i = (uint32_t)(r - as->reg);	/* the reserve may move the region array */
+
 	if (as_region_reserve(as, 2))
 		return -ERROR_NOT_ENOUGH_MEMORY;
-	as_unmap_range(as, address, alloc_end(as, (uint32_t)(r - as->reg)));
+	as_unmap_range(as, address, alloc_end(as, i));
 	return 0;
 }
 
