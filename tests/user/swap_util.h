@@ -35,11 +35,11 @@ static TAP_UNUSED int swap_page_ok(const unsigned char *page, unsigned long i, u
 	return memcmp(page, want, PAGE) == 0;
 }
 
-/* A /proc/meminfo figure in kB, or -1. */
-static TAP_UNUSED long meminfo_kb(const char *key)
+/* The number after "KEY:" in a /proc file of "Key: value" lines, or -1. */
+static TAP_UNUSED long proc_field(const char *path, const char *key)
 {
 	static char buf[8192];
-	int fd = open("/proc/meminfo", O_RDONLY);
+	int fd = open(path, O_RDONLY);
 	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
 	size_t kl = strlen(key);
 
@@ -52,6 +52,12 @@ static TAP_UNUSED long meminfo_kb(const char *key)
 		if (!strncmp(l, key, kl) && l[kl] == ':')
 			return strtol(l + kl + 1, NULL, 10);
 	return -1;
+}
+
+/* A /proc/meminfo figure in kB, or -1. */
+static TAP_UNUSED long meminfo_kb(const char *key)
+{
+	return proc_field("/proc/meminfo", key);
 }
 
 /* memcore's free frames (caches drained) and swap slots in use; -1 on Linux. */

@@ -21,28 +21,9 @@
 
 #define PAGES	32
 
-/* A "Key:\tN" line of /proc/self/status, or -1. */
-static long status_field(const char *key)
-{
-	static char buf[4096];
-	int fd = open("/proc/self/status", O_RDONLY);
-	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	size_t kl = strlen(key);
-
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, kl) && l[kl] == ':')
-			return strtol(l + kl + 1, NULL, 10);
-	return -1;
-}
-
 static long switches(void)
 {
-	return status_field("voluntary_ctxt_switches");
+	return proc_field("/proc/self/status", "voluntary_ctxt_switches");
 }
 
 static struct memcore_swap_stats stats(void)
