@@ -86,7 +86,7 @@ ARCH_SRC    := $(wildcard arch/x86/*.c) $(wildcard arch/$(ARCH)/*.c) $(wildcard 
 KERNEL_SRC  := $(shell find kernel -name '*.c' | sort)
 # Linux's i386 system-call ABI on the shared handlers: the i386 kernel only.
 ifneq ($(ARCH),i386)
-KERNEL_SRC  := $(filter-out kernel/proc/compat32.c,$(KERNEL_SRC))
+KERNEL_SRC  := $(filter-out kernel/proc/compat32%.c,$(KERNEL_SRC))
 endif
 KTEST_SRC   := $(wildcard tests/kernel/*.c)
 HOSTPLAT    := $(wildcard host/*.c)

@@ -33,11 +33,15 @@
 #define EPIPE		32
 #define ERANGE		34
 #define ENAMETOOLONG	36
+#define EDEADLK		35
+#define ENOLCK		37
 #define ENOSYS		38
 #define ENOTEMPTY	39
 #define ELOOP		40
 #define EOVERFLOW	75
+#define ENOTSOCK	88
 #define EOPNOTSUPP	95
+#define EAFNOSUPPORT	97
 #define ETIMEDOUT	110
 
 /*

@@ -151,6 +151,12 @@ struct files *files_copy(const struct files *src)
 	}
 }
 
+void fd_close_file(struct file *f, struct files *fs)
+{
+	file_lock_close(f, fs);
+	file_put(f);
+}
+
 struct files *files_get(struct files *fs)
 {
 	__atomic_add_fetch(&fs->refs, 1, __ATOMIC_RELAXED);
@@ -162,7 +168,7 @@ void files_put(struct files *fs)
 	if (!fs || __atomic_sub_fetch(&fs->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (unsigned fd = 0; fd < fs->max; fd++)
-		file_put(fs->fd[fd]);
+		fd_close_file(fs->fd[fd], fs);
 	arrays_free(fs);
 	kmem_cache_free(files_cache, fs);
 }
@@ -177,6 +183,6 @@ void files_close_on_exec(struct files *fs)
 		}
 		struct file *f = files_cloexec(fs, fd) ? files_set(fs, fd, NULL, false) : NULL;
 		spin_unlock_irqrestore(&fs->lock, flags);
-		file_put(f);
+		fd_close_file(f, fs);
 	}
 }

@@ -49,6 +49,12 @@ struct files *files_get(struct files *fs);
 void files_put(struct files *fs);
 /* execve: closes the close-on-exec descriptors. */
 void files_close_on_exec(struct files *fs);
+/*
+ * A descriptor of @fs let go of @f (NULL is fine): the process's POSIX
+ * locks on the file go first, whichever descriptor it was (Linux's
+ * filp_close()), then the reference. Called with no lock held.
+ */
+void fd_close_file(struct file *f, struct files *fs);
 /* Makes @fs hold descriptor @fd (< NR_OPEN); 0 or -ENOMEM. Takes the lock itself. */
 int files_expand(struct files *fs, unsigned fd);
 

@@ -64,6 +64,7 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	file_lock_release(f);
 	inode_put(f->inode);
 	kmem_cache_free(file_cache, f);
 }
@@ -175,7 +176,39 @@ static uint64_t user_chunk(uint64_t ubuf, uint64_t n)
 	return MM_MIN(n, PAGE_SIZE - (ubuf & ~PAGE_MASK));
 }
 
-long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
+/* Where a transfer's bytes go or come from: user memory, or a kernel buffer (sendfile). */
+struct xfer_buf {
+	uint64_t ubuf;
+	uint8_t *kbuf;			/* NULL: ubuf */
+};
+
+/* The next chunk of @n bytes at @done: a kernel buffer has no pages to stop at. */
+static uint64_t buf_chunk(const struct xfer_buf *b, uint64_t done, uint64_t n)
+{
+	return b->kbuf ? n : user_chunk(b->ubuf + done, n);
+}
+
+/* @n bytes between frame @pa at @in and the buffer at @done; true if a user address faulted. */
+static bool buf_copy(const struct xfer_buf *b, uint64_t done, phys_addr_t pa, uint64_t in,
+		     uint64_t n, bool to_buf)
+{
+	if (!b->kbuf)
+		return frame_user_copy(pa, in, b->ubuf + done, n, to_buf);
+	frame_rw(pa, in, b->kbuf + done, n, !to_buf);
+	return false;
+}
+
+static bool buf_zero(const struct xfer_buf *b, uint64_t done, uint64_t n)
+{
+	static const uint8_t zeros[PAGE_SIZE];
+
+	if (!b->kbuf)
+		return copy_to_user(b->ubuf + done, zeros, n);
+	memset(b->kbuf + done, 0, n);
+	return false;
+}
+
+static long reg_read(struct file *f, const struct xfer_buf *b, uint64_t len, uint64_t *pos)
 {
 	struct pcache *pc = f->inode->pc;
 	uint64_t size = pcache_size(pc), done = 0;
@@ -187,17 +220,16 @@ long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *po
 	len = MM_MIN(len, size - *pos);
 	while (done < len) {
 		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
-		uint64_t n = user_chunk(ubuf + done, MM_MIN(len - done, PAGE_SIZE - in));
+		uint64_t n = buf_chunk(b, done, MM_MIN(len - done, PAGE_SIZE - in));
 		phys_addr_t pa;
 		bool bad;
 
 		if (pcache_lookup(pc, off >> PAGE_SHIFT, false, &pa) != PCACHE_OK)
 			break;
 		if (pa == PMM_NO_FRAME) {
-			static const uint8_t zeros[PAGE_SIZE];
-			bad = copy_to_user(ubuf + done, zeros, n);
+			bad = buf_zero(b, done, n);
 		} else {
-			bad = frame_user_copy(pa, in, ubuf + done, n, true);
+			bad = buf_copy(b, done, pa, in, n, true);
 			pmm_put(pa);
 		}
 		if (bad) {
@@ -212,7 +244,12 @@ long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *po
 	return done;
 }
 
-static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
+long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
+{
+	return reg_read(f, &(struct xfer_buf){ .ubuf = ubuf }, len, pos);
+}
+
+static long reg_write_from(struct file *f, const struct xfer_buf *b, uint64_t len, uint64_t *pos)
 {
 	struct pcache *pc = f->inode->pc;
 	uint64_t done = 0;
@@ -233,7 +270,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 		return -EFBIG;
 	while (done < len) {
 		uint64_t off = *pos + done, in = off & ~PAGE_MASK;
-		uint64_t n = user_chunk(ubuf + done, MM_MIN(len - done, PAGE_SIZE - in));
+		uint64_t n = buf_chunk(b, done, MM_MIN(len - done, PAGE_SIZE - in));
 		phys_addr_t pa;
 		bool bad;
 
@@ -242,7 +279,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 				return -ENOSPC;
 			break;
 		}
-		bad = frame_user_copy(pa, in, ubuf + done, n, false);
+		bad = buf_copy(b, done, pa, in, n, false);
 		pmm_put(pa);
 		if (bad) {
 			if (!done)
@@ -257,7 +294,46 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 	return done;
 }
 
+static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
+{
+	return reg_write_from(f, &(struct xfer_buf){ .ubuf = ubuf }, len, pos);
+}
+
 static const struct file_ops reg_ops = { file_read_regular, reg_write };
+
+/**
+ * file_read_kernel() - read() of a RAM file into a kernel buffer
+ * @f: an open regular file
+ * @buf: where to
+ * @len: at most this many bytes
+ * @pos: the offset, advanced by what was read
+ *
+ * Return: bytes read (0 at the end), or -errno.
+ */
+long file_read_kernel(struct file *f, void *buf, uint64_t len, uint64_t *pos)
+{
+	if (f->is_console)
+		return -EINVAL;
+	return reg_read(f, &(struct xfer_buf){ .kbuf = buf }, len, pos);
+}
+
+/**
+ * file_write_kernel() - write() of a kernel buffer to @f: the console or a RAM file
+ * @f: the open file
+ * @buf: the bytes
+ * @len: how many
+ * @pos: the offset, advanced by what was written (ignored by the console)
+ *
+ * Return: bytes written, or -errno, with every limit write() has.
+ */
+long file_write_kernel(struct file *f, const void *buf, uint64_t len, uint64_t *pos)
+{
+	if (f->is_console) {
+		console_write(buf, len);
+		return (long)len;
+	}
+	return reg_write_from(f, &(struct xfer_buf){ .kbuf = (uint8_t *)buf }, len, pos);
+}
 
 /**
  * file_open_inode() - an open file of @ino

@@ -62,6 +62,9 @@ bool file_readable(const struct file *f);
 /* read() of a RAM file (the regular files' file_ops.read). */
 long file_read_regular(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 bool file_writable(const struct file *f);
+/* sendfile's halves: a RAM file read into, and a file written from, a kernel buffer. */
+long file_read_kernel(struct file *f, void *buf, uint64_t len, uint64_t *pos);
+long file_write_kernel(struct file *f, const void *buf, uint64_t len, uint64_t *pos);
 /*
  * The position lock (Linux's f_pos_lock): held across a read, write,
  * readv/writev, lseek or getdents64 that uses f->pos, so threads sharing

@@ -14,5 +14,7 @@
 #define O_LARGEFILE		0100000		/* x86's value on both ABIs */
 #define FORCE_O_LARGEFILE	(sizeof(long) == 8)
 #define MAX_NON_LFS		0x7fffffffll
+/* Linux's MAX_LFS_FILESIZE: tmpfs's s_maxbytes (32-bit: page indices are longs). */
+#define MAX_LFS_FILESIZE	(sizeof(long) == 8 ? 0x7fffffffffffffffll : 0xffffffffll << 12)
 
 #endif

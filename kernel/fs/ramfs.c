@@ -84,6 +84,7 @@ struct inode *inode_new(uint32_t mode, const char *name)
 	ino->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED);
 	ino->mode = mode;
 	ino->refs = 1;
+	file_lock_inode_init(&ino->locks);
 	ino->atime = ino->mtime = ino->ctime = fs_now();
 	ino->af = (struct as_file){ .name = ino->name, .pc = ino->pc, .get = af_get,
 				    .put = af_put };
@@ -113,6 +114,7 @@ void inode_put(struct inode *ino)
 	    __atomic_sub_fetch(&ino->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	inode_put(ino->transient_dir);
+	file_lock_inode_free(&ino->locks);
 	as_section_free(ino->af.section);
 	if (ino->pc)
 		pcache_put(ino->pc);

@@ -17,6 +17,7 @@
 #ifndef KERNEL_FS_RAMFS_H
 #define KERNEL_FS_RAMFS_H
 
+#include "kernel/fs/file_lock.h"
 #include "kernel/lib.h"
 #include "mm/as.h"
 #include "mm/pcache.h"
@@ -50,6 +51,7 @@ struct inode {
 	struct inode *transient_next;	/* on the list of inodes to look at */
 	bool transient_queued;		/* on that list (which holds a reference) */
 	bool transient_done;		/* its name went (or moved): an ordinary file now */
+	struct inode_locks locks;	/* record and flock() locks (file_lock.h) */
 };
 
 struct dentry {

@@ -12,6 +12,7 @@
 #define SYS_dup		32
 #define SYS_dup2	33
 #define SYS_dup3	292
+#define SYS_flock	73
 #define X86_64_readahead	187
 #define X86_64_sync_file_range	277
 #define IOV_MAX		1024
@@ -86,6 +87,30 @@ static int fd_place(struct file *f, uint64_t min, bool cloexec)
 		if (err)
 			return err;
 	}
+}
+
+/**
+ * fd_peek_free() - the descriptor the next open would get at or above @min
+ * @min: the lowest acceptable
+ *
+ * Nothing is reserved (socketpair reports the two it would have used).
+ * Return: the descriptor, or -EMFILE.
+ */
+int fd_peek_free(uint64_t min)
+{
+	struct files *fs = current()->files;
+	uint64_t lim = fd_limit();
+
+	if (min >= lim)
+		return -EMFILE;
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	int fd = files_find_free(fs, (unsigned)min, (unsigned)lim);
+	uint64_t end = fs->max;
+	spin_unlock_irqrestore(&fs->lock, flags);
+	if (fd >= 0)
+		return fd;
+	end = MM_MAX(end, min);		/* the table grows: its first new slot */
+	return end < lim ? (int)end : -EMFILE;
 }
 
 /**
@@ -276,7 +301,7 @@ static long sys_close(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 	spin_unlock_irqrestore(&fs->lock, flags);
 	if (!f)
 		return -EBADF;
-	file_put(f);
+	fd_close_file(f, fs);
 	return 0;
 }
 SYSCALL_DEFINE(SYS_close, close, sys_close);
@@ -547,7 +572,26 @@ static long cloexec_flag(uint64_t fd, struct file *f, int set)
 	return set >= 0 && r >= 0 ? 0 : r;
 }
 
-/* fcntl: duplicating, the close-on-exec flag, and the status flags. */
+/* fcntl's lock commands with x86_64's struct flock at @uarg (i386's layouts: compat32.c). */
+static long fcntl_lock_x86_64(struct file *f, unsigned cmd, uint64_t uarg)
+{
+	struct flock_x86_64 u;
+	struct flock_args a;
+	long r;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (copy_from_user(&u, uarg, sizeof(u)))
+		return -EFAULT;
+	a = FLOCK_ARGS_OF(u);
+	r = fcntl_lock(f, cmd, &a);
+	if (r || (cmd != F_GETLK && cmd != F_OFD_GETLK))
+		return r;
+	FLOCK_SET_FROM_ARGS(u, a);
+	return copy_to_user(uarg, &u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/* fcntl: duplicating, the close-on-exec flag, the status flags, record locks. */
 static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint64_t a4,
 		      uint64_t a5)
 {
@@ -572,11 +616,28 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 		f->flags = (f->flags & ~(unsigned)(O_APPEND | O_NONBLOCK)) |
 			   (arg & (O_APPEND | O_NONBLOCK));
 		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		return fcntl_lock_x86_64(f, (unsigned)cmd, arg);
 	default:
 		return -EINVAL;
 	}
 }
 SYSCALL_DEFINE(SYS_fcntl, fcntl, sys_fcntl);
+
+/* flock(2): whole-file locks of the open file description (file_lock.c). */
+static long sys_flock(uint64_t fd, uint64_t op, uint64_t a2, uint64_t a3, uint64_t a4,
+		      uint64_t a5)
+{
+	struct file *f = fd_file(fd);
+
+	return f ? flock_file(f, (uint32_t)op) : -EBADF;
+}
+SYSCALL_DEFINE(SYS_flock, flock, sys_flock);
 
 static long sys_dup(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
 {
@@ -609,7 +670,7 @@ static long dup_to(uint64_t oldfd, uint64_t newfd, bool cloexec)
 	unsigned long flags = spin_lock_irqsave(&fs->lock);
 	old = files_set(fs, fd, file_get(f), cloexec);
 	spin_unlock_irqrestore(&fs->lock, flags);
-	file_put(old);
+	fd_close_file(old, fs);
 	return fd;
 }
 

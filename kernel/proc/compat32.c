@@ -20,6 +20,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/largefile.h"
 #include "kernel/fs/sys_fs.h"
+#include "kernel/proc/compat32.h"
 #include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
 #include "kernel/task.h"
@@ -36,6 +37,8 @@
 #define X86_64_clock_getres	229
 #define X86_64_readahead	187
 #define X86_64_sync_file_range	277
+#define X86_64_flock		73
+#define X86_64_sendfile		40
 
 /* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
 enum {
@@ -75,6 +78,12 @@ enum {
 	I386_oldlstat = 84, I386_stat = 106, I386_lstat = 107, I386_fstat = 108,
 	I386_readahead = 225, I386_clock_gettime = 265, I386_clock_getres = 266,
 	I386_sync_file_range = 314, I386_clock_getres_time64 = 406,
+	I386_flock = 143, I386_sendfile = 187, I386_sendfile64 = 239, I386_socketcall = 102,
+	I386_socket = 359, I386_socketpair = 360, I386_bind = 361, I386_connect = 362,
+	I386_listen = 363, I386_accept4 = 364, I386_getsockopt = 365, I386_setsockopt = 366,
+	I386_getsockname = 367, I386_getpeername = 368, I386_sendto = 369, I386_sendmsg = 370,
+	I386_recvfrom = 371, I386_recvmsg = 372, I386_shutdown = 373, I386_recvmmsg = 337,
+	I386_sendmmsg = 345, I386_recvmmsg_time64 = 417,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -85,7 +94,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_getpid, SYS_getpid }, { I386_alarm, SYS_alarm }, { I386_pause, SYS_pause },
 	{ I386_kill, SYS_kill }, { I386_prctl, SYS_prctl }, { I386_rename, SYS_rename }, { I386_mkdir, SYS_mkdir },
 	{ I386_rmdir, SYS_rmdir }, { I386_brk, SYS_brk }, { I386_ioctl, SYS_ioctl },
-	{ I386_fcntl, SYS_fcntl }, { I386_fcntl64, SYS_fcntl }, { I386_getppid, SYS_getppid },
+	{ I386_getppid, SYS_getppid },
 	{ I386_munmap, SYS_munmap }, { I386_wait4, SYS_wait4 }, { I386_fsync, SYS_fsync },
 	{ I386_uname, SYS_uname }, { I386_mprotect, SYS_mprotect }, { I386_msync, SYS_msync },
 	{ I386_fdatasync, SYS_fdatasync }, { I386_mlock, 149 }, { I386_munlock, 150 },
@@ -114,7 +123,13 @@ static const uint16_t same_args[][2] = {
 	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
 	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
 	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait }, { I386_statx, SYS_statx },
-	{ I386_clock_getres_time64, X86_64_clock_getres },
+	{ I386_clock_getres_time64, X86_64_clock_getres }, { I386_flock, X86_64_flock },
+	/* sockets (kernel/net/socket.c); socketcall and the old recvmmsg: compat32_socket.c */
+	{ I386_socket, 41 }, { I386_socketpair, 53 }, { I386_bind, 49 }, { I386_connect, 42 },
+	{ I386_listen, 50 }, { I386_accept4, 288 }, { I386_getsockopt, 55 },
+	{ I386_setsockopt, 54 }, { I386_getsockname, 51 }, { I386_getpeername, 52 },
+	{ I386_sendto, 44 }, { I386_sendmsg, 46 }, { I386_recvfrom, 45 }, { I386_recvmsg, 47 },
+	{ I386_shutdown, 48 }, { I386_sendmmsg, 307 }, { I386_recvmmsg_time64, 299 },
 };
 
 static long call(unsigned nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
@@ -805,10 +820,110 @@ WRAPPER(i386_sync_file_range)
 	return call(X86_64_sync_file_range, a0, join64(a1, a2), join64(a3, a4), a5, 0, 0);
 }
 
+/*
+ * fcntl's record locks with i386's layouts (kernel/fs/flock_abi.h): a
+ * struct flock of 32-bit offsets for fcntl (55) and fcntl64's F_GETLK,
+ * F_SETLK, F_SETLKW; struct flock64 for fcntl64's F_*LK64 and F_OFD_*
+ * (plain fcntl refuses those).
+ * A lock reported through the 32-bit structure must fit in it (EOVERFLOW,
+ * Linux's posix_lock_to_flock()). The rest of fcntl is the shared one.
+ */
+static long lock_i386(struct file *f, unsigned cmd, uint64_t u, bool wide)
+{
+	union {
+		struct flock_i386 narrow;
+		struct flock64_i386 wide;
+	} l;
+	uint64_t size = wide ? sizeof(l.wide) : sizeof(l.narrow);
+	struct flock_args a;
+	long r;
+
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (copy_from_user(&l, u, size))
+		return -EFAULT;
+	a = wide ? FLOCK_ARGS_OF(l.wide) : FLOCK_ARGS_OF(l.narrow);
+	if ((r = fcntl_lock(f, cmd, &a)) || (cmd != F_GETLK && cmd != F_OFD_GETLK))
+		return r;
+	if (wide) {
+		FLOCK_SET_FROM_ARGS(l.wide, a);
+	} else {
+		if (a.type != F_UNLCK &&
+		    (a.start > INT32_MAX || (a.len && a.start + a.len - 1 > INT32_MAX)))
+			return -EOVERFLOW;
+		FLOCK_SET_FROM_ARGS(l.narrow, a);
+	}
+	return copy_to_user(u, &l, size) ? -EFAULT : 0;
+}
+
+WRAPPER(i386_fcntl)
+{
+	struct file *f = fd_file(a0);
+	unsigned cmd = (uint32_t)a1;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+		return lock_i386(f, cmd, a2, false);
+	case F_GETLK64: case F_SETLK64: case F_SETLKW64:
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		return -EINVAL;		/* fcntl64's alone */
+	}
+	return call(SYS_fcntl, a0, a1, a2, 0, 0, 0);
+}
+
+WRAPPER(i386_fcntl64)
+{
+	struct file *f = fd_file(a0);
+	unsigned cmd = (uint32_t)a1;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_GETLK: case F_SETLK: case F_SETLKW:
+		return lock_i386(f, cmd, a2, false);
+	case F_GETLK64: case F_SETLK64: case F_SETLKW64:
+		return lock_i386(f, cmd - (F_GETLK64 - F_GETLK), a2, true);
+	case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+		return lock_i386(f, cmd, a2, true);
+	}
+	return call(SYS_fcntl, a0, a1, a2, 0, 0, 0);
+}
+
+/*
+ * sendfile (187): a 32-bit offset, and no offset past 2 GiB - 1 (Linux's
+ * MAX_NON_LFS limit); size_t counts are 32 bits (negative as ssize_t: EINVAL).
+ */
+WRAPPER(i386_sendfile)
+{
+	int32_t off32;
+	int64_t pos;
+	long r;
+
+	if (!a2)
+		return fs_sendfile(a0, a1, NULL, (int32_t)a3, 0);
+	if (copy_from_user(&off32, a2, sizeof(off32)))
+		return -EFAULT;
+	pos = off32;
+	r = fs_sendfile(a0, a1, &pos, (int32_t)a3, MAX_NON_LFS);
+	off32 = (int32_t)pos;
+	return copy_to_user(a2, &off32, sizeof(off32)) ? -EFAULT : r;
+}
+
+/* sendfile64 (239): x86_64's sendfile but for the width of count. */
+WRAPPER(i386_sendfile64)
+{
+	return call(X86_64_sendfile, a0, a1, a2, (uint64_t)(int64_t)(int32_t)a3, 0, 0);
+}
+
 static const struct {
 	uint16_t nr;
 	syscall_fn fn;
 } own[] = {
+	{ I386_fcntl, i386_fcntl }, { I386_fcntl64, i386_fcntl64 },
+	{ I386_sendfile, i386_sendfile }, { I386_sendfile64, i386_sendfile64 },
+	{ I386_socketcall, i386_socketcall }, { I386_recvmmsg, i386_recvmmsg },
 	{ I386_mmap2, i386_mmap2 }, { I386_mmap, i386_old_mmap }, { I386__llseek, i386__llseek },
 	{ I386_pread64, i386_pread64 }, { I386_pwrite64, i386_pwrite64 },
 	{ I386_readv, i386_readv }, { I386_writev, i386_writev }, { I386_stat64, i386_stat64 },

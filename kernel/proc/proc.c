@@ -35,6 +35,7 @@ void proc_caches_init(void)
 {
 	mm_cache = kmem_cache_create("mm", sizeof(struct proc_mm), 64, 0, NULL);
 	if (!mm_cache || !group_cache_init() || !files_cache_init() || !file_cache_init() ||
+	    !file_lock_cache_init() ||
 	    !sighand_cache_init())
 		panic("proc: no memory for the process caches at boot");
 }
