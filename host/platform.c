@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#ifdef MM_KASAN
+#include <sanitizer/asan_interface.h>
+#endif
 
 #include "host/sim.h"
 #include "mm/mempolicy.h"
@@ -76,8 +79,23 @@ bool sim_ram_has(uint64_t pa, uint64_t len)
 	return pa >= high_base && pa - high_base <= high_size && len <= high_size - (pa - high_base);
 }
 
+bool sim_ram_holds(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	return (ram && b >= ram && len <= ram_size && (uint64_t)(b - ram) <= ram_size - len) ||
+	       (high && b >= high && len <= high_size && (uint64_t)(b - high) <= high_size - len);
+}
+
 void sim_ram_fini(void)
 {
+#ifdef MM_KASAN
+	/* The next RAM may be mapped at the same host addresses: no poison left over. */
+	if (ram)
+		__asan_unpoison_memory_region(ram, (size_t)ram_size);
+	if (high)
+		__asan_unpoison_memory_region(high, (size_t)high_size);
+#endif
 	if (ram)
 		munmap(ram, (size_t)ram_size);
 	if (high)

@@ -81,6 +81,22 @@ bool sim_cpu_access_begin(struct pt_space *s);
 void sim_cpu_access_end(struct pt_space *s, bool held);
 
 /*
+ * The address sanitizer's hooks (MM_KASAN, host/kasan.c): the direct map's
+ * (simulated RAM's) poisoning goes to ASan's manual poisoning interface;
+ * vmalloc's addresses are not host memory, so their hooks are only counted.
+ * sim_kasan.fail_map makes plat_kasan_map() answer "no memory".
+ */
+struct sim_kasan {
+	unsigned long poison[256];	/* plat_kasan_poison() calls by KASAN_* code */
+	unsigned long unpoison;		/* plat_kasan_unpoison() calls */
+	long mapped_pages;		/* plat_kasan_map() pages not yet plat_kasan_unmap()ped */
+	bool fail_map;
+};
+extern struct sim_kasan sim_kasan;
+/* Does [@p, @p + @len) lie in simulated RAM (host memory ASan can poison)? */
+bool sim_ram_holds(const void *p, size_t len);
+
+/*
  * plat_panic() calls this hook if set (a test can longjmp out of it to check
  * that a panic happened); otherwise it prints the message and aborts.
  */

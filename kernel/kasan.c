@@ -5,35 +5,64 @@
  * The compiler (-fsanitize=kernel-address, outline checks) calls
  * __asan_loadN/__asan_storeN before every load and store of instrumented
  * code (mm/ and kernel/ but the heap itself, arch/, tests/kernel/). Each
- * 8 bytes of the direct map have a shadow byte at KASAN_SHADOW_BASE: 0 if
- * all 8 may be accessed, 1-7 if only that many leading bytes may, or a
- * KASAN_* code (negative as a signed byte) if none may. The heap keeps the
- * shadow (mm/heap_debug.c): a live object's requested bytes are open, its
- * red zone and freed objects (held in a quarantine for a while) are not;
- * neither are the frames the PMM holds free (mm/pmm.c).
+ * 8 bytes of the kernel half have a shadow byte at (addr >> 3) +
+ * KASAN_SHADOW_OFFSET: 0 if all 8 may be accessed, 1-7 if only that many
+ * leading bytes may, or a KASAN_* code (negative as a signed byte) if none
+ * may. Three parts of the kernel half have shadow:
  *
- * A bad access is reported with its backtrace and the object's allocation
- * and free stacks, then the kernel carries on (kasan=panic: it panics);
- * each code address is reported once. Addresses outside the direct map
- * (the image, vmalloc, user space) are not checked.
+ * - the direct map's RAM, mapped at boot (kasan_init()). The heap keeps it
+ *   (mm/heap_debug.c): a live object's requested bytes are open, its red
+ *   zone and freed objects (held in a quarantine for a while) are not;
+ *   neither are the frames the PMM holds free (mm/pmm.c);
+ * - vmalloc's areas, mapped with them (plat_kasan_map()): the bytes of an
+ *   area's last page past its requested size are red zone, and so are those
+ *   of a large kmalloc area around its object (mm/kmalloc.c). Unmapped
+ *   pages may have no shadow: their checks read it through kasan_probe(),
+ *   which gives "open" where it faults, and the access itself then faults;
+ * - the image, in a static array mapped before the first C function runs
+ *   (kasan_early_init()): the compiler's red zones around stack arrays
+ *   (written by each function's prologue, cleared by its epilogue) and
+ *   around globals (registered by the constructors kasan_init() calls).
+ *
+ * A bad access is reported with its backtrace and what the address is
+ * (the heap object with its allocation and free stacks, the vmalloc area,
+ * the global, the stack frame), then the kernel carries on (kasan=panic:
+ * it panics); each code address is reported once. Tests announce the
+ * reports they provoke (kasan_expect_begin()).
+ *
+ * Lock order: the shadow lock is taken last (nothing is taken under it
+ * but the kernel space's page-table lock and the PMM's).
  *
  * This file is not instrumented (mk/ksan.mk).
  */
 #include "arch.h"
 #include "arch_common.h"
 #include "memlayout.h"
+#include "percpu.h"
 #include "kernel/kasan.h"
 #include "kernel/lib.h"
+#include "kernel/task.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
 #include "mm/memmap.h"
 #include "mm/pmm.h"
 #include "mm/pt.h"
+#include "mm/spinlock.h"
+#include "mm/vmalloc.h"
 
 #ifdef KASAN
 
 #define SHADOW_SCALE	3	/* one shadow byte per 8 bytes */
 #define SEEN_MAX	64	/* code addresses reported already */
+#define IMAGE_SPAN	((uintptr_t)16 << 20)	/* of the image from KERNEL_VMA, with static shadow */
+#define GLOBAL_SETS	1024	/* registered arrays of globals kept for reports */
+
+/* The compiler's shadow codes (GCC's asan.c) beside the heap's (mm/platform.h). */
+#define KASAN_STACK_LEFT	0xf1
+#define KASAN_STACK_MID		0xf2
+#define KASAN_STACK_RIGHT	0xf3
+#define KASAN_STACK_SCOPE	0xf8	/* a local out of scope */
+#define KASAN_GLOBAL_REDZONE	0xf9
 
 static bool ready;
 static uintptr_t tracked_end;		/* the direct map's end as far as shadow exists */
@@ -42,15 +71,91 @@ static int reporting;
 static const void *seen[SEEN_MAX];
 static unsigned nseen;
 static bool panic_mode;
+static spinlock_t shadow_lock = SPINLOCK_INIT;	/* vmalloc's shadow pages */
+
+/* What a test said it provokes (kasan_expect_begin()). */
+static struct {
+	bool on;
+	unsigned count;
+	struct kasan_seen last;
+} expect;
+
+/* The globals' descriptors as GCC passes them to __asan_register_globals(). */
+struct asan_global {
+	const void *beg;
+	size_t size;
+	size_t size_with_redzone;
+	const char *name;
+	const char *module_name;
+	size_t has_dynamic_init;
+	const void *location;
+	size_t odr_indicator;
+};
+
+static struct {
+	const struct asan_global *g;
+	size_t n;
+} global_sets[GLOBAL_SETS];
+static unsigned nglobal_sets;
+
+/* The image's shadow and the early page tables that map it (kasan_early_init()). */
+static uint8_t image_shadow[IMAGE_SPAN >> SHADOW_SCALE] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t early_pt[512] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t early_pd[512] __attribute__((aligned(PAGE_SIZE)));
+static uint64_t early_pdpt[512] __attribute__((aligned(PAGE_SIZE)));
 
 static inline int8_t *shadow_of(uintptr_t addr)
 {
-	return (int8_t *)(KASAN_SHADOW_BASE + ((addr - DIRECT_MAP_BASE) >> SHADOW_SCALE));
+	return (int8_t *)((addr >> SHADOW_SCALE) + KASAN_SHADOW_OFFSET);
+}
+
+static inline bool in_vmalloc(uintptr_t addr)
+{
+	return addr >= VMALLOC_BASE && addr < VMALLOC_END;
+}
+
+static inline bool in_image(uintptr_t addr)
+{
+	return addr >= KERNEL_VMA && addr - KERNEL_VMA < IMAGE_SPAN;
 }
 
 static inline bool tracked(uintptr_t addr)
 {
-	return addr >= DIRECT_MAP_BASE && addr < tracked_end;
+	return (addr >= DIRECT_MAP_BASE && addr < tracked_end) || in_vmalloc(addr) || in_image(addr);
+}
+
+/*
+ * Reads a shadow byte that may have no page (vmalloc's unmapped pages):
+ * arch/x86/traps.c resumes a fault of kasan_probe_insn at kasan_probe_fixup,
+ * which answers 0 (open): the access being checked faults by itself next.
+ */
+int8_t kasan_probe(const int8_t *shadow);
+__asm__(".pushsection .text\n"
+	".globl kasan_probe, kasan_probe_insn, kasan_probe_fixup\n"
+	".type kasan_probe, @function\n"
+	"kasan_probe:\n"
+	"kasan_probe_insn:\n"
+	"	movsbl (%rdi), %eax\n"
+	"	ret\n"
+	"kasan_probe_fixup:\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	".size kasan_probe, . - kasan_probe\n"
+	".popsection\n");
+
+/*
+ * A shadow byte. The running task's stack (most vmalloc accesses) is mapped
+ * whole, so its shadow exists: read directly; the rest of vmalloc through
+ * kasan_probe().
+ */
+static inline int8_t shadow_get(uintptr_t addr)
+{
+	if (!in_vmalloc(addr))
+		return *shadow_of(addr);
+	uintptr_t top = this_cpu()->kstack_top;
+	if (addr < top && addr >= top - KSTACK_SIZE)
+		return *shadow_of(addr);
+	return kasan_probe(shadow_of(addr));
 }
 
 unsigned long kasan_reports(void)
@@ -58,7 +163,55 @@ unsigned long kasan_reports(void)
 	return reports;
 }
 
-/* --- shadow set-up ----------------------------------------------------------- */
+/* --- the image's shadow ------------------------------------------------------------ */
+
+static inline uint64_t image_phys(const void *p)
+{
+	return (uint64_t)((uintptr_t)p - KERNEL_VMA);
+}
+
+#define EARLY_PTE	0x3	/* present, writable */
+
+/**
+ * kasan_early_init() - map the image's shadow in the boot page tables
+ *
+ * Called by boot.S before kmain(), with .bss cleared: from the first C
+ * function on, prologues write the shadow of their stack frames (the boot
+ * stack is in the image). The boot tables map the first 4 GiB at the direct
+ * map, so their root is reachable there.
+ */
+void kasan_early_init(void);
+void kasan_early_init(void)
+{
+	uintptr_t s = (uintptr_t)shadow_of(KERNEL_VMA);
+	uint64_t cr3;
+
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(DIRECT_MAP_BASE + (cr3 & ~(uint64_t)0xfff));
+	for (unsigned i = 0; i < 512; i++)
+		early_pt[i] = image_phys(image_shadow + (size_t)i * PAGE_SIZE) | EARLY_PTE;
+	early_pd[(s >> 21) & 511] = image_phys(early_pt) | EARLY_PTE;
+	early_pdpt[(s >> 30) & 511] = image_phys(early_pd) | EARLY_PTE;
+	pml4[(s >> 39) & 511] = image_phys(early_pdpt) | EARLY_PTE;
+}
+
+_Static_assert(sizeof(image_shadow) == 512 * PAGE_SIZE, "one early page table maps the image's shadow");
+
+/**
+ * kasan_map_image() - map the image's shadow in the kernel's own page tables
+ * @pt: the kernel space, before it is loaded
+ */
+void kasan_map_image(struct pt_space *pt)
+{
+	if ((uintptr_t)_end - KERNEL_VMA > IMAGE_SPAN)
+		panic("kasan: the image ends past the %lu MiB its shadow covers",
+		      (unsigned long)(IMAGE_SPAN >> 20));
+	if (pt_map(pt, (uintptr_t)shadow_of(KERNEL_VMA), image_phys(image_shadow), sizeof(image_shadow),
+		   PT_WRITE | PT_GLOBAL, 0))
+		panic("kasan: cannot map the image's shadow");
+}
+
+/* --- the direct map's shadow ----------------------------------------------------- */
 
 static bool page_has_ram(const struct memmap *map, phys_addr_t lo, phys_addr_t hi)
 {
@@ -79,15 +232,17 @@ static void poison_free_run(phys_addr_t base, phys_addr_t end, unsigned node, en
 		plat_kasan_poison(plat_phys_to_virt(base), end - base, KASAN_PAGE_FREE);
 }
 
+extern void (*const __init_array_start[])(void), (*const __init_array_end[])(void);
+
 /**
  * kasan_init() - map the shadow of the direct map's RAM and start checking
  * @map: the memory map (the direct map covers its RAM)
  *
  * Each shadow page covers 32 KiB of physical memory: one of its own (zeroed:
  * all accessible) where that holds usable RAM, one shared zero page mapped
- * read-only where it does not. Call after kernel_space_init(), before the
- * heap exists. Panics without memory for it: a KASAN kernel is useless
- * without its shadow.
+ * read-only where it does not. Then the constructors register the globals'
+ * red zones. Call after kernel_space_init(), before the heap exists. Panics
+ * without memory for it: a KASAN kernel is useless without its shadow.
  */
 void kasan_init(const struct memmap *map)
 {
@@ -114,12 +269,133 @@ void kasan_init(const struct memmap *map)
 	}
 	tracked_end = DIRECT_MAP_BASE + (uintptr_t)top;
 	pmm_walk(poison_free_run, NULL);
+	for (void (*const *ctor)(void) = __init_array_start; ctor < __init_array_end; ctor++)
+		(*ctor)();
 	char v[8];
 	panic_mode = cmdline_value("kasan", v, sizeof(v)) && !strcmp(v, "panic");
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
+	size_t globals = 0;
+	for (unsigned i = 0; i < nglobal_sets; i++)
+		globals += global_sets[i].n;
 	kprintf("kasan: shadow of %" PRIu64 " MiB of direct map at %#lx: %" PRIu64
-		" pages; heap red zones, quarantine of %u KiB\n", (uint64_t)(top >> 20),
-		(unsigned long)KASAN_SHADOW_BASE, own, 4096u);
+		" pages; vmalloc's on demand; image's static; heap red zones, quarantine of %u KiB; "
+		"stack red zones; %zu globals in %u sets\n", (uint64_t)(top >> 20),
+		(unsigned long)KASAN_SHADOW_BASE, own, 4096u, globals, nglobal_sets);
+}
+
+/* --- vmalloc's shadow (mm/platform.h) ----------------------------------------------- */
+/*
+ * A shadow page covers 32 KiB of vmalloc space. Its PMM reference count is
+ * one per mapped page that needs it: each mapped page needs the shadow of
+ * itself and of the pages either side (a stack's frames write the shadow of
+ * the guard page below before they fault there; a check of the guard page
+ * above reads it). The last reference unmaps it.
+ */
+
+static void shadow_free(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	(void)size, (void)ctx;
+	pmm_free_pages(pa, 0);
+}
+
+/* Frames for new shadow pages: a page may need two (its shadow and a neighbour's). */
+struct shadow_spares {
+	phys_addr_t frame[2];
+};
+
+/* One reference to the shadow page at @sva: 0, 1 if it needs a spare and none is left, -1. */
+static int shadow_page_get(uintptr_t sva, struct shadow_spares *sp)
+{
+	phys_addr_t pa;
+
+	if (pt_translate(&kernel_vm.pt, sva, &pa, NULL, NULL))
+		return pmm_get(pa & ~(phys_addr_t)(PAGE_SIZE - 1)) ? 0 : -1;
+	for (unsigned i = 0; i < 2; i++) {
+		if (sp->frame[i] == PMM_NO_FRAME)
+			continue;
+		if (pt_map(&kernel_vm.pt, sva, sp->frame[i], PAGE_SIZE, PT_WRITE | PT_GLOBAL, 0))
+			return -1;
+		sp->frame[i] = PMM_NO_FRAME;
+		return 0;
+	}
+	return 1;
+}
+
+static void shadow_page_put(uintptr_t sva)
+{
+	phys_addr_t pa;
+
+	if (!pt_translate(&kernel_vm.pt, sva, &pa, NULL, NULL))
+		panic("kasan: shadow page %#lx released but not mapped", (unsigned long)sva);
+	pa &= ~(phys_addr_t)(PAGE_SIZE - 1);
+	if (pmm_refcount(pa) > 1)
+		pmm_put(pa);
+	else
+		pt_unmap(&kernel_vm.pt, sva, PAGE_SIZE, shadow_free, NULL);
+}
+
+/* The shadow pages mapped page @va needs: [0] for the page below, [1] for the one above (maybe the same). */
+static void shadow_pages(uintptr_t va, uintptr_t sp[2])
+{
+	sp[0] = (uintptr_t)shadow_of(va - PAGE_SIZE) & ~(uintptr_t)(PAGE_SIZE - 1);
+	sp[1] = (uintptr_t)shadow_of(va + PAGE_SIZE) & ~(uintptr_t)(PAGE_SIZE - 1);
+}
+
+/* 0, 1 (needs one more spare frame) or -1: the references of mapped page @va. */
+static int shadow_ref(uintptr_t va, struct shadow_spares *spares)
+{
+	uintptr_t sp[2];
+
+	shadow_pages(va, sp);
+	unsigned long f = spin_lock_irqsave(&shadow_lock);
+	int r = shadow_page_get(sp[0], spares);
+	if (!r && sp[1] != sp[0] && (r = shadow_page_get(sp[1], spares)) != 0)
+		shadow_page_put(sp[0]);
+	spin_unlock_irqrestore(&shadow_lock, f);
+	return r;
+}
+
+bool plat_kasan_map(const void *p, size_t len)
+{
+	uintptr_t va = (uintptr_t)p;
+	struct shadow_spares spares = { { PMM_NO_FRAME, PMM_NO_FRAME } };
+	size_t done = 0;
+	int r = 0;
+
+	while (done < len) {
+		r = shadow_ref(va + done, &spares);
+		if (r > 0) {		/* two spares always do: allocate them without the lock */
+			for (unsigned i = 0; i < 2; i++)
+				if (spares.frame[i] == PMM_NO_FRAME)
+					spares.frame[i] = pmm_alloc_pages(0, PMM_ZERO);
+			if (spares.frame[0] != PMM_NO_FRAME && spares.frame[1] != PMM_NO_FRAME)
+				continue;
+		}
+		if (r)
+			break;
+		done += PAGE_SIZE;
+	}
+	for (unsigned i = 0; i < 2; i++)
+		if (spares.frame[i] != PMM_NO_FRAME)
+			pmm_free_pages(spares.frame[i], 0);
+	if (r && done)
+		plat_kasan_unmap(p, done);
+	return !r;
+}
+
+void plat_kasan_unmap(const void *p, size_t len)
+{
+	uintptr_t va = (uintptr_t)p;
+
+	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+		uintptr_t sp[2];
+		shadow_pages(va + off, sp);
+		unsigned long f = spin_lock_irqsave(&shadow_lock);
+		shadow_page_put(sp[0]);
+		if (sp[1] != sp[0])
+			shadow_page_put(sp[1]);
+		spin_unlock_irqrestore(&shadow_lock, f);
+	}
 }
 
 /* --- the heap's hooks (mm/platform.h) ---------------------------------------- */
@@ -169,19 +445,72 @@ unsigned plat_kasan_stack(const void **pcs, unsigned n)
 	return k;
 }
 
+/* --- stacks and globals (the compiler's red zones) ---------------------------------- */
+
+/**
+ * kasan_unpoison_stack_below() - forget the red zones of frames left without returning
+ * @sp: the stack pointer execution resumes with (a FAULT_TRY's longjmp)
+ *
+ * The frames below @sp on its stack never run their epilogues; what they
+ * poisoned would hit the next frames there. The guard page below the stack
+ * too (a stack overflow caught by FAULT_TRY), whose shadow exists: the
+ * image's is static, and a vmalloc area's neighbours have theirs.
+ */
+void kasan_unpoison_stack_below(uintptr_t sp)
+{
+	struct vmalloc_area area;
+	uintptr_t lo;
+
+	if (in_vmalloc(sp - 1) && vmalloc_area_of((const void *)(sp - 1), &area))
+		lo = area.base;
+	else if (sp > (uintptr_t)boot_stack_bottom && sp <= (uintptr_t)boot_stack_top)
+		lo = (uintptr_t)boot_stack_bottom;
+	else
+		return;
+	lo = (lo - PAGE_SIZE) & ~(uintptr_t)7;
+	memset(shadow_of(lo), 0, (sp - lo) >> SHADOW_SCALE);
+}
+
+void __asan_register_globals(const struct asan_global *g, size_t n);
+void __asan_register_globals(const struct asan_global *g, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uintptr_t beg = (uintptr_t)g[i].beg, used = ALIGN_UP(beg + g[i].size, (uintptr_t)8);
+		plat_kasan_unpoison(g[i].beg, g[i].size);
+		plat_kasan_poison((const void *)used, beg + g[i].size_with_redzone - used,
+				  KASAN_GLOBAL_REDZONE);
+	}
+	if (nglobal_sets < GLOBAL_SETS)
+		global_sets[nglobal_sets++] = (typeof(global_sets[0])){ g, n };
+}
+
+void __asan_unregister_globals(const struct asan_global *g, size_t n);
+void __asan_unregister_globals(const struct asan_global *g, size_t n)
+{
+	(void)g, (void)n;	/* the image's globals live as long as the kernel */
+}
+
+/* Called before a noreturn call; the kernel has no fake stacks to unwind. */
+void __asan_handle_no_return(void);
+void __asan_handle_no_return(void)
+{
+}
+
 /* --- checks and reports -------------------------------------------------------- */
 
 /* The first shadow byte that forbids part of [addr, addr + size), or 0. */
 static int8_t bad_shadow(uintptr_t addr, size_t size, uintptr_t *where)
 {
-	uintptr_t end = addr + size < tracked_end ? addr + size : tracked_end;
+	uintptr_t end = addr + size;
 
 	for (uintptr_t g = addr & ~(uintptr_t)7; g < end; g += 8) {
-		if (!(g & 63) && end - g >= 64 && !*(const uint64_t *)shadow_of(g)) {
+		if (!tracked(g))
+			continue;
+		if (!(g & 63) && end - g >= 64 && !in_vmalloc(g) && !*(const uint64_t *)shadow_of(g)) {
 			g += 56;	/* 64 bytes open: a whole shadow word at once */
 			continue;
 		}
-		int8_t s = *shadow_of(g);
+		int8_t s = shadow_get(g);
 		if (!s)
 			continue;
 		uintptr_t last = (end < g + 8 ? end : g + 8) - 1;
@@ -191,6 +520,26 @@ static int8_t bad_shadow(uintptr_t addr, size_t size, uintptr_t *where)
 		}
 	}
 	return 0;
+}
+
+/* What the shadow code at @where says; a partial granule's is that of the next code after it. */
+static const char *kind_of(uintptr_t where, int8_t s)
+{
+	for (unsigned i = 1; s > 0 && i <= 4; i++)
+		s = shadow_get((where & ~(uintptr_t)7) + 8 * i);
+	switch ((uint8_t)s) {
+	case KASAN_FREED:		return "use-after-free";
+	case KASAN_PAGE_FREE:		return "use-after-free-page";
+	case KASAN_REDZONE:		return "slab-out-of-bounds";
+	case KASAN_LARGE_REDZONE:	return "kmalloc-large-out-of-bounds";
+	case KASAN_VMALLOC_REDZONE:	return "vmalloc-out-of-bounds";
+	case KASAN_GLOBAL_REDZONE:	return "global-out-of-bounds";
+	case KASAN_STACK_LEFT:
+	case KASAN_STACK_MID:
+	case KASAN_STACK_RIGHT:		return "stack-out-of-bounds";
+	case KASAN_STACK_SCOPE:		return "stack-use-after-scope";
+	default:			return "out-of-bounds";
+	}
 }
 
 static bool seen_before(const void *ip)
@@ -210,16 +559,10 @@ static void print_stack(const char *what, const void *const *pcs)
 		kprintf("  [<%016lx>] %pS\n", (unsigned long)pcs[i], pcs[i]);
 }
 
-static void describe(uintptr_t addr, int8_t why)
+static void describe_heap(uintptr_t addr)
 {
 	struct heap_obj_info o;
 
-	if ((uint8_t)why == KASAN_PAGE_FREE) {
-		phys_addr_t pa = plat_virt_to_phys((void *)addr);
-		kprintf("the address is %#lx bytes into frame %#" PRIx64 ", which the PMM holds free\n",
-			(unsigned long)(pa & (PAGE_SIZE - 1)), (uint64_t)(pa & ~(phys_addr_t)(PAGE_SIZE - 1)));
-		return;
-	}
 	if (!heap_object_info((const void *)addr, &o)) {
 		kprintf("the address is not in a heap object\n");
 		return;
@@ -243,31 +586,126 @@ static void describe(uintptr_t addr, int8_t why)
 	}
 }
 
+/* A vmalloc area: its open bytes are those the shadow opens (a large kmalloc's object among them). */
+static void describe_vmalloc(uintptr_t addr)
+{
+	struct vmalloc_area a;
+
+	if (!vmalloc_area_of((const void *)addr, &a)) {
+		kprintf("the address is in no vmalloc area\n");
+		return;
+	}
+	uintptr_t lo = a.base, end = a.base + a.size;
+	while (lo < end && shadow_get(lo) < 0)
+		lo += 8;
+	uintptr_t hi = lo;
+	while (hi < end && !shadow_get(hi))
+		hi += 8;
+	if (hi < end && shadow_get(hi) > 0)
+		hi += (uintptr_t)shadow_get(hi);
+	if (addr >= hi)
+		kprintf("the address is %lu bytes to the right of the %lu open bytes [%#lx, %#lx) of "
+			"vmalloc area [%#lx, %#lx)\n", (unsigned long)(addr - hi), (unsigned long)(hi - lo),
+			(unsigned long)lo, (unsigned long)hi, (unsigned long)a.base, (unsigned long)end);
+	else
+		kprintf("the address is %lu bytes to the left of the %lu open bytes [%#lx, %#lx) of "
+			"vmalloc area [%#lx, %#lx)\n", (unsigned long)(lo - addr), (unsigned long)(hi - lo),
+			(unsigned long)lo, (unsigned long)hi, (unsigned long)a.base, (unsigned long)end);
+}
+
+static void describe_global(uintptr_t addr)
+{
+	for (unsigned i = 0; i < nglobal_sets; i++)
+		for (size_t k = 0; k < global_sets[i].n; k++) {
+			const struct asan_global *g = &global_sets[i].g[k];
+			uintptr_t beg = (uintptr_t)g->beg;
+			if (addr >= beg && addr < beg + g->size_with_redzone) {
+				kprintf("the address is %lu bytes to the right of global '%s' (%zu bytes, "
+					"[%#lx, %#lx)) of %s\n", (unsigned long)(addr - beg - g->size),
+					g->name, g->size, (unsigned long)beg,
+					(unsigned long)(beg + g->size), g->module_name);
+				return;
+			}
+		}
+	kprintf("the address is in a registered global's red zone\n");
+}
+
+static void describe(uintptr_t addr, int8_t why, const char *kind)
+{
+	if ((uint8_t)why == KASAN_PAGE_FREE) {
+		phys_addr_t pa = plat_virt_to_phys((void *)addr);
+		kprintf("the address is %#lx bytes into frame %#" PRIx64 ", which the PMM holds free\n",
+			(unsigned long)(pa & (PAGE_SIZE - 1)), (uint64_t)(pa & ~(phys_addr_t)(PAGE_SIZE - 1)));
+	} else if (!strncmp(kind, "stack-", 6)) {
+		kprintf("the address is in a red zone of a stack frame (the function is in the "
+			"backtrace above)\n");
+	} else if (!strcmp(kind, "global-out-of-bounds")) {
+		describe_global(addr);
+	} else if (in_vmalloc(addr)) {
+		describe_vmalloc(addr);
+	} else if (addr >= DIRECT_MAP_BASE && addr < tracked_end) {
+		describe_heap(addr);
+	}
+}
+
 static void report(uintptr_t addr, size_t size, bool write, const void *ip)
 {
 	uintptr_t where = addr;
 	int8_t s = bad_shadow(addr, size, &where);
+	bool expected = __atomic_load_n(&expect.on, __ATOMIC_RELAXED);
 
-	if (!s || seen_before(ip) || __atomic_exchange_n(&reporting, 1, __ATOMIC_ACQUIRE))
+	if (!s || (!expected && seen_before(ip)) ||
+	    __atomic_exchange_n(&reporting, 1, __ATOMIC_ACQUIRE))
 		return;
-	reports++;
-	const char *kind = (uint8_t)s == KASAN_FREED ? "use-after-free" :
-			   (uint8_t)s == KASAN_PAGE_FREE ? "use-after-free-page" : "slab-out-of-bounds";
-	kprintf("KASAN: %s: %s of size %zu at %#lx by %pS\n", kind, write ? "write" : "read", size,
-		(unsigned long)addr, ip);
+	const char *kind = kind_of(where, s);
+	if (expected) {
+		expect.count++;
+		expect.last = (struct kasan_seen){ kind, addr, size, write };
+	} else {
+		reports++;
+	}
+	kprintf("KASAN%s: %s: %s of size %zu at %#lx by %pS\n", expected ? " (expected)" : "",
+		kind, write ? "write" : "read", size, (unsigned long)addr, ip);
 	backtrace();
-	describe(where, s);
+	describe(where, s, kind);
 	kprintf("--- end of KASAN report ---\n");
-	if (panic_mode)
+	if (panic_mode && !expected)
 		panic("kasan: bad access (kasan=panic)");
 	__atomic_store_n(&reporting, 0, __ATOMIC_RELEASE);
+}
+
+/**
+ * kasan_expect_begin() - the next bad accesses are a test's, on purpose
+ *
+ * Until kasan_expect_end() they are reported as "KASAN (expected):" (the
+ * test suites' checks look for "KASAN:"), every time, and counted for the
+ * test; kasan=panic does not stop at them. One test at a time.
+ */
+void kasan_expect_begin(void)
+{
+	expect.count = 0;
+	expect.last = (struct kasan_seen){ 0 };
+	__atomic_store_n(&expect.on, true, __ATOMIC_RELEASE);
+}
+
+/**
+ * kasan_expect_end() - stop expecting reports
+ * @last: filled with the last expected report (kind NULL if none)
+ *
+ * Return: how many were reported since kasan_expect_begin().
+ */
+unsigned kasan_expect_end(struct kasan_seen *last)
+{
+	__atomic_store_n(&expect.on, false, __ATOMIC_RELEASE);
+	*last = expect.last;
+	return expect.count;
 }
 
 static inline void check(uintptr_t addr, size_t size, bool write, const void *ip)
 {
 	if (!__atomic_load_n(&ready, __ATOMIC_RELAXED) || !tracked(addr) || reporting)
 		return;
-	int8_t s = *shadow_of(addr);
+	int8_t s = shadow_get(addr);
 	if (__builtin_expect(!s && ((addr & 7) + size <= 8), 1))
 		return;
 	uintptr_t where;
@@ -308,12 +746,6 @@ void __asan_storeN_noabort(uintptr_t addr, size_t size);
 void __asan_storeN_noabort(uintptr_t addr, size_t size)
 {
 	check(addr, size, true, __builtin_return_address(0));
-}
-
-/* Called before a noreturn call; the kernel has no fake stacks to unwind. */
-void __asan_handle_no_return(void);
-void __asan_handle_no_return(void)
-{
 }
 
 #endif

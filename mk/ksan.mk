@@ -16,10 +16,11 @@ KUBSAN_FLAGS := -fsanitize=shift,integer-divide-by-zero,unreachable,vla-bound,nu
 KUBSAN_FLAGS += -Wno-array-bounds
 
 # KASAN: outline checks (calls, so that nothing is checked before the shadow
-# exists), no stack or global red zones yet. The heap's own files are not
+# exists); red zones around stack arrays (the prologues write their shadow
+# inline, at the offset given) and globals. The heap's own files are not
 # instrumented: they write free-list pointers and records into poisoned objects.
 KKASAN_FLAGS := -fsanitize=kernel-address --param asan-instrumentation-with-call-threshold=0 \
-		--param asan-stack=0 --param asan-globals=0
+		--param asan-stack=1 --param asan-globals=1 -fasan-shadow-offset=0xdffffc0000000000
 KKASAN_EXCLUDE := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/heap_front.c mm/heap_debug.c \
 		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c
 
@@ -27,6 +28,10 @@ KKASAN_EXCLUDE := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/heap_front.c mm/he
 # them); the handlers themselves are never instrumented.
 KSAN := $(KSAN_FLAGS)
 $(patsubst %,$(KDIR)/%.o,kernel/ubsan.c kernel/kasan.c $(KSAN_EXCLUDE)): KSAN :=
+# Their objects are rebuilt when the flags here change (the normal kernel's are not).
+ifneq ($(KSAN_FLAGS),)
+$(KOBJ): mk/ksan.mk
+endif
 
 kernel-ubsan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/ubsan KDEFS=-DKUBSAN KSAN_FLAGS="$(KUBSAN_FLAGS)" kernel

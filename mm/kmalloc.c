@@ -287,6 +287,33 @@ static void large_record_free(struct heap *h, struct heap_large *l)
 		cache_free_locked(heap_large_cache(h), l);
 }
 
+#ifdef MM_KASAN
+/*
+ * The address sanitizer's view of a large area of the global heap
+ * (MM_KASAN): the object's requested bytes open, the alignment slack before
+ * it and the rest of its pages red zone. vfree() opens them all again.
+ */
+static void kasan_large(const struct heap *h, const void *p, size_t size, const struct heap_area *a)
+{
+	uintptr_t base = (uintptr_t)a->base, obj = (uintptr_t)p, end = base + a->len;
+	uintptr_t used = ALIGN_UP(obj + size, (uintptr_t)8);
+
+	if (h != &heap_global)
+		return;
+	if (obj > base)
+		plat_kasan_poison(a->base, obj - base, KASAN_LARGE_REDZONE);
+	plat_kasan_unpoison(p, size);
+	if (used < end)
+		plat_kasan_poison((const void *)used, end - used, KASAN_LARGE_REDZONE);
+}
+#else
+static inline void kasan_large(const struct heap *h, const void *p, size_t size,
+			       const struct heap_area *a)
+{
+	(void)h, (void)p, (void)size, (void)a;
+}
+#endif
+
 static void *large_alloc(struct heap *h, size_t size, size_t align, unsigned flags,
 			 const struct heap_site *site)
 {
@@ -302,6 +329,7 @@ static void *large_alloc(struct heap *h, size_t size, size_t align, unsigned fla
 		large_record_free(h, l);
 		return NULL;
 	}
+	kasan_large(h, p, size, &a);
 	*l = (struct heap_large){ .ptr = p, .size = size, .area = a, .epoch = h->epoch };
 	if (site)
 		l->site = *site;

@@ -132,8 +132,19 @@ _Noreturn void plat_panic(const char *fmt, ...)
 #define KASAN_REDZONE	0xfc	/* between objects, after a request, never handed out */
 #define KASAN_FREED	0xfb	/* freed, in quarantine or on a free list */
 #define KASAN_PAGE_FREE	0xff	/* a frame the PMM holds free */
+#define KASAN_LARGE_REDZONE	0xfe	/* a large kmalloc area's pages around its object */
+#define KASAN_VMALLOC_REDZONE	0xf7	/* a vmalloc area's last page past its requested size */
 void plat_kasan_poison(const void *p, size_t len, uint8_t why);
 void plat_kasan_unpoison(const void *p, size_t len);
+/*
+ * vmalloc maps kernel pages outside the platform's direct map: the shadow of
+ * [@p, @p + @len) (whole pages) must exist from plat_kasan_map() (false: no
+ * memory for it, and the mapping fails) until the matching plat_kasan_unmap().
+ * Calls nest per page: a page mapped, unmapped and mapped again is fine, as
+ * are ranges that share shadow pages. New shadow is all accessible.
+ */
+bool plat_kasan_map(const void *p, size_t len);
+void plat_kasan_unmap(const void *p, size_t len);
 /* The current call chain's return addresses, innermost first; fills at most @n, returns how many. */
 unsigned plat_kasan_stack(const void **pcs, unsigned n);
 #endif

@@ -404,6 +404,68 @@ static int map_pages(uintptr_t va, uint64_t size, unsigned prot, unsigned flags)
 	return 0;
 }
 
+#ifdef MM_KASAN
+/*
+ * The address sanitizer's view of an area (MM_KASAN): its first @size bytes
+ * open, the rest of its last page red zone. Pages not mapped (guard gaps,
+ * free space) have an all-open shadow, where they have one: the MMU catches
+ * an access there by itself.
+ */
+static bool kasan_map(uintptr_t va, uint64_t len)
+{
+	return plat_kasan_map((const void *)va, len);
+}
+
+static void kasan_open(uintptr_t va, uint64_t pages, uint64_t size)
+{
+	uint64_t used = ALIGN_UP(size, 8);
+
+	plat_kasan_unpoison((const void *)va, size);
+	if (used < pages)
+		plat_kasan_poison((const void *)(va + used), pages - used, KASAN_VMALLOC_REDZONE);
+}
+
+/*
+ * The pages either side of an area are unmapped (its guard gap above; the
+ * one below is a guard gap or free space) and may hold a stack's red zones
+ * from frames that overflowed into them: they are opened with it.
+ */
+static void kasan_unmap(uintptr_t va, uint64_t len)
+{
+	plat_kasan_unpoison((const void *)(va - PAGE_SIZE), PAGE_SIZE);
+	plat_kasan_unpoison((const void *)va, len + PAGE_SIZE);
+	plat_kasan_unmap((const void *)va, len);
+}
+#else
+static inline bool kasan_map(uintptr_t va, uint64_t len)
+{
+	(void)va, (void)len;
+	return true;
+}
+
+static inline void kasan_open(uintptr_t va, uint64_t pages, uint64_t size)
+{
+	(void)va, (void)pages, (void)size;
+}
+
+static inline void kasan_unmap(uintptr_t va, uint64_t len)
+{
+	(void)va, (void)len;
+}
+#endif
+
+/* map_pages() and the sanitizer's shadow of them (MM_KASAN); on failure neither stays. */
+static int map_pages_shadowed(uintptr_t va, uint64_t size, unsigned prot, unsigned flags)
+{
+	int r = map_pages(va, size, prot, flags);
+
+	if (!r && !kasan_map(va, size)) {
+		pt_unmap(vm.space, va, size, release_frame, NULL);
+		r = -MM_ENOMEM;
+	}
+	return r;
+}
+
 /**
  * vmalloc_fini() - free vmalloc's bookkeeping; vmalloc is off until vmalloc_init()
  */
@@ -458,8 +520,10 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 			return NULL;
 	}
 
-	int r = map_pages(n->start, pages, prot, flags);
+	int r = map_pages_shadowed(n->start, pages, prot, flags);
 
+	if (!r)
+		kasan_open(n->start, pages, size);
 	irq = spin_lock_irqsave(&vm.lock);
 	if (r) {
 		segment_release(n);
@@ -525,6 +589,7 @@ void vfree(void *addr)
 	}
 	uint64_t size = n->len - VMALLOC_GUARD;
 
+	kasan_unmap(va, size);
 	pt_unmap(vm.space, va, size, release_frame, NULL);
 	irq = spin_lock_irqsave(&vm.lock);
 	segment_release(n);
@@ -623,7 +688,9 @@ void *vrealloc(void *addr, uint64_t size)
 	n->state = SEG_MAPPING;			/* ours until we are done */
 	if (pages < old) {
 		spin_unlock_irqrestore(&vm.lock, irq);
+		kasan_unmap(va + pages, old - pages);
 		pt_unmap(vm.space, va + pages, old - pages, release_frame, NULL);
+		kasan_open(va, pages, size);	/* its last page again, which kasan_unmap() opened */
 		irq = spin_lock_irqsave(&vm.lock);
 		segment_cut(n, pages + VMALLOC_GUARD, spare);
 		n->state = SEG_BUSY;
@@ -633,7 +700,9 @@ void *vrealloc(void *addr, uint64_t size)
 	}
 	if (segment_extend(n, pages - old)) {	/* in place: map after the old end */
 		spin_unlock_irqrestore(&vm.lock, irq);
-		int r = map_pages(va + old, pages - old, n->prot, 0);
+		int r = map_pages_shadowed(va + old, pages - old, n->prot, 0);
+		if (!r)
+			kasan_open(va, pages, size);
 		irq = spin_lock_irqsave(&vm.lock);
 		if (r) {
 			segment_cut(n, old + VMALLOC_GUARD, spare);
@@ -660,8 +729,16 @@ void *vrealloc(void *addr, uint64_t size)
 	int r = move_pages(va, to->start, old, n->prot);
 	if (!r && (r = map_pages(to->start + old, pages - old, n->prot, 0)) != 0)
 		pt_unmap(vm.space, to->start, old, NULL, NULL);
-	if (!r)
+	if (!r && !kasan_map(to->start, pages)) {
+		pt_unmap(vm.space, to->start + old, pages - old, release_frame, NULL);
+		pt_unmap(vm.space, to->start, old, NULL, NULL);
+		r = -MM_ENOMEM;
+	}
+	if (!r) {
+		kasan_open(to->start, pages, size);
+		kasan_unmap(va, old);
 		pt_unmap(vm.space, va, old, NULL, NULL);	/* the frames live on at @to */
+	}
 	irq = spin_lock_irqsave(&vm.lock);
 	if (r) {
 		segment_release(to);

@@ -657,6 +657,21 @@ def no_kasan_reports(prefix, out):
         len(found), "\n".join(found[:20]), out[first:first + 3000] if first >= 0 else ""))
 
 
+# What the in-kernel suite `kasan` provokes on purpose (tests/kernel/test_kasan.c).
+KASAN_EXPECTED_KINDS = ["stack-out-of-bounds", "global-out-of-bounds", "vmalloc-out-of-bounds",
+                        "kmalloc-large-out-of-bounds", "slab-out-of-bounds", "use-after-free"]
+
+
+def kasan_kernel_tests_check(prefix, out):
+    """The in-kernel suites under KASAN: no report but the `kasan` suite's
+    announced ones, and each of those printed in full."""
+    no_kasan_reports(prefix, out)
+    missing = [k for k in KASAN_EXPECTED_KINDS if "KASAN (expected): %s: " % k not in out]
+    record(prefix + "expected-reports-printed", not missing and
+           out.count("--- end of KASAN report ---") >= len(KASAN_EXPECTED_KINDS),
+           "missing %s" % missing)
+
+
 def kasan_crash_reports(kernel, timeout):
     """crash=kasan-oob, kasan-uaf, kasan-dfree, kasan-page-uaf (a frame read after
     free_page) and kasan-memcpy (a copy past an object): each bug is reported
@@ -705,7 +720,7 @@ def kasan_suite(build, timeout):
         record("kasan", False, "%s was not built (make kernel-kasan)" % kernel)
         return
     kasan_crash_reports(kernel, timeout)
-    kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan", check=no_kasan_reports)
+    kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan", check=kasan_kernel_tests_check)
     # Twice the time: every access of the kernel is checked (10 min was not enough at load 30).
     user_programs(kernel, build, 2 * timeout, name="kasan/user", check=no_kasan_reports,
                   programs=[p for p in expected_user_programs(build) if p not in SANITIZED_USER_SKIP])

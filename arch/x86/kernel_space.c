@@ -19,6 +19,7 @@
 #include "memlayout.h"
 #include "kernel_space_arch.h"
 #include "kernel/arch_hooks.h"
+#include "kernel/kasan.h"
 #include "kernel/lib.h"
 #include "mm/as.h"
 #include "mm/fault.h"
@@ -183,6 +184,7 @@ void kernel_space_init(const struct memmap *map)
 	map_image_range((uintptr_t)_rodata, (uintptr_t)_erodata, PT_READ, "kernel rodata");
 	map_data();
 	map_direct(map);
+	kasan_map_image(&kernel_vm.pt);	/* the boot stack's frames write its shadow */
 
 	pt_space_load(&kernel_vm.pt);
 	enable_protections();

@@ -13,6 +13,7 @@
 #include "percpu.h"
 #include "arch/x86/lapic.h"
 #include "kernel/arch_hooks.h"
+#include "kernel/kasan.h"
 #include "kernel/lib.h"
 
 static irq_handler_fn irq_handlers[16];
@@ -73,6 +74,13 @@ static void exception(struct trap_frame *f)
 {
 	uint64_t cr2 = f->vector == VEC_PF ? read_cr2() : 0;
 
+#ifdef KASAN
+	/* A check read the shadow of an unmapped vmalloc page: "open"; the access faults next. */
+	if (f->vector == VEC_PF && trap_ip(f) == (uintptr_t)kasan_probe_insn) {
+		trap_set_ip(f, (uintptr_t)kasan_probe_fixup);
+		return;
+	}
+#endif
 	if (trap_in_v86(f) && v86_trap(f))
 		return;		/* the DOS box's monitor (arch/i386/v86.c) */
 	if (trap_from_user(f) && user_exception_hook) {

@@ -120,6 +120,9 @@ start64:
 	xorl %eax, %eax
 	rep stosq
 	xorl %ebp, %ebp			/* end of the frame-pointer chain */
+#ifdef KASAN
+	call kasan_early_init		/* the image's shadow, before any C frame */
+#endif
 	movl %r12d, %edi
 	movl %r13d, %esi
 	call kmain

@@ -5,6 +5,7 @@
 #include "percpu.h"
 #include "kernel/arch_hooks.h"
 #include "kernel/errno.h"
+#include "kernel/kasan.h"
 #include "kernel/lib.h"
 
 /* isr.S finds cs and rip at these offsets. */
@@ -26,6 +27,7 @@ void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int va
 	f->rip = js->rip;
 	f->rax = val;
 	f->rflags &= ~RFLAGS_AC;	/* leave no SMAP window open */
+	kasan_unpoison_stack_below(js->rsp);	/* the frames skipped keep no red zones */
 }
 
 /*
