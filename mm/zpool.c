@@ -31,7 +31,7 @@
 struct zspage {
 	uint32_t next;			/* list link; free-entry link when unused */
 	uint32_t prev;
-	phys_addr_t frame[ZPOOL_MAX_ZSPAGE];
+	uint32_t pfn[ZPOOL_MAX_ZSPAGE];	/* its frames' numbers: 52 bytes a descriptor, not 88 */
 	uint16_t cls;			/* class, or ZP_HUGE_CLASS */
 	uint16_t inuse;			/* objects held */
 	uint16_t free_slot;		/* first free slot, or ZP_END */
@@ -155,6 +155,12 @@ static struct zspage *zs(struct zpool *p, uint32_t id)
 	return table_at(&p->zspages, id);
 }
 
+/* Frame @i of zspage @z. */
+static phys_addr_t zs_frame(const struct zspage *z, unsigned i)
+{
+	return (phys_addr_t)z->pfn[i] << PAGE_SHIFT;
+}
+
 static struct zp_handle *hslot(struct zpool *p, zpool_handle_t h)
 {
 	return table_at(&p->handles, h - 1);
@@ -211,7 +217,7 @@ static void zs_copy(struct zspage *z, size_t off, void *buf, size_t len, bool to
 
 	while (len) {
 		size_t in = off % PAGE_SIZE, n = MM_MIN(len, (size_t)(PAGE_SIZE - in));
-		uint8_t *va = (uint8_t *)frame_va(z->frame[off / PAGE_SIZE]) + in;
+		uint8_t *va = (uint8_t *)frame_va(zs_frame(z, off / PAGE_SIZE)) + in;
 
 		if (to_pool)
 			memcpy(va, b, n);
@@ -296,7 +302,7 @@ static void zspage_free(struct zpool *p, uint32_t id)
 
 	list_del(p, id);
 	for (unsigned i = 0; i < n; i++)
-		frame_put(p, z->frame[i]);
+		frame_put(p, zs_frame(z, i));
 	p->st.pool_pages -= n;
 	p->st.zspages--;
 	if (z->cls != ZP_HUGE_CLASS)
@@ -315,13 +321,20 @@ static uint32_t zspage_new(struct zpool *p, unsigned cls)
 		return ZPOOL_NONE;
 	z = zs(p, id);
 	for (unsigned i = 0; i < n; i++) {
-		z->frame[i] = frame_get(p);
-		if (z->frame[i] == PMM_NO_FRAME) {
+		phys_addr_t pa = frame_get(p);
+
+		if (pa != PMM_NO_FRAME && (pa >> PAGE_SHIFT) > UINT32_MAX) {
+			mm_err("zpool: frame %#llx beyond 16 TiB, not used\n", (unsigned long long)pa);
+			frame_put(p, pa);
+			pa = PMM_NO_FRAME;
+		}
+		if (pa == PMM_NO_FRAME) {
 			while (i--)
-				frame_put(p, z->frame[i]);
+				frame_put(p, zs_frame(z, i));
 			table_put(&p->zspages, id);
 			return ZPOOL_NONE;
 		}
+		z->pfn[i] = (uint32_t)(pa >> PAGE_SHIFT);
 	}
 	z->cls = (uint16_t)cls;
 	z->inuse = 0;
@@ -366,6 +379,25 @@ static void slot_give(struct zpool *p, uint32_t id, unsigned s)
 
 /* --- the interface ------------------------------------------------------------------------- */
 
+/*
+ * A class whose zspages would hold as many objects in as many frames as
+ * the next larger class's sends its objects there (as zsmalloc merges
+ * classes): a full zspage costs the same, and one class less has a partly
+ * filled zspage. Sets each class's home, largest first.
+ */
+static void merge_classes(struct zpool *p)
+{
+	unsigned home = ZPOOL_NR_CLASSES - 1;
+
+	for (unsigned c = ZPOOL_NR_CLASSES; c-- > 0;) {
+		struct zpool_class *k = &p->cls[c], *h = &p->cls[home];
+
+		if (k->pages != h->pages || k->objs != h->objs)
+			home = c;
+		k->home = (uint16_t)home;
+	}
+}
+
 int zpool_init(struct zpool *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -378,6 +410,7 @@ int zpool_init(struct zpool *p)
 		k->objs = (uint16_t)(k->pages * PAGE_SIZE / k->slot);
 		k->partial = k->full = ZPOOL_NONE;
 	}
+	merge_classes(p);
 	if (table_init(p, &p->handles, sizeof(struct zp_handle)) ||
 	    table_init(p, &p->zspages, sizeof(struct zspage))) {
 		table_fini(p, &p->handles);
@@ -439,6 +472,9 @@ static uint32_t larger_partial(struct zpool *p, unsigned *cls)
 static int alloc_locked(struct zpool *p, size_t size, zpool_handle_t *out)
 {
 	unsigned cls = class_of(size);
+
+	if (cls != ZP_HUGE_CLASS)
+		cls = p->cls[cls].home;
 	uint32_t hid = table_get(p, &p->handles), id;
 	struct zp_handle *e;
 	zpool_handle_t h = hid + 1;
@@ -738,7 +774,8 @@ int zpool_check(struct zpool *p)
 
 		ret = check_list(p, p->cls[c].partial, c, false, &objs, &zspages, &pages) ||
 		      check_list(p, p->cls[c].full, c, true, &objs, &zspages, &pages);
-		if (!ret && (objs - before != p->cls[c].used || zspages - zb != p->cls[c].zspages)) {
+		if (!ret && (objs - before != p->cls[c].used || zspages - zb != p->cls[c].zspages ||
+			     (p->cls[c].zspages && p->cls[c].home != c))) {
 			mm_err("zpool_check: class %u counts disagree\n", c);
 			ret = -1;
 		}

@@ -6,7 +6,8 @@
  * Objects of up to ZPOOL_MAX_OBJ bytes are sorted into size classes 16
  * bytes apart. A class keeps its objects in "zspages": groups of 1 to 8
  * order-0 frames, the count chosen per class so that whole objects fill the
- * group with the least waste; an object may straddle two frames of its
+ * group with the least waste; a class whose zspages would hold as many
+ * objects in as many frames as the next larger one's uses that class's; an object may straddle two frames of its
  * group, so frames need not be contiguous (no high-order allocation under
  * pressure). Objects too large for any class get a frame of their own.
  *
@@ -57,6 +58,7 @@ struct zpool_table {
 
 struct zpool_class {
 	uint16_t slot;		/* bytes per object slot, header included */
+	uint16_t home;		/* the class whose zspages hold this one's objects (itself, or larger) */
 	uint16_t objs;		/* slots per zspage */
 	uint8_t pages;		/* frames per zspage */
 	uint32_t partial;	/* zspages with free slots (list head), or ZPOOL_NONE */

@@ -11,24 +11,31 @@
 
 enum slot_kind { SLOT_EMPTY, SLOT_SAME, SLOT_LZ4, SLOT_WHOLE };
 
-struct zstore_slot {
-	union {
-		uint64_t word;		/* SLOT_SAME: the repeated word */
-		struct {		/* SLOT_LZ4, SLOT_WHOLE: on the age list */
-			uint32_t older, newer;
-		} age;
-	};
-	zpool_handle_t handle;		/* SLOT_LZ4, SLOT_WHOLE: the object */
-	uint16_t kind;
-	uint16_t len;			/* SLOT_LZ4: the block's length */
+/*
+ * The slot table: leaf frames of z->per_leaf slots each. A leaf holds
+ *   - per_leaf 8-byte entries: a same-filled page's word, or a pooled
+ *     page's pool handle (low half) and its object's length (high half: a
+ *     length of PAGE_SIZE is a page kept whole); 0 for an empty slot;
+ *   - for a tier only, per_leaf age links (the other stores never need them);
+ *   - a bitmap of the entries that are words.
+ * 8 bytes and a bit a slot (a tier: 16 and a bit), half of zram's 16 bytes.
+ */
+struct zstore_age {
+	uint32_t older, newer;
 };
 
 #define NO_SLOT		UINT32_MAX
-
-#define PER_LEAF	((uint32_t)(PAGE_SIZE / sizeof(struct zstore_slot)))
 #define WORK_ORDER	2		/* struct lz4_work: 16 KiB */
 
 _Static_assert(sizeof(struct lz4_work) <= (PAGE_SIZE << WORK_ORDER), "lz4 work area fits");
+
+/* Slots a leaf holds: its frame's bits over those a slot takes. */
+static uint32_t leaf_slots(bool tier)
+{
+	size_t bits = (tier ? sizeof(uint64_t) + sizeof(struct zstore_age) : sizeof(uint64_t)) * 8 + 1;
+
+	return (uint32_t)(PAGE_SIZE * 8 / bits);
+}
 
 static struct zstore *to_z(struct swap_backend *b)
 {
@@ -36,9 +43,63 @@ static struct zstore *to_z(struct swap_backend *b)
 }
 
 /* The entry of @slot (< nslots). */
-static struct zstore_slot *slot_entry(struct zstore *z, uint32_t slot)
+static uint64_t *slot_entry(struct zstore *z, uint32_t slot)
 {
-	return &z->dir[slot / PER_LEAF][slot % PER_LEAF];
+	return (uint64_t *)z->dir[slot / z->per_leaf] + slot % z->per_leaf;
+}
+
+/* A tier's age links of @slot. */
+static struct zstore_age *slot_age(struct zstore *z, uint32_t slot)
+{
+	uint64_t *leaf = z->dir[slot / z->per_leaf];
+
+	return (struct zstore_age *)(leaf + z->per_leaf) + slot % z->per_leaf;
+}
+
+/* The byte of the same-filled bitmap that holds @slot's bit. */
+static uint8_t *same_byte(struct zstore *z, uint32_t slot)
+{
+	uint8_t *bits = (uint8_t *)((uint64_t *)z->dir[slot / z->per_leaf] + z->per_leaf);
+
+	if (z->lower)
+		bits += z->per_leaf * sizeof(struct zstore_age);
+	return bits + slot % z->per_leaf / 8;
+}
+
+static bool is_same(struct zstore *z, uint32_t slot)
+{
+	return *same_byte(z, slot) >> (slot % z->per_leaf % 8) & 1;
+}
+
+static void set_same(struct zstore *z, uint32_t slot, bool on)
+{
+	uint8_t bit = (uint8_t)(1u << (slot % z->per_leaf % 8));
+
+	if (on)
+		*same_byte(z, slot) |= bit;
+	else
+		*same_byte(z, slot) &= (uint8_t)~bit;
+}
+
+static enum slot_kind slot_kind(struct zstore *z, uint32_t slot)
+{
+	uint64_t e = *slot_entry(z, slot);
+
+	if (is_same(z, slot))
+		return SLOT_SAME;
+	if (!e)
+		return SLOT_EMPTY;
+	return e >> 32 == PAGE_SIZE ? SLOT_WHOLE : SLOT_LZ4;
+}
+
+static zpool_handle_t entry_handle(uint64_t e)
+{
+	return (zpool_handle_t)e;
+}
+
+static size_t entry_len(uint64_t e)
+{
+	return (size_t)(e >> 32);
 }
 
 /* The word @page repeats throughout, if it does. */
@@ -62,89 +123,86 @@ static void fill_words(void *page, uint64_t word)
 		w[i] = word;
 }
 
-/* An object of @len bytes from @src in the pool: its handle, or 0 if no memory. */
-static zpool_handle_t pool_put(struct zstore *z, const void *src, size_t len)
+/* Slot @slot (pooled, in a tier) becomes the newest on the age list. */
+static void age_add(struct zstore *z, uint32_t slot)
 {
-	zpool_handle_t h;
+	struct zstore_age *a = slot_age(z, slot);
 
-	if (zpool_alloc(&z->pool, len, &h))
-		return 0;
-	zpool_write(&z->pool, h, src);
-	z->st.compr_bytes += len;
-	return h;
-}
-
-/* Slot @slot (pooled) becomes the newest on the age list. */
-static void age_add(struct zstore *z, uint32_t slot, struct zstore_slot *e)
-{
-	e->age.older = z->newest;
-	e->age.newer = NO_SLOT;
+	a->older = z->newest;
+	a->newer = NO_SLOT;
 	if (z->newest != NO_SLOT)
-		slot_entry(z, z->newest)->age.newer = slot;
+		slot_age(z, z->newest)->newer = slot;
 	else
 		z->oldest = slot;
 	z->newest = slot;
 }
 
-static void age_del(struct zstore *z, struct zstore_slot *e)
+static void age_del(struct zstore *z, uint32_t slot)
 {
-	if (e->age.older != NO_SLOT)
-		slot_entry(z, e->age.older)->age.newer = e->age.newer;
+	struct zstore_age *a = slot_age(z, slot);
+
+	if (a->older != NO_SLOT)
+		slot_age(z, a->older)->newer = a->newer;
 	else
-		z->oldest = e->age.newer;
-	if (e->age.newer != NO_SLOT)
-		slot_entry(z, e->age.newer)->age.older = e->age.older;
+		z->oldest = a->newer;
+	if (a->newer != NO_SLOT)
+		slot_age(z, a->newer)->older = a->older;
 	else
-		z->newest = e->age.older;
+		z->newest = a->older;
 }
 
-/* Free what @e holds (not empty). */
-static void slot_clear(struct zstore *z, struct zstore_slot *e)
+/* Free what @slot holds (not empty). */
+static void slot_clear(struct zstore *z, uint32_t slot)
 {
-	if (e->kind == SLOT_SAME) {
+	uint64_t *e = slot_entry(z, slot);
+
+	if (is_same(z, slot)) {
+		set_same(z, slot, false);
 		z->st.same_filled--;
 	} else {
-		z->st.compr_bytes -= e->kind == SLOT_LZ4 ? e->len : PAGE_SIZE;
-		if (e->kind == SLOT_WHOLE)
+		z->st.compr_bytes -= entry_len(*e);
+		if (entry_len(*e) == PAGE_SIZE)
 			z->st.incompressible--;
-		age_del(z, e);
-		zpool_free(&z->pool, e->handle);
+		if (z->lower)
+			age_del(z, slot);
+		zpool_free(&z->pool, entry_handle(*e));
 	}
-	e->kind = SLOT_EMPTY;
+	*e = 0;
 	z->st.stored--;
 }
 
 static int write_locked(struct zstore *z, uint32_t slot, const void *page)
 {
-	struct zstore_slot *e = slot_entry(z, slot);
-	size_t clen;
+	uint64_t *e = slot_entry(z, slot), word;
+	const void *obj = z->buf;
+	zpool_handle_t h;
+	size_t len;
 
-	if (e->kind != SLOT_EMPTY) {
+	if (slot_kind(z, slot) != SLOT_EMPTY) {
 		z->st.bad_calls++;
 		mm_err("zstore %s: write to slot %u, which is in use\n", z->b.name, (unsigned)slot);
 		return -MM_EIO;
 	}
-	if (same_filled(page, &e->word)) {
-		e->kind = SLOT_SAME;
+	if (same_filled(page, &word)) {
+		*e = word;
+		set_same(z, slot, true);
 		z->st.same_filled++;
 		return 0;
 	}
-	clen = lz4_compress(page, PAGE_SIZE, z->buf, z->max_compressed, z->work);
-	if (clen) {
-		e->handle = pool_put(z, z->buf, clen);
-		e->kind = SLOT_LZ4;
-		e->len = (uint16_t)clen;
-	} else {
-		e->handle = pool_put(z, page, PAGE_SIZE);
-		e->kind = SLOT_WHOLE;
+	len = lz4_compress(page, PAGE_SIZE, z->buf, z->max_compressed, z->work);
+	if (!len) {		/* kept whole: reading it back needs no decompression */
+		obj = page;
+		len = PAGE_SIZE;
 	}
-	if (!e->handle) {
-		e->kind = SLOT_EMPTY;
+	if (zpool_alloc(&z->pool, len, &h))
 		return -MM_ENOMEM;
-	}
-	if (e->kind == SLOT_WHOLE)
+	zpool_write(&z->pool, h, obj);
+	*e = (uint64_t)len << 32 | h;
+	z->st.compr_bytes += len;
+	if (len == PAGE_SIZE)
 		z->st.incompressible++;
-	age_add(z, slot, e);
+	if (z->lower)
+		age_add(z, slot);
 	return 0;
 }
 
@@ -173,29 +231,31 @@ int zstore_write(struct zstore *z, uint32_t slot, const void *page)
 
 static int read_locked(struct zstore *z, uint32_t slot, void *page)
 {
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
+	enum slot_kind kind = slot < z->b.nslots ? slot_kind(z, slot) : SLOT_EMPTY;
+	uint64_t e = kind == SLOT_EMPTY ? 0 : *slot_entry(z, slot);
 	size_t len;
 
-	if (!e || e->kind == SLOT_EMPTY) {
+	switch (kind) {
+	case SLOT_EMPTY:
 		z->st.bad_calls++;
 		mm_err("zstore %s: read of slot %u, which holds nothing\n", z->b.name, (unsigned)slot);
 		return -MM_EIO;
-	}
-	switch (e->kind) {
 	case SLOT_SAME:
-		fill_words(page, e->word);
+		fill_words(page, e);
 		return 0;
 	case SLOT_WHOLE:
-		return zpool_read(&z->pool, e->handle, page, PAGE_SIZE) == (long)PAGE_SIZE ? 0 : -MM_EIO;
+		if (zpool_read(&z->pool, entry_handle(e), page, PAGE_SIZE) == (long)PAGE_SIZE)
+			return 0;
+		break;
 	default:
-		if (zpool_read(&z->pool, e->handle, z->buf, PAGE_SIZE) != e->len ||
-		    lz4_decompress(z->buf, e->len, page, PAGE_SIZE, &len) || len != PAGE_SIZE) {
-			z->st.failures++;
-			mm_err("zstore %s: slot %u: compressed data corrupt\n", z->b.name, (unsigned)slot);
-			return -MM_EIO;
-		}
-		return 0;
+		if (zpool_read(&z->pool, entry_handle(e), z->buf, PAGE_SIZE) == (long)entry_len(e) &&
+		    lz4_decompress(z->buf, entry_len(e), page, PAGE_SIZE, &len) == 0 && len == PAGE_SIZE)
+			return 0;
+		break;
 	}
+	z->st.failures++;
+	mm_err("zstore %s: slot %u: compressed data corrupt\n", z->b.name, (unsigned)slot);
+	return -MM_EIO;
 }
 
 int zstore_read(struct zstore *z, uint32_t slot, void *page)
@@ -212,10 +272,9 @@ int zstore_read(struct zstore *z, uint32_t slot, void *page)
 void zstore_discard(struct zstore *z, uint32_t slot)
 {
 	unsigned long flags = spin_lock_irqsave(&z->lock);
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
 
-	if (e && e->kind != SLOT_EMPTY)
-		slot_clear(z, e);
+	if (slot < z->b.nslots && slot_kind(z, slot) != SLOT_EMPTY)
+		slot_clear(z, slot);
 	spin_unlock_irqrestore(&z->lock, flags);
 }
 
@@ -326,7 +385,7 @@ static int tier_load(struct zstore *z, uint32_t slot, void *page)
 	unsigned long flags = spin_lock_irqsave(&z->lock);
 	int r = -MM_EAGAIN;
 
-	if (slot < z->b.nslots && slot_entry(z, slot)->kind != SLOT_EMPTY) {
+	if (slot < z->b.nslots && slot_kind(z, slot) != SLOT_EMPTY) {
 		r = read_locked(z, slot, page);
 		if (!r)
 			z->st.reads++;
@@ -411,11 +470,10 @@ static void zt_discard(struct swap_backend *b, uint32_t slot)
 {
 	struct zstore *z = to_z(b);
 	unsigned long flags = spin_lock_irqsave(&z->lock);
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
-	bool pooled = e && e->kind != SLOT_EMPTY;
+	bool pooled = slot < z->b.nslots && slot_kind(z, slot) != SLOT_EMPTY;
 
 	if (pooled)
-		slot_clear(z, e);
+		slot_clear(z, slot);
 	spin_unlock_irqrestore(&z->lock, flags);
 	if (!pooled)
 		z->lower->ops->discard(z->lower, slot);
@@ -428,7 +486,7 @@ static unsigned zt_cold(struct swap_backend *b, uint32_t *slots, unsigned max, b
 	unsigned n = 0;
 
 	if (force || tier_full(z))
-		for (uint32_t s = z->oldest; s != NO_SLOT && n < max; s = slot_entry(z, s)->age.newer)
+		for (uint32_t s = z->oldest; s != NO_SLOT && n < max; s = slot_age(z, s)->newer)
 			slots[n++] = s;
 	spin_unlock_irqrestore(&z->lock, flags);
 	return n;
@@ -439,8 +497,8 @@ static int zt_move_down(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
 {
 	struct zstore *z = to_z(b);
 	unsigned long flags = spin_lock_irqsave(&z->lock);
-	struct zstore_slot *e = slot < z->b.nslots ? slot_entry(z, slot) : NULL;
-	bool pooled = e && (e->kind == SLOT_LZ4 || e->kind == SLOT_WHOLE);
+	enum slot_kind kind = slot < z->b.nslots ? slot_kind(z, slot) : SLOT_EMPTY;
+	bool pooled = kind == SLOT_LZ4 || kind == SLOT_WHOLE;
 	int r;
 
 	spin_unlock_irqrestore(&z->lock, flags);
@@ -450,7 +508,7 @@ static int zt_move_down(struct swap_backend *b, uint32_t slot, phys_addr_t pa)
 	if (r)
 		return r;
 	flags = spin_lock_irqsave(&z->lock);
-	slot_clear(z, e);
+	slot_clear(z, slot);
 	z->st.written_back++;
 	spin_unlock_irqrestore(&z->lock, flags);
 	return 0;
@@ -496,14 +554,18 @@ static unsigned order_for(size_t bytes)
 	return order;
 }
 
-int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
+/* A store of @nslots slots; @lower: a tier's device (its leaves get age links), or NULL. */
+static int store_init(struct zstore *z, const char *name, uint32_t nslots, struct swap_backend *lower)
 {
-	size_t leaves = (nslots + PER_LEAF - 1) / PER_LEAF;
+	uint32_t per_leaf = leaf_slots(lower != NULL);
+	size_t leaves = (nslots + (size_t)per_leaf - 1) / per_leaf;
 	phys_addr_t dir, work, buf;
 
 	memset(z, 0, sizeof(*z));
 	if (nslots == 0 || nslots > SWAP_MAX_SLOTS)
 		return -MM_EINVAL;
+	z->per_leaf = per_leaf;
+	z->lower = lower;
 	z->dir_order = order_for(leaves * sizeof(*z->dir));
 	if (z->dir_order > PMM_MAX_ORDER)
 		return -MM_EINVAL;
@@ -543,6 +605,11 @@ int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
 	return 0;
 }
 
+int zstore_init(struct zstore *z, const char *name, uint32_t nslots)
+{
+	return store_init(z, name, nslots, NULL);
+}
+
 int zstore_init_tier(struct zstore *z, const char *name, struct swap_backend *lower,
 		     uint64_t max_bytes)
 {
@@ -550,10 +617,9 @@ int zstore_init_tier(struct zstore *z, const char *name, struct swap_backend *lo
 
 	if (!lower || !lower->ops || max_bytes < PAGE_SIZE)
 		return -MM_EINVAL;
-	r = zstore_init(z, name, lower->nslots);
+	r = store_init(z, name, lower->nslots, lower);
 	if (r)
 		return r;
-	z->lower = lower;
 	z->max_pages = max_bytes / PAGE_SIZE;
 	z->b.ops = &ztier_ops;
 	z->b.may_sleep = lower->may_sleep;
@@ -562,7 +628,7 @@ int zstore_init_tier(struct zstore *z, const char *name, struct swap_backend *lo
 
 void zstore_destroy(struct zstore *z)
 {
-	size_t leaves = (z->b.nslots + PER_LEAF - 1) / PER_LEAF;
+	size_t leaves = (z->b.nslots + (size_t)z->per_leaf - 1) / (z->per_leaf ? z->per_leaf : 1);
 
 	if (!z->dir)
 		return;

@@ -9,8 +9,8 @@
  *     threshold (compressing it again on every read would cost for nothing).
  *
  * It implements struct swap_backend (mm/swap.h): register &store->b with
- * swap_area_add(). Its slot table (16 bytes a slot, as zram's) is made
- * whole at the start, in PMM frames, so storing a page needs no frame but
+ * swap_area_add(). Its slot table (8 bytes and a bit a slot; zram's
+ * takes 16) is made whole at the start, in PMM frames, so storing a page needs no frame but
  * the pool's; the table, the compressor's scratch and the pool are all
  * counted in mem_bytes.
  *
@@ -36,8 +36,6 @@
 #include "swap.h"
 #include "zpool.h"
 
-struct zstore_slot;
-
 struct zstore_stats {
 	uint64_t stored;		/* pages held */
 	uint64_t orig_bytes;		/* stored * PAGE_SIZE */
@@ -56,7 +54,8 @@ struct zstore {
 	struct swap_backend b;		/* ops, name, nslots, in_ram */
 	spinlock_t lock;
 	struct zpool pool;
-	struct zstore_slot **dir;	/* leaf frames of the slot table */
+	void **dir;			/* leaf frames of the slot table */
+	uint32_t per_leaf;		/* slots a leaf holds */
 	unsigned dir_order;		/* the directory's size as a PMM order */
 	struct lz4_work *work;		/* compressor scratch (PMM frames) */
 	uint8_t *buf;			/* one page: a block being written or read */

@@ -2,7 +2,8 @@
 /*
  * Tests of the compressed page store on simulated RAM: pages of every kind
  * (same-filled, compressible, incompressible) come back byte for byte and
- * are counted where they belong; misuse (busy slot, empty slot, slot out of
+ * are counted where they belong, in every part of a slot table of 8 bytes
+ * and a bit a slot; misuse (busy slot, empty slot, slot out of
  * range) and corrupt pool data are reported; lack of frames is -MM_ENOMEM
  * and leaks nothing; and as a swap area under the swap core, pages paged
  * out of a process come back, reclaim's shrink call compacts the pool, and a working set of 1.5 times RAM of
@@ -119,6 +120,61 @@ static void test_same_filled_words(void **state)
 	assert_int_equal(st.same_filled, 7);
 	for (unsigned i = 0; i < 8; i++)
 		zstore_discard(&Z, i);
+}
+
+/* Page @i of test_slot_table: a word (some like pool entries), text, random, in turn. */
+static uint8_t *kind_page(uint8_t *page, unsigned i)
+{
+	static const uint64_t words[] = { 0, (uint64_t)1 << 32 | 1, (uint64_t)PAGE_SIZE << 32 | 1 };
+
+	if (i % 3 == 0)
+		for (size_t k = 0; k < PAGE_SIZE / 8; k++)
+			memcpy(page + 8 * k, &words[i / 3], 8);
+	else
+		lz4_fill(page, PAGE_SIZE, i % 3 == 1 ? LZ4_IN_TEXT : LZ4_IN_RANDOM, i + 1);
+	return page;
+}
+
+/*
+ * The slot table takes 8 bytes and a bit a slot: its leaves are what a new
+ * store holds besides the pool's tables, its directory and the compressor's
+ * scratch. Pages of each kind in the slots on both sides of leaf boundaries
+ * and in the last slot come back; words that look like pool handles (a
+ * length and a handle) stay words.
+ */
+static void test_slot_table(void **state)
+{
+	static uint8_t page[PAGE_SIZE], out[PAGE_SIZE];
+	const uint32_t per = Z.per_leaf, nslots = 8192, leaves = (nslots + per - 1) / per;
+	const uint32_t slots[] = { 0, 1, per - 1, per, per + 1, 2 * per - 1, 2 * per, nslots - 1 };
+	const unsigned n = ARRAY_SIZE(slots);
+	struct zstore_stats st;
+	struct zpool_stats ps;
+
+	(void)state;
+	assert_true(per >= PAGE_SIZE * 8 / (8 * 8 + 1));
+	zstore_get_stats(&Z, &st);
+	zpool_get_stats(&Z.pool, &ps);
+	/* directory (1 frame), leaves, work area (4), one page of buffer */
+	assert_int_equal(st.mem_bytes, zpool_total_bytes(&ps) + (1 + leaves + 4 + 1) * PAGE_SIZE);
+	for (unsigned i = 0; i < n; i++)
+		assert_int_equal(zstore_write(&Z, slots[i], kind_page(page, i)), 0);
+	zstore_get_stats(&Z, &st);
+	assert_int_equal(st.stored, n);
+	assert_int_equal(st.same_filled, 3);
+	assert_int_equal(st.incompressible, 2);
+	for (unsigned pass = 0; pass < 2; pass++) {
+		for (unsigned i = pass; i < n; i += 2) {
+			assert_int_equal(zstore_read(&Z, slots[i], out), 0);
+			assert_memory_equal(out, kind_page(page, i), PAGE_SIZE);
+			zstore_discard(&Z, slots[i]);
+			assert_int_equal(zstore_read(&Z, slots[i], out), -MM_EIO);
+		}
+	}
+	zstore_get_stats(&Z, &st);
+	assert_int_equal(st.stored + st.same_filled + st.incompressible + st.compr_bytes, 0);
+	assert_int_equal(st.bad_calls, n);
+	assert_int_equal(sim_errors(), n);
 }
 
 static void test_misuse_and_corruption(void **state)
@@ -327,6 +383,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_kinds, before, after),
 		cmocka_unit_test_setup_teardown(test_same_filled_words, before, after),
+		cmocka_unit_test_setup_teardown(test_slot_table, before, after),
 		cmocka_unit_test_setup_teardown(test_misuse_and_corruption, before, after),
 		cmocka_unit_test_setup_teardown(test_out_of_memory, before, after),
 		cmocka_unit_test_setup_teardown(test_swap_area, before, after),
