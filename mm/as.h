@@ -418,6 +418,8 @@ void as_for_each(bool (*fn)(struct as *as, void *ctx), void *ctx);
 enum vm_fault_result as_fault(struct vm_space *vs, const struct vm_fault *f);
 int as_copy_out(struct as *as, uintptr_t va, const void *buf, size_t len);
 int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len);
+/* The word at @va if its page is present, with no fault (as_access.c): 0 or -MM_EAGAIN. */
+int as_peek_u32(struct as *as, uintptr_t va, uint32_t *val);
 
 /* --- futex keys (as_futex.c) ------------------------------------------------ */
 

@@ -95,3 +95,30 @@ int as_copy_in(struct as *as, void *buf, uintptr_t va, size_t len)
 {
 	return access(as, va, buf, len, false);
 }
+
+/**
+ * as_peek_u32() - read the word at @va in @as if its page is present, never faulting
+ * @as: the space (need not be active)
+ * @va: a 4-byte aligned user address
+ * @val: receives the word
+ *
+ * For a caller holding a spinlock (a futex's bucket), which must not fault
+ * a page in: a page swapped out to a disk would be read there with the
+ * lock held, polling. Such a caller drops its lock, faults the page in
+ * (copy_from_user(), asleep for a disk) and tries again.
+ *
+ * Return: 0; -MM_EAGAIN (not present, or not readable as it is mapped).
+ */
+int as_peek_u32(struct as *as, uintptr_t va, uint32_t *val)
+{
+	unsigned long fl = read_lock_irqsave(&as->lock);
+	phys_addr_t pa = 0;
+	unsigned prot = 0;
+	bool present = (va & 3) == 0 && pt_translate(&as->vs.pt, va, &pa, &prot, NULL) &&
+		       vm_fault_permitted(prot, VM_FAULT_USER);
+
+	if (present)
+		frame_rw(pa & PAGE_MASK, pa & ~PAGE_MASK, val, sizeof(*val), false);
+	read_unlock_irqrestore(&as->lock, fl);
+	return present ? 0 : -MM_EAGAIN;
+}

@@ -13,9 +13,13 @@
  * priority-inheritance operations are ENOSYS (musl uses them for
  * PTHREAD_PRIO_INHERIT mutexes only).
  *
- * Lock order: a futex bucket, then the address space's lock (a fault while
- * reading the word); two buckets in address order; the scheduler's
- * queues last. A waiter's entry lives on its kernel stack.
+ * The word is read under the bucket's lock without faulting (as_peek_u32());
+ * a page that is not present is faulted in with the lock dropped, asleep
+ * for a swap disk if it is on one, and the check starts again.
+ *
+ * Lock order: a futex bucket, then the address space's lock (reading the
+ * word); two buckets in address order; the scheduler's queues last. A
+ * waiter's entry lives on its kernel stack.
  */
 #include "kernel/kernel.h"
 #include "kernel/proc/futex.h"
@@ -80,6 +84,25 @@ static long get_key(struct as *as, uint64_t uaddr, bool private, struct as_futex
 	return as_futex_key(as, uaddr, !private, k) ? -EFAULT : 0;
 }
 
+/*
+ * The futex word at @uaddr, read under a bucket's lock without faulting:
+ * 0, or -EAGAIN if its page is not present. The caller then drops the
+ * lock, faults the page in (fault_in_word()) and looks again, so a page on
+ * a swap disk is read asleep, never polled with the bucket locked.
+ */
+static long peek_word(struct as *as, uint64_t uaddr, uint32_t *cur)
+{
+	return as_peek_u32(as, (uintptr_t)uaddr, cur) ? -EAGAIN : 0;
+}
+
+/* Fault in the page of @uaddr with no lock held (a read that may sleep): 0 or -EFAULT. */
+static long fault_in_word(uint64_t uaddr)
+{
+	uint32_t cur;
+
+	return copy_from_user(&cur, uaddr, 4) ? -EFAULT : 0;
+}
+
 /* Wakes @w: off its bucket (locked), then runnable. */
 static void wake_waiter(struct futex_waiter *w)
 {
@@ -125,13 +148,20 @@ static long futex_wait(struct as *as, uint64_t uaddr, bool private, uint32_t val
 	if (r)
 		return r;
 	w.bucket = bucket_of(&w.key);
-	unsigned long irq = plat_irq_save();	/* stays off until we are queued and asleep */
-	unsigned long off = spin_lock_irqsave(&w.bucket->lock);
-	if (copy_from_user(&cur, uaddr, 4) || cur != val) {
-		r = copy_from_user(&cur, uaddr, 4) ? -EFAULT : -EAGAIN;
+	unsigned long irq, off;
+
+	for (;;) {
+		irq = plat_irq_save();	/* stays off until we are queued and asleep */
+		off = spin_lock_irqsave(&w.bucket->lock);
+		r = peek_word(as, uaddr, &cur);
+		if (!r && cur == val)
+			break;
 		spin_unlock_irqrestore(&w.bucket->lock, off);
 		plat_irq_restore(irq);
-		return r;
+		if (!r)
+			return -EAGAIN;
+		if (fault_in_word(uaddr))	/* not present: in with no lock held, and again */
+			return -EFAULT;
 	}
 	list_add_tail(&w.bucket->waiters, &w.node);
 	w.task->state = TASK_BLOCKED;
@@ -206,12 +236,18 @@ static long futex_requeue(struct as *as, uint64_t uaddr, uint64_t uaddr2, bool p
 		return r;
 	struct futex_bucket *b1 = bucket_of(&k1), *b2 = bucket_of(&k2);
 	unsigned long fl;
-	lock_two(b1, b2, &fl);
 	uint32_t cur;
-	if (cmp && (copy_from_user(&cur, uaddr, 4) || cur != val3)) {
-		r = copy_from_user(&cur, uaddr, 4) ? -EFAULT : -EAGAIN;
+
+	for (;;) {
+		lock_two(b1, b2, &fl);
+		r = cmp ? peek_word(as, uaddr, &cur) : 0;
+		if (!r && (!cmp || cur == val3))
+			break;
 		unlock_two(b1, b2, fl);
-		return r;
+		if (!r)
+			return -EAGAIN;
+		if (fault_in_word(uaddr))	/* not present: in with no lock held, and again */
+			return -EFAULT;
 	}
 	long done = 0, moved = 0;
 	list_for_each_safe(n, &b1->waiters) {

@@ -647,7 +647,17 @@ static void run_handler(struct task *t, struct trap_frame *f, int sig, const str
 	sigset_t oldmask = t->sig.restore_mask ? t->sig.saved_mask : t->sig.blocked;
 
 	syscall_interrupted(f, ka);
-	if (arch_signal_setup_frame(f, ka, info, oldmask, &t->sig)) {
+	/*
+	 * The frame goes to the user's stack, which may be swapped out to a
+	 * disk. No lock is held here (only the way back to user mode turned
+	 * interrupts off), so it is written with interrupts on: a fault on it
+	 * sleeps for the disk, as a system call's copy does, instead of
+	 * polling the disk with the CPU shut to every other task.
+	 */
+	sti();
+	int err = arch_signal_setup_frame(f, ka, info, oldmask, &t->sig);
+	cli();
+	if (err) {
 		force_sigsegv(t, sig);
 		return;
 	}
@@ -670,8 +680,10 @@ static void run_handler(struct task *t, struct trap_frame *f, int sig, const str
  * signal_deliver() - act on the pending, unblocked signals of the current task
  * @f: its user state, which a handler's frame redirects
  *
- * Called with interrupts off on every return to user mode that has work.
- * Returns only if the task goes on running; a fatal signal ends it here.
+ * Called with interrupts off on every return to user mode that has work;
+ * a handler's frame is written with them on (run_handler()), and they are
+ * off again on return. Returns only if the task goes on running; a fatal
+ * signal ends it here.
  */
 void signal_deliver(struct trap_frame *f)
 {

@@ -5,11 +5,16 @@
  * disk's interrupt, as a fault from user mode does (other tasks run
  * meanwhile), not by polling the disk with interrupts off: the caller's
  * voluntary context switches (/proc/self/status) grow across the call.
+ * The same for a signal handler's frame written to an alternate stack
+ * whose pages are on the disk (the kernel writes it on the way back to
+ * user mode), and for futex(FUTEX_WAIT) on a word in such a page (read
+ * under the futex's lock: the page is brought in with the lock dropped).
  * Needs a swap disk (memcore's swap_stats: swap areas that keep no pages
  * in RAM); without one (Linux, zram, no swap) the program skips.
  */
 #include "swap_util.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -20,6 +25,9 @@
 #endif
 
 #define PAGES	32
+
+#define FUTEX_WAIT		0
+#define FUTEX_PRIVATE_FLAG	128
 
 static long switches(void)
 {
@@ -49,14 +57,18 @@ static long resident(unsigned char *p, long n)
 
 /*
  * MADV_PAGEOUT until mincore() sees none of the pages (a page still on its
- * way to the LRU lists may be passed over once), at most 8 times; returns
- * the pages still resident, or -1 if madvise() failed.
+ * way to the LRU lists may be passed over once; one the reclaim thread is
+ * writing meanwhile stays in the swap cache until its write ends: a pause
+ * lets it), at most 8 times; returns the pages still resident, or -1 if
+ * madvise() failed.
  */
 static long page_out(unsigned char *p, long n)
 {
 	long res = -1;
 
 	for (int tries = 0; tries < 8 && res != 0; tries++) {
+		if (tries)
+			usleep(10000);
 		if (madvise(p, n * PAGE, MADV_PAGEOUT))
 			return -1;
 		res = resident(p, n);
@@ -132,6 +144,78 @@ static void sigmask_from_swapped(void)
 	munmap(page, MASKS * PAGE);
 }
 
+/* futex(FUTEX_WAIT) on a word in a swapped-out page that holds another value: EAGAIN. */
+static void futex_on_swapped(void)
+{
+	unsigned char *page = map_anon(PAGE, PROT_READ | PROT_WRITE);
+
+	if (!ok(page != MAP_FAILED, "setup: the futex word's page"))
+		return;
+	swap_page_make(page, 0, 4);
+	uint32_t *word = (uint32_t *)(page + 64);
+	*word = 7;
+	ok(page_out(page, 1) == 0, "MADV_PAGEOUT of the futex word's page");
+
+	struct memcore_swap_stats s0 = stats();
+	long v0 = switches();
+	long r = syscall(SYS_futex, word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 8, NULL, NULL, 0);
+	int err = errno;
+	long v1 = switches();
+	struct memcore_swap_stats s1 = stats();
+
+	ok(r == -1 && err == EAGAIN, "futex wait on a swapped-out word holding another value: EAGAIN");
+	diag("swap-ins %llu; voluntary switches %ld", (unsigned long long)(s1.swpin - s0.swpin),
+	     v1 - v0);
+	ok(s1.swpin - s0.swpin >= 1, "futex: the word's page came back from swap");
+	ok(v1 > v0, "futex: the task slept while the disk read it");
+	munmap(page, PAGE);
+}
+
+/* A handler's frame on an alternate stack of ALT_PAGES swapped-out pages. */
+#define ALT_PAGES	4
+
+static unsigned char *alt;
+static volatile int handled, on_alt;
+
+static void on_usr2(int sig)
+{
+	unsigned char here;
+
+	handled = sig;
+	on_alt = &here >= alt && &here < alt + ALT_PAGES * PAGE;
+}
+
+static void frame_on_swapped_stack(void)
+{
+	alt = map_anon(ALT_PAGES * PAGE, PROT_READ | PROT_WRITE);
+	if (!ok(alt != MAP_FAILED, "setup: the alternate stack's pages"))
+		return;
+	stack_t ss = { .ss_sp = alt, .ss_size = ALT_PAGES * PAGE };
+	struct sigaction sa = { .sa_handler = on_usr2, .sa_flags = SA_ONSTACK };
+
+	for (long i = 0; i < ALT_PAGES; i++)
+		swap_page_make(alt + i * PAGE, i, 3);
+	if (!ok(sigaltstack(&ss, NULL) == 0 && sigaction(SIGUSR2, &sa, NULL) == 0,
+		"setup: sigaltstack, a SIGUSR2 handler on it"))
+		return;
+	ok(page_out(alt, ALT_PAGES) == 0, "MADV_PAGEOUT of the alternate stack");
+
+	struct memcore_swap_stats s0 = stats();
+	long v0 = switches();
+	raise(SIGUSR2);
+	long v1 = switches();
+	struct memcore_swap_stats s1 = stats();
+
+	ok(handled == SIGUSR2 && on_alt, "the handler ran on the swapped-out alternate stack");
+	diag("swap-ins %llu; voluntary switches %ld", (unsigned long long)(s1.swpin - s0.swpin),
+	     v1 - v0);
+	ok(s1.swpin - s0.swpin >= 1, "signal frame: the stack's pages came back from swap");
+	ok(v1 > v0, "signal frame: the task slept while the disk read them");
+	ss = (stack_t){ .ss_flags = SS_DISABLE };
+	sigaltstack(&ss, NULL);
+	munmap(alt, ALT_PAGES * PAGE);
+}
+
 int main(int argc, char **argv)
 {
 	struct memcore_swap_stats st;
@@ -151,6 +235,8 @@ int main(int argc, char **argv)
 		return done_testing();
 	read_into_swapped(fd);
 	sigmask_from_swapped();
+	frame_on_swapped_stack();
+	futex_on_swapped();
 	close(fd);
 	return done_testing();
 }
