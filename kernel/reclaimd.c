@@ -72,8 +72,10 @@ void reclaim_print_stats(void)
 		(unsigned long)r.scanned, (unsigned long)r.reclaimed, (unsigned long)r.kswapd_reclaimed,
 		(unsigned long)r.direct_reclaimed, (unsigned long)r.cache_reclaimed, (unsigned long)r.direct_runs,
 		(unsigned long)r.alloc_stalls, (unsigned long)r.no_progress, (unsigned long)r.refaults, (unsigned long)r.oom_kills);
-	kprintf("lru: active_file %lu, inactive_file %lu, page cache in swap %lu kB (table %lu kB)\n",
+	kprintf("lru: active_file %lu, inactive_file %lu, unevictable %lu, page cache in swap %lu kB "
+		"(table %lu kB)\n",
 		(unsigned long)lru_count(LRU_ACTIVE_FILE), (unsigned long)lru_count(LRU_INACTIVE_FILE),
+		(unsigned long)lru_count(LRU_UNEVICTABLE),
 		(unsigned long)pcache_total_swapped() * 4, (unsigned long)lru_table_frames() * 4);
 	kprintf("swap: pswpout %lu, pswpin %lu, swap cache hits %lu, write failures %lu, "
 		"read errors %lu\n", (unsigned long)c.swpout, (unsigned long)c.swpin,

@@ -117,12 +117,13 @@ static uint64_t index_of(const struct as_region *r, uintptr_t va)
  * @pa: its frame
  *
  * Pages of DOS low-memory regions stay off the lists (they are never
- * swapped); mlocked ones go on and are kept active by reclaim.
+ * swapped); those of mlocked regions go to the unevictable list.
  */
 void as_anon_add(const struct as *as, const struct as_region *r, uintptr_t va, phys_addr_t pa)
 {
 	if (r->backing == AS_ANON_PRIVATE && !(r->flags & AS_R_LOWMEM) && as->anon_id)
-		lru_add(pa, LRU_ANON, (void *)as->anon_id, (uintptr_t)index_of(r, va));
+		lru_add(pa, LRU_ANON | ((r->flags & AS_R_LOCKED) ? LRU_LOCKED : 0),
+			(void *)as->anon_id, (uintptr_t)index_of(r, va));
 }
 
 /* Entry @va of region @r maps @pa: look at it (@w->unmap: swap it out). */

@@ -7,6 +7,7 @@
  * vm.max_map_count regions.
  */
 #include "as_internal.h"
+#include "lru.h"
 
 /**
  * as_region_lower() - index of the first region that ends above @addr
@@ -242,13 +243,18 @@ void as_region_remove(struct as *as, uint32_t i)
  */
 void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 {
+	bool locked = false;
+
 	for (uint32_t i = first; i < last; i++) {
+		locked |= as->reg[i].flags & AS_R_LOCKED;
 		as_vm_account(as, &as->reg[i], -1);
 		as_region_unref(&as->reg[i]);
 	}
 	memmove(&as->reg[first], &as->reg[last], (as->nr - last) * sizeof(as->reg[0]));
 	as->nr -= last - first;
 	as_gaps_dirty(as, first);
+	if (locked)
+		lru_rescue_unevictable();	/* unmapped: what they shared may be evictable now */
 }
 
 /* Are @a and @b, @a right below @b, alike but for their access rights and identity? */
@@ -416,6 +422,7 @@ uint32_t as_region_anon_new(struct as *as, uint32_t forked)
 int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on)
 {
 	int err = as_region_reserve(as, 2);
+	bool unlocked = false;
 	uint32_t i;
 
 	if (err)
@@ -433,6 +440,7 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 			r = &as->reg[i];
 			as_gaps_dirty(as, i);		/* a flag may be GROWSDOWN */
 			as_vm_account(as, r, -1);
+			unlocked |= (r->flags & AS_R_LOCKED) && !(f & AS_R_LOCKED);
 			r->flags = f;
 			as_vm_account(as, r, 1);
 			as_region_merge(as, i);
@@ -441,6 +449,8 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 			break;
 		i = as_region_lower(as, e);
 	}
+	if (unlocked)
+		lru_rescue_unevictable();	/* munlock: its pages may be evictable now */
 	return 0;
 }
 

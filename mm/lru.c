@@ -11,10 +11,10 @@
 #include "spinlock.h"
 
 /* Entry states (ent->state), under lru_lock. */
-#define ST_LIST_MASK	0x03	/* which list, if ST_ON */
-#define ST_ON		0x04	/* on a list */
-#define ST_ISOLATED	0x08	/* taken off by reclaim, still owned */
-#define ST_FILE		0x10	/* a file page (else anonymous) */
+#define ST_LIST_MASK	0x07	/* which list, if ST_ON */
+#define ST_ON		0x08	/* on a list */
+#define ST_ISOLATED	0x10	/* taken off by reclaim, still owned */
+#define ST_FILE		0x20	/* a file page (else anonymous) */
 #define ST_OWNED	(ST_ON | ST_ISOLATED)
 
 struct lru_ent {
@@ -36,6 +36,10 @@ static struct lru_ent **tab;		/* per section: entries from its frame lo on */
 static pfn_t tab_sections;
 static uint64_t tab_frames;
 static struct lru_head lists[LRU_NR_LISTS];
+static unsigned unevictable_gen;	/* lru_rescue_unevictable() calls, under lru_lock */
+
+/* Pages a rescue moves per hold of lru_lock: interrupts stay off that long. */
+#define RESCUE_BATCH	256u
 
 static unsigned order_for(uint64_t bytes)
 {
@@ -178,13 +182,20 @@ static void unlink(struct lru_ent *e)
 
 static unsigned inactive_of(unsigned kind)
 {
-	return kind == LRU_FILE ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+	return (kind & LRU_FILE) ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+}
+
+/* The kind of entry @e (lru_lock held). */
+static unsigned kind_of(const struct lru_ent *e)
+{
+	return e->state & ST_FILE ? LRU_FILE : LRU_ANON;
 }
 
 /**
  * lru_add() - put a page on its kind's inactive list
  * @pa: an allocated order-0 frame
- * @kind: LRU_ANON or LRU_FILE
+ * @kind: LRU_ANON or LRU_FILE, with LRU_LOCKED for a page a locked region
+ *	  maps (it goes to the unevictable list)
  * @owner: what owns it (the page cache's object for a file page)
  * @index: the page's index in @owner
  */
@@ -199,12 +210,13 @@ void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index)
 	if (!(e->state & ST_OWNED)) {
 		e->owner = owner;
 		e->index = index;
-		e->state = kind == LRU_FILE ? ST_FILE : 0;
+		e->state = (kind & LRU_FILE) ? ST_FILE : 0;
 		__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
-		if (kind == LRU_ANON)	/* before it can be isolated: the PMM then drops atomically */
+		if (!(kind & LRU_FILE))	/* before it can be isolated: the PMM then drops atomically */
 			__atomic_store_n(&pfn_frame(pa >> PAGE_SHIFT)->spare, FRAME_LRU_ANON,
 					 __ATOMIC_RELEASE);
-		link_head(e, (uint32_t)(pa >> PAGE_SHIFT), inactive_of(kind));
+		link_head(e, (uint32_t)(pa >> PAGE_SHIFT),
+			  (kind & LRU_LOCKED) ? LRU_UNEVICTABLE : inactive_of(kind));
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
 }
@@ -371,19 +383,79 @@ unsigned lru_isolate(enum lru_list l, struct lru_victim *out, unsigned n)
  * @v: from lru_isolate()
  * @active: to the active list (it was referenced), else the inactive one
  */
-uint32_t lru_putback(const struct lru_victim *v, bool active)
+/*
+ * Give isolated page @v back: to the unevictable list if @locked and no
+ * lock ended since generation @gen, else to its active list if @active or
+ * @locked, else its inactive one. Drops the reference: the count left.
+ */
+static uint32_t putback(const struct lru_victim *v, bool active, bool locked, unsigned gen)
 {
 	struct lru_ent *e = ent(v->pa >> PAGE_SHIFT);
 	unsigned long fl = spin_lock_irqsave(&lru_lock);
 
 	if (e->state & ST_ISOLATED) {
-		unsigned l = inactive_of(e->state & ST_FILE ? LRU_FILE : LRU_ANON) + (active ? 1 : 0);
+		unsigned l = locked && gen == unevictable_gen ? LRU_UNEVICTABLE :
+			     inactive_of(kind_of(e)) + (active || locked);
 
 		e->state &= (uint8_t)~ST_ISOLATED;
 		link_head(e, (uint32_t)(v->pa >> PAGE_SHIFT), l);
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
 	return pmm_put(v->pa);
+}
+
+uint32_t lru_putback(const struct lru_victim *v, bool active)
+{
+	return putback(v, active, false, 0);
+}
+
+unsigned lru_unevictable_gen(void)
+{
+	return __atomic_load_n(&unevictable_gen, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * lru_putback_unevictable() - reclaim found an isolated page locked: off the scanned lists
+ * @v: from lru_isolate()
+ * @gen: lru_unevictable_gen() before the page was found locked
+ *
+ * Return: the frame's count left.
+ */
+uint32_t lru_putback_unevictable(const struct lru_victim *v, unsigned gen)
+{
+	return putback(v, false, true, gen);
+}
+
+/**
+ * lru_rescue_unevictable() - a lock ended: every unevictable page back to its inactive list
+ *
+ * The generation moves first, so a scan that found a page locked before
+ * the change puts it back active instead. At most RESCUE_BATCH pages per
+ * hold of the lock; the pages there when it started are moved.
+ *
+ * Return: pages moved.
+ */
+unsigned long lru_rescue_unevictable(void)
+{
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+	uint64_t left = lists[LRU_UNEVICTABLE].count;
+	unsigned long moved = 0;
+
+	__atomic_store_n(&unevictable_gen, unevictable_gen + 1, __ATOMIC_RELEASE);
+	while (left && lists[LRU_UNEVICTABLE].tail != PFN_NIL) {
+		uint32_t pfn = lists[LRU_UNEVICTABLE].tail;
+		struct lru_ent *e = ent(pfn);
+
+		unlink(e);
+		link_head(e, pfn, inactive_of(kind_of(e)));
+		left--;
+		if (++moved % RESCUE_BATCH == 0) {
+			spin_unlock_irqrestore(&lru_lock, fl);
+			fl = spin_lock_irqsave(&lru_lock);
+		}
+	}
+	spin_unlock_irqrestore(&lru_lock, fl);
+	return moved;
 }
 
 /**

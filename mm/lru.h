@@ -34,6 +34,16 @@
  * works on them without lru_lock, then puts them back or lets them go; an
  * owner deleting an isolated page only marks it gone.
  *
+ * A fifth list holds pages reclaim cannot take (Linux's unevictable list):
+ * those an mlocked region maps. Reclaim moves a page there when its reverse
+ * map finds it locked, and a page faulted into a locked region goes there
+ * at once, so scans stop looking at them. When a lock ends (munlock, a
+ * locked region unmapped, its space destroyed) lru_rescue_unevictable()
+ * returns every such page to its inactive list: the next scan looks again
+ * and sends the pages still locked back. A generation counter closes the
+ * race with a scan that saw a page locked just before the lock ended: its
+ * putback then goes to the active list instead.
+ *
  * Lock order: lru_lock is innermost but for the PMM's: it is taken inside
  * a space's lock, a page-cache object's lock and swap_lock, and nothing but
  * the PMM is locked while it is held.
@@ -48,12 +58,14 @@ enum lru_list {
 	LRU_ACTIVE_ANON,
 	LRU_INACTIVE_FILE,
 	LRU_ACTIVE_FILE,
+	LRU_UNEVICTABLE,	/* both kinds: mapped by a locked region */
 	LRU_NR_LISTS,
 };
 
 /* Page kinds (lru_add()). */
 #define LRU_ANON	0
 #define LRU_FILE	1
+#define LRU_LOCKED	2	/* or'ed in: mapped by a locked region, to the unevictable list */
 
 /* A page taken off its list by lru_isolate(). */
 struct lru_victim {
@@ -72,7 +84,10 @@ bool lru_enabled(void);
 /* Frames the table uses. */
 uint64_t lru_table_frames(void);
 
-/* Put allocated page @pa, owned by @owner at @index, at the head of @kind's inactive list. */
+/*
+ * Put allocated page @pa, owned by @owner at @index, at the head of
+ * @kind's inactive list (the unevictable list with LRU_LOCKED).
+ */
 void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index);
 /* Take @pa off its list for good (its owner lets it go); a no-op if it is on none. */
 void lru_del(phys_addr_t pa);
@@ -105,6 +120,23 @@ unsigned lru_isolate_zone(enum lru_list l, struct lru_victim *out, unsigned n,
  * frame's count left (0: that was the last, the frame is free).
  */
 uint32_t lru_putback(const struct lru_victim *v, bool active);
+/*
+ * The generation of the unevictable list: read it before looking whether
+ * a page is locked, and pass it to lru_putback_unevictable().
+ */
+unsigned lru_unevictable_gen(void);
+/*
+ * Give an isolated page found locked back to the unevictable list, unless
+ * a lock ended since generation @gen was read (then to its active list).
+ * Returns the frame's count left, as lru_putback().
+ */
+uint32_t lru_putback_unevictable(const struct lru_victim *v, unsigned gen);
+/*
+ * A lock ended (munlock, a locked region gone): every unevictable page
+ * back to its inactive list, to be looked at again. Call it after the
+ * change, with the space's lock held or not. Returns pages moved.
+ */
+unsigned long lru_rescue_unevictable(void);
 /* An isolated page is leaving its owner (evicted): drop isolation and reference. */
 void lru_release(const struct lru_victim *v);
 /* Move up to @n pages from the tail of @kind's active list to its inactive head, marks cleared. */

@@ -9,8 +9,9 @@
  * mapping it) moves to the active list; one that was not is swapped out of
  * every entry at once: one slot, written once, a swap count per entry, and
  * the frame is free as soon as the last entry is gone. Pages in mlocked
- * regions stay active. The active list is kept no larger than the
- * inactive one by moving its oldest pages down, marks cleared.
+ * regions go to the unevictable list (mm/lru.h). The active list is kept
+ * no larger than the inactive one by moving its oldest pages down, marks
+ * cleared.
  *
  * Lock order: none held across the steps. lru_lock to isolate, then per
  * page: a family's bucket -> a space's lock -> swap_lock (mm/as_anon.c).
@@ -44,10 +45,15 @@ static int shrink_page(const struct lru_victim *v, bool force, struct reclaim_fi
 {
 	uintptr_t id = (uintptr_t)v->owner;
 	struct anon_walk w = { .unmap = false };
+	unsigned gen = lru_unevictable_gen();
 	bool referenced = lru_test_clear_accessed(v->pa);
 
 	as_anon_rmap(id, v->index, v->pa, &w);
-	if (w.locked || ((referenced || w.young) && !force)) {
+	if (w.locked) {
+		lru_putback_unevictable(v, gen);	/* scanned no more until a lock ends */
+		return 0;
+	}
+	if ((referenced || w.young) && !force) {
 		lru_putback(v, true);
 		return 0;
 	}

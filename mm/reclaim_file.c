@@ -9,10 +9,9 @@
  * A page referenced since it was last seen (accessed bits of the entries
  * mapping it, through the reverse map, or a read()/write()) moves to the
  * active list; one that was not is unmapped everywhere and evicted. A page
- * an mlock()ed region maps is never evicted (it goes back to the active
- * list: there is no unevictable list yet). The
- * active list is kept no larger than the inactive one by moving its
- * oldest pages down, marks cleared.
+ * an mlock()ed region maps is never evicted: it goes to the unevictable
+ * list (mm/lru.h) until a lock ends. The active list is kept no larger
+ * than the inactive one by moving its oldest pages down, marks cleared.
  *
  * Lock order: none held across the steps. lru_lock to isolate, then per
  * page: the list of all spaces -> a space's lock (the reverse map), then
@@ -35,13 +34,19 @@ static int shrink_page(const struct lru_victim *v, bool force, struct reclaim_fi
 		lru_putback(v, false);
 		return 0;
 	}
+	unsigned gen = lru_unevictable_gen();
 	bool referenced = lru_test_clear_accessed(v->pa);
 	unsigned refs = as_rmap_object(pc, idx, v->pa, false);
 
 	referenced |= refs != 0;
-	/* Locked (mlock) pages stay whatever @force says; so do referenced ones without it. */
-	if ((referenced && !force) || (refs & AS_RMAP_LOCKED) ||
-	    (as_rmap_object(pc, idx, v->pa, true) & AS_RMAP_LOCKED)) {
+	/* Locked (mlock) pages stay whatever @force says, off the scanned lists (mm/lru.h). */
+	if ((refs & AS_RMAP_LOCKED) ||
+	    (!(referenced && !force) && (as_rmap_object(pc, idx, v->pa, true) & AS_RMAP_LOCKED))) {
+		lru_putback_unevictable(v, gen);
+		pcache_put(pc);
+		return 0;
+	}
+	if (referenced && !force) {	/* referenced ones stay without @force */
 		lru_putback(v, true);
 		pcache_put(pc);
 		return 0;

@@ -818,8 +818,9 @@ def swap_programs(build, timeout):
     """tests/user's swap programs on a 64 MiB machine with a 128 MiB
     compressed swap area (zram=): a working set of 1.5x RAM, fork of a
     half-swapped process, kernel work (threads, forks, split mappings,
-    files) while memory is full, with frames and slots checked back at the end."""
-    for prog in ("t_swap_pressure", "t_swap_fork", "t_swap_kalloc"):
+    files) while memory is full, mlocked pages beside a working set of 1.25x
+    RAM, with frames and slots checked back at the end."""
+    for prog in ("t_swap_pressure", "t_swap_fork", "t_swap_kalloc", "t_swap_mlock"):
         p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
                             "--cmdline", "zram=128M", "--timeout", str(max(timeout, 120)),
                             os.path.join(build, "user", prog)],

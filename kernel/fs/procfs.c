@@ -29,6 +29,7 @@
 #include "kernel/uaccess.h"
 #include "mm/commit.h"
 #include "mm/heap.h"
+#include "mm/lru.h"
 #include "mm/pcache.h"
 #include "mm/pmm.h"
 #include "mm/swap.h"
@@ -109,6 +110,7 @@ static void render_meminfo(struct pbuf *b)
 	pb_kb(b, "Buffers", 0);
 	pb_kb(b, "Cached", cached + sw.cache_pages);
 	pb_kb(b, "SwapCached", sw.cache_pages);
+	pb_kb(b, "Unevictable", lru_count(LRU_UNEVICTABLE));	/* locked pages reclaim has set aside */
 	pb_kb(b, "SwapTotal", sw.slots_total);
 	pb_kb(b, "SwapFree", sw.slots_total - sw.slots_used);
 	pb_kb(b, "Shmem", cached);

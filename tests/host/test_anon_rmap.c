@@ -5,7 +5,8 @@
  * is found from its frame in every space of the fork tree, unmapped from
  * all of them and written once (one slot, a swap count per sharer); the
  * same after munmap in the child, mremap moving the parent's pages, a
- * copy-on-write break, the parent's exit; mlocked pages stay; and several
+ * copy-on-write break, the parent's exit; mlocked pages stay, set aside on
+ * the unevictable list until the lock ends; and several
  * threads forking, writing, unmapping and exiting while another reclaims
  * (TSan). Every frame, slot and list entry is back at the end.
  */
@@ -232,10 +233,61 @@ static void test_mlocked_stay(void **state)
 	assert_int_equal(scan(64, true, &fig), 16);
 	assert_int_equal(P.as.rss, 16);
 	assert_int_equal(C.as.rss, 0);
-	assert_int_equal(lru_count(LRU_ACTIVE_ANON), 16);
+	assert_int_equal(lru_count(LRU_ACTIVE_ANON), 0);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);	/* set aside: not scanned again */
 	swt_check(&P, a, 16, 1);
 	swt_check(&C, b, 16, 1);
 	as_destroy(&P.as);
+	as_destroy(&C.as);
+}
+
+/*
+ * The unevictable list: pages of a locked region leave the scanned lists,
+ * at once when faulted in locked, else at their first scan, and are not
+ * looked at again; when the lock ends (munlock; the locked space's exit
+ * while a child still maps them unlocked) they are scanned and go.
+ */
+static void test_unevictable(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a, b;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, 16 * PG, PRIV);
+	swt_fill(&P, a, 16, 1);					/* present, then locked */
+	assert_int_equal(as_mlock(&P.as, a, 16 * PG, 0), 0);
+	b = swt_map(&P, 16 * PG, PRIV);
+	assert_int_equal(as_mlock(&P.as, b, 16 * PG, 0), 0);	/* populated locked */
+	swt_fill(&P, b, 16, 1);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 16);
+	assert_int_equal(scan(64, true, &fig), 0);
+	assert_int_equal(fig.scanned, 16);			/* a's, found locked */
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 32);
+	fig = (struct reclaim_figures){ 0 };
+	assert_int_equal(scan(64, true, &fig), 0);
+	assert_int_equal(fig.scanned, 0);			/* none looked at again */
+	/* munlock: every page back to be scanned; b's go aside again. */
+	assert_int_equal(as_munlock(&P.as, a, 16 * PG), 0);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 0);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 32);
+	assert_int_equal(scan(64, true, &fig), 16);
+	assert_int_equal(P.as.swapents, 16);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);
+	/* The child maps b's pages unlocked (locks are not inherited); the parent's exit frees them. */
+	assert_int_equal(as_fork(&C.as, &P.as), 0);
+	proc_cpu(&C);
+	fig = (struct reclaim_figures){ 0 };
+	assert_int_equal(scan(64, true, &fig), 0);
+	assert_int_equal(fig.scanned, 0);
+	as_destroy(&P.as);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 0);
+	assert_int_equal(scan(64, true, &fig), 16);
+	assert_int_equal(C.as.swapents, 32);
+	swt_check(&C, a, 16, 1);
+	swt_check(&C, b, 16, 1);
+	assert_int_equal(lru_check(), 0);
 	as_destroy(&C.as);
 }
 
@@ -386,6 +438,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_munmap_mremap, before, after),
 		cmocka_unit_test_setup_teardown(test_cow_break_and_exit, before, after),
 		cmocka_unit_test_setup_teardown(test_mlocked_stay, before, after),
+		cmocka_unit_test_setup_teardown(test_unevictable, before, after),
 		cmocka_unit_test_setup_teardown(test_copy_unwritable, before, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
 	};

@@ -234,7 +234,9 @@ static void test_locked_stay(void **state)
 	for (unsigned i = 0; i < 32; i++)
 		assert_true((pcache_find(pc, i) != 0) == (i >= 8 && i < 24));
 	assert_int_equal(P.as.rss, 16);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);	/* set aside after the first scan */
 	assert_int_equal(as_munlock(&P.as, a, 32 * PG), 0);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 0);
 	assert_int_equal(scan(32, true, &fig), 16);
 	assert_int_equal(pcache_total_swapped(), 32);
 	swt_check(&C, a, 32, 1);

@@ -129,4 +129,31 @@ static TAP_UNUSED void swap_leak_check(struct swap_leak before, const char *self
 	   "every swap slot is back after the child exited");
 }
 
+/*
+ * The worker's exit code after @pid (forked by the caller, which ran
+ * munlockall() and the work in it) is reaped: 0xff if it did not exit
+ * (reported, with a failed check).
+ */
+static TAP_UNUSED int swap_worker_status(pid_t pid)
+{
+	int st = tap_wait(pid);
+
+	ok(st >= 0 && !(st & 0x7f), "the worker was not killed");
+	if (st & 0x7f)
+		tap_diag_status(st);
+	return st >= 0 && !(st & 0x7f) ? (st >> 8) & 0xff : 0xff;
+}
+
+/* @work(@arg) in a child whose pages are unlocked: its exit code, as swap_worker_status(). */
+static TAP_UNUSED int swap_run_worker(int (*work)(unsigned long), unsigned long arg)
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		munlockall();
+		_exit(work(arg));
+	}
+	return swap_worker_status(pid);
+}
+
 #endif

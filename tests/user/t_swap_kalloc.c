@@ -282,11 +282,7 @@ int main(int argc, char **argv)
 		munlockall();
 		_exit(work());
 	}
-	st = tap_wait(pid);
-	ok(st >= 0 && !(st & 0x7f), "the worker was not killed");
-	if (st & 0x7f)
-		tap_diag_status(st);
-	st = st >= 0 && !(st & 0x7f) ? (st >> 8) & 0xff : 0xff;
+	st = swap_worker_status(pid);
 	ok(!(st & BAD_MAP), "the working set is mapped");
 	ok(!(st & BAD_REWRITER), "a thread rewrites the working set beside the kernel work");
 	ok(!(st & BAD_THREADS), "threads are made and joined, or refused cleanly");

@@ -117,17 +117,7 @@ int main(int argc, char **argv)
 		pages = 1024;
 	diag("RAM %ld kB, swap free %ld kB: working set %lu pages", mem, swap, pages);
 	struct swap_leak before = swap_leak_begin(argv[0]);
-	pid_t pid = tap_fork();
-
-	if (pid == 0) {
-		munlockall();
-		_exit(work(pages));
-	}
-	st = tap_wait(pid);
-	ok(st >= 0 && !(st & 0x7f), "the worker was not killed");
-	if (st & 0x7f)
-		tap_diag_status(st);
-	st = st >= 0 && !(st & 0x7f) ? (st >> 8) & 0xff : 0xff;
+	st = swap_run_worker(work, pages);
 	ok(!(st & BAD_MAP), "the working set is mapped");
 	ok(!(st & BAD_SEQ), "every page written reads back (sequential)");
 	ok(!(st & BAD_RANDOM), "random reads and rewrites keep every page");
