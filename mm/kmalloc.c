@@ -701,6 +701,23 @@ static void set_size(struct heap *h, struct slab *s, void *p, size_t size)
 	}
 }
 
+/*
+ * The usable bytes of the large area at @p (0 if there is none), and its
+ * record says @size bytes if they fit. Not with the debug checks (they keep
+ * the requested size through set_size()).
+ */
+static size_t large_set_size(struct heap *h, const void *p, size_t size)
+{
+	unsigned long f = spin_lock_irqsave(&h->large_lock);
+	struct heap_large *l = large_find_locked(h, p, false);
+	size_t room = l ? (size_t)((uintptr_t)l->area.base + l->area.len - (uintptr_t)p) : 0;
+
+	if (size <= room)
+		l->size = size;
+	spin_unlock_irqrestore(&h->large_lock, f);
+	return room;
+}
+
 void *heap_resize_in_place(struct heap *h, void *p, size_t size)
 {
 	if (!heap_contains(h, p) || size > usable_size(h, p))
@@ -722,16 +739,22 @@ static void *do_krealloc(struct heap *h, void *p, size_t size, const struct heap
 		do_kfree(h, p, site);
 		return ZERO_SIZE_PTR;
 	}
+	struct slab *s = slab_lookup_in(h, p);
+	/* A large area that stays as it is: one lookup under the lock, not two. */
+	if (!s && !h->debug) {
+		size_t room = large_set_size(h, p, size);
+		if (size <= room && room - size < MM_MAX(room / 4, (size_t)PAGE_SIZE))
+			return p;
+	}
 	size_t room = usable_size(h, p), old = h->debug ? do_ksize(h, p) : room;
 	if (!room) {
 		debug_report_bad_free(h, p, "krealloc of memory the heap does not know", site);
 		return NULL;
 	}
-	struct slab *s = slab_lookup_in(h, p);
 	if (size <= room) {
 		set_size(h, s, p, size);
-		/* A page run that shrinks gives its tail pages to the other runs. */
-		if (s && s->cache == &h->runs.cache && runs_serve(h, size))
+		/* A page run that shrinks by a page or more gives its tail pages to the other runs. */
+		if (s && s->cache == &h->runs.cache && runs_serve(h, size) && room - size >= PAGE_SIZE)
 			runs_resize(h, s, p, size);
 		/* A large area that shrinks by a quarter or more gives its tail pages back. */
 		if (!s && room - size >= MM_MAX(room / 4, (size_t)PAGE_SIZE)) {

@@ -169,6 +169,18 @@ static void large_areas_resize(void **state)
 	uint8_t *q = krealloc(p, 300000);		/* into the headroom */
 	assert_ptr_equal(q, p);
 	assert_int_equal(q[199999], 0x37);
+	/* Within its pages, in either direction: same pointer, the new size recorded. */
+	size_t room = ksize(q);
+	assert_ptr_equal(krealloc(q, room), q);
+	assert_ptr_equal(krealloc(q, room - room / 8), q);
+	assert_int_equal(ksize(q), room);
+	struct heap_walk_entry e = { 0 };
+	while (heap_walk_step(&heap_global, &e) == 1 && e.kind != HEAP_WALK_LARGE)
+		;
+	assert_int_equal(e.kind, HEAP_WALK_LARGE);
+	assert_ptr_equal(e.ptr, q);
+	assert_int_equal(e.size, room - room / 8);
+	assert_ptr_equal(krealloc(q, 300000), q);
 	uint8_t *r = krealloc(q, big);			/* past it: the pages move */
 	assert_non_null(r);
 	for (size_t i = 0; i < 200000; i++)
