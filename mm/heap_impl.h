@@ -14,6 +14,13 @@
 #define HEAP_SLAB_HDR	192		/* struct slab, rounded to three cache lines */
 _Static_assert(sizeof(struct slab) <= HEAP_SLAB_HDR, "struct slab outgrew its header");
 #define HEAP_LARGE_BUCKETS	4096
+/*
+ * A 64-bit field updated by atomic read-modify-write: 8-aligned, so that on
+ * i386 (which aligns uint64_t to 4) it never straddles a cache line, where
+ * the locked instruction is a split lock (a bus lock: milliseconds when a
+ * hypervisor throttles them).
+ */
+#define HEAP_ATOMIC64	__attribute__((aligned(8)))
 
 /* A large area, recorded in the hash table so kfree() can tell it is ours. */
 struct heap_large {
@@ -87,18 +94,18 @@ struct heap {
 	/* Threads' lists (host) and the counts of threads gone. */
 	spinlock_t cpus_lock;
 	struct heap_cpu *cpus;
-	uint64_t gone_nalloc, gone_nfree;
+	HEAP_ATOMIC64 uint64_t gone_nalloc, gone_nfree;
 	int64_t gone_bytes;
-	uint64_t dma_large_bytes;
+	HEAP_ATOMIC64 uint64_t dma_large_bytes;
 	struct heap_runs runs;
 	uint32_t epoch;			/* heap_mark() generation */
 	/* Slabs waiting to give free pages back (mm/slab_purge.c). */
-	uint64_t purge_mask[HEAP_MAX_CACHES / 64];	/* caches with slabs queued */
+	HEAP_ATOMIC64 uint64_t purge_mask[HEAP_MAX_CACHES / 64];	/* caches with slabs queued */
 	uint64_t purge_next_ns;		/* when the first is due; 0: now */
-	uint64_t alloc_clock;		/* bytes refills of purging caches and large areas took */
+	HEAP_ATOMIC64 uint64_t alloc_clock;		/* bytes refills of purging caches and large areas took */
 	bool purging;			/* a thread is scanning */
 	uint64_t shrinks, shrunk_pages;		/* heap_shrink() calls and pages they gave back */
-	struct heap_debug_counts dbg;
+	HEAP_ATOMIC64 struct heap_debug_counts dbg;
 	struct heap_front front[HEAP_MAX_CACHES];	/* private heaps: by cache id */
 };
 
