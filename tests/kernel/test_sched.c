@@ -330,20 +330,25 @@ static void cross_cpu_wakes_are_never_lost(struct ktest *t)
 }
 
 /*
- * Periodic balance: 3 tasks per CPU, all queued on CPU 0 (pinned there,
- * then let go), each yielding in a loop. Idle pull takes a task only while
- * the taking CPU's queue is empty, so it leaves each other CPU with two
- * (one running, one queued) and CPU 0 with the rest; the balance must
- * spread them to exactly three per CPU. Task 0 stays pinned to CPU 0 the whole time
- * and must never run elsewhere; every task must keep running (none starved).
- * The deadlines are generous (guest time, host load): placement, not speed.
+ * Periodic balance: 3 tasks per CPU and one more, all queued on CPU 0
+ * (pinned there, then let go), each yielding in a loop (never leaving its
+ * run queue). Idle pull takes a task only while the taking CPU's queue is
+ * empty, so it leaves each other CPU with two (one running, one queued)
+ * and CPU 0 with the rest; the balance must give every CPU its share
+ * within one task (on two CPUs, 7 tasks: 4 and 3), counted from the run
+ * queue each task is on, and keep it so. Task 0 stays pinned to CPU 0 the
+ * whole time and must never run elsewhere; every task must keep running
+ * (none starved). The deadlines are generous (guest time, host load):
+ * placement, not speed.
  */
-#define SPREAD_PER	3	/* tasks per CPU */
-#define SPREAD_MAX	(8 * SPREAD_PER)
+#define SPREAD_PER	3	/* tasks per CPU, plus one in all */
+#define SPREAD_MAX	(8 * SPREAD_PER + 1)
 #define SPREAD_RUNS	20	/* runs of every task after the spread */
+#define SPREAD_SAMPLES	50	/* placements looked at afterwards, 10 ms apart */
 static volatile unsigned spread_phase, spread_stop, spread_bad;
 static volatile unsigned spread_cpu[SPREAD_MAX], spread_seen[SPREAD_MAX];
 static volatile uint64_t spread_runs[SPREAD_MAX];
+static struct task *spread_task[SPREAD_MAX];
 
 static void spreader(void *arg)
 {
@@ -360,51 +365,36 @@ static void spreader(void *arg)
 	}
 }
 
-/* Do the CPUs' loads (queued + running, every task) differ by one at most? */
-static bool loads_even(unsigned ncpu)
-{
-	unsigned lo = ~0u, hi = 0;
-
-	for (unsigned c = 0; c < ncpu; c++) {
-		unsigned q;
-		(void)sched_cpu_queue(c, &q);
-		q += cpu_data[c]->current != cpu_data[c]->idle;
-		lo = q < lo ? q : lo;
-		hi = q > hi ? q : hi;
-	}
-	return hi <= lo + 1;
-}
-
 /*
- * Does every task show phase @phase, and are they @per to a CPU (0: all on
- * CPU 0)? One more or less on a CPU is settled too if the loads are even:
- * another task (of the kernel, or this test's runner) runs there.
+ * Has every task run in phase @phase, and are they all on CPU 0 (@spread
+ * false) or spread so that each CPU's queue holds its share of them within
+ * one task (n / ncpu rounded down or up)? A spreader never blocks: the run
+ * queue it is on (rq_cpu) is where it runs.
  */
-static bool spread_settled(unsigned n, unsigned ncpu, unsigned phase, unsigned per)
+static bool spread_settled(unsigned n, unsigned ncpu, unsigned phase, bool spread)
 {
 	unsigned count[SPREAD_MAX] = { 0 };
-	bool exact = true, near = true;
+	unsigned lo = n / ncpu, hi = (n + ncpu - 1) / ncpu;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (spread_seen[i] != phase)
 			return false;
-		count[spread_cpu[i] % SPREAD_MAX]++;
+		count[__atomic_load_n(&spread_task[i]->rq_cpu, __ATOMIC_RELAXED) % SPREAD_MAX]++;
 	}
-	if (!per)
+	if (!spread)
 		return count[0] == n;
-	for (unsigned c = 0; c < ncpu; c++) {
-		exact &= count[c] == per;
-		near &= count[c] + 1 >= per && count[c] <= per + 1;
-	}
-	return exact || (near && loads_even(ncpu));
+	for (unsigned c = 0; c < ncpu; c++)
+		if (count[c] < lo || count[c] > hi)
+			return false;
+	return true;
 }
 
 /* Sleeps in 10 ms steps until the tasks settle as asked; false at @secs. */
-static bool spread_wait(unsigned n, unsigned ncpu, unsigned phase, unsigned per, unsigned secs)
+static bool spread_wait(unsigned n, unsigned ncpu, unsigned phase, bool spread, unsigned secs)
 {
 	uint64_t deadline = time_ns() + secs * 1000 * MS;
 
-	while (!spread_settled(n, ncpu, phase, per))
+	while (!spread_settled(n, ncpu, phase, spread))
 		if (time_ns() > deadline)
 			return false;
 		else
@@ -416,11 +406,11 @@ static void load_spreads_to_every_cpu(struct ktest *t)
 {
 	mm_cpumask_t online = sched_online_mask();
 	unsigned ncpu = 0;
-	struct task *k[SPREAD_MAX];
+	struct task **k = spread_task;
 
 	for (mm_cpumask_t m = online; m; m &= m - 1)
 		ncpu++;
-	unsigned n = SPREAD_PER * ncpu;
+	unsigned n = SPREAD_PER * ncpu + 1;
 
 	if (ncpu < 2 || n > SPREAD_MAX || online != ((mm_cpumask_t)1 << ncpu) - 1) {
 		ktest_skip(t, "needs 2 to 8 CPUs numbered from 0");
@@ -437,23 +427,28 @@ static void load_spreads_to_every_cpu(struct ktest *t)
 	}
 	if (t->failed)
 		goto out;
-	KEXPECT(t, spread_wait(n, ncpu, 1, 0, 60));	/* all on CPU 0 */
+	KEXPECT(t, spread_wait(n, ncpu, 1, false, 60));	/* all on CPU 0 */
 	spread_phase = 2;
 	for (unsigned i = 1; i < n; i++)
 		sched_set_affinity(k[i], online);
-	KEXPECT(t, spread_wait(n, ncpu, 2, SPREAD_PER, 60));
+	KEXPECT(t, spread_wait(n, ncpu, 2, true, 60));
 	uint64_t before[SPREAD_MAX];
 	for (unsigned i = 0; i < n; i++)
 		before[i] = spread_runs[i];
 	uint64_t deadline = time_ns() + 60000 * MS;
-	unsigned slow = 0;
+	unsigned slow = 0, uneven = 0;
 	for (unsigned i = 0; i < n; i++)
 		while (spread_runs[i] < before[i] + SPREAD_RUNS && time_ns() < deadline)
 			sleep_until(time_ns() + 10 * MS);
 	for (unsigned i = 0; i < n; i++)
 		slow += spread_runs[i] < before[i] + SPREAD_RUNS;
 	KEXPECT_EQ(t, slow, 0);
-	KEXPECT(t, spread_wait(n, ncpu, 2, SPREAD_PER, 60));	/* still spread */
+	/* Spread it stays: no task leaves its queue, and no CPU is two tasks ahead. */
+	for (unsigned s = 0; s < SPREAD_SAMPLES; s++) {
+		uneven += !spread_settled(n, ncpu, 2, true);
+		sleep_until(time_ns() + 10 * MS);
+	}
+	KEXPECT_EQ(t, uneven, 0);
 	KEXPECT_EQ(t, spread_bad, 0);
 	unsigned queued;
 	uint64_t pulled = 0;
