@@ -8,6 +8,12 @@
  */
 #include "as_internal.h"
 
+/* What one pt_copy_range() copied: counted, and its references taken, once per batch. */
+struct fork_copy {
+	uint64_t pages, swapents;
+	struct as_refs refs;
+};
+
 /*
  * pt_copy_range() callback: the child's copy of a page holds a reference to
  * the frame of its own and is read-only (PT_COPY_COW takes write permission
@@ -15,22 +21,26 @@
  */
 static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot, void *ctx)
 {
-	struct as *child = ctx;
+	struct fork_copy *fc = ctx;
 
 	(void)va;
+	*prot &= ~(unsigned)(PT_WRITE | PT_ACCESSED | PT_DIRTY);
+	if (likely(size == PAGE_SIZE)) {
+		as_refs_add(&fc->refs, pa);	/* the parent's mapping holds one meanwhile */
+		fc->pages++;
+		return 0;
+	}
 	if (size == PT_SIZE_SWAP) {	/* a swapped page: the child's entry holds the slot too */
 		int err = swap_dup((swp_entry_t){ (uint32_t)pa });
 
 		if (err)
 			return err;
-		child->swapents++;
+		fc->swapents++;
 		return 0;
 	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		if (!as_is_zero_page(pa + off))
-			pmm_get_mapped(pa + off);	/* the parent's mapping holds one */
-	child->rss += size >> PAGE_SHIFT;
-	*prot &= ~(unsigned)(PT_WRITE | PT_ACCESSED | PT_DIRTY);
+		as_refs_add(&fc->refs, pa + off);
+	fc->pages += size >> PAGE_SHIFT;
 	return 0;
 }
 
@@ -43,6 +53,7 @@ static int copy_page(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned *prot
  */
 static int copy_region(struct as *parent, const struct as_region *r, struct as *child)
 {
+	struct fork_copy fc = { .refs.put = false };
 	int err;
 
 	if (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
@@ -51,9 +62,14 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 	/* Batch by batch, the parent's lock broken in between (the child is not seen yet). */
 	for (uintptr_t cur = r->start, va, stop; as_next_batch(parent, cur, r->end, &va, &stop);
 	     cur = stop) {
+		fc.pages = fc.swapents = 0;
 		err = pt_copy_range(&child->vs.pt, &parent->vs.pt, va, stop - va,
 				    PT_COPY_EMPTY | ((r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0),
-				    copy_page, child);
+				    copy_page, &fc);
+		/* What was copied, even before an error: the child's destruction drops it. */
+		as_refs_flush(&fc.refs);
+		child->rss += fc.pages;
+		child->swapents += fc.swapents;
 		/* The child has nothing there yet: anything but running out is a broken invariant. */
 		if (err && err != -MM_ENOMEM)
 			plat_panic("as: fork: copying [%#llx, %#llx) failed: %d",

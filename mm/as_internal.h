@@ -44,7 +44,7 @@ static inline void as_unlock(struct as *as)
 /* Let interrupts, and tasks that are due, in for a moment (if held by as_lock()). */
 void as_lock_break(struct as *as);
 /* Work on pages is batched: at most this much address space per hold of the lock. */
-#define AS_BATCH_BYTES	(64 * PAGE_SIZE)
+#define AS_BATCH_BYTES	(256 * PAGE_SIZE)
 /* The next batch of mapped pages in [from, to): false if none (as_unmap.c). */
 bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start, uintptr_t *stop);
 
@@ -147,6 +147,41 @@ extern phys_addr_t as_zero_pa;
 static inline bool as_is_zero_page(phys_addr_t pa)
 {
 	return (pa & PAGE_MASK) == as_zero_pa;
+}
+
+/*
+ * Frame references that fork takes and a zap drops, gathered a page at a
+ * time and handed to the PMM a batch at a time (pmm_get_mapped_batch(),
+ * pmm_put_mapped_batch()); the zero page's mappings hold none. Taken
+ * before the space's lock is released: the parent's mappings, which the
+ * lock keeps, hold the frames meanwhile; dropped after the page-table
+ * entries are gone.
+ */
+#define AS_REF_BATCH	64
+
+struct as_refs {
+	bool put;			/* drop them (a zap), or take them (fork) */
+	unsigned n;
+	uint32_t pfn[AS_REF_BATCH];
+};
+
+static inline void as_refs_flush(struct as_refs *b)
+{
+	if (b->put)
+		pmm_put_mapped_batch(b->pfn, b->n);
+	else
+		pmm_get_mapped_batch(b->pfn, b->n);
+	b->n = 0;
+}
+
+/* One reference to the frame at @pa (a page mapped in a space), unless it is the zero page. */
+static inline void as_refs_add(struct as_refs *b, phys_addr_t pa)
+{
+	if (as_is_zero_page(pa))
+		return;
+	b->pfn[b->n++] = (uint32_t)(pa >> PAGE_SHIFT);
+	if (unlikely(b->n == AS_REF_BATCH))
+		as_refs_flush(b);
 }
 
 /* --- pages (as_fault.c, as_unmap.c) --------------------------------------------- */

@@ -7,9 +7,13 @@
 #include "as_internal.h"
 #include "reclaim.h"
 
-/* What one pt_unmap() removed: the space's figures fall once per batch, not per page. */
+/*
+ * What one pt_unmap() removed: the space's figures fall once per batch, not
+ * per page, and the frames' references are dropped a batch at a time.
+ */
 struct zap_count {
 	uint64_t pages, swapents;
+	struct as_refs refs;
 };
 
 /* pt_unmap() release callback: each removed page held one reference. */
@@ -17,14 +21,18 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 {
 	struct zap_count *zc = ctx;
 
+	if (likely(size == PAGE_SIZE)) {
+		as_refs_add(&zc->refs, pa);
+		zc->pages++;
+		return;
+	}
 	if (size == PT_SIZE_SWAP) {
 		swap_free((swp_entry_t){ (uint32_t)pa });
 		zc->swapents++;
 		return;
 	}
 	for (uint64_t off = 0; off < size; off += PAGE_SIZE)
-		if (!as_is_zero_page(pa + off))
-			pmm_put(pa + off);
+		as_refs_add(&zc->refs, pa + off);
 	zc->pages += size >> PAGE_SHIFT;
 }
 
@@ -37,7 +45,7 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
 		      int (*unmap)(struct pt_space *, uintptr_t, uint64_t, pt_release_fn, void *))
 {
-	struct zap_count zc = { 0, 0 };
+	struct zap_count zc = { .refs.put = true };
 	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
 	int err;
 
@@ -48,6 +56,7 @@ static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
 	if (err)
 		plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
 			   (unsigned long long)stop, err);
+	as_refs_flush(&zc.refs);
 	if (zc.pages)
 		__atomic_sub_fetch(&as->rss, zc.pages, __ATOMIC_RELAXED);
 	if (zc.swapents)

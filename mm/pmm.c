@@ -437,19 +437,45 @@ uint32_t pmm_get(phys_addr_t frame)
 	return r + 1;
 }
 
-void pmm_get_mapped(phys_addr_t frame)
+/* pmm_get_mapped() of frame @pfn, for @fn. */
+FAST void get_mapped(const char *fn, pfn_t pfn)
 {
+	phys_addr_t frame = (phys_addr_t)pfn << PAGE_SHIFT;
+
 	if (pmm_hardened) {
 		(void)pmm_get(frame);
 		return;
 	}
 
-	uint32_t r = __atomic_fetch_add(&pfn_frame(frame >> PAGE_SHIFT)->refcount, 1,
-					__ATOMIC_RELAXED);
+	uint32_t r = __atomic_fetch_add(&pfn_frame(pfn)->refcount, 1, __ATOMIC_RELAXED);
 
 	if (unlikely(r == 0 || r == UINT32_MAX))
-		plat_panic("pmm: pmm_get_mapped(%#llx): reference count %u of a mapped frame",
+		plat_panic("pmm: %s(%#llx): reference count %u of a mapped frame", fn,
 			   (unsigned long long)frame, r);
+}
+
+void pmm_get_mapped(phys_addr_t frame)
+{
+	get_mapped("pmm_get_mapped", frame >> PAGE_SHIFT);
+}
+
+void pmm_get_mapped_batch(const uint32_t *pfn, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		get_mapped("pmm_get_mapped_batch", pfn[i]);
+}
+
+void pmm_put_mapped_batch(const uint32_t *pfn, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct frame *f = pfn_frame(pfn[i]);
+
+		/* Anything but an allocated block: pmm_put() reports it (and so do hardened builds). */
+		if (pmm_hardened || unlikely(frame_flags(f) != FRAME_ALLOC))
+			(void)pmm_put((phys_addr_t)pfn[i] << PAGE_SHIFT);
+		else
+			drop_ref(pfn[i], f);
+	}
 }
 
 /**

@@ -279,6 +279,33 @@ uint32_t pmm_get(phys_addr_t frame);
 void pmm_get_mapped(phys_addr_t frame);
 
 /**
+ * pmm_get_mapped_batch() - pmm_get_mapped() for each of @n frames
+ * @pfn: frame numbers (address >> PAGE_SHIFT; the PMM's frames all fit in
+ *	32 bits), each an allocated block's first frame that a page table
+ *	maps, whose space's lock the caller holds from before it found the
+ *	mapping until this returns
+ * @n: how many
+ *
+ * For callers that meet pages by the thousand (fork): one call a batch,
+ * frame numbers of 4 bytes, where a call a page with a 64-bit address
+ * cost more than the increment itself on a 32-bit machine.
+ */
+void pmm_get_mapped_batch(const uint32_t *pfn, unsigned n);
+
+/**
+ * pmm_put_mapped_batch() - drop the references of @n mappings just removed
+ * @pfn: frame numbers, as for pmm_get_mapped_batch(), each of a frame
+ *	whose reference was held by a page-table entry the caller cleared
+ * @n: how many
+ *
+ * pmm_put() for each, freeing those whose last reference goes, without
+ * looking the frame up as a caller-supplied address: the mapping proves it
+ * is RAM the PMM manages. A frame that is not an allocated block is
+ * reported as pmm_put() reports it (hardened builds check every frame).
+ */
+void pmm_put_mapped_batch(const uint32_t *pfn, unsigned n);
+
+/**
  * pmm_put() - drop a reference to an allocated block, freeing it on the last
  * @frame: the block's physical address (its first frame)
  *

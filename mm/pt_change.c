@@ -70,35 +70,43 @@ static void clear_leaf(struct pt_op *op, unsigned level, phys_addr_t tpa, void *
 /*
  * Clear the present entries of page table @tpa for [va, last] (inside it):
  * one loop, the table's entry count updated once. Inlined into both callers:
- * the small unmaps of the fast path pay no extra call.
+ * the small unmaps of the fast path pay no extra call. What the loop needs
+ * of the format and the operation is read once, before it.
  */
 static inline __attribute__((always_inline))
 void unmap_ptes(struct pt_op *op, phys_addr_t tpa, uintptr_t va, uintptr_t last)
 {
 	const struct pt_format *f = op->f;
-	void *t = pt_table(tpa);
+	const uint64_t present = f->present, addr = f->addr_mask;
+	const pt_release_fn release = op->release;
+	const bool retired = op->retired;
+	void *const ctx = op->ctx, *t = pt_table(tpa);
 	unsigned first = lvl_index(f, 0, va), end = first + (unsigned)((last - va) >> PAGE_SHIFT);
 	unsigned cleared = 0;
 
 	for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
 		uint64_t old = pte_get_locked(f, t, i);
 
-		if (unlikely(!(old & f->present))) {
+		if (unlikely(!(old & present))) {
 			if (old) {	/* a swap entry: nothing for the TLB */
 				pte_set(f, t, i, 0);
 				cleared++;
-				if (op->release)
-					op->release(pte_swp_val(f, old), PT_SIZE_SWAP, op->ctx);
+				if (release)
+					release(pte_swp_val(f, old), PT_SIZE_SWAP, ctx);
 			}
 			continue;
 		}
-		if (op->retired)	/* no MMU sets accessed or dirty meanwhile */
-			pte_clear_unwalked(f, t, i);
-		else
-			old = pte_xchg(f, t, i, 0);
 		cleared++;
+		if (retired) {
+			/* No MMU sets accessed or dirty meanwhile, no TLB or other CPU holds it. */
+			pte_clear_unwalked(f, t, i);
+			if (release)
+				release(old & addr, PAGE_SIZE, ctx);
+			continue;
+		}
+		old = pte_xchg(f, t, i, 0);
 		pt_tlb_add(op, va);
-		pt_op_release(op, pte_leaf_pa(f, 0, old), PAGE_SIZE);
+		pt_op_release(op, old & addr, PAGE_SIZE);
 	}
 	if (cleared)
 		pt_used_add(tpa, -(int)cleared);

@@ -200,38 +200,84 @@ static void give_back(struct pt_copy_op *cop, phys_addr_t ptpa, unsigned i, phys
 	pt_tlb_add(op, va);	/* an active destination may cache the entry to it */
 }
 
+/*
+ * The common case of the second pass: [va, last] of page table @st into
+ * page table @dtpa, one loop. What copy_leaf() reads from the format and
+ * the operation per leaf is read once here: the loop's stores into the
+ * tables would otherwise make the compiler read it again for every page.
+ */
+static int copy_ptes(struct pt_copy_op *cop, void *st, phys_addr_t dtpa, uintptr_t va,
+		     uintptr_t last)
+{
+	const struct pt_format *f = cop->f;
+	const uint64_t present = f->present, writable = f->writable, addr = f->addr_mask;
+	const bool cow = cop->flags & PT_COPY_COW;
+	const pt_copy_fn fn = cop->fn;
+	void *const ctx = cop->ctx, *dt = pt_table(dtpa);
+	uint64_t memo_flags = cop->memo_flags, memo_cbits = cop->memo_cbits;
+	unsigned memo_prot = cop->memo_prot, memo_cprot = cop->memo_cprot;
+	unsigned first = lvl_index(f, 0, va);
+	unsigned end = first + (unsigned)((last - va) >> PAGE_SHIFT), copied = 0;
+	int r = 0;
+
+	for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
+		uint64_t se = pte_get_locked(f, st, i);
+
+		if (unlikely(!(se & present))) {
+			if (se) {
+				r = copy_swp(cop, se, dt, i, va);
+				if (r < 0)
+					break;
+				copied += (unsigned)r;
+			}
+			continue;
+		}
+		if ((se & ~addr) != memo_flags) {
+			memo_flags = se & ~addr;
+			memo_prot = pt_entry_prot(f, se);
+		}
+		unsigned prot = memo_prot;
+
+		if (fn) {
+			r = fn(va, se & addr, PAGE_SIZE, &prot, ctx);
+			if (r < 0)
+				break;
+			if (r) {	/* PT_COPY_SKIP */
+				r = 0;
+				continue;
+			}
+		}
+		if (cow) {
+			prot &= ~(unsigned)PT_WRITE;
+			if (se & writable)
+				write_protect(cop, st, i, va);
+		}
+		prot &= PT_PROT_MASK;
+		if (prot != memo_cprot) {
+			memo_cprot = prot;
+			memo_cbits = pt_prot_bits(f, prot);
+		}
+		pte_fill_locked(f, dt, i, (se & addr) | memo_cbits);
+		copied++;
+	}
+	cop->memo_flags = memo_flags;
+	cop->memo_prot = memo_prot;
+	cop->memo_cprot = memo_cprot;
+	cop->memo_cbits = memo_cbits;
+	*pt_used(dtpa) = (uint16_t)(*pt_used(dtpa) + copied);
+	return r < 0 ? r : 0;
+}
+
 /* Second pass: copy [va, last] at @level from @stpa (0: virtual table of @vleaf) into @dtpa. */
 static int copy_level(struct pt_copy_op *cop, unsigned level, phys_addr_t stpa, uint64_t vleaf,
 		      phys_addr_t dtpa, uintptr_t va, uintptr_t last)
 {
 	const struct pt_format *f = cop->f;
-	void *st = stpa ? pt_table(stpa) : NULL, *dt = pt_table(dtpa);
+	void *st = stpa ? pt_table(stpa) : NULL, *dt;
 
-	if (level == 0 && st) {		/* the common case: one loop over a page table */
-		unsigned first = lvl_index(f, 0, va);
-		unsigned end = first + (unsigned)((last - va) >> PAGE_SHIFT), copied = 0;
-		int r = 0;
-
-		for (unsigned i = first; i <= end; i++, va += PAGE_SIZE) {
-			uint64_t se = pte_get_locked(f, st, i);
-
-			if (unlikely(!(se & f->present))) {
-				if (se) {
-					r = copy_swp(cop, se, dt, i, va);
-					if (r < 0)
-						break;
-					copied += (unsigned)r;
-				}
-				continue;
-			}
-			r = copy_leaf(cop, 0, st, i, se, dt, va);
-			if (r < 0)
-				break;
-			copied += (unsigned)r;
-		}
-		*pt_used(dtpa) = (uint16_t)(*pt_used(dtpa) + copied);
-		return r < 0 ? r : 0;
-	}
+	if (level == 0 && st)		/* the common case: one loop over a page table */
+		return copy_ptes(cop, st, dtpa, va, last);
+	dt = pt_table(dtpa);
 	for (;;) {
 		uintptr_t slot_end = slot_last(f, level, va), end = MM_MIN(last, slot_end);
 		unsigned i = lvl_index(f, level, va);

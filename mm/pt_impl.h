@@ -199,10 +199,15 @@ static inline unsigned pt_top(const struct pt_format *f)
 	return f->levels - 1u;
 }
 
-/* Bytes one entry at @level covers. */
+/*
+ * Bytes one entry at @level covers. Level 0 maps 4 KiB pages in every
+ * format (pt_format_check()): a constant there, so the per-page loops do
+ * not shift by a size read from the format (a 64-bit shift by a variable
+ * is a sequence of its own on a 32-bit machine).
+ */
 static inline uint64_t lvl_size(const struct pt_format *f, unsigned level)
 {
-	return (uint64_t)1 << f->shift[level];
+	return level ? (uint64_t)1 << f->shift[level] : PAGE_SIZE;
 }
 
 static inline unsigned lvl_entries(const struct pt_format *f, unsigned level)

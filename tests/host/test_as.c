@@ -804,7 +804,7 @@ static int stop_at_second(const struct as_region_info *ri, void *ctx)
 
 static void test_listing_batches(void **state)
 {
-	const uint64_t pages = 3 * 64 + 5;	/* 64 pages: AS_BATCH_BYTES, as_internal.h */
+	const uint64_t pages = 3 * 256 + 5;	/* 256 pages: AS_BATCH_BYTES, as_internal.h */
 	struct listing l = { 0 };
 	unsigned calls = 0;
 	uintptr_t a, b;

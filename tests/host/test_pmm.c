@@ -692,6 +692,53 @@ static void test_refcounts(void **state)
 	sim_expect_clean();
 }
 
+/*
+ * References of mapped frames in batches (fork, exit): the same counts as
+ * one call a frame, the last reference frees the block, and a frame that
+ * is not allocated any more is reported, not counted.
+ */
+static void test_mapped_batches(void **state)
+{
+	struct pmm_stats before, after, now;
+
+	(void)state;
+	boot_pc(64 * MiB);
+	sim_drained_stats(&before);
+	phys_addr_t a = pmm_alloc_pages(0, 0), b = pmm_alloc_pages(0, PMM_HIGHMEM);
+	phys_addr_t c = pmm_alloc_pages(2, 0);
+	uint32_t got[] = { (uint32_t)(a / FRAME), (uint32_t)(b / FRAME), (uint32_t)(c / FRAME),
+			   (uint32_t)(a / FRAME) };
+	uint32_t put[] = { (uint32_t)(a / FRAME), (uint32_t)(a / FRAME), (uint32_t)(b / FRAME),
+			   (uint32_t)(c / FRAME) };
+
+	pmm_get_mapped_batch(got, 4);
+	assert_int_equal(pmm_refcount(a), 3);
+	assert_int_equal(pmm_refcount(b), 2);
+	assert_int_equal(pmm_refcount(c), 2);
+	pmm_put_mapped_batch(got, 3);
+	assert_int_equal(pmm_refcount(a), 2);
+	assert_int_equal(pmm_refcount(b), 1);
+	assert_int_equal(pmm_refcount(c), 1);
+	pmm_get_mapped_batch(got, 0);		/* nothing */
+	pmm_put_mapped_batch(put, 4);		/* the last references: all three freed */
+	assert_int_equal(pmm_frame_state(a), PMM_FRAME_FREE);
+	assert_int_equal(pmm_frame_state(b), PMM_FRAME_FREE);
+	assert_int_equal(pmm_frame_state(c + 3 * FRAME), PMM_FRAME_FREE);
+	assert_int_equal(sim_errors(), 0);
+	sim_drained_stats(&after);
+	sim_assert_same_stats(&before, &after);
+
+	/* A frame no longer allocated: reported as pmm_put() reports it, nothing changed. */
+	pmm_get_stats(&before);
+	pmm_put_mapped_batch(put, 1);
+	assert_int_equal(sim_errors(), 1);
+	assert_non_null(strstr(sim_last_log(), "frame is free"));
+	pmm_get_stats(&now);
+	assert_int_equal(now.bad_calls, before.bad_calls + 1);
+	sim_assert_same_stats(&before, &now);
+	sim_expect_clean();
+}
+
 /* --- bad input: reported with the caller's address, nothing changed ---------------------- */
 
 static uint64_t err_before;
@@ -1118,6 +1165,7 @@ int main(void)
 		T(test_merge_buddies),
 		T(test_pcp_drained_under_pressure),
 		T(test_refcounts),
+		T(test_mapped_batches),
 		T(test_bad_double_free),
 		T(test_bad_reserved),
 		T(test_bad_never_allocated),
