@@ -219,6 +219,12 @@ struct as_params {
 	void *random_ctx;
 	bool no_aslr;			/* boot option: fixed layout for reproducible runs */
 	uint64_t stack_limit;		/* RLIMIT_STACK; 0: AS_STACK_LIMIT_DEFAULT */
+	/*
+	 * Checking: every as_region_reserve() moves the region array and
+	 * scribbles over the old one, so a region pointer kept across a
+	 * reserve (see struct as) reads garbage at once. Fork keeps it.
+	 */
+	bool move_regions;
 };
 
 /*
@@ -239,12 +245,25 @@ struct as_limits {
 	uint64_t data_seg;		/* bytes of the image's data segment (brk's check) */
 };
 
-/* A process's address space. Embed it; as_init() sets it up. */
+/*
+ * A process's address space. Embed it; as_init() sets it up.
+ *
+ * The region array (@reg) moves: as_region_reserve() may put it in a new
+ * block and free the old one, and insertions, splits, merges and removals
+ * shift its entries. So a pointer into it (as_region_find(), &as->reg[i])
+ * is good only until the next call that may reserve or change the set:
+ * as_region_reserve() and everything calling it (split_range(),
+ * as_map_region(), as_region_set_flag(), ...), and the fault path
+ * (as_fault_locked*(): a Win32 guard, write-watch or view fault splits).
+ * Keep an index or an address across such a call and look the region up
+ * again after it. as_params.move_regions makes every reserve move the
+ * array, for tests that look for such pointers.
+ */
 struct as {
 	struct vm_space vs;
 	rwlock_t lock;			/* faults read, everything else writes */
 	struct as_params params;
-	struct as_region *reg;		/* sorted by address, disjoint */
+	struct as_region *reg;		/* sorted by address, disjoint; moves (above) */
 	uint32_t nr, cap;		/* regions used and room for */
 	unsigned reg_order;		/* PMM order of the array */
 	uintptr_t mmap_base;		/* top-down allocations start below it */

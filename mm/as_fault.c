@@ -467,13 +467,16 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 			}
 			if (r->start > va)
 				va = r->start;		/* a hole: skipped */
+			/* A fault may split regions, moving the array (struct as): no @r after it. */
+			uintptr_t next = MM_MIN(r->end, end);
+
 			if (r->prot == MM_PROT_NONE)
 				err = -MM_EFAULT;
 			else
 				err = populate_page(as, r, va, &io);
 			if (err == -MM_EFAULT && ignore_errors) {
 				err = 0;
-				va = MM_MIN(r->end, end);	/* on with the next region */
+				va = next;		/* on with the next region */
 				continue;
 			}
 			if (err == -MM_ENOMEM || err == -MM_EAGAIN)

@@ -103,8 +103,9 @@ int as_swap_pages(struct as *as, uintptr_t va, unsigned n, const phys_addr_t *pa
 		/* No page table there yet: fault one page in to make it, then swap. */
 		if (as_fault_locked(as, va, VM_FAULT_USER | VM_FAULT_WRITE) != VM_FAULT_RESOLVED)
 			err = -MM_ENOMEM;
-		else
-			err = pt_swap(&as->vs.pt, va, n, pa, as_pte_prot(r, true), old);
+		else	/* looked up again: a fault may move the region array (struct as) */
+			err = pt_swap(&as->vs.pt, va, n, pa, as_pte_prot(as_region_find(as, va), true),
+				      old);
 	}
 	if (!err) {
 		for (unsigned i = 0; i < n; i++) {

@@ -74,28 +74,34 @@ uintptr_t as_region_start_gap(const struct as_region *r)
 	return r->start > AS_STACK_GUARD_GAP ? r->start - AS_STACK_GUARD_GAP : 0;
 }
 
+/* What as_params.move_regions leaves in an array it moved away from: no plausible region. */
+#define AS_REGION_SCRIBBLE	0xa5
+
 /**
  * as_region_reserve() - make room for @more regions beyond the current ones
  * @as: the space
  * @more: how many
  *
  * Callers reserve before changing anything, so running out of memory (or of
- * vm.max_map_count) changes nothing.
+ * vm.max_map_count) changes nothing. The array may move (struct as says
+ * what that means for region pointers); with as_params.move_regions it
+ * always does.
  *
  * Return: 0 or -MM_ENOMEM.
  */
 int as_region_reserve(struct as *as, uint32_t more)
 {
 	uint64_t need = (uint64_t)as->nr + more;
+	bool room = need <= as->cap, move = as->params.move_regions && as->reg;
 	unsigned order = as->reg_order;
 	phys_addr_t pa;
 	struct as_region *n;
 
-	if (need <= as->cap)
+	if (room && !move)
 		return 0;
-	if (need > AS_MAX_MAP_COUNT + 2)
+	if (!room && need > AS_MAX_MAP_COUNT + 2)
 		return -MM_ENOMEM;
-	if (as->reg)
+	if (as->reg && !room)
 		order++;
 	while ((PAGE_SIZE << order) / sizeof(struct as_region) < need)
 		order++;
@@ -103,10 +109,12 @@ int as_region_reserve(struct as *as, uint32_t more)
 		return -MM_ENOMEM;
 	pa = pmm_alloc_pages(order, 0);
 	if (pa == PMM_NO_FRAME)
-		return -MM_ENOMEM;
+		return room ? 0 : -MM_ENOMEM;	/* a checking move that found no memory: not needed */
 	n = plat_phys_to_virt(pa);
 	if (as->reg) {
 		memcpy(n, as->reg, as->nr * sizeof(*n));
+		if (move)
+			memset(as->reg, AS_REGION_SCRIBBLE, PAGE_SIZE << as->reg_order);
 		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);
 	}
 	as->reg = n;

@@ -1036,6 +1036,7 @@ long as_win32_main_stack(struct as *as, uintptr_t sp, uint64_t reserve)
 	ret = -ERROR_COMMITMENT_LIMIT;
 	if (as_charge(as, 1))
 		goto out;
+	r = as_region_find(as, sp);	/* the reserve may have moved the region array */
 	as_vm_account(as, r, -1);
 	r->flags = (uint16_t)((r->flags & ~AS_R_GROWSDOWN) | AS_R_WSTACK);
 	r->alloc_base = base;

@@ -62,9 +62,12 @@ static int after(void **state)
 	return 0;
 }
 
+/* The second run: every as_region_reserve() moves the region array (struct as). */
+static bool moving;
+
 static struct as_params params(void)
 {
-	return (struct as_params){ .kernel = &kspace };
+	return (struct as_params){ .kernel = &kspace, .move_regions = moving };
 }
 
 static void start(struct proc *p)
@@ -974,5 +977,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, before, after),
 	};
 
-	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
+	int failed = cmocka_run_group_tests_name("as", tests, sim_group_setup, sim_group_teardown);
+
+	/* Again with the region array moving at every reserve: no region pointer may outlive one. */
+	moving = true;
+	return failed + cmocka_run_group_tests_name("as, region array moving", tests, sim_group_setup,
+						    sim_group_teardown);
 }

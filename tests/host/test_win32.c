@@ -35,17 +35,21 @@ static int heap_group_setup(void **state)
 static struct pt_space kspace;
 static uint64_t free0, commit0;
 static struct proc P, C;
+/* The second run: every as_region_reserve() moves the region array (struct as). */
+static bool moving;
 
 static int before(void **state)
 {
+	struct as_params ap = { .kernel = &kspace, .move_regions = moving };
+
 	(void)state;
 	assert_int_equal(vm_ram_setup(64 * MiB), 0);
 	assert_int_equal(pt_space_init(&kspace, VM_NATIVE_FORMAT), 0);
-	assert_int_equal(as_init(&P.as, &(struct as_params){ .kernel = &kspace }), 0);
+	assert_int_equal(as_init(&P.as, &ap), 0);
 	as_destroy(&P.as);
 	free0 = sim_free_frames();
 	commit0 = vm_committed_pages();
-	assert_int_equal(as_init(&P.as, &(struct as_params){ .kernel = &kspace }), 0);
+	assert_int_equal(as_init(&P.as, &ap), 0);
 	proc_cpu(&P);
 	return 0;
 }
@@ -611,6 +615,42 @@ static void test_write_watch(void **state)
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, b, 0, MEM_RELEASE), 0);
 }
 
+/* Is page @va mapped in P's page tables? */
+static bool present(uintptr_t va)
+{
+	return pt_translate(&P.as.vs.pt, va, NULL, NULL, NULL);
+}
+
+/*
+ * Region pointers and a moving region array (struct as): the main stack
+ * becoming a Windows stack reserves room for two regions and then changed
+ * the one it had looked up before. In the second run each reserve moves the
+ * array, so a region pointer kept across one reads (and writes) the old
+ * block, scribbled over. mlockall() then splits and merges every region.
+ */
+static void test_region_array_moves(void **state)
+{
+	uintptr_t sp = P.as.stack_top - 64, b = walloc(0, 2 * PG, MEM_COMMIT, PAGE_READWRITE);
+	const struct as_region *reg = P.as.reg;
+	long ret = as_win32_main_stack(&P.as, sp, 0);
+	uintptr_t base = (uintptr_t)ret;	/* above 2 GiB, a 32-bit long is negative */
+
+	(void)state;
+	assert_false(as_is_err(ret));
+	if (moving)
+		assert_ptr_not_equal(P.as.reg, reg);
+	struct memory_basic_information m = query(sp);
+	assert_int_equal(m.allocation_base, base);
+	assert_int_equal(m.state, MEM_COMMIT);
+	assert_int_equal(m.protect, PAGE_READWRITE);
+	assert_int_equal((uintptr_t)as_win32_main_stack(&P.as, sp, 0), base);	/* made already */
+	assert_false(present(b));
+	assert_int_equal(as_mlockall(&P.as, MM_MCL_CURRENT), 0);
+	assert_true(present(b) && present(b + PG) && present(sp & PAGE_MASK));
+	assert_int_equal(as_munlockall(&P.as), 0);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, b, 0, MEM_RELEASE), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -626,7 +666,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_view_reserve, before, after),
 		cmocka_unit_test_setup_teardown(test_section_commit_state, before, after),
 		cmocka_unit_test_setup_teardown(test_write_watch, before, after),
+		cmocka_unit_test_setup_teardown(test_region_array_moves, before, after),
 	};
+	int failed = cmocka_run_group_tests_name("win32", tests, heap_group_setup, NULL);
 
-	return cmocka_run_group_tests(tests, heap_group_setup, NULL);
+	/* Again with the region array moving at every reserve: no region pointer may outlive one. */
+	moving = true;
+	return failed + cmocka_run_group_tests_name("win32, region array moving", tests, NULL, NULL);
 }
