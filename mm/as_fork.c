@@ -63,9 +63,11 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 	for (uintptr_t cur = r->start, va, stop; as_next_batch(parent, cur, r->end, &va, &stop);
 	     cur = stop) {
 		fc.pages = fc.swapents = 0;
+		as_pt_wait_irqs(parent, true);
 		err = pt_copy_range(&child->vs.pt, &parent->vs.pt, va, stop - va,
 				    PT_COPY_EMPTY | ((r->prot & MM_PROT_WRITE) ? PT_COPY_COW : 0),
 				    copy_page, &fc);
+		as_pt_wait_irqs(parent, false);
 		/* What was copied, even before an error: the child's destruction drops it. */
 		as_refs_flush(&fc.refs);
 		child->rss += fc.pages;
@@ -90,15 +92,18 @@ static int copy_regions(struct as *child, const struct as *parent)
 	if (err)
 		return err;
 	/* The child's private writable memory is committed too (dup_mmap()). */
-	for (uint32_t i = 0; i < parent->nr; i++)
+	for (uint32_t i = 0; i < parent->nr; i++) {
 		if ((parent->reg[i].flags & (AS_R_ACCOUNT | AS_R_DONTFORK)) == AS_R_ACCOUNT)
 			pages += (parent->reg[i].end - parent->reg[i].start) >> PAGE_SHIFT;
+		as_region_window(parent, i);
+	}
 	err = as_charge(child, pages);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < parent->nr; i++) {
 		const struct as_region *r = &parent->reg[i];
 
+		as_region_window(parent, i);
 		if (r->flags & AS_R_DONTFORK)
 			continue;
 		as_region_ref(r);

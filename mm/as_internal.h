@@ -43,8 +43,45 @@ static inline void as_unlock(struct as *as)
 
 /* Let interrupts, and tasks that are due, in for a moment (if held by as_lock()). */
 void as_lock_break(struct as *as);
+/*
+ * Let interrupts in for a moment, keeping the lock (if held by as_lock()):
+ * long loops over regions do, every AS_REGION_WINDOW of them, since a
+ * space has up to vm.max_map_count. No interrupt handler looks at a space,
+ * so a half-done change of its region set is no matter to them.
+ */
+void as_irq_window(const struct as *as);
+#define AS_REGION_WINDOW	256
+
+/* In a loop over regions, at its @n-th. */
+static inline void as_region_window(const struct as *as, uint32_t n)
+{
+	if (n % AS_REGION_WINDOW == AS_REGION_WINDOW - 1)
+		as_irq_window(as);
+}
+
+/*
+ * Around a batch call on the space's own page tables, made under as_lock()
+ * and no other lock (where as_lock_break() is called too): its TLB
+ * shootdown waits with interrupts as they were before as_lock()
+ * (pt_space.wait_irqs), not for as long as the other CPUs take to answer
+ * with them off. No interrupt handler takes a space's lock.
+ */
+static inline void as_pt_wait_irqs(struct as *as, bool on)
+{
+	if (!as->breakable)
+		return;
+	as->vs.pt.wait_fl = as->lock_fl;
+	as->vs.pt.wait_irqs = on;
+}
 /* Work on pages is batched: at most this much address space per hold of the lock. */
 #define AS_BATCH_BYTES	(256 * PAGE_SIZE)
+/*
+ * A zap in a space shared by threads, whose lock is never let go (only
+ * interrupts get in between batches): larger batches, one TLB shootdown
+ * each, and still within what pt_unmap() holds back for one (pt.h's
+ * PT_FREE_MORE_ORDER block), so none is sent under the page-table lock.
+ */
+#define AS_SHARED_BATCH_BYTES	((uintptr_t)1024 * PAGE_SIZE)
 /* The next batch of mapped pages in [from, to): false if none (as_unmap.c). */
 bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start, uintptr_t *stop);
 

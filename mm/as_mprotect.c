@@ -24,8 +24,10 @@ void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned pr
 	uintptr_t va, stop;
 
 	while (as_next_batch(as, start, end, &va, &stop)) {
+		as_pt_wait_irqs(as, true);
 		int err = pt_protect(&as->vs.pt, va, stop - va, prot);
 
+		as_pt_wait_irqs(as, false);
 		if (err)
 			plat_panic("as: mprotect of 4 KiB pages failed: %d", err);
 		start = stop;

@@ -73,7 +73,9 @@ static int move_pages(struct as *as, uintptr_t from, uint64_t len, uintptr_t to)
 	}
 	/* The old entries go without their references, which moved; batch by batch too. */
 	for (uintptr_t cur = from, stop; as_next_batch(as, cur, from + len, &va, &stop); cur = stop) {
+		as_pt_wait_irqs(as, true);
 		pt_unmap(&as->vs.pt, va, stop - va, NULL, NULL);
+		as_pt_wait_irqs(as, false);
 		as_lock_break(as);
 	}
 	return 0;

@@ -257,6 +257,7 @@ void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 		locked |= as->reg[i].flags & AS_R_LOCKED;
 		as_vm_account(as, &as->reg[i], -1);
 		as_region_unref(&as->reg[i]);
+		as_region_window(as, i - first);
 	}
 	memmove(&as->reg[first], &as->reg[last], (as->nr - last) * sizeof(as->reg[0]));
 	as->nr -= last - first;
@@ -489,6 +490,7 @@ void as_region_free_all(struct as *as)
 	for (uint32_t i = 0; i < as->nr; i++) {
 		as_uncharge_region(&as->reg[i]);
 		as_region_unref(&as->reg[i]);
+		as_region_window(as, i);
 	}
 	if (as->reg)
 		pmm_free_pages(plat_virt_to_phys(as->reg), as->reg_order);

@@ -52,7 +52,9 @@ static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
 	/* VmHWM: rss just before it falls. One zapper at a time (write lock, or downgraded). */
 	if (rss > __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED))
 		__atomic_store_n(&as->hiwater_rss, rss, __ATOMIC_RELAXED);
+	as_pt_wait_irqs(as, true);
 	err = unmap(&as->vs.pt, va, stop - va, release, &zc);
+	as_pt_wait_irqs(as, false);
 	if (err)
 		plat_panic("as: unmapping [%#llx, %#llx) failed: %d", (unsigned long long)va,
 			   (unsigned long long)stop, err);
@@ -90,6 +92,27 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
 	return true;
 }
 
+/* Will as_lock_break() let others in? */
+static bool as_can_break(const struct as *as)
+{
+	return as->breakable && !__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * as_irq_window() - let interrupts in for a moment, keeping the lock
+ * @as: the space, locked; nothing happens unless it was locked by as_lock()
+ *
+ * Interrupts come back on if they were on at as_lock(). No interrupt
+ * handler takes a space's lock or looks at its regions.
+ */
+void as_irq_window(const struct as *as)
+{
+	if (!as->breakable)
+		return;
+	plat_irq_restore(as->lock_fl);
+	(void)plat_irq_save();
+}
+
 /**
  * as_lock_break() - release and retake the space's lock, letting others in
  * @as: the space, locked; nothing happens unless it was locked by as_lock()
@@ -98,23 +121,15 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
  * a task that is due runs. A space shared by several threads (as_set_shared())
  * keeps its lock: callers hold indices into the region array across the
  * break, and another thread could move it or fault back what was zapped. It
- * gets only the interrupt window, so a long hold (fork of a threaded process)
- * still has no long stretch with interrupts off; no interrupt handler takes
- * a space's lock.
+ * gets only the interrupt window (as_irq_window()), so a long hold (fork of
+ * a threaded process) still has no long stretch with interrupts off.
  */
-/* Will as_lock_break() let others in? */
-static bool as_can_break(const struct as *as)
-{
-	return as->breakable && !__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);
-}
-
 void as_lock_break(struct as *as)
 {
 	if (!as->breakable)
 		return;
 	if (!as_can_break(as)) {
-		plat_irq_restore(as->lock_fl);
-		(void)plat_irq_save();
+		as_irq_window(as);
 		return;
 	}
 	as_unlock(as);
@@ -130,8 +145,9 @@ void as_lock_break(struct as *as)
  *
  * Batch by batch (at most a page table's pages each), skipping what is not
  * mapped, with a lock break between batches. Where the lock cannot be
- * broken (a space shared by threads) the rest goes in one pt_unmap(), so
- * the other CPUs holding the space get a few shootdowns, not one per batch.
+ * broken (a space shared by threads) batches are AS_SHARED_BATCH_BYTES, so
+ * the other CPUs holding the space get a few shootdowns, not one per
+ * 64 pages, and the break between them lets interrupts in.
  * The space only ever has 4 KiB leaves, so pt_unmap() never needs memory
  * here; a failure would be a broken invariant.
  */
@@ -141,7 +157,7 @@ void as_zap(struct as *as, uintptr_t start, uint64_t len)
 
 	while (as_next_batch(as, cur, end, &va, &stop)) {
 		if (!as_can_break(as))
-			stop = end;
+			stop = MM_MIN((va & ~(AS_SHARED_BATCH_BYTES - 1)) + AS_SHARED_BATCH_BYTES, end);
 		zap_batch(as, va, stop, pt_unmap);
 		cur = stop;
 		if (cur < end)
@@ -170,8 +186,10 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 		return;
 	/* The pages, then the regions: all of them in one move of the array, not one each. */
 	as_zap(as, as->reg[first].start, as->reg[last - 1].end - as->reg[first].start);
-	for (uint32_t i = first; i < last; i++)
+	for (uint32_t i = first; i < last; i++) {
 		as_uncharge_region(&as->reg[i]);
+		as_region_window(as, i - first);
+	}
 	as_region_remove_range(as, first, last);
 }
 
@@ -183,10 +201,12 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
 		      unsigned *n)
 {
 	*n = 0;
-	for (uint32_t i = first; i < last; i++)
+	for (uint32_t i = first; i < last; i++) {
 		if (as->reg[i].shm || as->reg[i].file)
 			if (++*n > AS_HELD_REFS)
 				return false;
+		as_region_window(as, i - first);
+	}
 	*n = 0;
 	for (uint32_t i = first; i < last; i++) {
 		const struct as_region *r = &as->reg[i];
@@ -227,7 +247,11 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 	(void)plat_irq_save();
 	read_unlock_irqrestore(&as->lock, fl);
 	fl = write_lock_irqsave(&as->lock);
+	/* The write lock alone: the shootdown for the tables freed waits with interrupts on. */
+	as->vs.pt.wait_fl = fl;
+	as->vs.pt.wait_irqs = true;
 	pt_prune(&as->vs.pt, start, end - start);
+	as->vs.pt.wait_irqs = false;
 	write_unlock_irqrestore(&as->lock, fl);
 }
 
@@ -270,8 +294,10 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
 	unsigned long fl = as->lock_fl;
 
-	for (uint32_t i = first; i < last; i++)
+	for (uint32_t i = first; i < last; i++) {
 		as_uncharge_region(&as->reg[i]);
+		as_region_window(as, i - first);
+	}
 	as_region_remove_range(as, first, last);
 	as->breakable = false;
 	write_downgrade(&as->lock);

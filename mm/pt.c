@@ -259,6 +259,32 @@ void pt_op_end(struct pt_op *op)
 }
 
 /**
+ * pt_op_end_unlock() - pt_op_end(), and drop the space's lock taken with @irq
+ * @op: the operation
+ * @irq: what spin_lock_irqsave() of the space's lock returned
+ *
+ * Where the owner keeps all other changes out (pt_space.wait_irqs), the
+ * lock goes first and the flush - a shootdown's wait for the other CPUs,
+ * the frees after it - runs with interrupts as they were before the
+ * owner's lock. Otherwise the flush is done under the lock: a table freed
+ * must be forgotten everywhere before anyone can put a new one in its slot.
+ */
+void pt_op_end_unlock(struct pt_op *op, unsigned long irq)
+{
+	struct pt_space *s = op->s;
+
+	if (!s->wait_irqs) {
+		pt_op_end(op);
+		spin_unlock_irqrestore(&s->lock, irq);
+		return;
+	}
+	spin_unlock_irqrestore(&s->lock, irq);
+	plat_irq_restore(s->wait_fl);
+	pt_op_end(op);
+	(void)plat_irq_save();
+}
+
+/**
  * pt_split_leaf() - replace a large leaf by a table of equivalent smaller leaves
  * @op: the operation (holds the reserved table)
  * @level: the leaf's level, > 0

@@ -119,6 +119,16 @@ struct pt_space {
 	spinlock_t lock;
 	/* CPUs whose MMU may hold this space's translations (see the TLB rule). */
 	volatile mm_cpumask_t cpus;
+	/*
+	 * Set by the space's owner around a call made under its own lock
+	 * alone, a lock that keeps every other change of these tables out and
+	 * that no interrupt handler takes: the call's TLB shootdown then waits
+	 * after the page-table lock is dropped, with interrupts as they were
+	 * before the owner's lock (@wait_fl), not for as long as the other
+	 * CPUs take to answer with them off. See pt_unmap().
+	 */
+	bool wait_irqs;
+	unsigned long wait_fl;
 };
 
 /*

@@ -191,7 +191,7 @@ static int unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn r
 		if (!r)
 			unmap_level(&op, pt_top(s->fmt), s->root, va, last);
 	}
-	if (keep_tables) {
+	if (keep_tables && !s->wait_irqs) {
 		/*
 		 * No table left the space, so only leaves wait for the flush:
 		 * it and their release run after the lock, with interrupts as
@@ -201,8 +201,7 @@ static int unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn r
 		pt_op_end(&op);
 		return r;
 	}
-	pt_op_end(&op);
-	spin_unlock_irqrestore(&s->lock, irq);
+	pt_op_end_unlock(&op, irq);
 	return r;
 }
 
@@ -213,6 +212,10 @@ static int unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn r
  * @len: non-zero multiple of PAGE_SIZE
  * @release: called for each removed leaf (may be NULL)
  * @ctx: passed to @release
+ *
+ * The TLB flush and @release come before it returns: under the space's
+ * lock, or after it with interrupts as @s->wait_fl says when the owner set
+ * @s->wait_irqs (pt_op_end_unlock()).
  *
  * Return: 0, -MM_EINVAL, -MM_ENOMEM (nothing changed on failure).
  */
@@ -285,8 +288,7 @@ void pt_prune(struct pt_space *s, uintptr_t va, uint64_t len)
 
 	pt_op_begin(&op, s);
 	prune_level(&op, pt_top(s->fmt), s->root, va, va + (len - 1));
-	pt_op_end(&op);
-	spin_unlock_irqrestore(&s->lock, irq);
+	pt_op_end_unlock(&op, irq);
 }
 
 static void protect_leaf(struct pt_op *op, void *t, unsigned i, uintptr_t va)
@@ -376,7 +378,6 @@ int pt_protect(struct pt_space *s, uintptr_t va, uint64_t len, unsigned prot)
 		if (!r)
 			protect_level(&op, pt_top(s->fmt), s->root, va, last);
 	}
-	pt_op_end(&op);
-	spin_unlock_irqrestore(&s->lock, irq);
+	pt_op_end_unlock(&op, irq);
 	return r;
 }

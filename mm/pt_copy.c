@@ -376,8 +376,7 @@ int pt_copy_range(struct pt_space *dst, struct pt_space *src, uintptr_t va, uint
 	if (!r && found)
 		r = copy_level(&cop, pt_top(f), src->root, 0, dst->root, va, last);
 	pt_op_end(&cop.dop);
-	pt_op_end(&cop.sop);
 	spin_unlock_irqrestore(&dst->lock, irq2);
-	spin_unlock_irqrestore(&src->lock, irq);
+	pt_op_end_unlock(&cop.sop, irq);	/* the source's write protection: a shootdown */
 	return r;
 }

@@ -346,6 +346,7 @@ int pt_op_reserve(struct pt_op *op, uint64_t n);
 phys_addr_t pt_op_take_table(struct pt_op *op);
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va);
 void pt_op_end(struct pt_op *op);
+void pt_op_end_unlock(struct pt_op *op, unsigned long irq);
 void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size);
 phys_addr_t pt_split_leaf(struct pt_op *op, unsigned level, void *t, unsigned i);
 phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last);
