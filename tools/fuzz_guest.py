@@ -2,6 +2,7 @@
 """The guest system-call fuzzer's long run (`make fuzz-long`).
 
   tools/fuzz_guest.py [--build build] [--seconds 3600] [--first 1] [--seeds 16] [--ops 300]
+                      [--timeout S]
 
 Runs tests/user/t_fuzz (build/user/t_fuzz) on our kernel and on Linux, each
 boot taking the next --seeds seeds of --ops calls, until --seconds have
@@ -11,6 +12,9 @@ protections, free frames back after each child on ours), or if a block's
 return values differ (its line names carry a hash of them). Every
 difference is reported with the seed, so `t_fuzz SEED 1 OPS trace` on both
 kernels (tools/qemu-run, tools/linux-run) shows the call that differs.
+A boot's timeout (--timeout, default 60 s + 0.1 s per call) is reported as
+such: a hang, or a host too loaded for it (run that range again with a
+longer one, --first SEED --seconds 1).
 """
 import argparse
 import os
@@ -47,11 +51,12 @@ def main():
     ap.add_argument("--first", type=int, default=1)
     ap.add_argument("--seeds", type=int, default=16)
     ap.add_argument("--ops", type=int, default=300)
+    ap.add_argument("--timeout", type=int, default=0, help="seconds per boot (0: 60 + calls / 10)")
     a = ap.parse_args()
     t0, seed, bad, calls = time.monotonic(), a.first, 0, 0
     while time.monotonic() - t0 < a.seconds:
         args = [seed, a.seeds, a.ops]
-        timeout = 60 + a.seeds * a.ops // 10
+        timeout = a.timeout or 60 + a.seeds * a.ops // 10
         st_ours, ours = run("qemu-run", a.build, args, timeout)
         st_lin, lin = run("linux-run", a.build, args, timeout)
         mine, ref = tap(ours), tap(lin)
@@ -59,7 +64,10 @@ def main():
         if st_ours != 0 or len(mine) != len(ref) or not mine:
             problems.append("memcore: status %s, %d blocks (Linux %d)\n%s" % (
                 st_ours, len(mine), len(ref), ours[-2000:]))
-        if st_lin != 0:
+        for who, st, out in (("memcore", st_ours, ours), ("Linux", st_lin, lin)):
+            if st in (None, 124):
+                problems.append("%s: timed out after %d s (a hang, or a loaded host)" % (who, timeout))
+        if st_lin not in (0, None, 124):
             problems.append("Linux: status %s (the model failed there)\n%s" % (st_lin, lin[-2000:]))
         for m, r in zip(mine, ref):
             if m.split(" ", 2)[-1] != r.split(" ", 2)[-1] or m.startswith("not"):
