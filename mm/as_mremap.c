@@ -153,7 +153,19 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 		as_unmap_range(as, addr, addr + old_len);
 	else if (old_len)
 		forget_identity(as_region_find(as, addr), addr, old_len);
-	as_region_merge(as, as_region_insert(as, &n));
+	uint32_t at = as_region_insert(as, &n);
+	/*
+	 * Linux 6.1 joins a MREMAP_DONTUNMAP copy to neither neighbour when one
+	 * of them is the region it left (measured: below it, above it, or in a
+	 * hole cut in it), though it joins other alike neighbours.
+	 */
+	if ((flags & MM_MREMAP_DONTUNMAP) && old_len) {
+		const struct as_region *src = as_region_find(as, addr);
+
+		if (src && (src->end == n.start || src->start == n.end))
+			return (long)new_addr;
+	}
+	as_region_merge(as, at);
 	return (long)new_addr;
 }
 

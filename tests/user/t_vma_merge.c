@@ -250,6 +250,30 @@ static void test_mremap(void)
 	mprotect(w, 2 * PAGE, PROT_READ);
 	ok_eq(regions_in(w, 4 * PAGE), 1, "what MREMAP_DONTUNMAP leaves behind has no pages of its own");
 
+	/* A MREMAP_DONTUNMAP copy beside the mapping it left joins no neighbour (guest fuzzer, seed 93). */
+	w = window();
+	map_at(w, 0, 8, PROT_NONE);
+	sys_mremap(w + PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		   w + 5 * PAGE);
+	ok_eq(regions_in(w, 8 * PAGE), 3, "a MREMAP_DONTUNMAP copy into its own mapping stays apart");
+	w = window();
+	map_at(w, 0, 4, RW);
+	sys_mremap(w + PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		   w + 4 * PAGE);
+	ok_eq(regions_in(w, 5 * PAGE), 2, "... right above the mapping it left");
+	w = window();
+	map_at(w, 0, 2, RW);
+	map_at(w, 4, 4, RW);
+	sys_mremap(w + 5 * PAGE, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		   w + 2 * PAGE);
+	ok_eq(regions_in(w, 8 * PAGE), 3, "... right below it, beside another alike mapping too");
+	w = window();
+	map_at(w, 0, 2, RW);
+	map_at(w, 8, 4, RW);
+	sys_mremap(w + 9 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP,
+		   w + 2 * PAGE);
+	ok_eq(regions_in(w, 3 * PAGE), 1, "a MREMAP_DONTUNMAP copy joins an alike mapping it did not leave");
+
 	/* Growing in place joins the next mapping when they become adjacent. */
 	w = window();
 	touch(map_at(w, 0, 2, RW), 2);
