@@ -17,10 +17,12 @@
  * address-independent, goes into a hash printed in the test names, so the
  * differential suite compares the values of Linux and of memcore.
  *
- *   t_fuzz [FIRST_SEED [SEEDS [OPS [trace]]]]     (default: 1 4 300)
+ *   t_fuzz [FIRST_SEED [SEEDS [OPS [trace|maps]]]]     (default: 1 4 300)
  *
  * With a fourth argument every call and its result is printed (diagnostics),
- * to compare a seed's run on two kernels line by line.
+ * to compare a seed's run on two kernels line by line; with "maps" also the
+ * mappings of the window after each call (/proc/self/maps), so the first
+ * call after which the two kernels' mappings part shows.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -82,7 +84,7 @@ static struct page pg[WIN];
 static struct cell cells[CELLS];
 static uint64_t rng, hash;
 static int fd_src, fd_dst, fd_map;
-static int in_child, trace;
+static int in_child, trace;	/* 1: calls; 2: and the window's mappings */
 static int model_errors;
 static uintptr_t brk0;
 static sigjmp_buf jb;
@@ -604,15 +606,76 @@ static long op_store(void)
 
 static void run_ops(unsigned n, int depth);
 
+/* Calls @fn(lo, hi, perms) for each mapping of /proc/self/maps (read in one go). */
+static void each_mapping(void (*fn)(unsigned long lo, unsigned long hi, const char *perms))
+{
+	static char buf[16384];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	long n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char *line = buf, *end;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (; *line; line = end + (*end != 0)) {
+		unsigned long lo, hi;
+		char perms[5] = "";
+
+		end = strchr(line, '\n');
+		if (!end)
+			end = line + strlen(line);
+		if (sscanf(line, "%lx-%lx %4s", &lo, &hi, perms) == 3)
+			fn(lo, hi, perms);
+	}
+}
+
+/* A mapping in the span, for the trace: bounds (window offsets) and access. */
+static void trace_mapping(unsigned long lo, unsigned long hi, const char *perms)
+{
+	if (lo < (uintptr_t)span + SPAN * PAGE && hi > (uintptr_t)span)
+		diag("%s  map %#lx-%#lx %s", in_child ? "  " : "", (unsigned long)norm((long)lo),
+		     (unsigned long)norm((long)hi), perms);
+}
+
+/* A writable mapping of the program's own (data, bss: below its heap): every page written. */
+static void touch_mapping(unsigned long lo, unsigned long hi, const char *perms)
+{
+	if (!strcmp(perms, "rw-p") && lo < brk0)
+		for (volatile char *p = (volatile char *)lo; p < (volatile char *)hi; p += PAGE)
+			*p = *p;
+}
+
+/*
+ * op_fork's frame check counts every frame this process takes until the
+ * child is reaped. Its data, bss and stack are shared copy-on-write with
+ * the new child (and, in a child, with its own parent, which lives on): a
+ * first write to one of their pages after the fork would take a frame that
+ * stays. So they are all written before the count. (Without it, where the
+ * linker put a variable written after a fork decided whether a seed passed:
+ * a 4 KiB buffer more in the bss made seed 1 fail.)
+ */
+static void own_pages(void)
+{
+	volatile char stack[64 * 1024];
+
+	for (size_t i = 0; i < sizeof(stack); i += PAGE)
+		stack[i] = 0;
+	each_mapping(touch_mapping);
+}
+
 /* fork: the child runs a sequence of its own on its copy and reports by exit status. */
 static long op_fork(int depth)
 {
-	long before = syscall(MEMCORE_SYS_free_frames);
+	long before;
 	pid_t pid;
 	int st;
 
 	if (depth > 1)
 		return 0;
+	own_pages();
+	before = syscall(MEMCORE_SYS_free_frames);
 	fflush(stdout);
 	uint64_t child_seed = next();
 	pid = fork();
@@ -667,6 +730,8 @@ static void run_ops(unsigned n, int depth)
 		if (trace)
 			diag("%s%u: %s -> %ld (errors %d)", in_child ? "  child " : "", k, last_op, r,
 			     model_errors);
+		if (trace > 1)
+			each_mapping(trace_mapping);
 		if (k % 8 == 7)
 			verify();
 	}
@@ -702,7 +767,7 @@ int main(int argc, char **argv)
 	unsigned seeds = argc > 2 ? (unsigned)atoi(argv[2]) : 4;
 	unsigned ops = argc > 3 ? (unsigned)atoi(argv[3]) : 300;
 
-	trace = argc > 4;
+	trace = argc > 4 ? 1 + !strcmp(argv[4], "maps") : 0;
 	mkdir("/tmp", 0777);	/* Linux's test boot has none */
 
 	setup_files();
