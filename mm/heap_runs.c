@@ -223,6 +223,8 @@ void *runs_alloc(struct heap *h, size_t size)
 	unsigned long f = spin_lock_irqsave(&r->lock);
 	unsigned len;
 
+	/* Allocation ages the size classes not in use (mm/slab_purge.c), as refills do. */
+	__atomic_add_fetch(&h->alloc_clock, (uint64_t)want * PAGE_SIZE, __ATOMIC_RELAXED);
 	while (!(len = best_fit(r, want))) {
 		if (fresh) {		/* a whole slab for it */
 			r->slabs++;

@@ -289,8 +289,6 @@ static void cache_flush_keep(struct kmem_cache *c, struct heap_cpu_list *l, unsi
 	int64_t given = 0;
 
 	cache_lock(c);
-	if (c->purgeable)
-		cache_note_use(c, 0);
 	for (; n && l->head; n--, given++) {
 		void *obj = l->head;
 		l->head = fl_get(c, obj);

@@ -910,6 +910,55 @@ static void runs_heap(void)
 	assert_int_equal(heap_init(&heap_pages_mmap, HEAP_PAGE_RUNS), 0);
 }
 
+/*
+ * A class the program has left, still freed into but no longer allocated
+ * from, is idle by the allocation clock: the heap's growth in page runs
+ * (whose allocations advance the clock too) takes its free pages back, and
+ * the frees (flushes of this thread's list) do not count as use. Before,
+ * every flush kept such a class "in use" and runs did not age it.
+ */
+static void freed_into_class_gives_back(void **state)
+{
+	enum { RUNS = 640, RUN_SZ = 20000, LATE = SPARSE_KEEP / 2 };
+	static uint8_t *obj[SPARSE_N], *run[RUNS];
+	struct kmem_cache *c = NULL;
+	struct kmem_cache_stats s0, s1;
+
+	(void)state;
+	runs_heap();
+	kmem_cache_for_each(find_cache, &c);
+	assert_non_null(c);
+	for (unsigned i = 0; i < SPARSE_N; i++) {
+		obj[i] = kmalloc(SPARSE_SZ);
+		memset(obj[i], 0x33, SPARSE_SZ);
+	}
+	for (unsigned i = 0; i < SPARSE_N; i++)
+		if (i % SPARSE_KEEP && i % SPARSE_KEEP != LATE)
+			kfree(obj[i]);
+	heap_flush_lists();
+	kmem_cache_get_stats(c, &s0);
+	/* 12.5 MiB of runs, the late objects freed (and flushed) in between. */
+	unsigned late = LATE;
+	for (unsigned i = 0; i < RUNS; i++) {
+		run[i] = kmalloc(RUN_SZ);
+		assert_non_null(run[i]);
+		run[i][0] = run[i][RUN_SZ - 1] = (uint8_t)i;
+		if (i % 4 == 0 && late < SPARSE_N) {
+			kfree(obj[late]);
+			late += SPARSE_KEEP;
+			heap_flush_lists();
+		}
+	}
+	kmem_cache_get_stats(c, &s1);
+	assert_true(s1.pages_purged - s0.pages_purged > (uint64_t)SPARSE_N * SPARSE_SZ / PAGE_SIZE / 2);
+	for (unsigned i = 0; i < RUNS; i++) {
+		assert_int_equal(run[i][0], (uint8_t)i);
+		assert_int_equal(run[i][RUN_SZ - 1], (uint8_t)i);
+		kfree(run[i]);
+	}
+	sparse_refilled(obj, 0x33);
+}
+
 /* Runs are whole pages; freed ones join their neighbours and serve other sizes. */
 static void page_runs_shared_by_sizes(void **state)
 {
@@ -1119,6 +1168,7 @@ int main(void)
 		cmocka_unit_test(page_runs_shared_by_sizes),
 		cmocka_unit_test(page_runs_realloc_in_place),
 		cmocka_unit_test(page_runs_given_back),
+		cmocka_unit_test(freed_into_class_gives_back),
 		cmocka_unit_test(page_runs_threads),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
