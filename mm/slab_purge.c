@@ -54,9 +54,12 @@ static uint32_t slab_free_objs(const struct slab *s)
  * @s: a slab of @c that objects came back to
  *
  * Worth it once its free objects come to HEAP_PURGE_MIN bytes, and since its
- * last scan either 1/64 of the slab more is free or half the objects then in
- * use are gone (the last survivors on a page die a few at a time): a slab
- * whose pages all hold live objects is not walked at each object freed.
+ * last scan either more is free by 1/64 of the slab and by a quarter of what
+ * was free then, or half the objects then in use are gone (the last
+ * survivors on a page die a few at a time). A scan walks the free list
+ * (a cache miss an object): growth by a quarter keeps the walks of a slab
+ * whose free objects lie in pages survivors pin, and that is freed into
+ * a few objects at a time, within a constant times its free objects.
  */
 void slab_purge_note(struct kmem_cache *c, struct slab *s)
 {
@@ -64,7 +67,8 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 
 	if (s->dirty || !c->purgeable || s->list != SLAB_LIST_PARTIAL ||
 	    (uint64_t)nfree * c->size < HEAP_PURGE_MIN ||
-	    ((uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size < HEAP_SLAB_SIZE / 64 &&
+	    ((uint64_t)(nfree - MM_MIN(nfree, s->scan_free)) * c->size <
+		     MM_MAX((uint64_t)HEAP_SLAB_SIZE / 64, (uint64_t)s->scan_free * c->size / 4) &&
 	     s->inuse > s->scan_inuse / 2))
 		return;
 	struct heap *h = c->heap;
