@@ -82,7 +82,7 @@
 #endif
 /*
  * A class is idle once the heap as a whole has handed out this many bytes
- * since the class last refilled or flushed a per-CPU list (a clock of allocation, not of
+ * since the class last refilled a per-CPU list (frees are not use; a clock of allocation, not of
  * time: a program that is not running does not age its classes). When the
  * heap must take more memory from its page source, idle classes give their
  * free pages back at once; otherwise after HEAP_PURGE_DELAY_NS too.

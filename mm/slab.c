@@ -221,8 +221,9 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep)
 /* --- the slow paths: batches between a CPU's list and the slabs --------------- */
 
 /*
- * A refill (@bytes taken) or a flush of a per-CPU list of @c: the class is
- * in use, and its free objects will serve it (mm/slab_purge.c).
+ * A refill of a per-CPU list of @c (@bytes taken): the class is in use, and
+ * its free objects will serve it (mm/slab_purge.c). A flush is not use: a
+ * class the program's sizes left is still freed into.
  */
 static void cache_note_use(struct kmem_cache *c, uint64_t bytes)
 {

@@ -3,9 +3,9 @@
  * Free pages inside partly used slabs, given back to the page source.
  *
  * A slab whose free objects come to HEAP_PURGE_MIN bytes is queued on its
- * cache. Once it has waited HEAP_PURGE_DELAY_NS, and its cache has neither
- * refilled nor flushed a per-CPU list for as long (a class that a phase of
- * the program has left behind), the pages it holds that only free objects
+ * cache. Once it has waited HEAP_PURGE_DELAY_NS, and its cache has not
+ * refilled a per-CPU list for as long (a class that a phase of the program
+ * has left behind: frees into it are not use), the pages it holds that only free objects
  * cover are given back (pages_purge: MADV_DONTNEED in the malloc build), so
  * any size class, or any other user of memory, can have them. A class still
  * in use decays instead: at the end of each window of HEAP_PURGE_DELAY_NS,
