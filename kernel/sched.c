@@ -68,8 +68,9 @@ struct run_queue {
 	/* Only its own CPU, interrupts off: */
 	unsigned ticks;			/* since its last periodic balance */
 	bool balance_due;		/* set by the tick, done by the next schedule() */
-	uint64_t pulled;		/* tasks it took by periodic balance */
+	MM_ATOMIC64 uint64_t pulled;	/* tasks it took by periodic balance (read by others) */
 } __attribute__((aligned(64)));
+MM_ATOMIC64_OK(struct run_queue, pulled);
 
 struct wait_bucket {
 	spinlock_t lock;

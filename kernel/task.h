@@ -63,8 +63,9 @@ struct thread_group {
 	bool child_subreaper;		/* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants */
 	bool has_child_subreaper;	/* an ancestor is (or was) one: look for it at exit */
 	int refs;			/* the leader's, and task_pin()s' */
-	uint64_t cpu_ns;		/* CPU time of all its threads, atomic (proc/cputime.h) */
+	MM_ATOMIC64 uint64_t cpu_ns;	/* CPU time of all its threads, atomic (proc/cputime.h) */
 };
+MM_ATOMIC64_OK(struct thread_group, cpu_ns);
 
 struct task {
 	int pid;			/* thread id */

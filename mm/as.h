@@ -271,12 +271,13 @@ struct as {
 	uintptr_t start_brk, brk;	/* the heap is [start_brk, PAGE_ALIGN(brk)) */
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
-	uint64_t rss;			/* pages mapped in the page tables */
-	uint64_t hiwater_rss, hiwater_vm;	/* rss and total_vm before their last fall */
+	MM_ATOMIC64 uint64_t rss;	/* pages mapped in the page tables (faults add in parallel) */
+	MM_ATOMIC64 uint64_t hiwater_rss;	/* rss before its last fall */
+	uint64_t hiwater_vm;		/* total_vm before its last fall */
 	uint64_t total_vm, data_vm;	/* pages in regions; private writable non-stack ones */
 	uint64_t locked_vm;		/* pages in AS_R_LOCKED regions */
 	struct as_limits lim;		/* RLIMIT_AS, _DATA, _MEMLOCK (as_limits.c) */
-	uint64_t swapents;		/* swap entries in the page tables (pages swapped out) */
+	MM_ATOMIC64 uint64_t swapents;	/* swap entries in the page tables (pages swapped out) */
 	uintptr_t scan_hand;		/* reclaim's clock hand (as_swap.c) */
 	uint64_t *gap;			/* free-area index (as_gaps.c), PMM pages */
 	uint32_t gap_leaves, gap_dirty;	/* leaves; first stale one (UINT32_MAX: none) */
@@ -291,6 +292,9 @@ struct as {
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
 };
+MM_ATOMIC64_OK(struct as, rss);
+MM_ATOMIC64_OK(struct as, hiwater_rss);
+MM_ATOMIC64_OK(struct as, swapents);
 
 /**
  * as_set_shared() - the space gains a second user (a thread or a vfork child)

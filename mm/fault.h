@@ -49,10 +49,13 @@ struct vm_space {
 	struct pt_space pt;
 	vm_fault_fn fault;	/* NULL: no fault is ever resolved */
 	void *priv;		/* for @fault */
-	uint64_t nr_faults;	/* faults handled (atomic counters) */
-	uint64_t nr_spurious;	/* ... that the tables already allowed (stale TLB) */
-	uint64_t nr_resolved;	/* ... that @fault resolved */
+	MM_ATOMIC64 uint64_t nr_faults;		/* faults handled (atomic counters) */
+	MM_ATOMIC64 uint64_t nr_spurious;	/* ... that the tables already allowed (stale TLB) */
+	MM_ATOMIC64 uint64_t nr_resolved;	/* ... that @fault resolved */
 };
+MM_ATOMIC64_OK(struct vm_space, nr_faults);
+MM_ATOMIC64_OK(struct vm_space, nr_spurious);
+MM_ATOMIC64_OK(struct vm_space, nr_resolved);
 
 /**
  * vm_space_init() - set up an address space with empty page tables

@@ -42,9 +42,10 @@
  * in @used (atomic); a new page past @max is refused (PCACHE_NOSPC).
  */
 struct pcache_quota {
-	uint64_t used;
+	MM_ATOMIC64 uint64_t used;
 	uint64_t max;
 };
+MM_ATOMIC64_OK(struct pcache_quota, used);
 
 struct pcache {
 	spinlock_t lock;
@@ -53,13 +54,15 @@ struct pcache {
 	unsigned levels;	/* height of the tree; 0: no tree */
 	unsigned flags;		/* PCACHE_* */
 	phys_addr_t root;	/* top node, 0 if none */
-	uint64_t size;		/* bytes (PCACHE_SIZED) */
+	MM_ATOMIC64 uint64_t size;	/* bytes (PCACHE_SIZED), read unlocked */
 	uint64_t nrpages;	/* frames held */
 	uint64_t charged;	/* pages committed for it, returned when it is freed */
-	uint64_t nrswapped;	/* pages in swap */
+	MM_ATOMIC64 uint64_t nrswapped;	/* pages in swap, read unlocked */
 	struct pcache_quota *quota;	/* counted there, or NULL: no limit */
 	struct pcache *all_next, *all_prev;	/* every object (swapoff) */
 };
+MM_ATOMIC64_OK(struct pcache, size);
+MM_ATOMIC64_OK(struct pcache, nrswapped);
 
 /* Results of pcache_lookup(). */
 #define PCACHE_OK	0

@@ -118,7 +118,7 @@ struct pt_space {
 	uint16_t borrow_first, borrow_end;
 	spinlock_t lock;
 	/* CPUs whose MMU may hold this space's translations (see the TLB rule). */
-	volatile mm_cpumask_t cpus;
+	volatile MM_ATOMIC64 mm_cpumask_t cpus;
 	/*
 	 * Set by the space's owner around a call made under its own lock
 	 * alone, a lock that keeps every other change of these tables out and
@@ -130,6 +130,7 @@ struct pt_space {
 	bool wait_irqs;
 	unsigned long wait_fl;
 };
+MM_ATOMIC64_OK(struct pt_space, cpus);
 
 /*
  * Declare that no CPU will load @s again (the last user is gone), so that

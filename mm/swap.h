@@ -223,10 +223,11 @@ struct swap_counters {
 	uint64_t cache_hits;	/* faults that found the page in the swap cache */
 	uint64_t write_fail;	/* writes every area refused */
 	uint64_t read_errors;	/* reads that failed (SIGBUS) */
-	uint64_t slots_total;	/* usable slots over all areas */
+	MM_ATOMIC64 uint64_t slots_total;	/* usable slots over all areas */
 	uint64_t slots_used;	/* slots referenced */
 	uint64_t cache_pages;	/* frames in the swap cache */
 };
+MM_ATOMIC64_OK(struct swap_counters, slots_total);
 
 void swap_get_counters(struct swap_counters *c);
 

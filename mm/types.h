@@ -31,6 +31,18 @@ typedef uint64_t pfn_t;		/* a physical frame number (address >> PAGE_SHIFT) */
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
+/*
+ * A 64-bit field read or written with __atomic builtins: 8-aligned. i386
+ * aligns uint64_t to 4 inside structures, so such a field may straddle a
+ * cache line; an 8-byte locked instruction there is a split lock (a bus
+ * lock, which a hypervisor may throttle to milliseconds each) and an 8-byte
+ * load there is not atomic. MM_ATOMIC64_OK() states it beside the structure.
+ */
+#define MM_ATOMIC64	_Alignas(8)
+#define MM_ATOMIC64_OK(type, field)						\
+	_Static_assert(offsetof(type, field) % 8 == 0 && _Alignof(type) >= 8,	\
+		       #type "." #field ": a 64-bit atomic that may straddle a cache line")
+
 /* Physical addresses beyond this are absurd on any x86 (MAXPHYADDR <= 52). */
 #define PHYS_ADDR_LIMIT	((uint64_t)1 << 52)
 

@@ -26,7 +26,7 @@ struct zone {
 	_Alignas(64) spinlock_t lock;
 	uint32_t nonempty;		/* bit o: area[o] is not empty */
 	struct free_area area[PMM_MAX_ORDER + 1];
-	uint64_t nr_free;		/* frames in the buddy lists */
+	MM_ATOMIC64 uint64_t nr_free;	/* frames in the buddy lists (read unlocked) */
 	uint64_t managed;		/* frames handed to the buddy allocator at init */
 	uint64_t reserved;		/* RAM frames never handed out */
 	pfn_t span_lo, span_hi;		/* RAM frames of the zone lie in [lo, hi) */
@@ -53,11 +53,15 @@ struct pmm {
 	/* fallback[n]: every node, nearest to @n first (n itself leads). */
 	uint8_t fallback[MM_MAX_NODES][MM_MAX_NODES];
 	uint8_t distance[MM_MAX_NODES][MM_MAX_NODES];
-	uint64_t alloc_failures;	/* atomic */
-	uint64_t bad_calls;		/* atomic */
-	uint64_t reserve;		/* pmm_reserve() */
-	uint64_t reserve_refusals;	/* atomic */
+	MM_ATOMIC64 uint64_t alloc_failures;	/* atomic */
+	MM_ATOMIC64 uint64_t bad_calls;		/* atomic */
+	uint64_t reserve;			/* pmm_reserve() */
+	MM_ATOMIC64 uint64_t reserve_refusals;	/* atomic */
 };
+MM_ATOMIC64_OK(struct zone, nr_free);
+MM_ATOMIC64_OK(struct pmm, alloc_failures);
+MM_ATOMIC64_OK(struct pmm, bad_calls);
+MM_ATOMIC64_OK(struct pmm, reserve_refusals);
 
 extern struct pmm pmm;
 

@@ -45,10 +45,12 @@ struct zstore_stats {
 	uint64_t incompressible;	/* pages kept whole */
 	uint64_t reads, writes;		/* operations served */
 	uint64_t failures;		/* writes refused for lack of memory, reads of corrupt data */
-	uint64_t bad_calls;		/* slot out of range, written twice, read while empty */
+	MM_ATOMIC64 uint64_t bad_calls;	/* slot out of range, written twice, read while empty */
 	uint64_t written_back;		/* a tier: pages moved down to the device */
-	uint64_t refused;		/* a tier: pages sent to the device, the pool being full */
+	MM_ATOMIC64 uint64_t refused;	/* a tier: pages sent to the device, the pool being full */
 };
+MM_ATOMIC64_OK(struct zstore_stats, bad_calls);
+MM_ATOMIC64_OK(struct zstore_stats, refused);
 
 struct zstore {
 	struct swap_backend b;		/* ops, name, nslots, in_ram */

@@ -37,11 +37,12 @@ struct cpu_local {
 	struct pt_space *loaded;	/* user page tables in CR3, or NULL */
 	bool lazy;			/* ... kept under a kernel thread (lazy TLB) */
 	unsigned kmap_held;		/* plat_kmap()s not yet undone: none at a switch */
-	volatile uint64_t tlb_from;	/* CPUs with a request for this one */
+	volatile MM_ATOMIC64 uint64_t tlb_from;	/* CPUs with a request for this one */
 	struct tlb_request tlb_req;
 	uint64_t ticks, ipis, tlb_ipis;
 	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
 };
+MM_ATOMIC64_OK(struct cpu_local, tlb_from);
 
 extern struct cpu_local cpu0;
 /* Every started CPU's block, by CPU number; NULL for absent ones. */

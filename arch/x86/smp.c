@@ -158,7 +158,7 @@ static struct {
 	volatile int busy;
 	void (*fn)(void *);
 	void *arg;
-	volatile mm_cpumask_t pending;
+	volatile MM_ATOMIC64 mm_cpumask_t pending;
 } call;
 
 void smp_call_handle(void)

@@ -25,8 +25,9 @@ struct tlb_request {
 	const uintptr_t *va;		/* pages to forget, or NULL: everything */
 	unsigned n;
 	bool global;			/* kernel space: global entries too */
-	volatile uint64_t pending;	/* CPUs that have not flushed yet */
+	volatile MM_ATOMIC64 uint64_t pending;	/* CPUs that have not flushed yet */
 };
+MM_ATOMIC64_OK(struct tlb_request, pending);
 
 /* Before the PMM: find the CPUs, set the start-up page aside and fill it. */
 void smp_prepare(struct memmap *map);

@@ -37,12 +37,16 @@ struct blkdev {
 	bool in_use;		/* claimed (by a swap area) */
 	const struct blkdev_ops *ops;
 	void *priv;
-	uint64_t reads, writes;		/* requests completed */
-	uint64_t read_sectors, written_sectors;
+	MM_ATOMIC64 uint64_t reads, writes;	/* requests completed */
+	MM_ATOMIC64 uint64_t read_sectors, written_sectors;
 	uint64_t irqs;			/* interrupts the device raised */
 	uint64_t slept;			/* waits for a request spent asleep */
 	struct blkdev *next;
 };
+MM_ATOMIC64_OK(struct blkdev, reads);
+MM_ATOMIC64_OK(struct blkdev, writes);
+MM_ATOMIC64_OK(struct blkdev, read_sectors);
+MM_ATOMIC64_OK(struct blkdev, written_sectors);
 
 /* Adds @bd under the next free name with @prefix ("vd" gives vda, vdb, ...). */
 void blkdev_register(struct blkdev *bd, const char *prefix);

@@ -16,6 +16,8 @@
 
 #include <stdint.h>
 
+#include "mm/types.h"
+
 #define RLIMIT_CPU	0
 #define RLIMIT_FSIZE	1
 #define RLIMIT_DATA	2
@@ -40,8 +42,11 @@
 
 /* One limit as struct rlimit64 has it: soft (cur) and hard (max). */
 struct rlim {
-	uint64_t cur, max;
+	MM_ATOMIC64 uint64_t cur;	/* read unlocked by other threads */
+	MM_ATOMIC64 uint64_t max;
 };
+MM_ATOMIC64_OK(struct rlim, cur);
+MM_ATOMIC64_OK(struct rlim, max);
 
 struct rlimits {
 	struct rlim r[RLIM_NLIMITS];

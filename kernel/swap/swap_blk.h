@@ -21,8 +21,11 @@ struct swap_blk {
 	struct swap_format fmt;
 	uint64_t *stored_map;		/* one bit per slot holding a page */
 	spinlock_t lock;
-	uint64_t stored, reads, writes, failures;
+	MM_ATOMIC64 uint64_t stored, reads, writes, failures;	/* atomic */
 };
+MM_ATOMIC64_OK(struct swap_blk, reads);
+MM_ATOMIC64_OK(struct swap_blk, writes);
+MM_ATOMIC64_OK(struct swap_blk, failures);
 
 /**
  * swap_blk_open() - read and check a disk's swap header, claim the disk

@@ -89,7 +89,7 @@ struct shoot {
 	bool stay_lazy;			/* readers keep it loaded afterwards */
 	void (*remove)(struct shoot *s);
 	unsigned ready, faulted, violations;
-	uint64_t reads;
+	MM_ATOMIC64 uint64_t reads;	/* readers add atomically */
 	volatile int removed;
 };
 
