@@ -16,17 +16,7 @@
 #include "kernel/heap.h"
 #include "kernel/task.h"
 #include "tests/kernel/hoard.h"
-
-/* Free frames with the heap's and the PMM's per-CPU caches emptied. */
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	heap_drain();
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
+#include "tests/kernel/frames.h"
 
 static void kmalloc_family(struct ktest *t)
 {

@@ -16,20 +16,10 @@
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
 #include "kernel/heap.h"
+#include "tests/kernel/frames.h"
 
 /* A global the compiler puts a red zone after. */
 static volatile uint8_t kasan_test_global[17];
-
-/* Free frames with the heap's (and its quarantine's) and the PMM's per-CPU caches emptied. */
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	heap_drain();
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
 
 /* One bad access by @fn(@arg) at @addr: reported once as @kind, and nothing else reported. */
 static void expect_one(struct ktest *t, const char *kind, uintptr_t addr, void (*fn)(uintptr_t),

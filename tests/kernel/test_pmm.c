@@ -13,15 +13,7 @@
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "tests/kernel/hoard.h"
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
+#include "tests/kernel/frames.h"
 
 static void alloc_free_every_order(struct ktest *t)
 {

@@ -18,6 +18,7 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
+#include "tests/kernel/frames.h"
 
 #define USER_VA		0x40000000ul
 #define READER_NS	2000000000ull	/* a reader gives up after 2 s */
@@ -47,17 +48,6 @@ static unsigned count(mm_cpumask_t m)
 	for (; m; m &= m - 1)
 		n++;
 	return n;
-}
-
-/* Every CPU's heap lists, then every CPU's PMM cache. */
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	heap_drain_all();
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
 }
 
 static uint64_t hits[MM_MAX_CPUS];
@@ -161,13 +151,13 @@ static void vfree_reaches_every_cpu(struct ktest *t)
 {
 	if (!need_others(t))
 		return;
-	uint64_t before = free_frames();
+	uint64_t before = free_frames_all_cpus();
 	struct shoot s = { .remove = remove_vfree };
 
 	s.p = vmalloc(PAGE_SIZE);
 	*s.p = 42;
 	run_shoot(t, &s);
-	KEXPECT_EQ(t, free_frames(), before);
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
 static void remove_unmap(struct shoot *s)
@@ -202,7 +192,7 @@ static void space_shootdown(struct ktest *t, bool lazy)
 {
 	if (!need_others(t))
 		return;
-	uint64_t before = free_frames();
+	uint64_t before = free_frames_all_cpus();
 	struct pt_space ps;
 	phys_addr_t frame;
 
@@ -220,7 +210,7 @@ static void space_shootdown(struct ktest *t, bool lazy)
 	if (lazy)
 		smp_call(others(), set_lazy, NULL);
 	pmm_free_page(frame);
-	KEXPECT_EQ(t, free_frames(), before);
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
 static void unmap_reaches_cpus_of_space(struct ktest *t)
@@ -264,7 +254,7 @@ static void big_unmap_few_shootdowns(struct ktest *t)
 {
 	if (!need_others(t))
 		return;
-	uint64_t before = free_frames();
+	uint64_t before = free_frames_all_cpus();
 	struct pt_space ps;
 	phys_addr_t frame;
 
@@ -288,7 +278,7 @@ static void big_unmap_few_shootdowns(struct ktest *t)
 	KEXPECT_EQ(t, big.early, 0);
 	KEXPECT(t, big.shootdowns >= 1 && big.shootdowns <= 2);
 	pt_space_destroy(&ps);
-	KEXPECT_EQ(t, free_frames(), before);
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
 /* --- Stress: every CPU at once ------------------------------------------------ */
@@ -366,7 +356,7 @@ static void stress_fn(void *arg)
 
 static void stress_every_cpu(struct ktest *t)
 {
-	uint64_t before = free_frames();
+	uint64_t before = free_frames_all_cpus();
 	struct vmalloc_stats vs0, vs1;
 	struct pt_space ps;
 	struct stress st = { .shared = &ps };
@@ -384,7 +374,7 @@ static void stress_every_cpu(struct ktest *t)
 	vmalloc_get_stats(&vs1);
 	KEXPECT_EQ(t, vs1.areas, vs0.areas);
 	KEXPECT_EQ(t, vs1.bytes, vs0.bytes);
-	KEXPECT_EQ(t, free_frames(), before);
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
 KTEST_SUITE(smp,

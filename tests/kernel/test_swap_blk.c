@@ -11,17 +11,9 @@
 #include "kernel/swap/swap_blk.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "tests/kernel/frames.h"
 
 #define TEST_LABEL	"memcore-test"
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
 
 static struct swap_blk *open_test_area(struct ktest *t)
 {

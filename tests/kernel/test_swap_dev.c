@@ -11,15 +11,7 @@
 #include "kernel/swap/swap_blk.h"
 #include "kernel/swap/swap_dev.h"
 #include "mm/pmm.h"
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
+#include "tests/kernel/frames.h"
 
 /* The labelled mkswap disk, and one without any header (the pattern disk). */
 static struct blkdev *find_disk(bool swap)

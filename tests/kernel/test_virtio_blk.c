@@ -14,19 +14,11 @@
 #include "kernel/task.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
+#include "tests/kernel/frames.h"
 
 #define TESTDISK_MAGIC	"memcore test disk v1"
 #define WRITE_FIRST	4096	/* the host checks sectors 4096..4351 */
 #define WRITE_SECTORS	256
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
-}
 
 static struct blkdev *test_disk(struct ktest *t)
 {

@@ -11,6 +11,7 @@
 #include "mm/platform.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
+#include "tests/kernel/frames.h"
 
 #define RET_OPCODE	0xc3
 #define USER_TEST_VA	0x400000ul
@@ -235,15 +236,6 @@ static void smap_and_smep(struct ktest *t)
 	pmm_free_pages(frame, 0);
 	if (!cpu_features.smap || !cpu_features.smep)
 		ktest_skip(t, "no SMAP or SMEP on this CPU");
-}
-
-static uint64_t free_frames(void)
-{
-	struct pmm_stats st;
-
-	pmm_drain();
-	pmm_get_stats(&st);
-	return st.free_frames;
 }
 
 static void vmalloc_returns_every_frame(struct ktest *t)
