@@ -60,6 +60,22 @@ static TAP_UNUSED long meminfo_kb(const char *key)
 	return proc_field("/proc/meminfo", key);
 }
 
+/*
+ * The pages of a working set of @num/@den of RAM if free swap is larger
+ * than RAM, else 1024 (4 MiB: the same code paths without pressure, as the
+ * user and diff suites run them without swap). Checks /proc/meminfo has
+ * both figures and reports them.
+ */
+static TAP_UNUSED unsigned long swap_working_set(unsigned num, unsigned den)
+{
+	long mem = meminfo_kb("MemTotal"), swap = meminfo_kb("SwapFree");
+	unsigned long pages = swap > mem ? (unsigned long)mem * num / den / (PAGE / 1024) : 1024;
+
+	ok(mem > 0 && swap >= 0, "MemTotal and SwapFree in /proc/meminfo");
+	diag("RAM %ld kB, swap free %ld kB: working set %lu pages", mem, swap, pages);
+	return pages;
+}
+
 /* memcore's free frames (caches drained) and swap slots in use; -1 on Linux. */
 struct swap_leak {
 	long frames, slots, backend;	/* backend: bytes of RAM the swap backends use */

@@ -38,11 +38,13 @@ static void rewrite(unsigned long first, unsigned long step, unsigned gen)
 #define BAD_CHILD	2	/* the child saw a wrong page */
 #define BAD_PARENT	4	/* the parent did */
 
-static int work(void)
+/* The worker, run by swap_run_worker() (its argument unused). */
+static int work(unsigned long unused)
 {
 	volatile int *go = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	int fail = 0;
 
+	(void)unused;
 	region = mmap(NULL, PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED || go == MAP_FAILED)
 		return BAD_SETUP;
@@ -89,15 +91,7 @@ int main(int argc, char **argv)
 	(void)argc;
 	diag("swap free %ld kB", swap);
 	struct swap_leak before = swap_leak_begin(argv[0]);
-	pid_t pid = tap_fork();
-
-	if (pid == 0) {
-		munlockall();
-		_exit(work());
-	}
-	st = tap_wait(pid);
-	ok(st >= 0 && !(st & 0x7f), "the worker was not killed");
-	st = st >= 0 && !(st & 0x7f) ? (st >> 8) & 0xff : 0xff;
+	st = swap_run_worker(work, 0);
 	ok(!(st & BAD_SETUP), "the region is mapped and the child heard from the parent");
 	ok(!(st & BAD_CHILD), "the child sees the pages of before the fork, then its own writes");
 	ok(!(st & BAD_PARENT), "the parent sees its own writes, never the child's");

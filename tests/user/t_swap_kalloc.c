@@ -220,12 +220,14 @@ static void files(struct tally *t)
 #define BAD_REWRITER	32
 #define BAD_REGIONS	64
 
-static int work(void)
+/* The worker (a child) with a working set of @pages (npages, which its threads read). */
+static int work(unsigned long pages)
 {
 	struct tally th = { 0 }, ch = { 0 }, rg = { 0 }, fi = { 0 };
 	pthread_t rw;
 	int fail = 0;
 
+	npages = pages;
 	region = mmap(NULL, npages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	gen = mmap(NULL, npages, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (region == MAP_FAILED || gen == MAP_FAILED)
@@ -266,23 +268,13 @@ static int work(void)
 
 int main(int argc, char **argv)
 {
-	long mem = meminfo_kb("MemTotal"), swap = meminfo_kb("SwapFree");
-	int st;
-
 	(void)argc;
-	ok(mem > 0 && swap >= 0, "MemTotal and SwapFree in /proc/meminfo");
-	/* 1.25x RAM if swap holds the excess with room to spare, else 4 MiB. */
-	npages = swap > mem ? (unsigned long)mem * 5 / 4 / (PAGE / 1024) : 1024;
-	diag("RAM %ld kB, swap free %ld kB: working set %lu pages", mem, swap, npages);
+	unsigned long pages = swap_working_set(5, 4);	/* 1.25x RAM */
+
 	mkdir("/tmp", 01777);		/* Linux's initramfs has none */
 	struct swap_leak before = swap_leak_begin(argv[0]);
-	pid_t pid = tap_fork();
+	int st = swap_run_worker(work, pages);
 
-	if (pid == 0) {
-		munlockall();
-		_exit(work());
-	}
-	st = swap_worker_status(pid);
 	ok(!(st & BAD_MAP), "the working set is mapped");
 	ok(!(st & BAD_REWRITER), "a thread rewrites the working set beside the kernel work");
 	ok(!(st & BAD_THREADS), "threads are made and joined, or refused cleanly");

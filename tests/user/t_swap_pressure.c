@@ -104,20 +104,11 @@ static int work(unsigned long pages)
 
 int main(int argc, char **argv)
 {
-	long mem = meminfo_kb("MemTotal"), swap = meminfo_kb("SwapFree");
-	unsigned long pages;
-	int st;
-
 	(void)argc;
-	ok(mem > 0 && swap >= 0, "MemTotal and SwapFree in /proc/meminfo");
-	/* 1.5x RAM if swap holds the excess with room to spare, else 4 MiB. */
-	if (swap > mem)
-		pages = (unsigned long)mem * 3 / 2 / (PAGE / 1024);
-	else
-		pages = 1024;
-	diag("RAM %ld kB, swap free %ld kB: working set %lu pages", mem, swap, pages);
+	unsigned long pages = swap_working_set(3, 2);	/* 1.5x RAM */
 	struct swap_leak before = swap_leak_begin(argv[0]);
-	st = swap_run_worker(work, pages);
+	int st = swap_run_worker(work, pages);
+
 	ok(!(st & BAD_MAP), "the working set is mapped");
 	ok(!(st & BAD_SEQ), "every page written reads back (sequential)");
 	ok(!(st & BAD_RANDOM), "random reads and rewrites keep every page");
