@@ -27,16 +27,9 @@
 
 static struct pt_space ks;
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
 static int setup(void **state)
 {
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
+	sim_group_setup(state);
 	heap_pages_mmap_set_arena((size_t)1 << (sizeof(size_t) == 8 ? 32 : 28));
 	return 0;
 }
@@ -50,9 +43,7 @@ static void mmap_heap(void)
 static void sim_heap(uint64_t ram)
 {
 	assert_int_equal(vm_ram_setup(ram), 0);
-	assert_int_equal(pt_space_init(&ks, VM_NATIVE_FORMAT), 0);
-	ks.flags |= PT_SPACE_KERNEL;
-	assert_int_equal(vmalloc_init(&ks, VBASE, VBASE + VM_VMALLOC_SIZE), 0);
+	assert_int_equal(vm_kernel_space(&ks), 0);
 	assert_int_equal(heap_init(&heap_pages_kernel, 0), 0);
 	kfree(kmalloc(8));	/* this thread's lists: held until it ends */
 	heap_drain();

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mm/pt.h"
+#include "mm/vmalloc.h"
 #include "tests/host/sim_setup.h"
 
 /*
@@ -41,6 +42,18 @@ static inline int vm_ram_setup(uint64_t bytes)
 	plat_set_pt_root(0);
 	sim_reset_counts();
 	return 0;
+}
+
+/*
+ * @ks as the kernel's page tables on the simulated RAM, with vmalloc's
+ * window [VM_VMALLOC_BASE, + VM_VMALLOC_SIZE) in them; 0 or -1.
+ */
+static inline int vm_kernel_space(struct pt_space *ks)
+{
+	if (pt_space_init(ks, VM_NATIVE_FORMAT))
+		return -1;
+	ks->flags |= PT_SPACE_KERNEL;
+	return vmalloc_init(ks, VM_VMALLOC_BASE, VM_VMALLOC_BASE + VM_VMALLOC_SIZE) ? -1 : 0;
 }
 
 /* The older name of sim_free_frames(), still used by the heap's tests. */

@@ -27,21 +27,10 @@
 
 static struct pt_space ks;
 
-static void panic_hook(const char *msg)
-{
-	fail_msg("unexpected panic: %s", msg);
-}
-
 /* Simulated RAM with the PMM and a vmalloc window; the debug heap over them, as in the KASAN kernel. */
 static int setup(void **state)
 {
-	(void)state;
-	sim_set_log_level(-1);
-	sim_panic_hook = panic_hook;
-	if (vm_ram_setup(64 << 20) || pt_space_init(&ks, VM_NATIVE_FORMAT))
-		return -1;
-	ks.flags |= PT_SPACE_KERNEL;
-	if (vmalloc_init(&ks, VM_VMALLOC_BASE, VM_VMALLOC_BASE + VM_VMALLOC_SIZE))
+	if (sim_group_setup(state) || vm_ram_setup(64 << 20) || vm_kernel_space(&ks))
 		return -1;
 	return heap_init(&heap_pages_kernel, HEAP_DEBUG);
 }
