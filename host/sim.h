@@ -61,6 +61,7 @@ struct sim_counters {
 	unsigned long tlb_flush_page;
 	unsigned long tlb_flush_all;
 	unsigned long kmap_high;	/* plat_kmap() calls for frames in high memory */
+	unsigned long preempt_points;	/* plat_preempt_point() calls (atomic: any thread) */
 };
 extern struct sim_counters sim_count;
 /* plat_kmap() calls for high memory since the process started (never reset). */

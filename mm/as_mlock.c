@@ -7,8 +7,15 @@
  * refuse MADV_DONTNEED, and fork does not pass locks on. RLIMIT_MEMLOCK is
  * the space's lim.memlock (unlimited for a process with CAP_IPC_LOCK's
  * rights): 0 refuses every lock (EPERM), locking past it is ENOMEM.
+ *
+ * mlockall and munlockall change every region of the space: they take the
+ * lock (interrupts off) for a bounded batch of regions at a time, with a
+ * preemption point between, as as_populate() does for pages.
  */
 #include "as_internal.h"
+
+/* Regions mlockall and munlockall change per hold of the lock. */
+#define LOCKALL_BATCH	32
 
 /*
  * Set or clear AS_R_LOCKED from @start up to the first hole or @end, as
@@ -94,6 +101,39 @@ int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
 	return lock_range(as, addr, len, false, false);
 }
 
+/*
+ * AS_R_LOCKED on (@on) or off every region, LOCKALL_BATCH regions per hold
+ * of the lock, each batch ending where a region starts (so nothing splits
+ * there). A region another thread maps meanwhile is changed if the walk has
+ * not passed its address yet, as if it had been there before the call.
+ *
+ * Return: 0, -MM_ENOMEM (no memory for a split: the regions before it stay
+ * changed), -MM_EINTR (killed between two batches).
+ */
+static int set_locked_all(struct as *as, bool on)
+{
+	uintptr_t va = 0;
+
+	for (;;) {
+		unsigned long fl = write_lock_irqsave(&as->lock);
+		uint32_t i = as_region_lower(as, va);
+		uintptr_t end = AS_TASK_SIZE;
+		int err = 0;
+
+		if (i + LOCKALL_BATCH < as->nr)
+			end = MM_MIN(as->reg[i + LOCKALL_BATCH].start, end);
+		if (i < as->nr && as->reg[i].start < end)
+			err = as_region_set_flag(as, va, end, AS_R_LOCKED, on);
+
+		write_unlock_irqrestore(&as->lock, fl);
+		if (err || end >= AS_TASK_SIZE)
+			return err;
+		va = end;
+		if (plat_preempt_point())
+			return -MM_EINTR;
+	}
+}
+
 /**
  * as_mlockall() - the mlockall system call
  * @as: the space
@@ -102,7 +142,7 @@ int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
  *
  * Return: 0, -MM_EINVAL (no flag, unknown flags, MCL_ONFAULT alone),
  * -MM_ENOMEM (no memory to split a region), -MM_EINTR (killed while
- * populating).
+ * locking or populating).
  */
 int as_mlockall(struct as *as, unsigned long flags)
 {
@@ -120,10 +160,11 @@ int as_mlockall(struct as *as, unsigned long flags)
 		return -MM_ENOMEM;
 	}
 	as->lock_future = (flags & MM_MCL_FUTURE) != 0;
-	if (flags & MM_MCL_CURRENT)
-		err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, true);
 	write_unlock_irqrestore(&as->lock, fl);
-	if (err || !(flags & MM_MCL_CURRENT) || (flags & MM_MCL_ONFAULT))
+	if (!(flags & MM_MCL_CURRENT))
+		return 0;
+	err = set_locked_all(as, true);
+	if (err || (flags & MM_MCL_ONFAULT))
 		return err;
 	err = as_populate(as, 0, AS_TASK_SIZE, true);
 	return err == -MM_EINTR ? err : 0;	/* mm_populate() ignores the rest */
@@ -133,15 +174,13 @@ int as_mlockall(struct as *as, unsigned long flags)
  * as_munlockall() - the munlockall system call: every lock, present and future, off
  * @as: the space
  *
- * Return: 0 or -MM_ENOMEM (no memory for the region set).
+ * Return: 0, -MM_ENOMEM (no memory for the region set), -MM_EINTR (killed).
  */
 int as_munlockall(struct as *as)
 {
 	unsigned long fl = write_lock_irqsave(&as->lock);
-	int err;
 
 	as->lock_future = false;
-	err = as_region_set_flag(as, 0, AS_TASK_SIZE, AS_R_LOCKED, false);
 	write_unlock_irqrestore(&as->lock, fl);
-	return err;
+	return set_locked_all(as, false);
 }

@@ -18,10 +18,13 @@
  *   mlock_big      mlock of 256 MiB
  *   mremap_big     mremap moving 256 MiB touched
  *   regions        4096 regions made by mprotect splits, then one munmap
+ *   mlockall_regions mlockall and munlockall with 16384 regions mapped
  *   execve_args    execve with 2 MiB of arguments
  *
  * Each step prints "hostile.STEP ok" or "hostile.STEP failed"; the exit
- * status is the number of failures.
+ * status is the number of failures. With arguments, only the groups of
+ * steps named run (populate, big_ranges, threaded_munmap, big_fork,
+ * regions, mlockall_regions, execve_args).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -156,6 +159,18 @@ static void regions(void)
 	report("regions", ok && munmap(p, n * PAGE) == 0);
 }
 
+static void mlockall_regions(void)
+{
+	const size_t n = 16384;
+	char *p = touched(n * PAGE);
+	int ok = p != NULL;
+
+	for (size_t i = 0; ok && i < n; i += 2)
+		ok = mprotect(p + i * PAGE, PAGE, PROT_READ) == 0;
+	ok = ok && mlockall(MCL_CURRENT) == 0 && munlockall() == 0;
+	report("mlockall_regions", ok && munmap(p, n * PAGE) == 0);
+}
+
 static void big_exec(const char *self)
 {
 	const size_t len = 100000, count = 20;
@@ -180,15 +195,35 @@ static void big_exec(const char *self)
 	free(s);
 }
 
+static const char *self;
+
+static void execve_args(void)
+{
+	big_exec(self);
+}
+
+/* The groups of steps, in order; `hostile GROUP...` runs only those named. */
+static const struct {
+	const char *name;
+	void (*run)(void);
+} groups[] = {
+	{ "populate", populate }, { "big_ranges", big_ranges }, { "threaded_munmap", threaded_munmap },
+	{ "big_fork", big_fork }, { "regions", regions }, { "mlockall_regions", mlockall_regions },
+	{ "execve_args", execve_args },
+};
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "child"))
 		return argc == 22 ? 0 : 1;
-	populate();
-	big_ranges();
-	threaded_munmap();
-	big_fork();
-	regions();
-	big_exec(argv[0]);
+	self = argv[0];
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++) {
+		int named = argc == 1;
+
+		for (int a = 1; a < argc; a++)
+			named |= !strcmp(argv[a], groups[g].name);
+		if (named)
+			groups[g].run();
+	}
 	return failures;
 }

@@ -889,6 +889,56 @@ static void test_limits(void **state)
 	finish(&P);
 }
 
+/* Is every region of @p locked (@on) or none? */
+static bool all_locked(struct proc *p, bool on)
+{
+	for (uint32_t i = 0; i < p->as.nr; i++)
+		if (!(p->as.reg[i].flags & AS_R_LOCKED) != !on)
+			return false;
+	return true;
+}
+
+/*
+ * mlockall and munlockall over a thousand regions change every one, and let
+ * the lock go between batches (a preemption point each time) rather than
+ * hold it, interrupts off, for the whole walk.
+ */
+static void test_mlockall_many_regions(void **state)
+{
+	const unsigned n = 1000;
+	unsigned long points;
+	uint32_t nr;
+	uintptr_t a;
+
+	(void)state;
+	start(&P);
+	a = map(&P, 0, n * PG, RW, ANON);
+	for (unsigned i = 0; i < n; i += 2)
+		assert_int_equal(as_mprotect(&P.as, a + i * PG, PG, MM_PROT_READ), 0);
+	nr = nregions(&P);
+	assert_true(nr >= n);
+	/* MCL_ONFAULT: no populating, whose own preemption points would count too. */
+	points = sim_count.preempt_points;
+	assert_int_equal(as_mlockall(&P.as, MM_MCL_CURRENT | MM_MCL_ONFAULT), 0);
+	assert_true(sim_count.preempt_points - points >= n / 64);
+	assert_true(all_locked(&P, true));
+	assert_int_equal(P.as.locked_vm, P.as.total_vm);
+	assert_int_equal(as_check(&P.as), 0);
+	points = sim_count.preempt_points;
+	assert_int_equal(as_munlockall(&P.as), 0);
+	assert_true(sim_count.preempt_points - points >= n / 64);
+	assert_true(all_locked(&P, false));
+	assert_int_equal(P.as.locked_vm, 0);
+	/* Populating too: every page is there afterwards. */
+	assert_int_equal(as_mlockall(&P.as, MM_MCL_CURRENT), 0);
+	assert_true(all_locked(&P, true));
+	for (unsigned i = 0; i < n; i++)
+		assert_true(pt_translate(&P.as.vs.pt, a + i * PG, NULL, NULL, NULL));
+	assert_int_equal(as_munlockall(&P.as), 0);
+	assert_int_equal(nregions(&P), nr);	/* split by protection only, as before */
+	finish(&P);
+}
+
 /* --- commit accounting ---------------------------------------------------------------- */
 
 static void test_commit_strict(void **state)
@@ -975,6 +1025,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_strict, before, after),
 		cmocka_unit_test_setup_teardown(test_commit_modes, before, after),
 		cmocka_unit_test_setup_teardown(test_limits, before, after),
+		cmocka_unit_test_setup_teardown(test_mlockall_many_regions, before, after),
 	};
 
 	int failed = cmocka_run_group_tests_name("as", tests, sim_group_setup, sim_group_teardown);
