@@ -261,18 +261,67 @@ def qemu_command(kernel=None, iso=None, mem="512M", cmdline="", accel=None,
     return cmd + list(extra)
 
 
-def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=(),
-         cmd=None, smp=1):
-    """Boots once, non-interactively (our kernel, or the QEMU command @cmd).
-    Returns (output, status, timed_out)."""
-    cmd = cmd or qemu_command(kernel, iso, mem, cmdline, accel, extra=extra, smp=smp)
+# Timeouts are set for a host with a CPU free for each QEMU. On a loaded one
+# (CI runners share their CPUs) TCG runs slower in proportion to the
+# runnable tasks per CPU: timeout_stretch() is that ratio (1-minute load
+# average over CPUs), at least 1 and at most MAX_STRETCH so that a hang
+# still ends; TIMEOUT_STRETCH in the environment sets it instead.
+MAX_STRETCH = 4.0
+
+
+def timeout_stretch():
+    env = os.environ.get("TIMEOUT_STRETCH")
+    if env:
+        return max(1.0, float(env))
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        return p.stdout.decode("utf-8", "replace").replace("\r\n", "\n"), p.returncode, False
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace").replace("\r\n", "\n")
-        return out, None, True
+        load = os.getloadavg()[0]
+    except OSError:
+        return 1.0
+    return min(MAX_STRETCH, max(1.0, load / (os.cpu_count() or 1)))
+
+
+def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=(),
+         cmd=None, smp=1, progress=None, idle=None):
+    """Boots once, non-interactively (our kernel, or the QEMU command @cmd).
+    Returns (output, status, timed_out). With @progress (bytes the guest
+    prints as it finishes a unit of work) the boot ends @idle seconds after
+    the last of them (or the start) without another, and in any case after
+    @timeout: a guest that keeps making progress is not cut off by a slow
+    host, a hung one is found after @idle."""
+    cmd = cmd or qemu_command(kernel, iso, mem, cmdline, accel, extra=extra, smp=smp)
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    start = last = time.monotonic()
+    chunks, carry, timed_out = [], b"", False
+    while True:
+        now = time.monotonic()
+        left = start + timeout - now
+        if progress is not None and idle is not None:
+            left = min(left, last + idle - now)
+        if left <= 0:
+            p.kill()
+            timed_out = True
+            break
+        r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
+        if not r:
+            continue
+        chunk = os.read(p.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if progress is not None:
+            # @carry: the end of the previous read, shorter than a marker (one split
+            # between reads is found, none twice).
+            if progress in carry + chunk:
+                last = time.monotonic()
+            carry = (carry + chunk)[-(len(progress) - 1):] if len(progress) > 1 else b""
+    try:
+        status = p.wait(timeout=30)
+    except subprocess.TimeoutExpired:     # its output closed, QEMU still there
+        p.kill()
+        status, timed_out = p.wait(), True
+    out = b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    return out, None if timed_out else status, timed_out
 
 
 START = b"init: starting "

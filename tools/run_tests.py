@@ -27,6 +27,12 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 
 results = []        # (name, ok, detail); ok is None for a skipped test
 verbose = False
+stretch = 1.0       # timeouts' factor for the host's load (qemu.timeout_stretch())
+
+
+def stretched(seconds):
+    """A fixed floor of a timeout, stretched as --timeout is for the host's load."""
+    return int(seconds * stretch)
 
 
 def record(name, ok, detail=""):
@@ -244,6 +250,17 @@ user_tap = {}       # our kernel's results, for the differential suite
 user32_tap = {}     # the same of the i386 programs on the i386 kernel
 
 
+USERTEST_END = b"# usertest: end "
+
+
+def usertest_boot(nprogs, timeout, **boot_args):
+    """qemu.boot() of a usertest run of @nprogs programs: each may take up
+    to 3 @timeout after the one before ends (a hang is found then), and the
+    whole run as long as programs keep ending, however slow the host."""
+    idle = 3 * timeout
+    return qemu.boot(timeout=idle * (nprogs + 1), progress=USERTEST_END, idle=idle, **boot_args)
+
+
 def split_usertest(out):
     """{program: (body lines, wait status, frames leaked)} from a usertest boot's output."""
     progs, current, body = {}, None, []
@@ -317,9 +334,10 @@ def user_programs(kernel, build, timeout, smp=1, sub="user", programs=None, name
     if programs:
         initrd = subset_initrd(build, sub, programs)
     try:
-        out, status, timed_out = qemu.boot(kernel=kernel, mem=qemu.SHARED_MEM,
-                                           cmdline="usertest panic=exit", timeout=timeout * 5,
-                                           extra=["-initrd", initrd], smp=smp)
+        out, status, timed_out = usertest_boot(len(programs or expected_user_programs(build, sub)),
+                                               timeout, kernel=kernel, mem=qemu.SHARED_MEM,
+                                               cmdline="usertest panic=exit",
+                                               extra=["-initrd", initrd], smp=smp)
     finally:
         if programs:
             os.unlink(initrd)
@@ -401,8 +419,8 @@ def differential(kernel, build, timeout, arch="x86_64"):
         rd.write(qemu.linux_initramfs(files, build=build, arch=arch))
     try:
         t0 = time.monotonic()
-        out, status, timed_out = qemu.boot(cmd=qemu.linux_command(rd.name, arch=arch, build=build),
-                                           timeout=timeout * 5)
+        out, status, timed_out = usertest_boot(len(expected), timeout,
+                                               cmd=qemu.linux_command(rd.name, arch=arch, build=build))
         secs = time.monotonic() - t0
     finally:
         os.unlink(rd.name)
@@ -497,7 +515,7 @@ def swap_differential(build, timeout):
                                           "--cmdline", "zram=%dM" % SWAP_DIFF_ZRAM_MIB]),
                             ("linux-run", ["--build", build,
                                            "--zram", "lz4:%d" % SWAP_DIFF_ZRAM_MIB])):
-            t = max(timeout, 300)
+            t = max(timeout, stretched(300))
             try:
                 p = subprocess.run([sys.executable, os.path.join(TOOLS, tool), "--mem",
                                     SWAP_DIFF_MEM, "--timeout", str(t)] + where + [exe],
@@ -772,7 +790,7 @@ def swap_disk_run(build, timeout):
         record("swap/disk-working-set", None, "mkswap not installed")
         return
     p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
-                        "--swap", img, "--timeout", str(max(timeout, 300)),
+                        "--swap", img, "--timeout", str(max(timeout, stretched(300))),
                         os.path.join(build, "guest/pressure"), "96"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -782,7 +800,7 @@ def swap_disk_run(build, timeout):
     # it fills, its oldest pages move down to the disk, and every page of the
     # working set is still intact.
     p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
-                        "--swap", img, "--cmdline", "zswap=4M", "--timeout", str(max(timeout, 300)),
+                        "--swap", img, "--cmdline", "zswap=4M", "--timeout", str(max(timeout, stretched(300))),
                         os.path.join(build, "guest/pressure"), "96"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -795,7 +813,7 @@ def swap_disk_run(build, timeout):
     # verdict here: under -icount an idle guest's clock jumps ahead while the
     # host completes disk I/O, so the lateness grows with the host's load.
     p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--icount", "--mem", "64M",
-                        "--swap", img, "--timeout", str(max(timeout, 300)),
+                        "--swap", img, "--timeout", str(max(timeout, stretched(300))),
                         os.path.join(build, "guest/swaplat"), "96", "1", "0"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = p.stdout.decode("utf-8", "replace")
@@ -805,7 +823,7 @@ def swap_disk_run(build, timeout):
     # fault waits for the disk asleep, on one CPU and on two.
     for smp in ("1", "2"):
         p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--smp", smp,
-                            "--mem", "64M", "--swap", img, "--timeout", str(max(timeout, 120)),
+                            "--mem", "64M", "--swap", img, "--timeout", str(max(timeout, stretched(120))),
                             os.path.join(build, "user", "t_swap_kcopy")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = p.stdout.decode("utf-8", "replace")
@@ -822,7 +840,7 @@ def swap_programs(build, timeout):
     RAM, with frames and slots checked back at the end."""
     for prog in ("t_swap_pressure", "t_swap_fork", "t_swap_kalloc", "t_swap_mlock"):
         p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
-                            "--cmdline", "zram=128M", "--timeout", str(max(timeout, 120)),
+                            "--cmdline", "zram=128M", "--timeout", str(max(timeout, stretched(120))),
                             os.path.join(build, "user", prog)],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         out = p.stdout.decode("utf-8", "replace")
@@ -999,6 +1017,12 @@ def main():
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args()
     verbose = a.verbose
+    global stretch
+    stretch = qemu.timeout_stretch()
+    if stretch > 1:
+        # Everything below scales from --timeout, and from the floors stretched() gives.
+        a.timeout = int(a.timeout * stretch)
+        print("timeouts x%.1f for the host's load: --timeout %d s" % (stretch, a.timeout), flush=True)
     only = set(filter(None, a.only.split(",")))
     kernel = os.path.join(a.build, "kernel/kernel.elf")
     iso = os.path.join(a.build, "memcore.iso")
