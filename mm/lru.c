@@ -3,11 +3,15 @@
  * The LRU lists (mm/lru.h): doubly linked through a table of per-frame
  * entries kept beside the frame database, linked by frame number.
  *
- * Lock order: lru_lock is taken last (only the PMM's locks inside it).
+ * Anonymous pages reach the lists through per-CPU batches
+ * (mm/lru_batch.c); everything here that reads the lists drains them first.
+ *
+ * Lock order: a CPU's LRU batch lock, then lru_lock; lru_lock is taken
+ * last (only the PMM's locks inside it).
  */
 #include "errno.h"
 #include "frame.h"
-#include "lru.h"
+#include "lru_impl.h"
 #include "spinlock.h"
 
 /* Entry states (ent->state), under lru_lock. */
@@ -23,6 +27,7 @@ struct lru_ent {
 	uint32_t next, prev;	/* frame numbers, PFN_NIL at the ends */
 	uint8_t state;
 	uint8_t accessed;	/* set without the lock (atomic) */
+	uint16_t gen;		/* forgotten how often: written under lru_lock, read without (atomic) */
 };
 _Static_assert(sizeof(struct lru_ent) == (sizeof(void *) == 8 ? 32 : 20), "lru entry size (docs)");
 
@@ -116,6 +121,7 @@ int lru_init(void)
 void lru_reset(void)
 {
 	__atomic_store_n(&tab, NULL, __ATOMIC_RELEASE);
+	lru_batch_reset();
 	tab_sections = 0;
 	tab_frames = 0;
 	for (unsigned l = 0; l < LRU_NR_LISTS; l++)
@@ -191,6 +197,20 @@ static unsigned kind_of(const struct lru_ent *e)
 	return e->state & ST_FILE ? LRU_FILE : LRU_ANON;
 }
 
+/* lru_add() of entry @e of frame @pfn, lru_lock held: a page already owned stays where it is. */
+static void add_locked(struct lru_ent *e, pfn_t pfn, unsigned kind, void *owner, uintptr_t index)
+{
+	if (e->state & ST_OWNED)
+		return;
+	e->owner = owner;
+	e->index = index;
+	e->state = (kind & LRU_FILE) ? ST_FILE : 0;
+	__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
+	if (!(kind & LRU_FILE))	/* before it can be isolated: the PMM then drops atomically */
+		__atomic_store_n(&pfn_frame(pfn)->spare, FRAME_LRU_ANON, __ATOMIC_RELEASE);
+	link_head(e, (uint32_t)pfn, (kind & LRU_LOCKED) ? LRU_UNEVICTABLE : inactive_of(kind));
+}
+
 /**
  * lru_add() - put a page on its kind's inactive list
  * @pa: an allocated order-0 frame
@@ -198,25 +218,59 @@ static unsigned kind_of(const struct lru_ent *e)
  *	  maps (it goes to the unevictable list)
  * @owner: what owns it (the page cache's object for a file page)
  * @index: the page's index in @owner
+ *
+ * A plain anonymous page (a fault's) goes through this CPU's batch
+ * (mm/lru_batch.c): it is on its list once the batch is drained.
  */
 void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index)
 {
-	struct lru_ent *e = ent(pa >> PAGE_SHIFT);
+	pfn_t pfn = pa >> PAGE_SHIFT;
+	struct lru_ent *e;
 	unsigned long fl;
+	uint16_t gen;
 
-	if (!e)
+	if (kind == LRU_ANON) {		/* the fault path: through this CPU's batch */
+		if (lru_pending_prepare(pfn, &gen))
+			lru_batch_add(pfn, gen, owner, index);
+		return;
+	}
+	if (!(e = ent(pfn)))
 		return;
 	fl = spin_lock_irqsave(&lru_lock);
-	if (!(e->state & ST_OWNED)) {
-		e->owner = owner;
-		e->index = index;
-		e->state = (kind & LRU_FILE) ? ST_FILE : 0;
-		__atomic_store_n(&e->accessed, 0, __ATOMIC_RELAXED);
-		if (!(kind & LRU_FILE))	/* before it can be isolated: the PMM then drops atomically */
-			__atomic_store_n(&pfn_frame(pa >> PAGE_SHIFT)->spare, FRAME_LRU_ANON,
-					 __ATOMIC_RELEASE);
-		link_head(e, (uint32_t)(pa >> PAGE_SHIFT),
-			  (kind & LRU_LOCKED) ? LRU_UNEVICTABLE : inactive_of(kind));
+	add_locked(e, pfn, kind, owner, index);
+	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+bool lru_pending_prepare(pfn_t pfn, uint16_t *gen)
+{
+	struct lru_ent *e = ent(pfn);
+
+	if (!e)
+		return false;
+	*gen = __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE);
+	/* After the generation: a free from now on moves it on, and the drain skips the page. */
+	__atomic_store_n(&pfn_frame(pfn)->spare, FRAME_LRU_ANON, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+/* Is batched page @p still what it was when batched: allocated, not forgotten since? */
+static bool pending_valid(const struct lru_pending *p, const struct lru_ent *e)
+{
+	const struct frame *f = pfn_frame(p->pfn);
+
+	return e->gen == p->gen && !(e->state & ST_OWNED) && frame_flags(f) == FRAME_ALLOC &&
+	       __atomic_load_n(&f->refcount, __ATOMIC_RELAXED) && frame_on_lru(f);
+}
+
+void lru_add_pending(const struct lru_pending *p, unsigned n)
+{
+	unsigned long fl = spin_lock_irqsave(&lru_lock);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct lru_ent *e = ent(p[i].pfn);
+
+		if (e && pending_valid(&p[i], e))
+			add_locked(e, p[i].pfn, LRU_ANON, p[i].owner, p[i].index);
 	}
 	spin_unlock_irqrestore(&lru_lock, fl);
 }
@@ -226,6 +280,7 @@ static void forget(struct lru_ent *e, pfn_t pfn)
 {
 	if (e->state & ST_ON)
 		unlink(e);
+	__atomic_store_n(&e->gen, (uint16_t)(e->gen + 1), __ATOMIC_RELEASE);	/* batches skip it */
 	e->state = 0;
 	e->owner = NULL;
 	if (frame_on_lru(pfn_frame(pfn)))
@@ -248,6 +303,29 @@ void lru_page_freed(pfn_t pfn)
 		return;
 	fl = spin_lock_irqsave(&lru_lock);
 	forget(e, pfn);
+	spin_unlock_irqrestore(&lru_lock, fl);
+}
+
+/**
+ * lru_pages_freed() - lru_page_freed() for @n frames under one hold of lru_lock
+ * @pfn: the frames, each as lru_page_freed() wants it
+ * @n: how many
+ *
+ * For the PMM's batched frees (munmap, exit).
+ */
+void lru_pages_freed(const uint32_t *pfn, unsigned n)
+{
+	unsigned long fl;
+
+	if (!n)
+		return;
+	fl = spin_lock_irqsave(&lru_lock);
+	for (unsigned i = 0; i < n; i++) {
+		struct lru_ent *e = ent(pfn[i]);
+
+		if (e)
+			forget(e, pfn[i]);
+	}
 	spin_unlock_irqrestore(&lru_lock, fl);
 }
 
@@ -331,8 +409,11 @@ static bool get_unless_zero(pfn_t pfn)
 unsigned lru_isolate_zone(enum lru_list l, struct lru_victim *out, unsigned n,
 			  enum pmm_zone top, unsigned *skipped)
 {
-	unsigned long fl = spin_lock_irqsave(&lru_lock);
+	unsigned long fl;
 	unsigned got = 0, skip = 0;
+
+	lru_drain_all();
+	fl = spin_lock_irqsave(&lru_lock);
 
 	while (got < n && lists[l].tail != PFN_NIL) {
 		uint32_t pfn = lists[l].tail;
@@ -437,9 +518,12 @@ uint32_t lru_putback_unevictable(const struct lru_victim *v, unsigned gen)
  */
 unsigned long lru_rescue_unevictable(void)
 {
-	unsigned long fl = spin_lock_irqsave(&lru_lock);
-	uint64_t left = lists[LRU_UNEVICTABLE].count;
-	unsigned long moved = 0;
+	unsigned long fl, moved = 0;
+	uint64_t left;
+
+	lru_drain_all();
+	fl = spin_lock_irqsave(&lru_lock);
+	left = lists[LRU_UNEVICTABLE].count;
 
 	__atomic_store_n(&unevictable_gen, unevictable_gen + 1, __ATOMIC_RELEASE);
 	while (left && lists[LRU_UNEVICTABLE].tail != PFN_NIL) {
@@ -495,6 +579,7 @@ unsigned lru_deactivate(unsigned kind, unsigned n)
 
 uint64_t lru_count(enum lru_list l)
 {
+	lru_drain_all();	/* the figures count batched pages too */
 	return __atomic_load_n(&lists[l].count, __ATOMIC_RELAXED);
 }
 
@@ -505,8 +590,11 @@ uint64_t lru_count(enum lru_list l)
  */
 unsigned lru_check(void)
 {
-	unsigned long fl = spin_lock_irqsave(&lru_lock);
+	unsigned long fl;
 	unsigned bad = 0;
+
+	lru_drain_all();
+	fl = spin_lock_irqsave(&lru_lock);
 
 	for (unsigned l = 0; l < LRU_NR_LISTS && tab; l++) {
 		uint32_t prev = PFN_NIL;

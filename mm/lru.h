@@ -44,9 +44,20 @@
  * race with a scan that saw a page locked just before the lock ended: its
  * putback then goes to the active list instead.
  *
- * Lock order: lru_lock is innermost but for the PMM's: it is taken inside
- * a space's lock, a page-cache object's lock and swap_lock, and nothing but
- * the PMM is locked while it is held.
+ * A fault's new anonymous page does not take lru_lock: it waits in its
+ * CPU's batch (mm/lru_batch.c, up to 31 pages) and the batch goes onto the
+ * inactive list under one hold of the lock, as Linux's per-CPU folio
+ * batches do. A batched page is on no list yet; if it is freed meanwhile
+ * the drain skips it (mm/lru_impl.h). Whatever reads the lists drains every
+ * CPU's batch first: isolation for reclaim, lru_count() (the figures,
+ * memstat, exact tests), lru_rescue_unevictable() and lru_check(). Frees
+ * of many anonymous pages at once (munmap, exit: pmm_put_mapped_batch())
+ * take them off under one hold of lru_lock (lru_pages_freed()).
+ *
+ * Lock order: a CPU's batch lock, then lru_lock, which is innermost but for
+ * the PMM's: both are taken inside a space's lock, a page-cache object's
+ * lock and swap_lock, and nothing but the PMM is locked while lru_lock is
+ * held.
  */
 #ifndef MM_LRU_H
 #define MM_LRU_H
@@ -93,6 +104,10 @@ void lru_add(phys_addr_t pa, unsigned kind, void *owner, uintptr_t index);
 void lru_del(phys_addr_t pa);
 /* PMM hook: anonymous page @pfn's last reference went (mm/frame.h FRAME_LRU_ANON). */
 void lru_page_freed(pfn_t pfn);
+/* The same for @n frames at once, under one hold of lru_lock. */
+void lru_pages_freed(const uint32_t *pfn, unsigned n);
+/* Put every CPU's batched pages on their lists (not with lru_lock held). */
+void lru_drain_all(void);
 /* Is @pa an anonymous page on the lists (or isolated)? */
 bool lru_anon_page(phys_addr_t pa);
 /* The page was read or written through a system call: counts as a reference. */
@@ -142,7 +157,7 @@ void lru_release(const struct lru_victim *v);
 /* Move up to @n pages from the tail of @kind's active list to its inactive head, marks cleared. */
 unsigned lru_deactivate(unsigned kind, unsigned n);
 
-/* Pages on list @l (isolated pages not counted). */
+/* Pages on list @l, batches drained first (isolated pages not counted). */
 uint64_t lru_count(enum lru_list l);
 
 /* Check the lists against the table: errors found (host tests). */

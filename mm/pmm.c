@@ -465,17 +465,40 @@ void pmm_get_mapped_batch(const uint32_t *pfn, unsigned n)
 		get_mapped("pmm_get_mapped_batch", pfn[i]);
 }
 
+/* Frames of a batched put whose LRU entries go under one hold of lru_lock. */
+#define PUT_LRU_BATCH	64
+
+/* Forget @n anonymous LRU frames, count 0, at once; then free them. */
+static void release_lru(const uint32_t *pfn, unsigned n)
+{
+	lru_pages_freed(pfn, n);
+	for (unsigned i = 0; i < n; i++)
+		release(pfn[i], pfn_frame(pfn[i]));
+}
+
 void pmm_put_mapped_batch(const uint32_t *pfn, unsigned n)
 {
+	uint32_t gone[PUT_LRU_BATCH];
+	unsigned k = 0;
+
 	for (unsigned i = 0; i < n; i++) {
 		struct frame *f = pfn_frame(pfn[i]);
 
 		/* Anything but an allocated block: pmm_put() reports it (and so do hardened builds). */
-		if (pmm_hardened || unlikely(frame_flags(f) != FRAME_ALLOC))
+		if (pmm_hardened || unlikely(frame_flags(f) != FRAME_ALLOC)) {
 			(void)pmm_put((phys_addr_t)pfn[i] << PAGE_SHIFT);
-		else
+		} else if (!frame_on_lru(f)) {
 			drop_ref(pfn[i], f);
+		} else if (__atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) == 0) {
+			/* As drop_ref(), but off the lists with the others (munmap, exit). */
+			gone[k++] = pfn[i];
+			if (k == PUT_LRU_BATCH) {
+				release_lru(gone, k);
+				k = 0;
+			}
+		}
 	}
+	release_lru(gone, k);
 }
 
 /**

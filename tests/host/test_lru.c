@@ -6,7 +6,9 @@
  * map and read back by both, referenced and mlock()ed pages kept, an unmapped object
  * (a RAM file) swapped and punched, swapoff bringing page-cache pages back
  * (those its read-ahead missed too),
- * and a shared working set of 1.5 times RAM through direct reclaim - every
+ * anonymous pages through the per-CPU batches (freed while batched, drained
+ * and counted from many threads), and a shared working set of 1.5 times RAM
+ * through direct reclaim - every
  * frame and slot back at the end. A backend that sleeps (a disk) must be
  * read with no lock held and interrupts on: faults, read() and truncate
  * drop theirs first.
@@ -444,6 +446,136 @@ static void test_threads(void **state)
 	assert_int_equal(lru_check(), 0);
 }
 
+/*
+ * Anonymous pages through the per-CPU batches from several threads: added
+ * (batched), freed one at a time or a batch at a time (munmap's path) while
+ * still batched or after, reallocated and batched again, isolated and put
+ * back, with drains and counts from every thread. At the end the lists
+ * hold exactly the pages still allocated.
+ */
+#define BATCH_THREADS	6
+#define BATCH_PAGES	96
+#define BATCH_ROUNDS	3000
+
+static uint64_t batch_live[BATCH_THREADS];
+
+/* The thread's pages left, for the test to free after its count. */
+static phys_addr_t *own_copy(const phys_addr_t *own)
+{
+	phys_addr_t *c = malloc(BATCH_PAGES * sizeof(*c));
+
+	if (c)
+		memcpy(c, own, BATCH_PAGES * sizeof(*c));
+	return c;
+}
+
+static void *batch_churn(void *arg)
+{
+	unsigned id = (unsigned)(uintptr_t)arg;
+	uint64_t seed = id + 11;
+	phys_addr_t own[BATCH_PAGES] = { 0 };
+	uint32_t put[8];
+	struct lru_victim v[4];
+	unsigned live = 0, n;
+
+	for (unsigned round = 0; round < BATCH_ROUNDS; round++) {
+		unsigned i = (unsigned)(test_random(&seed) % BATCH_PAGES);
+
+		switch (test_random(&seed) % 8) {
+		case 0: case 1: case 2:		/* a fault's new page */
+			if (own[i])
+				break;
+			if ((own[i] = pmm_alloc_pages(0, 0)) == PMM_NO_FRAME) {
+				own[i] = 0;
+				break;
+			}
+			lru_add(own[i], LRU_ANON, arg, i);
+			live++;
+			break;
+		case 3:				/* its last mapping goes, batched or listed */
+			if (!own[i])
+				break;
+			pmm_put(own[i]);
+			own[i] = 0;
+			live--;
+			break;
+		case 4:				/* munmap: a batch of frees at once */
+			n = 0;
+			for (unsigned k = 0; k < 8 && n < 8; k++, i = (i + 1) % BATCH_PAGES)
+				if (own[i]) {
+					put[n++] = (uint32_t)(own[i] >> PAGE_SHIFT);
+					own[i] = 0;
+					live--;
+				}
+			pmm_put_mapped_batch(put, n);
+			break;
+		case 5:				/* reclaim looks at the list */
+			n = lru_isolate(LRU_INACTIVE_ANON, v, 4);
+			for (unsigned k = 0; k < n; k++)
+				lru_putback(&v[k], test_random(&seed) & 1);
+			break;
+		case 6:
+			lru_drain_all();
+			break;
+		default:
+			(void)lru_count(LRU_INACTIVE_ANON);
+		}
+	}
+	__atomic_store_n(&batch_live[id], live, __ATOMIC_RELEASE);
+	return (void *)own_copy(own);
+}
+
+static void test_batch_threads(void **state)
+{
+	pthread_t t[BATCH_THREADS];
+	phys_addr_t *own[BATCH_THREADS];
+	uint64_t live = 0;
+
+	(void)state;
+	for (uintptr_t i = 0; i < BATCH_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, batch_churn, (void *)i), 0);
+	for (unsigned i = 0; i < BATCH_THREADS; i++) {
+		pthread_join(t[i], (void **)&own[i]);
+		assert_non_null(own[i]);
+		live += batch_live[i];
+	}
+	assert_true(live > 0);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON) + lru_count(LRU_ACTIVE_ANON), live);
+	assert_int_equal(lru_check(), 0);
+	for (unsigned i = 0; i < BATCH_THREADS; i++) {
+		for (unsigned k = 0; k < BATCH_PAGES; k++)
+			if (own[i][k])
+				pmm_put(own[i][k]);
+		free(own[i]);
+	}
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON) + lru_count(LRU_ACTIVE_ANON), 0);
+}
+
+/* A page freed while batched is skipped by the drain, also when it is batched again. */
+static void test_batch_freed(void **state)
+{
+	phys_addr_t pa[4];
+	uint32_t pfn[2];
+
+	(void)state;
+	for (unsigned i = 0; i < 4; i++) {
+		pa[i] = pmm_alloc_pages(0, 0);
+		lru_add(pa[i], LRU_ANON, &pa, i);
+	}
+	lru_add(pa[0], LRU_ANON, &pa, 0);	/* twice in the batch: listed once */
+	pmm_put(pa[1]);				/* freed while batched */
+	pfn[0] = (uint32_t)(pa[2] >> PAGE_SHIFT);
+	pfn[1] = (uint32_t)(pa[3] >> PAGE_SHIFT);
+	pmm_get(pa[3]);
+	pmm_put_mapped_batch(pfn, 2);		/* one freed, one still held */
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 2);
+	assert_true(lru_anon_page(pa[0]) && lru_anon_page(pa[3]));
+	assert_int_equal(lru_check(), 0);
+	pmm_put(pa[0]);
+	pmm_put(pa[3]);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -457,6 +589,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_shared_working_set, before_small, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
+		cmocka_unit_test_setup_teardown(test_batch_freed, before, after),
+		cmocka_unit_test_setup_teardown(test_batch_threads, before, after),
 	};
 
 	int failed = cmocka_run_group_tests_name("lru, backend written under the locks", tests,
