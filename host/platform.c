@@ -237,6 +237,20 @@ void sim_cpu_access_end(struct pt_space *s, bool held)
 }
 
 /*
+ * A lockless walk is an access window too: a shootdown of @s waits for it
+ * to end, as a real CPU's interrupts stay masked over the walk.
+ */
+unsigned long plat_pt_walk_begin(struct pt_space *s)
+{
+	return sim_cpu_access_begin(s);
+}
+
+void plat_pt_walk_end(struct pt_space *s, unsigned long cookie)
+{
+	sim_cpu_access_end(s, cookie != 0);
+}
+
+/*
  * The calling CPU's TLB is flushed (counted); every other CPU in @cpus has
  * no TLB but may be inside an access that walked the old entries: wait for
  * that access to end, as the interrupt of a real shootdown would.

@@ -57,8 +57,16 @@ enum vm_fault_result vm_handle_fault(struct vm_space *vs, const struct vm_fault 
 	__atomic_fetch_add(&vs->nr_faults, 1, __ATOMIC_RELAXED);
 	if (f->flags & VM_FAULT_RSVD)
 		return VM_FAULT_UNRESOLVED;
-	if (pt_translate(&vs->pt, f->addr, NULL, &prot, NULL) &&
-	    vm_fault_permitted(prot, f->flags)) {
+	/*
+	 * Resolved meanwhile by another thread? A walk without the space's lock,
+	 * which a munmap on another CPU may free tables under: in a walk window.
+	 */
+	unsigned long walk = plat_pt_walk_begin(&vs->pt);
+	bool done = pt_translate(&vs->pt, f->addr, NULL, &prot, NULL) &&
+		    vm_fault_permitted(prot, f->flags);
+
+	plat_pt_walk_end(&vs->pt, walk);
+	if (done) {
 		__atomic_fetch_add(&vs->nr_spurious, 1, __ATOMIC_RELAXED);
 		return VM_FAULT_RESOLVED;
 	}

@@ -49,6 +49,17 @@ void plat_tlb_flush_all(void);
 /* Make @root the active top-level page table; plat_pt_root() reads it. */
 void plat_set_pt_root(phys_addr_t root);
 phys_addr_t plat_pt_root(void);
+/*
+ * Around a walk of @s's page tables that holds none of its locks, on a CPU
+ * that has @s loaded (the fault path's): no TLB shootdown of @s can complete
+ * until plat_pt_walk_end(), so no table the walk may still be reading goes
+ * back to the PMM meanwhile (mm/pt.h, "Freeing page tables"). The kernel
+ * masks interrupts, so the shootdown's interrupt waits; the walk must take
+ * no lock and not sleep. Returns what plat_pt_walk_end() needs.
+ */
+struct pt_space;
+unsigned long plat_pt_walk_begin(struct pt_space *s);
+void plat_pt_walk_end(struct pt_space *s, unsigned long cookie);
 
 /* --- CPUs and interrupts ------------------------------------------------ */
 

@@ -11,9 +11,10 @@
  * TLB: changed leaves are collected; up to PT_TLB_BATCH get one invalidation
  * each, more get one full flush (which drops global translations too).
  * Filling a not-present entry needs no flush: x86 does not cache not-present
- * entries. Freed tables and released frames go back to the PMM before the
- * flush: with interrupts off on this CPU nothing can reuse them in between
- * (a future SMP shootdown will have to defer them).
+ * entries. Freed tables and released frames go back to the PMM at once when
+ * no other CPU may hold the space, else after the batch's shootdown (held[]):
+ * a lockless walker on another CPU may be reading them until it answers
+ * (mm/pt.h, "Freeing page tables").
  */
 #include "pt_impl.h"
 
@@ -138,7 +139,11 @@ phys_addr_t pt_op_take_table(struct pt_op *op)
  * @va: an address it covered
  *
  * The MMU may still cache the entry that pointed to it; any invalidation
- * drops that, so make sure the batch holds at least one.
+ * drops that, so make sure the batch holds at least one. If another CPU may
+ * hold the space, the table goes back to the PMM only after that shootdown:
+ * its MMU, or a lockless walk there (plat_pt_walk_begin()), may still be
+ * reading it. Checked after the unlink (pt_remote_cpus()), so a CPU that
+ * loads the space later cannot reach the table.
  */
 void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 {

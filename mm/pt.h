@@ -30,6 +30,18 @@
  * per operation (PT_TLB_BATCH pages, or everything), sent as one
  * plat_tlb_shootdown(). Frames and tables an operation frees while another
  * CPU may still hold the space go back only after that shootdown.
+ *
+ * Freeing page tables (the rule for every walker): a table leaves the space
+ * only under the space's write lock (the owner's, mm/as.h) and the page-table
+ * lock, and goes back to the PMM only after the shootdown of every CPU that
+ * may hold the space has completed (pt_op_free_table()). So a walker reads
+ * tables safely if it holds the space's lock (read or write), or if it runs
+ * on a CPU that has the space loaded inside plat_pt_walk_begin() and
+ * plat_pt_walk_end(), which that shootdown waits for (the lockless check in
+ * vm_handle_fault()). A walk that does neither may read a table freed and
+ * reused meanwhile. Faults fill empty entries without the page-table lock
+ * (pt_map_one()) under the read lock, which is why no table is freed under
+ * the read lock (pt_zap() keeps them).
  */
 #ifndef MM_PT_H
 #define MM_PT_H
@@ -367,8 +379,8 @@ int pt_copy_range(struct pt_space *dst, struct pt_space *src, uintptr_t va, uint
  *
  * Lockless: reads each entry once, atomically, like the MMU. The answer is
  * exact unless @va is being changed concurrently; a concurrent pt_unmap()
- * may free a table the walk is reading, so callers racing with one on the
- * same range must hold the space's lock.
+ * may free a table the walk is reading, so the caller holds the space's
+ * lock or walks inside plat_pt_walk_begin() (see "Freeing page tables" above).
  *
  * Return: true if @va is mapped.
  */

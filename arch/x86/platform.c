@@ -71,6 +71,23 @@ void plat_irq_restore(unsigned long flags)
 		sti();
 }
 
+/*
+ * A lockless walk of a space this CPU has loaded: with interrupts masked,
+ * this CPU answers no shootdown of it (it does not spin for a lock here),
+ * so the tables the walk reads are not freed under it.
+ */
+unsigned long plat_pt_walk_begin(struct pt_space *s)
+{
+	(void)s;
+	return plat_irq_save();
+}
+
+void plat_pt_walk_end(struct pt_space *s, unsigned long cookie)
+{
+	(void)s;
+	plat_irq_restore(cookie);
+}
+
 /* A CPU spinning for a lock still answers TLB shootdowns (tlb.c). */
 void plat_cpu_relax(void)
 {

@@ -244,6 +244,99 @@ static void test_threads_munmap_while_faulting(void **state)
 	space_down(free0);
 }
 
+#define WALK_SPANS	3	/* page tables the window covers */
+#define WALK_ROUNDS	150
+#define WALKERS		3
+static uintptr_t walk_base, walk_len;
+
+/*
+ * Touch pages of the window, mapped or not, until the unmapper is done: each
+ * touch of a page that is not present is a fault, and a fault first walks
+ * the tables without the space's lock (vm_handle_fault()'s check for a
+ * fault another CPU already resolved), down into tables that munmap frees.
+ */
+static void *walker(void *arg)
+{
+	unsigned id = (unsigned)(intptr_t)arg, k = id;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
+		uint8_t v;
+
+		k = k * 1103515245u + 12345u;
+		(void)smmu_read(&mmu, walk_base + (uintptr_t)((k >> 8) % (walk_len >> PAGE_SHIFT)) *
+				PAGE_SIZE, SMMU_USER, &v, 1);
+	}
+	return NULL;
+}
+
+/*
+ * Map the window, write a few pages of each of its page tables (frames
+ * taken zeroed, perhaps a page table just freed), unmap all of it (its
+ * page tables freed), again and again.
+ */
+static void *table_unmapper(void *arg)
+{
+	struct smmu mmu;
+
+	(void)arg;
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned round = 0; round < WALK_ROUNDS; round++) {
+		if (as_mmap(&P.as, walk_base, walk_len, RW, PRIV_ANON | MM_MAP_FIXED, NULL, 0) !=
+		    (long)walk_base) {
+			errors[FAULTERS]++;
+			break;
+		}
+		for (uintptr_t off = 0; off < walk_len; off += 61 * PAGE_SIZE) {
+			uint8_t w = (uint8_t)(round + 1), v = 0;
+
+			if (smmu_write(&mmu, walk_base + off, SMMU_USER, &w, 1) ||
+			    smmu_read(&mmu, walk_base + off, SMMU_USER, &v, 1) || v != w)
+				errors[FAULTERS]++;
+		}
+		if (as_munmap(&P.as, walk_base, walk_len))
+			errors[FAULTERS]++;
+	}
+	return NULL;
+}
+
+/*
+ * Faults that walk the page tables locklessly, while munmap frees whole page
+ * tables under them and the frames come back zeroed for new pages: a table
+ * may go back to the PMM only once no such walk can be reading it (under
+ * TSan, a walk reading a table freed and zeroed meanwhile is a race report).
+ */
+static void test_threads_fault_walks_vs_table_free(void **state)
+{
+	pthread_t t[WALKERS + 1];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	walk_len = (uintptr_t)WALK_SPANS << P.as.vs.pt.fmt->shift[1];
+	long a = as_mmap(&P.as, 0, walk_len * 2, RW, PRIV_ANON, NULL, 0);
+	assert_false(as_is_err(a));
+	/* A span-aligned window inside, the rest unmapped again. */
+	walk_base = ((uintptr_t)a + (walk_len / WALK_SPANS) - 1) & ~(walk_len / WALK_SPANS - 1);
+	assert_int_equal(as_munmap(&P.as, (uintptr_t)a, walk_len * 2), 0);
+	for (int i = 0; i < WALKERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, walker, (void *)(intptr_t)i), 0);
+	assert_int_equal(pthread_create(&t[WALKERS], NULL, table_unmapper, NULL), 0);
+	pthread_join(t[WALKERS], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < WALKERS; i++)
+		pthread_join(t[i], NULL);
+	/* The faulters' region was never touched: fill it for space_down(). */
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -255,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_threads_fault_one_space, setup),
 		cmocka_unit_test_setup(test_threads_munmap_while_faulting, setup),
+		cmocka_unit_test_setup(test_threads_fault_walks_vs_table_free, setup),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
