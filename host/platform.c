@@ -260,6 +260,7 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 	unsigned self = plat_cpu_id();
 
 	(void)global;
+	sim_count.tlb_shootdown++;
 	/* The caller's changes are ordered before this by pt_space_cpus_now(). */
 	for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
 		unsigned long seq;

@@ -60,6 +60,7 @@ struct sim_counters {
 	unsigned long log[4];
 	unsigned long tlb_flush_page;
 	unsigned long tlb_flush_all;
+	unsigned long tlb_shootdown;	/* plat_tlb_shootdown() calls */
 	unsigned long kmap_high;	/* plat_kmap() calls for frames in high memory */
 	unsigned long preempt_points;	/* plat_preempt_point() calls (atomic: any thread) */
 };

@@ -223,7 +223,9 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
  * Zap [cur, end), which no region covers any more, under the read lock with
  * interrupts as they were before as_lock() (@fl): one page table's span
  * at a time, each under the page-table lock with interrupts off, so faults
- * of other threads and interrupts run between tables. Writers wait for the
+ * of other threads and interrupts run between tables, and all of it one
+ * TLB batch (pt_zap_spans(): a shootdown per few tables, not per table,
+ * to the other CPUs, which run this space's faults). Writers wait for the
  * read lock and faults find no region here, but faults next to the range
  * may be filling its edge tables without the page-table lock (pt_map_one()):
  * so no table is freed now; the write lock is taken again afterwards for
@@ -232,17 +234,12 @@ static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_re
  */
 static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned long fl)
 {
-	const struct pt_format *f = as->vs.pt.fmt;
-	uintptr_t span = (uintptr_t)1 << f->shift[1], start = cur, va;
+	uintptr_t start = cur;
 
 	plat_irq_restore(fl);
 	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
 
-	while (cur < end && pt_walk_all(&as->vs.pt, cur, end, found_leaf, &va) == 1) {
-		uintptr_t stop = MM_MIN((va & ~(span - 1)) + span, end);
-		zap_batch(as, va, stop, pt_zap);
-		cur = stop;
-	}
+	zap_batch(as, cur, end, pt_zap_spans);
 	reclaim_allow(noreclaim);
 	(void)plat_irq_save();
 	read_unlock_irqrestore(&as->lock, fl);

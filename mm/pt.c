@@ -190,6 +190,23 @@ void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size)
 	op->held[op->nfreed++] = (struct pt_freed){ pa, size };
 }
 
+/**
+ * pt_op_room() - room in the held set for @n more, before taking the page-table lock
+ * @op: the operation
+ * @n: leaves and tables the next step may hold back
+ *
+ * Grows the set once, else flushes (a shootdown, then the frees): here,
+ * without the lock, rather than from pt_op_hold() under it.
+ */
+void pt_op_room(struct pt_op *op, unsigned n)
+{
+	if (op->cap - op->nfreed >= n)
+		return;
+	if (hold_more(op) && op->cap - op->nfreed >= n)
+		return;
+	pt_op_flush(op);
+}
+
 /*
  * The CPUs to flush: this one if it has the space loaded, and the others
  * that may. Read after the change (pt_space_cpus_now()), so a CPU that

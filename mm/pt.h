@@ -312,6 +312,8 @@ int pt_unmap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn relea
  * such user can be there (mm/pt_change.c).
  */
 int pt_zap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
+/* pt_zap() of a long range, a table at a time under the lock, as one TLB batch (mm/pt_change.c). */
+int pt_zap_spans(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
 void pt_prune(struct pt_space *s, uintptr_t va, uint64_t len);
 
 /**

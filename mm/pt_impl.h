@@ -348,6 +348,7 @@ void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va);
 void pt_op_end(struct pt_op *op);
 void pt_op_end_unlock(struct pt_op *op, unsigned long irq);
 void pt_op_hold(struct pt_op *op, phys_addr_t pa, uint64_t size);
+void pt_op_room(struct pt_op *op, unsigned n);
 phys_addr_t pt_split_leaf(struct pt_op *op, unsigned level, void *t, unsigned i);
 phys_addr_t pt_leaf_table(const struct pt_space *s, uintptr_t va, uintptr_t last);
 

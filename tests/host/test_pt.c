@@ -166,6 +166,77 @@ static void test_map_one_zap_prune(void **state)
 	}
 }
 
+struct zap_tally {
+	uint64_t pages, calls;
+};
+
+static void tally_release(phys_addr_t pa, uint64_t size, void *ctx)
+{
+	struct zap_tally *t = ctx;
+
+	(void)pa;
+	t->pages += size / PG;
+	t->calls++;
+}
+
+/*
+ * pt_zap_spans(): a range of many tables, one absent, zapped with every
+ * leaf released once, the tables kept for pt_prune(); with another CPU in
+ * the space, one shootdown per full held block, not one per table.
+ */
+static void test_zap_spans(void **state)
+{
+	const struct pt_format *fmts[] = {
+#if VM_TEST_64BIT_VA
+		&pt_format_x86_64,
+#endif
+		&pt_format_i386_pae, &pt_format_i386,
+	};
+	enum { SPANS = 8 };
+
+	(void)state;
+	for (unsigned k = 0; k < ARRAY_SIZE(fmts); k++) {
+		uintptr_t span = (uintptr_t)1 << fmts[k]->shift[1];
+		unsigned entries = (unsigned)(span / PG);
+		unsigned other = (plat_cpu_id() + 1) % MM_MAX_CPUS;
+		struct zap_tally t = { 0 };
+
+		start(fmts[k]);
+		/* Spans 1..SPANS mapped whole but span 3, and a page beyond the range. */
+		for (unsigned i = 1; i <= SPANS; i++)
+			if (i != 3)
+				assert_int_equal(pt_map(&sp, i * span, 0x100000, span, PT_USER, 0), 0);
+		assert_int_equal(pt_map(&sp, (SPANS + 1) * span, 0x1000, PG, PT_USER, 0), 0);
+		uint64_t tables = sp.table_pages;
+
+		pt_space_cpu_enter(&sp, other);	/* its TLB may hold the space: leaves wait */
+		sim_count.tlb_shootdown = 0;
+		assert_int_equal(pt_zap_spans(&sp, span, SPANS * span, tally_release, &t), 0);
+		assert_int_equal(t.pages, (uint64_t)(SPANS - 1) * entries);
+		assert_int_equal(t.calls, t.pages);
+		unsigned per_flush = (unsigned)((PAGE_SIZE << PT_FREE_MORE_ORDER) /
+						sizeof(struct pt_freed)) / entries;
+		assert_int_equal(sim_count.tlb_shootdown, (SPANS - 1 + per_flush - 1) / per_flush);
+		assert_true(sim_count.tlb_shootdown < SPANS - 1);
+		for (unsigned i = 1; i <= SPANS; i++) {
+			expect_unmapped(&sp, i * span);
+			expect_unmapped(&sp, (i + 1) * span - PG);
+		}
+		expect_map(&sp, (SPANS + 1) * span, 0x1000, PT_USER | (fmts[k]->nx ? 0 : PT_EXEC), PG);
+		assert_int_equal(sp.table_pages, tables);
+		pt_space_cpu_leave(&sp, other);
+		/* Nothing left in the range: a second zap releases nothing. */
+		assert_int_equal(pt_zap_spans(&sp, span, SPANS * span, tally_release, &t), 0);
+		assert_int_equal(t.pages, (uint64_t)(SPANS - 1) * entries);
+		assert_int_equal(pt_zap_spans(&sp, span, 5, tally_release, &t), -MM_EINVAL);
+		pt_prune(&sp, span, SPANS * span);
+		assert_true(sp.table_pages <= tables - (SPANS - 1));
+		assert_int_equal(pt_check(&sp), 0);
+		unmap_all(&sp);
+		finish();
+	}
+}
+
 #if VM_TEST_64BIT_VA
 /* --- map and translate ------------------------------------------------------------- */
 
@@ -1759,6 +1830,7 @@ int main(void)
 		cmocka_unit_test(test_random_pae),
 		cmocka_unit_test(test_concurrent_translate),
 		cmocka_unit_test(test_map_one_zap_prune),
+		cmocka_unit_test(test_zap_spans),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
