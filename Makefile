@@ -255,7 +255,7 @@ debug: deps-build deps-boot $(KERNEL)
 
 test: deps-test
 	@$(MAKE) --no-print-directory all host32-tests kernel32 user32-programs dos-programs fuzzers $(ISO) \
-		kernel-ubsan kernel-kasan
+		kernel-ubsan kernel-kasan kernel32-kasan
 	@python3 tools/run_tests.py --build $(BUILD) --fuzz-seconds $(FUZZ_SECONDS) --timeout $(TIMEOUT)
 
 clean:

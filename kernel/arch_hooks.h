@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 struct dos_regs;
+struct pt_space;
 struct trap_frame;
 struct vm_space;
 struct task;
@@ -69,5 +70,31 @@ void **dos_v86_slot(void);
 long dos_v86_call(unsigned vector, struct dos_regs *r, uint32_t scratch);
 /* Is real-mode @cs:@ip the box's XMS entry (where a far call reaches the XMS driver)? */
 bool dos_v86_is_xms_entry(uint32_t cs, uint32_t ip);
+
+/*
+ * The address sanitizer (the KASAN build, kernel/kasan.c; nothing in other
+ * builds): the image's shadow must exist before the first C frame (boot.S
+ * calls kasan_early_init() before kmain()) and in the kernel's own tables
+ * before they are loaded; a jump up a stack skips epilogues that would
+ * clear the red zones of the frames it leaves.
+ */
+#ifdef KASAN
+/* The image's shadow in boot.S's tables, with .bss cleared, before any C function. */
+void kasan_early_init(void);
+/* The image's shadow in the kernel's own tables @pt, before they are loaded (kernel_space_init). */
+void kasan_map_image(struct pt_space *pt);
+/* A FAULT_TRY resumes with stack pointer @sp: the frames below it are gone, and their red zones. */
+void kasan_unpoison_stack_below(uintptr_t sp);
+#else
+static inline void kasan_map_image(struct pt_space *pt)
+{
+	(void)pt;
+}
+
+static inline void kasan_unpoison_stack_below(uintptr_t sp)
+{
+	(void)sp;
+}
+#endif
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kernel address sanitizer (the KASAN build, make kernel-kasan; x86_64).
+ * The kernel address sanitizer (the KASAN build: make kernel-kasan for
+ * x86_64, make kernel32-kasan for i386, two-level and PAE).
  *
  * The compiler (-fsanitize=kernel-address, outline checks) calls
  * __asan_loadN/__asan_storeN before every load and store of instrumented
@@ -19,8 +20,9 @@
  *   of a large kmalloc area around its object (mm/kmalloc.c). Unmapped
  *   pages may have no shadow: their checks read it through kasan_probe(),
  *   which gives "open" where it faults, and the access itself then faults;
- * - the image, in a static array mapped before the first C function runs
- *   (kasan_early_init()): the compiler's red zones around stack arrays
+ * - the image's first KASAN_IMAGE_SPAN bytes (on i386 the direct map's:
+ *   the image is in it), in a static array mapped before the first C
+ *   function runs (kasan_early_init()): the compiler's red zones around stack arrays
  *   (written by each function's prologue, cleared by its epilogue) and
  *   around globals (registered by the constructors kasan_init() calls).
  *
@@ -39,6 +41,8 @@
 #include "arch_common.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "arch/x86/kasan_arch.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/kasan.h"
 #include "kernel/lib.h"
 #include "kernel/task.h"
@@ -54,7 +58,7 @@
 
 #define SHADOW_SCALE	3	/* one shadow byte per 8 bytes */
 #define SEEN_MAX	64	/* code addresses reported already */
-#define IMAGE_SPAN	((uintptr_t)16 << 20)	/* of the image from KERNEL_VMA, with static shadow */
+#define IMAGE_SPAN	((uintptr_t)KASAN_IMAGE_SPAN)	/* from KERNEL_VMA, with static shadow */
 #define GLOBAL_SETS	1024	/* registered arrays of globals kept for reports */
 
 /* The compiler's shadow codes (GCC's asan.c) beside the heap's (mm/platform.h). */
@@ -98,11 +102,8 @@ static struct {
 } global_sets[GLOBAL_SETS];
 static unsigned nglobal_sets;
 
-/* The image's shadow and the early page tables that map it (kasan_early_init()). */
+/* The image's shadow (kasan_early_init()). */
 static uint8_t image_shadow[IMAGE_SPAN >> SHADOW_SCALE] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t early_pt[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t early_pd[512] __attribute__((aligned(PAGE_SIZE)));
-static uint64_t early_pdpt[512] __attribute__((aligned(PAGE_SIZE)));
 
 static inline int8_t *shadow_of(uintptr_t addr)
 {
@@ -123,25 +124,6 @@ static inline bool tracked(uintptr_t addr)
 {
 	return (addr >= DIRECT_MAP_BASE && addr < tracked_end) || in_vmalloc(addr) || in_image(addr);
 }
-
-/*
- * Reads a shadow byte that may have no page (vmalloc's unmapped pages):
- * arch/x86/traps.c resumes a fault of kasan_probe_insn at kasan_probe_fixup,
- * which answers 0 (open): the access being checked faults by itself next.
- */
-int8_t kasan_probe(const int8_t *shadow);
-__asm__(".pushsection .text\n"
-	".globl kasan_probe, kasan_probe_insn, kasan_probe_fixup\n"
-	".type kasan_probe, @function\n"
-	"kasan_probe:\n"
-	"kasan_probe_insn:\n"
-	"	movsbl (%rdi), %eax\n"
-	"	ret\n"
-	"kasan_probe_fixup:\n"
-	"	xorl %eax, %eax\n"
-	"	ret\n"
-	".size kasan_probe, . - kasan_probe\n"
-	".popsection\n");
 
 /*
  * A shadow byte. The running task's stack (most vmalloc accesses) is mapped
@@ -170,32 +152,18 @@ static inline uint64_t image_phys(const void *p)
 	return (uint64_t)((uintptr_t)p - KERNEL_VMA);
 }
 
-#define EARLY_PTE	0x3	/* present, writable */
-
 /**
  * kasan_early_init() - map the image's shadow in the boot page tables
  *
  * Called by boot.S before kmain(), with .bss cleared: from the first C
  * function on, prologues write the shadow of their stack frames (the boot
- * stack is in the image). The boot tables map the first 4 GiB at the direct
- * map, so their root is reachable there.
+ * stack is in the image).
  */
-void kasan_early_init(void);
 void kasan_early_init(void)
 {
-	uintptr_t s = (uintptr_t)shadow_of(KERNEL_VMA);
-	uint64_t cr3;
-
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	uint64_t *pml4 = (uint64_t *)(DIRECT_MAP_BASE + (cr3 & ~(uint64_t)0xfff));
-	for (unsigned i = 0; i < 512; i++)
-		early_pt[i] = image_phys(image_shadow + (size_t)i * PAGE_SIZE) | EARLY_PTE;
-	early_pd[(s >> 21) & 511] = image_phys(early_pt) | EARLY_PTE;
-	early_pdpt[(s >> 30) & 511] = image_phys(early_pd) | EARLY_PTE;
-	pml4[(s >> 39) & 511] = image_phys(early_pdpt) | EARLY_PTE;
+	arch_kasan_early_map((uintptr_t)shadow_of(KERNEL_VMA), image_phys(image_shadow),
+			     sizeof(image_shadow));
 }
-
-_Static_assert(sizeof(image_shadow) == 512 * PAGE_SIZE, "one early page table maps the image's shadow");
 
 /**
  * kasan_map_image() - map the image's shadow in the kernel's own page tables
@@ -256,8 +224,12 @@ void kasan_init(const struct memmap *map)
 	if (zero == PMM_NO_FRAME)
 		panic("kasan: no memory for the shadow");
 	const phys_addr_t per_page = (phys_addr_t)PAGE_SIZE << SHADOW_SCALE;
+	if (top > (phys_addr_t)(DIRECT_MAP_END - DIRECT_MAP_BASE))
+		top = DIRECT_MAP_END - DIRECT_MAP_BASE;	/* i386: high memory has none */
 	for (phys_addr_t pa = 0; pa < top; pa += per_page) {
-		uintptr_t va = (uintptr_t)shadow_of(DIRECT_MAP_BASE + pa);
+		uintptr_t va = (uintptr_t)shadow_of(DIRECT_MAP_BASE + (uintptr_t)pa);
+		if (pt_translate(&kernel_vm.pt, va, NULL, NULL, NULL))
+			continue;	/* i386: the image's static shadow */
 		bool ram = page_has_ram(map, pa, pa + per_page);
 		phys_addr_t frame = ram ? pmm_alloc_pages(0, PMM_ZERO) : zero;
 		if (frame == PMM_NO_FRAME)
@@ -426,7 +398,7 @@ unsigned plat_kasan_stack(const void **pcs, unsigned n)
 	uintptr_t fp = (uintptr_t)__builtin_frame_address(0), start = fp, page = 0;
 	unsigned k = 0;
 
-	while (k < n && fp >= KERNEL_SPACE_BASE && !(fp & 7) && fp - start < 32768) {
+	while (k < n && fp >= KERNEL_SPACE_BASE && !(fp & (sizeof(fp) - 1)) && fp - start < 32768) {
 		if (fp >> PAGE_SHIFT != page) {
 			if (!kernel_mapped(fp) || !kernel_mapped(fp + 15))
 				break;

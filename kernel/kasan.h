@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The KASAN build's shadow and reports (kernel/kasan.c); nothing in other builds. */
+/*
+ * The KASAN build's shadow and reports (kernel/kasan.c) for the kernel; nothing
+ * in other builds. What arch code calls is in kernel/arch_hooks.h.
+ */
 #ifndef KERNEL_KASAN_H
 #define KERNEL_KASAN_H
 
@@ -8,7 +11,6 @@
 #include <stdint.h>
 
 struct memmap;
-struct pt_space;
 
 /* A report a test provoked (kasan_expect_end()). */
 struct kasan_seen {
@@ -21,38 +23,22 @@ struct kasan_seen {
 #ifdef KASAN
 /* Maps the shadow of the direct map's RAM, registers the globals and turns the checks on (kmain, before the heap). */
 void kasan_init(const struct memmap *map);
-/* Maps the image's shadow in the kernel's page tables before they are loaded (kernel_space_init). */
-void kasan_map_image(struct pt_space *pt);
 /* How many bad accesses were reported since boot (one per code address), the expected ones aside. */
 unsigned long kasan_reports(void);
 /* Reports a bad byte in [@p, @p + @n) as an access of @n bytes by the code at @ip (memcpy & co). */
 void kasan_check_range(const void *p, size_t n, bool write, const void *ip);
-/* A FAULT_TRY resumes with stack pointer @sp: the frames below it are gone, and their red zones. */
-void kasan_unpoison_stack_below(uintptr_t sp);
 /* Tests: the bad accesses between the two are on purpose; returns how many, and the last. */
 void kasan_expect_begin(void);
 unsigned kasan_expect_end(struct kasan_seen *last);
-/* The shadow read that may fault, and where its fault resumes (arch/x86/traps.c). */
-extern const char kasan_probe_insn[], kasan_probe_fixup[];
 #else
 static inline void kasan_init(const struct memmap *map)
 {
 	(void)map;
 }
 
-static inline void kasan_map_image(struct pt_space *pt)
-{
-	(void)pt;
-}
-
 static inline unsigned long kasan_reports(void)
 {
 	return 0;
-}
-
-static inline void kasan_unpoison_stack_below(uintptr_t sp)
-{
-	(void)sp;
 }
 #endif
 

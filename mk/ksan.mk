@@ -4,6 +4,8 @@
 #   build/ubsan/kernel/kernel.elf   x86_64 with the kernel's own UBSan handlers (kernel/ubsan.c)
 #   build/ubsan/i386-pae/kernel.elf the same for i386 (PAE, as the user32 suite runs)
 #   build/kasan/kernel/kernel.elf   x86_64 with the address sanitizer (kernel/kasan.c)
+#   build/kasan/i386/kernel.elf     the same for i386, two-level paging (make kernel32-kasan)
+#   build/kasan/i386-pae/kernel.elf the same for i386 with PAE
 #
 # The checks are those that mean something in a kernel. Not alignment: x86
 # allows misaligned access and the hardware's packed structures need it.
@@ -17,12 +19,20 @@ KUBSAN_FLAGS += -Wno-array-bounds
 
 # KASAN: outline checks (calls, so that nothing is checked before the shadow
 # exists); red zones around stack arrays (the prologues write their shadow
-# inline, at the offset given) and globals. The heap's own files are not
-# instrumented: they write free-list pointers and records into poisoned objects.
+# inline, at the arch's KASAN_SHADOW_OFFSET, memlayout.h) and globals. The
+# heap's own files are not instrumented: they write free-list pointers and
+# records into poisoned objects; nor is the arch's early shadow mapping,
+# which runs before the shadow exists.
 KKASAN_FLAGS := -fsanitize=kernel-address --param asan-instrumentation-with-call-threshold=0 \
-		--param asan-stack=1 --param asan-globals=1 -fasan-shadow-offset=0xdffffc0000000000
+		--param asan-stack=1 --param asan-globals=1
+KKASAN_OFFSET_x86_64 := 0xdffffc0000000000
+KKASAN_OFFSET_i386 := 0xd8000000
+# i386: the kernel's entries (boot, interrupts, new tasks) keep the stack
+# 4-byte aligned, not the 16 GCC assumes; frames with red zones need their
+# variables on the shadow's 8-byte granules, so GCC realigns those frames.
+KKASAN_ARCH_i386 := -mincoming-stack-boundary=2
 KKASAN_EXCLUDE := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/heap_front.c mm/heap_debug.c \
-		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c
+		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c arch/x86_64/kasan_early.c arch/i386/kasan_early.c
 
 # A sanitized build passes KSAN_FLAGS (and KSAN_EXCLUDE, files built without
 # them); the handlers themselves are never instrumented.
@@ -40,6 +50,16 @@ kernel-ubsan:
 
 kernel-kasan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/kasan KDEFS="-DKASAN -DMM_KASAN" \
-		KSAN_FLAGS="$(KKASAN_FLAGS)" KSAN_EXCLUDE="$(KKASAN_EXCLUDE)" kernel
+		KSAN_FLAGS="$(KKASAN_FLAGS) -fasan-shadow-offset=$(KKASAN_OFFSET_x86_64)" \
+		KSAN_EXCLUDE="$(KKASAN_EXCLUDE)" kernel
 
-.PHONY: kernel-ubsan kernel-kasan
+# i386: the shadow of the 1 GiB kernel half takes 128 MiB of lowmem (memlayout.h).
+kernel32-kasan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/kasan KDEFS="-DKASAN -DMM_KASAN" \
+		KSAN_FLAGS="$(KKASAN_FLAGS) -fasan-shadow-offset=$(KKASAN_OFFSET_i386) $(KKASAN_ARCH_i386)" \
+		KSAN_EXCLUDE="$(KKASAN_EXCLUDE)" ARCH=i386 kernel
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/kasan KDEFS="-DKASAN -DMM_KASAN" \
+		KSAN_FLAGS="$(KKASAN_FLAGS) -fasan-shadow-offset=$(KKASAN_OFFSET_i386) $(KKASAN_ARCH_i386)" \
+		KSAN_EXCLUDE="$(KKASAN_EXCLUDE)" ARCH=i386 PAE=1 kernel
+
+.PHONY: kernel-ubsan kernel-kasan kernel32-kasan

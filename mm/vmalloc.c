@@ -422,7 +422,7 @@ static void kasan_open(uintptr_t va, uint64_t pages, uint64_t size)
 
 	plat_kasan_unpoison((const void *)va, size);
 	if (used < pages)
-		plat_kasan_poison((const void *)(va + used), pages - used, KASAN_VMALLOC_REDZONE);
+		plat_kasan_poison((const void *)(uintptr_t)(va + used), pages - used, KASAN_VMALLOC_REDZONE);
 }
 
 /*
@@ -432,7 +432,7 @@ static void kasan_open(uintptr_t va, uint64_t pages, uint64_t size)
  */
 static void kasan_unmap(uintptr_t va, uint64_t len)
 {
-	plat_kasan_unpoison((const void *)(va - PAGE_SIZE), PAGE_SIZE);
+	plat_kasan_unpoison((const void *)(uintptr_t)(va - PAGE_SIZE), PAGE_SIZE);
 	plat_kasan_unpoison((const void *)va, len + PAGE_SIZE);
 	plat_kasan_unmap((const void *)va, len);
 }

@@ -690,7 +690,7 @@ def kasan_kernel_tests_check(prefix, out):
            "missing %s" % missing)
 
 
-def kasan_crash_reports(kernel, timeout):
+def kasan_crash_reports(kernel, timeout, name="kasan"):
     """crash=kasan-oob, kasan-uaf, kasan-dfree, kasan-page-uaf (a frame read after
     free_page) and kasan-memcpy (a copy past an object): each bug is reported
     with the access's backtrace and the object's allocation (and free) stack,
@@ -722,26 +722,46 @@ def kasan_crash_reports(kernel, timeout):
         out, status, timed_out = qemu.boot(kernel=kernel, mem="64M",
                                            cmdline="crash=%s panic=exit" % kind, timeout=timeout)
         missing = [w for w in want if w not in out]
-        record("kasan/%s-report" % kind, not missing and status == qemu.EXIT_PANIC,
+        record("%s/%s-report" % (name, kind), not missing and status == qemu.EXIT_PANIC,
                "missing %s, status %s\n%s" % (missing, status, out[-3000:]))
     out, status, timed_out = qemu.boot(kernel=kernel, mem="64M",
                                        cmdline="crash=kasan-uaf kasan=panic panic=exit", timeout=timeout)
-    record("kasan/panic-option", "PANIC: kasan: bad access (kasan=panic)" in out and
+    record("%s/panic-option" % name, "PANIC: kasan: bad access (kasan=panic)" in out and
            status == qemu.EXIT_PANIC, "status %s\n%s" % (status, out[-3000:]))
 
 
+# The i386 KASAN kernels (make kernel32-kasan): two-level paging and PAE.
+KASAN32_KERNELS = [("kasan-i386", "kasan/i386/kernel.elf"), ("kasan-i386-pae", "kasan/i386-pae/kernel.elf")]
+
+
 def kasan_suite(build, timeout):
-    """The KASAN kernel (mk/ksan.mk): its reports, then the in-kernel suites
-    and the user programs under it, with no report."""
+    """The KASAN kernels (mk/ksan.mk): their reports, then the in-kernel suites
+    and the user programs under them, with no report. x86_64: every user
+    program; i386 (both paging formats): the reports and the in-kernel
+    suites, and every i386 user program on the PAE kernel."""
     kernel = os.path.join(build, KASAN_KERNEL)
     if not os.path.exists(kernel):
         record("kasan", False, "%s was not built (make kernel-kasan)" % kernel)
-        return
-    kasan_crash_reports(kernel, timeout)
-    kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan", check=kasan_kernel_tests_check)
-    # Twice the time: every access of the kernel is checked (10 min was not enough at load 30).
-    user_programs(kernel, build, 2 * timeout, name="kasan/user", check=no_kasan_reports,
-                  programs=[p for p in expected_user_programs(build) if p not in SANITIZED_USER_SKIP])
+    else:
+        kasan_crash_reports(kernel, timeout)
+        kernel_tests(kernel, [("512M", None)], timeout, build, name="kasan",
+                     check=kasan_kernel_tests_check)
+        # Twice the time: every access of the kernel is checked (10 min was not enough at load 30).
+        user_programs(kernel, build, 2 * timeout, name="kasan/user", check=no_kasan_reports,
+                      programs=[p for p in expected_user_programs(build) if p not in SANITIZED_USER_SKIP])
+    for name, path in KASAN32_KERNELS:
+        kernel32 = os.path.join(build, path)
+        if not os.path.exists(kernel32):
+            record(name, False, "%s was not built (make kernel32-kasan)" % kernel32)
+            continue
+        kasan_crash_reports(kernel32, timeout, name=name)
+        kernel_tests(kernel32, [("512M", None)], timeout, build, name=name,
+                     check=kasan_kernel_tests_check)
+        if name.endswith("-pae"):
+            user_programs(kernel32, build, 2 * timeout, sub="user32", name=name + "/user",
+                          check=no_kasan_reports,
+                          programs=[p for p in expected_user_programs(build, "user32")
+                                    if p not in SANITIZED_USER_SKIP])
 
 
 def ubsan_suite(build, timeout):
@@ -1068,7 +1088,7 @@ def main():
         ("diff32", lambda: differential(kernel32, a.build, a.timeout, arch="i386")),
         # The kernels built with the kernel's UBSan (mk/ksan.mk).
         ("ubsan", lambda: ubsan_suite(a.build, a.timeout)),
-        # The x86_64 kernel built with KASAN (mk/ksan.mk).
+        # The kernels built with KASAN (mk/ksan.mk): x86_64, i386 two-level and PAE.
         ("kasan", lambda: kasan_suite(a.build, a.timeout)),
         ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
         ("dos", lambda: dos_programs(a.build, a.timeout)),

@@ -89,9 +89,13 @@ start_high:
 	shrl $2, %ecx
 	xorl %eax, %eax
 	rep stosl
+	xorl %ebx, %ebx
+	xchgl %ebx, %ebp		/* end of the frame-pointer chain; magic in ebx */
+#ifdef KASAN
+	call kasan_early_init		/* the image's shadow, before any C frame */
+#endif
 	pushl %esi			/* kmain(magic, info) */
-	pushl %ebp
-	xorl %ebp, %ebp			/* end of the frame-pointer chain */
+	pushl %ebx
 	call kmain
 1:	cli
 	hlt

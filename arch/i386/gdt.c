@@ -234,6 +234,7 @@ void double_fault_report(void)
 		tss->edx = (uintptr_t)&fc->js;
 		tss->eax = 1;
 		tss->eflags &= ~(RFLAGS_AC | RFLAGS_IF);
+		kasan_unpoison_stack_below(fc->js.esp);	/* the frames skipped keep no red zones */
 		/* A task switch loads CR3 but never saves it: give back the tables in use. */
 		tss->cr3 = pt_space_loaded()->root;
 		return;

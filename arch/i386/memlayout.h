@@ -5,6 +5,11 @@
  *   00000000 - bfffffff  user space (3 GiB)
  *   c0000000 - f7ffffff  direct map of the first 896 MiB of RAM ("lowmem");
  *                        the kernel image is linked in it, at 0xc0100000
+ *                        KASAN build: c0000000 - efffffff, 768 MiB of lowmem, and
+ *   f0000000 - f7ffffff  KASAN build only: shadow of the kernel half (1 byte per 8
+ *                        at (addr >> 3) + KASAN_SHADOW_OFFSET): the direct map's
+ *                        RAM (the image's first 16 MiB from a static array), the
+ *                        mapped vmalloc areas; none for the kmap window
  *   f8800000 - feffffff  vmalloc area: kernel stacks, large allocations
  *   ff000000 - ff1fffff  kmap window: KMAP_SLOTS temporary mappings per CPU
  *   ff400000 - ff400fff  the local APIC's registers (uncached)
@@ -20,7 +25,15 @@
 #define KERNEL_VMA		0xc0000000
 #define KERNEL_SPACE_BASE	0xc0000000
 #define DIRECT_MAP_BASE		0xc0000000
+#ifdef KASAN
+/* The shadow of the whole 1 GiB kernel half (128 MiB) is taken from lowmem. */
+#define DIRECT_MAP_END		0xf0000000
+#define KASAN_SHADOW_BASE	0xf0000000	/* the shadow of DIRECT_MAP_BASE */
+#define KASAN_SHADOW_OFFSET	0xd8000000	/* mk/ksan.mk passes it to the compiler */
+#define KASAN_IMAGE_SPAN	0x1000000	/* from KERNEL_VMA, with a static shadow in .bss */
+#else
 #define DIRECT_MAP_END		0xf8000000
+#endif
 #define LOWMEM_SIZE		(DIRECT_MAP_END - DIRECT_MAP_BASE)
 #define VMALLOC_BASE		0xf8800000
 #define VMALLOC_END		0xff000000

@@ -3,6 +3,7 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
 
 /* isr.S finds eip and cs at these offsets. */
@@ -25,6 +26,7 @@ void trap_frame_longjmp(struct trap_frame *f, const struct jmp_state *js, int va
 	f->edx = (uintptr_t)js;
 	f->eax = (uint32_t)val;
 	f->eflags &= ~RFLAGS_AC;	/* leave no SMAP window open */
+	kasan_unpoison_stack_below(js->esp);	/* the frames skipped keep no red zones */
 }
 
 void trap_frame_init_user(struct trap_frame *f, uintptr_t ip, uintptr_t sp)

@@ -19,7 +19,6 @@
 #include "memlayout.h"
 #include "kernel_space_arch.h"
 #include "kernel/arch_hooks.h"
-#include "kernel/kasan.h"
 #include "kernel/lib.h"
 #include "mm/as.h"
 #include "mm/fault.h"

@@ -11,9 +11,9 @@
 #include "arch.h"
 #include "memlayout.h"
 #include "percpu.h"
+#include "arch/x86/kasan_arch.h"
 #include "arch/x86/lapic.h"
 #include "kernel/arch_hooks.h"
-#include "kernel/kasan.h"
 #include "kernel/lib.h"
 
 static irq_handler_fn irq_handlers[16];

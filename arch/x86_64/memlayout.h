@@ -7,7 +7,7 @@
  *   ffffc90000000000 - ffffe8ffffffffff  vmalloc area (32 TiB): kernel stacks, large allocations
  *   ffffec0000000000 - fffffbffffffffff  KASAN build only: shadow of the kernel half (1 byte per 8 at
  *                                        (addr >> 3) + KASAN_SHADOW_OFFSET): the direct map's RAM,
- *                                        vmalloc's mapped areas, the image's first 16 MiB
+ *                                        vmalloc's mapped areas, the image's first 32 MiB
  *   fffffd0000000000 - fffffdffffffffff  never mapped (tests probe faults here)
  *   ffffffff80000000 - ffffffffffffffff  kernel image (linked here, loaded at 1 MiB)
  */
@@ -23,6 +23,7 @@
 #define VMALLOC_END		0xffffe90000000000
 #define KASAN_SHADOW_BASE	0xffffec0000000000	/* the shadow of DIRECT_MAP_BASE */
 #define KASAN_SHADOW_OFFSET	0xdffffc0000000000	/* mk/ksan.mk passes it to the compiler */
+#define KASAN_IMAGE_SPAN	0x2000000	/* from KERNEL_VMA, with a static shadow in .bss */
 #define KERNEL_NEVER_MAPPED	0xfffffd0000000000
 #define USER_SPACE_END		0x0000800000000000
 /* What boot.S maps of the direct map before the kernel builds its own tables. */

@@ -5,7 +5,6 @@
 #include "percpu.h"
 #include "kernel/arch_hooks.h"
 #include "kernel/errno.h"
-#include "kernel/kasan.h"
 #include "kernel/lib.h"
 
 /* isr.S finds cs and rip at these offsets. */
