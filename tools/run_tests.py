@@ -732,13 +732,21 @@ def kasan_crash_reports(kernel, timeout, name="kasan"):
 
 # The i386 KASAN kernels (make kernel32-kasan): two-level paging and PAE.
 KASAN32_KERNELS = [("kasan-i386", "kasan/i386/kernel.elf"), ("kasan-i386-pae", "kasan/i386-pae/kernel.elf")]
+# The i386 programs the PAE KASAN kernel's run leaves out, for CI's time: the
+# fork bombs, out-of-memory, swap, argument-size and fuzzing programs took 9
+# of the 12 minutes all of them took under it (each passed with no report);
+# the other 49 take about 2.5 minutes.
+KASAN32_USER_SKIP = {"t_argmax", "t_fork_bomb", "t_fork_bomb_mem", "t_fuzz", "t_oom",
+                     "t_oom_exhaust", "t_oom_victim", "t_ramfs_full", "t_rlimit_cpu",
+                     "t_swap_fork", "t_swap_kalloc", "t_swap_kcopy", "t_swap_mlock",
+                     "t_swap_pressure", "t_swapon"}
 
 
 def kasan_suite(build, timeout):
     """The KASAN kernels (mk/ksan.mk): their reports, then the in-kernel suites
     and the user programs under them, with no report. x86_64: every user
     program; i386 (both paging formats): the reports and the in-kernel
-    suites, and every i386 user program on the PAE kernel."""
+    suites, and the i386 user programs but the slowest on the PAE kernel."""
     kernel = os.path.join(build, KASAN_KERNEL)
     if not os.path.exists(kernel):
         record("kasan", False, "%s was not built (make kernel-kasan)" % kernel)
@@ -761,7 +769,7 @@ def kasan_suite(build, timeout):
             user_programs(kernel32, build, 2 * timeout, sub="user32", name=name + "/user",
                           check=no_kasan_reports,
                           programs=[p for p in expected_user_programs(build, "user32")
-                                    if p not in SANITIZED_USER_SKIP])
+                                    if p not in SANITIZED_USER_SKIP | KASAN32_USER_SKIP])
 
 
 def ubsan_suite(build, timeout):
