@@ -5,13 +5,15 @@
 #   build/guest/guestbench     the guest benchmark (bench/guest/guestbench.c)
 #   build/guest/guest_true     the small binary it execs
 #   build/guest/wis            the scalability benchmark (bench/guest/wis.c, bench/wis.sh)
+#   build/guest/madvlat        per-call latency histogram of tlb_flush2's threaded madvise (bench/guest/madvlat.c)
 #   build/guest/pressure       the memory-pressure benchmark (bench/guest/pressure.c, bench/pressure.sh)
 #   build/guest/swaplat        wake-up latency beside a process swapping (bench/guest/swaplat.c, bench/swaplat.sh, swap suite)
 #
 # They live outside build/bench: bench/run.sh runs every program there on the
 # host; bench/guest.sh boots the two kernels with these instead.
 
-GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis $(BUILD)/guest/pressure
+GUEST_PROGS := $(BUILD)/guest/guestbench $(BUILD)/guest/guest_true $(BUILD)/guest/wis $(BUILD)/guest/pressure \
+	       $(BUILD)/guest/madvlat
 LINUX_INIT  := $(BUILD)/tools/linux-init
 GUEST_CFLAGS := -static -O2 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 		-fstack-clash-protection
