@@ -253,7 +253,7 @@ bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 		return true;
 	if (end < addr)
 		return false;
-	unsigned long flags = write_lock_irqsave(&as->lock);
+	unsigned long flags = read_lock_irqsave(&as->lock);	/* only looks */
 	uint32_t i = as_region_lower(as, addr);
 	for (uintptr_t at = addr; at < end && ok; i++) {
 		const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
@@ -271,6 +271,6 @@ bool as_access_ok(struct as *as, uintptr_t addr, uint64_t len, bool write)
 			at = r->end;
 		}
 	}
-	write_unlock_irqrestore(&as->lock, flags);
+	read_unlock_irqrestore(&as->lock, flags);
 	return ok;
 }

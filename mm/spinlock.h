@@ -6,8 +6,9 @@
  *
  * rwlock_t: the same for many readers or one writer. Writers are preferred
  * (a waiting writer holds new readers back), so a stream of readers cannot
- * starve one; in turn a reader must never take the same lock again while
- * holding it (a writer waiting in between would deadlock both). Its holds
+ * starve one, and a writer that waited long gets it next (RW_HANDOFF), so
+ * neither can other writers; in turn a reader must never take the same lock
+ * again while holding it (a writer waiting in between would deadlock both). Its holds
  * can be long (a whole address space's operation), so a waiter spins with
  * interrupts as they were before the call, turning them off only to try:
  * the wait is not an interrupts-off stretch unless the caller's was.
@@ -41,10 +42,25 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 
 #define RW_WRITER	(1 << 30)	/* held by a writer */
 #define RW_WAITING	(1 << 29)	/* a writer waits: new readers hold back */
-#define RW_READERS	(RW_WAITING - 1)
+#define RW_HANDOFF	(1 << 28)	/* a writer waited long: the lock is its next */
+#define RW_READERS	(RW_HANDOFF - 1)
+/* Looks at a held lock after which a waiting writer claims the hand-off. */
+#define RW_HANDOFF_SPINS 4096
 
+/*
+ * A writer takes the lock whenever it finds it free, even past another
+ * waiting writer: handing it over each time would make every acquisition
+ * wait for the other CPU to run (under an emulator on a loaded host, the
+ * host's scheduling delay, 100 ms and more), and a thread that writes again
+ * and again goes on while it has the CPU. But a writer that has kept
+ * looking for RW_HANDOFF_SPINS marks RW_HANDOFF (one at a time), and then
+ * only it may take the lock next: without that, the thread writing again and
+ * again took it back in the moment between its own release and the waiter's
+ * next look, every time, and kept a thread on another CPU out for seconds
+ * (Linux's rwsem hands off after a wait for the same reason).
+ */
 typedef struct {
-	volatile int state;	/* RW_WRITER, RW_WAITING, and the count of readers */
+	volatile int state;	/* RW_WRITER, RW_WAITING, RW_HANDOFF, the count of readers */
 } rwlock_t;
 
 #define RWLOCK_INIT	{ 0 }
@@ -80,22 +96,28 @@ static inline void read_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 static inline unsigned long write_lock_irqsave(rwlock_t *l)
 {
 	unsigned long flags = plat_irq_save();
+	bool handoff = false;	/* we marked RW_HANDOFF: the lock is ours next */
+	unsigned spins = 0;
 
 	for (;;) {
 		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
-		if (!(s & (RW_WRITER | RW_READERS))) {
+		if (!(s & (RW_WRITER | RW_READERS)) && (handoff || !(s & RW_HANDOFF))) {
+			/* Taking it clears the marks: other waiters mark again. */
 			if (__atomic_compare_exchange_n(&l->state, &s, RW_WRITER, true,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				return flags;
 		} else if (!(s & RW_WAITING)) {
 			__atomic_compare_exchange_n(&l->state, &s, s | RW_WAITING, true,
 						    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+		} else if (!handoff && !(s & RW_HANDOFF) && ++spins >= RW_HANDOFF_SPINS) {
+			handoff = __atomic_compare_exchange_n(&l->state, &s, s | RW_HANDOFF, false,
+							      __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		}
 		rw_wait(flags);
 	}
 }
 
-/* Another writer may have marked itself waiting meanwhile: that mark stays. */
+/* A waiting writer's marks stay. */
 static inline void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 {
 	__atomic_fetch_and(&l->state, ~RW_WRITER, __ATOMIC_RELEASE);

@@ -4,7 +4,9 @@
  * runs under TSan too): writers keep two plain words equal, readers never
  * see them differ; readers really share the lock; a waiting writer holds
  * new readers back, so writers make progress under a stream of readers;
- * a writer that downgrades (write_downgrade()) lets readers in, not writers.
+ * a writer that downgrades (write_downgrade()) lets readers in, not writers;
+ * a writer that lets go and asks again at once waits behind one that has
+ * waited long.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -181,6 +183,43 @@ static void test_downgrade_lets_readers_in(void **state)
 	assert_int_equal(lock.state, 0);
 }
 
+/*
+ * A writer that lets go and asks again at once comes after one that has
+ * waited long (marked RW_HANDOFF); the old lock let it back in first.
+ */
+static volatile int order, queued_writer_at;
+
+static void *queued_writer(void *arg)
+{
+	(void)arg;
+	unsigned long fl = write_lock_irqsave(&lock);
+	queued_writer_at = __atomic_add_fetch(&order, 1, __ATOMIC_SEQ_CST);
+	write_unlock_irqrestore(&lock, fl);
+	return NULL;
+}
+
+static void test_writers_take_turns(void **state)
+{
+	pthread_t w;
+
+	(void)state;
+	for (int round = 0; round < 20; round++) {
+		order = queued_writer_at = 0;
+		unsigned long fl = write_lock_irqsave(&lock);
+		assert_int_equal(pthread_create(&w, NULL, queued_writer, NULL), 0);
+		while (!(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_HANDOFF))
+			plat_cpu_relax();
+		write_unlock_irqrestore(&lock, fl);
+		fl = write_lock_irqsave(&lock);		/* again, at once: must not barge in */
+		int mine = __atomic_add_fetch(&order, 1, __ATOMIC_SEQ_CST);
+		write_unlock_irqrestore(&lock, fl);
+		pthread_join(w, NULL);
+		assert_int_equal(queued_writer_at, 1);
+		assert_int_equal(mine, 2);
+		assert_int_equal(lock.state, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_readers_share),
 		cmocka_unit_test(test_waiting_writer_goes_first),
 		cmocka_unit_test(test_downgrade_lets_readers_in),
+		cmocka_unit_test(test_writers_take_turns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
