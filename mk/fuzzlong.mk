@@ -4,7 +4,8 @@
 #   fuzzer (tests/user/t_fuzz) on our kernel and on Linux, compared block by
 #   block, for GUEST_FUZZ_SECONDS (default an hour; tools/fuzz_guest.py).
 # make test runs a short slice of both: 10 s per libFuzzer target and
-# t_fuzz's default 4 seeds x 300 calls in the user and diff suites.
+# t_fuzz's default seeds (1-4 and its regression seeds) x 300 calls in the
+# user and diff suites.
 FUZZ_LONG_RUNS     ?= 10000000
 GUEST_FUZZ_SECONDS ?= 3600
 

@@ -19,6 +19,9 @@
  *
  *   t_fuzz [FIRST_SEED [SEEDS [OPS [trace|maps]]]]     (default: 1 4 300)
  *
+ * With no arguments the seeds that once found something (regression_seeds)
+ * run after the first four, 300 calls each.
+ *
  * With a fourth argument every call and its result is printed (diagnostics),
  * to compare a seed's run on two kernels line by line; with "maps" also the
  * mappings of the window after each call (/proc/self/maps), so the first
@@ -298,7 +301,8 @@ static void verify(void)
 		}
 		if (r != content(&pg[i])->val) {
 			if (trace)
-				diag("page %ld holds %#x, model %#x", i, r, content(&pg[i])->val);
+				diag("page %ld holds %#x, model %#x (shared %d file %d cow %d wipe %d)", i, r,
+				     content(&pg[i])->val, m->shared, m->file, m->cow, m->wipe);
 			bad("content differs", i);
 		}
 		if (touch(i, 1, (unsigned char)r) < 0 ? (m->prot & PROT_WRITE) : !(m->prot & PROT_WRITE))
@@ -446,9 +450,10 @@ static long op_madvise(void)
 	long r = syscall(SYS_madvise, a, len, adv);
 	/*
 	 * Linux advises every mapping in the range and says ENOMEM if there were
-	 * holes; WIPEONFORK/KEEPONFORK stop with EINVAL at the first shared one.
+	 * holes; WIPEONFORK stops with EINVAL at the first shared or file one,
+	 * KEEPONFORK clears the flag on every kind (seed 244).
 	 */
-	int wipe = adv == MADV_WIPEONFORK || adv == MADV_KEEPONFORK;
+	int wipe = adv == MADV_WIPEONFORK;
 	if (r && !(window_range(a, page_up(len)) && adv != 99 &&
 		   (errno == ENOMEM || (errno == EINVAL && wipe))))
 		return norm(r);
@@ -761,6 +766,35 @@ static void setup_files(void)
 	}
 }
 
+/* One seed's sequence of @ops calls on a fresh window, a TAP result per block. */
+static void run_seed(unsigned s, unsigned ops)
+{
+	/* Reserved PROT_NONE: nothing else is placed in the window. */
+	mmap(win, WIN * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	memset(pg, 0, sizeof(pg));
+	model_set((uintptr_t)win, WIN * PAGE, 1, PROT_NONE, 0);
+	syscall(SYS_brk, brk0);
+	rng = 0x9e3779b97f4a7c15ull * s | 1;
+	for (unsigned b = 0; b < ops; b += BLOCK) {
+		hash = 0xcbf29ce484222325ull;
+		model_errors = 0;
+		run_ops(ops - b < BLOCK ? ops - b : BLOCK, 0);
+		verify();
+		ok(!model_errors, "seed %u calls %u-%u: model holds, results %016llx", s, b,
+		   b + BLOCK - 1, (unsigned long long)hash);
+	}
+}
+
+/*
+ * Seeds that once found a difference from Linux or a gap in the model, run
+ * after the first four when no seed is named: 7 and 10 (a page moved by
+ * mremap checked at the wrong byte), 9 (two pages of one shared page after
+ * MREMAP_DONTUNMAP), 93 (a MREMAP_DONTUNMAP copy joined its neighbours),
+ * 244 (MADV_KEEPONFORK clears the flag past a shared mapping, where
+ * MADV_WIPEONFORK stops).
+ */
+static const unsigned regression_seeds[] = { 7, 9, 10, 93, 244 };
+
 int main(int argc, char **argv)
 {
 	unsigned first = argc > 1 ? (unsigned)atoi(argv[1]) : 1;
@@ -776,22 +810,10 @@ int main(int argc, char **argv)
 	span = map_anon(SPAN * PAGE, PROT_NONE);
 	win = span + PAGE;
 	brk0 = (uintptr_t)syscall(SYS_brk, 0);
-	for (unsigned s = first; s < first + seeds; s++) {
-		/* Reserved PROT_NONE: nothing else is placed in the window. */
-		mmap(win, WIN * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-		memset(pg, 0, sizeof(pg));
-		model_set((uintptr_t)win, WIN * PAGE, 1, PROT_NONE, 0);
-		syscall(SYS_brk, brk0);
-		rng = 0x9e3779b97f4a7c15ull * s | 1;
-		for (unsigned b = 0; b < ops; b += BLOCK) {
-			hash = 0xcbf29ce484222325ull;
-			model_errors = 0;
-			run_ops(ops - b < BLOCK ? ops - b : BLOCK, 0);
-			verify();
-			ok(!model_errors, "seed %u calls %u-%u: model holds, results %016llx", s, b,
-			   b + BLOCK - 1, (unsigned long long)hash);
-		}
-	}
+	for (unsigned s = first; s < first + seeds; s++)
+		run_seed(s, ops);
+	for (unsigned k = 0; argc == 1 && k < sizeof(regression_seeds) / sizeof(regression_seeds[0]); k++)
+		run_seed(regression_seeds[k], ops);
 	unlink("/tmp/t_fuzz.src");
 	unlink("/tmp/t_fuzz.dst");
 	unlink("/tmp/t_fuzz.map");
