@@ -150,9 +150,12 @@ static enum vm_fault_result cow(struct as *as, struct as_region *r, uintptr_t va
 
 	if (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE)
 		as_region_anon(as, r);
-	/* The last user of the frame, or a shared page: just allow the write. */
+	/*
+	 * The last user of the frame, or a shared page: just allow the write.
+	 * A kept swap copy beside the only mapping is stale now: freed.
+	 */
 	if (!zero && (r->backing == AS_ANON_SHARED || r->backing == AS_FILE_SHARED ||
-		      pmm_refcount(old) == 1)) {
+		      pmm_refcount(old) == 1 || (swap_kept_pages() && swap_unkeep(old, 2)))) {
 		if (pt_protect(&as->vs.pt, va, PAGE_SIZE, as_pte_prot(r, true)))
 			return VM_FAULT_OOM;
 		return VM_FAULT_RESOLVED;
@@ -218,7 +221,7 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 		uint32_t swp;
 
 		if (pt_swp_lookup(&as->vs.pt, va, &swp))
-			return as_swap_in(as, r, va, swp, io);
+			return as_swap_in(as, r, va, swp, flags & VM_FAULT_WRITE, io);
 		return fill(as, r, va, flags, io);
 	}
 	pa &= PAGE_MASK;

@@ -204,9 +204,11 @@ struct as_refs {
 
 static inline void as_refs_flush(struct as_refs *b)
 {
-	if (b->put)
+	if (b->put) {
 		pmm_put_mapped_batch(b->pfn, b->n);
-	else
+		if (unlikely(swap_kept_pages()))	/* copies of pages nothing maps now */
+			swap_unkeep_unmapped(b->pfn, b->n);
+	} else
 		pmm_get_mapped_batch(b->pfn, b->n);
 	b->n = 0;
 }
@@ -269,7 +271,7 @@ bool as_win32_view_fault(struct as *as, uintptr_t va);
 
 /* Fault in the swapped-out page at @va (swap entry @val) of region @r; @io: see as_swap.c. */
 enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
-				uint32_t val, struct swap_io *io);
+				uint32_t val, bool write, struct swap_io *io);
 /* Is swap entry @val's page in the swap cache (mincore)? */
 bool as_swap_cached(uint32_t val);
 /*

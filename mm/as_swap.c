@@ -30,6 +30,8 @@
 #include "reclaim.h"
 #include "swap_internal.h"
 
+#define KEPT_DROP_BATCH	32	/* kept copies freed at a time when slots run out */
+
 /*
  * @e's page read into a new frame (*@pa): 0, -MM_ENOMEM, -MM_EIO; or, with
  * @nowait, -MM_EAGAIN if that would sleep (a disk; a tier's page on its
@@ -56,6 +58,7 @@ static int read_new(swp_entry_t e, bool nowait, phys_addr_t *pa)
  * @r: its region
  * @va: page address, holding swap entry @val
  * @val: the entry
+ * @write: a write fault (or swapoff): the slot is not kept
  * @io: NULL if the caller cannot drop its locks (the page is then read
  *	here, a disk polled); else the I/O to do with no lock held is noted
  *	in it (@io->need) and the fault is to be tried again after
@@ -64,15 +67,20 @@ static int read_new(swp_entry_t e, bool nowait, phys_addr_t *pa)
  * The page comes from the swap cache if another mapping brought it in (or
  * it is still there from being written), else from the backend. It is
  * mapped writable only if nothing else holds the frame; the entry's slot
- * reference is dropped (the slot is freed with its last).
+ * reference is dropped (the slot is freed with its last). A page read for
+ * a read fault by its only entry keeps its slot while swap is under half
+ * full (as Linux's swap cache): it enters the cache, is mapped read-only,
+ * and its slot stays as a clean copy, so that reclaim can drop it again
+ * without compressing or writing it; a write fault frees the copy.
  *
  * Return: VM_FAULT_RESOLVED, VM_FAULT_OOM, VM_FAULT_SIGBUS (read error).
  */
 enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintptr_t va,
-				uint32_t val, struct swap_io *io)
+				uint32_t val, bool write, struct swap_io *io)
 {
 	swp_entry_t e = { val };
 	phys_addr_t pa;
+	bool keep = false;
 	int got = swap_cache_lookup(e, &pa);
 
 	if (!got) {
@@ -96,6 +104,8 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 		/* Other entries hold the slot: they will find this frame. */
 		if (swap_count(e) > 1)
 			swap_cache_add(e, pa);	/* on failure they read again: still correct */
+		else if (!write && swap_keep_wanted(e))
+			keep = !swap_cache_add(e, pa);	/* on failure: not kept */
 	}
 	bool excl = pmm_refcount(pa) == 1 && swap_count(e) == 1;
 
@@ -106,7 +116,10 @@ enum vm_fault_result as_swap_in(struct as *as, const struct as_region *r, uintpt
 	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
 	__atomic_sub_fetch(&as->swapents, 1, __ATOMIC_RELAXED);
 	as_anon_add(as, r, va, pa);	/* a page from the swap cache is on the lists already */
-	swap_free(e);
+	if (keep)
+		swap_keep(e, pa);	/* the mapping and the cache hold the frame */
+	else
+		swap_free(e);
 	return VM_FAULT_RESOLVED;
 }
 
@@ -183,7 +196,9 @@ static int write_new(phys_addr_t pa, swp_entry_t *e, bool *queued)
 {
 	uint32_t skip = 0;
 
-	while (swap_slot_alloc(e, skip)) {
+	/* Out of slots: kept copies of resident pages go first (Linux: vm_swap_full()). */
+	while (swap_slot_alloc(e, skip) || (!skip && swap_drop_kept(KEPT_DROP_BATCH, -1) &&
+					    swap_slot_alloc(e, skip))) {
 		if (queued && swap_entry_sleeps(*e)) {
 			int err = swap_write_nowait(*e, pa);	/* an in-RAM tier stores it now */
 
@@ -199,6 +214,8 @@ static int write_new(phys_addr_t pa, swp_entry_t *e, bool *queued)
 		skip |= 1u << swp_type(*e);
 		swap_free(*e);
 	}
+	/* Every area refused (full, or a store out of memory): free kept copies for the next page. */
+	swap_drop_kept(KEPT_DROP_BATCH, -1);
 	swap_count_event(SWAP_EV_WRITE_FAIL);
 	return -MM_ENOSPC;
 }
@@ -445,7 +462,7 @@ void as_pageout(struct as *as, uintptr_t start, uintptr_t end)
 		for (unsigned k = 0; k < b.n; k++) {	/* only this space's pages, as Linux */
 			bool queued;
 
-			if (pmm_refcount(b.pa[k]) == 1 &&
+			if ((pmm_refcount(b.pa[k]) == 1 || swap_frame_kept(b.pa[k])) &&
 			    as_swap_out_page(as, b.va[k], b.pa[k], &queued) == -MM_ENOSPC)
 				return;
 		}
@@ -469,7 +486,7 @@ static int unuse_space(struct as *as, int type, uintptr_t *va, struct swap_io *i
 			if (!pt_swp_lookup(&as->vs.pt, p, &val) ||
 			    swp_type((swp_entry_t){ val }) != (unsigned)type)
 				continue;
-			enum vm_fault_result res = as_swap_in(as, r, p, val, io);
+			enum vm_fault_result res = as_swap_in(as, r, p, val, true, io);
 
 			if (res == VM_FAULT_OOM)
 				return -MM_ENOMEM;
@@ -540,6 +557,8 @@ int swap_area_remove(int type)
 	as_swap_io_done(&u.io);
 	if (!u.err)
 		u.err = pcache_swap_unuse(type);
+	if (!u.err)
+		swap_drop_kept(~0ul, type);	/* copies of resident pages: no entry names them */
 	err = u.err ? u.err : swap_area_forget(type);
 	if (err)
 		swap_area_set_removing(type, false);

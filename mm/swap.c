@@ -22,6 +22,15 @@
  * end does it. Writes are queued (FIFO) by reclaim under the space's lock
  * and done by swap_writeback_run() after it is released.
  *
+ * Kept copies (as Linux's swap cache keeps a page read back): a page read
+ * for a read fault by its only entry stays in the cache with its slot
+ * (SC_KEPT), mapped read-only, the slot's word SWAP_HAS_CACHE alone; reclaim
+ * takes such a page out again without writing it (the entries name the
+ * slot again), a write fault frees the copy (swap_unkeep()), and so does
+ * the zap that drops its last mapping (swap_unkeep_unmapped()). Copies are
+ * made only while fewer than half the slots are used (vm_swap_full()), and
+ * freed first when slots run out (swap_drop_kept()).
+ *
  * Tiers (an in-RAM store in front of a device: ops write_nowait, cold,
  * move_down): a page is stored without sleeping while the store has room,
  * else queued as for a disk; swap_tier_writeback() moves the store's oldest
@@ -59,6 +68,7 @@ struct swap_area {
 #define SC_READING	1u	/* being read from the slot */
 #define SC_WRITING	2u	/* queued for writing, or being written */
 #define SC_DIRTY	4u	/* the slot does not hold the page */
+#define SC_KEPT		8u	/* kept for a mapped frame read back (swap_keep()) */
 #define SC_BUSY		(SC_READING | SC_WRITING)
 
 /* A frame in the swap cache. */
@@ -78,6 +88,7 @@ static struct swap_area *areas[SWAP_MAX_AREAS];
 static struct scache *by_entry[SCACHE_BUCKETS], *by_frame[SCACHE_BUCKETS];
 static struct scache *wb_head, **wb_tail = &wb_head;	/* writes to do, oldest first */
 static unsigned long wb_len;	/* nodes on it (read unlocked by swap_writeback_pending()) */
+static unsigned long kept_len;	/* SC_KEPT nodes (read unlocked by swap_kept_pages()) */
 static struct swap_counters ctr;
 
 static inline void count(uint64_t *c, int64_t d)
@@ -394,6 +405,8 @@ static void cache_unlink_node(struct scache *n)
 		pp = &(*pp)->next_p;
 	*pp = n->next_p;
 	count(&ctr.cache_pages, -1);
+	if (n->flags & SC_KEPT)
+		__atomic_fetch_sub(&kept_len, 1, __ATOMIC_RELAXED);
 }
 
 /* Unlink the cache node of @e unless its I/O is running (swap_lock held): returns it, or NULL. */
@@ -633,6 +646,174 @@ bool swap_cache_take(swp_entry_t e, phys_addr_t pa)
 	kfree(n);
 	pmm_put(pa);
 	return true;
+}
+
+/* --- kept slots: a clean copy of a mapped page ------------------------------------ */
+
+/* The cache node of frame @pa, or NULL (swap_lock held). */
+static struct scache *cache_find_frame(phys_addr_t pa)
+{
+	struct scache *n = by_frame[hash_p(pa)];
+
+	while (n && n->pa != pa)
+		n = n->next_p;
+	return n;
+}
+
+/*
+ * Is node @n a kept copy: idle, the slot holding its page, and no entry
+ * naming the slot, so that only the frame's mappings use it (swap_lock held)?
+ */
+static bool node_kept(struct scache *n)
+{
+	struct swap_area *a;
+	uint16_t *w;
+
+	if (!n || (n->flags & (SC_BUSY | SC_DIRTY)))
+		return false;
+	w = slot_word(n->e, &a);
+	return w && *w == SWAP_HAS_CACHE;
+}
+
+/**
+ * swap_keep_wanted() - may a page read back from @e keep its slot?
+ * @e: the entry being faulted in
+ *
+ * As Linux's vm_swap_full(): only while swap is under half full, and only
+ * in an area that does not sleep and is not being removed.
+ */
+bool swap_keep_wanted(swp_entry_t e)
+{
+	struct swap_area *a = areas[swp_type(e)];
+	uint64_t used = __atomic_load_n(&ctr.slots_used, __ATOMIC_RELAXED);
+
+	return a && !a->b->may_sleep && !a->removing &&
+	       used * 2 < __atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED);
+}
+
+/**
+ * swap_keep() - the faulting entry of @e is gone; its slot stays for frame @pa
+ * @e: the entry, held by the faulting page-table entry (now mapping @pa) and
+ *     the swap cache, whose frame is @pa
+ * @pa: the frame, mapped read-only
+ *
+ * The slot is then held by the cache alone, as a clean copy of the page:
+ * reclaim swaps the page out again without writing it, a write fault
+ * drops the copy (swap_unkeep()), as does the last unmapping. If the
+ * cache no longer holds @pa for @e, this is swap_free().
+ */
+void swap_keep(swp_entry_t e, phys_addr_t pa)
+{
+	struct swap_area *a;
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_find(e);
+	uint16_t *w = slot_word(e, &a);
+
+	if (n && w && n->pa == pa && !(n->flags & (SC_BUSY | SC_DIRTY)) &&
+	    *w == (SWAP_HAS_CACHE | 1)) {
+		*w = SWAP_HAS_CACHE;
+		if (!(n->flags & SC_KEPT))
+			__atomic_fetch_add(&kept_len, 1, __ATOMIC_RELAXED);
+		n->flags |= SC_KEPT;
+		spin_unlock_irqrestore(&swap_lock, fl);
+		return;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	slot_put(e, 1);
+}
+
+/* Kept copies in the cache (a hint: 0 means none, read without the lock). */
+unsigned long swap_kept_pages(void)
+{
+	return __atomic_load_n(&kept_len, __ATOMIC_RELAXED);
+}
+
+/**
+ * swap_unkeep() - drop the kept copy of frame @pa if @refs references remain
+ * @pa: a frame
+ * @refs: its references the caller expects, the cache's included: 2 for a
+ *	  write fault on its one mapping (the copy is stale), 1 once it is
+ *	  unmapped everywhere
+ *
+ * The slot is freed (its backend's copy discarded) and the cache's frame
+ * reference dropped.
+ *
+ * Return: true if it was dropped.
+ */
+bool swap_unkeep(phys_addr_t pa, unsigned refs)
+{
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+	struct scache *n = cache_find_frame(pa);
+
+	if (!node_kept(n) || pmm_refcount(pa) != refs) {
+		spin_unlock_irqrestore(&swap_lock, fl);
+		return false;
+	}
+	cache_drop(n, fl);
+	return true;
+}
+
+/**
+ * swap_unkeep_unmapped() - frames whose mappings were just dropped
+ * @pfn: their frame numbers
+ * @n: how many
+ *
+ * A kept copy of a page nothing maps any more is freed with its frame
+ * (Linux's free_swap_cache()): no entry can find it again.
+ */
+void swap_unkeep_unmapped(const uint32_t *pfn, unsigned n)
+{
+	for (unsigned k = 0; k < n && swap_kept_pages(); k++)
+		swap_unkeep((phys_addr_t)pfn[k] << PAGE_SHIFT, 1);
+}
+
+/**
+ * swap_frame_kept() - is frame @pa mapped once, beside a kept copy?
+ *
+ * For MADV_PAGEOUT, which takes pages only one mapping uses.
+ */
+bool swap_frame_kept(phys_addr_t pa)
+{
+	bool kept;
+	unsigned long fl;
+
+	if (!swap_kept_pages())
+		return false;
+	fl = spin_lock_irqsave(&swap_lock);
+	kept = node_kept(cache_find_frame(pa)) && pmm_refcount(pa) == 2;
+	spin_unlock_irqrestore(&swap_lock, fl);
+	return kept;
+}
+
+/**
+ * swap_drop_kept() - free kept copies, for room (Linux: swap is full)
+ * @max: copies at most
+ * @type: only those of this area, or -1 for any
+ *
+ * Their frames stay mapped, now with no copy. Walks the whole cache: for
+ * when slots run out and for swapoff, not for every page.
+ *
+ * Return: copies freed.
+ */
+unsigned long swap_drop_kept(unsigned long max, int type)
+{
+	unsigned long done = 0;
+
+	for (unsigned b = 0; b < SCACHE_BUCKETS && done < max && swap_kept_pages(); b++) {
+		unsigned long fl = spin_lock_irqsave(&swap_lock);
+		struct scache *n = by_entry[b];
+
+		while (n && (!node_kept(n) || (type >= 0 && swp_type(n->e) != (unsigned)type)))
+			n = n->next_e;
+		if (!n) {
+			spin_unlock_irqrestore(&swap_lock, fl);
+			continue;
+		}
+		cache_drop(n, fl);
+		done++;
+		b--;		/* this bucket again */
+	}
+	return done;
 }
 
 /* Frame @pa to @slot of area @a: by frame for a device, else through a temporary mapping. */

@@ -275,6 +275,13 @@ bool swap_slot_alloc(swp_entry_t *e, uint32_t skip);
 int swap_dup(swp_entry_t e);
 /* A page-table entry holding @e is gone (munmap, exit, swap-in): the slot is freed with its last user. */
 void swap_free(swp_entry_t e);
+/*
+ * Kept copies (mm/swap.c): frames just unmapped by a zap (@pfn, @n); a
+ * read-back page's slot kept as a clean copy of it is freed with its last
+ * mapping. swap_kept_pages() is nonzero while any copy is kept.
+ */
+void swap_unkeep_unmapped(const uint32_t *pfn, unsigned n);
+unsigned long swap_kept_pages(void);
 /* References of @e's slot (page-table entries plus the swap cache's), for tests and mincore-like readers. */
 unsigned swap_count(swp_entry_t e);
 

@@ -42,6 +42,18 @@ bool swap_cache_lookup_frame(phys_addr_t pa, swp_entry_t *e);
  */
 bool swap_cache_del(swp_entry_t e);
 
+/*
+ * Kept slots: a page read back by a read fault keeps its slot (the cache
+ * holds it, mapped read-only) while swap_keep_wanted(); a write fault, or
+ * MADV_PAGEOUT of a page so kept, asks swap_unkeep() / swap_frame_kept();
+ * swap_drop_kept() frees such copies when slots run out, and at swapoff.
+ */
+bool swap_keep_wanted(swp_entry_t e);
+void swap_keep(swp_entry_t e, phys_addr_t pa);
+bool swap_unkeep(phys_addr_t pa, unsigned refs);
+bool swap_frame_kept(phys_addr_t pa);
+unsigned long swap_drop_kept(unsigned long max, int type);
+
 /* Store frame @pa's page in @e's slot: 0, -MM_ENOMEM (the backend refused), -MM_EIO. */
 int swap_write(swp_entry_t e, phys_addr_t pa);
 /* Fill frame @pa from @e's slot: 0 or -MM_EIO. */

@@ -175,10 +175,52 @@ static void test_pageout_and_back(void **state)
 	as_get_stats(&P.as, &st);
 	assert_int_equal(st.rss, 64);
 	assert_int_equal(st.swap, 0);
-	assert_int_equal(TS.stored, 0);		/* slots freed as the pages came back */
-	/* Again, and this time the space goes away with its pages swapped. */
-	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	if (sleeping) {
+		/* An area that sleeps keeps no copy: slots freed as the pages came back. */
+		assert_int_equal(TS.stored, 0);
+		assert_int_equal(swap_kept_pages(), 0);
+		assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+		swap_writeback_run();
+		assert_int_equal(TS.stored, 64);
+		as_destroy(&P.as);
+		return;
+	}
+	/* Read back: each page keeps its slot, a clean copy (swap under half full). */
 	assert_int_equal(TS.stored, 64);
+	assert_int_equal(swap_kept_pages(), 64);
+	/* Out again: dropped without a write, the copies named by the entries again. */
+	uint64_t w0 = TS.writes;
+
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	pmm_drain();
+	assert_true(sim_free_frames() >= f1 + 64);
+	assert_int_equal(TS.writes, w0);
+	assert_int_equal(TS.stored, 64);
+	assert_int_equal(swap_kept_pages(), 0);
+	as_get_stats(&P.as, &st);
+	assert_int_equal(st.swap, 64);
+	/* Back by reads, then written: a write frees the copy, which is stale. */
+	swt_check(&P, a, 64, 1);
+	assert_int_equal(TS.stored, 64);
+	swt_fill(&P, a, 32, 2);
+	assert_int_equal(TS.stored, 32);
+	assert_int_equal(swap_kept_pages(), 32);
+	/* Out: the written half is written again, the clean half dropped. */
+	assert_int_equal(as_madvise(&P.as, a, 64 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(TS.writes, w0 + 32);
+	assert_int_equal(TS.stored, 64);
+	swt_check(&P, a, 32, 2);
+	swt_check(&P, a + 32 * PG, 32, 1);
+	assert_int_equal(as_check(&P.as), 0);
+	/* munmap frees a kept copy with the page: half unmapped, half left to exit. */
+	assert_int_equal(as_munmap(&P.as, a, 16 * PG), 0);
+	assert_int_equal(TS.stored, 48);
+	assert_int_equal(swap_kept_pages(), 48);
+	/* Again, and this time the space goes away with its pages swapped. */
+	assert_int_equal(as_madvise(&P.as, a + 16 * PG, 48 * PG, MM_MADV_PAGEOUT), 0);
+	assert_int_equal(TS.writes, w0 + 32);
+	assert_int_equal(TS.stored, 48);
+	swt_check(&P, a + 16 * PG, 8, 2);	/* these resident, kept, at exit */
 	as_destroy(&P.as);
 }
 
