@@ -7,7 +7,10 @@
  * direct reclaim of both LRU kinds, the file and anonymous lists scanned
  * with and without force: private pages shared after fork leave every
  * space at once through the reverse map) and the PMM is starved so that
- * faults reclaim for themselves. Every read must give the model's byte; at the end every
+ * faults reclaim for themselves. Pages read back keep their slots as clean
+ * copies (mm/swap.c): writes, mprotect round trips, a store that refuses
+ * pages (kept copies freed first) and swapoff/swapon cycles test that a
+ * copy never outlives a write. Every read must give the model's byte; at the end every
  * frame, swap slot and backend page is back, and the LRU lists are empty.
  */
 #include <stdbool.h>
@@ -50,6 +53,7 @@ static struct mproc procs[MAX_PROC];
 static uint8_t shval[MAX_OBJS][NPAGES];
 static unsigned nobjs;
 static struct test_swap ts;
+static int ts_type;
 static phys_addr_t hoard_frames[1 << 12];
 static struct sim_hoard hoard = { hoard_frames, 0, 1 << 12 };
 
@@ -63,7 +67,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(heap_init(&heap_pages_mmap, 0) == 0);
 	CHECK(lru_init() == 0);
 	test_swap_init(&ts, "fuzz0", 1 << 12);
-	CHECK(swap_area_add(&ts.b, 10, 1) >= 0);
+	ts_type = swap_area_add(&ts.b, 10, 1);
+	CHECK(ts_type >= 0);
 	return 0;
 }
 
@@ -176,6 +181,24 @@ static void op_mremap(struct mproc *m, unsigned first, unsigned n, unsigned dst)
 	memcpy(&m->pg[dst], tmp, n * sizeof(tmp[0]));
 }
 
+/* Read-only and back: a kept page must stay read-only, so that its write frees the copy. */
+static void op_mprotect(struct mproc *m, unsigned first, unsigned n)
+{
+	n = n % (NPAGES - first) + 1;
+	as_mprotect(&m->p.as, va_of(first), (uint64_t)n * PAGE_SIZE, MM_PROT_READ);
+	as_mprotect(&m->p.as, va_of(first), (uint64_t)n * PAGE_SIZE, RW);
+}
+
+/* swapoff (every page back, kept copies freed) and swapon again; swapoff may lack memory. */
+static void op_swapoff(void)
+{
+	if (swap_area_remove(ts_type))
+		return;		/* -MM_ENOMEM: the area stays, in use */
+	CHECK(ts.stored == 0);
+	ts_type = swap_area_add(&ts.b, 10, 1);
+	CHECK(ts_type >= 0);
+}
+
 static void op_exit(struct mproc *m)
 {
 	as_destroy(&m->p.as);
@@ -248,10 +271,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				op_exit(m);
 			break;
 		case 13:	/* starve the PMM: faults must reclaim for themselves */
-			sim_starve(&hoard, b % 32);
+			if (a & 0x80)	/* or the store: it refuses pages beyond a few */
+				ts.max_stored = ts.stored + b % 8;
+			else
+				sim_starve(&hoard, b % 32);
 			break;
 		case 14:
-			sim_feed(&hoard);
+			if (a & 0x80)
+				op_mprotect(m, i, b);
+			else if (a & 0x40)
+				op_swapoff();
+			else
+				sim_feed(&hoard);
+			ts.max_stored = a & 0x20 ? ts.max_stored : 0;
 			break;
 		default:
 			for (unsigned k = 0; k < NPAGES; k++)
@@ -259,6 +291,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	sim_feed(&hoard);
+	ts.max_stored = 0;
+	swap_get_counters(&c);
+	CHECK(swap_kept_pages() <= c.cache_pages);
 	for (unsigned p = 0; p < MAX_PROC; p++) {
 		if (!procs[p].live)
 			continue;
@@ -274,6 +309,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	swap_get_counters(&c);
 	CHECK(c.slots_used == 0);
 	CHECK(c.cache_pages == 0);
+	CHECK(swap_kept_pages() == 0);
 	CHECK(ts.stored == 0);
 	CHECK(ts.bad_calls == 0);
 	pmm_drain();
