@@ -6,7 +6,11 @@
  * table of earlier positions: hash the next 4 bytes, look at the last
  * position with the same hash, take the match if its 4 bytes agree, extend
  * it both ways, emit it. On misses it steps forward faster and faster, so
- * incompressible data is skipped almost at memcpy speed.
+ * incompressible data is skipped almost at memcpy speed. Inputs of a page
+ * or less also keep hash chains (every probed position linked to the one
+ * before it with the same hash) and try up to CHAIN_TRIES candidates,
+ * taking the longest match: pages of text and records come out smaller, for
+ * a few more instructions a page; the block format is the same.
  *
  * The decompressor checks every length against both ends before it copies;
  * it is written for clarity first and uses word copies only where they are
@@ -21,6 +25,8 @@
 #define MAX_OFFSET	65535
 #define SKIP_SHIFT	6	/* after 2^6 misses in a row, step 2 bytes, and so on */
 #define RUN_MASK	15	/* a nibble of 15: more length bytes follow */
+#define CHAIN_TRIES	8	/* candidates a chained search looks at */
+#define INSERT_STEP	4	/* positions inside a match linked: one in 4 (a quarter of the cost of all) */
 
 typedef uintptr_t word_t;	/* match counting compares a machine word at a time */
 
@@ -198,10 +204,129 @@ last:
 #undef TABLE_SET
 }
 
+/* Link position @pos (hash @h) into its chain: the head becomes it (chained mode). */
+static inline uint32_t chain_insert(struct lz4_work *w, unsigned h, uint32_t pos)
+{
+	uint32_t prev = w->head[h];
+
+	w->chain[pos] = (uint16_t)prev;
+	w->head[h] = (uint16_t)pos;
+	return prev;
+}
+
+/*
+ * The longest match for @ip among up to CHAIN_TRIES earlier positions of
+ * its hash chain, starting at @cand: its length (0: none) and start (*@ref).
+ * Every link points to an earlier position (the table starts zeroed:
+ * position 0, whose own link is 0, ends every chain), so the walk ends.
+ */
+static inline size_t chain_search(const uint8_t *src, const uint8_t *ip, uint32_t seq,
+				  uint32_t cand, const uint8_t *limit, const struct lz4_work *w,
+				  const uint8_t **ref)
+{
+	size_t best = 0;
+	uint32_t pos = (uint32_t)(ip - src);
+
+	for (unsigned t = 0; t < CHAIN_TRIES && cand < pos; t++) {
+		const uint8_t *c = src + cand;
+
+		/* ip + best is at most @limit, inside the input: a cheap first reject. */
+		if (c[best] == ip[best] && read32(c) == seq) {
+			size_t len = MIN_MATCH + common_length(ip + MIN_MATCH, c + MIN_MATCH, limit);
+
+			if (len > best) {
+				best = len;
+				*ref = c;
+			}
+		}
+		uint32_t next = w->chain[cand];
+
+		if (next >= cand)
+			break;
+		cand = next;
+	}
+	return best;
+}
+
+/*
+ * The compressor for inputs of at most LZ4_CHAIN_MAX bytes: chained search,
+ * greedy parse. Positions are linked in increasing order: each probe, and
+ * one in INSERT_STEP positions a match covers after its probe (so that a link
+ * always points back).
+ */
+static size_t compress_chained(const uint8_t *src, size_t n, uint8_t *dst, size_t cap,
+			       struct lz4_work *w)
+{
+	const unsigned log = LZ4_HASH_LOG;	/* a smaller table to clear: chains resolve collisions */
+	const uint8_t *ip = src, *anchor = src, *const end = src + n;
+	uint8_t *op = dst, *const oend = dst + cap;
+
+	if (n > MATCH_END_GAP) {
+		const uint8_t *const last_start = end - MATCH_END_GAP;
+		const uint8_t *const match_limit = end - LAST_LITERALS;
+
+		__builtin_memset(w->head, 0, sizeof(w->head));
+		chain_insert(w, hash4(read32(ip), log), 0);
+		ip++;
+		for (;;) {
+			const uint8_t *ref = NULL, *next_ins;
+			unsigned misses = 1u << SKIP_SHIFT;
+			size_t lit, mlen, off;
+			uint8_t *token;
+
+			for (;;) {	/* find a match */
+				uint32_t seq, cand;
+
+				if (ip > last_start)
+					goto last;
+				seq = read32(ip);
+				cand = chain_insert(w, hash4(seq, log), (uint32_t)(ip - src));
+				next_ins = ip + 1;
+				mlen = chain_search(src, ip, seq, cand, match_limit, w, &ref);
+				if (mlen)
+					break;
+				ip += misses++ >> SKIP_SHIFT;
+			}
+			while (ip > anchor && ref > src && ip[-1] == ref[-1]) {
+				ip--;
+				ref--;
+				mlen++;
+			}
+			lit = (size_t)(ip - anchor);
+			if (1 + length_bytes(lit) + lit + 2 + length_bytes(mlen - MIN_MATCH) >
+			    (size_t)(oend - op))
+				return 0;
+			token = op++;
+			if (lit >= RUN_MASK)
+				op = put_length(op, lit);
+			copy_literals(op, anchor, lit, (size_t)(oend - op) >= lit + 8);
+			op += lit;
+			off = (size_t)(ip - ref);
+			*op++ = (uint8_t)off;
+			*op++ = (uint8_t)(off >> 8);
+			if (mlen - MIN_MATCH >= RUN_MASK)
+				op = put_length(op, mlen - MIN_MATCH);
+			*token = (uint8_t)(nibble(lit) << 4 | nibble(mlen - MIN_MATCH));
+			ip += mlen;
+			anchor = ip;
+			if (ip > last_start)
+				break;
+			/* One in INSERT_STEP positions the match covered after the probe: later matches start there. */
+			for (; next_ins < ip; next_ins += INSERT_STEP)
+				chain_insert(w, hash4(read32(next_ins), log), (uint32_t)(next_ins - src));
+		}
+	}
+last:
+	op = put_last_literals(op, oend, anchor, end);
+	return op ? (size_t)(op - dst) : 0;
+}
+
 size_t lz4_compress(const void *src, size_t n, void *dst, size_t cap, struct lz4_work *work)
 {
 	if (n > LZ4_MAX_INPUT)
 		return 0;
+	if (n <= LZ4_CHAIN_MAX)
+		return compress_chained(src, n, dst, cap, work);
 	if (n < 65536)
 		return compress(src, n, dst, cap, work, true);
 	return compress(src, n, dst, cap, work, false);

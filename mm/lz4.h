@@ -27,13 +27,21 @@
 
 /*
  * The compressor's hash table, 16 KiB: 4096 32-bit positions, or for inputs
- * under 64 KiB (pages) 8192 16-bit ones, so more positions are remembered.
+ * under 64 KiB 8192 16-bit ones, so more positions are remembered; for
+ * inputs of at most LZ4_CHAIN_MAX bytes (pages), 4096 16-bit heads and the
+ * hash chains: each position's previous one with the same hash, so that
+ * several earlier candidates are tried and the longest match taken.
  */
 #define LZ4_HASH_LOG	12
+#define LZ4_CHAIN_MAX	4096
 struct lz4_work {
 	union {
 		uint32_t pos32[1u << LZ4_HASH_LOG];
 		uint16_t pos16[2u << LZ4_HASH_LOG];
+		struct {
+			uint16_t head[1u << LZ4_HASH_LOG];
+			uint16_t chain[LZ4_CHAIN_MAX];
+		};
 	};
 };
 
