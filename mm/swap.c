@@ -8,7 +8,8 @@
  * area, so allocation is O(1) while the area is far from full (Linux's
  * swap_map scan has the same shape).
  *
- * The swap cache is a hash of nodes by entry and by frame, both ways: a
+ * The swap cache is a hash of nodes by entry and by frame, both ways (grown
+ * with the slots of all areas at swapon, so chains stay short): a
  * fault finds the frame of an entry, reclaim finds the entry of a frame
  * another space already swapped (a page shared copy-on-write after fork).
  *
@@ -80,12 +81,16 @@ struct scache {
 	unsigned flags;		/* SC_* */
 };
 
-#define SCACHE_BUCKETS	1024u
+#define SCACHE_MIN_BITS	10u	/* the cache's hash before any area: 1024 buckets */
+#define SCACHE_MAX_BITS	16u
+#define SCACHE_SLOTS_PER_BUCKET	16u	/* buckets grow with the slots of all areas */
 #define TIER_BATCH	32u	/* pages a tier moves down per call, at most */
 
 static spinlock_t swap_lock;
 static struct swap_area *areas[SWAP_MAX_AREAS];
-static struct scache *by_entry[SCACHE_BUCKETS], *by_frame[SCACHE_BUCKETS];
+static struct scache *boot_e[1u << SCACHE_MIN_BITS], *boot_p[1u << SCACHE_MIN_BITS];
+static struct scache **by_entry = boot_e, **by_frame = boot_p;
+static unsigned cache_bits = SCACHE_MIN_BITS;	/* both hashes have 1 << cache_bits buckets */
 static struct scache *wb_head, **wb_tail = &wb_head;	/* writes to do, oldest first */
 static unsigned long wb_len;	/* nodes on it (read unlocked by swap_writeback_pending()) */
 static unsigned long kept_len;	/* SC_KEPT nodes (read unlocked by swap_kept_pages()) */
@@ -98,12 +103,97 @@ static inline void count(uint64_t *c, int64_t d)
 
 static unsigned hash_e(swp_entry_t e)
 {
-	return (e.val * 2654435761u) >> 22;
+	return (e.val * 2654435761u) >> (32 - cache_bits);
 }
 
 static unsigned hash_p(phys_addr_t pa)
 {
-	return (uint32_t)((pa >> PAGE_SHIFT) * 2654435761u) >> 22;
+	return (uint32_t)((pa >> PAGE_SHIFT) * 2654435761u) >> (32 - cache_bits);
+}
+
+static unsigned cache_bits_for(uint64_t slots)
+{
+	unsigned bits = SCACHE_MIN_BITS;
+
+	while (bits < SCACHE_MAX_BITS && (1ull << bits) * SCACHE_SLOTS_PER_BUCKET < slots)
+		bits++;
+	return bits;
+}
+
+/* Move every node into tables @ne/@np of 1 << @bits buckets (swap_lock held). */
+static void cache_rehash(struct scache **ne, struct scache **np, unsigned bits)
+{
+	struct scache **oe = by_entry, **op = by_frame;
+	unsigned old = 1u << cache_bits;
+
+	__atomic_store_n(&cache_bits, bits, __ATOMIC_RELAXED);
+	for (unsigned b = 0; b < old; b++) {
+		op[b] = NULL;	/* the old tables end empty: the boot ones serve again later */
+		while (oe[b]) {
+			struct scache *n = oe[b];
+
+			oe[b] = n->next_e;
+			n->next_e = ne[hash_e(n->e)];
+			ne[hash_e(n->e)] = n;
+			n->next_p = np[hash_p(n->pa)];
+			np[hash_p(n->pa)] = n;
+		}
+	}
+	by_entry = ne;
+	by_frame = np;
+}
+
+static void cache_free_tables(struct scache **e, struct scache **p)
+{
+	if (e && e != boot_e) {
+		kfree(e);
+		kfree(p);
+	}
+}
+
+/*
+ * Size both hashes of the cache for @slots slots in all areas (swapon and
+ * swapoff), so that chains stay short however many pages the cache keeps
+ * (up to one per slot): they grow at swapon, and go back to the boot
+ * tables when the last area goes, so that swapoff returns every byte. New
+ * tables are allocated unlocked; the nodes move under swap_lock, a walk
+ * over the pages in the cache at that moment, which only swapon and swapoff
+ * pay. Without memory the old tables stay.
+ */
+static void cache_resize(uint64_t slots)
+{
+	unsigned bits = slots ? cache_bits_for(slots) : SCACHE_MIN_BITS;
+	struct scache **ne = boot_e, **np = boot_p, **oe = NULL, **op = NULL;
+
+	if (bits == __atomic_load_n(&cache_bits, __ATOMIC_RELAXED) &&
+	    (bits != SCACHE_MIN_BITS || __atomic_load_n(&by_entry, __ATOMIC_RELAXED) == boot_e))
+		return;
+	if (bits != SCACHE_MIN_BITS) {
+		ne = kcalloc(1u << bits, sizeof(*ne));
+		np = kcalloc(1u << bits, sizeof(*np));
+		if (!ne || !np) {
+			kfree(ne);
+			kfree(np);
+			return;
+		}
+	}
+	unsigned long fl = spin_lock_irqsave(&swap_lock);
+
+	if (__atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED) == slots && by_entry != ne) {
+		oe = by_entry;
+		op = by_frame;
+		cache_rehash(ne, np, bits);
+	} else {
+		oe = ne;	/* the slots changed meanwhile: their caller resizes */
+		op = np;
+	}
+	spin_unlock_irqrestore(&swap_lock, fl);
+	cache_free_tables(oe, op);
+}
+
+unsigned swap_cache_buckets(void)
+{
+	return 1u << __atomic_load_n(&cache_bits, __ATOMIC_RELAXED);
 }
 
 /* The area and word of @e, or NULL (swap_lock held). */
@@ -173,6 +263,8 @@ int swap_area_add(struct swap_backend *b, int prio, uint32_t first)
 	if (type < 0) {
 		kfree(a->map);
 		kfree(a);
+	} else {
+		cache_resize(__atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED));
 	}
 	return type;
 }
@@ -225,6 +317,7 @@ int swap_area_forget(int type)
 	spin_unlock_irqrestore(&swap_lock, fl);
 	kfree(a->map);
 	kfree(a);
+	cache_resize(__atomic_load_n(&ctr.slots_total, __ATOMIC_RELAXED));
 	return 0;
 }
 
@@ -799,7 +892,7 @@ unsigned long swap_drop_kept(unsigned long max, int type)
 {
 	unsigned long done = 0;
 
-	for (unsigned b = 0; b < SCACHE_BUCKETS && done < max && swap_kept_pages(); b++) {
+	for (unsigned b = 0; b < (1u << __atomic_load_n(&cache_bits, __ATOMIC_RELAXED)) && done < max && swap_kept_pages(); b++) {
 		unsigned long fl = spin_lock_irqsave(&swap_lock);
 		struct scache *n = by_entry[b];
 

@@ -54,6 +54,9 @@ bool swap_unkeep(phys_addr_t pa, unsigned refs);
 bool swap_frame_kept(phys_addr_t pa);
 unsigned long swap_drop_kept(unsigned long max, int type);
 
+/* Buckets in each of the swap cache's hashes (they grow with the slots of all areas). */
+unsigned swap_cache_buckets(void);
+
 /* Store frame @pa's page in @e's slot: 0, -MM_ENOMEM (the backend refused), -MM_EIO. */
 int swap_write(swp_entry_t e, phys_addr_t pa);
 /* Fill frame @pa from @e's slot: 0 or -MM_EIO. */

@@ -368,6 +368,37 @@ static void test_second_area_and_swapoff(void **state)
 	as_destroy(&P.as);
 }
 
+/*
+ * The swap cache's hashes grow when a large area comes (its pages in the
+ * cache move to the new tables) and go back when it leaves: nothing lost,
+ * every byte returned (after() checks the frames).
+ */
+static void test_cache_hash_follows_slots(void **state)
+{
+	unsigned before_buckets = swap_cache_buckets();
+	uintptr_t a;
+
+	(void)state;
+	a = filled_proc(&P, 32);
+	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
+	swt_check(&P, a, 16, 1);	/* half read back: those are in the swap cache */
+	test_swap_init(&TS2, "big", 1u << 17);
+	ts_set_sleeping(&TS2, sleeping);
+	TS2.unlocked = spaces_unlocked;
+	type2 = swap_area_add(&TS2.b, 5, 1);
+	assert_true(type2 >= 0);
+	assert_true(swap_cache_buckets() >= 8 * before_buckets);
+	swt_check(&P, a, 32, 1);
+	assert_int_equal(as_madvise(&P.as, a, 32 * PG, MM_MADV_PAGEOUT), 0);
+	swt_check(&P, a, 8, 1);
+	assert_int_equal(swap_area_remove(type2), 0);
+	type2 = -1;
+	assert_int_equal(swap_cache_buckets(), before_buckets);
+	test_swap_fini(&TS2);
+	swt_check(&P, a, 32, 1);
+	as_destroy(&P.as);
+}
+
 /* A read error is SIGBUS for the toucher, and loses nothing else. */
 static void test_read_error(void **state)
 {
@@ -679,6 +710,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_clock_shared_frames, before, after),
 		cmocka_unit_test_setup_teardown(test_calls_on_swapped, before, after),
 		cmocka_unit_test_setup_teardown(test_second_area_and_swapoff, before, after),
+		cmocka_unit_test_setup_teardown(test_cache_hash_follows_slots, before, after),
 		cmocka_unit_test_setup_teardown(test_read_error, before, after),
 		cmocka_unit_test_setup_teardown(test_working_set_over_ram, before_small, after),
 		cmocka_unit_test_setup_teardown(test_populate_and_mlock_reclaim, before_small, after),
