@@ -9,8 +9,13 @@
  *   lz4.decompress_mbps.ours|liblz4|ratio   MB/s of output
  *   lz4.ratio.ours|liblz4|ratio             input bytes over block bytes
  *   lz4.text_ratio.ours|liblz4              the same on text pages alone
+ *   lz4.chained.ratio|compress_mbps.ours|liblz4hc
+ *                                           lz4_compress_chained() (the swap
+ *                                           store's) beside liblz4's
+ *                                           LZ4_compress_HC at its lowest level
  */
 #include <lz4.h>
+#include <lz4hc.h>
 #include <string.h>
 
 #include "bench/bench.h"
@@ -44,6 +49,23 @@ static void comp_ours(void *ctx, unsigned iters)
 	while (iters--)
 		for (unsigned i = 0; i < NPAGES; i++)
 			blen[i] = lz4_compress(pages[i], PAGE, blocks[i], sizeof(blocks[i]), &work);
+}
+
+static void comp_chained(void *ctx, unsigned iters)
+{
+	(void)ctx;
+	while (iters--)
+		for (unsigned i = 0; i < NPAGES; i++)
+			blen[i] = lz4_compress_chained(pages[i], PAGE, blocks[i], sizeof(blocks[i]), &work);
+}
+
+static void comp_hc(void *ctx, unsigned iters)
+{
+	(void)ctx;
+	while (iters--)
+		for (unsigned i = 0; i < NPAGES; i++)
+			blen[i] = (size_t)LZ4_compress_HC((const char *)pages[i], (char *)blocks[i], PAGE,
+							  (int)sizeof(blocks[i]), LZ4HC_CLEVEL_MIN);
 }
 
 static void comp_theirs(void *ctx, unsigned iters)
@@ -113,6 +135,11 @@ int main(void)
 	printf("lz4.compress_mbps.ours %.0f MB/s\n", c_ours);
 	printf("lz4.compress_mbps.liblz4 %.0f MB/s\n", c_theirs);
 	printf("lz4.compress_mbps.ratio %.3f x >=0.9\n", c_ours / c_theirs);
+
+	printf("lz4.chained.ratio.ours %.3f x\n", ratio(comp_chained, LZ4_IN_FAMILIES));
+	printf("lz4.chained.ratio.liblz4hc %.3f x\n", ratio(comp_hc, LZ4_IN_FAMILIES));
+	printf("lz4.chained.compress_mbps.ours %.0f MB/s\n", mbps(comp_chained));
+	printf("lz4.chained.compress_mbps.liblz4hc %.0f MB/s\n", mbps(comp_hc));
 
 	comp_theirs(NULL, 1);	/* decode the reference's blocks with both */
 	d_ours = mbps(dec_ours);

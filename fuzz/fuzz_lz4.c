@@ -47,6 +47,19 @@ static void round_trip(const uint8_t *in, size_t n, unsigned limit_byte)
 	len = lz4_compress(in, n, lim, cap, &work);
 	CHECK(len == 0 || (len == clen && memcmp(lim, blk, clen) == 0));
 	free(lim);
+
+	/* The chained compressor: decodable both ways, and the same output limit rule. */
+	clen = lz4_compress_chained(in, n, blk, bound, &work);
+	CHECK(clen > 0 && clen <= bound);
+	CHECK(LZ4_decompress_safe((const char *)blk, (char *)out, (int)clen, (int)n) == (int)n);
+	CHECK(memcmp(out, in, n) == 0);
+	CHECK(lz4_decompress(blk, clen, out, n, &len) == 0 && len == n);
+	CHECK(memcmp(out, in, n) == 0);
+	cap = clen * limit_byte / 256;
+	lim = malloc(cap ? cap : 1);
+	len = lz4_compress_chained(in, n, lim, cap, &work);
+	CHECK(len == 0 || (len == clen && memcmp(lim, blk, clen) == 0));
+	free(lim);
 	free(theirs);
 	free(out);
 	free(blk);

@@ -6,8 +6,8 @@
  * table of earlier positions: hash the next 4 bytes, look at the last
  * position with the same hash, take the match if its 4 bytes agree, extend
  * it both ways, emit it. On misses it steps forward faster and faster, so
- * incompressible data is skipped almost at memcpy speed. Inputs of a page
- * or less also keep hash chains (every probed position linked to the one
+ * incompressible data is skipped almost at memcpy speed.
+ * lz4_compress_chained(), for inputs of a page or less, also keeps hash chains (every probed position linked to the one
  * before it with the same hash) and try up to CHAIN_TRIES candidates,
  * taking the longest match: pages of text and records come out smaller, for
  * a few more instructions a page; the block format is the same.
@@ -325,11 +325,17 @@ size_t lz4_compress(const void *src, size_t n, void *dst, size_t cap, struct lz4
 {
 	if (n > LZ4_MAX_INPUT)
 		return 0;
-	if (n <= LZ4_CHAIN_MAX)
-		return compress_chained(src, n, dst, cap, work);
 	if (n < 65536)
 		return compress(src, n, dst, cap, work, true);
 	return compress(src, n, dst, cap, work, false);
+}
+
+size_t lz4_compress_chained(const void *src, size_t n, void *dst, size_t cap,
+			    struct lz4_work *work)
+{
+	if (n <= LZ4_CHAIN_MAX)
+		return compress_chained(src, n, dst, cap, work);
+	return lz4_compress(src, n, dst, cap, work);
 }
 
 /* Add the extra length bytes at *@ip to *@len. False if the block ends first. */

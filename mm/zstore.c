@@ -189,7 +189,7 @@ static int write_locked(struct zstore *z, uint32_t slot, const void *page)
 		z->st.same_filled++;
 		return 0;
 	}
-	len = lz4_compress(page, PAGE_SIZE, z->buf, z->max_compressed, z->work);
+	len = lz4_compress_chained(page, PAGE_SIZE, z->buf, z->max_compressed, z->work);
 	if (!len) {		/* kept whole: reading it back needs no decompression */
 		obj = page;
 		len = PAGE_SIZE;

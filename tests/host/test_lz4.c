@@ -52,6 +52,18 @@ static size_t both_ways(const uint8_t *in, size_t n)
 	assert_int_equal(len, n);
 	assert_memory_equal(out, in, n);
 
+	/* The chained compressor: a valid block both decoders accept. */
+	memset(out, 0x3c, n);
+	size_t chlen = lz4_compress_chained(in, n, ours, bound, &work);
+
+	assert_true(chlen > 0);
+	assert_int_equal(LZ4_decompress_safe((const char *)ours, (char *)out, (int)chlen, (int)n), (int)n);
+	assert_memory_equal(out, in, n);
+	memset(out, 0xc3, n);
+	assert_int_equal(lz4_decompress(ours, chlen, out, n, &len), 0);
+	assert_int_equal(len, n);
+	assert_memory_equal(out, in, n);
+
 	tlen = LZ4_compress_default((const char *)in, (char *)theirs, (int)n, LZ4_compressBound((int)n));
 	assert_true(tlen > 0);
 	memset(out, 0x5a, n);
