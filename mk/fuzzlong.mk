@@ -14,7 +14,7 @@ fuzz-long: deps-test
 	@set -e; for f in $(FUZZERS); do \
 		n=$$(basename $$f); mkdir -p $(BUILD)/fuzz-corpus/$$n; \
 		echo "== $$n: $(FUZZ_LONG_RUNS) runs"; \
-		$$f -runs=$(FUZZ_LONG_RUNS) -print_final_stats=1 $(BUILD)/fuzz-corpus/$$n 2>&1 | tail -3; \
+		$$f -runs=$(FUZZ_LONG_RUNS) -print_final_stats=1 $(BUILD)/fuzz-corpus/$$n 2>&1 | grep -E "DONE|^Done|stat::|ERROR|SUMMARY|crash-|CHECK" || true; \
 	done
 	@python3 tools/fuzz_guest.py --build $(BUILD) --seconds $(GUEST_FUZZ_SECONDS)
 
