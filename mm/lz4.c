@@ -112,6 +112,34 @@ static inline void copy_literals(uint8_t *op, const uint8_t *ip, size_t lit, boo
 		__builtin_memcpy(op, ip, 8);
 }
 
+/*
+ * One sequence: the literals from @anchor to @ip, then a match of @mlen bytes
+ * at @ip copying from @ref. Returns the new end of the output, or NULL if the
+ * sequence does not fit before @oend.
+ */
+static inline __attribute__((always_inline)) uint8_t *
+emit_sequence(uint8_t *op, uint8_t *oend, const uint8_t *anchor, const uint8_t *ip,
+	      const uint8_t *ref, size_t mlen)
+{
+	size_t lit = (size_t)(ip - anchor), off;
+	uint8_t *token;
+
+	if (1 + length_bytes(lit) + lit + 2 + length_bytes(mlen - MIN_MATCH) > (size_t)(oend - op))
+		return NULL;
+	token = op++;
+	if (lit >= RUN_MASK)
+		op = put_length(op, lit);
+	copy_literals(op, anchor, lit, (size_t)(oend - op) >= lit + 8);
+	op += lit;
+	off = (size_t)(ip - ref);
+	*op++ = (uint8_t)off;
+	*op++ = (uint8_t)(off >> 8);
+	if (mlen - MIN_MATCH >= RUN_MASK)
+		op = put_length(op, mlen - MIN_MATCH);
+	*token = (uint8_t)(nibble(lit) << 4 | nibble(mlen - MIN_MATCH));
+	return op;
+}
+
 /* The last sequence: the literals from @anchor to @end. Returns NULL if it does not fit. */
 static uint8_t *put_last_literals(uint8_t *op, uint8_t *oend, const uint8_t *anchor,
 				  const uint8_t *end)
@@ -152,8 +180,7 @@ compress(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, struct lz4_work
 		for (;;) {
 			const uint8_t *ref;
 			unsigned misses = 1u << SKIP_SHIFT;
-			size_t lit, mlen, off;
-			uint8_t *token;
+			size_t mlen;
 
 			for (;;) {	/* find a match */
 				uint32_t seq;
@@ -174,21 +201,9 @@ compress(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, struct lz4_work
 				ref--;
 			}
 			mlen = MIN_MATCH + common_length(ip + MIN_MATCH, ref + MIN_MATCH, match_limit);
-			lit = (size_t)(ip - anchor);
-			if (1 + length_bytes(lit) + lit + 2 + length_bytes(mlen - MIN_MATCH) >
-			    (size_t)(oend - op))
+			op = emit_sequence(op, oend, anchor, ip, ref, mlen);
+			if (!op)
 				return 0;
-			token = op++;
-			if (lit >= RUN_MASK)
-				op = put_length(op, lit);
-			copy_literals(op, anchor, lit, (size_t)(oend - op) >= lit + 8);
-			op += lit;
-			off = (size_t)(ip - ref);
-			*op++ = (uint8_t)off;
-			*op++ = (uint8_t)(off >> 8);
-			if (mlen - MIN_MATCH >= RUN_MASK)
-				op = put_length(op, mlen - MIN_MATCH);
-			*token = (uint8_t)(nibble(lit) << 4 | nibble(mlen - MIN_MATCH));
 			ip += mlen;
 			anchor = ip;
 			if (ip > last_start)
@@ -271,8 +286,7 @@ static size_t compress_chained(const uint8_t *src, size_t n, uint8_t *dst, size_
 		for (;;) {
 			const uint8_t *ref = NULL, *next_ins;
 			unsigned misses = 1u << SKIP_SHIFT;
-			size_t lit, mlen, off;
-			uint8_t *token;
+			size_t mlen;
 
 			for (;;) {	/* find a match */
 				uint32_t seq, cand;
@@ -292,21 +306,9 @@ static size_t compress_chained(const uint8_t *src, size_t n, uint8_t *dst, size_
 				ref--;
 				mlen++;
 			}
-			lit = (size_t)(ip - anchor);
-			if (1 + length_bytes(lit) + lit + 2 + length_bytes(mlen - MIN_MATCH) >
-			    (size_t)(oend - op))
+			op = emit_sequence(op, oend, anchor, ip, ref, mlen);
+			if (!op)
 				return 0;
-			token = op++;
-			if (lit >= RUN_MASK)
-				op = put_length(op, lit);
-			copy_literals(op, anchor, lit, (size_t)(oend - op) >= lit + 8);
-			op += lit;
-			off = (size_t)(ip - ref);
-			*op++ = (uint8_t)off;
-			*op++ = (uint8_t)(off >> 8);
-			if (mlen - MIN_MATCH >= RUN_MASK)
-				op = put_length(op, mlen - MIN_MATCH);
-			*token = (uint8_t)(nibble(lit) << 4 | nibble(mlen - MIN_MATCH));
 			ip += mlen;
 			anchor = ip;
 			if (ip > last_start)
