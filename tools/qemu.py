@@ -280,6 +280,18 @@ def timeout_stretch():
     return min(MAX_STRETCH, max(1.0, load / (os.cpu_count() or 1)))
 
 
+def read_output(p, deadline):
+    """The next output of process @p (its stdout, a pipe): bytes, b"" once it is
+    closed, or None if time.monotonic() reaches @deadline first."""
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
+        if r:
+            return os.read(p.stdout.fileno(), 65536)
+
+
 def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None, extra=(),
          cmd=None, smp=1, progress=None, idle=None):
     """Boots once, non-interactively (our kernel, or the QEMU command @cmd).
@@ -294,18 +306,14 @@ def boot(kernel=None, iso=None, mem="512M", cmdline="", timeout=120, accel=None,
     start = last = time.monotonic()
     chunks, carry, timed_out = [], b"", False
     while True:
-        now = time.monotonic()
-        left = start + timeout - now
+        deadline = start + timeout
         if progress is not None and idle is not None:
-            left = min(left, last + idle - now)
-        if left <= 0:
+            deadline = min(deadline, last + idle)
+        chunk = read_output(p, deadline)
+        if chunk is None:
             p.kill()
             timed_out = True
             break
-        r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
-        if not r:
-            continue
-        chunk = os.read(p.stdout.fileno(), 65536)
         if not chunk:
             break
         chunks.append(chunk)
@@ -339,16 +347,12 @@ def run_program(cmd, timeout, show_all=False, tool="qemu-run"):
     deadline = time.monotonic() + timeout
     out = sys.stdout.buffer
     while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
+        chunk = read_output(p, deadline)
+        if chunk is None:
             p.kill()
             p.wait()
             sys.stderr.write("%s: timed out after %gs\n" % (tool, timeout))
             return 124
-        r, _, _ = select.select([p.stdout], [], [], min(left, 1.0))
-        if not r:
-            continue
-        chunk = os.read(p.stdout.fileno(), 65536)
         if not chunk:
             break
         pending = (pending + chunk).replace(b"\r\n", b"\n")
@@ -412,15 +416,12 @@ class Session:
         """Waits until @text has appeared since the last expect; returns what came."""
         deadline = time.monotonic() + timeout
         while text not in self.out:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            chunk = read_output(self.p, deadline)
+            if chunk is None:
                 raise TimeoutError("no %r within %ss" % (text, timeout))
-            r, _, _ = select.select([self.p.stdout], [], [], left)
-            if r:
-                chunk = os.read(self.p.stdout.fileno(), 4096)
-                if not chunk:
-                    raise EOFError("QEMU exited before %r" % text)
-                self.out += chunk.decode("utf-8", "replace")
+            if not chunk:
+                raise EOFError("QEMU exited before %r" % text)
+            self.out += chunk.decode("utf-8", "replace")
         i = self.out.index(text) + len(text)
         seen, self.out = self.out[:i], self.out[i:]
         return seen
