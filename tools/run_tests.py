@@ -165,9 +165,11 @@ def check_module(name, out, path):
     record(name, bool(ok and reserved), "module of %d bytes not found or not reserved" % size)
 
 
-def test_disks(build):
-    """Fresh disk images for the virtio suites; QEMU options attaching them."""
-    d = os.path.join(build, "disks")
+def test_disks(build, name):
+    """Fresh disk images for the virtio suites of the kernel suites' run @name (its
+    own, so that runs at once in one build folder do not share them); QEMU
+    options attaching them."""
+    d = os.path.join(build, "disks", name)
     os.makedirs(d, exist_ok=True)
     img = os.path.join(d, "test.img")
     subprocess.run([sys.executable, os.path.join(TOOLS, "mkdisk.py"), "test", img], check=True)
@@ -197,7 +199,7 @@ def kernel_tests(kernel, machines, timeout, build="build", name="kernel", check=
         # One machine gets the disks: the virtio suites skip on the others.
         disks = mem == "512M" and not cpu and smp == 1
         if disks:
-            extra += test_disks(build)
+            extra += test_disks(build, name)
         if cpu:
             extra += ["-cpu", cpu]      # the last -cpu wins
         cmdline = ("test=" + only if only else "test") + " panic=exit"
@@ -214,7 +216,7 @@ def kernel_tests(kernel, machines, timeout, build="build", name="kernel", check=
         if disks:
             record(prefix + "disk-writes-on-image",
                    subprocess.run([sys.executable, os.path.join(TOOLS, "mkdisk.py"), "check",
-                                   os.path.join(build, "disks/test.img")]).returncode == 0,
+                                   os.path.join(build, "disks", name, "test.img")]).returncode == 0,
                    "the kernel's writes did not reach the image")
         ktap = out[out.find("KTAP version 1"):] if "KTAP version 1" in out else ""
         plan = re.search(r"^1\.\.(\d+)$", ktap, re.M)
