@@ -3,8 +3,8 @@
  * The local APIC in xAPIC mode, through its MMIO page (mapped uncached in
  * the direct map). The boot CPU keeps the legacy PIC for device IRQs (its
  * LINT0 stays in virtual-wire mode, as the firmware left it) and the PIT
- * tick; every other CPU ticks with its own APIC timer, calibrated once
- * against the TSC.
+ * tick; every other CPU ticks with its own APIC timer, calibrated once,
+ * on the boot CPU, against the TSC.
  */
 #include "arch.h"
 #include "arch/x86/lapic.h"
@@ -101,16 +101,72 @@ void lapic_start_ap(unsigned apic_id, unsigned page)
 	}
 }
 
-/* Counts the timer's decrements over 10 ms of TSC time. */
-static uint32_t calibrate(void)
+/*
+ * The timer's calibration against the (already calibrated) TSC: the
+ * decrements over CALIBRATE_US, each end's register access between two
+ * TSC reads. A host may stop the virtual CPU inside an access, which
+ * shows as a wide bracket: a try whose two brackets together exceed
+ * 1/CALIBRATE_WIDE of its span is thrown away; the narrowest of
+ * CALIBRATE_GOOD good tries is kept, tries ending after CALIBRATE_TRIES.
+ */
+#define CALIBRATE_US	10000
+#define CALIBRATE_GOOD	3
+#define CALIBRATE_TRIES	20
+#define CALIBRATE_WIDE	1000
+
+/* One try: the timer's counts per tick; @err and @span in TSC cycles. */
+static uint32_t calibrate_try(uint64_t *err, uint64_t *span)
 {
 	wr(LAPIC_TIMER_DIV, DIV_BY_16);
 	wr(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	uint64_t t0 = rdtsc();
 	wr(LAPIC_TIMER_INIT, 0xffffffff);
-	udelay(10000);
+	uint64_t t1 = rdtsc();
+	udelay(CALIBRATE_US);
+	uint64_t t2 = rdtsc();
 	uint32_t done = 0xffffffff - rd(LAPIC_TIMER_CUR);
+	uint64_t t3 = rdtsc();
 	wr(LAPIC_TIMER_INIT, 0);
-	return done / 10 * 1000 / TIMER_HZ;
+	*err = (t1 - t0 + 1) / 2 + (t3 - t2 + 1) / 2;
+	*span = (t2 + t3) / 2 - (t0 + t1) / 2;
+	uint64_t ns = tsc_cycles_to_ns(*span);
+	return ns ? (uint32_t)((uint64_t)done * 1000000000ull / TIMER_HZ / ns) : 0;
+}
+
+/*
+ * Timer counts per tick (the APs' timers run at the same rate: they use
+ * this). If no try is good, the narrowest one, said on the console.
+ */
+static uint32_t calibrate(void)
+{
+	uint64_t best_err = UINT64_MAX, any_err = UINT64_MAX;
+	uint32_t best = 0, any = 0;
+	unsigned good = 0, tries;
+
+	for (tries = 0; tries < CALIBRATE_TRIES && good < CALIBRATE_GOOD; tries++) {
+		uint64_t err, span;
+		uint32_t v = calibrate_try(&err, &span);
+
+		if (!v)
+			continue;
+		if (err < any_err) {
+			any = v;
+			any_err = err;
+		}
+		if (err * CALIBRATE_WIDE > span)
+			continue;	/* the CPU was stopped inside an access */
+		good++;
+		if (err < best_err) {
+			best = v;
+			best_err = err;
+		}
+	}
+	if (!good) {
+		kprintf("lapic: no good timer calibration in %u tries (the host kept stopping this "
+			"CPU): the narrowest one's %u counts per tick\n", tries, any);
+		best = any;
+	}
+	return best;
 }
 
 void lapic_init_cpu(bool ap)

@@ -40,4 +40,15 @@ uint64_t time_ns(void);		/* monotonic, since boot */
 uint64_t tsc_cycles_to_ns(uint64_t cycles);	/* a TSC interval in nanoseconds */
 uint64_t boot_epoch_seconds(void);	/* wall clock at boot, from the CMOS RTC */
 
+/* The TSC's rate against the PIT: an estimate and bounds the rate lies within. */
+struct tsc_rate {
+	uint64_t per_ms;	/* TSC cycles per ms */
+	uint64_t lo, hi;	/* per_ms's bounds (lo 0: unknown) */
+	uint64_t err;		/* cycles the two PIT readings took between them */
+	unsigned good, tries;	/* tries kept as good, tries made */
+	bool fallback;		/* no try was good: per_ms is an upper bound */
+};
+bool tsc_rate_measure(struct tsc_rate *r);	/* uses PIT channel 2 */
+const struct tsc_rate *tsc_rate_boot(void);	/* the rate the clock runs at */
+
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* What the kernel learned at boot: the memory map, the command line. */
 #include "arch.h"
+#include "arch/x86/pc.h"
 #include "memlayout.h"
 #include "kernel/kernel.h"
 #include "kernel/ktest.h"
@@ -120,6 +121,43 @@ static void direct_map_covers_ram(struct ktest *t)
 	KEXPECT_EQ(t, failed, 0);
 }
 
+/*
+ * The clock's TSC rate, calibrated at boot, agrees with the PIT measured
+ * again now. Each measurement comes with bounds the true rate lies within
+ * (a PIT reading sits between two TSC reads, its count is right to a
+ * tick), so the check is that the boot rate is within the new bounds,
+ * widened by the boot's own uncertainty and CLOCK_SLACK. A loaded host
+ * only widens the bounds; it cannot make them miss. QEMU's TCG runs both
+ * clocks on the host's time, or under -icount both on the instruction
+ * count: either way the ratio is fixed, so no more slack is needed than
+ * for the host's clock being slewed (under 500 ppm) against its TSC.
+ * A boot rate 2.4x off, as one stop of the CPU at the wrong moment gave
+ * the single wait before, fails it; so does one off by a percent.
+ */
+#define CLOCK_SLACK	1000	/* 0.1% */
+
+static void clock_rate_matches_pit(struct ktest *t)
+{
+	const struct tsc_rate *boot = tsc_rate_boot();
+	struct tsc_rate now;
+	bool good = tsc_rate_measure(&now);
+	uint64_t boot_width = boot->fallback ? 0 : boot->hi - boot->lo;
+	uint64_t slack = now.per_ms / CLOCK_SLACK + boot_width / 2;
+	uint64_t lo = now.lo > slack ? now.lo - slack : 0, hi = now.hi + slack;
+
+	kprintf("    # TSC at boot %" PRIu64 " [%" PRIu64 "-%" PRIu64 "]%s, now %" PRIu64 " [%" PRIu64
+		"-%" PRIu64 "]%s cycles/ms\n", boot->per_ms, boot->lo, boot->hi,
+		boot->fallback ? " (fallback)" : "", now.per_ms, now.lo, now.hi,
+		good ? "" : " (no good try)");
+	KEXPECT(t, boot->per_ms > 0);
+	KEXPECT(t, boot->lo <= boot->per_ms && boot->per_ms <= boot->hi);
+	/* A fallback is an upper bound: the clock may run slow, never fast. */
+	if (boot->fallback)
+		KEXPECT(t, boot->per_ms + slack >= now.lo);
+	else
+		KEXPECT(t, lo <= boot->per_ms && boot->per_ms <= hi);
+}
+
 KTEST_SUITE(boot,
 	    KTEST_CASE(map_is_normalized),
 	    KTEST_CASE(kernel_image_reserved),
@@ -127,4 +165,5 @@ KTEST_SUITE(boot,
 	    KTEST_CASE(command_line),
 	    KTEST_CASE(number_parsing),
 	    KTEST_CASE(cpu_state),
-	    KTEST_CASE(direct_map_covers_ram));
+	    KTEST_CASE(direct_map_covers_ram),
+	    KTEST_CASE(clock_rate_matches_pit));
