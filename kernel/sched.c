@@ -69,6 +69,7 @@ struct run_queue {
 	unsigned ticks;			/* since its last periodic balance */
 	bool balance_due;		/* set by the tick, done by the next schedule() */
 	MM_ATOMIC64 uint64_t pulled;	/* tasks it took by periodic balance (read by others) */
+	unsigned balances;		/* periodic balances done (read by others) */
 } __attribute__((aligned(64)));
 MM_ATOMIC64_OK(struct run_queue, pulled);
 
@@ -369,6 +370,8 @@ static unsigned balance_from(unsigned cpu, unsigned from, bool running)
 static void balance(unsigned cpu, bool running)
 {
 	unsigned busiest = cpu, mine = rq_nr(cpu) + running, most = mine;
+
+	__atomic_store_n(&rqs[cpu].balances, rqs[cpu].balances + 1, __ATOMIC_RELAXED);
 
 	for (unsigned o = 0; o < MM_MAX_CPUS && (sched_cpus >> o); o++)
 		if (o != cpu && ((sched_cpus >> o) & 1) && cpu_load(o) > most) {
@@ -800,6 +803,18 @@ uint64_t sched_cpu_queue(unsigned cpu, unsigned *queued)
 {
 	*queued = rq_nr(cpu);
 	return __atomic_load_n(&rqs[cpu].pulled, __ATOMIC_RELAXED);
+}
+
+/**
+ * sched_cpu_balances() - how many periodic balances @cpu has done (a hint)
+ * @cpu: an online CPU
+ *
+ * It counts the CPU's own progress: a CPU that does not run (a virtual
+ * one its host has stopped) does not balance, however much time passes.
+ */
+unsigned sched_cpu_balances(unsigned cpu)
+{
+	return __atomic_load_n(&rqs[cpu].balances, __ATOMIC_RELAXED);
 }
 
 /**

@@ -204,6 +204,8 @@ void arch_switch_address_space(struct task *next);
 uint64_t sched_online_mask(void);
 /* @cpu's queued tasks (*@queued) and the tasks its periodic balance took. */
 uint64_t sched_cpu_queue(unsigned cpu, unsigned *queued);
+/* The periodic balances @cpu has done so far. */
+unsigned sched_cpu_balances(unsigned cpu);
 
 /* Timer tick: ask for a reschedule at the next return to user mode. */
 void sched_tick(void);
