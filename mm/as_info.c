@@ -44,7 +44,9 @@ static int count_entry(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned pro
  */
 void as_get_stats(struct as *as, struct as_stats *st)
 {
-	unsigned long fl = write_lock_irqsave(&as->lock);
+	unsigned long fl = read_lock_irqsave(&as->lock);	/* beside the faults */
+	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
+	uint64_t hiwater_rss = __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED);
 
 	memset(st, 0, sizeof(*st));
 	for (uint32_t i = 0; i < as->nr; i++) {
@@ -57,15 +59,18 @@ void as_get_stats(struct as *as, struct as_stats *st)
 		if (r->flags & AS_R_STACK)
 			st->stack += len;
 	}
-	st->rss = as->rss;
-	st->swap = as->swapents;
-	st->peak_rss = as->hiwater_rss > as->rss ? as->hiwater_rss : as->rss;
+	/* Faults change these meanwhile: the counts atomically, the tables under their lock. */
+	st->rss = rss;
+	st->swap = __atomic_load_n(&as->swapents, __ATOMIC_RELAXED);
+	st->peak_rss = hiwater_rss > rss ? hiwater_rss : rss;
 	st->peak_vm = as->hiwater_vm > as->total_vm ? as->hiwater_vm : as->total_vm;
 	st->locked = as->locked_vm;
 	st->data = as->data_vm;
 	st->regions = as->nr;
+	unsigned long pfl = spin_lock_irqsave(&as->vs.pt.lock);
 	st->table_pages = as->vs.pt.table_pages;
-	write_unlock_irqrestore(&as->lock, fl);
+	spin_unlock_irqrestore(&as->vs.pt.lock, pfl);
+	read_unlock_irqrestore(&as->lock, fl);
 }
 
 static const char *region_name(const struct as_region *r)
@@ -142,7 +147,8 @@ static int region_walk_step(struct as *as, struct region_walk *w, as_region_fn f
  * @fn: called with each region's description; a non-zero return stops the walk
  * @ctx: passed to @fn
  *
- * @fn runs with the space locked: it must not call back into @as. The pages
+ * @fn runs with the space locked for reading (the space's faults go on, its
+ * regions stay): it must not call back into @as. The pages
  * are counted a batch (AS_BATCH_BYTES) per hold of the lock, so reading a
  * huge populated space from /proc keeps interrupts off only briefly; the
  * counts of a region changing meanwhile are a snapshot of no one moment,
@@ -156,10 +162,10 @@ int as_for_each_region(struct as *as, as_region_fn fn, void *ctx)
 	int ret;
 
 	do {
-		unsigned long fl = write_lock_irqsave(&as->lock);
+		unsigned long fl = read_lock_irqsave(&as->lock);	/* only looks */
 
 		ret = region_walk_step(as, &w, fn, ctx);
-		write_unlock_irqrestore(&as->lock, fl);
+		read_unlock_irqrestore(&as->lock, fl);
 		if (ret == 1)
 			plat_preempt_point();
 	} while (ret == 1);

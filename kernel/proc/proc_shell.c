@@ -145,7 +145,9 @@ void pagemap_process(const char *arg)
 	kprintf("pid %d (%s) regions:\n", t->pid, t->name);
 	as_for_each_region(t->mm, print_region, NULL);
 	kprintf("pid %d (%s) page tables (user half):\n", t->pid, t->name);
+	unsigned long fl = read_lock_irqsave(&t->mm->lock);	/* no table freed meanwhile */
 	pagemap_print_range(&t->mm->vs, 0, USER_SPACE_END);
+	read_unlock_irqrestore(&t->mm->lock, fl);
 	task_put(t);
 }
 
