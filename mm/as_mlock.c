@@ -10,9 +10,13 @@
  *
  * mlockall and munlockall change every region of the space: they take the
  * lock (interrupts off) for a bounded batch of regions at a time, with a
- * preemption point between, as as_populate() does for pages.
+ * preemption point between, as as_populate() does for pages. An unlock's
+ * lru_rescue_unevictable() (every unevictable page of the machine moved)
+ * runs after the space's lock is dropped: it keeps interrupts off only for a
+ * batch of pages at a time.
  */
 #include "as_internal.h"
+#include "lru.h"
 
 /* Regions mlockall and munlockall change per hold of the lock. */
 #define LOCKALL_BATCH	32
@@ -20,19 +24,24 @@
 /*
  * Set or clear AS_R_LOCKED from @start up to the first hole or @end, as
  * apply_vma_lock_flags(): 0, or -MM_ENOMEM if there was a hole (the regions
- * before it changed) or no memory for a split.
+ * before it changed) or no memory for a split. *@unlocked is set if a
+ * locked region was unlocked.
  */
-static int set_locked(struct as *as, uintptr_t start, uintptr_t end, bool on)
+static int set_locked(struct as *as, uintptr_t start, uintptr_t end, bool on, bool *unlocked)
 {
 	uintptr_t cur = start;
 	struct as_region *r;
+	bool was_locked = false;
 	int err;
 
-	while (cur < end && (r = as_region_find(as, cur)))
+	while (cur < end && (r = as_region_find(as, cur))) {
+		was_locked |= (r->flags & AS_R_LOCKED) != 0;
 		cur = MM_MIN(r->end, end);
+	}
 	if (cur == start)
 		return -MM_ENOMEM;
 	err = as_region_set_flag(as, start, cur, AS_R_LOCKED, on);
+	*unlocked = !err && !on && was_locked;
 	return err ? err : cur < end ? -MM_ENOMEM : 0;
 }
 
@@ -42,6 +51,7 @@ static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool
 	uintptr_t start = addr & PAGE_MASK;
 	uintptr_t end = start + AS_PAGE_ALIGN(len + (addr & ~PAGE_MASK));
 	unsigned long fl;
+	bool unlocked = false;
 	int err;
 
 	if (end < start)
@@ -55,8 +65,10 @@ static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool
 		write_unlock_irqrestore(&as->lock, fl);
 		return -MM_ENOMEM;
 	}
-	err = set_locked(as, start, end, on);
+	err = set_locked(as, start, end, on, &unlocked);
 	write_unlock_irqrestore(&as->lock, fl);
+	if (unlocked)
+		lru_rescue_unevictable();	/* its pages may be evictable now */
 	if (err || !populate)
 		return err;
 	err = as_populate(as, start, end, false);
@@ -106,6 +118,8 @@ int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
  * of the lock, each batch ending where a region starts (so nothing splits
  * there). A region another thread maps meanwhile is changed if the walk has
  * not passed its address yet, as if it had been there before the call.
+ * Unlocking, the pages are rescued once at the end (even after an error),
+ * with no lock held.
  *
  * Return: 0, -MM_ENOMEM (no memory for a split: the regions before it stay
  * changed), -MM_EINTR (killed between two batches).
@@ -113,25 +127,36 @@ int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
 static int set_locked_all(struct as *as, bool on)
 {
 	uintptr_t va = 0;
+	bool unlocked = false;
+	int err;
 
 	for (;;) {
 		unsigned long fl = write_lock_irqsave(&as->lock);
 		uint32_t i = as_region_lower(as, va);
 		uintptr_t end = AS_TASK_SIZE;
-		int err = 0;
+		bool was_locked = false;
 
+		err = 0;
 		if (i + LOCKALL_BATCH < as->nr)
 			end = MM_MIN(as->reg[i + LOCKALL_BATCH].start, end);
+		for (uint32_t j = i; !on && j < as->nr && as->reg[j].start < end; j++)
+			was_locked |= (as->reg[j].flags & AS_R_LOCKED) != 0;
 		if (i < as->nr && as->reg[i].start < end)
 			err = as_region_set_flag(as, va, end, AS_R_LOCKED, on);
+		unlocked |= !err && was_locked;
 
 		write_unlock_irqrestore(&as->lock, fl);
 		if (err || end >= AS_TASK_SIZE)
-			return err;
+			break;
 		va = end;
-		if (plat_preempt_point())
-			return -MM_EINTR;
+		if (plat_preempt_point()) {
+			err = -MM_EINTR;
+			break;
+		}
 	}
+	if (unlocked)
+		lru_rescue_unevictable();	/* their pages may be evictable now */
+	return err;
 }
 
 /**

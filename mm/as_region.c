@@ -425,13 +425,14 @@ uint32_t as_region_anon_new(struct as *as, uint32_t forked)
  * @on: set it (else clear it)
  *
  * Regions straddling the ends are split; those that became alike merge.
+ * Clearing AS_R_LOCKED leaves lru_rescue_unevictable() to the caller, once
+ * the space's lock is dropped (it takes as long as there are such pages).
  *
  * Return: 0 or -MM_ENOMEM (nothing changed).
  */
 int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on)
 {
 	int err = as_region_reserve(as, 2);
-	bool unlocked = false;
 	uint32_t i;
 
 	if (err)
@@ -449,7 +450,6 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 			r = &as->reg[i];
 			as_gaps_dirty(as, i);		/* a flag may be GROWSDOWN */
 			as_vm_account(as, r, -1);
-			unlocked |= (r->flags & AS_R_LOCKED) && !(f & AS_R_LOCKED);
 			r->flags = f;
 			as_vm_account(as, r, 1);
 			as_region_merge(as, i);
@@ -458,8 +458,6 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 			break;
 		i = as_region_lower(as, e);
 	}
-	if (unlocked)
-		lru_rescue_unevictable();	/* munlock: its pages may be evictable now */
 	return 0;
 }
 

@@ -291,6 +291,39 @@ static void test_unevictable(void **state)
 	as_destroy(&C.as);
 }
 
+/*
+ * munlockall: the pages of every locked mapping (two here, beside one never
+ * locked) are back on the scanned lists when it returns, and go.
+ */
+static void test_unevictable_munlockall(void **state)
+{
+	struct reclaim_figures fig = { 0 };
+	uintptr_t a, b, c;
+
+	(void)state;
+	swt_new_proc(&P);
+	a = swt_map(&P, 16 * PG, PRIV);
+	b = swt_map(&P, 16 * PG, PRIV);
+	c = swt_map(&P, 16 * PG, PRIV);
+	assert_int_equal(as_mlock(&P.as, a, 16 * PG, 0), 0);
+	assert_int_equal(as_mlock(&P.as, b, 16 * PG, 0), 0);
+	swt_fill(&P, a, 16, 1);
+	swt_fill(&P, b, 16, 2);
+	swt_fill(&P, c, 16, 3);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 32);
+	assert_int_equal(scan(64, true, &fig), 16);		/* c's */
+	assert_int_equal(as_munlockall(&P.as), 0);
+	assert_int_equal(lru_count(LRU_UNEVICTABLE), 0);
+	assert_int_equal(lru_count(LRU_INACTIVE_ANON), 32);
+	assert_int_equal(scan(64, true, &fig), 32);
+	assert_int_equal(P.as.swapents, 48);
+	swt_check(&P, a, 16, 1);
+	swt_check(&P, b, 16, 2);
+	swt_check(&P, c, 16, 3);
+	assert_int_equal(lru_check(), 0);
+	as_destroy(&P.as);
+}
+
 /* The page test_copy_unwritable() swaps out, and how it was mapped while its copy was made. */
 static struct proc *store_proc;
 static uintptr_t store_va;
@@ -439,6 +472,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cow_break_and_exit, before, after),
 		cmocka_unit_test_setup_teardown(test_mlocked_stay, before, after),
 		cmocka_unit_test_setup_teardown(test_unevictable, before, after),
+		cmocka_unit_test_setup_teardown(test_unevictable_munlockall, before, after),
 		cmocka_unit_test_setup_teardown(test_copy_unwritable, before, after),
 		cmocka_unit_test_setup_teardown(test_threads, before, after),
 	};
