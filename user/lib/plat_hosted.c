@@ -6,6 +6,7 @@
  * CPUs (thread-local lists), so there are no interrupts to mask; messages go
  * to standard error with write(2), which never allocates.
  */
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +34,24 @@ void plat_irq_restore(unsigned long flags)
 	(void)flags;
 }
 
+/* Waits a thread spins (pause) before it gives its CPU away once. */
+#define HOSTED_SPINS_PER_YIELD	64
+
+/*
+ * A lock's holder here is a thread the system may have preempted: with more
+ * runnable threads than CPUs, a waiter that only spins burns the time slice
+ * the holder needs to finish. So every HOSTED_SPINS_PER_YIELD-th wait of a
+ * thread yields its CPU (a few microseconds of spinning first, which covers
+ * a holder that is running).
+ */
 void plat_cpu_relax(void)
 {
-	__builtin_ia32_pause();
+	static __thread unsigned spins;
+
+	if (++spins % HOSTED_SPINS_PER_YIELD == 0)
+		sched_yield();
+	else
+		__builtin_ia32_pause();
 }
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
