@@ -199,13 +199,15 @@ struct kmem_cache {
 	uint64_t free_objs;		/* free objects on its slabs' free lists */
 	uint64_t free_low;		/* the least free_objs since window_ns */
 	uint64_t window_ns;		/* when its current purge window began */
-	uint64_t last_use_ns;		/* purging caches: last refill or flush of a per-CPU list, */
-	uint64_t last_use_at;		/* and heap.alloc_clock then */
+	MM_ATOMIC64 uint64_t last_use_ns;	/* purging caches: last refill or flush of a per-CPU list, */
+	MM_ATOMIC64 uint64_t last_use_at;	/* and heap.alloc_clock then (both read unlocked) */
 	bool purgeable;			/* free pages inside slabs can be given back */
 	bool debug;			/* slabs carry struct heap_objmeta */
 	bool live;
 	char name[HEAP_NAME_LEN];
 };
+MM_ATOMIC64_OK(struct kmem_cache, last_use_ns);
+MM_ATOMIC64_OK(struct kmem_cache, last_use_at);
 
 /*
  * A CPU's (or thread's) free list of one cache, with its counts in the same

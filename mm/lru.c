@@ -33,8 +33,9 @@ _Static_assert(sizeof(struct lru_ent) == (sizeof(void *) == 8 ? 32 : 20), "lru e
 
 struct lru_head {
 	uint32_t head, tail;
-	uint64_t count;
+	MM_ATOMIC64 uint64_t count;	/* read unlocked by lru_count() */
 };
+MM_ATOMIC64_OK(struct lru_head, count);
 
 static spinlock_t lru_lock;
 static struct lru_ent **tab;		/* per section: entries from its frame lo on */
