@@ -32,7 +32,8 @@ KKASAN_OFFSET_i386 := 0xd8000000
 # variables on the shadow's 8-byte granules, so GCC realigns those frames.
 KKASAN_ARCH_i386 := -mincoming-stack-boundary=2
 KKASAN_EXCLUDE := mm/slab.c mm/slab_purge.c mm/heap_runs.c mm/heap_front.c mm/heap_debug.c \
-		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c arch/x86_64/kasan_early.c arch/i386/kasan_early.c
+		mm/heap_pages.c mm/heap_walk.c mm/kmalloc.c arch/x86_64/kasan_early.c arch/i386/kasan_early.c \
+		arch/x86/kasan_early.c
 
 # A sanitized build passes KSAN_FLAGS (and KSAN_EXCLUDE, files built without
 # them); the handlers themselves are never instrumented.

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What the KASAN build's shadow (kernel/kasan.c) needs of each arch
- * (arch/x86_64/kasan_early.c, arch/i386/kasan_early.c); neither file is
- * instrumented, and both are empty in other builds.
+ * (arch/x86/kasan_early.c, arch/x86_64/kasan_early.c, arch/i386/kasan_early.c);
+ * none of these files is instrumented, and all are empty in other builds.
  */
 #ifndef ARCH_X86_KASAN_ARCH_H
 #define ARCH_X86_KASAN_ARCH_H
@@ -28,5 +28,24 @@ void arch_kasan_early_map(uintptr_t va, phys_addr_t pa, size_t len);
  */
 int8_t kasan_probe(const int8_t *shadow);
 extern const char kasan_probe_insn[], kasan_probe_fixup[];
+
+/*
+ * Between arch/x86/kasan_early.c, which fills the early shadow's page tables,
+ * and each arch's kasan_early.c, which links them into boot.S's tables. Those
+ * tables' entries, and what one page table maps (log2): i386 two-level 4
+ * bytes and 4 MiB; PAE and x86_64 8 bytes and 2 MiB.
+ */
+#if defined(__i386__) && !defined(I386_PAE)
+typedef uint32_t kasan_early_pte;
+#define KASAN_EARLY_PT_SHIFT	22
+#else
+typedef uint64_t kasan_early_pte;
+#define KASAN_EARLY_PT_SHIFT	21
+#endif
+
+/* The directory entry that is to point to the page table mapping @va. */
+kasan_early_pte *arch_kasan_early_pde(uintptr_t va);
+/* All of [@va, ...) is in the tables: makes them reachable from CR3 and current. */
+void arch_kasan_early_done(uintptr_t va);
 
 #endif
