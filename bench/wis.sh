@@ -8,7 +8,16 @@
 #     guest.wis.T.M.cpusN.ours / .linux    ops/s summed over the tasks
 #     guest.wis.T.M.cpus2.ratio            ours / Linux at 2 CPUs (>=1.0 wanted)
 #     guest.wis.T.M.scaling.ours / .linux  2 CPUs over 1
-# Usage: sh bench/wis.sh BUILD   (WIS_SECONDS: measured window, WIS_ROUNDS: rounds)
+# Each window is timed by the host's clock (bench/wis_hostclock.py), not by
+# the guest's: a kernel whose TSC calibration went wrong in a loaded boot
+# would otherwise scale its own figures. WIS_CLOCK=guest reports the guests'
+# own figures instead (the raw files have both).
+# Both machines start with all their RAM backed by the host (--prealloc):
+# the emulator's first touch of a guest frame (a host page fault and a 2 MiB
+# zeroing) would otherwise be most of a page_fault1 op's cost and fall on
+# whichever kernel hands out more never-touched frames in the window.
+# Usage: sh bench/wis.sh BUILD   (WIS_SECONDS: measured window, WIS_ROUNDS: rounds,
+#        WIS_TESTS: the tests to run, default all four)
 set -eu
 
 build=${1:-build}
@@ -17,7 +26,12 @@ prog=$build/guest/wis
 kernel=$build/kernel/kernel.elf
 secs=${WIS_SECONDS:-1}
 rounds=${WIS_ROUNDS:-2}
-tests="page_fault1 mmap1 brk2 tlb_flush2"
+tests=${WIS_TESTS:-page_fault1 mmap1 brk2 tlb_flush2}
+case ${WIS_CLOCK:-host} in
+host) prefix=host.wis ;;
+guest) prefix=wis ;;
+*) echo "wis bench: WIS_CLOCK is host or guest" >&2; exit 2 ;;
+esac
 mkdir -p "$dir"
 
 for f in "$prog" "$kernel"; do
@@ -46,9 +60,11 @@ while [ "$round" -le "$rounds" ]; do
 			else
 				run="tools/linux-run --build $build"
 			fi
+			run="$run --prealloc"	# guest RAM backed before boot (tools/qemu-run)
 			start=$(date +%s)
 			# shellcheck disable=SC2086
-			if ! $run $smp --timeout 600 "$prog" "$cpus" "$secs" > "$out"; then
+			if ! python3 bench/wis_hostclock.py $run $smp --timeout 600 \
+				"$prog" "$cpus" "$secs" $tests > "$out"; then
 				echo "wis bench: $k at $cpus CPUs (round $round) failed" >&2
 				status=1
 			fi
@@ -61,7 +77,7 @@ done
 # best KERNEL CPUS FIGURE: the highest value over the rounds, or nothing.
 best() {
 	cat "$dir"/wis_"$1".cpus"$2".r*.txt 2>/dev/null |
-		awk -v n="wis.$3" '$1 == n && $2 + 0 > b { b = $2 + 0 } END { if (b) print b }'
+		awk -v n="$prefix.$3" '$1 == n && $2 + 0 > b { b = $2 + 0 } END { if (b) print b }'
 }
 
 ratio() {

@@ -8,7 +8,11 @@
  *
  *   wis TASKS SECONDS [TEST...]
  *
- * prints one line per test and mode: "wis.TEST.MODE OPS_PER_SECOND".
+ * prints one line per test and mode: "wis.TEST.MODE OPS_PER_SECOND" (by the
+ * guest's clock), after "wis.begin" (written just before the window's first
+ * sample) and "wis.end OPS" (the window's operations, just after its last):
+ * bench/wis_hostclock.py times the window between those two lines with the
+ * host's clock, which does not depend on either kernel's clock calibration.
  *
  * Test cases (each task works on its own memory):
  *   page_fault1  map 128 MiB anonymous, write one byte per page (one op per page), unmap
@@ -181,11 +185,16 @@ static double run(testcase_fn fn, unsigned n, double secs, int threads)
 		}
 	}
 	sleep_ns(WARMUP_NS);
+	/* Lines for the host to stamp with its own clock (bench/wis_hostclock.py). */
+	fputs("wis.begin\n", stdout);
+	fflush(stdout);
 	unsigned long o0 = total_ops(n);
 	long long t0 = now_ns();
 	sleep_ns((long long)(secs * 1e9));
 	unsigned long o1 = total_ops(n);
 	long long t1 = now_ns();
+	printf("wis.end %lu\n", o1 - o0);
+	fflush(stdout);
 	sh->stop = 1;
 	for (unsigned i = 0; i < n; i++) {
 		if (threads)
