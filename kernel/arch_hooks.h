@@ -37,6 +37,8 @@ struct vm_space *current_user_space(void);
 
 /* A kernel access to a user page faulted and took @cycles (KPERF builds count it). */
 void kernel_fault_account(uint64_t cycles);
+/* A timer tick interrupted @ip (@user: in user mode); KPERF builds sample it (kernel/perf_sample.c). */
+void perf_sample(uintptr_t ip, bool user);
 
 /* CPU @cpu's idle task, runnable, with its kernel stack; NULL without memory. */
 struct task *sched_idle_task(unsigned cpu);

@@ -5,7 +5,8 @@
  * TSC counts guest instructions). Fault counters exist in a KPERF build
  * (make KDEFS=-DKPERF): classifying a fault costs a region lookup. Each
  * row also gives the longest single call; a KPERF build adds the longest
- * interrupts-off stretch and the longest wait of a runnable task for a CPU.
+ * interrupts-off stretch, the longest wait of a runnable task for a CPU and
+ * the addresses the timer ticks caught most often (kernel/perf_sample.c).
  */
 #include "irqoff.h"
 #include "kernel/arch_hooks.h"
@@ -67,6 +68,7 @@ void perf_print(void)
 	irqoff_get(&io);
 	kprintf("perf: irqoff max %lu cycles %lu ns at %pS until %pS\n", io.cycles, io.ns,
 		(void *)io.site, (void *)io.end_site);
+	perf_sample_print();
 #else
 	(void)fault_names;
 	kprintf("perf: page faults are counted in a KPERF build (make KDEFS=-DKPERF)\n");
@@ -82,6 +84,7 @@ void perf_reset(void)
 #ifdef KPERF
 	irqoff_reset();
 	sched_wait_reset();
+	perf_sample_reset();
 #endif
 }
 

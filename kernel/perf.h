@@ -53,6 +53,10 @@ struct sched_wait_record {
 void sched_wait_get(struct sched_wait_record *r);
 void sched_wait_reset(void);
 
+/* Timer-tick samples (KPERF builds, kernel/perf_sample.c): print the top addresses, reset. */
+void perf_sample_print(void);
+void perf_sample_reset(void);
+
 /* Prints the system-call and fault tables (nonzero rows). */
 void perf_print(void);
 void perf_reset(void);

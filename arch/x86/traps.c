@@ -115,11 +115,19 @@ void trap_dispatch(struct trap_frame *f)
 			sti();		/* user faults may take time (copying pages) */
 		exception(f);
 	} else if (f->vector < VEC_IRQ0 + 16) {
+#ifdef KPERF
+		if (f->vector == VEC_IRQ0)	/* the PIT: CPU 0's tick */
+			perf_sample(trap_ip(f), trap_from_user(f));
+#endif
 		irq(f);
 	} else if (f->vector == SYSCALL_VECTOR && trap_from_user(f)) {
 		sti();
 		syscall_dispatch(f);
 	} else if (f->vector >= VEC_LAPIC_TIMER && lapic_dispatch((unsigned)f->vector)) {
+#ifdef KPERF
+		if (f->vector == VEC_LAPIC_TIMER)	/* the other CPUs' ticks */
+			perf_sample(trap_ip(f), trap_from_user(f));
+#endif
 		/* a local APIC interrupt: timer or IPI */
 	} else
 		kprintf("trap: unexpected interrupt %u\n", (unsigned)f->vector);
