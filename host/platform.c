@@ -187,12 +187,12 @@ void plat_kunmap(void *va)
 void plat_tlb_flush_page(uintptr_t va)
 {
 	(void)va;
-	sim_count.tlb_flush_page++;
+	__atomic_add_fetch(&sim_count.tlb_flush_page, 1, __ATOMIC_RELAXED);
 }
 
 void plat_tlb_flush_all(void)
 {
-	sim_count.tlb_flush_all++;
+	__atomic_add_fetch(&sim_count.tlb_flush_all, 1, __ATOMIC_RELAXED);
 }
 
 void plat_set_pt_root(phys_addr_t root)
@@ -260,7 +260,7 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 	unsigned self = plat_cpu_id();
 
 	(void)global;
-	sim_count.tlb_shootdown++;
+	__atomic_add_fetch(&sim_count.tlb_shootdown, 1, __ATOMIC_RELAXED);	/* zaps run side by side */
 	/* The caller's changes are ordered before this by pt_space_cpus_now(). */
 	for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
 		unsigned long seq;

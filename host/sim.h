@@ -55,7 +55,7 @@ void sim_set_log_level(int level);
 
 /* Would this thread run with interrupts off now (inside plat_irq_save()/restore())? */
 bool sim_irqs_off(void);
-/* Counters the tests read: log lines by level, TLB flushes. */
+/* Counters the tests read: log lines by level, TLB flushes (atomic: several threads zap at once). */
 struct sim_counters {
 	unsigned long log[4];
 	unsigned long tlb_flush_page;

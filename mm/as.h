@@ -259,6 +259,14 @@ struct as_limits {
  * again after it. as_params.move_regions makes every reserve move the
  * array, for tests that look for such pointers.
  */
+/* Ranges a space may have zapped under its read lock at once (as_zap_unlock()). */
+#define AS_ZAP_MARKS	4
+
+/* A range being zapped under the read lock: [lo, hi), unused while hi is 0. */
+struct as_zap_mark {
+	uintptr_t lo, hi;
+};
+
 struct as {
 	struct vm_space vs;
 	rwlock_t lock;			/* faults read, everything else writes */
@@ -291,6 +299,9 @@ struct as {
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
+	/* Set under the write lock, cleared under the read lock: faults there wait (as_zap_marked()). */
+	struct as_zap_mark zap_marks[AS_ZAP_MARKS];
+	uint32_t zap_marked;		/* marks in use */
 };
 MM_ATOMIC64_OK(struct as, rss);
 MM_ATOMIC64_OK(struct as, hiwater_rss);

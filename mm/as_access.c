@@ -114,7 +114,9 @@ int as_peek_u32(struct as *as, uintptr_t va, uint32_t *val)
 	unsigned long fl = read_lock_irqsave(&as->lock);
 	phys_addr_t pa = 0;
 	unsigned prot = 0;
-	bool present = (va & 3) == 0 && pt_translate(&as->vs.pt, va, &pa, &prot, NULL) &&
+	/* Not a page being zapped under the read lock: its frame may be freed under the read. */
+	bool present = (va & 3) == 0 && !as_zap_marked(as, va) &&
+		       pt_translate(&as->vs.pt, va, &pa, &prot, NULL) &&
 		       vm_fault_permitted(prot, VM_FAULT_USER);
 
 	if (present)

@@ -202,8 +202,9 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
 		return VM_FAULT_UNRESOLVED;
 	r = as_region_find(as, addr);
+	/* A page being zapped under the read lock by another thread (MADV_DONTNEED): after it. */
 	if (!exclusive && (!r || (r->flags & AS_R_GUARD) || as_fault_view_reserved(r) ||
-			   as_win32_watch_write(r, flags))) {
+			   as_win32_watch_write(r, flags) || as_zap_marked(as, va))) {
 		*retry = true;
 		return VM_FAULT_UNRESOLVED;
 	}

@@ -73,6 +73,29 @@ static inline void as_pt_wait_irqs(struct as *as, bool on)
 	as->vs.pt.wait_fl = as->lock_fl;
 	as->vs.pt.wait_irqs = on;
 }
+/*
+ * Is @va in a range another thread is zapping under the read lock
+ * (as_zap_unlock())? Callers hold the read lock. A fault there must not
+ * fill or copy a page the zap may be clearing at the same moment: it is
+ * done again under the write lock, which waits for the zap's end. The
+ * marks are set under the write lock, so no read-locked caller was under
+ * way when one appeared; a bounded look at AS_ZAP_MARKS slots, and none
+ * at all while no zap runs.
+ */
+static inline bool as_zap_marked(const struct as *as, uintptr_t va)
+{
+	if (!__atomic_load_n(&as->zap_marked, __ATOMIC_ACQUIRE))
+		return false;
+	for (unsigned i = 0; i < AS_ZAP_MARKS; i++)
+		if (va < __atomic_load_n(&as->zap_marks[i].hi, __ATOMIC_ACQUIRE) &&
+		    va >= __atomic_load_n(&as->zap_marks[i].lo, __ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* as_zap() of [start, end), then as_unlock(): under the read lock in a shared space (as_unmap.c). */
+void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end);
+
 /* Work on pages is batched: at most this much address space per hold of the lock. */
 #define AS_BATCH_BYTES	(256 * PAGE_SIZE)
 /*

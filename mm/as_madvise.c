@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * madvise with Linux's argument rules. MADV_DONTNEED (and MADV_FREE, which
- * may behave the same) drops the pages: private anonymous memory reads as
+ * may behave the same) drops the pages, under the space's read lock when
+ * threads share it (as_zap_unlock()): private anonymous memory reads as
  * zeroes afterwards, private file pages revert to the file, shared pages
  * (anonymous or file) come back from the page cache with their data.
  * MADV_REMOVE punches a hole in the shared object itself: every sharer
@@ -43,14 +44,6 @@ static bool advice_known(int advice)
 static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t end, int advice)
 {
 	switch (advice) {
-	case MM_MADV_DONTNEED:
-	case MM_MADV_FREE:
-		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
-			return -MM_EINVAL;
-		if (r->flags & AS_R_LOCKED)
-			return -MM_EINVAL;	/* can_madv_lru_vma() */
-		as_zap(as, start, end - start);
-		return 0;
 	case MM_MADV_PAGEOUT:
 		if (r->flags & AS_R_LOCKED)
 			return -MM_EINVAL;	/* can_madv_lru_vma() */
@@ -105,6 +98,38 @@ static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int adv
 		if (err)
 			return err;
 		cur = stop;
+	}
+	return hole;
+}
+
+/*
+ * MADV_DONTNEED and MADV_FREE: the regions of [start, end) are checked in
+ * turn as madvise_walk_vmas() advises them, and the pages of those before
+ * the first refusal are zapped in one go, from @start to *@zap_end (holes
+ * in between map nothing). Errors as madvise_locked()'s.
+ */
+static int dontneed_extent(struct as *as, uintptr_t start, uintptr_t end, int advice,
+			   uintptr_t *zap_end)
+{
+	uintptr_t cur = start;
+	int hole = 0;
+
+	*zap_end = start;
+	while (cur < end) {
+		uint32_t i = as_region_lower(as, cur);
+		const struct as_region *r;
+
+		if (i >= as->nr || as->reg[i].start >= end)
+			return -MM_ENOMEM;
+		r = &as->reg[i];
+		if (r->start > cur)
+			hole = -MM_ENOMEM;
+		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
+			return -MM_EINVAL;
+		if (r->flags & AS_R_LOCKED)
+			return -MM_EINVAL;	/* can_madv_lru_vma() */
+		cur = MM_MIN(end, r->end);
+		*zap_end = cur;
 	}
 	return hole;
 }
@@ -187,6 +212,13 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 	if (advice == MM_MADV_REMOVE)
 		return madvise_remove(as, addr, end);
 	as_lock(as);
+	if (advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) {
+		uintptr_t zap_end;
+
+		err = dontneed_extent(as, addr, end, advice, &zap_end);
+		as_zap_unlock(as, addr, zap_end);	/* read-locked in a shared space */
+		return err;
+	}
 	err = madvise_locked(as, addr, end, advice);
 	as_unlock(as);
 	if (advice == MM_MADV_PAGEOUT)

@@ -49,9 +49,12 @@ static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
 	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
 	int err;
 
-	/* VmHWM: rss just before it falls. One zapper at a time (write lock, or downgraded). */
-	if (rss > __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED))
-		__atomic_store_n(&as->hiwater_rss, rss, __ATOMIC_RELAXED);
+	/* VmHWM: rss just before it falls. Zaps under the read lock may run side by side. */
+	uint64_t hw = __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED);
+
+	while (rss > hw && !__atomic_compare_exchange_n(&as->hiwater_rss, &hw, rss, true,
+							 __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	as_pt_wait_irqs(as, true);
 	err = unmap(&as->vs.pt, va, stop - va, release, &zc);
 	as_pt_wait_irqs(as, false);
@@ -301,4 +304,82 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 	zap_detached(as, zap_start, zap_end, fl);	/* unlocks */
 	for (unsigned i = 0; i < n; i++)
 		as_region_unref(&held[i]);
+}
+
+/* Mark [start, end) as being zapped under the read lock; write lock held. False: no slot free. */
+static bool zap_mark(struct as *as, uintptr_t start, uintptr_t end, unsigned *slot)
+{
+	for (unsigned i = 0; i < AS_ZAP_MARKS; i++) {
+		struct as_zap_mark *m = &as->zap_marks[i];
+
+		if (__atomic_load_n(&m->hi, __ATOMIC_RELAXED))
+			continue;
+		__atomic_store_n(&m->lo, start, __ATOMIC_RELAXED);
+		__atomic_store_n(&m->hi, end, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&as->zap_marked, 1, __ATOMIC_RELAXED);
+		*slot = i;
+		return true;	/* seen by every later reader: the lock's release publishes it */
+	}
+	return false;
+}
+
+/* The zap of mark @slot is over, TLB shootdown and all; read lock held. */
+static void zap_unmark(struct as *as, unsigned slot)
+{
+	__atomic_store_n(&as->zap_marks[slot].hi, 0, __ATOMIC_RELEASE);
+	__atomic_sub_fetch(&as->zap_marked, 1, __ATOMIC_RELEASE);
+}
+
+/**
+ * as_zap_unlock() - as_zap() of [@start, @end), then as_unlock()
+ * @as: the space, locked by as_lock(); the range's regions stay (MADV_DONTNEED)
+ * @start: page-aligned
+ * @end: page-aligned, >= @start
+ *
+ * In a space shared by threads, the range is marked (as_zap_marked()) and
+ * the write lock becomes a read lock for the zap, as Linux's MADV_DONTNEED
+ * holds mmap_lock for reading: the pages go table by table in one TLB
+ * batch (pt_zap_spans()), and the shootdown is waited for with interrupts
+ * on and only the read lock held, so the other threads fault elsewhere
+ * meanwhile. Their faults inside the range are done again under the write
+ * lock, after the zap: a fault that filled or copied a page there while it
+ * was being cleared could free a frame twice or keep a stale translation.
+ * Regions do not change, so no lookup sees a hole. Tables the zap emptied
+ * are freed under the write lock afterwards, as munmap's are. Unshared,
+ * or with every mark taken by other zaps: as_zap() under the write lock.
+ */
+void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end)
+{
+	unsigned long fl = as->lock_fl;
+	unsigned slot;
+
+	if (start >= end) {
+		as_unlock(as);
+		return;
+	}
+	if (!__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE) || !zap_mark(as, start, end, &slot)) {
+		as_zap(as, start, end - start);
+		as_unlock(as);
+		return;
+	}
+	as->breakable = false;
+	write_downgrade(&as->lock);
+	plat_irq_restore(fl);
+	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
+
+	zap_batch(as, start, end, pt_zap_spans);
+	reclaim_allow(noreclaim);
+	bool prune = pt_zap_left_empty(&as->vs.pt, start, end - start);
+
+	(void)plat_irq_save();
+	zap_unmark(as, slot);
+	read_unlock_irqrestore(&as->lock, fl);
+	if (!prune)
+		return;
+	fl = write_lock_irqsave(&as->lock);
+	as->vs.pt.wait_fl = fl;
+	as->vs.pt.wait_irqs = true;
+	pt_prune(&as->vs.pt, start, end - start);
+	as->vs.pt.wait_irqs = false;
+	write_unlock_irqrestore(&as->lock, fl);
 }

@@ -315,6 +315,8 @@ int pt_zap(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release
 /* pt_zap() of a long range, a table at a time under the lock, as one TLB batch (mm/pt_change.c). */
 int pt_zap_spans(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn release, void *ctx);
 void pt_prune(struct pt_space *s, uintptr_t va, uint64_t len);
+/* Has pt_prune() work in a range pt_zap() left? A lockless hint (mm/pt_change.c). */
+bool pt_zap_left_empty(const struct pt_space *s, uintptr_t va, uint64_t len);
 
 /**
  * pt_protect() - change the protections of the mappings in [va, va + len)

@@ -340,6 +340,42 @@ int pt_zap_spans(struct pt_space *s, uintptr_t va, uint64_t len, pt_release_fn r
 	return r;
 }
 
+/**
+ * pt_zap_left_empty() - is a level-0 table below [@va, @va + @len) empty?
+ * @s: the space; the caller holds its owner's lock (read is enough), so no
+ *     table is freed meanwhile
+ * @va: page-aligned, canonical
+ * @len: non-zero multiple of PAGE_SIZE, no wrap
+ *
+ * After pt_zap() or pt_zap_spans(): has pt_prune() any work? One look per
+ * table's span, absent tables skipped whole. Without the page-table lock,
+ * beside faults that may fill a table meanwhile: a hint, and pt_prune()
+ * frees only what is still empty when it runs.
+ */
+bool pt_zap_left_empty(const struct pt_space *s, uintptr_t va, uint64_t len)
+{
+	const struct pt_format *f = s->fmt;
+
+	if (pt_check_range(s, va, len))
+		return false;
+
+	uintptr_t last = va + (len - 1);
+
+	for (;;) {
+		phys_addr_t tpa = next_leaf_table(s, &va, last);
+
+		if (!tpa)
+			return false;
+		if (tpa != 1 && pt_used_get(tpa) == 0)
+			return true;
+		uintptr_t end = slot_last(f, 1, va);
+
+		if (end >= last)
+			return false;
+		va = end + 1;
+	}
+}
+
 /* Free the empty tables below table @tpa (at @level) in [va, last], which it spans. */
 static void prune_level(struct pt_op *op, unsigned level, phys_addr_t tpa, uintptr_t va,
 			uintptr_t last)

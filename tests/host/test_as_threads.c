@@ -15,6 +15,11 @@
  * the read lock while the faults run; below the range, another thread
  * maps, reads (first-touch fills in the page table it shares with the
  * range) and unmaps a small region over and over.
+ *
+ * Then lookups in a range replaced with MAP_FIXED and dropped with
+ * MADV_DONTNEED (read-locked) again and again never fail and see only
+ * zeroes or their own bytes; and the threaded tlb_flush2 loop (each thread
+ * writes its own page, MADV_DONTNEEDs it, reads zero back).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -337,6 +342,302 @@ static void test_threads_fault_walks_vs_table_free(void **state)
 	space_down(free0);
 }
 
+#define HOLE_PAGES	40	/* the replaced range: straddles a page table's end */
+#define HOLE_READERS	4
+#define HOLE_ROUNDS	300
+#define CANARY_PAGES	32
+static uintptr_t hole_base, canary_base;
+
+/*
+ * Write this thread's byte of a page of the range and read it back, at
+ * random, until the replacer is done. The range is replaced (MAP_FIXED) or
+ * dropped (MADV_DONTNEED) meanwhile, so a byte reads as what this thread
+ * wrote or as zero, never anything else (a frame freed and reused, a page
+ * of another mapping); and no access may fail: there is always a region.
+ */
+static void *hole_reader(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	unsigned k = (unsigned)id * 2654435761u;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
+		k = k * 1103515245u + 12345u;
+		uintptr_t va = hole_base + (uintptr_t)((k >> 8) % HOLE_PAGES) * PAGE_SIZE +
+			       (uintptr_t)id * 8;
+		uint8_t w = (uint8_t)(id + 1), v = 0xee;
+
+		if ((k >> 4) & 1) {
+			if (smmu_write(&mmu, va, SMMU_USER, &w, 1))
+				errors[id]++;
+		}
+		if (smmu_read(&mmu, va, SMMU_USER, &v, 1) || (v != 0 && v != w))
+			errors[id]++;
+	}
+	return NULL;
+}
+
+/*
+ * Pages that must keep their contents: refilled after each of its own
+ * MADV_DONTNEEDs, so frames the replacer frees come back here. A write
+ * through a translation left to a freed frame would show in them.
+ */
+static void *canary(void *arg)
+{
+	struct smmu mmu;
+
+	(void)arg;
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned round = 0; !__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE); round++) {
+		uint8_t w = (uint8_t)(round * 3 + 1), v;
+
+		for (unsigned page = 0; page < CANARY_PAGES; page++)
+			for (uintptr_t off = 0; off < HOLE_READERS * 8; off += 8)
+				if (smmu_write(&mmu, canary_base + (uintptr_t)page * PAGE_SIZE + off,
+					       SMMU_USER, &w, 1))
+					errors[FAULTERS]++;
+		for (unsigned page = 0; page < CANARY_PAGES; page++)
+			for (uintptr_t off = 0; off < HOLE_READERS * 8; off += 8)
+				if (smmu_read(&mmu, canary_base + (uintptr_t)page * PAGE_SIZE + off,
+					      SMMU_USER, &v, 1) || v != w)
+					errors[FAULTERS]++;
+		if (as_madvise(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE, MM_MADV_DONTNEED))
+			errors[FAULTERS]++;
+	}
+	return NULL;
+}
+
+/* Replace the range whole or in part (MAP_FIXED), or drop its pages (MADV_DONTNEED), again and again. */
+static void *replacer(void *arg)
+{
+	unsigned k = 7;
+
+	(void)arg;
+	for (unsigned round = 0; round < HOLE_ROUNDS; round++) {
+		k = k * 1103515245u + 12345u;
+		uintptr_t first = (k >> 8) % (HOLE_PAGES / 2), n = HOLE_PAGES - first - (k >> 16) % 4;
+		uintptr_t at = hole_base + first * PAGE_SIZE;
+		long got;
+
+		switch (round % 4) {
+		case 0:
+			got = as_mmap(&P.as, at, n * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED, NULL, 0);
+			errors[FAULTERS + 1] += got != (long)at;
+			break;
+		case 1:
+			got = as_mmap(&P.as, at, n * PAGE_SIZE, RW,
+				      MM_MAP_SHARED | MM_MAP_ANONYMOUS | MM_MAP_FIXED, NULL, 0);
+			errors[FAULTERS + 1] += got != (long)at;
+			break;
+		default:
+			errors[FAULTERS + 1] += as_madvise(&P.as, at, n * PAGE_SIZE,
+							   MM_MADV_DONTNEED) != 0;
+			break;
+		}
+	}
+	return NULL;
+}
+
+struct leaf_count {
+	uint64_t pages;
+};
+
+static int count_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot, void *ctx)
+{
+	(void)va;
+	(void)pa;
+	(void)prot;
+	((struct leaf_count *)ctx)->pages += size / PAGE_SIZE;
+	return 0;
+}
+
+/*
+ * Lookups (faults, reads and writes) in a range that another thread
+ * replaces with MAP_FIXED and drops with MADV_DONTNEED (under the read
+ * lock: the space is shared) find a region every time and see only their
+ * own bytes or zeroes; pages elsewhere keep theirs. Afterwards the resident
+ * count is the pages mapped, exactly, and every frame comes back.
+ */
+static void test_threads_lookups_never_see_a_hole(void **state)
+{
+	pthread_t t[HOLE_READERS + 2];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	unsigned span = 1u << (P.as.vs.pt.fmt->shift[1] - PAGE_SHIFT);
+	long a = as_mmap(&P.as, 0, (uint64_t)(2 * span + HOLE_PAGES + CANARY_PAGES) * PAGE_SIZE, RW,
+			 PRIV_ANON, NULL, 0);
+	assert_false(as_is_err(a));
+	/* HOLE_PAGES / 2 pages below a page table's end, the canary right after. */
+	hole_base = (((uintptr_t)a + (uintptr_t)span * PAGE_SIZE) & ~((uintptr_t)span * PAGE_SIZE - 1)) -
+		    HOLE_PAGES / 2 * PAGE_SIZE;
+	canary_base = hole_base + HOLE_PAGES * PAGE_SIZE;
+	assert_int_equal(as_munmap(&P.as, (uintptr_t)a, (uint64_t)(2 * span + HOLE_PAGES +
+								   CANARY_PAGES) * PAGE_SIZE), 0);
+	assert_int_equal(as_mmap(&P.as, hole_base, HOLE_PAGES * PAGE_SIZE, RW,
+				 PRIV_ANON | MM_MAP_FIXED, NULL, 0), (long)hole_base);
+	assert_int_equal(as_mmap(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE, RW,
+				 PRIV_ANON | MM_MAP_FIXED, NULL, 0), (long)canary_base);
+	for (int i = 0; i < HOLE_READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hole_reader, (void *)(intptr_t)i), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS], NULL, canary, NULL), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS + 1], NULL, replacer, NULL), 0);
+	pthread_join(t[HOLE_READERS + 1], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < HOLE_READERS + 1; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < FAULTERS + 2; i++)
+		assert_int_equal(errors[i], 0);
+	assert_int_equal(P.as.zap_marked, 0);
+
+	struct leaf_count lc = { 0 };
+
+	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
+	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_munmap(&P.as, hole_base, (HOLE_PAGES + CANARY_PAGES) * PAGE_SIZE), 0);
+	assert_int_equal(P.as.rss, 0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
+#define OWN_THREADS	(AS_ZAP_MARKS + 2)	/* more zaps at once than marks */
+#define OWN_ROUNDS	400
+
+/*
+ * The threaded tlb_flush2 loop: write its own page, MADV_DONTNEED it, read
+ * zero back, over and over, every thread at once (zaps side by side under
+ * the read lock, and some under the write lock when the marks run out).
+ */
+static void *own_page(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	uintptr_t va = base + (uintptr_t)id * PAGE_SIZE;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned round = 0; round < OWN_ROUNDS; round++) {
+		uint8_t w = (uint8_t)(round | 1), v = 0xee;
+
+		if (smmu_write(&mmu, va + round % PAGE_SIZE, SMMU_USER, &w, 1) ||
+		    smmu_read(&mmu, va + round % PAGE_SIZE, SMMU_USER, &v, 1) || v != w)
+			__atomic_add_fetch(&errors[FAULTERS], 1, __ATOMIC_RELAXED);
+		if (as_madvise(&P.as, va, PAGE_SIZE, MM_MADV_DONTNEED))
+			__atomic_add_fetch(&errors[FAULTERS], 1, __ATOMIC_RELAXED);
+		if (smmu_read(&mmu, va + round % PAGE_SIZE, SMMU_USER, &v, 1) || v != 0)
+			__atomic_add_fetch(&errors[FAULTERS], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void test_threads_dontneed_own_pages(void **state)
+{
+	pthread_t t[OWN_THREADS];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	for (int i = 0; i < OWN_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, own_page, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < OWN_THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(errors[FAULTERS], 0);
+	assert_int_equal(P.as.zap_marked, 0);
+	/* Each page was last read after its zap: the zero page, so nothing resident but that. */
+	assert_int_equal(P.as.rss, OWN_THREADS);
+	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
+	assert_int_equal(P.as.rss, 0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
+#define RACE_PAIRS	3
+#define RACE_ZAPS	4000
+static volatile int zappers_done;
+
+/* Fill a page again and again (first touches, some through the zero page) while it is dropped. */
+static void *race_filler(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	uintptr_t va = base + (uintptr_t)id * PAGE_SIZE;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	for (unsigned k = 0; !__atomic_load_n(&zappers_done, __ATOMIC_ACQUIRE); k++) {
+		uint8_t w = (uint8_t)(k | 1), v = 0xee;
+
+		if ((k & 3) == 0 && (smmu_read(&mmu, va + 64, SMMU_USER, &v, 1) || (v && v != 0x5a)))
+			__atomic_add_fetch(&errors[id], 1, __ATOMIC_RELAXED);
+		if (smmu_write(&mmu, va, SMMU_USER, &w, 1) ||
+		    smmu_write(&mmu, va + 64, SMMU_USER, &(uint8_t){ 0x5a }, 1) ||
+		    smmu_read(&mmu, va, SMMU_USER, &v, 1) || (v && v != w))
+			__atomic_add_fetch(&errors[id], 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *race_zapper(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+
+	for (unsigned k = 0; k < RACE_ZAPS; k++)
+		if (as_madvise(&P.as, base + (uintptr_t)id * PAGE_SIZE, PAGE_SIZE, MM_MADV_DONTNEED))
+			__atomic_add_fetch(&errors[FAULTERS], 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * MADV_DONTNEED of a page beside faults of that very page, which fill it
+ * (zeroed, or the zero page then a copy): the zap and a fault never both
+ * handle one frame, so none is freed twice or lost, and the page reads
+ * back what was written or zero.
+ */
+static void test_threads_dontneed_vs_faults(void **state)
+{
+	pthread_t f[RACE_PAIRS], z[RACE_PAIRS];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	zappers_done = 0;
+	for (int i = 0; i < RACE_PAIRS; i++) {
+		assert_int_equal(pthread_create(&f[i], NULL, race_filler, (void *)(intptr_t)i), 0);
+		assert_int_equal(pthread_create(&z[i], NULL, race_zapper, (void *)(intptr_t)i), 0);
+	}
+	for (int i = 0; i < RACE_PAIRS; i++)
+		pthread_join(z[i], NULL);
+	__atomic_store_n(&zappers_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < RACE_PAIRS; i++)
+		pthread_join(f[i], NULL);
+	for (int i = 0; i < FAULTERS + 2; i++)
+		assert_int_equal(errors[i], 0);
+
+	struct leaf_count lc = { 0 };
+
+	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
+	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
+	assert_int_equal(P.as.rss, 0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -349,6 +650,9 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_fault_one_space, setup),
 		cmocka_unit_test_setup(test_threads_munmap_while_faulting, setup),
 		cmocka_unit_test_setup(test_threads_fault_walks_vs_table_free, setup),
+		cmocka_unit_test_setup(test_threads_lookups_never_see_a_hole, setup),
+		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
+		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);

@@ -3,7 +3,9 @@
  * Threads map, fill, protect, check and unmap their own ranges while
  * others fault pages of one shared range; a reader thread loses access the
  * moment mprotect(PROT_NONE) returns in another (the shootdown check); a
- * threaded process forks and its child sees a copy taken at the fork.
+ * threaded process forks and its child sees a copy taken at the fork;
+ * threads drop their own pages with MADV_DONTNEED and read zero back, and
+ * one reads pages that another drops or replaces with MAP_FIXED.
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -239,10 +241,101 @@ static void test_fork_threaded(void)
 	munmap(m, 4 * PAGE);
 }
 
+/* --- MADV_DONTNEED and MAP_FIXED beside threads using the pages -------------------- */
+
+#define OWN_ROUNDS	200
+#define DROP_PAGES	4
+#define DROP_ROUNDS	150
+#define DROP_TAG	0xa5a5000000000000ull
+
+static char *own_pages;
+
+/* The tlb_flush2 loop: write its own page, drop it, read zero back. */
+static void *own_dropper(void *p)
+{
+	long id = (long)p, bad = 0;
+	volatile unsigned long *w = (volatile unsigned long *)(own_pages + id * PAGE);
+
+	for (long r = 1; r <= OWN_ROUNDS; r++) {
+		w[r % 512] = (unsigned long)r;
+		bad += w[r % 512] != (unsigned long)r;
+		bad += madvise((void *)w, PAGE, MADV_DONTNEED) != 0;
+		bad += w[r % 512] != 0;
+	}
+	return (void *)bad;
+}
+
+static volatile unsigned long *drop_range;
+static volatile int drop_stop;
+
+/* Read the range until told to stop: each word is a tagged one the writer wrote, or zero. */
+static void *drop_reader(void *p)
+{
+	long bad = 0, reads = 0;
+
+	(void)p;
+	while (!drop_stop) {
+		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61) {
+			unsigned long v = drop_range[i];
+
+			bad += v != 0 && (v & ~0xffffull) != DROP_TAG;
+			reads++;
+		}
+	}
+	return (void *)(bad ? -bad : reads);
+}
+
+static void test_drop_beside_threads(void)
+{
+	pthread_t t[2];
+	long bad = 0;
+
+	own_pages = map_anon(2 * PAGE, PROT_READ | PROT_WRITE);
+	for (long i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, own_dropper, (void *)i);
+	for (int i = 0; i < 2; i++) {
+		void *r;
+
+		pthread_join(t[i], &r);
+		bad += (long)r;
+	}
+	ok_eq(bad, 0, "two threads each dropping its own page with MADV_DONTNEED read zero after it");
+	munmap(own_pages, 2 * PAGE);
+
+	/* One thread reads pages that another fills, drops and replaces. */
+	void *r;
+	long mismatch = 0, fixed_failed = 0;
+
+	drop_range = map_anon(DROP_PAGES * PAGE, PROT_READ | PROT_WRITE);
+	drop_stop = 0;
+	pthread_create(&t[0], NULL, drop_reader, NULL);
+	for (unsigned long round = 1; round <= DROP_ROUNDS; round++) {
+		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61)
+			drop_range[i] = DROP_TAG | round;
+		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61)
+			mismatch += drop_range[i] != (DROP_TAG | round);
+		if (round % 3)
+			mismatch += madvise((void *)drop_range, DROP_PAGES * PAGE, MADV_DONTNEED) != 0;
+		else
+			fixed_failed += mmap((void *)drop_range, DROP_PAGES * PAGE, PROT_READ | PROT_WRITE,
+					     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+					(void *)drop_range;
+		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61)
+			mismatch += drop_range[i] != 0;
+	}
+	drop_stop = 1;
+	pthread_join(t[0], &r);
+	ok_eq(mismatch + fixed_failed, 0,
+	      "pages dropped (MADV_DONTNEED) or replaced (MAP_FIXED) beside a reading thread read zero");
+	ok((long)r > 0, "the reading thread saw only the data written or zero, and never faulted");
+	munmap((void *)drop_range, DROP_PAGES * PAGE);
+}
+
 int main(void)
 {
 	test_concurrent_mm();
 	test_shootdown();
 	test_fork_threaded();
+	test_drop_beside_threads();
 	return done_testing();
 }
