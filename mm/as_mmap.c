@@ -112,6 +112,13 @@ int as_map_region(struct as *as, const struct as_region *r)
 	/* A new anonymous region's pages are indexed by their address (as_anon.c). */
 	if (n.backing == AS_ANON_PRIVATE)
 		n.pgoff = n.start >> PAGE_SHIFT;
+	/*
+	 * MAP_FIXED's old pages go under the write lock, as Linux's mmap_region()
+	 * unmaps with mmap_lock held for writing. A read-locked zap would be
+	 * sound with a zap mark (as_zap_unlock()) if the new region went in
+	 * first, so no lookup sees a hole, with the old regions' references held
+	 * as munmap's are. Not done: the removal comes first here.
+	 */
 	as_unmap_range(as, n.start, n.end);
 	as_region_merge_new(as, as_region_insert(as, &n));
 	return 0;
@@ -328,6 +335,11 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
  */
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file)
 {
+	/*
+	 * The write lock throughout, as Linux's shmdt(): the file's regions are
+	 * found again after each removal, and a break between them would let a
+	 * shmat or mmap of another thread change which regions those are.
+	 */
 	unsigned long fl = write_lock_irqsave(&as->lock);
 	uintptr_t end = addr + len;
 	long n = 0;

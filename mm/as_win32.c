@@ -229,6 +229,11 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 			continue;
 		}
 		if (op == SET_DECOMMIT) {
+			/*
+			 * Write-locked: the region becomes reserved in the same hold.
+			 * Changing all the regions first, the zap could follow read-locked
+			 * under a zap mark (as_zap_unlock()); not done yet.
+			 */
 			as_zap(as, r->start, r->end - r->start);
 			r = &as->reg[i];
 			as_vm_account(as, r, -1);
@@ -445,6 +450,7 @@ static long release(struct as *as, uintptr_t address, uint64_t size)
 
 	if (as_region_reserve(as, 2))
 		return -ERROR_NOT_ENOUGH_MEMORY;
+	/* A munmap of the allocation: as_unmap_range_unlock() could zap it read-locked; not done yet. */
 	as_unmap_range(as, address, alloc_end(as, i));
 	return 0;
 }
