@@ -14,6 +14,7 @@
 #include "mm/heap.h"
 #include "mm/pmm.h"
 #include "mm/reclaim.h"
+#include "mm/vmalloc.h"
 
 /* How often the heap's reclaim thread looks at free memory. */
 #define HEAP_RECLAIM_POLL_MS	100
@@ -92,8 +93,8 @@ void heap_reclaimd_start(void)
  * free_frames_settled() - free frames with nothing parked in a cache
  *
  * What a leak check compares before and after a program: the heap's
- * per-CPU lists and empty slabs of every CPU, and every CPU's frame cache,
- * go back first, so a child that ran on another CPU leaves nothing there
+ * per-CPU lists and empty slabs of every CPU, the areas and frames the
+ * KASAN build's quarantines hold, and every CPU's frame cache, go back first, so a child that ran on another CPU leaves nothing there
  * that would look lost. Interrupts on, no spinlock held.
  */
 uint64_t free_frames_settled(void)
@@ -101,6 +102,7 @@ uint64_t free_frames_settled(void)
 	struct pmm_stats st;
 
 	heap_drain_all();
+	vmalloc_drain();
 	pmm_drain();
 	pmm_get_stats(&st);
 	return st.free_frames;

@@ -24,7 +24,15 @@
  *   the image is in it), in a static array mapped before the first C
  *   function runs (kasan_early_init()): the compiler's red zones around stack arrays
  *   (written by each function's prologue, cleared by its epilogue) and
- *   around globals (registered by the constructors kasan_init() calls).
+ *   around globals (registered by the constructors kasan_init() calls);
+ * - i386: the kmap window, mapped at boot (kasan_init()): a slot is open
+ *   from plat_kmap() to plat_kunmap() (arch/i386/highmem.c), poisoned
+ *   otherwise, so high memory is checked through the slots that reach it.
+ *
+ * Freed memory is held back before reuse, poisoned: heap objects in the
+ * heap's quarantine (mm/heap_debug.c), vfree()d areas in vmalloc's
+ * (mm/vmalloc.c, reported with their allocation and free stacks), and
+ * freed frames in the PMM's (mm/pmm_quarantine.c).
  *
  * A bad access is reported with its backtrace and what the address is
  * (the heap object with its allocation and free stacks, the vmalloc area,
@@ -120,9 +128,25 @@ static inline bool in_image(uintptr_t addr)
 	return addr >= KERNEL_VMA && addr - KERNEL_VMA < IMAGE_SPAN;
 }
 
+#ifdef KMAP_BASE
+static bool kmap_shadowed;	/* i386: the kmap window's shadow is mapped */
+
+static inline bool in_kmap(uintptr_t addr)
+{
+	return addr >= KMAP_BASE && addr < KMAP_END && kmap_shadowed;
+}
+#else
+static inline bool in_kmap(uintptr_t addr)
+{
+	(void)addr;
+	return false;
+}
+#endif
+
 static inline bool tracked(uintptr_t addr)
 {
-	return (addr >= DIRECT_MAP_BASE && addr < tracked_end) || in_vmalloc(addr) || in_image(addr);
+	return (addr >= DIRECT_MAP_BASE && addr < tracked_end) || in_vmalloc(addr) || in_image(addr) ||
+	       in_kmap(addr);
 }
 
 /*
@@ -200,6 +224,37 @@ static void poison_free_run(phys_addr_t base, phys_addr_t end, unsigned node, en
 		plat_kasan_poison(plat_phys_to_virt(base), end - base, KASAN_PAGE_FREE);
 }
 
+#ifdef KMAP_BASE
+/*
+ * i386: pages of its own for the kmap window's shadow (the vmalloc area's
+ * shadow ends below it, on a page boundary), every slot poisoned: none is
+ * held at boot, and plat_kmap() opens one as it maps it. Returns the pages.
+ */
+static uint64_t map_kmap_shadow(void)
+{
+	uintptr_t lo = (uintptr_t)shadow_of(KMAP_BASE), hi = (uintptr_t)shadow_of(KMAP_END);
+	uint64_t pages = 0;
+
+	_Static_assert(!(KMAP_BASE & ((PAGE_SIZE << SHADOW_SCALE) - 1)) &&
+		       !(KMAP_END & ((PAGE_SIZE << SHADOW_SCALE) - 1)),
+		       "the kmap window's shadow shares no page with its neighbours'");
+	for (uintptr_t va = lo; va < hi; va += PAGE_SIZE, pages++) {
+		phys_addr_t frame = pmm_alloc_pages(0, 0);
+		if (frame == PMM_NO_FRAME ||
+		    pt_map(&kernel_vm.pt, va, frame, PAGE_SIZE, PT_WRITE | PT_GLOBAL, 0))
+			panic("kasan: no memory for the kmap window's shadow");
+	}
+	memset((void *)lo, KASAN_KMAP_UNMAPPED, hi - lo);
+	__atomic_store_n(&kmap_shadowed, true, __ATOMIC_RELEASE);
+	return pages;
+}
+#else
+static uint64_t map_kmap_shadow(void)
+{
+	return 0;
+}
+#endif
+
 extern void (*const __init_array_start[])(void), (*const __init_array_end[])(void);
 
 /**
@@ -240,6 +295,7 @@ void kasan_init(const struct memmap *map)
 		own += ram;
 	}
 	tracked_end = DIRECT_MAP_BASE + (uintptr_t)top;
+	uint64_t kmap = map_kmap_shadow();
 	pmm_walk(poison_free_run, NULL);
 	for (void (*const *ctor)(void) = __init_array_start; ctor < __init_array_end; ctor++)
 		(*ctor)();
@@ -250,9 +306,11 @@ void kasan_init(const struct memmap *map)
 	for (unsigned i = 0; i < nglobal_sets; i++)
 		globals += global_sets[i].n;
 	kprintf("kasan: shadow of %" PRIu64 " MiB of direct map at %#lx: %" PRIu64
-		" pages; vmalloc's on demand; image's static; heap red zones, quarantine of %u KiB; "
+		" pages; vmalloc's on demand; image's static; kmap window's %" PRIu64 " pages; "
+		"heap red zones, quarantine of %u KiB; vmalloc quarantine of %u KiB; "
 		"stack red zones; %zu globals in %u sets\n", (uint64_t)(top >> 20),
-		(unsigned long)KASAN_SHADOW_BASE, own, 4096u, globals, nglobal_sets);
+		(unsigned long)KASAN_SHADOW_BASE, own, kmap, 4096u,
+		(unsigned)(VMALLOC_QUARANTINE_BYTES >> 10), globals, nglobal_sets);
 }
 
 /* --- vmalloc's shadow (mm/platform.h) ----------------------------------------------- */
@@ -505,6 +563,8 @@ static const char *kind_of(uintptr_t where, int8_t s)
 	case KASAN_REDZONE:		return "slab-out-of-bounds";
 	case KASAN_LARGE_REDZONE:	return "kmalloc-large-out-of-bounds";
 	case KASAN_VMALLOC_REDZONE:	return "vmalloc-out-of-bounds";
+	case KASAN_VMALLOC_FREED:	return "use-after-vfree";
+	case KASAN_KMAP_UNMAPPED:	return "use-after-kunmap";
 	case KASAN_GLOBAL_REDZONE:	return "global-out-of-bounds";
 	case KASAN_STACK_LEFT:
 	case KASAN_STACK_MID:
@@ -585,6 +645,34 @@ static void describe_vmalloc(uintptr_t addr)
 			(unsigned long)lo, (unsigned long)hi, (unsigned long)a.base, (unsigned long)end);
 }
 
+/* A vfree()d area in vmalloc's quarantine: where it was allocated and freed. */
+static void describe_vfreed(uintptr_t addr)
+{
+	struct vmalloc_freed f;
+
+	_Static_assert(VMALLOC_STACK_DEPTH == HEAP_STACK_DEPTH, "print_stack() prints the heap's depth");
+	if (!vmalloc_freed_of((const void *)addr, &f)) {
+		kprintf("the address is in no freed vmalloc area\n");
+		return;
+	}
+	kprintf("the address is %lu bytes inside the %lu-byte vmalloc area [%#lx, %#lx), freed "
+		"(held in vmalloc's quarantine)\n", (unsigned long)(addr - f.base),
+		(unsigned long)f.size, (unsigned long)f.base, (unsigned long)(f.base + f.size));
+	print_stack("allocation stack", f.alloc_stack);
+	print_stack("free stack", f.free_stack);
+}
+
+#ifdef KMAP_BASE
+static void describe_kmap(uintptr_t addr)
+{
+	unsigned slot = (unsigned)((addr - KMAP_BASE) >> PAGE_SHIFT);
+
+	kprintf("the address is %#lx bytes into kmap slot %u of CPU %u, which maps nothing since "
+		"its plat_kunmap()\n", (unsigned long)(addr & (PAGE_SIZE - 1)), slot % KMAP_SLOTS,
+		slot / KMAP_SLOTS);
+}
+#endif
+
 static void describe_global(uintptr_t addr)
 {
 	for (unsigned i = 0; i < nglobal_sets; i++)
@@ -606,8 +694,15 @@ static void describe(uintptr_t addr, int8_t why, const char *kind)
 {
 	if ((uint8_t)why == KASAN_PAGE_FREE) {
 		phys_addr_t pa = plat_virt_to_phys((void *)addr);
-		kprintf("the address is %#lx bytes into frame %#" PRIx64 ", which the PMM holds free\n",
-			(unsigned long)(pa & (PAGE_SIZE - 1)), (uint64_t)(pa & ~(phys_addr_t)(PAGE_SIZE - 1)));
+		kprintf("the address is %#lx bytes into frame %#" PRIx64 ", which the PMM holds free%s\n",
+			(unsigned long)(pa & (PAGE_SIZE - 1)), (uint64_t)(pa & ~(phys_addr_t)(PAGE_SIZE - 1)),
+			pmm_quarantined(pa) ? " (in its quarantine of freed frames)" : "");
+	} else if ((uint8_t)why == KASAN_VMALLOC_FREED) {
+		describe_vfreed(addr);
+#ifdef KMAP_BASE
+	} else if (in_kmap(addr)) {
+		describe_kmap(addr);
+#endif
 	} else if (!strncmp(kind, "stack-", 6)) {
 		kprintf("the address is in a red zone of a stack frame (the function is in the "
 			"backtrace above)\n");

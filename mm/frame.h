@@ -14,6 +14,7 @@
  *   FRAME_PCP		a free single frame in a per-CPU cache
  *   FRAME_ALLOC	first frame of an allocated block (order, refcount valid)
  *   FRAME_RESERVED	never handed out; with FRAME_HOLE: not RAM at all
+ *   FRAME_QUARANTINE	first frame of a freed block held back (MM_KASAN, mm/pmm_quarantine.c)
  *   0			any other frame of a free or allocated block (a tail)
  * Tails are never written when a block is allocated or freed, which keeps
  * an order-9 allocation at one descriptor instead of 512.
@@ -39,6 +40,7 @@ enum {
 	FRAME_ALLOC = 1 << 2,
 	FRAME_RESERVED = 1 << 3,
 	FRAME_HOLE = 1 << 4,
+	FRAME_QUARANTINE = 1 << 5,
 };
 
 /*

@@ -145,6 +145,8 @@ _Noreturn void plat_panic(const char *fmt, ...)
 #define KASAN_PAGE_FREE	0xff	/* a frame the PMM holds free */
 #define KASAN_LARGE_REDZONE	0xfe	/* a large kmalloc area's pages around its object */
 #define KASAN_VMALLOC_REDZONE	0xf7	/* a vmalloc area's last page past its requested size */
+#define KASAN_VMALLOC_FREED	0xfd	/* a vfree()d area in vmalloc's quarantine */
+#define KASAN_KMAP_UNMAPPED	0xfa	/* a kmap slot after plat_kunmap() */
 void plat_kasan_poison(const void *p, size_t len, uint8_t why);
 void plat_kasan_unpoison(const void *p, size_t len);
 /*

@@ -112,6 +112,8 @@ FAST void release(pfn_t pfn, struct frame *f)
 	if (pmm_hardened)
 		zero_block(pfn, order);
 	kasan_block(pfn, order, true);
+	if (pmm_quarantine_put(pfn, f))
+		return;
 	if (order == 0) {
 		pcp_free(pfn, f);
 	} else {
@@ -206,8 +208,8 @@ static bool leaves(unsigned order, unsigned flags, uint64_t keep)
 
 /*
  * May a PMM_USER or PMM_USER_TABLE request for 2^@order frames be served,
- * leaving the reserve (half of it for a table)? The caches are drained
- * before saying no, so frames parked there count.
+ * leaving the reserve (half of it for a table)? The caches (and the
+ * quarantine) are drained before saying no, so frames parked there count.
  */
 static bool reserve_allows(unsigned order, unsigned flags)
 {
@@ -215,7 +217,7 @@ static bool reserve_allows(unsigned order, unsigned flags)
 
 	if (leaves(order, flags, keep))
 		return true;
-	pcp_drain_all();
+	pmm_drain_caches();
 	if (leaves(order, flags, keep))
 		return true;
 	__atomic_fetch_add(&pmm.reserve_refusals, 1, __ATOMIC_RELAXED);
@@ -223,10 +225,10 @@ static bool reserve_allows(unsigned order, unsigned flags)
 	return false;
 }
 
-/* Memory is short: empty all CPUs' caches into the buddy lists and try again. */
+/* Memory is short: empty all CPUs' caches (and the quarantine) into the buddy lists and try again. */
 static pfn_t alloc_retry(int node, unsigned mask, enum pmm_zone top, unsigned order)
 {
-	pcp_drain_all();
+	pmm_drain_caches();
 	pfn_t pfn = alloc_from(node, mask, top, order);
 
 	if (pfn == PFN_NIL)

@@ -97,7 +97,7 @@ struct pmm_zone_stats {
 	uint64_t free_frames;		/* free, including cached_frames */
 	uint64_t used_frames;		/* handed out */
 	uint64_t reserved_frames;	/* RAM never handed out */
-	uint64_t cached_frames;		/* free frames held by the per-CPU caches */
+	uint64_t cached_frames;		/* free frames held by the per-CPU caches (and the MM_KASAN quarantine) */
 	uint64_t free_blocks[PMM_MAX_ORDER + 1];	/* free buddy blocks by order */
 };
 
@@ -355,10 +355,16 @@ void pmm_set_reserve(uint64_t frames);
 /**
  * pmm_drain() - return the frames of every CPU's cache to the buddy lists
  *
- * The allocator does this itself before reporting out of memory; tests and
+ * And, in an MM_KASAN build, the freed blocks its quarantine holds back
+ * (mm/pmm_quarantine.c). The allocator does this itself before reporting out of memory; tests and
  * memory-pressure code may call it directly.
  */
 void pmm_drain(void);
+
+#ifdef MM_KASAN
+/* Is the frame at physical address @addr held in the quarantine of freed blocks (mm/pmm_quarantine.c)? */
+bool pmm_quarantined(phys_addr_t addr);
+#endif
 
 /**
  * pmm_get_stats() - frame counts per zone and in total, metadata size, counters

@@ -57,7 +57,7 @@ enum pmm_zone pmm_frame_zone(phys_addr_t addr)
  */
 void pmm_drain(void)
 {
-	pcp_drain_all();
+	pmm_drain_caches();
 }
 
 /*
@@ -135,6 +135,7 @@ static void add_zone_stats(struct pmm_stats *st, unsigned n, enum pmm_zone zi)
 
 	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
 		cached += pmm.pcp[c].list[n][zi].count;
+	cached += z->quarantined;
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
 		zs->free_blocks[o] += z->area[o].nr;
 
@@ -291,7 +292,8 @@ static pfn_t check_head(struct tally *t, pfn_t pfn, const struct frame *f, unsig
 	if ((flags == FRAME_PCP && f->order) || (flags != FRAME_ALLOC && f->refcount) ||
 	    (flags == FRAME_ALLOC && !f->refcount))
 		problem(t, "bad order or reference count for its state", pfn);
-	if (flags != FRAME_FREE && flags != FRAME_PCP && flags != FRAME_ALLOC)
+	if (flags != FRAME_FREE && flags != FRAME_PCP && flags != FRAME_ALLOC &&
+	    flags != FRAME_QUARANTINE)
 		problem(t, "bad flags", pfn);
 	for (pfn_t i = 1; i < n; i++) {
 		const struct frame *tail = pfn_frame_checked(pfn + i);
@@ -309,7 +311,7 @@ static pfn_t check_head(struct tally *t, pfn_t pfn, const struct frame *f, unsig
 	}
 	if (flags == FRAME_ALLOC)
 		t->used += n;
-	else if (flags == FRAME_PCP)
+	else if (flags == FRAME_PCP || flags == FRAME_QUARANTINE)
 		t->cached += n;
 	else
 		t->free += n;
@@ -403,6 +405,7 @@ static void check_caches(struct tally t[NZONES])
 				problem(&t[i], "per-CPU cache count wrong", l->head);
 			total += l->count;
 		}
+		total += zone_at(i)->quarantined;
 		if (total != t[i].cached)
 			problem(&t[i], "cached frame count disagrees with the caches", 0);
 	}
@@ -458,6 +461,7 @@ uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed)
 		n += __atomic_load_n(&z->nr_free, __ATOMIC_RELAXED);
 		for (unsigned c = 0; c < MM_MAX_CPUS; c++)
 			n += __atomic_load_n(&pmm.pcp[c].list[node][zi].count, __ATOMIC_RELAXED);
+		n += __atomic_load_n(&z->quarantined, __ATOMIC_RELAXED);
 		*managed += z->managed;
 	}
 	return n;

@@ -412,6 +412,7 @@ int pmm_init_numa(struct memmap *map, const struct pmm_numa *numa)
 		free_run(MM_MAX(b, db_e), e);
 	}
 	pcp_setup();
+	pmm_quarantine_setup();
 	set_default_reserve();
 	log_summary();
 	return 0;

@@ -16,7 +16,8 @@
 #include "pmm.h"
 #include "vmalloc.h"
 
-enum seg_state { SEG_FREE, SEG_MAPPING, SEG_BUSY, SEG_FREEING };
+/* SEG_QUARANTINE (MM_KASAN): freed, still mapped and poisoned, not yet reusable. */
+enum seg_state { SEG_FREE, SEG_MAPPING, SEG_BUSY, SEG_FREEING, SEG_QUARANTINE };
 
 struct vnode {
 	uintptr_t start;
@@ -26,6 +27,10 @@ struct vnode {
 	uint32_t height;
 	uint8_t state;			/* enum seg_state */
 	uint8_t prot;			/* areas: PT_* */
+#ifdef MM_KASAN
+	struct vnode *qnext;		/* SEG_QUARANTINE: the next newer area */
+	const void *stack[2][VMALLOC_STACK_DEPTH];	/* areas: where allocated, where freed */
+#endif
 };
 
 /* A page of nodes; pages with a free node are on a list. */
@@ -47,6 +52,10 @@ static struct {
 	uint64_t used;			/* bytes of the window not in free segments */
 	uint64_t areas, bytes;
 	uint64_t alloc_failures, bad_frees;
+#ifdef MM_KASAN
+	struct vnode *qhead, *qtail;	/* the quarantine, oldest first */
+	uint64_t qbytes;		/* the pages it holds mapped */
+#endif
 } vm;
 
 /* --- node pages -------------------------------------------------------------- */
@@ -354,6 +363,10 @@ int vmalloc_init(struct pt_space *s, uintptr_t base, uintptr_t end)
 	vm.base = base;
 	vm.end = end;
 	vm.used = vm.areas = vm.bytes = vm.alloc_failures = vm.bad_frees = 0;
+#ifdef MM_KASAN
+	vm.qhead = vm.qtail = NULL;
+	vm.qbytes = 0;
+#endif
 	spin_unlock_irqrestore(&vm.lock, irq);
 	return r;
 }
@@ -436,6 +449,124 @@ static void kasan_unmap(uintptr_t va, uint64_t len)
 	plat_kasan_unpoison((const void *)va, len + PAGE_SIZE);
 	plat_kasan_unmap((const void *)va, len);
 }
+
+/* The allocation stack of area @n (its caller's frames). */
+static void kasan_note_alloc(struct vnode *n)
+{
+	plat_kasan_stack(n->stack[0], VMALLOC_STACK_DEPTH);
+}
+
+/*
+ * The quarantine of freed areas: vfree() poisons an area's pages
+ * (KASAN_VMALLOC_FREED) and keeps them mapped, and its range out of use,
+ * until VMALLOC_QUARANTINE_BYTES of newer areas have followed it: a use after
+ * vfree() is reported with both stacks (vmalloc_freed_of()) and reads the old
+ * bytes, where the range's next owner would otherwise be. The frames come
+ * back when an area leaves (vmalloc_drain() for leak checks).
+ */
+static void unmap_and_release(struct vnode *n)
+{
+	uintptr_t va = n->start;
+	uint64_t size = n->len - VMALLOC_GUARD;
+
+	kasan_unmap(va, size);
+	pt_unmap(vm.space, va, size, release_frame, NULL);
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+
+	segment_release(n);
+	spin_unlock_irqrestore(&vm.lock, irq);
+}
+
+/* The oldest area out of the quarantine (SEG_FREEING: ours), or NULL. vmalloc's lock held. */
+static struct vnode *quarantine_pop(bool over_only)
+{
+	struct vnode *n = vm.qhead;
+
+	if (!n || (over_only && vm.qbytes <= VMALLOC_QUARANTINE_BYTES))
+		return NULL;
+	vm.qhead = n->qnext;
+	if (!vm.qhead)
+		vm.qtail = NULL;
+	vm.qbytes -= n->len - VMALLOC_GUARD;
+	n->state = SEG_FREEING;
+	return n;
+}
+
+/* Hold area @n (SEG_FREEING, ours), freed by the code at the top of this stack; let the oldest go. */
+static void quarantine_put(struct vnode *n)
+{
+	uint64_t size = n->len - VMALLOC_GUARD;
+
+	plat_kasan_stack(n->stack[1], VMALLOC_STACK_DEPTH);
+	plat_kasan_poison((const void *)n->start, size, KASAN_VMALLOC_FREED);
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+
+	n->state = SEG_QUARANTINE;
+	n->qnext = NULL;
+	if (vm.qtail)
+		vm.qtail->qnext = n;
+	else
+		vm.qhead = n;
+	vm.qtail = n;
+	vm.qbytes += size;
+	vm.areas--;
+	vm.bytes -= size;
+	for (struct vnode *old; (old = quarantine_pop(true)) != NULL;) {
+		spin_unlock_irqrestore(&vm.lock, irq);
+		unmap_and_release(old);
+		irq = spin_lock_irqsave(&vm.lock);
+	}
+	spin_unlock_irqrestore(&vm.lock, irq);
+}
+
+/**
+ * vmalloc_drain() - unmap every area vfree() holds back and free its frames
+ *
+ * The quarantine of freed areas (MM_KASAN builds; nothing otherwise): leak
+ * checks call it before they count frames, and vmalloc_prot() when the
+ * window is full.
+ *
+ * Return: whether any area left.
+ */
+bool vmalloc_drain(void)
+{
+	bool any = false;
+
+	for (;;) {
+		unsigned long irq = spin_lock_irqsave(&vm.lock);
+		struct vnode *n = quarantine_pop(false);
+
+		spin_unlock_irqrestore(&vm.lock, irq);
+		if (!n)
+			return any;
+		unmap_and_release(n);
+		any = true;
+	}
+}
+
+/**
+ * vmalloc_freed_of() - the area in quarantine whose pages or guard gap hold @addr
+ * @addr: any address
+ * @f: filled in if found: the area and its allocation and free stacks
+ *
+ * Return: true if found (reports of a use after vfree()).
+ */
+bool vmalloc_freed_of(const void *addr, struct vmalloc_freed *f)
+{
+	uintptr_t va = (uintptr_t)addr;
+	unsigned long irq = spin_lock_irqsave(&vm.lock);
+	const struct vnode *n = va >= vm.base && va < vm.end ? find(va) : NULL;
+	bool found = n && n->state == SEG_QUARANTINE;
+
+	if (found) {
+		f->base = n->start;
+		f->size = n->len - VMALLOC_GUARD;
+		memcpy(f->alloc_stack, n->stack[0], sizeof(f->alloc_stack));
+		memcpy(f->free_stack, n->stack[1], sizeof(f->free_stack));
+	}
+	spin_unlock_irqrestore(&vm.lock, irq);
+	return found;
+}
 #else
 static inline bool kasan_map(uintptr_t va, uint64_t len)
 {
@@ -451,6 +582,16 @@ static inline void kasan_open(uintptr_t va, uint64_t pages, uint64_t size)
 static inline void kasan_unmap(uintptr_t va, uint64_t len)
 {
 	(void)va, (void)len;
+}
+
+static inline void kasan_note_alloc(struct vnode *n)
+{
+	(void)n;
+}
+
+bool vmalloc_drain(void)
+{
+	return false;
 }
 #endif
 
@@ -478,6 +619,10 @@ void vmalloc_fini(void)
 	vm.space = NULL;
 	vm.base = vm.end = 0;
 	vm.used = vm.areas = vm.bytes = 0;
+#ifdef MM_KASAN
+	vm.qhead = vm.qtail = NULL;
+	vm.qbytes = 0;
+#endif
 	spin_unlock_irqrestore(&vm.lock, irq);
 }
 
@@ -515,6 +660,9 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 		spin_unlock_irqrestore(&vm.lock, irq);
 		if (n)
 			break;
+		/* The window is full: the quarantine's areas go first (MM_KASAN). */
+		if (!room && vmalloc_drain())
+			continue;
 		/* A page of nodes could not be had under the lock: reclaim without it. */
 		if (!room || tries >= PMM_RECLAIM_TRIES || !pmm_reclaim(0))
 			return NULL;
@@ -535,6 +683,8 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 		vm.bytes += pages;
 	}
 	spin_unlock_irqrestore(&vm.lock, irq);
+	if (n)
+		kasan_note_alloc(n);
 	return n ? (void *)n->start : NULL;
 }
 
@@ -575,6 +725,7 @@ void vfree(void *addr)
 	struct vnode *n = va >= vm.base && va < vm.end ? find(va) : NULL;
 	const char *why = !n ? "not in the vmalloc window" :
 			  n->state == SEG_FREE ? "not allocated (double free?)" :
+			  n->state == SEG_QUARANTINE ? "freed already (double free)" :
 			  n->start != va ? "not the start of its area" :
 			  n->state != SEG_BUSY ? "area is being mapped or freed" : NULL;
 
@@ -587,6 +738,9 @@ void vfree(void *addr)
 		mm_err("vfree(%p): %s; called from %p", addr, why, __builtin_return_address(0));
 		return;
 	}
+#ifdef MM_KASAN
+	quarantine_put(n);
+#else
 	uint64_t size = n->len - VMALLOC_GUARD;
 
 	kasan_unmap(va, size);
@@ -596,6 +750,7 @@ void vfree(void *addr)
 	vm.areas--;
 	vm.bytes -= size;
 	spin_unlock_irqrestore(&vm.lock, irq);
+#endif
 }
 
 /* Map at @to the frames mapped at [@from, @from + @len): page-table entries move, not bytes. */
@@ -718,6 +873,9 @@ void *vrealloc(void *addr, uint64_t size)
 			   segment_take(pages + VMALLOC_GUARD, spare) : NULL;
 	if (to) {
 		to->prot = n->prot;
+#ifdef MM_KASAN
+		memcpy(to->stack[0], n->stack[0], sizeof(to->stack[0]));
+#endif
 	} else {
 		node_free(spare);
 		n->state = SEG_BUSY;
@@ -824,6 +982,9 @@ void vmalloc_get_stats(struct vmalloc_stats *st)
 		.node_pages = vm.node_pages,
 		.alloc_failures = vm.alloc_failures,
 		.bad_frees = vm.bad_frees,
+#ifdef MM_KASAN
+		.quarantine_bytes = vm.qbytes,
+#endif
 	};
 	spin_unlock_irqrestore(&vm.lock, irq);
 }

@@ -35,6 +35,15 @@ struct vmalloc_area {
 	unsigned prot;		/* PT_* */
 };
 
+/* An area vfree() holds back, poisoned (MM_KASAN; vmalloc_freed_of()). */
+#define VMALLOC_STACK_DEPTH	6	/* return addresses kept per allocation and free */
+#define VMALLOC_QUARANTINE_BYTES (2u << 20)	/* freed areas' pages held at most */
+struct vmalloc_freed {
+	uintptr_t base;		/* first byte */
+	uint64_t size;		/* its pages */
+	const void *alloc_stack[VMALLOC_STACK_DEPTH], *free_stack[VMALLOC_STACK_DEPTH];
+};
+
 struct vmalloc_stats {
 	uintptr_t base, end;	/* the window */
 	uint64_t areas;		/* live areas */
@@ -44,6 +53,7 @@ struct vmalloc_stats {
 	uint64_t node_pages;	/* PMM pages holding the tree */
 	uint64_t alloc_failures;
 	uint64_t bad_frees;
+	uint64_t quarantine_bytes;	/* MM_KASAN: freed areas' pages held back */
 };
 
 /**
@@ -99,9 +109,31 @@ void *vzalloc(uint64_t size);
  * @addr: what vmalloc*() returned; NULL is ignored
  *
  * Anything else (an address inside an area, a freed area, a foreign
- * pointer) is reported with mm_err() and ignored.
+ * pointer) is reported with mm_err() and ignored. In an MM_KASAN build the
+ * area is poisoned and held back, still mapped, until newer freed areas
+ * push it out of the quarantine (VMALLOC_QUARANTINE_BYTES) or vmalloc_drain().
  */
 void vfree(void *addr);
+
+/**
+ * vmalloc_drain() - unmap and free every area the quarantine holds (MM_KASAN)
+ *
+ * For leak checks, which count frames; nothing to do in other builds.
+ *
+ * Return: true if an area left the quarantine.
+ */
+bool vmalloc_drain(void);
+
+#ifdef MM_KASAN
+/**
+ * vmalloc_freed_of() - the freed area (in quarantine) whose pages or guard gap hold @addr
+ * @addr: any address
+ * @f: filled in if found, with the stacks of its vmalloc() and vfree()
+ *
+ * Return: true if found.
+ */
+bool vmalloc_freed_of(const void *addr, struct vmalloc_freed *f);
+#endif
 
 /**
  * vrealloc() - resize a vmalloc area in place or by moving its page-table entries

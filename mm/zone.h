@@ -32,6 +32,7 @@ struct zone {
 	pfn_t span_lo, span_hi;		/* RAM frames of the zone lie in [lo, hi) */
 	uint32_t pcp_high;		/* a CPU's cache of this zone drains above this */
 	uint32_t pcp_batch;		/* frames moved per refill or drain */
+	uint32_t quarantined;		/* MM_KASAN: freed frames held back (mm/pmm_quarantine.c) */
 };
 
 /* A CPU's cache of single frames, one list per zone, LIFO for cache warmth. */
@@ -85,6 +86,34 @@ bool pcp_refill(struct zone *z, struct pcp_list *l);
 void pcp_drain_list(struct zone *z, struct pcp_list *l, uint32_t n);
 void pcp_drain_all(void);
 void pcp_setup(void);
+
+/* mm/pmm_quarantine.c: freed blocks held back, poisoned (MM_KASAN only). */
+#ifdef MM_KASAN
+void pmm_quarantine_setup(void);
+bool pmm_quarantine_put(pfn_t pfn, struct frame *f);
+void pmm_quarantine_drain(void);
+#else
+static inline void pmm_quarantine_setup(void)
+{
+}
+
+static inline bool pmm_quarantine_put(pfn_t pfn, struct frame *f)
+{
+	(void)pfn, (void)f;
+	return false;
+}
+
+static inline void pmm_quarantine_drain(void)
+{
+}
+#endif
+
+/* Every CPU's cache and the quarantine back to the buddy lists (memory is short, or a count is wanted). */
+static inline void pmm_drain_caches(void)
+{
+	pmm_quarantine_drain();
+	pcp_drain_all();
+}
 
 /*
  * Take one frame of zone @zi of node @node from this CPU's cache, refilling

@@ -679,17 +679,51 @@ def no_kasan_reports(prefix, out):
 
 # What the in-kernel suite `kasan` provokes on purpose (tests/kernel/test_kasan.c).
 KASAN_EXPECTED_KINDS = ["stack-out-of-bounds", "global-out-of-bounds", "vmalloc-out-of-bounds",
-                        "kmalloc-large-out-of-bounds", "slab-out-of-bounds", "use-after-free"]
+                        "kmalloc-large-out-of-bounds", "slab-out-of-bounds", "use-after-free",
+                        "use-after-free-page", "use-after-vfree"]
+# What its reports must say besides: (kind, lines its report holds).
+KASAN_EXPECTED_DETAILS = [
+    ("use-after-vfree", ["vmalloc area [", "freed (held in vmalloc's quarantine)",
+                         "allocation stack:", "free stack:", "] use_after_vfree+"]),
+    ("use-after-free-page", ["which the PMM holds free (in its quarantine of freed frames)"]),
+]
+
+
+def kasan_report_of(out, kind):
+    """The first expected report of @kind in @out, to its end line ("" if none)."""
+    start = out.find("KASAN (expected): %s: " % kind)
+    if start < 0:
+        return ""
+    end = out.find("--- end of KASAN report ---", start)
+    return out[start:end if end >= 0 else len(out)]
+
+
+def kasan_expected_check(prefix, out, kinds, details=()):
+    """No report but the `kasan` suite's announced ones; each of @kinds
+    printed in full, with the lines @details asks of it."""
+    no_kasan_reports(prefix, out)
+    missing = [k for k in kinds if "KASAN (expected): %s: " % k not in out]
+    for kind, lines in details:
+        report = kasan_report_of(out, kind)
+        missing += ["%s: %r" % (kind, l) for l in lines if report and l not in report]
+    record(prefix + "expected-reports-printed", not missing and
+           out.count("--- end of KASAN report ---") >= len(kinds),
+           "missing %s" % missing)
 
 
 def kasan_kernel_tests_check(prefix, out):
     """The in-kernel suites under KASAN: no report but the `kasan` suite's
     announced ones, and each of those printed in full."""
-    no_kasan_reports(prefix, out)
-    missing = [k for k in KASAN_EXPECTED_KINDS if "KASAN (expected): %s: " % k not in out]
-    record(prefix + "expected-reports-printed", not missing and
-           out.count("--- end of KASAN report ---") >= len(KASAN_EXPECTED_KINDS),
-           "missing %s" % missing)
+    kasan_expected_check(prefix, out, KASAN_EXPECTED_KINDS, KASAN_EXPECTED_DETAILS)
+
+
+def kasan_highmem_check(prefix, out):
+    """The i386 KASAN kernels with high memory (the `kasan` and `highmem`
+    suites): a use after plat_kunmap() is reported too, and nothing else."""
+    kasan_expected_check(prefix, out, KASAN_EXPECTED_KINDS + ["use-after-kunmap"],
+                         KASAN_EXPECTED_DETAILS + [("use-after-kunmap", ["bytes into kmap slot "])])
+    record(prefix + "kunmap-case-ran", "ok " in out and "# SKIP no high memory" not in out,
+           "use_after_kunmap skipped: no high memory")
 
 
 def kasan_crash_reports(kernel, timeout, name="kasan"):
@@ -767,6 +801,10 @@ def kasan_suite(build, timeout):
         kasan_crash_reports(kernel32, timeout, name=name)
         kernel_tests(kernel32, [("512M", None)], timeout, build, name=name,
                      check=kasan_kernel_tests_check)
+        # 1 GiB: 256 MiB of high memory (768 MiB of lowmem in this build), reached
+        # through the kmap window's slots, whose shadow the two suites exercise.
+        kernel_tests(kernel32, [("1G", None, 1, 0, "kasan,highmem")], timeout, build, name=name,
+                     check=kasan_highmem_check)
         if name.endswith("-pae"):
             user_programs(kernel32, build, 2 * timeout, sub="user32", name=name + "/user",
                           check=no_kasan_reports,

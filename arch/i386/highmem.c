@@ -13,6 +13,10 @@
  * use. Holders must not sleep or yield, so a slot never moves to another
  * CPU; interrupts take slots above the interrupted code's and give them
  * back before returning. Lowmem frames are returned through the direct map.
+ *
+ * The KASAN build gives the window a shadow (kernel/kasan.c): a slot is
+ * open while it is held and poisoned from its plat_kunmap() on, so a use
+ * of a high frame's mapping after it is given back is reported.
  */
 #include "arch.h"
 #include "memlayout.h"
@@ -35,6 +39,19 @@ static uint64_t entry_nx;				/* PAE with NX: data only */
 static uintptr_t slot_va(unsigned slot)
 {
 	return KMAP_BASE + (uintptr_t)slot * PAGE_SIZE;
+}
+
+/* MM_KASAN: open a slot's shadow while it is held, poison it after. */
+static inline void kasan_slot(uintptr_t va, bool held)
+{
+#ifdef MM_KASAN
+	if (held)
+		plat_kasan_unpoison((const void *)va, PAGE_SIZE);
+	else
+		plat_kasan_poison((const void *)va, PAGE_SIZE, KASAN_KMAP_UNMAPPED);
+#else
+	(void)va, (void)held;
+#endif
 }
 
 /* The last-level entry of @va in the tables of @pt (two-level or PAE). */
@@ -99,6 +116,7 @@ void *plat_kmap(phys_addr_t pa)
 	else
 		__atomic_store_n((uint32_t *)slot_pte[s], (uint32_t)e, __ATOMIC_RELEASE);
 	invlpg(slot_va(s));
+	kasan_slot(slot_va(s), true);
 	return (void *)slot_va(s);
 }
 
@@ -114,6 +132,7 @@ void plat_kunmap(void *va)
 
 	if (!d || v != slot_va(cpu * KMAP_SLOTS + d - 1))
 		panic("kmap: plat_kunmap(%p) on CPU %u is not its last mapping (%u held)", va, cpu, d);
+	kasan_slot(v, false);	/* before the slot is free: an interrupt then takes the next */
 	__atomic_store_n(&depth[cpu], d - 1, __ATOMIC_RELAXED);
 }
 

@@ -9,7 +9,7 @@
  *   f0000000 - f7ffffff  KASAN build only: shadow of the kernel half (1 byte per 8
  *                        at (addr >> 3) + KASAN_SHADOW_OFFSET): the direct map's
  *                        RAM (the image's first 16 MiB from a static array), the
- *                        mapped vmalloc areas; none for the kmap window
+ *                        mapped vmalloc areas, the kmap window (f7e00000 - f7e3ffff)
  *   f8800000 - feffffff  vmalloc area: kernel stacks, large allocations
  *   ff000000 - ff1fffff  kmap window: KMAP_SLOTS temporary mappings per CPU
  *   ff400000 - ff400fff  the local APIC's registers (uncached)

@@ -10,13 +10,19 @@
 #include "kernel/heap.h"
 #include "mm/heap.h"
 #include "mm/pmm.h"
+#include "mm/vmalloc.h"
 
-/* Free frames after this CPU's heap lists (and quarantine) and PMM cache are emptied. */
+/*
+ * Free frames after this CPU's heap lists (and quarantine), vmalloc's
+ * quarantine of freed areas (KASAN) and the PMM's caches (and its KASAN
+ * quarantine) are emptied.
+ */
 static inline uint64_t free_frames(void)
 {
 	struct pmm_stats st;
 
 	heap_drain();
+	vmalloc_drain();
 	pmm_drain();
 	pmm_get_stats(&st);
 	return st.free_frames;

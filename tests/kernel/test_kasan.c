@@ -3,7 +3,9 @@
  * The KASAN build's catches (kernel/kasan.c), one kind each: an access past
  * a stack array, a global, a vmalloc area's requested size, a large
  * kmalloc object, a slab object, and a read after free through the
- * quarantine. Each bad access is announced (kasan_expect_begin()), must be
+ * quarantine; a read of a freed frame the PMM's quarantine holds back, of
+ * a vfree()d area vmalloc's quarantine holds back, and (i386, with high
+ * memory) of a kmap slot after plat_kunmap(). Each bad access is announced (kasan_expect_begin()), must be
  * reported exactly once with its kind and address, and the kernel carries
  * on. Only in the KASAN kernel; the bad accesses are the point.
  */
@@ -12,7 +14,9 @@
 
 #ifdef KASAN
 #include "arch.h"
+#include "memlayout.h"
 #include "mm/heap.h"
+#include "mm/platform.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
 #include "kernel/heap.h"
@@ -167,6 +171,109 @@ static void vmalloc_shadow_returns(struct ktest *t)
 	KEXPECT_EQ(t, free_frames(), before);
 }
 
+#define QUAR_PROBE	64	/* single frames taken after a free: none may be the freed one */
+
+/*
+ * A freed frame waits in the PMM's quarantine: the frames handed out next
+ * (a CPU's cache is LIFO and would give it back first) are others, and a
+ * read of it through the direct map is reported; pmm_drain() lets it go.
+ */
+static void page_use_after_free(struct ktest *t)
+{
+	static phys_addr_t got[QUAR_PROBE];
+	uint64_t before = free_frames();
+	uint64_t *p = allocate_page();
+
+	KEXPECT(t, p != NULL);
+	if (!p)
+		return;
+	phys_addr_t pa = plat_virt_to_phys(p);
+	p[5] = 1;
+	free_page(p);
+	KEXPECT(t, pmm_quarantined(pa));
+	unsigned reused = 0;
+	for (unsigned i = 0; i < QUAR_PROBE; i++) {
+		got[i] = pmm_alloc_pages(0, 0);
+		reused += got[i] == pa;
+	}
+	KEXPECT_EQ(t, reused, 0);
+	expect_one(t, "use-after-free-page", (uintptr_t)(p + 5), read_word, (uintptr_t)(p + 5));
+	for (unsigned i = 0; i < QUAR_PROBE; i++)
+		pmm_free_pages(got[i], 0);
+	KEXPECT_EQ(t, free_frames(), before);	/* held frames count as free; drained, all back */
+	KEXPECT(t, !pmm_quarantined(pa));
+}
+
+/*
+ * A vfree()d area stays mapped, poisoned, in vmalloc's quarantine: a read
+ * of it is reported (with both stacks: kasan_kernel_tests_check) instead of
+ * reaching a new owner, and a second vfree() is refused; the next areas
+ * get other addresses; vmalloc_drain() unmaps it and every frame comes back.
+ */
+static void use_after_vfree(struct ktest *t)
+{
+	static void *next[8];
+	uint64_t before = free_frames();
+	uint8_t *p = vmalloc(2 * PAGE_SIZE);
+
+	KEXPECT(t, p != NULL);
+	if (!p)
+		return;
+	memset(p, 0x5a, 2 * PAGE_SIZE);
+	vfree(p);
+	struct vmalloc_freed f;
+	KEXPECT(t, vmalloc_freed_of(p + PAGE_SIZE, &f));
+	KEXPECT_EQ(t, f.base, (uintptr_t)p);
+	KEXPECT(t, f.alloc_stack[0] != NULL && f.free_stack[0] != NULL);
+	for (unsigned i = 0; i < ARRAY_LEN(next); i++) {
+		next[i] = vmalloc(2 * PAGE_SIZE);
+		KEXPECT(t, next[i] != (void *)p);
+	}
+	expect_one(t, "use-after-vfree", (uintptr_t)p + PAGE_SIZE + 8, read_byte,
+		   (uintptr_t)p + PAGE_SIZE + 8);
+	for (unsigned i = 0; i < ARRAY_LEN(next); i++)
+		vfree(next[i]);
+	vmalloc_drain();
+	KEXPECT(t, !vmalloc_freed_of(p, &f));
+	KEXPECT_EQ(t, free_frames(), before);
+}
+
+#ifdef KMAP_BASE
+/*
+ * i386: a high frame's kmap slot is open while held and poisoned after
+ * plat_kunmap(): a read through the stale pointer is reported. Needs high
+ * memory (the kasan suite boots this kernel with 1 GiB for it); a machine
+ * with none skips.
+ */
+static void use_after_kunmap(struct ktest *t)
+{
+	phys_addr_t pa = pmm_alloc_pages(0, PMM_HIGHMEM);
+
+	KEXPECT(t, pa != PMM_NO_FRAME);
+	if (pa == PMM_NO_FRAME)
+		return;
+	if (pa < plat_highmem_base()) {
+		pmm_free_pages(pa, 0);
+		ktest_skip(t, "no high memory");
+		return;
+	}
+	uint8_t *v = plat_kmap(pa);
+	uintptr_t at = (uintptr_t)v + 100;
+	v[100] = 7;				/* held: open */
+	KEXPECT_EQ(t, *(volatile uint8_t *)at, 7);
+	plat_kunmap(v);
+	expect_one(t, "use-after-kunmap", at, read_byte, at);
+	v = plat_kmap(pa);			/* the same slot again: open again */
+	KEXPECT_EQ(t, (uintptr_t)v + 100, at);
+	KEXPECT_EQ(t, v[100], 7);
+	plat_kunmap(v);
+	pmm_free_pages(pa, 0);
+}
+#define KMAP_CASES	, KTEST_CASE(use_after_kunmap)
+#else
+#define KMAP_CASES
+#endif
+
 KTEST_SUITE(kasan,
 	    KTEST_CASE(stack_out_of_bounds),
 	    KTEST_CASE(global_out_of_bounds),
@@ -174,5 +281,8 @@ KTEST_SUITE(kasan,
 	    KTEST_CASE(large_kmalloc_out_of_bounds),
 	    KTEST_CASE(slab_out_of_bounds),
 	    KTEST_CASE(use_after_free_in_quarantine),
-	    KTEST_CASE(vmalloc_shadow_returns));
+	    KTEST_CASE(vmalloc_shadow_returns),
+	    KTEST_CASE(page_use_after_free),
+	    KTEST_CASE(use_after_vfree)
+	    KMAP_CASES);
 #endif

@@ -78,6 +78,19 @@ static void free_frames(void **state)
 	pmm_free_pages(pa, 0);
 	assert_true(poisoned(v));
 	assert_true(poisoned(v + PAGE_SIZE - 1));
+	/* Held in the PMM's quarantine: the next frame is another, and the freed one counts as free. */
+	assert_true(pmm_quarantined(pa));
+	struct pmm_stats st;
+	pmm_get_stats(&st);
+	assert_true(st.cached_frames >= 1);
+	phys_addr_t next = pmm_alloc_pages(0, 0);
+	assert_true(next != PMM_NO_FRAME && next != pa);
+	pmm_free_pages(next, 0);
+	assert_int_equal(pmm_check(), 0);
+	pmm_drain();
+	assert_false(pmm_quarantined(pa));
+	assert_true(poisoned(v));		/* back on the free lists, still not handed out */
+	assert_int_equal(pmm_check(), 0);
 }
 
 static void vmalloc_hooks_pair(void **state)
@@ -93,7 +106,16 @@ static void vmalloc_hooks_pair(void **state)
 	p = vrealloc(p, PAGE_SIZE + 1);
 	assert_non_null(p);
 	assert_int_equal(sim_kasan.mapped_pages, before + 2);
+	unsigned long freed = sim_kasan.poison[KASAN_VMALLOC_FREED];
 	vfree(p);
+	/* Held in the quarantine of freed areas, poisoned, shadow and all, until drained. */
+	assert_int_equal(sim_kasan.poison[KASAN_VMALLOC_FREED], freed + 1);
+	assert_int_equal(sim_kasan.mapped_pages, before + 2);
+	struct vmalloc_freed f;
+	assert_true(vmalloc_freed_of(p + 1, &f));
+	assert_true(f.base == (uintptr_t)p && f.size == 2 * PAGE_SIZE);
+	assert_true(vmalloc_drain());
+	assert_false(vmalloc_freed_of(p + 1, &f));
 	assert_int_equal(sim_kasan.mapped_pages, before);
 
 	/* A large kmalloc: its tail past the object is red zone. */
@@ -103,6 +125,7 @@ static void vmalloc_hooks_pair(void **state)
 	assert_int_equal(sim_kasan.poison[KASAN_LARGE_REDZONE], large + 1);
 	assert_int_equal(sim_kasan.mapped_pages, before + 6);
 	kfree(q);
+	vmalloc_drain();
 	assert_int_equal(sim_kasan.mapped_pages, before);
 }
 
