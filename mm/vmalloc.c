@@ -16,8 +16,11 @@
 #include "pmm.h"
 #include "vmalloc.h"
 
-/* SEG_QUARANTINE (MM_KASAN): freed, still mapped and poisoned, not yet reusable. */
-enum seg_state { SEG_FREE, SEG_MAPPING, SEG_BUSY, SEG_FREEING, SEG_QUARANTINE };
+/*
+ * SEG_QUARANTINE (MM_KASAN): freed, still mapped and poisoned, not yet
+ * reusable. SEG_UNUSED: a node slot on its page's free list.
+ */
+enum seg_state { SEG_FREE, SEG_MAPPING, SEG_BUSY, SEG_FREEING, SEG_QUARANTINE, SEG_UNUSED };
 
 struct vnode {
 	uintptr_t start;
@@ -80,6 +83,19 @@ static void npage_push(struct npage *p)
 	vm.partial = p;
 }
 
+/* A free slot of page @p (which has one) in use. */
+static struct vnode *node_take(struct npage *p)
+{
+	struct vnode *n = p->free;
+
+	p->free = n->right;
+	p->used++;
+	if (!p->free)
+		npage_unlink(p);
+	memset(n, 0, sizeof(*n));
+	return n;
+}
+
 static struct vnode *node_alloc(void)
 {
 	struct npage *p = vm.partial;
@@ -93,20 +109,14 @@ static struct vnode *node_alloc(void)
 		p = plat_phys_to_virt(pa);
 		n = (struct vnode *)(p + 1);
 		for (size_t i = 0; i < NODES_PER_PAGE; i++) {
+			n[i].state = SEG_UNUSED;
 			n[i].right = p->free;
 			p->free = &n[i];
 		}
 		npage_push(p);
 		vm.node_pages++;
 	}
-	struct vnode *n = p->free;
-
-	p->free = n->right;
-	p->used++;
-	if (!p->free)
-		npage_unlink(p);
-	memset(n, 0, sizeof(*n));
-	return n;
+	return node_take(p);
 }
 
 static void node_free(struct vnode *n)
@@ -115,6 +125,7 @@ static void node_free(struct vnode *n)
 
 	if (!p->free)
 		npage_push(p);
+	n->state = SEG_UNUSED;
 	n->right = p->free;
 	p->free = n;
 	if (--p->used == 0) {
@@ -519,6 +530,55 @@ static void quarantine_put(struct vnode *n)
 	spin_unlock_irqrestore(&vm.lock, irq);
 }
 
+/* The partial node page with the most nodes in use but @not, or NULL. vmalloc's lock held. */
+static struct npage *fullest_partial(const struct npage *not)
+{
+	struct npage *best = NULL;
+
+	for (struct npage *p = vm.partial; p; p = p->next)
+		if (p != not && (!best || p->used > best->used))
+			best = p;
+	return best;
+}
+
+/*
+ * Empty the sparsest node pages into the others. After a burst of areas the
+ * nodes left (long-lived areas, the free gaps between them) may be spread
+ * over pages the burst took, and a leak check counts frames exactly. Only
+ * free segments and live areas move: no pointer to those is held outside
+ * the lock (the others' users hold theirs). vmalloc's lock held.
+ */
+static void compact_nodes(void)
+{
+	for (;;) {
+		struct npage *victim = NULL;
+
+		for (struct npage *p = vm.partial; p; p = p->next)
+			if (!victim || p->used < victim->used)
+				victim = p;
+		struct npage *dst = fullest_partial(victim);
+		if (!victim || !dst || victim->used > dst->used)
+			return;
+		struct vnode *slot = (struct vnode *)(victim + 1);
+		for (size_t i = 0; i < NODES_PER_PAGE; i++) {
+			struct vnode *x = &slot[i];
+			if (x->state == SEG_UNUSED)
+				continue;
+			if ((x->state != SEG_FREE && x->state != SEG_BUSY) ||
+			    !(dst = fullest_partial(victim)))
+				return;
+			bool last = victim->used == 1;
+			struct vnode *to = node_take(dst);
+			vm.root = remove(vm.root, x->start);
+			*to = *x;
+			vm.root = insert(vm.root, to);
+			node_free(x);		/* the last one frees the page */
+			if (last)
+				break;
+		}
+	}
+}
+
 /**
  * vmalloc_drain() - unmap every area vfree() holds back and free its frames
  *
@@ -536,6 +596,8 @@ bool vmalloc_drain(void)
 		unsigned long irq = spin_lock_irqsave(&vm.lock);
 		struct vnode *n = quarantine_pop(false);
 
+		if (!n)
+			compact_nodes();
 		spin_unlock_irqrestore(&vm.lock, irq);
 		if (!n)
 			return any;
@@ -670,8 +732,10 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 
 	int r = map_pages_shadowed(n->start, pages, prot, flags);
 
-	if (!r)
+	if (!r) {
 		kasan_open(n->start, pages, size);
+		kasan_note_alloc(n);	/* while SEG_MAPPING: nothing moves it (compact_nodes()) */
+	}
 	irq = spin_lock_irqsave(&vm.lock);
 	if (r) {
 		segment_release(n);
@@ -683,8 +747,6 @@ void *vmalloc_prot(uint64_t size, unsigned prot, unsigned flags)
 		vm.bytes += pages;
 	}
 	spin_unlock_irqrestore(&vm.lock, irq);
-	if (n)
-		kasan_note_alloc(n);
 	return n ? (void *)n->start : NULL;
 }
 
