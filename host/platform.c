@@ -89,6 +89,7 @@ bool sim_ram_holds(const void *p, size_t len)
 
 void sim_ram_fini(void)
 {
+	sim_heap_arena_fini();
 #ifdef MM_KASAN
 	/* The next RAM may be mapped at the same host addresses: no poison left over. */
 	if (ram)
@@ -147,7 +148,10 @@ void *sim_phys(phys_addr_t pa)
 phys_addr_t plat_virt_to_phys(const void *va)
 {
 	const uint8_t *p = va;
+	phys_addr_t pa;
 
+	if (sim_heap_arena_phys(va, &pa))
+		return pa;
 	if (high && p >= high && p < high + high_size)
 		return high_base + (phys_addr_t)(p - high);
 	return (phys_addr_t)(p - ram);

@@ -46,6 +46,16 @@ void *sim_phys(phys_addr_t pa);
  */
 void sim_set_highmem(phys_addr_t base);
 
+/*
+ * The kernel heap's slab arena on the simulated RAM (host/heap_arena_sim.c):
+ * given to heap_pages_kernel for the next heap_init() until
+ * sim_heap_arena_fini() (which sim_ram_fini() does too). 0 or -1.
+ */
+int sim_heap_arena_init(void);
+void sim_heap_arena_fini(void);
+/* Is @va in the arena? Then *@pa is the frame behind it (PMM_NO_FRAME: given back). */
+bool sim_heap_arena_phys(const void *va, phys_addr_t *pa);
+
 /* The calling thread's memory policy, as plat_mempolicy() reports it; NULL: none. */
 struct mm_mempolicy;
 void sim_set_mempolicy(const struct mm_mempolicy *pol);

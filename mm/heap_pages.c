@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
 /*
  * The heap's page source in the kernel (and on the simulator): slabs are PMM
- * blocks seen through the direct map, large areas are vmalloc areas that
- * krealloc resizes with vrealloc (DMA
- * come from the size classes' DMA caches or are one-object slabs, see kmalloc.c).
+ * blocks seen through the direct map, or mapped into the slab arena where
+ * the platform gave one (mm/heap_arena.c: then free pages inside slabs go
+ * back to the PMM); large areas are vmalloc areas that krealloc resizes
+ * with vrealloc (DMA come from the size classes' DMA caches or are
+ * one-object slabs, see kmalloc.c).
  */
 #include "heap_pages.h"
 #include "platform.h"
 #include "pmm.h"
 #include "vmalloc.h"
+
+static void *kpages_get(unsigned order, unsigned flags);
+static void kpages_put(void *p, unsigned order);
 
 static int kpages_init(struct heap_page_source *src)
 {
@@ -21,6 +26,15 @@ static int kpages_init(struct heap_page_source *src)
 			end = MM_MAX(end, st.zone[z].end);
 	if (!end)
 		return -1;
+	if (heap_arena_setup(src, end))
+		return 0;
+	/* The direct map (again, if a test took the arena away). */
+	src->name = "pmm+vmalloc";
+	src->pages_get = kpages_get;
+	src->pages_put = kpages_put;
+	src->pages_purge = NULL;
+	src->pages_restore = NULL;
+	src->now_ns = NULL;
 	src->arena_lo = (uintptr_t)plat_phys_to_virt(0);
 	src->arena_hi = src->arena_lo + end;
 	return 0;

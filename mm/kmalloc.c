@@ -134,7 +134,8 @@ int heap_init(struct heap_page_source *src, unsigned flags)
 	for (unsigned i = 0; i < ARRAY_SIZE(small_id); i++)
 		small_id[i] = (uint8_t)heap_global.kmalloc_cache[size_index(i ? i * 8 : 1)].id;
 	heap_global.dma_large = (struct kmem_cache){ .heap = &heap_global, .name = "dma-large", .size = 1, .capacity = 1 };
-	if ((flags & HEAP_PAGE_RUNS) && !heap_global.debug)
+	/* Page runs reuse purged pages by touching them: not over a source that unmaps them. */
+	if ((flags & HEAP_PAGE_RUNS) && !heap_global.debug && !src->pages_restore)
 		heap_runs_init(&heap_global);
 	return 0;
 }

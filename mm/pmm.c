@@ -415,6 +415,34 @@ void pmm_free_pages(phys_addr_t frame, unsigned order)
 }
 
 /**
+ * pmm_split() - make an allocated block of 2^@order frames 2^@order blocks of one
+ * @frame: the block's physical address, with one reference
+ * @order: its order
+ *
+ * The tails were never written when the block was allocated (frame.h):
+ * each becomes the head of an allocated order-0 block. Return: true, or false.
+ */
+bool pmm_split(phys_addr_t frame, unsigned order)
+{
+	struct frame *f = alloc_head("pmm_split", frame, order, CALLER);
+
+	if (!f)
+		return false;
+	if (f->order != order || __atomic_load_n(&f->refcount, __ATOMIC_RELAXED) != 1) {
+		report("pmm_split", frame, order, "not a block of that order with one reference", CALLER);
+		return false;
+	}
+	f->order = 0;
+	for (size_t i = 1; i < ((size_t)1 << order); i++) {
+		f[i].order = 0;
+		f[i].spare = 0;
+		__atomic_store_n(&f[i].refcount, 1, __ATOMIC_RELAXED);
+		frame_set_flags(&f[i], FRAME_ALLOC);
+	}
+	return true;
+}
+
+/**
  * pmm_get() - take another reference to an allocated block
  * @frame: the block's physical address
  *

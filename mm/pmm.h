@@ -258,6 +258,19 @@ unsigned pmm_node_distance(unsigned a, unsigned b);
 void pmm_free_pages(phys_addr_t frame, unsigned order);
 
 /**
+ * pmm_split() - make an allocated block of 2^@order frames 2^@order blocks of one
+ * @frame: the block's physical address; its only reference is the caller's
+ * @order: the order it was allocated with
+ *
+ * For an owner that frees the frames one by one (the kernel heap's slab
+ * arena gives back single pages of a slab): each frame is then an order-0
+ * block with one reference, freed with pmm_free_pages(frame, 0).
+ *
+ * Return: true, or false (reported) if @frame is not such a block.
+ */
+bool pmm_split(phys_addr_t frame, unsigned order);
+
+/**
  * pmm_get() - take another reference to an allocated block
  * @frame: the block's physical address (its first frame)
  *

@@ -131,13 +131,17 @@ uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void
  * slab_take() - one object out of @s (free list first, then never-used ones)
  * @c: the cache, locked
  * @s: a slab of it with room
+ *
+ * Return: NULL only if @s's free objects are all in pages given back and
+ * no memory can be had to take them back (slab_revive()).
  */
 void *slab_take(struct kmem_cache *c, struct slab *s)
 {
 	void *obj = s->freelist;
 
 	if (!obj && s->carved == s->capacity && s->dormant) {
-		slab_revive(c, s);
+		if (!slab_revive(c, s))
+			return NULL;
 		obj = s->freelist;
 	}
 	if (obj) {
@@ -262,8 +266,11 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		struct slab *s = cache_slab_with_room(c);
 		if (!s)
 			break;
+		void *obj = NULL;
 		while (n < c->batch && s->inuse < s->capacity) {
-			void *obj = slab_take(c, s);
+			obj = slab_take(c, s);
+			if (!obj)
+				break;		/* out of memory for pages given back */
 			if (!first) {
 				first = obj;
 			} else {
@@ -273,6 +280,8 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 			n++;
 		}
 		slab_relist(c, s);
+		if (!obj)
+			break;
 	}
 	cache_unlock(c);
 	heap_purge_tick(&heap_global, false);

@@ -23,10 +23,18 @@
  * slab's free list: they are "dormant", and return to it, page by page, when
  * the slab has nothing else to give (slab_revive()).
  *
- * Only page sources with pages_purge and now_ns take part (not the kernel's:
- * its slabs are PMM blocks seen through the direct map); not caches with a
- * constructor (objects keep their state while free) nor debug caches (free
- * objects hold poison).
+ * A page source with pages_restore (the kernel's slab arena, mm/heap_arena.c)
+ * unmaps a purged page: nothing may touch it until pages_restore() has
+ * mapped memory there again. Then every object that overlaps a purged page
+ * is dormant, not only those that start in it, and slab_revive() restores
+ * every purged page the objects it revives overlap before they go back on
+ * the free list; if memory for that cannot be had, the slab has nothing to
+ * give and the allocation fails cleanly.
+ *
+ * Only page sources with pages_purge and now_ns take part (the malloc
+ * build's; the kernel's when the platform gives its slabs an arena); not
+ * caches with a constructor (objects keep their state while free) nor debug
+ * caches (free objects hold poison).
  *
  * Locking: a cache's queue is under its lock, and so is its bit in
  * heap_global.purge_mask (atomic, read without a lock). The scan runs with no lock
@@ -36,6 +44,8 @@
 #include "heap_impl.h"
 
 #define SLAB_PAGES	(HEAP_SLAB_SIZE / PAGE_SIZE)
+/* Pages a scan must free when the source unmaps them (the kernel's arena): no system call to amortise. */
+#define HEAP_ARENA_PURGE_MIN_PAGES	2
 
 static bool page_purged(const struct slab *s, unsigned pg)
 {
@@ -137,6 +147,46 @@ static void page_objects(const struct kmem_cache *c, const struct slab *s, unsig
 		*hi = *lo;
 }
 
+/* Objects of @c in @s overlapping page @pg and carved: [*@lo, *@hi). */
+static void page_overlap(const struct kmem_cache *c, const struct slab *s, unsigned pg,
+			 uint32_t *lo, uint32_t *hi)
+{
+	uintptr_t start = (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE, end = start + PAGE_SIZE;
+
+	if (end <= s->objs) {
+		*lo = *hi = 0;
+		return;
+	}
+	*lo = (uint32_t)MM_MIN((start > s->objs ? start - s->objs : 0) / c->size, (uintptr_t)s->carved);
+	*hi = (uint32_t)MM_MIN((end - s->objs + c->size - 1) / c->size, (uintptr_t)s->carved);
+	if (*hi < *lo)
+		*hi = *lo;
+}
+
+/* The objects a purged page @pg puts to sleep: overlapping it if the source unmaps it. */
+static void page_sleepers(const struct kmem_cache *c, const struct slab *s, unsigned pg,
+			  uint32_t *lo, uint32_t *hi)
+{
+	if (c->heap->src->pages_restore)
+		page_overlap(c, s, pg, lo, hi);
+	else
+		page_objects(c, s, pg, lo, hi);
+}
+
+/* Does the object at @o touch a page of @s set in @pages? Only its first page unless the source unmaps. */
+static bool obj_in_pages(const struct kmem_cache *c, const struct slab *s, uintptr_t o,
+			 const uint64_t *pages)
+{
+	unsigned first = (unsigned)((o - (uintptr_t)s) >> PAGE_SHIFT);
+	unsigned last = c->heap->src->pages_restore ?
+			(unsigned)((o + c->size - 1 - (uintptr_t)s) >> PAGE_SHIFT) : first;
+
+	for (unsigned pg = first; pg <= last && pg < SLAB_PAGES; pg++)
+		if (pages[pg / 64] >> (pg % 64) & 1)
+			return true;
+	return false;
+}
+
 /* Give back the pages of @s that only free objects cover; @c locked. */
 static void slab_scan(struct kmem_cache *c, struct slab *s)
 {
@@ -149,13 +199,15 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	s->scan_inuse = s->inuse;
 	for (void *o = s->freelist; o; o = fl_get(c, o))
 		count_bytes(s, fb, (uintptr_t)o, c->size);
+	uint32_t counted = 0;	/* dormant objects below this index are counted (an object may overlap two pages) */
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
 		if (!page_purged(s, pg))
 			continue;
 		uint32_t lo, hi;
-		page_objects(c, s, pg, &lo, &hi);
-		for (uint32_t i = lo; i < hi; i++)
+		page_sleepers(c, s, pg, &lo, &hi);
+		for (uint32_t i = MM_MAX(lo, counted); i < hi; i++)
 			count_bytes(s, fb, s->objs + (uintptr_t)i * c->size, c->size);
+		counted = MM_MAX(counted, hi);
 	}
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
 		uintptr_t a = (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE;
@@ -165,16 +217,20 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 			n++;
 		}
 	}
-	if (n < HEAP_PURGE_MIN_PAGES)
-		return;		/* not worth the system call and the page faults after it */
+	/*
+	 * Not worth the system call and the page faults after it; a source
+	 * that unmaps pays one TLB shootdown, and a restore only when the page
+	 * is wanted again.
+	 */
+	if (n < (c->heap->src->pages_restore ? HEAP_ARENA_PURGE_MIN_PAGES : HEAP_PURGE_MIN_PAGES))
+		return;
 	/* The free list without the objects that start in those pages. */
 	void **link = &s->freelist;
 	void *prev = NULL;
 	uint32_t asleep = 0;
 	for (void *o = s->freelist; o;) {
 		void *next = fl_get(c, o);
-		unsigned pg = (unsigned)(((uintptr_t)o - (uintptr_t)s) >> PAGE_SHIFT);
-		if (newly[pg / 64] >> (pg % 64) & 1) {
+		if (obj_in_pages(c, s, (uintptr_t)o, newly)) {
 			asleep++;
 		} else {
 			if (prev)
@@ -216,13 +272,105 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	s->scan_free = slab_free_objs(s);
 }
 
+/* Put the dormant objects of @s overlapping the pages in @set on its free list; those pages are no longer purged. */
+static void revive_pages(struct kmem_cache *c, struct slab *s, uint64_t set)
+{
+	uint32_t done = 0;
+
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+		if (!(set >> pg & 1))
+			continue;
+		s->purged[pg / 64] &= ~(1ull << (pg % 64));
+		uint32_t lo, hi;
+		page_overlap(c, s, pg, &lo, &hi);
+		for (uint32_t i = hi; i-- > MM_MAX(lo, done);) {
+			void *o = (void *)(s->objs + (uintptr_t)i * c->size);
+			fl_set(c, o, s->freelist);
+			s->freelist = o;
+			s->dormant--;
+			c->free_objs++;
+		}
+		done = MM_MAX(done, hi);
+	}
+}
+
+/*
+ * The purged pages the objects overlapping @set's pages touch, with @set:
+ * reviving an object restores every page it lies in.
+ */
+static uint64_t revive_closure(const struct kmem_cache *c, const struct slab *s, uint64_t set)
+{
+	for (uint64_t before = 0; before != set;) {
+		before = set;
+		for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+			if (!(before >> pg & 1))
+				continue;
+			uint32_t lo, hi;
+			page_overlap(c, s, pg, &lo, &hi);
+			if (lo == hi)
+				continue;
+			uintptr_t a = s->objs + (uintptr_t)lo * c->size, b = s->objs + (uintptr_t)hi * c->size;
+			for (unsigned q = (unsigned)((a - (uintptr_t)s) >> PAGE_SHIFT);
+			     q < SLAB_PAGES && (uintptr_t)s + (uintptr_t)q * PAGE_SIZE < b; q++)
+				if (page_purged(s, q))
+					set |= 1ull << q;
+		}
+	}
+	return set;
+}
+
+/*
+ * slab_revive() for a source that unmaps purged pages: the first purged
+ * page and those its objects reach are mapped again (pages_restore), then
+ * their objects revived. False if memory could not be had: nothing changed.
+ */
+static bool revive_mapped(struct kmem_cache *c, struct slab *s)
+{
+	const struct heap_page_source *src = c->heap->src;
+	unsigned pg = 0;
+
+	while (pg < SLAB_PAGES && !page_purged(s, pg))
+		pg++;
+	if (pg == SLAB_PAGES)
+		return false;
+	uint64_t set = revive_closure(c, s, 1ull << pg), done = 0;
+	for (unsigned a = 0; a < SLAB_PAGES;) {
+		if (!(set >> a & 1)) {
+			a++;
+			continue;
+		}
+		unsigned b = a;
+		while (b < SLAB_PAGES && (set >> b & 1))
+			b++;
+		struct heap_range r = { (char *)s + (uintptr_t)a * PAGE_SIZE, (size_t)(b - a) * PAGE_SIZE };
+		if (src->pages_restore(&r)) {
+			/* Out of memory: the pages mapped so far go back, all stay purged. */
+			for (unsigned q = 0; q < SLAB_PAGES; q++)
+				if (done >> q & 1) {
+					struct heap_range u = { (char *)s + (uintptr_t)q * PAGE_SIZE, PAGE_SIZE };
+					src->pages_purge(&u, 1);
+				}
+			return false;
+		}
+		done |= ((1ull << (b - a)) - 1) << a;
+		a = b;
+	}
+	revive_pages(c, s, set);
+	return true;
+}
+
 /**
  * slab_revive() - put the objects of @s's first purged page back on its free list
  * @c: the cache, locked
  * @s: a slab with dormant objects
+ *
+ * Return: false if it could not (a source that unmaps purged pages and has
+ * no memory to map them again); the caller then has no object from @s.
  */
-void slab_revive(struct kmem_cache *c, struct slab *s)
+bool slab_revive(struct kmem_cache *c, struct slab *s)
 {
+	if (c->heap->src->pages_restore)
+		return revive_mapped(c, s);
 	for (unsigned pg = 0; pg < SLAB_PAGES && !s->freelist; pg++) {
 		if (!page_purged(s, pg))
 			continue;
@@ -237,7 +385,10 @@ void slab_revive(struct kmem_cache *c, struct slab *s)
 			c->free_objs++;
 		}
 	}
+	return s->freelist != NULL;
 }
+
+_Static_assert(SLAB_PAGES <= 64, "a slab's pages fit a 64-bit set");
 
 /**
  * slab_purge_all() - give back the free pages of every queued slab of @c now

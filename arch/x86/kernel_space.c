@@ -9,6 +9,8 @@
  *  - a direct map of the RAM below DIRECT_MAP_END (all of it on x86_64,
  *    896 MiB on i386), no-execute;
  *  - the arch's windows (i386: kmap for high memory, the local APIC);
+ *  - vmalloc's window, and after it the heap's slab arena where the arch
+ *    has one (arch/x86/heap_arena.c);
  *  - nothing in user space: the null page and all below USER_SPACE_END
  *    unmapped.
  *
@@ -17,6 +19,7 @@
  */
 #include "arch.h"
 #include "memlayout.h"
+#include "heap_arena.h"
 #include "kernel_space_arch.h"
 #include "kernel/arch_hooks.h"
 #include "kernel/lib.h"
@@ -190,8 +193,9 @@ void kernel_space_init(const struct memmap *map)
 	plat_tlb_flush_all();
 	page_fault_hook = kernel_page_fault;
 
-	if (vmalloc_init(&kernel_vm.pt, VMALLOC_BASE, VMALLOC_END))
+	if (vmalloc_init(&kernel_vm.pt, VMALLOC_BASE, arch_vmalloc_end()))
 		panic("kernel space: cannot set up the vmalloc area");
+	arch_heap_arena_init();
 	arch_kernel_space_ready(&kernel_vm.pt, &kernel_format);
 	pin_kernel_half();
 	kprintf("vm: %s kernel page tables at %#" PRIx64 ", %" PRIu64 " table pages; W^X image%s%s%s%s\n",
@@ -248,6 +252,8 @@ const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len)
 		return "direct map";
 	if (window)
 		return window;
+	if (addr >= arch_vmalloc_end() && addr < VMALLOC_END)
+		return "heap slab arena";
 	if (addr >= VMALLOC_BASE && addr < VMALLOC_END)
 		return vmalloc_region_of(addr);
 	return "unmapped";

@@ -4,7 +4,10 @@
  *
  *   0000000000000000 - 00007fffffffffff  user space (128 TiB)
  *   ffff800000000000 - ffffbfffffffffff  direct map of all physical memory (64 TiB)
- *   ffffc90000000000 - ffffe8ffffffffff  vmalloc area (32 TiB): kernel stacks, large allocations
+ *   ffffc90000000000 - ffffd8ffffffffff  vmalloc area (16 TiB): kernel stacks, large allocations
+ *   ffffd90000000000 - ffffe8ffffffffff  the heap's slab arena (16 TiB; not in the KASAN build): a slab
+ *                                        of the PMM block at pa lives at base + pa, mapped frame by frame
+ *                                        (mm/heap_arena.c); counted in the vmalloc range by KASAN's view
  *   ffffec0000000000 - fffffbffffffffff  KASAN build only: shadow of the kernel half (1 byte per 8 at
  *                                        (addr >> 3) + KASAN_SHADOW_OFFSET): the direct map's RAM,
  *                                        vmalloc's mapped areas, the image's first 32 MiB
@@ -20,7 +23,12 @@
 #define DIRECT_MAP_BASE		0xffff800000000000
 #define DIRECT_MAP_END		0xffffc00000000000
 #define VMALLOC_BASE		0xffffc90000000000
-#define VMALLOC_END		0xffffe90000000000
+#define VMALLOC_END		0xffffe90000000000	/* of the range; vmalloc's own window ends at the arena */
+#ifndef KASAN
+/* The sanitizer's shadow would need mapping with each slab page: its kernel keeps the direct map. */
+#define HEAP_ARENA_BASE		0xffffd90000000000
+#define HEAP_ARENA_END		0xffffe90000000000
+#endif
 #define KASAN_SHADOW_BASE	0xffffec0000000000	/* the shadow of DIRECT_MAP_BASE */
 #define KASAN_SHADOW_OFFSET	0xdffffc0000000000	/* mk/ksan.mk passes it to the compiler */
 #define KASAN_IMAGE_SPAN	0x2000000	/* from KERNEL_VMA, with a static shadow in .bss */

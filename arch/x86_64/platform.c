@@ -4,6 +4,7 @@
  * memory through the direct map (the rest is arch/x86/platform.c).
  */
 #include "arch.h"
+#include "heap_arena.h"
 #include "memlayout.h"
 #include "percpu.h"
 #include "mm/platform.h"
@@ -17,8 +18,12 @@ phys_addr_t plat_virt_to_phys(const void *va)
 {
 	uintptr_t v = (uintptr_t)va;
 
+	phys_addr_t pa;
+
 	if (v >= KERNEL_VMA)
 		return v - KERNEL_VMA;
+	if (unlikely(v >= DIRECT_MAP_END) && arch_heap_arena_phys(v, &pa))
+		return pa;	/* a slab's page: the frame mapped there */
 	return v - DIRECT_MAP_BASE;
 }
 

@@ -412,6 +412,24 @@ static void phase_gives_back(struct ktest *t)
 	KEXPECT(t, r1.cache_reclaimed - r0.cache_reclaimed >= got);
 	/* Slack: the large areas' records and the heap's own tables, vmalloc's page tables. */
 	KEXPECT(t, held_frames <= pinned + pinned / 16 + 64);
+	if (heap_pages_kernel.pages_purge) {
+		/*
+		 * Slabs in the arena (mm/heap_arena.c): free pages inside the
+		 * slabs survivors pin went back to the PMM, during the phases
+		 * (the peak: 5.5 x the live bytes through the direct map) and
+		 * at the reclaim (an eighth of the pinned slabs' pages at least;
+		 * the small classes' survivors, one in ten objects, still hold
+		 * every page of theirs).
+		 */
+		uint64_t purged, restored, failed;
+		heap_arena_stats(&purged, &restored, &failed);
+		kprintf("        # %s: slab arena: %llu pages given back, %llu taken back, %llu restores failed\n",
+			t->name, (unsigned long long)purged, (unsigned long long)restored,
+			(unsigned long long)failed);
+		KEXPECT(t, peak_used * PAGE_SIZE <= 4 * cap);
+		KEXPECT(t, held_frames <= pinned - pinned / 8);
+		KEXPECT(t, purged > 0 && restored > 0);
+	}
 
 	while (held) {
 		struct ph_block *b = held;
