@@ -49,9 +49,9 @@ static void print_cache(struct kmem_cache *c, void *ctx)
 	kmem_cache_get_stats(c, &st);
 	if (!st.slabs && !*all)
 		return;
-	kprintf("  %-16s %6u %6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6u %%\n", st.name, st.obj_size, st.slabs,
-		st.objs_inuse, st.objs_total,
-		st.objs_total ? (unsigned)(st.objs_inuse * 100 / st.objs_total) : 0);
+	kprintf("  %-16s %6u %6" PRIu64 " %8" PRIu64 " %8" PRIu64 " %6u %% %8" PRIu64 "\n", st.name, st.obj_size,
+		st.slabs, st.objs_inuse, st.objs_total,
+		st.objs_total ? (unsigned)(st.objs_inuse * 100 / st.objs_total) : 0, st.pages_purged);
 }
 
 /**
@@ -71,7 +71,14 @@ void heap_print_stats(void)
 	kprintf("  given back: %" PRIu64 " slabs freed, %" PRIu64 " pages from inside slabs; "
 		"reclaim: %" PRIu64 " shrinks gave %" PRIu64 " pages\n", st.slabs_freed, st.pages_purged,
 		st.shrinks, st.shrunk_pages);
-	kprintf("  %-16s %6s %6s %8s %8s %8s\n", "cache", "size", "slabs", "inuse", "total", "use");
+	if (heap_pages_kernel.pages_restore) {
+		uint64_t purged, restored, failed;
+		heap_arena_stats(&purged, &restored, &failed);
+		kprintf("  slab arena: %" PRIu64 " pages given back to the PMM, %" PRIu64 " mapped back, "
+			"%" PRIu64 " restores found no memory\n", purged, restored, failed);
+	}
+	kprintf("  %-16s %6s %6s %8s %8s %8s %8s\n", "cache", "size", "slabs", "inuse", "total", "use",
+		"purged");
 	kmem_cache_for_each(print_cache, &all);
 }
 

@@ -334,6 +334,7 @@ void cache_release_empty(struct kmem_cache *c, unsigned keep);
 void slab_purge_note(struct kmem_cache *c, struct slab *s);
 void slab_purge_forget(struct kmem_cache *c, struct slab *s);
 bool slab_revive(struct kmem_cache *c, struct slab *s);
+void slab_carve_all(struct kmem_cache *c, struct slab *s);
 void heap_purge_tick(struct heap *h, bool growing);
 void slab_purge_all(struct kmem_cache *c);
 

@@ -200,6 +200,8 @@ struct slab *cache_slab_with_room(struct kmem_cache *c)
 		return c->partial.head;		/* someone may have freed meanwhile */
 	c->slabs_created++;
 	list_add(c, s, SLAB_LIST_PARTIAL);
+	if (c->purgeable && c->heap->src->pages_restore)
+		slab_carve_all(c, s);		/* every page of it can go back (mm/slab_purge.c) */
 	return s;
 }
 

@@ -101,6 +101,26 @@ void slab_purge_note(struct kmem_cache *c, struct slab *s)
 }
 
 /**
+ * slab_carve_all() - put every object of the new slab @s on its free list
+ * @c: its cache, locked, purgeable over a source that unmaps
+ *
+ * Objects are carved lazily elsewhere (a new slab's pages touched only as
+ * they are used), but a page never carved cannot be told from one that
+ * was: in the kernel's arena every page of a slab is mapped from the start,
+ * and one carved and freed could go back while one never carved stayed.
+ */
+void slab_carve_all(struct kmem_cache *c, struct slab *s)
+{
+	for (uint32_t i = s->capacity; i-- > s->carved;) {
+		void *o = (void *)(s->objs + (uintptr_t)i * c->size);
+		fl_set(c, o, s->freelist);
+		s->freelist = o;
+		c->free_objs++;
+	}
+	s->carved = s->capacity;
+}
+
+/**
  * slab_purge_forget() - take @s off its cache's queue (it is being freed)
  * @c: its cache, locked
  * @s: the slab
@@ -187,8 +207,8 @@ static bool obj_in_pages(const struct kmem_cache *c, const struct slab *s, uintp
 	return false;
 }
 
-/* Give back the pages of @s that only free objects cover; @c locked. */
-static void slab_scan(struct kmem_cache *c, struct slab *s)
+/* Give back the pages of @s that only free objects cover, if @min or more; @c locked. */
+static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
 {
 	uint32_t fb[SLAB_PAGES] = { 0 };
 	uint64_t newly[(SLAB_PAGES + 63) / 64] = { 0 };
@@ -222,7 +242,7 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	 * that unmaps pays one TLB shootdown, and a restore only when the page
 	 * is wanted again.
 	 */
-	if (n < (c->heap->src->pages_restore ? HEAP_ARENA_PURGE_MIN_PAGES : HEAP_PURGE_MIN_PAGES))
+	if (n < min)
 		return;
 	/* The free list without the objects that start in those pages. */
 	void **link = &s->freelist;
@@ -270,6 +290,12 @@ static void slab_scan(struct kmem_cache *c, struct slab *s)
 	}
 	c->heap->src->pages_purge(runs, nr);
 	s->scan_free = slab_free_objs(s);
+}
+
+/* slab_scan_min() with the threshold of @c's page source. */
+static void slab_scan(struct kmem_cache *c, struct slab *s)
+{
+	slab_scan_min(c, s, c->heap->src->pages_restore ? HEAP_ARENA_PURGE_MIN_PAGES : HEAP_PURGE_MIN_PAGES);
 }
 
 /* Put the dormant objects of @s overlapping the pages in @set on its free list; those pages are no longer purged. */
@@ -395,6 +421,10 @@ _Static_assert(SLAB_PAGES <= 64, "a slab's pages fit a 64-bit set");
  * @c: a purgeable cache, locked
  *
  * For heap_shrink(): no delay, no look at whether the class is in use.
+ * Where the source unmaps (the kernel's arena: memory is low when it is
+ * called), every partly used slab gives back every wholly free page, queued
+ * or not, so that what the heap holds afterwards depends only on its live
+ * objects.
  */
 void slab_purge_all(struct kmem_cache *c)
 {
@@ -405,6 +435,10 @@ void slab_purge_all(struct kmem_cache *c)
 		if (s->list == SLAB_LIST_PARTIAL)
 			slab_scan(c, s);
 	}
+	if (c->heap->src->pages_restore)
+		for (s = c->partial.head; s; s = s->next)
+			if (slab_free_objs(s))
+				slab_scan_min(c, s, 1);
 	__atomic_and_fetch(&c->heap->purge_mask[c->id / 64], ~(1ull << (c->id % 64)), __ATOMIC_RELAXED);
 }
 

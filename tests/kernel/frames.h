@@ -9,19 +9,25 @@
 
 #include "kernel/heap.h"
 #include "mm/heap.h"
+#include "mm/heap_pages.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
 
 /*
  * Free frames after this CPU's heap lists (and quarantine), vmalloc's
  * quarantine of freed areas (KASAN) and the PMM's caches (and its KASAN
- * quarantine) are emptied.
+ * quarantine) are emptied. Where the heap gives pages inside slabs back
+ * (its slab arena), a workload may map back pages of slabs that were there
+ * before it: the heap's free pages are given back first too, so that before
+ * and after compare the same state.
  */
 static inline uint64_t free_frames(void)
 {
 	struct pmm_stats st;
 
 	heap_drain();
+	if (heap_pages_kernel.pages_restore)
+		heap_shrink(&heap_global);
 	vmalloc_drain();
 	pmm_drain();
 	pmm_get_stats(&st);

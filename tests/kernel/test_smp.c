@@ -16,6 +16,7 @@
 #include "mm/as.h"
 #include "mm/fault.h"
 #include "mm/heap.h"
+#include "mm/heap_pages.h"
 #include "mm/pmm.h"
 #include "mm/vmalloc.h"
 #include "tests/kernel/frames.h"
@@ -377,10 +378,94 @@ static void stress_every_cpu(struct ktest *t)
 	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
+/*
+ * The heap's slab arena (mm/heap_arena.c) on every CPU at once: each CPU
+ * goes through phases of its own sizes, frees 90 % of what it holds and
+ * checks the rest, and gives the heap's free pages back (heap_shrink()) at
+ * each phase's end, while the others revive pages of the same caches' slabs
+ * (their objects come back, unmapped pages mapped again). A page given back
+ * while an object on it was live, or touched before it was mapped again,
+ * would show as a pattern lost or a fault. Frames exact at the end.
+ */
+#define PURGE_PHASES	8
+#define PURGE_OBJS	300
+
+struct purge_stress {
+	unsigned errors, failed;
+};
+
+static void purge_fn(void *arg)
+{
+	struct purge_stress *st = arg;
+	unsigned id = this_cpu()->id, errors = 0, failed = 0, n = 0;
+	uint64_t seed = 0x2545f4914f6cdd1dull * (id + 1);
+	static uint8_t *held[MM_MAX_CPUS][PURGE_PHASES * PURGE_OBJS];
+	static uint32_t len[MM_MAX_CPUS][PURGE_PHASES * PURGE_OBJS];
+	uint8_t **h = held[id];
+	uint32_t *l = len[id];
+
+	for (unsigned ph = 0; ph < PURGE_PHASES; ph++) {
+		size_t sz = (size_t)16 << ((ph + id) % 9);
+		for (unsigned i = 0; i < PURGE_OBJS; i++) {
+			size_t want = sz + rnd(&seed) % sz;
+			uint8_t *o = kmalloc(want);
+			if (!o) {
+				failed++;
+				continue;
+			}
+			memset(o, (int)(id * 31 + n), want);
+			tlb_poll();	/* interrupts are off here: answer the others' shootdowns */
+			h[n] = o;
+			l[n++] = (uint32_t)want;
+		}
+		unsigned keep = 0;
+		for (unsigned i = 0; i < n; i++) {
+			if (h[i][0] != (uint8_t)(id * 31 + i) || h[i][l[i] - 1] != (uint8_t)(id * 31 + i))
+				errors++;
+			tlb_poll();
+			if (rnd(&seed) % 10) {
+				kfree(h[i]);
+				continue;
+			}
+			h[keep] = h[i];
+			l[keep] = l[i];
+			memset(h[keep], (int)(id * 31 + keep), l[keep]);
+			keep++;
+		}
+		n = keep;
+		heap_drain();
+		heap_shrink(&heap_global);
+	}
+	for (unsigned i = 0; i < n; i++)
+		kfree(h[i]);
+	__atomic_fetch_add(&st->errors, errors, __ATOMIC_SEQ_CST);
+	__atomic_fetch_add(&st->failed, failed, __ATOMIC_SEQ_CST);
+}
+
+static void heap_purge_every_cpu(struct ktest *t)
+{
+	uint64_t before = free_frames_all_cpus(), p0 = 0, r0 = 0, f0, p1 = 0, r1 = 0, f1;
+	struct purge_stress st = { 0 };
+
+	if (heap_pages_kernel.pages_restore)
+		heap_arena_stats(&p0, &r0, &f0);
+	smp_call(cpu_online_mask, purge_fn, &st);
+	KEXPECT_EQ(t, st.errors, 0);
+	KEXPECT_EQ(t, st.failed, 0);
+	if (heap_pages_kernel.pages_restore) {
+		heap_arena_stats(&p1, &r1, &f1);
+		kprintf("        # %s: %u CPUs: %llu pages given back, %llu mapped back\n", t->name,
+			ncpus_online, (unsigned long long)(p1 - p0), (unsigned long long)(r1 - r0));
+		KEXPECT(t, p1 > p0 && r1 > r0);
+	}
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
+}
+
 KTEST_SUITE(smp,
 	KTEST_CASE(call_reaches_every_cpu),
 	KTEST_CASE(vfree_reaches_every_cpu),
 	KTEST_CASE(unmap_reaches_cpus_of_space),
 	KTEST_CASE(destroy_evicts_lazy_cpus),
 	KTEST_CASE(big_unmap_few_shootdowns),
-	KTEST_CASE(stress_every_cpu));
+	KTEST_CASE(stress_every_cpu),
+	KTEST_CASE(heap_purge_every_cpu));
