@@ -11,7 +11,11 @@
  *                        after a phase-changing workload (8 phases, 90 % of
  *                        the held objects freed in each, then 4 MiB live of
  *                        one octave of 16 B..8 KiB) and heap_shrink()
- * X is arena or direct.
+ * X is arena or direct. On the host a page of the arena is this process's
+ * anonymous memory, mapped (mmap) when the core maps a frame there and
+ * faulted in when first touched: a new slab costs system calls and 16 page
+ * faults that the kernel's arena (page-table entries written under a lock)
+ * does not pay, so churn, which makes slabs, is not the kernel's figure.
  */
 #include <string.h>
 
