@@ -107,10 +107,13 @@ struct blk {
 
 static double phase(void)
 {
-	uint64_t rng = 0x9e3779b97f4a7c15ull, base = free_frames(), live = 0;
+	uint64_t rng = 0x9e3779b97f4a7c15ull, base, live = 0;
 	struct blk *held = NULL;
 	unsigned octave = 4;
 
+	heap_flush_lists();
+	heap_shrink(&heap_global);	/* what the churn left: not the phase's */
+	base = free_frames();
 	for (int ph = 0; ph < 8; ph++) {
 		for (struct blk **pp = &held; *pp;) {
 			rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
