@@ -12,6 +12,7 @@
 #include "kernel/kernel.h"
 #include "kernel/task.h"
 #include "mm/heap.h"
+#include "mm/heap_pages.h"
 #include "mm/pmm.h"
 #include "mm/reclaim.h"
 #include "mm/vmalloc.h"
@@ -102,6 +103,9 @@ uint64_t free_frames_settled(void)
 	struct pmm_stats st;
 
 	heap_drain_all();
+	/* Slabs in the arena map pages back and give them back as they go: count them shrunk. */
+	if (heap_pages_kernel.pages_restore)
+		heap_shrink(&heap_global);
 	vmalloc_drain();
 	pmm_drain();
 	pmm_get_stats(&st);
