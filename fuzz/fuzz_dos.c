@@ -231,9 +231,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_input in = { data, size };
-	struct dos_sim *s = dos_sim_new((struct dos_config){ 640, 64, 1024, 256 }, 0);
+	static struct dos_sim *s;	/* one box, renewed after each input in the same memory */
 	static struct model m;
 
+	if (!s)
+		s = dos_sim_new((struct dos_config){ 640, 64, 1024, 256 }, 0);
 	memset(&m, 0, sizeof(m));
 	memset(m.ems_pages, 0xff, sizeof(m.ems_pages));
 	m.ems_pages[0] = 0;
@@ -254,6 +256,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	for (unsigned w = 0; w < DOS_EMS_WINDOWS; w++)
 		s->window[w] = DOS_EMS_NONE;
-	check(dos_sim_free(s) == 0, "EMS pages not given back");
+	check(dos_sim_renew(s) == 0, "EMS pages not given back");
 	return 0;
 }

@@ -70,7 +70,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	sim_quiet();
-	CHECK(sim_ram_pmm_flat(48 * MiB) == 0);
+	CHECK(sim_ram_pmm_flat(16 * MiB) == 0);	/* 4096 frames: tables for every test the windows need */
 	return 0;
 }
 

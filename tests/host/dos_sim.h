@@ -18,6 +18,7 @@
 
 struct dos_sim {
 	struct dos_box box;
+	struct dos_box_params params;		/* what the box was made with */
 	uint8_t *low;				/* linear 0 .. DOS_BOX_MAP_SIZE */
 	uint8_t *xms;				/* the XMS pool */
 	uint32_t xms_bytes;
@@ -147,6 +148,20 @@ static const struct dos_ops dos_sim_ops = {
 	.set_a20 = dos_sim_set_a20, .discard = dos_sim_discard,
 };
 
+/* Fresh state in @s's memory: everything zero, then a box as params say (0 or -1). */
+static inline int dos_sim_start(struct dos_sim *s)
+{
+	memset(s->low, 0, DOS_BOX_MAP_SIZE);
+	memset(s->xms, 0, s->xms_bytes ? s->xms_bytes : 1);
+	s->a20 = false;
+	s->maps = s->allocs = s->frees = s->discards = 0;
+	s->fail_ems_alloc = -1;
+	s->fail_a20 = false;
+	for (unsigned w = 0; w < DOS_EMS_WINDOWS; w++)
+		s->window[w] = DOS_EMS_NONE;
+	return dos_box_init(&s->box, &s->params, &dos_sim_ops, s);
+}
+
 /* A box with @cfg (zeros: defaults) and HIMEM's /HMAMIN=@hma_min: NULL on bad sizes. */
 static inline struct dos_sim *dos_sim_new(struct dos_config cfg, uint16_t hma_min)
 {
@@ -157,19 +172,17 @@ static inline struct dos_sim *dos_sim_new(struct dos_config cfg, uint16_t hma_mi
 	if (dos_box_params_check(&p))
 		return NULL;
 	s = calloc(1, sizeof(*s));
-	s->low = calloc(1, DOS_BOX_MAP_SIZE);
+	s->params = p;
+	s->low = malloc(DOS_BOX_MAP_SIZE);
 	s->xms_bytes = p.cfg.xms_kb * 1024u;
-	s->xms = calloc(1, s->xms_bytes ? s->xms_bytes : 1);
-	s->fail_ems_alloc = -1;
-	for (unsigned w = 0; w < DOS_EMS_WINDOWS; w++)
-		s->window[w] = DOS_EMS_NONE;
-	if (dos_box_init(&s->box, &p, &dos_sim_ops, s))
+	s->xms = malloc(s->xms_bytes ? s->xms_bytes : 1);
+	if (dos_sim_start(s))
 		abort();
 	return s;
 }
 
-/* Tear down; returns the EMS pages still allocated (0 if the engine gave all back). */
-static inline unsigned dos_sim_free(struct dos_sim *s)
+/* Tear the box down, keeping the memory; returns the EMS pages still allocated. */
+static inline unsigned dos_sim_stop(struct dos_sim *s)
 {
 	unsigned left = 0;
 
@@ -180,7 +193,30 @@ static inline unsigned dos_sim_free(struct dos_sim *s)
 		if (s->ems[i]) {
 			left++;
 			free(s->ems[i]);
+			s->ems[i] = NULL;
 		}
+	return left;
+}
+
+/*
+ * A new box in the old one's memory, as dos_sim_new() with the same
+ * arguments would give (the fuzzer's inputs, without a megabyte mapped and
+ * unmapped each); returns the EMS pages the old box still had.
+ */
+static inline unsigned dos_sim_renew(struct dos_sim *s)
+{
+	unsigned left = dos_sim_stop(s);
+
+	if (dos_sim_start(s))
+		abort();
+	return left;
+}
+
+/* Tear down; returns the EMS pages still allocated (0 if the engine gave all back). */
+static inline unsigned dos_sim_free(struct dos_sim *s)
+{
+	unsigned left = dos_sim_stop(s);
+
 	free(s->low);
 	free(s->xms);
 	free(s);

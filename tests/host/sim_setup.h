@@ -107,32 +107,66 @@ static inline void sim_quiet(void)
 
 /* --- memory pressure ---------------------------------------------------------------- */
 
-/* Frames taken from the PMM to starve it: at most @cap of them, in @frame. */
+/*
+ * Frames taken from the PMM to starve it: at most @cap frames, in @frame as
+ * blocks (the physical address with the block's order in its low bits).
+ */
 struct sim_hoard {
 	phys_addr_t *frame;
 	size_t n, cap;
 };
 
+#define SIM_HOARD_ORDER	((phys_addr_t)0xff)
+
+/* Give back the last block @h took. */
+static inline void sim_hoard_pop(struct sim_hoard *h)
+{
+	phys_addr_t b = h->frame[--h->n];
+
+	pmm_free_pages(b & ~SIM_HOARD_ORDER, (unsigned)(b & SIM_HOARD_ORDER));
+}
+
 /* Give every hoarded frame back. */
 static inline void sim_feed(struct sim_hoard *h)
 {
 	while (h->n)
-		pmm_free_pages(h->frame[--h->n], 0);
+		sim_hoard_pop(h);
 }
 
 /*
  * Leave the PMM @leave free frames: give back what @h holds, take free
  * frames until the PMM or the hoard runs out, then give back @leave of them.
+ * Most of the memory goes in large blocks (a starved machine of thousands
+ * of frames is a few dozen calls, not thousands), never so many that fewer
+ * than @leave free frames would remain; the rest frame by frame, so the
+ * frames given back are single ones.
  */
 static inline void sim_starve(struct sim_hoard *h, size_t leave)
 {
+	uint64_t free;
+	size_t taken = 0;
 	phys_addr_t pa;
 
 	sim_feed(h);
-	while (h->n < h->cap && (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME)
+	free = sim_free_frames();
+	for (unsigned order = PMM_MAX_ORDER; order > 0; order--) {
+		size_t block = (size_t)1 << order;
+
+		while (h->n < h->cap && taken + block <= h->cap && free >= leave + block &&
+		       (pa = pmm_alloc_pages(order, 0)) != PMM_NO_FRAME) {
+			h->frame[h->n++] = pa | order;
+			taken += block;
+			free -= block;
+		}
+	}
+	while (h->n < h->cap && taken < h->cap && (pa = pmm_alloc_pages(0, 0)) != PMM_NO_FRAME) {
 		h->frame[h->n++] = pa;
-	while (leave-- && h->n)
-		pmm_free_pages(h->frame[--h->n], 0);
+		taken++;
+	}
+	while (h->n && leave >= ((size_t)1 << (h->frame[h->n - 1] & SIM_HOARD_ORDER))) {
+		leave -= (size_t)1 << (h->frame[h->n - 1] & SIM_HOARD_ORDER);
+		sim_hoard_pop(h);
+	}
 }
 
 /* --- cmocka fixtures ----------------------------------------------------------------- */
