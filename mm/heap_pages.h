@@ -64,6 +64,7 @@ struct heap_page_source {
 	 * pages of @r that are not backed zeroed memory again (pages still
 	 * backed stay as they are). Called with the cache's lock held; must not
 	 * sleep nor reclaim. Return: 0, or -1 with nothing changed (out of memory).
+	 * Used only with slabs of at most 64 pages (larger ones are not purged).
 	 */
 	int (*pages_restore)(const struct heap_range *r);
 	/* A monotonic clock in ns, for the delay before pages_purge. */

@@ -695,8 +695,9 @@ int slab_cache_setup(struct heap *h, struct kmem_cache *c, const char *name, siz
 #ifdef MM_HEAP_DEBUG
 	c->debug = h->debug || (flags & KMEM_DEBUG);
 #endif
+	/* A source that unmaps purged pages revives them by 64-bit page sets (mm/slab_purge.c). */
 	c->purgeable = h->src && h->src->pages_purge && h->src->now_ns && !ctor && !c->debug &&
-		       !(flags & KMEM_DMA);
+		       !(flags & KMEM_DMA) && (!h->src->pages_restore || HEAP_SLAB_SIZE / PAGE_SIZE <= 64);
 	size_t per = stride + (c->debug ? sizeof(struct heap_objmeta) : 0);
 	c->capacity = (HEAP_SLAB_SIZE - objs_offset(c) - (c->debug ? 8 : 0)) / per;
 	c->batch = MM_MAX(HEAP_BATCH_MIN, MM_MIN(HEAP_BATCH_MAX, (unsigned)(HEAP_BATCH_BYTES / stride)));

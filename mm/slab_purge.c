@@ -414,7 +414,6 @@ bool slab_revive(struct kmem_cache *c, struct slab *s)
 	return s->freelist != NULL;
 }
 
-_Static_assert(SLAB_PAGES <= 64, "a slab's pages fit a 64-bit set");
 
 /**
  * slab_purge_all() - give back the free pages of every queued slab of @c now

@@ -144,7 +144,7 @@ bool tsc_rate_measure(struct tsc_rate *r)
 	r->tries = r->good = 0;
 	while (r->good < CALIBRATE_GOOD && spent < budget && r->tries < CALIBRATE_MAX_TRIES) {
 		struct tsc_try t;
-		struct tsc_rate v;
+		struct tsc_rate v = { 0 };
 		unsigned took;
 		bool done = calibrate_try(&t, &took);
 
