@@ -246,7 +246,7 @@ static void test_fork_threaded(void)
 #define OWN_ROUNDS	200
 #define DROP_PAGES	4
 #define DROP_ROUNDS	150
-#define DROP_TAG	0xa5a5000000000000ull
+#define DROP_TAG	(0xa5a5ul << (8 * sizeof(long) - 16))	/* in one word: no torn reads on i386 */
 
 static char *own_pages;
 
@@ -267,6 +267,7 @@ static void *own_dropper(void *p)
 
 static volatile unsigned long *drop_range;
 static volatile int drop_stop;
+static long drop_reads;	/* the reader's passes, for the writer to wait on */
 
 /* Read the range until told to stop: each word is a tagged one the writer wrote, or zero. */
 static void *drop_reader(void *p)
@@ -278,9 +279,10 @@ static void *drop_reader(void *p)
 		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61) {
 			unsigned long v = drop_range[i];
 
-			bad += v != 0 && (v & ~0xffffull) != DROP_TAG;
+			bad += v != 0 && (v & ~0xfffful) != DROP_TAG;
 			reads++;
 		}
+		__atomic_add_fetch(&drop_reads, 1, __ATOMIC_SEQ_CST);
 	}
 	return (void *)(bad ? -bad : reads);
 }
@@ -308,7 +310,11 @@ static void test_drop_beside_threads(void)
 
 	drop_range = map_anon(DROP_PAGES * PAGE, PROT_READ | PROT_WRITE);
 	drop_stop = 0;
+	drop_reads = 0;
 	pthread_create(&t[0], NULL, drop_reader, NULL);
+	/* On one CPU the reader may not have run yet: let it read before the first change. */
+	while (!__atomic_load_n(&drop_reads, __ATOMIC_SEQ_CST))
+		sched_yield();
 	for (unsigned long round = 1; round <= DROP_ROUNDS; round++) {
 		for (unsigned i = 0; i < DROP_PAGES * PAGE / 8; i += 61)
 			drop_range[i] = DROP_TAG | round;
