@@ -37,6 +37,21 @@ static void release(phys_addr_t pa, uint64_t size, void *ctx)
 }
 
 /*
+ * Free the page tables a zap of [start, end) emptied, under the write lock
+ * alone: the shootdown for the tables freed waits with interrupts on.
+ */
+static void prune_tables(struct as *as, uintptr_t start, uintptr_t end)
+{
+	unsigned long fl = write_lock_irqsave(&as->lock);
+
+	as->vs.pt.wait_fl = fl;
+	as->vs.pt.wait_irqs = true;
+	pt_prune(&as->vs.pt, start, end - start);
+	as->vs.pt.wait_irqs = false;
+	write_unlock_irqrestore(&as->lock, fl);
+}
+
+/*
  * @unmap (pt_unmap() or pt_zap()) of [va, stop) with the figures updated after it. They are
  * atomic: a shared space's munmap zaps under the read lock, beside faults
  * adding to them (as_unmap_range_unlock()); once per batch, since a 64-bit
@@ -246,13 +261,7 @@ static void zap_detached(struct as *as, uintptr_t cur, uintptr_t end, unsigned l
 	reclaim_allow(noreclaim);
 	(void)plat_irq_save();
 	read_unlock_irqrestore(&as->lock, fl);
-	fl = write_lock_irqsave(&as->lock);
-	/* The write lock alone: the shootdown for the tables freed waits with interrupts on. */
-	as->vs.pt.wait_fl = fl;
-	as->vs.pt.wait_irqs = true;
-	pt_prune(&as->vs.pt, start, end - start);
-	as->vs.pt.wait_irqs = false;
-	write_unlock_irqrestore(&as->lock, fl);
+	prune_tables(as, start, end);
 }
 
 /**
@@ -376,10 +385,5 @@ void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end)
 	read_unlock_irqrestore(&as->lock, fl);
 	if (!prune)
 		return;
-	fl = write_lock_irqsave(&as->lock);
-	as->vs.pt.wait_fl = fl;
-	as->vs.pt.wait_irqs = true;
-	pt_prune(&as->vs.pt, start, end - start);
-	as->vs.pt.wait_irqs = false;
-	write_unlock_irqrestore(&as->lock, fl);
+	prune_tables(as, start, end);
 }
