@@ -17,7 +17,7 @@ prog=$build/heap-bench/heap_workload
 ours=$(cd "$build/host" && pwd)/libkmalloc.so
 debug=$(cd "$build/host" && pwd)/libkmalloc-debug.so
 rounds=${HEAP_BENCH_ROUNDS:-5}
-workloads=${HEAP_BENCH_WORKLOADS:-"churn random prodcons realloc frag phase grow phasefifo phasemix drift"}
+workloads=${HEAP_BENCH_WORKLOADS:-"churn random prodcons realloc frag phase grow phasefifo phasemix drift larson xmalloc cscratch cthrash mstress rptest glibcthread"}
 mkdir -p "$dir"
 raw=$dir/heap_raw.txt
 : > "$raw"

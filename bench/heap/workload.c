@@ -25,6 +25,22 @@
  *             centre drifts 16 B -> 8 KiB -> 16 B; every 200 000 steps the threads
  *             swap arrays, so each frees what the other allocated
  *
+ * After the standard allocator benchmarks' published descriptions:
+ *   larson      two chains of threads replacing random 16..1000 B blocks of a
+ *               4000-slot set; each thread hands its set to a new one and exits
+ *   xmalloc     two threads allocate batches of 16..256 B blocks, two others free them
+ *   cscratch    passive false sharing: each thread frees an 8-byte object the
+ *               main thread allocated next to the other's, then allocates,
+ *               writes and frees 8-byte objects
+ *   cthrash     active false sharing: the same without the hand-over
+ *   mstress     four threads replace, free and swap blocks (mostly small, some up
+ *               to 1 MiB) with a shared array, six rounds of new threads
+ *   rptest      two threads: realistic sizes (mostly small, up to 16 KiB), half of
+ *               each loop's blocks freed by the other thread
+ *   glibcthread glibc's threaded malloc benchmark: two threads replace random
+ *               blocks of 4000, sizes 16 B..32 KiB with density 1/size
+ * The multi-threaded ones check each block's length marks when freeing it.
+ *
  * Prints `ops_per_s N` (malloc, free and realloc calls per second),
  * `peak_live_bytes N`, `peak_rss_bytes N` and `rss_over_live N`.
  */
@@ -514,6 +530,474 @@ static uint64_t grow(uint64_t scale)
 	return ops;
 }
 
+/*
+ * The workloads below follow the published descriptions of standard
+ * allocator benchmarks (written from those descriptions, not from their code).
+ * They run 2 to 4 threads. Live bytes are counted per thread and added to a
+ * shared total every MT_FLUSH calls, so the count costs no shared cache line
+ * per call; the peak is exact to within MT_FLUSH blocks a thread.
+ */
+#define MT_FLUSH	256
+
+struct mt_thread {
+	uint64_t r;		/* the thread's xorshift state */
+	int64_t pending;	/* live bytes not yet added to mt_live */
+	unsigned calls;
+	uint64_t ops;
+};
+
+static int64_t mt_live, mt_peak;
+
+static inline uint64_t mt_next(struct mt_thread *t)
+{
+	t->r ^= t->r << 13;
+	t->r ^= t->r >> 7;
+	t->r ^= t->r << 17;
+	return t->r;
+}
+
+static void mt_flush(struct mt_thread *t)
+{
+	int64_t now = __atomic_add_fetch(&mt_live, t->pending, __ATOMIC_RELAXED);
+	int64_t peak = __atomic_load_n(&mt_peak, __ATOMIC_RELAXED);
+
+	t->pending = 0;
+	while (now > peak && !__atomic_compare_exchange_n(&mt_peak, &peak, now, true,
+							   __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
+/* One malloc (@d > 0) or free (@d < 0) of |@d| bytes by @t. */
+static inline void mt_note(struct mt_thread *t, int64_t d)
+{
+	t->pending += d;
+	t->ops++;
+	if (++t->calls % MT_FLUSH == 0)
+		mt_flush(t);
+}
+
+static void mt_init(struct mt_thread *t, unsigned id)
+{
+	memset(t, 0, sizeof(*t));
+	t->r = 0x9e3779b97f4a7c15ull * (id + 1) ^ 0x2545f4914f6cdd1dull;
+}
+
+/* Runs @fn on @n threads (arg: its index) and adds their ops; sets the live figures. */
+static uint64_t mt_run(unsigned n, void *(*fn)(void *))
+{
+	pthread_t t[8];
+	uint64_t ops = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&t[i], NULL, fn, (void *)(uintptr_t)i))
+			abort();
+	for (unsigned i = 0; i < n; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		ops += (uint64_t)(uintptr_t)r;
+	}
+	peak_live = (size_t)mt_peak;
+	live = (size_t)(mt_live > 0 ? mt_live : 0);
+	return ops;
+}
+
+/* A block's first word holds its length; its last byte a check of both. */
+static inline void *blk_new(struct mt_thread *t, size_t n)
+{
+	size_t *p = malloc(n);
+
+	if (!p)
+		abort();
+	p[0] = n;
+	((unsigned char *)p)[n - 1] = (unsigned char)(n ^ (uintptr_t)p >> 4);
+	mt_note(t, (int64_t)n);
+	return p;
+}
+
+/* Frees a block made by blk_new(); aborts if its marks were overwritten. */
+static inline void blk_free(struct mt_thread *t, void *b)
+{
+	size_t n = *(size_t *)b;
+
+	if (n < sizeof(size_t) || n > ((size_t)64 << 20) ||
+	    ((unsigned char *)b)[n - 1] != (unsigned char)(n ^ (uintptr_t)b >> 4)) {
+		fprintf(stderr, "heap_workload: block %p corrupted (length %zu)\n", b, n);
+		abort();
+	}
+	free(b);
+	mt_note(t, -(int64_t)n);
+}
+
+/*
+ * larson (a server: each thread replaces random blocks of its own set, then
+ * hands the set to a new thread and exits; so every block a thread frees at
+ * first was allocated by a thread that is gone). Two chains of threads, each
+ * with 4000 slots of 16..1000 B, 100 generations of 50 000 steps.
+ */
+#define LA_SLOTS	4000
+#define LA_STEPS	50000
+static unsigned la_gens;
+
+struct la_chain {
+	void *slot[LA_SLOTS];
+	unsigned gen;
+	struct mt_thread t;
+	uint64_t ops;
+};
+static struct la_chain la_chain[2];
+
+static void *la_thread(void *arg)
+{
+	struct la_chain *c = arg;
+	struct mt_thread *t = &c->t;
+
+	for (unsigned i = 0; i < LA_STEPS; i++) {
+		unsigned k = (unsigned)(mt_next(t) % LA_SLOTS);
+		if (c->slot[k])
+			blk_free(t, c->slot[k]);
+		c->slot[k] = blk_new(t, 16 + mt_next(t) % 985);
+	}
+	if (++c->gen < la_gens) {		/* the next generation takes the set */
+		pthread_t next;
+		if (pthread_create(&next, NULL, la_thread, c))
+			abort();
+		pthread_detach(next);
+		return NULL;
+	}
+	for (unsigned k = 0; k < LA_SLOTS; k++)
+		if (c->slot[k])
+			blk_free(t, c->slot[k]);
+	mt_flush(t);
+	__atomic_store_n(&c->ops, t->ops, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static uint64_t larson(uint64_t scale)
+{
+	la_gens = 100 * (unsigned)scale;
+	for (unsigned i = 0; i < 2; i++) {
+		pthread_t th;
+		mt_init(&la_chain[i].t, i);
+		if (pthread_create(&th, NULL, la_thread, &la_chain[i]))
+			abort();
+		pthread_detach(th);
+	}
+	while (!__atomic_load_n(&la_chain[0].ops, __ATOMIC_ACQUIRE) ||
+	       !__atomic_load_n(&la_chain[1].ops, __ATOMIC_ACQUIRE))
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	peak_live = (size_t)mt_peak;
+	return la_chain[0].ops + la_chain[1].ops;
+}
+
+/*
+ * xmalloc (producers and consumers: two threads allocate batches of 64
+ * blocks of 16..256 B and queue them, two others free whole batches).
+ */
+#define XM_BATCH	64
+#define XM_QUEUE	64
+struct xm_batch {
+	void *b[XM_BATCH];
+};
+static struct xm_batch *xm_q[XM_QUEUE];
+static unsigned xm_head, xm_tail, xm_left;
+static pthread_mutex_t xm_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t xm_more = PTHREAD_COND_INITIALIZER, xm_room = PTHREAD_COND_INITIALIZER;
+static uint64_t xm_batches;
+
+static void *xm_producer(void *arg)
+{
+	struct mt_thread t;
+
+	mt_init(&t, (unsigned)(uintptr_t)arg);
+	for (uint64_t i = 0; i < xm_batches; i++) {
+		struct xm_batch *bt = malloc(sizeof(*bt));
+		mt_note(&t, sizeof(*bt));
+		for (unsigned k = 0; k < XM_BATCH; k++)
+			bt->b[k] = blk_new(&t, 16 + mt_next(&t) % 241);
+		mt_flush(&t);
+		pthread_mutex_lock(&xm_lock);
+		while (xm_head - xm_tail == XM_QUEUE)
+			pthread_cond_wait(&xm_room, &xm_lock);
+		xm_q[xm_head++ % XM_QUEUE] = bt;
+		pthread_cond_signal(&xm_more);
+		pthread_mutex_unlock(&xm_lock);
+	}
+	return (void *)(uintptr_t)t.ops;
+}
+
+static void *xm_consumer(void *arg)
+{
+	struct mt_thread t;
+
+	mt_init(&t, (unsigned)(uintptr_t)arg);
+	for (;;) {
+		pthread_mutex_lock(&xm_lock);
+		while (xm_head == xm_tail && xm_left)
+			pthread_cond_wait(&xm_more, &xm_lock);
+		if (xm_head == xm_tail) {
+			pthread_mutex_unlock(&xm_lock);
+			break;
+		}
+		struct xm_batch *bt = xm_q[xm_tail++ % XM_QUEUE];
+		xm_left--;
+		if (!xm_left)
+			pthread_cond_broadcast(&xm_more);
+		pthread_cond_signal(&xm_room);
+		pthread_mutex_unlock(&xm_lock);
+		for (unsigned k = 0; k < XM_BATCH; k++)
+			blk_free(&t, bt->b[k]);
+		free(bt);
+		mt_note(&t, -(int64_t)sizeof(*bt));
+	}
+	mt_flush(&t);
+	return (void *)(uintptr_t)t.ops;
+}
+
+static void *xm_thread(void *arg)
+{
+	unsigned i = (unsigned)(uintptr_t)arg;
+
+	return i < 2 ? xm_producer(arg) : xm_consumer(arg);
+}
+
+static uint64_t xmalloc(uint64_t scale)
+{
+	xm_batches = 100000 * scale;
+	xm_left = (unsigned)(2 * xm_batches);
+	return mt_run(4, xm_thread);
+}
+
+/*
+ * cache-scratch (passive false sharing): the main thread allocates one
+ * 8-byte object per thread, back to back, and hands one to each thread;
+ * each frees it, then allocates an 8-byte object, writes it 500 times and
+ * frees it, over and over. An allocator that gives a thread the object it
+ * freed (neighbour of another thread's) makes the threads share a cache line.
+ * cache-thrash (active false sharing): the same without the hand-over: do
+ * two threads' small objects share a line?
+ */
+#define CS_WRITES	500
+static void *cs_given[2];
+static uint64_t cs_rounds;
+
+static void *cs_thread(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	struct mt_thread t;
+
+	mt_init(&t, me);
+	if (cs_given[me]) {
+		free(cs_given[me]);
+		mt_note(&t, -8);
+	}
+	for (uint64_t i = 0; i < cs_rounds; i++) {
+		volatile char *p = malloc(8);
+		mt_note(&t, 8);
+		if (!i)
+			mt_flush(&t);		/* both threads' objects count as live */
+		for (unsigned w = 0; w < CS_WRITES; w++)
+			p[w & 7] = (char)(p[w & 7] + 1);
+		free((void *)p);
+		mt_note(&t, -8);
+	}
+	mt_flush(&t);
+	return (void *)(uintptr_t)t.ops;
+}
+
+static uint64_t cscratch(uint64_t scale)
+{
+	cs_rounds = 300000 * scale;
+	for (unsigned i = 0; i < 2; i++) {
+		cs_given[i] = malloc(8);
+		memset(cs_given[i], 0, 8);
+	}
+	mt_live = 16;
+	return mt_run(2, cs_thread) + 2;
+}
+
+static uint64_t cthrash(uint64_t scale)
+{
+	cs_rounds = 300000 * scale;
+	return mt_run(2, cs_thread);
+}
+
+/*
+ * mstress (a stress test): 4 threads, each keeps its own blocks and
+ * swaps blocks at random with a shared array of 1000 (so frees cross
+ * threads); sizes are mostly 16..256 B, one in 100 up to 64 KiB, one in 10 000
+ * up to 1 MiB; threads end and new ones start for 6 rounds, the shared
+ * array carrying blocks over. Every block is checked when freed.
+ */
+#define MS_SHARED	1000
+#define MS_OWN		2000
+static void *ms_shared[MS_SHARED];
+static uint64_t ms_steps;
+static unsigned ms_round;
+
+static size_t ms_size(struct mt_thread *t)
+{
+	uint64_t x = mt_next(t);
+
+	if (x % 10000 == 0)
+		return 65536 + (x >> 20) % (1 << 20);
+	if (x % 100 == 1)
+		return 256 + (x >> 20) % 65280;
+	return 16 + (x >> 20) % 241;
+}
+
+static void *ms_thread(void *arg)
+{
+	struct mt_thread t;
+	void **own = calloc(MS_OWN, sizeof(void *));
+
+	mt_init(&t, (unsigned)(uintptr_t)arg + 4 * ms_round);
+	for (uint64_t i = 0; i < ms_steps; i++) {
+		uint64_t x = mt_next(&t);
+		unsigned k = (unsigned)(x % MS_OWN);
+		switch ((x >> 32) % 4) {
+		case 0:				/* swap with the shared array */
+		{
+			unsigned s = (unsigned)((x >> 40) % MS_SHARED);
+			own[k] = __atomic_exchange_n(&ms_shared[s], own[k], __ATOMIC_ACQ_REL);
+			break;
+		}
+		case 1:				/* free one */
+			if (own[k])
+				blk_free(&t, own[k]);
+			own[k] = NULL;
+			break;
+		default:			/* replace one */
+			if (own[k])
+				blk_free(&t, own[k]);
+			own[k] = blk_new(&t, ms_size(&t));
+		}
+	}
+	for (unsigned k = 0; k < MS_OWN; k++)
+		if (own[k])
+			blk_free(&t, own[k]);
+	free(own);
+	mt_flush(&t);
+	return (void *)(uintptr_t)t.ops;
+}
+
+static uint64_t mstress(uint64_t scale)
+{
+	uint64_t ops = 0;
+	struct mt_thread t;
+
+	ms_steps = 300000 * scale;
+	for (ms_round = 0; ms_round < 6; ms_round++)
+		ops += mt_run(4, ms_thread);
+	mt_init(&t, 99);
+	for (unsigned s = 0; s < MS_SHARED; s++)
+		if (ms_shared[s])
+			blk_free(&t, ms_shared[s]);
+	mt_flush(&t);
+	return ops + t.ops;
+}
+
+/*
+ * rptest (realistic sizes, cross-thread): each of 2 threads, per loop,
+ * allocates 1000 blocks of 16 B..16 KiB (small sizes far more likely),
+ * frees and allocates again at random 5 000 times, then hands every other
+ * block to the other thread, frees its own and frees what it was handed.
+ */
+#define RP_BLOCKS	1000
+static uint64_t rp_loops;
+static void **rp_inbox[2];
+static pthread_barrier_t rp_bar;
+
+static size_t rp_size(struct mt_thread *t)
+{
+	uint64_t x = mt_next(t);
+	double u = (double)(x >> 11) / (double)(1ull << 53);
+
+	return 16 + (size_t)(u * u * u * u * 16368);	/* mostly small */
+}
+
+static void *rp_thread(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	struct mt_thread t;
+	void **b = malloc(RP_BLOCKS * sizeof(void *));
+	void **give = malloc(RP_BLOCKS / 2 * sizeof(void *));
+
+	mt_init(&t, me);
+	for (uint64_t l = 0; l < rp_loops; l++) {
+		for (unsigned k = 0; k < RP_BLOCKS; k++)
+			b[k] = blk_new(&t, rp_size(&t));
+		for (unsigned i = 0; i < 5 * RP_BLOCKS; i++) {
+			unsigned k = (unsigned)(mt_next(&t) % RP_BLOCKS);
+			blk_free(&t, b[k]);
+			b[k] = blk_new(&t, rp_size(&t));
+		}
+		for (unsigned k = 0; k < RP_BLOCKS; k += 2)
+			give[k / 2] = b[k];
+		for (unsigned k = 1; k < RP_BLOCKS; k += 2)
+			blk_free(&t, b[k]);
+		rp_inbox[me ^ 1] = give;
+		pthread_barrier_wait(&rp_bar);
+		give = rp_inbox[me];		/* the other's blocks, freed here */
+		for (unsigned k = 0; k < RP_BLOCKS / 2; k++)
+			blk_free(&t, give[k]);
+		pthread_barrier_wait(&rp_bar);
+	}
+	free(b);
+	free(give);
+	mt_flush(&t);
+	return (void *)(uintptr_t)t.ops;
+}
+
+static uint64_t rptest(uint64_t scale)
+{
+	rp_loops = 400 * scale;
+	pthread_barrier_init(&rp_bar, NULL, 2);
+	return mt_run(2, rp_thread);
+}
+
+/*
+ * glibc-thread (glibc's malloc benchmark, threaded): each of 2 threads
+ * replaces random blocks of a working set of 4000, sizes 16 B..32 KiB with
+ * probability falling as 1/size, for 4 million steps.
+ */
+#define GT_SLOTS	4000
+static uint64_t gt_steps;
+
+static size_t gt_size(struct mt_thread *t)
+{
+	/* density ~ 1/size on [16 B, 32 KiB): a random octave, uniform within it */
+	uint64_t x = mt_next(t);
+	size_t base = (size_t)16 << (x % 11);
+
+	return base + (size_t)(x >> 8) % base;
+}
+
+static void *gt_thread(void *arg)
+{
+	struct mt_thread t;
+	void **slot = calloc(GT_SLOTS, sizeof(void *));
+
+	mt_init(&t, (unsigned)(uintptr_t)arg);
+	for (uint64_t i = 0; i < gt_steps; i++) {
+		unsigned k = (unsigned)(mt_next(&t) % GT_SLOTS);
+		if (slot[k])
+			blk_free(&t, slot[k]);
+		slot[k] = blk_new(&t, gt_size(&t));
+	}
+	for (unsigned k = 0; k < GT_SLOTS; k++)
+		if (slot[k])
+			blk_free(&t, slot[k]);
+	free(slot);
+	mt_flush(&t);
+	return (void *)(uintptr_t)t.ops;
+}
+
+static uint64_t glibcthread(uint64_t scale)
+{
+	gt_steps = 3000000 * scale;
+	return mt_run(2, gt_thread);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -523,6 +1007,9 @@ int main(int argc, char **argv)
 		{ "churn", churn }, { "random", random_sizes }, { "prodcons", prodcons },
 		{ "realloc", reallocs }, { "frag", frag }, { "phase", phase }, { "grow", grow },
 		{ "phasefifo", phasefifo }, { "phasemix", phasemix }, { "drift", drift },
+		{ "larson", larson }, { "xmalloc", xmalloc }, { "cscratch", cscratch },
+		{ "cthrash", cthrash }, { "mstress", mstress }, { "rptest", rptest },
+		{ "glibcthread", glibcthread },
 	};
 	uint64_t scale = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 
@@ -539,6 +1026,7 @@ int main(int argc, char **argv)
 		       ops / dt, peak_live, rss, peak_live ? rss / peak_live : 0);
 		return 0;
 	}
-	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow|phasefifo|phasemix|drift [scale]\n");
+	fprintf(stderr, "usage: heap_workload churn|random|prodcons|realloc|frag|phase|grow|phasefifo|phasemix|drift|"
+		"larson|xmalloc|cscratch|cthrash|mstress|rptest|glibcthread [scale]\n");
 	return 2;
 }
