@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -174,9 +175,22 @@ EXPORT void *aligned_alloc(size_t align, size_t size)
 	return aligned(align, size);
 }
 
+/*
+ * glibc's memalign takes any alignment: one below a pointer's size asks for
+ * nothing more than malloc's, any other is rounded up to a power of two
+ * (programs pass 0 or, say, 24 and expect a block).
+ */
 EXPORT void *memalign(size_t align, size_t size)
 {
-	return aligned_alloc(align, size);
+	size_t a = sizeof(void *);
+
+	if (align > SIZE_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	while (a < align)
+		a <<= 1;
+	return aligned(a, size);
 }
 
 EXPORT void *valloc(size_t size)

@@ -110,6 +110,50 @@ int main(void)
 C
 }
 
+# memalign as glibc takes it: any alignment (0, 24, 48...), rounded up to a
+# power of two; what is printed is what glibc guarantees, not its layout.
+align_file() {
+	cat > align.c <<'C'
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+int main(void)
+{
+	static const size_t al[] = { 0, 1, 3, 8, 12, 16, 24, 48, 100, 4096, 5000, 65536, 1 << 20 };
+	static const size_t sz[] = { 1, 24, 100, 5000, 70000, 300000 };
+	for (unsigned i = 0; i < sizeof(al) / sizeof(al[0]); i++)
+		for (unsigned j = 0; j < sizeof(sz) / sizeof(sz[0]); j++) {
+			size_t p2 = 1;
+			while (p2 < al[i])
+				p2 <<= 1;
+			errno = 0;
+			char *p = memalign(al[i], sz[j]);
+			printf("memalign(%zu, %zu): %s", al[i], sz[j], p ? "block" : "NULL");
+			if (p) {
+				memset(p, 0x5a, sz[j]);
+				printf(", aligned to %zu: %s, usable >= size: %s", p2,
+				       (uintptr_t)p % p2 ? "no" : "yes",
+				       malloc_usable_size(p) >= sz[j] ? "yes" : "no");
+				free(p);
+			}
+			printf("\n");
+		}
+	errno = 0;
+	void *p = memalign(SIZE_MAX / 2 + 2, 16);
+	printf("memalign(2^63 + 1, 16): %s errno %d\n", p ? "block" : "NULL", errno);
+	int r = posix_memalign(&p, 24, 16);
+	printf("posix_memalign(24): %d\n", r);
+	r = posix_memalign(&p, 0, 16);
+	printf("posix_memalign(0): %d\n", r);
+	return 0;
+}
+C
+	gcc -O1 -o align align.c
+}
+
 gcc_run() {
 	gcc -O2 -Wall -S -o prog.s prog.c && gcc -O2 -o prog prog.c && ./prog && \
 		grep -c . prog.s && cat prog.s
@@ -161,7 +205,7 @@ if [ ! -f "$lib" ]; then
 	not_ok "libkmalloc.so built (missing: make $build/host/libkmalloc.so)"
 	exit 1
 fi
-echo "1..6"
+echo "1..7"
 if [ "$(LD_PRELOAD=$lib cat /proc/self/maps | grep -c libkmalloc)" -gt 0 ]; then
 	ok "libkmalloc.so loads under LD_PRELOAD"
 else
@@ -169,6 +213,7 @@ else
 fi
 compare python3 "$lib" py_script python3 work.py
 compare gcc "$lib" c_file gcc_run
+compare memalign "$lib" align_file ./align
 if command -v git > /dev/null; then
 	compare git "$lib" git_repo git_run
 else
