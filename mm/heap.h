@@ -170,6 +170,13 @@ struct slab {
 	uint64_t dirty_since;		/* when it was queued, ns */
 	struct slab *dirty_prev, *dirty_next;
 	uint64_t purged[(HEAP_SLAB_SIZE / PAGE_SIZE + 63) / 64];	/* pages given back */
+	/*
+	 * Purging caches: bytes of each page covered by free objects (on the
+	 * free list or dormant), so a scan finds wholly free pages without
+	 * walking the free list. Kept by slab_take() and slab_give(), reset
+	 * when a refill takes the whole free list.
+	 */
+	uint16_t pfree[HEAP_SLAB_SIZE / PAGE_SIZE];
 };
 
 enum { SLAB_LIST_PARTIAL, SLAB_LIST_FULL, SLAB_LIST_EMPTY };

@@ -446,6 +446,10 @@ static unsigned check_lists(struct kmem_cache *c)
 				mm_err("heap: %s: slab %p inconsistent (list %u, inuse %u of %u)",
 				       c->name, (void *)s, k, s->inuse, s->capacity);
 				problems++;
+			} else if (c->purgeable && !slab_pfree_ok(c, s)) {
+				mm_err("heap: %s: slab %p: per-page free bytes do not match its free objects",
+				       c->name, (void *)s);
+				problems++;
 			}
 		}
 		if (n != lists[k]->count) {

@@ -11,8 +11,8 @@
 #include "heap_pages.h"
 #include "platform.h"
 
-#define HEAP_SLAB_HDR	192		/* struct slab, rounded to three cache lines */
-_Static_assert(sizeof(struct slab) <= HEAP_SLAB_HDR, "struct slab outgrew its header");
+#define HEAP_SLAB_HDR	ALIGN_UP(sizeof(struct slab), 64)	/* struct slab, in whole cache lines */
+_Static_assert(PAGE_SIZE <= UINT16_MAX, "struct slab's per-page free bytes are 16-bit");
 #define HEAP_LARGE_BUCKETS	4096
 /*
  * A 64-bit field updated by atomic read-modify-write: 8-aligned, so that on
@@ -289,6 +289,23 @@ static inline void cache_free_objs_sub(struct kmem_cache *c, uint64_t n)
 	c->free_low = MM_MIN(c->free_low, c->free_objs);
 }
 
+/*
+ * Free bytes of @s's pages (struct slab pfree): the object at @o of @c
+ * joins (@add) or leaves the free objects. Only purging caches keep them.
+ */
+static inline void slab_pfree_update(const struct kmem_cache *c, struct slab *s, uintptr_t o, bool add)
+{
+	uintptr_t end = o + c->size;
+	unsigned pg = (unsigned)((o - (uintptr_t)s) >> PAGE_SHIFT);
+
+	for (uintptr_t a = o; a < end; pg++) {
+		uintptr_t stop = MM_MIN(end, (uintptr_t)s + ((uintptr_t)pg + 1) * PAGE_SIZE);
+		uint16_t n = (uint16_t)(stop - a);
+		s->pfree[pg] = (uint16_t)(add ? s->pfree[pg] + n : s->pfree[pg] - n);
+		a = stop;
+	}
+}
+
 /* slab.c */
 int slab_cache_setup(struct heap *h, struct kmem_cache *c, const char *name, size_t size, size_t align,
 		     unsigned flags, kmem_ctor_t ctor);
@@ -337,6 +354,8 @@ bool slab_revive(struct kmem_cache *c, struct slab *s);
 void slab_carve_all(struct kmem_cache *c, struct slab *s);
 void heap_purge_tick(struct heap *h, bool growing);
 void slab_purge_all(struct kmem_cache *c);
+void slab_pfree_dormant(struct kmem_cache *c, struct slab *s);
+bool slab_pfree_ok(struct kmem_cache *c, struct slab *s);
 
 /* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */
 

@@ -147,6 +147,8 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
 	if (obj) {
 		s->freelist = fl_get(c, obj);
 		cache_free_objs_sub(c, 1);
+		if (c->purgeable)
+			slab_pfree_update(c, s, (uintptr_t)obj, false);
 	} else {
 		obj = (void *)(s->objs + (uintptr_t)s->carved * c->size);
 		s->carved++;
@@ -172,8 +174,10 @@ void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
 	s->inuse--;
 	c->free_objs++;
 	slab_relist(c, s);
-	if (c->purgeable)
+	if (c->purgeable) {
+		slab_pfree_update(c, s, (uintptr_t)obj, true);
 		slab_purge_note(c, s);
+	}
 }
 
 /**
@@ -262,6 +266,8 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 		cache_free_objs_sub(c, n);
 		s0->scan_free = 0;
 		s0->scan_inuse = s0->inuse;
+		if (c->purgeable)
+			slab_pfree_dormant(c, s0);	/* only its dormant objects are free now */
 		slab_relist(c, s0);
 	}
 	while (n < c->batch) {

@@ -116,6 +116,7 @@ void slab_carve_all(struct kmem_cache *c, struct slab *s)
 		fl_set(c, o, s->freelist);
 		s->freelist = o;
 		c->free_objs++;
+		slab_pfree_update(c, s, (uintptr_t)o, true);
 	}
 	s->carved = s->capacity;
 }
@@ -207,19 +208,11 @@ static bool obj_in_pages(const struct kmem_cache *c, const struct slab *s, uintp
 	return false;
 }
 
-/* Give back the pages of @s that only free objects cover, if @min or more; @c locked. */
-static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
+/* Add the bytes of @s's dormant objects to the pages they lie in (@fb). */
+static void count_dormant(const struct kmem_cache *c, const struct slab *s, uint32_t *fb)
 {
-	uint32_t fb[SLAB_PAGES] = { 0 };
-	uint64_t newly[(SLAB_PAGES + 63) / 64] = { 0 };
-	uintptr_t carved_end = s->objs + (uintptr_t)s->carved * c->size;
-	unsigned n = 0;
-
-	s->scan_free = slab_free_objs(s);
-	s->scan_inuse = s->inuse;
-	for (void *o = s->freelist; o; o = fl_get(c, o))
-		count_bytes(s, fb, (uintptr_t)o, c->size);
 	uint32_t counted = 0;	/* dormant objects below this index are counted (an object may overlap two pages) */
+
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
 		if (!page_purged(s, pg))
 			continue;
@@ -229,9 +222,62 @@ static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
 			count_bytes(s, fb, s->objs + (uintptr_t)i * c->size, c->size);
 		counted = MM_MAX(counted, hi);
 	}
+}
+
+/**
+ * slab_pfree_dormant() - reset @s's per-page free bytes to its dormant objects'
+ * @c: its cache, locked, purgeable
+ * @s: a slab whose free list was just taken whole (a refill)
+ */
+void slab_pfree_dormant(struct kmem_cache *c, struct slab *s)
+{
+	uint32_t fb[SLAB_PAGES] = { 0 };
+
+	for (unsigned w = 0; w < ARRAY_SIZE(s->purged); w++)
+		if (s->purged[w]) {
+			count_dormant(c, s, fb);
+			break;
+		}
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++)
+		s->pfree[pg] = (uint16_t)fb[pg];
+}
+
+/**
+ * slab_pfree_ok() - do @s's per-page free bytes match its free list and dormant objects?
+ * @c: its cache, locked, purgeable
+ * @s: the slab
+ *
+ * For heap_validate(): a walk of the free list, as the scan did before the counts.
+ */
+bool slab_pfree_ok(struct kmem_cache *c, struct slab *s)
+{
+	uint32_t fb[SLAB_PAGES] = { 0 };
+
+	for (void *o = s->freelist; o; o = fl_get(c, o))
+		count_bytes(s, fb, (uintptr_t)o, c->size);
+	count_dormant(c, s, fb);
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++)
+		if (fb[pg] != s->pfree[pg])
+			return false;
+	return true;
+}
+
+/*
+ * Give back the pages of @s that only free objects cover, if @min or more; @c
+ * locked. Finding them reads the per-page free bytes (O(pages)); only when
+ * enough are found does a walk of the free list take their objects off it.
+ */
+static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
+{
+	uint64_t newly[(SLAB_PAGES + 63) / 64] = { 0 };
+	uintptr_t carved_end = s->objs + (uintptr_t)s->carved * c->size;
+	unsigned n = 0;
+
+	s->scan_free = slab_free_objs(s);
+	s->scan_inuse = s->inuse;
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
 		uintptr_t a = (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE;
-		if (a >= s->objs && a + PAGE_SIZE <= carved_end && fb[pg] == PAGE_SIZE &&
+		if (a >= s->objs && a + PAGE_SIZE <= carved_end && s->pfree[pg] == PAGE_SIZE &&
 		    !page_purged(s, pg)) {
 			newly[pg / 64] |= 1ull << (pg % 64);
 			n++;
