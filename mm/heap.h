@@ -36,6 +36,7 @@
 #endif
 #define HEAP_SLAB_SIZE		((uintptr_t)1 << HEAP_SLAB_SHIFT)
 #define HEAP_SLAB_ORDER		(HEAP_SLAB_SHIFT - PAGE_SHIFT)
+#define HEAP_SLAB_PAGES		(HEAP_SLAB_SIZE / PAGE_SIZE)
 
 /* Size classes: 8 bytes to KMALLOC_MAX_SIZE (8 KiB in the kernel). */
 #define KMALLOC_MIN_SIZE	8
@@ -153,7 +154,6 @@ struct slab {
 	uint32_t fp_offset;
 	uint32_t usable;		/* bytes an object may hold (fast build's ksize) */
 	struct slab *prev, *next;	/* in the cache's partial, full or empty list */
-	void *freelist;			/* freed objects (pointers encoded) */
 	uintptr_t objs;			/* first object */
 	struct heap_objmeta *meta;	/* debug build: one per object, else NULL */
 	uint32_t inuse;			/* objects out of the slab (including per-CPU lists) */
@@ -169,14 +169,22 @@ struct slab {
 	uint32_t scan_inuse;		/* objects in use at the last scan, or more since */
 	uint64_t dirty_since;		/* when it was queued, ns */
 	struct slab *dirty_prev, *dirty_next;
-	uint64_t purged[(HEAP_SLAB_SIZE / PAGE_SIZE + 63) / 64];	/* pages given back */
+	uint64_t purged[(HEAP_SLAB_PAGES + 63) / 64];	/* pages given back */
 	/*
 	 * Purging caches: bytes of each page covered by free objects (on the
 	 * free list or dormant), so a scan finds wholly free pages without
 	 * walking the free list. Kept by slab_take() and slab_give(), reset
 	 * when a refill takes the whole free list.
 	 */
-	uint16_t pfree[HEAP_SLAB_SIZE / PAGE_SIZE];
+	uint16_t pfree[HEAP_SLAB_PAGES];
+	/*
+	 * Free objects, one list per page they start in (pointers in the
+	 * objects encoded; heads and tails here as offsets in the slab / 8,
+	 * 0 for none), and the pages whose list is not empty: a purge drops
+	 * a wholly free page's list without a walk through the others.
+	 */
+	uint64_t fmask[(HEAP_SLAB_PAGES + 63) / 64];
+	uint16_t fhead[HEAP_SLAB_PAGES], ftail[HEAP_SLAB_PAGES];
 };
 
 enum { SLAB_LIST_PARTIAL, SLAB_LIST_FULL, SLAB_LIST_EMPTY };

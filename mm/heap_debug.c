@@ -294,7 +294,7 @@ void *debug_alloc(struct kmem_cache *c, const struct heap_site *site, size_t req
 		cache_unlock(c);
 		return NULL;
 	}
-	bool reused = s->freelist != NULL;
+	bool reused = slab_has_free(s);
 	uint8_t *obj = slab_take(c, s);
 	struct heap_objmeta *m = &s->meta[slab_index(c, s, obj)];
 	if (reused && !c->heap->lazy)

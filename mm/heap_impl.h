@@ -13,6 +13,7 @@
 
 #define HEAP_SLAB_HDR	ALIGN_UP(sizeof(struct slab), 64)	/* struct slab, in whole cache lines */
 _Static_assert(PAGE_SIZE <= UINT16_MAX, "struct slab's per-page free bytes are 16-bit");
+_Static_assert(HEAP_SLAB_SIZE / 8 <= (uintptr_t)UINT16_MAX + 1, "struct slab's free-list offsets are 16-bit");
 #define HEAP_LARGE_BUCKETS	4096
 /*
  * A 64-bit field updated by atomic read-modify-write: 8-aligned, so that on
@@ -287,6 +288,93 @@ static inline void cache_free_objs_sub(struct kmem_cache *c, uint64_t n)
 {
 	c->free_objs -= n;
 	c->free_low = MM_MIN(c->free_low, c->free_objs);
+}
+
+/* --- a slab's free objects: a list per page (struct slab fhead) --------------------- */
+
+static inline void *slab_at(const struct slab *s, uint16_t off)
+{
+	return (void *)((uintptr_t)s + ((uintptr_t)off << 3));
+}
+
+static inline uint16_t slab_off(const struct slab *s, const void *o)
+{
+	return (uint16_t)(((uintptr_t)o - (uintptr_t)s) >> 3);
+}
+
+/* The page of @s that @o lies in. */
+static inline unsigned slab_page(const struct slab *s, const void *o)
+{
+	return (unsigned)(((uintptr_t)o - (uintptr_t)s) >> PAGE_SHIFT);
+}
+
+/* Does @s have free objects on its lists? */
+static inline bool slab_has_free(const struct slab *s)
+{
+	uint64_t any = 0;
+
+	for (unsigned w = 0; w < ARRAY_SIZE(s->fmask); w++)
+		any |= s->fmask[w];
+	return any != 0;
+}
+
+/* Put the free object @o of @s on its page's list. */
+static inline void slab_push(const struct kmem_cache *c, struct slab *s, void *o)
+{
+	unsigned pg = slab_page(s, o);
+
+	if (s->fhead[pg]) {
+		fl_set(c, o, slab_at(s, s->fhead[pg]));
+	} else {
+		fl_set(c, o, NULL);
+		s->ftail[pg] = slab_off(s, o);
+		s->fmask[pg / 64] |= 1ull << (pg % 64);
+	}
+	s->fhead[pg] = slab_off(s, o);
+}
+
+/* A free object of @s off its lists, from the lowest page that has one; NULL if none. */
+static inline void *slab_pop(const struct kmem_cache *c, struct slab *s)
+{
+	for (unsigned w = 0; w < ARRAY_SIZE(s->fmask); w++) {
+		if (!s->fmask[w])
+			continue;
+		unsigned pg = w * 64 + (unsigned)__builtin_ctzll(s->fmask[w]);
+		void *o = slab_at(s, s->fhead[pg]);
+		void *next = fl_get(c, o);
+		if (next) {
+			s->fhead[pg] = slab_off(s, next);
+		} else {
+			s->fhead[pg] = s->ftail[pg] = 0;
+			s->fmask[w] &= ~(1ull << (pg % 64));
+		}
+		return o;
+	}
+	return NULL;
+}
+
+/*
+ * Every free object of @s off its lists, as one list (the pages' lists
+ * joined in page order, a write to each tail); NULL if none.
+ */
+static inline void *slab_pop_all(const struct kmem_cache *c, struct slab *s)
+{
+	void *head = NULL, *tail = NULL;
+
+	for (unsigned w = 0; w < ARRAY_SIZE(s->fmask); w++) {
+		for (uint64_t m = s->fmask[w]; m; m &= m - 1) {
+			unsigned pg = w * 64 + (unsigned)__builtin_ctzll(m);
+			void *h = slab_at(s, s->fhead[pg]);
+			if (tail)
+				fl_set(c, tail, h);
+			else
+				head = h;
+			tail = slab_at(s, s->ftail[pg]);
+			s->fhead[pg] = s->ftail[pg] = 0;
+		}
+		s->fmask[w] = 0;
+	}
+	return head;
 }
 
 /*

@@ -128,7 +128,7 @@ uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void
 }
 
 /**
- * slab_take() - one object out of @s (free list first, then never-used ones)
+ * slab_take() - one object out of @s (free lists first, lowest page first, then never-used ones)
  * @c: the cache, locked
  * @s: a slab of it with room
  *
@@ -137,15 +137,14 @@ uint32_t slab_index(const struct kmem_cache *c, const struct slab *s, const void
  */
 void *slab_take(struct kmem_cache *c, struct slab *s)
 {
-	void *obj = s->freelist;
+	void *obj = slab_pop(c, s);
 
 	if (!obj && s->carved == s->capacity && s->dormant) {
 		if (!slab_revive(c, s))
 			return NULL;
-		obj = s->freelist;
+		obj = slab_pop(c, s);
 	}
 	if (obj) {
-		s->freelist = fl_get(c, obj);
 		cache_free_objs_sub(c, 1);
 		if (c->purgeable)
 			slab_pfree_update(c, s, (uintptr_t)obj, false);
@@ -169,8 +168,7 @@ void *slab_take(struct kmem_cache *c, struct slab *s)
  */
 void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
 {
-	fl_set(c, obj, s->freelist);
-	s->freelist = obj;
+	slab_push(c, s, obj);
 	s->inuse--;
 	c->free_objs++;
 	slab_relist(c, s);
@@ -257,11 +255,10 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	if (c->purgeable)
 		cache_note_use(c, (uint64_t)c->batch * c->size);
 	struct slab *s0 = cache_slab_with_room(c);
-	if (s0 && s0->freelist) {
+	if (s0 && slab_has_free(s0)) {
 		n = s0->carved - s0->inuse - s0->dormant;
-		first = s0->freelist;
+		first = slab_pop_all(c, s0);
 		l->head = fl_get(c, first);
-		s0->freelist = NULL;
 		s0->inuse = s0->carved - s0->dormant;
 		cache_free_objs_sub(c, n);
 		s0->scan_free = 0;

@@ -113,8 +113,7 @@ void slab_carve_all(struct kmem_cache *c, struct slab *s)
 {
 	for (uint32_t i = s->capacity; i-- > s->carved;) {
 		void *o = (void *)(s->objs + (uintptr_t)i * c->size);
-		fl_set(c, o, s->freelist);
-		s->freelist = o;
+		slab_push(c, s, o);
 		c->free_objs++;
 		slab_pfree_update(c, s, (uintptr_t)o, true);
 	}
@@ -252,9 +251,24 @@ void slab_pfree_dormant(struct kmem_cache *c, struct slab *s)
 bool slab_pfree_ok(struct kmem_cache *c, struct slab *s)
 {
 	uint32_t fb[SLAB_PAGES] = { 0 };
+	uint32_t listed = 0;
 
-	for (void *o = s->freelist; o; o = fl_get(c, o))
-		count_bytes(s, fb, (uintptr_t)o, c->size);
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+		bool set = s->fmask[pg / 64] >> (pg % 64) & 1;
+		if (set != (s->fhead[pg] != 0) || set != (s->ftail[pg] != 0))
+			return false;
+		void *last = NULL;
+		for (void *o = set ? slab_at(s, s->fhead[pg]) : NULL; o; o = fl_get(c, o), listed++) {
+			if (slab_page(s, o) != pg || listed > s->carved)
+				return false;
+			count_bytes(s, fb, (uintptr_t)o, c->size);
+			last = o;
+		}
+		if (set && last != slab_at(s, s->ftail[pg]))
+			return false;
+	}
+	if (listed != slab_free_objs(s))
+		return false;
 	count_dormant(c, s, fb);
 	for (unsigned pg = 0; pg < SLAB_PAGES; pg++)
 		if (fb[pg] != s->pfree[pg])
@@ -263,9 +277,58 @@ bool slab_pfree_ok(struct kmem_cache *c, struct slab *s)
 }
 
 /*
+ * Take off the free lists of @s the objects that start in a page not in
+ * @pages and reach into one that is (a source that unmaps: they would
+ * touch it). Returns how many. Walks only the lists of pages whose last
+ * object reaches past their end.
+ */
+static uint32_t unlink_reaching(const struct kmem_cache *c, struct slab *s, const uint64_t *pages)
+{
+	uint32_t n = 0;
+
+	for (unsigned q = 0; q < SLAB_PAGES; q++) {
+		if (!(s->fmask[q / 64] >> (q % 64) & 1))
+			continue;
+		uintptr_t pg_end = (uintptr_t)s + ((uintptr_t)q + 1) * PAGE_SIZE;
+		uint32_t lo, hi;
+		page_objects(c, s, q, &lo, &hi);
+		uintptr_t reach = s->objs + (uintptr_t)hi * c->size;
+		if (lo == hi || reach <= pg_end)
+			continue;	/* no object starting here crosses into the next page */
+		bool hit = false;
+		for (unsigned pg = q + 1; pg < SLAB_PAGES && (uintptr_t)s + (uintptr_t)pg * PAGE_SIZE < reach; pg++)
+			hit |= pages[pg / 64] >> (pg % 64) & 1;
+		if (!hit)
+			continue;
+		void *prev = NULL;
+		for (void *o = slab_at(s, s->fhead[q]); o;) {
+			void *next = fl_get(c, o);
+			if (obj_in_pages(c, s, (uintptr_t)o, pages)) {
+				n++;
+				if (prev)
+					fl_set(c, prev, next);
+				else
+					s->fhead[q] = next ? slab_off(s, next) : 0;
+			} else {
+				prev = o;
+			}
+			o = next;
+		}
+		if (!s->fhead[q]) {
+			s->ftail[q] = 0;
+			s->fmask[q / 64] &= ~(1ull << (q % 64));
+		} else {
+			s->ftail[q] = slab_off(s, prev);
+		}
+	}
+	return n;
+}
+
+/*
  * Give back the pages of @s that only free objects cover, if @min or more; @c
- * locked. Finding them reads the per-page free bytes (O(pages)); only when
- * enough are found does a walk of the free list take their objects off it.
+ * locked. Finding them reads the per-page free bytes, and their objects
+ * leave the free lists with their pages' lists: O(pages), no walk through
+ * free objects (but the lists of pages before them, where the source unmaps).
  */
 static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
 {
@@ -290,27 +353,25 @@ static void slab_scan_min(struct kmem_cache *c, struct slab *s, unsigned min)
 	 */
 	if (n < min)
 		return;
-	/* The free list without the objects that start in those pages. */
-	void **link = &s->freelist;
-	void *prev = NULL;
+	/* Their objects leave the free lists: the pages' own lists, dropped whole, */
 	uint32_t asleep = 0;
-	for (void *o = s->freelist; o;) {
-		void *next = fl_get(c, o);
-		if (obj_in_pages(c, s, (uintptr_t)o, newly)) {
-			asleep++;
-		} else {
-			if (prev)
-				fl_set(c, prev, o);
-			else
-				*link = o;
-			prev = o;
+	for (unsigned pg = 0; pg < SLAB_PAGES; pg++) {
+		if (!(newly[pg / 64] >> (pg % 64) & 1) || !(s->fmask[pg / 64] >> (pg % 64) & 1))
+			continue;
+		if (c->heap->src->pages_restore) {	/* some may be dormant already (reaching a purged page) */
+			for (void *o = slab_at(s, s->fhead[pg]); o; o = fl_get(c, o))
+				asleep++;
+		} else {				/* all free (the page is), none dormant */
+			uint32_t lo, hi;
+			page_objects(c, s, pg, &lo, &hi);
+			asleep += hi - lo;
 		}
-		o = next;
+		s->fhead[pg] = s->ftail[pg] = 0;
+		s->fmask[pg / 64] &= ~(1ull << (pg % 64));
 	}
-	if (prev)
-		fl_set(c, prev, NULL);
-	else
-		*link = NULL;
+	/* and, where the source unmaps, those reaching into them from the pages before. */
+	if (c->heap->src->pages_restore)
+		asleep += unlink_reaching(c, s, newly);
 	s->dormant += asleep;
 	cache_free_objs_sub(c, asleep);
 	/* Then the pages, in runs that may take in pages given back before. */
@@ -357,8 +418,7 @@ static void revive_pages(struct kmem_cache *c, struct slab *s, uint64_t set)
 		page_overlap(c, s, pg, &lo, &hi);
 		for (uint32_t i = hi; i-- > MM_MAX(lo, done);) {
 			void *o = (void *)(s->objs + (uintptr_t)i * c->size);
-			fl_set(c, o, s->freelist);
-			s->freelist = o;
+			slab_push(c, s, o);
 			s->dormant--;
 			c->free_objs++;
 		}
@@ -443,7 +503,7 @@ bool slab_revive(struct kmem_cache *c, struct slab *s)
 {
 	if (c->heap->src->pages_restore)
 		return revive_mapped(c, s);
-	for (unsigned pg = 0; pg < SLAB_PAGES && !s->freelist; pg++) {
+	for (unsigned pg = 0; pg < SLAB_PAGES && !slab_has_free(s); pg++) {
 		if (!page_purged(s, pg))
 			continue;
 		s->purged[pg / 64] &= ~(1ull << (pg % 64));
@@ -451,13 +511,12 @@ bool slab_revive(struct kmem_cache *c, struct slab *s)
 		page_objects(c, s, pg, &lo, &hi);
 		for (uint32_t i = hi; i-- > lo;) {
 			void *o = (void *)(s->objs + (uintptr_t)i * c->size);
-			fl_set(c, o, s->freelist);
-			s->freelist = o;
+			slab_push(c, s, o);
 			s->dormant--;
 			c->free_objs++;
 		}
 	}
-	return s->freelist != NULL;
+	return slab_has_free(s);
 }
 
 
