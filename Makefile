@@ -201,13 +201,43 @@ $(BUILD)/host-tsan/tests/%: tests/host/%.c $(patsubst $(BUILD)/host/%,$(BUILD)/h
 host-tests: $(HTESTS) $(HTESTS_TSAN)
 
 # --- fuzzers (clang, libFuzzer) -------------------------------------------------------
+# Each source is compiled once for all targets, with the coverage that fits
+# its part: the code under test (mm/, the kernel's data-processing files, the
+# targets' input decoding) with libFuzzer's full instrumentation, edge counters
+# and comparison tracing; the core's checkers (FUZZ_CHECKERS) with edge
+# counters only, as their comparisons say nothing about the input and their
+# tracing used to be most of a run's time; the host simulation (soft MMU,
+# platform) with none. Every object keeps ASan and UBSan.
 FUZZERS   := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST \
-             -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-$(BUILD)/fuzz/%: fuzz/%.c $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(wildcard fuzz/*.h mm/*.h host/*.h kernel/boot/*.h kernel/fs/*.h kernel/proc/*.h kernel/dos/*.h tests/host/*.h)
+FUZZ_DIR  := $(BUILD)/fuzzobj
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all
+FCFLAGS   := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. -DMM_HOST $(FUZZ_SAN)
+FUZZ_CHECKERS := mm/pt_read.c mm/pmm_info.c mm/as_info.c
+fuzz_cov = $(if $(filter host/%,$(1)),,$(if $(filter $(FUZZ_CHECKERS),$(1)),\
+	   -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp,-fsanitize=fuzzer-no-link))
+FUZZ_OBJ  := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC))
+FUZZ_TOBJ := $(patsubst %.c,$(FUZZ_DIR)/%.o,$(FUZZ_SRC))
+# The flags each object was built with: a change rebuilds them all (objects
+# are secondary, so a finished fuzzer would otherwise never see new flags).
+FUZZ_STAMP := $(FUZZ_DIR)/flags
+FUZZ_FLAGS_NOW := $(FCFLAGS) | $(FUZZ_CHECKERS) | $(call fuzz_cov,mm/x.c) | $(call fuzz_cov,$(firstword $(FUZZ_CHECKERS)))
+
+$(FUZZ_STAMP): fuzz-flags-changed
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_FLAGS_NOW)' | cmp -s - $@ || echo '$(FUZZ_FLAGS_NOW)' > $@
+fuzz-flags-changed:
+
+$(FUZZ_OBJ) $(FUZZ_TOBJ): $(FUZZ_DIR)/%.o: %.c $(FUZZ_STAMP)
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CLANG) $(FCFLAGS) $(call fuzz_cov,$<) -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: $(FUZZ_DIR)/fuzz/%.o $(FUZZ_OBJ) $(FUZZ_STAMP)
 	@mkdir -p $(@D)
 	$(call say,LINK,$@)
-	$(Q)$(CLANG) $(FCFLAGS) -o $@ $< $(CORE_SRC) $(HOSTPLAT) $(HOST_KSRC) $(LDLIBS_$*)
+	$(Q)$(CLANG) $(FCFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LDLIBS_$*)
+
+.PHONY: fuzz-flags-changed
 
 fuzzers: $(FUZZERS)
 
