@@ -295,13 +295,21 @@ static pfn_t check_head(struct tally *t, pfn_t pfn, const struct frame *f, unsig
 	if (flags != FRAME_FREE && flags != FRAME_PCP && flags != FRAME_ALLOC &&
 	    flags != FRAME_QUARANTINE)
 		problem(t, "bad flags", pfn);
-	for (pfn_t i = 1; i < n; i++) {
-		const struct frame *tail = pfn_frame_checked(pfn + i);
+	/*
+	 * An aligned block lies in one section, whose descriptors are one array:
+	 * with its last frame in the database, the tails follow the head.
+	 */
+	pfn_t i = 1;
 
-		if (!tail || frame_flags(tail)) {
-			problem(t, "block runs into a hole or another block", pfn);
-			return i;
-		}
+	if (pfn_frame_checked(pfn + n - 1))
+		while (i < n && !frame_flags(f + i))
+			i++;
+	else
+		while (pfn_frame_checked(pfn + i) && !frame_flags(pfn_frame(pfn + i)))
+			i++;
+	if (i < n) {
+		problem(t, "block runs into a hole or another block", pfn);
+		return i;
 	}
 	if (flags == FRAME_FREE && f->order < PMM_MAX_ORDER) {	/* merged as far as can be? */
 		const struct frame *b = pfn_frame_checked(pfn ^ n);
