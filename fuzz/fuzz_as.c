@@ -14,8 +14,11 @@
  * shared anonymous memory the byte of (mapping, page index), which every
  * sharer sees and which outlives unmapping. Fork copies private cells and
  * keeps shared ones. After each operation the return value must be the
- * model's, every page must read through the soft MMU as a user would see
- * it (or fault), and as_check() must pass. With memory short, faults may
+ * model's, and the pages it could change (its range, where it moved to, the
+ * heap for brk) plus CHECK_SAMPLE others must read through the soft MMU as
+ * a user would see it (or fault); every page of every process, and
+ * as_check(), every CHECK_EVERY operations, after a fork, a change of
+ * memory pressure, and at the end. With memory short, faults may
  * fail and calls may give ENOMEM, changing nothing. At the end every space
  * is destroyed and every frame must be back.
  */
@@ -36,6 +39,8 @@
 #define MAX_IDX		256
 #define MAX_CELLS	8192
 #define RW		(MM_PROT_READ | MM_PROT_WRITE)
+#define CHECK_SAMPLE	4
+#define CHECK_EVERY	8
 
 struct mpage {
 	bool mapped, shared;
@@ -60,6 +65,8 @@ static uint32_t ncells;
 static unsigned nmaps;
 static phys_addr_t eaten_frames[1 << 15];
 static struct sim_hoard eaten = { eaten_frames, 0, 1 << 15 };
+static uint64_t sample;			/* fuzz_sample() state */
+static bool plant, planted;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -67,6 +74,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	sim_quiet();
 	CHECK(sim_ram_pmm_flat(16 * MiB) == 0);	/* 4096 frames: the pressure step eats them one by one */
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
@@ -105,28 +113,59 @@ SMMU_ORACLE static bool one_region(const struct proc *pr, unsigned first, unsign
 
 /* --- checks ----------------------------------------------------------------------- */
 
-/* Every page of @pr reads as the model says; with @writes, writability too. */
+/* Page @i of @pr reads as the model says; with @writes, writability too. */
+SMMU_ORACLE static void verify_page(struct proc *pr, unsigned i, bool starved, bool writes)
+{
+	struct mpage *p = &pr->pg[i];
+	uintptr_t va = WIN + i * PG;
+	uint8_t v;
+	int r = smmu_read(&pr->mmu, va, SMMU_USER, &v, 1);
+
+	if (!readable(p)) {
+		CHECK(r == -MM_EFAULT);
+		return;
+	}
+	if (r && starved)
+		return;
+	CHECK(r == 0 && v == *value(p));
+	if (!writes)
+		return;
+	r = smmu_write(&pr->mmu, va, SMMU_USER, &v, 1);
+	CHECK((r == 0) == !!(p->prot & MM_PROT_WRITE) || (r && starved));
+}
+
+/* Every page of @pr, and as_check(). */
 SMMU_ORACLE static void verify(struct proc *pr, bool starved, bool writes)
 {
-	for (unsigned i = 0; i < NPAGES; i++) {
-		struct mpage *p = &pr->pg[i];
-		uintptr_t va = WIN + i * PG;
-		uint8_t v;
-		int r = smmu_read(&pr->mmu, va, SMMU_USER, &v, 1);
-
-		if (!readable(p)) {
-			CHECK(r == -MM_EFAULT);
-			continue;
-		}
-		if (r && starved)
-			continue;
-		CHECK(r == 0 && v == *value(p));
-		if (!writes)
-			continue;
-		r = smmu_write(&pr->mmu, va, SMMU_USER, &v, 1);
-		CHECK((r == 0) == !!(p->prot & MM_PROT_WRITE) || (r && starved));
-	}
+	for (unsigned i = 0; i < NPAGES; i++)
+		verify_page(pr, i, starved, writes);
 	CHECK(as_check(&pr->as) == 0);
+}
+
+/* Pages [first, first + n) of @pr and a sample of the others. */
+SMMU_ORACLE static void verify_range(struct proc *pr, unsigned first, unsigned n, bool starved,
+				     bool writes)
+{
+	for (unsigned i = first; i < first + n && i < NPAGES; i++)
+		verify_page(pr, i, starved, writes);
+	for (unsigned k = 0; k < CHECK_SAMPLE; k++)
+		verify_page(pr, fuzz_sample(&sample, NPAGES), starved, writes);
+}
+
+/*
+ * FUZZ_PLANT: once per input, a private page away from the operation's range
+ * silently loses its read permission; the sample or the full check must
+ * notice.
+ */
+static void plant_bug(struct proc *pr, unsigned first, unsigned n)
+{
+	unsigned i = (first + n + NPAGES / 2) % NPAGES;
+	struct mpage *p = &pr->pg[i];
+
+	if (!plant || planted || !readable(p) || p->shared)
+		return;
+	if (as_mprotect(&pr->as, WIN + i * PG, PG, MM_PROT_NONE) == 0)
+		planted = true;
 }
 
 /* --- operations --------------------------------------------------------------------- */
@@ -334,6 +373,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	free0 = sim_free_frames();
 	memset(procs, 0, sizeof(procs));
+	fuzz_sample_seed(&sample, data, size);
+	planted = false;
 	ncells = 0;
 	nmaps = 1;	/* id 0: the heap */
 	CHECK(as_init(&procs[0].as, NULL) == 0);
@@ -346,6 +387,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct proc *pr = &procs[(b[0] >> 4) % MAX_PROC];
 		unsigned first = b[1] % NPAGES;
 		unsigned n = 1 + b[2] % 8;
+		/* What the operation could change beyond [first, first + n): all, or one more range. */
+		bool all = off / 4 % CHECK_EVERY == CHECK_EVERY - 1;
+		unsigned first2 = 0, n2 = 0;
 
 		if (!pr->live)
 			pr = &procs[0];
@@ -368,6 +412,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 4:
 			if (!starved)
 				op_mremap(pr, first, n, b[3]);
+			first2 = (b[3] & 0x80) ? first : (b[3] >> 3) % NPAGES;
+			n2 = 1 + (b[3] & 7);
 			break;
 		case 5:
 		case 6:
@@ -377,6 +423,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_touch(pr, first, 0, false, starved);
 			break;
 		case 8:
+			all = true;	/* a fork's child is new everywhere */
 			if (b[3] & 1) {
 				op_fork(pr, starved);
 			} else if (pr != &procs[0] || b[3] & 2) {
@@ -387,11 +434,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9:
 			if (!starved)
 				op_brk(pr, b[2] % 16, b[3]);
+			first2 = HEAP_PAGE;
+			n2 = NPAGES - HEAP_PAGE;
 			break;
 		case 10:
 			op_dontneed(pr, first, n);
 			break;
 		case 11:
+			all = true;
 			if (starved) {
 				sim_feed(&eaten);
 				starved = false;
@@ -404,7 +454,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		if (pr->live)
-			verify(pr, starved, (b[3] & 0x60) == 0x60);
+			plant_bug(pr, first, n);
+		for (unsigned i = 0; all && i < MAX_PROC; i++)
+			if (procs[i].live)
+				verify(&procs[i], starved, (b[3] & 0x60) == 0x60);
+		if (!all && pr->live) {
+			verify_range(pr, first, n, starved, (b[3] & 0x60) == 0x60);
+			verify_range(pr, first2, n2, starved, (b[3] & 0x60) == 0x60);
+		}
 	}
 	sim_feed(&eaten);
 	for (unsigned i = 0; i < MAX_PROC; i++)

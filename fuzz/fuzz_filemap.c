@@ -17,9 +17,13 @@
  * page, whether mapped, shared or private, the file page, and a private
  * copy's byte if one was made. Truncation drops everything past the end
  * (copies too); MADV_REMOVE zeroes file pages but keeps private copies.
- * After each operation every window page must read through the soft MMU as
- * the model says (or fault), and as_check() must pass. At the end all is
- * torn down and every frame must be back.
+ * After each operation the pages it could change must read through the
+ * soft MMU as the model says (or fault): its range and CHECK_SAMPLE other
+ * pages of each process after an operation on one process's window; every
+ * page after one on the file (write(), truncation, MADV_REMOVE, a shared
+ * store), a fork or an exit. Every page, and as_check(), every CHECK_EVERY
+ * operations and at the end. Then all is torn down and every frame must be
+ * back.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +38,8 @@
 #define NP	16
 #define WIN	0x20000000ull
 #define RW	(MM_PROT_READ | MM_PROT_WRITE)
+#define CHECK_SAMPLE	2
+#define CHECK_EVERY	8
 
 struct mpage {
 	bool mapped, shared, copied;
@@ -52,6 +58,8 @@ static uint8_t fbyte[NP];
 static unsigned fsize;		/* pages */
 static struct pcache *pc;
 static struct as_file file;
+static uint64_t sample;			/* fuzz_sample() state */
+static bool plant, planted;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -59,6 +67,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	sim_quiet();
 	CHECK(sim_ram_pmm_flat(64 * MiB) == 0);
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
@@ -86,16 +95,48 @@ static int expect(const struct proc *pr, unsigned i)
 	return fbyte[p->fpage];
 }
 
-static void check_proc(struct proc *pr)
+SMMU_ORACLE static void check_page(struct proc *pr, unsigned i)
 {
-	for (unsigned i = 0; i < NP; i++) {
-		uint8_t v;
-		int e = expect(pr, i);
-		int r = smmu_read(&pr->mmu, va(i), SMMU_USER, &v, 1);
+	uint8_t v;
+	int e = expect(pr, i);
+	int r = smmu_read(&pr->mmu, va(i), SMMU_USER, &v, 1);
 
-		CHECK(e < 0 ? r != 0 : (r == 0 && v == e));
-	}
+	CHECK(e < 0 ? r != 0 : (r == 0 && v == e));
+}
+
+/* Every page of @pr, and as_check(). */
+SMMU_ORACLE static void check_proc(struct proc *pr)
+{
+	for (unsigned i = 0; i < NP; i++)
+		check_page(pr, i);
 	CHECK(as_check(&pr->as) == 0);
+}
+
+/* Pages [first, first + n) of @pr, and a sample of each live process's. */
+SMMU_ORACLE static void check_range(struct proc *pr, unsigned first, unsigned n)
+{
+	for (unsigned i = first; i < first + n && i < NP; i++)
+		check_page(pr, i);
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned k = 0; procs[p].live && k < CHECK_SAMPLE; k++)
+			check_page(&procs[p], fuzz_sample(&sample, NP));
+}
+
+/*
+ * FUZZ_PLANT: once per input, a private page's copy is dropped behind the
+ * model's back (MADV_DONTNEED on a page away from the operation's range);
+ * the sample or the full check must notice.
+ */
+static void plant_bug(struct proc *pr, unsigned lo)
+{
+	unsigned i = (lo + NP / 2) % NP;
+	const struct mpage *p = &pr->pg[i];
+
+	if (!plant || planted || !p->mapped || p->shared || !p->copied || p->fpage >= fsize ||
+	    p->copy == fbyte[p->fpage])
+		return;
+	if (as_madvise(&pr->as, va(i), PG, MM_MADV_DONTNEED) == 0)
+		planted = true;
 }
 
 static void op_map(struct proc *pr, unsigned first, unsigned n, unsigned fpage, bool shared)
@@ -207,6 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free0 = sim_free_frames();
 	memset(procs, 0, sizeof(procs));
 	memset(fbyte, 0, sizeof(fbyte));
+	fuzz_sample_seed(&sample, data, size);
+	planted = false;
 	fsize = 0;
 	pc = pcache_create(PCACHE_SIZED);
 	CHECK(pc);
@@ -217,9 +260,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t off = 0; off + 3 <= size; off += 3) {
 		const uint8_t *b = data + off;
 		struct proc *pr = &procs[(b[0] >> 7) & procs[1].live];
-		unsigned lo = b[1] & 15, hi = b[1] >> 4;
+		unsigned lo = b[1] & 15, hi = b[1] >> 4, op = (b[0] & 0x7f) % 10;
+		/* Changes the file or a process: every page of every process to check. */
+		bool all = op == 5 || op == 6 || op == 8 || op == 9 ||
+			   (op == 3 && pr->pg[lo].shared) || off / 3 % CHECK_EVERY == CHECK_EVERY - 1;
 
-		switch ((b[0] & 0x7f) % 10) {
+		switch (op) {
 		case 0: op_map(pr, lo, hi, b[2], true); break;
 		case 1: op_map(pr, lo, hi, b[2], false); break;
 		case 2:
@@ -228,20 +274,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				pr->pg[i] = (struct mpage){ 0 };
 			break;
 		case 3: op_store(pr, lo, b[2]); break;
-		case 4: break;		/* a load: the check below reads every page */
+		case 4: break;		/* a load: the check below reads the range */
 		case 5: op_fwrite(hi, b[2]); break;
 		case 6: op_truncate(b[2]); break;
 		case 7: op_dontneed(pr, lo, hi); break;
 		case 8: op_remove(pr, lo); break;
 		default: op_fork_or_exit(); break;
 		}
-		for (unsigned p = 0; p < 2; p++)
+		if (pr->live)
+			plant_bug(pr, lo);
+		for (unsigned p = 0; all && p < 2; p++)
 			if (procs[p].live)
 				check_proc(&procs[p]);
+		if (!all && pr->live)
+			check_range(pr, lo, op <= 2 || op == 7 ? hi % (NP - lo) + 1 : 1);
 	}
 	for (unsigned p = 0; p < 2; p++)
-		if (procs[p].live)
+		if (procs[p].live) {
+			check_proc(&procs[p]);
 			as_destroy(&procs[p].as);
+		}
 	pcache_put(pc);
 	pmm_drain();
 	CHECK(sim_free_frames() == free0);

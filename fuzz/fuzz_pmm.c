@@ -6,7 +6,10 @@
  *   - no frame is ever handed out twice; blocks are aligned and in their zone;
  *   - "no frame" is only answered when the allowed zones really have no block;
  *   - every bad call is reported once and changes nothing, good calls never report;
- *   - statistics match the model, and pmm_check() finds the database sound;
+ *   - statistics match the model after every step, each block an operation
+ *     touched is in the state the model says, and pmm_check() finds the whole
+ *     database sound at the end of each input (it walks every frame: after
+ *     every step it would be most of the run);
  *   - after freeing everything, every frame is back, merged into the same
  *     maximal blocks as right after initialization.
  */
@@ -17,6 +20,7 @@
 
 #include "fuzz/fuzz.h"
 #include "host/sim.h"
+#include "mm/frame.h"
 #include "mm/memmap.h"
 #include "mm/platform.h"
 #include "mm/pmm.h"
@@ -38,6 +42,7 @@ static struct block {
 static unsigned nlive;
 static uint64_t used_frames;
 static unsigned long bad_calls;
+static bool plant;
 
 static void panic_hook(const char *msg)
 {
@@ -53,6 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	sim_panic_hook = panic_hook;
 	if (sim_ram_init(SIM_RAM))
 		abort();
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
@@ -159,8 +165,12 @@ static void drop(unsigned i, bool use_put)
 		CHECK(pmm_put(b->a) == b->refs - 1);
 	else
 		pmm_free_pages(b->a, b->order);
-	if (--b->refs)
+	if (--b->refs) {
+		CHECK(pmm_refcount(b->a) == b->refs);
 		return;
+	}
+	CHECK(pmm_frame_state(b->a) == PMM_FRAME_FREE);
+	CHECK(pmm_frame_state(b->a + (FRAME << b->order) - 1) == PMM_FRAME_FREE);
 	mark(b->a, b->order, 0);
 	used_frames -= 1ull << b->order;
 	*b = live[--nlive];
@@ -216,14 +226,35 @@ static void op_bad(struct fuzz_input *in)
 	bad_calls++;
 }
 
-static void check_model(void)
+/* After every step: the statistics agree with the model (the blocks touched were checked by the step). */
+FUZZ_ORACLE static void check_stats(void)
 {
 	struct pmm_stats st;
 
 	pmm_get_stats(&st);
 	CHECK(st.used_frames == used_frames);
 	CHECK(st.free_frames + st.used_frames + st.reserved_frames == st.total_frames);
+}
+
+/* The whole database: at the end of each input. */
+static void check_model(void)
+{
+	check_stats();
 	CHECK(pmm_check() == 0);
+}
+
+/*
+ * FUZZ_PLANT: a free frame's descriptor gets a reference count, which no
+ * statistic shows; only the end-of-input pmm_check() can find it.
+ */
+static void plant_bug(void)
+{
+	phys_addr_t a = pmm_alloc_pages(0, 0);
+
+	if (a == PMM_NO_FRAME)
+		return;
+	pmm_free_pages(a, 0);
+	pfn_frame((pfn_t)(a / FRAME))->refcount = 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -242,7 +273,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pmm_get_stats(&initial);
 	CHECK(initial.used_frames == 0 && pmm_check() == 0);
 
-	for (unsigned step = 0; in.n; step++) {
+	while (in.n) {
 		unsigned op = fuzz_byte(&in) % 10;
 		unsigned i = nlive ? fuzz_word(&in) % nlive : 0;
 
@@ -256,9 +287,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_bad(&in);
 		else if (op == 8)
 			pmm_drain();
-		if (step % 64 == 63)
-			check_model();
+		check_stats();
 	}
+	if (plant)
+		plant_bug();
 	check_model();
 	while (nlive)
 		drop(nlive - 1, live[nlive - 1].refs > 1);

@@ -25,12 +25,16 @@
  * destroyed, giving back every table (the first keeps any split tables).
  *
  * After each operation the result must be what the model predicts (-EEXIST,
- * -EINVAL, or success; -ENOMEM changing nothing), and every page of the
+ * -EINVAL, or success; -ENOMEM changing nothing), and the pages of the
  * range, plus its neighbours, must translate as the model says through
  * pt_translate() and through the soft MMU, whose permission checks must
- * agree with the model's protections. At the end everything is unmapped,
- * the released frames must match the model, and every page-table page must
- * be back in the PMM.
+ * agree with the model's protections: every page of a range of up to
+ * CHECK_ALL pages; of a longer one its first and last CHECK_EDGE pages and
+ * CHECK_SAMPLE pages drawn from it, plus CHECK_SAMPLE pages anywhere. Every
+ * CHECK_EVERY operations and at the end of the input the whole space is
+ * compared with the model, leaf by leaf (check_all()). At the end
+ * everything is unmapped, the released frames must match the model, and
+ * every page-table page must be back in the PMM.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +51,10 @@
 #define CHUNK		512			/* model pages per dirty bit */
 #define OP_SIZE		8
 #define PROT_BITS	(PT_WRITE | PT_EXEC | PT_USER | PT_GLOBAL | PT_NOCACHE)
+#define CHECK_ALL	64			/* ranges checked page by page */
+#define CHECK_EDGE	8
+#define CHECK_SAMPLE	8
+#define CHECK_EVERY	32
 
 struct world {
 	const struct pt_format *fmt;
@@ -64,6 +72,8 @@ static uint64_t model[MAX_WIN][WIN_PAGES];
 static uint8_t dirty[MAX_WIN][WIN_PAGES / CHUNK];
 static phys_addr_t eaten_frames[1 << 16];
 static struct sim_hoard eaten = { eaten_frames, 0, 1 << 16 };
+static uint64_t sample;			/* fuzz_sample() state */
+static bool plant, planted;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -71,6 +81,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	sim_quiet();
 	CHECK(sim_ram_pmm_flat(16 * MiB) == 0);	/* 4096 frames: tables for every test the windows need */
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
@@ -236,6 +247,61 @@ SMMU_ORACLE static void check_range(unsigned win, uint64_t first, uint64_t n)
 		p = check_leaf(win, p, hi);
 }
 
+/* An operation's range: all of a short one, the edges and a sample of a long one; a sample elsewhere. */
+SMMU_ORACLE static void check_op_range(unsigned win, uint64_t first, uint64_t n)
+{
+	if (n <= CHECK_ALL) {
+		check_range(win, first, n);
+	} else {
+		check_range(win, first, CHECK_EDGE);
+		check_range(win, first + n - CHECK_EDGE, CHECK_EDGE);
+		for (unsigned i = 0; i < CHECK_SAMPLE; i++)
+			check_range(win, first + fuzz_sample(&sample, (unsigned)n), 1);
+	}
+	for (unsigned i = 0; i < CHECK_SAMPLE; i++)
+		check_range(fuzz_sample(&sample, w.nwin), fuzz_sample(&sample, WIN_PAGES), 1);
+}
+
+/* pt_walk() of the whole space: every leaf as the model has it. */
+struct full_check {
+	uint64_t pages, leaves;
+};
+
+SMMU_ORACLE static int check_full_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot,
+				       void *ctx)
+{
+	struct full_check *c = ctx;
+	unsigned win = 0;
+
+	while (win < w.nwin && va - w.win[win] >= WIN_SIZE)
+		win++;
+	CHECK(win < w.nwin);		/* nothing is mapped outside the windows */
+	CHECK(size % PG == 0 && va % size == 0 && pa % size == 0);
+
+	uint64_t first = (va - w.win[win]) / PG, m = *slot(win, first);
+
+	CHECK(first + size / PG <= WIN_PAGES);
+	for (uint64_t p = first; p < first + size / PG; p++) {
+		uint64_t mp = *slot(win, p);
+
+		CHECK((mp & 1) && (mp & PAGE_MASK) == pa + (p - first) * PG);
+		CHECK((prot & ~(unsigned)(PT_ACCESSED | PT_DIRTY)) == model_prot(mp));
+	}
+	if (c->leaves++ % 8 == 0)		/* the soft MMU: a sample of the leaves */
+		check_mmu(va, m, pa, (unsigned)first);
+	c->pages += size / PG;
+	return 0;
+}
+
+/* The whole space against the model: each leaf, and no page the model maps missing. */
+SMMU_ORACLE static void check_all(void)
+{
+	struct full_check c = { 0, 0 };
+
+	CHECK(pt_walk(&sp, 0, UINTPTR_MAX, check_full_leaf, &c) == 0);
+	CHECK(c.pages == total.pages);
+}
+
 /* --- releases -------------------------------------------------------------------------- */
 
 SMMU_ORACLE static void on_release(phys_addr_t pa, uint64_t size, void *ctx)
@@ -325,6 +391,23 @@ static void decode(struct op *o, const uint8_t *b)
 		o->pa = 0;
 }
 
+/*
+ * FUZZ_PLANT: once per input, a mapped page in the middle of a long map (so
+ * outside its edges) silently loses its write permission; the sample or
+ * check_all() must notice.
+ */
+static void plant_bug(const struct op *o)
+{
+	uint64_t p = o->first + o->n / 2;
+	uintptr_t va = w.win[o->win] + p * PG;
+	unsigned prot = o->prot & PROT_BITS;
+
+	if (!plant || planted || o->n <= 2 * CHECK_EDGE + 2 || !(prot & PT_WRITE))
+		return;
+	if (pt_protect(&sp, va, PG, prot & ~(unsigned)PT_WRITE) == 0)
+		planted = true;
+}
+
 static void do_map(const struct op *o, unsigned flags)
 {
 	uintptr_t va = w.win[o->win] + o->first * PG;
@@ -341,6 +424,7 @@ static void do_map(const struct op *o, unsigned flags)
 	for (uint64_t i = 0; i < o->n; i++)
 		set_slot(o->win, o->first + i,
 			 (o->pa + i * PG) | (uint64_t)(o->prot & PROT_BITS) << 1 | 1);
+	plant_bug(o);
 }
 
 static void do_unmap(const struct op *o, uint64_t first, uint64_t n)
@@ -559,14 +643,17 @@ static void run_op(const uint8_t *b, unsigned step)
 		uint64_t end = MM_MIN(ALIGN_UP(o.first + o.n, (uint64_t)w.large_pages), WIN_PAGES);
 
 		do_unmap(&o, first, end - first);
-		check_range(o.win, first, end - first);
-		return;
+		check_op_range(o.win, first, end - first);
+		break;
 	}
 	default:
 		do_invalid(&o);
 		break;
 	}
-	check_range(o.win, o.first, o.n);
+	if (o.kind != 6)
+		check_op_range(o.win, o.first, o.n);
+	if (step % CHECK_EVERY == CHECK_EVERY - 1)
+		check_all();
 	if (sp.table_pages < 64 || step % 16 == 0)
 		CHECK(pt_check(&sp) == 0);
 }
@@ -580,6 +667,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t free0 = sim_free_frames();
 
 	CHECK(pt_space_init(&sp, w.fmt) == 0);
+	fuzz_sample_seed(&sample, data, size);
+	planted = false;
 	smmu_init(&mmu, &sp);
 	mmu.ac = true;
 	data++;
@@ -587,6 +676,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned step = 0; size >= OP_SIZE; step++, data += OP_SIZE, size -= OP_SIZE)
 		run_op(data, step);
 	sim_feed(&eaten);
+	check_all();
 
 	/* Unmap everything: the frames released are the model's, every table comes back. */
 	struct tally got = { 0, 0 };

@@ -14,10 +14,13 @@
  * The model keeps per page: state (free, reserved, committed), allocation
  * base and protection, PAGE_* protection, the Linux protection the region
  * has, its byte, and whether it was written since its write watch was reset. After each operation the return value must be the
- * model's, every page's VirtualQuery fields (and run length, where it ends
- * in the window) must match, every page must read as the model says (or
- * fault), and as_check() must pass. At the end the space is destroyed and
- * every frame and every committed page must be back.
+ * model's, and for the pages it could change (its range and the page before,
+ * whose run may end in it; every page after a release) plus CHECK_SAMPLE
+ * others the VirtualQuery fields (and run length, where it ends in the
+ * window) must match and the page must read as the model says (or fault).
+ * Every page, and as_check(), every CHECK_EVERY operations and at the end.
+ * Then the space is destroyed and every frame and every committed page must
+ * be back.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +35,8 @@
 #define NPAGES	64
 #define WIN	0x10000000ull
 #define GPAGES	16			/* pages per 64 KiB */
+#define CHECK_SAMPLE	4
+#define CHECK_EVERY	8
 
 enum { FREE, RESERVED, COMMITTED };
 
@@ -46,6 +51,8 @@ struct mpage {
 static struct as as;
 static struct smmu mmu;
 static struct mpage pg[NPAGES];
+static uint64_t sample;			/* fuzz_sample() state */
+static bool plant, planted;
 
 /* Valid protections first, then invalid ones. */
 static const uint32_t prots[] = {
@@ -63,6 +70,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	sim_quiet();
 	CHECK(sim_ram_pmm_flat(64 * MiB) == 0);
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
@@ -209,9 +217,9 @@ static unsigned m_run(unsigned p)
 	return i < NPAGES || pg[p].state != FREE ? i - p : 0;
 }
 
-SMMU_ORACLE static void verify(void)
+SMMU_ORACLE static void verify_page(unsigned i)
 {
-	for (unsigned i = 0; i < NPAGES; i++) {
+	{
 		struct memory_basic_information m;
 		const struct mpage *q = &pg[i];
 		uintptr_t va = WIN + i * PG;
@@ -230,14 +238,47 @@ SMMU_ORACLE static void verify(void)
 			CHECK(m.region_size == run * PG);
 		/* Reading a guard page would clear its guard: only the others are probed. */
 		if (q->state == COMMITTED && (q->prot & PAGE_GUARD))
-			continue;
+			return;
 		bool can = q->state == COMMITTED && q->mm != MM_PROT_NONE;
 		int r = smmu_read(&mmu, va + 11, SMMU_USER, &v, 1);
 		CHECK((r == 0) == can);
 		if (can)
 			CHECK(v == q->val);
 	}
+}
+
+/* Every page, and as_check(). */
+SMMU_ORACLE static void verify(void)
+{
+	for (unsigned i = 0; i < NPAGES; i++)
+		verify_page(i);
 	CHECK(as_check(&as) == 0);
+}
+
+/* Pages [p - 1, p + n) and a sample of the others. */
+SMMU_ORACLE static void verify_range(unsigned p, unsigned n)
+{
+	for (unsigned i = p ? p - 1 : 0; i < p + n && i < NPAGES; i++)
+		verify_page(i);
+	for (unsigned k = 0; k < CHECK_SAMPLE; k++)
+		verify_page(fuzz_sample(&sample, NPAGES));
+}
+
+/*
+ * FUZZ_PLANT: once per input, a committed readable page away from the
+ * operation's range silently loses its access (the region's protection
+ * changes under the model); the sample or the full check must notice.
+ */
+static void plant_bug(unsigned p, unsigned n)
+{
+	unsigned i = (p + n + NPAGES / 2) % NPAGES;
+	const struct mpage *q = &pg[i];
+
+	if (!plant || planted || q->state != COMMITTED || q->mm == MM_PROT_NONE ||
+	    (q->prot & PAGE_GUARD))
+		return;
+	if (as_mprotect(&as, WIN + i * PG, PG, MM_PROT_NONE) == 0)
+		planted = true;
 }
 
 /* A write or read at page @p: a guard page faults once and loses its guard. */
@@ -281,6 +322,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mmu.vs = &as.vs;
 	for (unsigned i = 0; i < NPAGES; i++)
 		pg[i] = (struct mpage){ FREE, 0, false, false, -1, 0, 0, 0 };
+	fuzz_sample_seed(&sample, data, size);
+	planted = false;
 	for (size_t off = 0; off + 4 <= size; off += 4) {
 		const uint8_t *b = data + off;
 		unsigned p = b[1] % NPAGES, n = 1 + b[2] % 8, pi = b[3] % ARRAY_SIZE(prots);
@@ -356,8 +399,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fprintf(stderr, "op %u page %u n %u prot %#x: got %ld, want %ld\n",
 				b[0] % 11, p, n, prot, got, want);
 		CHECK(got == want);
-		verify();
+		plant_bug(p, n);
+		/* A release frees its whole allocation, wherever it starts. */
+		if (b[0] % 11 == 4 || off / 4 % CHECK_EVERY == CHECK_EVERY - 1)
+			verify();
+		else
+			verify_range(p, n);
 	}
+	verify();
 	as_destroy(&as);
 	CHECK(sim_free_frames() == free0);
 	CHECK(vm_committed_pages() == commit0);

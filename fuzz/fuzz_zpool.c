@@ -4,7 +4,9 @@
  * (sizes 1..PAGE_SIZE, biased to the boundaries of classes and frames),
  * write, read, free, bad frees and compaction, against a model of the live
  * objects and their bytes:
- *   - every read returns exactly what was written, before and after moves;
+ *   - every read returns exactly what was written, before and after moves
+ *     (each object is read before it is freed; after a compaction a sample
+ *     of CHECK_SAMPLE objects, and every object at the end of the input);
  *   - statistics match the model (objects, bytes), zpool_check() passes;
  *   - bad handles are reported and change nothing;
  *   - after freeing everything no object frame is left, and after
@@ -18,6 +20,7 @@
 #include "tests/host/sim_setup.h"
 
 #define MAX_LIVE	256
+#define CHECK_SAMPLE	8
 
 static struct zpool pool;
 static struct obj {
@@ -27,6 +30,8 @@ static struct obj {
 } live[MAX_LIVE];
 static unsigned nlive;
 static uint64_t free0;
+static uint64_t sample;			/* fuzz_sample() state */
+static bool plant;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -36,16 +41,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sim_ram_pmm_flat(64 * MiB))
 		abort();
 	free0 = sim_free_frames();
+	plant = fuzz_plant_wanted();
 	return 0;
 }
 
-static void pattern(uint8_t *b, size_t n, uint8_t seed, zpool_handle_t h)
+FUZZ_ORACLE static void pattern(uint8_t *b, size_t n, uint8_t seed, zpool_handle_t h)
 {
 	for (size_t i = 0; i < n; i++)
 		b[i] = (uint8_t)(seed + i * 7 + h * 13 + (i >> 8));
 }
 
-static void check_obj(const struct obj *o)
+FUZZ_ORACLE static void check_obj(const struct obj *o)
 {
 	uint8_t want[PAGE_SIZE], got[PAGE_SIZE];
 
@@ -76,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zpool_stats st;
 
 	CHECK(zpool_init(&pool) == 0);
+	fuzz_sample_seed(&sample, data, size);
 	nlive = 0;
 	sim_reset_counts();
 	while (in.n) {
@@ -108,8 +115,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			freed = zpool_compact(&pool);
 			zpool_get_stats(&pool, &st);
 			CHECK(freed == before - st.pool_pages);
-			for (unsigned k = 0; k < nlive; k++)
-				check_obj(&live[k]);
+			for (unsigned k = 0; nlive && k < CHECK_SAMPLE; k++)
+				check_obj(&live[fuzz_sample(&sample, nlive)]);
 		} else {
 			/* A handle no live object has: the next one the model does not hold. */
 			zpool_handle_t h = (zpool_handle_t)fuzz_word(&in);
@@ -122,6 +129,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				bad++;
 			}
 		}
+	}
+	if (plant && nlive) {
+		/*
+		 * FUZZ_PLANT: an object's bytes change behind the model's back;
+		 * the end-of-input reads must notice.
+		 */
+		struct obj o = live[nlive / 2];
+		uint8_t b[PAGE_SIZE];
+
+		o.seed++;
+		pattern(b, o.size, o.seed, o.h);
+		CHECK(zpool_write(&pool, o.h, b) == 0);
 	}
 	zpool_get_stats(&pool, &st);
 	CHECK(st.objects == nlive && st.obj_bytes == bytes && st.bad_calls == bad);
