@@ -287,7 +287,7 @@ SMMU_ORACLE static int check_full_leaf(uintptr_t va, phys_addr_t pa, uint64_t si
 		CHECK((mp & 1) && (mp & PAGE_MASK) == pa + (p - first) * PG);
 		CHECK((prot & ~(unsigned)(PT_ACCESSED | PT_DIRTY)) == model_prot(mp));
 	}
-	if (c->leaves++ % 8 == 0)		/* the soft MMU: a sample of the leaves */
+	if (c->leaves++ % 64 == 0)		/* the soft MMU: a sample of the leaves */
 		check_mmu(va, m, pa, (unsigned)first);
 	c->pages += size / PG;
 	return 0;
