@@ -355,6 +355,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						   max < 0 ? 0 : (unsigned)max, reset, &next);
 			if (got > 0 && got == want) {
 				CHECK(!memcmp(out, mout, (size_t)got * sizeof(out[0])));
+				if (next != mnext)
+					fprintf(stderr, "write watch page %u n %u max %d: next %#lx, want %#lx\n",
+						p, n, max, (unsigned long)next, (unsigned long)mnext);
 				CHECK(next == mnext);
 			}
 			break;
