@@ -9,7 +9,8 @@
  *   - statistics match the model after every step, each block an operation
  *     touched is in the state the model says, and pmm_check() finds the whole
  *     database sound at the end of each input (it walks every frame: after
- *     every step it would be most of the run);
+ *     every step it would be most of the run; pmm_init()'s database is
+ *     checked there too);
  *   - after freeing everything, every frame is back, merged into the same
  *     maximal blocks as right after initialization.
  */
@@ -271,7 +272,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	pmm_drain();
 	pmm_get_stats(&initial);
-	CHECK(initial.used_frames == 0 && pmm_check() == 0);
+	CHECK(initial.used_frames == 0);	/* pmm_init()'s database: pmm_check() at the end */
 
 	while (in.n) {
 		unsigned op = fuzz_byte(&in) % 10;
