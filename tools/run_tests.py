@@ -119,7 +119,8 @@ def script_tests(build):
 
 # Targets whose checks run late or on a sample: with FUZZ_PLANT set each
 # plants a bug (fuzz/fuzz.h) that only those checks can find, and must report.
-FUZZ_PLANTED = {"fuzz_as", "fuzz_filemap", "fuzz_pmm", "fuzz_pt", "fuzz_win32", "fuzz_zpool"}
+FUZZ_PLANTED = {"fuzz_as", "fuzz_bootinfo", "fuzz_filemap", "fuzz_pmm", "fuzz_pt", "fuzz_win32",
+                "fuzz_zpool"}
 FUZZ_PLANT_SECONDS = 60
 
 
