@@ -354,11 +354,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			got = as_win32_write_watch(&as, va, va + n * PG, max < 0 ? NULL : out,
 						   max < 0 ? 0 : (unsigned)max, reset, &next);
 			if (got > 0 && got == want) {
+				/*
+				 * With the room filled, the call may stop at once: the
+				 * next call goes on after the last page reported and
+				 * must not skip a written one (the model's @mnext).
+				 * Otherwise the range is done.
+				 */
+				bool full = got == max;
+				bool ok = full ? next > out[got - 1] && next <= mnext : next == mnext;
+
 				CHECK(!memcmp(out, mout, (size_t)got * sizeof(out[0])));
-				if (next != mnext)
-					fprintf(stderr, "write watch page %u n %u max %d: next %#lx, want %#lx\n",
-						p, n, max, (unsigned long)next, (unsigned long)mnext);
-				CHECK(next == mnext);
+				if (!ok)
+					fprintf(stderr, "write watch page %u n %u max %d: next %#lx, want %s%#lx\n",
+						p, n, max, (unsigned long)next, full ? "at most " : "",
+						(unsigned long)mnext);
+				CHECK(ok);
 			}
 			break;
 		}
