@@ -20,14 +20,16 @@
  * key lookups) take it for reading, so the threads of one space fault in
  * parallel; a fault also holds the hashed fault lock of its page
  * (as_fault.c), so two faults of the same page are one after the other.
- * Every other entry point takes it for writing; munmap of a space shared
- * by threads then downgrades it to reading while it zaps the pages
+ * Every other entry point takes it for writing; munmap, MADV_DONTNEED,
+ * MAP_FIXED over a mapping and VirtualFree of a space shared by threads
+ * then downgrade it to reading while they zap the pages, the regions
+ * already changed and the range marked for faults where regions stay
  * (as_unmap.c). Page tables are freed only under the write lock, since
  * faults fill empty entries without the page-table lock (pt_map_one()).
  * Order: the space's lock, then a fault lock, then the shared objects'
  * own locks (page cache, PMM, page tables), taken inside them. The lock is
- * always held with interrupts off, except in munmap's downgraded zap, which
- * is a no-reclaim scope (mm/reclaim.h reclaim_forbid()): an allocation that
+ * always held with interrupts off, except in those downgraded zaps, which
+ * are no-reclaim scopes (mm/reclaim.h reclaim_forbid()): an allocation that
  * reclaimed there would wait for this space's write lock.
  */
 #ifndef MM_AS_H

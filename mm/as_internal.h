@@ -272,8 +272,31 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end);
 /* Set the page-table protections of the mapped pages of [start, end) (as_mprotect.c). */
 void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned prot);
 
+/* The most region references (shm, files) a zap under the read lock keeps. */
+#define AS_HELD_REFS	8
+
+/*
+ * Pages of regions already taken out of the set, left to zap under the read
+ * lock with the range marked (as_unmap_range_defer()): MAP_FIXED's old pages.
+ */
+struct as_zap_later {
+	bool armed;			/* false: nothing left to zap */
+	unsigned slot, nheld;		/* the zap mark; references in @held */
+	uintptr_t start, end;
+	struct as_region held[AS_HELD_REFS];
+};
+/* Take [start, end)'s regions out and mark it, pages left for as_zap_later_unlock(). */
+bool as_unmap_range_defer(struct as *as, uintptr_t start, uintptr_t end, struct as_zap_later *z);
+/* The zap @z has left (under the read lock), then as_unlock(); or only as_unlock(). */
+void as_zap_later_unlock(struct as *as, struct as_zap_later *z);
+
+/* shmdt's pages: the gaps between regions in [lo, hi) zapped read-locked, then unlock. */
+void as_zap_gaps_unlock(struct as *as, uintptr_t lo, uintptr_t hi, unsigned long fl);
+
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */
 int as_map_region(struct as *as, const struct as_region *r);
+/* The same, the old pages left to @z in a space shared by threads; as_zap_later_unlock() after. */
+int as_map_region_later(struct as *as, const struct as_region *r, struct as_zap_later *z);
 
 /* --- Win32 allocations (as_win32.c) ------------------------------------------------ */
 

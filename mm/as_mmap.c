@@ -96,13 +96,17 @@ static int charge(struct as *as, struct as_region *r, unsigned long flags, uint6
 }
 
 /**
- * as_map_region() - put region @r in the space, replacing whatever was there
- * @as: the space, locked
+ * as_map_region_later() - put region @r in the space, replacing whatever was there
+ * @as: the space, locked by as_lock()
  * @r: the new region, its references taken; on failure the caller drops them
+ * @z: where the old pages are left in a space shared by threads (MAP_FIXED
+ *     over a mapping): the caller unlocks with as_zap_later_unlock(), which
+ *     zaps them under the read lock, the new region already in place
+ *     (as_unmap_range_defer()). NULL: they go now, under the write lock.
  *
  * Return: 0 or -MM_ENOMEM (nothing changed).
  */
-int as_map_region(struct as *as, const struct as_region *r)
+int as_map_region_later(struct as *as, const struct as_region *r, struct as_zap_later *z)
 {
 	struct as_region n = *r;
 	int err = as_region_reserve(as, 3);
@@ -112,21 +116,30 @@ int as_map_region(struct as *as, const struct as_region *r)
 	/* A new anonymous region's pages are indexed by their address (as_anon.c). */
 	if (n.backing == AS_ANON_PRIVATE)
 		n.pgoff = n.start >> PAGE_SHIFT;
-	/*
-	 * MAP_FIXED's old pages go under the write lock, as Linux's mmap_region()
-	 * unmaps with mmap_lock held for writing. A read-locked zap would be
-	 * sound with a zap mark (as_zap_unlock()) if the new region went in
-	 * first, so no lookup sees a hole, with the old regions' references held
-	 * as munmap's are. Not done: the removal comes first here.
-	 */
-	as_unmap_range(as, n.start, n.end);
+	if (!z || !as_unmap_range_defer(as, n.start, n.end, z))
+		as_unmap_range(as, n.start, n.end);
 	as_region_merge_new(as, as_region_insert(as, &n));
 	return 0;
 }
 
+/**
+ * as_map_region() - put region @r in the space, replacing whatever was there
+ * @as: the space, locked
+ * @r: the new region, its references taken; on failure the caller drops them
+ *
+ * The old pages go under the write lock, before the new region goes in.
+ *
+ * Return: 0 or -MM_ENOMEM (nothing changed).
+ */
+int as_map_region(struct as *as, const struct as_region *r)
+{
+	return as_map_region_later(as, r, NULL);
+}
+
+/* mmap with the space locked; what MAP_FIXED replaced may be left to @z. */
 static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot,
 			unsigned long flags, const struct as_file *file, uint64_t pgoff,
-			unsigned fmode)
+			unsigned fmode, struct as_zap_later *z)
 {
 	struct as_region r = { 0 };
 	long a, err;
@@ -172,7 +185,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		r.shm = file->pc;
 		as_region_ref(&r);
 	}
-	err = as_map_region(as, &r);
+	err = as_map_region_later(as, &r, z);
 	if (err) {
 		as_uncharge_region(&r);
 		as_region_unref(&r);
@@ -256,11 +269,13 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	/* Linux's file_mmap_ok(): offset + length must fit a file size (loff_t). */
 	if (file && (len > (uint64_t)INT64_MAX || off > (uint64_t)INT64_MAX - len))
 		return -MM_EOVERFLOW;
+	struct as_zap_later z = { .armed = false };
+
 	as_lock(as);
 	if (as->lock_future)
 		flags |= MM_MAP_LOCKED;
-	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode);
-	as_unlock(as);
+	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode, &z);
+	as_zap_later_unlock(as, &z);	/* MAP_FIXED's old pages, read-locked when shared */
 	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
 	if (!as_is_err(ret) && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
 			 (flags & MM_MAP_LOCKED)))
@@ -336,12 +351,17 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file)
 {
 	/*
-	 * The write lock throughout, as Linux's shmdt(): the file's regions are
-	 * found again after each removal, and a break between them would let a
-	 * shmat or mmap of another thread change which regions those are.
+	 * The region set changes under the write lock throughout, as Linux's
+	 * shmdt(): the file's regions are found again after each removal, and
+	 * a break between them would let a shmat or mmap of another thread
+	 * change which regions those are. In a space shared by threads only the
+	 * regions go here, and the pages after them, under the read lock
+	 * (as_zap_gaps_unlock()), a reference to the file kept until then.
 	 */
 	unsigned long fl = write_lock_irqsave(&as->lock);
-	uintptr_t end = addr + len;
+	bool later = __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);
+	struct as_region held = { .file = NULL };
+	uintptr_t end = addr + len, lo = 0, hi = 0;
 	long n = 0;
 	int err = 0;
 
@@ -356,10 +376,27 @@ long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_
 		err = as_region_reserve(as, 2);
 		if (err)
 			break;
-		as_unmap_range(as, s, e);
+		if (!later) {
+			as_unmap_range(as, s, e);
+		} else {
+			if (!n) {
+				held = (struct as_region){ .shm = as->reg[i].shm, .file = file };
+				as_region_ref(&held);
+				lo = s;
+			}
+			as_region_split(as, e);
+			as_uncharge_region(&as->reg[i]);
+			as_region_remove_range(as, i, i + 1);
+			hi = e;
+		}
 		n++;
 		i = as_region_lower(as, e);
 	}
-	write_unlock_irqrestore(&as->lock, fl);
+	if (!later || !n) {
+		write_unlock_irqrestore(&as->lock, fl);
+		return err ? err : n;
+	}
+	as_zap_gaps_unlock(as, lo, hi, fl);
+	as_region_unref(&held);
 	return err ? err : n;
 }

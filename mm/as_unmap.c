@@ -211,9 +211,6 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 	as_region_remove_range(as, first, last);
 }
 
-/* The most region references (shm, files) a munmap under the read lock keeps. */
-#define AS_HELD_REFS	8
-
 /* Take a reference for each of regions [first, last) that holds one: false if too many. */
 static bool hold_refs(struct as *as, uint32_t first, uint32_t last, struct as_region *held,
 		      unsigned *n)
@@ -315,6 +312,45 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 		as_region_unref(&held[i]);
 }
 
+/**
+ * as_zap_gaps_unlock() - zap what regions left of [@lo, @hi) under the read lock, then unlock
+ * @as: the space, write-locked by write_lock_irqsave() (@fl), not by as_lock()
+ * @lo: page-aligned
+ * @hi: page-aligned, > @lo
+ * @fl: what write_lock_irqsave() returned
+ *
+ * shmdt in a space shared by threads: the segment's regions in [@lo, @hi)
+ * were removed under the write lock, the caller holding a reference to
+ * their object. The pages left in the gaps between the regions that remain
+ * are theirs (a gap maps nothing else, and no fault fills one: it finds no
+ * region), so the gaps are zapped as munmap's range is, under the read
+ * lock with interrupts as at @fl, beside the faults of the other threads
+ * in the regions between; then the tables emptied are freed under the
+ * write lock (prune_tables()).
+ */
+void as_zap_gaps_unlock(struct as *as, uintptr_t lo, uintptr_t hi, unsigned long fl)
+{
+	uintptr_t cur = lo;
+
+	write_downgrade(&as->lock);
+	plat_irq_restore(fl);
+	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
+
+	while (cur < hi) {
+		uint32_t i = as_region_lower(as, cur);
+		bool r = i < as->nr && as->reg[i].start < hi;
+		uintptr_t gap_end = r ? MM_MAX(cur, as->reg[i].start) : hi;
+
+		if (gap_end > cur)
+			zap_batch(as, cur, gap_end, pt_zap_spans);
+		cur = r ? as->reg[i].end : hi;
+	}
+	reclaim_allow(noreclaim);
+	(void)plat_irq_save();
+	read_unlock_irqrestore(&as->lock, fl);
+	prune_tables(as, lo, hi);
+}
+
 /* Mark [start, end) as being zapped under the read lock; write lock held. False: no slot free. */
 static bool zap_mark(struct as *as, uintptr_t start, uintptr_t end, unsigned *slot)
 {
@@ -339,6 +375,32 @@ static void zap_unmark(struct as *as, unsigned slot)
 	__atomic_sub_fetch(&as->zap_marked, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * Zap [start, end), marked (@slot) under the write lock, under the read lock
+ * instead, then unlock: table by table in one TLB batch (pt_zap_spans()),
+ * interrupts as they were before as_lock(); the tables left empty are freed
+ * under the write lock again afterwards (prune_tables()).
+ */
+static void zap_marked_unlock(struct as *as, uintptr_t start, uintptr_t end, unsigned slot)
+{
+	unsigned long fl = as->lock_fl;
+
+	as->breakable = false;
+	write_downgrade(&as->lock);
+	plat_irq_restore(fl);
+	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
+
+	zap_batch(as, start, end, pt_zap_spans);
+	reclaim_allow(noreclaim);
+	bool prune = pt_zap_left_empty(&as->vs.pt, start, end - start);
+
+	(void)plat_irq_save();
+	zap_unmark(as, slot);
+	read_unlock_irqrestore(&as->lock, fl);
+	if (prune)
+		prune_tables(as, start, end);
+}
+
 /**
  * as_zap_unlock() - as_zap() of [@start, @end), then as_unlock()
  * @as: the space, locked by as_lock(); the range's regions stay (MADV_DONTNEED)
@@ -359,7 +421,6 @@ static void zap_unmark(struct as *as, unsigned slot)
  */
 void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end)
 {
-	unsigned long fl = as->lock_fl;
 	unsigned slot;
 
 	if (start >= end) {
@@ -371,19 +432,77 @@ void as_zap_unlock(struct as *as, uintptr_t start, uintptr_t end)
 		as_unlock(as);
 		return;
 	}
-	as->breakable = false;
-	write_downgrade(&as->lock);
-	plat_irq_restore(fl);
-	bool noreclaim = reclaim_forbid();	/* the read lock is held: nothing here may reclaim */
+	zap_marked_unlock(as, start, end, slot);
+}
 
-	zap_batch(as, start, end, pt_zap_spans);
-	reclaim_allow(noreclaim);
-	bool prune = pt_zap_left_empty(&as->vs.pt, start, end - start);
+/**
+ * as_unmap_range_defer() - take the regions of [@start, @end) out, leaving their pages
+ * @as: the space, locked by as_lock(), with room for two more regions reserved
+ * @start: page-aligned
+ * @end: page-aligned, > @start
+ * @z: set up for as_zap_later_unlock(), which the caller calls instead of as_unlock()
+ *
+ * MAP_FIXED in a space shared by threads: the old regions leave the set and
+ * the new one goes in under the same write lock, so no lookup ever sees a
+ * hole; the old pages, still mapped, are zapped afterwards under the read
+ * lock with the range marked (as_zap_marked()), so the other threads'
+ * faults there wait for the zap's end and then fill the new region's pages.
+ * The old regions' references (shm, files) are kept until their pages are
+ * gone, as munmap's are.
+ *
+ * Return: false, with nothing done, if the space is not shared, nothing is
+ * mapped there, the range holds more than AS_HELD_REFS references or no
+ * zap mark is free: as_unmap_range() is the way then.
+ */
+bool as_unmap_range_defer(struct as *as, uintptr_t start, uintptr_t end, struct as_zap_later *z)
+{
+	uint32_t first, last;
+	unsigned slot, n;
 
-	(void)plat_irq_save();
-	zap_unmark(as, slot);
-	read_unlock_irqrestore(&as->lock, fl);
-	if (!prune)
+	z->armed = false;
+	if (!__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE))
+		return false;
+	as_region_split(as, start);
+	as_region_split(as, end);
+	first = last = as_region_lower(as, start);
+	while (last < as->nr && as->reg[last].start < end)
+		last++;
+	if (first == last)
+		return false;
+	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
+
+	if (!zap_mark(as, zap_start, zap_end, &slot))
+		return false;
+	if (!hold_refs(as, first, last, z->held, &n)) {
+		zap_unmark(as, slot);
+		return false;
+	}
+	for (uint32_t i = first; i < last; i++) {
+		as_uncharge_region(&as->reg[i]);
+		as_region_window(as, i - first);
+	}
+	as_region_remove_range(as, first, last);
+	z->armed = true;
+	z->slot = slot;
+	z->nheld = n;
+	z->start = zap_start;
+	z->end = zap_end;
+	return true;
+}
+
+/**
+ * as_zap_later_unlock() - the zap as_unmap_range_defer() left, then as_unlock()
+ * @as: the space, locked by as_lock()
+ * @z: as as_unmap_range_defer() set it, or not armed (then only as_unlock())
+ */
+void as_zap_later_unlock(struct as *as, struct as_zap_later *z)
+{
+	if (!z->armed) {
+		as_unlock(as);
 		return;
-	prune_tables(as, start, end);
+	}
+	z->armed = false;
+	zap_marked_unlock(as, z->start, z->end, z->slot);
+	for (unsigned i = 0; i < z->nheld; i++)
+		as_region_unref(&z->held[i]);
 }

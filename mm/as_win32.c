@@ -229,13 +229,7 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 			continue;
 		}
 		if (op == SET_DECOMMIT) {
-			/*
-			 * Write-locked: the region becomes reserved in the same hold.
-			 * Changing all the regions first, the zap could follow read-locked
-			 * under a zap mark (as_zap_unlock()); not done yet.
-			 */
-			as_zap(as, r->start, r->end - r->start);
-			r = &as->reg[i];
+			/* The pages go afterwards, all at once (decommit_unlock()). */
 			as_vm_account(as, r, -1);
 			as_uncharge_region(r);
 			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED | AS_R_WRESET)) |
@@ -436,43 +430,65 @@ long VirtualAllocProcessMemory(struct as *space, uintptr_t address, uint64_t siz
 	return ret;
 }
 
-static long release(struct as *as, uintptr_t address, uint64_t size)
+/*
+ * MEM_RELEASE, then as_unlock(): a munmap of the allocation, whose pages go
+ * under the read lock in a space shared by threads (as_unmap_range_unlock()).
+ */
+static long release_unlock(struct as *as, uintptr_t address, uint64_t size)
 {
 	struct as_region *r;
+	long err = 0;
 
 	if (size)
-		return -ERROR_INVALID_PARAMETER;
-	r = as_region_find(as, address);
-	if (!r || r->alloc_base != address || r->start != address ||
-	    r->backing != AS_ANON_PRIVATE)
-		return -ERROR_INVALID_ADDRESS;
-	uint32_t i = (uint32_t)(r - as->reg);	/* the reserve may move the region array */
+		err = -ERROR_INVALID_PARAMETER;
+	r = err ? NULL : as_region_find(as, address);
+	if (!err && (!r || r->alloc_base != address || r->start != address ||
+		     r->backing != AS_ANON_PRIVATE))
+		err = -ERROR_INVALID_ADDRESS;
+	uint32_t i = r ? (uint32_t)(r - as->reg) : 0;	/* the reserve may move the region array */
 
-	if (as_region_reserve(as, 2))
-		return -ERROR_NOT_ENOUGH_MEMORY;
-	/* A munmap of the allocation: as_unmap_range_unlock() could zap it read-locked; not done yet. */
-	as_unmap_range(as, address, alloc_end(as, i));
+	if (!err && as_region_reserve(as, 2))
+		err = -ERROR_NOT_ENOUGH_MEMORY;
+	if (err) {
+		as_unlock(as);
+		return err;
+	}
+	as_unmap_range_unlock(as, address, alloc_end(as, i));
 	return 0;
 }
 
-static long decommit(struct as *as, uintptr_t address, uint64_t size)
+/*
+ * MEM_DECOMMIT, then as_unlock(). The regions become reserved first, under
+ * the write lock, then the pages go as MADV_DONTNEED's do (as_zap_unlock():
+ * under the read lock and a zap mark in a space shared by threads). The
+ * range keeps its regions throughout, so no lookup sees a hole; a fault
+ * there meanwhile is done again under the write lock after the zap (the
+ * mark) and finds a reserved page: an access violation, as after the call.
+ */
+static long decommit_unlock(struct as *as, uintptr_t address, uint64_t size)
 {
-	uintptr_t start = address & PAGE_MASK, end;
+	uintptr_t start = address & PAGE_MASK, end = 0;
+	long err = 0;
 	uint32_t i;
 
 	if (address >= AS_TASK_SIZE || size > AS_TASK_SIZE - address)
-		return -ERROR_INVALID_PARAMETER;
-	if (size) {
+		err = -ERROR_INVALID_PARAMETER;
+	else if (size)
 		end = AS_PAGE_ALIGN(address + size);
-	} else {
-		/* Size 0: from @address to the end of its allocation. */
-		if (!within_one(as, start, start + PAGE_SIZE, &i))
-			return -ERROR_INVALID_ADDRESS;
-		end = alloc_end(as, i);
+	else if (within_one(as, start, start + PAGE_SIZE, &i))
+		end = alloc_end(as, i);	/* size 0: from @address to the end of its allocation */
+	else
+		err = -ERROR_INVALID_ADDRESS;
+	if (!err && !within_one(as, start, end, &i))
+		err = -ERROR_INVALID_ADDRESS;
+	if (!err && set_pages(as, start, end, SET_DECOMMIT, 0))
+		err = -ERROR_NOT_ENOUGH_MEMORY;
+	if (err) {
+		as_unlock(as);
+		return err;
 	}
-	if (!within_one(as, start, end, &i))
-		return -ERROR_INVALID_ADDRESS;
-	return set_pages(as, start, end, SET_DECOMMIT, 0) ? -ERROR_NOT_ENOUGH_MEMORY : 0;
+	as_zap_unlock(as, start, end);
+	return 0;
 }
 
 /**
@@ -497,15 +513,11 @@ static long decommit(struct as *as, uintptr_t address, uint64_t size)
 long VirtualFreeProcessMemory(struct as *space, uintptr_t address, uint64_t size,
 			      uint32_t free_type)
 {
-	long ret;
-
 	if (free_type != MEM_RELEASE && free_type != MEM_DECOMMIT)
 		return -ERROR_INVALID_PARAMETER;
 	as_lock(space);
-	ret = free_type == MEM_RELEASE ? release(space, address, size) :
-	      decommit(space, address, size);
-	as_unlock(space);
-	return ret;
+	return free_type == MEM_RELEASE ? release_unlock(space, address, size) :
+	       decommit_unlock(space, address, size);
 }
 
 /* State, protection and type of region @r as VirtualQuery reports them. */
@@ -962,8 +974,8 @@ long as_win32_stack(struct as *as, uint64_t reserve_size, uint64_t commit_size)
 	if (!as_is_err(ret) && as_region_set_flag(as, (uintptr_t)base, top, AS_R_WSTACK, true))
 		ret = -ERROR_NOT_ENOUGH_MEMORY;
 	if (as_is_err(ret)) {
-		release(as, (uintptr_t)base, 0);
-		base = ret;
+		release_unlock(as, (uintptr_t)base, 0);
+		return ret;
 	}
 out:
 	as_unlock(as);

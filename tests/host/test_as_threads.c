@@ -17,9 +17,11 @@
  * range) and unmaps a small region over and over.
  *
  * Then lookups in a range replaced with MAP_FIXED and dropped with
- * MADV_DONTNEED (read-locked) again and again never fail and see only
- * zeroes or their own bytes; and the threaded tlb_flush2 loop (each thread
- * writes its own page, MADV_DONTNEEDs it, reads zero back).
+ * MADV_DONTNEED (both read-locked) again and again never fail and see only
+ * zeroes or their own bytes; the same beside VirtualFree's decommit and
+ * release, and beside shmdt of a file's attachments on both sides of the
+ * readers' region; and the threaded tlb_flush2 loop (each thread writes its
+ * own page, MADV_DONTNEEDs it, reads zero back).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -31,7 +33,9 @@
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
+#include "mm/as_win32.h"
 #include "mm/commit.h"
+#include "mm/pcache.h"
 
 #define RW		(MM_PROT_READ | MM_PROT_WRITE)
 #define PRIV_ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
@@ -508,6 +512,204 @@ static void test_threads_lookups_never_see_a_hole(void **state)
 	space_down(free0);
 }
 
+#define VF_ROUNDS	300
+
+/*
+ * Decommit part of the allocation at hole_base and commit it again, over
+ * and over; every third round also allocate, fill and release another
+ * allocation (MEM_RELEASE, a munmap) beside it.
+ */
+static void *virtual_freer(void *arg)
+{
+	unsigned k = 11;
+
+	(void)arg;
+	for (unsigned round = 0; round < VF_ROUNDS; round++) {
+		k = k * 1103515245u + 12345u;
+		uintptr_t first = (k >> 8) % (HOLE_PAGES / 2), n = HOLE_PAGES - first - (k >> 16) % 4;
+		uintptr_t at = hole_base + first * PAGE_SIZE;
+
+		errors[FAULTERS + 1] += VirtualFreeProcessMemory(&P.as, at, n * PAGE_SIZE,
+								 MEM_DECOMMIT) != 0;
+		errors[FAULTERS + 1] += VirtualAllocProcessMemory(&P.as, at, n * PAGE_SIZE, MEM_COMMIT,
+								  PAGE_READWRITE) != (long)at;
+		if (round % 3)
+			continue;
+		long b = VirtualAllocProcessMemory(&P.as, 0, HOLE_PAGES * PAGE_SIZE,
+						   MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+
+		if (as_is_err(b) || as_populate(&P.as, (uintptr_t)b, (uintptr_t)b + HOLE_PAGES * PAGE_SIZE,
+						false)) {
+			errors[FAULTERS + 1]++;
+			continue;
+		}
+		errors[FAULTERS + 1] += VirtualFreeProcessMemory(&P.as, (uintptr_t)b, 0, MEM_RELEASE) != 0;
+	}
+	return NULL;
+}
+
+/*
+ * As hole_reader(), in an allocation that another thread decommits and
+ * commits again: an access may fail (the page was decommitted: reserved,
+ * an access violation), but the allocation's region is there every time
+ * (no lookup sees a hole), and what an access reads is its own byte or zero.
+ */
+static void *decommit_reader(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	unsigned k = (unsigned)id * 2654435761u;
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
+		k = k * 1103515245u + 12345u;
+		uintptr_t va = hole_base + (uintptr_t)((k >> 8) % HOLE_PAGES) * PAGE_SIZE +
+			       (uintptr_t)id * 8;
+		uint8_t w = (uint8_t)(id + 1), v = 0xee;
+
+		if (((k >> 4) & 1) && smmu_write(&mmu, va, SMMU_USER, &w, 1) &&
+		    !as_region_at(&P.as, va, NULL))
+			errors[id]++;
+		if (smmu_read(&mmu, va, SMMU_USER, &v, 1)) {
+			if (!as_region_at(&P.as, va, NULL))
+				errors[id]++;
+		} else if (v != 0 && v != w) {
+			errors[id]++;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * VirtualFree under the read lock (decommit: regions changed first, then a
+ * marked zap; release: a munmap) beside faults in the same pages: no lookup
+ * sees a hole, bytes read are the reader's or zero, pages elsewhere keep
+ * theirs (the canary), the resident count is the pages mapped and every
+ * frame comes back.
+ */
+static void test_threads_virtualfree_never_leaves_a_hole(void **state)
+{
+	pthread_t t[HOLE_READERS + 2];
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	long a = VirtualAllocProcessMemory(&P.as, 0, HOLE_PAGES * PAGE_SIZE, MEM_RESERVE | MEM_COMMIT,
+					   PAGE_READWRITE);
+	long c = as_mmap(&P.as, 0, CANARY_PAGES * PAGE_SIZE, RW, PRIV_ANON, NULL, 0);
+
+	assert_false(as_is_err(a));
+	assert_false(as_is_err(c));
+	hole_base = (uintptr_t)a;
+	canary_base = (uintptr_t)c;
+	for (int i = 0; i < HOLE_READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, decommit_reader, (void *)(intptr_t)i), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS], NULL, canary, NULL), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS + 1], NULL, virtual_freer, NULL), 0);
+	pthread_join(t[HOLE_READERS + 1], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < HOLE_READERS + 1; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < FAULTERS + 2; i++)
+		assert_int_equal(errors[i], 0);
+	assert_int_equal(P.as.zap_marked, 0);
+
+	struct leaf_count lc = { 0 };
+
+	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
+	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(VirtualFreeProcessMemory(&P.as, hole_base, 0, MEM_RELEASE), 0);
+	assert_int_equal(as_munmap(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE), 0);
+	assert_int_equal(P.as.rss, 0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
+#define SHM_PAGES	48
+#define SHM_ROUNDS	60
+
+/*
+ * shmdt (as_unmap_file()) of a file's two attachments around an anonymous
+ * region that other threads keep faulting in, in a space shared by threads:
+ * the attachments' pages go under the read lock, the region between them
+ * keeps its pages and never fails a lookup, the file's pages keep their data
+ * for the next attachment, and every frame comes back.
+ */
+static void test_threads_shmdt_beside_faults(void **state)
+{
+	pthread_t t[HOLE_READERS];
+	uint64_t free0;
+	struct pcache *pc;
+
+	(void)state;
+	space_up(true, &free0);
+	pc = pcache_create(0);
+	assert_non_null(pc);
+
+	struct as_file f = { "shm", pc, NULL, NULL, NULL };
+	uint64_t len = (2 * SHM_PAGES + HOLE_PAGES) * PAGE_SIZE;
+	long a = as_mmap(&P.as, 0, len, RW, PRIV_ANON, NULL, 0);
+
+	assert_false(as_is_err(a));
+	hole_base = (uintptr_t)a + SHM_PAGES * PAGE_SIZE;	/* the readers' region, between */
+	uintptr_t second = hole_base + HOLE_PAGES * PAGE_SIZE;
+
+	/* Bytes of the region between that no reader writes: they must stay. */
+	for (unsigned page = 0; page < HOLE_PAGES; page++)
+		assert_int_equal(uwrite8(&P, hole_base + (uintptr_t)page * PAGE_SIZE + PAGE_SIZE / 2,
+					 (uint8_t)(page + 9)), 0);
+	for (int i = 0; i < HOLE_READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, hole_reader, (void *)(intptr_t)i), 0);
+	for (unsigned round = 0; round < SHM_ROUNDS; round++) {
+		assert_int_equal(as_mmap(&P.as, (uintptr_t)a, SHM_PAGES * PAGE_SIZE, RW,
+					 MM_MAP_SHARED | MM_MAP_FIXED, &f, 0), a);
+		assert_int_equal(as_mmap(&P.as, second, SHM_PAGES * PAGE_SIZE, RW,
+					 MM_MAP_SHARED | MM_MAP_FIXED, &f, SHM_PAGES * PAGE_SIZE),
+				 (long)second);
+		for (unsigned page = 0; page < SHM_PAGES; page++) {
+			uint8_t v;
+
+			/* What the last round wrote is in the file. */
+			assert_int_equal(uread8(&P, (uintptr_t)a + (uintptr_t)page * PAGE_SIZE, &v), 0);
+			assert_int_equal(v, round ? (uint8_t)(round + page) : 0);
+			assert_int_equal(uwrite8(&P, (uintptr_t)a + (uintptr_t)page * PAGE_SIZE,
+						 (uint8_t)(round + 1 + page)), 0);
+			assert_int_equal(uwrite8(&P, second + (uintptr_t)page * PAGE_SIZE, 1), 0);
+		}
+		assert_int_equal(as_unmap_file(&P.as, (uintptr_t)a, len, &f), 2);
+		assert_false(as_region_at(&P.as, (uintptr_t)a, NULL));
+		assert_false(as_region_at(&P.as, second, NULL));
+		assert_true(as_region_at(&P.as, hole_base, NULL));
+		for (unsigned page = 0; page < HOLE_PAGES; page++)
+			assert_int_equal(upeek(&P, hole_base + (uintptr_t)page * PAGE_SIZE + PAGE_SIZE / 2),
+					 (uint8_t)(page + 9));
+	}
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < HOLE_READERS; i++)
+		pthread_join(t[i], NULL);
+	for (int i = 0; i < FAULTERS + 2; i++)
+		assert_int_equal(errors[i], 0);
+
+	struct leaf_count lc = { 0 };
+
+	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
+	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_check(&P.as), 0);
+	assert_int_equal(as_munmap(&P.as, hole_base, HOLE_PAGES * PAGE_SIZE), 0);
+	assert_int_equal(P.as.rss, 0);
+	pcache_put(pc);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	space_down(free0);
+}
+
 #define OWN_THREADS	(AS_ZAP_MARKS + 2)	/* more zaps at once than marks */
 #define OWN_ROUNDS	400
 
@@ -638,6 +840,7 @@ static void test_threads_dontneed_vs_faults(void **state)
 	space_down(free0);
 }
 
+
 static int setup(void **state)
 {
 	(void)state;
@@ -651,6 +854,8 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_munmap_while_faulting, setup),
 		cmocka_unit_test_setup(test_threads_fault_walks_vs_table_free, setup),
 		cmocka_unit_test_setup(test_threads_lookups_never_see_a_hole, setup),
+		cmocka_unit_test_setup(test_threads_virtualfree_never_leaves_a_hole, setup),
+		cmocka_unit_test_setup(test_threads_shmdt_beside_faults, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
 	};
