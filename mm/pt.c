@@ -87,6 +87,8 @@ void pt_op_begin(struct pt_op *op, struct pt_space *s)
 	op->nfreed = 0;
 	op->cap = PT_FREE_BATCH;
 	op->grow_failed = false;
+	op->gather_order = PT_FREE_MORE_ORDER;
+	op->held_order = 0;
 	op->held = op->freed;
 }
 
@@ -157,21 +159,30 @@ void pt_op_free_table(struct pt_op *op, phys_addr_t tpa, uintptr_t va)
 	pt_op_hold(op, tpa, 0);
 }
 
-/* Move held[] to a PMM block of PT_FREE_MORE_ORDER: false if there is none. */
+/*
+ * Move held[] to a PMM block of @op->gather_order, or failing that of
+ * PT_FREE_MORE_ORDER: false if there is none.
+ */
 static bool hold_more(struct pt_op *op)
 {
 	if (op->held != op->freed || op->grow_failed)
 		return false;
 
-	phys_addr_t pa = pmm_alloc_pages(PT_FREE_MORE_ORDER, 0);
+	unsigned order = op->gather_order;
+	phys_addr_t pa = pmm_alloc_pages(order, 0);
 
+	if (pa == PMM_NO_FRAME && order > PT_FREE_MORE_ORDER) {
+		order = PT_FREE_MORE_ORDER;
+		pa = pmm_alloc_pages(order, 0);
+	}
 	if (pa == PMM_NO_FRAME) {
 		op->grow_failed = true;
 		return false;
 	}
 	op->held = plat_phys_to_virt(pa);
+	op->held_order = (uint8_t)order;
 	memcpy(op->held, op->freed, op->nfreed * sizeof(op->freed[0]));
-	op->cap = (unsigned)((PAGE_SIZE << PT_FREE_MORE_ORDER) / sizeof(op->freed[0]));
+	op->cap = (unsigned)((PAGE_SIZE << order) / sizeof(op->freed[0]));
 	return true;
 }
 
@@ -274,7 +285,7 @@ void pt_op_end(struct pt_op *op)
 	}
 	pt_op_flush(op);
 	if (op->held != op->freed) {
-		pmm_free_pages(plat_virt_to_phys(op->held), PT_FREE_MORE_ORDER);
+		pmm_free_pages(plat_virt_to_phys(op->held), op->held_order);
 		op->held = op->freed;
 		op->cap = PT_FREE_BATCH;
 	}

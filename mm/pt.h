@@ -84,6 +84,14 @@
  * space other CPUs hold costs a few shootdowns, not one per 64 pages.
  */
 #define PT_FREE_MORE_ORDER	3
+/*
+ * A zap of a long range, one table at a time (pt_zap_spans()), gathers up
+ * to a block of this order first (8192 leaves, 32 MiB of 4 KiB pages, as
+ * Linux's mmu_gather holds up to about 10000 pages before it flushes): a
+ * munmap of 128 MiB in a space another CPU holds costs 4 shootdowns, not
+ * 16. Without such a block it gathers PT_FREE_MORE_ORDER's.
+ */
+#define PT_GATHER_ORDER		5
 
 /*
  * A paging format. Level 0 holds 4 KiB leaves; level L > 0 holds tables or,

@@ -332,6 +332,8 @@ struct pt_op {
 	/* Leaves and tables held back until another CPU's TLB cannot reach them. */
 	unsigned nfreed, cap;		/* in held[] */
 	bool grow_failed;		/* no block for a larger held[]: do not ask again */
+	uint8_t gather_order;		/* the block held[] grows to: PT_FREE_MORE_ORDER or more */
+	uint8_t held_order;		/* the block held[] is in, if not freed[] */
 	struct pt_freed {
 		phys_addr_t pa;
 		uint64_t size;		/* 0: a page table */

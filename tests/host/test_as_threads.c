@@ -22,6 +22,9 @@
  * release, and beside shmdt of a file's attachments on both sides of the
  * readers' region; and the threaded tlb_flush2 loop (each thread writes its
  * own page, MADV_DONTNEEDs it, reads zero back).
+ *
+ * Last, the TLB shootdown rounds of zapping 128 MiB (munmap, MADV_DONTNEED,
+ * MAP_FIXED, VirtualFree) while another CPU holds the space, counted.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -29,10 +32,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
+#include "mm/as_internal.h"
+#include "mm/pt_impl.h"
 #include "mm/as_win32.h"
 #include "mm/commit.h"
 #include "mm/pcache.h"
@@ -840,11 +846,106 @@ static void test_threads_dontneed_vs_faults(void **state)
 	space_down(free0);
 }
 
+#define BIG_PAGES	(32768u)	/* 128 MiB: wis's mmap1 and page_fault1 size */
+
+/* BIG_PAGES populated at a fresh place: mmap'ed, or a Win32 allocation (@win). */
+static uintptr_t big_populated(bool win)
+{
+	long a = win ? VirtualAllocProcessMemory(&P.as, 0, (uint64_t)BIG_PAGES * PAGE_SIZE,
+						 MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE) :
+		       as_mmap(&P.as, 0, (uint64_t)BIG_PAGES * PAGE_SIZE, RW, PRIV_ANON, NULL, 0);
+
+	assert_false(as_is_err(a));
+	assert_int_equal(as_populate(&P.as, (uintptr_t)a, (uintptr_t)a + (uint64_t)BIG_PAGES * PAGE_SIZE,
+				     false), 0);
+	assert_int_equal(P.as.rss, PAGES + BIG_PAGES);
+	return (uintptr_t)a;
+}
+
+/*
+ * Shootdown rounds of zapping 128 MiB populated in a space shared by threads
+ * while another CPU holds it (its TLB may cache every page): munmap,
+ * MADV_DONTNEED, MAP_FIXED over it, VirtualFree's decommit and release,
+ * all zapped under the read lock in one gather of up to PT_GATHER_ORDER's
+ * block of pages. Each round is one plat_tlb_shootdown(); every frame
+ * comes back afterwards.
+ */
+static unsigned long big_zap_rounds(int how)
+{
+	uintptr_t a = big_populated(how >= 3);
+	unsigned other = (plat_cpu_id() + 1) % MM_MAX_CPUS;
+	unsigned long before;
+
+	pt_space_cpu_enter(&P.as.vs.pt, other);
+	before = __atomic_load_n(&sim_count.tlb_shootdown, __ATOMIC_RELAXED);
+	switch (how) {
+	case 0:
+		assert_int_equal(as_munmap(&P.as, a, (uint64_t)BIG_PAGES * PAGE_SIZE), 0);
+		break;
+	case 1:
+		assert_int_equal(as_madvise(&P.as, a, (uint64_t)BIG_PAGES * PAGE_SIZE,
+					    MM_MADV_DONTNEED), 0);
+		break;
+	case 2:
+		assert_int_equal(as_mmap(&P.as, a, (uint64_t)BIG_PAGES * PAGE_SIZE, RW,
+					 PRIV_ANON | MM_MAP_FIXED, NULL, 0), (long)a);
+		break;
+	case 3:
+		assert_int_equal(VirtualFreeProcessMemory(&P.as, a, (uint64_t)BIG_PAGES * PAGE_SIZE,
+							  MEM_DECOMMIT), 0);
+		break;
+	default:
+		assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
+		break;
+	}
+	unsigned long rounds = __atomic_load_n(&sim_count.tlb_shootdown, __ATOMIC_RELAXED) - before;
+
+	pt_space_cpu_leave(&P.as.vs.pt, other);
+	assert_int_equal(P.as.rss, PAGES);
+	if (how == 3)
+		assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
+	else if (how && how < 4)
+		assert_int_equal(as_munmap(&P.as, a, (uint64_t)BIG_PAGES * PAGE_SIZE), 0);
+	assert_false(as_region_at(&P.as, a, NULL));
+	return rounds;
+}
+
+static void test_shootdown_rounds_of_big_zaps(void **state)
+{
+	uint64_t free0;
+
+	(void)state;
+	space_up(true, &free0);
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+	/* Pages per round; the range spans one table more than it fills; then the prune's round. */
+	unsigned long per_round = (PAGE_SIZE << PT_GATHER_ORDER) / sizeof(struct pt_freed);
+	unsigned long most = BIG_PAGES / per_round + 2;
+	static const char *const what[] = { "munmap", "MADV_DONTNEED", "MAP_FIXED",
+					    "VirtualFree(MEM_DECOMMIT)", "VirtualFree(MEM_RELEASE)" };
+
+	for (int how = 0; how < 5; how++) {
+		unsigned long rounds = big_zap_rounds(how);
+
+		printf("# shootdown rounds, 128 MiB %s: %lu\n", what[how], rounds);
+		assert_true(rounds >= BIG_PAGES / per_round);	/* the frames waited for them */
+		assert_true(rounds <= most);
+	}
+	space_down(free0);
+}
 
 static int setup(void **state)
 {
 	(void)state;
 	return vm_ram_setup(64 * MiB);
+}
+
+static int setup_big(void **state)
+{
+	(void)state;
+	return vm_ram_setup(192 * MiB);
 }
 
 int main(void)
@@ -858,6 +959,7 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_shmdt_beside_faults, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
+		cmocka_unit_test_setup(test_shootdown_rounds_of_big_zaps, setup_big),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);

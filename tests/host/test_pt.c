@@ -214,7 +214,7 @@ static void test_zap_spans(void **state)
 		assert_int_equal(pt_zap_spans(&sp, span, SPANS * span, tally_release, &t), 0);
 		assert_int_equal(t.pages, (uint64_t)(SPANS - 1) * entries);
 		assert_int_equal(t.calls, t.pages);
-		unsigned per_flush = (unsigned)((PAGE_SIZE << PT_FREE_MORE_ORDER) /
+		unsigned per_flush = (unsigned)((PAGE_SIZE << PT_GATHER_ORDER) /
 						sizeof(struct pt_freed)) / entries;
 		assert_int_equal(sim_count.tlb_shootdown, (SPANS - 1 + per_flush - 1) / per_flush);
 		assert_true(sim_count.tlb_shootdown < SPANS - 1);
