@@ -19,7 +19,8 @@
  * @flags: MM_MS_ASYNC or MM_MS_SYNC, optionally with MM_MS_INVALIDATE
  *
  * Return: 0, -MM_EINVAL (unknown flag, unaligned, both ASYNC and SYNC),
- * -MM_ENOMEM (the range wraps or is not wholly mapped).
+ * -MM_EBUSY (MS_INVALIDATE on a locked region in the range), -MM_ENOMEM
+ * (the range wraps or is not wholly mapped).
  */
 int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
 {
@@ -47,6 +48,11 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags)
 		}
 		if (as->reg[i].start > cur)
 			hole = -MM_ENOMEM;
+		/* Linux's msync(): locked pages cannot be invalidated, whatever holes came before. */
+		if ((flags & MM_MS_INVALIDATE) && (as->reg[i].flags & AS_R_LOCKED)) {
+			hole = -MM_EBUSY;
+			break;
+		}
 		cur = as->reg[i].end;
 		if (cur >= end)
 			break;
