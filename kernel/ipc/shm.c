@@ -282,8 +282,9 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 	len = (s->size + PAGE_SIZE - 1) & PAGE_MASK;
 	if (virtual_addr)
 		mflags |= (flags & SHM_REMAP) ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE;
+	/* SHM_RDONLY opens the segment read-only (do_shmat()): mprotect cannot make it writable. */
 	ret = as_mmap_file(space, virtual_addr, len, prot, mflags, &s->af, 0,
-			   AS_FMODE_READ | AS_FMODE_WRITE);
+			   AS_FMODE_READ | ((flags & SHM_RDONLY) ? 0 : AS_FMODE_WRITE));
 	if (ret == -EEXIST)
 		ret = -EINVAL;
 	if (!as_is_err(ret)) {
