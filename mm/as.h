@@ -101,6 +101,8 @@
 #define MM_MADV_KEEPONFORK	19
 #define MM_MADV_COLD		20
 #define MM_MADV_PAGEOUT		21
+#define MM_MADV_POPULATE_READ	22
+#define MM_MADV_POPULATE_WRITE	23
 
 /*
  * The user layout follows Linux's for the width of a pointer.

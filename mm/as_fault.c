@@ -412,14 +412,18 @@ bool as_reclaim_for(struct as *as)
  * -MM_ENOMEM, -MM_EAGAIN (a swapped page to read with no lock held:
  * @io->need, as_swap_io(), then this page again).
  */
-static int populate_page(struct as *as, const struct as_region *r, uintptr_t va, struct swap_io *io)
+static int populate_page(struct as *as, const struct as_region *r, uintptr_t va, struct swap_io *io,
+			 enum as_populate_how how)
 {
 	unsigned flags = VM_FAULT_USER;
 	enum vm_fault_result res;
 	unsigned prot;
 
 	/* Writable private pages are written, to break copy-on-write now (not clean watched ones). */
-	if ((r->prot & MM_PROT_WRITE) && r->backing != AS_ANON_SHARED && !(r->flags & AS_R_WCLEAN))
+	if (how == AS_POPULATE_LOCK && (r->prot & MM_PROT_WRITE) && r->backing != AS_ANON_SHARED &&
+	    !(r->flags & AS_R_WCLEAN))
+		flags |= VM_FAULT_WRITE;
+	if (how == AS_POPULATE_WRITE)
 		flags |= VM_FAULT_WRITE;
 	if (pt_translate(&as->vs.pt, va, NULL, &prot, NULL) &&
 	    (!(flags & VM_FAULT_WRITE) || (prot & PT_WRITE)))
@@ -453,6 +457,24 @@ static int populate_page(struct as *as, const struct as_region *r, uintptr_t va,
  */
 int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors)
 {
+	return as_populate_how(as, start, end, ignore_errors, AS_POPULATE_LOCK);
+}
+
+/**
+ * as_populate_how() - as_populate(), with the faults' kind chosen
+ * @as: the space, not locked
+ * @start: page-aligned
+ * @end: page-aligned
+ * @ignore_errors: as as_populate()'s
+ * @how: AS_POPULATE_LOCK (as_populate()), AS_POPULATE_READ (read faults
+ *	 only: copy-on-write stays, as MADV_POPULATE_READ), AS_POPULATE_WRITE
+ *	 (write faults on every page, shared ones too: MADV_POPULATE_WRITE)
+ *
+ * Return: as as_populate()'s.
+ */
+int as_populate_how(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors,
+		    enum as_populate_how how)
+{
 	struct swap_io io = { .pa = PMM_NO_FRAME };
 	uintptr_t va = start;
 	unsigned tries = 0;
@@ -477,7 +499,7 @@ int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_error
 			if (r->prot == MM_PROT_NONE)
 				err = -MM_EFAULT;
 			else
-				err = populate_page(as, r, va, &io);
+				err = populate_page(as, r, va, &io, how);
 			if (err == -MM_EFAULT && ignore_errors) {
 				err = 0;
 				va = next;		/* on with the next region */

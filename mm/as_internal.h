@@ -263,6 +263,10 @@ enum vm_fault_result as_fault_locked_io(struct as *as, uintptr_t addr, unsigned 
 bool as_reclaim_for(struct as *as);
 /* Fault in [start, end) as MAP_POPULATE or mlock do, lock NOT held (it is taken in batches). */
 int as_populate(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors);
+/* What faults as_populate_how() makes: mlock's and MAP_POPULATE's, or MADV_POPULATE_*'s. */
+enum as_populate_how { AS_POPULATE_LOCK, AS_POPULATE_READ, AS_POPULATE_WRITE };
+int as_populate_how(struct as *as, uintptr_t start, uintptr_t end, bool ignore_errors,
+		    enum as_populate_how how);
 /* Remove the pages of [start, end), dropping their frames' references. */
 void as_zap(struct as *as, uintptr_t start, uint64_t len);
 /* Remove [start, end) from the space: regions and pages. Room must be reserved (2). */

@@ -34,6 +34,8 @@ static bool advice_known(int advice)
 	case MM_MADV_DODUMP:
 	case MM_MADV_COLD:
 	case MM_MADV_PAGEOUT:
+	case MM_MADV_POPULATE_READ:
+	case MM_MADV_POPULATE_WRITE:
 		return true;
 	default:
 		return false;
@@ -49,6 +51,8 @@ static int advise(struct as *as, struct as_region *r, uintptr_t start, uintptr_t
 			return -MM_EINVAL;	/* can_madv_lru_vma() */
 		as_pageout(as, start, end);
 		return 0;
+	case MM_MADV_COLD:
+		return r->flags & AS_R_LOCKED ? -MM_EINVAL : 0;	/* can_madv_lru_vma() */
 	case MM_MADV_WIPEONFORK:
 		if (r->backing != AS_ANON_PRIVATE)
 			return -MM_EINVAL;
@@ -160,10 +164,13 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 			hole = -MM_ENOMEM;
 		cur = MM_MAX(cur, r->start);
 		stop = MM_MIN(end, r->end);
-		if (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE ||
-		    (r->flags & AS_R_NOMAYWRITE)) {
+		/* Linux's order: locked, then not a file, then private or never writable. */
+		if ((r->flags & AS_R_LOCKED) || r->backing == AS_ANON_PRIVATE ||
+		    r->backing == AS_FILE_PRIVATE || (r->flags & AS_R_NOMAYWRITE)) {
+			bool inval = (r->flags & AS_R_LOCKED) || r->backing == AS_ANON_PRIVATE;
+
 			write_unlock_irqrestore(&as->lock, fl);
-			return r->backing == AS_ANON_PRIVATE ? -MM_EINVAL : -MM_EACCES;
+			return inval ? -MM_EINVAL : -MM_EACCES;
 		}
 		pc = r->shm;
 		first = r->pgoff + ((cur - r->start) >> PAGE_SHIFT);
@@ -178,6 +185,48 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 	return hole;
 }
 
+/*
+ * MADV_POPULATE_READ and _WRITE, region by region as Linux 6.1's
+ * madvise_populate(): a region without the access asked for is EINVAL
+ * (faultin_vma_page_range()), a page that cannot be faulted in EFAULT (past
+ * a file's end), out of memory ENOMEM; the regions before keep their pages.
+ * Read faults leave copy-on-write alone; write faults break it.
+ */
+static int madvise_populate(struct as *as, uintptr_t start, uintptr_t end, bool write)
+{
+	unsigned need = write ? MM_PROT_WRITE : MM_PROT_READ;
+	uintptr_t cur = start;
+	int hole = 0;
+
+	while (cur < end) {
+		unsigned long fl = write_lock_irqsave(&as->lock);
+		uint32_t i = as_region_lower(as, cur);
+		const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
+		uintptr_t stop;
+		bool allowed;
+		int err;
+
+		if (!r || r->start >= end) {
+			write_unlock_irqrestore(&as->lock, fl);
+			return -MM_ENOMEM;
+		}
+		if (r->start > cur)
+			hole = -MM_ENOMEM;
+		cur = MM_MAX(cur, r->start);
+		stop = MM_MIN(end, r->end);
+		allowed = (r->prot & need) != 0;
+		write_unlock_irqrestore(&as->lock, fl);
+		if (!allowed)
+			return -MM_EINVAL;
+		err = as_populate_how(as, cur, stop, false,
+				      write ? AS_POPULATE_WRITE : AS_POPULATE_READ);
+		if (err)
+			return err;
+		cur = stop;
+	}
+	return hole;
+}
+
 /**
  * as_madvise() - the madvise system call
  * @as: the space
@@ -186,9 +235,12 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
  * @advice: MM_MADV_*
  *
  * Errors: EINVAL (unknown advice, unaligned, wrapping length, MADV_FREE on
- * a non-anonymous-private or MADV_REMOVE on a private anonymous mapping),
- * EACCES (MADV_REMOVE on a private file mapping or one never writable), ENOMEM
- * (part of the range unmapped: the mapped parts are still advised).
+ * a non-anonymous-private or MADV_REMOVE on a private anonymous mapping,
+ * MADV_REMOVE, _COLD, _PAGEOUT or _DONTNEED on a locked one, MADV_POPULATE_*
+ * on one without that access), EACCES (MADV_REMOVE on a private file
+ * mapping or a shared one never writable), EFAULT (MADV_POPULATE_* past a
+ * file's end), ENOMEM (part of the range unmapped: the mapped parts are
+ * still advised; or out of memory populating).
  *
  * Return: 0 or a negated error.
  */
@@ -211,6 +263,8 @@ int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice)
 		return 0;
 	if (advice == MM_MADV_REMOVE)
 		return madvise_remove(as, addr, end);
+	if (advice == MM_MADV_POPULATE_READ || advice == MM_MADV_POPULATE_WRITE)
+		return madvise_populate(as, addr, end, advice == MM_MADV_POPULATE_WRITE);
 	as_lock(as);
 	if (advice == MM_MADV_DONTNEED || advice == MM_MADV_FREE) {
 		uintptr_t zap_end;
