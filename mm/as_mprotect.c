@@ -99,10 +99,10 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 		start = as->reg[i].start;
 		if (!(as->reg[i].flags & AS_R_GROWSDOWN))
 			return -MM_EINVAL;
+	} else if (as->reg[i].start > start) {
+		return -MM_ENOMEM;	/* a hole at the start: before GROWSUP's check, as Linux */
 	} else if (grows & MM_PROT_GROWSUP) {
 		return -MM_EINVAL;	/* no region grows up on x86 */
-	} else if (as->reg[i].start > start) {
-		return -MM_ENOMEM;
 	}
 	for (cur = start; cur < end;) {
 		int err;
