@@ -1,0 +1,138 @@
+/*
+ * t_lock_advice: what the guest fuzzer's newer calls (mlock, msync,
+ * madvise's other advice, mprotect's grow bits, System V shm) found to
+ * differ from Linux 6.1, one check each:
+ * - msync(MS_INVALIDATE) over a locked mapping is EBUSY (also after a hole
+ *   in the range), without MS_INVALIDATE 0;
+ * - MADV_COLD, MADV_PAGEOUT and MADV_REMOVE refuse a locked mapping
+ *   (EINVAL); on a shared mapping read-only now (not for good) it punches;
+ * - MADV_POPULATE_READ and _WRITE (22, 23): EINVAL on a mapping without
+ *   that access (PROT_WRITE alone has no read access to Linux), ENOMEM for
+ *   a hole; a read populate leaves a private file page shared with the
+ *   file (a later write to the file shows), a write populate copies it;
+ * - mprotect(PROT_GROWSUP) of a range starting in a hole is ENOMEM (the
+ *   hole is checked first), of a mapping EINVAL;
+ * - a SHM_RDONLY attach can never be made writable: mprotect is EACCES.
+ */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <sys/shm.h>
+#include <sys/stat.h>
+
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static void msync_locked(void)
+{
+	char *p = map_anon(4 * PAGE, PROT_READ | PROT_WRITE);
+
+	ok_eq(mlock(p + PAGE, PAGE), 0, "mlock the second of 4 pages");
+	ok_sys(msync(p, 4 * PAGE, MS_INVALIDATE), EBUSY, "msync(MS_INVALIDATE) over it: EBUSY");
+	ok_sys(msync(p, 4 * PAGE, MS_SYNC | MS_INVALIDATE), EBUSY, "with MS_SYNC too: EBUSY");
+	ok_eq(msync(p, 4 * PAGE, MS_SYNC), 0, "MS_SYNC alone: 0");
+	ok_eq(msync(p, 4 * PAGE, MS_ASYNC), 0, "MS_ASYNC alone: 0");
+	ok_eq(munmap(p, PAGE), 0, "a hole before it");
+	ok_sys(msync(p, 4 * PAGE, MS_ASYNC | MS_INVALIDATE), EBUSY,
+	       "the locked page after the hole wins over ENOMEM");
+	ok_sys(msync(p, 4 * PAGE, MS_ASYNC), ENOMEM, "without MS_INVALIDATE the hole is ENOMEM");
+	munmap(p, 4 * PAGE);
+}
+
+static void advice_locked(void)
+{
+	char *p = map_anon(2 * PAGE, PROT_READ | PROT_WRITE);
+	char *s = map_shared(2 * PAGE);
+
+	ok_eq(mlock(p, 2 * PAGE), 0, "mlock 2 private pages");
+	ok_sys(madvise(p, 2 * PAGE, MADV_COLD), EINVAL, "MADV_COLD on them: EINVAL");
+	ok_sys(madvise(p, 2 * PAGE, MADV_PAGEOUT), EINVAL, "MADV_PAGEOUT on them: EINVAL");
+	ok_eq(mlock(s, PAGE), 0, "mlock a shared page");
+	ok_sys(madvise(s, PAGE, MADV_REMOVE), EINVAL, "MADV_REMOVE on it: EINVAL");
+	ok_eq(munlock(s, PAGE), 0, "munlock it");
+	s[0] = 9;
+	ok_eq(mprotect(s, PAGE, PROT_READ), 0, "make it read-only");
+	ok_eq(madvise(s, PAGE, MADV_REMOVE), 0,
+	      "MADV_REMOVE of a shared page read-only now (but not for good) punches it");
+	ok_eq(s[0], 0, "it reads zero");
+	munmap(p, 2 * PAGE);
+	munmap(s, 2 * PAGE);
+}
+
+static void populate(void)
+{
+	char *p = map_anon(3 * PAGE, PROT_WRITE);
+	char path[] = "/tmp/t_lock_advice.XXXXXX";
+	char buf[PAGE] = { 5 }, c = 6;
+	int fd;
+
+	ok_sys(madvise(p, PAGE, MADV_POPULATE_READ), EINVAL,
+	       "MADV_POPULATE_READ on PROT_WRITE alone: EINVAL");
+	ok_eq(madvise(p, PAGE, MADV_POPULATE_WRITE), 0, "MADV_POPULATE_WRITE on it: 0");
+	ok_eq(mprotect(p, PAGE, PROT_READ), 0, "make it read-only");
+	ok_sys(madvise(p, PAGE, MADV_POPULATE_WRITE), EINVAL, "MADV_POPULATE_WRITE on it: EINVAL");
+	ok_eq(madvise(p, PAGE, MADV_POPULATE_READ), 0, "MADV_POPULATE_READ on it: 0");
+	ok_eq(mprotect(p, 3 * PAGE, PROT_READ), 0, "all 3 read-only");
+	ok_eq(munmap(p + PAGE, PAGE), 0, "a hole after the first");
+	ok_sys(madvise(p, 3 * PAGE, 22), ENOMEM, "over the hole: ENOMEM");
+	munmap(p, 3 * PAGE);
+
+	mkdir("/tmp", 0777);
+	fd = mkstemp(path);
+	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, "a one-page file"))
+		return;
+	unlink(path);
+	p = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ok_eq(madvise(p, PAGE, MADV_POPULATE_READ), 0, "MADV_POPULATE_READ of a private file mapping");
+	ok_eq(pwrite(fd, &c, 1, 0), 1, "then the file changes");
+	ok_eq(p[0], 6, "the mapping still shows the file (nothing was copied)");
+	ok_eq(madvise(p, PAGE, MADV_POPULATE_WRITE), 0, "MADV_POPULATE_WRITE of it");
+	c = 7;
+	ok_eq(pwrite(fd, &c, 1, 0), 1, "the file changes again");
+	ok_eq(p[0], 6, "the mapping keeps its copy");
+	munmap(p, PAGE);
+	close(fd);
+}
+
+static void grows(void)
+{
+	char *p = map_anon(3 * PAGE, PROT_READ);
+
+	ok_eq(munmap(p, PAGE), 0, "a hole");
+	ok_sys(mprotect(p, 2 * PAGE, PROT_READ | PROT_GROWSUP), ENOMEM,
+	       "mprotect(PROT_GROWSUP) from the hole: ENOMEM");
+	ok_sys(mprotect(p + PAGE, PAGE, PROT_READ | PROT_GROWSUP), EINVAL,
+	       "mprotect(PROT_GROWSUP) of a mapping: EINVAL");
+	ok_sys(mprotect(p + PAGE, PAGE, PROT_READ | PROT_GROWSUP | PROT_GROWSDOWN), EINVAL,
+	       "both grow bits: EINVAL");
+	munmap(p, 3 * PAGE);
+}
+
+static void shm_rdonly(void)
+{
+	int id = shmget(IPC_PRIVATE, 2 * PAGE, IPC_CREAT | 0600);
+	char *p;
+
+	if (!ok(id >= 0, "shmget 2 pages"))
+		return;
+	p = shmat(id, 0, SHM_RDONLY);
+	if (ok(p != (void *)-1, "attach it read-only")) {
+		ok_sys(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES,
+		       "mprotect(PROT_WRITE) of a SHM_RDONLY attach: EACCES");
+		ok_eq(mprotect(p, PAGE, PROT_NONE), 0, "PROT_NONE is allowed");
+		ok_eq(shmdt(p), 0, "shmdt");
+	}
+	shmctl(id, IPC_RMID, 0);
+}
+
+int main(void)
+{
+	msync_locked();
+	advice_locked();
+	populate();
+	grows();
+	shm_rdonly();
+	return done_testing();
+}
