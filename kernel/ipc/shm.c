@@ -272,6 +272,9 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 			return -EINVAL;
 		virtual_addr &= ~(uintptr_t)(SHMLBA - 1);
 	}
+	/* do_shmat(): SHM_REMAP needs an address to replace at (also once rounded down). */
+	if (!virtual_addr && (flags & SHM_REMAP))
+		return -EINVAL;
 	s = seg_by_id((int)shm_id);
 	if (!s)
 		return -EINVAL;

@@ -12,7 +12,8 @@
  *   file (a later write to the file shows), a write populate copies it;
  * - mprotect(PROT_GROWSUP) of a range starting in a hole is ENOMEM (the
  *   hole is checked first), of a mapping EINVAL;
- * - a SHM_RDONLY attach can never be made writable: mprotect is EACCES.
+ * - a SHM_RDONLY attach can never be made writable: mprotect is EACCES;
+ *   SHM_REMAP without an address (or one SHM_RND rounds to 0) is EINVAL.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -124,6 +125,10 @@ static void shm_rdonly(void)
 		ok_eq(mprotect(p, PAGE, PROT_NONE), 0, "PROT_NONE is allowed");
 		ok_eq(shmdt(p), 0, "shmdt");
 	}
+	ok(shmat(id, 0, SHM_REMAP) == (void *)-1 && errno == EINVAL,
+	   "SHM_REMAP with no address: EINVAL");
+	ok(shmat(id, (void *)100, SHM_RND | SHM_REMAP) == (void *)-1 && errno == EINVAL,
+	   "SHM_REMAP with an address SHM_RND rounds to 0: EINVAL");
 	shmctl(id, IPC_RMID, 0);
 }
 
