@@ -389,6 +389,9 @@ int as_msync(struct as *as, uintptr_t addr, uint64_t len, int flags);
 const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
 				 uintptr_t *end);
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file);
+/* shmdt's search (mm/as_shmdt.c): the attach found from @addr as Linux finds it, removed. */
+long as_detach(struct as *as, uintptr_t addr, bool (*is_attach)(const struct as_file *f),
+	       uint64_t (*size_of)(const struct as_file *f));
 long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec);
 int as_munmap(struct as *as, uintptr_t addr, uint64_t len);
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot);

@@ -7,7 +7,9 @@
  * shmget, shmat, shmdt and shmctl are Linux's ABI over them.
  *
  * A segment counts its attachments as Linux does, one per mapping region
- * (a fork or a split adds one), through the as_file hooks. IPC_RMID of an
+ * (a fork or a split adds one), through the as_file hooks. Each shmat is a
+ * file of its own (struct shm_attach, Linux's per-attach file), which is how
+ * shmdt tells one attach of a segment from another (as_detach()). IPC_RMID of an
  * attached segment only marks it (SHM_DEST, key made private); it goes with
  * its last detach, and may still be attached by id until then, as on Linux.
  *
@@ -56,8 +58,14 @@ struct shm_seg {
 	int cpid, lpid;
 	uint64_t atime, dtime, ctime;
 	struct pcache *pc;
-	struct as_file af;
 	char name[24];
+};
+
+/* One shmat: the file its regions (and a fork's copies of them) name. */
+struct shm_attach {
+	struct as_file af;
+	struct shm_seg *seg;
+	uint32_t refs;			/* its regions, and shmat's own while it maps */
 };
 
 static spinlock_t shm_lock;
@@ -70,9 +78,9 @@ static uint64_t now(void)
 	return time_ns() / 1000000000ull;
 }
 
-static struct shm_seg *of_af(const struct as_file *f)
+static struct shm_attach *of_af(const struct as_file *f)
 {
-	return (struct shm_seg *)((const char *)f - __builtin_offsetof(struct shm_seg, af));
+	return (struct shm_attach *)((const char *)f - __builtin_offsetof(struct shm_attach, af));
 }
 
 /* Drop a reference, lock held; returns the segment to free (outside the lock) or NULL. */
@@ -111,26 +119,49 @@ static void seg_put(struct shm_seg *s)
 /* A region attaches (shmat, fork, split) or detaches (shmdt, munmap, exit). */
 static void af_get(const struct as_file *f)
 {
-	struct shm_seg *s = of_af(f);
+	struct shm_attach *a = of_af(f);
 	unsigned long fl = spin_lock_irqsave(&shm_lock);
 
-	s->nattch++;
-	s->refs++;
+	a->refs++;
+	a->seg->nattch++;
+	a->seg->refs++;
 	spin_unlock_irqrestore(&shm_lock, fl);
+}
+
+/* Drop a reference to attach @a, lock held; true if it was the last (free it unlocked). */
+static bool attach_unref_locked(struct shm_attach *a)
+{
+	return --a->refs == 0;
 }
 
 static void af_put(const struct as_file *f)
 {
-	struct shm_seg *s = of_af(f);
+	struct shm_attach *a = of_af(f);
+	struct shm_seg *s = a->seg;
 	unsigned long fl = spin_lock_irqsave(&shm_lock);
 	struct shm_seg *dead;
+	bool gone;
 
 	s->nattch--;
 	s->dtime = now();
 	s->lpid = current() ? current()->pid : 0;
 	dead = unref_locked(s);
+	gone = attach_unref_locked(a);
 	spin_unlock_irqrestore(&shm_lock, fl);
 	seg_free(dead);
+	if (gone)
+		kfree(a);
+}
+
+/* shmdt's questions about a region's file (as_detach()). */
+static bool is_attach(const struct as_file *f)
+{
+	return f->get == af_get;
+}
+
+static uint64_t attach_size(const struct as_file *f)
+{
+	return of_af(f)->seg->size;
 }
 
 /* The segment with @id, referenced; NULL if none. */
@@ -188,7 +219,6 @@ static long seg_new(int key, uint64_t size, uint32_t mode, struct shm_seg **out)
 	s->cpid = current() ? current()->pid : 0;
 	s->ctime = now();
 	ksnprintf(s->name, sizeof(s->name), "SYSV%08x", (unsigned)key);
-	s->af = (struct as_file){ .name = s->name, .pc = s->pc, .get = af_get, .put = af_put };
 	s->next = segs;
 	segs = s;
 	nsegs++;
@@ -261,9 +291,12 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 			      unsigned flags)
 {
 	struct shm_seg *s;
+	struct shm_attach *a;
 	unsigned long prot = MM_PROT_READ, mflags = MM_MAP_SHARED;
+	unsigned long fl;
 	uint64_t len;
 	long ret;
+	bool gone;
 
 	if ((int)shm_id < 0)
 		return -EINVAL;
@@ -278,6 +311,14 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 	s = seg_by_id((int)shm_id);
 	if (!s)
 		return -EINVAL;
+	a = kzalloc(sizeof(*a));
+	if (!a) {
+		seg_put(s);
+		return -ENOMEM;
+	}
+	a->af = (struct as_file){ .name = s->name, .pc = s->pc, .get = af_get, .put = af_put };
+	a->seg = s;
+	a->refs = 1;		/* shmat's own, until as_mmap_file() returns */
 	if (!(flags & SHM_RDONLY))
 		prot |= MM_PROT_WRITE;
 	if (flags & SHM_EXEC)
@@ -286,12 +327,17 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 	if (virtual_addr)
 		mflags |= (flags & SHM_REMAP) ? MM_MAP_FIXED : MM_MAP_FIXED_NOREPLACE;
 	/* SHM_RDONLY opens the segment read-only (do_shmat()): mprotect cannot make it writable. */
-	ret = as_mmap_file(space, virtual_addr, len, prot, mflags, &s->af, 0,
+	ret = as_mmap_file(space, virtual_addr, len, prot, mflags, &a->af, 0,
 			   AS_FMODE_READ | ((flags & SHM_RDONLY) ? 0 : AS_FMODE_WRITE));
+	fl = spin_lock_irqsave(&shm_lock);
+	gone = attach_unref_locked(a);	/* its regions hold it now, if any */
+	spin_unlock_irqrestore(&shm_lock, fl);
+	if (gone)
+		kfree(a);
 	if (ret == -EEXIST)
 		ret = -EINVAL;
 	if (!as_is_err(ret)) {
-		unsigned long fl = spin_lock_irqsave(&shm_lock);
+		fl = spin_lock_irqsave(&shm_lock);
 		s->atime = now();
 		s->lpid = current() ? current()->pid : 0;
 		spin_unlock_irqrestore(&shm_lock, fl);
@@ -305,22 +351,22 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
  * @space: the address space
  * @addr: the address shmat returned
  *
- * Every region of that segment within its size from @addr goes.
+ * As Linux's do_shmdt(): the first region of an attach at or above @addr
+ * whose offset in its segment is its distance from @addr goes, with the
+ * other regions of that attach so placed within the segment's size (a
+ * first page unmapped still finds the rest; another attach of the same
+ * segment in that range stays).
  *
- * Return: 0, or -EINVAL (no segment attached there).
+ * Return: 0, or -EINVAL (unaligned, or no such attach).
  */
 long UnmapSharedMemoryFromProcess(struct as *space, uintptr_t addr)
 {
-	uint64_t pgoff;
-	const struct as_file *f;
+	long n;
 
 	if (addr & (PAGE_SIZE - 1))
 		return -EINVAL;
-	f = as_file_at(space, addr, &pgoff, NULL);
-	if (!f || f->get != af_get || pgoff)
-		return -EINVAL;
-	return as_unmap_file(space, addr, (of_af(f)->size + PAGE_SIZE - 1) & PAGE_MASK, f) > 0 ?
-	       0 : -EINVAL;
+	n = as_detach(space, addr, is_attach, attach_size);
+	return n > 0 ? 0 : n < 0 ? n : -EINVAL;
 }
 
 /**

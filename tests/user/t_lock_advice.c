@@ -13,7 +13,9 @@
  * - mprotect(PROT_GROWSUP) of a range starting in a hole is ENOMEM (the
  *   hole is checked first), of a mapping EINVAL;
  * - a SHM_RDONLY attach can never be made writable: mprotect is EACCES;
- *   SHM_REMAP without an address (or one SHM_RND rounds to 0) is EINVAL.
+ *   SHM_REMAP without an address (or one SHM_RND rounds to 0) is EINVAL;
+ * - shmdt finds the attach as Linux does: a first page unmapped still finds
+ *   the rest by its offset; another attach of the segment stays.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -25,6 +27,17 @@
 #define MADV_POPULATE_READ 22
 #define MADV_POPULATE_WRITE 23
 #endif
+
+/* How many of the @n pages at @p are mapped (mincore: ENOMEM for a hole, page by page). */
+static int mincore_mapped(char *p, int n)
+{
+	unsigned char v;
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += mincore(p + i * PAGE, PAGE, &v) == 0;
+	return k;
+}
 
 static void msync_locked(void)
 {
@@ -132,6 +145,33 @@ static void shm_rdonly(void)
 	shmctl(id, IPC_RMID, 0);
 }
 
+/* shmdt finds an attach as Linux's do_shmdt(): by offset from the address, one attach only. */
+static void shm_detach(void)
+{
+	int id = shmget(IPC_PRIVATE, 4 * PAGE, IPC_CREAT | 0600);
+	char *w = free_range(12), *p;
+
+	if (!ok(id >= 0 && w, "shmget 4 pages, 12 free pages"))
+		return;
+	p = shmat(id, w, 0);
+	ok(p == w, "attach it at a chosen address");
+	ok_eq(munmap(w, PAGE), 0, "unmap its first page");
+	ok_eq(shmdt(w), 0, "shmdt at the attach's address finds the rest (offset 1 at distance 1)");
+	ok(mincore_mapped(w + PAGE, 3) == 0, "all of it is gone");
+	ok(shmat(id, w, 0) == w && shmat(id, w + 2 * PAGE, SHM_REMAP) == w + 2 * PAGE,
+	   "attach it twice, the second over the first's upper half");
+	ok_eq(shmdt(w), 0, "shmdt of the first");
+	ok(mincore_mapped(w, 2) == 0, "the first attach's pages are gone");
+	ok(mincore_mapped(w + 2 * PAGE, 4) == 4, "the second attach stays whole");
+	ok_eq(mprotect(w + 3 * PAGE, PAGE, PROT_READ), 0, "split the second");
+	ok_sys(shmdt(w + 3 * PAGE), EINVAL, "shmdt inside it: EINVAL (its offset there is 1)");
+	ok_eq(shmdt(w + 2 * PAGE), 0, "shmdt of the second: both pieces go");
+	ok(mincore_mapped(w + 2 * PAGE, 4) == 0, "nothing of it stays");
+	ok_sys(shmdt(w + 2 * PAGE), EINVAL, "shmdt again: EINVAL");
+	shmctl(id, IPC_RMID, 0);
+	munmap(w, 12 * PAGE);
+}
+
 int main(void)
 {
 	msync_locked();
@@ -139,5 +179,6 @@ int main(void)
 	populate();
 	grows();
 	shm_rdonly();
+	shm_detach();
 	return done_testing();
 }
