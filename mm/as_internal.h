@@ -294,7 +294,7 @@ bool as_unmap_range_defer(struct as *as, uintptr_t start, uintptr_t end, struct 
 /* The zap @z has left (under the read lock), then as_unlock(); or only as_unlock(). */
 void as_zap_later_unlock(struct as *as, struct as_zap_later *z);
 
-/* shmdt's pages: the gaps between regions in [lo, hi) zapped read-locked, then unlock. */
+/* as_unmap_file()'s pages: the gaps between regions in [lo, hi) zapped read-locked, then unlock. */
 void as_zap_gaps_unlock(struct as *as, uintptr_t lo, uintptr_t hi, unsigned long fl);
 
 /* Put @r in the space, replacing what was there (as_mmap.c); 0 or -MM_ENOMEM. */

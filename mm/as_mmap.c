@@ -315,7 +315,7 @@ int as_munmap(struct as *as, uintptr_t addr, uint64_t len)
 }
 
 /**
- * as_file_at() - the file mapping that starts at @addr (shmdt's lookup)
+ * as_file_at() - the file mapping that starts at @addr (UnmapFileFromMemory()'s lookup)
  * @as: the space
  * @addr: an address
  * @pgoff: set to the region's page offset into the file
@@ -351,12 +351,13 @@ const struct as_file *as_file_at(struct as *as, uintptr_t addr, uint64_t *pgoff,
 long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_file *file)
 {
 	/*
-	 * The region set changes under the write lock throughout, as Linux's
-	 * shmdt(): the file's regions are found again after each removal, and
-	 * a break between them would let a shmat or mmap of another thread
-	 * change which regions those are. In a space shared by threads only the
-	 * regions go here, and the pages after them, under the read lock
-	 * (as_zap_gaps_unlock()), a reference to the file kept until then.
+	 * The region set changes under the write lock throughout: the file's
+	 * regions are found again after each removal, and a break between them
+	 * would let a shmat or mmap of another thread change which regions
+	 * those are. In a space shared by threads only the regions go here, and
+	 * the pages after them, under the read lock (as_zap_gaps_unlock()), a
+	 * reference to the file kept until then. (shmdt has its own search,
+	 * Linux's, in as_detach().)
 	 */
 	unsigned long fl = write_lock_irqsave(&as->lock);
 	bool later = __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);

@@ -19,7 +19,7 @@
  * Then lookups in a range replaced with MAP_FIXED and dropped with
  * MADV_DONTNEED (both read-locked) again and again never fail and see only
  * zeroes or their own bytes; the same beside VirtualFree's decommit and
- * release, and beside shmdt of a file's attachments on both sides of the
+ * release, and beside the unmapping of a file's mappings on both sides of the
  * readers' region; and the threaded tlb_flush2 loop (each thread writes its
  * own page, MADV_DONTNEEDs it, reads zero back).
  *
@@ -640,13 +640,13 @@ static void test_threads_virtualfree_never_leaves_a_hole(void **state)
 #define SHM_ROUNDS	60
 
 /*
- * shmdt (as_unmap_file()) of a file's two attachments around an anonymous
+ * UnmapFileFromMemory (as_unmap_file()) of a file's two attachments around an anonymous
  * region that other threads keep faulting in, in a space shared by threads:
  * the attachments' pages go under the read lock, the region between them
  * keeps its pages and never fails a lookup, the file's pages keep their data
  * for the next attachment, and every frame comes back.
  */
-static void test_threads_shmdt_beside_faults(void **state)
+static void test_threads_unmap_file_beside_faults(void **state)
 {
 	pthread_t t[HOLE_READERS];
 	uint64_t free0;
@@ -956,7 +956,7 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_fault_walks_vs_table_free, setup),
 		cmocka_unit_test_setup(test_threads_lookups_never_see_a_hole, setup),
 		cmocka_unit_test_setup(test_threads_virtualfree_never_leaves_a_hole, setup),
-		cmocka_unit_test_setup(test_threads_shmdt_beside_faults, setup),
+		cmocka_unit_test_setup(test_threads_unmap_file_beside_faults, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
 		cmocka_unit_test_setup(test_shootdown_rounds_of_big_zaps, setup_big),
