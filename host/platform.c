@@ -28,6 +28,7 @@ static _Thread_local unsigned kmap_depth;
 struct sim_counters sim_count;
 unsigned long sim_kmap_high_total;
 void (*sim_panic_hook)(const char *msg);
+void (*sim_kmap_hook)(phys_addr_t pa);
 
 /*
  * A 32-bit build places its RAM low: a 32-bit process under a 64-bit kernel
@@ -169,6 +170,8 @@ void *plat_kmap(phys_addr_t pa)
 
 	if (pa & (PAGE_SIZE - 1))
 		plat_panic("host: plat_kmap(%#llx): not page-aligned", (unsigned long long)pa);
+	if (sim_kmap_hook)
+		sim_kmap_hook(pa);
 	if (kmap_depth == PLAT_KMAP_DEPTH)
 		plat_panic("host: plat_kmap(%#llx): more than %u mappings at once",
 			   (unsigned long long)pa, PLAT_KMAP_DEPTH);

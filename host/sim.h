@@ -114,4 +114,11 @@ bool sim_ram_holds(const void *p, size_t len);
  */
 extern void (*sim_panic_hook)(const char *msg);
 
+/*
+ * plat_kmap() calls this hook if set, with the frame it maps, before it
+ * maps it: a test can hold a thread there (in the middle of zeroing a new
+ * frame, say) while others run.
+ */
+extern void (*sim_kmap_hook)(phys_addr_t pa);
+
 #endif

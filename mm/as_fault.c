@@ -87,6 +87,16 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
 	return r;
 }
 
+/* The zeroed frame fault_prepare() made for this fault (*@pre), if any: now the caller's. */
+static phys_addr_t take_prepared(phys_addr_t *pre)
+{
+	phys_addr_t pa = pre ? *pre : PMM_NO_FRAME;
+
+	if (pre)
+		*pre = PMM_NO_FRAME;
+	return pa;
+}
+
 /*
  * Map page @va of @r for the first time. Anonymous private pages start
  * zeroed; shared ones (anonymous or file) map the object's frame itself; a
@@ -95,7 +105,7 @@ static struct as_region *grow_stack(struct as *as, uintptr_t addr)
  * page on a disk is left to @io as a swap-in's is (NULL: read here).
  */
 static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t va, unsigned flags,
-				 struct swap_io *io)
+				 struct swap_io *io, phys_addr_t *pre)
 {
 	uint64_t idx = r->pgoff + ((va - r->start) >> PAGE_SHIFT);
 	bool writable = true;
@@ -109,7 +119,9 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
 		as_region_anon(as, r);
-		pa = as_alloc_private_page(r, va, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
+		pa = take_prepared(pre);
+		if (pa == PMM_NO_FRAME)
+			pa = as_alloc_private_page(r, va, PMM_ZERO | PMM_HIGHMEM | PMM_USER);
 	} else {
 		int got = pcache_lookup_io(r->shm, idx, true, &pa, io);
 
@@ -183,25 +195,26 @@ static bool as_fault_view_reserved(const struct as_region *r)
 }
 
 /*
- * The fault at @addr, with the space's lock held for writing (@exclusive)
+ * The fault at @addr, with the space's lock held for writing (@pre NULL)
  * or for reading: then faults of other pages of the space run at the same
  * time and this page's fault lock is held. What changes a region (growing
  * the stack, a Win32 guard page) cannot be done under the read lock: that
  * sets *retry, to do it all again exclusively. A swap-in that must read
  * asleep sets @io->need (if @io): the caller reads with no lock held and
- * tries again.
+ * tries again. @r is the region at @addr (as_region_find(), NULL if
+ * none), looked up under the same hold of the lock. A zeroed frame made
+ * before the fault lock (*@pre, if @pre and not PMM_NO_FRAME) is used for a
+ * new private anonymous page, and *@pre is then PMM_NO_FRAME; one left over
+ * is the caller's to free.
  */
-static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned flags, bool exclusive,
-				     bool *retry, struct swap_io *io)
+static enum vm_fault_result fault_at(struct as *as, struct as_region *r, uintptr_t addr,
+				     unsigned flags, bool *retry, struct swap_io *io, phys_addr_t *pre)
 {
+	bool exclusive = !pre;
 	uintptr_t va = addr & PAGE_MASK;
-	struct as_region *r;
 	phys_addr_t pa;
 	unsigned prot, want;
 
-	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
-		return VM_FAULT_UNRESOLVED;
-	r = as_region_find(as, addr);
 	/* A page being zapped under the read lock by another thread (MADV_DONTNEED): after it. */
 	if (!exclusive && (!r || (r->flags & AS_R_GUARD) || as_fault_view_reserved(r) ||
 			   as_win32_watch_write(r, flags) || as_zap_marked(as, va))) {
@@ -221,9 +234,14 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 	if (!pt_translate(&as->vs.pt, va, &pa, &prot, NULL)) {
 		uint32_t swp;
 
-		if (pt_swp_lookup(&as->vs.pt, va, &swp))
+		/*
+		 * Swap entries are written under the write lock, counted as they
+		 * are: a space with none counted (most) has none to look for.
+		 */
+		if (__atomic_load_n(&as->swapents, __ATOMIC_RELAXED) &&
+		    pt_swp_lookup(&as->vs.pt, va, &swp))
 			return as_swap_in(as, r, va, swp, flags & VM_FAULT_WRITE, io);
-		return fill(as, r, va, flags, io);
+		return fill(as, r, va, flags, io, pre);
 	}
 	pa &= PAGE_MASK;
 	if ((flags & VM_FAULT_WRITE) && !(prot & PT_WRITE))
@@ -249,6 +267,15 @@ static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned fla
 	return VM_FAULT_UNRESOLVED;
 }
 
+/* The fault at @addr (fault_at()) with the space's lock held for writing. */
+static enum vm_fault_result fault_in(struct as *as, uintptr_t addr, unsigned flags, bool *retry,
+				     struct swap_io *io)
+{
+	if (addr >= AS_TASK_SIZE || (flags & VM_FAULT_RSVD))
+		return VM_FAULT_UNRESOLVED;
+	return fault_at(as, as_region_find(as, addr), addr, flags, retry, io, NULL);
+}
+
 /**
  * as_fault_locked() - resolve a fault at @addr in @as, lock held for writing
  * @as: the space
@@ -263,7 +290,7 @@ enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned fla
 {
 	bool retry = false;
 
-	return fault_in(as, addr, flags, true, &retry, NULL);
+	return fault_in(as, addr, flags, &retry, NULL);
 }
 
 /**
@@ -288,7 +315,7 @@ enum vm_fault_result as_fault_locked_io(struct as *as, uintptr_t addr, unsigned 
 	bool retry = false;
 
 	io->need = false;
-	return fault_in(as, addr, flags, true, &retry, io);
+	return fault_in(as, addr, flags, &retry, io);
 }
 
 /*
@@ -309,7 +336,50 @@ static spinlock_t *fault_lock(const struct as *as, uintptr_t addr)
 	return &fault_locks[h >> (64 - FAULT_LOCK_BITS)];
 }
 
-/* One try under the space's lock: shared with its other faults, or exclusively. */
+/*
+ * Before the fault lock, under the read lock: the zeroed frame a write to
+ * a missing page of private anonymous region @r will need, as Linux
+ * allocates and clears it before taking the page table's lock. Clearing is
+ * most of such a fault's work; done here, with interrupts back as they
+ * were before the lock (@irq), it holds up neither a fault of the same
+ * page (or of one hashed to the same fault lock) on another CPU nor this
+ * CPU's interrupts: the TLB shootdowns other CPUs wait for, the ticks. The
+ * allocation itself stays with interrupts off, where it cannot reclaim
+ * (reclaim write-locks the spaces mapping a page: this one is read-locked
+ * here; mm/reclaim.h). The checks only avoid making a frame for nothing:
+ * fault_at() looks again under the fault lock, and a frame it leaves
+ * (another thread's fault filled the page first, or a swap entry is there)
+ * is given back. Present pages (copy-on-write, the zero page) are left to
+ * fault_at(): a walk here to tell them apart would cost every such fault.
+ */
+static phys_addr_t fault_prepare(struct as *as, const struct as_region *r, uintptr_t addr,
+				 unsigned flags, unsigned long irq)
+{
+	phys_addr_t pa;
+
+	if (!r || (flags & (VM_FAULT_PRESENT | VM_FAULT_WRITE)) != VM_FAULT_WRITE ||
+	    r->backing != AS_ANON_PRIVATE || !access_ok(r->prot, flags) ||
+	    (r->flags & AS_R_GUARD) || as_win32_watch_write(r, flags) ||
+	    as_zap_marked(as, addr & PAGE_MASK))
+		return PMM_NO_FRAME;
+	pa = as_alloc_private_page(r, addr & PAGE_MASK, PMM_HIGHMEM | PMM_USER);
+	if (pa != PMM_NO_FRAME) {
+		plat_irq_restore(irq);
+		frame_zero(pa, 1);
+		(void)plat_irq_save();
+	}
+	return pa;
+}
+
+/*
+ * One try under the space's lock: shared with its other faults, or
+ * exclusively. Shared, interrupts are on only while a new frame is
+ * cleared (fault_prepare()): no interrupt handler takes a space's lock or
+ * a fault lock, so they could be on throughout, but the allocations under
+ * the fault lock (page tables, a copy, a swap-in's frame) must not reclaim
+ * here, and with interrupts on that would take a reclaim_forbid() window
+ * around every fault, for what is left there: a short stretch.
+ */
 static enum vm_fault_result fault_locked(struct as *as, const struct vm_fault *f, bool exclusive,
 					 bool *retry, struct swap_io *io)
 {
@@ -318,16 +388,21 @@ static enum vm_fault_result fault_locked(struct as *as, const struct vm_fault *f
 	if (exclusive) {
 		unsigned long fl = write_lock_irqsave(&as->lock);
 
-		r = fault_in(as, f->addr, f->flags, true, retry, io);
+		r = fault_in(as, f->addr, f->flags, retry, io);
 		write_unlock_irqrestore(&as->lock, fl);
 		return r;
 	}
 	spinlock_t *pl = fault_lock(as, f->addr);
 	unsigned long fl = read_lock_irqsave(&as->lock);
+	/* Regions change only under the write lock: this one holds to the end. */
+	struct as_region *reg = as_region_find(as, f->addr);
+	phys_addr_t pre = fault_prepare(as, reg, f->addr, f->flags, fl);
 	unsigned long pfl = spin_lock_irqsave(pl);
 
-	r = fault_in(as, f->addr, f->flags, false, retry, io);
+	r = fault_at(as, reg, f->addr, f->flags, retry, io, &pre);
 	spin_unlock_irqrestore(pl, pfl);
+	if (pre != PMM_NO_FRAME)
+		pmm_put(pre);	/* not used: another thread's fault filled the page first */
 	read_unlock_irqrestore(&as->lock, fl);
 	return r;
 }
@@ -369,8 +444,10 @@ static enum vm_fault_result fault_once(struct as *as, const struct vm_fault *f)
  * @f: the fault
  *
  * Under the space's read lock and the page's fault lock, so the threads of
- * a space fault in parallel; a fault that must change a region (or finds
- * none) is done again under the write lock. Out of memory, the task
+ * a space fault in parallel; a new private anonymous page's frame is made
+ * before the fault lock and cleared with interrupts on (fault_prepare()).
+ * A fault that must change a region (or finds none) is done again under
+ * the write lock. Out of memory, the task
  * reclaims directly and retries; if that frees nothing, the OOM handler
  * (mm/reclaim.h) kills a victim and it retries.
  *

@@ -23,8 +23,15 @@
  * readers' region; and the threaded tlb_flush2 loop (each thread writes its
  * own page, MADV_DONTNEEDs it, reads zero back).
  *
- * Last, the TLB shootdown rounds of zapping 128 MiB (munmap, MADV_DONTNEED,
+ * Then the TLB shootdown rounds of zapping 128 MiB (munmap, MADV_DONTNEED,
  * MAP_FIXED, VirtualFree) while another CPU holds the space, counted.
+ *
+ * Last, two first writes to one page at once, the first held while it
+ * clears the frame its fault made ready (before the page's fault lock): the
+ * second fills the page meanwhile, and the first gives its frame back; and
+ * the same with the zero page mapped there (no frame is made ready for a
+ * present page: the first copies it under the fault lock, the second then
+ * finds it written).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -34,6 +41,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tests/host/as_test_util.h"
@@ -42,6 +50,7 @@
 #include "mm/as_win32.h"
 #include "mm/commit.h"
 #include "mm/pcache.h"
+#include "host/sim.h"
 
 #define RW		(MM_PROT_READ | MM_PROT_WRITE)
 #define PRIV_ANON	(MM_MAP_PRIVATE | MM_MAP_ANONYMOUS)
@@ -936,6 +945,106 @@ static void test_shootdown_rounds_of_big_zaps(void **state)
 	space_down(free0);
 }
 
+/*
+ * Two first writes to one page at once. The first thread (A) is held in
+ * plat_kmap() while it clears the frame its fault prepared, and the
+ * second (B) writes the page meanwhile: B's fault must not wait for A's
+ * (the clearing holds no fault lock and runs with interrupts on), B's frame
+ * is the one mapped, and A finds the page filled and gives its own back.
+ * A waits for B at most two seconds, so a fault that held the page's lock
+ * while clearing fails the checks instead of hanging.
+ */
+static _Thread_local bool race_is_a;
+static int race_armed, race_held, race_done;
+static phys_addr_t race_a_frame;
+static bool race_irqs_off;
+static uintptr_t race_va;
+
+static void race_kmap_hook(phys_addr_t pa)
+{
+	if (!race_is_a || !__atomic_exchange_n(&race_armed, 0, __ATOMIC_ACQ_REL))
+		return;
+	race_a_frame = pa;
+	race_irqs_off = sim_irqs_off();
+	__atomic_store_n(&race_held, 1, __ATOMIC_RELEASE);
+	for (unsigned ms = 0; ms < 2000 && !__atomic_load_n(&race_done, __ATOMIC_ACQUIRE); ms++)
+		usleep(1000);
+}
+
+static void *race_writer(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	uint8_t v = (uint8_t)(0xa0 + id);
+	struct smmu mmu;
+
+	smmu_init(&mmu, &P.as.vs.pt);
+	mmu.vs = &P.as.vs;
+	if (id == 0) {
+		race_is_a = true;
+		__atomic_store_n(&race_armed, 1, __ATOMIC_RELEASE);
+	} else if (sim_kmap_hook) {
+		for (unsigned ms = 0; ms < 2000 && !__atomic_load_n(&race_held, __ATOMIC_ACQUIRE); ms++)
+			usleep(1000);
+	}
+	if (smmu_write(&mmu, race_va + (uintptr_t)id, SMMU_USER, &v, 1))
+		errors[id]++;
+	if (id == 1)
+		__atomic_store_n(&race_done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void race_one_page(bool read_first)
+{
+	pthread_t t[2];
+	uint64_t free0, free1;
+	phys_addr_t pa;
+
+	space_up(true, &free0);
+	race_va = base + 5 * PAGE_SIZE;
+	race_armed = race_held = race_done = 0;
+	race_a_frame = PMM_NO_FRAME;
+	assert_int_equal(uwrite8(&P, base, 1), 0);	/* the page tables, made before the count */
+	if (read_first)
+		assert_int_equal(upeek(&P, race_va), 0);	/* the zero page, copied on the writes */
+	pmm_drain();
+	free1 = sim_free_frames();
+	sim_kmap_hook = read_first ? NULL : race_kmap_hook;	/* the zero page: both at once */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_writer, (void *)(intptr_t)i), 0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	sim_kmap_hook = NULL;
+	assert_int_equal(errors[0] + errors[1], 0);
+	assert_int_equal(upeek(&P, race_va), 0xa0);
+	assert_int_equal(upeek(&P, race_va + 1), 0xa1);
+	assert_true(pt_translate(&P.as.vs.pt, race_va, &pa, NULL, NULL));
+	if (!read_first) {
+		assert_int_equal(race_held, 1);
+		assert_false(race_irqs_off);
+		assert_true((pa & PAGE_MASK) != race_a_frame);	/* B's frame, filled while A cleared */
+	}
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free1 - 1);	/* one frame: A's came back */
+	assert_int_equal(P.as.rss, 2);
+	assert_int_equal(as_check(&P.as), 0);
+	as_destroy(&P.as);
+	pmm_drain();
+	assert_int_equal(sim_free_frames(), free0);
+	assert_int_equal(vm_committed_pages(), 0);
+}
+
+static void test_threads_first_writes_one_page(void **state)
+{
+	(void)state;
+	race_one_page(false);
+}
+
+static void test_threads_zero_page_writes_one_page(void **state)
+{
+	(void)state;
+	race_one_page(true);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -960,6 +1069,8 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
 		cmocka_unit_test_setup(test_shootdown_rounds_of_big_zaps, setup_big),
+		cmocka_unit_test_setup(test_threads_first_writes_one_page, setup),
+		cmocka_unit_test_setup(test_threads_zero_page_writes_one_page, setup),
 	};
 
 	return cmocka_run_group_tests(tests, sim_group_setup, sim_group_teardown);
