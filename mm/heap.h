@@ -238,6 +238,7 @@ struct heap_cpu_list {
 	void *head;
 	int32_t room;
 	uint32_t limit;			/* 0 until set */
+	uint32_t decayed;		/* the limit stepped down since the last refill */
 	uint64_t nfree;
 	int64_t moved;			/* objects taken from the slabs minus objects given back */
 };

@@ -243,7 +243,7 @@ static void cache_note_use(struct kmem_cache *c, uint64_t bytes)
 /*
  * Fill the empty @l with a batch of objects or more; returns one of them for
  * the caller. A slab's free list is handed over whole, without a walk
- * through its (cold) objects, and the list's limit raised to hold it.
+ * through its (cold) objects; the list's limit grows toward holding it.
  */
 static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 {
@@ -290,8 +290,16 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	}
 	cache_unlock(c);
 	heap_purge_tick(&heap_global, false);
-	/* The list was empty; it now holds all but @first. */
-	l->limit = MM_MAX(2 * c->batch, n + c->batch);
+	/*
+	 * The list was empty; it now holds all but @first. Its limit doubles
+	 * toward n + batch: a thread that keeps emptying its list earns room
+	 * for a whole handed-over slab list; one that took it once and then
+	 * frees as much as it allocates gives the excess back at its first
+	 * overflow (cache_flush_batch()) instead of keeping it.
+	 */
+	uint32_t base = 2 * c->batch, had = MM_MAX(l->limit, base);
+	l->limit = MM_MAX(base, MM_MIN(n + c->batch, 2 * had));
+	l->decayed = 0;
 	l->room = (int32_t)(l->limit - (n ? n - 1 : 0));
 	heap_count_add(&l->moved, n);
 	return first;
@@ -517,6 +525,13 @@ void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
  * cache_flush_batch() - this CPU's list of @c grew too long: a batch back to the slabs
  * @c: the cache
  * @l: the list (interrupts off in the kernel)
+ *
+ * The first overflow after a refill also halves the limit's excess over
+ * two batches (cache_refill() doubles it), and the list goes back down to a
+ * batch under its limit, however far over a whole-list refill left it. Once
+ * per refill: a thread that frees in bursts and empties its list between
+ * them (rptest) keeps a large limit; one that frees more than it allocates
+ * keeps at most a batch under it.
  */
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 {
@@ -528,7 +543,12 @@ void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 		if (l->room >= 0)
 			return;
 	}
-	cache_flush(c, l, c->batch);
+	uint32_t drop = l->decayed ? 0 : (l->limit - base + 1) / 2;
+	l->decayed = 1;
+	l->limit -= drop;
+	l->room -= (int32_t)drop;
+	/* Down to a batch under the limit in one go (a refill may have left it far over). */
+	cache_flush(c, l, (unsigned)((int32_t)c->batch - 1 - l->room));
 }
 
 /**
