@@ -43,7 +43,7 @@
 #define SHM_DEST	01000
 #define SHMLBA		PAGE_SIZE
 #define SHMMNI		4096
-#define SHMMAX		(UINT64_MAX - (1ull << 24))
+#define SHMMAX		((uint64_t)UINTPTR_MAX - (1u << 24))	/* ULONG_MAX - 2^24: the kernel's word */
 #define IPCMNI_SHIFT	15
 
 struct shm_seg {

@@ -14,6 +14,7 @@
  *   hole is checked first), of a mapping EINVAL;
  * - a SHM_RDONLY attach can never be made writable: mprotect is EACCES;
  *   SHM_REMAP without an address (or one SHM_RND rounds to 0) is EINVAL;
+ *   a size past SHMMAX (ULONG_MAX - 2^24 of the kernel's word) EINVAL;
  * - shmdt finds the attach as Linux does: a first page unmapped still finds
  *   the rest by its offset; another attach of the segment stays.
  */
@@ -129,6 +130,8 @@ static void shm_rdonly(void)
 	int id = shmget(IPC_PRIVATE, 2 * PAGE, IPC_CREAT | 0600);
 	char *p;
 
+	ok_sys(shmget(IPC_PRIVATE, (size_t)-PAGE, IPC_CREAT | 0600), EINVAL,
+	       "shmget of the word's largest pages: past SHMMAX (ULONG_MAX - 2^24), EINVAL");
 	if (!ok(id >= 0, "shmget 2 pages"))
 		return;
 	p = shmat(id, 0, SHM_RDONLY);
