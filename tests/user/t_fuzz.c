@@ -399,8 +399,9 @@ static void verify(void)
 
 static int window_range(uintptr_t a, size_t len)
 {
-	return a >= (uintptr_t)win && len <= WIN * PAGE && a + len <= (uintptr_t)win + WIN * PAGE &&
-	       !(a & (PAGE - 1));
+	/* a + len must not wrap (a = -PAGE passed, and seed 78 looped for ever) */
+	return a >= (uintptr_t)win && len <= WIN * PAGE && a + len >= a &&
+	       a + len <= (uintptr_t)win + WIN * PAGE && !(a & (PAGE - 1));
 }
 
 static size_t page_up(size_t len)
