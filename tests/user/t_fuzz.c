@@ -436,6 +436,8 @@ static long mmap_file(int fd_file, unsigned base, unsigned fpages)
 	flags |= xflags & ~MAP_SHARED_VALIDATE;
 	if ((xflags & MAP_SHARED_VALIDATE) == MAP_SHARED_VALIDATE && shared)
 		flags |= MAP_SHARED_VALIDATE;	/* unknown flags: EOPNOTSUPP */
+	else if (xflags & MAP_SYNC)
+		return 0;	/* not validated, MAP_SYNC makes a VM_SYNC vma (docs/syscalls.md) */
 	snprintf(last_op, sizeof(last_op), "mmap(%#lx, %#zx, %#x, %#x, %s, %#lx)",
 		 (unsigned long)norm((long)a), len, prot, flags, base ? "memfd" : "file", off);
 #if ABI64
@@ -484,6 +486,8 @@ static long op_mmap(void)
 	case 3: flags &= ~(MAP_SHARED | MAP_PRIVATE); break;
 	}
 	flags |= xflags;	/* MAP_SHARED_VALIDATE turns a private one shared */
+	if (flags & MAP_SYNC)
+		return 0;	/* anonymous: a VM_SYNC vma on Linux (docs/syscalls.md) */
 	if ((flags & MAP_GROWSDOWN) && (flags & MAP_SHARED_VALIDATE) == MAP_PRIVATE)
 		return 0;	/* a stack: faults below it would grow it, which the model does not */
 	shared = (flags & MAP_SHARED) != 0;
