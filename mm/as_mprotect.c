@@ -36,12 +36,18 @@ void as_protect_pages(struct as *as, uintptr_t start, uintptr_t end, unsigned pr
 	}
 }
 
+/* The span of the locked private regions an mprotect made writable. */
+struct made_writable {
+	uintptr_t lo, hi;
+};
+
 /*
  * Give [start, end) of region @i protection @prot. Private pages lose write
  * permission: the next write faults, and as_fault() gives it back after
  * copying if the frame is shared copy-on-write.
  */
-static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, uintptr_t *next)
+static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, uintptr_t *next,
+		  struct made_writable *mw)
 {
 	struct as_region *r = as_region_find(as, start);
 	uint32_t i;
@@ -76,6 +82,11 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 	i = as_region_lower(as, start);
 	r = &as->reg[i];
 	as_vm_account(as, r, -1);
+	if ((r->flags & AS_R_LOCKED) && !(r->prot & MM_PROT_WRITE) && (prot & MM_PROT_WRITE) &&
+	    (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE)) {
+		mw->lo = MM_MIN(mw->lo, r->start);
+		mw->hi = MM_MAX(mw->hi, r->end);
+	}
 	r->prot = prot;
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
@@ -88,7 +99,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 }
 
 static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsigned long prot,
-			   unsigned long grows)
+			   unsigned long grows, struct made_writable *mw)
 {
 	uint32_t i = as_region_lower(as, start);
 	uintptr_t cur;
@@ -109,11 +120,46 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 
 		if (!as_region_find(as, cur))
 			return -MM_ENOMEM;
-		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), &cur);
+		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), &cur, mw);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+/* A locked private region, writable now: copy-on-write is broken up front. */
+static bool locked_private_writable(const struct as_region *r)
+{
+	return (r->flags & AS_R_LOCKED) && (r->prot & MM_PROT_WRITE) &&
+	       (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE);
+}
+
+/*
+ * mprotect_fixup(): a locked private region made writable has its pages
+ * written now, as mlock would have, so that later writes do not fault and
+ * a private file page stops following the file. @lo..@hi spans the regions
+ * this call made writable; the lock is dropped between regions
+ * (as_populate() takes it in batches); a locked region between them that
+ * was writable already has nothing left to copy and costs only a walk.
+ */
+static void populate_made_writable(struct as *as, uintptr_t lo, uintptr_t hi)
+{
+	while (lo < hi) {
+		unsigned long fl = write_lock_irqsave(&as->lock);
+		uint32_t i = as_region_lower(as, lo);
+		uintptr_t s = hi, e = hi;
+
+		for (; i < as->nr && as->reg[i].start < hi; i++)
+			if (locked_private_writable(&as->reg[i])) {
+				s = MM_MAX(lo, as->reg[i].start);
+				e = MM_MIN(hi, as->reg[i].end);
+				break;
+			}
+		write_unlock_irqrestore(&as->lock, fl);
+		if (s < e)
+			as_populate(as, s, e, true);
+		lo = e;
+	}
 }
 
 /**
@@ -150,8 +196,11 @@ int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 		return -MM_ENOMEM;
 	if (prot & ~(unsigned long)PROT_KNOWN)
 		return -MM_EINVAL;
+	struct made_writable mw = { .lo = UINTPTR_MAX, .hi = 0 };
+
 	as_lock(as);
-	err = mprotect_locked(as, addr, end, prot, grows);
+	err = mprotect_locked(as, addr, end, prot, grows, &mw);
 	as_unlock(as);
+	populate_made_writable(as, mw.lo, mw.hi);
 	return err;
 }

@@ -16,7 +16,9 @@
  *   SHM_REMAP without an address (or one SHM_RND rounds to 0) is EINVAL;
  *   a size past SHMMAX (ULONG_MAX - 2^24 of the kernel's word) EINVAL;
  * - shmdt finds the attach as Linux does: a first page unmapped still finds
- *   the rest by its offset; another attach of the segment stays.
+ *   the rest by its offset; another attach of the segment stays;
+ * - mprotect making a locked private file mapping writable copies its pages
+ *   at once (a later write to the file no longer shows); unlocked, not.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -175,6 +177,33 @@ static void shm_detach(void)
 	munmap(w, 12 * PAGE);
 }
 
+/* mprotect to writable of a locked private file page copies it then (mprotect_fixup()). */
+static void locked_made_writable(void)
+{
+	char path[] = "/tmp/t_lock_advice.XXXXXX";
+	char buf[PAGE] = { 5 }, c = 9;
+	char *locked, *plain;
+	int fd;
+
+	mkdir("/tmp", 0777);
+	fd = mkstemp(path);
+	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, "a one-page file to map privately"))
+		return;
+	unlink(path);
+	locked = mmap(0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	plain = mmap(0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	ok_eq(mlock(locked, PAGE), 0, "mlock one read-only private mapping of it");
+	ok_eq(plain[0], 5, "the other one reads the file");
+	ok_eq(mprotect(locked, PAGE, PROT_READ | PROT_WRITE), 0, "the locked one made writable");
+	ok_eq(mprotect(plain, PAGE, PROT_READ | PROT_WRITE), 0, "the unlocked one made writable");
+	ok_eq(pwrite(fd, &c, 1, 0), 1, "then the file changes");
+	ok_eq(locked[0], 5, "the locked mapping was copied when made writable");
+	ok_eq(plain[0], 9, "the unlocked one still shows the file");
+	munmap(locked, PAGE);
+	munmap(plain, PAGE);
+	close(fd);
+}
+
 int main(void)
 {
 	msync_locked();
@@ -183,5 +212,6 @@ int main(void)
 	grows();
 	shm_rdonly();
 	shm_detach();
+	locked_made_writable();
 	return done_testing();
 }
