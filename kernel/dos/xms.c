@@ -335,7 +335,12 @@ static void reallocate(struct dos_box *b, struct dos_regs *r, uint32_t kb)
 		return;
 	}
 	keep = MM_MIN(kb, x->size_kb);
-	if (kb > x->size_kb && gap_at(b, x->base_kb, x) < kb) {
+	/*
+	 * In place only from a free start: a zero-length block holds no KiB, so
+	 * a later block may have been placed over its start (gap_at() would
+	 * then measure past that block).
+	 */
+	if (kb > x->size_kb && (covered(b, x->base_kb, x) || gap_at(b, x->base_kb, x) < kb)) {
 		if (!gaps(b, kb, x, &at, &largest, &total)) {
 			fail(r, XMS_E_NO_MEMORY);
 			return;

@@ -394,6 +394,52 @@ static void test_xms_hma_a20(void **state)
 	dos_sim_free(s);
 }
 
+/*
+ * A zero-length block holds no KiB, so the next block may start where it
+ * starts; growing it then must move it, not overlap that block (the DOS
+ * fuzzer's find: free KiB went missing).
+ */
+static void test_xms_grow_empty_block(void **state)
+{
+	struct dos_sim *s = dos_sim_new((struct dos_config){ 0, 0, 1024, 16 }, 0);
+	struct dos_regs r = { .eax = 0x0900, .edx = 32 };
+	uint16_t first, empty, full;
+
+	(void)state;
+	dos_box_xms(&s->box, &r);		/* KiB 0..31 */
+	assert_int_equal(r.eax & 0xffff, 1);
+	first = (uint16_t)r.edx;
+	r = (struct dos_regs){ .eax = 0x0900, .edx = 0 };
+	dos_box_xms(&s->box, &r);		/* starts at KiB 32 */
+	assert_int_equal(r.eax & 0xffff, 1);
+	empty = (uint16_t)r.edx;
+	r = (struct dos_regs){ .eax = 0x0a00, .edx = first };
+	dos_box_xms(&s->box, &r);
+	assert_int_equal(r.eax & 0xffff, 1);
+	r = (struct dos_regs){ .eax = 0x0900, .edx = 64 };	/* KiB 0..63, over its start */
+	dos_box_xms(&s->box, &r);
+	assert_int_equal(r.eax & 0xffff, 1);
+	full = (uint16_t)r.edx;
+	r = (struct dos_regs){ .eax = 0x0f00, .ebx = 16, .edx = empty };
+	dos_box_xms(&s->box, &r);
+	assert_int_equal(r.eax & 0xffff, 1);
+	r = (struct dos_regs){ .eax = 0x0800 };
+	dos_box_xms(&s->box, &r);
+	assert_int_equal(r.edx & 0xffff, 1024 - 64 - 16);
+	/* Locked, the two lie apart. */
+	uint32_t lin[2];
+	uint16_t h[2] = { empty, full };
+
+	for (int i = 0; i < 2; i++) {
+		r = (struct dos_regs){ .eax = 0x0c00, .edx = h[i] };
+		dos_box_xms(&s->box, &r);
+		assert_int_equal(r.eax & 0xffff, 1);
+		lin[i] = (r.edx & 0xffff) << 16 | (r.ebx & 0xffff);
+	}
+	assert_true(lin[0] >= lin[1] + 64 * 1024 || lin[0] + 16 * 1024 <= lin[1]);
+	dos_sim_free(s);
+}
+
 /* 88h, 89h, 8Eh, 8Fh: the 32-bit functions. */
 static void test_xms_any(void **state)
 {
@@ -780,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_xms_functions),
 		cmocka_unit_test(test_xms_hma_a20),
 		cmocka_unit_test(test_xms_any),
+		cmocka_unit_test(test_xms_grow_empty_block),
 		cmocka_unit_test(test_xms_move),
 		cmocka_unit_test(test_ems_functions),
 		cmocka_unit_test(test_ems_windows),
