@@ -78,11 +78,25 @@ static void advice_locked(void)
 	munmap(s, 2 * PAGE);
 }
 
+/* An unlinked one-page file whose first byte is 5, or -1 (reported as the check @what). */
+static int one_page_file(const char *what)
+{
+	char path[] = "/tmp/t_lock_advice.XXXXXX";
+	char buf[PAGE] = { 5 };
+	int fd;
+
+	mkdir("/tmp", 0777);
+	fd = mkstemp(path);
+	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, what))
+		return -1;
+	unlink(path);
+	return fd;
+}
+
 static void populate(void)
 {
 	char *p = map_anon(3 * PAGE, PROT_WRITE);
-	char path[] = "/tmp/t_lock_advice.XXXXXX";
-	char buf[PAGE] = { 5 }, c = 6;
+	char c = 6;
 	int fd;
 
 	ok_sys(madvise(p, PAGE, MADV_POPULATE_READ), EINVAL,
@@ -96,11 +110,9 @@ static void populate(void)
 	ok_sys(madvise(p, 3 * PAGE, 22), ENOMEM, "over the hole: ENOMEM");
 	munmap(p, 3 * PAGE);
 
-	mkdir("/tmp", 0777);
-	fd = mkstemp(path);
-	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, "a one-page file"))
+	fd = one_page_file("a one-page file");
+	if (fd < 0)
 		return;
-	unlink(path);
 	p = mmap(0, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	ok_eq(madvise(p, PAGE, MADV_POPULATE_READ), 0, "MADV_POPULATE_READ of a private file mapping");
 	ok_eq(pwrite(fd, &c, 1, 0), 1, "then the file changes");
@@ -180,16 +192,11 @@ static void shm_detach(void)
 /* mprotect to writable of a locked private file page copies it then (mprotect_fixup()). */
 static void locked_made_writable(void)
 {
-	char path[] = "/tmp/t_lock_advice.XXXXXX";
-	char buf[PAGE] = { 5 }, c = 9;
-	char *locked, *plain;
-	int fd;
+	char *locked, *plain, c = 9;
+	int fd = one_page_file("a one-page file to map privately");
 
-	mkdir("/tmp", 0777);
-	fd = mkstemp(path);
-	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, "a one-page file to map privately"))
+	if (fd < 0)
 		return;
-	unlink(path);
 	locked = mmap(0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 	plain = mmap(0, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 	ok_eq(mlock(locked, PAGE), 0, "mlock one read-only private mapping of it");
