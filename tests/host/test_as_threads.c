@@ -67,13 +67,19 @@ static uint8_t pattern(int thread, unsigned page)
 	return (uint8_t)(thread * 37 + page * 11 + 1);
 }
 
+/* This thread's MMU for the space's accesses. */
+static void thread_mmu(struct smmu *mmu)
+{
+	smmu_init(mmu, &P.as.vs.pt);
+	mmu->vs = &P.as.vs;
+}
+
 static void *faulter(void *arg)
 {
 	int id = (int)(intptr_t)arg;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned k = 0; k < PAGES; k++) {
 		unsigned page = (k + (unsigned)id * (PAGES / FAULTERS)) % PAGES;
 		uintptr_t va = base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id;
@@ -141,6 +147,15 @@ static void space_down(uint64_t free0)
 	assert_int_equal(vm_committed_pages(), 0);
 }
 
+/* Write each faulter's byte of each page of the faulters' region, as space_down() expects. */
+static void fill_faulters_region(void)
+{
+	for (unsigned page = 0; page < PAGES; page++)
+		for (int id = 0; id < FAULTERS; id++)
+			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
+						 pattern(id, page)), 0);
+}
+
 static void test_threads_fault_one_space(void **state)
 {
 	pthread_t t[FAULTERS + 1];
@@ -168,8 +183,7 @@ static void *refaulter(void *arg)
 	int id = (int)(intptr_t)arg;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned round = 0; round < 2 || !__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE);
 	     round++)
 		for (unsigned k = 0; k < PAGES; k++) {
@@ -189,8 +203,7 @@ static void *unmapper(void *arg)
 	struct smmu mmu;
 
 	(void)arg;
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned round = 0; round < ZAP_ROUNDS; round++) {
 		long a = as_mmap(&P.as, zap_base, ZAP_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED,
 				 NULL, 0);
@@ -225,8 +238,7 @@ static void *cycler(void *arg)
 	struct smmu mmu;
 
 	(void)arg;
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
 		if (as_mmap(&P.as, at, CYCLE_PAGES * PAGE_SIZE, RW, PRIV_ANON | MM_MAP_FIXED, NULL,
 			    0) != (long)at) {
@@ -284,8 +296,7 @@ static void *walker(void *arg)
 	unsigned id = (unsigned)(intptr_t)arg, k = id;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
 		uint8_t v;
 
@@ -306,8 +317,7 @@ static void *table_unmapper(void *arg)
 	struct smmu mmu;
 
 	(void)arg;
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned round = 0; round < WALK_ROUNDS; round++) {
 		if (as_mmap(&P.as, walk_base, walk_len, RW, PRIV_ANON | MM_MAP_FIXED, NULL, 0) !=
 		    (long)walk_base) {
@@ -353,11 +363,7 @@ static void test_threads_fault_walks_vs_table_free(void **state)
 	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < WALKERS; i++)
 		pthread_join(t[i], NULL);
-	/* The faulters' region was never touched: fill it for space_down(). */
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();	/* never touched by this test */
 	space_down(free0);
 }
 
@@ -380,8 +386,7 @@ static void *hole_reader(void *arg)
 	unsigned k = (unsigned)id * 2654435761u;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
 		k = k * 1103515245u + 12345u;
 		uintptr_t va = hole_base + (uintptr_t)((k >> 8) % HOLE_PAGES) * PAGE_SIZE +
@@ -408,8 +413,7 @@ static void *canary(void *arg)
 	struct smmu mmu;
 
 	(void)arg;
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned round = 0; !__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE); round++) {
 		uint8_t w = (uint8_t)(round * 3 + 1), v;
 
@@ -474,6 +478,36 @@ static int count_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot
 }
 
 /*
+ * HOLE_READERS @reader threads (their ids 0..) and the canary, beside
+ * @changer; when it is done, the others are stopped and joined.
+ */
+static void run_beside(void *(*reader)(void *), void *(*changer)(void *))
+{
+	pthread_t t[HOLE_READERS + 2];
+
+	for (int i = 0; i < HOLE_READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, reader, (void *)(intptr_t)i), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS], NULL, canary, NULL), 0);
+	assert_int_equal(pthread_create(&t[HOLE_READERS + 1], NULL, changer, NULL), 0);
+	pthread_join(t[HOLE_READERS + 1], NULL);
+	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
+	for (int i = 0; i < HOLE_READERS + 1; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* After the threads: none counted an error, the resident count is the pages mapped, the space checks out. */
+static void check_threads_done(void)
+{
+	struct leaf_count lc = { 0 };
+
+	for (int i = 0; i < FAULTERS + 2; i++)
+		assert_int_equal(errors[i], 0);
+	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
+	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_check(&P.as), 0);
+}
+
+/*
  * Lookups (faults, reads and writes) in a range that another thread
  * replaces with MAP_FIXED and drops with MADV_DONTNEED (under the read
  * lock: the space is shared) find a region every time and see only their
@@ -482,7 +516,6 @@ static int count_leaf(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned prot
  */
 static void test_threads_lookups_never_see_a_hole(void **state)
 {
-	pthread_t t[HOLE_READERS + 2];
 	uint64_t free0;
 
 	(void)state;
@@ -501,29 +534,12 @@ static void test_threads_lookups_never_see_a_hole(void **state)
 				 PRIV_ANON | MM_MAP_FIXED, NULL, 0), (long)hole_base);
 	assert_int_equal(as_mmap(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE, RW,
 				 PRIV_ANON | MM_MAP_FIXED, NULL, 0), (long)canary_base);
-	for (int i = 0; i < HOLE_READERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, hole_reader, (void *)(intptr_t)i), 0);
-	assert_int_equal(pthread_create(&t[HOLE_READERS], NULL, canary, NULL), 0);
-	assert_int_equal(pthread_create(&t[HOLE_READERS + 1], NULL, replacer, NULL), 0);
-	pthread_join(t[HOLE_READERS + 1], NULL);
-	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < HOLE_READERS + 1; i++)
-		pthread_join(t[i], NULL);
-	for (int i = 0; i < FAULTERS + 2; i++)
-		assert_int_equal(errors[i], 0);
+	run_beside(hole_reader, replacer);
+	check_threads_done();
 	assert_int_equal(P.as.zap_marked, 0);
-
-	struct leaf_count lc = { 0 };
-
-	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
-	assert_int_equal(P.as.rss, lc.pages);
-	assert_int_equal(as_check(&P.as), 0);
 	assert_int_equal(as_munmap(&P.as, hole_base, (HOLE_PAGES + CANARY_PAGES) * PAGE_SIZE), 0);
 	assert_int_equal(P.as.rss, 0);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	space_down(free0);
 }
 
@@ -575,8 +591,7 @@ static void *decommit_reader(void *arg)
 	unsigned k = (unsigned)id * 2654435761u;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	while (!__atomic_load_n(&faulters_done, __ATOMIC_ACQUIRE)) {
 		k = k * 1103515245u + 12345u;
 		uintptr_t va = hole_base + (uintptr_t)((k >> 8) % HOLE_PAGES) * PAGE_SIZE +
@@ -605,7 +620,6 @@ static void *decommit_reader(void *arg)
  */
 static void test_threads_virtualfree_never_leaves_a_hole(void **state)
 {
-	pthread_t t[HOLE_READERS + 2];
 	uint64_t free0;
 
 	(void)state;
@@ -618,30 +632,13 @@ static void test_threads_virtualfree_never_leaves_a_hole(void **state)
 	assert_false(as_is_err(c));
 	hole_base = (uintptr_t)a;
 	canary_base = (uintptr_t)c;
-	for (int i = 0; i < HOLE_READERS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, decommit_reader, (void *)(intptr_t)i), 0);
-	assert_int_equal(pthread_create(&t[HOLE_READERS], NULL, canary, NULL), 0);
-	assert_int_equal(pthread_create(&t[HOLE_READERS + 1], NULL, virtual_freer, NULL), 0);
-	pthread_join(t[HOLE_READERS + 1], NULL);
-	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
-	for (int i = 0; i < HOLE_READERS + 1; i++)
-		pthread_join(t[i], NULL);
-	for (int i = 0; i < FAULTERS + 2; i++)
-		assert_int_equal(errors[i], 0);
+	run_beside(decommit_reader, virtual_freer);
+	check_threads_done();
 	assert_int_equal(P.as.zap_marked, 0);
-
-	struct leaf_count lc = { 0 };
-
-	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
-	assert_int_equal(P.as.rss, lc.pages);
-	assert_int_equal(as_check(&P.as), 0);
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, hole_base, 0, MEM_RELEASE), 0);
 	assert_int_equal(as_munmap(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE), 0);
 	assert_int_equal(P.as.rss, 0);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	space_down(free0);
 }
 
@@ -707,21 +704,11 @@ static void test_threads_unmap_file_beside_faults(void **state)
 	__atomic_store_n(&faulters_done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < HOLE_READERS; i++)
 		pthread_join(t[i], NULL);
-	for (int i = 0; i < FAULTERS + 2; i++)
-		assert_int_equal(errors[i], 0);
-
-	struct leaf_count lc = { 0 };
-
-	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
-	assert_int_equal(P.as.rss, lc.pages);
-	assert_int_equal(as_check(&P.as), 0);
+	check_threads_done();
 	assert_int_equal(as_munmap(&P.as, hole_base, HOLE_PAGES * PAGE_SIZE), 0);
 	assert_int_equal(P.as.rss, 0);
 	pcache_put(pc);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	space_down(free0);
 }
 
@@ -739,8 +726,7 @@ static void *own_page(void *arg)
 	uintptr_t va = base + (uintptr_t)id * PAGE_SIZE;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned round = 0; round < OWN_ROUNDS; round++) {
 		uint8_t w = (uint8_t)(round | 1), v = 0xee;
 
@@ -772,10 +758,7 @@ static void test_threads_dontneed_own_pages(void **state)
 	assert_int_equal(P.as.rss, OWN_THREADS);
 	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
 	assert_int_equal(P.as.rss, 0);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	space_down(free0);
 }
 
@@ -790,8 +773,7 @@ static void *race_filler(void *arg)
 	uintptr_t va = base + (uintptr_t)id * PAGE_SIZE;
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	for (unsigned k = 0; !__atomic_load_n(&zappers_done, __ATOMIC_ACQUIRE); k++) {
 		uint8_t w = (uint8_t)(k | 1), v = 0xee;
 
@@ -838,20 +820,10 @@ static void test_threads_dontneed_vs_faults(void **state)
 	__atomic_store_n(&zappers_done, 1, __ATOMIC_RELEASE);
 	for (int i = 0; i < RACE_PAIRS; i++)
 		pthread_join(f[i], NULL);
-	for (int i = 0; i < FAULTERS + 2; i++)
-		assert_int_equal(errors[i], 0);
-
-	struct leaf_count lc = { 0 };
-
-	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
-	assert_int_equal(P.as.rss, lc.pages);
-	assert_int_equal(as_check(&P.as), 0);
+	check_threads_done();
 	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
 	assert_int_equal(P.as.rss, 0);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	space_down(free0);
 }
 
@@ -925,10 +897,7 @@ static void test_shootdown_rounds_of_big_zaps(void **state)
 
 	(void)state;
 	space_up(true, &free0);
-	for (unsigned page = 0; page < PAGES; page++)
-		for (int id = 0; id < FAULTERS; id++)
-			assert_int_equal(uwrite8(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id,
-						 pattern(id, page)), 0);
+	fill_faulters_region();
 	/* Pages per round; the range spans one table more than it fills; then the prune's round. */
 	unsigned long per_round = (PAGE_SIZE << PT_GATHER_ORDER) / sizeof(struct pt_freed);
 	unsigned long most = BIG_PAGES / per_round + 2;
@@ -977,8 +946,7 @@ static void *race_writer(void *arg)
 	uint8_t v = (uint8_t)(0xa0 + id);
 	struct smmu mmu;
 
-	smmu_init(&mmu, &P.as.vs.pt);
-	mmu.vs = &P.as.vs;
+	thread_mmu(&mmu);
 	if (id == 0) {
 		race_is_a = true;
 		__atomic_store_n(&race_armed, 1, __ATOMIC_RELEASE);
