@@ -10,32 +10,41 @@
 #include "arch/x86_64/irqoff.h"
 #include "mm/platform.h"
 
-static uint64_t start[MM_MAX_CPUS];
-static uintptr_t start_site[MM_MAX_CPUS];
+/*
+ * One CPU's open stretch, a cache line of its own: every cli and sti
+ * writes it, and with the CPUs' starts side by side each would take the
+ * line from the others.
+ */
+struct irqoff_cpu {
+	uint64_t start;		/* rdtsc() when interrupts went off; 0: they are on */
+	uintptr_t site;		/* where they went off */
+} __attribute__((aligned(64)));
+
+static struct irqoff_cpu per_cpu[MM_MAX_CPUS];
 static struct irqoff_record worst;
 
 void irqoff_begin(uintptr_t site)
 {
-	unsigned cpu = plat_cpu_id();
+	struct irqoff_cpu *c = &per_cpu[plat_cpu_id()];
 
-	if (start[cpu])
+	if (c->start)
 		return;
-	start_site[cpu] = site;
-	start[cpu] = rdtsc();
+	c->site = site;
+	c->start = rdtsc();
 }
 
 void irqoff_end(void)
 {
-	unsigned cpu = plat_cpu_id();
+	struct irqoff_cpu *c = &per_cpu[plat_cpu_id()];
 	uint64_t d;
 
-	if (!start[cpu])
+	if (!c->start)
 		return;
-	d = rdtsc() - start[cpu];
-	start[cpu] = 0;
+	d = rdtsc() - c->start;
+	c->start = 0;
 	if (d > worst.cycles) {
 		worst.cycles = d;
-		worst.site = start_site[cpu];
+		worst.site = c->site;
 		/* Frame pointers are kept: one level up is who called sti()'s caller. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wframe-address"
