@@ -139,16 +139,25 @@ def fuzz_planted(exe, name, corpus):
 
 
 def fuzz_runs(build, seconds):
+    """Each target for SECONDS on its corpus (build/fuzz-corpus/NAME); the crash, leak and
+    timeout inputs libFuzzer writes go to build/fuzz-artifacts/NAME/, named in a failure."""
     for exe in sorted(glob.glob(os.path.join(build, "fuzz/fuzz_*"))):
         name = os.path.basename(exe)
         corpus = os.path.join(build, "fuzz-corpus", name)
+        artifacts = os.path.join(build, "fuzz-artifacts", name)
         os.makedirs(corpus, exist_ok=True)
-        cmd = [exe, "-max_total_time=%d" % seconds, "-print_final_stats=0", corpus]
+        os.makedirs(artifacts, exist_ok=True)
+        before = set(os.listdir(artifacts))
+        cmd = [exe, "-max_total_time=%d" % seconds, "-print_final_stats=0",
+               "-artifact_prefix=%s/" % artifacts, corpus]
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            timeout=seconds + 120)
         out = p.stdout.decode("utf-8", "replace")
+        new = sorted(set(os.listdir(artifacts)) - before)
         record("fuzz/%s (%ds)" % (name, seconds), p.returncode == 0,
-               "exit %d\n%s" % (p.returncode, "\n".join(out.splitlines()[-25:])))
+               "exit %d, inputs saved: %s\n%s" % (
+                   p.returncode, " ".join(os.path.join(artifacts, f) for f in new) or "none",
+                   "\n".join(out.splitlines()[-25:])))
         if name in FUZZ_PLANTED:
             fuzz_planted(exe, name, corpus)
 
