@@ -173,8 +173,7 @@ struct slab {
 	/*
 	 * Purging caches: bytes of each page covered by free objects (on the
 	 * free list or dormant), so a scan finds wholly free pages without
-	 * walking the free list. Kept by slab_take() and slab_give(), reset
-	 * when a refill takes the whole free list.
+	 * walking the free list. Kept by slab_take() and slab_give().
 	 */
 	uint16_t pfree[HEAP_SLAB_PAGES];
 	/*
@@ -212,6 +211,8 @@ struct kmem_cache {
 	struct slab *dirty_head, *dirty_tail;	/* slabs waiting to give free pages back */
 	uint64_t pages_purged;		/* pages given back from inside slabs */
 	uint64_t free_objs;		/* free objects on its slabs' free lists */
+	void *orphan;			/* an exited thread's list, whole, for the next refill */
+	uint32_t orphan_n;		/* objects on it */
 	uint64_t free_low;		/* the least free_objs since window_ns */
 	uint64_t window_ns;		/* when its current purge window began */
 	MM_ATOMIC64 uint64_t last_use_ns;	/* purging caches: last refill or flush of a per-CPU list, */
@@ -238,7 +239,7 @@ struct heap_cpu_list {
 	void *head;
 	int32_t room;
 	uint32_t limit;			/* 0 until set */
-	uint32_t decayed;		/* the limit stepped down since the last refill */
+	uint32_t freer;			/* overflowed since the last refill: frees more than it allocates */
 	uint64_t nfree;
 	int64_t moved;			/* objects taken from the slabs minus objects given back */
 };

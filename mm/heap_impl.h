@@ -354,30 +354,6 @@ static inline void *slab_pop(const struct kmem_cache *c, struct slab *s)
 }
 
 /*
- * Every free object of @s off its lists, as one list (the pages' lists
- * joined in page order, a write to each tail); NULL if none.
- */
-static inline void *slab_pop_all(const struct kmem_cache *c, struct slab *s)
-{
-	void *head = NULL, *tail = NULL;
-
-	for (unsigned w = 0; w < ARRAY_SIZE(s->fmask); w++) {
-		for (uint64_t m = s->fmask[w]; m; m &= m - 1) {
-			unsigned pg = w * 64 + (unsigned)__builtin_ctzll(m);
-			void *h = slab_at(s, s->fhead[pg]);
-			if (tail)
-				fl_set(c, tail, h);
-			else
-				head = h;
-			tail = slab_at(s, s->ftail[pg]);
-			s->fhead[pg] = s->ftail[pg] = 0;
-		}
-		s->fmask[w] = 0;
-	}
-	return head;
-}
-
-/*
  * Free bytes of @s's pages (struct slab pfree): the object at @o of @c
  * joins (@add) or leaves the free objects. Only purging caches keep them.
  */
@@ -401,6 +377,7 @@ void *cache_alloc_slow(struct kmem_cache *c);
 void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj);
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l);
 void cache_flush_own_locked(struct kmem_cache *c);
+void cache_orphan_flush_locked(struct kmem_cache *c);
 void *cache_alloc_locked(struct kmem_cache *c);
 void cache_free_locked(struct kmem_cache *c, void *obj);
 void heap_cpu_flush_all(struct heap_cpu *hc);
@@ -442,7 +419,6 @@ bool slab_revive(struct kmem_cache *c, struct slab *s);
 void slab_carve_all(struct kmem_cache *c, struct slab *s);
 void heap_purge_tick(struct heap *h, bool growing);
 void slab_purge_all(struct kmem_cache *c);
-void slab_pfree_dormant(struct kmem_cache *c, struct slab *s);
 bool slab_pfree_ok(struct kmem_cache *c, struct slab *s);
 
 /* --- the fast paths: a pop or a push on this CPU's list ---------------------------- */

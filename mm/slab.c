@@ -172,6 +172,15 @@ void slab_give(struct kmem_cache *c, struct slab *s, void *obj)
 	s->inuse--;
 	c->free_objs++;
 	slab_relist(c, s);
+	/*
+	 * Refills take the first partial slab: one with free objects before
+	 * one that has only never-used room to carve (new pages to touch).
+	 */
+	struct slab *h = c->partial.head;
+	if (h != s && s->list == SLAB_LIST_PARTIAL && !slab_has_free(h)) {
+		list_del(c, s);
+		list_add(c, s, SLAB_LIST_PARTIAL);
+	}
 	if (c->purgeable) {
 		slab_pfree_update(c, s, (uintptr_t)obj, true);
 		slab_purge_note(c, s);
@@ -241,9 +250,13 @@ static void cache_note_use(struct kmem_cache *c, uint64_t bytes)
 }
 
 /*
- * Fill the empty @l with a batch of objects or more; returns one of them for
- * the caller. A slab's free list is handed over whole, without a walk
- * through its (cold) objects; the list's limit grows toward holding it.
+ * Fill the empty @l with a batch of objects; returns one of them for the
+ * caller. Free objects of the partial slabs come first, from the lowest
+ * page (slab_take()), and never-used objects are carved only for what is
+ * still missing: a refill takes what the thread asked for, not a slab's
+ * whole free list, so frees other threads gave back stay on the slabs for
+ * the next refill of any thread instead of waiting on one thread's list.
+ * An exited thread's list (c->orphan, at most two batches) goes first, whole.
  */
 static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 {
@@ -254,18 +267,12 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	/* First: taking slabs may purge idle classes, and their lists (never this one). */
 	if (c->purgeable)
 		cache_note_use(c, (uint64_t)c->batch * c->size);
-	struct slab *s0 = cache_slab_with_room(c);
-	if (s0 && slab_has_free(s0)) {
-		n = s0->carved - s0->inuse - s0->dormant;
-		first = slab_pop_all(c, s0);
+	if (c->orphan) {		/* an exited thread's list, taken whole */
+		first = c->orphan;
 		l->head = fl_get(c, first);
-		s0->inuse = s0->carved - s0->dormant;
-		cache_free_objs_sub(c, n);
-		s0->scan_free = 0;
-		s0->scan_inuse = s0->inuse;
-		if (c->purgeable)
-			slab_pfree_dormant(c, s0);	/* only its dormant objects are free now */
-		slab_relist(c, s0);
+		n = c->orphan_n;
+		c->orphan = NULL;
+		c->orphan_n = 0;
 	}
 	while (n < c->batch) {
 		struct slab *s = cache_slab_with_room(c);
@@ -290,17 +297,10 @@ static void *cache_refill(struct kmem_cache *c, struct heap_cpu_list *l)
 	}
 	cache_unlock(c);
 	heap_purge_tick(&heap_global, false);
-	/*
-	 * The list was empty; it now holds all but @first. Its limit doubles
-	 * toward n + batch: a thread that keeps emptying its list earns room
-	 * for a whole handed-over slab list; one that took it once and then
-	 * frees as much as it allocates gives the excess back at its first
-	 * overflow (cache_flush_batch()) instead of keeping it.
-	 */
-	uint32_t base = 2 * c->batch, had = MM_MAX(l->limit, base);
-	l->limit = MM_MAX(base, MM_MIN(n + c->batch, 2 * had));
-	l->decayed = 0;
+	/* The list was empty; it now holds all but @first, under its limit of two batches. */
+	l->limit = 2 * c->batch;
 	l->room = (int32_t)(l->limit - (n ? n - 1 : 0));
+	l->freer = 0;
 	heap_count_add(&l->moved, n);
 	return first;
 }
@@ -355,6 +355,50 @@ void cache_flush_own_locked(struct kmem_cache *c)
 	}
 	heap_count_add(&l->moved, -given);
 }
+
+/**
+ * cache_orphan_flush_locked() - an exited thread's list of @c back to the slabs
+ * @c: the cache, locked
+ *
+ * For shrinking, and for a class that no longer allocates: no refill
+ * would take it.
+ */
+void cache_orphan_flush_locked(struct kmem_cache *c)
+{
+	while (c->orphan) {
+		void *obj = c->orphan;
+		c->orphan = fl_get(c, obj);
+		slab_give(c, slab_of(obj), obj);
+	}
+	c->orphan_n = 0;
+}
+
+#ifndef MM_KERNEL
+/*
+ * An exiting thread's list @l of @c: handed whole to the cache for the
+ * next refill (no walk through its objects), if the cache has no such list
+ * yet and it is no longer than a refill's; else back to the slabs.
+ */
+static void cache_orphan(struct kmem_cache *c, struct heap_cpu_list *l)
+{
+	uint32_t n = heap_list_count(l);
+
+	if (!n)
+		return;
+	cache_lock(c);
+	if (c->orphan || n > 2 * c->batch || !l->head) {
+		cache_unlock(c);
+		cache_flush(c, l, n);
+		return;
+	}
+	c->orphan = l->head;
+	c->orphan_n = n;
+	cache_unlock(c);
+	l->head = NULL;
+	l->room += (int32_t)n;
+	heap_count_add(&l->moved, -(int64_t)n);
+}
+#endif
 
 /* Reclaims (and tries again) per allocation that found no slab. */
 #define HEAP_RECLAIM_TRIES	3
@@ -522,33 +566,37 @@ void cache_free_slow(struct kmem_cache *c, struct slab *s, void *obj)
 }
 
 /**
- * cache_flush_batch() - this CPU's list of @c grew too long: a batch back to the slabs
+ * cache_flush_batch() - this CPU's list of @c grew too long: objects back to the slabs
  * @c: the cache
  * @l: the list (interrupts off in the kernel)
  *
- * The first overflow after a refill also halves the limit's excess over
- * two batches (cache_refill() doubles it), and the list goes back down to a
- * batch under its limit, however far over a whole-list refill left it. Once
- * per refill: a thread that frees in bursts and empties its list between
- * them (rptest) keeps a large limit; one that frees more than it allocates
- * keeps at most a batch under it.
+ * A list that overflows for the first time since its last refill goes back
+ * down to a batch under its limit of two batches: the thread allocates as
+ * well as frees. One that overflows again without a refill between (the
+ * thread frees objects of this class that others allocate) gives back all
+ * it holds, and its limit halves down to one batch, so a thread that only
+ * frees holds half a batch on average, not a batch and a half, and the
+ * objects reach the slabs where the allocating threads' refills find them.
  */
 void cache_flush_batch(struct kmem_cache *c, struct heap_cpu_list *l)
 {
 	uint32_t base = 2 * c->batch;
 
-	if (l->limit < base) {		/* not set yet (or set for a former cache of this id) */
-		l->room += (int32_t)(base - l->limit);
+	if (l->limit < c->batch || l->limit > base) {	/* not set yet, or set for a former cache of this id */
+		l->room += (int32_t)base - (int32_t)l->limit;
 		l->limit = base;
 		if (l->room >= 0)
 			return;
 	}
-	uint32_t drop = l->decayed ? 0 : (l->limit - base + 1) / 2;
-	l->decayed = 1;
-	l->limit -= drop;
-	l->room -= (int32_t)drop;
-	/* Down to a batch under the limit in one go (a refill may have left it far over). */
-	cache_flush(c, l, (unsigned)((int32_t)c->batch - 1 - l->room));
+	if (!l->freer) {
+		l->freer = 1;
+		cache_flush(c, l, (unsigned)((int32_t)c->batch - 1 - l->room));
+		return;
+	}
+	uint32_t limit = MM_MAX(c->batch, l->limit / 2);
+	l->room -= (int32_t)(l->limit - limit);
+	l->limit = limit;
+	cache_flush(c, l, heap_list_count(l));
 }
 
 /**
@@ -598,7 +646,11 @@ void heap_thread_exit(void)
 
 	if (!hc)
 		return;
-	heap_cpu_flush_all(hc);
+	for (unsigned id = 0; id < HEAP_MAX_CACHES; id++) {
+		struct kmem_cache *c = heap_global.cache[id];
+		if (c)
+			cache_orphan(c, &hc->list[id]);
+	}
 	unsigned long f = spin_lock_irqsave(&heap_global.cpus_lock);
 	for (struct heap_cpu **pp = &heap_global.cpus; *pp; pp = &(*pp)->next) {
 		if (*pp == hc) {
@@ -666,6 +718,7 @@ unsigned long heap_shrink(struct heap *h)
 		uint64_t freed = c->slabs_freed, purged = c->pages_purged;
 		if (h != &heap_global)
 			heap_front_flush_locked(c);	/* mm/heap_front.c */
+		cache_orphan_flush_locked(c);
 		if (c->purgeable)
 			slab_purge_all(c);
 		cache_release_empty(c, 0);
@@ -768,6 +821,7 @@ void kmem_cache_destroy(struct kmem_cache *c)
 		cache_flush(c, &hc->list[c->id], heap_list_count(&hc->list[c->id]));
 	heap_cpu_exit(flags);
 	cache_lock(c);
+	cache_orphan_flush_locked(c);
 	cache_release_empty(c, 0);
 	bool busy = c->partial.count || c->full.count;
 	cache_unlock(c);
@@ -823,6 +877,7 @@ void kmem_cache_shrink(struct kmem_cache *c)
 		cache_flush(c, &hc->list[c->id], heap_list_count(&hc->list[c->id]));
 	heap_cpu_exit(flags);
 	cache_lock(c);
+	cache_orphan_flush_locked(c);
 	cache_release_empty(c, 0);
 	cache_unlock(c);
 }

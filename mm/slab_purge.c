@@ -224,24 +224,6 @@ static void count_dormant(const struct kmem_cache *c, const struct slab *s, uint
 }
 
 /**
- * slab_pfree_dormant() - reset @s's per-page free bytes to its dormant objects'
- * @c: its cache, locked, purgeable
- * @s: a slab whose free list was just taken whole (a refill)
- */
-void slab_pfree_dormant(struct kmem_cache *c, struct slab *s)
-{
-	uint32_t fb[SLAB_PAGES] = { 0 };
-
-	for (unsigned w = 0; w < ARRAY_SIZE(s->purged); w++)
-		if (s->purged[w]) {
-			count_dormant(c, s, fb);
-			break;
-		}
-	for (unsigned pg = 0; pg < SLAB_PAGES; pg++)
-		s->pfree[pg] = (uint16_t)fb[pg];
-}
-
-/**
  * slab_pfree_ok() - do @s's per-page free bytes match its free list and dormant objects?
  * @c: its cache, locked, purgeable
  * @s: the slab
@@ -591,6 +573,7 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t due, ui
 			      __atomic_load_n(&c->last_use_ns, __ATOMIC_RELAXED) + HEAP_PURGE_DELAY_NS);
 	} else {
 		cache_flush_own_locked(c);	/* this thread's list of an idle class: dead weight */
+		cache_orphan_flush_locked(c);	/* and an exited thread's */
 		while ((s = c->dirty_head) != NULL) {
 			if (s->dirty_since + HEAP_PURGE_DELAY_NS > due) {
 				next = s->dirty_since + HEAP_PURGE_DELAY_NS;
@@ -614,8 +597,8 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t due, ui
 /*
  * The heap grows: the calling thread's lists of classes idle since
  * @idle_since go back to their slabs, whose free pages can then be given
- * back (a list that took a slab's whole free list may hold thousands of
- * objects, one on each of as many pages).
+ * back (a list of a class the thread has left would keep them: its
+ * objects may lie one on each of as many pages).
  */
 static void flush_idle_lists(struct heap *h, uint64_t idle_at)
 {
