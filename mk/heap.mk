@@ -13,7 +13,7 @@ HEAP_SO_HDR   := $(wildcard mm/*.h host/*.h)
 # only used pages count), thread-local lists with initial-exec TLS.
 HEAP_SO_FLAGS := -std=gnu11 -O2 -g -flto $(WARN) -I. -fPIC -shared -fvisibility=hidden \
                  -ftls-model=initial-exec -fno-plt -DNDEBUG \
-                 -DHEAP_SLAB_SHIFT=19 -DKMALLOC_MAX_SIZE=65536 -DHEAP_EMPTY_KEEP=0 -Wl,-z,defs -lpthread \
+                 -DHEAP_SLAB_SHIFT=19 -DKMALLOC_MAX_SIZE=65536 -Wl,-z,defs -lpthread \
                  -DPLAT_HOSTED_NAME='"kmalloc"'
 
 # The kernel has the debug checks compiled in (off until heap=debug);

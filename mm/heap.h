@@ -58,7 +58,7 @@
 #define HEAP_BATCH_MIN		1u	/* large objects one by one: a list of them holds memory no other class can use */
 #define HEAP_BATCH_MAX		64u
 #ifndef HEAP_EMPTY_KEEP
-#define HEAP_EMPTY_KEEP		1	/* empty slabs a cache keeps before giving them back */
+#define HEAP_EMPTY_KEEP		1	/* empty slabs a cache in use keeps before giving them back (an idle one: none) */
 #endif
 /*
  * Free pages inside a slab are given back once its free objects come to

@@ -583,7 +583,7 @@ static uint64_t purge_cache(struct kmem_cache *c, uint64_t now, uint64_t due, ui
 			if (s->list == SLAB_LIST_PARTIAL)
 				slab_scan(c, s);
 		}
-		cache_release_empty(c, HEAP_EMPTY_KEEP);
+		cache_release_empty(c, 0);	/* idle: not even the empty slab an active class keeps */
 	}
 	if (!c->dirty_head) {
 		next = 0;
@@ -614,7 +614,7 @@ static void flush_idle_lists(struct heap *h, uint64_t idle_at)
 			continue;
 		cache_lock(c);
 		cache_flush_own_locked(c);
-		cache_release_empty(c, HEAP_EMPTY_KEEP);
+		cache_release_empty(c, 0);
 		cache_unlock(c);
 	}
 #endif
