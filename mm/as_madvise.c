@@ -75,6 +75,29 @@ static int set_advice_flag(struct as *as, uintptr_t start, uintptr_t end, int ad
 				  advice == MM_MADV_DONTFORK || advice == MM_MADV_WIPEONFORK);
 }
 
+/*
+ * One step of a region-by-region walk of [*@cur, @end), as
+ * madvise_walk_vmas() takes them: the first region ending above *@cur,
+ * *@cur moved up to its start and *@stop its end, both clamped to the
+ * range; a hole before it sets *@hole to -MM_ENOMEM. NULL: nothing is
+ * mapped from *@cur to @end (the walk ends with -MM_ENOMEM).
+ */
+static struct as_region *walk_next(struct as *as, uintptr_t *cur, uintptr_t end, uintptr_t *stop,
+				   int *hole)
+{
+	uint32_t i = as_region_lower(as, *cur);
+	struct as_region *r;
+
+	if (i >= as->nr || as->reg[i].start >= end)
+		return NULL;
+	r = &as->reg[i];
+	if (r->start > *cur)
+		*hole = -MM_ENOMEM;
+	*cur = MM_MAX(*cur, r->start);
+	*stop = MM_MIN(end, r->end);
+	return r;
+}
+
 /* Walk the regions of [start, end) as madvise_walk_vmas() does: holes give ENOMEM at the end. */
 static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int advice)
 {
@@ -82,20 +105,12 @@ static int madvise_locked(struct as *as, uintptr_t start, uintptr_t end, int adv
 	uintptr_t cur = start;
 
 	while (cur < end) {
-		uint32_t i = as_region_lower(as, cur);
-		struct as_region *r;
 		uintptr_t stop;
+		struct as_region *r = walk_next(as, &cur, end, &stop, &hole);
 		int err;
 
-		if (i >= as->nr || as->reg[i].start >= end) {
-			hole = -MM_ENOMEM;
-			break;
-		}
-		r = &as->reg[i];
-		if (r->start > cur)
-			hole = -MM_ENOMEM;
-		cur = MM_MAX(cur, r->start);
-		stop = MM_MIN(end, r->end);
+		if (!r)
+			return -MM_ENOMEM;
 		err = advise(as, r, cur, stop, advice);
 		if (err == -MM_EAGAIN)
 			err = set_advice_flag(as, cur, stop, advice);
@@ -120,19 +135,16 @@ static int dontneed_extent(struct as *as, uintptr_t start, uintptr_t end, int ad
 
 	*zap_end = start;
 	while (cur < end) {
-		uint32_t i = as_region_lower(as, cur);
-		const struct as_region *r;
+		uintptr_t stop;
+		const struct as_region *r = walk_next(as, &cur, end, &stop, &hole);
 
-		if (i >= as->nr || as->reg[i].start >= end)
+		if (!r)
 			return -MM_ENOMEM;
-		r = &as->reg[i];
-		if (r->start > cur)
-			hole = -MM_ENOMEM;
 		if (advice == MM_MADV_FREE && r->backing != AS_ANON_PRIVATE)
 			return -MM_EINVAL;
 		if (r->flags & AS_R_LOCKED)
 			return -MM_EINVAL;	/* can_madv_lru_vma() */
-		cur = MM_MIN(end, r->end);
+		cur = stop;
 		*zap_end = cur;
 	}
 	return hole;
@@ -150,20 +162,15 @@ static int madvise_remove(struct as *as, uintptr_t start, uintptr_t end)
 
 	while (cur < end) {
 		unsigned long fl = write_lock_irqsave(&as->lock);
-		uint32_t i = as_region_lower(as, cur);
-		struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
+		uintptr_t stop;
+		struct as_region *r = walk_next(as, &cur, end, &stop, &hole);
 		struct pcache *pc;
 		uint64_t first, n;
-		uintptr_t stop;
 
-		if (!r || r->start >= end) {
+		if (!r) {
 			write_unlock_irqrestore(&as->lock, fl);
 			return -MM_ENOMEM;
 		}
-		if (r->start > cur)
-			hole = -MM_ENOMEM;
-		cur = MM_MAX(cur, r->start);
-		stop = MM_MIN(end, r->end);
 		/* Linux's order: locked, then not a file, then private or never writable. */
 		if ((r->flags & AS_R_LOCKED) || r->backing == AS_ANON_PRIVATE ||
 		    r->backing == AS_FILE_PRIVATE || (r->flags & AS_R_NOMAYWRITE)) {
@@ -200,20 +207,15 @@ static int madvise_populate(struct as *as, uintptr_t start, uintptr_t end, bool 
 
 	while (cur < end) {
 		unsigned long fl = write_lock_irqsave(&as->lock);
-		uint32_t i = as_region_lower(as, cur);
-		const struct as_region *r = i < as->nr ? &as->reg[i] : NULL;
 		uintptr_t stop;
+		const struct as_region *r = walk_next(as, &cur, end, &stop, &hole);
 		bool allowed;
 		int err;
 
-		if (!r || r->start >= end) {
+		if (!r) {
 			write_unlock_irqrestore(&as->lock, fl);
 			return -MM_ENOMEM;
 		}
-		if (r->start > cur)
-			hole = -MM_ENOMEM;
-		cur = MM_MAX(cur, r->start);
-		stop = MM_MIN(end, r->end);
 		allowed = (r->prot & need) != 0;
 		write_unlock_irqrestore(&as->lock, fl);
 		if (!allowed)
