@@ -183,6 +183,32 @@ void as_zap(struct as *as, uintptr_t start, uint64_t len)
 	}
 }
 
+/*
+ * Split the regions straddling @start or @end there, and find the regions
+ * of [@start, @end): [*@first, *@last). False if there are none. Room for
+ * two more regions must be reserved.
+ */
+static bool split_range(struct as *as, uintptr_t start, uintptr_t end, uint32_t *first,
+			uint32_t *last)
+{
+	as_region_split(as, start);
+	as_region_split(as, end);
+	*first = *last = as_region_lower(as, start);
+	while (*last < as->nr && as->reg[*last].start < end)
+		(*last)++;
+	return *first != *last;
+}
+
+/* Uncharge regions [first, last) and take them out, in one move of the array, not one each. */
+static void drop_regions(struct as *as, uint32_t first, uint32_t last)
+{
+	for (uint32_t i = first; i < last; i++) {
+		as_uncharge_region(&as->reg[i]);
+		as_region_window(as, i - first);
+	}
+	as_region_remove_range(as, first, last);
+}
+
 /**
  * as_unmap_range() - remove [@start, @end) from the space, regions and pages
  * @as: the space, locked, with room for two more regions reserved
@@ -195,20 +221,11 @@ void as_unmap_range(struct as *as, uintptr_t start, uintptr_t end)
 {
 	uint32_t first, last;
 
-	as_region_split(as, start);
-	as_region_split(as, end);
-	first = last = as_region_lower(as, start);
-	while (last < as->nr && as->reg[last].start < end)
-		last++;
-	if (first == last)
+	if (!split_range(as, start, end, &first, &last))
 		return;
-	/* The pages, then the regions: all of them in one move of the array, not one each. */
+	/* The pages, then the regions. */
 	as_zap(as, as->reg[first].start, as->reg[last - 1].end - as->reg[first].start);
-	for (uint32_t i = first; i < last; i++) {
-		as_uncharge_region(&as->reg[i]);
-		as_region_window(as, i - first);
-	}
-	as_region_remove_range(as, first, last);
+	drop_regions(as, first, last);
 }
 
 /* Take a reference for each of regions [first, last) that holds one: false if too many. */
@@ -287,12 +304,7 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 		as_unlock(as);
 		return;
 	}
-	as_region_split(as, start);
-	as_region_split(as, end);
-	first = last = as_region_lower(as, start);
-	while (last < as->nr && as->reg[last].start < end)
-		last++;
-	if (first == last || !hold_refs(as, first, last, held, &n)) {
+	if (!split_range(as, start, end, &first, &last) || !hold_refs(as, first, last, held, &n)) {
 		as_unmap_range(as, start, end);
 		as_unlock(as);
 		return;
@@ -300,11 +312,7 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
 	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
 	unsigned long fl = as->lock_fl;
 
-	for (uint32_t i = first; i < last; i++) {
-		as_uncharge_region(&as->reg[i]);
-		as_region_window(as, i - first);
-	}
-	as_region_remove_range(as, first, last);
+	drop_regions(as, first, last);
 	as->breakable = false;
 	write_downgrade(&as->lock);
 	zap_detached(as, zap_start, zap_end, fl);	/* unlocks */
@@ -462,12 +470,7 @@ bool as_unmap_range_defer(struct as *as, uintptr_t start, uintptr_t end, struct 
 	z->armed = false;
 	if (!__atomic_load_n(&as->shared, __ATOMIC_ACQUIRE))
 		return false;
-	as_region_split(as, start);
-	as_region_split(as, end);
-	first = last = as_region_lower(as, start);
-	while (last < as->nr && as->reg[last].start < end)
-		last++;
-	if (first == last)
+	if (!split_range(as, start, end, &first, &last))
 		return false;
 	uintptr_t zap_start = as->reg[first].start, zap_end = as->reg[last - 1].end;
 
@@ -477,11 +480,7 @@ bool as_unmap_range_defer(struct as *as, uintptr_t start, uintptr_t end, struct 
 		zap_unmark(as, slot);
 		return false;
 	}
-	for (uint32_t i = first; i < last; i++) {
-		as_uncharge_region(&as->reg[i]);
-		as_region_window(as, i - first);
-	}
-	as_region_remove_range(as, first, last);
+	drop_regions(as, first, last);
 	z->armed = true;
 	z->slot = slot;
 	z->nheld = n;
