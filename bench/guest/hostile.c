@@ -20,11 +20,12 @@
  *   regions        4096 regions made by mprotect splits, then one munmap
  *   mlockall_regions mlockall and munlockall with 16384 regions mapped
  *   execve_args    execve with 2 MiB of arguments
+ *   shmdt_big      shmdt of a 256 MiB System V segment touched, then IPC_RMID
  *
  * Each step prints "hostile.STEP ok" or "hostile.STEP failed"; the exit
  * status is the number of failures. With arguments, only the groups of
  * steps named run (populate, big_ranges, threaded_munmap, big_fork,
- * regions, mlockall_regions, execve_args).
+ * regions, mlockall_regions, execve_args, big_shm).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -32,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -195,6 +197,20 @@ static void big_exec(const char *self)
 	free(s);
 }
 
+static void big_shm(void)
+{
+	int id = shmget(IPC_PRIVATE, 256 * MIB, IPC_CREAT | 0600);
+	char *p = id < 0 ? (char *)-1 : shmat(id, NULL, 0);
+	int ok = p != (char *)-1;
+
+	for (size_t i = 0; ok && i < 256 * MIB; i += PAGE)
+		p[i] = (char)i;
+	ok = ok && shmdt(p) == 0;
+	if (id >= 0 && shmctl(id, IPC_RMID, NULL) != 0)
+		ok = 0;
+	report("shmdt_big", ok);
+}
+
 static const char *self;
 
 static void execve_args(void)
@@ -209,7 +225,7 @@ static const struct {
 } groups[] = {
 	{ "populate", populate }, { "big_ranges", big_ranges }, { "threaded_munmap", threaded_munmap },
 	{ "big_fork", big_fork }, { "regions", regions }, { "mlockall_regions", mlockall_regions },
-	{ "execve_args", execve_args },
+	{ "execve_args", execve_args }, { "big_shm", big_shm },
 };
 
 int main(int argc, char **argv)
