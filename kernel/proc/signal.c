@@ -594,6 +594,39 @@ int signal_dequeue(sigset_t set, struct ksiginfo *info)
 	return sig;
 }
 
+/**
+ * signal_wait_until() - block until @done(@t) holds, checked under the signal lock
+ * @t: the current task
+ * @wchan: what it waits for
+ * @done: the condition, which a sender or SIGCONT makes true before waking @t
+ *
+ * The task is marked blocked before each check, so a wake-up between the
+ * check and task_block() is not lost.
+ */
+void signal_wait_until(struct task *t, const void *wchan, bool (*done)(struct task *t))
+{
+	for (;;) {
+		unsigned long flags = signal_lock();
+
+		t->wchan = wchan;
+		t->state = TASK_BLOCKED;
+		bool ready = done(t);
+
+		signal_unlock(flags);
+		if (ready)
+			break;
+		task_block(0);
+	}
+	t->state = TASK_RUNNABLE;
+	t->wchan = NULL;
+}
+
+/* A stopped task goes on when SIGCONT clears the stop, or when it is killed. */
+static bool stop_over(struct task *t)
+{
+	return !t->sig.stopped || t->killed;
+}
+
 /* Default action stop: tell the parent, wait for SIGCONT or death. */
 static void do_stop(struct task *t, int sig)
 {
@@ -602,18 +635,7 @@ static void do_stop(struct task *t, int sig)
 	t->sig.stopped = true;
 	signal_unlock(flags);
 	stop_changed(t, sig);
-	for (;;) {
-		flags = signal_lock();
-		t->wchan = &t->sig.stopped;
-		t->state = TASK_BLOCKED;	/* before the check: SIGCONT then wakes us */
-		bool done = !t->sig.stopped || t->killed;
-		signal_unlock(flags);
-		if (done)
-			break;
-		task_block(0);
-	}
-	t->state = TASK_RUNNABLE;
-	t->wchan = NULL;
+	signal_wait_until(t, &t->sig.stopped, stop_over);
 	t->sig.stopped = false;
 }
 

@@ -209,6 +209,8 @@ struct trap_frame;
 /* The lock of all signal state (see the top); returns the interrupt flags. */
 unsigned long signal_lock(void);
 void signal_unlock(unsigned long flags);
+/* Block @t (current) on @wchan until @done(@t), checked under the signal lock. */
+void signal_wait_until(struct task *t, const void *wchan, bool (*done)(struct task *t));
 
 /* --- lifecycle (process layer) ------------------------------------------------- */
 struct kmem_cache;

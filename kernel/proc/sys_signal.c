@@ -99,18 +99,7 @@ SYSCALL_DEFINE(SYS_rt_sigpending, rt_sigpending, sys_rt_sigpending);
 /* Sleep until a signal is pending (pause, sigsuspend); interrupts off. */
 static void wait_for_signal(struct task *t)
 {
-	for (;;) {
-		unsigned long flags = signal_lock();
-		t->wchan = &t->sig;
-		t->state = TASK_BLOCKED;	/* before the check: a sender then wakes us */
-		bool done = signal_pending(t);
-		signal_unlock(flags);
-		if (done)
-			break;
-		task_block(0);
-	}
-	t->state = TASK_RUNNABLE;
-	t->wchan = NULL;
+	signal_wait_until(t, &t->sig, signal_pending);
 }
 
 /*
