@@ -20,7 +20,8 @@
  * MADV_DONTNEED (both read-locked) again and again never fail and see only
  * zeroes or their own bytes; the same beside VirtualFree's decommit and
  * release, and beside the unmapping of a file's mappings on both sides of the
- * readers' region; and the threaded tlb_flush2 loop (each thread writes its
+ * readers' region (UnmapFileFromMemory, and shmdt of an attach whose middle
+ * was mapped over); and the threaded tlb_flush2 loop (each thread writes its
  * own page, MADV_DONTNEEDs it, reads zero back).
  *
  * Then the TLB shootdown rounds of zapping 128 MiB (munmap, MADV_DONTNEED,
@@ -644,27 +645,42 @@ static void test_threads_virtualfree_never_leaves_a_hole(void **state)
 
 #define SHM_PAGES	48
 #define SHM_ROUNDS	60
+#define SHM_LEN		((2 * SHM_PAGES + HOLE_PAGES) * PAGE_SIZE)	/* both attachments and between */
+static const struct as_file *attach_file;
+
+/* shmdt's questions (as_detach()): the test's file is one attach of a segment of SHM_LEN. */
+static bool is_test_attach(const struct as_file *f)
+{
+	return f == attach_file;
+}
+
+static uint64_t test_attach_size(const struct as_file *f)
+{
+	(void)f;
+	return SHM_LEN;
+}
 
 /*
- * UnmapFileFromMemory (as_unmap_file()) of a file's two attachments around an anonymous
- * region that other threads keep faulting in, in a space shared by threads:
- * the attachments' pages go under the read lock, the region between them
- * keeps its pages and never fails a lookup, the file's pages keep their data
- * for the next attachment, and every frame comes back.
+ * UnmapFileFromMemory (as_unmap_file()), or shmdt (as_detach(), @shmdt), of a
+ * file's two attachments around an anonymous region that other threads keep
+ * faulting in, in a space shared by threads: the attachments' pages go under
+ * the read lock, the region between them keeps its pages and never fails a
+ * lookup, the file's pages keep their data for the next attachment, and every
+ * frame comes back. Each attachment lies as far from the first's start as its
+ * offset in the file, so shmdt finds both as one attach.
  */
-static void test_threads_unmap_file_beside_faults(void **state)
+static void unmap_file_beside_faults(bool shmdt)
 {
 	pthread_t t[HOLE_READERS];
 	uint64_t free0;
 	struct pcache *pc;
 
-	(void)state;
 	space_up(true, &free0);
 	pc = pcache_create(0);
 	assert_non_null(pc);
 
 	struct as_file f = { "shm", pc, NULL, NULL, NULL };
-	uint64_t len = (2 * SHM_PAGES + HOLE_PAGES) * PAGE_SIZE;
+	uint64_t len = SHM_LEN;
 	long a = as_mmap(&P.as, 0, len, RW, PRIV_ANON, NULL, 0);
 
 	assert_false(as_is_err(a));
@@ -681,7 +697,7 @@ static void test_threads_unmap_file_beside_faults(void **state)
 		assert_int_equal(as_mmap(&P.as, (uintptr_t)a, SHM_PAGES * PAGE_SIZE, RW,
 					 MM_MAP_SHARED | MM_MAP_FIXED, &f, 0), a);
 		assert_int_equal(as_mmap(&P.as, second, SHM_PAGES * PAGE_SIZE, RW,
-					 MM_MAP_SHARED | MM_MAP_FIXED, &f, SHM_PAGES * PAGE_SIZE),
+					 MM_MAP_SHARED | MM_MAP_FIXED, &f, second - (uintptr_t)a),
 				 (long)second);
 		for (unsigned page = 0; page < SHM_PAGES; page++) {
 			uint8_t v;
@@ -693,7 +709,9 @@ static void test_threads_unmap_file_beside_faults(void **state)
 						 (uint8_t)(round + 1 + page)), 0);
 			assert_int_equal(uwrite8(&P, second + (uintptr_t)page * PAGE_SIZE, 1), 0);
 		}
-		assert_int_equal(as_unmap_file(&P.as, (uintptr_t)a, len, &f), 2);
+		attach_file = &f;
+		assert_int_equal(shmdt ? as_detach(&P.as, (uintptr_t)a, is_test_attach, test_attach_size) :
+					 as_unmap_file(&P.as, (uintptr_t)a, len, &f), 2);
 		assert_false(as_region_at(&P.as, (uintptr_t)a, NULL));
 		assert_false(as_region_at(&P.as, second, NULL));
 		assert_true(as_region_at(&P.as, hole_base, NULL));
@@ -710,6 +728,18 @@ static void test_threads_unmap_file_beside_faults(void **state)
 	pcache_put(pc);
 	fill_faulters_region();
 	space_down(free0);
+}
+
+static void test_threads_unmap_file_beside_faults(void **state)
+{
+	(void)state;
+	unmap_file_beside_faults(false);
+}
+
+static void test_threads_shmdt_beside_faults(void **state)
+{
+	(void)state;
+	unmap_file_beside_faults(true);
 }
 
 #define OWN_THREADS	(AS_ZAP_MARKS + 2)	/* more zaps at once than marks */
@@ -1034,6 +1064,7 @@ int main(void)
 		cmocka_unit_test_setup(test_threads_lookups_never_see_a_hole, setup),
 		cmocka_unit_test_setup(test_threads_virtualfree_never_leaves_a_hole, setup),
 		cmocka_unit_test_setup(test_threads_unmap_file_beside_faults, setup),
+		cmocka_unit_test_setup(test_threads_shmdt_beside_faults, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_own_pages, setup),
 		cmocka_unit_test_setup(test_threads_dontneed_vs_faults, setup),
 		cmocka_unit_test_setup(test_shootdown_rounds_of_big_zaps, setup_big),
