@@ -45,7 +45,7 @@
  * putback then goes to the active list instead.
  *
  * A fault's new anonymous page does not take lru_lock: it waits in its
- * CPU's batch (mm/lru_batch.c, up to 31 pages) and the batch goes onto the
+ * CPU's batch (mm/lru_batch.c, up to 63 pages) and the batch goes onto the
  * inactive list under one hold of the lock, as Linux's per-CPU folio
  * batches do. A batched page is on no list yet; if it is freed meanwhile
  * the drain skips it (mm/lru_impl.h). Whatever reads the lists drains every

@@ -22,7 +22,7 @@
 #include "spinlock.h"
 
 /* Pages a batch holds: lru_lock is taken once per this many faults. */
-#define LRU_BATCH	31
+#define LRU_BATCH	63
 
 struct lru_batch {
 	spinlock_t lock;

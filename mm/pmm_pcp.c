@@ -76,12 +76,20 @@ void pcp_drain_all(void)
 	}
 }
 
+/*
+ * A thread faulting in pages while another frees as many (page_fault1's
+ * threads, munmap on one CPU and faults on the other) moves every frame
+ * through the zone's lock: once per batch each way. Linux batches 63.
+ */
+#define PCP_HIGH_MAX	512
+#define PCP_BATCH_MAX	63
+
 /**
  * pcp_setup() - empty all caches and size them to their zones
  *
- * A zone's cache limit is 1/256 of the zone per CPU, between 8 and 128
- * frames, so a small ZONE_DMA is not all parked in caches. Batches are a
- * quarter of that.
+ * A zone's cache limit is 1/256 of the zone per CPU, between 8 and
+ * PCP_HIGH_MAX frames, so a small ZONE_DMA is not all parked in caches.
+ * Batches are a quarter of that, at most PCP_BATCH_MAX.
  */
 void pcp_setup(void)
 {
@@ -94,10 +102,10 @@ void pcp_setup(void)
 	for (unsigned n = 0; n < MM_MAX_NODES; n++) {
 		for (unsigned zi = 0; zi < PMM_NR_ZONES; zi++) {
 			struct zone *z = &pmm.zone[n][zi];
-			uint64_t high = MM_MIN(MM_MAX(z->managed / 256, 8), 128);
+			uint64_t high = MM_MIN(MM_MAX(z->managed / 256, 8), PCP_HIGH_MAX);
 
 			z->pcp_high = (uint32_t)high;
-			z->pcp_batch = (uint32_t)(high / 4);
+			z->pcp_batch = (uint32_t)MM_MIN(high / 4, PCP_BATCH_MAX);
 		}
 	}
 }
