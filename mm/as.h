@@ -272,8 +272,21 @@ struct as_zap_mark {
 };
 
 struct as {
-	struct vm_space vs;
+	struct vm_space vs;		/* ends with its fault counters */
+	/*
+	 * Written by every fault on every CPU, with vs's fault counters just
+	 * before: one group of cache lines, kept off those of the fields
+	 * below, which faults only read (region array, limits, flags).
+	 */
 	rwlock_t lock;			/* faults read, everything else writes */
+	/*
+	 * Pages mapped in the page tables, less those counted in CPUs' slots
+	 * (as_rss.c): read it with as_rss(). Atomic: faults add in parallel.
+	 */
+	MM_ATOMIC64 uint64_t rss;
+	MM_ATOMIC64 uint64_t hiwater_rss;	/* rss before its last fall */
+	char hot_gap[VM_CACHE_LINE];
+	volatile MM_ATOMIC64 mm_cpumask_t rss_cpus;	/* CPUs whose slot may count pages here */
 	struct as_params params;
 	struct as_region *reg;		/* sorted by address, disjoint; moves (above) */
 	uint32_t nr, cap;		/* regions used and room for */
@@ -283,8 +296,6 @@ struct as {
 	uintptr_t start_brk, brk;	/* the heap is [start_brk, PAGE_ALIGN(brk)) */
 	uint64_t stack_limit;
 	uint64_t commit_limit;		/* pages of RAM, for the commit policy's checks */
-	MM_ATOMIC64 uint64_t rss;	/* pages mapped in the page tables (faults add in parallel) */
-	MM_ATOMIC64 uint64_t hiwater_rss;	/* rss before its last fall */
 	uint64_t hiwater_vm;		/* total_vm before its last fall */
 	uint64_t total_vm, data_vm;	/* pages in regions; private writable non-stack ones */
 	uint64_t locked_vm;		/* pages in AS_R_LOCKED regions */
@@ -309,6 +320,7 @@ struct as {
 };
 MM_ATOMIC64_OK(struct as, rss);
 MM_ATOMIC64_OK(struct as, hiwater_rss);
+MM_ATOMIC64_OK(struct as, rss_cpus);
 MM_ATOMIC64_OK(struct as, swapents);
 
 /**
@@ -471,6 +483,13 @@ struct as_futex_key {
 };
 
 int as_futex_key(struct as *as, uintptr_t addr, bool shared, struct as_futex_key *key);
+
+/* --- resident pages, counted per CPU (as_rss.c) ------------------------------ */
+
+void as_rss_add(struct as *as, long n);
+uint64_t as_rss(struct as *as);
+void as_rss_release(struct as *as);
+void as_rss_forget(struct as *as);
 
 /* --- accounting (as_info.c) ----------------------------------------------- */
 

@@ -28,6 +28,7 @@ void as_destroy(struct as *as)
 	if (locked)
 		lru_rescue_unevictable();	/* pages it shared (after fork) may be evictable now */
 	as_anon_leave(as);	/* after its pages: reclaim may find them until then */
+	as_rss_release(as);
 	if (as->rss)
 		mm_err("as: %llu pages left after destroy", (unsigned long long)as->rss);
 	vm_space_destroy(&as->vs);

@@ -115,7 +115,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		/* Reading private anonymous memory: the zero page, until written. */
 		if (pt_map_one(&as->vs.pt, va, as_zero_page(), as_pte_prot(r, false)))
 			return VM_FAULT_OOM;
-		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* faults run in parallel */
+		as_rss_add(as, 1);	/* this CPU's count (as_rss.c) */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
 		as_region_anon(as, r);
@@ -149,7 +149,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
-	__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);
+	as_rss_add(as, 1);
 	as_anon_add(as, r, va, pa);
 	return VM_FAULT_RESOLVED;
 }

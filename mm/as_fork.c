@@ -70,7 +70,7 @@ static int copy_region(struct as *parent, const struct as_region *r, struct as *
 		as_pt_wait_irqs(parent, false);
 		/* What was copied, even before an error: the child's destruction drops it. */
 		as_refs_flush(&fc.refs);
-		child->rss += fc.pages;
+		__atomic_add_fetch(&child->rss, fc.pages, __ATOMIC_RELAXED);	/* as_rss.c folds in too */
 		child->swapents += fc.swapents;
 		/* The child has nothing there yet: anything but running out is a broken invariant. */
 		if (err && err != -MM_ENOMEM)

@@ -45,7 +45,7 @@ static int count_entry(uintptr_t va, phys_addr_t pa, uint64_t size, unsigned pro
 void as_get_stats(struct as *as, struct as_stats *st)
 {
 	unsigned long fl = read_lock_irqsave(&as->lock);	/* beside the faults */
-	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
+	uint64_t rss = as_rss(as);
 	uint64_t hiwater_rss = __atomic_load_n(&as->hiwater_rss, __ATOMIC_RELAXED);
 
 	memset(st, 0, sizeof(*st));
@@ -203,9 +203,11 @@ unsigned as_check(struct as *as)
 		prev_end = r->end;
 		in_regions += resident(as, r->start, r->end);
 	}
-	if (in_regions != as->rss || resident(as, 0, AS_USER_END) != as->rss) {
+	uint64_t rss = as_rss(as);
+
+	if (in_regions != rss || resident(as, 0, AS_USER_END) != rss) {
 		mm_err("as: %llu pages in regions, rss %llu", (unsigned long long)in_regions,
-		       (unsigned long long)as->rss);
+		       (unsigned long long)rss);
 		bad++;
 	}
 	return bad;

@@ -104,6 +104,7 @@ int as_init(struct as *as, const struct as_params *p)
 	struct pmm_stats st;
 	int err;
 
+	as_rss_forget(as);	/* a slot may name this memory's last space */
 	memset(as, 0, sizeof(*as));
 	as->params = p ? *p : none;
 	if (!as->params.fmt)

@@ -111,11 +111,11 @@ int as_swap_pages(struct as *as, uintptr_t va, unsigned n, const phys_addr_t *pa
 		for (unsigned i = 0; i < n; i++) {
 			if (pa[i] != PMM_NO_FRAME) {
 				pmm_get(pa[i]);
-				as->rss++;
+				__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* as_rss.c folds in too */
 			}
 			if (old[i] != PMM_NO_FRAME) {
 				pmm_put(old[i]);
-				as->rss--;
+				__atomic_sub_fetch(&as->rss, 1, __ATOMIC_RELAXED);
 			}
 		}
 		if (writes)

@@ -320,7 +320,7 @@ int as_swap_out_page(struct as *as, uintptr_t va, phys_addr_t pa, bool *queued)
 		swap_free(e);
 		return err;
 	}
-	as->rss--;
+	__atomic_sub_fetch(&as->rss, 1, __ATOMIC_RELAXED);	/* as_rss.c folds in too */
 	as->swapents++;
 	if (pmm_put(pa) == 0)
 		return 1;

@@ -61,7 +61,7 @@ static void zap_batch(struct as *as, uintptr_t va, uintptr_t stop,
 		      int (*unmap)(struct pt_space *, uintptr_t, uint64_t, pt_release_fn, void *))
 {
 	struct zap_count zc = { .refs.put = true };
-	uint64_t rss = __atomic_load_n(&as->rss, __ATOMIC_RELAXED);
+	uint64_t rss = as_rss(as);	/* every CPU's faults counted */
 	int err;
 
 	/* VmHWM: rss just before it falls. Zaps under the read lock may run side by side. */

@@ -56,7 +56,7 @@ enum vm_fault_result vm_handle_fault(struct vm_space *vs, const struct vm_fault 
 
 	__atomic_fetch_add(&vs->nr_faults, 1, __ATOMIC_RELAXED);
 	if (f->flags & VM_FAULT_RSVD)
-		return VM_FAULT_UNRESOLVED;
+		goto failed;
 	/*
 	 * Resolved meanwhile by another thread? A walk without the space's lock,
 	 * which a munmap on another CPU may free tables under: in a walk window.
@@ -71,9 +71,12 @@ enum vm_fault_result vm_handle_fault(struct vm_space *vs, const struct vm_fault 
 		return VM_FAULT_RESOLVED;
 	}
 	if (!vs->fault)
-		return VM_FAULT_UNRESOLVED;
+		goto failed;
 	r = vs->fault(vs, f);
-	if (r == VM_FAULT_RESOLVED)
-		__atomic_fetch_add(&vs->nr_resolved, 1, __ATOMIC_RELAXED);
+	if (r != VM_FAULT_RESOLVED)
+		__atomic_fetch_add(&vs->nr_failed, 1, __ATOMIC_RELAXED);
 	return r;
+failed:
+	__atomic_fetch_add(&vs->nr_failed, 1, __ATOMIC_RELAXED);
+	return VM_FAULT_UNRESOLVED;
 }

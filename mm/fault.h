@@ -45,17 +45,38 @@ struct vm_space;
 typedef enum vm_fault_result (*vm_fault_fn)(struct vm_space *vs, const struct vm_fault *f);
 
 /* An address space: its page tables and how its faults are resolved. */
+/* Bytes in a cache line (x86): the unit two CPUs' writes contend for. */
+#define VM_CACHE_LINE	64
+
 struct vm_space {
 	struct pt_space pt;
 	vm_fault_fn fault;	/* NULL: no fault is ever resolved */
 	void *priv;		/* for @fault */
+	/*
+	 * The counters below are written by every fault on every CPU; the
+	 * fields above (and the page-table root) are only read by faults. The
+	 * gap keeps them in different cache lines, so a fault on one CPU does
+	 * not take the line the other CPUs' faults read.
+	 */
+	char hot_gap[VM_CACHE_LINE];
 	MM_ATOMIC64 uint64_t nr_faults;		/* faults handled (atomic counters) */
 	MM_ATOMIC64 uint64_t nr_spurious;	/* ... that the tables already allowed (stale TLB) */
-	MM_ATOMIC64 uint64_t nr_resolved;	/* ... that @fault resolved */
+	MM_ATOMIC64 uint64_t nr_failed;		/* ... that were not resolved (vm_fault_resolved()) */
 };
 MM_ATOMIC64_OK(struct vm_space, nr_faults);
 MM_ATOMIC64_OK(struct vm_space, nr_spurious);
-MM_ATOMIC64_OK(struct vm_space, nr_resolved);
+MM_ATOMIC64_OK(struct vm_space, nr_failed);
+
+/*
+ * The faults of @vs its routine resolved: the others are counted, not
+ * these, so that a fault writes one shared counter, not two.
+ */
+static inline uint64_t vm_fault_resolved(const struct vm_space *vs)
+{
+	return __atomic_load_n(&vs->nr_faults, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&vs->nr_spurious, __ATOMIC_RELAXED) -
+	       __atomic_load_n(&vs->nr_failed, __ATOMIC_RELAXED);
+}
 
 /**
  * vm_space_init() - set up an address space with empty page tables

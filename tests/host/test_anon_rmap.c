@@ -113,8 +113,8 @@ static void test_fork_shared(void **state)
 		assert_int_equal(entry_at(&C, a + i * PG).val, e.val);
 		assert_int_equal(swap_count(e), 2);
 	}
-	assert_int_equal(P.as.rss, 0);
-	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
+	assert_int_equal(as_rss(&C.as), 0);
 	assert_int_equal(P.as.swapents, 64);
 	assert_int_equal(lru_count(LRU_INACTIVE_ANON) + lru_count(LRU_ACTIVE_ANON), 0);
 	pmm_drain();
@@ -161,8 +161,8 @@ static void test_munmap_mremap(void **state)
 	assert_int_equal(scan(64, true, &fig), 32);
 	assert_int_equal(TS.writes, 32);
 	assert_int_equal(slots_used(), 32);
-	assert_int_equal(P.as.rss, 0);
-	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
+	assert_int_equal(as_rss(&C.as), 0);
 	for (unsigned i = 0; i < 32; i++)
 		assert_int_equal(swap_count(entry_at(&P, b + i * PG)), i < 8 ? 1 : 2);
 	/* Moved pages read back where they went, with their old contents. */
@@ -210,7 +210,7 @@ static void test_cow_break_and_exit(void **state)
 	/* The parent exits: the child's pages are still found through the family. */
 	as_destroy(&P.as);
 	assert_int_equal(scan(64, true, &fig), 32);
-	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(as_rss(&C.as), 0);
 	swt_check(&C, a, 32, 1);
 	as_destroy(&C.as);
 }
@@ -231,8 +231,8 @@ static void test_mlocked_stay(void **state)
 	swt_fill(&C, b, 16, 1);
 	assert_int_equal(as_mlock(&P.as, a, 16 * PG, 0), 0);
 	assert_int_equal(scan(64, true, &fig), 16);
-	assert_int_equal(P.as.rss, 16);
-	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 16);
+	assert_int_equal(as_rss(&C.as), 0);
 	assert_int_equal(lru_count(LRU_ACTIVE_ANON), 0);
 	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);	/* set aside: not scanned again */
 	swt_check(&P, a, 16, 1);

@@ -117,12 +117,12 @@ static void test_fresh_pages_are_zero(void **state)
 	start(&P);
 	a = map(&P, 0, 16 * PG, RW, ANON);
 	assert_true(a >= AS_MMAP_MIN_ADDR && a + 16 * PG <= P.as.mmap_base);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	for (unsigned i = 0; i < 16; i++) {
 		assert_int_equal(smmu_read64(&P.mmu, a + i * PG + 8, U, &v), 0);
 		assert_int_equal(v, 0);
 	}
-	assert_int_equal(P.as.rss, 16);
+	assert_int_equal(as_rss(&P.as), 16);
 	assert_int_equal(smmu_write64(&P.mmu, a + 40, U, 0x1234), 0);
 	assert_int_equal(smmu_read64(&P.mmu, a + 40, U, &v), 0);
 	assert_int_equal(v, 0x1234);
@@ -148,12 +148,12 @@ static void test_munmap_middle_splits(void **state)
 	assert_int_equal(upeek(&P, a + PG), -1);
 	assert_int_equal(P.mmu.error_code, PF_U);
 	assert_int_equal(upeek(&P, a + 2 * PG), 0x12);
-	assert_int_equal(P.as.rss, 2);
+	assert_int_equal(as_rss(&P.as), 2);
 	/* Unmapping holes is fine; unmapping everything removes both pieces. */
 	assert_int_equal(as_munmap(&P.as, a + PG, PG), 0);
 	assert_int_equal(as_munmap(&P.as, a, 3 * PG), 0);
 	assert_int_equal(nregions(&P), n - 1);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	finish(&P);
 }
 
@@ -353,7 +353,7 @@ static void test_brk(void **state)
 	assert_int_equal(as_brk(&P.as, b + 7 * PG), b + 7 * PG);
 	assert_int_equal(as_brk(&P.as, UINTPTR_MAX - 5), b + 7 * PG);
 	assert_int_equal(as_brk(&P.as, b), b);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	finish(&P);
 }
 
@@ -374,10 +374,10 @@ static void test_mremap(void **state)
 	/* Blocked: ENOMEM without MAYMOVE, a move with it. */
 	b = map(&P, a + 4 * PG, PG, RW, FIXED);
 	assert_int_equal(as_mremap(&P.as, a, 4 * PG, 8 * PG, 0, 0), -MM_ENOMEM);
-	uint64_t rss = P.as.rss;
+	uint64_t rss = as_rss(&P.as);
 	m = as_mremap(&P.as, a, 4 * PG, 8 * PG, MM_MREMAP_MAYMOVE, 0);
 	assert_true(!as_is_err(m) && (uintptr_t)m != a);
-	assert_int_equal(P.as.rss, rss);
+	assert_int_equal(as_rss(&P.as), rss);
 	assert_int_equal(upeek(&P, (uintptr_t)m), 1);
 	assert_int_equal(upeek(&P, (uintptr_t)m + PG), 2);
 	assert_int_equal(upeek(&P, (uintptr_t)m + 3 * PG), 4);
@@ -464,7 +464,7 @@ static void test_map_fixed(void **state)
 	assert_int_equal(upeek(&P, a + PG), 0);
 	assert_int_equal(uwrite8(&P, a + PG, 1), -MM_EFAULT);
 	assert_int_equal(upeek(&P, a + 2 * PG), 3);
-	assert_int_equal(P.as.rss, 2);
+	assert_int_equal(as_rss(&P.as), 2);
 	/* NOREPLACE: EEXIST over anything mapped, fine in a hole. */
 	assert_int_equal(as_mmap(&P.as, a + 3 * PG, 2 * PG, RW, ANON | MM_MAP_FIXED_NOREPLACE, NULL, 0),
 			 -MM_EEXIST);
@@ -475,9 +475,9 @@ static void test_map_fixed(void **state)
 	long h = as_mmap(&P.as, a, PG, RW, ANON, NULL, 0);
 	assert_true(!as_is_err(h) && (uintptr_t)h != a);
 	/* MAP_POPULATE maps everything now. */
-	uint64_t rss = P.as.rss;
+	uint64_t rss = as_rss(&P.as);
 	map(&P, 0, 5 * PG, RW, ANON | MM_MAP_POPULATE);
-	assert_int_equal(P.as.rss, rss + 5);
+	assert_int_equal(as_rss(&P.as), rss + 5);
 	finish(&P);
 }
 

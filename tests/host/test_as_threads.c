@@ -139,7 +139,7 @@ static void space_down(uint64_t free0)
 			lost += upeek(&P, base + (uintptr_t)page * PAGE_SIZE + (uintptr_t)id) !=
 				pattern(id, page);
 	assert_int_equal(lost, 0);
-	assert_int_equal(P.as.rss, PAGES);
+	assert_int_equal(as_rss(&P.as), PAGES);
 	assert_int_equal(P.as.swapents, 0);
 	assert_int_equal(as_check(&P.as), 0);
 	as_destroy(&P.as);
@@ -504,7 +504,7 @@ static void check_threads_done(void)
 	for (int i = 0; i < FAULTERS + 2; i++)
 		assert_int_equal(errors[i], 0);
 	assert_int_equal(pt_walk(&P.as.vs.pt, 0, UINTPTR_MAX, count_leaf, &lc), 0);
-	assert_int_equal(P.as.rss, lc.pages);
+	assert_int_equal(as_rss(&P.as), lc.pages);
 	assert_int_equal(as_check(&P.as), 0);
 }
 
@@ -539,7 +539,7 @@ static void test_threads_lookups_never_see_a_hole(void **state)
 	check_threads_done();
 	assert_int_equal(P.as.zap_marked, 0);
 	assert_int_equal(as_munmap(&P.as, hole_base, (HOLE_PAGES + CANARY_PAGES) * PAGE_SIZE), 0);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	fill_faulters_region();
 	space_down(free0);
 }
@@ -638,7 +638,7 @@ static void test_threads_virtualfree_never_leaves_a_hole(void **state)
 	assert_int_equal(P.as.zap_marked, 0);
 	assert_int_equal(VirtualFreeProcessMemory(&P.as, hole_base, 0, MEM_RELEASE), 0);
 	assert_int_equal(as_munmap(&P.as, canary_base, CANARY_PAGES * PAGE_SIZE), 0);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	fill_faulters_region();
 	space_down(free0);
 }
@@ -724,7 +724,7 @@ static void unmap_file_beside_faults(bool shmdt)
 		pthread_join(t[i], NULL);
 	check_threads_done();
 	assert_int_equal(as_munmap(&P.as, hole_base, HOLE_PAGES * PAGE_SIZE), 0);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	pcache_put(pc);
 	fill_faulters_region();
 	space_down(free0);
@@ -785,9 +785,9 @@ static void test_threads_dontneed_own_pages(void **state)
 	assert_int_equal(errors[FAULTERS], 0);
 	assert_int_equal(P.as.zap_marked, 0);
 	/* Each page was last read after its zap: the zero page, so nothing resident but that. */
-	assert_int_equal(P.as.rss, OWN_THREADS);
+	assert_int_equal(as_rss(&P.as), OWN_THREADS);
 	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	fill_faulters_region();
 	space_down(free0);
 }
@@ -852,7 +852,7 @@ static void test_threads_dontneed_vs_faults(void **state)
 		pthread_join(f[i], NULL);
 	check_threads_done();
 	assert_int_equal(as_madvise(&P.as, base, PAGES * PAGE_SIZE, MM_MADV_DONTNEED), 0);
-	assert_int_equal(P.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
 	fill_faulters_region();
 	space_down(free0);
 }
@@ -869,7 +869,7 @@ static uintptr_t big_populated(bool win)
 	assert_false(as_is_err(a));
 	assert_int_equal(as_populate(&P.as, (uintptr_t)a, (uintptr_t)a + (uint64_t)BIG_PAGES * PAGE_SIZE,
 				     false), 0);
-	assert_int_equal(P.as.rss, PAGES + BIG_PAGES);
+	assert_int_equal(as_rss(&P.as), PAGES + BIG_PAGES);
 	return (uintptr_t)a;
 }
 
@@ -912,7 +912,7 @@ static unsigned long big_zap_rounds(int how)
 	unsigned long rounds = __atomic_load_n(&sim_count.tlb_shootdown, __ATOMIC_RELAXED) - before;
 
 	pt_space_cpu_leave(&P.as.vs.pt, other);
-	assert_int_equal(P.as.rss, PAGES);
+	assert_int_equal(as_rss(&P.as), PAGES);
 	if (how == 3)
 		assert_int_equal(VirtualFreeProcessMemory(&P.as, a, 0, MEM_RELEASE), 0);
 	else if (how && how < 4)
@@ -1023,7 +1023,7 @@ static void race_one_page(bool read_first)
 	}
 	pmm_drain();
 	assert_int_equal(sim_free_frames(), free1 - 1);	/* one frame: A's came back */
-	assert_int_equal(P.as.rss, 2);
+	assert_int_equal(as_rss(&P.as), 2);
 	assert_int_equal(as_check(&P.as), 0);
 	as_destroy(&P.as);
 	pmm_drain();

@@ -169,8 +169,8 @@ static void test_shared_fork(void **state)
 	assert_int_equal(pcache_total_swapped(), 64);
 	pmm_drain();
 	assert_true(sim_free_frames() >= f1 + 64);
-	assert_int_equal(P.as.rss, 0);
-	assert_int_equal(C.as.rss, 0);
+	assert_int_equal(as_rss(&P.as), 0);
+	assert_int_equal(as_rss(&C.as), 0);
 	/* The child reads them back; the parent then maps the same frames. */
 	swt_check(&C, a, 64, 1);
 	assert_int_equal(TS.reads, 64);
@@ -235,7 +235,7 @@ static void test_locked_stay(void **state)
 	assert_int_equal(TS.writes, 16);
 	for (unsigned i = 0; i < 32; i++)
 		assert_true((pcache_find(pc, i) != 0) == (i >= 8 && i < 24));
-	assert_int_equal(P.as.rss, 16);
+	assert_int_equal(as_rss(&P.as), 16);
 	assert_int_equal(lru_count(LRU_UNEVICTABLE), 16);	/* set aside after the first scan */
 	assert_int_equal(as_munlock(&P.as, a, 32 * PG), 0);
 	assert_int_equal(lru_count(LRU_UNEVICTABLE), 0);

@@ -526,7 +526,7 @@ static void test_demand_paging(void **state)
 	assert_int_equal(mmu.faults, 1);
 	assert_int_equal(mmu.error_code, PF_W | PF_U);
 	assert_int_equal(last_fault.flags, VM_FAULT_WRITE | VM_FAULT_USER);
-	assert_int_equal(vs.nr_resolved, 1);
+	assert_int_equal(vm_fault_resolved(&vs), 1);
 	assert_int_equal(smmu_read64(&mmu, 0x7000010, U, &v), 0);
 	assert_int_equal(v, 0xfeed);
 	assert_int_equal(mmu.faults, 1);
@@ -540,7 +540,7 @@ static void test_demand_paging(void **state)
 	/* What the routine will not resolve stays a fault. */
 	assert_int_equal(smmu_read64(&mmu, 2 * GiB, U, &v), -MM_EFAULT);
 	assert_int_equal(smmu_read64(&mmu, 0x9000000, K, &v), -MM_EFAULT);
-	assert_int_equal(vs.nr_resolved, 3);
+	assert_int_equal(vm_fault_resolved(&vs), 3);
 
 	/* Out of memory in the routine: the access fails, nothing is mapped. */
 	struct vm_eaten eat = { 0 };

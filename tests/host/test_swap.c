@@ -362,7 +362,7 @@ static void test_second_area_and_swapoff(void **state)
 	assert_int_equal(TS2.locked_calls, 0);
 	test_swap_fini(&TS2);
 	assert_int_equal(P.as.swapents, 10);
-	assert_int_equal(P.as.rss, 22);
+	assert_int_equal(as_rss(&P.as), 22);
 	swt_check(&P, a, 32, 1);
 	TS.max_stored = 0;
 	as_destroy(&P.as);
@@ -466,7 +466,7 @@ static void test_populate_and_mlock_reclaim(void **state)
 	swt_fill(&P, a, big, 1);
 	/* Every page populated (some swapped out again since: they are not locked). */
 	b = swt_map(&C, (uint64_t)half * PG, ANON | MM_MAP_POPULATE);
-	assert_int_equal(C.as.rss + C.as.swapents, half);
+	assert_int_equal(as_rss(&C.as) + C.as.swapents, half);
 	c = map(&C, (uint64_t)half / 2 * PG);
 	assert_int_equal(as_mlock(&C.as, c, (uint64_t)half / 2 * PG, 0), 0);
 	for (unsigned i = 0; i < half / 2; i++)	/* locked: all resident, none swapped */
