@@ -98,6 +98,19 @@ static phys_addr_t take_prepared(phys_addr_t *pre)
 }
 
 /*
+ * Count a page a fault mapped: in this CPU's slot in a space several
+ * threads use (as_rss.c), where faults on other CPUs would write the same
+ * line; a space of one thread adds to its own count, one instruction.
+ */
+static inline void count_page(struct as *as)
+{
+	if (__atomic_load_n(&as->shared, __ATOMIC_RELAXED))
+		as_rss_add(as, 1);
+	else
+		__atomic_add_fetch(&as->rss, 1, __ATOMIC_RELAXED);
+}
+
+/*
  * Map page @va of @r for the first time. Anonymous private pages start
  * zeroed; shared ones (anonymous or file) map the object's frame itself; a
  * private file page maps the cached frame read-only, or a copy of it when
@@ -115,7 +128,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		/* Reading private anonymous memory: the zero page, until written. */
 		if (pt_map_one(&as->vs.pt, va, as_zero_page(), as_pte_prot(r, false)))
 			return VM_FAULT_OOM;
-		as_rss_add(as, 1);	/* this CPU's count (as_rss.c) */
+		count_page(as);	/* faults run in parallel */
 		return VM_FAULT_RESOLVED;
 	} else if (r->backing == AS_ANON_PRIVATE) {
 		as_region_anon(as, r);
@@ -149,7 +162,7 @@ static enum vm_fault_result fill(struct as *as, struct as_region *r, uintptr_t v
 		pmm_put(pa);
 		return VM_FAULT_OOM;
 	}
-	as_rss_add(as, 1);
+	count_page(as);
 	as_anon_add(as, r, va, pa);
 	return VM_FAULT_RESOLVED;
 }

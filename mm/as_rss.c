@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * A space's resident-page count, split per CPU (as Linux splits RSS): a
- * fault adds its page to its CPU's slot, not to as->rss, so threads
- * faulting on several CPUs do not all write one cache line for every page.
+ * fault in a space several threads share adds its page to its CPU's slot,
+ * not to as->rss, so threads faulting on several CPUs do not all write one
+ * cache line for every page (a space of one thread adds to as->rss itself:
+ * as_fault.c's count_page()).
  * A slot counts for one space at a time; its count goes into as->rss when
  * it reaches AS_RSS_BATCH, when the slot passes to another space, and
  * whenever someone wants the figure exactly: as_rss() folds the space's
@@ -33,6 +35,8 @@ struct rss_slot {
 } __attribute__((aligned(VM_CACHE_LINE)));	/* one CPU's slot per cache line */
 
 static struct rss_slot slots[MM_MAX_CPUS];
+/* CPUs whose slot names a space (bits changed under the slot's lock): as_rss_forget() looks at these. */
+static MM_ATOMIC64 mm_cpumask_t named;
 
 /* Add slot @s's count to its space's; the slot's lock held, or its CPU's fault. */
 static void slot_flush(struct rss_slot *s, struct as *as)
@@ -51,6 +55,7 @@ static void slot_release(struct rss_slot *s, unsigned cpu)
 	slot_flush(s, as);
 	__atomic_and_fetch(&as->rss_cpus, ~((mm_cpumask_t)1 << cpu), __ATOMIC_RELAXED);
 	__atomic_store_n(&s->as, NULL, __ATOMIC_RELAXED);
+	__atomic_and_fetch(&named, ~((mm_cpumask_t)1 << cpu), __ATOMIC_RELAXED);
 }
 
 /* as_rss_add() when slot @s of CPU @cpu counts for another space: it passes to @as. */
@@ -62,6 +67,7 @@ static __attribute__((noinline)) void slot_take(struct as *as, struct rss_slot *
 	if (s->as)
 		slot_release(s, cpu);
 	__atomic_or_fetch(&as->rss_cpus, (mm_cpumask_t)1 << cpu, __ATOMIC_RELAXED);
+	__atomic_or_fetch(&named, (mm_cpumask_t)1 << cpu, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->as, as, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&s->delta, n, __ATOMIC_RELAXED);
 	spin_unlock_irqrestore(&s->lock, fl);
@@ -135,11 +141,12 @@ void as_rss_release(struct as *as)
  * @as: memory about to become a space (as_init())
  *
  * The memory may have held a space that was never destroyed (a test's):
- * its mask cannot be trusted, so every slot is looked at.
+ * its mask cannot be trusted, so every slot naming a space is looked at.
  */
 void as_rss_forget(struct as *as)
 {
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+	for (mm_cpumask_t cpus = __atomic_load_n(&named, __ATOMIC_ACQUIRE); cpus; cpus &= cpus - 1) {
+		unsigned cpu = (unsigned)__builtin_ctzll(cpus);
 		struct rss_slot *s = &slots[cpu];
 		unsigned long fl;
 
@@ -149,6 +156,7 @@ void as_rss_forget(struct as *as)
 		if (s->as == as) {
 			__atomic_store_n(&s->delta, 0, __ATOMIC_RELAXED);
 			__atomic_store_n(&s->as, NULL, __ATOMIC_RELAXED);
+			__atomic_and_fetch(&named, ~((mm_cpumask_t)1 << cpu), __ATOMIC_RELAXED);
 		}
 		spin_unlock_irqrestore(&s->lock, fl);
 	}
