@@ -6,8 +6,9 @@
  * and over, while another thread reads both counts (folding the slots):
  * a count read meanwhile never goes down nor past what was written, and
  * afterwards each count is exactly the pages written. Then more threads
- * than slots (two threads on one slot), and unmapping beside faults: the
- * count comes out exact, the spaces check out, every frame comes back.
+ * in all than slots (later threads reuse the slots earlier ones filled),
+ * and unmapping beside faults: the count comes out exact, the spaces check
+ * out, every frame comes back.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -148,7 +149,7 @@ static void test_rss_counted_per_cpu_until_folded(void **state)
 	spaces_down(free0);
 }
 
-#define MANY		80	/* past MM_MAX_CPUS: some threads share a slot */
+#define MANY		80	/* past MM_MAX_CPUS: the second half reuses slots the first filled */
 #define MANY_PAGES	40
 
 static void *many_writer(void *arg)
