@@ -163,6 +163,7 @@ enum as_backing {
 #define AS_R_WWATCH	0x2000	/* Win32: MEM_WRITE_WATCH allocation */
 #define AS_R_WCLEAN	0x4000	/* Win32: ... its pages not written since the last reset (mapped read-only) */
 #define AS_R_NORESERVE	0x8000	/* MAP_NORESERVE outside strict overcommit: never charged */
+#define AS_R_LOCKONFAULT 0x10000	/* with AS_R_LOCKED: locked as faulted, never populated (MLOCK_ONFAULT) */
 
 /*
  * A file as the address space sees it: a name and its page-cache object
@@ -190,16 +191,17 @@ struct pcache;
 /* One region: [start, end) with one protection and one backing. */
 struct as_region {
 	uintptr_t start, end;
-	uint16_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
-	uint16_t flags;			/* AS_R_* */
-	uint8_t backing;		/* enum as_backing */
+	uint32_t flags;			/* AS_R_* */
+	uint8_t prot;			/* MM_PROT_READ | _WRITE | _EXEC */
 	struct mm_mempolicy pol;	/* mbind()'s policy; MPOL_DEFAULT: the thread's */
 	struct pcache *shm;		/* shared or file: the page-cache object */
 	const struct as_file *file;	/* file mappings: name and attach hooks */
 	uint64_t pgoff;			/* page offset of start in the object */
 	uintptr_t alloc_base;		/* Win32: VirtualAlloc's allocation base; 0: a Linux mapping */
-	uint16_t alloc_prot;		/* Win32: the PAGE_* it was allocated with (all < 0x800) */
-	uint16_t wprot;			/* Win32: PAGE_* of its committed pages (0: reserved) */
+	/* Bit-fields: 64 bytes hold 32-bit flags only so (all PAGE_* are below 0x800). */
+	uint32_t alloc_prot : 12;	/* Win32: the PAGE_* it was allocated with */
+	uint32_t wprot : 12;		/* Win32: PAGE_* of its committed pages (0: reserved) */
+	uint8_t backing;		/* enum as_backing */
 	uint32_t anon;			/* its private pages' identity (AS_ANON_*), as_region.c */
 };
 /*
@@ -311,6 +313,7 @@ struct as {
 	bool anon_moved;		/* mremap moved anonymous pages: their index != address */
 	uint32_t anon_seq;		/* the last region identity it gave (as_region_anon()) */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
+	bool lock_onfault;		/* ... with MCL_ONFAULT: as they fault, not populated */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
@@ -353,7 +356,7 @@ struct as_stats {
 struct as_region_info {
 	uintptr_t start, end;
 	uint32_t prot;
-	uint16_t flags;
+	uint32_t flags;
 	enum as_backing backing;
 	uint64_t offset;	/* bytes into the file or shared object */
 	uint64_t resident;	/* pages present */

@@ -33,6 +33,9 @@ static int heap_grow(struct as *as, uintptr_t old, uintptr_t new)
 	if (as_charge(as, (new - old) >> PAGE_SHIFT))
 		return -MM_ENOMEM;
 	r.flags |= AS_R_ACCOUNT;
+	/* do_brk_flags(): mm->def_flags, mlockall(MCL_FUTURE)'s lock. */
+	if (as->lock_future)
+		r.flags |= AS_R_LOCKED | (as->lock_onfault ? AS_R_LOCKONFAULT : 0);
 	if (as_map_region(as, &r)) {
 		as_uncharge_region(&r);
 		return -MM_ENOMEM;
@@ -77,10 +80,16 @@ static uintptr_t brk_locked(struct as *as, uintptr_t brk)
  */
 uintptr_t as_brk(struct as *as, uintptr_t brk)
 {
-	uintptr_t ret;
+	uintptr_t ret, old;
+	bool populate;
 
 	as_lock(as);
+	old = AS_PAGE_ALIGN(as->brk);
 	ret = brk_locked(as, brk);
+	/* Grown under mlockall(MCL_FUTURE): the new pages populated (not on fault), as Linux's brk. */
+	populate = as->lock_future && !as->lock_onfault && AS_PAGE_ALIGN(ret) > old;
 	as_unlock(as);
+	if (populate)
+		as_populate(as, old, AS_PAGE_ALIGN(ret), true);
 	return ret;
 }

@@ -108,7 +108,7 @@ static int copy_regions(struct as *child, const struct as *parent)
 			continue;
 		as_region_ref(r);
 		child->reg[child->nr] = *r;
-		child->reg[child->nr].flags &= (uint16_t)~AS_R_LOCKED;	/* locks are not inherited */
+		child->reg[child->nr].flags &= ~(uint32_t)(AS_R_LOCKED | AS_R_LOCKONFAULT);	/* locks are not inherited */
 		/* anon_vma_fork(): an identity of its own, cloned from the parent's (none if wiped). */
 		if (r->anon)
 			child->reg[child->nr].anon = (r->flags & AS_R_WIPEONFORK) ? 0 :

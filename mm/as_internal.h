@@ -145,7 +145,8 @@ void as_region_ref(const struct as_region *r);
 /* Drop them. */
 void as_region_unref(const struct as_region *r);
 /* Set (@on) or clear region flag @flag on [start, end), splitting and merging: 0 or -MM_ENOMEM. */
-int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on);
+int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint32_t flag, bool on);
+int as_region_set_flags(struct as *as, uintptr_t start, uintptr_t end, uint32_t mask, uint32_t set);
 /* Free the array. */
 void as_region_free_all(struct as *as);
 /* Lowest address a stack region lets others use (its guard gap below). */
@@ -154,7 +155,7 @@ uintptr_t as_region_start_gap(const struct as_region *r);
 /* Resource limits (as_limits.c). */
 void as_limits_none(struct as_limits *lim);
 void as_vm_account(struct as *as, const struct as_region *r, int sign);
-bool as_may_expand(const struct as *as, uint32_t prot, uint8_t backing, uint16_t flags,
+bool as_may_expand(const struct as *as, uint32_t prot, uint8_t backing, uint32_t flags,
 		   uint64_t pages);
 uint64_t as_pages_in(const struct as *as, uintptr_t start, uintptr_t end, bool locked_only);
 bool as_memlock_ok(const struct as *as, uint64_t pages);

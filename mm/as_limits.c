@@ -32,7 +32,7 @@ void as_set_limits(struct as *as, const struct as_limits *lim)
 }
 
 /* Linux's is_data_mapping(): VM_WRITE without VM_SHARED or VM_STACK. */
-static bool is_data(uint32_t prot, uint8_t backing, uint16_t flags)
+static bool is_data(uint32_t prot, uint8_t backing, uint32_t flags)
 {
 	return (prot & MM_PROT_WRITE) && (backing == AS_ANON_PRIVATE || backing == AS_FILE_PRIVATE) &&
 	       !(flags & AS_R_GROWSDOWN);
@@ -68,7 +68,7 @@ void as_vm_account(struct as *as, const struct as_region *r, int sign)
  * @flags: AS_R_*
  * @pages: how many
  */
-bool as_may_expand(const struct as *as, uint32_t prot, uint8_t backing, uint16_t flags,
+bool as_may_expand(const struct as *as, uint32_t prot, uint8_t backing, uint32_t flags,
 		   uint64_t pages)
 {
 	const struct as_limits *l = &as->lim;

@@ -3,10 +3,14 @@
  * mlock, munlock, mlockall and munlockall with Linux's rules (mm/mlock.c).
  * Nothing here is ever swapped out, so locking means what Linux makes
  * visible besides residency: the range must be mapped without holes, its
- * pages are populated now (mlock2's MLOCK_ONFAULT: later), locked regions
- * refuse MADV_DONTNEED, and fork does not pass locks on. RLIMIT_MEMLOCK is
- * the space's lim.memlock (unlimited for a process with CAP_IPC_LOCK's
- * rights): 0 refuses every lock (EPERM), locking past it is ENOMEM.
+ * pages are populated now, locked regions refuse MADV_DONTNEED, and fork
+ * does not pass locks on. Locking on fault (mlock2's MLOCK_ONFAULT,
+ * mlockall's MCL_ONFAULT) is AS_R_LOCKED with AS_R_LOCKONFAULT, Linux's
+ * VM_LOCKED with VM_LOCKONFAULT: nothing populates such a region (nor
+ * breaks its copy-on-write), and it does not merge with one locked
+ * outright. RLIMIT_MEMLOCK is the space's lim.memlock (unlimited for a
+ * process with CAP_IPC_LOCK's rights): 0 refuses every lock (EPERM),
+ * locking past it is ENOMEM.
  *
  * mlockall and munlockall change every region of the space: they take the
  * lock (interrupts off) for a bounded batch of regions at a time, with a
@@ -21,13 +25,16 @@
 /* Regions mlockall and munlockall change per hold of the lock. */
 #define LOCKALL_BATCH	32
 
+/* The lock flags a region may have: none, AS_R_LOCKED, or both (VM_LOCKED_MASK). */
+#define LOCK_MASK	(AS_R_LOCKED | AS_R_LOCKONFAULT)
+
 /*
- * Set or clear AS_R_LOCKED from @start up to the first hole or @end, as
- * apply_vma_lock_flags(): 0, or -MM_ENOMEM if there was a hole (the regions
- * before it changed) or no memory for a split. *@unlocked is set if a
- * locked region was unlocked.
+ * Set the lock flags to @lock (0, AS_R_LOCKED or LOCK_MASK) from @start up
+ * to the first hole or @end, as apply_vma_lock_flags(): 0, or -MM_ENOMEM if
+ * there was a hole (the regions before it changed) or no memory for a
+ * split. *@unlocked is set if a locked region was unlocked.
  */
-static int set_locked(struct as *as, uintptr_t start, uintptr_t end, bool on, bool *unlocked)
+static int set_locked(struct as *as, uintptr_t start, uintptr_t end, uint32_t lock, bool *unlocked)
 {
 	uintptr_t cur = start;
 	struct as_region *r;
@@ -40,13 +47,16 @@ static int set_locked(struct as *as, uintptr_t start, uintptr_t end, bool on, bo
 	}
 	if (cur == start)
 		return -MM_ENOMEM;
-	err = as_region_set_flag(as, start, cur, AS_R_LOCKED, on);
-	*unlocked = !err && !on && was_locked;
+	err = as_region_set_flags(as, start, cur, LOCK_MASK, lock);
+	*unlocked = !err && !lock && was_locked;
 	return err ? err : cur < end ? -MM_ENOMEM : 0;
 }
 
-/* mlock's and munlock's range: page-aligned, the offset of @addr added to @len. */
-static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool populate)
+/*
+ * mlock's and munlock's range: page-aligned, the offset of @addr added to
+ * @len. @lock as set_locked()'s; only AS_R_LOCKED alone populates.
+ */
+static int lock_range(struct as *as, uintptr_t addr, uint64_t len, uint32_t lock)
 {
 	uintptr_t start = addr & PAGE_MASK;
 	uintptr_t end = start + AS_PAGE_ALIGN(len + (addr & ~PAGE_MASK));
@@ -60,16 +70,16 @@ static int lock_range(struct as *as, uintptr_t addr, uint64_t len, bool on, bool
 		return 0;
 	fl = write_lock_irqsave(&as->lock);
 	/* do_mlock(): what is locked already in the range does not count twice. */
-	if (on && !as_memlock_ok(as, (end - start) >> PAGE_SHIFT) &&
+	if (lock && !as_memlock_ok(as, (end - start) >> PAGE_SHIFT) &&
 	    !as_memlock_ok(as, ((end - start) >> PAGE_SHIFT) - as_pages_in(as, start, end, true))) {
 		write_unlock_irqrestore(&as->lock, fl);
 		return -MM_ENOMEM;
 	}
-	err = set_locked(as, start, end, on, &unlocked);
+	err = set_locked(as, start, end, lock, &unlocked);
 	write_unlock_irqrestore(&as->lock, fl);
 	if (unlocked)
 		lru_rescue_unevictable();	/* its pages may be evictable now */
-	if (err || !populate)
+	if (err || lock != AS_R_LOCKED)
 		return err;
 	err = as_populate(as, start, end, false);
 	/* __mlock_posix_error_return(): what POSIX wants mlock to say. */
@@ -97,7 +107,7 @@ int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags)
 		return -MM_EINVAL;
 	if (!as->lim.memlock)
 		return -MM_EPERM;		/* can_do_mlock() */
-	return lock_range(as, addr, len, true, !(flags & MM_MLOCK_ONFAULT));
+	return lock_range(as, addr, len, (flags & MM_MLOCK_ONFAULT) ? LOCK_MASK : AS_R_LOCKED);
 }
 
 /**
@@ -110,21 +120,22 @@ int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags)
  */
 int as_munlock(struct as *as, uintptr_t addr, uint64_t len)
 {
-	return lock_range(as, addr, len, false, false);
+	return lock_range(as, addr, len, 0);
 }
 
 /*
- * AS_R_LOCKED on (@on) or off every region, LOCKALL_BATCH regions per hold
- * of the lock, each batch ending where a region starts (so nothing splits
- * there). A region another thread maps meanwhile is changed if the walk has
- * not passed its address yet, as if it had been there before the call.
+ * The lock flags set to @lock (as set_locked()'s) on every region,
+ * LOCKALL_BATCH regions per hold of the lock, each batch ending where a
+ * region starts (so nothing splits there). A region another thread maps
+ * meanwhile is changed if the walk has not passed its address yet, as if it
+ * had been there before the call.
  * Unlocking, the pages are rescued once at the end (even after an error),
  * with no lock held.
  *
  * Return: 0, -MM_ENOMEM (no memory for a split: the regions before it stay
  * changed), -MM_EINTR (killed between two batches).
  */
-static int set_locked_all(struct as *as, bool on)
+static int set_locked_all(struct as *as, uint32_t lock)
 {
 	uintptr_t va = 0;
 	bool unlocked = false;
@@ -139,10 +150,10 @@ static int set_locked_all(struct as *as, bool on)
 		err = 0;
 		if (i + LOCKALL_BATCH < as->nr)
 			end = MM_MIN(as->reg[i + LOCKALL_BATCH].start, end);
-		for (uint32_t j = i; !on && j < as->nr && as->reg[j].start < end; j++)
+		for (uint32_t j = i; !lock && j < as->nr && as->reg[j].start < end; j++)
 			was_locked |= (as->reg[j].flags & AS_R_LOCKED) != 0;
 		if (i < as->nr && as->reg[i].start < end)
-			err = as_region_set_flag(as, va, end, AS_R_LOCKED, on);
+			err = as_region_set_flags(as, va, end, LOCK_MASK, lock);
 		unlocked |= !err && was_locked;
 
 		write_unlock_irqrestore(&as->lock, fl);
@@ -184,11 +195,13 @@ int as_mlockall(struct as *as, unsigned long flags)
 		write_unlock_irqrestore(&as->lock, fl);
 		return -MM_ENOMEM;
 	}
+	/* apply_mlockall_flags(): the future's flags replaced, on fault only with MCL_FUTURE. */
 	as->lock_future = (flags & MM_MCL_FUTURE) != 0;
+	as->lock_onfault = as->lock_future && (flags & MM_MCL_ONFAULT);
 	write_unlock_irqrestore(&as->lock, fl);
 	if (!(flags & MM_MCL_CURRENT))
 		return 0;
-	err = set_locked_all(as, true);
+	err = set_locked_all(as, (flags & MM_MCL_ONFAULT) ? LOCK_MASK : AS_R_LOCKED);
 	if (err || (flags & MM_MCL_ONFAULT))
 		return err;
 	err = as_populate(as, 0, AS_TASK_SIZE, true);
@@ -206,6 +219,7 @@ int as_munlockall(struct as *as)
 	unsigned long fl = write_lock_irqsave(&as->lock);
 
 	as->lock_future = false;
+	as->lock_onfault = false;
 	write_unlock_irqrestore(&as->lock, fl);
-	return set_locked_all(as, false);
+	return set_locked_all(as, 0);
 }

@@ -158,6 +158,8 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 	err = describe(&r, prot, flags, file, pgoff, fmode);
 	if (err)
 		return err;
+	if (as->lock_future && as->lock_onfault)
+		r.flags |= AS_R_LOCKONFAULT;	/* mm->def_flags: VM_LOCKED | VM_LOCKONFAULT */
 	/* mmap_region(): RLIMIT_AS and RLIMIT_DATA, less what MAP_FIXED replaces. */
 	if (!as_may_expand(as, r.prot, r.backing, r.flags, len >> PAGE_SHIFT) &&
 	    !as_may_expand(as, r.prot, r.backing, r.flags, (len >> PAGE_SHIFT) -
@@ -274,11 +276,14 @@ long as_mmap_file(struct as *as, uintptr_t addr, uint64_t len, unsigned long pro
 	as_lock(as);
 	if (as->lock_future)
 		flags |= MM_MAP_LOCKED;
+	/* A region locked on fault is never populated, MAP_POPULATE or not (populate_vma_page_range()). */
+	bool onfault = as->lock_future && as->lock_onfault;
+
 	ret = mmap_locked(as, addr, len, prot, flags, file, pgoff, fmode, &z);
 	as_zap_later_unlock(as, &z);	/* MAP_FIXED's old pages, read-locked when shared */
 	/* Populating is best effort, in batches, without the lock (Linux's mm_populate()). */
-	if (!as_is_err(ret) && ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE ||
-			 (flags & MM_MAP_LOCKED)))
+	if (!as_is_err(ret) && !onfault &&
+	    ((flags & (MM_MAP_POPULATE | MM_MAP_NONBLOCK)) == MM_MAP_POPULATE || (flags & MM_MAP_LOCKED)))
 		as_populate(as, (uintptr_t)ret, (uintptr_t)ret + len, true);
 	return ret;
 }

@@ -127,10 +127,10 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 	return 0;
 }
 
-/* A locked private region, writable now: copy-on-write is broken up front. */
+/* A locked (not on fault) private region, writable now: copy-on-write is broken up front. */
 static bool locked_private_writable(const struct as_region *r)
 {
-	return (r->flags & AS_R_LOCKED) && (r->prot & MM_PROT_WRITE) &&
+	return (r->flags & (AS_R_LOCKED | AS_R_LOCKONFAULT)) == AS_R_LOCKED && (r->prot & MM_PROT_WRITE) &&
 	       (r->backing == AS_ANON_PRIVATE || r->backing == AS_FILE_PRIVATE);
 }
 

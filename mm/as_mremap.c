@@ -307,6 +307,13 @@ long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len
 		return -MM_EINVAL;
 	as_lock(as);
 	ret = mremap_locked(as, addr, old_len, new_len, flags, new_addr);
+	/* A locked region that grew has its new pages populated (not one locked on fault). */
+	const struct as_region *r = as_is_err(ret) ? NULL : as_region_find(as, (uintptr_t)ret);
+	bool populate = r && new_len > old_len &&
+			(r->flags & (AS_R_LOCKED | AS_R_LOCKONFAULT)) == AS_R_LOCKED;
+
 	as_unlock(as);
+	if (populate)
+		as_populate(as, (uintptr_t)ret + old_len, (uintptr_t)ret + new_len, true);
 	return ret;
 }

@@ -417,12 +417,12 @@ uint32_t as_region_anon_new(struct as *as, uint32_t forked)
 }
 
 /**
- * as_region_set_flag() - set or clear a region flag on a range
+ * as_region_set_flags() - set the flags under @mask to @set on a range
  * @as: the space, locked
  * @start: page-aligned
  * @end: page-aligned, > @start; holes in between are skipped
- * @flag: an AS_R_* flag
- * @on: set it (else clear it)
+ * @mask: AS_R_* flags replaced
+ * @set: their new value (within @mask)
  *
  * Regions straddling the ends are split; those that became alike merge.
  * Clearing AS_R_LOCKED leaves lru_rescue_unevictable() to the caller, once
@@ -430,7 +430,7 @@ uint32_t as_region_anon_new(struct as *as, uint32_t forked)
  *
  * Return: 0 or -MM_ENOMEM (nothing changed).
  */
-int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t flag, bool on)
+int as_region_set_flags(struct as *as, uintptr_t start, uintptr_t end, uint32_t mask, uint32_t set)
 {
 	int err = as_region_reserve(as, 2);
 	uint32_t i;
@@ -440,7 +440,7 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 	/* Region by region, as madvise_update_vma(): only those that change split and merge. */
 	for (i = as_region_lower(as, start); i < as->nr && as->reg[i].start < end;) {
 		struct as_region *r = &as->reg[i];
-		uint16_t f = on ? (uint16_t)(r->flags | flag) : (uint16_t)(r->flags & ~flag);
+		uint32_t f = (r->flags & ~mask) | (set & mask);
 		uintptr_t s = MM_MAX(start, r->start), e = MM_MIN(end, r->end);
 
 		if (f != r->flags) {
@@ -459,6 +459,21 @@ int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint16_t f
 		i = as_region_lower(as, e);
 	}
 	return 0;
+}
+
+/**
+ * as_region_set_flag() - set or clear one region flag on a range
+ * @as: the space, locked
+ * @start: page-aligned
+ * @end: page-aligned, > @start; holes in between are skipped
+ * @flag: an AS_R_* flag
+ * @on: set it (else clear it)
+ *
+ * Return: as as_region_set_flags()'s.
+ */
+int as_region_set_flag(struct as *as, uintptr_t start, uintptr_t end, uint32_t flag, bool on)
+{
+	return as_region_set_flags(as, start, end, flag, on ? flag : 0);
 }
 
 /**

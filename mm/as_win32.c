@@ -77,7 +77,7 @@ static void set_protect(struct as_region *r, uint32_t protect)
 	if (protect & PAGE_GUARD)
 		r->flags |= AS_R_GUARD;
 	else
-		r->flags &= (uint16_t)~AS_R_GUARD;
+		r->flags &= (uint32_t)~AS_R_GUARD;
 }
 
 /* Does @b continue the allocation of @a (right below it)? */
@@ -232,7 +232,7 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 			/* The pages go afterwards, all at once (decommit_unlock()). */
 			as_vm_account(as, r, -1);
 			as_uncharge_region(r);
-			r->flags = (uint16_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED | AS_R_WRESET)) |
+			r->flags = (uint32_t)((r->flags & ~(AS_R_ACCOUNT | AS_R_GUARD | AS_R_LOCKED | AS_R_WRESET)) |
 					      AS_R_RESERVED);
 			r->prot = MM_PROT_NONE;
 			r->wprot = 0;
@@ -242,7 +242,7 @@ static int set_pages(struct as *as, uintptr_t start, uintptr_t end, enum set_op 
 		as_vm_account(as, r, -1);
 		if (r->flags & AS_R_RESERVED) {
 			/* A view's pages are the section's: charged with it, not here. */
-			r->flags = (uint16_t)((r->flags & ~AS_R_RESERVED) |
+			r->flags = (uint32_t)((r->flags & ~AS_R_RESERVED) |
 					      (r->backing == AS_ANON_PRIVATE ? AS_R_ACCOUNT : 0));
 			set_protect(r, protect);
 			as_vm_account(as, r, 1);
@@ -738,7 +738,7 @@ void as_win32_protected(struct as_region *r)
 		return;
 	if ((r->flags & AS_R_RESERVED) && section_of(r))
 		as_section_commit(section_of(r), r->pgoff, (r->end - r->start) >> PAGE_SHIFT);
-	r->flags = (uint16_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) |
+	r->flags = (uint32_t)((r->flags & ~(AS_R_RESERVED | AS_R_GUARD)) |
 			      (r->backing == AS_ANON_PRIVATE ? AS_R_ACCOUNT : 0));
 	r->wprot = as_win32_protect(r->prot);
 }
@@ -793,7 +793,7 @@ static enum vm_fault_result stack_grow(struct as *as, uintptr_t va)
  * @protect (its entry read-only until written). Return: 0, or -1 if a
  * region could not be split.
  */
-static int page_change(struct as *as, uintptr_t va, uint16_t clear, uint32_t protect)
+static int page_change(struct as *as, uintptr_t va, uint32_t clear, uint32_t protect)
 {
 	struct as_region *r;
 
@@ -801,7 +801,7 @@ static int page_change(struct as *as, uintptr_t va, uint16_t clear, uint32_t pro
 		return -1;
 	r = as_region_find(as, va);
 	as_vm_account(as, r, -1);
-	r->flags &= (uint16_t)~clear;
+	r->flags &= (uint32_t)~clear;
 	set_protect(r, protect);
 	as_vm_account(as, r, 1);
 	as_protect_pages(as, va, va + PAGE_SIZE, as_pte_prot(r, false));
@@ -1056,7 +1056,7 @@ long as_win32_main_stack(struct as *as, uintptr_t sp, uint64_t reserve)
 		goto out;
 	r = as_region_find(as, sp);	/* the reserve may have moved the region array */
 	as_vm_account(as, r, -1);
-	r->flags = (uint16_t)((r->flags & ~AS_R_GROWSDOWN) | AS_R_WSTACK);
+	r->flags = (uint32_t)((r->flags & ~AS_R_GROWSDOWN) | AS_R_WSTACK);
 	r->alloc_base = base;
 	r->alloc_prot = PAGE_READWRITE;
 	set_protect(r, as_win32_protect(r->prot));	/* its pages keep their protection */

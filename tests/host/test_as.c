@@ -939,6 +939,68 @@ static void test_mlockall_many_regions(void **state)
 	finish(&P);
 }
 
+/* The flags of @p's region holding @va (0 in a hole). */
+static uint32_t flags_at(struct proc *p, uintptr_t va)
+{
+	for (uint32_t i = 0; i < p->as.nr; i++)
+		if (p->as.reg[i].start <= va && va < p->as.reg[i].end)
+			return p->as.reg[i].flags;
+	return 0;
+}
+
+/*
+ * Locking on fault (MLOCK_ONFAULT, MCL_FUTURE | MCL_ONFAULT) populates
+ * nothing, MAP_POPULATE included, and such a region stays apart from one
+ * locked outright until both are alike again.
+ */
+static void test_lock_onfault(void **state)
+{
+	const uint32_t onfault = AS_R_LOCKED | AS_R_LOCKONFAULT;
+	uint32_t nr;
+	uintptr_t a;
+	long b;
+
+	(void)state;
+	start(&P);
+	a = map(&P, 0, 4 * PG, RW, ANON);
+	assert_int_equal(as_mlock(&P.as, a, 4 * PG, MM_MLOCK_ONFAULT), 0);
+	assert_int_equal(flags_at(&P, a) & onfault, onfault);
+	assert_int_equal(P.as.locked_vm, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_false(pt_translate(&P.as.vs.pt, a + i * PG, NULL, NULL, NULL));
+	assert_int_equal(uwrite8(&P, a + 3 * PG, 1), 0);	/* one identity for every piece */
+	nr = nregions(&P);
+	assert_int_equal(as_mlock(&P.as, a, 2 * PG, 0), 0);		/* outright: populated */
+	assert_int_equal(flags_at(&P, a) & onfault, AS_R_LOCKED);
+	assert_true(pt_translate(&P.as.vs.pt, a + PG, NULL, NULL, NULL));
+	assert_false(pt_translate(&P.as.vs.pt, a + 2 * PG, NULL, NULL, NULL));
+	assert_int_equal(nregions(&P), nr + 1);			/* the two kinds do not merge */
+	assert_int_equal(P.as.locked_vm, 4);
+	assert_int_equal(as_mlock(&P.as, a, 2 * PG, MM_MLOCK_ONFAULT), 0);
+	assert_int_equal(nregions(&P), nr);			/* alike again: merged */
+	assert_int_equal(as_munlock(&P.as, a, 4 * PG), 0);
+	assert_int_equal(flags_at(&P, a) & onfault, 0);
+	assert_int_equal(P.as.locked_vm, 0);
+	/* MCL_FUTURE | MCL_ONFAULT: a new mapping is locked on fault, MAP_POPULATE or not. */
+	assert_int_equal(as_mlockall(&P.as, MM_MCL_FUTURE | MM_MCL_ONFAULT), 0);
+	b = as_mmap(&P.as, 0, 4 * PG, RW, ANON | MM_MAP_POPULATE, NULL, 0);
+	assert_false(as_is_err(b));
+	assert_int_equal(flags_at(&P, (uintptr_t)b) & onfault, onfault);
+	for (unsigned i = 0; i < 4; i++)
+		assert_false(pt_translate(&P.as.vs.pt, (uintptr_t)b + i * PG, NULL, NULL, NULL));
+	/* MCL_FUTURE alone: populated. */
+	assert_int_equal(as_mlockall(&P.as, MM_MCL_FUTURE), 0);
+	b = as_mmap(&P.as, 0, 4 * PG, RW, ANON, NULL, 0);
+	assert_false(as_is_err(b));
+	assert_int_equal(flags_at(&P, (uintptr_t)b) & onfault, AS_R_LOCKED);
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(pt_translate(&P.as.vs.pt, (uintptr_t)b + i * PG, NULL, NULL, NULL));
+	assert_int_equal(as_munlockall(&P.as), 0);
+	assert_int_equal(P.as.locked_vm, 0);
+	assert_int_equal(as_check(&P.as), 0);
+	finish(&P);
+}
+
 /* --- commit accounting ---------------------------------------------------------------- */
 
 static void test_commit_strict(void **state)
@@ -1026,6 +1088,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_commit_modes, before, after),
 		cmocka_unit_test_setup_teardown(test_limits, before, after),
 		cmocka_unit_test_setup_teardown(test_mlockall_many_regions, before, after),
+		cmocka_unit_test_setup_teardown(test_lock_onfault, before, after),
 	};
 
 	int failed = cmocka_run_group_tests_name("as", tests, sim_group_setup, sim_group_teardown);
