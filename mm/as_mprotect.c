@@ -156,8 +156,13 @@ static void populate_made_writable(struct as *as, uintptr_t lo, uintptr_t hi)
 				break;
 			}
 		write_unlock_irqrestore(&as->lock, fl);
-		if (s < e)
+		if (s < e) {
 			as_populate(as, s, e, true);
+			/* Linux populates each vma before the next one merges: join what its identity allows. */
+			fl = write_lock_irqsave(&as->lock);
+			as_region_merge_range(as, s, e);
+			write_unlock_irqrestore(&as->lock, fl);
+		}
 		lo = e;
 	}
 }

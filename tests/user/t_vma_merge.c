@@ -207,6 +207,22 @@ static void test_mprotect(void)
 	ok_eq(regions_in(w, 2 * PAGE), 1, "MADV_DOFORK joins the written pieces again");
 	madvise(w + PAGE, PAGE, MADV_DOFORK);
 	ok_eq(regions_in(w, 2 * PAGE), 1, "madvise that changes nothing splits nothing");
+
+	/*
+	 * mprotect_fixup() writes the pages of a locked private mapping made
+	 * writable before it goes on to the next mapping, whose merge then sees
+	 * the identity that gave (the guest fuzzer's seed 320).
+	 */
+	w = window();
+	map_at(w, 0, 3, PROT_READ);
+	mlock(w, 3 * PAGE);
+	mprotect(w + 2 * PAGE, PAGE, RW);
+	ok_eq(regions_in(w, 3 * PAGE), 2, "a locked read-only mapping: its last page made writable");
+	mprotect(w, 3 * PAGE, RW | PROT_EXEC);
+	ok_eq(regions_in(w, 3 * PAGE), 1, "both made executable in one call: one mapping");
+	ok(sys_mremap(w, 3 * PAGE, 3 * PAGE + PAGE, MREMAP_MAYMOVE, NULL) != -1,
+	   "mremap takes it as one");
+	munlockall();
 }
 
 static void test_mremap(void)
