@@ -9,7 +9,9 @@
  *   (pages written before, so that both share one anon_vma);
  * - mlockall(MCL_CURRENT | MCL_ONFAULT) populates nothing;
  *   MCL_FUTURE | MCL_ONFAULT: later mappings are locked but not populated,
- *   MAP_POPULATE's neither; MCL_FUTURE alone populates them;
+ *   MAP_POPULATE's neither, nor shared memory mapped over written private
+ *   pages after a fork (the guest fuzzer's seed 158); MCL_FUTURE alone
+ *   populates them;
  * - brk grown under MCL_FUTURE is populated (not with MCL_ONFAULT);
  * - mremap growing a locked mapping populates the new pages (not one
  *   locked on fault);
@@ -135,6 +137,11 @@ static void onfault_merging(void)
 	munmap(p, 4 * PAGE);
 }
 
+static void child_exit(void *arg)
+{
+	(void)arg;
+}
+
 static void lockall(void)
 {
 	char *p = map_anon(4 * PAGE, PROT_READ | PROT_WRITE), *q, *s;
@@ -147,6 +154,13 @@ static void lockall(void)
 	ok_eq(resident(q, 4), 0, "a later mapping is not populated");
 	s = mmap(0, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	ok_eq(resident(s, 4), 0, "nor one with MAP_POPULATE");
+	/* The guest fuzzer's seed 158: shared memory mapped over a written private page after a fork. */
+	fill(p, PAGE, 1);
+	if (run_in_child(child_exit, NULL) >= 0) {
+		char *sh = mmap(p, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+
+		ok_eq(resident(sh, 4), 0, "shared memory mapped over written private pages: not populated");
+	}
 	ok_eq(mlock(q, 4 * PAGE), 0, "mlock the first outright");
 	ok_eq(resident(q, 4), 4, "that populates it");
 	munmap(q, 4 * PAGE);
