@@ -253,7 +253,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fsize = 0;
 	pc = pcache_create(PCACHE_SIZED);
 	CHECK(pc);
-	file = (struct as_file){ "f", pc, NULL, NULL, NULL };
+	file = (struct as_file){ "f", pc, NULL, NULL, NULL, false };
 	CHECK(as_init(&procs[0].as, NULL) == 0);
 	start_proc(&procs[0]);
 

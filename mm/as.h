@@ -180,6 +180,8 @@ struct as_file {
 	void (*get)(const struct as_file *f);
 	void (*put)(const struct as_file *f);
 	struct as_section *section;	/* Win32 SEC_RESERVE: its commit state (mm/as_win32.h); or NULL */
+	bool nomerge;			/* its regions never merge, not even pieces of one mapping
+					 * (Linux: a vma with vm_ops->close, as System V shm's) */
 };
 
 /* How the descriptor behind a file mapping was opened (as_mmap_file()). */

@@ -316,7 +316,9 @@ long MapSharedMemoryToProcess(struct as *space, uint32_t shm_id, uintptr_t virtu
 		seg_put(s);
 		return -ENOMEM;
 	}
-	a->af = (struct as_file){ .name = s->name, .pc = s->pc, .get = af_get, .put = af_put };
+	/* shm_vm_ops has a close: an attach's pieces never merge again on Linux. */
+	a->af = (struct as_file){ .name = s->name, .pc = s->pc, .get = af_get, .put = af_put,
+				  .nomerge = true };
 	a->seg = s;
 	a->refs = 1;		/* shmat's own, until as_mmap_file() returns */
 	if (!(flags & SHM_RDONLY))

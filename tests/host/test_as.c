@@ -487,7 +487,7 @@ static void test_file_private(void **state)
 {
 	static uint8_t data[2 * 4096 + 100];
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "init", pc, NULL, NULL, NULL };
+	struct as_file f = { "init", pc, NULL, NULL, NULL, false };
 	long a;
 
 	(void)state;
@@ -752,7 +752,7 @@ static void test_accounting(void **state)
 {
 	static const uint8_t data[10] = "0123456789";
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "/bin/sh", pc, NULL, NULL, NULL };
+	struct as_file f = { "/bin/sh", pc, NULL, NULL, NULL, false };
 	struct listing l = { 0 };
 	struct as_stats st;
 

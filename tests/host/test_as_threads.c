@@ -679,7 +679,7 @@ static void unmap_file_beside_faults(bool shmdt)
 	pc = pcache_create(0);
 	assert_non_null(pc);
 
-	struct as_file f = { "shm", pc, NULL, NULL, NULL };
+	struct as_file f = { "shm", pc, NULL, NULL, NULL, false };
 	uint64_t len = SHM_LEN;
 	long a = as_mmap(&P.as, 0, len, RW, PRIV_ANON, NULL, 0);
 

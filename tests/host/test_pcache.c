@@ -160,7 +160,7 @@ static void test_quota(void **state)
 static void test_mappings_follow_the_object(void **state)
 {
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "f", pc, NULL, NULL, NULL };
+	struct as_file f = { "f", pc, NULL, NULL, NULL, false };
 	static uint8_t data[4 * 4096];
 	long s, p;
 
@@ -206,7 +206,7 @@ static void test_mappings_follow_the_object(void **state)
 static void test_msync_mincore(void **state)
 {
 	struct pcache *pc = pcache_create(PCACHE_SIZED);
-	struct as_file f = { "f", pc, NULL, NULL, NULL };
+	struct as_file f = { "f", pc, NULL, NULL, NULL, false };
 	static uint8_t page[4096];
 	uint8_t vec[4];
 	long s, a;

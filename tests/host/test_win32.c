@@ -509,7 +509,7 @@ static void test_section_commit_state(void **state)
 
 	(void)state;
 	assert_non_null(pc);
-	f = (struct as_file){ "section", pc, NULL, NULL, NULL };
+	f = (struct as_file){ "section", pc, NULL, NULL, NULL, false };
 	pcache_set_size(pc, 8 * PG);
 	f.section = as_section_new(8, PAGE_READWRITE | SEC_RESERVE);
 	assert_non_null(f.section);

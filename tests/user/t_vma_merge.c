@@ -16,6 +16,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 
 #ifndef MREMAP_DONTUNMAP
@@ -404,6 +405,23 @@ static void test_fork(void)
 	ok_eq(child_brk(b), 1, "in the parent the heap grows in place");
 }
 
+/* Pieces of one System V shm attach never join again (Linux: shm_vm_ops has a close). */
+static void test_shm(void)
+{
+	int id = shmget(IPC_PRIVATE, 4 * PAGE, IPC_CREAT | 0600);
+	char *p = id < 0 ? (char *)-1 : shmat(id, NULL, 0);
+
+	if (!ok(p != (char *)-1, "shmat of a 4-page segment"))
+		return;
+	shmctl(id, IPC_RMID, NULL);
+	ok_eq(regions_in(p, 4 * PAGE), 1, "one mapping");
+	mprotect(p + 2 * PAGE, 2 * PAGE, PROT_READ);
+	ok_eq(regions_in(p, 4 * PAGE), 2, "mprotect of its upper half splits it");
+	mprotect(p + 2 * PAGE, 2 * PAGE, RW);
+	ok_eq(regions_in(p, 4 * PAGE), 2, "made alike again, the pieces stay apart");
+	shmdt(p);
+}
+
 int main(void)
 {
 	if (!ok(regions_in((char *)&maps, 1) == 1, "/proc/self/maps is readable"))
@@ -412,5 +430,6 @@ int main(void)
 	test_mprotect();
 	test_mremap();
 	test_fork();
+	test_shm();
 	return done_testing();
 }
