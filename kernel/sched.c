@@ -507,8 +507,10 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 	if (kmap_held())
 		panic("sched: %s switches away holding %u temporary mapping(s) (plat_kmap)",
 		      prev->name, kmap_held());
-	if (prev->mm)
+	if (prev->mm) {
 		fpu_save(&prev->fpu);
+		prev->pkru = arch_pkru_read();
+	}
 	prev->fs_base = arch_tls_save();
 	__atomic_store_n(&c->current, next, __ATOMIC_RELAXED);
 	c->switched_from = prev;
@@ -517,8 +519,10 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 	next->on_cpu = true;
 	cpu_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
-	if (next->mm)
+	if (next->mm) {
 		fpu_restore(&next->fpu);
+		arch_pkru_write(next->pkru);
+	}
 	arch_tls_load(next->fs_base);
 	switch_context(&prev->saved_sp, next->saved_sp);
 }

@@ -81,6 +81,7 @@ struct task {
 	struct trap_frame *frame;	/* user state (user tasks) */
 	struct fpu_state fpu;
 	uint64_t fs_base;		/* thread pointer state: arch_tls_save() */
+	uint32_t pkru;			/* protection-key rights while switched out: arch_pkru_read() */
 
 	struct as *mm;			/* NULL for kernel threads; changed under alloc_lock */
 	spinlock_t alloc_lock;		/* mm changes (task_set_mm()) vs task_pin() */

@@ -203,7 +203,8 @@ struct as_region {
 	/* Bit-fields: 64 bytes hold 32-bit flags only so (all PAGE_* are below 0x800). */
 	uint32_t alloc_prot : 12;	/* Win32: the PAGE_* it was allocated with */
 	uint32_t wprot : 12;		/* Win32: PAGE_* of its committed pages (0: reserved) */
-	uint8_t backing;		/* enum as_backing */
+	uint32_t backing : 4;		/* enum as_backing */
+	uint32_t pkey : 4;		/* protection key of its pages (as_pkey.c); 0: the default */
 	uint32_t anon;			/* its private pages' identity (AS_ANON_*), as_region.c */
 };
 /*
@@ -316,6 +317,7 @@ struct as {
 	uint32_t anon_seq;		/* the last region identity it gave (as_region_anon()) */
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool lock_onfault;		/* ... with MCL_ONFAULT: as they fault, not populated */
+	uint16_t pkeys;			/* protection keys allocated, bit n for key n (as_pkey.c) */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
@@ -412,6 +414,23 @@ long as_detach(struct as *as, uintptr_t addr, bool (*is_attach)(const struct as_
 long as_mincore(struct as *as, uintptr_t addr, uint64_t npages, uint8_t *vec);
 int as_munmap(struct as *as, uintptr_t addr, uint64_t len);
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot);
+int as_mprotect_pkey(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot, int pkey,
+		     unsigned nkeys);
+
+/* --- protection keys (as_pkey.c) -------------------------------------------- */
+
+/*
+ * Linux's pkey_alloc/pkey_free bookkeeping, per space; @nkeys is how many
+ * keys the CPU has (1: no keys; as_mprotect_pkey() then takes only -1).
+ * The access rights of a key live in the thread's register (x86's PKRU),
+ * which is the caller's.
+ */
+#define AS_PKEY_MAX	16
+int as_pkey_alloc(struct as *as, unsigned nkeys);
+int as_pkey_free(struct as *as, int pkey, unsigned nkeys);
+bool as_pkey_allocated(struct as *as, int pkey, unsigned nkeys);
+/* The protection key of the region at @addr, or -1 if none is there. */
+int as_pkey_at(struct as *as, uintptr_t addr);
 long as_mremap(struct as *as, uintptr_t addr, uint64_t old_len, uint64_t new_len,
 	       unsigned long flags, uintptr_t new_addr);
 int as_madvise(struct as *as, uintptr_t addr, uint64_t len, int advice);

@@ -35,7 +35,7 @@ unsigned as_pte_prot(const struct as_region *r, bool write)
 		p |= PT_WRITE;
 	if (r->prot & MM_PROT_EXEC)
 		p |= PT_EXEC;
-	return p;
+	return p | PT_PKEY(r->pkey);
 }
 
 /* Does region protection @prot allow the access? */

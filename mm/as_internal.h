@@ -116,6 +116,8 @@ bool as_next_batch(struct as *as, uintptr_t from, uintptr_t to, uintptr_t *start
 uint32_t as_region_lower(const struct as *as, uintptr_t addr);
 /* The region containing @addr, or NULL. */
 struct as_region *as_region_find(const struct as *as, uintptr_t addr);
+/* as_pkey_allocated() with the space's lock held (as_pkey.c). */
+bool as_pkey_allocated_locked(const struct as *as, int pkey, unsigned nkeys);
 /* Is any region overlapping [start, end)? */
 bool as_region_overlaps(const struct as *as, uintptr_t start, uintptr_t end);
 /* Make room for @more regions beyond nr: 0 or -MM_ENOMEM. */

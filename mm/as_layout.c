@@ -111,6 +111,7 @@ int as_init(struct as *as, const struct as_params *p)
 		as->params.fmt = AS_DEFAULT_FORMAT;
 	as->stack_limit = as->params.stack_limit ? as->params.stack_limit : AS_STACK_LIMIT_DEFAULT;
 	as_limits_none(&as->lim);
+	as->pkeys = 1;			/* key 0: every mapping's to begin with */
 	err = as_zero_get();
 	if (err)
 		return err;

@@ -46,8 +46,8 @@ struct made_writable {
  * permission: the next write faults, and as_fault() gives it back after
  * copying if the frame is shared copy-on-write.
  */
-static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, uintptr_t *next,
-		  struct made_writable *mw)
+static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, int pkey,
+		  uintptr_t *next, struct made_writable *mw)
 {
 	struct as_region *r = as_region_find(as, start);
 	uint32_t i;
@@ -55,7 +55,9 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 
 	end = MM_MIN(end, r->end);
 	*next = end;
-	if (r->prot == prot)
+	if (pkey < 0)
+		pkey = r->pkey;		/* plain mprotect keeps the region's key */
+	if (r->prot == prot && r->pkey == pkey)
 		return 0;
 	if ((prot & MM_PROT_WRITE) && (r->flags & AS_R_NOMAYWRITE))
 		return -MM_EACCES;
@@ -88,6 +90,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 		mw->hi = MM_MAX(mw->hi, r->end);
 	}
 	r->prot = prot;
+	r->pkey = (uint8_t)pkey;
 	if (charge)
 		r->flags |= AS_R_ACCOUNT;
 	if (r->alloc_base)
@@ -99,7 +102,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 }
 
 static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsigned long prot,
-			   unsigned long grows, struct made_writable *mw)
+			   int pkey, unsigned long grows, struct made_writable *mw)
 {
 	uint32_t i = as_region_lower(as, start);
 	uintptr_t cur;
@@ -120,7 +123,7 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 
 		if (!as_region_find(as, cur))
 			return -MM_ENOMEM;
-		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), &cur, mw);
+		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), pkey, &cur, mw);
 		if (err)
 			return err;
 	}
@@ -184,6 +187,26 @@ static void populate_made_writable(struct as *as, uintptr_t lo, uintptr_t hi)
  */
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 {
+	return as_mprotect_pkey(as, addr, len, prot, -1, 1);
+}
+
+/**
+ * as_mprotect_pkey() - the pkey_mprotect system call (Linux's do_mprotect_pkey())
+ * @as: the space
+ * @addr: page-aligned start
+ * @len: bytes, rounded up to pages; 0 does nothing
+ * @prot: as for as_mprotect()
+ * @pkey: the protection key the pages get; -1: each region keeps its own (mprotect)
+ * @nkeys: keys the CPU has (as_pkey_alloc())
+ *
+ * Errors: as_mprotect()'s, and EINVAL for a key not allocated, checked
+ * after the arguments, as Linux does under its lock.
+ *
+ * Return: 0 or a negated error.
+ */
+int as_mprotect_pkey(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot, int pkey,
+		     unsigned nkeys)
+{
 	unsigned long grows = prot & (MM_PROT_GROWSDOWN | MM_PROT_GROWSUP);
 	uintptr_t end;
 	int err;
@@ -204,7 +227,10 @@ int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
 	struct made_writable mw = { .lo = UINTPTR_MAX, .hi = 0 };
 
 	as_lock(as);
-	err = mprotect_locked(as, addr, end, prot, grows, &mw);
+	if (pkey != -1 && !as_pkey_allocated_locked(as, pkey, nkeys))
+		err = -MM_EINVAL;
+	else
+		err = mprotect_locked(as, addr, end, prot, pkey, grows, &mw);
 	as_unlock(as);
 	populate_made_writable(as, mw.lo, mw.hi);
 	return err;

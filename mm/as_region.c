@@ -269,9 +269,9 @@ void as_region_remove_range(struct as *as, uint32_t first, uint32_t last)
 /* Are @a and @b, @a right below @b, alike but for their access rights and identity? */
 static bool alike_but_prot(const struct as_region *a, const struct as_region *b)
 {
-	return a->end == b->start && a->flags == b->flags && a->backing == b->backing &&
-	       a->shm == b->shm && a->file == b->file && !(a->file && a->file->nomerge) &&
-	       a->alloc_base == b->alloc_base &&
+	return a->end == b->start && a->flags == b->flags && a->pkey == b->pkey &&
+	       a->backing == b->backing && a->shm == b->shm && a->file == b->file &&
+	       !(a->file && a->file->nomerge) && a->alloc_base == b->alloc_base &&
 	       a->alloc_prot == b->alloc_prot && a->wprot == b->wprot && mpol_equal(&a->pol, &b->pol) &&
 	       /* Anonymous regions too, as Linux: their pages' index must not change (as_anon.c). */
 	       a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) == b->pgoff;

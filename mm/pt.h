@@ -61,7 +61,14 @@
 #define PT_NOCACHE	0x10	/* uncached: device memory */
 #define PT_ACCESSED	0x20	/* set by the MMU; may be preset by pt_map()/pt_protect() */
 #define PT_DIRTY	0x40	/* set by the MMU; may be preset by pt_map()/pt_protect() */
-#define PT_PROT_MASK	0x7f
+/*
+ * A user page's protection key (0..15), in formats that have them
+ * (pt_format.pkey: x86_64's bits 62:59); 0 and ignored elsewhere.
+ */
+#define PT_PKEY_SHIFT	8
+#define PT_PKEY_MASK	0xf00
+#define PT_PKEY(k)	(((unsigned)(k) << PT_PKEY_SHIFT) & PT_PKEY_MASK)
+#define PT_PROT_MASK	0xf7f
 
 /* pt_map() flags. */
 #define PT_MAP_LARGE	0x1	/* use large pages wherever va, pa and length allow */
@@ -108,6 +115,8 @@ struct pt_format {
 	uint8_t large_levels;			/* bit L set: level L may hold a large leaf */
 	uint64_t present, writable, user, accessed, dirty, large, global, nx, nocache;
 	uint64_t large_pat;			/* the PAT bit of a large leaf (not address) */
+	uint64_t pkey;				/* a leaf's protection-key field; 0: none */
+	uint8_t pkey_shift;			/* its lowest bit */
 	uint64_t addr_mask;			/* physical address bits of an entry */
 	uint64_t table_bits;			/* set in entries that point to a table */
 	uint64_t root_table_bits;		/* the same in the root (PAE: present only) */

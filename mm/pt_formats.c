@@ -18,6 +18,7 @@
 #define G	0x100ull
 #define PAT_L	0x1000ull
 #define XD	(1ull << 63)
+#define PKEY_SHIFT 59			/* 4-level paging's protection key: bits 62:59 */
 
 #define COMMON_BITS							\
 	.present = P, .writable = W, .user = U, .accessed = A, .dirty = D,	\
@@ -35,6 +36,8 @@ const struct pt_format pt_format_x86_64 = {
 	.large_levels = 1u << 1 | 1u << 2,
 	COMMON_BITS,
 	.nx = XD,
+	.pkey = 0xfull << PKEY_SHIFT,		/* ignored while CR4.PKE is clear */
+	.pkey_shift = PKEY_SHIFT,
 	.addr_mask = 0x000ffffffffff000ull,
 	.table_bits = P | W | U,
 	.root_table_bits = P | W | U,

@@ -267,7 +267,7 @@ static inline uint16_t pt_used_get(phys_addr_t tpa)
 /* The bits pt_protect() replaces; accessed and dirty are only ever added. */
 static inline uint64_t pt_perm_mask(const struct pt_format *f)
 {
-	return f->writable | f->user | f->global | f->nocache | f->nx;
+	return f->writable | f->user | f->global | f->nocache | f->nx | f->pkey;
 }
 
 static inline uint64_t pt_prot_bits(const struct pt_format *f, unsigned prot)
@@ -288,6 +288,7 @@ static inline uint64_t pt_prot_bits(const struct pt_format *f, unsigned prot)
 		e |= f->dirty;
 	if (!(prot & PT_EXEC))
 		e |= f->nx;		/* 0 in formats without NX */
+	e |= ((uint64_t)(prot & PT_PKEY_MASK) >> PT_PKEY_SHIFT << f->pkey_shift) & f->pkey;
 	return e;
 }
 
@@ -309,6 +310,7 @@ static inline unsigned pt_entry_prot(const struct pt_format *f, uint64_t e)
 		prot |= PT_ACCESSED;
 	if (e & f->dirty)
 		prot |= PT_DIRTY;
+	prot |= PT_PKEY((e & f->pkey) >> f->pkey_shift);
 	return prot;
 }
 

@@ -41,6 +41,20 @@ uint32_t fpu_mxcsr_mask(void);
 int fpu_exception_code(bool simd);
 
 /*
+ * Protection keys (pkru.c): how many the CPU gives user pages (1: only the
+ * default key 0), and the current thread's rights register, PKRU.
+ */
+#define ARCH_PKEYS_MAX		16
+#define ARCH_PKRU_INIT		0x55555554u	/* Linux's init_pkru: keys 1..15 access-disabled */
+unsigned arch_pkeys(void);
+uint32_t arch_pkru_read(void);			/* 0 without keys */
+void arch_pkru_write(uint32_t pkru);		/* nothing without keys */
+/* Does @pkru forbid a data access (@write or a read) to a page of key @pkey? */
+bool arch_pkru_denies(uint32_t pkru, int pkey, bool write);
+/* Set @pkey's bits in the current PKRU from pkey_alloc()'s PKEY_DISABLE_* @rights. */
+void arch_pkey_set_rights(int pkey, unsigned long rights);
+
+/*
  * Temporary mappings (plat_kmap()) this CPU holds, high memory or not: the
  * porting rule says none is held across a task switch (sched.c checks).
  */

@@ -24,6 +24,7 @@
 #define CR4_OSFXSR	(1ul << 9)
 #define CR4_SMEP	(1ul << 20)
 #define CR4_SMAP	(1ul << 21)
+#define CR4_PKE		(1ul << 22)
 
 #define MSR_EFER	0xC0000080
 #define EFER_NXE	(1ul << 11)
@@ -126,6 +127,7 @@ _Noreturn void cpu_halt_forever(void);
 /* CPU features found by arch_init() (cpu_features_detect()). */
 struct cpu_features {
 	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid, pae, pse, fxsr;
+	bool pku;		/* protection keys for user pages (4-level paging only) */
 	unsigned phys_bits, virt_bits;
 	char vendor[13];
 };

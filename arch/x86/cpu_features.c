@@ -31,6 +31,7 @@ void cpu_features_detect(void)
 		f->smep = r[1] >> 7 & 1;
 		f->smap = r[1] >> 20 & 1;
 		f->invpcid = r[1] >> 10 & 1;
+		f->pku = long_mode && (r[2] >> 3 & 1);	/* 32-bit paging and PAE have no keys */
 	}
 	cpuid(0x80000000, 0, r);
 	unsigned max_ext = r[0];
@@ -54,8 +55,9 @@ void cpu_features_print(void)
 {
 	const struct cpu_features *f = &cpu_features;
 
-	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s\n",
+	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s%s\n",
 		f->vendor, f->phys_bits, f->virt_bits, f->nx ? " NX" : "",
 		f->smep ? " SMEP" : "", f->smap ? " SMAP" : "", f->pge ? " PGE" : "",
+		f->pku ? " PKU" : "",
 		long_mode ? (f->pdpe1gb ? " 1G-pages" : "") : (f->pae ? " PAE" : ""));
 }

@@ -113,6 +113,8 @@ void enable_protections(void)
 		cr4 |= CR4_SMEP;
 	if (cpu_features.smap)
 		cr4 |= CR4_SMAP;
+	if (cpu_features.pku)
+		cr4 |= CR4_PKE;
 	write_cr4(cr4);
 }
 
@@ -133,6 +135,9 @@ static bool kernel_page_fault(struct trap_frame *f, uint64_t addr)
 	struct vm_space *user = addr < USER_SPACE_END ? current_user_space() : NULL;
 	bool irqs = user && (trap_flags(f) & RFLAGS_IF) && task_stack_has_room((uintptr_t)f, 0);
 	bool ok;
+
+	if (f->error & PF_PK)
+		return false;	/* the thread's PKRU forbids it: no mapping change helps (EFAULT) */
 
 	if (irqs) {
 		if (cpu_features.smap)

@@ -52,6 +52,8 @@ struct user_siginfo {
 		struct { int32_t pid; uint32_t uid; int32_t status; int32_t pad;
 			 int64_t utime, stime; } chld;
 		struct { uint64_t addr; } fault;
+		/* SEGV_PKUERR: si_pkey after a pointer-sized pad (Linux's _addr_pkey) */
+		struct { uint64_t addr, pad; uint32_t pkey; } pkfault;
 		uint8_t bytes[112];
 	};
 };

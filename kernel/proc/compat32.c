@@ -120,6 +120,10 @@ static const uint16_t same_args[][2] = {
 	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
 	{ I386_getcpu, SYS_getcpu },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
+	/*
+	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
+	 * builds them only where the arch has protection keys, not on i386.
+	 */
 	{ I386_mlock2, 325 }, { I386_shmget, SYS_shmget }, { I386_shmat, SYS_shmat },
 	{ I386_shmdt, SYS_shmdt }, { I386_clock_gettime64, SYS_clock_gettime },
 	{ I386_rt_sigtimedwait_time64, SYS_rt_sigtimedwait }, { I386_statx, SYS_statx },

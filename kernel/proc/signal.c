@@ -469,11 +469,11 @@ int signal_send_simple(struct task *t, int sig, int code)
 	return code == SI_USER ? signal_send_process(t, &info) : signal_send(t, &info);
 }
 
-bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error)
+static bool force_fault_info(const struct ksiginfo *fault)
 {
 	struct task *t = current();
-	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr,
-				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
+	struct ksiginfo info = *fault;
+	int sig = info.signo;
 	unsigned long flags = signal_lock();
 	struct k_sigaction *ka = &t->sig.hand->action[sig - 1];
 	struct sigqueue *q = &t->sig.std[sig - 1];
@@ -491,6 +491,22 @@ bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t
 	bool handled = ka->handler != SIG_DFL;
 	signal_unlock(flags);
 	return handled;
+}
+
+bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error)
+{
+	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr,
+				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
+
+	return force_fault_info(&info);
+}
+
+bool force_sig_pkuerr(uint64_t addr, uint32_t pkey, unsigned trapno, uint64_t error)
+{
+	struct ksiginfo info = { .signo = SIGSEGV, .code = SEGV_PKUERR, .addr = addr, .pkey = pkey,
+				 .trapno = (uint16_t)trapno, .error = (uint32_t)error };
+
+	return force_fault_info(&info);
 }
 
 /* The frame could not be written: SIGSEGV, by default if that was SIGSEGV. */

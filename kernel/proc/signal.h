@@ -118,6 +118,7 @@
 #define FPE_FLTINV	7
 #define SEGV_MAPERR	1
 #define SEGV_ACCERR	2
+#define SEGV_PKUERR	4	/* a protection key forbade the access (si_pkey) */
 #define BUS_ADRALN	1
 #define BUS_ADRERR	2
 #define TRAP_BRKPT	1
@@ -148,6 +149,7 @@ struct ksiginfo {
 	uint64_t addr;		/* faults: the address */
 	uint32_t error;		/* faults: the CPU's error code, for the frame */
 	uint16_t trapno;	/* faults: the CPU exception, for the frame */
+	uint32_t pkey;		/* SEGV_PKUERR: the protection key of the page */
 };
 
 /* One pending instance of a signal, counted for RLIMIT_SIGPENDING. */
@@ -253,6 +255,8 @@ int signal_send_simple(struct task *t, int sig, int code);
  * Return: true if a handler will run, false if the default action (death) will.
  */
 bool force_sig_fault(int sig, int code, uint64_t addr, unsigned trapno, uint64_t error);
+/* force_sig_fault() of a SIGSEGV with SEGV_PKUERR and si_pkey @pkey (Linux's _addr_pkey). */
+bool force_sig_pkuerr(uint64_t addr, uint32_t pkey, unsigned trapno, uint64_t error);
 /* The child @child ended: SIGCHLD (with its status) to its parent; tasklist_lock held. */
 void signal_notify_parent(struct task *child, int status_word);
 /*

@@ -26,6 +26,14 @@
 			 0x800ul | RFLAGS_AC | (1ul << 16))
 #define FXSAVE_MXCSR	24	/* offsets in the FXSAVE area */
 #define FXSAVE_SW_RESERVED 464
+/*
+ * Where the interrupted code's PKRU waits for rt_sigreturn: in the FXSAVE
+ * area's bytes for software, inside what Linux calls the padding of its
+ * _fpx_sw_bytes (magic1 stays 0, so nothing reads the area as XSAVE).
+ * Linux keeps PKRU in the XSAVE state of the frame; this kernel saves no
+ * XSAVE state, only the one register that means something here.
+ */
+#define FXSAVE_SW_PKRU	(FXSAVE_SW_RESERVED + 20)
 #define SYSCALL_INSN_LEN 2	/* SYSCALL and INT $0x80 alike */
 
 /* A system call's frame keeps its number in the error slot; ~0: finished. */
@@ -66,6 +74,8 @@ static void fill_siginfo(struct user_siginfo *si, const struct ksiginfo *k)
 	case SIGSEGV: case SIGBUS: case SIGFPE: case SIGILL: case SIGTRAP:
 		if (k->code > 0 && k->code != SI_KERNEL) {
 			SET(si->fault.addr, k->addr);
+			if (k->signo == SIGSEGV && k->code == SEGV_PKUERR)
+				si->pkfault.pkey = k->pkey;
 			break;
 		}
 		__attribute__((fallthrough));	/* sent by kill */
@@ -132,6 +142,9 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 	    user_fxsave((void *)(uintptr_t)fx) ||
 	    clear_user(fx + FXSAVE_SW_RESERVED, sizeof(struct fpu_state) - FXSAVE_SW_RESERVED))
 		return -EFAULT;
+	uint32_t pkru = arch_pkru_read();
+	if (arch_pkeys() > 1 && copy_to_user(fx + FXSAVE_SW_PKRU, &pkru, sizeof(pkru)))
+		return -EFAULT;
 	memset(&frame, 0, sizeof(frame));
 	sigframe_header(&frame, fp, ka->restorer, info->signo);
 	SET(frame.uc.uc_stack.ss_sp, s->ss_sp);
@@ -148,6 +161,21 @@ int arch_signal_setup_frame(struct trap_frame *f, const struct k_sigaction *ka,
 	f->ss = SEL_UDATA;
 	trap_set_flags(f, trap_flags(f) & ~(FLAGS_DF | FLAGS_TF));
 	fpu_load_initial();
+	if (arch_pkeys() > 1)
+		arch_pkru_write(ARCH_PKRU_INIT);	/* the handler starts with Linux's default rights */
+	return 0;
+}
+
+/* The PKRU a handler returns to: the frame's, or the default without FP state. */
+static int restore_pkru(uint64_t ufp)
+{
+	uint32_t pkru = ARCH_PKRU_INIT;
+
+	if (arch_pkeys() <= 1)
+		return 0;
+	if (ufp && copy_from_user(&pkru, ufp + SIGFRAME_FP_HEADER + FXSAVE_SW_PKRU, sizeof(pkru)))
+		return -EFAULT;
+	arch_pkru_write(pkru);
 	return 0;
 }
 
@@ -188,7 +216,7 @@ int arch_signal_restore_frame(struct trap_frame *f, sigset_t *mask, struct kstac
 	if (copy_from_user(&uc, fp + __builtin_offsetof(struct rt_sigframe, uc), sizeof(uc)))
 		return -EFAULT;
 	const struct user_sigcontext *sc = &uc.uc_mcontext;
-	if (!sigframe_regs_ok(sc) || restore_fpu(sc->fpstate))
+	if (!sigframe_regs_ok(sc) || restore_fpu(sc->fpstate) || restore_pkru(sc->fpstate))
 		return -EFAULT;
 	sigframe_load_regs(f, sc);
 	trap_set_flags(f, (trap_flags(f) & ~FLAGS_USER) | (sc->eflags & FLAGS_USER));

@@ -62,6 +62,45 @@ static long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot, uint64_t a3
 }
 SYSCALL_DEFINE(SYS_mprotect, mprotect, sys_mprotect);
 
+/* Linux x86_64 numbers of the protection-key calls. */
+#define SYS_pkey_mprotect	329
+#define SYS_pkey_alloc		330
+#define SYS_pkey_free		331
+#define PKEY_ACCESS_MASK	0x3	/* PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE */
+
+/* The key is an int in Linux's prototype: the upper half of the register is ignored. */
+static long sys_pkey_mprotect(uint64_t addr, uint64_t len, uint64_t prot, uint64_t pkey,
+			      uint64_t a4, uint64_t a5)
+{
+	return as_mprotect_pkey(cur_as(), addr, len, prot, (int)(uint32_t)pkey, arch_pkeys());
+}
+SYSCALL_DEFINE(SYS_pkey_mprotect, pkey_mprotect, sys_pkey_mprotect);
+
+/*
+ * pkey_alloc(flags, rights): flags must be 0 and rights within
+ * PKEY_ACCESS_MASK; the lowest free key, whose rights are set in the
+ * calling thread's PKRU only (other threads keep theirs, as on Linux).
+ * Without keys Linux x86_64 fails to set the rights: EINVAL.
+ */
+static long sys_pkey_alloc(uint64_t flags, uint64_t rights, uint64_t a2, uint64_t a3,
+			   uint64_t a4, uint64_t a5)
+{
+	if (flags || (rights & ~(uint64_t)PKEY_ACCESS_MASK) || arch_pkeys() <= 1)
+		return -EINVAL;
+	int key = as_pkey_alloc(cur_as(), arch_pkeys());
+	if (key >= 0)
+		arch_pkey_set_rights(key, rights);
+	return key;
+}
+SYSCALL_DEFINE(SYS_pkey_alloc, pkey_alloc, sys_pkey_alloc);
+
+static long sys_pkey_free(uint64_t pkey, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+			  uint64_t a5)
+{
+	return as_pkey_free(cur_as(), (int)(uint32_t)pkey, arch_pkeys());
+}
+SYSCALL_DEFINE(SYS_pkey_free, pkey_free, sys_pkey_free);
+
 static long sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		       uint64_t new_addr, uint64_t a5)
 {

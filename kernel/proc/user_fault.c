@@ -144,11 +144,42 @@ static void fault_signal(struct task *t, struct trap_frame *f, uint64_t cr2, int
 		report(t, f, cr2, sig, why);
 }
 
+/*
+ * A data access the thread's PKRU forbids (Linux's access_error(), then
+ * bad_area_access_from_pkeys()): the CPU said so (PF_PK: the page is there
+ * and no mapping change can help), or the page is missing and its region's
+ * key forbids the access, so filling it would only fault again. Either way
+ * SIGSEGV with SEGV_PKUERR and the region's key, before any write-permission
+ * check, as Linux. The region is looked up only when a key can be at stake:
+ * keys other than 0 were handed out, or PKRU forbids key 0 itself.
+ */
+static bool pkey_fault(struct task *t, struct trap_frame *f, uint64_t cr2)
+{
+	bool write = f->error & PF_W;
+	uint32_t pkru;
+	int key;
+
+	if (arch_pkeys() <= 1 || (f->error & PF_I) || cr2 >= AS_TASK_SIZE)
+		return false;	/* keys never stop instruction fetches */
+	pkru = arch_pkru_read();
+	if (!(f->error & PF_PK) && __atomic_load_n(&t->mm->pkeys, __ATOMIC_RELAXED) == 1 &&
+	    !arch_pkru_denies(pkru, 0, write))
+		return false;
+	key = as_pkey_at(t->mm, cr2);
+	if (key < 0 || (!(f->error & PF_PK) && !arch_pkru_denies(pkru, key, write)))
+		return false;
+	if (!force_sig_pkuerr(cr2, (uint32_t)key, (unsigned)f->vector, f->error))
+		report(t, f, cr2, SIGSEGV, "protection key");
+	return true;
+}
+
 static void user_exception(struct trap_frame *f, uint64_t cr2)
 {
 	struct task *t = current();
 
 	t->frame = f;
+	if (f->vector == VEC_PF && t->mm && pkey_fault(t, f, cr2))
+		return;
 	if (f->vector == VEC_PF && t->mm) {
 		struct vm_fault vf = { .addr = cr2, .flags = f->error & VM_FAULT_MASK,
 				       .ip = trap_ip(f) };
