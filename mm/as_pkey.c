@@ -35,7 +35,7 @@ bool as_pkey_allocated(struct as *as, int pkey, unsigned nkeys)
 
 bool as_pkey_allocated_locked(const struct as *as, int pkey, unsigned nkeys)
 {
-	if (pkey < 0 || (unsigned)pkey >= nkeys || pkey >= AS_PKEY_MAX)
+	if (nkeys <= 1 || pkey < 0 || (unsigned)pkey >= nkeys || pkey >= AS_PKEY_MAX)
 		return false;
 	return as->pkeys & (1u << pkey);
 }

@@ -106,6 +106,101 @@ static uint32_t nregions(struct proc *p)
 	return p->as.nr;
 }
 
+/* The protection key in @va's page-table entry (0 where the format has none). */
+static unsigned pte_key(struct proc *p, uintptr_t va)
+{
+	unsigned prot = 0;
+
+	assert_true(pt_translate(&p->as.vs.pt, va, NULL, &prot, NULL));
+	return (prot & PT_PKEY_MASK) >> PT_PKEY_SHIFT;
+}
+
+/*
+ * Protection keys (Linux's pkey_alloc/pkey_free/pkey_mprotect rules): the
+ * bitmap, the errors, the region's key in every present entry through
+ * faults, mprotect, copy-on-write, mremap and fork, and keys keeping
+ * regions apart. The soft MMU does not check keys (the CPU's PKRU does).
+ */
+static void test_pkeys(void **state)
+{
+	unsigned keyed = P.as.vs.pt.fmt->pkey ? 5 : 0;	/* what an entry can hold */
+	uintptr_t a, b;
+	uint32_t n;
+
+	(void)state;
+	start(&P);
+	/* One key (no PKU): nothing to hand out, only -1 taken. */
+	assert_int_equal(as_pkey_alloc(&P.as, 1), -MM_ENOSPC);
+	assert_int_equal(as_pkey_free(&P.as, 0, 1), -MM_EINVAL);
+	/* 16 keys: 0 is taken from the start, then 1..15, lowest first. */
+	for (int k = 1; k < 16; k++)
+		assert_int_equal(as_pkey_alloc(&P.as, 16), k);
+	assert_int_equal(as_pkey_alloc(&P.as, 16), -MM_ENOSPC);
+	for (int k = 6; k < 16; k++)
+		assert_int_equal(as_pkey_free(&P.as, k, 16), 0);
+	assert_int_equal(as_pkey_free(&P.as, 6, 16), -MM_EINVAL);
+	assert_int_equal(as_pkey_free(&P.as, 16, 16), -MM_EINVAL);
+	assert_int_equal(as_pkey_free(&P.as, -1, 16), -MM_EINVAL);
+	assert_int_equal(as_pkey_free(&P.as, 3, 16), 0);
+	assert_int_equal(as_pkey_alloc(&P.as, 16), 3);
+	assert_true(as_pkey_allocated(&P.as, 0, 16));
+	assert_false(as_pkey_allocated(&P.as, 0, 1));
+	assert_false(as_pkey_allocated(&P.as, 6, 16));
+
+	a = map(&P, 0, 4 * PG, RW, ANON);
+	n = nregions(&P);
+	assert_int_equal(uwrite8(&P, a, 0x11), 0);
+	assert_int_equal(pte_key(&P, a), 0);
+	/* Errors in Linux's order: the arguments, the key, then the range. */
+	assert_int_equal(as_mprotect_pkey(&P.as, a + 1, PG, RW, 6, 16), -MM_EINVAL);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, 0, RW, 6, 16), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RW, 6, 16), -MM_EINVAL);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RW, 0, 1), -MM_EINVAL);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RW, -1, 1), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a + 8 * PG, PG, RW, 6, 16), -MM_EINVAL);
+	/* A key on the first two pages: the present one changes, a region of its own. */
+	assert_int_equal(as_mprotect_pkey(&P.as, a, 2 * PG, RW, 5, 16), 0);
+	assert_int_equal(nregions(&P), n + 1);
+	assert_int_equal(pte_key(&P, a), keyed);
+	assert_int_equal(upeek(&P, a), 0x11);
+	/* A fault there fills the entry with the key; the neighbour has none. */
+	assert_int_equal(uwrite8(&P, a + PG, 0x22), 0);
+	assert_int_equal(pte_key(&P, a + PG), keyed);
+	assert_int_equal(uwrite8(&P, a + 2 * PG, 0x33), 0);
+	assert_int_equal(pte_key(&P, a + 2 * PG), 0);
+	/* mprotect (-1) keeps it, and the regions stay apart on their keys alone. */
+	assert_int_equal(as_mprotect(&P.as, a, 4 * PG, MM_PROT_READ), 0);
+	assert_int_equal(nregions(&P), n + 1);
+	assert_int_equal(pte_key(&P, a), keyed);
+	assert_int_equal(as_mprotect(&P.as, a, 4 * PG, RW), 0);
+	/* Fork: the bitmap, the keys and copy-on-write copies keep it. */
+	fork_into(&C, &P);
+	assert_true(as_pkey_allocated(&C.as, 5, 16));
+	assert_int_equal(as_pkey_alloc(&C.as, 16), 6);
+	assert_false(as_pkey_allocated(&P.as, 6, 16));
+	assert_int_equal(uwrite8(&C, a, 0x44), 0);
+	assert_int_equal(pte_key(&C, a), keyed);
+	assert_int_equal(upeek(&P, a), 0x11);
+	finish(&C);
+	/* mremap moves the entries with their key. */
+	b = (uintptr_t)as_mremap(&P.as, a, 2 * PG, 2 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED,
+				 a + 16 * PG);
+	assert_int_equal(b, a + 16 * PG);
+	assert_int_equal(pte_key(&P, b + PG), keyed);
+	assert_int_equal(upeek(&P, b + PG), 0x22);
+	/* Back to key 0: one region with its neighbours again (nothing else differs). */
+	assert_int_equal(as_mremap(&P.as, b, 2 * PG, 2 * PG, MM_MREMAP_MAYMOVE | MM_MREMAP_FIXED, a),
+			 (long)a);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, 2 * PG, RW, 0, 16), 0);
+	assert_int_equal(pte_key(&P, a), 0);
+	assert_int_equal(nregions(&P), n);
+	/* Key 0 itself may be freed (Linux): then it is not taken. */
+	assert_int_equal(as_pkey_free(&P.as, 0, 16), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RW, 0, 16), -MM_EINVAL);
+	assert_int_equal(as_pkey_alloc(&P.as, 16), 0);
+	finish(&P);
+}
+
 /* --- demand paging, splitting, protections ----------------------------------------- */
 
 static void test_fresh_pages_are_zero(void **state)
@@ -1068,6 +1163,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_pages_are_zero, before, after),
 		cmocka_unit_test_setup_teardown(test_munmap_middle_splits, before, after),
 		cmocka_unit_test_setup_teardown(test_mprotect_partial, before, after),
+		cmocka_unit_test_setup_teardown(test_pkeys, before, after),
 		cmocka_unit_test_setup_teardown(test_prot_none_and_read_only, before, after),
 		cmocka_unit_test_setup_teardown(test_fork_cow_both_ways, before, after),
 		cmocka_unit_test_setup_teardown(test_shared_survives_fork, before, after),
