@@ -744,7 +744,7 @@ static void test_invalid(void **state)
 	assert_int_equal(pt_map(&sp, 0, UINT64_MAX & PAGE_MASK, PG, 0, 0), -MM_EINVAL);
 	assert_int_equal(pt_map(&sp, 0, 0, PG, 0x80, 0), -MM_EINVAL);
 	assert_int_equal(pt_map(&sp, 0, 0, PG, 0, 0x4), -MM_EINVAL);
-	assert_int_equal(pt_protect(&sp, 0, PG, 0x100), -MM_EINVAL);
+	assert_int_equal(pt_protect(&sp, 0, PG, 0x1000), -MM_EINVAL);
 	assert_int_equal(sp.table_pages, 1);
 	assert_int_equal(sim_free_frames(), frames);
 	/* The edges that are valid. */
