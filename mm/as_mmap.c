@@ -359,13 +359,13 @@ long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_
 	 * The region set changes under the write lock throughout: the file's
 	 * regions are found again after each removal, and a break between them
 	 * would let a shmat or mmap of another thread change which regions
-	 * those are. In a space shared by threads only the regions go here, and
-	 * the pages after them, under the read lock (as_zap_gaps_unlock()), a
-	 * reference to the file kept until then. (shmdt has its own search,
-	 * Linux's, in as_detach().)
+	 * those are. Only the regions go here; their pages go after them,
+	 * under the read lock with interrupts as the caller had them
+	 * (as_zap_gaps_unlock()), a reference to the file kept until then, so
+	 * a huge mapping never keeps interrupts off for its whole zap. (shmdt
+	 * has its own search, Linux's, in as_detach().)
 	 */
 	unsigned long fl = write_lock_irqsave(&as->lock);
-	bool later = __atomic_load_n(&as->shared, __ATOMIC_ACQUIRE);
 	struct as_region held = { .file = NULL };
 	uintptr_t end = addr + len, lo = 0, hi = 0;
 	long n = 0;
@@ -382,23 +382,19 @@ long as_unmap_file(struct as *as, uintptr_t addr, uint64_t len, const struct as_
 		err = as_region_reserve(as, 2);
 		if (err)
 			break;
-		if (!later) {
-			as_unmap_range(as, s, e);
-		} else {
-			if (!n) {
-				held = (struct as_region){ .shm = as->reg[i].shm, .file = file };
-				as_region_ref(&held);
-				lo = s;
-			}
-			as_region_split(as, e);
-			as_uncharge_region(&as->reg[i]);
-			as_region_remove_range(as, i, i + 1);
-			hi = e;
+		if (!n) {
+			held = (struct as_region){ .shm = as->reg[i].shm, .file = file };
+			as_region_ref(&held);
+			lo = s;
 		}
+		as_region_split(as, e);
+		as_uncharge_region(&as->reg[i]);
+		as_region_remove_range(as, i, i + 1);
+		hi = e;
 		n++;
 		i = as_region_lower(as, e);
 	}
-	if (!later || !n) {
+	if (!n) {
 		write_unlock_irqrestore(&as->lock, fl);
 		return err ? err : n;
 	}

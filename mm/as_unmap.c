@@ -327,7 +327,7 @@ void as_unmap_range_unlock(struct as *as, uintptr_t start, uintptr_t end)
  * @hi: page-aligned, > @lo
  * @fl: what write_lock_irqsave() returned
  *
- * as_unmap_file() in a space shared by threads: the file's regions in [@lo, @hi)
+ * as_unmap_file() and shmdt (as_detach()): the file's regions in [@lo, @hi)
  * were removed under the write lock, the caller holding a reference to
  * their object. The pages left in the gaps between the regions that remain
  * are theirs (a gap maps nothing else, and no fault fills one: it finds no
