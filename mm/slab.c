@@ -101,12 +101,31 @@ static struct slab *slab_new(struct kmem_cache *c)
 	return s;
 }
 
+/*
+ * Before @s goes back: pages past its carved objects that an earlier user
+ * of the run touched (the malloc build's page source keeps freed runs'
+ * memory and hands a run to any class; each touches it from the start, as
+ * far as it carves). Given back here, a run keeps at most its last user's
+ * pages, not the union of all its users'. Not with pages_restore (the
+ * kernel's arena unmaps purged pages, and a run comes back zeroed there).
+ */
+static void slab_drop_tail(struct kmem_cache *c, struct slab *s)
+{
+	const struct heap_page_source *src = c->heap->src;
+	uintptr_t end = ALIGN_UP(s->objs + (uintptr_t)s->carved * c->size, (uintptr_t)PAGE_SIZE);
+	uintptr_t top = (uintptr_t)s + HEAP_SLAB_SIZE;
+
+	if (c->purgeable && !src->pages_restore && end < top)
+		src->pages_purge(&(struct heap_range){ (void *)end, top - end }, 1);
+}
+
 static void slab_free(struct kmem_cache *c, struct slab *s)
 {
 #ifdef MM_KASAN
 	if (c->debug)		/* the pages may be anything next */
 		plat_kasan_unpoison(s, HEAP_SLAB_SIZE);
 #endif
+	slab_drop_tail(c, s);
 	s->magic = 0;
 	c->heap->src->pages_put(s, s->order);
 }
