@@ -11,7 +11,8 @@
  * (its low-water mark). A program that frees and allocates in turn, however
  * slowly, draws its pool down and pays no MADV_DONTNEED and no page faults
  * for it; memory it stopped using goes back within two windows. The oldest
- * runs beyond HOT_MAX go back at once. The check runs whenever a run is got
+ * runs beyond HOT_MAX go back at once, and so do those that would raise the
+ * peak (hot_trim()). The check runs whenever a run is got
  * or put, so an idle program keeps what it freed last (malloc_trim() gives
  * it all back). Large areas are mappings of their own (see below).
  */
@@ -44,6 +45,10 @@
 #ifndef HOT_MAX
 #define HOT_MAX		((size_t)1 << 30)
 #endif
+/* Kept runs that may raise the peak: more of them go back at once (see hot_trim()). */
+#ifndef HOT_OVER_PEAK
+#define HOT_OVER_PEAK	((size_t)1 << 20)
+#endif
 /* Growing, kept memory that cannot serve the request goes back once this old. */
 #define GROW_KEEP_NS	10000000ull		/* 10 ms */
 #ifndef PURGE_DELAY_NS
@@ -73,6 +78,8 @@ static struct {
 	void *free_run[MAX_ORDER + 1];		/* purged runs, linked through their first word */
 	struct hot_queue hot[MAX_ORDER + 1];	/* freed runs with their memory, by age */
 	size_t hot_bytes;
+	size_t out_bytes;			/* runs given out and not put back */
+	size_t out_peak;			/* the most out_bytes has been */
 	size_t hot_low;				/* the least hot_bytes since window_ns */
 	uint64_t window_ns;			/* when the current decay window began */
 	uint64_t last_ns;			/* the last get or put */
@@ -198,6 +205,22 @@ static void decay_locked(uint64_t now)
 	mp.hot_low = mp.hot_bytes;
 }
 
+/*
+ * Decay by bytes: kept runs cost no peak while the runs out and the kept
+ * ones together stay under the most runs ever out (a program that freed a
+ * phase's memory and allocates the next one's); beyond that, only
+ * HOT_OVER_PEAK of them are kept. They would otherwise stay resident while
+ * the next run got is touched further than its last user did (runs are
+ * touched lazily, from their start), and the peak is their union. Lock held.
+ */
+static void hot_trim(void)
+{
+	size_t room = mp.out_peak - mp.out_bytes + HOT_OVER_PEAK;
+
+	if (mp.hot_bytes > room)
+		purge_locked(0, mp.hot_bytes - room);
+}
+
 /* Unmap the kept areas freed before @cutoff; lock held, dropped around each munmap. */
 static void expire_cached(uint64_t cutoff)
 {
@@ -241,7 +264,12 @@ static void *mmap_pages_get(unsigned order, unsigned flags)
 		}
 	}
 	uint64_t now = now_ns();
+	if (p) {
+		mp.out_bytes += size;
+		mp.out_peak = MM_MAX(mp.out_peak, mp.out_bytes);
+	}
 	decay_locked(now);
+	hot_trim();
 	if (!dirty && mp.ncached)	/* growing: kept large areas cannot serve slabs */
 		expire_cached(older_than(now, GROW_KEEP_NS));
 	spin_unlock_irqrestore(&mp.lock, f);
@@ -268,6 +296,8 @@ static void mmap_pages_put(void *p, unsigned order)
 		q->oldest = r;
 	q->newest = r;
 	mp.hot_bytes += (size_t)PAGE_SIZE << order;
+	mp.out_bytes -= (size_t)PAGE_SIZE << order;
+	hot_trim();
 	spin_unlock_irqrestore(&mp.lock, f);
 }
 
