@@ -65,6 +65,8 @@ void file_put(struct file *f)
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	file_lock_release(f);
+	if (f->release)
+		f->release(f);
 	inode_put(f->inode);
 	kmem_cache_free(file_cache, f);
 }
@@ -357,6 +359,58 @@ struct file *file_open_inode(struct inode *ino, unsigned flags)
 	return f;
 }
 
+static struct inode *anon_inode;	/* made by the first file_open_anon() */
+
+/* The anonymous inode, referenced; NULL if out of memory. */
+static struct inode *anon_inode_get(void)
+{
+	struct inode *ino = __atomic_load_n(&anon_inode, __ATOMIC_ACQUIRE), *none = NULL;
+
+	if (!ino) {
+		ino = inode_new(0600, "anon_inode");	/* no S_IFMT bits, as Linux's */
+		if (!ino)
+			return NULL;
+		ino->nlink = 1;
+		if (!__atomic_compare_exchange_n(&anon_inode, &none, ino, false, __ATOMIC_ACQ_REL,
+						 __ATOMIC_ACQUIRE)) {
+			inode_put(ino);		/* another CPU made it first */
+			ino = none;
+		}
+	}
+	return inode_get(ino);
+}
+
+/**
+ * file_open_anon() - a file on the anonymous inode
+ * @ops: its operations
+ * @private: kept in f->private
+ * @release: called with the last reference (lets go of @private), or NULL
+ * @flags: O_ACCMODE and O_NONBLOCK bits
+ *
+ * Return: the file, or NULL if out of memory (@private untouched).
+ */
+struct file *file_open_anon(const struct file_ops *ops, void *private,
+			    void (*release)(struct file *f), unsigned flags)
+{
+	struct inode *ino = anon_inode_get();
+	struct file *f = ino ? file_alloc(ops) : NULL;
+
+	if (!f) {
+		inode_put(ino);
+		return NULL;
+	}
+	f->inode = ino;
+	f->private = private;
+	f->release = release;
+	f->flags = flags & (O_ACCMODE | O_NONBLOCK);
+	return f;
+}
+
+bool file_seekable(const struct file *f)
+{
+	return !f->is_console && (S_ISREG(f->inode->mode) || S_ISDIR(f->inode->mode));
+}
+
 void file_stat(const struct inode *ino, struct linux_stat *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -373,9 +427,10 @@ void file_stat(const struct inode *ino, struct linux_stat *st)
 	st->ino = ino->ino;
 	st->nlink = ino->nlink;
 	st->mode = ino->mode;
-	st->size = (int64_t)(ino->pc ? pcache_size(ino->pc) : 4096);
+	st->size = (int64_t)(ino->pc ? pcache_size(ino->pc) : S_ISDIR(ino->mode) ? 4096 : 0);
 	st->blksize = 4096;
-	st->blocks = (int64_t)(ino->pc ? ino->pc->nrpages : 1) * 8;	/* 512-byte blocks */
+	/* 512-byte blocks; the anonymous inode has none */
+	st->blocks = (int64_t)(ino->pc ? ino->pc->nrpages : S_ISDIR(ino->mode)) * 8;
 	st->atime = (int64_t)ino->atime;
 	st->mtime = (int64_t)ino->mtime;
 	st->ctime = (int64_t)ino->ctime;

@@ -45,6 +45,8 @@ struct file {
 	struct kmutex pos_lock;		/* read, write, lseek, getdents of a shared file: atomic */
 	unsigned flags;			/* O_ACCMODE, O_APPEND, O_NONBLOCK as opened or set */
 	bool is_console;
+	void *private;			/* what the ops keep (a pidfd's task) */
+	void (*release)(struct file *f);	/* lets go of it with the last reference, or NULL */
 };
 
 /* The initial RAM disk as parsed, from the boot module; NULL if there is none. */
@@ -56,6 +58,16 @@ struct kmem_cache;
 struct kmem_cache *file_cache_init(void);
 struct file *file_open_console(void);
 struct file *file_open_inode(struct inode *ino, unsigned flags);
+/*
+ * A file with no name behind it (Linux's anon_inode_getfile()): @ops on the
+ * one shared anonymous inode (mode 0600, no file type), @private for the
+ * ops and @release to let go of it, @flags the access mode and O_NONBLOCK.
+ * NULL if out of memory.
+ */
+struct file *file_open_anon(const struct file_ops *ops, void *private,
+			    void (*release)(struct file *f), unsigned flags);
+/* Is @f seekable: a regular file or directory (not the console nor an anonymous inode)? */
+bool file_seekable(const struct file *f);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 bool file_readable(const struct file *f);

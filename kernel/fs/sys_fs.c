@@ -189,7 +189,7 @@ static long positional(uint64_t fd, uint64_t buf, uint64_t len, uint64_t off, bo
 		return -EINVAL;		/* ksys_pread64() checks it before the descriptor */
 	if (!f)
 		return -EBADF;
-	if (f->is_console)
+	if (!file_seekable(f))
 		return -ESPIPE;
 	return rw(f, buf, len, writing, &pos);
 }
@@ -338,7 +338,7 @@ int64_t fs_lseek(uint64_t fd, uint64_t off, uint64_t whence)
 
 	if (!f)
 		return -EBADF;
-	if (f->is_console)
+	if (!file_seekable(f))
 		return -ESPIPE;
 	file_pos_lock(f);
 	int64_t r = lseek_locked(f, off, whence);
@@ -380,7 +380,8 @@ static long sys_fsync(uint64_t fd, uint64_t a1, uint64_t a2, uint64_t a3, uint64
 
 	if (!f)
 		return -EBADF;
-	return f->is_console ? -EINVAL : 0;	/* the page cache is the file: nothing to write */
+	/* the page cache is the file: nothing to write; the console and an anonymous inode have no fsync */
+	return file_seekable(f) ? 0 : -EINVAL;
 }
 SYSCALL_DEFINE(SYS_fsync, fsync, sys_fsync);
 SYSCALL_DEFINE(SYS_fdatasync, fdatasync, sys_fsync);
@@ -443,6 +444,8 @@ static long sys_fallocate(uint64_t fd, uint64_t mode, uint64_t off, uint64_t len
 		return -ESPIPE;
 	if (S_ISDIR(f->inode->mode))
 		return -EISDIR;
+	if (!S_ISREG(f->inode->mode))
+		return -ENODEV;		/* vfs_fallocate(): an anonymous inode (a pidfd) */
 	if (off + len < off || off + len > (uint64_t)INT64_MAX)
 		return -EFBIG;
 	pc = f->inode->pc;

@@ -84,6 +84,7 @@ enum {
 	I386_getsockname = 367, I386_getpeername = 368, I386_sendto = 369, I386_sendmsg = 370,
 	I386_recvfrom = 371, I386_recvmsg = 372, I386_shutdown = 373, I386_recvmmsg = 337,
 	I386_sendmmsg = 345, I386_recvmmsg_time64 = 417,
+	I386_pidfd_open = 434, I386_process_madvise = 440,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -118,7 +119,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_renameat, SYS_renameat }, { I386_renameat2, SYS_renameat2 },
 	{ I386_prlimit64, X86_64_prlimit64 }, { I386_dup, X86_64_dup }, { I386_dup2, X86_64_dup2 },
 	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
-	{ I386_getcpu, SYS_getcpu },
+	{ I386_getcpu, SYS_getcpu }, { I386_pidfd_open, SYS_pidfd_open },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	/*
 	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
@@ -199,9 +200,12 @@ WRAPPER(i386_pwrite64)
 	return call(SYS_pwrite64, a0, a1, a2, join64(a3, a4), 0, 0);
 }
 
-/* readv/writev: i386 iovecs (two 32-bit words) into x86_64 ones, in the scratch. */
+/*
+ * i386 iovecs (two 32-bit words) into x86_64 ones in the scratch: its user
+ * address in *@out, or -EINVAL (too many), -EFAULT.
+ */
 #define IOV_MAX_I386	1024
-static long vector_io(unsigned nr, uint64_t fd, uint64_t uiov, uint64_t cnt)
+static long convert_iovecs(uint64_t uiov, uint64_t cnt, uint64_t *out)
 {
 	uint32_t v[2];
 	uint64_t kv[2];
@@ -217,7 +221,29 @@ static long vector_io(unsigned nr, uint64_t fd, uint64_t uiov, uint64_t cnt)
 		if (copy_to_user(s + i * sizeof(kv), kv, sizeof(kv)))
 			return -EFAULT;
 	}
-	return call(nr, fd, s, cnt, 0, 0, 0);
+	*out = s;
+	return 0;
+}
+
+/* readv/writev on converted iovecs. */
+static long vector_io(unsigned nr, uint64_t fd, uint64_t uiov, uint64_t cnt)
+{
+	uint64_t s;
+	long r = convert_iovecs(uiov, cnt, &s);
+
+	return r ? r : call(nr, fd, s, cnt, 0, 0, 0);
+}
+
+/* process_madvise(pidfd, iovec, vlen, advice, flags): its flags are checked before the vector. */
+WRAPPER(i386_process_madvise)
+{
+	uint64_t s;
+	long r;
+
+	if ((uint32_t)a4)
+		return -EINVAL;
+	r = convert_iovecs(a1, a2, &s);
+	return r ? r : call(SYS_process_madvise, a0, s, a2, a3, 0, 0);
 }
 
 WRAPPER(i386_readv)
@@ -949,6 +975,7 @@ static const struct {
 	{ I386_clock_getres, i386_clock_getres }, { I386_gettimeofday, i386_gettimeofday },
 	{ I386_time, i386_time }, { I386_readahead, i386_readahead },
 	{ I386_sync_file_range, i386_sync_file_range },
+	{ I386_process_madvise, i386_process_madvise },
 };
 
 static syscall_fn handler[NR_I386];

@@ -69,6 +69,8 @@ enum {
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274, SYS_getcpu = 309,
 	/* swap */
 	SYS_swapon = 167, SYS_swapoff = 168,
+	/* process descriptors */
+	SYS_pidfd_open = 434, SYS_process_madvise = 440,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */
