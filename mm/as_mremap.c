@@ -4,7 +4,8 @@
  * growing extends in place when nothing is in the way, and otherwise, with
  * MREMAP_MAYMOVE, the pages move - their page-table entries, not their
  * contents - to a new place. MREMAP_FIXED picks the place (unmapping what
- * was there), MREMAP_DONTUNMAP leaves the old region behind, empty.
+ * was there), MREMAP_DONTUNMAP leaves the old region behind, empty (and
+ * unlocked: a lock goes with the pages).
  */
 #include "as_internal.h"
 
@@ -114,6 +115,28 @@ static void forget_identity(struct as_region *r, uintptr_t addr, uint64_t len)
 		r->anon = 0;
 }
 
+/*
+ * MREMAP_DONTUNMAP of a locked range: the range left behind is locked no
+ * more (move_vma() clears VM_LOCKED and VM_LOCKONFAULT on it, and only on
+ * it: what is around it stays locked), and its share of locked_vm went with
+ * the pages to the new region, so the count is what it was before the move.
+ * No merge, as Linux changes the flags in place. Room for the two splits
+ * was reserved by move().
+ */
+static void unlock_left_behind(struct as *as, uintptr_t addr, uint64_t len)
+{
+	struct as_region *r = as_region_find(as, addr);
+
+	if (!r || !(r->flags & AS_R_LOCKED))
+		return;
+	as_region_split(as, addr);
+	as_region_split(as, addr + len);
+	r = as_region_find(as, addr);
+	as_vm_account(as, r, -1);
+	r->flags &= ~(AS_R_LOCKED | AS_R_LOCKONFAULT);
+	as_vm_account(as, r, 1);
+}
+
 /* Move [addr, addr + old_len) of region @i to [new_addr, new_addr + new_len). */
 static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, uintptr_t new_addr,
 		 uint64_t new_len, unsigned long flags)
@@ -162,8 +185,10 @@ static long move(struct as *as, uint32_t i, uintptr_t addr, uint64_t old_len, ui
 	if ((flags & MM_MREMAP_DONTUNMAP) && old_len) {
 		const struct as_region *src = as_region_find(as, addr);
 
-		if (src && (src->end == n.start || src->start == n.end))
-			return (long)new_addr;
+		if (!src || (src->end != n.start && src->start != n.end))
+			as_region_merge(as, at);
+		unlock_left_behind(as, addr, old_len);
+		return (long)new_addr;
 	}
 	as_region_merge(as, at);
 	return (long)new_addr;

@@ -14,7 +14,9 @@
  *   populates them;
  * - brk grown under MCL_FUTURE is populated (not with MCL_ONFAULT);
  * - mremap growing a locked mapping populates the new pages (not one
- *   locked on fault);
+ *   locked on fault); MREMAP_DONTUNMAP moves the lock with the pages (VmLck
+ *   unchanged), leaving the old range mapped, empty and unlocked, what is
+ *   around it locked;
  * - mprotect making a private file mapping locked on fault writable copies
  *   nothing (a later write to the file shows);
  * - a fork child does not inherit MCL_FUTURE.
@@ -215,6 +217,69 @@ static void mremap_locked(void)
 	munmap(q, 4 * PAGE);
 }
 
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/*
+ * MREMAP_DONTUNMAP of locked pages: the lock moves with them (VmLck is what
+ * it was), the range left behind stays mapped, empty and unlocked, what is
+ * around it stays locked.
+ */
+static void dontunmap_locked(void)
+{
+	char *p = map_anon(6 * PAGE, PROT_READ | PROT_WRITE), *q, *o;
+	long lck = vmlck(), bad;
+
+	fill(p, 6 * PAGE, 2);
+	ok_eq(mlock(p, 6 * PAGE), 0, "mlock 6 written pages");
+	ok_eq(vmlck() - lck, 24, "VmLck counts them");
+	q = mremap(p + 2 * PAGE, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+	ok(q != MAP_FAILED, "mremap(MREMAP_DONTUNMAP) of the middle 2");
+	if (q == MAP_FAILED)
+		return;
+	bad = 0;
+	for (size_t i = 0; i < 2 * PAGE; i++)
+		bad += (unsigned char)q[i] != pat(2, 2 * PAGE + i);
+	ok_eq(bad, 0, "their content moved");
+	ok_eq(vmlck() - lck, 24, "VmLck unchanged: the lock moved with the pages");
+	ok_eq(resident(q, 2), 2, "the new pages are resident");
+	ok_eq(resident(p + 2 * PAGE, 2), 0, "the range left behind is mapped and empty");
+	ok_eq(madvise(q, 2 * PAGE, MADV_DONTNEED) == -1 && errno == EINVAL, 1,
+	      "the new range is locked (MADV_DONTNEED: EINVAL)");
+	ok_eq(madvise(p, PAGE, MADV_DONTNEED) == -1 && errno == EINVAL, 1,
+	      "the range below the old one is still locked");
+	ok_eq(madvise(p + 5 * PAGE, PAGE, MADV_DONTNEED) == -1 && errno == EINVAL, 1,
+	      "the range above it too");
+	o = p + 2 * PAGE;
+	o[0] = 1;
+	ok_eq(vmlck() - lck, 24, "a page written in the old range is not locked");
+	ok_eq(madvise(o, 2 * PAGE, MADV_DONTNEED), 0, "the old range is unlocked (MADV_DONTNEED works)");
+	ok_eq(o[0], 0, "and dropped its page");
+	ok_eq(munlock(q, 2 * PAGE), 0, "munlock the new range");
+	ok_eq(vmlck() - lck, 16, "VmLck falls by its 2 pages");
+	munlock(p, 6 * PAGE);
+	ok_eq(vmlck() - lck, 0, "and by the other 4 at munlock of the first range");
+	munmap(q, 2 * PAGE);
+	munmap(p, 6 * PAGE);
+
+	p = map_anon(2 * PAGE, PROT_READ | PROT_WRITE);
+	lck = vmlck();
+	ok_eq(syscall(SYS_mlock2, p, 2 * PAGE, MLOCK_ONFAULT), 0, "mlock2(MLOCK_ONFAULT) of 2 pages");
+	p[0] = 3;
+	q = mremap(p, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+	ok(q != MAP_FAILED, "mremap(MREMAP_DONTUNMAP) of them");
+	if (q == MAP_FAILED)
+		return;
+	ok_eq(vmlck() - lck, 8, "VmLck unchanged");
+	ok_eq(resident(q, 2), 1, "only the written page is resident: still locked on fault");
+	ok_eq(madvise(p, 2 * PAGE, MADV_DONTNEED), 0, "the old range is unlocked");
+	ok_eq(munlock(q, 2 * PAGE), 0, "munlock the new one");
+	ok_eq(vmlck() - lck, 0, "VmLck back");
+	munmap(q, 2 * PAGE);
+	munmap(p, 2 * PAGE);
+}
+
 /* An unlinked one-page file whose first byte is 5, or -1 (reported as the check @what). */
 static int one_page_file(const char *what)
 {
@@ -272,6 +337,7 @@ int main(void)
 	lockall();
 	lockall_brk();
 	mremap_locked();
+	dontunmap_locked();
 	onfault_made_writable();
 	fork_future();
 	return done_testing();
