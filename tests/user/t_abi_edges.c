@@ -7,7 +7,7 @@
  * mlockall/munlockall.
  */
 #define _GNU_SOURCE
-#include "util.h"
+#include "lock_util.h"
 
 #include <fcntl.h>
 
@@ -18,12 +18,6 @@
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18
 #define MADV_KEEPONFORK 19
-#endif
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
 #endif
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003

@@ -21,7 +21,7 @@
  *   at once (a later write to the file no longer shows); unlocked, not.
  */
 #define _GNU_SOURCE
-#include "util.h"
+#include "lock_util.h"
 
 #include <sys/shm.h>
 #include <sys/stat.h>
@@ -76,21 +76,6 @@ static void advice_locked(void)
 	ok_eq(s[0], 0, "it reads zero");
 	munmap(p, 2 * PAGE);
 	munmap(s, 2 * PAGE);
-}
-
-/* An unlinked one-page file whose first byte is 5, or -1 (reported as the check @what). */
-static int one_page_file(const char *what)
-{
-	char path[] = "/tmp/t_lock_advice.XXXXXX";
-	char buf[PAGE] = { 5 };
-	int fd;
-
-	mkdir("/tmp", 0777);
-	fd = mkstemp(path);
-	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, what))
-		return -1;
-	unlink(path);
-	return fd;
 }
 
 static void populate(void)

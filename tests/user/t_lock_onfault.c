@@ -22,7 +22,7 @@
  * - a fork child does not inherit MCL_FUTURE.
  */
 #define _GNU_SOURCE
-#include "util.h"
+#include "lock_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,12 +31,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef MLOCK_ONFAULT
-#define MLOCK_ONFAULT 1
-#endif
-#ifndef MCL_ONFAULT
-#define MCL_ONFAULT 4
-#endif
 
 static char text[16384];
 
@@ -278,21 +272,6 @@ static void dontunmap_locked(void)
 	ok_eq(vmlck() - lck, 0, "VmLck back");
 	munmap(q, 2 * PAGE);
 	munmap(p, 2 * PAGE);
-}
-
-/* An unlinked one-page file whose first byte is 5, or -1 (reported as the check @what). */
-static int one_page_file(const char *what)
-{
-	char path[] = "/tmp/t_lock_onfault.XXXXXX";
-	char buf[PAGE] = { 5 };
-	int fd;
-
-	mkdir("/tmp", 0777);
-	fd = mkstemp(path);
-	if (!ok(fd >= 0 && write(fd, buf, PAGE) == PAGE, what))
-		return -1;
-	unlink(path);
-	return fd;
 }
 
 static void onfault_made_writable(void)
