@@ -286,14 +286,24 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 		plat_tlb_flush_page(va[i]);
 }
 
+/* CPU ids handed out so far: the next thread to ask gets this one (mod MM_MAX_CPUS). */
+static unsigned cpu_ids_given;
+
 unsigned plat_cpu_id(void)
 {
-	static unsigned next;
 	static _Thread_local unsigned id = ~0u;
 
 	if (id == ~0u)
-		id = __atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % MM_MAX_CPUS;
+		id = __atomic_fetch_add(&cpu_ids_given, 1, __ATOMIC_SEQ_CST) % MM_MAX_CPUS;
 	return id;
+}
+
+/* Ids 0 .. n-1 once n threads asked, all of them from the 64th on: a thread's bit is set before it has its id. */
+mm_cpumask_t plat_cpus_possible(void)
+{
+	unsigned n = __atomic_load_n(&cpu_ids_given, __ATOMIC_SEQ_CST);
+
+	return n >= MM_MAX_CPUS ? ~(mm_cpumask_t)0 : ((mm_cpumask_t)1 << n) - 1;
 }
 
 /*

@@ -952,7 +952,7 @@ void heap_stats(struct heap *h, memory_stats_t *st)
 	unsigned long irq = spin_lock_irqsave(&h->cpus_lock);
 	if (h == &heap_global) {
 #ifdef MM_KERNEL
-		for (unsigned i = 0; i < MM_MAX_CPUS; i++) {
+		for_each_possible_cpu(i) {
 			struct heap_cpu *hc = &heap_cpu_array[i];
 #else
 		for (struct heap_cpu *hc = heap_global.cpus; hc; hc = hc->next) {

@@ -68,7 +68,7 @@ void lru_batch_add(pfn_t pfn, uint16_t gen, void *owner, uintptr_t index)
  */
 void lru_drain_all(void)
 {
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+	for_each_possible_cpu(cpu) {
 		struct lru_batch *b = &batch[cpu];
 		unsigned long fl;
 
@@ -89,7 +89,7 @@ void lru_drain_all(void)
  */
 void lru_batch_reset(void)
 {
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+	for_each_possible_cpu(cpu) {
 		unsigned long fl = spin_lock_irqsave(&batch[cpu].lock);
 
 		__atomic_store_n(&batch[cpu].nr, 0, __ATOMIC_RELAXED);

@@ -107,6 +107,34 @@ typedef uint64_t mm_cpumask_t;
 /* The CPUs running now: a change to kernel mappings must reach them all. */
 mm_cpumask_t plat_cpus_online(void);
 /*
+ * Every CPU that may have run the core since it started, so may hold
+ * per-CPU state (a frame cache, an LRU batch, heap lists): each id
+ * plat_cpu_id() has returned, and its bit is set before that CPU's first
+ * call into the core. Never shrinks. Loops over per-CPU state visit this
+ * set, not all MM_MAX_CPUS slots; state for a CPU outside it is empty.
+ */
+mm_cpumask_t plat_cpus_possible(void);
+
+/* The lowest CPU of @mask at or above @cpu; MM_MAX_CPUS if none. */
+static inline unsigned mm_cpumask_next(mm_cpumask_t mask, unsigned cpu)
+{
+	if (cpu >= MM_MAX_CPUS || !(mask >> cpu))
+		return MM_MAX_CPUS;
+	return cpu + (unsigned)__builtin_ctzll(mask >> cpu);
+}
+
+/*
+ * Visit each CPU of @mask, lowest first; @mask is read once. (The outer
+ * loop only holds the copy: it runs once, and break leaves both.)
+ */
+#define for_each_cpu(cpu, mask)						\
+	for (mm_cpumask_t cpu##_set = (mask), *cpu##_once = &cpu##_set;	\
+	     cpu##_once; cpu##_once = NULL)					\
+		for (unsigned cpu = mm_cpumask_next(cpu##_set, 0); cpu < MM_MAX_CPUS; \
+		     cpu = mm_cpumask_next(cpu##_set, cpu + 1))
+/* Visit each CPU that may hold per-CPU state (plat_cpus_possible()). */
+#define for_each_possible_cpu(cpu)	for_each_cpu(cpu, plat_cpus_possible())
+/*
  * TLB shootdown: forget the translations of the @n pages at @va (all
  * non-global ones if @va is NULL; with @global, global ones too) on every
  * CPU in @cpus, this one included if it is in the set, and return only when

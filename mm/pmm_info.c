@@ -15,7 +15,11 @@ static struct zone *zone_at(unsigned i)
 
 #define LOCKS	(MM_MAX_CPUS + NZONES)
 
-/* Freeze the allocator: every CPU cache, then every zone (the lock order). */
+/*
+ * Freeze the allocator: every CPU cache, then every zone (the lock order).
+ * All MM_MAX_CPUS caches, so a CPU that comes up meanwhile cannot fill its
+ * own; readers under the freeze then walk only plat_cpus_possible().
+ */
 static void lock_all(unsigned long irq[LOCKS])
 {
 	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
@@ -133,7 +137,7 @@ static void add_zone_stats(struct pmm_stats *st, unsigned n, enum pmm_zone zi)
 	struct pmm_node_stats *ns = &st->node[n];
 	uint64_t cached = 0;
 
-	for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+	for_each_possible_cpu(c)
 		cached += pmm.pcp[c].list[n][zi].count;
 	cached += z->quarantined;
 	for (unsigned o = 0; o <= PMM_MAX_ORDER; o++)
@@ -395,7 +399,7 @@ static void check_caches(struct tally t[NZONES])
 	for (unsigned i = 0; i < pmm.nr_nodes * PMM_NR_ZONES; i++) {
 		uint64_t total = 0;
 
-		for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
+		for_each_possible_cpu(c) {
 			const struct pcp_list *l =
 				&pmm.pcp[c].list[i / PMM_NR_ZONES][i % PMM_NR_ZONES];
 			uint32_t n = 0;
@@ -467,7 +471,7 @@ uint64_t pmm_zone_free(enum pmm_zone zi, uint64_t *managed)
 		const struct zone *z = &pmm.zone[node][zi];
 
 		n += __atomic_load_n(&z->nr_free, __ATOMIC_RELAXED);
-		for (unsigned c = 0; c < MM_MAX_CPUS; c++)
+		for_each_possible_cpu(c)
 			n += __atomic_load_n(&pmm.pcp[c].list[node][zi].count, __ATOMIC_RELAXED);
 		n += __atomic_load_n(&z->quarantined, __ATOMIC_RELAXED);
 		*managed += z->managed;

@@ -63,7 +63,7 @@ bool pcp_refill(struct zone *z, struct pcp_list *l)
  */
 void pcp_drain_all(void)
 {
-	for (unsigned cpu = 0; cpu < MM_MAX_CPUS; cpu++) {
+	for_each_possible_cpu(cpu) {
 		struct pcp *pcp = &pmm.pcp[cpu];
 		unsigned long irq = spin_lock_irqsave(&pcp->lock);
 

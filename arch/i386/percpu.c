@@ -13,6 +13,7 @@
 struct cpu_local cpu0;
 struct cpu_local *cpu_data[MM_MAX_CPUS] = { &cpu0 };
 volatile uint64_t cpu_online_mask = 1;
+volatile uint64_t cpu_possible_mask = 1;
 unsigned ncpus_online = 1;
 /* ap_boot.S sets EFER.NXE before it loads the kernel's tables when this is set. */
 uint32_t ap_boot_nxe;

@@ -48,6 +48,8 @@ extern struct cpu_local cpu0;
 /* Every started CPU's block, by CPU number; NULL for absent ones. */
 extern struct cpu_local *cpu_data[MM_MAX_CPUS];
 extern volatile uint64_t cpu_online_mask;
+/* CPUs started or being started: online ones and any that may yet come up. */
+extern volatile uint64_t cpu_possible_mask;
 extern unsigned ncpus_online;
 
 #define for_each_online_cpu(c)						\

@@ -115,6 +115,8 @@ static bool start_ap(unsigned id)
 		return false;
 	}
 	cpu_data[id] = c;
+	/* Before it runs: a CPU that did not answer in time may still come up and use the core. */
+	__atomic_fetch_or(&cpu_possible_mask, (mm_cpumask_t)1 << id, __ATOMIC_SEQ_CST);
 	ap_boot_cpu = c;
 	ap_boot_rsp = c->kstack_top;
 	ap_boot_cr3 = kernel_vm.pt.root;

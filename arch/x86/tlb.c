@@ -111,3 +111,8 @@ mm_cpumask_t plat_cpus_online(void)
 {
 	return cpu_online_mask;
 }
+
+mm_cpumask_t plat_cpus_possible(void)
+{
+	return cpu_possible_mask;
+}

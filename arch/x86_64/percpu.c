@@ -16,6 +16,7 @@
 struct cpu_local cpu0;
 struct cpu_local *cpu_data[MM_MAX_CPUS] = { &cpu0 };
 volatile uint64_t cpu_online_mask = 1;
+volatile uint64_t cpu_possible_mask = 1;
 unsigned ncpus_online = 1;
 
 void percpu_init(void)
