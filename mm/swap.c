@@ -321,31 +321,43 @@ int swap_area_forget(int type)
 	return 0;
 }
 
+/* Slots swap_area_readahead() looks at per hold of swap_lock: interrupts stay off for that many. */
+#define READAHEAD_SCAN	256u
+
+/* Must swapoff read the page of a slot whose map entry is @w? */
+static bool readahead_wants(uint16_t w)
+{
+	return w != SWAP_BAD && w != SWAP_BUSY && w && !(w & SWAP_HAS_CACHE);
+}
+
 /**
  * swap_area_readahead() - swapoff's first pass: area @type's pages into the swap cache
  * @type: an area being removed
  *
  * Every slot in use whose page is not in the cache is read into it, with
  * no lock held (the backend may sleep); stops when memory runs out (the
- * walk over the spaces then reads the rest one by one).
+ * walk over the spaces then reads the rest one by one). Free slots are
+ * passed over READAHEAD_SCAN at a time under one hold of the lock, not
+ * one lock round trip each.
  */
 void swap_area_readahead(int type)
 {
-	for (uint32_t s = 0;; s++) {
+	for (uint32_t s = 0;;) {
 		unsigned long fl = spin_lock_irqsave(&swap_lock);
 		struct swap_area *a = areas[type];
-		bool want = false;
+		uint32_t n = a ? a->b->nslots : 0;
+		uint32_t end = s < n ? s + MM_MIN(n - s, READAHEAD_SCAN) : s;
 
-		if (a && s < a->b->nslots) {
-			uint16_t w = a->map[s];
-
-			want = w != SWAP_BAD && w != SWAP_BUSY && w && !(w & SWAP_HAS_CACHE);
-		}
+		while (s < end && !readahead_wants(a->map[s]))
+			s++;
 		spin_unlock_irqrestore(&swap_lock, fl);
-		if (!a || s >= a->b->nslots)
+		if (s >= n)
 			return;
-		if (want && swap_read_into_cache(swp_entry((unsigned)type, s)) == -MM_ENOMEM)
+		if (s == end)
+			continue;	/* nothing to read in this stretch */
+		if (swap_read_into_cache(swp_entry((unsigned)type, s)) == -MM_ENOMEM)
 			return;
+		s++;
 	}
 }
 
