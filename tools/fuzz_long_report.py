@@ -1,77 +1,151 @@
 #!/usr/bin/env python3
-"""The table of a long libFuzzer run (`make fuzz-long`), from its logs.
+"""The ledger and the table of a long libFuzzer run (`make fuzz-long`).
 
-  tools/fuzz_long_report.py DIR NAME...
+  tools/fuzz_long_report.py left DIR NAME RUNS
+      prints how many executions NAME still needs to reach RUNS: RUNS minus
+      the executions its ledger DIR/NAME.ledger holds (0 when reached).
+  tools/fuzz_long_report.py record DIR NAME CHUNKLOG STATUS SECONDS COMMIT
+      after one chunk: writes "STATUS SECONDS" to DIR/NAME.status and, only
+      if the chunk ended well (STATUS 0, libFuzzer's DONE line and its final
+      stats, no test unit written), appends one line to the ledger with the
+      executions the chunk's final stats report. A chunk that was killed,
+      crashed or failed adds nothing. Exits 1 if it added nothing.
+  tools/fuzz_long_report.py DIR RUNS NAME...
+      the table: per target its executions in total (all chunks, on every
+      commit), the chunks, their seconds and executions per second, the
+      last chunk's coverage (cov: edges, ft: features) and corpus, and how it
+      stands ("done" at RUNS or more, "N% done", "CRASH" with the artifact
+      libFuzzer wrote, "exit N" from the last chunk, "missing" with no
+      ledger). Exits 1 unless every target is done.
 
-Reads DIR/NAME.log (everything the target printed with -print_final_stats=1)
-and DIR/NAME.status (its exit status and wall seconds, "STATUS SECONDS") for
-each target and prints one row per target: the runs it did, its seconds and
-executions per second, its coverage (cov: edges, ft: features), its corpus,
-and how it ended ("ok", "CRASH" with the artifact libFuzzer wrote, "exit N",
-"unfinished" without a status, "missing" without a log).
-Exits 1 if any target failed or has no log.
+A ledger line: "UNITS COMMIT DATE SECONDS SEED COV FT CORPUS", one per
+finished chunk, in the order they ran. Executions count the replay of the
+corpus each chunk starts with, as libFuzzer's own counter does.
 """
 import os
 import re
 import sys
+import time
 
 DONE_RE = re.compile(r"^#(\d+)\s+DONE\s+cov: (\d+) ft: (\d+) corp: (\d+)/", re.M)
 LAST_RE = re.compile(r"^#(\d+)\s+\S+\s+cov: (\d+) ft: (\d+) corp: (\d+)/", re.M)
 STAT_RE = re.compile(r"^stat::(\w+):\s+(\d+)", re.M)
+SEED_RE = re.compile(r"^INFO: Seed: (\d+)", re.M)
 ARTIFACT_RE = re.compile(r"Test unit written to (\S+)")
 
 
-def row(d, name):
-    """One target's figures: a dict, with "end" saying how it finished."""
-    r = {"name": name, "runs": "", "secs": "", "rate": "", "cov": "", "ft": "",
-         "corp": "", "end": "missing"}
+def read(path):
     try:
-        with open(os.path.join(d, name + ".log"), errors="replace") as f:
-            log = f.read()
+        with open(path, errors="replace") as f:
+            return f.read()
     except OSError:
-        return r
-    status, secs = None, None
-    try:
-        with open(os.path.join(d, name + ".status")) as f:
-            status, secs = (int(x) for x in f.read().split()[:2])
-    except (OSError, ValueError):
-        pass
+        return None
+
+
+def ledger(d, name):
+    """The finished chunks of @name: a list of dicts, oldest first (None: no ledger)."""
+    text = read(os.path.join(d, name + ".ledger"))
+    if text is None:
+        return None
+    chunks = []
+    for line in text.splitlines():
+        f = line.split()
+        if len(f) != 8 or not f[0].isdigit():
+            continue    # not a ledger line (a hand-written note): counts nothing
+        chunks.append({"units": int(f[0]), "commit": f[1], "date": f[2], "secs": int(f[3]),
+                       "seed": f[4], "cov": f[5], "ft": f[6], "corp": f[7]})
+    return chunks
+
+
+def left(d, name, runs):
+    done = sum(c["units"] for c in ledger(d, name) or [])
+    print(max(runs - done, 0))
+
+
+def record(d, name, chunk_log, status, secs, commit):
+    with open(os.path.join(d, name + ".status"), "w") as f:
+        f.write("%d %d\n" % (status, secs))
+    log = read(chunk_log) or ""
     stats = dict((k, int(v)) for k, v in STAT_RE.findall(log))
-    m = DONE_RE.findall(log) or LAST_RE.findall(log)
-    if m:
-        r["cov"], r["ft"], r["corp"] = m[-1][1], m[-1][2], m[-1][3]
-    runs = stats.get("number_of_executed_units", int(m[-1][0]) if m else None)
-    if runs is not None:
-        r["runs"] = "{:,}".format(runs)
-    if secs is not None:
-        r["secs"] = str(secs)
-    if "average_exec_per_sec" in stats:
-        r["rate"] = "{:,}".format(stats["average_exec_per_sec"])
-    elif runs and secs:
-        r["rate"] = "{:,}".format(runs // secs)
-    art = ARTIFACT_RE.findall(log)
-    if status == 0 and DONE_RE.search(log) and not art:
-        r["end"] = "ok"
+    done = DONE_RE.findall(log)
+    units = stats.get("number_of_executed_units")
+    if status != 0 or not done or units is None or ARTIFACT_RE.search(log):
+        return 1
+    seed = SEED_RE.findall(log)
+    line = "%d %s %s %d %s %s %s %s\n" % (
+        units, commit, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), secs,
+        seed[-1] if seed else "-", done[-1][1], done[-1][2], done[-1][3])
+    with open(os.path.join(d, name + ".ledger"), "a") as f:
+        f.write(line)
+    return 0
+
+
+def row(d, name, runs):
+    """One target's figures: a dict, with "end" saying how it stands."""
+    r = {"name": name, "runs": "", "chunks": "", "secs": "", "rate": "", "cov": "", "ft": "",
+         "corp": "", "end": "missing"}
+    chunks = ledger(d, name)
+    status = None
+    text = read(os.path.join(d, name + ".status"))
+    if text:
+        try:
+            status = int(text.split()[0])
+        except ValueError:
+            pass
+    if chunks is None and status is None:
+        return r
+    chunks = chunks or []
+    units = sum(c["units"] for c in chunks)
+    secs = sum(c["secs"] for c in chunks)
+    r["runs"] = "{:,}".format(units)
+    r["chunks"] = str(len(chunks))
+    r["secs"] = str(secs)
+    if secs:
+        r["rate"] = "{:,}".format(units // secs)
+    if chunks:
+        r["cov"], r["ft"], r["corp"] = chunks[-1]["cov"], chunks[-1]["ft"], chunks[-1]["corp"]
+    last = read(os.path.join(d, name + ".chunk.log")) or ""
+    art = ARTIFACT_RE.findall(last)
+    if art:
+        r["end"] = "CRASH " + art[-1]
+    elif status:
+        r["end"] = "exit %s" % status
+    elif units >= runs:
+        r["end"] = "done"
     else:
-        r["end"] = ("CRASH " + art[-1] if art else
-                    "unfinished" if status is None else "exit %s" % status)
+        r["end"] = "%d%% done" % (100 * units // runs)
+    if not chunks:
+        m = LAST_RE.findall(last)
+        if m:
+            r["cov"], r["ft"], r["corp"] = m[-1][1], m[-1][2], m[-1][3]
     return r
 
 
-def main():
-    if len(sys.argv) < 3:
-        sys.exit(__doc__)
-    d, names = sys.argv[1], sys.argv[2:]
-    rows = [row(d, n) for n in names]
-    cols = [("target", "name"), ("runs", "runs"), ("s", "secs"), ("exec/s", "rate"),
-            ("cov", "cov"), ("ft", "ft"), ("corpus", "corp"), ("result", "end")]
+def table(d, runs, names):
+    rows = [row(d, n, runs) for n in names]
+    cols = [("target", "name"), ("runs", "runs"), ("chunks", "chunks"), ("s", "secs"),
+            ("exec/s", "rate"), ("cov", "cov"), ("ft", "ft"), ("corpus", "corp"),
+            ("result", "end")]
     width = [max(len(h), *(len(r[k]) for r in rows)) for h, k in cols]
+    print("executions per target: %s" % "{:,}".format(runs))
     print("  ".join(h.ljust(w) for (h, _), w in zip(cols, width)).rstrip())
     for r in rows:
         print("  ".join((r[k].ljust(w) if k in ("name", "end") else r[k].rjust(w))
                         for (_, k), w in zip(cols, width)).rstrip())
-    sys.exit(0 if all(r["end"] == "ok" for r in rows) else 1)
+    return 0 if all(r["end"] == "done" for r in rows) else 1
+
+
+def main():
+    a = sys.argv[1:]
+    if len(a) == 4 and a[0] == "left":
+        left(a[1], a[2], int(a[3]))
+        return 0
+    if len(a) == 7 and a[0] == "record":
+        return record(a[1], a[2], a[3], int(a[4]), int(a[5]), a[6])
+    if len(a) >= 3 and a[1].isdigit():
+        return table(a[0], int(a[1]), a[2:])
+    sys.exit(__doc__)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
