@@ -369,6 +369,27 @@ const struct mm_mempolicy *plat_mempolicy(void)
 	return thread_policy.mode == MM_MPOL_DEFAULT ? NULL : &thread_policy;
 }
 
+static unsigned sim_nkeys = 1;
+_Thread_local uint32_t sim_pkru;
+
+void sim_set_pkeys(unsigned nkeys)
+{
+	sim_nkeys = nkeys;
+}
+
+unsigned plat_pkeys(void)
+{
+	return sim_nkeys;
+}
+
+void plat_pkey_deny_access(int pkey, bool fresh)
+{
+	unsigned shift = 2 * (unsigned)pkey;
+
+	if (fresh || !(sim_pkru & (1u << shift)))
+		sim_pkru = (sim_pkru & ~(3u << shift)) | (1u << shift);
+}
+
 void plat_log(enum plat_log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -59,6 +59,13 @@ bool sim_heap_arena_phys(const void *va, phys_addr_t *pa);
 /* The calling thread's memory policy, as plat_mempolicy() reports it; NULL: none. */
 struct mm_mempolicy;
 void sim_set_mempolicy(const struct mm_mempolicy *pol);
+/*
+ * Protection keys as plat_pkeys() reports them (default 1: none), and the
+ * simulated thread's key register that plat_pkey_deny_access() changes
+ * (x86's PKRU layout: bit 2k access disabled, bit 2k + 1 write disabled).
+ */
+void sim_set_pkeys(unsigned nkeys);
+extern _Thread_local uint32_t sim_pkru;
 
 /* Messages at or below this level are printed (default LOG_WARN). */
 void sim_set_log_level(int level);

@@ -318,6 +318,7 @@ struct as {
 	bool lock_future;		/* mlockall(MCL_FUTURE): new mappings are locked */
 	bool lock_onfault;		/* ... with MCL_ONFAULT: as they fault, not populated */
 	uint16_t pkeys;			/* protection keys allocated, bit n for key n (as_pkey.c) */
+	int8_t xo_pkey;			/* the execute-only key (as_pkey.c), -1 until one is needed */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */
@@ -367,6 +368,7 @@ struct as_region_info {
 	uint64_t swapped;	/* pages swapped out */
 	const struct as_file *file;	/* file and shm mappings: the object; else NULL */
 	const char *name;	/* "[heap]", "[stack]", "[anon]", "[shmem]" or the file's name */
+	unsigned pkey;		/* its protection key */
 };
 
 typedef int (*as_region_fn)(const struct as_region_info *ri, void *ctx);
@@ -423,7 +425,9 @@ int as_mprotect_pkey(struct as *as, uintptr_t addr, uint64_t len, unsigned long 
  * Linux's pkey_alloc/pkey_free bookkeeping, per space; @nkeys is how many
  * keys the CPU has (1: no keys; as_mprotect_pkey() then takes only -1).
  * The access rights of a key live in the thread's register (x86's PKRU),
- * which is the caller's.
+ * which is the caller's. The execute-only key (PROT_EXEC alone, from mmap
+ * or a plain mprotect) is allocated too but is none of these calls'
+ * business: pkey_free() and pkey_mprotect() refuse it, as on Linux.
  */
 #define AS_PKEY_MAX	16
 int as_pkey_alloc(struct as *as, unsigned nkeys);

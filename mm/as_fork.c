@@ -163,6 +163,7 @@ int as_fork(struct as *child, struct as *parent)
 	child->lim = parent->lim;
 	child->commit_limit = parent->commit_limit;
 	child->pkeys = parent->pkeys;
+	child->xo_pkey = parent->xo_pkey;
 	err = copy_regions(child, parent);
 	for (uint32_t i = 0; !err && i < child->nr; i++)
 		err = copy_region(parent, &child->reg[i], child);

@@ -133,6 +133,7 @@ static int region_walk_step(struct as *as, struct region_walk *w, as_region_fn f
 		.swapped = w->pc.swapped,
 		.file = r->backing == AS_ANON_PRIVATE ? NULL : r->file,
 		.name = region_name(r),
+		.pkey = r->pkey,
 	};
 	int ret = fn(&ri, ctx);
 

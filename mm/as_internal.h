@@ -118,6 +118,13 @@ uint32_t as_region_lower(const struct as *as, uintptr_t addr);
 struct as_region *as_region_find(const struct as *as, uintptr_t addr);
 /* as_pkey_allocated() with the space's lock held (as_pkey.c). */
 bool as_pkey_allocated_locked(const struct as *as, int pkey, unsigned nkeys);
+/*
+ * Linux's __execute_only_pkey(), with the space's write lock held: the
+ * space's execute-only key, allocated on first use (it is never given back
+ * but with the space), denied to the calling thread; -1 if there are no
+ * keys or none is free (the mapping keeps the key it would have had).
+ */
+int as_pkey_exec_only_locked(struct as *as, unsigned nkeys);
 /* Is any region overlapping [start, end)? */
 bool as_region_overlaps(const struct as *as, uintptr_t start, uintptr_t end);
 /* Make room for @more regions beyond nr: 0 or -MM_ENOMEM. */

@@ -112,6 +112,7 @@ int as_init(struct as *as, const struct as_params *p)
 	as->stack_limit = as->params.stack_limit ? as->params.stack_limit : AS_STACK_LIMIT_DEFAULT;
 	as_limits_none(&as->lim);
 	as->pkeys = 1;			/* key 0: every mapping's to begin with */
+	as->xo_pkey = -1;		/* no execute-only key until PROT_EXEC alone asks */
 	err = as_zero_get();
 	if (err)
 		return err;

@@ -142,6 +142,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 			unsigned fmode, struct as_zap_later *z)
 {
 	struct as_region r = { 0 };
+	int pkey = 0;
 	long a, err;
 
 	if (as->nr > AS_MAX_MAP_COUNT)
@@ -151,6 +152,9 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		return a;
 	if ((flags & MM_MAP_FIXED_NOREPLACE) && as_region_overlaps(as, (uintptr_t)a, a + len))
 		return -MM_EEXIST;
+	/* do_mmap(): exactly PROT_EXEC takes the execute-only key here, whatever fails later. */
+	if (prot == MM_PROT_EXEC)
+		pkey = MM_MAX(as_pkey_exec_only_locked(as, plat_pkeys()), 0);
 	if (as->lim.memlock == 0 && (flags & MM_MAP_LOCKED))
 		return -MM_EPERM;		/* can_do_mlock() */
 	if ((flags & MM_MAP_LOCKED) && !as_memlock_ok(as, len >> PAGE_SHIFT))
@@ -170,6 +174,7 @@ static long mmap_locked(struct as *as, uintptr_t addr, uint64_t len, unsigned lo
 		return err;
 	r.start = (uintptr_t)a;
 	r.end = (uintptr_t)a + len;
+	r.pkey = (uint32_t)pkey;
 	if (r.backing == AS_ANON_SHARED) {
 		bool charged = !(flags & MM_MAP_NORESERVE) || vm_commit_mode() == VM_OVERCOMMIT_NEVER;
 

@@ -42,21 +42,43 @@ struct made_writable {
 };
 
 /*
+ * The key a region gets (Linux's arch_override_mprotect_pkey()): the
+ * caller's if pkey_mprotect named one; the execute-only key for exactly
+ * PROT_EXEC (@prot as given, PROT_SEM included) if there is one to have;
+ * key 0 for a region leaving execute-only; else the region's own.
+ */
+static int region_key(struct as *as, const struct as_region *r, unsigned long prot, int pkey,
+		      unsigned nkeys)
+{
+	if (pkey >= 0)
+		return pkey;
+	if (prot == MM_PROT_EXEC) {
+		int xo = as_pkey_exec_only_locked(as, nkeys);
+
+		if (xo > 0)
+			return xo;
+	} else if (r->prot == MM_PROT_EXEC && (int)r->pkey == as->xo_pkey) {
+		return 0;
+	}
+	return r->pkey;
+}
+
+/*
  * Give [start, end) of region @i protection @prot. Private pages lose write
  * permission: the next write faults, and as_fault() gives it back after
  * copying if the frame is shared copy-on-write.
  */
-static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, int pkey,
-		  uintptr_t *next, struct made_writable *mw)
+static int change(struct as *as, uintptr_t start, uintptr_t end, unsigned long asked, int pkey,
+		  unsigned nkeys, uintptr_t *next, struct made_writable *mw)
 {
 	struct as_region *r = as_region_find(as, start);
+	uint32_t prot = (uint32_t)(asked & PROT_ACCESS);
 	uint32_t i;
 	int err;
 
 	end = MM_MIN(end, r->end);
 	*next = end;
-	if (pkey < 0)
-		pkey = r->pkey;		/* plain mprotect keeps the region's key */
+	pkey = region_key(as, r, asked, pkey, nkeys);
 	if (r->prot == prot && r->pkey == pkey)
 		return 0;
 	if ((prot & MM_PROT_WRITE) && (r->flags & AS_R_NOMAYWRITE))
@@ -102,7 +124,7 @@ static int change(struct as *as, uintptr_t start, uintptr_t end, uint32_t prot, 
 }
 
 static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsigned long prot,
-			   int pkey, unsigned long grows, struct made_writable *mw)
+			   int pkey, unsigned nkeys, unsigned long grows, struct made_writable *mw)
 {
 	uint32_t i = as_region_lower(as, start);
 	uintptr_t cur;
@@ -123,7 +145,7 @@ static int mprotect_locked(struct as *as, uintptr_t start, uintptr_t end, unsign
 
 		if (!as_region_find(as, cur))
 			return -MM_ENOMEM;
-		err = change(as, cur, end, (uint32_t)(prot & PROT_ACCESS), pkey, &cur, mw);
+		err = change(as, cur, end, prot, pkey, nkeys, &cur, mw);
 		if (err)
 			return err;
 	}
@@ -183,6 +205,10 @@ static void populate_made_writable(struct as *as, uintptr_t lo, uintptr_t hi)
  * or a split found no memory), EACCES (write on a shared read-only file
  * mapping).
  *
+ * Keys are left alone: each region keeps its own, and PROT_EXEC alone gets
+ * no execute-only key (the Win32 layer's PAGE_EXECUTE); the mprotect system
+ * call is as_mprotect_pkey() with key -1.
+ *
  * Return: 0 or a negated error.
  */
 int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
@@ -196,7 +222,9 @@ int as_mprotect(struct as *as, uintptr_t addr, uint64_t len, unsigned long prot)
  * @addr: page-aligned start
  * @len: bytes, rounded up to pages; 0 does nothing
  * @prot: as for as_mprotect()
- * @pkey: the protection key the pages get; -1: each region keeps its own (mprotect)
+ * @pkey: the protection key the pages get; -1: mprotect's (each region keeps
+ *	  its own, but exactly PROT_EXEC gives the execute-only key if the CPU
+ *	  has keys, and a region leaving execute-only goes back to key 0)
  * @nkeys: keys the CPU has (as_pkey_alloc())
  *
  * Errors: as_mprotect()'s, and EINVAL for a key not allocated, checked
@@ -230,7 +258,7 @@ int as_mprotect_pkey(struct as *as, uintptr_t addr, uint64_t len, unsigned long 
 	if (pkey != -1 && !as_pkey_allocated_locked(as, pkey, nkeys))
 		err = -MM_EINVAL;
 	else
-		err = mprotect_locked(as, addr, end, prot, pkey, grows, &mw);
+		err = mprotect_locked(as, addr, end, prot, pkey, nkeys, grows, &mw);
 	as_unlock(as);
 	populate_made_writable(as, mw.lo, mw.hi);
 	return err;

@@ -10,6 +10,15 @@
  * not even key 0, as on Linux x86_64 without OSPKE: pkey_mprotect() takes
  * only -1, pkey_alloc() and pkey_free() fail.
  *
+ * Execute-only memory (Linux's execute_only_pkey()): mmap, or a plain
+ * mprotect, with exactly PROT_EXEC gives the pages the space's execute-only
+ * key, allocated from the same bitmap the first time (so pkey_alloc() skips
+ * it) and denied to the calling thread, so that reads fault while
+ * instruction fetches, which keys do not check, run. Other threads and
+ * signal handlers deny it already: their default rights deny every key
+ * but 0. It stays allocated as long as the space (fork copies it, execve
+ * starts without one), and pkey_free() and pkey_mprotect() refuse it.
+ *
  * Locking: the bitmap changes under the space's write lock, like Linux's
  * under mmap_lock; fork copies it with the regions.
  */
@@ -37,7 +46,40 @@ bool as_pkey_allocated_locked(const struct as *as, int pkey, unsigned nkeys)
 {
 	if (nkeys <= 1 || pkey < 0 || (unsigned)pkey >= nkeys || pkey >= AS_PKEY_MAX)
 		return false;
+	if (pkey == as->xo_pkey)
+		return false;		/* in the bitmap, but no call's to use */
 	return as->pkeys & (1u << pkey);
+}
+
+/* The lowest free key, now allocated, or -MM_ENOSPC; with the write lock held. */
+static int alloc_locked(struct as *as, unsigned nkeys)
+{
+	unsigned all = (1u << MM_MIN(nkeys, (unsigned)AS_PKEY_MAX)) - 1;
+	int key;
+
+	if (nkeys <= 1 || (as->pkeys & all) == all)
+		return -MM_ENOSPC;
+	key = __builtin_ctz(~(unsigned)as->pkeys);
+	as->pkeys |= (uint16_t)(1u << key);
+	return key;
+}
+
+int as_pkey_exec_only_locked(struct as *as, unsigned nkeys)
+{
+	bool fresh = false;
+	int key = as->xo_pkey;
+
+	if (nkeys <= 1)
+		return -1;
+	if (key < 0) {
+		key = alloc_locked(as, nkeys);
+		if (key < 0)
+			return -1;	/* tried again by the next PROT_EXEC */
+		as->xo_pkey = (int8_t)key;
+		fresh = true;
+	}
+	plat_pkey_deny_access(key, fresh);
+	return key;
 }
 
 /**
@@ -49,16 +91,11 @@ bool as_pkey_allocated_locked(const struct as *as, int pkey, unsigned nkeys)
  */
 int as_pkey_alloc(struct as *as, unsigned nkeys)
 {
-	unsigned all = (1u << MM_MIN(nkeys, (unsigned)AS_PKEY_MAX)) - 1;
-	int key = -MM_ENOSPC;
-
 	if (nkeys <= 1)
 		return -MM_ENOSPC;
 	unsigned long fl = write_lock_irqsave(&as->lock);
-	if ((as->pkeys & all) != all) {
-		key = __builtin_ctz(~(unsigned)as->pkeys);
-		as->pkeys |= (uint16_t)(1u << key);
-	}
+	int key = alloc_locked(as, nkeys);
+
 	write_unlock_irqrestore(&as->lock, fl);
 	return key;
 }
@@ -72,7 +109,8 @@ int as_pkey_alloc(struct as *as, unsigned nkeys)
  * As on Linux, key 0 may be freed too, and regions keep a freed key until
  * they are given another one.
  *
- * Return: 0, or -MM_EINVAL if @pkey is not allocated (always with one key).
+ * Return: 0, or -MM_EINVAL if @pkey is not allocated or is the execute-only
+ * key (always with one key).
  */
 int as_pkey_free(struct as *as, int pkey, unsigned nkeys)
 {
@@ -81,7 +119,7 @@ int as_pkey_free(struct as *as, int pkey, unsigned nkeys)
 	if (nkeys <= 1 || pkey < 0 || (unsigned)pkey >= nkeys || pkey >= AS_PKEY_MAX)
 		return -MM_EINVAL;
 	unsigned long fl = write_lock_irqsave(&as->lock);
-	if (as->pkeys & (1u << pkey)) {
+	if (as_pkey_allocated_locked(as, pkey, nkeys)) {	/* not the execute-only key */
 		as->pkeys &= (uint16_t)~(1u << pkey);
 		err = 0;
 	}

@@ -87,6 +87,16 @@ struct mm_mempolicy;
 const struct mm_mempolicy *plat_mempolicy(void);
 
 /*
+ * Protection keys (mm/as_pkey.c): how many the CPU gives user pages (1:
+ * none, only key 0). plat_pkey_deny_access() takes every access to @pkey
+ * away from the calling thread (its key register, x86's PKRU), which is
+ * Linux's step for its execute-only key: done when @fresh (the key was
+ * just allocated), otherwise only if the thread may read @pkey now.
+ */
+unsigned plat_pkeys(void);
+void plat_pkey_deny_access(int pkey, bool fresh);
+
+/*
  * Reclaim points (mm/reclaim.h): may an allocation that found no memory
  * reclaim here, which can sleep and take the spaces' locks? Yes only in a
  * task that may sleep, with interrupts on (every spinlock of the core masks

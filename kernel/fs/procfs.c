@@ -191,6 +191,8 @@ static int smaps_region(const struct as_region_info *ri, void *ctx)
 	pb_kb(b, "Anonymous", anon ? ri->resident : 0);
 	pb_kb(b, "Swap", ri->swapped);
 	pb_kb(b, "Locked", ri->flags & AS_R_LOCKED ? ri->resident : 0);
+	if (plat_pkeys() > 1)	/* Linux: when the CPU has keys, after THPeligible */
+		pb_printf(b, "ProtectionKey:  %8u\n", ri->pkey);
 	pb_printf(b, "VmFlags:%s%s%s%s%s%s%s\n", ri->prot & MM_PROT_READ ? " rd" : "",
 		  ri->prot & MM_PROT_WRITE ? " wr" : "", ri->prot & MM_PROT_EXEC ? " ex" : "",
 		  ri->backing == AS_ANON_SHARED || ri->backing == AS_FILE_SHARED ? " sh" : "",

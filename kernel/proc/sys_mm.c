@@ -58,7 +58,7 @@ SYSCALL_DEFINE(SYS_munmap, munmap, sys_munmap);
 static long sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot, uint64_t a3, uint64_t a4,
 			 uint64_t a5)
 {
-	return as_mprotect(cur_as(), addr, len, prot);
+	return as_mprotect_pkey(cur_as(), addr, len, prot, -1, arch_pkeys());	/* execute-only too */
 }
 SYSCALL_DEFINE(SYS_mprotect, mprotect, sys_mprotect);
 
@@ -66,6 +66,7 @@ SYSCALL_DEFINE(SYS_mprotect, mprotect, sys_mprotect);
 #define SYS_pkey_mprotect	329
 #define SYS_pkey_alloc		330
 #define SYS_pkey_free		331
+#define PKEY_DISABLE_ACCESS	0x1
 #define PKEY_ACCESS_MASK	0x3	/* PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE */
 
 /* The key is an int in Linux's prototype: the upper half of the register is ignored. */
@@ -100,6 +101,18 @@ static long sys_pkey_free(uint64_t pkey, uint64_t a1, uint64_t a2, uint64_t a3, 
 	return as_pkey_free(cur_as(), (int)(uint32_t)pkey, arch_pkeys());
 }
 SYSCALL_DEFINE(SYS_pkey_free, pkey_free, sys_pkey_free);
+
+unsigned plat_pkeys(void)
+{
+	return arch_pkeys();
+}
+
+/* Linux's __execute_only_pkey(): the calling thread's PKRU denies the execute-only key. */
+void plat_pkey_deny_access(int pkey, bool fresh)
+{
+	if (fresh || !arch_pkru_denies(arch_pkru_read(), pkey, false))
+		arch_pkey_set_rights(pkey, PKEY_DISABLE_ACCESS);
+}
 
 static long sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		       uint64_t new_addr, uint64_t a5)

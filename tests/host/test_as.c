@@ -201,6 +201,88 @@ static void test_pkeys(void **state)
 	finish(&P);
 }
 
+/*
+ * Execute-only memory (Linux's execute_only_pkey()): exactly PROT_EXEC from
+ * mmap or a plain mprotect takes the space's execute-only key, allocated
+ * once and denied to the calling thread (sim_pkru), refused to pkey_free
+ * and pkey_mprotect, skipped by pkey_alloc; leaving PROT_EXEC goes back to
+ * key 0; fork keeps it; with every key taken the mapping keeps its key.
+ */
+static void test_pkeys_exec_only(void **state)
+{
+	const unsigned long X = MM_PROT_EXEC, RX = MM_PROT_READ | MM_PROT_EXEC;
+	uintptr_t a, b;
+
+	(void)state;
+	start(&P);
+	/* Without keys nothing changes. */
+	a = map(&P, 0, 2 * PG, X, ANON);
+	assert_int_equal(as_pkey_at(&P.as, a), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, -1, 1), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 0);
+	sim_set_pkeys(16);
+	sim_pkru = 0;
+	/* A failed mmap before the key (EEXIST) allocates nothing. */
+	assert_true(as_is_err(as_mmap(&P.as, a, PG, X, ANON | MM_MAP_FIXED_NOREPLACE, NULL, 0)));
+	assert_int_equal(P.as.xo_pkey, -1);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X | MM_PROT_SEM, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 0);	/* not exactly PROT_EXEC */
+	/* The first one: key 1, access denied to the caller. */
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 1);
+	assert_int_equal(as_pkey_at(&P.as, a + PG), 0);
+	assert_int_equal(sim_pkru, 0x4);
+	assert_int_equal(as_pkey_alloc(&P.as, 16), 2);
+	assert_int_equal(as_pkey_free(&P.as, 1, 16), -MM_EINVAL);
+	assert_false(as_pkey_allocated(&P.as, 1, 16));
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, 1, 16), -MM_EINVAL);
+	/* Already denied (write-disable kept); allowed again: denied again, alone. */
+	sim_pkru = 0xc;
+	b = map(&P, 0, PG, X, ANON);
+	assert_int_equal(as_pkey_at(&P.as, b), 1);
+	assert_int_equal(sim_pkru, 0xc);
+	sim_pkru = 0x8;
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, -1, 16), 0);
+	assert_int_equal(sim_pkru, 0x4);
+	/* An explicit key wins, and the key given stays until another is. */
+	sim_pkru = 0;
+	assert_int_equal(as_mprotect_pkey(&P.as, a + PG, PG, X, 2, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a + PG), 2);
+	assert_int_equal(sim_pkru, 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a + PG, PG, X, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a + PG), 1);	/* a user key gives way too */
+	/* Leaving execute-only: key 0, even for PROT_NONE; a user key stays. */
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RX, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a + PG, PG, MM_PROT_NONE, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a + PG), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, 2, 16), 0);
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, RX, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 2);
+	/* Fork keeps the key and its reservation. */
+	fork_into(&C, &P);
+	assert_int_equal(C.as.xo_pkey, 1);
+	assert_int_equal(as_pkey_alloc(&C.as, 16), 3);
+	assert_int_equal(as_pkey_free(&C.as, 1, 16), -MM_EINVAL);
+	finish(&C);
+	finish(&P);
+	/* Every key taken first: the mapping keeps key 0; a key freed later is taken. */
+	start(&P);
+	for (int k = 1; k < 16; k++)
+		assert_int_equal(as_pkey_alloc(&P.as, 16), k);
+	a = map(&P, 0, PG, X, ANON);
+	assert_int_equal(as_pkey_at(&P.as, a), 0);
+	assert_int_equal(P.as.xo_pkey, -1);
+	assert_int_equal(as_pkey_free(&P.as, 7, 16), 0);
+	sim_pkru = 0;
+	assert_int_equal(as_mprotect_pkey(&P.as, a, PG, X, -1, 16), 0);
+	assert_int_equal(as_pkey_at(&P.as, a), 7);
+	assert_int_equal(sim_pkru, 0x4000);
+	assert_int_equal(as_pkey_alloc(&P.as, 16), -MM_ENOSPC);
+	finish(&P);
+	sim_set_pkeys(1);
+}
+
 /* --- demand paging, splitting, protections ----------------------------------------- */
 
 static void test_fresh_pages_are_zero(void **state)
@@ -1164,6 +1246,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_munmap_middle_splits, before, after),
 		cmocka_unit_test_setup_teardown(test_mprotect_partial, before, after),
 		cmocka_unit_test_setup_teardown(test_pkeys, before, after),
+		cmocka_unit_test_setup_teardown(test_pkeys_exec_only, before, after),
 		cmocka_unit_test_setup_teardown(test_prot_none_and_read_only, before, after),
 		cmocka_unit_test_setup_teardown(test_fork_cow_both_ways, before, after),
 		cmocka_unit_test_setup_teardown(test_shared_survives_fork, before, after),

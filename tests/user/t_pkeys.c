@@ -17,8 +17,12 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "tap.h"
 #include "util.h"
@@ -140,6 +144,10 @@ static void test_no_calls(void)
 	ok_sys(pkey_mprotect_(p, PAGE, PROT_READ, 0), ENOSYS, "no keys: pkey_mprotect with 0 is ENOSYS");
 	p[0] = 1;
 	ok_eq(p[0], 1, "no keys: the page is still writable");
+	munmap(p, PAGE);
+	p = mmap(NULL, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(p != MAP_FAILED, "no keys: mmap(PROT_EXEC)");
+	ok_eq(p[0], 0, "no keys: PROT_EXEC alone is readable (no execute-only key)");
 	munmap(p, PAGE);
 }
 
@@ -385,6 +393,170 @@ static void test_exec(const char *self)
 	wrpkru(PKRU_DEFAULT);
 }
 
+/*
+ * The "ProtectionKey:" line of the /proc/self/smaps entry holding @addr:
+ * its key, -1 if the entry has none, -2 if it is not Linux's
+ * "ProtectionKey:  %8u" just before VmFlags.
+ */
+static long smaps_key(const void *addr)
+{
+	static char buf[1 << 16];
+	char want[48];
+	long n = 0, r, key = -1;
+	int fd = open("/proc/self/smaps", O_RDONLY);
+
+	if (fd < 0)
+		return -3;
+	while (n < (long)sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += r;
+	close(fd);
+	buf[n] = 0;
+	for (char *line = buf, *next; *line; line = next) {
+		unsigned long lo, hi;
+
+		next = strchr(line, '\n');
+		next = next ? next + 1 : line + strlen(line);
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, ' ') - line < 40) {
+			if (lo <= (uintptr_t)addr && (uintptr_t)addr < hi) {
+				for (line = next; *line; line = next) {
+					next = strchr(line, '\n');
+					next = next ? next + 1 : line + strlen(line);
+					if (!strncmp(line, "VmFlags:", 8))
+						return key;
+					if (!strncmp(line, "ProtectionKey:", 14)) {
+						key = strtol(line + 14, NULL, 10);
+						snprintf(want, sizeof(want), "ProtectionKey:  %8ld\n", key);
+						if (strncmp(line, want, strlen(want)) || strncmp(next, "VmFlags:", 8))
+							return -2;
+					}
+				}
+				return -4;
+			}
+		}
+	}
+	return -5;
+}
+
+/*
+ * Execute-only memory as Linux has it with keys: exactly PROT_EXEC from
+ * mmap or mprotect gives the process's execute-only key (the lowest free
+ * one, taken once, skipped by pkey_alloc, refused by pkey_free and
+ * pkey_mprotect), and denies it in the caller's PKRU unless PKRU already
+ * denies reads of it; reads fault with SEGV_PKUERR, execution works;
+ * leaving PROT_EXEC gives key 0 back. Called with key 1 free.
+ */
+static void test_exec_only(void)
+{
+	char *p = map_anon(2 * PAGE, PROT_READ | PROT_WRITE);
+	void *q;
+
+	p[0] = (char)0xc3;		/* ret */
+	wrpkru(0);
+	ok_eq(mprotect(p, PAGE, PROT_EXEC), 0, "execute-only: mprotect(PROT_EXEC)");
+	ok_eq(rdpkru(), with_rights(0, 1, PKEY_DISABLE_ACCESS), "it took key 1 and denied it in PKRU");
+	ok_eq(smaps_key(p), 1, "smaps: ProtectionKey 1, Linux's format, before VmFlags");
+	ok_eq(smaps_key(p + PAGE), 0, "smaps: the rest of the mapping has key 0");
+	wrpkru(PKRU_DEFAULT);
+	ok_eq(faults(p, 0), 1, "a read faults");
+	ok_eq(got_code, SEGV_PKUERR_CODE, "with SEGV_PKUERR");
+	ok_eq(got_pkey, 1, "si_pkey is the execute-only key");
+	((void (*)(void))(uintptr_t)p)();
+	ok(1, "executing it works");
+	ok_eq(pkey_alloc_(0, 0), 2, "pkey_alloc skips the execute-only key");
+	ok_sys(pkey_free_(1), EINVAL, "pkey_free of the execute-only key is EINVAL");
+	ok_sys(pkey_mprotect_(p + PAGE, PAGE, PROT_READ, 1), EINVAL, "pkey_mprotect with it is EINVAL");
+	ok_eq(pkey_free_(2), 0, "pkey_free of the other key");
+	ok_eq(mprotect(p, PAGE, PROT_READ | PROT_EXEC), 0, "mprotect(PROT_READ|PROT_EXEC)");
+	ok_eq(smaps_key(p), 0, "gives key 0 back");
+	ok_eq(faults(p, 0), 0, "and reads work");
+	wrpkru(with_rights(0, 1, PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE));
+	mprotect(p, PAGE, PROT_EXEC);
+	ok_eq(rdpkru(), with_rights(0, 1, PKEY_DISABLE_ACCESS | PKEY_DISABLE_WRITE),
+	      "PKRU already denying reads of the key is left alone");
+	wrpkru(with_rights(0, 1, PKEY_DISABLE_WRITE));
+	mprotect(p, PAGE, PROT_EXEC);
+	ok_eq(rdpkru(), with_rights(0, 1, PKEY_DISABLE_ACCESS), "PKRU allowing reads: access disabled again");
+	wrpkru(0);
+	mprotect(p, PAGE, PROT_EXEC | 0x8);
+	ok_eq(smaps_key(p), 0, "PROT_EXEC|PROT_SEM is not execute-only: key 0 again");
+	ok_eq(rdpkru(), 0u, "and PKRU is left alone");
+	ok_eq(mprotect(p + PAGE, PAGE, PROT_NONE), 0, "PROT_NONE beside it");
+	ok_eq(pkey_mprotect_(p + PAGE, PAGE, PROT_EXEC, 0), 0, "pkey_mprotect(PROT_EXEC, key 0)");
+	ok_eq(smaps_key(p + PAGE), 0, "keeps the key it names");
+	ok_eq(rdpkru(), 0u, "and leaves PKRU alone");
+	ok_eq(pkey_mprotect_(p + PAGE, PAGE, PROT_EXEC, -1), 0, "pkey_mprotect(PROT_EXEC, -1)");
+	ok_eq(smaps_key(p + PAGE), 1, "is mprotect: the execute-only key");
+	ok_eq(rdpkru(), with_rights(0, 1, PKEY_DISABLE_ACCESS), "denied again");
+	ok_eq(mprotect(p, 2 * PAGE, PROT_NONE), 0, "PROT_NONE over both");
+	ok_eq(smaps_key(p + PAGE), 0, "leaving execute-only for PROT_NONE gives key 0");
+	wrpkru(0);
+	ok(mmap(p, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) == MAP_FAILED,
+	   "mmap(PROT_EXEC) over a mapping with MAP_FIXED_NOREPLACE fails");
+	ok_eq(rdpkru(), 0u, "before taking the key: PKRU unchanged");
+	ok(mmap(NULL, PAGE, PROT_EXEC, MAP_ANONYMOUS, -1, 0) == MAP_FAILED, "mmap(PROT_EXEC) without a type fails");
+	ok_eq(rdpkru(), with_rights(0, 1, PKEY_DISABLE_ACCESS), "after taking the key: access disabled");
+	wrpkru(PKRU_DEFAULT);
+	q = mmap(NULL, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(q != MAP_FAILED, "mmap(PROT_EXEC)");
+	ok_eq(smaps_key(q), 1, "has the execute-only key");
+	ok_eq(faults(q, 0), 1, "its reads fault too");
+	ok_eq(got_pkey, 1, "with si_pkey 1");
+	munmap(q, PAGE);
+	q = mmap(NULL, PAGE, PROT_EXEC | 0x8, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok_eq(smaps_key(q), 0, "mmap(PROT_EXEC|PROT_SEM) has key 0");
+	munmap(q, PAGE);
+	munmap(p, 2 * PAGE);
+}
+
+/* Execute-only after fork (kept) and execve (a new one, on first use). */
+static void test_exec_only_fork_exec(const char *self)
+{
+	pid_t pid = tap_fork();
+
+	if (pid == 0) {
+		void *q = mmap(NULL, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (smaps_key(q) != 1 || pkey_free_(1) != -1 || pkey_alloc_(0, 0) != 2)
+			_exit(1);
+		char *av[] = { (char *)self, "exec-xo-child", NULL };
+		char *ev[] = { NULL };
+
+		execve(self, av, ev);
+		_exit(99);
+	}
+	int st = tap_wait(pid);
+	ok(expect_exited_with(st, 0), "execute-only key kept by fork; after execve taken afresh, "
+	   "and with every key taken PROT_EXEC stays readable until one is free");
+	if (!expect_exited_with(st, 0))
+		tap_diag_status(st);
+}
+
+static int exec_xo_child(void)
+{
+	long k, n = 0;
+
+	if (pkey_alloc_(0, 0) != 1 || pkey_free_(1))
+		return 2;		/* no execute-only key came along */
+	while ((k = pkey_alloc_(0, 0)) > 0)
+		n++;
+	if (n != 15 || errno != ENOSPC)
+		return 3;
+	char *q = mmap(NULL, 2 * PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (q == MAP_FAILED || smaps_key(q) != 0 || faults(q, 0))
+		return 4;		/* no key to have: an ordinary readable mapping */
+	if (pkey_free_(7))
+		return 5;
+	wrpkru(0);
+	if (mprotect(q, PAGE, PROT_EXEC) || smaps_key(q) != 7 || rdpkru() != with_rights(0, 7, 1))
+		return 6;		/* the freed key is the execute-only one now */
+	if (pkey_alloc_(0, 0) != -1 || pkey_free_(7) != -1)
+		return 7;
+	if (!faults(q, 0) || got_pkey != 7 || faults(q + PAGE, 0))
+		return 8;
+	return 0;
+}
+
 static int exec_child(void)
 {
 	if (rdpkru() != PKRU_DEFAULT)
@@ -396,6 +568,8 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "exec-child"))
 		return exec_child();
+	if (argc > 1 && !strcmp(argv[1], "exec-xo-child"))
+		return exec_xo_child();
 	long k = pkey_alloc_(0, 0);
 
 	if (k < 0) {
@@ -413,5 +587,7 @@ int main(int argc, char **argv)
 	test_fork();
 	test_threads();
 	test_exec(argv[0]);
+	test_exec_only();
+	test_exec_only_fork_exec(argv[0]);
 	return done_testing();
 }
