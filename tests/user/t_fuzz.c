@@ -44,6 +44,15 @@
  * mmap with MAP_LOCKED, MAP_SHARED_VALIDATE with unknown flags, MAP_SYNC,
  * MAP_GROWSDOWN on shared and file mappings; mprotect with PROT_GROWSUP.
  * Their results the model predicts are checked as well as hashed.
+ *
+ * Protection keys (x86_64 with PKU only; op_pkey(), beside one call in
+ * PKEY_ONE_IN, from a third stream, so every other call keeps its turn and
+ * arguments): pkey_alloc (bad flags and rights too), pkey_free (keys taken
+ * or not, 16, -2), pkey_mprotect (as mprotect, with a taken key mostly,
+ * -1, or one not taken: EINVAL), and a check that sets random rights for
+ * the keys taken and reads and writes every keyed page under them (the
+ * model keeps each page's key); PKRU allows every key otherwise, so the
+ * other calls run as before. Each seed starts with key 0 alone.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -70,6 +79,7 @@
 #define MADV_WIPEONFORK	18
 #define MADV_KEEPONFORK	19
 #define MREMAP_DONTUNMAP 4
+#define PKEY_ONE_IN	12		/* a protection-key call beside one call in 12 (op_pkey()) */
 #if ABI64
 #define TASK_END	0x7ffffffff000ull	/* Linux's TASK_SIZE: one page below USER_TOP */
 #define HUGE_LEN	(1ull << 47)
@@ -105,6 +115,7 @@ struct page {
 	unsigned char shm, shmoff;	/* a System V attach: segment slot + 1, its page there */
 	unsigned char nowrite;		/* never writable (SHM_RDONLY: no VM_MAYWRITE) */
 	unsigned short attach;		/* which shmat() made it (each is a file of its own) */
+	unsigned char key;		/* protection key (op_pkey()); 0: every mapping's to begin with */
 };
 
 /*
@@ -145,6 +156,11 @@ static int dead_shm_id = -1;
 static pid_t self;			/* getpid(), kept across forks */		/* a segment gone: its id must be refused */
 static unsigned short attach_seq;
 static unsigned char fpunched[FPAGES];	/* a file page MADV_REMOVE punched: may be out of the cache */
+static int have_pkeys;			/* x86_64 with PKU: op_pkey() runs */
+static uint64_t rng3;			/* op_pkey()'s stream: the other calls keep theirs */
+static unsigned keys_taken;		/* bit k: pkey_alloc() gave key k, pkey_free() has not taken it */
+static unsigned cur_pkru;		/* what PKRU should hold: 0 (all allowed) but in op_pkey()'s checks */
+static int xkey = -100;			/* op_mprotect() is pkey_mprotect with this key (-1 included) */
 
 /* --- randomness and the result hash ------------------------------------------------ */
 
@@ -348,6 +364,19 @@ static void on_segv(int sig)
 	siglongjmp(jb, 1);
 }
 
+#if ABI64
+static void set_pkru(unsigned v)
+{
+	if (have_pkeys)		/* WRPKRU: EAX the value, ECX and EDX 0 */
+		__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
+}
+#else
+static void set_pkru(unsigned v)
+{
+	(void)v;
+}
+#endif
+
 /* Reads (and with @write, writes back) the model's byte of page @i; -1 if it faulted. */
 static int touch(long i, int write, unsigned char v)
 {
@@ -355,8 +384,10 @@ static int touch(long i, int write, unsigned char v)
 	int got;
 
 	faulted = 0;
-	if (sigsetjmp(jb, 1))
+	if (sigsetjmp(jb, 1)) {
+		set_pkru(cur_pkru);	/* the handler's default PKRU stays after siglongjmp */
 		return -1;
+	}
 	got = *p;
 	if (write)
 		*p = v;
@@ -532,7 +563,10 @@ static long op_mprotect(void)
 	if (!window_range(a & ~(PAGE - 1), page_up(len)) && !outside_user(a, len))
 		return 0;
 	snprintf(last_op, sizeof(last_op), "mprotect(%#lx, %#zx, %#x)", (unsigned long)norm((long)a), len, prot);
-	long r = syscall(SYS_mprotect, a, len, prot);
+	if (xkey != -100)
+		snprintf(last_op, sizeof(last_op), "pkey_mprotect(%#lx, %#zx, %#x, %d)",
+			 (unsigned long)norm((long)a), len, prot, xkey);
+	long r = xkey != -100 ? syscall(SYS_pkey_mprotect, a, len, prot, xkey) : syscall(SYS_mprotect, a, len, prot);
 	int err = r ? errno : 0;
 	/*
 	 * Linux changes the pages up to the first hole, then says ENOMEM; or
@@ -556,6 +590,8 @@ static long op_mprotect(void)
 			if (m->locked == 1 && !m->shared && !(m->prot & PROT_WRITE) && (prot & PROT_WRITE))
 				model_copy(m);
 			m->prot = (unsigned char)(prot & 7);
+			if (xkey >= 0)
+				m->key = (unsigned char)xkey;	/* an allocated one: else EINVAL before any change */
 		}
 	return norm(r);
 }
@@ -1253,6 +1289,139 @@ static int ext_turn(void)
 	return yes;
 }
 
+/* --- protection keys (x86_64 with PKU) ----------------------------------------------------- */
+
+
+/* A key argument: mostly one taken (if any), else -1, any key, or one no CPU has. */
+static int pkey_arg(void)
+{
+	unsigned n = (unsigned)__builtin_popcount(keys_taken & ~1u), c = pick(8);
+
+	if (c == 0)
+		return -1;
+	if (c == 1)
+		return pick(2) ? 16 : -2;
+	if (c == 2 || !n)
+		return (int)(1 + pick(15));
+	for (unsigned k = 1, nth = pick(n); k < 16; k++)
+		if ((keys_taken & (1u << k)) && !nth--)
+			return (int)k;
+	return -1;
+}
+
+/*
+ * A page's rights under PKRU @pkru: 1 readable, 2 writable as well, 0
+ * neither (the protection first, then the key's two bits).
+ */
+static int rights(const struct page *m, unsigned pkru)
+{
+	unsigned bits = (pkru >> (2 * m->key)) & 3;
+
+	if (!m->mapped || !(m->prot & (PROT_READ | PROT_WRITE | PROT_EXEC)) || (bits & 1))
+		return 0;
+	return (m->prot & PROT_WRITE) && !(bits & 2) ? 2 : 1;
+}
+
+/*
+ * PKRU with random rights for the keys taken; each keyed page read and
+ * written back under it: faults where the key forbids, as the model says.
+ */
+static long pkey_check(void)
+{
+	unsigned pkru = 0, seen = 0;
+
+	for (int k = 1; k < 16; k++)
+		if (keys_taken & (1u << k))
+			pkru |= pick(4) << (2 * k);
+	snprintf(last_op, sizeof(last_op), "pkey check, PKRU %#x", pkru);
+	cur_pkru = pkru;
+	set_pkru(pkru);
+	for (long i = 0; i < WIN; i++) {
+		const struct page *m = &pg[i];
+
+		if (!m->key || (in_child && m->mapped && m->shared))
+			continue;
+		int want = rights(m, pkru);
+		int r = touch(i, 0, 0);
+
+		if ((r >= 0) != (want > 0)) {
+			bad(r >= 0 ? "pkey: readable, should fault" : "pkey: faults, should be readable", i);
+			continue;
+		}
+		if (r < 0)
+			continue;
+		if ((touch(i, 1, (unsigned char)r) >= 0) != (want == 2))
+			bad("pkey: writability differs", i);
+		else if (want == 2)
+			model_write(i, (unsigned char)r);
+		seen += (unsigned)want;
+	}
+	cur_pkru = 0;
+	set_pkru(0);
+	return seen;
+}
+
+/* pkey_alloc (sometimes bad flags or rights), pkey_free, pkey_mprotect or a rights check. */
+static long op_pkey(void)
+{
+	uint64_t keep = rng;
+	long r = 0;
+
+	rng = rng3;
+	switch (pick(8)) {
+	case 0: case 1: {
+		unsigned long flags = pick(16) ? 0 : 1, rts = pick(5);
+
+		snprintf(last_op, sizeof(last_op), "pkey_alloc(%lu, %lu)", flags, rts);
+		r = syscall(SYS_pkey_alloc, flags, rts);
+		if (r >= 0)
+			keys_taken |= 1u << r;
+		else if (!flags && rts < 4 && keys_taken != 0xffff)
+			bad("pkey_alloc failed with keys free", errno);
+		set_pkru(cur_pkru);	/* it set the key's rights in PKRU: pkey_check() chooses them */
+		r = norm(r);
+		break;
+	}
+	case 2: {
+		int k = pkey_arg();
+
+		snprintf(last_op, sizeof(last_op), "pkey_free(%d)", k);
+		r = norm(syscall(SYS_pkey_free, k));
+		if ((r == 0) != (k > 0 && k < 16 && (keys_taken & (1u << k)) != 0))
+			bad("pkey_free: result differs from the keys taken", k);
+		if (!r)
+			keys_taken &= ~(1u << k);
+		break;
+	}
+	case 3: case 4: case 5:
+		xkey = pkey_arg();
+		r = op_mprotect();
+		xkey = -100;
+		break;
+	default:
+		r = pkey_check();
+		break;
+	}
+	rng3 = rng;
+	rng = keep;
+	return r;
+}
+
+/* Whether a key call comes beside this turn's call: x86_64 with keys, never for a classic seed. */
+static int pkey_turn(void)
+{
+	uint64_t keep = rng;
+	int yes;
+
+	if (!have_pkeys || classic)
+		return 0;
+	rng = rng3;
+	yes = pick(PKEY_ONE_IN) == 0;
+	rng3 = rng;
+	rng = keep;
+	return yes;
+}
+
 static void run_ops(unsigned n, int depth);
 
 /* Calls @fn(lo, hi, perms) for each mapping of /proc/self/maps (read in one go). */
@@ -1365,6 +1534,7 @@ static long op_fork(int depth)
 		self = getpid();
 		rng = child_seed | 1;
 		rng2 = child_seed * 0x9e3779b97f4a7c15ull | 1;
+		rng3 = child_seed * 0xd1342543de82ef95ull | 1;
 		hash = 0;
 		verify();
 		run_ops(40, depth + 1);
@@ -1385,6 +1555,14 @@ static void run_ops(unsigned n, int depth)
 	for (unsigned k = 0; k < n; k++) {
 		long r;
 
+		if (pkey_turn()) {
+			/* Beside the call of this turn, not instead: the other calls stay as they were. */
+			r = op_pkey();
+			mix(r);
+			if (trace)
+				diag("%s%u: %s -> %ld (errors %d)", in_child ? "  child " : "", k, last_op, r,
+				     model_errors);
+		}
 		if (ext_turn()) {
 			snprintf(last_op, sizeof(last_op), "ext");
 			r = op_ext();
@@ -1476,6 +1654,12 @@ static void run_seed(unsigned s, unsigned ops, int old_kinds)
 	classic = old_kinds;
 	rng = 0x9e3779b97f4a7c15ull * s | 1;
 	rng2 = 0x2545f4914f6cdd1dull * s | 1;
+	rng3 = 0xd1342543de82ef95ull * s | 1;
+	for (int k = 1; have_pkeys && k < 16; k++)
+		syscall(SYS_pkey_free, k);	/* every seed starts with key 0 alone */
+	keys_taken = 1;
+	cur_pkru = 0;
+	set_pkru(0);
 	for (unsigned b = 0; b < ops; b += BLOCK) {
 		hash = 0xcbf29ce484222325ull;
 		model_errors = 0;
@@ -1509,6 +1693,11 @@ int main(int argc, char **argv)
 	mkdir("/tmp", 0777);	/* Linux's test boot has none */
 
 	self = getpid();
+#if ABI64
+	long k0 = syscall(SYS_pkey_alloc, 0, 0);
+
+	have_pkeys = k0 > 0 && !syscall(SYS_pkey_free, k0);
+#endif
 	setup_files();
 	install_handler(SIGSEGV, on_segv, SA_NODEFER);
 	install_handler(SIGBUS, on_segv, SA_NODEFER);
