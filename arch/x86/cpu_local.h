@@ -41,6 +41,8 @@ struct cpu_local {
 	struct tlb_request tlb_req;
 	uint64_t ticks, ipis, tlb_ipis;
 	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
+	uint64_t tlb_halts;		/* ... halts waiting for their answers */
+	uint64_t tlb_wakes;		/* wake-ups it sent to such halted senders */
 };
 MM_ATOMIC64_OK(struct cpu_local, tlb_from);
 

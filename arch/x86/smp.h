@@ -26,6 +26,7 @@ struct tlb_request {
 	unsigned n;
 	bool global;			/* kernel space: global entries too */
 	volatile MM_ATOMIC64 uint64_t pending;	/* CPUs that have not flushed yet */
+	volatile uint32_t sleeping;	/* the sender halts: the last to flush wakes it */
 };
 MM_ATOMIC64_OK(struct tlb_request, pending);
 

@@ -16,6 +16,13 @@
  * waits until the interrupted request is answered (one request per CPU;
  * its targets answer it without this CPU's help).
  *
+ * A sender whose wait runs with interrupts on spins only TLB_SPIN_NS, then
+ * halts until an interrupt (hlt): the last target to flush sends it a wake-up
+ * IPI if it sleeps. An answer that late comes from a CPU that had
+ * interrupts off for long, or from a virtual CPU its host has not run
+ * (under an emulator on a busy host, milliseconds): spinning for it would
+ * burn the host CPU time that other virtual CPU needs to answer.
+ *
  * Lazy TLB: a kernel thread runs on whatever user tables it found loaded
  * (switching costs a flush). The CPU stays in that space's set, so it still
  * gets the space's shootdowns; the first one makes it load the kernel's own
@@ -23,7 +30,9 @@
  * rid of its lazy users.
  */
 #include "arch.h"
+#include "arch/x86/cpu.h"
 #include "arch/x86/lapic.h"
+#include "arch/x86/pc.h"
 #include "percpu.h"
 #include "arch/x86/smp.h"
 #include "kernel/lib.h"
@@ -56,8 +65,18 @@ void tlb_shootdown_handle(void)
 			continue;
 		struct tlb_request *r = &cpu_data[s]->tlb_req;
 		flush_local(r->va, r->n, r->global);
-		/* After this the sender may return: nothing of @r is read again. */
-		__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_SEQ_CST);
+		/*
+		 * After this the sender may return and send another request:
+		 * only @r->sleeping is read again, and it is set only while
+		 * the sender waits. Sequentially consistent with the sender's
+		 * set-then-check (wait_answered()): either it sees the bit
+		 * clear, or the last target here sees it sleeping.
+		 */
+		if (__atomic_fetch_and(&r->pending, ~bit, __ATOMIC_SEQ_CST) == bit &&
+		    __atomic_load_n(&r->sleeping, __ATOMIC_SEQ_CST)) {
+			me->tlb_wakes++;
+			lapic_send_ipi(cpu_data[s]->apic_id, VEC_IPI_RESCHED);
+		}
 	}
 }
 
@@ -67,11 +86,45 @@ void tlb_poll(void)
 		tlb_shootdown_handle();
 }
 
-/* Wait until every target of @r has flushed, answering requests to this CPU meanwhile. */
-static void wait_answered(struct tlb_request *r)
+/* How long a sender with interrupts on spins for its answers before it halts. */
+#define TLB_SPIN_NS	20000
+
+/*
+ * Halt until an interrupt, unless @r is answered meanwhile; interrupts off
+ * on entry, on afterwards.
+ */
+static void sleep_for_answers(struct tlb_request *r)
 {
+	__atomic_store_n(&r->sleeping, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&r->pending, __ATOMIC_SEQ_CST)) {
+		this_cpu()->tlb_halts++;
+		sti_hlt();	/* the last target's wake-up, a request or a tick */
+	} else
+		sti();
+	__atomic_store_n(&r->sleeping, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Wait until every target of @r has flushed, answering requests to this
+ * CPU meanwhile. @irq_on: interrupts are on here (may halt after a spin).
+ */
+static void wait_answered(struct tlb_request *r, bool irq_on)
+{
+	uint64_t until = 0;
+
 	while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
 		tlb_poll();
+		if (irq_on) {
+			uint64_t now = time_ns();
+
+			if (!until) {
+				until = now + TLB_SPIN_NS;
+			} else if (now >= until) {
+				cli();
+				sleep_for_answers(r);
+				continue;
+			}
+		}
 		__asm__ volatile("pause");
 	}
 }
@@ -88,7 +141,7 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 	if (others) {
 		struct tlb_request *r = &me->tlb_req;
 
-		wait_answered(r);	/* an interrupted request of this CPU's */
+		wait_answered(r, false);	/* an interrupted request of this CPU's */
 		me->tlb_sent++;
 
 		r->va = va;
@@ -101,7 +154,7 @@ void plat_tlb_shootdown(mm_cpumask_t cpus, const uintptr_t *va, unsigned n, bool
 				lapic_send_ipi(cpu_data[c]->apic_id, VEC_IPI_TLB);
 			}
 		plat_irq_restore(irq);
-		wait_answered(r);
+		wait_answered(r, (irq & RFLAGS_IF) != 0);
 		return;
 	}
 	plat_irq_restore(irq);

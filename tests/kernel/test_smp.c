@@ -282,6 +282,101 @@ static void big_unmap_few_shootdowns(struct ktest *t)
 	KEXPECT_EQ(t, free_frames_all_cpus(), before);
 }
 
+/*
+ * A target that answers late (interrupts off, no polling, for LATE_NS):
+ * the sender, waiting with interrupts on, halts after its short spin
+ * instead of spinning on, the target's answer wakes it, and the call
+ * returns only after that answer, which the target's next read sees.
+ */
+#define LATE_NS		5000000ull
+
+static struct {
+	struct pt_space *space;
+	volatile int go, loaded, wrong_cpu, faulted, saw_request;
+	volatile uint64_t answered_at;
+} late;
+
+static void late_target(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+
+	while (!late.go)
+		yield();
+	yield();		/* the switch that moves it */
+	late.wrong_cpu = this_cpu()->id != cpu;
+
+	unsigned long fl = plat_irq_save();
+	bool lazy = this_cpu()->lazy;
+	uint64_t deadline = time_ns() + READER_NS;
+
+	this_cpu()->lazy = false;
+	pt_space_load(late.space);
+	(void)*(volatile int *)USER_VA;
+	__atomic_store_n(&late.loaded, 1, __ATOMIC_SEQ_CST);
+	/* CPU 0's request, not answered yet: interrupts are off and nothing polls. */
+	while (!(__atomic_load_n(&this_cpu()->tlb_from, __ATOMIC_SEQ_CST) & 1) && time_ns() < deadline)
+		__asm__ volatile("pause");
+	late.saw_request = (__atomic_load_n(&this_cpu()->tlb_from, __ATOMIC_SEQ_CST) & 1) != 0;
+	for (uint64_t end = time_ns() + LATE_NS; time_ns() < end;)
+		__asm__ volatile("pause");
+	late.answered_at = time_ns();
+	plat_irq_restore(fl);	/* the shootdown's interrupt: flush, answer, wake the sender */
+
+	struct fault_catch fc;
+
+	if (FAULT_TRY(&fc)) {
+		(void)*(volatile int *)USER_VA;
+		fault_catch_disarm();
+	}
+	late.faulted = fc.caught;
+	fl = plat_irq_save();
+	pt_space_load(&kernel_vm.pt);
+	this_cpu()->lazy = lazy;
+	plat_irq_restore(fl);
+}
+
+static void late_answer_wakes_sender(struct ktest *t)
+{
+	if (!need_others(t))
+		return;
+	uint64_t before = free_frames_all_cpus();
+	struct pt_space ps;
+	phys_addr_t frame;
+
+	if (!make_space(t, &ps, &frame))
+		return;
+	memset((void *)&late, 0, sizeof(late));
+	late.space = &ps;
+
+	struct task *k = kthread_create("late-answer", late_target, (void *)(uintptr_t)1);
+
+	KEXPECT(t, k != NULL);
+	if (!k)
+		return;
+	sched_set_affinity(k, (mm_cpumask_t)1 << 1);
+	late.go = 1;
+	while (!__atomic_load_n(&late.loaded, __ATOMIC_SEQ_CST))
+		yield();
+
+	uint64_t halts = this_cpu()->tlb_halts, wakes = cpu_data[1]->tlb_wakes;
+
+	KEXPECT_EQ(t, pt_zap(&ps, USER_VA, PAGE_SIZE, NULL, NULL), 0);	/* interrupts on */
+	uint64_t returned_at = time_ns();
+
+	while (k->state != TASK_ZOMBIE || k->on_cpu)
+		yield();
+	task_free(k);
+	KEXPECT(t, !late.wrong_cpu);
+	KEXPECT(t, late.saw_request);
+	KEXPECT(t, returned_at >= late.answered_at);
+	KEXPECT(t, late.faulted);
+	KEXPECT(t, this_cpu()->tlb_halts > halts);
+	KEXPECT(t, cpu_data[1]->tlb_wakes > wakes);
+	pt_space_destroy(&ps);
+	pmm_free_page(frame);
+	KEXPECT_EQ(t, free_frames_all_cpus(), before);
+}
+
 /* --- Stress: every CPU at once ------------------------------------------------ */
 
 #define STRESS_ROUNDS	300
@@ -467,5 +562,6 @@ KTEST_SUITE(smp,
 	KTEST_CASE(unmap_reaches_cpus_of_space),
 	KTEST_CASE(destroy_evicts_lazy_cpus),
 	KTEST_CASE(big_unmap_few_shootdowns),
+	KTEST_CASE(late_answer_wakes_sender),
 	KTEST_CASE(stress_every_cpu),
 	KTEST_CASE(heap_purge_every_cpu));
