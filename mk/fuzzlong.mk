@@ -4,14 +4,17 @@
 #   its corpus in build/fuzz-corpus/NAME, one target at a time, in chunks of
 #   FUZZ_LONG_CHUNK executions (default 500000). Resumable: each chunk that
 #   ends well appends its executions (libFuzzer's final stats, the corpus
-#   replay at its start included), the commit (git describe --dirty), date,
-#   seconds, seed and coverage to build/fuzz-long/NAME.ledger, and the next
-#   `make fuzz-long` starts where the ledger stands: executions add up across
-#   invocations (and commits) on the same corpus; a target whose ledger has
-#   FUZZ_LONG_RUNS is skipped. A chunk that is killed (make interrupted),
-#   crashes or fails counts nothing, and stops its target: its input is in
-#   build/fuzz-long/NAME-crash-*, its output in NAME.chunk.log. Every chunk's
-#   output is also appended to NAME.log. At the end a table of all targets
+#   replay at its start included), the commit (its short hash, "-dirty" if
+#   the tree differs from it outside fuzz/ledger), date, seconds, seed and
+#   coverage to fuzz/ledger/NAME.ledger, which is kept in version control:
+#   commit it after a run, and the next `make fuzz-long`, on this machine or
+#   on a fresh clone, starts where the ledger stands. Executions add up across
+#   invocations and commits (the corpus of a fresh clone starts empty); a
+#   target whose ledger has FUZZ_LONG_RUNS is skipped. A chunk that is killed
+#   (make interrupted), crashes or fails counts nothing, and stops its target:
+#   its input is in build/fuzz-long/NAME-crash-*, its output in
+#   build/fuzz-long/NAME.chunk.log. Every chunk's output is also appended to
+#   build/fuzz-long/NAME.log. At the end a table of all targets
 #   (tools/fuzz_long_report.py: executions in total, chunks, seconds, exec/s,
 #   last coverage, done or how far; also kept in build/fuzz-long/summary.txt);
 #   then the guest system-call fuzzer (tests/user/t_fuzz) on our kernel and
@@ -26,15 +29,17 @@ FUZZ_LONG_CHUNK    ?= 500000
 FUZZ_LONG_TARGETS  ?= $(notdir $(FUZZERS))
 GUEST_FUZZ_SECONDS ?= 3600
 FUZZ_LONG_DIR      := $(BUILD)/fuzz-long
+FUZZ_LEDGER_DIR    ?= fuzz/ledger
 FUZZ_LONG_TOOL     := python3 tools/fuzz_long_report.py
 
 fuzz-long: deps-test
 	@$(MAKE) --no-print-directory all fuzzers
 	@mkdir -p $(FUZZ_LONG_DIR)
-	@commit=$$(git describe --always --dirty 2>/dev/null || echo unknown); \
+	@commit=$$(git rev-parse --short HEAD 2>/dev/null || echo unknown); \
+	[ -z "$$(git status --porcelain -- . ':!$(FUZZ_LEDGER_DIR)' 2>/dev/null)" ] || commit=$$commit-dirty; \
 	for n in $(FUZZ_LONG_TARGETS); do \
 		out=$(FUZZ_LONG_DIR)/$$n; mkdir -p $(BUILD)/fuzz-corpus/$$n; \
-		while left=$$($(FUZZ_LONG_TOOL) left $(FUZZ_LONG_DIR) $$n $(FUZZ_LONG_RUNS)) && \
+		while left=$$($(FUZZ_LONG_TOOL) left $(FUZZ_LEDGER_DIR) $$n $(FUZZ_LONG_RUNS)) && \
 		      [ "$$left" -gt 0 ]; do \
 			runs=$$(( left < $(FUZZ_LONG_CHUNK) ? left : $(FUZZ_LONG_CHUNK) )); \
 			echo "== $$n: $$left executions to go, a chunk of $$runs (log in $$out.log)"; \
@@ -43,13 +48,13 @@ fuzz-long: deps-test
 				$(BUILD)/fuzz-corpus/$$n > $$out.chunk.log 2>&1 || st=$$?; \
 			cat $$out.chunk.log >> $$out.log; \
 			grep -E "DONE|stat::(number_of_executed_units|average_exec_per_sec)" $$out.chunk.log || true; \
-			$(FUZZ_LONG_TOOL) record $(FUZZ_LONG_DIR) $$n $$out.chunk.log $$st \
+			$(FUZZ_LONG_TOOL) record $(FUZZ_LONG_DIR) $(FUZZ_LEDGER_DIR) $$n $$out.chunk.log $$st \
 				$$(( $$(date +%s) - t0 )) $$commit && continue; \
 			grep -E "ERROR|SUMMARY|Test unit written|check failed" $$out.chunk.log; \
 			echo "== $$n: chunk failed (exit $$st), not counted; next target"; break; \
 		done; \
 	done
-	@st=0; $(FUZZ_LONG_TOOL) $(FUZZ_LONG_DIR) $(FUZZ_LONG_RUNS) $(FUZZ_LONG_TARGETS) \
+	@st=0; $(FUZZ_LONG_TOOL) $(FUZZ_LONG_DIR) $(FUZZ_LEDGER_DIR) $(FUZZ_LONG_RUNS) $(FUZZ_LONG_TARGETS) \
 		> $(FUZZ_LONG_DIR)/summary.txt || st=1; cat $(FUZZ_LONG_DIR)/summary.txt; \
 	python3 tools/fuzz_guest.py --build $(BUILD) --seconds $(GUEST_FUZZ_SECONDS) && exit $$st
 

@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """The ledger and the table of a long libFuzzer run (`make fuzz-long`).
 
-  tools/fuzz_long_report.py left DIR NAME RUNS
+  tools/fuzz_long_report.py left LEDGERS NAME RUNS
       prints how many executions NAME still needs to reach RUNS: RUNS minus
-      the executions its ledger DIR/NAME.ledger holds (0 when reached).
-  tools/fuzz_long_report.py record DIR NAME CHUNKLOG STATUS SECONDS COMMIT
+      the executions its ledger LEDGERS/NAME.ledger holds (0 when reached).
+  tools/fuzz_long_report.py record DIR LEDGERS NAME CHUNKLOG STATUS SECONDS COMMIT
       after one chunk: writes "STATUS SECONDS" to DIR/NAME.status and, only
       if the chunk ended well (STATUS 0, libFuzzer's DONE line and its final
       stats, no test unit written), appends one line to the ledger with the
       executions the chunk's final stats report. A chunk that was killed,
       crashed or failed adds nothing. Exits 1 if it added nothing.
-  tools/fuzz_long_report.py DIR RUNS NAME...
+  tools/fuzz_long_report.py DIR LEDGERS RUNS NAME...
       the table: per target its executions in total (all chunks, on every
       commit), the chunks, their seconds and executions per second, the
       last chunk's coverage (cov: edges, ft: features) and corpus, and how it
@@ -19,7 +19,9 @@
       ledger). Exits 1 unless every target is done.
 
 A ledger line: "UNITS COMMIT DATE SECONDS SEED COV FT CORPUS", one per
-finished chunk, in the order they ran. Executions count the replay of the
+finished chunk, in the order they ran. The ledgers (LEDGERS, fuzz/ledger in
+the source tree) are kept in version control, so that executions add up
+across machines and clones; DIR (the build's) holds the logs and status. Executions count the replay of the
 corpus each chunk starts with, as libFuzzer's own counter does.
 """
 import os
@@ -62,7 +64,7 @@ def left(d, name, runs):
     print(max(runs - done, 0))
 
 
-def record(d, name, chunk_log, status, secs, commit):
+def record(d, ld, name, chunk_log, status, secs, commit):
     with open(os.path.join(d, name + ".status"), "w") as f:
         f.write("%d %d\n" % (status, secs))
     log = read(chunk_log) or ""
@@ -75,16 +77,17 @@ def record(d, name, chunk_log, status, secs, commit):
     line = "%d %s %s %d %s %s %s %s\n" % (
         units, commit, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), secs,
         seed[-1] if seed else "-", done[-1][1], done[-1][2], done[-1][3])
-    with open(os.path.join(d, name + ".ledger"), "a") as f:
+    os.makedirs(ld, exist_ok=True)
+    with open(os.path.join(ld, name + ".ledger"), "a") as f:
         f.write(line)
     return 0
 
 
-def row(d, name, runs):
+def row(d, ld, name, runs):
     """One target's figures: a dict, with "end" saying how it stands."""
     r = {"name": name, "runs": "", "chunks": "", "secs": "", "rate": "", "cov": "", "ft": "",
          "corp": "", "end": "missing"}
-    chunks = ledger(d, name)
+    chunks = ledger(ld, name)
     status = None
     text = read(os.path.join(d, name + ".status"))
     if text:
@@ -121,8 +124,8 @@ def row(d, name, runs):
     return r
 
 
-def table(d, runs, names):
-    rows = [row(d, n, runs) for n in names]
+def table(d, ld, runs, names):
+    rows = [row(d, ld, n, runs) for n in names]
     cols = [("target", "name"), ("runs", "runs"), ("chunks", "chunks"), ("s", "secs"),
             ("exec/s", "rate"), ("cov", "cov"), ("ft", "ft"), ("corpus", "corp"),
             ("result", "end")]
@@ -140,10 +143,10 @@ def main():
     if len(a) == 4 and a[0] == "left":
         left(a[1], a[2], int(a[3]))
         return 0
-    if len(a) == 7 and a[0] == "record":
-        return record(a[1], a[2], a[3], int(a[4]), int(a[5]), a[6])
-    if len(a) >= 3 and a[1].isdigit():
-        return table(a[0], int(a[1]), a[2:])
+    if len(a) == 8 and a[0] == "record":
+        return record(a[1], a[2], a[3], a[4], int(a[5]), int(a[6]), a[7])
+    if len(a) >= 4 and a[2].isdigit():
+        return table(a[0], a[1], int(a[2]), a[3:])
     sys.exit(__doc__)
 
 
