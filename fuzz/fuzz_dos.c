@@ -120,7 +120,7 @@ static void dos_op(struct dos_sim *s, struct model *m, struct fuzz_input *in)
 	case 4:		/* scribble on a header */
 		if (fuzz_byte(in) < 250)
 			return;
-		s->low[0x1000 + (fuzz_word(in) % 0x9f000)] = (uint8_t)fuzz_byte(in);
+		*dos_sim_low(s, 0x1000 + fuzz_word(in) % 0x9f000) = (uint8_t)fuzz_byte(in);
 		m->scribbled = true;
 		break;
 	default:	/* largest free */

@@ -411,18 +411,26 @@ static bool borrowed(const struct pt_space *s, unsigned i)
 	return i >= s->borrow_first && i < s->borrow_end;
 }
 
-/* Free table @tpa at @level and every table below it. */
+/*
+ * Free table @tpa at @level and every table below it. The scan stops at the
+ * table's last present entry (pt_used() counts them, borrowed ones too): a
+ * small space's tables are mostly empty, and an exiting process pays for
+ * none of it. A wrong count leaves tables behind: pt_space_destroy()
+ * panics, as the table count does not reach zero.
+ */
 static void free_tables(struct pt_space *s, unsigned level, phys_addr_t tpa)
 {
 	const struct pt_format *f = s->fmt;
 	const void *t = pt_table(tpa);
+	unsigned left = level ? pt_used_get(tpa) : 0;
 
-	for (unsigned i = 0; level > 0 && i < lvl_entries(f, level); i++) {
+	for (unsigned i = 0; left && i < lvl_entries(f, level); i++) {
 		uint64_t e = pte_get(f, t, i);
 
-		if (!(e & f->present) || pte_is_leaf(f, level, e))
+		if (!(e & f->present))
 			continue;
-		if (level == pt_top(f) && borrowed(s, i))
+		left--;
+		if (pte_is_leaf(f, level, e) || (level == pt_top(f) && borrowed(s, i)))
 			continue;
 		free_tables(s, level - 1, e & f->addr_mask);
 	}

@@ -27,12 +27,22 @@
 #define DOS_SIM_ORACLE
 #endif
 
+/*
+ * Bytes per dirty mark: dos_sim_start() clears only the chunks of low and
+ * XMS memory that dos_sim_byte() handed out since the last start, not the
+ * two megabytes (most of a short fuzzer input's time). Writing into low or
+ * xms other than through dos_sim_byte() must be followed by dos_sim_dirty().
+ */
+#define DOS_SIM_CHUNK	4096u
+
 struct dos_sim {
 	struct dos_box box;
 	struct dos_box_params params;		/* what the box was made with */
 	uint8_t *low;				/* linear 0 .. DOS_BOX_MAP_SIZE */
 	uint8_t *xms;				/* the XMS pool */
 	uint32_t xms_bytes;
+	uint8_t low_dirty[DOS_BOX_MAP_SIZE / DOS_SIM_CHUNK];
+	uint8_t *xms_dirty;			/* one per DOS_SIM_CHUNK of the pool */
 	uint8_t *ems[DOS_EMS_MAX_PAGES];	/* NULL: not allocated */
 	uint32_t window[DOS_EMS_WINDOWS];	/* pool page shown, or DOS_EMS_NONE */
 	bool a20;
@@ -40,6 +50,13 @@ struct dos_sim {
 	int fail_ems_alloc;			/* fail after this many (-1: never) */
 	bool fail_a20;
 };
+
+/* Low memory's byte @lin is (perhaps) no longer zero: the next start clears its chunk. */
+DOS_SIM_ORACLE static inline uint8_t *dos_sim_low(struct dos_sim *s, uint32_t lin)
+{
+	s->low_dirty[lin / DOS_SIM_CHUNK] = 1;
+	return s->low + lin;
+}
 
 /* The byte at DOS linear @lin, or NULL if nothing is there. */
 DOS_SIM_ORACLE static inline uint8_t *dos_sim_byte(struct dos_sim *s, uint32_t lin)
@@ -51,13 +68,32 @@ DOS_SIM_ORACLE static inline uint8_t *dos_sim_byte(struct dos_sim *s, uint32_t l
 		uint32_t off = lin - ((uint32_t)DOS_EMS_FRAME << 4);
 		uint32_t page = s->window[off / DOS_EMS_PAGE];
 
-		return page == DOS_EMS_NONE ? s->low + lin : s->ems[page] + off % DOS_EMS_PAGE;
+		return page == DOS_EMS_NONE ? dos_sim_low(s, lin) : s->ems[page] + off % DOS_EMS_PAGE;
 	}
 	if (lin < DOS_BOX_MAP_SIZE)
-		return s->low + lin;
-	if (lin >= SIM_XMS_BASE && lin - SIM_XMS_BASE < s->xms_bytes)
+		return dos_sim_low(s, lin);
+	if (lin >= SIM_XMS_BASE && lin - SIM_XMS_BASE < s->xms_bytes) {
+		s->xms_dirty[(lin - SIM_XMS_BASE) / DOS_SIM_CHUNK] = 1;
 		return s->xms + (lin - SIM_XMS_BASE);
+	}
 	return NULL;
+}
+
+/* After writing low or XMS memory directly: every chunk is cleared at the next start. */
+static inline void dos_sim_dirty(struct dos_sim *s)
+{
+	memset(s->low_dirty, 1, sizeof(s->low_dirty));
+	memset(s->xms_dirty, 1, s->xms_bytes / DOS_SIM_CHUNK + 1);
+}
+
+/* Zero the chunks of @mem marked in @dirty (@n bytes in all). */
+static inline void dos_sim_clear(uint8_t *mem, uint8_t *dirty, uint32_t n)
+{
+	for (uint32_t c = 0; c * DOS_SIM_CHUNK < n; c++)
+		if (dirty[c]) {
+			memset(mem + c * DOS_SIM_CHUNK, 0, MM_MIN(DOS_SIM_CHUNK, n - c * DOS_SIM_CHUNK));
+			dirty[c] = 0;
+		}
 }
 
 DOS_SIM_ORACLE static inline int dos_sim_read(void *ctx, uint32_t lin, void *buf, uint32_t n)
@@ -162,8 +198,8 @@ static const struct dos_ops dos_sim_ops = {
 /* Fresh state in @s's memory: everything zero, then a box as params say (0 or -1). */
 static inline int dos_sim_start(struct dos_sim *s)
 {
-	memset(s->low, 0, DOS_BOX_MAP_SIZE);
-	memset(s->xms, 0, s->xms_bytes ? s->xms_bytes : 1);
+	dos_sim_clear(s->low, s->low_dirty, DOS_BOX_MAP_SIZE);
+	dos_sim_clear(s->xms, s->xms_dirty, s->xms_bytes);
 	s->a20 = false;
 	s->maps = s->allocs = s->frees = s->discards = 0;
 	s->fail_ems_alloc = -1;
@@ -184,9 +220,10 @@ static inline struct dos_sim *dos_sim_new(struct dos_config cfg, uint16_t hma_mi
 		return NULL;
 	s = calloc(1, sizeof(*s));
 	s->params = p;
-	s->low = malloc(DOS_BOX_MAP_SIZE);
+	s->low = calloc(1, DOS_BOX_MAP_SIZE);		/* zero: nothing dirty yet */
 	s->xms_bytes = p.cfg.xms_kb * 1024u;
-	s->xms = malloc(s->xms_bytes ? s->xms_bytes : 1);
+	s->xms = calloc(1, s->xms_bytes ? s->xms_bytes : 1);
+	s->xms_dirty = calloc(1, s->xms_bytes / DOS_SIM_CHUNK + 1);
 	if (dos_sim_start(s))
 		abort();
 	return s;
@@ -230,6 +267,7 @@ static inline unsigned dos_sim_free(struct dos_sim *s)
 
 	free(s->low);
 	free(s->xms);
+	free(s->xms_dirty);
 	free(s);
 	return left;
 }
