@@ -96,7 +96,7 @@ static bool zone_allowed(phys_addr_t a, unsigned order, unsigned flags)
 	return true;
 }
 
-static void mark(phys_addr_t a, unsigned order, uint8_t v)
+FUZZ_ORACLE static void mark(phys_addr_t a, unsigned order, uint8_t v)
 {
 	for (uint64_t i = 0; i < (1ull << order); i++) {
 		CHECK(owned[a / FRAME + i] != v);	/* never handed out twice */
