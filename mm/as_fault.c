@@ -334,17 +334,23 @@ enum vm_fault_result as_fault_locked_io(struct as *as, uintptr_t addr, unsigned 
 /*
  * Fault locks: two faults of one page must not both fill it or both copy
  * it, while faults of different pages go on at once. Hashed by space and
- * page; taken under the space's read lock, before any object's lock.
- * 1024 of them (4 KiB): with 64, two threads faulting different pages met
- * on one lock once in 64 faults, and a waiter spins for the holder's whole
- * fault (far longer when the host deschedules that vCPU meanwhile).
+ * page table's span (FAULT_LOCK_SPAN, as Linux's split page-table locks),
+ * not by page; taken under the space's read lock, before any object's
+ * lock, never two at once. By page, a thread faulting through its own
+ * memory touched a different lock every fault: when the host descheduled
+ * the other CPU while it held one (under an emulator, for milliseconds),
+ * this thread met that lock within the pause nearly every time (in a
+ * page_fault1 run at two CPUs, each such wait took 10-20 ms). By table,
+ * it meets a new lock once per 512 pages. 1024 of them (4 KiB): with 64,
+ * threads faulting apart met on one lock too often.
  */
 #define FAULT_LOCK_BITS	10
+#define FAULT_LOCK_SPAN	21	/* log2 of the bytes one lock covers */
 static spinlock_t fault_locks[1u << FAULT_LOCK_BITS];
 
 static spinlock_t *fault_lock(const struct as *as, uintptr_t addr)
 {
-	uint64_t h = ((uint64_t)(uintptr_t)as ^ (addr >> PAGE_SHIFT)) * 0x9e3779b97f4a7c15ull;
+	uint64_t h = ((uint64_t)(uintptr_t)as ^ (addr >> FAULT_LOCK_SPAN)) * 0x9e3779b97f4a7c15ull;
 
 	return &fault_locks[h >> (64 - FAULT_LOCK_BITS)];
 }
