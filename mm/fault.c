@@ -54,7 +54,7 @@ enum vm_fault_result vm_handle_fault(struct vm_space *vs, const struct vm_fault 
 	unsigned prot;
 	enum vm_fault_result r;
 
-	__atomic_fetch_add(&vs->nr_faults, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&vs->nr_faults[plat_cpu_id() % VM_FAULT_SHARDS].n, 1, __ATOMIC_RELAXED);
 	if (f->flags & VM_FAULT_RSVD)
 		goto failed;
 	/*

@@ -48,6 +48,14 @@ typedef enum vm_fault_result (*vm_fault_fn)(struct vm_space *vs, const struct vm
 /* Bytes in a cache line (x86): the unit two CPUs' writes contend for. */
 #define VM_CACHE_LINE	64
 
+/* Shards of a space's fault count: CPU n counts in shard n % VM_FAULT_SHARDS. */
+#define VM_FAULT_SHARDS	4
+
+struct vm_fault_shard {
+	MM_ATOMIC64 uint64_t n;
+	char pad[VM_CACHE_LINE - sizeof(uint64_t)];	/* the next shard a line away */
+};
+
 struct vm_space {
 	struct pt_space pt;
 	vm_fault_fn fault;	/* NULL: no fault is ever resolved */
@@ -59,7 +67,12 @@ struct vm_space {
 	 * not take the line the other CPUs' faults read.
 	 */
 	char hot_gap[VM_CACHE_LINE];
-	MM_ATOMIC64 uint64_t nr_faults;		/* faults handled (atomic counters) */
+	/*
+	 * Faults handled (vm_fault_count()): a count per CPU shard, a cache
+	 * line apart, since every fault writes it; one line written by the
+	 * faults of two CPUs cost a cache miss on each fault.
+	 */
+	struct vm_fault_shard nr_faults[VM_FAULT_SHARDS];
 	MM_ATOMIC64 uint64_t nr_spurious;	/* ... that the tables already allowed (stale TLB) */
 	MM_ATOMIC64 uint64_t nr_failed;		/* ... that were not resolved (vm_fault_resolved()) */
 };
@@ -67,14 +80,23 @@ MM_ATOMIC64_OK(struct vm_space, nr_faults);
 MM_ATOMIC64_OK(struct vm_space, nr_spurious);
 MM_ATOMIC64_OK(struct vm_space, nr_failed);
 
+/* The faults of @vs handled so far (atomic counters, summed). */
+static inline uint64_t vm_fault_count(const struct vm_space *vs)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < VM_FAULT_SHARDS; i++)
+		n += __atomic_load_n(&vs->nr_faults[i].n, __ATOMIC_RELAXED);
+	return n;
+}
+
 /*
  * The faults of @vs its routine resolved: the others are counted, not
  * these, so that a fault writes one shared counter, not two.
  */
 static inline uint64_t vm_fault_resolved(const struct vm_space *vs)
 {
-	return __atomic_load_n(&vs->nr_faults, __ATOMIC_RELAXED) -
-	       __atomic_load_n(&vs->nr_spurious, __ATOMIC_RELAXED) -
+	return vm_fault_count(vs) - __atomic_load_n(&vs->nr_spurious, __ATOMIC_RELAXED) -
 	       __atomic_load_n(&vs->nr_failed, __ATOMIC_RELAXED);
 }
 

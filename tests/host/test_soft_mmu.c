@@ -509,7 +509,7 @@ static void test_fault_reaches_routine(void **state)
 	assert_int_equal(smmu_read64(&mmu, 0x5000, U, &v), -MM_EFAULT);
 	assert_int_equal(mmu.error_code, PF_P | PF_RSVD | PF_U);
 	assert_int_equal(routine_calls, 2);
-	assert_int_equal(vs.nr_faults, 3);
+	assert_int_equal(vm_fault_count(&vs), 3);
 	entry_put(0x5000, 0, entry_get(0x5000, 0) & ~(1ull << 51));
 	finish();
 }
@@ -584,7 +584,7 @@ static void test_spurious(void **state)
 	f.flags = VM_FAULT_PRESENT | VM_FAULT_RSVD;
 	assert_int_equal(vm_handle_fault(&vs, &f), VM_FAULT_UNRESOLVED);
 	assert_int_equal(routine_calls, 2);
-	assert_int_equal(vs.nr_faults, 4);
+	assert_int_equal(vm_fault_count(&vs), 4);
 
 	assert_true(vm_fault_permitted(PT_USER | PT_WRITE, VM_FAULT_USER | VM_FAULT_WRITE));
 	assert_false(vm_fault_permitted(PT_USER, VM_FAULT_WRITE));
