@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The porting interface implemented for a Linux host process (see sim.h). */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <time.h>
 #ifdef MM_KASAN
 #include <sanitizer/asan_interface.h>
 #endif
@@ -347,6 +349,84 @@ void plat_reclaim_end(void)
 void plat_cpu_relax(void)
 {
 	__builtin_ia32_pause();
+}
+
+/*
+ * Dozing, off unless a test sets sim_doze_ms: a simulated CPU (a thread)
+ * "halts" on a condition variable, and only a plat_doze_wake() for its key
+ * ends that early; the wait's limit (sim_doze_ms) stands for the tick, and
+ * reaching it is counted as a missed wake-up (sim_count.doze_timeouts).
+ */
+unsigned sim_doze_ms;
+
+static struct {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	const void *key;	/* atomic: read by wakers without @m */
+	bool woken;
+} dozers[MM_MAX_CPUS];
+static pthread_once_t dozers_once = PTHREAD_ONCE_INIT;
+
+static void dozers_init(void)
+{
+	for (unsigned i = 0; i < MM_MAX_CPUS; i++) {
+		pthread_mutex_init(&dozers[i].m, NULL);
+		pthread_cond_init(&dozers[i].c, NULL);
+	}
+}
+
+bool plat_doze_prepare(const void *key, unsigned long flags)
+{
+	unsigned cpu = plat_cpu_id();
+
+	if (!__atomic_load_n(&sim_doze_ms, __ATOMIC_RELAXED) || flags)
+		return false;	/* flags: "interrupts" were off at the lock call */
+	pthread_once(&dozers_once, dozers_init);
+	pthread_mutex_lock(&dozers[cpu].m);
+	dozers[cpu].woken = false;
+	pthread_mutex_unlock(&dozers[cpu].m);
+	__atomic_store_n(&dozers[cpu].key, key, __ATOMIC_SEQ_CST);
+	return true;
+}
+
+void plat_doze_finish(bool halt)
+{
+	unsigned cpu = plat_cpu_id();
+
+	if (halt) {
+		struct timespec until;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += sim_doze_ms / 1000;
+		until.tv_nsec += (long)(sim_doze_ms % 1000) * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		__atomic_add_fetch(&sim_count.dozes, 1, __ATOMIC_RELAXED);
+		pthread_mutex_lock(&dozers[cpu].m);
+		while (!dozers[cpu].woken)
+			if (pthread_cond_timedwait(&dozers[cpu].c, &dozers[cpu].m, &until)) {
+				__atomic_add_fetch(&sim_count.doze_timeouts, 1, __ATOMIC_RELAXED);
+				break;
+			}
+		pthread_mutex_unlock(&dozers[cpu].m);
+	}
+	__atomic_store_n(&dozers[cpu].key, NULL, __ATOMIC_RELAXED);
+}
+
+void plat_doze_wake(const void *key)
+{
+	unsigned self = plat_cpu_id();
+
+	for (unsigned c = 0; c < MM_MAX_CPUS; c++) {
+		if (c == self || __atomic_load_n(&dozers[c].key, __ATOMIC_SEQ_CST) != key)
+			continue;
+		pthread_mutex_lock(&dozers[c].m);
+		dozers[c].woken = true;
+		pthread_cond_signal(&dozers[c].c);
+		pthread_mutex_unlock(&dozers[c].m);
+	}
 }
 
 /* Host programs are not preempted by us; nothing is ever killed. */

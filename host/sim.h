@@ -80,8 +80,12 @@ struct sim_counters {
 	unsigned long tlb_shootdown;	/* plat_tlb_shootdown() calls */
 	unsigned long kmap_high;	/* plat_kmap() calls for frames in high memory */
 	unsigned long preempt_points;	/* plat_preempt_point() calls (atomic: any thread) */
+	unsigned long dozes;		/* plat_doze_finish() halts (atomic) */
+	unsigned long doze_timeouts;	/* ... that no plat_doze_wake() ended (atomic) */
 };
 extern struct sim_counters sim_count;
+/* Milliseconds a dozing simulated CPU waits at most; 0 (the default): it never dozes. */
+extern unsigned sim_doze_ms;
 /* plat_kmap() calls for high memory since the process started (never reset). */
 extern unsigned long sim_kmap_high_total;
 /* The last message logged, for tests that check a report was made. */

@@ -71,6 +71,23 @@ void plat_irq_restore(unsigned long flags);
 /* Hint to the CPU that we are spinning (PAUSE on x86). */
 void plat_cpu_relax(void);
 /*
+ * Dozing instead of spinning, for a lock waiter whose holder may be kept
+ * off its CPU for long (a virtual CPU its host does not run): a waiter that
+ * spins then burns the host time the holder needs. With interrupts off,
+ * plat_doze_prepare(@key, @flags) marks this CPU as dozing on @key and
+ * returns true, or returns false if it cannot doze (interrupts were off at
+ * @flags, the state plat_irq_save() returned; or the platform never
+ * dozes). The caller then re-checks its condition atomically (publishing
+ * that it dozes) and calls plat_doze_finish(true) to stop the CPU until
+ * an interrupt or a plat_doze_wake(@key) from another CPU, or
+ * plat_doze_finish(false) not to; either unmarks it, and returns with
+ * interrupts off. A wake-up may be spurious. plat_doze_wake(@key) wakes
+ * every CPU marked as dozing on @key.
+ */
+bool plat_doze_prepare(const void *key, unsigned long flags);
+void plat_doze_finish(bool halt);
+void plat_doze_wake(const void *key);
+/*
  * A preemption point in a long operation, called with no lock held and
  * interrupts as the caller found them: let other tasks run if one is due.
  * Returns true if the calling task was killed meanwhile, so the operation

@@ -11,7 +11,11 @@
  * again while holding it (a writer waiting in between would deadlock both). Its holds
  * can be long (a whole address space's operation), so a waiter spins with
  * interrupts as they were before the call, turning them off only to try:
- * the wait is not an interrupts-off stretch unless the caller's was.
+ * the wait is not an interrupts-off stretch unless the caller's was. A
+ * waiter that has spun RW_DOZE_SPINS times with interrupts on dozes
+ * (plat_doze_prepare()) until a release wakes it: its holder is then
+ * likely a virtual CPU its host is not running, which a spinning waiter
+ * would keep from running longer.
  */
 #ifndef MM_SPINLOCK_H
 #define MM_SPINLOCK_H
@@ -43,9 +47,15 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
 #define RW_WRITER	(1 << 30)	/* held by a writer */
 #define RW_WAITING	(1 << 29)	/* a writer waits: new readers hold back */
 #define RW_HANDOFF	(1 << 28)	/* a writer waited long: the lock is its next */
-#define RW_READERS	(RW_HANDOFF - 1)
+#define RW_DOZER	(1 << 27)	/* a waiter dozes: the next release wakes it */
+#define RW_READERS	(RW_DOZER - 1)
 /* Looks at a held lock after which a waiting writer claims the hand-off. */
 #define RW_HANDOFF_SPINS 4096
+/*
+ * Looks after which a waiter with interrupts on dozes: a few tens of
+ * microseconds under an emulator, past any fault a reader holds it for.
+ */
+#define RW_DOZE_SPINS	256
 
 /*
  * A writer takes the lock whenever it finds it free, even past another
@@ -60,22 +70,43 @@ static inline void spin_unlock_irqrestore(spinlock_t *l, unsigned long flags)
  * (Linux's rwsem hands off after a wait for the same reason).
  */
 typedef struct {
-	volatile int state;	/* RW_WRITER, RW_WAITING, RW_HANDOFF, the count of readers */
+	volatile int state;	/* RW_WRITER, RW_WAITING, RW_HANDOFF, RW_DOZER, the count of readers */
 } rwlock_t;
 
 #define RWLOCK_INIT	{ 0 }
 
-/* Wait a moment with interrupts as they were before the lock call (@flags). */
-static inline void rw_wait(unsigned long flags)
+/*
+ * Wait a moment with interrupts as they were before the lock call (@flags);
+ * after RW_DOZE_SPINS such moments (@spins counts them), doze until a
+ * release, if @s, what the caller found, is still the lock's state once
+ * RW_DOZER is in it. Interrupts off on entry and return.
+ */
+static inline void rw_wait(rwlock_t *l, int s, unsigned long flags, unsigned *spins)
 {
+	if (++*spins >= RW_DOZE_SPINS && plat_doze_prepare(l, flags)) {
+		plat_doze_finish(__atomic_compare_exchange_n(&l->state, &s, s | RW_DOZER, false,
+							     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+		return;
+	}
 	plat_irq_restore(flags);
 	plat_cpu_relax();
 	(void)plat_irq_save();
 }
 
+/* A release found RW_DOZER in the state it changed (@old): wake the dozers. */
+static inline void rw_wake(rwlock_t *l, int old)
+{
+	if (__builtin_expect(!(old & RW_DOZER), 1))
+		return;
+	/* Cleared first: a waiter that dozes after this marks it again, and is woken below. */
+	__atomic_fetch_and(&l->state, ~RW_DOZER, __ATOMIC_SEQ_CST);
+	plat_doze_wake(l);
+}
+
 static inline unsigned long read_lock_irqsave(rwlock_t *l)
 {
 	unsigned long flags = plat_irq_save();
+	unsigned spins = 0;
 
 	for (;;) {
 		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
@@ -83,13 +114,17 @@ static inline unsigned long read_lock_irqsave(rwlock_t *l)
 		    __atomic_compare_exchange_n(&l->state, &s, s + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED))
 			return flags;
-		rw_wait(flags);
+		rw_wait(l, s, flags, &spins);
 	}
 }
 
+/* Only the last reader out can let a writer in: only it wakes dozers. */
 static inline void read_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 {
-	__atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
+	int old = __atomic_fetch_sub(&l->state, 1, __ATOMIC_RELEASE);
+
+	if ((old & RW_READERS) == 1)
+		rw_wake(l, old);
 	plat_irq_restore(flags);
 }
 
@@ -97,13 +132,13 @@ static inline unsigned long write_lock_irqsave(rwlock_t *l)
 {
 	unsigned long flags = plat_irq_save();
 	bool handoff = false;	/* we marked RW_HANDOFF: the lock is ours next */
-	unsigned spins = 0;
+	unsigned spins = 0, doze_spins = 0;
 
 	for (;;) {
 		int s = __atomic_load_n(&l->state, __ATOMIC_RELAXED);
 		if (!(s & (RW_WRITER | RW_READERS)) && (handoff || !(s & RW_HANDOFF))) {
-			/* Taking it clears the marks: other waiters mark again. */
-			if (__atomic_compare_exchange_n(&l->state, &s, RW_WRITER, true,
+			/* Taking it clears the marks (other waiters mark again) but RW_DOZER's. */
+			if (__atomic_compare_exchange_n(&l->state, &s, RW_WRITER | (s & RW_DOZER), true,
 							__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 				return flags;
 		} else if (!(s & RW_WAITING)) {
@@ -113,14 +148,15 @@ static inline unsigned long write_lock_irqsave(rwlock_t *l)
 			handoff = __atomic_compare_exchange_n(&l->state, &s, s | RW_HANDOFF, false,
 							      __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 		}
-		rw_wait(flags);
+		rw_wait(l, s, flags, &doze_spins);
 	}
 }
 
 /* A waiting writer's marks stay. */
 static inline void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
 {
-	__atomic_fetch_and(&l->state, ~RW_WRITER, __ATOMIC_RELEASE);
+	/* Subtracted, not masked (a compare-exchange loop): RW_WRITER is set, readers wait. */
+	rw_wake(l, __atomic_fetch_sub(&l->state, RW_WRITER, __ATOMIC_RELEASE));
 	plat_irq_restore(flags);
 }
 
@@ -131,7 +167,7 @@ static inline void write_unlock_irqrestore(rwlock_t *l, unsigned long flags)
  */
 static inline void write_downgrade(rwlock_t *l)
 {
-	__atomic_fetch_add(&l->state, 1 - RW_WRITER, __ATOMIC_RELEASE);
+	rw_wake(l, __atomic_fetch_add(&l->state, 1 - RW_WRITER, __ATOMIC_RELEASE));
 }
 
 #endif

@@ -43,6 +43,8 @@ struct cpu_local {
 	uint64_t tlb_sent;		/* shootdowns it sent to other CPUs */
 	uint64_t tlb_halts;		/* ... halts waiting for their answers */
 	uint64_t tlb_wakes;		/* wake-ups it sent to such halted senders */
+	const void *volatile doze_key;	/* the lock it dozes on (doze.c), or NULL */
+	uint64_t dozes;			/* halts waiting for a lock */
 };
 MM_ATOMIC64_OK(struct cpu_local, tlb_from);
 

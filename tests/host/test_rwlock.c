@@ -6,15 +6,19 @@
  * new readers back, so writers make progress under a stream of readers;
  * a writer that downgrades (write_downgrade()) lets readers in, not writers;
  * a writer that lets go and asks again at once waits behind one that has
- * waited long.
+ * waited long; waiters that doze (plat_doze_prepare()) are woken by the
+ * release that lets them in (write unlock, downgrade, last read unlock),
+ * never left for the tick.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "host/sim.h"
 #include "mm/spinlock.h"
 
 #define READERS		4
@@ -220,6 +224,80 @@ static void test_writers_take_turns(void **state)
 	}
 }
 
+/*
+ * Dozing waiters: readers behind a writer, then a writer behind a reader,
+ * each waiting long enough to doze, must be woken by the release, not by
+ * the 5 s stand-in for a tick (sim_count.doze_timeouts). Then the mixed
+ * run of the first test, dozing whenever a wait is long.
+ */
+static volatile int dozing_readers_in;
+
+static void *dozing_reader(void *arg)
+{
+	(void)arg;
+	unsigned long fl = read_lock_irqsave(&lock);
+	__atomic_add_fetch(&dozing_readers_in, 1, __ATOMIC_SEQ_CST);
+	read_unlock_irqrestore(&lock, fl);
+	return NULL;
+}
+
+static void *dozing_writer(void *arg)
+{
+	(void)arg;
+	unsigned long fl = write_lock_irqsave(&lock);
+	write_unlock_irqrestore(&lock, fl);
+	return NULL;
+}
+
+/* Until a waiter has published that it dozes, and a moment for the others to. */
+static void until_dozing(void)
+{
+	while (!(__atomic_load_n(&lock.state, __ATOMIC_SEQ_CST) & RW_DOZER))
+		sched_yield();
+	for (volatile long i = 0; i < 2000000; i++)
+		;
+}
+
+static void test_dozers_are_woken(void **state)
+{
+	pthread_t t[READERS];
+
+	(void)state;
+	sim_doze_ms = 5000;
+	sim_count.dozes = sim_count.doze_timeouts = 0;
+	dozing_readers_in = 0;
+	unsigned long fl = write_lock_irqsave(&lock);
+	for (int i = 0; i < READERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, dozing_reader, NULL), 0);
+	until_dozing();
+	write_downgrade(&lock);		/* lets the readers in: wakes them */
+	while (__atomic_load_n(&dozing_readers_in, __ATOMIC_SEQ_CST) < READERS)
+		sched_yield();
+	read_unlock_irqrestore(&lock, fl);
+	for (int i = 0; i < READERS; i++)
+		pthread_join(t[i], NULL);
+
+	fl = read_lock_irqsave(&lock);
+	assert_int_equal(pthread_create(&t[0], NULL, dozing_writer, NULL), 0);
+	until_dozing();
+	read_unlock_irqrestore(&lock, fl);	/* the last reader out wakes the writer */
+	pthread_join(t[0], NULL);
+
+	fl = write_lock_irqsave(&lock);
+	assert_int_equal(pthread_create(&t[0], NULL, dozing_writer, NULL), 0);
+	until_dozing();
+	write_unlock_irqrestore(&lock, fl);	/* a writer's release wakes the next */
+	pthread_join(t[0], NULL);
+	assert_true(sim_count.dozes >= 3);
+	assert_int_equal(sim_count.doze_timeouts, 0);
+	assert_int_equal(lock.state, 0);
+
+	torn = reads = writes = word_a = word_b = 0;
+	test_readers_never_see_a_half_write(state);
+	assert_int_equal(sim_count.doze_timeouts, 0);
+	sim_doze_ms = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_waiting_writer_goes_first),
 		cmocka_unit_test(test_downgrade_lets_readers_in),
 		cmocka_unit_test(test_writers_take_turns),
+		cmocka_unit_test(test_dozers_are_woken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -54,6 +54,24 @@ void plat_cpu_relax(void)
 		__builtin_ia32_pause();
 }
 
+/* Threads here spin (and yield) rather than doze: nothing halts a host CPU for them. */
+bool plat_doze_prepare(const void *key, unsigned long flags)
+{
+	(void)key;
+	(void)flags;
+	return false;
+}
+
+void plat_doze_finish(bool halt)
+{
+	(void)halt;
+}
+
+void plat_doze_wake(const void *key)
+{
+	(void)key;
+}
+
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[512];
