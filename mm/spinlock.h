@@ -79,9 +79,11 @@ typedef struct {
  * Wait a moment with interrupts as they were before the lock call (@flags);
  * after RW_DOZE_SPINS such moments (@spins counts them), doze until a
  * release, if @s, what the caller found, is still the lock's state once
- * RW_DOZER is in it. Interrupts off on entry and return.
+ * RW_DOZER is in it. Interrupts off on entry and return. Out of line: the
+ * lock calls inlined everywhere stay as short as before dozing.
  */
-static inline void rw_wait(rwlock_t *l, int s, unsigned long flags, unsigned *spins)
+static __attribute__((noinline, cold, unused)) void rw_wait(rwlock_t *l, int s,
+								    unsigned long flags, unsigned *spins)
 {
 	if (++*spins >= RW_DOZE_SPINS && plat_doze_prepare(l, flags)) {
 		plat_doze_finish(__atomic_compare_exchange_n(&l->state, &s, s | RW_DOZER, false,
@@ -93,14 +95,19 @@ static inline void rw_wait(rwlock_t *l, int s, unsigned long flags, unsigned *sp
 	(void)plat_irq_save();
 }
 
-/* A release found RW_DOZER in the state it changed (@old): wake the dozers. */
-static inline void rw_wake(rwlock_t *l, int old)
+/* Wake the dozers (rw_wake()); out of line, off the releases' path. */
+static __attribute__((noinline, cold, unused)) void rw_wake_dozers(rwlock_t *l)
 {
-	if (__builtin_expect(!(old & RW_DOZER), 1))
-		return;
 	/* Cleared first: a waiter that dozes after this marks it again, and is woken below. */
 	__atomic_fetch_and(&l->state, ~RW_DOZER, __ATOMIC_SEQ_CST);
 	plat_doze_wake(l);
+}
+
+/* A release found RW_DOZER in the state it changed (@old): wake the dozers. */
+static inline void rw_wake(rwlock_t *l, int old)
+{
+	if (__builtin_expect(old & RW_DOZER, 0))
+		rw_wake_dozers(l);
 }
 
 static inline unsigned long read_lock_irqsave(rwlock_t *l)
