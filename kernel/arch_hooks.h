@@ -39,6 +39,8 @@ struct vm_space *current_user_space(void);
 void kernel_fault_account(uint64_t cycles);
 /* A timer tick interrupted @ip (@user: in user mode); KPERF builds sample it (kernel/perf_sample.c). */
 void perf_sample(uintptr_t ip, bool user);
+/* The serial interrupt stored console input (interrupts off): pollers look again. */
+void console_input_arrived(void);
 
 /* CPU @cpu's idle task, runnable, with its kernel stack; NULL without memory. */
 struct task *sched_idle_task(unsigned cpu);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The console: output to the serial line and the screen, input from serial. */
 #include "arch.h"
+#include "kernel/fs/poll.h"
 #include "kernel/lib.h"
 #include "kernel/task.h"
 
@@ -30,4 +31,15 @@ int console_getc(void)
 			sti_hlt();
 	}
 	return c;
+}
+
+bool console_input_ready(void)
+{
+	return serial_rx_ready();
+}
+
+/* The serial interrupt stored input: pollers of the console look again. */
+void console_input_arrived(void)
+{
+	poll_wake();
 }

@@ -70,6 +70,7 @@ bool parse_u64(const char *s, uint64_t *out);
 void console_putc(char c);
 void console_write(const char *s, size_t n);
 int console_getc(void);		/* blocks */
+bool console_input_ready(void);	/* would console_getc() return at once? */
 
 /* Kernel command line (set once at boot). */
 void cmdline_set(const char *s);

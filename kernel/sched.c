@@ -735,6 +735,35 @@ void sleep_on_unlock(const void *chan, spinlock_t *lock)
 	sleep_on_done(t, chan);
 }
 
+/**
+ * sleep_on_unlock_until() - sleep_on_unlock() that a signal or a deadline ends too
+ * @chan: what to wait for
+ * @lock: held, taken with spin_lock_irqsave()
+ * @deadline_ns: time_ns() at which the task wakes by itself; 0 for none
+ *
+ * Queued and blocked before @lock is released and before signal_pending()
+ * is looked at, so neither a wakeup(@chan) nor a signal sent meanwhile is
+ * missed (a pending one makes it return at once). Returns with @lock
+ * released and interrupts still off.
+ * Return: true if the deadline passed before anything woke the task.
+ */
+bool sleep_on_unlock_until(const void *chan, spinlock_t *lock, uint64_t deadline_ns)
+{
+	struct task *t = current();
+	bool timed_out = false;
+
+	NOTE_CALLER();
+	sleep_on_queue(t, chan);
+	spin_unlock_irqrestore(lock, plat_irq_save());	/* interrupts stay off */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (signal_pending(t))
+		t->state = TASK_RUNNABLE;
+	else
+		timed_out = block_irqs_off(t, deadline_ns);
+	sleep_on_done(t, chan);
+	return timed_out;
+}
+
 void wakeup(const void *chan)
 {
 	struct wait_bucket *b = wait_bucket(chan);

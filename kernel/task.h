@@ -56,6 +56,7 @@ struct thread_group {
 	struct list_node threads;	/* of task.thread_node, leader included */
 	int live;			/* threads that have not exited */
 	bool exiting;			/* exit_group or a fatal signal: all threads go */
+	bool reaped;			/* collected (or freed unwaited): leader is stale */
 	int exit_code;			/* the status word once exiting */
 	struct cred cred;		/* user and group ids (kernel/proc/cred.c) */
 	struct rlimits rlim;		/* getrlimit/setrlimit (kernel/proc/rlimit.c) */
@@ -186,6 +187,8 @@ void sleep_on(const void *chan);
 void wakeup(const void *chan);
 /* Same, for a caller holding @lock (spin_lock_irqsave): queued first, then @lock released. */
 void sleep_on_unlock(const void *chan, spinlock_t *lock);
+/* The same, ended also by a signal or @deadline_ns (0: none); true if the deadline did. */
+bool sleep_on_unlock_until(const void *chan, spinlock_t *lock, uint64_t deadline_ns);
 /* Sleep until time_ns() reaches @deadline_ns (or the task is killed). */
 void sleep_until(uint64_t deadline_ns);
 /*

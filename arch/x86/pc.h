@@ -27,6 +27,7 @@ void pic_eoi(unsigned irq);
 void serial_init(void);
 void serial_putc(char c);
 int serial_getc(void);		/* -1 if nothing has arrived */
+bool serial_rx_ready(void);	/* has a byte arrived (serial_getc() would not be -1)? */
 void serial_enable_rx_irq(void);	/* once interrupts can be taken */
 bool serial_present(void);
 

@@ -5,6 +5,7 @@
  * ring so that the shell can sleep with HLT instead of spinning.
  */
 #include "arch/x86/pc.h"
+#include "kernel/arch_hooks.h"
 #include "mm/platform.h"
 
 #define COM1		0x3f8
@@ -25,12 +26,16 @@ static volatile unsigned rx_head, rx_tail;
 
 static void serial_irq(unsigned irq)
 {
+	unsigned before = rx_head;
+
 	(void)irq;
 	while (inb(COM1 + REG_LSR) & LSR_DATA_READY) {
 		char c = inb(COM1 + REG_DATA);
 		if (rx_head - rx_tail < sizeof(rx_ring))
 			rx_ring[rx_head++ % sizeof(rx_ring)] = c;
 	}
+	if (rx_head != before)
+		console_input_arrived();
 }
 
 void serial_init(void)
@@ -69,6 +74,11 @@ void serial_putc(char c)
 	for (unsigned spins = 0; !(inb(COM1 + REG_LSR) & LSR_THR_EMPTY) && spins < 100000; spins++)
 		__asm__ volatile("pause");
 	outb(COM1 + REG_DATA, c);
+}
+
+bool serial_rx_ready(void)
+{
+	return rx_head != rx_tail || (present && (inb(COM1 + REG_LSR) & LSR_DATA_READY));
 }
 
 int serial_getc(void)

@@ -157,6 +157,24 @@ void fd_close_file(struct file *f, struct files *fs)
 	file_put(f);
 }
 
+/**
+ * files_lookup() - the file at descriptor @fd of @fs, referenced
+ * @fs: a descriptor table the caller holds a reference on
+ * @fd: the descriptor (an unsigned int: the upper half is ignored)
+ *
+ * Return: the file with a reference of the caller's (file_put()), or NULL.
+ */
+struct file *files_lookup(struct files *fs, uint64_t fd)
+{
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	struct file *f = NULL;
+
+	if ((uint32_t)fd < fs->max && (f = fs->fd[(uint32_t)fd]))
+		file_get(f);
+	spin_unlock_irqrestore(&fs->lock, flags);
+	return f;
+}
+
 struct files *files_get(struct files *fs)
 {
 	__atomic_add_fetch(&fs->refs, 1, __ATOMIC_RELAXED);

@@ -55,6 +55,8 @@ void files_close_on_exec(struct files *fs);
  * filp_close()), then the reference. Called with no lock held.
  */
 void fd_close_file(struct file *f, struct files *fs);
+/* The file at @fd (unsigned int) with a reference (file_put()), or NULL. Takes the lock. */
+struct file *files_lookup(struct files *fs, uint64_t fd);
 /* Makes @fs hold descriptor @fd (< NR_OPEN); 0 or -ENOMEM. Takes the lock itself. */
 int files_expand(struct files *fs, unsigned fd);
 

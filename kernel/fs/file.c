@@ -3,6 +3,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/largefile.h"
+#include "kernel/fs/poll.h"
 #include "kernel/proc/rlimit.h"
 #include "kernel/task.h"
 #include "kernel/uaccess.h"
@@ -119,7 +120,13 @@ static long con_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 	return n;
 }
 
-static const struct file_ops console_ops = { con_read, con_write };
+/* Writable always; readable when a byte has arrived (a whole line on Linux's terminal). */
+static unsigned con_poll(struct file *f)
+{
+	return POLLOUT | POLLWRNORM | (console_input_ready() ? POLLIN | POLLRDNORM : 0);
+}
+
+static const struct file_ops console_ops = { .read = con_read, .write = con_write, .poll = con_poll };
 
 struct file *file_open_console(void)
 {
@@ -301,7 +308,7 @@ static long reg_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos
 	return reg_write_from(f, &(struct xfer_buf){ .ubuf = ubuf }, len, pos);
 }
 
-static const struct file_ops reg_ops = { file_read_regular, reg_write };
+static const struct file_ops reg_ops = { .read = file_read_regular, .write = reg_write };
 
 /**
  * file_read_kernel() - read() of a RAM file into a kernel buffer

@@ -32,9 +32,14 @@
 struct file;
 
 struct file_ops {
-	/* Both move data between the file and a user buffer at *@pos; return bytes or -errno. */
+	/*
+	 * Both move data between the file and a user buffer at *@pos; return
+	 * bytes or -errno. NULL: the file cannot be read (written): EINVAL.
+	 */
 	long (*read)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 	long (*write)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
+	/* poll(): the POLL* bits ready now (kernel/fs/poll.h); NULL: always ready (Linux's DEFAULT_POLLMASK). */
+	unsigned (*poll)(struct file *f);
 };
 
 struct file {

@@ -456,8 +456,8 @@ static long ro_write(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
 	return -EINVAL;
 }
 
-static const struct file_ops procfs_rw_ops = { file_read_regular, proc_write };
-static const struct file_ops procfs_ro_ops = { file_read_regular, ro_write };
+static const struct file_ops procfs_rw_ops = { .read = file_read_regular, .write = proc_write };
+static const struct file_ops procfs_ro_ops = { .read = file_read_regular, .write = ro_write };
 
 /**
  * procfs_open() - open a file under /proc/

@@ -31,13 +31,8 @@
 struct file *fd_file(uint64_t fd)
 {
 	struct task *t = current();
-	struct files *fs = t->files;
-	struct file *f = NULL;
+	struct file *f = files_lookup(t->files, fd);
 
-	unsigned long flags = spin_lock_irqsave(&fs->lock);
-	if ((uint32_t)fd < fs->max && (f = fs->fd[(uint32_t)fd]))
-		file_get(f);
-	spin_unlock_irqrestore(&fs->lock, flags);
 	if (f) {
 		if (t->nborrowed == TASK_FD_BORROW_MAX)
 			panic("fd: more than %d descriptors looked up in one system call",
@@ -139,6 +134,8 @@ static long rw(struct file *f, uint64_t buf, uint64_t len, bool writing, uint64_
 		return -EBADF;
 	if (writing ? !file_writable(f) : !file_readable(f))
 		return -EBADF;
+	if (!(writing ? f->ops->write : f->ops->read))
+		return -EINVAL;		/* vfs_read(): no FMODE_CAN_READ, before the buffer */
 	if (!user_range_ok(buf, len))
 		return -EFAULT;
 	if ((int64_t)len < 0)

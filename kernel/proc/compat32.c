@@ -84,7 +84,9 @@ enum {
 	I386_getsockname = 367, I386_getpeername = 368, I386_sendto = 369, I386_sendmsg = 370,
 	I386_recvfrom = 371, I386_recvmsg = 372, I386_shutdown = 373, I386_recvmmsg = 337,
 	I386_sendmmsg = 345, I386_recvmmsg_time64 = 417,
-	I386_pidfd_open = 434, I386_process_madvise = 440,
+	I386_pidfd_open = 434, I386_process_madvise = 440, I386_pidfd_send_signal = 424,
+	I386_pidfd_getfd = 438, I386_waitid = 284, I386_poll = 168, I386_ppoll = 309,
+	I386_ppoll_time64 = 414,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -120,6 +122,8 @@ static const uint16_t same_args[][2] = {
 	{ I386_prlimit64, X86_64_prlimit64 }, { I386_dup, X86_64_dup }, { I386_dup2, X86_64_dup2 },
 	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
 	{ I386_getcpu, SYS_getcpu }, { I386_pidfd_open, SYS_pidfd_open },
+	{ I386_pidfd_send_signal, 424 }, { I386_pidfd_getfd, 438 }, { I386_waitid, 247 },
+	{ I386_poll, 7 }, { I386_ppoll_time64, 271 },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	/*
 	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
@@ -515,6 +519,20 @@ WRAPPER(i386_futex)
 		a3 = s;
 	}
 	return call(SYS_futex, a0, a1, a2, a3, a4, a5);
+}
+
+/* ppoll(fds, nfds, 32-bit timespec, sigmask, size): the time left comes back narrowed. */
+WRAPPER(i386_ppoll)
+{
+	uint64_t s = scratch(16);
+	long r;
+
+	if (a2 && widen_pair(a2, s))
+		return -EFAULT;
+	r = call(271, a0, a1, a2 ? s : 0, a3, a4, 0);
+	if (a2 && narrow_words(s, a2, 2))
+		return r == -ERESTARTNOHAND ? -EINTR : r;
+	return r;
 }
 
 /* rt_sigtimedwait(set, info, 32-bit timespec, sigsetsize) */
@@ -965,6 +983,7 @@ static const struct {
 	{ I386_ftruncate, i386_ftruncate }, { I386_truncate64, i386_truncate64 },
 	{ I386_ftruncate64, i386_ftruncate64 }, { I386_fallocate, i386_fallocate },
 	{ I386_futex, i386_futex }, { I386_rt_sigtimedwait, i386_rt_sigtimedwait },
+	{ I386_ppoll, i386_ppoll },
 	{ I386_getitimer, i386_getitimer }, { I386_setitimer, i386_setitimer },
 	{ I386_ipc, i386_ipc }, { I386_lseek, i386_lseek }, { I386_getrlimit, i386_getrlimit },
 	{ I386_ugetrlimit, i386_ugetrlimit }, { I386_setrlimit, i386_setrlimit },

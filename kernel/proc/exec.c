@@ -465,8 +465,7 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 		struct files *own = files_copy(t->files);
 		if (!own)
 			proc_kill(t, SIGKILL);	/* past the point of no return, as Linux */
-		files_put(t->files);
-		t->files = own;
+		files_put(task_set_files(t, own));
 	}
 	files_close_on_exec(t->files);
 	t->clear_child_tid = 0;

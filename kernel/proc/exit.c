@@ -14,6 +14,7 @@
  */
 #include "kernel/dos/box.h"
 #include "kernel/fs/fdtable.h"
+#include "kernel/fs/poll.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/kernel.h"
 #include "kernel/proc/futex.h"
@@ -24,6 +25,8 @@
 #define WNOHANG		1
 #define WUNTRACED	2
 #define WCONTINUED	8
+#define WEXITED		4
+#define WNOWAIT		0x01000000
 #define __WNOTHREAD	0x20000000
 #define __WALL		0x40000000
 #define __WCLONE	0x80000000
@@ -107,6 +110,7 @@ static void release_group(struct task *leader)
 
 	list_del(&leader->thread_node);		/* the last link into the group */
 	leader->group = NULL;			/* (tasklist_lock held: task_pin() reads it) */
+	g->reaped = true;			/* a pidfd's reference may keep @g */
 	group_put(g);
 }
 
@@ -220,6 +224,7 @@ static void process_ended(struct thread_group *g)
 		list_del(&leader->sibling_node);
 		leader->parent = NULL;
 	}
+	poll_wake();				/* its pidfds are readable now */
 	if (leader->parent)
 		wakeup(leader->parent);
 	else
@@ -253,8 +258,7 @@ _Noreturn void thread_exit(int status_word)
 	futex_release_robust(t, t->mm);
 	clear_child_tid(t);
 	fd_put_borrowed(t);			/* an exit from inside a system call */
-	files_put(t->files);
-	t->files = NULL;
+	files_put(task_set_files(t, NULL));
 	dos_box_release(t);
 	if (t->mm) {
 		pt_space_load(&kernel_vm.pt);		/* off the tables we may free */
@@ -401,9 +405,9 @@ SYSCALL_DEFINE(SYS_exit_group, exit_group, sys_exit_group);
 /* --- wait ------------------------------------------------------------------------ */
 
 /*
- * A reapable child of @parent matching @pid (-1: any); *any says if one
- * matched at all, *stopped is set instead to the status of a stop or
- * continue to report (WUNTRACED, WCONTINUED) and that child returned.
+ * A child of @parent matching @pid (-1: any) with something to report:
+ * reapable (with WEXITED), or *stopped set to the status of a stop or
+ * continue (WUNTRACED, WCONTINUED); *any says if one matched at all.
  */
 static struct task *find_zombie(struct task *parent, int pid, int options, bool *any,
 				int *stopped)
@@ -415,7 +419,7 @@ static struct task *find_zombie(struct task *parent, int pid, int options, bool 
 		if (pid > 0 && c->pid != pid)
 			continue;
 		*any = true;
-		if (reapable(c)) {
+		if ((options & WEXITED) && reapable(c)) {
 			task_wait_off_cpu(c);	/* it may still be switching away */
 			return c;
 		}
@@ -425,7 +429,17 @@ static struct task *find_zombie(struct task *parent, int pid, int options, bool 
 	return NULL;
 }
 
-long proc_wait(int pid, int *status, int options)
+/**
+ * proc_wait_child() - wait4's and waitid's wait for a child process
+ * @pid: the child's pid, or -1 for any (process groups: every child is in ours)
+ * @options: WNOHANG, WEXITED (reap an ended child), WNOWAIT (leave it a
+ *	zombie), WUNTRACED (WSTOPPED), WCONTINUED
+ * @w: filled with the child's status word, pid and real uid when one is found
+ *
+ * Return: the child's pid, 0 (WNOHANG, nothing yet), -ECHILD (no such
+ * child) or -ERESTARTSYS (a signal).
+ */
+long proc_wait_child(int pid, int options, struct wait_result *w)
 {
 	struct task *self = current(), *parent = process_of(self);
 	bool any;
@@ -436,22 +450,23 @@ long proc_wait(int pid, int *status, int options)
 	unsigned long flags = spin_lock_irqsave(&tasklist_lock);
 	for (;;) {
 		struct task *c = find_zombie(parent, pid, options, &any, &stopped);
-		if (c && stopped) {
-			int cpid = c->pid;
-			*status = stopped;
+		if (c) {
+			w->pid = c->pid;
+			w->uid = c->group ? c->group->cred.uid : 0;
+			w->status = stopped ? stopped : c->exit_code;
+		}
+		if (c && (stopped || (options & WNOWAIT))) {
 			spin_unlock_irqrestore(&tasklist_lock, flags);
-			return cpid;
+			return w->pid;
 		}
 		if (c) {
-			int cpid = c->pid;
-			*status = c->exit_code;
 			list_del(&c->sibling_node);
 			c->parent = NULL;
 			release_group(c);
 			spin_unlock_irqrestore(&tasklist_lock, flags);
 			task_free(c);
 			reap_dead();
-			return cpid;
+			return w->pid;
 		}
 		if (!any) {
 			spin_unlock_irqrestore(&tasklist_lock, flags);
@@ -468,6 +483,16 @@ long proc_wait(int pid, int *status, int options)
 		sleep_on_unlock(parent, &tasklist_lock);
 		spin_lock_irqsave(&tasklist_lock);
 	}
+}
+
+long proc_wait(int pid, int *status, int options)
+{
+	struct wait_result w;
+	long r = proc_wait_child(pid, (options & ~WNOWAIT) | WEXITED, &w);
+
+	if (r > 0)
+		*status = w.status;
+	return r;
 }
 
 /* struct rusage: two timevals and 14 longs, 18 words of the ABI's width. */

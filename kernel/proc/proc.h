@@ -25,6 +25,13 @@ long proc_exec(const char *path, char *const *argv, char *const *envp);
 _Noreturn void proc_exit(int status_word);
 /* Waits for a child like wait4(); returns its pid, 0 (WNOHANG), or -errno. */
 long proc_wait(int pid, int *status, int options);
+/* What a wait found: the child's wait4 status word, pid and real uid. */
+struct wait_result {
+	int status, pid;
+	uint32_t uid;
+};
+/* The wait behind wait4 and waitid (kernel/proc/exit.c): pid, 0 or -errno. */
+long proc_wait_child(int pid, int options, struct wait_result *w);
 
 /* Ends the calling thread only (exit(2)); the last thread ends the process. */
 _Noreturn void thread_exit(int status_word);
@@ -72,6 +79,11 @@ void task_unpin(struct task_pin *p);
 struct as *task_set_mm(struct task *t, struct as *mm);
 /* Clears a failed clone's or spawn's own group under tasklist_lock and drops it. */
 void group_detach(struct task *t);
+struct files;
+/* Sets @t's descriptor table under its alloc_lock; returns the old one (its reference). */
+struct files *task_set_files(struct task *t, struct files *fs);
+/* @t's descriptor table with a reference of the caller's, or NULL once it exited. */
+struct files *task_files_get(struct task *t);
 /* Makes @child a child process of @parent's process (NULL: none). */
 void proc_set_parent(struct task *child, struct task *parent);
 void proc_set_child_subreaper(bool on);

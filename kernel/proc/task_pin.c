@@ -7,12 +7,15 @@
  * another CPU takes a reference on each (task_pin()).
  *
  * Locking: a task's mm pointer changes only under its alloc_lock
- * (task_set_mm(): exit, exec, clone, a failed spawn), its group pointer
+ * (task_set_mm(): exit, exec, clone, a failed spawn), and so does its
+ * descriptor table pointer once the task runs (task_set_files(): exit,
+ * exec's unshare), its group pointer
  * only under tasklist_lock (reaping, exec's de_thread, a failed clone or
  * spawn: group_detach()); a pin reads each under that lock and takes a
  * reference (mm users, group refs) before letting go, so the object stays
  * until the pin is dropped, whatever the task does meanwhile.
  */
+#include "kernel/fs/fdtable.h"
 #include "kernel/proc/proc.h"
 #include "kernel/task.h"
 
@@ -31,6 +34,38 @@ struct as *task_set_mm(struct task *t, struct as *mm)
 	t->mm = mm;
 	spin_unlock_irqrestore(&t->alloc_lock, flags);
 	return old;
+}
+
+/**
+ * task_set_files() - replace @t's descriptor table pointer (exit, exec's unshare)
+ * @t: the current task
+ * @fs: the new table (its reference passes to @t), or NULL
+ *
+ * Return: the old table, whose reference passes to the caller (files_put()).
+ */
+struct files *task_set_files(struct task *t, struct files *fs)
+{
+	unsigned long flags = spin_lock_irqsave(&t->alloc_lock);
+	struct files *old = t->files;
+
+	t->files = fs;
+	spin_unlock_irqrestore(&t->alloc_lock, flags);
+	return old;
+}
+
+/**
+ * task_files_get() - another task's descriptor table, referenced (pidfd_getfd)
+ * @t: a referenced task
+ *
+ * Return: its table (files_put() when done), or NULL once it has exited.
+ */
+struct files *task_files_get(struct task *t)
+{
+	unsigned long flags = spin_lock_irqsave(&t->alloc_lock);
+	struct files *fs = t->files ? files_get(t->files) : NULL;
+
+	spin_unlock_irqrestore(&t->alloc_lock, flags);
+	return fs;
 }
 
 /**

@@ -16,7 +16,20 @@
  *   is checked, later ones are not;
  * - a child's memory advised from its parent keeps its content; pidfds of
  *   children that exit and are reaped while advised, on every CPU, stay
- *   safe to use (ESRCH) and to close.
+ *   safe to use (ESRCH) and to close;
+ * - pidfd_send_signal: flags, then the descriptor (EBADF), then the
+ *   siginfo (EFAULT, si_signo other than sig EINVAL, a forged si_code to
+ *   another process EPERM), then a reaped process ESRCH, then the signal
+ *   number EINVAL, then the permission (EPERM as nobody); a zombie takes
+ *   any signal; signals and sigqueue values arrive;
+ * - pidfd_getfd: flags, EBADF, ESRCH reaped, EPERM as nobody for root's
+ *   process, EBADF for a closed target descriptor or a zombie; the copy is
+ *   close-on-exec and shares the open file (its offset);
+ * - waitid: option and idtype errors, P_PIDFD EBADF, ECHILD for a process
+ *   that is not a child or was reaped; it reaps that child only, with
+ *   Linux's siginfo; WNOHANG, WNOWAIT; PIDFD_NONBLOCK: EAGAIN;
+ * - a pidfd still names its process after a non-leader thread's execve;
+ *   read() with a kernel-half buffer is EINVAL.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -27,6 +40,9 @@
 
 #define NR_pidfd_open		434
 #define NR_process_madvise	440
+#define NR_pidfd_send_signal	424
+#define NR_pidfd_getfd		438
+#define P_PIDFD_		3
 #ifndef PIDFD_NONBLOCK
 #define PIDFD_NONBLOCK		O_NONBLOCK
 #endif
@@ -45,6 +61,21 @@ static long pidfd_open(long pid, long flags)
 static long pmadv(long fd, const struct iovec *v, long n, long advice, long flags)
 {
 	return syscall(NR_process_madvise, fd, v, n, advice, flags);
+}
+
+static long psig(long fd, long sig, void *info, long flags)
+{
+	return syscall(NR_pidfd_send_signal, fd, sig, info, flags);
+}
+
+static long getfd(long pidfd, long fd, long flags)
+{
+	return syscall(NR_pidfd_getfd, pidfd, fd, flags);
+}
+
+static long waitid_(long which, long id, siginfo_t *si, long options)
+{
+	return syscall(SYS_waitid, which, id, si, options, NULL);
 }
 
 static char *self;
@@ -374,10 +405,358 @@ static void exit_race(void)
 	munmap(p, 4 * PAGE);
 }
 
+/* A child that waits in pause() for signals (SIGUSR1 counted in *@seen), never exiting by itself. */
+static volatile int *seen;	/* shared: [0] count, [1] si_code, [2] value, [3] ready */
+
+static void on_usr1(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig, (void)ctx;
+	seen[0]++;
+	seen[1] = si->si_code;
+	seen[2] = si->si_value.sival_int;
+}
+
+static pid_t pausing_child(void)
+{
+	pid_t c;
+
+	memset((void *)seen, 0, 4 * sizeof(int));
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		install_handler(SIGUSR1, on_usr1, SA_SIGINFO);
+		seen[3] = 1;
+		for (;;)
+			pause();
+	}
+	wait_flag(&seen[3], 1);
+	return c;
+}
+
+static void send_signal_errors(void)
+{
+	siginfo_t si;
+	pid_t c;
+	long fd, me = pidfd_open(getpid(), 0);
+
+	seen = map_shared(PAGE);
+	c = pausing_child();
+	fd = pidfd_open(c, 0);
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_QUEUE;
+	ok_sys(psig(fd, SIGUSR1, NULL, 1), EINVAL, "pidfd_send_signal flags 1: EINVAL");
+	ok_sys(psig(-1, SIGUSR1, NULL, 1), EINVAL, "flags before the descriptor: EINVAL");
+	ok_sys(psig(-1, SIGUSR1, NULL, 0), EBADF, "descriptor -1: EBADF");
+	ok_sys(psig(1, SIGUSR1, NULL, 0), EBADF, "a descriptor that is not a pidfd: EBADF");
+	ok_sys(psig(fd, SIGUSR1, (void *)8, 0), EFAULT, "an unreadable siginfo: EFAULT");
+	ok_sys(psig(fd, SIGUSR2, &si, 0), EINVAL, "si_signo other than sig: EINVAL");
+	si.si_code = SI_USER;
+	ok_sys(psig(fd, SIGUSR1, &si, 0), EPERM, "si_code SI_USER to another process: EPERM");
+	si.si_code = SI_TKILL;
+	ok_sys(psig(fd, SIGUSR1, &si, 0), EPERM, "si_code SI_TKILL to another process: EPERM");
+	si.si_code = SI_QUEUE;
+	si.si_signo = 65;
+	ok_sys(psig(fd, 65, &si, 0), EINVAL, "signal 65: EINVAL");
+	ok_sys(psig(fd, -1, NULL, 0), EINVAL, "signal -1: EINVAL");
+	ok_eq(psig(fd, 0, NULL, 0), 0, "signal 0 probes: 0");
+	si.si_signo = 0;
+	ok_eq(psig(fd, 0, &si, 0), 0, "signal 0 with a siginfo: 0");
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_USER;
+	install_handler(SIGUSR1, SIG_IGN, 0);
+	ok_eq(psig(me, SIGUSR1, &si, 0), 0, "si_code SI_USER to itself: 0");
+	install_handler(SIGUSR1, SIG_DFL, 0);
+	kill(c, SIGKILL);
+	usleep(100000);
+	ok_eq(psig(fd, 0, NULL, 0), 0, "a zombie: signal 0 is 0");
+	ok_eq(psig(fd, SIGTERM, NULL, 0), 0, "a zombie: SIGTERM is 0");
+	ok_sys(psig(fd, 65, NULL, 0), EINVAL, "a zombie: signal 65 EINVAL");
+	waitpid(c, NULL, 0);
+	ok_sys(psig(fd, 0, NULL, 0), ESRCH, "reaped: ESRCH");
+	ok_sys(psig(fd, 65, NULL, 0), ESRCH, "reaped is found before a bad signal: ESRCH");
+	si.si_code = SI_USER;
+	ok_sys(psig(fd, SIGUSR1, &si, 0), EPERM, "a forged si_code is found before reaped: EPERM");
+	si.si_signo = SIGUSR2;
+	ok_sys(psig(fd, SIGUSR1, &si, 0), EINVAL, "a mismatched si_signo before reaped: EINVAL");
+	close(fd);
+	close(me);
+}
+
+static void send_signal_arrives(void)
+{
+	siginfo_t si;
+	pid_t c = pausing_child();
+	long fd = pidfd_open(c, PIDFD_NONBLOCK);
+	int st, n;
+
+	ok_eq(psig(fd, SIGUSR1, NULL, 0), 0, "SIGUSR1 to a child");
+	for (n = 0; n < 3000 && seen[0] < 1; n++)
+		usleep(1000);
+	ok(seen[0] == 1 && seen[1] == SI_USER, "it arrived, as SI_USER");
+	memset(&si, 0, sizeof(si));
+	si.si_signo = SIGUSR1;
+	si.si_code = SI_QUEUE;
+	si.si_value.sival_int = 4242;
+	ok_eq(psig(fd, SIGUSR1, &si, 0), 0, "SIGUSR1 with a SI_QUEUE siginfo");
+	for (n = 0; n < 3000 && seen[0] < 2; n++)
+		usleep(1000);
+	ok(seen[0] == 2 && seen[1] == SI_QUEUE && seen[2] == 4242, "it arrived with its si_code and value");
+	ok_eq(psig(fd, SIGTERM, NULL, 0), 0, "SIGTERM");
+	waitpid(c, &st, 0);
+	ok_killed_by(st, SIGTERM, "the child died of it");
+	close(fd);
+}
+
+/* As nobody: root's process EPERM (a zombie's too), its own child's fine. */
+static void send_signal_nobody(void)
+{
+	pid_t c;
+	int st;
+
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		long up, me, kid;
+		pid_t k;
+		int bad = 0;
+
+		if (setuid(NOBODY))
+			_exit(9);
+		up = pidfd_open(getppid(), 0);
+		me = pidfd_open(getpid(), 0);
+		k = fork();
+		if (!k)
+			for (;;)
+				pause();
+		kid = pidfd_open(k, 0);
+		bad |= !(psig(up, 0, NULL, 0) == -1 && errno == EPERM) << 0;
+		bad |= !(psig(up, SIGUSR1, NULL, 0) == -1 && errno == EPERM) << 1;
+		bad |= !(psig(up, 65, NULL, 0) == -1 && errno == EINVAL) << 2;
+		bad |= (psig(me, 0, NULL, 0) != 0) << 3;
+		bad |= (psig(kid, SIGKILL, NULL, 0) != 0) << 4;
+		waitpid(k, NULL, 0);
+		_exit(bad);
+	}
+	waitpid(c, &st, 0);
+	ok_exited_with(st, 0, "as nobody: root's process EPERM (signal 65 EINVAL first), "
+		       "itself and its own child fine");
+}
+
+static void getfd_calls(void)
+{
+	char name[] = "/tmp/t_pidfd_getfdXXXXXX", buf[8] = "";
+	int tfd = (mkdir("/tmp", 01777), mkstemp(name)), fl;
+	pid_t c;
+	long fd, dup_fd;
+
+	write(tfd, "abcdef", 6);
+	lseek(tfd, 1, SEEK_SET);
+	c = pausing_child();
+	fd = pidfd_open(c, 0);
+	ok_sys(getfd(fd, tfd, 1), EINVAL, "pidfd_getfd flags 1: EINVAL");
+	ok_sys(getfd(-1, tfd, 1), EINVAL, "flags before the descriptor: EINVAL");
+	ok_sys(getfd(tfd, tfd, 0), EBADF, "not a pidfd: EBADF");
+	ok_sys(getfd(fd, 999, 0), EBADF, "a descriptor the target has not: EBADF");
+	ok_sys(getfd(fd, -1, 0), EBADF, "descriptor -1: EBADF");
+	dup_fd = getfd(fd, tfd, 0);
+	ok(dup_fd >= 0 && dup_fd != tfd, "the child's descriptor, a new one here");
+	fl = fcntl(dup_fd, F_GETFD);
+	ok_eq(fl, FD_CLOEXEC, "close-on-exec");
+	ok_eq(read(dup_fd, buf, 2), 2, "read through it");
+	ok(memcmp(buf, "bc", 2) == 0, "at the shared offset (the child's open file)");
+	ok_eq(lseek(tfd, 0, SEEK_CUR), 3, "which moved for our own descriptor too");
+	close(dup_fd);
+	long me = pidfd_open(getpid(), 0);
+	dup_fd = getfd(me, tfd, 0);
+	ok(dup_fd >= 0, "pidfd_getfd of its own descriptor");
+	close(dup_fd);
+	close(me);
+	kill(c, SIGKILL);
+	usleep(100000);
+	ok_sys(getfd(fd, tfd, 0), ESRCH, "a zombie (exited, no descriptors): ESRCH");
+	ok_sys(getfd(fd, 999, 0), ESRCH, "a zombie, a bad descriptor: ESRCH");
+	waitpid(c, NULL, 0);
+	ok_sys(getfd(fd, tfd, 0), ESRCH, "reaped: ESRCH");
+	ok_sys(getfd(fd, 999, 0), ESRCH, "reaped before a bad descriptor: ESRCH");
+	close(fd);
+	close(tfd);
+	unlink(name);
+}
+
+static void getfd_nobody(void)
+{
+	pid_t c;
+	int st;
+
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		long up, me;
+		int bad = 0;
+
+		if (setuid(NOBODY))
+			_exit(9);
+		up = pidfd_open(getppid(), 0);
+		me = pidfd_open(getpid(), 0);
+		bad |= !(getfd(up, 1, 0) == -1 && errno == EPERM) << 0;
+		bad |= !(getfd(up, 999, 0) == -1 && errno == EPERM) << 1;
+		bad |= (getfd(me, 1, 0) < 0) << 2;
+		_exit(bad);
+	}
+	waitpid(c, &st, 0);
+	ok_exited_with(st, 0, "as nobody: root's process EPERM (before a bad descriptor), its own works");
+}
+
+static void waitid_errors(void)
+{
+	siginfo_t si;
+	pid_t c = fork();
+	long fd, me = pidfd_open(getpid(), 0);
+
+	if (!c) {
+		pause();
+		_exit(0);
+	}
+	fd = pidfd_open(c, 0);
+	ok_sys(waitid_(P_PIDFD_, fd, &si, 0), EINVAL, "waitid options 0: EINVAL");
+	ok_sys(waitid_(P_PIDFD_, fd, &si, WEXITED | 0x100), EINVAL, "an unknown option: EINVAL");
+	ok_sys(waitid_(9, fd, &si, WEXITED), EINVAL, "idtype 9: EINVAL");
+	ok_sys(waitid_(P_PID, 0, &si, WEXITED), EINVAL, "P_PID 0: EINVAL");
+	ok_sys(waitid_(P_PGID, -1, &si, WEXITED), EINVAL, "P_PGID -1: EINVAL");
+	ok_sys(waitid_(P_PIDFD_, -1, &si, WEXITED), EINVAL, "P_PIDFD -1: EINVAL");
+	ok_sys(waitid_(P_PIDFD_, 1, &si, WEXITED), EBADF, "P_PIDFD of a descriptor that is not a pidfd: EBADF");
+	ok_sys(waitid_(P_PIDFD_, 999, &si, WEXITED), EBADF, "P_PIDFD of a closed descriptor: EBADF");
+	ok_sys(waitid_(P_PIDFD_, 999, &si, 0), EINVAL, "options are checked before the descriptor: EINVAL");
+	ok_sys(waitid_(P_PIDFD_, me, &si, WEXITED | WNOHANG), ECHILD, "P_PIDFD of itself: ECHILD");
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	ok_sys(waitid_(P_PIDFD_, fd, &si, WEXITED), ECHILD, "P_PIDFD of a reaped child: ECHILD");
+	close(fd);
+	close(me);
+}
+
+static pid_t exiting_child(int code, int delay_ms)
+{
+	pid_t c;
+
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		sleep_ms(delay_ms);
+		_exit(code);
+	}
+	return c;
+}
+
+static void waitid_reaps(void)
+{
+	pid_t a = exiting_child(3, 0), b = exiting_child(7, 50), k;
+	long fa = pidfd_open(a, 0), fb = pidfd_open(b, 0), fk;
+	siginfo_t si;
+	int st;
+
+	memset(&si, 0x55, sizeof(si));
+	ok_eq(waitid_(P_PIDFD_, fb, &si, WEXITED), 0, "waitid(P_PIDFD) of the second child");
+	ok(si.si_signo == SIGCHLD && si.si_errno == 0 && si.si_code == CLD_EXITED, "SIGCHLD, CLD_EXITED");
+	ok(si.si_pid == b && si.si_uid == 0 && si.si_status == 7, "its pid, uid 0, status 7");
+	ok_sys(waitid_(P_PIDFD_, fb, &si, WEXITED), ECHILD, "it is reaped: ECHILD");
+	memset(&si, 0x55, sizeof(si));
+	ok_eq(waitid_(P_PIDFD_, fa, &si, WEXITED | WNOWAIT), 0, "WNOWAIT of the first");
+	ok(si.si_pid == a && si.si_status == 3, "its pid and status 3");
+	ok_eq(waitpid(a, &st, 0), a, "still there for waitpid");
+	ok_exited_with(st, 3, "with its status");
+	fflush(stdout);
+	k = fork();
+	if (!k)
+		for (;;)
+			pause();
+	fk = pidfd_open(k, 0);
+	memset(&si, 0x55, sizeof(si));
+	ok_eq(waitid_(P_PIDFD_, fk, &si, WEXITED | WNOHANG), 0, "WNOHANG while it runs: 0");
+	ok(si.si_signo == 0 && si.si_pid == 0 && si.si_code == 0 && si.si_status == 0,
+	   "nothing found: si_signo, si_pid, si_code, si_status 0");
+	kill(k, SIGKILL);
+	memset(&si, 0x55, sizeof(si));
+	ok_eq(waitid_(P_PIDFD_, fk, &si, WEXITED), 0, "waitid of the killed one");
+	ok(si.si_code == CLD_KILLED && si.si_status == SIGKILL && si.si_pid == k, "CLD_KILLED, SIGKILL");
+	ok_sys(waitid_(P_ALL, 0, NULL, WEXITED | WNOHANG), ECHILD, "no children left: P_ALL ECHILD");
+	close(fa);
+	close(fb);
+	close(fk);
+}
+
+static void waitid_nonblock(void)
+{
+	pid_t c = fork();
+	long fd;
+	siginfo_t si;
+
+	if (!c) {
+		pause();
+		_exit(0);
+	}
+	fd = pidfd_open(c, PIDFD_NONBLOCK);
+	ok_sys(waitid_(P_PIDFD_, fd, &si, WEXITED), EAGAIN, "PIDFD_NONBLOCK, the child running: EAGAIN");
+	ok_eq(waitid_(P_PIDFD_, fd, &si, WEXITED | WNOHANG), 0, "with WNOHANG too: 0");
+	kill(c, SIGKILL);
+	usleep(100000);
+	ok_eq(waitid_(P_PIDFD_, fd, &si, WEXITED), 0, "the child dead: reaped");
+	ok_eq(si.si_pid, c, "its pid");
+	close(fd);
+}
+
+static void *exec_thread(void *arg)
+{
+	char *av[] = { self, "exec-pause", NULL };
+
+	(void)arg;
+	execv(self, av);
+	return NULL;
+}
+
+/* A child whose second thread execs: the parent's pidfd still names the child. */
+static void exec_from_thread(void)
+{
+	pid_t c;
+	long fd;
+	int st;
+
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		pthread_t th;
+
+		pthread_create(&th, NULL, exec_thread, NULL);
+		for (;;)
+			pause();
+	}
+	fd = pidfd_open(c, 0);
+	usleep(300000);			/* the exec is done by then */
+	ok_eq(psig(fd, 0, NULL, 0), 0, "after a thread's execve, signal 0 through the pidfd: 0");
+	ok_eq(psig(fd, SIGTERM, NULL, 0), 0, "SIGTERM through it");
+	waitpid(c, &st, 0);
+	ok_killed_by(st, SIGTERM, "the exec'd process died of it");
+	close(fd);
+}
+
+static void read_bad_buffer(void)
+{
+	long fd = pidfd_open(getpid(), 0);
+
+	ok_sys(read(fd, (void *)KERNEL_HALF, 8), EINVAL, "read into the kernel half: EINVAL (before the buffer)");
+	ok_sys(read(fd, NULL, 8), EINVAL, "read into NULL: EINVAL");
+	ok_sys(write(fd, (void *)KERNEL_HALF, 8), EINVAL, "write from the kernel half: EINVAL");
+	close(fd);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 2 && strcmp(argv[1], "after-exec") == 0)
 		return after_exec(argv);
+	if (argc > 1 && strcmp(argv[1], "exec-pause") == 0)
+		for (;;)
+			pause();
 	self = argv[0];
 	open_args();
 	file_ops();
@@ -389,5 +768,15 @@ int main(int argc, char **argv)
 	zombie_target();
 	as_nobody();
 	exit_race();
+	send_signal_errors();
+	send_signal_arrives();
+	send_signal_nobody();
+	getfd_calls();
+	getfd_nobody();
+	waitid_errors();
+	waitid_reaps();
+	waitid_nonblock();
+	exec_from_thread();
+	read_bad_buffer();
 	return done_testing();
 }
