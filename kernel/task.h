@@ -11,8 +11,9 @@
  * and children, task states at exit), then task_lock (kernel/task.c: the
  * pid table and the task lists), then the scheduler's locks (kernel/sched.c:
  * a wait-channel bucket's or the sleep queue's, then a task's pi_lock, then
- * run queue locks), the innermost. The signal lock and the futex buckets
- * also nest outside the scheduler's; the address space's lock is taken
+ * run queue locks), the innermost. The signal lock, the futex buckets and
+ * poll_lock (kernel/fs/poll.c, taken under tasklist_lock at a process's
+ * end) also nest outside the scheduler's; the address space's lock is taken
  * apart from these. Nothing sleeps holding a lock: sleep_on_unlock() drops it.
  */
 #ifndef KERNEL_TASK_H

@@ -44,6 +44,25 @@ bool cred_capable(const struct task *t)
 	return !t->group || t->group->cred.euid == 0;
 }
 
+/**
+ * cred_may_access() - may the caller act on process @g as on its own?
+ * @g: the target's thread group
+ *
+ * Linux's check_prlimit_permission() and the id test of
+ * __ptrace_may_access() with real credentials.
+ * Return: true for the caller's own process, root, or a target whose real,
+ * effective and saved uids and gids are all the caller's real ones.
+ */
+bool cred_may_access(const struct thread_group *g)
+{
+	const struct cred *me = &current()->group->cred, *c = &g->cred;
+
+	if (g == current()->group || cred_capable(current()))
+		return true;
+	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
+	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
+}
+
 static struct user_count *user_find(uint32_t uid)
 {
 	for (struct user_count *u = users; u; u = u->next)

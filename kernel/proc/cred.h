@@ -27,6 +27,9 @@ struct user_count;
 
 /* Has @t's process root's rights (any capability)? */
 bool cred_capable(const struct task *t);
+struct thread_group;
+/* The caller's own process, root, or all of @g's uids and gids its real ones (prlimit, ptrace). */
+bool cred_may_access(const struct thread_group *g);
 /*
  * Counts new task @t for @parent's real user; -EAGAIN if that passes
  * RLIMIT_NPROC (and the user is not exempt), -ENOMEM.

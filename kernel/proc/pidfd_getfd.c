@@ -27,17 +27,6 @@
 
 #define SYS_pidfd_getfd	438
 
-/* __ptrace_may_access() with real credentials, no capability sets: root or matching ids. */
-static bool may_attach(const struct thread_group *g)
-{
-	const struct cred *me = &current()->group->cred, *c = &g->cred;
-
-	if (g == current()->group || cred_capable(current()))
-		return true;
-	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
-	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
-}
-
 /*
  * @t's descriptor @fd, referenced, or NULL with *@err -EBADF (not open)
  * or -ESRCH (@t has exited and let go of its table: Linux's PF_EXITING fix-up).
@@ -67,7 +56,7 @@ static long sys_pidfd_getfd(uint64_t pidfd, uint64_t fd, uint64_t flags, uint64_
 	t = pidfd_file_task(pf, &r);
 	if (!t)
 		return r;
-	if (!may_attach(pidfd_file_group(pf))) {
+	if (!cred_may_access(pidfd_file_group(pf))) {	/* __ptrace_may_access() */
 		task_put(t);
 		return -EPERM;
 	}

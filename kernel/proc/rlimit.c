@@ -140,17 +140,6 @@ static long do_prlimit(struct task *t, uint64_t res, const struct rlim *new, str
 	return 0;
 }
 
-/* check_prlimit_permission(): another process's limits need its ids or CAP_SYS_RESOURCE. */
-static bool may_prlimit(const struct thread_group *g)
-{
-	const struct cred *me = &current()->group->cred, *c = &g->cred;
-
-	if (g == current()->group || cred_capable(current()))
-		return true;
-	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
-	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
-}
-
 static long sys_getrlimit(uint64_t res, uint64_t uold, uint64_t a2, uint64_t a3, uint64_t a4,
 			  uint64_t a5)
 {
@@ -189,7 +178,7 @@ static long sys_prlimit64(uint64_t pid, uint64_t res, uint64_t unew, uint64_t uo
 		task_pin(t, &p);	/* its group stays while we read its ids */
 	if (!p.group)
 		r = -ESRCH;
-	else if (!may_prlimit(p.group))
+	else if (!cred_may_access(p.group))	/* check_prlimit_permission() */
 		r = -EPERM;
 	else
 		r = do_prlimit(t, res, unew ? &new : NULL, uold ? &old : NULL);

@@ -80,6 +80,20 @@ static long waitid_(long which, long id, siginfo_t *si, long options)
 
 static char *self;
 
+/* Runs @fn in a child that has become nobody: its wait status (exit code @fn's bits of failure). */
+static int as_nobody_status(int (*fn)(void))
+{
+	pid_t c;
+	int st;
+
+	fflush(stdout);
+	c = fork();
+	if (!c)
+		_exit(setuid(NOBODY) ? 99 : fn());
+	waitpid(c, &st, 0);
+	return st;
+}
+
 /* A pid no process has: a child's, reaped. */
 static pid_t gone_pid(void)
 {
@@ -335,31 +349,27 @@ static void zombie_target(void)
 }
 
 /* Another user's process: EACCES; its own: EPERM (no CAP_SYS_NICE). In a child as nobody. */
+static struct iovec nobody_vec;
+
+static int advise_as_nobody(void)
+{
+	long up = pidfd_open(getppid(), 0), me = pidfd_open(getpid(), 0);
+	int bad = 0;
+
+	bad |= (up < 0 || me < 0) << 0;
+	bad |= !(pmadv(up, &nobody_vec, 1, MADV_COLD, 0) == -1 && errno == EACCES) << 1;
+	bad |= !(pmadv(up, &nobody_vec, 1, MADV_DONTNEED, 0) == -1 && errno == EINVAL) << 2;
+	bad |= !(pmadv(me, &nobody_vec, 1, MADV_COLD, 0) == -1 && errno == EPERM) << 3;
+	return bad;
+}
+
 static void as_nobody(void)
 {
 	char *p = map_anon(PAGE, PROT_READ | PROT_WRITE);
-	struct iovec v = { p, PAGE };
-	pid_t c;
-	int st;
 
-	fflush(stdout);
-	c = fork();
-	if (!c) {
-		long up, me;
-		int bad = 0;
-
-		if (setuid(NOBODY))
-			_exit(9);
-		up = pidfd_open(getppid(), 0);
-		me = pidfd_open(getpid(), 0);
-		bad |= (up < 0 || me < 0) << 0;
-		bad |= !(pmadv(up, &v, 1, MADV_COLD, 0) == -1 && errno == EACCES) << 1;
-		bad |= !(pmadv(up, &v, 1, MADV_DONTNEED, 0) == -1 && errno == EINVAL) << 2;
-		bad |= !(pmadv(me, &v, 1, MADV_COLD, 0) == -1 && errno == EPERM) << 3;
-		_exit(bad);
-	}
-	waitpid(c, &st, 0);
-	ok_exited_with(st, 0, "as nobody: pidfd_open of root's process works, advising it EACCES "
+	nobody_vec = (struct iovec){ p, PAGE };
+	ok_exited_with(as_nobody_status(advise_as_nobody), 0,
+		       "as nobody: pidfd_open of root's process works, advising it EACCES "
 		       "(EINVAL for bad advice), advising itself EPERM");
 	munmap(p, PAGE);
 }
@@ -508,38 +518,30 @@ static void send_signal_arrives(void)
 	close(fd);
 }
 
-/* As nobody: root's process EPERM (a zombie's too), its own child's fine. */
+/* As nobody: root's process EPERM, itself and its own child fine. */
+static int signal_as_nobody(void)
+{
+	long up = pidfd_open(getppid(), 0), me = pidfd_open(getpid(), 0), kid;
+	pid_t k = fork();
+	int bad = 0;
+
+	if (!k)
+		for (;;)
+			pause();
+	kid = pidfd_open(k, 0);
+	bad |= !(psig(up, 0, NULL, 0) == -1 && errno == EPERM) << 0;
+	bad |= !(psig(up, SIGUSR1, NULL, 0) == -1 && errno == EPERM) << 1;
+	bad |= !(psig(up, 65, NULL, 0) == -1 && errno == EINVAL) << 2;
+	bad |= (psig(me, 0, NULL, 0) != 0) << 3;
+	bad |= (psig(kid, SIGKILL, NULL, 0) != 0) << 4;
+	waitpid(k, NULL, 0);
+	return bad;
+}
+
 static void send_signal_nobody(void)
 {
-	pid_t c;
-	int st;
-
-	fflush(stdout);
-	c = fork();
-	if (!c) {
-		long up, me, kid;
-		pid_t k;
-		int bad = 0;
-
-		if (setuid(NOBODY))
-			_exit(9);
-		up = pidfd_open(getppid(), 0);
-		me = pidfd_open(getpid(), 0);
-		k = fork();
-		if (!k)
-			for (;;)
-				pause();
-		kid = pidfd_open(k, 0);
-		bad |= !(psig(up, 0, NULL, 0) == -1 && errno == EPERM) << 0;
-		bad |= !(psig(up, SIGUSR1, NULL, 0) == -1 && errno == EPERM) << 1;
-		bad |= !(psig(up, 65, NULL, 0) == -1 && errno == EINVAL) << 2;
-		bad |= (psig(me, 0, NULL, 0) != 0) << 3;
-		bad |= (psig(kid, SIGKILL, NULL, 0) != 0) << 4;
-		waitpid(k, NULL, 0);
-		_exit(bad);
-	}
-	waitpid(c, &st, 0);
-	ok_exited_with(st, 0, "as nobody: root's process EPERM (signal 65 EINVAL first), "
+	ok_exited_with(as_nobody_status(signal_as_nobody), 0,
+		       "as nobody: root's process EPERM (signal 65 EINVAL first), "
 		       "itself and its own child fine");
 }
 
@@ -584,28 +586,21 @@ static void getfd_calls(void)
 	unlink(name);
 }
 
+static int getfd_as_nobody(void)
+{
+	long up = pidfd_open(getppid(), 0), me = pidfd_open(getpid(), 0);
+	int bad = 0;
+
+	bad |= !(getfd(up, 1, 0) == -1 && errno == EPERM) << 0;
+	bad |= !(getfd(up, 999, 0) == -1 && errno == EPERM) << 1;
+	bad |= (getfd(me, 1, 0) < 0) << 2;
+	return bad;
+}
+
 static void getfd_nobody(void)
 {
-	pid_t c;
-	int st;
-
-	fflush(stdout);
-	c = fork();
-	if (!c) {
-		long up, me;
-		int bad = 0;
-
-		if (setuid(NOBODY))
-			_exit(9);
-		up = pidfd_open(getppid(), 0);
-		me = pidfd_open(getpid(), 0);
-		bad |= !(getfd(up, 1, 0) == -1 && errno == EPERM) << 0;
-		bad |= !(getfd(up, 999, 0) == -1 && errno == EPERM) << 1;
-		bad |= (getfd(me, 1, 0) < 0) << 2;
-		_exit(bad);
-	}
-	waitpid(c, &st, 0);
-	ok_exited_with(st, 0, "as nobody: root's process EPERM (before a bad descriptor), its own works");
+	ok_exited_with(as_nobody_status(getfd_as_nobody), 0,
+		       "as nobody: root's process EPERM (before a bad descriptor), its own works");
 }
 
 static void waitid_errors(void)

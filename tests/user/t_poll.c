@@ -41,10 +41,15 @@ static long sys_poll(struct pollfd *p, long n, long ms)
 #endif
 }
 
+/* ppoll with a 64-bit struct timespec: ppoll_time64 where time_t was once 32 bits (i386). */
 static long sys_ppoll(struct pollfd *p, long n, struct timespec *ts, const sigset_t *mask,
 		      long size)
 {
+#ifdef SYS_ppoll_time64
+	return syscall(SYS_ppoll_time64, p, n, ts, mask, size);
+#else
 	return syscall(SYS_ppoll, p, n, ts, mask, size);
+#endif
 }
 
 /* A child that sleeps @ms and exits 0. */
@@ -96,6 +101,22 @@ static void errors(void)
 	ok_sys(sys_ppoll(p, 1, &ts, (void *)8, 8), EFAULT, "ppoll: an unreadable mask: EFAULT");
 	ok_eq(sys_ppoll(p, 1, &ts, NULL, 4), 0, "ppoll: no mask, its size not looked at: 0");
 	ok_sys(sys_ppoll((void *)8, 1, &ts, NULL, 8), EFAULT, "ppoll: an unreadable array: EFAULT");
+}
+
+/* i386's first ppoll (309) takes a timespec of two 32-bit words, and writes the time left back so. */
+static void ppoll_time32(void)
+{
+#ifdef SYS_ppoll_time64
+	struct pollfd p = { -1, POLLIN, 0 };
+	int32_t ts[2] = { 0, 1000000000 };
+
+	ok_sys(syscall(SYS_ppoll, &p, 1, ts, NULL, 8), EINVAL, "ppoll (32-bit timespec): tv_nsec 10^9: EINVAL");
+	ts[1] = 20000000;
+	ok_eq(syscall(SYS_ppoll, &p, 1, ts, NULL, 8), 0, "ppoll (32-bit timespec): 20 ms, 0");
+	ok(ts[0] == 0 && ts[1] == 0, "the time left written back as 32-bit words: 0");
+#else
+	tap_skip("ppoll with a 32-bit timespec", "i386 only");
+#endif
 }
 
 static void files(void)
@@ -251,6 +272,7 @@ static void timeouts_and_signals(void)
 int main(void)
 {
 	errors();
+	ppoll_time32();
 	files();
 	pidfds();
 	threads();
