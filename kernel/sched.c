@@ -508,7 +508,7 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 		panic("sched: %s switches away holding %u temporary mapping(s) (plat_kmap)",
 		      prev->name, kmap_held());
 	if (prev->mm) {
-		fpu_save(&prev->fpu);
+		fpu_save(prev->fpu);
 		prev->pkru = arch_pkru_read();
 	}
 	prev->fs_base = arch_tls_save();
@@ -520,7 +520,7 @@ static void switch_to(struct cpu_local *c, struct task *prev, struct task *next)
 	cpu_set_kernel_stack((uintptr_t)next->kstack + KSTACK_SIZE);
 	arch_switch_address_space(next);
 	if (next->mm) {
-		fpu_restore(&next->fpu);
+		fpu_restore(next->fpu);
 		arch_pkru_write(next->pkru);
 	}
 	arch_tls_load(next->fs_base);

@@ -63,6 +63,7 @@ void task_put(struct task *t)
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	vfree(t->kstack);
+	fpu_state_free(t->fpu);
 	kmem_cache_free(task_cache, t);
 }
 
@@ -118,6 +119,7 @@ static void task_init_links(struct task *t)
 void task_cache_init(void)
 {
 	task_cache = kmem_cache_create("task", sizeof(struct task), 64, 0, NULL);
+	fpu_cache_init();
 	struct task *t0 = task_cache ? kmem_cache_alloc(task_cache) : NULL;
 
 	if (!t0)
@@ -151,7 +153,10 @@ struct task *task_alloc(const char *name)
 		return NULL;
 	memset(t, 0, sizeof(*t));
 	t->kstack = vmalloc(KSTACK_SIZE);
-	if (!t->kstack) {
+	t->fpu = fpu_state_alloc();
+	if (!t->kstack || !t->fpu) {
+		vfree(t->kstack);
+		fpu_state_free(t->fpu);
 		kmem_cache_free(task_cache, t);
 		return NULL;
 	}

@@ -81,7 +81,7 @@ struct task {
 	uintptr_t saved_sp;		/* while switched out */
 	void *kstack;			/* KSTACK_SIZE bytes, vmalloc'd */
 	struct trap_frame *frame;	/* user state (user tasks) */
-	struct fpu_state fpu;
+	struct fpu_state *fpu;		/* user FPU state while switched out (arch), NULL for task 0 */
 	uint64_t fs_base;		/* thread pointer state: arch_tls_save() */
 	uint32_t pkru;			/* protection-key rights while switched out: arch_pkru_read() */
 

@@ -96,6 +96,13 @@ user_strncpy:
  */
 	UC_FXSAVE_FXRSTOR fxsave, fxrstor, %edx, movl 4(%esp), %edx
 
+/*
+ * int user_xsave(void *dst, uint64_t mask), int user_xrstor(const void *src,
+ * uint64_t mask): the XSAVE state to or from a 64-byte aligned user area
+ * (unused while the i386 kernel keeps FXSAVE); 0, or -1 on a fault.
+ */
+	UC_XSAVE_XRSTOR xsave, xrstor, %ecx, movl 4(%esp), %ecx; movl 8(%esp), %eax; movl 12(%esp), %edx
+
 	.section .ex_table, "a"
 	.balign 4
 	.long 1b, 3b
@@ -105,3 +112,5 @@ user_strncpy:
 	.long 6b, 8b
 	.long 13b, 15b
 	.long 14b, 15b
+	.long 16b, 18b
+	.long 17b, 18b

@@ -25,16 +25,32 @@ bool kernel_mapped(uintptr_t addr);
 /* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */
 long call_on_stack(long (*fn)(long), long arg, uintptr_t stack_top);
 
-/* x87/SSE state of a user task (FXSAVE format). */
-struct fpu_state {
-	uint8_t area[512];
-} __attribute__((aligned(16)));
+/*
+ * The FPU state of a user task (fpu.c): an XSAVE image (standard format) of
+ * XCR0's components but PKRU, or an FXSAVE image where XSAVE is not used
+ * (CPUs without it, i386); fpu_state_size() bytes, 64-byte aligned, from
+ * fpu_state_alloc() once fpu_cache_init() has run.
+ */
+#define XFEATURE_X87		(1ull << 0)
+#define XFEATURE_SSE		(1ull << 1)
+#define XFEATURE_AVX		(1ull << 2)
+#define XFEATURE_PKRU		(1ull << 9)
+struct fpu_state;
 void fpu_init(void);
+void fpu_cache_init(void);
+struct fpu_state *fpu_state_alloc(void);
+void fpu_state_free(struct fpu_state *s);
+void fpu_state_copy(struct fpu_state *dst, const struct fpu_state *src);
+size_t fpu_state_size(void);
+/* XCR0: the components XSAVE images hold, PKRU included; 0 without XSAVE. */
+uint64_t fpu_xfeatures(void);
 void fpu_save(struct fpu_state *s);
 void fpu_restore(const struct fpu_state *s);
 void fpu_init_state(struct fpu_state *s);
 /* Load the clean state into the registers (a signal handler starts with it). */
 void fpu_load_initial(void);
+/* Put the components of @mask (XFEATURE_*, PKRU too) in their init state. */
+void fpu_load_initial_features(uint64_t mask);
 /* MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK). */
 uint32_t fpu_mxcsr_mask(void);
 /* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */
@@ -131,6 +147,9 @@ size_t user_zero(void *dst, size_t n);				/* bytes not zeroed */
 long user_strncpy(char *dst, const char *src, size_t n);	/* len, n, or -1 */
 int user_fxsave(void *dst);		/* 0, or -1 on a fault */
 int user_fxrstor(const void *src);	/* 0, or -1 on a fault or bad MXCSR */
+/* XSAVE/XRSTOR of @mask's components at a 64-byte aligned user area (with XSAVE only). */
+int user_xsave(void *dst, uint64_t mask);	/* 0, or -1 on a fault */
+int user_xrstor(const void *src, uint64_t mask);	/* 0, or -1 on a fault or a bad header */
 
 /* A page fault's one chance to be resolved before that (the VMM's hook). */
 extern bool (*page_fault_hook)(struct trap_frame *f, uint64_t addr);

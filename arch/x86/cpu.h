@@ -127,7 +127,8 @@ _Noreturn void cpu_halt_forever(void);
 /* CPU features found by arch_init() (cpu_features_detect()). */
 struct cpu_features {
 	bool nx, smep, smap, pge, pdpe1gb, rdrand, invpcid, pae, pse, fxsr;
-	bool pku;		/* protection keys for user pages (4-level paging only) */
+	bool xsave;		/* XSAVE/XRSTOR and XCR0 */
+	bool pku;		/* protection keys for user pages (4-level paging, XSAVE) */
 	unsigned phys_bits, virt_bits;
 	char vendor[13];
 };

@@ -26,12 +26,14 @@ void cpu_features_detect(void)
 	f->pse = r[3] >> 3 & 1;
 	f->pge = r[3] >> 13 & 1;
 	f->rdrand = r[2] >> 30 & 1;
+	f->xsave = r[2] >> 26 & 1;
 	if (max_leaf >= 7) {
 		cpuid(7, 0, r);
 		f->smep = r[1] >> 7 & 1;
 		f->smap = r[1] >> 20 & 1;
 		f->invpcid = r[1] >> 10 & 1;
-		f->pku = long_mode && (r[2] >> 3 & 1);	/* 32-bit paging and PAE have no keys */
+		/* 32-bit paging and PAE have no keys; PKRU lives in XSAVE state (Linux's cpuid deps) */
+		f->pku = long_mode && f->xsave && (r[2] >> 3 & 1);
 	}
 	cpuid(0x80000000, 0, r);
 	unsigned max_ext = r[0];
@@ -55,9 +57,9 @@ void cpu_features_print(void)
 {
 	const struct cpu_features *f = &cpu_features;
 
-	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s%s\n",
+	kprintf("cpu: %s, %u-bit physical, %u-bit virtual addresses;%s%s%s%s%s%s%s\n",
 		f->vendor, f->phys_bits, f->virt_bits, f->nx ? " NX" : "",
 		f->smep ? " SMEP" : "", f->smap ? " SMAP" : "", f->pge ? " PGE" : "",
-		f->pku ? " PKU" : "",
+		f->pku ? " PKU" : "", fpu_xfeatures() ? " XSAVE" : "",
 		long_mode ? (f->pdpe1gb ? " 1G-pages" : "") : (f->pae ? " PAE" : ""));
 }

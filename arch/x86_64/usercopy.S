@@ -75,6 +75,13 @@ user_strncpy:
  */
 	UC_FXSAVE_FXRSTOR fxsave64, fxrstor64, %rdi
 
+/*
+ * int user_xsave(void *dst, uint64_t mask), int user_xrstor(const void *src,
+ * uint64_t mask): the XSAVE state to or from a 64-byte aligned user area;
+ * 0, or -1 on a fault (for xrstor also a #GP from a bad header).
+ */
+	UC_XSAVE_XRSTOR xsave64, xrstor64, %rdi, movl %esi, %eax; shrq $32, %rsi; movl %esi, %edx
+
 	.section .ex_table, "a"
 	.balign 8
 	.quad 1b, 3b
@@ -84,3 +91,5 @@ user_strncpy:
 	.quad 6b, 8b
 	.quad 13b, 15b
 	.quad 14b, 15b
+	.quad 16b, 18b
+	.quad 17b, 18b

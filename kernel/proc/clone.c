@@ -156,8 +156,8 @@ static long do_clone(uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t cti
 	trap_set_return(child->frame, 0);	/* clone returns 0 in the child */
 	if (stack)
 		trap_set_sp(child->frame, stack);
-	fpu_save(&parent->fpu);
-	child->fpu = parent->fpu;
+	fpu_save(parent->fpu);
+	fpu_state_copy(child->fpu, parent->fpu);
 	child->pkru = arch_pkru_read();		/* the calling thread's, for fork and threads alike */
 	child->fs_base = (flags & CLONE_SETTLS) ? tls : arch_tls_save();
 	child->affinity = parent->affinity;

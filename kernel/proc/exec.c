@@ -428,11 +428,11 @@ long load_image(struct task *t, const char *path, char *const *argv, char *const
 	strlcpy(t->name, base, sizeof(t->name));
 	inode_put(ino);
 	trap_frame_init_user(t->frame, entry, sp);
-	fpu_init_state(&t->fpu);
+	fpu_init_state(t->fpu);
 	t->fs_base = 0;
 	t->pkru = ARCH_PKRU_INIT;	/* Linux resets PKRU on exec */
 	if (t == current()) {
-		fpu_restore(&t->fpu);
+		fpu_restore(t->fpu);
 		arch_tls_load(0);
 		arch_pkru_write(t->pkru);
 	}
