@@ -7,7 +7,8 @@
  * user pages included; instruction fetches are not. The register is per
  * thread: saved and loaded at task switches (sched.c), inherited by fork
  * and clone, reset by execve and for a signal handler to Linux's
- * init_pkru value. Without PKU (and on i386) there is one key, 0, and no
+ * init_pkru value; signal frames carry it in their XSAVE image (fpu.c,
+ * signal_frame.c). Without PKU (and on i386) there is one key, 0, and no
  * register: reads give 0 and writes do nothing.
  */
 #include "arch.h"

@@ -5,7 +5,8 @@
  *
  *   higher addresses
  *     [red zone: 128 bytes of the interrupted code, left alone]
- *     FXSAVE area (512 bytes, 64-byte aligned), uc_mcontext.fpstate points here
+ *     FP state, 64-byte aligned, uc_mcontext.fpstate points here: Linux's
+ *       XSAVE image and MAGIC2 (with XSAVE), else an FXSAVE area (512 bytes)
  *     struct siginfo (128 bytes)           <- %rsi of the handler
  *     struct ucontext                      <- %rdx of the handler
  *     return address: sa_restorer          <- %rsp of the handler (16n + 8)
@@ -14,7 +15,7 @@
 #define ARCH_X86_64_SIGFRAME_H
 
 #define SIGFRAME_RED_ZONE	128
-#define SIGFRAME_FP_HEADER	0	/* the FXSAVE area is the whole FP state */
+#define SIGFRAME_FP_HEADER	0	/* the XSAVE or FXSAVE image is the whole FP state */
 #define UC_SIGCONTEXT_SS	0x2
 #define UC_STRICT_RESTORE_SS	0x4
 
@@ -24,7 +25,7 @@ struct user_sigcontext {
 	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
 	uint16_t cs, gs, fs, ss;
 	uint64_t err, trapno, oldmask, cr2;
-	uint64_t fpstate;		/* user pointer to the FXSAVE area */
+	uint64_t fpstate;		/* user pointer to the FP state */
 	uint64_t reserved1[8];
 };
 
