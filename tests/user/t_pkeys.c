@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "tap.h"
-#include "util.h"
+#include "pkru_util.h"
 
 #ifndef SYS_pkey_mprotect
 #if ABI64
@@ -57,24 +57,6 @@ static long pkey_mprotect_(void *addr, size_t len, int prot, long key)
 {
 	return syscall(SYS_pkey_mprotect, addr, len, prot, key);
 }
-
-#if ABI64
-static unsigned rdpkru(void)
-{
-	unsigned eax, edx;
-
-	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(eax), "=d"(edx) : "c"(0));
-	return eax;
-}
-
-static void wrpkru(unsigned v)
-{
-	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
-}
-#else
-static unsigned rdpkru(void) { return 0; }
-static void wrpkru(unsigned v) { (void)v; }
-#endif
 
 /* PKRU with @key's two bits set to @rights (PKEY_DISABLE_*). */
 static unsigned with_rights(unsigned pkru, int key, unsigned rights)

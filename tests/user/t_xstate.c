@@ -12,7 +12,7 @@
  * halves too, and a handler sees and edits them in the frame.
  */
 #define _GNU_SOURCE
-#include "util.h"
+#include "pkru_util.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -32,7 +32,7 @@
 #define NXMM 8
 #endif
 
-static bool xsave_frames, avx, pku;
+static bool cpu_xsave, xsave_frames, avx, pku;
 static uint64_t xcr0;
 static unsigned xstate_size, pkru_off, avx_off;
 
@@ -55,6 +55,7 @@ static void detect(void)
 	unsigned r[4];
 
 	cpuid_(1, 0, r);
+	cpu_xsave = r[2] >> 26 & 1;
 	if (!(r[2] >> 27 & 1))		/* OSXSAVE */
 		return;
 	xcr0 = xgetbv0();
@@ -68,19 +69,6 @@ static void detect(void)
 	pku = ABI64 && (r[2] >> 4 & 1) && (xcr0 & XF_PKRU);	/* OSPKE */
 	cpuid_(0xd, 9, r);
 	pkru_off = r[1];
-}
-
-static unsigned rdpkru(void)
-{
-	unsigned eax, edx;
-
-	__asm__ volatile(".byte 0x0f, 0x01, 0xee" : "=a"(eax), "=d"(edx) : "c"(0));
-	return eax;
-}
-
-static void wrpkru(unsigned v)
-{
-	__asm__ volatile(".byte 0x0f, 0x01, 0xef" : : "a"(v), "c"(0), "d"(0) : "memory");
 }
 
 /* --- Registers around system calls ---------------------------------------- */
@@ -291,6 +279,10 @@ static void test_frame_layout(void)
 	const char *n2 = "_fpx_sw_bytes: magic1, xstate_size from CPUID 0xD, extended_size + 4, xfeatures = XCR0";
 	const char *n3 = "MAGIC2 right after xstate_size bytes; xstate_bv has x87|SSE, nothing outside XCR0";
 
+	if (ABI64)
+		ok(!cpu_xsave || xsave_frames, "the kernel enables XSAVE (CR4.OSXSAVE) where the CPU has it");
+	else
+		tap_skip("the kernel enables XSAVE (CR4.OSXSAVE) where the CPU has it", "i386");
 	if (!xsave_frames) {
 		tap_skip(n1, "no XSAVE frames here");
 		tap_skip(n2, "no XSAVE frames here");
