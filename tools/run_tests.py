@@ -601,6 +601,25 @@ def foreign_programs(build, timeout):
                    ours.stderr.decode("utf-8", "replace")[-1000:]))
 
 
+def no_smap_programs(build, timeout):
+    """t_misc on CPUs without SMAP, SMEP or XSAVE (QEMU's qemu64 and qemu32), where
+    STAC and CLAC are invalid: every user copy must still work (smap_sites.c)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for arch, cpu, kernel, exe in [("x86_64", "qemu64", "kernel/kernel.elf", "user/t_misc"),
+                                   ("i386", "qemu32", "i386/kernel.elf", "user32/t_misc")]:
+        name = "qemu-run/t_misc-on-%s" % cpu
+        try:
+            p = subprocess.run([os.path.join(here, "qemu-run"), "--timeout", str(timeout),
+                                "--arch", arch, "--cpu", cpu,
+                                "--kernel", os.path.join(build, kernel), os.path.join(build, exe)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout + 30)
+        except subprocess.TimeoutExpired:
+            record(name, False, "timed out")
+            continue
+        out = p.stdout.decode("utf-8", "replace")
+        record(name, p.returncode == 0 and "not ok" not in out, out[-1500:])
+
+
 def dos_programs(build, timeout):
     """tests/dos: real-mode .COM programs in a DOS box on the i386 kernel
     (tools/qemu-run --dos), each one's output and exit status against
@@ -1171,7 +1190,8 @@ def main():
         ("ubsan", lambda: ubsan_suite(a.build, a.timeout)),
         # The kernels built with KASAN (mk/ksan.mk): x86_64, i386 two-level and PAE.
         ("kasan", lambda: kasan_suite(a.build, a.timeout)),
-        ("qemu-run", lambda: foreign_programs(a.build, a.timeout)),
+        ("qemu-run", lambda: (foreign_programs(a.build, a.timeout),
+                              no_smap_programs(a.build, a.timeout))),
         ("dos", lambda: dos_programs(a.build, a.timeout)),
         ("shell", lambda: (shell_session("shell-kernel", kernel=kernel,
                                          extra=["-initrd", os.path.join(a.build, "user/initrd.cpio")]),

@@ -25,18 +25,18 @@ user_copy:
 	movl %edx, %ecx
 	shrl $2, %ecx
 	andl $3, %edx
-	stac
+	SMAP_SITE stac
 1:	rep movsl
 	movl %edx, %ecx
 2:	rep movsb
-	clac
+	SMAP_SITE clac
 	movl %ecx, %eax
 	popl %edi
 	popl %esi
 	ret
 3:	leal (%edx,%ecx,4), %ecx	/* words left as bytes */
 	jmp 2b
-4:	clac
+4:	SMAP_SITE clac
 	movl %ecx, %eax
 	popl %edi
 	popl %esi
@@ -52,17 +52,17 @@ user_zero:
 	shrl $2, %ecx
 	andl $3, %edx
 	xorl %eax, %eax
-	stac
+	SMAP_SITE stac
 9:	rep stosl
 	movl %edx, %ecx
 10:	rep stosb
-	clac
+	SMAP_SITE clac
 	movl %ecx, %eax
 	popl %edi
 	ret
 11:	leal (%edx,%ecx,4), %ecx
 	jmp 10b
-12:	clac
+12:	SMAP_SITE clac
 	movl %ecx, %eax
 	popl %edi
 	ret
@@ -85,7 +85,7 @@ user_strncpy:
 	popl %edi
 	popl %esi
 	ret
-8:	clac
+8:	SMAP_SITE clac
 	movl $-1, %eax
 	jmp 7b
 

@@ -20,6 +20,7 @@ extern struct vm_space kernel_vm;
 void kernel_space_init(const struct memmap *map);
 /* CR4's global pages, SMEP and SMAP, as the CPU offers them (every CPU). */
 void enable_protections(void);
+void smap_patch_sites(void);
 const char *kernel_region_of(uintptr_t addr, char *buf, unsigned len);
 bool kernel_mapped(uintptr_t addr);
 /* Runs fn(arg) on the stack whose top is @stack_top; returns what fn returns. */

@@ -111,7 +111,7 @@ static inline void invlpg(uintptr_t va)
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
-/* SMAP: let the kernel touch user pages between stac() and clac(). */
+/* SMAP: let the kernel touch user pages between stac() and clac() (only with SMAP: #UD without). */
 static inline void stac(void)
 {
 	__asm__ volatile("stac" ::: "memory", "cc");

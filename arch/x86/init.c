@@ -11,6 +11,7 @@
 void arch_init(void)
 {
 	cpu_features_detect();
+	smap_patch_sites();	/* before any user copy */
 	percpu_init();
 	gdt_init();
 	idt_init();

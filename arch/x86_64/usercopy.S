@@ -22,16 +22,16 @@ user_copy:
 	movq %rdx, %rcx
 	shrq $3, %rcx
 	andl $7, %edx
-	stac
+	SMAP_SITE stac
 1:	rep movsq
 	movl %edx, %ecx
 2:	rep movsb
-	clac
+	SMAP_SITE clac
 	movq %rcx, %rax
 	ret
 3:	leaq (%rdx,%rcx,8), %rcx	/* quadwords left as bytes */
 	jmp 2b
-4:	clac
+4:	SMAP_SITE clac
 	movq %rcx, %rax
 	ret
 
@@ -42,16 +42,16 @@ user_zero:
 	shrq $3, %rcx
 	andl $7, %esi
 	xorl %eax, %eax
-	stac
+	SMAP_SITE stac
 9:	rep stosq
 	movl %esi, %ecx
 10:	rep stosb
-	clac
+	SMAP_SITE clac
 	movq %rcx, %rax
 	ret
 11:	leaq (%rsi,%rcx,8), %rcx
 	jmp 10b
-12:	clac
+12:	SMAP_SITE clac
 	movq %rcx, %rax
 	ret
 
@@ -64,7 +64,7 @@ user_zero:
 user_strncpy:
 	UC_STRNCPY %rdi, %rsi, %rdx
 	ret
-8:	clac
+8:	SMAP_SITE clac
 	movq $-1, %rax
 	ret
 
