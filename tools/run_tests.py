@@ -957,8 +957,9 @@ def swap_programs(build, timeout):
     compressed swap area (zram=): a working set of 1.5x RAM, fork of a
     half-swapped process, kernel work (threads, forks, split mappings,
     files) while memory is full, mlocked pages beside a working set of 1.25x
-    RAM, with frames and slots checked back at the end."""
-    for prog in ("t_swap_pressure", "t_swap_fork", "t_swap_kalloc", "t_swap_mlock"):
+    RAM, another process's swapped-out pages read and written by
+    process_vm_readv/writev, with frames and slots checked back at the end."""
+    for prog in ("t_swap_pressure", "t_swap_fork", "t_swap_kalloc", "t_swap_mlock", "t_process_vm"):
         p = subprocess.run([sys.executable, os.path.join(TOOLS, "qemu-run"), "--mem", "64M",
                             "--cmdline", "zram=128M", "--timeout", str(max(timeout, stretched(120))),
                             os.path.join(build, "user", prog)],

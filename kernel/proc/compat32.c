@@ -86,7 +86,7 @@ enum {
 	I386_sendmmsg = 345, I386_recvmmsg_time64 = 417,
 	I386_pidfd_open = 434, I386_process_madvise = 440, I386_pidfd_send_signal = 424,
 	I386_pidfd_getfd = 438, I386_waitid = 284, I386_poll = 168, I386_ppoll = 309,
-	I386_ppoll_time64 = 414,
+	I386_ppoll_time64 = 414, I386_process_vm_readv = 347, I386_process_vm_writev = 348,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -125,6 +125,9 @@ static const uint16_t same_args[][2] = {
 	{ I386_pidfd_send_signal, 424 }, { I386_pidfd_getfd, 438 }, { I386_waitid, 247 },
 	{ I386_poll, 7 }, { I386_ppoll_time64, 271 },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
+	/* their iovecs are read at the kernel's own width (process_vm.c) */
+	{ I386_process_vm_readv, SYS_process_vm_readv },
+	{ I386_process_vm_writev, SYS_process_vm_writev },
 	/*
 	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
 	 * builds them only where the arch has protection keys, not on i386.

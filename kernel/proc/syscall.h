@@ -71,6 +71,8 @@ enum {
 	SYS_swapon = 167, SYS_swapoff = 168,
 	/* process descriptors */
 	SYS_pidfd_open = 434, SYS_process_madvise = 440,
+	/* other processes' memory */
+	SYS_process_vm_readv = 310, SYS_process_vm_writev = 311,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */
