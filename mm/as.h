@@ -319,6 +319,7 @@ struct as {
 	bool lock_onfault;		/* ... with MCL_ONFAULT: as they fault, not populated */
 	uint16_t pkeys;			/* protection keys allocated, bit n for key n (as_pkey.c) */
 	int8_t xo_pkey;			/* the execute-only key (as_pkey.c), -1 until one is needed */
+	uint16_t membarrier;		/* the kernel's membarrier() registrations; fork keeps them */
 	bool breakable;			/* held through as_lock(): long work may break it */
 	bool shared;			/* has had several users (threads, vfork): never broken */
 	unsigned long lock_fl;		/* as_lock()'s saved interrupt state */

@@ -164,6 +164,7 @@ int as_fork(struct as *child, struct as *parent)
 	child->commit_limit = parent->commit_limit;
 	child->pkeys = parent->pkeys;
 	child->xo_pkey = parent->xo_pkey;
+	child->membarrier = parent->membarrier;	/* Linux's dup_mm() keeps them too */
 	err = copy_regions(child, parent);
 	for (uint32_t i = 0; !err && i < child->nr; i++)
 		err = copy_region(parent, &child->reg[i], child);

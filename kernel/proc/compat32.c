@@ -87,6 +87,7 @@ enum {
 	I386_pidfd_open = 434, I386_process_madvise = 440, I386_pidfd_send_signal = 424,
 	I386_pidfd_getfd = 438, I386_waitid = 284, I386_poll = 168, I386_ppoll = 309,
 	I386_ppoll_time64 = 414, I386_process_vm_readv = 347, I386_process_vm_writev = 348,
+	I386_membarrier = 375,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -127,7 +128,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	/* their iovecs are read at the kernel's own width (process_vm.c) */
 	{ I386_process_vm_readv, SYS_process_vm_readv },
-	{ I386_process_vm_writev, SYS_process_vm_writev },
+	{ I386_process_vm_writev, SYS_process_vm_writev }, { I386_membarrier, SYS_membarrier },
 	/*
 	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
 	 * builds them only where the arch has protection keys, not on i386.

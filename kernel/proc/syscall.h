@@ -73,6 +73,7 @@ enum {
 	SYS_pidfd_open = 434, SYS_process_madvise = 440,
 	/* other processes' memory */
 	SYS_process_vm_readv = 310, SYS_process_vm_writev = 311,
+	SYS_membarrier = 324,
 };
 
 /* Statistics per system call (the `perf` counters build on these). */
