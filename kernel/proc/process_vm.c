@@ -28,9 +28,11 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
+#include "mm/platform.h"
 
 #define UIO_MAXIOV	1024
 #define MAX_RW_COUNT	(0x7fffffffull & PAGE_MASK)	/* what one call may move: INT_MAX, pages */
+#define PREEMPT_EVERY	64				/* remote pages between preemption points */
 
 /*
  * The ABI's struct iovec: two words of the kernel's own width, so the
@@ -175,12 +177,15 @@ static long transfer(struct as *mm, struct cursor *l, struct cursor *r, uint64_t
 
 	if (!buf)
 		return -ENOMEM;
-	while (left && !err) {
+	for (unsigned pages = 0; left && !err; pages++) {
 		uint64_t ra, n = cursor_piece(r, left, &ra);
 		uint64_t got;
 
 		if (!n)
 			break;
+		/* The kernel does not preempt itself: 2 GiB is half a million pages. */
+		if (pages % PREEMPT_EVERY == PREEMPT_EVERY - 1 && plat_preempt_point())
+			break;		/* killed: the result is never seen */
 		got = copy_piece(mm, l, ra, n, buf, write, &err);
 		r->off += got;
 		done += got;
