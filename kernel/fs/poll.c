@@ -26,8 +26,6 @@
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
 
-#define SYS_poll	7
-#define SYS_ppoll	271
 #define DEFAULT_POLLMASK	(POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM)
 #define NS_PER_SEC	1000000000ull
 #define NS_PER_MS	1000000ull

@@ -123,8 +123,8 @@ static const uint16_t same_args[][2] = {
 	{ I386_prlimit64, X86_64_prlimit64 }, { I386_dup, X86_64_dup }, { I386_dup2, X86_64_dup2 },
 	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
 	{ I386_getcpu, SYS_getcpu }, { I386_pidfd_open, SYS_pidfd_open },
-	{ I386_pidfd_send_signal, 424 }, { I386_pidfd_getfd, 438 }, { I386_waitid, 247 },
-	{ I386_poll, 7 }, { I386_ppoll_time64, 271 },
+	{ I386_pidfd_send_signal, SYS_pidfd_send_signal }, { I386_pidfd_getfd, SYS_pidfd_getfd },
+	{ I386_waitid, SYS_waitid }, { I386_poll, SYS_poll }, { I386_ppoll_time64, SYS_ppoll },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	/* their iovecs are read at the kernel's own width (process_vm.c) */
 	{ I386_process_vm_readv, SYS_process_vm_readv },

@@ -25,7 +25,6 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-#define SYS_pidfd_getfd	438
 
 /*
  * @t's descriptor @fd, referenced, or NULL with *@err -EBADF (not open)

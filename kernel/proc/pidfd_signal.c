@@ -20,7 +20,6 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-#define SYS_pidfd_send_signal	424
 
 /* kill_ok_by_cred(): may the caller signal the process of @g? */
 static bool may_kill(const struct thread_group *g)

@@ -20,7 +20,6 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-#define SYS_waitid	247
 #define P_ALL		0
 #define P_PID		1
 #define P_PGID		2
