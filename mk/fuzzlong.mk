@@ -11,7 +11,9 @@
 #   on a fresh clone, starts where the ledger stands. Executions add up across
 #   invocations and commits (the corpus of a fresh clone starts empty); a
 #   target whose ledger has FUZZ_LONG_RUNS is skipped. A chunk that is killed
-#   (make interrupted), crashes or fails counts nothing, and stops its target:
+#   (make interrupted), crashes or fails counts nothing (a slow unit, which
+#   libFuzzer reports with exit status 0, is kept and named but is not a
+#   failure), and stops its target:
 #   its input is in build/fuzz-long/NAME-crash-*, its output in
 #   build/fuzz-long/NAME.chunk.log. Every chunk's output is also appended to
 #   build/fuzz-long/NAME.log. At the end a table of all targets
