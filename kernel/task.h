@@ -64,6 +64,7 @@ struct thread_group {
 	int oom_score_adj;		/* -1000..1000 (kernel/proc/oom.c), inherited by fork */
 	bool child_subreaper;		/* PR_SET_CHILD_SUBREAPER: adopts orphaned descendants */
 	bool has_child_subreaper;	/* an ancestor is (or was) one: look for it at exit */
+	bool nondumpable;		/* PR_SET_DUMPABLE 0, or ids changed since execve (cred.c) */
 	int refs;			/* the leader's, and task_pin()s' */
 	MM_ATOMIC64 uint64_t cpu_ns;	/* CPU time of all its threads, atomic (proc/cputime.h) */
 };

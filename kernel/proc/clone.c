@@ -91,6 +91,7 @@ static long clone_group(struct task *child, struct task *parent, uint64_t flags)
 		child->group->cred = g->cred;
 		child->group->rlim = g->rlim;	/* inherited by fork, kept by execve */
 		child->group->oom_score_adj = g->oom_score_adj;
+		child->group->nondumpable = g->nondumpable;	/* Linux's lives in the copied mm */
 		child->group->has_child_subreaper = g->has_child_subreaper || g->child_subreaper;
 		struct task *pl = g->leader;
 		proc_set_parent(child, (flags & CLONE_PARENT) ? pl->parent : pl);

@@ -11,6 +11,7 @@
 #include "kernel/proc/cred.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/rlimit.h"
+#include "kernel/proc/signal.h"
 #include "kernel/proc/syscall.h"
 #include "mm/heap.h"
 
@@ -61,6 +62,59 @@ bool cred_may_access(const struct thread_group *g)
 		return true;
 	return me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
 	       me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid;
+}
+
+/**
+ * cred_may_signal() - Linux's check_kill_permission() for a user's signal
+ * @g: the target process
+ * @sig: the signal, or 0 for kill()'s existence check
+ *
+ * Return: true for the caller's own process, root (CAP_KILL), a sender
+ * whose real or effective uid is the target's real or saved uid
+ * (kill_ok_by_cred()), or SIGCONT within the session: there are no
+ * sessions here (no setsid), so every process shares the one session and
+ * SIGCONT may go anywhere, as it may on Linux between processes that never
+ * called setsid.
+ */
+bool cred_may_signal(const struct thread_group *g, int sig)
+{
+	const struct cred *me = &current()->group->cred, *c = &g->cred;
+
+	if (g == current()->group || cred_capable(current()) || sig == SIGCONT)
+		return true;
+	return me->euid == c->suid || me->euid == c->uid || me->uid == c->suid ||
+	       me->uid == c->uid;
+}
+
+/**
+ * cred_may_ptrace() - __ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS)
+ * @g: the target process
+ *
+ * Return: cred_may_access(), and besides a target that is dumpable unless
+ * the caller is root (CAP_SYS_PTRACE) or the target itself.
+ */
+bool cred_may_ptrace(const struct thread_group *g)
+{
+	if (!cred_may_access(g))
+		return false;
+	return g == current()->group || !g->nondumpable || cred_capable(current());
+}
+
+/**
+ * cred_exec() - the ids and dumpable flag of a process that execve()s
+ * @g: the current process, past the point of no return
+ *
+ * Linux's cap_bprm_creds_from_file() (no set-user-id files here) and
+ * begin_new_exec(): dumpable again unless the effective ids differ from
+ * the real ones (then suid_dumpable, 0).
+ */
+void cred_exec(struct thread_group *g)
+{
+	struct cred *c = &g->cred;
+
+	g->nondumpable = c->euid != c->uid || c->egid != c->gid;
+	c->suid = c->fsuid = c->euid;
+	c->sgid = c->fsgid = c->egid;
 }
 
 static struct user_count *user_find(uint32_t uid)
@@ -301,12 +355,29 @@ static long set_res(uint32_t r, uint32_t e, uint32_t s, bool user)
 	return 0;
 }
 
-/* Each id change may change the rights RLIMIT_MEMLOCK depends on. */
-static long changed(long r)
+/*
+ * commit_creds(): a change of the effective or file-system ids makes the
+ * process non-dumpable (suid_dumpable is 0), and each change may change
+ * the rights RLIMIT_MEMLOCK depends on. @old: the ids before the call.
+ */
+static long changed(const struct cred *old, long r)
 {
-	if (!r)
-		rlimits_apply(current(), current()->mm);
-	return r;
+	struct thread_group *g = current()->group;
+	const struct cred *c = &g->cred;
+
+	if (r)
+		return r;
+	if (old->euid != c->euid || old->egid != c->egid || old->fsuid != c->fsuid ||
+	    old->fsgid != c->fsgid)
+		g->nondumpable = true;
+	rlimits_apply(current(), current()->mm);
+	return 0;
+}
+
+/* The ids before a set*id call, for changed(). */
+static struct cred ids_now(void)
+{
+	return current()->group->cred;
 }
 
 static long get_res(uint64_t ur, uint64_t ue, uint64_t us, bool user)
@@ -333,37 +404,49 @@ ID_GETTER(getegid, egid);
 
 static long sys_setuid(A u, A a1, A a2, A a3, A a4, A a5)
 {
-	return changed(set_one((uint32_t)u, true));
+	struct cred old = ids_now();
+
+	return changed(&old, set_one((uint32_t)u, true));
 }
 SYSCALL_DEFINE(SYS_setuid, setuid, sys_setuid);
 
 static long sys_setgid(A g, A a1, A a2, A a3, A a4, A a5)
 {
-	return changed(set_one((uint32_t)g, false));
+	struct cred old = ids_now();
+
+	return changed(&old, set_one((uint32_t)g, false));
 }
 SYSCALL_DEFINE(SYS_setgid, setgid, sys_setgid);
 
 static long sys_setreuid(A r, A e, A a2, A a3, A a4, A a5)
 {
-	return changed(set_re((uint32_t)r, (uint32_t)e, true));
+	struct cred old = ids_now();
+
+	return changed(&old, set_re((uint32_t)r, (uint32_t)e, true));
 }
 SYSCALL_DEFINE(SYS_setreuid, setreuid, sys_setreuid);
 
 static long sys_setregid(A r, A e, A a2, A a3, A a4, A a5)
 {
-	return changed(set_re((uint32_t)r, (uint32_t)e, false));
+	struct cred old = ids_now();
+
+	return changed(&old, set_re((uint32_t)r, (uint32_t)e, false));
 }
 SYSCALL_DEFINE(SYS_setregid, setregid, sys_setregid);
 
 static long sys_setresuid(A r, A e, A s, A a3, A a4, A a5)
 {
-	return changed(set_res((uint32_t)r, (uint32_t)e, (uint32_t)s, true));
+	struct cred old = ids_now();
+
+	return changed(&old, set_res((uint32_t)r, (uint32_t)e, (uint32_t)s, true));
 }
 SYSCALL_DEFINE(SYS_setresuid, setresuid, sys_setresuid);
 
 static long sys_setresgid(A r, A e, A s, A a3, A a4, A a5)
 {
-	return changed(set_res((uint32_t)r, (uint32_t)e, (uint32_t)s, false));
+	struct cred old = ids_now();
+
+	return changed(&old, set_res((uint32_t)r, (uint32_t)e, (uint32_t)s, false));
 }
 SYSCALL_DEFINE(SYS_setresgid, setresgid, sys_setresgid);
 

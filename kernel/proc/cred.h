@@ -30,6 +30,12 @@ bool cred_capable(const struct task *t);
 struct thread_group;
 /* The caller's own process, root, or all of @g's uids and gids its real ones (prlimit, ptrace). */
 bool cred_may_access(const struct thread_group *g);
+/* May the caller send @sig (0: only the check) to process @g? (kill's rule) */
+bool cred_may_signal(const struct thread_group *g, int sig);
+/* cred_may_access() and a dumpable target, or root (ptrace attach with real ids). */
+bool cred_may_ptrace(const struct thread_group *g);
+/* execve's ids: saved and file-system ids become the effective ones; dumpable unless set*id. */
+void cred_exec(struct thread_group *g);
 /*
  * Counts new task @t for @parent's real user; -EAGAIN if that passes
  * RLIMIT_NPROC (and the user is not exempt), -ENOMEM.

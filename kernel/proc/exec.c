@@ -458,6 +458,7 @@ static long sys_execve(uint64_t upath, uint64_t argv, uint64_t envp, uint64_t a3
 	if (r)
 		return r;
 	signal_exec(t);
+	cred_exec(t->group);
 	vfork_release(t);
 	if ((r = proc_kill_other_threads()))
 		return r;		/* killed meanwhile: dies on the way out */

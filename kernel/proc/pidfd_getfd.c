@@ -55,7 +55,7 @@ static long sys_pidfd_getfd(uint64_t pidfd, uint64_t fd, uint64_t flags, uint64_
 	t = pidfd_file_task(pf, &r);
 	if (!t)
 		return r;
-	if (!cred_may_access(pidfd_file_group(pf))) {	/* __ptrace_may_access() */
+	if (!cred_may_ptrace(pidfd_file_group(pf))) {	/* ptrace_may_access() */
 		task_put(t);
 		return -EPERM;
 	}

@@ -9,9 +9,7 @@
  * and nothing happens); then @sig out of range EINVAL; then kill()'s
  * permission (EPERM); sig 0 stops there.
  *
- * Permission, as Linux's kill_ok_by_cred(): the sender's real or
- * effective uid is the target's real or saved uid, or the sender is root
- * (CAP_KILL). kill() itself does not check it in this kernel yet.
+ * Permission: kill()'s (cred_may_signal()).
  *
  * Locking: none of its own; the pidfd holds the target's group, so its
  * credentials stay readable whatever the target does.
@@ -20,15 +18,6 @@
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 
-
-/* kill_ok_by_cred(): may the caller signal the process of @g? */
-static bool may_kill(const struct thread_group *g)
-{
-	const struct cred *me = &current()->group->cred, *c = &g->cred;
-
-	return cred_capable(current()) || me->euid == c->suid || me->euid == c->uid ||
-	       me->uid == c->suid || me->uid == c->uid;
-}
 
 /*
  * The caller's siginfo at @uinfo for @sig: 0, -EFAULT, -EINVAL or -EPERM
@@ -53,7 +42,7 @@ static long send(struct task *t, const struct thread_group *g, int sig, uint64_t
 {
 	if ((unsigned)sig > NSIG)
 		return -EINVAL;
-	if (!may_kill(g))
+	if (!cred_may_signal(g, sig))
 		return -EPERM;
 	if (!sig)
 		return 0;

@@ -8,8 +8,9 @@
  * more when it holds no bytes (0); the remote vector (the same, but its
  * ranges are not checked: they are the target's); nothing more when it
  * holds no bytes; the process (ESRCH: none, a zombie, a kernel task);
- * the rights (ptrace's attach check on real ids: the same process, root,
- * or the caller's real uid and gid being all of the target's; else EPERM).
+ * the rights (ptrace's attach check on real ids, cred_may_ptrace(): the
+ * same process, root, or the caller's real uid and gid being all of the
+ * target's and the target dumpable; else EPERM).
  *
  * The copy walks the remote ranges a page at a time: a remote page that
  * cannot be reached as a user access would (unmapped, PROT_NONE, read-only
@@ -195,23 +196,6 @@ static long transfer(struct as *mm, struct cursor *l, struct cursor *r, uint64_t
 	return done ? (long)done : -EFAULT;
 }
 
-/*
- * mm_access(PTRACE_MODE_ATTACH_REALCREDS): the caller's own process, root,
- * or the caller's real uid and gid matching all three of the target's.
- * Linux's EACCES becomes EPERM for these calls.
- */
-static long may_access(const struct thread_group *g)
-{
-	const struct cred *me = &current()->group->cred, *c = &g->cred;
-
-	if (g == current()->group || cred_capable(current()))
-		return 0;
-	if (me->uid == c->uid && me->uid == c->euid && me->uid == c->suid &&
-	    me->gid == c->gid && me->gid == c->egid && me->gid == c->sgid)
-		return 0;
-	return -EPERM;
-}
-
 /* Looks the process up, checks the rights and copies. */
 static long rw_process(int pid, struct uvec *lv, uint64_t ln, struct uvec *rv, uint64_t rn,
 		       uint64_t total, bool write)
@@ -225,7 +209,9 @@ static long rw_process(int pid, struct uvec *lv, uint64_t ln, struct uvec *rv, u
 		return -ESRCH;
 	if (!task_pin(t, &pin))
 		ret = -ESRCH;		/* a zombie, a kernel task, or reaped */
-	else if (!(ret = may_access(pin.group)))
+	else if (!cred_may_ptrace(pin.group))
+		ret = -EPERM;		/* mm_access(): Linux's EACCES becomes EPERM here */
+	else
 		ret = transfer(pin.mm, &l, &r, total, write);
 	task_unpin(&pin);
 	task_put(t);

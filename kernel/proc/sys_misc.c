@@ -24,6 +24,10 @@
 #define GRND_NONBLOCK	1
 #define GRND_RANDOM	2
 #define GRND_INSECURE	4
+#define PR_GET_DUMPABLE	3
+#define PR_SET_DUMPABLE	4
+#define SUID_DUMP_DISABLE 0
+#define SUID_DUMP_USER	1
 #define PR_SET_CHILD_SUBREAPER 36
 #define PR_GET_CHILD_SUBREAPER 37
 
@@ -93,6 +97,13 @@ static long sys_prctl(uint64_t option, uint64_t a2, uint64_t a3, uint64_t a4, ui
 	case PR_GET_CHILD_SUBREAPER:
 		v = current()->group->child_subreaper;
 		return copy_to_user(a2, &v, sizeof(v));
+	case PR_SET_DUMPABLE:		/* SUID_DUMP_ROOT (2) is for the sysctl only */
+		if (a2 != SUID_DUMP_DISABLE && a2 != SUID_DUMP_USER)
+			return -EINVAL;
+		current()->group->nondumpable = a2 == SUID_DUMP_DISABLE;
+		return 0;
+	case PR_GET_DUMPABLE:
+		return current()->group->nondumpable ? SUID_DUMP_DISABLE : SUID_DUMP_USER;
 	default:
 		return -EINVAL;
 	}

@@ -212,11 +212,32 @@ static struct task *signal_target(int pid)
 	return t;
 }
 
+/*
+ * check_kill_permission() on a referenced @t: 0, -EINVAL (no such signal)
+ * or -EPERM (cred_may_signal()). Its group is pinned while its ids are
+ * read, as the process may be reaped meanwhile.
+ */
+static long may_send(struct task *t, uint64_t sig)
+{
+	struct task_pin pin;
+	long r = 0;
+
+	if (sig > NSIG)
+		return -EINVAL;
+	task_pin(t, &pin);
+	if (pin.group && !cred_may_signal(pin.group, (int)sig))
+		r = -EPERM;
+	task_unpin(&pin);
+	return r;
+}
+
 /* Sends @sig (0: only checks) to a referenced @t and lets it go. */
 static long send_and_put(struct task *t, uint64_t sig, int code)
 {
-	long r = sig > NSIG ? -EINVAL : sig ? signal_send_simple(t, (int)sig, code) : 0;
+	long r = may_send(t, sig);
 
+	if (!r && sig)
+		r = signal_send_simple(t, (int)sig, code);
 	task_put(t);
 	return r;
 }
@@ -279,7 +300,10 @@ SYSCALL_DEFINE(SYS_tkill, tkill, sys_tkill);
  */
 static long queue_to(struct task *t, uint64_t sig, const struct ksiginfo *info, bool thread)
 {
-	long r = sig > NSIG ? -EINVAL : sig ? signal_queue(t, info, thread) : 0;
+	long r = may_send(t, sig);
+
+	if (!r && sig)
+		r = signal_queue(t, info, thread);
 
 	task_put(t);
 	return r;
