@@ -52,6 +52,31 @@ struct task *task_by_pid(int pid)
 }
 
 /**
+ * task_next_leader() - walk the processes in pid order (kill(-1), kill(0))
+ * @after: 0 to start, then the pid of the last one returned
+ *
+ * Return: the leader of a user process (zombies included) whose pid is the
+ * lowest above @after, with a reference (task_put()), or NULL. Each call
+ * takes the lock afresh, so a long walk never holds it for long.
+ */
+struct task *task_next_leader(int after)
+{
+	unsigned long flags = spin_lock_irqsave(&task_lock);
+	struct task *best = NULL;
+
+	list_for_each(n, &all_tasks) {
+		struct task *t = list_entry(n, struct task, all_node);
+
+		if (t->group && task_is_leader(t) && t->pid > after && (!best || t->pid < best->pid))
+			best = t;
+	}
+	if (best)
+		__atomic_add_fetch(&best->refs, 1, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&task_lock, flags);
+	return best;
+}
+
+/**
  * task_put() - drop a reference from task_by_pid()
  * @t: the task, or NULL
  *

@@ -160,6 +160,8 @@ void reap_dead(void);
 /* The task with thread id @pid, referenced (task_put() when done), or NULL. */
 struct task *task_by_pid(int pid);
 void task_put(struct task *t);
+/* The leader of a process with the lowest pid above @after, referenced, or NULL. */
+struct task *task_next_leader(int after);
 void task_swap_pid(struct task *a, struct task *b);
 /* Counts of live task objects and thread groups, for memstat. */
 unsigned task_count(void);

@@ -242,13 +242,40 @@ static long send_and_put(struct task *t, uint64_t sig, int code)
 	return r;
 }
 
+/*
+ * kill(-1) (@broadcast: every process but process 1 and the caller's) and
+ * kill(0) (the caller's process group, which is every process: there are
+ * no setpgid or setsid here, so all share Linux's group 0). Each process
+ * the caller may signal gets it. Linux answers 0 even when every
+ * candidate refused, as its kernel threads are candidates too: only a bad
+ * signal number fails (EINVAL).
+ */
+static long kill_many(uint64_t sig, bool broadcast)
+{
+	struct task *t;
+	int pid = 0;
+
+	if (sig > NSIG)
+		return -EINVAL;
+	while ((t = task_next_leader(pid))) {
+		pid = t->pid;
+		if (broadcast && (pid == 1 || t->tgid == current()->tgid))
+			task_put(t);
+		else
+			send_and_put(t, sig, SI_USER);	/* a refusal is no error here */
+	}
+	return 0;
+}
+
 static long sys_kill(uint64_t upid, uint64_t sig, uint64_t a2, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
 	int pid = (int)upid;
 
-	if (pid <= 0)
-		return -EINVAL;		/* process groups and broadcast: not here */
+	if (pid == 0 || pid == -1)
+		return kill_many(sig, pid == -1);
+	if (pid < 0)
+		return -ESRCH;		/* a process group: none but the one, 0 */
 	struct task *t = signal_target(pid);
 	if (!t)
 		return -ESRCH;

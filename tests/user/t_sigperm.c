@@ -7,7 +7,8 @@
  *   sender's saved one do not count); SIGCONT goes anywhere in the
  *   session; a bad signal number is EINVAL before the permission; a forged
  *   si_code (SI_USER, SI_TKILL) to another process EPERM; a refused signal
- *   does not arrive;
+ *   does not arrive; kill(-1) and kill(0) (the one process group) signal
+ *   whom they may and answer 0 even when all refuse; another group ESRCH;
  * - prctl(PR_SET_DUMPABLE): 0 and 1 only (EINVAL otherwise, SUID_DUMP_ROOT
  *   included), PR_GET_DUMPABLE reads it; a change of the effective uid or
  *   gid clears it, of the real or saved ones only does not; fork keeps it,
@@ -21,6 +22,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <limits.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -47,12 +49,17 @@ static const struct ids ROOT = { 0, 0, 0 }, A = { UID_A, UID_A, UID_A }, B = { U
 static volatile int secret = SECRET;
 static volatile sig_atomic_t usr1_seen;
 static volatile int *ready;	/* shared: a target has set its ids */
+static volatile int *caught;	/* shared: SIGUSR1s each catching target took */
+static int slot = -1;		/* a target's index in caught[], -1: it does not catch */
 static char *self;
 
 static void on_usr1(int sig)
 {
 	(void)sig;
-	usr1_seen++;
+	if (slot >= 0)
+		__atomic_add_fetch(&caught[slot], 1, __ATOMIC_SEQ_CST);
+	else
+		usr1_seen++;
 }
 
 /* Takes ids @id (and gid @gid unless NO_ID), or exits SETUP_FAILED. */
@@ -74,6 +81,8 @@ static pid_t start_target(struct ids id, unsigned gid, int dumpable)
 		become(id, gid);
 		if (dumpable >= 0 && prctl(PR_SET_DUMPABLE, dumpable, 0, 0, 0))
 			_exit(SETUP_FAILED);
+		if (slot >= 0)
+			install_handler(SIGUSR1, on_usr1, SA_RESTART);
 		*ready = 1;
 		for (;;)
 			pause();
@@ -222,6 +231,63 @@ static void to_parent(void)
 	ok_eq(as_user(ROOT, NO_ID, kill_usr1, getpid()), 0, "kill: a root child to its parent");
 	ok_eq(usr1_seen, 1, "only the allowed signal arrived");
 	signal(SIGUSR1, SIG_DFL);
+}
+
+static int ignoring(int sig)
+{
+	return signal(sig, SIG_IGN) == SIG_ERR;
+}
+
+static int all_usr1(pid_t t) { (void)t; return ignoring(SIGUSR1) ? 90 : err_of(kill(-1, SIGUSR1)); }
+static int all0(pid_t t) { (void)t; return err_of(kill(-1, 0)); }
+static int all_cont(pid_t t) { (void)t; return err_of(kill(-1, SIGCONT)); }
+static int all_bad(pid_t t) { (void)t; return err_of(kill(-1, BAD_SIG)); }
+static int group_usr1(pid_t t) { (void)t; return ignoring(SIGUSR1) ? 90 : err_of(kill(0, SIGUSR1)); }
+static int group0(pid_t t) { (void)t; return err_of(kill(0, 0)); }
+static int group_bad(pid_t t) { (void)t; return err_of(kill(0, BAD_SIG)); }
+static int no_group(pid_t t) { (void)t; return err_of(kill(-12345, 0)); }
+static int no_group_bad(pid_t t) { (void)t; return err_of(kill(-12345, BAD_SIG)); }
+static int own_pid_group(pid_t t) { (void)t; return err_of(kill(-getpid(), 0)); }
+static int int_min(pid_t t) { (void)t; return err_of(kill(INT_MIN, 0)); }
+
+/* A target of uid @u counting the SIGUSR1s it catches in caught[@i]. */
+static pid_t start_catcher(struct ids id, int i)
+{
+	caught[i] = 0;
+	slot = i;
+	pid_t t = start_target(id, NO_ID, -1);
+	slot = -1;
+	return t;
+}
+
+/*
+ * kill(-1): every process the sender may signal but process 1 and its
+ * own; kill(0): its process group (everybody here: nobody calls setpgid
+ * or setsid). Refusals are no error; another group ESRCH.
+ */
+static void kill_many(void)
+{
+	pid_t ta = start_catcher(A, 0), tb = start_catcher(B, 1);
+	const struct ids C = { UID_C, UID_C, UID_C };
+
+	ok_eq(as_user(A, NO_ID, all_usr1, 0), 0, "kill(-1, SIGUSR1) as a user: 0");
+	ok(wait_flag(&caught[0], 1), "it reached the user's own process");
+	ok_eq(as_user(C, NO_ID, all_usr1, 0), 0, "kill(-1, SIGUSR1) refused by everyone: 0");
+	ok_eq(as_user(C, NO_ID, all0, 0), 0, "kill(-1, 0) refused by everyone: 0");
+	ok_eq(as_user(C, NO_ID, all_cont, 0), 0, "kill(-1, SIGCONT): 0");
+	ok_eq(as_user(C, NO_ID, all_bad, 0), EINVAL, "kill(-1, bad signal) EINVAL");
+	ok_eq(as_user(A, NO_ID, group_usr1, 0), 0, "kill(0, SIGUSR1) as a user: 0");
+	ok(wait_flag(&caught[0], 2), "it reached the user's own process");
+	ok_eq(as_user(C, NO_ID, group0, 0), 0, "kill(0, 0): 0");
+	ok_eq(as_user(C, NO_ID, group_bad, 0), EINVAL, "kill(0, bad signal) EINVAL");
+	ok_eq(as_user(C, NO_ID, no_group, 0), ESRCH, "kill(-pgid) of no group ESRCH");
+	ok_eq(as_user(C, NO_ID, no_group_bad, 0), ESRCH, "kill(-pgid, bad signal) of no group ESRCH");
+	ok_eq(as_user(C, NO_ID, own_pid_group, 0), ESRCH, "kill(-own pid): not a group leader, ESRCH");
+	ok_eq(as_user(C, NO_ID, int_min, 0), ESRCH, "kill(INT_MIN) ESRCH");
+	ok_eq(caught[0], 2, "the user's process caught two");
+	ok_eq(caught[1], 0, "another user's process caught none");
+	stop_target(ta);
+	stop_target(tb);
 }
 
 static int dumpable(void)
@@ -395,9 +461,11 @@ int main(int argc, char **argv)
 	ready = map_shared(PAGE);
 	if (ready == MAP_FAILED)
 		return 1;
+	caught = ready + 1;
 	kill_rule();
 	each_call();
 	to_parent();
+	kill_many();
 	prctl_values();
 	id_changes();
 	access_rule();
