@@ -6,8 +6,9 @@
  * every capability, as Linux gives root, and nobody else has any. What
  * they decide here: RLIMIT_NPROC (tasks counted per real uid; root and
  * CAP_SYS_RESOURCE are exempt), RLIMIT_SIGPENDING (pending signals counted
- * per real uid of their target; nobody is exempt), RLIMIT_MEMLOCK (CAP_IPC_LOCK) and raising
- * a hard limit (CAP_SYS_RESOURCE).
+ * per real uid of their target; nobody is exempt), RLIMIT_MEMLOCK (CAP_IPC_LOCK), raising
+ * a hard limit (CAP_SYS_RESOURCE), who may signal whom (CAP_KILL) and reach
+ * whose memory or descriptors (CAP_SYS_PTRACE, and the dumpable flag).
  *
  * Lock order: uid_lock (the per-user task counts) is a leaf.
  */
