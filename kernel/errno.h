@@ -38,6 +38,7 @@
 #define ENOSYS		38
 #define ENOTEMPTY	39
 #define ELOOP		40
+#define ENOPKG		65
 #define EOVERFLOW	75
 #define ENOTSOCK	88
 #define EOPNOTSUPP	95

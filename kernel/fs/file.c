@@ -341,6 +341,8 @@ long file_write_kernel(struct file *f, const void *buf, uint64_t len, uint64_t *
 		console_write(buf, len);
 		return (long)len;
 	}
+	if (!f->inode->pc)
+		return -EINVAL;		/* a pipe or an anonymous inode: no RAM file behind it */
 	return reg_write_from(f, &(struct xfer_buf){ .kbuf = (uint8_t *)buf }, len, pos);
 }
 
@@ -396,10 +398,9 @@ static struct inode *anon_inode_get(void)
  *
  * Return: the file, or NULL if out of memory (@private untouched).
  */
-struct file *file_open_anon(const struct file_ops *ops, void *private,
-			    void (*release)(struct file *f), unsigned flags)
+struct file *file_open_on(struct inode *ino, const struct file_ops *ops, void *private,
+			  void (*release)(struct file *f), unsigned flags)
 {
-	struct inode *ino = anon_inode_get();
 	struct file *f = ino ? file_alloc(ops) : NULL;
 
 	if (!f) {
@@ -409,8 +410,14 @@ struct file *file_open_anon(const struct file_ops *ops, void *private,
 	f->inode = ino;
 	f->private = private;
 	f->release = release;
-	f->flags = flags & (O_ACCMODE | O_NONBLOCK);
+	f->flags = flags & (O_ACCMODE | O_NONBLOCK | O_DIRECT);
 	return f;
+}
+
+struct file *file_open_anon(const struct file_ops *ops, void *private,
+			    void (*release)(struct file *f), unsigned flags)
+{
+	return file_open_on(anon_inode_get(), ops, private, release, flags & (O_ACCMODE | O_NONBLOCK));
 }
 
 bool file_seekable(const struct file *f)
@@ -443,14 +450,15 @@ void file_stat(const struct inode *ino, struct linux_stat *st)
 	st->ctime = (int64_t)ino->ctime;
 }
 
+/* Only what has a position takes the lock: a pipe's blocked read must not hold up its other users. */
 void file_pos_lock(struct file *f)
 {
-	if (!f->is_console)
+	if (file_seekable(f))
 		kmutex_lock(&f->pos_lock);
 }
 
 void file_pos_unlock(struct file *f)
 {
-	if (!f->is_console)
+	if (file_seekable(f))
 		kmutex_unlock(&f->pos_lock);
 }

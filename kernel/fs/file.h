@@ -24,12 +24,18 @@
 #define O_TRUNC		01000
 #define O_APPEND	02000
 #define O_NONBLOCK	04000
+#define O_DIRECT	040000		/* a pipe's write end: packet mode */
 #define O_DIRECTORY	0200000
 #define O_NOFOLLOW	0400000
 #define O_CLOEXEC	02000000
 #define O_PATH		010000000
 
 struct file;
+
+/* One user buffer of a readv/writev (Linux's struct iovec, at the kernel's width). */
+struct user_vec {
+	uint64_t base, len;
+};
 
 struct file_ops {
 	/*
@@ -40,6 +46,12 @@ struct file_ops {
 	long (*write)(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos);
 	/* poll(): the POLL* bits ready now (kernel/fs/poll.h); NULL: always ready (Linux's DEFAULT_POLLMASK). */
 	unsigned (*poll)(struct file *f);
+	/*
+	 * readv/writev as one transfer over @n checked user buffers (a pipe:
+	 * one wait, one atomic write); NULL: a read or write per buffer.
+	 */
+	long (*read_vec)(struct file *f, const struct user_vec *v, unsigned n);
+	long (*write_vec)(struct file *f, const struct user_vec *v, unsigned n);
 };
 
 struct file {
@@ -71,6 +83,12 @@ struct file *file_open_inode(struct inode *ino, unsigned flags);
  */
 struct file *file_open_anon(const struct file_ops *ops, void *private,
 			    void (*release)(struct file *f), unsigned flags);
+/*
+ * file_open_anon() on an inode of the caller's (@ino: its reference passes
+ * to the file, or is dropped if out of memory): a pipe's FIFO inode.
+ */
+struct file *file_open_on(struct inode *ino, const struct file_ops *ops, void *private,
+			  void (*release)(struct file *f), unsigned flags);
 /* Is @f seekable: a regular file or directory (not the console nor an anonymous inode)? */
 bool file_seekable(const struct file *f);
 struct file *file_get(struct file *f);
@@ -86,7 +104,7 @@ long file_write_kernel(struct file *f, const void *buf, uint64_t len, uint64_t *
  * The position lock (Linux's f_pos_lock): held across a read, write,
  * readv/writev, lseek or getdents64 that uses f->pos, so threads sharing
  * an open regular file or directory never use or move the same position
- * twice. The console has no position: a no-op there.
+ * twice. What cannot seek (the console, a pipe) has no position: a no-op there.
  */
 void file_pos_lock(struct file *f);
 void file_pos_unlock(struct file *f);

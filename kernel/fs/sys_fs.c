@@ -6,8 +6,10 @@
  */
 #include "kernel/fs/fdtable.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/fs/sys_fs.h"
 #include "kernel/proc/syscall.h"
+#include "mm/heap.h"
 
 #define SYS_dup		32
 #define SYS_dup2	33
@@ -16,6 +18,7 @@
 #define X86_64_readahead	187
 #define X86_64_sync_file_range	277
 #define IOV_MAX		1024
+#define MAX_RW_COUNT	(0x7fffffffull & PAGE_MASK)	/* Linux's cap on one transfer */
 #define SEEK_SET	0
 #define SEEK_CUR	1
 #define SEEK_END	2
@@ -122,6 +125,26 @@ int fd_install(struct file *f, bool cloexec)
 	if (fd < 0)
 		file_put(f);
 	return fd;
+}
+
+/**
+ * fd_uninstall() - take back descriptor @fd, given @f by fd_install() in this call
+ * @fd: the descriptor
+ * @f: its file, whose reference the table held
+ *
+ * pipe2 whose array could not be written: the descriptor goes as if never made.
+ */
+void fd_uninstall(int fd, struct file *f)
+{
+	struct files *fs = current()->files;
+	unsigned long flags = spin_lock_irqsave(&fs->lock);
+	bool ours = (unsigned)fd < fs->max && fs->fd[fd] == f;
+
+	if (ours)
+		files_set(fs, (unsigned)fd, NULL, false);
+	spin_unlock_irqrestore(&fs->lock, flags);
+	if (ours)
+		fd_close_file(f, fs);
 }
 
 /* A transfer at the file's position, which no other read, write or lseek moves meanwhile. */
@@ -254,6 +277,29 @@ static long vector_io_locked(struct file *f, uint64_t uiov, uint64_t iovcnt, boo
 	return total;
 }
 
+/* A file that takes the buffers in one transfer (a pipe): checked as rw() checks. */
+static long vector_io_whole(struct file *f, uint64_t uiov, uint64_t iovcnt, bool writing)
+{
+	struct user_vec *v;
+	long r;
+
+	if (writing ? !file_writable(f) : !file_readable(f))
+		return -EBADF;
+	v = kmalloc(iovcnt ? iovcnt * sizeof(*v) : 1);
+	if (!v)
+		return -ENOMEM;
+	r = copy_from_user(v, uiov, iovcnt * sizeof(*v)) ? -EFAULT : 0;
+	for (uint64_t i = 0, sum = 0; i < iovcnt && !r; i++) {
+		v[i].len = MM_MIN(v[i].len, (uint64_t)MAX_RW_COUNT - sum);	/* rw_verify_area() */
+		sum += v[i].len;
+	}
+	if (!r)
+		r = writing ? f->ops->write_vec(f, v, (unsigned)iovcnt) :
+			      f->ops->read_vec(f, v, (unsigned)iovcnt);
+	kfree(v);
+	return r;
+}
+
 static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
 {
 	struct file *f = fd_file(fd);
@@ -265,6 +311,8 @@ static long vector_io(uint64_t fd, uint64_t uiov, uint64_t iovcnt, bool writing)
 		return -EINVAL;
 	if ((err = check_iovecs(uiov, iovcnt)))
 		return err;
+	if (writing ? f->ops->write_vec : f->ops->read_vec)
+		return vector_io_whole(f, uiov, iovcnt, writing);
 	file_pos_lock(f);
 	total = vector_io_locked(f, uiov, iovcnt, writing);
 	file_pos_unlock(f);
@@ -616,6 +664,9 @@ static long sys_fcntl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 		f->flags = (f->flags & ~(unsigned)(O_APPEND | O_NONBLOCK)) |
 			   (arg & (O_APPEND | O_NONBLOCK));
 		return 0;
+	case F_SETPIPE_SZ:
+	case F_GETPIPE_SZ:
+		return pipe_fcntl(f, (unsigned)cmd, arg);
 	case F_GETLK:
 	case F_SETLK:
 	case F_SETLKW:

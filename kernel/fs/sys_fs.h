@@ -12,6 +12,8 @@ struct task;
 void fd_put_borrowed(struct task *t);
 /* Install @f at the lowest free descriptor: the descriptor or -EMFILE (@f released). */
 int fd_install(struct file *f, bool cloexec);
+/* Takes back @fd, still holding @f, that fd_install() gave in this call (pipe2's EFAULT). */
+void fd_uninstall(int fd, struct file *f);
 /* The lowest free descriptor at or above @min, not reserved; -EMFILE if none. */
 int fd_peek_free(uint64_t min);
 /*

@@ -39,6 +39,8 @@
 #define X86_64_sync_file_range	277
 #define X86_64_flock		73
 #define X86_64_sendfile		40
+#define X86_64_pipe		22
+#define X86_64_pipe2		293
 
 /* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
 enum {
@@ -87,7 +89,7 @@ enum {
 	I386_pidfd_open = 434, I386_process_madvise = 440, I386_pidfd_send_signal = 424,
 	I386_pidfd_getfd = 438, I386_waitid = 284, I386_poll = 168, I386_ppoll = 309,
 	I386_ppoll_time64 = 414, I386_process_vm_readv = 347, I386_process_vm_writev = 348,
-	I386_membarrier = 375,
+	I386_membarrier = 375, I386_pipe = 42, I386_pipe2 = 331,
 };
 
 /* Calls with the same arguments on both ABIs: i386 number -> x86_64 number. */
@@ -129,6 +131,8 @@ static const uint16_t same_args[][2] = {
 	/* their iovecs are read at the kernel's own width (process_vm.c) */
 	{ I386_process_vm_readv, SYS_process_vm_readv },
 	{ I386_process_vm_writev, SYS_process_vm_writev }, { I386_membarrier, SYS_membarrier },
+	/* an array of two ints on both ABIs (kernel/fs/pipe.c) */
+	{ I386_pipe, X86_64_pipe }, { I386_pipe2, X86_64_pipe2 },
 	/*
 	 * pkey_mprotect, pkey_alloc, pkey_free (380..382) stay ENOSYS: Linux
 	 * builds them only where the arch has protection keys, not on i386.
