@@ -341,8 +341,10 @@ long file_write_kernel(struct file *f, const void *buf, uint64_t len, uint64_t *
 		console_write(buf, len);
 		return (long)len;
 	}
+	if (f->ops->write_kernel)
+		return f->ops->write_kernel(f, buf, len);
 	if (!f->inode->pc)
-		return -EINVAL;		/* a pipe or an anonymous inode: no RAM file behind it */
+		return -EINVAL;		/* an anonymous inode: no RAM file behind it */
 	return reg_write_from(f, &(struct xfer_buf){ .kbuf = (uint8_t *)buf }, len, pos);
 }
 

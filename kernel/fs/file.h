@@ -52,6 +52,10 @@ struct file_ops {
 	 */
 	long (*read_vec)(struct file *f, const struct user_vec *v, unsigned n);
 	long (*write_vec)(struct file *f, const struct user_vec *v, unsigned n);
+	/* write() of a kernel buffer (sendfile into a pipe); NULL: a RAM file's or the console's. */
+	long (*write_kernel)(struct file *f, const void *buf, uint64_t len);
+	/* ioctl's commands of the file's own (a pipe's FIONREAD); NULL: none (ENOTTY). */
+	long (*ioctl)(struct file *f, unsigned cmd, uint64_t arg);
 };
 
 struct file {

@@ -63,11 +63,15 @@ struct pipe {
 	char data_chan, space_chan;	/* wait channels: readers wait for data, writers for space */
 };
 
-/* A user buffer list being walked: the current segment and the bytes still to go. */
+/*
+ * A buffer list being walked: the current segment and the bytes still to
+ * go; user memory, or one kernel buffer (sendfile into a pipe).
+ */
 struct uiter {
 	const struct user_vec *v;
 	unsigned n, i;
 	uint64_t off, left;
+	bool kernel;			/* v[0].base is a kernel address */
 };
 
 static struct uiter uiter_init(const struct user_vec *v, unsigned n)
@@ -93,7 +97,9 @@ static uint64_t uiter_copy(struct uiter *it, uint8_t *k, uint64_t len, bool to_u
 		uint64_t u = s->base + it->off;
 		uint64_t c = MM_MIN(MM_MIN(len - done, s->len - it->off), PAGE_SIZE - (u & ~PAGE_MASK));
 
-		if (c && (to_user ? copy_to_user(u, k + done, c) : copy_from_user(k + done, u, c)))
+		if (it->kernel)
+			memcpy(k + done, (const uint8_t *)(uintptr_t)u, c);	/* only written from */
+		else if (c && (to_user ? copy_to_user(u, k + done, c) : copy_from_user(k + done, u, c)))
 			break;
 		done += c;
 		it->off += c;
@@ -259,10 +265,9 @@ static long fill_new(struct pipe *p, struct uiter *it, bool packet)
 	return (long)got;
 }
 
-static long pipe_write_vec(struct file *f, const struct user_vec *v, unsigned n)
+static long pipe_write_iter(struct file *f, struct uiter it)
 {
 	struct pipe *p = f->private;
-	struct uiter it = uiter_init(v, n);
 	long done = 0, r = 0;
 
 	if (!it.left)
@@ -294,6 +299,20 @@ static long pipe_write_vec(struct file *f, const struct user_vec *v, unsigned n)
 		pipe_wake(p, &p->data_chan);
 	kmutex_unlock(&p->mutex);
 	return done ? done : r;
+}
+
+static long pipe_write_vec(struct file *f, const struct user_vec *v, unsigned n)
+{
+	return pipe_write_iter(f, uiter_init(v, n));
+}
+
+static long pipe_write_kernel(struct file *f, const void *buf, uint64_t len)
+{
+	struct user_vec v = { (uint64_t)(uintptr_t)buf, len };
+	struct uiter it = uiter_init(&v, 1);
+
+	it.kernel = true;
+	return pipe_write_iter(f, it);
 }
 
 static long pipe_read(struct file *f, uint64_t ubuf, uint64_t len, uint64_t *pos)
@@ -333,6 +352,23 @@ static unsigned pipe_poll(struct file *f)
 	return mask;
 }
 
+#define FIONREAD	0x541b
+
+/* FIONREAD (either end): the bytes waiting, as an int. */
+static long pipe_ioctl(struct file *f, unsigned cmd, uint64_t arg)
+{
+	struct pipe *p = f->private;
+	int count = 0;
+
+	if (cmd != FIONREAD)
+		return -ENOTTY;
+	kmutex_lock(&p->mutex);
+	for (unsigned i = p->tail; i != p->head; i++)
+		count += (int)slot(p, i)->len;
+	kmutex_unlock(&p->mutex);
+	return copy_to_user(arg, &count, sizeof(count)) ? -EFAULT : 0;
+}
+
 static void pipe_free(struct pipe *p)
 {
 	while (!pipe_empty(p))
@@ -364,7 +400,8 @@ static void pipe_release(struct file *f)
 
 static const struct file_ops pipe_ops = {
 	.read = pipe_read, .write = pipe_write, .poll = pipe_poll,
-	.read_vec = pipe_read_vec, .write_vec = pipe_write_vec,
+	.read_vec = pipe_read_vec, .write_vec = pipe_write_vec, .ioctl = pipe_ioctl,
+	.write_kernel = pipe_write_kernel,
 };
 
 static struct pipe *pipe_alloc(void)

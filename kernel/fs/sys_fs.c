@@ -489,6 +489,8 @@ static long sys_fallocate(uint64_t fd, uint64_t mode, uint64_t off, uint64_t len
 		return -ESPIPE;
 	if (S_ISDIR(f->inode->mode))
 		return -EISDIR;
+	if (S_ISFIFO(f->inode->mode))
+		return -ESPIPE;
 	if (!S_ISREG(f->inode->mode))
 		return -ENODEV;		/* vfs_fallocate(): an anonymous inode (a pidfd) */
 	if (off + len < off || off + len > (uint64_t)INT64_MAX)
@@ -520,8 +522,12 @@ SYSCALL_DEFINE(SYS_fallocate, fallocate, sys_fallocate);
 static long sys_fadvise64(uint64_t fd, uint64_t off, uint64_t len, uint64_t advice, uint64_t a4,
 			  uint64_t a5)
 {
-	if (!fd_file(fd))
+	struct file *f = fd_file(fd);
+
+	if (!f)
 		return -EBADF;
+	if (!f->is_console && S_ISFIFO(f->inode->mode))
+		return -ESPIPE;		/* generic_fadvise(): before the arguments */
 	if ((int64_t)len < 0 || (uint32_t)advice > POSIX_FADV_NOREUSE)
 		return -EINVAL;
 	return 0;
@@ -582,6 +588,8 @@ static long sys_ioctl(uint64_t fd, uint64_t cmd, uint64_t arg, uint64_t a3, uint
 
 	if (!f)
 		return -EBADF;
+	if (f->ops->ioctl)
+		return f->ops->ioctl(f, (unsigned)cmd, arg);
 	/* No terminal driver: the console is a plain character stream. */
 	return -ENOTTY;
 }

@@ -8,6 +8,8 @@
  *   inode for both ends), lseek/pread/pwrite ESPIPE, the wrong end EBADF;
  * - F_GETPIPE_SZ/F_SETPIPE_SZ: 65536 at first, rounded up to a power of
  *   two pages, EINVAL past 2 GiB, EBUSY below what it holds, EBADF on a file;
+ * - FIONREAD, sendfile into a pipe; mmap, fallocate, ftruncate, fsync,
+ *   getdents64, fadvise, sendfile from a pipe refused as Linux refuses them;
  * - O_NONBLOCK (pipe2 and F_SETFL): EAGAIN when empty or full, full at 16
  *   pages, a write that does not fit in a free page waits whole;
  * - poll: POLLIN with data, POLLOUT with a free page, POLLHUP on the read
@@ -28,6 +30,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -161,6 +166,36 @@ static void check_size(void)
 	ok_sys(fcntl(fd, F_GETPIPE_SZ), EBADF, "F_GETPIPE_SZ on a file: EBADF");
 	ok_sys(fcntl(fd, F_SETPIPE_SZ, 4096), EBADF, "F_SETPIPE_SZ on a file: EBADF");
 	close(fd);
+}
+
+/* The calls a pipe has no use for, as Linux answers them; FIONREAD and sendfile into a pipe. */
+static void check_other_calls(void)
+{
+	char buf[64], want[64];
+	int p[2], q[2], n = -1, fd;
+
+	ok_eq(pipe(p), 0, "pipe for the other calls");
+	write(p[1], "hello", 5);
+	ok(ioctl(p[0], FIONREAD, &n) == 0 && n == 5, "FIONREAD on the read end: 5");
+	n = -1;
+	ok(ioctl(p[1], FIONREAD, &n) == 0 && n == 5, "FIONREAD on the write end: 5");
+	ok_sys(ioctl(p[0], TCGETS, buf), ENOTTY, "another ioctl: ENOTTY");
+	ok_sys((long)mmap(NULL, PAGE, PROT_READ, MAP_SHARED, p[0], 0), ENODEV, "mmap: ENODEV");
+	ok_sys(fallocate(p[1], 0, 0, 10), ESPIPE, "fallocate: ESPIPE");
+	ok_sys(ftruncate(p[1], 0), EINVAL, "ftruncate: EINVAL");
+	ok_sys(fsync(p[1]), EINVAL, "fsync: EINVAL");
+	ok_sys(syscall(SYS_getdents64, p[0], buf, sizeof(buf)), ENOTDIR, "getdents64: ENOTDIR");
+	ok_eq(posix_fadvise(p[0], 0, 0, POSIX_FADV_NORMAL), ESPIPE, "fadvise: ESPIPE");
+	ok_eq(read(p[0], buf, sizeof(buf)), 5, "the bytes are still there");
+	fd = open(self, O_RDONLY);
+	ok_eq(sendfile(p[1], fd, NULL, 40), 40, "sendfile from a file into the pipe");
+	ok(read(p[0], buf, sizeof(buf)) == 40 && pread(fd, want, 40, 0) == 40 &&
+	   memcmp(buf, want, 40) == 0, "the file's first 40 bytes came out");
+	ok_eq(pipe(q), 0, "a second pipe");
+	ok_sys(sendfile(q[1], p[0], NULL, 10), EINVAL, "sendfile from a pipe: EINVAL");
+	close(fd);
+	close_pair(q);
+	close_pair(p);
 }
 
 static short revents(int fd, short events)
@@ -545,6 +580,7 @@ static void all_checks(void)
 	check_ends();
 	check_vectors();
 	check_size();
+	check_other_calls();
 	check_nonblocking();
 	check_poll();
 	check_epipe();
