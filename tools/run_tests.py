@@ -337,7 +337,7 @@ def expected_user_programs(build, sub="user"):
 # signals between threads, preemption, copy-on-write and shared memory seen
 # from several CPUs. A subset, to keep the suite's time down.
 USER32_SMP = ["t_threads", "t_threads_mm", "t_futex", "t_pid_race", "t_signal", "t_preempt",
-              "t_fork_cow", "t_shm"]
+              "t_fork_cow", "t_shm", "t_pipe"]
 
 
 def subset_initrd(build, sub, programs):

@@ -4,17 +4,19 @@
  * Linux 6.1 answers them for the descriptors this kernel has: each file's
  * file_ops.poll says what it is ready for (a pidfd: readable once its
  * process has exited; the console: writable, readable when input has
- * arrived); one without (RAM files, directories) is always readable and
- * writable (Linux's DEFAULT_POLLMASK). A negative descriptor is skipped
- * (revents 0), a closed one is POLLNVAL; POLLERR and POLLHUP are reported
- * whether asked for or not.
+ * arrived; a pipe: pipe.c's pipe_poll()); one without (RAM files,
+ * directories) is always readable and writable (Linux's DEFAULT_POLLMASK).
+ * A negative descriptor is skipped (revents 0), a closed one is POLLNVAL;
+ * POLLERR and POLLHUP are reported whether asked for or not.
  *
  * Sleeping: there is one wait channel, poll_seq, a counter that every
  * event a poller may wait for bumps (poll_wake(): a process's end, console
- * input). A poller reads the counter, looks at its descriptors, and sleeps
- * only if the counter has not moved since, so no event between its look
- * and its sleep is lost; every event wakes every poller, which looks again
- * (few pollers, rare events: a herd is cheaper than per-file queues here).
+ * input, a pipe's data, space or closed end). A poller reads the counter,
+ * looks at its descriptors, and sleeps only if the counter has not moved
+ * since, so no event between its look and its sleep is lost; every event
+ * wakes every poller, which looks again (few pollers: a herd is cheaper
+ * than per-file queues here; a pipe's transfers bump it often, which with
+ * no poller asleep costs a counter and a look at one empty wait bucket).
  *
  * Locking: poll_lock guards poll_seq and is a leaf apart from the
  * scheduler's wait-bucket lock taken inside it (sleep_on_unlock_until());

@@ -17,7 +17,8 @@
 
 /*
  * Something a poller may wait for changed (a process ended, console input
- * arrived): every sleeping poll() looks at its descriptors again. Any
+ * arrived, a pipe changed): every sleeping poll() looks at its
+ * descriptors again. Any
  * context, interrupts on or off; takes poll_lock, a leaf.
  */
 void poll_wake(void);
