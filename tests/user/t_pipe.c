@@ -2,7 +2,7 @@
  * t_pipe: pipe() and pipe2() as Linux 6.1 has them:
  * - errors: flags other than O_CLOEXEC, O_NONBLOCK, O_DIRECT EINVAL,
  *   O_NOTIFICATION_PIPE (O_EXCL) ENOPKG (no watch queues), an unwritable
- *   array EFAULT with no descriptor left behind;
+ *   array EFAULT and RLIMIT_NOFILE's EMFILE with no descriptor left behind;
  * - the ends: F_GETFL O_RDONLY and O_WRONLY (O_NONBLOCK, and O_DIRECT on
  *   the write end, as asked), FD_CLOEXEC, fstat a FIFO (mode 010600, one
  *   inode for both ends), lseek/pread/pwrite ESPIPE, the wrong end EBADF;
@@ -19,7 +19,7 @@
  * - packet mode (O_DIRECT): a read takes one write, dropping the rest;
  * - readv/writev; 8 MiB between two processes in odd-sized pieces with a
  *   checksum; writes of PIPE_BUF and less from two writers never
- *   interleaved; end of file only when every write end (fork, dup) is
+ *   interleaved; end of file only when every write end (fork, dup, dup2) is
  *   closed; a blocked reader woken by its writer's exit, or its death by
  *   SIGKILL; a blocked writer woken by its reader's exit (EPIPE);
  *   a blocked read ended by a handler (EINTR) or restarted (SA_RESTART);
@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -71,6 +72,26 @@ static void close_pair(int p[2])
 	close(p[1]);
 }
 
+/* In a child: with room for one more descriptor only, pipe is EMFILE and takes none. */
+static void emfile_child(void *arg)
+{
+	struct rlimit rl;
+	int p[2], low = lowest_free();
+
+	(void)arg;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = (rlim_t)low + 1;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		_exit(1);
+	if (pipe(p) != -1 || errno != EMFILE)
+		_exit(2);
+	if (lowest_free() != low)
+		_exit(3);
+	rl.rlim_cur = (rlim_t)low + 2;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	_exit(pipe(p) == 0 && p[0] == low ? 0 : 4);
+}
+
 static void check_errors(void)
 {
 	int p[2] = { -1, -1 }, low = lowest_free();
@@ -83,6 +104,8 @@ static void check_errors(void)
 	ok_sys(syscall(SYS_pipe2, BAD_PTR, 0), EFAULT, "pipe2 with an unwritable array: EFAULT");
 	ok_sys(syscall(SYS_pipe2, BAD_PTR, O_APPEND), EINVAL, "pipe2: the flags before the array");
 	ok_eq(lowest_free(), low, "still no descriptor left behind");
+	ok_exited_with(run_in_child(emfile_child, NULL), 0,
+		       "one descriptor below RLIMIT_NOFILE: EMFILE, none taken; two: a pipe");
 }
 
 static void check_ends(void)
@@ -443,6 +466,9 @@ static void check_eof_and_sharing(void)
 	close(p[1]);
 	write(d, "y", 1);
 	ok_eq(read(p[0], &c, 1), 1, "a dup of the write end writes to the same pipe");
+	ok_eq(dup2(d, 40), 40, "dup2 of the write end");
+	close(40);
+	ok_eq(revents(p[0], POLLIN), 0, "closing the dup2 copy leaves a writer: no POLLHUP");
 	pid = sleeper(50);		/* holds the write end (d) until it exits */
 	close(d);
 	ok_eq(read(p[0], &c, 1), 0, "end of file once the forked child's write end went too");
