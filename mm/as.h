@@ -448,6 +448,15 @@ int as_mbind(struct as *as, uintptr_t start, uint64_t len, const struct mpol_req
 	     unsigned flags, bool may_move_all);
 int as_get_policy(struct as *as, uintptr_t addr, struct mm_mempolicy *pol);
 int as_page_node(struct as *as, uintptr_t addr);
+/*
+ * Page migration (as_migrate.c): move_pages(2)'s query of one page (its
+ * node, or -MM_EFAULT/-MM_ENOENT) and move of one page to an existing node
+ * (the node, or the page's negated status); migrate_pages(2) of every page
+ * on nodes @from to nodes @to (bit n: node n), the pages not moved counted.
+ */
+int as_page_status(struct as *as, uintptr_t va);
+int as_move_page(struct as *as, uintptr_t va, unsigned node, bool move_all);
+unsigned long as_migrate_nodes(struct as *as, unsigned from, unsigned to, bool move_all);
 uintptr_t as_brk(struct as *as, uintptr_t brk);
 int as_mlock(struct as *as, uintptr_t addr, uint64_t len, unsigned long flags);
 int as_munlock(struct as *as, uintptr_t addr, uint64_t len);

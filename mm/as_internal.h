@@ -264,6 +264,9 @@ unsigned as_pte_prot(const struct as_region *r, bool write);
 const struct mm_mempolicy *as_page_policy(const struct as_region *r);
 /* A frame for a private page at @va of @r, placed by that policy; PMM_NO_FRAME if none. */
 phys_addr_t as_alloc_private_page(const struct as_region *r, uintptr_t va, unsigned flags);
+/* Replace frame @old at @va of @r (its only user) by new frame @pa, content copied (as_migrate.c). */
+int as_migrate_frame(struct as *as, const struct as_region *r, uintptr_t va, phys_addr_t old,
+		     unsigned prot, phys_addr_t pa);
 /* Resolve a fault at @addr; @flags are VM_FAULT_*. */
 enum vm_fault_result as_fault_locked(struct as *as, uintptr_t addr, unsigned flags);
 /* The same, a page on a disk left to read with the lock dropped (@io->need: as_swap_io(), again). */

@@ -114,7 +114,7 @@ static bool any_misplaced(struct as *as, uintptr_t start, uintptr_t end, unsigne
 
 /*
  * Move the page at @va of @r to where its policy places it, if only this
- * space has it. Writes are held off by write-protecting it while copying.
+ * space has it (as_migrate.c moves it).
  * Return: false if it should have moved but could not (no memory).
  */
 static bool move_page(struct as *as, const struct as_region *r, uintptr_t va, phys_addr_t old,
@@ -125,22 +125,7 @@ static bool move_page(struct as *as, const struct as_region *r, uintptr_t va, ph
 		return true;			/* shared: left where it is */
 	phys_addr_t pa = as_alloc_private_page(r, va, PMM_HIGHMEM | PMM_USER);
 
-	if (pa == PMM_NO_FRAME)
-		return false;
-	bool writable = prot & PT_WRITE;
-
-	if (writable && pt_protect(&as->vs.pt, va, PAGE_SIZE, as_pte_prot(r, false))) {
-		pmm_put(pa);
-		return false;
-	}
-	frame_copy(pa, old);
-	if (pt_map(&as->vs.pt, va, pa, PAGE_SIZE, as_pte_prot(r, writable), PT_MAP_REPLACE)) {
-		pmm_put(pa);
-		return false;			/* the old page stays, read-only until a write fault */
-	}
-	as_anon_add(as, r, va, pa);		/* the reclaim lists, as cow() does */
-	pmm_put(old);
-	return true;
+	return pa != PMM_NO_FRAME && !as_migrate_frame(as, r, va, old, prot, pa);
 }
 
 /* Move the pages of [start, end) outside @nodes; the number that could not move. */

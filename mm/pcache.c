@@ -699,6 +699,38 @@ int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa)
 	return ret;
 }
 
+/**
+ * pcache_migrate() - put page @idx's content in frame @to instead of @pa (move_pages)
+ * @pc: the object, with a reference held by the caller
+ * @idx: page index
+ * @pa: its frame, held by the caller and unmapped from every space
+ * @to: the new frame (one reference, which the object takes over)
+ *
+ * As pcache_evict(), under the object's lock, where every lookup takes its
+ * reference: the page moves only if nothing else holds the frame, so no
+ * read(), write() or mapping can use the old frame after the copy.
+ *
+ * Return: 0 (the old frame is free once the caller drops its reference),
+ * -MM_EBUSY (held elsewhere, or no longer the object's page; @to untouched).
+ */
+int pcache_migrate(struct pcache *pc, uint64_t idx, phys_addr_t pa, phys_addr_t to)
+{
+	unsigned long fl = spin_lock_irqsave(&pc->lock);
+	phys_addr_t *p = slot(pc, idx, false);
+	int ret = -MM_EBUSY;
+
+	if (p && *p == pa && pmm_refcount(pa) == 2) {
+		frame_copy(to, pa);
+		*p = to;
+		lru_del(pa);
+		lru_add(to, LRU_FILE, pc, (uintptr_t)idx);
+		pmm_put(pa);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&pc->lock, fl);
+	return ret;
+}
+
 /*
  * Bring back the pages of area @type in subtree @pa of height @level, lock
  * held. A page on a disk that is not in the swap cache stops the walk with

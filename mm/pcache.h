@@ -96,6 +96,8 @@ long pcache_write(struct pcache *pc, uint64_t off, const void *buf, uint64_t len
 bool pcache_tryget(struct pcache *pc);
 /* Reclaim: page @idx (frame @pa, unmapped, held by the caller) goes to swap: 1, 0 (busy), -MM_ENOSPC. */
 int pcache_evict(struct pcache *pc, uint64_t idx, phys_addr_t pa);
+/* move_pages: page @idx (frame @pa, unmapped, held by the caller) copied into frame @to: 0, -MM_EBUSY. */
+int pcache_migrate(struct pcache *pc, uint64_t idx, phys_addr_t pa, phys_addr_t to);
 /* swapoff: bring every page of swap area @type back: 0, -MM_ENOMEM, -MM_EIO. */
 int pcache_swap_unuse(int type);
 

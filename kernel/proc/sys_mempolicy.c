@@ -13,6 +13,7 @@
  * The i386 table does not route these: Linux's i386 kernels (686-pae) are
  * built without NUMA and answer ENOSYS too.
  */
+#include "kernel/proc/mempolicy_nodes.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
 #include "mm/pmm.h"
@@ -25,8 +26,7 @@
 #define MPOL_F_ADDR		(1u << 1)	/* ... of the page or region at addr */
 #define MPOL_F_MEMS_ALLOWED	(1u << 2)	/* ... the nodes the caller may use */
 
-#define MAX_NUMNODES		1024		/* Linux x86_64's (CONFIG_NODES_SHIFT 10) */
-#define MASK_WORDS		(MAX_NUMNODES / 64)
+#define MASK_WORDS		MPOL_MASK_WORDS
 #define MAXNODE_LIMIT		(PAGE_SIZE * 8)	/* bits a mask may have at most */
 
 /**
@@ -46,7 +46,7 @@ const struct mm_mempolicy *plat_mempolicy(void)
  * Words beyond MAX_NUMNODES are read whole, from the top down, and must be
  * zero. Return: 0, -EINVAL, -EFAULT.
  */
-static int get_nodes(uint64_t mask[MASK_WORDS], uint64_t umask, uint64_t maxnode)
+int mpol_get_nodes(uint64_t mask[MPOL_MASK_WORDS], uint64_t umask, uint64_t maxnode)
 {
 	memset(mask, 0, MASK_WORDS * sizeof(uint64_t));
 	maxnode--;			/* 0 wraps: EINVAL below, unless no mask */
@@ -98,7 +98,7 @@ static long sys_set_mempolicy(uint64_t mode, uint64_t umask, uint64_t maxnode, u
 	int err = mpol_sanitize(&m, &flags);
 
 	if (!err)
-		err = get_nodes(mask, umask, maxnode);
+		err = mpol_get_nodes(mask, umask, maxnode);
 	if (!err)
 		err = mpol_new(&pol, m, flags, mask, MASK_WORDS);
 	if (err)
@@ -116,7 +116,7 @@ static long sys_mbind(uint64_t start, uint64_t len, uint64_t mode, uint64_t umas
 	int err = mpol_sanitize(&req.mode, &req.flags);
 
 	if (!err)
-		err = get_nodes(mask, umask, maxnode);
+		err = mpol_get_nodes(mask, umask, maxnode);
 	if (err)
 		return err;
 	return as_mbind(current()->mm, start, len, &req, (unsigned)flags,
