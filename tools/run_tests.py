@@ -498,7 +498,7 @@ def differential(kernel, build, timeout, arch="x86_64"):
 
 
 # Programs that also run on a two-node NUMA machine, on both kernels alike.
-NUMA_PROGRAMS = ["t_mempolicy"]
+NUMA_PROGRAMS = ["t_mempolicy", "t_move_pages"]
 
 
 def numa_differential(build, timeout, nodes=2, smp=2):
