@@ -71,6 +71,29 @@ static inline int sim_ram_pmm_flat(uint64_t bytes)
 	return sim_ram_pmm_init(bytes, &map);
 }
 
+/*
+ * Simulated RAM [0, @bytes) as two NUMA nodes split at @node1 (every CPU on
+ * node 0), everything above 1 MiB usable, a PMM on it without a reserve: 0 or -1.
+ * (sim_need_ram() first: a 32-bit host build may not fit @bytes.)
+ */
+static inline int sim_ram_pmm_two_nodes(uint64_t bytes, uint64_t node1)
+{
+	static struct memmap map;
+	static struct pmm_numa numa;
+
+	memset(&numa, 0, sizeof(numa));
+	numa.nr_nodes = 2;
+	numa.nr_ranges = 2;
+	numa.range[0] = (struct pmm_node_range){ 0, node1, 0 };
+	numa.range[1] = (struct pmm_node_range){ node1, bytes, 1 };
+	sim_map_clear(&map);
+	sim_map_add(&map, 0x100000, bytes, MEMMAP_USABLE);
+	if (sim_ram_init(bytes) || pmm_init_numa(&map, &numa))
+		return -1;
+	pmm_set_reserve(0);
+	return 0;
+}
+
 /* --- counting ------------------------------------------------------------------------ */
 
 static inline uint64_t sim_free_frames(void)

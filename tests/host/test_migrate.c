@@ -30,8 +30,6 @@
 #define NPG		8
 #define RACE_MOVES	200
 
-static struct memmap map;
-static struct pmm_numa numa;
 static struct pt_space kspace;
 static uint64_t free0;
 static struct proc P, C;
@@ -40,17 +38,8 @@ static struct proc P, C;
 static int setup(void **state)
 {
 	(void)state;
-	memset(&numa, 0, sizeof(numa));
-	numa.nr_nodes = 2;
-	numa.nr_ranges = 2;
-	numa.range[0] = (struct pmm_node_range){ 0, NODE_BYTES, 0 };
-	numa.range[1] = (struct pmm_node_range){ NODE_BYTES, RAM, 1 };
-	sim_map_clear(&map);
-	sim_map_add(&map, 0x100000, RAM, MEMMAP_USABLE);
 	sim_need_ram(RAM);
-	assert_int_equal(sim_ram_init(RAM), 0);
-	assert_int_equal(pmm_init_numa(&map, &numa), 0);
-	pmm_set_reserve(0);
+	assert_int_equal(sim_ram_pmm_two_nodes(RAM, NODE_BYTES), 0);
 	plat_set_pt_root(0);
 	assert_int_equal(pt_space_init(&kspace, VM_NATIVE_FORMAT), 0);
 	assert_int_equal(as_init(&P.as, &(struct as_params){ .kernel = &kspace }), 0);
