@@ -67,6 +67,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(heap_init(&heap_pages_mmap, 0) == 0);
 	CHECK(lru_init() == 0);
 	test_swap_init(&ts, "fuzz0", 1 << 12);
+	test_swap_use_pool(&ts);	/* no malloc (and ASan's fill of it) per page swapped out */
+	CHECK(ts.pool);
 	ts_type = swap_area_add(&ts.b, 10, 1);
 	CHECK(ts_type >= 0);
 	return 0;

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sanitizer/asan_interface.h>
+
 #include "host/sim.h"
 #include "mm/swap.h"
 #include "mm/swap_internal.h"
@@ -20,6 +22,7 @@
 struct test_swap {
 	struct swap_backend b;
 	uint8_t **page;		/* per slot: a copy, or NULL */
+	uint8_t *pool;		/* or NULL: every slot's copy at its place in one buffer */
 	uint64_t stored;
 	uint64_t max_stored;	/* writes beyond this are refused (-MM_ENOMEM); 0: no limit */
 	bool fail_reads, fail_writes;
@@ -57,6 +60,27 @@ static inline void ts_sleeping_call(struct test_swap *t, uint32_t slot, bool wri
 	}
 }
 
+/*
+ * Room for a slot's copy: its own allocation, or its place in the pool,
+ * which is poisoned while the slot is empty, so that under ASan a read of a
+ * discarded copy is still caught.
+ */
+static inline uint8_t *ts_copy_alloc(struct test_swap *t, uint32_t slot)
+{
+	if (!t->pool)
+		return malloc(PAGE_SIZE);
+	ASAN_UNPOISON_MEMORY_REGION(t->pool + (size_t)slot * PAGE_SIZE, PAGE_SIZE);
+	return t->pool + (size_t)slot * PAGE_SIZE;
+}
+
+static inline void ts_copy_free(struct test_swap *t, uint32_t slot)
+{
+	if (!t->pool)
+		free(t->page[slot]);
+	else
+		ASAN_POISON_MEMORY_REGION(t->page[slot], PAGE_SIZE);
+}
+
 /* A write's work after the sleeping checks. */
 static inline int ts_store_locked(struct test_swap *t, uint32_t slot, const void *page)
 {
@@ -70,7 +94,7 @@ static inline int ts_store_locked(struct test_swap *t, uint32_t slot, const void
 		return -MM_EIO;
 	if (t->max_stored && t->stored >= t->max_stored)
 		return -MM_ENOMEM;
-	t->page[slot] = malloc(PAGE_SIZE);
+	t->page[slot] = ts_copy_alloc(t, slot);
 	if (!t->page[slot])
 		return -MM_ENOMEM;
 	memcpy(t->page[slot], page, PAGE_SIZE);
@@ -160,7 +184,7 @@ static inline void ts_discard(struct swap_backend *b, uint32_t slot)
 	ts_lock(t);
 	t->discards++;
 	if (slot < b->nslots && t->page[slot]) {
-		free(t->page[slot]);
+		ts_copy_free(t, slot);
 		t->page[slot] = NULL;
 		t->stored--;
 	}
@@ -202,11 +226,25 @@ static inline void test_swap_init(struct test_swap *t, const char *name, uint32_
 	t->page = calloc(nslots, sizeof(*t->page));
 }
 
+/*
+ * Keep every copy in one buffer made now, for a store that lives long and
+ * turns over many pages (a fuzzer's): no allocation per write. Before any
+ * write.
+ */
+static inline void test_swap_use_pool(struct test_swap *t)
+{
+	t->pool = malloc((size_t)t->b.nslots * PAGE_SIZE);
+	if (t->pool)
+		ASAN_POISON_MEMORY_REGION(t->pool, (size_t)t->b.nslots * PAGE_SIZE);
+}
+
 static inline void test_swap_fini(struct test_swap *t)
 {
 	for (uint32_t s = 0; s < t->b.nslots; s++)
-		free(t->page[s]);
+		if (t->page[s])
+			ts_copy_free(t, s);
 	free(t->page);
+	free(t->pool);
 }
 
 #ifdef CMOCKA_H_
