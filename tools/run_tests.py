@@ -603,11 +603,13 @@ def foreign_programs(build, timeout):
 
 def no_smap_programs(build, timeout):
     """t_misc on CPUs without SMAP, SMEP or XSAVE (QEMU's qemu64 and qemu32), where
-    STAC and CLAC are invalid: every user copy must still work (smap_sites.c)."""
+    STAC and CLAC are invalid: every user copy must still work (smap_sites.c);
+    t_pkeys on qemu64, without PKU: the calls' errors on such a CPU."""
     here = os.path.dirname(os.path.abspath(__file__))
     for arch, cpu, kernel, exe in [("x86_64", "qemu64", "kernel/kernel.elf", "user/t_misc"),
-                                   ("i386", "qemu32", "i386/kernel.elf", "user32/t_misc")]:
-        name = "qemu-run/t_misc-on-%s" % cpu
+                                   ("i386", "qemu32", "i386/kernel.elf", "user32/t_misc"),
+                                   ("x86_64", "qemu64", "kernel/kernel.elf", "user/t_pkeys")]:
+        name = "qemu-run/%s-on-%s" % (os.path.basename(exe), cpu)
         try:
             p = subprocess.run([os.path.join(here, "qemu-run"), "--timeout", str(timeout),
                                 "--arch", arch, "--cpu", cpu,

@@ -81,12 +81,13 @@ SYSCALL_DEFINE(SYS_pkey_mprotect, pkey_mprotect, sys_pkey_mprotect);
  * pkey_alloc(flags, rights): flags must be 0 and rights within
  * PKEY_ACCESS_MASK; the lowest free key, whose rights are set in the
  * calling thread's PKRU only (other threads keep theirs, as on Linux).
- * Without keys Linux x86_64 fails to set the rights: EINVAL.
+ * Without keys the arguments are still checked, then no key is free:
+ * ENOSPC, as Linux x86_64 gives on a CPU without PKU.
  */
 static long sys_pkey_alloc(uint64_t flags, uint64_t rights, uint64_t a2, uint64_t a3,
 			   uint64_t a4, uint64_t a5)
 {
-	if (flags || (rights & ~(uint64_t)PKEY_ACCESS_MASK) || arch_pkeys() <= 1)
+	if (flags || (rights & ~(uint64_t)PKEY_ACCESS_MASK))
 		return -EINVAL;
 	int key = as_pkey_alloc(cur_as(), arch_pkeys());
 	if (key >= 0)

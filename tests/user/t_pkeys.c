@@ -9,7 +9,10 @@
  * system call; mprotect and mremap keep a region's key; fork inherits PKRU
  * and the allocated keys, a thread has its own PKRU, execve resets both;
  * the kernel's own copies obey PKRU (EFAULT). On i386 the three calls are
- * ENOSYS, as Linux builds them only where the arch has keys.
+ * ENOSYS, as Linux builds them only where the arch has keys. On x86_64
+ * without PKU (QEMU's qemu64) they exist but no key is ever allocated, not
+ * even 0: pkey_alloc checks its arguments, then ENOSPC; pkey_free EINVAL;
+ * pkey_mprotect takes only -1.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -130,6 +133,29 @@ static void test_no_calls(void)
 	p = mmap(NULL, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ok(p != MAP_FAILED, "no keys: mmap(PROT_EXEC)");
 	ok_eq(p[0], 0, "no keys: PROT_EXEC alone is readable (no execute-only key)");
+	munmap(p, PAGE);
+}
+
+/* x86_64 without PKU: the calls exist, with a single key nobody may hold. */
+static void test_no_pku(void)
+{
+	char *p = map_anon(PAGE, PROT_READ | PROT_WRITE);
+
+	ok_sys(pkey_alloc_(0, 0), ENOSPC, "no PKU: pkey_alloc is ENOSPC");
+	ok_sys(pkey_alloc_(1, 0), EINVAL, "no PKU: pkey_alloc with flags is EINVAL first");
+	ok_sys(pkey_alloc_(0, 4), EINVAL, "no PKU: pkey_alloc with unknown rights is EINVAL first");
+	ok_sys(pkey_free_(0), EINVAL, "no PKU: pkey_free(0) is EINVAL");
+	ok_sys(pkey_free_(1), EINVAL, "no PKU: pkey_free(1) is EINVAL");
+	ok_sys(pkey_mprotect_(p, PAGE, PROT_READ, 0), EINVAL, "no PKU: pkey_mprotect with key 0 is EINVAL");
+	ok_sys(pkey_mprotect_(p, PAGE, PROT_READ, 1), EINVAL, "no PKU: pkey_mprotect with key 1 is EINVAL");
+	ok_sys(pkey_mprotect_(p, PAGE, 0x10, -1), EINVAL, "no PKU: unknown protection bits are EINVAL");
+	ok(pkey_mprotect_(p, PAGE, PROT_READ, -1) == 0, "no PKU: pkey_mprotect with -1 is mprotect");
+	ok_sys(syscall(SYS_getrandom, p, 1, 0), EFAULT,
+	       "no PKU: the page is read-only now (getrandom into it EFAULT)");
+	munmap(p, PAGE);
+	p = mmap(NULL, PAGE, PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ok(p != MAP_FAILED, "no PKU: mmap(PROT_EXEC)");
+	ok_eq(p[0], 0, "no PKU: PROT_EXEC alone is readable (no execute-only key)");
 	munmap(p, PAGE);
 }
 
@@ -554,9 +580,13 @@ int main(int argc, char **argv)
 		return exec_xo_child();
 	long k = pkey_alloc_(0, 0);
 
-	if (k < 0) {
+	if (k < 0 && sizeof(long) == 4) {
 		ok(errno == ENOSYS, "pkey_alloc without protection keys: ENOSYS");
 		test_no_calls();
+		return done_testing();
+	}
+	if (k < 0) {
+		test_no_pku();
 		return done_testing();
 	}
 	ok_eq(k, 1, "keys: the first pkey_alloc gives 1");
