@@ -52,6 +52,8 @@ void fpu_init_state(struct fpu_state *s);
 void fpu_load_initial(void);
 /* Put the components of @mask (XFEATURE_*, PKRU too) in their init state. */
 void fpu_load_initial_features(uint64_t mask);
+/* AT_MINSIGSTKSZ: Linux's bound on a signal frame with this CPU's xstate. */
+size_t fpu_sigstack_min(void);
 /* MXCSR bits this CPU accepts (FXSAVE's MXCSR_MASK). */
 uint32_t fpu_mxcsr_mask(void);
 /* si_code (FPE_*) of the pending x87 (#MF) or SIMD (#XM) exception. */

@@ -162,6 +162,51 @@ static void xsave_detect(void)
 	state_size = r[1];
 }
 
+/*
+ * AT_MINSIGSTKSZ as Linux 6.1 computes it (init_sigframe_size()) for a
+ * kernel with 32-bit programs (Debian's amd64 and 686-pae alike): the
+ * largest signal frame of any kind (i386's sigframe) plus the XSAVE image of
+ * every user component Linux supports that the CPU has, whether or not this
+ * kernel enables it, so that a stack of that size fits Linux's frame and,
+ * being no larger, ours. Without XSAVE the image is FXSAVE's.
+ */
+#define LINUX_USER_XFEATURES	0x602ffull	/* x87 .. AVX-512, MPX, PKRU, AMX tiles */
+#define CPUID7_ECX_PKU		(1u << 3)
+#define XSAVE_LEGACY_SIZE	(FXSAVE_SIZE + XSAVE_HEADER_SIZE)
+#define FSAVE_HEADER_SIZE	112	/* struct fregs_state, before the FXSAVE image */
+#define XSTATE_MAGIC2_SIZE	4	/* FP_XSTATE_MAGIC2 after the image */
+#define SIGFRAME_IA32_SIZE	732	/* struct sigframe_ia32, the largest frame header */
+#define SIGFRAME_ALIGN		16
+#define XSAVE_ALIGN_PAD		63	/* the image is 64-byte aligned within the frame */
+
+/* The standard-format XSAVE size of Linux's user components on this CPU. */
+static uint32_t linux_xstate_size(void)
+{
+	uint32_t r[4], size = XSAVE_LEGACY_SIZE;
+
+	cpuid(0xd, 0, r);
+	uint64_t mask = (r[0] | (uint64_t)r[3] << 32) & LINUX_USER_XFEATURES;
+	cpuid(7, 0, r);
+	if (!(r[2] & CPUID7_ECX_PKU))
+		mask &= ~XFEATURE_PKRU;
+	for (unsigned i = 2; i < 64; i++) {
+		if (!(mask >> i & 1))
+			continue;
+		cpuid(0xd, i, r);	/* EAX: size, EBX: offset */
+		size = MM_MAX(size, r[1] + r[0]);
+	}
+	return size;
+}
+
+size_t fpu_sigstack_min(void)
+{
+	size_t fp = cpu_features.xsave ? linux_xstate_size() + XSTATE_MAGIC2_SIZE : FXSAVE_SIZE;
+	size_t frame = SIGFRAME_IA32_SIZE + (SIGFRAME_ALIGN - 1) + FSAVE_HEADER_SIZE + fp +
+		       XSAVE_ALIGN_PAD;
+
+	return ALIGN_UP(frame, SIGFRAME_ALIGN);
+}
+
 /**
  * fpu_init() - let user code use x87, SSE (and AVX), and record a clean state
  *

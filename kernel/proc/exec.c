@@ -28,6 +28,7 @@
 #define AT_SECURE	23
 #define AT_RANDOM	25
 #define AT_EXECFN	31
+#define AT_MINSIGSTKSZ	51
 
 static uint64_t random_source(void *ctx)
 {
@@ -275,7 +276,7 @@ static long build_stack(struct as *as, const struct args *a, const struct elf_im
 		AT_PHDR, img->phdr_vaddr, AT_PHENT, img->phentsize, AT_PHNUM, img->phnum,
 		AT_PAGESZ, PAGE_SIZE, AT_ENTRY, img->entry, AT_UID, 0, AT_EUID, 0, AT_GID, 0,
 		AT_EGID, 0, AT_CLKTCK, TIMER_HZ, AT_SECURE, 0, AT_RANDOM, at_random,
-		AT_EXECFN, strings, AT_NULL, 0,
+		AT_EXECFN, strings, AT_MINSIGSTKSZ, fpu_sigstack_min(), AT_NULL, 0,
 	};
 	uint64_t words = 1 + a->argc + 1 + a->envc + 1 + ARRAY_LEN(auxv);
 	sp = ALIGN_DOWN(sp - words * sizeof(uintptr_t), 16);	/* argc lands 16-byte aligned */

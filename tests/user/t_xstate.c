@@ -7,7 +7,11 @@
  * new rights; rt_sigreturn without the magics loads only the legacy area
  * and puts the rest (PKRU too) in its init state, a header XRSTOR refuses
  * is SIGSEGV; a handler's frame does not fit a MINSIGSTKSZ alternate
- * stack. On both ABIs: xmm registers survive a handler that clobbers them
+ * stack. On both ABIs: AT_MINSIGSTKSZ is Linux's bound for this CPU's
+ * xstate (the i386 frame header, the fsave header, the XSAVE image of the
+ * user components the CPU has, MAGIC2, alignment) and an alternate stack
+ * of exactly that size, a guard page below, takes a handler's frame;
+ * xmm registers survive a handler that clobbers them
  * and task switches between processes and threads; with AVX the ymm upper
  * halves too, and a handler sees and edits them in the frame.
  */
@@ -16,7 +20,12 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <sys/auxv.h>
 #include <ucontext.h>
+
+#ifndef AT_MINSIGSTKSZ
+#define AT_MINSIGSTKSZ	51
+#endif
 
 #define FXSAVE_SIZE	512
 #define SW_BYTES	464
@@ -488,6 +497,87 @@ static void alt_child(void *arg)
 	_exit(seen == 1 ? 0 : 1);
 }
 
+/* Linux's user components: x87 .. AVX-512, MPX, PKRU (if the CPU has PKU), AMX tiles. */
+#define LINUX_USER_XF	0x602ffull
+#define XSAVE_LEGACY	(FXSAVE_SIZE + 64)
+
+/* The standard-format XSAVE image of Linux's user components on this CPU. */
+static unsigned linux_xstate_size(void)
+{
+	unsigned r[4], size = XSAVE_LEGACY;
+
+	cpuid_(0xd, 0, r);
+	uint64_t mask = (r[0] | (uint64_t)r[3] << 32) & LINUX_USER_XF;
+	cpuid_(7, 0, r);
+	if (!(r[2] >> 3 & 1))		/* PKU */
+		mask &= ~XF_PKRU;
+	for (unsigned i = 2; i < 64; i++) {
+		if (mask >> i & 1) {
+			cpuid_(0xd, i, r);
+			size = r[1] + r[0] > size ? r[1] + r[0] : size;
+		}
+	}
+	return size;
+}
+
+/*
+ * init_sigframe_size()'s sum: i386's sigframe (732 bytes), 15 bytes of
+ * alignment, the fsave header (112), the image with MAGIC2 (or FXSAVE's),
+ * 63 bytes to align it, rounded up to 16.
+ */
+static unsigned long linux_minsigstksz(void)
+{
+	unsigned long fp = cpu_xsave ? linux_xstate_size() + 4 : FXSAVE_SIZE;
+
+	return (732 + 15 + 112 + fp + 63 + 15) & ~15ul;
+}
+
+static char *volatile alt_lo, *volatile alt_hi;
+static volatile int on_alt_stack;
+
+static void on_alt_exact(int sig)
+{
+	char here;
+
+	(void)sig;
+	on_alt_stack = &here >= alt_lo && &here < alt_hi;
+	seen++;
+}
+
+/* A stack of @arg bytes with a PROT_NONE page right below it: a frame too big faults. */
+static void alt_exact_child(void *arg)
+{
+	size_t size = (size_t)(uintptr_t)arg, span = (size + PAGE - 1) / PAGE * PAGE;
+	char *base = map_anon(PAGE + span, PROT_READ | PROT_WRITE);
+	struct sigaction sa;
+
+	if (mprotect(base, PAGE, PROT_NONE))
+		_exit(3);
+	alt_lo = base + PAGE;
+	alt_hi = alt_lo + size;
+	stack_t ss = { .ss_sp = alt_lo, .ss_size = size };
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alt_exact;
+	sa.sa_flags = SA_ONSTACK;
+	if (sigaltstack(&ss, NULL) || sigaction(SIGUSR2, &sa, NULL))
+		_exit(2);
+	seen = 0;
+	raise(SIGUSR2);
+	_exit(seen == 1 && on_alt_stack ? 0 : 1);
+}
+
+static void test_minsigstksz(void)
+{
+	unsigned long min = getauxval(AT_MINSIGSTKSZ);
+
+	ok(min != 0, "AT_MINSIGSTKSZ is in the auxiliary vector");
+	ok(min == linux_minsigstksz(), "AT_MINSIGSTKSZ is Linux's bound for this CPU's xstate");
+	if (min < MINSIGSTKSZ)
+		min = MINSIGSTKSZ;	/* sigaltstack refuses less (ENOMEM) */
+	ok_exited_with(run_in_child(alt_exact_child, (void *)(uintptr_t)min), 0,
+		       "a handler runs on an alternate stack of exactly AT_MINSIGSTKSZ bytes");
+}
+
 static void test_altstack(void)
 {
 	const char *n1 = "the XSAVE frame does not fit a MINSIGSTKSZ alternate stack: SIGSEGV";
@@ -512,5 +602,6 @@ int main(void)
 	test_signal_vectors();
 	test_switches();
 	test_altstack();
+	test_minsigstksz();
 	return done_testing();
 }
