@@ -52,5 +52,7 @@
 #define ERESTARTSYS	512	/* restart if the handler has SA_RESTART */
 #define ERESTARTNOINTR	513	/* always restart */
 #define ERESTARTNOHAND	514	/* restart only if no handler ran */
+/* restart only if no handler ran, through restart_syscall and the task's restart block */
+#define ERESTART_RESTARTBLOCK	516
 
 #endif

@@ -18,6 +18,7 @@
 #define ARCH_I386_SIGFRAME_H
 
 #define SIGFRAME_RED_ZONE	0
+#define ARCH_NR_restart_syscall	0	/* what a call restarted through its restart block issues */
 #define SIGFRAME_FP_HEADER	112	/* struct _fpstate_32 before its FXSAVE part */
 
 /* struct sigcontext of Linux's i386 ABI (uc_mcontext). */

@@ -15,6 +15,7 @@
 #define ARCH_X86_64_SIGFRAME_H
 
 #define SIGFRAME_RED_ZONE	128
+#define ARCH_NR_restart_syscall	219	/* what a call restarted through its restart block issues */
 #define SIGFRAME_FP_HEADER	0	/* the XSAVE or FXSAVE image is the whole FP state */
 #define UC_SIGCONTEXT_SS	0x2
 #define UC_STRICT_RESTORE_SS	0x4

@@ -147,12 +147,36 @@ static uint64_t deadline_after(uint64_t ns)
 	return ns > UINT64_MAX / 4 ? 0 : now + ns;	/* centuries: forever */
 }
 
+static long poll_restart(const struct restart_block *rb);
+
+/*
+ * poll interrupted: when no handler runs it goes on through restart_syscall
+ * with the same deadline, so a stop (SIGSTOP, then SIGCONT) or an ignored
+ * signal costs no more than the time left (Linux's do_restart_poll()).
+ */
+static long poll_until(uint64_t ufds, uint64_t nfds, uint64_t deadline_ns)
+{
+	long r = do_poll(ufds, nfds, deadline_ns);
+
+	if (r == -ERESTARTNOHAND) {
+		current()->sig.restart = (struct restart_block){
+			.fn = poll_restart, .arg = { ufds, nfds, deadline_ns } };
+		r = -ERESTART_RESTARTBLOCK;
+	}
+	return r;
+}
+
+static long poll_restart(const struct restart_block *rb)
+{
+	return poll_until(rb->arg[0], rb->arg[1], rb->arg[2]);
+}
+
 static long sys_poll(uint64_t ufds, uint64_t nfds, uint64_t timeout, uint64_t a3, uint64_t a4,
 		     uint64_t a5)
 {
 	int ms = (int)timeout;
 
-	return do_poll(ufds, nfds, ms < 0 ? 0 : deadline_after((uint64_t)ms * NS_PER_MS));
+	return poll_until(ufds, nfds, ms < 0 ? 0 : deadline_after((uint64_t)ms * NS_PER_MS));
 }
 SYSCALL_DEFINE(SYS_poll, poll, sys_poll);
 

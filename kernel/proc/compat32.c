@@ -44,7 +44,7 @@
 
 /* i386 numbers (Linux's arch/x86/entry/syscalls/syscall_32.tbl). */
 enum {
-	I386_exit = 1, I386_fork = 2, I386_read = 3, I386_write = 4, I386_open = 5,
+	I386_restart_syscall = 0, I386_exit = 1, I386_fork = 2, I386_read = 3, I386_write = 4, I386_open = 5,
 	I386_close = 6, I386_creat = 8, I386_lseek = 19, I386_dup = 41, I386_dup2 = 63,
 	I386_swapon = 87, I386_swapoff = 115, I386_getcpu = 318, I386_dup3 = 330, I386_unlink = 10, I386_execve = 11, I386_getpid = 20,
 	I386_alarm = 27, I386_pause = 29, I386_setrlimit = 75, I386_getrlimit = 76,
@@ -126,6 +126,7 @@ static const uint16_t same_args[][2] = {
 	{ I386_dup3, X86_64_dup3 }, { I386_swapon, SYS_swapon }, { I386_swapoff, SYS_swapoff },
 	{ I386_getcpu, SYS_getcpu }, { I386_pidfd_open, SYS_pidfd_open },
 	{ I386_pidfd_send_signal, SYS_pidfd_send_signal }, { I386_pidfd_getfd, SYS_pidfd_getfd },
+	{ I386_restart_syscall, SYS_restart_syscall },
 	{ I386_waitid, SYS_waitid }, { I386_poll, SYS_poll }, { I386_ppoll_time64, SYS_ppoll },
 	{ I386_getrandom, SYS_getrandom }, { I386_memfd_create, SYS_memfd_create },
 	/* their iovecs are read at the kernel's own width (process_vm.c) */

@@ -664,6 +664,7 @@ static void syscall_interrupted(struct trap_frame *f, const struct k_sigaction *
 		return;
 	switch (r) {
 	case -ERESTARTNOHAND:
+	case -ERESTART_RESTARTBLOCK:
 		arch_syscall_finish(f, -EINTR);
 		break;
 	case -ERESTARTSYS:
@@ -769,6 +770,8 @@ void signal_deliver(struct trap_frame *f)
 	if (arch_syscall_result(f, &r) &&
 	    (r == -ERESTARTNOHAND || r == -ERESTARTSYS || r == -ERESTARTNOINTR))
 		arch_syscall_restart(f);
+	else if (arch_syscall_result(f, &r) && r == -ERESTART_RESTARTBLOCK)
+		arch_syscall_restart_block(f);
 	unsigned long flags = signal_lock();
 	if (t->sig.restore_mask) {
 		t->sig.restore_mask = false;

@@ -175,6 +175,18 @@ struct sighand {
 };
 
 /* Per task (thread): embedded in struct task. */
+/*
+ * Linux's restart_block: how to go on with a call that returned
+ * -ERESTART_RESTARTBLOCK when no handler ran (restart_syscall calls @fn
+ * with the call's own @arg), so that it can go on with what it has left
+ * (e.g. poll's absolute deadline) rather than start over. @fn NULL:
+ * nothing to restart (after a handler's sigreturn): EINTR.
+ */
+struct restart_block {
+	long (*fn)(const struct restart_block *rb);
+	uint64_t arg[3];
+};
+
 struct task_signals {
 	struct sighand *hand;
 	sigset_t blocked, pending;
@@ -187,6 +199,7 @@ struct task_signals {
 	bool cont_report;
 	uint64_t ss_sp, ss_size;	/* sigaltstack; ss_size 0: none */
 	uint32_t ss_flags;		/* as given to sigaltstack (SS_DISABLE: none) */
+	struct restart_block restart;	/* for restart_syscall */
 	/* Standard signals: the one pending instance of each (.next unused). */
 	struct sigqueue std[SIGRTMIN - 1];
 	sigset_t lost;			/* standard ones pending without information */
@@ -336,6 +349,8 @@ uint64_t arch_frame_sp(const struct trap_frame *f);
 bool arch_syscall_result(const struct trap_frame *f, long *ret);
 void arch_syscall_finish(struct trap_frame *f, long ret);
 void arch_syscall_restart(struct trap_frame *f);
+/* Makes @f issue restart_syscall instead (-ERESTART_RESTARTBLOCK, no handler ran). */
+void arch_syscall_restart_block(struct trap_frame *f);
 
 /*
  * The alternate stack, for the frame code. With SS_AUTODISARM the stack is

@@ -75,6 +75,13 @@ void arch_syscall_restart(struct trap_frame *f)
 	f->error = NOT_A_SYSCALL;
 }
 
+void arch_syscall_restart_block(struct trap_frame *f)
+{
+	trap_set_return(f, ARCH_NR_restart_syscall);
+	trap_set_ip(f, trap_ip(f) - SYSCALL_INSN_LEN);
+	f->error = NOT_A_SYSCALL;
+}
+
 #define SET(field, v)	((field) = (__typeof__(field))(v))
 
 /* Into a zeroed frame. */

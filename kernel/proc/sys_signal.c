@@ -408,6 +408,21 @@ static long sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t a2, uint64_t a
 }
 SYSCALL_DEFINE(SYS_sigaltstack, sigaltstack, sys_sigaltstack);
 
+/*
+ * restart_syscall(): goes on with the call the restart block describes
+ * (the kernel issues it in place of a call that returned
+ * -ERESTART_RESTARTBLOCK); with none, EINTR, as Linux's
+ * do_no_restart_syscall().
+ */
+static long sys_restart_syscall(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+				uint64_t a5)
+{
+	const struct restart_block *rb = &current()->sig.restart;
+
+	return rb->fn ? rb->fn(rb) : -EINTR;
+}
+SYSCALL_DEFINE(SYS_restart_syscall, restart_syscall, sys_restart_syscall);
+
 /**
  * signal_return() - reload the state the current task's signal frame saved
  * @restore_altstack: also set the alternate stack the frame recorded, as
@@ -430,6 +445,7 @@ long signal_return(bool restore_altstack)
 	unsigned long flags = signal_lock();
 	t->sig.blocked = mask & ~SIG_UNBLOCKABLE;
 	signal_unlock(flags);
+	t->sig.restart.fn = NULL;	/* the interrupted call, if any, ended with EINTR */
 	/* Linux ignores all but a fault here (e.g. EPERM on the stack itself). */
 	if (restore_altstack)
 		do_sigaltstack(&ss, NULL, arch_frame_sp(f));

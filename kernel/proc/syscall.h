@@ -72,6 +72,7 @@ enum {
 	/* process descriptors */
 	SYS_pidfd_open = 434, SYS_process_madvise = 440, SYS_pidfd_send_signal = 424,
 	SYS_pidfd_getfd = 438, SYS_waitid = 247, SYS_poll = 7, SYS_ppoll = 271,
+	SYS_restart_syscall = 219,
 	/* other processes' memory */
 	SYS_process_vm_readv = 310, SYS_process_vm_writev = 311,
 	SYS_membarrier = 324,

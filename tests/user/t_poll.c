@@ -14,6 +14,13 @@
  * - ppoll writes the time left back, keeps a zero one, puts the mask in
  *   force while it waits and back after (a signal it unblocks ends it with
  *   EINTR after its handler ran); poll ends with EINTR on a handled signal.
+ * - stopped by SIGSTOP and continued by SIGCONT from another process, no
+ *   handler running, poll goes on through restart_syscall with the time it
+ *   had left (ERESTART_RESTARTBLOCK), ppoll with the timespec it wrote back
+ *   at the stop (ERESTARTNOHAND; the time stopped is not counted); neither
+ *   returns before its timeout; a child's exit (SIGCHLD,
+ *   ignored by default) ends nothing; restart_syscall after a handler's
+ *   rt_sigreturn (nothing to restart) is EINTR.
  */
 #define _GNU_SOURCE
 #include "util.h"
@@ -21,6 +28,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -269,6 +278,89 @@ static void timeouts_and_signals(void)
 	close(fd);
 }
 
+#define MS	1000000LL
+
+/*
+ * A child that stops this process @stop_ms from now and continues it
+ * @cont_ms from now, writing the time of the SIGCONT to *@cont_at.
+ */
+static pid_t stop_and_continue(int stop_ms, int cont_ms, volatile long long *cont_at)
+{
+	pid_t parent = getpid(), c;
+
+	fflush(stdout);
+	c = fork();
+	if (!c) {
+		sleep_ms(stop_ms);
+		if (kill(parent, SIGSTOP))
+			_exit(1);
+		sleep_ms(cont_ms - stop_ms);
+		*cont_at = mono_ns();
+		_exit(kill(parent, SIGCONT) ? 1 : 0);
+	}
+	return c;
+}
+
+/* Reaps @c: true if it stopped and continued this process. */
+static bool reaped_clean(pid_t c)
+{
+	int st;
+
+	return waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/*
+ * poll (@use_ppoll: ppoll) of nothing for 600 ms, stopped from 50 ms to
+ * 450 ms. poll's restart block keeps its deadline: the end comes at the
+ * timeout (a restart with the whole timeout again would end 600 ms after
+ * the SIGCONT). ppoll restarts itself with the timespec it wrote back when
+ * the stop interrupted it, relative: ~550 ms after the SIGCONT on Linux.
+ */
+static void restart_after_stop(bool use_ppoll)
+{
+	const char *name = use_ppoll ? "ppoll" : "poll";
+	volatile long long *cont_at = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+					   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct pollfd p = { -1, POLLIN, 0 };
+	struct timespec ts = { 0, 600 * MS };
+	long long t0 = mono_ns();
+	pid_t c = stop_and_continue(50, 450, cont_at);
+	long r = use_ppoll ? sys_ppoll(&p, 1, &ts, NULL, 8) : sys_poll(&p, 1, 600);
+	long long end = mono_ns();
+
+	ok(reaped_clean(c), "%s: a child stopped and continued it", name);
+	ok_eq(r, 0, "%s stopped and continued: 0 at the timeout, no EINTR", name);
+	ok(end - t0 >= 590 * MS, "%s: not before its timeout", name);
+	long long after = end - *cont_at;
+	/* ppoll: ~550 ms, what was left at the stop; poll: ~150 ms */
+	bool good = use_ppoll ? after >= 300 * MS && after < 900 * MS : after < 400 * MS;
+	ok(good, "%s", use_ppoll ? "ppoll: restarted with the timespec left at the stop" :
+	   "poll: only the time left after the SIGCONT, not the whole timeout again");
+	if (!good)
+		diag("%lld ms after the SIGCONT", after / MS);
+	if (use_ppoll)
+		ok(ts.tv_sec == 0 && ts.tv_nsec == 0, "ppoll: the time left written back: 0");
+	munmap((void *)cont_at, PAGE);
+}
+
+static void restarts(void)
+{
+	struct pollfd p = { -1, POLLIN, 0 };
+	long long t0;
+	pid_t c;
+
+	restart_after_stop(false);
+	restart_after_stop(true);
+	c = child_after(50);
+	t0 = mono_ns();
+	ok_eq(sys_poll(&p, 1, 300), 0, "poll while a child exits (SIGCHLD ignored by default): 0");
+	ok(mono_ns() - t0 >= 290 * MS && mono_ns() - t0 < 600 * MS, "at its timeout");
+	waitpid(c, NULL, 0);
+	install_handler(SIGUSR1, on_signal, 0);
+	raise(SIGUSR1);			/* its rt_sigreturn forgets any call to restart */
+	ok_sys(syscall(SYS_restart_syscall), EINTR, "restart_syscall after a handler returned: EINTR");
+}
+
 int main(void)
 {
 	errors();
@@ -278,5 +370,6 @@ int main(void)
 	threads();
 	several();
 	timeouts_and_signals();
+	restarts();
 	return done_testing();
 }
