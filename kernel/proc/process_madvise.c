@@ -23,6 +23,7 @@
 #include "kernel/proc/pidfd.h"
 #include "kernel/proc/proc.h"
 #include "kernel/proc/syscall.h"
+#include "kernel/uaccess.h"
 
 #define UIO_MAXIOV	1024
 #define MAX_RW_COUNT	(0x7fffffffull & PAGE_MASK)	/* what one call may move: INT_MAX, pages */
@@ -44,24 +45,28 @@ static bool read_iovecs(uint64_t uvec, uint64_t i, uint64_t n, struct user_iovec
 
 /*
  * import_iovec()'s checks: 0, -EFAULT or -EINVAL (a length negative as
- * ssize_t); *@total is the sum of the lengths.
+ * ssize_t); then a range not wholly below the end of user space is
+ * -EFAULT (its access_ok()), even where a length later on is negative
+ * only if none is. *@total is the sum of the lengths.
  */
 static long check_iovecs(uint64_t uvec, uint64_t vlen, uint64_t *total)
 {
 	struct user_iovec v[IOV_CHUNK];
+	bool outside = false;
 
 	for (uint64_t i = 0; i < vlen; i += IOV_CHUNK) {
 		uint64_t n = MM_MIN(vlen - i, IOV_CHUNK);
 
 		if (!read_iovecs(uvec, i, n, v))
 			return -EFAULT;
-		for (uint64_t k = 0; k < n; k++)
+		for (uint64_t k = 0; k < n; k++) {
 			if ((int64_t)v[k].len < 0)
 				return -EINVAL;
-			else
-				*total = MM_MIN(*total + v[k].len, MAX_RW_COUNT);
+			outside |= !user_range_ok(v[k].base, v[k].len);
+			*total = MM_MIN(*total + v[k].len, MAX_RW_COUNT);
+		}
 	}
-	return 0;
+	return outside ? -EFAULT : 0;
 }
 
 static bool advice_valid(int advice)

@@ -767,11 +767,12 @@ void signal_deliver(struct trap_frame *f)
 		return;		/* user_return_work ends the process */
 	/* No handler ran: interrupted calls start again (sigsuspend's mask ends). */
 	long r;
-	if (arch_syscall_result(f, &r) &&
-	    (r == -ERESTARTNOHAND || r == -ERESTARTSYS || r == -ERESTARTNOINTR))
-		arch_syscall_restart(f);
-	else if (arch_syscall_result(f, &r) && r == -ERESTART_RESTARTBLOCK)
-		arch_syscall_restart_block(f);
+	if (arch_syscall_result(f, &r)) {
+		if (r == -ERESTARTNOHAND || r == -ERESTARTSYS || r == -ERESTARTNOINTR)
+			arch_syscall_restart(f);
+		else if (r == -ERESTART_RESTARTBLOCK)
+			arch_syscall_restart_block(f);	/* restart_syscall goes on with it */
+	}
 	unsigned long flags = signal_lock();
 	if (t->sig.restore_mask) {
 		t->sig.restore_mask = false;

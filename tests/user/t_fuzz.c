@@ -42,7 +42,12 @@
  * attached and IPC_STAT), whose attaches are shared mappings of the
  * segment; a memfd (memfd_create, ftruncate) mapped shared or private;
  * mmap with MAP_LOCKED, MAP_SHARED_VALIDATE with unknown flags, MAP_SYNC,
- * MAP_GROWSDOWN on shared and file mappings; mprotect with PROT_GROWSUP.
+ * MAP_GROWSDOWN on shared and file mappings; mprotect with PROT_GROWSUP;
+ * process_madvise through a pidfd of the process itself (MADV_WILLNEED,
+ * COLD, PAGEOUT, which change no content, and an advice it refuses; up to
+ * four ranges biased to the window's edges, or 1025 of them; a bad vector
+ * pointer, a negative length, a descriptor that is no pidfd, flags): the
+ * bytes of the ranges advised before the first that fails, else its error.
  * Their results the model predicts are checked as well as hashed.
  *
  * Protection keys (x86_64 with PKU only; op_pkey(), beside one call in
@@ -62,6 +67,7 @@
 #include <signal.h>
 #include <sys/shm.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <memcore/syscall.h>
 
 #define WIN		48		/* pages the calls aim at */
@@ -153,7 +159,9 @@ static int xflags, xprot;		/* extra mmap flags, mprotect bits (op_ext()) */
 static int fd_mfd = -1;
 static struct seg segs[SHM_SEGS];
 static int dead_shm_id = -1;
-static pid_t self;			/* getpid(), kept across forks */		/* a segment gone: its id must be refused */
+static pid_t self;			/* getpid(), kept across forks */
+static int fd_pidfd = -1;		/* a pidfd of pidfd_of, for process_madvise */
+static pid_t pidfd_of;		/* a segment gone: its id must be refused */
 static unsigned short attach_seq;
 static unsigned char fpunched[FPAGES];	/* a file page MADV_REMOVE punched: may be out of the cache */
 static int have_pkeys;			/* x86_64 with PKU: op_pkey() runs */
@@ -1040,6 +1048,144 @@ static long op_madvise2(void)
 	return expect(r, want);
 }
 
+#define NR_pidfd_open	434
+#define UIO_MAXIOV	1024
+#define PM_IOVS		4		/* ranges of a process_madvise call, at most */
+
+/* A pidfd of this process (a forked child opens its own, the parent's is not its). */
+static int own_pidfd(void)
+{
+	if (pidfd_of != self) {
+		if (fd_pidfd >= 0)
+			close(fd_pidfd);
+		fd_pidfd = (int)syscall(NR_pidfd_open, self, 0);
+		pidfd_of = self;
+	}
+	return fd_pidfd;
+}
+
+/*
+ * What madvise(@a, @len, @adv) gives for one of process_madvise's hints
+ * (WILLNEED, COLD, PAGEOUT: no content changes): do_madvise()'s checks,
+ * then region by region, holes ENOMEM at the end, COLD and PAGEOUT EINVAL
+ * on locked pages.
+ */
+static long hint_model(uintptr_t a, size_t len, int adv)
+{
+	long want = 0;
+
+	if (a & (PAGE - 1))
+		return -EINVAL;
+	if (len && !page_up(len))
+		return -EINVAL;
+	for (uintptr_t p = a; p < a + page_up(len); p += PAGE) {
+		struct page *m = at(p);
+
+		if (!m->mapped)
+			want = -ENOMEM;
+		else if (m->locked && adv != MADV_WILLNEED)
+			return -EINVAL;
+	}
+	return want;
+}
+
+/*
+ * A range for process_madvise: a few pages at either edge of the window or
+ * running to it, right after the range before, or any of arg_addr() and
+ * arg_len() (unaligned, empty, wild, negative).
+ */
+static struct iovec pm_range(const struct iovec *prev)
+{
+	size_t len = pick(4) * PAGE;
+	uintptr_t a;
+
+	switch (pick(6)) {
+	case 0: a = (uintptr_t)win; break;
+	case 1: a = (uintptr_t)win + WIN * PAGE - len; break;
+	case 2: a = (uintptr_t)win + pick(WIN + 1) * PAGE; len = PAGE; break;
+	case 3:
+		if (prev) {
+			a = (uintptr_t)prev->iov_base + prev->iov_len;
+			break;
+		}
+		/* fall through */
+	default: a = arg_addr(1); len = arg_len(); break;
+	}
+	return (struct iovec){ (void *)a, len };
+}
+
+static unsigned pm_ranges(struct iovec *v)
+{
+	unsigned n = pick(PM_IOVS + 1);
+
+	for (unsigned i = 0; i < n; i++)
+		v[i] = pm_range(i ? &v[i - 1] : NULL);
+	return n;
+}
+
+/*
+ * process_madvise(pidfd, vec, vlen, advice, flags) on this process, in
+ * Linux's order of checks: flags, the vector (vlen, reading it, a length
+ * negative as ssize_t, then a range past user space EFAULT), the
+ * descriptor, the advice; then range by range as madvise (an empty range
+ * only when first: the walk steps over the others), the bytes before the
+ * first failure, else its error. A call the model cannot follow (a range
+ * out of the window, a shared page in a child) is not made.
+ */
+static long op_pmadvise(void)
+{
+	static const int advice[] = { MADV_WILLNEED, MADV_COLD, MADV_COLD, MADV_PAGEOUT,
+				      MADV_PAGEOUT, MADV_DONTNEED };
+	static const uintptr_t bad_vec[] = { 0, KERNEL_HALF };
+	static struct iovec v[PM_IOVS];
+	unsigned n = pm_ranges(v), vlen = pick(16) ? n : UIO_MAXIOV + 1;
+	int adv = advice[pick(sizeof(advice) / sizeof(advice[0]))];
+	int fd = pick(16) ? own_pidfd() : fd_src, flags = pick(16) == 0;
+	uintptr_t vec = pick(12) ? (uintptr_t)v : pick(3) ? bad_vec[pick(2)] : (uintptr_t)span;
+	int negative = 0, outside = 0;
+	long r, done = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		uintptr_t a = (uintptr_t)v[i].iov_base;
+
+		negative |= (ssize_t)v[i].iov_len < 0;
+		outside |= v[i].iov_len > TASK_END || a > TASK_END - v[i].iov_len;	/* access_ok() */
+		if ((!ext_range(a, v[i].iov_len) && (ssize_t)v[i].iov_len >= 0) ||
+		    child_shared(a, v[i].iov_len))
+			return 0;
+	}
+	snprintf(last_op, sizeof(last_op), "process_madvise(%s, %u ranges, %d, %d)",
+		 fd == fd_src ? "file" : "self", vlen, adv, flags);
+	r = norm(syscall(SYS_process_madvise, fd, vec, vlen, adv, flags));
+	if (flags || vlen > UIO_MAXIOV)
+		return expect(r, -EINVAL);
+	if (vlen && vec != (uintptr_t)v)
+		return expect(r, -EFAULT);
+	if (negative)
+		return expect(r, -EINVAL);
+	if (outside)
+		return expect(r, -EFAULT);
+	if (fd == fd_src)
+		return expect(r, -EBADF);
+	if (adv == MADV_DONTNEED)
+		return expect(r, -EINVAL);
+	for (unsigned i = 0; i < n; i++) {
+		size_t left = 0;
+
+		for (unsigned j = i; j < n; j++)
+			left += v[j].iov_len;
+		if (!left)
+			break;		/* empty ranges at the end are never looked at */
+		if (!v[i].iov_len && i)
+			continue;	/* nor after the first */
+		long err = hint_model((uintptr_t)v[i].iov_base, v[i].iov_len, adv);
+		if (err < 0)
+			return expect(r, done ? done : err);
+		done += (long)v[i].iov_len;
+	}
+	return expect(r, done);
+}
+
 /* Segments removed and attached nowhere are gone (shm_may_destroy()). */
 static void seg_gc(void)
 {
@@ -1257,7 +1403,7 @@ static long op_ext(void)
 	long r;
 
 	rng = rng2;
-	switch (pick(13)) {
+	switch (pick(14)) {
 	case 0: case 1: r = op_mlock(); break;
 	case 2: r = op_mlockall(); break;
 	case 3: case 4: r = op_mincore(); break;
@@ -1266,6 +1412,7 @@ static long op_ext(void)
 	case 8: case 9: r = op_shm(); break;
 	case 10: r = op_memfd(); break;
 	case 11: r = op_mmap_flags(); break;
+	case 12: r = op_pmadvise(); break;
 	default: r = op_mprotect_grows(); break;
 	}
 	rng2 = rng;
