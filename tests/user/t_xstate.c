@@ -481,20 +481,27 @@ static void on_alt(int sig)
 	seen++;
 }
 
-static void alt_child(void *arg)
+/* Raises SIGUSR2 for @handler on the alternate stack [@sp, @sp + @size): how often it ran. */
+static int run_on_altstack(void *sp, size_t size, void (*handler)(int))
 {
-	size_t size = (size_t)(uintptr_t)arg;
-	stack_t ss = { .ss_sp = map_anon(size, PROT_READ | PROT_WRITE), .ss_size = size };
+	stack_t ss = { .ss_sp = sp, .ss_size = size };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alt;
+	sa.sa_handler = handler;
 	sa.sa_flags = SA_ONSTACK;
 	if (sigaltstack(&ss, NULL) || sigaction(SIGUSR2, &sa, NULL))
 		_exit(2);
 	seen = 0;
 	raise(SIGUSR2);
-	_exit(seen == 1 ? 0 : 1);
+	return seen;
+}
+
+static void alt_child(void *arg)
+{
+	size_t size = (size_t)(uintptr_t)arg;
+
+	_exit(run_on_altstack(map_anon(size, PROT_READ | PROT_WRITE), size, on_alt) == 1 ? 0 : 1);
 }
 
 /* Linux's user components: x87 .. AVX-512, MPX, PKRU (if the CPU has PKU), AMX tiles. */
@@ -549,21 +556,12 @@ static void alt_exact_child(void *arg)
 {
 	size_t size = (size_t)(uintptr_t)arg, span = (size + PAGE - 1) / PAGE * PAGE;
 	char *base = map_anon(PAGE + span, PROT_READ | PROT_WRITE);
-	struct sigaction sa;
 
 	if (mprotect(base, PAGE, PROT_NONE))
 		_exit(3);
 	alt_lo = base + PAGE;
 	alt_hi = alt_lo + size;
-	stack_t ss = { .ss_sp = alt_lo, .ss_size = size };
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alt_exact;
-	sa.sa_flags = SA_ONSTACK;
-	if (sigaltstack(&ss, NULL) || sigaction(SIGUSR2, &sa, NULL))
-		_exit(2);
-	seen = 0;
-	raise(SIGUSR2);
-	_exit(seen == 1 && on_alt_stack ? 0 : 1);
+	_exit(run_on_altstack(alt_lo, size, on_alt_exact) == 1 && on_alt_stack ? 0 : 1);
 }
 
 static void test_minsigstksz(void)
